@@ -5,3 +5,5 @@
 //! This crate is what integrators (a PSP's backend, a POS terminal, a wallet)
 //! add to call the `YenPay` Move package from Rust.
 #![deny(missing_docs)]
+
+pub mod authorization;

@@ -1,0 +1,471 @@
+/// Settlement of QR-code payments in the yen stablecoin.
+///
+/// A merchant (its owner or one of its terminals) creates an invoice for a bill: the merchant's own order
+/// reference, unique per merchant forever, an amount and a short expiry (dynamic QR codes live minutes). A customer
+/// settles it in one transaction: the merchant's fee goes to the operator's treasury and the rest to the merchant's
+/// payout address. Three ways to pay:
+/// - `pay_invoice`: the customer scans the merchant's code and signs (merchant-presented, dynamic QR);
+/// - `pay_merchant`: the customer types an amount for a merchant's static code; nothing is stored;
+/// - `collect_with_authorization`: a terminal scans the customer's code, a transfer authorization the customer
+///   signed off chain for this merchant and amount (customer-presented QR); the customer needs no gas.
+/// The payout account can refund a paid invoice, in full or in parts; the fee on the refunded part comes back
+/// from the treasury.
+///
+/// The asset moves only through the framework's dispatchable paths (`primary_fungible_store::withdraw` and
+/// `deposit`), so the stablecoin's pause, denylist and per-transfer cap hold here too. A payment withdraws once from
+/// the payer and deposits twice (fee, net); it writes only its own invoice, never a counter or other shared slot,
+/// so under Block-STM payments to different merchants do not conflict.
+module yenpay::invoice {
+    use std::error;
+    use std::option::{Self, Option};
+    use std::signer;
+    use std::string::String;
+    use aptos_framework::event;
+    use aptos_framework::fungible_asset::{Self, FungibleAsset};
+    use aptos_framework::primary_fungible_store;
+    use aptos_framework::timestamp;
+    use aptos_std::table::{Self, Table};
+    use yenpay::merchant_registry;
+    use yenpay::stablecoin;
+
+    //
+    // Errors
+    //
+
+    /// The order reference is empty or longer than `MAX_ORDER_REF_BYTES`.
+    const EINVALID_ORDER_REF: u64 = 1;
+    /// The static payment reference is longer than `MAX_REFERENCE_BYTES`.
+    const EINVALID_REFERENCE: u64 = 2;
+    /// The amount is zero.
+    const EZERO_AMOUNT: u64 = 3;
+    /// The time to live is outside `MIN_TTL_SECS..=MAX_TTL_SECS`.
+    const EINVALID_TTL: u64 = 4;
+    /// The merchant already has an invoice with this order reference.
+    const EINVOICE_EXISTS: u64 = 5;
+    /// No invoice with this merchant and order reference.
+    const EINVOICE_NOT_FOUND: u64 = 6;
+    /// The invoice is already paid.
+    const EINVOICE_ALREADY_PAID: u64 = 7;
+    /// The invoice is cancelled.
+    const EINVOICE_CANCELLED: u64 = 8;
+    /// The invoice has expired.
+    const EINVOICE_EXPIRED: u64 = 9;
+    /// The amount is not the invoice's amount.
+    const EAMOUNT_MISMATCH: u64 = 10;
+    /// The invoice is not paid, so there is nothing to refund.
+    const EINVOICE_NOT_PAID: u64 = 11;
+    /// The refunds would exceed the paid amount.
+    const EREFUND_EXCEEDS_PAID: u64 = 12;
+    /// The signer is not the merchant's payout account.
+    const ENOT_PAYOUT_ACCOUNT: u64 = 13;
+    /// The amount is above the stablecoin's per-transfer cap, so it could never be paid.
+    const EAMOUNT_OVER_CAP: u64 = 14;
+
+    //
+    // Constants
+    //
+
+    /// Longest order reference, in bytes.
+    const MAX_ORDER_REF_BYTES: u64 = 64;
+    /// Longest static payment reference, in bytes.
+    const MAX_REFERENCE_BYTES: u64 = 64;
+    /// Shortest invoice lifetime: long enough to scan and confirm.
+    const MIN_TTL_SECS: u64 = 30;
+    /// Longest invoice lifetime: one day.
+    const MAX_TTL_SECS: u64 = 86400;
+
+    //
+    // State
+    //
+
+    /// Where an invoice stands. Refunds are tracked beside it, in the invoice.
+    enum InvoiceStatus has copy, drop, store {
+        Open,
+        Paid { payer: address, paid_at: u64, fee: u64 },
+        Cancelled,
+    }
+
+    /// Key of an invoice: the merchant's owner account and its order reference.
+    struct InvoiceKey has copy, drop, store {
+        merchant: address,
+        order_ref: String,
+    }
+
+    /// An invoice. `refunded` and `fee_refunded` are the totals returned to the payer so far, and the part of it
+    /// that came from the treasury.
+    struct Invoice has copy, drop, store {
+        merchant: address,
+        order_ref: String,
+        amount: u64,
+        created_by: address,
+        created_at: u64,
+        expires_at: u64,
+        status: InvoiceStatus,
+        refunded: u64,
+        fee_refunded: u64,
+    }
+
+    /// All invoices, at `@yenpay`. Each is its own table item, so work on different invoices does not conflict.
+    struct Invoices has key {
+        invoices: Table<InvoiceKey, Invoice>,
+    }
+
+    //
+    // Events
+    //
+
+    #[event]
+    struct InvoiceCreated has drop, store {
+        merchant: address,
+        order_ref: String,
+        amount: u64,
+        expires_at: u64,
+        created_by: address,
+    }
+
+    #[event]
+    struct InvoicePaid has drop, store {
+        merchant: address,
+        order_ref: String,
+        payer: address,
+        amount: u64,
+        fee: u64,
+        net: u64,
+        paid_at: u64,
+    }
+
+    #[event]
+    struct InvoiceCancelled has drop, store {
+        merchant: address,
+        order_ref: String,
+        cancelled_by: address,
+    }
+
+    #[event]
+    struct InvoiceRefunded has drop, store {
+        merchant: address,
+        order_ref: String,
+        payer: address,
+        amount: u64,
+        fee_returned: u64,
+        refunded_total: u64,
+    }
+
+    #[event]
+    struct MerchantPaid has drop, store {
+        merchant: address,
+        payer: address,
+        amount: u64,
+        fee: u64,
+        net: u64,
+        reference: String,
+        paid_at: u64,
+    }
+
+    fun init_module(publisher: &signer) {
+        move_to(publisher, Invoices { invoices: table::new() });
+    }
+
+    //
+    // Entry functions
+    //
+
+    /// Creates an invoice for `merchant`, payable for `ttl_secs` seconds. `actor` is the merchant's owner or one of
+    /// its terminals. An order reference can be used once per merchant, ever: a POS that retries creation gets an
+    /// abort instead of a second invoice.
+    public entry fun create_invoice(
+        actor: &signer,
+        merchant: address,
+        order_ref: String,
+        amount: u64,
+        ttl_secs: u64,
+    ) acquires Invoices {
+        let len = order_ref.length();
+        assert!(len > 0 && len <= MAX_ORDER_REF_BYTES, error::invalid_argument(EINVALID_ORDER_REF));
+        assert!(amount > 0, error::invalid_argument(EZERO_AMOUNT));
+        assert!(ttl_secs >= MIN_TTL_SECS && ttl_secs <= MAX_TTL_SECS, error::invalid_argument(EINVALID_TTL));
+        let cap = stablecoin::transfer_cap();
+        assert!(cap == 0 || amount <= cap, error::invalid_argument(EAMOUNT_OVER_CAP));
+        let created_by = signer::address_of(actor);
+        merchant_registry::assert_can_act_for(created_by, merchant);
+        merchant_registry::assert_active(merchant);
+        let invoices = &mut Invoices[@yenpay].invoices;
+        let key = InvoiceKey { merchant, order_ref };
+        assert!(!invoices.contains(key), error::already_exists(EINVOICE_EXISTS));
+        let created_at = timestamp::now_seconds();
+        let expires_at = created_at + ttl_secs;
+        invoices.add(key, Invoice {
+            merchant,
+            order_ref,
+            amount,
+            created_by,
+            created_at,
+            expires_at,
+            status: InvoiceStatus::Open,
+            refunded: 0,
+            fee_refunded: 0,
+        });
+        event::emit(InvoiceCreated { merchant, order_ref, amount, expires_at, created_by });
+    }
+
+    /// Pays an open invoice from the payer's primary store. `amount` is what the payer saw on screen and must be
+    /// the invoice's amount.
+    public entry fun pay_invoice(
+        payer: &signer,
+        merchant: address,
+        order_ref: String,
+        amount: u64,
+    ) acquires Invoices {
+        let invoice = borrow_payable_mut(merchant, order_ref, amount);
+        let (payout, fee_bps) = merchant_registry::settlement_terms(merchant);
+        let fa = primary_fungible_store::withdraw(payer, stablecoin::metadata(), amount);
+        settle_invoice(invoice, signer::address_of(payer), fa, payout, fee_bps);
+    }
+
+    /// Cancels an open invoice, paid or not yet expired. `actor` is the merchant's owner or one of its terminals;
+    /// the merchant need not be active.
+    public entry fun cancel_invoice(actor: &signer, merchant: address, order_ref: String) acquires Invoices {
+        let cancelled_by = signer::address_of(actor);
+        merchant_registry::assert_can_act_for(cancelled_by, merchant);
+        let invoice = borrow_invoice_mut(merchant, order_ref);
+        assert_open(&invoice.status);
+        invoice.status = InvoiceStatus::Cancelled;
+        event::emit(InvoiceCancelled { merchant, order_ref, cancelled_by });
+    }
+
+    /// Static QR: pays `amount` to an active merchant with the same fee split as an invoice. Nothing is stored;
+    /// the event carries the payer's `reference` (at most `MAX_REFERENCE_BYTES`, may be empty).
+    public entry fun pay_merchant(
+        payer: &signer,
+        merchant: address,
+        amount: u64,
+        reference: String,
+    ) {
+        assert!(amount > 0, error::invalid_argument(EZERO_AMOUNT));
+        assert!(reference.length() <= MAX_REFERENCE_BYTES, error::invalid_argument(EINVALID_REFERENCE));
+        let (payout, fee_bps) = merchant_registry::settlement_terms(merchant);
+        let fa = primary_fungible_store::withdraw(payer, stablecoin::metadata(), amount);
+        let (fee, net) = split_and_deposit(fa, payout, fee_bps);
+        event::emit(MerchantPaid {
+            merchant,
+            payer: signer::address_of(payer),
+            amount,
+            fee,
+            net,
+            reference,
+            paid_at: timestamp::now_seconds(),
+        });
+    }
+
+    /// Customer-presented QR: `terminal` (or the merchant's owner) settles an open invoice with a transfer
+    /// authorization that `from` signed off chain for `to` = the merchant and `amount` = the invoice's amount.
+    /// The stablecoin checks the signature, the validity window and the nonce, and marks the nonce used.
+    public entry fun collect_with_authorization(
+        terminal: &signer,
+        merchant: address,
+        order_ref: String,
+        from: address,
+        amount: u64,
+        valid_after: u64,
+        valid_before: u64,
+        nonce: vector<u8>,
+        public_key: vector<u8>,
+        signature: vector<u8>,
+    ) acquires Invoices {
+        merchant_registry::assert_can_act_for(signer::address_of(terminal), merchant);
+        let invoice = borrow_payable_mut(merchant, order_ref, amount);
+        let (payout, fee_bps) = merchant_registry::settlement_terms(merchant);
+        let fa = stablecoin::withdraw_with_authorization(
+            merchant, from, amount, valid_after, valid_before, nonce, public_key, signature
+        );
+        settle_invoice(invoice, from, fa, payout, fee_bps);
+    }
+
+    /// Returns `amount` of a paid invoice to its payer, signed by the merchant's current payout account. Refunds
+    /// may repeat until they total the paid amount. The fee share comes back from the treasury, computed on the
+    /// running total (floor(fee * refunded_total / amount) less what was already returned), so a full refund
+    /// returns exactly the fee and no sequence of partial refunds returns more; the payout account pays the rest.
+    /// Allowed whatever the merchant's status, so customers can still be refunded by a suspended or closed one.
+    public entry fun refund(
+        payout_signer: &signer,
+        merchant: address,
+        order_ref: String,
+        amount: u64,
+    ) acquires Invoices {
+        assert!(amount > 0, error::invalid_argument(EZERO_AMOUNT));
+        let payout = signer::address_of(payout_signer);
+        let invoice = borrow_invoice_mut(merchant, order_ref);
+        assert!(invoice.status is InvoiceStatus::Paid, error::invalid_state(EINVOICE_NOT_PAID));
+        assert!(payout == merchant_registry::payout_of(merchant), error::permission_denied(ENOT_PAYOUT_ACCOUNT));
+        let InvoiceStatus::Paid { payer, paid_at: _, fee } = invoice.status;
+        assert!(amount <= invoice.amount - invoice.refunded, error::invalid_argument(EREFUND_EXCEEDS_PAID));
+        let refunded_total = invoice.refunded + amount;
+        let fee_returned = fee_share(fee, refunded_total, invoice.amount) - invoice.fee_refunded;
+        let metadata = stablecoin::metadata();
+        let fa = if (amount > fee_returned) {
+            primary_fungible_store::withdraw(payout_signer, metadata, amount - fee_returned)
+        } else {
+            fungible_asset::zero(metadata)
+        };
+        if (fee_returned > 0) {
+            fa.merge(merchant_registry::withdraw_fee_refund(fee_returned));
+        };
+        primary_fungible_store::deposit(payer, fa);
+        invoice.refunded = refunded_total;
+        invoice.fee_refunded += fee_returned;
+        event::emit(InvoiceRefunded { merchant, order_ref, payer, amount, fee_returned, refunded_total });
+    }
+
+    //
+    // Views
+    //
+
+    #[view]
+    /// The whole record of an invoice.
+    public fun invoice(merchant: address, order_ref: String): Invoice acquires Invoices {
+        *borrow_invoice(merchant, order_ref)
+    }
+
+    #[view]
+    public fun invoice_status(merchant: address, order_ref: String): InvoiceStatus acquires Invoices {
+        borrow_invoice(merchant, order_ref).status
+    }
+
+    #[view]
+    public fun invoice_exists(merchant: address, order_ref: String): bool acquires Invoices {
+        Invoices[@yenpay].invoices.contains(InvoiceKey { merchant, order_ref })
+    }
+
+    #[view]
+    /// The fee and net for a payment of `amount` to `merchant` at its current fee.
+    public fun quote(merchant: address, amount: u64): (u64, u64) {
+        merchant_registry::quote_fee(merchant, amount)
+    }
+
+    #[view]
+    /// Whether an invoice exists, is open and has not expired.
+    public fun is_payable(merchant: address, order_ref: String): bool acquires Invoices {
+        let invoices = &Invoices[@yenpay].invoices;
+        let key = InvoiceKey { merchant, order_ref };
+        if (!invoices.contains(key)) return false;
+        let invoice = invoices.borrow(key);
+        (invoice.status is InvoiceStatus::Open) && timestamp::now_seconds() < invoice.expires_at
+    }
+
+    //
+    // Accessors of an `Invoice`, for Move callers
+    //
+
+    public fun merchant(self: &Invoice): address { self.merchant }
+    public fun order_ref(self: &Invoice): String { self.order_ref }
+    public fun amount(self: &Invoice): u64 { self.amount }
+    public fun created_by(self: &Invoice): address { self.created_by }
+    public fun created_at(self: &Invoice): u64 { self.created_at }
+    public fun expires_at(self: &Invoice): u64 { self.expires_at }
+    public fun status(self: &Invoice): InvoiceStatus { self.status }
+    public fun refunded(self: &Invoice): u64 { self.refunded }
+    public fun fee_refunded(self: &Invoice): u64 { self.fee_refunded }
+
+    /// Whether a status is `Open`.
+    public fun is_open(self: &InvoiceStatus): bool { self is InvoiceStatus::Open }
+    /// Whether a status is `Paid`.
+    public fun is_paid(self: &InvoiceStatus): bool { self is InvoiceStatus::Paid }
+    /// Whether a status is `Cancelled`.
+    public fun is_cancelled(self: &InvoiceStatus): bool { self is InvoiceStatus::Cancelled }
+
+    /// The payer of a paid invoice.
+    public fun payer(self: &InvoiceStatus): Option<address> {
+        match (self) {
+            InvoiceStatus::Paid { payer, paid_at: _, fee: _ } => option::some(*payer),
+            _ => option::none(),
+        }
+    }
+
+    /// When a paid invoice was paid, in seconds.
+    public fun paid_at(self: &InvoiceStatus): Option<u64> {
+        match (self) {
+            InvoiceStatus::Paid { payer: _, paid_at, fee: _ } => option::some(*paid_at),
+            _ => option::none(),
+        }
+    }
+
+    /// The fee charged on a paid invoice.
+    public fun fee(self: &InvoiceStatus): Option<u64> {
+        match (self) {
+            InvoiceStatus::Paid { payer: _, paid_at: _, fee } => option::some(*fee),
+            _ => option::none(),
+        }
+    }
+
+    //
+    // Internals
+    //
+
+    inline fun borrow_invoice(merchant: address, order_ref: String): &Invoice {
+        let invoices = &Invoices[@yenpay].invoices;
+        let key = InvoiceKey { merchant, order_ref };
+        assert!(invoices.contains(key), error::not_found(EINVOICE_NOT_FOUND));
+        invoices.borrow(key)
+    }
+
+    inline fun borrow_invoice_mut(merchant: address, order_ref: String): &mut Invoice {
+        let invoices = &mut Invoices[@yenpay].invoices;
+        let key = InvoiceKey { merchant, order_ref };
+        assert!(invoices.contains(key), error::not_found(EINVOICE_NOT_FOUND));
+        invoices.borrow_mut(key)
+    }
+
+    /// The invoice, if it is open, unexpired and for `amount`.
+    inline fun borrow_payable_mut(merchant: address, order_ref: String, amount: u64): &mut Invoice {
+        let invoice = borrow_invoice_mut(merchant, order_ref);
+        assert_open(&invoice.status);
+        assert!(timestamp::now_seconds() < invoice.expires_at, error::invalid_state(EINVOICE_EXPIRED));
+        assert!(amount == invoice.amount, error::invalid_argument(EAMOUNT_MISMATCH));
+        invoice
+    }
+
+    fun assert_open(status: &InvoiceStatus) {
+        match (status) {
+            InvoiceStatus::Open => {},
+            InvoiceStatus::Paid { payer: _, paid_at: _, fee: _ } => abort error::invalid_state(EINVOICE_ALREADY_PAID),
+            InvoiceStatus::Cancelled => abort error::invalid_state(EINVOICE_CANCELLED),
+        }
+    }
+
+    /// Splits `fa` into fee and net, deposits them, and marks the invoice paid by `payer`.
+    fun settle_invoice(invoice: &mut Invoice, payer: address, fa: FungibleAsset, payout: address, fee_bps: u64) {
+        let (fee, net) = split_and_deposit(fa, payout, fee_bps);
+        let paid_at = timestamp::now_seconds();
+        invoice.status = InvoiceStatus::Paid { payer, paid_at, fee };
+        event::emit(InvoicePaid {
+            merchant: invoice.merchant,
+            order_ref: invoice.order_ref,
+            payer,
+            amount: invoice.amount,
+            fee,
+            net,
+            paid_at,
+        });
+    }
+
+    /// Deposits the fee on `fa` into the treasury (skipped when it rounds to zero) and the rest to `payout`.
+    fun split_and_deposit(fa: FungibleAsset, payout: address, fee_bps: u64): (u64, u64) {
+        let amount = fa.amount();
+        let fee = merchant_registry::compute_fee(amount, fee_bps);
+        if (fee > 0) {
+            merchant_registry::deposit_fee(fa.extract(fee));
+        };
+        primary_fungible_store::deposit(payout, fa);
+        (fee, amount - fee)
+    }
+
+    /// floor(fee * refunded_total / amount), in u128: the fee share of the first `refunded_total` refunded.
+    fun fee_share(fee: u64, refunded_total: u64, amount: u64): u64 {
+        (((fee as u128) * (refunded_total as u128) / (amount as u128)) as u64)
+    }
+
+    #[test_only]
+    public fun init_for_test(publisher: &signer) {
+        init_module(publisher);
+    }
+}

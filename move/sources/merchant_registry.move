@@ -1,0 +1,646 @@
+/// The payment operator's record of merchants and the fee treasury.
+///
+/// A payment operator (PSP) onboards a merchant after off-chain KYC. The record keyed by the merchant's owner
+/// account holds its display name, MCC (ISO 18245), payout address, fee in basis points, status and the
+/// terminal accounts that may create and collect invoices for it. The invoice module trusts this record when
+/// money moves, through the `package` functions at the bottom of the public section.
+///
+/// The fee treasury is the primary store of a named object under `@yenpay` whose `ExtendRef` this module keeps,
+/// so refunds can return fees from it without the operator's signature; the operator sweeps it. The object is
+/// approved as a holder of the stablecoin at init (the deposit hook refuses unapproved object-owned stores) and is
+/// untransferable. It is owned by the publishing account, which can also upgrade this package.
+///
+/// Under Block-STM, payments to different merchants only read the `Registry` resource and a merchant's table
+/// item; nothing here is written on the payment path except the treasury store, which is upgraded to a
+/// concurrent-balance store where the chain enables it (feature `CONCURRENT_FUNGIBLE_BALANCE`). Where it is not
+/// enabled the treasury keeps a plain balance and every fee-bearing payment writes it, so those payments are
+/// applied one after another; the result is the same, only throughput differs.
+///
+/// The treasury holds the fees of every paid invoice, and refunds return the fee share from it. The operator
+/// should sweep only what exceeds the fees it may still have to return; a refund that finds the treasury short
+/// aborts (and can be retried once the operator tops it up).
+module yenpay::merchant_registry {
+    use std::error;
+    use std::features;
+    use std::option::{Self, Option};
+    use std::signer;
+    use std::string::String;
+    use aptos_framework::event;
+    use aptos_framework::fungible_asset::{Self, FungibleAsset};
+    use aptos_framework::object::{Self, ExtendRef};
+    use aptos_framework::primary_fungible_store;
+    use aptos_framework::timestamp;
+    use aptos_std::table::{Self, Table};
+    use yenpay::stablecoin;
+
+    //
+    // Errors
+    //
+
+    /// The signer is not the operator.
+    const ENOT_OPERATOR: u64 = 1;
+    /// The signer is not the proposed operator.
+    const ENOT_PENDING_OPERATOR: u64 = 2;
+    /// There is no operator proposal.
+    const ENO_PENDING_OPERATOR: u64 = 3;
+    /// No merchant is registered for this owner.
+    const EMERCHANT_NOT_FOUND: u64 = 4;
+    /// A merchant is already registered for this owner (a closed merchant stays registered).
+    const EMERCHANT_EXISTS: u64 = 5;
+    /// The name is empty or longer than `MAX_NAME_BYTES`.
+    const EINVALID_NAME: u64 = 6;
+    /// The MCC is not exactly four ASCII digits.
+    const EINVALID_MCC: u64 = 7;
+    /// The fee is above `MAX_FEE_BPS`.
+    const EFEE_TOO_HIGH: u64 = 8;
+    /// The merchant is not active.
+    const EMERCHANT_NOT_ACTIVE: u64 = 9;
+    /// Only a suspended merchant can be reactivated.
+    const EMERCHANT_NOT_SUSPENDED: u64 = 10;
+    /// The merchant is closed; closing is final.
+    const EMERCHANT_CLOSED: u64 = 11;
+    /// The account is neither the merchant's owner nor one of its terminals.
+    const ENOT_MERCHANT_OR_TERMINAL: u64 = 12;
+    /// The signer does not own a registered merchant.
+    const ENOT_MERCHANT_OWNER: u64 = 13;
+    /// The terminal already belongs to a merchant.
+    const ETERMINAL_TAKEN: u64 = 14;
+    /// The merchant already has `MAX_TERMINALS` terminals.
+    const ETOO_MANY_TERMINALS: u64 = 15;
+    /// The account is not a terminal of this merchant.
+    const ETERMINAL_NOT_FOUND: u64 = 16;
+    /// An account cannot be both a merchant owner and a terminal.
+    const EROLE_CONFLICT: u64 = 17;
+    /// The payout address is an object the stablecoin does not accept as a holder.
+    const EPAYOUT_NOT_HOLDER: u64 = 18;
+    /// The amount is zero.
+    const EZERO_AMOUNT: u64 = 19;
+    /// The treasury holds less than the amount asked for.
+    const EINSUFFICIENT_TREASURY: u64 = 20;
+
+    //
+    // Constants
+    //
+
+    /// Longest merchant display name, in bytes of UTF-8.
+    const MAX_NAME_BYTES: u64 = 64;
+    /// Highest fee an operator may charge: 10%.
+    const MAX_FEE_BPS: u64 = 1000;
+    /// Basis points in one whole.
+    const BPS_DENOMINATOR: u128 = 10000;
+    /// Most terminals one merchant may have; bounds the record read on every payment.
+    const MAX_TERMINALS: u64 = 32;
+    /// Seed of the treasury object under `@yenpay`.
+    const TREASURY_SEED: vector<u8> = b"YENPAY_TREASURY";
+
+    //
+    // State
+    //
+
+    /// A merchant's status. Closed is final.
+    enum MerchantStatus has copy, drop, store {
+        Active,
+        Suspended { reason: u8 },
+        Closed,
+    }
+
+    /// A merchant record, keyed by its owner account.
+    struct Merchant has store {
+        name: String,
+        mcc: String,
+        payout: address,
+        fee_bps: u64,
+        status: MerchantStatus,
+        registered_at: u64,
+        terminals: vector<address>,
+    }
+
+    /// A copy of a merchant record, as views return it.
+    struct MerchantInfo has copy, drop, store {
+        owner: address,
+        name: String,
+        mcc: String,
+        payout: address,
+        fee_bps: u64,
+        status: MerchantStatus,
+        registered_at: u64,
+        terminals: vector<address>,
+    }
+
+    /// The operator role and the merchant tables, at `@yenpay`.
+    struct Registry has key {
+        operator: address,
+        pending_operator: Option<address>,
+        merchants: Table<address, Merchant>,
+        /// Terminal account to the owner of the merchant it belongs to.
+        terminal_owner: Table<address, address>,
+    }
+
+    #[resource_group_member(group = aptos_framework::object::ObjectGroup)]
+    /// Kept at the treasury object: its signer moves fee refunds and sweeps out of the treasury store.
+    struct Treasury has key {
+        extend_ref: ExtendRef,
+    }
+
+    //
+    // Events
+    //
+
+    #[event]
+    struct OperatorProposed has drop, store {
+        operator: address,
+        proposed: address,
+    }
+
+    #[event]
+    struct OperatorProposalCancelled has drop, store {
+        operator: address,
+        proposed: address,
+    }
+
+    #[event]
+    struct OperatorChanged has drop, store {
+        old_operator: address,
+        new_operator: address,
+    }
+
+    #[event]
+    struct MerchantRegistered has drop, store {
+        owner: address,
+        name: String,
+        mcc: String,
+        payout: address,
+        fee_bps: u64,
+    }
+
+    #[event]
+    struct MerchantSuspended has drop, store {
+        owner: address,
+        reason: u8,
+    }
+
+    #[event]
+    struct MerchantReactivated has drop, store {
+        owner: address,
+    }
+
+    #[event]
+    struct MerchantClosed has drop, store {
+        owner: address,
+    }
+
+    #[event]
+    struct FeeChanged has drop, store {
+        owner: address,
+        old_fee_bps: u64,
+        new_fee_bps: u64,
+    }
+
+    #[event]
+    struct PayoutAddressChanged has drop, store {
+        owner: address,
+        old_payout: address,
+        new_payout: address,
+    }
+
+    #[event]
+    struct TerminalAdded has drop, store {
+        owner: address,
+        terminal: address,
+    }
+
+    #[event]
+    struct TerminalRemoved has drop, store {
+        owner: address,
+        terminal: address,
+    }
+
+    #[event]
+    struct TreasurySwept has drop, store {
+        to: address,
+        amount: u64,
+    }
+
+    /// Runs at publish, after the stablecoin's init: the publisher is the operator; creates the treasury.
+    fun init_module(publisher: &signer) {
+        move_to(publisher, Registry {
+            operator: signer::address_of(publisher),
+            pending_operator: option::none(),
+            merchants: table::new(),
+            terminal_owner: table::new(),
+        });
+        create_treasury(publisher);
+    }
+
+    fun create_treasury(publisher: &signer) {
+        let constructor_ref = &object::create_named_object(publisher, TREASURY_SEED);
+        // Nobody can hand the treasury (and with it the store) to another owner.
+        object::set_untransferable(constructor_ref);
+        let treasury_signer = &object::generate_signer(constructor_ref);
+        let treasury = signer::address_of(treasury_signer);
+        move_to(treasury_signer, Treasury { extend_ref: object::generate_extend_ref(constructor_ref) });
+        stablecoin::approve_package_holder(treasury);
+        let store = primary_fungible_store::ensure_primary_store_exists(treasury, stablecoin::metadata());
+        // Every fee-bearing payment deposits here; an aggregator-backed balance keeps them from conflicting.
+        // The framework aborts the upgrade where the feature is off, so only ask where it is on.
+        if (features::concurrent_fungible_balance_enabled()) {
+            fungible_asset::upgrade_store_to_concurrent(treasury_signer, store);
+        };
+    }
+
+    //
+    // Operator
+    //
+
+    /// Proposes `new_operator`; it takes over once it calls `accept_operator`. Replaces any earlier proposal.
+    public entry fun propose_operator(operator: &signer, new_operator: address) acquires Registry {
+        let registry = borrow_registry_mut_as_operator(operator);
+        registry.pending_operator = option::some(new_operator);
+        event::emit(OperatorProposed { operator: registry.operator, proposed: new_operator });
+    }
+
+    /// Withdraws the pending operator proposal.
+    public entry fun cancel_operator_proposal(operator: &signer) acquires Registry {
+        let registry = borrow_registry_mut_as_operator(operator);
+        assert!(registry.pending_operator.is_some(), error::invalid_state(ENO_PENDING_OPERATOR));
+        let proposed = registry.pending_operator.extract();
+        event::emit(OperatorProposalCancelled { operator: registry.operator, proposed });
+    }
+
+    /// The proposed operator takes the role.
+    public entry fun accept_operator(new_operator: &signer) acquires Registry {
+        let registry = &mut Registry[@yenpay];
+        assert!(registry.pending_operator.is_some(), error::invalid_state(ENO_PENDING_OPERATOR));
+        let new_address = signer::address_of(new_operator);
+        assert!(
+            *registry.pending_operator.borrow() == new_address,
+            error::permission_denied(ENOT_PENDING_OPERATOR)
+        );
+        registry.pending_operator = option::none();
+        let old_operator = registry.operator;
+        registry.operator = new_address;
+        event::emit(OperatorChanged { old_operator, new_operator: new_address });
+    }
+
+    /// Registers a merchant after off-chain KYC. `owner` signs for the merchant from then on.
+    public entry fun register_merchant(
+        operator: &signer,
+        owner: address,
+        name: String,
+        mcc: String,
+        payout: address,
+        fee_bps: u64,
+    ) acquires Registry {
+        let registry = borrow_registry_mut_as_operator(operator);
+        assert!(!registry.merchants.contains(owner), error::already_exists(EMERCHANT_EXISTS));
+        assert!(!registry.terminal_owner.contains(owner), error::invalid_argument(EROLE_CONFLICT));
+        let len = name.length();
+        assert!(len > 0 && len <= MAX_NAME_BYTES, error::invalid_argument(EINVALID_NAME));
+        assert!(is_valid_mcc(&mcc), error::invalid_argument(EINVALID_MCC));
+        assert!(fee_bps <= MAX_FEE_BPS, error::invalid_argument(EFEE_TOO_HIGH));
+        assert_payout_accepted(payout);
+        registry.merchants.add(owner, Merchant {
+            name,
+            mcc,
+            payout,
+            fee_bps,
+            status: MerchantStatus::Active,
+            registered_at: timestamp::now_seconds(),
+            terminals: vector[],
+        });
+        event::emit(MerchantRegistered { owner, name, mcc, payout, fee_bps });
+    }
+
+    /// Stops an active merchant from taking payments; `reason` is the operator's own code.
+    public entry fun suspend_merchant(operator: &signer, owner: address, reason: u8) acquires Registry {
+        let merchant = borrow_merchant_mut_as_operator(operator, owner);
+        assert!(!(merchant.status is MerchantStatus::Closed), error::invalid_state(EMERCHANT_CLOSED));
+        assert!(merchant.status is MerchantStatus::Active, error::invalid_state(EMERCHANT_NOT_ACTIVE));
+        merchant.status = MerchantStatus::Suspended { reason };
+        event::emit(MerchantSuspended { owner, reason });
+    }
+
+    /// Lets a suspended merchant take payments again.
+    public entry fun reactivate_merchant(operator: &signer, owner: address) acquires Registry {
+        let merchant = borrow_merchant_mut_as_operator(operator, owner);
+        assert!(!(merchant.status is MerchantStatus::Closed), error::invalid_state(EMERCHANT_CLOSED));
+        assert!(merchant.status is MerchantStatus::Suspended, error::invalid_state(EMERCHANT_NOT_SUSPENDED));
+        merchant.status = MerchantStatus::Active;
+        event::emit(MerchantReactivated { owner });
+    }
+
+    /// Closes a merchant for good: it can be neither reactivated nor registered again. Its terminals are freed.
+    /// Its payout account can still refund earlier payments.
+    public entry fun close_merchant(operator: &signer, owner: address) acquires Registry {
+        let registry = borrow_registry_mut_as_operator(operator);
+        assert!(registry.merchants.contains(owner), error::not_found(EMERCHANT_NOT_FOUND));
+        let merchant = registry.merchants.borrow_mut(owner);
+        assert!(!(merchant.status is MerchantStatus::Closed), error::invalid_state(EMERCHANT_CLOSED));
+        merchant.status = MerchantStatus::Closed;
+        let terminals = merchant.terminals;
+        merchant.terminals = vector[];
+        terminals.for_each(|terminal| {
+            registry.terminal_owner.remove(terminal);
+            event::emit(TerminalRemoved { owner, terminal });
+        });
+        event::emit(MerchantClosed { owner });
+    }
+
+    /// Sets the merchant's fee for future payments.
+    public entry fun set_fee_bps(operator: &signer, owner: address, fee_bps: u64) acquires Registry {
+        let merchant = borrow_merchant_mut_as_operator(operator, owner);
+        assert!(!(merchant.status is MerchantStatus::Closed), error::invalid_state(EMERCHANT_CLOSED));
+        assert!(fee_bps <= MAX_FEE_BPS, error::invalid_argument(EFEE_TOO_HIGH));
+        let old_fee_bps = merchant.fee_bps;
+        merchant.fee_bps = fee_bps;
+        event::emit(FeeChanged { owner, old_fee_bps, new_fee_bps: fee_bps });
+    }
+
+    /// Moves `amount` of collected fees from the treasury to `to`.
+    public entry fun sweep_treasury(operator: &signer, to: address, amount: u64) acquires Registry, Treasury {
+        assert_operator(operator);
+        assert!(amount > 0, error::invalid_argument(EZERO_AMOUNT));
+        let treasury = treasury_address();
+        assert!(
+            primary_fungible_store::is_balance_at_least(treasury, stablecoin::metadata(), amount),
+            error::invalid_argument(EINSUFFICIENT_TREASURY)
+        );
+        primary_fungible_store::deposit(to, withdraw_from_treasury(amount));
+        event::emit(TreasurySwept { to, amount });
+    }
+
+    //
+    // Merchant owner
+    //
+
+    /// Changes where the merchant's net takings go. Refunds are signed by the payout address at refund time.
+    public entry fun set_payout_address(owner: &signer, payout: address) acquires Registry {
+        let owner_address = signer::address_of(owner);
+        let merchant = borrow_own_merchant_mut(owner_address);
+        assert_payout_accepted(payout);
+        let old_payout = merchant.payout;
+        merchant.payout = payout;
+        event::emit(PayoutAddressChanged { owner: owner_address, old_payout, new_payout: payout });
+    }
+
+    /// Lets `terminal` create and collect invoices for the signer's merchant.
+    public entry fun add_terminal(owner: &signer, terminal: address) acquires Registry {
+        let owner_address = signer::address_of(owner);
+        let registry = &mut Registry[@yenpay];
+        assert!(registry.merchants.contains(owner_address), error::permission_denied(ENOT_MERCHANT_OWNER));
+        assert!(!registry.terminal_owner.contains(terminal), error::already_exists(ETERMINAL_TAKEN));
+        assert!(!registry.merchants.contains(terminal), error::invalid_argument(EROLE_CONFLICT));
+        let merchant = registry.merchants.borrow_mut(owner_address);
+        assert!(!(merchant.status is MerchantStatus::Closed), error::invalid_state(EMERCHANT_CLOSED));
+        assert!(merchant.terminals.length() < MAX_TERMINALS, error::resource_exhausted(ETOO_MANY_TERMINALS));
+        merchant.terminals.push_back(terminal);
+        registry.terminal_owner.add(terminal, owner_address);
+        event::emit(TerminalAdded { owner: owner_address, terminal });
+    }
+
+    /// Revokes one of the signer's terminals.
+    public entry fun remove_terminal(owner: &signer, terminal: address) acquires Registry {
+        let owner_address = signer::address_of(owner);
+        let registry = &mut Registry[@yenpay];
+        assert!(registry.merchants.contains(owner_address), error::permission_denied(ENOT_MERCHANT_OWNER));
+        assert!(
+            registry.terminal_owner.contains(terminal) && *registry.terminal_owner.borrow(terminal) == owner_address,
+            error::not_found(ETERMINAL_NOT_FOUND)
+        );
+        registry.terminal_owner.remove(terminal);
+        let merchant = registry.merchants.borrow_mut(owner_address);
+        let (_, i) = merchant.terminals.index_of(&terminal);
+        merchant.terminals.remove(i);
+        event::emit(TerminalRemoved { owner: owner_address, terminal });
+    }
+
+    //
+    // Fee
+    //
+
+    /// The fee on `amount` at `fee_bps`: floor(amount * fee_bps / 10000), computed in u128. The one place
+    /// fees are computed; at most `MAX_FEE_BPS`, so the fee never exceeds the amount.
+    public fun compute_fee(amount: u64, fee_bps: u64): u64 {
+        assert!(fee_bps <= MAX_FEE_BPS, error::invalid_argument(EFEE_TOO_HIGH));
+        (((amount as u128) * (fee_bps as u128) / BPS_DENOMINATOR) as u64)
+    }
+
+    //
+    // For the invoice module
+    //
+
+    /// Aborts unless `actor` is the owner of `merchant` or one of its terminals.
+    package fun assert_can_act_for(actor: address, merchant: address) acquires Registry {
+        let registry = &Registry[@yenpay];
+        assert!(registry.merchants.contains(merchant), error::not_found(EMERCHANT_NOT_FOUND));
+        assert!(
+            actor == merchant
+                || (registry.terminal_owner.contains(actor) && *registry.terminal_owner.borrow(actor) == merchant),
+            error::permission_denied(ENOT_MERCHANT_OR_TERMINAL)
+        );
+    }
+
+    /// Aborts unless `merchant` is registered and active.
+    package fun assert_active(merchant: address) acquires Registry {
+        borrow_active_merchant(merchant);
+    }
+
+    /// The payout address and fee of `merchant`; aborts unless it is registered and active.
+    package fun settlement_terms(merchant: address): (address, u64) acquires Registry {
+        let record = borrow_active_merchant(merchant);
+        (record.payout, record.fee_bps)
+    }
+
+    /// The payout address of `merchant`, whatever its status (refunds of earlier payments stay possible).
+    package fun payout_of(merchant: address): address acquires Registry {
+        borrow_merchant(merchant).payout
+    }
+
+    /// Deposits a fee into the treasury, through the stablecoin's deposit hook.
+    package fun deposit_fee(fa: FungibleAsset) {
+        primary_fungible_store::deposit(treasury_address(), fa);
+    }
+
+    /// Takes the fee part of a refund out of the treasury, through the stablecoin's withdraw hook.
+    package fun withdraw_fee_refund(amount: u64): FungibleAsset acquires Treasury {
+        withdraw_from_treasury(amount)
+    }
+
+    //
+    // Views
+    //
+
+    #[view]
+    /// The whole record of the merchant owned by `owner`.
+    public fun merchant(owner: address): MerchantInfo acquires Registry {
+        let record = borrow_merchant(owner);
+        MerchantInfo {
+            owner,
+            name: record.name,
+            mcc: record.mcc,
+            payout: record.payout,
+            fee_bps: record.fee_bps,
+            status: record.status,
+            registered_at: record.registered_at,
+            terminals: record.terminals,
+        }
+    }
+
+    #[view]
+    public fun merchant_status(owner: address): MerchantStatus acquires Registry {
+        borrow_merchant(owner).status
+    }
+
+    #[view]
+    public fun is_registered(owner: address): bool acquires Registry {
+        Registry[@yenpay].merchants.contains(owner)
+    }
+
+    #[view]
+    /// Whether the merchant exists and may take payments.
+    public fun is_active(owner: address): bool acquires Registry {
+        let merchants = &Registry[@yenpay].merchants;
+        merchants.contains(owner) && (merchants.borrow(owner).status is MerchantStatus::Active)
+    }
+
+    #[view]
+    public fun terminals(owner: address): vector<address> acquires Registry {
+        borrow_merchant(owner).terminals
+    }
+
+    #[view]
+    /// The owner of the merchant `terminal` belongs to, if any.
+    public fun merchant_of_terminal(terminal: address): Option<address> acquires Registry {
+        let terminal_owner = &Registry[@yenpay].terminal_owner;
+        if (terminal_owner.contains(terminal)) {
+            option::some(*terminal_owner.borrow(terminal))
+        } else {
+            option::none()
+        }
+    }
+
+    #[view]
+    /// The fee and net the merchant would get for a payment of `amount` at its current fee.
+    public fun quote_fee(owner: address, amount: u64): (u64, u64) acquires Registry {
+        let fee = compute_fee(amount, borrow_merchant(owner).fee_bps);
+        (fee, amount - fee)
+    }
+
+    #[view]
+    public fun operator(): address acquires Registry {
+        Registry[@yenpay].operator
+    }
+
+    #[view]
+    public fun pending_operator(): Option<address> acquires Registry {
+        Registry[@yenpay].pending_operator
+    }
+
+    #[view]
+    public fun treasury_address(): address {
+        object::create_object_address(&@yenpay, TREASURY_SEED)
+    }
+
+    #[view]
+    public fun treasury_balance(): u64 {
+        primary_fungible_store::balance(treasury_address(), stablecoin::metadata())
+    }
+
+    #[view]
+    public fun max_fee_bps(): u64 { MAX_FEE_BPS }
+
+    #[view]
+    public fun max_terminals(): u64 { MAX_TERMINALS }
+
+    //
+    // Accessors of a `MerchantInfo`, for Move callers
+    //
+
+    public fun info_owner(self: &MerchantInfo): address { self.owner }
+    public fun info_name(self: &MerchantInfo): String { self.name }
+    public fun info_mcc(self: &MerchantInfo): String { self.mcc }
+    public fun info_payout(self: &MerchantInfo): address { self.payout }
+    public fun info_fee_bps(self: &MerchantInfo): u64 { self.fee_bps }
+    public fun info_status(self: &MerchantInfo): MerchantStatus { self.status }
+    public fun info_registered_at(self: &MerchantInfo): u64 { self.registered_at }
+    public fun info_terminals(self: &MerchantInfo): vector<address> { self.terminals }
+
+    /// Whether a status is `Active`.
+    public fun status_is_active(self: &MerchantStatus): bool { self is MerchantStatus::Active }
+    /// Whether a status is `Suspended`.
+    public fun status_is_suspended(self: &MerchantStatus): bool { self is MerchantStatus::Suspended }
+    /// Whether a status is `Closed`.
+    public fun status_is_closed(self: &MerchantStatus): bool { self is MerchantStatus::Closed }
+
+    //
+    // Internals
+    //
+
+    fun assert_operator(operator: &signer) acquires Registry {
+        assert!(signer::address_of(operator) == Registry[@yenpay].operator, error::permission_denied(ENOT_OPERATOR));
+    }
+
+    inline fun borrow_registry_mut_as_operator(operator: &signer): &mut Registry {
+        let registry = &mut Registry[@yenpay];
+        assert!(signer::address_of(operator) == registry.operator, error::permission_denied(ENOT_OPERATOR));
+        registry
+    }
+
+    inline fun borrow_merchant_mut_as_operator(operator: &signer, owner: address): &mut Merchant {
+        let registry = borrow_registry_mut_as_operator(operator);
+        assert!(registry.merchants.contains(owner), error::not_found(EMERCHANT_NOT_FOUND));
+        registry.merchants.borrow_mut(owner)
+    }
+
+    /// The signer's own merchant, which must not be closed.
+    inline fun borrow_own_merchant_mut(owner: address): &mut Merchant {
+        let merchants = &mut Registry[@yenpay].merchants;
+        assert!(merchants.contains(owner), error::permission_denied(ENOT_MERCHANT_OWNER));
+        let merchant = merchants.borrow_mut(owner);
+        assert!(!(merchant.status is MerchantStatus::Closed), error::invalid_state(EMERCHANT_CLOSED));
+        merchant
+    }
+
+    inline fun borrow_merchant(owner: address): &Merchant {
+        let merchants = &Registry[@yenpay].merchants;
+        assert!(merchants.contains(owner), error::not_found(EMERCHANT_NOT_FOUND));
+        merchants.borrow(owner)
+    }
+
+    inline fun borrow_active_merchant(owner: address): &Merchant {
+        let merchant = borrow_merchant(owner);
+        assert!(merchant.status is MerchantStatus::Active, error::invalid_state(EMERCHANT_NOT_ACTIVE));
+        merchant
+    }
+
+    fun withdraw_from_treasury(amount: u64): FungibleAsset acquires Treasury {
+        let treasury_signer = &Treasury[treasury_address()].extend_ref.generate_signer_for_extending();
+        primary_fungible_store::withdraw(treasury_signer, stablecoin::metadata(), amount)
+    }
+
+    /// A payout that is an object must be one the stablecoin accepts as a holder, or every payment would abort.
+    fun assert_payout_accepted(payout: address) {
+        assert!(
+            !object::is_object(payout) || stablecoin::is_approved_holder(payout),
+            error::invalid_argument(EPAYOUT_NOT_HOLDER)
+        );
+    }
+
+    /// ISO 18245: exactly four ASCII digits.
+    fun is_valid_mcc(mcc: &String): bool {
+        let bytes = mcc.bytes();
+        if (bytes.length() != 4) return false;
+        let i = 0;
+        while (i < 4) {
+            let b = bytes[i];
+            if (b < 0x30 || b > 0x39) return false;
+            i += 1;
+        };
+        true
+    }
+
+    #[test_only]
+    public fun init_for_test(publisher: &signer) {
+        init_module(publisher);
+    }
+}
