@@ -222,7 +222,7 @@ module yenpay::invoice {
         settle_invoice(invoice, signer::address_of(payer), fa, payout, fee_bps);
     }
 
-    /// Cancels an open invoice, paid or not yet expired. `actor` is the merchant's owner or one of its terminals;
+    /// Cancels an open invoice, expired or not. `actor` is the merchant's owner or one of its terminals;
     /// the merchant need not be active.
     public entry fun cancel_invoice(actor: &signer, merchant: address, order_ref: String) acquires Invoices {
         let cancelled_by = signer::address_of(actor);
@@ -295,9 +295,11 @@ module yenpay::invoice {
         assert!(amount > 0, error::invalid_argument(EZERO_AMOUNT));
         let payout = signer::address_of(payout_signer);
         let invoice = borrow_invoice_mut(merchant, order_ref);
-        assert!(invoice.status is InvoiceStatus::Paid, error::invalid_state(EINVOICE_NOT_PAID));
+        let (payer, fee) = match (invoice.status) {
+            InvoiceStatus::Paid { payer, paid_at: _, fee } => (payer, fee),
+            _ => abort error::invalid_state(EINVOICE_NOT_PAID),
+        };
         assert!(payout == merchant_registry::payout_of(merchant), error::permission_denied(ENOT_PAYOUT_ACCOUNT));
-        let InvoiceStatus::Paid { payer, paid_at: _, fee } = invoice.status;
         assert!(amount <= invoice.amount - invoice.refunded, error::invalid_argument(EREFUND_EXCEEDS_PAID));
         let refunded_total = invoice.refunded + amount;
         let fee_returned = fee_share(fee, refunded_total, invoice.amount) - invoice.fee_refunded;
