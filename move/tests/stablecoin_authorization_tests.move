@@ -1,0 +1,398 @@
+#[test_only]
+/// Transfer with authorization (EIP-3009 for Move): every way an authorization can be wrong, and
+/// the cross-language known answer shared with the Rust client (/work/plan/KNOWN_ANSWER.md).
+///
+/// Abort codes are category * 0x10000 + reason (std::error): invalid_argument 0x1,
+/// out_of_range 0x2, invalid_state 0x3, permission_denied 0x5.
+module yenpay::stablecoin_authorization_tests {
+    use std::bcs;
+    use aptos_std::ed25519;
+    use aptos_std::from_bcs;
+    use aptos_framework::account;
+    use aptos_framework::event;
+    use aptos_framework::primary_fungible_store;
+    use aptos_framework::timestamp;
+    use yenpay::stablecoin;
+    use yenpay::stablecoin_test_helpers as h;
+
+    // Known answer: Ed25519 seed = 32 bytes of 0x07, chain id 4, @yenpay = 0xcafe.
+    /// Public key of the seed [7u8; 32].
+    const KAT_PUBLIC_KEY: vector<u8> = x"ea4a6c63e29c520abef5507b132ec5f9954776aebebe7b92421eea691446d22c";
+    /// sha3_256(public key || 0x00): the key's authentication key, used as the account address.
+    const KAT_FROM: address = @0xcc405722b15c00a19d37e51d9a756de1e61b780ad0935f3363bc7fce64edbdad;
+    /// Metadata object address under 0xcafe with seed b"YJPY".
+    const KAT_METADATA: address = @0x72ed35b5c014c8186a005222d54b58f42ed5345189be14142b7365eec0332a18;
+    const KAT_TO: address = @0xb0b;
+    const KAT_AMOUNT: u64 = 1234;
+    const KAT_VALID_AFTER: u64 = 0;
+    const KAT_VALID_BEFORE: u64 = 2000000000;
+    /// 32 bytes of 0x2a.
+    const KAT_NONCE: vector<u8> = x"2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a";
+    /// Signature over BCS(SignedMessage<TransferAuthorization>) with the fields above.
+    const KAT_SIGNATURE: vector<u8> = x"0d19341d92e95d31fe6d79549ad6d62039ca3cdf681a954fa1f0f499afe35bea697ae1709c459d82417aa3a78947b86447b598a0b33c84ef764b8d405de41208";
+
+    /// A holder with a fresh Ed25519 key whose account address is its authentication key.
+    struct Holder has drop {
+        sk: ed25519::SecretKey,
+        public_key: vector<u8>,
+        addr: address,
+    }
+
+    fun new_holder(balance: u64): Holder {
+        let (sk, pk) = ed25519::generate_keys();
+        let addr = from_bcs::to_address(ed25519::validated_public_key_to_authentication_key(&pk));
+        account::create_account_for_test(addr);
+        if (balance > 0) h::mint_to(addr, balance);
+        Holder { sk, public_key: ed25519::validated_public_key_to_bytes(&pk), addr }
+    }
+
+    fun nonce(byte: u8): vector<u8> {
+        let nonce = vector[];
+        let i = 0;
+        while (i < 32) {
+            nonce.push_back(byte);
+            i += 1;
+        };
+        nonce
+    }
+
+    /// `signer_holder` signs an authorization for `from`'s funds (normally the same holder).
+    fun sign(
+        signer_holder: &Holder, chain: u8, from: address, to: address, amount: u64,
+        valid_after: u64, valid_before: u64, nonce: vector<u8>,
+    ): vector<u8> {
+        let message = stablecoin::new_authorization_for_test(chain, from, to, amount, valid_after, valid_before, nonce);
+        ed25519::signature_to_bytes(&ed25519::sign_struct(&signer_holder.sk, message))
+    }
+
+    /// Submits `holder`'s own authorization, signed over exactly what is submitted.
+    fun submit_signed(holder: &Holder, to: address, amount: u64, valid_after: u64, valid_before: u64, nonce: vector<u8>) {
+        let signature = sign(holder, h::chain(), holder.addr, to, amount, valid_after, valid_before, nonce);
+        stablecoin::transfer_with_authorization(
+            &h::signer_of(h::carol()), holder.addr, to, amount, valid_after, valid_before, nonce,
+            holder.public_key, signature,
+        );
+    }
+
+    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    fun known_answer_signature_verifies(framework: &signer, publisher: &signer) {
+        h::setup_roles(framework, publisher);
+        assert!(h::chain() == 4, 1);
+        assert!(stablecoin::metadata_address() == KAT_METADATA, 2);
+        let pk = ed25519::new_unvalidated_public_key_from_bytes(KAT_PUBLIC_KEY);
+        assert!(ed25519::unvalidated_public_key_to_authentication_key(&pk) == bcs::to_bytes(&KAT_FROM), 3);
+        account::create_account_for_test(KAT_FROM);
+        h::mint_to(KAT_FROM, 5_000);
+        stablecoin::transfer_with_authorization(
+            &h::signer_of(h::carol()), KAT_FROM, KAT_TO, KAT_AMOUNT, KAT_VALID_AFTER, KAT_VALID_BEFORE,
+            KAT_NONCE, KAT_PUBLIC_KEY, KAT_SIGNATURE,
+        );
+        assert!(stablecoin::balance(KAT_TO) == KAT_AMOUNT, 4);
+        assert!(stablecoin::balance(KAT_FROM) == 5_000 - KAT_AMOUNT, 5);
+        assert!(stablecoin::is_nonce_used(KAT_FROM, KAT_NONCE), 6);
+    }
+
+    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    fun valid_authorization_moves_funds(framework: &signer, publisher: &signer) {
+        h::setup_roles(framework, publisher);
+        let alice = new_holder(1_000);
+        assert!(!stablecoin::is_nonce_used(alice.addr, nonce(1)), 1);
+        submit_signed(&alice, h::bob(), 300, 0, h::start_secs() + 600, nonce(1));
+        assert!(stablecoin::balance(alice.addr) == 700, 2);
+        assert!(stablecoin::balance(h::bob()) == 300, 3);
+        assert!(stablecoin::is_nonce_used(alice.addr, nonce(1)), 4);
+        assert!(event::emitted_events<stablecoin::TransferredWithAuthorization>().length() == 1, 5);
+        // A different nonce is a different authorization.
+        submit_signed(&alice, h::bob(), 300, 0, h::start_secs() + 600, nonce(2));
+        assert!(stablecoin::balance(h::bob()) == 600, 6);
+    }
+
+    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    fun nonces_are_per_holder(framework: &signer, publisher: &signer) {
+        h::setup_roles(framework, publisher);
+        let alice = new_holder(100);
+        let dave = new_holder(100);
+        submit_signed(&alice, h::bob(), 10, 0, h::start_secs() + 1, nonce(9));
+        submit_signed(&dave, h::bob(), 10, 0, h::start_secs() + 1, nonce(9));
+        assert!(stablecoin::balance(h::bob()) == 20, 1);
+    }
+
+    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[expected_failure(abort_code = 0x3001a, location = yenpay::stablecoin)] // invalid_state(EAUTHORIZATION_EXPIRED)
+    fun expired_at_valid_before(framework: &signer, publisher: &signer) {
+        h::setup_roles(framework, publisher);
+        let alice = new_holder(100);
+        submit_signed(&alice, h::bob(), 1, 0, h::start_secs(), nonce(1));
+    }
+
+    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[expected_failure(abort_code = 0x3001a, location = yenpay::stablecoin)] // invalid_state(EAUTHORIZATION_EXPIRED)
+    fun expired_after_time_passes(framework: &signer, publisher: &signer) {
+        h::setup_roles(framework, publisher);
+        let alice = new_holder(100);
+        let valid_before = h::start_secs() + 60;
+        let signature = sign(&alice, h::chain(), alice.addr, h::bob(), 1, 0, valid_before, nonce(1));
+        timestamp::fast_forward_seconds(61);
+        stablecoin::transfer_with_authorization(
+            &h::signer_of(h::carol()), alice.addr, h::bob(), 1, 0, valid_before, nonce(1), alice.public_key, signature,
+        );
+    }
+
+    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[expected_failure(abort_code = 0x30019, location = yenpay::stablecoin)] // invalid_state(EAUTHORIZATION_NOT_YET_VALID)
+    fun not_yet_valid_at_valid_after(framework: &signer, publisher: &signer) {
+        h::setup_roles(framework, publisher);
+        let alice = new_holder(100);
+        submit_signed(&alice, h::bob(), 1, h::start_secs(), h::start_secs() + 600, nonce(1));
+    }
+
+    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    fun valid_once_valid_after_has_passed(framework: &signer, publisher: &signer) {
+        h::setup_roles(framework, publisher);
+        let alice = new_holder(100);
+        let valid_after = h::start_secs() + 10;
+        let signature = sign(&alice, h::chain(), alice.addr, h::bob(), 1, valid_after, valid_after + 600, nonce(1));
+        timestamp::fast_forward_seconds(11);
+        stablecoin::transfer_with_authorization(
+            &h::signer_of(h::carol()), alice.addr, h::bob(), 1, valid_after, valid_after + 600, nonce(1),
+            alice.public_key, signature,
+        );
+        assert!(stablecoin::balance(h::bob()) == 1, 1);
+    }
+
+    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[expected_failure(abort_code = 0x5001d, location = yenpay::stablecoin)] // permission_denied(EPUBLIC_KEY_MISMATCH)
+    fun wrong_signer_key(framework: &signer, publisher: &signer) {
+        // Mallory signs for Alice's funds with Mallory's own key.
+        h::setup_roles(framework, publisher);
+        let alice = new_holder(100);
+        let mallory = new_holder(0);
+        let signature = sign(&mallory, h::chain(), alice.addr, h::bob(), 1, 0, h::start_secs() + 600, nonce(1));
+        stablecoin::transfer_with_authorization(
+            &h::signer_of(h::carol()), alice.addr, h::bob(), 1, 0, h::start_secs() + 600, nonce(1),
+            mallory.public_key, signature,
+        );
+    }
+
+    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[expected_failure(abort_code = 0x5001e, location = yenpay::stablecoin)] // permission_denied(EINVALID_SIGNATURE)
+    fun signature_not_by_the_account_key(framework: &signer, publisher: &signer) {
+        // Alice's public key is presented, but the signature is Mallory's.
+        h::setup_roles(framework, publisher);
+        let alice = new_holder(100);
+        let mallory = new_holder(0);
+        let signature = sign(&mallory, h::chain(), alice.addr, h::bob(), 1, 0, h::start_secs() + 600, nonce(1));
+        stablecoin::transfer_with_authorization(
+            &h::signer_of(h::carol()), alice.addr, h::bob(), 1, 0, h::start_secs() + 600, nonce(1),
+            alice.public_key, signature,
+        );
+    }
+
+    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[expected_failure(abort_code = 0x5001d, location = yenpay::stablecoin)] // permission_denied(EPUBLIC_KEY_MISMATCH)
+    fun key_not_matching_the_account(framework: &signer, publisher: &signer) {
+        // A valid signature by a real key, for an account whose authentication key is another.
+        h::setup_roles(framework, publisher);
+        let alice = new_holder(0);
+        account::create_account_for_test(h::alice());
+        h::mint_to(h::alice(), 100);
+        let signature = sign(&alice, h::chain(), h::alice(), h::bob(), 1, 0, h::start_secs() + 600, nonce(1));
+        stablecoin::transfer_with_authorization(
+            &h::signer_of(h::carol()), h::alice(), h::bob(), 1, 0, h::start_secs() + 600, nonce(1),
+            alice.public_key, signature,
+        );
+    }
+
+    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[expected_failure(abort_code = 0x1001c, location = yenpay::stablecoin)] // invalid_argument(EINVALID_PUBLIC_KEY)
+    fun malformed_public_key(framework: &signer, publisher: &signer) {
+        h::setup_roles(framework, publisher);
+        let alice = new_holder(100);
+        let signature = sign(&alice, h::chain(), alice.addr, h::bob(), 1, 0, h::start_secs() + 600, nonce(1));
+        stablecoin::transfer_with_authorization(
+            &h::signer_of(h::carol()), alice.addr, h::bob(), 1, 0, h::start_secs() + 600, nonce(1),
+            x"0102", signature,
+        );
+    }
+
+    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[expected_failure(abort_code = 0x5001e, location = yenpay::stablecoin)] // permission_denied(EINVALID_SIGNATURE)
+    fun malformed_signature(framework: &signer, publisher: &signer) {
+        h::setup_roles(framework, publisher);
+        let alice = new_holder(100);
+        stablecoin::transfer_with_authorization(
+            &h::signer_of(h::carol()), alice.addr, h::bob(), 1, 0, h::start_secs() + 600, nonce(1),
+            alice.public_key, x"00",
+        );
+    }
+
+    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[expected_failure(abort_code = 0x3001b, location = yenpay::stablecoin)] // invalid_state(EAUTHORIZATION_USED)
+    fun replayed_nonce(framework: &signer, publisher: &signer) {
+        h::setup_roles(framework, publisher);
+        let alice = new_holder(100);
+        submit_signed(&alice, h::bob(), 1, 0, h::start_secs() + 600, nonce(1));
+        submit_signed(&alice, h::bob(), 1, 0, h::start_secs() + 600, nonce(1));
+    }
+
+    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[expected_failure(abort_code = 0x3001b, location = yenpay::stablecoin)] // invalid_state(EAUTHORIZATION_USED)
+    fun cancelled_nonce(framework: &signer, publisher: &signer) {
+        h::setup_roles(framework, publisher);
+        let alice = new_holder(100);
+        stablecoin::cancel_authorization(&h::signer_of(alice.addr), nonce(1));
+        assert!(stablecoin::is_nonce_used(alice.addr, nonce(1)), 1);
+        assert!(event::emitted_events<stablecoin::AuthorizationCancelled>().length() == 1, 2);
+        submit_signed(&alice, h::bob(), 1, 0, h::start_secs() + 600, nonce(1));
+    }
+
+    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[expected_failure(abort_code = 0x3001b, location = yenpay::stablecoin)] // invalid_state(EAUTHORIZATION_USED)
+    fun cancel_used_nonce_aborts(framework: &signer, publisher: &signer) {
+        h::setup_roles(framework, publisher);
+        let alice = new_holder(100);
+        submit_signed(&alice, h::bob(), 1, 0, h::start_secs() + 600, nonce(1));
+        stablecoin::cancel_authorization(&h::signer_of(alice.addr), nonce(1));
+    }
+
+    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[expected_failure(abort_code = 0x10018, location = yenpay::stablecoin)] // invalid_argument(EINVALID_NONCE)
+    fun short_nonce(framework: &signer, publisher: &signer) {
+        h::setup_roles(framework, publisher);
+        let alice = new_holder(100);
+        submit_signed(&alice, h::bob(), 1, 0, h::start_secs() + 600, x"01");
+    }
+
+    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[expected_failure(abort_code = 0x5001e, location = yenpay::stablecoin)] // permission_denied(EINVALID_SIGNATURE)
+    fun wrong_chain_id(framework: &signer, publisher: &signer) {
+        h::setup_roles(framework, publisher);
+        let alice = new_holder(100);
+        let signature = sign(&alice, 1, alice.addr, h::bob(), 1, 0, h::start_secs() + 600, nonce(1)); // mainnet id
+        stablecoin::transfer_with_authorization(
+            &h::signer_of(h::carol()), alice.addr, h::bob(), 1, 0, h::start_secs() + 600, nonce(1),
+            alice.public_key, signature,
+        );
+    }
+
+    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[expected_failure(abort_code = 0x5001e, location = yenpay::stablecoin)] // permission_denied(EINVALID_SIGNATURE)
+    fun tampered_amount(framework: &signer, publisher: &signer) {
+        h::setup_roles(framework, publisher);
+        let alice = new_holder(100);
+        let signature = sign(&alice, h::chain(), alice.addr, h::bob(), 10, 0, h::start_secs() + 600, nonce(1));
+        stablecoin::transfer_with_authorization(
+            &h::signer_of(h::carol()), alice.addr, h::bob(), 11, 0, h::start_secs() + 600, nonce(1),
+            alice.public_key, signature,
+        );
+    }
+
+    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[expected_failure(abort_code = 0x5001e, location = yenpay::stablecoin)] // permission_denied(EINVALID_SIGNATURE)
+    fun tampered_recipient(framework: &signer, publisher: &signer) {
+        h::setup_roles(framework, publisher);
+        let alice = new_holder(100);
+        let signature = sign(&alice, h::chain(), alice.addr, h::bob(), 10, 0, h::start_secs() + 600, nonce(1));
+        stablecoin::transfer_with_authorization(
+            &h::signer_of(h::carol()), alice.addr, h::carol(), 10, 0, h::start_secs() + 600, nonce(1),
+            alice.public_key, signature,
+        );
+    }
+
+    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[expected_failure(abort_code = 0x5001e, location = yenpay::stablecoin)] // permission_denied(EINVALID_SIGNATURE)
+    fun tampered_window(framework: &signer, publisher: &signer) {
+        h::setup_roles(framework, publisher);
+        let alice = new_holder(100);
+        let signature = sign(&alice, h::chain(), alice.addr, h::bob(), 10, 0, h::start_secs() + 600, nonce(1));
+        stablecoin::transfer_with_authorization(
+            &h::signer_of(h::carol()), alice.addr, h::bob(), 10, 0, h::start_secs() + 6000, nonce(1),
+            alice.public_key, signature,
+        );
+    }
+
+    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[expected_failure(abort_code = 0x30008, location = yenpay::stablecoin)] // invalid_state(EPAUSED)
+    fun paused_refuses_authorization(framework: &signer, publisher: &signer) {
+        h::setup_roles(framework, publisher);
+        let alice = new_holder(100);
+        stablecoin::pause(&h::signer_of(h::pauser()));
+        submit_signed(&alice, h::bob(), 1, 0, h::start_secs() + 600, nonce(1));
+    }
+
+    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[expected_failure(abort_code = 0x50009, location = yenpay::stablecoin)] // permission_denied(EDENYLISTED)
+    fun denylisted_sender_refused(framework: &signer, publisher: &signer) {
+        h::setup_roles(framework, publisher);
+        let alice = new_holder(100);
+        stablecoin::denylist(&h::signer_of(h::denylister()), alice.addr);
+        submit_signed(&alice, h::bob(), 1, 0, h::start_secs() + 600, nonce(1));
+    }
+
+    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[expected_failure(abort_code = 0x50009, location = yenpay::stablecoin)] // permission_denied(EDENYLISTED)
+    fun denylisted_receiver_refused(framework: &signer, publisher: &signer) {
+        h::setup_roles(framework, publisher);
+        let alice = new_holder(100);
+        stablecoin::denylist(&h::signer_of(h::denylister()), h::bob());
+        submit_signed(&alice, h::bob(), 1, 0, h::start_secs() + 600, nonce(1));
+    }
+
+    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[expected_failure(abort_code = 0x2000a, location = yenpay::stablecoin)] // out_of_range(EAMOUNT_EXCEEDS_CAP)
+    fun authorization_above_cap_refused(framework: &signer, publisher: &signer) {
+        h::setup_roles(framework, publisher);
+        let alice = new_holder(2_000_000);
+        submit_signed(&alice, h::bob(), 1_000_001, 0, h::start_secs() + 600, nonce(1));
+    }
+
+    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[expected_failure(abort_code = 0x1000c, location = yenpay::stablecoin)] // invalid_argument(EZERO_AMOUNT)
+    fun zero_amount_refused(framework: &signer, publisher: &signer) {
+        h::setup_roles(framework, publisher);
+        let alice = new_holder(100);
+        submit_signed(&alice, h::bob(), 0, 0, h::start_secs() + 600, nonce(1));
+    }
+
+    // The package path the invoice module uses.
+
+    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    fun package_withdraw_with_authorization(framework: &signer, publisher: &signer) {
+        h::setup_roles(framework, publisher);
+        let alice = new_holder(100);
+        let signature = sign(&alice, h::chain(), alice.addr, h::bob(), 40, 0, h::start_secs() + 600, nonce(3));
+        let fa = stablecoin::withdraw_with_authorization(
+            h::bob(), alice.addr, 40, 0, h::start_secs() + 600, nonce(3), alice.public_key, signature,
+        );
+        // The caller deposits through the dispatchable path: the deposit hook checks receivers.
+        primary_fungible_store::deposit(h::bob(), fa);
+        assert!(stablecoin::balance(h::bob()) == 40, 1);
+        assert!(stablecoin::balance(alice.addr) == 60, 2);
+        assert!(stablecoin::is_nonce_used(alice.addr, nonce(3)), 3);
+    }
+
+    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[expected_failure(abort_code = 0x5001e, location = yenpay::stablecoin)] // permission_denied(EINVALID_SIGNATURE)
+    fun package_withdraw_binds_recipient(framework: &signer, publisher: &signer) {
+        h::setup_roles(framework, publisher);
+        let alice = new_holder(100);
+        let signature = sign(&alice, h::chain(), alice.addr, h::bob(), 40, 0, h::start_secs() + 600, nonce(3));
+        let fa = stablecoin::withdraw_with_authorization(
+            h::carol(), alice.addr, 40, 0, h::start_secs() + 600, nonce(3), alice.public_key, signature,
+        );
+        primary_fungible_store::deposit(h::carol(), fa);
+    }
+
+    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[expected_failure(abort_code = 0x50009, location = yenpay::stablecoin)] // permission_denied(EDENYLISTED)
+    fun package_withdraw_deposit_hook_checks_receiver(framework: &signer, publisher: &signer) {
+        h::setup_roles(framework, publisher);
+        let alice = new_holder(100);
+        stablecoin::denylist(&h::signer_of(h::denylister()), h::bob());
+        let signature = sign(&alice, h::chain(), alice.addr, h::bob(), 40, 0, h::start_secs() + 600, nonce(3));
+        let fa = stablecoin::withdraw_with_authorization(
+            h::bob(), alice.addr, 40, 0, h::start_secs() + 600, nonce(3), alice.public_key, signature,
+        );
+        primary_fungible_store::deposit(h::bob(), fa);
+    }
+}
