@@ -470,4 +470,39 @@ module yenpay::invoice {
     public fun init_for_test(publisher: &signer) {
         init_module(publisher);
     }
+
+    // Event values, for tests elsewhere in the package to compare with `event::was_event_emitted`.
+
+    #[test_only]
+    public fun invoice_created_for_test(
+        merchant: address, order_ref: String, amount: u64, expires_at: u64, created_by: address
+    ): InvoiceCreated {
+        InvoiceCreated { merchant, order_ref, amount, expires_at, created_by }
+    }
+
+    #[test_only]
+    public fun invoice_paid_for_test(
+        merchant: address, order_ref: String, payer: address, amount: u64, fee: u64, net: u64, paid_at: u64
+    ): InvoicePaid {
+        InvoicePaid { merchant, order_ref, payer, amount, fee, net, paid_at }
+    }
+
+    #[test_only]
+    public fun invoice_cancelled_for_test(merchant: address, order_ref: String, cancelled_by: address): InvoiceCancelled {
+        InvoiceCancelled { merchant, order_ref, cancelled_by }
+    }
+
+    #[test_only]
+    public fun invoice_refunded_for_test(
+        merchant: address, order_ref: String, payer: address, amount: u64, fee_returned: u64, refunded_total: u64
+    ): InvoiceRefunded {
+        InvoiceRefunded { merchant, order_ref, payer, amount, fee_returned, refunded_total }
+    }
+
+    #[test_only]
+    public fun merchant_paid_for_test(
+        merchant: address, payer: address, amount: u64, fee: u64, net: u64, reference: String, paid_at: u64
+    ): MerchantPaid {
+        MerchantPaid { merchant, payer, amount, fee, net, reference, paid_at }
+    }
 }

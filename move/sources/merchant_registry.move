@@ -643,4 +643,874 @@ module yenpay::merchant_registry {
     public fun init_for_test(publisher: &signer) {
         init_module(publisher);
     }
+
+    //
+    // Tests. Those that move the asset through the stablecoin's hooks (treasury deposits, sweeps) are in
+    // tests/merchant_registry_tests.move.
+    //
+
+    #[test_only]
+    use std::string::utf8;
+    #[test_only]
+    use aptos_framework::account;
+
+    #[test_only]
+    const MERCHANT: address = @0xa1;
+    #[test_only]
+    const PAYOUT: address = @0xa2;
+    #[test_only]
+    const TERMINAL: address = @0xa3;
+    #[test_only]
+    const OTHER_MERCHANT: address = @0xb1;
+    #[test_only]
+    const OTHER_PAYOUT: address = @0xb2;
+    #[test_only]
+    const OTHER_TERMINAL: address = @0xb3;
+    #[test_only]
+    const STRANGER: address = @0xd1;
+    #[test_only]
+    const START_SECS: u64 = 1_700_000_000;
+
+    #[test_only]
+    fun as_signer(addr: address): signer {
+        account::create_signer_for_test(addr)
+    }
+
+    #[test_only]
+    /// The stablecoin and this module initialised as at publish, the clock started.
+    fun setup(fx: &signer, publisher: &signer) {
+        timestamp::set_time_has_started_for_testing(fx);
+        timestamp::update_global_time_for_test_secs(START_SECS);
+        stablecoin::init_for_test(publisher);
+        init_module(publisher);
+    }
+
+    #[test_only]
+    /// Two active merchants, each with one terminal.
+    fun setup_merchants(fx: &signer, publisher: &signer) acquires Registry {
+        setup(fx, publisher);
+        register_merchant(publisher, MERCHANT, utf8(b"Ramen Ichiban"), utf8(b"5812"), PAYOUT, 300);
+        register_merchant(publisher, OTHER_MERCHANT, utf8(b"Kissa Hoshi"), utf8(b"5814"), OTHER_PAYOUT, 150);
+        add_terminal(&as_signer(MERCHANT), TERMINAL);
+        add_terminal(&as_signer(OTHER_MERCHANT), OTHER_TERMINAL);
+    }
+
+    // Init and the treasury.
+
+    #[test(fx = @aptos_framework, publisher = @yenpay)]
+    fun init_sets_operator_and_treasury(fx: &signer, publisher: &signer) acquires Registry {
+        setup(fx, publisher);
+        assert!(operator() == @yenpay, 1);
+        assert!(pending_operator().is_none(), 2);
+        let treasury = treasury_address();
+        assert!(treasury == object::create_object_address(&@yenpay, b"YENPAY_TREASURY"), 3);
+        assert!(exists<Treasury>(treasury), 4);
+        assert!(stablecoin::is_approved_holder(treasury), 5);
+        assert!(primary_fungible_store::primary_store_exists(treasury, stablecoin::metadata()), 6);
+        assert!(treasury_balance() == 0, 7);
+        // Nobody can move the treasury object to another owner.
+        assert!(!object::ungated_transfer_allowed(object::address_to_object<Treasury>(treasury)), 8);
+    }
+
+    #[test(fx = @aptos_framework, publisher = @yenpay)]
+    fun init_upgrades_treasury_to_concurrent_where_enabled(fx: &signer, publisher: &signer) {
+        features::change_feature_flags_for_testing(
+            fx, vector[features::get_concurrent_fungible_balance_feature()], vector[]
+        );
+        setup(fx, publisher);
+        let store = primary_fungible_store::primary_store(treasury_address(), stablecoin::metadata());
+        // Upgrading again is a no-op only for a store that already is concurrent: with the flag now off, it
+        // would abort for a plain store.
+        features::change_feature_flags_for_testing(
+            fx, vector[], vector[features::get_concurrent_fungible_balance_feature()]
+        );
+        fungible_asset::upgrade_store_to_concurrent(&as_signer(treasury_address()), store);
+        assert!(treasury_balance() == 0, 1);
+    }
+
+    #[test(fx = @aptos_framework, publisher = @yenpay)]
+    #[expected_failure(abort_code = 0x10020, location = aptos_framework::fungible_asset)] // ECONCURRENT_BALANCE_NOT_ENABLED
+    fun init_leaves_treasury_plain_where_disabled(fx: &signer, publisher: &signer) {
+        // All flags start off: init must not abort, and leaves a plain store (which cannot be upgraded now).
+        setup(fx, publisher);
+        let store = primary_fungible_store::primary_store(treasury_address(), stablecoin::metadata());
+        fungible_asset::upgrade_store_to_concurrent(&as_signer(treasury_address()), store);
+    }
+
+    // Operator transfer.
+
+    #[test(fx = @aptos_framework, publisher = @yenpay)]
+    fun operator_two_step_transfer(fx: &signer, publisher: &signer) acquires Registry {
+        setup(fx, publisher);
+        propose_operator(publisher, STRANGER);
+        assert!(pending_operator() == option::some(STRANGER), 1);
+        assert!(operator() == @yenpay, 2);
+        cancel_operator_proposal(publisher);
+        assert!(pending_operator().is_none(), 3);
+        propose_operator(publisher, OTHER_MERCHANT);
+        accept_operator(&as_signer(OTHER_MERCHANT));
+        assert!(operator() == OTHER_MERCHANT, 4);
+        assert!(pending_operator().is_none(), 5);
+        // The old operator has no power left; the new one has it all.
+        register_merchant(&as_signer(OTHER_MERCHANT), MERCHANT, utf8(b"Ramen"), utf8(b"5812"), PAYOUT, 0);
+        assert!(is_active(MERCHANT), 6);
+    }
+
+    #[test(fx = @aptos_framework, publisher = @yenpay)]
+    #[expected_failure(abort_code = 0x50001, location = yenpay::merchant_registry)] // ENOT_OPERATOR
+    fun old_operator_loses_power(fx: &signer, publisher: &signer) acquires Registry {
+        setup(fx, publisher);
+        propose_operator(publisher, STRANGER);
+        accept_operator(&as_signer(STRANGER));
+        register_merchant(publisher, MERCHANT, utf8(b"Ramen"), utf8(b"5812"), PAYOUT, 0);
+    }
+
+    #[test(fx = @aptos_framework, publisher = @yenpay)]
+    #[expected_failure(abort_code = 0x50002, location = yenpay::merchant_registry)] // ENOT_PENDING_OPERATOR
+    fun accept_operator_by_stranger(fx: &signer, publisher: &signer) acquires Registry {
+        setup_merchants(fx, publisher);
+        propose_operator(publisher, STRANGER);
+        accept_operator(&as_signer(OTHER_MERCHANT));
+    }
+
+    #[test(fx = @aptos_framework, publisher = @yenpay)]
+    #[expected_failure(abort_code = 0x50002, location = yenpay::merchant_registry)] // ENOT_PENDING_OPERATOR
+    fun accept_operator_by_terminal(fx: &signer, publisher: &signer) acquires Registry {
+        setup_merchants(fx, publisher);
+        propose_operator(publisher, STRANGER);
+        accept_operator(&as_signer(TERMINAL));
+    }
+
+    #[test(fx = @aptos_framework, publisher = @yenpay)]
+    #[expected_failure(abort_code = 0x30003, location = yenpay::merchant_registry)] // ENO_PENDING_OPERATOR
+    fun accept_operator_without_proposal(fx: &signer, publisher: &signer) acquires Registry {
+        setup(fx, publisher);
+        accept_operator(&as_signer(STRANGER));
+    }
+
+    #[test(fx = @aptos_framework, publisher = @yenpay)]
+    #[expected_failure(abort_code = 0x30003, location = yenpay::merchant_registry)] // ENO_PENDING_OPERATOR
+    fun cancel_operator_proposal_without_proposal(fx: &signer, publisher: &signer) acquires Registry {
+        setup(fx, publisher);
+        cancel_operator_proposal(publisher);
+    }
+
+    // Operator functions: a stranger, a terminal and a merchant all abort with ENOT_OPERATOR.
+
+    #[test(fx = @aptos_framework, publisher = @yenpay)]
+    #[expected_failure(abort_code = 0x50001, location = yenpay::merchant_registry)] // ENOT_OPERATOR
+    fun propose_operator_by_stranger(fx: &signer, publisher: &signer) acquires Registry {
+        setup_merchants(fx, publisher);
+        propose_operator(&as_signer(STRANGER), STRANGER);
+    }
+
+    #[test(fx = @aptos_framework, publisher = @yenpay)]
+    #[expected_failure(abort_code = 0x50001, location = yenpay::merchant_registry)] // ENOT_OPERATOR
+    fun propose_operator_by_terminal(fx: &signer, publisher: &signer) acquires Registry {
+        setup_merchants(fx, publisher);
+        propose_operator(&as_signer(TERMINAL), TERMINAL);
+    }
+
+    #[test(fx = @aptos_framework, publisher = @yenpay)]
+    #[expected_failure(abort_code = 0x50001, location = yenpay::merchant_registry)] // ENOT_OPERATOR
+    fun propose_operator_by_merchant(fx: &signer, publisher: &signer) acquires Registry {
+        setup_merchants(fx, publisher);
+        propose_operator(&as_signer(MERCHANT), MERCHANT);
+    }
+
+    #[test(fx = @aptos_framework, publisher = @yenpay)]
+    #[expected_failure(abort_code = 0x50001, location = yenpay::merchant_registry)] // ENOT_OPERATOR
+    fun cancel_operator_proposal_by_stranger(fx: &signer, publisher: &signer) acquires Registry {
+        setup_merchants(fx, publisher);
+        propose_operator(publisher, STRANGER);
+        cancel_operator_proposal(&as_signer(STRANGER));
+    }
+
+    #[test(fx = @aptos_framework, publisher = @yenpay)]
+    #[expected_failure(abort_code = 0x50001, location = yenpay::merchant_registry)] // ENOT_OPERATOR
+    fun cancel_operator_proposal_by_terminal(fx: &signer, publisher: &signer) acquires Registry {
+        setup_merchants(fx, publisher);
+        propose_operator(publisher, STRANGER);
+        cancel_operator_proposal(&as_signer(TERMINAL));
+    }
+
+    #[test(fx = @aptos_framework, publisher = @yenpay)]
+    #[expected_failure(abort_code = 0x50001, location = yenpay::merchant_registry)] // ENOT_OPERATOR
+    fun cancel_operator_proposal_by_merchant(fx: &signer, publisher: &signer) acquires Registry {
+        setup_merchants(fx, publisher);
+        propose_operator(publisher, STRANGER);
+        cancel_operator_proposal(&as_signer(MERCHANT));
+    }
+
+    #[test(fx = @aptos_framework, publisher = @yenpay)]
+    #[expected_failure(abort_code = 0x50001, location = yenpay::merchant_registry)] // ENOT_OPERATOR
+    fun register_merchant_by_stranger(fx: &signer, publisher: &signer) acquires Registry {
+        setup_merchants(fx, publisher);
+        register_merchant(&as_signer(STRANGER), STRANGER, utf8(b"Shop"), utf8(b"5411"), STRANGER, 0);
+    }
+
+    #[test(fx = @aptos_framework, publisher = @yenpay)]
+    #[expected_failure(abort_code = 0x50001, location = yenpay::merchant_registry)] // ENOT_OPERATOR
+    fun register_merchant_by_terminal(fx: &signer, publisher: &signer) acquires Registry {
+        setup_merchants(fx, publisher);
+        register_merchant(&as_signer(TERMINAL), STRANGER, utf8(b"Shop"), utf8(b"5411"), STRANGER, 0);
+    }
+
+    #[test(fx = @aptos_framework, publisher = @yenpay)]
+    #[expected_failure(abort_code = 0x50001, location = yenpay::merchant_registry)] // ENOT_OPERATOR
+    fun register_merchant_by_merchant(fx: &signer, publisher: &signer) acquires Registry {
+        setup_merchants(fx, publisher);
+        register_merchant(&as_signer(MERCHANT), STRANGER, utf8(b"Shop"), utf8(b"5411"), STRANGER, 0);
+    }
+
+    #[test(fx = @aptos_framework, publisher = @yenpay)]
+    #[expected_failure(abort_code = 0x50001, location = yenpay::merchant_registry)] // ENOT_OPERATOR
+    fun suspend_merchant_by_stranger(fx: &signer, publisher: &signer) acquires Registry {
+        setup_merchants(fx, publisher);
+        suspend_merchant(&as_signer(STRANGER), MERCHANT, 1);
+    }
+
+    #[test(fx = @aptos_framework, publisher = @yenpay)]
+    #[expected_failure(abort_code = 0x50001, location = yenpay::merchant_registry)] // ENOT_OPERATOR
+    fun suspend_merchant_by_terminal(fx: &signer, publisher: &signer) acquires Registry {
+        setup_merchants(fx, publisher);
+        suspend_merchant(&as_signer(TERMINAL), MERCHANT, 1);
+    }
+
+    #[test(fx = @aptos_framework, publisher = @yenpay)]
+    #[expected_failure(abort_code = 0x50001, location = yenpay::merchant_registry)] // ENOT_OPERATOR
+    fun suspend_merchant_by_other_merchant(fx: &signer, publisher: &signer) acquires Registry {
+        setup_merchants(fx, publisher);
+        suspend_merchant(&as_signer(OTHER_MERCHANT), MERCHANT, 1);
+    }
+
+    #[test(fx = @aptos_framework, publisher = @yenpay)]
+    #[expected_failure(abort_code = 0x50001, location = yenpay::merchant_registry)] // ENOT_OPERATOR
+    fun suspend_merchant_by_itself(fx: &signer, publisher: &signer) acquires Registry {
+        setup_merchants(fx, publisher);
+        suspend_merchant(&as_signer(MERCHANT), MERCHANT, 1);
+    }
+
+    #[test(fx = @aptos_framework, publisher = @yenpay)]
+    #[expected_failure(abort_code = 0x50001, location = yenpay::merchant_registry)] // ENOT_OPERATOR
+    fun reactivate_merchant_by_stranger(fx: &signer, publisher: &signer) acquires Registry {
+        setup_merchants(fx, publisher);
+        suspend_merchant(publisher, MERCHANT, 1);
+        reactivate_merchant(&as_signer(STRANGER), MERCHANT);
+    }
+
+    #[test(fx = @aptos_framework, publisher = @yenpay)]
+    #[expected_failure(abort_code = 0x50001, location = yenpay::merchant_registry)] // ENOT_OPERATOR
+    fun reactivate_merchant_by_terminal(fx: &signer, publisher: &signer) acquires Registry {
+        setup_merchants(fx, publisher);
+        suspend_merchant(publisher, MERCHANT, 1);
+        reactivate_merchant(&as_signer(TERMINAL), MERCHANT);
+    }
+
+    #[test(fx = @aptos_framework, publisher = @yenpay)]
+    #[expected_failure(abort_code = 0x50001, location = yenpay::merchant_registry)] // ENOT_OPERATOR
+    fun reactivate_merchant_by_itself(fx: &signer, publisher: &signer) acquires Registry {
+        setup_merchants(fx, publisher);
+        suspend_merchant(publisher, MERCHANT, 1);
+        reactivate_merchant(&as_signer(MERCHANT), MERCHANT);
+    }
+
+    #[test(fx = @aptos_framework, publisher = @yenpay)]
+    #[expected_failure(abort_code = 0x50001, location = yenpay::merchant_registry)] // ENOT_OPERATOR
+    fun reactivate_merchant_by_other_merchant(fx: &signer, publisher: &signer) acquires Registry {
+        setup_merchants(fx, publisher);
+        suspend_merchant(publisher, MERCHANT, 1);
+        reactivate_merchant(&as_signer(OTHER_MERCHANT), MERCHANT);
+    }
+
+    #[test(fx = @aptos_framework, publisher = @yenpay)]
+    #[expected_failure(abort_code = 0x50001, location = yenpay::merchant_registry)] // ENOT_OPERATOR
+    fun close_merchant_by_stranger(fx: &signer, publisher: &signer) acquires Registry {
+        setup_merchants(fx, publisher);
+        close_merchant(&as_signer(STRANGER), MERCHANT);
+    }
+
+    #[test(fx = @aptos_framework, publisher = @yenpay)]
+    #[expected_failure(abort_code = 0x50001, location = yenpay::merchant_registry)] // ENOT_OPERATOR
+    fun close_merchant_by_terminal(fx: &signer, publisher: &signer) acquires Registry {
+        setup_merchants(fx, publisher);
+        close_merchant(&as_signer(TERMINAL), MERCHANT);
+    }
+
+    #[test(fx = @aptos_framework, publisher = @yenpay)]
+    #[expected_failure(abort_code = 0x50001, location = yenpay::merchant_registry)] // ENOT_OPERATOR
+    fun close_merchant_by_other_merchant(fx: &signer, publisher: &signer) acquires Registry {
+        setup_merchants(fx, publisher);
+        close_merchant(&as_signer(OTHER_MERCHANT), MERCHANT);
+    }
+
+    #[test(fx = @aptos_framework, publisher = @yenpay)]
+    #[expected_failure(abort_code = 0x50001, location = yenpay::merchant_registry)] // ENOT_OPERATOR
+    fun set_fee_bps_by_stranger(fx: &signer, publisher: &signer) acquires Registry {
+        setup_merchants(fx, publisher);
+        set_fee_bps(&as_signer(STRANGER), MERCHANT, 0);
+    }
+
+    #[test(fx = @aptos_framework, publisher = @yenpay)]
+    #[expected_failure(abort_code = 0x50001, location = yenpay::merchant_registry)] // ENOT_OPERATOR
+    fun set_fee_bps_by_terminal(fx: &signer, publisher: &signer) acquires Registry {
+        setup_merchants(fx, publisher);
+        set_fee_bps(&as_signer(TERMINAL), MERCHANT, 0);
+    }
+
+    #[test(fx = @aptos_framework, publisher = @yenpay)]
+    #[expected_failure(abort_code = 0x50001, location = yenpay::merchant_registry)] // ENOT_OPERATOR
+    fun set_fee_bps_by_itself(fx: &signer, publisher: &signer) acquires Registry {
+        setup_merchants(fx, publisher);
+        set_fee_bps(&as_signer(MERCHANT), MERCHANT, 0);
+    }
+
+    #[test(fx = @aptos_framework, publisher = @yenpay)]
+    #[expected_failure(abort_code = 0x50001, location = yenpay::merchant_registry)] // ENOT_OPERATOR
+    fun set_fee_bps_by_other_merchant(fx: &signer, publisher: &signer) acquires Registry {
+        setup_merchants(fx, publisher);
+        set_fee_bps(&as_signer(OTHER_MERCHANT), MERCHANT, 0);
+    }
+
+    #[test(fx = @aptos_framework, publisher = @yenpay)]
+    #[expected_failure(abort_code = 0x50001, location = yenpay::merchant_registry)] // ENOT_OPERATOR
+    fun sweep_treasury_by_stranger(fx: &signer, publisher: &signer) acquires Registry, Treasury {
+        setup_merchants(fx, publisher);
+        sweep_treasury(&as_signer(STRANGER), STRANGER, 1);
+    }
+
+    #[test(fx = @aptos_framework, publisher = @yenpay)]
+    #[expected_failure(abort_code = 0x50001, location = yenpay::merchant_registry)] // ENOT_OPERATOR
+    fun sweep_treasury_by_terminal(fx: &signer, publisher: &signer) acquires Registry, Treasury {
+        setup_merchants(fx, publisher);
+        sweep_treasury(&as_signer(TERMINAL), TERMINAL, 1);
+    }
+
+    #[test(fx = @aptos_framework, publisher = @yenpay)]
+    #[expected_failure(abort_code = 0x50001, location = yenpay::merchant_registry)] // ENOT_OPERATOR
+    fun sweep_treasury_by_merchant(fx: &signer, publisher: &signer) acquires Registry, Treasury {
+        setup_merchants(fx, publisher);
+        sweep_treasury(&as_signer(MERCHANT), MERCHANT, 1);
+    }
+
+    // Owner functions: only the owner of a registered merchant may call them, for its own record.
+
+    #[test(fx = @aptos_framework, publisher = @yenpay)]
+    #[expected_failure(abort_code = 0x5000D, location = yenpay::merchant_registry)] // ENOT_MERCHANT_OWNER
+    fun set_payout_address_by_stranger(fx: &signer, publisher: &signer) acquires Registry {
+        setup_merchants(fx, publisher);
+        set_payout_address(&as_signer(STRANGER), STRANGER);
+    }
+
+    #[test(fx = @aptos_framework, publisher = @yenpay)]
+    #[expected_failure(abort_code = 0x5000D, location = yenpay::merchant_registry)] // ENOT_MERCHANT_OWNER
+    fun set_payout_address_by_terminal(fx: &signer, publisher: &signer) acquires Registry {
+        setup_merchants(fx, publisher);
+        set_payout_address(&as_signer(TERMINAL), TERMINAL);
+    }
+
+    #[test(fx = @aptos_framework, publisher = @yenpay)]
+    #[expected_failure(abort_code = 0x5000D, location = yenpay::merchant_registry)] // ENOT_MERCHANT_OWNER
+    fun set_payout_address_by_operator(fx: &signer, publisher: &signer) acquires Registry {
+        setup_merchants(fx, publisher);
+        set_payout_address(publisher, @yenpay);
+    }
+
+    #[test(fx = @aptos_framework, publisher = @yenpay)]
+    /// Another merchant can only change its own payout; the first merchant's record is untouched.
+    fun set_payout_address_by_other_merchant_changes_only_its_own(fx: &signer, publisher: &signer) acquires Registry {
+        setup_merchants(fx, publisher);
+        set_payout_address(&as_signer(OTHER_MERCHANT), STRANGER);
+        assert!(merchant(OTHER_MERCHANT).info_payout() == STRANGER, 1);
+        assert!(merchant(MERCHANT).info_payout() == PAYOUT, 2);
+    }
+
+    #[test(fx = @aptos_framework, publisher = @yenpay)]
+    #[expected_failure(abort_code = 0x5000D, location = yenpay::merchant_registry)] // ENOT_MERCHANT_OWNER
+    fun add_terminal_by_stranger(fx: &signer, publisher: &signer) acquires Registry {
+        setup_merchants(fx, publisher);
+        add_terminal(&as_signer(STRANGER), @0xe1);
+    }
+
+    #[test(fx = @aptos_framework, publisher = @yenpay)]
+    #[expected_failure(abort_code = 0x5000D, location = yenpay::merchant_registry)] // ENOT_MERCHANT_OWNER
+    fun add_terminal_by_terminal(fx: &signer, publisher: &signer) acquires Registry {
+        setup_merchants(fx, publisher);
+        add_terminal(&as_signer(TERMINAL), @0xe1);
+    }
+
+    #[test(fx = @aptos_framework, publisher = @yenpay)]
+    #[expected_failure(abort_code = 0x8000E, location = yenpay::merchant_registry)] // ETERMINAL_TAKEN
+    fun add_terminal_of_another_merchant(fx: &signer, publisher: &signer) acquires Registry {
+        setup_merchants(fx, publisher);
+        add_terminal(&as_signer(OTHER_MERCHANT), TERMINAL);
+    }
+
+    #[test(fx = @aptos_framework, publisher = @yenpay)]
+    #[expected_failure(abort_code = 0x8000E, location = yenpay::merchant_registry)] // ETERMINAL_TAKEN
+    fun add_terminal_twice(fx: &signer, publisher: &signer) acquires Registry {
+        setup_merchants(fx, publisher);
+        add_terminal(&as_signer(MERCHANT), TERMINAL);
+    }
+
+    #[test(fx = @aptos_framework, publisher = @yenpay)]
+    #[expected_failure(abort_code = 0x5000D, location = yenpay::merchant_registry)] // ENOT_MERCHANT_OWNER
+    fun remove_terminal_by_stranger(fx: &signer, publisher: &signer) acquires Registry {
+        setup_merchants(fx, publisher);
+        remove_terminal(&as_signer(STRANGER), TERMINAL);
+    }
+
+    #[test(fx = @aptos_framework, publisher = @yenpay)]
+    #[expected_failure(abort_code = 0x5000D, location = yenpay::merchant_registry)] // ENOT_MERCHANT_OWNER
+    fun remove_terminal_by_terminal(fx: &signer, publisher: &signer) acquires Registry {
+        setup_merchants(fx, publisher);
+        remove_terminal(&as_signer(TERMINAL), TERMINAL);
+    }
+
+    #[test(fx = @aptos_framework, publisher = @yenpay)]
+    #[expected_failure(abort_code = 0x60010, location = yenpay::merchant_registry)] // ETERMINAL_NOT_FOUND
+    fun remove_terminal_by_other_merchant(fx: &signer, publisher: &signer) acquires Registry {
+        setup_merchants(fx, publisher);
+        remove_terminal(&as_signer(OTHER_MERCHANT), TERMINAL);
+    }
+
+    #[test(fx = @aptos_framework, publisher = @yenpay)]
+    #[expected_failure(abort_code = 0x60010, location = yenpay::merchant_registry)] // ETERMINAL_NOT_FOUND
+    fun remove_unknown_terminal(fx: &signer, publisher: &signer) acquires Registry {
+        setup_merchants(fx, publisher);
+        remove_terminal(&as_signer(MERCHANT), @0xe1);
+    }
+
+    // Validation.
+
+    #[test(fx = @aptos_framework, publisher = @yenpay)]
+    fun register_records_everything(fx: &signer, publisher: &signer) acquires Registry {
+        setup(fx, publisher);
+        // 64 bytes of UTF-8 (21 three-byte characters and one ASCII byte) is the longest name.
+        let name = b"";
+        let i = 0;
+        while (i < 21) { name.append(b"\xe3\x83\xa8"); i += 1 };
+        name.push_back(0x41);
+        register_merchant(publisher, MERCHANT, utf8(name), utf8(b"0742"), PAYOUT, MAX_FEE_BPS);
+        let info = merchant(MERCHANT);
+        assert!(info.info_owner() == MERCHANT, 1);
+        assert!(info.info_name() == utf8(name), 2);
+        assert!(info.info_mcc() == utf8(b"0742"), 3);
+        assert!(info.info_payout() == PAYOUT, 4);
+        assert!(info.info_fee_bps() == MAX_FEE_BPS, 5);
+        assert!(info.info_status().status_is_active(), 6);
+        assert!(info.info_registered_at() == START_SECS, 7);
+        assert!(info.info_terminals() == vector[], 8);
+        assert!(is_registered(MERCHANT) && is_active(MERCHANT), 9);
+        assert!(!is_registered(STRANGER) && !is_active(STRANGER), 10);
+        assert!(merchant_status(MERCHANT) == MerchantStatus::Active, 11);
+    }
+
+    #[test(fx = @aptos_framework, publisher = @yenpay)]
+    #[expected_failure(abort_code = 0x10006, location = yenpay::merchant_registry)] // EINVALID_NAME
+    fun register_empty_name(fx: &signer, publisher: &signer) acquires Registry {
+        setup(fx, publisher);
+        register_merchant(publisher, MERCHANT, utf8(b""), utf8(b"5812"), PAYOUT, 0);
+    }
+
+    #[test(fx = @aptos_framework, publisher = @yenpay)]
+    #[expected_failure(abort_code = 0x10006, location = yenpay::merchant_registry)] // EINVALID_NAME
+    fun register_name_over_64_bytes(fx: &signer, publisher: &signer) acquires Registry {
+        setup(fx, publisher);
+        // 22 three-byte characters: 22 characters but 66 bytes.
+        let name = b"";
+        let i = 0;
+        while (i < 22) { name.append(b"\xe3\x83\xa8"); i += 1 };
+        register_merchant(publisher, MERCHANT, utf8(name), utf8(b"5812"), PAYOUT, 0);
+    }
+
+    #[test(fx = @aptos_framework, publisher = @yenpay)]
+    #[expected_failure(abort_code = 0x10007, location = yenpay::merchant_registry)] // EINVALID_MCC
+    fun register_mcc_three_digits(fx: &signer, publisher: &signer) acquires Registry {
+        setup(fx, publisher);
+        register_merchant(publisher, MERCHANT, utf8(b"Ramen"), utf8(b"581"), PAYOUT, 0);
+    }
+
+    #[test(fx = @aptos_framework, publisher = @yenpay)]
+    #[expected_failure(abort_code = 0x10007, location = yenpay::merchant_registry)] // EINVALID_MCC
+    fun register_mcc_five_digits(fx: &signer, publisher: &signer) acquires Registry {
+        setup(fx, publisher);
+        register_merchant(publisher, MERCHANT, utf8(b"Ramen"), utf8(b"58120"), PAYOUT, 0);
+    }
+
+    #[test(fx = @aptos_framework, publisher = @yenpay)]
+    #[expected_failure(abort_code = 0x10007, location = yenpay::merchant_registry)] // EINVALID_MCC
+    fun register_mcc_not_digits(fx: &signer, publisher: &signer) acquires Registry {
+        setup(fx, publisher);
+        register_merchant(publisher, MERCHANT, utf8(b"Ramen"), utf8(b"58a2"), PAYOUT, 0);
+    }
+
+    #[test(fx = @aptos_framework, publisher = @yenpay)]
+    #[expected_failure(abort_code = 0x10007, location = yenpay::merchant_registry)] // EINVALID_MCC
+    fun register_mcc_full_width_digits(fx: &signer, publisher: &signer) acquires Registry {
+        setup(fx, publisher);
+        // "５８１２" in full-width digits is not ASCII.
+        register_merchant(
+            publisher, MERCHANT, utf8(b"Ramen"), utf8(b"\xef\xbc\x95\xef\xbc\x98\xef\xbc\x91\xef\xbc\x92"), PAYOUT, 0
+        );
+    }
+
+    #[test(fx = @aptos_framework, publisher = @yenpay)]
+    #[expected_failure(abort_code = 0x10008, location = yenpay::merchant_registry)] // EFEE_TOO_HIGH
+    fun register_fee_over_cap(fx: &signer, publisher: &signer) acquires Registry {
+        setup(fx, publisher);
+        register_merchant(publisher, MERCHANT, utf8(b"Ramen"), utf8(b"5812"), PAYOUT, MAX_FEE_BPS + 1);
+    }
+
+    #[test(fx = @aptos_framework, publisher = @yenpay)]
+    #[expected_failure(abort_code = 0x80005, location = yenpay::merchant_registry)] // EMERCHANT_EXISTS
+    fun register_owner_twice(fx: &signer, publisher: &signer) acquires Registry {
+        setup_merchants(fx, publisher);
+        register_merchant(publisher, MERCHANT, utf8(b"Ramen 2"), utf8(b"5812"), PAYOUT, 0);
+    }
+
+    #[test(fx = @aptos_framework, publisher = @yenpay)]
+    #[expected_failure(abort_code = 0x10011, location = yenpay::merchant_registry)] // EROLE_CONFLICT
+    fun register_a_terminal_as_merchant(fx: &signer, publisher: &signer) acquires Registry {
+        setup_merchants(fx, publisher);
+        register_merchant(publisher, TERMINAL, utf8(b"Shop"), utf8(b"5411"), TERMINAL, 0);
+    }
+
+    #[test(fx = @aptos_framework, publisher = @yenpay)]
+    #[expected_failure(abort_code = 0x10011, location = yenpay::merchant_registry)] // EROLE_CONFLICT
+    fun add_a_merchant_as_terminal(fx: &signer, publisher: &signer) acquires Registry {
+        setup_merchants(fx, publisher);
+        add_terminal(&as_signer(MERCHANT), OTHER_MERCHANT);
+    }
+
+    #[test(fx = @aptos_framework, publisher = @yenpay)]
+    #[expected_failure(abort_code = 0x10012, location = yenpay::merchant_registry)] // EPAYOUT_NOT_HOLDER
+    fun register_unapproved_object_payout(fx: &signer, publisher: &signer) acquires Registry {
+        setup(fx, publisher);
+        let payout = object::address_from_constructor_ref(&object::create_named_object(publisher, b"vault"));
+        register_merchant(publisher, MERCHANT, utf8(b"Ramen"), utf8(b"5812"), payout, 0);
+    }
+
+    #[test(fx = @aptos_framework, publisher = @yenpay)]
+    fun register_approved_object_payout(fx: &signer, publisher: &signer) acquires Registry {
+        setup(fx, publisher);
+        let payout = object::address_from_constructor_ref(&object::create_named_object(publisher, b"vault"));
+        stablecoin::approve_holder(publisher, payout);
+        register_merchant(publisher, MERCHANT, utf8(b"Ramen"), utf8(b"5812"), payout, 0);
+        assert!(merchant(MERCHANT).info_payout() == payout, 1);
+    }
+
+    #[test(fx = @aptos_framework, publisher = @yenpay)]
+    #[expected_failure(abort_code = 0x10012, location = yenpay::merchant_registry)] // EPAYOUT_NOT_HOLDER
+    fun set_unapproved_object_payout(fx: &signer, publisher: &signer) acquires Registry {
+        setup_merchants(fx, publisher);
+        let payout = object::address_from_constructor_ref(&object::create_named_object(publisher, b"vault"));
+        set_payout_address(&as_signer(MERCHANT), payout);
+    }
+
+    #[test(fx = @aptos_framework, publisher = @yenpay)]
+    #[expected_failure(abort_code = 0x10008, location = yenpay::merchant_registry)] // EFEE_TOO_HIGH
+    fun set_fee_over_cap(fx: &signer, publisher: &signer) acquires Registry {
+        setup_merchants(fx, publisher);
+        set_fee_bps(publisher, MERCHANT, MAX_FEE_BPS + 1);
+    }
+
+    #[test(fx = @aptos_framework, publisher = @yenpay)]
+    #[expected_failure(abort_code = 0x60004, location = yenpay::merchant_registry)] // EMERCHANT_NOT_FOUND
+    fun set_fee_of_unknown_merchant(fx: &signer, publisher: &signer) acquires Registry {
+        setup_merchants(fx, publisher);
+        set_fee_bps(publisher, STRANGER, 10);
+    }
+
+    #[test(fx = @aptos_framework, publisher = @yenpay)]
+    #[expected_failure(abort_code = 0x60004, location = yenpay::merchant_registry)] // EMERCHANT_NOT_FOUND
+    fun suspend_unknown_merchant(fx: &signer, publisher: &signer) acquires Registry {
+        setup_merchants(fx, publisher);
+        suspend_merchant(publisher, STRANGER, 1);
+    }
+
+    #[test(fx = @aptos_framework, publisher = @yenpay)]
+    #[expected_failure(abort_code = 0x60004, location = yenpay::merchant_registry)] // EMERCHANT_NOT_FOUND
+    fun close_unknown_merchant(fx: &signer, publisher: &signer) acquires Registry {
+        setup_merchants(fx, publisher);
+        close_merchant(publisher, STRANGER);
+    }
+
+    #[test(fx = @aptos_framework, publisher = @yenpay)]
+    #[expected_failure(abort_code = 0x60004, location = yenpay::merchant_registry)] // EMERCHANT_NOT_FOUND
+    fun view_unknown_merchant(fx: &signer, publisher: &signer) acquires Registry {
+        setup_merchants(fx, publisher);
+        merchant(STRANGER);
+    }
+
+    #[test(fx = @aptos_framework, publisher = @yenpay)]
+    fun fee_and_payout_changes(fx: &signer, publisher: &signer) acquires Registry {
+        setup_merchants(fx, publisher);
+        set_fee_bps(publisher, MERCHANT, 0);
+        assert!(merchant(MERCHANT).info_fee_bps() == 0, 1);
+        let (fee, net) = quote_fee(MERCHANT, 10_000);
+        assert!(fee == 0 && net == 10_000, 2);
+        set_fee_bps(publisher, MERCHANT, 325);
+        let (fee, net) = quote_fee(MERCHANT, 10_000);
+        assert!(fee == 325 && net == 9_675, 3);
+        set_payout_address(&as_signer(MERCHANT), STRANGER);
+        assert!(merchant(MERCHANT).info_payout() == STRANGER, 4);
+        let (payout, fee_bps) = settlement_terms(MERCHANT);
+        assert!(payout == STRANGER && fee_bps == 325, 5);
+        assert!(payout_of(MERCHANT) == STRANGER, 6);
+    }
+
+    // Terminals.
+
+    #[test(fx = @aptos_framework, publisher = @yenpay)]
+    fun terminals_add_and_remove(fx: &signer, publisher: &signer) acquires Registry {
+        setup_merchants(fx, publisher);
+        let owner = &as_signer(MERCHANT);
+        add_terminal(owner, @0xe1);
+        add_terminal(owner, @0xe2);
+        assert!(terminals(MERCHANT) == vector[TERMINAL, @0xe1, @0xe2], 1);
+        assert!(merchant_of_terminal(@0xe1) == option::some(MERCHANT), 2);
+        assert!(merchant_of_terminal(OTHER_TERMINAL) == option::some(OTHER_MERCHANT), 3);
+        assert!(merchant_of_terminal(STRANGER).is_none(), 4);
+        remove_terminal(owner, @0xe1);
+        assert!(terminals(MERCHANT) == vector[TERMINAL, @0xe2], 5);
+        assert!(merchant_of_terminal(@0xe1).is_none(), 6);
+        // A freed terminal can join another merchant.
+        add_terminal(&as_signer(OTHER_MERCHANT), @0xe1);
+        assert!(merchant_of_terminal(@0xe1) == option::some(OTHER_MERCHANT), 7);
+    }
+
+    #[test(fx = @aptos_framework, publisher = @yenpay)]
+    fun act_for_owner_and_own_terminals_only(fx: &signer, publisher: &signer) acquires Registry {
+        setup_merchants(fx, publisher);
+        assert_can_act_for(MERCHANT, MERCHANT);
+        assert_can_act_for(TERMINAL, MERCHANT);
+        assert_can_act_for(OTHER_TERMINAL, OTHER_MERCHANT);
+    }
+
+    #[test(fx = @aptos_framework, publisher = @yenpay)]
+    #[expected_failure(abort_code = 0x5000C, location = yenpay::merchant_registry)] // ENOT_MERCHANT_OR_TERMINAL
+    fun act_for_as_terminal_of_another_merchant(fx: &signer, publisher: &signer) acquires Registry {
+        setup_merchants(fx, publisher);
+        assert_can_act_for(OTHER_TERMINAL, MERCHANT);
+    }
+
+    #[test(fx = @aptos_framework, publisher = @yenpay)]
+    #[expected_failure(abort_code = 0x5000C, location = yenpay::merchant_registry)] // ENOT_MERCHANT_OR_TERMINAL
+    fun act_for_as_another_merchant(fx: &signer, publisher: &signer) acquires Registry {
+        setup_merchants(fx, publisher);
+        assert_can_act_for(OTHER_MERCHANT, MERCHANT);
+    }
+
+    #[test(fx = @aptos_framework, publisher = @yenpay)]
+    #[expected_failure(abort_code = 0x5000C, location = yenpay::merchant_registry)] // ENOT_MERCHANT_OR_TERMINAL
+    fun act_for_as_stranger(fx: &signer, publisher: &signer) acquires Registry {
+        setup_merchants(fx, publisher);
+        assert_can_act_for(STRANGER, MERCHANT);
+    }
+
+    #[test(fx = @aptos_framework, publisher = @yenpay)]
+    #[expected_failure(abort_code = 0x5000C, location = yenpay::merchant_registry)] // ENOT_MERCHANT_OR_TERMINAL
+    fun act_for_as_removed_terminal(fx: &signer, publisher: &signer) acquires Registry {
+        setup_merchants(fx, publisher);
+        remove_terminal(&as_signer(MERCHANT), TERMINAL);
+        assert_can_act_for(TERMINAL, MERCHANT);
+    }
+
+    #[test(fx = @aptos_framework, publisher = @yenpay)]
+    #[expected_failure(abort_code = 0x9000F, location = yenpay::merchant_registry)] // ETOO_MANY_TERMINALS
+    fun too_many_terminals(fx: &signer, publisher: &signer) acquires Registry {
+        setup_merchants(fx, publisher);
+        let owner = &as_signer(MERCHANT);
+        // TERMINAL is already one; add up to the limit, then one more.
+        let i = 1;
+        while (i < MAX_TERMINALS) {
+            add_terminal(owner, object::create_object_address(&MERCHANT, std::bcs::to_bytes(&i)));
+            i += 1;
+        };
+        assert!(terminals(MERCHANT).length() == MAX_TERMINALS, 1);
+        add_terminal(owner, STRANGER);
+    }
+
+    // Status machine.
+
+    #[test(fx = @aptos_framework, publisher = @yenpay)]
+    fun suspend_reactivate_close(fx: &signer, publisher: &signer) acquires Registry {
+        setup_merchants(fx, publisher);
+        suspend_merchant(publisher, MERCHANT, 7);
+        assert!(merchant_status(MERCHANT) == MerchantStatus::Suspended { reason: 7 }, 1);
+        assert!(merchant_status(MERCHANT).status_is_suspended(), 2);
+        assert!(!is_active(MERCHANT) && is_registered(MERCHANT), 3);
+        assert!(is_active(OTHER_MERCHANT), 4);
+        reactivate_merchant(publisher, MERCHANT);
+        assert!(is_active(MERCHANT), 5);
+        suspend_merchant(publisher, MERCHANT, 2);
+        close_merchant(publisher, MERCHANT);
+        assert!(merchant_status(MERCHANT).status_is_closed(), 6);
+        assert!(!is_active(MERCHANT) && is_registered(MERCHANT), 7);
+        // Closing freed the terminal; the payout account is still on record, for refunds.
+        assert!(terminals(MERCHANT) == vector[], 8);
+        assert!(merchant_of_terminal(TERMINAL).is_none(), 9);
+        assert!(payout_of(MERCHANT) == PAYOUT, 10);
+    }
+
+    #[test(fx = @aptos_framework, publisher = @yenpay)]
+    fun close_active_merchant(fx: &signer, publisher: &signer) acquires Registry {
+        setup_merchants(fx, publisher);
+        close_merchant(publisher, MERCHANT);
+        assert!(merchant_status(MERCHANT) == MerchantStatus::Closed, 1);
+    }
+
+    #[test(fx = @aptos_framework, publisher = @yenpay)]
+    #[expected_failure(abort_code = 0x3000B, location = yenpay::merchant_registry)] // EMERCHANT_CLOSED
+    fun closed_cannot_be_reactivated(fx: &signer, publisher: &signer) acquires Registry {
+        setup_merchants(fx, publisher);
+        close_merchant(publisher, MERCHANT);
+        reactivate_merchant(publisher, MERCHANT);
+    }
+
+    #[test(fx = @aptos_framework, publisher = @yenpay)]
+    #[expected_failure(abort_code = 0x80005, location = yenpay::merchant_registry)] // EMERCHANT_EXISTS
+    fun closed_cannot_be_registered_again(fx: &signer, publisher: &signer) acquires Registry {
+        setup_merchants(fx, publisher);
+        close_merchant(publisher, MERCHANT);
+        register_merchant(publisher, MERCHANT, utf8(b"Ramen"), utf8(b"5812"), PAYOUT, 0);
+    }
+
+    #[test(fx = @aptos_framework, publisher = @yenpay)]
+    #[expected_failure(abort_code = 0x3000B, location = yenpay::merchant_registry)] // EMERCHANT_CLOSED
+    fun closed_cannot_be_closed_again(fx: &signer, publisher: &signer) acquires Registry {
+        setup_merchants(fx, publisher);
+        close_merchant(publisher, MERCHANT);
+        close_merchant(publisher, MERCHANT);
+    }
+
+    #[test(fx = @aptos_framework, publisher = @yenpay)]
+    #[expected_failure(abort_code = 0x3000B, location = yenpay::merchant_registry)] // EMERCHANT_CLOSED
+    fun closed_cannot_be_suspended(fx: &signer, publisher: &signer) acquires Registry {
+        setup_merchants(fx, publisher);
+        close_merchant(publisher, MERCHANT);
+        suspend_merchant(publisher, MERCHANT, 1);
+    }
+
+    #[test(fx = @aptos_framework, publisher = @yenpay)]
+    #[expected_failure(abort_code = 0x3000B, location = yenpay::merchant_registry)] // EMERCHANT_CLOSED
+    fun closed_fee_cannot_change(fx: &signer, publisher: &signer) acquires Registry {
+        setup_merchants(fx, publisher);
+        close_merchant(publisher, MERCHANT);
+        set_fee_bps(publisher, MERCHANT, 10);
+    }
+
+    #[test(fx = @aptos_framework, publisher = @yenpay)]
+    #[expected_failure(abort_code = 0x3000B, location = yenpay::merchant_registry)] // EMERCHANT_CLOSED
+    fun closed_cannot_add_terminal(fx: &signer, publisher: &signer) acquires Registry {
+        setup_merchants(fx, publisher);
+        close_merchant(publisher, MERCHANT);
+        add_terminal(&as_signer(MERCHANT), @0xe1);
+    }
+
+    #[test(fx = @aptos_framework, publisher = @yenpay)]
+    #[expected_failure(abort_code = 0x3000B, location = yenpay::merchant_registry)] // EMERCHANT_CLOSED
+    fun closed_cannot_change_payout(fx: &signer, publisher: &signer) acquires Registry {
+        setup_merchants(fx, publisher);
+        close_merchant(publisher, MERCHANT);
+        set_payout_address(&as_signer(MERCHANT), STRANGER);
+    }
+
+    #[test(fx = @aptos_framework, publisher = @yenpay)]
+    #[expected_failure(abort_code = 0x3000A, location = yenpay::merchant_registry)] // EMERCHANT_NOT_SUSPENDED
+    fun active_cannot_be_reactivated(fx: &signer, publisher: &signer) acquires Registry {
+        setup_merchants(fx, publisher);
+        reactivate_merchant(publisher, MERCHANT);
+    }
+
+    #[test(fx = @aptos_framework, publisher = @yenpay)]
+    #[expected_failure(abort_code = 0x30009, location = yenpay::merchant_registry)] // EMERCHANT_NOT_ACTIVE
+    fun suspended_cannot_be_suspended_again(fx: &signer, publisher: &signer) acquires Registry {
+        setup_merchants(fx, publisher);
+        suspend_merchant(publisher, MERCHANT, 1);
+        suspend_merchant(publisher, MERCHANT, 2);
+    }
+
+    #[test(fx = @aptos_framework, publisher = @yenpay)]
+    #[expected_failure(abort_code = 0x30009, location = yenpay::merchant_registry)] // EMERCHANT_NOT_ACTIVE
+    fun suspended_has_no_settlement_terms(fx: &signer, publisher: &signer) acquires Registry {
+        setup_merchants(fx, publisher);
+        suspend_merchant(publisher, MERCHANT, 1);
+        let (_, _) = settlement_terms(MERCHANT);
+    }
+
+    #[test(fx = @aptos_framework, publisher = @yenpay)]
+    #[expected_failure(abort_code = 0x30009, location = yenpay::merchant_registry)] // EMERCHANT_NOT_ACTIVE
+    fun closed_has_no_settlement_terms(fx: &signer, publisher: &signer) acquires Registry {
+        setup_merchants(fx, publisher);
+        close_merchant(publisher, MERCHANT);
+        let (_, _) = settlement_terms(MERCHANT);
+    }
+
+    #[test(fx = @aptos_framework, publisher = @yenpay)]
+    #[expected_failure(abort_code = 0x60004, location = yenpay::merchant_registry)] // EMERCHANT_NOT_FOUND
+    fun unknown_has_no_settlement_terms(fx: &signer, publisher: &signer) acquires Registry {
+        setup_merchants(fx, publisher);
+        let (_, _) = settlement_terms(STRANGER);
+    }
+
+    #[test(fx = @aptos_framework, publisher = @yenpay)]
+    fun suspended_owner_manages_terminals_and_payout(fx: &signer, publisher: &signer) acquires Registry {
+        setup_merchants(fx, publisher);
+        suspend_merchant(publisher, MERCHANT, 1);
+        let owner = &as_signer(MERCHANT);
+        add_terminal(owner, @0xe1);
+        remove_terminal(owner, TERMINAL);
+        set_payout_address(owner, STRANGER);
+        assert!(terminals(MERCHANT) == vector[@0xe1], 1);
+        assert!(payout_of(MERCHANT) == STRANGER, 2);
+    }
+
+    // Sweep validation (sweeps that move funds are in tests/merchant_registry_tests.move).
+
+    #[test(fx = @aptos_framework, publisher = @yenpay)]
+    #[expected_failure(abort_code = 0x10013, location = yenpay::merchant_registry)] // EZERO_AMOUNT
+    fun sweep_zero(fx: &signer, publisher: &signer) acquires Registry, Treasury {
+        setup(fx, publisher);
+        sweep_treasury(publisher, @yenpay, 0);
+    }
+
+    #[test(fx = @aptos_framework, publisher = @yenpay)]
+    #[expected_failure(abort_code = 0x10014, location = yenpay::merchant_registry)] // EINSUFFICIENT_TREASURY
+    fun sweep_empty_treasury(fx: &signer, publisher: &signer) acquires Registry, Treasury {
+        setup(fx, publisher);
+        sweep_treasury(publisher, @yenpay, 1);
+    }
+
+    // The fee.
+
+    #[test]
+    fun compute_fee_rounds_down() {
+        assert!(compute_fee(1, 1) == 0, 1);
+        assert!(compute_fee(9_999, 1) == 0, 2);
+        assert!(compute_fee(10_000, 1) == 1, 3);
+        assert!(compute_fee(19_999, 1) == 1, 4);
+        assert!(compute_fee(333, 300) == 9, 5); // 9.99
+        assert!(compute_fee(1_000_000, 1000) == 100_000, 6);
+        assert!(compute_fee(1_000_000, 325) == 32_500, 7);
+        assert!(compute_fee(0, 1000) == 0, 8);
+        assert!(compute_fee(100, 0) == 0, 9);
+        // No overflow at the top of u64: the product is taken in u128.
+        assert!(compute_fee(18_446_744_073_709_551_615, 1000) == 1_844_674_407_370_955_161, 10);
+    }
+
+    #[test]
+    #[expected_failure(abort_code = 0x10008, location = yenpay::merchant_registry)] // EFEE_TOO_HIGH
+    fun compute_fee_refuses_fee_over_cap() {
+        compute_fee(100, MAX_FEE_BPS + 1);
+    }
+
+    #[test(fx = @aptos_framework, publisher = @yenpay)]
+    fun quote_fee_matches_compute_fee(fx: &signer, publisher: &signer) acquires Registry {
+        setup_merchants(fx, publisher);
+        let (fee, net) = quote_fee(MERCHANT, 12_345);
+        assert!(fee == compute_fee(12_345, 300) && fee == 370, 1);
+        assert!(fee + net == 12_345, 2);
+    }
 }

@@ -1,0 +1,101 @@
+#[test_only]
+/// Shared set-up for the merchant registry and invoice tests: a test chain (chain id 4, clock at
+/// `START_SECS`), the whole package initialised as at publish, two active merchants with one terminal
+/// each, and a funded payer.
+module yenpay::settlement_test_helpers {
+    use std::features;
+    use std::string::utf8;
+    use aptos_framework::account;
+    use aptos_framework::chain_id;
+    use aptos_framework::timestamp;
+    use yenpay::invoice;
+    use yenpay::merchant_registry;
+    use yenpay::stablecoin;
+
+    /// Test chain id.
+    const CHAIN_ID: u8 = 4;
+    /// Clock at set-up, in seconds.
+    const START_SECS: u64 = 1_700_000_000;
+    /// Fee of `merchant()`, in basis points (3%).
+    const MERCHANT_FEE_BPS: u64 = 300;
+    /// Fee of `other_merchant()`, in basis points (1.5%).
+    const OTHER_FEE_BPS: u64 = 150;
+    /// What `payer()` holds after set-up.
+    const PAYER_FUNDS: u64 = 5_000_000;
+
+    public fun operator(): address { @yenpay }
+    public fun merchant(): address { @0xa1 }
+    public fun payout(): address { @0xa2 }
+    public fun terminal(): address { @0xa3 }
+    public fun other_merchant(): address { @0xb1 }
+    public fun other_payout(): address { @0xb2 }
+    public fun other_terminal(): address { @0xb3 }
+    public fun payer(): address { @0xc1 }
+    public fun stranger(): address { @0xd1 }
+    public fun chain(): u8 { CHAIN_ID }
+    public fun start_secs(): u64 { START_SECS }
+    public fun merchant_fee_bps(): u64 { MERCHANT_FEE_BPS }
+    public fun other_fee_bps(): u64 { OTHER_FEE_BPS }
+    public fun payer_funds(): u64 { PAYER_FUNDS }
+
+    public fun signer_of(addr: address): signer {
+        account::create_signer_for_test(addr)
+    }
+
+    /// Chain, clock and the three modules initialised in publish order; the publisher holds every role and is a
+    /// minter. With `concurrent`, the chain enables concurrent fungible balances before publish, so the treasury
+    /// is created as a concurrent-balance store.
+    public fun setup_package(framework: &signer, publisher: &signer, concurrent: bool) {
+        if (concurrent) {
+            features::change_feature_flags_for_testing(
+                framework, vector[features::get_concurrent_fungible_balance_feature()], vector[]
+            );
+        };
+        timestamp::set_time_has_started_for_testing(framework);
+        timestamp::update_global_time_for_test_secs(START_SECS);
+        chain_id::initialize_for_test(framework, CHAIN_ID);
+        stablecoin::init_for_test(publisher);
+        merchant_registry::init_for_test(publisher);
+        invoice::init_for_test(publisher);
+        stablecoin::configure_minter(publisher, @yenpay, 1_000_000_000_000);
+    }
+
+    /// `setup_package`, two active merchants with one terminal each, and `PAYER_FUNDS` for the payer.
+    public fun setup_with(framework: &signer, publisher: &signer, concurrent: bool) {
+        setup_package(framework, publisher, concurrent);
+        merchant_registry::register_merchant(
+            publisher, merchant(), utf8(b"Ramen Ichiban"), utf8(b"5812"), payout(), MERCHANT_FEE_BPS
+        );
+        merchant_registry::register_merchant(
+            publisher, other_merchant(), utf8(b"Kissa Hoshi"), utf8(b"5814"), other_payout(), OTHER_FEE_BPS
+        );
+        merchant_registry::add_terminal(&signer_of(merchant()), terminal());
+        merchant_registry::add_terminal(&signer_of(other_merchant()), other_terminal());
+        mint(payer(), PAYER_FUNDS);
+    }
+
+    /// `setup_with` a plain treasury store (every flag off, as in unit tests by default).
+    public fun setup(framework: &signer, publisher: &signer) {
+        setup_with(framework, publisher, false);
+    }
+
+    public fun mint(to: address, amount: u64) {
+        stablecoin::mint(&signer_of(@yenpay), to, amount);
+    }
+
+    public fun balance(owner: address): u64 {
+        stablecoin::balance(owner)
+    }
+
+    public fun treasury(): u64 {
+        merchant_registry::treasury_balance()
+    }
+
+    public fun supply(): u128 {
+        stablecoin::total_supply()
+    }
+
+    public fun now(): u64 {
+        timestamp::now_seconds()
+    }
+}
