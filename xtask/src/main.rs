@@ -1,6 +1,19 @@
 //! `cargo xtask`: yenpay's build, test and deploy workflow, in plain Rust.
+mod build;
+mod demo;
+mod deploy;
+mod e2e;
+mod http;
+mod localnet;
 mod move_cli;
+mod node;
+mod profile;
+mod progress;
+mod publishing;
+mod setup;
 mod test;
+
+use std::process::Command;
 
 use anyhow::Result;
 use clap::{Parser, Subcommand};
@@ -10,19 +23,38 @@ use clap::{Parser, Subcommand};
 #[command(name = "cargo xtask", about)]
 struct Cli {
     #[command(subcommand)]
-    command: Command,
+    command: XtaskCommand,
 }
 
 #[derive(Debug, Subcommand)]
-enum Command {
+enum XtaskCommand {
+    /// Install the pinned Aptos CLI (checksum-verified release, or --from-source).
+    Setup(setup::SetupArgs),
+    /// Compile move/ with the named address resolved and the package metadata saved.
+    Build(build::BuildArgs),
     /// Run the whole test suite: fmt, clippy, Rust tests, Move unit tests.
     Test(test::TestArgs),
+    /// Run a local Aptos node in the background: start, stop, status, logs.
+    Localnet(localnet::LocalnetArgs),
+    /// Publish the package to a network and record it in deployments/<network>.json.
+    Deploy(deploy::DeployArgs),
+    /// Node up, deploy, run the ignored end-to-end tests against it.
+    E2e(e2e::E2eArgs),
+    /// Node up, deploy, and walk through a complete QR payment, printing what happens.
+    Demo(demo::DemoArgs),
 }
 
 fn main() -> Result<()> {
     let cli = Cli::parse();
+    let root = project_root();
     match cli.command {
-        Command::Test(args) => test::run(&args),
+        XtaskCommand::Setup(args) => setup::run(&args),
+        XtaskCommand::Build(args) => build::run(&root, &args),
+        XtaskCommand::Test(args) => test::run(&args),
+        XtaskCommand::Localnet(args) => localnet::run(&root, &args),
+        XtaskCommand::Deploy(args) => deploy::run(&root, &args),
+        XtaskCommand::E2e(args) => e2e::run(&root, &args),
+        XtaskCommand::Demo(args) => demo::run(&root, &args),
     }
 }
 
@@ -32,4 +64,168 @@ pub fn project_root() -> std::path::PathBuf {
         .parent()
         .expect("xtask lives one level below the workspace root")
         .to_path_buf()
+}
+
+/// A command line as a person would type it, for progress lines.
+pub fn render(cmd: &Command) -> String {
+    std::iter::once(cmd.get_program())
+        .chain(cmd.get_args())
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(args: &[&str]) -> Result<Cli, clap::Error> {
+        Cli::try_parse_from(std::iter::once("xtask").chain(args.iter().copied()))
+    }
+
+    #[test]
+    fn setup_parses() {
+        let XtaskCommand::Setup(a) = parse(&["setup"]).unwrap().command else {
+            panic!()
+        };
+        assert!(!a.from_source && a.dir.is_none() && !a.force);
+        let XtaskCommand::Setup(a) = parse(&["setup", "--from-source", "--dir", "/opt/x"])
+            .unwrap()
+            .command
+        else {
+            panic!()
+        };
+        assert!(a.from_source);
+        assert_eq!(a.dir.as_deref(), Some(std::path::Path::new("/opt/x")));
+        assert!(parse(&["setup", "--version-of-nothing"]).is_err());
+    }
+
+    #[test]
+    fn build_parses() {
+        let XtaskCommand::Build(a) = parse(&["build", "--address", "0xabc", "--offline"])
+            .unwrap()
+            .command
+        else {
+            panic!()
+        };
+        assert_eq!(a.address.as_deref(), Some("0xabc"));
+        assert!(a.offline);
+    }
+
+    #[test]
+    fn test_parses() {
+        let XtaskCommand::Test(a) = parse(&["test", "--no-move"]).unwrap().command else {
+            panic!()
+        };
+        assert!(a.no_move);
+    }
+
+    #[test]
+    fn localnet_subcommands_parse() {
+        use localnet::LocalnetCommand as L;
+        let XtaskCommand::Localnet(a) = parse(&["localnet", "start", "--fresh", "--timeout", "60"])
+            .unwrap()
+            .command
+        else {
+            panic!()
+        };
+        let L::Start(s) = a.command else { panic!() };
+        assert!(s.fresh);
+        assert_eq!(s.timeout, 60);
+        for (argv, expect) in [
+            (vec!["localnet", "stop"], "stop"),
+            (vec!["localnet", "status"], "status"),
+            (vec!["localnet", "logs", "--no-follow", "-n", "5"], "logs"),
+        ] {
+            let XtaskCommand::Localnet(a) = parse(&argv).unwrap().command else {
+                panic!()
+            };
+            let got = match a.command {
+                L::Start(_) => "start",
+                L::Stop => "stop",
+                L::Status => "status",
+                L::Logs(l) => {
+                    assert!(l.no_follow);
+                    assert_eq!(l.lines, 5);
+                    "logs"
+                }
+            };
+            assert_eq!(got, expect);
+        }
+        assert!(
+            parse(&["localnet"]).is_err(),
+            "a localnet action is required"
+        );
+        assert!(parse(&["localnet", "restart"]).is_err());
+    }
+
+    #[test]
+    fn deploy_parses_networks_and_key_sources() {
+        let XtaskCommand::Deploy(a) = parse(&["deploy", "--network", "local"]).unwrap().command
+        else {
+            panic!()
+        };
+        assert_eq!(a.network, deploy::Network::Local);
+        let XtaskCommand::Deploy(a) = parse(&[
+            "deploy",
+            "--network",
+            "testnet",
+            "--profile",
+            "yenpay-testnet",
+        ])
+        .unwrap()
+        .command
+        else {
+            panic!()
+        };
+        assert_eq!(a.network, deploy::Network::Testnet);
+        assert_eq!(a.profile.as_deref(), Some("yenpay-testnet"));
+        let XtaskCommand::Deploy(a) = parse(&[
+            "deploy",
+            "--network",
+            "mainnet",
+            "--key-file",
+            "k.key",
+            "--mainnet-i-understand",
+        ])
+        .unwrap()
+        .command
+        else {
+            panic!()
+        };
+        assert_eq!(a.network, deploy::Network::Mainnet);
+        assert!(a.mainnet_i_understand);
+        assert!(parse(&["deploy"]).is_err(), "--network is required");
+        assert!(parse(&["deploy", "--network", "moonnet"]).is_err());
+        assert!(
+            parse(&[
+                "deploy",
+                "--network",
+                "devnet",
+                "--profile",
+                "p",
+                "--key-file",
+                "k"
+            ])
+            .is_err(),
+            "a profile and a key file are exclusive"
+        );
+    }
+
+    #[test]
+    fn e2e_and_demo_parse() {
+        let XtaskCommand::E2e(a) = parse(&["e2e", "--keep"]).unwrap().command else {
+            panic!()
+        };
+        assert!(a.keep);
+        let XtaskCommand::E2e(a) = parse(&["e2e"]).unwrap().command else {
+            panic!()
+        };
+        assert!(!a.keep);
+        let XtaskCommand::Demo(a) = parse(&["demo", "--keep"]).unwrap().command else {
+            panic!()
+        };
+        assert!(a.keep);
+        assert!(parse(&["demo", "--network", "mainnet"]).is_err());
+    }
 }

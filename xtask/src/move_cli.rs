@@ -58,6 +58,44 @@ impl MoveRunner {
         self.package_command("test", package_dir)
     }
 
+    /// `move compile` of the package in `package_dir` with `named_addresses`
+    /// resolved (`name=0x...`) and `--save-metadata`, which writes
+    /// `build/<Package>/package-metadata.bcs` that publishing needs.
+    ///
+    /// Both toolchains take the same flags; only the Aptos CLI needs the
+    /// leading `move`.
+    pub fn compile_command(
+        &self,
+        package_dir: &Path,
+        named_addresses: &[(&str, String)],
+        skip_fetch_git_deps: bool,
+    ) -> Command {
+        let mut cmd = match self {
+            Self::AptosCli(aptos) => {
+                let mut cmd = Command::new(aptos);
+                cmd.arg("move");
+                cmd
+            }
+            Self::MoveBin(bin) => Command::new(bin),
+        };
+        cmd.arg("compile")
+            .arg("--package-dir")
+            .arg(package_dir)
+            .arg("--save-metadata");
+        if !named_addresses.is_empty() {
+            let joined = named_addresses
+                .iter()
+                .map(|(name, addr)| format!("{name}={addr}"))
+                .collect::<Vec<_>>()
+                .join(",");
+            cmd.arg("--named-addresses").arg(joined);
+        }
+        if skip_fetch_git_deps {
+            cmd.arg("--skip-fetch-latest-git-deps");
+        }
+        cmd
+    }
+
     fn package_command(&self, verb: &str, package_dir: &Path) -> Command {
         match self {
             Self::AptosCli(aptos) => {
@@ -88,6 +126,28 @@ impl MoveRunner {
             }
         }
     }
+}
+
+/// The Aptos CLI on `PATH`, needed for `aptos node run-localnet`.
+///
+/// The error names the CLI and `cargo xtask setup`, so every command that
+/// needs it fails fast with the same hint.
+pub fn find_aptos_cli() -> Result<PathBuf, Missing> {
+    find_aptos_cli_in(env::var_os("PATH"))
+}
+
+/// [`find_aptos_cli`] with `PATH` given, for tests.
+pub fn find_aptos_cli_in(path: Option<OsString>) -> Result<PathBuf, Missing> {
+    path.as_deref()
+        .and_then(|p| find_on_path("aptos", p))
+        .ok_or_else(|| Missing(missing_cli_message()))
+}
+
+/// The one message for a missing Aptos CLI.
+pub fn missing_cli_message() -> String {
+    "the Aptos CLI (`aptos`) is not on PATH; install the pinned version with \
+     `cargo xtask setup` (or `cargo xtask setup --from-source`)"
+        .to_string()
 }
 
 /// The first executable named `name` in a `PATH`-style list.
@@ -151,6 +211,55 @@ mod tests {
         fs::write(&p, "not executable").unwrap();
         let Missing(why) = MoveRunner::find_in(None, Some(p.into())).unwrap_err();
         assert!(why.contains("not an executable"), "{why}");
+    }
+
+    #[test]
+    fn missing_aptos_cli_names_it_and_setup() {
+        let empty = tempfile::tempdir().unwrap();
+        let Missing(why) = find_aptos_cli_in(Some(empty.path().into())).unwrap_err();
+        assert!(why.contains("Aptos CLI"), "{why}");
+        assert!(why.contains("cargo xtask setup"), "{why}");
+        let dir = tempfile::tempdir().unwrap();
+        let aptos = fake_exe(dir.path(), "aptos");
+        assert_eq!(find_aptos_cli_in(Some(dir.path().into())).unwrap(), aptos);
+    }
+
+    fn args_of(cmd: &Command) -> Vec<String> {
+        cmd.get_args()
+            .map(|a| a.to_string_lossy().into_owned())
+            .collect()
+    }
+
+    #[test]
+    fn compile_command_resolves_the_named_address_and_saves_metadata() {
+        let named = [("yenpay", "0xabc".to_string())];
+        let cli = MoveRunner::AptosCli("/x/aptos".into());
+        assert_eq!(
+            args_of(&cli.compile_command(Path::new("move"), &named, false)),
+            [
+                "move",
+                "compile",
+                "--package-dir",
+                "move",
+                "--save-metadata",
+                "--named-addresses",
+                "yenpay=0xabc"
+            ]
+        );
+        // The standalone binary takes the same flags without the leading `move`.
+        let bin = MoveRunner::MoveBin("/x/move".into());
+        assert_eq!(
+            args_of(&bin.compile_command(Path::new("move"), &named, true)),
+            [
+                "compile",
+                "--package-dir",
+                "move",
+                "--save-metadata",
+                "--named-addresses",
+                "yenpay=0xabc",
+                "--skip-fetch-latest-git-deps"
+            ]
+        );
     }
 
     #[test]

@@ -9,7 +9,7 @@ use anyhow::Result;
 use clap::Args;
 
 use crate::move_cli::{Missing, MoveRunner};
-use crate::project_root;
+use crate::{project_root, render};
 
 /// Options of `cargo xtask test`.
 #[derive(Debug, Args)]
@@ -131,14 +131,6 @@ fn run_step(name: &str, mut cmd: Command) -> Outcome {
         Ok(status) => Outcome::Failed(format!("exited with {status}")),
         Err(e) => Outcome::Failed(format!("could not start {}: {e}", render(&cmd))),
     }
-}
-
-fn render(cmd: &Command) -> String {
-    std::iter::once(cmd.get_program())
-        .chain(cmd.get_args())
-        .map(|a| a.to_string_lossy().into_owned())
-        .collect::<Vec<_>>()
-        .join(" ")
 }
 
 #[cfg(test)]

@@ -1,0 +1,347 @@
+//! `cargo xtask deploy --network local|devnet|testnet|mainnet`: compile for
+//! the deployer's address, publish, wait, verify on chain, and write
+//! `deployments/<network>.json`.
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, bail};
+use aptos_sdk::types::AccountAddress;
+use aptos_sdk::{Aptos, AptosConfig};
+use clap::{Args, ValueEnum};
+
+use crate::localnet::StartArgs;
+use crate::move_cli::{Missing, MoveRunner};
+use crate::node::{self, Node};
+use crate::profile::{CliConfig, Deployer, SecretKey, read_key_file};
+
+/// Where to publish.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Network {
+    /// The local node: APTOS_NODE_URL, else a localnet the Aptos CLI starts.
+    Local,
+    /// Aptos devnet (wiped regularly).
+    Devnet,
+    /// Aptos testnet.
+    Testnet,
+    /// Aptos mainnet: real money; needs --mainnet-i-understand.
+    Mainnet,
+}
+
+impl Network {
+    /// The name used in file names and the Aptos CLI (`local`, `devnet`, ...).
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Local => "local",
+            Self::Devnet => "devnet",
+            Self::Testnet => "testnet",
+            Self::Mainnet => "mainnet",
+        }
+    }
+
+    /// How the Aptos CLI names the network in a profile.
+    fn profile_network(self) -> &'static str {
+        match self {
+            Self::Local => "Local",
+            Self::Devnet => "Devnet",
+            Self::Testnet => "Testnet",
+            Self::Mainnet => "Mainnet",
+        }
+    }
+}
+
+/// The profile `deploy --network local` creates for its fresh key.
+pub const LOCAL_PROFILE: &str = "yenpay-local";
+/// Octas the faucet gives a fresh local deployer (publishing costs far less).
+const LOCAL_FUNDING: u64 = 10 * 100_000_000;
+
+/// Options of `cargo xtask deploy`.
+#[derive(Debug, Args, Clone)]
+pub struct DeployArgs {
+    /// Which network to publish to.
+    #[arg(long, value_enum)]
+    pub network: Network,
+    /// The Aptos CLI profile holding the deployer's key (.aptos/config.yaml in
+    /// this project, else ~/.aptos/config.yaml). Default: `default` on public
+    /// networks; on local a fresh key is made and saved as `yenpay-local`.
+    #[arg(long, conflicts_with = "key_file")]
+    pub profile: Option<String>,
+    /// A file holding the deployer's private key (AIP-80 or hex).
+    #[arg(long, value_name = "FILE")]
+    pub key_file: Option<PathBuf>,
+    /// Required for mainnet: you are publishing with real funds.
+    #[arg(long)]
+    pub mainnet_i_understand: bool,
+    /// Do not `git fetch` the AptosFramework dependency while compiling.
+    #[arg(long)]
+    pub offline: bool,
+}
+
+/// Refuses mainnet unless the flag was given (there is no prompt: CI has no stdin).
+pub fn check_mainnet_consent(args: &DeployArgs) -> Result<()> {
+    if args.network == Network::Mainnet && !args.mainnet_i_understand {
+        bail!(
+            "refusing to publish to mainnet without --mainnet-i-understand: a mainnet deployment \
+             spends real APT and is permanent"
+        );
+    }
+    Ok(())
+}
+
+pub fn run(root: &Path, args: &DeployArgs) -> Result<()> {
+    check_mainnet_consent(args)?;
+    // The compiler is needed whatever the network: fail before anything starts.
+    MoveRunner::find().map_err(|Missing(why)| anyhow::anyhow!(why))?;
+    let rt = tokio::runtime::Runtime::new().context("starting the async runtime")?;
+    rt.block_on(async {
+        let target = Target::connect(root, args.network).await?;
+        let deployed = deploy(root, args, &target).await?;
+        println!(
+            "Deployed {} to {} at {} (tx {}, version {}); recorded in {}",
+            crate::build::PACKAGE_NAME,
+            args.network.name(),
+            deployed.package,
+            deployed.tx_hash,
+            deployed.version,
+            deployed.file.display()
+        );
+        Ok(())
+    })
+}
+
+/// The node to publish to.
+pub struct Target {
+    /// Which network.
+    pub network: Network,
+    /// The client.
+    pub aptos: Aptos,
+    /// For local: the node (URLs, whether we started it).
+    pub node: Option<Node>,
+}
+
+impl Target {
+    /// Connects: local through [`node::ensure`], public networks through aptos-sdk's presets.
+    pub async fn connect(root: &Path, network: Network) -> Result<Self> {
+        let (aptos, node) = match network {
+            Network::Local => {
+                let node = node::ensure(root, &StartArgs::default()).await?;
+                (node.client()?, Some(node))
+            }
+            Network::Devnet => (Aptos::new(AptosConfig::devnet())?, None),
+            Network::Testnet => (Aptos::new(AptosConfig::testnet())?, None),
+            Network::Mainnet => (Aptos::new(AptosConfig::mainnet())?, None),
+        };
+        aptos
+            .ensure_chain_id()
+            .await
+            .with_context(|| format!("the {} node does not answer", network.name()))?;
+        Ok(Self {
+            network,
+            aptos,
+            node,
+        })
+    }
+}
+
+/// What a deployment produced.
+#[derive(Debug, Clone)]
+pub struct Deployed {
+    /// The package (and deployer) address.
+    pub package: AccountAddress,
+    /// The publish transaction's hash.
+    pub tx_hash: String,
+    /// Its ledger version.
+    pub version: u64,
+    /// deployments/<network>.json
+    pub file: PathBuf,
+    /// The deployer (its key stays redacted).
+    pub deployer: Deployer,
+}
+
+/// Resolves the key, funds it on local, compiles, publishes, verifies, records.
+pub async fn deploy(root: &Path, args: &DeployArgs, target: &Target) -> Result<Deployed> {
+    let deployer = resolve_deployer(root, args, target).await?;
+    println!("Deployer: {} ({})", deployer.address, target.network.name());
+    ensure_gas(target.network, target, &deployer).await?;
+
+    let address = deployer.address;
+    let offline = args.offline;
+    let root_owned = root.to_path_buf();
+    let built =
+        tokio::task::spawn_blocking(move || crate::build::compile(&root_owned, address, offline))
+            .await
+            .context("the compile task panicked")??;
+
+    let published = crate::publishing::publish(&target.aptos, &deployer, &built).await?;
+    println!(
+        "Published: tx {} at version {} ({} gas units)",
+        published.hash, published.version, published.gas_used
+    );
+    let checks = crate::publishing::verify(&target.aptos, deployer.address, &built).await?;
+    for line in &checks.report {
+        println!("  verified: {line}");
+    }
+    let file = crate::publishing::record(
+        root,
+        target.network.name(),
+        target.aptos.chain_id().id(),
+        deployer.address,
+        checks.metadata,
+        &published,
+    )?;
+    Ok(Deployed {
+        package: deployer.address,
+        tx_hash: published.hash.clone(),
+        version: published.version,
+        file,
+        deployer,
+    })
+}
+
+/// The profile files to look in: the project's, then the user's.
+fn config_dirs(root: &Path) -> Vec<PathBuf> {
+    let mut dirs = vec![root.join(".aptos")];
+    if let Some(home) = std::env::var_os("HOME") {
+        dirs.push(PathBuf::from(home).join(".aptos"));
+    }
+    dirs
+}
+
+async fn resolve_deployer(root: &Path, args: &DeployArgs, target: &Target) -> Result<Deployer> {
+    if let Some(path) = &args.key_file {
+        return Ok(Deployer::from_key(read_key_file(path)?));
+    }
+    let wanted = match (&args.profile, args.network) {
+        (Some(p), _) => p.clone(),
+        (None, Network::Local) => return new_local_deployer(root, target),
+        (None, _) => "default".to_string(),
+    };
+    let mut last_err = None;
+    for dir in config_dirs(root) {
+        let config = CliConfig::load(&dir)?;
+        if config.profiles.contains_key(&wanted) {
+            return config.signer(&wanted).with_context(|| {
+                format!(
+                    "profile `{wanted}` in {}",
+                    dir.join("config.yaml").display()
+                )
+            });
+        }
+        last_err = Some(config.signer(&wanted).unwrap_err());
+    }
+    Err(last_err.unwrap_or_else(|| anyhow::anyhow!("no Aptos CLI profile `{wanted}`")))
+}
+
+/// A fresh key for a local deployment, saved as the `yenpay-local` profile in
+/// this project's .aptos/ (git-ignored), so `aptos --profile yenpay-local`
+/// can act as the same account.
+fn new_local_deployer(root: &Path, target: &Target) -> Result<Deployer> {
+    let deployer = Deployer::from_key(SecretKey::generate());
+    let dir = root.join(".aptos");
+    let mut config = CliConfig::load(&dir)?;
+    let node = target
+        .node
+        .as_ref()
+        .context("a local deployment has a node")?;
+    config.profiles.insert(
+        LOCAL_PROFILE.to_string(),
+        deployer.to_profile(
+            Network::Local.profile_network(),
+            &node.rest_url,
+            node.faucet_url.as_deref(),
+        ),
+    );
+    let path = config.save(&dir)?;
+    println!(
+        "Created a fresh deployer key, saved as profile `{LOCAL_PROFILE}` in {}",
+        path.display()
+    );
+    Ok(deployer)
+}
+
+/// On local, funds the deployer from the faucet; elsewhere, checks it has APT.
+async fn ensure_gas(network: Network, target: &Target, deployer: &Deployer) -> Result<()> {
+    let balance = target
+        .aptos
+        .get_balance(deployer.address)
+        .await
+        .unwrap_or(0);
+    if network == Network::Local && balance < LOCAL_FUNDING / 2 {
+        let has_faucet = target.node.as_ref().is_some_and(|n| n.faucet_url.is_some());
+        if !has_faucet {
+            bail!(
+                "the deployer {} has no APT and no faucet is known: set {} to the node's faucet",
+                deployer.address,
+                node::FAUCET_URL_ENV
+            );
+        }
+        target
+            .aptos
+            .fund_account(deployer.address, LOCAL_FUNDING)
+            .await
+            .context("funding the deployer from the faucet")?;
+        println!(
+            "Funded {} with {} APT from the faucet",
+            deployer.address,
+            LOCAL_FUNDING / 100_000_000
+        );
+        return Ok(());
+    }
+    if balance == 0 {
+        bail!(
+            "the deployer {} holds no APT on {}: fund it first (devnet: `aptos account fund-with-faucet \
+             --profile <name>`; testnet: the faucet page; mainnet: a transfer)",
+            deployer.address,
+            network.name()
+        );
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(network: Network, consent: bool) -> DeployArgs {
+        DeployArgs {
+            network,
+            profile: None,
+            key_file: None,
+            mainnet_i_understand: consent,
+            offline: false,
+        }
+    }
+
+    #[test]
+    fn mainnet_is_refused_without_the_flag() {
+        let err = check_mainnet_consent(&args(Network::Mainnet, false)).unwrap_err();
+        assert!(err.to_string().contains("--mainnet-i-understand"), "{err}");
+        check_mainnet_consent(&args(Network::Mainnet, true)).unwrap();
+        for n in [Network::Local, Network::Devnet, Network::Testnet] {
+            check_mainnet_consent(&args(n, false)).unwrap();
+        }
+    }
+
+    #[test]
+    fn mainnet_refusal_comes_before_anything_else_runs() {
+        // No compiler, node or key is looked at: the refusal is immediate even
+        // with a key file that does not exist.
+        let mut a = args(Network::Mainnet, false);
+        a.key_file = Some(PathBuf::from("/nonexistent/key"));
+        let dir = tempfile::tempdir().unwrap();
+        let err = run(dir.path(), &a).unwrap_err().to_string();
+        assert!(err.contains("refusing to publish to mainnet"), "{err}");
+    }
+
+    #[test]
+    fn network_names_match_deployment_files() {
+        let names: Vec<_> = [
+            Network::Local,
+            Network::Devnet,
+            Network::Testnet,
+            Network::Mainnet,
+        ]
+        .iter()
+        .map(|n| n.name())
+        .collect();
+        assert_eq!(names, ["local", "devnet", "testnet", "mainnet"]);
+    }
+}

@@ -1,0 +1,100 @@
+//! `cargo xtask e2e`: a node (APTOS_NODE_URL, or a localnet started for the
+//! run), a fresh local deployment, then the ignored end-to-end tests with the
+//! node, faucet and package passed in the environment.
+use std::path::Path;
+use std::process::Command;
+
+use anyhow::{Context, Result, bail};
+use clap::Args;
+
+use crate::deploy::{self, DeployArgs, Network, Target};
+use crate::localnet::{self, StartArgs};
+use crate::move_cli::{Missing, MoveRunner};
+use crate::node;
+
+/// Env var naming the package address for the end-to-end tests.
+pub const PACKAGE_ENV: &str = "YENPAY_PACKAGE";
+/// Env var naming a file with the deployer's key (it holds every role after
+/// publishing), for tests that need the admin, minter or operator.
+pub const DEPLOYER_KEY_FILE_ENV: &str = "YENPAY_DEPLOYER_KEY_FILE";
+
+/// Options of `cargo xtask e2e`.
+#[derive(Debug, Args)]
+pub struct E2eArgs {
+    /// Leave the localnet running afterwards (when this run started it).
+    #[arg(long)]
+    pub keep: bool,
+    /// Do not `git fetch` the AptosFramework dependency while compiling.
+    #[arg(long)]
+    pub offline: bool,
+    /// Only run tests whose name contains this (passed to the test binary).
+    #[arg(long)]
+    pub filter: Option<String>,
+}
+
+pub fn run(root: &Path, args: &E2eArgs) -> Result<()> {
+    MoveRunner::find().map_err(|Missing(why)| anyhow::anyhow!(why))?;
+    if let node::Plan::Fail(msg) = node::plan_from_env() {
+        bail!(msg);
+    }
+    let rt = tokio::runtime::Runtime::new().context("starting the async runtime")?;
+    let node = rt.block_on(node::ensure(root, &StartArgs::default()))?;
+    let result = rt.block_on(deploy_and_test(root, args, &node));
+    if node.started_localnet {
+        if args.keep {
+            println!(
+                "Leaving the localnet running (--keep); stop it with `cargo xtask localnet stop`."
+            );
+        } else if let Err(e) = localnet::stop(&localnet::Paths::new(root)) {
+            eprintln!("warning: could not stop the localnet: {e:#}");
+        }
+    }
+    result
+}
+
+async fn deploy_and_test(root: &Path, args: &E2eArgs, node: &node::Node) -> Result<()> {
+    let target = Target {
+        network: Network::Local,
+        aptos: node.client()?,
+        node: Some(node.clone()),
+    };
+    let deploy_args = DeployArgs {
+        network: Network::Local,
+        profile: None,
+        key_file: None,
+        mainnet_i_understand: false,
+        offline: args.offline,
+    };
+    let deployed = deploy::deploy(root, &deploy_args, &target).await?;
+    let key_file = deployed
+        .deployer
+        .write_key_file(&root.join(".aptos").join("yenpay-local.key"))?;
+
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let mut cmd = Command::new(cargo);
+    cmd.current_dir(root)
+        .args(["test", "-p", "yenpay", "--test", "*", "--", "--ignored"])
+        .env(node::NODE_URL_ENV, &node.rest_url)
+        .env(PACKAGE_ENV, deployed.package.to_string())
+        .env(DEPLOYER_KEY_FILE_ENV, &key_file);
+    if let Some(f) = &node.faucet_url {
+        cmd.env(node::FAUCET_URL_ENV, f);
+    }
+    if let Some(filter) = &args.filter {
+        cmd.arg(filter);
+    }
+    println!(
+        "==> end-to-end tests against {} (package {}): {}",
+        node.rest_url,
+        deployed.package,
+        crate::render(&cmd)
+    );
+    let status = tokio::task::spawn_blocking(move || cmd.status())
+        .await
+        .context("the test task panicked")?
+        .context("could not start cargo test")?;
+    if !status.success() {
+        bail!("the end-to-end tests failed ({status})");
+    }
+    Ok(())
+}
