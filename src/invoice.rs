@@ -1,0 +1,856 @@
+//! `yenpay::invoice`: settlement of QR-code payments. Typed calls of every
+//! entry and view function, the invoice record, and the module's events.
+//!
+//! [`Calls`] builds the entry-function payloads (no node needed); [`Invoices`]
+//! submits them and calls the views. The three ways to pay map to
+//! [`Invoices::pay_invoice`] (merchant-presented dynamic QR),
+//! [`Invoices::pay_merchant`] (static QR) and
+//! [`Invoices::collect_with_authorization`] (customer-presented QR, see
+//! [`crate::authorization`]).
+use crate::abort::Module;
+use crate::authorization::{NONCE_LENGTH, SignedAuthorization};
+use crate::client::{Error, Submitted, TxSigner, YenPay, bcs_arg, entry_call};
+use crate::events::json::{self, Number};
+use crate::events::module_events;
+use crate::fee::FeeSplit;
+use crate::limits::{OrderRef, Reference, Ttl, require_amount};
+use aptos_sdk::transaction::EntryFunction;
+use aptos_sdk::types::AccountAddress;
+use serde::Deserialize;
+
+/// Where an invoice stands (`invoice::InvoiceStatus`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(tag = "__variant__", deny_unknown_fields)]
+pub enum InvoiceStatus {
+    /// Payable until it expires.
+    Open,
+    /// Paid.
+    Paid {
+        /// Who paid.
+        payer: AccountAddress,
+        /// When, Unix seconds.
+        #[serde(deserialize_with = "json::number")]
+        paid_at: u64,
+        /// The fee charged.
+        #[serde(deserialize_with = "json::number")]
+        fee: u64,
+    },
+    /// Cancelled by the merchant.
+    Cancelled,
+}
+
+/// An invoice as the `invoice` view returns it.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Invoice {
+    /// The merchant's owner account.
+    pub merchant: AccountAddress,
+    /// The merchant's order reference.
+    pub order_ref: String,
+    /// Yen due.
+    #[serde(deserialize_with = "json::number")]
+    pub amount: u64,
+    /// The owner or terminal that created it.
+    pub created_by: AccountAddress,
+    /// Creation time, Unix seconds.
+    #[serde(deserialize_with = "json::number")]
+    pub created_at: u64,
+    /// Payable strictly before this time, Unix seconds.
+    #[serde(deserialize_with = "json::number")]
+    pub expires_at: u64,
+    /// Status.
+    pub status: InvoiceStatus,
+    /// Refunded to the payer so far.
+    #[serde(deserialize_with = "json::number")]
+    pub refunded: u64,
+    /// The part of `refunded` that came from the treasury.
+    #[serde(deserialize_with = "json::number")]
+    pub fee_refunded: u64,
+}
+
+/// Payloads of the entry functions of `yenpay::invoice`, validated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Calls {
+    package: AccountAddress,
+}
+
+impl Calls {
+    /// Calls of the package at `package`.
+    pub fn new(package: AccountAddress) -> Self {
+        Self { package }
+    }
+
+    fn call(&self, function: &str, args: Vec<Vec<u8>>) -> Result<EntryFunction, Error> {
+        entry_call(self.package, Module::Invoice, function, args)
+    }
+
+    /// `create_invoice(actor, merchant, order_ref, amount, ttl_secs)`.
+    pub fn create_invoice(
+        &self,
+        merchant: AccountAddress,
+        order_ref: &OrderRef,
+        amount: u64,
+        ttl: Ttl,
+    ) -> Result<EntryFunction, Error> {
+        require_amount("amount", amount)?;
+        self.call(
+            "create_invoice",
+            vec![
+                bcs_arg("merchant", &merchant)?,
+                bcs_arg("order_ref", order_ref.as_str())?,
+                bcs_arg("amount", &amount)?,
+                bcs_arg("ttl_secs", &ttl.secs())?,
+            ],
+        )
+    }
+
+    /// `pay_invoice(payer, merchant, order_ref, amount)`.
+    pub fn pay_invoice(
+        &self,
+        merchant: AccountAddress,
+        order_ref: &OrderRef,
+        amount: u64,
+    ) -> Result<EntryFunction, Error> {
+        require_amount("amount", amount)?;
+        self.call(
+            "pay_invoice",
+            vec![
+                bcs_arg("merchant", &merchant)?,
+                bcs_arg("order_ref", order_ref.as_str())?,
+                bcs_arg("amount", &amount)?,
+            ],
+        )
+    }
+
+    /// `cancel_invoice(actor, merchant, order_ref)`.
+    pub fn cancel_invoice(
+        &self,
+        merchant: AccountAddress,
+        order_ref: &OrderRef,
+    ) -> Result<EntryFunction, Error> {
+        self.call(
+            "cancel_invoice",
+            vec![
+                bcs_arg("merchant", &merchant)?,
+                bcs_arg("order_ref", order_ref.as_str())?,
+            ],
+        )
+    }
+
+    /// `pay_merchant(payer, merchant, amount, reference)`.
+    pub fn pay_merchant(
+        &self,
+        merchant: AccountAddress,
+        amount: u64,
+        reference: &Reference,
+    ) -> Result<EntryFunction, Error> {
+        require_amount("amount", amount)?;
+        self.call(
+            "pay_merchant",
+            vec![
+                bcs_arg("merchant", &merchant)?,
+                bcs_arg("amount", &amount)?,
+                bcs_arg("reference", reference.as_str())?,
+            ],
+        )
+    }
+
+    /// `collect_with_authorization(terminal, merchant, order_ref, from,
+    /// amount, valid_after, valid_before, nonce, public_key, signature)`.
+    #[allow(clippy::too_many_arguments)] // one parameter per Move parameter
+    pub fn collect_with_authorization(
+        &self,
+        merchant: AccountAddress,
+        order_ref: &OrderRef,
+        from: AccountAddress,
+        amount: u64,
+        valid_after: u64,
+        valid_before: u64,
+        nonce: &[u8; NONCE_LENGTH],
+        public_key: &[u8; 32],
+        signature: &[u8; 64],
+    ) -> Result<EntryFunction, Error> {
+        require_amount("amount", amount)?;
+        self.call(
+            "collect_with_authorization",
+            vec![
+                bcs_arg("merchant", &merchant)?,
+                bcs_arg("order_ref", order_ref.as_str())?,
+                bcs_arg("from", &from)?,
+                bcs_arg("amount", &amount)?,
+                bcs_arg("valid_after", &valid_after)?,
+                bcs_arg("valid_before", &valid_before)?,
+                bcs_arg("nonce", nonce.as_slice())?,
+                bcs_arg("public_key", public_key.as_slice())?,
+                bcs_arg("signature", signature.as_slice())?,
+            ],
+        )
+    }
+
+    /// `collect_with_authorization` for the customer's signed authorization:
+    /// the merchant is the authorization's receiver (`to`).
+    pub fn collect_signed(
+        &self,
+        order_ref: &OrderRef,
+        signed: &SignedAuthorization,
+    ) -> Result<EntryFunction, Error> {
+        let authorization = &signed.authorization;
+        self.collect_with_authorization(
+            authorization.to,
+            order_ref,
+            authorization.from,
+            authorization.amount,
+            authorization.valid_after,
+            authorization.valid_before,
+            &authorization.nonce,
+            &signed.public_key,
+            &signed.signature,
+        )
+    }
+
+    /// `refund(payout_signer, merchant, order_ref, amount)`.
+    pub fn refund(
+        &self,
+        merchant: AccountAddress,
+        order_ref: &OrderRef,
+        amount: u64,
+    ) -> Result<EntryFunction, Error> {
+        require_amount("amount", amount)?;
+        self.call(
+            "refund",
+            vec![
+                bcs_arg("merchant", &merchant)?,
+                bcs_arg("order_ref", order_ref.as_str())?,
+                bcs_arg("amount", &amount)?,
+            ],
+        )
+    }
+}
+
+/// `yenpay::invoice` on a node: submits the entry functions and calls the views.
+#[derive(Debug, Clone, Copy)]
+pub struct Invoices<'a> {
+    client: &'a YenPay,
+}
+
+impl<'a> Invoices<'a> {
+    /// The module of `client`'s package.
+    pub fn new(client: &'a YenPay) -> Self {
+        Self { client }
+    }
+
+    /// The payload builders.
+    pub fn calls(&self) -> Calls {
+        Calls::new(self.client.package())
+    }
+
+    fn key_args(merchant: AccountAddress, order_ref: &OrderRef) -> Result<Vec<Vec<u8>>, Error> {
+        Ok(vec![
+            bcs_arg("merchant", &merchant)?,
+            bcs_arg("order_ref", order_ref.as_str())?,
+        ])
+    }
+
+    async fn view<T: serde::de::DeserializeOwned>(
+        &self,
+        function: &str,
+        args: Vec<Vec<u8>>,
+    ) -> Result<T, Error> {
+        self.client.view_as(Module::Invoice, function, args).await
+    }
+
+    // Entry functions.
+
+    /// Creates an invoice payable for `ttl`; `actor` is the merchant's owner
+    /// or one of its terminals.
+    ///
+    /// # Errors
+    /// [`Error::Validation`] for a zero amount; otherwise see [`YenPay::submit`]
+    /// (`EINVOICE_EXISTS` when the order reference was used before).
+    pub async fn create_invoice<S: TxSigner>(
+        &self,
+        actor: &S,
+        merchant: AccountAddress,
+        order_ref: &OrderRef,
+        amount: u64,
+        ttl: Ttl,
+    ) -> Result<Submitted, Error> {
+        let call = self
+            .calls()
+            .create_invoice(merchant, order_ref, amount, ttl)?;
+        self.client.submit_entry(actor, call).await
+    }
+
+    /// Pays an open invoice; `amount` is what the payer saw.
+    ///
+    /// # Errors
+    /// [`Error::Validation`] for a zero amount; otherwise see [`YenPay::submit`].
+    pub async fn pay_invoice<S: TxSigner>(
+        &self,
+        payer: &S,
+        merchant: AccountAddress,
+        order_ref: &OrderRef,
+        amount: u64,
+    ) -> Result<Submitted, Error> {
+        let call = self.calls().pay_invoice(merchant, order_ref, amount)?;
+        self.client.submit_entry(payer, call).await
+    }
+
+    /// Cancels an open invoice.
+    ///
+    /// # Errors
+    /// See [`YenPay::submit`].
+    pub async fn cancel_invoice<S: TxSigner>(
+        &self,
+        actor: &S,
+        merchant: AccountAddress,
+        order_ref: &OrderRef,
+    ) -> Result<Submitted, Error> {
+        let call = self.calls().cancel_invoice(merchant, order_ref)?;
+        self.client.submit_entry(actor, call).await
+    }
+
+    /// Static QR: pays `amount` to a merchant with the payer's reference.
+    ///
+    /// # Errors
+    /// [`Error::Validation`] for a zero amount; otherwise see [`YenPay::submit`].
+    pub async fn pay_merchant<S: TxSigner>(
+        &self,
+        payer: &S,
+        merchant: AccountAddress,
+        amount: u64,
+        reference: &Reference,
+    ) -> Result<Submitted, Error> {
+        let call = self.calls().pay_merchant(merchant, amount, reference)?;
+        self.client.submit_entry(payer, call).await
+    }
+
+    /// Customer-presented QR: settles an open invoice with the customer's
+    /// signed authorization (to = the merchant, amount = the invoice's).
+    ///
+    /// # Errors
+    /// [`Error::Validation`] for a zero amount; otherwise see [`YenPay::submit`].
+    #[allow(clippy::too_many_arguments)] // one parameter per Move parameter
+    pub async fn collect_with_authorization<S: TxSigner>(
+        &self,
+        terminal: &S,
+        merchant: AccountAddress,
+        order_ref: &OrderRef,
+        from: AccountAddress,
+        amount: u64,
+        valid_after: u64,
+        valid_before: u64,
+        nonce: &[u8; NONCE_LENGTH],
+        public_key: &[u8; 32],
+        signature: &[u8; 64],
+    ) -> Result<Submitted, Error> {
+        let call = self.calls().collect_with_authorization(
+            merchant,
+            order_ref,
+            from,
+            amount,
+            valid_after,
+            valid_before,
+            nonce,
+            public_key,
+            signature,
+        )?;
+        self.client.submit_entry(terminal, call).await
+    }
+
+    /// [`Invoices::collect_with_authorization`] for a signed authorization as
+    /// the customer's QR code carries it; the merchant is its receiver.
+    ///
+    /// # Errors
+    /// As [`Invoices::collect_with_authorization`].
+    pub async fn collect_signed<S: TxSigner>(
+        &self,
+        terminal: &S,
+        order_ref: &OrderRef,
+        signed: &SignedAuthorization,
+    ) -> Result<Submitted, Error> {
+        let call = self.calls().collect_signed(order_ref, signed)?;
+        self.client.submit_entry(terminal, call).await
+    }
+
+    /// Returns `amount` of a paid invoice to its payer, signed by the
+    /// merchant's payout account; the fee share comes back from the treasury
+    /// (see [`crate::fee::fee_returned_by`]).
+    ///
+    /// # Errors
+    /// [`Error::Validation`] for a zero amount; otherwise see [`YenPay::submit`].
+    pub async fn refund<S: TxSigner>(
+        &self,
+        payout_signer: &S,
+        merchant: AccountAddress,
+        order_ref: &OrderRef,
+        amount: u64,
+    ) -> Result<Submitted, Error> {
+        let call = self.calls().refund(merchant, order_ref, amount)?;
+        self.client.submit_entry(payout_signer, call).await
+    }
+
+    // Views.
+
+    /// The whole invoice.
+    ///
+    /// # Errors
+    /// [`Error::Aptos`] when the view aborts (no such invoice) or the node
+    /// cannot be reached; [`Error::Response`] for a result of the wrong shape.
+    pub async fn invoice(
+        &self,
+        merchant: AccountAddress,
+        order_ref: &OrderRef,
+    ) -> Result<Invoice, Error> {
+        let (invoice,) = self
+            .view("invoice", Self::key_args(merchant, order_ref)?)
+            .await?;
+        Ok(invoice)
+    }
+
+    /// The invoice's status.
+    ///
+    /// # Errors
+    /// As [`Invoices::invoice`].
+    pub async fn invoice_status(
+        &self,
+        merchant: AccountAddress,
+        order_ref: &OrderRef,
+    ) -> Result<InvoiceStatus, Error> {
+        let (status,) = self
+            .view("invoice_status", Self::key_args(merchant, order_ref)?)
+            .await?;
+        Ok(status)
+    }
+
+    /// Whether the merchant has an invoice with this order reference.
+    ///
+    /// # Errors
+    /// As [`Invoices::invoice`].
+    pub async fn invoice_exists(
+        &self,
+        merchant: AccountAddress,
+        order_ref: &OrderRef,
+    ) -> Result<bool, Error> {
+        let (exists,) = self
+            .view("invoice_exists", Self::key_args(merchant, order_ref)?)
+            .await?;
+        Ok(exists)
+    }
+
+    /// The fee and net of a payment of `amount` to `merchant` now.
+    ///
+    /// # Errors
+    /// As [`Invoices::invoice`].
+    pub async fn quote(&self, merchant: AccountAddress, amount: u64) -> Result<FeeSplit, Error> {
+        let (Number(fee), Number(net)) = self
+            .view(
+                "quote",
+                vec![bcs_arg("merchant", &merchant)?, bcs_arg("amount", &amount)?],
+            )
+            .await?;
+        Ok(FeeSplit { fee, net })
+    }
+
+    /// Whether the invoice exists, is open and has not expired.
+    ///
+    /// # Errors
+    /// As [`Invoices::invoice`].
+    pub async fn is_payable(
+        &self,
+        merchant: AccountAddress,
+        order_ref: &OrderRef,
+    ) -> Result<bool, Error> {
+        let (payable,) = self
+            .view("is_payable", Self::key_args(merchant, order_ref)?)
+            .await?;
+        Ok(payable)
+    }
+}
+
+// Events, one struct per `#[event]` struct of the module, fields in Move order.
+
+/// An invoice was created.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InvoiceCreated {
+    /// The merchant's owner account.
+    pub merchant: AccountAddress,
+    /// The order reference.
+    pub order_ref: String,
+    /// Yen due.
+    #[serde(deserialize_with = "json::number")]
+    pub amount: u64,
+    /// Payable strictly before this time, Unix seconds.
+    #[serde(deserialize_with = "json::number")]
+    pub expires_at: u64,
+    /// The owner or terminal that created it.
+    pub created_by: AccountAddress,
+}
+
+/// An invoice was paid.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InvoicePaid {
+    /// The merchant's owner account.
+    pub merchant: AccountAddress,
+    /// The order reference.
+    pub order_ref: String,
+    /// Who paid.
+    pub payer: AccountAddress,
+    /// Yen paid.
+    #[serde(deserialize_with = "json::number")]
+    pub amount: u64,
+    /// To the treasury.
+    #[serde(deserialize_with = "json::number")]
+    pub fee: u64,
+    /// To the merchant's payout address.
+    #[serde(deserialize_with = "json::number")]
+    pub net: u64,
+    /// When, Unix seconds.
+    #[serde(deserialize_with = "json::number")]
+    pub paid_at: u64,
+}
+
+/// An invoice was cancelled.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InvoiceCancelled {
+    /// The merchant's owner account.
+    pub merchant: AccountAddress,
+    /// The order reference.
+    pub order_ref: String,
+    /// The owner or terminal that cancelled it.
+    pub cancelled_by: AccountAddress,
+}
+
+/// Part of a paid invoice was refunded.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InvoiceRefunded {
+    /// The merchant's owner account.
+    pub merchant: AccountAddress,
+    /// The order reference.
+    pub order_ref: String,
+    /// Who got the money back.
+    pub payer: AccountAddress,
+    /// Yen refunded by this refund.
+    #[serde(deserialize_with = "json::number")]
+    pub amount: u64,
+    /// The part of `amount` that came from the treasury.
+    #[serde(deserialize_with = "json::number")]
+    pub fee_returned: u64,
+    /// Refunded in all so far.
+    #[serde(deserialize_with = "json::number")]
+    pub refunded_total: u64,
+}
+
+/// A static-QR payment.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MerchantPaid {
+    /// The merchant's owner account.
+    pub merchant: AccountAddress,
+    /// Who paid.
+    pub payer: AccountAddress,
+    /// Yen paid.
+    #[serde(deserialize_with = "json::number")]
+    pub amount: u64,
+    /// To the treasury.
+    #[serde(deserialize_with = "json::number")]
+    pub fee: u64,
+    /// To the merchant's payout address.
+    #[serde(deserialize_with = "json::number")]
+    pub net: u64,
+    /// The payer's reference.
+    pub reference: String,
+    /// When, Unix seconds.
+    #[serde(deserialize_with = "json::number")]
+    pub paid_at: u64,
+}
+
+module_events! {
+    /// An event of `yenpay::invoice`.
+    pub enum InvoiceEvent {
+        InvoiceCreated,
+        InvoicePaid,
+        InvoiceCancelled,
+        InvoiceRefunded,
+        MerchantPaid,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::authorization::TransferAuthorization;
+    use crate::client::decode_view;
+    use crate::events::{TxEvent, YenpayEvent, decode_event};
+    use crate::limits::Problem;
+    use aptos_sdk::transaction::{InputEntryFunctionData, TransactionPayload};
+
+    fn package() -> AccountAddress {
+        AccountAddress::from_hex("0xcafe").unwrap()
+    }
+
+    fn address(hex: &str) -> AccountAddress {
+        AccountAddress::from_hex(hex).unwrap()
+    }
+
+    /// BCS written out by hand for the call every dynamic-QR payment makes.
+    #[test]
+    fn pay_invoice_payload_matches_hand_written_bcs() {
+        let call = Calls::new(package())
+            .pay_invoice(address("0x0a"), &OrderRef::new("A-1").unwrap(), 1500)
+            .unwrap();
+        let payload = aptos_bcs::to_bytes(&TransactionPayload::EntryFunction(call)).unwrap();
+        let mut expected = vec![2u8];
+        expected.extend([0u8; 30]);
+        expected.extend([0xca, 0xfe]);
+        expected.push(7);
+        expected.extend(b"invoice");
+        expected.push(11);
+        expected.extend(b"pay_invoice");
+        expected.push(0);
+        expected.push(3);
+        expected.push(32);
+        expected.extend([0u8; 31]);
+        expected.push(0x0a);
+        expected.extend([4, 3]); // argument of 4 bytes: the string "A-1" with its length
+        expected.extend(b"A-1");
+        expected.push(8);
+        expected.extend([0xdc, 0x05, 0, 0, 0, 0, 0, 0]); // 1500
+        assert_eq!(payload, expected);
+    }
+
+    #[test]
+    fn every_entry_payload_matches_the_sdk_encoding() {
+        let calls = Calls::new(package());
+        let (merchant, customer) = (address("0x3e7c4a27"), address("0xc057"));
+        let order = OrderRef::new("注文-0042").unwrap();
+        let id = |name: &str| format!("{}::invoice::{name}", package().to_hex());
+        let sdk = |name: &str| InputEntryFunctionData::new(&id(name));
+        let cases: Vec<(EntryFunction, TransactionPayload)> = vec![
+            (
+                calls
+                    .create_invoice(merchant, &order, 1500, Ttl::from_secs(300).unwrap())
+                    .unwrap(),
+                sdk("create_invoice")
+                    .arg(merchant)
+                    .arg("注文-0042".to_owned())
+                    .arg(1500u64)
+                    .arg(300u64)
+                    .build()
+                    .unwrap(),
+            ),
+            (
+                calls.pay_invoice(merchant, &order, 1500).unwrap(),
+                sdk("pay_invoice")
+                    .arg(merchant)
+                    .arg("注文-0042".to_owned())
+                    .arg(1500u64)
+                    .build()
+                    .unwrap(),
+            ),
+            (
+                calls.cancel_invoice(merchant, &order).unwrap(),
+                sdk("cancel_invoice")
+                    .arg(merchant)
+                    .arg("注文-0042".to_owned())
+                    .build()
+                    .unwrap(),
+            ),
+            (
+                calls
+                    .pay_merchant(merchant, 980, &Reference::new("table 4").unwrap())
+                    .unwrap(),
+                sdk("pay_merchant")
+                    .arg(merchant)
+                    .arg(980u64)
+                    .arg("table 4".to_owned())
+                    .build()
+                    .unwrap(),
+            ),
+            (
+                calls
+                    .collect_with_authorization(
+                        merchant, &order, customer, 1500, 10, 20, &[1; 32], &[2; 32], &[3; 64],
+                    )
+                    .unwrap(),
+                sdk("collect_with_authorization")
+                    .arg(merchant)
+                    .arg("注文-0042".to_owned())
+                    .arg(customer)
+                    .arg(1500u64)
+                    .arg(10u64)
+                    .arg(20u64)
+                    .arg(vec![1u8; 32])
+                    .arg(vec![2u8; 32])
+                    .arg(vec![3u8; 64])
+                    .build()
+                    .unwrap(),
+            ),
+            (
+                calls.refund(merchant, &order, 500).unwrap(),
+                sdk("refund")
+                    .arg(merchant)
+                    .arg("注文-0042".to_owned())
+                    .arg(500u64)
+                    .build()
+                    .unwrap(),
+            ),
+        ];
+        for (ours, theirs) in cases {
+            let name = ours.function.clone();
+            assert_eq!(TransactionPayload::EntryFunction(ours), theirs, "{name}");
+        }
+    }
+
+    #[test]
+    fn collect_signed_takes_the_merchant_from_the_authorization() {
+        let signed = SignedAuthorization {
+            authorization: TransferAuthorization {
+                chain_id: 4,
+                metadata: address("0x72ed"),
+                from: address("0xc057"),
+                to: address("0x3e7c4a27"),
+                amount: 1500,
+                valid_after: 10,
+                valid_before: 20,
+                nonce: [1; 32],
+            },
+            public_key: [2; 32],
+            signature: [3; 64],
+        };
+        let order = OrderRef::new("A-1").unwrap();
+        let calls = Calls::new(package());
+        assert_eq!(
+            calls.collect_signed(&order, &signed).unwrap(),
+            calls
+                .collect_with_authorization(
+                    address("0x3e7c4a27"),
+                    &order,
+                    address("0xc057"),
+                    1500,
+                    10,
+                    20,
+                    &[1; 32],
+                    &[2; 32],
+                    &[3; 64]
+                )
+                .unwrap()
+        );
+    }
+
+    #[test]
+    fn zero_amounts_are_refused_naming_the_field() {
+        let calls = Calls::new(package());
+        let order = OrderRef::new("A-1").unwrap();
+        let merchant = address("0xa");
+        for result in [
+            calls.create_invoice(merchant, &order, 0, Ttl::from_secs(60).unwrap()),
+            calls.pay_invoice(merchant, &order, 0),
+            calls.pay_merchant(merchant, 0, &Reference::default()),
+            calls.refund(merchant, &order, 0),
+        ] {
+            match result {
+                Err(Error::Validation(error)) => {
+                    assert_eq!((error.field, error.problem), ("amount", Problem::Zero));
+                }
+                other => panic!("not refused: {other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn invoice_view_decodes_every_status() {
+        let invoice = |status: serde_json::Value| {
+            serde_json::json!({
+                "merchant": "0xa",
+                "order_ref": "A-1",
+                "amount": "1500",
+                "created_by": "0xb",
+                "created_at": "100",
+                "expires_at": "400",
+                "status": status,
+                "refunded": "500",
+                "fee_refunded": "15"
+            })
+        };
+        let (paid,): (Invoice,) = decode_view(
+            Module::Invoice,
+            "invoice",
+            vec![invoice(serde_json::json!({
+                "__variant__": "Paid", "payer": "0xc", "paid_at": "150", "fee": "45"
+            }))],
+        )
+        .unwrap();
+        assert_eq!(
+            paid.status,
+            InvoiceStatus::Paid {
+                payer: address("0xc"),
+                paid_at: 150,
+                fee: 45
+            }
+        );
+        assert_eq!(
+            (paid.amount, paid.refunded, paid.fee_refunded),
+            (1500, 500, 15)
+        );
+        for (json, status) in [
+            ("Open", InvoiceStatus::Open),
+            ("Cancelled", InvoiceStatus::Cancelled),
+        ] {
+            let (decoded,): (InvoiceStatus,) = decode_view(
+                Module::Invoice,
+                "invoice_status",
+                vec![serde_json::json!({"__variant__": json})],
+            )
+            .unwrap();
+            assert_eq!(decoded, status);
+        }
+        let unknown: Result<(InvoiceStatus,), _> = decode_view(
+            Module::Invoice,
+            "invoice_status",
+            vec![serde_json::json!({"__variant__": "Refunded"})],
+        );
+        assert!(unknown.is_err());
+    }
+
+    #[test]
+    fn events_decode_from_node_json() {
+        let event = serde_json::json!({
+            "type": "0xcafe::invoice::InvoicePaid",
+            "data": {
+                "merchant": "0xa",
+                "order_ref": "注文-0042",
+                "payer": "0xc",
+                "amount": "1500",
+                "fee": "45",
+                "net": "1455",
+                "paid_at": "1795621488"
+            }
+        });
+        let TxEvent::Yenpay(YenpayEvent::Invoice(InvoiceEvent::InvoicePaid(paid))) =
+            decode_event(package(), &event).unwrap()
+        else {
+            panic!("wrong event");
+        };
+        assert_eq!(paid.order_ref, "注文-0042");
+        assert_eq!(paid.fee + paid.net, paid.amount);
+
+        let refunded = serde_json::json!({
+            "type": "0xcafe::invoice::InvoiceRefunded",
+            "data": {
+                "merchant": "0xa", "order_ref": "A-1", "payer": "0xc",
+                "amount": "500", "fee_returned": "15", "refunded_total": "500"
+            }
+        });
+        match decode_event(package(), &refunded).unwrap() {
+            TxEvent::Yenpay(YenpayEvent::Invoice(InvoiceEvent::InvoiceRefunded(refund))) => {
+                assert_eq!((refund.amount, refund.fee_returned), (500, 15));
+            }
+            other => panic!("wrong event: {other:?}"),
+        }
+    }
+}
