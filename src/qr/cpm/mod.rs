@@ -678,3 +678,6 @@ pub fn encode(signed: &SignedAuthorization, salt: &[u8]) -> Result<String, CpmEr
 pub fn decode(payload: &str, context: &TerminalContext) -> Result<SignedAuthorization, CpmError> {
     CustomerPresented::decode(payload)?.to_signed(context)
 }
+
+#[cfg(test)]
+mod tests;
