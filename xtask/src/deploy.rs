@@ -8,6 +8,8 @@ use aptos_sdk::types::AccountAddress;
 use aptos_sdk::{Aptos, AptosConfig};
 use clap::{Args, ValueEnum};
 
+use yenpay::client::YenPay;
+
 use crate::localnet::StartArgs;
 use crate::move_cli::{Missing, MoveRunner};
 use crate::node::{self, Node};
@@ -34,6 +36,16 @@ impl Network {
             Self::Devnet => "devnet",
             Self::Testnet => "testnet",
             Self::Mainnet => "mainnet",
+        }
+    }
+
+    /// The library's name for the network in deployments files.
+    pub fn deployment_network(self) -> yenpay::deployment::Network {
+        match self {
+            Self::Local => yenpay::deployment::Network::Local,
+            Self::Devnet => yenpay::deployment::Network::Devnet,
+            Self::Testnet => yenpay::deployment::Network::Testnet,
+            Self::Mainnet => yenpay::deployment::Network::Mainnet,
         }
     }
 
@@ -111,33 +123,57 @@ pub fn run(root: &Path, args: &DeployArgs) -> Result<()> {
 pub struct Target {
     /// Which network.
     pub network: Network,
-    /// The client.
-    pub aptos: Aptos,
+    /// How to reach it.
+    pub config: AptosConfig,
     /// For local: the node (URLs, whether we started it).
     pub node: Option<Node>,
+    /// The chain id the node reported.
+    pub chain_id: u8,
 }
 
 impl Target {
     /// Connects: local through [`node::ensure`], public networks through aptos-sdk's presets.
     pub async fn connect(root: &Path, network: Network) -> Result<Self> {
-        let (aptos, node) = match network {
+        let (config, node) = match network {
             Network::Local => {
                 let node = node::ensure(root, &StartArgs::default()).await?;
-                (node.client()?, Some(node))
+                (node.config()?, Some(node))
             }
-            Network::Devnet => (Aptos::new(AptosConfig::devnet())?, None),
-            Network::Testnet => (Aptos::new(AptosConfig::testnet())?, None),
-            Network::Mainnet => (Aptos::new(AptosConfig::mainnet())?, None),
+            Network::Devnet => (AptosConfig::devnet(), None),
+            Network::Testnet => (AptosConfig::testnet(), None),
+            Network::Mainnet => (AptosConfig::mainnet(), None),
         };
-        aptos
+        Self::from_config(network, config, node).await
+    }
+
+    /// A target for a node already up.
+    pub async fn from_config(
+        network: Network,
+        config: AptosConfig,
+        node: Option<Node>,
+    ) -> Result<Self> {
+        let aptos = Aptos::new(config.clone()).context("creating the Aptos client")?;
+        let chain_id = aptos
             .ensure_chain_id()
             .await
-            .with_context(|| format!("the {} node does not answer", network.name()))?;
+            .with_context(|| format!("the {} node does not answer", network.name()))?
+            .id();
         Ok(Self {
             network,
-            aptos,
+            config,
             node,
+            chain_id,
         })
+    }
+
+    /// A fresh aptos-sdk client for this node.
+    pub fn aptos(&self) -> Result<Aptos> {
+        Aptos::new(self.config.clone()).context("creating the Aptos client")
+    }
+
+    /// A yenpay client for the package at `package` on this node.
+    pub fn yenpay(&self, package: AccountAddress) -> Result<YenPay> {
+        Ok(YenPay::new(self.aptos()?, package))
     }
 }
 
@@ -154,6 +190,8 @@ pub struct Deployed {
     pub file: PathBuf,
     /// The deployer (its key stays redacted).
     pub deployer: Deployer,
+    /// Gas units the publish used.
+    pub gas_used: u64,
 }
 
 /// Resolves the key, funds it on local, compiles, publishes, verifies, records.
@@ -170,29 +208,32 @@ pub async fn deploy(root: &Path, args: &DeployArgs, target: &Target) -> Result<D
             .await
             .context("the compile task panicked")??;
 
-    let published = crate::publishing::publish(&target.aptos, &deployer, &built).await?;
+    let client = target.yenpay(deployer.address)?;
+    let published = crate::publishing::publish(&client, &deployer, &built).await?;
     println!(
         "Published: tx {} at version {} ({} gas units)",
         published.hash, published.version, published.gas_used
     );
-    let checks = crate::publishing::verify(&target.aptos, deployer.address, &built).await?;
+    let checks = crate::publishing::verify(&client, &built).await?;
     for line in &checks.report {
         println!("  verified: {line}");
     }
-    let file = crate::publishing::record(
+    let deployment = crate::publishing::deployment_record(
         root,
-        target.network.name(),
-        target.aptos.chain_id().id(),
+        target.network.deployment_network(),
+        target.chain_id,
         deployer.address,
         checks.metadata,
         &published,
-    )?;
+    );
+    let file = crate::publishing::record(root, &deployment)?;
     Ok(Deployed {
         package: deployer.address,
-        tx_hash: published.hash.clone(),
+        tx_hash: published.hash.to_string(),
         version: published.version,
         file,
         deployer,
+        gas_used: published.gas_used,
     })
 }
 
@@ -259,11 +300,8 @@ fn new_local_deployer(root: &Path, target: &Target) -> Result<Deployer> {
 
 /// On local, funds the deployer from the faucet; elsewhere, checks it has APT.
 async fn ensure_gas(network: Network, target: &Target, deployer: &Deployer) -> Result<()> {
-    let balance = target
-        .aptos
-        .get_balance(deployer.address)
-        .await
-        .unwrap_or(0);
+    let aptos = target.aptos()?;
+    let balance = aptos.get_balance(deployer.address).await.unwrap_or(0);
     if network == Network::Local && balance < LOCAL_FUNDING / 2 {
         let has_faucet = target.node.as_ref().is_some_and(|n| n.faucet_url.is_some());
         if !has_faucet {
@@ -273,8 +311,7 @@ async fn ensure_gas(network: Network, target: &Target, deployer: &Deployer) -> R
                 node::FAUCET_URL_ENV
             );
         }
-        target
-            .aptos
+        aptos
             .fund_account(deployer.address, LOCAL_FUNDING)
             .await
             .context("funding the deployer from the faucet")?;

@@ -9,7 +9,6 @@ use clap::Args;
 
 use crate::deploy::{self, DeployArgs, Network, Target};
 use crate::localnet::{self, StartArgs};
-use crate::move_cli::{Missing, MoveRunner};
 use crate::node;
 
 /// Env var naming the package address for the end-to-end tests.
@@ -33,10 +32,7 @@ pub struct E2eArgs {
 }
 
 pub fn run(root: &Path, args: &E2eArgs) -> Result<()> {
-    MoveRunner::find().map_err(|Missing(why)| anyhow::anyhow!(why))?;
-    if let node::Plan::Fail(msg) = node::plan_from_env() {
-        bail!(msg);
-    }
+    node::preflight()?;
     let rt = tokio::runtime::Runtime::new().context("starting the async runtime")?;
     let node = rt.block_on(node::ensure(root, &StartArgs::default()))?;
     let result = rt.block_on(deploy_and_test(root, args, &node));
@@ -53,11 +49,7 @@ pub fn run(root: &Path, args: &E2eArgs) -> Result<()> {
 }
 
 async fn deploy_and_test(root: &Path, args: &E2eArgs, node: &node::Node) -> Result<()> {
-    let target = Target {
-        network: Network::Local,
-        aptos: node.client()?,
-        node: Some(node.clone()),
-    };
+    let target = Target::from_config(Network::Local, node.config()?, Some(node.clone())).await?;
     let deploy_args = DeployArgs {
         network: Network::Local,
         profile: None,

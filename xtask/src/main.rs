@@ -13,7 +13,7 @@ mod publishing;
 mod setup;
 mod test;
 
-use std::process::Command;
+use std::process::{Command, ExitCode};
 
 use anyhow::Result;
 use clap::{Parser, Subcommand};
@@ -44,8 +44,22 @@ enum XtaskCommand {
     Demo(demo::DemoArgs),
 }
 
-fn main() -> Result<()> {
+fn main() -> ExitCode {
     let cli = Cli::parse();
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            // What failed and why, readable; no backtrace noise.
+            eprintln!("error: {e}");
+            for cause in e.chain().skip(1) {
+                eprintln!("  because: {cause}");
+            }
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<()> {
     let root = project_root();
     match cli.command {
         XtaskCommand::Setup(args) => setup::run(&args),

@@ -6,7 +6,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
-use aptos_sdk::{Aptos, AptosConfig};
+use aptos_sdk::AptosConfig;
 
 use crate::localnet::{self, StartArgs, Started};
 use crate::move_cli::{Missing, find_aptos_cli};
@@ -43,11 +43,11 @@ pub enum Plan {
 }
 
 /// The message when there is neither a node URL nor the Aptos CLI.
-pub fn no_node_message(why_no_cli: &str) -> String {
+pub fn no_node_message() -> String {
     format!(
-        "no Aptos node to use: {NODE_URL_ENV} is not set, and {why_no_cli}. Install the Aptos CLI \
-         with `cargo xtask setup` (then a localnet is started for you), or set {NODE_URL_ENV} and \
-         {FAUCET_URL_ENV} to a running node"
+        "no Aptos node to use: {NODE_URL_ENV} is not set, and the Aptos CLI (`aptos`), which would \
+         start a localnet, is not on PATH. Install it with `cargo xtask setup`, or set \
+         {NODE_URL_ENV} and {FAUCET_URL_ENV} to a running node"
     )
 }
 
@@ -64,7 +64,7 @@ pub fn plan(
         },
         None => match cli {
             Ok(()) => Plan::StartLocalnet,
-            Err(Missing(why)) => Plan::Fail(no_node_message(&why)),
+            Err(Missing(_)) => Plan::Fail(no_node_message()),
         },
     }
 }
@@ -76,6 +76,23 @@ pub fn plan_from_env() -> Plan {
         std::env::var(FAUCET_URL_ENV).ok(),
         find_aptos_cli().map(|_| ()),
     )
+}
+
+/// Fails at once, listing everything missing, when a command that compiles
+/// the package and needs a node cannot run here.
+pub fn preflight() -> Result<()> {
+    let mut problems = Vec::new();
+    if let Err(Missing(why)) = crate::move_cli::MoveRunner::find() {
+        problems.push(format!("no Move compiler: {why}"));
+    }
+    if let Plan::Fail(why) = plan_from_env() {
+        problems.push(why);
+    }
+    match problems.as_slice() {
+        [] => Ok(()),
+        [one] => bail!("{one}"),
+        many => bail!("cannot run here:\n  - {}", many.join("\n  - ")),
+    }
 }
 
 /// A node that answered.
@@ -90,8 +107,8 @@ pub struct Node {
 }
 
 impl Node {
-    /// An aptos-sdk client for this node (with its faucet, when known).
-    pub fn client(&self) -> Result<Aptos> {
+    /// The aptos-sdk configuration for this node (with its faucet, when known).
+    pub fn config(&self) -> Result<AptosConfig> {
         let mut config = AptosConfig::custom(&rest_api_url(&self.rest_url))
             .context("the node URL is not a valid http(s) URL")?
             .with_timeout(Duration::from_secs(30));
@@ -100,7 +117,7 @@ impl Node {
                 .with_faucet_url(f)
                 .context("the faucet URL is not a valid http(s) URL")?;
         }
-        Aptos::new(config).context("creating the Aptos client")
+        Ok(config)
     }
 }
 
