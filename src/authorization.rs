@@ -115,6 +115,21 @@ pub enum AuthorizationError {
     /// A zero amount.
     #[error("the amount must be greater than zero")]
     ZeroAmount,
+    /// The key is not the payer account's current authentication key on chain.
+    #[error("the key is not the current key of {from} on chain")]
+    KeyNotCurrent {
+        /// The authorization's `from`.
+        from: AccountAddress,
+    },
+    /// The payer has no account on chain (so no key to check against).
+    #[error("{from} has no account on chain")]
+    NoAccount {
+        /// The authorization's `from`.
+        from: AccountAddress,
+    },
+    /// The nonce was already used or cancelled.
+    #[error("the authorization's nonce was already used or cancelled")]
+    NonceUsed,
 }
 
 /// `aptos_std::type_info::TypeInfo`.
@@ -257,6 +272,24 @@ impl SignedAuthorization {
         chain_id: u8,
         now: u64,
     ) -> Result<(), AuthorizationError> {
+        self.check_terms(package, chain_id, now)?;
+        let key_address = self.key_address();
+        if key_address != self.authorization.from {
+            return Err(AuthorizationError::KeyNotOfSender {
+                from: self.authorization.from,
+                key_address,
+            });
+        }
+        self.verify(package)
+    }
+
+    /// Domain, amount and window: the checks that need neither key nor chain state.
+    pub(crate) fn check_terms(
+        &self,
+        package: AccountAddress,
+        chain_id: u8,
+        now: u64,
+    ) -> Result<(), AuthorizationError> {
         let authorization = &self.authorization;
         if authorization.chain_id != chain_id {
             return Err(AuthorizationError::WrongChain {
@@ -286,14 +319,16 @@ impl SignedAuthorization {
                 now,
             });
         }
-        let key_address = self.key_address();
-        if key_address != authorization.from {
-            return Err(AuthorizationError::KeyNotOfSender {
-                from: authorization.from,
-                key_address,
-            });
-        }
-        self.verify(package)
+        Ok(())
+    }
+
+    /// The Ed25519 authentication key of the public key:
+    /// `sha3_256(public_key || 0x00)`, what Move compares with the payer's.
+    pub fn authentication_key(&self) -> [u8; 32] {
+        aptos_sdk::crypto::derive_authentication_key(
+            &self.public_key,
+            aptos_sdk::crypto::ED25519_SCHEME,
+        )
     }
 }
 
@@ -347,6 +382,11 @@ mod tests {
         assert_eq!(signed.public_key.to_vec(), hex(KNOWN_PUBLIC_KEY));
         assert_eq!(signed.signature.to_vec(), hex(KNOWN_SIGNATURE));
         assert_eq!(signed.key_address(), signed.authorization.from);
+        // What Move compares with `account::get_authentication_key(from)`.
+        assert_eq!(
+            signed.authentication_key(),
+            signed.authorization.from.to_bytes()
+        );
         signed.verify(package).unwrap();
         signed.check(package, 4, 1_795_621_488).unwrap();
     }

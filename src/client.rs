@@ -30,7 +30,7 @@
 //! operator account can sponsor any number of customers at once.
 use crate::abort::{KnownAbort, Module, MoveAbort};
 use crate::deployment::Deployment;
-use crate::events::{EventDecodeError, TxEvent, YenpayEvent, decode_event};
+use crate::events::{TxEvent, YenpayEvent};
 use crate::invoice::Invoices;
 use crate::limits::ValidationError;
 use crate::merchant::MerchantRegistry;
@@ -92,9 +92,6 @@ pub enum Error {
     /// An error from aptos-sdk: HTTP, the node refusing a submission, signing.
     #[error(transparent)]
     Aptos(#[from] AptosError),
-    /// An event of the package that does not decode.
-    #[error(transparent)]
-    Event(#[from] EventDecodeError),
     /// A node response that is not what the API documents.
     #[error("unexpected response for {context}: {detail}")]
     Response {
@@ -103,6 +100,9 @@ pub enum Error {
         /// What was wrong.
         detail: String,
     },
+    /// A signed authorization that the contract would refuse.
+    #[error(transparent)]
+    Authorization(#[from] crate::authorization::AuthorizationError),
     /// A compiled package that cannot be published as built.
     #[error(transparent)]
     Publish(#[from] crate::publish::PublishError),
@@ -156,8 +156,9 @@ impl Submitted {
     ///
     /// # Errors
     /// [`Error::Aborted`] / [`Error::Failed`] for a failed transaction,
-    /// [`Error::Response`] for JSON that is not a committed transaction,
-    /// [`Error::Event`] when an event of the package does not decode.
+    /// [`Error::Response`] for JSON that is not a committed transaction. An
+    /// event of the package that does not decode is kept as
+    /// [`TxEvent::Undecodable`]: the transaction did happen.
     pub fn from_transaction_json(
         package: AccountAddress,
         transaction: &Value,
@@ -206,8 +207,8 @@ impl Submitted {
             .and_then(Value::as_array)
             .ok_or_else(|| response("no `events` array".to_owned()))?
             .iter()
-            .map(|event| decode_event(package, event))
-            .collect::<Result<_, _>>()?;
+            .map(|event| TxEvent::from_node(package, event))
+            .collect();
         Ok(Self {
             hash,
             version,
@@ -692,7 +693,7 @@ mod tests {
             .iter()
             .map(|event| match event {
                 TxEvent::Other { type_tag, .. } => type_tag.as_str(),
-                TxEvent::Yenpay(_) => "ours",
+                _ => "ours",
             })
             .collect();
         assert_eq!(
@@ -745,6 +746,23 @@ mod tests {
             matches!(&error, Error::Failed { vm_status, .. } if vm_status == "Out of gas"),
             "{error}"
         );
+    }
+
+    #[test]
+    fn an_undecodable_event_of_ours_does_not_fail_a_committed_transaction() {
+        let mut transaction = fixture("transfer_with_hooks.json");
+        transaction["events"][0]["type"] = Value::String("0xcafe::invoice::InvoicePaid".to_owned());
+        let submitted = Submitted::from_transaction_json(package(), &transaction).unwrap();
+        assert_eq!(submitted.gas_used, 136);
+        match &submitted.events[0] {
+            TxEvent::Undecodable {
+                type_tag, error, ..
+            } => {
+                assert_eq!(type_tag, "0xcafe::invoice::InvoicePaid");
+                assert!(error.contains("InvoicePaid"), "{error}");
+            }
+            other => panic!("not kept as undecodable: {other:?}"),
+        }
     }
 
     #[test]

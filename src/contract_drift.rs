@@ -313,6 +313,7 @@ const HELPERS: &[&str] = &[
     "transfer_signed",
     "transfer",
     "collect_signed",
+    "check_authorization",
 ];
 
 #[test]

@@ -71,6 +71,17 @@ pub enum TxEvent {
         /// The event's fields as JSON.
         data: Value,
     },
+    /// An event of the package that this client cannot decode (the package
+    /// and the client have drifted apart). A committed transaction is never
+    /// reported as failed because of it.
+    Undecodable {
+        /// The full type tag, if the event had one.
+        type_tag: String,
+        /// The event's fields as JSON.
+        data: Value,
+        /// Why it did not decode.
+        error: String,
+    },
 }
 
 impl TxEvent {
@@ -78,8 +89,25 @@ impl TxEvent {
     pub fn yenpay(&self) -> Option<&YenpayEvent> {
         match self {
             TxEvent::Yenpay(event) => Some(event),
-            TxEvent::Other { .. } => None,
+            TxEvent::Other { .. } | TxEvent::Undecodable { .. } => None,
         }
+    }
+
+    /// Decodes one event of a committed transaction; an event of the package
+    /// that does not decode becomes [`TxEvent::Undecodable`] instead of an error.
+    pub fn from_node(package: AccountAddress, event: &Value) -> Self {
+        decode_event(package, event).unwrap_or_else(|error| {
+            tracing::warn!(%error, "an event of the yenpay package does not decode");
+            TxEvent::Undecodable {
+                type_tag: event
+                    .get("type")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_owned(),
+                data: event.get("data").cloned().unwrap_or(Value::Null),
+                error: error.to_string(),
+            }
+        })
     }
 }
 
@@ -405,7 +433,7 @@ mod tests {
                 assert!(type_tag.ends_with("::coins::Sampled"), "{type_tag}");
                 assert_eq!(data["flag"], Value::Bool(true));
             }
-            TxEvent::Yenpay(event) => panic!("decoded as ours: {event:?}"),
+            other => panic!("decoded as ours: {other:?}"),
         }
     }
 

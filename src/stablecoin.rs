@@ -5,7 +5,7 @@
 //! [`Stablecoin`] submits them and calls the views. An entry function's first
 //! parameter, the Move `&signer`, is the [`TxSigner`] that submits it.
 use crate::abort::Module;
-use crate::authorization::{NONCE_LENGTH, SignedAuthorization};
+use crate::authorization::{AuthorizationError, NONCE_LENGTH, SignedAuthorization};
 use crate::client::{Error, Submitted, TxSigner, YenPay, bcs_arg, entry_call};
 use crate::events::json::{self, MoveOption, Number, ObjectRef};
 use crate::events::module_events;
@@ -614,6 +614,49 @@ impl<'a> Stablecoin<'a> {
     ) -> Result<Submitted, Error> {
         let call = self.calls().transfer(to, amount)?;
         self.client.submit_entry(sender, call).await
+    }
+
+    /// Checks a customer's signed authorization against the chain before a
+    /// terminal submits it, as `transfer_with_authorization` would: the
+    /// domain (this chain and package), amount and window at `now` (Unix
+    /// seconds), the key against the payer's current authentication key on
+    /// chain, the signature, and that the nonce is unused.
+    ///
+    /// # Errors
+    /// [`Error::Authorization`] naming the check that fails; [`Error::Aptos`]
+    /// when the node cannot be asked.
+    pub async fn check_authorization(
+        &self,
+        signed: &SignedAuthorization,
+        now: u64,
+    ) -> Result<(), Error> {
+        let package = self.client.package();
+        let chain_id = self.client.aptos().ensure_chain_id().await?.id();
+        signed.check_terms(package, chain_id, now)?;
+        let from = signed.authorization.from;
+        let account = match self.client.aptos().fullnode().get_account(from).await {
+            Ok(account) => account.into_inner(),
+            Err(error) if error.is_not_found() => {
+                return Err(AuthorizationError::NoAccount { from }.into());
+            }
+            Err(error) => return Err(error.into()),
+        };
+        let on_chain = const_hex::decode(account.authentication_key.trim_start_matches("0x"))
+            .map_err(|error| Error::Response {
+                context: format!("the account {from}"),
+                detail: error.to_string(),
+            })?;
+        if on_chain != signed.authentication_key() {
+            return Err(AuthorizationError::KeyNotCurrent { from }.into());
+        }
+        signed.verify(package)?;
+        if self
+            .is_nonce_used(from, &signed.authorization.nonce)
+            .await?
+        {
+            return Err(AuthorizationError::NonceUsed.into());
+        }
+        Ok(())
     }
 
     // Views.
