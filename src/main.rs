@@ -1,13 +1,18 @@
 //! `yenpay`: the command line of the yenpay library.
-use anyhow::Result;
+mod cli;
+
+use std::process::ExitCode;
+
 use clap::Parser;
 
-/// Yen stablecoin payments on Japan's QR-code payment network, on Aptos.
-#[derive(Debug, Parser)]
-#[command(name = "yenpay", version, about)]
-struct Cli {}
-
-fn main() -> Result<()> {
-    let _cli = Cli::parse();
-    Ok(())
+fn main() -> ExitCode {
+    match cli::run(cli::Cli::parse()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            // The whole cause chain on one line, e.g. "not a valid EMVCo
+            // merchant-presented code: tag 63 at character 284: CRC ...".
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
 }

@@ -47,6 +47,9 @@ mod tests {
         let hex = checksum_hex(input.as_bytes());
         assert_eq!(hex.len(), 4);
         assert!(hex.starts_with('0'), "{hex}");
-        assert_eq!(u16::from_str_radix(&hex, 16).unwrap(), checksum(input.as_bytes()));
+        assert_eq!(
+            u16::from_str_radix(&hex, 16).unwrap(),
+            checksum(input.as_bytes())
+        );
     }
 }

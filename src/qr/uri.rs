@@ -179,12 +179,13 @@ pub fn decode(uri: &str) -> Result<YenpayPayment, UriError> {
     })?;
     let mut values: [Option<String>; 5] = Default::default();
     for (name, value) in url.query_pairs() {
-        let index = PARAMS
-            .iter()
-            .position(|p| *p == name)
-            .ok_or_else(|| UriError::UnknownParam {
-                name: name.clone().into_owned(),
-            })?;
+        let index =
+            PARAMS
+                .iter()
+                .position(|p| *p == name)
+                .ok_or_else(|| UriError::UnknownParam {
+                    name: name.clone().into_owned(),
+                })?;
         if values[index].is_some() {
             return Err(UriError::DuplicateParam {
                 name: PARAMS[index],
@@ -239,4 +240,206 @@ pub fn decode(uri: &str) -> Result<YenpayPayment, UriError> {
         merchant,
         request,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use aptos_sdk::types::AccountAddress;
+    use proptest::prelude::*;
+
+    use super::*;
+
+    const MERCHANT: &str = "0x9f2c3a1be4d5f60718293a4b5c6d7e8f9a0b1c2d3e4f5061728394a5b6c7d8e9";
+
+    fn payment(request: PaymentRequest) -> YenpayPayment {
+        YenpayPayment {
+            chain_id: 2,
+            package: AccountAddress::from_hex("0xcafe").unwrap(),
+            merchant: AccountAddress::from_hex(MERCHANT).unwrap(),
+            request,
+        }
+    }
+
+    #[test]
+    fn dynamic_uri_text_and_round_trip() {
+        let p = payment(PaymentRequest::Dynamic {
+            order_ref: "注文 #42/A&B".into(),
+            amount: 1_280,
+        });
+        let uri = encode(&p).unwrap();
+        assert_eq!(
+            uri,
+            format!(
+                "yenpay:{MERCHANT}?chain=2&package=0x000000000000000000000000000000000000000000000000000000000000cafe\
+                 &amount=1280&order=%E6%B3%A8%E6%96%87+%2342%2FA%26B"
+            )
+        );
+        assert_eq!(decode(&uri).unwrap(), p);
+    }
+
+    #[test]
+    fn static_uri_with_and_without_reference() {
+        for reference in [None, Some(String::new()), Some("テーブル 7".to_owned())] {
+            let p = payment(PaymentRequest::Static { reference });
+            let uri = encode(&p).unwrap();
+            assert_eq!(decode(&uri).unwrap(), p, "{uri}");
+        }
+    }
+
+    #[test]
+    fn order_refs_longer_than_a_bill_number_fit() {
+        let p = payment(PaymentRequest::Dynamic {
+            order_ref: "R".repeat(64),
+            amount: 1,
+        });
+        assert_eq!(decode(&encode(&p).unwrap()).unwrap(), p);
+        let too_long = payment(PaymentRequest::Dynamic {
+            order_ref: "R".repeat(65),
+            amount: 1,
+        });
+        assert!(matches!(
+            encode(&too_long),
+            Err(UriError::BadParam { name: "order", .. })
+        ));
+        let empty = payment(PaymentRequest::Dynamic {
+            order_ref: String::new(),
+            amount: 1,
+        });
+        assert!(matches!(
+            encode(&empty),
+            Err(UriError::BadParam { name: "order", .. })
+        ));
+        let long_reference = payment(PaymentRequest::Static {
+            reference: Some("あ".repeat(22)), // 66 bytes
+        });
+        assert!(matches!(
+            encode(&long_reference),
+            Err(UriError::BadParam {
+                name: "reference",
+                ..
+            })
+        ));
+    }
+
+    #[test]
+    fn every_error_variant() {
+        let base = format!("yenpay:{MERCHANT}?chain=2&package=0xcafe");
+        type Expect = fn(&UriError) -> bool;
+        let cases: Vec<(String, Expect)> = vec![
+            ("x".repeat(MAX_URI_CHARS + 1), |e| {
+                matches!(e, UriError::TooLong { .. })
+            }),
+            ("not a uri".into(), |e| matches!(e, UriError::Syntax(_))),
+            (
+                base.replace("yenpay:", "bitcoin:"),
+                |e| matches!(e, UriError::WrongScheme { found } if found == "bitcoin"),
+            ),
+            (base.replace("yenpay:", "yenpay://"), |e| {
+                matches!(
+                    e,
+                    UriError::Unexpected {
+                        part: "//authority"
+                    }
+                )
+            }),
+            (format!("{base}#x"), |e| {
+                matches!(e, UriError::Unexpected { part: "#fragment" })
+            }),
+            (base.replace(MERCHANT, "merchant"), |e| {
+                matches!(e, UriError::BadMerchant { .. })
+            }),
+            (base.replace(MERCHANT, &MERCHANT[2..]), |e| {
+                matches!(e, UriError::BadMerchant { .. })
+            }),
+            (base.replace("chain=2&", ""), |e| {
+                matches!(e, UriError::MissingParam { name: "chain" })
+            }),
+            (base.replace("&package=0xcafe", ""), |e| {
+                matches!(e, UriError::MissingParam { name: "package" })
+            }),
+            (format!("{base}&amount=5"), |e| {
+                matches!(e, UriError::MissingParam { name: "order" })
+            }),
+            (format!("{base}&order=A"), |e| {
+                matches!(e, UriError::MissingParam { name: "amount" })
+            }),
+            (
+                format!("{base}&utm=1"),
+                |e| matches!(e, UriError::UnknownParam { name } if name == "utm"),
+            ),
+            (format!("{base}&chain=3"), |e| {
+                matches!(e, UriError::DuplicateParam { name: "chain" })
+            }),
+            (base.replace("chain=2", "chain=256"), |e| {
+                matches!(e, UriError::BadParam { name: "chain", .. })
+            }),
+            (base.replace("chain=2", "chain=02"), |e| {
+                matches!(e, UriError::BadParam { name: "chain", .. })
+            }),
+            (base.replace("0xcafe", "cafe"), |e| {
+                matches!(
+                    e,
+                    UriError::BadParam {
+                        name: "package",
+                        ..
+                    }
+                )
+            }),
+            (format!("{base}&amount=1.5&order=A"), |e| {
+                matches!(e, UriError::BadParam { name: "amount", .. })
+            }),
+            (format!("{base}&amount=007&order=A"), |e| {
+                matches!(e, UriError::BadParam { name: "amount", .. })
+            }),
+            (format!("{base}&amount=18446744073709551616&order=A"), |e| {
+                matches!(e, UriError::BadParam { name: "amount", .. })
+            }),
+            (format!("{base}&amount=1&order="), |e| {
+                matches!(e, UriError::BadParam { name: "order", .. })
+            }),
+            (format!("{base}&amount=1&order=A&reference=B"), |e| {
+                matches!(e, UriError::Conflict(_))
+            }),
+        ];
+        for (uri, expected) in cases {
+            let err = decode(&uri).unwrap_err();
+            assert!(expected(&err), "{uri}: {err:?}");
+        }
+        // The base itself is a valid static payment.
+        assert!(decode(&base).is_ok());
+    }
+
+    proptest! {
+        #[test]
+        fn round_trip(
+            chain_id in any::<u8>(),
+            merchant in any::<[u8; 32]>(),
+            package in any::<[u8; 32]>(),
+            dynamic in any::<bool>(),
+            amount in any::<u64>(),
+            text in "\\PC{1,16}",
+        ) {
+            let request = if dynamic {
+                PaymentRequest::Dynamic { order_ref: text, amount }
+            } else {
+                PaymentRequest::Static { reference: Some(text) }
+            };
+            let p = YenpayPayment {
+                chain_id,
+                package: AccountAddress::new(package),
+                merchant: AccountAddress::new(merchant),
+                request,
+            };
+            let uri = encode(&p).unwrap();
+            prop_assert_eq!(decode(&uri).unwrap(), p);
+            prop_assert_eq!(encode(&decode(&uri).unwrap()).unwrap(), uri);
+        }
+
+        #[test]
+        fn decode_never_panics(s in "\\PC{0,200}") {
+            let _ = decode(&s);
+            let _ = decode(&format!("yenpay:{s}"));
+            let _ = decode(&format!("yenpay:{MERCHANT}?{s}"));
+        }
+    }
 }

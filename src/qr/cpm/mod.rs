@@ -90,7 +90,9 @@ pub enum CpmError {
         offset: usize,
     },
     /// A length that is indefinite, over two bytes or not minimal.
-    #[error("byte {offset}: length encoding not allowed (indefinite, over 2 bytes, or not minimal)")]
+    #[error(
+        "byte {offset}: length encoding not allowed (indefinite, over 2 bytes, or not minimal)"
+    )]
     BadLength {
         /// Where the length starts.
         offset: usize,
@@ -160,7 +162,9 @@ pub enum CpmError {
     #[error("tag C1: not a valid Ed25519 public key")]
     InvalidPublicKey,
     /// No moment lies strictly between valid_after and valid_before.
-    #[error("empty validity window: valid_after {valid_after} is not before valid_before {valid_before}")]
+    #[error(
+        "empty validity window: valid_after {valid_after} is not before valid_before {valid_before}"
+    )]
     EmptyWindow {
         /// valid_after.
         valid_after: u64,
@@ -587,12 +591,14 @@ impl CustomerPresented {
             None => None,
             Some(t) => {
                 fixed(TAG_FROM, "from", "32", t, 32)?;
-                Some(AccountAddress::from_bytes(t.value).map_err(|_| CpmError::BadFieldLength {
-                    tag: tag_hex(TAG_FROM),
-                    name: "from",
-                    length: t.value.len(),
-                    expected: "32",
-                })?)
+                Some(
+                    AccountAddress::from_bytes(t.value).map_err(|_| CpmError::BadFieldLength {
+                        tag: tag_hex(TAG_FROM),
+                        name: "from",
+                        length: t.value.len(),
+                        expected: "32",
+                    })?,
+                )
             }
         };
         let mut public_key = [0u8; 32];

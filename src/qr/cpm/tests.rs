@@ -67,7 +67,15 @@ fn signed(
 
 fn common_case() -> SignedAuthorization {
     let (pk, sig) = key(7);
-    signed(pk, sig, None, 1_280, 1_780_000_000, 1_780_000_300, &[0x5a; 8])
+    signed(
+        pk,
+        sig,
+        None,
+        1_280,
+        1_780_000_000,
+        1_780_000_300,
+        &[0x5a; 8],
+    )
 }
 
 /// BER-TLV of a yenpay template with the given children after the ADF name.
@@ -128,9 +136,15 @@ fn emvco_example_framing_parses_and_is_not_yenpay() {
     let transparent = parse_ber(common[3].value, common[3].value_offset).unwrap();
     assert_eq!(transparent[0].tag, 0x9F10);
     assert_eq!(transparent[1].tag, 0x9F26);
-    assert_eq!(transparent[1].value, [0x58, 0x4F, 0xD3, 0x85, 0xFA, 0x23, 0x4B, 0xCC]);
+    assert_eq!(
+        transparent[1].value,
+        [0x58, 0x4F, 0xD3, 0x85, 0xFA, 0x23, 0x4B, 0xCC]
+    );
     // Other applications are skipped; without ours the code is refused.
-    assert_eq!(CustomerPresented::decode(EMVCO_CPM_EXAMPLE), Err(CpmError::NotYenpay));
+    assert_eq!(
+        CustomerPresented::decode(EMVCO_CPM_EXAMPLE),
+        Err(CpmError::NotYenpay)
+    );
 }
 
 #[test]
@@ -224,8 +238,14 @@ fn common_case_round_trip_fills_in_the_terminal_context() {
     let payload = common_case_payload();
     let back = decode(&payload, &context()).unwrap();
     assert_eq!(back, original);
-    assert_eq!(back.authorization.to, AccountAddress::from_hex("0xb0b").unwrap());
-    assert_eq!(back.authorization.from, address_of_key(&original.public_key).unwrap());
+    assert_eq!(
+        back.authorization.to,
+        AccountAddress::from_hex("0xb0b").unwrap()
+    );
+    assert_eq!(
+        back.authorization.from,
+        address_of_key(&original.public_key).unwrap()
+    );
     let fields = CustomerPresented::decode(&payload).unwrap();
     assert_eq!(fields.from, None, "from is derived, not carried");
     assert_eq!(fields.encode().unwrap(), payload, "canonical");
@@ -268,7 +288,15 @@ fn common_case_fits_version_10_at_level_m() {
     // Amount up to the legal cap of 1,000,000 yen, 2026 timestamps, no
     // rotated key, 8-byte salt.
     let (pk, sig) = key(7);
-    let s = signed(pk, sig, None, 1_000_000, 1_780_000_000, 1_780_000_300, &[7; 8]);
+    let s = signed(
+        pk,
+        sig,
+        None,
+        1_000_000,
+        1_780_000_000,
+        1_780_000_300,
+        &[7; 8],
+    );
     let (ber, chars, version) = measure(&s, &[7; 8]);
     println!("common case: {ber} bytes BER-TLV, {chars} base64 characters, QR version {version}-M");
     assert!(chars <= 213, "{chars}");
@@ -287,14 +315,30 @@ fn worst_case_sizes() {
     // Rotated key (from carried, 34 more bytes) and 16-byte salt: does not
     // fit version 10; the README says so.
     let rotated = AccountAddress::from_hex("0xabc").unwrap();
-    let worst = signed(pk, sig, Some(rotated), u64::MAX, u64::MAX - 1, u64::MAX, &[7; 16]);
+    let worst = signed(
+        pk,
+        sig,
+        Some(rotated),
+        u64::MAX,
+        u64::MAX - 1,
+        u64::MAX,
+        &[7; 16],
+    );
     let (ber, chars, version) = measure(&worst, &[7; 16]);
     println!("worst case: {ber} bytes, {chars} chars, version {version}-M");
     assert_eq!((ber, chars), (201, 268));
     assert_eq!(version, 12);
     assert!(version > 10);
     // The rotated-key common case (realistic amount and times, 8-byte salt).
-    let common_rotated = signed(pk, sig, Some(rotated), 1_000_000, 1_780_000_000, 1_780_000_300, &[7; 8]);
+    let common_rotated = signed(
+        pk,
+        sig,
+        Some(rotated),
+        1_000_000,
+        1_780_000_000,
+        1_780_000_300,
+        &[7; 8],
+    );
     let (ber, chars, version) = measure(&common_rotated, &[7; 8]);
     println!("rotated key, common values: {ber} bytes, {chars} chars, version {version}-M");
     assert!(version > 10);
@@ -420,7 +464,10 @@ fn missing_fields() {
         (TAG_VALID_BEFORE, "valid_before"),
         (TAG_SALT, "salt"),
     ] {
-        let c: Vec<_> = valid_children().into_iter().filter(|(t, _)| *t != tag).collect();
+        let c: Vec<_> = valid_children()
+            .into_iter()
+            .filter(|(t, _)| *t != tag)
+            .collect();
         assert_eq!(
             CustomerPresented::decode(&encode_children(&c)),
             Err(CpmError::Missing {
@@ -476,7 +523,10 @@ fn public_key_must_be_a_point() {
         CustomerPresented::decode(&replaced(TAG_PUBLIC_KEY, not_a_point.to_vec())),
         Err(CpmError::InvalidPublicKey)
     );
-    assert_eq!(address_of_key(&not_a_point), Err(CpmError::InvalidPublicKey));
+    assert_eq!(
+        address_of_key(&not_a_point),
+        Err(CpmError::InvalidPublicKey)
+    );
 }
 
 #[test]
@@ -490,7 +540,10 @@ fn window_must_not_be_empty() {
     );
     let (pk, sig) = key(7);
     let s = signed(pk, sig, None, 1, 10, 5, &[0; 8]);
-    assert!(matches!(encode(&s, &[0; 8]), Err(CpmError::EmptyWindow { .. })));
+    assert!(matches!(
+        encode(&s, &[0; 8]),
+        Err(CpmError::EmptyWindow { .. })
+    ));
 }
 
 #[test]
@@ -522,7 +575,9 @@ fn nonce_must_be_derived_from_the_same_salt() {
 
 #[test]
 fn describe_lists_every_field() {
-    let json = CustomerPresented::decode(&common_case_payload()).unwrap().describe();
+    let json = CustomerPresented::decode(&common_case_payload())
+        .unwrap()
+        .describe();
     assert_eq!(json["amount"], 1280);
     assert_eq!(json["application"], "F059454E504159");
     assert_eq!(json["from_source"], "derived from the public key");

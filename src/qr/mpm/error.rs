@@ -107,7 +107,9 @@ pub enum MpmError {
         position: Option<usize>,
     },
     /// The CRC in the payload does not match the payload.
-    #[error("tag 63 at character {position}: CRC {found} does not match the payload's CRC {computed}")]
+    #[error(
+        "tag 63 at character {position}: CRC {found} does not match the payload's CRC {computed}"
+    )]
     CrcMismatch {
         /// Position of the CRC data object.
         position: usize,

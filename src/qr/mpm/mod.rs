@@ -22,8 +22,8 @@ use serde::ser::{SerializeStruct, Serializer};
 pub use error::MpmError;
 pub use tlv::{DataObject, MAX_PAYLOAD_CHARS, MAX_VALUE_CHARS, Payload, Value};
 pub use yenpay::{
-    BILL_NUMBER_MAX, JPY_NUMERIC, MAX_MPM_AMOUNT, MerchantDetails, PaymentRequest, YENPAY_ACCOUNT_ID,
-    YENPAY_DEPLOYMENT_ID, YENPAY_GUID, YenpayPayment,
+    BILL_NUMBER_MAX, JPY_NUMERIC, MAX_MPM_AMOUNT, MerchantDetails, PaymentRequest,
+    YENPAY_ACCOUNT_ID, YENPAY_DEPLOYMENT_ID, YENPAY_GUID, YenpayPayment,
 };
 
 /// Point of initiation method (data object 01).
@@ -234,7 +234,12 @@ impl MerchantPresented {
 
     /// The typed view of a checked payload.
     pub fn from_payload(payload: &Payload) -> Self {
-        let text = |id: u8| payload.get(id).and_then(DataObject::as_text).map(str::to_owned);
+        let text = |id: u8| {
+            payload
+                .get(id)
+                .and_then(DataObject::as_text)
+                .map(str::to_owned)
+        };
         let tip = match text(55).as_deref() {
             Some("01") => Some(Tip::Prompt),
             Some("02") => Some(Tip::FixedFee(text(56).unwrap_or_default())),
@@ -302,7 +307,11 @@ impl MerchantPresented {
         if let Some(postal) = &self.postal_code {
             text(61, postal);
         }
-        objects.extend(self.additional_data.as_ref().and_then(AdditionalData::to_object));
+        objects.extend(
+            self.additional_data
+                .as_ref()
+                .and_then(AdditionalData::to_object),
+        );
         objects.extend(self.language.as_ref().map(LanguageTemplate::to_object));
         objects.extend(self.merchant_accounts.iter().cloned());
         objects.extend(self.unreserved.iter().cloned());

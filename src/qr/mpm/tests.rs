@@ -80,7 +80,11 @@ fn sample_details() -> MerchantDetails {
 fn spec_example_crc_and_fields() {
     let payload = Payload::parse(EMVCO_SPEC_EXAMPLE).expect("EMVCo's own example parses");
     assert_eq!(payload.crc(), "A13A");
-    assert_eq!(payload.to_string(), EMVCO_SPEC_EXAMPLE, "byte-for-byte re-encoding");
+    assert_eq!(
+        payload.to_string(),
+        EMVCO_SPEC_EXAMPLE,
+        "byte-for-byte re-encoding"
+    );
     // The language template counts characters: 20, though it is 32 bytes.
     let lang = payload.get(64).unwrap();
     assert_eq!(lang.value_chars(), 20);
@@ -97,7 +101,10 @@ fn spec_example_crc_and_fields() {
     assert_eq!(code.merchant_city, "BEIJING");
     let ids: Vec<u8> = code.merchant_accounts.iter().map(|o| o.id).collect();
     assert_eq!(ids, [29, 31]);
-    assert_eq!(code.merchant_accounts[0].child_text(0), Some("D15600000000"));
+    assert_eq!(
+        code.merchant_accounts[0].child_text(0),
+        Some("D15600000000")
+    );
     assert_eq!(code.merchant_accounts[0].child_text(5), Some("A93FO3230Q"));
     let add = code.additional_data.as_ref().unwrap();
     assert_eq!(add.store_label.as_deref(), Some("1234"));
@@ -168,7 +175,10 @@ fn canonical_encoding_sorts_ids_and_puts_the_crc_last() {
     let payload = code.to_payload().unwrap();
     let ids: Vec<u8> = payload.objects().iter().map(|o| o.id).collect();
     assert_eq!(*ids.last().unwrap(), 63);
-    assert!(ids[..ids.len() - 1].windows(2).all(|w| w[0] < w[1]), "{ids:?}");
+    assert!(
+        ids[..ids.len() - 1].windows(2).all(|w| w[0] < w[1]),
+        "{ids:?}"
+    );
     assert!(payload.to_string().starts_with("000201"));
 }
 
@@ -269,7 +279,11 @@ fn lengths_count_characters_not_bytes() {
         "{MINIMAL}5802JP5904SHOP6005TOKYO64120002ja0102山田"
     ));
     assert_eq!(
-        MerchantPresented::decode(&ok).unwrap().language.unwrap().merchant_name,
+        MerchantPresented::decode(&ok)
+            .unwrap()
+            .language
+            .unwrap()
+            .merchant_name,
         "山田"
     );
     let bytes_counted = with_crc(&format!(
@@ -410,7 +424,10 @@ fn crc_mismatch_names_both_values() {
             found, computed, ..
         }) => {
             assert_eq!(found, &good[good.len() - 4..]);
-            assert_eq!(computed, checksum_hex(&tampered.as_bytes()[..tampered.len() - 4]));
+            assert_eq!(
+                computed,
+                checksum_hex(&tampered.as_bytes()[..tampered.len() - 4])
+            );
         }
         other => panic!("{other:?}"),
     }
@@ -533,7 +550,10 @@ fn describe_names_nested_and_unknown_tags() {
     let objects = json.as_array().unwrap();
     assert_eq!(objects[0]["name"], "Payload Format Indicator");
     let lang = objects.iter().find(|o| o["id"] == "64").unwrap();
-    assert_eq!(lang["template"][1]["name"], "Merchant Name - Alternate Language");
+    assert_eq!(
+        lang["template"][1]["name"],
+        "Merchant Name - Alternate Language"
+    );
     assert_eq!(lang["template"][1]["value"], "最佳运输");
     let unreserved = objects.iter().find(|o| o["id"] == "91").unwrap();
     assert_eq!(unreserved["template"][1]["id"], "07");
@@ -554,21 +574,35 @@ fn static_code_round_trip() {
     assert_eq!(code.transaction_amount, None);
     assert_eq!(code.transaction_currency, "392");
     assert_eq!(code.country_code, "JP");
-    let ours = code.merchant_accounts.iter().find(|o| o.id == YENPAY_ACCOUNT_ID).unwrap();
+    let ours = code
+        .merchant_accounts
+        .iter()
+        .find(|o| o.id == YENPAY_ACCOUNT_ID)
+        .unwrap();
     assert_eq!(ours.child_text(0), Some("jp.yenpay"));
     assert_eq!(ours.child_text(1), Some("4"));
     assert_eq!(
         ours.child_text(2),
         Some("0x9f2c3a1be4d5f60718293a4b5c6d7e8f9a0b1c2d3e4f5061728394a5b6c7d8e9")
     );
-    let deployment = code.unreserved.iter().find(|o| o.id == YENPAY_DEPLOYMENT_ID).unwrap();
+    let deployment = code
+        .unreserved
+        .iter()
+        .find(|o| o.id == YENPAY_DEPLOYMENT_ID)
+        .unwrap();
     assert_eq!(
         deployment.child_text(1),
         Some("0x000000000000000000000000000000000000000000000000000000000000cafe")
     );
     assert_eq!(code.language.unwrap().merchant_name, "山田商店");
     // Canonical: encoding the decoded code gives the same text.
-    assert_eq!(MerchantPresented::decode(&payload).unwrap().encode().unwrap(), payload);
+    assert_eq!(
+        MerchantPresented::decode(&payload)
+            .unwrap()
+            .encode()
+            .unwrap(),
+        payload
+    );
 }
 
 #[test]
@@ -626,7 +660,10 @@ fn yenpay_next_to_jpqr_on_one_sticker() {
             before.merchant_accounts.iter().find(|o| o.id == id)
         );
     }
-    assert_eq!(back.language.as_ref().unwrap().merchant_name, "メルペイ カフェ");
+    assert_eq!(
+        back.language.as_ref().unwrap().merchant_name,
+        "メルペイ カフェ"
+    );
     // Applying again replaces ours instead of adding a second one.
     let mut again = back.clone();
     let dynamic = sample_payment(PaymentRequest::Dynamic {
@@ -646,8 +683,10 @@ fn yenpay_next_to_jpqr_on_one_sticker() {
 #[test]
 fn yenpay_takes_a_free_id_when_40_is_taken() {
     let mut code = MerchantPresented::decode(MERCARI_JPQR).unwrap();
-    code.merchant_accounts
-        .push(DataObject::template(40, vec![DataObject::text(0, "com.example.other")]));
+    code.merchant_accounts.push(DataObject::template(
+        40,
+        vec![DataObject::text(0, "com.example.other")],
+    ));
     sample_payment(PaymentRequest::Static { reference: None })
         .apply_to(&mut code)
         .unwrap();
@@ -690,8 +729,14 @@ fn yenpay_reading_errors() {
     assert!(matches!(reencode(&c), Err(MpmError::YenpayMissing { ref tag, .. }) if tag == "01"));
 
     let set_sub = |c: &mut MerchantPresented, sub: u8, value: Option<&str>| {
-        let t = c.merchant_accounts.iter_mut().find(|o| o.id == YENPAY_ACCOUNT_ID).unwrap();
-        let Value::Template(children) = &mut t.value else { unreachable!() };
+        let t = c
+            .merchant_accounts
+            .iter_mut()
+            .find(|o| o.id == YENPAY_ACCOUNT_ID)
+            .unwrap();
+        let Value::Template(children) = &mut t.value else {
+            unreachable!()
+        };
         children.retain(|o| o.id != sub);
         if let Some(v) = value {
             children.push(DataObject::text(sub, v));

@@ -179,7 +179,9 @@ impl Node<'_> {
 /// Two ASCII digits at the start of `s`, as a number.
 fn two_digits(s: &str) -> Option<u8> {
     match s.as_bytes() {
-        [a, b, ..] if a.is_ascii_digit() && b.is_ascii_digit() => Some((a - b'0') * 10 + (b - b'0')),
+        [a, b, ..] if a.is_ascii_digit() && b.is_ascii_digit() => {
+            Some((a - b'0') * 10 + (b - b'0'))
+        }
         _ => None,
     }
 }
@@ -331,9 +333,9 @@ impl Check<'_> {
         self.chars("digits 0-9 and one '.'", |c| c.is_ascii_digit() || c == '.')?;
         let (int, frac) = self.value.split_once('.').unwrap_or((self.value, ""));
         if int.is_empty() || frac.contains('.') {
-            return Err(self.bad_value(
-                "an amount: digits with at most one '.' after at least one digit",
-            ));
+            return Err(
+                self.bad_value("an amount: digits with at most one '.' after at least one digit")
+            );
         }
         if !self.value.bytes().any(|b| (b'1'..=b'9').contains(&b)) {
             return Err(self.bad_value("an amount different from zero"));
@@ -417,7 +419,12 @@ fn check_text(level: Level, id: u8, c: &Check<'_>) -> Result<(), MpmError> {
     }
 }
 
-fn validate(nodes: &[Node<'_>], level: Level, path: &str, at: Option<usize>) -> Result<(), MpmError> {
+fn validate(
+    nodes: &[Node<'_>],
+    level: Level,
+    path: &str,
+    at: Option<usize>,
+) -> Result<(), MpmError> {
     for (k, node) in nodes.iter().enumerate() {
         let tag = tag_of(path, node.id);
         if nodes[..k].iter().any(|m| m.id == node.id) {
@@ -437,9 +444,7 @@ fn validate(nodes: &[Node<'_>], level: Level, path: &str, at: Option<usize>) -> 
                 },
             )?,
             NodeValue::Template(children) => {
-                let child_level = level
-                    .child_template(node.id)
-                    .unwrap_or(Level::Unreserved);
+                let child_level = level.child_template(node.id).unwrap_or(Level::Unreserved);
                 validate(children, child_level, &tag, Some(node.position))?;
             }
         }
@@ -600,7 +605,9 @@ impl Payload {
 
     /// The CRC as written in the payload.
     pub fn crc(&self) -> &str {
-        self.get(63).and_then(DataObject::as_text).unwrap_or_default()
+        self.get(63)
+            .and_then(DataObject::as_text)
+            .unwrap_or_default()
     }
 
     /// Every data object with its EMVCo name, nested templates and unknown

@@ -108,10 +108,10 @@ pub(crate) fn parse_address(value: &str) -> Option<AccountAddress> {
     ok.then(|| AccountAddress::from_hex(hex).ok()).flatten()
 }
 
-fn yenpay_template<'a>(
-    objects: &'a [DataObject],
+fn yenpay_template(
+    objects: &[DataObject],
     range: std::ops::RangeInclusive<u8>,
-) -> Option<&'a DataObject> {
+) -> Option<&DataObject> {
     objects
         .iter()
         .find(|o| range.contains(&o.id) && o.child_text(0) == Some(YENPAY_GUID))
@@ -119,7 +119,11 @@ fn yenpay_template<'a>(
 
 /// A free ID for a yenpay template: `preferred` unless another network's
 /// template holds it, else the lowest free one in `range`.
-fn free_id(objects: &[DataObject], preferred: u8, range: std::ops::RangeInclusive<u8>) -> Option<u8> {
+fn free_id(
+    objects: &[DataObject],
+    preferred: u8,
+    range: std::ops::RangeInclusive<u8>,
+) -> Option<u8> {
     let used = |id: u8| objects.iter().any(|o| o.id == id);
     if !used(preferred) {
         return Some(preferred);
@@ -167,12 +171,11 @@ impl YenpayPayment {
                 "an address is 0x and 1-64 hex digits",
             )
         })?;
-        let deployment = yenpay_template(&code.unreserved, 80..=99).ok_or(
-            MpmError::YenpayMissing {
+        let deployment =
+            yenpay_template(&code.unreserved, 80..=99).ok_or(MpmError::YenpayMissing {
                 tag: "80-99".into(),
                 reason: "the unreserved template with GUID jp.yenpay names the package",
-            },
-        )?;
+            })?;
         let package_text = field(deployment, PACKAGE, "the package to call")?;
         let package = parse_address(package_text).ok_or_else(|| {
             invalid(
@@ -228,12 +231,12 @@ impl YenpayPayment {
                             "JPY has no minor unit: a whole number of yen that fits u64",
                         )
                     })?;
-                let order_ref = additional
-                    .and_then(|a| a.bill_number.clone())
-                    .ok_or(MpmError::YenpayMissing {
+                let order_ref = additional.and_then(|a| a.bill_number.clone()).ok_or(
+                    MpmError::YenpayMissing {
                         tag: "62/01".into(),
                         reason: "a dynamic code carries the invoice's order reference",
-                    })?;
+                    },
+                )?;
                 PaymentRequest::Dynamic { order_ref, amount }
             }
         };
@@ -313,11 +316,12 @@ impl YenpayPayment {
         code.merchant_accounts.retain(|o| !is_ours(o));
         code.unreserved.retain(|o| !is_ours(o));
         let all: Vec<DataObject> = code.to_objects();
-        let account_id = free_id(&all, YENPAY_ACCOUNT_ID, 26..=51).ok_or(MpmError::YenpayInvalid {
-            tag: "26-51".into(),
-            value: String::new(),
-            reason: "every merchant account template ID is taken",
-        })?;
+        let account_id =
+            free_id(&all, YENPAY_ACCOUNT_ID, 26..=51).ok_or(MpmError::YenpayInvalid {
+                tag: "26-51".into(),
+                value: String::new(),
+                reason: "every merchant account template ID is taken",
+            })?;
         let deployment_id =
             free_id(&all, YENPAY_DEPLOYMENT_ID, 80..=99).ok_or(MpmError::YenpayInvalid {
                 tag: "80-99".into(),
@@ -341,7 +345,9 @@ impl YenpayPayment {
             ],
         ));
         code.unreserved.sort_by_key(|o| o.id);
-        let additional = code.additional_data.get_or_insert_with(AdditionalData::default);
+        let additional = code
+            .additional_data
+            .get_or_insert_with(AdditionalData::default);
         match &self.request {
             PaymentRequest::Static { reference } => {
                 code.point_of_initiation = Some(PointOfInitiation::Static);
