@@ -61,7 +61,7 @@ pub enum LocalnetCommand {
     Stop,
     /// Show whether it runs, its REST and faucet URLs, chain id and ledger version.
     Status,
-    /// Print the localnet's log and follow it (Ctrl-C to stop following).
+    /// Print the node's log and follow it (Ctrl-C to stop following).
     Logs(LogsArgs),
 }
 
@@ -94,6 +94,9 @@ pub struct LogsArgs {
     /// How many lines of history to print first.
     #[arg(long, short = 'n', default_value_t = 50)]
     pub lines: usize,
+    /// Show the Aptos CLI's own output (.localnet/localnet.log) instead of the node's log.
+    #[arg(long)]
+    pub cli: bool,
 }
 
 /// Where the localnet keeps its files: `<root>/.localnet/` (git-ignored).
@@ -165,7 +168,16 @@ fn is_our_localnet(pid: u32) -> bool {
     cmdline.split(|b| *b == 0).any(|arg| arg == b"run-localnet")
 }
 
+/// Whether `pid` runs. A zombie (exited, not yet reaped: a localnet this
+/// very process started and stopped) counts as gone.
 fn process_alive(pid: u32) -> bool {
+    if let Ok(stat) = fs::read_to_string(format!("/proc/{pid}/stat")) {
+        // `pid (comm) STATE ...`: the state follows the last `)`.
+        let state = stat
+            .rsplit_once(')')
+            .and_then(|(_, rest)| rest.trim_start().chars().next());
+        return !matches!(state, Some('Z' | 'X') | None);
+    }
     let Ok(pid) = i32::try_from(pid) else {
         return false;
     };
@@ -401,25 +413,23 @@ async fn print_node(what: &str, url: &str, faucet: Option<&str>) {
 }
 
 fn logs(paths: &Paths, args: &LogsArgs) -> Result<()> {
-    let path = paths.log_file();
+    // The node's own log once it exists; the CLI's output before that (or
+    // with --cli).
+    let node_log = find_files_named(&paths.data(), "validator.log")
+        .into_iter()
+        .next();
+    let path = match node_log {
+        Some(p) if !args.cli => p,
+        _ => paths.log_file(),
+    };
     if !path.exists() {
         bail!(
             "no localnet log at {} (start one with `cargo xtask localnet start`)",
             path.display()
         );
     }
+    eprintln!("==> {}", path.display());
     print!("{}", tail_lines(&path, args.lines)?);
-    let node_logs = find_files_named(&paths.data(), "tracing.log");
-    if !node_logs.is_empty() {
-        eprintln!(
-            "(per-service logs: {})",
-            node_logs
-                .iter()
-                .map(|p| p.display().to_string())
-                .collect::<Vec<_>>()
-                .join(", ")
-        );
-    }
     if args.no_follow {
         return Ok(());
     }
@@ -527,6 +537,29 @@ mod tests {
         assert!(err.contains("APTOS_NODE_URL"), "{err}");
         drop(busy);
         check_ports(&[(busy_port, "REST API")]).unwrap();
+    }
+
+    #[test]
+    fn stop_ends_the_recorded_localnet_process() {
+        let root = tempfile::tempdir().unwrap();
+        let paths = Paths::new(root.path());
+        fs::create_dir_all(paths.pid_file().parent().unwrap()).unwrap();
+        // A process whose command line carries `run-localnet`, as the CLI's does
+        // (the trailing `:` keeps the shell from exec-ing into sleep).
+        let mut child = Command::new("sh")
+            .args(["-c", "sleep 30; :", "run-localnet"])
+            .spawn()
+            .unwrap();
+        fs::write(paths.pid_file(), child.id().to_string()).unwrap();
+        assert_eq!(pid_state(&paths).unwrap(), PidState::Running(child.id()));
+        stop(&paths).unwrap();
+        let status = child.wait().unwrap();
+        assert!(
+            !status.success(),
+            "the process should have been terminated: {status}"
+        );
+        assert!(!paths.pid_file().exists());
+        assert_eq!(pid_state(&paths).unwrap(), PidState::None);
     }
 
     #[test]
