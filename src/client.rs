@@ -7,6 +7,20 @@
 //! decoded into Rust enums. A failed transaction becomes
 //! [`Error::Aborted`] with the typed [`MoveAbort`].
 //!
+//! # Why hand-written wrappers
+//!
+//! aptos-sdk can generate bindings (`aptos_sdk::codegen`, the `aptos-codegen`
+//! binary and the `aptos_contract!` macros), but only from a module's ABI
+//! JSON, which comes from a node or from compiling the package with the Aptos
+//! CLI: neither is available when this crate builds (CI has no node, and the
+//! Move compiler is not a Rust build dependency). The generated functions
+//! would also take raw Move types (`String`, `u64`) instead of the validated
+//! [`crate::limits`] types, and know nothing of our events and aborts. So the
+//! wrappers are written by hand, and the `contract_drift` tests parse
+//! `move/sources` and fail if any `public entry fun` or `#[view]` lacks a
+//! wrapper of the same name and parameter count (or a wrapper names a
+//! function the contract no longer has).
+//!
 //! # Submitting at volume
 //!
 //! aptos-sdk 0.8 supports orderless transactions (replay protection by a
