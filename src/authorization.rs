@@ -170,6 +170,10 @@ impl TransferAuthorization {
     /// An authorization on chain `chain_id` for the package at `package`:
     /// `amount` yen from `from` to `to`, valid from now until `valid_before`
     /// (Unix seconds), with a fresh random nonce.
+    ///
+    /// For a customer-presented QR code, whose nonce is derived from the code's
+    /// own fields so that it fits the code, build the authorization with
+    /// [`crate::qr::cpm::authorization_to_sign`] instead, then [`sign`](Self::sign) it.
     pub fn new(
         chain_id: u8,
         package: AccountAddress,
