@@ -476,7 +476,14 @@ impl YenPay {
     ) -> Result<Submitted, Error> {
         let sender = signer.sender();
         let (raw, expires_at) = self.build(sender, payload).await?;
-        let signed = signer.sign_raw(raw)?;
+        let signed = match signer.sign_raw(raw) {
+            Ok(signed) => signed,
+            Err(error) => {
+                // The reserved number will not be used: read it again next time.
+                self.sequence_numbers.forget(sender);
+                return Err(error.into());
+            }
+        };
         let pending = match self.aptos.submit_transaction(&signed).await {
             Ok(pending) => pending.into_inner(),
             Err(error) => {
