@@ -53,6 +53,25 @@ pub fn run(root: &Path, args: &BuildArgs) -> Result<()> {
         println!("  {}", m.display());
     }
     println!("  {}", built.metadata.display());
+    // Read it back as the publisher will, so a build that cannot be
+    // published fails here rather than at deploy time.
+    let package = yenpay::publish::CompiledPackage::from_build_dir(&built.package_dir)
+        .context("reading the compiled package as the publisher does")?;
+    let payload = package
+        .publish_payload()
+        .context("building the publish transaction")?;
+    let size = yenpay::publish::raw_transaction_size(&payload)
+        .context("measuring the publish transaction")?;
+    println!(
+        "Publish transaction: modules {} in that order, {size} bytes (limit {}).",
+        package
+            .modules
+            .iter()
+            .map(|m| m.name.as_str())
+            .collect::<Vec<_>>()
+            .join(", "),
+        yenpay::publish::MAX_TRANSACTION_SIZE
+    );
     Ok(())
 }
 
