@@ -7,7 +7,10 @@ use yenpay::qr::cpm::{CustomerPresented, TerminalContext};
 
 fn check(code: CustomerPresented) {
     let text = code.encode().expect("an accepted code re-encodes");
-    assert_eq!(CustomerPresented::decode(&text).expect("re-encoded code decodes"), code);
+    assert_eq!(
+        CustomerPresented::decode(&text).expect("re-encoded code decodes"),
+        code
+    );
     let context = TerminalContext {
         chain_id: 4,
         metadata: "0xcafe".parse().expect("address"),
@@ -21,9 +24,9 @@ fuzz_target!(|data: &[u8]| {
     if let Ok(code) = CustomerPresented::from_ber(data) {
         check(code);
     }
-    if let Ok(text) = std::str::from_utf8(data) {
-        if let Ok(code) = CustomerPresented::decode(text) {
-            check(code);
-        }
+    if let Ok(text) = std::str::from_utf8(data)
+        && let Ok(code) = CustomerPresented::decode(text)
+    {
+        check(code);
     }
 });

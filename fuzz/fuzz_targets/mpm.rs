@@ -17,7 +17,11 @@ fuzz_target!(|data: &[u8]| {
     let code = MerchantPresented::from_payload(&payload);
     let canonical = code.encode().expect("a valid code re-encodes");
     let back = MerchantPresented::decode(&canonical).expect("canonical payload decodes");
-    assert_eq!(back.encode().expect("re-encodes"), canonical, "canonical is a fixed point");
+    assert_eq!(
+        back.encode().expect("re-encodes"),
+        canonical,
+        "canonical is a fixed point"
+    );
     let _ = code.yenpay();
     let _ = payload.describe();
 });

@@ -11,6 +11,9 @@ fuzz_target!(|data: &[u8]| {
     };
     if let Ok(payment) = uri::decode(text) {
         let again = uri::encode(&payment).expect("an accepted payment re-encodes");
-        assert_eq!(uri::decode(&again).expect("re-encoded URI decodes"), payment);
+        assert_eq!(
+            uri::decode(&again).expect("re-encoded URI decodes"),
+            payment
+        );
     }
 });
