@@ -1,0 +1,149 @@
+//! Case 9: customer-presented QR. The customer's wallet signs a transfer
+//! authorization in Rust and shows it as a code; the terminal scans it and
+//! collects the invoice with it; using it again aborts.
+use anyhow::{Result, bail};
+use yenpay::abort::StablecoinAbort;
+use yenpay::authorization::AuthorizationError;
+use yenpay::client::Error;
+use yenpay::events::YenpayEvent;
+use yenpay::fee;
+use yenpay::invoice::InvoiceStatus;
+use yenpay::limits::OrderRef;
+use yenpay::qr::cpm::{self, TerminalContext};
+use yenpay::qr::render;
+use yenpay::stablecoin::StablecoinEvent;
+
+use crate::check_eq;
+use crate::harness::{Harness, Outcome, one_event, unix_now};
+use crate::payments::{balances, create_invoice, paid_event, scan};
+
+pub async fn customer_presented(h: &'static Harness) -> Result<()> {
+    let _shared = h.shared().await;
+    let invoices = h.client.invoice();
+    let coin = h.client.stablecoin();
+    let merchant = h.merchant(150, false).await?;
+    let minter = h.minter(6_000).await?;
+    // The customer holds yen only: no APT, no account. The terminal pays the gas.
+    let customer = h.unfunded_account();
+    h.mint(&minter, customer.address(), 6_000).await?;
+    let amount = 2_000;
+    let order = OrderRef::new("INV-9-0001")?;
+    create_invoice(h, &merchant, &order, amount, 300).await?;
+
+    // Wallet: sign for this merchant and amount, show the code.
+    let context = TerminalContext {
+        chain_id: h.chain_id,
+        metadata: h.metadata,
+        merchant: merchant.address(),
+    };
+    let salt = cpm::random_salt();
+    let valid_before = unix_now() + 300;
+    let signed = cpm::authorization_to_sign(
+        &context,
+        &customer.public_key().to_bytes(),
+        None,
+        amount,
+        0,
+        valid_before,
+        &salt,
+    )?
+    .sign(h.package(), customer.private_key())?;
+    let screen = render::png(&cpm::encode(&signed, &salt)?, 4)?;
+
+    // Terminal: scan, rebuild the authorization, check it, collect.
+    let scanned = cpm::decode(&scan(&screen)?, &context)?;
+    check_eq!(scanned, signed, "the authorization the terminal rebuilt");
+    scanned.check(h.package(), h.chain_id, unix_now())?;
+    coin.check_authorization(&scanned, unix_now()).await?;
+
+    let payer_before = balances(h, [customer.address(), merchant.payout.address()]).await?;
+    let collected = invoices
+        .collect_signed(&merchant.terminal, &order, &scanned)
+        .await
+        .committed("the terminal collects with the customer's authorization")
+        .await?;
+    let split = fee::split(amount, merchant.fee_bps);
+    check_eq!(
+        balances(h, [customer.address(), merchant.payout.address()]).await?,
+        [payer_before[0] - amount, payer_before[1] + split.net],
+        "customer and payout yen"
+    );
+    let paid = paid_event(&collected)?;
+    check_eq!(
+        (paid.payer, paid.amount, paid.fee, paid.net),
+        (customer.address(), amount, split.fee, split.net),
+        "InvoicePaid event"
+    );
+    let used = one_event(
+        &collected,
+        "TransferredWithAuthorization",
+        |event| match event {
+            YenpayEvent::Stablecoin(StablecoinEvent::TransferredWithAuthorization(used)) => {
+                Some(used)
+            }
+            _ => None,
+        },
+    )?;
+    check_eq!(
+        (
+            used.from,
+            used.to,
+            used.amount,
+            used.nonce.as_slice(),
+            used.submitter
+        ),
+        (
+            customer.address(),
+            merchant.address(),
+            amount,
+            signed.authorization.nonce.as_slice(),
+            h.package()
+        ),
+        "TransferredWithAuthorization event"
+    );
+    check_eq!(
+        coin.is_nonce_used(customer.address(), &signed.authorization.nonce)
+            .await?,
+        true,
+        "nonce used"
+    );
+    check_eq!(
+        h.client.aptos().get_balance(customer.address()).await?,
+        0,
+        "customer's APT"
+    );
+
+    // Replay: the same code on a second invoice of the same amount, and as a plain transfer.
+    let again = OrderRef::new("INV-9-0002")?;
+    create_invoice(h, &merchant, &again, amount, 300).await?;
+    match coin.check_authorization(&scanned, unix_now()).await {
+        Err(Error::Authorization(AuthorizationError::NonceUsed)) => {}
+        other => bail!("the terminal's pre-check of a used authorization: {other:?}"),
+    }
+    invoices
+        .collect_signed(&merchant.terminal, &again, &scanned)
+        .await
+        .aborts_with(
+            "collect with a used authorization",
+            StablecoinAbort::AuthorizationUsed,
+        )
+        .await?;
+    coin.transfer_signed(&merchant.terminal, &scanned)
+        .await
+        .aborts_with(
+            "transfer with a used authorization",
+            StablecoinAbort::AuthorizationUsed,
+        )
+        .await?;
+    check_eq!(
+        invoices.invoice_status(merchant.address(), &again).await?,
+        InvoiceStatus::Open,
+        "the second invoice"
+    );
+    check_eq!(
+        coin.balance(customer.address()).await?,
+        payer_before[0] - amount,
+        "customer's yen after the replays"
+    );
+    Ok(())
+}

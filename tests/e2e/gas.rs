@@ -1,0 +1,146 @@
+//! The measure of issue 10: gas units of every operation next to a plain
+//! hooked transfer of the coin, one transaction each, in the steady state
+//! (every store exists) unless the operation is about creating one.
+use anyhow::{Result, ensure};
+use yenpay::authorization::TransferAuthorization;
+use yenpay::client::Sponsored;
+use yenpay::limits::{OrderRef, Reference, Ttl};
+
+use crate::harness::{Harness, Outcome, unix_now};
+use crate::payments::create_invoice;
+use crate::report::Op;
+
+const AMOUNT: u64 = 1_500;
+
+pub async fn measure(h: &'static Harness) -> Result<()> {
+    let _shared = h.shared().await;
+    let coin = h.client.stablecoin();
+    let invoices = h.client.invoice();
+    let report = &h.report;
+
+    let minter = h.minter(1_000_000).await?;
+    let sender = h.funded_account().await?;
+    let receiver = h.unfunded_account().address();
+    let first_mint = h.mint(&minter, sender.address(), 100_000).await?;
+    report.gas(Op::MintToNewHolder, &first_mint);
+    let mint = h.mint(&minter, sender.address(), 1_000).await?;
+    report.gas(Op::Mint, &mint);
+
+    let first_transfer = coin
+        .transfer(&sender, receiver, 1_000)
+        .await
+        .committed("first transfer to a new holder")
+        .await?;
+    report.gas(Op::FirstTransferToNewHolder, &first_transfer);
+    let transfer = coin
+        .transfer(&sender, receiver, 1_000)
+        .await
+        .committed("transfer between existing stores")
+        .await?;
+    report.gas(Op::PlainTransfer, &transfer);
+
+    // A merchant whose payout store exists: one payment warms it up.
+    let merchant = h.merchant(250, true).await?;
+    let m = merchant.address();
+    let warm_up = OrderRef::new("GAS-WARM-UP")?;
+    create_invoice(h, &merchant, &warm_up, AMOUNT, 300).await?;
+    invoices
+        .pay_invoice(&sender, m, &warm_up, AMOUNT)
+        .await
+        .committed("warm-up payment")
+        .await?;
+
+    let order = OrderRef::new("GAS-0001")?;
+    let created = invoices
+        .create_invoice(&merchant.terminal, m, &order, AMOUNT, Ttl::from_secs(300)?)
+        .await
+        .committed("create_invoice")
+        .await?;
+    report.gas(Op::CreateInvoice, &created);
+    let paid = invoices
+        .pay_invoice(&sender, m, &order, AMOUNT)
+        .await
+        .committed("pay_invoice")
+        .await?;
+    report.gas(Op::PayInvoice, &paid);
+    let paid_static = invoices
+        .pay_merchant(&sender, m, AMOUNT, &Reference::new("TABLE-7")?)
+        .await
+        .committed("pay_merchant")
+        .await?;
+    report.gas(Op::PayMerchant, &paid_static);
+    let refund = invoices
+        .refund(&merchant.payout, m, &order, 500)
+        .await
+        .committed("partial refund")
+        .await?;
+    report.gas(Op::Refund, &refund);
+
+    // Customer-presented: a customer with yen and no account.
+    let presenter = h.unfunded_account();
+    h.mint(&minter, presenter.address(), 10_000).await?;
+    let collect_order = OrderRef::new("GAS-0002")?;
+    create_invoice(h, &merchant, &collect_order, AMOUNT, 300).await?;
+    let signed = TransferAuthorization::new(
+        h.chain_id,
+        h.package(),
+        presenter.address(),
+        m,
+        AMOUNT,
+        unix_now() + 300,
+    )
+    .sign(h.package(), presenter.private_key())?;
+    let collected = invoices
+        .collect_signed(&merchant.terminal, &collect_order, &signed)
+        .await
+        .committed("collect_with_authorization")
+        .await?;
+    report.gas(Op::CollectWithAuthorization, &collected);
+
+    // Sponsored: the first payment creates the customer's account.
+    let sponsored = h.unfunded_account();
+    h.mint(&minter, sponsored.address(), 10_000).await?;
+    let mut sponsored_gas = Vec::new();
+    for (op, reference) in [
+        (Op::SponsoredPayNewAccount, "GAS-0003"),
+        (Op::SponsoredPay, "GAS-0004"),
+    ] {
+        let order = OrderRef::new(reference)?;
+        create_invoice(h, &merchant, &order, AMOUNT, 300).await?;
+        let operator = h.deployer().await;
+        let paid = invoices
+            .pay_invoice(&Sponsored::new(&sponsored, &*operator), m, &order, AMOUNT)
+            .await
+            .committed("sponsored pay_invoice")
+            .await?;
+        report.gas(op, &paid);
+        sponsored_gas.push(paid.gas_used);
+    }
+
+    // What the figures must show whatever their size.
+    ensure!(
+        first_transfer.gas_used > transfer.gas_used,
+        "creating a store ({}) should cost more than a transfer between existing stores ({})",
+        first_transfer.gas_used,
+        transfer.gas_used
+    );
+    ensure!(
+        sponsored_gas[0] > sponsored_gas[1],
+        "creating the account ({}) should cost more than a sponsored payment from it ({})",
+        sponsored_gas[0],
+        sponsored_gas[1]
+    );
+    ensure!(
+        paid.gas_used > transfer.gas_used,
+        "pay_invoice ({}) moves the coin twice and cannot cost less than one transfer ({})",
+        paid.gas_used,
+        transfer.gas_used
+    );
+    println!(
+        "gas: transfer {}, pay_invoice {} ({:.2}×); report in target/e2e-report.md",
+        transfer.gas_used,
+        paid.gas_used,
+        paid.gas_used as f64 / transfer.gas_used as f64
+    );
+    Ok(())
+}
