@@ -701,7 +701,7 @@ module yenpay::stablecoin {
 
     // Internal.
 
-    fun borrow_refs(): &Refs acquires Refs {
+    inline fun borrow_refs(): &Refs {
         borrow_global<Refs>(metadata_address())
     }
 
@@ -712,7 +712,7 @@ module yenpay::stablecoin {
         );
     }
 
-    fun admin_roles_mut(admin: &signer): &mut Roles acquires Roles {
+    inline fun admin_roles_mut(admin: &signer): &mut Roles {
         let roles = borrow_global_mut<Roles>(@yenpay);
         assert!(roles.admin == signer::address_of(admin), error::permission_denied(ENOT_ADMIN));
         roles
