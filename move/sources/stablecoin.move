@@ -411,7 +411,10 @@ module yenpay::stablecoin {
         event::emit(TransferCapChanged { old_cap, new_cap: cap });
     }
 
-    /// Lets stores owned by `object` receive the coin.
+    /// Lets stores owned by `object` receive the coin. Approve only objects whose ownership the
+    /// issuer trusts: the hooks refuse a denylisted owner anywhere up the chain, but object
+    /// ownership moves outside the hooks, so an approved object that its owner can transfer
+    /// could be handed on; prefer objects with ungated transfer disabled or owned by the package.
     public entry fun approve_holder(admin: &signer, object: address) acquires Roles, Controls {
         assert_admin(admin);
         approve(object);
