@@ -731,7 +731,11 @@ module yenpay::merchant_registry {
     #[test(fx = @aptos_framework, publisher = @yenpay)]
     #[expected_failure(abort_code = 0x10020, location = aptos_framework::fungible_asset)] // ECONCURRENT_BALANCE_NOT_ENABLED
     fun init_leaves_treasury_plain_where_disabled(fx: &signer, publisher: &signer) {
-        // All flags start off: init must not abort, and leaves a plain store (which cannot be upgraded now).
+        // The test runner starts with the default features, flag 67 among them: turn it off. Init must not abort,
+        // and leaves a plain store, which cannot be upgraded while the flag is off.
+        features::change_feature_flags_for_testing(
+            fx, vector[], vector[features::get_concurrent_fungible_balance_feature()]
+        );
         setup(fx, publisher);
         let store = primary_fungible_store::primary_store(treasury_address(), stablecoin::metadata());
         fungible_asset::upgrade_store_to_concurrent(&as_signer(treasury_address()), store);

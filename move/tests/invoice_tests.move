@@ -248,13 +248,13 @@ module yenpay::invoice_tests {
     }
 
     #[test(framework = @aptos_framework, publisher = @yenpay)]
-    fun pay_into_concurrent_treasury(framework: &signer, publisher: &signer) {
-        h::setup_with(framework, publisher, true);
+    fun pay_into_plain_treasury(framework: &signer, publisher: &signer) {
+        h::setup_with(framework, publisher, false);
         create_and_pay_standard();
         assert!(h::balance(h::payer()) == h::payer_funds() - AMOUNT, 1);
         assert!(h::balance(h::payout()) == 9_700, 2);
         assert!(h::treasury() == 300, 3);
-        // Refund from the concurrent treasury too.
+        // Refund from the plain treasury too.
         refund(h::payout(), AMOUNT);
         assert!(h::treasury() == 0 && h::balance(h::payout()) == 0, 4);
         assert!(h::balance(h::payer()) == h::payer_funds(), 5);
@@ -743,8 +743,8 @@ module yenpay::invoice_tests {
     #[test(framework = @aptos_framework, publisher = @yenpay)]
     fun collect_settles_invoice(framework: &signer, publisher: &signer) {
         h::setup(framework, publisher);
-        let supply = h::supply();
         let (secret_key, public_key, customer) = customer();
+        let supply = h::supply();
         create_standard();
         collect(h::terminal(), order(), &secret_key, public_key, customer, h::merchant(), AMOUNT, nonce(1));
         assert!(h::balance(customer) == 50_000 - AMOUNT, 1);

@@ -42,8 +42,8 @@ module yenpay::merchant_registry_tests {
     }
 
     #[test(framework = @aptos_framework, publisher = @yenpay)]
-    fun fees_accumulate_in_concurrent_treasury(framework: &signer, publisher: &signer) {
-        h::setup_with(framework, publisher, true);
+    fun fees_accumulate_in_plain_treasury(framework: &signer, publisher: &signer) {
+        h::setup_with(framework, publisher, false);
         let fees = collect_some_fees();
         assert!(h::treasury() == fees, 1);
         merchant_registry::sweep_treasury(publisher, FEE_ACCOUNT, fees);

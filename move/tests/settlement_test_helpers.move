@@ -43,13 +43,15 @@ module yenpay::settlement_test_helpers {
     }
 
     /// Chain, clock and the three modules initialised in publish order; the publisher holds every role and is a
-    /// minter. With `concurrent`, the chain enables concurrent fungible balances before publish, so the treasury
-    /// is created as a concurrent-balance store.
+    /// minter. `concurrent` says whether the chain enables concurrent fungible balances (flag 67) at publish, and
+    /// so whether the treasury is a concurrent-balance store. The flag is set explicitly either way: the test
+    /// runner starts with the default feature set, in which it is on.
     public fun setup_package(framework: &signer, publisher: &signer, concurrent: bool) {
+        let flag = vector[features::get_concurrent_fungible_balance_feature()];
         if (concurrent) {
-            features::change_feature_flags_for_testing(
-                framework, vector[features::get_concurrent_fungible_balance_feature()], vector[]
-            );
+            features::change_feature_flags_for_testing(framework, flag, vector[]);
+        } else {
+            features::change_feature_flags_for_testing(framework, vector[], flag);
         };
         timestamp::set_time_has_started_for_testing(framework);
         timestamp::update_global_time_for_test_secs(START_SECS);
@@ -74,9 +76,9 @@ module yenpay::settlement_test_helpers {
         mint(payer(), PAYER_FUNDS);
     }
 
-    /// `setup_with` a plain treasury store (every flag off, as in unit tests by default).
+    /// `setup_with` a concurrent treasury store, as on a chain with flag 67 on (the local node, the test runner).
     public fun setup(framework: &signer, publisher: &signer) {
-        setup_with(framework, publisher, false);
+        setup_with(framework, publisher, true);
     }
 
     public fun mint(to: address, amount: u64) {
