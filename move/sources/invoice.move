@@ -115,6 +115,7 @@ module yenpay::invoice {
     //
 
     #[event]
+    /// A merchant or its terminal created an invoice.
     struct InvoiceCreated has drop, store {
         merchant: address,
         order_ref: String,
@@ -124,6 +125,7 @@ module yenpay::invoice {
     }
 
     #[event]
+    /// An invoice was paid: `fee` went to the treasury and `net` to the payout address.
     struct InvoicePaid has drop, store {
         merchant: address,
         order_ref: String,
@@ -135,6 +137,7 @@ module yenpay::invoice {
     }
 
     #[event]
+    /// A merchant or its terminal cancelled an open invoice.
     struct InvoiceCancelled has drop, store {
         merchant: address,
         order_ref: String,
@@ -142,6 +145,7 @@ module yenpay::invoice {
     }
 
     #[event]
+    /// The payout account refunded `amount` to the payer, `fee_returned` of it from the treasury.
     struct InvoiceRefunded has drop, store {
         merchant: address,
         order_ref: String,
@@ -152,6 +156,7 @@ module yenpay::invoice {
     }
 
     #[event]
+    /// A static-QR payment to a merchant.
     struct MerchantPaid has drop, store {
         merchant: address,
         payer: address,
@@ -329,11 +334,13 @@ module yenpay::invoice {
     }
 
     #[view]
+    /// An invoice's status.
     public fun invoice_status(merchant: address, order_ref: String): InvoiceStatus acquires Invoices {
         borrow_invoice(merchant, order_ref).status
     }
 
     #[view]
+    /// Whether the merchant has an invoice with this order reference (of any status).
     public fun invoice_exists(merchant: address, order_ref: String): bool acquires Invoices {
         Invoices[@yenpay].invoices.contains(InvoiceKey { merchant, order_ref })
     }

@@ -147,24 +147,28 @@ module yenpay::merchant_registry {
     //
 
     #[event]
+    /// The operator proposed a successor, who takes over on `accept_operator`.
     struct OperatorProposed has drop, store {
         operator: address,
         proposed: address,
     }
 
     #[event]
+    /// The operator withdrew its proposal.
     struct OperatorProposalCancelled has drop, store {
         operator: address,
         proposed: address,
     }
 
     #[event]
+    /// The proposed operator accepted the role.
     struct OperatorChanged has drop, store {
         old_operator: address,
         new_operator: address,
     }
 
     #[event]
+    /// The operator registered a merchant after KYC.
     struct MerchantRegistered has drop, store {
         owner: address,
         name: String,
@@ -174,22 +178,26 @@ module yenpay::merchant_registry {
     }
 
     #[event]
+    /// The operator suspended a merchant; `reason` is the operator's own code.
     struct MerchantSuspended has drop, store {
         owner: address,
         reason: u8,
     }
 
     #[event]
+    /// The operator lifted a suspension.
     struct MerchantReactivated has drop, store {
         owner: address,
     }
 
     #[event]
+    /// The operator closed a merchant for good.
     struct MerchantClosed has drop, store {
         owner: address,
     }
 
     #[event]
+    /// The operator changed a merchant's fee.
     struct FeeChanged has drop, store {
         owner: address,
         old_fee_bps: u64,
@@ -197,6 +205,7 @@ module yenpay::merchant_registry {
     }
 
     #[event]
+    /// A merchant changed where its takings go.
     struct PayoutAddressChanged has drop, store {
         owner: address,
         old_payout: address,
@@ -204,18 +213,21 @@ module yenpay::merchant_registry {
     }
 
     #[event]
+    /// A merchant added a terminal.
     struct TerminalAdded has drop, store {
         owner: address,
         terminal: address,
     }
 
     #[event]
+    /// A terminal left its merchant (removed by the owner, or freed when the merchant closed).
     struct TerminalRemoved has drop, store {
         owner: address,
         terminal: address,
     }
 
     #[event]
+    /// The operator moved collected fees out of the treasury.
     struct TreasurySwept has drop, store {
         to: address,
         amount: u64,
@@ -487,11 +499,13 @@ module yenpay::merchant_registry {
     }
 
     #[view]
+    /// The merchant's status.
     public fun merchant_status(owner: address): MerchantStatus acquires Registry {
         borrow_merchant(owner).status
     }
 
     #[view]
+    /// Whether a merchant (of any status) is registered for `owner`.
     public fun is_registered(owner: address): bool acquires Registry {
         Registry[@yenpay].merchants.contains(owner)
     }
@@ -504,6 +518,7 @@ module yenpay::merchant_registry {
     }
 
     #[view]
+    /// The merchant's terminals, in the order they were added.
     public fun terminals(owner: address): vector<address> acquires Registry {
         borrow_merchant(owner).terminals
     }
@@ -527,29 +542,35 @@ module yenpay::merchant_registry {
     }
 
     #[view]
+    /// The operator.
     public fun operator(): address acquires Registry {
         Registry[@yenpay].operator
     }
 
     #[view]
+    /// The proposed operator, if any.
     public fun pending_operator(): Option<address> acquires Registry {
         Registry[@yenpay].pending_operator
     }
 
     #[view]
+    /// The fee treasury object; its primary store holds the fees.
     public fun treasury_address(): address {
         object::create_object_address(&@yenpay, TREASURY_SEED)
     }
 
     #[view]
+    /// Fees in the treasury.
     public fun treasury_balance(): u64 {
         primary_fungible_store::balance(treasury_address(), stablecoin::metadata())
     }
 
     #[view]
+    /// The highest fee the operator may set, in basis points.
     public fun max_fee_bps(): u64 { MAX_FEE_BPS }
 
     #[view]
+    /// The most terminals a merchant may have.
     public fun max_terminals(): u64 { MAX_TERMINALS }
 
     //
@@ -769,20 +790,58 @@ module yenpay::merchant_registry {
         register_merchant(publisher, MERCHANT, utf8(b"Ramen"), utf8(b"5812"), PAYOUT, 0);
     }
 
+    #[test_only]
+    /// The account proposed as operator in the tests below.
+    const PROPOSED: address = @0xe9;
+
     #[test(fx = @aptos_framework, publisher = @yenpay)]
     #[expected_failure(abort_code = 0x50002, location = yenpay::merchant_registry)] // ENOT_PENDING_OPERATOR
     fun accept_operator_by_stranger(fx: &signer, publisher: &signer) acquires Registry {
         setup_merchants(fx, publisher);
-        propose_operator(publisher, STRANGER);
-        accept_operator(&as_signer(OTHER_MERCHANT));
+        propose_operator(publisher, PROPOSED);
+        accept_operator(&as_signer(STRANGER));
     }
 
     #[test(fx = @aptos_framework, publisher = @yenpay)]
     #[expected_failure(abort_code = 0x50002, location = yenpay::merchant_registry)] // ENOT_PENDING_OPERATOR
     fun accept_operator_by_terminal(fx: &signer, publisher: &signer) acquires Registry {
         setup_merchants(fx, publisher);
-        propose_operator(publisher, STRANGER);
+        propose_operator(publisher, PROPOSED);
         accept_operator(&as_signer(TERMINAL));
+    }
+
+    #[test(fx = @aptos_framework, publisher = @yenpay)]
+    #[expected_failure(abort_code = 0x50002, location = yenpay::merchant_registry)] // ENOT_PENDING_OPERATOR
+    fun accept_operator_by_merchant(fx: &signer, publisher: &signer) acquires Registry {
+        setup_merchants(fx, publisher);
+        propose_operator(publisher, PROPOSED);
+        accept_operator(&as_signer(MERCHANT));
+    }
+
+    #[test(fx = @aptos_framework, publisher = @yenpay)]
+    #[expected_failure(abort_code = 0x50002, location = yenpay::merchant_registry)] // ENOT_PENDING_OPERATOR
+    fun accept_operator_by_current_operator(fx: &signer, publisher: &signer) acquires Registry {
+        setup_merchants(fx, publisher);
+        propose_operator(publisher, PROPOSED);
+        accept_operator(publisher);
+    }
+
+    #[test(fx = @aptos_framework, publisher = @yenpay)]
+    #[expected_failure(abort_code = 0x50002, location = yenpay::merchant_registry)] // ENOT_PENDING_OPERATOR
+    fun accept_operator_replaced_proposal(fx: &signer, publisher: &signer) acquires Registry {
+        setup_merchants(fx, publisher);
+        propose_operator(publisher, STRANGER);
+        propose_operator(publisher, PROPOSED);
+        accept_operator(&as_signer(STRANGER));
+    }
+
+    #[test(fx = @aptos_framework, publisher = @yenpay)]
+    #[expected_failure(abort_code = 0x30003, location = yenpay::merchant_registry)] // ENO_PENDING_OPERATOR
+    fun accept_operator_after_cancel(fx: &signer, publisher: &signer) acquires Registry {
+        setup_merchants(fx, publisher);
+        propose_operator(publisher, PROPOSED);
+        cancel_operator_proposal(publisher);
+        accept_operator(&as_signer(PROPOSED));
     }
 
     #[test(fx = @aptos_framework, publisher = @yenpay)]
@@ -1485,6 +1544,42 @@ module yenpay::merchant_registry {
     fun sweep_empty_treasury(fx: &signer, publisher: &signer) acquires Registry, Treasury {
         setup(fx, publisher);
         sweep_treasury(publisher, @yenpay, 1);
+    }
+
+    // Events.
+
+    #[test(fx = @aptos_framework, publisher = @yenpay)]
+    fun every_change_emits_its_event(fx: &signer, publisher: &signer) acquires Registry {
+        setup_merchants(fx, publisher);
+        assert!(event::was_event_emitted(&MerchantRegistered {
+            owner: MERCHANT, name: utf8(b"Ramen Ichiban"), mcc: utf8(b"5812"), payout: PAYOUT, fee_bps: 300
+        }), 1);
+        assert!(event::was_event_emitted(&TerminalAdded { owner: MERCHANT, terminal: TERMINAL }), 2);
+        let owner = &as_signer(MERCHANT);
+        add_terminal(owner, @0xe1);
+        remove_terminal(owner, @0xe1);
+        assert!(event::was_event_emitted(&TerminalRemoved { owner: MERCHANT, terminal: @0xe1 }), 3);
+        set_payout_address(owner, STRANGER);
+        assert!(event::was_event_emitted(
+            &PayoutAddressChanged { owner: MERCHANT, old_payout: PAYOUT, new_payout: STRANGER }
+        ), 4);
+        set_fee_bps(publisher, MERCHANT, 120);
+        assert!(event::was_event_emitted(&FeeChanged { owner: MERCHANT, old_fee_bps: 300, new_fee_bps: 120 }), 5);
+        suspend_merchant(publisher, MERCHANT, 9);
+        assert!(event::was_event_emitted(&MerchantSuspended { owner: MERCHANT, reason: 9 }), 6);
+        reactivate_merchant(publisher, MERCHANT);
+        assert!(event::was_event_emitted(&MerchantReactivated { owner: MERCHANT }), 7);
+        close_merchant(publisher, MERCHANT);
+        assert!(event::was_event_emitted(&MerchantClosed { owner: MERCHANT }), 8);
+        // Closing freed the remaining terminal, and said so.
+        assert!(event::was_event_emitted(&TerminalRemoved { owner: MERCHANT, terminal: TERMINAL }), 9);
+        propose_operator(publisher, PROPOSED);
+        assert!(event::was_event_emitted(&OperatorProposed { operator: @yenpay, proposed: PROPOSED }), 10);
+        cancel_operator_proposal(publisher);
+        assert!(event::was_event_emitted(&OperatorProposalCancelled { operator: @yenpay, proposed: PROPOSED }), 11);
+        propose_operator(publisher, PROPOSED);
+        accept_operator(&as_signer(PROPOSED));
+        assert!(event::was_event_emitted(&OperatorChanged { old_operator: @yenpay, new_operator: PROPOSED }), 12);
     }
 
     // The fee.

@@ -367,6 +367,14 @@ module yenpay::invoice_tests {
     }
 
     #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[expected_failure(abort_code = 0x1000A, location = yenpay::invoice)] // EAMOUNT_MISMATCH
+    fun pay_zero(framework: &signer, publisher: &signer) {
+        h::setup(framework, publisher);
+        create_standard();
+        pay(h::payer(), h::merchant(), order(), 0);
+    }
+
+    #[test(framework = @aptos_framework, publisher = @yenpay)]
     fun pay_in_the_last_second(framework: &signer, publisher: &signer) {
         h::setup(framework, publisher);
         create_standard();
@@ -909,6 +917,27 @@ module yenpay::invoice_tests {
         let (secret_key, public_key, customer) = customer();
         create_standard();
         merchant_registry::suspend_merchant(publisher, h::merchant(), 1);
+        collect(h::terminal(), order(), &secret_key, public_key, customer, h::merchant(), AMOUNT, nonce(1));
+    }
+
+    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[expected_failure(abort_code = 0x30009, location = yenpay::merchant_registry)] // EMERCHANT_NOT_ACTIVE
+    fun collect_for_closed_merchant(framework: &signer, publisher: &signer) {
+        h::setup(framework, publisher);
+        let (secret_key, public_key, customer) = customer();
+        create_standard();
+        merchant_registry::close_merchant(publisher, h::merchant());
+        // Closing freed the terminal; the owner itself is refused because the merchant is closed.
+        collect(h::merchant(), order(), &secret_key, public_key, customer, h::merchant(), AMOUNT, nonce(1));
+    }
+
+    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[expected_failure(abort_code = 0x5000C, location = yenpay::merchant_registry)] // ENOT_MERCHANT_OR_TERMINAL
+    fun collect_by_terminal_of_closed_merchant(framework: &signer, publisher: &signer) {
+        h::setup(framework, publisher);
+        let (secret_key, public_key, customer) = customer();
+        create_standard();
+        merchant_registry::close_merchant(publisher, h::merchant());
         collect(h::terminal(), order(), &secret_key, public_key, customer, h::merchant(), AMOUNT, nonce(1));
     }
 
