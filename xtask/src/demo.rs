@@ -12,7 +12,9 @@ use yenpay::client::{Sponsored, Submitted, YenPay};
 use yenpay::events::YenpayEvent;
 use yenpay::invoice::{InvoiceEvent, InvoicePaid, InvoiceRefunded};
 use yenpay::limits::{FeeBps, Mcc, MerchantName, OrderRef, Ttl};
-use yenpay::qr::mpm::{LanguageTemplate, MerchantDetails, PaymentRequest, YenpayPayment};
+use yenpay::qr::mpm::{
+    LanguageTemplate, MerchantDetails, MerchantPresented, PaymentRequest, YenpayPayment,
+};
 
 use crate::deploy::{self, DeployArgs, Network, Target};
 use crate::localnet::{self, StartArgs};
@@ -86,16 +88,6 @@ pub fn apt(octas: u64) -> String {
     format!("{}.{:08} APT", octas / 100_000_000, octas % 100_000_000)
 }
 
-/// `0x1234…cdef`, enough to tell the cast apart on screen.
-fn short(addr: AccountAddress) -> String {
-    let hex = addr.to_string();
-    if hex.len() > 14 {
-        format!("{}…{}", &hex[..8], &hex[hex.len() - 4..])
-    } else {
-        hex
-    }
-}
-
 /// Every transaction of the story, for the closing table.
 #[derive(Default)]
 struct Ledger {
@@ -150,7 +142,7 @@ fn print_balances(before: &Balances, after: &Balances) {
         let delta = i128::from(a) - i128::from(b);
         let sign = if delta < 0 { "-" } else { "+" };
         println!(
-            "     {who:<26} {:>10} -> {:>10}   ({sign}{})",
+            "     {who:<26} {:>14} -> {:>14}   ({sign}{})",
             yen(b),
             yen(a),
             yen(u64::try_from(delta.unsigned_abs()).unwrap_or(u64::MAX))
@@ -160,13 +152,13 @@ fn print_balances(before: &Balances, after: &Balances) {
     row("Sakura Coffee (payout)", before.shop, after.shop);
     row("operator's fee treasury", before.treasury, after.treasury);
     println!(
-        "     {:<26} {:>10} -> {:>10}",
+        "     {:<26} {:>14} -> {:>14}",
         "customer's APT (gas)",
         apt(before.customer_apt),
         apt(after.customer_apt)
     );
     println!(
-        "     {:<26} {:>10} -> {:>10}",
+        "     {:<26} {:>14} -> {:>14}",
         "operator's APT (gas)",
         apt(before.operator_apt),
         apt(after.operator_apt)
@@ -268,6 +260,9 @@ async fn story(target: &Target, deployed: &deploy::Deployed) -> Result<()> {
     ledger.add("mint to the customer", &tx);
 
     heading(3, "The operator onboards the shop");
+    println!(
+        "     The operator role moves from the publisher to the operator (propose, then accept)."
+    );
     let tx = client
         .merchant_registry()
         .propose_operator(&deployer, operator.address())
@@ -279,10 +274,12 @@ async fn story(target: &Target, deployed: &deploy::Deployed) -> Result<()> {
         .accept_operator(&operator)
         .await
         .context("accepting the operator role")?;
-    println!(
-        "     The operator role moved from the publisher to the operator (propose, then accept)."
-    );
     ledger.add("accept the operator role", &tx);
+    println!(
+        "     After KYC, the operator registers Sakura Coffee (category 5814, fast food) at a {}.{:02} % fee.",
+        FEE_BPS / 100,
+        FEE_BPS % 100
+    );
     let tx = client
         .merchant_registry()
         .register_merchant(
@@ -295,22 +292,21 @@ async fn story(target: &Target, deployed: &deploy::Deployed) -> Result<()> {
         )
         .await
         .context("registering the shop")?;
-    println!(
-        "     After KYC, the operator registers Sakura Coffee (category 5814, fast food) at a {}.{:02} % fee.",
-        FEE_BPS / 100,
-        FEE_BPS % 100
-    );
     ledger.add("register the shop", &tx);
+    println!("     The shop adds its register as a terminal that may bill on its behalf.");
     let tx = client
         .merchant_registry()
         .add_terminal(&shop, register.address())
         .await
         .context("adding the register as a terminal")?;
-    println!("     The shop adds its register as a terminal that may bill on its behalf.");
     ledger.add("add the register", &tx);
 
     heading(4, "The register shows a QR code");
     let order_ref = OrderRef::new("ORDER-0001")?;
+    println!(
+        "     A latte and a croissant: the register bills invoice {order_ref} for {}, payable for 10 minutes.",
+        yen(PRICE)
+    );
     let tx = client
         .invoice()
         .create_invoice(
@@ -322,10 +318,6 @@ async fn story(target: &Target, deployed: &deploy::Deployed) -> Result<()> {
         )
         .await
         .context("creating the invoice")?;
-    println!(
-        "     A latte and a croissant: invoice {order_ref} for {}, payable for 10 minutes.",
-        yen(PRICE)
-    );
     ledger.add("create the invoice", &tx);
     let payment = YenpayPayment {
         chain_id: target.chain_id,
@@ -357,7 +349,9 @@ async fn story(target: &Target, deployed: &deploy::Deployed) -> Result<()> {
     println!("{qr}");
 
     heading(5, "The customer scans and pays");
-    let scanned = YenpayPayment::decode(&jpqr).context("the wallet could not read the code")?;
+    let code = MerchantPresented::decode(&jpqr).context("the wallet could not read the code")?;
+    let scanned = YenpayPayment::from_merchant_presented(&code)
+        .context("the code carries no yenpay payment")?;
     let PaymentRequest::Dynamic {
         order_ref: scanned_ref,
         amount,
@@ -376,8 +370,10 @@ async fn story(target: &Target, deployed: &deploy::Deployed) -> Result<()> {
         "the code names another yenpay deployment"
     );
     println!(
-        "     The wallet reads: pay {} to SAKURA COFFEE, order {scanned_ref}, on chain {}.",
+        "     The wallet reads: pay {} to {} ({}), order {scanned_ref}, on chain {}.",
         yen(*amount),
+        code.merchant_name,
+        code.merchant_city,
         scanned.chain_id
     );
     let before = balances(
@@ -387,6 +383,9 @@ async fn story(target: &Target, deployed: &deploy::Deployed) -> Result<()> {
         operator.address(),
     )
     .await?;
+    println!(
+        "     The customer approves; the operator pays the network fee (a sponsored transaction)."
+    );
     let tx = client
         .invoice()
         .pay_invoice(
@@ -397,9 +396,6 @@ async fn story(target: &Target, deployed: &deploy::Deployed) -> Result<()> {
         )
         .await
         .context("the customer's payment")?;
-    println!(
-        "     The customer approves; the operator pays the network fee (a sponsored transaction)."
-    );
     ledger.add("pay the invoice (sponsored)", &tx);
     let paid = invoice_paid(&tx)
         .context("the payment emitted no InvoicePaid event")?
@@ -452,21 +448,25 @@ async fn story(target: &Target, deployed: &deploy::Deployed) -> Result<()> {
     );
 
     heading(6, "A partial refund");
+    println!(
+        "     The croissant was sold out: the shop refunds {} of the payment.",
+        yen(REFUND)
+    );
     let tx = client
         .invoice()
         .refund(&shop, shop.address(), &order_ref, REFUND)
         .await
         .context("the refund")?;
+    ledger.add("refund part of it", &tx);
     let refunded = invoice_refunded(&tx)
         .context("the refund emitted no InvoiceRefunded event")?
         .clone();
     println!(
-        "     The croissant was sold out: the shop refunds {}. The operator's treasury returns its fee on that part ({}), the shop the rest ({}).",
+        "     Of the {} back to the customer, the operator's treasury returned its fee on that part ({}) and the shop the rest ({}).",
         yen(refunded.amount),
         yen(refunded.fee_returned),
         yen(refunded.amount - refunded.fee_returned)
     );
-    ledger.add("refund part of it", &tx);
     let after_refund = balances(
         &client,
         customer.address(),
@@ -502,11 +502,6 @@ async fn story(target: &Target, deployed: &deploy::Deployed) -> Result<()> {
         yen(PRICE),
         yen(paid.net),
         yen(REFUND)
-    );
-    println!(
-        "(cast addresses are fresh each run; short forms: customer {}, shop {})",
-        short(customer.address()),
-        short(shop.address())
     );
     Ok(())
 }
