@@ -551,6 +551,13 @@ mod tests {
             .spawn()
             .unwrap();
         fs::write(paths.pid_file(), child.id().to_string()).unwrap();
+        // Until the child has exec'd, /proc shows the parent's command line.
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        while pid_state(&paths).unwrap() != PidState::Running(child.id())
+            && std::time::Instant::now() < deadline
+        {
+            std::thread::sleep(Duration::from_millis(20));
+        }
         assert_eq!(pid_state(&paths).unwrap(), PidState::Running(child.id()));
         stop(&paths).unwrap();
         let status = child.wait().unwrap();
