@@ -121,8 +121,7 @@ pub enum AuthorizationError {
         /// The authorization's `from`.
         from: AccountAddress,
     },
-    /// The payer has no account on chain, and the chain gives such an
-    /// address no default key (its feature DEFAULT_ACCOUNT_RESOURCE is off).
+    /// The payer has no account on chain (so no key to check against).
     #[error("{from} has no account on chain")]
     NoAccount {
         /// The authorization's `from`.

@@ -620,9 +620,7 @@ impl<'a> Stablecoin<'a> {
     /// terminal submits it, as `transfer_with_authorization` would: the
     /// domain (this chain and package), amount and window at `now` (Unix
     /// seconds), the key against the payer's current authentication key on
-    /// chain (for an address with no account yet, the address itself, as the
-    /// chain has it under DEFAULT_ACCOUNT_RESOURCE), the signature, and that
-    /// the nonce is unused.
+    /// chain, the signature, and that the nonce is unused.
     ///
     /// # Errors
     /// [`Error::Authorization`] naming the check that fails; [`Error::Aptos`]
@@ -636,29 +634,18 @@ impl<'a> Stablecoin<'a> {
         let chain_id = self.client.aptos().ensure_chain_id().await?.id();
         signed.check_terms(package, chain_id, now)?;
         let from = signed.authorization.from;
-        let on_chain = match self.client.aptos().fullnode().get_account(from).await {
-            Ok(account) => const_hex::decode(
-                account
-                    .into_inner()
-                    .authentication_key
-                    .trim_start_matches("0x"),
-            )
-            .map_err(|error| Error::Response {
-                context: format!("the account {from}"),
-                detail: error.to_string(),
-            })?,
-            // A customer who holds only yen never sent a transaction, so has
-            // no account resource; where DEFAULT_ACCOUNT_RESOURCE is on (the
-            // default, and on mainnet) the chain's
-            // `account::get_authentication_key` then answers the address itself.
+        let account = match self.client.aptos().fullnode().get_account(from).await {
+            Ok(account) => account.into_inner(),
             Err(error) if error.is_not_found() => {
-                if !self.default_account_resource_enabled().await? {
-                    return Err(AuthorizationError::NoAccount { from }.into());
-                }
-                from.to_bytes().to_vec()
+                return Err(AuthorizationError::NoAccount { from }.into());
             }
             Err(error) => return Err(error.into()),
         };
+        let on_chain = const_hex::decode(account.authentication_key.trim_start_matches("0x"))
+            .map_err(|error| Error::Response {
+                context: format!("the account {from}"),
+                detail: error.to_string(),
+            })?;
         if on_chain != signed.authentication_key() {
             return Err(AuthorizationError::KeyNotCurrent { from }.into());
         }
@@ -670,29 +657,6 @@ impl<'a> Stablecoin<'a> {
             return Err(AuthorizationError::NonceUsed.into());
         }
         Ok(())
-    }
-
-    /// Whether the chain's feature DEFAULT_ACCOUNT_RESOURCE is on
-    /// (`0x1::features::is_enabled`).
-    async fn default_account_resource_enabled(&self) -> Result<bool, Error> {
-        const DEFAULT_ACCOUNT_RESOURCE: u64 = 91;
-        let values = self
-            .client
-            .aptos()
-            .fullnode()
-            .view_bcs_args(
-                "0x1::features::is_enabled",
-                Vec::new(),
-                vec![bcs_arg("feature", &DEFAULT_ACCOUNT_RESOURCE)?],
-            )
-            .await?
-            .into_inner();
-        let (enabled,): (bool,) = serde_json::from_value(serde_json::Value::Array(values))
-            .map_err(|error| Error::Response {
-                context: "view 0x1::features::is_enabled".to_owned(),
-                detail: error.to_string(),
-            })?;
-        Ok(enabled)
     }
 
     // Views.
