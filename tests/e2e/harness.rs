@@ -19,6 +19,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use anyhow::{Context, Result, anyhow, bail};
 use aptos_sdk::account::Ed25519Account;
 use aptos_sdk::crypto::Ed25519PrivateKey;
+use aptos_sdk::transaction::EntryFunction;
 use aptos_sdk::types::{AccountAddress, HashValue};
 use aptos_sdk::{Aptos, AptosConfig};
 use tokio::runtime::Runtime;
@@ -235,6 +236,36 @@ impl Harness {
             .await
             .with_context(|| format!("funding {} from the faucet", account.address()))?;
         Ok(account)
+    }
+
+    /// Whether `address` has an `0x1::account::Account` resource. Where the
+    /// chain's DEFAULT_ACCOUNT_RESOURCE is on, the REST API answers for any
+    /// address (sequence number 0, its own key), so only this tells whether
+    /// the account was created, which its first transaction does.
+    pub async fn has_account_resource(&self, address: AccountAddress) -> Result<bool> {
+        match self
+            .client
+            .aptos()
+            .fullnode()
+            .get_account_resource(address, "0x1::account::Account")
+            .await
+        {
+            Ok(_) => Ok(true),
+            Err(error) if error.is_not_found() => Ok(false),
+            Err(error) => Err(error).context(format!("reading 0x1::account::Account of {address}")),
+        }
+    }
+
+    /// Has `account` send one transaction (1 octa to itself), so that its
+    /// account resource exists and later transactions measure only themselves.
+    pub async fn warm_up(&self, account: &Ed25519Account) -> Result<()> {
+        let call = EntryFunction::apt_transfer(account.address(), 1)?;
+        self.client
+            .submit_entry(account, call)
+            .await
+            .committed("a first transaction that creates the account resource")
+            .await?;
+        Ok(())
     }
 
     /// `n` fresh funded accounts, funded concurrently.

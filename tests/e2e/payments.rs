@@ -295,9 +295,9 @@ pub async fn sponsored(h: &'static Harness) -> Result<()> {
     let customer = h.unfunded_account();
     h.mint(&minter, customer.address(), 3_000).await?;
     check_eq!(
-        aptos.account_exists(customer.address()).await?,
+        h.has_account_resource(customer.address()).await?,
         false,
-        "customer account before paying"
+        "customer's account resource before paying"
     );
     check_eq!(
         aptos.get_balance(customer.address()).await?,
@@ -337,9 +337,9 @@ pub async fn sponsored(h: &'static Harness) -> Result<()> {
         "customer's APT after paying"
     );
     check_eq!(
-        aptos.account_exists(customer.address()).await?,
+        h.has_account_resource(customer.address()).await?,
         true,
-        "customer account after paying"
+        "customer's account resource after paying (the sponsored transaction created it)"
     );
     check_eq!(
         aptos.get_sequence_number(customer.address()).await?,

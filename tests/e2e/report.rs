@@ -12,6 +12,7 @@ use aptos_sdk::types::{AccountAddress, HashValue};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 use yenpay::client::Submitted;
+use yenpay::events::TxEvent;
 
 use crate::harness::GAS_UNIT_PRICE;
 
@@ -57,6 +58,22 @@ impl Op {
         }
     }
 
+    /// What the figure includes beyond the operation itself.
+    fn note(self) -> &'static str {
+        match self {
+            Op::FirstTransferToNewHolder | Op::MintToNewHolder => {
+                "creates the receiver's primary store (a new object)"
+            }
+            Op::CreateInvoice => "a new table item: the invoice",
+            Op::PayInvoice => "the invoice grows from Open to Paid",
+            Op::CollectWithAuthorization => {
+                "a new table item: the used nonce; the invoice grows to Paid"
+            }
+            Op::SponsoredPayNewAccount => "creates the customer's account resource",
+            _ => "",
+        }
+    }
+
     /// DESIGN.md's targets, as a multiple of the hooked transfer.
     fn target(self) -> Option<f64> {
         match self {
@@ -73,6 +90,36 @@ impl Op {
 struct Sample {
     gas: u64,
     hash: HashValue,
+    /// The framework's `FeeStatement`: execution, io and storage (in gas units).
+    split: Option<FeeSplit>,
+}
+
+/// A transaction's charge by kind, from `0x1::transaction_fee::FeeStatement`.
+#[derive(Debug, Clone, Copy)]
+struct FeeSplit {
+    execution: u64,
+    io: u64,
+    storage: u64,
+}
+
+impl FeeSplit {
+    fn of(submitted: &Submitted) -> Option<Self> {
+        let data = submitted.events.iter().find_map(|event| match event {
+            TxEvent::Other { type_tag, data }
+                if type_tag == "0x1::transaction_fee::FeeStatement" =>
+            {
+                Some(data)
+            }
+            _ => None,
+        })?;
+        let field = |name: &str| data.get(name)?.as_str()?.parse::<u64>().ok();
+        Some(Self {
+            execution: field("execution_gas_units")?,
+            io: field("io_gas_units")?,
+            storage: field("storage_fee_octas")?.saturating_sub(field("storage_fee_refund_octas")?)
+                / GAS_UNIT_PRICE,
+        })
+    }
 }
 
 /// The load case's figures.
@@ -129,6 +176,7 @@ impl Report {
                 Sample {
                     gas: submitted.gas_used,
                     hash: submitted.hash,
+                    split: FeeSplit::of(submitted),
                 },
             );
         });
@@ -163,21 +211,35 @@ impl Report {
             out.push_str("Not measured in this run (`measure_gas_per_operation` did not run).\n");
         } else {
             out.push_str(
-                "One committed transaction each, from `measure_gas_per_operation`; the ratio \
-                 is to the plain transfer measured in the same run.\n\n\
-                 | operation | gas units | × plain transfer | target | transaction |\n\
-                 |---|---:|---:|---:|---|\n",
+                "One committed transaction each, from `measure_gas_per_operation`, every signer \
+                 having sent a transaction before (so no figure pays for creating its signer's \
+                 account resource unless the row says so); the ratio is to the plain transfer \
+                 measured in the same run. Execution, io and storage are the framework's \
+                 `FeeStatement` (storage in gas units at the run's price).\n\n\
+                 | operation | gas units | execution | io | storage | × plain transfer | target | what it includes | transaction |\n\
+                 |---|---:|---:|---:|---:|---:|---:|---|---|\n",
             );
             for (op, sample) in &figures.gas {
                 let ratio = plain.map_or_else(|| "–".to_owned(), |plain| ratio(sample.gas, plain));
                 let target = op
                     .target()
                     .map_or_else(String::new, |target| format!("≤ {target:.1}"));
+                let (execution, io, storage) = sample.split.map_or_else(
+                    || ("–".to_owned(), "–".to_owned(), "–".to_owned()),
+                    |split| {
+                        (
+                            split.execution.to_string(),
+                            split.io.to_string(),
+                            split.storage.to_string(),
+                        )
+                    },
+                );
                 let _ = writeln!(
                     out,
-                    "| {} | {} | {ratio} | {target} | `{}` |",
+                    "| {} | {} | {execution} | {io} | {storage} | {ratio} | {target} | {} | `{}` |",
                     op.label(),
                     sample.gas,
+                    op.note(),
                     sample.hash
                 );
             }
@@ -188,6 +250,21 @@ impl Report {
                      DESIGN.md's target is at most 2).",
                     pay.gas,
                     ratio(pay.gas, plain)
+                );
+            }
+            let compute = |op: Op| {
+                figures
+                    .gas
+                    .get(&op)
+                    .and_then(|sample| sample.split)
+                    .map(|split| split.execution + split.io)
+            };
+            if let (Some(plain), Some(pay)) = (compute(Op::PlainTransfer), compute(Op::PayInvoice))
+            {
+                let _ = writeln!(
+                    out,
+                    "\nWithout storage fees (execution + io only): {pay} / {plain} = {}.",
+                    ratio(pay, plain)
                 );
             }
             if let Some(plain) = plain {
@@ -222,7 +299,9 @@ impl Report {
                      {payments} fresh customers each pay one invoice at once (`pay_invoice`, \
                      sequence-number replay protection, one client); time runs from the first \
                      submission. The client polls for commits (100 ms, backing off to 1 s), so \
-                     the block timestamp bounds the chain's own time more tightly.",
+                     the block timestamp bounds the chain's own time more tightly. Fifty payments \
+                     fit in one or two blocks, so this is the latency of a burst rather than a \
+                     sustained rate, and it varies from run to run with block timing.",
                     payments = load.payments,
                     merchants = load.merchants,
                     wall = load.elapsed.as_secs_f64(),
