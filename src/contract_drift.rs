@@ -429,6 +429,7 @@ fn sample(kind: &str) -> Value {
         "Option<address>" => json!({"vec": ["0xb0b"]}),
         "MerchantStatus" => json!({"__variant__": "Suspended", "reason": 3}),
         "InvoiceStatus" => json!({"__variant__": "Open"}),
+        "InvoiceState" => json!({"__variant__": "Paid"}),
         other if other.starts_with("Object<") => json!({"inner": "0xb0b"}),
         other => panic!("no sample for Move type `{other}`: extend `sample`"),
     }

@@ -18,7 +18,9 @@ use aptos_sdk::transaction::EntryFunction;
 use aptos_sdk::types::AccountAddress;
 use serde::Deserialize;
 
-/// Where an invoice stands (`invoice::InvoiceStatus`).
+/// Where an invoice stands (`invoice::InvoiceStatus`, as the `invoice_status`
+/// view returns it; in the stored record it is [`Invoice::status`], decoded
+/// from the record's `state`, `payer`, `paid_at` and `fee` fields).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(tag = "__variant__", deny_unknown_fields)]
 pub enum InvoiceStatus {
@@ -39,9 +41,12 @@ pub enum InvoiceStatus {
     Cancelled,
 }
 
-/// An invoice as the `invoice` view returns it.
+/// An invoice as the `invoice` view returns it. The Move record stores a
+/// field-less `state` and the payment's details as plain fields (zero unless
+/// paid) so that it keeps one size in every state; they are decoded here into
+/// [`Invoice::status`].
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(from = "StoredInvoice")]
 pub struct Invoice {
     /// The merchant's owner account.
     pub merchant: AccountAddress,
@@ -58,14 +63,71 @@ pub struct Invoice {
     /// Payable strictly before this time, Unix seconds.
     #[serde(deserialize_with = "json::number")]
     pub expires_at: u64,
-    /// Status.
+    /// Status, with the payment's details if paid.
     pub status: InvoiceStatus,
     /// Refunded to the payer so far.
-    #[serde(deserialize_with = "json::number")]
     pub refunded: u64,
     /// The part of `refunded` that came from the treasury.
-    #[serde(deserialize_with = "json::number")]
     pub fee_refunded: u64,
+}
+
+/// `invoice::InvoiceState`: the stored, field-less state of an invoice.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(tag = "__variant__", deny_unknown_fields)]
+enum InvoiceState {
+    Open,
+    Paid,
+    Cancelled,
+}
+
+/// `invoice::Invoice` field for field, as the node's JSON encodes it.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct StoredInvoice {
+    merchant: AccountAddress,
+    order_ref: String,
+    #[serde(deserialize_with = "json::number")]
+    amount: u64,
+    created_by: AccountAddress,
+    #[serde(deserialize_with = "json::number")]
+    created_at: u64,
+    #[serde(deserialize_with = "json::number")]
+    expires_at: u64,
+    state: InvoiceState,
+    payer: AccountAddress,
+    #[serde(deserialize_with = "json::number")]
+    paid_at: u64,
+    #[serde(deserialize_with = "json::number")]
+    fee: u64,
+    #[serde(deserialize_with = "json::number")]
+    refunded: u64,
+    #[serde(deserialize_with = "json::number")]
+    fee_refunded: u64,
+}
+
+impl From<StoredInvoice> for Invoice {
+    fn from(stored: StoredInvoice) -> Self {
+        let status = match stored.state {
+            InvoiceState::Open => InvoiceStatus::Open,
+            InvoiceState::Paid => InvoiceStatus::Paid {
+                payer: stored.payer,
+                paid_at: stored.paid_at,
+                fee: stored.fee,
+            },
+            InvoiceState::Cancelled => InvoiceStatus::Cancelled,
+        };
+        Invoice {
+            merchant: stored.merchant,
+            order_ref: stored.order_ref,
+            amount: stored.amount,
+            created_by: stored.created_by,
+            created_at: stored.created_at,
+            expires_at: stored.expires_at,
+            status,
+            refunded: stored.refunded,
+            fee_refunded: stored.fee_refunded,
+        }
+    }
 }
 
 /// Payloads of the entry functions of `yenpay::invoice`, validated.
@@ -764,7 +826,7 @@ mod tests {
 
     #[test]
     fn invoice_view_decodes_every_status() {
-        let invoice = |status: serde_json::Value| {
+        let invoice = |state: &str, payer: &str, paid_at: &str, fee: &str| {
             serde_json::json!({
                 "merchant": "0xa",
                 "order_ref": "A-1",
@@ -772,7 +834,10 @@ mod tests {
                 "created_by": "0xb",
                 "created_at": "100",
                 "expires_at": "400",
-                "status": status,
+                "state": {"__variant__": state},
+                "payer": payer,
+                "paid_at": paid_at,
+                "fee": fee,
                 "refunded": "500",
                 "fee_refunded": "15"
             })
@@ -780,9 +845,7 @@ mod tests {
         let (paid,): (Invoice,) = decode_view(
             Module::Invoice,
             "invoice",
-            vec![invoice(serde_json::json!({
-                "__variant__": "Paid", "payer": "0xc", "paid_at": "150", "fee": "45"
-            }))],
+            vec![invoice("Paid", "0xc", "150", "45")],
         )
         .unwrap();
         assert_eq!(
@@ -801,6 +864,13 @@ mod tests {
             ("Open", InvoiceStatus::Open),
             ("Cancelled", InvoiceStatus::Cancelled),
         ] {
+            let (record,): (Invoice,) = decode_view(
+                Module::Invoice,
+                "invoice",
+                vec![invoice(json, "0x0", "0", "0")],
+            )
+            .unwrap();
+            assert_eq!(record.status, status);
             let (decoded,): (InvoiceStatus,) = decode_view(
                 Module::Invoice,
                 "invoice_status",
@@ -809,6 +879,12 @@ mod tests {
             .unwrap();
             assert_eq!(decoded, status);
         }
+        let unknown_state: Result<(Invoice,), _> = decode_view(
+            Module::Invoice,
+            "invoice",
+            vec![invoice("Refunded", "0x0", "0", "0")],
+        );
+        assert!(unknown_state.is_err());
         let unknown: Result<(InvoiceStatus,), _> = decode_view(
             Module::Invoice,
             "invoice_status",

@@ -78,10 +78,21 @@ module yenpay::invoice {
     // State
     //
 
-    /// Where an invoice stands. Refunds are tracked beside it, in the invoice.
+    /// Where an invoice stands, with the payment's details once paid, as the `invoice_status` view and
+    /// `Invoice::status` return it. Built from the stored record on demand; not stored itself (see `InvoiceState`).
+    /// Refunds are tracked beside it, in the invoice.
     enum InvoiceStatus has copy, drop, store {
         Open,
         Paid { payer: address, paid_at: u64, fee: u64 },
+        Cancelled,
+    }
+
+    /// The stored state of an invoice. Field-less, so that the record keeps the same size in every state: the
+    /// payment's details are plain fields of `Invoice`, zero until it is paid, and marking an invoice paid
+    /// rewrites its table item without growing it (no storage fee on the pay path).
+    enum InvoiceState has copy, drop, store {
+        Open,
+        Paid,
         Cancelled,
     }
 
@@ -91,8 +102,10 @@ module yenpay::invoice {
         order_ref: String,
     }
 
-    /// An invoice. `refunded` and `fee_refunded` are the totals returned to the payer so far, and the part of it
-    /// that came from the treasury.
+    /// An invoice. `payer`, `paid_at` and `fee` are the payment's details, zero until `state` is `Paid` (and zero if
+    /// it is cancelled); they are fields rather than data of the `Paid` state so that the record has the same size
+    /// whatever its state. `refunded` and `fee_refunded` are the totals returned to the payer so far, and the part
+    /// of it that came from the treasury.
     struct Invoice has copy, drop, store {
         merchant: address,
         order_ref: String,
@@ -100,7 +113,10 @@ module yenpay::invoice {
         created_by: address,
         created_at: u64,
         expires_at: u64,
-        status: InvoiceStatus,
+        state: InvoiceState,
+        payer: address,
+        paid_at: u64,
+        fee: u64,
         refunded: u64,
         fee_refunded: u64,
     }
@@ -206,7 +222,10 @@ module yenpay::invoice {
             created_by,
             created_at,
             expires_at,
-            status: InvoiceStatus::Open,
+            state: InvoiceState::Open,
+            payer: @0x0,
+            paid_at: 0,
+            fee: 0,
             refunded: 0,
             fee_refunded: 0,
         });
@@ -233,8 +252,8 @@ module yenpay::invoice {
         let cancelled_by = signer::address_of(actor);
         merchant_registry::assert_can_act_for(cancelled_by, merchant);
         let invoice = borrow_invoice_mut(merchant, order_ref);
-        assert_open(&invoice.status);
-        invoice.status = InvoiceStatus::Cancelled;
+        assert_open(&invoice.state);
+        invoice.state = InvoiceState::Cancelled;
         event::emit(InvoiceCancelled { merchant, order_ref, cancelled_by });
     }
 
@@ -300,10 +319,8 @@ module yenpay::invoice {
         assert!(amount > 0, error::invalid_argument(EZERO_AMOUNT));
         let payout = signer::address_of(payout_signer);
         let invoice = borrow_invoice_mut(merchant, order_ref);
-        let (payer, fee) = match (invoice.status) {
-            InvoiceStatus::Paid { payer, paid_at: _, fee } => (payer, fee),
-            _ => abort error::invalid_state(EINVOICE_NOT_PAID),
-        };
+        assert!(invoice.state is InvoiceState::Paid, error::invalid_state(EINVOICE_NOT_PAID));
+        let (payer, fee) = (invoice.payer, invoice.fee);
         assert!(payout == merchant_registry::payout_of(merchant), error::permission_denied(ENOT_PAYOUT_ACCOUNT));
         assert!(amount <= invoice.amount - invoice.refunded, error::invalid_argument(EREFUND_EXCEEDS_PAID));
         let refunded_total = invoice.refunded + amount;
@@ -328,15 +345,15 @@ module yenpay::invoice {
     //
 
     #[view]
-    /// The whole record of an invoice.
+    /// The whole record of an invoice, as stored.
     public fun invoice(merchant: address, order_ref: String): Invoice acquires Invoices {
         *borrow_invoice(merchant, order_ref)
     }
 
     #[view]
-    /// An invoice's status.
+    /// An invoice's status, with the payment's details if it is paid.
     public fun invoice_status(merchant: address, order_ref: String): InvoiceStatus acquires Invoices {
-        borrow_invoice(merchant, order_ref).status
+        borrow_invoice(merchant, order_ref).status()
     }
 
     #[view]
@@ -358,7 +375,7 @@ module yenpay::invoice {
         let key = InvoiceKey { merchant, order_ref };
         if (!invoices.contains(key)) return false;
         let invoice = invoices.borrow(key);
-        (invoice.status is InvoiceStatus::Open) && timestamp::now_seconds() < invoice.expires_at
+        (invoice.state is InvoiceState::Open) && timestamp::now_seconds() < invoice.expires_at
     }
 
     //
@@ -371,7 +388,14 @@ module yenpay::invoice {
     public fun created_by(self: &Invoice): address { self.created_by }
     public fun created_at(self: &Invoice): u64 { self.created_at }
     public fun expires_at(self: &Invoice): u64 { self.expires_at }
-    public fun status(self: &Invoice): InvoiceStatus { self.status }
+    /// The status, with the payment's details if paid.
+    public fun status(self: &Invoice): InvoiceStatus {
+        match (self.state) {
+            InvoiceState::Open => InvoiceStatus::Open,
+            InvoiceState::Paid => InvoiceStatus::Paid { payer: self.payer, paid_at: self.paid_at, fee: self.fee },
+            InvoiceState::Cancelled => InvoiceStatus::Cancelled,
+        }
+    }
     public fun refunded(self: &Invoice): u64 { self.refunded }
     public fun fee_refunded(self: &Invoice): u64 { self.fee_refunded }
 
@@ -427,25 +451,28 @@ module yenpay::invoice {
     /// The invoice, if it is open, unexpired and for `amount`.
     inline fun borrow_payable_mut(merchant: address, order_ref: String, amount: u64): &mut Invoice {
         let invoice = borrow_invoice_mut(merchant, order_ref);
-        assert_open(&invoice.status);
+        assert_open(&invoice.state);
         assert!(timestamp::now_seconds() < invoice.expires_at, error::invalid_state(EINVOICE_EXPIRED));
         assert!(amount == invoice.amount, error::invalid_argument(EAMOUNT_MISMATCH));
         invoice
     }
 
-    fun assert_open(status: &InvoiceStatus) {
-        match (status) {
-            InvoiceStatus::Open => {},
-            InvoiceStatus::Paid { payer: _, paid_at: _, fee: _ } => abort error::invalid_state(EINVOICE_ALREADY_PAID),
-            InvoiceStatus::Cancelled => abort error::invalid_state(EINVOICE_CANCELLED),
+    fun assert_open(state: &InvoiceState) {
+        match (state) {
+            InvoiceState::Open => {},
+            InvoiceState::Paid => abort error::invalid_state(EINVOICE_ALREADY_PAID),
+            InvoiceState::Cancelled => abort error::invalid_state(EINVOICE_CANCELLED),
         }
     }
 
-    /// Splits `fa` into fee and net, deposits them, and marks the invoice paid by `payer`.
+    /// Splits `fa` into fee and net, deposits them, and marks the invoice paid by `payer` (same record size).
     fun settle_invoice(invoice: &mut Invoice, payer: address, fa: FungibleAsset, payout: address, fee_bps: u64) {
         let (fee, net) = split_and_deposit(fa, payout, fee_bps);
         let paid_at = timestamp::now_seconds();
-        invoice.status = InvoiceStatus::Paid { payer, paid_at, fee };
+        invoice.state = InvoiceState::Paid;
+        invoice.payer = payer;
+        invoice.paid_at = paid_at;
+        invoice.fee = fee;
         event::emit(InvoicePaid {
             merchant: invoice.merchant,
             order_ref: invoice.order_ref,

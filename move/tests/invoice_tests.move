@@ -221,6 +221,27 @@ module yenpay::invoice_tests {
     // Paying.
 
     #[test(framework = @aptos_framework, publisher = @yenpay)]
+    /// The stored record has the same size open, paid and cancelled, so paying or cancelling never grows its table
+    /// item (growth costs a storage fee on the pay path); a refund does not grow it either.
+    fun record_size_is_the_same_in_every_state(framework: &signer, publisher: &signer) {
+        h::setup(framework, publisher);
+        create_standard();
+        create(h::terminal(), h::merchant(), utf8(b"ORDER-0002"), AMOUNT);
+        let open_size = std::bcs::to_bytes(&invoice::invoice(h::merchant(), order())).length();
+        assert!(std::bcs::to_bytes(&invoice::invoice(h::merchant(), utf8(b"ORDER-0002"))).length() == open_size, 1);
+        pay(h::payer(), h::merchant(), order(), AMOUNT);
+        let record = invoice::invoice(h::merchant(), order());
+        assert!(record.status().is_paid(), 2);
+        assert!(std::bcs::to_bytes(&record).length() == open_size, 3);
+        invoice::refund(&h::signer_of(h::payout()), h::merchant(), order(), AMOUNT / 2);
+        assert!(std::bcs::to_bytes(&invoice::invoice(h::merchant(), order())).length() == open_size, 4);
+        invoice::cancel_invoice(&h::signer_of(h::terminal()), h::merchant(), utf8(b"ORDER-0002"));
+        let record = invoice::invoice(h::merchant(), utf8(b"ORDER-0002"));
+        assert!(record.status().is_cancelled(), 5);
+        assert!(std::bcs::to_bytes(&record).length() == open_size, 6);
+    }
+
+    #[test(framework = @aptos_framework, publisher = @yenpay)]
     fun pay_moves_exact_amounts(framework: &signer, publisher: &signer) {
         h::setup(framework, publisher);
         let supply = h::supply();

@@ -65,9 +65,9 @@ impl Op {
                 "creates the receiver's primary store (a new object)"
             }
             Op::CreateInvoice => "a new table item: the invoice",
-            Op::PayInvoice => "the invoice grows from Open to Paid",
+            Op::PayInvoice => "rewrites the invoice at the same size",
             Op::CollectWithAuthorization => {
-                "a new table item: the used nonce; the invoice grows to Paid"
+                "a new table item: the used nonce; rewrites the invoice at the same size"
             }
             Op::SponsoredPayNewAccount => "creates the customer's account resource",
             _ => "",
