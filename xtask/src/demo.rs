@@ -10,6 +10,7 @@ use aptos_sdk::types::AccountAddress;
 use clap::Args;
 use yenpay::client::{Sponsored, Submitted, YenPay};
 use yenpay::events::YenpayEvent;
+use yenpay::fee;
 use yenpay::invoice::{InvoiceEvent, InvoicePaid, InvoiceRefunded};
 use yenpay::limits::{FeeBps, Mcc, MerchantName, OrderRef, Ttl};
 use yenpay::qr::mpm::{
@@ -427,7 +428,7 @@ async fn story(target: &Target, deployed: &deploy::Deployed) -> Result<()> {
         "fee + net must equal the price"
     );
     ensure!(
-        paid.fee == PRICE * FEE_BPS / 10_000,
+        paid.fee == fee::fee(PRICE, FeeBps::new(FEE_BPS)?),
         "the fee is not floor(amount x bps / 10000)"
     );
     ensure!(
@@ -481,7 +482,7 @@ async fn story(target: &Target, deployed: &deploy::Deployed) -> Result<()> {
         "the customer did not get the refund"
     );
     ensure!(
-        refunded.fee_returned == paid.fee * REFUND / PRICE,
+        refunded.fee_returned == fee::fee_returned_by(PRICE, paid.fee, 0, REFUND)?.fee_returned,
         "the fee returned is not the fee's share of the refund"
     );
     ensure!(
@@ -525,7 +526,8 @@ mod tests {
         // 1,280 x 1.5 % = 19.2: the fee rounds down and the refund's fee
         // share (19 x 280 / 1,280 = 4.15...) too, so the checks in the story
         // are about floors, not exact products.
-        assert_eq!(PRICE * FEE_BPS / 10_000, 19);
-        assert_eq!(19 * REFUND / PRICE, 4);
+        assert_eq!(fee::fee(PRICE, FeeBps::new(FEE_BPS).unwrap()), 19);
+        let refund = fee::fee_returned_by(PRICE, 19, 0, REFUND).unwrap();
+        assert_eq!(refund.fee_returned, 4);
     }
 }
