@@ -193,7 +193,7 @@ async fn main() -> Result<()> {
             Ttl::from_secs(300)?,
         )
         .await?;
-    let signed = TransferAuthorization::new(
+    let signed = TransferAuthorization::collection(
         chain_id,
         client.package(),
         customer.address(),

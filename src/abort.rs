@@ -111,7 +111,7 @@ pub fn reason_of(code: u64) -> u64 {
     code & 0xFFFF
 }
 
-/// The three modules of the yenpay package.
+/// The modules of the yenpay package.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Module {
     /// `yenpay::stablecoin`.
@@ -120,14 +120,17 @@ pub enum Module {
     MerchantRegistry,
     /// `yenpay::invoice`.
     Invoice,
+    /// `yenpay::upgrade`.
+    Upgrade,
 }
 
 impl Module {
     /// Every module, in publishing order.
-    pub const ALL: [Module; 3] = [
+    pub const ALL: [Module; 4] = [
         Module::Stablecoin,
         Module::MerchantRegistry,
         Module::Invoice,
+        Module::Upgrade,
     ];
 
     /// The Move module name.
@@ -136,6 +139,7 @@ impl Module {
             Module::Stablecoin => "stablecoin",
             Module::MerchantRegistry => "merchant_registry",
             Module::Invoice => "invoice",
+            Module::Upgrade => "upgrade",
         }
     }
 
@@ -228,19 +232,15 @@ abort_codes! {
         AllowanceExceeded = 11, "EALLOWANCE_EXCEEDED";
         /// The amount must be greater than zero.
         ZeroAmount = 12, "EZERO_AMOUNT";
-        /// The receiving store is owned by an object that the admin has not approved as a holder.
-        HolderNotApproved = 13, "EHOLDER_NOT_APPROVED";
-        /// The address is not an object.
-        NotObject = 14, "ENOT_OBJECT";
-        /// The object is already an approved holder.
-        AlreadyApprovedHolder = 15, "EALREADY_APPROVED_HOLDER";
-        /// The object is not an approved holder.
-        NotApprovedHolder = 16, "ENOT_APPROVED_HOLDER";
-        /// The account is already denylisted.
-        AlreadyDenylisted = 17, "EALREADY_DENYLISTED";
+        /// The store is neither an account's primary store nor a store the admin approved.
+        StoreNotApproved = 13, "ESTORE_NOT_APPROVED";
+        /// The store is already approved.
+        AlreadyApprovedStore = 15, "EALREADY_APPROVED_STORE";
+        /// The store is not approved.
+        NotApprovedStore = 16, "ENOT_APPROVED_STORE";
         /// The account is not denylisted.
         NotDenylisted = 18, "ENOT_DENYLISTED";
-        /// Seizure is only allowed from a holder that is, or is owned by, a denylisted address.
+        /// Seizure is only allowed from a denylisted holder's store, or from a store that may no longer hold the coin.
         SeizureNotDenylisted = 19, "ESEIZURE_NOT_DENYLISTED";
         /// The legal order reference must be 1 to 64 bytes.
         InvalidLegalOrder = 20, "EINVALID_LEGAL_ORDER";
@@ -260,7 +260,7 @@ abort_codes! {
         AuthorizationUsed = 27, "EAUTHORIZATION_USED";
         /// The public key must be 32 bytes.
         InvalidPublicKey = 28, "EINVALID_PUBLIC_KEY";
-        /// The public key's authentication key is not the authentication key of `from`.
+        /// The public key's authentication key (legacy or SingleKey Ed25519) is not the authentication key of `from`.
         PublicKeyMismatch = 29, "EPUBLIC_KEY_MISMATCH";
         /// The signature does not verify for this authorization and key.
         InvalidSignature = 30, "EINVALID_SIGNATURE";
@@ -306,12 +306,14 @@ abort_codes! {
         TerminalNotFound = 16, "ETERMINAL_NOT_FOUND";
         /// An account cannot be both a merchant owner and a terminal.
         RoleConflict = 17, "EROLE_CONFLICT";
-        /// The payout address is an object the stablecoin does not accept as a holder.
+        /// The payout address is an object whose primary store the stablecoin's admin has not approved.
         PayoutNotHolder = 18, "EPAYOUT_NOT_HOLDER";
         /// The amount is zero.
         ZeroAmount = 19, "EZERO_AMOUNT";
         /// The treasury holds less than the amount asked for.
         InsufficientTreasury = 20, "EINSUFFICIENT_TREASURY";
+        /// The merchant's owner, its payout address or the terminal is on the stablecoin's denylist.
+        Denylisted = 21, "EDENYLISTED";
     }
 }
 
@@ -349,6 +351,14 @@ abort_codes! {
     }
 }
 
+abort_codes! {
+    /// Abort constants of `yenpay::upgrade`.
+    pub enum UpgradeAbort in Module::Upgrade => {
+        /// The signer is not the stablecoin's admin, who alone may upgrade the package.
+        NotAdmin = 1, "ENOT_ADMIN";
+    }
+}
+
 /// An abort constant of one of the yenpay modules.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum KnownAbort {
@@ -358,6 +368,8 @@ pub enum KnownAbort {
     MerchantRegistry(MerchantRegistryAbort),
     /// Raised by `yenpay::invoice`.
     Invoice(InvoiceAbort),
+    /// Raised by `yenpay::upgrade`.
+    Upgrade(UpgradeAbort),
 }
 
 impl KnownAbort {
@@ -370,6 +382,7 @@ impl KnownAbort {
                 MerchantRegistryAbort::from_reason(reason).map(Self::MerchantRegistry)
             }
             Module::Invoice => InvoiceAbort::from_reason(reason).map(Self::Invoice),
+            Module::Upgrade => UpgradeAbort::from_reason(reason).map(Self::Upgrade),
         }
     }
 
@@ -379,6 +392,7 @@ impl KnownAbort {
             Self::Stablecoin(_) => Module::Stablecoin,
             Self::MerchantRegistry(_) => Module::MerchantRegistry,
             Self::Invoice(_) => Module::Invoice,
+            Self::Upgrade(_) => Module::Upgrade,
         }
     }
 
@@ -388,6 +402,7 @@ impl KnownAbort {
             Self::Stablecoin(known) => known.name(),
             Self::MerchantRegistry(known) => known.name(),
             Self::Invoice(known) => known.name(),
+            Self::Upgrade(known) => known.name(),
         }
     }
 
@@ -397,6 +412,7 @@ impl KnownAbort {
             Self::Stablecoin(known) => known.reason(),
             Self::MerchantRegistry(known) => known.reason(),
             Self::Invoice(known) => known.reason(),
+            Self::Upgrade(known) => known.reason(),
         }
     }
 
@@ -406,6 +422,7 @@ impl KnownAbort {
             Self::Stablecoin(known) => known.doc(),
             Self::MerchantRegistry(known) => known.doc(),
             Self::Invoice(known) => known.doc(),
+            Self::Upgrade(known) => known.doc(),
         }
     }
 }

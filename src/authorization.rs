@@ -1,11 +1,20 @@
-//! Transfer with authorization: the off-chain message a holder signs so that
+//! Signed authorizations: the off-chain message a holder signs so that
 //! someone else may move its yen (the EIP-3009 idea, for Move).
 //!
-//! This is what customer-presented QR payments stand on: the customer's
-//! wallet signs a [`TransferAuthorization`], shows it as a QR code, and the
-//! merchant's terminal submits it on chain. The Move side is
-//! `yenpay::stablecoin::TransferAuthorization`; the field order here is the
-//! field order there, because the signature covers their BCS bytes.
+//! Two kinds, two Move structs with the same field layout, so that neither
+//! signature verifies as the other ([`AuthorizationKind`]):
+//! - `yenpay::stablecoin::TransferAuthorization`: anyone may submit it with
+//!   `stablecoin::transfer_with_authorization`; `to` receives the yen.
+//! - `yenpay::stablecoin::CollectionAuthorization`: what customer-presented QR
+//!   payments stand on. The customer's wallet signs it for a merchant (`to`)
+//!   and shows it as a QR code; only `invoice::collect_with_authorization`,
+//!   called by that merchant or one of its terminals, accepts it, and it pays
+//!   an open invoice with the operator's fee. Someone else who sees the code
+//!   cannot cash it.
+//!
+//! The field order here is the field order there, because the signature
+//! covers their BCS bytes. The known answers of both are in
+//! `testdata/known_answers.md`, which the Move and Rust tests both cite.
 use crate::stablecoin::derive_metadata_address;
 use aptos_sdk::crypto::Ed25519PrivateKey;
 use aptos_sdk::types::AccountAddress;
@@ -15,18 +24,44 @@ use serde::{Deserialize, Serialize};
 /// Length of an authorization nonce in bytes.
 pub const NONCE_LENGTH: usize = 32;
 
+/// Which Move message an authorization is, and so who may use it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum AuthorizationKind {
+    /// `stablecoin::TransferAuthorization`: any submitter, to `to`.
+    Transfer,
+    /// `stablecoin::CollectionAuthorization`: an invoice collection by the
+    /// merchant `to` or its terminals.
+    Collection,
+}
+
+impl AuthorizationKind {
+    /// The Move struct name the signed message's type info carries.
+    pub fn struct_name(self) -> &'static str {
+        match self {
+            Self::Transfer => "TransferAuthorization",
+            Self::Collection => "CollectionAuthorization",
+        }
+    }
+}
+
 /// What the holder authorizes: `amount` yen from `from` to `to`, usable
 /// strictly after `valid_after` and strictly before `valid_before` (Unix
-/// seconds), once (the nonce), on one chain and one asset (the domain).
+/// seconds), once (the nonce), on one chain and one asset (the domain), for
+/// one use ([`AuthorizationKind`]).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TransferAuthorization {
+    /// Which message this is: a transfer anyone may submit, or an invoice
+    /// collection by the merchant `to`. Not a field of the Move struct: it
+    /// selects the struct.
+    pub kind: AuthorizationKind,
     /// Chain id of the network the authorization is for (domain).
     pub chain_id: u8,
     /// Address of the stablecoin's metadata object (domain).
     pub metadata: AccountAddress,
     /// The holder whose yen move.
     pub from: AccountAddress,
-    /// The receiver (for an invoice collection: the merchant's owner address).
+    /// The receiver; for a collection, the merchant's owner address (the
+    /// payment itself goes to its payout address, less the fee).
     pub to: AccountAddress,
     /// Amount in yen.
     pub amount: u64,
@@ -54,10 +89,9 @@ pub struct SignedAuthorization {
 
 // What follows builds, signs and verifies the exact bytes the Move side checks.
 
-/// Module and struct that the signed message's type info names: the
-/// signature is only valid as a `yenpay::stablecoin::TransferAuthorization`.
+/// Module that the signed message's type info names (the struct is the
+/// kind's).
 const MODULE_NAME: &[u8] = b"stablecoin";
-const STRUCT_NAME: &[u8] = b"TransferAuthorization";
 
 /// Why an authorization cannot be signed or does not hold.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -130,6 +164,14 @@ pub enum AuthorizationError {
     /// The nonce was already used or cancelled.
     #[error("the authorization's nonce was already used or cancelled")]
     NonceUsed,
+    /// A collection submitted as a transfer, or the other way round.
+    #[error("this is a {actual:?} authorization; {expected:?} is needed here")]
+    WrongKind {
+        /// The kind this call takes.
+        expected: AuthorizationKind,
+        /// The authorization's kind.
+        actual: AuthorizationKind,
+    },
 }
 
 /// `aptos_std::type_info::TypeInfo`.
@@ -140,10 +182,11 @@ struct TypeInfo<'a> {
     struct_name: &'a [u8],
 }
 
-/// `yenpay::stablecoin::TransferAuthorization` as Move lays it out: the nonce
-/// is a `vector<u8>`, so it carries its length (unlike a Rust array).
+/// `yenpay::stablecoin::TransferAuthorization` (or `CollectionAuthorization`,
+/// whose `merchant` is in `to`'s place) as Move lays it out: the nonce is a
+/// `vector<u8>`, so it carries its length (unlike a Rust array).
 #[derive(Serialize)]
-struct MoveTransferAuthorization<'a> {
+struct MoveAuthorization<'a> {
     chain_id: u8,
     metadata: AccountAddress,
     from: AccountAddress,
@@ -154,11 +197,32 @@ struct MoveTransferAuthorization<'a> {
     nonce: &'a [u8],
 }
 
-/// `aptos_std::ed25519::SignedMessage<TransferAuthorization>`.
+/// `aptos_std::ed25519::SignedMessage<TransferAuthorization>` (or
+/// `<CollectionAuthorization>`).
 #[derive(Serialize)]
 struct SignedMessage<'a> {
     type_info: TypeInfo<'a>,
-    inner: MoveTransferAuthorization<'a>,
+    inner: MoveAuthorization<'a>,
+}
+
+/// The SingleKey authentication key of an Ed25519 public key:
+/// `sha3_256(0x00 || 0x20 || public_key || 0x02)`, the BCS of
+/// `AnyPublicKey::Ed25519` and the SingleKey scheme byte.
+pub fn single_key_authentication_key(public_key: &[u8; 32]) -> [u8; 32] {
+    let mut any_public_key = Vec::with_capacity(34);
+    any_public_key.push(0x00);
+    any_public_key.push(32);
+    any_public_key.extend_from_slice(public_key);
+    aptos_sdk::crypto::derive_authentication_key(
+        &any_public_key,
+        aptos_sdk::crypto::SINGLE_KEY_SCHEME,
+    )
+}
+
+/// The legacy Ed25519 authentication key of a public key:
+/// `sha3_256(public_key || 0x00)`.
+pub fn ed25519_authentication_key(public_key: &[u8; 32]) -> [u8; 32] {
+    aptos_sdk::crypto::derive_authentication_key(public_key, aptos_sdk::crypto::ED25519_SCHEME)
 }
 
 /// A fresh random nonce.
@@ -167,13 +231,15 @@ pub fn random_nonce() -> [u8; NONCE_LENGTH] {
 }
 
 impl TransferAuthorization {
-    /// An authorization on chain `chain_id` for the package at `package`:
-    /// `amount` yen from `from` to `to`, valid from now until `valid_before`
-    /// (Unix seconds), with a fresh random nonce.
+    /// A transfer authorization on chain `chain_id` for the package at
+    /// `package`: `amount` yen from `from` to `to`, valid from now until
+    /// `valid_before` (Unix seconds), with a fresh random nonce. Anyone who
+    /// holds it may submit it.
     ///
     /// For a customer-presented QR code, whose nonce is derived from the code's
-    /// own fields so that it fits the code, build the authorization with
-    /// [`crate::qr::cpm::authorization_to_sign`] instead, then [`sign`](Self::sign) it.
+    /// own fields so that it fits the code, build a collection authorization
+    /// with [`crate::qr::cpm::authorization_to_sign`] instead, then
+    /// [`sign`](Self::sign) it.
     pub fn new(
         chain_id: u8,
         package: AccountAddress,
@@ -183,6 +249,7 @@ impl TransferAuthorization {
         valid_before: u64,
     ) -> Self {
         Self {
+            kind: AuthorizationKind::Transfer,
             chain_id,
             metadata: derive_metadata_address(package),
             from,
@@ -194,9 +261,29 @@ impl TransferAuthorization {
         }
     }
 
+    /// A collection authorization for a customer-presented payment: `amount`
+    /// yen from `from` to settle an invoice of `merchant`, valid until
+    /// `valid_before`, with a fresh random nonce. Only
+    /// `invoice::collect_with_authorization`, called by that merchant or its
+    /// terminals, accepts it. (A QR code derives its nonce instead: see
+    /// [`crate::qr::cpm::authorization_to_sign`].)
+    pub fn collection(
+        chain_id: u8,
+        package: AccountAddress,
+        from: AccountAddress,
+        merchant: AccountAddress,
+        amount: u64,
+        valid_before: u64,
+    ) -> Self {
+        Self {
+            kind: AuthorizationKind::Collection,
+            ..Self::new(chain_id, package, from, merchant, amount, valid_before)
+        }
+    }
+
     /// The exact bytes the holder signs: the BCS of the framework's
-    /// `SignedMessage<TransferAuthorization>`, whose type info names
-    /// `<package>::stablecoin::TransferAuthorization`.
+    /// `SignedMessage<T>`, whose type info names
+    /// `<package>::stablecoin::<T>` with `T` the kind's struct.
     ///
     /// # Errors
     /// [`AuthorizationError::Encoding`] if BCS encoding fails.
@@ -205,9 +292,9 @@ impl TransferAuthorization {
             type_info: TypeInfo {
                 account_address: package,
                 module_name: MODULE_NAME,
-                struct_name: STRUCT_NAME,
+                struct_name: self.kind.struct_name().as_bytes(),
             },
-            inner: MoveTransferAuthorization {
+            inner: MoveAuthorization {
                 chain_id: self.chain_id,
                 metadata: self.metadata,
                 from: self.from,
@@ -243,9 +330,38 @@ impl TransferAuthorization {
 
 impl SignedAuthorization {
     /// The address of an account whose authentication key is this public key
-    /// (Ed25519 scheme): the holder's address unless it rotated its key.
+    /// (legacy Ed25519 scheme): the holder's address unless it rotated its
+    /// key or is a SingleKey account ([`SignedAuthorization::single_key_address`]).
     pub fn key_address(&self) -> AccountAddress {
-        aptos_sdk::crypto::derive_address(&self.public_key, aptos_sdk::crypto::ED25519_SCHEME)
+        AccountAddress::new(ed25519_authentication_key(&self.public_key))
+    }
+
+    /// The address of a SingleKey Ed25519 account of this public key.
+    pub fn single_key_address(&self) -> AccountAddress {
+        AccountAddress::new(single_key_authentication_key(&self.public_key))
+    }
+
+    /// Whether `auth_key` is this public key's, as a legacy Ed25519 or a
+    /// SingleKey Ed25519 account: what Move compares with the payer's
+    /// authentication key.
+    pub fn key_matches(&self, auth_key: &[u8]) -> bool {
+        auth_key == ed25519_authentication_key(&self.public_key)
+            || auth_key == single_key_authentication_key(&self.public_key)
+    }
+
+    /// Aborts the call early (client side) when the authorization is not of
+    /// the kind the entry function takes.
+    ///
+    /// # Errors
+    /// [`AuthorizationError::WrongKind`].
+    pub fn require_kind(&self, expected: AuthorizationKind) -> Result<(), AuthorizationError> {
+        if self.authorization.kind != expected {
+            return Err(AuthorizationError::WrongKind {
+                expected,
+                actual: self.authorization.kind,
+            });
+        }
+        Ok(())
     }
 
     /// Verifies the signature locally, with the same strict Ed25519 rule as
@@ -265,8 +381,8 @@ impl SignedAuthorization {
     /// Everything a terminal can check before submitting, without a node:
     /// the signature, the domain (chain and asset), the amount, the validity
     /// window at `now` (Unix seconds) and that the key is `from`'s own (true
-    /// for accounts that never rotated their key; the chain checks the
-    /// account's current authentication key).
+    /// for accounts that never rotated their key, legacy or SingleKey; the
+    /// chain checks the account's current authentication key).
     ///
     /// # Errors
     /// The first check that fails.
@@ -278,7 +394,9 @@ impl SignedAuthorization {
     ) -> Result<(), AuthorizationError> {
         self.check_terms(package, chain_id, now)?;
         let key_address = self.key_address();
-        if key_address != self.authorization.from {
+        if key_address != self.authorization.from
+            && self.single_key_address() != self.authorization.from
+        {
             return Err(AuthorizationError::KeyNotOfSender {
                 from: self.authorization.from,
                 key_address,
@@ -326,13 +444,10 @@ impl SignedAuthorization {
         Ok(())
     }
 
-    /// The Ed25519 authentication key of the public key:
-    /// `sha3_256(public_key || 0x00)`, what Move compares with the payer's.
+    /// The legacy Ed25519 authentication key of the public key:
+    /// `sha3_256(public_key || 0x00)`.
     pub fn authentication_key(&self) -> [u8; 32] {
-        aptos_sdk::crypto::derive_authentication_key(
-            &self.public_key,
-            aptos_sdk::crypto::ED25519_SCHEME,
-        )
+        ed25519_authentication_key(&self.public_key)
     }
 }
 
@@ -348,11 +463,12 @@ mod tests {
         AccountAddress::from_hex(text).unwrap()
     }
 
-    /// The values of /work/plan/KNOWN_ANSWER.md, which the Move test
+    /// The values of `testdata/known_answers.md`, which the Move test
     /// `known_answer_signature_verifies` pins on the Move side.
     fn known_answer() -> (Ed25519PrivateKey, TransferAuthorization, AccountAddress) {
         let key = Ed25519PrivateKey::from_bytes(&[0x07; 32]).unwrap();
         let authorization = TransferAuthorization {
+            kind: AuthorizationKind::Transfer,
             chain_id: 4,
             metadata: address("0x72ed35b5c014c8186a005222d54b58f42ed5345189be14142b7365eec0332a18"),
             from: address("0xcc405722b15c00a19d37e51d9a756de1e61b780ad0935f3363bc7fce64edbdad"),
@@ -473,5 +589,82 @@ mod tests {
         assert_ne!(first.nonce, second.nonce);
         assert_eq!(first.metadata, derive_metadata_address(package));
         assert_eq!(first.valid_after, 0);
+    }
+
+    const KNOWN_COLLECTION_MESSAGE: &str = "000000000000000000000000000000000000000000000000000000000000cafe0a737461626c65636f696e17436f6c6c656374696f6e417574686f72697a6174696f6e0472ed35b5c014c8186a005222d54b58f42ed5345189be14142b7365eec0332a18cc405722b15c00a19d37e51d9a756de1e61b780ad0935f3363bc7fce64edbdad0000000000000000000000000000000000000000000000000000000000000b0bd20400000000000000000000000000000094357700000000202a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a";
+    const KNOWN_COLLECTION_SIGNATURE: &str = "3b16272104d80a6d9a6fbfe989c1df7bceb638e9039b619aef77da5288d489555b403f10d09d04df4a9a22b6ff20154ed063f2542782d74950390ba59534840e";
+    const KNOWN_SINGLE_KEY: &str =
+        "bdf12ee5bd166e9f340da2dc557f67389bdaf5d31897791ef23b92e3248c4a19";
+
+    fn known_collection() -> (Ed25519PrivateKey, TransferAuthorization, AccountAddress) {
+        let (key, mut authorization, package) = known_answer();
+        authorization.kind = AuthorizationKind::Collection;
+        (key, authorization, package)
+    }
+
+    #[test]
+    fn collection_message_and_signature_are_the_known_answer() {
+        let (key, authorization, package) = known_collection();
+        assert_eq!(
+            authorization.signing_message(package).unwrap(),
+            hex(KNOWN_COLLECTION_MESSAGE)
+        );
+        let signed = authorization.sign(package, &key).unwrap();
+        assert_eq!(signed.signature.to_vec(), hex(KNOWN_COLLECTION_SIGNATURE));
+        signed.verify(package).unwrap();
+    }
+
+    #[test]
+    fn a_signature_of_one_kind_does_not_verify_as_the_other() {
+        let (key, transfer, package) = known_answer();
+        let signed = transfer.sign(package, &key).unwrap();
+        let mut as_collection = signed.clone();
+        as_collection.authorization.kind = AuthorizationKind::Collection;
+        assert_eq!(
+            as_collection.verify(package),
+            Err(AuthorizationError::InvalidSignature)
+        );
+        assert_eq!(
+            as_collection.require_kind(AuthorizationKind::Transfer),
+            Err(AuthorizationError::WrongKind {
+                expected: AuthorizationKind::Transfer,
+                actual: AuthorizationKind::Collection
+            })
+        );
+        signed.require_kind(AuthorizationKind::Transfer).unwrap();
+    }
+
+    #[test]
+    fn single_key_accounts_are_the_key_s_too() {
+        let (key, authorization, package) = known_answer();
+        let mut signed = authorization.sign(package, &key).unwrap();
+        assert_eq!(
+            single_key_authentication_key(&signed.public_key).to_vec(),
+            hex(KNOWN_SINGLE_KEY)
+        );
+        assert!(signed.key_matches(&hex(KNOWN_SINGLE_KEY)));
+        assert!(signed.key_matches(signed.authorization.from.as_ref()));
+        assert!(!signed.key_matches(&[0u8; 32]));
+        // The same key, signing for its SingleKey account.
+        signed.authorization.from = signed.single_key_address();
+        let resigned = signed.authorization.clone().sign(package, &key).unwrap();
+        resigned.check(package, 4, 100).unwrap();
+    }
+
+    #[test]
+    fn single_key_address_matches_the_sdk_single_key_account() {
+        let key = Ed25519PrivateKey::from_bytes(&[0x07; 32]).unwrap();
+        let account = aptos_sdk::account::Ed25519SingleKeyAccount::from_private_key(key.clone());
+        let signed = TransferAuthorization::new(
+            4,
+            address("0xcafe"),
+            account.address(),
+            address("0xb0b"),
+            1,
+            99,
+        )
+        .sign(address("0xcafe"), &key)
+        .unwrap();
+        assert_eq!(signed.single_key_address(), account.address());
     }
 }

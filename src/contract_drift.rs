@@ -11,7 +11,7 @@
 //!   the Move field types, decodes into its Rust struct (unknown and missing
 //!   fields are errors there);
 //! - the limits in [`crate::limits`] and the signed message's layout.
-use crate::abort::{InvoiceAbort, MerchantRegistryAbort, Module, StablecoinAbort};
+use crate::abort::{InvoiceAbort, MerchantRegistryAbort, Module, StablecoinAbort, UpgradeAbort};
 use crate::events::{TxEvent, decode_typed};
 use crate::invoice::InvoiceEvent;
 use crate::limits;
@@ -303,6 +303,7 @@ fn rust_side(module: Module) -> (&'static str, &'static str) {
         Module::Stablecoin => ("src/stablecoin.rs", "Stablecoin"),
         Module::MerchantRegistry => ("src/merchant.rs", "MerchantRegistry"),
         Module::Invoice => ("src/invoice.rs", "Invoices"),
+        Module::Upgrade => ("src/upgrade.rs", "Upgrade"),
     }
 }
 
@@ -336,6 +337,13 @@ fn abort_tables_match_the_move_constants() {
         (
             Module::Invoice,
             InvoiceAbort::ALL
+                .iter()
+                .map(|k| (k.name().to_owned(), k.reason(), k.doc().to_owned()))
+                .collect(),
+        ),
+        (
+            Module::Upgrade,
+            UpgradeAbort::ALL
                 .iter()
                 .map(|k| (k.name().to_owned(), k.reason(), k.doc().to_owned()))
                 .collect(),
@@ -443,6 +451,7 @@ fn every_move_event_decodes_into_its_rust_struct() {
             Module::Stablecoin => StablecoinEvent::NAMES,
             Module::MerchantRegistry => MerchantEvent::NAMES,
             Module::Invoice => InvoiceEvent::NAMES,
+            Module::Upgrade => crate::upgrade::UpgradeEvent::NAMES,
         }
         .iter()
         .copied()

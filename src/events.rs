@@ -16,6 +16,7 @@ use crate::abort::Module;
 use crate::invoice::InvoiceEvent;
 use crate::merchant::MerchantEvent;
 use crate::stablecoin::StablecoinEvent;
+use crate::upgrade::UpgradeEvent;
 use aptos_sdk::types::AccountAddress;
 use serde_json::Value;
 
@@ -56,6 +57,8 @@ pub enum YenpayEvent {
     MerchantRegistry(MerchantEvent),
     /// From `yenpay::invoice`.
     Invoice(InvoiceEvent),
+    /// From `yenpay::upgrade`.
+    Upgrade(UpgradeEvent),
 }
 
 /// One event of a transaction: ours, decoded, or anyone else's (the
@@ -165,6 +168,9 @@ pub fn decode_typed(
         }
         Module::Invoice => {
             InvoiceEvent::decode(name, data).map(|event| event.map(YenpayEvent::Invoice))
+        }
+        Module::Upgrade => {
+            UpgradeEvent::decode(name, data).map(|event| event.map(YenpayEvent::Upgrade))
         }
     }
     .map_err(fields)?;

@@ -8,7 +8,9 @@
 //! [`Invoices::collect_with_authorization`] (customer-presented QR, see
 //! [`crate::authorization`]).
 use crate::abort::Module;
-use crate::authorization::{NONCE_LENGTH, SignedAuthorization};
+#[cfg(doc)]
+use crate::authorization::AuthorizationError;
+use crate::authorization::{AuthorizationKind, NONCE_LENGTH, SignedAuthorization};
 use crate::client::{Error, Submitted, TxSigner, YenPay, bcs_arg, entry_call};
 use crate::events::json::{self, Number};
 use crate::events::module_events;
@@ -249,13 +251,17 @@ impl Calls {
         )
     }
 
-    /// `collect_with_authorization` for the customer's signed authorization:
-    /// the merchant is the authorization's receiver (`to`).
+    /// `collect_with_authorization` for the customer's signed collection
+    /// authorization: the merchant is the authorization's receiver (`to`).
+    ///
+    /// A transfer authorization is refused here ([`AuthorizationError::WrongKind`]),
+    /// as the contract would refuse its signature.
     pub fn collect_signed(
         &self,
         order_ref: &OrderRef,
         signed: &SignedAuthorization,
     ) -> Result<EntryFunction, Error> {
+        signed.require_kind(AuthorizationKind::Collection)?;
         let authorization = &signed.authorization;
         self.collect_with_authorization(
             authorization.to,
@@ -388,7 +394,9 @@ impl<'a> Invoices<'a> {
     }
 
     /// Customer-presented QR: settles an open invoice with the customer's
-    /// signed authorization (to = the merchant, amount = the invoice's).
+    /// signed collection authorization (merchant = this merchant, amount =
+    /// the invoice's); the signer must be the merchant or one of its
+    /// terminals.
     ///
     /// # Errors
     /// [`Error::Validation`] for a zero amount; otherwise see [`YenPay::submit`].
@@ -772,6 +780,7 @@ mod tests {
     fn collect_signed_takes_the_merchant_from_the_authorization() {
         let signed = SignedAuthorization {
             authorization: TransferAuthorization {
+                kind: AuthorizationKind::Collection,
                 chain_id: 4,
                 metadata: address("0x72ed"),
                 from: address("0xc057"),

@@ -95,6 +95,7 @@ pub mod merchant;
 pub mod publish;
 pub mod qr;
 pub mod stablecoin;
+pub mod upgrade;
 
 #[cfg(test)]
 mod contract_drift;

@@ -46,6 +46,9 @@ pub const MAX_LEGAL_ORDER_BYTES: usize = 64;
 /// Per-transfer cap the stablecoin starts with (`stablecoin::INITIAL_TRANSFER_CAP`),
 /// in yen. The admin can change it; read the live value with the `transfer_cap` view.
 pub const INITIAL_TRANSFER_CAP: u64 = 1_000_000;
+/// Longest icon or project URI of the coin's metadata (the framework's
+/// `fungible_asset::MAX_URI_LENGTH`), in bytes.
+pub const MAX_URI_BYTES: usize = 512;
 
 /// An argument that the contract would refuse, named by the Move parameter it
 /// is for.
@@ -124,6 +127,15 @@ pub fn require_amount(field: &'static str, amount: u64) -> Result<u64, Validatio
         return Err(ValidationError::new(field, Problem::Zero));
     }
     Ok(amount)
+}
+
+/// Checks a metadata URI's length (at most [`MAX_URI_BYTES`]).
+///
+/// # Errors
+/// [`Problem::Length`] for `field` when `uri` is longer.
+pub fn require_uri<'a>(field: &'static str, uri: &'a str) -> Result<&'a str, ValidationError> {
+    check_length(field, uri.len(), 0, MAX_URI_BYTES)?;
+    Ok(uri)
 }
 
 fn check_length(

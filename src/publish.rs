@@ -1,5 +1,19 @@
-//! Publishing a compiled Move package through
-//! `0x1::code::publish_package_txn(metadata_serialized: vector<u8>, code: vector<vector<u8>>)`.
+//! Publishing the compiled Move package at a resource account, and upgrading it.
+//!
+//! The deployer publishes with
+//! `0x1::resource_account::create_resource_account_and_publish_package(seed, metadata_serialized, code)`.
+//! The package then lives at the resource account
+//! [`resource_address`]`(deployer, seed)` = `sha3-256(deployer || seed || 0xFF)`,
+//! whose authentication key is zero: no private key signs for it, so the
+//! deployer keeps no control over the code. `yenpay::upgrade::init_module`
+//! takes the account's `SignerCapability`, and from then on only the
+//! stablecoin's admin can publish new code there, through
+//! `<package>::upgrade::upgrade_package(metadata_serialized, code)`
+//! ([`CompiledPackage::upgrade_payload`], [`YenPay::publish_upgrade`]).
+//!
+//! The package must be compiled with both named addresses:
+//! `yenpay=<resource address>` and `deployer=<deployer address>` (`init_module`
+//! gives every role to `@deployer` and picks the capability up from it).
 //!
 //! Input is what `aptos move compile --save-metadata` leaves in a package's
 //! build folder:
@@ -8,7 +22,7 @@
 //! move/build/YenPay/
 //!   package-metadata.bcs          BCS of 0x1::code::PackageMetadata
 //!   bytecode_modules/
-//!     stablecoin.mv  merchant_registry.mv  invoice.mv
+//!     stablecoin.mv  merchant_registry.mv  invoice.mv  upgrade.mv
 //!     dependencies/…              (not published: already on chain)
 //! ```
 //!
@@ -18,7 +32,7 @@
 //! ([`MAX_TRANSACTION_SIZE`]) is refused before signing, with its size.
 use crate::client::{Error, Submitted, TxSigner, YenPay};
 use aptos_sdk::transaction::{InputEntryFunctionData, RawTransaction, TransactionPayload};
-use aptos_sdk::types::{AccountAddress, ChainId};
+use aptos_sdk::types::{AccountAddress, ChainId, Identifier, MoveModuleId};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
@@ -30,6 +44,43 @@ pub const MAX_TRANSACTION_SIZE: usize = 64 * 1024;
 pub const METADATA_FILE: &str = "package-metadata.bcs";
 /// Folder of the compiled modules in a build folder.
 pub const MODULES_DIR: &str = "bytecode_modules";
+
+/// The seed `cargo xtask deploy` uses unless told otherwise (its UTF-8 bytes).
+pub const DEFAULT_SEED: &str = "yenpay";
+
+/// The named address of the package (`yenpay`), compiled as the resource address.
+pub const PACKAGE_NAMED_ADDRESS: &str = "yenpay";
+/// The named address of the deployer (`deployer`), who holds every role at publish.
+pub const DEPLOYER_NAMED_ADDRESS: &str = "deployer";
+
+/// The framework's entry function that creates the resource account and publishes.
+pub const RESOURCE_ACCOUNT_PUBLISH_FUNCTION: &str =
+    "0x1::resource_account::create_resource_account_and_publish_package";
+
+/// The address of the resource account that `deployer` creates with `seed`
+/// (`account::create_resource_address`): `sha3-256(deployer || seed || 0xFF)`.
+/// This is where [`CompiledPackage::publish_payload`] publishes the package.
+pub fn resource_address(deployer: AccountAddress, seed: &[u8]) -> AccountAddress {
+    /// `account::DERIVE_RESOURCE_ACCOUNT_SCHEME`.
+    const DERIVE_RESOURCE_ACCOUNT_SCHEME: u8 = 0xFF;
+    let mut preimage = Vec::with_capacity(32 + seed.len() + 1);
+    preimage.extend_from_slice(deployer.as_bytes());
+    preimage.extend_from_slice(seed);
+    preimage.push(DERIVE_RESOURCE_ACCOUNT_SCHEME);
+    AccountAddress::new(aptos_sdk::crypto::sha3_256(&preimage))
+}
+
+/// The two named addresses a package is compiled with, as
+/// `aptos move compile --named-addresses` takes them.
+pub fn named_addresses(
+    package: AccountAddress,
+    deployer: AccountAddress,
+) -> [(&'static str, AccountAddress); 2] {
+    [
+        (PACKAGE_NAMED_ADDRESS, package),
+        (DEPLOYER_NAMED_ADDRESS, deployer),
+    ]
+}
 
 /// Why a package cannot be published.
 #[derive(Debug, thiserror::Error)]
@@ -89,6 +140,21 @@ pub enum PublishError {
     /// The payload could not be encoded.
     #[error("cannot encode the publish payload: {0}")]
     Encoding(String),
+    /// The deployer and seed publish somewhere else than the client's package address.
+    #[error(
+        "the deployer {deployer} with seed {seed:?} publishes at {resource}, not at the client's \
+         package address {package}"
+    )]
+    WrongPackageAddress {
+        /// The publishing account.
+        deployer: AccountAddress,
+        /// The seed, as text when it is UTF-8 (else hex).
+        seed: String,
+        /// Where they publish: `resource_address(deployer, seed)`.
+        resource: AccountAddress,
+        /// The client's package address.
+        package: AccountAddress,
+    },
 }
 
 /// `0x1::code::PackageMetadata`, as far as publishing needs to read it.
@@ -240,29 +306,69 @@ impl CompiledPackage {
         }
     }
 
-    /// The `0x1::code::publish_package_txn` payload, refused when the
-    /// transaction would exceed [`MAX_TRANSACTION_SIZE`].
+    /// The modules' bytecode, in publishing order.
+    pub fn code(&self) -> Vec<Vec<u8>> {
+        self.modules
+            .iter()
+            .map(|module| module.bytecode.clone())
+            .collect()
+    }
+
+    /// The deployer's publish: the
+    /// `0x1::resource_account::create_resource_account_and_publish_package(seed, metadata_serialized, code)`
+    /// payload, which publishes the package at [`resource_address`]`(deployer, seed)`.
+    /// Refused when the transaction would exceed [`MAX_TRANSACTION_SIZE`].
+    ///
+    /// The package must have been compiled with `yenpay` = that resource
+    /// address and `deployer` = the deployer's address ([`named_addresses`]).
     ///
     /// # Errors
     /// [`PublishError::TooLarge`] naming the size; [`PublishError::Encoding`].
-    pub fn publish_payload(&self) -> Result<TransactionPayload, PublishError> {
-        let code: Vec<Vec<u8>> = self
-            .modules
-            .iter()
-            .map(|module| module.bytecode.clone())
-            .collect();
-        let payload = InputEntryFunctionData::publish_package(self.metadata.clone(), code)
+    pub fn publish_payload(&self, seed: &[u8]) -> Result<TransactionPayload, PublishError> {
+        let payload = InputEntryFunctionData::new(RESOURCE_ACCOUNT_PUBLISH_FUNCTION)
+            .arg(seed)
+            .arg(self.metadata.as_slice())
+            .arg(self.code())
+            .build()
             .map_err(|error| PublishError::Encoding(error.to_string()))?;
-        let size = raw_transaction_size(&payload)?;
-        if size > MAX_TRANSACTION_SIZE {
-            return Err(PublishError::TooLarge {
-                size,
-                limit: MAX_TRANSACTION_SIZE,
-            });
-        }
+        check_size(&payload)?;
+        Ok(payload)
+    }
+
+    /// The admin's upgrade of the package published at `package`: the
+    /// `<package>::upgrade::upgrade_package(metadata_serialized, code)`
+    /// payload. Refused when the transaction would exceed
+    /// [`MAX_TRANSACTION_SIZE`].
+    ///
+    /// The package must have been compiled with the named addresses of the
+    /// original deployment (`yenpay` = `package`, `deployer` = the original
+    /// deployer, whoever the admin is now).
+    ///
+    /// # Errors
+    /// [`PublishError::TooLarge`] naming the size; [`PublishError::Encoding`].
+    pub fn upgrade_payload(
+        &self,
+        package: AccountAddress,
+    ) -> Result<TransactionPayload, PublishError> {
+        let module = MoveModuleId::new(
+            package,
+            Identifier::new(UPGRADE_MODULE)
+                .map_err(|error| PublishError::Encoding(error.to_string()))?,
+        );
+        let payload = InputEntryFunctionData::from_parts(module, UPGRADE_FUNCTION)
+            .arg(self.metadata.as_slice())
+            .arg(self.code())
+            .build()
+            .map_err(|error| PublishError::Encoding(error.to_string()))?;
+        check_size(&payload)?;
         Ok(payload)
     }
 }
+
+/// The package's module that controls its code.
+const UPGRADE_MODULE: &str = "upgrade";
+/// Its entry function that publishes new code.
+const UPGRADE_FUNCTION: &str = "upgrade_package";
 
 /// Size in bytes of the BCS raw transaction carrying `payload` (the other
 /// fields have a fixed size, so placeholder values give the exact size).
@@ -281,37 +387,92 @@ pub fn raw_transaction_size(payload: &TransactionPayload) -> Result<usize, Publi
         .map_err(|error| PublishError::Encoding(error.to_string()))
 }
 
-/// Gas for publishing: a package of three modules costs far more than a
-/// payment.
-const PUBLISH_MAX_GAS: u64 = 2_000_000;
+/// The size of the transaction carrying `payload`, or
+/// [`PublishError::TooLarge`] when it is over [`MAX_TRANSACTION_SIZE`].
+///
+/// # Errors
+/// [`PublishError::TooLarge`]; [`PublishError::Encoding`].
+pub fn check_size(payload: &TransactionPayload) -> Result<usize, PublishError> {
+    let size = raw_transaction_size(payload)?;
+    if size > MAX_TRANSACTION_SIZE {
+        return Err(PublishError::TooLarge {
+            size,
+            limit: MAX_TRANSACTION_SIZE,
+        });
+    }
+    Ok(size)
+}
+
+/// Gas units a publish or an upgrade may use: a package of four modules
+/// costs far more than a payment.
+pub const PUBLISH_MAX_GAS: u64 = 2_000_000;
+
+/// `client` with room for [`PUBLISH_MAX_GAS`] gas units (or more, if its
+/// options already allow more).
+pub(crate) fn with_publish_gas(client: &YenPay) -> YenPay {
+    let mut options = client.options().clone();
+    options.max_gas_amount = options.max_gas_amount.max(PUBLISH_MAX_GAS);
+    client.clone().with_options(options)
+}
+
+/// A seed as people read it: its text when it is UTF-8, else 0x-hex.
+fn seed_text(seed: &[u8]) -> String {
+    match std::str::from_utf8(seed) {
+        Ok(text) => text.to_owned(),
+        Err(_) => format!("0x{}", hex::encode(seed)),
+    }
+}
 
 impl YenPay {
-    /// Publishes `package` from `publisher`, whose address must be the
-    /// client's package address (a package lives at its publisher's address),
-    /// and waits for it.
+    /// Publishes `package` from `deployer` at the resource account of
+    /// `deployer` and `seed`, which must be the client's package address, and
+    /// waits for it. Afterwards the deployer holds every role but no control
+    /// over the code: only the stablecoin's admin can upgrade it
+    /// ([`YenPay::publish_upgrade`]).
+    ///
+    /// # Errors
+    /// [`Error::Publish`] when the package cannot be published as built or
+    /// `resource_address(deployer, seed)` is not the client's package address;
+    /// otherwise see [`YenPay::submit`] (the framework aborts with
+    /// `ERESOURCE_ACCCOUNT_EXISTS` when that resource account was already
+    /// created).
+    pub async fn publish<S: TxSigner>(
+        &self,
+        deployer: &S,
+        package: &CompiledPackage,
+        seed: &[u8],
+    ) -> Result<Submitted, Error> {
+        let resource = resource_address(deployer.sender(), seed);
+        if resource != self.package() {
+            return Err(Error::Publish(PublishError::WrongPackageAddress {
+                deployer: deployer.sender(),
+                seed: seed_text(seed),
+                resource,
+                package: self.package(),
+            }));
+        }
+        let payload = package.publish_payload(seed).map_err(Error::Publish)?;
+        with_publish_gas(self).submit(deployer, payload).await
+    }
+
+    /// Publishes `package` as new code of the client's package through
+    /// `upgrade::upgrade_package`, signed by the stablecoin's `admin`, and
+    /// waits for it.
     ///
     /// # Errors
     /// [`Error::Publish`] when the package cannot be published as built;
-    /// otherwise see [`YenPay::submit`].
-    pub async fn publish<S: TxSigner>(
+    /// otherwise see [`YenPay::submit`]: aborts with `ENOT_ADMIN` for anyone
+    /// but the admin, and in `0x1::code` when the new code is not a
+    /// compatible upgrade.
+    pub async fn publish_upgrade<S: TxSigner>(
         &self,
-        publisher: &S,
+        admin: &S,
         package: &CompiledPackage,
     ) -> Result<Submitted, Error> {
-        if publisher.sender() != self.package() {
-            return Err(Error::Publish(PublishError::Encoding(format!(
-                "the publisher {} is not the client's package address {}",
-                publisher.sender(),
-                self.package()
-            ))));
-        }
-        let payload = package.publish_payload().map_err(Error::Publish)?;
-        let mut options = self.options().clone();
-        options.max_gas_amount = options.max_gas_amount.max(PUBLISH_MAX_GAS);
-        self.clone()
-            .with_options(options)
-            .submit(publisher, payload)
-            .await
+        let payload = package
+            .upgrade_payload(self.package())
+            .map_err(Error::Publish)?;
+        with_publish_gas(self).submit(admin, payload).await
     }
 }
 
@@ -387,34 +548,129 @@ mod tests {
         assert_eq!(package.metadata, metadata_bytes(&names));
     }
 
+    fn address(hex: &str) -> AccountAddress {
+        AccountAddress::from_hex(hex).unwrap()
+    }
+
+    /// `vector<u8>` as one BCS argument: ULEB128 length + the bytes.
+    fn bytes_arg(bytes: &[u8]) -> Vec<u8> {
+        let mut arg = vec![u8::try_from(bytes.len()).unwrap()];
+        arg.extend(bytes);
+        arg
+    }
+
+    fn entry(payload: TransactionPayload) -> EntryFunction {
+        match payload {
+            TransactionPayload::EntryFunction(call) => call,
+            other => panic!("not an entry function: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn resource_addresses_match_the_frameworks_formula() {
+        // A resource account on testnet, as the TypeScript SDK's tests and the
+        // explorer give it.
+        assert_eq!(
+            resource_address(
+                address("0x41e724e1d4fce6472ffcb5c9886770893eb49489e3f531d0aa97bf951e66d70c"),
+                b"create_resource::create_resource"
+            ),
+            address("0x764cb760889d5ab6caabf0594d82adfbf0c0076f36268563e5209fa3734d7f3e")
+        );
+        // The dev deployer with the default seed, computed apart with Python's
+        // hashlib: sha3_256(bytes(30) + b"\xca\xfe" + b"yenpay" + b"\xff").
+        assert_eq!(
+            resource_address(address("0xcafe"), DEFAULT_SEED.as_bytes()),
+            address("0x2c62d0c66354668d0dca53a9084556e1376a144ca2cac3c9ef7a9029ea2e406b")
+        );
+        // Neither the deployer nor any other seed.
+        assert_ne!(
+            resource_address(address("0xcafe"), b"yenpay2"),
+            resource_address(address("0xcafe"), b"yenpay")
+        );
+        assert_ne!(
+            resource_address(address("0xcafe"), b"yenpay"),
+            address("0xcafe")
+        );
+        assert_eq!(
+            named_addresses(address("0xa"), address("0xb")),
+            [("yenpay", address("0xa")), ("deployer", address("0xb"))]
+        );
+    }
+
     #[test]
     fn publish_payload_is_bcs_encoded_as_the_framework_expects() {
         let root = tempfile::tempdir().unwrap();
         let dir = fake_build(root.path(), &[("stablecoin", 5), ("invoice", 6)]);
         let package = CompiledPackage::from_build_dir(&dir).unwrap();
-        let TransactionPayload::EntryFunction(EntryFunction {
+        let EntryFunction {
             module,
             function,
             type_args,
             args,
-        }) = package.publish_payload().unwrap()
-        else {
-            panic!("not an entry function");
-        };
-        assert_eq!(module.to_string(), "0x1::code");
-        assert_eq!(function, "publish_package_txn");
+        } = entry(package.publish_payload(b"yenpay").unwrap());
+        assert_eq!(module.to_string(), "0x1::resource_account");
+        assert_eq!(function, "create_resource_account_and_publish_package");
         assert!(type_args.is_empty());
+        assert_eq!(args.len(), 3);
+        // seed: vector<u8>.
+        assert_eq!(args[0], [6, b'y', b'e', b'n', b'p', b'a', b'y']);
         // metadata_serialized: vector<u8> = ULEB128 length + the file's bytes.
-        let metadata = metadata_bytes(&["stablecoin", "invoice"]);
-        let mut expected = vec![u8::try_from(metadata.len()).unwrap()];
-        expected.extend(&metadata);
-        assert_eq!(args[0], expected);
+        assert_eq!(
+            args[1],
+            bytes_arg(&metadata_bytes(&["stablecoin", "invoice"]))
+        );
         // code: vector<vector<u8>> = count, then each module with its length.
         let mut code = vec![2u8, 5];
         code.extend(&package.modules[0].bytecode);
         code.push(6);
         code.extend(&package.modules[1].bytecode);
-        assert_eq!(args[1], code);
+        assert_eq!(args[2], code);
+
+        // The whole payload, written out by hand.
+        let bytes = aptos_bcs::to_bytes(&package.publish_payload(b"s").unwrap()).unwrap();
+        let mut expected = vec![2u8]; // TransactionPayload::EntryFunction
+        expected.extend([0u8; 31]);
+        expected.push(1); // 0x1
+        expected.push(16);
+        expected.extend(b"resource_account");
+        expected.push(43);
+        expected.extend(b"create_resource_account_and_publish_package");
+        expected.push(0); // no type arguments
+        expected.push(3); // three arguments, each a length-prefixed BCS blob
+        expected.extend(bytes_arg(&[1, b's']));
+        expected.extend(bytes_arg(&args[1]));
+        expected.extend(bytes_arg(&code));
+        assert_eq!(bytes, expected);
+    }
+
+    #[test]
+    fn upgrade_payload_calls_the_packages_upgrade_module() {
+        let root = tempfile::tempdir().unwrap();
+        let dir = fake_build(
+            root.path(),
+            &[("stablecoin", 5), ("invoice", 6), ("upgrade", 7)],
+        );
+        let package = CompiledPackage::from_build_dir(&dir).unwrap();
+        let at = resource_address(address("0xcafe"), b"yenpay");
+        let EntryFunction {
+            module,
+            function,
+            type_args,
+            args,
+        } = entry(package.upgrade_payload(at).unwrap());
+        assert_eq!(module.address, at);
+        assert_eq!(module.name.as_str(), "upgrade");
+        assert_eq!(function, "upgrade_package");
+        assert!(type_args.is_empty());
+        // The same metadata and code as the first publish, without the seed.
+        let publish = entry(package.publish_payload(b"yenpay").unwrap());
+        assert_eq!(args, publish.args[1..]);
+        assert_eq!(
+            args[0],
+            bytes_arg(&metadata_bytes(&["stablecoin", "invoice", "upgrade"]))
+        );
+        assert_eq!(&args[1][..3], [3, 5, 0xa1]);
     }
 
     #[test]
@@ -422,28 +678,34 @@ mod tests {
         let root = tempfile::tempdir().unwrap();
         let dir = fake_build(root.path(), &[("stablecoin", 40_000), ("invoice", 30_000)]);
         let package = CompiledPackage::from_build_dir(&dir).unwrap();
-        let error = package.publish_payload().unwrap_err();
+        let error = package.publish_payload(b"yenpay").unwrap_err();
         let PublishError::TooLarge { size, limit } = error else {
             panic!("not refused: {error:?}");
         };
         assert_eq!(limit, 65_536);
         assert!(size > 70_000, "{size}");
-        let payload = InputEntryFunctionData::publish_package(
-            package.metadata.clone(),
-            package.modules.iter().map(|m| m.bytecode.clone()).collect(),
-        )
-        .unwrap();
+        let payload = InputEntryFunctionData::new(RESOURCE_ACCOUNT_PUBLISH_FUNCTION)
+            .arg(b"yenpay".as_slice())
+            .arg(package.metadata.clone())
+            .arg(package.code())
+            .build()
+            .unwrap();
         assert_eq!(size, raw_transaction_size(&payload).unwrap());
         assert!(
             error_text(&dir).contains(&format!("{size} bytes")),
             "the message names the size"
         );
+        // The upgrade carries the same code: refused as well.
+        assert!(matches!(
+            package.upgrade_payload(address("0xcafe")),
+            Err(PublishError::TooLarge { size: upgrade, .. }) if upgrade > 70_000
+        ));
     }
 
     fn error_text(dir: &Path) -> String {
         CompiledPackage::from_build_dir(dir)
             .unwrap()
-            .publish_payload()
+            .publish_payload(b"yenpay")
             .unwrap_err()
             .to_string()
     }
@@ -453,20 +715,57 @@ mod tests {
         let root = tempfile::tempdir().unwrap();
         let dir = fake_build(root.path(), &[("stablecoin", 1000)]);
         let small = CompiledPackage::from_build_dir(&dir).unwrap();
-        let overhead = raw_transaction_size(&small.publish_payload().unwrap()).unwrap() - 1000;
+        let overhead =
+            raw_transaction_size(&small.publish_payload(b"yenpay").unwrap()).unwrap() - 1000;
         // ULEB128 lengths grow by one byte each above 16 KiB; aim exactly at the limit.
         let fits = MAX_TRANSACTION_SIZE - overhead - 2;
         let dir = fake_build(root.path(), &[("stablecoin", fits)]);
         let package = CompiledPackage::from_build_dir(&dir).unwrap();
-        let size = raw_transaction_size(&package.publish_payload().unwrap()).unwrap();
+        let size = check_size(&package.publish_payload(b"yenpay").unwrap()).unwrap();
         assert_eq!(size, MAX_TRANSACTION_SIZE);
         let dir = fake_build(root.path(), &[("stablecoin", fits + 1)]);
         assert!(matches!(
             CompiledPackage::from_build_dir(&dir)
                 .unwrap()
-                .publish_payload(),
+                .publish_payload(b"yenpay"),
             Err(PublishError::TooLarge { size: 65_537, .. })
         ));
+    }
+
+    #[tokio::test]
+    async fn publishing_elsewhere_than_the_clients_package_is_refused_before_signing() {
+        let root = tempfile::tempdir().unwrap();
+        let dir = fake_build(root.path(), &[("stablecoin", 5)]);
+        let package = CompiledPackage::from_build_dir(&dir).unwrap();
+        let deployer = aptos_sdk::account::Ed25519Account::generate();
+        // No node listens here: the refusal must come before any request.
+        let aptos =
+            aptos_sdk::Aptos::new(aptos_sdk::AptosConfig::custom("http://127.0.0.1:9/v1").unwrap())
+                .unwrap();
+        // A client for the deployer's own address, as before resource accounts.
+        let client = YenPay::new(aptos, deployer.address());
+        let error = client
+            .publish(&deployer, &package, b"yenpay")
+            .await
+            .unwrap_err();
+        let Error::Publish(PublishError::WrongPackageAddress {
+            resource,
+            package: at,
+            seed,
+            ..
+        }) = &error
+        else {
+            panic!("not refused: {error:?}");
+        };
+        assert_eq!(*resource, resource_address(deployer.address(), b"yenpay"));
+        assert_eq!(*at, deployer.address());
+        assert_eq!(seed, "yenpay");
+        assert!(
+            error
+                .to_string()
+                .contains("not at the client's package address")
+        );
+        assert_eq!(seed_text(&[0xff, 0x00]), "0xff00");
     }
 
     #[test]

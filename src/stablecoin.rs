@@ -5,11 +5,15 @@
 //! [`Stablecoin`] submits them and calls the views. An entry function's first
 //! parameter, the Move `&signer`, is the [`TxSigner`] that submits it.
 use crate::abort::Module;
-use crate::authorization::{AuthorizationError, NONCE_LENGTH, SignedAuthorization};
+use crate::authorization::{
+    AuthorizationError, AuthorizationKind, NONCE_LENGTH, SignedAuthorization,
+};
 use crate::client::{Error, Submitted, TxSigner, YenPay, bcs_arg, entry_call};
 use crate::events::json::{self, MoveOption, Number, ObjectRef};
 use crate::events::module_events;
-use crate::limits::{LegalOrder, require_amount};
+#[cfg(doc)]
+use crate::limits::MAX_URI_BYTES;
+use crate::limits::{LegalOrder, require_amount, require_uri};
 use aptos_sdk::transaction::EntryFunction;
 use aptos_sdk::types::{AccountAddress, Identifier, MoveModuleId, StructTag, TypeTag};
 use serde::Deserialize;
@@ -32,6 +36,19 @@ pub fn named_object_address(creator: AccountAddress, seed: &[u8]) -> AccountAddr
 /// locally (the `metadata_address` view gives the same on chain).
 pub fn derive_metadata_address(package: AccountAddress) -> AccountAddress {
     named_object_address(package, ASSET_SEED)
+}
+
+/// The address of `owner`'s primary store of the coin of the package at
+/// `package` (`object::create_user_derived_object_address`):
+/// `sha3_256(owner || metadata || 0xFC)`. The coin may be held only there
+/// (for an account) or in a store the admin approved.
+pub fn primary_store_address(package: AccountAddress, owner: AccountAddress) -> AccountAddress {
+    const OBJECT_DERIVED_SCHEME: u8 = 0xFC;
+    let mut preimage = Vec::with_capacity(65);
+    preimage.extend_from_slice(owner.as_bytes());
+    preimage.extend_from_slice(derive_metadata_address(package).as_bytes());
+    preimage.push(OBJECT_DERIVED_SCHEME);
+    AccountAddress::new(aptos_sdk::crypto::sha3_256(&preimage))
 }
 
 /// Payloads of the entry functions of `yenpay::stablecoin`, validated.
@@ -94,14 +111,30 @@ impl Calls {
         self.call("set_transfer_cap", vec![bcs_arg("cap", &cap)?])
     }
 
-    /// `approve_holder(admin, object)`.
-    pub fn approve_holder(&self, object: AccountAddress) -> Result<EntryFunction, Error> {
-        self.call("approve_holder", vec![bcs_arg("object", &object)?])
+    /// `approve_store(admin, store)`.
+    pub fn approve_store(&self, store: AccountAddress) -> Result<EntryFunction, Error> {
+        self.call("approve_store", vec![bcs_arg("store", &store)?])
     }
 
-    /// `revoke_holder(admin, object)`.
-    pub fn revoke_holder(&self, object: AccountAddress) -> Result<EntryFunction, Error> {
-        self.call("revoke_holder", vec![bcs_arg("object", &object)?])
+    /// `revoke_store(admin, store)`.
+    pub fn revoke_store(&self, store: AccountAddress) -> Result<EntryFunction, Error> {
+        self.call("revoke_store", vec![bcs_arg("store", &store)?])
+    }
+
+    /// `set_metadata_uris(admin, icon_uri, project_uri)`; each at most
+    /// [`MAX_URI_BYTES`] bytes, as the framework checks.
+    pub fn set_metadata_uris(
+        &self,
+        icon_uri: &str,
+        project_uri: &str,
+    ) -> Result<EntryFunction, Error> {
+        self.call(
+            "set_metadata_uris",
+            vec![
+                bcs_arg("icon_uri", require_uri("icon_uri", icon_uri)?)?,
+                bcs_arg("project_uri", require_uri("project_uri", project_uri)?)?,
+            ],
+        )
     }
 
     /// `seize(admin, from, to, amount, legal_order)`.
@@ -240,6 +273,7 @@ impl Calls {
     /// `transfer_with_authorization` for a signed authorization as a wallet
     /// or QR code hands it over.
     pub fn transfer_signed(&self, signed: &SignedAuthorization) -> Result<EntryFunction, Error> {
+        signed.require_kind(AuthorizationKind::Transfer)?;
         let authorization = &signed.authorization;
         self.transfer_with_authorization(
             authorization.from,
@@ -392,29 +426,47 @@ impl<'a> Stablecoin<'a> {
         self.client.submit_entry(admin, call).await
     }
 
-    /// Lets stores owned by `object` receive the coin.
+    /// Lets the store at `store` hold the coin (besides accounts' primary
+    /// stores, the only stores that may); see [`Stablecoin::primary_store_address`]
+    /// to approve an object's primary store before its first deposit.
     ///
     /// # Errors
     /// See [`YenPay::submit`].
-    pub async fn approve_holder<S: TxSigner>(
+    pub async fn approve_store<S: TxSigner>(
         &self,
         admin: &S,
-        object: AccountAddress,
+        store: AccountAddress,
     ) -> Result<Submitted, Error> {
-        let call = self.calls().approve_holder(object)?;
+        let call = self.calls().approve_store(store)?;
         self.client.submit_entry(admin, call).await
     }
 
-    /// Stops stores owned by `object` from receiving the coin.
+    /// Takes a store's approval back: it can then neither send nor receive,
+    /// and the admin may seize what it holds.
     ///
     /// # Errors
     /// See [`YenPay::submit`].
-    pub async fn revoke_holder<S: TxSigner>(
+    pub async fn revoke_store<S: TxSigner>(
         &self,
         admin: &S,
-        object: AccountAddress,
+        store: AccountAddress,
     ) -> Result<Submitted, Error> {
-        let call = self.calls().revoke_holder(object)?;
+        let call = self.calls().revoke_store(store)?;
+        self.client.submit_entry(admin, call).await
+    }
+
+    /// Sets the icon and project URIs wallets show.
+    ///
+    /// # Errors
+    /// [`Error::Validation`] for a URI over [`MAX_URI_BYTES`]; otherwise see
+    /// [`YenPay::submit`].
+    pub async fn set_metadata_uris<S: TxSigner>(
+        &self,
+        admin: &S,
+        icon_uri: &str,
+        project_uri: &str,
+    ) -> Result<Submitted, Error> {
+        let call = self.calls().set_metadata_uris(icon_uri, project_uri)?;
         self.client.submit_entry(admin, call).await
     }
 
@@ -616,11 +668,11 @@ impl<'a> Stablecoin<'a> {
         self.client.submit_entry(sender, call).await
     }
 
-    /// Checks a customer's signed authorization against the chain before a
-    /// terminal submits it, as `transfer_with_authorization` would: the
-    /// domain (this chain and package), amount and window at `now` (Unix
-    /// seconds), the key against the payer's current authentication key on
-    /// chain, the signature, and that the nonce is unused.
+    /// Checks a signed authorization (either kind) against the chain before
+    /// it is submitted, as the contract would: the domain (this chain and
+    /// package), amount and window at `now` (Unix seconds), the key against
+    /// the payer's current authentication key on chain (legacy Ed25519 or
+    /// SingleKey Ed25519), the signature, and that the nonce is unused.
     ///
     /// # Errors
     /// [`Error::Authorization`] naming the check that fails; [`Error::Aptos`]
@@ -646,7 +698,7 @@ impl<'a> Stablecoin<'a> {
                 context: format!("the account {from}"),
                 detail: error.to_string(),
             })?;
-        if on_chain != signed.authentication_key() {
+        if !signed.key_matches(&on_chain) {
             return Err(AuthorizationError::KeyNotCurrent { from }.into());
         }
         signed.verify(package)?;
@@ -815,15 +867,42 @@ impl<'a> Stablecoin<'a> {
         Ok(used)
     }
 
-    /// Whether stores owned by `object` may receive the coin.
+    /// Whether the admin approved the store at `store` to hold the coin.
     ///
     /// # Errors
     /// As [`Stablecoin::metadata`].
-    pub async fn is_approved_holder(&self, object: AccountAddress) -> Result<bool, Error> {
+    pub async fn is_approved_store(&self, store: AccountAddress) -> Result<bool, Error> {
         let (approved,) = self
-            .view("is_approved_holder", vec![bcs_arg("object", &object)?])
+            .view("is_approved_store", vec![bcs_arg("store", &store)?])
             .await?;
         Ok(approved)
+    }
+
+    /// The address of `owner`'s primary store of the coin, whether or not it
+    /// exists yet (the same as [`primary_store_address`], computed on chain).
+    ///
+    /// # Errors
+    /// As [`Stablecoin::metadata`].
+    pub async fn primary_store_address(
+        &self,
+        owner: AccountAddress,
+    ) -> Result<AccountAddress, Error> {
+        let (store,) = self
+            .view("primary_store_address", vec![bcs_arg("owner", &owner)?])
+            .await?;
+        Ok(store)
+    }
+
+    /// Whether the store at `store` may hold the coin: an account's primary
+    /// store or an approved store (the denylist aside).
+    ///
+    /// # Errors
+    /// As [`Stablecoin::metadata`].
+    pub async fn may_hold(&self, store: AccountAddress) -> Result<bool, Error> {
+        let (may,) = self
+            .view("may_hold", vec![bcs_arg("store", &store)?])
+            .await?;
+        Ok(may)
     }
 }
 
@@ -1039,20 +1118,30 @@ pub struct TransferCapChanged {
     pub new_cap: u64,
 }
 
-/// An object was approved to hold the coin.
+/// The admin approved a store to hold the coin.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct HolderApproved {
-    /// The object.
-    pub object: AccountAddress,
+pub struct StoreApproved {
+    /// The store's address.
+    pub store: AccountAddress,
 }
 
-/// An object's approval to hold the coin was revoked.
+/// The admin revoked a store's approval.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct HolderRevoked {
-    /// The object.
-    pub object: AccountAddress,
+pub struct StoreRevoked {
+    /// The store's address.
+    pub store: AccountAddress,
+}
+
+/// The admin changed the icon and project URIs.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MetadataUpdated {
+    /// The new icon URI.
+    pub icon_uri: String,
+    /// The new project URI.
+    pub project_uri: String,
 }
 
 module_events! {
@@ -1077,8 +1166,9 @@ module_events! {
         MinterConfigured,
         MinterRemoved,
         TransferCapChanged,
-        HolderApproved,
-        HolderRevoked,
+        StoreApproved,
+        StoreRevoked,
+        MetadataUpdated,
     }
 }
 
@@ -1187,12 +1277,12 @@ mod tests {
                 sdk("set_transfer_cap").arg(0u64).build().unwrap(),
             ),
             (
-                calls.approve_holder(a).unwrap(),
-                sdk("approve_holder").arg(a).build().unwrap(),
+                calls.approve_store(a).unwrap(),
+                sdk("approve_store").arg(a).build().unwrap(),
             ),
             (
-                calls.revoke_holder(a).unwrap(),
-                sdk("revoke_holder").arg(a).build().unwrap(),
+                calls.revoke_store(a).unwrap(),
+                sdk("revoke_store").arg(a).build().unwrap(),
             ),
             (
                 calls.seize(a, b, 7, &order).unwrap(),

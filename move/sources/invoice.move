@@ -6,8 +6,9 @@
 /// payout address. Three ways to pay:
 /// - `pay_invoice`: the customer scans the merchant's code and signs (merchant-presented, dynamic QR);
 /// - `pay_merchant`: the customer types an amount for a merchant's static code; nothing is stored;
-/// - `collect_with_authorization`: a terminal scans the customer's code, a transfer authorization the customer
-///   signed off chain for this merchant and amount (customer-presented QR); the customer needs no gas.
+/// - `collect_with_authorization`: a terminal scans the customer's code, a `stablecoin::CollectionAuthorization`
+///   the customer signed off chain for this merchant and amount (customer-presented QR); the customer needs no gas.
+///   Only this function accepts that message, and only the merchant or its terminals may call it.
 /// The payout account can refund a paid invoice, in full or in parts; the fee on the refunded part comes back
 /// from the treasury.
 ///
@@ -281,9 +282,9 @@ module yenpay::invoice {
         });
     }
 
-    /// Customer-presented QR: `terminal` (or the merchant's owner) settles an open invoice with a transfer
-    /// authorization that `from` signed off chain for `to` = the merchant and `amount` = the invoice's amount.
-    /// The stablecoin checks the signature, the validity window and the nonce, and marks the nonce used.
+    /// Customer-presented QR: `terminal` (or the merchant's owner) settles an open invoice with a
+    /// `stablecoin::CollectionAuthorization` that `from` signed off chain for `merchant` and `amount` = the invoice's
+    /// amount. The stablecoin checks the signature, the validity window and the nonce, and marks the nonce used.
     public entry fun collect_with_authorization(
         terminal: &signer,
         merchant: address,
@@ -299,7 +300,7 @@ module yenpay::invoice {
         merchant_registry::assert_can_act_for(signer::address_of(terminal), merchant);
         let invoice = borrow_payable_mut(merchant, order_ref, amount);
         let (payout, fee_bps) = merchant_registry::settlement_terms(merchant);
-        let fa = stablecoin::withdraw_with_authorization(
+        let fa = stablecoin::withdraw_for_collection(
             merchant, from, amount, valid_after, valid_before, nonce, public_key, signature
         );
         settle_invoice(invoice, from, fa, payout, fee_bps);
@@ -309,7 +310,9 @@ module yenpay::invoice {
     /// may repeat until they total the paid amount. The fee share comes back from the treasury, computed on the
     /// running total (floor(fee * refunded_total / amount) less what was already returned), so a full refund
     /// returns exactly the fee and no sequence of partial refunds returns more; the payout account pays the rest.
-    /// Allowed whatever the merchant's status, so customers can still be refunded by a suspended or closed one.
+    /// Allowed whatever the merchant's status, so customers can still be refunded by a suspended or closed one; refused
+    /// to a denylisted payout account (the stablecoin refuses a denylisted payer), so no denylisted account moves the
+    /// treasury's fee share.
     public entry fun refund(
         payout_signer: &signer,
         merchant: address,
@@ -322,6 +325,7 @@ module yenpay::invoice {
         assert!(invoice.state is InvoiceState::Paid, error::invalid_state(EINVOICE_NOT_PAID));
         let (payer, fee) = (invoice.payer, invoice.fee);
         assert!(payout == merchant_registry::payout_of(merchant), error::permission_denied(ENOT_PAYOUT_ACCOUNT));
+        merchant_registry::assert_not_denylisted(payout);
         assert!(amount <= invoice.amount - invoice.refunded, error::invalid_argument(EREFUND_EXCEEDS_PAID));
         let refunded_total = invoice.refunded + amount;
         let fee_returned = fee_share(fee, refunded_total, invoice.amount) - invoice.fee_refunded;

@@ -6,9 +6,13 @@
 /// money moves, through the `package` functions at the bottom of the public section.
 ///
 /// The fee treasury is the primary store of a named object under `@yenpay` whose `ExtendRef` this module keeps,
-/// so refunds can return fees from it without the operator's signature; the operator sweeps it. The object is
-/// approved as a holder of the stablecoin at init (the deposit hook refuses unapproved object-owned stores) and is
-/// untransferable. It is owned by the publishing account, which can also upgrade this package.
+/// so refunds can return fees from it without the operator's signature; the operator sweeps it. Its store is
+/// approved to hold the stablecoin at init (the hooks refuse every store that is neither an account's primary store
+/// nor approved), and the object is untransferable. It is owned by the package's resource account, whose key was
+/// rotated away at publish; only the stablecoin's admin can upgrade the package (`yenpay::upgrade`).
+///
+/// The stablecoin's denylist holds here too: a denylisted merchant owner, payout address or terminal can neither be
+/// registered, added nor named as payout, and cannot create, collect or take payments.
 ///
 /// Under Block-STM, payments to different merchants only read the `Registry` resource and a merchant's table
 /// item; nothing here is written on the payment path except the treasury store, which is upgraded to a
@@ -71,12 +75,14 @@ module yenpay::merchant_registry {
     const ETERMINAL_NOT_FOUND: u64 = 16;
     /// An account cannot be both a merchant owner and a terminal.
     const EROLE_CONFLICT: u64 = 17;
-    /// The payout address is an object the stablecoin does not accept as a holder.
+    /// The payout address is an object whose primary store the stablecoin's admin has not approved.
     const EPAYOUT_NOT_HOLDER: u64 = 18;
     /// The amount is zero.
     const EZERO_AMOUNT: u64 = 19;
     /// The treasury holds less than the amount asked for.
     const EINSUFFICIENT_TREASURY: u64 = 20;
+    /// The merchant's owner, its payout address or the terminal is on the stablecoin's denylist.
+    const EDENYLISTED: u64 = 21;
 
     //
     // Constants
@@ -233,10 +239,10 @@ module yenpay::merchant_registry {
         amount: u64,
     }
 
-    /// Runs at publish, after the stablecoin's init: the publisher is the operator; creates the treasury.
+    /// Runs at publish, after the stablecoin's init: the deployer is the operator; creates the treasury.
     fun init_module(publisher: &signer) {
         move_to(publisher, Registry {
-            operator: signer::address_of(publisher),
+            operator: @deployer,
             pending_operator: option::none(),
             merchants: table::new(),
             terminal_owner: table::new(),
@@ -251,8 +257,8 @@ module yenpay::merchant_registry {
         let treasury_signer = &object::generate_signer(constructor_ref);
         let treasury = signer::address_of(treasury_signer);
         move_to(treasury_signer, Treasury { extend_ref: object::generate_extend_ref(constructor_ref) });
-        stablecoin::approve_package_holder(treasury);
         let store = primary_fungible_store::ensure_primary_store_exists(treasury, stablecoin::metadata());
+        stablecoin::approve_package_store(object::object_address(&store));
         // Every fee-bearing payment deposits here; an aggregator-backed balance keeps them from conflicting.
         // The framework aborts the upgrade where the feature is off, so only ask where it is on.
         if (features::concurrent_fungible_balance_enabled()) {
@@ -311,6 +317,8 @@ module yenpay::merchant_registry {
         assert!(is_valid_mcc(&mcc), error::invalid_argument(EINVALID_MCC));
         assert!(fee_bps <= MAX_FEE_BPS, error::invalid_argument(EFEE_TOO_HIGH));
         assert_payout_accepted(payout);
+        assert_not_denylisted(owner);
+        assert_not_denylisted(payout);
         registry.merchants.add(owner, Merchant {
             name,
             mcc,
@@ -390,6 +398,8 @@ module yenpay::merchant_registry {
         let owner_address = signer::address_of(owner);
         let merchant = borrow_own_merchant_mut(owner_address);
         assert_payout_accepted(payout);
+        assert_not_denylisted(owner_address);
+        assert_not_denylisted(payout);
         let old_payout = merchant.payout;
         merchant.payout = payout;
         event::emit(PayoutAddressChanged { owner: owner_address, old_payout, new_payout: payout });
@@ -405,6 +415,8 @@ module yenpay::merchant_registry {
         let merchant = registry.merchants.borrow_mut(owner_address);
         assert!(!(merchant.status is MerchantStatus::Closed), error::invalid_state(EMERCHANT_CLOSED));
         assert!(merchant.terminals.length() < MAX_TERMINALS, error::resource_exhausted(ETOO_MANY_TERMINALS));
+        assert_not_denylisted(owner_address);
+        assert_not_denylisted(terminal);
         merchant.terminals.push_back(terminal);
         registry.terminal_owner.add(terminal, owner_address);
         event::emit(TerminalAdded { owner: owner_address, terminal });
@@ -441,7 +453,7 @@ module yenpay::merchant_registry {
     // For the invoice module
     //
 
-    /// Aborts unless `actor` is the owner of `merchant` or one of its terminals.
+    /// Aborts unless `actor` is the owner of `merchant` or one of its terminals, and neither is denylisted.
     package fun assert_can_act_for(actor: address, merchant: address) acquires Registry {
         let registry = &Registry[@yenpay];
         assert!(registry.merchants.contains(merchant), error::not_found(EMERCHANT_NOT_FOUND));
@@ -450,17 +462,29 @@ module yenpay::merchant_registry {
                 || (registry.terminal_owner.contains(actor) && *registry.terminal_owner.borrow(actor) == merchant),
             error::permission_denied(ENOT_MERCHANT_OR_TERMINAL)
         );
+        assert_not_denylisted(actor);
+        assert_not_denylisted(merchant);
     }
 
-    /// Aborts unless `merchant` is registered and active.
+    /// Aborts unless `merchant` is registered and active and neither its owner nor its payout address is
+    /// denylisted: what an invoice needs to be payable.
     package fun assert_active(merchant: address) acquires Registry {
-        borrow_active_merchant(merchant);
+        let payout = borrow_active_merchant(merchant).payout;
+        assert_not_denylisted(merchant);
+        assert_not_denylisted(payout);
     }
 
-    /// The payout address and fee of `merchant`; aborts unless it is registered and active.
+    /// The payout address and fee of `merchant`; aborts unless it is registered and active and its owner is not
+    /// denylisted. (The stablecoin's deposit hook refuses a denylisted payout, and anything above it.)
     package fun settlement_terms(merchant: address): (address, u64) acquires Registry {
         let record = borrow_active_merchant(merchant);
+        assert_not_denylisted(merchant);
         (record.payout, record.fee_bps)
+    }
+
+    /// Aborts if `account` is on the stablecoin's denylist.
+    package fun assert_not_denylisted(account: address) {
+        assert!(!stablecoin::is_denylisted(account), error::permission_denied(EDENYLISTED));
     }
 
     /// The payout address of `merchant`, whatever its status (refunds of earlier payments stay possible).
@@ -639,10 +663,11 @@ module yenpay::merchant_registry {
         primary_fungible_store::withdraw(treasury_signer, stablecoin::metadata(), amount)
     }
 
-    /// A payout that is an object must be one the stablecoin accepts as a holder, or every payment would abort.
+    /// Payments go to the payout's primary store: an object's must be one the stablecoin's admin approved, or every
+    /// payment would abort.
     fun assert_payout_accepted(payout: address) {
         assert!(
-            !object::is_object(payout) || stablecoin::is_approved_holder(payout),
+            !object::is_object(payout) || stablecoin::is_approved_store(stablecoin::primary_store_address(payout)),
             error::invalid_argument(EPAYOUT_NOT_HOLDER)
         );
     }
@@ -726,11 +751,17 @@ module yenpay::merchant_registry {
         let treasury = treasury_address();
         assert!(treasury == object::create_object_address(&@yenpay, b"YENPAY_TREASURY"), 3);
         assert!(exists<Treasury>(treasury), 4);
-        assert!(stablecoin::is_approved_holder(treasury), 5);
-        assert!(primary_fungible_store::primary_store_exists(treasury, stablecoin::metadata()), 6);
-        assert!(treasury_balance() == 0, 7);
+        // The treasury's primary store, not the treasury object, is approved to hold the coin.
+        let store = stablecoin::primary_store_address(treasury);
+        assert!(stablecoin::is_approved_store(store), 5);
+        assert!(!stablecoin::is_approved_store(treasury), 6);
+        assert!(primary_fungible_store::primary_store_exists(treasury, stablecoin::metadata()), 7);
+        assert!(stablecoin::may_hold(store), 8);
+        assert!(treasury_balance() == 0, 9);
         // Nobody can move the treasury object to another owner.
-        assert!(!object::ungated_transfer_allowed(object::address_to_object<Treasury>(treasury)), 8);
+        assert!(!object::ungated_transfer_allowed(object::address_to_object<Treasury>(treasury)), 10);
+        // The operator is the deployer, the package address in --dev builds.
+        assert!(operator() == @deployer, 11);
     }
 
     #[test(fx = @aptos_framework, publisher = @yenpay)]
@@ -1258,9 +1289,32 @@ module yenpay::merchant_registry {
     fun register_approved_object_payout(fx: &signer, publisher: &signer) acquires Registry {
         setup(fx, publisher);
         let payout = object::address_from_constructor_ref(&object::create_named_object(publisher, b"vault"));
-        stablecoin::approve_holder(publisher, payout);
+        // Payments go to the object's primary store: that store is what the admin approves, before it exists.
+        stablecoin::approve_store(publisher, stablecoin::primary_store_address(payout));
         register_merchant(publisher, MERCHANT, utf8(b"Ramen"), utf8(b"5812"), payout, 0);
         assert!(merchant(MERCHANT).info_payout() == payout, 1);
+    }
+
+    #[test(fx = @aptos_framework, publisher = @yenpay)]
+    #[expected_failure(abort_code = 0x10012, location = yenpay::merchant_registry)] // EPAYOUT_NOT_HOLDER
+    fun register_object_payout_with_another_store_approved(fx: &signer, publisher: &signer) acquires Registry {
+        setup(fx, publisher);
+        let constructor_ref = &object::create_named_object(publisher, b"vault");
+        let payout = object::address_from_constructor_ref(constructor_ref);
+        // A store built on the object itself is approved, but payments would go to the object's primary store.
+        let store = fungible_asset::create_store(constructor_ref, stablecoin::metadata());
+        stablecoin::approve_store(publisher, object::object_address(&store));
+        register_merchant(publisher, MERCHANT, utf8(b"Ramen"), utf8(b"5812"), payout, 0);
+    }
+
+    #[test(fx = @aptos_framework, publisher = @yenpay)]
+    #[expected_failure(abort_code = 0x10012, location = yenpay::merchant_registry)] // EPAYOUT_NOT_HOLDER
+    fun register_object_payout_after_revocation(fx: &signer, publisher: &signer) acquires Registry {
+        setup(fx, publisher);
+        let payout = object::address_from_constructor_ref(&object::create_named_object(publisher, b"vault"));
+        stablecoin::approve_store(publisher, stablecoin::primary_store_address(payout));
+        stablecoin::revoke_store(publisher, stablecoin::primary_store_address(payout));
+        register_merchant(publisher, MERCHANT, utf8(b"Ramen"), utf8(b"5812"), payout, 0);
     }
 
     #[test(fx = @aptos_framework, publisher = @yenpay)]
@@ -1269,6 +1323,161 @@ module yenpay::merchant_registry {
         setup_merchants(fx, publisher);
         let payout = object::address_from_constructor_ref(&object::create_named_object(publisher, b"vault"));
         set_payout_address(&as_signer(MERCHANT), payout);
+    }
+
+    #[test(fx = @aptos_framework, publisher = @yenpay)]
+    fun set_approved_object_payout(fx: &signer, publisher: &signer) acquires Registry {
+        setup_merchants(fx, publisher);
+        let payout = object::address_from_constructor_ref(&object::create_object(MERCHANT));
+        stablecoin::approve_store(publisher, stablecoin::primary_store_address(payout));
+        set_payout_address(&as_signer(MERCHANT), payout);
+        assert!(payout_of(MERCHANT) == payout, 1);
+    }
+
+    // The stablecoin's denylist.
+
+    #[test(fx = @aptos_framework, publisher = @yenpay)]
+    #[expected_failure(abort_code = 0x50015, location = yenpay::merchant_registry)] // EDENYLISTED
+    fun register_denylisted_owner(fx: &signer, publisher: &signer) acquires Registry {
+        setup(fx, publisher);
+        stablecoin::denylist(publisher, MERCHANT);
+        register_merchant(publisher, MERCHANT, utf8(b"Ramen"), utf8(b"5812"), PAYOUT, 0);
+    }
+
+    #[test(fx = @aptos_framework, publisher = @yenpay)]
+    #[expected_failure(abort_code = 0x50015, location = yenpay::merchant_registry)] // EDENYLISTED
+    fun register_denylisted_payout(fx: &signer, publisher: &signer) acquires Registry {
+        setup(fx, publisher);
+        stablecoin::denylist(publisher, PAYOUT);
+        register_merchant(publisher, MERCHANT, utf8(b"Ramen"), utf8(b"5812"), PAYOUT, 0);
+    }
+
+    #[test(fx = @aptos_framework, publisher = @yenpay)]
+    fun register_after_undenylisting(fx: &signer, publisher: &signer) acquires Registry {
+        setup(fx, publisher);
+        stablecoin::denylist(publisher, MERCHANT);
+        stablecoin::undenylist(publisher, MERCHANT);
+        register_merchant(publisher, MERCHANT, utf8(b"Ramen"), utf8(b"5812"), PAYOUT, 0);
+        assert!(is_active(MERCHANT), 1);
+    }
+
+    #[test(fx = @aptos_framework, publisher = @yenpay)]
+    #[expected_failure(abort_code = 0x50015, location = yenpay::merchant_registry)] // EDENYLISTED
+    fun set_payout_by_denylisted_owner(fx: &signer, publisher: &signer) acquires Registry {
+        setup_merchants(fx, publisher);
+        stablecoin::denylist(publisher, MERCHANT);
+        set_payout_address(&as_signer(MERCHANT), STRANGER);
+    }
+
+    #[test(fx = @aptos_framework, publisher = @yenpay)]
+    #[expected_failure(abort_code = 0x50015, location = yenpay::merchant_registry)] // EDENYLISTED
+    fun set_payout_to_denylisted(fx: &signer, publisher: &signer) acquires Registry {
+        setup_merchants(fx, publisher);
+        stablecoin::denylist(publisher, STRANGER);
+        set_payout_address(&as_signer(MERCHANT), STRANGER);
+    }
+
+    #[test(fx = @aptos_framework, publisher = @yenpay)]
+    #[expected_failure(abort_code = 0x50015, location = yenpay::merchant_registry)] // EDENYLISTED
+    fun add_terminal_by_denylisted_owner(fx: &signer, publisher: &signer) acquires Registry {
+        setup_merchants(fx, publisher);
+        stablecoin::denylist(publisher, MERCHANT);
+        add_terminal(&as_signer(MERCHANT), @0xe1);
+    }
+
+    #[test(fx = @aptos_framework, publisher = @yenpay)]
+    #[expected_failure(abort_code = 0x50015, location = yenpay::merchant_registry)] // EDENYLISTED
+    fun add_denylisted_terminal(fx: &signer, publisher: &signer) acquires Registry {
+        setup_merchants(fx, publisher);
+        stablecoin::denylist(publisher, @0xe1);
+        add_terminal(&as_signer(MERCHANT), @0xe1);
+    }
+
+    #[test(fx = @aptos_framework, publisher = @yenpay)]
+    fun denylisted_owner_can_still_remove_terminals(fx: &signer, publisher: &signer) acquires Registry {
+        // Removing a terminal only takes power away, so a denylisted owner may still do it.
+        setup_merchants(fx, publisher);
+        stablecoin::denylist(publisher, MERCHANT);
+        remove_terminal(&as_signer(MERCHANT), TERMINAL);
+        assert!(terminals(MERCHANT) == vector[], 1);
+    }
+
+    #[test(fx = @aptos_framework, publisher = @yenpay)]
+    #[expected_failure(abort_code = 0x50015, location = yenpay::merchant_registry)] // EDENYLISTED
+    fun act_for_as_denylisted_terminal(fx: &signer, publisher: &signer) acquires Registry {
+        setup_merchants(fx, publisher);
+        stablecoin::denylist(publisher, TERMINAL);
+        assert_can_act_for(TERMINAL, MERCHANT);
+    }
+
+    #[test(fx = @aptos_framework, publisher = @yenpay)]
+    #[expected_failure(abort_code = 0x50015, location = yenpay::merchant_registry)] // EDENYLISTED
+    fun act_for_as_denylisted_owner(fx: &signer, publisher: &signer) acquires Registry {
+        setup_merchants(fx, publisher);
+        stablecoin::denylist(publisher, MERCHANT);
+        assert_can_act_for(MERCHANT, MERCHANT);
+    }
+
+    #[test(fx = @aptos_framework, publisher = @yenpay)]
+    #[expected_failure(abort_code = 0x50015, location = yenpay::merchant_registry)] // EDENYLISTED
+    fun act_for_denylisted_owner_as_its_terminal(fx: &signer, publisher: &signer) acquires Registry {
+        setup_merchants(fx, publisher);
+        stablecoin::denylist(publisher, MERCHANT);
+        assert_can_act_for(TERMINAL, MERCHANT);
+    }
+
+    #[test(fx = @aptos_framework, publisher = @yenpay)]
+    #[expected_failure(abort_code = 0x5000C, location = yenpay::merchant_registry)] // ENOT_MERCHANT_OR_TERMINAL
+    fun act_for_as_denylisted_stranger(fx: &signer, publisher: &signer) acquires Registry {
+        // A stranger is refused as a stranger, whether or not it is denylisted.
+        setup_merchants(fx, publisher);
+        stablecoin::denylist(publisher, STRANGER);
+        assert_can_act_for(STRANGER, MERCHANT);
+    }
+
+    #[test(fx = @aptos_framework, publisher = @yenpay)]
+    #[expected_failure(abort_code = 0x50015, location = yenpay::merchant_registry)] // EDENYLISTED
+    fun active_with_denylisted_owner(fx: &signer, publisher: &signer) acquires Registry {
+        setup_merchants(fx, publisher);
+        stablecoin::denylist(publisher, MERCHANT);
+        assert_active(MERCHANT);
+    }
+
+    #[test(fx = @aptos_framework, publisher = @yenpay)]
+    #[expected_failure(abort_code = 0x50015, location = yenpay::merchant_registry)] // EDENYLISTED
+    fun active_with_denylisted_payout(fx: &signer, publisher: &signer) acquires Registry {
+        setup_merchants(fx, publisher);
+        stablecoin::denylist(publisher, PAYOUT);
+        assert_active(MERCHANT);
+    }
+
+    #[test(fx = @aptos_framework, publisher = @yenpay)]
+    #[expected_failure(abort_code = 0x50015, location = yenpay::merchant_registry)] // EDENYLISTED
+    fun settlement_terms_of_denylisted_owner(fx: &signer, publisher: &signer) acquires Registry {
+        setup_merchants(fx, publisher);
+        stablecoin::denylist(publisher, MERCHANT);
+        let (_, _) = settlement_terms(MERCHANT);
+    }
+
+    #[test(fx = @aptos_framework, publisher = @yenpay)]
+    fun settlement_terms_leave_denylisted_payout_to_stablecoin(fx: &signer, publisher: &signer) acquires Registry {
+        // The stablecoin's deposit hook refuses the payment itself; the registry still answers.
+        setup_merchants(fx, publisher);
+        stablecoin::denylist(publisher, PAYOUT);
+        let (payout, fee_bps) = settlement_terms(MERCHANT);
+        assert!(payout == PAYOUT && fee_bps == 300, 1);
+        // Others are unaffected.
+        assert_active(OTHER_MERCHANT);
+        assert_can_act_for(OTHER_TERMINAL, OTHER_MERCHANT);
+    }
+
+    #[test(fx = @aptos_framework, publisher = @yenpay)]
+    #[expected_failure(abort_code = 0x50015, location = yenpay::merchant_registry)] // EDENYLISTED
+    fun assert_not_denylisted_refuses_denylisted(fx: &signer, publisher: &signer) {
+        setup(fx, publisher);
+        assert_not_denylisted(PAYOUT);
+        stablecoin::denylist(publisher, PAYOUT);
+        assert_not_denylisted(PAYOUT);
     }
 
     #[test(fx = @aptos_framework, publisher = @yenpay)]

@@ -10,10 +10,13 @@
 /// - a single transfer is capped (`transfer_cap`, 0 = none; initially 1,000,000 yen, the
 ///   Japanese legal cap for a fund-transfer-type stablecoin); mint, burn and seizure are
 ///   not transfers and are not capped;
-/// - holders are accounts: a store owned by an object may receive the coin only if the
-///   admin approved that object. Otherwise a denylisted account could park coins in a store
-///   owned by an object it owns (the hook would only see the object) and hand that object
-///   to a clean account. With this rule the denylist check on a store's owner is complete.
+/// - the coin is held only in an account's primary store or in a store the admin approved
+///   (by the store's address): the hooks refuse every other store, for deposits and for
+///   withdrawals. The framework lets a store's own signer withdraw from it, and the hooks see
+///   only the store, never who signs, so a secondary store whose `ExtendRef` someone keeps
+///   could be spent by that someone while its nominal owner is clean; an account's primary
+///   store can be spent by that account alone. With this rule the denylist check on a store's
+///   owner (and, for an approved store, every owner above it) is complete.
 ///
 /// Stores are untransferable, so a denylisted owner cannot hand its store to someone else.
 ///
@@ -22,17 +25,26 @@
 /// `dispatchable_fungible_asset`: it runs the hooks' checks itself and moves funds with
 /// its `TransferRef`.
 ///
-/// Roles: `admin` (two-step transfer; sets the other roles, the cap and approved holders,
-/// and may seize funds from denylisted holders under a legal order), `master_minter`
-/// (configures minters and their allowances), minters, `pauser` and `denylister`.
+/// Roles: `admin` (two-step transfer; sets the other roles, the cap, approved stores and the
+/// metadata URIs, may seize funds from denylisted holders under a legal order, and alone may
+/// upgrade the package through `yenpay::upgrade`), `master_minter` (configures minters and
+/// their allowances), minters, `pauser` and `denylister`. At publish every role goes to the
+/// `deployer` account that created the package's resource account.
 ///
-/// Transfer with authorization (the EIP-3009 idea): a holder signs a `TransferAuthorization`
-/// off chain with the Ed25519 key behind its authentication key; anyone may submit it.
+/// Signed authorizations (the EIP-3009 idea): a holder signs off chain with the Ed25519 key
+/// behind its authentication key (legacy Ed25519 or SingleKey Ed25519). A
+/// `TransferAuthorization` may be submitted by anyone through `transfer_with_authorization`;
+/// a `CollectionAuthorization` (customer-presented QR) names a merchant and is usable only by
+/// `invoice::collect_with_authorization`, which only that merchant or its terminals may call,
+/// with the fee split of an invoice. The two are different signed types, so neither signature
+/// verifies as the other.
 module yenpay::stablecoin {
     use std::error;
     use std::option::{Self, Option};
     use std::signer;
     use std::string::utf8;
+    use std::hash;
+    use std::string::String;
     use aptos_std::ed25519;
     use aptos_std::table::{Self, Table};
     use aptos_framework::account;
@@ -40,7 +52,9 @@ module yenpay::stablecoin {
     use aptos_framework::dispatchable_fungible_asset;
     use aptos_framework::event;
     use aptos_framework::function_info;
-    use aptos_framework::fungible_asset::{Self, BurnRef, FungibleAsset, FungibleStore, Metadata, MintRef, TransferRef};
+    use aptos_framework::fungible_asset::{
+        Self, BurnRef, FungibleAsset, FungibleStore, Metadata, MintRef, MutateMetadataRef, TransferRef
+    };
     use aptos_framework::object::{Self, Object, ObjectCore};
     use aptos_framework::primary_fungible_store;
     use aptos_framework::timestamp;
@@ -71,19 +85,15 @@ module yenpay::stablecoin {
     const EALLOWANCE_EXCEEDED: u64 = 11;
     /// The amount must be greater than zero.
     const EZERO_AMOUNT: u64 = 12;
-    /// The receiving store is owned by an object that the admin has not approved as a holder.
-    const EHOLDER_NOT_APPROVED: u64 = 13;
-    /// The address is not an object.
-    const ENOT_OBJECT: u64 = 14;
-    /// The object is already an approved holder.
-    const EALREADY_APPROVED_HOLDER: u64 = 15;
-    /// The object is not an approved holder.
-    const ENOT_APPROVED_HOLDER: u64 = 16;
-    /// The account is already denylisted.
-    const EALREADY_DENYLISTED: u64 = 17;
+    /// The store is neither an account's primary store nor a store the admin approved.
+    const ESTORE_NOT_APPROVED: u64 = 13;
+    /// The store is already approved.
+    const EALREADY_APPROVED_STORE: u64 = 15;
+    /// The store is not approved.
+    const ENOT_APPROVED_STORE: u64 = 16;
     /// The account is not denylisted.
     const ENOT_DENYLISTED: u64 = 18;
-    /// Seizure is only allowed from a holder that is, or is owned by, a denylisted address.
+    /// Seizure is only allowed from a denylisted holder's store, or from a store that may no longer hold the coin.
     const ESEIZURE_NOT_DENYLISTED: u64 = 19;
     /// The legal order reference must be 1 to 64 bytes.
     const EINVALID_LEGAL_ORDER: u64 = 20;
@@ -103,7 +113,7 @@ module yenpay::stablecoin {
     const EAUTHORIZATION_USED: u64 = 27;
     /// The public key must be 32 bytes.
     const EINVALID_PUBLIC_KEY: u64 = 28;
-    /// The public key's authentication key is not the authentication key of `from`.
+    /// The public key's authentication key (legacy or SingleKey Ed25519) is not the authentication key of `from`.
     const EPUBLIC_KEY_MISMATCH: u64 = 29;
     /// The signature does not verify for this authorization and key.
     const EINVALID_SIGNATURE: u64 = 30;
@@ -118,9 +128,9 @@ module yenpay::stablecoin {
     const ASSET_SYMBOL: vector<u8> = b"YJPY";
     /// One unit is one yen.
     const ASSET_DECIMALS: u8 = 0;
-    /// Icon shown by wallets. Metadata is fixed at publish: set the real URI before deploying.
+    /// Icon shown by wallets at publish; the admin changes it with `set_metadata_uris`.
     const ICON_URI: vector<u8> = b"https://yenpay.example/yjpy.svg";
-    /// Project page shown by wallets. Fixed at publish like `ICON_URI`.
+    /// Project page shown by wallets at publish; the admin changes it with `set_metadata_uris`.
     const PROJECT_URI: vector<u8> = b"https://yenpay.example";
     /// Initial per-transfer cap: the legal cap of a fund-transfer-type stablecoin, in yen.
     const INITIAL_TRANSFER_CAP: u64 = 1_000_000;
@@ -130,6 +140,10 @@ module yenpay::stablecoin {
     const PUBLIC_KEY_LENGTH: u64 = 32;
     /// Length of an Ed25519 signature.
     const SIGNATURE_LENGTH: u64 = 64;
+    /// Scheme byte of a SingleKey authentication key (`sha3-256(AnyPublicKey || 0x02)`).
+    const SINGLE_KEY_SCHEME: u8 = 2;
+    /// BCS variant index of `AnyPublicKey::Ed25519`.
+    const ANY_PUBLIC_KEY_ED25519: u8 = 0;
     /// Maximum length of a legal order reference.
     const MAX_LEGAL_ORDER_LENGTH: u64 = 64;
 
@@ -139,6 +153,7 @@ module yenpay::stablecoin {
         mint_ref: MintRef,
         burn_ref: BurnRef,
         transfer_ref: TransferRef,
+        mutate_metadata_ref: MutateMetadataRef,
     }
 
     /// Role holders, at `@yenpay`.
@@ -156,7 +171,11 @@ module yenpay::stablecoin {
         paused: bool,
         transfer_cap: u64,
         denylist: Table<address, bool>,
-        approved_holders: Table<address, bool>,
+        /// Stores other than accounts' primary stores that may hold the coin, by store address.
+        approved_stores: Table<address, bool>,
+        /// The metadata object's address, kept here so the hooks derive primary store addresses without
+        /// hashing it again.
+        metadata: address,
     }
 
     /// Minters and their remaining allowances, at `@yenpay`.
@@ -176,14 +195,30 @@ module yenpay::stablecoin {
         used: Table<NonceKey, bool>,
     }
 
-    /// The message a holder signs to authorize a transfer. It is verified as the BCS of
-    /// `aptos_std::ed25519::SignedMessage<TransferAuthorization>`, whose type info names this
-    /// module, so a signature cannot be replayed as another kind of message.
+    /// The message a holder signs to authorize a transfer that anyone may submit. It is verified
+    /// as the BCS of `aptos_std::ed25519::SignedMessage<TransferAuthorization>`, whose type info
+    /// names this module and struct, so a signature cannot be replayed as another kind of message.
     struct TransferAuthorization has copy, drop {
         chain_id: u8,
         metadata: address,
         from: address,
         to: address,
+        amount: u64,
+        valid_after: u64,
+        valid_before: u64,
+        nonce: vector<u8>,
+    }
+
+    /// The message a customer signs for a customer-presented QR payment: `amount` to settle an
+    /// invoice of `merchant`. Only `invoice::collect_with_authorization` accepts it, called by that
+    /// merchant or one of its terminals, so the money goes to the merchant's payout address with the
+    /// operator's fee, and whoever else sees the code cannot cash it. Nonces are shared with
+    /// `TransferAuthorization`: a nonce is used once, whichever message carried it.
+    struct CollectionAuthorization has copy, drop {
+        chain_id: u8,
+        metadata: address,
+        from: address,
+        merchant: address,
         amount: u64,
         valid_after: u64,
         valid_before: u64,
@@ -199,8 +234,8 @@ module yenpay::stablecoin {
     struct Burned has drop, store { minter: address, amount: u64 }
 
     #[event]
-    /// A signed authorization was used. `submitter` is `@yenpay` when the package's invoice
-    /// module settled it (its own event names the terminal).
+    /// A signed authorization was used. For a collection, `to` is the merchant and `submitter` is
+    /// `@yenpay` (the invoice module's own event names the payment).
     struct TransferredWithAuthorization has drop, store {
         from: address,
         to: address,
@@ -280,14 +315,19 @@ module yenpay::stablecoin {
     struct TransferCapChanged has drop, store { old_cap: u64, new_cap: u64 }
 
     #[event]
-    /// An object was approved to hold the coin.
-    struct HolderApproved has drop, store { object: address }
+    /// The admin approved a store (other than an account's primary store) to hold the coin.
+    struct StoreApproved has drop, store { store: address }
 
     #[event]
-    /// An object's approval to receive the coin was revoked.
-    struct HolderRevoked has drop, store { object: address }
+    /// The admin revoked a store's approval: it can no longer send or receive the coin.
+    struct StoreRevoked has drop, store { store: address }
 
-    /// Creates the asset, registers the hooks and gives every role to the publisher.
+    #[event]
+    /// The admin changed the icon and project URIs that wallets show.
+    struct MetadataUpdated has drop, store { icon_uri: String, project_uri: String }
+
+    /// Creates the asset, registers the hooks and gives every role to the deployer (the account
+    /// that created the package's resource account; in `--dev` builds, the package address).
     fun init_module(publisher: &signer) {
         let constructor_ref = &object::create_named_object(publisher, ASSET_SEED);
         primary_fungible_store::create_primary_store_enabled_fungible_asset(
@@ -309,21 +349,22 @@ module yenpay::stablecoin {
             mint_ref: fungible_asset::generate_mint_ref(constructor_ref),
             burn_ref: fungible_asset::generate_burn_ref(constructor_ref),
             transfer_ref: fungible_asset::generate_transfer_ref(constructor_ref),
+            mutate_metadata_ref: fungible_asset::generate_mutate_metadata_ref(constructor_ref),
         });
 
-        let publisher_address = signer::address_of(publisher);
         move_to(publisher, Roles {
-            admin: publisher_address,
+            admin: @deployer,
             pending_admin: option::none(),
-            master_minter: publisher_address,
-            pauser: publisher_address,
-            denylister: publisher_address,
+            master_minter: @deployer,
+            pauser: @deployer,
+            denylister: @deployer,
         });
         move_to(publisher, Controls {
             paused: false,
             transfer_cap: INITIAL_TRANSFER_CAP,
             denylist: table::new(),
-            approved_holders: table::new(),
+            approved_stores: table::new(),
+            metadata: object::address_from_constructor_ref(constructor_ref),
         });
         move_to(publisher, Minters { allowances: table::new() });
         move_to(publisher, UsedNonces { used: table::new() });
@@ -332,21 +373,20 @@ module yenpay::stablecoin {
     // Dispatch hooks. The framework calls these for every withdraw and deposit of the asset
     // through `dispatchable_fungible_asset` (and so `primary_fungible_store`).
 
-    /// Withdraw hook: the asset is not paused, the amount is within the cap, and neither the
-    /// store's owner nor any object or account above it is denylisted.
+    /// Withdraw hook: the asset is not paused, the amount is within the cap, the store is an
+    /// account's primary store or an approved store, and no owner up its chain is denylisted.
     public fun withdraw<T: key>(
         store: Object<T>, amount: u64, transfer_ref: &TransferRef
     ): FungibleAsset acquires Controls {
-        assert_can_send(object::owner(store), amount);
+        assert_can_transfer(store.object_address(), store.owner(), amount);
         fungible_asset::withdraw_with_ref(transfer_ref, store, amount)
     }
 
-    /// Deposit hook: the asset is not paused, the amount is within the cap, the store's owner
-    /// is an account or an approved object, and no owner up the chain is denylisted.
+    /// Deposit hook: the same checks as the withdraw hook, for the receiving store.
     public fun deposit<T: key>(
         store: Object<T>, fa: FungibleAsset, transfer_ref: &TransferRef
     ) acquires Controls {
-        assert_can_receive(object::owner(store), fungible_asset::amount(&fa));
+        assert_can_transfer(store.object_address(), store.owner(), fa.amount());
         fungible_asset::deposit_with_ref(transfer_ref, store, fa);
     }
 
@@ -411,27 +451,44 @@ module yenpay::stablecoin {
         event::emit(TransferCapChanged { old_cap, new_cap: cap });
     }
 
-    /// Lets stores owned by `object` receive the coin. Approve only objects whose ownership the
-    /// issuer trusts: the hooks refuse a denylisted owner anywhere up the chain, but object
-    /// ownership moves outside the hooks, so an approved object that its owner can transfer
-    /// could be handed on; prefer objects with ungated transfer disabled or owned by the package.
-    public entry fun approve_holder(admin: &signer, object: address) acquires Roles, Controls {
+    /// Lets the store at `store` hold the coin: an existing store of the asset, or an address where
+    /// none exists yet (for example `primary_store_address(object)` before the object's first
+    /// deposit). Approve only stores whose every way of spending the issuer trusts: the hooks refuse a
+    /// denylisted owner anywhere up the chain, but they cannot see who holds the store's
+    /// `ExtendRef` or an owner object's, and object ownership moves outside the hooks.
+    public entry fun approve_store(admin: &signer, store: address) acquires Roles, Controls {
         assert_admin(admin);
-        approve(object);
+        approve(store);
     }
 
-    /// Stops stores owned by `object` from receiving the coin. Their funds can still leave
-    /// (or be seized), so nothing is stranded.
-    public entry fun revoke_holder(admin: &signer, object: address) acquires Roles, Controls {
+    /// Takes a store's approval back: it can then neither send nor receive, and the admin may seize
+    /// what it holds (`seize_from_store`).
+    public entry fun revoke_store(admin: &signer, store: address) acquires Roles, Controls {
         assert_admin(admin);
-        let approved = &mut borrow_global_mut<Controls>(@yenpay).approved_holders;
-        assert!(approved.contains(object), error::not_found(ENOT_APPROVED_HOLDER));
-        approved.remove(object);
-        event::emit(HolderRevoked { object });
+        let approved = &mut borrow_global_mut<Controls>(@yenpay).approved_stores;
+        assert!(approved.contains(store), error::not_found(ENOT_APPROVED_STORE));
+        approved.remove(store);
+        event::emit(StoreRevoked { store });
     }
 
-    /// Moves `amount` from the primary store of `from` to `to` under a legal order. `from` must
-    /// be denylisted, or owned (directly or through objects) by a denylisted address.
+    /// Sets the icon and project URIs that wallets show (at most 512 bytes each, as the framework
+    /// checks).
+    public entry fun set_metadata_uris(admin: &signer, icon_uri: String, project_uri: String) acquires Roles, Refs {
+        assert_admin(admin);
+        fungible_asset::mutate_metadata(
+            &borrow_refs().mutate_metadata_ref,
+            option::none(),
+            option::none(),
+            option::none(),
+            option::some(icon_uri),
+            option::some(project_uri),
+        );
+        event::emit(MetadataUpdated { icon_uri, project_uri });
+    }
+
+    /// Moves `amount` from the primary store of `from` to the primary store of `to` under a legal
+    /// order. `from` must be denylisted, or owned (directly or through objects) by a denylisted
+    /// address.
     public entry fun seize(
         admin: &signer, from: address, to: address, amount: u64, legal_order: vector<u8>
     ) acquires Roles, Controls, Refs {
@@ -441,8 +498,9 @@ module yenpay::stablecoin {
         event::emit(Seized { from, to, amount, legal_order });
     }
 
-    /// Like `seize`, for any store of the asset (primary or secondary), named by its address.
-    /// The store's owner must be, or be owned by, a denylisted address.
+    /// Like `seize`, for any store of the asset, named by its address: one whose owner is, or is
+    /// owned by, a denylisted address, or one that may no longer hold the coin (an approval the
+    /// admin revoked), whose funds are otherwise frozen.
     public entry fun seize_from_store(
         admin: &signer, store: address, to: address, amount: u64, legal_order: vector<u8>
     ) acquires Roles, Controls, Refs {
@@ -478,11 +536,12 @@ module yenpay::stablecoin {
 
     // Minters.
 
-    /// Mints `amount` to the primary store of `to`, spending the minter's allowance.
+    /// Mints `amount` to the primary store of `to`, spending the minter's allowance. `to` is an
+    /// account, or an object whose primary store the admin approved.
     public entry fun mint(minter: &signer, to: address, amount: u64) acquires Minters, Controls, Refs {
         let fa = mint_internal(minter, amount);
         let store = primary_fungible_store::ensure_primary_store_exists(to, metadata());
-        assert_can_hold(to);
+        assert_can_hold(store.object_address(), to);
         fungible_asset::deposit_with_ref(&borrow_refs().transfer_ref, store, fa);
         event::emit(Minted { minter: signer::address_of(minter), to, amount });
     }
@@ -534,11 +593,13 @@ module yenpay::stablecoin {
 
     // Denylister.
 
-    /// Stops `account` from sending or receiving, and from owning anything that does.
+    /// Stops `account` from sending or receiving, and from owning anything that does. Listing an
+    /// address already listed changes nothing and emits nothing, so operators can run it
+    /// idempotently.
     public entry fun denylist(denylister: &signer, account: address) acquires Roles, Controls {
         assert_denylister(denylister);
         let denylist = &mut borrow_global_mut<Controls>(@yenpay).denylist;
-        assert!(!denylist.contains(account), error::already_exists(EALREADY_DENYLISTED));
+        if (denylist.contains(account)) return;
         denylist.add(account, true);
         event::emit(Denylisted { account });
     }
@@ -567,10 +628,15 @@ module yenpay::stablecoin {
         public_key: vector<u8>,
         signature: vector<u8>,
     ) acquires Controls, Refs, UsedNonces {
-        use_authorization(from, to, amount, valid_after, valid_before, nonce, public_key, signature);
+        let public_key = check_authorization(from, amount, valid_after, valid_before, &nonce, public_key);
+        let message = TransferAuthorization {
+            chain_id: chain_id::get(), metadata: metadata_address(), from, to, amount, valid_after, valid_before, nonce
+        };
+        assert_signed(signature, &public_key, message);
+        mark_nonce_used(from, nonce);
         let fa = withdraw_primary(from, amount);
         let to_store = primary_fungible_store::ensure_primary_store_exists(to, metadata());
-        assert_can_receive(to, amount);
+        assert_can_transfer(to_store.object_address(), to, amount);
         fungible_asset::deposit_with_ref(&borrow_refs().transfer_ref, to_store, fa);
         event::emit(TransferredWithAuthorization { from, to, amount, nonce, submitter: signer::address_of(submitter) });
     }
@@ -588,11 +654,12 @@ module yenpay::stablecoin {
 
     // Package functions for the invoice and merchant registry modules.
 
-    /// Uses `from`'s authorization to pay exactly `to`, and returns the funds withdrawn from
-    /// `from`'s primary store. The caller deposits them through the dispatchable path, so the
-    /// deposit hook checks whoever receives them.
-    package fun withdraw_with_authorization(
-        to: address,
+    /// Uses `from`'s `CollectionAuthorization` for `merchant`, and returns the funds withdrawn from
+    /// `from`'s primary store. The invoice module calls it only for a signer that may act for
+    /// `merchant`, and deposits the funds through the dispatchable path, so the deposit hook checks
+    /// whoever receives them.
+    package fun withdraw_for_collection(
+        merchant: address,
         from: address,
         amount: u64,
         valid_after: u64,
@@ -601,15 +668,21 @@ module yenpay::stablecoin {
         public_key: vector<u8>,
         signature: vector<u8>,
     ): FungibleAsset acquires Controls, Refs, UsedNonces {
-        use_authorization(from, to, amount, valid_after, valid_before, nonce, public_key, signature);
+        let public_key = check_authorization(from, amount, valid_after, valid_before, &nonce, public_key);
+        let message = CollectionAuthorization {
+            chain_id: chain_id::get(), metadata: metadata_address(), from, merchant, amount, valid_after, valid_before,
+            nonce
+        };
+        assert_signed(signature, &public_key, message);
+        mark_nonce_used(from, nonce);
         let fa = withdraw_primary(from, amount);
-        event::emit(TransferredWithAuthorization { from, to, amount, nonce, submitter: @yenpay });
+        event::emit(TransferredWithAuthorization { from, to: merchant, amount, nonce, submitter: @yenpay });
         fa
     }
 
-    /// Approves one of the package's own objects (the fee treasury) as a holder.
-    package fun approve_package_holder(object: address) acquires Controls {
-        approve(object);
+    /// Approves one of the package's own stores (the fee treasury's) to hold the coin.
+    package fun approve_package_store(store: address) acquires Controls {
+        approve(store);
     }
 
     // Views.
@@ -697,9 +770,24 @@ module yenpay::stablecoin {
     }
 
     #[view]
-    /// Whether stores owned by `object` may receive the coin.
-    public fun is_approved_holder(object: address): bool acquires Controls {
-        borrow_global<Controls>(@yenpay).approved_holders.contains(object)
+    /// Whether the admin approved the store at `store` to hold the coin.
+    public fun is_approved_store(store: address): bool acquires Controls {
+        borrow_global<Controls>(@yenpay).approved_stores.contains(store)
+    }
+
+    #[view]
+    /// The address of `owner`'s primary store of the coin, whether or not it exists yet.
+    public fun primary_store_address(owner: address): address {
+        object::create_user_derived_object_address(owner, metadata_address())
+    }
+
+    #[view]
+    /// Whether the store at `store` may hold the coin: an account's primary store or an approved
+    /// store (the denylist aside).
+    public fun may_hold(store: address): bool acquires Controls {
+        if (!fungible_asset::store_exists(store)) return false;
+        let controls = borrow_global<Controls>(@yenpay);
+        is_allowed_store(controls, store, object::owner(object::address_to_object<FungibleStore>(store)))
     }
 
     // Internal.
@@ -742,12 +830,17 @@ module yenpay::stablecoin {
         );
     }
 
-    fun approve(object: address) acquires Controls {
-        assert!(object::is_object(object), error::invalid_argument(ENOT_OBJECT));
-        let approved = &mut borrow_global_mut<Controls>(@yenpay).approved_holders;
-        assert!(!approved.contains(object), error::already_exists(EALREADY_APPROVED_HOLDER));
-        approved.add(object, true);
-        event::emit(HolderApproved { object });
+    fun approve(store: address) acquires Controls {
+        assert!(!object::is_object(store) || is_yjpy_store(store), error::invalid_argument(ENOT_YJPY_STORE));
+        let approved = &mut borrow_global_mut<Controls>(@yenpay).approved_stores;
+        assert!(!approved.contains(store), error::already_exists(EALREADY_APPROVED_STORE));
+        approved.add(store, true);
+        event::emit(StoreApproved { store });
+    }
+
+    fun is_yjpy_store(store: address): bool {
+        fungible_asset::store_exists(store)
+            && fungible_asset::store_metadata(object::address_to_object<FungibleStore>(store)) == metadata()
     }
 
     /// Checks the minter and spends its allowance; the caller deposits the coins.
@@ -777,30 +870,23 @@ module yenpay::stablecoin {
     /// Checks and withdraws `amount` from `from`'s primary store, as the withdraw hook would.
     fun withdraw_primary(from: address, amount: u64): FungibleAsset acquires Controls, Refs {
         let store = primary_fungible_store::primary_store(from, metadata());
-        assert_can_send(from, amount);
+        assert_can_transfer(store.object_address(), from, amount);
         fungible_asset::withdraw_with_ref(&borrow_refs().transfer_ref, store, amount)
     }
 
-    /// The withdraw hook's checks, for a store owned by `owner`.
-    fun assert_can_send(owner: address, amount: u64) acquires Controls {
+    /// The hooks' checks, for the store at `store` owned by `owner`.
+    fun assert_can_transfer(store: address, owner: address, amount: u64) acquires Controls {
         let controls = borrow_global<Controls>(@yenpay);
         assert_transfer_allowed(controls, amount);
-        assert_lineage_not_denylisted(controls, owner);
+        assert_may_hold(controls, store, owner);
     }
 
-    /// The deposit hook's checks, for a store owned by `owner`.
-    fun assert_can_receive(owner: address, amount: u64) acquires Controls {
-        let controls = borrow_global<Controls>(@yenpay);
-        assert_transfer_allowed(controls, amount);
-        assert_may_hold(controls, owner);
-    }
-
-    /// The deposit checks that are not about transfers (pause, holder rule, denylist): for
-    /// mint and seizure, which are not capped.
-    fun assert_can_hold(owner: address) acquires Controls {
+    /// The checks that are not about transfers (pause, store rule, denylist): for mint and
+    /// seizure, which are not capped.
+    fun assert_can_hold(store: address, owner: address) acquires Controls {
         let controls = borrow_global<Controls>(@yenpay);
         assert!(!controls.paused, error::invalid_state(EPAUSED));
-        assert_may_hold(controls, owner);
+        assert_may_hold(controls, store, owner);
     }
 
     fun assert_transfer_allowed(controls: &Controls, amount: u64) {
@@ -811,14 +897,19 @@ module yenpay::stablecoin {
         );
     }
 
-    /// Holders are accounts or approved objects, and nothing up their ownership chain is
-    /// denylisted.
-    fun assert_may_hold(controls: &Controls, owner: address) {
-        assert!(
-            !object::is_object(owner) || controls.approved_holders.contains(owner),
-            error::permission_denied(EHOLDER_NOT_APPROVED)
-        );
+    /// The store is an account's primary store or an approved store, and nothing up its owner's
+    /// chain is denylisted. For an account's primary store: one hash and one lookup.
+    fun assert_may_hold(controls: &Controls, store: address, owner: address) {
+        assert!(is_allowed_store(controls, store, owner), error::permission_denied(ESTORE_NOT_APPROVED));
         assert_lineage_not_denylisted(controls, owner);
+    }
+
+    /// Whether `store`, owned by `owner`, may hold the coin. The primary store address is derived
+    /// here as the framework derives it: asking `primary_fungible_store` from inside a hook would
+    /// re-enter the framework module that dispatched to us.
+    fun is_allowed_store(controls: &Controls, store: address, owner: address): bool {
+        (!object::is_object(owner) && store == object::create_user_derived_object_address(owner, controls.metadata))
+            || controls.approved_stores.contains(store)
     }
 
     /// Withdrawal is allowed to any direct or indirect owner of a store, so every address up
@@ -848,56 +939,64 @@ module yenpay::stablecoin {
         {
             let controls = borrow_global<Controls>(@yenpay);
             assert!(!controls.paused, error::invalid_state(EPAUSED));
-            assert!(lineage_denylisted(controls, owner), error::invalid_state(ESEIZURE_NOT_DENYLISTED));
+            assert!(
+                lineage_denylisted(controls, owner) || !is_allowed_store(controls, store.object_address(), owner),
+                error::invalid_state(ESEIZURE_NOT_DENYLISTED)
+            );
         };
         let to_store = primary_fungible_store::ensure_primary_store_exists(to, metadata());
-        assert_can_hold(to);
+        assert_can_hold(to_store.object_address(), to);
         let transfer_ref = &borrow_refs().transfer_ref;
         let fa = fungible_asset::withdraw_with_ref(transfer_ref, store, amount);
         fungible_asset::deposit_with_ref(transfer_ref, to_store, fa);
     }
 
-    /// Verifies `from`'s authorization and marks its nonce used.
-    fun use_authorization(
+    /// The checks every signed authorization passes before its signature: amount, nonce, window,
+    /// and a public key that is `from`'s current key. Returns the key to verify the signature with.
+    fun check_authorization(
         from: address,
-        to: address,
         amount: u64,
         valid_after: u64,
         valid_before: u64,
-        nonce: vector<u8>,
+        nonce: &vector<u8>,
         public_key: vector<u8>,
-        signature: vector<u8>,
-    ) acquires UsedNonces {
+    ): ed25519::UnvalidatedPublicKey acquires UsedNonces {
         assert!(amount > 0, error::invalid_argument(EZERO_AMOUNT));
         assert!(nonce.length() == NONCE_LENGTH, error::invalid_argument(EINVALID_NONCE));
         let now = timestamp::now_seconds();
         assert!(now > valid_after, error::invalid_state(EAUTHORIZATION_NOT_YET_VALID));
         assert!(now < valid_before, error::invalid_state(EAUTHORIZATION_EXPIRED));
-        let key = NonceKey { from, nonce };
-        assert!(!is_key_used(key), error::invalid_state(EAUTHORIZATION_USED));
-
+        assert!(!is_key_used(NonceKey { from, nonce: *nonce }), error::invalid_state(EAUTHORIZATION_USED));
         assert!(public_key.length() == PUBLIC_KEY_LENGTH, error::invalid_argument(EINVALID_PUBLIC_KEY));
-        let public_key = ed25519::new_unvalidated_public_key_from_bytes(public_key);
-        assert!(
-            ed25519::unvalidated_public_key_to_authentication_key(&public_key) == account::get_authentication_key(from),
-            error::permission_denied(EPUBLIC_KEY_MISMATCH)
-        );
+        assert!(is_key_of(&public_key, from), error::permission_denied(EPUBLIC_KEY_MISMATCH));
+        ed25519::new_unvalidated_public_key_from_bytes(public_key)
+    }
+
+    /// Whether `from`'s authentication key is that of `public_key`, as a legacy Ed25519 account
+    /// (`sha3-256(pk || 0x00)`) or a SingleKey Ed25519 account (`sha3-256(0x00 || 0x20 || pk || 0x02)`,
+    /// the BCS of `AnyPublicKey::Ed25519` and the SingleKey scheme byte).
+    fun is_key_of(public_key: &vector<u8>, from: address): bool {
+        let auth_key = account::get_authentication_key(from);
+        let pk = ed25519::new_unvalidated_public_key_from_bytes(*public_key);
+        if (ed25519::unvalidated_public_key_to_authentication_key(&pk) == auth_key) return true;
+        let single_key = vector[ANY_PUBLIC_KEY_ED25519, (PUBLIC_KEY_LENGTH as u8)];
+        single_key.append(*public_key);
+        single_key.push_back(SINGLE_KEY_SCHEME);
+        hash::sha3_256(single_key) == auth_key
+    }
+
+    /// Aborts unless `signature` is `public_key`'s strict Ed25519 signature over `message`, wrapped
+    /// in `ed25519::SignedMessage` (whose type info names the message's module and struct).
+    fun assert_signed<T: drop>(signature: vector<u8>, public_key: &ed25519::UnvalidatedPublicKey, message: T) {
         assert!(signature.length() == SIGNATURE_LENGTH, error::permission_denied(EINVALID_SIGNATURE));
-        let message = TransferAuthorization {
-            chain_id: chain_id::get(),
-            metadata: metadata_address(),
-            from,
-            to,
-            amount,
-            valid_after,
-            valid_before,
-            nonce: key.nonce,
-        };
         assert!(
-            ed25519::signature_verify_strict_t(&ed25519::new_signature_from_bytes(signature), &public_key, message),
+            ed25519::signature_verify_strict_t(&ed25519::new_signature_from_bytes(signature), public_key, message),
             error::permission_denied(EINVALID_SIGNATURE)
         );
-        borrow_global_mut<UsedNonces>(@yenpay).used.add(key, true);
+    }
+
+    fun mark_nonce_used(from: address, nonce: vector<u8>) acquires UsedNonces {
+        borrow_global_mut<UsedNonces>(@yenpay).used.add(NonceKey { from, nonce }, true);
     }
 
     fun is_key_used(key: NonceKey): bool acquires UsedNonces {
@@ -923,6 +1022,22 @@ module yenpay::stablecoin {
     ): TransferAuthorization {
         TransferAuthorization {
             chain_id, metadata: metadata_address(), from, to, amount, valid_after, valid_before, nonce
+        }
+    }
+
+    #[test_only]
+    /// Builds the message a customer signs for a customer-presented QR payment.
+    public fun new_collection_authorization_for_test(
+        chain_id: u8,
+        from: address,
+        merchant: address,
+        amount: u64,
+        valid_after: u64,
+        valid_before: u64,
+        nonce: vector<u8>,
+    ): CollectionAuthorization {
+        CollectionAuthorization {
+            chain_id, metadata: metadata_address(), from, merchant, amount, valid_after, valid_before, nonce
         }
     }
 }

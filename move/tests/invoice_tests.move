@@ -11,6 +11,7 @@ module yenpay::invoice_tests {
     use aptos_std::ed25519;
     use aptos_framework::account;
     use aptos_framework::event;
+    use aptos_framework::object;
     use aptos_framework::timestamp;
     use yenpay::invoice;
     use yenpay::merchant_registry;
@@ -734,7 +735,24 @@ module yenpay::invoice_tests {
         nonce
     }
 
+    /// The customer's code: a `CollectionAuthorization` of `from`'s funds for `merchant`.
     fun sign(
+        secret_key: &ed25519::SecretKey,
+        from: address,
+        merchant: address,
+        amount: u64,
+        valid_after: u64,
+        valid_before: u64,
+        nonce: vector<u8>,
+    ): vector<u8> {
+        let message = stablecoin::new_collection_authorization_for_test(
+            h::chain(), from, merchant, amount, valid_after, valid_before, nonce
+        );
+        ed25519::signature_to_bytes(&ed25519::sign_struct(secret_key, message))
+    }
+
+    /// A plain `TransferAuthorization` of `from`'s funds to `to`, which anyone may submit.
+    fun sign_transfer(
         secret_key: &ed25519::SecretKey,
         from: address,
         to: address,
@@ -749,20 +767,20 @@ module yenpay::invoice_tests {
         ed25519::signature_to_bytes(&ed25519::sign_struct(secret_key, message))
     }
 
-    /// The terminal collects `order_ref` at `merchant()` with an authorization for `to` and `amount`, valid for
-    /// the next 120 seconds.
+    /// The terminal collects `order_ref` at `merchant()` with a collection authorization for `signed_merchant` and
+    /// `amount`, valid for the next 120 seconds.
     fun collect(
         submitter: address,
         order_ref: String,
         secret_key: &ed25519::SecretKey,
         public_key: vector<u8>,
         from: address,
-        to: address,
+        signed_merchant: address,
         amount: u64,
         nonce: vector<u8>,
     ) {
         let (valid_after, valid_before) = (h::start_secs() - 1, h::start_secs() + 120);
-        let signature = sign(secret_key, from, to, amount, valid_after, valid_before, nonce);
+        let signature = sign(secret_key, from, signed_merchant, amount, valid_after, valid_before, nonce);
         invoice::collect_with_authorization(
             &h::signer_of(submitter), h::merchant(), order_ref, from, amount, valid_after, valid_before, nonce,
             public_key, signature
@@ -980,6 +998,220 @@ module yenpay::invoice_tests {
         create_standard();
         stablecoin::pause(publisher);
         collect(h::terminal(), order(), &secret_key, public_key, customer, h::merchant(), AMOUNT, nonce(1));
+    }
+
+    // The customer's code is a collection authorization, usable only by the merchant it names, through
+    // collect_with_authorization, and it shares its nonce space with plain transfer authorizations.
+
+    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[expected_failure(abort_code = 0x5001E, location = yenpay::stablecoin)] // stablecoin EINVALID_SIGNATURE
+    fun collect_with_transfer_authorization(framework: &signer, publisher: &signer) {
+        h::setup(framework, publisher);
+        let (secret_key, public_key, customer) = customer();
+        create_standard();
+        // A transfer authorization to the merchant, with every field right, is still not a collection.
+        let (valid_after, valid_before) = (h::start_secs() - 1, h::start_secs() + 120);
+        let signature = sign_transfer(
+            &secret_key, customer, h::merchant(), AMOUNT, valid_after, valid_before, nonce(1)
+        );
+        invoice::collect_with_authorization(
+            &h::signer_of(h::terminal()), h::merchant(), order(), customer, AMOUNT, valid_after, valid_before,
+            nonce(1), public_key, signature
+        );
+    }
+
+    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[expected_failure(abort_code = 0x5001E, location = yenpay::stablecoin)] // stablecoin EINVALID_SIGNATURE
+    fun collect_code_for_one_merchant_at_another(framework: &signer, publisher: &signer) {
+        h::setup(framework, publisher);
+        let (secret_key, public_key, customer) = customer();
+        // The customer's code names merchant(); the other merchant's terminal saw it and tries to settle its own
+        // invoice of the same amount with it.
+        create(h::other_terminal(), h::other_merchant(), order(), AMOUNT);
+        let (valid_after, valid_before) = (h::start_secs() - 1, h::start_secs() + 120);
+        let signature = sign(&secret_key, customer, h::merchant(), AMOUNT, valid_after, valid_before, nonce(1));
+        invoice::collect_with_authorization(
+            &h::signer_of(h::other_terminal()), h::other_merchant(), order(), customer, AMOUNT, valid_after,
+            valid_before, nonce(1), public_key, signature
+        );
+    }
+
+    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[expected_failure(abort_code = 0x5001E, location = yenpay::stablecoin)] // stablecoin EINVALID_SIGNATURE
+    fun collection_code_cannot_be_cashed_as_transfer(framework: &signer, publisher: &signer) {
+        h::setup(framework, publisher);
+        let (secret_key, public_key, customer) = customer();
+        create_standard();
+        // Whoever sees the code cannot submit it as a plain transfer to the merchant, skipping invoice and fee.
+        let (valid_after, valid_before) = (h::start_secs() - 1, h::start_secs() + 120);
+        let signature = sign(&secret_key, customer, h::merchant(), AMOUNT, valid_after, valid_before, nonce(1));
+        stablecoin::transfer_with_authorization(
+            &h::signer_of(h::stranger()), customer, h::merchant(), AMOUNT, valid_after, valid_before, nonce(1),
+            public_key, signature
+        );
+    }
+
+    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[expected_failure(abort_code = 0x3001B, location = yenpay::stablecoin)] // stablecoin EAUTHORIZATION_USED
+    fun collect_with_nonce_used_by_transfer(framework: &signer, publisher: &signer) {
+        h::setup(framework, publisher);
+        let (secret_key, public_key, customer) = customer();
+        create_standard();
+        let (valid_after, valid_before) = (h::start_secs() - 1, h::start_secs() + 120);
+        let signature = sign_transfer(&secret_key, customer, h::stranger(), 100, valid_after, valid_before, nonce(1));
+        stablecoin::transfer_with_authorization(
+            &h::signer_of(h::stranger()), customer, h::stranger(), 100, valid_after, valid_before, nonce(1),
+            public_key, signature
+        );
+        assert!(h::balance(h::stranger()) == 100, 1);
+        collect(h::terminal(), order(), &secret_key, public_key, customer, h::merchant(), AMOUNT, nonce(1));
+    }
+
+    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[expected_failure(abort_code = 0x3001B, location = yenpay::stablecoin)] // stablecoin EAUTHORIZATION_USED
+    fun transfer_with_nonce_used_by_collection(framework: &signer, publisher: &signer) {
+        h::setup(framework, publisher);
+        let (secret_key, public_key, customer) = customer();
+        create_standard();
+        collect(h::terminal(), order(), &secret_key, public_key, customer, h::merchant(), AMOUNT, nonce(1));
+        let (valid_after, valid_before) = (h::start_secs() - 1, h::start_secs() + 120);
+        let signature = sign_transfer(&secret_key, customer, h::stranger(), 100, valid_after, valid_before, nonce(1));
+        stablecoin::transfer_with_authorization(
+            &h::signer_of(h::stranger()), customer, h::stranger(), 100, valid_after, valid_before, nonce(1),
+            public_key, signature
+        );
+    }
+
+    // The registry refuses the stablecoin's denylist: a denylisted terminal, owner or payout can neither create,
+    // cancel nor collect, and a denylisted owner takes no payments (the stablecoin refuses a denylisted payout).
+
+    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[expected_failure(abort_code = 0x50015, location = yenpay::merchant_registry)] // EDENYLISTED
+    fun create_by_denylisted_terminal(framework: &signer, publisher: &signer) {
+        h::setup(framework, publisher);
+        stablecoin::denylist(publisher, h::terminal());
+        create_standard();
+    }
+
+    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[expected_failure(abort_code = 0x50015, location = yenpay::merchant_registry)] // EDENYLISTED
+    fun create_by_denylisted_owner(framework: &signer, publisher: &signer) {
+        h::setup(framework, publisher);
+        stablecoin::denylist(publisher, h::merchant());
+        create(h::merchant(), h::merchant(), order(), AMOUNT);
+    }
+
+    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[expected_failure(abort_code = 0x50015, location = yenpay::merchant_registry)] // EDENYLISTED
+    fun create_by_terminal_of_denylisted_owner(framework: &signer, publisher: &signer) {
+        h::setup(framework, publisher);
+        stablecoin::denylist(publisher, h::merchant());
+        create_standard();
+    }
+
+    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[expected_failure(abort_code = 0x50015, location = yenpay::merchant_registry)] // EDENYLISTED
+    fun create_for_denylisted_payout(framework: &signer, publisher: &signer) {
+        h::setup(framework, publisher);
+        stablecoin::denylist(publisher, h::payout());
+        create_standard();
+    }
+
+    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    fun create_again_after_undenylisting(framework: &signer, publisher: &signer) {
+        h::setup(framework, publisher);
+        stablecoin::denylist(publisher, h::terminal());
+        stablecoin::undenylist(publisher, h::terminal());
+        create_and_pay_standard();
+        assert!(h::balance(h::payout()) == 9_700, 1);
+    }
+
+    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[expected_failure(abort_code = 0x50015, location = yenpay::merchant_registry)] // EDENYLISTED
+    fun cancel_by_denylisted_terminal(framework: &signer, publisher: &signer) {
+        h::setup(framework, publisher);
+        create_standard();
+        stablecoin::denylist(publisher, h::terminal());
+        invoice::cancel_invoice(&h::signer_of(h::terminal()), h::merchant(), order());
+    }
+
+    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[expected_failure(abort_code = 0x50015, location = yenpay::merchant_registry)] // EDENYLISTED
+    fun collect_by_denylisted_terminal(framework: &signer, publisher: &signer) {
+        h::setup(framework, publisher);
+        let (secret_key, public_key, customer) = customer();
+        create_standard();
+        stablecoin::denylist(publisher, h::terminal());
+        collect(h::terminal(), order(), &secret_key, public_key, customer, h::merchant(), AMOUNT, nonce(1));
+    }
+
+    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[expected_failure(abort_code = 0x50015, location = yenpay::merchant_registry)] // EDENYLISTED
+    fun collect_for_denylisted_owner(framework: &signer, publisher: &signer) {
+        h::setup(framework, publisher);
+        let (secret_key, public_key, customer) = customer();
+        create_standard();
+        stablecoin::denylist(publisher, h::merchant());
+        collect(h::terminal(), order(), &secret_key, public_key, customer, h::merchant(), AMOUNT, nonce(1));
+    }
+
+    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[expected_failure(abort_code = 0x50009, location = yenpay::stablecoin)] // stablecoin EDENYLISTED
+    fun collect_to_denylisted_payout(framework: &signer, publisher: &signer) {
+        h::setup(framework, publisher);
+        let (secret_key, public_key, customer) = customer();
+        create_standard();
+        stablecoin::denylist(publisher, h::payout());
+        collect(h::terminal(), order(), &secret_key, public_key, customer, h::merchant(), AMOUNT, nonce(1));
+    }
+
+    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[expected_failure(abort_code = 0x50015, location = yenpay::merchant_registry)] // EDENYLISTED
+    fun pay_invoice_of_denylisted_owner(framework: &signer, publisher: &signer) {
+        h::setup(framework, publisher);
+        create_standard();
+        stablecoin::denylist(publisher, h::merchant());
+        pay(h::payer(), h::merchant(), order(), AMOUNT);
+    }
+
+    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[expected_failure(abort_code = 0x50015, location = yenpay::merchant_registry)] // EDENYLISTED
+    fun pay_merchant_denylisted_owner(framework: &signer, publisher: &signer) {
+        h::setup(framework, publisher);
+        stablecoin::denylist(publisher, h::merchant());
+        invoice::pay_merchant(&h::signer_of(h::payer()), h::merchant(), 100, utf8(b""));
+    }
+
+    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[expected_failure(abort_code = 0x50009, location = yenpay::stablecoin)] // stablecoin EDENYLISTED
+    fun pay_merchant_denylisted_payout(framework: &signer, publisher: &signer) {
+        h::setup(framework, publisher);
+        stablecoin::denylist(publisher, h::payout());
+        invoice::pay_merchant(&h::signer_of(h::payer()), h::merchant(), 100, utf8(b""));
+    }
+
+    // Payout objects: paid into the object's primary store, which the stablecoin's admin must have approved.
+
+    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    fun pay_to_approved_object_payout(framework: &signer, publisher: &signer) {
+        h::setup(framework, publisher);
+        let vault = object::address_from_constructor_ref(&object::create_object(h::merchant()));
+        stablecoin::approve_store(publisher, stablecoin::primary_store_address(vault));
+        merchant_registry::set_payout_address(&h::signer_of(h::merchant()), vault);
+        create_and_pay_standard();
+        assert!(h::balance(vault) == 9_700 && h::treasury() == 300, 1);
+        assert!(h::balance(h::payer()) == h::payer_funds() - AMOUNT, 2);
+    }
+
+    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[expected_failure(abort_code = 0x5000D, location = yenpay::stablecoin)] // stablecoin ESTORE_NOT_APPROVED
+    fun pay_to_object_payout_after_revocation(framework: &signer, publisher: &signer) {
+        h::setup(framework, publisher);
+        let vault = object::address_from_constructor_ref(&object::create_object(h::merchant()));
+        stablecoin::approve_store(publisher, stablecoin::primary_store_address(vault));
+        merchant_registry::set_payout_address(&h::signer_of(h::merchant()), vault);
+        stablecoin::revoke_store(publisher, stablecoin::primary_store_address(vault));
+        create_and_pay_standard();
     }
 
     // Refunds.
@@ -1218,6 +1450,16 @@ module yenpay::invoice_tests {
         h::setup(framework, publisher);
         create_and_pay_standard();
         stablecoin::denylist(publisher, h::payer());
+        refund(h::payout(), 1_000);
+    }
+
+    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[expected_failure(abort_code = 0x50015, location = yenpay::merchant_registry)] // EDENYLISTED
+    fun refund_by_denylisted_payout(framework: &signer, publisher: &signer) {
+        // A denylisted payout account would move the treasury's fee share along with its own funds: refused.
+        h::setup(framework, publisher);
+        create_and_pay_standard();
+        stablecoin::denylist(publisher, h::payout());
         refund(h::payout(), 1_000);
     }
 

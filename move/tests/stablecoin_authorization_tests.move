@@ -1,13 +1,17 @@
 #[test_only]
-/// Transfer with authorization (EIP-3009 for Move): every way an authorization can be wrong, and
-/// the cross-language known answer shared with the Rust client (/work/plan/KNOWN_ANSWER.md).
+/// Transfer with authorization (EIP-3009 for Move): every way an authorization can be wrong, the
+/// separation of the two signed types (`TransferAuthorization`, `CollectionAuthorization`), accounts of
+/// both Ed25519 schemes (legacy and SingleKey), and the cross-language known answer, which is shared with
+/// the Rust test in src/authorization.rs.
 ///
 /// Abort codes are category * 0x10000 + reason (std::error): invalid_argument 0x1,
 /// out_of_range 0x2, invalid_state 0x3, permission_denied 0x5.
 module yenpay::stablecoin_authorization_tests {
     use std::bcs;
+    use std::hash;
     use aptos_std::ed25519;
     use aptos_std::from_bcs;
+    use aptos_std::single_key;
     use aptos_framework::account;
     use aptos_framework::event;
     use aptos_framework::primary_fungible_store;
@@ -63,6 +67,40 @@ module yenpay::stablecoin_authorization_tests {
     ): vector<u8> {
         let message = stablecoin::new_authorization_for_test(chain, from, to, amount, valid_after, valid_before, nonce);
         ed25519::signature_to_bytes(&ed25519::sign_struct(&signer_holder.sk, message))
+    }
+
+    /// `signer_holder` signs a customer-presented collection of `from`'s funds for `merchant`.
+    fun sign_collection(
+        signer_holder: &Holder, chain: u8, from: address, merchant: address, amount: u64,
+        valid_after: u64, valid_before: u64, nonce: vector<u8>,
+    ): vector<u8> {
+        let message = stablecoin::new_collection_authorization_for_test(
+            chain, from, merchant, amount, valid_after, valid_before, nonce
+        );
+        ed25519::signature_to_bytes(&ed25519::sign_struct(&signer_holder.sk, message))
+    }
+
+    /// A holder whose account is a SingleKey Ed25519 account: its address is its authentication key,
+    /// sha3-256(0x00 || 0x20 || pk || 0x02) (the BCS of `AnyPublicKey::Ed25519` and the SingleKey scheme byte),
+    /// as the framework's own `single_key` module derives it.
+    fun new_single_key_holder(balance: u64): Holder {
+        let (sk, pk) = ed25519::generate_keys();
+        let public_key = ed25519::validated_public_key_to_bytes(&pk);
+        let any_public_key = single_key::from_ed25519_public_key_unvalidated(
+            ed25519::new_unvalidated_public_key_from_bytes(public_key)
+        );
+        let auth_key = single_key::to_authentication_key(&any_public_key);
+        let preimage = vector[0x00, 0x20];
+        preimage.append(public_key);
+        preimage.push_back(0x02);
+        assert!(hash::sha3_256(preimage) == auth_key, 100);
+        // Not the legacy authentication key of the same key.
+        assert!(auth_key != ed25519::validated_public_key_to_authentication_key(&pk), 101);
+        let addr = from_bcs::to_address(auth_key);
+        account::create_account_for_test(addr);
+        assert!(account::get_authentication_key(addr) == auth_key, 102);
+        if (balance > 0) h::mint_to(addr, balance);
+        Holder { sk, public_key, addr }
     }
 
     /// Submits `holder`'s own authorization, signed over exactly what is submitted.
@@ -354,14 +392,16 @@ module yenpay::stablecoin_authorization_tests {
         submit_signed(&alice, h::bob(), 0, 0, h::start_secs() + 600, nonce(1));
     }
 
-    // The package path the invoice module uses.
+    // The package path the invoice module uses: a `CollectionAuthorization`, and only that.
 
     #[test(framework = @aptos_framework, publisher = @yenpay)]
-    fun package_withdraw_with_authorization(framework: &signer, publisher: &signer) {
+    fun package_withdraw_for_collection(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
         let alice = new_holder(100);
-        let signature = sign(&alice, h::chain(), alice.addr, h::bob(), 40, 0, h::start_secs() + 600, nonce(3));
-        let fa = stablecoin::withdraw_with_authorization(
+        let signature = sign_collection(
+            &alice, h::chain(), alice.addr, h::bob(), 40, 0, h::start_secs() + 600, nonce(3)
+        );
+        let fa = stablecoin::withdraw_for_collection(
             h::bob(), alice.addr, 40, 0, h::start_secs() + 600, nonce(3), alice.public_key, signature,
         );
         // The caller deposits through the dispatchable path: the deposit hook checks receivers.
@@ -369,15 +409,18 @@ module yenpay::stablecoin_authorization_tests {
         assert!(stablecoin::balance(h::bob()) == 40, 1);
         assert!(stablecoin::balance(alice.addr) == 60, 2);
         assert!(stablecoin::is_nonce_used(alice.addr, nonce(3)), 3);
+        assert!(event::emitted_events<stablecoin::TransferredWithAuthorization>().length() == 1, 4);
     }
 
     #[test(framework = @aptos_framework, publisher = @yenpay)]
     #[expected_failure(abort_code = 0x5001e, location = yenpay::stablecoin)] // permission_denied(EINVALID_SIGNATURE)
-    fun package_withdraw_binds_recipient(framework: &signer, publisher: &signer) {
+    fun package_withdraw_for_collection_binds_merchant(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
         let alice = new_holder(100);
-        let signature = sign(&alice, h::chain(), alice.addr, h::bob(), 40, 0, h::start_secs() + 600, nonce(3));
-        let fa = stablecoin::withdraw_with_authorization(
+        let signature = sign_collection(
+            &alice, h::chain(), alice.addr, h::bob(), 40, 0, h::start_secs() + 600, nonce(3)
+        );
+        let fa = stablecoin::withdraw_for_collection(
             h::carol(), alice.addr, 40, 0, h::start_secs() + 600, nonce(3), alice.public_key, signature,
         );
         primary_fungible_store::deposit(h::carol(), fa);
@@ -385,14 +428,159 @@ module yenpay::stablecoin_authorization_tests {
 
     #[test(framework = @aptos_framework, publisher = @yenpay)]
     #[expected_failure(abort_code = 0x50009, location = yenpay::stablecoin)] // permission_denied(EDENYLISTED)
-    fun package_withdraw_deposit_hook_checks_receiver(framework: &signer, publisher: &signer) {
+    fun package_withdraw_for_collection_deposit_hook_checks_receiver(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
         let alice = new_holder(100);
         stablecoin::denylist(&h::signer_of(h::denylister()), h::bob());
-        let signature = sign(&alice, h::chain(), alice.addr, h::bob(), 40, 0, h::start_secs() + 600, nonce(3));
-        let fa = stablecoin::withdraw_with_authorization(
+        let signature = sign_collection(
+            &alice, h::chain(), alice.addr, h::bob(), 40, 0, h::start_secs() + 600, nonce(3)
+        );
+        let fa = stablecoin::withdraw_for_collection(
             h::bob(), alice.addr, 40, 0, h::start_secs() + 600, nonce(3), alice.public_key, signature,
         );
         primary_fungible_store::deposit(h::bob(), fa);
+    }
+
+    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[expected_failure(abort_code = 0x5001e, location = yenpay::stablecoin)] // permission_denied(EINVALID_SIGNATURE)
+    fun collection_authorization_refused_by_transfer_with_authorization(framework: &signer, publisher: &signer) {
+        // Whoever sees a customer's code (a collection for merchant Bob) cannot cash it as a plain transfer to Bob,
+        // which would skip the invoice and the fee: the signature is over another type.
+        h::setup_roles(framework, publisher);
+        let alice = new_holder(100);
+        let signature = sign_collection(
+            &alice, h::chain(), alice.addr, h::bob(), 40, 0, h::start_secs() + 600, nonce(3)
+        );
+        stablecoin::transfer_with_authorization(
+            &h::signer_of(h::carol()), alice.addr, h::bob(), 40, 0, h::start_secs() + 600, nonce(3),
+            alice.public_key, signature,
+        );
+    }
+
+    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[expected_failure(abort_code = 0x5001e, location = yenpay::stablecoin)] // permission_denied(EINVALID_SIGNATURE)
+    fun transfer_authorization_refused_for_collection(framework: &signer, publisher: &signer) {
+        h::setup_roles(framework, publisher);
+        let alice = new_holder(100);
+        let signature = sign(&alice, h::chain(), alice.addr, h::bob(), 40, 0, h::start_secs() + 600, nonce(3));
+        let fa = stablecoin::withdraw_for_collection(
+            h::bob(), alice.addr, 40, 0, h::start_secs() + 600, nonce(3), alice.public_key, signature,
+        );
+        primary_fungible_store::deposit(h::bob(), fa);
+    }
+
+    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[expected_failure(abort_code = 0x3001b, location = yenpay::stablecoin)] // invalid_state(EAUTHORIZATION_USED)
+    fun nonce_used_by_transfer_refuses_collection(framework: &signer, publisher: &signer) {
+        h::setup_roles(framework, publisher);
+        let alice = new_holder(100);
+        submit_signed(&alice, h::bob(), 10, 0, h::start_secs() + 600, nonce(5));
+        let signature = sign_collection(
+            &alice, h::chain(), alice.addr, h::bob(), 10, 0, h::start_secs() + 600, nonce(5)
+        );
+        let fa = stablecoin::withdraw_for_collection(
+            h::bob(), alice.addr, 10, 0, h::start_secs() + 600, nonce(5), alice.public_key, signature,
+        );
+        primary_fungible_store::deposit(h::bob(), fa);
+    }
+
+    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[expected_failure(abort_code = 0x3001b, location = yenpay::stablecoin)] // invalid_state(EAUTHORIZATION_USED)
+    fun nonce_used_by_collection_refuses_transfer(framework: &signer, publisher: &signer) {
+        h::setup_roles(framework, publisher);
+        let alice = new_holder(100);
+        let signature = sign_collection(
+            &alice, h::chain(), alice.addr, h::bob(), 10, 0, h::start_secs() + 600, nonce(5)
+        );
+        let fa = stablecoin::withdraw_for_collection(
+            h::bob(), alice.addr, 10, 0, h::start_secs() + 600, nonce(5), alice.public_key, signature,
+        );
+        primary_fungible_store::deposit(h::bob(), fa);
+        submit_signed(&alice, h::bob(), 10, 0, h::start_secs() + 600, nonce(5));
+    }
+
+    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[expected_failure(abort_code = 0x3001b, location = yenpay::stablecoin)] // invalid_state(EAUTHORIZATION_USED)
+    fun cancelled_nonce_refuses_collection(framework: &signer, publisher: &signer) {
+        h::setup_roles(framework, publisher);
+        let alice = new_holder(100);
+        stablecoin::cancel_authorization(&h::signer_of(alice.addr), nonce(5));
+        let signature = sign_collection(
+            &alice, h::chain(), alice.addr, h::bob(), 10, 0, h::start_secs() + 600, nonce(5)
+        );
+        let fa = stablecoin::withdraw_for_collection(
+            h::bob(), alice.addr, 10, 0, h::start_secs() + 600, nonce(5), alice.public_key, signature,
+        );
+        primary_fungible_store::deposit(h::bob(), fa);
+    }
+
+    // SingleKey Ed25519 accounts.
+
+    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    fun single_key_account_authorization_moves_funds(framework: &signer, publisher: &signer) {
+        h::setup_roles(framework, publisher);
+        let dave = new_single_key_holder(1_000);
+        submit_signed(&dave, h::bob(), 250, 0, h::start_secs() + 600, nonce(1));
+        assert!(stablecoin::balance(dave.addr) == 750, 1);
+        assert!(stablecoin::balance(h::bob()) == 250, 2);
+        assert!(stablecoin::is_nonce_used(dave.addr, nonce(1)), 3);
+    }
+
+    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    fun single_key_account_collection(framework: &signer, publisher: &signer) {
+        h::setup_roles(framework, publisher);
+        let dave = new_single_key_holder(1_000);
+        let signature = sign_collection(&dave, h::chain(), dave.addr, h::bob(), 40, 0, h::start_secs() + 600, nonce(2));
+        let fa = stablecoin::withdraw_for_collection(
+            h::bob(), dave.addr, 40, 0, h::start_secs() + 600, nonce(2), dave.public_key, signature,
+        );
+        primary_fungible_store::deposit(h::bob(), fa);
+        assert!(stablecoin::balance(dave.addr) == 960, 1);
+    }
+
+    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[expected_failure(abort_code = 0x5001d, location = yenpay::stablecoin)] // permission_denied(EPUBLIC_KEY_MISMATCH)
+    fun single_key_account_with_another_key_refused(framework: &signer, publisher: &signer) {
+        // Mallory signs for SingleKey Dave's funds with Mallory's own key, of either scheme.
+        h::setup_roles(framework, publisher);
+        let dave = new_single_key_holder(100);
+        let mallory = new_single_key_holder(0);
+        let signature = sign(&mallory, h::chain(), dave.addr, h::bob(), 1, 0, h::start_secs() + 600, nonce(1));
+        stablecoin::transfer_with_authorization(
+            &h::signer_of(h::carol()), dave.addr, h::bob(), 1, 0, h::start_secs() + 600, nonce(1),
+            mallory.public_key, signature,
+        );
+    }
+
+    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[expected_failure(abort_code = 0x5001e, location = yenpay::stablecoin)] // permission_denied(EINVALID_SIGNATURE)
+    fun single_key_account_key_with_another_signature_refused(framework: &signer, publisher: &signer) {
+        h::setup_roles(framework, publisher);
+        let dave = new_single_key_holder(100);
+        let mallory = new_single_key_holder(0);
+        let signature = sign(&mallory, h::chain(), dave.addr, h::bob(), 1, 0, h::start_secs() + 600, nonce(1));
+        stablecoin::transfer_with_authorization(
+            &h::signer_of(h::carol()), dave.addr, h::bob(), 1, 0, h::start_secs() + 600, nonce(1),
+            dave.public_key, signature,
+        );
+    }
+
+    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[expected_failure(abort_code = 0x5001d, location = yenpay::stablecoin)] // permission_denied(EPUBLIC_KEY_MISMATCH)
+    fun key_matching_neither_scheme_refused(framework: &signer, publisher: &signer) {
+        // An account whose authentication key is derived from the holder's key by neither scheme: here the
+        // MultiEd25519 scheme byte (sha3-256(pk || 0x01)).
+        h::setup_roles(framework, publisher);
+        let alice = new_holder(0);
+        let preimage = alice.public_key;
+        preimage.push_back(0x01);
+        let addr = from_bcs::to_address(hash::sha3_256(preimage));
+        account::create_account_for_test(addr);
+        h::mint_to(addr, 100);
+        let signature = sign(&alice, h::chain(), addr, h::bob(), 1, 0, h::start_secs() + 600, nonce(1));
+        stablecoin::transfer_with_authorization(
+            &h::signer_of(h::carol()), addr, h::bob(), 1, 0, h::start_secs() + 600, nonce(1),
+            alice.public_key, signature,
+        );
     }
 }

@@ -42,6 +42,10 @@ module yenpay::stablecoin_tests {
         assert!(!stablecoin::is_minter(@yenpay), 15);
         assert!(stablecoin::minter_allowance(@yenpay) == 0, 16);
         assert!(stablecoin::balance(h::alice()) == 0, 17);
+        // Every role goes to the deployer, the package address in --dev builds.
+        assert!(stablecoin::admin() == @deployer && stablecoin::denylister() == @deployer, 18);
+        assert!(fungible_asset::icon_uri(metadata) == utf8(b"https://yenpay.example/yjpy.svg"), 19);
+        assert!(fungible_asset::project_uri(metadata) == utf8(b"https://yenpay.example"), 20);
     }
 
     #[test(framework = @aptos_framework, publisher = @yenpay)]
@@ -250,11 +254,16 @@ module yenpay::stablecoin_tests {
     }
 
     #[test(framework = @aptos_framework, publisher = @yenpay)]
-    #[expected_failure(abort_code = 0x80011, location = yenpay::stablecoin)] // already_exists(EALREADY_DENYLISTED)
-    fun denylist_twice_aborts(framework: &signer, publisher: &signer) {
+    fun denylist_twice_is_a_no_op(framework: &signer, publisher: &signer) {
+        // Operators may run it idempotently: no abort, no second event, still listed.
         h::setup_roles(framework, publisher);
         stablecoin::denylist(&h::signer_of(h::denylister()), h::alice());
         stablecoin::denylist(&h::signer_of(h::denylister()), h::alice());
+        assert!(stablecoin::is_denylisted(h::alice()), 1);
+        assert!(event::emitted_events<stablecoin::Denylisted>().length() == 1, 2);
+        // One undenylist is enough to lift it.
+        stablecoin::undenylist(&h::signer_of(h::denylister()), h::alice());
+        assert!(!stablecoin::is_denylisted(h::alice()), 3);
     }
 
     #[test(framework = @aptos_framework, publisher = @yenpay)]
@@ -262,6 +271,34 @@ module yenpay::stablecoin_tests {
     fun undenylist_unknown_aborts(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
         stablecoin::undenylist(&h::signer_of(h::denylister()), h::alice());
+    }
+
+    // Metadata URIs.
+
+    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    fun admin_sets_metadata_uris(framework: &signer, publisher: &signer) {
+        h::setup_roles(framework, publisher);
+        let metadata = stablecoin::metadata();
+        stablecoin::set_metadata_uris(
+            publisher, utf8(b"https://cdn.yenpay.example/yjpy-v2.png"), utf8(b"https://yenpay.jp")
+        );
+        assert!(fungible_asset::icon_uri(metadata) == utf8(b"https://cdn.yenpay.example/yjpy-v2.png"), 1);
+        assert!(fungible_asset::project_uri(metadata) == utf8(b"https://yenpay.jp"), 2);
+        // Nothing else about the asset changes.
+        assert!(fungible_asset::name(metadata) == utf8(b"Yenpay Yen"), 3);
+        assert!(fungible_asset::symbol(metadata) == utf8(b"YJPY"), 4);
+        assert!(fungible_asset::decimals(metadata) == 0, 5);
+        assert!(event::emitted_events<stablecoin::MetadataUpdated>().length() == 1, 6);
+    }
+
+    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    fun new_admin_sets_metadata_uris(framework: &signer, publisher: &signer) {
+        h::setup_roles(framework, publisher);
+        stablecoin::propose_admin(publisher, h::carol());
+        stablecoin::accept_admin(&h::signer_of(h::carol()));
+        stablecoin::set_metadata_uris(&h::signer_of(h::carol()), utf8(b""), utf8(b""));
+        assert!(fungible_asset::icon_uri(stablecoin::metadata()) == utf8(b""), 1);
+        assert!(fungible_asset::project_uri(stablecoin::metadata()) == utf8(b""), 2);
     }
 
     // Per-transfer cap.

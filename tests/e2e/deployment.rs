@@ -1,19 +1,45 @@
-//! Case 1: what a fresh deployment looks like.
+//! Case 1: what a fresh deployment looks like, including who controls the code.
 use anyhow::{Context, Result, ensure};
 use serde_json::Value;
 use yenpay::limits::{INITIAL_TRANSFER_CAP, MAX_FEE_BPS, MAX_TERMINALS};
 use yenpay::merchant::derive_treasury_address;
 use yenpay::stablecoin::derive_metadata_address;
+use yenpay::stablecoin::primary_store_address;
 
 use crate::check_eq;
 use crate::harness::Harness;
 
-/// Roles are the deployer, supply 0, cap 1,000,000, and the views answer.
+/// Roles are the deployer (not the package), the code is controlled by the
+/// package (its key is zero), supply 0, cap 1,000,000, the treasury's store
+/// approved, and the views answer.
 pub async fn after_deploy(h: &'static Harness) -> Result<()> {
     let _shared = h.shared().await;
     let coin = h.client.stablecoin();
     let registry = h.client.merchant_registry();
     let deployer = h.deployer_address();
+
+    // The package lives at the deployer's resource account, not at the deployer.
+    ensure!(
+        h.package() != deployer,
+        "the package {} is the deployer's own account: it was not published through a resource \
+         account (`cargo xtask deploy` does that)",
+        h.package()
+    );
+    check_eq!(
+        h.client.upgrade().is_code_controlled().await?,
+        true,
+        "upgrade::is_code_controlled()"
+    );
+    let key = h.authentication_key(h.package()).await?;
+    check_eq!(
+        key,
+        format!("0x{}", "00".repeat(32)),
+        "the package account's authentication key"
+    );
+    ensure!(
+        h.authentication_key(deployer).await? != key,
+        "the deployer's own key is not zero"
+    );
 
     check_eq!(coin.admin().await?, deployer, "admin");
     check_eq!(coin.pending_admin().await?, None, "pending admin");
@@ -58,15 +84,39 @@ pub async fn after_deploy(h: &'static Harness) -> Result<()> {
         derive_treasury_address(h.package()),
         "treasury address"
     );
+    // The store rule: the treasury's primary store is approved; an account's
+    // own primary store is not "approved" but may hold the coin all the same.
+    let treasury_store = coin.primary_store_address(treasury).await?;
     check_eq!(
-        coin.is_approved_holder(treasury).await?,
-        true,
-        "treasury approved as a holder"
+        treasury_store,
+        primary_store_address(h.package(), treasury),
+        "the treasury's primary store, derived locally"
     );
     check_eq!(
-        coin.is_approved_holder(deployer).await?,
+        coin.is_approved_store(treasury_store).await?,
+        true,
+        "the treasury's store approved"
+    );
+    check_eq!(
+        coin.may_hold(treasury_store).await?,
+        true,
+        "the treasury's store may hold the coin"
+    );
+    let deployer_store = coin.primary_store_address(deployer).await?;
+    check_eq!(
+        deployer_store,
+        primary_store_address(h.package(), deployer),
+        "the deployer's primary store, derived locally"
+    );
+    check_eq!(
+        coin.is_approved_store(deployer_store).await?,
         false,
-        "an account is no approved object"
+        "an account's primary store is not an approved store"
+    );
+    check_eq!(
+        coin.may_hold(deployer_store).await?,
+        true,
+        "an account's primary store may hold the coin"
     );
 
     // Role and limit views on addresses that hold nothing.

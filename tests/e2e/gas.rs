@@ -87,7 +87,7 @@ pub async fn measure(h: &'static Harness) -> Result<()> {
     h.mint(&minter, presenter.address(), 10_000).await?;
     let collect_order = OrderRef::new("GAS-0002")?;
     create_invoice(h, &merchant, &collect_order, AMOUNT, 300).await?;
-    let signed = TransferAuthorization::new(
+    let signed = TransferAuthorization::collection(
         h.chain_id,
         h.package(),
         presenter.address(),

@@ -1,6 +1,7 @@
 //! What every case shares: one tokio runtime, one client for the node and
-//! package, the deployer (which holds every role), fresh funded accounts, and
-//! the locks that let cases run in parallel.
+//! package, the deployer (which holds every role; the package itself lives at
+//! the deployer's resource account, a different address), fresh funded
+//! accounts, and the locks that let cases run in parallel.
 //!
 //! - The deployer is one account with one sequence number: every transaction
 //!   it signs goes through [`Harness::deployer`], a process-wide mutex.
@@ -26,7 +27,9 @@ use tokio::runtime::Runtime;
 use tokio::sync::{
     Mutex, MutexGuard, OnceCell, RwLock, RwLockReadGuard, RwLockWriteGuard, Semaphore,
 };
-use yenpay::abort::{InvoiceAbort, KnownAbort, MerchantRegistryAbort, StablecoinAbort};
+use yenpay::abort::{
+    InvoiceAbort, KnownAbort, MerchantRegistryAbort, StablecoinAbort, UpgradeAbort,
+};
 use yenpay::client::{Error, SubmitOptions, Submitted, YenPay};
 use yenpay::deployment::{Deployment, Network};
 use yenpay::events::YenpayEvent;
@@ -254,6 +257,20 @@ impl Harness {
             Err(error) if error.is_not_found() => Ok(false),
             Err(error) => Err(error).context(format!("reading 0x1::account::Account of {address}")),
         }
+    }
+
+    /// The authentication key of `address` as the REST API gives it
+    /// (`GET /v1/accounts/<address>` → `authentication_key`).
+    pub async fn authentication_key(&self, address: AccountAddress) -> Result<String> {
+        Ok(self
+            .client
+            .aptos()
+            .fullnode()
+            .get_account(address)
+            .await
+            .with_context(|| format!("GET /v1/accounts/{address}"))?
+            .into_inner()
+            .authentication_key)
     }
 
     /// Has `account` send one transaction (1 octa to itself), so that its
@@ -492,6 +509,12 @@ impl Named for MerchantRegistryAbort {
 impl Named for InvoiceAbort {
     fn known(self) -> KnownAbort {
         KnownAbort::Invoice(self)
+    }
+}
+
+impl Named for UpgradeAbort {
+    fn known(self) -> KnownAbort {
+        KnownAbort::Upgrade(self)
     }
 }
 

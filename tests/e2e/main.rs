@@ -21,6 +21,7 @@ mod refunds;
 mod seizure;
 mod stablecoin;
 mod supply;
+mod upgrade;
 
 /// One case: an ignored test that runs `$case` with the shared harness.
 macro_rules! e2e {
@@ -51,5 +52,6 @@ e2e! {
     case12_load_50_customers_pay_5_merchants_concurrently => load::load;
     case13_seizure_from_denylisted_only => seizure::seizure;
     case14_supply_equals_sum_of_all_balances => supply::supply_equals_balances;
+    case15_upgrade_only_by_the_admin_same_build_republished => upgrade::upgrade;
     measure_gas_per_operation => gas::measure;
 }

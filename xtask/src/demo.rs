@@ -45,6 +45,7 @@ pub fn run(root: &Path, args: &DemoArgs) -> Result<()> {
             network: Network::Local,
             profile: None,
             key_file: None,
+            seed: yenpay::publish::DEFAULT_SEED.to_string(),
             mainnet_i_understand: false,
             offline: args.offline,
         };
@@ -192,8 +193,13 @@ async fn story(target: &Target, deployed: &deploy::Deployed) -> Result<()> {
     println!("================ yenpay: a QR payment in yen, on Aptos ================");
     println!("Node {rest}, chain id {}", target.chain_id);
     println!(
-        "The contracts (package YenPay) are published at {} (tx {}, {} gas units).",
+        "The contracts (package YenPay) are published at {} (tx {}, {} gas units),",
         deployed.package, deployed.tx_hash, deployed.gas_used
+    );
+    println!(
+        "an account no key signs for: the publisher {} holds every role, and only the coin's admin can \
+         change the code.",
+        deployed.deployer.address
     );
 
     heading(1, "The cast");

@@ -1,5 +1,8 @@
-//! `cargo xtask deploy --network local|devnet|testnet|mainnet`: compile for
-//! the deployer's address, publish, wait, verify on chain, and write
+//! `cargo xtask deploy --network local|devnet|testnet|mainnet [--seed S]`:
+//! compile for the deployer's resource account, publish through
+//! `0x1::resource_account::create_resource_account_and_publish_package`, wait,
+//! verify on chain (roles with the deployer, code controlled by the package,
+//! its key zero, the treasury's store approved), and write
 //! `deployments/<network>.json`.
 use std::path::{Path, PathBuf};
 
@@ -10,6 +13,7 @@ use clap::{Args, ValueEnum};
 
 use yenpay::client::YenPay;
 
+use crate::build::NamedAddresses;
 use crate::localnet::StartArgs;
 use crate::move_cli::{Missing, MoveRunner};
 use crate::node::{self, Node};
@@ -79,6 +83,11 @@ pub struct DeployArgs {
     /// A file holding the deployer's private key (AIP-80 or hex).
     #[arg(long, value_name = "FILE")]
     pub key_file: Option<PathBuf>,
+    /// The resource account's seed (its UTF-8 bytes): the package is published
+    /// at sha3-256(deployer || seed || 0xFF). One deployer can publish one
+    /// package per seed.
+    #[arg(long, default_value = yenpay::publish::DEFAULT_SEED, value_parser = crate::build::parse_seed)]
+    pub seed: String,
     /// Required for mainnet: you are publishing with real funds.
     #[arg(long)]
     pub mainnet_i_understand: bool,
@@ -89,7 +98,12 @@ pub struct DeployArgs {
 
 /// Refuses mainnet unless the flag was given (there is no prompt: CI has no stdin).
 pub fn check_mainnet_consent(args: &DeployArgs) -> Result<()> {
-    if args.network == Network::Mainnet && !args.mainnet_i_understand {
+    require_mainnet_consent(args.network, args.mainnet_i_understand)
+}
+
+/// Refuses to publish (or upgrade) on mainnet without `--mainnet-i-understand`.
+pub fn require_mainnet_consent(network: Network, consent: bool) -> Result<()> {
+    if network == Network::Mainnet && !consent {
         bail!(
             "refusing to publish to mainnet without --mainnet-i-understand: a mainnet deployment \
              spends real APT and is permanent"
@@ -107,13 +121,21 @@ pub fn run(root: &Path, args: &DeployArgs) -> Result<()> {
         let target = Target::connect(root, args.network).await?;
         let deployed = deploy(root, args, &target).await?;
         println!(
-            "Deployed {} to {} at {} (tx {}, version {}); recorded in {}",
+            "Deployed {} to {} at {}, the resource account of the deployer {} with seed {:?} \
+             (tx {}, version {}); recorded in {}",
             crate::build::PACKAGE_NAME,
             args.network.name(),
             deployed.package,
+            deployed.deployer.address,
+            args.seed,
             deployed.tx_hash,
             deployed.version,
             deployed.file.display()
+        );
+        println!(
+            "The deployer holds every role; the code can change only through \
+             {}::upgrade::upgrade_package, signed by the stablecoin's admin (`cargo xtask upgrade`).",
+            deployed.package
         );
         Ok(())
     })
@@ -180,7 +202,7 @@ impl Target {
 /// What a deployment produced.
 #[derive(Debug, Clone)]
 pub struct Deployed {
-    /// The package (and deployer) address.
+    /// The package address: the deployer's resource account.
     pub package: AccountAddress,
     /// The publish transaction's hash.
     pub tx_hash: String,
@@ -194,27 +216,42 @@ pub struct Deployed {
     pub gas_used: u64,
 }
 
-/// Resolves the key, funds it on local, compiles, publishes, verifies, records.
+/// Resolves the key, funds it on local, compiles for the resource account,
+/// publishes, verifies, records.
 pub async fn deploy(root: &Path, args: &DeployArgs, target: &Target) -> Result<Deployed> {
     let deployer = resolve_deployer(root, args, target).await?;
     println!("Deployer: {} ({})", deployer.address, target.network.name());
+    let named = NamedAddresses::for_deployer(deployer.address, &args.seed);
+    println!(
+        "Package address: {} (the deployer's resource account for seed {:?})",
+        named.package, args.seed
+    );
+    let client = target.yenpay(named.package)?;
+    // A resource account is created once: say so before compiling or paying.
+    if crate::publishing::package_registry(&client, named.package)
+        .await?
+        .is_some()
+    {
+        bail!(
+            "a package is already published at {} (the resource account of {} with seed {:?}) on {}: \
+             upgrade it with `cargo xtask upgrade --network {}`, or publish a new deployment with \
+             another --seed",
+            named.package,
+            deployer.address,
+            args.seed,
+            target.network.name(),
+            target.network.name()
+        );
+    }
     ensure_gas(target.network, target, &deployer).await?;
 
-    let address = deployer.address;
-    let offline = args.offline;
-    let root_owned = root.to_path_buf();
-    let built =
-        tokio::task::spawn_blocking(move || crate::build::compile(&root_owned, address, offline))
-            .await
-            .context("the compile task panicked")??;
-
-    let client = target.yenpay(deployer.address)?;
-    let published = crate::publishing::publish(&client, &deployer, &built).await?;
+    let built = compile_blocking(root, named, args.offline).await?;
+    let published = crate::publishing::publish(&client, &deployer, &built, &args.seed).await?;
     println!(
         "Published: tx {} at version {} ({} gas units)",
         published.hash, published.version, published.gas_used
     );
-    let checks = crate::publishing::verify(&client, &built).await?;
+    let checks = crate::publishing::verify(&client, &built, deployer.address).await?;
     for line in &checks.report {
         println!("  verified: {line}");
     }
@@ -222,19 +259,32 @@ pub async fn deploy(root: &Path, args: &DeployArgs, target: &Target) -> Result<D
         root,
         target.network.deployment_network(),
         target.chain_id,
-        deployer.address,
+        named,
+        &args.seed,
         checks.metadata,
         &published,
     );
     let file = crate::publishing::record(root, &deployment)?;
     Ok(Deployed {
-        package: deployer.address,
+        package: named.package,
         tx_hash: published.hash.to_string(),
         version: published.version,
         file,
         deployer,
         gas_used: published.gas_used,
     })
+}
+
+/// Compiles on a blocking thread (the compiler runs for a while).
+pub async fn compile_blocking(
+    root: &Path,
+    named: NamedAddresses,
+    offline: bool,
+) -> Result<crate::build::Built> {
+    let root = root.to_path_buf();
+    tokio::task::spawn_blocking(move || crate::build::compile(&root, &named, offline))
+        .await
+        .context("the compile task panicked")?
 }
 
 /// The profile files to look in: the project's, then the user's.
@@ -255,18 +305,24 @@ async fn resolve_deployer(root: &Path, args: &DeployArgs, target: &Target) -> Re
         (None, Network::Local) => return new_local_deployer(root, target),
         (None, _) => "default".to_string(),
     };
+    signer_from_profile(root, &wanted)
+}
+
+/// The signer of the Aptos CLI profile `wanted`, from this project's
+/// .aptos/config.yaml, else the user's.
+pub fn signer_from_profile(root: &Path, wanted: &str) -> Result<Deployer> {
     let mut last_err = None;
     for dir in config_dirs(root) {
         let config = CliConfig::load(&dir)?;
-        if config.profiles.contains_key(&wanted) {
-            return config.signer(&wanted).with_context(|| {
+        if config.profiles.contains_key(wanted) {
+            return config.signer(wanted).with_context(|| {
                 format!(
                     "profile `{wanted}` in {}",
                     dir.join("config.yaml").display()
                 )
             });
         }
-        last_err = Some(config.signer(&wanted).unwrap_err());
+        last_err = Some(config.signer(wanted).unwrap_err());
     }
     Err(last_err.unwrap_or_else(|| anyhow::anyhow!("no Aptos CLI profile `{wanted}`")))
 }
@@ -342,6 +398,7 @@ mod tests {
             network,
             profile: None,
             key_file: None,
+            seed: "yenpay".to_string(),
             mainnet_i_understand: consent,
             offline: false,
         }

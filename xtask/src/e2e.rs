@@ -11,10 +11,12 @@ use crate::deploy::{self, DeployArgs, Network, Target};
 use crate::localnet::{self, StartArgs};
 use crate::node;
 
-/// Env var naming the package address for the end-to-end tests.
+/// Env var naming the package address (the deployer's resource account) for
+/// the end-to-end tests.
 pub const PACKAGE_ENV: &str = "YENPAY_PACKAGE";
 /// Env var naming a file with the deployer's key (it holds every role after
-/// publishing), for tests that need the admin, minter or operator.
+/// publishing, the package being at its resource account), for tests that
+/// need the admin, minter or operator.
 pub const DEPLOYER_KEY_FILE_ENV: &str = "YENPAY_DEPLOYER_KEY_FILE";
 
 /// Options of `cargo xtask e2e`.
@@ -54,6 +56,7 @@ async fn deploy_and_test(root: &Path, args: &E2eArgs, node: &node::Node) -> Resu
         network: Network::Local,
         profile: None,
         key_file: None,
+        seed: yenpay::publish::DEFAULT_SEED.to_string(),
         mainnet_i_understand: false,
         offline: args.offline,
     };

@@ -1,5 +1,6 @@
 //! `cargo xtask`: yenpay's build, test and deploy workflow, in plain Rust.
 mod build;
+mod codegen;
 mod demo;
 mod deploy;
 mod e2e;
@@ -12,6 +13,7 @@ mod progress;
 mod publishing;
 mod setup;
 mod test;
+mod upgrade;
 
 use std::process::{Command, ExitCode};
 
@@ -30,14 +32,18 @@ struct Cli {
 enum XtaskCommand {
     /// Install the pinned Aptos CLI (checksum-verified release, or --from-source).
     Setup(setup::SetupArgs),
-    /// Compile move/ with the named address resolved and the package metadata saved.
+    /// Compile move/ with the named addresses (package resource account, deployer) and the metadata saved.
     Build(build::BuildArgs),
-    /// Run the whole test suite: fmt, clippy, Rust tests, Move unit tests.
+    /// Run the whole test suite: fmt, clippy, Rust tests, generated code, Move unit tests.
     Test(test::TestArgs),
+    /// Generate the Rust side of the Move interface from move/sources (--check: only compare).
+    Codegen(codegen::CodegenArgs),
     /// Run a local Aptos node in the background: start, stop, status, logs.
     Localnet(localnet::LocalnetArgs),
-    /// Publish the package to a network and record it in deployments/<network>.json.
+    /// Publish the package at the deployer's resource account and record it in deployments/<network>.json.
     Deploy(deploy::DeployArgs),
+    /// As the stablecoin's admin, publish new code of the recorded deployment (upgrade::upgrade_package).
+    Upgrade(upgrade::UpgradeArgs),
     /// Node up, deploy, run the ignored end-to-end tests against it.
     E2e(e2e::E2eArgs),
     /// Node up, deploy, and walk through a complete QR payment, printing what happens.
@@ -65,8 +71,10 @@ fn run(cli: Cli) -> Result<()> {
         XtaskCommand::Setup(args) => setup::run(&args),
         XtaskCommand::Build(args) => build::run(&root, &args),
         XtaskCommand::Test(args) => test::run(&args),
+        XtaskCommand::Codegen(args) => codegen::run(&root, &args),
         XtaskCommand::Localnet(args) => localnet::run(&root, &args),
         XtaskCommand::Deploy(args) => deploy::run(&root, &args),
+        XtaskCommand::Upgrade(args) => upgrade::run(&root, &args),
         XtaskCommand::E2e(args) => e2e::run(&root, &args),
         XtaskCommand::Demo(args) => demo::run(&root, &args),
     }
@@ -122,8 +130,30 @@ mod tests {
         else {
             panic!()
         };
-        assert_eq!(a.address.as_deref(), Some("0xabc"));
+        assert_eq!(
+            a.deployer.as_deref(),
+            Some("0xabc"),
+            "--address still works"
+        );
+        assert_eq!(a.seed, "yenpay");
         assert!(a.offline);
+        let XtaskCommand::Build(a) = parse(&["build", "--deployer", "0xdef", "--seed", "yp-2"])
+            .unwrap()
+            .command
+        else {
+            panic!()
+        };
+        assert_eq!(a.deployer.as_deref(), Some("0xdef"));
+        assert_eq!(a.seed, "yp-2");
+        assert!(!a.offline);
+        let XtaskCommand::Build(a) = parse(&["build"]).unwrap().command else {
+            panic!()
+        };
+        assert!(a.deployer.is_none());
+        assert!(
+            parse(&["build", "--seed", ""]).is_err(),
+            "an empty seed is refused"
+        );
     }
 
     #[test]
@@ -180,12 +210,15 @@ mod tests {
             panic!()
         };
         assert_eq!(a.network, deploy::Network::Local);
+        assert_eq!(a.seed, "yenpay", "the default seed");
         let XtaskCommand::Deploy(a) = parse(&[
             "deploy",
             "--network",
             "testnet",
             "--profile",
             "yenpay-testnet",
+            "--seed",
+            "yenpay-2026",
         ])
         .unwrap()
         .command
@@ -194,6 +227,12 @@ mod tests {
         };
         assert_eq!(a.network, deploy::Network::Testnet);
         assert_eq!(a.profile.as_deref(), Some("yenpay-testnet"));
+        assert_eq!(a.seed, "yenpay-2026");
+        assert!(
+            parse(&["deploy", "--network", "local", "--seed", ""]).is_err(),
+            "an empty seed is refused"
+        );
+        assert!(parse(&["deploy", "--network", "local", "--seed"]).is_err());
         let XtaskCommand::Deploy(a) = parse(&[
             "deploy",
             "--network",
@@ -223,6 +262,69 @@ mod tests {
             ])
             .is_err(),
             "a profile and a key file are exclusive"
+        );
+    }
+
+    #[test]
+    fn upgrade_parses_networks_and_key_sources() {
+        let XtaskCommand::Upgrade(a) = parse(&["upgrade", "--network", "local"]).unwrap().command
+        else {
+            panic!()
+        };
+        assert_eq!(a.network, deploy::Network::Local);
+        assert!(a.profile.is_none() && a.key_file.is_none());
+        assert!(!a.mainnet_i_understand && !a.offline);
+        let XtaskCommand::Upgrade(a) = parse(&[
+            "upgrade",
+            "--network",
+            "testnet",
+            "--profile",
+            "yenpay-admin",
+            "--offline",
+        ])
+        .unwrap()
+        .command
+        else {
+            panic!()
+        };
+        assert_eq!(a.network, deploy::Network::Testnet);
+        assert_eq!(a.profile.as_deref(), Some("yenpay-admin"));
+        assert!(a.offline);
+        let XtaskCommand::Upgrade(a) = parse(&[
+            "upgrade",
+            "--network",
+            "mainnet",
+            "--key-file",
+            "admin.key",
+            "--mainnet-i-understand",
+        ])
+        .unwrap()
+        .command
+        else {
+            panic!()
+        };
+        assert_eq!(
+            a.key_file.as_deref(),
+            Some(std::path::Path::new("admin.key"))
+        );
+        assert!(a.mainnet_i_understand);
+        assert!(parse(&["upgrade"]).is_err(), "--network is required");
+        assert!(
+            parse(&[
+                "upgrade",
+                "--network",
+                "devnet",
+                "--profile",
+                "p",
+                "--key-file",
+                "k"
+            ])
+            .is_err(),
+            "a profile and a key file are exclusive"
+        );
+        assert!(
+            parse(&["upgrade", "--network", "local", "--seed", "x"]).is_err(),
+            "the seed comes from the deployment record"
         );
     }
 

@@ -231,8 +231,11 @@ mod tests {
     }
 
     #[test]
-    fn compile_command_resolves_the_named_address_and_saves_metadata() {
-        let named = [("yenpay", "0xabc".to_string())];
+    fn compile_command_resolves_the_named_addresses_and_saves_metadata() {
+        let named = [
+            ("yenpay", "0xabc".to_string()),
+            ("deployer", "0xdef".to_string()),
+        ];
         let cli = MoveRunner::AptosCli("/x/aptos".into());
         assert_eq!(
             args_of(&cli.compile_command(Path::new("move"), &named, false)),
@@ -243,7 +246,7 @@ mod tests {
                 "move",
                 "--save-metadata",
                 "--named-addresses",
-                "yenpay=0xabc"
+                "yenpay=0xabc,deployer=0xdef"
             ]
         );
         // The standalone binary takes the same flags without the leading `move`.
@@ -256,7 +259,7 @@ mod tests {
                 "move",
                 "--save-metadata",
                 "--named-addresses",
-                "yenpay=0xabc",
+                "yenpay=0xabc,deployer=0xdef",
                 "--skip-fetch-latest-git-deps"
             ]
         );

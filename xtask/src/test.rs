@@ -92,6 +92,21 @@ pub fn run(args: &TestArgs) -> Result<()> {
         "rust tests",
         run_step("rust tests", cargo_step(&["test", "--workspace"])),
     ));
+    steps.push(("generated code", generated_code_step(&root)));
+    steps.push((
+        "yenpay-qr dependencies",
+        qr_dependencies_step(cargo_step(&[
+            "tree",
+            "--package",
+            "yenpay-qr",
+            "--edges",
+            "normal",
+            "--prefix",
+            "none",
+            "--format",
+            "{p}",
+        ])),
+    ));
     let move_outcome = if args.no_move {
         Outcome::Skipped("--no-move was given".into())
     } else {
@@ -124,6 +139,63 @@ pub fn run(args: &TestArgs) -> Result<()> {
     Ok(())
 }
 
+/// `cargo xtask codegen --check`: the committed Rust matches move/sources.
+fn generated_code_step(root: &std::path::Path) -> Outcome {
+    println!("==> generated code: cargo xtask codegen --check");
+    match crate::codegen::run(root, &crate::codegen::CodegenArgs { check: true }) {
+        Ok(()) => Outcome::Passed,
+        Err(error) => {
+            println!("{error:#}");
+            Outcome::Failed("generated Rust is out of date".into())
+        }
+    }
+}
+
+/// Crates a wallet or POS must not get by adding `yenpay-qr` alone.
+const QR_FORBIDDEN: &[&str] = &["aptos-sdk", "tokio", "reqwest", "hyper"];
+
+/// `yenpay-qr`'s normal dependency tree (default features) holds none of
+/// [`QR_FORBIDDEN`].
+fn qr_dependencies_step(mut cmd: Command) -> Outcome {
+    println!("==> yenpay-qr dependencies: {}", render(&cmd));
+    let output = match cmd.output() {
+        Ok(output) if output.status.success() => output,
+        Ok(output) => {
+            return Outcome::Failed(format!(
+                "cargo tree exited with {}: {}",
+                output.status,
+                String::from_utf8_lossy(&output.stderr).trim()
+            ));
+        }
+        Err(e) => return Outcome::Failed(format!("could not start cargo tree: {e}")),
+    };
+    let tree = String::from_utf8_lossy(&output.stdout);
+    let found = forbidden_in_tree(&tree);
+    if found.is_empty() {
+        println!(
+            "    {} crates, none of {}",
+            tree.lines().count(),
+            QR_FORBIDDEN.join(", ")
+        );
+        Outcome::Passed
+    } else {
+        Outcome::Failed(format!("yenpay-qr depends on {}", found.join(", ")))
+    }
+}
+
+/// The forbidden crate names among `cargo tree --format {p}` lines.
+fn forbidden_in_tree(tree: &str) -> Vec<String> {
+    let mut found: Vec<String> = tree
+        .lines()
+        .filter_map(|line| line.split_whitespace().next())
+        .filter(|name| QR_FORBIDDEN.contains(name))
+        .map(str::to_owned)
+        .collect();
+    found.sort();
+    found.dedup();
+    found
+}
+
 fn run_step(name: &str, mut cmd: Command) -> Outcome {
     println!("==> {name}: {}", render(&cmd));
     match cmd.status() {
@@ -136,6 +208,13 @@ fn run_step(name: &str, mut cmd: Command) -> Outcome {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn forbidden_crates_are_found_by_name_only() {
+        let tree = "yenpay-qr v0.1.0 (/x)\nserde v1.0.0\ntokio v1.40.0\ntokio-util v0.7.0\naptos-sdk v0.8.0\n";
+        assert_eq!(forbidden_in_tree(tree), ["aptos-sdk", "tokio"]);
+        assert!(forbidden_in_tree("yenpay-qr v0.1.0\nserde v1\n").is_empty());
+    }
 
     #[test]
     fn summary_counts_each_outcome() {

@@ -1,6 +1,8 @@
 //! EMVCo Consumer-Presented Mode (CPM): the code a customer's wallet shows
 //! and the merchant's terminal scans, carrying the customer's signed
-//! transfer authorization.
+//! collection authorization (`stablecoin::CollectionAuthorization`): only
+//! `invoice::collect_with_authorization`, called by the merchant or its
+//! terminals, can use it, so whoever else sees the code cannot cash it.
 //!
 //! Framing follows EMVCo CPM: BER-TLV, base64 (standard alphabet, padded)
 //! in the QR code. The payload format indicator (85) `CPV01` comes first,
@@ -38,7 +40,7 @@ use base64::engine::general_purpose::STANDARD;
 use serde_json::{Value as Json, json};
 use thiserror::Error;
 
-use crate::authorization::{SignedAuthorization, TransferAuthorization};
+use crate::authorization::{AuthorizationKind, SignedAuthorization, TransferAuthorization};
 
 /// The payload format indicator value (85).
 pub const PAYLOAD_FORMAT_INDICATOR: &[u8] = b"CPV01";
@@ -122,6 +124,10 @@ pub enum CpmError {
     /// No application template with yenpay's ADF name.
     #[error("no yenpay application template (61 with ADF name 4F = F059454E504159)")]
     NotYenpay,
+    /// A transfer authorization put in a code: a code carries only collection
+    /// authorizations, which nobody but the merchant can use.
+    #[error("a customer-presented code carries a collection authorization, not a transfer")]
+    NotACollection,
     /// A data object present twice.
     #[error("byte {offset}: tag {tag} present twice")]
     Duplicate {
@@ -336,9 +342,10 @@ pub fn address_of_key(public_key: &[u8; 32]) -> Result<AccountAddress, CpmError>
         .map_err(|_| CpmError::InvalidPublicKey)
 }
 
-/// The authorization a wallet signs for a QR code: `to` and the domain from
-/// the terminal's context, the nonce from [`derive_nonce`]. `from` is the
-/// key's own address unless the account rotated its key.
+/// The collection authorization a wallet signs for a QR code: the merchant
+/// (`to`) and the domain from the terminal's context, the nonce from
+/// [`derive_nonce`]. `from` is the key's own (legacy Ed25519) address unless
+/// the account rotated its key or is a SingleKey account: then pass it.
 pub fn authorization_to_sign(
     context: &TerminalContext,
     public_key: &[u8; 32],
@@ -353,6 +360,7 @@ pub fn authorization_to_sign(
         None => address_of_key(public_key)?,
     };
     Ok(TransferAuthorization {
+        kind: AuthorizationKind::Collection,
         chain_id: context.chain_id,
         metadata: context.metadata,
         from,
@@ -389,6 +397,9 @@ impl CustomerPresented {
     /// [`derive_nonce`] of its fields and `salt`.
     pub fn from_signed(signed: &SignedAuthorization, salt: &[u8]) -> Result<Self, CpmError> {
         let a = &signed.authorization;
+        if a.kind != AuthorizationKind::Collection {
+            return Err(CpmError::NotACollection);
+        }
         if a.nonce
             != derive_nonce(
                 &signed.public_key,
@@ -641,6 +652,7 @@ impl CustomerPresented {
     pub fn to_signed(&self, context: &TerminalContext) -> Result<SignedAuthorization, CpmError> {
         Ok(SignedAuthorization {
             authorization: TransferAuthorization {
+                kind: AuthorizationKind::Collection,
                 chain_id: context.chain_id,
                 metadata: context.metadata,
                 from: self.from_address()?,

@@ -184,6 +184,7 @@ fn known_answer_authorization_has_a_nonce_no_code_can_rebuild() {
     let signature = hex::decode("0d19341d92e95d31fe6d79549ad6d62039ca3cdf681a954fa1f0f499afe35bea697ae1709c459d82417aa3a78947b86447b598a0b33c84ef764b8d405de41208").unwrap();
     let known = SignedAuthorization {
         authorization: TransferAuthorization {
+            kind: AuthorizationKind::Collection,
             chain_id: 4,
             metadata: context().metadata,
             from: AccountAddress::from_hex(

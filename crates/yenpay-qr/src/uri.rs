@@ -1,0 +1,445 @@
+//! The wallet URI: the payment fields of a yenpay code for wallets that do
+//! not read EMVCo.
+//!
+//! ```text
+//! yenpay:<merchant>?chain=<chain id>&package=<package>[&amount=<yen>&order=<order ref>][&reference=<text>]
+//! ```
+//!
+//! - `<merchant>` and `package`: `0x` and 64 hex digits (AIP-40 short form
+//!   `0x1`..`0xf` for special addresses).
+//! - `chain`: decimal chain id.
+//! - A dynamic code (one invoice) has `amount` (whole yen, decimal) and
+//!   `order` (the invoice's order reference, 1-64 bytes of UTF-8,
+//!   percent-encoded); a static code has neither, and may have `reference`
+//!   (0-64 bytes), the reference `invoice::pay_merchant` records.
+//! - Parameters appear in the order above; unknown or repeated parameters
+//!   and fragments are refused, so a URI means exactly one payment.
+//!
+//! Unlike the EMVCo bill number (25 characters), `order` carries any order
+//! reference the invoice module accepts.
+
+use thiserror::Error;
+use url::Url;
+use url::form_urlencoded;
+
+use super::mpm::{PaymentRequest, YenpayPayment, parse_address, parse_chain_id};
+
+/// The URI scheme.
+pub const SCHEME: &str = "yenpay";
+/// Longest order reference, in bytes (the invoice module's limit).
+pub const ORDER_REF_MAX_BYTES: usize = 64;
+/// Longest static payment reference, in bytes (the invoice module's limit).
+pub const REFERENCE_MAX_BYTES: usize = 64;
+/// Longest URI the decoder looks at: the byte capacity of the largest QR
+/// code (version 40, level L).
+pub const MAX_URI_CHARS: usize = 2953;
+
+/// Why a wallet URI was refused.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum UriError {
+    /// Longer than any QR code holds.
+    #[error("URI is {length} characters; a QR code holds at most {max}")]
+    TooLong {
+        /// Characters in the URI.
+        length: usize,
+        /// The limit.
+        max: usize,
+    },
+    /// Not a URI at all.
+    #[error("not a URI: {0}")]
+    Syntax(String),
+    /// Another scheme.
+    #[error("scheme {found:?} is not \"yenpay\"")]
+    WrongScheme {
+        /// The scheme found.
+        found: String,
+    },
+    /// The merchant (the URI's path) is not an address.
+    #[error("merchant {value:?} is not an address (0x and 1-64 hex digits)")]
+    BadMerchant {
+        /// The path.
+        value: String,
+    },
+    /// A part a yenpay URI does not have (`//authority`, `#fragment`).
+    #[error("a yenpay URI has no {part}")]
+    Unexpected {
+        /// Which part.
+        part: &'static str,
+    },
+    /// A required parameter is missing.
+    #[error("parameter {name} missing")]
+    MissingParam {
+        /// The parameter.
+        name: &'static str,
+    },
+    /// A parameter yenpay does not define.
+    #[error("unknown parameter {name:?}")]
+    UnknownParam {
+        /// The parameter.
+        name: String,
+    },
+    /// A parameter given twice.
+    #[error("parameter {name} given twice")]
+    DuplicateParam {
+        /// The parameter.
+        name: &'static str,
+    },
+    /// A parameter with a value it cannot have.
+    #[error("parameter {name}={value:?}: {expected}")]
+    BadParam {
+        /// The parameter.
+        name: &'static str,
+        /// The value.
+        value: String,
+        /// What it must be.
+        expected: &'static str,
+    },
+    /// Parameters that do not make one payment together.
+    #[error("{0}")]
+    Conflict(&'static str),
+}
+
+const PARAMS: [&str; 5] = ["chain", "package", "amount", "order", "reference"];
+
+fn check_request(request: &PaymentRequest) -> Result<(), UriError> {
+    match request {
+        PaymentRequest::Dynamic { order_ref, .. } => {
+            if order_ref.is_empty() || order_ref.len() > ORDER_REF_MAX_BYTES {
+                return Err(UriError::BadParam {
+                    name: "order",
+                    value: order_ref.clone(),
+                    expected: "an order reference of 1 to 64 bytes",
+                });
+            }
+        }
+        PaymentRequest::Static {
+            reference: Some(reference),
+        } if reference.len() > REFERENCE_MAX_BYTES => {
+            return Err(UriError::BadParam {
+                name: "reference",
+                value: reference.clone(),
+                expected: "a reference of at most 64 bytes",
+            });
+        }
+        PaymentRequest::Static { .. } => {}
+    }
+    Ok(())
+}
+
+/// The URI of a payment.
+pub fn encode(payment: &YenpayPayment) -> Result<String, UriError> {
+    check_request(&payment.request)?;
+    let mut query = form_urlencoded::Serializer::new(String::new());
+    query
+        .append_pair("chain", &payment.chain_id.to_string())
+        .append_pair("package", &payment.package.to_standard_string());
+    match &payment.request {
+        PaymentRequest::Dynamic { order_ref, amount } => {
+            query
+                .append_pair("amount", &amount.to_string())
+                .append_pair("order", order_ref);
+        }
+        PaymentRequest::Static { reference } => {
+            if let Some(reference) = reference {
+                query.append_pair("reference", reference);
+            }
+        }
+    }
+    Ok(format!(
+        "{SCHEME}:{}?{}",
+        payment.merchant.to_standard_string(),
+        query.finish()
+    ))
+}
+
+/// The payment of a URI.
+pub fn decode(uri: &str) -> Result<YenpayPayment, UriError> {
+    if uri.len() > MAX_URI_CHARS {
+        return Err(UriError::TooLong {
+            length: uri.chars().count(),
+            max: MAX_URI_CHARS,
+        });
+    }
+    let url = Url::parse(uri).map_err(|e| UriError::Syntax(e.to_string()))?;
+    if url.scheme() != SCHEME {
+        return Err(UriError::WrongScheme {
+            found: url.scheme().to_owned(),
+        });
+    }
+    if !url.cannot_be_a_base() {
+        return Err(UriError::Unexpected {
+            part: "//authority",
+        });
+    }
+    if url.fragment().is_some() {
+        return Err(UriError::Unexpected { part: "#fragment" });
+    }
+    let merchant = parse_address(url.path()).ok_or_else(|| UriError::BadMerchant {
+        value: url.path().to_owned(),
+    })?;
+    let mut values: [Option<String>; 5] = Default::default();
+    for (name, value) in url.query_pairs() {
+        let index =
+            PARAMS
+                .iter()
+                .position(|p| *p == name)
+                .ok_or_else(|| UriError::UnknownParam {
+                    name: name.clone().into_owned(),
+                })?;
+        if values[index].is_some() {
+            return Err(UriError::DuplicateParam {
+                name: PARAMS[index],
+            });
+        }
+        values[index] = Some(value.into_owned());
+    }
+    let [chain, package, amount, order, reference] = values;
+    let chain = chain.ok_or(UriError::MissingParam { name: "chain" })?;
+    let chain_id = parse_chain_id(&chain).ok_or(UriError::BadParam {
+        name: "chain",
+        value: chain.clone(),
+        expected: "a decimal chain id 0-255 without leading zeros",
+    })?;
+    let package_text = package.ok_or(UriError::MissingParam { name: "package" })?;
+    let package = parse_address(&package_text).ok_or(UriError::BadParam {
+        name: "package",
+        value: package_text.clone(),
+        expected: "an address: 0x and 1-64 hex digits",
+    })?;
+    let request = match (amount, order, reference) {
+        (Some(amount), Some(order_ref), None) => {
+            let canonical = !amount.is_empty()
+                && amount.bytes().all(|b| b.is_ascii_digit())
+                && (amount == "0" || !amount.starts_with('0'));
+            let value = canonical
+                .then(|| amount.parse::<u64>().ok())
+                .flatten()
+                .ok_or(UriError::BadParam {
+                    name: "amount",
+                    value: amount.clone(),
+                    expected: "whole yen: decimal digits without leading zeros, fitting u64",
+                })?;
+            PaymentRequest::Dynamic {
+                order_ref,
+                amount: value,
+            }
+        }
+        (None, None, reference) => PaymentRequest::Static { reference },
+        (Some(_), None, _) => return Err(UriError::MissingParam { name: "order" }),
+        (None, Some(_), _) => return Err(UriError::MissingParam { name: "amount" }),
+        (Some(_), Some(_), Some(_)) => {
+            return Err(UriError::Conflict(
+                "reference is for static payments; an invoice payment has order and amount",
+            ));
+        }
+    };
+    check_request(&request)?;
+    Ok(YenpayPayment {
+        chain_id,
+        package,
+        merchant,
+        request,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+    use yenpay_types::Address;
+
+    use super::*;
+
+    const MERCHANT: &str = "0x9f2c3a1be4d5f60718293a4b5c6d7e8f9a0b1c2d3e4f5061728394a5b6c7d8e9";
+
+    fn payment(request: PaymentRequest) -> YenpayPayment {
+        YenpayPayment {
+            chain_id: 2,
+            package: Address::from_hex("0xcafe").unwrap(),
+            merchant: Address::from_hex(MERCHANT).unwrap(),
+            request,
+        }
+    }
+
+    #[test]
+    fn dynamic_uri_text_and_round_trip() {
+        let p = payment(PaymentRequest::Dynamic {
+            order_ref: "注文 #42/A&B".into(),
+            amount: 1_280,
+        });
+        let uri = encode(&p).unwrap();
+        assert_eq!(
+            uri,
+            format!(
+                "yenpay:{MERCHANT}?chain=2&package=0x000000000000000000000000000000000000000000000000000000000000cafe\
+                 &amount=1280&order=%E6%B3%A8%E6%96%87+%2342%2FA%26B"
+            )
+        );
+        assert_eq!(decode(&uri).unwrap(), p);
+    }
+
+    #[test]
+    fn static_uri_with_and_without_reference() {
+        for reference in [None, Some(String::new()), Some("テーブル 7".to_owned())] {
+            let p = payment(PaymentRequest::Static { reference });
+            let uri = encode(&p).unwrap();
+            assert_eq!(decode(&uri).unwrap(), p, "{uri}");
+        }
+    }
+
+    #[test]
+    fn order_refs_longer_than_a_bill_number_fit() {
+        let p = payment(PaymentRequest::Dynamic {
+            order_ref: "R".repeat(64),
+            amount: 1,
+        });
+        assert_eq!(decode(&encode(&p).unwrap()).unwrap(), p);
+        let too_long = payment(PaymentRequest::Dynamic {
+            order_ref: "R".repeat(65),
+            amount: 1,
+        });
+        assert!(matches!(
+            encode(&too_long),
+            Err(UriError::BadParam { name: "order", .. })
+        ));
+        let empty = payment(PaymentRequest::Dynamic {
+            order_ref: String::new(),
+            amount: 1,
+        });
+        assert!(matches!(
+            encode(&empty),
+            Err(UriError::BadParam { name: "order", .. })
+        ));
+        let long_reference = payment(PaymentRequest::Static {
+            reference: Some("あ".repeat(22)), // 66 bytes
+        });
+        assert!(matches!(
+            encode(&long_reference),
+            Err(UriError::BadParam {
+                name: "reference",
+                ..
+            })
+        ));
+    }
+
+    #[test]
+    fn every_error_variant() {
+        let base = format!("yenpay:{MERCHANT}?chain=2&package=0xcafe");
+        type Expect = fn(&UriError) -> bool;
+        let cases: Vec<(String, Expect)> = vec![
+            ("x".repeat(MAX_URI_CHARS + 1), |e| {
+                matches!(e, UriError::TooLong { .. })
+            }),
+            ("not a uri".into(), |e| matches!(e, UriError::Syntax(_))),
+            (
+                base.replace("yenpay:", "bitcoin:"),
+                |e| matches!(e, UriError::WrongScheme { found } if found == "bitcoin"),
+            ),
+            (base.replace("yenpay:", "yenpay://"), |e| {
+                matches!(
+                    e,
+                    UriError::Unexpected {
+                        part: "//authority"
+                    }
+                )
+            }),
+            (format!("{base}#x"), |e| {
+                matches!(e, UriError::Unexpected { part: "#fragment" })
+            }),
+            (base.replace(MERCHANT, "merchant"), |e| {
+                matches!(e, UriError::BadMerchant { .. })
+            }),
+            (base.replace(MERCHANT, &MERCHANT[2..]), |e| {
+                matches!(e, UriError::BadMerchant { .. })
+            }),
+            (base.replace("chain=2&", ""), |e| {
+                matches!(e, UriError::MissingParam { name: "chain" })
+            }),
+            (base.replace("&package=0xcafe", ""), |e| {
+                matches!(e, UriError::MissingParam { name: "package" })
+            }),
+            (format!("{base}&amount=5"), |e| {
+                matches!(e, UriError::MissingParam { name: "order" })
+            }),
+            (format!("{base}&order=A"), |e| {
+                matches!(e, UriError::MissingParam { name: "amount" })
+            }),
+            (
+                format!("{base}&utm=1"),
+                |e| matches!(e, UriError::UnknownParam { name } if name == "utm"),
+            ),
+            (format!("{base}&chain=3"), |e| {
+                matches!(e, UriError::DuplicateParam { name: "chain" })
+            }),
+            (base.replace("chain=2", "chain=256"), |e| {
+                matches!(e, UriError::BadParam { name: "chain", .. })
+            }),
+            (base.replace("chain=2", "chain=02"), |e| {
+                matches!(e, UriError::BadParam { name: "chain", .. })
+            }),
+            (base.replace("0xcafe", "cafe"), |e| {
+                matches!(
+                    e,
+                    UriError::BadParam {
+                        name: "package",
+                        ..
+                    }
+                )
+            }),
+            (format!("{base}&amount=1.5&order=A"), |e| {
+                matches!(e, UriError::BadParam { name: "amount", .. })
+            }),
+            (format!("{base}&amount=007&order=A"), |e| {
+                matches!(e, UriError::BadParam { name: "amount", .. })
+            }),
+            (format!("{base}&amount=18446744073709551616&order=A"), |e| {
+                matches!(e, UriError::BadParam { name: "amount", .. })
+            }),
+            (format!("{base}&amount=1&order="), |e| {
+                matches!(e, UriError::BadParam { name: "order", .. })
+            }),
+            (format!("{base}&amount=1&order=A&reference=B"), |e| {
+                matches!(e, UriError::Conflict(_))
+            }),
+        ];
+        for (uri, expected) in cases {
+            let err = decode(&uri).unwrap_err();
+            assert!(expected(&err), "{uri}: {err:?}");
+        }
+        // The base itself is a valid static payment.
+        assert!(decode(&base).is_ok());
+    }
+
+    proptest! {
+        #[test]
+        fn round_trip(
+            chain_id in any::<u8>(),
+            merchant in any::<[u8; 32]>(),
+            package in any::<[u8; 32]>(),
+            dynamic in any::<bool>(),
+            amount in any::<u64>(),
+            text in "\\PC{1,16}",
+        ) {
+            let request = if dynamic {
+                PaymentRequest::Dynamic { order_ref: text, amount }
+            } else {
+                PaymentRequest::Static { reference: Some(text) }
+            };
+            let p = YenpayPayment {
+                chain_id,
+                package: Address::new(package),
+                merchant: Address::new(merchant),
+                request,
+            };
+            let uri = encode(&p).unwrap();
+            prop_assert_eq!(decode(&uri).unwrap(), p);
+            prop_assert_eq!(encode(&decode(&uri).unwrap()).unwrap(), uri);
+        }
+
+        #[test]
+        fn decode_never_panics(s in "\\PC{0,200}") {
+            let _ = decode(&s);
+            let _ = decode(&format!("yenpay:{s}"));
+            let _ = decode(&format!("yenpay:{MERCHANT}?{s}"));
+        }
+    }
+}
