@@ -3,16 +3,17 @@
 //! cannot cash it as a plain transfer; the terminal scans it and collects the
 //! invoice with it; using it again aborts.
 use anyhow::{Result, bail};
-use yenpay::abort::StablecoinAbort;
-use yenpay::authorization::AuthorizationError;
-use yenpay::client::Error;
-use yenpay::events::YenpayEvent;
-use yenpay::fee;
-use yenpay::invoice::InvoiceStatus;
-use yenpay::limits::OrderRef;
-use yenpay::qr::cpm::{self, TerminalContext};
-use yenpay::qr::render;
-use yenpay::stablecoin::StablecoinEvent;
+use yenpay_client::abort::StablecoinAbort;
+use yenpay_client::address::{from_sdk, signing_key, to_sdk};
+use yenpay_client::client::Error;
+use yenpay_client::events::YenpayEvent;
+use yenpay_client::invoice::InvoiceStatus;
+use yenpay_client::stablecoin::StablecoinEvent;
+use yenpay_qr::cpm::{self, TerminalContext};
+use yenpay_qr::render;
+use yenpay_types::authorization::AuthorizationError;
+use yenpay_types::fee;
+use yenpay_types::limits::OrderRef;
 
 use crate::check_eq;
 use crate::harness::{Harness, Outcome, one_event, unix_now};
@@ -34,8 +35,8 @@ pub async fn customer_presented(h: &'static Harness) -> Result<()> {
     // Wallet: sign for this merchant and amount, show the code.
     let context = TerminalContext {
         chain_id: h.chain_id,
-        metadata: h.metadata,
-        merchant: merchant.address(),
+        metadata: from_sdk(h.metadata),
+        merchant: from_sdk(merchant.address()),
     };
     let salt = cpm::random_salt();
     let valid_before = unix_now() + 300;
@@ -48,13 +49,13 @@ pub async fn customer_presented(h: &'static Harness) -> Result<()> {
         valid_before,
         &salt,
     )?
-    .sign(h.package(), customer.private_key())?;
+    .sign(from_sdk(h.package()), &signing_key(customer.private_key()))?;
     let screen = render::png(&cpm::encode(&signed, &salt)?, 4)?;
 
     // Terminal: scan, rebuild the authorization, check it, collect.
     let scanned = cpm::decode(&scan(&screen)?, &context)?;
     check_eq!(scanned, signed, "the authorization the terminal rebuilt");
-    scanned.check(h.package(), h.chain_id, unix_now())?;
+    scanned.check(from_sdk(h.package()), h.chain_id, unix_now())?;
     coin.check_authorization(&scanned, unix_now()).await?;
 
     // Someone who saw the code submits it as a permissionless transfer: the
@@ -62,8 +63,8 @@ pub async fn customer_presented(h: &'static Harness) -> Result<()> {
     // refuse it earlier: build the call by hand, as an attacker would).
     let a = &scanned.authorization;
     let cash_out = coin.calls().transfer_with_authorization(
-        a.from,
-        a.to,
+        to_sdk(a.from),
+        to_sdk(a.to),
         a.amount,
         a.valid_after,
         a.valid_before,

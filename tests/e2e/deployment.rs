@@ -1,10 +1,10 @@
 //! Case 1: what a fresh deployment looks like, including who controls the code.
 use anyhow::{Context, Result, ensure};
 use serde_json::Value;
-use yenpay::limits::{INITIAL_TRANSFER_CAP, MAX_FEE_BPS, MAX_TERMINALS};
-use yenpay::merchant::derive_treasury_address;
-use yenpay::stablecoin::derive_metadata_address;
-use yenpay::stablecoin::primary_store_address;
+use yenpay_client::merchant::derive_treasury_address;
+use yenpay_client::stablecoin::derive_metadata_address;
+use yenpay_client::stablecoin::primary_store_address;
+use yenpay_types::limits::{INITIAL_TRANSFER_CAP, MAX_FEE_BPS, MAX_TERMINALS};
 
 use crate::check_eq;
 use crate::harness::Harness;

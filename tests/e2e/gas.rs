@@ -3,9 +3,10 @@
 //! (every store and every signer's account resource exist) unless the
 //! operation is about creating one.
 use anyhow::{Result, ensure};
-use yenpay::authorization::TransferAuthorization;
-use yenpay::client::Sponsored;
-use yenpay::limits::{OrderRef, Reference, Ttl};
+use yenpay_client::address::{from_sdk, signing_key};
+use yenpay_client::client::Sponsored;
+use yenpay_types::authorization::TransferAuthorization;
+use yenpay_types::limits::{OrderRef, Reference, Ttl};
 
 use crate::harness::{Harness, Outcome, unix_now};
 use crate::payments::create_invoice;
@@ -89,13 +90,13 @@ pub async fn measure(h: &'static Harness) -> Result<()> {
     create_invoice(h, &merchant, &collect_order, AMOUNT, 300).await?;
     let signed = TransferAuthorization::collection(
         h.chain_id,
-        h.package(),
-        presenter.address(),
-        m,
+        from_sdk(h.package()),
+        from_sdk(presenter.address()),
+        from_sdk(m),
         AMOUNT,
         unix_now() + 300,
     )
-    .sign(h.package(), presenter.private_key())?;
+    .sign(from_sdk(h.package()), &signing_key(presenter.private_key()))?;
     let collected = invoices
         .collect_signed(&merchant.terminal, &collect_order, &signed)
         .await

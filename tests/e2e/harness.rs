@@ -27,13 +27,13 @@ use tokio::runtime::Runtime;
 use tokio::sync::{
     Mutex, MutexGuard, OnceCell, RwLock, RwLockReadGuard, RwLockWriteGuard, Semaphore,
 };
-use yenpay::abort::{
+use yenpay_client::abort::{
     InvoiceAbort, KnownAbort, MerchantRegistryAbort, StablecoinAbort, UpgradeAbort,
 };
-use yenpay::client::{Error, SubmitOptions, Submitted, YenPay};
-use yenpay::deployment::{Deployment, Network};
-use yenpay::events::YenpayEvent;
-use yenpay::limits::{FeeBps, Mcc, MerchantName};
+use yenpay_client::client::{Error, SubmitOptions, Submitted, YenPay};
+use yenpay_client::events::YenpayEvent;
+use yenpay_deploy::deployment::{Deployment, Network};
+use yenpay_types::limits::{FeeBps, Mcc, MerchantName};
 
 use crate::report::Report;
 
@@ -142,7 +142,8 @@ impl Harness {
             .with_context(|| format!("no Aptos node answers at {node_url}"))?
             .id();
 
-        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let root = repo_root();
+        let root = root.as_path();
         let package = package_address(root)?;
         let deployer = Ed25519Account::from_private_key(deployer_key(root)?);
         let options = SubmitOptions {
@@ -665,6 +666,14 @@ fn deployer_key(root: &Path) -> Result<Ed25519PrivateKey> {
     };
     // Never print the key itself.
     key.map_err(|_| anyhow!("{} does not hold an Ed25519 private key", path.display()))
+}
+
+/// The repository root (this package is its `tests/` folder).
+pub fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("tests/ is inside the repository")
+        .to_path_buf()
 }
 
 /// target/e2e-report.md

@@ -5,9 +5,9 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use anyhow::{Context, Result, ensure};
 use tokio::task::JoinSet;
-use yenpay::fee;
-use yenpay::invoice::InvoiceStatus;
-use yenpay::limits::OrderRef;
+use yenpay_client::invoice::InvoiceStatus;
+use yenpay_types::fee;
+use yenpay_types::limits::OrderRef;
 
 use crate::check_eq;
 use crate::harness::{Harness, Outcome};

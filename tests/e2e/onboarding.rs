@@ -1,11 +1,11 @@
 //! Case 5: the operator onboards a merchant, the merchant adds a terminal,
 //! the terminal creates an invoice; a stranger can do none of it.
 use anyhow::Result;
-use yenpay::abort::{InvoiceAbort, MerchantRegistryAbort};
-use yenpay::events::YenpayEvent;
-use yenpay::invoice::{InvoiceEvent, InvoiceStatus};
-use yenpay::limits::{FeeBps, Mcc, MerchantName, OrderRef, Ttl};
-use yenpay::merchant::{MerchantEvent, MerchantStatus};
+use yenpay_client::abort::{InvoiceAbort, MerchantRegistryAbort};
+use yenpay_client::events::YenpayEvent;
+use yenpay_client::invoice::{InvoiceEvent, InvoiceStatus};
+use yenpay_client::merchant::{MerchantEvent, MerchantStatus};
+use yenpay_types::limits::{FeeBps, Mcc, MerchantName, OrderRef, Ttl};
 
 use crate::check_eq;
 use crate::harness::{Harness, Outcome, one_event};

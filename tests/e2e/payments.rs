@@ -1,17 +1,20 @@
 //! Cases 6, 7, 8 and 10: paying merchants, from the QR code on the counter to
 //! the balances on chain.
 use std::time::Duration;
+use yenpay_client::address::{from_sdk, to_sdk};
 
 use anyhow::{Context, Result, bail, ensure};
 use aptos_sdk::types::AccountAddress;
-use yenpay::abort::InvoiceAbort;
-use yenpay::client::Sponsored;
-use yenpay::events::YenpayEvent;
-use yenpay::fee;
-use yenpay::invoice::{InvoiceCreated, InvoiceEvent, InvoicePaid, InvoiceStatus, MerchantPaid};
-use yenpay::limits::{OrderRef, Reference, Ttl};
-use yenpay::qr::mpm::{MerchantDetails, PaymentRequest, YenpayPayment};
-use yenpay::qr::render;
+use yenpay_client::abort::InvoiceAbort;
+use yenpay_client::client::Sponsored;
+use yenpay_client::events::YenpayEvent;
+use yenpay_client::invoice::{
+    InvoiceCreated, InvoiceEvent, InvoicePaid, InvoiceStatus, MerchantPaid,
+};
+use yenpay_qr::mpm::{MerchantDetails, PaymentRequest, YenpayPayment};
+use yenpay_qr::render;
+use yenpay_types::fee;
+use yenpay_types::limits::{OrderRef, Reference, Ttl};
 
 use crate::check_eq;
 use crate::harness::{GAS_UNIT_PRICE, Harness, Merchant, Outcome, one_event, unix_now};
@@ -67,7 +70,7 @@ pub async fn create_invoice(
 }
 
 /// The `InvoicePaid` event of a payment.
-pub fn paid_event(submitted: &yenpay::client::Submitted) -> Result<InvoicePaid> {
+pub fn paid_event(submitted: &yenpay_client::client::Submitted) -> Result<InvoicePaid> {
     one_event(submitted, "InvoicePaid", |event| match event {
         YenpayEvent::Invoice(InvoiceEvent::InvoicePaid(paid)) => Some(paid),
         _ => None,
@@ -104,8 +107,8 @@ pub async fn dynamic_qr(h: &'static Harness) -> Result<()> {
     create_invoice(h, &merchant, &order, 1_500, 300).await?;
     let code = YenpayPayment {
         chain_id: h.chain_id,
-        package: h.package(),
-        merchant: merchant.address(),
+        package: from_sdk(h.package()),
+        merchant: from_sdk(merchant.address()),
         request: PaymentRequest::Dynamic {
             order_ref: order.as_str().to_owned(),
             amount: 1_500,
@@ -117,13 +120,13 @@ pub async fn dynamic_qr(h: &'static Harness) -> Result<()> {
     let read = YenpayPayment::decode(&scan(&png)?)?;
     check_eq!(
         (read.chain_id, read.package),
-        (h.chain_id, h.package()),
+        (h.chain_id, from_sdk(h.package())),
         "deployment in the code"
     );
     let PaymentRequest::Dynamic { order_ref, amount } = read.request else {
         bail!("the terminal's code is not dynamic: {:?}", read.request);
     };
-    let quote = invoices.quote(read.merchant, amount).await?;
+    let quote = invoices.quote(to_sdk(read.merchant), amount).await?;
     check_eq!(
         quote,
         fee::split(amount, merchant.fee_bps),
@@ -139,7 +142,7 @@ pub async fn dynamic_qr(h: &'static Harness) -> Result<()> {
     let paid = invoices
         .pay_invoice(
             &customer,
-            read.merchant,
+            to_sdk(read.merchant),
             &OrderRef::new(order_ref.clone())?,
             amount,
         )
@@ -398,8 +401,8 @@ pub async fn static_qr(h: &'static Harness) -> Result<()> {
 
     let sticker = YenpayPayment {
         chain_id: h.chain_id,
-        package: h.package(),
-        merchant: merchant.address(),
+        package: from_sdk(h.package()),
+        merchant: from_sdk(merchant.address()),
         request: PaymentRequest::Static {
             reference: Some("COUNTER-3".to_owned()),
         },
@@ -422,7 +425,7 @@ pub async fn static_qr(h: &'static Harness) -> Result<()> {
         .invoice()
         .pay_merchant(
             &customer,
-            read.merchant,
+            to_sdk(read.merchant),
             typed,
             &Reference::new(reference.clone())?,
         )

@@ -1,11 +1,11 @@
 //! Case 11: refunds in three parts; the fee comes back from the treasury
 //! exactly, and no refund goes past what was paid.
 use anyhow::Result;
-use yenpay::abort::InvoiceAbort;
-use yenpay::events::YenpayEvent;
-use yenpay::fee;
-use yenpay::invoice::InvoiceEvent;
-use yenpay::limits::OrderRef;
+use yenpay_client::abort::InvoiceAbort;
+use yenpay_client::events::YenpayEvent;
+use yenpay_client::invoice::InvoiceEvent;
+use yenpay_types::fee;
+use yenpay_types::limits::OrderRef;
 
 use crate::check_eq;
 use crate::harness::{Harness, Outcome, one_event};

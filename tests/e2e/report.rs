@@ -11,8 +11,8 @@ use std::time::Duration;
 use aptos_sdk::types::{AccountAddress, HashValue};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
-use yenpay::client::Submitted;
-use yenpay::events::TxEvent;
+use yenpay_client::client::Submitted;
+use yenpay_client::events::TxEvent;
 
 use crate::harness::GAS_UNIT_PRICE;
 

@@ -1,10 +1,10 @@
 //! Case 13: the admin seizes funds from a denylisted account under a legal
 //! order; from a clean account it cannot.
 use anyhow::Result;
-use yenpay::abort::StablecoinAbort;
-use yenpay::events::YenpayEvent;
-use yenpay::limits::LegalOrder;
-use yenpay::stablecoin::StablecoinEvent;
+use yenpay_client::abort::StablecoinAbort;
+use yenpay_client::events::YenpayEvent;
+use yenpay_client::stablecoin::StablecoinEvent;
+use yenpay_types::limits::LegalOrder;
 
 use crate::check_eq;
 use crate::harness::{Harness, Outcome, one_event};

@@ -1,10 +1,10 @@
 //! Cases 2, 3 and 4: minting, the framework's own transfer path under pause
 //! and denylist, and the per-transfer cap.
 use anyhow::Result;
-use yenpay::abort::{InvoiceAbort, StablecoinAbort};
-use yenpay::events::YenpayEvent;
-use yenpay::limits::{INITIAL_TRANSFER_CAP, OrderRef, Ttl};
-use yenpay::stablecoin::StablecoinEvent;
+use yenpay_client::abort::{InvoiceAbort, StablecoinAbort};
+use yenpay_client::events::YenpayEvent;
+use yenpay_client::stablecoin::StablecoinEvent;
+use yenpay_types::limits::{INITIAL_TRANSFER_CAP, OrderRef, Ttl};
 
 use crate::check_eq;
 use crate::harness::{Harness, Outcome, one_event};

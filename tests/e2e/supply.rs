@@ -2,9 +2,9 @@
 //! burn and sweep, which no other case does), the supply equals the sum of
 //! the balances of every account that touched the asset.
 use anyhow::Result;
-use yenpay::events::YenpayEvent;
-use yenpay::invoice::InvoiceEvent;
-use yenpay::limits::OrderRef;
+use yenpay_client::events::YenpayEvent;
+use yenpay_client::invoice::InvoiceEvent;
+use yenpay_types::limits::OrderRef;
 
 use crate::check_eq;
 use crate::harness::{Harness, Outcome, one_event};

@@ -3,17 +3,16 @@
 //! `upgrade_package` aborts with `ENOT_ADMIN`, the deployer cannot create the
 //! resource account again, and the admin re-publishing the same build (a
 //! compatible upgrade) succeeds and emits `PackageUpgraded`.
-use std::path::Path;
 
 use anyhow::{Context, Result, anyhow, bail, ensure};
 use aptos_sdk::types::AccountAddress;
 use serde_json::Value;
-use yenpay::abort::{AbortCategory, KnownAbort, UpgradeAbort};
-use yenpay::client::Error;
-use yenpay::deployment::{Deployment, Network};
-use yenpay::events::YenpayEvent;
-use yenpay::publish::{CompiledPackage, DEFAULT_SEED, resource_address};
-use yenpay::upgrade::UpgradeEvent;
+use yenpay_client::abort::{AbortCategory, KnownAbort, UpgradeAbort};
+use yenpay_client::client::Error;
+use yenpay_client::events::YenpayEvent;
+use yenpay_client::upgrade::UpgradeEvent;
+use yenpay_deploy::deployment::{Deployment, Network};
+use yenpay_deploy::publish::{CompiledPackage, DEFAULT_SEED, resource_address};
 
 use crate::check_eq;
 use crate::harness::{Harness, Outcome, one_event};
@@ -25,7 +24,7 @@ pub async fn upgrade(h: &'static Harness) -> Result<()> {
     let upgrades = h.client.upgrade();
     let number_before = upgrade_number(h, &package.name).await?;
 
-    // A stranger: ENOT_ADMIN (0x50001 in yenpay::upgrade). Sent with the
+    // A stranger: ENOT_ADMIN (0x50001 in yenpay_client::upgrade). Sent with the
     // client's usual gas limit, which a fresh account can pay for.
     let stranger = h.funded_account().await?;
     let call = upgrades
@@ -78,9 +77,15 @@ pub async fn upgrade(h: &'static Harness) -> Result<()> {
     // The admin (the deployer, on a fresh deployment) re-publishes the same build.
     let upgraded = {
         let admin = h.deployer().await;
-        h.client
-            .publish_upgrade(&*admin, &package)
-            .await
+        let submitted =
+            match yenpay_deploy::publish::publish_upgrade(&h.client, &*admin, &package).await {
+                Ok(submitted) => Ok(submitted),
+                Err(yenpay_deploy::publish::DeployError::Client(error)) => Err(error),
+                Err(yenpay_deploy::publish::DeployError::Publish(error)) => {
+                    anyhow::bail!("the build cannot be published as an upgrade: {error}")
+                }
+            };
+        submitted
             .committed("the admin's upgrade_package with the same build")
             .await?
     };
@@ -116,7 +121,7 @@ pub async fn upgrade(h: &'static Harness) -> Result<()> {
 /// The build in `move/build` (what `cargo xtask e2e` just published), checked
 /// module by module against the bytecode on chain.
 async fn published_build(h: &Harness) -> Result<CompiledPackage> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("move");
+    let dir = crate::harness::repo_root().join("move");
     let package = CompiledPackage::from_package_dir(&dir).context(
         "case 15 re-publishes the build in move/build (`cargo xtask e2e` leaves it there)",
     )?;
@@ -130,7 +135,7 @@ async fn published_build(h: &Harness) -> Result<CompiledPackage> {
             .with_context(|| format!("module {}::{} on chain", h.package(), module.name))?
             .into_inner()
             .bytecode;
-        let local = format!("0x{}", hex::encode(&module.bytecode));
+        let local = format!("0x{}", const_hex::encode(&module.bytecode));
         ensure!(
             on_chain == local,
             "move/build holds another build of `{}` than the one published at {} (compiled for \
@@ -145,8 +150,8 @@ async fn published_build(h: &Harness) -> Result<CompiledPackage> {
 /// The seed the package was published with: the local deployment record's,
 /// or the default, whichever gives the package address.
 fn known_seed(h: &Harness) -> Option<String> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let recorded = Deployment::load_for(root, Network::Local)
+    let root = crate::harness::repo_root();
+    let recorded = Deployment::load_for(&root, Network::Local)
         .ok()
         .filter(|deployment| deployment.deployer_address == h.deployer_address())
         .map(|deployment| deployment.seed);
@@ -160,7 +165,7 @@ fn known_seed(h: &Harness) -> Option<String> {
 /// (`error::already_exists(15)`).
 async fn expect_resource_account_exists(
     h: &Harness,
-    result: std::result::Result<yenpay::client::Submitted, Error>,
+    result: std::result::Result<yenpay_client::client::Submitted, Error>,
 ) -> Result<()> {
     let what = "the deployer's second create_resource_account_and_publish_package";
     match result {

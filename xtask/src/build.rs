@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result, bail};
 use aptos_sdk::types::AccountAddress;
 use clap::Args;
-use yenpay::publish::{DEFAULT_SEED, resource_address};
+use yenpay_deploy::publish::{DEFAULT_SEED, resource_address};
 
 use crate::move_cli::{Missing, MoveRunner};
 
@@ -60,7 +60,7 @@ impl NamedAddresses {
     }
 
     /// For an upgrade of a recorded deployment: the same addresses as its publish.
-    pub fn of_deployment(deployment: &yenpay::deployment::Deployment) -> Self {
+    pub fn of_deployment(deployment: &yenpay_deploy::deployment::Deployment) -> Self {
         Self {
             package: deployment.package_address,
             deployer: deployment.deployer_address,
@@ -69,7 +69,7 @@ impl NamedAddresses {
 
     /// `name=0x...` pairs for `--named-addresses`.
     pub fn args(&self) -> Vec<(&'static str, String)> {
-        yenpay::publish::named_addresses(self.package, self.deployer)
+        yenpay_deploy::publish::named_addresses(self.package, self.deployer)
             .into_iter()
             .map(|(name, address)| (name, address.to_string()))
             .collect()
@@ -117,7 +117,7 @@ pub fn run(root: &Path, args: &BuildArgs) -> Result<()> {
     println!("  {}", built.metadata.display());
     // Read it back as the publisher will, so a build that cannot be
     // published fails here rather than at deploy time.
-    let package = yenpay::publish::CompiledPackage::from_build_dir(&built.package_dir)
+    let package = yenpay_deploy::publish::CompiledPackage::from_build_dir(&built.package_dir)
         .context("reading the compiled package as the publisher does")?;
     let publish = package
         .publish_payload(args.seed.as_bytes())
@@ -135,12 +135,12 @@ pub fn run(root: &Path, args: &BuildArgs) -> Result<()> {
             .map(|m| m.name.as_str())
             .collect::<Vec<_>>()
             .join(", "),
-        yenpay::publish::raw_transaction_size(&publish)
+        yenpay_deploy::publish::raw_transaction_size(&publish)
             .context("measuring the publish transaction")?,
         named.package,
-        yenpay::publish::raw_transaction_size(&upgrade)
+        yenpay_deploy::publish::raw_transaction_size(&upgrade)
             .context("measuring the upgrade transaction")?,
-        yenpay::publish::MAX_TRANSACTION_SIZE
+        yenpay_deploy::publish::MAX_TRANSACTION_SIZE
     );
     Ok(())
 }

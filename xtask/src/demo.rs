@@ -8,14 +8,15 @@ use anyhow::{Context, Result, bail, ensure};
 use aptos_sdk::account::Ed25519Account;
 use aptos_sdk::types::AccountAddress;
 use clap::Args;
-use yenpay::client::{Sponsored, Submitted, YenPay};
-use yenpay::events::YenpayEvent;
-use yenpay::fee;
-use yenpay::invoice::{InvoiceEvent, InvoicePaid, InvoiceRefunded};
-use yenpay::limits::{FeeBps, Mcc, MerchantName, OrderRef, Ttl};
-use yenpay::qr::mpm::{
+use yenpay_client::address::{from_sdk, to_sdk};
+use yenpay_client::client::{Sponsored, Submitted, YenPay};
+use yenpay_client::events::YenpayEvent;
+use yenpay_client::invoice::{InvoiceEvent, InvoicePaid, InvoiceRefunded};
+use yenpay_qr::mpm::{
     LanguageTemplate, MerchantDetails, MerchantPresented, PaymentRequest, YenpayPayment,
 };
+use yenpay_types::fee;
+use yenpay_types::limits::{FeeBps, Mcc, MerchantName, OrderRef, Ttl};
 
 use crate::deploy::{self, DeployArgs, Network, Target};
 use crate::localnet::{self, StartArgs};
@@ -45,7 +46,7 @@ pub fn run(root: &Path, args: &DemoArgs) -> Result<()> {
             network: Network::Local,
             profile: None,
             key_file: None,
-            seed: yenpay::publish::DEFAULT_SEED.to_string(),
+            seed: yenpay_deploy::publish::DEFAULT_SEED.to_string(),
             mainnet_i_understand: false,
             offline: args.offline,
         };
@@ -328,8 +329,8 @@ async fn story(target: &Target, deployed: &deploy::Deployed) -> Result<()> {
     ledger.add("create the invoice", &tx);
     let payment = YenpayPayment {
         chain_id: target.chain_id,
-        package: deployed.package,
-        merchant: shop.address(),
+        package: from_sdk(deployed.package),
+        merchant: from_sdk(shop.address()),
         request: PaymentRequest::Dynamic {
             order_ref: order_ref.to_string(),
             amount: PRICE,
@@ -352,7 +353,7 @@ async fn story(target: &Target, deployed: &deploy::Deployed) -> Result<()> {
         .context("encoding the JPQR payload")?;
     println!("     JPQR (EMVCo merchant-presented) payload:");
     println!("     {jpqr}");
-    let qr = yenpay::qr::render::terminal(&jpqr).context("drawing the QR code")?;
+    let qr = yenpay_qr::render::terminal(&jpqr).context("drawing the QR code")?;
     println!("{qr}");
 
     heading(5, "The customer scans and pays");
@@ -373,7 +374,7 @@ async fn story(target: &Target, deployed: &deploy::Deployed) -> Result<()> {
         target.chain_id
     );
     ensure!(
-        scanned.package == deployed.package,
+        scanned.package == from_sdk(deployed.package),
         "the code names another yenpay deployment"
     );
     println!(
@@ -397,7 +398,7 @@ async fn story(target: &Target, deployed: &deploy::Deployed) -> Result<()> {
         .invoice()
         .pay_invoice(
             &Sponsored::new(&customer, &operator),
-            scanned.merchant,
+            to_sdk(scanned.merchant),
             &OrderRef::new(scanned_ref.clone())?,
             *amount,
         )

@@ -11,7 +11,7 @@ use aptos_sdk::types::AccountAddress;
 use aptos_sdk::{Aptos, AptosConfig};
 use clap::{Args, ValueEnum};
 
-use yenpay::client::YenPay;
+use yenpay_client::client::YenPay;
 
 use crate::build::NamedAddresses;
 use crate::localnet::StartArgs;
@@ -44,12 +44,12 @@ impl Network {
     }
 
     /// The library's name for the network in deployments files.
-    pub fn deployment_network(self) -> yenpay::deployment::Network {
+    pub fn deployment_network(self) -> yenpay_deploy::deployment::Network {
         match self {
-            Self::Local => yenpay::deployment::Network::Local,
-            Self::Devnet => yenpay::deployment::Network::Devnet,
-            Self::Testnet => yenpay::deployment::Network::Testnet,
-            Self::Mainnet => yenpay::deployment::Network::Mainnet,
+            Self::Local => yenpay_deploy::deployment::Network::Local,
+            Self::Devnet => yenpay_deploy::deployment::Network::Devnet,
+            Self::Testnet => yenpay_deploy::deployment::Network::Testnet,
+            Self::Mainnet => yenpay_deploy::deployment::Network::Mainnet,
         }
     }
 
@@ -86,7 +86,7 @@ pub struct DeployArgs {
     /// The resource account's seed (its UTF-8 bytes): the package is published
     /// at sha3-256(deployer || seed || 0xFF). One deployer can publish one
     /// package per seed.
-    #[arg(long, default_value = yenpay::publish::DEFAULT_SEED, value_parser = crate::build::parse_seed)]
+    #[arg(long, default_value = yenpay_deploy::publish::DEFAULT_SEED, value_parser = crate::build::parse_seed)]
     pub seed: String,
     /// Required for mainnet: you are publishing with real funds.
     #[arg(long)]

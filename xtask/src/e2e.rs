@@ -56,7 +56,7 @@ async fn deploy_and_test(root: &Path, args: &E2eArgs, node: &node::Node) -> Resu
         network: Network::Local,
         profile: None,
         key_file: None,
-        seed: yenpay::publish::DEFAULT_SEED.to_string(),
+        seed: yenpay_deploy::publish::DEFAULT_SEED.to_string(),
         mainnet_i_understand: false,
         offline: args.offline,
     };
@@ -68,7 +68,15 @@ async fn deploy_and_test(root: &Path, args: &E2eArgs, node: &node::Node) -> Resu
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let mut cmd = Command::new(cargo);
     cmd.current_dir(root)
-        .args(["test", "-p", "yenpay", "--test", "*", "--", "--ignored"])
+        .args([
+            "test",
+            "-p",
+            "yenpay-e2e",
+            "--test",
+            "e2e",
+            "--",
+            "--ignored",
+        ])
         .env(node::NODE_URL_ENV, &node.rest_url)
         .env(PACKAGE_ENV, deployed.package.to_string())
         .env(DEPLOYER_KEY_FILE_ENV, &key_file);

@@ -1,6 +1,5 @@
 //! `cargo xtask`: yenpay's build, test and deploy workflow, in plain Rust.
 mod build;
-mod codegen;
 mod demo;
 mod deploy;
 mod e2e;
@@ -37,7 +36,7 @@ enum XtaskCommand {
     /// Run the whole test suite: fmt, clippy, Rust tests, generated code, Move unit tests.
     Test(test::TestArgs),
     /// Generate the Rust side of the Move interface from move/sources (--check: only compare).
-    Codegen(codegen::CodegenArgs),
+    Codegen(yenpay_codegen::CodegenArgs),
     /// Run a local Aptos node in the background: start, stop, status, logs.
     Localnet(localnet::LocalnetArgs),
     /// Publish the package at the deployer's resource account and record it in deployments/<network>.json.
@@ -71,7 +70,7 @@ fn run(cli: Cli) -> Result<()> {
         XtaskCommand::Setup(args) => setup::run(&args),
         XtaskCommand::Build(args) => build::run(&root, &args),
         XtaskCommand::Test(args) => test::run(&args),
-        XtaskCommand::Codegen(args) => codegen::run(&root, &args),
+        XtaskCommand::Codegen(args) => yenpay_codegen::run(&root, &args),
         XtaskCommand::Localnet(args) => localnet::run(&root, &args),
         XtaskCommand::Deploy(args) => deploy::run(&root, &args),
         XtaskCommand::Upgrade(args) => upgrade::run(&root, &args),

@@ -36,7 +36,7 @@ impl SecretKey {
         if hex_part.len() != 64 {
             return Err(KeyError::Length(hex_part.len()));
         }
-        let bytes = hex::decode(hex_part).map_err(|_| KeyError::NotHex)?;
+        let bytes = const_hex::decode(hex_part).map_err(|_| KeyError::NotHex)?;
         Ed25519PrivateKey::from_bytes(&bytes)
             .map(Self)
             .map_err(|_| KeyError::NotHex)

@@ -8,9 +8,9 @@ use std::process::Command;
 use anyhow::{Context, Result, bail, ensure};
 use aptos_sdk::types::AccountAddress;
 use serde_json::Value;
-use yenpay::client::{Submitted, YenPay};
-use yenpay::deployment::{Deployment, Network};
-use yenpay::publish::CompiledPackage;
+use yenpay_client::client::{Submitted, YenPay};
+use yenpay_deploy::deployment::{Deployment, Network};
+use yenpay_deploy::publish::CompiledPackage;
 
 use crate::build::{Built, NamedAddresses};
 use crate::profile::Deployer;
@@ -43,8 +43,7 @@ pub async fn publish(
         deployer.address,
         client.package()
     );
-    client
-        .publish(&deployer.account(), &package, seed.as_bytes())
+    yenpay_deploy::publish::publish(client, &deployer.account(), &package, seed.as_bytes())
         .await
         .context("the publish transaction failed")
 }
@@ -93,7 +92,8 @@ pub fn is_zero_auth_key(text: &str) -> Result<bool> {
     let digits = text
         .strip_prefix("0x")
         .with_context(|| format!("authentication key {text:?} has no 0x prefix"))?;
-    let bytes = hex::decode(digits).with_context(|| format!("authentication key {text:?}"))?;
+    let bytes =
+        const_hex::decode(digits).with_context(|| format!("authentication key {text:?}"))?;
     ensure!(
         bytes.len() == 32,
         "authentication key {text:?} is {} bytes, not 32",
@@ -278,8 +278,7 @@ pub async fn upgrade(client: &YenPay, admin: &Deployer, built: &Built) -> Result
         names.join(", "),
         admin.address
     );
-    let submitted = client
-        .publish_upgrade(&admin.account(), &package)
+    let submitted = yenpay_deploy::publish::publish_upgrade(client, &admin.account(), &package)
         .await
         .context("the upgrade transaction failed")?;
     let after = package_registry(client, address)
@@ -389,7 +388,7 @@ mod tests {
         let back = Deployment::load(&path).unwrap();
         assert_eq!(
             back.package_address,
-            yenpay::publish::resource_address(deployer, b"yenpay")
+            yenpay_deploy::publish::resource_address(deployer, b"yenpay")
         );
         assert_eq!(back.deployer_address, deployer);
         assert_eq!(back.seed, "yenpay");

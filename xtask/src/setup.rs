@@ -159,12 +159,12 @@ pub fn parse_cli_version(output: &str) -> Option<&str> {
 
 /// Refuses `actual` unless it equals the hex digest `expected`.
 pub fn verify_sha256(actual: &[u8], expected: &str) -> Result<()> {
-    let expected_bytes = hex::decode(expected.trim())
+    let expected_bytes = const_hex::decode(expected.trim())
         .with_context(|| format!("the checksum table entry {expected:?} is not hex"))?;
     if expected_bytes.as_slice() != actual {
         bail!(
             "SHA-256 mismatch: expected {expected}, got {}; the download was refused and deleted",
-            hex::encode(actual)
+            const_hex::encode(actual)
         );
     }
     Ok(())
@@ -375,7 +375,7 @@ mod tests {
         let mut f = tempfile::NamedTempFile::new().unwrap();
         f.write_all(b"abc").unwrap();
         let digest = sha256_of(std::fs::File::open(f.path()).unwrap()).unwrap();
-        assert_eq!(hex::encode(digest), ABC_SHA256);
+        assert_eq!(const_hex::encode(digest), ABC_SHA256);
     }
 
     #[test]
@@ -409,7 +409,7 @@ mod tests {
     fn checksum_table_is_well_formed_and_windows_is_absent() {
         for (p, sum) in CHECKSUMS {
             assert_eq!(sum.len(), 64, "{p:?}");
-            assert!(hex::decode(sum).is_ok(), "{p:?}");
+            assert!(const_hex::decode(sum).is_ok(), "{p:?}");
         }
         assert!(pinned_sha256(Platform::LinuxX86_64).is_some());
         assert_eq!(pinned_sha256(Platform::WindowsX86_64), None);

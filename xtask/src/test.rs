@@ -69,44 +69,45 @@ pub fn run(args: &TestArgs) -> Result<()> {
         cmd
     };
 
-    let mut steps: Vec<(&str, Outcome)> = Vec::new();
-    steps.push((
-        "rustfmt",
-        run_step("rustfmt", cargo_step(&["fmt", "--all", "--", "--check"])),
-    ));
-    steps.push((
-        "clippy",
-        run_step(
-            "clippy",
-            cargo_step(&[
-                "clippy",
-                "--workspace",
-                "--all-targets",
-                "--",
-                "-D",
-                "warnings",
-            ]),
+    let mut steps: Vec<(&str, Outcome)> = vec![
+        (
+            "rustfmt",
+            run_step("rustfmt", cargo_step(&["fmt", "--all", "--", "--check"])),
         ),
-    ));
-    steps.push((
-        "rust tests",
-        run_step("rust tests", cargo_step(&["test", "--workspace"])),
-    ));
-    steps.push(("generated code", generated_code_step(&root)));
-    steps.push((
-        "yenpay-qr dependencies",
-        qr_dependencies_step(cargo_step(&[
-            "tree",
-            "--package",
-            "yenpay-qr",
-            "--edges",
-            "normal",
-            "--prefix",
-            "none",
-            "--format",
-            "{p}",
-        ])),
-    ));
+        (
+            "clippy",
+            run_step(
+                "clippy",
+                cargo_step(&[
+                    "clippy",
+                    "--workspace",
+                    "--all-targets",
+                    "--",
+                    "-D",
+                    "warnings",
+                ]),
+            ),
+        ),
+        (
+            "rust tests",
+            run_step("rust tests", cargo_step(&["test", "--workspace"])),
+        ),
+        ("generated code", generated_code_step(&root)),
+        (
+            "yenpay-qr dependencies",
+            qr_dependencies_step(cargo_step(&[
+                "tree",
+                "--package",
+                "yenpay-qr",
+                "--edges",
+                "normal",
+                "--prefix",
+                "none",
+                "--format",
+                "{p}",
+            ])),
+        ),
+    ];
     let move_outcome = if args.no_move {
         Outcome::Skipped("--no-move was given".into())
     } else {
@@ -142,7 +143,7 @@ pub fn run(args: &TestArgs) -> Result<()> {
 /// `cargo xtask codegen --check`: the committed Rust matches move/sources.
 fn generated_code_step(root: &std::path::Path) -> Outcome {
     println!("==> generated code: cargo xtask codegen --check");
-    match crate::codegen::run(root, &crate::codegen::CodegenArgs { check: true }) {
+    match yenpay_codegen::run(root, &yenpay_codegen::CodegenArgs { check: true }) {
         Ok(()) => Outcome::Passed,
         Err(error) => {
             println!("{error:#}");

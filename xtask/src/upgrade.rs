@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, ensure};
 use clap::Args;
-use yenpay::deployment::Deployment;
+use yenpay_deploy::deployment::Deployment;
 
 use crate::build::NamedAddresses;
 use crate::deploy::{LOCAL_PROFILE, Network, Target};

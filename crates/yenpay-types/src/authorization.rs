@@ -414,8 +414,9 @@ impl SignedAuthorization {
         self.verify(package)
     }
 
-    /// Domain, amount and window: the checks that need neither key nor chain state.
-    pub(crate) fn check_terms(
+    /// Domain, amount and window: the checks that need neither key nor chain
+    /// state (a client checks the key against the chain itself).
+    pub fn check_terms(
         &self,
         package: Address,
         chain_id: u8,

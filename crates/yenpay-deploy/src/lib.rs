@@ -1,0 +1,12 @@
+//! yenpay's deployer code, for `cargo xtask` and any service that publishes
+//! or upgrades the package (the gateway, an operator's tooling):
+//!
+//! - [`publish`]: the compiled package (`move compile --save-metadata`), the
+//!   resource-account publish and the admin's upgrade, with their size and
+//!   gas checks;
+//! - [`deployment`]: the `deployments/<network>.json` record of where the
+//!   package lives.
+#![deny(missing_docs)]
+
+pub mod deployment;
+pub mod publish;

@@ -1,0 +1,915 @@
+//! `cargo xtask codegen [--check]`: the Rust side of the Move interface,
+//! generated from `move/sources`.
+//!
+//! The Move sources are the one source of truth for the package's interface.
+//! For each module this writes a committed `generated.rs` beside the client's
+//! hand-written module: the abort constants (name, value, doc comment), a
+//! payload builder and a typed async call for every `public entry fun`, a
+//! typed call for every `#[view]`, and a struct for every `#[event]`. Typed,
+//! validated arguments come from [`arg_type`], a table keyed by the Move
+//! parameter's name and type; a parameter the table does not know stops the
+//! generator with a message naming it. `--check` (run by `cargo xtask test`)
+//! fails when a committed file differs from what the sources give, as
+//! rust-analyzer's `xtask/src/codegen.rs` does.
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, bail};
+use clap::Args;
+
+/// Options of `cargo xtask codegen`.
+
+#[derive(Debug, Args)]
+pub struct CodegenArgs {
+    /// Fail if a committed generated file is out of date instead of writing it.
+    #[arg(long)]
+    pub check: bool,
+}
+
+/// One Move module and where its Rust lives.
+struct Target {
+    /// `move/sources/<move_name>.move`.
+    move_name: &'static str,
+    /// The `Module` variant in the client's abort module.
+    module_variant: &'static str,
+    /// The struct that submits calls and reads views (`Stablecoin`).
+    client_type: &'static str,
+    /// The abort enum (`StablecoinAbort`).
+    abort_enum: &'static str,
+    /// The event enum (`StablecoinEvent`).
+    event_enum: &'static str,
+    /// The generated file, relative to the repository root.
+    output: &'static str,
+}
+
+const CLIENT_SRC: &str = "crates/yenpay-client/src";
+
+const TARGETS: &[Target] = &[
+    Target {
+        move_name: "stablecoin",
+        module_variant: "Stablecoin",
+        client_type: "Stablecoin",
+        abort_enum: "StablecoinAbort",
+        event_enum: "StablecoinEvent",
+        output: "stablecoin/generated.rs",
+    },
+    Target {
+        move_name: "merchant_registry",
+        module_variant: "MerchantRegistry",
+        client_type: "MerchantRegistry",
+        abort_enum: "MerchantRegistryAbort",
+        event_enum: "MerchantEvent",
+        output: "merchant/generated.rs",
+    },
+    Target {
+        move_name: "invoice",
+        module_variant: "Invoice",
+        client_type: "Invoices",
+        abort_enum: "InvoiceAbort",
+        event_enum: "InvoiceEvent",
+        output: "invoice/generated.rs",
+    },
+    Target {
+        move_name: "upgrade",
+        module_variant: "Upgrade",
+        client_type: "Upgrade",
+        abort_enum: "UpgradeAbort",
+        event_enum: "UpgradeEvent",
+        output: "upgrade/generated.rs",
+    },
+];
+
+/// Writes (or with `--check`, compares) every module's generated Rust.
+///
+/// # Errors
+/// A Move source that cannot be read or parsed, a parameter or type the
+/// tables do not know, or (`--check`) a committed file that differs.
+pub fn run(root: &Path, args: &CodegenArgs) -> Result<()> {
+    let mut stale = Vec::new();
+    for target in TARGETS {
+        let source_path = root
+            .join("move/sources")
+            .join(format!("{}.move", target.move_name));
+        let source = std::fs::read_to_string(&source_path)
+            .with_context(|| format!("reading {}", source_path.display()))?;
+        let module =
+            parse(&source).with_context(|| format!("parsing {}", source_path.display()))?;
+        let generated = render(target, &module)
+            .with_context(|| format!("generating Rust for {}", source_path.display()))?;
+        let generated = rustfmt(&generated)
+            .with_context(|| format!("formatting the Rust for {}", source_path.display()))?;
+        let output = output_path(root, target);
+        let current = std::fs::read_to_string(&output).unwrap_or_default();
+        if current == generated {
+            continue;
+        }
+        if args.check {
+            stale.push(output);
+        } else {
+            std::fs::write(&output, generated)
+                .with_context(|| format!("writing {}", output.display()))?;
+            println!("wrote {}", output.display());
+        }
+    }
+    if !stale.is_empty() {
+        let list: Vec<String> = stale.iter().map(|p| format!("  {}", p.display())).collect();
+        bail!(
+            "generated Rust is out of date with move/sources; run `cargo xtask codegen`:\n{}",
+            list.join("\n")
+        );
+    }
+    if args.check {
+        println!(
+            "generated Rust matches move/sources ({} modules)",
+            TARGETS.len()
+        );
+    }
+    Ok(())
+}
+
+/// The code as `cargo fmt` would leave it, so `--check` and `cargo fmt --check` agree.
+fn rustfmt(code: &str) -> Result<String> {
+    use std::io::Write as _;
+    use std::process::{Command, Stdio};
+    let mut child = Command::new("rustfmt")
+        .args(["--edition", "2024", "--emit", "stdout"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .context("starting rustfmt (rustup component add rustfmt)")?;
+    child
+        .stdin
+        .take()
+        .context("rustfmt's stdin")?
+        .write_all(code.as_bytes())
+        .context("writing to rustfmt")?;
+    let output = child.wait_with_output().context("waiting for rustfmt")?;
+    if !output.status.success() {
+        bail!(
+            "rustfmt refused the generated code: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    String::from_utf8(output.stdout).context("rustfmt's output is not UTF-8")
+}
+
+fn output_path(root: &Path, target: &Target) -> PathBuf {
+    root.join(CLIENT_SRC).join(target.output)
+}
+
+// The Move side: what the generator needs of one module.
+
+#[derive(Debug, Default)]
+struct Module {
+    name: String,
+    constants: Vec<Constant>,
+    functions: Vec<Function>,
+    events: Vec<Event>,
+}
+
+#[derive(Debug)]
+struct Constant {
+    name: String,
+    value: String,
+    doc: Vec<String>,
+}
+
+#[derive(Debug)]
+struct Function {
+    name: String,
+    doc: Vec<String>,
+    entry: bool,
+    params: Vec<(String, String)>,
+    returns: Option<String>,
+}
+
+#[derive(Debug)]
+struct Event {
+    name: String,
+    doc: Vec<String>,
+    fields: Vec<(String, String)>,
+}
+
+/// The `///` lines right above line `index` (attributes in between are skipped).
+fn doc_above(lines: &[&str], index: usize) -> Vec<String> {
+    let mut doc = Vec::new();
+    for line in lines[..index].iter().rev() {
+        let line = line.trim();
+        if let Some(text) = line.strip_prefix("///") {
+            doc.push(text.strip_prefix(' ').unwrap_or(text).trim_end().to_owned());
+        } else if line.starts_with("#[") {
+            continue;
+        } else {
+            break;
+        }
+    }
+    doc.reverse();
+    doc
+}
+
+/// The attributes (`#[...]`) right above line `index`, skipping doc lines.
+fn attributes_above(lines: &[&str], index: usize) -> Vec<String> {
+    let mut attributes = Vec::new();
+    for line in lines[..index].iter().rev() {
+        let line = line.trim();
+        if line.starts_with("#[") {
+            attributes.push(line.to_owned());
+        } else if !line.starts_with("///") {
+            break;
+        }
+    }
+    attributes
+}
+
+/// Drops a trailing `// comment` (Move has no `//` inside the code we read).
+fn code_of(line: &str) -> &str {
+    match line.find("//") {
+        Some(at) => &line[..at],
+        None => line,
+    }
+}
+
+/// Splits on commas outside brackets, trimming and dropping empty pieces.
+fn split_top_level(text: &str) -> Vec<String> {
+    let mut pieces = Vec::new();
+    let mut depth = 0i32;
+    let mut current = String::new();
+    for c in text.chars() {
+        match c {
+            '<' | '(' | '{' | '[' => depth += 1,
+            '>' | ')' | '}' | ']' => depth -= 1,
+            ',' if depth == 0 => {
+                pieces.push(std::mem::take(&mut current));
+                continue;
+            }
+            _ => {}
+        }
+        current.push(c);
+    }
+    pieces.push(current);
+    pieces
+        .into_iter()
+        .map(|piece| piece.split_whitespace().collect::<Vec<_>>().join(" "))
+        .filter(|piece| !piece.is_empty())
+        .collect()
+}
+
+fn typed_names(list: &str) -> Result<Vec<(String, String)>> {
+    split_top_level(list)
+        .into_iter()
+        .map(|piece| {
+            let (name, kind) = piece
+                .split_once(':')
+                .with_context(|| format!("not `name: type`: {piece}"))?;
+            Ok((name.trim().to_owned(), kind.trim().to_owned()))
+        })
+        .collect()
+}
+
+/// The text after `open` (a bracket) up to its match, and the index after the match.
+fn enclosed(text: &str, open: usize) -> Result<(&str, usize)> {
+    let bytes = text.as_bytes();
+    let (opening, closing) = match bytes[open] {
+        b'(' => (b'(', b')'),
+        b'{' => (b'{', b'}'),
+        other => bail!("not a bracket: {}", other as char),
+    };
+    let mut depth = 0;
+    for (index, &byte) in bytes.iter().enumerate().skip(open) {
+        if byte == opening {
+            depth += 1;
+        } else if byte == closing {
+            depth -= 1;
+            if depth == 0 {
+                return Ok((&text[open + 1..index], index + 1));
+            }
+        }
+    }
+    bail!("unbalanced bracket at byte {open}")
+}
+
+fn parse(source: &str) -> Result<Module> {
+    let lines: Vec<&str> = source.lines().collect();
+    let mut module = Module::default();
+    // Line starts, to turn a line and column into an offset in the code text.
+    let code: String = lines
+        .iter()
+        .map(|l| code_of(l))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let mut offsets = Vec::with_capacity(lines.len());
+    let mut at = 0;
+    for line in &lines {
+        offsets.push(at);
+        at += code_of(line).len() + 1;
+    }
+
+    let mut test_only_depth = false;
+    for (index, raw) in lines.iter().enumerate() {
+        let line = code_of(raw).trim();
+        if let Some(rest) = line.strip_prefix("module ") {
+            let qualified = rest.trim_end_matches('{').trim();
+            module.name = qualified
+                .split_once("::")
+                .map(|(_, name)| name.trim().to_owned())
+                .context("module address::name")?;
+            continue;
+        }
+        let attributes = attributes_above(&lines, index);
+        let is_test = attributes.iter().any(|a| a.starts_with("#[test"));
+        if is_test {
+            test_only_depth = true;
+        }
+        if let Some(declaration) = line.strip_prefix("const ") {
+            let (name, rest) = declaration.split_once(':').context("const NAME: type")?;
+            let (_, value) = rest.split_once('=').context("const ... = value")?;
+            module.constants.push(Constant {
+                name: name.trim().to_owned(),
+                value: value.trim().trim_end_matches(';').trim().to_owned(),
+                doc: doc_above(&lines, index),
+            });
+            continue;
+        }
+        let words: Vec<&str> = line.split_whitespace().collect();
+        if let Some(fun_at) = words.iter().position(|w| *w == "fun") {
+            let modifiers = &words[..fun_at];
+            let public = modifiers.first() == Some(&"public");
+            let entry = public && modifiers.contains(&"entry");
+            let view = public && attributes.iter().any(|a| a == "#[view]");
+            test_only_depth = false;
+            if is_test || !(entry || view) {
+                continue;
+            }
+            let start = offsets[index] + code_of(raw).find("fun ").context("fun")? + 4;
+            let paren = code[start..].find('(').context("fun name(")? + start;
+            let name = code[start..paren].trim();
+            let name = name.split('<').next().unwrap_or(name).trim().to_owned();
+            let (params, after) = enclosed(&code, paren)?;
+            let params = typed_names(params)?;
+            let tail = &code[after..];
+            let body = tail.find('{').context("function body")?;
+            let signature_tail = tail[..body].trim();
+            let returns = signature_tail
+                .strip_prefix(':')
+                .map(|r| r.split(" acquires ").next().unwrap_or(r).trim().to_owned());
+            module.functions.push(Function {
+                name,
+                doc: doc_above(&lines, index),
+                entry,
+                params,
+                returns,
+            });
+            continue;
+        }
+        if let Some(rest) = line.strip_prefix("struct ") {
+            let _ = test_only_depth;
+            if !attributes.iter().any(|a| a == "#[event]") {
+                continue;
+            }
+            let name: String = rest
+                .chars()
+                .take_while(|c| c.is_alphanumeric() || *c == '_')
+                .collect();
+            let start = offsets[index] + code_of(raw).find("struct ").context("struct")?;
+            let open = code[start..].find('{').context("struct body")? + start;
+            let (body, _) = enclosed(&code, open)?;
+            module.events.push(Event {
+                name,
+                doc: doc_above(&lines, index),
+                fields: typed_names(body)?,
+            });
+        }
+    }
+    if module.name.is_empty() {
+        bail!("no module declaration");
+    }
+    Ok(module)
+}
+
+// The Rust side.
+
+/// How a Move parameter is taken in Rust: the parameter type, the value
+/// BCS-encodes (with `{}` for the name), and a check to run first.
+struct ArgType {
+    rust: String,
+    encode: String,
+    check: Option<String>,
+}
+
+fn arg(rust: &str, encode: &str) -> ArgType {
+    ArgType {
+        rust: rust.to_owned(),
+        encode: encode.to_owned(),
+        check: None,
+    }
+}
+
+/// The table of typed, validated arguments, by Move parameter name and type.
+fn arg_type(name: &str, move_type: &str) -> Result<ArgType> {
+    Ok(match (name, move_type) {
+        (_, "address") => arg("AccountAddress", "&{}"),
+        ("amount", "u64") => ArgType {
+            check: Some("require_amount(\"amount\", amount)?;".to_owned()),
+            ..arg("u64", "&{}")
+        },
+        ("fee_bps", "u64") => arg("FeeBps", "&{}.get()"),
+        ("ttl_secs", "u64") => arg("Ttl", "&{}.secs()"),
+        (_, "u64") => arg("u64", "&{}"),
+        (_, "u8") => arg("u8", "&{}"),
+        ("order_ref", "String") => arg("&OrderRef", "{}.as_str()"),
+        ("reference", "String") => arg("&Reference", "{}.as_str()"),
+        ("name", "String") => arg("&MerchantName", "{}.as_str()"),
+        ("mcc", "String") => arg("&Mcc", "{}.as_str()"),
+        ("icon_uri" | "project_uri", "String") => arg("&str", "require_uri(\"{}\", {})?"),
+        ("nonce", "vector<u8>") => arg("&[u8; NONCE_LENGTH]", "{}.as_slice()"),
+        ("public_key", "vector<u8>") => arg("&[u8; 32]", "{}.as_slice()"),
+        ("signature", "vector<u8>") => arg("&[u8; 64]", "{}.as_slice()"),
+        ("legal_order", "vector<u8>") => arg("&LegalOrder", "{}.as_bytes()"),
+        ("metadata_serialized", "vector<u8>") => arg("&[u8]", "{}"),
+        ("code", "vector<vector<u8>>") => arg("&[Vec<u8>]", "{}"),
+        _ => bail!(
+            "no Rust type for the Move parameter `{name}: {move_type}`: add it to the table in \
+             xtask/src/codegen.rs (`arg_type`)"
+        ),
+    })
+}
+
+/// How a view's result is decoded: the type deserialized from the node's
+/// JSON array, the pattern that binds it, and the Rust value and type returned.
+struct ReturnType {
+    decoded: String,
+    pattern: String,
+    value: String,
+    rust: String,
+}
+
+fn single(decoded: &str, pattern: &str, value: &str, rust: &str) -> ReturnType {
+    ReturnType {
+        decoded: format!("({decoded},)"),
+        pattern: format!("({pattern},)"),
+        value: value.to_owned(),
+        rust: rust.to_owned(),
+    }
+}
+
+fn return_type(move_type: &str) -> Result<ReturnType> {
+    Ok(match move_type {
+        "address" => single("AccountAddress", "value", "value", "AccountAddress"),
+        "bool" => single("bool", "value", "value", "bool"),
+        "u8" => single("Number<u8>", "Number(value)", "value", "u8"),
+        "u64" => single("Number<u64>", "Number(value)", "value", "u64"),
+        "u128" => single("Number<u128>", "Number(value)", "value", "u128"),
+        "vector<address>" => single(
+            "Vec<AccountAddress>",
+            "value",
+            "value",
+            "Vec<AccountAddress>",
+        ),
+        "Option<address>" => single(
+            "MoveOption<AccountAddress>",
+            "value",
+            "value.into_option()",
+            "Option<AccountAddress>",
+        ),
+        "(u64, u64)" => ReturnType {
+            decoded: "(Number<u64>, Number<u64>)".to_owned(),
+            pattern: "(Number(fee), Number(net))".to_owned(),
+            value: "FeeSplit { fee, net }".to_owned(),
+            rust: "FeeSplit".to_owned(),
+        },
+        object if object.starts_with("Object<") => {
+            single("ObjectRef", "ObjectRef(value)", "value", "AccountAddress")
+        }
+        record @ ("MerchantInfo" | "MerchantStatus" | "Invoice" | "InvoiceStatus") => {
+            single(record, "value", "value", record)
+        }
+        other => bail!(
+            "no Rust type for the Move return type `{other}`: add it to `return_type` in \
+             xtask/src/codegen.rs"
+        ),
+    })
+}
+
+/// An event field's Rust type and serde attribute.
+fn field_type(move_type: &str) -> Result<(String, Option<&'static str>)> {
+    Ok(match move_type {
+        "address" => ("AccountAddress".to_owned(), None),
+        "bool" => ("bool".to_owned(), None),
+        "u8" | "u16" | "u32" | "u64" | "u128" => (
+            move_type.to_owned(),
+            Some("#[serde(deserialize_with = \"json::number\")]"),
+        ),
+        "String" => ("String".to_owned(), None),
+        "vector<u8>" => (
+            "Vec<u8>".to_owned(),
+            Some("#[serde(deserialize_with = \"json::bytes\")]"),
+        ),
+        "vector<address>" => ("Vec<AccountAddress>".to_owned(), None),
+        other => bail!("no Rust type for the event field type `{other}`: add it to `field_type`"),
+    })
+}
+
+fn push_doc(out: &mut String, indent: &str, doc: &[String]) {
+    for line in doc {
+        if line.is_empty() {
+            let _ = writeln!(out, "{indent}///");
+        } else {
+            let _ = writeln!(out, "{indent}/// {line}");
+        }
+    }
+}
+
+fn camel_to_words(name: &str) -> String {
+    name.to_owned()
+}
+
+fn render(target: &Target, module: &Module) -> Result<String> {
+    if module.name != target.move_name {
+        bail!("the file declares module `{}`", module.name);
+    }
+    let m = target.move_name;
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "// @generated by `cargo xtask codegen` from move/sources/{m}.move: do not edit.\n\
+         // `cargo xtask test` fails when this file and the Move source disagree.\n"
+    );
+    let _ = writeln!(out, "#![allow(unused_imports)]\n");
+    let _ = writeln!(
+        out,
+        "use crate::abort::{{Module, abort_codes}};\n\
+         use crate::client::{{Error, Submitted, TxSigner, YenPay, bcs_arg, entry_call}};\n\
+         use crate::events::json::{{self, MoveOption, Number, ObjectRef}};\n\
+         use crate::events::module_events;\n\
+         use aptos_sdk::transaction::EntryFunction;\n\
+         use aptos_sdk::types::AccountAddress;\n\
+         use serde::Deserialize;\n\
+         use yenpay_types::authorization::NONCE_LENGTH;\n\
+         use yenpay_types::fee::FeeSplit;\n\
+         use yenpay_types::limits::{{\n    FeeBps, LegalOrder, Mcc, MerchantName, OrderRef, Reference, Ttl, require_amount, require_uri,\n}};\n"
+    );
+    for record in ["MerchantInfo", "MerchantStatus"] {
+        if module_uses(module, record) {
+            let _ = writeln!(out, "use crate::merchant::{record};");
+        }
+    }
+    for record in ["Invoice", "InvoiceStatus"] {
+        if module_uses(module, record) {
+            let _ = writeln!(out, "use crate::invoice::{record};");
+        }
+    }
+    out.push('\n');
+
+    // Abort constants.
+    let errors: Vec<&Constant> = module
+        .constants
+        .iter()
+        .filter(|c| {
+            c.name.starts_with('E')
+                && c.name
+                    .chars()
+                    .all(|ch| ch.is_ascii_uppercase() || ch.is_ascii_digit() || ch == '_')
+        })
+        .collect();
+    let _ = writeln!(out, "abort_codes! {{");
+    let _ = writeln!(out, "    /// Abort constants of `yenpay_client::{m}`.");
+    let _ = writeln!(
+        out,
+        "    pub enum {} in Module::{} => {{",
+        target.abort_enum, target.module_variant
+    );
+    for constant in &errors {
+        if constant.doc.is_empty() {
+            bail!("{}::{} has no doc comment", m, constant.name);
+        }
+        let _ = writeln!(out, "        /// {}", constant.doc.join(" "));
+        let _ = writeln!(
+            out,
+            "        {} = {}, \"{}\";",
+            variant_name(&constant.name),
+            constant.value.replace('_', ""),
+            constant.name
+        );
+    }
+    let _ = writeln!(out, "    }}\n}}\n");
+
+    // Payload builders.
+    let entries: Vec<&Function> = module.functions.iter().filter(|f| f.entry).collect();
+    let views: Vec<&Function> = module.functions.iter().filter(|f| !f.entry).collect();
+    let _ = writeln!(
+        out,
+        "/// Payloads of the entry functions of `yenpay_client::{m}`, validated (no node needed).\n\
+         #[derive(Debug, Clone, Copy, PartialEq, Eq)]\n\
+         pub struct Calls {{\n    package: AccountAddress,\n}}\n\n\
+         impl Calls {{\n    /// Calls of the package at `package`.\n    pub fn new(package: AccountAddress) -> Self {{\n        Self {{ package }}\n    }}\n\n    \
+         /// The package these calls are for.\n    pub fn package(&self) -> AccountAddress {{\n        self.package\n    }}\n"
+    );
+    for function in &entries {
+        let (signer, params) = function.params.split_first().with_context(|| {
+            format!(
+                "{m}::{}: an entry function's first parameter is the signer",
+                function.name
+            )
+        })?;
+        if !signer.1.contains("signer") {
+            bail!(
+                "{m}::{}: the first parameter is not a signer",
+                function.name
+            );
+        }
+        let typed: Vec<(String, ArgType)> = params
+            .iter()
+            .map(|(name, kind)| Ok((name.clone(), arg_type(name, kind)?)))
+            .collect::<Result<_>>()
+            .with_context(|| format!("{m}::{}", function.name))?;
+        let move_params: Vec<&str> = function.params.iter().map(|(n, _)| n.as_str()).collect();
+        let _ = writeln!(
+            out,
+            "\n    /// `{}({})`.",
+            function.name,
+            move_params.join(", ")
+        );
+        if typed.len() > 6 {
+            let _ = writeln!(
+                out,
+                "    #[allow(clippy::too_many_arguments)] // one parameter per Move parameter"
+            );
+        }
+        let _ = write!(out, "    pub fn {}(&self", function.name);
+        for (name, ty) in &typed {
+            let _ = write!(out, ", {name}: {}", ty.rust);
+        }
+        let _ = writeln!(out, ") -> Result<EntryFunction, Error> {{");
+        for (_, ty) in &typed {
+            if let Some(check) = &ty.check {
+                let _ = writeln!(out, "        {check}");
+            }
+        }
+        let _ = write!(
+            out,
+            "        entry_call(self.package, Module::{}, \"{}\", vec![",
+            target.module_variant, function.name
+        );
+        for (index, (name, ty)) in typed.iter().enumerate() {
+            if index > 0 {
+                out.push_str(", ");
+            }
+            let value = ty.encode.replacen("{}", name, 2);
+            let _ = write!(out, "bcs_arg(\"{name}\", {value})?");
+        }
+        let _ = writeln!(out, "])\n    }}");
+    }
+    let _ = writeln!(out, "}}\n");
+
+    // Typed calls on a node.
+    let t = target.client_type;
+    let _ = writeln!(
+        out,
+        "/// `yenpay_client::{m}` on a node: submits its entry functions and calls its views.\n\
+         #[derive(Debug, Clone, Copy)]\n\
+         pub struct {t}<'a> {{\n    pub(crate) client: &'a YenPay,\n}}\n\n\
+         impl<'a> {t}<'a> {{\n    /// The module of `client`'s package.\n    pub fn new(client: &'a YenPay) -> Self {{\n        Self {{ client }}\n    }}\n\n    \
+         /// The payload builders.\n    pub fn calls(&self) -> Calls {{\n        Calls::new(self.client.package())\n    }}"
+    );
+    for function in &entries {
+        let (signer, params) = function.params.split_first().expect("checked above");
+        let typed: Vec<(String, ArgType)> = params
+            .iter()
+            .map(|(name, kind)| Ok((name.clone(), arg_type(name, kind)?)))
+            .collect::<Result<_>>()?;
+        out.push('\n');
+        push_doc(&mut out, "    ", &function.doc);
+        if !function.doc.is_empty() {
+            let _ = writeln!(out, "    ///");
+        }
+        let _ = writeln!(
+            out,
+            "    /// Signed by `{}`.\n    ///\n    /// # Errors\n    /// [`Error::Validation`] for an argument the contract would refuse; otherwise see [`YenPay::submit`].",
+            signer.0
+        );
+        if typed.len() > 5 {
+            let _ = writeln!(
+                out,
+                "    #[allow(clippy::too_many_arguments)] // one parameter per Move parameter"
+            );
+        }
+        let _ = write!(
+            out,
+            "    pub async fn {}<S: TxSigner>(&self, {}: &S",
+            function.name, signer.0
+        );
+        for (name, ty) in &typed {
+            let _ = write!(out, ", {name}: {}", ty.rust);
+        }
+        let names: Vec<&str> = typed.iter().map(|(n, _)| n.as_str()).collect();
+        let _ = writeln!(
+            out,
+            ") -> Result<Submitted, Error> {{\n        let call = self.calls().{}({})?;\n        self.client.submit_entry({}, call).await\n    }}",
+            function.name,
+            names.join(", "),
+            signer.0
+        );
+    }
+    for function in &views {
+        let typed: Vec<(String, ArgType)> = function
+            .params
+            .iter()
+            .map(|(name, kind)| Ok((name.clone(), arg_type(name, kind)?)))
+            .collect::<Result<_>>()
+            .with_context(|| format!("view {m}::{}", function.name))?;
+        let returns = function
+            .returns
+            .as_deref()
+            .with_context(|| format!("view {m}::{} returns nothing", function.name))?;
+        let ret = return_type(returns).with_context(|| format!("view {m}::{}", function.name))?;
+        out.push('\n');
+        push_doc(&mut out, "    ", &function.doc);
+        if function.doc.is_empty() {
+            let _ = writeln!(out, "    /// The `{}` view.", function.name);
+        }
+        let _ = writeln!(
+            out,
+            "    ///\n    /// # Errors\n    /// [`Error::Aptos`] when the view fails; [`Error::Response`] for a result of the wrong shape."
+        );
+        let _ = write!(out, "    pub async fn {}(&self", function.name);
+        for (name, ty) in &typed {
+            let _ = write!(out, ", {name}: {}", ty.rust);
+        }
+        let _ = writeln!(out, ") -> Result<{}, Error> {{", ret.rust);
+        for (_, ty) in &typed {
+            if let Some(check) = &ty.check {
+                let _ = writeln!(out, "        {check}");
+            }
+        }
+        let _ = write!(out, "        let args = vec![");
+        for (index, (name, ty)) in typed.iter().enumerate() {
+            if index > 0 {
+                out.push_str(", ");
+            }
+            let value = ty.encode.replacen("{}", name, 2);
+            let _ = write!(out, "bcs_arg(\"{name}\", {value})?");
+        }
+        let _ = writeln!(
+            out,
+            "];\n        let {}: {} = self.client.view_as(Module::{}, \"{}\", args).await?;\n        Ok({})\n    }}",
+            ret.pattern, ret.decoded, target.module_variant, function.name, ret.value
+        );
+    }
+    let _ = writeln!(out, "}}\n");
+
+    // Events.
+    let _ = writeln!(
+        out,
+        "// Events, one struct per `#[event]` struct of the module, fields in Move order."
+    );
+    for event in &module.events {
+        out.push('\n');
+        push_doc(&mut out, "", &event.doc);
+        if event.doc.is_empty() {
+            let _ = writeln!(out, "/// The `{}` event.", camel_to_words(&event.name));
+        }
+        let _ = writeln!(
+            out,
+            "#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]\n#[serde(deny_unknown_fields)]\npub struct {} {{",
+            event.name
+        );
+        for (name, kind) in &event.fields {
+            let (rust, attribute) =
+                field_type(kind).with_context(|| format!("event {m}::{}::{name}", event.name))?;
+            let _ = writeln!(out, "    /// `{name}: {kind}`.");
+            if let Some(attribute) = attribute {
+                let _ = writeln!(out, "    {attribute}");
+            }
+            let _ = writeln!(out, "    pub {name}: {rust},");
+        }
+        let _ = writeln!(out, "}}");
+    }
+    let _ = writeln!(
+        out,
+        "\nmodule_events! {{\n    /// An event of `yenpay_client::{m}`.\n    pub enum {} {{",
+        target.event_enum
+    );
+    for event in &module.events {
+        let _ = writeln!(out, "        {},", event.name);
+    }
+    let _ = writeln!(out, "    }}\n}}");
+    Ok(out)
+}
+
+fn module_uses(module: &Module, record: &str) -> bool {
+    module
+        .functions
+        .iter()
+        .any(|f| !f.entry && f.returns.as_deref() == Some(record))
+}
+
+/// `EINVOICE_NOT_FOUND` → `InvoiceNotFound`.
+fn variant_name(constant: &str) -> String {
+    constant
+        .strip_prefix('E')
+        .unwrap_or(constant)
+        .split('_')
+        .filter(|w| !w.is_empty())
+        .map(|word| {
+            let mut chars = word.chars();
+            let first = chars
+                .next()
+                .map(|c| c.to_ascii_uppercase())
+                .unwrap_or_default();
+            first.to_string() + &chars.as_str().to_ascii_lowercase()
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SAMPLE: &str = r#"
+/// A sample.
+module yenpay_client::sample {
+    /// Not yet.
+    const ENOT_YET: u64 = 1;
+    /// Seed, not an error.
+    const SEED: vector<u8> = b"S";
+
+    #[event]
+    /// Something happened.
+    struct Happened has drop, store { who: address, amount: u64 }
+
+    /// Does it.
+    public entry fun act(actor: &signer, order_ref: String, amount: u64) {}
+
+    #[view]
+    /// How much.
+    public fun how_much(owner: address): u64 acquires Thing { 0 }
+
+    #[view]
+    /// The split.
+    public fun quote(merchant: address, amount: u64): (u64, u64) { (0, 0) }
+
+    fun private_one() {}
+
+    #[test]
+    public entry fun test_it(s: &signer) {}
+}
+"#;
+
+    #[test]
+    fn parses_constants_functions_and_events_but_not_tests() {
+        let module = parse(SAMPLE).unwrap();
+        assert_eq!(module.name, "sample");
+        assert_eq!(module.constants.len(), 2);
+        assert_eq!(module.constants[0].doc, vec!["Not yet."]);
+        let names: Vec<&str> = module.functions.iter().map(|f| f.name.as_str()).collect();
+        assert_eq!(names, ["act", "how_much", "quote"]);
+        assert_eq!(module.functions[1].returns.as_deref(), Some("u64"));
+        assert_eq!(module.functions[2].returns.as_deref(), Some("(u64, u64)"));
+        assert_eq!(module.events[0].name, "Happened");
+        assert_eq!(module.events[0].doc, vec!["Something happened."]);
+        assert_eq!(module.events[0].fields.len(), 2);
+    }
+
+    #[test]
+    fn an_unknown_parameter_is_named() {
+        let error = arg_type("mystery", "vector<u64>")
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(error.contains("mystery: vector<u64>"), "{error}");
+        assert!(arg_type("to", "address").is_ok());
+        assert_eq!(
+            arg_type("amount", "u64").unwrap().check.as_deref(),
+            Some("require_amount(\"amount\", amount)?;")
+        );
+    }
+
+    #[test]
+    fn variant_names_are_camel_case() {
+        assert_eq!(variant_name("EINVOICE_NOT_FOUND"), "InvoiceNotFound");
+        assert_eq!(variant_name("ENOT_YJPY_STORE"), "NotYjpyStore");
+    }
+
+    #[test]
+    fn every_real_module_generates() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .ancestors()
+            .nth(2)
+            .unwrap();
+        for target in TARGETS {
+            let source = std::fs::read_to_string(
+                root.join("move/sources")
+                    .join(format!("{}.move", target.move_name)),
+            )
+            .unwrap();
+            let module = parse(&source).unwrap();
+            let rendered = render(target, &module).unwrap();
+            assert!(
+                rendered.contains("pub struct Calls"),
+                "{}",
+                target.move_name
+            );
+        }
+    }
+}
