@@ -15,7 +15,7 @@ use std::future::Future;
 use std::ops::Deref;
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex as StdMutex, OnceLock};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use anyhow::{Context, Result, anyhow, bail};
 use aptos_sdk::account::Ed25519Account;
@@ -589,13 +589,7 @@ pub fn one_event<T: Clone>(
     }
 }
 
-/// Wall-clock Unix seconds.
-pub fn unix_now() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|elapsed| elapsed.as_secs())
-        .unwrap_or_default()
-}
+pub use yenpay_types::time::unix_now;
 
 /// `left == right`, or an error naming both.
 #[macro_export]

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result, bail};
 use aptos_sdk::types::AccountAddress;
 use aptos_sdk::{Aptos, AptosConfig};
-use clap::{Args, ValueEnum};
+use clap::Args;
 
 use yenpay_client::client::YenPay;
 
@@ -19,48 +19,15 @@ use crate::move_cli::{Missing, MoveRunner};
 use crate::node::{self, Node};
 use crate::profile::{CliConfig, Deployer, SecretKey, read_key_file};
 
-/// Where to publish.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Network {
-    /// The local node: APTOS_NODE_URL, else a localnet the Aptos CLI starts.
-    Local,
-    /// Aptos devnet (wiped regularly).
-    Devnet,
-    /// Aptos testnet.
-    Testnet,
-    /// Aptos mainnet: real money; needs --mainnet-i-understand.
-    Mainnet,
-}
+pub use yenpay_types::network::Network;
 
-impl Network {
-    /// The name used in file names and the Aptos CLI (`local`, `devnet`, ...).
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::Local => "local",
-            Self::Devnet => "devnet",
-            Self::Testnet => "testnet",
-            Self::Mainnet => "mainnet",
-        }
-    }
-
-    /// The library's name for the network in deployments files.
-    pub fn deployment_network(self) -> yenpay_deploy::deployment::Network {
-        match self {
-            Self::Local => yenpay_deploy::deployment::Network::Local,
-            Self::Devnet => yenpay_deploy::deployment::Network::Devnet,
-            Self::Testnet => yenpay_deploy::deployment::Network::Testnet,
-            Self::Mainnet => yenpay_deploy::deployment::Network::Mainnet,
-        }
-    }
-
-    /// How the Aptos CLI names the network in a profile.
-    fn profile_network(self) -> &'static str {
-        match self {
-            Self::Local => "Local",
-            Self::Devnet => "Devnet",
-            Self::Testnet => "Testnet",
-            Self::Mainnet => "Mainnet",
-        }
+/// How the Aptos CLI names `network` in a profile.
+fn profile_network(network: Network) -> &'static str {
+    match network {
+        Network::Local => "Local",
+        Network::Devnet => "Devnet",
+        Network::Testnet => "Testnet",
+        Network::Mainnet => "Mainnet",
     }
 }
 
@@ -72,8 +39,10 @@ const LOCAL_FUNDING: u64 = 10 * 100_000_000;
 /// Options of `cargo xtask deploy`.
 #[derive(Debug, Args, Clone)]
 pub struct DeployArgs {
-    /// Which network to publish to.
-    #[arg(long, value_enum)]
+    /// Which network to publish to: local, devnet, testnet or mainnet (real
+    /// money; needs --mainnet-i-understand). Local is APTOS_NODE_URL, else a
+    /// localnet the Aptos CLI starts.
+    #[arg(long)]
     pub network: Network,
     /// The Aptos CLI profile holding the deployer's key (.aptos/config.yaml in
     /// this project, else ~/.aptos/config.yaml). Default: `default` on public
@@ -257,7 +226,7 @@ pub async fn deploy(root: &Path, args: &DeployArgs, target: &Target) -> Result<D
     }
     let deployment = crate::publishing::deployment_record(
         root,
-        target.network.deployment_network(),
+        target.network,
         target.chain_id,
         named,
         &args.seed,
@@ -341,7 +310,7 @@ fn new_local_deployer(root: &Path, target: &Target) -> Result<Deployer> {
     config.profiles.insert(
         LOCAL_PROFILE.to_string(),
         deployer.to_profile(
-            Network::Local.profile_network(),
+            profile_network(Network::Local),
             &node.rest_url,
             node.faucet_url.as_deref(),
         ),

@@ -22,7 +22,7 @@ use crate::profile::{Deployer, read_key_file};
 #[derive(Debug, Args, Clone)]
 pub struct UpgradeArgs {
     /// The network whose deployment (deployments/<network>.json) to upgrade.
-    #[arg(long, value_enum)]
+    #[arg(long)]
     pub network: Network,
     /// The Aptos CLI profile holding the stablecoin admin's key. Default:
     /// `yenpay-local` on local (the key `deploy` made), `default` elsewhere.
@@ -53,7 +53,7 @@ impl UpgradeArgs {
 pub fn run(root: &Path, args: &UpgradeArgs) -> Result<()> {
     crate::deploy::require_mainnet_consent(args.network, args.mainnet_i_understand)?;
     // Nothing to upgrade without a record of the deployment.
-    let network = args.network.deployment_network();
+    let network = args.network;
     let deployment = Deployment::load_for(root, network).with_context(|| {
         format!(
             "reading the {} deployment: `cargo xtask upgrade` upgrades the package recorded by \

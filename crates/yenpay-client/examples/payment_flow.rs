@@ -23,7 +23,6 @@ use aptos_sdk::account::Ed25519Account;
 use aptos_sdk::crypto::Ed25519PrivateKey;
 use aptos_sdk::types::AccountAddress;
 use aptos_sdk::{Aptos, AptosConfig};
-use std::time::{SystemTime, UNIX_EPOCH};
 use yenpay_client::abort::{InvoiceAbort, KnownAbort};
 use yenpay_client::address::{from_sdk, signing_key};
 use yenpay_client::client::{Sponsored, Submitted, YenPay};
@@ -234,9 +233,4 @@ async fn main() -> Result<()> {
     Ok(())
 }
 
-fn unix_now() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|elapsed| elapsed.as_secs())
-        .unwrap_or_default()
-}
+use yenpay_types::time::unix_now;

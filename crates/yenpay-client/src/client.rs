@@ -61,7 +61,7 @@ use serde_json::Value;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 use yenpay_types::limits::ValidationError;
 
 /// What can go wrong calling the package.
@@ -665,12 +665,7 @@ pub(crate) fn entry_call(
     ))
 }
 
-fn unix_now() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|elapsed| elapsed.as_secs())
-        .unwrap_or_default()
-}
+use yenpay_types::time::unix_now;
 
 #[cfg(test)]
 mod tests {
