@@ -9,6 +9,9 @@ use std::process::Command;
 
 /// Environment variable naming an aptos-core `move` binary (built with the Aptos natives).
 pub const MOVE_BIN_ENV: &str = "YENPAY_MOVE_BIN";
+/// The name under which a developer-built aptos-core `move` binary may be put
+/// on `PATH` instead (the generic name `move` is left alone).
+pub const MOVE_BIN_ON_PATH: &str = "aptos-move";
 
 /// A Move toolchain able to compile and test the package.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -24,7 +27,8 @@ pub enum MoveRunner {
 pub struct Missing(pub String);
 
 impl MoveRunner {
-    /// The first runner found: the Aptos CLI on `PATH`, else `YENPAY_MOVE_BIN`.
+    /// The first runner found: the Aptos CLI on `PATH`, else `YENPAY_MOVE_BIN`,
+    /// else `aptos-move` on `PATH`.
     pub fn find() -> Result<Self, Missing> {
         Self::find_in(env::var_os("PATH"), env::var_os(MOVE_BIN_ENV))
     }
@@ -46,10 +50,17 @@ impl MoveRunner {
                     )))
                 }
             }
-            None => Err(Missing(format!(
-                "neither the Aptos CLI (`aptos`) is on PATH nor {MOVE_BIN_ENV} names an aptos-core \
-                 `move` binary; install the CLI with `cargo xtask setup`"
-            ))),
+            None => match path
+                .as_deref()
+                .and_then(|p| find_on_path(MOVE_BIN_ON_PATH, p))
+            {
+                Some(bin) => Ok(Self::MoveBin(bin)),
+                None => Err(Missing(format!(
+                    "neither the Aptos CLI (`aptos`) nor an aptos-core `move` binary \
+                     (`{MOVE_BIN_ON_PATH}`) is on PATH, and {MOVE_BIN_ENV} names none; \
+                     install the CLI with `cargo xtask setup`"
+                ))),
+            },
         }
     }
 
@@ -194,6 +205,22 @@ mod tests {
         let found =
             MoveRunner::find_in(Some(empty.path().into()), Some(mv.clone().into())).unwrap();
         assert_eq!(found, MoveRunner::MoveBin(mv));
+    }
+
+    #[test]
+    fn finds_aptos_move_on_path_last() {
+        let dir = tempfile::tempdir().unwrap();
+        let on_path = fake_exe(dir.path(), MOVE_BIN_ON_PATH);
+        let found = MoveRunner::find_in(Some(dir.path().into()), None).unwrap();
+        assert_eq!(found, MoveRunner::MoveBin(on_path));
+        let named = fake_exe(dir.path(), "move");
+        let found =
+            MoveRunner::find_in(Some(dir.path().into()), Some(named.clone().into())).unwrap();
+        assert_eq!(
+            found,
+            MoveRunner::MoveBin(named),
+            "YENPAY_MOVE_BIN comes first"
+        );
     }
 
     #[test]

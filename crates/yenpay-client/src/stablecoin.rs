@@ -393,7 +393,7 @@ mod tests {
 
     #[test]
     fn metadata_address_matches_the_known_answer() {
-        // From /work/plan/KNOWN_ANSWER.md, computed independently in Python.
+        // From testdata/known_answers.md, computed independently in Python.
         assert_eq!(
             derive_metadata_address(package()),
             address("0x72ed35b5c014c8186a005222d54b58f42ed5345189be14142b7365eec0332a18")

@@ -16,7 +16,7 @@ use crate::render;
 /// and dongri/emv-qrcode's tests.
 const EMVCO_CPM_EXAMPLE: &str = "hQVDUFYwMWETTwegAAAAVVVVUAhQcm9kdWN0MWETTwegAAAAZmZmUAhQcm9kdWN0MmJJWggSNFZ4kBI0WF8gDkNBUkRIT0xERVIvRU1WXy0IcnVlc2RlZW5kIZ8QBwYBCgMAAACfJghYT9OF+iNLzJ82AgABnzcEbVjvEw==";
 
-/// The key of /work/plan's known answer (shared with the Move tests):
+/// The key of the known answer in testdata/known_answers.md (shared with the Move tests):
 /// seed 32 x 0x07.
 fn known_key() -> SigningKey {
     SigningKey::from_bytes(&[7u8; 32])
@@ -165,7 +165,7 @@ fn common_case_payload() -> String {
 
 #[test]
 fn known_answer_key_derives_the_known_address() {
-    // /work/plan's known answer: sha3-256(pk || 0x00) of seed 0x07.
+    // testdata/known_answers.md: sha3-256(pk || 0x00) of seed 0x07.
     let pk = known_key().verifying_key().to_bytes();
     assert_eq!(
         const_hex::encode(pk),
