@@ -3,7 +3,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use yenpay::qr::cpm::{CustomerPresented, TerminalContext};
+use yenpay_qr::cpm::{CustomerPresented, TerminalContext};
 
 fn check(code: CustomerPresented) {
     let text = code.encode().expect("an accepted code re-encodes");

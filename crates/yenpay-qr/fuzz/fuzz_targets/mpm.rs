@@ -4,7 +4,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use yenpay::qr::mpm::{MerchantPresented, Payload};
+use yenpay_qr::mpm::{MerchantPresented, Payload};
 
 fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else {
