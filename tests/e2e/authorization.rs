@@ -171,3 +171,57 @@ pub async fn customer_presented(h: &'static Harness) -> Result<()> {
     );
     Ok(())
 }
+
+/// Case 17: a customer whose account uses the SingleKey Ed25519 scheme (as
+/// newer wallets create) pays by customer-presented QR like a legacy one.
+pub async fn single_key_customer(h: &'static Harness) -> Result<()> {
+    let _shared = h.shared().await;
+    let merchant = h.merchant(150, false).await?;
+    let minter = h.minter(3_000).await?;
+    let customer = aptos_sdk::account::Ed25519SingleKeyAccount::generate();
+    h.fund_address(customer.address()).await?;
+    h.mint(&minter, customer.address(), 3_000).await?;
+    let amount = 1_200;
+    let order = OrderRef::new("INV-17-0001")?;
+    create_invoice(h, &merchant, &order, amount, 300).await?;
+
+    let context = TerminalContext {
+        chain_id: h.chain_id,
+        metadata: from_sdk(h.metadata),
+        merchant: from_sdk(merchant.address()),
+    };
+    let salt = cpm::random_salt();
+    let public_key = customer.public_key().to_bytes();
+    let signed = cpm::authorization_to_sign(
+        &context,
+        &public_key,
+        Some(from_sdk(customer.address())),
+        amount,
+        0,
+        unix_now() + 300,
+        &salt,
+    )?
+    .sign(from_sdk(h.package()), &signing_key(customer.private_key()))?;
+    check_eq!(
+        signed.single_key_address(),
+        from_sdk(customer.address()),
+        "the SingleKey address of the customer's key"
+    );
+    let scanned = cpm::decode(&cpm::encode(&signed, &salt)?, &context)?;
+    h.client
+        .stablecoin()
+        .check_authorization(&scanned, unix_now())
+        .await?;
+    h.client
+        .invoice()
+        .collect_signed(&merchant.terminal, &order, &scanned)
+        .await
+        .committed("collect a SingleKey customer's authorization")
+        .await?;
+    check_eq!(
+        h.client.stablecoin().balance(customer.address()).await?,
+        3_000 - amount,
+        "SingleKey customer's yen"
+    );
+    Ok(())
+}

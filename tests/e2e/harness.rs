@@ -242,6 +242,22 @@ impl Harness {
         Ok(account)
     }
 
+    /// Funds `address` (any account kind) from the faucet and counts it among
+    /// the holders case 14 adds up.
+    pub async fn fund_address(&self, address: AccountAddress) -> Result<()> {
+        self.accounts
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .push(address);
+        let _permit = self.faucet.acquire().await?;
+        self.client
+            .aptos()
+            .fund_account(address, FUNDING_OCTAS)
+            .await
+            .with_context(|| format!("funding {address} from the faucet"))?;
+        Ok(())
+    }
+
     /// Whether `address` has an `0x1::account::Account` resource. Where the
     /// chain's DEFAULT_ACCOUNT_RESOURCE is on, the REST API answers for any
     /// address (sequence number 0, its own key), so only this tells whether

@@ -18,6 +18,7 @@ mod load;
 mod onboarding;
 mod payments;
 mod refunds;
+mod registry_denylist;
 mod seizure;
 mod stablecoin;
 mod supply;
@@ -53,5 +54,7 @@ e2e! {
     case13_seizure_from_denylisted_only => seizure::seizure;
     case14_supply_equals_sum_of_all_balances => supply::supply_equals_balances;
     case15_upgrade_only_by_the_admin_same_build_republished => upgrade::upgrade;
+    case16_registry_refuses_denylisted_owner_payout_terminal => registry_denylist::registry_denylist;
+    case17_single_key_customer_pays_by_customer_presented_qr => authorization::single_key_customer;
     measure_gas_per_operation => gas::measure;
 }
