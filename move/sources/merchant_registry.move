@@ -725,10 +725,12 @@ module yenpay::merchant_registry {
     #[test_only]
     /// The stablecoin and this module initialised as at publish, the clock started.
     fun setup(fx: &signer, publisher: &signer) {
+        assert!(signer::address_of(publisher) == @deployer, 0);
         timestamp::set_time_has_started_for_testing(fx);
         timestamp::update_global_time_for_test_secs(START_SECS);
-        stablecoin::init_for_test(publisher);
-        init_module(publisher);
+        let package = &as_signer(@yenpay);
+        stablecoin::init_for_test(package);
+        init_module(package);
     }
 
     #[test_only]
@@ -743,10 +745,10 @@ module yenpay::merchant_registry {
 
     // Init and the treasury.
 
-    #[test(fx = @aptos_framework, publisher = @yenpay)]
+    #[test(fx = @aptos_framework, publisher = @deployer)]
     fun init_sets_operator_and_treasury(fx: &signer, publisher: &signer) acquires Registry {
         setup(fx, publisher);
-        assert!(operator() == @yenpay, 1);
+        assert!(operator() == @deployer, 1);
         assert!(pending_operator().is_none(), 2);
         let treasury = treasury_address();
         assert!(treasury == object::create_object_address(&@yenpay, b"YENPAY_TREASURY"), 3);
@@ -760,11 +762,11 @@ module yenpay::merchant_registry {
         assert!(treasury_balance() == 0, 9);
         // Nobody can move the treasury object to another owner.
         assert!(!object::ungated_transfer_allowed(object::address_to_object<Treasury>(treasury)), 10);
-        // The operator is the deployer, the package address in --dev builds.
+        // The operator is the deployer, not the package account that ran init.
         assert!(operator() == @deployer, 11);
     }
 
-    #[test(fx = @aptos_framework, publisher = @yenpay)]
+    #[test(fx = @aptos_framework, publisher = @deployer)]
     fun init_upgrades_treasury_to_concurrent_where_enabled(fx: &signer, publisher: &signer) {
         features::change_feature_flags_for_testing(
             fx, vector[features::get_concurrent_fungible_balance_feature()], vector[]
@@ -780,7 +782,7 @@ module yenpay::merchant_registry {
         assert!(treasury_balance() == 0, 1);
     }
 
-    #[test(fx = @aptos_framework, publisher = @yenpay)]
+    #[test(fx = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x10020, location = aptos_framework::fungible_asset)] // ECONCURRENT_BALANCE_NOT_ENABLED
     fun init_leaves_treasury_plain_where_disabled(fx: &signer, publisher: &signer) {
         // The test runner starts with the default features, flag 67 among them: turn it off. Init must not abort,
@@ -795,12 +797,12 @@ module yenpay::merchant_registry {
 
     // Operator transfer.
 
-    #[test(fx = @aptos_framework, publisher = @yenpay)]
+    #[test(fx = @aptos_framework, publisher = @deployer)]
     fun operator_two_step_transfer(fx: &signer, publisher: &signer) acquires Registry {
         setup(fx, publisher);
         propose_operator(publisher, STRANGER);
         assert!(pending_operator() == option::some(STRANGER), 1);
-        assert!(operator() == @yenpay, 2);
+        assert!(operator() == @deployer, 2);
         cancel_operator_proposal(publisher);
         assert!(pending_operator().is_none(), 3);
         propose_operator(publisher, OTHER_MERCHANT);
@@ -812,7 +814,7 @@ module yenpay::merchant_registry {
         assert!(is_active(MERCHANT), 6);
     }
 
-    #[test(fx = @aptos_framework, publisher = @yenpay)]
+    #[test(fx = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x50001, location = yenpay::merchant_registry)] // ENOT_OPERATOR
     fun old_operator_loses_power(fx: &signer, publisher: &signer) acquires Registry {
         setup(fx, publisher);
@@ -825,7 +827,7 @@ module yenpay::merchant_registry {
     /// The account proposed as operator in the tests below.
     const PROPOSED: address = @0xe9;
 
-    #[test(fx = @aptos_framework, publisher = @yenpay)]
+    #[test(fx = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x50002, location = yenpay::merchant_registry)] // ENOT_PENDING_OPERATOR
     fun accept_operator_by_stranger(fx: &signer, publisher: &signer) acquires Registry {
         setup_merchants(fx, publisher);
@@ -833,7 +835,7 @@ module yenpay::merchant_registry {
         accept_operator(&as_signer(STRANGER));
     }
 
-    #[test(fx = @aptos_framework, publisher = @yenpay)]
+    #[test(fx = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x50002, location = yenpay::merchant_registry)] // ENOT_PENDING_OPERATOR
     fun accept_operator_by_terminal(fx: &signer, publisher: &signer) acquires Registry {
         setup_merchants(fx, publisher);
@@ -841,7 +843,7 @@ module yenpay::merchant_registry {
         accept_operator(&as_signer(TERMINAL));
     }
 
-    #[test(fx = @aptos_framework, publisher = @yenpay)]
+    #[test(fx = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x50002, location = yenpay::merchant_registry)] // ENOT_PENDING_OPERATOR
     fun accept_operator_by_merchant(fx: &signer, publisher: &signer) acquires Registry {
         setup_merchants(fx, publisher);
@@ -849,7 +851,7 @@ module yenpay::merchant_registry {
         accept_operator(&as_signer(MERCHANT));
     }
 
-    #[test(fx = @aptos_framework, publisher = @yenpay)]
+    #[test(fx = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x50002, location = yenpay::merchant_registry)] // ENOT_PENDING_OPERATOR
     fun accept_operator_by_current_operator(fx: &signer, publisher: &signer) acquires Registry {
         setup_merchants(fx, publisher);
@@ -857,7 +859,7 @@ module yenpay::merchant_registry {
         accept_operator(publisher);
     }
 
-    #[test(fx = @aptos_framework, publisher = @yenpay)]
+    #[test(fx = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x50002, location = yenpay::merchant_registry)] // ENOT_PENDING_OPERATOR
     fun accept_operator_replaced_proposal(fx: &signer, publisher: &signer) acquires Registry {
         setup_merchants(fx, publisher);
@@ -866,7 +868,7 @@ module yenpay::merchant_registry {
         accept_operator(&as_signer(STRANGER));
     }
 
-    #[test(fx = @aptos_framework, publisher = @yenpay)]
+    #[test(fx = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x30003, location = yenpay::merchant_registry)] // ENO_PENDING_OPERATOR
     fun accept_operator_after_cancel(fx: &signer, publisher: &signer) acquires Registry {
         setup_merchants(fx, publisher);
@@ -875,14 +877,14 @@ module yenpay::merchant_registry {
         accept_operator(&as_signer(PROPOSED));
     }
 
-    #[test(fx = @aptos_framework, publisher = @yenpay)]
+    #[test(fx = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x30003, location = yenpay::merchant_registry)] // ENO_PENDING_OPERATOR
     fun accept_operator_without_proposal(fx: &signer, publisher: &signer) acquires Registry {
         setup(fx, publisher);
         accept_operator(&as_signer(STRANGER));
     }
 
-    #[test(fx = @aptos_framework, publisher = @yenpay)]
+    #[test(fx = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x30003, location = yenpay::merchant_registry)] // ENO_PENDING_OPERATOR
     fun cancel_operator_proposal_without_proposal(fx: &signer, publisher: &signer) acquires Registry {
         setup(fx, publisher);
@@ -891,28 +893,28 @@ module yenpay::merchant_registry {
 
     // Operator functions: a stranger, a terminal and a merchant all abort with ENOT_OPERATOR.
 
-    #[test(fx = @aptos_framework, publisher = @yenpay)]
+    #[test(fx = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x50001, location = yenpay::merchant_registry)] // ENOT_OPERATOR
     fun propose_operator_by_stranger(fx: &signer, publisher: &signer) acquires Registry {
         setup_merchants(fx, publisher);
         propose_operator(&as_signer(STRANGER), STRANGER);
     }
 
-    #[test(fx = @aptos_framework, publisher = @yenpay)]
+    #[test(fx = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x50001, location = yenpay::merchant_registry)] // ENOT_OPERATOR
     fun propose_operator_by_terminal(fx: &signer, publisher: &signer) acquires Registry {
         setup_merchants(fx, publisher);
         propose_operator(&as_signer(TERMINAL), TERMINAL);
     }
 
-    #[test(fx = @aptos_framework, publisher = @yenpay)]
+    #[test(fx = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x50001, location = yenpay::merchant_registry)] // ENOT_OPERATOR
     fun propose_operator_by_merchant(fx: &signer, publisher: &signer) acquires Registry {
         setup_merchants(fx, publisher);
         propose_operator(&as_signer(MERCHANT), MERCHANT);
     }
 
-    #[test(fx = @aptos_framework, publisher = @yenpay)]
+    #[test(fx = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x50001, location = yenpay::merchant_registry)] // ENOT_OPERATOR
     fun cancel_operator_proposal_by_stranger(fx: &signer, publisher: &signer) acquires Registry {
         setup_merchants(fx, publisher);
@@ -920,7 +922,7 @@ module yenpay::merchant_registry {
         cancel_operator_proposal(&as_signer(STRANGER));
     }
 
-    #[test(fx = @aptos_framework, publisher = @yenpay)]
+    #[test(fx = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x50001, location = yenpay::merchant_registry)] // ENOT_OPERATOR
     fun cancel_operator_proposal_by_terminal(fx: &signer, publisher: &signer) acquires Registry {
         setup_merchants(fx, publisher);
@@ -928,7 +930,7 @@ module yenpay::merchant_registry {
         cancel_operator_proposal(&as_signer(TERMINAL));
     }
 
-    #[test(fx = @aptos_framework, publisher = @yenpay)]
+    #[test(fx = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x50001, location = yenpay::merchant_registry)] // ENOT_OPERATOR
     fun cancel_operator_proposal_by_merchant(fx: &signer, publisher: &signer) acquires Registry {
         setup_merchants(fx, publisher);
@@ -936,56 +938,56 @@ module yenpay::merchant_registry {
         cancel_operator_proposal(&as_signer(MERCHANT));
     }
 
-    #[test(fx = @aptos_framework, publisher = @yenpay)]
+    #[test(fx = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x50001, location = yenpay::merchant_registry)] // ENOT_OPERATOR
     fun register_merchant_by_stranger(fx: &signer, publisher: &signer) acquires Registry {
         setup_merchants(fx, publisher);
         register_merchant(&as_signer(STRANGER), STRANGER, utf8(b"Shop"), utf8(b"5411"), STRANGER, 0);
     }
 
-    #[test(fx = @aptos_framework, publisher = @yenpay)]
+    #[test(fx = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x50001, location = yenpay::merchant_registry)] // ENOT_OPERATOR
     fun register_merchant_by_terminal(fx: &signer, publisher: &signer) acquires Registry {
         setup_merchants(fx, publisher);
         register_merchant(&as_signer(TERMINAL), STRANGER, utf8(b"Shop"), utf8(b"5411"), STRANGER, 0);
     }
 
-    #[test(fx = @aptos_framework, publisher = @yenpay)]
+    #[test(fx = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x50001, location = yenpay::merchant_registry)] // ENOT_OPERATOR
     fun register_merchant_by_merchant(fx: &signer, publisher: &signer) acquires Registry {
         setup_merchants(fx, publisher);
         register_merchant(&as_signer(MERCHANT), STRANGER, utf8(b"Shop"), utf8(b"5411"), STRANGER, 0);
     }
 
-    #[test(fx = @aptos_framework, publisher = @yenpay)]
+    #[test(fx = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x50001, location = yenpay::merchant_registry)] // ENOT_OPERATOR
     fun suspend_merchant_by_stranger(fx: &signer, publisher: &signer) acquires Registry {
         setup_merchants(fx, publisher);
         suspend_merchant(&as_signer(STRANGER), MERCHANT, 1);
     }
 
-    #[test(fx = @aptos_framework, publisher = @yenpay)]
+    #[test(fx = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x50001, location = yenpay::merchant_registry)] // ENOT_OPERATOR
     fun suspend_merchant_by_terminal(fx: &signer, publisher: &signer) acquires Registry {
         setup_merchants(fx, publisher);
         suspend_merchant(&as_signer(TERMINAL), MERCHANT, 1);
     }
 
-    #[test(fx = @aptos_framework, publisher = @yenpay)]
+    #[test(fx = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x50001, location = yenpay::merchant_registry)] // ENOT_OPERATOR
     fun suspend_merchant_by_other_merchant(fx: &signer, publisher: &signer) acquires Registry {
         setup_merchants(fx, publisher);
         suspend_merchant(&as_signer(OTHER_MERCHANT), MERCHANT, 1);
     }
 
-    #[test(fx = @aptos_framework, publisher = @yenpay)]
+    #[test(fx = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x50001, location = yenpay::merchant_registry)] // ENOT_OPERATOR
     fun suspend_merchant_by_itself(fx: &signer, publisher: &signer) acquires Registry {
         setup_merchants(fx, publisher);
         suspend_merchant(&as_signer(MERCHANT), MERCHANT, 1);
     }
 
-    #[test(fx = @aptos_framework, publisher = @yenpay)]
+    #[test(fx = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x50001, location = yenpay::merchant_registry)] // ENOT_OPERATOR
     fun reactivate_merchant_by_stranger(fx: &signer, publisher: &signer) acquires Registry {
         setup_merchants(fx, publisher);
@@ -993,7 +995,7 @@ module yenpay::merchant_registry {
         reactivate_merchant(&as_signer(STRANGER), MERCHANT);
     }
 
-    #[test(fx = @aptos_framework, publisher = @yenpay)]
+    #[test(fx = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x50001, location = yenpay::merchant_registry)] // ENOT_OPERATOR
     fun reactivate_merchant_by_terminal(fx: &signer, publisher: &signer) acquires Registry {
         setup_merchants(fx, publisher);
@@ -1001,7 +1003,7 @@ module yenpay::merchant_registry {
         reactivate_merchant(&as_signer(TERMINAL), MERCHANT);
     }
 
-    #[test(fx = @aptos_framework, publisher = @yenpay)]
+    #[test(fx = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x50001, location = yenpay::merchant_registry)] // ENOT_OPERATOR
     fun reactivate_merchant_by_itself(fx: &signer, publisher: &signer) acquires Registry {
         setup_merchants(fx, publisher);
@@ -1009,7 +1011,7 @@ module yenpay::merchant_registry {
         reactivate_merchant(&as_signer(MERCHANT), MERCHANT);
     }
 
-    #[test(fx = @aptos_framework, publisher = @yenpay)]
+    #[test(fx = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x50001, location = yenpay::merchant_registry)] // ENOT_OPERATOR
     fun reactivate_merchant_by_other_merchant(fx: &signer, publisher: &signer) acquires Registry {
         setup_merchants(fx, publisher);
@@ -1017,70 +1019,70 @@ module yenpay::merchant_registry {
         reactivate_merchant(&as_signer(OTHER_MERCHANT), MERCHANT);
     }
 
-    #[test(fx = @aptos_framework, publisher = @yenpay)]
+    #[test(fx = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x50001, location = yenpay::merchant_registry)] // ENOT_OPERATOR
     fun close_merchant_by_stranger(fx: &signer, publisher: &signer) acquires Registry {
         setup_merchants(fx, publisher);
         close_merchant(&as_signer(STRANGER), MERCHANT);
     }
 
-    #[test(fx = @aptos_framework, publisher = @yenpay)]
+    #[test(fx = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x50001, location = yenpay::merchant_registry)] // ENOT_OPERATOR
     fun close_merchant_by_terminal(fx: &signer, publisher: &signer) acquires Registry {
         setup_merchants(fx, publisher);
         close_merchant(&as_signer(TERMINAL), MERCHANT);
     }
 
-    #[test(fx = @aptos_framework, publisher = @yenpay)]
+    #[test(fx = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x50001, location = yenpay::merchant_registry)] // ENOT_OPERATOR
     fun close_merchant_by_other_merchant(fx: &signer, publisher: &signer) acquires Registry {
         setup_merchants(fx, publisher);
         close_merchant(&as_signer(OTHER_MERCHANT), MERCHANT);
     }
 
-    #[test(fx = @aptos_framework, publisher = @yenpay)]
+    #[test(fx = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x50001, location = yenpay::merchant_registry)] // ENOT_OPERATOR
     fun set_fee_bps_by_stranger(fx: &signer, publisher: &signer) acquires Registry {
         setup_merchants(fx, publisher);
         set_fee_bps(&as_signer(STRANGER), MERCHANT, 0);
     }
 
-    #[test(fx = @aptos_framework, publisher = @yenpay)]
+    #[test(fx = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x50001, location = yenpay::merchant_registry)] // ENOT_OPERATOR
     fun set_fee_bps_by_terminal(fx: &signer, publisher: &signer) acquires Registry {
         setup_merchants(fx, publisher);
         set_fee_bps(&as_signer(TERMINAL), MERCHANT, 0);
     }
 
-    #[test(fx = @aptos_framework, publisher = @yenpay)]
+    #[test(fx = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x50001, location = yenpay::merchant_registry)] // ENOT_OPERATOR
     fun set_fee_bps_by_itself(fx: &signer, publisher: &signer) acquires Registry {
         setup_merchants(fx, publisher);
         set_fee_bps(&as_signer(MERCHANT), MERCHANT, 0);
     }
 
-    #[test(fx = @aptos_framework, publisher = @yenpay)]
+    #[test(fx = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x50001, location = yenpay::merchant_registry)] // ENOT_OPERATOR
     fun set_fee_bps_by_other_merchant(fx: &signer, publisher: &signer) acquires Registry {
         setup_merchants(fx, publisher);
         set_fee_bps(&as_signer(OTHER_MERCHANT), MERCHANT, 0);
     }
 
-    #[test(fx = @aptos_framework, publisher = @yenpay)]
+    #[test(fx = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x50001, location = yenpay::merchant_registry)] // ENOT_OPERATOR
     fun sweep_treasury_by_stranger(fx: &signer, publisher: &signer) acquires Registry, Treasury {
         setup_merchants(fx, publisher);
         sweep_treasury(&as_signer(STRANGER), STRANGER, 1);
     }
 
-    #[test(fx = @aptos_framework, publisher = @yenpay)]
+    #[test(fx = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x50001, location = yenpay::merchant_registry)] // ENOT_OPERATOR
     fun sweep_treasury_by_terminal(fx: &signer, publisher: &signer) acquires Registry, Treasury {
         setup_merchants(fx, publisher);
         sweep_treasury(&as_signer(TERMINAL), TERMINAL, 1);
     }
 
-    #[test(fx = @aptos_framework, publisher = @yenpay)]
+    #[test(fx = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x50001, location = yenpay::merchant_registry)] // ENOT_OPERATOR
     fun sweep_treasury_by_merchant(fx: &signer, publisher: &signer) acquires Registry, Treasury {
         setup_merchants(fx, publisher);
@@ -1089,28 +1091,28 @@ module yenpay::merchant_registry {
 
     // Owner functions: only the owner of a registered merchant may call them, for its own record.
 
-    #[test(fx = @aptos_framework, publisher = @yenpay)]
+    #[test(fx = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x5000D, location = yenpay::merchant_registry)] // ENOT_MERCHANT_OWNER
     fun set_payout_address_by_stranger(fx: &signer, publisher: &signer) acquires Registry {
         setup_merchants(fx, publisher);
         set_payout_address(&as_signer(STRANGER), STRANGER);
     }
 
-    #[test(fx = @aptos_framework, publisher = @yenpay)]
+    #[test(fx = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x5000D, location = yenpay::merchant_registry)] // ENOT_MERCHANT_OWNER
     fun set_payout_address_by_terminal(fx: &signer, publisher: &signer) acquires Registry {
         setup_merchants(fx, publisher);
         set_payout_address(&as_signer(TERMINAL), TERMINAL);
     }
 
-    #[test(fx = @aptos_framework, publisher = @yenpay)]
+    #[test(fx = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x5000D, location = yenpay::merchant_registry)] // ENOT_MERCHANT_OWNER
     fun set_payout_address_by_operator(fx: &signer, publisher: &signer) acquires Registry {
         setup_merchants(fx, publisher);
         set_payout_address(publisher, @yenpay);
     }
 
-    #[test(fx = @aptos_framework, publisher = @yenpay)]
+    #[test(fx = @aptos_framework, publisher = @deployer)]
     /// Another merchant can only change its own payout; the first merchant's record is untouched.
     fun set_payout_address_by_other_merchant_changes_only_its_own(fx: &signer, publisher: &signer) acquires Registry {
         setup_merchants(fx, publisher);
@@ -1119,56 +1121,56 @@ module yenpay::merchant_registry {
         assert!(merchant(MERCHANT).info_payout() == PAYOUT, 2);
     }
 
-    #[test(fx = @aptos_framework, publisher = @yenpay)]
+    #[test(fx = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x5000D, location = yenpay::merchant_registry)] // ENOT_MERCHANT_OWNER
     fun add_terminal_by_stranger(fx: &signer, publisher: &signer) acquires Registry {
         setup_merchants(fx, publisher);
         add_terminal(&as_signer(STRANGER), @0xe1);
     }
 
-    #[test(fx = @aptos_framework, publisher = @yenpay)]
+    #[test(fx = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x5000D, location = yenpay::merchant_registry)] // ENOT_MERCHANT_OWNER
     fun add_terminal_by_terminal(fx: &signer, publisher: &signer) acquires Registry {
         setup_merchants(fx, publisher);
         add_terminal(&as_signer(TERMINAL), @0xe1);
     }
 
-    #[test(fx = @aptos_framework, publisher = @yenpay)]
+    #[test(fx = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x8000E, location = yenpay::merchant_registry)] // ETERMINAL_TAKEN
     fun add_terminal_of_another_merchant(fx: &signer, publisher: &signer) acquires Registry {
         setup_merchants(fx, publisher);
         add_terminal(&as_signer(OTHER_MERCHANT), TERMINAL);
     }
 
-    #[test(fx = @aptos_framework, publisher = @yenpay)]
+    #[test(fx = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x8000E, location = yenpay::merchant_registry)] // ETERMINAL_TAKEN
     fun add_terminal_twice(fx: &signer, publisher: &signer) acquires Registry {
         setup_merchants(fx, publisher);
         add_terminal(&as_signer(MERCHANT), TERMINAL);
     }
 
-    #[test(fx = @aptos_framework, publisher = @yenpay)]
+    #[test(fx = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x5000D, location = yenpay::merchant_registry)] // ENOT_MERCHANT_OWNER
     fun remove_terminal_by_stranger(fx: &signer, publisher: &signer) acquires Registry {
         setup_merchants(fx, publisher);
         remove_terminal(&as_signer(STRANGER), TERMINAL);
     }
 
-    #[test(fx = @aptos_framework, publisher = @yenpay)]
+    #[test(fx = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x5000D, location = yenpay::merchant_registry)] // ENOT_MERCHANT_OWNER
     fun remove_terminal_by_terminal(fx: &signer, publisher: &signer) acquires Registry {
         setup_merchants(fx, publisher);
         remove_terminal(&as_signer(TERMINAL), TERMINAL);
     }
 
-    #[test(fx = @aptos_framework, publisher = @yenpay)]
+    #[test(fx = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x60010, location = yenpay::merchant_registry)] // ETERMINAL_NOT_FOUND
     fun remove_terminal_by_other_merchant(fx: &signer, publisher: &signer) acquires Registry {
         setup_merchants(fx, publisher);
         remove_terminal(&as_signer(OTHER_MERCHANT), TERMINAL);
     }
 
-    #[test(fx = @aptos_framework, publisher = @yenpay)]
+    #[test(fx = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x60010, location = yenpay::merchant_registry)] // ETERMINAL_NOT_FOUND
     fun remove_unknown_terminal(fx: &signer, publisher: &signer) acquires Registry {
         setup_merchants(fx, publisher);
@@ -1177,7 +1179,7 @@ module yenpay::merchant_registry {
 
     // Validation.
 
-    #[test(fx = @aptos_framework, publisher = @yenpay)]
+    #[test(fx = @aptos_framework, publisher = @deployer)]
     fun register_records_everything(fx: &signer, publisher: &signer) acquires Registry {
         setup(fx, publisher);
         // 64 bytes of UTF-8 (21 three-byte characters and one ASCII byte) is the longest name.
@@ -1200,14 +1202,14 @@ module yenpay::merchant_registry {
         assert!(merchant_status(MERCHANT) == MerchantStatus::Active, 11);
     }
 
-    #[test(fx = @aptos_framework, publisher = @yenpay)]
+    #[test(fx = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x10006, location = yenpay::merchant_registry)] // EINVALID_NAME
     fun register_empty_name(fx: &signer, publisher: &signer) acquires Registry {
         setup(fx, publisher);
         register_merchant(publisher, MERCHANT, utf8(b""), utf8(b"5812"), PAYOUT, 0);
     }
 
-    #[test(fx = @aptos_framework, publisher = @yenpay)]
+    #[test(fx = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x10006, location = yenpay::merchant_registry)] // EINVALID_NAME
     fun register_name_over_64_bytes(fx: &signer, publisher: &signer) acquires Registry {
         setup(fx, publisher);
@@ -1218,28 +1220,28 @@ module yenpay::merchant_registry {
         register_merchant(publisher, MERCHANT, utf8(name), utf8(b"5812"), PAYOUT, 0);
     }
 
-    #[test(fx = @aptos_framework, publisher = @yenpay)]
+    #[test(fx = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x10007, location = yenpay::merchant_registry)] // EINVALID_MCC
     fun register_mcc_three_digits(fx: &signer, publisher: &signer) acquires Registry {
         setup(fx, publisher);
         register_merchant(publisher, MERCHANT, utf8(b"Ramen"), utf8(b"581"), PAYOUT, 0);
     }
 
-    #[test(fx = @aptos_framework, publisher = @yenpay)]
+    #[test(fx = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x10007, location = yenpay::merchant_registry)] // EINVALID_MCC
     fun register_mcc_five_digits(fx: &signer, publisher: &signer) acquires Registry {
         setup(fx, publisher);
         register_merchant(publisher, MERCHANT, utf8(b"Ramen"), utf8(b"58120"), PAYOUT, 0);
     }
 
-    #[test(fx = @aptos_framework, publisher = @yenpay)]
+    #[test(fx = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x10007, location = yenpay::merchant_registry)] // EINVALID_MCC
     fun register_mcc_not_digits(fx: &signer, publisher: &signer) acquires Registry {
         setup(fx, publisher);
         register_merchant(publisher, MERCHANT, utf8(b"Ramen"), utf8(b"58a2"), PAYOUT, 0);
     }
 
-    #[test(fx = @aptos_framework, publisher = @yenpay)]
+    #[test(fx = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x10007, location = yenpay::merchant_registry)] // EINVALID_MCC
     fun register_mcc_full_width_digits(fx: &signer, publisher: &signer) acquires Registry {
         setup(fx, publisher);
@@ -1249,35 +1251,35 @@ module yenpay::merchant_registry {
         );
     }
 
-    #[test(fx = @aptos_framework, publisher = @yenpay)]
+    #[test(fx = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x10008, location = yenpay::merchant_registry)] // EFEE_TOO_HIGH
     fun register_fee_over_cap(fx: &signer, publisher: &signer) acquires Registry {
         setup(fx, publisher);
         register_merchant(publisher, MERCHANT, utf8(b"Ramen"), utf8(b"5812"), PAYOUT, MAX_FEE_BPS + 1);
     }
 
-    #[test(fx = @aptos_framework, publisher = @yenpay)]
+    #[test(fx = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x80005, location = yenpay::merchant_registry)] // EMERCHANT_EXISTS
     fun register_owner_twice(fx: &signer, publisher: &signer) acquires Registry {
         setup_merchants(fx, publisher);
         register_merchant(publisher, MERCHANT, utf8(b"Ramen 2"), utf8(b"5812"), PAYOUT, 0);
     }
 
-    #[test(fx = @aptos_framework, publisher = @yenpay)]
+    #[test(fx = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x10011, location = yenpay::merchant_registry)] // EROLE_CONFLICT
     fun register_a_terminal_as_merchant(fx: &signer, publisher: &signer) acquires Registry {
         setup_merchants(fx, publisher);
         register_merchant(publisher, TERMINAL, utf8(b"Shop"), utf8(b"5411"), TERMINAL, 0);
     }
 
-    #[test(fx = @aptos_framework, publisher = @yenpay)]
+    #[test(fx = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x10011, location = yenpay::merchant_registry)] // EROLE_CONFLICT
     fun add_a_merchant_as_terminal(fx: &signer, publisher: &signer) acquires Registry {
         setup_merchants(fx, publisher);
         add_terminal(&as_signer(MERCHANT), OTHER_MERCHANT);
     }
 
-    #[test(fx = @aptos_framework, publisher = @yenpay)]
+    #[test(fx = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x10012, location = yenpay::merchant_registry)] // EPAYOUT_NOT_HOLDER
     fun register_unapproved_object_payout(fx: &signer, publisher: &signer) acquires Registry {
         setup(fx, publisher);
@@ -1285,7 +1287,7 @@ module yenpay::merchant_registry {
         register_merchant(publisher, MERCHANT, utf8(b"Ramen"), utf8(b"5812"), payout, 0);
     }
 
-    #[test(fx = @aptos_framework, publisher = @yenpay)]
+    #[test(fx = @aptos_framework, publisher = @deployer)]
     fun register_approved_object_payout(fx: &signer, publisher: &signer) acquires Registry {
         setup(fx, publisher);
         let payout = object::address_from_constructor_ref(&object::create_named_object(publisher, b"vault"));
@@ -1295,7 +1297,7 @@ module yenpay::merchant_registry {
         assert!(merchant(MERCHANT).info_payout() == payout, 1);
     }
 
-    #[test(fx = @aptos_framework, publisher = @yenpay)]
+    #[test(fx = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x10012, location = yenpay::merchant_registry)] // EPAYOUT_NOT_HOLDER
     fun register_object_payout_with_another_store_approved(fx: &signer, publisher: &signer) acquires Registry {
         setup(fx, publisher);
@@ -1307,7 +1309,7 @@ module yenpay::merchant_registry {
         register_merchant(publisher, MERCHANT, utf8(b"Ramen"), utf8(b"5812"), payout, 0);
     }
 
-    #[test(fx = @aptos_framework, publisher = @yenpay)]
+    #[test(fx = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x10012, location = yenpay::merchant_registry)] // EPAYOUT_NOT_HOLDER
     fun register_object_payout_after_revocation(fx: &signer, publisher: &signer) acquires Registry {
         setup(fx, publisher);
@@ -1317,7 +1319,7 @@ module yenpay::merchant_registry {
         register_merchant(publisher, MERCHANT, utf8(b"Ramen"), utf8(b"5812"), payout, 0);
     }
 
-    #[test(fx = @aptos_framework, publisher = @yenpay)]
+    #[test(fx = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x10012, location = yenpay::merchant_registry)] // EPAYOUT_NOT_HOLDER
     fun set_unapproved_object_payout(fx: &signer, publisher: &signer) acquires Registry {
         setup_merchants(fx, publisher);
@@ -1325,7 +1327,7 @@ module yenpay::merchant_registry {
         set_payout_address(&as_signer(MERCHANT), payout);
     }
 
-    #[test(fx = @aptos_framework, publisher = @yenpay)]
+    #[test(fx = @aptos_framework, publisher = @deployer)]
     fun set_approved_object_payout(fx: &signer, publisher: &signer) acquires Registry {
         setup_merchants(fx, publisher);
         let payout = object::address_from_constructor_ref(&object::create_object(MERCHANT));
@@ -1336,7 +1338,7 @@ module yenpay::merchant_registry {
 
     // The stablecoin's denylist.
 
-    #[test(fx = @aptos_framework, publisher = @yenpay)]
+    #[test(fx = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x50015, location = yenpay::merchant_registry)] // EDENYLISTED
     fun register_denylisted_owner(fx: &signer, publisher: &signer) acquires Registry {
         setup(fx, publisher);
@@ -1344,7 +1346,7 @@ module yenpay::merchant_registry {
         register_merchant(publisher, MERCHANT, utf8(b"Ramen"), utf8(b"5812"), PAYOUT, 0);
     }
 
-    #[test(fx = @aptos_framework, publisher = @yenpay)]
+    #[test(fx = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x50015, location = yenpay::merchant_registry)] // EDENYLISTED
     fun register_denylisted_payout(fx: &signer, publisher: &signer) acquires Registry {
         setup(fx, publisher);
@@ -1352,7 +1354,7 @@ module yenpay::merchant_registry {
         register_merchant(publisher, MERCHANT, utf8(b"Ramen"), utf8(b"5812"), PAYOUT, 0);
     }
 
-    #[test(fx = @aptos_framework, publisher = @yenpay)]
+    #[test(fx = @aptos_framework, publisher = @deployer)]
     fun register_after_undenylisting(fx: &signer, publisher: &signer) acquires Registry {
         setup(fx, publisher);
         stablecoin::denylist(publisher, MERCHANT);
@@ -1361,7 +1363,7 @@ module yenpay::merchant_registry {
         assert!(is_active(MERCHANT), 1);
     }
 
-    #[test(fx = @aptos_framework, publisher = @yenpay)]
+    #[test(fx = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x50015, location = yenpay::merchant_registry)] // EDENYLISTED
     fun set_payout_by_denylisted_owner(fx: &signer, publisher: &signer) acquires Registry {
         setup_merchants(fx, publisher);
@@ -1369,7 +1371,7 @@ module yenpay::merchant_registry {
         set_payout_address(&as_signer(MERCHANT), STRANGER);
     }
 
-    #[test(fx = @aptos_framework, publisher = @yenpay)]
+    #[test(fx = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x50015, location = yenpay::merchant_registry)] // EDENYLISTED
     fun set_payout_to_denylisted(fx: &signer, publisher: &signer) acquires Registry {
         setup_merchants(fx, publisher);
@@ -1377,7 +1379,7 @@ module yenpay::merchant_registry {
         set_payout_address(&as_signer(MERCHANT), STRANGER);
     }
 
-    #[test(fx = @aptos_framework, publisher = @yenpay)]
+    #[test(fx = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x50015, location = yenpay::merchant_registry)] // EDENYLISTED
     fun add_terminal_by_denylisted_owner(fx: &signer, publisher: &signer) acquires Registry {
         setup_merchants(fx, publisher);
@@ -1385,7 +1387,7 @@ module yenpay::merchant_registry {
         add_terminal(&as_signer(MERCHANT), @0xe1);
     }
 
-    #[test(fx = @aptos_framework, publisher = @yenpay)]
+    #[test(fx = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x50015, location = yenpay::merchant_registry)] // EDENYLISTED
     fun add_denylisted_terminal(fx: &signer, publisher: &signer) acquires Registry {
         setup_merchants(fx, publisher);
@@ -1393,7 +1395,7 @@ module yenpay::merchant_registry {
         add_terminal(&as_signer(MERCHANT), @0xe1);
     }
 
-    #[test(fx = @aptos_framework, publisher = @yenpay)]
+    #[test(fx = @aptos_framework, publisher = @deployer)]
     fun denylisted_owner_can_still_remove_terminals(fx: &signer, publisher: &signer) acquires Registry {
         // Removing a terminal only takes power away, so a denylisted owner may still do it.
         setup_merchants(fx, publisher);
@@ -1402,7 +1404,7 @@ module yenpay::merchant_registry {
         assert!(terminals(MERCHANT) == vector[], 1);
     }
 
-    #[test(fx = @aptos_framework, publisher = @yenpay)]
+    #[test(fx = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x50015, location = yenpay::merchant_registry)] // EDENYLISTED
     fun act_for_as_denylisted_terminal(fx: &signer, publisher: &signer) acquires Registry {
         setup_merchants(fx, publisher);
@@ -1410,7 +1412,7 @@ module yenpay::merchant_registry {
         assert_can_act_for(TERMINAL, MERCHANT);
     }
 
-    #[test(fx = @aptos_framework, publisher = @yenpay)]
+    #[test(fx = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x50015, location = yenpay::merchant_registry)] // EDENYLISTED
     fun act_for_as_denylisted_owner(fx: &signer, publisher: &signer) acquires Registry {
         setup_merchants(fx, publisher);
@@ -1418,7 +1420,7 @@ module yenpay::merchant_registry {
         assert_can_act_for(MERCHANT, MERCHANT);
     }
 
-    #[test(fx = @aptos_framework, publisher = @yenpay)]
+    #[test(fx = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x50015, location = yenpay::merchant_registry)] // EDENYLISTED
     fun act_for_denylisted_owner_as_its_terminal(fx: &signer, publisher: &signer) acquires Registry {
         setup_merchants(fx, publisher);
@@ -1426,7 +1428,7 @@ module yenpay::merchant_registry {
         assert_can_act_for(TERMINAL, MERCHANT);
     }
 
-    #[test(fx = @aptos_framework, publisher = @yenpay)]
+    #[test(fx = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x5000C, location = yenpay::merchant_registry)] // ENOT_MERCHANT_OR_TERMINAL
     fun act_for_as_denylisted_stranger(fx: &signer, publisher: &signer) acquires Registry {
         // A stranger is refused as a stranger, whether or not it is denylisted.
@@ -1435,7 +1437,7 @@ module yenpay::merchant_registry {
         assert_can_act_for(STRANGER, MERCHANT);
     }
 
-    #[test(fx = @aptos_framework, publisher = @yenpay)]
+    #[test(fx = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x50015, location = yenpay::merchant_registry)] // EDENYLISTED
     fun active_with_denylisted_owner(fx: &signer, publisher: &signer) acquires Registry {
         setup_merchants(fx, publisher);
@@ -1443,7 +1445,7 @@ module yenpay::merchant_registry {
         assert_active(MERCHANT);
     }
 
-    #[test(fx = @aptos_framework, publisher = @yenpay)]
+    #[test(fx = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x50015, location = yenpay::merchant_registry)] // EDENYLISTED
     fun active_with_denylisted_payout(fx: &signer, publisher: &signer) acquires Registry {
         setup_merchants(fx, publisher);
@@ -1451,7 +1453,7 @@ module yenpay::merchant_registry {
         assert_active(MERCHANT);
     }
 
-    #[test(fx = @aptos_framework, publisher = @yenpay)]
+    #[test(fx = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x50015, location = yenpay::merchant_registry)] // EDENYLISTED
     fun settlement_terms_of_denylisted_owner(fx: &signer, publisher: &signer) acquires Registry {
         setup_merchants(fx, publisher);
@@ -1459,7 +1461,7 @@ module yenpay::merchant_registry {
         let (_, _) = settlement_terms(MERCHANT);
     }
 
-    #[test(fx = @aptos_framework, publisher = @yenpay)]
+    #[test(fx = @aptos_framework, publisher = @deployer)]
     fun settlement_terms_leave_denylisted_payout_to_stablecoin(fx: &signer, publisher: &signer) acquires Registry {
         // The stablecoin's deposit hook refuses the payment itself; the registry still answers.
         setup_merchants(fx, publisher);
@@ -1471,7 +1473,7 @@ module yenpay::merchant_registry {
         assert_can_act_for(OTHER_TERMINAL, OTHER_MERCHANT);
     }
 
-    #[test(fx = @aptos_framework, publisher = @yenpay)]
+    #[test(fx = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x50015, location = yenpay::merchant_registry)] // EDENYLISTED
     fun assert_not_denylisted_refuses_denylisted(fx: &signer, publisher: &signer) {
         setup(fx, publisher);
@@ -1480,42 +1482,42 @@ module yenpay::merchant_registry {
         assert_not_denylisted(PAYOUT);
     }
 
-    #[test(fx = @aptos_framework, publisher = @yenpay)]
+    #[test(fx = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x10008, location = yenpay::merchant_registry)] // EFEE_TOO_HIGH
     fun set_fee_over_cap(fx: &signer, publisher: &signer) acquires Registry {
         setup_merchants(fx, publisher);
         set_fee_bps(publisher, MERCHANT, MAX_FEE_BPS + 1);
     }
 
-    #[test(fx = @aptos_framework, publisher = @yenpay)]
+    #[test(fx = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x60004, location = yenpay::merchant_registry)] // EMERCHANT_NOT_FOUND
     fun set_fee_of_unknown_merchant(fx: &signer, publisher: &signer) acquires Registry {
         setup_merchants(fx, publisher);
         set_fee_bps(publisher, STRANGER, 10);
     }
 
-    #[test(fx = @aptos_framework, publisher = @yenpay)]
+    #[test(fx = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x60004, location = yenpay::merchant_registry)] // EMERCHANT_NOT_FOUND
     fun suspend_unknown_merchant(fx: &signer, publisher: &signer) acquires Registry {
         setup_merchants(fx, publisher);
         suspend_merchant(publisher, STRANGER, 1);
     }
 
-    #[test(fx = @aptos_framework, publisher = @yenpay)]
+    #[test(fx = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x60004, location = yenpay::merchant_registry)] // EMERCHANT_NOT_FOUND
     fun close_unknown_merchant(fx: &signer, publisher: &signer) acquires Registry {
         setup_merchants(fx, publisher);
         close_merchant(publisher, STRANGER);
     }
 
-    #[test(fx = @aptos_framework, publisher = @yenpay)]
+    #[test(fx = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x60004, location = yenpay::merchant_registry)] // EMERCHANT_NOT_FOUND
     fun view_unknown_merchant(fx: &signer, publisher: &signer) acquires Registry {
         setup_merchants(fx, publisher);
         merchant(STRANGER);
     }
 
-    #[test(fx = @aptos_framework, publisher = @yenpay)]
+    #[test(fx = @aptos_framework, publisher = @deployer)]
     fun fee_and_payout_changes(fx: &signer, publisher: &signer) acquires Registry {
         setup_merchants(fx, publisher);
         set_fee_bps(publisher, MERCHANT, 0);
@@ -1534,7 +1536,7 @@ module yenpay::merchant_registry {
 
     // Terminals.
 
-    #[test(fx = @aptos_framework, publisher = @yenpay)]
+    #[test(fx = @aptos_framework, publisher = @deployer)]
     fun terminals_add_and_remove(fx: &signer, publisher: &signer) acquires Registry {
         setup_merchants(fx, publisher);
         let owner = &as_signer(MERCHANT);
@@ -1552,7 +1554,7 @@ module yenpay::merchant_registry {
         assert!(merchant_of_terminal(@0xe1) == option::some(OTHER_MERCHANT), 7);
     }
 
-    #[test(fx = @aptos_framework, publisher = @yenpay)]
+    #[test(fx = @aptos_framework, publisher = @deployer)]
     fun act_for_owner_and_own_terminals_only(fx: &signer, publisher: &signer) acquires Registry {
         setup_merchants(fx, publisher);
         assert_can_act_for(MERCHANT, MERCHANT);
@@ -1560,28 +1562,28 @@ module yenpay::merchant_registry {
         assert_can_act_for(OTHER_TERMINAL, OTHER_MERCHANT);
     }
 
-    #[test(fx = @aptos_framework, publisher = @yenpay)]
+    #[test(fx = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x5000C, location = yenpay::merchant_registry)] // ENOT_MERCHANT_OR_TERMINAL
     fun act_for_as_terminal_of_another_merchant(fx: &signer, publisher: &signer) acquires Registry {
         setup_merchants(fx, publisher);
         assert_can_act_for(OTHER_TERMINAL, MERCHANT);
     }
 
-    #[test(fx = @aptos_framework, publisher = @yenpay)]
+    #[test(fx = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x5000C, location = yenpay::merchant_registry)] // ENOT_MERCHANT_OR_TERMINAL
     fun act_for_as_another_merchant(fx: &signer, publisher: &signer) acquires Registry {
         setup_merchants(fx, publisher);
         assert_can_act_for(OTHER_MERCHANT, MERCHANT);
     }
 
-    #[test(fx = @aptos_framework, publisher = @yenpay)]
+    #[test(fx = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x5000C, location = yenpay::merchant_registry)] // ENOT_MERCHANT_OR_TERMINAL
     fun act_for_as_stranger(fx: &signer, publisher: &signer) acquires Registry {
         setup_merchants(fx, publisher);
         assert_can_act_for(STRANGER, MERCHANT);
     }
 
-    #[test(fx = @aptos_framework, publisher = @yenpay)]
+    #[test(fx = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x5000C, location = yenpay::merchant_registry)] // ENOT_MERCHANT_OR_TERMINAL
     fun act_for_as_removed_terminal(fx: &signer, publisher: &signer) acquires Registry {
         setup_merchants(fx, publisher);
@@ -1589,7 +1591,7 @@ module yenpay::merchant_registry {
         assert_can_act_for(TERMINAL, MERCHANT);
     }
 
-    #[test(fx = @aptos_framework, publisher = @yenpay)]
+    #[test(fx = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x9000F, location = yenpay::merchant_registry)] // ETOO_MANY_TERMINALS
     fun too_many_terminals(fx: &signer, publisher: &signer) acquires Registry {
         setup_merchants(fx, publisher);
@@ -1606,7 +1608,7 @@ module yenpay::merchant_registry {
 
     // Status machine.
 
-    #[test(fx = @aptos_framework, publisher = @yenpay)]
+    #[test(fx = @aptos_framework, publisher = @deployer)]
     fun suspend_reactivate_close(fx: &signer, publisher: &signer) acquires Registry {
         setup_merchants(fx, publisher);
         suspend_merchant(publisher, MERCHANT, 7);
@@ -1626,14 +1628,14 @@ module yenpay::merchant_registry {
         assert!(payout_of(MERCHANT) == PAYOUT, 10);
     }
 
-    #[test(fx = @aptos_framework, publisher = @yenpay)]
+    #[test(fx = @aptos_framework, publisher = @deployer)]
     fun close_active_merchant(fx: &signer, publisher: &signer) acquires Registry {
         setup_merchants(fx, publisher);
         close_merchant(publisher, MERCHANT);
         assert!(merchant_status(MERCHANT) == MerchantStatus::Closed, 1);
     }
 
-    #[test(fx = @aptos_framework, publisher = @yenpay)]
+    #[test(fx = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x3000B, location = yenpay::merchant_registry)] // EMERCHANT_CLOSED
     fun closed_cannot_be_reactivated(fx: &signer, publisher: &signer) acquires Registry {
         setup_merchants(fx, publisher);
@@ -1641,7 +1643,7 @@ module yenpay::merchant_registry {
         reactivate_merchant(publisher, MERCHANT);
     }
 
-    #[test(fx = @aptos_framework, publisher = @yenpay)]
+    #[test(fx = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x80005, location = yenpay::merchant_registry)] // EMERCHANT_EXISTS
     fun closed_cannot_be_registered_again(fx: &signer, publisher: &signer) acquires Registry {
         setup_merchants(fx, publisher);
@@ -1649,7 +1651,7 @@ module yenpay::merchant_registry {
         register_merchant(publisher, MERCHANT, utf8(b"Ramen"), utf8(b"5812"), PAYOUT, 0);
     }
 
-    #[test(fx = @aptos_framework, publisher = @yenpay)]
+    #[test(fx = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x3000B, location = yenpay::merchant_registry)] // EMERCHANT_CLOSED
     fun closed_cannot_be_closed_again(fx: &signer, publisher: &signer) acquires Registry {
         setup_merchants(fx, publisher);
@@ -1657,7 +1659,7 @@ module yenpay::merchant_registry {
         close_merchant(publisher, MERCHANT);
     }
 
-    #[test(fx = @aptos_framework, publisher = @yenpay)]
+    #[test(fx = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x3000B, location = yenpay::merchant_registry)] // EMERCHANT_CLOSED
     fun closed_cannot_be_suspended(fx: &signer, publisher: &signer) acquires Registry {
         setup_merchants(fx, publisher);
@@ -1665,7 +1667,7 @@ module yenpay::merchant_registry {
         suspend_merchant(publisher, MERCHANT, 1);
     }
 
-    #[test(fx = @aptos_framework, publisher = @yenpay)]
+    #[test(fx = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x3000B, location = yenpay::merchant_registry)] // EMERCHANT_CLOSED
     fun closed_fee_cannot_change(fx: &signer, publisher: &signer) acquires Registry {
         setup_merchants(fx, publisher);
@@ -1673,7 +1675,7 @@ module yenpay::merchant_registry {
         set_fee_bps(publisher, MERCHANT, 10);
     }
 
-    #[test(fx = @aptos_framework, publisher = @yenpay)]
+    #[test(fx = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x3000B, location = yenpay::merchant_registry)] // EMERCHANT_CLOSED
     fun closed_cannot_add_terminal(fx: &signer, publisher: &signer) acquires Registry {
         setup_merchants(fx, publisher);
@@ -1681,7 +1683,7 @@ module yenpay::merchant_registry {
         add_terminal(&as_signer(MERCHANT), @0xe1);
     }
 
-    #[test(fx = @aptos_framework, publisher = @yenpay)]
+    #[test(fx = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x3000B, location = yenpay::merchant_registry)] // EMERCHANT_CLOSED
     fun closed_cannot_change_payout(fx: &signer, publisher: &signer) acquires Registry {
         setup_merchants(fx, publisher);
@@ -1689,14 +1691,14 @@ module yenpay::merchant_registry {
         set_payout_address(&as_signer(MERCHANT), STRANGER);
     }
 
-    #[test(fx = @aptos_framework, publisher = @yenpay)]
+    #[test(fx = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x3000A, location = yenpay::merchant_registry)] // EMERCHANT_NOT_SUSPENDED
     fun active_cannot_be_reactivated(fx: &signer, publisher: &signer) acquires Registry {
         setup_merchants(fx, publisher);
         reactivate_merchant(publisher, MERCHANT);
     }
 
-    #[test(fx = @aptos_framework, publisher = @yenpay)]
+    #[test(fx = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x30009, location = yenpay::merchant_registry)] // EMERCHANT_NOT_ACTIVE
     fun suspended_cannot_be_suspended_again(fx: &signer, publisher: &signer) acquires Registry {
         setup_merchants(fx, publisher);
@@ -1704,7 +1706,7 @@ module yenpay::merchant_registry {
         suspend_merchant(publisher, MERCHANT, 2);
     }
 
-    #[test(fx = @aptos_framework, publisher = @yenpay)]
+    #[test(fx = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x30009, location = yenpay::merchant_registry)] // EMERCHANT_NOT_ACTIVE
     fun suspended_has_no_settlement_terms(fx: &signer, publisher: &signer) acquires Registry {
         setup_merchants(fx, publisher);
@@ -1712,7 +1714,7 @@ module yenpay::merchant_registry {
         let (_, _) = settlement_terms(MERCHANT);
     }
 
-    #[test(fx = @aptos_framework, publisher = @yenpay)]
+    #[test(fx = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x30009, location = yenpay::merchant_registry)] // EMERCHANT_NOT_ACTIVE
     fun closed_has_no_settlement_terms(fx: &signer, publisher: &signer) acquires Registry {
         setup_merchants(fx, publisher);
@@ -1720,14 +1722,14 @@ module yenpay::merchant_registry {
         let (_, _) = settlement_terms(MERCHANT);
     }
 
-    #[test(fx = @aptos_framework, publisher = @yenpay)]
+    #[test(fx = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x60004, location = yenpay::merchant_registry)] // EMERCHANT_NOT_FOUND
     fun unknown_has_no_settlement_terms(fx: &signer, publisher: &signer) acquires Registry {
         setup_merchants(fx, publisher);
         let (_, _) = settlement_terms(STRANGER);
     }
 
-    #[test(fx = @aptos_framework, publisher = @yenpay)]
+    #[test(fx = @aptos_framework, publisher = @deployer)]
     fun suspended_owner_manages_terminals_and_payout(fx: &signer, publisher: &signer) acquires Registry {
         setup_merchants(fx, publisher);
         suspend_merchant(publisher, MERCHANT, 1);
@@ -1741,14 +1743,14 @@ module yenpay::merchant_registry {
 
     // Sweep validation (sweeps that move funds are in tests/merchant_registry_tests.move).
 
-    #[test(fx = @aptos_framework, publisher = @yenpay)]
+    #[test(fx = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x10013, location = yenpay::merchant_registry)] // EZERO_AMOUNT
     fun sweep_zero(fx: &signer, publisher: &signer) acquires Registry, Treasury {
         setup(fx, publisher);
         sweep_treasury(publisher, @yenpay, 0);
     }
 
-    #[test(fx = @aptos_framework, publisher = @yenpay)]
+    #[test(fx = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x10014, location = yenpay::merchant_registry)] // EINSUFFICIENT_TREASURY
     fun sweep_empty_treasury(fx: &signer, publisher: &signer) acquires Registry, Treasury {
         setup(fx, publisher);
@@ -1757,7 +1759,7 @@ module yenpay::merchant_registry {
 
     // Events.
 
-    #[test(fx = @aptos_framework, publisher = @yenpay)]
+    #[test(fx = @aptos_framework, publisher = @deployer)]
     fun every_change_emits_its_event(fx: &signer, publisher: &signer) acquires Registry {
         setup_merchants(fx, publisher);
         assert!(event::was_event_emitted(&MerchantRegistered {
@@ -1783,12 +1785,12 @@ module yenpay::merchant_registry {
         // Closing freed the remaining terminal, and said so.
         assert!(event::was_event_emitted(&TerminalRemoved { owner: MERCHANT, terminal: TERMINAL }), 9);
         propose_operator(publisher, PROPOSED);
-        assert!(event::was_event_emitted(&OperatorProposed { operator: @yenpay, proposed: PROPOSED }), 10);
+        assert!(event::was_event_emitted(&OperatorProposed { operator: @deployer, proposed: PROPOSED }), 10);
         cancel_operator_proposal(publisher);
-        assert!(event::was_event_emitted(&OperatorProposalCancelled { operator: @yenpay, proposed: PROPOSED }), 11);
+        assert!(event::was_event_emitted(&OperatorProposalCancelled { operator: @deployer, proposed: PROPOSED }), 11);
         propose_operator(publisher, PROPOSED);
         accept_operator(&as_signer(PROPOSED));
-        assert!(event::was_event_emitted(&OperatorChanged { old_operator: @yenpay, new_operator: PROPOSED }), 12);
+        assert!(event::was_event_emitted(&OperatorChanged { old_operator: @deployer, new_operator: PROPOSED }), 12);
     }
 
     // The fee.
@@ -1814,7 +1816,7 @@ module yenpay::merchant_registry {
         compute_fee(100, MAX_FEE_BPS + 1);
     }
 
-    #[test(fx = @aptos_framework, publisher = @yenpay)]
+    #[test(fx = @aptos_framework, publisher = @deployer)]
     fun quote_fee_matches_compute_fee(fx: &signer, publisher: &signer) acquires Registry {
         setup_merchants(fx, publisher);
         let (fee, net) = quote_fee(MERCHANT, 12_345);

@@ -50,7 +50,7 @@ module yenpay::invoice_tests {
 
     // Creating.
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     fun create_records_invoice(framework: &signer, publisher: &signer) {
         h::setup(framework, publisher);
         create_standard();
@@ -75,7 +75,7 @@ module yenpay::invoice_tests {
         );
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     fun create_by_owner_at_the_limits(framework: &signer, publisher: &signer) {
         h::setup(framework, publisher);
         let owner = &h::signer_of(h::merchant());
@@ -90,42 +90,42 @@ module yenpay::invoice_tests {
         assert!(invoice::invoice(h::other_merchant(), utf8(b"A")).amount() == 5, 3);
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x5000C, location = yenpay::merchant_registry)] // ENOT_MERCHANT_OR_TERMINAL
     fun create_by_stranger(framework: &signer, publisher: &signer) {
         h::setup(framework, publisher);
         create(h::stranger(), h::merchant(), order(), AMOUNT);
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x5000C, location = yenpay::merchant_registry)] // ENOT_MERCHANT_OR_TERMINAL
     fun create_by_terminal_of_another_merchant(framework: &signer, publisher: &signer) {
         h::setup(framework, publisher);
         create(h::other_terminal(), h::merchant(), order(), AMOUNT);
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x5000C, location = yenpay::merchant_registry)] // ENOT_MERCHANT_OR_TERMINAL
     fun create_by_another_merchant(framework: &signer, publisher: &signer) {
         h::setup(framework, publisher);
         create(h::other_merchant(), h::merchant(), order(), AMOUNT);
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x5000C, location = yenpay::merchant_registry)] // ENOT_MERCHANT_OR_TERMINAL
     fun create_by_payout_account(framework: &signer, publisher: &signer) {
         h::setup(framework, publisher);
         create(h::payout(), h::merchant(), order(), AMOUNT);
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x60004, location = yenpay::merchant_registry)] // EMERCHANT_NOT_FOUND
     fun create_for_unregistered_merchant(framework: &signer, publisher: &signer) {
         h::setup(framework, publisher);
         create(h::stranger(), h::stranger(), order(), AMOUNT);
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x30009, location = yenpay::merchant_registry)] // EMERCHANT_NOT_ACTIVE
     fun create_for_suspended_merchant(framework: &signer, publisher: &signer) {
         h::setup(framework, publisher);
@@ -133,7 +133,7 @@ module yenpay::invoice_tests {
         create_standard();
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x30009, location = yenpay::merchant_registry)] // EMERCHANT_NOT_ACTIVE
     fun create_for_closed_merchant(framework: &signer, publisher: &signer) {
         h::setup(framework, publisher);
@@ -141,14 +141,14 @@ module yenpay::invoice_tests {
         create(h::merchant(), h::merchant(), order(), AMOUNT);
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x10001, location = yenpay::invoice)] // EINVALID_ORDER_REF
     fun create_with_empty_order_ref(framework: &signer, publisher: &signer) {
         h::setup(framework, publisher);
         create(h::terminal(), h::merchant(), utf8(b""), AMOUNT);
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x10001, location = yenpay::invoice)] // EINVALID_ORDER_REF
     fun create_with_65_byte_order_ref(framework: &signer, publisher: &signer) {
         h::setup(framework, publisher);
@@ -156,21 +156,21 @@ module yenpay::invoice_tests {
         create(h::terminal(), h::merchant(), too_long, AMOUNT);
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x10003, location = yenpay::invoice)] // EZERO_AMOUNT
     fun create_with_zero_amount(framework: &signer, publisher: &signer) {
         h::setup(framework, publisher);
         create(h::terminal(), h::merchant(), order(), 0);
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x1000E, location = yenpay::invoice)] // EAMOUNT_OVER_CAP
     fun create_over_transfer_cap(framework: &signer, publisher: &signer) {
         h::setup(framework, publisher);
         create(h::terminal(), h::merchant(), order(), 1_000_001);
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     fun create_any_amount_without_cap(framework: &signer, publisher: &signer) {
         h::setup(framework, publisher);
         stablecoin::set_transfer_cap(publisher, 0);
@@ -178,21 +178,21 @@ module yenpay::invoice_tests {
         assert!(invoice::invoice(h::merchant(), order()).amount() == 50_000_000, 1);
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x10004, location = yenpay::invoice)] // EINVALID_TTL
     fun create_with_ttl_too_short(framework: &signer, publisher: &signer) {
         h::setup(framework, publisher);
         invoice::create_invoice(&h::signer_of(h::terminal()), h::merchant(), order(), AMOUNT, 29);
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x10004, location = yenpay::invoice)] // EINVALID_TTL
     fun create_with_ttl_too_long(framework: &signer, publisher: &signer) {
         h::setup(framework, publisher);
         invoice::create_invoice(&h::signer_of(h::terminal()), h::merchant(), order(), AMOUNT, 86_401);
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x80005, location = yenpay::invoice)] // EINVOICE_EXISTS
     fun create_twice(framework: &signer, publisher: &signer) {
         h::setup(framework, publisher);
@@ -201,7 +201,7 @@ module yenpay::invoice_tests {
         create(h::merchant(), h::merchant(), order(), AMOUNT);
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x80005, location = yenpay::invoice)] // EINVOICE_EXISTS
     fun create_again_after_cancel(framework: &signer, publisher: &signer) {
         h::setup(framework, publisher);
@@ -210,7 +210,7 @@ module yenpay::invoice_tests {
         create_standard();
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x80005, location = yenpay::invoice)] // EINVOICE_EXISTS
     fun create_again_after_expiry(framework: &signer, publisher: &signer) {
         h::setup(framework, publisher);
@@ -221,7 +221,7 @@ module yenpay::invoice_tests {
 
     // Paying.
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     /// The stored record has the same size open, paid and cancelled, so paying or cancelling never grows its table
     /// item (growth costs a storage fee on the pay path); a refund does not grow it either.
     fun record_size_is_the_same_in_every_state(framework: &signer, publisher: &signer) {
@@ -242,7 +242,7 @@ module yenpay::invoice_tests {
         assert!(std::bcs::to_bytes(&record).length() == open_size, 6);
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     fun pay_moves_exact_amounts(framework: &signer, publisher: &signer) {
         h::setup(framework, publisher);
         let supply = h::supply();
@@ -269,7 +269,7 @@ module yenpay::invoice_tests {
         assert!(event::emitted_events<invoice::InvoicePaid>().length() == 1, 12);
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     fun pay_into_plain_treasury(framework: &signer, publisher: &signer) {
         h::setup_with(framework, publisher, false);
         create_and_pay_standard();
@@ -282,7 +282,7 @@ module yenpay::invoice_tests {
         assert!(h::balance(h::payer()) == h::payer_funds(), 5);
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     fun fee_of_one_yen_at_one_bps_rounds_to_zero(framework: &signer, publisher: &signer) {
         h::setup(framework, publisher);
         merchant_registry::set_fee_bps(publisher, h::merchant(), 1);
@@ -294,7 +294,7 @@ module yenpay::invoice_tests {
         assert!(invoice::invoice_status(h::merchant(), order()).fee() == std::option::some(0), 4);
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     fun fee_rounds_down_at_the_edges(framework: &signer, publisher: &signer) {
         h::setup(framework, publisher);
         // 3%: 33 yen -> 0.99 -> 0; 34 -> 1.02 -> 1; 9,999 -> 299.97 -> 299.
@@ -310,7 +310,7 @@ module yenpay::invoice_tests {
         assert!(h::balance(h::payer()) == h::payer_funds() - 33 - 34 - 9_999, 4);
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     fun fee_at_the_one_million_yen_cap(framework: &signer, publisher: &signer) {
         h::setup(framework, publisher);
         h::mint(h::payer(), 1_000_000);
@@ -328,7 +328,7 @@ module yenpay::invoice_tests {
         assert!(h::balance(h::payer()) == h::payer_funds() + 1_000_000 - 1_999_999, 4);
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     fun fee_plus_net_is_amount(framework: &signer, publisher: &signer) {
         h::setup(framework, publisher);
         let supply = h::supply();
@@ -355,7 +355,7 @@ module yenpay::invoice_tests {
         assert!(h::supply() == supply + 100_000_000, 6);
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x30007, location = yenpay::invoice)] // EINVOICE_ALREADY_PAID
     fun pay_twice(framework: &signer, publisher: &signer) {
         h::setup(framework, publisher);
@@ -363,7 +363,7 @@ module yenpay::invoice_tests {
         pay(h::payer(), h::merchant(), order(), AMOUNT);
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x30007, location = yenpay::invoice)] // EINVOICE_ALREADY_PAID
     fun pay_twice_by_another_payer(framework: &signer, publisher: &signer) {
         h::setup(framework, publisher);
@@ -372,7 +372,7 @@ module yenpay::invoice_tests {
         pay(h::stranger(), h::merchant(), order(), AMOUNT);
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x1000A, location = yenpay::invoice)] // EAMOUNT_MISMATCH
     fun pay_less_than_invoice(framework: &signer, publisher: &signer) {
         h::setup(framework, publisher);
@@ -380,7 +380,7 @@ module yenpay::invoice_tests {
         pay(h::payer(), h::merchant(), order(), AMOUNT - 1);
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x1000A, location = yenpay::invoice)] // EAMOUNT_MISMATCH
     fun pay_more_than_invoice(framework: &signer, publisher: &signer) {
         h::setup(framework, publisher);
@@ -388,7 +388,7 @@ module yenpay::invoice_tests {
         pay(h::payer(), h::merchant(), order(), AMOUNT + 1);
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x1000A, location = yenpay::invoice)] // EAMOUNT_MISMATCH
     fun pay_zero(framework: &signer, publisher: &signer) {
         h::setup(framework, publisher);
@@ -396,7 +396,7 @@ module yenpay::invoice_tests {
         pay(h::payer(), h::merchant(), order(), 0);
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     fun pay_in_the_last_second(framework: &signer, publisher: &signer) {
         h::setup(framework, publisher);
         create_standard();
@@ -406,7 +406,7 @@ module yenpay::invoice_tests {
         assert!(h::balance(h::payout()) == 9_700, 2);
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x30009, location = yenpay::invoice)] // EINVOICE_EXPIRED
     fun pay_at_expiry(framework: &signer, publisher: &signer) {
         h::setup(framework, publisher);
@@ -416,7 +416,7 @@ module yenpay::invoice_tests {
         pay(h::payer(), h::merchant(), order(), AMOUNT);
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x30009, location = yenpay::invoice)] // EINVOICE_EXPIRED
     fun pay_long_after_expiry(framework: &signer, publisher: &signer) {
         h::setup(framework, publisher);
@@ -425,7 +425,7 @@ module yenpay::invoice_tests {
         pay(h::payer(), h::merchant(), order(), AMOUNT);
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x30008, location = yenpay::invoice)] // EINVOICE_CANCELLED
     fun pay_cancelled(framework: &signer, publisher: &signer) {
         h::setup(framework, publisher);
@@ -434,7 +434,7 @@ module yenpay::invoice_tests {
         pay(h::payer(), h::merchant(), order(), AMOUNT);
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x60006, location = yenpay::invoice)] // EINVOICE_NOT_FOUND
     fun pay_unknown_invoice(framework: &signer, publisher: &signer) {
         h::setup(framework, publisher);
@@ -442,7 +442,7 @@ module yenpay::invoice_tests {
         pay(h::payer(), h::other_merchant(), order(), AMOUNT);
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x30009, location = yenpay::merchant_registry)] // EMERCHANT_NOT_ACTIVE
     fun pay_suspended_merchant(framework: &signer, publisher: &signer) {
         h::setup(framework, publisher);
@@ -451,7 +451,7 @@ module yenpay::invoice_tests {
         pay(h::payer(), h::merchant(), order(), AMOUNT);
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x30009, location = yenpay::merchant_registry)] // EMERCHANT_NOT_ACTIVE
     fun pay_closed_merchant(framework: &signer, publisher: &signer) {
         h::setup(framework, publisher);
@@ -460,7 +460,7 @@ module yenpay::invoice_tests {
         pay(h::payer(), h::merchant(), order(), AMOUNT);
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     fun pay_after_reactivation(framework: &signer, publisher: &signer) {
         h::setup(framework, publisher);
         create_standard();
@@ -470,7 +470,7 @@ module yenpay::invoice_tests {
         assert!(h::balance(h::payout()) == 9_700, 1);
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     fun pay_uses_fee_and_payout_at_payment_time(framework: &signer, publisher: &signer) {
         h::setup(framework, publisher);
         create_standard();
@@ -481,7 +481,7 @@ module yenpay::invoice_tests {
         assert!(h::balance(h::payout()) == 0, 2);
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x30008, location = yenpay::stablecoin)] // stablecoin EPAUSED
     fun pay_while_paused(framework: &signer, publisher: &signer) {
         h::setup(framework, publisher);
@@ -490,7 +490,7 @@ module yenpay::invoice_tests {
         pay(h::payer(), h::merchant(), order(), AMOUNT);
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x50009, location = yenpay::stablecoin)] // stablecoin EDENYLISTED
     fun pay_from_denylisted_payer(framework: &signer, publisher: &signer) {
         h::setup(framework, publisher);
@@ -499,7 +499,7 @@ module yenpay::invoice_tests {
         pay(h::payer(), h::merchant(), order(), AMOUNT);
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x50009, location = yenpay::stablecoin)] // stablecoin EDENYLISTED
     fun pay_to_denylisted_payout(framework: &signer, publisher: &signer) {
         h::setup(framework, publisher);
@@ -508,7 +508,7 @@ module yenpay::invoice_tests {
         pay(h::payer(), h::merchant(), order(), AMOUNT);
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x10004, location = aptos_framework::fungible_asset)] // EINSUFFICIENT_BALANCE
     fun pay_without_funds(framework: &signer, publisher: &signer) {
         h::setup(framework, publisher);
@@ -516,7 +516,7 @@ module yenpay::invoice_tests {
         pay(h::stranger(), h::merchant(), order(), AMOUNT);
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x2000A, location = yenpay::stablecoin)] // stablecoin EAMOUNT_EXCEEDS_CAP
     fun pay_invoice_above_a_lowered_cap(framework: &signer, publisher: &signer) {
         h::setup(framework, publisher);
@@ -527,7 +527,7 @@ module yenpay::invoice_tests {
 
     // Cancelling.
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     fun cancel_by_terminal_and_owner(framework: &signer, publisher: &signer) {
         h::setup(framework, publisher);
         create_standard();
@@ -543,7 +543,7 @@ module yenpay::invoice_tests {
         assert!(h::balance(h::payer()) == h::payer_funds(), 4);
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     fun cancel_expired_invoice(framework: &signer, publisher: &signer) {
         h::setup(framework, publisher);
         create_standard();
@@ -552,7 +552,7 @@ module yenpay::invoice_tests {
         assert!(invoice::invoice_status(h::merchant(), order()).is_cancelled(), 1);
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     /// A suspended merchant may still withdraw its open invoices (nothing can pay them meanwhile).
     fun cancel_while_suspended(framework: &signer, publisher: &signer) {
         h::setup(framework, publisher);
@@ -562,7 +562,7 @@ module yenpay::invoice_tests {
         assert!(invoice::invoice_status(h::merchant(), order()).is_cancelled(), 1);
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x5000C, location = yenpay::merchant_registry)] // ENOT_MERCHANT_OR_TERMINAL
     fun cancel_by_stranger(framework: &signer, publisher: &signer) {
         h::setup(framework, publisher);
@@ -570,7 +570,7 @@ module yenpay::invoice_tests {
         invoice::cancel_invoice(&h::signer_of(h::stranger()), h::merchant(), order());
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x5000C, location = yenpay::merchant_registry)] // ENOT_MERCHANT_OR_TERMINAL
     fun cancel_by_terminal_of_another_merchant(framework: &signer, publisher: &signer) {
         h::setup(framework, publisher);
@@ -578,7 +578,7 @@ module yenpay::invoice_tests {
         invoice::cancel_invoice(&h::signer_of(h::other_terminal()), h::merchant(), order());
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x5000C, location = yenpay::merchant_registry)] // ENOT_MERCHANT_OR_TERMINAL
     fun cancel_by_another_merchant(framework: &signer, publisher: &signer) {
         h::setup(framework, publisher);
@@ -586,7 +586,7 @@ module yenpay::invoice_tests {
         invoice::cancel_invoice(&h::signer_of(h::other_merchant()), h::merchant(), order());
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x5000C, location = yenpay::merchant_registry)] // ENOT_MERCHANT_OR_TERMINAL
     fun cancel_by_payer(framework: &signer, publisher: &signer) {
         h::setup(framework, publisher);
@@ -594,7 +594,7 @@ module yenpay::invoice_tests {
         invoice::cancel_invoice(&h::signer_of(h::payer()), h::merchant(), order());
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x30007, location = yenpay::invoice)] // EINVOICE_ALREADY_PAID
     fun cancel_paid(framework: &signer, publisher: &signer) {
         h::setup(framework, publisher);
@@ -602,7 +602,7 @@ module yenpay::invoice_tests {
         invoice::cancel_invoice(&h::signer_of(h::terminal()), h::merchant(), order());
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x30008, location = yenpay::invoice)] // EINVOICE_CANCELLED
     fun cancel_twice(framework: &signer, publisher: &signer) {
         h::setup(framework, publisher);
@@ -611,7 +611,7 @@ module yenpay::invoice_tests {
         invoice::cancel_invoice(&h::signer_of(h::terminal()), h::merchant(), order());
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x60006, location = yenpay::invoice)] // EINVOICE_NOT_FOUND
     fun cancel_unknown(framework: &signer, publisher: &signer) {
         h::setup(framework, publisher);
@@ -620,7 +620,7 @@ module yenpay::invoice_tests {
 
     // Static QR.
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     fun pay_merchant_splits_fee(framework: &signer, publisher: &signer) {
         h::setup(framework, publisher);
         let supply = h::supply();
@@ -641,7 +641,7 @@ module yenpay::invoice_tests {
         assert!(h::balance(h::other_payout()) == 2 * 1_951, 5);
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     fun pay_merchant_reference_limits(framework: &signer, publisher: &signer) {
         h::setup(framework, publisher);
         let payer = &h::signer_of(h::payer());
@@ -652,7 +652,7 @@ module yenpay::invoice_tests {
         assert!(h::balance(h::payout()) == 2 * 97, 1);
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x10002, location = yenpay::invoice)] // EINVALID_REFERENCE
     fun pay_merchant_reference_too_long(framework: &signer, publisher: &signer) {
         h::setup(framework, publisher);
@@ -664,21 +664,21 @@ module yenpay::invoice_tests {
         );
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x10003, location = yenpay::invoice)] // EZERO_AMOUNT
     fun pay_merchant_zero(framework: &signer, publisher: &signer) {
         h::setup(framework, publisher);
         invoice::pay_merchant(&h::signer_of(h::payer()), h::merchant(), 0, utf8(b""));
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x60004, location = yenpay::merchant_registry)] // EMERCHANT_NOT_FOUND
     fun pay_merchant_unregistered(framework: &signer, publisher: &signer) {
         h::setup(framework, publisher);
         invoice::pay_merchant(&h::signer_of(h::payer()), h::stranger(), 100, utf8(b""));
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x30009, location = yenpay::merchant_registry)] // EMERCHANT_NOT_ACTIVE
     fun pay_merchant_suspended(framework: &signer, publisher: &signer) {
         h::setup(framework, publisher);
@@ -686,7 +686,7 @@ module yenpay::invoice_tests {
         invoice::pay_merchant(&h::signer_of(h::payer()), h::merchant(), 100, utf8(b""));
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x30009, location = yenpay::merchant_registry)] // EMERCHANT_NOT_ACTIVE
     fun pay_merchant_closed(framework: &signer, publisher: &signer) {
         h::setup(framework, publisher);
@@ -694,14 +694,14 @@ module yenpay::invoice_tests {
         invoice::pay_merchant(&h::signer_of(h::payer()), h::merchant(), 100, utf8(b""));
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x2000A, location = yenpay::stablecoin)] // stablecoin EAMOUNT_EXCEEDS_CAP
     fun pay_merchant_over_cap(framework: &signer, publisher: &signer) {
         h::setup(framework, publisher);
         invoice::pay_merchant(&h::signer_of(h::payer()), h::merchant(), 1_000_001, utf8(b""));
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x30008, location = yenpay::stablecoin)] // stablecoin EPAUSED
     fun pay_merchant_while_paused(framework: &signer, publisher: &signer) {
         h::setup(framework, publisher);
@@ -709,7 +709,7 @@ module yenpay::invoice_tests {
         invoice::pay_merchant(&h::signer_of(h::payer()), h::merchant(), 100, utf8(b""));
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x50009, location = yenpay::stablecoin)] // stablecoin EDENYLISTED
     fun pay_merchant_denylisted_payer(framework: &signer, publisher: &signer) {
         h::setup(framework, publisher);
@@ -787,7 +787,7 @@ module yenpay::invoice_tests {
         );
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     fun collect_settles_invoice(framework: &signer, publisher: &signer) {
         h::setup(framework, publisher);
         let (secret_key, public_key, customer) = customer();
@@ -809,7 +809,7 @@ module yenpay::invoice_tests {
         );
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     fun owner_collects_too(framework: &signer, publisher: &signer) {
         h::setup(framework, publisher);
         let (secret_key, public_key, customer) = customer();
@@ -818,7 +818,7 @@ module yenpay::invoice_tests {
         assert!(h::balance(h::payout()) == 9_700, 1);
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x30007, location = yenpay::invoice)] // EINVOICE_ALREADY_PAID
     fun collect_replayed_on_same_invoice(framework: &signer, publisher: &signer) {
         h::setup(framework, publisher);
@@ -828,7 +828,7 @@ module yenpay::invoice_tests {
         collect(h::terminal(), order(), &secret_key, public_key, customer, h::merchant(), AMOUNT, nonce(1));
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x3001B, location = yenpay::stablecoin)] // stablecoin EAUTHORIZATION_USED
     fun collect_replayed_on_another_invoice(framework: &signer, publisher: &signer) {
         h::setup(framework, publisher);
@@ -841,7 +841,7 @@ module yenpay::invoice_tests {
         );
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x3001B, location = yenpay::stablecoin)] // stablecoin EAUTHORIZATION_USED
     fun collect_with_cancelled_authorization(framework: &signer, publisher: &signer) {
         h::setup(framework, publisher);
@@ -851,7 +851,7 @@ module yenpay::invoice_tests {
         collect(h::terminal(), order(), &secret_key, public_key, customer, h::merchant(), AMOUNT, nonce(1));
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x5001E, location = yenpay::stablecoin)] // stablecoin EINVALID_SIGNATURE
     fun collect_with_authorization_for_another_payee(framework: &signer, publisher: &signer) {
         h::setup(framework, publisher);
@@ -866,7 +866,7 @@ module yenpay::invoice_tests {
         );
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x1000A, location = yenpay::invoice)] // EAMOUNT_MISMATCH
     fun collect_with_authorization_for_another_amount(framework: &signer, publisher: &signer) {
         h::setup(framework, publisher);
@@ -875,7 +875,7 @@ module yenpay::invoice_tests {
         collect(h::terminal(), order(), &secret_key, public_key, customer, h::merchant(), AMOUNT - 1, nonce(1));
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x5001E, location = yenpay::stablecoin)] // stablecoin EINVALID_SIGNATURE
     fun collect_invoice_amount_with_smaller_authorization(framework: &signer, publisher: &signer) {
         h::setup(framework, publisher);
@@ -890,7 +890,7 @@ module yenpay::invoice_tests {
         );
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x3001A, location = yenpay::stablecoin)] // stablecoin EAUTHORIZATION_EXPIRED
     fun collect_with_expired_authorization(framework: &signer, publisher: &signer) {
         h::setup(framework, publisher);
@@ -907,7 +907,7 @@ module yenpay::invoice_tests {
         );
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x30009, location = yenpay::invoice)] // EINVOICE_EXPIRED
     fun collect_expired_invoice(framework: &signer, publisher: &signer) {
         h::setup(framework, publisher);
@@ -922,7 +922,7 @@ module yenpay::invoice_tests {
         );
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x5000C, location = yenpay::merchant_registry)] // ENOT_MERCHANT_OR_TERMINAL
     fun collect_by_stranger(framework: &signer, publisher: &signer) {
         h::setup(framework, publisher);
@@ -931,7 +931,7 @@ module yenpay::invoice_tests {
         collect(h::stranger(), order(), &secret_key, public_key, customer, h::merchant(), AMOUNT, nonce(1));
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x5000C, location = yenpay::merchant_registry)] // ENOT_MERCHANT_OR_TERMINAL
     fun collect_by_terminal_of_another_merchant(framework: &signer, publisher: &signer) {
         h::setup(framework, publisher);
@@ -940,7 +940,7 @@ module yenpay::invoice_tests {
         collect(h::other_terminal(), order(), &secret_key, public_key, customer, h::merchant(), AMOUNT, nonce(1));
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x5000C, location = yenpay::merchant_registry)] // ENOT_MERCHANT_OR_TERMINAL
     fun collect_by_the_customer(framework: &signer, publisher: &signer) {
         h::setup(framework, publisher);
@@ -949,7 +949,7 @@ module yenpay::invoice_tests {
         collect(customer, order(), &secret_key, public_key, customer, h::merchant(), AMOUNT, nonce(1));
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x30009, location = yenpay::merchant_registry)] // EMERCHANT_NOT_ACTIVE
     fun collect_for_suspended_merchant(framework: &signer, publisher: &signer) {
         h::setup(framework, publisher);
@@ -959,7 +959,7 @@ module yenpay::invoice_tests {
         collect(h::terminal(), order(), &secret_key, public_key, customer, h::merchant(), AMOUNT, nonce(1));
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x30009, location = yenpay::merchant_registry)] // EMERCHANT_NOT_ACTIVE
     fun collect_for_closed_merchant(framework: &signer, publisher: &signer) {
         h::setup(framework, publisher);
@@ -970,7 +970,7 @@ module yenpay::invoice_tests {
         collect(h::merchant(), order(), &secret_key, public_key, customer, h::merchant(), AMOUNT, nonce(1));
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x5000C, location = yenpay::merchant_registry)] // ENOT_MERCHANT_OR_TERMINAL
     fun collect_by_terminal_of_closed_merchant(framework: &signer, publisher: &signer) {
         h::setup(framework, publisher);
@@ -980,7 +980,7 @@ module yenpay::invoice_tests {
         collect(h::terminal(), order(), &secret_key, public_key, customer, h::merchant(), AMOUNT, nonce(1));
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x50009, location = yenpay::stablecoin)] // stablecoin EDENYLISTED
     fun collect_from_denylisted_customer(framework: &signer, publisher: &signer) {
         h::setup(framework, publisher);
@@ -990,7 +990,7 @@ module yenpay::invoice_tests {
         collect(h::terminal(), order(), &secret_key, public_key, customer, h::merchant(), AMOUNT, nonce(1));
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x30008, location = yenpay::stablecoin)] // stablecoin EPAUSED
     fun collect_while_paused(framework: &signer, publisher: &signer) {
         h::setup(framework, publisher);
@@ -1003,7 +1003,7 @@ module yenpay::invoice_tests {
     // The customer's code is a collection authorization, usable only by the merchant it names, through
     // collect_with_authorization, and it shares its nonce space with plain transfer authorizations.
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x5001E, location = yenpay::stablecoin)] // stablecoin EINVALID_SIGNATURE
     fun collect_with_transfer_authorization(framework: &signer, publisher: &signer) {
         h::setup(framework, publisher);
@@ -1020,7 +1020,7 @@ module yenpay::invoice_tests {
         );
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x5001E, location = yenpay::stablecoin)] // stablecoin EINVALID_SIGNATURE
     fun collect_code_for_one_merchant_at_another(framework: &signer, publisher: &signer) {
         h::setup(framework, publisher);
@@ -1036,7 +1036,7 @@ module yenpay::invoice_tests {
         );
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x5001E, location = yenpay::stablecoin)] // stablecoin EINVALID_SIGNATURE
     fun collection_code_cannot_be_cashed_as_transfer(framework: &signer, publisher: &signer) {
         h::setup(framework, publisher);
@@ -1051,7 +1051,7 @@ module yenpay::invoice_tests {
         );
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x3001B, location = yenpay::stablecoin)] // stablecoin EAUTHORIZATION_USED
     fun collect_with_nonce_used_by_transfer(framework: &signer, publisher: &signer) {
         h::setup(framework, publisher);
@@ -1067,7 +1067,7 @@ module yenpay::invoice_tests {
         collect(h::terminal(), order(), &secret_key, public_key, customer, h::merchant(), AMOUNT, nonce(1));
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x3001B, location = yenpay::stablecoin)] // stablecoin EAUTHORIZATION_USED
     fun transfer_with_nonce_used_by_collection(framework: &signer, publisher: &signer) {
         h::setup(framework, publisher);
@@ -1085,7 +1085,7 @@ module yenpay::invoice_tests {
     // The registry refuses the stablecoin's denylist: a denylisted terminal, owner or payout can neither create,
     // cancel nor collect, and a denylisted owner takes no payments (the stablecoin refuses a denylisted payout).
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x50015, location = yenpay::merchant_registry)] // EDENYLISTED
     fun create_by_denylisted_terminal(framework: &signer, publisher: &signer) {
         h::setup(framework, publisher);
@@ -1093,7 +1093,7 @@ module yenpay::invoice_tests {
         create_standard();
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x50015, location = yenpay::merchant_registry)] // EDENYLISTED
     fun create_by_denylisted_owner(framework: &signer, publisher: &signer) {
         h::setup(framework, publisher);
@@ -1101,7 +1101,7 @@ module yenpay::invoice_tests {
         create(h::merchant(), h::merchant(), order(), AMOUNT);
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x50015, location = yenpay::merchant_registry)] // EDENYLISTED
     fun create_by_terminal_of_denylisted_owner(framework: &signer, publisher: &signer) {
         h::setup(framework, publisher);
@@ -1109,7 +1109,7 @@ module yenpay::invoice_tests {
         create_standard();
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x50015, location = yenpay::merchant_registry)] // EDENYLISTED
     fun create_for_denylisted_payout(framework: &signer, publisher: &signer) {
         h::setup(framework, publisher);
@@ -1117,7 +1117,7 @@ module yenpay::invoice_tests {
         create_standard();
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     fun create_again_after_undenylisting(framework: &signer, publisher: &signer) {
         h::setup(framework, publisher);
         stablecoin::denylist(publisher, h::terminal());
@@ -1126,7 +1126,7 @@ module yenpay::invoice_tests {
         assert!(h::balance(h::payout()) == 9_700, 1);
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x50015, location = yenpay::merchant_registry)] // EDENYLISTED
     fun cancel_by_denylisted_terminal(framework: &signer, publisher: &signer) {
         h::setup(framework, publisher);
@@ -1135,7 +1135,7 @@ module yenpay::invoice_tests {
         invoice::cancel_invoice(&h::signer_of(h::terminal()), h::merchant(), order());
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x50015, location = yenpay::merchant_registry)] // EDENYLISTED
     fun collect_by_denylisted_terminal(framework: &signer, publisher: &signer) {
         h::setup(framework, publisher);
@@ -1145,7 +1145,7 @@ module yenpay::invoice_tests {
         collect(h::terminal(), order(), &secret_key, public_key, customer, h::merchant(), AMOUNT, nonce(1));
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x50015, location = yenpay::merchant_registry)] // EDENYLISTED
     fun collect_for_denylisted_owner(framework: &signer, publisher: &signer) {
         h::setup(framework, publisher);
@@ -1155,7 +1155,7 @@ module yenpay::invoice_tests {
         collect(h::terminal(), order(), &secret_key, public_key, customer, h::merchant(), AMOUNT, nonce(1));
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x50009, location = yenpay::stablecoin)] // stablecoin EDENYLISTED
     fun collect_to_denylisted_payout(framework: &signer, publisher: &signer) {
         h::setup(framework, publisher);
@@ -1165,7 +1165,7 @@ module yenpay::invoice_tests {
         collect(h::terminal(), order(), &secret_key, public_key, customer, h::merchant(), AMOUNT, nonce(1));
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x50015, location = yenpay::merchant_registry)] // EDENYLISTED
     fun pay_invoice_of_denylisted_owner(framework: &signer, publisher: &signer) {
         h::setup(framework, publisher);
@@ -1174,7 +1174,7 @@ module yenpay::invoice_tests {
         pay(h::payer(), h::merchant(), order(), AMOUNT);
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x50015, location = yenpay::merchant_registry)] // EDENYLISTED
     fun pay_merchant_denylisted_owner(framework: &signer, publisher: &signer) {
         h::setup(framework, publisher);
@@ -1182,7 +1182,7 @@ module yenpay::invoice_tests {
         invoice::pay_merchant(&h::signer_of(h::payer()), h::merchant(), 100, utf8(b""));
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x50009, location = yenpay::stablecoin)] // stablecoin EDENYLISTED
     fun pay_merchant_denylisted_payout(framework: &signer, publisher: &signer) {
         h::setup(framework, publisher);
@@ -1192,7 +1192,7 @@ module yenpay::invoice_tests {
 
     // Payout objects: paid into the object's primary store, which the stablecoin's admin must have approved.
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     fun pay_to_approved_object_payout(framework: &signer, publisher: &signer) {
         h::setup(framework, publisher);
         let vault = object::address_from_constructor_ref(&object::create_object(h::merchant()));
@@ -1203,7 +1203,7 @@ module yenpay::invoice_tests {
         assert!(h::balance(h::payer()) == h::payer_funds() - AMOUNT, 2);
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x5000D, location = yenpay::stablecoin)] // stablecoin ESTORE_NOT_APPROVED
     fun pay_to_object_payout_after_revocation(framework: &signer, publisher: &signer) {
         h::setup(framework, publisher);
@@ -1216,7 +1216,7 @@ module yenpay::invoice_tests {
 
     // Refunds.
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     fun refund_partial_partial_rest(framework: &signer, publisher: &signer) {
         h::setup(framework, publisher);
         let supply = h::supply();
@@ -1255,7 +1255,7 @@ module yenpay::invoice_tests {
         assert!(h::supply() == supply, 14);
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     fun refund_in_one_yen_steps_returns_exactly_the_fee(framework: &signer, publisher: &signer) {
         h::setup(framework, publisher);
         merchant_registry::set_fee_bps(publisher, h::merchant(), 1000);
@@ -1275,7 +1275,7 @@ module yenpay::invoice_tests {
         assert!(h::balance(h::payer()) == h::payer_funds(), 5);
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     fun refund_in_full_at_once(framework: &signer, publisher: &signer) {
         h::setup(framework, publisher);
         create_and_pay_standard();
@@ -1284,7 +1284,7 @@ module yenpay::invoice_tests {
         assert!(h::balance(h::payer()) == h::payer_funds(), 2);
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     fun refund_with_zero_fee(framework: &signer, publisher: &signer) {
         h::setup(framework, publisher);
         merchant_registry::set_fee_bps(publisher, h::merchant(), 0);
@@ -1295,7 +1295,7 @@ module yenpay::invoice_tests {
         assert!(h::balance(h::payer()) == h::payer_funds(), 2);
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     fun refund_from_collected_invoice_goes_to_customer(framework: &signer, publisher: &signer) {
         h::setup(framework, publisher);
         let (secret_key, public_key, customer) = customer();
@@ -1305,7 +1305,7 @@ module yenpay::invoice_tests {
         assert!(h::balance(customer) == 50_000, 1);
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     /// Customers can still be refunded by a suspended or closed merchant.
     fun refund_by_suspended_then_closed_merchant(framework: &signer, publisher: &signer) {
         h::setup(framework, publisher);
@@ -1317,7 +1317,7 @@ module yenpay::invoice_tests {
         assert!(h::balance(h::payer()) == h::payer_funds(), 1);
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     fun refund_signed_by_new_payout(framework: &signer, publisher: &signer) {
         h::setup(framework, publisher);
         create_and_pay_standard();
@@ -1328,7 +1328,7 @@ module yenpay::invoice_tests {
         assert!(h::balance(h::payer()) == h::payer_funds(), 2);
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x5000D, location = yenpay::invoice)] // ENOT_PAYOUT_ACCOUNT
     fun refund_signed_by_old_payout(framework: &signer, publisher: &signer) {
         h::setup(framework, publisher);
@@ -1337,7 +1337,7 @@ module yenpay::invoice_tests {
         refund(h::payout(), AMOUNT);
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x1000C, location = yenpay::invoice)] // EREFUND_EXCEEDS_PAID
     fun refund_more_than_paid(framework: &signer, publisher: &signer) {
         h::setup(framework, publisher);
@@ -1345,7 +1345,7 @@ module yenpay::invoice_tests {
         refund(h::payout(), AMOUNT + 1);
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x1000C, location = yenpay::invoice)] // EREFUND_EXCEEDS_PAID
     fun refund_more_than_remains(framework: &signer, publisher: &signer) {
         h::setup(framework, publisher);
@@ -1354,7 +1354,7 @@ module yenpay::invoice_tests {
         refund(h::payout(), 4_001);
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x1000C, location = yenpay::invoice)] // EREFUND_EXCEEDS_PAID
     fun refund_after_full_refund(framework: &signer, publisher: &signer) {
         h::setup(framework, publisher);
@@ -1363,7 +1363,7 @@ module yenpay::invoice_tests {
         refund(h::payout(), 1);
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x10003, location = yenpay::invoice)] // EZERO_AMOUNT
     fun refund_zero(framework: &signer, publisher: &signer) {
         h::setup(framework, publisher);
@@ -1371,7 +1371,7 @@ module yenpay::invoice_tests {
         refund(h::payout(), 0);
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x3000B, location = yenpay::invoice)] // EINVOICE_NOT_PAID
     fun refund_unpaid(framework: &signer, publisher: &signer) {
         h::setup(framework, publisher);
@@ -1379,7 +1379,7 @@ module yenpay::invoice_tests {
         refund(h::payout(), 1);
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x3000B, location = yenpay::invoice)] // EINVOICE_NOT_PAID
     fun refund_cancelled(framework: &signer, publisher: &signer) {
         h::setup(framework, publisher);
@@ -1388,14 +1388,14 @@ module yenpay::invoice_tests {
         refund(h::payout(), 1);
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x60006, location = yenpay::invoice)] // EINVOICE_NOT_FOUND
     fun refund_unknown(framework: &signer, publisher: &signer) {
         h::setup(framework, publisher);
         refund(h::payout(), 1);
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x5000D, location = yenpay::invoice)] // ENOT_PAYOUT_ACCOUNT
     fun refund_by_merchant_owner(framework: &signer, publisher: &signer) {
         h::setup(framework, publisher);
@@ -1403,7 +1403,7 @@ module yenpay::invoice_tests {
         refund(h::merchant(), 1);
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x5000D, location = yenpay::invoice)] // ENOT_PAYOUT_ACCOUNT
     fun refund_by_terminal(framework: &signer, publisher: &signer) {
         h::setup(framework, publisher);
@@ -1411,7 +1411,7 @@ module yenpay::invoice_tests {
         refund(h::terminal(), 1);
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x5000D, location = yenpay::invoice)] // ENOT_PAYOUT_ACCOUNT
     fun refund_by_stranger(framework: &signer, publisher: &signer) {
         h::setup(framework, publisher);
@@ -1419,7 +1419,7 @@ module yenpay::invoice_tests {
         refund(h::stranger(), 1);
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x5000D, location = yenpay::invoice)] // ENOT_PAYOUT_ACCOUNT
     fun refund_by_another_merchants_payout(framework: &signer, publisher: &signer) {
         h::setup(framework, publisher);
@@ -1427,7 +1427,7 @@ module yenpay::invoice_tests {
         refund(h::other_payout(), 1);
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x5000D, location = yenpay::invoice)] // ENOT_PAYOUT_ACCOUNT
     fun refund_by_operator(framework: &signer, publisher: &signer) {
         h::setup(framework, publisher);
@@ -1435,7 +1435,7 @@ module yenpay::invoice_tests {
         refund(h::operator(), 1);
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x30008, location = yenpay::stablecoin)] // stablecoin EPAUSED
     fun refund_while_paused(framework: &signer, publisher: &signer) {
         h::setup(framework, publisher);
@@ -1444,7 +1444,7 @@ module yenpay::invoice_tests {
         refund(h::payout(), 1_000);
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x50009, location = yenpay::stablecoin)] // stablecoin EDENYLISTED
     fun refund_to_denylisted_payer(framework: &signer, publisher: &signer) {
         h::setup(framework, publisher);
@@ -1453,7 +1453,7 @@ module yenpay::invoice_tests {
         refund(h::payout(), 1_000);
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x50015, location = yenpay::merchant_registry)] // EDENYLISTED
     fun refund_by_denylisted_payout(framework: &signer, publisher: &signer) {
         // A denylisted payout account would move the treasury's fee share along with its own funds: refused.
@@ -1463,7 +1463,7 @@ module yenpay::invoice_tests {
         refund(h::payout(), 1_000);
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x10004, location = aptos_framework::fungible_asset)] // EINSUFFICIENT_BALANCE
     fun refund_fee_from_swept_treasury(framework: &signer, publisher: &signer) {
         h::setup(framework, publisher);
@@ -1475,7 +1475,7 @@ module yenpay::invoice_tests {
 
     // Invariants across a mixed day of business.
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     fun supply_unchanged_by_payments_and_refunds(framework: &signer, publisher: &signer) {
         h::setup(framework, publisher);
         let supply = h::supply();

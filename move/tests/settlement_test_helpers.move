@@ -23,7 +23,7 @@ module yenpay::settlement_test_helpers {
     /// What `payer()` holds after set-up.
     const PAYER_FUNDS: u64 = 5_000_000;
 
-    public fun operator(): address { @yenpay }
+    public fun operator(): address { @deployer }
     public fun merchant(): address { @0xa1 }
     public fun payout(): address { @0xa2 }
     public fun terminal(): address { @0xa3 }
@@ -42,10 +42,16 @@ module yenpay::settlement_test_helpers {
         account::create_signer_for_test(addr)
     }
 
-    /// Chain, clock and the three modules initialised in publish order; the publisher holds every role and is a
-    /// minter. `concurrent` says whether the chain enables concurrent fungible balances (flag 67) at publish, and
-    /// so whether the treasury is a concurrent-balance store. The flag is set explicitly either way: the test
-    /// runner starts with the default feature set, in which it is on.
+    /// The package account's signer, which runs the modules' init (`init_module`) at publish.
+    public fun package_signer(): signer {
+        account::create_signer_for_test(@yenpay)
+    }
+
+    /// Chain, clock and the three modules initialised in publish order by the package account (`@yenpay`); the
+    /// deployer (`publisher`, `@deployer`) holds every role and is a minter. `concurrent` says whether the chain
+    /// enables concurrent fungible balances (flag 67) at publish, and so whether the treasury is a
+    /// concurrent-balance store. The flag is set explicitly either way: the test runner starts with the default
+    /// feature set, in which it is on.
     public fun setup_package(framework: &signer, publisher: &signer, concurrent: bool) {
         let flag = vector[features::get_concurrent_fungible_balance_feature()];
         if (concurrent) {
@@ -56,10 +62,12 @@ module yenpay::settlement_test_helpers {
         timestamp::set_time_has_started_for_testing(framework);
         timestamp::update_global_time_for_test_secs(START_SECS);
         chain_id::initialize_for_test(framework, CHAIN_ID);
-        stablecoin::init_for_test(publisher);
-        merchant_registry::init_for_test(publisher);
-        invoice::init_for_test(publisher);
-        stablecoin::configure_minter(publisher, @yenpay, 1_000_000_000_000);
+        assert!(std::signer::address_of(publisher) == @deployer, 0);
+        let package = &package_signer();
+        stablecoin::init_for_test(package);
+        merchant_registry::init_for_test(package);
+        invoice::init_for_test(package);
+        stablecoin::configure_minter(publisher, @deployer, 1_000_000_000_000);
     }
 
     /// `setup_package`, two active merchants with one terminal each, and `PAYER_FUNDS` for the payer.
@@ -82,7 +90,7 @@ module yenpay::settlement_test_helpers {
     }
 
     public fun mint(to: address, amount: u64) {
-        stablecoin::mint(&signer_of(@yenpay), to, amount);
+        stablecoin::mint(&signer_of(@deployer), to, amount);
     }
 
     public fun balance(owner: address): u64 {

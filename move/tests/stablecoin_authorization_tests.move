@@ -2,7 +2,7 @@
 /// Transfer with authorization (EIP-3009 for Move): every way an authorization can be wrong, the
 /// separation of the two signed types (`TransferAuthorization`, `CollectionAuthorization`), accounts of
 /// both Ed25519 schemes (legacy and SingleKey), and the cross-language known answer, which is shared with
-/// the Rust test in src/authorization.rs.
+/// the Rust test in crates/yenpay-types/src/authorization.rs.
 ///
 /// Abort codes are category * 0x10000 + reason (std::error): invalid_argument 0x1,
 /// out_of_range 0x2, invalid_state 0x3, permission_denied 0x5.
@@ -112,7 +112,7 @@ module yenpay::stablecoin_authorization_tests {
         );
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     fun known_answer_signature_verifies(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
         assert!(h::chain() == 4, 1);
@@ -130,7 +130,7 @@ module yenpay::stablecoin_authorization_tests {
         assert!(stablecoin::is_nonce_used(KAT_FROM, KAT_NONCE), 6);
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     fun valid_authorization_moves_funds(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
         let alice = new_holder(1_000);
@@ -145,7 +145,7 @@ module yenpay::stablecoin_authorization_tests {
         assert!(stablecoin::balance(h::bob()) == 600, 6);
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     fun nonces_are_per_holder(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
         let alice = new_holder(100);
@@ -155,7 +155,7 @@ module yenpay::stablecoin_authorization_tests {
         assert!(stablecoin::balance(h::bob()) == 20, 1);
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x3001a, location = yenpay::stablecoin)] // invalid_state(EAUTHORIZATION_EXPIRED)
     fun expired_at_valid_before(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
@@ -163,7 +163,7 @@ module yenpay::stablecoin_authorization_tests {
         submit_signed(&alice, h::bob(), 1, 0, h::start_secs(), nonce(1));
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x3001a, location = yenpay::stablecoin)] // invalid_state(EAUTHORIZATION_EXPIRED)
     fun expired_after_time_passes(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
@@ -176,7 +176,7 @@ module yenpay::stablecoin_authorization_tests {
         );
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x30019, location = yenpay::stablecoin)] // invalid_state(EAUTHORIZATION_NOT_YET_VALID)
     fun not_yet_valid_at_valid_after(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
@@ -184,7 +184,7 @@ module yenpay::stablecoin_authorization_tests {
         submit_signed(&alice, h::bob(), 1, h::start_secs(), h::start_secs() + 600, nonce(1));
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     fun valid_once_valid_after_has_passed(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
         let alice = new_holder(100);
@@ -198,7 +198,7 @@ module yenpay::stablecoin_authorization_tests {
         assert!(stablecoin::balance(h::bob()) == 1, 1);
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x5001d, location = yenpay::stablecoin)] // permission_denied(EPUBLIC_KEY_MISMATCH)
     fun wrong_signer_key(framework: &signer, publisher: &signer) {
         // Mallory signs for Alice's funds with Mallory's own key.
@@ -212,7 +212,7 @@ module yenpay::stablecoin_authorization_tests {
         );
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x5001e, location = yenpay::stablecoin)] // permission_denied(EINVALID_SIGNATURE)
     fun signature_not_by_the_account_key(framework: &signer, publisher: &signer) {
         // Alice's public key is presented, but the signature is Mallory's.
@@ -226,7 +226,7 @@ module yenpay::stablecoin_authorization_tests {
         );
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x5001d, location = yenpay::stablecoin)] // permission_denied(EPUBLIC_KEY_MISMATCH)
     fun key_not_matching_the_account(framework: &signer, publisher: &signer) {
         // A valid signature by a real key, for an account whose authentication key is another.
@@ -241,7 +241,7 @@ module yenpay::stablecoin_authorization_tests {
         );
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x1001c, location = yenpay::stablecoin)] // invalid_argument(EINVALID_PUBLIC_KEY)
     fun malformed_public_key(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
@@ -253,7 +253,7 @@ module yenpay::stablecoin_authorization_tests {
         );
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x5001e, location = yenpay::stablecoin)] // permission_denied(EINVALID_SIGNATURE)
     fun malformed_signature(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
@@ -264,7 +264,7 @@ module yenpay::stablecoin_authorization_tests {
         );
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x3001b, location = yenpay::stablecoin)] // invalid_state(EAUTHORIZATION_USED)
     fun replayed_nonce(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
@@ -273,7 +273,7 @@ module yenpay::stablecoin_authorization_tests {
         submit_signed(&alice, h::bob(), 1, 0, h::start_secs() + 600, nonce(1));
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x3001b, location = yenpay::stablecoin)] // invalid_state(EAUTHORIZATION_USED)
     fun cancelled_nonce(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
@@ -284,7 +284,7 @@ module yenpay::stablecoin_authorization_tests {
         submit_signed(&alice, h::bob(), 1, 0, h::start_secs() + 600, nonce(1));
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x3001b, location = yenpay::stablecoin)] // invalid_state(EAUTHORIZATION_USED)
     fun cancel_used_nonce_aborts(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
@@ -293,7 +293,7 @@ module yenpay::stablecoin_authorization_tests {
         stablecoin::cancel_authorization(&h::signer_of(alice.addr), nonce(1));
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x10018, location = yenpay::stablecoin)] // invalid_argument(EINVALID_NONCE)
     fun short_nonce(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
@@ -301,7 +301,7 @@ module yenpay::stablecoin_authorization_tests {
         submit_signed(&alice, h::bob(), 1, 0, h::start_secs() + 600, x"01");
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x5001e, location = yenpay::stablecoin)] // permission_denied(EINVALID_SIGNATURE)
     fun wrong_chain_id(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
@@ -313,7 +313,7 @@ module yenpay::stablecoin_authorization_tests {
         );
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x5001e, location = yenpay::stablecoin)] // permission_denied(EINVALID_SIGNATURE)
     fun tampered_amount(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
@@ -325,7 +325,7 @@ module yenpay::stablecoin_authorization_tests {
         );
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x5001e, location = yenpay::stablecoin)] // permission_denied(EINVALID_SIGNATURE)
     fun tampered_recipient(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
@@ -337,7 +337,7 @@ module yenpay::stablecoin_authorization_tests {
         );
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x5001e, location = yenpay::stablecoin)] // permission_denied(EINVALID_SIGNATURE)
     fun tampered_window(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
@@ -349,7 +349,7 @@ module yenpay::stablecoin_authorization_tests {
         );
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x30008, location = yenpay::stablecoin)] // invalid_state(EPAUSED)
     fun paused_refuses_authorization(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
@@ -358,7 +358,7 @@ module yenpay::stablecoin_authorization_tests {
         submit_signed(&alice, h::bob(), 1, 0, h::start_secs() + 600, nonce(1));
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x50009, location = yenpay::stablecoin)] // permission_denied(EDENYLISTED)
     fun denylisted_sender_refused(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
@@ -367,7 +367,7 @@ module yenpay::stablecoin_authorization_tests {
         submit_signed(&alice, h::bob(), 1, 0, h::start_secs() + 600, nonce(1));
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x50009, location = yenpay::stablecoin)] // permission_denied(EDENYLISTED)
     fun denylisted_receiver_refused(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
@@ -376,7 +376,7 @@ module yenpay::stablecoin_authorization_tests {
         submit_signed(&alice, h::bob(), 1, 0, h::start_secs() + 600, nonce(1));
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x2000a, location = yenpay::stablecoin)] // out_of_range(EAMOUNT_EXCEEDS_CAP)
     fun authorization_above_cap_refused(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
@@ -384,7 +384,7 @@ module yenpay::stablecoin_authorization_tests {
         submit_signed(&alice, h::bob(), 1_000_001, 0, h::start_secs() + 600, nonce(1));
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x1000c, location = yenpay::stablecoin)] // invalid_argument(EZERO_AMOUNT)
     fun zero_amount_refused(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
@@ -394,7 +394,7 @@ module yenpay::stablecoin_authorization_tests {
 
     // The package path the invoice module uses: a `CollectionAuthorization`, and only that.
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     fun package_withdraw_for_collection(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
         let alice = new_holder(100);
@@ -412,7 +412,7 @@ module yenpay::stablecoin_authorization_tests {
         assert!(event::emitted_events<stablecoin::TransferredWithAuthorization>().length() == 1, 4);
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x5001e, location = yenpay::stablecoin)] // permission_denied(EINVALID_SIGNATURE)
     fun package_withdraw_for_collection_binds_merchant(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
@@ -426,7 +426,7 @@ module yenpay::stablecoin_authorization_tests {
         primary_fungible_store::deposit(h::carol(), fa);
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x50009, location = yenpay::stablecoin)] // permission_denied(EDENYLISTED)
     fun package_withdraw_for_collection_deposit_hook_checks_receiver(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
@@ -441,7 +441,7 @@ module yenpay::stablecoin_authorization_tests {
         primary_fungible_store::deposit(h::bob(), fa);
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x5001e, location = yenpay::stablecoin)] // permission_denied(EINVALID_SIGNATURE)
     fun collection_authorization_refused_by_transfer_with_authorization(framework: &signer, publisher: &signer) {
         // Whoever sees a customer's code (a collection for merchant Bob) cannot cash it as a plain transfer to Bob,
@@ -457,7 +457,7 @@ module yenpay::stablecoin_authorization_tests {
         );
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x5001e, location = yenpay::stablecoin)] // permission_denied(EINVALID_SIGNATURE)
     fun transfer_authorization_refused_for_collection(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
@@ -469,7 +469,7 @@ module yenpay::stablecoin_authorization_tests {
         primary_fungible_store::deposit(h::bob(), fa);
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x3001b, location = yenpay::stablecoin)] // invalid_state(EAUTHORIZATION_USED)
     fun nonce_used_by_transfer_refuses_collection(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
@@ -484,7 +484,7 @@ module yenpay::stablecoin_authorization_tests {
         primary_fungible_store::deposit(h::bob(), fa);
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x3001b, location = yenpay::stablecoin)] // invalid_state(EAUTHORIZATION_USED)
     fun nonce_used_by_collection_refuses_transfer(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
@@ -499,7 +499,7 @@ module yenpay::stablecoin_authorization_tests {
         submit_signed(&alice, h::bob(), 10, 0, h::start_secs() + 600, nonce(5));
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x3001b, location = yenpay::stablecoin)] // invalid_state(EAUTHORIZATION_USED)
     fun cancelled_nonce_refuses_collection(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
@@ -516,7 +516,7 @@ module yenpay::stablecoin_authorization_tests {
 
     // SingleKey Ed25519 accounts.
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     fun single_key_account_authorization_moves_funds(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
         let dave = new_single_key_holder(1_000);
@@ -526,7 +526,7 @@ module yenpay::stablecoin_authorization_tests {
         assert!(stablecoin::is_nonce_used(dave.addr, nonce(1)), 3);
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     fun single_key_account_collection(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
         let dave = new_single_key_holder(1_000);
@@ -538,7 +538,7 @@ module yenpay::stablecoin_authorization_tests {
         assert!(stablecoin::balance(dave.addr) == 960, 1);
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x5001d, location = yenpay::stablecoin)] // permission_denied(EPUBLIC_KEY_MISMATCH)
     fun single_key_account_with_another_key_refused(framework: &signer, publisher: &signer) {
         // Mallory signs for SingleKey Dave's funds with Mallory's own key, of either scheme.
@@ -552,7 +552,7 @@ module yenpay::stablecoin_authorization_tests {
         );
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x5001e, location = yenpay::stablecoin)] // permission_denied(EINVALID_SIGNATURE)
     fun single_key_account_key_with_another_signature_refused(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
@@ -565,7 +565,7 @@ module yenpay::stablecoin_authorization_tests {
         );
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x5001d, location = yenpay::stablecoin)] // permission_denied(EPUBLIC_KEY_MISMATCH)
     fun key_matching_neither_scheme_refused(framework: &signer, publisher: &signer) {
         // An account whose authentication key is derived from the holder's key by neither scheme: here the

@@ -93,7 +93,7 @@ module yenpay::stablecoin_holder_tests {
 
     // The attack: a store on an object owned by a clean account, whose ExtendRef the attacker kept.
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x5000d, location = yenpay::stablecoin)] // permission_denied(ESTORE_NOT_APPROVED)
     fun extend_ref_store_of_clean_owner_refuses_deposit(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
@@ -104,7 +104,7 @@ module yenpay::stablecoin_holder_tests {
         dispatchable_fungible_asset::deposit(store, fa);
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x5000d, location = yenpay::stablecoin)] // permission_denied(ESTORE_NOT_APPROVED)
     fun extend_ref_store_of_clean_owner_refuses_withdraw_by_store_signer(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
@@ -116,7 +116,7 @@ module yenpay::stablecoin_holder_tests {
         withdraw_with_extend_ref(&extend_ref, store, h::carol(), 1);
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x5000d, location = yenpay::stablecoin)] // permission_denied(ESTORE_NOT_APPROVED)
     fun revoked_extend_ref_store_refuses_withdraw_by_store_signer(framework: &signer, publisher: &signer) {
         // The store held coins while approved; once revoked, the attacker, now denylisted, cannot spend them through
@@ -131,7 +131,7 @@ module yenpay::stablecoin_holder_tests {
         withdraw_with_extend_ref(&extend_ref, store, h::carol(), 1);
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x5000d, location = yenpay::stablecoin)] // permission_denied(ESTORE_NOT_APPROVED)
     fun revoked_extend_ref_store_refuses_withdraw_by_owner(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
@@ -143,7 +143,7 @@ module yenpay::stablecoin_holder_tests {
         withdraw_to(h::bob(), store, h::bob(), 1);
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x5000d, location = yenpay::stablecoin)] // permission_denied(ESTORE_NOT_APPROVED)
     fun revoked_extend_ref_store_refuses_deposit(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
@@ -155,7 +155,7 @@ module yenpay::stablecoin_holder_tests {
         deposit_from_primary(h::alice(), store, 1);
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     fun approved_extend_ref_store_sends_and_receives(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
         h::mint_to(h::alice(), 100);
@@ -176,7 +176,7 @@ module yenpay::stablecoin_holder_tests {
         assert!(stablecoin::balance(h::alice()) == 70, 8);
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     fun revoked_store_of_clean_owner_can_be_seized(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
         h::mint_to(h::alice(), 100);
@@ -196,7 +196,7 @@ module yenpay::stablecoin_holder_tests {
         assert!(event::emitted_events<stablecoin::StoreSeized>().length() == 1, 7);
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x30013, location = yenpay::stablecoin)] // invalid_state(ESEIZURE_NOT_DENYLISTED)
     fun seize_from_approved_store_of_clean_owner_aborts(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
@@ -207,7 +207,7 @@ module yenpay::stablecoin_holder_tests {
         stablecoin::seize_from_store(publisher, store_address(store), h::carol(), 1, b"order");
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x5000d, location = yenpay::stablecoin)] // permission_denied(ESTORE_NOT_APPROVED)
     fun approval_covers_only_that_store(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
@@ -222,7 +222,7 @@ module yenpay::stablecoin_holder_tests {
 
     // An object's primary store is not an account's primary store: it needs approval too.
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x5000d, location = yenpay::stablecoin)] // permission_denied(ESTORE_NOT_APPROVED)
     fun deposit_into_object_primary_store_refused(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
@@ -232,7 +232,7 @@ module yenpay::stablecoin_holder_tests {
         primary_fungible_store::deposit(parking, fa);
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     fun approved_object_primary_store_sends_and_receives(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
         h::mint_to(h::alice(), 100);
@@ -251,7 +251,7 @@ module yenpay::stablecoin_holder_tests {
         assert!(stablecoin::balance(parking) == 6 && stablecoin::balance(h::carol()) == 4, 4);
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x5000d, location = yenpay::stablecoin)] // permission_denied(ESTORE_NOT_APPROVED)
     fun revoked_object_primary_store_refuses_withdraw_by_object_signer(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
@@ -268,7 +268,7 @@ module yenpay::stablecoin_holder_tests {
 
     // The older escape: parking coins under an object one owns.
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x5000d, location = yenpay::stablecoin)] // permission_denied(ESTORE_NOT_APPROVED)
     fun escape_into_object_primary_store_refused(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
@@ -277,7 +277,7 @@ module yenpay::stablecoin_holder_tests {
         transfer(h::alice(), parking, 10);
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x5000d, location = yenpay::stablecoin)] // permission_denied(ESTORE_NOT_APPROVED)
     fun escape_into_object_secondary_store_refused(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
@@ -287,7 +287,7 @@ module yenpay::stablecoin_holder_tests {
         deposit_from_primary(h::alice(), store, 10);
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x5000d, location = yenpay::stablecoin)] // permission_denied(ESTORE_NOT_APPROVED)
     fun mint_into_object_refused(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
@@ -295,7 +295,7 @@ module yenpay::stablecoin_holder_tests {
         h::mint_to(parking, 10);
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     fun mint_into_object_with_approved_primary_store(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
         let vault = new_object(h::alice());
@@ -304,7 +304,7 @@ module yenpay::stablecoin_holder_tests {
         assert!(stablecoin::balance(vault) == 10, 1);
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x5000d, location = yenpay::stablecoin)] // permission_denied(ESTORE_NOT_APPROVED)
     fun seize_into_object_refused(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
@@ -314,7 +314,7 @@ module yenpay::stablecoin_holder_tests {
         stablecoin::seize(publisher, h::alice(), parking, 10, b"order");
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     fun seize_into_object_with_approved_primary_store(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
         h::mint_to(h::alice(), 100);
@@ -325,7 +325,7 @@ module yenpay::stablecoin_holder_tests {
         assert!(stablecoin::balance(escrow) == 10, 1);
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     fun approved_object_stores_accept(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
         h::mint_to(h::alice(), 100);
@@ -349,7 +349,7 @@ module yenpay::stablecoin_holder_tests {
         assert!(stablecoin::balance(h::bob()) == 5, 8);
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x50009, location = yenpay::stablecoin)] // permission_denied(EDENYLISTED)
     fun approved_denylisted_object_cannot_receive(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
@@ -360,7 +360,7 @@ module yenpay::stablecoin_holder_tests {
         transfer(h::alice(), vault, 10);
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x50009, location = yenpay::stablecoin)] // permission_denied(EDENYLISTED)
     fun approved_denylisted_object_cannot_send(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
@@ -372,7 +372,7 @@ module yenpay::stablecoin_holder_tests {
         withdraw_to(h::alice(), primary_of(vault), h::bob(), 1);
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x50009, location = yenpay::stablecoin)] // permission_denied(EDENYLISTED)
     fun denylisted_owner_cannot_send_through_approved_object(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
@@ -384,7 +384,7 @@ module yenpay::stablecoin_holder_tests {
         withdraw_to(h::alice(), primary_of(vault), h::bob(), 1);
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x50009, location = yenpay::stablecoin)] // permission_denied(EDENYLISTED)
     fun approved_object_of_denylisted_owner_cannot_receive(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
@@ -395,7 +395,7 @@ module yenpay::stablecoin_holder_tests {
         transfer(h::bob(), vault, 10);
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x50009, location = yenpay::stablecoin)] // permission_denied(EDENYLISTED)
     fun nested_object_of_denylisted_account_cannot_send(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
@@ -410,7 +410,7 @@ module yenpay::stablecoin_holder_tests {
 
     // Revocation freezes a store both ways.
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x5000d, location = yenpay::stablecoin)] // permission_denied(ESTORE_NOT_APPROVED)
     fun revoked_object_store_cannot_be_withdrawn_from(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
@@ -422,7 +422,7 @@ module yenpay::stablecoin_holder_tests {
         withdraw_to(h::alice(), primary_of(vault), h::alice(), 10);
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x5000d, location = yenpay::stablecoin)] // permission_denied(ESTORE_NOT_APPROVED)
     fun revoked_object_store_cannot_be_deposited_into(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
@@ -434,7 +434,7 @@ module yenpay::stablecoin_holder_tests {
         transfer(h::alice(), vault, 1);
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     fun seize_from_revoked_object_of_denylisted_owner(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
         h::mint_to(h::alice(), 100);
@@ -460,7 +460,7 @@ module yenpay::stablecoin_holder_tests {
     // A secondary store owned directly by an account is not its primary store: it needs approval too, and once
     // approved it behaves like the primary store.
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x5000d, location = yenpay::stablecoin)] // permission_denied(ESTORE_NOT_APPROVED)
     fun account_secondary_store_refuses_deposit(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
@@ -469,7 +469,7 @@ module yenpay::stablecoin_holder_tests {
         deposit_from_primary(h::alice(), store, 1);
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x5000d, location = yenpay::stablecoin)] // permission_denied(ESTORE_NOT_APPROVED)
     fun revoked_account_secondary_store_refuses_withdraw(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
@@ -481,7 +481,7 @@ module yenpay::stablecoin_holder_tests {
         withdraw_to(h::alice(), store, h::bob(), 1);
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     fun approved_account_secondary_store_sends_and_receives(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
         h::mint_to(h::alice(), 100);
@@ -493,7 +493,7 @@ module yenpay::stablecoin_holder_tests {
         assert!(stablecoin::balance(h::bob()) == 15, 2);
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x30008, location = yenpay::stablecoin)] // invalid_state(EPAUSED)
     fun account_secondary_store_paused_withdraw(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
@@ -505,7 +505,7 @@ module yenpay::stablecoin_holder_tests {
         dispatchable_fungible_asset::transfer(&h::signer_of(h::alice()), store, primary_of(h::alice()), 1);
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x30008, location = yenpay::stablecoin)] // invalid_state(EPAUSED)
     fun account_secondary_store_paused_deposit(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
@@ -517,7 +517,7 @@ module yenpay::stablecoin_holder_tests {
         dispatchable_fungible_asset::deposit(store, fa);
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x50009, location = yenpay::stablecoin)] // permission_denied(EDENYLISTED)
     fun account_secondary_store_denylisted_withdraw(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
@@ -529,7 +529,7 @@ module yenpay::stablecoin_holder_tests {
         withdraw_to(h::alice(), store, h::bob(), 1);
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x50009, location = yenpay::stablecoin)] // permission_denied(EDENYLISTED)
     fun account_secondary_store_denylisted_deposit(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
@@ -540,7 +540,7 @@ module yenpay::stablecoin_holder_tests {
         deposit_from_primary(h::bob(), store, 1);
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x2000a, location = yenpay::stablecoin)] // out_of_range(EAMOUNT_EXCEEDS_CAP)
     fun account_secondary_store_capped_withdraw(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
@@ -552,7 +552,7 @@ module yenpay::stablecoin_holder_tests {
         dispatchable_fungible_asset::transfer(&h::signer_of(h::alice()), store, primary_of(h::alice()), 1_000_001);
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x2000a, location = yenpay::stablecoin)] // out_of_range(EAMOUNT_EXCEEDS_CAP)
     fun account_secondary_store_capped_deposit(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
@@ -563,7 +563,7 @@ module yenpay::stablecoin_holder_tests {
         dispatchable_fungible_asset::deposit(store, fa);
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     fun seize_from_account_secondary_store(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
         h::mint_to(h::alice(), 100);
@@ -576,7 +576,7 @@ module yenpay::stablecoin_holder_tests {
         assert!(stablecoin::balance(h::bob()) == 40, 2);
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x30013, location = yenpay::stablecoin)] // invalid_state(ESEIZURE_NOT_DENYLISTED)
     fun seize_from_clean_secondary_store_aborts(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
@@ -587,7 +587,7 @@ module yenpay::stablecoin_holder_tests {
         stablecoin::seize_from_store(publisher, store_address(store), h::bob(), 1, b"order");
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x1001f, location = yenpay::stablecoin)] // invalid_argument(ENOT_YJPY_STORE)
     fun seize_from_non_store_aborts(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
@@ -597,7 +597,7 @@ module yenpay::stablecoin_holder_tests {
 
     // Views.
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     fun store_views(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
         let metadata = stablecoin::metadata();
@@ -625,7 +625,7 @@ module yenpay::stablecoin_holder_tests {
 
     // Approve and revoke.
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     fun approve_address_without_store(framework: &signer, publisher: &signer) {
         // Approving an address where no store exists yet is allowed (e.g. an object's primary store before its
         // first deposit); so is an address that is not an object at all, which can never become a store.
@@ -641,7 +641,7 @@ module yenpay::stablecoin_holder_tests {
         assert!(!stablecoin::is_approved_store(h::carol()), 4);
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x1001f, location = yenpay::stablecoin)] // invalid_argument(ENOT_YJPY_STORE)
     fun approve_object_that_is_not_a_store_aborts(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
@@ -649,7 +649,7 @@ module yenpay::stablecoin_holder_tests {
         stablecoin::approve_store(publisher, vault);
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x1001f, location = yenpay::stablecoin)] // invalid_argument(ENOT_YJPY_STORE)
     fun approve_store_of_another_asset_aborts(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
@@ -662,7 +662,7 @@ module yenpay::stablecoin_holder_tests {
         stablecoin::approve_store(publisher, store_address(store));
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x8000f, location = yenpay::stablecoin)] // already_exists(EALREADY_APPROVED_STORE)
     fun approve_twice_aborts(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
@@ -671,7 +671,7 @@ module yenpay::stablecoin_holder_tests {
         approve(publisher, store);
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x60010, location = yenpay::stablecoin)] // not_found(ENOT_APPROVED_STORE)
     fun revoke_unapproved_aborts(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
@@ -679,7 +679,7 @@ module yenpay::stablecoin_holder_tests {
         revoke(publisher, store);
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x60010, location = yenpay::stablecoin)] // not_found(ENOT_APPROVED_STORE)
     fun revoke_twice_aborts(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
@@ -689,7 +689,7 @@ module yenpay::stablecoin_holder_tests {
         revoke(publisher, store);
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     fun package_store_receives_fees(framework: &signer, publisher: &signer) {
         // What merchant_registry does for its fee treasury: the primary store of a named object under @yenpay,
         // approved at init through the package function, then paid through the dispatchable path.
@@ -709,7 +709,7 @@ module yenpay::stablecoin_holder_tests {
 
     // Only the admin approves and revokes: every other role aborts (permission_denied = 0x5).
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x50001, location = yenpay::stablecoin)] // permission_denied(ENOT_ADMIN)
     fun approve_store_rejects_master_minter(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
@@ -718,7 +718,7 @@ module yenpay::stablecoin_holder_tests {
         stablecoin::approve_store(&s, store);
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x50001, location = yenpay::stablecoin)] // permission_denied(ENOT_ADMIN)
     fun approve_store_rejects_pauser(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
@@ -727,7 +727,7 @@ module yenpay::stablecoin_holder_tests {
         stablecoin::approve_store(&s, store);
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x50001, location = yenpay::stablecoin)] // permission_denied(ENOT_ADMIN)
     fun approve_store_rejects_denylister(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
@@ -736,7 +736,7 @@ module yenpay::stablecoin_holder_tests {
         stablecoin::approve_store(&s, store);
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x50001, location = yenpay::stablecoin)] // permission_denied(ENOT_ADMIN)
     fun approve_store_rejects_minter(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
@@ -745,7 +745,7 @@ module yenpay::stablecoin_holder_tests {
         stablecoin::approve_store(&s, store);
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x50001, location = yenpay::stablecoin)] // permission_denied(ENOT_ADMIN)
     fun approve_store_rejects_stranger(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
@@ -754,7 +754,7 @@ module yenpay::stablecoin_holder_tests {
         stablecoin::approve_store(&s, store);
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x50001, location = yenpay::stablecoin)] // permission_denied(ENOT_ADMIN)
     fun approve_store_rejects_store_owner(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
@@ -763,7 +763,7 @@ module yenpay::stablecoin_holder_tests {
         stablecoin::approve_store(&s, store);
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x50001, location = yenpay::stablecoin)] // permission_denied(ENOT_ADMIN)
     fun revoke_store_rejects_master_minter(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
@@ -773,7 +773,7 @@ module yenpay::stablecoin_holder_tests {
         stablecoin::revoke_store(&s, store);
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x50001, location = yenpay::stablecoin)] // permission_denied(ENOT_ADMIN)
     fun revoke_store_rejects_pauser(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
@@ -783,7 +783,7 @@ module yenpay::stablecoin_holder_tests {
         stablecoin::revoke_store(&s, store);
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x50001, location = yenpay::stablecoin)] // permission_denied(ENOT_ADMIN)
     fun revoke_store_rejects_denylister(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
@@ -793,7 +793,7 @@ module yenpay::stablecoin_holder_tests {
         stablecoin::revoke_store(&s, store);
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x50001, location = yenpay::stablecoin)] // permission_denied(ENOT_ADMIN)
     fun revoke_store_rejects_minter(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
@@ -803,7 +803,7 @@ module yenpay::stablecoin_holder_tests {
         stablecoin::revoke_store(&s, store);
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x50001, location = yenpay::stablecoin)] // permission_denied(ENOT_ADMIN)
     fun revoke_store_rejects_stranger(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
@@ -813,7 +813,7 @@ module yenpay::stablecoin_holder_tests {
         stablecoin::revoke_store(&s, store);
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x50001, location = yenpay::stablecoin)] // permission_denied(ENOT_ADMIN)
     fun revoke_store_rejects_store_owner(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);

@@ -10,7 +10,7 @@ module yenpay::stablecoin_role_tests {
     use yenpay::stablecoin;
     use yenpay::stablecoin_test_helpers as h;
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x50001, location = yenpay::stablecoin)] // permission_denied(ENOT_ADMIN)
     fun propose_admin_rejects_master_minter(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
@@ -18,7 +18,7 @@ module yenpay::stablecoin_role_tests {
         stablecoin::propose_admin(&s, @0x4e3);
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x50001, location = yenpay::stablecoin)] // permission_denied(ENOT_ADMIN)
     fun propose_admin_rejects_pauser(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
@@ -26,7 +26,7 @@ module yenpay::stablecoin_role_tests {
         stablecoin::propose_admin(&s, @0x4e3);
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x50001, location = yenpay::stablecoin)] // permission_denied(ENOT_ADMIN)
     fun propose_admin_rejects_denylister(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
@@ -34,7 +34,7 @@ module yenpay::stablecoin_role_tests {
         stablecoin::propose_admin(&s, @0x4e3);
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x50001, location = yenpay::stablecoin)] // permission_denied(ENOT_ADMIN)
     fun propose_admin_rejects_minter(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
@@ -42,7 +42,7 @@ module yenpay::stablecoin_role_tests {
         stablecoin::propose_admin(&s, @0x4e3);
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x50001, location = yenpay::stablecoin)] // permission_denied(ENOT_ADMIN)
     fun propose_admin_rejects_stranger(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
@@ -50,7 +50,7 @@ module yenpay::stablecoin_role_tests {
         stablecoin::propose_admin(&s, @0x4e3);
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x50001, location = yenpay::stablecoin)] // permission_denied(ENOT_ADMIN)
     fun cancel_admin_proposal_rejects_master_minter(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
@@ -59,7 +59,7 @@ module yenpay::stablecoin_role_tests {
         stablecoin::cancel_admin_proposal(&s);
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x50001, location = yenpay::stablecoin)] // permission_denied(ENOT_ADMIN)
     fun cancel_admin_proposal_rejects_pauser(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
@@ -68,7 +68,7 @@ module yenpay::stablecoin_role_tests {
         stablecoin::cancel_admin_proposal(&s);
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x50001, location = yenpay::stablecoin)] // permission_denied(ENOT_ADMIN)
     fun cancel_admin_proposal_rejects_denylister(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
@@ -77,7 +77,7 @@ module yenpay::stablecoin_role_tests {
         stablecoin::cancel_admin_proposal(&s);
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x50001, location = yenpay::stablecoin)] // permission_denied(ENOT_ADMIN)
     fun cancel_admin_proposal_rejects_minter(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
@@ -86,7 +86,7 @@ module yenpay::stablecoin_role_tests {
         stablecoin::cancel_admin_proposal(&s);
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x50001, location = yenpay::stablecoin)] // permission_denied(ENOT_ADMIN)
     fun cancel_admin_proposal_rejects_stranger(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
@@ -95,7 +95,7 @@ module yenpay::stablecoin_role_tests {
         stablecoin::cancel_admin_proposal(&s);
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x50001, location = yenpay::stablecoin)] // permission_denied(ENOT_ADMIN)
     fun set_master_minter_rejects_master_minter(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
@@ -103,7 +103,7 @@ module yenpay::stablecoin_role_tests {
         stablecoin::set_master_minter(&s, @0x4e3);
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x50001, location = yenpay::stablecoin)] // permission_denied(ENOT_ADMIN)
     fun set_master_minter_rejects_pauser(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
@@ -111,7 +111,7 @@ module yenpay::stablecoin_role_tests {
         stablecoin::set_master_minter(&s, @0x4e3);
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x50001, location = yenpay::stablecoin)] // permission_denied(ENOT_ADMIN)
     fun set_master_minter_rejects_denylister(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
@@ -119,7 +119,7 @@ module yenpay::stablecoin_role_tests {
         stablecoin::set_master_minter(&s, @0x4e3);
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x50001, location = yenpay::stablecoin)] // permission_denied(ENOT_ADMIN)
     fun set_master_minter_rejects_minter(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
@@ -127,7 +127,7 @@ module yenpay::stablecoin_role_tests {
         stablecoin::set_master_minter(&s, @0x4e3);
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x50001, location = yenpay::stablecoin)] // permission_denied(ENOT_ADMIN)
     fun set_master_minter_rejects_stranger(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
@@ -135,7 +135,7 @@ module yenpay::stablecoin_role_tests {
         stablecoin::set_master_minter(&s, @0x4e3);
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x50001, location = yenpay::stablecoin)] // permission_denied(ENOT_ADMIN)
     fun set_pauser_rejects_master_minter(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
@@ -143,7 +143,7 @@ module yenpay::stablecoin_role_tests {
         stablecoin::set_pauser(&s, @0x4e3);
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x50001, location = yenpay::stablecoin)] // permission_denied(ENOT_ADMIN)
     fun set_pauser_rejects_pauser(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
@@ -151,7 +151,7 @@ module yenpay::stablecoin_role_tests {
         stablecoin::set_pauser(&s, @0x4e3);
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x50001, location = yenpay::stablecoin)] // permission_denied(ENOT_ADMIN)
     fun set_pauser_rejects_denylister(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
@@ -159,7 +159,7 @@ module yenpay::stablecoin_role_tests {
         stablecoin::set_pauser(&s, @0x4e3);
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x50001, location = yenpay::stablecoin)] // permission_denied(ENOT_ADMIN)
     fun set_pauser_rejects_minter(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
@@ -167,7 +167,7 @@ module yenpay::stablecoin_role_tests {
         stablecoin::set_pauser(&s, @0x4e3);
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x50001, location = yenpay::stablecoin)] // permission_denied(ENOT_ADMIN)
     fun set_pauser_rejects_stranger(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
@@ -175,7 +175,7 @@ module yenpay::stablecoin_role_tests {
         stablecoin::set_pauser(&s, @0x4e3);
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x50001, location = yenpay::stablecoin)] // permission_denied(ENOT_ADMIN)
     fun set_denylister_rejects_master_minter(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
@@ -183,7 +183,7 @@ module yenpay::stablecoin_role_tests {
         stablecoin::set_denylister(&s, @0x4e3);
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x50001, location = yenpay::stablecoin)] // permission_denied(ENOT_ADMIN)
     fun set_denylister_rejects_pauser(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
@@ -191,7 +191,7 @@ module yenpay::stablecoin_role_tests {
         stablecoin::set_denylister(&s, @0x4e3);
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x50001, location = yenpay::stablecoin)] // permission_denied(ENOT_ADMIN)
     fun set_denylister_rejects_denylister(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
@@ -199,7 +199,7 @@ module yenpay::stablecoin_role_tests {
         stablecoin::set_denylister(&s, @0x4e3);
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x50001, location = yenpay::stablecoin)] // permission_denied(ENOT_ADMIN)
     fun set_denylister_rejects_minter(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
@@ -207,7 +207,7 @@ module yenpay::stablecoin_role_tests {
         stablecoin::set_denylister(&s, @0x4e3);
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x50001, location = yenpay::stablecoin)] // permission_denied(ENOT_ADMIN)
     fun set_denylister_rejects_stranger(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
@@ -215,7 +215,7 @@ module yenpay::stablecoin_role_tests {
         stablecoin::set_denylister(&s, @0x4e3);
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x50001, location = yenpay::stablecoin)] // permission_denied(ENOT_ADMIN)
     fun set_transfer_cap_rejects_master_minter(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
@@ -223,7 +223,7 @@ module yenpay::stablecoin_role_tests {
         stablecoin::set_transfer_cap(&s, 0);
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x50001, location = yenpay::stablecoin)] // permission_denied(ENOT_ADMIN)
     fun set_transfer_cap_rejects_pauser(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
@@ -231,7 +231,7 @@ module yenpay::stablecoin_role_tests {
         stablecoin::set_transfer_cap(&s, 0);
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x50001, location = yenpay::stablecoin)] // permission_denied(ENOT_ADMIN)
     fun set_transfer_cap_rejects_denylister(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
@@ -239,7 +239,7 @@ module yenpay::stablecoin_role_tests {
         stablecoin::set_transfer_cap(&s, 0);
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x50001, location = yenpay::stablecoin)] // permission_denied(ENOT_ADMIN)
     fun set_transfer_cap_rejects_minter(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
@@ -247,7 +247,7 @@ module yenpay::stablecoin_role_tests {
         stablecoin::set_transfer_cap(&s, 0);
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x50001, location = yenpay::stablecoin)] // permission_denied(ENOT_ADMIN)
     fun set_transfer_cap_rejects_stranger(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
@@ -255,7 +255,7 @@ module yenpay::stablecoin_role_tests {
         stablecoin::set_transfer_cap(&s, 0);
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x50001, location = yenpay::stablecoin)] // permission_denied(ENOT_ADMIN)
     fun seize_rejects_master_minter(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
@@ -265,7 +265,7 @@ module yenpay::stablecoin_role_tests {
         stablecoin::seize(&s, h::alice(), h::bob(), 1, b"order");
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x50001, location = yenpay::stablecoin)] // permission_denied(ENOT_ADMIN)
     fun seize_rejects_pauser(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
@@ -275,7 +275,7 @@ module yenpay::stablecoin_role_tests {
         stablecoin::seize(&s, h::alice(), h::bob(), 1, b"order");
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x50001, location = yenpay::stablecoin)] // permission_denied(ENOT_ADMIN)
     fun seize_rejects_denylister(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
@@ -285,7 +285,7 @@ module yenpay::stablecoin_role_tests {
         stablecoin::seize(&s, h::alice(), h::bob(), 1, b"order");
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x50001, location = yenpay::stablecoin)] // permission_denied(ENOT_ADMIN)
     fun seize_rejects_minter(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
@@ -295,7 +295,7 @@ module yenpay::stablecoin_role_tests {
         stablecoin::seize(&s, h::alice(), h::bob(), 1, b"order");
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x50001, location = yenpay::stablecoin)] // permission_denied(ENOT_ADMIN)
     fun seize_rejects_stranger(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
@@ -305,7 +305,7 @@ module yenpay::stablecoin_role_tests {
         stablecoin::seize(&s, h::alice(), h::bob(), 1, b"order");
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x50001, location = yenpay::stablecoin)] // permission_denied(ENOT_ADMIN)
     fun seize_from_store_rejects_master_minter(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
@@ -315,7 +315,7 @@ module yenpay::stablecoin_role_tests {
         stablecoin::seize_from_store(&s, primary_fungible_store::primary_store_address(h::alice(), stablecoin::metadata()), h::bob(), 1, b"order");
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x50001, location = yenpay::stablecoin)] // permission_denied(ENOT_ADMIN)
     fun seize_from_store_rejects_pauser(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
@@ -325,7 +325,7 @@ module yenpay::stablecoin_role_tests {
         stablecoin::seize_from_store(&s, primary_fungible_store::primary_store_address(h::alice(), stablecoin::metadata()), h::bob(), 1, b"order");
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x50001, location = yenpay::stablecoin)] // permission_denied(ENOT_ADMIN)
     fun seize_from_store_rejects_denylister(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
@@ -335,7 +335,7 @@ module yenpay::stablecoin_role_tests {
         stablecoin::seize_from_store(&s, primary_fungible_store::primary_store_address(h::alice(), stablecoin::metadata()), h::bob(), 1, b"order");
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x50001, location = yenpay::stablecoin)] // permission_denied(ENOT_ADMIN)
     fun seize_from_store_rejects_minter(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
@@ -345,7 +345,7 @@ module yenpay::stablecoin_role_tests {
         stablecoin::seize_from_store(&s, primary_fungible_store::primary_store_address(h::alice(), stablecoin::metadata()), h::bob(), 1, b"order");
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x50001, location = yenpay::stablecoin)] // permission_denied(ENOT_ADMIN)
     fun seize_from_store_rejects_stranger(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
@@ -355,7 +355,7 @@ module yenpay::stablecoin_role_tests {
         stablecoin::seize_from_store(&s, primary_fungible_store::primary_store_address(h::alice(), stablecoin::metadata()), h::bob(), 1, b"order");
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x50001, location = yenpay::stablecoin)] // permission_denied(ENOT_ADMIN)
     fun set_metadata_uris_rejects_master_minter(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
@@ -363,7 +363,7 @@ module yenpay::stablecoin_role_tests {
         stablecoin::set_metadata_uris(&s, utf8(b"https://evil.example/icon.png"), utf8(b"https://evil.example"));
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x50001, location = yenpay::stablecoin)] // permission_denied(ENOT_ADMIN)
     fun set_metadata_uris_rejects_pauser(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
@@ -371,7 +371,7 @@ module yenpay::stablecoin_role_tests {
         stablecoin::set_metadata_uris(&s, utf8(b"https://evil.example/icon.png"), utf8(b"https://evil.example"));
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x50001, location = yenpay::stablecoin)] // permission_denied(ENOT_ADMIN)
     fun set_metadata_uris_rejects_denylister(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
@@ -379,7 +379,7 @@ module yenpay::stablecoin_role_tests {
         stablecoin::set_metadata_uris(&s, utf8(b"https://evil.example/icon.png"), utf8(b"https://evil.example"));
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x50001, location = yenpay::stablecoin)] // permission_denied(ENOT_ADMIN)
     fun set_metadata_uris_rejects_minter(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
@@ -387,7 +387,7 @@ module yenpay::stablecoin_role_tests {
         stablecoin::set_metadata_uris(&s, utf8(b"https://evil.example/icon.png"), utf8(b"https://evil.example"));
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x50001, location = yenpay::stablecoin)] // permission_denied(ENOT_ADMIN)
     fun set_metadata_uris_rejects_stranger(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
@@ -395,7 +395,7 @@ module yenpay::stablecoin_role_tests {
         stablecoin::set_metadata_uris(&s, utf8(b"https://evil.example/icon.png"), utf8(b"https://evil.example"));
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x50001, location = yenpay::stablecoin)] // permission_denied(ENOT_ADMIN)
     fun set_metadata_uris_rejects_old_admin(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
@@ -404,7 +404,7 @@ module yenpay::stablecoin_role_tests {
         stablecoin::set_metadata_uris(publisher, utf8(b"https://evil.example/icon.png"), utf8(b"https://evil.example"));
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x50002, location = yenpay::stablecoin)] // permission_denied(ENOT_PENDING_ADMIN)
     fun accept_admin_rejects_admin(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
@@ -413,7 +413,7 @@ module yenpay::stablecoin_role_tests {
         stablecoin::accept_admin(&s);
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x50002, location = yenpay::stablecoin)] // permission_denied(ENOT_PENDING_ADMIN)
     fun accept_admin_rejects_master_minter(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
@@ -422,7 +422,7 @@ module yenpay::stablecoin_role_tests {
         stablecoin::accept_admin(&s);
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x50002, location = yenpay::stablecoin)] // permission_denied(ENOT_PENDING_ADMIN)
     fun accept_admin_rejects_pauser(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
@@ -431,7 +431,7 @@ module yenpay::stablecoin_role_tests {
         stablecoin::accept_admin(&s);
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x50002, location = yenpay::stablecoin)] // permission_denied(ENOT_PENDING_ADMIN)
     fun accept_admin_rejects_denylister(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
@@ -440,7 +440,7 @@ module yenpay::stablecoin_role_tests {
         stablecoin::accept_admin(&s);
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x50002, location = yenpay::stablecoin)] // permission_denied(ENOT_PENDING_ADMIN)
     fun accept_admin_rejects_minter(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
@@ -449,7 +449,7 @@ module yenpay::stablecoin_role_tests {
         stablecoin::accept_admin(&s);
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x50002, location = yenpay::stablecoin)] // permission_denied(ENOT_PENDING_ADMIN)
     fun accept_admin_rejects_stranger(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
@@ -458,7 +458,7 @@ module yenpay::stablecoin_role_tests {
         stablecoin::accept_admin(&s);
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x50004, location = yenpay::stablecoin)] // permission_denied(ENOT_MASTER_MINTER)
     fun configure_minter_rejects_admin(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
@@ -466,7 +466,7 @@ module yenpay::stablecoin_role_tests {
         stablecoin::configure_minter(&s, @0x4e3, 1);
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x50004, location = yenpay::stablecoin)] // permission_denied(ENOT_MASTER_MINTER)
     fun configure_minter_rejects_pauser(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
@@ -474,7 +474,7 @@ module yenpay::stablecoin_role_tests {
         stablecoin::configure_minter(&s, @0x4e3, 1);
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x50004, location = yenpay::stablecoin)] // permission_denied(ENOT_MASTER_MINTER)
     fun configure_minter_rejects_denylister(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
@@ -482,7 +482,7 @@ module yenpay::stablecoin_role_tests {
         stablecoin::configure_minter(&s, @0x4e3, 1);
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x50004, location = yenpay::stablecoin)] // permission_denied(ENOT_MASTER_MINTER)
     fun configure_minter_rejects_minter(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
@@ -490,7 +490,7 @@ module yenpay::stablecoin_role_tests {
         stablecoin::configure_minter(&s, @0x4e3, 1);
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x50004, location = yenpay::stablecoin)] // permission_denied(ENOT_MASTER_MINTER)
     fun configure_minter_rejects_stranger(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
@@ -498,7 +498,7 @@ module yenpay::stablecoin_role_tests {
         stablecoin::configure_minter(&s, @0x4e3, 1);
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x50004, location = yenpay::stablecoin)] // permission_denied(ENOT_MASTER_MINTER)
     fun remove_minter_rejects_admin(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
@@ -506,7 +506,7 @@ module yenpay::stablecoin_role_tests {
         stablecoin::remove_minter(&s, h::minter());
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x50004, location = yenpay::stablecoin)] // permission_denied(ENOT_MASTER_MINTER)
     fun remove_minter_rejects_pauser(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
@@ -514,7 +514,7 @@ module yenpay::stablecoin_role_tests {
         stablecoin::remove_minter(&s, h::minter());
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x50004, location = yenpay::stablecoin)] // permission_denied(ENOT_MASTER_MINTER)
     fun remove_minter_rejects_denylister(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
@@ -522,7 +522,7 @@ module yenpay::stablecoin_role_tests {
         stablecoin::remove_minter(&s, h::minter());
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x50004, location = yenpay::stablecoin)] // permission_denied(ENOT_MASTER_MINTER)
     fun remove_minter_rejects_minter(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
@@ -530,7 +530,7 @@ module yenpay::stablecoin_role_tests {
         stablecoin::remove_minter(&s, h::minter());
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x50004, location = yenpay::stablecoin)] // permission_denied(ENOT_MASTER_MINTER)
     fun remove_minter_rejects_stranger(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
@@ -538,7 +538,7 @@ module yenpay::stablecoin_role_tests {
         stablecoin::remove_minter(&s, h::minter());
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x50005, location = yenpay::stablecoin)] // permission_denied(ENOT_MINTER)
     fun mint_rejects_admin(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
@@ -546,7 +546,7 @@ module yenpay::stablecoin_role_tests {
         stablecoin::mint(&s, h::alice(), 1);
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x50005, location = yenpay::stablecoin)] // permission_denied(ENOT_MINTER)
     fun mint_rejects_master_minter(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
@@ -554,7 +554,7 @@ module yenpay::stablecoin_role_tests {
         stablecoin::mint(&s, h::alice(), 1);
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x50005, location = yenpay::stablecoin)] // permission_denied(ENOT_MINTER)
     fun mint_rejects_pauser(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
@@ -562,7 +562,7 @@ module yenpay::stablecoin_role_tests {
         stablecoin::mint(&s, h::alice(), 1);
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x50005, location = yenpay::stablecoin)] // permission_denied(ENOT_MINTER)
     fun mint_rejects_denylister(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
@@ -570,7 +570,7 @@ module yenpay::stablecoin_role_tests {
         stablecoin::mint(&s, h::alice(), 1);
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x50005, location = yenpay::stablecoin)] // permission_denied(ENOT_MINTER)
     fun mint_rejects_stranger(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
@@ -578,7 +578,7 @@ module yenpay::stablecoin_role_tests {
         stablecoin::mint(&s, h::alice(), 1);
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x50005, location = yenpay::stablecoin)] // permission_denied(ENOT_MINTER)
     fun mint_fa_rejects_admin(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
@@ -587,7 +587,7 @@ module yenpay::stablecoin_role_tests {
         primary_fungible_store::deposit(h::alice(), fa);
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x50005, location = yenpay::stablecoin)] // permission_denied(ENOT_MINTER)
     fun mint_fa_rejects_master_minter(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
@@ -596,7 +596,7 @@ module yenpay::stablecoin_role_tests {
         primary_fungible_store::deposit(h::alice(), fa);
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x50005, location = yenpay::stablecoin)] // permission_denied(ENOT_MINTER)
     fun mint_fa_rejects_pauser(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
@@ -605,7 +605,7 @@ module yenpay::stablecoin_role_tests {
         primary_fungible_store::deposit(h::alice(), fa);
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x50005, location = yenpay::stablecoin)] // permission_denied(ENOT_MINTER)
     fun mint_fa_rejects_denylister(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
@@ -614,7 +614,7 @@ module yenpay::stablecoin_role_tests {
         primary_fungible_store::deposit(h::alice(), fa);
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x50005, location = yenpay::stablecoin)] // permission_denied(ENOT_MINTER)
     fun mint_fa_rejects_stranger(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
@@ -623,7 +623,7 @@ module yenpay::stablecoin_role_tests {
         primary_fungible_store::deposit(h::alice(), fa);
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x50005, location = yenpay::stablecoin)] // permission_denied(ENOT_MINTER)
     fun burn_rejects_admin(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
@@ -636,7 +636,7 @@ module yenpay::stablecoin_role_tests {
         stablecoin::burn(&s, 1);
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x50005, location = yenpay::stablecoin)] // permission_denied(ENOT_MINTER)
     fun burn_rejects_master_minter(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
@@ -649,7 +649,7 @@ module yenpay::stablecoin_role_tests {
         stablecoin::burn(&s, 1);
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x50005, location = yenpay::stablecoin)] // permission_denied(ENOT_MINTER)
     fun burn_rejects_pauser(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
@@ -662,7 +662,7 @@ module yenpay::stablecoin_role_tests {
         stablecoin::burn(&s, 1);
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x50005, location = yenpay::stablecoin)] // permission_denied(ENOT_MINTER)
     fun burn_rejects_denylister(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
@@ -675,7 +675,7 @@ module yenpay::stablecoin_role_tests {
         stablecoin::burn(&s, 1);
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x50005, location = yenpay::stablecoin)] // permission_denied(ENOT_MINTER)
     fun burn_rejects_stranger(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
@@ -688,7 +688,7 @@ module yenpay::stablecoin_role_tests {
         stablecoin::burn(&s, 1);
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x50005, location = yenpay::stablecoin)] // permission_denied(ENOT_MINTER)
     fun burn_fa_rejects_admin(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
@@ -697,7 +697,7 @@ module yenpay::stablecoin_role_tests {
         stablecoin::burn_fa(&s, fa);
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x50005, location = yenpay::stablecoin)] // permission_denied(ENOT_MINTER)
     fun burn_fa_rejects_master_minter(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
@@ -706,7 +706,7 @@ module yenpay::stablecoin_role_tests {
         stablecoin::burn_fa(&s, fa);
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x50005, location = yenpay::stablecoin)] // permission_denied(ENOT_MINTER)
     fun burn_fa_rejects_pauser(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
@@ -715,7 +715,7 @@ module yenpay::stablecoin_role_tests {
         stablecoin::burn_fa(&s, fa);
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x50005, location = yenpay::stablecoin)] // permission_denied(ENOT_MINTER)
     fun burn_fa_rejects_denylister(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
@@ -724,7 +724,7 @@ module yenpay::stablecoin_role_tests {
         stablecoin::burn_fa(&s, fa);
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x50005, location = yenpay::stablecoin)] // permission_denied(ENOT_MINTER)
     fun burn_fa_rejects_stranger(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
@@ -733,7 +733,7 @@ module yenpay::stablecoin_role_tests {
         stablecoin::burn_fa(&s, fa);
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x50006, location = yenpay::stablecoin)] // permission_denied(ENOT_PAUSER)
     fun pause_rejects_admin(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
@@ -741,7 +741,7 @@ module yenpay::stablecoin_role_tests {
         stablecoin::pause(&s);
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x50006, location = yenpay::stablecoin)] // permission_denied(ENOT_PAUSER)
     fun pause_rejects_master_minter(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
@@ -749,7 +749,7 @@ module yenpay::stablecoin_role_tests {
         stablecoin::pause(&s);
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x50006, location = yenpay::stablecoin)] // permission_denied(ENOT_PAUSER)
     fun pause_rejects_denylister(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
@@ -757,7 +757,7 @@ module yenpay::stablecoin_role_tests {
         stablecoin::pause(&s);
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x50006, location = yenpay::stablecoin)] // permission_denied(ENOT_PAUSER)
     fun pause_rejects_minter(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
@@ -765,7 +765,7 @@ module yenpay::stablecoin_role_tests {
         stablecoin::pause(&s);
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x50006, location = yenpay::stablecoin)] // permission_denied(ENOT_PAUSER)
     fun pause_rejects_stranger(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
@@ -773,7 +773,7 @@ module yenpay::stablecoin_role_tests {
         stablecoin::pause(&s);
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x50006, location = yenpay::stablecoin)] // permission_denied(ENOT_PAUSER)
     fun unpause_rejects_admin(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
@@ -782,7 +782,7 @@ module yenpay::stablecoin_role_tests {
         stablecoin::unpause(&s);
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x50006, location = yenpay::stablecoin)] // permission_denied(ENOT_PAUSER)
     fun unpause_rejects_master_minter(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
@@ -791,7 +791,7 @@ module yenpay::stablecoin_role_tests {
         stablecoin::unpause(&s);
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x50006, location = yenpay::stablecoin)] // permission_denied(ENOT_PAUSER)
     fun unpause_rejects_denylister(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
@@ -800,7 +800,7 @@ module yenpay::stablecoin_role_tests {
         stablecoin::unpause(&s);
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x50006, location = yenpay::stablecoin)] // permission_denied(ENOT_PAUSER)
     fun unpause_rejects_minter(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
@@ -809,7 +809,7 @@ module yenpay::stablecoin_role_tests {
         stablecoin::unpause(&s);
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x50006, location = yenpay::stablecoin)] // permission_denied(ENOT_PAUSER)
     fun unpause_rejects_stranger(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
@@ -818,7 +818,7 @@ module yenpay::stablecoin_role_tests {
         stablecoin::unpause(&s);
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x50007, location = yenpay::stablecoin)] // permission_denied(ENOT_DENYLISTER)
     fun denylist_rejects_admin(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
@@ -826,7 +826,7 @@ module yenpay::stablecoin_role_tests {
         stablecoin::denylist(&s, h::alice());
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x50007, location = yenpay::stablecoin)] // permission_denied(ENOT_DENYLISTER)
     fun denylist_rejects_master_minter(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
@@ -834,7 +834,7 @@ module yenpay::stablecoin_role_tests {
         stablecoin::denylist(&s, h::alice());
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x50007, location = yenpay::stablecoin)] // permission_denied(ENOT_DENYLISTER)
     fun denylist_rejects_pauser(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
@@ -842,7 +842,7 @@ module yenpay::stablecoin_role_tests {
         stablecoin::denylist(&s, h::alice());
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x50007, location = yenpay::stablecoin)] // permission_denied(ENOT_DENYLISTER)
     fun denylist_rejects_minter(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
@@ -850,7 +850,7 @@ module yenpay::stablecoin_role_tests {
         stablecoin::denylist(&s, h::alice());
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x50007, location = yenpay::stablecoin)] // permission_denied(ENOT_DENYLISTER)
     fun denylist_rejects_stranger(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
@@ -858,7 +858,7 @@ module yenpay::stablecoin_role_tests {
         stablecoin::denylist(&s, h::alice());
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x50007, location = yenpay::stablecoin)] // permission_denied(ENOT_DENYLISTER)
     fun undenylist_rejects_admin(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
@@ -867,7 +867,7 @@ module yenpay::stablecoin_role_tests {
         stablecoin::undenylist(&s, h::alice());
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x50007, location = yenpay::stablecoin)] // permission_denied(ENOT_DENYLISTER)
     fun undenylist_rejects_master_minter(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
@@ -876,7 +876,7 @@ module yenpay::stablecoin_role_tests {
         stablecoin::undenylist(&s, h::alice());
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x50007, location = yenpay::stablecoin)] // permission_denied(ENOT_DENYLISTER)
     fun undenylist_rejects_pauser(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
@@ -885,7 +885,7 @@ module yenpay::stablecoin_role_tests {
         stablecoin::undenylist(&s, h::alice());
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x50007, location = yenpay::stablecoin)] // permission_denied(ENOT_DENYLISTER)
     fun undenylist_rejects_minter(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
@@ -894,7 +894,7 @@ module yenpay::stablecoin_role_tests {
         stablecoin::undenylist(&s, h::alice());
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x50007, location = yenpay::stablecoin)] // permission_denied(ENOT_DENYLISTER)
     fun undenylist_rejects_stranger(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);

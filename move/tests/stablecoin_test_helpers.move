@@ -1,6 +1,9 @@
 #[test_only]
 /// Shared set-up for the stablecoin tests: a test chain (chain id 4, clock at 1,000 s) and the
 /// roles split over distinct accounts so that each role can be tested against every other.
+///
+/// Tests name the deployer (`@deployer`, who holds every role at publish) `publisher`; the modules'
+/// init runs as the package account (`@yenpay`, on chain the deployer's resource account).
 module yenpay::stablecoin_test_helpers {
     use aptos_framework::account;
     use aptos_framework::chain_id;
@@ -14,7 +17,7 @@ module yenpay::stablecoin_test_helpers {
     /// Allowance given to `minter()` by `setup_roles`.
     const MINTER_ALLOWANCE: u64 = 100_000_000;
 
-    public fun admin(): address { @yenpay }
+    public fun admin(): address { @deployer }
     public fun master(): address { @0xa1 }
     public fun pauser(): address { @0xa2 }
     public fun denylister(): address { @0xa3 }
@@ -31,12 +34,19 @@ module yenpay::stablecoin_test_helpers {
         account::create_signer_for_test(addr)
     }
 
-    /// Chain, clock and the stablecoin, with the publisher holding every role.
+    /// The package account's signer, which runs the modules' init (`init_module`) at publish.
+    public fun package_signer(): signer {
+        account::create_signer_for_test(@yenpay)
+    }
+
+    /// Chain, clock and the stablecoin, initialised by the package account, with the deployer
+    /// (`publisher`) holding every role.
     public fun setup(framework: &signer, publisher: &signer) {
+        assert!(std::signer::address_of(publisher) == @deployer, 0);
         timestamp::set_time_has_started_for_testing(framework);
         timestamp::update_global_time_for_test_secs(START_SECS);
         chain_id::initialize_for_test(framework, CHAIN_ID);
-        stablecoin::init_for_test(publisher);
+        stablecoin::init_for_test(&package_signer());
     }
 
     /// `setup`, then each role on its own account and one configured minter.

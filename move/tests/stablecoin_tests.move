@@ -21,7 +21,7 @@ module yenpay::stablecoin_tests {
 
     // Set-up and views.
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     fun init_creates_asset_and_roles(framework: &signer, publisher: &signer) {
         h::setup(framework, publisher);
         let metadata = stablecoin::metadata();
@@ -34,21 +34,21 @@ module yenpay::stablecoin_tests {
         assert!(stablecoin::total_supply() == 0, 7);
         assert!(stablecoin::transfer_cap() == 1_000_000, 8);
         assert!(!stablecoin::is_paused(), 9);
-        assert!(stablecoin::admin() == @yenpay, 10);
+        assert!(stablecoin::admin() == @deployer, 10);
         assert!(stablecoin::pending_admin() == option::none(), 11);
-        assert!(stablecoin::master_minter() == @yenpay, 12);
-        assert!(stablecoin::pauser() == @yenpay, 13);
-        assert!(stablecoin::denylister() == @yenpay, 14);
-        assert!(!stablecoin::is_minter(@yenpay), 15);
-        assert!(stablecoin::minter_allowance(@yenpay) == 0, 16);
+        assert!(stablecoin::master_minter() == @deployer, 12);
+        assert!(stablecoin::pauser() == @deployer, 13);
+        assert!(stablecoin::denylister() == @deployer, 14);
+        assert!(!stablecoin::is_minter(@deployer), 15);
+        assert!(stablecoin::minter_allowance(@deployer) == 0, 16);
         assert!(stablecoin::balance(h::alice()) == 0, 17);
-        // Every role goes to the deployer, the package address in --dev builds.
+        // Every role goes to the deployer, not the package account that ran init.
         assert!(stablecoin::admin() == @deployer && stablecoin::denylister() == @deployer, 18);
         assert!(fungible_asset::icon_uri(metadata) == utf8(b"https://yenpay.example/yjpy.svg"), 19);
         assert!(fungible_asset::project_uri(metadata) == utf8(b"https://yenpay.example"), 20);
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     fun role_setters_change_roles_and_emit(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
         assert!(stablecoin::master_minter() == h::master(), 1);
@@ -64,7 +64,7 @@ module yenpay::stablecoin_tests {
 
     // Mint, transfer, burn.
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     fun mint_then_plain_transfer(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
         h::mint_to(h::alice(), 1_000);
@@ -77,7 +77,7 @@ module yenpay::stablecoin_tests {
         assert!(event::emitted_events<stablecoin::Minted>().length() == 1, 6);
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     fun mint_fa_deposits_through_hooks(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
         let fa = stablecoin::mint_fa(&h::signer_of(h::minter()), 70);
@@ -86,7 +86,7 @@ module yenpay::stablecoin_tests {
         assert!(stablecoin::minter_allowance(h::minter()) == h::minter_allowance() - 70, 2);
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x50009, location = yenpay::stablecoin)] // permission_denied(EDENYLISTED)
     fun mint_fa_to_denylisted_refused_by_deposit_hook(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
@@ -95,7 +95,7 @@ module yenpay::stablecoin_tests {
         primary_fungible_store::deposit(h::alice(), fa);
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     fun burn_destroys_minter_coins(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
         h::mint_to(h::alice(), 500);
@@ -109,14 +109,14 @@ module yenpay::stablecoin_tests {
         assert!(event::emitted_events<stablecoin::Burned>().length() == 2, 4);
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x1000c, location = yenpay::stablecoin)] // invalid_argument(EZERO_AMOUNT)
     fun mint_zero_aborts(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
         h::mint_to(h::alice(), 0);
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x50009, location = yenpay::stablecoin)] // permission_denied(EDENYLISTED)
     fun mint_to_denylisted_aborts(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
@@ -124,7 +124,7 @@ module yenpay::stablecoin_tests {
         h::mint_to(h::alice(), 1);
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x50009, location = yenpay::stablecoin)] // permission_denied(EDENYLISTED)
     fun denylisted_minter_cannot_mint(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
@@ -132,7 +132,7 @@ module yenpay::stablecoin_tests {
         h::mint_to(h::alice(), 1);
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x50009, location = yenpay::stablecoin)] // permission_denied(EDENYLISTED)
     fun denylisted_minter_cannot_burn(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
@@ -143,7 +143,7 @@ module yenpay::stablecoin_tests {
 
     // Pause.
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x30008, location = yenpay::stablecoin)] // invalid_state(EPAUSED)
     fun pause_blocks_plain_transfer(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
@@ -152,7 +152,7 @@ module yenpay::stablecoin_tests {
         transfer(h::alice(), h::bob(), 1);
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x30008, location = yenpay::stablecoin)] // invalid_state(EPAUSED)
     fun pause_blocks_mint(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
@@ -160,7 +160,7 @@ module yenpay::stablecoin_tests {
         h::mint_to(h::alice(), 1);
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x30008, location = yenpay::stablecoin)] // invalid_state(EPAUSED)
     fun pause_blocks_mint_fa(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
@@ -169,7 +169,7 @@ module yenpay::stablecoin_tests {
         primary_fungible_store::deposit(h::alice(), fa);
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x30008, location = yenpay::stablecoin)] // invalid_state(EPAUSED)
     fun pause_blocks_burn(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
@@ -178,7 +178,7 @@ module yenpay::stablecoin_tests {
         stablecoin::burn(&h::signer_of(h::minter()), 1);
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x30008, location = yenpay::stablecoin)] // invalid_state(EPAUSED)
     fun pause_blocks_seizure(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
@@ -188,7 +188,7 @@ module yenpay::stablecoin_tests {
         stablecoin::seize(publisher, h::alice(), h::bob(), 1, b"order");
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     fun unpause_restores_transfers(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
         h::mint_to(h::alice(), 100);
@@ -203,7 +203,7 @@ module yenpay::stablecoin_tests {
         assert!(event::emitted_events<stablecoin::Unpaused>().length() == 1, 5);
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x30015, location = yenpay::stablecoin)] // invalid_state(EALREADY_PAUSED)
     fun pause_twice_aborts(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
@@ -211,7 +211,7 @@ module yenpay::stablecoin_tests {
         stablecoin::pause(&h::signer_of(h::pauser()));
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x30016, location = yenpay::stablecoin)] // invalid_state(ENOT_PAUSED)
     fun unpause_when_running_aborts(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
@@ -220,7 +220,7 @@ module yenpay::stablecoin_tests {
 
     // Denylist.
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x50009, location = yenpay::stablecoin)] // permission_denied(EDENYLISTED)
     fun denylisted_sender_refused_on_plain_transfer(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
@@ -229,7 +229,7 @@ module yenpay::stablecoin_tests {
         transfer(h::alice(), h::bob(), 1);
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x50009, location = yenpay::stablecoin)] // permission_denied(EDENYLISTED)
     fun denylisted_receiver_refused_on_plain_transfer(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
@@ -238,7 +238,7 @@ module yenpay::stablecoin_tests {
         transfer(h::alice(), h::bob(), 1);
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     fun undenylist_restores_transfers(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
         h::mint_to(h::alice(), 100);
@@ -253,7 +253,7 @@ module yenpay::stablecoin_tests {
         assert!(event::emitted_events<stablecoin::Undenylisted>().length() == 1, 5);
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     fun denylist_twice_is_a_no_op(framework: &signer, publisher: &signer) {
         // Operators may run it idempotently: no abort, no second event, still listed.
         h::setup_roles(framework, publisher);
@@ -266,7 +266,7 @@ module yenpay::stablecoin_tests {
         assert!(!stablecoin::is_denylisted(h::alice()), 3);
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x60012, location = yenpay::stablecoin)] // not_found(ENOT_DENYLISTED)
     fun undenylist_unknown_aborts(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
@@ -275,7 +275,7 @@ module yenpay::stablecoin_tests {
 
     // Metadata URIs.
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     fun admin_sets_metadata_uris(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
         let metadata = stablecoin::metadata();
@@ -291,7 +291,7 @@ module yenpay::stablecoin_tests {
         assert!(event::emitted_events<stablecoin::MetadataUpdated>().length() == 1, 6);
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     fun new_admin_sets_metadata_uris(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
         stablecoin::propose_admin(publisher, h::carol());
@@ -303,7 +303,7 @@ module yenpay::stablecoin_tests {
 
     // Per-transfer cap.
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     fun cap_allows_exactly_one_million(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
         h::mint_to(h::alice(), 2_000_000); // mint is not a transfer: not capped
@@ -311,7 +311,7 @@ module yenpay::stablecoin_tests {
         assert!(stablecoin::balance(h::bob()) == 1_000_000, 1);
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x2000a, location = yenpay::stablecoin)] // out_of_range(EAMOUNT_EXCEEDS_CAP)
     fun cap_refuses_one_million_and_one(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
@@ -319,7 +319,7 @@ module yenpay::stablecoin_tests {
         transfer(h::alice(), h::bob(), 1_000_001);
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     fun cap_zero_means_none(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
         h::mint_to(h::alice(), 5_000_000);
@@ -330,7 +330,7 @@ module yenpay::stablecoin_tests {
         assert!(event::emitted_events<stablecoin::TransferCapChanged>().length() == 1, 3);
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x2000a, location = yenpay::stablecoin)] // out_of_range(EAMOUNT_EXCEEDS_CAP)
     fun lowered_cap_applies(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
@@ -342,7 +342,7 @@ module yenpay::stablecoin_tests {
 
     // Minters.
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x2000b, location = yenpay::stablecoin)] // out_of_range(EALLOWANCE_EXCEEDED)
     fun allowance_exhaustion(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
@@ -353,7 +353,7 @@ module yenpay::stablecoin_tests {
         h::mint_to(h::alice(), 1);
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     fun allowance_can_be_reset(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
         let master = h::signer_of(h::master());
@@ -365,7 +365,7 @@ module yenpay::stablecoin_tests {
         assert!(stablecoin::minter_allowance(h::minter()) == 0, 2);
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x50005, location = yenpay::stablecoin)] // permission_denied(ENOT_MINTER)
     fun removed_minter_cannot_mint(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
@@ -377,7 +377,7 @@ module yenpay::stablecoin_tests {
         h::mint_to(h::alice(), 1);
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x50005, location = yenpay::stablecoin)] // permission_denied(ENOT_MINTER)
     fun removed_minter_cannot_burn(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
@@ -386,7 +386,7 @@ module yenpay::stablecoin_tests {
         stablecoin::burn(&h::signer_of(h::minter()), 1);
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x60017, location = yenpay::stablecoin)] // not_found(EMINTER_NOT_FOUND)
     fun remove_unknown_minter_aborts(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
@@ -395,12 +395,12 @@ module yenpay::stablecoin_tests {
 
     // Two-step admin.
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     fun admin_transfer_two_step(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
         stablecoin::propose_admin(publisher, h::carol());
         assert!(stablecoin::pending_admin() == option::some(h::carol()), 1);
-        assert!(stablecoin::admin() == @yenpay, 2); // nothing changes until accepted
+        assert!(stablecoin::admin() == @deployer, 2); // nothing changes until accepted
         let carol = h::signer_of(h::carol());
         stablecoin::accept_admin(&carol);
         assert!(stablecoin::admin() == h::carol(), 3);
@@ -411,7 +411,7 @@ module yenpay::stablecoin_tests {
         assert!(event::emitted_events<stablecoin::AdminChanged>().length() == 1, 7);
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x50001, location = yenpay::stablecoin)] // permission_denied(ENOT_ADMIN)
     fun old_admin_loses_power(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
@@ -420,7 +420,7 @@ module yenpay::stablecoin_tests {
         stablecoin::set_transfer_cap(publisher, 7);
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x50002, location = yenpay::stablecoin)] // permission_denied(ENOT_PENDING_ADMIN)
     fun stranger_cannot_accept_admin(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
@@ -428,14 +428,14 @@ module yenpay::stablecoin_tests {
         stablecoin::accept_admin(&h::signer_of(h::stranger()));
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x50002, location = yenpay::stablecoin)] // permission_denied(ENOT_PENDING_ADMIN)
     fun accept_without_proposal_aborts(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
         stablecoin::accept_admin(&h::signer_of(h::carol()));
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x50002, location = yenpay::stablecoin)] // permission_denied(ENOT_PENDING_ADMIN)
     fun replaced_proposal_cannot_be_accepted(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
@@ -445,7 +445,7 @@ module yenpay::stablecoin_tests {
         stablecoin::accept_admin(&h::signer_of(h::carol()));
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     fun replacing_proposal_lets_new_candidate_accept(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
         stablecoin::propose_admin(publisher, h::carol());
@@ -454,7 +454,7 @@ module yenpay::stablecoin_tests {
         assert!(stablecoin::admin() == h::bob(), 1);
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x50002, location = yenpay::stablecoin)] // permission_denied(ENOT_PENDING_ADMIN)
     fun cancelled_proposal_cannot_be_accepted(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
@@ -465,7 +465,7 @@ module yenpay::stablecoin_tests {
         stablecoin::accept_admin(&h::signer_of(h::carol()));
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x30003, location = yenpay::stablecoin)] // invalid_state(ENO_PENDING_ADMIN)
     fun cancel_without_proposal_aborts(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
@@ -474,7 +474,7 @@ module yenpay::stablecoin_tests {
 
     // Seizure.
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     fun seize_from_denylisted_account(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
         h::mint_to(h::alice(), 3_000_000);
@@ -486,7 +486,7 @@ module yenpay::stablecoin_tests {
         assert!(event::emitted_events<stablecoin::Seized>().length() == 1, 3);
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x30013, location = yenpay::stablecoin)] // invalid_state(ESEIZURE_NOT_DENYLISTED)
     fun seize_from_clean_account_aborts(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
@@ -494,7 +494,7 @@ module yenpay::stablecoin_tests {
         stablecoin::seize(publisher, h::alice(), h::bob(), 1, b"order");
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x30013, location = yenpay::stablecoin)] // invalid_state(ESEIZURE_NOT_DENYLISTED)
     fun seize_after_undenylist_aborts(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
@@ -505,7 +505,7 @@ module yenpay::stablecoin_tests {
         stablecoin::seize(publisher, h::alice(), h::bob(), 1, b"order");
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x50009, location = yenpay::stablecoin)] // permission_denied(EDENYLISTED)
     fun seize_to_denylisted_receiver_aborts(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
@@ -516,7 +516,7 @@ module yenpay::stablecoin_tests {
         stablecoin::seize(publisher, h::alice(), h::bob(), 1, b"order");
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x10014, location = yenpay::stablecoin)] // invalid_argument(EINVALID_LEGAL_ORDER)
     fun seize_with_empty_order_aborts(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
@@ -525,7 +525,7 @@ module yenpay::stablecoin_tests {
         stablecoin::seize(publisher, h::alice(), h::bob(), 1, b"");
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x10014, location = yenpay::stablecoin)] // invalid_argument(EINVALID_LEGAL_ORDER)
     fun seize_with_65_byte_order_aborts(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
@@ -535,7 +535,7 @@ module yenpay::stablecoin_tests {
         stablecoin::seize(publisher, h::alice(), h::bob(), 1, order);
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     fun seize_with_64_byte_order(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
         h::mint_to(h::alice(), 100);
@@ -547,7 +547,7 @@ module yenpay::stablecoin_tests {
 
     // Invariant: supply equals the sum of balances.
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     fun supply_equals_sum_of_balances(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
         let holders = vector[h::alice(), h::bob(), h::carol(), h::minter()];

@@ -48,32 +48,32 @@ module yenpay::upgrade_tests {
     /// `init_module` would store it at publish.
     fun setup(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
-        upgrade::init_for_test(publisher);
+        upgrade::init_for_test(&h::package_signer());
     }
 
     fun upgrade_as(account: address) {
         upgrade::upgrade_package(&h::signer_of(account), arbitrary_policy_metadata(), vector[]);
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     fun code_is_controlled_once_the_signer_capability_is_stored(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
         assert!(!upgrade::is_code_controlled(), 1);
-        upgrade::init_for_test(publisher);
+        upgrade::init_for_test(&h::package_signer());
         assert!(upgrade::is_code_controlled(), 2);
     }
 
     // The admin passes the gate.
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x10008, location = aptos_framework::code)] // code EINCOMPATIBLE_POLICY_DISABLED
     fun admin_passes_the_gate(framework: &signer, publisher: &signer) {
         setup(framework, publisher);
-        assert!(stablecoin::admin() == @yenpay, 1);
-        upgrade_as(@yenpay);
+        assert!(stablecoin::admin() == @deployer, 1);
+        upgrade_as(@deployer);
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x10008, location = aptos_framework::code)] // code EINCOMPATIBLE_POLICY_DISABLED
     fun new_admin_passes_the_gate(framework: &signer, publisher: &signer) {
         setup(framework, publisher);
@@ -84,42 +84,42 @@ module yenpay::upgrade_tests {
 
     // Everyone else is refused.
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x50001, location = yenpay::upgrade)] // permission_denied(ENOT_ADMIN)
     fun upgrade_rejects_master_minter(framework: &signer, publisher: &signer) {
         setup(framework, publisher);
         upgrade_as(h::master());
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x50001, location = yenpay::upgrade)] // permission_denied(ENOT_ADMIN)
     fun upgrade_rejects_pauser(framework: &signer, publisher: &signer) {
         setup(framework, publisher);
         upgrade_as(h::pauser());
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x50001, location = yenpay::upgrade)] // permission_denied(ENOT_ADMIN)
     fun upgrade_rejects_denylister(framework: &signer, publisher: &signer) {
         setup(framework, publisher);
         upgrade_as(h::denylister());
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x50001, location = yenpay::upgrade)] // permission_denied(ENOT_ADMIN)
     fun upgrade_rejects_minter(framework: &signer, publisher: &signer) {
         setup(framework, publisher);
         upgrade_as(h::minter());
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x50001, location = yenpay::upgrade)] // permission_denied(ENOT_ADMIN)
     fun upgrade_rejects_stranger(framework: &signer, publisher: &signer) {
         setup(framework, publisher);
         upgrade_as(h::stranger());
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x50001, location = yenpay::upgrade)] // permission_denied(ENOT_ADMIN)
     fun upgrade_rejects_proposed_admin_before_accepting(framework: &signer, publisher: &signer) {
         setup(framework, publisher);
@@ -127,12 +127,12 @@ module yenpay::upgrade_tests {
         upgrade_as(h::carol());
     }
 
-    #[test(framework = @aptos_framework, publisher = @yenpay)]
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x50001, location = yenpay::upgrade)] // permission_denied(ENOT_ADMIN)
     fun upgrade_rejects_old_admin(framework: &signer, publisher: &signer) {
         setup(framework, publisher);
         stablecoin::propose_admin(publisher, h::carol());
         stablecoin::accept_admin(&h::signer_of(h::carol()));
-        upgrade_as(@yenpay);
+        upgrade_as(@deployer);
     }
 }

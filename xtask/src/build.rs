@@ -12,7 +12,8 @@ use crate::move_cli::{Missing, MoveRunner};
 
 /// The Move package's name (`[package] name` in move/Move.toml).
 pub const PACKAGE_NAME: &str = "YenPay";
-/// The package's dev deployer (`[dev-addresses]` in move/Move.toml).
+/// The deployer `cargo xtask build` compiles for when none is given (a build
+/// to inspect, not to publish; `deploy` passes the real deployer).
 pub const DEV_DEPLOYER: &str = "0xcafe";
 
 /// Options of `cargo xtask build`.
