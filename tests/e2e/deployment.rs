@@ -113,8 +113,19 @@ pub async fn after_deploy(h: &'static Harness) -> Result<()> {
         false,
         "an account's primary store is not an approved store"
     );
+    // `may_hold` answers for stores that exist: a fresh account's primary
+    // store is created by its first deposit, and may hold the coin from then.
+    let holder = h.unfunded_account().address();
+    let holder_store = primary_store_address(h.package(), holder);
     check_eq!(
-        coin.may_hold(deployer_store).await?,
+        coin.may_hold(holder_store).await?,
+        false,
+        "a primary store that does not exist yet"
+    );
+    let minter = h.minter(1).await?;
+    h.mint(&minter, holder, 1).await?;
+    check_eq!(
+        coin.may_hold(holder_store).await?,
         true,
         "an account's primary store may hold the coin"
     );
