@@ -177,8 +177,6 @@ impl Invoices<'_> {
     }
 }
 
-// Events, one struct per `#[event]` struct of the module, fields in Move order.
-
 #[cfg(test)]
 mod tests {
     use super::*;

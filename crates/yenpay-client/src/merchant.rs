@@ -13,7 +13,7 @@ pub use generated::*;
 use serde::Deserialize;
 
 /// Seed of the treasury object under the package address (`TREASURY_SEED`).
-pub const TREASURY_SEED: &[u8] = b"YENPAY_TREASURY";
+pub const TREASURY_SEED: &[u8] = yenpay_types::objects::TREASURY_SEED;
 
 /// The fee treasury's address for the package at `package`, computed locally
 /// (the `treasury_address` view gives the same on chain).
@@ -59,8 +59,6 @@ pub struct MerchantInfo {
     /// Accounts that may create and collect invoices for the merchant.
     pub terminals: Vec<AccountAddress>,
 }
-
-// Events, one struct per `#[event]` struct of the module, fields in Move order.
 
 #[cfg(test)]
 mod tests {

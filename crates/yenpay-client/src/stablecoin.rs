@@ -17,36 +17,32 @@ use yenpay_types::limits::MAX_URI_BYTES;
 use yenpay_types::limits::require_amount;
 
 /// Seed of the metadata object under the package address (`ASSET_SEED`).
-pub const ASSET_SEED: &[u8] = b"YJPY";
+pub const ASSET_SEED: &[u8] = yenpay_types::objects::ASSET_SEED;
 
 /// The address of the object `creator` creates with `seed`
-/// (`object::create_object_address`): `sha3_256(creator || seed || 0xFE)`.
+/// (`object::create_object_address`), as [`yenpay_types::objects`] computes it.
 pub fn named_object_address(creator: AccountAddress, seed: &[u8]) -> AccountAddress {
-    const OBJECT_FROM_SEED_ADDRESS_SCHEME: u8 = 0xFE;
-    let mut preimage = Vec::with_capacity(32 + seed.len() + 1);
-    preimage.extend_from_slice(creator.as_bytes());
-    preimage.extend_from_slice(seed);
-    preimage.push(OBJECT_FROM_SEED_ADDRESS_SCHEME);
-    AccountAddress::new(aptos_sdk::crypto::sha3_256(&preimage))
+    to_sdk(yenpay_types::objects::named_object_address(
+        from_sdk(creator),
+        seed,
+    ))
 }
 
 /// The stablecoin's metadata address for the package at `package`, computed
 /// locally (the `metadata_address` view gives the same on chain).
 pub fn derive_metadata_address(package: AccountAddress) -> AccountAddress {
-    named_object_address(package, ASSET_SEED)
+    to_sdk(yenpay_types::objects::metadata_address(from_sdk(package)))
 }
 
 /// The address of `owner`'s primary store of the coin of the package at
-/// `package` (`object::create_user_derived_object_address`):
-/// `sha3_256(owner || metadata || 0xFC)`. The coin may be held only there
-/// (for an account) or in a store the admin approved.
+/// `package` (the `primary_store_address` view gives the same on chain). The
+/// coin may be held only there (for an account) or in a store the admin
+/// approved.
 pub fn primary_store_address(package: AccountAddress, owner: AccountAddress) -> AccountAddress {
-    const OBJECT_DERIVED_SCHEME: u8 = 0xFC;
-    let mut preimage = Vec::with_capacity(65);
-    preimage.extend_from_slice(owner.as_bytes());
-    preimage.extend_from_slice(derive_metadata_address(package).as_bytes());
-    preimage.push(OBJECT_DERIVED_SCHEME);
-    AccountAddress::new(aptos_sdk::crypto::sha3_256(&preimage))
+    to_sdk(yenpay_types::objects::primary_store_address(
+        from_sdk(package),
+        from_sdk(owner),
+    ))
 }
 
 impl Calls {
@@ -167,8 +163,6 @@ impl Stablecoin<'_> {
         Ok(())
     }
 }
-
-// Events, one struct per `#[event]` struct of the module, fields in Move order.
 
 #[cfg(test)]
 mod tests {

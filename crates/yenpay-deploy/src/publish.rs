@@ -61,13 +61,8 @@ pub const RESOURCE_ACCOUNT_PUBLISH_FUNCTION: &str =
 /// (`account::create_resource_address`): `sha3-256(deployer || seed || 0xFF)`.
 /// This is where [`CompiledPackage::publish_payload`] publishes the package.
 pub fn resource_address(deployer: AccountAddress, seed: &[u8]) -> AccountAddress {
-    /// `account::DERIVE_RESOURCE_ACCOUNT_SCHEME`.
-    const DERIVE_RESOURCE_ACCOUNT_SCHEME: u8 = 0xFF;
-    let mut preimage = Vec::with_capacity(32 + seed.len() + 1);
-    preimage.extend_from_slice(deployer.as_bytes());
-    preimage.extend_from_slice(seed);
-    preimage.push(DERIVE_RESOURCE_ACCOUNT_SCHEME);
-    AccountAddress::new(aptos_sdk::crypto::sha3_256(&preimage))
+    let deployer = yenpay_types::Address::new(deployer.to_bytes());
+    AccountAddress::new(yenpay_types::objects::resource_account_address(deployer, seed).to_bytes())
 }
 
 /// The two named addresses a package is compiled with, as
