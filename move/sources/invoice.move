@@ -1,16 +1,25 @@
 /// Settlement of QR-code payments in the yen stablecoin.
 ///
 /// A merchant (its owner or one of its terminals) creates an invoice for a bill: the merchant's own order
-/// reference, unique per merchant forever, an amount and a short expiry (dynamic QR codes live minutes). A customer
+/// reference, unique per merchant for as long as the record exists, an amount and a short expiry (dynamic QR codes
+/// live minutes). A customer
 /// settles it in one transaction: the merchant's fee goes to the operator's treasury and the rest to the merchant's
 /// payout address. Three ways to pay:
 /// - `pay_invoice`: the customer scans the merchant's code and signs (merchant-presented, dynamic QR);
 /// - `pay_merchant`: the customer types an amount for a merchant's static code; nothing is stored;
-/// - `collect_with_authorization`: a terminal scans the customer's code, a `stablecoin::CollectionAuthorization`
+/// - `collect_with_authorization`: a terminal scans the customer's code, an `authorization::CollectionAuthorization`
 ///   the customer signed off chain for this merchant and amount (customer-presented QR); the customer needs no gas.
 ///   Only this function accepts that message, and only the merchant or its terminals may call it.
-/// The payout account can refund a paid invoice, in full or in parts; the fee on the refunded part comes back
-/// from the treasury.
+/// The payout account can refund a paid invoice, in full or in parts, within the refund window; the fee on the
+/// refunded part comes back from the treasury (`yenpay::fee_treasury`).
+///
+/// Retention: an invoice record is a storage slot whose deposit is refunded to whoever deletes it. The operator sets a
+/// refund window (`set_refund_window`, default `DEFAULT_REFUND_WINDOW_SECS`), copied into each invoice when it is
+/// created, so changing it never shortens the window of an existing invoice. Anyone may then delete closed records in
+/// batches (`purge_invoices`): an unpaid invoice (open or cancelled) once it has expired, a paid one once its refund
+/// window has passed. The storage refund goes to the fee payer of the purging transaction (in practice the operator's
+/// housekeeping job). An order reference is free again only after its record is purged, so it is never reused while
+/// the invoice could still be paid or refunded.
 ///
 /// The asset moves only through the framework's dispatchable paths (`primary_fungible_store::withdraw` and
 /// `deposit`), so the stablecoin's pause, denylist and per-transfer cap hold here too. A payment withdraws once from
@@ -26,6 +35,8 @@ module yenpay::invoice {
     use aptos_framework::primary_fungible_store;
     use aptos_framework::timestamp;
     use aptos_std::table::{Self, Table};
+    use yenpay::authorization;
+    use yenpay::fee_treasury;
     use yenpay::merchant_registry;
     use yenpay::stablecoin;
 
@@ -61,6 +72,18 @@ module yenpay::invoice {
     const ENOT_PAYOUT_ACCOUNT: u64 = 13;
     /// The amount is above the stablecoin's per-transfer cap, so it could never be paid.
     const EAMOUNT_OVER_CAP: u64 = 14;
+    /// The refund window of this invoice has passed: it can no longer be refunded on chain.
+    const EREFUND_WINDOW_CLOSED: u64 = 15;
+    /// An unpaid invoice (open or cancelled) cannot be purged before it expires.
+    const EINVOICE_NOT_EXPIRED: u64 = 16;
+    /// A paid invoice cannot be purged while its refund window is open.
+    const EREFUND_WINDOW_OPEN: u64 = 17;
+    /// The batch names a different number of merchants and order references.
+    const EBATCH_LENGTH_MISMATCH: u64 = 18;
+    /// The signer is not the operator (`merchant_registry::operator`).
+    const ENOT_OPERATOR: u64 = 19;
+    /// The refund window is outside `MIN_REFUND_WINDOW_SECS..=MAX_REFUND_WINDOW_SECS`.
+    const EINVALID_REFUND_WINDOW: u64 = 20;
 
     //
     // Constants
@@ -74,6 +97,15 @@ module yenpay::invoice {
     const MIN_TTL_SECS: u64 = 30;
     /// Longest invoice lifetime: one day.
     const MAX_TTL_SECS: u64 = 86400;
+    /// Refund window at publish: 180 days, longer than the 120-day dispute window card schemes give, which merchants
+    /// moving from cards plan their refunds around. A record kept that long costs nothing in the end: its deposit is
+    /// refunded when it is purged.
+    const DEFAULT_REFUND_WINDOW_SECS: u64 = 15_552_000;
+    /// Shortest refund window the operator may set: ten seconds, only so that a test network can exercise the purge
+    /// without waiting; a production operator sets days.
+    const MIN_REFUND_WINDOW_SECS: u64 = 10;
+    /// Longest refund window the operator may set: 366 days, a year of accounts.
+    const MAX_REFUND_WINDOW_SECS: u64 = 31_622_400;
 
     //
     // State
@@ -106,7 +138,8 @@ module yenpay::invoice {
     /// An invoice. `payer`, `paid_at` and `fee` are the payment's details, zero until `state` is `Paid` (and zero if
     /// it is cancelled); they are fields rather than data of the `Paid` state so that the record has the same size
     /// whatever its state. `refunded` and `fee_refunded` are the totals returned to the payer so far, and the part
-    /// of it that came from the treasury.
+    /// of it that came from the treasury. `refund_window_secs` is the operator's refund window when the invoice was
+    /// created: a paid invoice can be refunded strictly before `paid_at + refund_window_secs` and purged from then on.
     struct Invoice has copy, drop, store {
         merchant: address,
         order_ref: String,
@@ -114,6 +147,7 @@ module yenpay::invoice {
         created_by: address,
         created_at: u64,
         expires_at: u64,
+        refund_window_secs: u64,
         state: InvoiceState,
         payer: address,
         paid_at: u64,
@@ -122,9 +156,11 @@ module yenpay::invoice {
         fee_refunded: u64,
     }
 
-    /// All invoices, at `@yenpay`. Each is its own table item, so work on different invoices does not conflict.
+    /// All invoices, at `@yenpay`, and the refund window new invoices get. Each invoice is its own table item, so work
+    /// on different invoices does not conflict; only `set_refund_window` writes this resource.
     struct Invoices has key {
         invoices: Table<InvoiceKey, Invoice>,
+        refund_window_secs: u64,
     }
 
     //
@@ -173,6 +209,20 @@ module yenpay::invoice {
     }
 
     #[event]
+    /// A closed invoice's record was deleted (`purge_invoices`); its order reference is free again.
+    struct InvoicePurged has drop, store {
+        merchant: address,
+        order_ref: String,
+    }
+
+    #[event]
+    /// The operator changed the refund window of invoices created from now on.
+    struct RefundWindowChanged has drop, store {
+        old_secs: u64,
+        new_secs: u64,
+    }
+
+    #[event]
     /// A static-QR payment to a merchant.
     struct MerchantPaid has drop, store {
         merchant: address,
@@ -185,7 +235,7 @@ module yenpay::invoice {
     }
 
     fun init_module(publisher: &signer) {
-        move_to(publisher, Invoices { invoices: table::new() });
+        move_to(publisher, Invoices { invoices: table::new(), refund_window_secs: DEFAULT_REFUND_WINDOW_SECS });
     }
 
     //
@@ -193,8 +243,9 @@ module yenpay::invoice {
     //
 
     /// Creates an invoice for `merchant`, payable for `ttl_secs` seconds. `actor` is the merchant's owner or one of
-    /// its terminals. An order reference can be used once per merchant, ever: a POS that retries creation gets an
-    /// abort instead of a second invoice.
+    /// its terminals. An order reference can be used once per merchant for as long as its record exists (until
+    /// `purge_invoices` deletes it, after expiry or the refund window): a POS that retries creation gets an abort
+    /// instead of a second invoice.
     public entry fun create_invoice(
         actor: &signer,
         merchant: address,
@@ -211,18 +262,19 @@ module yenpay::invoice {
         let created_by = signer::address_of(actor);
         merchant_registry::assert_can_act_for(created_by, merchant);
         merchant_registry::assert_active(merchant);
-        let invoices = &mut Invoices[@yenpay].invoices;
+        let store = &mut Invoices[@yenpay];
         let key = InvoiceKey { merchant, order_ref };
-        assert!(!invoices.contains(key), error::already_exists(EINVOICE_EXISTS));
+        assert!(!store.invoices.contains(key), error::already_exists(EINVOICE_EXISTS));
         let created_at = timestamp::now_seconds();
         let expires_at = created_at + ttl_secs;
-        invoices.add(key, Invoice {
+        store.invoices.add(key, Invoice {
             merchant,
             order_ref,
             amount,
             created_by,
             created_at,
             expires_at,
+            refund_window_secs: store.refund_window_secs,
             state: InvoiceState::Open,
             payer: @0x0,
             paid_at: 0,
@@ -282,9 +334,10 @@ module yenpay::invoice {
         });
     }
 
-    /// Customer-presented QR: `terminal` (or the merchant's owner) settles an open invoice with a
-    /// `stablecoin::CollectionAuthorization` that `from` signed off chain for `merchant` and `amount` = the invoice's
-    /// amount. The stablecoin checks the signature, the validity window and the nonce, and marks the nonce used.
+    /// Customer-presented QR: `terminal` (or the merchant's owner) settles an open invoice with an
+    /// `authorization::CollectionAuthorization` that `from` signed off chain for `merchant` and `amount` = the
+    /// invoice's amount. The authorization module checks the signature, the validity window and the nonce, and marks
+    /// the nonce used; the stablecoin withdraws the funds under its hooks' checks.
     public entry fun collect_with_authorization(
         terminal: &signer,
         merchant: address,
@@ -293,23 +346,26 @@ module yenpay::invoice {
         amount: u64,
         valid_after: u64,
         valid_before: u64,
-        nonce: vector<u8>,
+        nonce: u64,
         public_key: vector<u8>,
         signature: vector<u8>,
     ) acquires Invoices {
         merchant_registry::assert_can_act_for(signer::address_of(terminal), merchant);
         let invoice = borrow_payable_mut(merchant, order_ref, amount);
         let (payout, fee_bps) = merchant_registry::settlement_terms(merchant);
-        let fa = stablecoin::withdraw_for_collection(
-            merchant, from, amount, valid_after, valid_before, nonce, public_key, signature
+        let withdrawal = authorization::use_collection_authorization(
+            stablecoin::metadata_address(), merchant, from, amount, valid_after, valid_before, nonce, public_key,
+            signature,
         );
+        let fa = stablecoin::withdraw_authorized(withdrawal);
         settle_invoice(invoice, from, fa, payout, fee_bps);
     }
 
-    /// Returns `amount` of a paid invoice to its payer, signed by the merchant's current payout account. Refunds
-    /// may repeat until they total the paid amount. The fee share comes back from the treasury, computed on the
-    /// running total (floor(fee * refunded_total / amount) less what was already returned), so a full refund
-    /// returns exactly the fee and no sequence of partial refunds returns more; the payout account pays the rest.
+    /// Returns `amount` of a paid invoice to its payer, signed by the merchant's current payout account, strictly
+    /// before `paid_at` + the invoice's refund window. Refunds may repeat until they total the paid amount. The fee
+    /// share comes back from the treasury, computed on the running total (floor(fee * refunded_total / amount) less
+    /// what was already returned), so a full refund returns exactly the fee and no sequence of partial refunds returns
+    /// more; the payout account pays the rest.
     /// Allowed whatever the merchant's status, so customers can still be refunded by a suspended or closed one; refused
     /// to a denylisted payout account (the stablecoin refuses a denylisted payer), so no denylisted account moves the
     /// treasury's fee share.
@@ -323,6 +379,10 @@ module yenpay::invoice {
         let payout = signer::address_of(payout_signer);
         let invoice = borrow_invoice_mut(merchant, order_ref);
         assert!(invoice.state is InvoiceState::Paid, error::invalid_state(EINVOICE_NOT_PAID));
+        assert!(
+            timestamp::now_seconds() < invoice.paid_at + invoice.refund_window_secs,
+            error::invalid_state(EREFUND_WINDOW_CLOSED)
+        );
         let (payer, fee) = (invoice.payer, invoice.fee);
         assert!(payout == merchant_registry::payout_of(merchant), error::permission_denied(ENOT_PAYOUT_ACCOUNT));
         merchant_registry::assert_not_denylisted(payout);
@@ -336,12 +396,51 @@ module yenpay::invoice {
             fungible_asset::zero(metadata)
         };
         if (fee_returned > 0) {
-            fa.merge(merchant_registry::withdraw_fee_refund(fee_returned));
+            fa.merge(fee_treasury::withdraw_fee_refund(fee_returned));
         };
         primary_fungible_store::deposit(payer, fa);
         invoice.refunded = refunded_total;
         invoice.fee_refunded += fee_returned;
         event::emit(InvoiceRefunded { merchant, order_ref, payer, amount, fee_returned, refunded_total });
+    }
+
+    /// Deletes the closed invoices named by `merchants[i]` and `order_refs[i]`, emitting `InvoicePurged` for each:
+    /// an unpaid invoice (open or cancelled) from its expiry on, a paid one once its refund window has passed. Anyone
+    /// may call it; the storage refund of every deleted record goes to the transaction's fee payer. Aborts, and so
+    /// deletes nothing, if any invoice is missing or not yet purgeable (`is_purgeable` tells beforehand).
+    public entry fun purge_invoices(
+        keeper: &signer,
+        merchants: vector<address>,
+        order_refs: vector<String>,
+    ) acquires Invoices {
+        // Permissionless: the signer only pays, and is repaid by the refunds.
+        let _ = keeper;
+        assert!(merchants.length() == order_refs.length(), error::invalid_argument(EBATCH_LENGTH_MISMATCH));
+        let invoices = &mut Invoices[@yenpay].invoices;
+        let now = timestamp::now_seconds();
+        merchants.zip(order_refs, |merchant, order_ref| {
+            let key = InvoiceKey { merchant, order_ref };
+            assert!(invoices.contains(key), error::not_found(EINVOICE_NOT_FOUND));
+            let invoice = invoices.remove(key);
+            assert_purgeable(&invoice, now);
+            event::emit(InvoicePurged { merchant, order_ref: invoice.order_ref });
+        });
+    }
+
+    /// Sets the refund window of invoices created from now on; existing invoices keep theirs. Signed by the operator.
+    public entry fun set_refund_window(operator: &signer, refund_window_secs: u64) acquires Invoices {
+        assert!(
+            merchant_registry::is_operator(signer::address_of(operator)),
+            error::permission_denied(ENOT_OPERATOR)
+        );
+        assert!(
+            refund_window_secs >= MIN_REFUND_WINDOW_SECS && refund_window_secs <= MAX_REFUND_WINDOW_SECS,
+            error::invalid_argument(EINVALID_REFUND_WINDOW)
+        );
+        let store = &mut Invoices[@yenpay];
+        let old_secs = store.refund_window_secs;
+        store.refund_window_secs = refund_window_secs;
+        event::emit(RefundWindowChanged { old_secs, new_secs: refund_window_secs });
     }
 
     //
@@ -373,6 +472,26 @@ module yenpay::invoice {
     }
 
     #[view]
+    /// The refund window, in seconds, that invoices created now get.
+    public fun refund_window(): u64 acquires Invoices {
+        Invoices[@yenpay].refund_window_secs
+    }
+
+    #[view]
+    /// When the invoice's record may be purged: its expiry if unpaid, `paid_at` + its refund window if paid.
+    public fun purgeable_at(merchant: address, order_ref: String): u64 acquires Invoices {
+        borrow_invoice(merchant, order_ref).purgeable_from()
+    }
+
+    #[view]
+    /// Whether the invoice exists and `purge_invoices` would delete it now.
+    public fun is_purgeable(merchant: address, order_ref: String): bool acquires Invoices {
+        let invoices = &Invoices[@yenpay].invoices;
+        let key = InvoiceKey { merchant, order_ref };
+        invoices.contains(key) && timestamp::now_seconds() >= invoices.borrow(key).purgeable_from()
+    }
+
+    #[view]
     /// Whether an invoice exists, is open and has not expired.
     public fun is_payable(merchant: address, order_ref: String): bool acquires Invoices {
         let invoices = &Invoices[@yenpay].invoices;
@@ -392,6 +511,7 @@ module yenpay::invoice {
     public fun created_by(self: &Invoice): address { self.created_by }
     public fun created_at(self: &Invoice): u64 { self.created_at }
     public fun expires_at(self: &Invoice): u64 { self.expires_at }
+    public fun refund_window_secs(self: &Invoice): u64 { self.refund_window_secs }
     /// The status, with the payment's details if paid.
     public fun status(self: &Invoice): InvoiceStatus {
         match (self.state) {
@@ -461,6 +581,21 @@ module yenpay::invoice {
         invoice
     }
 
+    /// When the record may be purged: the expiry if unpaid (it can no longer be paid), `paid_at` + the refund window if
+    /// paid (it can no longer be refunded).
+    fun purgeable_from(self: &Invoice): u64 {
+        if (self.state is InvoiceState::Paid) self.paid_at + self.refund_window_secs else self.expires_at
+    }
+
+    /// Aborts unless `invoice` may be purged at `now`, naming why not.
+    fun assert_purgeable(invoice: &Invoice, now: u64) {
+        if (invoice.state is InvoiceState::Paid) {
+            assert!(now >= invoice.paid_at + invoice.refund_window_secs, error::invalid_state(EREFUND_WINDOW_OPEN));
+        } else {
+            assert!(now >= invoice.expires_at, error::invalid_state(EINVOICE_NOT_EXPIRED));
+        }
+    }
+
     fun assert_open(state: &InvoiceState) {
         match (state) {
             InvoiceState::Open => {},
@@ -493,7 +628,7 @@ module yenpay::invoice {
         let amount = fa.amount();
         let fee = merchant_registry::compute_fee(amount, fee_bps);
         if (fee > 0) {
-            merchant_registry::deposit_fee(fa.extract(fee));
+            fee_treasury::deposit_fee(fa.extract(fee));
         };
         primary_fungible_store::deposit(payout, fa);
         (fee, amount - fee)
@@ -504,7 +639,12 @@ module yenpay::invoice {
         (((fee as u128) * (refunded_total as u128) / (amount as u128)) as u64)
     }
 
+    //
+    // Tests
+    //
+
     #[test_only]
+    /// Runs `init_module` in the package's tests.
     public fun init_for_test(publisher: &signer) {
         init_module(publisher);
     }
@@ -526,7 +666,9 @@ module yenpay::invoice {
     }
 
     #[test_only]
-    public fun invoice_cancelled_for_test(merchant: address, order_ref: String, cancelled_by: address): InvoiceCancelled {
+    public fun invoice_cancelled_for_test(
+        merchant: address, order_ref: String, cancelled_by: address
+    ): InvoiceCancelled {
         InvoiceCancelled { merchant, order_ref, cancelled_by }
     }
 
@@ -535,6 +677,16 @@ module yenpay::invoice {
         merchant: address, order_ref: String, payer: address, amount: u64, fee_returned: u64, refunded_total: u64
     ): InvoiceRefunded {
         InvoiceRefunded { merchant, order_ref, payer, amount, fee_returned, refunded_total }
+    }
+
+    #[test_only]
+    public fun invoice_purged_for_test(merchant: address, order_ref: String): InvoicePurged {
+        InvoicePurged { merchant, order_ref }
+    }
+
+    #[test_only]
+    public fun refund_window_changed_for_test(old_secs: u64, new_secs: u64): RefundWindowChanged {
+        RefundWindowChanged { old_secs, new_secs }
     }
 
     #[test_only]

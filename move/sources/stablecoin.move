@@ -31,24 +31,15 @@
 /// their allowances), minters, `pauser` and `denylister`. At publish every role goes to the
 /// `deployer` account that created the package's resource account.
 ///
-/// Signed authorizations (the EIP-3009 idea): a holder signs off chain with the Ed25519 key
-/// behind its authentication key (legacy Ed25519 or SingleKey Ed25519). A
-/// `TransferAuthorization` may be submitted by anyone through `transfer_with_authorization`;
-/// a `CollectionAuthorization` (customer-presented QR) names a merchant and is usable only by
-/// `invoice::collect_with_authorization`, which only that merchant or its terminals may call,
-/// with the fee split of an invoice. The two are different signed types, so neither signature
-/// verifies as the other.
+/// Transfers on the strength of a holder's signature (`transfer_with_authorization`) are checked by
+/// `yenpay::authorization`, which hands back a `SignedWithdrawal`; this module alone redeems it
+/// (`withdraw_authorized`) and moves the funds under the same checks as any transfer.
 module yenpay::stablecoin {
     use std::error;
     use std::option::{Self, Option};
     use std::signer;
-    use std::string::utf8;
-    use std::hash;
-    use std::string::String;
-    use aptos_std::ed25519;
+    use std::string::{String, utf8};
     use aptos_std::table::{Self, Table};
-    use aptos_framework::account;
-    use aptos_framework::chain_id;
     use aptos_framework::dispatchable_fungible_asset;
     use aptos_framework::event;
     use aptos_framework::function_info;
@@ -57,9 +48,14 @@ module yenpay::stablecoin {
     };
     use aptos_framework::object::{Self, Object, ObjectCore};
     use aptos_framework::primary_fungible_store;
-    use aptos_framework::timestamp;
+    use yenpay::authorization::{Self, SignedWithdrawal};
+    use yenpay::role::{Self, TwoStepRole};
 
-    // Errors. Integrators see these names: the Rust client maps codes to them.
+    //
+    // Errors
+    //
+    // Integrators see these names: the Rust client maps codes to them. The codes of signed authorizations
+    // (24 to 30) moved with their checks to `yenpay::authorization` and keep their numbers there.
 
     /// The signer is not the admin.
     const ENOT_ADMIN: u64 = 1;
@@ -103,22 +99,12 @@ module yenpay::stablecoin {
     const ENOT_PAUSED: u64 = 22;
     /// The address is not a minter.
     const EMINTER_NOT_FOUND: u64 = 23;
-    /// An authorization nonce must be exactly 32 bytes.
-    const EINVALID_NONCE: u64 = 24;
-    /// The authorization is not valid yet (now <= valid_after).
-    const EAUTHORIZATION_NOT_YET_VALID: u64 = 25;
-    /// The authorization has expired (now >= valid_before).
-    const EAUTHORIZATION_EXPIRED: u64 = 26;
-    /// The authorization nonce was already used or cancelled.
-    const EAUTHORIZATION_USED: u64 = 27;
-    /// The public key must be 32 bytes.
-    const EINVALID_PUBLIC_KEY: u64 = 28;
-    /// The public key's authentication key (legacy or SingleKey Ed25519) is not the authentication key of `from`.
-    const EPUBLIC_KEY_MISMATCH: u64 = 29;
-    /// The signature does not verify for this authorization and key.
-    const EINVALID_SIGNATURE: u64 = 30;
     /// The address is not a store of this asset.
     const ENOT_YJPY_STORE: u64 = 31;
+
+    //
+    // Constants
+    //
 
     /// Seed of the metadata object under `@yenpay`.
     const ASSET_SEED: vector<u8> = b"YJPY";
@@ -134,18 +120,12 @@ module yenpay::stablecoin {
     const PROJECT_URI: vector<u8> = b"https://yenpay.example";
     /// Initial per-transfer cap: the legal cap of a fund-transfer-type stablecoin, in yen.
     const INITIAL_TRANSFER_CAP: u64 = 1_000_000;
-    /// Length of an authorization nonce.
-    const NONCE_LENGTH: u64 = 32;
-    /// Length of an Ed25519 public key.
-    const PUBLIC_KEY_LENGTH: u64 = 32;
-    /// Length of an Ed25519 signature.
-    const SIGNATURE_LENGTH: u64 = 64;
-    /// Scheme byte of a SingleKey authentication key (`sha3-256(AnyPublicKey || 0x02)`).
-    const SINGLE_KEY_SCHEME: u8 = 2;
-    /// BCS variant index of `AnyPublicKey::Ed25519`.
-    const ANY_PUBLIC_KEY_ED25519: u8 = 0;
     /// Maximum length of a legal order reference.
     const MAX_LEGAL_ORDER_LENGTH: u64 = 64;
+
+    //
+    // State
+    //
 
     #[resource_group_member(group = aptos_framework::object::ObjectGroup)]
     /// Capabilities over the asset, kept on its metadata object.
@@ -156,10 +136,9 @@ module yenpay::stablecoin {
         mutate_metadata_ref: MutateMetadataRef,
     }
 
-    /// Role holders, at `@yenpay`.
+    /// Role holders, at `@yenpay`. The admin changes hands in two steps (`yenpay::role`).
     struct Roles has key {
-        admin: address,
-        pending_admin: Option<address>,
+        admin: TwoStepRole,
         master_minter: address,
         pauser: address,
         denylister: address,
@@ -183,47 +162,9 @@ module yenpay::stablecoin {
         allowances: Table<address, u64>,
     }
 
-    /// Key of a used authorization nonce. Keyed per holder, so different holders never write
-    /// the same slot.
-    struct NonceKey has copy, drop, store {
-        from: address,
-        nonce: vector<u8>,
-    }
-
-    /// Used and cancelled authorization nonces, at `@yenpay`.
-    struct UsedNonces has key {
-        used: Table<NonceKey, bool>,
-    }
-
-    /// The message a holder signs to authorize a transfer that anyone may submit. It is verified
-    /// as the BCS of `aptos_std::ed25519::SignedMessage<TransferAuthorization>`, whose type info
-    /// names this module and struct, so a signature cannot be replayed as another kind of message.
-    struct TransferAuthorization has copy, drop {
-        chain_id: u8,
-        metadata: address,
-        from: address,
-        to: address,
-        amount: u64,
-        valid_after: u64,
-        valid_before: u64,
-        nonce: vector<u8>,
-    }
-
-    /// The message a customer signs for a customer-presented QR payment: `amount` to settle an
-    /// invoice of `merchant`. Only `invoice::collect_with_authorization` accepts it, called by that
-    /// merchant or one of its terminals, so the money goes to the merchant's payout address with the
-    /// operator's fee, and whoever else sees the code cannot cash it. Nonces are shared with
-    /// `TransferAuthorization`: a nonce is used once, whichever message carried it.
-    struct CollectionAuthorization has copy, drop {
-        chain_id: u8,
-        metadata: address,
-        from: address,
-        merchant: address,
-        amount: u64,
-        valid_after: u64,
-        valid_before: u64,
-        nonce: vector<u8>,
-    }
+    //
+    // Events
+    //
 
     #[event]
     /// Coins were minted. For `mint_fa`, `to` is the minter, which receives the value.
@@ -232,21 +173,6 @@ module yenpay::stablecoin {
     #[event]
     /// A minter burned coins.
     struct Burned has drop, store { minter: address, amount: u64 }
-
-    #[event]
-    /// A signed authorization was used. For a collection, `to` is the merchant and `submitter` is
-    /// `@yenpay` (the invoice module's own event names the payment).
-    struct TransferredWithAuthorization has drop, store {
-        from: address,
-        to: address,
-        amount: u64,
-        nonce: vector<u8>,
-        submitter: address,
-    }
-
-    #[event]
-    /// A holder cancelled an unused authorization nonce.
-    struct AuthorizationCancelled has drop, store { holder: address, nonce: vector<u8> }
 
     #[event]
     /// The asset was paused.
@@ -353,8 +279,7 @@ module yenpay::stablecoin {
         });
 
         move_to(publisher, Roles {
-            admin: @deployer,
-            pending_admin: option::none(),
+            admin: role::new(@deployer),
             master_minter: @deployer,
             pauser: @deployer,
             denylister: @deployer,
@@ -367,11 +292,13 @@ module yenpay::stablecoin {
             metadata: object::address_from_constructor_ref(constructor_ref),
         });
         move_to(publisher, Minters { allowances: table::new() });
-        move_to(publisher, UsedNonces { used: table::new() });
     }
 
-    // Dispatch hooks. The framework calls these for every withdraw and deposit of the asset
-    // through `dispatchable_fungible_asset` (and so `primary_fungible_store`).
+    //
+    // Dispatch hooks
+    //
+    // The framework calls these for every withdraw and deposit of the asset through
+    // `dispatchable_fungible_asset` (and so `primary_fungible_store`).
 
     /// Withdraw hook: the asset is not paused, the amount is within the cap, the store is an
     /// account's primary store or an approved store, and no owner up its chain is denylisted.
@@ -390,32 +317,31 @@ module yenpay::stablecoin {
         fungible_asset::deposit_with_ref(transfer_ref, store, fa);
     }
 
-    // Admin.
+    //
+    // Admin
+    //
 
     /// Proposes `new_admin`; replaces any earlier proposal. Takes effect when accepted.
     public entry fun propose_admin(admin: &signer, new_admin: address) acquires Roles {
         let roles = admin_roles_mut(admin);
-        roles.pending_admin = option::some(new_admin);
-        event::emit(AdminProposed { admin: roles.admin, proposed: new_admin });
+        roles.admin.propose(new_admin);
+        event::emit(AdminProposed { admin: roles.admin.holder(), proposed: new_admin });
     }
 
     /// Withdraws the pending admin proposal.
     public entry fun cancel_admin_proposal(admin: &signer) acquires Roles {
         let roles = admin_roles_mut(admin);
-        assert!(roles.pending_admin.is_some(), error::invalid_state(ENO_PENDING_ADMIN));
-        let proposed = roles.pending_admin.extract();
-        event::emit(AdminProposalCancelled { admin: roles.admin, proposed });
+        let proposed = roles.admin.cancel();
+        assert!(proposed.is_some(), error::invalid_state(ENO_PENDING_ADMIN));
+        event::emit(AdminProposalCancelled { admin: roles.admin.holder(), proposed: proposed.destroy_some() });
     }
 
     /// The proposed admin takes over.
     public entry fun accept_admin(new_admin: &signer) acquires Roles {
-        let roles = borrow_global_mut<Roles>(@yenpay);
         let new_admin = signer::address_of(new_admin);
-        assert!(roles.pending_admin == option::some(new_admin), error::permission_denied(ENOT_PENDING_ADMIN));
-        let old_admin = roles.admin;
-        roles.admin = new_admin;
-        roles.pending_admin = option::none();
-        event::emit(AdminChanged { old_admin, new_admin });
+        let old_admin = Roles[@yenpay].admin.accept(new_admin);
+        assert!(old_admin.is_some(), error::permission_denied(ENOT_PENDING_ADMIN));
+        event::emit(AdminChanged { old_admin: old_admin.destroy_some(), new_admin });
     }
 
     /// Sets the master minter.
@@ -445,7 +371,7 @@ module yenpay::stablecoin {
     /// Sets the per-transfer cap; 0 means none.
     public entry fun set_transfer_cap(admin: &signer, cap: u64) acquires Roles, Controls {
         assert_admin(admin);
-        let controls = borrow_global_mut<Controls>(@yenpay);
+        let controls = &mut Controls[@yenpay];
         let old_cap = controls.transfer_cap;
         controls.transfer_cap = cap;
         event::emit(TransferCapChanged { old_cap, new_cap: cap });
@@ -465,7 +391,7 @@ module yenpay::stablecoin {
     /// what it holds (`seize_from_store`).
     public entry fun revoke_store(admin: &signer, store: address) acquires Roles, Controls {
         assert_admin(admin);
-        let approved = &mut borrow_global_mut<Controls>(@yenpay).approved_stores;
+        let approved = &mut Controls[@yenpay].approved_stores;
         assert!(approved.contains(store), error::not_found(ENOT_APPROVED_STORE));
         approved.remove(store);
         event::emit(StoreRevoked { store });
@@ -516,25 +442,29 @@ module yenpay::stablecoin {
         event::emit(StoreSeized { store, owner, to, amount, legal_order });
     }
 
-    // Master minter.
+    //
+    // Master minter
+    //
 
     /// Adds `minter` or sets its allowance.
     public entry fun configure_minter(master_minter: &signer, minter: address, allowance: u64) acquires Roles, Minters {
         assert_master_minter(master_minter);
-        borrow_global_mut<Minters>(@yenpay).allowances.upsert(minter, allowance);
+        Minters[@yenpay].allowances.upsert(minter, allowance);
         event::emit(MinterConfigured { minter, allowance });
     }
 
     /// Removes `minter`.
     public entry fun remove_minter(master_minter: &signer, minter: address) acquires Roles, Minters {
         assert_master_minter(master_minter);
-        let allowances = &mut borrow_global_mut<Minters>(@yenpay).allowances;
+        let allowances = &mut Minters[@yenpay].allowances;
         assert!(allowances.contains(minter), error::not_found(EMINTER_NOT_FOUND));
         allowances.remove(minter);
         event::emit(MinterRemoved { minter });
     }
 
-    // Minters.
+    //
+    // Minters
+    //
 
     /// Mints `amount` to the primary store of `to`, spending the minter's allowance. `to` is an
     /// account, or an object whose primary store the admin approved.
@@ -565,18 +495,20 @@ module yenpay::stablecoin {
 
     /// Burns `fa`, for composition.
     public fun burn_fa(minter: &signer, fa: FungibleAsset) acquires Minters, Controls, Refs {
-        let amount = fungible_asset::amount(&fa);
+        let amount = fa.amount();
         assert_can_burn(minter, amount);
         fungible_asset::burn(&borrow_refs().burn_ref, fa);
         event::emit(Burned { minter: signer::address_of(minter), amount });
     }
 
-    // Pauser.
+    //
+    // Pauser
+    //
 
     /// Stops every transfer, mint, burn and seizure.
     public entry fun pause(pauser: &signer) acquires Roles, Controls {
         assert_pauser(pauser);
-        let controls = borrow_global_mut<Controls>(@yenpay);
+        let controls = &mut Controls[@yenpay];
         assert!(!controls.paused, error::invalid_state(EALREADY_PAUSED));
         controls.paused = true;
         event::emit(Paused { pauser: signer::address_of(pauser) });
@@ -585,20 +517,22 @@ module yenpay::stablecoin {
     /// Lets the asset move again.
     public entry fun unpause(pauser: &signer) acquires Roles, Controls {
         assert_pauser(pauser);
-        let controls = borrow_global_mut<Controls>(@yenpay);
+        let controls = &mut Controls[@yenpay];
         assert!(controls.paused, error::invalid_state(ENOT_PAUSED));
         controls.paused = false;
         event::emit(Unpaused { pauser: signer::address_of(pauser) });
     }
 
-    // Denylister.
+    //
+    // Denylister
+    //
 
     /// Stops `account` from sending or receiving, and from owning anything that does. Listing an
     /// address already listed changes nothing and emits nothing, so operators can run it
     /// idempotently.
     public entry fun denylist(denylister: &signer, account: address) acquires Roles, Controls {
         assert_denylister(denylister);
-        let denylist = &mut borrow_global_mut<Controls>(@yenpay).denylist;
+        let denylist = &mut Controls[@yenpay].denylist;
         if (denylist.contains(account)) return;
         denylist.add(account, true);
         event::emit(Denylisted { account });
@@ -607,16 +541,19 @@ module yenpay::stablecoin {
     /// Removes `account` from the denylist.
     public entry fun undenylist(denylister: &signer, account: address) acquires Roles, Controls {
         assert_denylister(denylister);
-        let denylist = &mut borrow_global_mut<Controls>(@yenpay).denylist;
+        let denylist = &mut Controls[@yenpay].denylist;
         assert!(denylist.contains(account), error::not_found(ENOT_DENYLISTED));
         denylist.remove(account);
         event::emit(Undenylisted { account });
     }
 
-    // Transfer with authorization.
+    //
+    // Transfer with authorization
+    //
 
-    /// Moves `amount` from `from` to `to` on the strength of `from`'s signed authorization.
-    /// Anyone may submit it. The same checks as a plain transfer apply to both parties.
+    /// Moves `amount` from `from` to `to` on the strength of `from`'s signed `TransferAuthorization`
+    /// (see `yenpay::authorization`). Anyone may submit it. The same checks as a plain transfer apply
+    /// to both parties.
     public entry fun transfer_with_authorization(
         submitter: &signer,
         from: address,
@@ -624,60 +561,31 @@ module yenpay::stablecoin {
         amount: u64,
         valid_after: u64,
         valid_before: u64,
-        nonce: vector<u8>,
+        nonce: u64,
         public_key: vector<u8>,
         signature: vector<u8>,
-    ) acquires Controls, Refs, UsedNonces {
-        let public_key = check_authorization(from, amount, valid_after, valid_before, &nonce, public_key);
-        let message = TransferAuthorization {
-            chain_id: chain_id::get(), metadata: metadata_address(), from, to, amount, valid_after, valid_before, nonce
-        };
-        assert_signed(signature, &public_key, message);
-        mark_nonce_used(from, nonce);
-        let fa = withdraw_primary(from, amount);
+    ) acquires Controls, Refs {
+        assert!(amount > 0, error::invalid_argument(EZERO_AMOUNT));
+        let withdrawal = authorization::use_transfer_authorization(
+            metadata_address(), from, to, amount, valid_after, valid_before, nonce, public_key, signature,
+            signer::address_of(submitter),
+        );
+        let fa = withdraw_authorized(withdrawal);
         let to_store = primary_fungible_store::ensure_primary_store_exists(to, metadata());
         assert_can_transfer(to_store.object_address(), to, amount);
         fungible_asset::deposit_with_ref(&borrow_refs().transfer_ref, to_store, fa);
-        event::emit(TransferredWithAuthorization { from, to, amount, nonce, submitter: signer::address_of(submitter) });
     }
 
-    /// Marks an unused nonce of the signer as used, so no authorization carrying it can be used.
-    public entry fun cancel_authorization(holder: &signer, nonce: vector<u8>) acquires UsedNonces {
-        assert!(nonce.length() == NONCE_LENGTH, error::invalid_argument(EINVALID_NONCE));
-        let holder = signer::address_of(holder);
-        let used = &mut borrow_global_mut<UsedNonces>(@yenpay).used;
-        let key = NonceKey { from: holder, nonce };
-        assert!(!used.contains(key), error::invalid_state(EAUTHORIZATION_USED));
-        used.add(key, true);
-        event::emit(AuthorizationCancelled { holder, nonce });
-    }
+    //
+    // Package functions
+    //
 
-    // Package functions for the invoice and merchant registry modules.
-
-    /// Uses `from`'s `CollectionAuthorization` for `merchant`, and returns the funds withdrawn from
-    /// `from`'s primary store. The invoice module calls it only for a signer that may act for
-    /// `merchant`, and deposits the funds through the dispatchable path, so the deposit hook checks
-    /// whoever receives them.
-    package fun withdraw_for_collection(
-        merchant: address,
-        from: address,
-        amount: u64,
-        valid_after: u64,
-        valid_before: u64,
-        nonce: vector<u8>,
-        public_key: vector<u8>,
-        signature: vector<u8>,
-    ): FungibleAsset acquires Controls, Refs, UsedNonces {
-        let public_key = check_authorization(from, amount, valid_after, valid_before, &nonce, public_key);
-        let message = CollectionAuthorization {
-            chain_id: chain_id::get(), metadata: metadata_address(), from, merchant, amount, valid_after, valid_before,
-            nonce
-        };
-        assert_signed(signature, &public_key, message);
-        mark_nonce_used(from, nonce);
-        let fa = withdraw_primary(from, amount);
-        event::emit(TransferredWithAuthorization { from, to: merchant, amount, nonce, submitter: @yenpay });
-        fa
+    /// Carries out a withdrawal that `yenpay::authorization` checked: takes the amount out of the
+    /// signer's primary store under the withdraw hook's checks. The invoice module deposits the funds
+    /// through the dispatchable path, so the deposit hook checks whoever receives them.
+    package fun withdraw_authorized(withdrawal: SignedWithdrawal): FungibleAsset acquires Controls, Refs {
+        let (from, amount) = withdrawal.redeem();
+        withdraw_primary(from, amount)
     }
 
     /// Approves one of the package's own stores (the fee treasury's) to hold the coin.
@@ -685,7 +593,9 @@ module yenpay::stablecoin {
         approve(store);
     }
 
-    // Views.
+    //
+    // Views
+    //
 
     #[view]
     /// The asset's metadata object.
@@ -712,67 +622,69 @@ module yenpay::stablecoin {
     }
 
     #[view]
+    /// Whether the asset is paused.
     public fun is_paused(): bool acquires Controls {
-        borrow_global<Controls>(@yenpay).paused
+        Controls[@yenpay].paused
     }
 
     #[view]
+    /// Whether `account` is on the denylist.
     public fun is_denylisted(account: address): bool acquires Controls {
-        borrow_global<Controls>(@yenpay).denylist.contains(account)
+        Controls[@yenpay].denylist.contains(account)
     }
 
     #[view]
+    /// Whether `account` is a minter.
     public fun is_minter(account: address): bool acquires Minters {
-        borrow_global<Minters>(@yenpay).allowances.contains(account)
+        Minters[@yenpay].allowances.contains(account)
     }
 
     #[view]
     /// Remaining allowance of `minter`; 0 for an address that is not a minter.
     public fun minter_allowance(minter: address): u64 acquires Minters {
-        *borrow_global<Minters>(@yenpay).allowances.borrow_with_default(minter, &0)
+        *Minters[@yenpay].allowances.borrow_with_default(minter, &0)
     }
 
     #[view]
     /// Per-transfer cap; 0 means none.
     public fun transfer_cap(): u64 acquires Controls {
-        borrow_global<Controls>(@yenpay).transfer_cap
+        Controls[@yenpay].transfer_cap
     }
 
     #[view]
+    /// The admin.
     public fun admin(): address acquires Roles {
-        borrow_global<Roles>(@yenpay).admin
+        Roles[@yenpay].admin.holder()
     }
 
     #[view]
+    /// The proposed admin, if any.
     public fun pending_admin(): Option<address> acquires Roles {
-        borrow_global<Roles>(@yenpay).pending_admin
+        Roles[@yenpay].admin.pending()
     }
 
     #[view]
+    /// The master minter.
     public fun master_minter(): address acquires Roles {
-        borrow_global<Roles>(@yenpay).master_minter
+        Roles[@yenpay].master_minter
     }
 
     #[view]
+    /// The pauser.
     public fun pauser(): address acquires Roles {
-        borrow_global<Roles>(@yenpay).pauser
+        Roles[@yenpay].pauser
     }
 
     #[view]
+    /// The denylister.
     public fun denylister(): address acquires Roles {
-        borrow_global<Roles>(@yenpay).denylister
-    }
-
-    #[view]
-    /// Whether `from`'s authorization nonce was used or cancelled.
-    public fun is_nonce_used(from: address, nonce: vector<u8>): bool acquires UsedNonces {
-        borrow_global<UsedNonces>(@yenpay).used.contains(NonceKey { from, nonce })
+        Roles[@yenpay].denylister
     }
 
     #[view]
     /// Whether the admin approved the store at `store` to hold the coin.
     public fun is_approved_store(store: address): bool acquires Controls {
-        borrow_global<Controls>(@yenpay).approved_stores.contains(store)
+        Controls[@yenpay].approved_stores.contains(store)
     }
 
     #[view]
@@ -786,53 +698,52 @@ module yenpay::stablecoin {
     /// store (the denylist aside).
     public fun may_hold(store: address): bool acquires Controls {
         if (!fungible_asset::store_exists(store)) return false;
-        let controls = borrow_global<Controls>(@yenpay);
+        let controls = &Controls[@yenpay];
         is_allowed_store(controls, store, object::owner(object::address_to_object<FungibleStore>(store)))
     }
 
-    // Internal.
+    //
+    // Internals
+    //
 
     inline fun borrow_refs(): &Refs {
-        borrow_global<Refs>(metadata_address())
+        &Refs[metadata_address()]
     }
 
     fun assert_admin(account: &signer) acquires Roles {
-        assert!(
-            borrow_global<Roles>(@yenpay).admin == signer::address_of(account),
-            error::permission_denied(ENOT_ADMIN)
-        );
+        assert!(Roles[@yenpay].admin.is_holder(signer::address_of(account)), error::permission_denied(ENOT_ADMIN));
     }
 
     inline fun admin_roles_mut(admin: &signer): &mut Roles {
-        let roles = borrow_global_mut<Roles>(@yenpay);
-        assert!(roles.admin == signer::address_of(admin), error::permission_denied(ENOT_ADMIN));
+        let roles = &mut Roles[@yenpay];
+        assert!(roles.admin.is_holder(signer::address_of(admin)), error::permission_denied(ENOT_ADMIN));
         roles
     }
 
     fun assert_master_minter(account: &signer) acquires Roles {
         assert!(
-            borrow_global<Roles>(@yenpay).master_minter == signer::address_of(account),
+            Roles[@yenpay].master_minter == signer::address_of(account),
             error::permission_denied(ENOT_MASTER_MINTER)
         );
     }
 
     fun assert_pauser(account: &signer) acquires Roles {
         assert!(
-            borrow_global<Roles>(@yenpay).pauser == signer::address_of(account),
+            Roles[@yenpay].pauser == signer::address_of(account),
             error::permission_denied(ENOT_PAUSER)
         );
     }
 
     fun assert_denylister(account: &signer) acquires Roles {
         assert!(
-            borrow_global<Roles>(@yenpay).denylister == signer::address_of(account),
+            Roles[@yenpay].denylister == signer::address_of(account),
             error::permission_denied(ENOT_DENYLISTER)
         );
     }
 
     fun approve(store: address) acquires Controls {
         assert!(!object::is_object(store) || is_yjpy_store(store), error::invalid_argument(ENOT_YJPY_STORE));
-        let approved = &mut borrow_global_mut<Controls>(@yenpay).approved_stores;
+        let approved = &mut Controls[@yenpay].approved_stores;
         assert!(!approved.contains(store), error::already_exists(EALREADY_APPROVED_STORE));
         approved.add(store, true);
         event::emit(StoreApproved { store });
@@ -846,9 +757,9 @@ module yenpay::stablecoin {
     /// Checks the minter and spends its allowance; the caller deposits the coins.
     fun mint_internal(minter: &signer, amount: u64): FungibleAsset acquires Minters, Controls, Refs {
         let minter_address = signer::address_of(minter);
-        let allowances = &mut borrow_global_mut<Minters>(@yenpay).allowances;
+        let allowances = &mut Minters[@yenpay].allowances;
         assert!(allowances.contains(minter_address), error::permission_denied(ENOT_MINTER));
-        let controls = borrow_global<Controls>(@yenpay);
+        let controls = &Controls[@yenpay];
         assert!(!controls.paused, error::invalid_state(EPAUSED));
         assert!(amount > 0, error::invalid_argument(EZERO_AMOUNT));
         assert!(!controls.denylist.contains(minter_address), error::permission_denied(EDENYLISTED));
@@ -860,8 +771,8 @@ module yenpay::stablecoin {
 
     fun assert_can_burn(minter: &signer, amount: u64) acquires Minters, Controls {
         let minter = signer::address_of(minter);
-        assert!(borrow_global<Minters>(@yenpay).allowances.contains(minter), error::permission_denied(ENOT_MINTER));
-        let controls = borrow_global<Controls>(@yenpay);
+        assert!(Minters[@yenpay].allowances.contains(minter), error::permission_denied(ENOT_MINTER));
+        let controls = &Controls[@yenpay];
         assert!(!controls.paused, error::invalid_state(EPAUSED));
         assert!(amount > 0, error::invalid_argument(EZERO_AMOUNT));
         assert!(!controls.denylist.contains(minter), error::permission_denied(EDENYLISTED));
@@ -876,7 +787,7 @@ module yenpay::stablecoin {
 
     /// The hooks' checks, for the store at `store` owned by `owner`.
     fun assert_can_transfer(store: address, owner: address, amount: u64) acquires Controls {
-        let controls = borrow_global<Controls>(@yenpay);
+        let controls = &Controls[@yenpay];
         assert_transfer_allowed(controls, amount);
         assert_may_hold(controls, store, owner);
     }
@@ -884,7 +795,7 @@ module yenpay::stablecoin {
     /// The checks that are not about transfers (pause, store rule, denylist): for mint and
     /// seizure, which are not capped.
     fun assert_can_hold(store: address, owner: address) acquires Controls {
-        let controls = borrow_global<Controls>(@yenpay);
+        let controls = &Controls[@yenpay];
         assert!(!controls.paused, error::invalid_state(EPAUSED));
         assert_may_hold(controls, store, owner);
     }
@@ -937,7 +848,7 @@ module yenpay::stablecoin {
         );
         assert!(amount > 0, error::invalid_argument(EZERO_AMOUNT));
         {
-            let controls = borrow_global<Controls>(@yenpay);
+            let controls = &Controls[@yenpay];
             assert!(!controls.paused, error::invalid_state(EPAUSED));
             assert!(
                 lineage_denylisted(controls, owner) || !is_allowed_store(controls, store.object_address(), owner),
@@ -951,93 +862,13 @@ module yenpay::stablecoin {
         fungible_asset::deposit_with_ref(transfer_ref, to_store, fa);
     }
 
-    /// The checks every signed authorization passes before its signature: amount, nonce, window,
-    /// and a public key that is `from`'s current key. Returns the key to verify the signature with.
-    fun check_authorization(
-        from: address,
-        amount: u64,
-        valid_after: u64,
-        valid_before: u64,
-        nonce: &vector<u8>,
-        public_key: vector<u8>,
-    ): ed25519::UnvalidatedPublicKey acquires UsedNonces {
-        assert!(amount > 0, error::invalid_argument(EZERO_AMOUNT));
-        assert!(nonce.length() == NONCE_LENGTH, error::invalid_argument(EINVALID_NONCE));
-        let now = timestamp::now_seconds();
-        assert!(now > valid_after, error::invalid_state(EAUTHORIZATION_NOT_YET_VALID));
-        assert!(now < valid_before, error::invalid_state(EAUTHORIZATION_EXPIRED));
-        assert!(!is_key_used(NonceKey { from, nonce: *nonce }), error::invalid_state(EAUTHORIZATION_USED));
-        assert!(public_key.length() == PUBLIC_KEY_LENGTH, error::invalid_argument(EINVALID_PUBLIC_KEY));
-        assert!(is_key_of(&public_key, from), error::permission_denied(EPUBLIC_KEY_MISMATCH));
-        ed25519::new_unvalidated_public_key_from_bytes(public_key)
-    }
-
-    /// Whether `from`'s authentication key is that of `public_key`, as a legacy Ed25519 account
-    /// (`sha3-256(pk || 0x00)`) or a SingleKey Ed25519 account (`sha3-256(0x00 || 0x20 || pk || 0x02)`,
-    /// the BCS of `AnyPublicKey::Ed25519` and the SingleKey scheme byte).
-    fun is_key_of(public_key: &vector<u8>, from: address): bool {
-        let auth_key = account::get_authentication_key(from);
-        let pk = ed25519::new_unvalidated_public_key_from_bytes(*public_key);
-        if (ed25519::unvalidated_public_key_to_authentication_key(&pk) == auth_key) return true;
-        let single_key = vector[ANY_PUBLIC_KEY_ED25519, (PUBLIC_KEY_LENGTH as u8)];
-        single_key.append(*public_key);
-        single_key.push_back(SINGLE_KEY_SCHEME);
-        hash::sha3_256(single_key) == auth_key
-    }
-
-    /// Aborts unless `signature` is `public_key`'s strict Ed25519 signature over `message`, wrapped
-    /// in `ed25519::SignedMessage` (whose type info names the message's module and struct).
-    fun assert_signed<T: drop>(signature: vector<u8>, public_key: &ed25519::UnvalidatedPublicKey, message: T) {
-        assert!(signature.length() == SIGNATURE_LENGTH, error::permission_denied(EINVALID_SIGNATURE));
-        assert!(
-            ed25519::signature_verify_strict_t(&ed25519::new_signature_from_bytes(signature), public_key, message),
-            error::permission_denied(EINVALID_SIGNATURE)
-        );
-    }
-
-    fun mark_nonce_used(from: address, nonce: vector<u8>) acquires UsedNonces {
-        borrow_global_mut<UsedNonces>(@yenpay).used.add(NonceKey { from, nonce }, true);
-    }
-
-    fun is_key_used(key: NonceKey): bool acquires UsedNonces {
-        borrow_global<UsedNonces>(@yenpay).used.contains(key)
-    }
+    //
+    // Tests
+    //
 
     #[test_only]
     /// Runs `init_module` in tests of this and the other yenpay modules.
     public fun init_for_test(publisher: &signer) {
         init_module(publisher);
-    }
-
-    #[test_only]
-    /// Builds the message a holder signs, for tests that sign with `ed25519::sign_struct`.
-    public fun new_authorization_for_test(
-        chain_id: u8,
-        from: address,
-        to: address,
-        amount: u64,
-        valid_after: u64,
-        valid_before: u64,
-        nonce: vector<u8>,
-    ): TransferAuthorization {
-        TransferAuthorization {
-            chain_id, metadata: metadata_address(), from, to, amount, valid_after, valid_before, nonce
-        }
-    }
-
-    #[test_only]
-    /// Builds the message a customer signs for a customer-presented QR payment.
-    public fun new_collection_authorization_for_test(
-        chain_id: u8,
-        from: address,
-        merchant: address,
-        amount: u64,
-        valid_after: u64,
-        valid_before: u64,
-        nonce: vector<u8>,
-    ): CollectionAuthorization {
-        CollectionAuthorization {
-            chain_id, metadata: metadata_address(), from, merchant, amount, valid_after, valid_before, nonce
-        }
     }
 }

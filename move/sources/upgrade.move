@@ -79,6 +79,10 @@ module yenpay::upgrade {
         exists<PackageSigner>(@yenpay)
     }
 
+    //
+    // Tests
+    //
+
     #[test_only]
     /// Stands in for `init_module` in unit tests, where no resource account published the package.
     public fun init_for_test(package: &signer) {

@@ -13,6 +13,8 @@ module yenpay::invoice_tests {
     use aptos_framework::event;
     use aptos_framework::object;
     use aptos_framework::timestamp;
+    use yenpay::authorization;
+    use yenpay::fee_treasury;
     use yenpay::invoice;
     use yenpay::merchant_registry;
     use yenpay::settlement_test_helpers as h;
@@ -728,12 +730,7 @@ module yenpay::invoice_tests {
         (secret_key, public_key, customer)
     }
 
-    fun nonce(n: u8): vector<u8> {
-        let nonce = vector[];
-        let i = 0;
-        while (i < 32) { nonce.push_back(n); i += 1 };
-        nonce
-    }
+    fun nonce(n: u64): u64 { n }
 
     /// The customer's code: a `CollectionAuthorization` of `from`'s funds for `merchant`.
     fun sign(
@@ -743,10 +740,10 @@ module yenpay::invoice_tests {
         amount: u64,
         valid_after: u64,
         valid_before: u64,
-        nonce: vector<u8>,
+        nonce: u64,
     ): vector<u8> {
-        let message = stablecoin::new_collection_authorization_for_test(
-            h::chain(), from, merchant, amount, valid_after, valid_before, nonce
+        let message = authorization::new_collection_authorization_for_test(
+            h::chain(), stablecoin::metadata_address(), from, merchant, amount, valid_after, valid_before, nonce
         );
         ed25519::signature_to_bytes(&ed25519::sign_struct(secret_key, message))
     }
@@ -759,10 +756,10 @@ module yenpay::invoice_tests {
         amount: u64,
         valid_after: u64,
         valid_before: u64,
-        nonce: vector<u8>,
+        nonce: u64,
     ): vector<u8> {
-        let message = stablecoin::new_authorization_for_test(
-            h::chain(), from, to, amount, valid_after, valid_before, nonce
+        let message = authorization::new_transfer_authorization_for_test(
+            h::chain(), stablecoin::metadata_address(), from, to, amount, valid_after, valid_before, nonce
         );
         ed25519::signature_to_bytes(&ed25519::sign_struct(secret_key, message))
     }
@@ -777,7 +774,7 @@ module yenpay::invoice_tests {
         from: address,
         signed_merchant: address,
         amount: u64,
-        nonce: vector<u8>,
+        nonce: u64,
     ) {
         let (valid_after, valid_before) = (h::start_secs() - 1, h::start_secs() + 120);
         let signature = sign(secret_key, from, signed_merchant, amount, valid_after, valid_before, nonce);
@@ -798,7 +795,7 @@ module yenpay::invoice_tests {
         assert!(h::balance(h::payout()) == 9_700 && h::treasury() == 300, 2);
         assert!(h::balance(h::merchant()) == 0, 3);
         assert!(h::supply() == supply, 4);
-        assert!(stablecoin::is_nonce_used(customer, nonce(1)), 5);
+        assert!(authorization::is_nonce_used(customer, nonce(1)), 5);
         let status = invoice::invoice_status(h::merchant(), order());
         assert!(status.is_paid() && status.payer() == std::option::some(customer), 6);
         assert!(
@@ -829,7 +826,7 @@ module yenpay::invoice_tests {
     }
 
     #[test(framework = @aptos_framework, publisher = @deployer)]
-    #[expected_failure(abort_code = 0x3001B, location = yenpay::stablecoin)] // stablecoin EAUTHORIZATION_USED
+    #[expected_failure(abort_code = 0x3001B, location = yenpay::authorization)] // authorization EAUTHORIZATION_USED
     fun collect_replayed_on_another_invoice(framework: &signer, publisher: &signer) {
         h::setup(framework, publisher);
         let (secret_key, public_key, customer) = customer();
@@ -842,17 +839,17 @@ module yenpay::invoice_tests {
     }
 
     #[test(framework = @aptos_framework, publisher = @deployer)]
-    #[expected_failure(abort_code = 0x3001B, location = yenpay::stablecoin)] // stablecoin EAUTHORIZATION_USED
+    #[expected_failure(abort_code = 0x3001B, location = yenpay::authorization)] // authorization EAUTHORIZATION_USED
     fun collect_with_cancelled_authorization(framework: &signer, publisher: &signer) {
         h::setup(framework, publisher);
         let (secret_key, public_key, customer) = customer();
         create_standard();
-        stablecoin::cancel_authorization(&h::signer_of(customer), nonce(1));
+        authorization::cancel_nonces(&h::signer_of(customer), 0, 1 << 1);
         collect(h::terminal(), order(), &secret_key, public_key, customer, h::merchant(), AMOUNT, nonce(1));
     }
 
     #[test(framework = @aptos_framework, publisher = @deployer)]
-    #[expected_failure(abort_code = 0x5001E, location = yenpay::stablecoin)] // stablecoin EINVALID_SIGNATURE
+    #[expected_failure(abort_code = 0x5001E, location = yenpay::authorization)] // authorization EINVALID_SIGNATURE
     fun collect_with_authorization_for_another_payee(framework: &signer, publisher: &signer) {
         h::setup(framework, publisher);
         let (secret_key, public_key, customer) = customer();
@@ -876,7 +873,7 @@ module yenpay::invoice_tests {
     }
 
     #[test(framework = @aptos_framework, publisher = @deployer)]
-    #[expected_failure(abort_code = 0x5001E, location = yenpay::stablecoin)] // stablecoin EINVALID_SIGNATURE
+    #[expected_failure(abort_code = 0x5001E, location = yenpay::authorization)] // authorization EINVALID_SIGNATURE
     fun collect_invoice_amount_with_smaller_authorization(framework: &signer, publisher: &signer) {
         h::setup(framework, publisher);
         let (secret_key, public_key, customer) = customer();
@@ -891,7 +888,7 @@ module yenpay::invoice_tests {
     }
 
     #[test(framework = @aptos_framework, publisher = @deployer)]
-    #[expected_failure(abort_code = 0x3001A, location = yenpay::stablecoin)] // stablecoin EAUTHORIZATION_EXPIRED
+    #[expected_failure(abort_code = 0x3001A, location = yenpay::authorization)] // authorization EAUTHORIZATION_EXPIRED
     fun collect_with_expired_authorization(framework: &signer, publisher: &signer) {
         h::setup(framework, publisher);
         let (secret_key, public_key, customer) = customer();
@@ -1004,7 +1001,7 @@ module yenpay::invoice_tests {
     // collect_with_authorization, and it shares its nonce space with plain transfer authorizations.
 
     #[test(framework = @aptos_framework, publisher = @deployer)]
-    #[expected_failure(abort_code = 0x5001E, location = yenpay::stablecoin)] // stablecoin EINVALID_SIGNATURE
+    #[expected_failure(abort_code = 0x5001E, location = yenpay::authorization)] // authorization EINVALID_SIGNATURE
     fun collect_with_transfer_authorization(framework: &signer, publisher: &signer) {
         h::setup(framework, publisher);
         let (secret_key, public_key, customer) = customer();
@@ -1021,7 +1018,7 @@ module yenpay::invoice_tests {
     }
 
     #[test(framework = @aptos_framework, publisher = @deployer)]
-    #[expected_failure(abort_code = 0x5001E, location = yenpay::stablecoin)] // stablecoin EINVALID_SIGNATURE
+    #[expected_failure(abort_code = 0x5001E, location = yenpay::authorization)] // authorization EINVALID_SIGNATURE
     fun collect_code_for_one_merchant_at_another(framework: &signer, publisher: &signer) {
         h::setup(framework, publisher);
         let (secret_key, public_key, customer) = customer();
@@ -1037,7 +1034,7 @@ module yenpay::invoice_tests {
     }
 
     #[test(framework = @aptos_framework, publisher = @deployer)]
-    #[expected_failure(abort_code = 0x5001E, location = yenpay::stablecoin)] // stablecoin EINVALID_SIGNATURE
+    #[expected_failure(abort_code = 0x5001E, location = yenpay::authorization)] // authorization EINVALID_SIGNATURE
     fun collection_code_cannot_be_cashed_as_transfer(framework: &signer, publisher: &signer) {
         h::setup(framework, publisher);
         let (secret_key, public_key, customer) = customer();
@@ -1052,7 +1049,7 @@ module yenpay::invoice_tests {
     }
 
     #[test(framework = @aptos_framework, publisher = @deployer)]
-    #[expected_failure(abort_code = 0x3001B, location = yenpay::stablecoin)] // stablecoin EAUTHORIZATION_USED
+    #[expected_failure(abort_code = 0x3001B, location = yenpay::authorization)] // authorization EAUTHORIZATION_USED
     fun collect_with_nonce_used_by_transfer(framework: &signer, publisher: &signer) {
         h::setup(framework, publisher);
         let (secret_key, public_key, customer) = customer();
@@ -1068,7 +1065,7 @@ module yenpay::invoice_tests {
     }
 
     #[test(framework = @aptos_framework, publisher = @deployer)]
-    #[expected_failure(abort_code = 0x3001B, location = yenpay::stablecoin)] // stablecoin EAUTHORIZATION_USED
+    #[expected_failure(abort_code = 0x3001B, location = yenpay::authorization)] // authorization EAUTHORIZATION_USED
     fun transfer_with_nonce_used_by_collection(framework: &signer, publisher: &signer) {
         h::setup(framework, publisher);
         let (secret_key, public_key, customer) = customer();
@@ -1469,7 +1466,7 @@ module yenpay::invoice_tests {
         h::setup(framework, publisher);
         create_and_pay_standard();
         // The operator swept the fee it may still have to return; the refund aborts, nothing is lost.
-        merchant_registry::sweep_treasury(publisher, @0xfee, 300);
+        fee_treasury::sweep(publisher, @0xfee, 300);
         refund(h::payout(), AMOUNT);
     }
 

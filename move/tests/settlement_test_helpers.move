@@ -8,6 +8,8 @@ module yenpay::settlement_test_helpers {
     use aptos_framework::account;
     use aptos_framework::chain_id;
     use aptos_framework::timestamp;
+    use yenpay::authorization;
+    use yenpay::fee_treasury;
     use yenpay::invoice;
     use yenpay::merchant_registry;
     use yenpay::stablecoin;
@@ -47,7 +49,7 @@ module yenpay::settlement_test_helpers {
         account::create_signer_for_test(@yenpay)
     }
 
-    /// Chain, clock and the three modules initialised in publish order by the package account (`@yenpay`); the
+    /// Chain, clock and the modules initialised in publish order by the package account (`@yenpay`); the
     /// deployer (`publisher`, `@deployer`) holds every role and is a minter. `concurrent` says whether the chain
     /// enables concurrent fungible balances (flag 67) at publish, and so whether the treasury is a
     /// concurrent-balance store. The flag is set explicitly either way: the test runner starts with the default
@@ -64,8 +66,10 @@ module yenpay::settlement_test_helpers {
         chain_id::initialize_for_test(framework, CHAIN_ID);
         assert!(std::signer::address_of(publisher) == @deployer, 0);
         let package = &package_signer();
+        authorization::init_for_test(package);
         stablecoin::init_for_test(package);
         merchant_registry::init_for_test(package);
+        fee_treasury::init_for_test(package);
         invoice::init_for_test(package);
         stablecoin::configure_minter(publisher, @deployer, 1_000_000_000_000);
     }
@@ -98,7 +102,7 @@ module yenpay::settlement_test_helpers {
     }
 
     public fun treasury(): u64 {
-        merchant_registry::treasury_balance()
+        fee_treasury::balance()
     }
 
     public fun supply(): u128 {

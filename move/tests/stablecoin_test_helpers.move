@@ -8,6 +8,7 @@ module yenpay::stablecoin_test_helpers {
     use aptos_framework::account;
     use aptos_framework::chain_id;
     use aptos_framework::timestamp;
+    use yenpay::authorization;
     use yenpay::stablecoin;
 
     /// Test chain id (what `aptos move test` and the Rust known-answer test use).
@@ -39,13 +40,14 @@ module yenpay::stablecoin_test_helpers {
         account::create_signer_for_test(@yenpay)
     }
 
-    /// Chain, clock and the stablecoin, initialised by the package account, with the deployer
-    /// (`publisher`) holding every role.
+    /// Chain, clock, signed authorizations and the stablecoin, initialised by the package account,
+    /// with the deployer (`publisher`) holding every role.
     public fun setup(framework: &signer, publisher: &signer) {
         assert!(std::signer::address_of(publisher) == @deployer, 0);
         timestamp::set_time_has_started_for_testing(framework);
         timestamp::update_global_time_for_test_secs(START_SECS);
         chain_id::initialize_for_test(framework, CHAIN_ID);
+        authorization::init_for_test(&package_signer());
         stablecoin::init_for_test(&package_signer());
     }
 

@@ -3,12 +3,12 @@
 //! cannot cash it as a plain transfer; the terminal scans it and collects the
 //! invoice with it; using it again aborts.
 use anyhow::{Result, bail};
-use yenpay_client::abort::StablecoinAbort;
+use yenpay_client::abort::AuthorizationAbort;
 use yenpay_client::address::{from_sdk, signing_key, to_sdk};
+use yenpay_client::authorization::AuthorizationEvent;
 use yenpay_client::client::Error;
 use yenpay_client::events::YenpayEvent;
 use yenpay_client::invoice::InvoiceStatus;
-use yenpay_client::stablecoin::StablecoinEvent;
 use yenpay_qr::cpm::{self, TerminalContext};
 use yenpay_qr::render;
 use yenpay_types::authorization::AuthorizationError;
@@ -78,7 +78,7 @@ pub async fn customer_presented(h: &'static Harness) -> Result<()> {
         .await
         .aborts_with(
             "the customer's code cashed as a transfer by someone else",
-            StablecoinAbort::InvalidSignature,
+            AuthorizationAbort::InvalidSignature,
         )
         .await?;
     match coin.transfer_signed(&thief, &scanned).await {
@@ -108,7 +108,7 @@ pub async fn customer_presented(h: &'static Harness) -> Result<()> {
         &collected,
         "TransferredWithAuthorization",
         |event| match event {
-            YenpayEvent::Stablecoin(StablecoinEvent::TransferredWithAuthorization(used)) => {
+            YenpayEvent::Authorization(AuthorizationEvent::TransferredWithAuthorization(used)) => {
                 Some(used)
             }
             _ => None,
@@ -132,7 +132,9 @@ pub async fn customer_presented(h: &'static Harness) -> Result<()> {
         "TransferredWithAuthorization event"
     );
     check_eq!(
-        coin.is_nonce_used(customer.address(), &signed.authorization.nonce)
+        h.client
+            .authorization()
+            .is_nonce_used(customer.address(), &signed.authorization.nonce)
             .await?,
         true,
         "nonce used"
@@ -155,7 +157,7 @@ pub async fn customer_presented(h: &'static Harness) -> Result<()> {
         .await
         .aborts_with(
             "collect with a used authorization",
-            StablecoinAbort::AuthorizationUsed,
+            AuthorizationAbort::AuthorizationUsed,
         )
         .await?;
 

@@ -10,7 +10,7 @@ use yenpay_types::limits::{OrderRef, Reference, Ttl};
 
 use crate::harness::{Harness, Outcome, unix_now};
 use crate::payments::create_invoice;
-use crate::report::Op;
+use crate::report::{Op, Part};
 
 const AMOUNT: u64 = 1_500;
 
@@ -70,6 +70,11 @@ pub async fn measure(h: &'static Harness) -> Result<()> {
         .committed("pay_invoice")
         .await?;
     report.gas(Op::PayInvoice, &paid);
+    // Its whole life so far; a cleanup call's share joins when one exists.
+    report.lifecycle(
+        Op::InvoiceLifecycle,
+        &[Part::whole(&created), Part::whole(&paid)],
+    );
     let paid_static = invoices
         .pay_merchant(&sender, m, AMOUNT, &Reference::new("TABLE-7")?)
         .await

@@ -19,7 +19,6 @@ use std::time::Duration;
 
 use anyhow::{Context, Result, anyhow, bail};
 use aptos_sdk::account::Ed25519Account;
-use aptos_sdk::crypto::Ed25519PrivateKey;
 use aptos_sdk::transaction::EntryFunction;
 use aptos_sdk::types::{AccountAddress, HashValue};
 use aptos_sdk::{Aptos, AptosConfig};
@@ -33,6 +32,7 @@ use yenpay_client::abort::{
 use yenpay_client::client::{Error, SubmitOptions, Submitted, YenPay};
 use yenpay_client::events::YenpayEvent;
 use yenpay_deploy::deployment::{Deployment, Network};
+use yenpay_deploy::keys::{SecretKey, read_key_file};
 use yenpay_types::limits::{FeeBps, Mcc, MerchantName};
 
 use crate::report::Report;
@@ -145,7 +145,7 @@ impl Harness {
         let root = repo_root();
         let root = root.as_path();
         let package = package_address(root)?;
-        let deployer = Ed25519Account::from_private_key(deployer_key(root)?);
+        let deployer = deployer_key(root)?.account();
         let options = SubmitOptions {
             gas_unit_price: Some(GAS_UNIT_PRICE),
             ..SubmitOptions::default()
@@ -505,10 +505,22 @@ impl Merchant {
     }
 }
 
-/// The abort constants of the three modules, for [`Outcome::aborts_with`].
+/// The abort constants of the package's modules, for [`Outcome::aborts_with`].
 pub trait Named {
     /// As the library's typed abort.
     fn known(self) -> KnownAbort;
+}
+
+impl Named for yenpay_client::abort::AuthorizationAbort {
+    fn known(self) -> KnownAbort {
+        KnownAbort::Authorization(self)
+    }
+}
+
+impl Named for yenpay_client::abort::FeeTreasuryAbort {
+    fn known(self) -> KnownAbort {
+        KnownAbort::FeeTreasury(self)
+    }
 }
 
 impl Named for StablecoinAbort {
@@ -657,25 +669,14 @@ fn package_address(root: &Path) -> Result<AccountAddress> {
     Ok(deployment.package_address)
 }
 
-fn deployer_key(root: &Path) -> Result<Ed25519PrivateKey> {
+fn deployer_key(root: &Path) -> Result<SecretKey> {
     let path = match std::env::var_os(DEPLOYER_KEY_FILE_ENV) {
         Some(path) => PathBuf::from(path),
         None => root.join(".aptos").join("yenpay-local.key"),
     };
-    let text = std::fs::read_to_string(&path).with_context(|| {
-        format!(
-            "reading the deployer's key from {} ({DEPLOYER_KEY_FILE_ENV})",
-            path.display()
-        )
-    })?;
-    let text = text.trim();
-    let key = if text.starts_with("ed25519-priv-") {
-        Ed25519PrivateKey::from_aip80(text)
-    } else {
-        Ed25519PrivateKey::from_hex(text)
-    };
-    // Never print the key itself.
-    key.map_err(|_| anyhow!("{} does not hold an Ed25519 private key", path.display()))
+    // The same reader as `cargo xtask deploy`; its errors never hold the key.
+    read_key_file(&path)
+        .with_context(|| format!("reading the deployer's key ({DEPLOYER_KEY_FILE_ENV})"))
 }
 
 /// The repository root (this package is its `tests/` folder).

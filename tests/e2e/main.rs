@@ -12,6 +12,7 @@ mod harness;
 mod report;
 
 mod authorization;
+mod bench;
 mod deployment;
 mod gas;
 mod load;
@@ -57,4 +58,19 @@ e2e! {
     case16_registry_refuses_denylisted_owner_payout_terminal => registry_denylist::registry_denylist;
     case17_single_key_customer_pays_by_customer_presented_qr => authorization::single_key_customer;
     measure_gas_per_operation => gas::measure;
+}
+
+/// The throughput benchmark (issue 17), not a test: it runs only with
+/// `YENPAY_BENCH_CHAIN=1` (`cargo xtask bench-chain`) and otherwise says
+/// it is skipped and why.
+#[test]
+#[ignore = "a benchmark against a node: cargo xtask bench-chain"]
+fn bench_chain_transfers_against_invoice_payments() {
+    match bench::skipped() {
+        Some(why) => println!("{why}"),
+        None => harness::run(
+            "bench_chain_transfers_against_invoice_payments",
+            bench::bench_chain,
+        ),
+    }
 }

@@ -2,6 +2,11 @@
 //! operation next to a plain transfer of the coin measured in the same run,
 //! and the throughput of the load case. Rewritten whole each time a figure
 //! arrives, so it is complete however the run ends.
+//!
+//! A row is one transaction ([`Report::gas`]) or a lifecycle of several
+//! ([`Report::lifecycle`]), each split by the framework's `FeeStatement` into
+//! gross gas, execution, io, storage fee and storage refund; the ratio is of
+//! net gas (gross less refund) to the hooked transfer's.
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::PathBuf;
@@ -12,7 +17,7 @@ use aptos_sdk::types::{AccountAddress, HashValue};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 use yenpay_client::client::Submitted;
-use yenpay_client::events::TxEvent;
+use yenpay_client::gas::FeeStatement;
 
 use crate::harness::GAS_UNIT_PRICE;
 
@@ -26,6 +31,8 @@ pub enum Op {
     Mint,
     CreateInvoice,
     PayInvoice,
+    /// A dynamic-QR payment over its whole life (a [`Report::lifecycle`] row).
+    InvoiceLifecycle,
     PayMerchant,
     CollectWithAuthorization,
     Refund,
@@ -46,6 +53,9 @@ impl Op {
             Op::Mint => "`stablecoin::mint` to an existing store",
             Op::CreateInvoice => "`invoice::create_invoice` (by a terminal)",
             Op::PayInvoice => "`invoice::pay_invoice` (fee > 0, every store exists)",
+            Op::InvoiceLifecycle => {
+                "a dynamic-QR payment over its life: `create_invoice` + `pay_invoice`"
+            }
             Op::PayMerchant => "`invoice::pay_merchant` (static QR, fee > 0)",
             Op::CollectWithAuthorization => {
                 "`invoice::collect_with_authorization` (customer-presented QR)"
@@ -66,6 +76,9 @@ impl Op {
             }
             Op::CreateInvoice => "a new table item: the invoice",
             Op::PayInvoice => "rewrites the invoice at the same size",
+            Op::InvoiceLifecycle => {
+                "the two rows above; no cleanup call exists yet, so the invoice's slot is never refunded"
+            }
             Op::CollectWithAuthorization => {
                 "a new table item: the used nonce; rewrites the invoice at the same size"
             }
@@ -74,10 +87,11 @@ impl Op {
         }
     }
 
-    /// DESIGN.md's targets, as a multiple of the hooked transfer.
+    /// Issue 17's targets, as a multiple of the hooked transfer (net gas).
     fn target(self) -> Option<f64> {
         match self {
             Op::PayInvoice => Some(2.0),
+            Op::InvoiceLifecycle => Some(3.0),
             Op::PayMerchant => Some(1.8),
             Op::CollectWithAuthorization => Some(2.5),
             _ => None,
@@ -85,40 +99,115 @@ impl Op {
     }
 }
 
-/// One measured transaction.
+/// One transaction's part in a [`Report::lifecycle`] row: all of it, or an
+/// equal share of a batched call that served several rows' worth.
 #[derive(Debug, Clone, Copy)]
-struct Sample {
-    gas: u64,
-    hash: HashValue,
-    /// The framework's `FeeStatement`: execution, io and storage (in gas units).
-    split: Option<FeeSplit>,
+pub struct Part<'a> {
+    submitted: &'a Submitted,
+    /// The batch the transaction's figures are divided by (1: all of it).
+    batch: u64,
 }
 
-/// A transaction's charge by kind, from `0x1::transaction_fee::FeeStatement`.
-#[derive(Debug, Clone, Copy)]
-struct FeeSplit {
-    execution: u64,
-    io: u64,
-    storage: u64,
+impl<'a> Part<'a> {
+    /// The whole of `submitted`.
+    pub fn whole(submitted: &'a Submitted) -> Self {
+        Self {
+            submitted,
+            batch: 1,
+        }
+    }
+
+    /// `1/batch` of `submitted`: one item's share of a call that handled
+    /// `batch` of them (a housekeeping call that deletes `batch` closed
+    /// invoices counts `1/batch` of its gas, and of its refund, per invoice).
+    pub fn share(submitted: &'a Submitted, batch: u64) -> Self {
+        Self {
+            submitted,
+            batch: batch.max(1),
+        }
+    }
 }
 
-impl FeeSplit {
-    fn of(submitted: &Submitted) -> Option<Self> {
-        let data = submitted.events.iter().find_map(|event| match event {
-            TxEvent::Other { type_tag, data }
-                if type_tag == "0x1::transaction_fee::FeeStatement" =>
-            {
-                Some(data)
-            }
-            _ => None,
-        })?;
-        let field = |name: &str| data.get(name)?.as_str()?.parse::<u64>().ok();
-        Some(Self {
-            execution: field("execution_gas_units")?,
-            io: field("io_gas_units")?,
-            storage: field("storage_fee_octas")?.saturating_sub(field("storage_fee_refund_octas")?)
-                / GAS_UNIT_PRICE,
-        })
+/// A row's figures in gas units; fractional when a row holds a [`Part::share`].
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+struct Cost {
+    /// `total_charge_gas_units`, i.e. `gas_used`: what the fee payer is
+    /// charged before any refund; includes the storage fee.
+    gross: f64,
+    execution: f64,
+    io: f64,
+    /// The storage fee (new slots and bytes) at the run's gas unit price.
+    storage_fee: f64,
+    /// Paid back for deleted slots at the run's gas unit price; not in `gross`.
+    storage_refund: f64,
+}
+
+impl Cost {
+    /// `submitted`'s figures divided by `batch`, and whether its
+    /// `FeeStatement` was there to split them (without one, only the gross
+    /// is known and the refund counts as none).
+    fn of(submitted: &Submitted, batch: u64) -> (Self, bool) {
+        let statement = FeeStatement::of(submitted).unwrap_or_else(|error| {
+            eprintln!("transaction {}: {error}", submitted.hash);
+            None
+        });
+        let n = batch.max(1) as f64;
+        let cost = match statement {
+            Some(fee) => Self {
+                gross: fee.total_charge_gas_units as f64 / n,
+                execution: fee.execution_gas_units as f64 / n,
+                io: fee.io_gas_units as f64 / n,
+                storage_fee: fee.storage_fee_octas as f64 / GAS_UNIT_PRICE as f64 / n,
+                storage_refund: fee.storage_fee_refund_octas as f64 / GAS_UNIT_PRICE as f64 / n,
+            },
+            None => Self {
+                gross: submitted.gas_used as f64 / n,
+                ..Self::default()
+            },
+        };
+        (cost, statement.is_some())
+    }
+
+    fn plus(self, other: Self) -> Self {
+        Self {
+            gross: self.gross + other.gross,
+            execution: self.execution + other.execution,
+            io: self.io + other.io,
+            storage_fee: self.storage_fee + other.storage_fee,
+            storage_refund: self.storage_refund + other.storage_refund,
+        }
+    }
+
+    /// What the fee payer is out of pocket: gross less the refund.
+    fn net(&self) -> f64 {
+        self.gross - self.storage_refund
+    }
+}
+
+/// One row: the summed cost of its parts and their transactions.
+#[derive(Debug, Clone)]
+struct Row {
+    cost: Cost,
+    /// Every part had a `FeeStatement`.
+    split: bool,
+    /// Each part's transaction and batch.
+    transactions: Vec<(HashValue, u64)>,
+}
+
+impl Row {
+    fn of(parts: &[Part<'_>]) -> Self {
+        let mut row = Self {
+            cost: Cost::default(),
+            split: true,
+            transactions: Vec::new(),
+        };
+        for part in parts {
+            let (cost, split) = Cost::of(part.submitted, part.batch);
+            row.cost = row.cost.plus(cost);
+            row.split &= split;
+            row.transactions.push((part.submitted.hash, part.batch));
+        }
+        row
     }
 }
 
@@ -137,7 +226,7 @@ pub struct Load {
 
 #[derive(Debug, Default)]
 struct Figures {
-    gas: BTreeMap<Op, Sample>,
+    gas: BTreeMap<Op, Row>,
     load: Option<Load>,
 }
 
@@ -168,17 +257,33 @@ impl Report {
         }
     }
 
-    /// Records the gas of `submitted` as the figure of `op`.
+    /// Records the cost of `submitted` as the row of `op`.
     pub fn gas(&self, op: Op, submitted: &Submitted) {
+        self.lifecycle(op, &[Part::whole(submitted)]);
+    }
+
+    /// Records the row of `op` as the sum of several transactions' costs:
+    /// an operation over its whole life, such as a dynamic-QR payment from
+    /// creation through cleanup.
+    ///
+    /// Each [`Part`] adds all of a transaction ([`Part::whole`]) or its
+    /// share of a batch ([`Part::share`]); every column (gross, execution,
+    /// io, storage fee, storage refund) is summed, net is the summed gross
+    /// less the summed refund, and the ratio is that net over the hooked
+    /// transfer's. A row recorded twice keeps the last. For example, with
+    /// `created` and `paid` committed and `purged` deleting 50 closed
+    /// invoices:
+    ///
+    /// ```ignore
+    /// report.lifecycle(
+    ///     Op::InvoiceLifecycle,
+    ///     &[Part::whole(&created), Part::whole(&paid), Part::share(&purged, 50)],
+    /// );
+    /// ```
+    pub fn lifecycle(&self, op: Op, parts: &[Part<'_>]) {
+        let row = Row::of(parts);
         self.update(|figures| {
-            figures.gas.insert(
-                op,
-                Sample {
-                    gas: submitted.gas_used,
-                    hash: submitted.hash,
-                    split: FeeSplit::of(submitted),
-                },
-            );
+            figures.gas.insert(op, row);
         });
     }
 
@@ -206,64 +311,85 @@ impl Report {
     fn render(&self, figures: &Figures) -> String {
         let mut out = self.header.clone();
         out.push_str("\n## Gas units per operation\n\n");
-        let plain = figures.gas.get(&Op::PlainTransfer).map(|sample| sample.gas);
+        let plain = figures
+            .gas
+            .get(&Op::PlainTransfer)
+            .map(|row| row.cost.net());
         if figures.gas.is_empty() {
             out.push_str("Not measured in this run (`measure_gas_per_operation` did not run).\n");
         } else {
             out.push_str(
-                "One committed transaction each, from `measure_gas_per_operation`, every signer \
-                 having sent a transaction before (so no figure pays for creating its signer's \
-                 account resource unless the row says so); the ratio is to the plain transfer \
-                 measured in the same run. Execution, io and storage are the framework's \
-                 `FeeStatement` (storage in gas units at the run's price).\n\n\
-                 | operation | gas units | execution | io | storage | × plain transfer | target | what it includes | transaction |\n\
-                 |---|---:|---:|---:|---:|---:|---:|---|---|\n",
+                "From `measure_gas_per_operation`, every signer having sent a transaction before \
+                 (so no figure pays for creating its signer's account resource unless the row \
+                 says so). A row is one committed transaction, or a lifecycle summing several \
+                 (a share 1/n of a batched call counts 1/n of each of its figures). The columns \
+                 are the framework's `FeeStatement`: gross is `total_charge_gas_units` (the \
+                 transaction's `gas_used`: execution + io + storage fee); storage fee and \
+                 storage refund are in gas units at the run's price; the refund (for deleted \
+                 slots) is paid back to the fee payer and is not in gross. Net = gross − refund; \
+                 the ratio is net over the hooked transfer's net in the same run.\n\n\
+                 | operation | gross gas | execution | io | storage fee | storage refund | net gas | × hooked transfer | target | what it includes | transactions |\n\
+                 |---|---:|---:|---:|---:|---:|---:|---:|---:|---|---|\n",
             );
-            for (op, sample) in &figures.gas {
-                let ratio = plain.map_or_else(|| "–".to_owned(), |plain| ratio(sample.gas, plain));
+            for (op, row) in &figures.gas {
+                let cost = &row.cost;
+                let ratio = plain.map_or_else(|| "–".to_owned(), |plain| ratio(cost.net(), plain));
                 let target = op
                     .target()
                     .map_or_else(String::new, |target| format!("≤ {target:.1}"));
-                let (execution, io, storage) = sample.split.map_or_else(
-                    || ("–".to_owned(), "–".to_owned(), "–".to_owned()),
-                    |split| {
-                        (
-                            split.execution.to_string(),
-                            split.io.to_string(),
-                            split.storage.to_string(),
-                        )
-                    },
-                );
+                let split = |value: f64| {
+                    if row.split {
+                        units(value)
+                    } else {
+                        "–".to_owned()
+                    }
+                };
+                let transactions = row
+                    .transactions
+                    .iter()
+                    .map(|(hash, batch)| match batch {
+                        1 => format!("`{hash}`"),
+                        n => format!("1/{n} of `{hash}`"),
+                    })
+                    .collect::<Vec<_>>()
+                    .join(" + ");
                 let _ = writeln!(
                     out,
-                    "| {} | {} | {execution} | {io} | {storage} | {ratio} | {target} | {} | `{}` |",
+                    "| {} | {} | {} | {} | {} | {} | **{}** | {ratio} | {target} | {} | {transactions} |",
                     op.label(),
-                    sample.gas,
+                    units(cost.gross),
+                    split(cost.execution),
+                    split(cost.io),
+                    split(cost.storage_fee),
+                    split(cost.storage_refund),
+                    units(cost.net()),
                     op.note(),
-                    sample.hash
                 );
             }
             if let (Some(plain), Some(pay)) = (plain, figures.gas.get(&Op::PayInvoice)) {
                 let _ = writeln!(
                     out,
-                    "\n**pay_invoice / plain transfer = {} / {plain} = {}** (the figure to optimise; \
-                     DESIGN.md's target is at most 2).",
-                    pay.gas,
-                    ratio(pay.gas, plain)
+                    "\n**pay_invoice / plain transfer = {} / {} = {}** (net gas; the figure to \
+                     optimise; issue 17's target is at most 2).",
+                    units(pay.cost.net()),
+                    units(plain),
+                    ratio(pay.cost.net(), plain)
                 );
             }
             let compute = |op: Op| {
                 figures
                     .gas
                     .get(&op)
-                    .and_then(|sample| sample.split)
-                    .map(|split| split.execution + split.io)
+                    .filter(|row| row.split)
+                    .map(|row| row.cost.execution + row.cost.io)
             };
             if let (Some(plain), Some(pay)) = (compute(Op::PlainTransfer), compute(Op::PayInvoice))
             {
                 let _ = writeln!(
                     out,
-                    "\nWithout storage fees (execution + io only): {pay} / {plain} = {}.",
+                    "\nWithout storage fees (execution + io only): {} / {} = {}.",
+                    units(pay),
+                    units(plain),
                     ratio(pay, plain)
                 );
             }
@@ -273,9 +399,10 @@ impl Report {
                     "\n### Hooked transfer and the holder check (issue 12)\n\n\
                      A store-to-store transfer through the framework's own entry function, with \
                      our withdraw and deposit hooks including the deposit hook's object-owner \
-                     check: **{plain}** gas units in this run. The same transfer *without* that \
+                     check: **{}** gas units in this run. The same transfer *without* that \
                      check cannot be measured from this package (the check is part of it); the \
-                     probe recorded in DESIGN.md measured 136 without and 139 with it."
+                     probe recorded in DESIGN.md measured 136 without and 139 with it.",
+                    units(plain)
                 );
             }
         }
@@ -316,9 +443,138 @@ impl Report {
     }
 }
 
-fn ratio(gas: u64, plain: u64) -> String {
-    if plain == 0 {
+fn ratio(gas: f64, plain: f64) -> String {
+    if plain <= 0.0 {
         return "–".to_owned();
     }
-    format!("{:.2}", gas as f64 / plain as f64)
+    format!("{:.2}", gas / plain)
+}
+
+/// Gas units: whole where they are, else to one decimal (a share of a batch).
+fn units(value: f64) -> String {
+    if value.fract() == 0.0 {
+        format!("{value:.0}")
+    } else {
+        format!("{value:.1}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::Value;
+
+    /// A committed transaction recorded from a real node (the client's fixtures).
+    fn node_transaction(name: &str, refund_octas: Option<u64>) -> Submitted {
+        let path = crate::harness::repo_root()
+            .join("crates/yenpay-client/tests/data/node")
+            .join(name);
+        let mut json: Value =
+            serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+        if let Some(refund) = refund_octas {
+            let statement = json["events"]
+                .as_array_mut()
+                .unwrap()
+                .iter_mut()
+                .find(|e| e["type"] == "0x1::transaction_fee::FeeStatement")
+                .unwrap();
+            statement["data"]["storage_fee_refund_octas"] = Value::String(refund.to_string());
+        }
+        Submitted::from_transaction_json(AccountAddress::from_hex("0xcafe").unwrap(), &json)
+            .unwrap()
+    }
+
+    /// A report written under the target's scratch folder, and its path.
+    fn report(test: &str) -> (Report, PathBuf) {
+        let path = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("{test}.md"));
+        let report = Report::new(
+            path.clone(),
+            "http://127.0.0.1:8080",
+            4,
+            AccountAddress::from_hex("0xcafe").unwrap(),
+        );
+        (report, path)
+    }
+
+    fn row_of<'a>(text: &'a str, label: &str) -> Vec<&'a str> {
+        let line = text
+            .lines()
+            .find(|line| line.starts_with(&format!("| {label} |")))
+            .unwrap_or_else(|| panic!("no row {label} in\n{text}"));
+        line.trim_matches('|').split(" | ").map(str::trim).collect()
+    }
+
+    #[test]
+    fn a_single_transaction_row_splits_its_fee_statement() {
+        let (report, path) = report("report_single_rows");
+        let transfer = node_transaction("transfer_with_hooks.json", None);
+        let mint = node_transaction("mint_entry_function.json", None);
+        report.gas(Op::PlainTransfer, &transfer);
+        report.gas(Op::MintToNewHolder, &mint);
+        let text = std::fs::read_to_string(&path).unwrap();
+        // gross, execution, io, storage fee, storage refund, net, ratio
+        let plain = row_of(&text, Op::PlainTransfer.label());
+        assert_eq!(
+            plain[1..8],
+            ["136", "47", "89", "0", "0", "**136**", "1.00"]
+        );
+        let minted = row_of(&text, Op::MintToNewHolder.label());
+        assert_eq!(
+            minted[1..8],
+            ["5424", "36", "65", "5324", "0", "**5424**", "39.88"]
+        );
+        assert!(minted[10].contains(&mint.hash.to_string()), "{minted:?}");
+    }
+
+    #[test]
+    fn a_lifecycle_row_sums_its_parts_and_nets_the_refund() {
+        let (report, path) = report("report_lifecycle_row");
+        let transfer = node_transaction("transfer_with_hooks.json", None);
+        let created = node_transaction("mint_entry_function.json", None);
+        let paid = node_transaction("transfer_sponsored.json", None);
+        // A cleanup of 3 invoices that deleted 3 slots of 5,324 gas units' deposit each.
+        let purge = node_transaction("transfer_orderless.json", Some(3 * 532_400));
+        report.gas(Op::PlainTransfer, &transfer);
+        report.lifecycle(
+            Op::InvoiceLifecycle,
+            &[
+                Part::whole(&created),
+                Part::whole(&paid),
+                Part::share(&purge, 3),
+            ],
+        );
+        let text = std::fs::read_to_string(&path).unwrap();
+        let row = row_of(&text, Op::InvoiceLifecycle.label());
+        // gross 5424 + 136 + 5213/3; execution 36 + 47 + 47/3; io 65 + 90 + 91/3;
+        // storage fee 5324 + 0 + 5076/3; refund 15972/3; net and ratio to 136 follow.
+        assert_eq!(
+            row[1..9],
+            [
+                "7297.7",
+                "98.7",
+                "185.3",
+                "7016",
+                "5324",
+                "**1973.7**",
+                "14.51",
+                "≤ 3.0"
+            ],
+            "{row:?}"
+        );
+        let transactions = row[10];
+        assert!(transactions.contains(&format!("`{}` + `{}`", created.hash, paid.hash)));
+        assert!(transactions.contains(&format!("1/3 of `{}`", purge.hash)));
+    }
+
+    #[test]
+    fn without_the_hooked_transfer_there_is_no_ratio() {
+        let (report, path) = report("report_without_transfer");
+        report.gas(
+            Op::PayInvoice,
+            &node_transaction("transfer_sponsored.json", None),
+        );
+        let text = std::fs::read_to_string(&path).unwrap();
+        let row = row_of(&text, Op::PayInvoice.label());
+        assert_eq!(row[7..9], ["–", "≤ 2.0"]);
+    }
 }

@@ -131,8 +131,8 @@ async fn balances(
         customer: coin.balance(customer).await.context("customer balance")?,
         shop: coin.balance(shop).await.context("shop balance")?,
         treasury: client
-            .merchant_registry()
-            .treasury_balance()
+            .fee_treasury()
+            .balance()
             .await
             .context("treasury balance")?,
         operator_apt: client.aptos().get_balance(operator).await.unwrap_or(0),

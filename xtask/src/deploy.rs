@@ -281,8 +281,9 @@ async fn resolve_deployer(root: &Path, args: &DeployArgs, target: &Target) -> Re
 /// .aptos/config.yaml, else the user's.
 pub fn signer_from_profile(root: &Path, wanted: &str) -> Result<Deployer> {
     let mut last_err = None;
-    for dir in config_dirs(root) {
-        let config = CliConfig::load(&dir)?;
+    let dirs = config_dirs(root);
+    for dir in &dirs {
+        let config = CliConfig::load(dir)?;
         if config.profiles.contains_key(wanted) {
             return config.signer(wanted).with_context(|| {
                 format!(
@@ -291,9 +292,17 @@ pub fn signer_from_profile(root: &Path, wanted: &str) -> Result<Deployer> {
                 )
             });
         }
-        last_err = Some(config.signer(wanted).unwrap_err());
+        last_err = Some(anyhow::Error::from(config.signer(wanted).unwrap_err()));
     }
-    Err(last_err.unwrap_or_else(|| anyhow::anyhow!("no Aptos CLI profile `{wanted}`")))
+    Err(last_err
+        .unwrap_or_else(|| anyhow::anyhow!("no Aptos CLI profile `{wanted}`"))
+        .context(format!(
+            "looking for profile `{wanted}` in {} (or pass --key-file)",
+            dirs.iter()
+                .map(|dir| dir.join("config.yaml").display().to_string())
+                .collect::<Vec<_>>()
+                .join(" and ")
+        )))
 }
 
 /// A fresh key for a local deployment, saved as the `yenpay-local` profile in

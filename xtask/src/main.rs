@@ -1,4 +1,5 @@
 //! `cargo xtask`: yenpay's build, test and deploy workflow, in plain Rust.
+mod bench_chain;
 mod build;
 mod demo;
 mod deploy;
@@ -7,6 +8,7 @@ mod http;
 mod localnet;
 mod move_cli;
 mod node;
+mod postgres;
 mod profile;
 mod progress;
 mod publishing;
@@ -45,6 +47,8 @@ enum XtaskCommand {
     Upgrade(upgrade::UpgradeArgs),
     /// Node up, deploy, run the ignored end-to-end tests against it.
     E2e(e2e::E2eArgs),
+    /// Node up, deploy, and measure transfers/s against invoice payments/s (target/bench-chain.md).
+    BenchChain(bench_chain::BenchChainArgs),
     /// Node up, deploy, and walk through a complete QR payment, printing what happens.
     Demo(demo::DemoArgs),
 }
@@ -75,6 +79,7 @@ fn run(cli: Cli) -> Result<()> {
         XtaskCommand::Deploy(args) => deploy::run(&root, &args),
         XtaskCommand::Upgrade(args) => upgrade::run(&root, &args),
         XtaskCommand::E2e(args) => e2e::run(&root, &args),
+        XtaskCommand::BenchChain(args) => bench_chain::run(&root, &args),
         XtaskCommand::Demo(args) => demo::run(&root, &args),
     }
 }

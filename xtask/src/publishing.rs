@@ -195,13 +195,11 @@ pub async fn verify(client: &YenPay, built: &Built, deployer: AccountAddress) ->
         .context("view stablecoin::transfer_cap() failed")?;
     report.push(format!("stablecoin::transfer_cap() = {cap}"));
     let treasury = client
-        .merchant_registry()
+        .fee_treasury()
         .treasury_address()
         .await
-        .context("view merchant_registry::treasury_address() failed")?;
-    report.push(format!(
-        "merchant_registry::treasury_address() = {treasury}"
-    ));
+        .context("view fee_treasury::treasury_address() failed")?;
+    report.push(format!("fee_treasury::treasury_address() = {treasury}"));
     let store = coin
         .primary_store_address(treasury)
         .await

@@ -228,7 +228,7 @@ async fn main() -> Result<()> {
         "balances: customer {}, merchant {}, treasury {}",
         coin.balance(customer.address()).await?,
         coin.balance(owner.address()).await?,
-        registry.treasury_balance().await?
+        client.fee_treasury().balance().await?
     );
     Ok(())
 }

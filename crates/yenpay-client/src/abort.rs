@@ -10,20 +10,11 @@
 //! `match` on it. Abort codes follow `std::error`: `code = category << 16 |
 //! reason`, where the reason is the constant's value.
 //!
-//! # Why a hand-written table
-//!
-//! The tables below are written in Rust, and a test (`contract_drift`)
-//! parses every `const E…: u64 = N;` with its `///` comment in
-//! `move/sources/*.move` and fails on any difference in name, value or doc
-//! comment, in either direction. We chose this over generating the table in a
-//! `build.rs` because:
-//! - the variants are real, documented Rust items (`StablecoinAbort::Paused`)
-//!   that integrators match on and read in rustdoc, and a change to them shows
-//!   up in review as a change to the client's API;
-//! - building the crate does not depend on the Move sources' layout or on a
-//!   Move parser running at every build (the crate still builds when packaged
-//!   without `move/`);
-//! - drift cannot go unnoticed either way: CI runs the test on every change.
+//! The tables are generated from the Move sources (`cargo xtask codegen`
+//! writes each module's `generated.rs`, `cargo xtask test` fails when they
+//! disagree): every `const E…: u64` of a module becomes a documented variant
+//! of its enum, so a change to a constant shows up in review as a change to
+//! the client's API.
 use aptos_sdk::types::AccountAddress;
 use std::fmt;
 
@@ -111,24 +102,32 @@ pub fn reason_of(code: u64) -> u64 {
     code & 0xFFFF
 }
 
-/// The modules of the yenpay package.
+/// The modules of the yenpay package that integrators call, read or see
+/// abort. (`yenpay::role`, the two-step role both `stablecoin` and
+/// `merchant_registry` keep, has only `package` functions and never aborts.)
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Module {
-    /// `yenpay_client::stablecoin`.
+    /// `yenpay::authorization`.
+    Authorization,
+    /// `yenpay::stablecoin`.
     Stablecoin,
-    /// `yenpay_client::merchant_registry`.
+    /// `yenpay::merchant_registry`.
     MerchantRegistry,
-    /// `yenpay_client::invoice`.
+    /// `yenpay::fee_treasury`.
+    FeeTreasury,
+    /// `yenpay::invoice`.
     Invoice,
-    /// `yenpay_client::upgrade`.
+    /// `yenpay::upgrade`.
     Upgrade,
 }
 
 impl Module {
     /// Every module, in publishing order.
-    pub const ALL: [Module; 4] = [
+    pub const ALL: [Module; 6] = [
+        Module::Authorization,
         Module::Stablecoin,
         Module::MerchantRegistry,
+        Module::FeeTreasury,
         Module::Invoice,
         Module::Upgrade,
     ];
@@ -136,8 +135,10 @@ impl Module {
     /// The Move module name.
     pub fn name(self) -> &'static str {
         match self {
+            Module::Authorization => "authorization",
             Module::Stablecoin => "stablecoin",
             Module::MerchantRegistry => "merchant_registry",
+            Module::FeeTreasury => "fee_treasury",
             Module::Invoice => "invoice",
             Module::Upgrade => "upgrade",
         }
@@ -206,6 +207,8 @@ macro_rules! abort_codes {
 }
 pub(crate) use abort_codes;
 
+pub use crate::authorization::AuthorizationAbort;
+pub use crate::fee_treasury::FeeTreasuryAbort;
 pub use crate::invoice::InvoiceAbort;
 pub use crate::merchant::MerchantRegistryAbort;
 pub use crate::stablecoin::StablecoinAbort;
@@ -214,14 +217,32 @@ pub use crate::upgrade::UpgradeAbort;
 /// An abort constant of one of the yenpay modules.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum KnownAbort {
-    /// Raised by `yenpay_client::stablecoin`.
+    /// Raised by `yenpay::authorization`.
+    Authorization(AuthorizationAbort),
+    /// Raised by `yenpay::stablecoin`.
     Stablecoin(StablecoinAbort),
-    /// Raised by `yenpay_client::merchant_registry`.
+    /// Raised by `yenpay::merchant_registry`.
     MerchantRegistry(MerchantRegistryAbort),
-    /// Raised by `yenpay_client::invoice`.
+    /// Raised by `yenpay::fee_treasury`.
+    FeeTreasury(FeeTreasuryAbort),
+    /// Raised by `yenpay::invoice`.
     Invoice(InvoiceAbort),
-    /// Raised by `yenpay_client::upgrade`.
+    /// Raised by `yenpay::upgrade`.
     Upgrade(UpgradeAbort),
+}
+
+/// `$body` applied to the typed constant inside any [`KnownAbort`].
+macro_rules! each_known {
+    ($value:expr, $known:ident => $body:expr) => {
+        match $value {
+            KnownAbort::Authorization($known) => $body,
+            KnownAbort::Stablecoin($known) => $body,
+            KnownAbort::MerchantRegistry($known) => $body,
+            KnownAbort::FeeTreasury($known) => $body,
+            KnownAbort::Invoice($known) => $body,
+            KnownAbort::Upgrade($known) => $body,
+        }
+    };
 }
 
 impl KnownAbort {
@@ -229,10 +250,14 @@ impl KnownAbort {
     pub fn lookup(module: Module, code: u64) -> Option<Self> {
         let reason = reason_of(code);
         match module {
+            Module::Authorization => {
+                AuthorizationAbort::from_reason(reason).map(Self::Authorization)
+            }
             Module::Stablecoin => StablecoinAbort::from_reason(reason).map(Self::Stablecoin),
             Module::MerchantRegistry => {
                 MerchantRegistryAbort::from_reason(reason).map(Self::MerchantRegistry)
             }
+            Module::FeeTreasury => FeeTreasuryAbort::from_reason(reason).map(Self::FeeTreasury),
             Module::Invoice => InvoiceAbort::from_reason(reason).map(Self::Invoice),
             Module::Upgrade => UpgradeAbort::from_reason(reason).map(Self::Upgrade),
         }
@@ -241,8 +266,10 @@ impl KnownAbort {
     /// The module that declares the constant.
     pub fn module(self) -> Module {
         match self {
+            Self::Authorization(_) => Module::Authorization,
             Self::Stablecoin(_) => Module::Stablecoin,
             Self::MerchantRegistry(_) => Module::MerchantRegistry,
+            Self::FeeTreasury(_) => Module::FeeTreasury,
             Self::Invoice(_) => Module::Invoice,
             Self::Upgrade(_) => Module::Upgrade,
         }
@@ -250,32 +277,17 @@ impl KnownAbort {
 
     /// The Move constant name.
     pub fn name(self) -> &'static str {
-        match self {
-            Self::Stablecoin(known) => known.name(),
-            Self::MerchantRegistry(known) => known.name(),
-            Self::Invoice(known) => known.name(),
-            Self::Upgrade(known) => known.name(),
-        }
+        each_known!(self, known => known.name())
     }
 
     /// The constant's value.
     pub fn reason(self) -> u64 {
-        match self {
-            Self::Stablecoin(known) => known.reason(),
-            Self::MerchantRegistry(known) => known.reason(),
-            Self::Invoice(known) => known.reason(),
-            Self::Upgrade(known) => known.reason(),
-        }
+        each_known!(self, known => known.reason())
     }
 
     /// The constant's doc comment.
     pub fn doc(self) -> &'static str {
-        match self {
-            Self::Stablecoin(known) => known.doc(),
-            Self::MerchantRegistry(known) => known.doc(),
-            Self::Invoice(known) => known.doc(),
-            Self::Upgrade(known) => known.doc(),
-        }
+        each_known!(self, known => known.doc())
     }
 }
 
@@ -429,6 +441,63 @@ mod tests {
             ))
         );
         assert_eq!(registry.category(), AbortCategory::PermissionDenied);
+        // The codes that moved to their own modules kept their numbers there.
+        let used = MoveAbort::from_code(package(), package(), "authorization", 0x3_001B);
+        assert_eq!(
+            used.known,
+            Some(KnownAbort::Authorization(
+                AuthorizationAbort::AuthorizationUsed
+            ))
+        );
+        assert_eq!(used.name.as_deref(), Some("EAUTHORIZATION_USED"));
+        let short = MoveAbort::from_code(package(), package(), "fee_treasury", 0x1_0014);
+        assert_eq!(
+            short.known,
+            Some(KnownAbort::FeeTreasury(
+                FeeTreasuryAbort::InsufficientTreasury
+            ))
+        );
+        // ...and are gone from the module that raised them before.
+        assert_eq!(
+            MoveAbort::from_code(package(), package(), "stablecoin", 0x3_001B).known,
+            None
+        );
+    }
+
+    #[test]
+    fn every_module_has_a_table_and_every_constant_names_its_module() {
+        for module in Module::ALL {
+            assert_eq!(Module::from_name(module.name()), Some(module));
+        }
+        let all: Vec<KnownAbort> = AuthorizationAbort::ALL
+            .iter()
+            .map(|&k| KnownAbort::Authorization(k))
+            .chain(
+                StablecoinAbort::ALL
+                    .iter()
+                    .map(|&k| KnownAbort::Stablecoin(k)),
+            )
+            .chain(
+                MerchantRegistryAbort::ALL
+                    .iter()
+                    .map(|&k| KnownAbort::MerchantRegistry(k)),
+            )
+            .chain(
+                FeeTreasuryAbort::ALL
+                    .iter()
+                    .map(|&k| KnownAbort::FeeTreasury(k)),
+            )
+            .chain(InvoiceAbort::ALL.iter().map(|&k| KnownAbort::Invoice(k)))
+            .chain(UpgradeAbort::ALL.iter().map(|&k| KnownAbort::Upgrade(k)))
+            .collect();
+        let modules: std::collections::BTreeSet<Module> = all.iter().map(|k| k.module()).collect();
+        assert_eq!(modules.len(), Module::ALL.len());
+        for known in all {
+            assert_eq!(
+                KnownAbort::lookup(known.module(), known.reason()),
+                Some(known)
+            );
+        }
     }
 
     #[test]
@@ -554,5 +623,16 @@ mod tests {
             MerchantRegistryAbort::name,
         );
         check(InvoiceAbort::ALL, InvoiceAbort::reason, InvoiceAbort::name);
+        check(
+            AuthorizationAbort::ALL,
+            AuthorizationAbort::reason,
+            AuthorizationAbort::name,
+        );
+        check(
+            FeeTreasuryAbort::ALL,
+            FeeTreasuryAbort::reason,
+            FeeTreasuryAbort::name,
+        );
+        check(UpgradeAbort::ALL, UpgradeAbort::reason, UpgradeAbort::name);
     }
 }

@@ -10,7 +10,9 @@
 //! - the limits in `yenpay_types::limits` and the seeds;
 //! - the field layout of the signed messages.
 use crate::abort::Module;
+use crate::authorization::AuthorizationEvent;
 use crate::events::{TxEvent, decode_typed};
+use crate::fee_treasury::FeeTreasuryEvent;
 use crate::invoice::InvoiceEvent;
 use crate::merchant::MerchantEvent;
 use crate::stablecoin::StablecoinEvent;
@@ -283,6 +285,8 @@ fn every_move_event_decodes_into_its_rust_struct() {
     let package = AccountAddress::from_hex("0xcafe").unwrap();
     for (module, parsed) in move_modules() {
         let rust_names: BTreeSet<&str> = match module {
+            Module::Authorization => AuthorizationEvent::NAMES,
+            Module::FeeTreasury => FeeTreasuryEvent::NAMES,
             Module::Stablecoin => StablecoinEvent::NAMES,
             Module::MerchantRegistry => MerchantEvent::NAMES,
             Module::Invoice => InvoiceEvent::NAMES,
@@ -328,7 +332,9 @@ fn record_views_decode_from_their_move_structs() {
 #[test]
 fn limits_match_the_move_constants() {
     let stablecoin = move_module(Module::Stablecoin);
+    let authorization = move_module(Module::Authorization);
     let registry = move_module(Module::MerchantRegistry);
+    let treasury = move_module(Module::FeeTreasury);
     let invoice = move_module(Module::Invoice);
     let as_u64 = |value: usize| u64::try_from(value).unwrap();
     assert_eq!(
@@ -356,11 +362,11 @@ fn limits_match_the_move_constants() {
         as_u64(limits::MAX_LEGAL_ORDER_BYTES)
     );
     assert_eq!(
-        number(&stablecoin, "NONCE_LENGTH"),
+        number(&authorization, "NONCE_LENGTH"),
         as_u64(yenpay_types::authorization::NONCE_LENGTH)
     );
-    assert_eq!(number(&stablecoin, "PUBLIC_KEY_LENGTH"), 32);
-    assert_eq!(number(&stablecoin, "SIGNATURE_LENGTH"), 64);
+    assert_eq!(number(&authorization, "PUBLIC_KEY_LENGTH"), 32);
+    assert_eq!(number(&authorization, "SIGNATURE_LENGTH"), 64);
     assert_eq!(
         number(&stablecoin, "INITIAL_TRANSFER_CAP"),
         limits::INITIAL_TRANSFER_CAP
@@ -370,21 +376,26 @@ fn limits_match_the_move_constants() {
         crate::stablecoin::ASSET_SEED
     );
     assert_eq!(
-        byte_string(&registry, "TREASURY_SEED"),
-        crate::merchant::TREASURY_SEED
+        byte_string(&treasury, "TREASURY_SEED"),
+        crate::fee_treasury::TREASURY_SEED
     );
 }
 
 #[test]
 fn the_signed_message_has_the_move_layout() {
     // The Rust encoder writes these fields in this order (pinned by the
-    // known-answer test in `authorization`); Move must declare the same.
-    let stablecoin = move_module(Module::Stablecoin);
+    // known-answer test in `authorization`); Move must declare the same, in
+    // the module the signed type info names.
+    let authorization = move_module(Module::Authorization);
+    assert_eq!(
+        authorization.name.as_bytes(),
+        yenpay_types::authorization::MODULE_NAME
+    );
     for (name, receiver) in [
         ("TransferAuthorization", "to"),
         ("CollectionAuthorization", "merchant"),
     ] {
-        let declared: Vec<(&str, &str)> = stablecoin.structs[name]
+        let declared: Vec<(&str, &str)> = authorization.structs[name]
             .iter()
             .map(|(name, kind)| (name.as_str(), kind.as_str()))
             .collect();

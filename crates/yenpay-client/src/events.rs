@@ -6,13 +6,16 @@
 //! `{"__variant__": "Name", fields...}`, an `Object<T>` as `{"inner": "0x…"}`
 //! and addresses in short form (leading zeros dropped). Views return their
 //! values in the same encodings. This module holds that decoding core; the
-//! event structs live next to their domain ([`crate::stablecoin`],
-//! [`crate::merchant`], [`crate::invoice`]).
+//! event structs live next to their domain ([`crate::authorization`],
+//! [`crate::stablecoin`], [`crate::merchant`], [`crate::fee_treasury`],
+//! [`crate::invoice`], [`crate::upgrade`]).
 //!
 //! Event structs reject unknown fields, so a field added on the Move side is
 //! a decoding error here rather than silently dropped (the drift tests also
 //! decode one sample of every `#[event]` struct in `move/sources`).
 use crate::abort::Module;
+use crate::authorization::AuthorizationEvent;
+use crate::fee_treasury::FeeTreasuryEvent;
 use crate::invoice::InvoiceEvent;
 use crate::merchant::MerchantEvent;
 use crate::stablecoin::StablecoinEvent;
@@ -51,13 +54,17 @@ pub enum EventDecodeError {
 /// An event of the yenpay package.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum YenpayEvent {
-    /// From `yenpay_client::stablecoin`.
+    /// From `yenpay::authorization`.
+    Authorization(AuthorizationEvent),
+    /// From `yenpay::stablecoin`.
     Stablecoin(StablecoinEvent),
-    /// From `yenpay_client::merchant_registry`.
+    /// From `yenpay::merchant_registry`.
     MerchantRegistry(MerchantEvent),
-    /// From `yenpay_client::invoice`.
+    /// From `yenpay::fee_treasury`.
+    FeeTreasury(FeeTreasuryEvent),
+    /// From `yenpay::invoice`.
     Invoice(InvoiceEvent),
-    /// From `yenpay_client::upgrade`.
+    /// From `yenpay::upgrade`.
     Upgrade(UpgradeEvent),
 }
 
@@ -159,21 +166,25 @@ pub fn decode_typed(
         type_tag: type_tag.to_owned(),
         source,
     };
-    let decoded = match module {
-        Module::Stablecoin => {
-            StablecoinEvent::decode(name, data).map(|event| event.map(YenpayEvent::Stablecoin))
+    let decoded =
+        match module {
+            Module::Authorization => AuthorizationEvent::decode(name, data)
+                .map(|event| event.map(YenpayEvent::Authorization)),
+            Module::FeeTreasury => FeeTreasuryEvent::decode(name, data)
+                .map(|event| event.map(YenpayEvent::FeeTreasury)),
+            Module::Stablecoin => {
+                StablecoinEvent::decode(name, data).map(|event| event.map(YenpayEvent::Stablecoin))
+            }
+            Module::MerchantRegistry => MerchantEvent::decode(name, data)
+                .map(|event| event.map(YenpayEvent::MerchantRegistry)),
+            Module::Invoice => {
+                InvoiceEvent::decode(name, data).map(|event| event.map(YenpayEvent::Invoice))
+            }
+            Module::Upgrade => {
+                UpgradeEvent::decode(name, data).map(|event| event.map(YenpayEvent::Upgrade))
+            }
         }
-        Module::MerchantRegistry => {
-            MerchantEvent::decode(name, data).map(|event| event.map(YenpayEvent::MerchantRegistry))
-        }
-        Module::Invoice => {
-            InvoiceEvent::decode(name, data).map(|event| event.map(YenpayEvent::Invoice))
-        }
-        Module::Upgrade => {
-            UpgradeEvent::decode(name, data).map(|event| event.map(YenpayEvent::Upgrade))
-        }
-    }
-    .map_err(fields)?;
+        .map_err(fields)?;
     decoded
         .map(TxEvent::Yenpay)
         .ok_or_else(|| EventDecodeError::Unknown {

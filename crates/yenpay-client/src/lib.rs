@@ -9,12 +9,14 @@
 //!
 //! - [`client::YenPay`]: the connection (an aptos-sdk [`aptos_sdk::Aptos`]) and
 //!   the package address, with a typed async call for every entry and view
-//!   function in [`stablecoin`], [`merchant`] and [`invoice`]; submitted calls
+//!   function in [`authorization`], [`stablecoin`], [`merchant`],
+//!   [`fee_treasury`] and [`invoice`]; submitted calls
 //!   wait for the transaction and return its hash, version, gas used and
 //!   decoded [`events`];
 //! - [`abort`]: failed transactions as typed errors (module, constant name,
 //!   code, doc comment);
 //! - [`upgrade`]: the admin-gated code upgrades;
+//! - [`gas`]: what a transaction cost (execution, io, storage fee and refund);
 //! - [`address`]: conversions between the SDK's `AccountAddress` and
 //!   `yenpay_types::Address`.
 //!
@@ -85,8 +87,11 @@
 
 pub mod abort;
 pub mod address;
+pub mod authorization;
 pub mod client;
 pub mod events;
+pub mod fee_treasury;
+pub mod gas;
 pub mod invoice;
 pub mod merchant;
 pub mod stablecoin;

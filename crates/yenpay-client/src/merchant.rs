@@ -1,24 +1,53 @@
-//! `yenpay_client::merchant_registry`: the operator's merchants, their terminals and
-//! the fee treasury. Typed calls of every entry and view function, the
-//! records the views return, and the module's events.
+//! `yenpay_client::merchant_registry`: the operator (a two-step role), its
+//! merchants and their terminals. Typed calls of every entry and view
+//! function, the records the views return, and the module's events. The fee
+//! treasury the operator sweeps is [`crate::fee_treasury`].
 //!
 //! [`Calls`] builds the entry-function payloads (no node needed);
 //! [`MerchantRegistry`] submits them and calls the views.
 
 mod generated;
+use crate::client::{Error, Submitted, TxSigner};
 use crate::events::json::{self};
-use crate::stablecoin::named_object_address;
 use aptos_sdk::types::AccountAddress;
 pub use generated::*;
 use serde::Deserialize;
 
-/// Seed of the treasury object under the package address (`TREASURY_SEED`).
-pub const TREASURY_SEED: &[u8] = yenpay_types::objects::TREASURY_SEED;
+/// The treasury's seed and address, from [`crate::fee_treasury`] (where they
+/// moved with the treasury).
+pub use crate::fee_treasury::{TREASURY_SEED, derive_treasury_address};
 
-/// The fee treasury's address for the package at `package`, computed locally
-/// (the `treasury_address` view gives the same on chain).
-pub fn derive_treasury_address(package: AccountAddress) -> AccountAddress {
-    named_object_address(package, TREASURY_SEED)
+/// The treasury calls that were this module's before the treasury got its own
+/// (`yenpay::fee_treasury`); they call [`crate::fee_treasury::FeeTreasury`].
+impl MerchantRegistry<'_> {
+    /// The fee treasury object: `fee_treasury::treasury_address`.
+    ///
+    /// # Errors
+    /// As [`crate::fee_treasury::FeeTreasury::treasury_address`].
+    pub async fn treasury_address(&self) -> Result<AccountAddress, Error> {
+        self.client.fee_treasury().treasury_address().await
+    }
+
+    /// Fees in the treasury: `fee_treasury::balance`.
+    ///
+    /// # Errors
+    /// As [`crate::fee_treasury::FeeTreasury::balance`].
+    pub async fn treasury_balance(&self) -> Result<u64, Error> {
+        self.client.fee_treasury().balance().await
+    }
+
+    /// The operator sweeps `amount` of fees to `to`: `fee_treasury::sweep`.
+    ///
+    /// # Errors
+    /// As [`crate::fee_treasury::FeeTreasury::sweep`].
+    pub async fn sweep_treasury<S: TxSigner>(
+        &self,
+        operator: &S,
+        to: AccountAddress,
+        amount: u64,
+    ) -> Result<Submitted, Error> {
+        self.client.fee_treasury().sweep(operator, to, amount).await
+    }
 }
 
 /// A merchant's status (`merchant_registry::MerchantStatus`).
@@ -173,10 +202,6 @@ mod tests {
                 sdk("set_fee_bps").arg(a).arg(0u64).build().unwrap(),
             ),
             (
-                calls.sweep_treasury(b, 500).unwrap(),
-                sdk("sweep_treasury").arg(b).arg(500u64).build().unwrap(),
-            ),
-            (
                 calls.set_payout_address(b).unwrap(),
                 sdk("set_payout_address").arg(b).build().unwrap(),
             ),
@@ -192,14 +217,6 @@ mod tests {
         for (ours, theirs) in cases {
             let name = ours.function.clone();
             assert_eq!(TransactionPayload::EntryFunction(ours), theirs, "{name}");
-        }
-    }
-
-    #[test]
-    fn sweeping_nothing_is_refused() {
-        match Calls::new(package()).sweep_treasury(address("0xb0b"), 0) {
-            Err(Error::Validation(error)) => assert_eq!(error.field, "amount"),
-            other => panic!("not refused: {other:?}"),
         }
     }
 

@@ -7,11 +7,13 @@
 
 mod generated;
 use crate::address::{from_sdk, to_sdk};
+#[cfg(doc)]
+use crate::authorization::Authorizations;
 use crate::client::{Error, Submitted, TxSigner, bcs_arg};
 use aptos_sdk::transaction::EntryFunction;
 use aptos_sdk::types::{AccountAddress, Identifier, MoveModuleId, StructTag, TypeTag};
 pub use generated::*;
-use yenpay_types::authorization::{AuthorizationError, AuthorizationKind, SignedAuthorization};
+use yenpay_types::authorization::{AuthorizationKind, SignedAuthorization};
 #[cfg(doc)]
 use yenpay_types::limits::MAX_URI_BYTES;
 use yenpay_types::limits::require_amount;
@@ -115,52 +117,16 @@ impl Stablecoin<'_> {
         self.client.submit_entry(sender, call).await
     }
     /// Checks a signed authorization (either kind) against the chain before
-    /// it is submitted, as the contract would: the domain (this chain and
-    /// package), amount and window at `now` (Unix seconds), the key against
-    /// the payer's current authentication key on chain (legacy Ed25519 or
-    /// SingleKey Ed25519), the signature, and that the nonce is unused.
+    /// it is submitted: [`Authorizations::check`].
     ///
     /// # Errors
-    /// [`Error::Authorization`] naming the check that fails; [`Error::Aptos`]
-    /// when the node cannot be asked.
+    /// As [`Authorizations::check`].
     pub async fn check_authorization(
         &self,
         signed: &SignedAuthorization,
         now: u64,
     ) -> Result<(), Error> {
-        let package = self.client.package();
-        let chain_id = self.client.aptos().ensure_chain_id().await?.id();
-        signed.check_terms(from_sdk(package), chain_id, now)?;
-        let from = to_sdk(signed.authorization.from);
-        let account = match self.client.aptos().fullnode().get_account(from).await {
-            Ok(account) => account.into_inner(),
-            Err(error) if error.is_not_found() => {
-                return Err(AuthorizationError::NoAccount {
-                    from: signed.authorization.from,
-                }
-                .into());
-            }
-            Err(error) => return Err(error.into()),
-        };
-        let on_chain = const_hex::decode(account.authentication_key.trim_start_matches("0x"))
-            .map_err(|error| Error::Response {
-                context: format!("the account {from}"),
-                detail: error.to_string(),
-            })?;
-        if !signed.key_matches(&on_chain) {
-            return Err(AuthorizationError::KeyNotCurrent {
-                from: signed.authorization.from,
-            }
-            .into());
-        }
-        signed.verify(from_sdk(package))?;
-        if self
-            .is_nonce_used(from, &signed.authorization.nonce)
-            .await?
-        {
-            return Err(AuthorizationError::NonceUsed.into());
-        }
-        Ok(())
+        self.client.authorization().check(signed, now).await
     }
 }
 
@@ -344,13 +310,6 @@ mod tests {
                     .unwrap(),
             ),
             (
-                calls.cancel_authorization(&[3; 32]).unwrap(),
-                sdk("cancel_authorization")
-                    .arg(vec![3u8; 32])
-                    .build()
-                    .unwrap(),
-            ),
-            (
                 calls.transfer(b, 10).unwrap(),
                 InputEntryFunctionData::new("0x1::primary_fungible_store::transfer")
                     .type_arg("0x1::fungible_asset::Metadata")
@@ -396,30 +355,6 @@ mod tests {
 
     #[test]
     fn events_decode_from_node_json() {
-        let event = serde_json::json!({
-            "guid": {"creation_number": "0", "account_address": "0x0"},
-            "sequence_number": "0",
-            "type": "0xcafe::stablecoin::TransferredWithAuthorization",
-            "data": {
-                "from": "0xcc405722b15c00a19d37e51d9a756de1e61b780ad0935f3363bc7fce64edbdad",
-                "to": "0xb0b",
-                "amount": "1234",
-                "nonce": format!("0x{}", "2a".repeat(32)),
-                "submitter": "0xcafe"
-            }
-        });
-        let decoded = decode_event(package(), &event).unwrap();
-        let TxEvent::Yenpay(YenpayEvent::Stablecoin(
-            StablecoinEvent::TransferredWithAuthorization(transferred),
-        )) = decoded
-        else {
-            panic!("wrong event: {decoded:?}");
-        };
-        assert_eq!(transferred.amount, 1234);
-        assert_eq!(transferred.to, address("0xb0b"));
-        assert_eq!(transferred.nonce, vec![0x2a; 32]);
-        assert_eq!(transferred.submitter, package());
-
         let cap = serde_json::json!({
             "type": format!("{}::stablecoin::TransferCapChanged", package().to_long_string()),
             "data": {"old_cap": "1000000", "new_cap": "0"}

@@ -5,8 +5,12 @@
 //!   resource-account publish and the admin's upgrade, with their size and
 //!   gas checks;
 //! - [`deployment`]: the `deployments/<network>.json` record of where the
-//!   package lives.
+//!   package lives;
+//! - [`keys`]: signing keys from a key file, an environment variable or an
+//!   Aptos CLI profile, written back readable by their owner only, never
+//!   printed.
 #![deny(missing_docs)]
 
 pub mod deployment;
+pub mod keys;
 pub mod publish;

@@ -7,6 +7,7 @@ mod qr_authorization {
     use ed25519_dalek::SigningKey as Ed25519PrivateKey;
     use yenpay_qr::cpm::{self, TerminalContext};
     use yenpay_types::Address as AccountAddress;
+    use yenpay_types::authorization::NonceCounter;
     use yenpay_types::objects::metadata_address as derive_metadata_address;
 
     fn package() -> AccountAddress {
@@ -21,9 +22,9 @@ mod qr_authorization {
         }
     }
 
-    /// Wallet side: derive the nonce, sign, encode.
+    /// Wallet side: take the next nonce, sign, encode.
     fn wallet_code(key: &Ed25519PrivateKey, from: Option<AccountAddress>) -> String {
-        let salt = cpm::random_salt();
+        let mut nonces = NonceCounter::starting_at(300);
         let authorization = cpm::authorization_to_sign(
             &context(),
             &key.verifying_key().to_bytes(),
@@ -31,11 +32,11 @@ mod qr_authorization {
             1_280,
             1_780_000_000,
             1_780_000_300,
-            &salt,
+            nonces.take().unwrap(),
         )
         .unwrap();
         let signed = authorization.sign(package(), key).unwrap();
-        cpm::encode(&signed, &salt).unwrap()
+        cpm::encode(&signed).unwrap()
     }
 
     #[test]
@@ -52,6 +53,22 @@ mod qr_authorization {
             .expect("domain, window, key and signature check out");
         assert_eq!(signed.authorization.from, signed.key_address());
         assert_eq!(signed.authorization.to, context().merchant);
+        assert_eq!(signed.authorization.nonce, 300);
+    }
+
+    #[test]
+    fn a_changed_nonce_breaks_the_signature() {
+        let key = Ed25519PrivateKey::from_bytes(&[11u8; 32]);
+        let mut data = STANDARD.decode(wallet_code(&key, None)).unwrap();
+        // C8 02 01 2C is the nonce 300: make it 301.
+        let at = data
+            .windows(4)
+            .position(|w| w == [0xC8, 0x02, 0x01, 0x2C])
+            .unwrap();
+        data[at + 3] = 0x2D;
+        let signed = cpm::decode(&STANDARD.encode(&data), &context()).unwrap();
+        assert_eq!(signed.authorization.nonce, 301);
+        assert!(signed.verify(package()).is_err());
     }
 
     #[test]

@@ -31,6 +31,12 @@ pub const MAX_REFERENCE_BYTES: usize = 64;
 pub const MIN_TTL_SECS: u64 = 30;
 /// Longest invoice lifetime (`invoice::MAX_TTL_SECS`).
 pub const MAX_TTL_SECS: u64 = 86_400;
+/// Refund window at publish (`invoice::DEFAULT_REFUND_WINDOW_SECS`): 180 days.
+pub const DEFAULT_REFUND_WINDOW_SECS: u64 = 15_552_000;
+/// Shortest refund window the operator may set (`invoice::MIN_REFUND_WINDOW_SECS`): 10 s, for test networks.
+pub const MIN_REFUND_WINDOW_SECS: u64 = 10;
+/// Longest refund window the operator may set (`invoice::MAX_REFUND_WINDOW_SECS`): 366 days.
+pub const MAX_REFUND_WINDOW_SECS: u64 = 31_622_400;
 /// Longest merchant display name (`merchant_registry::MAX_NAME_BYTES`), in bytes.
 pub const MAX_NAME_BYTES: usize = 64;
 /// Highest fee an operator may charge (`merchant_registry::MAX_FEE_BPS`): 10 %.
@@ -320,6 +326,41 @@ impl Ttl {
     }
 }
 
+/// How long after its payment an invoice can be refunded, and so how long its
+/// record is kept: [`MIN_REFUND_WINDOW_SECS`] to [`MAX_REFUND_WINDOW_SECS`]
+/// seconds. The operator sets it (`invoice::set_refund_window`); each invoice
+/// keeps the value it was created with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct RefundWindow(u64);
+
+impl RefundWindow {
+    /// The window at publish: 180 days.
+    pub const DEFAULT: Self = Self(DEFAULT_REFUND_WINDOW_SECS);
+
+    /// Validates a window in seconds.
+    ///
+    /// # Errors
+    /// [`Problem::OutOfRange`] for `secs` outside 10..=31_622_400.
+    pub fn from_secs(secs: u64) -> Result<Self, ValidationError> {
+        if !(MIN_REFUND_WINDOW_SECS..=MAX_REFUND_WINDOW_SECS).contains(&secs) {
+            return Err(ValidationError::new(
+                "refund_window_secs",
+                Problem::OutOfRange {
+                    min: MIN_REFUND_WINDOW_SECS,
+                    max: MAX_REFUND_WINDOW_SECS,
+                    actual: secs,
+                },
+            ));
+        }
+        Ok(Self(secs))
+    }
+
+    /// The window in seconds.
+    pub fn secs(self) -> u64 {
+        self.0
+    }
+}
+
 /// The reference of the legal order behind a seizure: 1 to
 /// [`MAX_LEGAL_ORDER_BYTES`] bytes.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -424,6 +465,19 @@ mod tests {
         assert_eq!(Ttl::from_secs(86_400).unwrap().secs(), 86_400);
         let error = Ttl::from_secs(86_401).unwrap_err();
         assert_eq!(error.field, "ttl_secs");
+    }
+
+    #[test]
+    fn refund_window_bounds() {
+        assert!(RefundWindow::from_secs(9).is_err());
+        assert_eq!(RefundWindow::from_secs(10).unwrap().secs(), 10);
+        assert_eq!(
+            RefundWindow::from_secs(31_622_400).unwrap().secs(),
+            31_622_400
+        );
+        let error = RefundWindow::from_secs(31_622_401).unwrap_err();
+        assert_eq!(error.field, "refund_window_secs");
+        assert_eq!(RefundWindow::DEFAULT.secs(), 180 * 86_400);
     }
 
     #[test]

@@ -6,7 +6,7 @@ use crate::address::Address;
 
 /// Seed of the stablecoin's metadata object under the package address (`stablecoin::ASSET_SEED`).
 pub const ASSET_SEED: &[u8] = b"YJPY";
-/// Seed of the fee treasury object under the package address (`merchant_registry::TREASURY_SEED`).
+/// Seed of the fee treasury object under the package address (`fee_treasury::TREASURY_SEED`).
 pub const TREASURY_SEED: &[u8] = b"YENPAY_TREASURY";
 
 /// `object::create_object_address` scheme byte.

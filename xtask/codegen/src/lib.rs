@@ -46,6 +46,14 @@ const CLIENT_SRC: &str = "crates/yenpay-client/src";
 
 const TARGETS: &[Target] = &[
     Target {
+        move_name: "authorization",
+        module_variant: "Authorization",
+        client_type: "Authorizations",
+        abort_enum: "AuthorizationAbort",
+        event_enum: "AuthorizationEvent",
+        output: "authorization/generated.rs",
+    },
+    Target {
         move_name: "stablecoin",
         module_variant: "Stablecoin",
         client_type: "Stablecoin",
@@ -60,6 +68,14 @@ const TARGETS: &[Target] = &[
         abort_enum: "MerchantRegistryAbort",
         event_enum: "MerchantEvent",
         output: "merchant/generated.rs",
+    },
+    Target {
+        move_name: "fee_treasury",
+        module_variant: "FeeTreasury",
+        client_type: "FeeTreasury",
+        abort_enum: "FeeTreasuryAbort",
+        event_enum: "FeeTreasuryEvent",
+        output: "fee_treasury/generated.rs",
     },
     Target {
         move_name: "invoice",
@@ -85,6 +101,7 @@ const TARGETS: &[Target] = &[
 /// A Move source that cannot be read or parsed, a parameter or type the
 /// tables do not know, or (`--check`) a committed file that differs.
 pub fn run(root: &Path, args: &CodegenArgs) -> Result<()> {
+    check_untargeted_modules(root)?;
     let mut stale = Vec::new();
     for target in TARGETS {
         let source_path = root
@@ -125,6 +142,47 @@ pub fn run(root: &Path, args: &CodegenArgs) -> Result<()> {
         );
     }
     Ok(())
+}
+
+/// A module of `move/sources` that is not in [`TARGETS`] must have nothing an
+/// integrator calls or decodes (as `role`, whose functions are `package`
+/// only): otherwise the client would silently miss it.
+fn check_untargeted_modules(root: &Path) -> Result<()> {
+    let sources = root.join("move/sources");
+    let entries =
+        std::fs::read_dir(&sources).with_context(|| format!("listing {}", sources.display()))?;
+    for entry in entries {
+        let path = entry?.path();
+        let Some(stem) = path.file_stem().and_then(|s| s.to_str()) else {
+            continue;
+        };
+        if path.extension().is_none_or(|e| e != "move")
+            || TARGETS.iter().any(|t| t.move_name == stem)
+        {
+            continue;
+        }
+        let source = std::fs::read_to_string(&path)
+            .with_context(|| format!("reading {}", path.display()))?;
+        let module = parse(&source).with_context(|| format!("parsing {}", path.display()))?;
+        if !module.functions.is_empty()
+            || !module.events.is_empty()
+            || module.constants.iter().any(|c| is_error_constant(&c.name))
+        {
+            bail!(
+                "move/sources/{stem}.move has entry or view functions, events or error constants, \
+                 but no entry in the generator's TARGETS"
+            );
+        }
+    }
+    Ok(())
+}
+
+/// `E` followed by upper-case letters, digits and underscores.
+fn is_error_constant(name: &str) -> bool {
+    name.starts_with('E')
+        && name
+            .chars()
+            .all(|ch| ch.is_ascii_uppercase() || ch.is_ascii_digit() || ch == '_')
 }
 
 /// The code as `cargo fmt` would leave it, so `--check` and `cargo fmt --check` agree.
@@ -565,12 +623,7 @@ fn render(target: &Target, module: &Module) -> Result<String> {
     let errors: Vec<&Constant> = module
         .constants
         .iter()
-        .filter(|c| {
-            c.name.starts_with('E')
-                && c.name
-                    .chars()
-                    .all(|ch| ch.is_ascii_uppercase() || ch.is_ascii_digit() || ch == '_')
-        })
+        .filter(|c| is_error_constant(&c.name))
         .collect();
     let _ = writeln!(out, "abort_codes! {{");
     let _ = writeln!(out, "    /// Abort constants of `yenpay_client::{m}`.");

@@ -288,7 +288,7 @@ fn decode(args: &DecodeArgs) -> Result<Json> {
                         "amount": a.amount,
                         "valid_after": a.valid_after,
                         "valid_before": a.valid_before,
-                        "nonce": format!("0x{}", const_hex::encode(a.nonce)),
+                        "nonce": a.nonce,
                         "public_key": format!("0x{}", const_hex::encode(signed.public_key)),
                         "signature": format!("0x{}", const_hex::encode(signed.signature)),
                     })

@@ -295,9 +295,10 @@ impl<'a> Invoices<'a> {
         self.client.submit_entry(payer, call).await
     }
 
-    /// Customer-presented QR: `terminal` (or the merchant's owner) settles an open invoice with a
-    /// `stablecoin::CollectionAuthorization` that `from` signed off chain for `merchant` and `amount` = the invoice's
-    /// amount. The stablecoin checks the signature, the validity window and the nonce, and marks the nonce used.
+    /// Customer-presented QR: `terminal` (or the merchant's owner) settles an open invoice with an
+    /// `authorization::CollectionAuthorization` that `from` signed off chain for `merchant` and `amount` = the
+    /// invoice's amount. The authorization module checks the signature, the validity window and the nonce, and marks
+    /// the nonce used; the stablecoin withdraws the funds under its hooks' checks.
     ///
     /// Signed by `terminal`.
     ///

@@ -58,10 +58,6 @@ abort_codes! {
         RoleConflict = 17, "EROLE_CONFLICT";
         /// The payout address is an object whose primary store the stablecoin's admin has not approved.
         PayoutNotHolder = 18, "EPAYOUT_NOT_HOLDER";
-        /// The amount is zero.
-        ZeroAmount = 19, "EZERO_AMOUNT";
-        /// The treasury holds less than the amount asked for.
-        InsufficientTreasury = 20, "EINSUFFICIENT_TREASURY";
         /// The merchant's owner, its payout address or the terminal is on the stablecoin's denylist.
         Denylisted = 21, "EDENYLISTED";
     }
@@ -185,17 +181,6 @@ impl Calls {
                 bcs_arg("owner", &owner)?,
                 bcs_arg("fee_bps", &fee_bps.get())?,
             ],
-        )
-    }
-
-    /// `sweep_treasury(operator, to, amount)`.
-    pub fn sweep_treasury(&self, to: AccountAddress, amount: u64) -> Result<EntryFunction, Error> {
-        require_amount("amount", amount)?;
-        entry_call(
-            self.package,
-            Module::MerchantRegistry,
-            "sweep_treasury",
-            vec![bcs_arg("to", &to)?, bcs_arg("amount", &amount)?],
         )
     }
 
@@ -371,22 +356,6 @@ impl<'a> MerchantRegistry<'a> {
         self.client.submit_entry(operator, call).await
     }
 
-    /// Moves `amount` of collected fees from the treasury to `to`.
-    ///
-    /// Signed by `operator`.
-    ///
-    /// # Errors
-    /// [`Error::Validation`] for an argument the contract would refuse; otherwise see [`YenPay::submit`].
-    pub async fn sweep_treasury<S: TxSigner>(
-        &self,
-        operator: &S,
-        to: AccountAddress,
-        amount: u64,
-    ) -> Result<Submitted, Error> {
-        let call = self.calls().sweep_treasury(to, amount)?;
-        self.client.submit_entry(operator, call).await
-    }
-
     /// Changes where the merchant's net takings go. Refunds are signed by the payout address at refund time.
     ///
     /// Signed by `owner`.
@@ -553,28 +522,15 @@ impl<'a> MerchantRegistry<'a> {
         Ok(value.into_option())
     }
 
-    /// The fee treasury object; its primary store holds the fees.
+    /// Whether `account` is the operator.
     ///
     /// # Errors
     /// [`Error::Aptos`] when the view fails; [`Error::Response`] for a result of the wrong shape.
-    pub async fn treasury_address(&self) -> Result<AccountAddress, Error> {
-        let args = vec![];
-        let (value,): (AccountAddress,) = self
+    pub async fn is_operator(&self, account: AccountAddress) -> Result<bool, Error> {
+        let args = vec![bcs_arg("account", &account)?];
+        let (value,): (bool,) = self
             .client
-            .view_as(Module::MerchantRegistry, "treasury_address", args)
-            .await?;
-        Ok(value)
-    }
-
-    /// Fees in the treasury.
-    ///
-    /// # Errors
-    /// [`Error::Aptos`] when the view fails; [`Error::Response`] for a result of the wrong shape.
-    pub async fn treasury_balance(&self) -> Result<u64, Error> {
-        let args = vec![];
-        let (Number(value),): (Number<u64>,) = self
-            .client
-            .view_as(Module::MerchantRegistry, "treasury_balance", args)
+            .view_as(Module::MerchantRegistry, "is_operator", args)
             .await?;
         Ok(value)
     }
@@ -728,17 +684,6 @@ pub struct TerminalRemoved {
     pub terminal: AccountAddress,
 }
 
-/// The operator moved collected fees out of the treasury.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct TreasurySwept {
-    /// `to: address`.
-    pub to: AccountAddress,
-    /// `amount: u64`.
-    #[serde(deserialize_with = "json::number")]
-    pub amount: u64,
-}
-
 module_events! {
     /// An event of `yenpay_client::merchant_registry`.
     pub enum MerchantEvent {
@@ -753,6 +698,5 @@ module_events! {
         PayoutAddressChanged,
         TerminalAdded,
         TerminalRemoved,
-        TreasurySwept,
     }
 }

@@ -61,20 +61,6 @@ abort_codes! {
         NotPaused = 22, "ENOT_PAUSED";
         /// The address is not a minter.
         MinterNotFound = 23, "EMINTER_NOT_FOUND";
-        /// An authorization nonce must be exactly 32 bytes.
-        InvalidNonce = 24, "EINVALID_NONCE";
-        /// The authorization is not valid yet (now <= valid_after).
-        AuthorizationNotYetValid = 25, "EAUTHORIZATION_NOT_YET_VALID";
-        /// The authorization has expired (now >= valid_before).
-        AuthorizationExpired = 26, "EAUTHORIZATION_EXPIRED";
-        /// The authorization nonce was already used or cancelled.
-        AuthorizationUsed = 27, "EAUTHORIZATION_USED";
-        /// The public key must be 32 bytes.
-        InvalidPublicKey = 28, "EINVALID_PUBLIC_KEY";
-        /// The public key's authentication key (legacy or SingleKey Ed25519) is not the authentication key of `from`.
-        PublicKeyMismatch = 29, "EPUBLIC_KEY_MISMATCH";
-        /// The signature does not verify for this authorization and key.
-        InvalidSignature = 30, "EINVALID_SIGNATURE";
         /// The address is not a store of this asset.
         NotYjpyStore = 31, "ENOT_YJPY_STORE";
     }
@@ -353,16 +339,6 @@ impl Calls {
                 bcs_arg("public_key", public_key.as_slice())?,
                 bcs_arg("signature", signature.as_slice())?,
             ],
-        )
-    }
-
-    /// `cancel_authorization(holder, nonce)`.
-    pub fn cancel_authorization(&self, nonce: &[u8; NONCE_LENGTH]) -> Result<EntryFunction, Error> {
-        entry_call(
-            self.package,
-            Module::Stablecoin,
-            "cancel_authorization",
-            vec![bcs_arg("nonce", nonce.as_slice())?],
         )
     }
 }
@@ -688,8 +664,9 @@ impl<'a> Stablecoin<'a> {
         self.client.submit_entry(denylister, call).await
     }
 
-    /// Moves `amount` from `from` to `to` on the strength of `from`'s signed authorization.
-    /// Anyone may submit it. The same checks as a plain transfer apply to both parties.
+    /// Moves `amount` from `from` to `to` on the strength of `from`'s signed `TransferAuthorization`
+    /// (see `yenpay::authorization`). Anyone may submit it. The same checks as a plain transfer apply
+    /// to both parties.
     ///
     /// Signed by `submitter`.
     ///
@@ -719,21 +696,6 @@ impl<'a> Stablecoin<'a> {
             signature,
         )?;
         self.client.submit_entry(submitter, call).await
-    }
-
-    /// Marks an unused nonce of the signer as used, so no authorization carrying it can be used.
-    ///
-    /// Signed by `holder`.
-    ///
-    /// # Errors
-    /// [`Error::Validation`] for an argument the contract would refuse; otherwise see [`YenPay::submit`].
-    pub async fn cancel_authorization<S: TxSigner>(
-        &self,
-        holder: &S,
-        nonce: &[u8; NONCE_LENGTH],
-    ) -> Result<Submitted, Error> {
-        let call = self.calls().cancel_authorization(nonce)?;
-        self.client.submit_entry(holder, call).await
     }
 
     /// The asset's metadata object.
@@ -788,7 +750,7 @@ impl<'a> Stablecoin<'a> {
         Ok(value)
     }
 
-    /// The `is_paused` view.
+    /// Whether the asset is paused.
     ///
     /// # Errors
     /// [`Error::Aptos`] when the view fails; [`Error::Response`] for a result of the wrong shape.
@@ -801,7 +763,7 @@ impl<'a> Stablecoin<'a> {
         Ok(value)
     }
 
-    /// The `is_denylisted` view.
+    /// Whether `account` is on the denylist.
     ///
     /// # Errors
     /// [`Error::Aptos`] when the view fails; [`Error::Response`] for a result of the wrong shape.
@@ -814,7 +776,7 @@ impl<'a> Stablecoin<'a> {
         Ok(value)
     }
 
-    /// The `is_minter` view.
+    /// Whether `account` is a minter.
     ///
     /// # Errors
     /// [`Error::Aptos`] when the view fails; [`Error::Response`] for a result of the wrong shape.
@@ -853,7 +815,7 @@ impl<'a> Stablecoin<'a> {
         Ok(value)
     }
 
-    /// The `admin` view.
+    /// The admin.
     ///
     /// # Errors
     /// [`Error::Aptos`] when the view fails; [`Error::Response`] for a result of the wrong shape.
@@ -866,7 +828,7 @@ impl<'a> Stablecoin<'a> {
         Ok(value)
     }
 
-    /// The `pending_admin` view.
+    /// The proposed admin, if any.
     ///
     /// # Errors
     /// [`Error::Aptos`] when the view fails; [`Error::Response`] for a result of the wrong shape.
@@ -879,7 +841,7 @@ impl<'a> Stablecoin<'a> {
         Ok(value.into_option())
     }
 
-    /// The `master_minter` view.
+    /// The master minter.
     ///
     /// # Errors
     /// [`Error::Aptos`] when the view fails; [`Error::Response`] for a result of the wrong shape.
@@ -892,7 +854,7 @@ impl<'a> Stablecoin<'a> {
         Ok(value)
     }
 
-    /// The `pauser` view.
+    /// The pauser.
     ///
     /// # Errors
     /// [`Error::Aptos`] when the view fails; [`Error::Response`] for a result of the wrong shape.
@@ -905,7 +867,7 @@ impl<'a> Stablecoin<'a> {
         Ok(value)
     }
 
-    /// The `denylister` view.
+    /// The denylister.
     ///
     /// # Errors
     /// [`Error::Aptos`] when the view fails; [`Error::Response`] for a result of the wrong shape.
@@ -914,23 +876,6 @@ impl<'a> Stablecoin<'a> {
         let (value,): (AccountAddress,) = self
             .client
             .view_as(Module::Stablecoin, "denylister", args)
-            .await?;
-        Ok(value)
-    }
-
-    /// Whether `from`'s authorization nonce was used or cancelled.
-    ///
-    /// # Errors
-    /// [`Error::Aptos`] when the view fails; [`Error::Response`] for a result of the wrong shape.
-    pub async fn is_nonce_used(
-        &self,
-        from: AccountAddress,
-        nonce: &[u8; NONCE_LENGTH],
-    ) -> Result<bool, Error> {
-        let args = vec![bcs_arg("from", &from)?, bcs_arg("nonce", nonce.as_slice())?];
-        let (value,): (bool,) = self
-            .client
-            .view_as(Module::Stablecoin, "is_nonce_used", args)
             .await?;
         Ok(value)
     }
@@ -1003,36 +948,6 @@ pub struct Burned {
     /// `amount: u64`.
     #[serde(deserialize_with = "json::number")]
     pub amount: u64,
-}
-
-/// A signed authorization was used. For a collection, `to` is the merchant and `submitter` is
-/// `@yenpay` (the invoice module's own event names the payment).
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct TransferredWithAuthorization {
-    /// `from: address`.
-    pub from: AccountAddress,
-    /// `to: address`.
-    pub to: AccountAddress,
-    /// `amount: u64`.
-    #[serde(deserialize_with = "json::number")]
-    pub amount: u64,
-    /// `nonce: vector<u8>`.
-    #[serde(deserialize_with = "json::bytes")]
-    pub nonce: Vec<u8>,
-    /// `submitter: address`.
-    pub submitter: AccountAddress,
-}
-
-/// A holder cancelled an unused authorization nonce.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct AuthorizationCancelled {
-    /// `holder: address`.
-    pub holder: AccountAddress,
-    /// `nonce: vector<u8>`.
-    #[serde(deserialize_with = "json::bytes")]
-    pub nonce: Vec<u8>,
 }
 
 /// The asset was paused.
@@ -1223,8 +1138,6 @@ module_events! {
     pub enum StablecoinEvent {
         Minted,
         Burned,
-        TransferredWithAuthorization,
-        AuthorizationCancelled,
         Paused,
         Unpaused,
         Denylisted,

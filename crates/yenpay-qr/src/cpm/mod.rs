@@ -1,6 +1,6 @@
 //! EMVCo Consumer-Presented Mode (CPM): the code a customer's wallet shows
 //! and the merchant's terminal scans, carrying the customer's signed
-//! collection authorization (`stablecoin::CollectionAuthorization`): only
+//! collection authorization (`authorization::CollectionAuthorization`): only
 //! `invoice::collect_with_authorization`, called by the merchant or its
 //! terminals, can use it, so whoever else sees the code cannot cash it.
 //!
@@ -18,17 +18,22 @@
 //! | C3 | amount (yen) | 1-8, unsigned big-endian, minimal |
 //! | C4 | valid_after (Unix s) | 1-8, as C3 |
 //! | C5 | valid_before (Unix s) | 1-8, as C3 |
-//! | C6 | salt | 8-16 |
 //! | C7 | `from`, only when it is not the key's own address | 32 |
+//! | C8 | nonce (`u64`) | 1-8, as C3 |
 //!
 //! A QR code of version 10 at error correction M holds 213 bytes, so the
 //! code leaves out what the terminal already knows (chain id and metadata
 //! address: its deployment; `to`: the merchant it collects for) and what it
 //! can derive: `from` is the address of the public key (sha3-256 of the key
-//! and the Ed25519 scheme byte 0) unless the account rotated its key, and
-//! the 32-byte nonce is [`derive_nonce`] of fields the code carries. The
-//! decoder takes the terminal's [`TerminalContext`] and gives back the full
-//! [`SignedAuthorization`].
+//! and the Ed25519 scheme byte 0) unless the account rotated its key. The
+//! nonce is the wallet's own `u64` (a [`yenpay_types::authorization::NonceCounter`]
+//! counts them up, so the chain's nonce bitmap grows by one slot per 256
+//! codes). The decoder takes the terminal's [`TerminalContext`] and gives
+//! back the full [`SignedAuthorization`].
+//!
+//! Tag C6 carried a salt from which both sides derived a 32-byte nonce while
+//! nonces were 32 bytes; codes of that format no longer verify on chain, and
+//! the decoder refuses C6 as an unexpected tag.
 //!
 //! Other applications' templates (61 with another ADF name) and the common
 //! data template (62) may be present and are skipped.
@@ -37,7 +42,6 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use ed25519_dalek::VerifyingKey;
 use serde_json::{Value as Json, json};
-use sha3::{Digest, Sha3_256};
 use thiserror::Error;
 use yenpay_types::Address;
 
@@ -49,14 +53,6 @@ use yenpay_types::authorization::{
 pub const PAYLOAD_FORMAT_INDICATOR: &[u8] = b"CPV01";
 /// yenpay's application identifier (ADF name, 4F).
 pub const YENPAY_AID: [u8; 7] = [0xF0, b'Y', b'E', b'N', b'P', b'A', b'Y'];
-/// Domain separation tag of [`derive_nonce`].
-pub const NONCE_DOMAIN: &[u8] = b"yenpay/cpm-nonce/v1";
-/// Shortest salt accepted.
-pub const SALT_MIN: usize = 8;
-/// Longest salt accepted.
-pub const SALT_MAX: usize = 16;
-/// Salt length the wallet side uses ([`random_salt`]).
-pub const SALT_LENGTH: usize = 8;
 /// Longest text the decoder looks at: the byte capacity of the largest QR
 /// code (version 40, level L).
 pub const MAX_PAYLOAD_CHARS: usize = 2953;
@@ -70,8 +66,10 @@ const TAG_SIGNATURE: u32 = 0xC2;
 const TAG_AMOUNT: u32 = 0xC3;
 const TAG_VALID_AFTER: u32 = 0xC4;
 const TAG_VALID_BEFORE: u32 = 0xC5;
-const TAG_SALT: u32 = 0xC6;
+/// Retired: the salt of 32-byte nonces (see the module docs).
+const TAG_RETIRED_SALT: u32 = 0xC6;
 const TAG_FROM: u32 = 0xC7;
+const TAG_NONCE: u32 = 0xC8;
 
 /// Why a Consumer-Presented Mode code was refused. `offset` counts bytes
 /// into the base64-decoded data.
@@ -183,10 +181,6 @@ pub enum CpmError {
     /// `from` (C7) is present although it is the public key's own address.
     #[error("tag C7: from is the public key's own address and must be left out")]
     RedundantFrom,
-    /// The authorization's nonce is not [`derive_nonce`] of its fields, so
-    /// the terminal could not rebuild it.
-    #[error("the authorization's nonce is not derive_nonce(public key, amount, window, salt)")]
-    NonceNotDerived,
 }
 
 fn tag_hex(tag: u32) -> String {
@@ -308,35 +302,6 @@ pub struct TerminalContext {
     pub merchant: Address,
 }
 
-/// The nonce of a QR authorization: sha3-256 of
-/// `"yenpay/cpm-nonce/v1" || public_key (32) || amount (u64 BE) ||
-/// valid_after (u64 BE) || valid_before (u64 BE) || salt (8-16 bytes)`.
-///
-/// The wallet puts it in the [`TransferAuthorization`] it signs and the
-/// terminal rebuilds it from the code. Two authorizations of one key share a
-/// nonce only if amount, window and salt are all equal.
-pub fn derive_nonce(
-    public_key: &[u8; 32],
-    amount: u64,
-    valid_after: u64,
-    valid_before: u64,
-    salt: &[u8],
-) -> [u8; 32] {
-    let mut hasher = Sha3_256::new();
-    hasher.update(NONCE_DOMAIN);
-    hasher.update(public_key);
-    hasher.update(amount.to_be_bytes());
-    hasher.update(valid_after.to_be_bytes());
-    hasher.update(valid_before.to_be_bytes());
-    hasher.update(salt);
-    hasher.finalize().into()
-}
-
-/// A fresh random salt for [`derive_nonce`] (wallet side).
-pub fn random_salt() -> [u8; SALT_LENGTH] {
-    rand::random()
-}
-
 /// The account address of an Ed25519 public key (authentication key with
 /// scheme byte 0), refusing bytes that are not a curve point.
 pub fn address_of_key(public_key: &[u8; 32]) -> Result<Address, CpmError> {
@@ -345,9 +310,9 @@ pub fn address_of_key(public_key: &[u8; 32]) -> Result<Address, CpmError> {
 }
 
 /// The collection authorization a wallet signs for a QR code: the merchant
-/// (`to`) and the domain from the terminal's context, the nonce from
-/// [`derive_nonce`]. `from` is the key's own (legacy Ed25519) address unless
-/// the account rotated its key or is a SingleKey account: then pass it.
+/// (`to`) and the domain from the terminal's context, the wallet's next
+/// `nonce`. `from` is the key's own (legacy Ed25519) address unless the
+/// account rotated its key or is a SingleKey account: then pass it.
 pub fn authorization_to_sign(
     context: &TerminalContext,
     public_key: &[u8; 32],
@@ -355,7 +320,7 @@ pub fn authorization_to_sign(
     amount: u64,
     valid_after: u64,
     valid_before: u64,
-    salt: &[u8],
+    nonce: u64,
 ) -> Result<TransferAuthorization, CpmError> {
     let from = match from {
         Some(from) => from,
@@ -370,7 +335,7 @@ pub fn authorization_to_sign(
         amount,
         valid_after,
         valid_before,
-        nonce: derive_nonce(public_key, amount, valid_after, valid_before, salt),
+        nonce,
     })
 }
 
@@ -387,31 +352,19 @@ pub struct CustomerPresented {
     pub valid_after: u64,
     /// Valid strictly before (Unix seconds).
     pub valid_before: u64,
-    /// The salt of [`derive_nonce`], 8-16 bytes.
-    pub salt: Vec<u8>,
+    /// The wallet's nonce: spent once, whichever authorization carried it.
+    pub nonce: u64,
     /// `from`, only when it is not the public key's own address (the account
     /// rotated its key).
     pub from: Option<Address>,
 }
 
 impl CustomerPresented {
-    /// The code for a signed authorization whose nonce is
-    /// [`derive_nonce`] of its fields and `salt`.
-    pub fn from_signed(signed: &SignedAuthorization, salt: &[u8]) -> Result<Self, CpmError> {
+    /// The code for a signed collection authorization.
+    pub fn from_signed(signed: &SignedAuthorization) -> Result<Self, CpmError> {
         let a = &signed.authorization;
         if a.kind != AuthorizationKind::Collection {
             return Err(CpmError::NotACollection);
-        }
-        if a.nonce
-            != derive_nonce(
-                &signed.public_key,
-                a.amount,
-                a.valid_after,
-                a.valid_before,
-                salt,
-            )
-        {
-            return Err(CpmError::NonceNotDerived);
         }
         let own = address_of_key(&signed.public_key)?;
         let code = Self {
@@ -420,7 +373,7 @@ impl CustomerPresented {
             amount: a.amount,
             valid_after: a.valid_after,
             valid_before: a.valid_before,
-            salt: salt.to_vec(),
+            nonce: a.nonce,
             from: (a.from != own).then_some(a.from),
         };
         code.check()?;
@@ -428,14 +381,6 @@ impl CustomerPresented {
     }
 
     fn check(&self) -> Result<(), CpmError> {
-        if !(SALT_MIN..=SALT_MAX).contains(&self.salt.len()) {
-            return Err(CpmError::BadFieldLength {
-                tag: tag_hex(TAG_SALT),
-                name: "salt",
-                length: self.salt.len(),
-                expected: "8 to 16",
-            });
-        }
         if self.valid_after >= self.valid_before {
             return Err(CpmError::EmptyWindow {
                 valid_after: self.valid_after,
@@ -459,10 +404,10 @@ impl CustomerPresented {
         write_ber(&mut app, TAG_AMOUNT, &minimal_be(self.amount));
         write_ber(&mut app, TAG_VALID_AFTER, &minimal_be(self.valid_after));
         write_ber(&mut app, TAG_VALID_BEFORE, &minimal_be(self.valid_before));
-        write_ber(&mut app, TAG_SALT, &self.salt);
         if let Some(from) = &self.from {
             write_ber(&mut app, TAG_FROM, from.as_bytes());
         }
+        write_ber(&mut app, TAG_NONCE, &minimal_be(self.nonce));
         let mut out = Vec::with_capacity(app.len() + 10);
         write_ber(&mut out, TAG_PAYLOAD_FORMAT, PAYLOAD_FORMAT_INDICATOR);
         write_ber(&mut out, TAG_APPLICATION, &app);
@@ -533,11 +478,18 @@ impl CustomerPresented {
             }
         }
         let children = ours.ok_or(CpmError::NotYenpay)?;
-        let mut fields: [Option<&Tlv<'_>>; 7] = [None; 7];
+        let mut fields: [Option<&Tlv<'_>>; 8] = [None; 8];
         for c in &children {
             let slot = match c.tag {
                 TAG_ADF_NAME => continue,
-                TAG_PUBLIC_KEY..=TAG_FROM => (c.tag - TAG_PUBLIC_KEY) as usize,
+                TAG_RETIRED_SALT => {
+                    return Err(CpmError::UnexpectedTag {
+                        tag: tag_hex(c.tag),
+                        offset: c.offset,
+                        place: "in the yenpay application template (C6 was the salt of 32-byte nonces)",
+                    });
+                }
+                TAG_PUBLIC_KEY..=TAG_NONCE => (c.tag - TAG_PUBLIC_KEY) as usize,
                 tag => {
                     return Err(CpmError::UnexpectedTag {
                         tag: tag_hex(tag),
@@ -599,7 +551,7 @@ impl CustomerPresented {
         let amount = integer(TAG_AMOUNT, "amount")?;
         let valid_after = integer(TAG_VALID_AFTER, "valid_after")?;
         let valid_before = integer(TAG_VALID_BEFORE, "valid_before")?;
-        let salt = field(TAG_SALT, "salt")?;
+        let nonce = integer(TAG_NONCE, "nonce")?;
         let from = match fields[(TAG_FROM - TAG_PUBLIC_KEY) as usize] {
             None => None,
             Some(t) => {
@@ -624,7 +576,7 @@ impl CustomerPresented {
             amount,
             valid_after,
             valid_before,
-            salt: salt.value.to_vec(),
+            nonce,
             from,
         };
         code.check()?;
@@ -639,17 +591,6 @@ impl CustomerPresented {
         }
     }
 
-    /// The nonce ([`derive_nonce`] of the carried fields).
-    pub fn nonce(&self) -> [u8; 32] {
-        derive_nonce(
-            &self.public_key,
-            self.amount,
-            self.valid_after,
-            self.valid_before,
-            &self.salt,
-        )
-    }
-
     /// The full signed authorization, completed with what the terminal knows.
     pub fn to_signed(&self, context: &TerminalContext) -> Result<SignedAuthorization, CpmError> {
         Ok(SignedAuthorization {
@@ -662,7 +603,7 @@ impl CustomerPresented {
                 amount: self.amount,
                 valid_after: self.valid_after,
                 valid_before: self.valid_before,
-                nonce: self.nonce(),
+                nonce: self.nonce,
             },
             public_key: self.public_key,
             signature: self.signature,
@@ -680,18 +621,16 @@ impl CustomerPresented {
             "amount": self.amount,
             "valid_after": self.valid_after,
             "valid_before": self.valid_before,
-            "salt": format!("0x{}", const_hex::encode(&self.salt)),
             "from": from,
             "from_source": if self.from.is_some() { "carried (tag C7)" } else { "derived from the public key" },
-            "nonce": format!("0x{}", const_hex::encode(self.nonce())),
+            "nonce": self.nonce,
         })
     }
 }
 
-/// Encodes a signed authorization whose nonce is [`derive_nonce`] of its
-/// fields and `salt` (wallet side).
-pub fn encode(signed: &SignedAuthorization, salt: &[u8]) -> Result<String, CpmError> {
-    CustomerPresented::from_signed(signed, salt)?.encode()
+/// Encodes a signed collection authorization (wallet side).
+pub fn encode(signed: &SignedAuthorization) -> Result<String, CpmError> {
+    CustomerPresented::from_signed(signed)?.encode()
 }
 
 /// Decodes a code into the full signed authorization (terminal side).

@@ -4,7 +4,6 @@
 
 use ed25519_dalek::{Signer, SigningKey, VerifyingKey};
 use proptest::prelude::*;
-use sha3::Digest;
 
 use super::*;
 use crate::render;
@@ -48,7 +47,7 @@ fn signed(
     amount: u64,
     valid_after: u64,
     valid_before: u64,
-    salt: &[u8],
+    nonce: u64,
 ) -> SignedAuthorization {
     SignedAuthorization {
         authorization: authorization_to_sign(
@@ -58,7 +57,7 @@ fn signed(
             amount,
             valid_after,
             valid_before,
-            salt,
+            nonce,
         )
         .unwrap(),
         public_key,
@@ -75,7 +74,7 @@ fn common_case() -> SignedAuthorization {
         1_280,
         1_780_000_000,
         1_780_000_300,
-        &[0x5a; 8],
+        41,
     )
 }
 
@@ -100,7 +99,7 @@ fn valid_children() -> Vec<(u32, Vec<u8>)> {
         (TAG_AMOUNT, vec![0x04, 0xd2]),
         (TAG_VALID_AFTER, vec![0x01]),
         (TAG_VALID_BEFORE, vec![0x77, 0x35, 0x94, 0x00]),
-        (TAG_SALT, vec![0x11; 8]),
+        (TAG_NONCE, vec![0x01, 0x00]),
     ]
 }
 
@@ -160,7 +159,7 @@ fn yenpay_template_next_to_other_applications() {
 }
 
 fn common_case_payload() -> String {
-    encode(&common_case(), &[0x5a; 8]).unwrap()
+    encode(&common_case()).unwrap()
 }
 
 #[test]
@@ -178,11 +177,11 @@ fn known_answer_key_derives_the_known_address() {
 }
 
 #[test]
-fn known_answer_authorization_has_a_nonce_no_code_can_rebuild() {
-    // The shared known answer signs nonce 32 x 0x2a, which is not a derived
-    // nonce: the encoder says so instead of producing a code the terminal
-    // would complete with another nonce.
-    let signature = const_hex::decode("0d19341d92e95d31fe6d79549ad6d62039ca3cdf681a954fa1f0f499afe35bea697ae1709c459d82417aa3a78947b86447b598a0b33c84ef764b8d405de41208").unwrap();
+fn known_answer_collection_round_trips_and_its_bytes_are_pinned() {
+    // The collection of testdata/known_answers.md (nonce 0x2a2a) as a code:
+    // the terminal rebuilds exactly the signed authorization, whose signature
+    // verifies against the same bytes the Move test checks.
+    let signature = const_hex::decode("2ed58089024e60a6860bffafc937e8e93bacc987aa8e4aad0313a5022da55d28a6f6eea59f5211925eb9e149c2ff4e97cb5ecaa75aaf870e2e8cb20857c74009").unwrap();
     let known = SignedAuthorization {
         authorization: TransferAuthorization {
             kind: AuthorizationKind::Collection,
@@ -196,40 +195,29 @@ fn known_answer_authorization_has_a_nonce_no_code_can_rebuild() {
             amount: 1234,
             valid_after: 0,
             valid_before: 2_000_000_000,
-            nonce: [0x2a; 32],
+            nonce: 0x2a2a,
         },
         public_key: known_key().verifying_key().to_bytes(),
         signature: signature.try_into().unwrap(),
     };
-    assert_eq!(encode(&known, &[0; 8]), Err(CpmError::NonceNotDerived));
+    known.verify(Address::from_hex("0xcafe").unwrap()).unwrap();
+    let payload = encode(&known).unwrap();
+    let ber = STANDARD.decode(&payload).unwrap();
+    // The nonce is the last data object: C8, two bytes, 0x2a2a big-endian.
+    assert_eq!(ber[ber.len() - 4..], [0xC8, 0x02, 0x2a, 0x2a]);
+    assert_eq!(decode(&payload, &context()).unwrap(), known);
 }
 
 #[test]
-fn nonce_derivation_is_the_documented_hash() {
-    let pk = [3u8; 32];
-    let salt = [9u8; 12];
-    let mut preimage = b"yenpay/cpm-nonce/v1".to_vec();
-    preimage.extend_from_slice(&pk);
-    preimage.extend_from_slice(&1234u64.to_be_bytes());
-    preimage.extend_from_slice(&5u64.to_be_bytes());
-    preimage.extend_from_slice(&6u64.to_be_bytes());
-    preimage.extend_from_slice(&salt);
-    assert_eq!(
-        derive_nonce(&pk, 1234, 5, 6, &salt),
-        <[u8; 32]>::from(sha3::Sha3_256::digest(&preimage))
-    );
-    // Every input matters.
-    let base = derive_nonce(&pk, 1234, 5, 6, &salt);
-    assert_ne!(base, derive_nonce(&[4; 32], 1234, 5, 6, &salt));
-    assert_ne!(base, derive_nonce(&pk, 1235, 5, 6, &salt));
-    assert_ne!(base, derive_nonce(&pk, 1234, 4, 6, &salt));
-    assert_ne!(base, derive_nonce(&pk, 1234, 5, 7, &salt));
-    assert_ne!(base, derive_nonce(&pk, 1234, 5, 6, &salt[..11]));
-}
-
-#[test]
-fn random_salts_differ() {
-    assert_ne!(random_salt(), random_salt());
+fn a_code_of_the_salt_format_is_refused() {
+    // Tag C6 carried the salt of 32-byte nonces; such a code cannot verify any
+    // more, and says so instead of decoding into something else.
+    let mut c = valid_children();
+    c.push((TAG_RETIRED_SALT, vec![0x11; 8]));
+    assert!(matches!(
+        CustomerPresented::decode(&encode_children(&c)),
+        Err(CpmError::UnexpectedTag { ref tag, .. }) if tag == "C6"
+    ));
 }
 
 // ---- round trips -------------------------------------------------------
@@ -254,8 +242,8 @@ fn common_case_round_trip_fills_in_the_terminal_context() {
 fn rotated_key_carries_from() {
     let (pk, sig) = key(9);
     let account = Address::from_hex("0x1234abcd").unwrap();
-    let original = signed(pk, sig, Some(account), 500, 10, 20, &[1; 16]);
-    let payload = encode(&original, &[1; 16]).unwrap();
+    let original = signed(pk, sig, Some(account), 500, 10, 20, u64::MAX);
+    let payload = encode(&original).unwrap();
     let fields = CustomerPresented::decode(&payload).unwrap();
     assert_eq!(fields.from, Some(account));
     assert_eq!(decode(&payload, &context()).unwrap(), original);
@@ -264,20 +252,21 @@ fn rotated_key_carries_from() {
 #[test]
 fn zero_values_encode_in_one_byte() {
     let (pk, sig) = key(7);
-    let s = signed(pk, sig, None, 0, 0, 1, &[2; 8]);
-    let payload = encode(&s, &[2; 8]).unwrap();
+    let s = signed(pk, sig, None, 0, 0, 1, 0);
+    let payload = encode(&s).unwrap();
     let data = STANDARD.decode(&payload).unwrap();
-    // 85 05 CPV01, 61 L, 4F 07 AID, C1 20 .., C2 40 .., C3 01 00
+    // 85 05 CPV01, 61 L, 4F 07 AID, C1 20 .., C2 40 .., C3 01 00, ..., C8 01 00
     let c3 = data.windows(3).position(|w| w == [0xC3, 0x01, 0x00]);
     assert!(c3.is_some(), "{}", const_hex::encode(&data));
+    assert_eq!(data[data.len() - 3..], [0xC8, 0x01, 0x00]);
     assert_eq!(decode(&payload, &context()).unwrap(), s);
 }
 
 // ---- sizes (README "QR payloads") ---------------------------------------
 
 /// Base64 characters of a code and the QR version at level M.
-fn measure(s: &SignedAuthorization, salt: &[u8]) -> (usize, usize, i16) {
-    let payload = encode(s, salt).unwrap();
+fn measure(s: &SignedAuthorization) -> (usize, usize, i16) {
+    let payload = encode(s).unwrap();
     let ber = STANDARD.decode(&payload).unwrap().len();
     (ber, payload.len(), render::version(&payload).unwrap())
 }
@@ -285,7 +274,7 @@ fn measure(s: &SignedAuthorization, salt: &[u8]) -> (usize, usize, i16) {
 #[test]
 fn common_case_fits_version_10_at_level_m() {
     // Amount up to the legal cap of 1,000,000 yen, 2026 timestamps, no
-    // rotated key, 8-byte salt.
+    // rotated key, a wallet's millionth nonce.
     let (pk, sig) = key(7);
     let s = signed(
         pk,
@@ -294,9 +283,9 @@ fn common_case_fits_version_10_at_level_m() {
         1_000_000,
         1_780_000_000,
         1_780_000_300,
-        &[7; 8],
+        1_000_000,
     );
-    let (ber, chars, version) = measure(&s, &[7; 8]);
+    let (ber, chars, version) = measure(&s);
     println!("common case: {ber} bytes BER-TLV, {chars} base64 characters, QR version {version}-M");
     assert!(chars <= 213, "{chars}");
     assert!(version <= 10, "{version}");
@@ -306,13 +295,13 @@ fn common_case_fits_version_10_at_level_m() {
 fn worst_case_sizes() {
     let (pk, sig) = key(7);
     // Every integer at u64::MAX (8 bytes), no rotated key: still version 10.
-    let max = signed(pk, sig, None, u64::MAX, u64::MAX - 1, u64::MAX, &[7; 8]);
-    let (ber, chars, version) = measure(&max, &[7; 8]);
+    let max = signed(pk, sig, None, u64::MAX, u64::MAX - 1, u64::MAX, u64::MAX);
+    let (ber, chars, version) = measure(&max);
     println!("max integers, derived from: {ber} bytes, {chars} chars, version {version}-M");
     assert_eq!((ber, chars), (159, 212));
     assert!(version <= 10);
-    // Rotated key (from carried, 34 more bytes) and 16-byte salt: does not
-    // fit version 10; the README says so.
+    // Rotated key (from carried, 34 more bytes): does not fit version 10;
+    // docs/qr.md says so.
     let rotated = Address::from_hex("0xabc").unwrap();
     let worst = signed(
         pk,
@@ -321,14 +310,14 @@ fn worst_case_sizes() {
         u64::MAX,
         u64::MAX - 1,
         u64::MAX,
-        &[7; 16],
+        u64::MAX,
     );
-    let (ber, chars, version) = measure(&worst, &[7; 16]);
+    let (ber, chars, version) = measure(&worst);
     println!("worst case: {ber} bytes, {chars} chars, version {version}-M");
-    assert_eq!((ber, chars), (201, 268));
-    assert_eq!(version, 12);
+    assert_eq!((ber, chars), (193, 260));
+    assert_eq!(version, 11);
     assert!(version > 10);
-    // The rotated-key common case (realistic amount and times, 8-byte salt).
+    // The rotated-key common case (realistic amount, times and nonce).
     let common_rotated = signed(
         pk,
         sig,
@@ -336,9 +325,9 @@ fn worst_case_sizes() {
         1_000_000,
         1_780_000_000,
         1_780_000_300,
-        &[7; 8],
+        1_000_000,
     );
-    let (ber, chars, version) = measure(&common_rotated, &[7; 8]);
+    let (ber, chars, version) = measure(&common_rotated);
     println!("rotated key, common values: {ber} bytes, {chars} chars, version {version}-M");
     assert!(version > 10);
 }
@@ -440,10 +429,10 @@ fn unexpected_tags() {
 #[test]
 fn duplicates() {
     let mut c = valid_children();
-    c.push((TAG_SALT, vec![0x22; 8]));
+    c.push((TAG_NONCE, vec![0x22; 8]));
     assert!(matches!(
         CustomerPresented::decode(&encode_children(&c)),
-        Err(CpmError::Duplicate { ref tag, .. }) if tag == "C6"
+        Err(CpmError::Duplicate { ref tag, .. }) if tag == "C8"
     ));
     let data = STANDARD.decode(common_case_payload()).unwrap();
     let twice: Vec<u8> = [&data[..], &data[7..]].concat();
@@ -461,7 +450,7 @@ fn missing_fields() {
         (TAG_AMOUNT, "amount"),
         (TAG_VALID_AFTER, "valid_after"),
         (TAG_VALID_BEFORE, "valid_before"),
-        (TAG_SALT, "salt"),
+        (TAG_NONCE, "nonce"),
     ] {
         let c: Vec<_> = valid_children()
             .into_iter()
@@ -490,8 +479,8 @@ fn field_lengths() {
     length_error(TAG_SIGNATURE, vec![1; 65]);
     length_error(TAG_AMOUNT, vec![]);
     length_error(TAG_AMOUNT, vec![1; 9]);
-    length_error(TAG_SALT, vec![1; 7]);
-    length_error(TAG_SALT, vec![1; 17]);
+    length_error(TAG_NONCE, vec![]);
+    length_error(TAG_NONCE, vec![1; 9]);
     let mut c = valid_children();
     c.push((TAG_FROM, vec![1; 20]));
     assert!(matches!(
@@ -507,6 +496,13 @@ fn integers_are_minimal() {
         Err(CpmError::NonMinimalInteger {
             tag: "C3".into(),
             name: "amount"
+        })
+    );
+    assert_eq!(
+        CustomerPresented::decode(&replaced(TAG_NONCE, vec![0x00, 0x01])),
+        Err(CpmError::NonMinimalInteger {
+            tag: "C8".into(),
+            name: "nonce"
         })
     );
 }
@@ -538,11 +534,8 @@ fn window_must_not_be_empty() {
         })
     );
     let (pk, sig) = key(7);
-    let s = signed(pk, sig, None, 1, 10, 5, &[0; 8]);
-    assert!(matches!(
-        encode(&s, &[0; 8]),
-        Err(CpmError::EmptyWindow { .. })
-    ));
+    let s = signed(pk, sig, None, 1, 10, 5, 0);
+    assert!(matches!(encode(&s), Err(CpmError::EmptyWindow { .. })));
 }
 
 #[test]
@@ -557,19 +550,10 @@ fn redundant_from_is_refused() {
 }
 
 #[test]
-fn salt_length_checked_when_encoding() {
-    let (pk, sig) = key(7);
-    let s = signed(pk, sig, None, 1, 0, 5, &[0; 4]);
-    assert!(matches!(
-        encode(&s, &[0; 4]),
-        Err(CpmError::BadFieldLength { ref tag, .. }) if tag == "C6"
-    ));
-}
-
-#[test]
-fn nonce_must_be_derived_from_the_same_salt() {
-    let s = common_case();
-    assert_eq!(encode(&s, &[0x5b; 8]), Err(CpmError::NonceNotDerived));
+fn a_transfer_authorization_is_not_put_in_a_code() {
+    let mut s = common_case();
+    s.authorization.kind = AuthorizationKind::Transfer;
+    assert_eq!(encode(&s), Err(CpmError::NotACollection));
 }
 
 #[test]
@@ -584,7 +568,7 @@ fn describe_lists_every_field() {
         json["from"],
         "0xcc405722b15c00a19d37e51d9a756de1e61b780ad0935f3363bc7fce64edbdad"
     );
-    assert_eq!(json["salt"], "0x5a5a5a5a5a5a5a5a");
+    assert_eq!(json["nonce"], 41);
 }
 
 // ---- properties --------------------------------------------------------
@@ -595,7 +579,7 @@ proptest! {
         seed in 1u8..=255,
         amount in any::<u64>(),
         window in (any::<u64>(), any::<u64>()).prop_filter("non-empty", |(a, b)| a != b),
-        salt in proptest::collection::vec(any::<u8>(), SALT_MIN..=SALT_MAX),
+        nonce in any::<u64>(),
         rotated in proptest::option::of(any::<[u8; 32]>()),
     ) {
         let (pk, sig) = key(seed);
@@ -603,8 +587,8 @@ proptest! {
         let from = rotated
             .map(Address::new)
             .filter(|a| *a != address_of_key(&pk).unwrap());
-        let s = signed(pk, sig, from, amount, valid_after, valid_before, &salt);
-        let payload = encode(&s, &salt).unwrap();
+        let s = signed(pk, sig, from, amount, valid_after, valid_before, nonce);
+        let payload = encode(&s).unwrap();
         prop_assert_eq!(decode(&payload, &context()).unwrap(), s);
         prop_assert_eq!(CustomerPresented::decode(&payload).unwrap().encode().unwrap(), payload);
     }

@@ -1,0 +1,265 @@
+//! `/admin`: the operator onboards merchants (after KYC, and after
+//! registering them on chain), issues their API keys and webhook endpoints.
+//! Secrets are shown once, in the response that creates them.
+use super::{PathParam, PathParams2, created, json_body, ok};
+use crate::AppState;
+use crate::crypto::{random_hex, sha256};
+use crate::error::{ApiError, ApiResult};
+use crate::store::merchants::{self, Endpoint, Merchant};
+use aptos_sdk::account::Ed25519Account;
+use aptos_sdk::types::AccountAddress;
+use axum::body::Bytes;
+use axum::extract::State;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+/// `POST /admin/merchants` body.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct OnboardRequest {
+    /// The merchant's on-chain owner account (registered by the operator in `merchant_registry`).
+    pub owner_address: String,
+    /// Name on the EMVCo code: printable ASCII, 1-25 characters.
+    pub name: String,
+    /// City on the EMVCo code: printable ASCII, 1-15 characters (default `TOKYO`).
+    #[serde(default)]
+    pub city: Option<String>,
+    /// ISO 18245 merchant category code, four digits (default `5999`).
+    #[serde(default)]
+    pub mcc: Option<String>,
+}
+
+/// A merchant as the operator sees it.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct MerchantView {
+    /// Gateway id.
+    pub merchant_id: String,
+    /// On-chain owner.
+    pub owner_address: String,
+    /// EMVCo name.
+    pub name: String,
+    /// EMVCo city.
+    pub city: String,
+    /// Category code.
+    pub mcc: String,
+    /// The gateway-held account: the merchant adds it with
+    /// `merchant_registry::add_terminal`; setting it as payout address also
+    /// lets the gateway sign refunds.
+    pub terminal_address: String,
+    /// Onboarding time, Unix seconds.
+    pub created_at: i64,
+}
+
+impl From<&Merchant> for MerchantView {
+    fn from(m: &Merchant) -> Self {
+        Self {
+            merchant_id: m.id.clone(),
+            owner_address: m.address.clone(),
+            name: m.name.clone(),
+            city: m.city.clone(),
+            mcc: m.mcc.clone(),
+            terminal_address: m.terminal_address.clone(),
+            created_at: m.created_at,
+        }
+    }
+}
+
+fn printable(value: &str, field: &str, max: usize) -> Result<String, ApiError> {
+    let ok = (1..=max).contains(&value.len()) && value.bytes().all(|b| (0x20..0x7f).contains(&b));
+    if ok {
+        Ok(value.to_owned())
+    } else {
+        Err(ApiError::invalid(format!(
+            "{field}: 1-{max} printable ASCII characters (EMVCo)"
+        )))
+    }
+}
+
+/// Parses `0x` and 1-64 hex digits into the long form.
+pub fn parse_address(value: &str, field: &str) -> Result<AccountAddress, ApiError> {
+    let hex = value.strip_prefix("0x").unwrap_or_default();
+    if hex.is_empty() || hex.len() > 64 || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err(ApiError::invalid(format!(
+            "{field}: `0x` and 1-64 hex digits"
+        )));
+    }
+    AccountAddress::from_hex(value).map_err(|e| ApiError::invalid(format!("{field}: {e}")))
+}
+
+/// Opens a merchant's terminal account.
+pub fn terminal_account(state: &AppState, merchant: &Merchant) -> Result<Ed25519Account, ApiError> {
+    let key = state
+        .kek
+        .open(
+            &format!("terminal:{}", merchant.id),
+            &merchant.terminal_key_enc,
+        )
+        .map_err(ApiError::internal)?;
+    Ed25519Account::from_private_key_bytes(&key).map_err(ApiError::internal)
+}
+
+/// Onboards a merchant: generates and seals its terminal key.
+#[utoipa::path(post, path = "/admin/merchants", tag = "admin", request_body = OnboardRequest,
+    security(("admin" = [])),
+    responses((status = 201, description = "onboarded", body = MerchantView),
+              (status = 400, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody)))]
+pub async fn onboard(State(state): State<AppState>, body: Bytes) -> ApiResult {
+    let request: OnboardRequest = json_body(&body)?;
+    let owner = parse_address(&request.owner_address, "ownerAddress")?;
+    let name = printable(&request.name, "name", 25)?;
+    let city = printable(request.city.as_deref().unwrap_or("TOKYO"), "city", 15)?;
+    let mcc = request.mcc.unwrap_or_else(|| "5999".to_owned());
+    if mcc.len() != 4 || !mcc.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(ApiError::invalid("mcc: four digits (ISO 18245)"));
+    }
+    let id = format!("mer_{}", random_hex(12));
+    let terminal = Ed25519Account::generate();
+    let sealed = state.kek.seal(
+        &format!("terminal:{id}"),
+        &terminal.private_key().to_bytes(),
+    );
+    let merchant = Merchant {
+        id,
+        address: owner.to_hex(),
+        name,
+        city,
+        mcc,
+        terminal_address: terminal.address().to_hex(),
+        terminal_key_enc: sealed,
+        created_at: state.clock.now(),
+    };
+    if !merchants::insert(&state.db.pool, &merchant).await? {
+        return Err(ApiError::conflict(
+            "MERCHANT_EXISTS",
+            "a merchant with this owner address is already onboarded",
+        ));
+    }
+    tracing::info!(merchant = %merchant.id, owner = %merchant.address, "merchant onboarded");
+    created(MerchantView::from(&merchant))
+}
+
+/// A merchant.
+#[utoipa::path(get, path = "/admin/merchants/{merchantId}", tag = "admin", security(("admin" = [])),
+    params(("merchantId" = String, Path, description = "gateway merchant id")),
+    responses((status = 200, body = MerchantView), (status = 404, body = crate::error::ErrorBody)))]
+pub async fn merchant(State(state): State<AppState>, PathParam(id): PathParam) -> ApiResult {
+    let merchant = find(&state, &id).await?;
+    ok(MerchantView::from(&merchant))
+}
+
+async fn find(state: &AppState, id: &str) -> Result<Merchant, ApiError> {
+    merchants::by_id(&state.db.pool, id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("MERCHANT_NOT_FOUND", "no merchant with this id"))
+}
+
+/// A new API key: the secret is shown here only.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct IssuedKey {
+    /// Public key id, first field of the `OPA-Auth` header.
+    pub key_id: String,
+    /// The secret (shown once): requests are signed with `SHA-256(secret)`.
+    pub secret: String,
+    /// Owner.
+    pub merchant_id: String,
+}
+
+/// Issues an API key.
+#[utoipa::path(post, path = "/admin/merchants/{merchantId}/keys", tag = "admin", security(("admin" = [])),
+    params(("merchantId" = String, Path, description = "gateway merchant id")),
+    responses((status = 201, body = IssuedKey), (status = 404, body = crate::error::ErrorBody)))]
+pub async fn issue_key(State(state): State<AppState>, PathParam(id): PathParam) -> ApiResult {
+    let merchant = find(&state, &id).await?;
+    let key_id = format!("key_{}", random_hex(12));
+    let secret = format!("ysk_{}", random_hex(32));
+    let sealed = state
+        .kek
+        .seal(&format!("apikey:{key_id}"), &sha256(secret.as_bytes()));
+    merchants::insert_key(
+        &state.db.pool,
+        &key_id,
+        &merchant.id,
+        &sealed,
+        state.clock.now(),
+    )
+    .await?;
+    tracing::info!(merchant = %merchant.id, key = %key_id, "API key issued");
+    created(IssuedKey {
+        key_id,
+        secret,
+        merchant_id: merchant.id,
+    })
+}
+
+/// Revokes an API key.
+#[utoipa::path(delete, path = "/admin/merchants/{merchantId}/keys/{keyId}", tag = "admin", security(("admin" = [])),
+    params(("merchantId" = String, Path, description = "merchant"), ("keyId" = String, Path, description = "key")),
+    responses((status = 200, description = "revoked"), (status = 404, body = crate::error::ErrorBody)))]
+pub async fn revoke_key(
+    State(state): State<AppState>,
+    PathParams2(id, key_id): PathParams2,
+) -> ApiResult {
+    if !merchants::revoke_key(&state.db.pool, &id, &key_id, state.clock.now()).await? {
+        return Err(ApiError::not_found(
+            "KEY_NOT_FOUND",
+            "no active key with this id for this merchant",
+        ));
+    }
+    ok(serde_json::json!({"keyId": key_id, "revoked": true}))
+}
+
+/// `POST /admin/merchants/{merchantId}/webhooks` body.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct WebhookRequest {
+    /// `http://` or `https://` URL events are POSTed to.
+    pub url: String,
+}
+
+/// A new webhook endpoint: the secret is shown here only.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct IssuedEndpoint {
+    /// Id.
+    pub endpoint_id: String,
+    /// URL.
+    pub url: String,
+    /// Signing secret of `Yenpay-Signature` (shown once).
+    pub secret: String,
+}
+
+/// Adds a webhook endpoint.
+#[utoipa::path(post, path = "/admin/merchants/{merchantId}/webhooks", tag = "admin", security(("admin" = [])),
+    params(("merchantId" = String, Path, description = "merchant")), request_body = WebhookRequest,
+    responses((status = 201, body = IssuedEndpoint), (status = 400, body = crate::error::ErrorBody),
+              (status = 404, body = crate::error::ErrorBody)))]
+pub async fn add_webhook(
+    State(state): State<AppState>,
+    PathParam(id): PathParam,
+    body: Bytes,
+) -> ApiResult {
+    let merchant = find(&state, &id).await?;
+    let request: WebhookRequest = json_body(&body)?;
+    let url = reqwest::Url::parse(&request.url)
+        .ok()
+        .filter(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some())
+        .ok_or_else(|| ApiError::invalid("url: an absolute http:// or https:// URL"))?;
+    let endpoint_id = format!("whe_{}", random_hex(12));
+    let secret = format!("whsec_{}", random_hex(32));
+    let endpoint = Endpoint {
+        secret_enc: state
+            .kek
+            .seal(&format!("webhook:{endpoint_id}"), secret.as_bytes()),
+        endpoint_id,
+        merchant_id: merchant.id,
+        url: url.to_string(),
+    };
+    merchants::insert_endpoint(&state.db.pool, &endpoint, state.clock.now()).await?;
+    created(IssuedEndpoint {
+        endpoint_id: endpoint.endpoint_id,
+        url: endpoint.url,
+        secret,
+    })
+}

@@ -1,0 +1,504 @@
+//! `/v2/codes`: dynamic QR codes (one on-chain invoice each) and their payments.
+use super::admin::terminal_account;
+use super::{PathParam, QueryParams, created, json_body, ok};
+use crate::AppState;
+use crate::auth::AuthedMerchant;
+use crate::chain::ChainError;
+use crate::error::{ApiError, ApiResult};
+use crate::store::merchants::Merchant;
+use crate::store::payments::{self, Payment, Refund};
+use aptos_sdk::types::AccountAddress;
+use axum::Extension;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::StatusCode;
+use base64::Engine;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use yenpay_client::address::from_sdk;
+use yenpay_client::events::YenpayEvent;
+use yenpay_client::invoice::InvoiceEvent;
+use yenpay_client::types::limits::{OrderRef, Ttl};
+use yenpay_qr::mpm::{
+    BILL_NUMBER_MAX, MAX_MPM_AMOUNT, MerchantDetails, PaymentRequest, YenpayPayment,
+};
+
+/// An amount of money: yen only.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Money {
+    /// Whole yen, at least 1.
+    pub amount: u64,
+    /// Always `JPY`.
+    pub currency: String,
+}
+
+impl Money {
+    /// `amount` yen.
+    pub fn jpy(amount: i64) -> Self {
+        Self {
+            amount: amount.max(0) as u64,
+            currency: "JPY".to_owned(),
+        }
+    }
+
+    /// The amount, checked: JPY, 1 to the EMVCo maximum.
+    pub fn checked(&self, field: &str) -> Result<u64, ApiError> {
+        if self.currency != "JPY" {
+            return Err(ApiError::invalid(format!("{field}.currency: only JPY")));
+        }
+        if !(1..=MAX_MPM_AMOUNT).contains(&self.amount) {
+            return Err(ApiError::invalid(format!(
+                "{field}.amount: whole yen from 1 to {MAX_MPM_AMOUNT}"
+            )));
+        }
+        Ok(self.amount)
+    }
+}
+
+/// `POST /v2/codes` body (PayPay's "Create a Code").
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct CreateCode {
+    /// The merchant's order id: 1-25 printable ASCII characters (the EMVCo
+    /// bill number); unique per merchant, ever (it is the invoice's order reference).
+    pub merchant_payment_id: String,
+    /// What to pay.
+    pub amount: Money,
+    /// `ORDER_QR` (the only kind), may be omitted.
+    #[serde(default)]
+    pub code_type: Option<String>,
+    /// Free text for the merchant's records (not on chain).
+    #[serde(default)]
+    pub order_description: Option<String>,
+    /// When the code stops being payable, Unix seconds: 30 s to 24 h from now (default 5 minutes).
+    #[serde(default)]
+    pub expiry_date: Option<i64>,
+    /// When the merchant made the request, Unix seconds (informational).
+    #[serde(default)]
+    pub requested_at: Option<i64>,
+}
+
+/// `?format=png` adds a PNG data URL.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct CodeFormat {
+    /// `svg` (default) or `png`.
+    #[serde(default)]
+    pub format: Option<String>,
+}
+
+/// A created code.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct CodeView {
+    /// Gateway id of the code.
+    pub code_id: String,
+    /// The merchant's order id.
+    pub merchant_payment_id: String,
+    /// What to pay.
+    pub amount: Money,
+    /// `ORDER_QR`.
+    pub code_type: String,
+    /// `CREATED` (or `PENDING` while the invoice's transaction is not confirmed).
+    pub status: String,
+    /// The EMVCo merchant-presented payload (JPQR-compatible) to show as a QR code.
+    pub qr_payload: String,
+    /// The wallet URI (`yenpay:...`).
+    pub url: String,
+    /// The same URI, for a wallet deep link.
+    pub deeplink: String,
+    /// An SVG picture of the QR code.
+    pub qr_svg: String,
+    /// A PNG of the QR code as a `data:` URL (with `?format=png`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub qr_png: Option<String>,
+    /// Payable before, Unix seconds.
+    pub expiry_date: i64,
+    /// The invoice's creation transaction.
+    pub transaction_hash: Option<String>,
+    /// Its ledger version.
+    pub version: Option<i64>,
+}
+
+fn order_ref(merchant_payment_id: &str, field: &str) -> Result<OrderRef, ApiError> {
+    let ascii = merchant_payment_id
+        .bytes()
+        .all(|b| (0x20..0x7f).contains(&b));
+    if merchant_payment_id.is_empty() || merchant_payment_id.len() > BILL_NUMBER_MAX || !ascii {
+        return Err(ApiError::invalid(format!(
+            "{field}: 1-{BILL_NUMBER_MAX} printable ASCII characters (the EMVCo bill number)"
+        )));
+    }
+    OrderRef::new(merchant_payment_id).map_err(|e| ApiError::invalid(format!("{field}: {e}")))
+}
+
+/// The merchant's owner address.
+pub fn merchant_address(merchant: &Merchant) -> Result<AccountAddress, ApiError> {
+    AccountAddress::from_hex(&merchant.address).map_err(ApiError::internal)
+}
+
+/// Maps a chain failure to the API's answer.
+pub fn chain_error(error: ChainError) -> ApiError {
+    match error {
+        ChainError::Rejected { code, message } => {
+            tracing::info!(%code, %message, "chain refused");
+            ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "CHAIN_REJECTED",
+                format!("the chain refused the transaction: {code}"),
+            )
+        }
+        ChainError::Unavailable(detail) => {
+            tracing::warn!(%detail, "node unavailable");
+            ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "CHAIN_UNAVAILABLE",
+                "the node did not answer or did not commit in time; the outcome is unknown until the follower sees it",
+            )
+        }
+    }
+}
+
+/// Creates a dynamic code: submits `invoice::create_invoice` with the merchant's terminal key.
+#[utoipa::path(post, path = "/v2/codes", tag = "codes", request_body = CreateCode, params(CodeFormat),
+    security(("opa_auth" = [])),
+    responses((status = 201, body = CodeView), (status = 400, body = crate::error::ErrorBody),
+              (status = 409, description = "merchantPaymentId already used", body = crate::error::ErrorBody),
+              (status = 422, description = "the chain refused", body = crate::error::ErrorBody),
+              (status = 503, body = crate::error::ErrorBody)))]
+pub async fn create(
+    State(state): State<AppState>,
+    Extension(AuthedMerchant(merchant)): Extension<AuthedMerchant>,
+    QueryParams(format): QueryParams<CodeFormat>,
+    body: Bytes,
+) -> ApiResult {
+    let request: CreateCode = json_body(&body)?;
+    let png = match format.format.as_deref() {
+        None | Some("svg") => false,
+        Some("png") => true,
+        Some(_) => return Err(ApiError::invalid("format: svg or png")),
+    };
+    if request
+        .code_type
+        .as_deref()
+        .is_some_and(|t| t != "ORDER_QR")
+    {
+        return Err(ApiError::invalid("codeType: only ORDER_QR"));
+    }
+    if request
+        .order_description
+        .as_ref()
+        .is_some_and(|d| d.len() > 255)
+    {
+        return Err(ApiError::invalid("orderDescription: at most 255 bytes"));
+    }
+    let order = order_ref(&request.merchant_payment_id, "merchantPaymentId")?;
+    let amount = request.amount.checked("amount")?;
+    let now = state.clock.now();
+    let ttl_secs = match request.expiry_date {
+        Some(expiry) => expiry.saturating_sub(now),
+        None => state.config.default_code_ttl.as_secs() as i64,
+    };
+    let ttl = u64::try_from(ttl_secs)
+        .ok()
+        .and_then(|secs| Ttl::from_secs(secs).ok())
+        .ok_or_else(|| ApiError::invalid("expiryDate: between 30 seconds and 24 hours from now"))?;
+    let owner = merchant_address(&merchant)?;
+
+    let payment = YenpayPayment {
+        chain_id: state.config.chain_id,
+        package: from_sdk(state.config.package),
+        merchant: from_sdk(owner),
+        request: PaymentRequest::Dynamic {
+            order_ref: request.merchant_payment_id.clone(),
+            amount,
+        },
+    };
+    let details = MerchantDetails {
+        name: merchant.name.clone(),
+        city: merchant.city.clone(),
+        category_code: merchant.mcc.clone(),
+        postal_code: None,
+        language: None,
+    };
+    let qr_payload = payment
+        .encode(&details)
+        .map_err(|e| ApiError::invalid(format!("the EMVCo code cannot carry this: {e}")))?;
+    let url = yenpay_qr::uri::encode(&payment)
+        .map_err(|e| ApiError::invalid(format!("the wallet URI cannot carry this: {e}")))?;
+    let qr_svg = yenpay_qr::render::svg(&qr_payload).map_err(ApiError::internal)?;
+    let qr_png = if png {
+        let bytes = yenpay_qr::render::png(&qr_payload, 8).map_err(ApiError::internal)?;
+        Some(format!(
+            "data:image/png;base64,{}",
+            base64::engine::general_purpose::STANDARD.encode(bytes)
+        ))
+    } else {
+        None
+    };
+
+    let code_id = payments::code_id(&merchant.address, &request.merchant_payment_id);
+    let row = Payment {
+        code_id: code_id.clone(),
+        merchant_address: merchant.address.clone(),
+        merchant_payment_id: request.merchant_payment_id.clone(),
+        kind: "dynamic".to_owned(),
+        origin: "gateway".to_owned(),
+        status: "PENDING".to_owned(),
+        amount: amount as i64,
+        expires_at: now + ttl.secs() as i64,
+        created_at: now,
+        create_tx: None,
+        create_version: None,
+        payer: None,
+        fee: None,
+        net: None,
+        paid_at: None,
+        pay_tx: None,
+        pay_version: None,
+        refunded: 0,
+        fee_refunded: 0,
+        reference: None,
+    };
+    if !payments::insert(&state.db.pool, &row).await? {
+        return Err(ApiError::conflict(
+            "DUPLICATE_DYNAMIC_QR_REQUEST",
+            "this merchantPaymentId was already used",
+        ));
+    }
+    let terminal = terminal_account(&state, &merchant)?;
+    let outcome = match state
+        .ledger
+        .create_invoice(&terminal, owner, &order, amount, ttl)
+        .await
+    {
+        Ok(outcome) => outcome,
+        Err(error) => {
+            if let ChainError::Rejected { code, .. } = &error {
+                sqlx::query("DELETE FROM payments WHERE code_id = $1 AND status = 'PENDING'")
+                    .bind(&code_id)
+                    .execute(&state.db.pool)
+                    .await?;
+                if code.contains("EXISTS") {
+                    return Err(ApiError::conflict(
+                        "DUPLICATE_DYNAMIC_QR_REQUEST",
+                        "the merchant already has an invoice with this merchantPaymentId on chain",
+                    ));
+                }
+            }
+            return Err(chain_error(error));
+        }
+    };
+    let expires_at = outcome
+        .events
+        .iter()
+        .find_map(|event| match event {
+            YenpayEvent::Invoice(InvoiceEvent::InvoiceCreated(created)) => {
+                Some(created.expires_at as i64)
+            }
+            _ => None,
+        })
+        .unwrap_or(row.expires_at);
+    sqlx::query(
+        "UPDATE payments SET status = CASE WHEN status = 'PENDING' THEN 'CREATED' ELSE status END, \
+         create_tx = $1, create_version = $2, expires_at = $3 WHERE code_id = $4",
+    )
+    .bind(&outcome.hash)
+    .bind(outcome.version as i64)
+    .bind(expires_at)
+    .bind(&code_id)
+    .execute(&state.db.pool)
+    .await?;
+    tracing::info!(code = %code_id, tx = %outcome.hash, "code created");
+    created(CodeView {
+        code_id,
+        merchant_payment_id: request.merchant_payment_id,
+        amount: Money::jpy(amount as i64),
+        code_type: "ORDER_QR".to_owned(),
+        status: "CREATED".to_owned(),
+        qr_payload,
+        deeplink: url.clone(),
+        url,
+        qr_svg,
+        qr_png,
+        expiry_date: expires_at,
+        transaction_hash: Some(outcome.hash),
+        version: Some(outcome.version as i64),
+    })
+}
+
+/// Cancels an open code: `invoice::cancel_invoice` with the terminal key.
+#[utoipa::path(delete, path = "/v2/codes/{codeId}", tag = "codes", security(("opa_auth" = [])),
+    params(("codeId" = String, Path, description = "the code's id")),
+    responses((status = 200, body = PaymentView), (status = 404, body = crate::error::ErrorBody),
+              (status = 409, description = "already paid", body = crate::error::ErrorBody),
+              (status = 422, body = crate::error::ErrorBody), (status = 503, body = crate::error::ErrorBody)))]
+pub async fn cancel(
+    State(state): State<AppState>,
+    Extension(AuthedMerchant(merchant)): Extension<AuthedMerchant>,
+    PathParam(code_id): PathParam,
+) -> ApiResult {
+    let payment = payments::by_code_id(&state.db.pool, &code_id)
+        .await?
+        .filter(|p| p.merchant_address == merchant.address)
+        .ok_or_else(|| ApiError::not_found("DYNAMIC_QR_NOT_FOUND", "no code with this id"))?;
+    match payment.status.as_str() {
+        "CANCELED" => return ok(view(&state, &payment, Vec::new())),
+        "PENDING" | "CREATED" if payment.kind != "static" => {}
+        _ => {
+            return Err(ApiError::conflict(
+                "CODE_NOT_OPEN",
+                format!("the code is {} and cannot be cancelled", payment.status),
+            ));
+        }
+    }
+    let order = OrderRef::new(&payment.merchant_payment_id).map_err(ApiError::internal)?;
+    let terminal = terminal_account(&state, &merchant)?;
+    let outcome = state
+        .ledger
+        .cancel_invoice(&terminal, merchant_address(&merchant)?, &order)
+        .await
+        .map_err(chain_error)?;
+    sqlx::query("UPDATE payments SET status = 'CANCELED' WHERE code_id = $1 AND status IN ('PENDING', 'CREATED')")
+        .bind(&code_id)
+        .execute(&state.db.pool)
+        .await?;
+    tracing::info!(code = %code_id, tx = %outcome.hash, "code cancelled");
+    let payment = payments::by_code_id(&state.db.pool, &code_id)
+        .await?
+        .ok_or_else(|| ApiError::internal("cancelled code vanished"))?;
+    ok(view(&state, &payment, Vec::new()))
+}
+
+/// A refund as the API shows it.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct RefundView {
+    /// The merchant's refund id.
+    pub merchant_refund_id: String,
+    /// The refunded code.
+    pub code_id: String,
+    /// The refunded payment's merchantPaymentId.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub merchant_payment_id: Option<String>,
+    /// Refunded.
+    pub amount: Money,
+    /// `CREATED` (submitted), `COMPLETED`, `FAILED`.
+    pub status: String,
+    /// Fee returned from the treasury.
+    pub fee_returned: Option<i64>,
+    /// The merchant's reason.
+    pub reason: Option<String>,
+    /// Transaction.
+    pub transaction_hash: Option<String>,
+    /// Its version.
+    pub version: Option<i64>,
+    /// Requested, Unix seconds.
+    pub requested_at: i64,
+}
+
+impl From<&Refund> for RefundView {
+    fn from(r: &Refund) -> Self {
+        Self {
+            merchant_refund_id: r.merchant_refund_id.clone(),
+            code_id: r.code_id.clone(),
+            merchant_payment_id: None,
+            amount: Money::jpy(r.amount),
+            status: match r.status.as_str() {
+                "PENDING" => "CREATED".to_owned(),
+                other => other.to_owned(),
+            },
+            fee_returned: r.fee_returned,
+            reason: r.reason.clone(),
+            transaction_hash: r.tx_hash.clone(),
+            version: r.tx_version,
+            requested_at: r.created_at,
+        }
+    }
+}
+
+/// A payment's details (PayPay's "Get payment details").
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct PaymentView {
+    /// Code id.
+    pub code_id: String,
+    /// The merchant's order id.
+    pub merchant_payment_id: String,
+    /// `CREATED`, `COMPLETED`, `EXPIRED`, `CANCELED` or `REFUNDED` (fully refunded).
+    pub status: String,
+    /// `dynamic` (a code), `static` (the shop's static code) or `cpm` (customer-presented).
+    pub kind: String,
+    /// `gateway` or `chain` (created outside the gateway).
+    pub origin: String,
+    /// The price.
+    pub amount: Money,
+    /// Who paid.
+    pub payer: Option<String>,
+    /// The operator's fee.
+    pub fee: Option<i64>,
+    /// To the merchant.
+    pub net: Option<i64>,
+    /// The payment transaction.
+    pub transaction_hash: Option<String>,
+    /// Its ledger version.
+    pub version: Option<i64>,
+    /// When it was paid, Unix seconds.
+    pub paid_at: Option<i64>,
+    /// Created, Unix seconds.
+    pub created_at: i64,
+    /// Payable before, Unix seconds.
+    pub expiry_date: i64,
+    /// Refunded so far.
+    pub refunded_amount: i64,
+    /// A static payment's reference.
+    pub reference: Option<String>,
+    /// The refunds.
+    pub refunds: Vec<RefundView>,
+}
+
+/// The view of a payment at the gateway's now.
+pub fn view(state: &AppState, p: &Payment, refunds: Vec<Refund>) -> PaymentView {
+    PaymentView {
+        code_id: p.code_id.clone(),
+        merchant_payment_id: p.merchant_payment_id.clone(),
+        status: p.status_at(state.clock.now()).to_owned(),
+        kind: p.kind.clone(),
+        origin: p.origin.clone(),
+        amount: Money::jpy(p.amount),
+        payer: p.payer.clone(),
+        fee: p.fee,
+        net: p.net,
+        transaction_hash: p.pay_tx.clone(),
+        version: p.pay_version,
+        paid_at: p.paid_at,
+        created_at: p.created_at,
+        expiry_date: p.expires_at,
+        refunded_amount: p.refunded,
+        reference: p.reference.clone(),
+        refunds: refunds.iter().map(RefundView::from).collect(),
+    }
+}
+
+/// A payment's status by the merchant's order id.
+#[utoipa::path(get, path = "/v2/codes/payments/{merchantPaymentId}", tag = "codes", security(("opa_auth" = [])),
+    params(("merchantPaymentId" = String, Path, description = "the merchant's order id")),
+    responses((status = 200, body = PaymentView), (status = 404, body = crate::error::ErrorBody)))]
+pub async fn details(
+    State(state): State<AppState>,
+    Extension(AuthedMerchant(merchant)): Extension<AuthedMerchant>,
+    PathParam(merchant_payment_id): PathParam,
+) -> ApiResult {
+    let payment =
+        payments::by_merchant_payment_id(&state.db.pool, &merchant.address, &merchant_payment_id)
+            .await?
+            .ok_or_else(|| {
+                ApiError::not_found(
+                    "DYNAMIC_QR_PAYMENT_NOT_FOUND",
+                    "no payment with this merchantPaymentId",
+                )
+            })?;
+    let refunds = payments::refunds_of(&state.db.pool, &payment.code_id).await?;
+    ok(view(&state, &payment, refunds))
+}

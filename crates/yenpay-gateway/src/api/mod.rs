@@ -1,0 +1,206 @@
+//! The HTTP API: routes, the JSON conventions and the extractors that turn
+//! every malformed input into a 4xx with a code.
+pub mod admin;
+pub mod codes;
+pub mod payments;
+pub mod refunds;
+pub mod reports;
+pub mod webhooks;
+
+use crate::error::{ApiError, ApiResult, success};
+use crate::{AppState, auth, idempotency, metrics, openapi, sponsor};
+use axum::Router;
+use axum::extract::{FromRequestParts, State};
+use axum::http::StatusCode;
+use axum::http::request::Parts;
+use axum::middleware::from_fn_with_state;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{delete, get, post};
+use serde::de::DeserializeOwned;
+use serde_json::json;
+
+/// The whole API.
+pub fn router(state: AppState) -> Router {
+    let merchant = Router::new()
+        .route("/v2/codes", post(codes::create))
+        .route("/v2/codes/{codeId}", delete(codes::cancel))
+        .route(
+            "/v2/codes/payments/{merchantPaymentId}",
+            get(codes::details),
+        )
+        .route("/v2/refunds", post(refunds::create))
+        .route("/v2/refunds/{merchantRefundId}", get(refunds::details))
+        .route("/v2/payments/cpm", post(payments::cpm))
+        .route("/v2/reports/reconciliation", get(reports::reconciliation))
+        .route("/v2/webhooks/deliveries", get(webhooks::list))
+        .route(
+            "/v2/webhooks/deliveries/{deliveryId}/redeliver",
+            post(webhooks::redeliver),
+        )
+        .route_layer(from_fn_with_state(state.clone(), idempotency::idempotency))
+        .route_layer(from_fn_with_state(state.clone(), auth::merchant_auth));
+    let admin = Router::new()
+        .route("/admin/merchants", post(admin::onboard))
+        .route("/admin/merchants/{merchantId}", get(admin::merchant))
+        .route("/admin/merchants/{merchantId}/keys", post(admin::issue_key))
+        .route(
+            "/admin/merchants/{merchantId}/keys/{keyId}",
+            delete(admin::revoke_key),
+        )
+        .route(
+            "/admin/merchants/{merchantId}/webhooks",
+            post(admin::add_webhook),
+        )
+        .route_layer(from_fn_with_state(state.clone(), idempotency::idempotency))
+        .route_layer(from_fn_with_state(state.clone(), auth::admin_auth));
+    let wallet = Router::new()
+        .route("/v2/sponsor", post(sponsor::sponsor))
+        .route("/v2/sponsor/info", get(sponsor::info))
+        .route_layer(from_fn_with_state(state.clone(), idempotency::idempotency));
+    let operations = Router::new()
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
+        .route("/metrics", get(metrics::serve))
+        .route("/openapi.json", get(openapi::serve));
+    Router::new()
+        .merge(merchant)
+        .merge(admin)
+        .merge(wallet)
+        .merge(operations)
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(from_fn_with_state(state.clone(), metrics::track))
+        .with_state(state)
+}
+
+async fn not_found() -> ApiError {
+    ApiError::not_found("NOT_FOUND", "no such route")
+}
+
+async fn method_not_allowed() -> ApiError {
+    ApiError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "METHOD_NOT_ALLOWED",
+        "this route does not take this method",
+    )
+}
+
+/// `GET /healthz`: the process is up.
+#[utoipa::path(get, path = "/healthz", tag = "operations", responses((status = 200, description = "alive")))]
+pub async fn healthz() -> Response {
+    axum::Json(json!({"status": "ok"})).into_response()
+}
+
+/// `GET /readyz`: the database answers, the node is reachable and the
+/// follower is within `ready_max_lag_versions` of the head.
+#[utoipa::path(get, path = "/readyz", tag = "operations", responses(
+    (status = 200, description = "ready"), (status = 503, description = "not ready, with the reasons")))]
+pub async fn readyz(State(state): State<AppState>) -> Response {
+    let mut problems = Vec::new();
+    let database = state.db.ping().await;
+    if !database {
+        problems.push("database does not answer".to_owned());
+    }
+    let head = state.ledger.head().await;
+    let node = match &head {
+        Ok(head) => json!({"reachable": true, "version": head.version}),
+        Err(error) => {
+            problems.push(format!("node: {error}"));
+            json!({"reachable": false})
+        }
+    };
+    let follower = state.follower_status.get();
+    let lag = match (&head, &follower) {
+        (Ok(head), Some(status)) => Some(head.version.saturating_sub(status.next_version)),
+        _ => None,
+    };
+    match lag {
+        Some(lag) if lag > state.config.ready_max_lag_versions => {
+            problems.push(format!("follower is {lag} versions behind"))
+        }
+        None if follower.is_none() => problems.push("follower has not completed a poll".to_owned()),
+        _ => {}
+    }
+    let status = if problems.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
+    (
+        status,
+        axum::Json(json!({
+            "ready": problems.is_empty(),
+            "database": database,
+            "node": node,
+            "followerLagVersions": lag,
+            "problems": problems,
+        })),
+    )
+        .into_response()
+}
+
+/// Parses a JSON body into `T`, or a 400 naming what is wrong.
+pub fn json_body<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
+    if body.is_empty() {
+        return Err(ApiError::invalid("a JSON body is required"));
+    }
+    serde_json::from_slice(body).map_err(|error| ApiError::invalid(format!("body: {error}")))
+}
+
+/// One path parameter, decoded, or a 400.
+#[derive(Debug)]
+pub struct PathParam(pub String);
+
+impl<S: Send + Sync> FromRequestParts<S> for PathParam {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let axum::extract::Path(value) =
+            axum::extract::Path::<String>::from_request_parts(parts, state)
+                .await
+                .map_err(|e| ApiError::invalid(format!("path: {e}")))?;
+        Ok(Self(value))
+    }
+}
+
+/// Two path parameters.
+#[derive(Debug)]
+pub struct PathParams2(pub String, pub String);
+
+impl<S: Send + Sync> FromRequestParts<S> for PathParams2 {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let axum::extract::Path((a, b)) =
+            axum::extract::Path::<(String, String)>::from_request_parts(parts, state)
+                .await
+                .map_err(|e| ApiError::invalid(format!("path: {e}")))?;
+        Ok(Self(a, b))
+    }
+}
+
+/// Query parameters into `T`, or a 400.
+#[derive(Debug)]
+pub struct QueryParams<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for QueryParams<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let axum::extract::Query(value) =
+            axum::extract::Query::<T>::from_request_parts(parts, state)
+                .await
+                .map_err(|e| ApiError::invalid(format!("query: {}", e.body_text())))?;
+        Ok(Self(value))
+    }
+}
+
+/// A 201/200 with `data`.
+pub fn ok<T: serde::Serialize>(data: T) -> ApiResult {
+    Ok(success(StatusCode::OK, data))
+}
+
+/// A 201 with `data`.
+pub fn created<T: serde::Serialize>(data: T) -> ApiResult {
+    Ok(success(StatusCode::CREATED, data))
+}

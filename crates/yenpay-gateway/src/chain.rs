@@ -1,0 +1,311 @@
+//! The chain as the gateway sees it: the few calls it makes, behind the
+//! [`Ledger`] trait. [`NodeLedger`] is the real one (yenpay-client for
+//! submissions and views, the node's REST API for paging transactions);
+//! tests that need no node put a recording double behind the same trait.
+use aptos_sdk::account::Ed25519Account;
+use aptos_sdk::transaction::SignedTransaction;
+use aptos_sdk::types::AccountAddress;
+use aptos_sdk::{Aptos, AptosConfig};
+use serde_json::Value;
+use std::time::Duration;
+use yenpay_client::client::{Error as ClientError, Submitted, YenPay};
+use yenpay_client::events::YenpayEvent;
+use yenpay_client::types::authorization::SignedAuthorization;
+use yenpay_client::types::limits::{OrderRef, Ttl};
+
+/// A committed transaction of ours.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TxOutcome {
+    /// Hash, `0x`-hex.
+    pub hash: String,
+    /// Ledger version.
+    pub version: u64,
+    /// The package's events it emitted.
+    pub events: Vec<YenpayEvent>,
+}
+
+impl From<Submitted> for TxOutcome {
+    fn from(submitted: Submitted) -> Self {
+        Self {
+            hash: submitted.hash.to_string(),
+            version: submitted.version,
+            events: submitted.yenpay_events().cloned().collect(),
+        }
+    }
+}
+
+/// Why a chain call failed.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum ChainError {
+    /// The transaction was committed and aborted (or refused as invalid):
+    /// nothing changed; `code` names the Move constant when known.
+    #[error("{code}: {message}")]
+    Rejected {
+        /// The abort constant's name (`INVOICE_EXISTS`-like, as in Move: `E_...`) or a category.
+        code: String,
+        /// Explanation.
+        message: String,
+    },
+    /// The node could not be reached or did not commit in time: the outcome
+    /// is unknown, and the follower will tell.
+    #[error("node unavailable: {0}")]
+    Unavailable(String),
+}
+
+impl From<ClientError> for ChainError {
+    fn from(error: ClientError) -> Self {
+        match &error {
+            ClientError::Aborted { abort, .. } => ChainError::Rejected {
+                code: abort
+                    .name
+                    .clone()
+                    .unwrap_or_else(|| format!("ABORT_{:#x}", abort.code)),
+                message: error.to_string(),
+            },
+            ClientError::Failed { vm_status, .. } => ChainError::Rejected {
+                code: "TRANSACTION_FAILED".to_owned(),
+                message: vm_status.clone(),
+            },
+            ClientError::Validation(_)
+            | ClientError::Authorization(_)
+            | ClientError::Encoding { .. } => ChainError::Rejected {
+                code: "INVALID_ARGUMENT".to_owned(),
+                message: error.to_string(),
+            },
+            ClientError::Timeout { .. } | ClientError::Aptos(_) | ClientError::Response { .. } => {
+                ChainError::Unavailable(error.to_string())
+            }
+        }
+    }
+}
+
+/// The ledger's head.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LedgerHead {
+    /// Latest committed version.
+    pub version: u64,
+    /// Its timestamp, microseconds.
+    pub timestamp_us: u64,
+    /// Chain id.
+    pub chain_id: u8,
+}
+
+/// What the gateway asks of the chain.
+#[async_trait::async_trait]
+pub trait Ledger: Send + Sync {
+    /// `invoice::create_invoice`, signed by the merchant's terminal.
+    async fn create_invoice(
+        &self,
+        terminal: &Ed25519Account,
+        merchant: AccountAddress,
+        order: &OrderRef,
+        amount: u64,
+        ttl: Ttl,
+    ) -> Result<TxOutcome, ChainError>;
+
+    /// `invoice::cancel_invoice`, signed by the terminal.
+    async fn cancel_invoice(
+        &self,
+        terminal: &Ed25519Account,
+        merchant: AccountAddress,
+        order: &OrderRef,
+    ) -> Result<TxOutcome, ChainError>;
+
+    /// `invoice::refund`, signed by the merchant's payout account.
+    async fn refund(
+        &self,
+        payout: &Ed25519Account,
+        merchant: AccountAddress,
+        order: &OrderRef,
+        amount: u64,
+    ) -> Result<TxOutcome, ChainError>;
+
+    /// `invoice::collect_with_authorization` for a customer-presented code.
+    async fn collect(
+        &self,
+        terminal: &Ed25519Account,
+        order: &OrderRef,
+        signed: &SignedAuthorization,
+    ) -> Result<TxOutcome, ChainError>;
+
+    /// The merchant's payout address (`merchant_registry::merchant`).
+    async fn payout_of(&self, merchant: AccountAddress) -> Result<AccountAddress, ChainError>;
+
+    /// Submits a fully signed transaction and waits for it.
+    async fn submit_signed(&self, transaction: SignedTransaction) -> Result<TxOutcome, ChainError>;
+
+    /// The ledger's head.
+    async fn head(&self) -> Result<LedgerHead, ChainError>;
+
+    /// Committed transactions from `start`, at most `limit`, as the node's
+    /// REST API returns them (`GET /v1/transactions?start=&limit=`).
+    async fn transactions(&self, start: u64, limit: u16) -> Result<Vec<Value>, ChainError>;
+}
+
+/// The real chain: a node's REST API.
+pub struct NodeLedger {
+    client: YenPay,
+    http: reqwest::Client,
+    rest: String,
+}
+
+impl NodeLedger {
+    /// A ledger on the node at `node_url` (with or without `/v1`) for the package at `package`.
+    ///
+    /// # Errors
+    /// When the URL is not one.
+    pub fn new(node_url: &str, package: AccountAddress) -> Result<Self, ChainError> {
+        let base = node_url.trim_end_matches('/');
+        let rest = if base.ends_with("/v1") {
+            base.to_owned()
+        } else {
+            format!("{base}/v1")
+        };
+        let config = AptosConfig::custom(&rest)
+            .map_err(|e| ChainError::Unavailable(format!("node URL {rest}: {e}")))?;
+        let aptos = Aptos::new(config).map_err(|e| ChainError::Unavailable(e.to_string()))?;
+        let http = reqwest::Client::builder()
+            .timeout(Duration::from_secs(20))
+            .build()
+            .map_err(|e| ChainError::Unavailable(e.to_string()))?;
+        Ok(Self {
+            client: YenPay::new(aptos, package),
+            http,
+            rest,
+        })
+    }
+
+    async fn get_json(&self, path: &str) -> Result<Value, ChainError> {
+        let url = format!("{}{path}", self.rest);
+        let response = self
+            .http
+            .get(&url)
+            .send()
+            .await
+            .map_err(|e| ChainError::Unavailable(format!("GET {url}: {e}")))?;
+        let status = response.status();
+        let body: Value = response
+            .json()
+            .await
+            .map_err(|e| ChainError::Unavailable(format!("GET {url}: {e}")))?;
+        if !status.is_success() {
+            return Err(ChainError::Unavailable(format!(
+                "GET {url}: {status} {body}"
+            )));
+        }
+        Ok(body)
+    }
+}
+
+#[async_trait::async_trait]
+impl Ledger for NodeLedger {
+    async fn create_invoice(
+        &self,
+        terminal: &Ed25519Account,
+        merchant: AccountAddress,
+        order: &OrderRef,
+        amount: u64,
+        ttl: Ttl,
+    ) -> Result<TxOutcome, ChainError> {
+        Ok(self
+            .client
+            .invoice()
+            .create_invoice(terminal, merchant, order, amount, ttl)
+            .await?
+            .into())
+    }
+
+    async fn cancel_invoice(
+        &self,
+        terminal: &Ed25519Account,
+        merchant: AccountAddress,
+        order: &OrderRef,
+    ) -> Result<TxOutcome, ChainError> {
+        Ok(self
+            .client
+            .invoice()
+            .cancel_invoice(terminal, merchant, order)
+            .await?
+            .into())
+    }
+
+    async fn refund(
+        &self,
+        payout: &Ed25519Account,
+        merchant: AccountAddress,
+        order: &OrderRef,
+        amount: u64,
+    ) -> Result<TxOutcome, ChainError> {
+        Ok(self
+            .client
+            .invoice()
+            .refund(payout, merchant, order, amount)
+            .await?
+            .into())
+    }
+
+    async fn collect(
+        &self,
+        terminal: &Ed25519Account,
+        order: &OrderRef,
+        signed: &SignedAuthorization,
+    ) -> Result<TxOutcome, ChainError> {
+        Ok(self
+            .client
+            .invoice()
+            .collect_signed(terminal, order, signed)
+            .await?
+            .into())
+    }
+
+    async fn payout_of(&self, merchant: AccountAddress) -> Result<AccountAddress, ChainError> {
+        Ok(self
+            .client
+            .merchant_registry()
+            .merchant(merchant)
+            .await?
+            .payout)
+    }
+
+    async fn submit_signed(&self, transaction: SignedTransaction) -> Result<TxOutcome, ChainError> {
+        let committed = self
+            .client
+            .aptos()
+            .submit_and_wait(&transaction, Some(Duration::from_secs(60)))
+            .await
+            .map_err(|e| ChainError::Unavailable(e.to_string()))?
+            .into_inner();
+        Ok(Submitted::from_transaction_json(self.client.package(), &committed)?.into())
+    }
+
+    async fn head(&self) -> Result<LedgerHead, ChainError> {
+        let info = self.get_json("").await?;
+        let number = |field: &str| {
+            info.get(field)
+                .and_then(Value::as_str)
+                .and_then(|s| s.parse::<u64>().ok())
+                .ok_or_else(|| ChainError::Unavailable(format!("ledger info lacks {field}")))
+        };
+        Ok(LedgerHead {
+            version: number("ledger_version")?,
+            timestamp_us: number("ledger_timestamp")?,
+            chain_id: info
+                .get("chain_id")
+                .and_then(Value::as_u64)
+                .and_then(|id| u8::try_from(id).ok())
+                .ok_or_else(|| ChainError::Unavailable("ledger info lacks chain_id".to_owned()))?,
+        })
+    }
+
+    async fn transactions(&self, start: u64, limit: u16) -> Result<Vec<Value>, ChainError> {
+        match self
+            .get_json(&format!("/transactions?start={start}&limit={limit}"))
+            .await?
+        {
+            Value::Array(page) => Ok(page),
+            other => Err(ChainError::Unavailable(format!(
+                "transactions page is not an array: {other}"
+            ))),
+        }
+    }
+}

@@ -1,0 +1,106 @@
+//! The gateway's settings once resolved (the binary reads them from flags,
+//! the environment and files; tests build them directly).
+use aptos_sdk::types::AccountAddress;
+use std::time::Duration;
+use yenpay_types::Address;
+
+/// Limits the sponsor enforces before it co-signs as fee payer.
+#[derive(Debug, Clone)]
+pub struct SponsorPolicy {
+    /// Largest `max_gas_amount` co-signed (a first payment from a new
+    /// account creates it and its store: about 5,700 gas units).
+    pub max_gas_amount: u64,
+    /// Largest gas unit price, octas.
+    pub max_gas_unit_price: u64,
+    /// Furthest expiration accepted, from now.
+    pub max_expiration: Duration,
+    /// Transactions per sender per minute.
+    pub per_sender_per_minute: u32,
+    /// Transactions per merchant per minute.
+    pub per_merchant_per_minute: u32,
+}
+
+impl Default for SponsorPolicy {
+    fn default() -> Self {
+        Self {
+            max_gas_amount: 10_000,
+            max_gas_unit_price: 1_000,
+            max_expiration: Duration::from_secs(120),
+            per_sender_per_minute: 10,
+            per_merchant_per_minute: 600,
+        }
+    }
+}
+
+/// Webhook retries.
+#[derive(Debug, Clone)]
+pub struct WebhookPolicy {
+    /// First retry delay; doubles with each failure.
+    pub base_delay: Duration,
+    /// Longest delay between attempts.
+    pub max_delay: Duration,
+    /// After this long since the event, a failing delivery is dead-lettered.
+    pub give_up_after: Duration,
+    /// Timeout of one delivery attempt.
+    pub request_timeout: Duration,
+    /// How often the dispatcher looks for due deliveries.
+    pub poll_interval: Duration,
+}
+
+impl Default for WebhookPolicy {
+    fn default() -> Self {
+        Self {
+            base_delay: Duration::from_secs(10),
+            max_delay: Duration::from_secs(3600),
+            give_up_after: Duration::from_secs(24 * 3600),
+            request_timeout: Duration::from_secs(10),
+            poll_interval: Duration::from_millis(500),
+        }
+    }
+}
+
+/// Resolved configuration.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Address of the `YenPay` package.
+    pub package: AccountAddress,
+    /// Chain id the QR codes carry and sponsored transactions must name.
+    pub chain_id: u8,
+    /// The stablecoin's metadata object (customer-presented codes name it).
+    pub metadata: Address,
+    /// Version the follower starts from when its cursor is new.
+    pub follower_start_version: u64,
+    /// Transactions per page the follower asks for.
+    pub follower_page_size: u16,
+    /// Pause between follower polls when caught up.
+    pub follower_poll_interval: Duration,
+    /// Readiness fails when the follower is further behind than this.
+    pub ready_max_lag_versions: u64,
+    /// The signed-request replay window.
+    pub replay_window: Duration,
+    /// Default lifetime of a dynamic code when the request names none.
+    pub default_code_ttl: Duration,
+    /// Sponsoring limits.
+    pub sponsor: SponsorPolicy,
+    /// Webhook retries.
+    pub webhooks: WebhookPolicy,
+}
+
+impl Config {
+    /// Defaults for a package on a chain.
+    pub fn new(package: AccountAddress, chain_id: u8, metadata: Address) -> Self {
+        Self {
+            package,
+            chain_id,
+            metadata,
+            follower_start_version: 0,
+            follower_page_size: 100,
+            follower_poll_interval: Duration::from_millis(500),
+            ready_max_lag_versions: 10_000,
+            replay_window: Duration::from_secs(120),
+            default_code_ttl: Duration::from_secs(300),
+            sponsor: SponsorPolicy::default(),
+            webhooks: WebhookPolicy::default(),
+        }
+    }
+}

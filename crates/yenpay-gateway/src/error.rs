@@ -1,0 +1,119 @@
+//! Errors as the API returns them: an HTTP status and a machine-readable body
+//! in the shape of PayPay's Open Payment API,
+//! `{"resultInfo": {"code": "INVALID_PARAMS", "message": "..."}}`.
+//!
+//! Bad input is always a 4xx with a code; a 5xx means the gateway or a
+//! dependency (database, node) failed, never the caller.
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+/// The `resultInfo` object of every response.
+#[derive(Debug, Clone, Serialize, serde::Deserialize, ToSchema)]
+pub struct ResultInfo {
+    /// `SUCCESS` or an error code such as `INVALID_PARAMS`.
+    pub code: String,
+    /// Human-readable explanation.
+    pub message: String,
+}
+
+/// The body of an error response.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ErrorBody {
+    /// What went wrong.
+    pub result_info: ResultInfo,
+}
+
+/// An error the API answers with.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{code}: {message}")]
+pub struct ApiError {
+    /// HTTP status.
+    pub status: StatusCode,
+    /// Machine-readable code.
+    pub code: &'static str,
+    /// Explanation for a developer (never secrets).
+    pub message: String,
+}
+
+impl ApiError {
+    /// An error with `status`, `code` and `message`.
+    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            status,
+            code,
+            message: message.into(),
+        }
+    }
+
+    /// 400 `INVALID_PARAMS`.
+    pub fn invalid(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, "INVALID_PARAMS", message)
+    }
+
+    /// 401 with `code`.
+    pub fn unauthorized(code: &'static str, message: impl Into<String>) -> Self {
+        Self::new(StatusCode::UNAUTHORIZED, code, message)
+    }
+
+    /// 404 with `code`.
+    pub fn not_found(code: &'static str, message: impl Into<String>) -> Self {
+        Self::new(StatusCode::NOT_FOUND, code, message)
+    }
+
+    /// 409 with `code`.
+    pub fn conflict(code: &'static str, message: impl Into<String>) -> Self {
+        Self::new(StatusCode::CONFLICT, code, message)
+    }
+
+    /// 500 `INTERNAL_ERROR`; the detail goes to the log, not to the caller.
+    pub fn internal(detail: impl std::fmt::Display) -> Self {
+        tracing::error!(%detail, "internal error");
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "INTERNAL_ERROR",
+            "the gateway failed; try again later",
+        )
+    }
+}
+
+impl From<sqlx::Error> for ApiError {
+    fn from(error: sqlx::Error) -> Self {
+        Self::internal(format!("database: {error}"))
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let body = ErrorBody {
+            result_info: ResultInfo {
+                code: self.code.to_owned(),
+                message: self.message,
+            },
+        };
+        (self.status, axum::Json(body)).into_response()
+    }
+}
+
+/// A success body: `{"resultInfo": {"code": "SUCCESS", ...}, "data": ...}`.
+pub fn success<T: Serialize>(status: StatusCode, data: T) -> Response {
+    #[derive(Serialize)]
+    #[serde(rename_all = "camelCase")]
+    struct Body<T> {
+        result_info: ResultInfo,
+        data: T,
+    }
+    let body = Body {
+        result_info: ResultInfo {
+            code: "SUCCESS".to_owned(),
+            message: "Success".to_owned(),
+        },
+        data,
+    };
+    (status, axum::Json(body)).into_response()
+}
+
+/// The result of a handler.
+pub type ApiResult = Result<Response, ApiError>;

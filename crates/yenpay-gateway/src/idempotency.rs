@@ -1,0 +1,175 @@
+//! `Idempotency-Key` on every POST.
+//!
+//! The first request with a key runs and its response (status and body) is
+//! saved under (caller, key) with a fingerprint of method, path, query and
+//! body. A later request with the same key gets the saved response again,
+//! marked `Idempotent-Replayed: true`; with another fingerprint it is a 409
+//! `IDEMPOTENCY_KEY_REUSED`; while the first is still running, a 409
+//! `IDEMPOTENCY_IN_PROGRESS`. A 5xx is not saved (the caller may retry), and
+//! keys are kept for 24 hours.
+use crate::AppState;
+use crate::auth::{Principal, buffer};
+use crate::crypto::sha256_hex;
+use crate::error::ApiError;
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::{HeaderValue, Method, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use sqlx::Row;
+
+/// The request header.
+pub const HEADER: &str = "idempotency-key";
+/// How long keys are kept, seconds.
+pub const RETENTION_SECS: i64 = 24 * 3600;
+/// An unfinished first request older than this is taken over (its process died).
+pub const STALE_SECS: i64 = 120;
+
+/// Middleware: wrap every POST that carries an `Idempotency-Key`.
+pub async fn idempotency(
+    State(state): State<AppState>,
+    request: Request,
+    next: Next,
+) -> Result<Response, ApiError> {
+    if request.method() != Method::POST {
+        return Ok(next.run(request).await);
+    }
+    let Some(key) = request.headers().get(HEADER) else {
+        return Ok(next.run(request).await);
+    };
+    let key = key
+        .to_str()
+        .ok()
+        .filter(|k| (1..=255).contains(&k.len()) && k.bytes().all(|b| b.is_ascii_graphic()))
+        .ok_or_else(|| {
+            ApiError::invalid("Idempotency-Key must be 1-255 printable ASCII characters")
+        })?
+        .to_owned();
+    let scope = request
+        .extensions()
+        .get::<Principal>()
+        .map(|p| p.0.clone())
+        .unwrap_or_else(|| "public".to_owned());
+    let (request, body) = buffer(request).await?;
+    let target = request
+        .uri()
+        .path_and_query()
+        .map(|p| p.as_str().to_owned())
+        .unwrap_or_default();
+    let mut fingerprinted = format!("{}\n{target}\n", request.method()).into_bytes();
+    fingerprinted.extend_from_slice(&body);
+    let fingerprint = sha256_hex(&fingerprinted);
+    let now = state.clock.now();
+    let pool = &state.db.pool;
+
+    let claimed = claim(pool, &scope, &key, &fingerprint, now).await?;
+    if !claimed {
+        let row = sqlx::query(
+            "SELECT fingerprint, status, response, created_at FROM idempotency_keys WHERE scope = $1 AND idem_key = $2",
+        )
+        .bind(&scope)
+        .bind(&key)
+        .fetch_optional(pool)
+        .await?;
+        let Some(row) = row else {
+            // Purged between our insert and select: run as a first request.
+            return Box::pin(idempotency(State(state.clone()), request, next)).await;
+        };
+        let saved_fingerprint: String = row.try_get("fingerprint")?;
+        if saved_fingerprint != fingerprint {
+            return Err(ApiError::conflict(
+                "IDEMPOTENCY_KEY_REUSED",
+                "this Idempotency-Key was used with another request",
+            ));
+        }
+        let status: Option<i64> = row.try_get("status")?;
+        let response: Option<String> = row.try_get("response")?;
+        match (status, response) {
+            (Some(status), Some(body)) => {
+                let status = StatusCode::from_u16(status as u16).map_err(ApiError::internal)?;
+                let mut response = (
+                    status,
+                    [(axum::http::header::CONTENT_TYPE, "application/json")],
+                    body,
+                )
+                    .into_response();
+                response
+                    .headers_mut()
+                    .insert("idempotent-replayed", HeaderValue::from_static("true"));
+                return Ok(response);
+            }
+            _ => {
+                let created_at: i64 = row.try_get("created_at")?;
+                if now - created_at < STALE_SECS {
+                    return Err(ApiError::conflict(
+                        "IDEMPOTENCY_IN_PROGRESS",
+                        "a request with this Idempotency-Key is still running",
+                    ));
+                }
+                sqlx::query("UPDATE idempotency_keys SET created_at = $1 WHERE scope = $2 AND idem_key = $3")
+                    .bind(now)
+                    .bind(&scope)
+                    .bind(&key)
+                    .execute(pool)
+                    .await?;
+            }
+        }
+    }
+
+    let response = next.run(request).await;
+    let (parts, body) = response.into_parts();
+    let bytes = axum::body::to_bytes(body, usize::MAX)
+        .await
+        .map_err(ApiError::internal)?;
+    if parts.status.is_server_error() {
+        sqlx::query("DELETE FROM idempotency_keys WHERE scope = $1 AND idem_key = $2")
+            .bind(&scope)
+            .bind(&key)
+            .execute(pool)
+            .await?;
+    } else {
+        let text = String::from_utf8_lossy(&bytes).into_owned();
+        sqlx::query(
+            "UPDATE idempotency_keys SET status = $1, response = $2 WHERE scope = $3 AND idem_key = $4",
+        )
+        .bind(i64::from(parts.status.as_u16()))
+        .bind(text)
+        .bind(&scope)
+        .bind(&key)
+        .execute(pool)
+        .await?;
+    }
+    Ok(Response::from_parts(parts, Body::from(bytes)))
+}
+
+async fn claim(
+    pool: &sqlx::AnyPool,
+    scope: &str,
+    key: &str,
+    fingerprint: &str,
+    now: i64,
+) -> Result<bool, sqlx::Error> {
+    Ok(sqlx::query(
+        "INSERT INTO idempotency_keys (scope, idem_key, fingerprint, created_at) VALUES ($1, $2, $3, $4) \
+         ON CONFLICT DO NOTHING",
+    )
+    .bind(scope)
+    .bind(key)
+    .bind(fingerprint)
+    .bind(now)
+    .execute(pool)
+    .await?
+    .rows_affected()
+        == 1)
+}
+
+/// Purges keys older than [`RETENTION_SECS`].
+pub async fn purge(pool: &sqlx::AnyPool, now: i64) -> Result<u64, sqlx::Error> {
+    Ok(
+        sqlx::query("DELETE FROM idempotency_keys WHERE created_at < $1")
+            .bind(now - RETENTION_SECS)
+            .execute(pool)
+            .await?
+            .rows_affected(),
+    )
+}

@@ -1,0 +1,204 @@
+//! # yenpay-gateway
+//!
+//! The payment operator's service in front of the `YenPay` Move package: the
+//! REST API a multi-QR platform integrates (shaped like PayPay's Open Payment
+//! API v2), a chain follower that turns committed transactions into payment
+//! states, signed webhooks through a transactional outbox, and fee-payer
+//! sponsoring for wallets. docs/gateway.md is the operator's and
+//! integrator's guide.
+//!
+//! - [`api`]: the HTTP routes; [`auth`] (HMAC-signed merchant requests,
+//!   admin token) and [`idempotency`] wrap them.
+//! - [`follower`]: pages the node's transactions and applies the package's
+//!   events with its cursor in one DB transaction.
+//! - [`outbox`] and [`webhook`]: the events to deliver, and their delivery.
+//! - [`sponsor`]: co-signing wallets' payments as fee payer, within limits.
+//! - [`store`]: SQLite or PostgreSQL, the same migrations.
+//! - [`chain`]: what the gateway asks of the chain ([`chain::Ledger`]).
+#![deny(missing_docs)]
+
+pub mod api;
+pub mod auth;
+pub mod chain;
+pub mod config;
+pub mod crypto;
+pub mod error;
+pub mod follower;
+pub mod idempotency;
+pub mod metrics;
+pub mod openapi;
+pub mod outbox;
+pub mod sponsor;
+pub mod store;
+pub mod webhook;
+
+use aptos_sdk::account::Ed25519Account;
+use std::future::Future;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use zeroize::Zeroizing;
+
+/// The time the gateway acts on, injectable so tests need not sleep.
+pub trait Clock: Send + Sync + 'static {
+    /// Unix seconds.
+    fn now(&self) -> i64;
+}
+
+/// The system clock.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> i64 {
+        yenpay_types::time::unix_now() as i64
+    }
+}
+
+/// A clock that moves only when told (tests, simulations).
+#[derive(Debug, Default)]
+pub struct ManualClock(AtomicI64);
+
+impl ManualClock {
+    /// Starting at `now`.
+    pub fn new(now: i64) -> Self {
+        Self(AtomicI64::new(now))
+    }
+
+    /// Moves it by `seconds`.
+    pub fn advance(&self, seconds: i64) {
+        self.0.fetch_add(seconds, Ordering::SeqCst);
+    }
+
+    /// Sets it.
+    pub fn set(&self, now: i64) {
+        self.0.store(now, Ordering::SeqCst);
+    }
+}
+
+impl Clock for ManualClock {
+    fn now(&self) -> i64 {
+        self.0.load(Ordering::SeqCst)
+    }
+}
+
+/// Everything a request or a background task needs.
+pub struct Gateway {
+    /// The database.
+    pub db: store::Db,
+    /// Settings.
+    pub config: config::Config,
+    /// Seals secrets at rest.
+    pub kek: crypto::Kek,
+    /// The operator's admin token (`None`: admin API disabled).
+    pub admin_token: Option<Zeroizing<String>>,
+    /// The chain.
+    pub ledger: Arc<dyn chain::Ledger>,
+    /// The fee payer for sponsored transactions (`None`: sponsoring disabled).
+    pub operator: Option<Arc<Ed25519Account>>,
+    /// Time.
+    pub clock: Arc<dyn Clock>,
+    /// Prometheus metrics.
+    pub metrics: metrics::Metrics,
+    /// Sponsoring rate limits.
+    pub limiter: sponsor::RateLimiter,
+    /// HTTP client of the webhook dispatcher.
+    pub webhook_http: reqwest::Client,
+    /// What the follower last saw, for readiness.
+    pub follower_status: follower::StatusCell,
+}
+
+impl std::fmt::Debug for Gateway {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Gateway")
+            .field("backend", &self.db.backend)
+            .field("package", &self.config.package)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The state every handler gets.
+pub type AppState = Arc<Gateway>;
+
+impl Gateway {
+    /// A gateway on `db` and `ledger` with `config`.
+    pub fn new(
+        db: store::Db,
+        config: config::Config,
+        kek: crypto::Kek,
+        ledger: Arc<dyn chain::Ledger>,
+    ) -> Self {
+        // The same provider aptos-sdk installs; whoever is first wins, both are ring.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let webhook_http = reqwest::Client::builder()
+            .timeout(config.webhooks.request_timeout)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("a client with a timeout builds");
+        Self {
+            limiter: sponsor::RateLimiter::new(&config.sponsor),
+            db,
+            config,
+            kek,
+            admin_token: None,
+            ledger,
+            operator: None,
+            clock: Arc::new(SystemClock),
+            metrics: metrics::Metrics::new(),
+            webhook_http,
+            follower_status: follower::StatusCell::default(),
+        }
+    }
+}
+
+/// Serves the API on `listener` and runs the follower and the webhook
+/// dispatcher until `shutdown` resolves; then stops taking connections,
+/// lets in-flight requests and the current follower page and webhook batch
+/// finish, and returns.
+///
+/// # Errors
+/// When serving fails.
+pub async fn run(
+    state: AppState,
+    listener: TcpListener,
+    follow: bool,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let (stop_tx, stop_rx) = watch::channel(false);
+    let mut tasks = Vec::new();
+    if follow {
+        tasks.push(tokio::spawn(follower::run(state.clone(), stop_rx.clone())));
+    }
+    tasks.push(tokio::spawn(webhook::run(state.clone(), stop_rx.clone())));
+    tasks.push(tokio::spawn(maintenance(state.clone(), stop_rx.clone())));
+    let app = api::router(state);
+    let served = axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown)
+        .await;
+    tracing::info!("HTTP server stopped; finishing background work");
+    let _ = stop_tx.send(true);
+    for task in tasks {
+        let _ = task.await;
+    }
+    tracing::info!("stopped");
+    served
+}
+
+/// Purges spent nonces and old idempotency keys every minute.
+async fn maintenance(state: AppState, mut stop: watch::Receiver<bool>) {
+    loop {
+        let now = state.clock.now();
+        let window = state.config.replay_window.as_secs() as i64;
+        if let Err(error) = auth::purge_nonces(&state.db.pool, now, window).await {
+            tracing::warn!(%error, "purging nonces");
+        }
+        if let Err(error) = idempotency::purge(&state.db.pool, now).await {
+            tracing::warn!(%error, "purging idempotency keys");
+        }
+        tokio::select! {
+            _ = stop.changed() => return,
+            _ = tokio::time::sleep(std::time::Duration::from_secs(60)) => {}
+        }
+    }
+}

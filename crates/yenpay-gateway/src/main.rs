@@ -1,0 +1,216 @@
+//! `yenpay-gateway`: the PSP's payment gateway (docs/gateway.md).
+use anyhow::{Context, Result, bail};
+use aptos_sdk::account::Ed25519Account;
+use aptos_sdk::types::AccountAddress;
+use clap::Parser;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+use yenpay_client::address::from_sdk;
+use yenpay_deploy::deployment::{Deployment, Network};
+use yenpay_gateway::chain::{Ledger, NodeLedger};
+use yenpay_gateway::config::Config;
+use yenpay_gateway::crypto::Kek;
+use yenpay_gateway::store::Db;
+use yenpay_gateway::{Gateway, run};
+use zeroize::Zeroizing;
+
+/// yenpay's payment gateway: REST API, chain follower, webhooks, sponsoring.
+///
+/// Secrets (KEK, admin token, operator key) come from files or the
+/// environment and are never logged.
+#[derive(Debug, Parser)]
+#[command(version, about)]
+struct Args {
+    /// Address to listen on (loopback by default; put a TLS proxy in front to expose it).
+    #[arg(long, env = "YENPAY_GATEWAY_LISTEN", default_value = "127.0.0.1:8090")]
+    listen: SocketAddr,
+    /// `sqlite://<file>` (created if missing) or `postgres://...`.
+    #[arg(
+        long,
+        env = "DATABASE_URL",
+        default_value = "sqlite://yenpay-gateway.db"
+    )]
+    database_url: String,
+    /// The Aptos node's REST API.
+    #[arg(long, env = "APTOS_NODE_URL", default_value = "http://127.0.0.1:8080")]
+    node_url: String,
+    /// The network whose deployments file (`deployments/<network>.json`) names the package.
+    #[arg(long, env = "YENPAY_NETWORK", default_value = "local")]
+    network: String,
+    /// Folder holding `deployments/`.
+    #[arg(long, env = "YENPAY_DEPLOYMENTS_ROOT", default_value = ".")]
+    deployments_root: PathBuf,
+    /// The package address (instead of the deployments file; then also give --metadata).
+    #[arg(long, env = "YENPAY_PACKAGE")]
+    package: Option<String>,
+    /// The stablecoin's metadata address (with --package).
+    #[arg(long, env = "YENPAY_METADATA")]
+    metadata: Option<String>,
+    /// Version the follower starts at on a new database (default: the package's publish transaction).
+    #[arg(long, env = "YENPAY_FOLLOWER_START")]
+    follower_start: Option<u64>,
+    /// Do not run the chain follower (another replica runs it).
+    #[arg(long, env = "YENPAY_NO_FOLLOWER")]
+    no_follower: bool,
+    /// File holding the key-encryption key (64 hex digits); or YENPAY_KEK.
+    #[arg(long, env = "YENPAY_KEK_FILE")]
+    kek_file: Option<PathBuf>,
+    /// File holding the admin token; or YENPAY_ADMIN_TOKEN. Without either, /admin is off.
+    #[arg(long, env = "YENPAY_ADMIN_TOKEN_FILE")]
+    admin_token_file: Option<PathBuf>,
+    /// File holding the operator's (fee payer's) Ed25519 private key in hex; or YENPAY_OPERATOR_KEY. Without either, sponsoring is off.
+    #[arg(long, env = "YENPAY_OPERATOR_KEY_FILE")]
+    operator_key_file: Option<PathBuf>,
+    /// Log as JSON lines (for a log pipeline) instead of text.
+    #[arg(long, env = "YENPAY_LOG_JSON")]
+    log_json: bool,
+}
+
+/// A secret from a file (preferred) or an environment variable.
+fn secret(file: Option<&PathBuf>, env: &str) -> Result<Option<Zeroizing<String>>> {
+    if let Some(path) = file {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("reading the secret file {}", path.display()))?;
+        return Ok(Some(Zeroizing::new(text.trim().to_owned())));
+    }
+    Ok(std::env::var(env)
+        .ok()
+        .filter(|v| !v.trim().is_empty())
+        .map(|v| Zeroizing::new(v.trim().to_owned())))
+}
+
+fn address(value: &str, what: &str) -> Result<AccountAddress> {
+    AccountAddress::from_hex(value).with_context(|| format!("{what} {value:?} is not an address"))
+}
+
+#[tokio::main]
+async fn main() -> Result<()> {
+    let args = Args::parse();
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
+    if args.log_json {
+        tracing_subscriber::fmt()
+            .json()
+            .with_env_filter(filter)
+            .init();
+    } else {
+        tracing_subscriber::fmt().with_env_filter(filter).init();
+    }
+
+    let (package, metadata, chain_id, start) = match &args.package {
+        Some(package) => {
+            let metadata = args
+                .metadata
+                .as_deref()
+                .context("--package needs --metadata (the stablecoin's metadata address)")?;
+            (
+                address(package, "--package")?,
+                address(metadata, "--metadata")?,
+                None,
+                0,
+            )
+        }
+        None => {
+            let network: Network = args
+                .network
+                .parse()
+                .with_context(|| format!("unknown network {:?}", args.network))?;
+            let deployment = Deployment::load_for(&args.deployments_root, network).with_context(|| {
+                format!(
+                    "reading the deployments file of {network} under {} (or pass --package and --metadata)",
+                    args.deployments_root.display()
+                )
+            })?;
+            (
+                deployment.package_address,
+                deployment.metadata_address,
+                Some(deployment.chain_id),
+                deployment.transaction_version,
+            )
+        }
+    };
+    let ledger = Arc::new(NodeLedger::new(&args.node_url, package).context("the node URL")?);
+    let head = ledger
+        .head()
+        .await
+        .with_context(|| format!("reaching the node at {}", args.node_url))?;
+    if let Some(expected) = chain_id
+        && expected != head.chain_id
+    {
+        bail!(
+            "the deployments file is for chain {expected} but the node at {} is chain {}",
+            args.node_url,
+            head.chain_id
+        );
+    }
+    let mut config = Config::new(package, head.chain_id, from_sdk(metadata));
+    config.follower_start_version = args.follower_start.unwrap_or(start);
+
+    let kek = match secret(args.kek_file.as_ref(), "YENPAY_KEK")? {
+        Some(text) => Kek::from_hex(&text).context("the key-encryption key")?,
+        None => bail!(
+            "no key-encryption key: set YENPAY_KEK_FILE (or YENPAY_KEK) to 64 hex digits, e.g. from `openssl rand -hex 32`"
+        ),
+    };
+    let db = Db::connect(&args.database_url)
+        .await
+        .context("opening the database (DATABASE_URL)")?;
+    let mut gateway = Gateway::new(db, config, kek, ledger);
+    gateway.admin_token = secret(args.admin_token_file.as_ref(), "YENPAY_ADMIN_TOKEN")?;
+    if let Some(key) = secret(args.operator_key_file.as_ref(), "YENPAY_OPERATOR_KEY")? {
+        let account = Ed25519Account::from_private_key_hex(key.trim_start_matches("0x"))
+            .context("the operator key (hex Ed25519 private key)")?;
+        tracing::info!(fee_payer = %account.address(), "sponsoring on");
+        gateway.operator = Some(Arc::new(account));
+    }
+    tracing::info!(
+        listen = %args.listen,
+        backend = ?gateway.db.backend,
+        package = %package,
+        chain_id = head.chain_id,
+        admin = gateway.admin_token.is_some(),
+        "starting"
+    );
+    let listener = tokio::net::TcpListener::bind(args.listen)
+        .await
+        .with_context(|| format!("listening on {}", args.listen))?;
+    run(
+        Arc::new(gateway),
+        listener,
+        !args.no_follower,
+        shutdown_signal(),
+    )
+    .await
+    .context("serving")?;
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {}
+        () = terminate => {}
+    }
+    tracing::info!("shutdown requested");
+    // In-flight requests get this long before the process exits regardless.
+    tokio::spawn(async {
+        tokio::time::sleep(Duration::from_secs(30)).await;
+        tracing::warn!("graceful shutdown took over 30 s; exiting");
+        std::process::exit(1);
+    });
+}

@@ -1,0 +1,168 @@
+//! Prometheus metrics, served at `/metrics` in the text format.
+use crate::AppState;
+use axum::extract::{MatchedPath, Request, State};
+use axum::http::header;
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use prometheus::{
+    Encoder, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge, Opts, Registry,
+    TextEncoder,
+};
+use std::time::Instant;
+
+/// The gateway's metrics, in their own registry (several gateways may live in one test process).
+#[derive(Clone)]
+pub struct Metrics {
+    registry: Registry,
+    /// Request latency by method, route and status.
+    pub request_seconds: HistogramVec,
+    /// Versions between the ledger's head and the follower's cursor.
+    pub follower_lag_versions: IntGauge,
+    /// Seconds between the ledger head's timestamp and the last applied transaction's.
+    pub follower_lag_seconds: prometheus::Gauge,
+    /// Events of the package applied.
+    pub follower_events: IntCounter,
+    /// Deliveries waiting (pending).
+    pub outbox_depth: IntGauge,
+    /// Dead-lettered deliveries.
+    pub outbox_dead: IntGauge,
+    /// Webhook delivery attempts by outcome (`delivered`, `failed`, `dead`).
+    pub webhook_attempts: IntCounterVec,
+    /// Failed webhook attempts.
+    pub webhook_failures: IntCounter,
+    /// Sponsoring requests refused by reason.
+    pub sponsor_refusals: IntCounterVec,
+}
+
+impl std::fmt::Debug for Metrics {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Metrics")
+    }
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Metrics {
+    /// Fresh metrics in a new registry.
+    pub fn new() -> Self {
+        let registry =
+            Registry::new_custom(Some("yenpay_gateway".to_owned()), None).expect("a valid prefix");
+        let request_seconds = HistogramVec::new(
+            HistogramOpts::new("http_request_duration_seconds", "HTTP request latency").buckets(
+                vec![
+                    0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
+                ],
+            ),
+            &["method", "route", "status"],
+        )
+        .expect("valid histogram");
+        let follower_lag_versions = IntGauge::new(
+            "follower_lag_versions",
+            "ledger head version minus the follower's cursor",
+        )
+        .expect("valid gauge");
+        let follower_lag_seconds = prometheus::Gauge::new(
+            "follower_lag_seconds",
+            "ledger head timestamp minus the last applied transaction's timestamp",
+        )
+        .expect("valid gauge");
+        let follower_events = IntCounter::new("follower_events_total", "package events applied")
+            .expect("valid counter");
+        let outbox_depth =
+            IntGauge::new("outbox_depth", "webhook deliveries pending").expect("valid gauge");
+        let outbox_dead =
+            IntGauge::new("outbox_dead", "webhook deliveries dead-lettered").expect("valid gauge");
+        let webhook_attempts = IntCounterVec::new(
+            Opts::new(
+                "webhook_attempts_total",
+                "webhook delivery attempts by outcome",
+            ),
+            &["outcome"],
+        )
+        .expect("valid counter");
+        let webhook_failures = IntCounter::new("webhook_failures_total", "failed webhook attempts")
+            .expect("valid counter");
+        let sponsor_refusals = IntCounterVec::new(
+            Opts::new(
+                "sponsor_refusals_total",
+                "sponsoring requests refused by code",
+            ),
+            &["code"],
+        )
+        .expect("valid counter");
+        for collector in [
+            Box::new(request_seconds.clone()) as Box<dyn prometheus::core::Collector>,
+            Box::new(follower_lag_versions.clone()),
+            Box::new(follower_lag_seconds.clone()),
+            Box::new(follower_events.clone()),
+            Box::new(outbox_depth.clone()),
+            Box::new(outbox_dead.clone()),
+            Box::new(webhook_attempts.clone()),
+            Box::new(webhook_failures.clone()),
+            Box::new(sponsor_refusals.clone()),
+        ] {
+            registry.register(collector).expect("unique metric names");
+        }
+        Self {
+            registry,
+            request_seconds,
+            follower_lag_versions,
+            follower_lag_seconds,
+            follower_events,
+            outbox_depth,
+            outbox_dead,
+            webhook_attempts,
+            webhook_failures,
+            sponsor_refusals,
+        }
+    }
+
+    /// The text exposition.
+    pub fn render(&self) -> String {
+        let mut buffer = Vec::new();
+        TextEncoder::new()
+            .encode(&self.registry.gather(), &mut buffer)
+            .expect("text encoding cannot fail");
+        String::from_utf8(buffer).expect("the text format is UTF-8")
+    }
+}
+
+/// Middleware: time every request by its route template (not its path, so ids do not explode the label set).
+pub async fn track(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|p| p.as_str().to_owned())
+        .unwrap_or_else(|| "unmatched".to_owned());
+    let method = request.method().as_str().to_owned();
+    let started = Instant::now();
+    let response = next.run(request).await;
+    let status = response.status();
+    state
+        .metrics
+        .request_seconds
+        .with_label_values(&[method.as_str(), route.as_str(), status.as_str()])
+        .observe(started.elapsed().as_secs_f64());
+    tracing::info!(
+        method,
+        route,
+        status = status.as_u16(),
+        millis = started.elapsed().as_millis() as u64,
+        "request"
+    );
+    response
+}
+
+/// `GET /metrics`.
+pub async fn serve(State(state): State<AppState>) -> Response {
+    crate::outbox::refresh_gauges(&state).await;
+    (
+        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
+        state.metrics.render(),
+    )
+        .into_response()
+}

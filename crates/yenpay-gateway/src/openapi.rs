@@ -1,0 +1,74 @@
+//! The OpenAPI document, served at `/openapi.json`.
+use crate::api;
+use crate::error::{ErrorBody, ResultInfo};
+use axum::response::{IntoResponse, Response};
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+/// The API's description.
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "yenpay gateway",
+        description = "Yen stablecoin QR payments on Aptos, in the shape of PayPay's Open Payment API v2. \
+            Merchant requests are signed: `Authorization: hmac OPA-Auth:<keyId>:<mac>:<nonce>:<epoch>:<bodyHash>` \
+            (docs/gateway.md). Every POST takes an optional `Idempotency-Key`."
+    ),
+    paths(
+        api::healthz,
+        api::readyz,
+        api::codes::create,
+        api::codes::cancel,
+        api::codes::details,
+        api::refunds::create,
+        api::refunds::details,
+        api::payments::cpm,
+        api::reports::reconciliation,
+        api::webhooks::list,
+        api::webhooks::redeliver,
+        api::admin::onboard,
+        api::admin::merchant,
+        api::admin::issue_key,
+        api::admin::revoke_key,
+        api::admin::add_webhook,
+        crate::sponsor::sponsor,
+        crate::sponsor::info,
+    ),
+    components(schemas(ErrorBody, ResultInfo)),
+    modifiers(&Security),
+    tags(
+        (name = "codes", description = "dynamic QR codes and their payments"),
+        (name = "refunds", description = "refunds"),
+        (name = "payments", description = "customer-presented codes"),
+        (name = "reports", description = "reconciliation"),
+        (name = "webhooks", description = "webhook deliveries"),
+        (name = "sponsor", description = "fee-payer sponsoring for wallets"),
+        (name = "admin", description = "operator: merchants, keys, endpoints"),
+        (name = "operations", description = "health and readiness")
+    )
+)]
+pub struct ApiDoc;
+
+struct Security;
+
+impl Modify for Security {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "opa_auth",
+            SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::with_description(
+                "Authorization",
+                "hmac OPA-Auth:<keyId>:<mac>:<nonce>:<epoch>:<bodyHash>",
+            ))),
+        );
+        components.add_security_scheme(
+            "admin",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}
+
+/// `GET /openapi.json`.
+pub async fn serve() -> Response {
+    axum::Json(ApiDoc::openapi()).into_response()
+}

@@ -1,0 +1,226 @@
+//! Merchants, their API keys and webhook endpoints.
+use sqlx::any::AnyRow;
+use sqlx::{AnyPool, Row};
+
+/// An onboarded merchant.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Merchant {
+    /// Gateway id (`mer_...`).
+    pub id: String,
+    /// On-chain owner address, `0x` and 64 hex digits.
+    pub address: String,
+    /// Name for the EMVCo code (printable ASCII, at most 25).
+    pub name: String,
+    /// City for the EMVCo code.
+    pub city: String,
+    /// ISO 18245 category code.
+    pub mcc: String,
+    /// The gateway-held account the merchant adds on chain as a terminal.
+    pub terminal_address: String,
+    /// Its private key, sealed under the key-encryption key.
+    pub terminal_key_enc: String,
+    /// Onboarding time, Unix seconds.
+    pub created_at: i64,
+}
+
+fn merchant(row: &AnyRow) -> Result<Merchant, sqlx::Error> {
+    Ok(Merchant {
+        id: row.try_get("id")?,
+        address: row.try_get("address")?,
+        name: row.try_get("name")?,
+        city: row.try_get("city")?,
+        mcc: row.try_get("mcc")?,
+        terminal_address: row.try_get("terminal_address")?,
+        terminal_key_enc: row.try_get("terminal_key_enc")?,
+        created_at: row.try_get("created_at")?,
+    })
+}
+
+const MERCHANT_COLUMNS: &str =
+    "id, address, name, city, mcc, terminal_address, terminal_key_enc, created_at";
+
+/// Inserts a merchant; `false` when its address is already onboarded.
+pub async fn insert(pool: &AnyPool, m: &Merchant) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
+        "INSERT INTO merchants (id, address, name, city, mcc, terminal_address, terminal_key_enc, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (address) DO NOTHING",
+    )
+    .bind(&m.id)
+    .bind(&m.address)
+    .bind(&m.name)
+    .bind(&m.city)
+    .bind(&m.mcc)
+    .bind(&m.terminal_address)
+    .bind(&m.terminal_key_enc)
+    .bind(m.created_at)
+    .execute(pool)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// The merchant with gateway id `id`.
+pub async fn by_id(pool: &AnyPool, id: &str) -> Result<Option<Merchant>, sqlx::Error> {
+    sqlx::query(&format!(
+        "SELECT {MERCHANT_COLUMNS} FROM merchants WHERE id = $1"
+    ))
+    .bind(id)
+    .fetch_optional(pool)
+    .await?
+    .as_ref()
+    .map(merchant)
+    .transpose()
+}
+
+/// The merchant whose on-chain owner is `address`.
+pub async fn by_address(pool: &AnyPool, address: &str) -> Result<Option<Merchant>, sqlx::Error> {
+    sqlx::query(&format!(
+        "SELECT {MERCHANT_COLUMNS} FROM merchants WHERE address = $1"
+    ))
+    .bind(address)
+    .fetch_optional(pool)
+    .await?
+    .as_ref()
+    .map(merchant)
+    .transpose()
+}
+
+/// An API key as stored.
+#[derive(Debug, Clone)]
+pub struct ApiKey {
+    /// Public id (`key_...`).
+    pub key_id: String,
+    /// Owner.
+    pub merchant_id: String,
+    /// `SHA-256(secret)`, the HMAC key, sealed.
+    pub signing_key_enc: String,
+    /// Revoked keys authenticate nothing.
+    pub revoked: bool,
+}
+
+/// Stores a new API key.
+pub async fn insert_key(
+    pool: &AnyPool,
+    key_id: &str,
+    merchant_id: &str,
+    signing_key_enc: &str,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO api_keys (key_id, merchant_id, signing_key_enc, created_at) VALUES ($1, $2, $3, $4)",
+    )
+    .bind(key_id)
+    .bind(merchant_id)
+    .bind(signing_key_enc)
+    .bind(now)
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+/// The API key `key_id`.
+pub async fn key(pool: &AnyPool, key_id: &str) -> Result<Option<ApiKey>, sqlx::Error> {
+    let Some(row) = sqlx::query(
+        "SELECT key_id, merchant_id, signing_key_enc, revoked_at FROM api_keys WHERE key_id = $1",
+    )
+    .bind(key_id)
+    .fetch_optional(pool)
+    .await?
+    else {
+        return Ok(None);
+    };
+    Ok(Some(ApiKey {
+        key_id: row.try_get("key_id")?,
+        merchant_id: row.try_get("merchant_id")?,
+        signing_key_enc: row.try_get("signing_key_enc")?,
+        revoked: row.try_get::<Option<i64>, _>("revoked_at")?.is_some(),
+    }))
+}
+
+/// Revokes `key_id` of `merchant_id`; `false` if there is no such key.
+pub async fn revoke_key(
+    pool: &AnyPool,
+    merchant_id: &str,
+    key_id: &str,
+    now: i64,
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
+        "UPDATE api_keys SET revoked_at = $1 WHERE key_id = $2 AND merchant_id = $3 AND revoked_at IS NULL",
+    )
+    .bind(now)
+    .bind(key_id)
+    .bind(merchant_id)
+    .execute(pool)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// A webhook endpoint.
+#[derive(Debug, Clone)]
+pub struct Endpoint {
+    /// Id (`whe_...`).
+    pub endpoint_id: String,
+    /// Owner.
+    pub merchant_id: String,
+    /// Where events are POSTed.
+    pub url: String,
+    /// Signing secret, sealed.
+    pub secret_enc: String,
+}
+
+/// Stores a webhook endpoint.
+pub async fn insert_endpoint(pool: &AnyPool, e: &Endpoint, now: i64) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO webhook_endpoints (endpoint_id, merchant_id, url, secret_enc, created_at) VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(&e.endpoint_id)
+    .bind(&e.merchant_id)
+    .bind(&e.url)
+    .bind(&e.secret_enc)
+    .bind(now)
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+fn endpoint(row: &AnyRow) -> Result<Endpoint, sqlx::Error> {
+    Ok(Endpoint {
+        endpoint_id: row.try_get("endpoint_id")?,
+        merchant_id: row.try_get("merchant_id")?,
+        url: row.try_get("url")?,
+        secret_enc: row.try_get("secret_enc")?,
+    })
+}
+
+/// The active endpoint `endpoint_id`.
+pub async fn endpoint_by_id<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
+    executor: E,
+    endpoint_id: &str,
+) -> Result<Option<Endpoint>, sqlx::Error> {
+    sqlx::query(
+        "SELECT endpoint_id, merchant_id, url, secret_enc FROM webhook_endpoints WHERE endpoint_id = $1",
+    )
+    .bind(endpoint_id)
+    .fetch_optional(executor)
+    .await?
+    .as_ref()
+    .map(endpoint)
+    .transpose()
+}
+
+/// The active endpoints of the merchant whose owner is `address`.
+pub async fn endpoints_of_address<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
+    executor: E,
+    address: &str,
+) -> Result<Vec<Endpoint>, sqlx::Error> {
+    sqlx::query(
+        "SELECT e.endpoint_id, e.merchant_id, e.url, e.secret_enc FROM webhook_endpoints e \
+         JOIN merchants m ON m.id = e.merchant_id WHERE m.address = $1 AND e.disabled_at IS NULL \
+         ORDER BY e.endpoint_id",
+    )
+    .bind(address)
+    .fetch_all(executor)
+    .await?
+    .iter()
+    .map(endpoint)
+    .collect()
+}

@@ -1,0 +1,105 @@
+//! The database: SQLite by default (one file, nothing to install), PostgreSQL
+//! when `DATABASE_URL` starts with `postgres://` (several gateway replicas
+//! share it). Both run the same migrations (`migrations/`, portable SQL) and
+//! the same queries through sqlx's `Any` driver: `$1` placeholders, `TEXT`
+//! and `BIGINT` columns, `ON CONFLICT`, `CAST(SUM(..) AS BIGINT)`.
+pub mod merchants;
+pub mod payments;
+
+use sqlx::any::{AnyPoolOptions, install_default_drivers};
+use sqlx::{AnyPool, Executor};
+use std::time::Duration;
+
+/// The migrations embedded in the binary.
+pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+
+/// Which database is behind the pool.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// An SQLite file.
+    Sqlite,
+    /// PostgreSQL.
+    Postgres,
+}
+
+/// Why the database could not be opened.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The URL names neither SQLite nor PostgreSQL.
+    #[error("DATABASE_URL must start with sqlite: or postgres:// (got scheme {0:?})")]
+    UnsupportedUrl(String),
+    /// Connecting or migrating failed.
+    #[error(transparent)]
+    Sqlx(#[from] sqlx::Error),
+    /// A migration failed.
+    #[error(transparent)]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+}
+
+/// A pool on one database, migrated.
+#[derive(Debug, Clone)]
+pub struct Db {
+    /// The pool.
+    pub pool: AnyPool,
+    /// Which database.
+    pub backend: Backend,
+}
+
+impl Db {
+    /// Opens (creating an SQLite file if needed) and migrates the database at `url`.
+    ///
+    /// # Errors
+    /// [`StoreError`].
+    pub async fn connect(url: &str) -> Result<Self, StoreError> {
+        install_default_drivers();
+        let scheme = url.split(':').next().unwrap_or_default();
+        let (backend, url) = match scheme {
+            "sqlite" => {
+                let url = if url.contains("mode=") {
+                    url.to_owned()
+                } else if url.contains('?') {
+                    format!("{url}&mode=rwc")
+                } else {
+                    format!("{url}?mode=rwc")
+                };
+                (Backend::Sqlite, url)
+            }
+            "postgres" | "postgresql" => (Backend::Postgres, url.to_owned()),
+            other => return Err(StoreError::UnsupportedUrl(other.to_owned())),
+        };
+        let mut options = AnyPoolOptions::new().acquire_timeout(Duration::from_secs(10));
+        if backend == Backend::Sqlite {
+            // One writer at a time in SQLite: WAL lets readers go on while a
+            // writer holds the lock, and the busy timeout queues writers.
+            options = options.max_connections(8).after_connect(|conn, _| {
+                Box::pin(async move {
+                    conn.execute("PRAGMA journal_mode = WAL").await?;
+                    conn.execute("PRAGMA busy_timeout = 10000").await?;
+                    conn.execute("PRAGMA foreign_keys = ON").await?;
+                    Ok(())
+                })
+            });
+        } else {
+            options = options.max_connections(16);
+        }
+        let pool = options.connect(&url).await?;
+        MIGRATOR.run(&pool).await?;
+        Ok(Self { pool, backend })
+    }
+
+    /// Begins a write transaction. On SQLite it takes the write lock at once
+    /// (`BEGIN IMMEDIATE`): a deferred transaction that reads first and then
+    /// writes fails with "database is locked" when another writer committed
+    /// in between, instead of waiting its turn.
+    pub async fn begin(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>, sqlx::Error> {
+        match self.backend {
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await,
+            Backend::Postgres => self.pool.begin().await,
+        }
+    }
+
+    /// Whether the database answers.
+    pub async fn ping(&self) -> bool {
+        sqlx::query("SELECT 1").execute(&self.pool).await.is_ok()
+    }
+}

@@ -1,0 +1,580 @@
+//! The merchant and admin API: auth, validation, idempotency, codes,
+//! refunds, customer-presented payments, isolation between merchants. Every
+//! test runs on each database backend.
+mod common;
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use base64::Engine;
+use common::*;
+use serde_json::json;
+use yenpay_qr::mpm::{PaymentRequest, YenpayPayment};
+
+#[tokio::test]
+async fn health_and_routes_answer_json() {
+    for db in backends().await {
+        let gw = TestGateway::new(&db).await;
+        let ok = gw
+            .send(Request::get("/healthz").body(Body::empty()).unwrap())
+            .await;
+        assert_eq!(ok.status, StatusCode::OK);
+        let missing = gw
+            .send(Request::get("/v2/nothing").body(Body::empty()).unwrap())
+            .await;
+        assert_eq!(
+            (missing.status, missing.code()),
+            (StatusCode::NOT_FOUND, "NOT_FOUND")
+        );
+        let wrong_method = gw
+            .send(Request::put("/healthz").body(Body::empty()).unwrap())
+            .await;
+        assert_eq!(
+            wrong_method.status,
+            StatusCode::METHOD_NOT_ALLOWED,
+            "{}",
+            db.name
+        );
+        assert_eq!(wrong_method.code(), "METHOD_NOT_ALLOWED");
+    }
+}
+
+#[tokio::test]
+async fn readiness_follows_the_follower() {
+    for db in backends().await {
+        let gw = TestGateway::new(&db).await;
+        let before = gw
+            .send(Request::get("/readyz").body(Body::empty()).unwrap())
+            .await;
+        assert_eq!(
+            before.status,
+            StatusCode::SERVICE_UNAVAILABLE,
+            "no poll yet"
+        );
+        gw.ledger
+            .head_version
+            .store(0, std::sync::atomic::Ordering::SeqCst);
+        yenpay_gateway::follower::poll_once(&gw.state)
+            .await
+            .unwrap();
+        let after = gw
+            .send(Request::get("/readyz").body(Body::empty()).unwrap())
+            .await;
+        assert_eq!(after.status, StatusCode::OK, "{}", after.text);
+        assert_eq!(after.body["followerLagVersions"], 0);
+    }
+}
+
+#[tokio::test]
+async fn admin_needs_the_token() {
+    for db in backends().await {
+        let gw = TestGateway::new(&db).await;
+        let body = json!({"ownerAddress": "0xabc", "name": "SHOP"}).to_string();
+        for auth in [None, Some("Bearer wrong"), Some("Basic xyz")] {
+            let mut request = Request::post("/admin/merchants");
+            if let Some(auth) = auth {
+                request = request.header("authorization", auth);
+            }
+            let answer = gw
+                .send(request.body(Body::from(body.clone())).unwrap())
+                .await;
+            assert_eq!(answer.status, StatusCode::UNAUTHORIZED, "{auth:?}");
+        }
+        let answer = gw
+            .admin(
+                "POST",
+                "/admin/merchants",
+                Some(json!({"ownerAddress": "0xabc", "name": "SHOP"})),
+            )
+            .await;
+        assert_eq!(answer.status, StatusCode::CREATED, "{}", answer.text);
+        let again = gw
+            .admin(
+                "POST",
+                "/admin/merchants",
+                Some(json!({"ownerAddress": "0xabc", "name": "SHOP"})),
+            )
+            .await;
+        assert_eq!(
+            (again.status, again.code()),
+            (StatusCode::CONFLICT, "MERCHANT_EXISTS")
+        );
+    }
+}
+
+#[tokio::test]
+async fn admin_validates_onboarding() {
+    for db in backends().await {
+        let gw = TestGateway::new(&db).await;
+        for bad in [
+            json!({"ownerAddress": "abc", "name": "SHOP"}),
+            json!({"ownerAddress": "0xzz", "name": "SHOP"}),
+            json!({"ownerAddress": "0xabc", "name": ""}),
+            json!({"ownerAddress": "0xabc", "name": "やきとり"}),
+            json!({"ownerAddress": "0xabc", "name": "A".repeat(26)}),
+            json!({"ownerAddress": "0xabc", "name": "SHOP", "mcc": "58"}),
+            json!({"ownerAddress": "0xabc", "name": "SHOP", "city": "C".repeat(16)}),
+            json!({"ownerAddress": "0xabc", "name": "SHOP", "extra": 1}),
+            json!({"name": "SHOP"}),
+            json!([1, 2]),
+        ] {
+            let answer = gw
+                .admin("POST", "/admin/merchants", Some(bad.clone()))
+                .await;
+            assert_eq!(
+                (answer.status, answer.code()),
+                (StatusCode::BAD_REQUEST, "INVALID_PARAMS"),
+                "{bad}"
+            );
+        }
+        let missing = gw.admin("GET", "/admin/merchants/mer_nope", None).await;
+        assert_eq!(missing.status, StatusCode::NOT_FOUND);
+        let webhook = gw
+            .admin(
+                "POST",
+                "/admin/merchants/mer_nope/webhooks",
+                Some(json!({"url": "http://x"})),
+            )
+            .await;
+        assert_eq!(webhook.status, StatusCode::NOT_FOUND);
+        let m = gw.merchant("SHOP").await;
+        for url in ["ftp://x/", "not a url", "/relative"] {
+            let answer = gw
+                .admin(
+                    "POST",
+                    &format!("/admin/merchants/{}/webhooks", m.id),
+                    Some(json!({"url": url})),
+                )
+                .await;
+            assert_eq!(answer.status, StatusCode::BAD_REQUEST, "{url}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn signatures_are_checked() {
+    for db in backends().await {
+        let gw = TestGateway::new(&db).await;
+        let m = gw.merchant("SHOP").await;
+        let path = "/v2/codes/payments/none";
+        // A correct signature passes auth (the payment does not exist: 404).
+        let good = gw.call(&m, "GET", path, None).await;
+        assert_eq!(
+            (good.status, good.code()),
+            (StatusCode::NOT_FOUND, "DYNAMIC_QR_PAYMENT_NOT_FOUND")
+        );
+
+        let send = |authorization: String, body: &'static str| {
+            Request::get(path)
+                .header("authorization", authorization)
+                .body(Body::from(body))
+                .unwrap()
+        };
+        let now = NOW;
+        let sign = |secret: &str, nonce: &str, epoch: i64, body: &[u8]| {
+            yenpay_gateway::auth::sign_request(&m.key_id, secret, "GET", path, body, nonce, epoch)
+        };
+        let cases = [
+            (String::new(), "", "UNAUTHORIZED"),
+            ("hmac OPA-Auth:broken".to_owned(), "", "UNAUTHORIZED"),
+            (
+                sign("ysk_wrong", "nonce-aaaa01", now, b""),
+                "",
+                "INVALID_SIGNATURE",
+            ),
+            (
+                sign(&m.secret, "nonce-aaaa02", now - 121, b""),
+                "",
+                "REQUEST_EXPIRED",
+            ),
+            (
+                sign(&m.secret, "nonce-aaaa03", now + 121, b""),
+                "",
+                "REQUEST_EXPIRED",
+            ),
+            (
+                sign(&m.secret, "nonce-aaaa04", now, b""),
+                "tampered",
+                "BODY_HASH_MISMATCH",
+            ),
+            (
+                yenpay_gateway::auth::sign_request(
+                    "key_unknown",
+                    &m.secret,
+                    "GET",
+                    path,
+                    b"",
+                    "nonce-aaaa05",
+                    now,
+                ),
+                "",
+                "INVALID_SIGNATURE",
+            ),
+            (
+                yenpay_gateway::auth::sign_request(
+                    &m.key_id,
+                    &m.secret,
+                    "GET",
+                    "/v2/other",
+                    b"",
+                    "nonce-aaaa06",
+                    now,
+                ),
+                "",
+                "INVALID_SIGNATURE",
+            ),
+        ];
+        for (authorization, body, code) in cases {
+            let answer = gw.send(send(authorization.clone(), body)).await;
+            assert_eq!(
+                (answer.status, answer.code()),
+                (StatusCode::UNAUTHORIZED, code),
+                "{authorization}"
+            );
+        }
+        // Inside the window on either side.
+        let edge = gw
+            .send(send(sign(&m.secret, "nonce-edge-1", now - 120, b""), ""))
+            .await;
+        assert_eq!(edge.status, StatusCode::NOT_FOUND);
+        // A nonce is good once.
+        let first = gw
+            .send(send(sign(&m.secret, "nonce-once-1", now, b""), ""))
+            .await;
+        assert_eq!(first.status, StatusCode::NOT_FOUND);
+        let replay = gw
+            .send(send(sign(&m.secret, "nonce-once-1", now, b""), ""))
+            .await;
+        assert_eq!(
+            (replay.status, replay.code()),
+            (StatusCode::UNAUTHORIZED, "NONCE_REUSED")
+        );
+        // A revoked key authenticates nothing.
+        let revoked = gw
+            .admin(
+                "DELETE",
+                &format!("/admin/merchants/{}/keys/{}", m.id, m.key_id),
+                None,
+            )
+            .await;
+        assert_eq!(revoked.status, StatusCode::OK, "{}", revoked.text);
+        let after = gw.call(&m, "GET", path, None).await;
+        assert_eq!(
+            (after.status, after.code()),
+            (StatusCode::UNAUTHORIZED, "INVALID_SIGNATURE")
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_code_carries_the_invoice() {
+    for db in backends().await {
+        let gw = TestGateway::new(&db).await;
+        let m = gw.merchant("YAKITORI DAIKICHI").await;
+        let answer = gw
+            .call(
+                &m,
+                "POST",
+                "/v2/codes?format=png",
+                Some(json!({
+                    "merchantPaymentId": "INV-0001",
+                    "amount": {"amount": 1500, "currency": "JPY"},
+                    "codeType": "ORDER_QR",
+                    "expiryDate": NOW + 600,
+                })),
+            )
+            .await;
+        assert_eq!(
+            answer.status,
+            StatusCode::CREATED,
+            "{}: {}",
+            db.name,
+            answer.text
+        );
+        let data = &answer.body["data"];
+        assert_eq!(answer.code(), "SUCCESS");
+        let payload = data["qrPayload"].as_str().unwrap();
+        let decoded = YenpayPayment::decode(payload).unwrap();
+        assert_eq!(decoded.chain_id, CHAIN_ID);
+        assert_eq!(decoded.merchant.to_hex(), m.address.to_hex());
+        assert_eq!(decoded.package.to_hex(), package().to_hex());
+        assert_eq!(
+            decoded.request,
+            PaymentRequest::Dynamic {
+                order_ref: "INV-0001".to_owned(),
+                amount: 1500
+            }
+        );
+        assert_eq!(
+            yenpay_qr::uri::decode(data["url"].as_str().unwrap()).unwrap(),
+            decoded
+        );
+        assert!(data["qrSvg"].as_str().unwrap().contains("<svg"));
+        let png = data["qrPng"]
+            .as_str()
+            .unwrap()
+            .strip_prefix("data:image/png;base64,")
+            .unwrap();
+        let png = base64::engine::general_purpose::STANDARD
+            .decode(png)
+            .unwrap();
+        assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n");
+        assert_eq!(data["expiryDate"], NOW + 600);
+        assert!(data["transactionHash"].as_str().unwrap().starts_with("0x"));
+        // Submitted with the merchant's terminal key, for the merchant, with the ttl asked.
+        assert_eq!(
+            gw.ledger.calls(),
+            vec![Call::Create {
+                merchant: m.address,
+                order: "INV-0001".to_owned(),
+                amount: 1500,
+                ttl: 600,
+                signer: m.terminal,
+            }]
+        );
+        let status = gw
+            .call(&m, "GET", "/v2/codes/payments/INV-0001", None)
+            .await;
+        assert_eq!(status.status, StatusCode::OK);
+        assert_eq!(status.body["data"]["status"], "CREATED");
+        assert_eq!(status.body["data"]["codeId"], data["codeId"]);
+        gw.clock.advance(600);
+        let expired = gw
+            .call(&m, "GET", "/v2/codes/payments/INV-0001", None)
+            .await;
+        assert_eq!(expired.body["data"]["status"], "EXPIRED");
+    }
+}
+
+#[tokio::test]
+async fn bad_code_requests_are_400_never_500() {
+    for db in backends().await {
+        let gw = TestGateway::new(&db).await;
+        let m = gw.merchant("SHOP").await;
+        let amount = |a: serde_json::Value| json!({"merchantPaymentId": "A-1", "amount": a});
+        let cases = vec![
+            amount(json!({"amount": 0, "currency": "JPY"})),
+            amount(json!({"amount": -5, "currency": "JPY"})),
+            amount(json!({"amount": 1.5, "currency": "JPY"})),
+            amount(json!({"amount": 10_000_000_000_000u64, "currency": "JPY"})),
+            amount(json!({"amount": 100, "currency": "USD"})),
+            amount(json!({"amount": "100", "currency": "JPY"})),
+            json!({"merchantPaymentId": "", "amount": {"amount": 1, "currency": "JPY"}}),
+            json!({"merchantPaymentId": "X".repeat(26), "amount": {"amount": 1, "currency": "JPY"}}),
+            json!({"merchantPaymentId": "注文-1", "amount": {"amount": 1, "currency": "JPY"}}),
+            json!({"merchantPaymentId": "A-1", "amount": {"amount": 1, "currency": "JPY"}, "expiryDate": NOW + 10}),
+            json!({"merchantPaymentId": "A-1", "amount": {"amount": 1, "currency": "JPY"}, "expiryDate": NOW + 90_000}),
+            json!({"merchantPaymentId": "A-1", "amount": {"amount": 1, "currency": "JPY"}, "expiryDate": NOW - 10}),
+            json!({"merchantPaymentId": "A-1", "amount": {"amount": 1, "currency": "JPY"}, "codeType": "WALLET_QR"}),
+            json!({"merchantPaymentId": "A-1", "amount": {"amount": 1, "currency": "JPY"}, "surprise": true}),
+            json!({"merchantPaymentId": "A-1"}),
+            json!("just a string"),
+        ];
+        for body in cases {
+            let answer = gw.call(&m, "POST", "/v2/codes", Some(body.clone())).await;
+            assert_eq!(
+                (answer.status, answer.code()),
+                (StatusCode::BAD_REQUEST, "INVALID_PARAMS"),
+                "{body}: {}",
+                answer.text
+            );
+        }
+        for raw in ["", "{", "null", "{\"merchantPaymentId\": 5}"] {
+            let request = gw.signed_request(&m, "POST", "/v2/codes", None);
+            // Signed over the raw body.
+            let request = {
+                let nonce = format!("raw-{}", yenpay_gateway::crypto::random_hex(6));
+                let auth = yenpay_gateway::auth::sign_request(
+                    &m.key_id,
+                    &m.secret,
+                    "POST",
+                    "/v2/codes",
+                    raw.as_bytes(),
+                    &nonce,
+                    NOW,
+                );
+                let mut r = request.body(Body::from(raw)).unwrap();
+                r.headers_mut()
+                    .insert("authorization", auth.parse().unwrap());
+                r
+            };
+            let answer = gw.send(request).await;
+            assert_eq!(
+                answer.status,
+                StatusCode::BAD_REQUEST,
+                "{raw:?}: {}",
+                answer.text
+            );
+        }
+        let bad_format = gw
+            .call(
+                &m,
+                "POST",
+                "/v2/codes?format=gif",
+                Some(
+                    json!({"merchantPaymentId": "A-1", "amount": {"amount": 1, "currency": "JPY"}}),
+                ),
+            )
+            .await;
+        assert_eq!(bad_format.status, StatusCode::BAD_REQUEST);
+        assert!(gw.ledger.calls().is_empty(), "nothing reaches the chain");
+    }
+}
+
+#[tokio::test]
+async fn chain_outcomes_map_to_clear_answers() {
+    for db in backends().await {
+        let gw = TestGateway::new(&db).await;
+        let m = gw.merchant("SHOP").await;
+        gw.ledger.set_next(Next::Reject("ENOT_TERMINAL".to_owned()));
+        let refused = gw.create_code(&m, "A-1", 100).await;
+        assert_eq!(
+            (refused.status, refused.code()),
+            (StatusCode::UNPROCESSABLE_ENTITY, "CHAIN_REJECTED")
+        );
+        assert!(
+            refused.body["resultInfo"]["message"]
+                .as_str()
+                .unwrap()
+                .contains("ENOT_TERMINAL")
+        );
+        // Nothing was created: the same id can be used once the merchant has added the terminal.
+        gw.ledger.set_next(Next::Succeed);
+        assert_eq!(
+            gw.create_code(&m, "A-1", 100).await.status,
+            StatusCode::CREATED
+        );
+        let duplicate = gw.create_code(&m, "A-1", 100).await;
+        assert_eq!(
+            (duplicate.status, duplicate.code()),
+            (StatusCode::CONFLICT, "DUPLICATE_DYNAMIC_QR_REQUEST")
+        );
+        gw.ledger
+            .set_next(Next::Reject("EINVOICE_EXISTS".to_owned()));
+        let on_chain = gw.create_code(&m, "B-1", 100).await;
+        assert_eq!(
+            (on_chain.status, on_chain.code()),
+            (StatusCode::CONFLICT, "DUPLICATE_DYNAMIC_QR_REQUEST")
+        );
+        gw.ledger.set_next(Next::Unavailable);
+        let unknown = gw.create_code(&m, "C-1", 100).await;
+        assert_eq!(
+            (unknown.status, unknown.code()),
+            (StatusCode::SERVICE_UNAVAILABLE, "CHAIN_UNAVAILABLE")
+        );
+        // The outcome is unknown: the code is kept and reads as CREATED until the follower tells.
+        let pending = gw.call(&m, "GET", "/v2/codes/payments/C-1", None).await;
+        assert_eq!(pending.body["data"]["status"], "CREATED");
+    }
+}
+
+#[tokio::test]
+async fn idempotency_keys_replay_and_refuse_reuse() {
+    for db in backends().await {
+        let gw = TestGateway::new(&db).await;
+        let m = gw.merchant("SHOP").await;
+        let body =
+            json!({"merchantPaymentId": "IDEM-1", "amount": {"amount": 700, "currency": "JPY"}});
+        let first = gw
+            .call_idem(&m, "POST", "/v2/codes", body.clone(), "key-1")
+            .await;
+        assert_eq!(first.status, StatusCode::CREATED, "{}", first.text);
+        let replay = gw
+            .call_idem(&m, "POST", "/v2/codes", body.clone(), "key-1")
+            .await;
+        assert_eq!(replay.status, StatusCode::CREATED);
+        assert_eq!(replay.text, first.text, "the saved response, byte for byte");
+        assert_eq!(replay.headers["idempotent-replayed"], "true");
+        assert_eq!(gw.ledger.calls().len(), 1, "the chain saw one invoice");
+        let other =
+            json!({"merchantPaymentId": "IDEM-1", "amount": {"amount": 701, "currency": "JPY"}});
+        let reuse = gw.call_idem(&m, "POST", "/v2/codes", other, "key-1").await;
+        assert_eq!(
+            (reuse.status, reuse.code()),
+            (StatusCode::CONFLICT, "IDEMPOTENCY_KEY_REUSED")
+        );
+        // Another key, same order id: the order id is itself unique.
+        let second = gw
+            .call_idem(&m, "POST", "/v2/codes", body.clone(), "key-2")
+            .await;
+        assert_eq!(second.code(), "DUPLICATE_DYNAMIC_QR_REQUEST");
+        // Keys are per merchant: another merchant's key-1 is its own.
+        let n = gw.merchant("OTHER").await;
+        let theirs = gw
+            .call_idem(&n, "POST", "/v2/codes", body.clone(), "key-1")
+            .await;
+        assert_eq!(theirs.status, StatusCode::CREATED);
+        // A 5xx is not saved: the retry runs again.
+        gw.ledger.set_next(Next::Unavailable);
+        let body3 =
+            json!({"merchantPaymentId": "IDEM-3", "amount": {"amount": 1, "currency": "JPY"}});
+        let failed = gw
+            .call_idem(&m, "POST", "/v2/codes", body3.clone(), "key-3")
+            .await;
+        assert_eq!(failed.status, StatusCode::SERVICE_UNAVAILABLE);
+        gw.ledger.set_next(Next::Succeed);
+        let retried = gw.call_idem(&m, "POST", "/v2/codes", body3, "key-3").await;
+        assert_ne!(
+            retried
+                .headers
+                .get("idempotent-replayed")
+                .map(|v| v.to_str().unwrap()),
+            Some("true")
+        );
+        let bad_key = gw
+            .call_idem(&m, "POST", "/v2/codes", body, "has space")
+            .await;
+        assert_eq!(bad_key.status, StatusCode::BAD_REQUEST);
+    }
+}
+
+#[tokio::test]
+async fn cancel_and_merchant_isolation() {
+    for db in backends().await {
+        let gw = TestGateway::new(&db).await;
+        let a = gw.merchant("SHOP A").await;
+        let b = gw.merchant("SHOP B").await;
+        let created = gw.create_code(&a, "A-1", 1000).await;
+        let code_id = created.body["data"]["codeId"].as_str().unwrap().to_owned();
+        // B sees none of A's resources, and cannot act on them.
+        let peek = gw.call(&b, "GET", "/v2/codes/payments/A-1", None).await;
+        assert_eq!(peek.status, StatusCode::NOT_FOUND);
+        let cancel = gw
+            .call(&b, "DELETE", &format!("/v2/codes/{code_id}"), None)
+            .await;
+        assert_eq!(cancel.status, StatusCode::NOT_FOUND);
+        let refund = gw
+            .call(&b, "POST", "/v2/refunds", Some(json!({"merchantRefundId": "R-1", "merchantPaymentId": "A-1", "amount": {"amount": 1, "currency": "JPY"}})))
+            .await;
+        assert_eq!(refund.status, StatusCode::NOT_FOUND);
+        // B may use the same order id for its own code.
+        assert_eq!(
+            gw.create_code(&b, "A-1", 5).await.status,
+            StatusCode::CREATED
+        );
+        // A cancels its code.
+        let cancelled = gw
+            .call(&a, "DELETE", &format!("/v2/codes/{code_id}"), None)
+            .await;
+        assert_eq!(cancelled.status, StatusCode::OK, "{}", cancelled.text);
+        assert_eq!(cancelled.body["data"]["status"], "CANCELED");
+        assert!(
+            matches!(gw.ledger.calls()[2], Call::Cancel { signer, .. } if signer == a.terminal)
+        );
+        let again = gw
+            .call(&a, "DELETE", &format!("/v2/codes/{code_id}"), None)
+            .await;
+        assert_eq!(
+            again.body["data"]["status"], "CANCELED",
+            "cancelling twice is harmless"
+        );
+        let unknown = gw.call(&a, "DELETE", "/v2/codes/c_nope", None).await;
+        assert_eq!(
+            (unknown.status, unknown.code()),
+            (StatusCode::NOT_FOUND, "DYNAMIC_QR_NOT_FOUND")
+        );
+        // And B's copy of A-1 is untouched.
+        let bs = gw.call(&b, "GET", "/v2/codes/payments/A-1", None).await;
+        assert_eq!(bs.body["data"]["status"], "CREATED");
+        assert_eq!(bs.body["data"]["amount"]["amount"], 5);
+    }
+}

@@ -1,0 +1,570 @@
+//! The chain follower on real node JSON: every kind of invoice event, a page
+//! applied twice, a crash between applying and committing, the outbox written
+//! with the change, paging over HTTP from a node-shaped server, and the
+//! reconciliation report. Every test runs on each database backend.
+mod common;
+
+use axum::Router;
+use axum::extract::Query;
+use axum::routing::get;
+use common::*;
+use serde_json::{Value, json};
+use sqlx::Row;
+use std::collections::HashMap;
+use std::sync::Arc;
+use yenpay_gateway::chain::{Ledger, LedgerHead, NodeLedger};
+use yenpay_gateway::follower::{self, Applied, Finish};
+use yenpay_gateway::store::payments;
+
+const YAKITORI: &str = "0x3d565ecc27eafa6e4a84db9d3f9c67581f93062cb35de2b2a98d2235685d3cab";
+const COUNTER: &str = "0x29c6fa7bdcf9f4401891dbb8fa2abca02ce5b2f13c12419f310e6bffbf65e613";
+const REFUNDER: &str = "0xb2ebb14df16db15217b093f43f772c4c4d4516da4470b9a39d845c2490062593";
+const PAYER_7: &str = "0x7ff276a6ffc8b35173affa20fc88998544613aaa754baf636a68e143c510e02f";
+
+/// The recorded page, with two of the client crate's recorded transactions
+/// of another package in front (one of them failed), renumbered to precede it.
+fn page() -> Vec<Value> {
+    let mut foreign = vec![
+        client_fixture("transfer_aborted_by_hook"),
+        client_fixture("transfer_with_hooks"),
+    ];
+    for (i, t) in foreign.iter_mut().enumerate() {
+        t["version"] = json!((3950 + i).to_string());
+    }
+    foreign.extend(node_page());
+    foreign
+}
+
+fn head() -> LedgerHead {
+    LedgerHead {
+        version: 5_000,
+        timestamp_us: 1_796_092_600_000_000,
+        chain_id: CHAIN_ID,
+    }
+}
+
+async fn gateway(db: &TestDb) -> TestGateway {
+    let mut config = config();
+    config.follower_start_version = 3_900;
+    TestGateway::with_config(db, config).await
+}
+
+async fn snapshot(gw: &TestGateway) -> Vec<String> {
+    let mut rows = Vec::new();
+    for table in ["payments", "refunds", "chain_events", "webhook_outbox"] {
+        let order = match table {
+            "payments" => "code_id",
+            "refunds" => "refund_id",
+            "chain_events" => "version, event_index",
+            _ => "delivery_id",
+        };
+        let count: i64 = sqlx::query(&format!("SELECT COUNT(*) AS n FROM {table}"))
+            .fetch_one(&gw.state.db.pool)
+            .await
+            .unwrap()
+            .get("n");
+        rows.push(format!("{table}: {count}"));
+        if table == "payments" {
+            for p in sqlx::query(&format!(
+                "SELECT code_id, status, refunded, fee_refunded FROM {table} ORDER BY {order}"
+            ))
+            .fetch_all(&gw.state.db.pool)
+            .await
+            .unwrap()
+            {
+                rows.push(format!(
+                    "{} {} {} {}",
+                    p.get::<String, _>("code_id"),
+                    p.get::<String, _>("status"),
+                    p.get::<i64, _>("refunded"),
+                    p.get::<i64, _>("fee_refunded")
+                ));
+            }
+        }
+    }
+    rows
+}
+
+#[tokio::test]
+async fn a_page_of_real_transactions_becomes_payment_states() {
+    for db in backends().await {
+        let gw = gateway(&db).await;
+        let applied = follower::apply_page(&gw.state, &page(), head(), Finish::Commit)
+            .await
+            .unwrap();
+        assert_eq!(applied.transactions, 36, "{}", db.name);
+        assert_eq!(
+            applied.events, 11,
+            "every invoice event (registry events are recorded, not counted)"
+        );
+        assert_eq!(applied.duplicates, 0);
+        let cursor = follower::cursor(&gw.state.db.pool).await.unwrap().unwrap();
+        assert_eq!(cursor.next_version, 4_289);
+
+        let pool = &gw.state.db.pool;
+        let get = |merchant: &'static str, id: &'static str| async move {
+            payments::by_merchant_payment_id(pool, merchant, id)
+                .await
+                .unwrap()
+                .unwrap()
+        };
+        let short = get(YAKITORI, "INV-7-SHORT").await;
+        assert_eq!(
+            (short.status.as_str(), short.amount, short.origin.as_str()),
+            ("CREATED", 700, "chain")
+        );
+        assert_eq!(short.status_at(1_796_092_563), "EXPIRED");
+        let paid = get(YAKITORI, "INV-7-0001").await;
+        assert_eq!(paid.status, "COMPLETED");
+        assert_eq!(
+            (paid.amount, paid.fee, paid.net),
+            (1000, Some(10), Some(990))
+        );
+        assert_eq!(paid.payer.as_deref(), Some(PAYER_7));
+        assert_eq!(paid.pay_version, Some(4044));
+        assert_eq!(
+            paid.pay_tx.as_deref(),
+            Some("0xc29955a6d2053e10a664fa7b8bb38c6aff6e114eac9ae9d7ab5959085e22d6af")
+        );
+        assert_eq!(get(YAKITORI, "INV-7-CANCEL").await.status, "CANCELED");
+        let fixed = get(COUNTER, "static-4170-3").await;
+        assert_eq!(
+            (fixed.kind.as_str(), fixed.status.as_str()),
+            ("static", "COMPLETED")
+        );
+        assert_eq!(
+            (fixed.amount, fixed.fee, fixed.reference.as_deref()),
+            (1234, Some(37), Some("COUNTER-3"))
+        );
+        let refunded = get(REFUNDER, "INV-11-0001").await;
+        assert_eq!(refunded.status, "REFUNDED");
+        assert_eq!((refunded.refunded, refunded.fee_refunded), (10_000, 250));
+        let refunds = payments::refunds_of(pool, &refunded.code_id).await.unwrap();
+        assert_eq!(
+            refunds.iter().map(|r| r.amount).collect::<Vec<_>>(),
+            vec![3000, 3333, 3667]
+        );
+        assert!(
+            refunds
+                .iter()
+                .all(|r| r.status == "COMPLETED" && r.tx_hash.is_some())
+        );
+        // Registry events are recorded for the audit trail.
+        let registered: i64 = sqlx::query(
+            "SELECT COUNT(*) AS n FROM chain_events WHERE event_type = 'MerchantRegistered'",
+        )
+        .fetch_one(pool)
+        .await
+        .unwrap()
+        .get("n");
+        assert_eq!(registered, 3);
+    }
+}
+
+#[tokio::test]
+async fn the_same_page_twice_changes_nothing() {
+    for db in backends().await {
+        let gw = gateway(&db).await;
+        follower::apply_page(&gw.state, &page(), head(), Finish::Commit)
+            .await
+            .unwrap();
+        let once = snapshot(&gw).await;
+        // Behind the cursor: skipped.
+        let again = follower::apply_page(&gw.state, &page(), head(), Finish::Commit)
+            .await
+            .unwrap();
+        assert_eq!(again, Applied::default());
+        // Even with the cursor moved back (a restored backup, two followers), nothing doubles.
+        sqlx::query("UPDATE follower_cursor SET next_version = 0")
+            .execute(&gw.state.db.pool)
+            .await
+            .unwrap();
+        let replayed = follower::apply_page(&gw.state, &page(), head(), Finish::Commit)
+            .await
+            .unwrap();
+        assert_eq!(
+            (replayed.events, replayed.duplicates),
+            (0, 11),
+            "{}",
+            db.name
+        );
+        assert_eq!(snapshot(&gw).await, once);
+    }
+}
+
+#[tokio::test]
+async fn a_crash_before_commit_loses_and_doubles_nothing() {
+    for db in backends().await {
+        let gw = gateway(&db).await;
+        let refunder = onboard_with_webhook(&gw, REFUNDER).await;
+        let pages = page();
+        let (first, second) = pages.split_at(20);
+        follower::apply_page(&gw.state, first, head(), Finish::Commit)
+            .await
+            .unwrap();
+        let before = snapshot(&gw).await;
+        let cursor = follower::cursor(&gw.state.db.pool).await.unwrap();
+        // The second page is applied, then the process dies before COMMIT.
+        let crashed = follower::apply_page(&gw.state, second, head(), Finish::Crash)
+            .await
+            .unwrap();
+        assert!(
+            crashed.events > 0 && crashed.webhooks > 0,
+            "the crashed page did work"
+        );
+        assert_eq!(
+            snapshot(&gw).await,
+            before,
+            "{}: nothing of it stayed",
+            db.name
+        );
+        assert_eq!(follower::cursor(&gw.state.db.pool).await.unwrap(), cursor);
+        // After the restart the page is read again from the same cursor.
+        follower::apply_page(&gw.state, second, head(), Finish::Commit)
+            .await
+            .unwrap();
+        let after_restart = snapshot(&gw).await;
+        let fresh_db = db_like(&db).await;
+        let fresh = gateway(&fresh_db).await;
+        onboard_with_webhook(&fresh, REFUNDER).await;
+        follower::apply_page(&fresh.state, &pages, head(), Finish::Commit)
+            .await
+            .unwrap();
+        // Same payments and events as a run without a crash (ids of deliveries name the endpoint, which differs).
+        assert_eq!(
+            after_restart[..after_restart.len() - 1],
+            snapshot(&fresh).await[..after_restart.len() - 1]
+        );
+        // One webhook per event: the payment and three refunds.
+        let outbox = yenpay_gateway::outbox::deliveries_of(&gw.state.db.pool, &refunder, None)
+            .await
+            .unwrap();
+        let mut types: Vec<_> = outbox.iter().map(|d| d.event_type.as_str()).collect();
+        types.sort();
+        assert_eq!(
+            types,
+            vec![
+                "PAYMENT_COMPLETED",
+                "REFUND_COMPLETED",
+                "REFUND_COMPLETED",
+                "REFUND_COMPLETED"
+            ]
+        );
+    }
+}
+
+/// A fresh database of the same backend.
+async fn db_like(db: &TestDb) -> TestDb {
+    backends()
+        .await
+        .into_iter()
+        .find(|d| d.name == db.name)
+        .unwrap()
+}
+
+async fn onboard_with_webhook(gw: &TestGateway, owner: &str) -> String {
+    let onboarded = gw
+        .admin(
+            "POST",
+            "/admin/merchants",
+            Some(json!({"ownerAddress": owner, "name": "YAKITORI"})),
+        )
+        .await;
+    let id = onboarded.body["data"]["merchantId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let hook = gw
+        .admin(
+            "POST",
+            &format!("/admin/merchants/{id}/webhooks"),
+            Some(json!({"url": "http://127.0.0.1:9/hook"})),
+        )
+        .await;
+    assert_eq!(
+        hook.status,
+        axum::http::StatusCode::CREATED,
+        "{}",
+        hook.text
+    );
+    id
+}
+
+#[tokio::test]
+async fn webhooks_carry_the_payment() {
+    for db in backends().await {
+        let gw = gateway(&db).await;
+        let merchant_id = onboard_with_webhook(&gw, YAKITORI).await;
+        let applied = follower::apply_page(&gw.state, &page(), head(), Finish::Commit)
+            .await
+            .unwrap();
+        assert_eq!(
+            applied.webhooks, 2,
+            "paid and cancelled; the other merchants have no endpoint"
+        );
+        let deliveries =
+            yenpay_gateway::outbox::deliveries_of(&gw.state.db.pool, &merchant_id, None)
+                .await
+                .unwrap();
+        let paid = deliveries
+            .iter()
+            .find(|d| d.event_type == "PAYMENT_COMPLETED")
+            .unwrap();
+        assert_eq!(paid.event_id, "evt_4044_3");
+        let body: Value = serde_json::from_str(&paid.body).unwrap();
+        assert_eq!(body["id"], "evt_4044_3");
+        assert_eq!(body["data"]["merchantPaymentId"], "INV-7-0001");
+        assert_eq!(body["data"]["status"], "COMPLETED");
+        assert_eq!(
+            (body["data"]["fee"].clone(), body["data"]["net"].clone()),
+            (json!(10), json!(990))
+        );
+        assert_eq!(body["data"]["payer"], PAYER_7);
+        assert_eq!(body["data"]["version"], 4044);
+    }
+}
+
+#[tokio::test]
+async fn a_gateway_code_is_completed_by_the_follower() {
+    for db in backends().await {
+        let gw = gateway(&db).await;
+        let m = gw.merchant("SHOP").await;
+        let created = gw.create_code(&m, "ORDER-9", 1000).await;
+        assert_eq!(created.status, axum::http::StatusCode::CREATED);
+        // The real InvoicePaid transaction, re-addressed to this merchant and order.
+        let mut paid = node_page()
+            .into_iter()
+            .find(|t| t["version"] == "4044")
+            .unwrap();
+        paid["version"] = json!("6000");
+        for event in paid["events"].as_array_mut().unwrap() {
+            if event["type"]
+                .as_str()
+                .unwrap()
+                .ends_with("::invoice::InvoicePaid")
+            {
+                event["data"]["merchant"] = json!(m.address.to_hex());
+                event["data"]["order_ref"] = json!("ORDER-9");
+            }
+        }
+        follower::apply_page(&gw.state, &[paid], head(), Finish::Commit)
+            .await
+            .unwrap();
+        let status = gw.call(&m, "GET", "/v2/codes/payments/ORDER-9", None).await;
+        let data = &status.body["data"];
+        assert_eq!(data["status"], "COMPLETED", "{}", status.text);
+        assert_eq!(
+            (
+                data["fee"].clone(),
+                data["net"].clone(),
+                data["version"].clone()
+            ),
+            (json!(10), json!(990), json!(6000))
+        );
+        assert_eq!(data["payer"], PAYER_7);
+        assert_eq!(data["origin"], "gateway");
+        assert_eq!(data["codeId"], created.body["data"]["codeId"]);
+    }
+}
+
+/// A node-shaped HTTP server: `/v1` (ledger info) and `/v1/transactions`.
+async fn fake_node(transactions: Vec<Value>) -> String {
+    let transactions = Arc::new(transactions);
+    let head = transactions.last().unwrap()["version"]
+        .as_str()
+        .unwrap()
+        .parse::<u64>()
+        .unwrap()
+        + 10;
+    let app = Router::new()
+        .route(
+            "/v1",
+            get(move || async move {
+                axum::Json(json!({"chain_id": CHAIN_ID, "ledger_version": head.to_string(), "ledger_timestamp": "1796092600000000"}))
+            }),
+        )
+        .route(
+            "/v1/transactions",
+            get(move |Query(q): Query<HashMap<String, u64>>| {
+                let transactions = transactions.clone();
+                async move {
+                    let (start, limit) = (q["start"], q["limit"] as usize);
+                    let page: Vec<Value> = transactions
+                        .iter()
+                        .filter(|t| t["version"].as_str().unwrap().parse::<u64>().unwrap() >= start)
+                        .take(limit)
+                        .cloned()
+                        .collect();
+                    axum::Json(Value::Array(page))
+                }
+            }),
+        );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    format!("http://{address}")
+}
+
+#[tokio::test]
+async fn the_follower_pages_a_node_over_http() {
+    for db in backends().await {
+        let url = fake_node(page()).await;
+        let node = NodeLedger::new(&url, package()).unwrap();
+        assert_eq!(node.head().await.unwrap().chain_id, CHAIN_ID);
+        let mut config = config();
+        config.follower_start_version = 3_900;
+        config.follower_page_size = 5;
+        let direct = gateway(&db).await;
+        follower::apply_page(&direct.state, &page(), head(), Finish::Commit)
+            .await
+            .unwrap();
+
+        let other = db_like(&db).await;
+        let database = yenpay_gateway::store::Db::connect(&other.url)
+            .await
+            .unwrap();
+        let gateway = Arc::new(yenpay_gateway::Gateway::new(
+            database,
+            config,
+            yenpay_gateway::crypto::Kek::generate(),
+            Arc::new(node),
+        ));
+        let mut polls = 0;
+        loop {
+            polls += 1;
+            let applied = follower::poll_once(&gateway).await.unwrap();
+            if applied.transactions == 0 {
+                break;
+            }
+            assert!(polls < 20);
+        }
+        assert_eq!(
+            polls, 9,
+            "36 transactions in pages of 5, then an empty poll"
+        );
+        let cursor = follower::cursor(&gateway.state_pool())
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(cursor.next_version, 4_289);
+        let paid = payments::by_merchant_payment_id(&gateway.db.pool, REFUNDER, "INV-11-0001")
+            .await
+            .unwrap()
+            .unwrap();
+        let expected =
+            payments::by_merchant_payment_id(&direct.state.db.pool, REFUNDER, "INV-11-0001")
+                .await
+                .unwrap()
+                .unwrap();
+        assert_eq!(paid, expected);
+        assert_eq!(gateway.metrics.follower_lag_versions.get(), 10);
+        let _ = db.name;
+    }
+}
+
+trait StatePool {
+    fn state_pool(&self) -> sqlx::AnyPool;
+}
+
+impl StatePool for Arc<yenpay_gateway::Gateway> {
+    fn state_pool(&self) -> sqlx::AnyPool {
+        self.db.pool.clone()
+    }
+}
+
+#[tokio::test]
+async fn the_day_reconciles() {
+    for db in backends().await {
+        let gw = gateway(&db).await;
+        let m = onboard_key_for(&gw, REFUNDER).await;
+        follower::apply_page(&gw.state, &page(), head(), Finish::Commit)
+            .await
+            .unwrap();
+        let report = gw
+            .call(
+                &m,
+                "GET",
+                "/v2/reports/reconciliation?date=2026-12-01",
+                None,
+            )
+            .await;
+        assert_eq!(report.status, axum::http::StatusCode::OK, "{}", report.text);
+        let totals = &report.body["data"]["totals"];
+        assert_eq!(totals["paymentCount"], 1);
+        assert_eq!(
+            (
+                totals["gross"].clone(),
+                totals["fees"].clone(),
+                totals["net"].clone()
+            ),
+            (json!(10000), json!(250), json!(9750))
+        );
+        assert_eq!(
+            (
+                totals["refundCount"].clone(),
+                totals["refunded"].clone(),
+                totals["feesReturned"].clone()
+            ),
+            (json!(3), json!(10000), json!(250))
+        );
+        assert_eq!(
+            totals["settled"], 0,
+            "fully refunded: the payout account kept nothing"
+        );
+        assert_eq!(report.body["data"]["lines"].as_array().unwrap().len(), 4);
+        assert_eq!(
+            report.body["data"]["complete"], false,
+            "the follower has not passed the day's end"
+        );
+        let other_day = gw
+            .call(
+                &m,
+                "GET",
+                "/v2/reports/reconciliation?date=2026-11-30",
+                None,
+            )
+            .await;
+        assert_eq!(other_day.body["data"]["totals"]["paymentCount"], 0);
+        for bad in ["2026-13-01", "yesterday", ""] {
+            let answer = gw
+                .call(
+                    &m,
+                    "GET",
+                    &format!("/v2/reports/reconciliation?date={bad}"),
+                    None,
+                )
+                .await;
+            assert_eq!(answer.status, axum::http::StatusCode::BAD_REQUEST, "{bad}");
+        }
+        let missing = gw.call(&m, "GET", "/v2/reports/reconciliation", None).await;
+        assert_eq!(missing.status, axum::http::StatusCode::BAD_REQUEST);
+    }
+}
+
+/// Onboards `owner` and returns a merchant with a key.
+async fn onboard_key_for(gw: &TestGateway, owner: &str) -> TestMerchant {
+    let onboarded = gw
+        .admin(
+            "POST",
+            "/admin/merchants",
+            Some(json!({"ownerAddress": owner, "name": "YAKITORI"})),
+        )
+        .await;
+    let id = onboarded.body["data"]["merchantId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let key = gw
+        .admin("POST", &format!("/admin/merchants/{id}/keys"), None)
+        .await;
+    TestMerchant {
+        id,
+        address: aptos_sdk::types::AccountAddress::from_hex(owner).unwrap(),
+        terminal: aptos_sdk::types::AccountAddress::from_hex(
+            onboarded.body["data"]["terminalAddress"].as_str().unwrap(),
+        )
+        .unwrap(),
+        key_id: key.body["data"]["keyId"].as_str().unwrap().to_owned(),
+        secret: key.body["data"]["secret"].as_str().unwrap().to_owned(),
+    }
+}

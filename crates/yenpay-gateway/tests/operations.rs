@@ -1,0 +1,75 @@
+//! The OpenAPI document and the service's lifecycle: it serves on a real
+//! socket, runs its background tasks, and shuts down when told.
+mod common;
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use common::*;
+use std::sync::Arc;
+use std::time::Duration;
+
+#[tokio::test]
+async fn the_openapi_document_names_every_route() {
+    let db = backends().await.remove(0);
+    let gw = TestGateway::new(&db).await;
+    let doc = gw.send(Request::get("/openapi.json").body(Body::empty()).unwrap()).await;
+    assert_eq!(doc.status, StatusCode::OK);
+    assert_eq!(doc.body["openapi"], "3.1.0");
+    let paths = doc.body["paths"].as_object().unwrap();
+    for (path, method) in [
+        ("/v2/codes", "post"),
+        ("/v2/codes/{codeId}", "delete"),
+        ("/v2/codes/payments/{merchantPaymentId}", "get"),
+        ("/v2/refunds", "post"),
+        ("/v2/refunds/{merchantRefundId}", "get"),
+        ("/v2/payments/cpm", "post"),
+        ("/v2/reports/reconciliation", "get"),
+        ("/v2/webhooks/deliveries", "get"),
+        ("/v2/webhooks/deliveries/{deliveryId}/redeliver", "post"),
+        ("/v2/sponsor", "post"),
+        ("/v2/sponsor/info", "get"),
+        ("/admin/merchants", "post"),
+        ("/admin/merchants/{merchantId}", "get"),
+        ("/admin/merchants/{merchantId}/keys", "post"),
+        ("/admin/merchants/{merchantId}/keys/{keyId}", "delete"),
+        ("/admin/merchants/{merchantId}/webhooks", "post"),
+        ("/healthz", "get"),
+        ("/readyz", "get"),
+    ] {
+        assert!(paths.get(path).and_then(|p| p.get(method)).is_some(), "{method} {path} missing");
+    }
+    let schemes = &doc.body["components"]["securitySchemes"];
+    assert!(schemes.get("opa_auth").is_some() && schemes.get("admin").is_some());
+    assert!(doc.body["components"]["schemas"].get("CreateCode").is_some());
+}
+
+#[tokio::test]
+async fn it_serves_and_stops_gracefully() {
+    let db = backends().await.remove(0);
+    let gw = TestGateway::new(&db).await;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(yenpay_gateway::run(gw.state.clone(), listener, true, async move {
+        let _ = stopped.await;
+    }));
+    let client = reqwest::Client::new();
+    let health = client.get(format!("http://{address}/healthz")).send().await.unwrap();
+    assert_eq!(health.status(), 200);
+    // The follower runs in the background against the chain double.
+    tokio::time::timeout(Duration::from_secs(5), async {
+        while gw.state.follower_status.get().is_none() {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    })
+    .await
+    .expect("the follower polled");
+    stop.send(()).unwrap();
+    tokio::time::timeout(Duration::from_secs(10), server)
+        .await
+        .expect("shut down in time")
+        .unwrap()
+        .unwrap();
+    assert!(client.get(format!("http://{address}/healthz")).send().await.is_err(), "no longer listening");
+    let _ = Arc::strong_count(&gw.state);
+}

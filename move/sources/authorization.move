@@ -1,0 +1,350 @@
+/// Signed authorizations (the EIP-3009 idea, for Move): a holder signs off chain, and someone else moves the holder's
+/// yen on the strength of that signature.
+///
+/// A holder signs with the Ed25519 key behind its authentication key (a legacy Ed25519 account or a SingleKey Ed25519
+/// account). Two messages, two struct types, so that neither signature verifies as the other:
+/// - a `TransferAuthorization`, which anyone may submit through `stablecoin::transfer_with_authorization`;
+/// - a `CollectionAuthorization` (customer-presented QR), which names a merchant and is accepted only by
+///   `invoice::collect_with_authorization`, called by that merchant or one of its terminals, with the fee split of an
+///   invoice.
+/// The signed bytes are the BCS of `aptos_std::ed25519::SignedMessage<T>`, whose type info names this module and the
+/// struct; `testdata/known_answers.md` has them for a fixed key.
+///
+/// This module checks the signature, the validity window and the nonce, marks the nonce used, and hands back a
+/// `SignedWithdrawal`: a value without abilities that only `stablecoin::withdraw_authorized` consumes, so no code in
+/// the package can take a holder's funds without a signature checked here. The stablecoin moves the funds and its
+/// hooks' checks (pause, denylist, cap, store rule) apply as for any transfer.
+///
+/// Nonces are unordered, as in Uniswap's Permit2: a nonce is any u64 the holder has not used, used once per holder
+/// whichever message carried it. Word `nonce >> 8` of the holder's bitmap holds bit `nonce & 0xff`; each word is one
+/// table item keyed by (holder, word) holding a `u256`, so a wallet that counts its nonces up from 0 creates one new
+/// storage slot per 256 authorizations and otherwise only flips a bit of a slot that exists. A holder cancels unused
+/// nonces by setting their bits (`cancel_nonces`, a word and a mask at a time). Different holders never write the same
+/// slot.
+module yenpay::authorization {
+    use std::error;
+    use std::hash;
+    use std::signer;
+    use aptos_std::ed25519;
+    use aptos_std::table::{Self, Table};
+    use aptos_framework::account;
+    use aptos_framework::chain_id;
+    use aptos_framework::event;
+    use aptos_framework::timestamp;
+
+    //
+    // Errors
+    //
+
+    // 24 (EINVALID_NONCE, a nonce of the wrong length) is retired: a nonce is a u64.
+    /// The authorization is not valid yet (now <= valid_after).
+    const EAUTHORIZATION_NOT_YET_VALID: u64 = 25;
+    /// The authorization has expired (now >= valid_before).
+    const EAUTHORIZATION_EXPIRED: u64 = 26;
+    /// The authorization nonce was already used or cancelled.
+    const EAUTHORIZATION_USED: u64 = 27;
+    /// The public key must be 32 bytes.
+    const EINVALID_PUBLIC_KEY: u64 = 28;
+    /// The public key's authentication key (legacy or SingleKey Ed25519) is not the authentication key of `from`.
+    const EPUBLIC_KEY_MISMATCH: u64 = 29;
+    /// The signature does not verify for this authorization and key.
+    const EINVALID_SIGNATURE: u64 = 30;
+    /// The mask selects no nonce to cancel.
+    const EEMPTY_MASK: u64 = 31;
+
+    //
+    // Constants
+    //
+
+    /// Bits of a nonce that select its bit in a word: a word holds 256 nonces.
+    const WORD_SHIFT: u8 = 8;
+    /// Mask of a nonce's bit index within its word.
+    const BIT_MASK: u64 = 0xff;
+    /// Length of an Ed25519 public key.
+    const PUBLIC_KEY_LENGTH: u64 = 32;
+    /// Length of an Ed25519 signature.
+    const SIGNATURE_LENGTH: u64 = 64;
+    /// Scheme byte of a SingleKey authentication key (`sha3-256(AnyPublicKey || 0x02)`).
+    const SINGLE_KEY_SCHEME: u8 = 2;
+    /// BCS variant index of `AnyPublicKey::Ed25519`.
+    const ANY_PUBLIC_KEY_ED25519: u8 = 0;
+
+    //
+    // State
+    //
+
+    /// Key of one word of a holder's nonce bitmap: nonces `word * 256` to `word * 256 + 255`.
+    struct NonceWord has copy, drop, store {
+        owner: address,
+        word: u64,
+    }
+
+    /// Used and cancelled nonces, at `@yenpay`: a set bit is a nonce that can no longer be used.
+    struct NonceBitmaps has key {
+        words: Table<NonceWord, u256>,
+    }
+
+    /// The message a holder signs to authorize a transfer that anyone may submit. `metadata` is the stablecoin's
+    /// metadata object and `chain_id` the chain's: the domain, so a signature is good for one asset on one chain.
+    struct TransferAuthorization has copy, drop {
+        chain_id: u8,
+        metadata: address,
+        from: address,
+        to: address,
+        amount: u64,
+        valid_after: u64,
+        valid_before: u64,
+        nonce: u64,
+    }
+
+    /// The message a customer signs for a customer-presented QR payment: `amount` to settle an invoice of `merchant`.
+    /// Only `invoice::collect_with_authorization` accepts it, called by that merchant or one of its terminals, so the
+    /// money goes to the merchant's payout address with the operator's fee, and whoever else sees the code cannot cash
+    /// it. Nonces are shared with `TransferAuthorization`: a nonce is used once, whichever message carried it.
+    struct CollectionAuthorization has copy, drop {
+        chain_id: u8,
+        metadata: address,
+        from: address,
+        merchant: address,
+        amount: u64,
+        valid_after: u64,
+        valid_before: u64,
+        nonce: u64,
+    }
+
+    /// `from` signed for `amount` of its funds to leave its primary store, and the nonce is spent. No abilities: the
+    /// holder of this value must hand it to `stablecoin::withdraw_authorized`, the only code that redeems it.
+    struct SignedWithdrawal {
+        from: address,
+        amount: u64,
+    }
+
+    //
+    // Events
+    //
+
+    #[event]
+    /// A signed authorization was used. For a collection, `to` is the merchant and `submitter` is `@yenpay` (the
+    /// invoice module's own event names the payment).
+    struct TransferredWithAuthorization has drop, store {
+        from: address,
+        to: address,
+        amount: u64,
+        nonce: u64,
+        submitter: address,
+    }
+
+    #[event]
+    /// A holder cancelled the nonces of `mask` in word `word` of its bitmap (bit `i` is nonce `word * 256 + i`);
+    /// `bitmap` is the word afterwards.
+    struct NoncesCancelled has drop, store {
+        holder: address,
+        word: u64,
+        mask: u256,
+        bitmap: u256,
+    }
+
+    fun init_module(publisher: &signer) {
+        move_to(publisher, NonceBitmaps { words: table::new() });
+    }
+
+    //
+    // Entry functions
+    //
+
+    /// Cancels the signer's nonces whose bits `mask` sets in word `word` (Permit2's `invalidateUnorderedNonces`): no
+    /// authorization carrying one of them can be used. Bits already set stay set; one nonce `n` is word `n >> 8`, mask
+    /// `1 << (n & 0xff)`.
+    public entry fun cancel_nonces(holder: &signer, word: u64, mask: u256) acquires NonceBitmaps {
+        assert!(mask != 0, error::invalid_argument(EEMPTY_MASK));
+        let holder = signer::address_of(holder);
+        let bitmap = NonceBitmaps[@yenpay].words.borrow_mut_with_default(NonceWord { owner: holder, word }, 0);
+        *bitmap |= mask;
+        event::emit(NoncesCancelled { holder, word, mask, bitmap: *bitmap });
+    }
+
+    //
+    // Package functions
+    //
+
+    /// Uses `from`'s `TransferAuthorization` of `amount` to `to` for the asset `metadata`, submitted by `submitter`:
+    /// checks it, spends the nonce and returns the withdrawal for the stablecoin to carry out.
+    package fun use_transfer_authorization(
+        metadata: address,
+        from: address,
+        to: address,
+        amount: u64,
+        valid_after: u64,
+        valid_before: u64,
+        nonce: u64,
+        public_key: vector<u8>,
+        signature: vector<u8>,
+        submitter: address,
+    ): SignedWithdrawal acquires NonceBitmaps {
+        let public_key = check_terms(from, valid_after, valid_before, nonce, public_key);
+        let message = TransferAuthorization {
+            chain_id: chain_id::get(), metadata, from, to, amount, valid_after, valid_before, nonce
+        };
+        assert_signed(signature, &public_key, message);
+        event::emit(TransferredWithAuthorization { from, to, amount, nonce, submitter });
+        SignedWithdrawal { from, amount }
+    }
+
+    /// Uses `from`'s `CollectionAuthorization` of `amount` for `merchant` and the asset `metadata`: checks it, spends
+    /// the nonce and returns the withdrawal. The invoice module calls it only for a signer that may act for `merchant`.
+    package fun use_collection_authorization(
+        metadata: address,
+        merchant: address,
+        from: address,
+        amount: u64,
+        valid_after: u64,
+        valid_before: u64,
+        nonce: u64,
+        public_key: vector<u8>,
+        signature: vector<u8>,
+    ): SignedWithdrawal acquires NonceBitmaps {
+        let public_key = check_terms(from, valid_after, valid_before, nonce, public_key);
+        let message = CollectionAuthorization {
+            chain_id: chain_id::get(), metadata, from, merchant, amount, valid_after, valid_before, nonce
+        };
+        assert_signed(signature, &public_key, message);
+        event::emit(TransferredWithAuthorization { from, to: merchant, amount, nonce, submitter: @yenpay });
+        SignedWithdrawal { from, amount }
+    }
+
+    /// Takes a withdrawal apart: whose funds, how much. Only the stablecoin calls it, to carry the withdrawal out.
+    package fun redeem(self: SignedWithdrawal): (address, u64) {
+        let SignedWithdrawal { from, amount } = self;
+        (from, amount)
+    }
+
+    //
+    // Views
+    //
+
+    #[view]
+    /// Word `word` of `owner`'s nonce bitmap: bit `i` is set when nonce `word * 256 + i` was used or cancelled. Zero
+    /// for a word never written.
+    public fun nonce_bitmap(owner: address, word: u64): u256 acquires NonceBitmaps {
+        *NonceBitmaps[@yenpay].words.borrow_with_default(NonceWord { owner, word }, &0)
+    }
+
+    #[view]
+    /// Whether `owner`'s nonce `nonce` was used or cancelled.
+    public fun is_nonce_used(owner: address, nonce: u64): bool acquires NonceBitmaps {
+        nonce_bitmap(owner, nonce >> WORD_SHIFT) & bit_of(nonce) != 0
+    }
+
+    //
+    // Internals
+    //
+
+    /// The checks every signed authorization passes before its signature: the window, the nonce (which this spends:
+    /// if a later check aborts, the transaction and with it the spending are undone), and a public key that is
+    /// `from`'s current key. Returns the key to verify the signature with.
+    fun check_terms(
+        from: address,
+        valid_after: u64,
+        valid_before: u64,
+        nonce: u64,
+        public_key: vector<u8>,
+    ): ed25519::UnvalidatedPublicKey acquires NonceBitmaps {
+        let now = timestamp::now_seconds();
+        assert!(now > valid_after, error::invalid_state(EAUTHORIZATION_NOT_YET_VALID));
+        assert!(now < valid_before, error::invalid_state(EAUTHORIZATION_EXPIRED));
+        spend_nonce(from, nonce);
+        assert!(public_key.length() == PUBLIC_KEY_LENGTH, error::invalid_argument(EINVALID_PUBLIC_KEY));
+        assert!(is_key_of(&public_key, from), error::permission_denied(EPUBLIC_KEY_MISMATCH));
+        ed25519::new_unvalidated_public_key_from_bytes(public_key)
+    }
+
+    /// Whether `from`'s authentication key is that of `public_key`, as a legacy Ed25519 account
+    /// (`sha3-256(pk || 0x00)`) or a SingleKey Ed25519 account (`sha3-256(0x00 || 0x20 || pk || 0x02)`, the BCS of
+    /// `AnyPublicKey::Ed25519` and the SingleKey scheme byte).
+    fun is_key_of(public_key: &vector<u8>, from: address): bool {
+        let auth_key = account::get_authentication_key(from);
+        let pk = ed25519::new_unvalidated_public_key_from_bytes(*public_key);
+        if (ed25519::unvalidated_public_key_to_authentication_key(&pk) == auth_key) return true;
+        let single_key = vector[ANY_PUBLIC_KEY_ED25519, (PUBLIC_KEY_LENGTH as u8)];
+        single_key.append(*public_key);
+        single_key.push_back(SINGLE_KEY_SCHEME);
+        hash::sha3_256(single_key) == auth_key
+    }
+
+    /// Aborts unless `signature` is `public_key`'s strict Ed25519 signature over `message`, wrapped in
+    /// `ed25519::SignedMessage` (whose type info names the message's module and struct).
+    fun assert_signed<T: drop>(signature: vector<u8>, public_key: &ed25519::UnvalidatedPublicKey, message: T) {
+        assert!(signature.length() == SIGNATURE_LENGTH, error::permission_denied(EINVALID_SIGNATURE));
+        assert!(
+            ed25519::signature_verify_strict_t(&ed25519::new_signature_from_bytes(signature), public_key, message),
+            error::permission_denied(EINVALID_SIGNATURE)
+        );
+    }
+
+    /// Sets `nonce`'s bit in `owner`'s bitmap; aborts if it is set already. One table item read and written; a new
+    /// one only for the first nonce of a word.
+    fun spend_nonce(owner: address, nonce: u64) acquires NonceBitmaps {
+        let bit = bit_of(nonce);
+        let key = NonceWord { owner, word: nonce >> WORD_SHIFT };
+        let bitmap = NonceBitmaps[@yenpay].words.borrow_mut_with_default(key, 0);
+        assert!(*bitmap & bit == 0, error::invalid_state(EAUTHORIZATION_USED));
+        *bitmap |= bit;
+    }
+
+    /// The bit of `nonce` within its word.
+    fun bit_of(nonce: u64): u256 {
+        1 << ((nonce & BIT_MASK) as u8)
+    }
+
+    //
+    // Tests
+    //
+
+    #[test_only]
+    /// Runs `init_module` in tests of the other yenpay modules.
+    public fun init_for_test(publisher: &signer) {
+        init_module(publisher);
+    }
+
+    #[test_only]
+    public fun nonces_cancelled_for_test(holder: address, word: u64, mask: u256, bitmap: u256): NoncesCancelled {
+        NoncesCancelled { holder, word, mask, bitmap }
+    }
+
+    #[test_only]
+    public fun transferred_with_authorization_for_test(
+        from: address, to: address, amount: u64, nonce: u64, submitter: address
+    ): TransferredWithAuthorization {
+        TransferredWithAuthorization { from, to, amount, nonce, submitter }
+    }
+
+    #[test_only]
+    /// Builds the message a holder signs, for tests that sign with `ed25519::sign_struct`.
+    public fun new_transfer_authorization_for_test(
+        chain_id: u8,
+        metadata: address,
+        from: address,
+        to: address,
+        amount: u64,
+        valid_after: u64,
+        valid_before: u64,
+        nonce: u64,
+    ): TransferAuthorization {
+        TransferAuthorization { chain_id, metadata, from, to, amount, valid_after, valid_before, nonce }
+    }
+
+    #[test_only]
+    /// Builds the message a customer signs for a customer-presented QR payment.
+    public fun new_collection_authorization_for_test(
+        chain_id: u8,
+        metadata: address,
+        from: address,
+        merchant: address,
+        amount: u64,
+        valid_after: u64,
+        valid_before: u64,
+        nonce: u64,
+    ): CollectionAuthorization {
+        CollectionAuthorization { chain_id, metadata, from, merchant, amount, valid_after, valid_before, nonce }
+    }
+}

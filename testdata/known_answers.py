@@ -1,0 +1,73 @@
+"""Recomputes testdata/known_answers.md independently of the Rust and Move code.
+
+Needs Python 3.9+ and the `cryptography` package (its Ed25519, not ed25519-dalek's
+or the Move VM's). Run: python3 testdata/known_answers.py
+"""
+import hashlib
+
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+PACKAGE = bytes.fromhex("cafe".rjust(64, "0"))
+CHAIN_ID = 4
+TO = bytes.fromhex("b0b".rjust(64, "0"))
+AMOUNT = 1234
+VALID_AFTER = 0
+VALID_BEFORE = 2_000_000_000
+NONCE = 0x2A2A  # u64: word 0x2a (42) of the holder's bitmap, bit 0x2a
+MODULE = b"authorization"
+
+
+def uleb128(n: int) -> bytes:
+    out = bytearray()
+    while True:
+        byte = n & 0x7F
+        n >>= 7
+        out.append(byte | (0x80 if n else 0))
+        if not n:
+            return bytes(out)
+
+
+def bcs_bytes(b: bytes) -> bytes:
+    return uleb128(len(b)) + b
+
+
+def u64(n: int) -> bytes:
+    return n.to_bytes(8, "little")
+
+
+def object_address(creator: bytes, seed: bytes) -> bytes:
+    # object::create_object_address: sha3-256(creator || seed || 0xFE)
+    return hashlib.sha3_256(creator + seed + b"\xfe").digest()
+
+
+key = Ed25519PrivateKey.from_private_bytes(bytes([0x07] * 32))
+public_key = key.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+legacy = hashlib.sha3_256(public_key + b"\x00").digest()
+single_key = hashlib.sha3_256(b"\x00\x20" + public_key + b"\x02").digest()
+metadata = object_address(PACKAGE, b"YJPY")
+
+print("public key", public_key.hex())
+print("legacy auth key (from)", legacy.hex())
+print("SingleKey auth key", single_key.hex())
+print("metadata", metadata.hex())
+print("nonce", NONCE, "word", NONCE >> 8, "bit", NONCE & 0xFF)
+
+for struct in (b"TransferAuthorization", b"CollectionAuthorization"):
+    # aptos_std::ed25519::SignedMessage<T> { type_info: TypeInfo, inner: T }
+    type_info = PACKAGE + bcs_bytes(MODULE) + bcs_bytes(struct)
+    inner = (
+        bytes([CHAIN_ID])
+        + metadata
+        + legacy
+        + TO
+        + u64(AMOUNT)
+        + u64(VALID_AFTER)
+        + u64(VALID_BEFORE)
+        + u64(NONCE)
+    )
+    message = type_info + inner
+    print()
+    print(struct.decode())
+    print("message", message.hex())
+    print("signature", key.sign(message).hex())

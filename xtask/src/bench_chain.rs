@@ -1,0 +1,233 @@
+//! `cargo xtask bench-chain`: the throughput benchmark of issue 17. A node
+//! (APTOS_NODE_URL, or a localnet started for the run), a fresh local
+//! deployment, then only the end-to-end suite's benchmark case
+//! (`tests/e2e/bench.rs`) with `YENPAY_BENCH_CHAIN=1` and the run's size in
+//! the environment. It prints its progress and figures and writes
+//! target/bench-chain.md.
+use std::path::Path;
+use std::process::Command;
+
+use anyhow::{Context, Result, bail};
+use clap::Args;
+
+use crate::deploy::{self, DeployArgs, Network, Target};
+use crate::e2e::{DEPLOYER_KEY_FILE_ENV, PACKAGE_ENV};
+use crate::localnet::{self, StartArgs};
+use crate::node;
+
+/// The benchmark's test in the `e2e` target of `yenpay-e2e`.
+const BENCH_TEST: &str = "bench_chain_transfers_against_invoice_payments";
+
+/// Options of `cargo xtask bench-chain`. The defaults are the issue's floor.
+#[derive(Debug, Args)]
+pub struct BenchChainArgs {
+    /// Plain hooked transfers (`0x1::primary_fungible_store::transfer`) in phase 1.
+    #[arg(long, default_value_t = 2_000, value_parser = clap::value_parser!(u64).range(1..))]
+    pub transfers: u64,
+    /// `invoice::pay_invoice` payments in phase 2 (one invoice each, created in setup).
+    #[arg(long, default_value_t = 2_000, value_parser = clap::value_parser!(u64).range(1..))]
+    pub payments: u64,
+    /// Merchants the transfers and payments are spread over.
+    #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u64).range(1..))]
+    pub merchants: u64,
+    /// Customers sending them.
+    #[arg(long, default_value_t = 500, value_parser = clap::value_parser!(u64).range(1..))]
+    pub payers: u64,
+    /// Share of transactions whose gas the operator pays as fee payer.
+    #[arg(long, default_value_t = 50, value_parser = clap::value_parser!(u64).range(0..=100))]
+    pub sponsored_percent: u64,
+    /// Most submissions outstanding at once.
+    #[arg(long, default_value_t = 64, value_parser = clap::value_parser!(u64).range(1..=1024))]
+    pub in_flight: u64,
+    /// Leave the payout stores and the operator's APT store plain (no
+    /// concurrent balance): the contrast run.
+    #[arg(long)]
+    pub plain_stores: bool,
+    /// Time the payments before the transfers (to see whether the order matters).
+    #[arg(long)]
+    pub payments_first: bool,
+    /// Leave the localnet running afterwards (when this run started it).
+    #[arg(long)]
+    pub keep: bool,
+    /// Do not `git fetch` the AptosFramework dependency while compiling.
+    #[arg(long)]
+    pub offline: bool,
+}
+
+impl BenchChainArgs {
+    /// The environment the benchmark case reads (names as in tests/e2e/bench.rs).
+    fn env(&self) -> [(&'static str, String); 9] {
+        let flag = |on: bool| if on { "1" } else { "0" }.to_owned();
+        [
+            ("YENPAY_BENCH_CHAIN", "1".to_owned()),
+            ("YENPAY_BENCH_TRANSFERS", self.transfers.to_string()),
+            ("YENPAY_BENCH_PAYMENTS", self.payments.to_string()),
+            ("YENPAY_BENCH_MERCHANTS", self.merchants.to_string()),
+            ("YENPAY_BENCH_PAYERS", self.payers.to_string()),
+            (
+                "YENPAY_BENCH_SPONSORED_PERCENT",
+                self.sponsored_percent.to_string(),
+            ),
+            ("YENPAY_BENCH_IN_FLIGHT", self.in_flight.to_string()),
+            ("YENPAY_BENCH_PLAIN_STORES", flag(self.plain_stores)),
+            ("YENPAY_BENCH_PAYMENTS_FIRST", flag(self.payments_first)),
+        ]
+    }
+}
+
+pub fn run(root: &Path, args: &BenchChainArgs) -> Result<()> {
+    // Without a node there is nothing to measure: say so before anything else.
+    node::preflight()
+        .context("cargo xtask bench-chain measures a real Aptos node and found none it can use")?;
+    let rt = tokio::runtime::Runtime::new().context("starting the async runtime")?;
+    let node = rt.block_on(node::ensure(root, &StartArgs::default()))?;
+    let result = rt.block_on(deploy_and_bench(root, args, &node));
+    if node.started_localnet {
+        if args.keep {
+            println!(
+                "Leaving the localnet running (--keep); stop it with `cargo xtask localnet stop`."
+            );
+        } else if let Err(e) = localnet::stop(&localnet::Paths::new(root)) {
+            eprintln!("warning: could not stop the localnet: {e:#}");
+        }
+    }
+    result
+}
+
+async fn deploy_and_bench(root: &Path, args: &BenchChainArgs, node: &node::Node) -> Result<()> {
+    let target = Target::from_config(Network::Local, node.config()?, Some(node.clone())).await?;
+    let deploy_args = DeployArgs {
+        network: Network::Local,
+        profile: None,
+        key_file: None,
+        seed: yenpay_deploy::publish::DEFAULT_SEED.to_string(),
+        mainnet_i_understand: false,
+        offline: args.offline,
+    };
+    let deployed = deploy::deploy(root, &deploy_args, &target).await?;
+    // Its own key file: an e2e run deploying meanwhile rewrites yenpay-local.key.
+    let key_file = deployed
+        .deployer
+        .write_key_file(&root.join(".aptos").join("yenpay-bench.key"))?;
+
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let mut cmd = Command::new(cargo);
+    cmd.current_dir(root)
+        .args([
+            "test",
+            "-p",
+            "yenpay-e2e",
+            "--test",
+            "e2e",
+            "--",
+            "--ignored",
+            "--exact",
+            BENCH_TEST,
+            "--nocapture",
+            "--test-threads=1",
+        ])
+        .env(node::NODE_URL_ENV, &node.rest_url)
+        .env(PACKAGE_ENV, deployed.package.to_string())
+        .env(DEPLOYER_KEY_FILE_ENV, &key_file);
+    if let Some(f) = &node.faucet_url {
+        cmd.env(node::FAUCET_URL_ENV, f);
+    }
+    for (name, value) in args.env() {
+        cmd.env(name, value);
+    }
+    println!(
+        "==> throughput benchmark against {} (package {}): {}",
+        node.rest_url,
+        deployed.package,
+        crate::render(&cmd)
+    );
+    let status = tokio::task::spawn_blocking(move || cmd.status())
+        .await
+        .context("the benchmark task panicked")?
+        .context("could not start cargo test")?;
+    if !status.success() {
+        bail!(
+            "the benchmark failed ({status}); what it measured so far is in target/bench-chain.md"
+        );
+    }
+    println!("==> figures in target/bench-chain.md");
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    #[derive(Debug, Parser)]
+    struct Cli {
+        #[command(flatten)]
+        args: BenchChainArgs,
+    }
+
+    fn parse(args: &[&str]) -> Result<BenchChainArgs, clap::Error> {
+        Cli::try_parse_from(std::iter::once("bench-chain").chain(args.iter().copied()))
+            .map(|cli| cli.args)
+    }
+
+    #[test]
+    fn defaults_are_the_issue_floor() {
+        let a = parse(&[]).unwrap();
+        assert_eq!(
+            (
+                a.transfers,
+                a.payments,
+                a.merchants,
+                a.payers,
+                a.sponsored_percent
+            ),
+            (2_000, 2_000, 100, 500, 50)
+        );
+        assert_eq!(a.in_flight, 64);
+        assert!(!a.keep && !a.offline && !a.plain_stores && !a.payments_first);
+        assert!(
+            a.env()
+                .contains(&("YENPAY_BENCH_PLAIN_STORES", "0".to_owned()))
+        );
+    }
+
+    #[test]
+    fn sizes_parse_and_bad_ones_are_refused() {
+        let a = parse(&[
+            "--transfers",
+            "300",
+            "--payments",
+            "200",
+            "--merchants",
+            "10",
+            "--payers",
+            "40",
+            "--sponsored-percent",
+            "100",
+            "--in-flight",
+            "128",
+            "--plain-stores",
+            "--payments-first",
+        ])
+        .unwrap();
+        assert_eq!(
+            (
+                a.transfers,
+                a.payments,
+                a.merchants,
+                a.payers,
+                a.sponsored_percent,
+                a.in_flight
+            ),
+            (300, 200, 10, 40, 100, 128)
+        );
+        let env = a.env();
+        assert!(env.contains(&("YENPAY_BENCH_CHAIN", "1".to_owned())));
+        assert!(env.contains(&("YENPAY_BENCH_PAYERS", "40".to_owned())));
+        assert!(env.contains(&("YENPAY_BENCH_PLAIN_STORES", "1".to_owned())));
+        assert!(env.contains(&("YENPAY_BENCH_PAYMENTS_FIRST", "1".to_owned())));
+        assert!(parse(&["--sponsored-percent", "101"]).is_err());
+        assert!(parse(&["--transfers", "0"]).is_err());
+        assert!(parse(&["--merchants", "-1"]).is_err());
+    }
+}
