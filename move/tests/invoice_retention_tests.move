@@ -360,4 +360,21 @@ module yenpay::invoice_retention_tests {
         create(order());
         assert!(invoice::is_payable(h::merchant(), order()), 3);
     }
+
+    // Views of an invoice that does not exist (never created, or purged).
+
+    #[test(framework = @aptos_framework, publisher = @deployer)]
+    fun views_of_a_missing_invoice_say_no(framework: &signer, publisher: &signer) {
+        h::setup(framework, publisher);
+        assert!(!invoice::invoice_exists(h::merchant(), order()), 1);
+        assert!(!invoice::is_payable(h::merchant(), order()), 2);
+        assert!(!invoice::is_purgeable(h::merchant(), order()), 3);
+    }
+
+    #[test(framework = @aptos_framework, publisher = @deployer)]
+    #[expected_failure(abort_code = 0x60006, location = yenpay::invoice)] // EINVOICE_NOT_FOUND
+    fun purgeable_at_of_a_missing_invoice_aborts(framework: &signer, publisher: &signer) {
+        h::setup(framework, publisher);
+        invoice::purgeable_at(h::merchant(), order());
+    }
 }

@@ -1,17 +1,18 @@
-//! Case 9: customer-presented QR. The customer's wallet signs a collection
-//! authorization in Rust and shows it as a code; whoever else sees the code
-//! cannot cash it as a plain transfer; the terminal scans it and collects the
-//! invoice with it; using it again aborts.
-use anyhow::{Result, bail};
+//! Case 9: customer-presented QR. The customer's wallet takes its next nonce
+//! from the chain's bitmap, signs a collection authorization in Rust and shows
+//! it as a code; whoever else sees the code cannot cash it as a plain
+//! transfer; the terminal scans it and collects the invoice with it; using it
+//! again aborts; a nonce the customer cancels is refused.
+use anyhow::{Context, Result, bail};
 use yenpay_client::abort::AuthorizationAbort;
 use yenpay_client::address::{from_sdk, signing_key, to_sdk};
 use yenpay_client::authorization::AuthorizationEvent;
-use yenpay_client::client::Error;
+use yenpay_client::client::{Error, Sponsored};
 use yenpay_client::events::YenpayEvent;
 use yenpay_client::invoice::InvoiceStatus;
 use yenpay_qr::cpm::{self, TerminalContext};
 use yenpay_qr::render;
-use yenpay_types::authorization::AuthorizationError;
+use yenpay_types::authorization::{AuthorizationError, NonceBitmap};
 use yenpay_types::fee;
 use yenpay_types::limits::OrderRef;
 
@@ -38,7 +39,10 @@ pub async fn customer_presented(h: &'static Harness) -> Result<()> {
         metadata: from_sdk(h.metadata),
         merchant: from_sdk(merchant.address()),
     };
-    let salt = cpm::random_salt();
+    let authorizations = h.client.authorization();
+    let mut nonces = authorizations.resume_nonces(customer.address(), 0).await?;
+    check_eq!(nonces.peek(), 0, "a new customer's first nonce");
+    let nonce = nonces.take().context("a nonce")?;
     let valid_before = unix_now() + 300;
     let signed = cpm::authorization_to_sign(
         &context,
@@ -47,10 +51,10 @@ pub async fn customer_presented(h: &'static Harness) -> Result<()> {
         amount,
         0,
         valid_before,
-        &salt,
+        nonce,
     )?
     .sign(from_sdk(h.package()), &signing_key(customer.private_key()))?;
-    let screen = render::png(&cpm::encode(&signed, &salt)?, 4)?;
+    let screen = render::png(&cpm::encode(&signed)?, 4)?;
 
     // Terminal: scan, rebuild the authorization, check it, collect.
     let scanned = cpm::decode(&scan(&screen)?, &context)?;
@@ -68,7 +72,7 @@ pub async fn customer_presented(h: &'static Harness) -> Result<()> {
         a.amount,
         a.valid_after,
         a.valid_before,
-        &a.nonce,
+        a.nonce,
         &scanned.public_key,
         &scanned.signature,
     )?;
@@ -115,29 +119,35 @@ pub async fn customer_presented(h: &'static Harness) -> Result<()> {
         },
     )?;
     check_eq!(
-        (
-            used.from,
-            used.to,
-            used.amount,
-            used.nonce.as_slice(),
-            used.submitter
-        ),
+        (used.from, used.to, used.amount, used.nonce, used.submitter),
         (
             customer.address(),
             merchant.address(),
             amount,
-            signed.authorization.nonce.as_slice(),
+            signed.authorization.nonce,
             h.package()
         ),
         "TransferredWithAuthorization event"
     );
     check_eq!(
-        h.client
-            .authorization()
-            .is_nonce_used(customer.address(), &signed.authorization.nonce)
+        authorizations
+            .is_nonce_used(customer.address(), signed.authorization.nonce)
             .await?,
         true,
         "nonce used"
+    );
+    check_eq!(
+        authorizations.nonce_bitmap(customer.address(), 0).await?,
+        NonceBitmap::bit(0),
+        "the customer's bitmap word 0"
+    );
+    check_eq!(
+        authorizations
+            .resume_nonces(customer.address(), 0)
+            .await?
+            .peek(),
+        1,
+        "where the wallet continues"
     );
     check_eq!(
         h.client.aptos().get_balance(customer.address()).await?,
@@ -171,6 +181,44 @@ pub async fn customer_presented(h: &'static Harness) -> Result<()> {
         payer_before[0] - amount,
         "customer's yen after the replays"
     );
+
+    // The customer thinks its phone was seen: it cancels its next nonce (the
+    // operator sponsors the gas), and a code signed with it is refused.
+    let cancelled = nonces.take().context("a nonce")?;
+    let operator = h.deployer().await;
+    authorizations
+        .cancel_nonce(&Sponsored::new(&customer, &*operator), cancelled)
+        .await
+        .committed("the customer cancels a nonce")
+        .await?;
+    drop(operator);
+    check_eq!(
+        authorizations.nonce_bitmap(customer.address(), 0).await?,
+        NonceBitmap::of_nonces(0, [0, cancelled]),
+        "the bitmap after the cancellation"
+    );
+    let leaked = cpm::authorization_to_sign(
+        &context,
+        &customer.public_key().to_bytes(),
+        None,
+        amount,
+        0,
+        unix_now() + 300,
+        cancelled,
+    )?
+    .sign(from_sdk(h.package()), &signing_key(customer.private_key()))?;
+    match coin.check_authorization(&leaked, unix_now()).await {
+        Err(Error::Authorization(AuthorizationError::NonceUsed)) => {}
+        other => bail!("the terminal's pre-check of a cancelled nonce: {other:?}"),
+    }
+    invoices
+        .collect_signed(&merchant.terminal, &again, &leaked)
+        .await
+        .aborts_with(
+            "collect with a cancelled nonce",
+            AuthorizationAbort::AuthorizationUsed,
+        )
+        .await?;
     Ok(())
 }
 
@@ -192,8 +240,13 @@ pub async fn single_key_customer(h: &'static Harness) -> Result<()> {
         metadata: from_sdk(h.metadata),
         merchant: from_sdk(merchant.address()),
     };
-    let salt = cpm::random_salt();
     let public_key = customer.public_key().to_bytes();
+    let nonce = h
+        .client
+        .authorization()
+        .resume_nonces(customer.address(), 0)
+        .await?
+        .peek();
     let signed = cpm::authorization_to_sign(
         &context,
         &public_key,
@@ -201,7 +254,7 @@ pub async fn single_key_customer(h: &'static Harness) -> Result<()> {
         amount,
         0,
         unix_now() + 300,
-        &salt,
+        nonce,
     )?
     .sign(from_sdk(h.package()), &signing_key(customer.private_key()))?;
     check_eq!(
@@ -209,7 +262,7 @@ pub async fn single_key_customer(h: &'static Harness) -> Result<()> {
         from_sdk(customer.address()),
         "the SingleKey address of the customer's key"
     );
-    let scanned = cpm::decode(&cpm::encode(&signed, &salt)?, &context)?;
+    let scanned = cpm::decode(&cpm::encode(&signed)?, &context)?;
     h.client
         .stablecoin()
         .check_authorization(&scanned, unix_now())

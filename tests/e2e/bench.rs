@@ -80,6 +80,8 @@ const GAS_PER_SMALL_TX: u64 = 2_000;
 const GAS_PER_NEW_SLOT_TX: u64 = 10_000;
 /// Yen each payer keeps after both phases: the balance check's anchor.
 const LEFT_OVER: u64 = 100;
+/// Yen each payer sends in the untimed warm-up burst.
+const WARM_UP_YEN: u64 = 1;
 /// Yen minted to each payout account so that its primary store exists (and
 /// can be made concurrent) before the first payment.
 const PAYOUT_SEED_YEN: u64 = 1;
@@ -301,6 +303,20 @@ pub async fn bench_chain(h: &'static Harness) -> Result<()> {
     let treasury_before = h.client.fee_treasury().balance().await?;
     let supply_before = coin.total_supply().await?;
 
+    // Untimed: on this node the first burst after setup ran 5-25% slower
+    // than the next one, whichever kind it was; a burst touching every payer
+    // and payout store first puts both timed phases on the same footing.
+    println!(
+        "bench: warm-up (not timed): each of {} payers sends {WARM_UP_YEN} yen to a payout account",
+        config.payers
+    );
+    let warm_up = run_phase(h, &bench, "warm-up", warm_up_calls(h, &bench)?).await?;
+    ensure!(
+        warm_up.all_succeeded(),
+        "the warm-up failed: {}",
+        warm_up.failure_story()
+    );
+
     // Each phase's payers and stores are the same, so the order only
     // matters for what the node carries over; `--payments-first` checks that.
     let (transfers, payments) = if config.payments_first {
@@ -316,6 +332,7 @@ pub async fn bench_chain(h: &'static Harness) -> Result<()> {
     let checks = verify(
         h,
         &bench,
+        &warm_up,
         &transfers,
         &payments,
         treasury_before,
@@ -706,7 +723,7 @@ async fn prepare(
 
 /// Yen each payer needs: everything it sends in both phases, and [`LEFT_OVER`].
 fn payer_yen(config: &Config) -> Vec<u64> {
-    let mut yen = vec![LEFT_OVER; config.payers];
+    let mut yen = vec![LEFT_OVER + WARM_UP_YEN; config.payers];
     for index in 0..config.transfers {
         yen[config.payer_of(index)] += transfer_amount(index);
     }
@@ -734,6 +751,23 @@ fn transfer_calls(h: &Harness, bench: &Bench) -> Result<Vec<Planned>> {
                 payer: bench.config.payer_of(index),
                 sponsored: bench.config.sponsored(index),
                 call: calls.transfer(payout, transfer_amount(index))?,
+            })
+        })
+        .collect()
+}
+
+/// One small transfer per payer, to the payout account of merchant `payer % merchants`.
+fn warm_up_calls(h: &Harness, bench: &Bench) -> Result<Vec<Planned>> {
+    let calls = h.client.stablecoin().calls();
+    (0..bench.config.payers)
+        .map(|payer| {
+            let payout = bench.merchants[bench.config.merchant_of(payer)]
+                .payout
+                .address();
+            Ok(Planned {
+                payer,
+                sponsored: bench.config.sponsored(payer),
+                call: calls.transfer(payout, WARM_UP_YEN)?,
             })
         })
         .collect()
@@ -1146,6 +1180,7 @@ struct Checks {
 async fn verify(
     h: &'static Harness,
     bench: &Bench,
+    warm_up: &Phase,
     transfers: &Phase,
     payments: &Phase,
     treasury_before: u64,
@@ -1157,6 +1192,12 @@ async fn verify(
     let mut payer_sent = vec![0u64; config.payers];
     let mut payout_got = vec![PAYOUT_SEED_YEN; config.merchants];
     let mut fees = 0u64;
+    for (payer, seen) in warm_up.seen.iter().enumerate() {
+        if let Some(Seen { outcome: Ok(_), .. }) = seen {
+            payer_sent[payer] += WARM_UP_YEN;
+            payout_got[config.merchant_of(payer)] += WARM_UP_YEN;
+        }
+    }
     for (index, seen) in transfers.seen.iter().enumerate() {
         if let Some(Seen { outcome: Ok(_), .. }) = seen {
             payer_sent[config.payer_of(index)] += transfer_amount(index);
@@ -1542,7 +1583,8 @@ fn render(
         "Run: {} transfers and {} payments, {} merchants, {} payers, {}% sponsored by the \
          operator as fee payer, at most {} submissions in flight, {} timed first. Every payer had sent a \
          transaction before (its account resource exists) and every store existed, so both \
-         phases measure the steady path. {}\n",
+         phases measure the steady path. An untimed warm-up burst (one transfer per payer) came \
+         first, and the node had {} of quiet before each timed phase. {}\n",
         config.transfers,
         config.payments,
         config.merchants,
@@ -1554,6 +1596,7 @@ fn render(
         } else {
             "transfers"
         },
+        secs(SETTLE),
         if config.meets_issue_floor() {
             "This meets the issue's floor (N >= 2,000 each, 100 merchants, 500 payers, both kinds of fee payer)."
         } else {
@@ -1789,7 +1832,7 @@ mod tests {
             + (0..config.payments).map(payment_amount).sum::<u64>();
         assert_eq!(
             yen.iter().sum::<u64>(),
-            sent + LEFT_OVER * config.payers as u64
+            sent + (LEFT_OVER + WARM_UP_YEN) * config.payers as u64
         );
         assert!(config.meets_issue_floor());
         assert!(

@@ -20,6 +20,7 @@ mod onboarding;
 mod payments;
 mod refunds;
 mod registry_denylist;
+mod retention;
 mod seizure;
 mod stablecoin;
 mod supply;
@@ -57,6 +58,7 @@ e2e! {
     case15_upgrade_only_by_the_admin_same_build_republished => upgrade::upgrade;
     case16_registry_refuses_denylisted_owner_payout_terminal => registry_denylist::registry_denylist;
     case17_single_key_customer_pays_by_customer_presented_qr => authorization::single_key_customer;
+    case18_closed_invoices_purged_after_the_refund_window => retention::retention;
     measure_gas_per_operation => gas::measure;
 }
 

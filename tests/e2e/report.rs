@@ -33,8 +33,13 @@ pub enum Op {
     PayInvoice,
     /// A dynamic-QR payment over its whole life (a [`Report::lifecycle`] row).
     InvoiceLifecycle,
+    /// One invoice's share of a batched `purge_invoices`.
+    PurgeShare,
     PayMerchant,
+    /// In the steady state: the nonce's bitmap word exists.
     CollectWithAuthorization,
+    /// The first nonce of a bitmap word (once per 256 of a customer's codes).
+    CollectNewNonceWord,
     Refund,
     SponsoredPayNewAccount,
     SponsoredPay,
@@ -54,11 +59,15 @@ impl Op {
             Op::CreateInvoice => "`invoice::create_invoice` (by a terminal)",
             Op::PayInvoice => "`invoice::pay_invoice` (fee > 0, every store exists)",
             Op::InvoiceLifecycle => {
-                "a dynamic-QR payment over its life: `create_invoice` + `pay_invoice`"
+                "a dynamic-QR payment over its life: `create_invoice` + `pay_invoice` + its share of `purge_invoices`"
             }
+            Op::PurgeShare => "`invoice::purge_invoices`, per invoice of a batch",
             Op::PayMerchant => "`invoice::pay_merchant` (static QR, fee > 0)",
             Op::CollectWithAuthorization => {
-                "`invoice::collect_with_authorization` (customer-presented QR)"
+                "`invoice::collect_with_authorization` (customer-presented QR), steady state"
+            }
+            Op::CollectNewNonceWord => {
+                "`invoice::collect_with_authorization`, first nonce of a bitmap word"
             }
             Op::Refund => "`invoice::refund` (partial; fee share from the treasury)",
             Op::SponsoredPayNewAccount => {
@@ -77,10 +86,16 @@ impl Op {
             Op::CreateInvoice => "a new table item: the invoice",
             Op::PayInvoice => "rewrites the invoice at the same size",
             Op::InvoiceLifecycle => {
-                "the two rows above; no cleanup call exists yet, so the invoice's slot is never refunded"
+                "one invoice of case 18: created, paid, and deleted with its batch once its refund window passed; the purge refunds the invoice's slot and bytes to its fee payer"
+            }
+            Op::PurgeShare => {
+                "deletes a closed invoice (its slot's deposit comes back); the batch's fixed cost shared out"
             }
             Op::CollectWithAuthorization => {
-                "a new table item: the used nonce; rewrites the invoice at the same size"
+                "sets a bit of an existing nonce bitmap word; rewrites the invoice at the same size"
+            }
+            Op::CollectNewNonceWord => {
+                "a new table item: the customer's bitmap word for 256 nonces"
             }
             Op::SponsoredPayNewAccount => "creates the customer's account resource",
             _ => "",

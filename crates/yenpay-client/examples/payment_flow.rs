@@ -193,6 +193,12 @@ async fn main() -> Result<()> {
             Ttl::from_secs(300)?,
         )
         .await?;
+    // The wallet counts its nonces up from where the chain says it left off,
+    // so its authorizations share one storage slot per 256.
+    let mut nonces = client
+        .authorization()
+        .resume_nonces(customer.address(), 0)
+        .await?;
     let signed = TransferAuthorization::collection(
         chain_id,
         from_sdk(client.package()),
@@ -200,6 +206,7 @@ async fn main() -> Result<()> {
         from_sdk(owner.address()),
         800,
         unix_now() + 120,
+        nonces.take().context("the customer has used every nonce")?,
     )
     .sign(
         from_sdk(client.package()),

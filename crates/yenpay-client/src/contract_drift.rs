@@ -268,6 +268,7 @@ fn sample(kind: &str) -> Value {
         "bool" => json!(true),
         "u8" | "u16" | "u32" => json!(7),
         "u64" | "u128" | "u256" => json!("42"),
+        "vector<String>" => json!(["A-1", "注文-2"]),
         "String" | "string::String" | "std::string::String" => json!("注文-1"),
         "vector<u8>" => json!("0x2a2a"),
         "vector<address>" => json!(["0x1", "0xb0b"]),
@@ -348,6 +349,18 @@ fn limits_match_the_move_constants() {
     assert_eq!(number(&invoice, "MIN_TTL_SECS"), limits::MIN_TTL_SECS);
     assert_eq!(number(&invoice, "MAX_TTL_SECS"), limits::MAX_TTL_SECS);
     assert_eq!(
+        number(&invoice, "DEFAULT_REFUND_WINDOW_SECS"),
+        limits::DEFAULT_REFUND_WINDOW_SECS
+    );
+    assert_eq!(
+        number(&invoice, "MIN_REFUND_WINDOW_SECS"),
+        limits::MIN_REFUND_WINDOW_SECS
+    );
+    assert_eq!(
+        number(&invoice, "MAX_REFUND_WINDOW_SECS"),
+        limits::MAX_REFUND_WINDOW_SECS
+    );
+    assert_eq!(
         number(&registry, "MAX_NAME_BYTES"),
         as_u64(limits::MAX_NAME_BYTES)
     );
@@ -361,9 +374,14 @@ fn limits_match_the_move_constants() {
         number(&stablecoin, "MAX_LEGAL_ORDER_LENGTH"),
         as_u64(limits::MAX_LEGAL_ORDER_BYTES)
     );
+    // A nonce's word is `nonce >> WORD_SHIFT`, its bit `nonce & BIT_MASK`.
     assert_eq!(
-        number(&authorization, "NONCE_LENGTH"),
-        as_u64(yenpay_types::authorization::NONCE_LENGTH)
+        1u64 << number(&authorization, "WORD_SHIFT"),
+        yenpay_types::authorization::NONCES_PER_WORD
+    );
+    assert_eq!(
+        number(&authorization, "BIT_MASK"),
+        yenpay_types::authorization::NONCES_PER_WORD - 1
     );
     assert_eq!(number(&authorization, "PUBLIC_KEY_LENGTH"), 32);
     assert_eq!(number(&authorization, "SIGNATURE_LENGTH"), 64);
@@ -409,7 +427,7 @@ fn the_signed_message_has_the_move_layout() {
                 ("amount", "u64"),
                 ("valid_after", "u64"),
                 ("valid_before", "u64"),
-                ("nonce", "vector<u8>"),
+                ("nonce", "u64"),
             ],
             "{name}"
         );

@@ -7,6 +7,12 @@
 //! [`Invoices::pay_merchant`] (static QR) and
 //! [`Invoices::collect_with_authorization`] (customer-presented QR, see
 //! [`yenpay_types::authorization`]).
+//!
+//! Records are kept until they can no longer be paid or refunded, then anyone
+//! may delete them and take their storage deposit back
+//! ([`Invoices::purge_invoices`], or [`Invoices::purge`] with pairs): an
+//! unpaid invoice from its expiry, a paid one once its refund window (the
+//! operator's, copied into the invoice at creation) has passed.
 
 mod generated;
 use crate::address::to_sdk;
@@ -66,6 +72,9 @@ pub struct Invoice {
     /// Payable strictly before this time, Unix seconds.
     #[serde(deserialize_with = "json::number")]
     pub expires_at: u64,
+    /// The operator's refund window when the invoice was created, seconds:
+    /// refundable strictly before `paid_at + refund_window_secs`.
+    pub refund_window_secs: u64,
     /// Status, with the payment's details if paid.
     pub status: InvoiceStatus,
     /// Refunded to the payer so far.
@@ -96,6 +105,8 @@ struct StoredInvoice {
     created_at: u64,
     #[serde(deserialize_with = "json::number")]
     expires_at: u64,
+    #[serde(deserialize_with = "json::number")]
+    refund_window_secs: u64,
     state: InvoiceState,
     payer: AccountAddress,
     #[serde(deserialize_with = "json::number")]
@@ -126,6 +137,7 @@ impl From<StoredInvoice> for Invoice {
             created_by: stored.created_by,
             created_at: stored.created_at,
             expires_at: stored.expires_at,
+            refund_window_secs: stored.refund_window_secs,
             status,
             refunded: stored.refunded,
             fee_refunded: stored.fee_refunded,
@@ -133,7 +145,33 @@ impl From<StoredInvoice> for Invoice {
     }
 }
 
+impl Invoice {
+    /// When refunds end (exclusive), for a paid invoice: `paid_at +
+    /// refund_window_secs`.
+    pub fn refund_deadline(&self) -> Option<u64> {
+        match self.status {
+            InvoiceStatus::Paid { paid_at, .. } => {
+                Some(paid_at.saturating_add(self.refund_window_secs))
+            }
+            InvoiceStatus::Open | InvoiceStatus::Cancelled => None,
+        }
+    }
+
+    /// From when `purge_invoices` may delete the record: the refund deadline
+    /// if paid, the expiry otherwise (as the `purgeable_at` view says).
+    pub fn purgeable_at(&self) -> u64 {
+        self.refund_deadline().unwrap_or(self.expires_at)
+    }
+}
+
 impl Calls {
+    /// `purge_invoices` for `(merchant, order reference)` pairs.
+    pub fn purge(&self, invoices: &[(AccountAddress, OrderRef)]) -> Result<EntryFunction, Error> {
+        let (merchants, order_refs): (Vec<AccountAddress>, Vec<OrderRef>) =
+            invoices.iter().cloned().unzip();
+        self.purge_invoices(&merchants, &order_refs)
+    }
+
     /// `collect_with_authorization` for the customer's signed collection
     /// authorization: the merchant is the authorization's receiver (`to`).
     ///
@@ -153,7 +191,7 @@ impl Calls {
             authorization.amount,
             authorization.valid_after,
             authorization.valid_before,
-            &authorization.nonce,
+            authorization.nonce,
             &signed.public_key,
             &signed.signature,
         )
@@ -175,6 +213,22 @@ impl Invoices<'_> {
         let call = self.calls().collect_signed(order_ref, signed)?;
         self.client.submit_entry(terminal, call).await
     }
+
+    /// [`Invoices::purge_invoices`] for `(merchant, order reference)` pairs:
+    /// deletes those closed records, and the storage refund goes to the
+    /// transaction's fee payer. Check them first with `is_purgeable`: one
+    /// that is not aborts the whole batch.
+    ///
+    /// # Errors
+    /// As [`Invoices::purge_invoices`].
+    pub async fn purge<S: TxSigner>(
+        &self,
+        keeper: &S,
+        invoices: &[(AccountAddress, OrderRef)],
+    ) -> Result<Submitted, Error> {
+        let call = self.calls().purge(invoices)?;
+        self.client.submit_entry(keeper, call).await
+    }
 }
 
 #[cfg(test)]
@@ -187,7 +241,7 @@ mod tests {
     use aptos_sdk::transaction::{InputEntryFunctionData, TransactionPayload};
     use yenpay_types::authorization::TransferAuthorization;
     use yenpay_types::limits::Problem;
-    use yenpay_types::limits::{Reference, Ttl};
+    use yenpay_types::limits::{Reference, RefundWindow, Ttl};
 
     fn package() -> AccountAddress {
         AccountAddress::from_hex("0xcafe").unwrap()
@@ -274,7 +328,7 @@ mod tests {
             (
                 calls
                     .collect_with_authorization(
-                        merchant, &order, customer, 1500, 10, 20, &[1; 32], &[2; 32], &[3; 64],
+                        merchant, &order, customer, 1500, 10, 20, 1, &[2; 32], &[3; 64],
                     )
                     .unwrap(),
                 sdk("collect_with_authorization")
@@ -284,7 +338,7 @@ mod tests {
                     .arg(1500u64)
                     .arg(10u64)
                     .arg(20u64)
-                    .arg(vec![1u8; 32])
+                    .arg(1u64)
                     .arg(vec![2u8; 32])
                     .arg(vec![3u8; 64])
                     .build()
@@ -298,6 +352,38 @@ mod tests {
                     .arg(500u64)
                     .build()
                     .unwrap(),
+            ),
+            (
+                calls
+                    .purge_invoices(
+                        &[merchant, customer],
+                        &[order.clone(), OrderRef::new("B-2").unwrap()],
+                    )
+                    .unwrap(),
+                sdk("purge_invoices")
+                    .arg(vec![merchant, customer])
+                    .arg(vec!["注文-0042".to_owned(), "B-2".to_owned()])
+                    .build()
+                    .unwrap(),
+            ),
+            (
+                calls
+                    .purge(&[
+                        (merchant, order.clone()),
+                        (customer, OrderRef::new("B-2").unwrap()),
+                    ])
+                    .unwrap(),
+                sdk("purge_invoices")
+                    .arg(vec![merchant, customer])
+                    .arg(vec!["注文-0042".to_owned(), "B-2".to_owned()])
+                    .build()
+                    .unwrap(),
+            ),
+            (
+                calls
+                    .set_refund_window(RefundWindow::from_secs(86_400).unwrap())
+                    .unwrap(),
+                sdk("set_refund_window").arg(86_400u64).build().unwrap(),
             ),
         ];
         for (ours, theirs) in cases {
@@ -318,7 +404,7 @@ mod tests {
                 amount: 1500,
                 valid_after: 10,
                 valid_before: 20,
-                nonce: [1; 32],
+                nonce: 1,
             },
             public_key: [2; 32],
             signature: [3; 64],
@@ -335,7 +421,7 @@ mod tests {
                     1500,
                     10,
                     20,
-                    &[1; 32],
+                    1,
                     &[2; 32],
                     &[3; 64]
                 )
@@ -373,6 +459,7 @@ mod tests {
                 "created_by": "0xb",
                 "created_at": "100",
                 "expires_at": "400",
+                "refund_window_secs": "15552000",
                 "state": {"__variant__": state},
                 "payer": payer,
                 "paid_at": paid_at,
@@ -399,6 +486,9 @@ mod tests {
             (paid.amount, paid.refunded, paid.fee_refunded),
             (1500, 500, 15)
         );
+        assert_eq!(paid.refund_window_secs, 15_552_000);
+        assert_eq!(paid.refund_deadline(), Some(150 + 15_552_000));
+        assert_eq!(paid.purgeable_at(), 150 + 15_552_000);
         for (json, status) in [
             ("Open", InvoiceStatus::Open),
             ("Cancelled", InvoiceStatus::Cancelled),
@@ -410,6 +500,10 @@ mod tests {
             )
             .unwrap();
             assert_eq!(record.status, status);
+            assert_eq!(
+                (record.refund_deadline(), record.purgeable_at()),
+                (None, 400)
+            );
             let (decoded,): (InvoiceStatus,) = decode_view(
                 Module::Invoice,
                 "invoice_status",
@@ -467,5 +561,19 @@ mod tests {
             }
             other => panic!("wrong event: {other:?}"),
         }
+
+        let purged = serde_json::json!({
+            "type": "0xcafe::invoice::InvoicePurged",
+            "data": {"merchant": "0xa", "order_ref": "A-1"}
+        });
+        assert_eq!(
+            decode_event(package(), &purged).unwrap(),
+            TxEvent::Yenpay(YenpayEvent::Invoice(InvoiceEvent::InvoicePurged(
+                InvoicePurged {
+                    merchant: address("0xa"),
+                    order_ref: "A-1".to_owned()
+                }
+            )))
+        );
     }
 }

@@ -59,7 +59,7 @@ impl Calls {
             authorization.amount,
             authorization.valid_after,
             authorization.valid_before,
-            &authorization.nonce,
+            authorization.nonce,
             &signed.public_key,
             &signed.signature,
         )
@@ -179,16 +179,15 @@ mod tests {
                 5,
                 0,
                 9,
-                &[0x2a; 32],
+                0x2a2a,
                 &[0x11; 32],
                 &[0x22; 64],
             )
             .unwrap();
         assert_eq!(call.function, "transfer_with_authorization");
         assert_eq!(call.args.len(), 8);
-        let mut nonce = vec![32u8];
-        nonce.extend([0x2a; 32]);
-        assert_eq!(call.args[5], nonce);
+        // The nonce is a u64: 8 bytes, no length.
+        assert_eq!(call.args[5], 0x2a2au64.to_le_bytes().to_vec());
         let mut public_key = vec![32u8];
         public_key.extend([0x11; 32]);
         assert_eq!(call.args[6], public_key);
@@ -295,7 +294,7 @@ mod tests {
             ),
             (
                 calls
-                    .transfer_with_authorization(a, b, 5, 1, 2, &[3; 32], &[4; 32], &[5; 64])
+                    .transfer_with_authorization(a, b, 5, 1, 2, 3, &[4; 32], &[5; 64])
                     .unwrap(),
                 sdk("transfer_with_authorization")
                     .arg(a)
@@ -303,7 +302,7 @@ mod tests {
                     .arg(5u64)
                     .arg(1u64)
                     .arg(2u64)
-                    .arg(vec![3u8; 32])
+                    .arg(3u64)
                     .arg(vec![4u8; 32])
                     .arg(vec![5u8; 64])
                     .build()

@@ -296,7 +296,15 @@ mod tests {
             "bab04eabcd1e212833f85a2d2c5143457dbc156a5241154ce2800bb544e429e5"
         );
         assert_eq!(
-            sign_request("key_demo", secret, "POST", "/v2/codes", body, "n0nce-0001", 1_796_000_000),
+            sign_request(
+                "key_demo",
+                secret,
+                "POST",
+                "/v2/codes",
+                body,
+                "n0nce-0001",
+                1_796_000_000
+            ),
             "hmac OPA-Auth:key_demo:TJHFPutIbc4cRGeaqE1e+e03os68wNQ0LKOuuCdiGfE=:n0nce-0001:1796000000:\
              fbd443074428a5ac1ea497fb2b1e7ce14ccb5cade257a4f18172634f23d4595f"
         );

@@ -147,6 +147,24 @@ pub struct NodeLedger {
     client: YenPay,
     http: reqwest::Client,
     rest: String,
+    fee_payer: Option<std::sync::Arc<Ed25519Account>>,
+}
+
+/// Submits `$call` signed by `$signer`, with the ledger's fee payer paying
+/// the gas when it has one (so merchants' terminal accounts need no APT).
+macro_rules! signed_by {
+    ($ledger:ident, $signer:expr, |$s:ident| $call:expr) => {
+        match &$ledger.fee_payer {
+            Some(fee_payer) => {
+                let $s = &yenpay_client::client::Sponsored::new($signer, fee_payer.as_ref());
+                $call.await
+            }
+            None => {
+                let $s = $signer;
+                $call.await
+            }
+        }
+    };
 }
 
 impl NodeLedger {
@@ -172,7 +190,21 @@ impl NodeLedger {
             client: YenPay::new(aptos, package),
             http,
             rest,
+            fee_payer: None,
         })
+    }
+
+    /// Has `fee_payer` (the operator) pay the gas of the gateway's own
+    /// transactions (invoices, cancellations, refunds, collections).
+    pub fn with_fee_payer(mut self, fee_payer: std::sync::Arc<Ed25519Account>) -> Self {
+        self.fee_payer = Some(fee_payer);
+        self
+    }
+
+    /// The same ledger with other submission options (gas price, expiry).
+    pub fn with_options(mut self, options: yenpay_client::client::SubmitOptions) -> Self {
+        self.client = self.client.with_options(options);
+        self
     }
 
     async fn get_json(&self, path: &str) -> Result<Value, ChainError> {
@@ -207,12 +239,10 @@ impl Ledger for NodeLedger {
         amount: u64,
         ttl: Ttl,
     ) -> Result<TxOutcome, ChainError> {
-        Ok(self
-            .client
-            .invoice()
-            .create_invoice(terminal, merchant, order, amount, ttl)
-            .await?
-            .into())
+        let invoices = self.client.invoice();
+        Ok(signed_by!(self, terminal, |s| invoices
+            .create_invoice(s, merchant, order, amount, ttl))?
+        .into())
     }
 
     async fn cancel_invoice(
@@ -221,12 +251,10 @@ impl Ledger for NodeLedger {
         merchant: AccountAddress,
         order: &OrderRef,
     ) -> Result<TxOutcome, ChainError> {
-        Ok(self
-            .client
-            .invoice()
-            .cancel_invoice(terminal, merchant, order)
-            .await?
-            .into())
+        let invoices = self.client.invoice();
+        Ok(signed_by!(self, terminal, |s| invoices
+            .cancel_invoice(s, merchant, order))?
+        .into())
     }
 
     async fn refund(
@@ -236,12 +264,10 @@ impl Ledger for NodeLedger {
         order: &OrderRef,
         amount: u64,
     ) -> Result<TxOutcome, ChainError> {
-        Ok(self
-            .client
-            .invoice()
-            .refund(payout, merchant, order, amount)
-            .await?
-            .into())
+        let invoices = self.client.invoice();
+        Ok(signed_by!(self, payout, |s| invoices
+            .refund(s, merchant, order, amount))?
+        .into())
     }
 
     async fn collect(
@@ -250,12 +276,10 @@ impl Ledger for NodeLedger {
         order: &OrderRef,
         signed: &SignedAuthorization,
     ) -> Result<TxOutcome, ChainError> {
-        Ok(self
-            .client
-            .invoice()
-            .collect_signed(terminal, order, signed)
-            .await?
-            .into())
+        let invoices = self.client.invoice();
+        Ok(signed_by!(self, terminal, |s| invoices
+            .collect_signed(s, order, signed))?
+        .into())
     }
 
     async fn payout_of(&self, merchant: AccountAddress) -> Result<AccountAddress, ChainError> {

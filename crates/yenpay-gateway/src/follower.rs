@@ -212,6 +212,9 @@ pub async fn apply_page(
     };
     record_lag(state, cursor);
     state.metrics.follower_events.inc_by(applied.events);
+    if applied.webhooks > 0 {
+        state.outbox_ready.notify_one();
+    }
     Ok(applied)
 }
 
@@ -287,6 +290,21 @@ async fn apply_event(
         InvoiceEvent::InvoiceCancelled(e) => e.merchant,
         InvoiceEvent::InvoiceRefunded(e) => e.merchant,
         InvoiceEvent::MerchantPaid(e) => e.merchant,
+        // Anything else (purges, settings): recorded for the audit trail, no payment state.
+        _ => {
+            record(
+                tx,
+                version,
+                index,
+                hash,
+                type_tag,
+                None,
+                event,
+                timestamp_us,
+            )
+            .await?;
+            return Ok(());
+        }
     }
     .to_hex();
     if !record(
@@ -480,6 +498,7 @@ async fn apply_event(
             applied.webhooks +=
                 announce_payment(tx, &merchant, &id, &event_id, "PAYMENT_COMPLETED", now).await?;
         }
+        _ => {}
     }
     Ok(())
 }

@@ -107,6 +107,9 @@ pub struct Gateway {
     pub webhook_http: reqwest::Client,
     /// What the follower last saw, for readiness.
     pub follower_status: follower::StatusCell,
+    /// Wakes the webhook dispatcher when the follower committed deliveries,
+    /// so a webhook leaves within milliseconds of its commit, not at the next poll.
+    pub outbox_ready: tokio::sync::Notify,
 }
 
 impl std::fmt::Debug for Gateway {
@@ -148,6 +151,7 @@ impl Gateway {
             metrics: metrics::Metrics::new(),
             webhook_http,
             follower_status: follower::StatusCell::default(),
+            outbox_ready: tokio::sync::Notify::new(),
         }
     }
 }

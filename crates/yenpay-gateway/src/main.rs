@@ -109,7 +109,7 @@ async fn main() -> Result<()> {
                 address(package, "--package")?,
                 address(metadata, "--metadata")?,
                 None,
-                0,
+                None,
             )
         }
         None => {
@@ -127,11 +127,23 @@ async fn main() -> Result<()> {
                 deployment.package_address,
                 deployment.metadata_address,
                 Some(deployment.chain_id),
-                deployment.transaction_version,
+                Some(deployment.transaction_version),
             )
         }
     };
-    let ledger = Arc::new(NodeLedger::new(&args.node_url, package).context("the node URL")?);
+    let operator = match secret(args.operator_key_file.as_ref(), "YENPAY_OPERATOR_KEY")? {
+        Some(key) => Some(Arc::new(
+            Ed25519Account::from_private_key_hex(key.trim_start_matches("0x"))
+                .context("the operator key (hex Ed25519 private key)")?,
+        )),
+        None => None,
+    };
+    let mut node = NodeLedger::new(&args.node_url, package).context("the node URL")?;
+    if let Some(operator) = &operator {
+        // The operator pays the gas of the gateway's own transactions too.
+        node = node.with_fee_payer(operator.clone());
+    }
+    let ledger = Arc::new(node);
     let head = ledger
         .head()
         .await
@@ -146,7 +158,17 @@ async fn main() -> Result<()> {
         );
     }
     let mut config = Config::new(package, head.chain_id, from_sdk(metadata));
-    config.follower_start_version = args.follower_start.unwrap_or(start);
+    config.follower_start_version = match (args.follower_start, start) {
+        (Some(version), _) | (None, Some(version)) => version,
+        (None, None) => {
+            // Without the publish version, reading the whole chain could take days: start at the head.
+            tracing::warn!(
+                version = head.version,
+                "no --follower-start: a new database follows from the ledger's head; earlier payments are not imported"
+            );
+            head.version
+        }
+    };
 
     let kek = match secret(args.kek_file.as_ref(), "YENPAY_KEK")? {
         Some(text) => Kek::from_hex(&text).context("the key-encryption key")?,
@@ -159,11 +181,9 @@ async fn main() -> Result<()> {
         .context("opening the database (DATABASE_URL)")?;
     let mut gateway = Gateway::new(db, config, kek, ledger);
     gateway.admin_token = secret(args.admin_token_file.as_ref(), "YENPAY_ADMIN_TOKEN")?;
-    if let Some(key) = secret(args.operator_key_file.as_ref(), "YENPAY_OPERATOR_KEY")? {
-        let account = Ed25519Account::from_private_key_hex(key.trim_start_matches("0x"))
-            .context("the operator key (hex Ed25519 private key)")?;
-        tracing::info!(fee_payer = %account.address(), "sponsoring on");
-        gateway.operator = Some(Arc::new(account));
+    if let Some(operator) = operator {
+        tracing::info!(fee_payer = %operator.address(), "sponsoring on");
+        gateway.operator = Some(operator);
     }
     tracing::info!(
         listen = %args.listen,

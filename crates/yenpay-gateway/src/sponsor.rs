@@ -289,18 +289,28 @@ pub async fn sponsor(State(state): State<AppState>, body: Bytes) -> ApiResult {
         signature,
     } = &authenticator
     {
-        let message = fee_payer_txn.signing_message().map_err(ApiError::internal)?;
-        if public_key.verify(&message, signature).is_err() {
+        let message = fee_payer_txn
+            .signing_message()
+            .map_err(ApiError::internal)?;
+        let verified = ed25519_dalek::VerifyingKey::from_bytes(&public_key.0).and_then(|key| {
+            key.verify_strict(
+                &message,
+                &ed25519_dalek::Signature::from_bytes(&signature.0),
+            )
+        });
+        if verified.is_err() {
             return Err(forbidden(
                 "SPONSOR_BAD_SIGNATURE",
-                "the sender's signature is not over this transaction with the gateway as fee payer".to_owned(),
+                "the sender's signature is not over this transaction with the gateway as fee payer"
+                    .to_owned(),
             ));
         }
     }
-    if let Err(code) = state
-        .limiter
-        .take(&raw.sender.to_hex(), &merchant.to_hex(), now)
-    {
+    if let Err(code) = state.limiter.take(
+        &fee_payer_txn.raw_txn.sender.to_hex(),
+        &merchant.to_hex(),
+        now,
+    ) {
         return Err(refuse(
             &state,
             StatusCode::TOO_MANY_REQUESTS,

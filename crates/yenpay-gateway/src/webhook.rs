@@ -182,6 +182,7 @@ pub async fn run(state: AppState, mut stop: watch::Receiver<bool>) {
         }
         tokio::select! {
             _ = stop.changed() => return,
+            _ = state.outbox_ready.notified() => {}
             _ = tokio::time::sleep(state.config.webhooks.poll_interval) => {}
         }
     }

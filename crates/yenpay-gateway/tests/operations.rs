@@ -12,7 +12,9 @@ use std::time::Duration;
 async fn the_openapi_document_names_every_route() {
     let db = backends().await.remove(0);
     let gw = TestGateway::new(&db).await;
-    let doc = gw.send(Request::get("/openapi.json").body(Body::empty()).unwrap()).await;
+    let doc = gw
+        .send(Request::get("/openapi.json").body(Body::empty()).unwrap())
+        .await;
     assert_eq!(doc.status, StatusCode::OK);
     assert_eq!(doc.body["openapi"], "3.1.0");
     let paths = doc.body["paths"].as_object().unwrap();
@@ -36,11 +38,18 @@ async fn the_openapi_document_names_every_route() {
         ("/healthz", "get"),
         ("/readyz", "get"),
     ] {
-        assert!(paths.get(path).and_then(|p| p.get(method)).is_some(), "{method} {path} missing");
+        assert!(
+            paths.get(path).and_then(|p| p.get(method)).is_some(),
+            "{method} {path} missing"
+        );
     }
     let schemes = &doc.body["components"]["securitySchemes"];
     assert!(schemes.get("opa_auth").is_some() && schemes.get("admin").is_some());
-    assert!(doc.body["components"]["schemas"].get("CreateCode").is_some());
+    assert!(
+        doc.body["components"]["schemas"]
+            .get("CreateCode")
+            .is_some()
+    );
 }
 
 #[tokio::test]
@@ -50,11 +59,20 @@ async fn it_serves_and_stops_gracefully() {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let address = listener.local_addr().unwrap();
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(yenpay_gateway::run(gw.state.clone(), listener, true, async move {
-        let _ = stopped.await;
-    }));
+    let server = tokio::spawn(yenpay_gateway::run(
+        gw.state.clone(),
+        listener,
+        true,
+        async move {
+            let _ = stopped.await;
+        },
+    ));
     let client = reqwest::Client::new();
-    let health = client.get(format!("http://{address}/healthz")).send().await.unwrap();
+    let health = client
+        .get(format!("http://{address}/healthz"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(health.status(), 200);
     // The follower runs in the background against the chain double.
     tokio::time::timeout(Duration::from_secs(5), async {
@@ -70,6 +88,13 @@ async fn it_serves_and_stops_gracefully() {
         .expect("shut down in time")
         .unwrap()
         .unwrap();
-    assert!(client.get(format!("http://{address}/healthz")).send().await.is_err(), "no longer listening");
+    assert!(
+        client
+            .get(format!("http://{address}/healthz"))
+            .send()
+            .await
+            .is_err(),
+        "no longer listening"
+    );
     let _ = Arc::strong_count(&gw.state);
 }

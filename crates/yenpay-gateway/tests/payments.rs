@@ -14,16 +14,29 @@ use yenpay_qr::cpm::{TerminalContext, authorization_to_sign};
 /// Marks `order` of `merchant` paid (amount 1000, fee 10) the way the chain
 /// reports it: the recorded InvoicePaid transaction, re-addressed.
 async fn pay(gw: &TestGateway, merchant: &TestMerchant, order: &str, version: u64) {
-    let mut paid = node_page().into_iter().find(|t| t["version"] == "4044").unwrap();
+    let mut paid = node_page()
+        .into_iter()
+        .find(|t| t["version"] == "4044")
+        .unwrap();
     paid["version"] = json!(version.to_string());
     for event in paid["events"].as_array_mut().unwrap() {
-        if event["type"].as_str().unwrap().ends_with("::invoice::InvoicePaid") {
+        if event["type"]
+            .as_str()
+            .unwrap()
+            .ends_with("::invoice::InvoicePaid")
+        {
             event["data"]["merchant"] = json!(merchant.address.to_hex());
             event["data"]["order_ref"] = json!(order);
         }
     }
-    let head = LedgerHead { version: version + 1, timestamp_us: NOW as u64 * 1_000_000, chain_id: CHAIN_ID };
-    follower::apply_page(&gw.state, &[paid], head, Finish::Commit).await.unwrap();
+    let head = LedgerHead {
+        version: version + 1,
+        timestamp_us: NOW as u64 * 1_000_000,
+        chain_id: CHAIN_ID,
+    };
+    follower::apply_page(&gw.state, &[paid], head, Finish::Commit)
+        .await
+        .unwrap();
 }
 
 fn refund(id: &str, payment: &str, amount: u64) -> serde_json::Value {
@@ -36,41 +49,89 @@ async fn partial_refunds_up_to_the_paid_amount() {
         let gw = TestGateway::new(&db).await;
         let m = gw.merchant("SHOP").await;
         gw.create_code(&m, "R-1", 1000).await;
-        let unpaid = gw.call(&m, "POST", "/v2/refunds", Some(refund("RF-0", "R-1", 100))).await;
-        assert_eq!((unpaid.status, unpaid.code()), (StatusCode::CONFLICT, "PAYMENT_NOT_REFUNDABLE"));
+        let unpaid = gw
+            .call(&m, "POST", "/v2/refunds", Some(refund("RF-0", "R-1", 100)))
+            .await;
+        assert_eq!(
+            (unpaid.status, unpaid.code()),
+            (StatusCode::CONFLICT, "PAYMENT_NOT_REFUNDABLE")
+        );
         pay(&gw, &m, "R-1", 6_000).await;
         // The gateway does not hold the payout key yet.
-        let not_held = gw.call(&m, "POST", "/v2/refunds", Some(refund("RF-1", "R-1", 300))).await;
-        assert_eq!((not_held.status, not_held.code()), (StatusCode::CONFLICT, "PAYOUT_KEY_NOT_HELD"), "{}", db.name);
+        let not_held = gw
+            .call(&m, "POST", "/v2/refunds", Some(refund("RF-1", "R-1", 300)))
+            .await;
+        assert_eq!(
+            (not_held.status, not_held.code()),
+            (StatusCode::CONFLICT, "PAYOUT_KEY_NOT_HELD"),
+            "{}",
+            db.name
+        );
         // The merchant makes the gateway's terminal account its payout address.
-        gw.ledger.payouts.lock().unwrap().insert(m.address, m.terminal);
-        let first = gw.call(&m, "POST", "/v2/refunds", Some(refund("RF-1", "R-1", 300))).await;
+        gw.ledger
+            .payouts
+            .lock()
+            .unwrap()
+            .insert(m.address, m.terminal);
+        let first = gw
+            .call(&m, "POST", "/v2/refunds", Some(refund("RF-1", "R-1", 300)))
+            .await;
         assert_eq!(first.status, StatusCode::CREATED, "{}", first.text);
         assert_eq!(first.body["data"]["status"], "COMPLETED");
         assert_eq!(first.body["data"]["feeReturned"], 3);
-        assert!(matches!(gw.ledger.calls().last(), Some(Call::Refund { amount: 300, signer, .. }) if *signer == m.terminal));
+        assert!(
+            matches!(gw.ledger.calls().last(), Some(Call::Refund { amount: 300, signer, .. }) if *signer == m.terminal)
+        );
         // The same refund id again: the same refund, not a second one.
-        let again = gw.call(&m, "POST", "/v2/refunds", Some(refund("RF-1", "R-1", 300))).await;
+        let again = gw
+            .call(&m, "POST", "/v2/refunds", Some(refund("RF-1", "R-1", 300)))
+            .await;
         assert_eq!(again.status, StatusCode::OK);
-        assert_eq!(again.body["data"]["transactionHash"], first.body["data"]["transactionHash"]);
-        let reused = gw.call(&m, "POST", "/v2/refunds", Some(refund("RF-1", "R-1", 301))).await;
-        assert_eq!((reused.status, reused.code()), (StatusCode::CONFLICT, "DUPLICATE_REFUND_ID"));
-        let too_much = gw.call(&m, "POST", "/v2/refunds", Some(refund("RF-2", "R-1", 701))).await;
-        assert_eq!((too_much.status, too_much.code()), (StatusCode::CONFLICT, "REFUND_AMOUNT_EXCEEDED"));
-        let rest = gw.call(&m, "POST", "/v2/refunds", Some(refund("RF-2", "R-1", 700))).await;
+        assert_eq!(
+            again.body["data"]["transactionHash"],
+            first.body["data"]["transactionHash"]
+        );
+        let reused = gw
+            .call(&m, "POST", "/v2/refunds", Some(refund("RF-1", "R-1", 301)))
+            .await;
+        assert_eq!(
+            (reused.status, reused.code()),
+            (StatusCode::CONFLICT, "DUPLICATE_REFUND_ID")
+        );
+        let too_much = gw
+            .call(&m, "POST", "/v2/refunds", Some(refund("RF-2", "R-1", 701)))
+            .await;
+        assert_eq!(
+            (too_much.status, too_much.code()),
+            (StatusCode::CONFLICT, "REFUND_AMOUNT_EXCEEDED")
+        );
+        let rest = gw
+            .call(&m, "POST", "/v2/refunds", Some(refund("RF-2", "R-1", 700)))
+            .await;
         assert_eq!(rest.status, StatusCode::CREATED, "{}", rest.text);
         let details = gw.call(&m, "GET", "/v2/codes/payments/R-1", None).await;
         assert_eq!(details.body["data"]["status"], "REFUNDED");
         assert_eq!(details.body["data"]["refundedAmount"], 1000);
         assert_eq!(details.body["data"]["refunds"].as_array().unwrap().len(), 2);
         let got = gw.call(&m, "GET", "/v2/refunds/RF-2", None).await;
-        assert_eq!((got.status, got.body["data"]["amount"]["amount"].clone()), (StatusCode::OK, json!(700)));
+        assert_eq!(
+            (got.status, got.body["data"]["amount"]["amount"].clone()),
+            (StatusCode::OK, json!(700))
+        );
         assert_eq!(got.body["data"]["merchantPaymentId"], "R-1");
         let missing = gw.call(&m, "GET", "/v2/refunds/RF-9", None).await;
-        assert_eq!((missing.status, missing.code()), (StatusCode::NOT_FOUND, "NO_SUCH_REFUND_ORDER"));
+        assert_eq!(
+            (missing.status, missing.code()),
+            (StatusCode::NOT_FOUND, "NO_SUCH_REFUND_ORDER")
+        );
         // Another merchant sees none of it.
         let other = gw.merchant("OTHER").await;
-        assert_eq!(gw.call(&other, "GET", "/v2/refunds/RF-1", None).await.status, StatusCode::NOT_FOUND);
+        assert_eq!(
+            gw.call(&other, "GET", "/v2/refunds/RF-1", None)
+                .await
+                .status,
+            StatusCode::NOT_FOUND
+        );
     }
 }
 
@@ -81,7 +142,11 @@ async fn refund_input_and_chain_failures() {
         let m = gw.merchant("SHOP").await;
         gw.create_code(&m, "R-2", 1000).await;
         pay(&gw, &m, "R-2", 6_001).await;
-        gw.ledger.payouts.lock().unwrap().insert(m.address, m.terminal);
+        gw.ledger
+            .payouts
+            .lock()
+            .unwrap()
+            .insert(m.address, m.terminal);
         for bad in [
             refund("", "R-2", 1),
             refund("has space", "R-2", 1),
@@ -92,18 +157,32 @@ async fn refund_input_and_chain_failures() {
             json!({"merchantRefundId": "RF", "merchantPaymentId": "R-2", "amount": {"amount": 1, "currency": "JPY"}, "reason": "r".repeat(256)}),
         ] {
             let answer = gw.call(&m, "POST", "/v2/refunds", Some(bad.clone())).await;
-            assert_eq!((answer.status, answer.code()), (StatusCode::BAD_REQUEST, "INVALID_PARAMS"), "{bad}");
+            assert_eq!(
+                (answer.status, answer.code()),
+                (StatusCode::BAD_REQUEST, "INVALID_PARAMS"),
+                "{bad}"
+            );
         }
-        let unknown = gw.call(&m, "POST", "/v2/refunds", Some(refund("RF", "NOPE", 1))).await;
+        let unknown = gw
+            .call(&m, "POST", "/v2/refunds", Some(refund("RF", "NOPE", 1)))
+            .await;
         assert_eq!(unknown.status, StatusCode::NOT_FOUND);
-        gw.ledger.set_next(Next::Reject("EREFUND_EXCEEDS_PAID".to_owned()));
-        let refused = gw.call(&m, "POST", "/v2/refunds", Some(refund("RF-X", "R-2", 10))).await;
-        assert_eq!((refused.status, refused.code()), (StatusCode::UNPROCESSABLE_ENTITY, "CHAIN_REJECTED"));
+        gw.ledger
+            .set_next(Next::Reject("EREFUND_EXCEEDS_PAID".to_owned()));
+        let refused = gw
+            .call(&m, "POST", "/v2/refunds", Some(refund("RF-X", "R-2", 10)))
+            .await;
+        assert_eq!(
+            (refused.status, refused.code()),
+            (StatusCode::UNPROCESSABLE_ENTITY, "CHAIN_REJECTED")
+        );
         let failed = gw.call(&m, "GET", "/v2/refunds/RF-X", None).await;
         assert_eq!(failed.body["data"]["status"], "FAILED");
         // A failed refund does not count against the amount left.
         gw.ledger.set_next(Next::Succeed);
-        let full = gw.call(&m, "POST", "/v2/refunds", Some(refund("RF-Y", "R-2", 1000))).await;
+        let full = gw
+            .call(&m, "POST", "/v2/refunds", Some(refund("RF-Y", "R-2", 1000)))
+            .await;
         assert_eq!(full.status, StatusCode::CREATED, "{}", full.text);
     }
 }
@@ -113,22 +192,39 @@ struct Customer {
 }
 
 impl Customer {
-    fn code(&self, merchant: &TestMerchant, amount: u64, valid_after: u64, valid_before: u64) -> String {
+    fn code(
+        &self,
+        merchant: &TestMerchant,
+        amount: u64,
+        valid_after: u64,
+        valid_before: u64,
+    ) -> String {
         let context = TerminalContext {
             chain_id: CHAIN_ID,
-            metadata: yenpay_client::types::Address::from_hex(METADATA.trim_start_matches("0x")).unwrap(),
+            metadata: yenpay_client::types::Address::from_hex(METADATA.trim_start_matches("0x"))
+                .unwrap(),
             merchant: from_sdk(merchant.address),
         };
-        let salt = [9u8; 8];
+        // The wallet's next nonce (a counter per account on chain).
+        let nonce = 3;
         let public = self.key.verifying_key().to_bytes();
-        let authorization =
-            authorization_to_sign(&context, &public, None, amount, valid_after, valid_before, &salt).unwrap();
+        let authorization = authorization_to_sign(
+            &context,
+            &public,
+            None,
+            amount,
+            valid_after,
+            valid_before,
+            nonce,
+        )
+        .unwrap();
         let signed = authorization.sign(from_sdk(package()), &self.key).unwrap();
-        yenpay_qr::cpm::encode(&signed, &salt).unwrap()
+        yenpay_qr::cpm::encode(&signed).unwrap()
     }
 
     fn address(&self) -> String {
-        to_sdk(yenpay_qr::cpm::address_of_key(&self.key.verifying_key().to_bytes()).unwrap()).to_hex()
+        to_sdk(yenpay_qr::cpm::address_of_key(&self.key.verifying_key().to_bytes()).unwrap())
+            .to_hex()
     }
 }
 
@@ -137,21 +233,38 @@ async fn a_customer_presented_code_settles_an_order() {
     for db in backends().await {
         let gw = TestGateway::new(&db).await;
         let m = gw.merchant("SHOP").await;
-        let customer = Customer { key: SigningKey::from_bytes(&[7u8; 32]) };
+        let customer = Customer {
+            key: SigningKey::from_bytes(&[7u8; 32]),
+        };
         let code = customer.code(&m, 1500, NOW as u64 - 10, NOW as u64 + 300);
         let paid = gw
             .call(&m, "POST", "/v2/payments/cpm", Some(json!({"merchantPaymentId": "CPM-1", "customerCode": code, "amount": {"amount": 1500, "currency": "JPY"}})))
             .await;
-        assert_eq!(paid.status, StatusCode::CREATED, "{}: {}", db.name, paid.text);
+        assert_eq!(
+            paid.status,
+            StatusCode::CREATED,
+            "{}: {}",
+            db.name,
+            paid.text
+        );
         assert_eq!(paid.body["data"]["status"], "COMPLETED");
         assert_eq!(paid.body["data"]["kind"], "cpm");
         assert_eq!(paid.body["data"]["payer"], customer.address());
         let calls = gw.ledger.calls();
-        assert!(matches!(&calls[0], Call::Create { amount: 1500, signer, .. } if *signer == m.terminal));
-        assert!(matches!(&calls[1], Call::Collect { amount: 1500, from, signer, order } if *signer == m.terminal && order == "CPM-1" && *from == customer.address()));
+        assert!(
+            matches!(&calls[0], Call::Create { amount: 1500, signer, .. } if *signer == m.terminal)
+        );
+        assert!(
+            matches!(&calls[1], Call::Collect { amount: 1500, from, signer, order } if *signer == m.terminal && order == "CPM-1" && *from == customer.address())
+        );
         // The same order id again is a duplicate.
         let again = gw
-            .call(&m, "POST", "/v2/payments/cpm", Some(json!({"merchantPaymentId": "CPM-1", "customerCode": code})))
+            .call(
+                &m,
+                "POST",
+                "/v2/payments/cpm",
+                Some(json!({"merchantPaymentId": "CPM-1", "customerCode": code})),
+            )
             .await;
         assert_eq!(again.code(), "DUPLICATE_DYNAMIC_QR_REQUEST");
     }
@@ -163,7 +276,9 @@ async fn bad_customer_codes_are_refused_before_the_chain() {
         let gw = TestGateway::new(&db).await;
         let m = gw.merchant("SHOP").await;
         let other = gw.merchant("OTHER").await;
-        let customer = Customer { key: SigningKey::from_bytes(&[7u8; 32]) };
+        let customer = Customer {
+            key: SigningKey::from_bytes(&[7u8; 32]),
+        };
         let good = customer.code(&m, 1500, NOW as u64 - 10, NOW as u64 + 300);
         let mut tampered = good.clone().into_bytes();
         let middle = tampered.len() / 2;
@@ -171,9 +286,21 @@ async fn bad_customer_codes_are_refused_before_the_chain() {
         let cases = [
             ("garbage", "not a code".to_owned(), None),
             ("tampered", String::from_utf8(tampered).unwrap(), None),
-            ("expired", customer.code(&m, 1500, NOW as u64 - 600, NOW as u64 - 1), None),
-            ("not yet valid", customer.code(&m, 1500, NOW as u64 + 60, NOW as u64 + 600), None),
-            ("for another merchant", customer.code(&other, 1500, NOW as u64 - 10, NOW as u64 + 300), None),
+            (
+                "expired",
+                customer.code(&m, 1500, NOW as u64 - 600, NOW as u64 - 1),
+                None,
+            ),
+            (
+                "not yet valid",
+                customer.code(&m, 1500, NOW as u64 + 60, NOW as u64 + 600),
+                None,
+            ),
+            (
+                "for another merchant",
+                customer.code(&other, 1500, NOW as u64 - 10, NOW as u64 + 300),
+                None,
+            ),
             ("other amount", good.clone(), Some(1400)),
         ];
         for (what, code, amount) in cases {
@@ -182,9 +309,21 @@ async fn bad_customer_codes_are_refused_before_the_chain() {
                 body["amount"] = json!({"amount": amount, "currency": "JPY"});
             }
             let answer = gw.call(&m, "POST", "/v2/payments/cpm", Some(body)).await;
-            assert_eq!((answer.status, answer.code()), (StatusCode::BAD_REQUEST, "INVALID_PARAMS"), "{what}: {}", answer.text);
+            assert_eq!(
+                (answer.status, answer.code()),
+                (StatusCode::BAD_REQUEST, "INVALID_PARAMS"),
+                "{what}: {}",
+                answer.text
+            );
         }
-        let empty_id = gw.call(&m, "POST", "/v2/payments/cpm", Some(json!({"merchantPaymentId": "", "customerCode": good}))).await;
+        let empty_id = gw
+            .call(
+                &m,
+                "POST",
+                "/v2/payments/cpm",
+                Some(json!({"merchantPaymentId": "", "customerCode": good})),
+            )
+            .await;
         assert_eq!(empty_id.status, StatusCode::BAD_REQUEST);
         assert!(gw.ledger.calls().is_empty(), "nothing reached the chain");
     }

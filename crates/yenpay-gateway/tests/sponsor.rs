@@ -6,7 +6,9 @@ mod common;
 use aptos_sdk::account::Ed25519Account;
 use aptos_sdk::transaction::authenticator::TransactionAuthenticator;
 use aptos_sdk::transaction::sponsored::PartiallySigned;
-use aptos_sdk::transaction::{EntryFunction, FeePayerRawTransaction, RawTransaction, TransactionPayload};
+use aptos_sdk::transaction::{
+    EntryFunction, FeePayerRawTransaction, RawTransaction, TransactionPayload,
+};
 use aptos_sdk::types::{AccountAddress, ChainId};
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
@@ -26,12 +28,21 @@ struct Tx {
 
 impl Tx {
     fn pay(merchant: AccountAddress, order: &str, amount: u64) -> Self {
-        let call = Calls::new(package()).pay_invoice(merchant, &OrderRef::new(order).unwrap(), amount).unwrap();
+        let call = Calls::new(package())
+            .pay_invoice(merchant, &OrderRef::new(order).unwrap(), amount)
+            .unwrap();
         Self::of(TransactionPayload::EntryFunction(call))
     }
 
     fn of(payload: TransactionPayload) -> Self {
-        Self { payload, max_gas: 2_000, price: 100, expiration: NOW as u64 + 60, chain: CHAIN_ID, fee_payer: None }
+        Self {
+            payload,
+            max_gas: 2_000,
+            price: 100,
+            expiration: NOW as u64 + 60,
+            chain: CHAIN_ID,
+            fee_payer: None,
+        }
     }
 
     /// The request body a wallet sends: its raw transaction and its signature over the fee-payer message.
@@ -78,17 +89,37 @@ async fn a_live_invoice_payment_is_co_signed_and_submitted() {
         let gw = TestGateway::new(&db).await;
         let m = gw.merchant("SHOP").await;
         gw.create_code(&m, "S-1", 1500).await;
-        let info = gw.send(Request::get("/v2/sponsor/info").body(Body::empty()).unwrap()).await;
+        let info = gw
+            .send(
+                Request::get("/v2/sponsor/info")
+                    .body(Body::empty())
+                    .unwrap(),
+            )
+            .await;
         assert_eq!(info.body["data"]["feePayer"], operator(&gw).to_hex());
         let customer = Ed25519Account::generate();
-        let answer = post(&gw, Tx::pay(m.address, "S-1", 1500).body(&customer, operator(&gw))).await;
-        assert_eq!(answer.status, StatusCode::CREATED, "{}: {}", db.name, answer.text);
+        let answer = post(
+            &gw,
+            Tx::pay(m.address, "S-1", 1500).body(&customer, operator(&gw)),
+        )
+        .await;
+        assert_eq!(
+            answer.status,
+            StatusCode::CREATED,
+            "{}: {}",
+            db.name,
+            answer.text
+        );
         assert_eq!(answer.body["data"]["feePayer"], operator(&gw).to_hex());
         let signed = gw.ledger.signed.lock().unwrap().clone();
         assert_eq!(signed.len(), 1);
         assert_eq!(signed[0].raw_txn.sender, customer.address());
         match &signed[0].authenticator {
-            TransactionAuthenticator::FeePayer { fee_payer_address, secondary_signers, .. } => {
+            TransactionAuthenticator::FeePayer {
+                fee_payer_address,
+                secondary_signers,
+                ..
+            } => {
                 assert_eq!(*fee_payer_address, operator(&gw));
                 assert!(secondary_signers.is_empty());
             }
@@ -108,7 +139,8 @@ async fn every_rule_refuses_what_it_should() {
         gw.create_code(&m, "S-1", 1500).await;
         gw.create_code(&m, "S-CANCEL", 1500).await;
         let cancel_id = yenpay_gateway::store::payments::code_id(&m.address.to_hex(), "S-CANCEL");
-        gw.call(&m, "DELETE", &format!("/v2/codes/{cancel_id}"), None).await;
+        gw.call(&m, "DELETE", &format!("/v2/codes/{cancel_id}"), None)
+            .await;
         let op = operator(&gw);
         let customer = Ed25519Account::generate();
         let calls = Calls::new(package());
@@ -119,7 +151,12 @@ async fn every_rule_refuses_what_it_should() {
             tx
         };
         let cases: Vec<(&str, Tx, StatusCode, &str)> = vec![
-            ("wrong chain", with(&|t| t.chain = 1), StatusCode::FORBIDDEN, "SPONSOR_WRONG_CHAIN"),
+            (
+                "wrong chain",
+                with(&|t| t.chain = 1),
+                StatusCode::FORBIDDEN,
+                "SPONSOR_WRONG_CHAIN",
+            ),
             (
                 "orderless payload",
                 with(&|t| t.payload = t.payload.clone().into_orderless(7).unwrap()),
@@ -129,7 +166,9 @@ async fn every_rule_refuses_what_it_should() {
             (
                 "another function of the package",
                 Tx::of(TransactionPayload::EntryFunction(
-                    calls.pay_merchant(m.address, 1500, &Reference::new("x").unwrap()).unwrap(),
+                    calls
+                        .pay_merchant(m.address, 1500, &Reference::new("x").unwrap())
+                        .unwrap(),
                 )),
                 StatusCode::FORBIDDEN,
                 "SPONSOR_FUNCTION_NOT_ALLOWED",
@@ -137,7 +176,9 @@ async fn every_rule_refuses_what_it_should() {
             (
                 "another package",
                 Tx::of(TransactionPayload::EntryFunction(
-                    other_package.pay_invoice(m.address, &OrderRef::new("S-1").unwrap(), 1500).unwrap(),
+                    other_package
+                        .pay_invoice(m.address, &OrderRef::new("S-1").unwrap(), 1500)
+                        .unwrap(),
                 )),
                 StatusCode::FORBIDDEN,
                 "SPONSOR_FUNCTION_NOT_ALLOWED",
@@ -148,7 +189,10 @@ async fn every_rule_refuses_what_it_should() {
                     aptos_sdk::types::MoveModuleId::from_str_strict("0x1::aptos_account").unwrap(),
                     "transfer",
                     vec![],
-                    vec![aptos_bcs::to_bytes(&m.address).unwrap(), aptos_bcs::to_bytes(&1u64).unwrap()],
+                    vec![
+                        aptos_bcs::to_bytes(&m.address).unwrap(),
+                        aptos_bcs::to_bytes(&1u64).unwrap(),
+                    ],
                 ))),
                 StatusCode::FORBIDDEN,
                 "SPONSOR_FUNCTION_NOT_ALLOWED",
@@ -156,7 +200,8 @@ async fn every_rule_refuses_what_it_should() {
             (
                 "arguments that are not pay_invoice's",
                 Tx::of(TransactionPayload::EntryFunction(EntryFunction::new(
-                    aptos_sdk::types::MoveModuleId::from_str_strict(&format!("{PACKAGE}::invoice")).unwrap(),
+                    aptos_sdk::types::MoveModuleId::from_str_strict(&format!("{PACKAGE}::invoice"))
+                        .unwrap(),
                     "pay_invoice",
                     vec![],
                     vec![vec![1, 2, 3]],
@@ -164,46 +209,125 @@ async fn every_rule_refuses_what_it_should() {
                 StatusCode::FORBIDDEN,
                 "SPONSOR_BAD_ARGUMENTS",
             ),
-            ("unknown invoice", Tx::pay(m.address, "S-NONE", 1500), StatusCode::FORBIDDEN, "SPONSOR_NO_LIVE_INVOICE"),
-            ("cancelled invoice", Tx::pay(m.address, "S-CANCEL", 1500), StatusCode::FORBIDDEN, "SPONSOR_NO_LIVE_INVOICE"),
-            ("wrong amount", Tx::pay(m.address, "S-1", 1499), StatusCode::FORBIDDEN, "SPONSOR_AMOUNT_MISMATCH"),
-            ("gas", with(&|t| t.max_gas = 10_001), StatusCode::FORBIDDEN, "SPONSOR_GAS_TOO_HIGH"),
-            ("gas price", with(&|t| t.price = 1_001), StatusCode::FORBIDDEN, "SPONSOR_GAS_PRICE_TOO_HIGH"),
-            ("expired", with(&|t| t.expiration = NOW as u64), StatusCode::FORBIDDEN, "SPONSOR_BAD_EXPIRATION"),
-            ("far expiry", with(&|t| t.expiration = NOW as u64 + 121), StatusCode::FORBIDDEN, "SPONSOR_BAD_EXPIRATION"),
+            (
+                "unknown invoice",
+                Tx::pay(m.address, "S-NONE", 1500),
+                StatusCode::FORBIDDEN,
+                "SPONSOR_NO_LIVE_INVOICE",
+            ),
+            (
+                "cancelled invoice",
+                Tx::pay(m.address, "S-CANCEL", 1500),
+                StatusCode::FORBIDDEN,
+                "SPONSOR_NO_LIVE_INVOICE",
+            ),
+            (
+                "wrong amount",
+                Tx::pay(m.address, "S-1", 1499),
+                StatusCode::FORBIDDEN,
+                "SPONSOR_AMOUNT_MISMATCH",
+            ),
+            (
+                "gas",
+                with(&|t| t.max_gas = 10_001),
+                StatusCode::FORBIDDEN,
+                "SPONSOR_GAS_TOO_HIGH",
+            ),
+            (
+                "gas price",
+                with(&|t| t.price = 1_001),
+                StatusCode::FORBIDDEN,
+                "SPONSOR_GAS_PRICE_TOO_HIGH",
+            ),
+            (
+                "expired",
+                with(&|t| t.expiration = NOW as u64),
+                StatusCode::FORBIDDEN,
+                "SPONSOR_BAD_EXPIRATION",
+            ),
+            (
+                "far expiry",
+                with(&|t| t.expiration = NOW as u64 + 121),
+                StatusCode::FORBIDDEN,
+                "SPONSOR_BAD_EXPIRATION",
+            ),
         ];
         for (what, tx, status, code) in cases {
             let answer = post(&gw, tx.body(&customer, op)).await;
-            assert_eq!((answer.status, answer.code()), (status, code), "{what}: {}", answer.text);
+            assert_eq!(
+                (answer.status, answer.code()),
+                (status, code),
+                "{what}: {}",
+                answer.text
+            );
         }
         // Signed for another fee payer, or by someone else than the sender.
         let elsewhere = with(&|t| t.fee_payer = Some(AccountAddress::from_hex("0xfee").unwrap()));
         let answer = post(&gw, elsewhere.body(&customer, op)).await;
         assert_eq!(answer.code(), "SPONSOR_BAD_SIGNATURE");
         let mut forged = Tx::pay(m.address, "S-1", 1500).body(&customer, op);
-        forged["senderAuthenticator"] = Tx::pay(m.address, "S-1", 1499).body(&customer, op)["senderAuthenticator"].clone();
+        forged["senderAuthenticator"] =
+            Tx::pay(m.address, "S-1", 1499).body(&customer, op)["senderAuthenticator"].clone();
         assert_eq!(post(&gw, forged).await.code(), "SPONSOR_BAD_SIGNATURE");
-        assert!(gw.ledger.signed.lock().unwrap().is_empty(), "nothing was co-signed");
+        assert!(
+            gw.ledger.signed.lock().unwrap().is_empty(),
+            "nothing was co-signed"
+        );
 
         // Rate limits: two per sender, three per merchant, per minute.
         let good = || Tx::pay(m.address, "S-1", 1500);
-        assert_eq!(post(&gw, good().body(&customer, op)).await.status, StatusCode::CREATED);
-        assert_eq!(post(&gw, good().body(&customer, op)).await.status, StatusCode::CREATED);
+        assert_eq!(
+            post(&gw, good().body(&customer, op)).await.status,
+            StatusCode::CREATED
+        );
+        assert_eq!(
+            post(&gw, good().body(&customer, op)).await.status,
+            StatusCode::CREATED
+        );
         let third = post(&gw, good().body(&customer, op)).await;
-        assert_eq!((third.status, third.code()), (StatusCode::TOO_MANY_REQUESTS, "SPONSOR_SENDER_RATE_LIMITED"));
+        assert_eq!(
+            (third.status, third.code()),
+            (StatusCode::TOO_MANY_REQUESTS, "SPONSOR_SENDER_RATE_LIMITED")
+        );
         let second_customer = Ed25519Account::generate();
-        assert_eq!(post(&gw, good().body(&second_customer, op)).await.status, StatusCode::CREATED);
+        assert_eq!(
+            post(&gw, good().body(&second_customer, op)).await.status,
+            StatusCode::CREATED
+        );
         let busy = post(&gw, good().body(&second_customer, op)).await;
-        assert_eq!((busy.status, busy.code()), (StatusCode::TOO_MANY_REQUESTS, "SPONSOR_MERCHANT_RATE_LIMITED"));
+        assert_eq!(
+            (busy.status, busy.code()),
+            (
+                StatusCode::TOO_MANY_REQUESTS,
+                "SPONSOR_MERCHANT_RATE_LIMITED"
+            )
+        );
         gw.clock.advance(61);
         let later = good().with_expiry(NOW as u64 + 120);
-        assert_eq!(post(&gw, later.body(&second_customer, op)).await.status, StatusCode::CREATED);
+        assert_eq!(
+            post(&gw, later.body(&second_customer, op)).await.status,
+            StatusCode::CREATED
+        );
         // Past its expiry the invoice is no longer sponsored.
         gw.clock.advance(300);
-        let late = post(&gw, Tx::pay(m.address, "S-1", 1500).with_expiry(NOW as u64 + 400).body(&Ed25519Account::generate(), op)).await;
+        let late = post(
+            &gw,
+            Tx::pay(m.address, "S-1", 1500)
+                .with_expiry(NOW as u64 + 400)
+                .body(&Ed25519Account::generate(), op),
+        )
+        .await;
         assert_eq!(late.code(), "SPONSOR_NO_LIVE_INVOICE");
-        let metrics = gw.send(Request::get("/metrics").body(Body::empty()).unwrap()).await;
-        assert!(metrics.text.contains("yenpay_gateway_sponsor_refusals_total{code=\"SPONSOR_GAS_TOO_HIGH\"} 1"), "{}", metrics.text);
+        let metrics = gw
+            .send(Request::get("/metrics").body(Body::empty()).unwrap())
+            .await;
+        assert!(
+            metrics
+                .text
+                .contains("yenpay_gateway_sponsor_refusals_total{code=\"SPONSOR_GAS_TOO_HIGH\"} 1"),
+            "{}",
+            metrics.text
+        );
     }
 }
 
@@ -229,11 +353,16 @@ async fn malformed_requests_and_a_gateway_without_a_fee_payer() {
             json!("text"),
         ] {
             let answer = post(&gw, body.clone()).await;
-            assert_eq!((answer.status, answer.code()), (StatusCode::BAD_REQUEST, "INVALID_PARAMS"), "{body}");
+            assert_eq!(
+                (answer.status, answer.code()),
+                (StatusCode::BAD_REQUEST, "INVALID_PARAMS"),
+                "{body}"
+            );
         }
         let m = gw.merchant("SHOP").await;
         gw.create_code(&m, "S-1", 1500).await;
-        let mut body = Tx::pay(m.address, "S-1", 1500).body(&Ed25519Account::generate(), operator(&gw));
+        let mut body =
+            Tx::pay(m.address, "S-1", 1500).body(&Ed25519Account::generate(), operator(&gw));
         body["senderAuthenticator"] = json!("0x0001");
         assert_eq!(post(&gw, body).await.status, StatusCode::BAD_REQUEST);
 
@@ -241,7 +370,12 @@ async fn malformed_requests_and_a_gateway_without_a_fee_payer() {
         let state = std::sync::Arc::get_mut(&mut without.state);
         assert!(state.is_none(), "shared with the router");
         let database = yenpay_gateway::store::Db::connect(&db.url).await.unwrap();
-        let gateway = yenpay_gateway::Gateway::new(database, config(), yenpay_gateway::crypto::Kek::generate(), gw.ledger.clone());
+        let gateway = yenpay_gateway::Gateway::new(
+            database,
+            config(),
+            yenpay_gateway::crypto::Kek::generate(),
+            gw.ledger.clone(),
+        );
         let router = yenpay_gateway::api::router(std::sync::Arc::new(gateway));
         let answer = tower::ServiceExt::oneshot(
             router,

@@ -26,19 +26,29 @@ struct Receiver {
     received: Mutex<Vec<(HeaderMap, String)>>,
 }
 
-async fn receive(State(receiver): State<Arc<Receiver>>, headers: HeaderMap, body: Bytes) -> StatusCode {
+async fn receive(
+    State(receiver): State<Arc<Receiver>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> StatusCode {
     let body = String::from_utf8(body.to_vec()).unwrap();
     receiver.received.lock().unwrap().push((headers, body));
     let failing = receiver
         .fail_first
         .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
         .is_ok();
-    if failing { StatusCode::INTERNAL_SERVER_ERROR } else { StatusCode::OK }
+    if failing {
+        StatusCode::INTERNAL_SERVER_ERROR
+    } else {
+        StatusCode::OK
+    }
 }
 
 async fn receiver() -> (Arc<Receiver>, String) {
     let receiver = Arc::new(Receiver::default());
-    let app = Router::new().route("/hook", post(receive)).with_state(receiver.clone());
+    let app = Router::new()
+        .route("/hook", post(receive))
+        .with_state(receiver.clone());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let address = listener.local_addr().unwrap();
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
@@ -58,14 +68,27 @@ async fn setup(db: &TestDb, url: &str) -> Setup {
     config.follower_start_version = 3_900;
     let gw = TestGateway::with_config(db, config).await;
     let onboarded = gw
-        .admin("POST", "/admin/merchants", Some(json!({"ownerAddress": YAKITORI, "name": "YAKITORI"})))
+        .admin(
+            "POST",
+            "/admin/merchants",
+            Some(json!({"ownerAddress": YAKITORI, "name": "YAKITORI"})),
+        )
         .await;
-    let id = onboarded.body["data"]["merchantId"].as_str().unwrap().to_owned();
+    let id = onboarded.body["data"]["merchantId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     let hook = gw
-        .admin("POST", &format!("/admin/merchants/{id}/webhooks"), Some(json!({"url": url})))
+        .admin(
+            "POST",
+            &format!("/admin/merchants/{id}/webhooks"),
+            Some(json!({"url": url})),
+        )
         .await;
     let secret = hook.body["data"]["secret"].as_str().unwrap().to_owned();
-    let key = gw.admin("POST", &format!("/admin/merchants/{id}/keys"), None).await;
+    let key = gw
+        .admin("POST", &format!("/admin/merchants/{id}/keys"), None)
+        .await;
     let merchant = TestMerchant {
         id,
         address: aptos_sdk::types::AccountAddress::from_hex(YAKITORI).unwrap(),
@@ -73,10 +96,20 @@ async fn setup(db: &TestDb, url: &str) -> Setup {
         key_id: key.body["data"]["keyId"].as_str().unwrap().to_owned(),
         secret: key.body["data"]["secret"].as_str().unwrap().to_owned(),
     };
-    let head = LedgerHead { version: 5_000, timestamp_us: NOW as u64 * 1_000_000, chain_id: CHAIN_ID };
-    let applied = follower::apply_page(&gw.state, &node_page(), head, Finish::Commit).await.unwrap();
+    let head = LedgerHead {
+        version: 5_000,
+        timestamp_us: NOW as u64 * 1_000_000,
+        chain_id: CHAIN_ID,
+    };
+    let applied = follower::apply_page(&gw.state, &node_page(), head, Finish::Commit)
+        .await
+        .unwrap();
     assert_eq!(applied.webhooks, 2);
-    Setup { gw, merchant, secret }
+    Setup {
+        gw,
+        merchant,
+        secret,
+    }
 }
 
 #[tokio::test]
@@ -85,13 +118,25 @@ async fn events_arrive_signed_with_their_ids() {
         let (receiver, url) = receiver().await;
         let s = setup(&db, &url).await;
         let pass = webhook::dispatch_once(&s.gw.state).await.unwrap();
-        assert_eq!(pass, Pass { delivered: 2, retrying: 0, dead: 0 }, "{}", db.name);
+        assert_eq!(
+            pass,
+            Pass {
+                delivered: 2,
+                retrying: 0,
+                dead: 0
+            },
+            "{}",
+            db.name
+        );
         let received = receiver.received.lock().unwrap().clone();
         assert_eq!(received.len(), 2);
         let mut ids = Vec::new();
         for (headers, body) in &received {
             let signature = headers["yenpay-signature"].to_str().unwrap();
-            assert!(webhook::verify(&s.secret, signature, body, NOW, 300), "{signature}");
+            assert!(
+                webhook::verify(&s.secret, signature, body, NOW, 300),
+                "{signature}"
+            );
             assert!(!webhook::verify("whsec_other", signature, body, NOW, 300));
             let event: Value = serde_json::from_str(body).unwrap();
             assert_eq!(headers["yenpay-event-id"].to_str().unwrap(), event["id"]);
@@ -101,9 +146,24 @@ async fn events_arrive_signed_with_their_ids() {
         ids.sort();
         assert_eq!(ids, vec!["evt_4044_3", "evt_4075_0"]);
         // Nothing left to send.
-        assert_eq!(webhook::dispatch_once(&s.gw.state).await.unwrap(), Pass::default());
-        let delivered = s.gw.call(&s.merchant, "GET", "/v2/webhooks/deliveries?status=DELIVERED", None).await;
-        assert_eq!(delivered.body["data"].as_array().unwrap().len(), 2, "{}", delivered.text);
+        assert_eq!(
+            webhook::dispatch_once(&s.gw.state).await.unwrap(),
+            Pass::default()
+        );
+        let delivered =
+            s.gw.call(
+                &s.merchant,
+                "GET",
+                "/v2/webhooks/deliveries?status=DELIVERED",
+                None,
+            )
+            .await;
+        assert_eq!(
+            delivered.body["data"].as_array().unwrap().len(),
+            2,
+            "{}",
+            delivered.text
+        );
     }
 }
 
@@ -115,20 +175,47 @@ async fn failures_are_retried_with_backoff() {
         let s = setup(&db, &url).await;
         // Two events, both fail.
         let first = webhook::dispatch_once(&s.gw.state).await.unwrap();
-        assert_eq!(first, Pass { delivered: 0, retrying: 2, dead: 0 });
+        assert_eq!(
+            first,
+            Pass {
+                delivered: 0,
+                retrying: 2,
+                dead: 0
+            }
+        );
         // Not due yet: the next attempt is 5-10 s away (base 10 s, equal jitter).
         s.gw.clock.advance(4);
-        assert_eq!(webhook::dispatch_once(&s.gw.state).await.unwrap(), Pass::default());
+        assert_eq!(
+            webhook::dispatch_once(&s.gw.state).await.unwrap(),
+            Pass::default()
+        );
         s.gw.clock.advance(6);
-        assert_eq!(webhook::dispatch_once(&s.gw.state).await.unwrap().retrying, 2);
+        assert_eq!(
+            webhook::dispatch_once(&s.gw.state).await.unwrap().retrying,
+            2
+        );
         // Second failure: 10-20 s.
         s.gw.clock.advance(20);
         let third = webhook::dispatch_once(&s.gw.state).await.unwrap();
-        assert_eq!(third, Pass { delivered: 2, retrying: 0, dead: 0 }, "{}", db.name);
+        assert_eq!(
+            third,
+            Pass {
+                delivered: 2,
+                retrying: 0,
+                dead: 0
+            },
+            "{}",
+            db.name
+        );
         assert_eq!(receiver.received.lock().unwrap().len(), 6);
-        let deliveries = s.gw.call(&s.merchant, "GET", "/v2/webhooks/deliveries", None).await;
+        let deliveries =
+            s.gw.call(&s.merchant, "GET", "/v2/webhooks/deliveries", None)
+                .await;
         for d in deliveries.body["data"].as_array().unwrap() {
-            assert_eq!((d["status"].clone(), d["attempts"].clone()), (json!("DELIVERED"), json!(3)));
+            assert_eq!(
+                (d["status"].clone(), d["attempts"].clone()),
+                (json!("DELIVERED"), json!(3))
+            );
         }
         assert_eq!(s.gw.state.metrics.webhook_failures.get(), 4);
     }
@@ -150,33 +237,77 @@ async fn a_day_of_failures_dead_letters_then_redelivery_works() {
             assert!(s.gw.clock_now() - NOW < 2 * 86_400, "gave up in time");
         }
         let elapsed = s.gw.clock_now() - NOW;
-        assert!((86_400 - 3_600..=86_400 + 3_600).contains(&elapsed), "dead after about a day: {elapsed} s");
-        assert!((40..=120).contains(&attempts), "backoff, not a retry storm: {attempts} attempts");
-        let listed = s.gw.call(&s.merchant, "GET", "/v2/webhooks/deliveries?status=DEAD", None).await;
+        assert!(
+            (86_400 - 3_600..=86_400 + 3_600).contains(&elapsed),
+            "dead after about a day: {elapsed} s"
+        );
+        assert!(
+            (40..=120).contains(&attempts),
+            "backoff, not a retry storm: {attempts} attempts"
+        );
+        let listed =
+            s.gw.call(
+                &s.merchant,
+                "GET",
+                "/v2/webhooks/deliveries?status=DEAD",
+                None,
+            )
+            .await;
         let listed = listed.body["data"].as_array().unwrap().clone();
         assert_eq!(listed.len(), 2);
         assert!(listed[0]["lastError"].as_str().unwrap().contains("500"));
         // The receiver is fixed; the merchant asks for one event again.
         receiver.fail_first.store(0, Ordering::SeqCst);
         let id = listed[0]["deliveryId"].as_str().unwrap();
-        let again = s
-            .gw
-            .call(&s.merchant, "POST", &format!("/v2/webhooks/deliveries/{id}/redeliver"), None)
+        let again =
+            s.gw.call(
+                &s.merchant,
+                "POST",
+                &format!("/v2/webhooks/deliveries/{id}/redeliver"),
+                None,
+            )
             .await;
         assert_eq!(again.status, StatusCode::OK, "{}", again.text);
         assert_eq!(again.body["data"]["status"], "PENDING");
         let before = receiver.received.lock().unwrap().len();
-        assert_eq!(webhook::dispatch_once(&s.gw.state).await.unwrap().delivered, 1);
+        assert_eq!(
+            webhook::dispatch_once(&s.gw.state).await.unwrap().delivered,
+            1
+        );
         let (_, body) = receiver.received.lock().unwrap()[before].clone();
         let event: Value = serde_json::from_str(&body).unwrap();
-        assert_eq!(event["id"], listed[0]["eventId"], "same event id, so the receiver can de-duplicate");
+        assert_eq!(
+            event["id"], listed[0]["eventId"],
+            "same event id, so the receiver can de-duplicate"
+        );
         // Another merchant cannot redeliver it; an unknown id is a 404.
         let other = s.gw.merchant("OTHER").await;
-        let theirs = s.gw.call(&other, "POST", &format!("/v2/webhooks/deliveries/{id}/redeliver"), None).await;
+        let theirs =
+            s.gw.call(
+                &other,
+                "POST",
+                &format!("/v2/webhooks/deliveries/{id}/redeliver"),
+                None,
+            )
+            .await;
         assert_eq!(theirs.status, StatusCode::NOT_FOUND);
-        let unknown = s.gw.call(&s.merchant, "POST", "/v2/webhooks/deliveries/nope/redeliver", None).await;
+        let unknown =
+            s.gw.call(
+                &s.merchant,
+                "POST",
+                "/v2/webhooks/deliveries/nope/redeliver",
+                None,
+            )
+            .await;
         assert_eq!(unknown.status, StatusCode::NOT_FOUND);
-        let bad = s.gw.call(&s.merchant, "GET", "/v2/webhooks/deliveries?status=LOST", None).await;
+        let bad =
+            s.gw.call(
+                &s.merchant,
+                "GET",
+                "/v2/webhooks/deliveries?status=LOST",
+                None,
+            )
+            .await;
         assert_eq!(bad.status, StatusCode::BAD_REQUEST);
     }
 }
@@ -185,13 +316,23 @@ async fn a_day_of_failures_dead_letters_then_redelivery_works() {
 async fn an_unreachable_endpoint_is_a_failed_attempt() {
     for db in backends().await {
         // A port nobody listens on.
-        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
         let s = setup(&db, &format!("http://127.0.0.1:{port}/hook")).await;
         let pass = webhook::dispatch_once(&s.gw.state).await.unwrap();
         assert_eq!(pass.retrying, 2);
         yenpay_gateway::outbox::refresh_gauges(&s.gw.state).await;
         assert_eq!(s.gw.state.metrics.outbox_depth.get(), 2);
-        let metrics = s.gw.send(axum::http::Request::get("/metrics").body(axum::body::Body::empty()).unwrap()).await;
+        let metrics =
+            s.gw.send(
+                axum::http::Request::get("/metrics")
+                    .body(axum::body::Body::empty())
+                    .unwrap(),
+            )
+            .await;
         for name in [
             "yenpay_gateway_outbox_depth 2",
             "yenpay_gateway_webhook_failures_total 2",
@@ -199,7 +340,11 @@ async fn an_unreachable_endpoint_is_a_failed_attempt() {
             "yenpay_gateway_follower_lag_seconds",
             "yenpay_gateway_http_request_duration_seconds_bucket",
         ] {
-            assert!(metrics.text.contains(name), "{name} missing from\n{}", metrics.text);
+            assert!(
+                metrics.text.contains(name),
+                "{name} missing from\n{}",
+                metrics.text
+            );
         }
     }
 }

@@ -81,7 +81,9 @@ impl NonceBitmap {
         nonces
             .into_iter()
             .filter(|&nonce| nonce_word(nonce) == word)
-            .fold(Self::EMPTY, |mask, nonce| mask.union(Self::bit(nonce_bit(nonce))))
+            .fold(Self::EMPTY, |mask, nonce| {
+                mask.union(Self::bit(nonce_bit(nonce)))
+            })
     }
 
     /// Whether bit `bit` is set.
@@ -486,7 +488,15 @@ impl TransferAuthorization {
     ) -> Self {
         Self {
             kind: AuthorizationKind::Collection,
-            ..Self::new(chain_id, package, from, merchant, amount, valid_before, nonce)
+            ..Self::new(
+                chain_id,
+                package,
+                from,
+                merchant,
+                amount,
+                valid_before,
+                nonce,
+            )
         }
     }
 
@@ -798,8 +808,15 @@ mod tests {
         let mut next = || nonces.take().unwrap();
         let first =
             TransferAuthorization::new(4, package, address("0xa"), address("0xb"), 1, 99, next());
-        let second =
-            TransferAuthorization::collection(4, package, address("0xa"), address("0xb"), 1, 99, next());
+        let second = TransferAuthorization::collection(
+            4,
+            package,
+            address("0xa"),
+            address("0xb"),
+            1,
+            99,
+            next(),
+        );
         assert_eq!((first.nonce, second.nonce), (0, 1));
         assert_eq!(second.kind, AuthorizationKind::Collection);
         assert_eq!(first.metadata, derive_metadata_address(package));
@@ -813,7 +830,10 @@ mod tests {
         let (_, mut authorization, package) = known_answer();
         authorization.nonce = 0x0102_0304_0506_0708;
         let message = authorization.signing_message(package).unwrap();
-        assert_eq!(message[message.len() - 8..], 0x0102_0304_0506_0708u64.to_le_bytes());
+        assert_eq!(
+            message[message.len() - 8..],
+            0x0102_0304_0506_0708u64.to_le_bytes()
+        );
         assert_eq!(message.len(), hex(KNOWN_MESSAGE).len());
     }
 
@@ -823,16 +843,25 @@ mod tests {
         assert_eq!((nonce_word(255), nonce_bit(255)), (0, 255));
         assert_eq!((nonce_word(256), nonce_bit(256)), (1, 0));
         assert_eq!((nonce_word(0x2a2a), nonce_bit(0x2a2a)), (0x2a, 0x2a));
-        assert_eq!((nonce_word(u64::MAX), nonce_bit(u64::MAX)), ((1 << 56) - 1, 255));
+        assert_eq!(
+            (nonce_word(u64::MAX), nonce_bit(u64::MAX)),
+            ((1 << 56) - 1, 255)
+        );
     }
 
     #[test]
     fn bitmaps_as_the_node_writes_them() {
         assert_eq!(NonceBitmap::from_decimal("0").unwrap(), NonceBitmap::EMPTY);
-        assert_eq!(NonceBitmap::from_decimal("7").unwrap(), NonceBitmap::of_nonces(0, 0..3));
+        assert_eq!(
+            NonceBitmap::from_decimal("7").unwrap(),
+            NonceBitmap::of_nonces(0, 0..3)
+        );
         // 2^255, bit 255.
         let top = "57896044618658097711785492504343953926634992332820282019728792003956564819968";
-        assert_eq!(NonceBitmap::from_decimal(top).unwrap(), NonceBitmap::bit(255));
+        assert_eq!(
+            NonceBitmap::from_decimal(top).unwrap(),
+            NonceBitmap::bit(255)
+        );
         assert_eq!(NonceBitmap::bit(255).to_decimal(), top);
         // 2^256 - 1, every bit; one more overflows.
         let full = "115792089237316195423570985008687907853269984665640564039457584007913129639935";
@@ -878,8 +907,14 @@ mod tests {
         // Word 3 with nonces 768..=770 and 773 (a hole at 771, 772) used.
         let word = NonceBitmap::of_nonces(3, [768, 769, 770, 773]);
         assert_eq!(NonceCounter::resume_after(3, &word).peek(), 774);
-        assert_eq!(NonceCounter::resume_after(3, &NonceBitmap::EMPTY).peek(), 768);
-        assert_eq!(NonceCounter::resume_after(3, &NonceBitmap::FULL).peek(), 1024);
+        assert_eq!(
+            NonceCounter::resume_after(3, &NonceBitmap::EMPTY).peek(),
+            768
+        );
+        assert_eq!(
+            NonceCounter::resume_after(3, &NonceBitmap::FULL).peek(),
+            1024
+        );
     }
 
     const KNOWN_COLLECTION_MESSAGE: &str = "000000000000000000000000000000000000000000000000000000000000cafe0d617574686f72697a6174696f6e17436f6c6c656374696f6e417574686f72697a6174696f6e0472ed35b5c014c8186a005222d54b58f42ed5345189be14142b7365eec0332a18cc405722b15c00a19d37e51d9a756de1e61b780ad0935f3363bc7fce64edbdad0000000000000000000000000000000000000000000000000000000000000b0bd204000000000000000000000000000000943577000000002a2a000000000000";

@@ -473,6 +473,7 @@ fn arg_type(name: &str, move_type: &str) -> Result<ArgType> {
         },
         ("fee_bps", "u64") => arg("FeeBps", "&{}.get()"),
         ("ttl_secs", "u64") => arg("Ttl", "&{}.secs()"),
+        ("refund_window_secs", "u64") => arg("RefundWindow", "&{}.secs()"),
         (_, "u64") => arg("u64", "&{}"),
         (_, "u8") => arg("u8", "&{}"),
         ("order_ref", "String") => arg("&OrderRef", "{}.as_str()"),
@@ -480,7 +481,13 @@ fn arg_type(name: &str, move_type: &str) -> Result<ArgType> {
         ("name", "String") => arg("&MerchantName", "{}.as_str()"),
         ("mcc", "String") => arg("&Mcc", "{}.as_str()"),
         ("icon_uri" | "project_uri", "String") => arg("&str", "require_uri(\"{}\", {})?"),
-        ("nonce", "vector<u8>") => arg("&[u8; NONCE_LENGTH]", "{}.as_slice()"),
+        // A Move u256 is 32 little-endian bytes in BCS.
+        ("mask", "u256") => arg("NonceBitmap", "&{}.to_le_bytes()"),
+        ("merchants", "vector<address>") => arg("&[AccountAddress]", "{}"),
+        ("order_refs", "vector<String>") => arg(
+            "&[OrderRef]",
+            "&{}.iter().map(OrderRef::as_str).collect::<Vec<_>>()",
+        ),
         ("public_key", "vector<u8>") => arg("&[u8; 32]", "{}.as_slice()"),
         ("signature", "vector<u8>") => arg("&[u8; 64]", "{}.as_slice()"),
         ("legal_order", "vector<u8>") => arg("&LegalOrder", "{}.as_bytes()"),
@@ -518,6 +525,7 @@ fn return_type(move_type: &str) -> Result<ReturnType> {
         "u8" => single("Number<u8>", "Number(value)", "value", "u8"),
         "u64" => single("Number<u64>", "Number(value)", "value", "u64"),
         "u128" => single("Number<u128>", "Number(value)", "value", "u128"),
+        "u256" => single("NonceBitmap", "value", "value", "NonceBitmap"),
         "vector<address>" => single(
             "Vec<AccountAddress>",
             "value",
@@ -559,6 +567,9 @@ fn field_type(move_type: &str) -> Result<(String, Option<&'static str>)> {
             Some("#[serde(deserialize_with = \"json::number\")]"),
         ),
         "String" => ("String".to_owned(), None),
+        // The only u256 the package emits is a nonce bitmap (or mask); it
+        // reads the node's decimal string itself.
+        "u256" => ("NonceBitmap".to_owned(), None),
         "vector<u8>" => (
             "Vec<u8>".to_owned(),
             Some("#[serde(deserialize_with = \"json::bytes\")]"),
@@ -603,9 +614,9 @@ fn render(target: &Target, module: &Module) -> Result<String> {
          use aptos_sdk::transaction::EntryFunction;\n\
          use aptos_sdk::types::AccountAddress;\n\
          use serde::Deserialize;\n\
-         use yenpay_types::authorization::NONCE_LENGTH;\n\
+         use yenpay_types::authorization::NonceBitmap;\n\
          use yenpay_types::fee::FeeSplit;\n\
-         use yenpay_types::limits::{{\n    FeeBps, LegalOrder, Mcc, MerchantName, OrderRef, Reference, Ttl, require_amount, require_uri,\n}};\n"
+         use yenpay_types::limits::{{\n    FeeBps, LegalOrder, Mcc, MerchantName, OrderRef, Reference, RefundWindow, Ttl, require_amount,\n    require_uri,\n}};\n"
     );
     for record in ["MerchantInfo", "MerchantStatus"] {
         if module_uses(module, record) {

@@ -10,17 +10,16 @@ use crate::events::module_events;
 use aptos_sdk::transaction::EntryFunction;
 use aptos_sdk::types::AccountAddress;
 use serde::Deserialize;
-use yenpay_types::authorization::NONCE_LENGTH;
+use yenpay_types::authorization::NonceBitmap;
 use yenpay_types::fee::FeeSplit;
 use yenpay_types::limits::{
-    FeeBps, LegalOrder, Mcc, MerchantName, OrderRef, Reference, Ttl, require_amount, require_uri,
+    FeeBps, LegalOrder, Mcc, MerchantName, OrderRef, Reference, RefundWindow, Ttl, require_amount,
+    require_uri,
 };
 
 abort_codes! {
     /// Abort constants of `yenpay_client::authorization`.
     pub enum AuthorizationAbort in Module::Authorization => {
-        /// An authorization nonce must be exactly 32 bytes.
-        InvalidNonce = 24, "EINVALID_NONCE";
         /// The authorization is not valid yet (now <= valid_after).
         AuthorizationNotYetValid = 25, "EAUTHORIZATION_NOT_YET_VALID";
         /// The authorization has expired (now >= valid_before).
@@ -33,6 +32,8 @@ abort_codes! {
         PublicKeyMismatch = 29, "EPUBLIC_KEY_MISMATCH";
         /// The signature does not verify for this authorization and key.
         InvalidSignature = 30, "EINVALID_SIGNATURE";
+        /// The mask selects no nonce to cancel.
+        EmptyMask = 31, "EEMPTY_MASK";
     }
 }
 
@@ -53,13 +54,16 @@ impl Calls {
         self.package
     }
 
-    /// `cancel_authorization(holder, nonce)`.
-    pub fn cancel_authorization(&self, nonce: &[u8; NONCE_LENGTH]) -> Result<EntryFunction, Error> {
+    /// `cancel_nonces(holder, word, mask)`.
+    pub fn cancel_nonces(&self, word: u64, mask: NonceBitmap) -> Result<EntryFunction, Error> {
         entry_call(
             self.package,
             Module::Authorization,
-            "cancel_authorization",
-            vec![bcs_arg("nonce", nonce.as_slice())?],
+            "cancel_nonces",
+            vec![
+                bcs_arg("word", &word)?,
+                bcs_arg("mask", &mask.to_le_bytes())?,
+            ],
         )
     }
 }
@@ -81,31 +85,48 @@ impl<'a> Authorizations<'a> {
         Calls::new(self.client.package())
     }
 
-    /// Marks an unused nonce of the signer as used, so no authorization carrying it can be used.
+    /// Cancels the signer's nonces whose bits `mask` sets in word `word` (Permit2's `invalidateUnorderedNonces`): no
+    /// authorization carrying one of them can be used. Bits already set stay set; one nonce `n` is word `n >> 8`, mask
+    /// `1 << (n & 0xff)`.
     ///
     /// Signed by `holder`.
     ///
     /// # Errors
     /// [`Error::Validation`] for an argument the contract would refuse; otherwise see [`YenPay::submit`].
-    pub async fn cancel_authorization<S: TxSigner>(
+    pub async fn cancel_nonces<S: TxSigner>(
         &self,
         holder: &S,
-        nonce: &[u8; NONCE_LENGTH],
+        word: u64,
+        mask: NonceBitmap,
     ) -> Result<Submitted, Error> {
-        let call = self.calls().cancel_authorization(nonce)?;
+        let call = self.calls().cancel_nonces(word, mask)?;
         self.client.submit_entry(holder, call).await
     }
 
-    /// Whether `from`'s authorization nonce was used or cancelled.
+    /// Word `word` of `owner`'s nonce bitmap: bit `i` is set when nonce `word * 256 + i` was used or cancelled. Zero
+    /// for a word never written.
     ///
     /// # Errors
     /// [`Error::Aptos`] when the view fails; [`Error::Response`] for a result of the wrong shape.
-    pub async fn is_nonce_used(
+    pub async fn nonce_bitmap(
         &self,
-        from: AccountAddress,
-        nonce: &[u8; NONCE_LENGTH],
-    ) -> Result<bool, Error> {
-        let args = vec![bcs_arg("from", &from)?, bcs_arg("nonce", nonce.as_slice())?];
+        owner: AccountAddress,
+        word: u64,
+    ) -> Result<NonceBitmap, Error> {
+        let args = vec![bcs_arg("owner", &owner)?, bcs_arg("word", &word)?];
+        let (value,): (NonceBitmap,) = self
+            .client
+            .view_as(Module::Authorization, "nonce_bitmap", args)
+            .await?;
+        Ok(value)
+    }
+
+    /// Whether `owner`'s nonce `nonce` was used or cancelled.
+    ///
+    /// # Errors
+    /// [`Error::Aptos`] when the view fails; [`Error::Response`] for a result of the wrong shape.
+    pub async fn is_nonce_used(&self, owner: AccountAddress, nonce: u64) -> Result<bool, Error> {
+        let args = vec![bcs_arg("owner", &owner)?, bcs_arg("nonce", &nonce)?];
         let (value,): (bool,) = self
             .client
             .view_as(Module::Authorization, "is_nonce_used", args)
@@ -128,28 +149,33 @@ pub struct TransferredWithAuthorization {
     /// `amount: u64`.
     #[serde(deserialize_with = "json::number")]
     pub amount: u64,
-    /// `nonce: vector<u8>`.
-    #[serde(deserialize_with = "json::bytes")]
-    pub nonce: Vec<u8>,
+    /// `nonce: u64`.
+    #[serde(deserialize_with = "json::number")]
+    pub nonce: u64,
     /// `submitter: address`.
     pub submitter: AccountAddress,
 }
 
-/// A holder cancelled an unused authorization nonce.
+/// A holder cancelled the nonces of `mask` in word `word` of its bitmap (bit `i` is nonce `word * 256 + i`);
+/// `bitmap` is the word afterwards.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct AuthorizationCancelled {
+pub struct NoncesCancelled {
     /// `holder: address`.
     pub holder: AccountAddress,
-    /// `nonce: vector<u8>`.
-    #[serde(deserialize_with = "json::bytes")]
-    pub nonce: Vec<u8>,
+    /// `word: u64`.
+    #[serde(deserialize_with = "json::number")]
+    pub word: u64,
+    /// `mask: u256`.
+    pub mask: NonceBitmap,
+    /// `bitmap: u256`.
+    pub bitmap: NonceBitmap,
 }
 
 module_events! {
     /// An event of `yenpay_client::authorization`.
     pub enum AuthorizationEvent {
         TransferredWithAuthorization,
-        AuthorizationCancelled,
+        NoncesCancelled,
     }
 }

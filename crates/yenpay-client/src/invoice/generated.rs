@@ -10,10 +10,11 @@ use crate::events::module_events;
 use aptos_sdk::transaction::EntryFunction;
 use aptos_sdk::types::AccountAddress;
 use serde::Deserialize;
-use yenpay_types::authorization::NONCE_LENGTH;
+use yenpay_types::authorization::NonceBitmap;
 use yenpay_types::fee::FeeSplit;
 use yenpay_types::limits::{
-    FeeBps, LegalOrder, Mcc, MerchantName, OrderRef, Reference, Ttl, require_amount, require_uri,
+    FeeBps, LegalOrder, Mcc, MerchantName, OrderRef, Reference, RefundWindow, Ttl, require_amount,
+    require_uri,
 };
 
 use crate::invoice::Invoice;
@@ -50,6 +51,18 @@ abort_codes! {
         NotPayoutAccount = 13, "ENOT_PAYOUT_ACCOUNT";
         /// The amount is above the stablecoin's per-transfer cap, so it could never be paid.
         AmountOverCap = 14, "EAMOUNT_OVER_CAP";
+        /// The refund window of this invoice has passed: it can no longer be refunded on chain.
+        RefundWindowClosed = 15, "EREFUND_WINDOW_CLOSED";
+        /// An unpaid invoice (open or cancelled) cannot be purged before it expires.
+        InvoiceNotExpired = 16, "EINVOICE_NOT_EXPIRED";
+        /// A paid invoice cannot be purged while its refund window is open.
+        RefundWindowOpen = 17, "EREFUND_WINDOW_OPEN";
+        /// The batch names a different number of merchants and order references.
+        BatchLengthMismatch = 18, "EBATCH_LENGTH_MISMATCH";
+        /// The signer is not the operator (`merchant_registry::operator`).
+        NotOperator = 19, "ENOT_OPERATOR";
+        /// The refund window is outside `MIN_REFUND_WINDOW_SECS..=MAX_REFUND_WINDOW_SECS`.
+        InvalidRefundWindow = 20, "EINVALID_REFUND_WINDOW";
     }
 }
 
@@ -159,7 +172,7 @@ impl Calls {
         amount: u64,
         valid_after: u64,
         valid_before: u64,
-        nonce: &[u8; NONCE_LENGTH],
+        nonce: u64,
         public_key: &[u8; 32],
         signature: &[u8; 64],
     ) -> Result<EntryFunction, Error> {
@@ -175,7 +188,7 @@ impl Calls {
                 bcs_arg("amount", &amount)?,
                 bcs_arg("valid_after", &valid_after)?,
                 bcs_arg("valid_before", &valid_before)?,
-                bcs_arg("nonce", nonce.as_slice())?,
+                bcs_arg("nonce", &nonce)?,
                 bcs_arg("public_key", public_key.as_slice())?,
                 bcs_arg("signature", signature.as_slice())?,
             ],
@@ -201,6 +214,39 @@ impl Calls {
             ],
         )
     }
+
+    /// `purge_invoices(keeper, merchants, order_refs)`.
+    pub fn purge_invoices(
+        &self,
+        merchants: &[AccountAddress],
+        order_refs: &[OrderRef],
+    ) -> Result<EntryFunction, Error> {
+        entry_call(
+            self.package,
+            Module::Invoice,
+            "purge_invoices",
+            vec![
+                bcs_arg("merchants", merchants)?,
+                bcs_arg(
+                    "order_refs",
+                    &order_refs.iter().map(OrderRef::as_str).collect::<Vec<_>>(),
+                )?,
+            ],
+        )
+    }
+
+    /// `set_refund_window(operator, refund_window_secs)`.
+    pub fn set_refund_window(
+        &self,
+        refund_window_secs: RefundWindow,
+    ) -> Result<EntryFunction, Error> {
+        entry_call(
+            self.package,
+            Module::Invoice,
+            "set_refund_window",
+            vec![bcs_arg("refund_window_secs", &refund_window_secs.secs())?],
+        )
+    }
 }
 
 /// `yenpay_client::invoice` on a node: submits its entry functions and calls its views.
@@ -221,8 +267,9 @@ impl<'a> Invoices<'a> {
     }
 
     /// Creates an invoice for `merchant`, payable for `ttl_secs` seconds. `actor` is the merchant's owner or one of
-    /// its terminals. An order reference can be used once per merchant, ever: a POS that retries creation gets an
-    /// abort instead of a second invoice.
+    /// its terminals. An order reference can be used once per merchant for as long as its record exists (until
+    /// `purge_invoices` deletes it, after expiry or the refund window): a POS that retries creation gets an abort
+    /// instead of a second invoice.
     ///
     /// Signed by `actor`.
     ///
@@ -314,7 +361,7 @@ impl<'a> Invoices<'a> {
         amount: u64,
         valid_after: u64,
         valid_before: u64,
-        nonce: &[u8; NONCE_LENGTH],
+        nonce: u64,
         public_key: &[u8; 32],
         signature: &[u8; 64],
     ) -> Result<Submitted, Error> {
@@ -332,10 +379,11 @@ impl<'a> Invoices<'a> {
         self.client.submit_entry(terminal, call).await
     }
 
-    /// Returns `amount` of a paid invoice to its payer, signed by the merchant's current payout account. Refunds
-    /// may repeat until they total the paid amount. The fee share comes back from the treasury, computed on the
-    /// running total (floor(fee * refunded_total / amount) less what was already returned), so a full refund
-    /// returns exactly the fee and no sequence of partial refunds returns more; the payout account pays the rest.
+    /// Returns `amount` of a paid invoice to its payer, signed by the merchant's current payout account, strictly
+    /// before `paid_at` + the invoice's refund window. Refunds may repeat until they total the paid amount. The fee
+    /// share comes back from the treasury, computed on the running total (floor(fee * refunded_total / amount) less
+    /// what was already returned), so a full refund returns exactly the fee and no sequence of partial refunds returns
+    /// more; the payout account pays the rest.
     /// Allowed whatever the merchant's status, so customers can still be refunded by a suspended or closed one; refused
     /// to a denylisted payout account (the stablecoin refuses a denylisted payer), so no denylisted account moves the
     /// treasury's fee share.
@@ -353,6 +401,40 @@ impl<'a> Invoices<'a> {
     ) -> Result<Submitted, Error> {
         let call = self.calls().refund(merchant, order_ref, amount)?;
         self.client.submit_entry(payout_signer, call).await
+    }
+
+    /// Deletes the closed invoices named by `merchants[i]` and `order_refs[i]`, emitting `InvoicePurged` for each:
+    /// an unpaid invoice (open or cancelled) from its expiry on, a paid one once its refund window has passed. Anyone
+    /// may call it; the storage refund of every deleted record goes to the transaction's fee payer. Aborts, and so
+    /// deletes nothing, if any invoice is missing or not yet purgeable (`is_purgeable` tells beforehand).
+    ///
+    /// Signed by `keeper`.
+    ///
+    /// # Errors
+    /// [`Error::Validation`] for an argument the contract would refuse; otherwise see [`YenPay::submit`].
+    pub async fn purge_invoices<S: TxSigner>(
+        &self,
+        keeper: &S,
+        merchants: &[AccountAddress],
+        order_refs: &[OrderRef],
+    ) -> Result<Submitted, Error> {
+        let call = self.calls().purge_invoices(merchants, order_refs)?;
+        self.client.submit_entry(keeper, call).await
+    }
+
+    /// Sets the refund window of invoices created from now on; existing invoices keep theirs. Signed by the operator.
+    ///
+    /// Signed by `operator`.
+    ///
+    /// # Errors
+    /// [`Error::Validation`] for an argument the contract would refuse; otherwise see [`YenPay::submit`].
+    pub async fn set_refund_window<S: TxSigner>(
+        &self,
+        operator: &S,
+        refund_window_secs: RefundWindow,
+    ) -> Result<Submitted, Error> {
+        let call = self.calls().set_refund_window(refund_window_secs)?;
+        self.client.submit_entry(operator, call).await
     }
 
     /// The whole record of an invoice, as stored.
@@ -425,6 +507,59 @@ impl<'a> Invoices<'a> {
         let (Number(fee), Number(net)): (Number<u64>, Number<u64>) =
             self.client.view_as(Module::Invoice, "quote", args).await?;
         Ok(FeeSplit { fee, net })
+    }
+
+    /// The refund window, in seconds, that invoices created now get.
+    ///
+    /// # Errors
+    /// [`Error::Aptos`] when the view fails; [`Error::Response`] for a result of the wrong shape.
+    pub async fn refund_window(&self) -> Result<u64, Error> {
+        let args = vec![];
+        let (Number(value),): (Number<u64>,) = self
+            .client
+            .view_as(Module::Invoice, "refund_window", args)
+            .await?;
+        Ok(value)
+    }
+
+    /// When the invoice's record may be purged: its expiry if unpaid, `paid_at` + its refund window if paid.
+    ///
+    /// # Errors
+    /// [`Error::Aptos`] when the view fails; [`Error::Response`] for a result of the wrong shape.
+    pub async fn purgeable_at(
+        &self,
+        merchant: AccountAddress,
+        order_ref: &OrderRef,
+    ) -> Result<u64, Error> {
+        let args = vec![
+            bcs_arg("merchant", &merchant)?,
+            bcs_arg("order_ref", order_ref.as_str())?,
+        ];
+        let (Number(value),): (Number<u64>,) = self
+            .client
+            .view_as(Module::Invoice, "purgeable_at", args)
+            .await?;
+        Ok(value)
+    }
+
+    /// Whether the invoice exists and `purge_invoices` would delete it now.
+    ///
+    /// # Errors
+    /// [`Error::Aptos`] when the view fails; [`Error::Response`] for a result of the wrong shape.
+    pub async fn is_purgeable(
+        &self,
+        merchant: AccountAddress,
+        order_ref: &OrderRef,
+    ) -> Result<bool, Error> {
+        let args = vec![
+            bcs_arg("merchant", &merchant)?,
+            bcs_arg("order_ref", order_ref.as_str())?,
+        ];
+        let (value,): (bool,) = self
+            .client
+            .view_as(Module::Invoice, "is_purgeable", args)
+            .await?;
+        Ok(value)
     }
 
     /// Whether an invoice exists, is open and has not expired.
@@ -525,6 +660,28 @@ pub struct InvoiceRefunded {
     pub refunded_total: u64,
 }
 
+/// A closed invoice's record was deleted (`purge_invoices`); its order reference is free again.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InvoicePurged {
+    /// `merchant: address`.
+    pub merchant: AccountAddress,
+    /// `order_ref: String`.
+    pub order_ref: String,
+}
+
+/// The operator changed the refund window of invoices created from now on.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RefundWindowChanged {
+    /// `old_secs: u64`.
+    #[serde(deserialize_with = "json::number")]
+    pub old_secs: u64,
+    /// `new_secs: u64`.
+    #[serde(deserialize_with = "json::number")]
+    pub new_secs: u64,
+}
+
 /// A static-QR payment to a merchant.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -556,6 +713,8 @@ module_events! {
         InvoicePaid,
         InvoiceCancelled,
         InvoiceRefunded,
+        InvoicePurged,
+        RefundWindowChanged,
         MerchantPaid,
     }
 }

@@ -10,10 +10,11 @@ use crate::events::module_events;
 use aptos_sdk::transaction::EntryFunction;
 use aptos_sdk::types::AccountAddress;
 use serde::Deserialize;
-use yenpay_types::authorization::NONCE_LENGTH;
+use yenpay_types::authorization::NonceBitmap;
 use yenpay_types::fee::FeeSplit;
 use yenpay_types::limits::{
-    FeeBps, LegalOrder, Mcc, MerchantName, OrderRef, Reference, Ttl, require_amount, require_uri,
+    FeeBps, LegalOrder, Mcc, MerchantName, OrderRef, Reference, RefundWindow, Ttl, require_amount,
+    require_uri,
 };
 
 use crate::merchant::MerchantInfo;

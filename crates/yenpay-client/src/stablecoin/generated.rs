@@ -10,10 +10,11 @@ use crate::events::module_events;
 use aptos_sdk::transaction::EntryFunction;
 use aptos_sdk::types::AccountAddress;
 use serde::Deserialize;
-use yenpay_types::authorization::NONCE_LENGTH;
+use yenpay_types::authorization::NonceBitmap;
 use yenpay_types::fee::FeeSplit;
 use yenpay_types::limits::{
-    FeeBps, LegalOrder, Mcc, MerchantName, OrderRef, Reference, Ttl, require_amount, require_uri,
+    FeeBps, LegalOrder, Mcc, MerchantName, OrderRef, Reference, RefundWindow, Ttl, require_amount,
+    require_uri,
 };
 
 abort_codes! {
@@ -320,7 +321,7 @@ impl Calls {
         amount: u64,
         valid_after: u64,
         valid_before: u64,
-        nonce: &[u8; NONCE_LENGTH],
+        nonce: u64,
         public_key: &[u8; 32],
         signature: &[u8; 64],
     ) -> Result<EntryFunction, Error> {
@@ -335,7 +336,7 @@ impl Calls {
                 bcs_arg("amount", &amount)?,
                 bcs_arg("valid_after", &valid_after)?,
                 bcs_arg("valid_before", &valid_before)?,
-                bcs_arg("nonce", nonce.as_slice())?,
+                bcs_arg("nonce", &nonce)?,
                 bcs_arg("public_key", public_key.as_slice())?,
                 bcs_arg("signature", signature.as_slice())?,
             ],
@@ -681,7 +682,7 @@ impl<'a> Stablecoin<'a> {
         amount: u64,
         valid_after: u64,
         valid_before: u64,
-        nonce: &[u8; NONCE_LENGTH],
+        nonce: u64,
         public_key: &[u8; 32],
         signature: &[u8; 64],
     ) -> Result<Submitted, Error> {

@@ -109,7 +109,11 @@ pub async fn readyz(State(state): State<AppState>) -> Response {
             json!({"reachable": false})
         }
     };
-    let follower = state.follower_status.get();
+    // This replica's follower, or (with --no-follower) the one that writes the shared database.
+    let follower = match state.follower_status.get() {
+        Some(status) => Some(status),
+        None => crate::follower::cursor(&state.db.pool).await.ok().flatten(),
+    };
     let lag = match (&head, &follower) {
         (Ok(head), Some(status)) => Some(head.version.saturating_sub(status.next_version)),
         _ => None,

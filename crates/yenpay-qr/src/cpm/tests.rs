@@ -67,15 +67,7 @@ fn signed(
 
 fn common_case() -> SignedAuthorization {
     let (pk, sig) = key(7);
-    signed(
-        pk,
-        sig,
-        None,
-        1_280,
-        1_780_000_000,
-        1_780_000_300,
-        41,
-    )
+    signed(pk, sig, None, 1_280, 1_780_000_000, 1_780_000_300, 41)
 }
 
 /// BER-TLV of a yenpay template with the given children after the ADF name.

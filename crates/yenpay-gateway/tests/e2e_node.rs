@@ -1,0 +1,450 @@
+//! End to end against a real node with the package published (ignored by
+//! default; run with
+//! `APTOS_NODE_URL=http://127.0.0.1:8080 APTOS_FAUCET_URL=http://127.0.0.1:8081 cargo test -p yenpay-gateway --test e2e_node -- --ignored --nocapture`).
+//! It needs `deployments/local.json` and the deployer's key
+//! (`YENPAY_DEPLOYER_KEY_FILE`, default `.aptos/yenpay-local.key`): the
+//! deployer holds the operator and master-minter roles.
+//!
+//! The whole flow through the gateway binary's library: onboard a merchant
+//! (its terminal account is the gateway's, and its payout), create a code,
+//! the customer pays it with a transaction the gateway sponsors, the
+//! follower completes it, a partial refund; the gateway is stopped after
+//! those commits and before any webhook went out, and a second gateway on
+//! the same database delivers each event exactly once, signed.
+mod common;
+
+use anyhow::{Context, Result, bail};
+use aptos_sdk::account::Ed25519Account;
+use aptos_sdk::transaction::sponsored::PartiallySigned;
+use aptos_sdk::transaction::{FeePayerRawTransaction, RawTransaction, TransactionPayload};
+use aptos_sdk::types::ChainId;
+use aptos_sdk::{Aptos, AptosConfig};
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::HeaderMap;
+use axum::routing::post;
+use serde_json::{Value, json};
+use std::io::Write;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use yenpay_client::client::{SubmitOptions, YenPay};
+use yenpay_client::types::limits::{FeeBps, Mcc, MerchantName, OrderRef};
+use yenpay_deploy::deployment::{Deployment, Network};
+use yenpay_gateway::chain::{Ledger, NodeLedger};
+use yenpay_gateway::crypto::Kek;
+use yenpay_gateway::store::Db;
+use yenpay_gateway::{Gateway, SystemClock};
+use zeroize::Zeroizing;
+
+type Received = Arc<Mutex<Vec<(HeaderMap, String, Instant)>>>;
+
+async fn receiver() -> (Received, String) {
+    let received: Received = Arc::default();
+    async fn receive(State(r): State<Received>, headers: HeaderMap, body: Bytes) -> &'static str {
+        r.lock().unwrap().push((
+            headers,
+            String::from_utf8_lossy(&body).into_owned(),
+            Instant::now(),
+        ));
+        "ok"
+    }
+    let app = Router::new()
+        .route("/hook", post(receive))
+        .with_state(received.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    (received, format!("http://{address}/hook"))
+}
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+struct Running {
+    address: std::net::SocketAddr,
+    stop: tokio::sync::oneshot::Sender<()>,
+    task: tokio::task::JoinHandle<std::io::Result<()>>,
+}
+
+async fn start(
+    deployment: &Deployment,
+    node_url: &str,
+    database: &str,
+    kek: &Kek,
+    operator: Arc<Ed25519Account>,
+    start_version: u64,
+    dispatch: bool,
+) -> Result<Running> {
+    let options = SubmitOptions {
+        gas_unit_price: Some(100),
+        ..SubmitOptions::default()
+    };
+    let ledger = NodeLedger::new(node_url, deployment.package_address)?
+        .with_fee_payer(operator.clone())
+        .with_options(options);
+    let mut config = yenpay_gateway::config::Config::new(
+        deployment.package_address,
+        deployment.chain_id,
+        yenpay_client::address::from_sdk(deployment.metadata_address),
+    );
+    config.follower_start_version = start_version;
+    config.follower_poll_interval = Duration::from_millis(200);
+    config.webhooks.poll_interval = if dispatch {
+        Duration::from_millis(200)
+    } else {
+        Duration::from_secs(3600)
+    };
+    let mut gateway = Gateway::new(
+        Db::connect(database).await?,
+        config,
+        kek.clone(),
+        Arc::new(ledger),
+    );
+    gateway.admin_token = Some(Zeroizing::new("e2e-admin".to_owned()));
+    gateway.operator = Some(operator);
+    gateway.clock = Arc::new(SystemClock);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let address = listener.local_addr()?;
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let task = tokio::spawn(yenpay_gateway::run(
+        Arc::new(gateway),
+        listener,
+        true,
+        async move {
+            let _ = stopped.await;
+        },
+    ));
+    Ok(Running {
+        address,
+        stop,
+        task,
+    })
+}
+
+struct Api {
+    http: reqwest::Client,
+    base: String,
+}
+
+impl Api {
+    async fn admin(&self, path: &str, body: Option<Value>) -> Result<Value> {
+        let mut request = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .bearer_auth("e2e-admin");
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let answer: Value = request.send().await?.json().await?;
+        Ok(answer)
+    }
+
+    async fn signed(
+        &self,
+        key: &(String, String),
+        method: &str,
+        path: &str,
+        body: Option<&Value>,
+    ) -> Result<(u16, Value)> {
+        let bytes = body.map(|b| b.to_string()).unwrap_or_default();
+        let nonce = yenpay_gateway::crypto::random_hex(12);
+        let epoch = yenpay_types::time::unix_now() as i64;
+        let auth = yenpay_gateway::auth::sign_request(
+            &key.0,
+            &key.1,
+            method,
+            path,
+            bytes.as_bytes(),
+            &nonce,
+            epoch,
+        );
+        let response = self
+            .http
+            .request(method.parse()?, format!("{}{path}", self.base))
+            .header("authorization", auth)
+            .header("content-type", "application/json")
+            .body(bytes)
+            .send()
+            .await?;
+        let status = response.status().as_u16();
+        Ok((status, response.json().await?))
+    }
+}
+
+#[tokio::test]
+#[ignore = "needs a node with the package: APTOS_NODE_URL=... cargo test -p yenpay-gateway --test e2e_node -- --ignored"]
+async fn code_payment_refund_and_webhooks_across_a_restart() -> Result<()> {
+    let Ok(node_url) = std::env::var("APTOS_NODE_URL") else {
+        let _ = writeln!(
+            std::io::stderr(),
+            "\n*** yenpay-gateway e2e SKIPPED: APTOS_NODE_URL is not set ***\n"
+        );
+        return Ok(());
+    };
+    let faucet_url =
+        std::env::var("APTOS_FAUCET_URL").unwrap_or_else(|_| "http://127.0.0.1:8081".to_owned());
+    let root = root();
+    let deployment =
+        Deployment::load_for(&root, Network::Local).context("deployments/local.json")?;
+    let key_file = std::env::var("YENPAY_DEPLOYER_KEY_FILE")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| root.join(".aptos/yenpay-local.key"));
+    let deployer = Arc::new(yenpay_deploy::keys::read_key_file(&key_file)?.account());
+    if deployer.address() != deployment.deployer_address {
+        bail!(
+            "{} is the key of {}, but deployments/local.json was published by {}: point YENPAY_DEPLOYER_KEY_FILE at its deployer's key",
+            key_file.display(),
+            deployer.address(),
+            deployment.deployer_address
+        );
+    }
+    let rest = format!(
+        "{}/v1",
+        node_url.trim_end_matches('/').trim_end_matches("/v1")
+    );
+    let aptos = Aptos::new(AptosConfig::custom(&rest)?.with_faucet_url(&faucet_url)?)?;
+    let chain = YenPay::new(aptos, deployment.package_address).with_options(SubmitOptions {
+        gas_unit_price: Some(100),
+        ..SubmitOptions::default()
+    });
+
+    // The gateway, dispatcher held back: the first instance commits but sends nothing.
+    let dir = tempfile::tempdir()?;
+    let database = format!("sqlite://{}", dir.path().join("gateway.db").display());
+    let kek = Kek::generate();
+    let head = NodeLedger::new(&node_url, deployment.package_address)?
+        .head()
+        .await?;
+    let first = start(
+        &deployment,
+        &node_url,
+        &database,
+        &kek,
+        deployer.clone(),
+        head.version,
+        false,
+    )
+    .await?;
+    let api = Api {
+        http: reqwest::Client::new(),
+        base: format!("http://{}", first.address),
+    };
+    let (received, hook_url) = receiver().await;
+
+    // Onboarding: the gateway's account is the merchant's terminal and payout.
+    let owner = Ed25519Account::generate();
+    chain
+        .aptos()
+        .fund_account(owner.address(), 100_000_000)
+        .await?;
+    let onboarded = api
+        .admin("/admin/merchants", Some(json!({"ownerAddress": owner.address().to_hex(), "name": "YAKITORI DAIKICHI", "mcc": "5812"})))
+        .await?;
+    let merchant_id = onboarded["data"]["merchantId"]
+        .as_str()
+        .context("merchant id")?
+        .to_owned();
+    let terminal = aptos_sdk::types::AccountAddress::from_hex(
+        onboarded["data"]["terminalAddress"].as_str().unwrap(),
+    )?;
+    let key = api
+        .admin(&format!("/admin/merchants/{merchant_id}/keys"), None)
+        .await?;
+    let key = (
+        key["data"]["keyId"].as_str().unwrap().to_owned(),
+        key["data"]["secret"].as_str().unwrap().to_owned(),
+    );
+    let hook = api
+        .admin(
+            &format!("/admin/merchants/{merchant_id}/webhooks"),
+            Some(json!({"url": hook_url})),
+        )
+        .await?;
+    let hook_secret = hook["data"]["secret"].as_str().unwrap().to_owned();
+    chain
+        .merchant_registry()
+        .register_merchant(
+            deployer.as_ref(),
+            owner.address(),
+            &MerchantName::new("やきとり 大吉")?,
+            &Mcc::new("5812")?,
+            terminal,
+            FeeBps::new(100)?,
+        )
+        .await?;
+    chain
+        .merchant_registry()
+        .add_terminal(&owner, terminal)
+        .await?;
+
+    // The customer holds yen and no APT.
+    let customer = Ed25519Account::generate();
+    chain
+        .stablecoin()
+        .configure_minter(deployer.as_ref(), deployer.address(), 1_000_000)
+        .await?;
+    chain
+        .stablecoin()
+        .mint(deployer.as_ref(), customer.address(), 5_000)
+        .await?;
+
+    // A code.
+    let order = format!("E2E-{}", &yenpay_gateway::crypto::random_hex(4));
+    let (status, code) = api
+        .signed(
+            &key,
+            "POST",
+            "/v2/codes",
+            Some(
+                &json!({"merchantPaymentId": order, "amount": {"amount": 1500, "currency": "JPY"}}),
+            ),
+        )
+        .await?;
+    if status != 201 {
+        bail!("create code: {status} {code}");
+    }
+
+    // The customer pays it, the gateway pays the gas.
+    let info: Value = api
+        .http
+        .get(format!("{}/v2/sponsor/info", api.base))
+        .send()
+        .await?
+        .json()
+        .await?;
+    assert_eq!(info["data"]["feePayer"], deployer.address().to_hex());
+    let call = yenpay_client::invoice::Calls::new(deployment.package_address).pay_invoice(
+        owner.address(),
+        &OrderRef::new(&order)?,
+        1500,
+    )?;
+    let raw = RawTransaction::new(
+        customer.address(),
+        0,
+        TransactionPayload::EntryFunction(call),
+        10_000,
+        100,
+        yenpay_types::time::unix_now() + 60,
+        ChainId::new(deployment.chain_id),
+    );
+    let mut partial = PartiallySigned::new(FeePayerRawTransaction::new(
+        raw.clone(),
+        Vec::new(),
+        deployer.address(),
+    ));
+    partial.sign_as_sender(&customer)?;
+    let sponsored: Value = api
+        .http
+        .post(format!("{}/v2/sponsor", api.base))
+        .json(&json!({
+            "rawTransaction": format!("0x{}", const_hex::encode(aptos_bcs::to_bytes(&raw)?)),
+            "senderAuthenticator": format!("0x{}", const_hex::encode(aptos_bcs::to_bytes(&partial.sender_auth.unwrap())?)),
+        }))
+        .send()
+        .await?
+        .json()
+        .await?;
+    let paid_version = sponsored["data"]["version"]
+        .as_u64()
+        .with_context(|| format!("sponsor: {sponsored}"))?;
+
+    // The follower completes it.
+    let path = format!("/v2/codes/payments/{order}");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let details = loop {
+        let (_, details) = api.signed(&key, "GET", &path, None).await?;
+        if details["data"]["status"] == "COMPLETED" {
+            break details;
+        }
+        if Instant::now() > deadline {
+            bail!("not completed in 30 s: {details}");
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    assert_eq!(details["data"]["version"], paid_version);
+    assert_eq!(
+        (
+            details["data"]["fee"].clone(),
+            details["data"]["net"].clone()
+        ),
+        (json!(15), json!(1485))
+    );
+    assert_eq!(details["data"]["payer"], customer.address().to_hex());
+
+    // A partial refund, signed by the gateway's account as the payout address.
+    let (status, refund) = api
+        .signed(&key, "POST", "/v2/refunds", Some(&json!({"merchantRefundId": format!("{order}-R1"), "merchantPaymentId": order, "amount": {"amount": 500, "currency": "JPY"}})))
+        .await?;
+    if status != 201 {
+        bail!("refund: {status} {refund}");
+    }
+    assert_eq!(refund["data"]["status"], "COMPLETED");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let (_, list) = api
+            .signed(&key, "GET", "/v2/webhooks/deliveries", None)
+            .await?;
+        if list["data"].as_array().map(Vec::len) == Some(2) {
+            break;
+        }
+        if Instant::now() > deadline {
+            bail!("the outbox did not get both events: {list}");
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert!(
+        received.lock().unwrap().is_empty(),
+        "the first instance sent nothing"
+    );
+
+    // Stopped between the commits and the webhooks; a new instance on the same database.
+    first.stop.send(()).ok();
+    first.task.await??;
+    let restarted = Instant::now();
+    let second = start(
+        &deployment,
+        &node_url,
+        &database,
+        &kek,
+        deployer.clone(),
+        head.version,
+        true,
+    )
+    .await?;
+    let deadline = Instant::now() + Duration::from_secs(15);
+    while received.lock().unwrap().len() < 2 {
+        if Instant::now() > deadline {
+            bail!("webhooks not delivered after the restart");
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let got = received.lock().unwrap().clone();
+    assert_eq!(got.len(), 2, "each event exactly once");
+    let mut types = Vec::new();
+    for (headers, body, at) in &got {
+        let signature = headers["yenpay-signature"].to_str()?;
+        assert!(yenpay_gateway::webhook::verify(
+            &hook_secret,
+            signature,
+            body,
+            yenpay_types::time::unix_now() as i64,
+            300
+        ));
+        let event: Value = serde_json::from_str(body)?;
+        types.push(event["type"].as_str().unwrap().to_owned());
+        println!(
+            "{} delivered {} ms after the restart",
+            event["type"],
+            at.duration_since(restarted).as_millis()
+        );
+    }
+    types.sort();
+    assert_eq!(types, vec!["PAYMENT_COMPLETED", "REFUND_COMPLETED"]);
+    second.stop.send(()).ok();
+    second.task.await??;
+    Ok(())
+}
