@@ -1,7 +1,8 @@
 //! `cargo xtask codegen [--check]`: the Rust side of the Move interface,
 //! generated from `move/sources`.
 //!
-//! The Move sources are the one source of truth for the package's interface.
+//! The Move sources are the one source of truth for the package's interface,
+//! read by `yenpay-move-source` (as the client's drift tests read them).
 //! For each module this writes a committed `generated.rs` beside the client's
 //! hand-written module: the abort constants (name, value, doc comment), a
 //! payload builder and a typed async call for every `public entry fun`, a
@@ -16,6 +17,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
 use clap::Args;
+use yenpay_move_source::{Constant, Function, Module, TypedName, parse};
 
 /// Options of `cargo xtask codegen`.
 
@@ -165,7 +167,7 @@ fn check_untargeted_modules(root: &Path) -> Result<()> {
             .with_context(|| format!("reading {}", path.display()))?;
         let module = parse(&source).with_context(|| format!("parsing {}", path.display()))?;
         if !module.functions.is_empty()
-            || !module.events.is_empty()
+            || module.events().next().is_some()
             || module.constants.iter().any(|c| is_error_constant(&c.name))
         {
             bail!(
@@ -214,235 +216,6 @@ fn rustfmt(code: &str) -> Result<String> {
 
 fn output_path(root: &Path, target: &Target) -> PathBuf {
     root.join(CLIENT_SRC).join(target.output)
-}
-
-// The Move side: what the generator needs of one module.
-
-#[derive(Debug, Default)]
-struct Module {
-    name: String,
-    constants: Vec<Constant>,
-    functions: Vec<Function>,
-    events: Vec<Event>,
-}
-
-#[derive(Debug)]
-struct Constant {
-    name: String,
-    value: String,
-    doc: Vec<String>,
-}
-
-#[derive(Debug)]
-struct Function {
-    name: String,
-    doc: Vec<String>,
-    entry: bool,
-    params: Vec<(String, String)>,
-    returns: Option<String>,
-}
-
-#[derive(Debug)]
-struct Event {
-    name: String,
-    doc: Vec<String>,
-    fields: Vec<(String, String)>,
-}
-
-/// The `///` lines right above line `index` (attributes in between are skipped).
-fn doc_above(lines: &[&str], index: usize) -> Vec<String> {
-    let mut doc = Vec::new();
-    for line in lines[..index].iter().rev() {
-        let line = line.trim();
-        if let Some(text) = line.strip_prefix("///") {
-            doc.push(text.strip_prefix(' ').unwrap_or(text).trim_end().to_owned());
-        } else if line.starts_with("#[") {
-            continue;
-        } else {
-            break;
-        }
-    }
-    doc.reverse();
-    doc
-}
-
-/// The attributes (`#[...]`) right above line `index`, skipping doc lines.
-fn attributes_above(lines: &[&str], index: usize) -> Vec<String> {
-    let mut attributes = Vec::new();
-    for line in lines[..index].iter().rev() {
-        let line = line.trim();
-        if line.starts_with("#[") {
-            attributes.push(line.to_owned());
-        } else if !line.starts_with("///") {
-            break;
-        }
-    }
-    attributes
-}
-
-/// Drops a trailing `// comment` (Move has no `//` inside the code we read).
-fn code_of(line: &str) -> &str {
-    match line.find("//") {
-        Some(at) => &line[..at],
-        None => line,
-    }
-}
-
-/// Splits on commas outside brackets, trimming and dropping empty pieces.
-fn split_top_level(text: &str) -> Vec<String> {
-    let mut pieces = Vec::new();
-    let mut depth = 0i32;
-    let mut current = String::new();
-    for c in text.chars() {
-        match c {
-            '<' | '(' | '{' | '[' => depth += 1,
-            '>' | ')' | '}' | ']' => depth -= 1,
-            ',' if depth == 0 => {
-                pieces.push(std::mem::take(&mut current));
-                continue;
-            }
-            _ => {}
-        }
-        current.push(c);
-    }
-    pieces.push(current);
-    pieces
-        .into_iter()
-        .map(|piece| piece.split_whitespace().collect::<Vec<_>>().join(" "))
-        .filter(|piece| !piece.is_empty())
-        .collect()
-}
-
-fn typed_names(list: &str) -> Result<Vec<(String, String)>> {
-    split_top_level(list)
-        .into_iter()
-        .map(|piece| {
-            let (name, kind) = piece
-                .split_once(':')
-                .with_context(|| format!("not `name: type`: {piece}"))?;
-            Ok((name.trim().to_owned(), kind.trim().to_owned()))
-        })
-        .collect()
-}
-
-/// The text after `open` (a bracket) up to its match, and the index after the match.
-fn enclosed(text: &str, open: usize) -> Result<(&str, usize)> {
-    let bytes = text.as_bytes();
-    let (opening, closing) = match bytes[open] {
-        b'(' => (b'(', b')'),
-        b'{' => (b'{', b'}'),
-        other => bail!("not a bracket: {}", other as char),
-    };
-    let mut depth = 0;
-    for (index, &byte) in bytes.iter().enumerate().skip(open) {
-        if byte == opening {
-            depth += 1;
-        } else if byte == closing {
-            depth -= 1;
-            if depth == 0 {
-                return Ok((&text[open + 1..index], index + 1));
-            }
-        }
-    }
-    bail!("unbalanced bracket at byte {open}")
-}
-
-fn parse(source: &str) -> Result<Module> {
-    let lines: Vec<&str> = source.lines().collect();
-    let mut module = Module::default();
-    // Line starts, to turn a line and column into an offset in the code text.
-    let code: String = lines
-        .iter()
-        .map(|l| code_of(l))
-        .collect::<Vec<_>>()
-        .join("\n");
-    let mut offsets = Vec::with_capacity(lines.len());
-    let mut at = 0;
-    for line in &lines {
-        offsets.push(at);
-        at += code_of(line).len() + 1;
-    }
-
-    let mut test_only_depth = false;
-    for (index, raw) in lines.iter().enumerate() {
-        let line = code_of(raw).trim();
-        if let Some(rest) = line.strip_prefix("module ") {
-            let qualified = rest.trim_end_matches('{').trim();
-            module.name = qualified
-                .split_once("::")
-                .map(|(_, name)| name.trim().to_owned())
-                .context("module address::name")?;
-            continue;
-        }
-        let attributes = attributes_above(&lines, index);
-        let is_test = attributes.iter().any(|a| a.starts_with("#[test"));
-        if is_test {
-            test_only_depth = true;
-        }
-        if let Some(declaration) = line.strip_prefix("const ") {
-            let (name, rest) = declaration.split_once(':').context("const NAME: type")?;
-            let (_, value) = rest.split_once('=').context("const ... = value")?;
-            module.constants.push(Constant {
-                name: name.trim().to_owned(),
-                value: value.trim().trim_end_matches(';').trim().to_owned(),
-                doc: doc_above(&lines, index),
-            });
-            continue;
-        }
-        let words: Vec<&str> = line.split_whitespace().collect();
-        if let Some(fun_at) = words.iter().position(|w| *w == "fun") {
-            let modifiers = &words[..fun_at];
-            let public = modifiers.first() == Some(&"public");
-            let entry = public && modifiers.contains(&"entry");
-            let view = public && attributes.iter().any(|a| a == "#[view]");
-            test_only_depth = false;
-            if is_test || !(entry || view) {
-                continue;
-            }
-            let start = offsets[index] + code_of(raw).find("fun ").context("fun")? + 4;
-            let paren = code[start..].find('(').context("fun name(")? + start;
-            let name = code[start..paren].trim();
-            let name = name.split('<').next().unwrap_or(name).trim().to_owned();
-            let (params, after) = enclosed(&code, paren)?;
-            let params = typed_names(params)?;
-            let tail = &code[after..];
-            let body = tail.find('{').context("function body")?;
-            let signature_tail = tail[..body].trim();
-            let returns = signature_tail
-                .strip_prefix(':')
-                .map(|r| r.split(" acquires ").next().unwrap_or(r).trim().to_owned());
-            module.functions.push(Function {
-                name,
-                doc: doc_above(&lines, index),
-                entry,
-                params,
-                returns,
-            });
-            continue;
-        }
-        if let Some(rest) = line.strip_prefix("struct ") {
-            let _ = test_only_depth;
-            if !attributes.iter().any(|a| a == "#[event]") {
-                continue;
-            }
-            let name: String = rest
-                .chars()
-                .take_while(|c| c.is_alphanumeric() || *c == '_')
-                .collect();
-            let start = offsets[index] + code_of(raw).find("struct ").context("struct")?;
-            let open = code[start..].find('{').context("struct body")? + start;
-            let (body, _) = enclosed(&code, open)?;
-            module.events.push(Event {
-                name,
-                doc: doc_above(&lines, index),
-                fields: typed_names(body)?,
-            });
-        }
-    }
-    if module.name.is_empty() {
-        bail!("no module declaration");
-    }
-    Ok(module)
 }
 
 // The Rust side.
@@ -495,7 +268,7 @@ fn arg_type(name: &str, move_type: &str) -> Result<ArgType> {
         ("code", "vector<vector<u8>>") => arg("&[Vec<u8>]", "{}"),
         _ => bail!(
             "no Rust type for the Move parameter `{name}: {move_type}`: add it to the table in \
-             xtask/src/codegen.rs (`arg_type`)"
+             xtask/codegen/src/lib.rs (`arg_type`)"
         ),
     })
 }
@@ -552,7 +325,7 @@ fn return_type(move_type: &str) -> Result<ReturnType> {
         }
         other => bail!(
             "no Rust type for the Move return type `{other}`: add it to `return_type` in \
-             xtask/src/codegen.rs"
+             xtask/codegen/src/lib.rs"
         ),
     })
 }
@@ -659,8 +432,8 @@ fn render(target: &Target, module: &Module) -> Result<String> {
     let _ = writeln!(out, "    }}\n}}\n");
 
     // Payload builders.
-    let entries: Vec<&Function> = module.functions.iter().filter(|f| f.entry).collect();
-    let views: Vec<&Function> = module.functions.iter().filter(|f| !f.entry).collect();
+    let entries: Vec<&Function> = module.entries().collect();
+    let views: Vec<&Function> = module.views().collect();
     let _ = writeln!(
         out,
         "/// Payloads of the entry functions of `yenpay_client::{m}`, validated (no node needed).\n\
@@ -676,7 +449,7 @@ fn render(target: &Target, module: &Module) -> Result<String> {
                 function.name
             )
         })?;
-        if !signer.1.contains("signer") {
+        if !signer.ty.contains("signer") {
             bail!(
                 "{m}::{}: the first parameter is not a signer",
                 function.name
@@ -684,10 +457,10 @@ fn render(target: &Target, module: &Module) -> Result<String> {
         }
         let typed: Vec<(String, ArgType)> = params
             .iter()
-            .map(|(name, kind)| Ok((name.clone(), arg_type(name, kind)?)))
+            .map(|p| Ok((p.name.clone(), arg_type(&p.name, &p.ty)?)))
             .collect::<Result<_>>()
             .with_context(|| format!("{m}::{}", function.name))?;
-        let move_params: Vec<&str> = function.params.iter().map(|(n, _)| n.as_str()).collect();
+        let move_params: Vec<&str> = function.params.iter().map(|p| p.name.as_str()).collect();
         let _ = writeln!(
             out,
             "\n    /// `{}({})`.",
@@ -740,7 +513,7 @@ fn render(target: &Target, module: &Module) -> Result<String> {
         let (signer, params) = function.params.split_first().expect("checked above");
         let typed: Vec<(String, ArgType)> = params
             .iter()
-            .map(|(name, kind)| Ok((name.clone(), arg_type(name, kind)?)))
+            .map(|p| Ok((p.name.clone(), arg_type(&p.name, &p.ty)?)))
             .collect::<Result<_>>()?;
         out.push('\n');
         push_doc(&mut out, "    ", &function.doc);
@@ -750,7 +523,7 @@ fn render(target: &Target, module: &Module) -> Result<String> {
         let _ = writeln!(
             out,
             "    /// Signed by `{}`.\n    ///\n    /// # Errors\n    /// [`Error::Validation`] for an argument the contract would refuse; otherwise see [`YenPay::submit`].",
-            signer.0
+            signer.name
         );
         if typed.len() > 5 {
             let _ = writeln!(
@@ -761,7 +534,7 @@ fn render(target: &Target, module: &Module) -> Result<String> {
         let _ = write!(
             out,
             "    pub async fn {}<S: TxSigner>(&self, {}: &S",
-            function.name, signer.0
+            function.name, signer.name
         );
         for (name, ty) in &typed {
             let _ = write!(out, ", {name}: {}", ty.rust);
@@ -772,14 +545,14 @@ fn render(target: &Target, module: &Module) -> Result<String> {
             ") -> Result<Submitted, Error> {{\n        let call = self.calls().{}({})?;\n        self.client.submit_entry({}, call).await\n    }}",
             function.name,
             names.join(", "),
-            signer.0
+            signer.name
         );
     }
     for function in &views {
         let typed: Vec<(String, ArgType)> = function
             .params
             .iter()
-            .map(|(name, kind)| Ok((name.clone(), arg_type(name, kind)?)))
+            .map(|p| Ok((p.name.clone(), arg_type(&p.name, &p.ty)?)))
             .collect::<Result<_>>()
             .with_context(|| format!("view {m}::{}", function.name))?;
         let returns = function
@@ -827,7 +600,7 @@ fn render(target: &Target, module: &Module) -> Result<String> {
         out,
         "// Events, one struct per `#[event]` struct of the module, fields in Move order."
     );
-    for event in &module.events {
+    for event in module.events() {
         out.push('\n');
         push_doc(&mut out, "", &event.doc);
         if event.doc.is_empty() {
@@ -838,7 +611,7 @@ fn render(target: &Target, module: &Module) -> Result<String> {
             "#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]\n#[serde(deny_unknown_fields)]\npub struct {} {{",
             event.name
         );
-        for (name, kind) in &event.fields {
+        for TypedName { name, ty: kind } in &event.fields {
             let (rust, attribute) =
                 field_type(kind).with_context(|| format!("event {m}::{}::{name}", event.name))?;
             let _ = writeln!(out, "    /// `{name}: {kind}`.");
@@ -854,7 +627,7 @@ fn render(target: &Target, module: &Module) -> Result<String> {
         "\nmodule_events! {{\n    /// An event of `yenpay_client::{m}`.\n    pub enum {} {{",
         target.event_enum
     );
-    for event in &module.events {
+    for event in module.events() {
         let _ = writeln!(out, "        {},", event.name);
     }
     let _ = writeln!(out, "    }}\n}}");
@@ -862,10 +635,7 @@ fn render(target: &Target, module: &Module) -> Result<String> {
 }
 
 fn module_uses(module: &Module, record: &str) -> bool {
-    module
-        .functions
-        .iter()
-        .any(|f| !f.entry && f.returns.as_deref() == Some(record))
+    module.views().any(|f| f.returns.as_deref() == Some(record))
 }
 
 /// `EINVOICE_NOT_FOUND` → `InvoiceNotFound`.
@@ -889,51 +659,6 @@ fn variant_name(constant: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    const SAMPLE: &str = r#"
-/// A sample.
-module yenpay_client::sample {
-    /// Not yet.
-    const ENOT_YET: u64 = 1;
-    /// Seed, not an error.
-    const SEED: vector<u8> = b"S";
-
-    #[event]
-    /// Something happened.
-    struct Happened has drop, store { who: address, amount: u64 }
-
-    /// Does it.
-    public entry fun act(actor: &signer, order_ref: String, amount: u64) {}
-
-    #[view]
-    /// How much.
-    public fun how_much(owner: address): u64 acquires Thing { 0 }
-
-    #[view]
-    /// The split.
-    public fun quote(merchant: address, amount: u64): (u64, u64) { (0, 0) }
-
-    fun private_one() {}
-
-    #[test]
-    public entry fun test_it(s: &signer) {}
-}
-"#;
-
-    #[test]
-    fn parses_constants_functions_and_events_but_not_tests() {
-        let module = parse(SAMPLE).unwrap();
-        assert_eq!(module.name, "sample");
-        assert_eq!(module.constants.len(), 2);
-        assert_eq!(module.constants[0].doc, vec!["Not yet."]);
-        let names: Vec<&str> = module.functions.iter().map(|f| f.name.as_str()).collect();
-        assert_eq!(names, ["act", "how_much", "quote"]);
-        assert_eq!(module.functions[1].returns.as_deref(), Some("u64"));
-        assert_eq!(module.functions[2].returns.as_deref(), Some("(u64, u64)"));
-        assert_eq!(module.events[0].name, "Happened");
-        assert_eq!(module.events[0].doc, vec!["Something happened."]);
-        assert_eq!(module.events[0].fields.len(), 2);
-    }
 
     #[test]
     fn an_unknown_parameter_is_named() {
