@@ -73,7 +73,7 @@ pub fn run(args: &TestArgs) -> Result<()> {
     };
 
     // The gateway's tests also run on PostgreSQL where it is installed.
-    let (database_url, postgres_outcome, _cluster) = test_database(&root);
+    let (database_url, postgres_outcome, cluster) = test_database(&root);
     let mut steps: Vec<(&str, Outcome)> = vec![
         (
             "rustfmt",
@@ -134,6 +134,8 @@ pub fn run(args: &TestArgs) -> Result<()> {
     };
     steps.push(("move tests", move_outcome));
     steps.push(("move coverage", coverage_outcome));
+    // Stopped and removed here: a failing run ends with process::exit, which runs no destructor.
+    drop(cluster);
 
     println!();
     for (name, outcome) in &steps {

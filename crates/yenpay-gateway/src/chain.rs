@@ -292,14 +292,20 @@ impl Ledger for NodeLedger {
     }
 
     async fn submit_signed(&self, transaction: SignedTransaction) -> Result<TxOutcome, ChainError> {
-        let committed = self
+        let expires_at = transaction.raw_txn.expiration_timestamp_secs;
+        let pending = self
             .client
             .aptos()
-            .submit_and_wait(&transaction, Some(Duration::from_secs(60)))
+            .submit_transaction(&transaction)
             .await
-            .map_err(|e| ChainError::Unavailable(e.to_string()))?
+            .map_err(|e| ChainError::Rejected {
+                // The node refused it before execution (bad signature, sequence number, balance).
+                code: "SUBMISSION_REFUSED".to_owned(),
+                message: e.to_string(),
+            })?
             .into_inner();
-        Ok(Submitted::from_transaction_json(self.client.package(), &committed)?.into())
+        // Waiting through the client decodes a committed failure (abort, out of gas) as such.
+        Ok(self.client.wait_for(pending.hash, expires_at).await?.into())
     }
 
     async fn head(&self) -> Result<LedgerHead, ChainError> {

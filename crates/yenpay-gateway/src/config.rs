@@ -7,8 +7,8 @@ use yenpay_types::Address;
 /// Limits the sponsor enforces before it co-signs as fee payer.
 #[derive(Debug, Clone)]
 pub struct SponsorPolicy {
-    /// Largest `max_gas_amount` co-signed (a first payment from a new
-    /// account creates it and its store: about 5,700 gas units).
+    /// Largest `max_gas_amount` co-signed (a customer's first payment also
+    /// creates its account: well over the 10,000 units a later one needs at most).
     pub max_gas_amount: u64,
     /// Largest gas unit price, octas.
     pub max_gas_unit_price: u64,
@@ -23,7 +23,7 @@ pub struct SponsorPolicy {
 impl Default for SponsorPolicy {
     fn default() -> Self {
         Self {
-            max_gas_amount: 10_000,
+            max_gas_amount: 20_000,
             max_gas_unit_price: 1_000,
             max_expiration: Duration::from_secs(120),
             per_sender_per_minute: 10,
@@ -45,6 +45,8 @@ pub struct WebhookPolicy {
     pub request_timeout: Duration,
     /// How often the dispatcher looks for due deliveries.
     pub poll_interval: Duration,
+    /// Whether this replica runs the dispatcher at all.
+    pub dispatch: bool,
 }
 
 impl Default for WebhookPolicy {
@@ -55,6 +57,7 @@ impl Default for WebhookPolicy {
             give_up_after: Duration::from_secs(24 * 3600),
             request_timeout: Duration::from_secs(10),
             poll_interval: Duration::from_millis(500),
+            dispatch: true,
         }
     }
 }

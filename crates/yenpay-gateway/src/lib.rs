@@ -174,7 +174,9 @@ pub async fn run(
     if follow {
         tasks.push(tokio::spawn(follower::run(state.clone(), stop_rx.clone())));
     }
-    tasks.push(tokio::spawn(webhook::run(state.clone(), stop_rx.clone())));
+    if state.config.webhooks.dispatch {
+        tasks.push(tokio::spawn(webhook::run(state.clone(), stop_rx.clone())));
+    }
     tasks.push(tokio::spawn(maintenance(state.clone(), stop_rx.clone())));
     let app = api::router(state);
     let served = axum::serve(listener, app)

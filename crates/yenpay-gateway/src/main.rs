@@ -54,6 +54,9 @@ struct Args {
     /// Do not run the chain follower (another replica runs it).
     #[arg(long, env = "YENPAY_NO_FOLLOWER")]
     no_follower: bool,
+    /// Do not deliver webhooks from this replica (another one does).
+    #[arg(long, env = "YENPAY_NO_DISPATCHER")]
+    no_dispatcher: bool,
     /// File holding the key-encryption key (64 hex digits); or YENPAY_KEK.
     #[arg(long, env = "YENPAY_KEK_FILE")]
     kek_file: Option<PathBuf>,
@@ -158,6 +161,7 @@ async fn main() -> Result<()> {
         );
     }
     let mut config = Config::new(package, head.chain_id, from_sdk(metadata));
+    config.webhooks.dispatch = !args.no_dispatcher;
     config.follower_start_version = match (args.follower_start, start) {
         (Some(version), _) | (None, Some(version)) => version,
         (None, None) => {

@@ -1,9 +1,11 @@
 //! End to end against a real node with the package published (ignored by
 //! default; run with
 //! `APTOS_NODE_URL=http://127.0.0.1:8080 APTOS_FAUCET_URL=http://127.0.0.1:8081 cargo test -p yenpay-gateway --test e2e_node -- --ignored --nocapture`).
-//! It needs `deployments/local.json` and the deployer's key
-//! (`YENPAY_DEPLOYER_KEY_FILE`, default `.aptos/yenpay-local.key`): the
-//! deployer holds the operator and master-minter roles.
+//! It needs the package (`YENPAY_PACKAGE`, else `deployments/local.json`) and
+//! its deployer's key (`YENPAY_DEPLOYER_KEY_FILE`, default
+//! `.aptos/yenpay-local.key`, or a profile of `.aptos/config.yaml` named by
+//! `YENPAY_DEPLOYER_PROFILE`): the deployer holds the operator and
+//! master-minter roles.
 //!
 //! The whole flow through the gateway binary's library: onboard a merchant
 //! (its terminal account is the gateway's, and its payout), create a code,
@@ -92,11 +94,8 @@ async fn start(
     );
     config.follower_start_version = start_version;
     config.follower_poll_interval = Duration::from_millis(200);
-    config.webhooks.poll_interval = if dispatch {
-        Duration::from_millis(200)
-    } else {
-        Duration::from_secs(3600)
-    };
+    config.webhooks.poll_interval = Duration::from_millis(200);
+    config.webhooks.dispatch = dispatch;
     let mut gateway = Gateway::new(
         Db::connect(database).await?,
         config,
@@ -184,28 +183,56 @@ async fn code_payment_refund_and_webhooks_across_a_restart() -> Result<()> {
         );
         return Ok(());
     };
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::new(
+            "warn,yenpay_gateway=info",
+        ))
+        .with_test_writer()
+        .try_init();
     let faucet_url =
         std::env::var("APTOS_FAUCET_URL").unwrap_or_else(|_| "http://127.0.0.1:8081".to_owned());
     let root = root();
-    let deployment =
-        Deployment::load_for(&root, Network::Local).context("deployments/local.json")?;
     let key_file = std::env::var("YENPAY_DEPLOYER_KEY_FILE")
         .map(PathBuf::from)
         .unwrap_or_else(|_| root.join(".aptos/yenpay-local.key"));
-    let deployer = Arc::new(yenpay_deploy::keys::read_key_file(&key_file)?.account());
-    if deployer.address() != deployment.deployer_address {
-        bail!(
-            "{} is the key of {}, but deployments/local.json was published by {}: point YENPAY_DEPLOYER_KEY_FILE at its deployer's key",
-            key_file.display(),
-            deployer.address(),
-            deployment.deployer_address
-        );
-    }
+    // The deployer: a profile of .aptos/config.yaml (YENPAY_DEPLOYER_PROFILE), else the key file.
+    let deployer = Arc::new(match std::env::var("YENPAY_DEPLOYER_PROFILE") {
+        Ok(profile) => yenpay_deploy::keys::CliConfig::load(&root.join(".aptos"))?
+            .signer(&profile)?
+            .account(),
+        Err(_) => yenpay_deploy::keys::read_key_file(&key_file)?.account(),
+    });
     let rest = format!(
         "{}/v1",
         node_url.trim_end_matches('/').trim_end_matches("/v1")
     );
     let aptos = Aptos::new(AptosConfig::custom(&rest)?.with_faucet_url(&faucet_url)?)?;
+    // The package: YENPAY_PACKAGE (as the e2e suite takes it), else deployments/local.json.
+    let mut deployment =
+        Deployment::load_for(&root, Network::Local).context("deployments/local.json")?;
+    if let Ok(package) = std::env::var("YENPAY_PACKAGE") {
+        let package = aptos_sdk::types::AccountAddress::from_hex(&package)?;
+        let probe = YenPay::new(Aptos::new(AptosConfig::custom(&rest)?)?, package);
+        deployment.package_address = package;
+        deployment.deployer_address = deployer.address();
+        deployment.metadata_address = probe.stablecoin().metadata_address().await?;
+        deployment.chain_id = probe.aptos().ensure_chain_id().await?.id();
+    }
+    let operator = YenPay::new(
+        Aptos::new(AptosConfig::custom(&rest)?)?,
+        deployment.package_address,
+    )
+    .merchant_registry()
+    .operator()
+    .await?;
+    if deployer.address() != deployment.deployer_address || operator != deployer.address() {
+        bail!(
+            "the deployer key is {}'s, but the package was published by {} and its operator is {operator}: \
+             point YENPAY_DEPLOYER_KEY_FILE (or YENPAY_DEPLOYER_PROFILE) at its deployer's key, or YENPAY_PACKAGE at that key's package",
+            deployer.address(),
+            deployment.deployer_address
+        );
+    }
     let chain = YenPay::new(aptos, deployment.package_address).with_options(SubmitOptions {
         gas_unit_price: Some(100),
         ..SubmitOptions::default()
@@ -325,7 +352,7 @@ async fn code_payment_refund_and_webhooks_across_a_restart() -> Result<()> {
         customer.address(),
         0,
         TransactionPayload::EntryFunction(call),
-        10_000,
+        20_000,
         100,
         yenpay_types::time::unix_now() + 60,
         ChainId::new(deployment.chain_id),

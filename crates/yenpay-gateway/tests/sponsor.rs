@@ -229,7 +229,7 @@ async fn every_rule_refuses_what_it_should() {
             ),
             (
                 "gas",
-                with(&|t| t.max_gas = 10_001),
+                with(&|t| t.max_gas = 20_001),
                 StatusCode::FORBIDDEN,
                 "SPONSOR_GAS_TOO_HIGH",
             ),
