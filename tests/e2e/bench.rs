@@ -8,13 +8,16 @@
 //! (`cargo xtask bench-chain` sets it) and fails only when a transaction
 //! fails or the balances do not add up, never on a figure.
 //!
-//! Setup (not timed) funds payers, merchant owners and a minter with APT in a
-//! few `0x1::aptos_account::batch_transfer`s, mints the yen, registers the
-//! merchants, makes every payout store a concurrent-balance store where the
-//! chain allows it, and creates the invoices. Each timed phase signs all its
-//! transactions beforehand (local sequence numbers), submits them with at
-//! most `in_flight` submissions outstanding, and follows the ledger
-//! (`GET /transactions`, 100 a page) until every one is committed. So the
+//! Setup (not timed) funds payers, merchant owners, a minter and the
+//! operator with APT in a few `0x1::aptos_account::batch_transfer`s, has
+//! every payer send its first transaction, mints the yen, makes every payout
+//! store a concurrent-balance store where the chain allows it, registers the
+//! merchants and creates the invoices (one set per round). An untimed
+//! warm-up burst follows. Then each round times both phases, the order
+//! alternating from round to round. A phase signs all its transactions
+//! beforehand (local sequence numbers), submits them with at most
+//! `in_flight` submissions outstanding, and follows the ledger
+//! (`GET /transactions`, 100 a page) until every one is committed: so the
 //! node, not the client's round trips, sets the pace, and waiting for 2,000
 //! transactions costs a few dozen requests instead of thousands of polls.
 use std::collections::{BTreeMap, HashMap};
@@ -56,7 +59,9 @@ const IN_FLIGHT_ENV: &str = "YENPAY_BENCH_IN_FLIGHT";
 /// Set to `1` to leave payout stores and the fee payer's APT store plain:
 /// the contrast that shows what concurrent balances buy on this node.
 const PLAIN_STORES_ENV: &str = "YENPAY_BENCH_PLAIN_STORES";
-/// Set to `1` to time the payments before the transfers.
+/// Rounds of both timed phases, the order alternating.
+const ROUNDS_ENV: &str = "YENPAY_BENCH_ROUNDS";
+/// Set to `1` to time the payments before the transfers in the first round.
 const PAYMENTS_FIRST_ENV: &str = "YENPAY_BENCH_PAYMENTS_FIRST";
 
 /// The issue's floor for a run whose figures count.
@@ -72,6 +77,8 @@ const TARGET_RATIO: f64 = 0.9;
 const MAX_GAS: u64 = 20_000;
 /// The funder's batch transfers create accounts and APT stores.
 const FUNDING_MAX_GAS: u64 = 1_000_000;
+/// Faucet requests before the setup gives up.
+const FAUCET_ATTEMPTS: u32 = 3;
 /// Recipients per `batch_transfer`.
 const FUNDING_BATCH: usize = 50;
 /// Gas units set aside per transaction when budgeting APT: a payment or a
@@ -92,7 +99,7 @@ const INVOICE_TTL_SECS: u64 = 3_600;
 const EXPIRATION_SECS: u64 = 900;
 /// Concurrency of setup submissions and reads.
 const SETUP_CONCURRENCY: usize = 32;
-/// How long the ledger follower waits without news once a submission was refused.
+/// How long the ledger follower waits for news once everything is submitted.
 const STALL: Duration = Duration::from_secs(60);
 /// Quiet time before each timed phase, so that neither inherits the node's
 /// work on what came before (setup, or the other phase).
@@ -135,6 +142,7 @@ struct Config {
     in_flight: usize,
     plain_stores: bool,
     payments_first: bool,
+    rounds: usize,
 }
 
 impl Config {
@@ -148,6 +156,7 @@ impl Config {
             in_flight: env_number(IN_FLIGHT_ENV, 64)? as usize,
             plain_stores: flag(PLAIN_STORES_ENV),
             payments_first: flag(PAYMENTS_FIRST_ENV),
+            rounds: env_number(ROUNDS_ENV, 2)? as usize,
         };
         ensure!(
             config.transfers > 0 && config.payments > 0,
@@ -162,6 +171,7 @@ impl Config {
             "{SPONSORED_ENV} is a percentage (0 to 100)"
         );
         ensure!(config.in_flight > 0, "{IN_FLIGHT_ENV} must be at least 1");
+        ensure!(config.rounds > 0, "{ROUNDS_ENV} must be at least 1");
         Ok(config)
     }
 
@@ -186,6 +196,11 @@ impl Config {
 
     fn merchant_of(&self, index: usize) -> usize {
         index % self.merchants
+    }
+
+    /// The invoice that payment `index` of `round` pays: each round has its own.
+    fn invoice_of(&self, round: usize, index: usize) -> usize {
+        round * self.payments + index
     }
 }
 
@@ -236,6 +251,8 @@ struct Bench {
     minter: Ed25519Account,
     payers: Vec<Ed25519Account>,
     merchants: Vec<BenchMerchant>,
+    /// The local node's process, whose CPU time each phase reports.
+    node_pid: Option<String>,
 }
 
 /// Where the node stands on concurrent balances, and what the setup did.
@@ -275,9 +292,14 @@ impl Setup {
     }
 }
 
-/// The case: setup, transfers, payments, checks, report.
+/// The case: setup, rounds of both timed phases, checks, report.
 pub async fn bench_chain(h: &'static Harness) -> Result<()> {
     let config = Config::from_env()?;
+    // A report left by an earlier run must not pass for this one's.
+    let path = report_path();
+    if path.exists() {
+        std::fs::remove_file(&path).with_context(|| format!("removing {}", path.display()))?;
+    }
     // Exact treasury and supply figures: no other case may run meanwhile.
     let _exclusive = h.exclusive().await;
     // The deployer is held for the whole run: it registers, mints and
@@ -285,8 +307,9 @@ pub async fn bench_chain(h: &'static Harness) -> Result<()> {
     let deployer = h.deployer().await;
     let operator = (*deployer).clone();
     println!(
-        "bench: {} transfers and {} invoice payments, {} merchants, {} payers, {}% sponsored, \
-         {} submissions in flight",
+        "bench: {} round(s) of {} transfers and {} invoice payments, {} merchants, {} payers, \
+         {}% sponsored, {} submissions in flight",
+        config.rounds,
         config.transfers,
         config.payments,
         config.merchants,
@@ -305,7 +328,7 @@ pub async fn bench_chain(h: &'static Harness) -> Result<()> {
 
     // Untimed: on this node the first burst after setup ran 5-25% slower
     // than the next one, whichever kind it was; a burst touching every payer
-    // and payout store first puts both timed phases on the same footing.
+    // and payout store first puts the timed phases on the same footing.
     println!(
         "bench: warm-up (not timed): each of {} payers sends {WARM_UP_YEN} yen to a payout account",
         config.payers
@@ -317,47 +340,59 @@ pub async fn bench_chain(h: &'static Harness) -> Result<()> {
         warm_up.failure_story()
     );
 
-    // Each phase's payers and stores are the same, so the order only
-    // matters for what the node carries over; `--payments-first` checks that.
-    let (transfers, payments) = if config.payments_first {
-        let payments = phase(h, &bench, "payments", payment_calls(h, &bench)?).await?;
-        let transfers = phase(h, &bench, "transfers", transfer_calls(h, &bench)?).await?;
-        (transfers, payments)
-    } else {
-        let transfers = phase(h, &bench, "transfers", transfer_calls(h, &bench)?).await?;
-        let payments = phase(h, &bench, "payments", payment_calls(h, &bench)?).await?;
-        (transfers, payments)
-    };
+    // The order alternates from round to round, so that whatever a phase
+    // inherits from the one before counts against both kinds alike.
+    let mut rounds = Vec::with_capacity(config.rounds);
+    for round in 0..config.rounds {
+        let payments_first = config.payments_first ^ (round % 2 == 1);
+        println!(
+            "bench: round {} of {}, {} first",
+            round + 1,
+            config.rounds,
+            if payments_first {
+                "payments"
+            } else {
+                "transfers"
+            }
+        );
+        let (transfers, payments) = if payments_first {
+            let payments = phase(h, &bench, "payments", payment_calls(h, &bench, round)?).await?;
+            let transfers = phase(h, &bench, "transfers", transfer_calls(h, &bench)?).await?;
+            (transfers, payments)
+        } else {
+            let transfers = phase(h, &bench, "transfers", transfer_calls(h, &bench)?).await?;
+            let payments = phase(h, &bench, "payments", payment_calls(h, &bench, round)?).await?;
+            (transfers, payments)
+        };
+        let round = Round {
+            payments_first,
+            transfers,
+            payments,
+        };
+        println!("bench: {}", round.summary());
+        rounds.push(round);
+    }
 
-    let checks = verify(
-        h,
-        &bench,
-        &warm_up,
-        &transfers,
-        &payments,
-        treasury_before,
-        supply_before,
-    )
-    .await?;
+    let checks = verify(h, &bench, &warm_up, &rounds, treasury_before, supply_before).await?;
     let report = render(
         h,
         &config,
         &concurrency,
         &setup,
         setup_total,
-        &transfers,
-        &payments,
+        &rounds,
         &checks,
     );
     println!("\n{report}");
-    let path = report_path();
     std::fs::write(&path, &report).with_context(|| format!("writing {}", path.display()))?;
     println!("bench: report written to {}", path.display());
 
     let mut problems = Vec::new();
-    for phase in [&transfers, &payments] {
-        if !phase.all_succeeded() {
-            problems.push(phase.failure_story());
+    for (index, round) in rounds.iter().enumerate() {
+        for phase in [&round.transfers, &round.payments] {
+            if !phase.all_succeeded() {
+                problems.push(format!("round {}: {}", index + 1, phase.failure_story()));
+            }
         }
     }
     problems.extend(checks.mismatches.iter().cloned());
@@ -367,6 +402,30 @@ pub async fn bench_chain(h: &'static Harness) -> Result<()> {
         problems.join("\n")
     );
     Ok(())
+}
+
+/// One round: both timed phases.
+struct Round {
+    payments_first: bool,
+    transfers: Phase,
+    payments: Phase,
+}
+
+impl Round {
+    fn summary(&self) -> String {
+        let ratio = |p: Option<f64>, t: Option<f64>| match (p, t) {
+            (Some(p), Some(t)) if t > 0.0 => format!("{:.2}", p / t),
+            _ => "n/a".to_owned(),
+        };
+        format!(
+            "payments/s ÷ transfers/s this round: {} by the client's clock, {} by block timestamps",
+            ratio(
+                Some(self.payments.wall_tps()),
+                Some(self.transfers.wall_tps())
+            ),
+            ratio(self.payments.chain_tps(), self.transfers.chain_tps())
+        )
+    }
 }
 
 /// Accounts, APT, yen, merchants, concurrent stores and invoices.
@@ -406,7 +465,12 @@ async fn prepare(
         minter,
         payers,
         merchants,
+        node_pid: find_node_pid(),
     });
+    match &bench.node_pid {
+        Some(pid) => println!("bench: the node is process {pid} here: its CPU time is reported"),
+        None => println!("bench: no single local node process found: its CPU time is not reported"),
+    }
 
     let mut concurrency = Concurrency {
         balance_flag: feature_enabled(h, CONCURRENT_FUNGIBLE_BALANCE).await?,
@@ -423,8 +487,9 @@ async fn prepare(
     // APT: what each sender needs for the prologue's check (max gas times
     // price) and its own gas, with room.
     let reserve = 2 * MAX_GAS * GAS_UNIT_PRICE;
-    let txs_per_payer = (config.transfers + config.payments).div_ceil(config.payers) as u64;
-    let invoices_per_owner = config.payments.div_ceil(config.merchants) as u64;
+    let txs_per_payer =
+        (config.rounds * (config.transfers + config.payments)).div_ceil(config.payers) as u64 + 1;
+    let invoices_per_owner = (config.rounds * config.payments).div_ceil(config.merchants) as u64;
     let payer_apt = reserve
         + GAS_PER_NEW_SLOT_TX * GAS_UNIT_PRICE
         + txs_per_payer * GAS_PER_SMALL_TX * GAS_UNIT_PRICE;
@@ -440,6 +505,15 @@ async fn prepare(
             .map(|m| (m.owner.address(), owner_apt)),
     );
     recipients.push((bench.minter.address(), minter_apt));
+    // The operator pays the gas of every sponsored transaction.
+    let sponsored_txs = (config.rounds * (config.transfers + config.payments)) as u64
+        * config.sponsored_percent
+        / 100
+        + (config.merchants + config.payers) as u64;
+    let operator_apt = reserve
+        + sponsored_txs * GAS_PER_SMALL_TX * GAS_UNIT_PRICE
+        + 2 * config.merchants as u64 * GAS_PER_NEW_SLOT_TX * GAS_UNIT_PRICE;
+    recipients.push((bench.operator.address(), operator_apt));
     let batches: Vec<Vec<(AccountAddress, u64)>> = recipients
         .chunks(FUNDING_BATCH)
         .map(<[_]>::to_vec)
@@ -447,33 +521,36 @@ async fn prepare(
     let funder = h.unfunded_account();
     let funder_apt = recipients.iter().map(|(_, apt)| apt).sum::<u64>()
         + (batches.len() as u64 + 2) * FUNDING_MAX_GAS * GAS_UNIT_PRICE;
-    let sponsored_txs = (config.transfers + config.payments) as u64 * config.sponsored_percent
-        / 100
-        + config.merchants as u64;
-    let operator_apt = reserve
-        + sponsored_txs * GAS_PER_SMALL_TX * GAS_UNIT_PRICE
-        + 2 * config.merchants as u64 * GAS_PER_NEW_SLOT_TX * GAS_UNIT_PRICE;
 
     setup
-        .step(
-            "faucet: APT for the funder and the operator (fee payer)",
-            async {
-                let aptos = h.client.aptos();
-                aptos
+        .step("faucet: APT for the funder", async {
+            // The faucet's transactions have been seen to take over a
+            // minute to commit on a busy machine: ask again rather than
+            // fail (what arrives late only adds to the balance).
+            let mut attempt = 1;
+            loop {
+                match h
+                    .client
+                    .aptos()
                     .fund_account(funder.address(), funder_apt)
                     .await
-                    .context("funding the funder")?;
-                aptos
-                    .fund_account(bench.operator.address(), operator_apt)
-                    .await
-                    .context("topping up the operator")?;
-                Ok(())
-            },
-        )
+                {
+                    Ok(_) => break Ok(()),
+                    Err(error) if attempt < FAUCET_ATTEMPTS => {
+                        println!(
+                            "bench setup:   the faucet did not deliver ({error}); asking again"
+                        );
+                        attempt += 1;
+                    }
+                    Err(error) => break Err(error).context("funding the funder from the faucet"),
+                }
+            }
+        })
         .await?;
 
     let what = format!(
-        "APT for {} payers, {} merchant owners and the minter in {} batch_transfer(s)",
+        "APT for {} payers, {} merchant owners, the minter and the operator in {} \
+         batch_transfer(s)",
         config.payers,
         config.merchants,
         batches.len()
@@ -675,32 +752,41 @@ async fn prepare(
     setup
         .step(
             &format!(
-                "create {} invoices over {} merchants",
-                config.payments, config.merchants
+                "create {} invoices ({} per round) over {} merchants",
+                config.rounds * config.payments,
+                config.payments,
+                config.merchants
             ),
-            each("create_invoice", config.payments, config.in_flight, {
-                let bench = Arc::clone(&bench);
-                move |index| {
+            each(
+                "create_invoice",
+                config.rounds * config.payments,
+                config.in_flight,
+                {
                     let bench = Arc::clone(&bench);
-                    async move {
-                        let merchant = &bench.merchants[bench.config.merchant_of(index)];
-                        bench
-                            .client
-                            .invoice()
-                            .create_invoice(
-                                &merchant.owner,
-                                merchant.owner.address(),
-                                &order(index)?,
-                                payment_amount(index),
-                                Ttl::from_secs(INVOICE_TTL_SECS)?,
-                            )
-                            .await
-                            .committed(&format!("create invoice {index}"))
-                            .await?;
-                        Ok(())
+                    move |invoice| {
+                        let bench = Arc::clone(&bench);
+                        async move {
+                            // Invoice `invoice` is paid by payment `index` of its round.
+                            let index = invoice % bench.config.payments;
+                            let merchant = &bench.merchants[bench.config.merchant_of(index)];
+                            bench
+                                .client
+                                .invoice()
+                                .create_invoice(
+                                    &merchant.owner,
+                                    merchant.owner.address(),
+                                    &order(invoice)?,
+                                    payment_amount(index),
+                                    Ttl::from_secs(INVOICE_TTL_SECS)?,
+                                )
+                                .await
+                                .committed(&format!("create invoice {invoice}"))
+                                .await?;
+                            Ok(())
+                        }
                     }
-                }
-            }),
+                },
+            ),
         )
         .await?;
 
@@ -721,14 +807,16 @@ async fn prepare(
     Ok((bench, concurrency))
 }
 
-/// Yen each payer needs: everything it sends in both phases, and [`LEFT_OVER`].
+/// Yen each payer needs: everything it sends in every round and the warm-up,
+/// and [`LEFT_OVER`].
 fn payer_yen(config: &Config) -> Vec<u64> {
+    let rounds = config.rounds as u64;
     let mut yen = vec![LEFT_OVER + WARM_UP_YEN; config.payers];
     for index in 0..config.transfers {
-        yen[config.payer_of(index)] += transfer_amount(index);
+        yen[config.payer_of(index)] += rounds * transfer_amount(index);
     }
     for index in 0..config.payments {
-        yen[config.payer_of(index)] += payment_amount(index);
+        yen[config.payer_of(index)] += rounds * payment_amount(index);
     }
     yen
 }
@@ -773,17 +861,17 @@ fn warm_up_calls(h: &Harness, bench: &Bench) -> Result<Vec<Planned>> {
         .collect()
 }
 
-fn payment_calls(h: &Harness, bench: &Bench) -> Result<Vec<Planned>> {
+fn payment_calls(h: &Harness, bench: &Bench, round: usize) -> Result<Vec<Planned>> {
     let calls = h.client.invoice().calls();
-    (0..bench.config.payments)
+    let config = &bench.config;
+    (0..config.payments)
         .map(|index| {
-            let merchant = bench.merchants[bench.config.merchant_of(index)]
-                .owner
-                .address();
+            let merchant = bench.merchants[config.merchant_of(index)].owner.address();
+            let order = order(config.invoice_of(round, index))?;
             Ok(Planned {
-                payer: bench.config.payer_of(index),
-                sponsored: bench.config.sponsored(index),
-                call: calls.pay_invoice(merchant, &order(index)?, payment_amount(index))?,
+                payer: config.payer_of(index),
+                sponsored: config.sponsored(index),
+                call: calls.pay_invoice(merchant, &order, payment_amount(index))?,
             })
         })
         .collect()
@@ -812,6 +900,12 @@ struct Phase {
     wall: Duration,
     /// User transactions of others between our first and last version.
     others: usize,
+    /// The first few accepted but not seen committed, with what the node said of them.
+    missing: Vec<(usize, String)>,
+    /// CPU time the node's process (when it runs here) and this client used
+    /// from the first submission to the end of the phase.
+    node_cpu: Option<Duration>,
+    client_cpu: Option<Duration>,
     /// The machine's 1-minute load average when the phase started and ended.
     load: (Option<f64>, Option<f64>),
 }
@@ -860,7 +954,12 @@ impl Phase {
             self.rejected.len(),
             self.not_committed()
         );
-        for (index, status) in failed.iter().chain(&self.rejected).take(5) {
+        for (index, status) in failed
+            .iter()
+            .chain(&self.rejected)
+            .chain(&self.missing)
+            .take(8)
+        {
             let _ = write!(story, "\n  #{index}: {status}");
         }
         story
@@ -958,6 +1057,7 @@ async fn run_phase(
     let expires_at = unix_now() + EXPIRATION_SECS;
     let mut signed = Vec::with_capacity(n);
     let mut expected = HashMap::with_capacity(n);
+    let mut identities = Vec::with_capacity(n);
     let mut sponsored = 0;
     for (index, plan) in planned.into_iter().enumerate() {
         let payer = &bench.payers[plan.payer];
@@ -978,13 +1078,17 @@ async fn run_phase(
         } else {
             payer.sign_raw(raw)?
         };
-        expected.insert(transaction.hash()?, index);
+        let hash = transaction.hash()?;
+        expected.insert(hash, index);
+        identities.push((hash, payer.address(), sequence));
         signed.push(transaction);
     }
     println!("bench: {name}: {n} transactions signed ({sponsored} sponsored); submitting");
 
     let load_before = load_average();
     let start_version = ledger_version(h).await?;
+    let node_cpu_before = bench.node_pid.as_deref().and_then(cpu_time);
+    let client_cpu_before = cpu_time("self");
     let started = Instant::now();
     let mut submitter = Some(tokio::spawn(submit_all(h, signed, bench.config.in_flight)));
     let mut submission: Option<(Vec<Option<String>>, Instant)> = None;
@@ -1011,14 +1115,16 @@ async fn run_phase(
             if found + refused >= n {
                 break;
             }
-            // A refused submission leaves a gap in its payer's sequence
-            // numbers: the payer's later transactions wait in the mempool
-            // until they expire. Do not wait that long for them.
-            if refused > 0 && last_found.elapsed() > STALL {
+            // Everything is submitted and nothing commits any more: a
+            // refused submission leaves a gap in its payer's sequence
+            // numbers, and a transaction the node accepted may be stuck or
+            // dropped. Waiting until they expire would tell nothing more.
+            if last_found.elapsed() > STALL {
                 println!(
-                    "bench: {name}: nothing new committed for {}; {refused} submissions were \
-                     refused, so the rest waits behind them: stopping",
-                    secs(STALL)
+                    "bench: {name}: nothing new committed for {}, {} of {n} committed and \
+                     {refused} refused: stopping",
+                    secs(STALL),
+                    found
                 );
                 break;
             }
@@ -1088,6 +1194,31 @@ async fn run_phase(
         .filter_map(|(index, error)| error.map(|error| (index, error)))
         .collect();
     let last_seen = seen.iter().flatten().map(|s| s.at).max().unwrap_or(started);
+    // What the node says of the first few accepted but never seen.
+    let mut missing = Vec::new();
+    for (index, &(hash, sender, sequence)) in identities.iter().enumerate() {
+        if seen[index].is_some() || rejected.iter().any(|(i, _)| *i == index) {
+            continue;
+        }
+        if missing.len() == 5 {
+            break;
+        }
+        let status = match fullnode.get_transaction_by_hash(&hash).await {
+            Ok(response) => match response.into_inner().get("type").and_then(Value::as_str) {
+                Some("pending_transaction") => "still pending in the mempool".to_owned(),
+                Some(other) => format!("now {other} (committed after the follower stopped)"),
+                None => "an answer without a type".to_owned(),
+            },
+            Err(error) if error.is_not_found() => {
+                "unknown to the node (dropped from the mempool, or discarded)".to_owned()
+            }
+            Err(error) => format!("could not be asked about: {error}"),
+        };
+        missing.push((
+            index,
+            format!("{hash} from {sender}, sequence number {sequence}: {status}"),
+        ));
+    }
     let versions: Vec<u64> = seen.iter().flatten().map(|s| s.version).collect();
     let others = match (versions.iter().min(), versions.iter().max()) {
         (Some(&low), Some(&high)) => other_versions
@@ -1104,6 +1235,16 @@ async fn run_phase(
         submitting: submitted_at.saturating_duration_since(started),
         wall: last_seen.saturating_duration_since(started),
         others,
+        missing,
+        node_cpu: bench
+            .node_pid
+            .as_deref()
+            .and_then(cpu_time)
+            .zip(node_cpu_before)
+            .map(|(after, before)| after.saturating_sub(before)),
+        client_cpu: cpu_time("self")
+            .zip(client_cpu_before)
+            .map(|(after, before)| after.saturating_sub(before)),
         load: (load_before, load_average()),
     })
 }
@@ -1181,8 +1322,7 @@ async fn verify(
     h: &'static Harness,
     bench: &Bench,
     warm_up: &Phase,
-    transfers: &Phase,
-    payments: &Phase,
+    rounds: &[Round],
     treasury_before: u64,
     supply_before: u128,
 ) -> Result<Checks> {
@@ -1198,68 +1338,74 @@ async fn verify(
             payout_got[config.merchant_of(payer)] += WARM_UP_YEN;
         }
     }
-    for (index, seen) in transfers.seen.iter().enumerate() {
-        if let Some(Seen { outcome: Ok(_), .. }) = seen {
-            payer_sent[config.payer_of(index)] += transfer_amount(index);
-            payout_got[config.merchant_of(index)] += transfer_amount(index);
-        }
-    }
     let mut events_ok = 0;
-    for (index, seen) in payments.seen.iter().enumerate() {
-        let Some(Seen {
-            outcome: Ok(submitted),
-            ..
-        }) = seen
-        else {
-            continue;
-        };
-        let merchant_index = config.merchant_of(index);
-        let merchant = &bench.merchants[merchant_index];
-        let payer = bench.payers[config.payer_of(index)].address();
-        let amount = payment_amount(index);
-        let split = fee::split(amount, merchant.fee_bps);
-        let paid: Vec<_> = submitted
-            .yenpay_events()
-            .filter_map(|event| match event {
-                YenpayEvent::Invoice(InvoiceEvent::InvoicePaid(paid)) => Some(paid),
-                _ => None,
-            })
-            .collect();
-        let expected = (
-            merchant.owner.address(),
-            order(index)?.as_str().to_owned(),
-            payer,
-            amount,
-            split.fee,
-            split.net,
-        );
-        match paid.as_slice() {
-            [event]
-                if (
-                    event.merchant,
-                    event.order_ref.clone(),
-                    event.payer,
-                    event.amount,
-                    event.fee,
-                    event.net,
-                ) == expected =>
-            {
-                events_ok += 1;
+    let mut payments_total = 0;
+    for (round_index, round) in rounds.iter().enumerate() {
+        for (index, seen) in round.transfers.seen.iter().enumerate() {
+            if let Some(Seen { outcome: Ok(_), .. }) = seen {
+                payer_sent[config.payer_of(index)] += transfer_amount(index);
+                payout_got[config.merchant_of(index)] += transfer_amount(index);
             }
-            other => mismatches.push(format!(
-                "payment #{index} ({}): InvoicePaid events {other:?}, expected one with \
-                 (merchant, order, payer, amount, fee, net) = {expected:?}",
-                submitted.hash
-            )),
         }
-        payer_sent[config.payer_of(index)] += amount;
-        payout_got[merchant_index] += split.net;
-        fees += split.fee;
+        payments_total += round.payments.total();
+        for (index, seen) in round.payments.seen.iter().enumerate() {
+            let Some(Seen {
+                outcome: Ok(submitted),
+                ..
+            }) = seen
+            else {
+                continue;
+            };
+            let merchant_index = config.merchant_of(index);
+            let merchant = &bench.merchants[merchant_index];
+            let payer = bench.payers[config.payer_of(index)].address();
+            let amount = payment_amount(index);
+            let split = fee::split(amount, merchant.fee_bps);
+            let paid: Vec<_> = submitted
+                .yenpay_events()
+                .filter_map(|event| match event {
+                    YenpayEvent::Invoice(InvoiceEvent::InvoicePaid(paid)) => Some(paid),
+                    _ => None,
+                })
+                .collect();
+            let expected = (
+                merchant.owner.address(),
+                order(config.invoice_of(round_index, index))?
+                    .as_str()
+                    .to_owned(),
+                payer,
+                amount,
+                split.fee,
+                split.net,
+            );
+            match paid.as_slice() {
+                [event]
+                    if (
+                        event.merchant,
+                        event.order_ref.clone(),
+                        event.payer,
+                        event.amount,
+                        event.fee,
+                        event.net,
+                    ) == expected =>
+                {
+                    events_ok += 1;
+                }
+                other => mismatches.push(format!(
+                    "round {} payment #{index} ({}): InvoicePaid events {other:?}, expected one \
+                     with (merchant, order, payer, amount, fee, net) = {expected:?}",
+                    round_index + 1,
+                    submitted.hash
+                )),
+            }
+            payer_sent[config.payer_of(index)] += amount;
+            payout_got[merchant_index] += split.net;
+            fees += split.fee;
+        }
     }
     done.push(format!(
-        "{events_ok} of {} payments emitted exactly one InvoicePaid with the right merchant, \
-         order, payer, amount, fee and net",
-        payments.total()
+        "{events_ok} of {payments_total} payments emitted exactly one InvoicePaid with the right \
+         merchant, order, payer, amount, fee and net"
     ));
 
     let coin = h.client.stablecoin();
@@ -1525,6 +1671,51 @@ fn number(transaction: &Value, field: &str) -> Result<u64> {
         .ok_or_else(|| anyhow!("a committed transaction without a numeric `{field}`"))
 }
 
+/// CPU time (user and system) process `pid` (or `self`) has used, from
+/// /proc (Linux); `None` elsewhere.
+fn cpu_time(pid: &str) -> Option<Duration> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // After the command name (in parentheses, may hold spaces) come fields
+    // 3 onwards; utime and stime are fields 14 and 15.
+    let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
+    let ticks = fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?;
+    // USER_HZ is 100 on every Linux ABI.
+    Some(Duration::from_millis(ticks * 10))
+}
+
+/// The node's process, when the node is local and exactly one `aptos-node`
+/// (or `aptos node run-localnet`) runs on this machine (Linux).
+fn find_node_pid() -> Option<String> {
+    let url = std::env::var("APTOS_NODE_URL").unwrap_or_default();
+    if !(url.is_empty() || url.contains("127.0.0.1") || url.contains("localhost")) {
+        return None;
+    }
+    let mut found = None;
+    for entry in std::fs::read_dir("/proc").ok()?.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if !name.bytes().all(|b| b.is_ascii_digit()) {
+            continue;
+        }
+        let Ok(cmdline) = std::fs::read(entry.path().join("cmdline")) else {
+            continue;
+        };
+        let args: Vec<String> = cmdline
+            .split(|&b| b == 0)
+            .map(|arg| String::from_utf8_lossy(arg).into_owned())
+            .collect();
+        let program = args.first().map(String::as_str).unwrap_or_default();
+        let is_node = program.ends_with("aptos-node")
+            || (program.ends_with("aptos") && args.iter().any(|arg| arg == "run-localnet"));
+        if is_node {
+            if found.is_some() {
+                return None;
+            }
+            found = Some(name);
+        }
+    }
+    found
+}
+
 /// The 1-minute load average where the OS tells it (Linux), to show how
 /// busy the shared machine was: the figures mean little under heavy load.
 fn load_average() -> Option<f64> {
@@ -1550,15 +1741,109 @@ fn report_path() -> PathBuf {
     tmp.parent().unwrap_or(tmp).join("bench-chain.md")
 }
 
-#[allow(clippy::too_many_arguments)]
+/// One kind of phase over every round, taken together.
+struct Pooled<'a>(Vec<&'a Phase>);
+
+impl Pooled<'_> {
+    fn sum(&self, f: impl Fn(&Phase) -> usize) -> usize {
+        self.0.iter().map(|p| f(p)).sum()
+    }
+
+    fn total(&self) -> usize {
+        self.sum(Phase::total)
+    }
+
+    fn wall(&self) -> Duration {
+        self.0.iter().map(|p| p.wall).sum()
+    }
+
+    fn wall_tps(&self) -> f64 {
+        self.sum(Phase::succeeded) as f64 / self.wall().as_secs_f64().max(f64::EPSILON)
+    }
+
+    /// Summed over rounds: what was committed after each round's first block,
+    /// and the time from its first to its last block.
+    fn chain(&self) -> (usize, Duration) {
+        let mut committed = 0;
+        let mut span = Duration::ZERO;
+        for phase in &self.0 {
+            if let Some((first, last, in_first)) = phase.chain_span()
+                && last > first
+            {
+                committed += phase.succeeded().saturating_sub(in_first);
+                span += Duration::from_micros(last - first);
+            }
+        }
+        (committed, span)
+    }
+
+    fn chain_tps(&self) -> Option<f64> {
+        let (committed, span) = self.chain();
+        (!span.is_zero()).then(|| committed as f64 / span.as_secs_f64())
+    }
+
+    fn mean_gas(&self) -> f64 {
+        let (gas, count) = self.0.iter().fold((0.0, 0), |(gas, count), p| {
+            let n = p.succeeded();
+            (gas + p.mean_gas() * n as f64, count + n)
+        });
+        gas / count.max(1) as f64
+    }
+
+    fn cpu_per_tx(&self, cpu: impl Fn(&Phase) -> Option<Duration>) -> String {
+        let total: Option<Duration> = self.0.iter().map(|p| cpu(p)).sum();
+        total.map_or_else(
+            || "n/a".to_owned(),
+            |cpu| {
+                format!(
+                    "{:.2} ms",
+                    cpu.as_secs_f64() * 1e3 / self.total().max(1) as f64
+                )
+            },
+        )
+    }
+}
+
+/// `payments / transfers`, with the verdict against the target.
+fn verdict(payments: Option<f64>, transfers: Option<f64>) -> String {
+    match (payments, transfers) {
+        (Some(payments), Some(transfers)) if transfers > 0.0 => {
+            let ratio = payments / transfers;
+            format!(
+                "**{ratio:.2}** ({} the {TARGET_RATIO} target)",
+                if ratio >= TARGET_RATIO {
+                    "meets"
+                } else {
+                    "misses"
+                }
+            )
+        }
+        _ => "n/a".to_owned(),
+    }
+}
+
+fn median(values: &[f64]) -> Option<f64> {
+    let mut sorted = values.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    let middle = sorted.len() / 2;
+    match sorted.len() {
+        0 => None,
+        n if n % 2 == 1 => Some(sorted[middle]),
+        _ => Some((sorted[middle - 1] + sorted[middle]) / 2.0),
+    }
+}
+
+fn tps(rate: Option<f64>) -> String {
+    rate.map_or_else(|| "n/a".to_owned(), |rate| format!("{rate:.1}"))
+}
+
 fn render(
     h: &Harness,
     config: &Config,
     concurrency: &Concurrency,
     setup: &Setup,
     setup_total: Duration,
-    transfers: &Phase,
-    payments: &Phase,
+    rounds: &[Round],
     checks: &Checks,
 ) -> String {
     let mut out = String::new();
@@ -1567,6 +1852,8 @@ fn render(
         .unwrap_or_else(|_| "unknown time".to_owned());
     let node = std::env::var("APTOS_NODE_URL").unwrap_or_else(|_| "http://127.0.0.1:8080".into());
     let cores = std::thread::available_parallelism().map_or(0, usize::from);
+    let transfers = Pooled(rounds.iter().map(|r| &r.transfers).collect());
+    let payments = Pooled(rounds.iter().map(|r| &r.payments).collect());
     let _ = writeln!(
         out,
         "# Throughput: plain hooked transfers against invoice payments\n"
@@ -1580,27 +1867,26 @@ fn render(
     );
     let _ = writeln!(
         out,
-        "Run: {} transfers and {} payments, {} merchants, {} payers, {}% sponsored by the \
-         operator as fee payer, at most {} submissions in flight, {} timed first. Every payer had sent a \
-         transaction before (its account resource exists) and every store existed, so both \
-         phases measure the steady path. An untimed warm-up burst (one transfer per payer) came \
-         first, and the node had {} of quiet before each timed phase. {}\n",
+        "Run: {} round(s), each of {} transfers and {} payments, over {} merchants and {} \
+         payers, {}% sponsored by the operator as fee payer, at most {} submissions in flight; \
+         the order alternates from round to round. Every payer had sent a transaction before \
+         (its account resource exists) and every store existed, so the phases measure the \
+         steady path. An untimed warm-up burst (one transfer per payer) came first, and the \
+         node had {} of quiet before each timed phase. {}\n",
+        config.rounds,
         config.transfers,
         config.payments,
         config.merchants,
         config.payers,
         config.sponsored_percent,
         config.in_flight,
-        if config.payments_first {
-            "payments"
-        } else {
-            "transfers"
-        },
         secs(SETTLE),
         if config.meets_issue_floor() {
-            "This meets the issue's floor (N >= 2,000 each, 100 merchants, 500 payers, both kinds of fee payer)."
+            "This meets the issue's floor (N >= 2,000 each, 100 merchants, 500 payers, both \
+             kinds of fee payer)."
         } else {
-            "Below the issue's floor (N >= 2,000 each, 100 merchants, 500 payers, both kinds of fee payer): a trial run."
+            "Below the issue's floor (N >= 2,000 each, 100 merchants, 500 payers, both kinds \
+             of fee payer): a trial run."
         }
     );
     if config.plain_stores {
@@ -1610,13 +1896,14 @@ fn render(
              left plain.**\n"
         );
     }
+    let _ = writeln!(out, "## All rounds together\n");
     let _ = writeln!(out, "| | transfers | invoice payments |");
     let _ = writeln!(out, "|---|---:|---:|");
-    let row = |out: &mut String, label: &str, f: &dyn Fn(&Phase) -> String| {
-        let _ = writeln!(out, "| {label} | {} | {} |", f(transfers), f(payments));
+    let row = |out: &mut String, label: &str, f: &dyn Fn(&Pooled) -> String| {
+        let _ = writeln!(out, "| {label} | {} | {} |", f(&transfers), f(&payments));
     };
     row(&mut out, "transactions (sponsored)", &|p| {
-        format!("{} ({})", p.total(), p.sponsored)
+        format!("{} ({})", p.total(), p.sum(|phase| phase.sponsored))
     });
     row(
         &mut out,
@@ -1624,10 +1911,10 @@ fn render(
         &|p| {
             format!(
                 "{} / {} / {} / {}",
-                p.succeeded(),
-                p.failed().len(),
-                p.rejected.len(),
-                p.not_committed()
+                p.sum(Phase::succeeded),
+                p.sum(|phase| phase.failed().len()),
+                p.sum(|phase| phase.rejected.len()),
+                p.sum(Phase::not_committed)
             )
         },
     );
@@ -1636,82 +1923,131 @@ fn render(
     });
     row(
         &mut out,
-        "first submission to last submission answered",
-        &|p| secs(p.submitting),
+        "first submission to last submission answered, summed",
+        &|p| secs(p.0.iter().map(|phase| phase.submitting).sum()),
     );
-    row(&mut out, "first submission to last commit seen", &|p| {
-        secs(p.wall)
-    });
+    row(
+        &mut out,
+        "first submission to last commit seen, summed",
+        &|p| secs(p.wall()),
+    );
     row(&mut out, "**committed tx/s, client clock**", &|p| {
         format!("**{:.1}**", p.wall_tps())
     });
-    row(&mut out, "first to last block timestamp", &|p| {
-        p.chain_span().map_or_else(
-            || "n/a".to_owned(),
-            |(first, last, _)| secs(Duration::from_micros(last - first)),
-        )
+    row(&mut out, "first to last block timestamp, summed", &|p| {
+        secs(p.chain().1)
     });
     row(&mut out, "**committed tx/s, block timestamps**", &|p| {
-        p.chain_tps()
-            .map_or_else(|| "n/a".to_owned(), |tps| format!("**{tps:.1}**"))
+        format!("**{}**", tps(p.chain_tps()))
     });
-    row(&mut out, "blocks holding them (most in one block)", &|p| {
-        let (blocks, most) = p.blocks();
-        format!("{blocks} ({most})")
+    row(&mut out, "node process CPU time per transaction", &|p| {
+        p.cpu_per_tx(|phase| phase.node_cpu)
+    });
+    row(&mut out, "this client's CPU time per transaction", &|p| {
+        p.cpu_per_tx(|phase| phase.client_cpu)
     });
     row(
         &mut out,
-        "others' user transactions in the same ledger span",
-        &|p| p.others.to_string(),
+        "others' user transactions in the same ledger spans",
+        &|p| p.sum(|phase| phase.others).to_string(),
     );
-    row(
-        &mut out,
-        "machine load average (1 min), start → end",
-        &|p| {
-            let show =
-                |load: Option<f64>| load.map_or_else(|| "?".to_owned(), |l| format!("{l:.1}"));
-            format!("{} → {}", show(p.load.0), show(p.load.1))
-        },
-    );
-    let ratio = |a: Option<f64>, b: Option<f64>| match (a, b) {
-        (Some(payments), Some(transfers)) if transfers > 0.0 => {
-            let ratio = payments / transfers;
-            format!(
-                "**{ratio:.2}** ({} the {TARGET_RATIO} target)",
-                if ratio >= TARGET_RATIO {
-                    "meets"
-                } else {
-                    "misses"
-                }
-            )
-        }
-        _ => "n/a".to_owned(),
-    };
     let _ = writeln!(
         out,
-        "| payments/s ÷ transfers/s | {} | {} |",
-        ratio(Some(payments.wall_tps()), Some(transfers.wall_tps())),
-        ratio(payments.chain_tps(), transfers.chain_tps())
+        "| **payments/s ÷ transfers/s** (client clock, block timestamps) | {} | {} |",
+        verdict(Some(payments.wall_tps()), Some(transfers.wall_tps())),
+        verdict(payments.chain_tps(), transfers.chain_tps())
     );
-    for phase in [transfers, payments] {
-        let (blocks, _) = phase.blocks();
-        if blocks < MIN_BLOCKS {
-            let _ = writeln!(
-                out,
-                "\n**{}: only {blocks} blocks: the node batched a backlog into a few large \
-                 blocks (it was stalled, likely for CPU), so the block-timestamp rate is not \
-                 meaningful; read the client clock.**",
-                phase.name
-            );
-        }
+    let _ = writeln!(
+        out,
+        "\nClient clock: from the first submission to the moment the ledger follower read the \
+         last commit, every transaction signed before the clock started. Block timestamps: \
+         from the block of the first committed transaction to the block of the last, those in \
+         the first block counting as the start. Each rate is the rounds' transactions over \
+         their summed times.\n"
+    );
+
+    let _ = writeln!(out, "## Round by round\n");
+    let _ = writeln!(
+        out,
+        "| round | first | transfers/s (client / blocks) | payments/s (client / blocks) | \
+         ratio (client / blocks) | blocks (most in one), T / P | load average at start, T / P |"
+    );
+    let _ = writeln!(out, "|---|---|---:|---:|---:|---:|---:|");
+    let mut few_blocks = Vec::new();
+    for (index, round) in rounds.iter().enumerate() {
+        let (t, p) = (&round.transfers, &round.payments);
+        let ratio = |p: Option<f64>, t: Option<f64>| match (p, t) {
+            (Some(p), Some(t)) if t > 0.0 => format!("{:.2}", p / t),
+            _ => "n/a".to_owned(),
+        };
+        let mut blocks = |phase: &Phase| {
+            let (blocks, most) = phase.blocks();
+            if blocks < MIN_BLOCKS {
+                few_blocks.push(format!("round {} {}", index + 1, phase.name));
+            }
+            format!("{blocks} ({most})")
+        };
+        let (transfer_blocks, payment_blocks) = (blocks(t), blocks(p));
+        let load = |phase: &Phase| {
+            phase
+                .load
+                .0
+                .map_or_else(|| "?".to_owned(), |l| format!("{l:.1}"))
+        };
+        let _ = writeln!(
+            out,
+            "| {} | {} | {:.1} / {} | {:.1} / {} | {} / {} | {} / {} | {} / {} |",
+            index + 1,
+            if round.payments_first {
+                "payments"
+            } else {
+                "transfers"
+            },
+            t.wall_tps(),
+            tps(t.chain_tps()),
+            p.wall_tps(),
+            tps(p.chain_tps()),
+            ratio(Some(p.wall_tps()), Some(t.wall_tps())),
+            ratio(p.chain_tps(), t.chain_tps()),
+            transfer_blocks,
+            payment_blocks,
+            load(t),
+            load(p)
+        );
     }
+    if !few_blocks.is_empty() {
+        let _ = writeln!(
+            out,
+            "\n**Fewer than {MIN_BLOCKS} blocks in {}: too few for the block-timestamp rate to \
+             mean much (a small phase, or a node that stalled and then batched its backlog into \
+             a few large blocks); read the client clock there.**",
+            few_blocks.join(", ")
+        );
+    }
+    let client_ratios: Vec<f64> = rounds
+        .iter()
+        .map(|r| r.payments.wall_tps() / r.transfers.wall_tps().max(f64::EPSILON))
+        .collect();
+    // A phase squeezed into a few blocks has no meaningful block-timestamp rate.
+    let block_ratios: Vec<f64> = rounds
+        .iter()
+        .filter(|r| r.transfers.blocks().0 >= MIN_BLOCKS && r.payments.blocks().0 >= MIN_BLOCKS)
+        .filter_map(|r| Some(r.payments.chain_tps()? / r.transfers.chain_tps()?))
+        .collect();
     let _ = writeln!(
         out,
-        "\nThe ratio row holds the client-clock ratio in the first column and the \
-         block-timestamp ratio in the second. Client clock: from the first submission to the \
-         moment the ledger follower read the last commit. Block timestamps: from the block of \
-         the first committed transaction to the block of the last; those in the first block \
-         count as the start. Every transaction was signed before the clock started.\n"
+        "\nMedian of the rounds' ratios (less sensitive to a round in which the shared machine \
+         stalled the node): client clock {}, block timestamps {} (over the {} round(s) with at \
+         least {MIN_BLOCKS} blocks in both phases).",
+        median(&client_ratios).map_or_else(|| "n/a".to_owned(), |m| format!("**{m:.2}**")),
+        median(&block_ratios).map_or_else(|| "n/a".to_owned(), |m| format!("**{m:.2}**")),
+        block_ratios.len()
+    );
+    let _ = writeln!(
+        out,
+        "\nThe figures depend on how busy the machine was: the load average says so. The \
+         ratio of the two kinds, taken over rounds of alternating order, is the figure to \
+         compare.\n"
     );
 
     let _ = writeln!(out, "## Concurrent balances on this node\n");
@@ -1745,12 +2081,6 @@ fn render(
     let _ = writeln!(out, "- {applies}");
     let _ = writeln!(
         out,
-        "- Block-STM runs at most about as many transactions at once as the node has cores \
-         (here {cores}), so a write that serializes costs less here than on a many-core \
-         validator; `--plain-stores` and fewer `--merchants` show what contention costs on this node."
-    );
-    let _ = writeln!(
-        out,
         "- Payout stores with a concurrent balance: {} of {}; fee treasury: {}; the operator's \
          APT store (it pays the gas of every sponsored transaction): {}.",
         concurrency.payout_stores_concurrent,
@@ -1766,14 +2096,28 @@ fn render(
             None => "not a fungible store",
         }
     );
+    let _ = writeln!(
+        out,
+        "- Block-STM runs at most about as many transactions at once as the node has cores \
+         (here {cores}), so a write that serializes costs less here than on a many-core \
+         validator; `--plain-stores` and fewer `--merchants` show what contention costs on \
+         this node."
+    );
 
     let _ = writeln!(out, "\n## Outcomes\n");
     for line in &checks.done {
         let _ = writeln!(out, "- {line}");
     }
-    for phase in [transfers, payments] {
-        if !phase.all_succeeded() {
-            let _ = writeln!(out, "- **{}**", phase.failure_story().replace('\n', "\n  "));
+    for (index, round) in rounds.iter().enumerate() {
+        for phase in [&round.transfers, &round.payments] {
+            if !phase.all_succeeded() {
+                let _ = writeln!(
+                    out,
+                    "- **round {}: {}**",
+                    index + 1,
+                    phase.failure_story().replace('\n', "\n  ")
+                );
+            }
         }
     }
     for line in checks.mismatches.iter().take(10) {
@@ -1810,6 +2154,7 @@ mod tests {
             in_flight: 64,
             plain_stores: false,
             payments_first: false,
+            rounds: 2,
         }
     }
 
@@ -1825,16 +2170,27 @@ mod tests {
     }
 
     #[test]
+    fn median_of_odd_even_and_no_rounds() {
+        assert_eq!(median(&[]), None);
+        assert_eq!(median(&[1.3, 0.8, 1.0]), Some(1.0));
+        assert_eq!(median(&[0.85, 1.29, 1.04, 0.98]), Some((0.98 + 1.04) / 2.0));
+    }
+
+    #[test]
     fn payers_are_minted_exactly_what_they_send_and_keep() {
         let config = config(50);
         let yen = payer_yen(&config);
-        let sent: u64 = (0..config.transfers).map(transfer_amount).sum::<u64>()
+        let per_round: u64 = (0..config.transfers).map(transfer_amount).sum::<u64>()
             + (0..config.payments).map(payment_amount).sum::<u64>();
+        let sent = config.rounds as u64 * per_round;
         assert_eq!(
             yen.iter().sum::<u64>(),
             sent + (LEFT_OVER + WARM_UP_YEN) * config.payers as u64
         );
         assert!(config.meets_issue_floor());
+        // Each round pays its own invoices.
+        assert_eq!(config.invoice_of(0, 1_999), 1_999);
+        assert_eq!(config.invoice_of(1, 0), 2_000);
         assert!(
             !Config {
                 payers: 499,
