@@ -903,7 +903,7 @@ struct Phase {
     /// The first few accepted but not seen committed, with what the node said of them.
     missing: Vec<(usize, String)>,
     /// CPU time the node's process (when it runs here) and this client used
-    /// from the first submission to the end of the phase.
+    /// from the first submission to the follower's last read of a commit.
     node_cpu: Option<Duration>,
     client_cpu: Option<Duration>,
     /// The machine's 1-minute load average when the phase started and ended.
@@ -1089,6 +1089,7 @@ async fn run_phase(
     let start_version = ledger_version(h).await?;
     let node_cpu_before = bench.node_pid.as_deref().and_then(cpu_time);
     let client_cpu_before = cpu_time("self");
+    let mut cpu_at_last_found = (node_cpu_before, client_cpu_before);
     let started = Instant::now();
     let mut submitter = Some(tokio::spawn(submit_all(h, signed, bench.config.in_flight)));
     let mut submission: Option<(Vec<Option<String>>, Instant)> = None;
@@ -1149,6 +1150,7 @@ async fn run_phase(
             .await
             .with_context(|| format!("reading committed transactions from version {next}"))?;
         let at = Instant::now();
+        let found_before = found;
         if let Some(version) = page.ledger_version {
             ledger = ledger.max(version);
         }
@@ -1180,6 +1182,13 @@ async fn run_phase(
                 Some(_) => {}
                 None => other_versions.push(version),
             }
+        }
+        if found > found_before {
+            // CPU up to the last commit, not the idle wait after it.
+            cpu_at_last_found = (
+                bench.node_pid.as_deref().and_then(cpu_time),
+                cpu_time("self"),
+            );
         }
     }
     if let Some(task) = submitter.take() {
@@ -1236,13 +1245,12 @@ async fn run_phase(
         wall: last_seen.saturating_duration_since(started),
         others,
         missing,
-        node_cpu: bench
-            .node_pid
-            .as_deref()
-            .and_then(cpu_time)
+        node_cpu: cpu_at_last_found
+            .0
             .zip(node_cpu_before)
             .map(|(after, before)| after.saturating_sub(before)),
-        client_cpu: cpu_time("self")
+        client_cpu: cpu_at_last_found
+            .1
             .zip(client_cpu_before)
             .map(|(after, before)| after.saturating_sub(before)),
         load: (load_before, load_average()),
