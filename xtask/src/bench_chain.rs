@@ -5,15 +5,11 @@
 //! the environment. It prints its progress and figures and writes
 //! target/bench-chain.md.
 use std::path::Path;
-use std::process::Command;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result};
 use clap::Args;
 
-use crate::deploy::{self, DeployArgs, Network, Target};
-use crate::e2e::{DEPLOYER_KEY_FILE_ENV, PACKAGE_ENV};
-use crate::localnet::{self, StartArgs};
-use crate::node;
+use crate::e2e::{Suite, run_suite};
 
 /// The benchmark's test in the `e2e` target of `yenpay-e2e`.
 const BENCH_TEST: &str = "bench_chain_transfers_against_invoice_payments";
@@ -81,81 +77,23 @@ impl BenchChainArgs {
 }
 
 pub fn run(root: &Path, args: &BenchChainArgs) -> Result<()> {
-    // Without a node there is nothing to measure: say so before anything else.
-    node::preflight()
-        .context("cargo xtask bench-chain measures a real Aptos node and found none it can use")?;
-    let rt = tokio::runtime::Runtime::new().context("starting the async runtime")?;
-    let node = rt.block_on(node::ensure(root, &StartArgs::default()))?;
-    let result = rt.block_on(deploy_and_bench(root, args, &node));
-    if node.started_localnet {
-        if args.keep {
-            println!(
-                "Leaving the localnet running (--keep); stop it with `cargo xtask localnet stop`."
-            );
-        } else if let Err(e) = localnet::stop(&localnet::Paths::new(root)) {
-            eprintln!("warning: could not stop the localnet: {e:#}");
-        }
-    }
-    result
-}
-
-async fn deploy_and_bench(root: &Path, args: &BenchChainArgs, node: &node::Node) -> Result<()> {
-    let target = Target::from_config(Network::Local, node.config()?, Some(node.clone())).await?;
-    let deploy_args = DeployArgs {
-        network: Network::Local,
-        profile: None,
-        key_file: None,
-        seed: yenpay_deploy::publish::DEFAULT_SEED.to_string(),
-        mainnet_i_understand: false,
+    let suite = Suite {
+        what: "throughput benchmark",
+        keep: args.keep,
         offline: args.offline,
+        // Its own key file: an e2e run deploying meanwhile rewrites yenpay-local.key.
+        key_file: "yenpay-bench.key",
     };
-    let deployed = deploy::deploy(root, &deploy_args, &target).await?;
-    // Its own key file: an e2e run deploying meanwhile rewrites yenpay-local.key.
-    let key_file = deployed
-        .deployer
-        .write_key_file(&root.join(".aptos").join("yenpay-bench.key"))?;
-
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let mut cmd = Command::new(cargo);
-    cmd.current_dir(root)
-        .args([
-            "test",
-            "-p",
-            "yenpay-e2e",
-            "--test",
-            "e2e",
-            "--",
-            "--ignored",
-            "--exact",
-            BENCH_TEST,
-            "--nocapture",
-            "--test-threads=1",
-        ])
-        .env(node::NODE_URL_ENV, &node.rest_url)
-        .env(PACKAGE_ENV, deployed.package.to_string())
-        .env(DEPLOYER_KEY_FILE_ENV, &key_file);
-    if let Some(f) = &node.faucet_url {
-        cmd.env(node::FAUCET_URL_ENV, f);
-    }
-    for (name, value) in args.env() {
-        cmd.env(name, value);
-    }
-    println!(
-        "==> throughput benchmark against {} (package {}): {}",
-        node.rest_url,
-        deployed.package,
-        crate::render(&cmd)
-    );
-    let status = tokio::task::spawn_blocking(move || cmd.status())
-        .await
-        .context("the benchmark task panicked")?
-        .context("could not start cargo test")?;
-    if !status.success() {
-        bail!(
-            "the benchmark failed ({status}); see its output above (target/bench-chain.md is \
-             written only by a run that got through every timed phase)"
-        );
-    }
+    run_suite(root, &suite, |cmd| {
+        cmd.args(["--exact", BENCH_TEST, "--nocapture", "--test-threads=1"]);
+        for (name, value) in args.env() {
+            cmd.env(name, value);
+        }
+    })
+    .context(
+        "see the benchmark's output above (target/bench-chain.md is written only by a run \
+         that got through every timed phase)",
+    )?;
     println!("==> figures in target/bench-chain.md");
     Ok(())
 }

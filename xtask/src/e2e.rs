@@ -34,12 +34,53 @@ pub struct E2eArgs {
 }
 
 pub fn run(root: &Path, args: &E2eArgs) -> Result<()> {
-    node::preflight()?;
+    let suite = Suite {
+        what: "end-to-end tests",
+        keep: args.keep,
+        offline: args.offline,
+        key_file: "yenpay-local.key",
+    };
+    run_suite(root, &suite, |cmd| {
+        if let Some(filter) = &args.filter {
+            cmd.arg(filter);
+        }
+    })
+}
+
+/// One run of the ignored end-to-end suite against a fresh deployment: what
+/// `cargo xtask e2e` and `cargo xtask bench-chain` share.
+pub struct Suite<'a> {
+    /// What runs, for the progress line and the error.
+    pub what: &'a str,
+    /// Leave a localnet this run started running afterwards.
+    pub keep: bool,
+    /// Do not `git fetch` the framework while compiling.
+    pub offline: bool,
+    /// The deployer's key file under `.aptos/` (its own per command, so that
+    /// two runs at once do not rewrite each other's key).
+    pub key_file: &'a str,
+}
+
+/// Node up (or the one named), deploy, then `cargo test -p yenpay-e2e --test
+/// e2e -- --ignored` with the node, faucet, package and deployer key in the
+/// environment; `configure` adds the caller's test arguments and variables.
+/// A localnet started here is stopped afterwards unless `keep`.
+pub fn run_suite(
+    root: &Path,
+    suite: &Suite<'_>,
+    configure: impl FnOnce(&mut Command),
+) -> Result<()> {
+    node::preflight().with_context(|| {
+        format!(
+            "the {} need a real Aptos node and found none it can use",
+            suite.what
+        )
+    })?;
     let rt = tokio::runtime::Runtime::new().context("starting the async runtime")?;
     let node = rt.block_on(node::ensure(root, &StartArgs::default()))?;
-    let result = rt.block_on(deploy_and_test(root, args, &node));
+    let result = rt.block_on(deploy_and_test(root, suite, &node, configure));
     if node.started_localnet {
-        if args.keep {
+        if suite.keep {
             println!(
                 "Leaving the localnet running (--keep); stop it with `cargo xtask localnet stop`."
             );
@@ -50,7 +91,12 @@ pub fn run(root: &Path, args: &E2eArgs) -> Result<()> {
     result
 }
 
-async fn deploy_and_test(root: &Path, args: &E2eArgs, node: &node::Node) -> Result<()> {
+async fn deploy_and_test(
+    root: &Path,
+    suite: &Suite<'_>,
+    node: &node::Node,
+    configure: impl FnOnce(&mut Command),
+) -> Result<()> {
     let target = Target::from_config(Network::Local, node.config()?, Some(node.clone())).await?;
     let deploy_args = DeployArgs {
         network: Network::Local,
@@ -58,12 +104,12 @@ async fn deploy_and_test(root: &Path, args: &E2eArgs, node: &node::Node) -> Resu
         key_file: None,
         seed: yenpay_deploy::publish::DEFAULT_SEED.to_string(),
         mainnet_i_understand: false,
-        offline: args.offline,
+        offline: suite.offline,
     };
     let deployed = deploy::deploy(root, &deploy_args, &target).await?;
     let key_file = deployed
         .deployer
-        .write_key_file(&root.join(".aptos").join("yenpay-local.key"))?;
+        .write_key_file(&root.join(".aptos").join(suite.key_file))?;
 
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let mut cmd = Command::new(cargo);
@@ -83,11 +129,10 @@ async fn deploy_and_test(root: &Path, args: &E2eArgs, node: &node::Node) -> Resu
     if let Some(f) = &node.faucet_url {
         cmd.env(node::FAUCET_URL_ENV, f);
     }
-    if let Some(filter) = &args.filter {
-        cmd.arg(filter);
-    }
+    configure(&mut cmd);
     println!(
-        "==> end-to-end tests against {} (package {}): {}",
+        "==> {} against {} (package {}): {}",
+        suite.what,
         node.rest_url,
         deployed.package,
         crate::render(&cmd)
@@ -97,7 +142,7 @@ async fn deploy_and_test(root: &Path, args: &E2eArgs, node: &node::Node) -> Resu
         .context("the test task panicked")?
         .context("could not start cargo test")?;
     if !status.success() {
-        bail!("the end-to-end tests failed ({status})");
+        bail!("the {} failed ({status})", suite.what);
     }
     Ok(())
 }
