@@ -90,6 +90,17 @@ pub struct LedgerHead {
     pub chain_id: u8,
 }
 
+/// An account as a wallet needs it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AccountState {
+    /// The account resource exists (a sponsored first payment creates it).
+    pub exists: bool,
+    /// The next sequence number (0 for an account that does not exist yet).
+    pub sequence_number: u64,
+    /// Its yen stablecoin balance.
+    pub balance: u64,
+}
+
 /// What the gateway asks of the chain.
 #[async_trait::async_trait]
 pub trait Ledger: Send + Sync {
@@ -130,6 +141,9 @@ pub trait Ledger: Send + Sync {
 
     /// The merchant's payout address (`merchant_registry::merchant`).
     async fn payout_of(&self, merchant: AccountAddress) -> Result<AccountAddress, ChainError>;
+
+    /// The account at `address`: sequence number and yen balance.
+    async fn account(&self, address: AccountAddress) -> Result<AccountState, ChainError>;
 
     /// Submits a fully signed transaction and waits for it.
     async fn submit_signed(&self, transaction: SignedTransaction) -> Result<TxOutcome, ChainError>;
@@ -289,6 +303,21 @@ impl Ledger for NodeLedger {
             .merchant(merchant)
             .await?
             .payout)
+    }
+
+    async fn account(&self, address: AccountAddress) -> Result<AccountState, ChainError> {
+        let (exists, sequence_number) = match self.client.aptos().get_sequence_number(address).await
+        {
+            Ok(number) => (true, number),
+            Err(error) if error.is_not_found() => (false, 0),
+            Err(error) => return Err(ChainError::Unavailable(error.to_string())),
+        };
+        let balance = self.client.stablecoin().balance(address).await?;
+        Ok(AccountState {
+            exists,
+            sequence_number,
+            balance,
+        })
     }
 
     async fn submit_signed(&self, transaction: SignedTransaction) -> Result<TxOutcome, ChainError> {

@@ -62,6 +62,32 @@ impl Default for WebhookPolicy {
     }
 }
 
+/// The POS and wallet pages (`web/`, docs/web.md).
+#[derive(Debug, Clone)]
+pub struct WebPolicy {
+    /// Serve the pages and their APIs at all.
+    pub enabled: bool,
+    /// How long a POS login lasts (a shift).
+    pub session_ttl: Duration,
+    /// Mark the session cookie `Secure` (behind a TLS proxy); it is also
+    /// marked when the request came through one (`X-Forwarded-Proto: https`).
+    pub secure_cookies: bool,
+    /// Fallback interval at which an open payment stream re-reads its
+    /// payment when no change was signalled (another replica's follower).
+    pub stream_recheck: Duration,
+}
+
+impl Default for WebPolicy {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            session_ttl: Duration::from_secs(12 * 3600),
+            secure_cookies: false,
+            stream_recheck: Duration::from_secs(2),
+        }
+    }
+}
+
 /// Resolved configuration.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -87,6 +113,8 @@ pub struct Config {
     pub sponsor: SponsorPolicy,
     /// Webhook retries.
     pub webhooks: WebhookPolicy,
+    /// The web pages.
+    pub web: WebPolicy,
 }
 
 impl Config {
@@ -104,6 +132,7 @@ impl Config {
             default_code_ttl: Duration::from_secs(300),
             sponsor: SponsorPolicy::default(),
             webhooks: WebhookPolicy::default(),
+            web: WebPolicy::default(),
         }
     }
 }

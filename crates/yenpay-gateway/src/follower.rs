@@ -215,6 +215,9 @@ pub async fn apply_page(
     if applied.webhooks > 0 {
         state.outbox_ready.notify_one();
     }
+    if applied.events > 0 {
+        state.signal_payments_changed();
+    }
     Ok(applied)
 }
 

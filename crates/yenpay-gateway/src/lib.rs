@@ -15,6 +15,7 @@
 //! - [`sponsor`]: co-signing wallets' payments as fee payer, within limits.
 //! - [`store`]: SQLite or PostgreSQL, the same migrations.
 //! - [`chain`]: what the gateway asks of the chain ([`chain::Ledger`]).
+//! - [`web`]: the POS and wallet pages, embedded, and the APIs behind them.
 #![deny(missing_docs)]
 
 pub mod api;
@@ -30,6 +31,7 @@ pub mod openapi;
 pub mod outbox;
 pub mod sponsor;
 pub mod store;
+pub mod web;
 pub mod webhook;
 
 use aptos_sdk::account::Ed25519Account;
@@ -110,6 +112,12 @@ pub struct Gateway {
     /// Wakes the webhook dispatcher when the follower committed deliveries,
     /// so a webhook leaves within milliseconds of its commit, not at the next poll.
     pub outbox_ready: tokio::sync::Notify,
+    /// Bumped whenever payments may have changed (the follower applied
+    /// events, a code was cancelled), so open payment streams re-read at once.
+    pub payments_changed: watch::Sender<u64>,
+    /// Set once shutdown began, so long-lived answers (payment streams) end
+    /// and the graceful shutdown does not wait for them.
+    pub stopping: watch::Sender<bool>,
 }
 
 impl std::fmt::Debug for Gateway {
@@ -152,7 +160,15 @@ impl Gateway {
             webhook_http,
             follower_status: follower::StatusCell::default(),
             outbox_ready: tokio::sync::Notify::new(),
+            payments_changed: watch::Sender::new(0),
+            stopping: watch::Sender::new(false),
         }
+    }
+
+    /// Wakes every open payment stream (see [`Gateway::payments_changed`]).
+    pub fn signal_payments_changed(&self) {
+        self.payments_changed
+            .send_modify(|n| *n = n.wrapping_add(1));
     }
 }
 
@@ -178,7 +194,12 @@ pub async fn run(
         tasks.push(tokio::spawn(webhook::run(state.clone(), stop_rx.clone())));
     }
     tasks.push(tokio::spawn(maintenance(state.clone(), stop_rx.clone())));
-    let app = api::router(state);
+    let app = api::router(state.clone());
+    let signal = state.clone();
+    let shutdown = async move {
+        shutdown.await;
+        signal.stopping.send_replace(true);
+    };
     let served = axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
         .await;
@@ -191,7 +212,7 @@ pub async fn run(
     served
 }
 
-/// Purges spent nonces and old idempotency keys every minute.
+/// Purges spent nonces, old idempotency keys and expired POS sessions every minute.
 async fn maintenance(state: AppState, mut stop: watch::Receiver<bool>) {
     loop {
         let now = state.clock.now();
@@ -201,6 +222,9 @@ async fn maintenance(state: AppState, mut stop: watch::Receiver<bool>) {
         }
         if let Err(error) = idempotency::purge(&state.db.pool, now).await {
             tracing::warn!(%error, "purging idempotency keys");
+        }
+        if let Err(error) = web::pos::purge_sessions(&state.db.pool, now).await {
+            tracing::warn!(%error, "purging POS sessions");
         }
         tokio::select! {
             _ = stop.changed() => return,

@@ -15,9 +15,11 @@
 //! Every refusal is a 4xx with its own code, and counted in the metrics.
 use crate::AppState;
 use crate::api::{created, json_body, ok};
+use crate::chain::TxOutcome;
 use crate::config::SponsorPolicy;
 use crate::error::{ApiError, ApiResult};
 use crate::store::payments;
+use aptos_sdk::account::Ed25519Account;
 use aptos_sdk::transaction::authenticator::AccountAuthenticator;
 use aptos_sdk::transaction::sponsored::PartiallySigned;
 use aptos_sdk::transaction::{FeePayerRawTransaction, RawTransaction, TransactionPayload};
@@ -156,7 +158,8 @@ fn refuse(
     ApiError::new(status, code, message)
 }
 
-fn hex_bytes(value: &str, field: &str) -> Result<Vec<u8>, ApiError> {
+/// Bytes from `0x`-hex (the prefix optional), or a 400 naming `field`.
+pub fn hex_bytes(value: &str, field: &str) -> Result<Vec<u8>, ApiError> {
     let hex = value.strip_prefix("0x").unwrap_or(value);
     const_hex::decode(hex).map_err(|_| ApiError::invalid(format!("{field}: 0x-hex")))
 }
@@ -168,13 +171,7 @@ fn hex_bytes(value: &str, field: &str) -> Result<Vec<u8>, ApiError> {
               (status = 429, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody),
               (status = 503, body = crate::error::ErrorBody)))]
 pub async fn sponsor(State(state): State<AppState>, body: Bytes) -> ApiResult {
-    let Some(operator) = state.operator.clone() else {
-        return Err(ApiError::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "SPONSOR_DISABLED",
-            "this gateway has no fee-payer key",
-        ));
-    };
+    operator(&state)?;
     let request: SponsorRequest = json_body(&body)?;
     let raw: RawTransaction =
         aptos_bcs::from_bytes(&hex_bytes(&request.raw_transaction, "rawTransaction")?).map_err(
@@ -189,7 +186,34 @@ pub async fn sponsor(State(state): State<AppState>, body: Bytes) -> ApiResult {
             "senderAuthenticator: not a BCS AccountAuthenticator: {e}"
         ))
     })?;
-    let forbidden = |code, message: String| refuse(&state, StatusCode::FORBIDDEN, code, message);
+    let (sponsored, _) = cosign(&state, raw, authenticator).await?;
+    created(sponsored)
+}
+
+/// The fee payer, or a 503 when this gateway has none.
+pub fn operator(state: &AppState) -> Result<std::sync::Arc<Ed25519Account>, ApiError> {
+    state.operator.clone().ok_or_else(|| {
+        ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "SPONSOR_DISABLED",
+            "this gateway has no fee-payer key",
+        )
+    })
+}
+
+/// Checks a wallet's signed payment against the sponsoring rules (module
+/// docs), co-signs it as fee payer, submits it and waits for it. Both
+/// `/v2/sponsor` and the wallet page come through here.
+///
+/// # Errors
+/// A 4xx naming the rule a transaction breaks, or the chain's answer.
+pub async fn cosign(
+    state: &AppState,
+    raw: RawTransaction,
+    authenticator: AccountAuthenticator,
+) -> Result<(Sponsored, TxOutcome), ApiError> {
+    let operator = operator(state)?;
+    let forbidden = |code, message: String| refuse(state, StatusCode::FORBIDDEN, code, message);
 
     if raw.chain_id.id() != state.config.chain_id {
         return Err(forbidden(
@@ -312,7 +336,7 @@ pub async fn sponsor(State(state): State<AppState>, body: Bytes) -> ApiResult {
         now,
     ) {
         return Err(refuse(
-            &state,
+            state,
             StatusCode::TOO_MANY_REQUESTS,
             code,
             "too many sponsored transactions; try again in a minute",
@@ -330,9 +354,10 @@ pub async fn sponsor(State(state): State<AppState>, body: Bytes) -> ApiResult {
         .await
         .map_err(crate::api::codes::chain_error)?;
     tracing::info!(tx = %outcome.hash, merchant = %merchant.to_hex(), "sponsored a payment");
-    created(Sponsored {
-        transaction_hash: outcome.hash,
+    let sponsored = Sponsored {
+        transaction_hash: outcome.hash.clone(),
         version: outcome.version,
         fee_payer: operator.address().to_hex(),
-    })
+    };
+    Ok((sponsored, outcome))
 }

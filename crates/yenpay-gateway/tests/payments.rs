@@ -7,37 +7,7 @@ use common::*;
 use ed25519_dalek::SigningKey;
 use serde_json::json;
 use yenpay_client::address::{from_sdk, to_sdk};
-use yenpay_gateway::chain::LedgerHead;
-use yenpay_gateway::follower::{self, Finish};
 use yenpay_qr::cpm::{TerminalContext, authorization_to_sign};
-
-/// Marks `order` of `merchant` paid (amount 1000, fee 10) the way the chain
-/// reports it: the recorded InvoicePaid transaction, re-addressed.
-async fn pay(gw: &TestGateway, merchant: &TestMerchant, order: &str, version: u64) {
-    let mut paid = node_page()
-        .into_iter()
-        .find(|t| t["version"] == "4044")
-        .unwrap();
-    paid["version"] = json!(version.to_string());
-    for event in paid["events"].as_array_mut().unwrap() {
-        if event["type"]
-            .as_str()
-            .unwrap()
-            .ends_with("::invoice::InvoicePaid")
-        {
-            event["data"]["merchant"] = json!(merchant.address.to_hex());
-            event["data"]["order_ref"] = json!(order);
-        }
-    }
-    let head = LedgerHead {
-        version: version + 1,
-        timestamp_us: NOW as u64 * 1_000_000,
-        chain_id: CHAIN_ID,
-    };
-    follower::apply_page(&gw.state, &[paid], head, Finish::Commit)
-        .await
-        .unwrap();
-}
 
 fn refund(id: &str, payment: &str, amount: u64) -> serde_json::Value {
     json!({"merchantRefundId": id, "merchantPaymentId": payment, "amount": {"amount": amount, "currency": "JPY"}, "reason": "returned goods"})

@@ -365,6 +365,7 @@ pub async fn cancel(
         .execute(&state.db.pool)
         .await?;
     tracing::info!(code = %code_id, tx = %outcome.hash, "code cancelled");
+    state.signal_payments_changed();
     let payment = payments::by_code_id(&state.db.pool, &code_id)
         .await?
         .ok_or_else(|| ApiError::internal("cancelled code vanished"))?;

@@ -21,22 +21,7 @@ use serde_json::json;
 
 /// The whole API.
 pub fn router(state: AppState) -> Router {
-    let merchant = Router::new()
-        .route("/v2/codes", post(codes::create))
-        .route("/v2/codes/{codeId}", delete(codes::cancel))
-        .route(
-            "/v2/codes/payments/{merchantPaymentId}",
-            get(codes::details),
-        )
-        .route("/v2/refunds", post(refunds::create))
-        .route("/v2/refunds/{merchantRefundId}", get(refunds::details))
-        .route("/v2/payments/cpm", post(payments::cpm))
-        .route("/v2/reports/reconciliation", get(reports::reconciliation))
-        .route("/v2/webhooks/deliveries", get(webhooks::list))
-        .route(
-            "/v2/webhooks/deliveries/{deliveryId}/redeliver",
-            post(webhooks::redeliver),
-        )
+    let merchant = merchant_routes()
         .route_layer(from_fn_with_state(state.clone(), idempotency::idempotency))
         .route_layer(from_fn_with_state(state.clone(), auth::merchant_auth));
     let admin = Router::new()
@@ -67,10 +52,37 @@ pub fn router(state: AppState) -> Router {
         .merge(admin)
         .merge(wallet)
         .merge(operations)
+        .merge(if state.config.web.enabled {
+            crate::web::router(state.clone())
+        } else {
+            Router::new()
+        })
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(from_fn_with_state(state.clone(), metrics::track))
         .with_state(state)
+}
+
+/// The merchant API's routes, without authentication: `/v2` has each
+/// request signed ([`auth::merchant_auth`]); the POS page reaches the same
+/// handlers under `/pos/api` with its session ([`crate::web::pos`]).
+pub fn merchant_routes() -> Router<AppState> {
+    Router::new()
+        .route("/v2/codes", post(codes::create))
+        .route("/v2/codes/{codeId}", delete(codes::cancel))
+        .route(
+            "/v2/codes/payments/{merchantPaymentId}",
+            get(codes::details),
+        )
+        .route("/v2/refunds", post(refunds::create))
+        .route("/v2/refunds/{merchantRefundId}", get(refunds::details))
+        .route("/v2/payments/cpm", post(payments::cpm))
+        .route("/v2/reports/reconciliation", get(reports::reconciliation))
+        .route("/v2/webhooks/deliveries", get(webhooks::list))
+        .route(
+            "/v2/webhooks/deliveries/{deliveryId}/redeliver",
+            post(webhooks::redeliver),
+        )
 }
 
 async fn not_found() -> ApiError {

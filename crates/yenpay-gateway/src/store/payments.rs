@@ -187,6 +187,26 @@ pub async fn paid_between(
     .collect()
 }
 
+/// A merchant's `limit` most recently paid payments, newest first (the POS
+/// page's refund list; the `payments_paid_at` index serves it).
+pub async fn recently_paid(
+    pool: &sqlx::AnyPool,
+    merchant_address: &str,
+    limit: i64,
+) -> Result<Vec<Payment>, sqlx::Error> {
+    sqlx::query(&format!(
+        "SELECT {COLUMNS} FROM payments WHERE merchant_address = $1 AND paid_at IS NOT NULL \
+         ORDER BY paid_at DESC, pay_version DESC LIMIT $2"
+    ))
+    .bind(merchant_address)
+    .bind(limit)
+    .fetch_all(pool)
+    .await?
+    .iter()
+    .map(payment)
+    .collect()
+}
+
 /// A refund as stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Refund {

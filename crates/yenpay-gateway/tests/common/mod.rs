@@ -26,9 +26,10 @@ use yenpay_client::invoice::{
 use yenpay_client::types::authorization::SignedAuthorization;
 use yenpay_client::types::limits::{OrderRef, Ttl};
 use yenpay_gateway::auth::sign_request;
-use yenpay_gateway::chain::{ChainError, Ledger, LedgerHead, TxOutcome};
+use yenpay_gateway::chain::{AccountState, ChainError, Ledger, LedgerHead, TxOutcome};
 use yenpay_gateway::config::Config;
 use yenpay_gateway::crypto::Kek;
+use yenpay_gateway::follower::{self, Finish};
 use yenpay_gateway::store::Db;
 use yenpay_gateway::{AppState, Gateway, ManualClock};
 use zeroize::Zeroizing;
@@ -150,6 +151,9 @@ pub struct FakeLedger {
     pub head_version: AtomicU64,
     version: AtomicU64,
     pub refunded: Mutex<std::collections::HashMap<String, u64>>,
+    pub accounts: Mutex<std::collections::HashMap<AccountAddress, AccountState>>,
+    /// The chain's time: the test's clock.
+    pub clock: Arc<ManualClock>,
 }
 
 impl Default for FakeLedger {
@@ -163,6 +167,8 @@ impl Default for FakeLedger {
             head_version: AtomicU64::new(10_000),
             version: AtomicU64::new(5_000),
             refunded: Mutex::default(),
+            accounts: Mutex::default(),
+            clock: Arc::new(ManualClock::new(NOW)),
         }
     }
 }
@@ -184,6 +190,10 @@ impl FakeLedger {
             }),
             Next::Unavailable => Err(ChainError::Unavailable("connection refused".to_owned())),
         }
+    }
+
+    fn now(&self) -> u64 {
+        yenpay_gateway::Clock::now(self.clock.as_ref()) as u64
     }
 
     pub fn calls(&self) -> Vec<Call> {
@@ -217,7 +227,7 @@ impl Ledger for FakeLedger {
                 merchant,
                 order_ref: order.as_str().to_owned(),
                 amount,
-                expires_at: NOW as u64 + ttl.secs(),
+                expires_at: self.now() + ttl.secs(),
                 created_by: terminal.address(),
             },
         ))])
@@ -296,7 +306,7 @@ impl Ledger for FakeLedger {
                 amount: a.amount,
                 fee: a.amount / 100,
                 net: a.amount - a.amount / 100,
-                paid_at: NOW as u64,
+                paid_at: self.now(),
             },
         ))])
     }
@@ -311,12 +321,49 @@ impl Ledger for FakeLedger {
             .unwrap_or(merchant))
     }
 
+    async fn account(&self, address: AccountAddress) -> Result<AccountState, ChainError> {
+        if let Next::Unavailable = *self.next.lock().unwrap() {
+            return Err(ChainError::Unavailable("connection refused".to_owned()));
+        }
+        Ok(self
+            .accounts
+            .lock()
+            .unwrap()
+            .get(&address)
+            .copied()
+            .unwrap_or(AccountState {
+                exists: false,
+                sequence_number: 0,
+                balance: 0,
+            }))
+    }
+
     async fn submit_signed(&self, transaction: SignedTransaction) -> Result<TxOutcome, ChainError> {
         self.calls.lock().unwrap().push(Call::Submit {
             sender: transaction.raw_txn.sender,
         });
+        // A sponsored pay_invoice emits what the package would: InvoicePaid at a 1% fee.
+        let mut events = Vec::new();
+        if let aptos_sdk::transaction::TransactionPayload::EntryFunction(call) =
+            &transaction.raw_txn.payload
+            && call.function == "pay_invoice"
+            && let [merchant, order, amount] = call.args.as_slice()
+        {
+            let amount: u64 = aptos_bcs::from_bytes(amount).unwrap();
+            events.push(YenpayEvent::Invoice(InvoiceEvent::InvoicePaid(
+                InvoicePaid {
+                    merchant: aptos_bcs::from_bytes(merchant).unwrap(),
+                    order_ref: aptos_bcs::from_bytes(order).unwrap(),
+                    payer: transaction.raw_txn.sender,
+                    amount,
+                    fee: amount / 100,
+                    net: amount - amount / 100,
+                    paid_at: self.now(),
+                },
+            )));
+        }
         self.signed.lock().unwrap().push(transaction);
-        self.outcome(Vec::new())
+        self.outcome(events)
     }
 
     async fn head(&self) -> Result<LedgerHead, ChainError> {
@@ -390,8 +437,11 @@ impl TestGateway {
     }
 
     pub async fn with_config(db: &TestDb, config: Config) -> Self {
-        let ledger = Arc::new(FakeLedger::default());
         let clock = Arc::new(ManualClock::new(NOW));
+        let ledger = Arc::new(FakeLedger {
+            clock: clock.clone(),
+            ..FakeLedger::default()
+        });
         let database = Db::connect(&db.url).await.expect("database");
         let mut gateway = Gateway::new(database, config, Kek::generate(), ledger.clone());
         gateway.admin_token = Some(Zeroizing::new(ADMIN_TOKEN.to_owned()));
@@ -406,6 +456,15 @@ impl TestGateway {
             ledger,
             clock,
         }
+    }
+
+    /// Serves the router on a loopback port (for a browser); returns its base URL.
+    pub async fn serve(&self) -> String {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let address = listener.local_addr().unwrap();
+        let router = self.router.clone();
+        tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+        format!("http://{address}")
     }
 
     pub async fn send(&self, request: Request<Body>) -> Answer {
@@ -528,6 +587,34 @@ impl TestGateway {
         )
         .await
     }
+}
+
+/// Marks `order` of `merchant` paid through the real follower (amount 1000, fee 10) the way the chain
+/// reports it: the recorded InvoicePaid transaction, re-addressed.
+pub async fn pay(gw: &TestGateway, merchant: &TestMerchant, order: &str, version: u64) {
+    let mut paid = node_page()
+        .into_iter()
+        .find(|t| t["version"] == "4044")
+        .unwrap();
+    paid["version"] = json!(version.to_string());
+    for event in paid["events"].as_array_mut().unwrap() {
+        if event["type"]
+            .as_str()
+            .unwrap()
+            .ends_with("::invoice::InvoicePaid")
+        {
+            event["data"]["merchant"] = json!(merchant.address.to_hex());
+            event["data"]["order_ref"] = json!(order);
+        }
+    }
+    let head = LedgerHead {
+        version: version + 1,
+        timestamp_us: NOW as u64 * 1_000_000,
+        chain_id: CHAIN_ID,
+    };
+    follower::apply_page(&gw.state, &[paid], head, Finish::Commit)
+        .await
+        .unwrap();
 }
 
 /// The real node transactions recorded for these tests (see tests/data/README.md).

@@ -1,0 +1,119 @@
+//! The web pages: a merchant's POS page and a customer's wallet page,
+//! served by the gateway itself, their files embedded in the binary (shops'
+//! networks often have no internet access, so nothing comes from a CDN).
+//!
+//! - [`pos`]: the cashier's session (cookie), the payment stream (server-sent
+//!   events) and the recent payments; the page otherwise calls the merchant
+//!   API's own handlers under `/pos/api`, authenticated by that session.
+//! - [`wallet`]: reading a code, the account of a browser-held key, and a
+//!   sponsored `pay_invoice` the browser signs.
+//!
+//! docs/web.md is the guide.
+pub mod pos;
+pub mod wallet;
+
+use crate::AppState;
+use axum::Router;
+use axum::extract::Request;
+use axum::http::{HeaderValue, header};
+use axum::middleware::{Next, from_fn};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+
+/// The pages' policy: only our own scripts, styles and API; `data:` images
+/// for the QR code; no framing.
+pub const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self'; style-src 'self'; \
+     img-src 'self' data:; connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
+
+/// An embedded file.
+#[derive(Debug, Clone, Copy)]
+pub struct Asset {
+    /// Where it is served.
+    pub path: &'static str,
+    /// Its media type.
+    pub content_type: &'static str,
+    /// Its bytes.
+    pub body: &'static str,
+}
+
+macro_rules! asset {
+    ($path:literal, $file:literal, $type:literal) => {
+        Asset {
+            path: $path,
+            content_type: $type,
+            body: include_str!(concat!("../../web/", $file)),
+        }
+    };
+}
+
+/// Every page and asset.
+pub const ASSETS: &[Asset] = &[
+    asset!("/", "index.html", "text/html; charset=utf-8"),
+    asset!("/pos", "pos.html", "text/html; charset=utf-8"),
+    asset!("/wallet", "wallet.html", "text/html; charset=utf-8"),
+    asset!(
+        "/assets/yenpay.css",
+        "assets/yenpay.css",
+        "text/css; charset=utf-8"
+    ),
+    asset!(
+        "/assets/common.js",
+        "assets/common.js",
+        "text/javascript; charset=utf-8"
+    ),
+    asset!(
+        "/assets/pos.js",
+        "assets/pos.js",
+        "text/javascript; charset=utf-8"
+    ),
+    asset!(
+        "/assets/wallet.js",
+        "assets/wallet.js",
+        "text/javascript; charset=utf-8"
+    ),
+];
+
+/// The pages, their assets and their APIs.
+pub fn router(state: AppState) -> Router<AppState> {
+    let mut pages = Router::new();
+    for asset in ASSETS {
+        let asset = *asset;
+        pages = pages.route(asset.path, get(move || async move { serve(asset) }));
+    }
+    pages
+        .merge(pos::router(state.clone()))
+        .merge(wallet::router())
+        .layer(from_fn(security_headers))
+}
+
+fn serve(asset: Asset) -> Response {
+    // Assets change only with the binary; a short max-age keeps an upgrade visible within minutes.
+    (
+        [
+            (header::CONTENT_TYPE, asset.content_type),
+            (header::CACHE_CONTROL, "public, max-age=300"),
+        ],
+        asset.body,
+    )
+        .into_response()
+}
+
+/// Headers on every page and page API answer.
+async fn security_headers(request: Request, next: Next) -> Response {
+    let mut response = next.run(request).await;
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(CONTENT_SECURITY_POLICY),
+    );
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    headers.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
+    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    response
+}

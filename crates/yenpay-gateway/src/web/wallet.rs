@@ -1,0 +1,400 @@
+//! The wallet page's side of the gateway: a tourist's browser holds an
+//! Ed25519 key (demo grade: in the page's storage) and pays a dynamic code
+//! with the gateway as fee payer, so it needs no APT.
+//!
+//! The browser cannot compute an Aptos address (SHA3) or BCS without a
+//! library, and the page must not load one from a CDN; so the gateway
+//! derives the address, builds the `pay_invoice` transaction and hands back
+//! the exact bytes to sign. It then checks the signature and applies the
+//! same sponsoring rules as `/v2/sponsor` ([`sponsor::cosign`]). The page
+//! comes from this gateway too, so it trusts it either way; a real wallet
+//! builds and checks its transactions itself.
+use crate::api::codes::Money;
+use crate::api::{created, json_body, ok};
+use crate::error::{ApiError, ApiResult};
+use crate::store::merchants;
+use crate::store::payments::{self, Payment};
+use crate::{AppState, sponsor};
+use aptos_sdk::crypto::Ed25519PublicKey;
+use aptos_sdk::transaction::authenticator::{
+    AccountAuthenticator, Ed25519PublicKey as AuthPublicKey, Ed25519Signature as AuthSignature,
+};
+use aptos_sdk::transaction::{FeePayerRawTransaction, RawTransaction, TransactionPayload};
+use aptos_sdk::types::{AccountAddress, ChainId};
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::routing::post;
+use serde::{Deserialize, Serialize};
+use yenpay_client::address::to_sdk;
+use yenpay_client::events::YenpayEvent;
+use yenpay_client::invoice::InvoiceEvent;
+use yenpay_client::types::limits::OrderRef;
+use yenpay_qr::mpm::{PaymentRequest, YenpayPayment};
+
+/// The gas unit price of wallet transactions: the chain's minimum (the fee
+/// payer pays it, and a payment needs no priority).
+pub const GAS_UNIT_PRICE: u64 = 100;
+/// How long a prepared transaction stays valid: long enough to tap "Pay",
+/// short enough that a forgotten one dies soon.
+pub const EXPIRATION_SECS: u64 = 60;
+
+/// The wallet routes.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/wallet/api/quote", post(quote))
+        .route("/wallet/api/account", post(account))
+        .route("/wallet/api/prepare", post(prepare))
+        .route("/wallet/api/pay", post(pay))
+}
+
+/// A payload to read.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct QuoteRequest {
+    /// An EMVCo (JPQR) merchant-presented payload or a `yenpay:` URI.
+    pub payload: String,
+}
+
+/// The merchant, as the wallet shows it.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MerchantInfo {
+    /// Shop name.
+    pub name: String,
+    /// City.
+    pub city: String,
+    /// Owner address.
+    pub address: String,
+}
+
+/// What the customer is asked to pay.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Quote {
+    /// `dynamic`.
+    pub kind: &'static str,
+    /// Who is paid.
+    pub merchant: MerchantInfo,
+    /// The order.
+    pub merchant_payment_id: String,
+    /// How much.
+    pub amount: Money,
+    /// The code's status (`CREATED` when payable).
+    pub status: String,
+    /// Payable before, Unix seconds.
+    pub expiry_date: i64,
+    /// Whether this gateway will sponsor paying it now.
+    pub payable: bool,
+}
+
+/// A code resolved to its invoice.
+struct Resolved {
+    order_ref: String,
+    invoice: Payment,
+    merchant: MerchantInfo,
+}
+
+fn invalid_payload(message: impl Into<String>) -> ApiError {
+    ApiError::new(StatusCode::BAD_REQUEST, "INVALID_PAYLOAD", message)
+}
+
+/// Decodes a payload and finds its invoice.
+async fn resolve(state: &AppState, text: &str) -> Result<Resolved, ApiError> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Err(invalid_payload("paste the code's text (or a yenpay: link)"));
+    }
+    let (payment, name_in_code, city_in_code) = if text.starts_with("yenpay:") {
+        let payment = yenpay_qr::uri::decode(text)
+            .map_err(|e| invalid_payload(format!("not a yenpay link: {e}")))?;
+        (payment, None, None)
+    } else {
+        let code = yenpay_qr::mpm::MerchantPresented::decode(text)
+            .map_err(|e| invalid_payload(format!("not an EMVCo QR payload: {e}")))?;
+        let payment = YenpayPayment::from_merchant_presented(&code)
+            .map_err(|e| invalid_payload(format!("not a yenpay code: {e}")))?;
+        (payment, Some(code.merchant_name), Some(code.merchant_city))
+    };
+    if payment.chain_id != state.config.chain_id || to_sdk(payment.package) != state.config.package
+    {
+        return Err(invalid_payload(format!(
+            "this code is for chain {} package {}, not this gateway's (chain {})",
+            payment.chain_id, payment.package, state.config.chain_id
+        )));
+    }
+    let PaymentRequest::Dynamic { order_ref, amount } = &payment.request else {
+        return Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "STATIC_CODE_NOT_SUPPORTED",
+            "this is a shop's static code; this wallet pays dynamic codes (one order, one amount) only",
+        ));
+    };
+    let merchant_address = to_sdk(payment.merchant).to_hex();
+    let invoice = payments::by_merchant_payment_id(&state.db.pool, &merchant_address, order_ref)
+        .await?
+        .ok_or_else(|| {
+            ApiError::not_found(
+                "DYNAMIC_QR_NOT_FOUND",
+                "this gateway knows no such code (another operator's, or not confirmed yet)",
+            )
+        })?;
+    if invoice.amount as u64 != *amount {
+        return Err(ApiError::conflict(
+            "AMOUNT_MISMATCH",
+            format!(
+                "the code says ¥{amount} but the order is for ¥{}: do not pay it, ask the shop",
+                invoice.amount
+            ),
+        ));
+    }
+    let known = merchants::by_address(&state.db.pool, &merchant_address).await?;
+    let merchant = MerchantInfo {
+        name: known
+            .as_ref()
+            .map(|m| m.name.clone())
+            .or(name_in_code)
+            .unwrap_or_default(),
+        city: known
+            .as_ref()
+            .map(|m| m.city.clone())
+            .or(city_in_code)
+            .unwrap_or_default(),
+        address: merchant_address,
+    };
+    Ok(Resolved {
+        order_ref: order_ref.clone(),
+        invoice,
+        merchant,
+    })
+}
+
+fn quote_of(state: &AppState, resolved: Resolved) -> Quote {
+    let status = resolved.invoice.status_at(state.clock.now()).to_owned();
+    Quote {
+        kind: "dynamic",
+        payable: status == "CREATED" && state.operator.is_some(),
+        status,
+        merchant_payment_id: resolved.order_ref,
+        amount: Money::jpy(resolved.invoice.amount),
+        expiry_date: resolved.invoice.expires_at,
+        merchant: resolved.merchant,
+    }
+}
+
+/// `POST /wallet/api/quote`: what a code asks for.
+pub async fn quote(State(state): State<AppState>, body: Bytes) -> ApiResult {
+    let request: QuoteRequest = json_body(&body)?;
+    let resolved = resolve(&state, &request.payload).await?;
+    ok(quote_of(&state, resolved))
+}
+
+/// A browser-held key.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct AccountRequest {
+    /// The raw Ed25519 public key, 64 hex digits.
+    pub public_key: String,
+}
+
+/// The key's account.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AccountView {
+    /// Its address (Ed25519 single-key scheme).
+    pub address: String,
+    /// Yen held.
+    pub balance: u64,
+    /// Whether the account exists on chain yet.
+    pub exists: bool,
+}
+
+fn public_key(hex: &str) -> Result<Ed25519PublicKey, ApiError> {
+    let bytes = sponsor::hex_bytes(hex, "publicKey")?;
+    Ed25519PublicKey::from_bytes(&bytes)
+        .map_err(|_| ApiError::invalid("publicKey: a raw Ed25519 public key, 32 bytes in hex"))
+}
+
+/// `POST /wallet/api/account`: the address, balance and existence of a key's account.
+pub async fn account(State(state): State<AppState>, body: Bytes) -> ApiResult {
+    let request: AccountRequest = json_body(&body)?;
+    let address = public_key(&request.public_key)?.to_address();
+    let account = state
+        .ledger
+        .account(address)
+        .await
+        .map_err(crate::api::codes::chain_error)?;
+    ok(AccountView {
+        address: address.to_hex(),
+        balance: account.balance,
+        exists: account.exists,
+    })
+}
+
+/// `POST /wallet/api/prepare` body.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct PrepareRequest {
+    /// The code.
+    pub payload: String,
+    /// The payer's raw Ed25519 public key, hex.
+    pub public_key: String,
+}
+
+/// A transaction to sign.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Prepared {
+    /// `0x`-hex BCS of the `RawTransaction` (`invoice::pay_invoice`).
+    pub raw_transaction: String,
+    /// `0x`-hex bytes the payer signs: the fee-payer signing message naming the operator.
+    pub signing_message: String,
+    /// The payer's address.
+    pub sender: String,
+    /// Who pays the gas.
+    pub fee_payer: String,
+    /// Valid until, Unix seconds.
+    pub expires_at: u64,
+}
+
+/// `POST /wallet/api/prepare`: the sponsored `pay_invoice` for a code, to sign.
+pub async fn prepare(State(state): State<AppState>, body: Bytes) -> ApiResult {
+    let request: PrepareRequest = json_body(&body)?;
+    let sender = public_key(&request.public_key)?.to_address();
+    let operator = sponsor::operator(&state)?;
+    let resolved = resolve(&state, &request.payload).await?;
+    let quote = quote_of(&state, resolved);
+    if quote.status != "CREATED" {
+        return Err(ApiError::conflict(
+            "CODE_NOT_PAYABLE",
+            format!("the code is {} and cannot be paid", quote.status),
+        ));
+    }
+    let order = OrderRef::new(&quote.merchant_payment_id).map_err(ApiError::internal)?;
+    let merchant = AccountAddress::from_hex(&quote.merchant.address).map_err(ApiError::internal)?;
+    let call = yenpay_client::invoice::Calls::new(state.config.package)
+        .pay_invoice(merchant, &order, quote.amount.amount)
+        .map_err(ApiError::internal)?;
+    let account = state
+        .ledger
+        .account(sender)
+        .await
+        .map_err(crate::api::codes::chain_error)?;
+    let policy = &state.config.sponsor;
+    let expires_at = state.clock.now() as u64
+        + EXPIRATION_SECS.min(policy.max_expiration.as_secs().saturating_sub(5));
+    let raw = RawTransaction::new(
+        sender,
+        account.sequence_number,
+        TransactionPayload::EntryFunction(call),
+        policy.max_gas_amount,
+        GAS_UNIT_PRICE.min(policy.max_gas_unit_price),
+        expires_at,
+        ChainId::new(state.config.chain_id),
+    );
+    let raw_bytes = aptos_bcs::to_bytes(&raw).map_err(ApiError::internal)?;
+    let message = FeePayerRawTransaction::new(raw, Vec::new(), operator.address())
+        .signing_message()
+        .map_err(ApiError::internal)?;
+    ok(Prepared {
+        raw_transaction: format!("0x{}", const_hex::encode(raw_bytes)),
+        signing_message: format!("0x{}", const_hex::encode(message)),
+        sender: sender.to_hex(),
+        fee_payer: operator.address().to_hex(),
+        expires_at,
+    })
+}
+
+/// `POST /wallet/api/pay` body.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct PayRequest {
+    /// The prepared `rawTransaction`.
+    pub raw_transaction: String,
+    /// The payer's raw Ed25519 public key, hex.
+    pub public_key: String,
+    /// Its signature over the prepared `signingMessage`, 128 hex digits.
+    pub signature: String,
+}
+
+/// What the wallet shows after paying.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Receipt {
+    /// Who was paid.
+    pub merchant: MerchantInfo,
+    /// The order.
+    pub merchant_payment_id: String,
+    /// Paid.
+    pub amount: Money,
+    /// The operator's fee (inside the amount).
+    pub fee: u64,
+    /// To the merchant.
+    pub net: u64,
+    /// When, Unix seconds (chain time).
+    pub paid_at: u64,
+}
+
+/// A paid code.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Paid {
+    /// The transaction.
+    pub transaction_hash: String,
+    /// Its version.
+    pub version: u64,
+    /// Who paid the gas.
+    pub fee_payer: String,
+    /// The receipt.
+    pub receipt: Receipt,
+}
+
+/// `POST /wallet/api/pay`: co-signs and submits the signed payment, then
+/// answers with the receipt from the chain's own `InvoicePaid` event.
+pub async fn pay(State(state): State<AppState>, body: Bytes) -> ApiResult {
+    let request: PayRequest = json_body(&body)?;
+    let raw: RawTransaction = aptos_bcs::from_bytes(&sponsor::hex_bytes(
+        &request.raw_transaction,
+        "rawTransaction",
+    )?)
+    .map_err(|e| ApiError::invalid(format!("rawTransaction: not a BCS RawTransaction: {e}")))?;
+    let key = public_key(&request.public_key)?;
+    if key.to_address() != raw.sender {
+        return Err(ApiError::invalid(
+            "publicKey: not the key of the transaction's sender",
+        ));
+    }
+    let signature: [u8; 64] = sponsor::hex_bytes(&request.signature, "signature")?
+        .try_into()
+        .map_err(|_| ApiError::invalid("signature: 64 bytes in hex"))?;
+    let authenticator = AccountAuthenticator::Ed25519 {
+        public_key: AuthPublicKey(key.to_bytes()),
+        signature: AuthSignature(signature),
+    };
+    let (sponsored, outcome) = sponsor::cosign(&state, raw, authenticator).await?;
+    let paid = outcome.events.iter().find_map(|event| match event {
+        YenpayEvent::Invoice(InvoiceEvent::InvoicePaid(paid)) => Some(paid.clone()),
+        _ => None,
+    });
+    let paid = paid.ok_or_else(|| ApiError::internal("the payment emitted no InvoicePaid"))?;
+    let merchant_address = paid.merchant.to_hex();
+    let known = merchants::by_address(&state.db.pool, &merchant_address).await?;
+    created(Paid {
+        transaction_hash: sponsored.transaction_hash,
+        version: sponsored.version,
+        fee_payer: sponsored.fee_payer,
+        receipt: Receipt {
+            merchant: MerchantInfo {
+                name: known.as_ref().map(|m| m.name.clone()).unwrap_or_default(),
+                city: known.as_ref().map(|m| m.city.clone()).unwrap_or_default(),
+                address: merchant_address,
+            },
+            merchant_payment_id: paid.order_ref,
+            amount: Money::jpy(paid.amount as i64),
+            fee: paid.fee,
+            net: paid.net,
+            paid_at: paid.paid_at,
+        },
+    })
+}

@@ -1,0 +1,215 @@
+//! A real headless browser for the page tests: Debian's `chromium` driven
+//! through `chromedriver` (package `chromium-driver`) over WebDriver.
+//!
+//! Where either is missing the tests that need them print why and return;
+//! with `YENPAY_REQUIRE_BROWSER=1` (set by `.ci/run`) a missing browser
+//! fails them instead, so CI cannot pass by skipping.
+#![allow(dead_code)]
+
+use fantoccini::elements::Element;
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::{Value, json};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// A browser session and the driver process behind it.
+pub struct Browser {
+    pub client: Client,
+    driver: Child,
+    _profile: tempfile::TempDir,
+}
+
+fn on_path(name: &str) -> Option<PathBuf> {
+    std::env::var_os("PATH").and_then(|paths| {
+        std::env::split_paths(&paths)
+            .map(|dir| dir.join(name))
+            .find(|candidate| candidate.is_file())
+    })
+}
+
+fn binary(env: &str, names: &[&str]) -> Option<PathBuf> {
+    if let Some(path) = std::env::var_os(env) {
+        return Some(PathBuf::from(path));
+    }
+    names.iter().find_map(|name| on_path(name))
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free loopback port")
+}
+
+impl Browser {
+    /// Starts chromedriver and a headless chromium, or says why it cannot
+    /// (`None`; a panic when `YENPAY_REQUIRE_BROWSER=1`).
+    pub async fn start(test: &str) -> Option<Self> {
+        let driver = binary("CHROMEDRIVER", &["chromedriver"]);
+        let chrome = binary(
+            "CHROME_BIN",
+            &["chromium", "chromium-browser", "google-chrome"],
+        );
+        let (Some(driver), Some(chrome)) = (driver, chrome) else {
+            let reason = "no chromium and chromedriver (Debian: `apt-get install chromium chromium-driver`, or set CHROME_BIN and CHROMEDRIVER)";
+            if std::env::var("YENPAY_REQUIRE_BROWSER").as_deref() == Ok("1") {
+                panic!("{test}: YENPAY_REQUIRE_BROWSER=1 but {reason}");
+            }
+            eprintln!("SKIPPED {test}: {reason}");
+            return None;
+        };
+        let port = free_port();
+        let process = Command::new(&driver)
+            .arg(format!("--port={port}"))
+            .arg("--allowed-ips=127.0.0.1")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| panic!("starting {}: {e}", driver.display()));
+        let profile = tempfile::tempdir().expect("a profile directory");
+        let capabilities: serde_json::Map<String, Value> = serde_json::from_value(json!({
+            "browserName": "chrome",
+            "goog:chromeOptions": {
+                "binary": chrome,
+                "args": [
+                    "--headless=new",
+                    "--no-sandbox",
+                    "--disable-gpu",
+                    "--disable-dev-shm-usage",
+                    "--no-first-run",
+                    "--disable-extensions",
+                    "--force-device-scale-factor=1",
+                    "--window-size=1024,1000",
+                    format!("--user-data-dir={}", profile.path().display()),
+                ],
+            },
+        }))
+        .expect("capabilities");
+        let url = format!("http://127.0.0.1:{port}");
+        let started = Instant::now();
+        let client = loop {
+            let connector = hyper_util::client::legacy::connect::HttpConnector::new();
+            match ClientBuilder::new(connector)
+                .capabilities(capabilities.clone())
+                .connect(&url)
+                .await
+            {
+                Ok(client) => break client,
+                Err(error) if started.elapsed() < Duration::from_secs(20) => {
+                    let _ = error;
+                    tokio::time::sleep(Duration::from_millis(200)).await;
+                }
+                Err(error) => panic!("chromedriver at {url} gave no session: {error}"),
+            }
+        };
+        Some(Self {
+            client,
+            driver: process,
+            _profile: profile,
+        })
+    }
+
+    /// Opens `url` and waits for `css` to be present.
+    pub async fn open(&self, url: &str, css: &str) -> Element {
+        self.client.goto(url).await.expect("navigating");
+        self.wait(css).await
+    }
+
+    /// Waits (10 s at most) for an element.
+    pub async fn wait(&self, css: &str) -> Element {
+        self.client
+            .wait()
+            .at_most(Duration::from_secs(10))
+            .for_element(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("no {css} on the page: {e}"))
+    }
+
+    /// Waits until `css` has attribute `name` equal to `value`; returns how long it took.
+    pub async fn wait_attr(&self, css: &str, name: &str, value: &str, limit: Duration) -> Duration {
+        let started = Instant::now();
+        loop {
+            let current = match self.client.find(Locator::Css(css)).await {
+                Ok(element) => element.attr(name).await.ok().flatten(),
+                Err(_) => None,
+            };
+            if current.as_deref() == Some(value) {
+                return started.elapsed();
+            }
+            assert!(
+                started.elapsed() < limit,
+                "{css}[{name}] is {current:?}, not {value:?}, after {limit:?}"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
+    /// Waits until the text of `css` contains `needle`; returns the text.
+    pub async fn wait_text(&self, css: &str, needle: &str) -> String {
+        let started = Instant::now();
+        loop {
+            let text = match self.client.find(Locator::Css(css)).await {
+                Ok(element) => element.text().await.unwrap_or_default(),
+                Err(_) => String::new(),
+            };
+            if text.contains(needle) {
+                return text;
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(10),
+                "{css} says {text:?}, without {needle:?}"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// Types `text` into the input `css` (cleared first).
+    pub async fn fill(&self, css: &str, text: &str) {
+        let input = self.wait(css).await;
+        input.clear().await.expect("clearing");
+        input.send_keys(text).await.expect("typing");
+    }
+
+    /// Clicks `css`.
+    pub async fn click(&self, css: &str) {
+        self.wait(css).await.click().await.expect("clicking");
+    }
+
+    /// Saves a screenshot of the page as `target/screenshots/<name>.png`.
+    pub async fn save_screenshot(&self, name: &str) -> PathBuf {
+        // Let a state change's short animation finish first.
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        let png = self.client.screenshot().await.expect("a screenshot");
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/screenshots");
+        std::fs::create_dir_all(&dir).expect("target/screenshots");
+        let path = dir.join(format!("{name}.png"));
+        std::fs::write(&path, png).expect("writing the screenshot");
+        path
+    }
+
+    /// Ends the session and the driver.
+    pub async fn close(mut self) {
+        let _ = self.client.clone().close().await;
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+    }
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        let _ = self.driver.kill();
+    }
+}
+
+/// Reads the one QR code in a screenshot, with an independent decoder.
+pub fn read_qr(png: &[u8]) -> String {
+    let image = image::load_from_memory(png)
+        .expect("a PNG screenshot")
+        .to_luma8();
+    let mut prepared = rqrr::PreparedImage::prepare(image);
+    let grids = prepared.detect_grids();
+    assert_eq!(grids.len(), 1, "one QR code in the screenshot");
+    let (_, content) = grids[0].decode().expect("the QR code decodes");
+    content
+}

@@ -1,0 +1,578 @@
+//! The web pages' side of the gateway, over HTTP without a browser: the
+//! embedded files and their headers, the POS session and its guards, the
+//! payment stream, and the wallet's quote / prepare / pay. Every test runs
+//! on each database backend.
+mod common;
+
+use aptos_sdk::transaction::{FeePayerRawTransaction, RawTransaction, TransactionPayload};
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use common::*;
+use ed25519_dalek::{Signer, SigningKey};
+use serde_json::{Value, json};
+use std::time::Duration;
+use yenpay_gateway::web::CONTENT_SECURITY_POLICY;
+
+fn get(path: &str) -> Request<Body> {
+    Request::builder().uri(path).body(Body::empty()).unwrap()
+}
+
+/// A POS request: the session cookie, and the guard header unless `guard` is false.
+fn pos(method: &str, path: &str, cookie: &str, body: Option<Value>, guard: bool) -> Request<Body> {
+    let mut request = Request::builder()
+        .method(method)
+        .uri(path)
+        .header("cookie", cookie)
+        .header("content-type", "application/json");
+    if guard {
+        request = request.header("x-yenpay-pos", "1");
+    }
+    request
+        .body(body.map(|b| Body::from(b.to_string())).unwrap_or_default())
+        .unwrap()
+}
+
+/// Logs in as `merchant`; returns the `name=value` cookie pair.
+async fn login(gw: &TestGateway, merchant: &TestMerchant) -> String {
+    let answer = gw
+        .send(pos(
+            "POST",
+            "/pos/api/session",
+            "",
+            Some(json!({"keyId": merchant.key_id, "secret": merchant.secret})),
+            true,
+        ))
+        .await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.text);
+    let set_cookie = answer.headers["set-cookie"].to_str().unwrap().to_owned();
+    for attribute in ["HttpOnly", "SameSite=Strict", "Path=/pos"] {
+        assert!(set_cookie.contains(attribute), "{set_cookie}");
+    }
+    set_cookie.split(';').next().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn pages_and_assets_are_embedded_with_a_strict_policy() {
+    let db = &backends().await[0];
+    let gw = TestGateway::new(db).await;
+    for (path, kind, marker) in [
+        ("/pos", "text/html", "pos.js"),
+        ("/wallet", "text/html", "wallet.js"),
+        ("/", "text/html", "/pos"),
+        ("/assets/yenpay.css", "text/css", "{"),
+        ("/assets/common.js", "text/javascript", "function"),
+        ("/assets/pos.js", "text/javascript", "EventSource"),
+        ("/assets/wallet.js", "text/javascript", "Ed25519"),
+    ] {
+        let answer = gw.send(get(path)).await;
+        assert_eq!(answer.status, StatusCode::OK, "{path}");
+        let headers = &answer.headers;
+        assert!(
+            headers["content-type"].to_str().unwrap().starts_with(kind),
+            "{path}"
+        );
+        assert_eq!(
+            headers["content-security-policy"], CONTENT_SECURITY_POLICY,
+            "{path}"
+        );
+        assert_eq!(headers["x-content-type-options"], "nosniff");
+        assert!(answer.text.contains(marker), "{path} lacks {marker}");
+        // Nothing may come from another origin: shops' networks are often offline.
+        for external in ["http://", "https://", "//cdn"] {
+            assert!(!answer.text.contains(external), "{path} names {external}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn pages_can_be_turned_off() {
+    let db = &backends().await[0];
+    let mut config = config();
+    config.web.enabled = false;
+    let gw = TestGateway::with_config(db, config).await;
+    assert_eq!(gw.send(get("/pos")).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        gw.send(get("/pos/api/session")).await.status,
+        StatusCode::NOT_FOUND
+    );
+}
+
+#[tokio::test]
+async fn pos_session_logs_in_guards_and_ends() {
+    for db in backends().await {
+        let gw = TestGateway::new(&db).await;
+        let m = gw.merchant("YENPAY CAFE").await;
+
+        // No session: every POS API answers 401 with a code the page shows.
+        let anonymous = gw.send(get("/pos/api/session")).await;
+        assert_eq!(
+            (anonymous.status, anonymous.code()),
+            (StatusCode::UNAUTHORIZED, "POS_LOGIN_REQUIRED")
+        );
+        let wrong = gw
+            .send(pos(
+                "POST",
+                "/pos/api/session",
+                "",
+                Some(json!({"keyId": m.key_id, "secret": "not-the-secret"})),
+                true,
+            ))
+            .await;
+        assert_eq!(
+            (wrong.status, wrong.code()),
+            (StatusCode::UNAUTHORIZED, "INVALID_CREDENTIALS")
+        );
+        assert!(wrong.headers.get("set-cookie").is_none());
+        let unguarded_login = gw
+            .send(pos(
+                "POST",
+                "/pos/api/session",
+                "",
+                Some(json!({"keyId": m.key_id, "secret": m.secret})),
+                false,
+            ))
+            .await;
+        assert_eq!(
+            (unguarded_login.status, unguarded_login.code()),
+            (StatusCode::FORBIDDEN, "POS_HEADER_REQUIRED")
+        );
+
+        let cookie = login(&gw, &m).await;
+        let me = gw
+            .send(pos("GET", "/pos/api/session", &cookie, None, true))
+            .await;
+        assert_eq!(me.status, StatusCode::OK, "{}", me.text);
+        assert_eq!(me.body["data"]["merchant"]["name"], "YENPAY CAFE");
+        assert_eq!(me.body["data"]["merchant"]["address"], m.address.to_hex());
+
+        // The merchant API's own handler, behind the session.
+        let body =
+            json!({"merchantPaymentId": "POS-1", "amount": {"amount": 1000, "currency": "JPY"}});
+        let unguarded = gw
+            .send(pos(
+                "POST",
+                "/pos/api/v2/codes",
+                &cookie,
+                Some(body.clone()),
+                false,
+            ))
+            .await;
+        assert_eq!(
+            (unguarded.status, unguarded.code()),
+            (StatusCode::FORBIDDEN, "POS_HEADER_REQUIRED")
+        );
+        let made = gw
+            .send(pos("POST", "/pos/api/v2/codes", &cookie, Some(body), true))
+            .await;
+        assert_eq!(made.status, StatusCode::CREATED, "{}", made.text);
+        assert!(
+            made.body["data"]["qrSvg"]
+                .as_str()
+                .unwrap()
+                .contains("<svg")
+        );
+        let through_api = gw.call(&m, "GET", "/v2/codes/payments/POS-1", None).await;
+        assert_eq!(through_api.body["data"]["status"], "CREATED");
+
+        // Another merchant's session sees none of it.
+        let other = gw.merchant("OTHER SHOP").await;
+        let other_cookie = login(&gw, &other).await;
+        let hidden = gw
+            .send(pos(
+                "GET",
+                "/pos/api/v2/codes/payments/POS-1",
+                &other_cookie,
+                None,
+                true,
+            ))
+            .await;
+        assert_eq!(hidden.status, StatusCode::NOT_FOUND);
+
+        // Revoking the API key ends its sessions at once.
+        let revoked = gw
+            .admin(
+                "DELETE",
+                &format!("/admin/merchants/{}/keys/{}", other.id, other.key_id),
+                None,
+            )
+            .await;
+        assert_eq!(revoked.status, StatusCode::OK, "{}", revoked.text);
+        let after = gw
+            .send(pos("GET", "/pos/api/session", &other_cookie, None, true))
+            .await;
+        assert_eq!(after.status, StatusCode::UNAUTHORIZED);
+
+        // A session lasts its TTL.
+        gw.clock
+            .advance(gw.state.config.web.session_ttl.as_secs() as i64);
+        let expired = gw
+            .send(pos("GET", "/pos/api/session", &cookie, None, true))
+            .await;
+        assert_eq!(expired.status, StatusCode::UNAUTHORIZED);
+        assert_eq!(
+            yenpay_gateway::web::pos::purge_sessions(
+                &gw.state.db.pool,
+                yenpay_gateway::Clock::now(gw.clock.as_ref())
+            )
+            .await
+            .unwrap(),
+            2,
+            "both sessions are past their TTL"
+        );
+
+        // Logout clears the cookie and the session.
+        let fresh = login(&gw, &m).await;
+        let out = gw
+            .send(pos("DELETE", "/pos/api/session", &fresh, None, true))
+            .await;
+        assert_eq!(out.status, StatusCode::OK);
+        assert!(
+            out.headers["set-cookie"]
+                .to_str()
+                .unwrap()
+                .contains("Max-Age=0")
+        );
+        let gone = gw
+            .send(pos("GET", "/pos/api/session", &fresh, None, true))
+            .await;
+        assert_eq!(gone.status, StatusCode::UNAUTHORIZED);
+    }
+}
+
+/// Reads server-sent events from `response` until `count` `payment` events
+/// arrived or the stream ended; returns their data.
+async fn payment_events(body: Body, count: usize) -> Vec<Value> {
+    use http_body_util::BodyExt;
+    let mut body = body;
+    let mut text = String::new();
+    let mut events = Vec::new();
+    while events.len() < count {
+        let frame = tokio::time::timeout(Duration::from_secs(10), body.frame())
+            .await
+            .expect("an event within 10 s");
+        let Some(frame) = frame else { break };
+        if let Ok(data) = frame.unwrap().into_data() {
+            text.push_str(std::str::from_utf8(&data).unwrap());
+        }
+        while let Some(end) = text.find("\n\n") {
+            let block: String = text.drain(..end + 2).collect();
+            if block.contains("event: payment") {
+                let data = block
+                    .lines()
+                    .find_map(|line| line.strip_prefix("data: "))
+                    .unwrap();
+                events.push(serde_json::from_str(data).unwrap());
+            }
+        }
+    }
+    events
+}
+
+#[tokio::test]
+async fn payment_stream_sends_the_state_then_the_follower_s_change_then_ends() {
+    for db in backends().await {
+        let gw = TestGateway::new(&db).await;
+        let m = gw.merchant("YENPAY CAFE").await;
+        let cookie = login(&gw, &m).await;
+        gw.create_code(&m, "STREAM-1", 1000).await;
+        let missing = gw
+            .send(pos(
+                "GET",
+                "/pos/api/codes/NOPE/events",
+                &cookie,
+                None,
+                true,
+            ))
+            .await;
+        assert_eq!(missing.status, StatusCode::NOT_FOUND);
+
+        use tower::ServiceExt;
+        let response = gw
+            .router
+            .clone()
+            .oneshot(pos(
+                "GET",
+                "/pos/api/codes/STREAM-1/events",
+                &cookie,
+                None,
+                true,
+            ))
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+        assert_eq!(response.headers()["content-type"], "text/event-stream");
+        let reader = tokio::spawn(payment_events(response.into_body(), 3));
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        // The real follower applies the recorded payment; the stream wakes on its signal.
+        pay(&gw, &m, "STREAM-1", 7_000).await;
+        let events = reader.await.unwrap();
+        let statuses: Vec<&str> = events
+            .iter()
+            .map(|e| e["status"].as_str().unwrap())
+            .collect();
+        assert_eq!(statuses, ["CREATED", "COMPLETED"], "then the stream ended");
+        assert_eq!(events[1]["fee"], 10);
+        assert_eq!(events[1]["net"], 990);
+        assert!(events[1]["payer"].as_str().unwrap().starts_with("0x"));
+
+        // Expiry ends an unpaid code's stream too.
+        gw.create_code(&m, "STREAM-2", 1000).await;
+        let response = gw
+            .router
+            .clone()
+            .oneshot(pos(
+                "GET",
+                "/pos/api/codes/STREAM-2/events",
+                &cookie,
+                None,
+                true,
+            ))
+            .await
+            .unwrap();
+        let reader = tokio::spawn(payment_events(response.into_body(), 3));
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        gw.clock.advance(3600);
+        gw.state.signal_payments_changed();
+        let statuses: Vec<String> = reader
+            .await
+            .unwrap()
+            .iter()
+            .map(|e| e["status"].as_str().unwrap().to_owned())
+            .collect();
+        assert_eq!(statuses, ["CREATED", "EXPIRED"]);
+    }
+}
+
+#[tokio::test]
+async fn recent_lists_paid_payments_newest_first() {
+    for db in backends().await {
+        let gw = TestGateway::new(&db).await;
+        let m = gw.merchant("YENPAY CAFE").await;
+        let cookie = login(&gw, &m).await;
+        for (order, version) in [("A", 8_000), ("B", 8_001)] {
+            gw.create_code(&m, order, 1000).await;
+            pay(&gw, &m, order, version).await;
+        }
+        gw.create_code(&m, "UNPAID", 1000).await;
+        let recent = gw
+            .send(pos("GET", "/pos/api/payments/recent", &cookie, None, true))
+            .await;
+        assert_eq!(recent.status, StatusCode::OK, "{}", recent.text);
+        let orders: Vec<&str> = recent.body["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["merchantPaymentId"].as_str().unwrap())
+            .collect();
+        assert_eq!(orders, ["B", "A"]);
+    }
+}
+
+fn wallet(path: &str, body: Value) -> Request<Body> {
+    Request::builder()
+        .method("POST")
+        .uri(path)
+        .header("content-type", "application/json")
+        .body(Body::from(body.to_string()))
+        .unwrap()
+}
+
+#[tokio::test]
+async fn wallet_quotes_prepares_and_pays_a_code_with_a_browser_held_key() {
+    for db in backends().await {
+        let gw = TestGateway::new(&db).await;
+        let m = gw.merchant("YENPAY CAFE").await;
+        let code = gw.create_code(&m, "W-1", 1500).await;
+        let payload = code.body["data"]["qrPayload"].as_str().unwrap().to_owned();
+        let uri = code.body["data"]["url"].as_str().unwrap().to_owned();
+
+        for text in [&payload, &uri] {
+            let quote = gw
+                .send(wallet("/wallet/api/quote", json!({"payload": text})))
+                .await;
+            assert_eq!(quote.status, StatusCode::OK, "{}", quote.text);
+            let data = &quote.body["data"];
+            assert_eq!(data["merchant"]["name"], "YENPAY CAFE");
+            assert_eq!(data["merchantPaymentId"], "W-1");
+            assert_eq!(data["amount"]["amount"], 1500);
+            assert_eq!(data["payable"], true);
+        }
+
+        // The browser's key: the gateway derives its address and builds the transaction.
+        let key = SigningKey::from_bytes(&[7u8; 32]);
+        let public = const_hex::encode(key.verifying_key().to_bytes());
+        let account = gw
+            .send(wallet("/wallet/api/account", json!({"publicKey": public})))
+            .await;
+        assert_eq!(account.status, StatusCode::OK, "{}", account.text);
+        let address = account.body["data"]["address"].as_str().unwrap().to_owned();
+        let expected =
+            aptos_sdk::crypto::Ed25519PublicKey::from_bytes(&key.verifying_key().to_bytes())
+                .unwrap()
+                .to_address();
+        assert_eq!(address, expected.to_hex());
+        assert_eq!(account.body["data"]["exists"], false);
+
+        let prepared = gw
+            .send(wallet(
+                "/wallet/api/prepare",
+                json!({"payload": payload, "publicKey": public}),
+            ))
+            .await;
+        assert_eq!(prepared.status, StatusCode::OK, "{}", prepared.text);
+        let data = &prepared.body["data"];
+        let raw_hex = data["rawTransaction"].as_str().unwrap();
+        let raw: RawTransaction =
+            aptos_bcs::from_bytes(&const_hex::decode(raw_hex).unwrap()).unwrap();
+        assert_eq!(raw.sender, expected);
+        let TransactionPayload::EntryFunction(call) = &raw.payload else {
+            panic!("an entry function")
+        };
+        assert_eq!(
+            (call.module.name.as_str(), call.function.as_str()),
+            ("invoice", "pay_invoice")
+        );
+        let operator = gw.state.operator.as_ref().unwrap().address();
+        assert_eq!(data["feePayer"], operator.to_hex());
+        // The bytes to sign are exactly the fee-payer signing message naming the operator.
+        let message = const_hex::decode(data["signingMessage"].as_str().unwrap()).unwrap();
+        assert_eq!(
+            message,
+            FeePayerRawTransaction::new(raw.clone(), Vec::new(), operator)
+                .signing_message()
+                .unwrap()
+        );
+
+        // A signature over anything else is refused before the chain sees it.
+        let forged = key.sign(b"something else");
+        let refused = gw
+            .send(wallet(
+                "/wallet/api/pay",
+                json!({"rawTransaction": raw_hex, "publicKey": public, "signature": const_hex::encode(forged.to_bytes())}),
+            ))
+            .await;
+        assert_eq!(
+            (refused.status, refused.code()),
+            (StatusCode::FORBIDDEN, "SPONSOR_BAD_SIGNATURE")
+        );
+        let other_key = const_hex::encode(
+            SigningKey::from_bytes(&[8u8; 32])
+                .verifying_key()
+                .to_bytes(),
+        );
+        let wrong_key = gw
+            .send(wallet(
+                "/wallet/api/pay",
+                json!({"rawTransaction": raw_hex, "publicKey": other_key, "signature": const_hex::encode(forged.to_bytes())}),
+            ))
+            .await;
+        assert_eq!(wrong_key.status, StatusCode::BAD_REQUEST);
+        assert!(gw.ledger.signed.lock().unwrap().is_empty());
+
+        let signature = key.sign(&message);
+        let paid = gw
+            .send(wallet(
+                "/wallet/api/pay",
+                json!({"rawTransaction": raw_hex, "publicKey": public, "signature": const_hex::encode(signature.to_bytes())}),
+            ))
+            .await;
+        assert_eq!(paid.status, StatusCode::CREATED, "{}", paid.text);
+        let receipt = &paid.body["data"]["receipt"];
+        assert_eq!(receipt["merchant"]["name"], "YENPAY CAFE");
+        assert_eq!(receipt["merchantPaymentId"], "W-1");
+        assert_eq!(receipt["amount"]["amount"], 1500);
+        assert_eq!(receipt["fee"], 15);
+        assert_eq!(receipt["net"], 1485);
+        let submitted = gw.ledger.signed.lock().unwrap().clone();
+        assert_eq!(submitted.len(), 1);
+        assert_eq!(submitted[0].raw_txn.sender, expected);
+    }
+}
+
+#[tokio::test]
+async fn wallet_refuses_bad_codes_with_a_clear_code() {
+    for db in backends().await {
+        let gw = TestGateway::new(&db).await;
+        let m = gw.merchant("YENPAY CAFE").await;
+        let code = gw.create_code(&m, "W-2", 1000).await;
+        let payload = code.body["data"]["qrPayload"].as_str().unwrap().to_owned();
+        let mut broken_crc = payload.clone();
+        broken_crc.replace_range(payload.len() - 4.., "0000");
+        let other_amount = payload.replace("54041000", "54041001");
+
+        let quote = |text: String| {
+            let gw = &gw;
+            async move {
+                gw.send(wallet("/wallet/api/quote", json!({"payload": text})))
+                    .await
+            }
+        };
+        for (text, status, code) in [
+            (String::new(), StatusCode::BAD_REQUEST, "INVALID_PAYLOAD"),
+            (
+                "hello".to_owned(),
+                StatusCode::BAD_REQUEST,
+                "INVALID_PAYLOAD",
+            ),
+            (broken_crc, StatusCode::BAD_REQUEST, "INVALID_PAYLOAD"),
+            (
+                "yenpay:nothing".to_owned(),
+                StatusCode::BAD_REQUEST,
+                "INVALID_PAYLOAD",
+            ),
+        ] {
+            let answer = quote(text.clone()).await;
+            assert_eq!(
+                (answer.status, answer.code()),
+                (status, code),
+                "{text:?}: {}",
+                answer.text
+            );
+            assert!(
+                !answer.body["resultInfo"]["message"]
+                    .as_str()
+                    .unwrap()
+                    .is_empty()
+            );
+        }
+        // Re-signing a code with another amount is caught against the order.
+        assert_ne!(other_amount, payload, "the payload carries 54 04 1000");
+        let answer = quote(reseal(&other_amount)).await;
+        assert_eq!(
+            (answer.status, answer.code()),
+            (StatusCode::CONFLICT, "AMOUNT_MISMATCH"),
+            "{}",
+            answer.text
+        );
+        // Expired: quoted as such, and not prepared.
+        gw.clock.advance(3600);
+        let late = quote(payload.clone()).await;
+        assert_eq!(late.body["data"]["status"], "EXPIRED");
+        assert_eq!(late.body["data"]["payable"], false);
+        let public = const_hex::encode(
+            SigningKey::from_bytes(&[9u8; 32])
+                .verifying_key()
+                .to_bytes(),
+        );
+        let prepared = gw
+            .send(wallet(
+                "/wallet/api/prepare",
+                json!({"payload": payload, "publicKey": public}),
+            ))
+            .await;
+        assert_eq!(
+            (prepared.status, prepared.code()),
+            (StatusCode::CONFLICT, "CODE_NOT_PAYABLE")
+        );
+        let bad_key = gw
+            .send(wallet("/wallet/api/account", json!({"publicKey": "00"})))
+            .await;
+        assert_eq!(bad_key.status, StatusCode::BAD_REQUEST);
+    }
+}
+
+/// `payload` with its CRC recomputed.
+fn reseal(payload: &str) -> String {
+    let body = &payload[..payload.len() - 4];
+    format!("{body}{}", yenpay_qr::crc::checksum_hex(body.as_bytes()))
+}

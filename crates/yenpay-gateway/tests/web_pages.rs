@@ -1,0 +1,325 @@
+//! The POS and wallet pages in a real headless browser (chromium through
+//! chromedriver, see tests/browser), against a gateway on a loopback port.
+//! The chain is the recording double of tests/common; payments reach the
+//! POS through the real follower applying a recorded node transaction. The
+//! same pages against a node: e2e_node.rs.
+//!
+//! Screenshots go to target/screenshots/.
+mod browser;
+mod common;
+
+use browser::{Browser, read_qr};
+use common::*;
+use std::time::Duration;
+
+/// A gateway on a loopback port whose clock starts at the real time (the
+/// page counts down against the browser's clock).
+/// The database is returned too: dropping it deletes it.
+async fn serve() -> (TestDb, TestGateway, String) {
+    let db = backends().await.remove(0);
+    let gw = TestGateway::new(&db).await;
+    gw.clock.set(yenpay_types::time::unix_now() as i64);
+    let base = gw.serve().await;
+    (db, gw, base)
+}
+
+async fn alert_text(browser: &Browser) -> String {
+    browser.wait("[role=alert]").await;
+    let started = std::time::Instant::now();
+    loop {
+        let texts = browser
+            .client
+            .find_all(fantoccini::Locator::Css("[role=alert]"))
+            .await
+            .unwrap();
+        let mut joined = String::new();
+        for element in texts {
+            joined.push_str(&element.text().await.unwrap_or_default());
+        }
+        if !joined.trim().is_empty() || started.elapsed() > Duration::from_secs(10) {
+            return joined;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+async fn pos_login(browser: &Browser, base: &str, merchant: &TestMerchant) {
+    browser
+        .open(&format!("{base}/pos"), "#pos-login-form")
+        .await;
+    browser.fill("#pos-key-id", &merchant.key_id).await;
+    browser.fill("#pos-secret", &merchant.secret).await;
+    browser.click("#pos-login-form button[type=submit]").await;
+    browser.wait("#pos-amount").await;
+}
+
+#[tokio::test]
+async fn pos_page_makes_a_code_shows_it_and_follows_the_payment() {
+    let Some(browser) =
+        Browser::start("pos_page_makes_a_code_shows_it_and_follows_the_payment").await
+    else {
+        return;
+    };
+    let (_db, gw, base) = serve().await;
+    let m = gw.merchant("YENPAY CAFE").await;
+
+    // A wrong secret is refused with the gateway's message; nothing else opens.
+    browser
+        .open(&format!("{base}/pos"), "#pos-login-form")
+        .await;
+    assert_eq!(
+        browser
+            .client
+            .find(fantoccini::Locator::Css("html"))
+            .await
+            .unwrap()
+            .attr("lang")
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("ja"),
+        "the POS page is Japanese first"
+    );
+    browser.fill("#pos-key-id", &m.key_id).await;
+    browser.fill("#pos-secret", "wrong").await;
+    browser.click("#pos-login-form button[type=submit]").await;
+    assert!(alert_text(&browser).await.contains("INVALID_CREDENTIALS"));
+    pos_login(&browser, &base, &m).await;
+
+    // Client-side validation: no request reaches the chain.
+    let calls = gw.ledger.calls().len();
+    for bad in ["abc", "0", "10000000", "12.5"] {
+        browser.fill("#pos-amount", bad).await;
+        browser.click("#pos-create").await;
+        browser
+            .wait_attr(
+                "#pos-amount",
+                "aria-invalid",
+                "true",
+                Duration::from_secs(5),
+            )
+            .await;
+    }
+    browser.fill("#pos-amount", "1000").await;
+    browser.fill("#pos-order", "注文-1").await;
+    browser.click("#pos-create").await;
+    browser
+        .wait_attr("#pos-order", "aria-invalid", "true", Duration::from_secs(5))
+        .await;
+    assert_eq!(
+        gw.ledger.calls().len(),
+        calls,
+        "invalid input made no invoice"
+    );
+
+    // A code: the QR on screen reads back as the payload the gateway returned.
+    browser.fill("#pos-order", "ORDER-1").await;
+    browser.click("#pos-create").await;
+    let qr = browser.wait("#pos-qr").await;
+    browser
+        .wait_attr(
+            "#pos-status",
+            "data-status",
+            "CREATED",
+            Duration::from_secs(10),
+        )
+        .await;
+    let shown = read_qr(&qr.screenshot().await.unwrap());
+    // The payload text sits in a collapsed <details>: read its content, not its rendering.
+    let payload = browser
+        .wait("#pos-payload")
+        .await
+        .prop("textContent")
+        .await
+        .unwrap()
+        .unwrap_or_default();
+    let stored = gw.call(&m, "GET", "/v2/codes/payments/ORDER-1", None).await;
+    assert_eq!(stored.body["data"]["amount"]["amount"], 1000);
+    let decoded = yenpay_qr::mpm::YenpayPayment::decode(&shown).expect("a yenpay code");
+    assert_eq!(
+        decoded.request,
+        yenpay_qr::mpm::PaymentRequest::Dynamic {
+            order_ref: "ORDER-1".to_owned(),
+            amount: 1000
+        }
+    );
+    assert_eq!(yenpay_client::address::to_sdk(decoded.merchant), m.address);
+    assert_eq!(
+        shown,
+        payload.trim(),
+        "the QR is the payload the page shows"
+    );
+    let countdown = browser.wait("#pos-countdown").await.text().await.unwrap();
+    assert!(
+        countdown.contains(':'),
+        "a mm:ss countdown, got {countdown:?}"
+    );
+    browser.save_screenshot("pos-code").await;
+
+    // The follower applies the payment; the page flips to paid without polling.
+    pay(&gw, &m, "ORDER-1", 9_000).await;
+    let flip = browser
+        .wait_attr(
+            "#pos-status",
+            "data-status",
+            "COMPLETED",
+            Duration::from_secs(5),
+        )
+        .await;
+    eprintln!("POS flipped to paid {flip:?} after the follower's commit (no node)");
+    assert!(browser.wait_text("#pos-fee", "10").await.contains("10"));
+    assert!(browser.wait_text("#pos-net", "990").await.contains("990"));
+    browser.save_screenshot("pos-paid").await;
+
+    // Refund from the recent list; the gateway holds no payout key yet, and says so.
+    browser.click("#pos-new").await;
+    let refund_button = "button.pos-refund[data-merchant-payment-id='ORDER-1']";
+    browser.click(refund_button).await;
+    browser.fill("#pos-refund-amount", "300").await;
+    browser.click("#pos-refund-confirm").await;
+    assert!(alert_text(&browser).await.contains("PAYOUT_KEY_NOT_HELD"));
+    // The merchant makes the gateway's terminal its payout: the refund goes through.
+    gw.ledger
+        .payouts
+        .lock()
+        .unwrap()
+        .insert(m.address, m.terminal);
+    browser.open(&format!("{base}/pos"), "#pos-amount").await;
+    browser.click(refund_button).await;
+    browser.fill("#pos-refund-amount", "300").await;
+    browser.click("#pos-refund-confirm").await;
+    let refunded = async {
+        for _ in 0..100 {
+            let answer = gw.call(&m, "GET", "/v2/codes/payments/ORDER-1", None).await;
+            if answer.body["data"]["refundedAmount"] == 300 {
+                return true;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        false
+    };
+    assert!(refunded.await, "the refund of 300 was recorded");
+
+    // Cancelled and expired codes.
+    browser.fill("#pos-amount", "500").await;
+    browser.fill("#pos-order", "ORDER-2").await;
+    browser.click("#pos-create").await;
+    browser
+        .wait_attr(
+            "#pos-status",
+            "data-status",
+            "CREATED",
+            Duration::from_secs(10),
+        )
+        .await;
+    browser.click("#pos-cancel").await;
+    browser
+        .wait_attr(
+            "#pos-status",
+            "data-status",
+            "CANCELED",
+            Duration::from_secs(10),
+        )
+        .await;
+    browser.click("#pos-new").await;
+    browser.fill("#pos-amount", "700").await;
+    browser.fill("#pos-order", "ORDER-3").await;
+    browser.click("#pos-create").await;
+    browser
+        .wait_attr(
+            "#pos-status",
+            "data-status",
+            "CREATED",
+            Duration::from_secs(10),
+        )
+        .await;
+    gw.clock.advance(3600);
+    gw.state.signal_payments_changed();
+    browser
+        .wait_attr(
+            "#pos-status",
+            "data-status",
+            "EXPIRED",
+            Duration::from_secs(10),
+        )
+        .await;
+    browser.save_screenshot("pos-expired").await;
+
+    // English on request, remembered.
+    browser.click("#pos-lang").await;
+    browser
+        .wait_attr("html", "lang", "en", Duration::from_secs(5))
+        .await;
+    browser.open(&format!("{base}/pos"), "#pos-amount").await;
+    browser
+        .wait_attr("html", "lang", "en", Duration::from_secs(5))
+        .await;
+
+    // Customer-presented mode: a bad scan gets the gateway's message.
+    browser.click("#pos-mode-cpm").await;
+    browser.fill("#pos-cpm-code", "not a customer code").await;
+    browser.click("#pos-cpm-submit").await;
+    let message = alert_text(&browser).await;
+    assert!(message.contains("INVALID"), "got {message:?}");
+    browser.close().await;
+}
+
+#[tokio::test]
+async fn wallet_page_reads_a_code_and_pays_it_with_its_own_key() {
+    let Some(browser) =
+        Browser::start("wallet_page_reads_a_code_and_pays_it_with_its_own_key").await
+    else {
+        return;
+    };
+    let (_db, gw, base) = serve().await;
+    let m = gw.merchant("YENPAY CAFE").await;
+    let code = gw.create_code(&m, "W-1", 1500).await;
+    let payload = code.body["data"]["qrPayload"].as_str().unwrap().to_owned();
+
+    browser
+        .open(&format!("{base}/wallet"), "#wallet-payload")
+        .await;
+    assert_eq!(
+        browser
+            .client
+            .find(fantoccini::Locator::Css("html"))
+            .await
+            .unwrap()
+            .attr("lang")
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("en"),
+        "the wallet page is English first"
+    );
+    let address = browser.wait_text("#wallet-address", "0x").await;
+
+    // Bad input: a clear message, no payment.
+    browser.fill("#wallet-payload", "hello").await;
+    browser.click("#wallet-read").await;
+    assert!(alert_text(&browser).await.contains("INVALID_PAYLOAD"));
+
+    // A deep link reads the code; the page pays it with its key, the gateway sponsors.
+    let link = format!("{base}/wallet?payload={}", urlencoding::encode(&payload));
+    browser.open(&link, "#wallet-payload").await;
+    browser.wait_text("#wallet-merchant", "YENPAY CAFE").await;
+    browser.wait_text("#wallet-order", "W-1").await;
+    browser.wait_text("#wallet-amount", "1,500").await;
+    let same_address = browser.wait_text("#wallet-address", "0x").await;
+    assert_eq!(
+        address.trim(),
+        same_address.trim(),
+        "the key survives a reload"
+    );
+    browser.click("#wallet-pay").await;
+    let tx = browser.wait_text("#wallet-tx", "0x").await;
+    browser.wait_text("#wallet-receipt", "1,500").await;
+    browser.save_screenshot("wallet-receipt").await;
+
+    // What reached the chain: the page's own signature, over a payment from its address.
+    let signed = gw.ledger.signed.lock().unwrap().clone();
+    assert_eq!(signed.len(), 1);
+    assert_eq!(signed[0].raw_txn.sender.to_hex(), address.trim());
+    assert!(tx.contains("0x"));
+    browser.close().await;
+}

@@ -1,0 +1,154 @@
+// Shared helpers for the yenpay pages (POS and wallet). Plain script, loaded
+// with `defer` before the page script; everything hangs off `window.YP` so the
+// pages need no module loader and stay CSP-clean (no inline code anywhere).
+"use strict";
+
+(() => {
+  const $ = (id) => document.getElementById(id);
+
+  // i18n: the HTML carries the default language's text so the page reads
+  // correctly before (or without) JS; `apply` rewrites every [data-i18n]
+  // element and every attribute named in [data-i18n-attr="alt:key;title:key"].
+  function i18n(dict, { storageKey, fallback, toggle, onChange }) {
+    let lang = fallback;
+    try {
+      const saved = localStorage.getItem(storageKey);
+      if (saved && dict[saved]) lang = saved;
+    } catch { /* storage disabled: stay on the default */ }
+
+    const other = () => Object.keys(dict).find((l) => l !== lang);
+    const t = (key, vars = {}) => {
+      const text = dict[lang][key] ?? dict[fallback][key] ?? key;
+      return text.replace(/\{(\w+)\}/g, (m, name) => (name in vars ? String(vars[name]) : m));
+    };
+    const apply = () => {
+      document.documentElement.lang = lang;
+      for (const el of document.querySelectorAll("[data-i18n]")) el.textContent = t(el.dataset.i18n);
+      for (const el of document.querySelectorAll("[data-i18n-attr]")) {
+        for (const pair of el.dataset.i18nAttr.split(";")) {
+          const [attr, key] = pair.split(":").map((s) => s.trim());
+          if (attr && key) el.setAttribute(attr, t(key));
+        }
+      }
+      if (toggle) {
+        // The toggle names the language it switches to, in that language.
+        const next = other();
+        toggle.textContent = dict[next].langName;
+        toggle.lang = next;
+      }
+      onChange?.(lang);
+    };
+    const set = (next) => {
+      lang = next;
+      try { localStorage.setItem(storageKey, lang); } catch { /* not persisted, still switched */ }
+      apply();
+    };
+    toggle?.addEventListener("click", () => set(other()));
+    return { t, apply, set, get lang() { return lang; } };
+  }
+
+  class ApiError extends Error {
+    constructor(code, message, status) {
+      super(message);
+      this.name = "ApiError";
+      this.code = code;
+      this.status = status;
+    }
+  }
+
+  // Built-in texts for failures that never reached the gateway's envelope.
+  const netText = () => (document.documentElement.lang === "ja"
+    ? "ゲートウェイに接続できません。ネットワークを確認してください。"
+    : "Cannot reach the gateway. Check the network connection.");
+
+  // fetch wrapper: returns `data` of a SUCCESS envelope, throws ApiError otherwise.
+  async function api(method, url, body, headers = {}) {
+    const init = { method, credentials: "same-origin", cache: "no-store", headers: { Accept: "application/json", ...headers } };
+    if (body !== undefined) {
+      init.body = JSON.stringify(body);
+      init.headers["Content-Type"] = "application/json";
+    }
+    let res;
+    try {
+      res = await fetch(url, init);
+    } catch {
+      throw new ApiError("NETWORK_ERROR", netText(), 0);
+    }
+    let json = null;
+    try { json = await res.json(); } catch { /* not JSON: reported below */ }
+    const info = json && json.resultInfo;
+    if (!res.ok || !info || info.code !== "SUCCESS") {
+      throw new ApiError(info?.code || `HTTP_${res.status}`, info?.message || res.statusText || "Unexpected response", res.status);
+    }
+    return json.data;
+  }
+
+  // Errors go to the page's single role=alert element, code included so staff
+  // can quote it to support.
+  function showError(el, err) {
+    const text = err instanceof ApiError ? `${err.message} (${err.code})` : String(err?.message ?? err);
+    // Clearing first makes screen readers announce a repeated identical error.
+    el.textContent = "";
+    requestAnimationFrame(() => { el.textContent = text; });
+  }
+  const clearError = (el) => { el.textContent = ""; };
+
+  // Polite announcements; same clear-then-set trick as showError.
+  function announce(el, text) {
+    el.textContent = "";
+    setTimeout(() => { el.textContent = text; }, 30);
+  }
+
+  // Inline field errors: the message lives in `<id>-error`, tied to the input
+  // through aria-describedby so it is read when the field gets focus.
+  function setFieldError(input, message) {
+    const msg = $(`${input.id}-error`);
+    if (msg) msg.textContent = message;
+    input.setAttribute("aria-invalid", "true");
+    const ids = new Set((input.getAttribute("aria-describedby") || "").split(/\s+/).filter(Boolean));
+    if (msg) ids.add(msg.id);
+    input.setAttribute("aria-describedby", [...ids].join(" "));
+  }
+  function clearFieldError(input) {
+    const msg = $(`${input.id}-error`);
+    if (msg) msg.textContent = "";
+    input.removeAttribute("aria-invalid");
+  }
+
+  // ja-JP renders the full-width ￥; the contract (and tests) use ¥ (U+00A5).
+  const yenFmt = new Intl.NumberFormat("ja-JP", { style: "currency", currency: "JPY" });
+  const yen = (n) => yenFmt.format(Number(n) || 0).replace("\uFFE5", "\u00A5");
+
+  const toHex = (bytes) => Array.from(new Uint8Array(bytes), (b) => b.toString(16).padStart(2, "0")).join("");
+  function fromHex(hex) {
+    const h = String(hex).replace(/^0x/i, "");
+    if (h.length % 2 || /[^0-9a-f]/i.test(h)) throw new Error("invalid hex");
+    const out = new Uint8Array(h.length / 2);
+    for (let i = 0; i < out.length; i++) out[i] = parseInt(h.substr(i * 2, 2), 16);
+    return out;
+  }
+
+  // 0x1234…abcd: enough to recognise an address at a glance.
+  const shortAddr = (a) => (a && a.length > 14 ? `${a.slice(0, 6)}…${a.slice(-4)}` : a || "");
+
+  function dateTime(unixSeconds, lang) {
+    if (!unixSeconds) return "";
+    return new Date(unixSeconds * 1000).toLocaleString(lang === "ja" ? "ja-JP" : "en-GB", {
+      year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit",
+    });
+  }
+
+  // Uniform random [A-Z0-9]: rejection sampling avoids modulo bias.
+  function randomCode(n) {
+    const abc = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+    let out = "";
+    while (out.length < n) {
+      for (const b of crypto.getRandomValues(new Uint8Array(n * 2))) {
+        if (b < 252 && out.length < n) out += abc[b % 36];
+      }
+    }
+    return out;
+  }
+
+  window.YP = { $, i18n, ApiError, api, showError, clearError, announce, setFieldError, clearFieldError, yen, toHex, fromHex, shortAddr, dateTime, randomCode };
+})();

@@ -1,0 +1,718 @@
+// POS page: create a dynamic code, show it large, follow it over server-sent
+// events until a final state, refund recent payments, accept customer codes.
+"use strict";
+
+(() => {
+  const { $, api, showError, clearError, announce, setFieldError, clearFieldError, yen, shortAddr, dateTime, randomCode } = YP;
+
+  const DICT = {
+    ja: {
+      langName: "日本語",
+      skip: "本文へ移動",
+      loading: "読み込み中…",
+      logout: "ログアウト",
+      loginTitle: "ログイン",
+      loginHint: "運営者が発行した加盟店APIキーのIDとシークレットを入力してください。",
+      keyId: "APIキーID",
+      secret: "シークレット",
+      login: "ログイン",
+      loggingIn: "ログイン中…",
+      loggedIn: "{name} としてログインしました。",
+      loggedOut: "ログアウトしました。",
+      entryTitle: "会計",
+      modeLabel: "支払い方法",
+      modeMpm: "QRコード表示",
+      modeCpm: "お客様提示",
+      amount: "金額（円）",
+      amountHint: "1〜9,999,999円の整数",
+      order: "注文番号（任意）",
+      orderHint: "半角英数記号25文字まで。空欄なら自動で付けます。",
+      orderLabel: "注文番号",
+      create: "QRコードを表示",
+      creating: "作成中…",
+      cpmCode: "お客様のコード（読み取った文字列）",
+      cpmAmount: "金額（円・任意）",
+      cpmAmountHint: "1〜9,999,999円の整数。コードに金額が含まれる場合は空欄で構いません。",
+      cpmSubmit: "支払いを受け付ける",
+      cpmSending: "処理中…",
+      qrAlt: "支払い用QRコード",
+      remaining: "有効期限まで",
+      payloadSummary: "コードの文字列（コピー用）",
+      copy: "コピー",
+      copied: "コピーしました。",
+      cancel: "取消",
+      reconnect: "再接続",
+      payer: "支払者",
+      fee: "手数料",
+      net: "入金額",
+      tx: "取引",
+      nextSale: "次の会計",
+      newCode: "新しいコード",
+      recentTitle: "最近の支払い",
+      refresh: "更新",
+      recentEmpty: "まだ支払いはありません。",
+      refund: "返金",
+      refundFor: "注文 {order}（{amount}）を返金",
+      refundTitle: "返金",
+      refundAmount: "返金額（円）",
+      refundSummary: "注文 {order}：支払額 {amount}、返金済み {refunded}、返金可能 {left}",
+      refundHint: "1〜{max}円の整数",
+      refundWarning: "{amount} を支払者 {payer} に返金します。取り消せません。",
+      refundConfirm: "返金を確定",
+      refunding: "返金中…",
+      back: "戻る",
+      refundDone: "注文 {order} の {amount} を返金しました。",
+      refundedPart: "返金済み {amount}",
+      status_CREATED: "お支払い待ち",
+      status_COMPLETED: "お支払い完了",
+      status_EXPIRED: "期限切れ",
+      status_CANCELED: "取消済み",
+      status_REFUNDED: "返金済み",
+      sayCreated: "{amount} のQRコードを表示しました。有効期限 {time}。",
+      sayCompleted: "お支払い完了：{amount}",
+      sayExpired: "コードの期限が切れました。",
+      sayCanceled: "コードを取り消しました。",
+      sayRefunded: "この支払いは返金済みです。",
+      sayOneMinute: "有効期限まで残り1分です。",
+      errAmount: "金額は1〜9,999,999円の整数で入力してください（半角数字のみ）。",
+      errRefundAmount: "返金額は1〜{max}円の整数で入力してください（半角数字のみ）。",
+      errOrder: "注文番号は半角英数記号（スペース可）1〜25文字で入力してください。",
+      errKeyId: "APIキーIDを入力してください。",
+      errSecret: "シークレットを入力してください。",
+      errCpmCode: "お客様のコードを読み取るか貼り付けてください。",
+      errStream: "支払い状況の受信が途切れました。「再接続」を押してください。",
+      errCopy: "コピーできませんでした。文字列を選択してコピーしてください。",
+    },
+    en: {
+      langName: "English",
+      skip: "Skip to content",
+      loading: "Loading…",
+      logout: "Log out",
+      loginTitle: "Log in",
+      loginHint: "Enter the id and secret of the merchant API key the operator issued.",
+      keyId: "API key id",
+      secret: "Secret",
+      login: "Log in",
+      loggingIn: "Logging in…",
+      loggedIn: "Logged in as {name}.",
+      loggedOut: "Logged out.",
+      entryTitle: "Sale",
+      modeLabel: "Payment method",
+      modeMpm: "Show QR code",
+      modeCpm: "Customer code",
+      amount: "Amount (yen)",
+      amountHint: "Whole yen, 1 to 9,999,999",
+      order: "Order reference (optional)",
+      orderHint: "Up to 25 ASCII letters, digits or symbols. Left empty, one is made for you.",
+      orderLabel: "Order",
+      create: "Show QR code",
+      creating: "Creating…",
+      cpmCode: "Customer's code (scanned text)",
+      cpmAmount: "Amount (yen, optional)",
+      cpmAmountHint: "Whole yen, 1 to 9,999,999. Leave empty when the code carries the amount.",
+      cpmSubmit: "Take payment",
+      cpmSending: "Processing…",
+      qrAlt: "QR code to pay",
+      remaining: "Expires in",
+      payloadSummary: "Code text (to copy)",
+      copy: "Copy",
+      copied: "Copied.",
+      cancel: "Cancel",
+      reconnect: "Reconnect",
+      payer: "Payer",
+      fee: "Fee",
+      net: "Net",
+      tx: "Transaction",
+      nextSale: "Next sale",
+      newCode: "New code",
+      recentTitle: "Recent payments",
+      refresh: "Refresh",
+      recentEmpty: "No payments yet.",
+      refund: "Refund",
+      refundFor: "Refund order {order} ({amount})",
+      refundTitle: "Refund",
+      refundAmount: "Refund amount (yen)",
+      refundSummary: "Order {order}: paid {amount}, refunded {refunded}, refundable {left}",
+      refundHint: "Whole yen, 1 to {max}",
+      refundWarning: "{amount} goes back to payer {payer}. This cannot be undone.",
+      refundConfirm: "Confirm refund",
+      refunding: "Refunding…",
+      back: "Back",
+      refundDone: "Refunded {amount} for order {order}.",
+      refundedPart: "refunded {amount}",
+      status_CREATED: "Waiting for payment",
+      status_COMPLETED: "Paid",
+      status_EXPIRED: "Expired",
+      status_CANCELED: "Cancelled",
+      status_REFUNDED: "Refunded",
+      sayCreated: "QR code for {amount} shown. Valid until {time}.",
+      sayCompleted: "Paid: {amount}",
+      sayExpired: "The code has expired.",
+      sayCanceled: "The code was cancelled.",
+      sayRefunded: "This payment has been refunded.",
+      sayOneMinute: "One minute left before the code expires.",
+      errAmount: "Enter a whole yen amount from 1 to 9,999,999 (digits only).",
+      errRefundAmount: "Enter a whole yen amount from 1 to {max} (digits only).",
+      errOrder: "Order reference: 1 to 25 printable ASCII characters (letters, digits, symbols, spaces).",
+      errKeyId: "Enter the API key id.",
+      errSecret: "Enter the secret.",
+      errCpmCode: "Scan or paste the customer's code.",
+      errStream: "Lost the live payment status. Press \"Reconnect\".",
+      errCopy: "Could not copy. Select the text and copy it.",
+    },
+  };
+
+  const MAX_YEN = 9_999_999;
+  const FINAL = new Set(["COMPLETED", "CANCELED", "EXPIRED", "REFUNDED"]);
+  const SAY = { CREATED: "", COMPLETED: "sayCompleted", EXPIRED: "sayExpired", CANCELED: "sayCanceled", REFUNDED: "sayRefunded" };
+
+  const state = {
+    merchant: null,
+    sale: null, // code data merged with the latest PaymentView
+    source: null, // the open EventSource
+    timer: 0,
+    recent: [],
+    refund: null, // { p, opener } while the dialog is open
+    refocus: null, // order whose refund button should get focus back
+    invalid: [], // [input, key, vars] kept so a language switch re-words them
+  };
+
+  const errEl = $("pos-error");
+  const live = $("pos-live");
+  const i18n = YP.i18n(DICT, { storageKey: "yenpay.pos.lang", fallback: "ja", toggle: $("pos-lang"), onChange: rerender });
+  const t = i18n.t;
+
+  // The gateway's CSRF guard wants both headers on every non-GET request.
+  const posApi = (method, url, body) =>
+    api(method, url, body, method === "GET" ? {} : { "Content-Type": "application/json", "X-Yenpay-Pos": "1" });
+
+  const amountOf = (m) => (m && typeof m === "object" ? m.amount : m);
+  const refundable = (p) => amountOf(p.amount) - (p.refundedAmount || 0);
+  const pad = (n) => String(n).padStart(2, "0");
+
+  function newOrderId() {
+    const d = new Date();
+    const stamp = `${d.getFullYear()}${pad(d.getMonth() + 1)}${pad(d.getDate())}${pad(d.getHours())}${pad(d.getMinutes())}${pad(d.getSeconds())}`;
+    return `POS-${stamp}${randomCode(4)}`;
+  }
+
+  // Refund ids allow no spaces although order references do.
+  const newRefundId = (mpid) => `R-${mpid.replace(/[^\x21-\x7e]/g, "_").slice(0, 57)}-${randomCode(4)}`;
+
+  // ---- validation -------------------------------------------------------
+
+  // Full-width digits from a Japanese IME are normalised, everything else
+  // (commas, signs, decimals) is refused so the rule stays "digits only".
+  function parseYen(input, max, required) {
+    const raw = input.value.normalize("NFKC").trim();
+    if (!raw && !required) return { value: null };
+    if (!/^\d+$/.test(raw)) return { error: true };
+    const value = Number(raw);
+    return value >= 1 && value <= max ? { value } : { error: true };
+  }
+
+  function parseOrder(input) {
+    const raw = input.value.trim();
+    if (!raw) return { value: newOrderId() };
+    return /^[\x20-\x7e]{1,25}$/.test(raw) ? { value: raw } : { error: true };
+  }
+
+  function resetInvalid() {
+    for (const [input] of state.invalid) clearFieldError(input);
+    state.invalid = [];
+    clearError(errEl);
+  }
+
+  // Marks each field and repeats the rules in the alert so they are announced.
+  function reportInvalid(list) {
+    state.invalid = list;
+    showInvalid();
+    list[0][0].focus();
+  }
+  function showInvalid() {
+    if (!state.invalid.length) return;
+    for (const [input, key, vars] of state.invalid) setFieldError(input, t(key, vars));
+    // The refund dialog is modal: the page alert behind it is inert, so the
+    // inline message (aria-live) carries it there.
+    if (!state.refund) showError(errEl, state.invalid.map(([, key, vars]) => t(key, vars)).join(" "));
+  }
+
+  // ---- errors and busy buttons -------------------------------------------
+
+  function fail(err) {
+    if (err && err.status === 401 && err.code === "POS_LOGIN_REQUIRED") showLogin();
+    showError(errEl, err);
+  }
+
+  // Disabled while the request runs so a double tap cannot send it twice.
+  async function busy(button, key, work) {
+    button.disabled = true;
+    button.textContent = t(key);
+    try {
+      return await work();
+    } finally {
+      button.disabled = false;
+      button.textContent = t(button.dataset.i18n); // in the language chosen meanwhile
+    }
+  }
+
+  // ---- session -----------------------------------------------------------
+
+  function showLogin() {
+    stopSale();
+    state.merchant = null;
+    if ($("pos-refund-dialog").open) $("pos-refund-dialog").close();
+    $("pos-loading").hidden = true;
+    $("pos-app").hidden = true;
+    $("pos-logout").hidden = true;
+    $("pos-shop").textContent = "";
+    $("pos-login").hidden = false;
+  }
+
+  function showApp(merchant) {
+    state.merchant = merchant;
+    $("pos-loading").hidden = true;
+    $("pos-login").hidden = true;
+    $("pos-app").hidden = false;
+    $("pos-logout").hidden = false;
+    $("pos-shop").textContent = merchant.name;
+    renderSale();
+    loadRecent();
+    firstField().focus();
+  }
+
+  async function onLogin(e) {
+    e.preventDefault();
+    resetInvalid();
+    const keyId = $("pos-key-id");
+    const secret = $("pos-secret");
+    const bad = [];
+    if (!keyId.value.trim()) bad.push([keyId, "errKeyId"]);
+    if (!secret.value) bad.push([secret, "errSecret"]);
+    if (bad.length) return reportInvalid(bad);
+    try {
+      const data = await busy($("pos-login-submit"), "loggingIn", () =>
+        posApi("POST", "/pos/api/session", { keyId: keyId.value.trim(), secret: secret.value }));
+      secret.value = "";
+      showApp(data.merchant);
+      announce(live, t("loggedIn", { name: data.merchant.name }));
+    } catch (err) {
+      showError(errEl, err);
+      secret.focus();
+    }
+  }
+
+  async function onLogout() {
+    try {
+      await posApi("DELETE", "/pos/api/session");
+    } catch (err) {
+      if (err.status !== 401) return showError(errEl, err);
+    }
+    clearError(errEl);
+    showLogin();
+    announce(live, t("loggedOut"));
+    $("pos-key-id").focus();
+  }
+
+  // ---- tabs ----------------------------------------------------------------
+
+  const tabs = [$("pos-mode-mpm"), $("pos-mode-cpm")];
+  const firstField = () => ($("pos-mode-cpm").getAttribute("aria-selected") === "true" ? $("pos-cpm-code") : $("pos-amount"));
+
+  function selectTab(tab, focus) {
+    for (const other of tabs) {
+      const on = other === tab;
+      other.setAttribute("aria-selected", String(on));
+      other.tabIndex = on ? 0 : -1;
+      $(other.getAttribute("aria-controls")).hidden = !on;
+    }
+    resetInvalid();
+    if (focus) tab.focus();
+  }
+
+  // Arrow keys move between tabs (WAI-ARIA tabs pattern, automatic activation).
+  function onTabKey(e) {
+    const i = tabs.indexOf(e.currentTarget);
+    const next = { ArrowRight: i + 1, ArrowLeft: i - 1, Home: 0, End: tabs.length - 1 }[e.key];
+    if (next === undefined) return;
+    e.preventDefault();
+    selectTab(tabs[(next + tabs.length) % tabs.length], true);
+  }
+
+  // ---- a sale (code or customer-presented payment) -------------------------
+
+  async function onCreate(e) {
+    e.preventDefault();
+    resetInvalid();
+    const amountInput = $("pos-amount");
+    const orderInput = $("pos-order");
+    const amount = parseYen(amountInput, MAX_YEN, true);
+    const order = parseOrder(orderInput);
+    const bad = [];
+    if (amount.error) bad.push([amountInput, "errAmount"]);
+    if (order.error) bad.push([orderInput, "errOrder"]);
+    if (bad.length) return reportInvalid(bad);
+    try {
+      const code = await busy($("pos-create"), "creating", () => posApi("POST", "/pos/api/v2/codes", {
+        merchantPaymentId: order.value,
+        amount: { amount: amount.value, currency: "JPY" },
+      }));
+      startSale(code);
+    } catch (err) {
+      fail(err);
+    }
+  }
+
+  function startSale(code) {
+    stopSale();
+    state.sale = { ...code, warned: false };
+    // qrSvg is ASCII, so btoa is safe; a data: image keeps us within img-src.
+    if (code.qrSvg) $("pos-qr").src = `data:image/svg+xml;base64,${btoa(code.qrSvg)}`;
+    $("pos-payload").textContent = code.qrPayload || "";
+    renderSale();
+    state.timer = setInterval(tick, 1000);
+    tick();
+    listen();
+    const time = new Date(code.expiryDate * 1000).toLocaleTimeString(i18n.lang === "ja" ? "ja-JP" : "en-GB", { hour: "2-digit", minute: "2-digit" });
+    announce(live, t("sayCreated", { amount: yen(amountOf(code.amount)), time }));
+    $("pos-status").focus();
+  }
+
+  // The server pushes the state; the browser never polls. The stream ends at a
+  // final status, so we close it then (an open EventSource would reconnect).
+  function listen() {
+    closeStream();
+    $("pos-reconnect").hidden = true;
+    const mpid = state.sale.merchantPaymentId;
+    const es = new EventSource(`/pos/api/codes/${encodeURIComponent(mpid)}/events`);
+    state.source = es;
+    es.addEventListener("payment", (ev) => {
+      let view;
+      try {
+        view = JSON.parse(ev.data);
+      } catch {
+        return;
+      }
+      if (view && view.resultInfo) view = view.data; // tolerate an enveloped event
+      if (view && state.sale && view.merchantPaymentId === state.sale.merchantPaymentId) update(view);
+    });
+    es.addEventListener("error", () => {
+      // CONNECTING means the browser retries by itself; CLOSED means it gave up.
+      if (es.readyState !== EventSource.CLOSED || state.source !== es) return;
+      state.source = null;
+      if (state.sale && !FINAL.has(state.sale.status)) {
+        $("pos-reconnect").hidden = false;
+        showError(errEl, t("errStream"));
+      }
+    });
+  }
+
+  function update(view) {
+    const before = state.sale.status;
+    state.sale = { ...state.sale, ...view };
+    if (FINAL.has(view.status)) {
+      closeStream();
+      stopTimer();
+    }
+    renderSale();
+    if (before === view.status) return;
+    if (SAY[view.status]) announce(live, t(SAY[view.status], { amount: yen(amountOf(view.amount)) }));
+    if (FINAL.has(view.status)) {
+      clearError(errEl);
+      $("pos-status").classList.add("paid-enter");
+      $("pos-new").focus(); // the focused Cancel button just disappeared
+      loadRecent();
+    }
+  }
+
+  async function onCancel() {
+    const sale = state.sale;
+    if (!sale || sale.status !== "CREATED") return;
+    clearError(errEl);
+    try {
+      const view = await busy($("pos-cancel"), "cancel", () =>
+        posApi("DELETE", `/pos/api/v2/codes/${encodeURIComponent(sale.codeId)}`));
+      if (state.sale === sale || state.sale?.codeId === view.codeId) update(view);
+    } catch (err) {
+      fail(err);
+    }
+  }
+
+  async function onCpm(e) {
+    e.preventDefault();
+    resetInvalid();
+    const codeInput = $("pos-cpm-code");
+    const amountInput = $("pos-cpm-amount");
+    const orderInput = $("pos-cpm-order");
+    const customerCode = codeInput.value.trim();
+    const amount = parseYen(amountInput, MAX_YEN, false);
+    const order = parseOrder(orderInput);
+    const bad = [];
+    if (!customerCode) bad.push([codeInput, "errCpmCode"]);
+    if (amount.error) bad.push([amountInput, "errAmount"]);
+    if (order.error) bad.push([orderInput, "errOrder"]);
+    if (bad.length) return reportInvalid(bad);
+    const body = { merchantPaymentId: order.value, customerCode };
+    if (amount.value !== null) body.amount = { amount: amount.value, currency: "JPY" };
+    try {
+      const view = await busy($("pos-cpm-submit"), "cpmSending", () => posApi("POST", "/pos/api/v2/payments/cpm", body));
+      stopSale();
+      state.sale = { ...view, status: null }; // so update() sees a change and announces it
+      update(view);
+      if (!FINAL.has(view.status)) listen(); // not settled yet: follow it like a code
+    } catch (err) {
+      fail(err);
+    }
+  }
+
+  function onNew() {
+    stopSale();
+    for (const id of ["pos-amount", "pos-order", "pos-cpm-code", "pos-cpm-amount", "pos-cpm-order"]) $(id).value = "";
+    clearError(errEl);
+    renderSale();
+    firstField().focus();
+  }
+
+  function closeStream() {
+    if (state.source) state.source.close();
+    state.source = null;
+  }
+  function stopTimer() {
+    clearInterval(state.timer);
+    state.timer = 0;
+  }
+  function stopSale() {
+    closeStream();
+    stopTimer();
+    state.sale = null;
+    $("pos-qr").removeAttribute("src");
+    $("pos-payload").textContent = "";
+    $("pos-status").classList.remove("paid-enter");
+  }
+
+  // Visible mm:ss every second, but only one spoken warning: a per-second
+  // live region would drown the screen reader.
+  function tick() {
+    const sale = state.sale;
+    if (!sale || sale.status !== "CREATED") return stopTimer();
+    const left = Math.max(0, sale.expiryDate - Math.floor(Date.now() / 1000));
+    const el = $("pos-countdown");
+    el.textContent = `${pad(Math.floor(left / 60))}:${pad(left % 60)}`;
+    el.classList.toggle("low", left <= 30);
+    if (left <= 60 && left > 0 && !sale.warned) {
+      sale.warned = true;
+      announce(live, t("sayOneMinute"));
+    }
+  }
+
+  function renderSale() {
+    const sale = state.sale;
+    $("pos-entry").hidden = Boolean(sale);
+    $("pos-sale").hidden = !sale;
+    if (!sale) return;
+    const status = $("pos-status");
+    status.dataset.status = sale.status;
+    status.textContent = t(`status_${sale.status}`);
+    $("pos-sale-amount").textContent = yen(amountOf(sale.amount));
+    $("pos-sale-shop").textContent = state.merchant ? state.merchant.name : "";
+    $("pos-sale-order").textContent = sale.merchantPaymentId;
+    const waiting = sale.status === "CREATED";
+    $("pos-qr-block").hidden = !waiting || !sale.qrSvg;
+    $("pos-wait").hidden = !waiting;
+    const paid = sale.status === "COMPLETED" || sale.status === "REFUNDED";
+    $("pos-paid").hidden = !paid;
+    $("pos-sale").classList.toggle("waiting", waiting);
+    $("pos-sale").classList.toggle("paid", paid);
+    if (paid) {
+      const payer = $("pos-payer");
+      payer.textContent = shortAddr(sale.payer);
+      payer.title = sale.payer || "";
+      $("pos-fee").textContent = sale.fee == null ? "—" : yen(sale.fee);
+      $("pos-net").textContent = sale.net == null ? "—" : yen(sale.net);
+      const tx = $("pos-tx");
+      tx.textContent = shortAddr(sale.transactionHash);
+      tx.title = sale.transactionHash || "";
+    }
+    const next = $("pos-new");
+    next.hidden = waiting;
+    next.textContent = t(paid ? "nextSale" : "newCode");
+  }
+
+  async function onCopy() {
+    try {
+      await navigator.clipboard.writeText($("pos-payload").textContent);
+      announce(live, t("copied"));
+    } catch {
+      showError(errEl, t("errCopy"));
+    }
+  }
+
+  // ---- recent payments and refunds ----------------------------------------
+
+  async function loadRecent() {
+    try {
+      state.recent = await posApi("GET", "/pos/api/payments/recent");
+      renderRecent();
+    } catch (err) {
+      fail(err);
+    }
+  }
+
+  function renderRecent() {
+    const list = $("pos-recent");
+    // Re-rendering drops the focused refund button: put focus back on its
+    // replacement (or on Refresh when the row has nothing left to refund).
+    const focused = list.contains(document.activeElement) || document.activeElement === document.body
+      ? state.refocus || document.activeElement.dataset?.merchantPaymentId : null;
+    state.refocus = null;
+    list.replaceChildren(...state.recent.map(recentRow));
+    $("pos-recent-empty").hidden = state.recent.length > 0;
+    if (focused) focusRefund(focused);
+  }
+
+  function focusRefund(mpid) {
+    const button = [...document.querySelectorAll("button.pos-refund")].find((b) => b.dataset.merchantPaymentId === mpid);
+    (button || $("pos-recent-refresh")).focus();
+  }
+
+  function el(tag, className, text) {
+    const node = document.createElement(tag);
+    if (className) node.className = className;
+    if (text !== undefined) node.textContent = text;
+    return node;
+  }
+
+  function recentRow(p) {
+    const li = el("li");
+    const main = el("div", "r-main");
+    main.append(el("div", "r-order", p.merchantPaymentId));
+    let meta = `${dateTime(p.paidAt || p.createdAt, i18n.lang)} · ${t(`status_${p.status}`)}`;
+    if (p.refundedAmount > 0 && p.status !== "REFUNDED") meta += ` · ${t("refundedPart", { amount: yen(p.refundedAmount) })}`;
+    main.append(el("div", "r-meta", meta));
+    li.append(main, el("span", "r-amount", yen(amountOf(p.amount))));
+    // Partially refunded payments stay COMPLETED; REFUNDED means nothing is left.
+    if (p.status === "COMPLETED" && refundable(p) > 0) {
+      const button = el("button", "pos-refund danger", t("refund"));
+      button.type = "button";
+      button.dataset.merchantPaymentId = p.merchantPaymentId;
+      button.setAttribute("aria-label", t("refundFor", { order: p.merchantPaymentId, amount: yen(amountOf(p.amount)) }));
+      li.append(button);
+    }
+    return li;
+  }
+
+  function openRefund(button) {
+    const p = state.recent.find((r) => r.merchantPaymentId === button.dataset.merchantPaymentId);
+    if (!p) return;
+    resetInvalid();
+    state.refund = { p, opener: p.merchantPaymentId };
+    const input = $("pos-refund-amount");
+    input.value = String(refundable(p));
+    $("pos-refund-error").textContent = "";
+    renderRefund();
+    $("pos-refund-dialog").showModal();
+    input.focus();
+    input.select();
+  }
+
+  function renderRefund() {
+    if (!state.refund) return;
+    const { p } = state.refund;
+    const left = refundable(p);
+    $("pos-refund-summary").textContent = t("refundSummary", {
+      order: p.merchantPaymentId, amount: yen(amountOf(p.amount)), refunded: yen(p.refundedAmount || 0), left: yen(left),
+    });
+    $("pos-refund-hint").textContent = t("refundHint", { max: left.toLocaleString("en-US") });
+    const typed = parseYen($("pos-refund-amount"), left, true);
+    $("pos-refund-warning").textContent = t("refundWarning", {
+      amount: typed.error ? "—" : yen(typed.value), payer: shortAddr(p.payer) || "—",
+    });
+  }
+
+  async function onRefund(e) {
+    e.preventDefault();
+    const { p } = state.refund;
+    const input = $("pos-refund-amount");
+    const left = refundable(p);
+    resetInvalid();
+    $("pos-refund-error").textContent = "";
+    const amount = parseYen(input, left, true);
+    if (amount.error) return reportInvalid([[input, "errRefundAmount", { max: left.toLocaleString("en-US") }]]);
+    try {
+      const refund = await busy($("pos-refund-confirm"), "refunding", () => posApi("POST", "/pos/api/v2/refunds", {
+        merchantRefundId: newRefundId(p.merchantPaymentId),
+        merchantPaymentId: p.merchantPaymentId,
+        amount: { amount: amount.value, currency: "JPY" },
+      }));
+      $("pos-refund-dialog").close();
+      announce(live, t("refundDone", { order: p.merchantPaymentId, amount: yen(amountOf(refund.amount) ?? amount.value) }));
+      loadRecent();
+    } catch (err) {
+      if (err.status === 401) {
+        $("pos-refund-dialog").close();
+        return fail(err);
+      }
+      // Shown in the dialog (the page behind it is inert) and kept on the page.
+      $("pos-refund-error").textContent = `${err.message} (${err.code})`;
+      showError(errEl, err);
+    }
+  }
+
+  function onRefundClosed() {
+    const opener = state.refund && state.refund.opener;
+    state.refund = null;
+    for (const [input] of state.invalid) clearFieldError(input);
+    state.invalid = [];
+    // The list may be re-rendered after a refund: renderRecent uses this too.
+    state.refocus = opener;
+    focusRefund(opener);
+  }
+
+  // ---- language ------------------------------------------------------------
+
+  function rerender() {
+    renderSale();
+    if (state.merchant) renderRecent();
+    renderRefund();
+    showInvalid();
+  }
+
+  // ---- wiring --------------------------------------------------------------
+
+  async function init() {
+    i18n.apply();
+    $("pos-login-form").addEventListener("submit", onLogin);
+    $("pos-logout").addEventListener("click", onLogout);
+    for (const tab of tabs) {
+      tab.addEventListener("click", () => selectTab(tab, false));
+      tab.addEventListener("keydown", onTabKey);
+    }
+    $("pos-create-form").addEventListener("submit", onCreate);
+    $("pos-cpm-form").addEventListener("submit", onCpm);
+    $("pos-cancel").addEventListener("click", onCancel);
+    $("pos-reconnect").addEventListener("click", () => { clearError(errEl); listen(); });
+    $("pos-new").addEventListener("click", onNew);
+    $("pos-copy").addEventListener("click", onCopy);
+    $("pos-recent-refresh").addEventListener("click", () => { clearError(errEl); loadRecent(); });
+    $("pos-recent").addEventListener("click", (e) => {
+      const button = e.target.closest("button.pos-refund");
+      if (button) openRefund(button);
+    });
+    $("pos-refund-form").addEventListener("submit", onRefund);
+    $("pos-refund-amount").addEventListener("input", renderRefund);
+    $("pos-refund-close").addEventListener("click", () => $("pos-refund-dialog").close());
+    $("pos-refund-dialog").addEventListener("close", onRefundClosed);
+
+    try {
+      const data = await posApi("GET", "/pos/api/session");
+      showApp(data.merchant);
+    } catch (err) {
+      showLogin();
+      // No session is the normal first visit, not an error worth shouting.
+      if (err.status !== 401) showError(errEl, err);
+      $("pos-key-id").focus();
+    }
+  }
+
+  init();
+})();
