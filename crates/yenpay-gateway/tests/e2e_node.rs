@@ -13,6 +13,7 @@
 //! follower completes it, a partial refund; the gateway is stopped after
 //! those commits and before any webhook went out, and a second gateway on
 //! the same database delivers each event exactly once, signed.
+mod browser;
 mod common;
 
 use anyhow::{Context, Result, bail};
@@ -26,6 +27,7 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::routing::post;
+use browser::{Browser, read_qr};
 use serde_json::{Value, json};
 use std::io::Write;
 use std::path::PathBuf;
@@ -173,15 +175,22 @@ impl Api {
     }
 }
 
-#[tokio::test]
-#[ignore = "needs a node with the package: APTOS_NODE_URL=... cargo test -p yenpay-gateway --test e2e_node -- --ignored"]
-async fn code_payment_refund_and_webhooks_across_a_restart() -> Result<()> {
+/// The node, the package's deployment and its deployer.
+struct Node {
+    node_url: String,
+    deployer: Arc<Ed25519Account>,
+    deployment: Deployment,
+    chain: YenPay,
+}
+
+/// The node from the environment, or `None` (with the reason printed).
+async fn node() -> Result<Option<Node>> {
     let Ok(node_url) = std::env::var("APTOS_NODE_URL") else {
         let _ = writeln!(
             std::io::stderr(),
             "\n*** yenpay-gateway e2e SKIPPED: APTOS_NODE_URL is not set ***\n"
         );
-        return Ok(());
+        return Ok(None);
     };
     let _ = tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::new(
@@ -238,6 +247,87 @@ async fn code_payment_refund_and_webhooks_across_a_restart() -> Result<()> {
         ..SubmitOptions::default()
     });
 
+    Ok(Some(Node {
+        node_url,
+        deployer,
+        deployment,
+        chain,
+    }))
+}
+
+/// A merchant onboarded at the gateway and registered on chain.
+struct Merchant {
+    id: String,
+    owner: Ed25519Account,
+    /// API key id and secret.
+    key: (String, String),
+}
+
+/// Onboards a merchant whose terminal and payout are the gateway's account,
+/// issues it an API key and registers it on chain (1% fee).
+async fn onboard(
+    api: &Api,
+    chain: &YenPay,
+    deployer: &Ed25519Account,
+    name: &str,
+    name_on_chain: &str,
+) -> Result<Merchant> {
+    let owner = Ed25519Account::generate();
+    chain
+        .aptos()
+        .fund_account(owner.address(), 100_000_000)
+        .await?;
+    let onboarded = api
+        .admin(
+            "/admin/merchants",
+            Some(json!({"ownerAddress": owner.address().to_hex(), "name": name, "mcc": "5812"})),
+        )
+        .await?;
+    let id = onboarded["data"]["merchantId"]
+        .as_str()
+        .with_context(|| format!("onboarding: {onboarded}"))?
+        .to_owned();
+    let terminal = aptos_sdk::types::AccountAddress::from_hex(
+        onboarded["data"]["terminalAddress"].as_str().unwrap(),
+    )?;
+    let key = api
+        .admin(&format!("/admin/merchants/{id}/keys"), None)
+        .await?;
+    let key = (
+        key["data"]["keyId"].as_str().unwrap().to_owned(),
+        key["data"]["secret"].as_str().unwrap().to_owned(),
+    );
+    chain
+        .merchant_registry()
+        .register_merchant(
+            deployer,
+            owner.address(),
+            &MerchantName::new(name_on_chain)?,
+            &Mcc::new("5812")?,
+            terminal,
+            FeeBps::new(100)?,
+        )
+        .await?;
+    chain
+        .merchant_registry()
+        .add_terminal(&owner, terminal)
+        .await?;
+    Ok(Merchant { id, owner, key })
+}
+
+#[tokio::test]
+#[ignore = "needs a node with the package: APTOS_NODE_URL=... cargo test -p yenpay-gateway --test e2e_node -- --ignored"]
+async fn code_payment_refund_and_webhooks_across_a_restart() -> Result<()> {
+    let Some(Node {
+        node_url,
+        deployer,
+        deployment,
+        chain,
+    }) = node().await?
+    else {
+        return Ok(());
+    };
+
     // The gateway, dispatcher held back: the first instance commits but sends nothing.
     let dir = tempfile::tempdir()?;
     let database = format!("sqlite://{}", dir.path().join("gateway.db").display());
@@ -262,28 +352,18 @@ async fn code_payment_refund_and_webhooks_across_a_restart() -> Result<()> {
     let (received, hook_url) = receiver().await;
 
     // Onboarding: the gateway's account is the merchant's terminal and payout.
-    let owner = Ed25519Account::generate();
-    chain
-        .aptos()
-        .fund_account(owner.address(), 100_000_000)
-        .await?;
-    let onboarded = api
-        .admin("/admin/merchants", Some(json!({"ownerAddress": owner.address().to_hex(), "name": "YAKITORI DAIKICHI", "mcc": "5812"})))
-        .await?;
-    let merchant_id = onboarded["data"]["merchantId"]
-        .as_str()
-        .context("merchant id")?
-        .to_owned();
-    let terminal = aptos_sdk::types::AccountAddress::from_hex(
-        onboarded["data"]["terminalAddress"].as_str().unwrap(),
-    )?;
-    let key = api
-        .admin(&format!("/admin/merchants/{merchant_id}/keys"), None)
-        .await?;
-    let key = (
-        key["data"]["keyId"].as_str().unwrap().to_owned(),
-        key["data"]["secret"].as_str().unwrap().to_owned(),
-    );
+    let Merchant {
+        id: merchant_id,
+        owner,
+        key,
+    } = onboard(
+        &api,
+        &chain,
+        &deployer,
+        "YAKITORI DAIKICHI",
+        "やきとり 大吉",
+    )
+    .await?;
     let hook = api
         .admin(
             &format!("/admin/merchants/{merchant_id}/webhooks"),
@@ -291,22 +371,6 @@ async fn code_payment_refund_and_webhooks_across_a_restart() -> Result<()> {
         )
         .await?;
     let hook_secret = hook["data"]["secret"].as_str().unwrap().to_owned();
-    chain
-        .merchant_registry()
-        .register_merchant(
-            deployer.as_ref(),
-            owner.address(),
-            &MerchantName::new("やきとり 大吉")?,
-            &Mcc::new("5812")?,
-            terminal,
-            FeeBps::new(100)?,
-        )
-        .await?;
-    chain
-        .merchant_registry()
-        .add_terminal(&owner, terminal)
-        .await?;
-
     // The customer holds yen and no APT.
     let customer = Ed25519Account::generate();
     chain
@@ -473,5 +537,160 @@ async fn code_payment_refund_and_webhooks_across_a_restart() -> Result<()> {
     assert_eq!(types, vec!["PAYMENT_COMPLETED", "REFUND_COMPLETED"]);
     second.stop.send(()).ok();
     second.task.await??;
+    Ok(())
+}
+
+/// The pages on a real chain: the POS page makes a code, the wallet page
+/// (a browser-held key with yen and no APT) pays it through the gateway's
+/// sponsoring, and the POS flips to paid from the follower's stream. The
+/// time from the payment's commit (its block timestamp) to the POS showing
+/// paid is printed and must stay under 2 s. Screenshots in target/screenshots/.
+#[tokio::test]
+#[ignore = "needs a node with the package and chromium: APTOS_NODE_URL=... cargo test -p yenpay-gateway --test e2e_node -- --ignored"]
+async fn pos_page_shows_a_code_the_wallet_page_pays_it() -> Result<()> {
+    let Some(Node {
+        node_url,
+        deployer,
+        deployment,
+        chain,
+    }) = node().await?
+    else {
+        return Ok(());
+    };
+    let test = "pos_page_shows_a_code_the_wallet_page_pays_it";
+    let (Some(pos), Some(wallet)) = (Browser::start(test).await, Browser::start(test).await) else {
+        return Ok(());
+    };
+    let dir = tempfile::tempdir()?;
+    let database = format!("sqlite://{}", dir.path().join("gateway.db").display());
+    let head = NodeLedger::new(&node_url, deployment.package_address)?
+        .head()
+        .await?;
+    let gateway = start(
+        &deployment,
+        &node_url,
+        &database,
+        &Kek::generate(),
+        deployer.clone(),
+        head.version,
+        true,
+    )
+    .await?;
+    let base = format!("http://{}", gateway.address);
+    let api = Api {
+        http: reqwest::Client::new(),
+        base: base.clone(),
+    };
+    let merchant = onboard(&api, &chain, &deployer, "SAKURA COFFEE", "さくら珈琲").await?;
+
+    // The cashier logs in and makes a code for ¥1,200.
+    pos.open(&format!("{base}/pos"), "#pos-login-form").await;
+    pos.fill("#pos-key-id", &merchant.key.0).await;
+    pos.fill("#pos-secret", &merchant.key.1).await;
+    pos.click("#pos-login-form button[type=submit]").await;
+    pos.fill("#pos-amount", "1200").await;
+    pos.click("#pos-create").await;
+    let qr = pos.wait("#pos-qr").await;
+    pos.wait_attr(
+        "#pos-status",
+        "data-status",
+        "CREATED",
+        Duration::from_secs(30),
+    )
+    .await;
+    let payload = read_qr(&qr.screenshot().await?);
+    let decoded = yenpay_qr::mpm::YenpayPayment::decode(&payload)?;
+    let yenpay_qr::mpm::PaymentRequest::Dynamic { order_ref, amount } = decoded.request else {
+        bail!("the POS showed a static code: {payload}");
+    };
+    assert_eq!(amount, 1200);
+    assert_eq!(
+        yenpay_client::address::to_sdk(decoded.merchant),
+        merchant.owner.address()
+    );
+    pos.save_screenshot("node-pos-code").await;
+
+    // The customer's page makes its key; the issuer mints it yen (it holds no APT).
+    wallet
+        .open(&format!("{base}/wallet"), "#wallet-payload")
+        .await;
+    let address = wallet.wait_text("#wallet-address", "0x").await;
+    let customer = aptos_sdk::types::AccountAddress::from_hex(address.trim())?;
+    chain
+        .stablecoin()
+        .configure_minter(deployer.as_ref(), deployer.address(), 1_000_000)
+        .await?;
+    chain
+        .stablecoin()
+        .mint(deployer.as_ref(), customer, 5_000)
+        .await?;
+
+    // It reads the code the POS shows and pays it.
+    let link = format!("{base}/wallet?payload={}", urlencoding::encode(&payload));
+    wallet.open(&link, "#wallet-payload").await;
+    wallet.wait_text("#wallet-merchant", "SAKURA COFFEE").await;
+    wallet.wait_text("#wallet-amount", "1,200").await;
+    wallet.click("#wallet-pay").await;
+    // The POS flips on its own; note when.
+    pos.wait_attr(
+        "#pos-status",
+        "data-status",
+        "COMPLETED",
+        Duration::from_secs(60),
+    )
+    .await;
+    let flipped_us = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)?
+        .as_micros() as u64;
+    let hash = wallet.wait_text("#wallet-tx", "0x").await;
+    wallet.wait_text("#wallet-receipt", "1,200").await;
+    pos.save_screenshot("node-pos-paid").await;
+    wallet.save_screenshot("node-wallet-receipt").await;
+
+    // The chain agrees: the payment is the page's, from its address, sponsored.
+    let rest = node_url.trim_end_matches('/').trim_end_matches("/v1");
+    let committed: Value = api
+        .http
+        .get(format!("{rest}/v1/transactions/by_hash/{}", hash.trim()))
+        .send()
+        .await?
+        .json()
+        .await?;
+    assert_eq!(committed["success"], true, "{committed}");
+    assert_eq!(committed["sender"], customer.to_hex());
+    let commit_us: u64 = committed["timestamp"]
+        .as_str()
+        .context("timestamp")?
+        .parse()?;
+    let latency_ms = flipped_us.saturating_sub(commit_us) as f64 / 1000.0;
+    println!(
+        "commit -> POS shows paid: {latency_ms:.0} ms (block timestamp to the page's state, seen by WebDriver)"
+    );
+    assert!(
+        latency_ms < 2000.0,
+        "the POS showed paid {latency_ms:.0} ms after the commit"
+    );
+    assert_eq!(chain.stablecoin().balance(customer).await?, 5_000 - 1_200);
+    let (_, details) = api
+        .signed(
+            &merchant.key,
+            "GET",
+            &format!("/v2/codes/payments/{order_ref}"),
+            None,
+        )
+        .await?;
+    assert_eq!(details["data"]["status"], "COMPLETED");
+    assert_eq!(details["data"]["payer"], customer.to_hex());
+    assert_eq!(
+        (
+            details["data"]["fee"].clone(),
+            details["data"]["net"].clone()
+        ),
+        (json!(12), json!(1188))
+    );
+    pos.close().await;
+    wallet.close().await;
+    gateway.stop.send(()).ok();
+    gateway.task.await??;
     Ok(())
 }
