@@ -83,6 +83,7 @@ pub fn run(root: &Path, args: &BenchChainArgs) -> Result<()> {
         offline: args.offline,
         // Its own key file: an e2e run deploying meanwhile rewrites yenpay-local.key.
         key_file: "yenpay-bench.key",
+        gateway: false,
     };
     run_suite(root, &suite, |cmd| {
         cmd.args(["--exact", BENCH_TEST, "--nocapture", "--test-threads=1"]);

@@ -39,6 +39,7 @@ pub fn run(root: &Path, args: &E2eArgs) -> Result<()> {
         keep: args.keep,
         offline: args.offline,
         key_file: "yenpay-local.key",
+        gateway: true,
     };
     run_suite(root, &suite, |cmd| {
         if let Some(filter) = &args.filter {
@@ -59,17 +60,17 @@ pub struct Suite<'a> {
     /// The deployer's key file under `.aptos/` (its own per command, so that
     /// two runs at once do not rewrite each other's key).
     pub key_file: &'a str,
+    /// Also run the gateway's node tests (crates/yenpay-gateway/tests/e2e_node.rs:
+    /// the API, webhooks and the pages in a browser) on the same deployment.
+    pub gateway: bool,
 }
 
 /// Node up (or the one named), deploy, then `cargo test -p yenpay-e2e --test
-/// e2e -- --ignored` with the node, faucet, package and deployer key in the
-/// environment; `configure` adds the caller's test arguments and variables.
+/// e2e -- --ignored` (and with `gateway` the gateway's `e2e_node` suite) with
+/// the node, faucet, package and deployer key in the environment; `configure`
+/// adds the caller's test arguments and variables to each.
 /// A localnet started here is stopped afterwards unless `keep`.
-pub fn run_suite(
-    root: &Path,
-    suite: &Suite<'_>,
-    configure: impl FnOnce(&mut Command),
-) -> Result<()> {
+pub fn run_suite(root: &Path, suite: &Suite<'_>, configure: impl Fn(&mut Command)) -> Result<()> {
     node::preflight().with_context(|| {
         format!(
             "the {} need a real Aptos node and found none it can use",
@@ -95,7 +96,7 @@ async fn deploy_and_test(
     root: &Path,
     suite: &Suite<'_>,
     node: &node::Node,
-    configure: impl FnOnce(&mut Command),
+    configure: impl Fn(&mut Command),
 ) -> Result<()> {
     let target = Target::from_config(Network::Local, node.config()?, Some(node.clone())).await?;
     let deploy_args = DeployArgs {
@@ -111,38 +112,36 @@ async fn deploy_and_test(
         .deployer
         .write_key_file(&root.join(".aptos").join(suite.key_file))?;
 
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let mut cmd = Command::new(cargo);
-    cmd.current_dir(root)
-        .args([
-            "test",
-            "-p",
-            "yenpay-e2e",
-            "--test",
-            "e2e",
-            "--",
-            "--ignored",
-        ])
-        .env(node::NODE_URL_ENV, &node.rest_url)
-        .env(PACKAGE_ENV, deployed.package.to_string())
-        .env(DEPLOYER_KEY_FILE_ENV, &key_file);
-    if let Some(f) = &node.faucet_url {
-        cmd.env(node::FAUCET_URL_ENV, f);
+    let mut suites = vec![("yenpay-e2e", "e2e")];
+    if suite.gateway {
+        suites.push(("yenpay-gateway", "e2e_node"));
     }
-    configure(&mut cmd);
-    println!(
-        "==> {} against {} (package {}): {}",
-        suite.what,
-        node.rest_url,
-        deployed.package,
-        crate::render(&cmd)
-    );
-    let status = tokio::task::spawn_blocking(move || cmd.status())
-        .await
-        .context("the test task panicked")?
-        .context("could not start cargo test")?;
-    if !status.success() {
-        bail!("the {} failed ({status})", suite.what);
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    for (package, test) in suites {
+        let mut cmd = Command::new(&cargo);
+        cmd.current_dir(root)
+            .args(["test", "-p", package, "--test", test, "--", "--ignored"])
+            .env(node::NODE_URL_ENV, &node.rest_url)
+            .env(PACKAGE_ENV, deployed.package.to_string())
+            .env(DEPLOYER_KEY_FILE_ENV, &key_file);
+        if let Some(f) = &node.faucet_url {
+            cmd.env(node::FAUCET_URL_ENV, f);
+        }
+        configure(&mut cmd);
+        println!(
+            "==> {} ({package}) against {} (package {}): {}",
+            suite.what,
+            node.rest_url,
+            deployed.package,
+            crate::render(&cmd)
+        );
+        let status = tokio::task::spawn_blocking(move || cmd.status())
+            .await
+            .context("the test task panicked")?
+            .context("could not start cargo test")?;
+        if !status.success() {
+            bail!("the {} failed in {package} ({status})", suite.what);
+        }
     }
     Ok(())
 }

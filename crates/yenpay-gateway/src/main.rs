@@ -1,6 +1,5 @@
 //! `yenpay-gateway`: the PSP's payment gateway (docs/gateway.md).
 use anyhow::{Context, Result, bail};
-use aptos_sdk::account::Ed25519Account;
 use aptos_sdk::types::AccountAddress;
 use clap::Parser;
 use std::net::SocketAddr;
@@ -63,9 +62,15 @@ struct Args {
     /// File holding the admin token; or YENPAY_ADMIN_TOKEN. Without either, /admin is off.
     #[arg(long, env = "YENPAY_ADMIN_TOKEN_FILE")]
     admin_token_file: Option<PathBuf>,
-    /// File holding the operator's (fee payer's) Ed25519 private key in hex; or YENPAY_OPERATOR_KEY. Without either, sponsoring is off.
+    /// File holding the operator's (fee payer's) Ed25519 private key (hex, `0x` or AIP-80 `ed25519-priv-0x` form, as `.aptos/` key files); or YENPAY_OPERATOR_KEY. Without either, sponsoring is off.
     #[arg(long, env = "YENPAY_OPERATOR_KEY_FILE")]
     operator_key_file: Option<PathBuf>,
+    /// Serve no pages (`/`, `/pos`, `/wallet`) and no page APIs.
+    #[arg(long, env = "YENPAY_NO_WEB")]
+    no_web: bool,
+    /// Mark the POS session cookie `Secure` (always, not only behind `X-Forwarded-Proto: https`).
+    #[arg(long, env = "YENPAY_SECURE_COOKIES")]
+    secure_cookies: bool,
     /// Log as JSON lines (for a log pipeline) instead of text.
     #[arg(long, env = "YENPAY_LOG_JSON")]
     log_json: bool,
@@ -136,8 +141,9 @@ async fn main() -> Result<()> {
     };
     let operator = match secret(args.operator_key_file.as_ref(), "YENPAY_OPERATOR_KEY")? {
         Some(key) => Some(Arc::new(
-            Ed25519Account::from_private_key_hex(key.trim_start_matches("0x"))
-                .context("the operator key (hex Ed25519 private key)")?,
+            yenpay_deploy::keys::SecretKey::parse(&key)
+                .context("the operator key (an Ed25519 private key: 64 hex digits, 0x- or ed25519-priv- prefixed, as in .aptos/ key files)")?
+                .account(),
         )),
         None => None,
     };
@@ -162,6 +168,8 @@ async fn main() -> Result<()> {
     }
     let mut config = Config::new(package, head.chain_id, from_sdk(metadata));
     config.webhooks.dispatch = !args.no_dispatcher;
+    config.web.enabled = !args.no_web;
+    config.web.secure_cookies = args.secure_cookies;
     config.follower_start_version = match (args.follower_start, start) {
         (Some(version), _) | (None, Some(version)) => version,
         (None, None) => {

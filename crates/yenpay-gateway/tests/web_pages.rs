@@ -80,12 +80,14 @@ async fn pos_page_makes_a_code_shows_it_and_follows_the_payment() {
         Some("ja"),
         "the POS page is Japanese first"
     );
+    assert_eq!(browser.unlabelled_controls().await, Vec::<String>::new());
     browser.fill("#pos-key-id", &m.key_id).await;
     browser.fill("#pos-secret", "wrong").await;
     browser.click("#pos-login-form button[type=submit]").await;
     assert!(alert_text(&browser).await.contains("INVALID_CREDENTIALS"));
     pos_login(&browser, &base, &m).await;
 
+    assert_eq!(browser.unlabelled_controls().await, Vec::<String>::new());
     // Client-side validation: no request reaches the chain.
     let calls = gw.ledger.calls().len();
     for bad in ["abc", "0", "10000000", "12.5"] {
@@ -201,9 +203,10 @@ async fn pos_page_makes_a_code_shows_it_and_follows_the_payment() {
     assert!(refunded.await, "the refund of 300 was recorded");
 
     // Cancelled and expired codes.
+    // From the keyboard alone: Enter in the order field submits.
     browser.fill("#pos-amount", "500").await;
     browser.fill("#pos-order", "ORDER-2").await;
-    browser.click("#pos-create").await;
+    browser.press_enter("#pos-order").await;
     browser
         .wait_attr(
             "#pos-status",
@@ -293,6 +296,7 @@ async fn wallet_page_reads_a_code_and_pays_it_with_its_own_key() {
         "the wallet page is English first"
     );
     let address = browser.wait_text("#wallet-address", "0x").await;
+    assert_eq!(browser.unlabelled_controls().await, Vec::<String>::new());
 
     // Bad input: a clear message, no payment.
     browser.fill("#wallet-payload", "hello").await;

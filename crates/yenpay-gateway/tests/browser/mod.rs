@@ -176,6 +176,32 @@ impl Browser {
         self.wait(css).await.click().await.expect("clicking");
     }
 
+    /// Form controls on the page without an accessible name (no `<label>`,
+    /// `aria-label` or `aria-labelledby`): should be none.
+    pub async fn unlabelled_controls(&self) -> Vec<String> {
+        let found = self
+            .client
+            .execute(
+                "return [...document.querySelectorAll('input:not([type=hidden]), textarea, select')]
+                    .filter(e => e.labels.length === 0 && !e.getAttribute('aria-label')
+                                 && !e.getAttribute('aria-labelledby'))
+                    .map(e => e.id || e.name || e.outerHTML.slice(0, 80));",
+                Vec::new(),
+            )
+            .await
+            .expect("running the label check");
+        serde_json::from_value(found).expect("a list of names")
+    }
+
+    /// Presses Enter in `css` (submits its form, as a keyboard user would).
+    pub async fn press_enter(&self, css: &str) {
+        self.wait(css)
+            .await
+            .send_keys(&char::from(fantoccini::key::Key::Enter).to_string())
+            .await
+            .expect("pressing Enter");
+    }
+
     /// Saves a screenshot of the page as `target/screenshots/<name>.png`.
     pub async fn save_screenshot(&self, name: &str) -> PathBuf {
         // Let a state change's short animation finish first.
