@@ -53,6 +53,17 @@ async fn pos_login(browser: &Browser, base: &str, merchant: &TestMerchant) {
     browser.wait("#pos-amount").await;
 }
 
+/// Refunds `amount` of `order` from the POS page's recent list.
+async fn refund(browser: &Browser, order: &str, amount: &str) {
+    browser
+        .click(&format!(
+            "button.pos-refund[data-merchant-payment-id='{order}']"
+        ))
+        .await;
+    browser.fill("#pos-refund-amount", amount).await;
+    browser.click("#pos-refund-confirm").await;
+}
+
 #[tokio::test]
 async fn pos_page_makes_a_code_shows_it_and_follows_the_payment() {
     let Some(browser) =
@@ -68,15 +79,7 @@ async fn pos_page_makes_a_code_shows_it_and_follows_the_payment() {
         .open(&format!("{base}/pos"), "#pos-login-form")
         .await;
     assert_eq!(
-        browser
-            .client
-            .find(fantoccini::Locator::Css("html"))
-            .await
-            .unwrap()
-            .attr("lang")
-            .await
-            .unwrap()
-            .as_deref(),
+        browser.lang().await.as_deref(),
         Some("ja"),
         "the POS page is Japanese first"
     );
@@ -118,14 +121,7 @@ async fn pos_page_makes_a_code_shows_it_and_follows_the_payment() {
     browser.fill("#pos-order", "ORDER-1").await;
     browser.click("#pos-create").await;
     let qr = browser.wait("#pos-qr").await;
-    browser
-        .wait_attr(
-            "#pos-status",
-            "data-status",
-            "CREATED",
-            Duration::from_secs(10),
-        )
-        .await;
+    browser.pos_status("CREATED", Duration::from_secs(10)).await;
     let shown = read_qr(&qr.screenshot().await.unwrap());
     // The payload text sits in a collapsed <details>: read its content, not its rendering.
     let payload = browser
@@ -161,12 +157,7 @@ async fn pos_page_makes_a_code_shows_it_and_follows_the_payment() {
     // The follower applies the payment; the page flips to paid without polling.
     pay(&gw, &m, "ORDER-1", 9_000).await;
     let flip = browser
-        .wait_attr(
-            "#pos-status",
-            "data-status",
-            "COMPLETED",
-            Duration::from_secs(5),
-        )
+        .pos_status("COMPLETED", Duration::from_secs(5))
         .await;
     eprintln!("POS flipped to paid {flip:?} after the follower's commit (no node)");
     assert!(browser.wait_text("#pos-fee", "10").await.contains("10"));
@@ -175,10 +166,7 @@ async fn pos_page_makes_a_code_shows_it_and_follows_the_payment() {
 
     // Refund from the recent list; the gateway holds no payout key yet, and says so.
     browser.click("#pos-new").await;
-    let refund_button = "button.pos-refund[data-merchant-payment-id='ORDER-1']";
-    browser.click(refund_button).await;
-    browser.fill("#pos-refund-amount", "300").await;
-    browser.click("#pos-refund-confirm").await;
+    refund(&browser, "ORDER-1", "300").await;
     assert!(alert_text(&browser).await.contains("PAYOUT_KEY_NOT_HELD"));
     // The merchant makes the gateway's terminal its payout: the refund goes through.
     gw.ledger
@@ -187,9 +175,7 @@ async fn pos_page_makes_a_code_shows_it_and_follows_the_payment() {
         .unwrap()
         .insert(m.address, m.terminal);
     browser.open(&format!("{base}/pos"), "#pos-amount").await;
-    browser.click(refund_button).await;
-    browser.fill("#pos-refund-amount", "300").await;
-    browser.click("#pos-refund-confirm").await;
+    refund(&browser, "ORDER-1", "300").await;
     let refunded = async {
         for _ in 0..100 {
             let answer = gw.call(&m, "GET", "/v2/codes/payments/ORDER-1", None).await;
@@ -207,45 +193,19 @@ async fn pos_page_makes_a_code_shows_it_and_follows_the_payment() {
     browser.fill("#pos-amount", "500").await;
     browser.fill("#pos-order", "ORDER-2").await;
     browser.press_enter("#pos-order").await;
-    browser
-        .wait_attr(
-            "#pos-status",
-            "data-status",
-            "CREATED",
-            Duration::from_secs(10),
-        )
-        .await;
+    browser.pos_status("CREATED", Duration::from_secs(10)).await;
     browser.click("#pos-cancel").await;
     browser
-        .wait_attr(
-            "#pos-status",
-            "data-status",
-            "CANCELED",
-            Duration::from_secs(10),
-        )
+        .pos_status("CANCELED", Duration::from_secs(10))
         .await;
     browser.click("#pos-new").await;
     browser.fill("#pos-amount", "700").await;
     browser.fill("#pos-order", "ORDER-3").await;
     browser.click("#pos-create").await;
-    browser
-        .wait_attr(
-            "#pos-status",
-            "data-status",
-            "CREATED",
-            Duration::from_secs(10),
-        )
-        .await;
+    browser.pos_status("CREATED", Duration::from_secs(10)).await;
     gw.clock.advance(3600);
     gw.state.signal_payments_changed();
-    browser
-        .wait_attr(
-            "#pos-status",
-            "data-status",
-            "EXPIRED",
-            Duration::from_secs(10),
-        )
-        .await;
+    browser.pos_status("EXPIRED", Duration::from_secs(10)).await;
     browser.save_screenshot("pos-expired").await;
 
     // English on request, remembered.
@@ -283,15 +243,7 @@ async fn wallet_page_reads_a_code_and_pays_it_with_its_own_key() {
         .open(&format!("{base}/wallet"), "#wallet-payload")
         .await;
     assert_eq!(
-        browser
-            .client
-            .find(fantoccini::Locator::Css("html"))
-            .await
-            .unwrap()
-            .attr("lang")
-            .await
-            .unwrap()
-            .as_deref(),
+        browser.lang().await.as_deref(),
         Some("en"),
         "the wallet page is English first"
     );

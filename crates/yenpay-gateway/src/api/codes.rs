@@ -482,6 +482,23 @@ pub fn view(state: &AppState, p: &Payment, refunds: Vec<Refund>) -> PaymentView 
     }
 }
 
+/// The merchant's payment with this order id, or the API's 404 (another
+/// merchant's payments do not exist for it).
+pub async fn payment_of(
+    state: &AppState,
+    merchant: &Merchant,
+    merchant_payment_id: &str,
+) -> Result<Payment, ApiError> {
+    payments::by_merchant_payment_id(&state.db.pool, &merchant.address, merchant_payment_id)
+        .await?
+        .ok_or_else(|| {
+            ApiError::not_found(
+                "DYNAMIC_QR_PAYMENT_NOT_FOUND",
+                "no payment with this merchantPaymentId",
+            )
+        })
+}
+
 /// A payment's status by the merchant's order id.
 #[utoipa::path(get, path = "/v2/codes/payments/{merchantPaymentId}", tag = "codes", security(("opa_auth" = [])),
     params(("merchantPaymentId" = String, Path, description = "the merchant's order id")),
@@ -491,15 +508,7 @@ pub async fn details(
     Extension(AuthedMerchant(merchant)): Extension<AuthedMerchant>,
     PathParam(merchant_payment_id): PathParam,
 ) -> ApiResult {
-    let payment =
-        payments::by_merchant_payment_id(&state.db.pool, &merchant.address, &merchant_payment_id)
-            .await?
-            .ok_or_else(|| {
-                ApiError::not_found(
-                    "DYNAMIC_QR_PAYMENT_NOT_FOUND",
-                    "no payment with this merchantPaymentId",
-                )
-            })?;
+    let payment = payment_of(&state, &merchant, &merchant_payment_id).await?;
     let refunds = payments::refunds_of(&state.db.pool, &payment.code_id).await?;
     ok(view(&state, &payment, refunds))
 }

@@ -72,15 +72,7 @@ pub async fn create(
         return Err(ApiError::invalid("reason: at most 255 bytes"));
     }
     let pool = &state.db.pool;
-    let payment =
-        payments::by_merchant_payment_id(pool, &merchant.address, &request.merchant_payment_id)
-            .await?
-            .ok_or_else(|| {
-                ApiError::not_found(
-                    "DYNAMIC_QR_PAYMENT_NOT_FOUND",
-                    "no payment with this merchantPaymentId",
-                )
-            })?;
+    let payment = super::codes::payment_of(&state, &merchant, &request.merchant_payment_id).await?;
     if let Some(existing) =
         payments::refund_by_merchant_id(pool, &merchant.address, &request.merchant_refund_id)
             .await?

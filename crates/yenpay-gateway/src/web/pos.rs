@@ -291,14 +291,7 @@ pub async fn payment_events(
     PathParam(merchant_payment_id): PathParam,
 ) -> Result<Response, ApiError> {
     // Answer a missing payment with a plain 404, before the stream starts.
-    payments::by_merchant_payment_id(&state.db.pool, &merchant.address, &merchant_payment_id)
-        .await?
-        .ok_or_else(|| {
-            ApiError::not_found(
-                "DYNAMIC_QR_PAYMENT_NOT_FOUND",
-                "no payment with this merchantPaymentId",
-            )
-        })?;
+    crate::api::codes::payment_of(&state, &merchant, &merchant_payment_id).await?;
     let changes = state.payments_changed.subscribe();
     let stopping = state.stopping.subscribe();
     let start = Stream {

@@ -145,6 +145,22 @@ impl Browser {
         }
     }
 
+    /// Waits (at most `limit`) until the POS page shows `status`
+    /// (`#pos-status[data-status]`); returns how long it took.
+    pub async fn pos_status(&self, status: &str, limit: Duration) -> Duration {
+        self.wait_attr("#pos-status", "data-status", status, limit)
+            .await
+    }
+
+    /// The page's language (`<html lang>`).
+    pub async fn lang(&self) -> Option<String> {
+        self.wait("html")
+            .await
+            .attr("lang")
+            .await
+            .expect("reading lang")
+    }
+
     /// Waits until the text of `css` contains `needle`; returns the text.
     pub async fn wait_text(&self, css: &str, needle: &str) -> String {
         let started = Instant::now();

@@ -150,5 +150,18 @@
     return out;
   }
 
-  window.YP = { $, i18n, ApiError, api, showError, clearError, announce, setFieldError, clearFieldError, yen, toHex, fromHex, shortAddr, dateTime, randomCode };
+  // Disables `button` while `work` runs, so a double tap cannot send it twice;
+  // its label says what is happening, then comes back in the language chosen meanwhile.
+  async function busy(button, t, key, work) {
+    button.disabled = true;
+    button.textContent = t(key);
+    try {
+      return await work();
+    } finally {
+      button.disabled = false;
+      button.textContent = t(button.dataset.i18n);
+    }
+  }
+
+  window.YP = { $, i18n, ApiError, api, busy, showError, clearError, announce, setFieldError, clearFieldError, yen, toHex, fromHex, shortAddr, dateTime, randomCode };
 })();

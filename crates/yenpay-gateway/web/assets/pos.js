@@ -237,24 +237,13 @@
     if (!state.refund) showError(errEl, state.invalid.map(([, key, vars]) => t(key, vars)).join(" "));
   }
 
-  // ---- errors and busy buttons -------------------------------------------
+  // ---- errors --------------------------------------------------------------
 
   function fail(err) {
     if (err && err.status === 401 && err.code === "POS_LOGIN_REQUIRED") showLogin();
     showError(errEl, err);
   }
 
-  // Disabled while the request runs so a double tap cannot send it twice.
-  async function busy(button, key, work) {
-    button.disabled = true;
-    button.textContent = t(key);
-    try {
-      return await work();
-    } finally {
-      button.disabled = false;
-      button.textContent = t(button.dataset.i18n); // in the language chosen meanwhile
-    }
-  }
 
   // ---- session -----------------------------------------------------------
 
@@ -291,7 +280,7 @@
     if (!secret.value) bad.push([secret, "errSecret"]);
     if (bad.length) return reportInvalid(bad);
     try {
-      const data = await busy($("pos-login-submit"), "loggingIn", () =>
+      const data = await YP.busy($("pos-login-submit"), t, "loggingIn", () =>
         posApi("POST", "/pos/api/session", { keyId: keyId.value.trim(), secret: secret.value }));
       secret.value = "";
       showApp(data.merchant);
@@ -353,7 +342,7 @@
     if (order.error) bad.push([orderInput, "errOrder"]);
     if (bad.length) return reportInvalid(bad);
     try {
-      const code = await busy($("pos-create"), "creating", () => posApi("POST", "/pos/api/v2/codes", {
+      const code = await YP.busy($("pos-create"), t, "creating", () => posApi("POST", "/pos/api/v2/codes", {
         merchantPaymentId: order.value,
         amount: { amount: amount.value, currency: "JPY" },
       }));
@@ -430,7 +419,7 @@
     if (!sale || sale.status !== "CREATED") return;
     clearError(errEl);
     try {
-      const view = await busy($("pos-cancel"), "cancel", () =>
+      const view = await YP.busy($("pos-cancel"), t, "cancel", () =>
         posApi("DELETE", `/pos/api/v2/codes/${encodeURIComponent(sale.codeId)}`));
       if (state.sale === sale || state.sale?.codeId === view.codeId) update(view);
     } catch (err) {
@@ -455,7 +444,7 @@
     const body = { merchantPaymentId: order.value, customerCode };
     if (amount.value !== null) body.amount = { amount: amount.value, currency: "JPY" };
     try {
-      const view = await busy($("pos-cpm-submit"), "cpmSending", () => posApi("POST", "/pos/api/v2/payments/cpm", body));
+      const view = await YP.busy($("pos-cpm-submit"), t, "cpmSending", () => posApi("POST", "/pos/api/v2/payments/cpm", body));
       stopSale();
       state.sale = { ...view, status: null }; // so update() sees a change and announces it
       update(view);
@@ -639,7 +628,7 @@
     const amount = parseYen(input, left, true);
     if (amount.error) return reportInvalid([[input, "errRefundAmount", { max: left.toLocaleString("en-US") }]]);
     try {
-      const refund = await busy($("pos-refund-confirm"), "refunding", () => posApi("POST", "/pos/api/v2/refunds", {
+      const refund = await YP.busy($("pos-refund-confirm"), t, "refunding", () => posApi("POST", "/pos/api/v2/refunds", {
         merchantRefundId: newRefundId(p.merchantPaymentId),
         merchantPaymentId: p.merchantPaymentId,
         amount: { amount: amount.value, currency: "JPY" },

@@ -219,7 +219,7 @@
     state.receipt = null;
     render();
     try {
-      const quote = await busy($("wallet-read"), "reading", () => api("POST", "/wallet/api/quote", { payload }));
+      const quote = await YP.busy($("wallet-read"), t, "reading", () => api("POST", "/wallet/api/quote", { payload }));
       state.quote = quote;
       state.payload = payload;
       render();
@@ -247,7 +247,7 @@
     announce(live, t("sayPaying", { amount }));
     state.paying = true;
     try {
-      const paid = await busy($("wallet-pay"), "paying", async () => {
+      const paid = await YP.busy($("wallet-pay"), t, "paying", async () => {
         const prep = await api("POST", "/wallet/api/prepare", { payload: state.payload, publicKey: state.publicHex });
         const signature = await crypto.subtle.sign(ED, state.key, fromHex(prep.signingMessage));
         return api("POST", "/wallet/api/pay", {
@@ -270,17 +270,6 @@
     }
   }
 
-  // Disabled while the request runs so a double tap cannot pay twice.
-  async function busy(button, key, work) {
-    button.disabled = true;
-    button.textContent = t(key);
-    try {
-      return await work();
-    } finally {
-      button.disabled = false;
-      button.textContent = t(button.dataset.i18n);
-    }
-  }
 
   // ---- render ----------------------------------------------------------------
 
