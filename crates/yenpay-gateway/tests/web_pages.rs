@@ -53,6 +53,22 @@ async fn pos_login(browser: &Browser, base: &str, merchant: &TestMerchant) {
     browser.wait("#pos-amount").await;
 }
 
+/// Saves a screenshot of a state and checks it reads: every control
+/// labelled, every text at WCAG AA contrast.
+async fn snapshot(browser: &Browser, name: &str) {
+    browser.save_screenshot(name).await;
+    assert_eq!(
+        browser.unlabelled_controls().await,
+        Vec::<String>::new(),
+        "{name}"
+    );
+    assert_eq!(
+        browser.low_contrast_text().await,
+        Vec::<String>::new(),
+        "{name}"
+    );
+}
+
 /// Refunds `amount` of `order` from the POS page's recent list.
 async fn refund(browser: &Browser, order: &str, amount: &str) {
     browser
@@ -91,6 +107,7 @@ async fn pos_page_makes_a_code_shows_it_and_follows_the_payment() {
     pos_login(&browser, &base, &m).await;
 
     assert_eq!(browser.unlabelled_controls().await, Vec::<String>::new());
+    assert_eq!(browser.low_contrast_text().await, Vec::<String>::new());
     // Client-side validation: no request reaches the chain.
     let calls = gw.ledger.calls().len();
     for bad in ["abc", "0", "10000000", "12.5"] {
@@ -152,7 +169,7 @@ async fn pos_page_makes_a_code_shows_it_and_follows_the_payment() {
         countdown.contains(':'),
         "a mm:ss countdown, got {countdown:?}"
     );
-    browser.save_screenshot("pos-code").await;
+    snapshot(&browser, "pos-code").await;
 
     // The follower applies the payment; the page flips to paid without polling.
     pay(&gw, &m, "ORDER-1", 9_000).await;
@@ -162,7 +179,7 @@ async fn pos_page_makes_a_code_shows_it_and_follows_the_payment() {
     eprintln!("POS flipped to paid {flip:?} after the follower's commit (no node)");
     assert!(browser.wait_text("#pos-fee", "10").await.contains("10"));
     assert!(browser.wait_text("#pos-net", "990").await.contains("990"));
-    browser.save_screenshot("pos-paid").await;
+    snapshot(&browser, "pos-paid").await;
 
     // Refund from the recent list; the gateway holds no payout key yet, and says so.
     browser.click("#pos-new").await;
@@ -206,7 +223,7 @@ async fn pos_page_makes_a_code_shows_it_and_follows_the_payment() {
     gw.clock.advance(3600);
     gw.state.signal_payments_changed();
     browser.pos_status("EXPIRED", Duration::from_secs(10)).await;
-    browser.save_screenshot("pos-expired").await;
+    snapshot(&browser, "pos-expired").await;
 
     // English on request, remembered.
     browser.click("#pos-lang").await;
@@ -270,12 +287,25 @@ async fn wallet_page_reads_a_code_and_pays_it_with_its_own_key() {
     browser.click("#wallet-pay").await;
     let tx = browser.wait_text("#wallet-tx", "0x").await;
     browser.wait_text("#wallet-receipt", "1,500").await;
-    browser.save_screenshot("wallet-receipt").await;
+    snapshot(&browser, "wallet-receipt").await;
 
     // What reached the chain: the page's own signature, over a payment from its address.
     let signed = gw.ledger.signed.lock().unwrap().clone();
     assert_eq!(signed.len(), 1);
     assert_eq!(signed[0].raw_txn.sender.to_hex(), address.trim());
     assert!(tx.contains("0x"));
+    // The checks themselves catch what they look for.
+    browser
+        .client
+        .execute(
+            "const p = document.createElement('p'); p.textContent = 'faint'; p.style.color = '#bbbbbb';
+             p.style.background = '#ffffff'; document.body.append(p);
+             document.body.append(document.createElement('input'));",
+            Vec::new(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(browser.low_contrast_text().await.len(), 1);
+    assert_eq!(browser.unlabelled_controls().await.len(), 1);
     browser.close().await;
 }

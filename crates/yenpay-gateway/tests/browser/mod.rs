@@ -209,6 +209,47 @@ impl Browser {
         serde_json::from_value(found).expect("a list of names")
     }
 
+    /// Visible text on the page whose contrast with its background is under
+    /// WCAG AA (4.5:1, or 3:1 for large text), as `text (ratio)`; disabled
+    /// controls are exempt. Backgrounds are the nearest opaque ones up the tree.
+    pub async fn low_contrast_text(&self) -> Vec<String> {
+        let found = self
+            .client
+            .execute(
+                r#"
+                const rgb = (c) => (c.match(/[\d.]+/g) || []).map(Number);
+                const lum = ([r, g, b]) => {
+                  const f = (v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; };
+                  return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b);
+                };
+                const background = (el) => {
+                  for (let e = el; e; e = e.parentElement) {
+                    const c = rgb(getComputedStyle(e).backgroundColor);
+                    if (c.length === 3 || (c.length === 4 && c[3] === 1)) return c.slice(0, 3);
+                  }
+                  return [255, 255, 255];
+                };
+                const bad = [];
+                for (const el of document.querySelectorAll('body *')) {
+                  const own = [...el.childNodes].some(n => n.nodeType === 3 && n.textContent.trim());
+                  if (!own || el.closest('[disabled]') || !el.getClientRects().length) continue;
+                  const style = getComputedStyle(el);
+                  if (style.visibility === 'hidden' || Number(style.opacity) < 1) continue;
+                  const a = lum(rgb(style.color).slice(0, 3)), b = lum(background(el));
+                  const ratio = (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+                  const size = parseFloat(style.fontSize), bold = Number(style.fontWeight) >= 700;
+                  const large = size >= 24 || (bold && size >= 18.66);
+                  if (ratio < (large ? 3 : 4.5)) bad.push(`${el.textContent.trim().slice(0, 40)} (${ratio.toFixed(2)})`);
+                }
+                return bad;
+                "#,
+                Vec::new(),
+            )
+            .await
+            .expect("running the contrast check");
+        serde_json::from_value(found).expect("a list of texts")
+    }
+
     /// Presses Enter in `css` (submits its form, as a keyboard user would).
     pub async fn press_enter(&self, css: &str) {
         self.wait(css)

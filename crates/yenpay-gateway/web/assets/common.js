@@ -61,6 +61,10 @@
     ? "ゲートウェイに接続できません。ネットワークを確認してください。"
     : "Cannot reach the gateway. Check the network connection.");
 
+  let clockOffsetMs = 0;
+  // Unix seconds on the gateway's clock, as last seen in an answer.
+  const serverNow = () => Math.floor((Date.now() + clockOffsetMs) / 1000);
+
   // fetch wrapper: returns `data` of a SUCCESS envelope, throws ApiError otherwise.
   async function api(method, url, body, headers = {}) {
     const init = { method, credentials: "same-origin", cache: "no-store", headers: { Accept: "application/json", ...headers } };
@@ -74,6 +78,10 @@
     } catch {
       throw new ApiError("NETWORK_ERROR", netText(), 0);
     }
+    // A till's clock may be minutes off; count down on the gateway's (the HTTP
+    // Date header, to the second), which decides when a code expires.
+    const served = Date.parse(res.headers.get("Date") || "");
+    if (!Number.isNaN(served)) clockOffsetMs = served - Date.now();
     let json = null;
     try { json = await res.json(); } catch { /* not JSON: reported below */ }
     const info = json && json.resultInfo;
@@ -163,5 +171,5 @@
     }
   }
 
-  window.YP = { $, i18n, ApiError, api, busy, showError, clearError, announce, setFieldError, clearFieldError, yen, toHex, fromHex, shortAddr, dateTime, randomCode };
+  window.YP = { $, i18n, ApiError, api, busy, serverNow, showError, clearError, announce, setFieldError, clearFieldError, yen, toHex, fromHex, shortAddr, dateTime, randomCode };
 })();

@@ -484,7 +484,7 @@
   function tick() {
     const sale = state.sale;
     if (!sale || sale.status !== "CREATED") return stopTimer();
-    const left = Math.max(0, sale.expiryDate - Math.floor(Date.now() / 1000));
+    const left = Math.max(0, sale.expiryDate - YP.serverNow());
     const el = $("pos-countdown");
     el.textContent = `${pad(Math.floor(left / 60))}:${pad(left % 60)}`;
     el.classList.toggle("low", left <= 30);
