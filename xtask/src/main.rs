@@ -6,6 +6,7 @@ mod deploy;
 mod e2e;
 mod http;
 mod localnet;
+mod mint;
 mod move_cli;
 mod node;
 mod postgres;
@@ -51,6 +52,8 @@ enum XtaskCommand {
     BenchChain(bench_chain::BenchChainArgs),
     /// Node up, deploy, and walk through a complete QR payment, printing what happens.
     Demo(demo::DemoArgs),
+    /// Mint test yen to an address as the recorded deployer (local and test networks only).
+    Mint(mint::MintArgs),
 }
 
 fn main() -> ExitCode {
@@ -81,6 +84,7 @@ fn run(cli: Cli) -> Result<()> {
         XtaskCommand::E2e(args) => e2e::run(&root, &args),
         XtaskCommand::BenchChain(args) => bench_chain::run(&root, &args),
         XtaskCommand::Demo(args) => demo::run(&root, &args),
+        XtaskCommand::Mint(args) => mint::run(&root, &args),
     }
 }
 

@@ -1,0 +1,158 @@
+//! `cargo xtask mint --to ADDRESS --amount YEN`: test yen for a wallet on a
+//! local or test network (for example the gateway's wallet page, docs/web.md).
+//!
+//! Signs as the recorded deployment's deployer, who holds every role after
+//! publishing: it makes itself a minter when it is not one with enough
+//! allowance (as master minter), then mints. Refused on mainnet, where minting
+//! is the issuer's regulated process, not a developer's command.
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, bail, ensure};
+use aptos_sdk::types::AccountAddress;
+use clap::Args;
+use yenpay_deploy::deployment::Deployment;
+
+use crate::deploy::{LOCAL_PROFILE, Network, Target};
+use crate::profile::{Deployer, read_key_file};
+
+/// Allowance the deployer gives itself when it must become a minter: enough
+/// for many test mints, far below any real issuance.
+const TEST_ALLOWANCE: u64 = 10_000_000;
+
+/// Options of `cargo xtask mint`.
+#[derive(Debug, Args, Clone)]
+pub struct MintArgs {
+    /// The network whose deployment (deployments/<network>.json) mints.
+    #[arg(long, default_value = "local")]
+    pub network: Network,
+    /// Who receives the yen.
+    #[arg(long)]
+    pub to: String,
+    /// How many yen.
+    #[arg(long)]
+    pub amount: u64,
+    /// The Aptos CLI profile of the deployer. Default: `yenpay-local` on local, `default` elsewhere.
+    #[arg(long, conflicts_with = "key_file")]
+    pub profile: Option<String>,
+    /// A file holding the deployer's private key (AIP-80 or hex).
+    #[arg(long, value_name = "FILE")]
+    pub key_file: Option<PathBuf>,
+}
+
+pub fn run(root: &Path, args: &MintArgs) -> Result<()> {
+    if args.network == Network::Mainnet {
+        bail!("`cargo xtask mint` is for local and test networks; on mainnet the issuer mints");
+    }
+    let to = AccountAddress::from_hex(args.to.trim())
+        .with_context(|| format!("--to {:?} is not an account address", args.to))?;
+    ensure!(args.amount > 0, "--amount must be at least 1 yen");
+    let deployment = Deployment::load_for(root, args.network).with_context(|| {
+        format!(
+            "reading the {} deployment: run `cargo xtask deploy --network {}` first",
+            args.network,
+            args.network.name()
+        )
+    })?;
+    let signer = match &args.key_file {
+        Some(path) => Deployer::from_key(read_key_file(path)?),
+        None => {
+            let profile = match (&args.profile, args.network) {
+                (Some(profile), _) => profile.as_str(),
+                (None, Network::Local) => LOCAL_PROFILE,
+                (None, _) => "default",
+            };
+            crate::deploy::signer_from_profile(root, profile)?
+        }
+    };
+    let rt = tokio::runtime::Runtime::new().context("starting the async runtime")?;
+    rt.block_on(async {
+        let target = Target::connect(root, args.network).await?;
+        ensure!(
+            target.chain_id == deployment.chain_id,
+            "the {} node reports chain id {}, but the deployment was recorded on chain id {}: \
+             the chain was reset, so the recorded package is not there (deploy again)",
+            args.network.name(),
+            target.chain_id,
+            deployment.chain_id
+        );
+        let coin = target.yenpay(deployment.package_address)?;
+        let coin = coin.stablecoin();
+        let account = signer.account();
+        let allowance = if coin.is_minter(signer.address).await? {
+            coin.minter_allowance(signer.address).await?
+        } else {
+            0
+        };
+        if allowance < args.amount {
+            let master = coin.master_minter().await?;
+            ensure!(
+                master == signer.address,
+                "{} is not a minter with ¥{} of allowance, nor the master minter ({master}) that could make it one",
+                signer.address,
+                args.amount
+            );
+            let tx = coin
+                .configure_minter(&account, signer.address, TEST_ALLOWANCE.max(args.amount))
+                .await
+                .context("making the deployer a minter")?;
+            println!("Made {} a minter: tx {}", signer.address, tx.hash);
+        }
+        let tx = coin
+            .mint(&account, to, args.amount)
+            .await
+            .with_context(|| format!("minting ¥{} to {to}", args.amount))?;
+        let balance = coin.balance(to).await?;
+        println!(
+            "Minted ¥{} to {to} on {}: tx {} at version {}; balance now ¥{balance}",
+            args.amount,
+            args.network.name(),
+            tx.hash,
+            tx.version
+        );
+        Ok(())
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(network: Network, to: &str, amount: u64) -> MintArgs {
+        MintArgs {
+            network,
+            to: to.to_owned(),
+            amount,
+            profile: None,
+            key_file: None,
+        }
+    }
+
+    #[test]
+    fn mainnet_is_refused_before_anything_is_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let err = run(dir.path(), &args(Network::Mainnet, "0x1", 5))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("on mainnet the issuer mints"), "{err}");
+    }
+
+    #[test]
+    fn bad_input_is_named() {
+        let dir = tempfile::tempdir().unwrap();
+        let err = run(dir.path(), &args(Network::Local, "shop", 5)).unwrap_err();
+        assert!(format!("{err:#}").contains("--to \"shop\""), "{err:#}");
+        let err = run(dir.path(), &args(Network::Local, "0x1", 0)).unwrap_err();
+        assert!(err.to_string().contains("at least 1 yen"), "{err}");
+    }
+
+    #[test]
+    fn without_a_deployment_record_it_says_what_to_run() {
+        let dir = tempfile::tempdir().unwrap();
+        let err = run(dir.path(), &args(Network::Testnet, "0x1", 5)).unwrap_err();
+        let text = format!("{err:#}");
+        assert!(
+            text.contains("cargo xtask deploy --network testnet"),
+            "{text}"
+        );
+    }
+}
