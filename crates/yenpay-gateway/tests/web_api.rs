@@ -576,3 +576,45 @@ fn reseal(payload: &str) -> String {
     let body = &payload[..payload.len() - 4];
     format!("{body}{}", yenpay_qr::crc::checksum_hex(body.as_bytes()))
 }
+
+#[tokio::test]
+async fn shutdown_ends_open_payment_streams() {
+    let db = backends().await.remove(0);
+    let gw = TestGateway::new(&db).await;
+    let m = gw.merchant("YENPAY CAFE").await;
+    let cookie = login(&gw, &m).await;
+    gw.create_code(&m, "OPEN-1", 1000).await;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(yenpay_gateway::run(
+        gw.state.clone(),
+        listener,
+        false,
+        async move {
+            let _ = stopped.await;
+        },
+    ));
+    let mut stream = reqwest::Client::new()
+        .get(format!("http://{address}/pos/api/codes/OPEN-1/events"))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(stream.status(), StatusCode::OK);
+    let first = stream.chunk().await.unwrap().expect("the first event");
+    assert!(String::from_utf8_lossy(&first).contains("event: payment"));
+
+    // The code is open for minutes; a graceful stop must not wait for it.
+    stop.send(()).unwrap();
+    tokio::time::timeout(Duration::from_secs(5), server)
+        .await
+        .expect("the gateway stopped with a payment stream open")
+        .unwrap()
+        .unwrap();
+    let ended = tokio::time::timeout(Duration::from_secs(5), async {
+        while stream.chunk().await.unwrap_or(None).is_some() {}
+    })
+    .await;
+    assert!(ended.is_ok(), "the stream ended at shutdown");
+}
