@@ -6,8 +6,6 @@ use axum::http::StatusCode;
 use common::*;
 use ed25519_dalek::SigningKey;
 use serde_json::json;
-use yenpay_client::address::{from_sdk, to_sdk};
-use yenpay_qr::cpm::{TerminalContext, authorization_to_sign};
 
 fn refund(id: &str, payment: &str, amount: u64) -> serde_json::Value {
     json!({"merchantRefundId": id, "merchantPaymentId": payment, "amount": {"amount": amount, "currency": "JPY"}, "reason": "returned goods"})
@@ -154,47 +152,6 @@ async fn refund_input_and_chain_failures() {
             .call(&m, "POST", "/v2/refunds", Some(refund("RF-Y", "R-2", 1000)))
             .await;
         assert_eq!(full.status, StatusCode::CREATED, "{}", full.text);
-    }
-}
-
-struct Customer {
-    key: SigningKey,
-}
-
-impl Customer {
-    fn code(
-        &self,
-        merchant: &TestMerchant,
-        amount: u64,
-        valid_after: u64,
-        valid_before: u64,
-    ) -> String {
-        let context = TerminalContext {
-            chain_id: CHAIN_ID,
-            metadata: yenpay_client::types::Address::from_hex(METADATA.trim_start_matches("0x"))
-                .unwrap(),
-            merchant: from_sdk(merchant.address),
-        };
-        // The wallet's next nonce (a counter per account on chain).
-        let nonce = 3;
-        let public = self.key.verifying_key().to_bytes();
-        let authorization = authorization_to_sign(
-            &context,
-            &public,
-            None,
-            amount,
-            valid_after,
-            valid_before,
-            nonce,
-        )
-        .unwrap();
-        let signed = authorization.sign(from_sdk(package()), &self.key).unwrap();
-        yenpay_qr::cpm::encode(&signed).unwrap()
-    }
-
-    fn address(&self) -> String {
-        to_sdk(yenpay_qr::cpm::address_of_key(&self.key.verifying_key().to_bytes()).unwrap())
-            .to_hex()
     }
 }
 

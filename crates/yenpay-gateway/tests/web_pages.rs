@@ -241,6 +241,30 @@ async fn pos_page_makes_a_code_shows_it_and_follows_the_payment() {
     browser.click("#pos-cpm-submit").await;
     let message = alert_text(&browser).await;
     assert!(message.contains("INVALID"), "got {message:?}");
+    // A real customer code settles a new order, and the page shows it paid.
+    let customer = Customer {
+        key: ed25519_dalek::SigningKey::from_bytes(&[7u8; 32]),
+    };
+    // The gateway's clock: moved an hour on above, past the last code's expiry.
+    let now = yenpay_gateway::Clock::now(gw.clock.as_ref()) as u64;
+    browser
+        .fill(
+            "#pos-cpm-code",
+            &customer.code(&m, 800, now - 10, now + 300),
+        )
+        .await;
+    browser.fill("#pos-cpm-amount", "800").await;
+    browser.click("#pos-cpm-submit").await;
+    browser
+        .pos_status("COMPLETED", Duration::from_secs(10))
+        .await;
+    let payer = browser.wait("#pos-payer").await;
+    assert_eq!(
+        payer.attr("title").await.unwrap().as_deref(),
+        Some(customer.address().as_str()),
+        "the payer's full address, shortened on screen"
+    );
+    snapshot(&browser, "pos-cpm-paid").await;
     browser.close().await;
 }
 

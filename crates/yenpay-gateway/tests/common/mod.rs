@@ -617,6 +617,54 @@ pub async fn pay(gw: &TestGateway, merchant: &TestMerchant, order: &str, version
         .unwrap();
 }
 
+/// A customer whose wallet shows customer-presented codes.
+pub struct Customer {
+    pub key: ed25519_dalek::SigningKey,
+}
+
+impl Customer {
+    /// Its code authorizing `amount` to `merchant` in the window.
+    pub fn code(
+        &self,
+        merchant: &TestMerchant,
+        amount: u64,
+        valid_after: u64,
+        valid_before: u64,
+    ) -> String {
+        let context = yenpay_qr::cpm::TerminalContext {
+            chain_id: CHAIN_ID,
+            metadata: yenpay_client::types::Address::from_hex(METADATA.trim_start_matches("0x"))
+                .unwrap(),
+            merchant: yenpay_client::address::from_sdk(merchant.address),
+        };
+        // The wallet's next nonce (a counter per account on chain).
+        let nonce = 3;
+        let public = self.key.verifying_key().to_bytes();
+        let authorization = yenpay_qr::cpm::authorization_to_sign(
+            &context,
+            &public,
+            None,
+            amount,
+            valid_after,
+            valid_before,
+            nonce,
+        )
+        .unwrap();
+        let signed = authorization
+            .sign(yenpay_client::address::from_sdk(package()), &self.key)
+            .unwrap();
+        yenpay_qr::cpm::encode(&signed).unwrap()
+    }
+
+    /// Its account address.
+    pub fn address(&self) -> String {
+        yenpay_client::address::to_sdk(
+            yenpay_qr::cpm::address_of_key(&self.key.verifying_key().to_bytes()).unwrap(),
+        )
+        .to_hex()
+    }
+}
+
 /// The real node transactions recorded for these tests (see tests/data/README.md).
 pub fn node_page() -> Vec<Value> {
     serde_json::from_str(include_str!("../data/node_transactions.json")).unwrap()
