@@ -89,6 +89,8 @@ pub struct Applied {
     pub duplicates: u64,
     /// Webhook deliveries queued.
     pub webhooks: u64,
+    /// Open codes found expired by chain time.
+    pub expired: u64,
 }
 
 /// The stored cursor.
@@ -183,6 +185,8 @@ pub async fn apply_page(
         next_version = version + 1;
         applied_ts = applied_ts.max(timestamp);
     }
+    applied.expired =
+        expire_open_codes(&mut tx, applied_ts / 1_000_000, now, &mut applied.webhooks).await?;
     let ledger_version = head.version.max(next_version.saturating_sub(1));
     sqlx::query(
         "INSERT INTO follower_cursor (name, next_version, ledger_version, ledger_timestamp_us, applied_timestamp_us, updated_at) \
@@ -215,7 +219,7 @@ pub async fn apply_page(
     if applied.webhooks > 0 {
         state.outbox_ready.notify_one();
     }
-    if applied.events > 0 {
+    if applied.events > 0 || applied.expired > 0 {
         state.signal_payments_changed();
     }
     Ok(applied)
@@ -354,7 +358,7 @@ async fn apply_event(
         }
         InvoiceEvent::InvoicePaid(e) => {
             let updated = sqlx::query(
-                "UPDATE payments SET status = CASE WHEN status IN ('PENDING', 'CREATED') THEN 'COMPLETED' ELSE status END, \
+                "UPDATE payments SET status = CASE WHEN status IN ('PENDING', 'CREATED', 'EXPIRED') THEN 'COMPLETED' ELSE status END, \
                  payer = $1, fee = $2, net = $3, paid_at = $4, pay_tx = $5, pay_version = $6 \
                  WHERE merchant_address = $7 AND merchant_payment_id = $8",
             )
@@ -609,6 +613,49 @@ async fn match_refund(
     .fetch_optional(&mut *tx)
     .await?;
     pending.map(|row| row.try_get("refund_id")).transpose()
+}
+
+/// Codes expired per page at most (the rest go with the next page).
+const EXPIRE_BATCH: i64 = 500;
+
+/// Marks open codes whose expiry the chain's clock has reached as `EXPIRED`
+/// and queues `PAYMENT_EXPIRED` for each, in the page's DB transaction.
+///
+/// The package takes a payment only while `now_seconds() < expires_at`, and
+/// every later transaction has a timestamp at least `chain_secs` (that of
+/// the last applied one): so a code with `expires_at <= chain_secs` can never
+/// be paid, and the state is final. The gateway's own clock is not used, so
+/// a fast gateway clock cannot expire a code the chain still takes.
+async fn expire_open_codes(
+    tx: &mut AnyConnection,
+    chain_secs: u64,
+    now: i64,
+    webhooks: &mut u64,
+) -> Result<u64, sqlx::Error> {
+    let due = sqlx::query(
+        "SELECT merchant_address, merchant_payment_id FROM payments \
+         WHERE status IN ('PENDING', 'CREATED') AND expires_at <= $1 ORDER BY expires_at LIMIT $2",
+    )
+    .bind(chain_secs as i64)
+    .bind(EXPIRE_BATCH)
+    .fetch_all(&mut *tx)
+    .await?;
+    for row in &due {
+        let merchant: String = row.try_get("merchant_address")?;
+        let order: String = row.try_get("merchant_payment_id")?;
+        sqlx::query(
+            "UPDATE payments SET status = 'EXPIRED' WHERE merchant_address = $1 \
+             AND merchant_payment_id = $2 AND status IN ('PENDING', 'CREATED')",
+        )
+        .bind(&merchant)
+        .bind(&order)
+        .execute(&mut *tx)
+        .await?;
+        let event_id = format!("exp_{}", payments::code_id(&merchant, &order));
+        *webhooks +=
+            announce_payment(tx, &merchant, &order, &event_id, "PAYMENT_EXPIRED", now).await?;
+    }
+    Ok(due.len() as u64)
 }
 
 /// Queues a payment webhook with the payment's current state.

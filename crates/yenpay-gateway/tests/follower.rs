@@ -108,12 +108,14 @@ async fn a_page_of_real_transactions_becomes_payment_states() {
                 .unwrap()
                 .unwrap()
         };
+        // A short code whose expiry the chain's clock passed within the page:
+        // no later transaction can pay it, so it is stored EXPIRED.
         let short = get(YAKITORI, "INV-7-SHORT").await;
         assert_eq!(
             (short.status.as_str(), short.amount, short.origin.as_str()),
-            ("CREATED", 700, "chain")
+            ("EXPIRED", 700, "chain")
         );
-        assert_eq!(short.status_at(1_796_092_563), "EXPIRED");
+        assert_eq!(applied.expired, 1);
         let paid = get(YAKITORI, "INV-7-0001").await;
         assert_eq!(paid.status, "COMPLETED");
         assert_eq!(
@@ -299,8 +301,8 @@ async fn webhooks_carry_the_payment() {
             .await
             .unwrap();
         assert_eq!(
-            applied.webhooks, 2,
-            "paid and cancelled; the other merchants have no endpoint"
+            applied.webhooks, 3,
+            "paid, cancelled and expired; the other merchants have no endpoint"
         );
         let deliveries =
             yenpay_gateway::outbox::deliveries_of(&gw.state.db.pool, &merchant_id, None)
@@ -321,6 +323,18 @@ async fn webhooks_carry_the_payment() {
         );
         assert_eq!(body["data"]["payer"], PAYER_7);
         assert_eq!(body["data"]["version"], 4044);
+        let expired = deliveries
+            .iter()
+            .find(|d| d.event_type == "PAYMENT_EXPIRED")
+            .unwrap();
+        let body: Value = serde_json::from_str(&expired.body).unwrap();
+        assert_eq!(body["data"]["merchantPaymentId"], "INV-7-SHORT");
+        assert_eq!(body["data"]["status"], "EXPIRED");
+        // The same page again queues nothing more.
+        let again = follower::apply_page(&gw.state, &page(), head(), Finish::Commit)
+            .await
+            .unwrap();
+        assert_eq!((again.webhooks, again.expired), (0, 0));
     }
 }
 
@@ -566,5 +580,84 @@ async fn onboard_key_for(gw: &TestGateway, owner: &str) -> TestMerchant {
         .unwrap(),
         key_id: key.body["data"]["keyId"].as_str().unwrap().to_owned(),
         secret: key.body["data"]["secret"].as_str().unwrap().to_owned(),
+    }
+}
+
+/// A committed transaction of someone else's at `version`, at chain time `secs`.
+fn tick(version: u64, secs: i64) -> Value {
+    json!({
+        "version": version.to_string(),
+        "hash": format!("0x{version:064x}"),
+        "timestamp": (secs * 1_000_000).to_string(),
+        "success": true,
+        "events": [],
+    })
+}
+
+#[tokio::test]
+async fn open_codes_expire_by_the_chain_s_clock_not_the_gateway_s() {
+    for db in backends().await {
+        let gw = gateway(&db).await;
+        let m = gw.merchant("SHOP").await;
+        let hook = gw
+            .admin(
+                "POST",
+                &format!("/admin/merchants/{}/webhooks", m.id),
+                Some(json!({"url": "http://127.0.0.1:9/hook"})),
+            )
+            .await;
+        assert_eq!(hook.status, axum::http::StatusCode::CREATED);
+        gw.create_code(&m, "EXP-1", 1000).await;
+        let expires = NOW + 300;
+
+        // The gateway's clock is past the expiry, the chain's is not: the chain
+        // could still take a payment, so the stored state stays open.
+        gw.clock.advance(1_000);
+        let early = follower::apply_page(
+            &gw.state,
+            &[tick(7_000, expires - 1)],
+            head(),
+            Finish::Commit,
+        )
+        .await
+        .unwrap();
+        assert_eq!(early.expired, 0);
+        let stored =
+            payments::by_merchant_payment_id(&gw.state.db.pool, &m.address.to_hex(), "EXP-1")
+                .await
+                .unwrap()
+                .unwrap();
+        assert_eq!(stored.status, "CREATED");
+
+        // The chain's clock reaches it: final, announced once.
+        let late = follower::apply_page(&gw.state, &[tick(7_001, expires)], head(), Finish::Commit)
+            .await
+            .unwrap();
+        assert_eq!((late.expired, late.webhooks), (1, 1), "{}", db.name);
+        let stored =
+            payments::by_merchant_payment_id(&gw.state.db.pool, &m.address.to_hex(), "EXP-1")
+                .await
+                .unwrap()
+                .unwrap();
+        assert_eq!(stored.status, "EXPIRED");
+        let deliveries = yenpay_gateway::outbox::deliveries_of(&gw.state.db.pool, &m.id, None)
+            .await
+            .unwrap();
+        assert_eq!(
+            deliveries
+                .iter()
+                .map(|d| d.event_type.as_str())
+                .collect::<Vec<_>>(),
+            ["PAYMENT_EXPIRED"]
+        );
+        let again = follower::apply_page(
+            &gw.state,
+            &[tick(7_002, expires + 60)],
+            head(),
+            Finish::Commit,
+        )
+        .await
+        .unwrap();
+        assert_eq!((again.expired, again.webhooks), (0, 0));
     }
 }

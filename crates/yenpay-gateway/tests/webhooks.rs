@@ -104,7 +104,8 @@ async fn setup(db: &TestDb, url: &str) -> Setup {
     let applied = follower::apply_page(&gw.state, &node_page(), head, Finish::Commit)
         .await
         .unwrap();
-    assert_eq!(applied.webhooks, 2);
+    // Paid, cancelled, and the short code the page's chain time expired.
+    assert_eq!(applied.webhooks, 3);
     Setup {
         gw,
         merchant,
@@ -121,7 +122,7 @@ async fn events_arrive_signed_with_their_ids() {
         assert_eq!(
             pass,
             Pass {
-                delivered: 2,
+                delivered: 3,
                 retrying: 0,
                 dead: 0
             },
@@ -129,7 +130,7 @@ async fn events_arrive_signed_with_their_ids() {
             db.name
         );
         let received = receiver.received.lock().unwrap().clone();
-        assert_eq!(received.len(), 2);
+        assert_eq!(received.len(), 3);
         let mut ids = Vec::new();
         for (headers, body) in &received {
             let signature = headers["yenpay-signature"].to_str().unwrap();
@@ -144,7 +145,11 @@ async fn events_arrive_signed_with_their_ids() {
             ids.push(event["id"].as_str().unwrap().to_owned());
         }
         ids.sort();
-        assert_eq!(ids, vec!["evt_4044_3", "evt_4075_0"]);
+        let expired = format!(
+            "exp_{}",
+            yenpay_gateway::store::payments::code_id(YAKITORI, "INV-7-SHORT")
+        );
+        assert_eq!(ids, vec!["evt_4044_3", "evt_4075_0", expired.as_str()]);
         // Nothing left to send.
         assert_eq!(
             webhook::dispatch_once(&s.gw.state).await.unwrap(),
@@ -160,7 +165,7 @@ async fn events_arrive_signed_with_their_ids() {
             .await;
         assert_eq!(
             delivered.body["data"].as_array().unwrap().len(),
-            2,
+            3,
             "{}",
             delivered.text
         );
@@ -171,15 +176,15 @@ async fn events_arrive_signed_with_their_ids() {
 async fn failures_are_retried_with_backoff() {
     for db in backends().await {
         let (receiver, url) = receiver().await;
-        receiver.fail_first.store(4, Ordering::SeqCst);
+        receiver.fail_first.store(6, Ordering::SeqCst);
         let s = setup(&db, &url).await;
-        // Two events, both fail.
+        // Three events, all fail.
         let first = webhook::dispatch_once(&s.gw.state).await.unwrap();
         assert_eq!(
             first,
             Pass {
                 delivered: 0,
-                retrying: 2,
+                retrying: 3,
                 dead: 0
             }
         );
@@ -192,7 +197,7 @@ async fn failures_are_retried_with_backoff() {
         s.gw.clock.advance(6);
         assert_eq!(
             webhook::dispatch_once(&s.gw.state).await.unwrap().retrying,
-            2
+            3
         );
         // Second failure: 10-20 s.
         s.gw.clock.advance(20);
@@ -200,14 +205,14 @@ async fn failures_are_retried_with_backoff() {
         assert_eq!(
             third,
             Pass {
-                delivered: 2,
+                delivered: 3,
                 retrying: 0,
                 dead: 0
             },
             "{}",
             db.name
         );
-        assert_eq!(receiver.received.lock().unwrap().len(), 6);
+        assert_eq!(receiver.received.lock().unwrap().len(), 9);
         let deliveries =
             s.gw.call(&s.merchant, "GET", "/v2/webhooks/deliveries", None)
                 .await;
@@ -217,7 +222,7 @@ async fn failures_are_retried_with_backoff() {
                 (json!("DELIVERED"), json!(3))
             );
         }
-        assert_eq!(s.gw.state.metrics.webhook_failures.get(), 4);
+        assert_eq!(s.gw.state.metrics.webhook_failures.get(), 6);
     }
 }
 
@@ -229,7 +234,7 @@ async fn a_day_of_failures_dead_letters_then_redelivery_works() {
         let s = setup(&db, &url).await;
         let mut attempts = 0;
         let mut dead = 0;
-        while dead < 2 {
+        while dead < 3 {
             let pass = webhook::dispatch_once(&s.gw.state).await.unwrap();
             attempts += pass.retrying + pass.dead;
             dead += pass.dead;
@@ -242,7 +247,7 @@ async fn a_day_of_failures_dead_letters_then_redelivery_works() {
             "dead after about a day: {elapsed} s"
         );
         assert!(
-            (40..=120).contains(&attempts),
+            (60..=180).contains(&attempts),
             "backoff, not a retry storm: {attempts} attempts"
         );
         let listed =
@@ -254,7 +259,7 @@ async fn a_day_of_failures_dead_letters_then_redelivery_works() {
             )
             .await;
         let listed = listed.body["data"].as_array().unwrap().clone();
-        assert_eq!(listed.len(), 2);
+        assert_eq!(listed.len(), 3);
         assert!(listed[0]["lastError"].as_str().unwrap().contains("500"));
         // The receiver is fixed; the merchant asks for one event again.
         receiver.fail_first.store(0, Ordering::SeqCst);
@@ -323,9 +328,9 @@ async fn an_unreachable_endpoint_is_a_failed_attempt() {
             .port();
         let s = setup(&db, &format!("http://127.0.0.1:{port}/hook")).await;
         let pass = webhook::dispatch_once(&s.gw.state).await.unwrap();
-        assert_eq!(pass.retrying, 2);
+        assert_eq!(pass.retrying, 3);
         yenpay_gateway::outbox::refresh_gauges(&s.gw.state).await;
-        assert_eq!(s.gw.state.metrics.outbox_depth.get(), 2);
+        assert_eq!(s.gw.state.metrics.outbox_depth.get(), 3);
         let metrics =
             s.gw.send(
                 axum::http::Request::get("/metrics")
@@ -334,8 +339,8 @@ async fn an_unreachable_endpoint_is_a_failed_attempt() {
             )
             .await;
         for name in [
-            "yenpay_gateway_outbox_depth 2",
-            "yenpay_gateway_webhook_failures_total 2",
+            "yenpay_gateway_outbox_depth 3",
+            "yenpay_gateway_webhook_failures_total 3",
             "yenpay_gateway_follower_lag_versions",
             "yenpay_gateway_follower_lag_seconds",
             "yenpay_gateway_http_request_duration_seconds_bucket",
