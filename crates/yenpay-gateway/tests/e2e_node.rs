@@ -175,12 +175,14 @@ impl Api {
     }
 }
 
-/// The node, the package's deployment and its deployer.
+/// The node, the package's deployment and its deployer, held by one test
+/// at a time.
 struct Node {
     node_url: String,
     deployer: Arc<Ed25519Account>,
     deployment: Deployment,
     chain: YenPay,
+    _one_at_a_time: tokio::sync::MutexGuard<'static, ()>,
 }
 
 /// The tests sign with the one deployer account: run one at a time, or two
@@ -256,6 +258,7 @@ async fn node() -> Result<Option<Node>> {
         deployer,
         deployment,
         chain,
+        _one_at_a_time: DEPLOYER.lock().await,
     }))
 }
 
@@ -327,11 +330,11 @@ async fn code_payment_refund_and_webhooks_across_a_restart() -> Result<()> {
         deployer,
         deployment,
         chain,
+        _one_at_a_time,
     }) = node().await?
     else {
         return Ok(());
     };
-    let _one_at_a_time = DEPLOYER.lock().await;
 
     // The gateway, dispatcher held back: the first instance commits but sends nothing.
     let dir = tempfile::tempdir()?;
@@ -558,11 +561,11 @@ async fn pos_page_shows_a_code_the_wallet_page_pays_it() -> Result<()> {
         deployer,
         deployment,
         chain,
+        _one_at_a_time,
     }) = node().await?
     else {
         return Ok(());
     };
-    let _one_at_a_time = DEPLOYER.lock().await;
     let test = "pos_page_shows_a_code_the_wallet_page_pays_it";
     let (Some(pos), Some(wallet)) = (Browser::start(test).await, Browser::start(test).await) else {
         return Ok(());

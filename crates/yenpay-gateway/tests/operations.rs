@@ -56,17 +56,11 @@ async fn the_openapi_document_names_every_route() {
 async fn it_serves_and_stops_gracefully() {
     let db = backends().await.remove(0);
     let gw = TestGateway::new(&db).await;
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let address = listener.local_addr().unwrap();
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(yenpay_gateway::run(
-        gw.state.clone(),
-        listener,
-        true,
-        async move {
-            let _ = stopped.await;
-        },
-    ));
+    let Running {
+        address,
+        stop,
+        task: server,
+    } = gw.run(true).await;
     let client = reqwest::Client::new();
     let health = client
         .get(format!("http://{address}/healthz"))

@@ -584,17 +584,11 @@ async fn shutdown_ends_open_payment_streams() {
     let m = gw.merchant("YENPAY CAFE").await;
     let cookie = login(&gw, &m).await;
     gw.create_code(&m, "OPEN-1", 1000).await;
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let address = listener.local_addr().unwrap();
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(yenpay_gateway::run(
-        gw.state.clone(),
-        listener,
-        false,
-        async move {
-            let _ = stopped.await;
-        },
-    ));
+    let Running {
+        address,
+        stop,
+        task: server,
+    } = gw.run(false).await;
     let mut stream = reqwest::Client::new()
         .get(format!("http://{address}/pos/api/codes/OPEN-1/events"))
         .header("cookie", &cookie)

@@ -396,6 +396,15 @@ pub struct TestGateway {
     pub clock: Arc<ManualClock>,
 }
 
+/// A gateway running on a port ([`TestGateway::run`]).
+pub struct Running {
+    pub address: std::net::SocketAddr,
+    /// Send to begin a graceful shutdown.
+    pub stop: tokio::sync::oneshot::Sender<()>,
+    /// Ends when the gateway has stopped.
+    pub task: tokio::task::JoinHandle<std::io::Result<()>>,
+}
+
 /// A response, parsed.
 #[derive(Debug)]
 pub struct Answer {
@@ -455,6 +464,27 @@ impl TestGateway {
             router,
             ledger,
             clock,
+        }
+    }
+
+    /// Runs the whole gateway ([`yenpay_gateway::run`]: API, background
+    /// tasks, the follower when `follow`) on a loopback port until stopped.
+    pub async fn run(&self, follow: bool) -> Running {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let address = listener.local_addr().unwrap();
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let task = tokio::spawn(yenpay_gateway::run(
+            self.state.clone(),
+            listener,
+            follow,
+            async move {
+                let _ = stopped.await;
+            },
+        ));
+        Running {
+            address,
+            stop,
+            task,
         }
     }
 
