@@ -612,3 +612,68 @@ async fn shutdown_ends_open_payment_streams() {
     .await;
     assert!(ended.is_ok(), "the stream ended at shutdown");
 }
+
+/// Mutations of real codes (bytes flipped, cut, spliced) and plain noise:
+/// the wallet's reader answers each with a 4xx and a code, never a 5xx.
+#[tokio::test]
+async fn the_wallet_reader_never_fails_on_mangled_codes() {
+    use rand::{Rng, SeedableRng};
+    let db = backends().await.remove(0);
+    let gw = TestGateway::new(&db).await;
+    let m = gw.merchant("YENPAY CAFE").await;
+    let code = gw.create_code(&m, "FUZZ-1", 1234).await;
+    let seeds = [
+        code.body["data"]["qrPayload"].as_str().unwrap().to_owned(),
+        code.body["data"]["url"].as_str().unwrap().to_owned(),
+    ];
+    let mut rng = rand::rngs::StdRng::seed_from_u64(19);
+    let mut statuses = std::collections::BTreeMap::new();
+    for round in 0..600 {
+        let seed = seeds[round % 2].as_bytes();
+        let mut bytes = seed.to_vec();
+        match round % 4 {
+            0 => {
+                for _ in 0..rng.gen_range(1..4) {
+                    let at = rng.gen_range(0..bytes.len());
+                    bytes[at] = rng.gen_range(0x20..0x7f);
+                }
+            }
+            1 => bytes.truncate(rng.gen_range(0..bytes.len())),
+            2 => {
+                let at = rng.gen_range(0..bytes.len());
+                let other = seeds[(round + 1) % 2].as_bytes();
+                bytes.splice(
+                    at..at,
+                    other[..rng.gen_range(0..other.len())].iter().copied(),
+                );
+            }
+            _ => {
+                bytes = (0..rng.gen_range(0..300))
+                    .map(|_| rng.r#gen::<u8>())
+                    .collect();
+            }
+        }
+        let text = String::from_utf8_lossy(&bytes).into_owned();
+        let answer = gw
+            .send(wallet("/wallet/api/quote", json!({"payload": text})))
+            .await;
+        assert!(
+            answer.status.is_client_error() || answer.status == StatusCode::OK,
+            "{text:?}: {} {}",
+            answer.status,
+            answer.text
+        );
+        assert!(
+            !answer.code().is_empty() && answer.code() != "<none>",
+            "{}",
+            answer.text
+        );
+        *statuses.entry(answer.code().to_owned()).or_insert(0) += 1;
+    }
+    eprintln!("wallet reader answers over 600 mangled codes: {statuses:?}");
+    // Most mutations break the CRC or the format; the reader said so.
+    assert!(
+        statuses.get("INVALID_PAYLOAD").copied().unwrap_or(0) > 300,
+        "{statuses:?}"
+    );
+}
