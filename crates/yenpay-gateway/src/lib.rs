@@ -103,8 +103,6 @@ pub struct Gateway {
     pub clock: Arc<dyn Clock>,
     /// Prometheus metrics.
     pub metrics: metrics::Metrics,
-    /// Sponsoring rate limits.
-    pub limiter: sponsor::RateLimiter,
     /// HTTP client of the webhook dispatcher.
     pub webhook_http: reqwest::Client,
     /// What the follower last saw, for readiness.
@@ -148,7 +146,6 @@ impl Gateway {
             .build()
             .expect("a client with a timeout builds");
         Self {
-            limiter: sponsor::RateLimiter::new(&config.sponsor),
             db,
             config,
             kek,
@@ -212,7 +209,8 @@ pub async fn run(
     served
 }
 
-/// Purges spent nonces, old idempotency keys and expired POS sessions every minute.
+/// Purges spent nonces, old idempotency keys, expired POS sessions and
+/// sponsoring rate-limit records every minute.
 async fn maintenance(state: AppState, mut stop: watch::Receiver<bool>) {
     loop {
         let now = state.clock.now();
@@ -225,6 +223,9 @@ async fn maintenance(state: AppState, mut stop: watch::Receiver<bool>) {
         }
         if let Err(error) = web::pos::purge_sessions(&state.db.pool, now).await {
             tracing::warn!(%error, "purging POS sessions");
+        }
+        if let Err(error) = sponsor::limits::purge(&state.db.pool, now).await {
+            tracing::warn!(%error, "purging sponsoring rate-limit records");
         }
         tokio::select! {
             _ = stop.changed() => return,

@@ -16,7 +16,6 @@
 use crate::AppState;
 use crate::api::{created, json_body, ok};
 use crate::chain::TxOutcome;
-use crate::config::SponsorPolicy;
 use crate::error::{ApiError, ApiResult};
 use crate::store::payments;
 use aptos_sdk::account::Ed25519Account;
@@ -28,58 +27,70 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
-use std::collections::{HashMap, VecDeque};
-use std::sync::Mutex;
 use utoipa::ToSchema;
 
 /// The payment functions the gateway sponsors.
 pub const SPONSORED_FUNCTIONS: &[(&str, &str)] = &[("invoice", "pay_invoice")];
 
 /// Sliding-window rate limits, per sender and per merchant (one window of
-/// 60 s). In memory: with several replicas each enforces its own share.
-#[derive(Debug)]
-pub struct RateLimiter {
-    per_sender: u32,
-    per_merchant: u32,
-    seen: Mutex<HashMap<String, VecDeque<i64>>>,
-}
+/// 60 s), kept in the database so that every replica counts against the
+/// same limit. Two replicas taking the last slot at the same instant may
+/// both get it: the limit can be passed by at most one per replica, which is
+/// enough against a script draining the operator's APT.
+pub mod limits {
+    use crate::config::SponsorPolicy;
+    use sqlx::AnyPool;
 
-impl RateLimiter {
-    /// Limits from `policy`.
-    pub fn new(policy: &SponsorPolicy) -> Self {
-        Self {
-            per_sender: policy.per_sender_per_minute,
-            per_merchant: policy.per_merchant_per_minute,
-            seen: Mutex::new(HashMap::new()),
-        }
+    /// The window.
+    pub const WINDOW_SECS: i64 = 60;
+
+    async fn used(pool: &AnyPool, bucket: &str, now: i64) -> Result<i64, sqlx::Error> {
+        sqlx::query_scalar("SELECT COUNT(*) FROM sponsor_uses WHERE bucket = $1 AND used_at > $2")
+            .bind(bucket)
+            .bind(now - WINDOW_SECS)
+            .fetch_one(pool)
+            .await
     }
 
-    /// Takes one slot for both keys at `now`, or names the limit hit.
-    pub fn take(&self, sender: &str, merchant: &str, now: i64) -> Result<(), &'static str> {
-        let mut seen = self.seen.lock().expect("limiter lock");
-        let mut count = |key: &str| {
-            let window = seen.entry(key.to_owned()).or_default();
-            while window.front().is_some_and(|&t| t <= now - 60) {
-                window.pop_front();
-            }
-            window.len() as u32
-        };
-        let sender_key = format!("sender:{sender}");
-        let merchant_key = format!("merchant:{merchant}");
-        if count(&sender_key) >= self.per_sender {
-            return Err("SPONSOR_SENDER_RATE_LIMITED");
+    /// Takes one slot for `sender` and one for `merchant` at `now`, or names
+    /// the limit reached (`Ok(Err(code))`); a refused request takes none.
+    ///
+    /// # Errors
+    /// When the database fails.
+    pub async fn take(
+        pool: &AnyPool,
+        policy: &SponsorPolicy,
+        sender: &str,
+        merchant: &str,
+        now: i64,
+    ) -> Result<Result<(), &'static str>, sqlx::Error> {
+        let sender = format!("sender:{sender}");
+        let merchant = format!("merchant:{merchant}");
+        if used(pool, &sender, now).await? >= i64::from(policy.per_sender_per_minute) {
+            return Ok(Err("SPONSOR_SENDER_RATE_LIMITED"));
         }
-        if count(&merchant_key) >= self.per_merchant {
-            return Err("SPONSOR_MERCHANT_RATE_LIMITED");
+        if used(pool, &merchant, now).await? >= i64::from(policy.per_merchant_per_minute) {
+            return Ok(Err("SPONSOR_MERCHANT_RATE_LIMITED"));
         }
-        for key in [sender_key, merchant_key] {
-            seen.entry(key).or_default().push_back(now);
+        let mut tx = pool.begin().await?;
+        for bucket in [&sender, &merchant] {
+            sqlx::query("INSERT INTO sponsor_uses (bucket, used_at) VALUES ($1, $2)")
+                .bind(bucket)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
         }
-        // Forget idle keys so the map does not grow without bound.
-        if seen.len() > 100_000 {
-            seen.retain(|_, window| window.back().is_some_and(|&t| t > now - 60));
-        }
-        Ok(())
+        tx.commit().await?;
+        Ok(Ok(()))
+    }
+
+    /// Forgets uses older than the window.
+    pub async fn purge(pool: &AnyPool, now: i64) -> Result<u64, sqlx::Error> {
+        Ok(sqlx::query("DELETE FROM sponsor_uses WHERE used_at <= $1")
+            .bind(now - WINDOW_SECS)
+            .execute(pool)
+            .await?
+            .rows_affected())
     }
 }
 
@@ -330,11 +341,15 @@ pub async fn cosign(
             ));
         }
     }
-    if let Err(code) = state.limiter.take(
+    if let Err(code) = limits::take(
+        &state.db.pool,
+        &state.config.sponsor,
         &fee_payer_txn.raw_txn.sender.to_hex(),
         &merchant.to_hex(),
         now,
-    ) {
+    )
+    .await?
+    {
         return Err(refuse(
             state,
             StatusCode::TOO_MANY_REQUESTS,

@@ -386,3 +386,47 @@ async fn malformed_requests_and_a_gateway_without_a_fee_payer() {
         assert_eq!(answer.status(), StatusCode::SERVICE_UNAVAILABLE);
     }
 }
+
+#[tokio::test]
+async fn replicas_on_one_database_share_the_rate_limits() {
+    for db in backends().await {
+        let mut config = config();
+        config.sponsor.per_sender_per_minute = 2;
+        let first = TestGateway::with_config(&db, config.clone()).await;
+        let second = TestGateway::with_config(&db, config).await;
+        let m = first.merchant("SHOP").await;
+        first.create_code(&m, "S-1", 1500).await;
+        let customer = Ed25519Account::generate();
+        let pay = |gw: &TestGateway| Tx::pay(m.address, "S-1", 1500).body(&customer, operator(gw));
+        assert_eq!(post(&first, pay(&first)).await.status, StatusCode::CREATED);
+        assert_eq!(
+            post(&second, pay(&second)).await.status,
+            StatusCode::CREATED
+        );
+        // The third, on either replica, is over the sender's limit.
+        for gw in [&first, &second] {
+            let third = post(gw, pay(gw)).await;
+            assert_eq!(
+                (third.status, third.code()),
+                (StatusCode::TOO_MANY_REQUESTS, "SPONSOR_SENDER_RATE_LIMITED"),
+                "{}",
+                db.name
+            );
+        }
+        // A minute later the window has moved on, and purging forgets it.
+        first.clock.advance(60);
+        second.clock.advance(60);
+        let later = Tx::pay(m.address, "S-1", 1500)
+            .with_expiry(NOW as u64 + 120)
+            .body(&customer, operator(&second));
+        assert_eq!(post(&second, later).await.status, StatusCode::CREATED);
+        let now = yenpay_gateway::Clock::now(second.clock.as_ref());
+        assert_eq!(
+            yenpay_gateway::sponsor::limits::purge(&second.state.db.pool, now + 60)
+                .await
+                .unwrap(),
+            3 * 2,
+            "each use counts once for the sender and once for the merchant"
+        );
+    }
+}
