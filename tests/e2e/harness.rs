@@ -234,9 +234,7 @@ impl Harness {
     pub async fn funded_account(&self) -> Result<Ed25519Account> {
         let account = self.unfunded_account();
         let _permit = self.faucet.acquire().await?;
-        self.client
-            .aptos()
-            .fund_account(account.address(), FUNDING_OCTAS)
+        yenpay_deploy::faucet::fund(self.client.aptos(), account.address(), FUNDING_OCTAS)
             .await
             .with_context(|| format!("funding {} from the faucet", account.address()))?;
         Ok(account)
@@ -250,9 +248,7 @@ impl Harness {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
             .push(address);
         let _permit = self.faucet.acquire().await?;
-        self.client
-            .aptos()
-            .fund_account(address, FUNDING_OCTAS)
+        yenpay_deploy::faucet::fund(self.client.aptos(), address, FUNDING_OCTAS)
             .await
             .with_context(|| format!("funding {address} from the faucet"))?;
         Ok(())

@@ -236,8 +236,7 @@ async fn story(target: &Target, deployed: &deploy::Deployed) -> Result<()> {
         ("shop", &shop),
         ("register", &register),
     ] {
-        aptos
-            .fund_account(account.address(), GAS_MONEY)
+        yenpay_deploy::faucet::fund(aptos, account.address(), GAS_MONEY)
             .await
             .with_context(|| format!("funding the {who} from the faucet"))?;
     }

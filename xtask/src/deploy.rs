@@ -345,8 +345,7 @@ async fn ensure_gas(network: Network, target: &Target, deployer: &Deployer) -> R
                 node::FAUCET_URL_ENV
             );
         }
-        aptos
-            .fund_account(deployer.address, LOCAL_FUNDING)
+        yenpay_deploy::faucet::fund(&aptos, deployer.address, LOCAL_FUNDING)
             .await
             .context("funding the deployer from the faucet")?;
         println!(

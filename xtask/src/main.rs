@@ -14,6 +14,7 @@ mod profile;
 mod progress;
 mod publishing;
 mod setup;
+mod shop;
 mod test;
 mod upgrade;
 
@@ -54,6 +55,8 @@ enum XtaskCommand {
     Demo(demo::DemoArgs),
     /// Mint test yen to an address as the recorded deployer (local and test networks only).
     Mint(mint::MintArgs),
+    /// Make a test shop for the gateway's POS page: owner, onboarding, on-chain registration, API key.
+    Shop(shop::ShopArgs),
 }
 
 fn main() -> ExitCode {
@@ -85,6 +88,7 @@ fn run(cli: Cli) -> Result<()> {
         XtaskCommand::BenchChain(args) => bench_chain::run(&root, &args),
         XtaskCommand::Demo(args) => demo::run(&root, &args),
         XtaskCommand::Mint(args) => mint::run(&root, &args),
+        XtaskCommand::Shop(args) => shop::run(&root, &args),
     }
 }
 

@@ -87,10 +87,7 @@ async fn main() -> Result<()> {
     let terminal = Ed25519Account::generate();
     let customer = Ed25519Account::generate();
     for account in [&owner, &terminal] {
-        client
-            .aptos()
-            .fund_account(account.address(), 100_000_000)
-            .await?;
+        yenpay_deploy::faucet::fund(client.aptos(), account.address(), 100_000_000).await?;
     }
 
     let coin = client.stablecoin();

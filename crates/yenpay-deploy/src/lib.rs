@@ -6,11 +6,14 @@
 //!   gas checks;
 //! - [`deployment`]: the `deployments/<network>.json` record of where the
 //!   package lives;
+//! - [`faucet`]: test APT from a network's faucet, asked again after a
+//!   dropped transaction;
 //! - [`keys`]: signing keys from a key file, an environment variable or an
 //!   Aptos CLI profile, written back readable by their owner only, never
 //!   printed.
 #![deny(missing_docs)]
 
 pub mod deployment;
+pub mod faucet;
 pub mod keys;
 pub mod publish;

@@ -65,6 +65,13 @@ struct Args {
     /// File holding the operator's (fee payer's) Ed25519 private key (hex, `0x` or AIP-80 `ed25519-priv-0x` form, as `.aptos/` key files); or YENPAY_OPERATOR_KEY. Without either, sponsoring is off.
     #[arg(long, env = "YENPAY_OPERATOR_KEY_FILE")]
     operator_key_file: Option<PathBuf>,
+    /// The Aptos CLI profile holding the operator's key, in `.aptos/config.yaml` under the deployments root (`yenpay-local` is the one `cargo xtask deploy` makes on a local node); instead of a key file.
+    #[arg(
+        long,
+        env = "YENPAY_OPERATOR_PROFILE",
+        conflicts_with = "operator_key_file"
+    )]
+    operator_profile: Option<String>,
     /// Serve no pages (`/`, `/pos`, `/wallet`) and no page APIs.
     #[arg(long, env = "YENPAY_NO_WEB")]
     no_web: bool,
@@ -87,6 +94,24 @@ fn secret(file: Option<&PathBuf>, env: &str) -> Result<Option<Zeroizing<String>>
         .ok()
         .filter(|v| !v.trim().is_empty())
         .map(|v| Zeroizing::new(v.trim().to_owned())))
+}
+
+/// The fee payer: from a profile, a key file or the environment; `None`: sponsoring off.
+fn operator(args: &Args) -> Result<Option<aptos_sdk::account::Ed25519Account>> {
+    if let Some(profile) = &args.operator_profile {
+        let dir = args.deployments_root.join(".aptos");
+        let signer = yenpay_deploy::keys::CliConfig::load(&dir)
+            .and_then(|config| config.signer(profile))
+            .with_context(|| format!("the operator's profile {profile:?} in {}", dir.display()))?;
+        return Ok(Some(signer.account()));
+    }
+    secret(args.operator_key_file.as_ref(), "YENPAY_OPERATOR_KEY")?
+        .map(|key| {
+            yenpay_deploy::keys::SecretKey::parse(&key)
+                .map(|key| key.account())
+                .context("the operator key (an Ed25519 private key: 64 hex digits, 0x- or ed25519-priv- prefixed, as in .aptos/ key files)")
+        })
+        .transpose()
 }
 
 fn address(value: &str, what: &str) -> Result<AccountAddress> {
@@ -139,14 +164,7 @@ async fn main() -> Result<()> {
             )
         }
     };
-    let operator = match secret(args.operator_key_file.as_ref(), "YENPAY_OPERATOR_KEY")? {
-        Some(key) => Some(Arc::new(
-            yenpay_deploy::keys::SecretKey::parse(&key)
-                .context("the operator key (an Ed25519 private key: 64 hex digits, 0x- or ed25519-priv- prefixed, as in .aptos/ key files)")?
-                .account(),
-        )),
-        None => None,
-    };
+    let operator = operator(&args)?.map(Arc::new);
     let mut node = NodeLedger::new(&args.node_url, package).context("the node URL")?;
     if let Some(operator) = &operator {
         // The operator pays the gas of the gateway's own transactions too.

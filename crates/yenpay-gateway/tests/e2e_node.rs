@@ -280,10 +280,7 @@ async fn onboard(
     name_on_chain: &str,
 ) -> Result<Merchant> {
     let owner = Ed25519Account::generate();
-    chain
-        .aptos()
-        .fund_account(owner.address(), 100_000_000)
-        .await?;
+    yenpay_deploy::faucet::fund(chain.aptos(), owner.address(), 100_000_000).await?;
     let onboarded = api
         .admin(
             "/admin/merchants",
