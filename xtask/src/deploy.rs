@@ -366,6 +366,40 @@ async fn ensure_gas(network: Network, target: &Target, deployer: &Deployer) -> R
     Ok(())
 }
 
+/// The recorded deployment of `network` and the deployer's signer: the key
+/// file when given, else the profile (`yenpay-local` on local, `default`
+/// elsewhere). For commands that act on a deployment as its deployer
+/// (`mint`, `shop`).
+pub fn recorded_deployer(
+    root: &Path,
+    network: Network,
+    profile: Option<&str>,
+    key_file: Option<&Path>,
+) -> Result<(
+    yenpay_deploy::deployment::Deployment,
+    crate::profile::Deployer,
+)> {
+    let deployment =
+        yenpay_deploy::deployment::Deployment::load_for(root, network).with_context(|| {
+            format!(
+                "reading the {network} deployment: run `cargo xtask deploy --network {}` first",
+                network.name()
+            )
+        })?;
+    let signer = match key_file {
+        Some(path) => crate::profile::Deployer::from_key(crate::profile::read_key_file(path)?),
+        None => {
+            let profile = match (profile, network) {
+                (Some(profile), _) => profile,
+                (None, Network::Local) => LOCAL_PROFILE,
+                (None, _) => "default",
+            };
+            signer_from_profile(root, profile)?
+        }
+    };
+    Ok((deployment, signer))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

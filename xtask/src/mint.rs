@@ -10,10 +10,8 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result, bail, ensure};
 use aptos_sdk::types::AccountAddress;
 use clap::Args;
-use yenpay_deploy::deployment::Deployment;
 
-use crate::deploy::{LOCAL_PROFILE, Network, Target};
-use crate::profile::{Deployer, read_key_file};
+use crate::deploy::{Network, Target};
 
 /// Allowance the deployer gives itself when it must become a minter: enough
 /// for many test mints, far below any real issuance.
@@ -46,24 +44,12 @@ pub fn run(root: &Path, args: &MintArgs) -> Result<()> {
     let to = AccountAddress::from_hex(args.to.trim())
         .with_context(|| format!("--to {:?} is not an account address", args.to))?;
     ensure!(args.amount > 0, "--amount must be at least 1 yen");
-    let deployment = Deployment::load_for(root, args.network).with_context(|| {
-        format!(
-            "reading the {} deployment: run `cargo xtask deploy --network {}` first",
-            args.network,
-            args.network.name()
-        )
-    })?;
-    let signer = match &args.key_file {
-        Some(path) => Deployer::from_key(read_key_file(path)?),
-        None => {
-            let profile = match (&args.profile, args.network) {
-                (Some(profile), _) => profile.as_str(),
-                (None, Network::Local) => LOCAL_PROFILE,
-                (None, _) => "default",
-            };
-            crate::deploy::signer_from_profile(root, profile)?
-        }
-    };
+    let (deployment, signer) = crate::deploy::recorded_deployer(
+        root,
+        args.network,
+        args.profile.as_deref(),
+        args.key_file.as_deref(),
+    )?;
     let rt = tokio::runtime::Runtime::new().context("starting the async runtime")?;
     rt.block_on(async {
         let target = Target::connect(root, args.network).await?;

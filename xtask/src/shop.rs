@@ -20,10 +20,9 @@ use aptos_sdk::types::AccountAddress;
 use clap::Args;
 use serde_json::{Value, json};
 use yenpay_client::types::limits::{FeeBps, Mcc, MerchantName};
-use yenpay_deploy::deployment::Deployment;
 
-use crate::deploy::{LOCAL_PROFILE, Network, Target};
-use crate::profile::{Deployer, SecretKey, read_key_file};
+use crate::deploy::{Network, Target};
+use crate::profile::{Deployer, SecretKey};
 
 /// Octas the faucet gives the shop's owner: it signs one transaction, but the
 /// node wants `max_gas_amount × gas_unit_price` in hand, and it may later
@@ -119,24 +118,12 @@ pub fn run(root: &Path, args: &ShopArgs) -> Result<()> {
     let name = MerchantName::new(&args.name).context("--name")?;
     let mcc = Mcc::new(&args.mcc).context("--mcc")?;
     let fee = FeeBps::new(u64::from(args.fee_bps)).context("--fee-bps")?;
-    let deployment = Deployment::load_for(root, args.network).with_context(|| {
-        format!(
-            "reading the {} deployment: run `cargo xtask deploy --network {}` first",
-            args.network,
-            args.network.name()
-        )
-    })?;
-    let operator = match &args.key_file {
-        Some(path) => Deployer::from_key(read_key_file(path)?),
-        None => {
-            let profile = match (&args.profile, args.network) {
-                (Some(profile), _) => profile.as_str(),
-                (None, Network::Local) => LOCAL_PROFILE,
-                (None, _) => "default",
-            };
-            crate::deploy::signer_from_profile(root, profile)?
-        }
-    };
+    let (deployment, operator) = crate::deploy::recorded_deployer(
+        root,
+        args.network,
+        args.profile.as_deref(),
+        args.key_file.as_deref(),
+    )?;
     crate::http::install_tls_provider();
     let admin = Admin {
         http: reqwest::Client::new(),
