@@ -77,8 +77,6 @@ const TARGET_RATIO: f64 = 0.9;
 const MAX_GAS: u64 = 20_000;
 /// The funder's batch transfers create accounts and APT stores.
 const FUNDING_MAX_GAS: u64 = 1_000_000;
-/// Faucet requests before the setup gives up.
-const FAUCET_ATTEMPTS: u32 = 3;
 /// Recipients per `batch_transfer`.
 const FUNDING_BATCH: usize = 50;
 /// Gas units set aside per transaction when budgeting APT: a payment or a
@@ -524,27 +522,10 @@ async fn prepare(
 
     setup
         .step("faucet: APT for the funder", async {
-            // The faucet's transactions have been seen to take over a
-            // minute to commit on a busy machine: ask again rather than
-            // fail (what arrives late only adds to the balance).
-            let mut attempt = 1;
-            loop {
-                match h
-                    .client
-                    .aptos()
-                    .fund_account(funder.address(), funder_apt)
-                    .await
-                {
-                    Ok(_) => break Ok(()),
-                    Err(error) if attempt < FAUCET_ATTEMPTS => {
-                        println!(
-                            "bench setup:   the faucet did not deliver ({error}); asking again"
-                        );
-                        attempt += 1;
-                    }
-                    Err(error) => break Err(error).context("funding the funder from the faucet"),
-                }
-            }
+            // Asked again when the faucet's transaction does not commit in time.
+            yenpay_deploy::faucet::fund(h.client.aptos(), funder.address(), funder_apt)
+                .await
+                .context("funding the funder from the faucet")
         })
         .await?;
 

@@ -207,11 +207,18 @@ pub async fn merchant_auth(
     let merchant = merchants::by_id(&state.db.pool, &key.merchant_id)
         .await?
         .ok_or_else(unknown)?;
+    act_as(&mut request, merchant);
+    Ok(next.run(request).await)
+}
+
+/// Hands `request` on as `merchant`'s: [`AuthedMerchant`] for the handlers,
+/// [`Principal`] for idempotency (the merchant API's signature and the POS
+/// page's session both end here).
+pub fn act_as(request: &mut Request, merchant: Merchant) {
     request
         .extensions_mut()
         .insert(Principal(format!("merchant:{}", merchant.id)));
     request.extensions_mut().insert(AuthedMerchant(merchant));
-    Ok(next.run(request).await)
 }
 
 /// Middleware of `/admin`: `Authorization: Bearer <admin token>`.

@@ -168,18 +168,14 @@ pub async fn apply_page(
                 .cloned()
                 .unwrap_or_default();
             for (index, event) in events.iter().enumerate() {
-                apply_event(
-                    state,
-                    &mut tx,
+                let seen = Seen {
                     event,
                     version,
-                    index as u64,
+                    index: index as u64,
                     hash,
-                    timestamp,
-                    now,
-                    &mut applied,
-                )
-                .await?;
+                    timestamp_us: timestamp,
+                };
+                apply_event(state, &mut tx, &seen, now, &mut applied).await?;
             }
         }
         next_version = version + 1;
@@ -240,55 +236,84 @@ fn record_lag(state: &AppState, cursor: Cursor) {
     state.follower_status.set(cursor);
 }
 
-#[allow(clippy::too_many_arguments)]
+/// One event of a committed transaction, and where it was.
+struct Seen<'a> {
+    event: &'a Value,
+    version: u64,
+    index: u64,
+    hash: &'a str,
+    timestamp_us: u64,
+}
+
+impl Seen<'_> {
+    fn type_tag(&self) -> &str {
+        self.event
+            .get("type")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+    }
+
+    /// Stores it under its (version, index) key; `false` when it was there
+    /// already (a page read twice).
+    async fn record(
+        &self,
+        tx: &mut AnyConnection,
+        merchant: Option<&str>,
+    ) -> Result<bool, sqlx::Error> {
+        let type_tag = self.type_tag();
+        let name = type_tag.rsplit("::").next().unwrap_or(type_tag);
+        let data = self
+            .event
+            .get("data")
+            .cloned()
+            .unwrap_or(Value::Null)
+            .to_string();
+        Ok(sqlx::query(
+            "INSERT INTO chain_events (version, event_index, tx_hash, event_type, merchant_address, data, tx_timestamp) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING",
+        )
+        .bind(self.version as i64)
+        .bind(self.index as i64)
+        .bind(self.hash)
+        .bind(name)
+        .bind(merchant)
+        .bind(data)
+        .bind(self.timestamp_us as i64)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected()
+            == 1)
+    }
+}
+
 async fn apply_event(
     state: &AppState,
     tx: &mut AnyConnection,
-    event: &Value,
-    version: u64,
-    index: u64,
-    hash: &str,
-    timestamp_us: u64,
+    seen: &Seen<'_>,
     now: i64,
     applied: &mut Applied,
 ) -> Result<(), FollowerError> {
-    let type_tag = event
-        .get("type")
-        .and_then(Value::as_str)
-        .unwrap_or_default();
+    let Seen {
+        event,
+        version,
+        index,
+        hash,
+        timestamp_us,
+    } = *seen;
+    let type_tag = seen.type_tag();
     let decoded = match decode_event(state.config.package, event) {
         Ok(TxEvent::Yenpay(decoded)) => decoded,
         Ok(_) => return Ok(()),
         Err(error) => {
             // Ours but not decodable: the client and the package drifted. Recorded, not applied.
             tracing::error!(%error, version, index, type_tag, "an event of the package does not decode");
-            record(
-                tx,
-                version,
-                index,
-                hash,
-                type_tag,
-                None,
-                event,
-                timestamp_us,
-            )
-            .await?;
+            seen.record(tx, None).await?;
             return Ok(());
         }
     };
     let YenpayEvent::Invoice(invoice_event) = &decoded else {
         // Registry, stablecoin and upgrade events: recorded for the audit trail, no payment state.
-        record(
-            tx,
-            version,
-            index,
-            hash,
-            type_tag,
-            None,
-            event,
-            timestamp_us,
-        )
-        .await?;
+        seen.record(tx, None).await?;
         return Ok(());
     };
     let merchant = match invoice_event {
@@ -299,33 +324,12 @@ async fn apply_event(
         InvoiceEvent::MerchantPaid(e) => e.merchant,
         // Anything else (purges, settings): recorded for the audit trail, no payment state.
         _ => {
-            record(
-                tx,
-                version,
-                index,
-                hash,
-                type_tag,
-                None,
-                event,
-                timestamp_us,
-            )
-            .await?;
+            seen.record(tx, None).await?;
             return Ok(());
         }
     }
     .to_hex();
-    if !record(
-        tx,
-        version,
-        index,
-        hash,
-        type_tag,
-        Some(&merchant),
-        event,
-        timestamp_us,
-    )
-    .await?
-    {
+    if !seen.record(tx, Some(&merchant)).await? {
         applied.duplicates += 1;
         return Ok(());
     }
@@ -508,41 +512,6 @@ async fn apply_event(
         _ => {}
     }
     Ok(())
-}
-
-/// Records an event once; `false` if it was already recorded.
-#[allow(clippy::too_many_arguments)]
-async fn record(
-    tx: &mut AnyConnection,
-    version: u64,
-    index: u64,
-    hash: &str,
-    type_tag: &str,
-    merchant: Option<&str>,
-    event: &Value,
-    timestamp_us: u64,
-) -> Result<bool, sqlx::Error> {
-    let name = type_tag.rsplit("::").next().unwrap_or(type_tag);
-    let data = event
-        .get("data")
-        .cloned()
-        .unwrap_or(Value::Null)
-        .to_string();
-    Ok(sqlx::query(
-        "INSERT INTO chain_events (version, event_index, tx_hash, event_type, merchant_address, data, tx_timestamp) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING",
-    )
-    .bind(version as i64)
-    .bind(index as i64)
-    .bind(hash)
-    .bind(name)
-    .bind(merchant)
-    .bind(data)
-    .bind(timestamp_us as i64)
-    .execute(&mut *tx)
-    .await?
-    .rows_affected()
-        == 1)
 }
 
 fn chain_payment(merchant: &str, id: &str, kind: &str, amount: u64, created_at: i64) -> Payment {

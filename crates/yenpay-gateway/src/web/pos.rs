@@ -13,7 +13,7 @@
 //! follower applies, until a final state.
 use crate::api::codes::{PaymentView, view};
 use crate::api::{PathParam, json_body, ok};
-use crate::auth::{AuthedMerchant, Principal, signing_key};
+use crate::auth::{AuthedMerchant, act_as, signing_key};
 use crate::crypto::{constant_time_eq, random_hex, sha256_hex};
 use crate::error::{ApiError, ApiResult};
 use crate::store::{merchants, payments};
@@ -150,10 +150,7 @@ async fn session_auth(
     let merchant = merchants::by_id(&state.db.pool, &merchant_id)
         .await?
         .ok_or_else(login_required)?;
-    request
-        .extensions_mut()
-        .insert(Principal(format!("merchant:{}", merchant.id)));
-    request.extensions_mut().insert(AuthedMerchant(merchant));
+    act_as(&mut request, merchant);
     Ok(next.run(request).await)
 }
 
@@ -338,14 +335,22 @@ impl Stream {
                 return None;
             }
             self.changes.mark_unchanged();
-            let payment = match payments::by_merchant_payment_id(
-                &self.state.db.pool,
-                &self.merchant_address,
-                &self.merchant_payment_id,
-            )
-            .await
-            {
-                Ok(Some(payment)) => payment,
+            let read = async {
+                let pool = &self.state.db.pool;
+                let Some(payment) = payments::by_merchant_payment_id(
+                    pool,
+                    &self.merchant_address,
+                    &self.merchant_payment_id,
+                )
+                .await?
+                else {
+                    return Ok(None);
+                };
+                let refunds = payments::refunds_of(pool, &payment.code_id).await?;
+                Ok::<_, sqlx::Error>(Some((payment, refunds)))
+            };
+            let (payment, refunds) = match read.await {
+                Ok(Some(found)) => found,
                 Ok(None) => return None,
                 Err(error) => {
                     tracing::warn!(%error, "payment stream: reading the payment");
@@ -355,9 +360,6 @@ impl Stream {
                     ));
                 }
             };
-            let refunds = payments::refunds_of(&self.state.db.pool, &payment.code_id)
-                .await
-                .unwrap_or_default();
             let current = view(&self.state, &payment, refunds);
             let key = seen(&current);
             if self.last.as_ref() != Some(&key) {

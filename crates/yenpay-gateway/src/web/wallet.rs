@@ -149,24 +149,33 @@ async fn resolve(state: &AppState, text: &str) -> Result<Resolved, ApiError> {
             ),
         ));
     }
-    let known = merchants::by_address(&state.db.pool, &merchant_address).await?;
-    let merchant = MerchantInfo {
-        name: known
-            .as_ref()
-            .map(|m| m.name.clone())
-            .or(name_in_code)
-            .unwrap_or_default(),
-        city: known
-            .as_ref()
-            .map(|m| m.city.clone())
-            .or(city_in_code)
-            .unwrap_or_default(),
-        address: merchant_address,
-    };
+    let merchant = merchant_info(state, merchant_address, name_in_code, city_in_code).await?;
     Ok(Resolved {
         order_ref: order_ref.clone(),
         invoice,
         merchant,
+    })
+}
+
+/// The merchant as the gateway onboarded it, else as its code names it.
+async fn merchant_info(
+    state: &AppState,
+    address: String,
+    name_in_code: Option<String>,
+    city_in_code: Option<String>,
+) -> Result<MerchantInfo, ApiError> {
+    let known = merchants::by_address(&state.db.pool, &address).await?;
+    let (name, city) = match known {
+        Some(m) => (m.name, m.city),
+        None => (
+            name_in_code.unwrap_or_default(),
+            city_in_code.unwrap_or_default(),
+        ),
+    };
+    Ok(MerchantInfo {
+        name,
+        city,
+        address,
     })
 }
 
@@ -378,18 +387,13 @@ pub async fn pay(State(state): State<AppState>, body: Bytes) -> ApiResult {
         _ => None,
     });
     let paid = paid.ok_or_else(|| ApiError::internal("the payment emitted no InvoicePaid"))?;
-    let merchant_address = paid.merchant.to_hex();
-    let known = merchants::by_address(&state.db.pool, &merchant_address).await?;
+    let merchant = merchant_info(&state, paid.merchant.to_hex(), None, None).await?;
     created(Paid {
         transaction_hash: sponsored.transaction_hash,
         version: sponsored.version,
         fee_payer: sponsored.fee_payer,
         receipt: Receipt {
-            merchant: MerchantInfo {
-                name: known.as_ref().map(|m| m.name.clone()).unwrap_or_default(),
-                city: known.as_ref().map(|m| m.city.clone()).unwrap_or_default(),
-                address: merchant_address,
-            },
+            merchant,
             merchant_payment_id: paid.order_ref,
             amount: Money::jpy(paid.amount as i64),
             fee: paid.fee,
