@@ -79,20 +79,7 @@ pub fn run(args: &TestArgs) -> Result<()> {
             "rustfmt",
             run_step("rustfmt", cargo_step(&["fmt", "--all", "--", "--check"])),
         ),
-        (
-            "clippy",
-            run_step(
-                "clippy",
-                cargo_step(&[
-                    "clippy",
-                    "--workspace",
-                    "--all-targets",
-                    "--",
-                    "-D",
-                    "warnings",
-                ]),
-            ),
-        ),
+        ("clippy", clippy_step(&root, lean_disk(), cargo_step)),
         (
             "rust tests",
             run_step("rust tests", {
@@ -157,6 +144,45 @@ pub fn run(args: &TestArgs) -> Result<()> {
         std::process::exit(1);
     }
     Ok(())
+}
+
+/// Set to `1` (as `.ci/run` does) to build clippy's output in a directory of
+/// its own and remove it once clippy is done, so that it and the test build
+/// never take disk at the same time. CI once ran out of disk with both.
+pub const LEAN_DISK_ENV: &str = "YENPAY_LEAN_DISK";
+
+fn lean_disk() -> bool {
+    std::env::var(LEAN_DISK_ENV).as_deref() == Ok("1")
+}
+
+/// Where clippy builds when [`LEAN_DISK_ENV`] is set.
+fn clippy_target_dir(root: &Path) -> std::path::PathBuf {
+    root.join("target").join("clippy")
+}
+
+/// `cargo clippy` over every target, warnings denied; with `lean`, in
+/// [`clippy_target_dir`], removed afterwards whatever the outcome.
+fn clippy_step(root: &Path, lean: bool, cargo_step: impl Fn(&[&str]) -> Command) -> Outcome {
+    let mut cmd = cargo_step(&[
+        "clippy",
+        "--workspace",
+        "--all-targets",
+        "--",
+        "-D",
+        "warnings",
+    ]);
+    if !lean {
+        return run_step("clippy", cmd);
+    }
+    let dir = clippy_target_dir(root);
+    cmd.env("CARGO_TARGET_DIR", &dir);
+    let outcome = run_step("clippy", cmd);
+    match std::fs::remove_dir_all(&dir) {
+        Ok(()) => println!("==> clippy: removed {} ({LEAN_DISK_ENV}=1)", dir.display()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => println!("==> clippy: could not remove {}: {e}", dir.display()),
+    }
+    outcome
 }
 
 /// The least share of the package's bytecode instructions, in percent, that
@@ -356,6 +382,44 @@ fn run_step(name: &str, mut cmd: Command) -> Outcome {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn lean_clippy_builds_apart_and_leaves_nothing_behind() {
+        let root = tempfile::tempdir().unwrap();
+        let dir = clippy_target_dir(root.path());
+        // A stand-in for cargo that writes into the target directory it is given.
+        let fake_cargo = |_: &[&str]| {
+            let mut cmd = Command::new("sh");
+            cmd.args([
+                "-c",
+                "mkdir -p \"$CARGO_TARGET_DIR/debug\" && touch \"$CARGO_TARGET_DIR/debug/x.rmeta\"",
+            ]);
+            cmd
+        };
+        assert_eq!(clippy_step(root.path(), true, fake_cargo), Outcome::Passed);
+        assert!(!dir.exists(), "clippy's output is removed");
+
+        // Removed after a failure too.
+        let failing = |_: &[&str]| {
+            let mut cmd = Command::new("sh");
+            cmd.args(["-c", "mkdir -p \"$CARGO_TARGET_DIR\" && exit 3"]);
+            cmd
+        };
+        assert!(matches!(
+            clippy_step(root.path(), true, failing),
+            Outcome::Failed(_)
+        ));
+        assert!(!dir.exists());
+
+        // Without lean, cargo's own target directory: nothing is set or removed.
+        let plain = |_: &[&str]| {
+            let mut cmd = Command::new("sh");
+            cmd.args(["-c", "test -z \"$CARGO_TARGET_DIR\""]);
+            cmd.env_remove("CARGO_TARGET_DIR");
+            cmd
+        };
+        assert_eq!(clippy_step(root.path(), false, plain), Outcome::Passed);
+    }
 
     #[test]
     fn forbidden_crates_are_found_by_name_only() {

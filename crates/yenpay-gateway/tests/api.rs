@@ -1,12 +1,11 @@
 //! The merchant and admin API: auth, validation, idempotency, codes,
 //! refunds, customer-presented payments, isolation between merchants. Every
 //! test runs on each database backend.
-mod common;
 
+use crate::common::*;
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use base64::Engine;
-use common::*;
 use serde_json::json;
 use yenpay_qr::mpm::{PaymentRequest, YenpayPayment};
 

@@ -2,12 +2,11 @@
 //! applied twice, a crash between applying and committing, the outbox written
 //! with the change, paging over HTTP from a node-shaped server, and the
 //! reconciliation report. Every test runs on each database backend.
-mod common;
 
+use crate::common::*;
 use axum::Router;
 use axum::extract::Query;
 use axum::routing::get;
-use common::*;
 use serde_json::{Value, json};
 use sqlx::Row;
 use std::collections::HashMap;

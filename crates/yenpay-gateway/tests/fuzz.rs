@@ -8,14 +8,13 @@
 //! Runs when `schemathesis` is on PATH or named by `YENPAY_SCHEMATHESIS`
 //! (`python3 -m venv target/fuzz-venv && target/fuzz-venv/bin/pip install schemathesis`);
 //! otherwise it says loudly that it was skipped.
-mod common;
 
+use crate::common::*;
 use axum::Router;
 use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::http::HeaderValue;
 use axum::response::Response;
-use common::*;
 use http_body_util::BodyExt;
 use std::io::Write;
 use std::path::PathBuf;

@@ -1,6 +1,6 @@
 //! A bounded load benchmark on loopback (ignored by default; it measures,
 //! it does not assert timings):
-//! `cargo test --release -p yenpay-gateway --test load -- --ignored --nocapture`
+//! `cargo test --release -p yenpay-gateway --test gateway -- --ignored --nocapture load::`
 //! (add `YENPAY_TEST_DATABASE_URL` for PostgreSQL too).
 //!
 //! Signed `POST /v2/codes` and `GET /v2/codes/payments/{id}` from 16
@@ -8,11 +8,10 @@
 //! double answering at once (so this is the gateway and its database, not
 //! the node); then the time from the follower's commit of a payment to its
 //! webhook arriving at a local receiver.
-mod common;
 
+use crate::common::*;
 use axum::Router;
 use axum::routing::post;
-use common::*;
 use serde_json::json;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -68,7 +67,7 @@ async fn phase(base: &str, merchant: &TestMerchant, create: bool) -> (u64, u64) 
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "a benchmark: cargo test --release -p yenpay-gateway --test load -- --ignored --nocapture"]
+#[ignore = "a benchmark: cargo test --release -p yenpay-gateway --test gateway -- --ignored --nocapture load::"]
 async fn requests_per_second_and_webhook_latency() {
     for db in backends().await {
         let gw = TestGateway::new(&db).await;

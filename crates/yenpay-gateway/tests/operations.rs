@@ -1,10 +1,9 @@
 //! The OpenAPI document and the service's lifecycle: it serves on a real
 //! socket, runs its background tasks, and shuts down when told.
-mod common;
 
+use crate::common::*;
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
-use common::*;
 use std::sync::Arc;
 use std::time::Duration;
 

@@ -1,9 +1,8 @@
 //! Refunds and customer-presented payments through the API. Every test runs
 //! on each database backend.
-mod common;
 
+use crate::common::*;
 use axum::http::StatusCode;
-use common::*;
 use ed25519_dalek::SigningKey;
 use serde_json::json;
 

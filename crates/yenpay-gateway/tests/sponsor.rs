@@ -1,8 +1,8 @@
 //! Sponsoring: the gateway co-signs as fee payer only a payment of a live
 //! invoice within the gas, expiry and rate limits. Every refusal, and the
 //! transaction it does submit.
-mod common;
 
+use crate::common::*;
 use aptos_sdk::account::Ed25519Account;
 use aptos_sdk::transaction::authenticator::TransactionAuthenticator;
 use aptos_sdk::transaction::sponsored::PartiallySigned;
@@ -12,7 +12,6 @@ use aptos_sdk::transaction::{
 use aptos_sdk::types::{AccountAddress, ChainId};
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
-use common::*;
 use serde_json::{Value, json};
 use yenpay_client::invoice::Calls;
 use yenpay_client::types::limits::{OrderRef, Reference};

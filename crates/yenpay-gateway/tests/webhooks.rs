@@ -1,14 +1,13 @@
 //! Webhook delivery against a local receiver: signatures, event ids,
 //! failures and retries with backoff (on an injected clock, so nothing
 //! sleeps), dead-lettering after a day, redelivery through the API.
-mod common;
 
+use crate::common::*;
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::post;
-use common::*;
 use serde_json::{Value, json};
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};

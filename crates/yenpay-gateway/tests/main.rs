@@ -1,0 +1,19 @@
+//! The gateway's tests, one module per file, in one test binary: a binary
+//! per file would each link the whole SDK, which cost CI most of its disk.
+//! The node suite is its own target (e2e_node.rs), so that `--ignored`
+//! there means exactly the tests that need a node.
+//!
+//! `cargo test -p yenpay-gateway --test gateway -- web_pages::` runs one module.
+mod browser;
+mod common;
+
+mod api;
+mod follower;
+mod fuzz;
+mod load;
+mod operations;
+mod payments;
+mod sponsor;
+mod web_api;
+mod web_pages;
+mod webhooks;
