@@ -2,16 +2,16 @@
 //! embedded files and their headers, the POS session and its guards, the
 //! payment stream, and the wallet's quote / prepare / pay. Every test runs
 //! on each database backend.
-mod common;
 
+use crate::common::*;
 use aptos_sdk::transaction::{FeePayerRawTransaction, RawTransaction, TransactionPayload};
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
-use common::*;
 use ed25519_dalek::{Signer, SigningKey};
 use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
 use std::time::Duration;
-use yenpay_gateway::web::CONTENT_SECURITY_POLICY;
+use yenpay_gateway::web::{ASSETS, CONTENT_SECURITY_POLICY, JSQR_PATH, PERMISSIONS_POLICY};
 
 fn get(path: &str) -> Request<Body> {
     Request::builder().uri(path).body(Body::empty()).unwrap()
@@ -55,28 +55,40 @@ async fn login(gw: &TestGateway, merchant: &TestMerchant) -> String {
 async fn pages_and_assets_are_embedded_with_a_strict_policy() {
     let db = &backends().await[0];
     let gw = TestGateway::new(db).await;
-    for (path, kind, marker) in [
-        ("/pos", "text/html", "pos.js"),
-        ("/wallet", "text/html", "wallet.js"),
-        ("/", "text/html", "/pos"),
-        ("/assets/yenpay.css", "text/css", "{"),
-        ("/assets/common.js", "text/javascript", "function"),
-        ("/assets/pos.js", "text/javascript", "EventSource"),
-        ("/assets/wallet.js", "text/javascript", "Ed25519"),
-    ] {
+    let markers = [
+        ("/pos", "pos.js"),
+        ("/wallet", "camera.js"),
+        ("/", "/pos"),
+        ("/assets/yenpay.css", "{"),
+        ("/assets/common.js", "function"),
+        ("/assets/pos.js", "EventSource"),
+        ("/assets/wallet.js", "Ed25519"),
+        ("/assets/camera.js", "getUserMedia"),
+        (JSQR_PATH, "jsQR"),
+    ];
+    assert_eq!(markers.len(), ASSETS.len(), "every asset is checked");
+    for asset in ASSETS {
+        let path = asset.path;
         let answer = gw.send(get(path)).await;
         assert_eq!(answer.status, StatusCode::OK, "{path}");
         let headers = &answer.headers;
-        assert!(
-            headers["content-type"].to_str().unwrap().starts_with(kind),
-            "{path}"
-        );
+        assert_eq!(headers["content-type"], asset.content_type, "{path}");
         assert_eq!(
             headers["content-security-policy"], CONTENT_SECURITY_POLICY,
             "{path}"
         );
+        assert_eq!(headers["permissions-policy"], PERMISSIONS_POLICY);
         assert_eq!(headers["x-content-type-options"], "nosniff");
+        let (_, marker) = markers.iter().find(|(p, _)| *p == path).expect("a marker");
         assert!(answer.text.contains(marker), "{path} lacks {marker}");
+        if path == JSQR_PATH {
+            // Exactly what npm publishes as jsqr 1.4.0 (dist/jsQR.js), unchanged.
+            assert_eq!(
+                const_hex::encode(Sha256::digest(answer.text.as_bytes())),
+                "bc40c8a15196236b2314db0856f72ca0b49980cd5413b8c852a7349f5fee0859"
+            );
+            continue;
+        }
         // Nothing may come from another origin: shops' networks are often offline.
         for external in ["http://", "https://", "//cdn"] {
             assert!(!answer.text.contains(external), "{path} names {external}");

@@ -5,11 +5,9 @@
 //! same pages against a node: e2e_node.rs.
 //!
 //! Screenshots go to target/screenshots/.
-mod browser;
-mod common;
 
-use browser::{Browser, read_qr};
-use common::*;
+use crate::browser::{Browser, read_qr, y4m_showing};
+use crate::common::*;
 use std::time::Duration;
 
 /// A gateway on a loopback port whose clock starts at the real time (the
@@ -331,5 +329,165 @@ async fn wallet_page_reads_a_code_and_pays_it_with_its_own_key() {
         .unwrap();
     assert_eq!(browser.low_contrast_text().await.len(), 1);
     assert_eq!(browser.unlabelled_controls().await.len(), 1);
+    browser.close().await;
+}
+
+/// Runs `script` in the page and returns its JSON value.
+async fn eval(browser: &Browser, script: &str) -> serde_json::Value {
+    browser
+        .client
+        .execute(script, Vec::new())
+        .await
+        .unwrap_or_else(|e| panic!("running {script}: {e}"))
+}
+
+#[tokio::test]
+async fn wallet_page_scans_a_code_with_the_camera() {
+    let test = "wallet_page_scans_a_code_with_the_camera";
+    let (_db, gw, base) = serve().await;
+    let m = gw.merchant("YAMADA SHOTEN").await;
+    let code = gw.create_code(&m, "CAM-1", 2400).await;
+    let payload = code.body["data"]["qrPayload"].as_str().unwrap().to_owned();
+    // The camera films the code as the gateway draws it for the POS.
+    let dir = tempfile::tempdir().unwrap();
+    let clip = dir.path().join("code.y4m");
+    let png = yenpay_qr::render::png(&payload, 1).unwrap();
+    y4m_showing(Some(&png), &clip);
+    let Some(browser) = Browser::start_with_camera(test, &clip).await else {
+        return;
+    };
+
+    browser
+        .open(&format!("{base}/wallet"), "#wallet-scan")
+        .await;
+    browser.wait_text("#wallet-address", "0x").await;
+    browser.click("#wallet-scan").await;
+    browser.wait_text("#wallet-merchant", "YAMADA SHOTEN").await;
+    browser.wait_text("#wallet-order", "CAM-1").await;
+    browser.wait_text("#wallet-amount", "2,400").await;
+    // The text read is the payload itself, and the camera is off again.
+    assert_eq!(
+        eval(
+            &browser,
+            "return document.getElementById('wallet-payload').value"
+        )
+        .await,
+        payload
+    );
+    assert_eq!(
+        eval(
+            &browser,
+            "return document.getElementById('wallet-scan-dialog').open"
+        )
+        .await,
+        false
+    );
+    assert_eq!(
+        eval(
+            &browser,
+            "return document.getElementById('wallet-video').srcObject"
+        )
+        .await,
+        serde_json::Value::Null
+    );
+    // This Chromium has no BarcodeDetector for QR codes: the embedded reader did it.
+    assert_eq!(
+        eval(&browser, "return typeof window.jsQR").await,
+        "function"
+    );
+    snapshot(&browser, "wallet-scanned").await;
+    browser.click("#wallet-pay").await;
+    browser.wait_text("#wallet-receipt", "2,400").await;
+    assert_eq!(gw.ledger.signed.lock().unwrap().len(), 1);
+    browser.close().await;
+}
+
+#[tokio::test]
+async fn wallet_camera_stops_on_request_and_says_why_it_cannot_start() {
+    let test = "wallet_camera_stops_on_request_and_says_why_it_cannot_start";
+    let (_db, _gw, base) = serve().await;
+    let dir = tempfile::tempdir().unwrap();
+    let blank = dir.path().join("blank.y4m");
+    y4m_showing(None, &blank);
+
+    // A camera that sees no code: the dialog stays until the customer stops it.
+    let Some(browser) = Browser::start_with_camera(test, &blank).await else {
+        return;
+    };
+    browser
+        .open(&format!("{base}/wallet"), "#wallet-scan")
+        .await;
+    browser.click("#wallet-scan").await;
+    browser
+        .wait_attr(
+            "#wallet-scan-dialog",
+            "open",
+            "true",
+            Duration::from_secs(10),
+        )
+        .await;
+    let live = "const v = document.getElementById('wallet-video');
+                return v.srcObject ? v.srcObject.getVideoTracks()[0].readyState : null";
+    assert_eq!(eval(&browser, live).await, "live");
+    snapshot(&browser, "wallet-scanning").await;
+    let stream = "window.__stream = document.getElementById('wallet-video').srcObject; return true";
+    eval(&browser, stream).await;
+    let track = "return window.__stream.getVideoTracks()[0].readyState";
+    browser.click("#wallet-scan-stop").await;
+    assert_eq!(
+        eval(&browser, track).await,
+        "ended",
+        "Stop turns the camera off"
+    );
+    assert_eq!(
+        eval(&browser, "return document.activeElement.id").await,
+        "wallet-scan"
+    );
+    // The same with Esc, the keyboard's way out of a dialog.
+    browser.click("#wallet-scan").await;
+    browser
+        .wait_attr(
+            "#wallet-scan-dialog",
+            "open",
+            "true",
+            Duration::from_secs(10),
+        )
+        .await;
+    eval(&browser, stream).await;
+    browser
+        .wait("#wallet-scan-stop")
+        .await
+        .send_keys(&char::from(fantoccini::key::Key::Escape).to_string())
+        .await
+        .unwrap();
+    // The dialog's close event comes as a task of its own: wait for it.
+    let pressed = std::time::Instant::now();
+    while eval(&browser, track).await != "ended" {
+        assert!(
+            pressed.elapsed() < Duration::from_secs(5),
+            "Esc turns the camera off"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    browser.close().await;
+
+    // No camera at all: a message that says so and what to do instead; pasting still works.
+    let Some(browser) = Browser::start(test).await else {
+        return;
+    };
+    browser
+        .open(&format!("{base}/wallet"), "#wallet-scan")
+        .await;
+    browser.click("#wallet-scan").await;
+    let said = alert_text(&browser).await;
+    assert!(said.contains("Paste the code's text"), "{said}");
+    assert_eq!(
+        eval(
+            &browser,
+            "return document.getElementById('wallet-scan-dialog').open"
+        )
+        .await,
+        false
+    );
     browser.close().await;
 }

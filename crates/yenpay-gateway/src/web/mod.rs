@@ -15,7 +15,7 @@ pub mod wallet;
 use crate::AppState;
 use axum::Router;
 use axum::extract::Request;
-use axum::http::{HeaderValue, header};
+use axum::http::{HeaderName, HeaderValue, header};
 use axum::middleware::{Next, from_fn};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -24,6 +24,11 @@ use axum::routing::get;
 /// for the QR code; no framing.
 pub const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self'; style-src 'self'; \
      img-src 'self' data:; connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
+
+/// Browser features the pages may use: the camera, for scanning codes, and
+/// only on our own origin; nothing else a page could be tricked into asking for.
+pub const PERMISSIONS_POLICY: &str =
+    "camera=(self), microphone=(), geolocation=(), payment=(), usb=()";
 
 /// An embedded file.
 #[derive(Debug, Clone, Copy)]
@@ -37,7 +42,7 @@ pub struct Asset {
 }
 
 macro_rules! asset {
-    ($path:literal, $file:literal, $type:literal) => {
+    ($path:expr, $file:literal, $type:literal) => {
         Asset {
             path: $path,
             content_type: $type,
@@ -71,7 +76,22 @@ pub const ASSETS: &[Asset] = &[
         "assets/wallet.js",
         "text/javascript; charset=utf-8"
     ),
+    asset!(
+        "/assets/camera.js",
+        "assets/camera.js",
+        "text/javascript; charset=utf-8"
+    ),
+    // npm's jsqr 1.4.0, `dist/jsQR.js`, byte for byte (Apache-2.0, licence
+    // beside it): the QR reader where the browser has no BarcodeDetector.
+    asset!(
+        JSQR_PATH,
+        "assets/vendor/jsQR.js",
+        "text/javascript; charset=utf-8"
+    ),
 ];
+
+/// Where the vendored QR reader is served (camera.js loads it on first use).
+pub const JSQR_PATH: &str = "/assets/vendor/jsQR.js";
 
 /// The pages, their assets and their APIs.
 pub fn router(state: AppState) -> Router<AppState> {
@@ -115,5 +135,9 @@ async fn security_headers(request: Request, next: Next) -> Response {
         HeaderValue::from_static("no-referrer"),
     );
     headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    headers.insert(
+        HeaderName::from_static("permissions-policy"),
+        HeaderValue::from_static(PERMISSIONS_POLICY),
+    );
     response
 }

@@ -46,6 +46,25 @@ impl Browser {
     /// Starts chromedriver and a headless chromium, or says why it cannot
     /// (`None`; a panic when `YENPAY_REQUIRE_BROWSER=1`).
     pub async fn start(test: &str) -> Option<Self> {
+        Self::start_with(test, &[]).await
+    }
+
+    /// [`Browser::start`] with a camera: Chromium's fake capture device
+    /// playing `clip` (a Y4M file, see [`y4m_showing`]), the permission
+    /// granted as a customer would.
+    pub async fn start_with_camera(test: &str, clip: &Path) -> Option<Self> {
+        Self::start_with(
+            test,
+            &[
+                "--use-fake-device-for-media-stream".to_owned(),
+                "--use-fake-ui-for-media-stream".to_owned(),
+                format!("--use-file-for-fake-video-capture={}", clip.display()),
+            ],
+        )
+        .await
+    }
+
+    async fn start_with(test: &str, extra_args: &[String]) -> Option<Self> {
         let driver = binary("CHROMEDRIVER", &["chromedriver"]);
         let chrome = binary(
             "CHROME_BIN",
@@ -68,22 +87,21 @@ impl Browser {
             .spawn()
             .unwrap_or_else(|e| panic!("starting {}: {e}", driver.display()));
         let profile = tempfile::tempdir().expect("a profile directory");
+        let mut args = vec![
+            "--headless=new".to_owned(),
+            "--no-sandbox".to_owned(),
+            "--disable-gpu".to_owned(),
+            "--disable-dev-shm-usage".to_owned(),
+            "--no-first-run".to_owned(),
+            "--disable-extensions".to_owned(),
+            "--force-device-scale-factor=1".to_owned(),
+            "--window-size=1024,1000".to_owned(),
+            format!("--user-data-dir={}", profile.path().display()),
+        ];
+        args.extend_from_slice(extra_args);
         let capabilities: serde_json::Map<String, Value> = serde_json::from_value(json!({
             "browserName": "chrome",
-            "goog:chromeOptions": {
-                "binary": chrome,
-                "args": [
-                    "--headless=new",
-                    "--no-sandbox",
-                    "--disable-gpu",
-                    "--disable-dev-shm-usage",
-                    "--no-first-run",
-                    "--disable-extensions",
-                    "--force-device-scale-factor=1",
-                    "--window-size=1024,1000",
-                    format!("--user-data-dir={}", profile.path().display()),
-                ],
-            },
+            "goog:chromeOptions": { "binary": chrome, "args": args },
         }))
         .expect("capabilities");
         let url = format!("http://127.0.0.1:{port}");
@@ -295,4 +313,30 @@ pub fn read_qr(png: &[u8]) -> String {
     assert_eq!(grids.len(), 1, "one QR code in the screenshot");
     let (_, content) = grids[0].decode().expect("the QR code decodes");
     content
+}
+
+/// A clip for Chromium's fake camera: one 640×480 Y4M frame (4:2:0, grey)
+/// showing `png` centred on white, scaled by whole pixels so its modules stay
+/// sharp; Chromium plays it in a loop. `None` draws a blank frame.
+pub fn y4m_showing(png: Option<&[u8]>, path: &Path) {
+    const W: u32 = 640;
+    const H: u32 = 480;
+    let mut luma = vec![255u8; (W * H) as usize];
+    if let Some(png) = png {
+        let code = image::load_from_memory(png).expect("a PNG").to_luma8();
+        let scale = (440 / code.width().max(code.height())).max(1);
+        let (w, h) = (code.width() * scale, code.height() * scale);
+        assert!(w <= W && h <= H, "the code fits the frame");
+        let (left, top) = ((W - w) / 2, (H - h) / 2);
+        for y in 0..h {
+            for x in 0..w {
+                let pixel = code.get_pixel(x / scale, y / scale).0[0];
+                luma[((top + y) * W + left + x) as usize] = pixel;
+            }
+        }
+    }
+    let mut clip = format!("YUV4MPEG2 W{W} H{H} F10:1 Ip A1:1 C420jpeg\nFRAME\n").into_bytes();
+    clip.extend_from_slice(&luma);
+    clip.extend(std::iter::repeat_n(128u8, (W * H / 2) as usize));
+    std::fs::write(path, clip).expect("writing the camera clip");
 }

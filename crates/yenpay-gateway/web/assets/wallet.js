@@ -24,9 +24,14 @@
       exportShow: "Show private key",
       payTitle: "Pay a code",
       payloadLabel: "Payment code (QR text or yenpay: link)",
-      payloadHint: "Paste the text of the shop's QR code.",
+      payloadHint: "Paste the text of the shop's QR code, or scan it.",
       read: "Read code",
       reading: "Reading…",
+      scan: "Scan with camera",
+      scanStarting: "Starting the camera…",
+      scanTitle: "Scan the shop's code",
+      scanHint: "Hold the QR code inside the frame.",
+      scanStop: "Stop scanning",
       quoteTitle: "Payment details",
       shop: "Shop",
       amount: "Amount",
@@ -58,6 +63,12 @@
       errNoEd25519: "This browser cannot make Ed25519 keys with WebCrypto (needs a recent Chrome, Edge, Firefox or Safari). The wallet cannot sign here.",
       errBadKey: "The stored key could not be read. Press \"New key\" to make another (the old one is lost).",
       errCopy: "Could not copy. Select the address and copy it.",
+      errCameraDenied: "The camera was not allowed. Allow it in the browser's settings for this site, or paste the code's text.",
+      errNoCamera: "No camera was found. Paste the code's text instead.",
+      errCameraBusy: "The camera is in use by another app. Close it and try again, or paste the code's text.",
+      errCameraUnavailable: "This browser cannot use the camera on this page (it needs HTTPS or localhost). Paste the code's text instead.",
+      errCamera: "The camera could not be started. Paste the code's text instead.",
+      errScanner: "The QR reader could not be loaded. Paste the code's text instead.",
     },
     ja: {
       langName: "日本語",
@@ -77,9 +88,14 @@
       exportShow: "秘密鍵を表示",
       payTitle: "コードで支払う",
       payloadLabel: "支払いコード（QRの文字列または yenpay: リンク）",
-      payloadHint: "お店のQRコードの文字列を貼り付けてください。",
+      payloadHint: "お店のQRコードの文字列を貼り付けるか、カメラで読み取ってください。",
       read: "コードを読む",
       reading: "読み込み中…",
+      scan: "カメラで読み取る",
+      scanStarting: "カメラを起動中…",
+      scanTitle: "お店のコードを読み取る",
+      scanHint: "QRコードを枠の中に映してください。",
+      scanStop: "読み取りをやめる",
       quoteTitle: "お支払い内容",
       shop: "お店",
       amount: "金額",
@@ -111,6 +127,12 @@
       errNoEd25519: "このブラウザは WebCrypto の Ed25519 に対応していません（最新の Chrome・Edge・Firefox・Safari が必要です）。ここでは署名できません。",
       errBadKey: "保存された鍵を読み込めません。「新しい鍵」を押して作り直してください（古い鍵は失われます）。",
       errCopy: "コピーできませんでした。アドレスを選択してコピーしてください。",
+      errCameraDenied: "カメラの使用が許可されていません。ブラウザのサイト設定で許可するか、コードの文字列を貼り付けてください。",
+      errNoCamera: "カメラが見つかりません。コードの文字列を貼り付けてください。",
+      errCameraBusy: "カメラは別のアプリが使用中です。そのアプリを閉じてもう一度試すか、コードの文字列を貼り付けてください。",
+      errCameraUnavailable: "このページではカメラを使えません（HTTPS または localhost が必要です）。コードの文字列を貼り付けてください。",
+      errCamera: "カメラを起動できませんでした。コードの文字列を貼り付けてください。",
+      errScanner: "QRリーダーを読み込めませんでした。コードの文字列を貼り付けてください。",
     },
   };
 
@@ -127,6 +149,7 @@
     paying: false,
     invalid: false, // the payload field is flagged empty (re-worded on language switch)
     keyError: "", // dictionary key of a key problem, re-worded on language switch
+    stopScan: null, // stops the camera while scanning
   };
 
   const errEl = $("wallet-error");
@@ -271,6 +294,46 @@
   }
 
 
+  // ---- camera ----------------------------------------------------------------
+
+  async function onScan() {
+    clearError(errEl);
+    const dialog = $("wallet-scan-dialog");
+    let done = false; // a code can be read before start() has resolved
+    try {
+      const stop = await YP.busy($("wallet-scan"), t, "scanStarting", () =>
+        YP.camera.start($("wallet-video"), (text) => {
+          done = true;
+          state.stopScan = null;
+          if (dialog.open) dialog.close();
+          $("wallet-payload").value = text;
+          onRead();
+        }),
+      );
+      if (!done) {
+        state.stopScan = stop;
+        dialog.showModal();
+      }
+    } catch (err) {
+      showError(errEl, t(YP.camera.errorKey(err)));
+      $("wallet-scan").focus();
+    }
+  }
+
+  function stopScanning() {
+    state.stopScan?.();
+    state.stopScan = null;
+    const dialog = $("wallet-scan-dialog");
+    if (dialog.open) dialog.close();
+    $("wallet-scan").focus();
+  }
+
+  // Esc closes the dialog without the Stop button: the camera goes off with it.
+  // (After a code is read stopScan is already null, and focus goes to Pay.)
+  function onScanClosed() {
+    if (state.stopScan) stopScanning();
+  }
+
   // ---- render ----------------------------------------------------------------
 
   function render() {
@@ -324,6 +387,9 @@
   async function init() {
     i18n.apply();
     $("wallet-read-form").addEventListener("submit", onRead);
+    $("wallet-scan").addEventListener("click", onScan);
+    $("wallet-scan-stop").addEventListener("click", stopScanning);
+    $("wallet-scan-dialog").addEventListener("close", onScanClosed);
     $("wallet-pay").addEventListener("click", onPay);
     $("wallet-copy").addEventListener("click", onCopy);
     $("wallet-refresh").addEventListener("click", () => { clearError(errEl); loadAccount(); });
