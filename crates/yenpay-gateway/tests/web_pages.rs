@@ -491,3 +491,64 @@ async fn wallet_camera_stops_on_request_and_says_why_it_cannot_start() {
     );
     browser.close().await;
 }
+
+#[tokio::test]
+async fn pos_page_scans_a_customer_code_with_the_camera() {
+    let test = "pos_page_scans_a_customer_code_with_the_camera";
+    let (_db, gw, base) = serve().await;
+    let m = gw.merchant("YENPAY CAFE").await;
+    let customer = Customer {
+        key: ed25519_dalek::SigningKey::from_bytes(&[9u8; 32]),
+    };
+    let now = yenpay_gateway::Clock::now(gw.clock.as_ref()) as u64;
+    let code = customer.code(&m, 650, now - 10, now + 300);
+    // The till's camera films the customer's phone showing its code.
+    let dir = tempfile::tempdir().unwrap();
+    let clip = dir.path().join("customer.y4m");
+    y4m_showing(Some(&yenpay_qr::render::png(&code, 1).unwrap()), &clip);
+    let Some(browser) = Browser::start_with_camera(test, &clip).await else {
+        return;
+    };
+    pos_login(&browser, &base, &m).await;
+    browser.click("#pos-mode-cpm").await;
+    browser.click("#pos-cpm-scan").await;
+    let read = std::time::Instant::now();
+    while eval(
+        &browser,
+        "return document.getElementById('pos-cpm-code').value",
+    )
+    .await
+        != code
+    {
+        assert!(
+            read.elapsed() < Duration::from_secs(10),
+            "the camera reads the customer's code"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    // Off again, and the cashier is at the amount.
+    assert_eq!(
+        eval(
+            &browser,
+            "return document.getElementById('pos-scan-dialog').open"
+        )
+        .await,
+        false
+    );
+    assert_eq!(
+        eval(&browser, "return document.activeElement.id").await,
+        "pos-cpm-amount"
+    );
+    browser.fill("#pos-cpm-amount", "650").await;
+    browser.press_enter("#pos-cpm-amount").await;
+    browser
+        .pos_status("COMPLETED", Duration::from_secs(10))
+        .await;
+    let payer = browser.wait("#pos-payer").await;
+    assert_eq!(
+        payer.attr("title").await.unwrap().as_deref(),
+        Some(customer.address().as_str())
+    );
+    snapshot(&browser, "pos-cpm-scanned-paid").await;
+    browser.close().await;
+}

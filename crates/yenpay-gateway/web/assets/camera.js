@@ -55,17 +55,18 @@
     };
   }
 
-  // Starts the back camera into `video` and calls `onText` once, with the
-  // first code read. Resolves to a stop function (safe to call twice);
-  // rejects with the camera's error, whose name `errorKey` turns into a
-  // dictionary key.
-  async function start(video, onText) {
+  // Starts the camera facing `facing` ("environment": a phone's back camera;
+  // "user": a till tablet's front one) into `video` and calls `onText` once,
+  // with the first code read. Resolves to a stop function (safe to call
+  // twice); rejects with the camera's error, whose name `errorKey` turns into
+  // a dictionary key.
+  async function start(video, facing, onText) {
     if (!navigator.mediaDevices?.getUserMedia) {
       const err = new Error("no getUserMedia");
       err.name = "NoMediaDevices";
       throw err;
     }
-    const stream = await navigator.mediaDevices.getUserMedia({ video: { facingMode: "environment" }, audio: false });
+    const stream = await navigator.mediaDevices.getUserMedia({ video: { facingMode: facing }, audio: false });
     let timer = 0;
     let running = true;
     const stop = () => {
@@ -122,5 +123,48 @@
     }
   }
 
-  window.YP.camera = { start, errorKey };
+  // Wires a "scan" button to a modal dialog showing the camera: the button
+  // starts it (busy while the camera starts), a code read closes it and goes
+  // to `onText`; Stop or Esc turn the camera off and give focus back to the
+  // button. A failure is shown in `errEl` as the page's own dictionary
+  // words it (keys errCameraDenied, errNoCamera, errCameraBusy,
+  // errCameraUnavailable, errCamera, errScanner; busy text scanStarting).
+  function attach({ button, dialog, video, stopButton, facing, t, errEl, onText }) {
+    let stop = null;
+    const stopScanning = () => {
+      stop?.();
+      stop = null;
+      if (dialog.open) dialog.close();
+      button.focus();
+    };
+    button.addEventListener("click", async () => {
+      YP.clearError(errEl);
+      let done = false; // a code can be read before start() has resolved
+      try {
+        const stopper = await YP.busy(button, t, "scanStarting", () =>
+          start(video, facing, (text) => {
+            done = true;
+            stop = null;
+            if (dialog.open) dialog.close();
+            onText(text);
+          }),
+        );
+        if (!done) {
+          stop = stopper;
+          dialog.showModal();
+        }
+      } catch (err) {
+        YP.showError(errEl, t(errorKey(err)));
+        button.focus();
+      }
+    });
+    stopButton.addEventListener("click", stopScanning);
+    // Esc closes the dialog without Stop; after a code is read `stop` is
+    // already null and focus is the page's to move.
+    dialog.addEventListener("close", () => {
+      if (stop) stopScanning();
+    });
+  }
+
+  window.YP.camera = { attach };
 })();

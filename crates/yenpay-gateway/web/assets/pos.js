@@ -80,6 +80,17 @@
       errKeyId: "APIキーIDを入力してください。",
       errSecret: "シークレットを入力してください。",
       errCpmCode: "お客様のコードを読み取るか貼り付けてください。",
+      scan: "カメラで読み取る",
+      scanStarting: "カメラを起動中…",
+      scanTitle: "お客様のコードを読み取る",
+      scanHint: "お客様の画面のQRコードをカメラに向けてもらってください。",
+      scanStop: "読み取りをやめる",
+      errCameraDenied: "カメラの使用が許可されていません。ブラウザのサイト設定で許可するか、スキャナーで読み取ってください。",
+      errNoCamera: "カメラが見つかりません。スキャナーで読み取るか、コードを貼り付けてください。",
+      errCameraBusy: "カメラは別のアプリが使用中です。そのアプリを閉じてもう一度試してください。",
+      errCameraUnavailable: "このページではカメラを使えません（HTTPS または localhost が必要です）。スキャナーで読み取ってください。",
+      errCamera: "カメラを起動できませんでした。スキャナーで読み取るか、コードを貼り付けてください。",
+      errScanner: "QRリーダーを読み込めませんでした。スキャナーで読み取るか、コードを貼り付けてください。",
       errStream: "支払い状況の受信が途切れました。「再接続」を押してください。",
       errCopy: "コピーできませんでした。文字列を選択してコピーしてください。",
     },
@@ -157,6 +168,17 @@
       errKeyId: "Enter the API key id.",
       errSecret: "Enter the secret.",
       errCpmCode: "Scan or paste the customer's code.",
+      scan: "Scan with camera",
+      scanStarting: "Starting the camera…",
+      scanTitle: "Scan the customer's code",
+      scanHint: "Ask the customer to hold their QR code to the camera.",
+      scanStop: "Stop scanning",
+      errCameraDenied: "The camera was not allowed. Allow it in the browser's settings for this site, or use the scanner.",
+      errNoCamera: "No camera was found. Use the scanner, or paste the code.",
+      errCameraBusy: "The camera is in use by another app. Close it and try again.",
+      errCameraUnavailable: "This browser cannot use the camera on this page (it needs HTTPS or localhost). Use the scanner.",
+      errCamera: "The camera could not be started. Use the scanner, or paste the code.",
+      errScanner: "The QR reader could not be loaded. Use the scanner, or paste the code.",
       errStream: "Lost the live payment status. Press \"Reconnect\".",
       errCopy: "Could not copy. Select the text and copy it.",
     },
@@ -678,6 +700,21 @@
     }
     $("pos-create-form").addEventListener("submit", onCreate);
     $("pos-cpm-form").addEventListener("submit", onCpm);
+    // A till tablet faces the customer: its front camera reads their phone.
+    YP.camera.attach({
+      button: $("pos-cpm-scan"),
+      dialog: $("pos-scan-dialog"),
+      video: $("pos-video"),
+      stopButton: $("pos-scan-stop"),
+      facing: "user",
+      t,
+      errEl,
+      onText: (text) => {
+        $("pos-cpm-code").value = text;
+        clearFieldError($("pos-cpm-code"));
+        $("pos-cpm-amount").focus(); // the amount, unless the code carries it; then Enter takes the payment
+      },
+    });
     $("pos-cancel").addEventListener("click", onCancel);
     $("pos-reconnect").addEventListener("click", () => { clearError(errEl); listen(); });
     $("pos-new").addEventListener("click", onNew);

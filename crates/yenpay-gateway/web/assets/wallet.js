@@ -149,7 +149,6 @@
     paying: false,
     invalid: false, // the payload field is flagged empty (re-worded on language switch)
     keyError: "", // dictionary key of a key problem, re-worded on language switch
-    stopScan: null, // stops the camera while scanning
   };
 
   const errEl = $("wallet-error");
@@ -294,46 +293,6 @@
   }
 
 
-  // ---- camera ----------------------------------------------------------------
-
-  async function onScan() {
-    clearError(errEl);
-    const dialog = $("wallet-scan-dialog");
-    let done = false; // a code can be read before start() has resolved
-    try {
-      const stop = await YP.busy($("wallet-scan"), t, "scanStarting", () =>
-        YP.camera.start($("wallet-video"), (text) => {
-          done = true;
-          state.stopScan = null;
-          if (dialog.open) dialog.close();
-          $("wallet-payload").value = text;
-          onRead();
-        }),
-      );
-      if (!done) {
-        state.stopScan = stop;
-        dialog.showModal();
-      }
-    } catch (err) {
-      showError(errEl, t(YP.camera.errorKey(err)));
-      $("wallet-scan").focus();
-    }
-  }
-
-  function stopScanning() {
-    state.stopScan?.();
-    state.stopScan = null;
-    const dialog = $("wallet-scan-dialog");
-    if (dialog.open) dialog.close();
-    $("wallet-scan").focus();
-  }
-
-  // Esc closes the dialog without the Stop button: the camera goes off with it.
-  // (After a code is read stopScan is already null, and focus goes to Pay.)
-  function onScanClosed() {
-    if (state.stopScan) stopScanning();
-  }
-
   // ---- render ----------------------------------------------------------------
 
   function render() {
@@ -387,9 +346,19 @@
   async function init() {
     i18n.apply();
     $("wallet-read-form").addEventListener("submit", onRead);
-    $("wallet-scan").addEventListener("click", onScan);
-    $("wallet-scan-stop").addEventListener("click", stopScanning);
-    $("wallet-scan-dialog").addEventListener("close", onScanClosed);
+    YP.camera.attach({
+      button: $("wallet-scan"),
+      dialog: $("wallet-scan-dialog"),
+      video: $("wallet-video"),
+      stopButton: $("wallet-scan-stop"),
+      facing: "environment",
+      t,
+      errEl,
+      onText: (text) => {
+        $("wallet-payload").value = text;
+        onRead();
+      },
+    });
     $("wallet-pay").addEventListener("click", onPay);
     $("wallet-copy").addEventListener("click", onCopy);
     $("wallet-refresh").addEventListener("click", () => { clearError(errEl); loadAccount(); });
