@@ -332,15 +332,6 @@ async fn wallet_page_reads_a_code_and_pays_it_with_its_own_key() {
     browser.close().await;
 }
 
-/// Runs `script` in the page and returns its JSON value.
-async fn eval(browser: &Browser, script: &str) -> serde_json::Value {
-    browser
-        .client
-        .execute(script, Vec::new())
-        .await
-        .unwrap_or_else(|e| panic!("running {script}: {e}"))
-}
-
 #[tokio::test]
 async fn wallet_page_scans_a_code_with_the_camera() {
     let test = "wallet_page_scans_a_code_with_the_camera";
@@ -367,34 +358,25 @@ async fn wallet_page_scans_a_code_with_the_camera() {
     browser.wait_text("#wallet-amount", "2,400").await;
     // The text read is the payload itself, and the camera is off again.
     assert_eq!(
-        eval(
-            &browser,
-            "return document.getElementById('wallet-payload').value"
-        )
-        .await,
+        browser
+            .eval("return document.getElementById('wallet-payload').value")
+            .await,
         payload
     );
     assert_eq!(
-        eval(
-            &browser,
-            "return document.getElementById('wallet-scan-dialog').open"
-        )
-        .await,
+        browser
+            .eval("return document.getElementById('wallet-scan-dialog').open")
+            .await,
         false
     );
     assert_eq!(
-        eval(
-            &browser,
-            "return document.getElementById('wallet-video').srcObject"
-        )
-        .await,
+        browser
+            .eval("return document.getElementById('wallet-video').srcObject")
+            .await,
         serde_json::Value::Null
     );
     // This Chromium has no BarcodeDetector for QR codes: the embedded reader did it.
-    assert_eq!(
-        eval(&browser, "return typeof window.jsQR").await,
-        "function"
-    );
+    assert_eq!(browser.eval("return typeof window.jsQR").await, "function");
     snapshot(&browser, "wallet-scanned").await;
     browser.click("#wallet-pay").await;
     browser.wait_text("#wallet-receipt", "2,400").await;
@@ -417,43 +399,30 @@ async fn wallet_camera_stops_on_request_and_says_why_it_cannot_start() {
     browser
         .open(&format!("{base}/wallet"), "#wallet-scan")
         .await;
-    browser.click("#wallet-scan").await;
-    browser
-        .wait_attr(
-            "#wallet-scan-dialog",
-            "open",
-            "true",
-            Duration::from_secs(10),
-        )
-        .await;
-    let live = "const v = document.getElementById('wallet-video');
-                return v.srcObject ? v.srcObject.getVideoTracks()[0].readyState : null";
-    assert_eq!(eval(&browser, live).await, "live");
-    snapshot(&browser, "wallet-scanning").await;
-    let stream = "window.__stream = document.getElementById('wallet-video').srcObject; return true";
-    eval(&browser, stream).await;
+    // Starts scanning and keeps the camera's stream, to see it end.
+    let start_scanning = async || {
+        browser.click("#wallet-scan").await;
+        let open = "return document.getElementById('wallet-scan-dialog').open";
+        browser.wait_eval(open, true, Duration::from_secs(10)).await;
+        let stream = "window.__stream = document.getElementById('wallet-video').srcObject;
+                      return window.__stream.getVideoTracks()[0].readyState";
+        assert_eq!(browser.eval(stream).await, "live");
+    };
     let track = "return window.__stream.getVideoTracks()[0].readyState";
+    start_scanning().await;
+    snapshot(&browser, "wallet-scanning").await;
     browser.click("#wallet-scan-stop").await;
     assert_eq!(
-        eval(&browser, track).await,
+        browser.eval(track).await,
         "ended",
         "Stop turns the camera off"
     );
     assert_eq!(
-        eval(&browser, "return document.activeElement.id").await,
+        browser.eval("return document.activeElement.id").await,
         "wallet-scan"
     );
     // The same with Esc, the keyboard's way out of a dialog.
-    browser.click("#wallet-scan").await;
-    browser
-        .wait_attr(
-            "#wallet-scan-dialog",
-            "open",
-            "true",
-            Duration::from_secs(10),
-        )
-        .await;
-    eval(&browser, stream).await;
+    start_scanning().await;
     browser
         .wait("#wallet-scan-stop")
         .await
@@ -461,14 +430,9 @@ async fn wallet_camera_stops_on_request_and_says_why_it_cannot_start() {
         .await
         .unwrap();
     // The dialog's close event comes as a task of its own: wait for it.
-    let pressed = std::time::Instant::now();
-    while eval(&browser, track).await != "ended" {
-        assert!(
-            pressed.elapsed() < Duration::from_secs(5),
-            "Esc turns the camera off"
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    browser
+        .wait_eval(track, "ended", Duration::from_secs(5))
+        .await;
     browser.close().await;
 
     // No camera at all: a message that says so and what to do instead; pasting still works.
@@ -482,11 +446,9 @@ async fn wallet_camera_stops_on_request_and_says_why_it_cannot_start() {
     let said = alert_text(&browser).await;
     assert!(said.contains("Paste the code's text"), "{said}");
     assert_eq!(
-        eval(
-            &browser,
-            "return document.getElementById('wallet-scan-dialog').open"
-        )
-        .await,
+        browser
+            .eval("return document.getElementById('wallet-scan-dialog').open")
+            .await,
         false
     );
     browser.close().await;
@@ -512,31 +474,19 @@ async fn pos_page_scans_a_customer_code_with_the_camera() {
     pos_login(&browser, &base, &m).await;
     browser.click("#pos-mode-cpm").await;
     browser.click("#pos-cpm-scan").await;
-    let read = std::time::Instant::now();
-    while eval(
-        &browser,
-        "return document.getElementById('pos-cpm-code').value",
-    )
-    .await
-        != code
-    {
-        assert!(
-            read.elapsed() < Duration::from_secs(10),
-            "the camera reads the customer's code"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    let value = "return document.getElementById('pos-cpm-code').value";
+    browser
+        .wait_eval(value, code.as_str(), Duration::from_secs(10))
+        .await;
     // Off again, and the cashier is at the amount.
     assert_eq!(
-        eval(
-            &browser,
-            "return document.getElementById('pos-scan-dialog').open"
-        )
-        .await,
+        browser
+            .eval("return document.getElementById('pos-scan-dialog').open")
+            .await,
         false
     );
     assert_eq!(
-        eval(&browser, "return document.activeElement.id").await,
+        browser.eval("return document.activeElement.id").await,
         "pos-cpm-amount"
     );
     browser.fill("#pos-cpm-amount", "650").await;

@@ -170,6 +170,31 @@ impl Browser {
             .await
     }
 
+    /// Runs `script` in the page and returns its JSON value.
+    pub async fn eval(&self, script: &str) -> Value {
+        self.client
+            .execute(script, Vec::new())
+            .await
+            .unwrap_or_else(|e| panic!("running {script}: {e}"))
+    }
+
+    /// Waits (at most `limit`) until `script` returns `expected`.
+    pub async fn wait_eval(&self, script: &str, expected: impl Into<Value>, limit: Duration) {
+        let expected = expected.into();
+        let started = Instant::now();
+        loop {
+            let got = self.eval(script).await;
+            if got == expected {
+                return;
+            }
+            assert!(
+                started.elapsed() < limit,
+                "{script} gave {got}, not {expected}, after {limit:?}"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
     /// The page's language (`<html lang>`).
     pub async fn lang(&self) -> Option<String> {
         self.wait("html")
