@@ -27,7 +27,7 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::routing::post;
-use browser::{Browser, read_qr};
+use browser::{Browser, read_qr, y4m_showing};
 use serde_json::{Value, json};
 use std::io::Write;
 use std::path::PathBuf;
@@ -546,8 +546,9 @@ async fn code_payment_refund_and_webhooks_across_a_restart() -> Result<()> {
 }
 
 /// The pages on a real chain: the POS page makes a code, the wallet page
-/// (a browser-held key with yen and no APT) pays it through the gateway's
-/// sponsoring, and the POS flips to paid from the follower's stream. The
+/// (a browser-held key with yen and no APT) scans it off the POS screen
+/// with its camera (Chromium's fake camera playing the screenshot) and pays
+/// it through the gateway's sponsoring, and the POS flips to paid from the follower's stream. The
 /// time from the payment's commit (its block timestamp) to the POS showing
 /// paid is printed and must stay under 2 s. Screenshots in target/screenshots/.
 #[tokio::test]
@@ -564,7 +565,7 @@ async fn pos_page_shows_a_code_the_wallet_page_pays_it() -> Result<()> {
         return Ok(());
     };
     let test = "pos_page_shows_a_code_the_wallet_page_pays_it";
-    let (Some(pos), Some(wallet)) = (Browser::start(test).await, Browser::start(test).await) else {
+    let Some(pos) = Browser::start(test).await else {
         return Ok(());
     };
     let dir = tempfile::tempdir()?;
@@ -598,7 +599,8 @@ async fn pos_page_shows_a_code_the_wallet_page_pays_it() -> Result<()> {
     pos.click("#pos-create").await;
     let qr = pos.wait("#pos-qr").await;
     pos.pos_status("CREATED", Duration::from_secs(30)).await;
-    let payload = read_qr(&qr.screenshot().await?);
+    let screen = qr.screenshot().await?;
+    let payload = read_qr(&screen);
     let decoded = yenpay_qr::mpm::YenpayPayment::decode(&payload)?;
     let yenpay_qr::mpm::PaymentRequest::Dynamic { order_ref, amount } = decoded.request else {
         bail!("the POS showed a static code: {payload}");
@@ -610,6 +612,12 @@ async fn pos_page_shows_a_code_the_wallet_page_pays_it() -> Result<()> {
     );
     pos.save_screenshot("node-pos-code").await;
 
+    // The customer's phone: its camera films the code on the POS screen.
+    let clip = dir.path().join("pos-screen.y4m");
+    y4m_showing(Some(&screen), &clip);
+    let Some(wallet) = Browser::start_with_camera(test, &clip).await else {
+        return Ok(());
+    };
     // The customer's page makes its key; the issuer mints it yen (it holds no APT).
     wallet
         .open(&format!("{base}/wallet"), "#wallet-payload")
@@ -625,9 +633,8 @@ async fn pos_page_shows_a_code_the_wallet_page_pays_it() -> Result<()> {
         .mint(deployer.as_ref(), customer, 5_000)
         .await?;
 
-    // It reads the code the POS shows and pays it.
-    let link = format!("{base}/wallet?payload={}", urlencoding::encode(&payload));
-    wallet.open(&link, "#wallet-payload").await;
+    // It scans the code the POS shows and pays it.
+    wallet.click("#wallet-scan").await;
     wallet.wait_text("#wallet-merchant", "SAKURA COFFEE").await;
     wallet.wait_text("#wallet-amount", "1,200").await;
     wallet.click("#wallet-pay").await;
