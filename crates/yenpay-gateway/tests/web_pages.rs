@@ -48,13 +48,26 @@ async fn pos_login(browser: &Browser, base: &str, merchant: &TestMerchant) {
     browser.fill("#pos-key-id", &merchant.key_id).await;
     browser.fill("#pos-secret", &merchant.secret).await;
     browser.click("#pos-login-form button[type=submit]").await;
-    browser.wait("#pos-amount").await;
+    browser.wait_shown("#pos-amount").await;
 }
 
 /// Saves a screenshot of a state and checks it reads: every control
-/// labelled, every text at WCAG AA contrast.
+/// labelled, and named in the accessibility tree a screen reader reads
+/// (saved beside the screenshot as `<name>.a11y.txt`), every text at WCAG
+/// AA contrast.
 async fn snapshot(browser: &Browser, name: &str) {
-    browser.save_screenshot(name).await;
+    let png = browser.save_screenshot(name).await;
+    let tree = browser.accessibility_tree().await;
+    let outline: String = tree
+        .iter()
+        .map(|(role, name)| format!("{role}: {name}\n"))
+        .collect();
+    std::fs::write(png.with_extension("a11y.txt"), outline).expect("writing the outline");
+    assert_eq!(
+        browser.unnamed_for_screen_readers().await,
+        Vec::<String>::new(),
+        "{name}"
+    );
     assert_eq!(
         browser.unlabelled_controls().await,
         Vec::<String>::new(),
@@ -329,6 +342,7 @@ async fn wallet_page_reads_a_code_and_pays_it_with_its_own_key() {
         .unwrap();
     assert_eq!(browser.low_contrast_text().await.len(), 1);
     assert_eq!(browser.unlabelled_controls().await.len(), 1);
+    assert_eq!(browser.unnamed_for_screen_readers().await, ["textbox"]);
     browser.close().await;
 }
 

@@ -13,6 +13,49 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+/// A Chrome DevTools Protocol command sent through chromedriver
+/// (`POST /session/{id}/goog/cdp/execute`).
+#[derive(Debug)]
+struct Cdp {
+    cmd: &'static str,
+    params: Value,
+}
+
+impl fantoccini::wd::WebDriverCompatibleCommand for Cdp {
+    fn endpoint(
+        &self,
+        base_url: &url::Url,
+        session_id: Option<&str>,
+    ) -> Result<url::Url, url::ParseError> {
+        base_url.join(&format!(
+            "session/{}/goog/cdp/execute",
+            session_id.unwrap_or_default()
+        ))
+    }
+
+    fn method_and_body(&self, _: &url::Url) -> (http::Method, Option<String>) {
+        let body = json!({ "cmd": self.cmd, "params": self.params });
+        (http::Method::POST, Some(body.to_string()))
+    }
+}
+
+/// Roles a screen reader offers as something to operate: each needs a name.
+const OPERABLE_ROLES: &[&str] = &[
+    "button",
+    "textbox",
+    "combobox",
+    "checkbox",
+    "radio",
+    "link",
+    "tab",
+    "dialog",
+    "alertdialog",
+    "spinbutton",
+    "slider",
+    "menuitem",
+    "switch",
+];
+
 /// A browser session and the driver process behind it.
 pub struct Browser {
     pub client: Client,
@@ -223,16 +266,38 @@ impl Browser {
         }
     }
 
+    /// Waits (10 s at most) for an element to be present and shown: pages
+    /// keep hidden sections in the document, which cannot be used yet.
+    pub async fn wait_shown(&self, css: &str) -> Element {
+        let element = self.wait(css).await;
+        let started = Instant::now();
+        while !element.is_displayed().await.unwrap_or(false) {
+            assert!(
+                started.elapsed() < Duration::from_secs(10),
+                "{css} is on the page but never shown"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        element
+    }
+
     /// Types `text` into the input `css` (cleared first).
     pub async fn fill(&self, css: &str, text: &str) {
-        let input = self.wait(css).await;
+        let input = self.wait_shown(css).await;
         input.clear().await.expect("clearing");
-        input.send_keys(text).await.expect("typing");
+        input
+            .send_keys(text)
+            .await
+            .unwrap_or_else(|e| panic!("typing into {css}: {e}"));
     }
 
     /// Clicks `css`.
     pub async fn click(&self, css: &str) {
-        self.wait(css).await.click().await.expect("clicking");
+        self.wait_shown(css)
+            .await
+            .click()
+            .await
+            .unwrap_or_else(|e| panic!("clicking {css}: {e}"));
     }
 
     /// Form controls on the page without an accessible name (no `<label>`,
@@ -250,6 +315,47 @@ impl Browser {
             .await
             .expect("running the label check");
         serde_json::from_value(found).expect("a list of names")
+    }
+
+    /// The page as a screen reader gets it: Chromium's own accessibility
+    /// tree (roles and the names it computed from labels, ARIA and text), a
+    /// `(role, name)` per node that is not ignored, in the order Chromium
+    /// lists them (text runs inside a text node left out).
+    pub async fn accessibility_tree(&self) -> Vec<(String, String)> {
+        let answer = self
+            .client
+            .issue_cmd(Cdp {
+                cmd: "Accessibility.getFullAXTree",
+                params: json!({}),
+            })
+            .await
+            .expect("Accessibility.getFullAXTree");
+        let field = |node: &Value, key: &str| {
+            node[key]["value"]
+                .as_str()
+                .unwrap_or_default()
+                .trim()
+                .to_owned()
+        };
+        answer["nodes"]
+            .as_array()
+            .expect("nodes")
+            .iter()
+            .filter(|node| node["ignored"] != true)
+            .map(|node| (field(node, "role"), field(node, "name")))
+            .filter(|(role, _)| !["", "none", "generic", "InlineTextBox"].contains(&role.as_str()))
+            .collect()
+    }
+
+    /// Controls, dialogs and tabs in the accessibility tree that a screen
+    /// reader would announce with no name (`role` only): should be none.
+    pub async fn unnamed_for_screen_readers(&self) -> Vec<String> {
+        self.accessibility_tree()
+            .await
+            .into_iter()
+            .filter(|(role, name)| OPERABLE_ROLES.contains(&role.as_str()) && name.is_empty())
+            .map(|(role, _)| role)
+            .collect()
     }
 
     /// Visible text on the page whose contrast with its background is under
