@@ -97,6 +97,57 @@ async fn pages_and_assets_are_embedded_with_a_strict_policy() {
 }
 
 #[tokio::test]
+async fn files_are_gzipped_for_browsers_that_ask_and_the_apis_are_not() {
+    use std::io::Read;
+    let db = &backends().await[0];
+    let gw = TestGateway::new(db).await;
+    let with_gzip = |path: &str| {
+        Request::get(path)
+            .header("accept-encoding", "gzip")
+            .body(Body::empty())
+            .unwrap()
+    };
+    let router = gw.router.clone();
+    let response = tower::ServiceExt::oneshot(router, with_gzip(JSQR_PATH))
+        .await
+        .unwrap();
+    assert_eq!(response.headers()["content-encoding"], "gzip");
+    assert_eq!(
+        response.headers()["content-security-policy"],
+        CONTENT_SECURITY_POLICY
+    );
+    let compressed = http_body_util::BodyExt::collect(response.into_body())
+        .await
+        .unwrap()
+        .to_bytes();
+    let mut unpacked = Vec::new();
+    flate2::read::GzDecoder::new(&compressed[..])
+        .read_to_end(&mut unpacked)
+        .unwrap();
+    let original = ASSETS.iter().find(|a| a.path == JSQR_PATH).unwrap().body;
+    assert_eq!(
+        unpacked,
+        original.as_bytes(),
+        "the same file, byte for byte"
+    );
+    assert!(
+        compressed.len() * 3 < original.len(),
+        "{} bytes for {}",
+        compressed.len(),
+        original.len()
+    );
+    // Without Accept-Encoding: as it is.
+    let plain = gw.send(get(JSQR_PATH)).await;
+    assert!(!plain.headers.contains_key("content-encoding"));
+    assert_eq!(plain.text, original);
+    // The page APIs are not compressed (the payment stream must flush at once).
+    let session = tower::ServiceExt::oneshot(gw.router.clone(), with_gzip("/pos/api/session"))
+        .await
+        .unwrap();
+    assert!(!session.headers().contains_key("content-encoding"));
+}
+
+#[tokio::test]
 async fn pages_can_be_turned_off() {
     let db = &backends().await[0];
     let mut config = config();

@@ -19,6 +19,7 @@ use axum::http::{HeaderName, HeaderValue, header};
 use axum::middleware::{Next, from_fn};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
+use tower_http::compression::CompressionLayer;
 
 /// The pages' policy: only our own scripts, styles and API; `data:` images
 /// for the QR code; no framing.
@@ -100,7 +101,10 @@ pub fn router(state: AppState) -> Router<AppState> {
         let asset = *asset;
         pages = pages.route(asset.path, get(move || async move { serve(asset) }));
     }
+    // Only the files: gzip brings the QR reader from 250 KB to about 60 KB on
+    // a shop's Wi-Fi, while the APIs and the payment stream stay as they are.
     pages
+        .layer(CompressionLayer::new())
         .merge(pos::router(state.clone()))
         .merge(wallet::router())
         .layer(from_fn(security_headers))
