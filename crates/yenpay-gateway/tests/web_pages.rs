@@ -516,3 +516,72 @@ async fn pos_page_scans_a_customer_code_with_the_camera() {
     snapshot(&browser, "pos-cpm-scanned-paid").await;
     browser.close().await;
 }
+
+#[tokio::test]
+async fn pages_fit_a_phone_and_a_till_tablet() {
+    let Some(browser) = Browser::start("pages_fit_a_phone_and_a_till_tablet").await else {
+        return;
+    };
+    let (_db, gw, base) = serve().await;
+    let m = gw.merchant("YENPAY CAFE").await;
+    let code = gw.create_code(&m, "FIT-1", 980).await;
+    let payload = code.body["data"]["qrPayload"].as_str().unwrap().to_owned();
+    // A small phone, then a tablet standing upright at a till.
+    for (width, height, device) in [(360, 740, "phone"), (768, 1024, "tablet")] {
+        assert_eq!(browser.resize(width, height).await, u64::from(width));
+
+        let link = format!("{base}/wallet?payload={}", urlencoding::encode(&payload));
+        browser.open(&link, "#wallet-payload").await;
+        browser.wait_text("#wallet-amount", "980").await;
+        assert_eq!(
+            browser.layout_problems().await,
+            Vec::<String>::new(),
+            "wallet, {device}"
+        );
+        browser
+            .save_screenshot(&format!("{device}-wallet-quote"))
+            .await;
+
+        pos_login(&browser, &base, &m).await;
+        assert_eq!(
+            browser.layout_problems().await,
+            Vec::<String>::new(),
+            "POS, {device}"
+        );
+        browser.fill("#pos-amount", "1500").await;
+        browser.click("#pos-create").await;
+        browser.pos_status("CREATED", Duration::from_secs(10)).await;
+        assert_eq!(
+            browser.layout_problems().await,
+            Vec::<String>::new(),
+            "POS code, {device}"
+        );
+        browser.save_screenshot(&format!("{device}-pos-code")).await;
+        // The code stays whole and large enough to scan from across the counter.
+        let qr = "const r = document.getElementById('pos-qr').getBoundingClientRect();
+                  return [Math.round(r.left), Math.round(r.right), Math.round(r.width)]";
+        let [left, right, size]: [i64; 3] = serde_json::from_value(browser.eval(qr).await).unwrap();
+        assert!(
+            left >= 0 && right <= i64::from(width),
+            "{device}: the QR spans {left}..{right}"
+        );
+        // 320 px where the screen has room; on a phone, all but 60 px of frames.
+        let room: i64 = serde_json::from_value(
+            browser
+                .eval("return document.documentElement.clientWidth")
+                .await,
+        )
+        .unwrap();
+        assert!(
+            size >= 320.min(room - 60),
+            "{device}: the QR is {size} px of {room}"
+        );
+        browser.click("#pos-cancel").await;
+        browser
+            .pos_status("CANCELED", Duration::from_secs(10))
+            .await;
+        browser.click("#pos-logout").await;
+        browser.wait_shown("#pos-login-form").await;
+    }
+    browser.close().await;
+}

@@ -358,6 +358,44 @@ impl Browser {
             .collect()
     }
 
+    /// Resizes the window and returns the page's viewport width, as CSS sees it.
+    pub async fn resize(&self, width: u32, height: u32) -> u64 {
+        self.client
+            .set_window_size(width, height)
+            .await
+            .expect("resizing the window");
+        self.eval("return window.innerWidth")
+            .await
+            .as_u64()
+            .expect("innerWidth")
+    }
+
+    /// What does not fit a small screen: the page scrolling sideways, a
+    /// visible element reaching past the viewport's right edge, or a visible
+    /// button or field under 44 CSS px high (too small to hit at a till or on
+    /// a phone). Should be none.
+    pub async fn layout_problems(&self) -> Vec<String> {
+        let found = self
+            .eval(
+                r#"
+                const width = document.documentElement.clientWidth, bad = [];
+                if (document.documentElement.scrollWidth > width)
+                  bad.push(`the page scrolls sideways (${document.documentElement.scrollWidth} > ${width})`);
+                const name = (e) => e.id ? `#${e.id}` : e.tagName.toLowerCase() + (e.className ? `.${e.className}` : "");
+                for (const e of document.querySelectorAll("body *")) {
+                  const r = e.getBoundingClientRect();
+                  if (!r.width || !r.height || getComputedStyle(e).visibility === "hidden") continue;
+                  if (r.right > width + 0.5) bad.push(`${name(e)} reaches ${Math.round(r.right)} px`);
+                  if (e.matches("button, input:not([type=hidden]), select") && r.height < 44)
+                    bad.push(`${name(e)} is ${Math.round(r.height)} px high`);
+                }
+                return bad;
+                "#,
+            )
+            .await;
+        serde_json::from_value(found).expect("a list of problems")
+    }
+
     /// Visible text on the page whose contrast with its background is under
     /// WCAG AA (4.5:1, or 3:1 for large text), as `text (ratio)`; disabled
     /// controls are exempt. Backgrounds are the nearest opaque ones up the tree.
