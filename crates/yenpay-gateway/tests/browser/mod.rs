@@ -347,17 +347,6 @@ impl Browser {
             .collect()
     }
 
-    /// Controls, dialogs and tabs in the accessibility tree that a screen
-    /// reader would announce with no name (`role` only): should be none.
-    pub async fn unnamed_for_screen_readers(&self) -> Vec<String> {
-        self.accessibility_tree()
-            .await
-            .into_iter()
-            .filter(|(role, name)| OPERABLE_ROLES.contains(&role.as_str()) && name.is_empty())
-            .map(|(role, _)| role)
-            .collect()
-    }
-
     /// Resizes the window and returns the page's viewport width, as CSS sees it.
     pub async fn resize(&self, width: u32, height: u32) -> u64 {
         self.client
@@ -484,28 +473,38 @@ pub fn read_qr(png: &[u8]) -> String {
     content
 }
 
+/// Controls, dialogs and tabs in an [`Browser::accessibility_tree`] that a
+/// screen reader would announce with no name (`role` only): should be none.
+pub fn unnamed_for_screen_readers(tree: &[(String, String)]) -> Vec<String> {
+    tree.iter()
+        .filter(|(role, name)| OPERABLE_ROLES.contains(&role.as_str()) && name.is_empty())
+        .map(|(role, _)| role.clone())
+        .collect()
+}
+
 /// A clip for Chromium's fake camera: one 640×480 Y4M frame (4:2:0, grey)
 /// showing `png` centred on white, scaled by whole pixels so its modules stay
 /// sharp; Chromium plays it in a loop. `None` draws a blank frame.
 pub fn y4m_showing(png: Option<&[u8]>, path: &Path) {
     const W: u32 = 640;
     const H: u32 = 480;
-    let mut luma = vec![255u8; (W * H) as usize];
+    use image::imageops::{self, FilterType};
+    let mut frame = image::GrayImage::from_pixel(W, H, image::Luma([255]));
     if let Some(png) = png {
         let code = image::load_from_memory(png).expect("a PNG").to_luma8();
         let scale = (440 / code.width().max(code.height())).max(1);
         let (w, h) = (code.width() * scale, code.height() * scale);
         assert!(w <= W && h <= H, "the code fits the frame");
-        let (left, top) = ((W - w) / 2, (H - h) / 2);
-        for y in 0..h {
-            for x in 0..w {
-                let pixel = code.get_pixel(x / scale, y / scale).0[0];
-                luma[((top + y) * W + left + x) as usize] = pixel;
-            }
-        }
+        let code = imageops::resize(&code, w, h, FilterType::Nearest);
+        imageops::overlay(
+            &mut frame,
+            &code,
+            ((W - w) / 2).into(),
+            ((H - h) / 2).into(),
+        );
     }
     let mut clip = format!("YUV4MPEG2 W{W} H{H} F10:1 Ip A1:1 C420jpeg\nFRAME\n").into_bytes();
-    clip.extend_from_slice(&luma);
+    clip.extend_from_slice(frame.as_raw());
     clip.extend(std::iter::repeat_n(128u8, (W * H / 2) as usize));
     std::fs::write(path, clip).expect("writing the camera clip");
 }
