@@ -87,12 +87,12 @@ module yenpay::fee_treasury {
     // Operator
     //
 
-    /// Moves `amount` of collected fees from the treasury to `to`.
+    /// Moves `amount` of collected fees from the treasury to `to`. Refused to an operator that is denylisted, or owned
+    /// by an object that is (`merchant_registry::EDENYLISTED`): the treasury's store is clean, so no hook would see it.
     public entry fun sweep(operator: &signer, to: address, amount: u64) acquires Treasury {
-        assert!(
-            merchant_registry::is_operator(signer::address_of(operator)),
-            error::permission_denied(ENOT_OPERATOR)
-        );
+        let operator = signer::address_of(operator);
+        assert!(merchant_registry::is_operator(operator), error::permission_denied(ENOT_OPERATOR));
+        merchant_registry::assert_not_denylisted(operator);
         assert!(amount > 0, error::invalid_argument(EZERO_AMOUNT));
         assert!(
             primary_fungible_store::is_balance_at_least(treasury_address(), stablecoin::metadata(), amount),

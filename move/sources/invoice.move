@@ -15,11 +15,13 @@
 ///
 /// Retention: an invoice record is a storage slot whose deposit is refunded to whoever deletes it. The operator sets a
 /// refund window (`set_refund_window`, default `DEFAULT_REFUND_WINDOW_SECS`), copied into each invoice when it is
-/// created, so changing it never shortens the window of an existing invoice. Anyone may then delete closed records in
-/// batches (`purge_invoices`): an unpaid invoice (open or cancelled) once it has expired, a paid one once its refund
-/// window has passed. The storage refund goes to the fee payer of the purging transaction (in practice the operator's
-/// housekeeping job). An order reference is free again only after its record is purged, so it is never reused while
-/// the invoice could still be paid or refunded.
+/// created, so changing it never shortens the window of an existing invoice. The operator, or the housekeeping account
+/// it names (`set_housekeeper`), then deletes closed records in batches (`purge_invoices`): an unpaid invoice (open or
+/// cancelled) once it has expired, a paid one once its refund window has passed. The storage refund goes to the fee
+/// payer of the purging transaction, which is why purging is not open to anyone: the deposits were the operator's (it
+/// sponsors the terminals' invoices), and a stranger could otherwise race its housekeeping for them. An order
+/// reference is free again only after its record is purged, so it is never reused while the invoice could still be
+/// paid or refunded.
 ///
 /// The asset moves only through the framework's dispatchable paths (`primary_fungible_store::withdraw` and
 /// `deposit`), so the stablecoin's pause, denylist and per-transfer cap hold here too. A payment withdraws once from
@@ -84,6 +86,10 @@ module yenpay::invoice {
     const ENOT_OPERATOR: u64 = 19;
     /// The refund window is outside `MIN_REFUND_WINDOW_SECS..=MAX_REFUND_WINDOW_SECS`.
     const EINVALID_REFUND_WINDOW: u64 = 20;
+    /// The signer is neither the operator nor the housekeeping account the operator named.
+    const ENOT_HOUSEKEEPER: u64 = 21;
+    /// No housekeeping account is named.
+    const ENO_HOUSEKEEPER: u64 = 22;
 
     //
     // Constants
@@ -163,6 +169,12 @@ module yenpay::invoice {
         refund_window_secs: u64,
     }
 
+    /// The account besides the operator that may purge closed invoices (a scheduled job's key, so the operator's own
+    /// key stays offline), at `@yenpay`. Read only by `purge_invoices`.
+    struct Housekeeping has key {
+        housekeeper: Option<address>,
+    }
+
     //
     // Events
     //
@@ -223,6 +235,13 @@ module yenpay::invoice {
     }
 
     #[event]
+    /// The operator named (`new` some) or removed (`new` none) the housekeeping account.
+    struct HousekeeperChanged has drop, store {
+        old: Option<address>,
+        new: Option<address>,
+    }
+
+    #[event]
     /// A static-QR payment to a merchant.
     struct MerchantPaid has drop, store {
         merchant: address,
@@ -236,6 +255,7 @@ module yenpay::invoice {
 
     fun init_module(publisher: &signer) {
         move_to(publisher, Invoices { invoices: table::new(), refund_window_secs: DEFAULT_REFUND_WINDOW_SECS });
+        move_to(publisher, Housekeeping { housekeeper: option::none() });
     }
 
     //
@@ -405,16 +425,21 @@ module yenpay::invoice {
     }
 
     /// Deletes the closed invoices named by `merchants[i]` and `order_refs[i]`, emitting `InvoicePurged` for each:
-    /// an unpaid invoice (open or cancelled) from its expiry on, a paid one once its refund window has passed. Anyone
-    /// may call it; the storage refund of every deleted record goes to the transaction's fee payer. Aborts, and so
-    /// deletes nothing, if any invoice is missing or not yet purgeable (`is_purgeable` tells beforehand).
+    /// an unpaid invoice (open or cancelled) from its expiry on, a paid one once its refund window has passed. Signed by
+    /// the operator or the housekeeping account it named; the storage refund of every deleted record goes to the
+    /// transaction's fee payer. Aborts, and so deletes nothing, if any invoice is missing or not yet purgeable
+    /// (`is_purgeable` tells beforehand).
     public entry fun purge_invoices(
         keeper: &signer,
         merchants: vector<address>,
         order_refs: vector<String>,
-    ) acquires Invoices {
-        // Permissionless: the signer only pays, and is repaid by the refunds.
-        let _ = keeper;
+    ) acquires Invoices, Housekeeping {
+        let keeper = signer::address_of(keeper);
+        assert!(
+            merchant_registry::is_operator(keeper) || Housekeeping[@yenpay].housekeeper == option::some(keeper),
+            error::permission_denied(ENOT_HOUSEKEEPER)
+        );
+        merchant_registry::assert_not_denylisted(keeper);
         assert!(merchants.length() == order_refs.length(), error::invalid_argument(EBATCH_LENGTH_MISMATCH));
         let invoices = &mut Invoices[@yenpay].invoices;
         let now = timestamp::now_seconds();
@@ -429,10 +454,7 @@ module yenpay::invoice {
 
     /// Sets the refund window of invoices created from now on; existing invoices keep theirs. Signed by the operator.
     public entry fun set_refund_window(operator: &signer, refund_window_secs: u64) acquires Invoices {
-        assert!(
-            merchant_registry::is_operator(signer::address_of(operator)),
-            error::permission_denied(ENOT_OPERATOR)
-        );
+        assert_operator(operator);
         assert!(
             refund_window_secs >= MIN_REFUND_WINDOW_SECS && refund_window_secs <= MAX_REFUND_WINDOW_SECS,
             error::invalid_argument(EINVALID_REFUND_WINDOW)
@@ -443,9 +465,36 @@ module yenpay::invoice {
         event::emit(RefundWindowChanged { old_secs, new_secs: refund_window_secs });
     }
 
+    /// Names `housekeeper` as the account that may purge closed invoices besides the operator; replaces any earlier
+    /// one. Signed by the operator.
+    public entry fun set_housekeeper(operator: &signer, housekeeper: address) acquires Housekeeping {
+        assert_operator(operator);
+        merchant_registry::assert_not_denylisted(housekeeper);
+        let slot = &mut Housekeeping[@yenpay].housekeeper;
+        let old = *slot;
+        *slot = option::some(housekeeper);
+        event::emit(HousekeeperChanged { old, new: *slot });
+    }
+
+    /// Removes the housekeeping account; only the operator purges until another is named. Signed by the operator.
+    public entry fun remove_housekeeper(operator: &signer) acquires Housekeeping {
+        assert_operator(operator);
+        let slot = &mut Housekeeping[@yenpay].housekeeper;
+        assert!(slot.is_some(), error::not_found(ENO_HOUSEKEEPER));
+        let old = *slot;
+        *slot = option::none();
+        event::emit(HousekeeperChanged { old, new: option::none() });
+    }
+
     //
     // Views
     //
+
+    #[view]
+    /// The account besides the operator that may purge closed invoices, if the operator named one.
+    public fun housekeeper(): Option<address> acquires Housekeeping {
+        Housekeeping[@yenpay].housekeeper
+    }
 
     #[view]
     /// The whole record of an invoice, as stored.
@@ -557,6 +606,13 @@ module yenpay::invoice {
     //
     // Internals
     //
+
+    /// Aborts unless `operator` is the registry's operator and is not denylisted.
+    fun assert_operator(operator: &signer) {
+        let operator = signer::address_of(operator);
+        assert!(merchant_registry::is_operator(operator), error::permission_denied(ENOT_OPERATOR));
+        merchant_registry::assert_not_denylisted(operator);
+    }
 
     inline fun borrow_invoice(merchant: address, order_ref: String): &Invoice {
         let invoices = &Invoices[@yenpay].invoices;
@@ -687,6 +743,11 @@ module yenpay::invoice {
     #[test_only]
     public fun refund_window_changed_for_test(old_secs: u64, new_secs: u64): RefundWindowChanged {
         RefundWindowChanged { old_secs, new_secs }
+    }
+
+    #[test_only]
+    public fun housekeeper_changed_for_test(old: Option<address>, new: Option<address>): HousekeeperChanged {
+        HousekeeperChanged { old, new }
     }
 
     #[test_only]

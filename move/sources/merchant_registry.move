@@ -6,8 +6,10 @@
 /// money moves, through the `package` functions below. The operator role changes hands in two steps
 /// (`yenpay::role`); the fee treasury (`yenpay::fee_treasury`) asks this module who the operator is.
 ///
-/// The stablecoin's denylist holds here too: a denylisted merchant owner, payout address or terminal can neither be
-/// registered, added nor named as payout, and cannot create, collect or take payments.
+/// The stablecoin's denylist holds here too, exactly as its hooks apply it (`stablecoin::is_restricted`: the address or
+/// any object owning it, within the hooks' bound): a denylisted merchant owner, payout address or terminal can neither
+/// be registered, added nor named as payout, and cannot create, collect or take payments; a denylisted operator cannot
+/// act, and the stablecoin's admin may propose its successor (`propose_operator_replacement`).
 ///
 /// Under Block-STM, payments to different merchants only read the `Registry` resource and a merchant's table
 /// item: nothing here is written on the payment path.
@@ -64,8 +66,13 @@ module yenpay::merchant_registry {
     /// The payout address is an object whose primary store the stablecoin's admin has not approved.
     const EPAYOUT_NOT_HOLDER: u64 = 18;
     // 19 (EZERO_AMOUNT) and 20 (EINSUFFICIENT_TREASURY) moved with the sweep to `yenpay::fee_treasury`.
-    /// The merchant's owner, its payout address or the terminal is on the stablecoin's denylist.
+    /// The merchant's owner, its payout address, the terminal or the operator is on the stablecoin's denylist, or is
+    /// owned by an object that is.
     const EDENYLISTED: u64 = 21;
+    /// The signer is not the stablecoin's admin.
+    const ENOT_ADMIN: u64 = 22;
+    /// The operator is not denylisted: only the operator itself hands its role over.
+    const EOPERATOR_NOT_DENYLISTED: u64 = 23;
 
     //
     // Constants
@@ -145,6 +152,14 @@ module yenpay::merchant_registry {
     struct OperatorChanged has drop, store {
         old_operator: address,
         new_operator: address,
+    }
+
+    #[event]
+    /// The stablecoin's admin proposed a successor to a denylisted operator, who takes over on `accept_operator`.
+    struct OperatorReplacementProposed has drop, store {
+        admin: address,
+        operator: address,
+        proposed: address,
     }
 
     #[event]
@@ -243,6 +258,19 @@ module yenpay::merchant_registry {
         let old_operator = role.accept(new_address);
         assert!(old_operator.is_some(), error::permission_denied(ENOT_PENDING_OPERATOR));
         event::emit(OperatorChanged { old_operator: old_operator.destroy_some(), new_operator: new_address });
+    }
+
+    /// Proposes `new_operator` in place of an operator that is denylisted (directly or through an owner object), which
+    /// can no longer act or hand its role over. Signed by the stablecoin's admin; the successor takes the role with
+    /// `accept_operator`, as in an ordinary hand-over.
+    public entry fun propose_operator_replacement(admin: &signer, new_operator: address) acquires Registry {
+        let admin = signer::address_of(admin);
+        assert!(stablecoin::admin() == admin, error::permission_denied(ENOT_ADMIN));
+        let role = &mut Registry[@yenpay].operator;
+        let operator = role.holder();
+        assert!(stablecoin::is_restricted(operator), error::invalid_state(EOPERATOR_NOT_DENYLISTED));
+        role.propose(new_operator);
+        event::emit(OperatorReplacementProposed { admin, operator, proposed: new_operator });
     }
 
     /// Registers a merchant after off-chain KYC. `owner` signs for the merchant from then on.
@@ -414,9 +442,10 @@ module yenpay::merchant_registry {
         (record.payout, record.fee_bps)
     }
 
-    /// Aborts if `account` is on the stablecoin's denylist.
+    /// Aborts if `account`, or an object owning it, is on the stablecoin's denylist (or its owner chain is too long
+    /// to check): the one check of every account the package lets act, the same as the stablecoin's hooks apply.
     package fun assert_not_denylisted(account: address) {
-        assert!(!stablecoin::is_denylisted(account), error::permission_denied(EDENYLISTED));
+        assert!(!stablecoin::is_restricted(account), error::permission_denied(EDENYLISTED));
     }
 
     /// The payout address of `merchant`, whatever its status (refunds of earlier payments stay possible).
@@ -538,8 +567,10 @@ module yenpay::merchant_registry {
     //
 
     inline fun borrow_registry_mut_as_operator(operator: &signer): &mut Registry {
+        let operator = signer::address_of(operator);
         let registry = &mut Registry[@yenpay];
-        assert!(registry.operator.is_holder(signer::address_of(operator)), error::permission_denied(ENOT_OPERATOR));
+        assert!(registry.operator.is_holder(operator), error::permission_denied(ENOT_OPERATOR));
+        assert_not_denylisted(operator);
         registry
     }
 
@@ -621,6 +652,13 @@ module yenpay::merchant_registry {
     #[test_only]
     public fun operator_proposal_cancelled_for_test(operator: address, proposed: address): OperatorProposalCancelled {
         OperatorProposalCancelled { operator, proposed }
+    }
+
+    #[test_only]
+    public fun operator_replacement_proposed_for_test(
+        admin: address, operator: address, proposed: address
+    ): OperatorReplacementProposed {
+        OperatorReplacementProposed { admin, operator, proposed }
     }
 
     #[test_only]

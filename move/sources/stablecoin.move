@@ -17,6 +17,12 @@
 ///   could be spent by that someone while its nominal owner is clean; an account's primary
 ///   store can be spent by that account alone. With this rule the denylist check on a store's
 ///   owner (and, for an approved store, every owner above it) is complete.
+/// - a store the admin ever approved stays under the approval list for good: revoked, it neither
+///   sends nor receives whatever becomes of its owner; approved, its owner must still be the
+///   object (or account) it was, so deleting an owner object (whose `ExtendRef` still yields its
+///   signer) never turns its store into an "account's primary store" again.
+/// - the walk up a store's owners stops after `MAX_OWNER_DEPTH` objects (the framework's own
+///   nesting limit): a longer or cyclic chain is refused, and its store may be seized.
 ///
 /// Stores are untransferable, so a denylisted owner cannot hand its store to someone else.
 ///
@@ -101,6 +107,12 @@ module yenpay::stablecoin {
     const EMINTER_NOT_FOUND: u64 = 23;
     /// The address is not a store of this asset.
     const ENOT_YJPY_STORE: u64 = 31;
+    /// The approved store's owner object no longer exists (its creator deleted it): the store can neither send nor
+    /// receive, and the admin may seize what it holds.
+    const ESTORE_OWNER_GONE: u64 = 32;
+    /// The chain of objects owning the store is longer than `MAX_OWNER_DEPTH` or loops: it cannot be checked, so the
+    /// store can neither send nor receive, and the admin may seize what it holds.
+    const EOWNER_CHAIN_TOO_LONG: u64 = 33;
 
     //
     // Constants
@@ -122,6 +134,9 @@ module yenpay::stablecoin {
     const INITIAL_TRANSFER_CAP: u64 = 1_000_000;
     /// Maximum length of a legal order reference.
     const MAX_LEGAL_ORDER_LENGTH: u64 = 64;
+    /// Most objects the checks walk through above a store: the framework's `MAXIMUM_OBJECT_NESTING`, so that no
+    /// chain the framework itself would let own a store goes unchecked, and no cycle runs out of gas.
+    const MAX_OWNER_DEPTH: u64 = 8;
 
     //
     // State
@@ -150,11 +165,22 @@ module yenpay::stablecoin {
         paused: bool,
         transfer_cap: u64,
         denylist: Table<address, bool>,
-        /// Stores other than accounts' primary stores that may hold the coin, by store address.
-        approved_stores: Table<address, bool>,
+        /// Every store the admin ever approved, by store address, with what it decided last. A store found here is
+        /// governed by this entry alone, never by the account rule.
+        approved_stores: Table<address, StoreApproval>,
         /// The metadata object's address, kept here so the hooks derive primary store addresses without
         /// hashing it again.
         metadata: address,
+    }
+
+    /// The admin's decision about a store other than an account's primary store.
+    enum StoreApproval has copy, drop, store {
+        /// The store may hold the coin. `account_owned`: the store existed when approved and an account, not an
+        /// object, owned it. Otherwise its owner must be an object that still exists: a store whose owner object was
+        /// deleted is refused, since its creator may still hold the object's signer.
+        Approved { account_owned: bool },
+        /// The approval was taken back: the store can neither send nor receive, whatever becomes of its owner.
+        Revoked,
     }
 
     /// Minters and their remaining allowances, at `@yenpay`.
@@ -381,19 +407,24 @@ module yenpay::stablecoin {
     /// none exists yet (for example `primary_store_address(object)` before the object's first
     /// deposit). Approve only stores whose every way of spending the issuer trusts: the hooks refuse a
     /// denylisted owner anywhere up the chain, but they cannot see who holds the store's
-    /// `ExtendRef` or an owner object's, and object ownership moves outside the hooks.
+    /// `ExtendRef` or an owner object's, and object ownership moves outside the hooks. A store approved before it
+    /// exists must come to be owned by an object (an account's store needs no approval); a revoked store may be
+    /// approved again.
     public entry fun approve_store(admin: &signer, store: address) acquires Roles, Controls {
         assert_admin(admin);
         approve(store);
     }
 
-    /// Takes a store's approval back: it can then neither send nor receive, and the admin may seize
-    /// what it holds (`seize_from_store`).
+    /// Takes a store's approval back: it can then neither send nor receive, whatever becomes of its owner, and the
+    /// admin may seize what it holds (`seize_from_store`).
     public entry fun revoke_store(admin: &signer, store: address) acquires Roles, Controls {
         assert_admin(admin);
         let approved = &mut Controls[@yenpay].approved_stores;
-        assert!(approved.contains(store), error::not_found(ENOT_APPROVED_STORE));
-        approved.remove(store);
+        assert!(
+            approved.contains(store) && (approved.borrow(store) is StoreApproval::Approved),
+            error::not_found(ENOT_APPROVED_STORE)
+        );
+        *approved.borrow_mut(store) = StoreApproval::Revoked;
         event::emit(StoreRevoked { store });
     }
 
@@ -426,7 +457,8 @@ module yenpay::stablecoin {
 
     /// Like `seize`, for any store of the asset, named by its address: one whose owner is, or is
     /// owned by, a denylisted address, or one that may no longer hold the coin (an approval the
-    /// admin revoked), whose funds are otherwise frozen.
+    /// admin revoked, an owner object deleted, an owner chain too long to check), whose funds are
+    /// otherwise frozen.
     public entry fun seize_from_store(
         admin: &signer, store: address, to: address, amount: u64, legal_order: vector<u8>
     ) acquires Roles, Controls, Refs {
@@ -634,6 +666,14 @@ module yenpay::stablecoin {
     }
 
     #[view]
+    /// Whether `account` may not act: it, or an object owning it directly or indirectly, is on the denylist, or its
+    /// chain of owners is longer than the checks walk (`MAX_OWNER_DEPTH`) or loops. The hooks apply this to a store's
+    /// owner; the other modules apply it to every account they let act (merchant, payout, terminal, operator).
+    public fun is_restricted(account: address): bool acquires Controls {
+        lineage_error(&Controls[@yenpay], account) != 0
+    }
+
+    #[view]
     /// Whether `account` is a minter.
     public fun is_minter(account: address): bool acquires Minters {
         Minters[@yenpay].allowances.contains(account)
@@ -682,9 +722,10 @@ module yenpay::stablecoin {
     }
 
     #[view]
-    /// Whether the admin approved the store at `store` to hold the coin.
+    /// Whether the admin approved the store at `store` to hold the coin (and has not revoked it since).
     public fun is_approved_store(store: address): bool acquires Controls {
-        Controls[@yenpay].approved_stores.contains(store)
+        let approved = &Controls[@yenpay].approved_stores;
+        approved.contains(store) && (approved.borrow(store) is StoreApproval::Approved)
     }
 
     #[view]
@@ -695,11 +736,11 @@ module yenpay::stablecoin {
 
     #[view]
     /// Whether the store at `store` may hold the coin: an account's primary store or an approved
-    /// store (the denylist aside).
+    /// store whose owner object still exists (the denylist aside).
     public fun may_hold(store: address): bool acquires Controls {
         if (!fungible_asset::store_exists(store)) return false;
         let controls = &Controls[@yenpay];
-        is_allowed_store(controls, store, object::owner(object::address_to_object<FungibleStore>(store)))
+        store_rule_error(controls, store, object::owner(object::address_to_object<FungibleStore>(store))) == 0
     }
 
     //
@@ -742,10 +783,17 @@ module yenpay::stablecoin {
     }
 
     fun approve(store: address) acquires Controls {
-        assert!(!object::is_object(store) || is_yjpy_store(store), error::invalid_argument(ENOT_YJPY_STORE));
+        let is_store = is_yjpy_store(store);
+        assert!(!object::is_object(store) || is_store, error::invalid_argument(ENOT_YJPY_STORE));
+        // A store's owner never changes (the asset's stores are untransferable), so what owns it now is what the
+        // hooks will see; an account owner is recorded because a deleted object looks like one afterwards.
+        let account_owned = is_store && !object::is_object(object::owner(object::address_to_object<FungibleStore>(store)));
         let approved = &mut Controls[@yenpay].approved_stores;
-        assert!(!approved.contains(store), error::already_exists(EALREADY_APPROVED_STORE));
-        approved.add(store, true);
+        assert!(
+            !approved.contains(store) || (approved.borrow(store) is StoreApproval::Revoked),
+            error::already_exists(EALREADY_APPROVED_STORE)
+        );
+        approved.upsert(store, StoreApproval::Approved { account_owned });
         event::emit(StoreApproved { store });
     }
 
@@ -809,31 +857,49 @@ module yenpay::stablecoin {
     }
 
     /// The store is an account's primary store or an approved store, and nothing up its owner's
-    /// chain is denylisted. For an account's primary store: one hash and one lookup.
+    /// chain is denylisted. For an account's primary store: one hash and two lookups.
     fun assert_may_hold(controls: &Controls, store: address, owner: address) {
-        assert!(is_allowed_store(controls, store, owner), error::permission_denied(ESTORE_NOT_APPROVED));
-        assert_lineage_not_denylisted(controls, owner);
+        let reason = holder_error(controls, store, owner);
+        assert!(reason == 0, error::permission_denied(reason));
     }
 
-    /// Whether `store`, owned by `owner`, may hold the coin. The primary store address is derived
-    /// here as the framework derives it: asking `primary_fungible_store` from inside a hook would
-    /// re-enter the framework module that dispatched to us.
-    fun is_allowed_store(controls: &Controls, store: address, owner: address): bool {
-        (!object::is_object(owner) && store == object::create_user_derived_object_address(owner, controls.metadata))
-            || controls.approved_stores.contains(store)
+    /// Why `store`, owned by `owner`, may not hold the coin (an error reason), or 0 when it may: the store rule
+    /// first, then the owner chain.
+    fun holder_error(controls: &Controls, store: address, owner: address): u64 {
+        let reason = store_rule_error(controls, store, owner);
+        if (reason != 0) reason else lineage_error(controls, owner)
     }
 
-    /// Withdrawal is allowed to any direct or indirect owner of a store, so every address up
-    /// the ownership chain must be clean. For an account-owned store this is one lookup.
-    fun assert_lineage_not_denylisted(controls: &Controls, owner: address) {
-        assert!(!lineage_denylisted(controls, owner), error::permission_denied(EDENYLISTED));
+    /// The store rule: a store the admin ever approved follows its approval entry alone; any other store must be
+    /// an account's primary store. The primary store address is derived here as the framework derives it: asking
+    /// `primary_fungible_store` from inside a hook would re-enter the framework module that dispatched to us.
+    fun store_rule_error(controls: &Controls, store: address, owner: address): u64 {
+        let owner_is_object = object::is_object(owner);
+        let approvals = &controls.approved_stores;
+        if (approvals.contains(store)) {
+            match (*approvals.borrow(store)) {
+                StoreApproval::Revoked => ESTORE_NOT_APPROVED,
+                StoreApproval::Approved { account_owned } =>
+                    if (owner_is_object || account_owned) 0 else ESTORE_OWNER_GONE,
+            }
+        } else if (!owner_is_object && store == object::create_user_derived_object_address(owner, controls.metadata)) {
+            0
+        } else {
+            ESTORE_NOT_APPROVED
+        }
     }
 
-    fun lineage_denylisted(controls: &Controls, owner: address): bool {
+    /// Withdrawal is allowed to any direct or indirect owner of a store, so every address up the ownership chain
+    /// must be clean: EDENYLISTED if one is listed, EOWNER_CHAIN_TOO_LONG if the chain passes more than
+    /// `MAX_OWNER_DEPTH` objects (a cycle does), else 0. For an account-owned store this is one lookup.
+    fun lineage_error(controls: &Controls, owner: address): u64 {
         let current = owner;
+        let depth = 0;
         loop {
-            if (controls.denylist.contains(current)) return true;
-            if (!object::is_object(current)) return false;
+            if (controls.denylist.contains(current)) return EDENYLISTED;
+            if (!object::is_object(current)) return 0;
+            if (depth == MAX_OWNER_DEPTH) return EOWNER_CHAIN_TOO_LONG;
+            depth += 1;
             current = object::owner(object::address_to_object<ObjectCore>(current));
         }
     }
@@ -851,7 +917,7 @@ module yenpay::stablecoin {
             let controls = &Controls[@yenpay];
             assert!(!controls.paused, error::invalid_state(EPAUSED));
             assert!(
-                lineage_denylisted(controls, owner) || !is_allowed_store(controls, store.object_address(), owner),
+                holder_error(controls, store.object_address(), owner) != 0,
                 error::invalid_state(ESEIZURE_NOT_DENYLISTED)
             );
         };

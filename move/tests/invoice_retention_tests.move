@@ -40,7 +40,7 @@ module yenpay::invoice_retention_tests {
 
     fun purge(order_refs: vector<String>) {
         let merchants = order_refs.map_ref(|_| h::merchant());
-        invoice::purge_invoices(&h::signer_of(h::stranger()), merchants, order_refs);
+        invoice::purge_invoices(&h::signer_of(h::operator()), merchants, order_refs);
     }
 
     fun set_window(secs: u64) {
@@ -238,7 +238,7 @@ module yenpay::invoice_retention_tests {
         create(order());
         timestamp::fast_forward_seconds(TTL);
         invoice::purge_invoices(
-            &h::signer_of(h::stranger()), vector[h::merchant(), h::merchant()], vector[order()]
+            &h::signer_of(h::operator()), vector[h::merchant(), h::merchant()], vector[order()]
         );
     }
 
@@ -276,7 +276,7 @@ module yenpay::invoice_retention_tests {
         };
         let treasury = h::treasury();
         let supply = h::supply();
-        invoice::purge_invoices(&h::signer_of(h::stranger()), merchants, order_refs);
+        invoice::purge_invoices(&h::signer_of(h::operator()), merchants, order_refs);
         let i = 0;
         while (i < 4) {
             assert!(!invoice::invoice_exists(merchants[i], order_refs[i]), 10 + i);
@@ -292,8 +292,127 @@ module yenpay::invoice_retention_tests {
     #[test(framework = @aptos_framework, publisher = @deployer)]
     fun an_empty_batch_does_nothing(framework: &signer, publisher: &signer) {
         h::setup(framework, publisher);
-        invoice::purge_invoices(&h::signer_of(h::stranger()), vector[], vector[]);
+        invoice::purge_invoices(&h::signer_of(h::operator()), vector[], vector[]);
         assert!(event::emitted_events<invoice::InvoicePurged>().length() == 0, 1);
+    }
+
+    // Who may purge: the operator, or the housekeeping account it names. The storage refund goes to the purging
+    // transaction's fee payer, so a stranger purging would take deposits the operator paid.
+
+    /// The housekeeping job's account in these tests.
+    const HOUSEKEEPER: address = @0xe5;
+
+    #[test(framework = @aptos_framework, publisher = @deployer)]
+    #[expected_failure(abort_code = 0x50015, location = yenpay::invoice)] // ENOT_HOUSEKEEPER
+    fun a_stranger_cannot_purge(framework: &signer, publisher: &signer) {
+        h::setup(framework, publisher);
+        create(order());
+        timestamp::fast_forward_seconds(TTL);
+        invoice::purge_invoices(&h::signer_of(h::stranger()), vector[h::merchant()], vector[order()]);
+    }
+
+    #[test(framework = @aptos_framework, publisher = @deployer)]
+    #[expected_failure(abort_code = 0x50015, location = yenpay::invoice)] // ENOT_HOUSEKEEPER
+    fun the_merchant_cannot_purge_its_own_invoices(framework: &signer, publisher: &signer) {
+        h::setup(framework, publisher);
+        create(order());
+        timestamp::fast_forward_seconds(TTL);
+        invoice::purge_invoices(&h::signer_of(h::merchant()), vector[h::merchant()], vector[order()]);
+    }
+
+    #[test(framework = @aptos_framework, publisher = @deployer)]
+    fun the_named_housekeeper_purges(framework: &signer, publisher: &signer) {
+        h::setup(framework, publisher);
+        assert!(invoice::housekeeper() == std::option::none(), 1);
+        invoice::set_housekeeper(&h::signer_of(h::operator()), HOUSEKEEPER);
+        assert!(invoice::housekeeper() == std::option::some(HOUSEKEEPER), 2);
+        assert!(
+            event::was_event_emitted(
+                &invoice::housekeeper_changed_for_test(std::option::none(), std::option::some(HOUSEKEEPER))
+            ),
+            3
+        );
+        create(order());
+        timestamp::fast_forward_seconds(TTL);
+        invoice::purge_invoices(&h::signer_of(HOUSEKEEPER), vector[h::merchant()], vector[order()]);
+        assert!(!invoice::invoice_exists(h::merchant(), order()), 4);
+    }
+
+    #[test(framework = @aptos_framework, publisher = @deployer)]
+    #[expected_failure(abort_code = 0x50015, location = yenpay::invoice)] // ENOT_HOUSEKEEPER
+    fun a_removed_housekeeper_cannot_purge(framework: &signer, publisher: &signer) {
+        h::setup(framework, publisher);
+        invoice::set_housekeeper(&h::signer_of(h::operator()), HOUSEKEEPER);
+        invoice::remove_housekeeper(&h::signer_of(h::operator()));
+        assert!(
+            event::was_event_emitted(
+                &invoice::housekeeper_changed_for_test(std::option::some(HOUSEKEEPER), std::option::none())
+            ),
+            1
+        );
+        create(order());
+        timestamp::fast_forward_seconds(TTL);
+        invoice::purge_invoices(&h::signer_of(HOUSEKEEPER), vector[h::merchant()], vector[order()]);
+    }
+
+    #[test(framework = @aptos_framework, publisher = @deployer)]
+    #[expected_failure(abort_code = 0x50015, location = yenpay::invoice)] // ENOT_HOUSEKEEPER
+    fun a_replaced_housekeeper_cannot_purge(framework: &signer, publisher: &signer) {
+        h::setup(framework, publisher);
+        invoice::set_housekeeper(&h::signer_of(h::operator()), HOUSEKEEPER);
+        invoice::set_housekeeper(&h::signer_of(h::operator()), h::stranger());
+        create(order());
+        timestamp::fast_forward_seconds(TTL);
+        invoice::purge_invoices(&h::signer_of(HOUSEKEEPER), vector[h::merchant()], vector[order()]);
+    }
+
+    #[test(framework = @aptos_framework, publisher = @deployer)]
+    #[expected_failure(abort_code = 0x50015, location = yenpay::merchant_registry)] // EDENYLISTED
+    fun a_denylisted_housekeeper_cannot_purge(framework: &signer, publisher: &signer) {
+        h::setup(framework, publisher);
+        invoice::set_housekeeper(&h::signer_of(h::operator()), HOUSEKEEPER);
+        yenpay::stablecoin::denylist(&h::signer_of(h::operator()), HOUSEKEEPER);
+        create(order());
+        timestamp::fast_forward_seconds(TTL);
+        invoice::purge_invoices(&h::signer_of(HOUSEKEEPER), vector[h::merchant()], vector[order()]);
+    }
+
+    #[test(framework = @aptos_framework, publisher = @deployer)]
+    #[expected_failure(abort_code = 0x50013, location = yenpay::invoice)] // ENOT_OPERATOR
+    fun a_stranger_cannot_name_a_housekeeper(framework: &signer, publisher: &signer) {
+        h::setup(framework, publisher);
+        invoice::set_housekeeper(&h::signer_of(h::stranger()), h::stranger());
+    }
+
+    #[test(framework = @aptos_framework, publisher = @deployer)]
+    #[expected_failure(abort_code = 0x50013, location = yenpay::invoice)] // ENOT_OPERATOR
+    fun the_housekeeper_cannot_name_a_housekeeper(framework: &signer, publisher: &signer) {
+        h::setup(framework, publisher);
+        invoice::set_housekeeper(&h::signer_of(h::operator()), HOUSEKEEPER);
+        invoice::set_housekeeper(&h::signer_of(HOUSEKEEPER), h::stranger());
+    }
+
+    #[test(framework = @aptos_framework, publisher = @deployer)]
+    #[expected_failure(abort_code = 0x50013, location = yenpay::invoice)] // ENOT_OPERATOR
+    fun a_stranger_cannot_remove_the_housekeeper(framework: &signer, publisher: &signer) {
+        h::setup(framework, publisher);
+        invoice::set_housekeeper(&h::signer_of(h::operator()), HOUSEKEEPER);
+        invoice::remove_housekeeper(&h::signer_of(h::stranger()));
+    }
+
+    #[test(framework = @aptos_framework, publisher = @deployer)]
+    #[expected_failure(abort_code = 0x60016, location = yenpay::invoice)] // ENO_HOUSEKEEPER
+    fun removing_no_housekeeper_aborts(framework: &signer, publisher: &signer) {
+        h::setup(framework, publisher);
+        invoice::remove_housekeeper(&h::signer_of(h::operator()));
+    }
+
+    #[test(framework = @aptos_framework, publisher = @deployer)]
+    #[expected_failure(abort_code = 0x50015, location = yenpay::merchant_registry)] // EDENYLISTED
+    fun a_denylisted_account_cannot_be_named_housekeeper(framework: &signer, publisher: &signer) {
+        h::setup(framework, publisher);
+        yenpay::stablecoin::denylist(&h::signer_of(h::operator()), HOUSEKEEPER);
+        invoice::set_housekeeper(&h::signer_of(h::operator()), HOUSEKEEPER);
     }
 
     // The order reference after a purge.

@@ -128,6 +128,27 @@ pub async fn retention(h: &'static Harness) -> Result<()> {
     }
     paid.sort_by_key(|(index, _)| *index);
 
+    // Purging is the operator's, or its housekeeper's: the storage refund goes
+    // to whoever purges, and the deposits were the operator's.
+    invoices
+        .purge(&*payer, &[(m, still_open.clone())])
+        .await
+        .aborts_with("a stranger purges", InvoiceAbort::NotHousekeeper)
+        .await?;
+    {
+        let operator = h.deployer().await;
+        invoices
+            .set_housekeeper(&*operator, keeper.address())
+            .await
+            .committed("the operator names the keeper its housekeeper")
+            .await?;
+    }
+    check_eq!(
+        invoices.housekeeper().await?,
+        Some(keeper.address()),
+        "the housekeeper"
+    );
+
     // Too early: a paid invoice within its window, and an open one.
     let last = paid
         .iter()

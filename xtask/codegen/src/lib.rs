@@ -348,6 +348,10 @@ fn field_type(move_type: &str) -> Result<(String, Option<&'static str>)> {
             Some("#[serde(deserialize_with = \"json::bytes\")]"),
         ),
         "vector<address>" => ("Vec<AccountAddress>".to_owned(), None),
+        "Option<address>" => (
+            "Option<AccountAddress>".to_owned(),
+            Some("#[serde(deserialize_with = \"json::option_address\")]"),
+        ),
         other => bail!("no Rust type for the event field type `{other}`: add it to `field_type`"),
     })
 }

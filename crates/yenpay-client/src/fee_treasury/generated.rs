@@ -75,7 +75,8 @@ impl<'a> FeeTreasury<'a> {
         Calls::new(self.client.package())
     }
 
-    /// Moves `amount` of collected fees from the treasury to `to`.
+    /// Moves `amount` of collected fees from the treasury to `to`. Refused to an operator that is denylisted, or owned
+    /// by an object that is (`merchant_registry::EDENYLISTED`): the treasury's store is clean, so no hook would see it.
     ///
     /// Signed by `operator`.
     ///

@@ -63,6 +63,10 @@ abort_codes! {
         NotOperator = 19, "ENOT_OPERATOR";
         /// The refund window is outside `MIN_REFUND_WINDOW_SECS..=MAX_REFUND_WINDOW_SECS`.
         InvalidRefundWindow = 20, "EINVALID_REFUND_WINDOW";
+        /// The signer is neither the operator nor the housekeeping account the operator named.
+        NotHousekeeper = 21, "ENOT_HOUSEKEEPER";
+        /// No housekeeping account is named.
+        NoHousekeeper = 22, "ENO_HOUSEKEEPER";
     }
 }
 
@@ -247,6 +251,21 @@ impl Calls {
             vec![bcs_arg("refund_window_secs", &refund_window_secs.secs())?],
         )
     }
+
+    /// `set_housekeeper(operator, housekeeper)`.
+    pub fn set_housekeeper(&self, housekeeper: AccountAddress) -> Result<EntryFunction, Error> {
+        entry_call(
+            self.package,
+            Module::Invoice,
+            "set_housekeeper",
+            vec![bcs_arg("housekeeper", &housekeeper)?],
+        )
+    }
+
+    /// `remove_housekeeper(operator)`.
+    pub fn remove_housekeeper(&self) -> Result<EntryFunction, Error> {
+        entry_call(self.package, Module::Invoice, "remove_housekeeper", vec![])
+    }
 }
 
 /// `yenpay_client::invoice` on a node: submits its entry functions and calls its views.
@@ -404,9 +423,10 @@ impl<'a> Invoices<'a> {
     }
 
     /// Deletes the closed invoices named by `merchants[i]` and `order_refs[i]`, emitting `InvoicePurged` for each:
-    /// an unpaid invoice (open or cancelled) from its expiry on, a paid one once its refund window has passed. Anyone
-    /// may call it; the storage refund of every deleted record goes to the transaction's fee payer. Aborts, and so
-    /// deletes nothing, if any invoice is missing or not yet purgeable (`is_purgeable` tells beforehand).
+    /// an unpaid invoice (open or cancelled) from its expiry on, a paid one once its refund window has passed. Signed by
+    /// the operator or the housekeeping account it named; the storage refund of every deleted record goes to the
+    /// transaction's fee payer. Aborts, and so deletes nothing, if any invoice is missing or not yet purgeable
+    /// (`is_purgeable` tells beforehand).
     ///
     /// Signed by `keeper`.
     ///
@@ -435,6 +455,46 @@ impl<'a> Invoices<'a> {
     ) -> Result<Submitted, Error> {
         let call = self.calls().set_refund_window(refund_window_secs)?;
         self.client.submit_entry(operator, call).await
+    }
+
+    /// Names `housekeeper` as the account that may purge closed invoices besides the operator; replaces any earlier
+    /// one. Signed by the operator.
+    ///
+    /// Signed by `operator`.
+    ///
+    /// # Errors
+    /// [`Error::Validation`] for an argument the contract would refuse; otherwise see [`YenPay::submit`].
+    pub async fn set_housekeeper<S: TxSigner>(
+        &self,
+        operator: &S,
+        housekeeper: AccountAddress,
+    ) -> Result<Submitted, Error> {
+        let call = self.calls().set_housekeeper(housekeeper)?;
+        self.client.submit_entry(operator, call).await
+    }
+
+    /// Removes the housekeeping account; only the operator purges until another is named. Signed by the operator.
+    ///
+    /// Signed by `operator`.
+    ///
+    /// # Errors
+    /// [`Error::Validation`] for an argument the contract would refuse; otherwise see [`YenPay::submit`].
+    pub async fn remove_housekeeper<S: TxSigner>(&self, operator: &S) -> Result<Submitted, Error> {
+        let call = self.calls().remove_housekeeper()?;
+        self.client.submit_entry(operator, call).await
+    }
+
+    /// The account besides the operator that may purge closed invoices, if the operator named one.
+    ///
+    /// # Errors
+    /// [`Error::Aptos`] when the view fails; [`Error::Response`] for a result of the wrong shape.
+    pub async fn housekeeper(&self) -> Result<Option<AccountAddress>, Error> {
+        let args = vec![];
+        let (value,): (MoveOption<AccountAddress>,) = self
+            .client
+            .view_as(Module::Invoice, "housekeeper", args)
+            .await?;
+        Ok(value.into_option())
     }
 
     /// The whole record of an invoice, as stored.
@@ -682,6 +742,18 @@ pub struct RefundWindowChanged {
     pub new_secs: u64,
 }
 
+/// The operator named (`new` some) or removed (`new` none) the housekeeping account.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HousekeeperChanged {
+    /// `old: Option<address>`.
+    #[serde(deserialize_with = "json::option_address")]
+    pub old: Option<AccountAddress>,
+    /// `new: Option<address>`.
+    #[serde(deserialize_with = "json::option_address")]
+    pub new: Option<AccountAddress>,
+}
+
 /// A static-QR payment to a merchant.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -715,6 +787,7 @@ module_events! {
         InvoiceRefunded,
         InvoicePurged,
         RefundWindowChanged,
+        HousekeeperChanged,
         MerchantPaid,
     }
 }

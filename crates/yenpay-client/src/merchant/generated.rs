@@ -59,8 +59,12 @@ abort_codes! {
         RoleConflict = 17, "EROLE_CONFLICT";
         /// The payout address is an object whose primary store the stablecoin's admin has not approved.
         PayoutNotHolder = 18, "EPAYOUT_NOT_HOLDER";
-        /// The merchant's owner, its payout address or the terminal is on the stablecoin's denylist.
+        /// The merchant's owner, its payout address, the terminal or the operator is on the stablecoin's denylist, or is owned by an object that is.
         Denylisted = 21, "EDENYLISTED";
+        /// The signer is not the stablecoin's admin.
+        NotAdmin = 22, "ENOT_ADMIN";
+        /// The operator is not denylisted: only the operator itself hands its role over.
+        OperatorNotDenylisted = 23, "EOPERATOR_NOT_DENYLISTED";
     }
 }
 
@@ -108,6 +112,19 @@ impl Calls {
             Module::MerchantRegistry,
             "accept_operator",
             vec![],
+        )
+    }
+
+    /// `propose_operator_replacement(admin, new_operator)`.
+    pub fn propose_operator_replacement(
+        &self,
+        new_operator: AccountAddress,
+    ) -> Result<EntryFunction, Error> {
+        entry_call(
+            self.package,
+            Module::MerchantRegistry,
+            "propose_operator_replacement",
+            vec![bcs_arg("new_operator", &new_operator)?],
         )
     }
 
@@ -271,6 +288,23 @@ impl<'a> MerchantRegistry<'a> {
     pub async fn accept_operator<S: TxSigner>(&self, new_operator: &S) -> Result<Submitted, Error> {
         let call = self.calls().accept_operator()?;
         self.client.submit_entry(new_operator, call).await
+    }
+
+    /// Proposes `new_operator` in place of an operator that is denylisted (directly or through an owner object), which
+    /// can no longer act or hand its role over. Signed by the stablecoin's admin; the successor takes the role with
+    /// `accept_operator`, as in an ordinary hand-over.
+    ///
+    /// Signed by `admin`.
+    ///
+    /// # Errors
+    /// [`Error::Validation`] for an argument the contract would refuse; otherwise see [`YenPay::submit`].
+    pub async fn propose_operator_replacement<S: TxSigner>(
+        &self,
+        admin: &S,
+        new_operator: AccountAddress,
+    ) -> Result<Submitted, Error> {
+        let call = self.calls().propose_operator_replacement(new_operator)?;
+        self.client.submit_entry(admin, call).await
     }
 
     /// Registers a merchant after off-chain KYC. `owner` signs for the merchant from then on.
@@ -595,6 +629,18 @@ pub struct OperatorChanged {
     pub new_operator: AccountAddress,
 }
 
+/// The stablecoin's admin proposed a successor to a denylisted operator, who takes over on `accept_operator`.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OperatorReplacementProposed {
+    /// `admin: address`.
+    pub admin: AccountAddress,
+    /// `operator: address`.
+    pub operator: AccountAddress,
+    /// `proposed: address`.
+    pub proposed: AccountAddress,
+}
+
 /// The operator registered a merchant after KYC.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -691,6 +737,7 @@ module_events! {
         OperatorProposed,
         OperatorProposalCancelled,
         OperatorChanged,
+        OperatorReplacementProposed,
         MerchantRegistered,
         MerchantSuspended,
         MerchantReactivated,

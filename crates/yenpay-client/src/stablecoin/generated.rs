@@ -64,6 +64,10 @@ abort_codes! {
         MinterNotFound = 23, "EMINTER_NOT_FOUND";
         /// The address is not a store of this asset.
         NotYjpyStore = 31, "ENOT_YJPY_STORE";
+        /// The approved store's owner object no longer exists (its creator deleted it): the store can neither send nor receive, and the admin may seize what it holds.
+        StoreOwnerGone = 32, "ESTORE_OWNER_GONE";
+        /// The chain of objects owning the store is longer than `MAX_OWNER_DEPTH` or loops: it cannot be checked, so the store can neither send nor receive, and the admin may seize what it holds.
+        OwnerChainTooLong = 33, "EOWNER_CHAIN_TOO_LONG";
     }
 }
 
@@ -462,7 +466,9 @@ impl<'a> Stablecoin<'a> {
     /// none exists yet (for example `primary_store_address(object)` before the object's first
     /// deposit). Approve only stores whose every way of spending the issuer trusts: the hooks refuse a
     /// denylisted owner anywhere up the chain, but they cannot see who holds the store's
-    /// `ExtendRef` or an owner object's, and object ownership moves outside the hooks.
+    /// `ExtendRef` or an owner object's, and object ownership moves outside the hooks. A store approved before it
+    /// exists must come to be owned by an object (an account's store needs no approval); a revoked store may be
+    /// approved again.
     ///
     /// Signed by `admin`.
     ///
@@ -477,8 +483,8 @@ impl<'a> Stablecoin<'a> {
         self.client.submit_entry(admin, call).await
     }
 
-    /// Takes a store's approval back: it can then neither send nor receive, and the admin may seize
-    /// what it holds (`seize_from_store`).
+    /// Takes a store's approval back: it can then neither send nor receive, whatever becomes of its owner, and the
+    /// admin may seize what it holds (`seize_from_store`).
     ///
     /// Signed by `admin`.
     ///
@@ -532,7 +538,8 @@ impl<'a> Stablecoin<'a> {
 
     /// Like `seize`, for any store of the asset, named by its address: one whose owner is, or is
     /// owned by, a denylisted address, or one that may no longer hold the coin (an approval the
-    /// admin revoked), whose funds are otherwise frozen.
+    /// admin revoked, an owner object deleted, an owner chain too long to check), whose funds are
+    /// otherwise frozen.
     ///
     /// Signed by `admin`.
     ///
@@ -777,6 +784,21 @@ impl<'a> Stablecoin<'a> {
         Ok(value)
     }
 
+    /// Whether `account` may not act: it, or an object owning it directly or indirectly, is on the denylist, or its
+    /// chain of owners is longer than the checks walk (`MAX_OWNER_DEPTH`) or loops. The hooks apply this to a store's
+    /// owner; the other modules apply it to every account they let act (merchant, payout, terminal, operator).
+    ///
+    /// # Errors
+    /// [`Error::Aptos`] when the view fails; [`Error::Response`] for a result of the wrong shape.
+    pub async fn is_restricted(&self, account: AccountAddress) -> Result<bool, Error> {
+        let args = vec![bcs_arg("account", &account)?];
+        let (value,): (bool,) = self
+            .client
+            .view_as(Module::Stablecoin, "is_restricted", args)
+            .await?;
+        Ok(value)
+    }
+
     /// Whether `account` is a minter.
     ///
     /// # Errors
@@ -881,7 +903,7 @@ impl<'a> Stablecoin<'a> {
         Ok(value)
     }
 
-    /// Whether the admin approved the store at `store` to hold the coin.
+    /// Whether the admin approved the store at `store` to hold the coin (and has not revoked it since).
     ///
     /// # Errors
     /// [`Error::Aptos`] when the view fails; [`Error::Response`] for a result of the wrong shape.
@@ -911,7 +933,7 @@ impl<'a> Stablecoin<'a> {
     }
 
     /// Whether the store at `store` may hold the coin: an account's primary store or an approved
-    /// store (the denylist aside).
+    /// store whose owner object still exists (the denylist aside).
     ///
     /// # Errors
     /// [`Error::Aptos`] when the view fails; [`Error::Response`] for a result of the wrong shape.
