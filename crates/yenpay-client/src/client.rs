@@ -38,7 +38,11 @@
 //! account never pick the same number and do not wait for each other to
 //! commit. If a submission is refused by the node (or a transaction is not
 //! committed in time), the account's local counter is dropped and read again
-//! from the node for its next transaction. For more throughput than one
+//! from the node for its next transaction; a refusal because the number was
+//! already used (`SEQUENCE_NUMBER_TOO_OLD`: another process signs for the
+//! same account) is signed again with a fresh number, up to three times.
+//! Processes that share an account share their counter instead
+//! ([`YenPay::with_sequence_numbers`], [`crate::sequence`]). For more throughput than one
 //! account's mempool allows, spread submissions over several accounts with a
 //! [`SenderPool`]. Fee payers ([`Sponsored`]) spend no sequence number, so one
 //! operator account can sponsor any number of customers at once.
@@ -46,6 +50,7 @@ use crate::abort::{KnownAbort, Module, MoveAbort};
 use crate::events::{TxEvent, YenpayEvent};
 use crate::invoice::Invoices;
 use crate::merchant::MerchantRegistry;
+use crate::sequence::{LocalSequenceNumbers, SequenceError, SequenceNumbers};
 use crate::stablecoin::Stablecoin;
 use aptos_sdk::account::Account;
 use aptos_sdk::transaction::builder::sign_transaction;
@@ -58,9 +63,8 @@ use aptos_sdk::{Aptos, AptosError, AptosResult};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
-use std::collections::HashMap;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use yenpay_types::limits::ValidationError;
 
@@ -116,6 +120,9 @@ pub enum Error {
     /// A signed authorization that the contract would refuse.
     #[error(transparent)]
     Authorization(#[from] yenpay_types::authorization::AuthorizationError),
+    /// The shared sequence-number store failed; nothing was submitted.
+    #[error(transparent)]
+    SequenceNumbers(#[from] SequenceError),
     /// An argument could not be BCS-encoded.
     #[error("cannot encode {what}: {detail}")]
     Encoding {
@@ -349,50 +356,27 @@ impl Default for SubmitOptions {
     }
 }
 
+/// How often a submission is signed again after the node refused its
+/// sequence number as already used (another process signing for the sender).
+const STALE_SEQUENCE_RETRIES: u32 = 3;
+
+/// Whether the node refused a submission because its sequence number was
+/// already used: a definite refusal before execution.
+fn is_stale_sequence_number(error: &AptosError) -> bool {
+    // aptos-core's StatusCode::SEQUENCE_NUMBER_TOO_OLD
+    const SEQUENCE_NUMBER_TOO_OLD: u64 = 3;
+    matches!(
+        error,
+        AptosError::Api {
+            vm_error_code: Some(SEQUENCE_NUMBER_TOO_OLD),
+            ..
+        }
+    ) || matches!(error, AptosError::Api { message, .. } if message.contains("SEQUENCE_NUMBER_TOO_OLD"))
+}
+
 /// Orderless transactions must expire soon (the chain keeps their nonces
 /// only for a short window).
 const ORDERLESS_MAX_EXPIRATION: Duration = Duration::from_secs(60);
-
-/// Next sequence number per sender, handed out locally.
-#[derive(Debug, Default)]
-struct SequenceNumbers {
-    next: Mutex<HashMap<AccountAddress, u64>>,
-}
-
-impl SequenceNumbers {
-    fn take_cached(&self, sender: AccountAddress) -> Option<u64> {
-        let mut next = self
-            .next
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        next.get_mut(&sender).map(|slot| {
-            let number = *slot;
-            *slot += 1;
-            number
-        })
-    }
-
-    /// Records `on_chain` as the sender's next number unless another task
-    /// did meanwhile, and takes one.
-    fn take_from(&self, sender: AccountAddress, on_chain: u64) -> u64 {
-        let mut next = self
-            .next
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        let slot = next.entry(sender).or_insert(on_chain);
-        let number = *slot;
-        *slot += 1;
-        number
-    }
-
-    fn forget(&self, sender: AccountAddress) {
-        let mut next = self
-            .next
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        next.remove(&sender);
-    }
-}
 
 /// The yenpay client.
 ///
@@ -403,7 +387,7 @@ pub struct YenPay {
     aptos: Arc<Aptos>,
     package: AccountAddress,
     options: SubmitOptions,
-    sequence_numbers: Arc<SequenceNumbers>,
+    sequence_numbers: Arc<dyn SequenceNumbers>,
 }
 
 impl YenPay {
@@ -413,7 +397,7 @@ impl YenPay {
             aptos: Arc::new(aptos),
             package,
             options: SubmitOptions::default(),
-            sequence_numbers: Arc::default(),
+            sequence_numbers: Arc::new(LocalSequenceNumbers::default()),
         }
     }
 
@@ -421,6 +405,15 @@ impl YenPay {
     #[must_use]
     pub fn with_options(mut self, options: SubmitOptions) -> Self {
         self.options = options;
+        self
+    }
+
+    /// The same client taking sequence numbers from `numbers` instead of its
+    /// own memory (see [`crate::sequence`]): for replicas that sign for the
+    /// same accounts.
+    #[must_use]
+    pub fn with_sequence_numbers(mut self, numbers: Arc<dyn SequenceNumbers>) -> Self {
+        self.sequence_numbers = numbers;
         self
     }
 
@@ -466,26 +459,35 @@ impl YenPay {
         payload: TransactionPayload,
     ) -> Result<Submitted, Error> {
         let sender = signer.sender();
-        let (raw, expires_at) = self.build(sender, payload).await?;
-        let signed = match signer.sign_raw(raw) {
-            Ok(signed) => signed,
-            Err(error) => {
-                // The reserved number will not be used: read it again next time.
-                self.sequence_numbers.forget(sender);
-                return Err(error.into());
-            }
-        };
-        let pending = match self.aptos.submit_transaction(&signed).await {
-            Ok(pending) => pending.into_inner(),
-            Err(error) => {
-                // The number was not used: read it again from the node next time.
-                self.sequence_numbers.forget(sender);
-                return Err(error.into());
+        let mut stale_retries = STALE_SEQUENCE_RETRIES;
+        let (pending, expires_at) = loop {
+            let (raw, expires_at) = self.build(sender, payload.clone()).await?;
+            let signed = match signer.sign_raw(raw) {
+                Ok(signed) => signed,
+                Err(error) => {
+                    // The reserved number will not be used: read it again next time.
+                    self.sequence_numbers.forget(sender).await?;
+                    return Err(error.into());
+                }
+            };
+            match self.aptos.submit_transaction(&signed).await {
+                Ok(pending) => break (pending.into_inner(), expires_at),
+                Err(error) => {
+                    // The number was not used: read it again from the node next time.
+                    self.sequence_numbers.forget(sender).await?;
+                    // Another process signing for the sender used the number:
+                    // the refusal is definite, so signing again is safe.
+                    if stale_retries > 0 && is_stale_sequence_number(&error) {
+                        stale_retries -= 1;
+                        continue;
+                    }
+                    return Err(error.into());
+                }
             }
         };
         let result = self.wait_for(pending.hash, expires_at).await;
         if matches!(result, Err(Error::Timeout { .. })) {
-            self.sequence_numbers.forget(sender);
+            self.sequence_numbers.forget(sender).await?;
         }
         result
     }
@@ -548,7 +550,7 @@ impl YenPay {
     }
 
     async fn next_sequence_number(&self, sender: AccountAddress) -> Result<u64, Error> {
-        if let Some(number) = self.sequence_numbers.take_cached(sender) {
+        if let Some(number) = self.sequence_numbers.take(sender).await? {
             return Ok(number);
         }
         let on_chain = match self.aptos.get_sequence_number(sender).await {
@@ -557,7 +559,7 @@ impl YenPay {
             Err(error) if error.is_not_found() => 0,
             Err(error) => return Err(error.into()),
         };
-        Ok(self.sequence_numbers.take_from(sender, on_chain))
+        Ok(self.sequence_numbers.take_from(sender, on_chain).await?)
     }
 
     /// Waits until the transaction `hash` is committed (or `expires_at`, Unix
@@ -808,17 +810,27 @@ mod tests {
     }
 
     #[test]
-    fn local_sequence_numbers_never_repeat() {
-        let numbers = SequenceNumbers::default();
-        let sender = package();
-        assert_eq!(numbers.take_cached(sender), None);
-        assert_eq!(numbers.take_from(sender, 7), 7);
-        // A concurrent first read that arrives later does not reset the counter.
-        assert_eq!(numbers.take_from(sender, 7), 8);
-        assert_eq!(numbers.take_cached(sender), Some(9));
-        numbers.forget(sender);
-        assert_eq!(numbers.take_cached(sender), None);
-        assert_eq!(numbers.take_from(sender, 12), 12);
+    fn only_a_used_sequence_number_is_signed_again() {
+        let refused = |code: Option<u64>, message: &str| AptosError::Api {
+            status_code: 400,
+            message: message.to_owned(),
+            error_code: Some("vm_error".to_owned()),
+            vm_error_code: code,
+        };
+        assert!(is_stale_sequence_number(&refused(
+            Some(3),
+            "Invalid transaction: Type: Validation Code: SEQUENCE_NUMBER_TOO_OLD"
+        )));
+        assert!(is_stale_sequence_number(&refused(
+            None,
+            "Code: SEQUENCE_NUMBER_TOO_OLD"
+        )));
+        // Other refusals are reported, not retried.
+        assert!(!is_stale_sequence_number(&refused(
+            Some(5),
+            "Invalid transaction: Type: Validation Code: INSUFFICIENT_BALANCE_FOR_TRANSACTION_FEE"
+        )));
+        assert!(!is_stale_sequence_number(&AptosError::api(503, "busy")));
     }
 
     #[test]

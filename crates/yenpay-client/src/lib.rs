@@ -94,6 +94,7 @@ pub mod fee_treasury;
 pub mod gas;
 pub mod invoice;
 pub mod merchant;
+pub mod sequence;
 pub mod stablecoin;
 pub mod upgrade;
 

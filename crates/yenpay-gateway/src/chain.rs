@@ -72,9 +72,10 @@ impl From<ClientError> for ChainError {
                 code: "INVALID_ARGUMENT".to_owned(),
                 message: error.to_string(),
             },
-            ClientError::Timeout { .. } | ClientError::Aptos(_) | ClientError::Response { .. } => {
-                ChainError::Unavailable(error.to_string())
-            }
+            ClientError::Timeout { .. }
+            | ClientError::Aptos(_)
+            | ClientError::Response { .. }
+            | ClientError::SequenceNumbers(_) => ChainError::Unavailable(error.to_string()),
         }
     }
 }
@@ -212,6 +213,15 @@ impl NodeLedger {
     /// transactions (invoices, cancellations, refunds, collections).
     pub fn with_fee_payer(mut self, fee_payer: std::sync::Arc<Ed25519Account>) -> Self {
         self.fee_payer = Some(fee_payer);
+        self
+    }
+
+    /// Takes the signers' sequence numbers from `numbers` (the database, shared by every replica).
+    pub fn with_sequence_numbers(
+        mut self,
+        numbers: std::sync::Arc<dyn yenpay_client::sequence::SequenceNumbers>,
+    ) -> Self {
+        self.client = self.client.with_sequence_numbers(numbers);
         self
     }
 

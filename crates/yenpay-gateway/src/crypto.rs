@@ -107,6 +107,74 @@ impl Kek {
     }
 }
 
+impl Kek {
+    /// A value that identifies this key without revealing it:
+    /// HMAC-SHA-256(key, a fixed label), as hex. The database keeps the check
+    /// values of the keys its secrets are sealed under, so a gateway started
+    /// with another key stops at once instead of answering 500 to every call
+    /// that needs a sealed secret (`store::kek`).
+    pub fn check_value(&self) -> String {
+        const_hex::encode(hmac_sha256(
+            self.0.as_ref(),
+            b"yenpay-gateway key-encryption key check v1",
+        ))
+    }
+}
+
+/// The key that seals, and earlier keys that still open: what the gateway
+/// holds while its secrets move to a new key-encryption key without
+/// downtime (docs/gateway.md, "Key-encryption key").
+#[derive(Debug, Clone)]
+pub struct Keyring {
+    primary: Kek,
+    previous: Vec<Kek>,
+}
+
+impl From<Kek> for Keyring {
+    fn from(primary: Kek) -> Self {
+        Self {
+            primary,
+            previous: Vec::new(),
+        }
+    }
+}
+
+impl Keyring {
+    /// `primary` seals and opens; each of `previous` only opens.
+    pub fn new(primary: Kek, previous: Vec<Kek>) -> Self {
+        Self { primary, previous }
+    }
+
+    /// The key that seals.
+    pub fn primary(&self) -> &Kek {
+        &self.primary
+    }
+
+    /// The check values of every key held, the primary's first.
+    pub fn check_values(&self) -> Vec<String> {
+        std::iter::once(&self.primary)
+            .chain(&self.previous)
+            .map(Kek::check_value)
+            .collect()
+    }
+
+    /// Seals under the primary key ([`Kek::seal`]).
+    pub fn seal(&self, context: &str, plain: &[u8]) -> String {
+        self.primary.seal(context, plain)
+    }
+
+    /// Opens with whichever key sealed it ([`Kek::open`]).
+    ///
+    /// # Errors
+    /// [`CryptoError::Unseal`] when no key held opens it.
+    pub fn open(&self, context: &str, sealed: &str) -> Result<Zeroizing<Vec<u8>>, CryptoError> {
+        std::iter::once(&self.primary)
+            .chain(&self.previous)
+            .find_map(|kek| kek.open(context, sealed).ok())
+            .ok_or(CryptoError::Unseal)
+    }
+}
+
 /// `n` random bytes as lowercase hex.
 pub fn random_hex(n: usize) -> String {
     let mut bytes = vec![0u8; n];
@@ -164,6 +232,41 @@ mod tests {
         assert!(kek.open("terminal:m2", &sealed).is_err());
         assert!(Kek::generate().open("terminal:m1", &sealed).is_err());
         assert!(kek.open("terminal:m1", "v1.00.00").is_err());
+    }
+
+    #[test]
+    fn a_keyring_seals_with_its_primary_and_opens_with_any_key() {
+        let (old, new) = (Kek::generate(), Kek::generate());
+        let sealed_before = old.seal("webhook:w1", b"old secret");
+        let ring = Keyring::new(new.clone(), vec![old.clone()]);
+        assert_eq!(
+            ring.open("webhook:w1", &sealed_before).unwrap().as_slice(),
+            b"old secret"
+        );
+        let sealed_now = ring.seal("webhook:w1", b"new secret");
+        assert!(old.open("webhook:w1", &sealed_now).is_err());
+        assert_eq!(
+            new.open("webhook:w1", &sealed_now).unwrap().as_slice(),
+            b"new secret"
+        );
+        assert!(
+            Keyring::from(new.clone())
+                .open("webhook:w1", &sealed_before)
+                .is_err()
+        );
+        assert_eq!(ring.check_values(), [new.check_value(), old.check_value()]);
+    }
+
+    #[test]
+    fn check_values_tell_keys_apart_and_hide_them() {
+        let kek = Kek::from_hex(&"ab".repeat(32)).unwrap();
+        assert_eq!(
+            kek.check_value(),
+            Kek::from_hex(&"ab".repeat(32)).unwrap().check_value()
+        );
+        assert_ne!(kek.check_value(), Kek::generate().check_value());
+        assert!(!kek.check_value().contains(&"ab".repeat(32)));
+        assert_eq!(kek.check_value().len(), 64);
         assert!(!sealed.contains(&const_hex::encode(b"secret")));
     }
 

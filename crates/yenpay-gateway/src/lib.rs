@@ -91,8 +91,8 @@ pub struct Gateway {
     pub db: store::Db,
     /// Settings.
     pub config: config::Config,
-    /// Seals secrets at rest.
-    pub kek: crypto::Kek,
+    /// Seals secrets at rest (and opens what earlier keys sealed, during a rotation).
+    pub kek: crypto::Keyring,
     /// The operator's admin token (`None`: admin API disabled).
     pub admin_token: Option<Zeroizing<String>>,
     /// The chain.
@@ -135,7 +135,7 @@ impl Gateway {
     pub fn new(
         db: store::Db,
         config: config::Config,
-        kek: crypto::Kek,
+        kek: impl Into<crypto::Keyring>,
         ledger: Arc<dyn chain::Ledger>,
     ) -> Self {
         // The same provider aptos-sdk installs; whoever is first wins, both are ring.
@@ -148,7 +148,7 @@ impl Gateway {
         Self {
             db,
             config,
-            kek,
+            kek: kek.into(),
             admin_token: None,
             ledger,
             operator: None,

@@ -10,8 +10,9 @@ use yenpay_client::address::from_sdk;
 use yenpay_deploy::deployment::{Deployment, Network};
 use yenpay_gateway::chain::{Ledger, NodeLedger};
 use yenpay_gateway::config::Config;
-use yenpay_gateway::crypto::Kek;
+use yenpay_gateway::crypto::{Kek, Keyring};
 use yenpay_gateway::store::Db;
+use yenpay_gateway::store::sequences::DbSequenceNumbers;
 use yenpay_gateway::{Gateway, run};
 use zeroize::Zeroizing;
 
@@ -56,9 +57,15 @@ struct Args {
     /// Do not deliver webhooks from this replica (another one does).
     #[arg(long, env = "YENPAY_NO_DISPATCHER")]
     no_dispatcher: bool,
-    /// File holding the key-encryption key (64 hex digits); or YENPAY_KEK.
+    /// File holding the key-encryption key (64 hex digits); or YENPAY_KEK. Keep it: the database's secrets are sealed under it, and a gateway given another key refuses to start.
     #[arg(long, env = "YENPAY_KEK_FILE")]
     kek_file: Option<PathBuf>,
+    /// File holding the previous key-encryption key, during a rotation: it opens secrets but seals none; or YENPAY_KEK_PREVIOUS.
+    #[arg(long, env = "YENPAY_KEK_PREVIOUS_FILE")]
+    kek_previous_file: Option<PathBuf>,
+    /// Seal every stored secret again under the key-encryption key, forget the previous key, and exit (the last step of a rotation).
+    #[arg(long)]
+    reseal: bool,
     /// File holding the admin token; or YENPAY_ADMIN_TOKEN. Without either, /admin is off.
     #[arg(long, env = "YENPAY_ADMIN_TOKEN_FILE")]
     admin_token_file: Option<PathBuf>,
@@ -132,6 +139,34 @@ async fn main() -> Result<()> {
         tracing_subscriber::fmt().with_env_filter(filter).init();
     }
 
+    let kek = match secret(args.kek_file.as_ref(), "YENPAY_KEK")? {
+        Some(text) => Kek::from_hex(&text).context("the key-encryption key")?,
+        None => bail!(
+            "no key-encryption key: set YENPAY_KEK_FILE (or YENPAY_KEK) to a file holding 64 hex digits, made once with `openssl rand -hex 32` and kept (docs/gateway.md, \"Key-encryption key\")"
+        ),
+    };
+    let previous = secret(args.kek_previous_file.as_ref(), "YENPAY_KEK_PREVIOUS")?
+        .map(|text| Kek::from_hex(&text).context("the previous key-encryption key"))
+        .transpose()?;
+    let keyring = Keyring::new(kek, previous.into_iter().collect());
+    let db = Db::connect(&args.database_url)
+        .await
+        .context("opening the database (DATABASE_URL)")?;
+    let now = yenpay_types::time::unix_now() as i64;
+    yenpay_gateway::store::kek::verify(&db, &keyring, now)
+        .await
+        .context("checking the key-encryption key against the database")?;
+    if args.reseal {
+        let moved = yenpay_gateway::store::kek::reseal(&db, &keyring, now)
+            .await
+            .context("sealing the stored secrets again under the key-encryption key")?;
+        tracing::info!(
+            secrets = moved,
+            "every stored secret is sealed under the key-encryption key; the previous key is no longer needed"
+        );
+        return Ok(());
+    }
+
     let (package, metadata, chain_id, start) = match &args.package {
         Some(package) => {
             let metadata = args
@@ -165,7 +200,10 @@ async fn main() -> Result<()> {
         }
     };
     let operator = operator(&args)?.map(Arc::new);
-    let mut node = NodeLedger::new(&args.node_url, package).context("the node URL")?;
+    let mut node = NodeLedger::new(&args.node_url, package)
+        .context("the node URL")?
+        // Replicas sign for the same terminals: their sequence numbers come from the database.
+        .with_sequence_numbers(Arc::new(DbSequenceNumbers::new(db.pool.clone())));
     if let Some(operator) = &operator {
         // The operator pays the gas of the gateway's own transactions too.
         node = node.with_fee_payer(operator.clone());
@@ -200,16 +238,7 @@ async fn main() -> Result<()> {
         }
     };
 
-    let kek = match secret(args.kek_file.as_ref(), "YENPAY_KEK")? {
-        Some(text) => Kek::from_hex(&text).context("the key-encryption key")?,
-        None => bail!(
-            "no key-encryption key: set YENPAY_KEK_FILE (or YENPAY_KEK) to 64 hex digits, e.g. from `openssl rand -hex 32`"
-        ),
-    };
-    let db = Db::connect(&args.database_url)
-        .await
-        .context("opening the database (DATABASE_URL)")?;
-    let mut gateway = Gateway::new(db, config, kek, ledger);
+    let mut gateway = Gateway::new(db, config, keyring, ledger);
     gateway.admin_token = secret(args.admin_token_file.as_ref(), "YENPAY_ADMIN_TOKEN")?;
     if let Some(operator) = operator {
         tracing::info!(fee_payer = %operator.address(), "sponsoring on");

@@ -32,6 +32,8 @@ pub struct Metrics {
     pub webhook_failures: IntCounter,
     /// Sponsoring requests refused by reason.
     pub sponsor_refusals: IntCounterVec,
+    /// Requests whose client went away before the answer, by method and route.
+    pub requests_abandoned: IntCounterVec,
 }
 
 impl std::fmt::Debug for Metrics {
@@ -94,6 +96,14 @@ impl Metrics {
             &["code"],
         )
         .expect("valid counter");
+        let requests_abandoned = IntCounterVec::new(
+            Opts::new(
+                "http_requests_abandoned_total",
+                "requests whose client closed the connection before the answer",
+            ),
+            &["method", "route"],
+        )
+        .expect("valid counter");
         for collector in [
             Box::new(request_seconds.clone()) as Box<dyn prometheus::core::Collector>,
             Box::new(follower_lag_versions.clone()),
@@ -104,6 +114,7 @@ impl Metrics {
             Box::new(webhook_attempts.clone()),
             Box::new(webhook_failures.clone()),
             Box::new(sponsor_refusals.clone()),
+            Box::new(requests_abandoned.clone()),
         ] {
             registry.register(collector).expect("unique metric names");
         }
@@ -118,6 +129,7 @@ impl Metrics {
             webhook_attempts,
             webhook_failures,
             sponsor_refusals,
+            requests_abandoned,
         }
     }
 
@@ -140,7 +152,14 @@ pub async fn track(State(state): State<AppState>, request: Request, next: Next) 
         .unwrap_or_else(|| "unmatched".to_owned());
     let method = request.method().as_str().to_owned();
     let started = Instant::now();
+    let mut abandoned = Abandoned {
+        counter: Some(state.metrics.requests_abandoned.clone()),
+        method: &method,
+        route: &route,
+        started,
+    };
     let response = next.run(request).await;
+    abandoned.counter = None;
     let status = response.status();
     state
         .metrics
@@ -155,6 +174,32 @@ pub async fn track(State(state): State<AppState>, request: Request, next: Next) 
         "request"
     );
     response
+}
+
+/// Counts and logs a request whose future is dropped before it answered: the
+/// server drops it when the client closes the connection. A handler that
+/// already wrote to the database or submitted a transaction has done so; the
+/// log line says which route to look at.
+struct Abandoned<'a> {
+    /// `None` once the answer is ready.
+    counter: Option<IntCounterVec>,
+    method: &'a str,
+    route: &'a str,
+    started: Instant,
+}
+
+impl Drop for Abandoned<'_> {
+    fn drop(&mut self) {
+        if let Some(counter) = self.counter.take() {
+            counter.with_label_values(&[self.method, self.route]).inc();
+            tracing::warn!(
+                method = self.method,
+                route = self.route,
+                millis = self.started.elapsed().as_millis() as u64,
+                "request abandoned by the client before the answer"
+            );
+        }
+    }
 }
 
 /// `GET /metrics`.

@@ -3,8 +3,10 @@
 //! share it). Both run the same migrations (`migrations/`, portable SQL) and
 //! the same queries through sqlx's `Any` driver: `$1` placeholders, `TEXT`
 //! and `BIGINT` columns, `ON CONFLICT`, `CAST(SUM(..) AS BIGINT)`.
+pub mod kek;
 pub mod merchants;
 pub mod payments;
+pub mod sequences;
 
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
 use sqlx::{AnyPool, Executor};

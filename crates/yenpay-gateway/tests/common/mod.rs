@@ -154,6 +154,8 @@ pub struct FakeLedger {
     pub accounts: Mutex<std::collections::HashMap<AccountAddress, AccountState>>,
     /// The chain's time: the test's clock.
     pub clock: Arc<ManualClock>,
+    /// How long `create_invoice` takes, in milliseconds (0: at once).
+    pub create_delay_ms: AtomicU64,
 }
 
 impl Default for FakeLedger {
@@ -169,6 +171,7 @@ impl Default for FakeLedger {
             refunded: Mutex::default(),
             accounts: Mutex::default(),
             clock: Arc::new(ManualClock::new(NOW)),
+            create_delay_ms: AtomicU64::new(0),
         }
     }
 }
@@ -215,6 +218,10 @@ impl Ledger for FakeLedger {
         amount: u64,
         ttl: Ttl,
     ) -> Result<TxOutcome, ChainError> {
+        let delay = self.create_delay_ms.load(Ordering::SeqCst);
+        if delay > 0 {
+            tokio::time::sleep(std::time::Duration::from_millis(delay)).await;
+        }
         self.calls.lock().unwrap().push(Call::Create {
             merchant,
             order: order.as_str().to_owned(),
@@ -446,13 +453,22 @@ impl TestGateway {
     }
 
     pub async fn with_config(db: &TestDb, config: Config) -> Self {
+        Self::with_config_and_kek(db, config, Kek::generate()).await
+    }
+
+    /// With the key-encryption key `kek`.
+    pub async fn with_kek(db: &TestDb, kek: Kek) -> Self {
+        Self::with_config_and_kek(db, config(), kek).await
+    }
+
+    pub async fn with_config_and_kek(db: &TestDb, config: Config, kek: Kek) -> Self {
         let clock = Arc::new(ManualClock::new(NOW));
         let ledger = Arc::new(FakeLedger {
             clock: clock.clone(),
             ..FakeLedger::default()
         });
         let database = Db::connect(&db.url).await.expect("database");
-        let mut gateway = Gateway::new(database, config, Kek::generate(), ledger.clone());
+        let mut gateway = Gateway::new(database, config, kek, ledger.clone());
         gateway.admin_token = Some(Zeroizing::new(ADMIN_TOKEN.to_owned()));
         gateway.clock = clock.clone();
         gateway.operator = Some(Arc::new(Ed25519Account::generate()));
