@@ -1,6 +1,7 @@
 //! `cargo xtask`: yenpay's build, test and deploy workflow, in plain Rust.
 mod bench_chain;
 mod build;
+mod checkout_lock;
 mod demo;
 mod deploy;
 mod e2e;
@@ -76,6 +77,19 @@ fn main() -> ExitCode {
 
 fn run(cli: Cli) -> Result<()> {
     let root = project_root();
+    // Commands that use the checkout's deployment state run one at a time.
+    let _lock = match &cli.command {
+        XtaskCommand::Deploy(_) => Some("deploy"),
+        XtaskCommand::Upgrade(_) => Some("upgrade"),
+        XtaskCommand::E2e(_) => Some("e2e"),
+        XtaskCommand::BenchChain(_) => Some("bench-chain"),
+        XtaskCommand::Demo(_) => Some("demo"),
+        XtaskCommand::Mint(_) => Some("mint"),
+        XtaskCommand::Shop(_) => Some("shop"),
+        _ => None,
+    }
+    .map(|command| checkout_lock::acquire(&root, command))
+    .transpose()?;
     match cli.command {
         XtaskCommand::Setup(args) => setup::run(&args),
         XtaskCommand::Build(args) => build::run(&root, &args),
