@@ -27,7 +27,8 @@ pub fn path(root: &Path) -> PathBuf {
 pub fn acquire(root: &Path, command: &str) -> Result<CheckoutLock> {
     let path = path(root);
     if let Some(parent) = path.parent() {
-        std::fs::create_dir_all(parent).with_context(|| format!("creating {}", parent.display()))?;
+        std::fs::create_dir_all(parent)
+            .with_context(|| format!("creating {}", parent.display()))?;
     }
     let mut file = OpenOptions::new()
         .read(true)
@@ -44,7 +45,11 @@ pub fn acquire(root: &Path, command: &str) -> Result<CheckoutLock> {
             bail!(
                 "this checkout's move/build, .aptos/yenpay-local profile and deployments/ are in use by {}; \
                  wait for it to finish (or stop it), then run `cargo xtask {command}` again",
-                if holder.is_empty() { "another cargo xtask command" } else { holder }
+                if holder.is_empty() {
+                    "another cargo xtask command"
+                } else {
+                    holder
+                }
             );
         }
         Err(TryLockError::Error(error)) => {
@@ -77,8 +82,14 @@ mod tests {
         let held = acquire(root.path(), "e2e").unwrap();
         let refused = acquire(root.path(), "deploy").unwrap_err().to_string();
         assert!(refused.contains("`cargo xtask e2e`"), "{refused}");
-        assert!(refused.contains(&format!("process {}", std::process::id())), "{refused}");
-        assert!(refused.contains("run `cargo xtask deploy` again"), "{refused}");
+        assert!(
+            refused.contains(&format!("process {}", std::process::id())),
+            "{refused}"
+        );
+        assert!(
+            refused.contains("run `cargo xtask deploy` again"),
+            "{refused}"
+        );
         drop(held);
         // Released with its holder; the next one takes it and names itself.
         let _next = acquire(root.path(), "deploy").unwrap();

@@ -88,6 +88,30 @@ impl Default for WebPolicy {
     }
 }
 
+/// The HTTP server's limits against slow or many clients (`server.rs`).
+#[derive(Debug, Clone)]
+pub struct ServerPolicy {
+    /// A client must send a request's whole header within this; it also ends an idle keep-alive connection.
+    pub header_read_timeout: Duration,
+    /// A request must be answered within this (408 otherwise). Longer than any handler's own wait for the chain.
+    pub request_timeout: Duration,
+    /// Connections open at once; further clients wait in the listen queue.
+    pub max_connections: usize,
+    /// After a shutdown signal, open connections get this long to finish.
+    pub shutdown_deadline: Duration,
+}
+
+impl Default for ServerPolicy {
+    fn default() -> Self {
+        Self {
+            header_read_timeout: Duration::from_secs(10),
+            request_timeout: Duration::from_secs(60),
+            max_connections: 1024,
+            shutdown_deadline: Duration::from_secs(20),
+        }
+    }
+}
+
 /// Resolved configuration.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -115,6 +139,8 @@ pub struct Config {
     pub webhooks: WebhookPolicy,
     /// The web pages.
     pub web: WebPolicy,
+    /// The HTTP server's limits.
+    pub server: ServerPolicy,
 }
 
 impl Config {
@@ -133,6 +159,7 @@ impl Config {
             sponsor: SponsorPolicy::default(),
             webhooks: WebhookPolicy::default(),
             web: WebPolicy::default(),
+            server: ServerPolicy::default(),
         }
     }
 }

@@ -29,6 +29,7 @@ pub mod idempotency;
 pub mod metrics;
 pub mod openapi;
 pub mod outbox;
+pub mod server;
 pub mod sponsor;
 pub mod store;
 pub mod web;
@@ -170,9 +171,11 @@ impl Gateway {
 }
 
 /// Serves the API on `listener` and runs the follower and the webhook
-/// dispatcher until `shutdown` resolves; then stops taking connections,
-/// lets in-flight requests and the current follower page and webhook batch
-/// finish, and returns.
+/// dispatcher until `shutdown` resolves; then stops the follower and the
+/// dispatcher first (each finishes its page or batch: nothing new is applied
+/// or sent while the server drains), stops taking connections, gives open
+/// ones `config.server.shutdown_deadline` to finish, and returns: within
+/// twice that deadline in all.
 ///
 /// # Errors
 /// When serving fails.
@@ -195,18 +198,24 @@ pub async fn run(
     let signal = state.clone();
     let shutdown = async move {
         shutdown.await;
+        tracing::info!("stopping: background work first, then the HTTP server");
         signal.stopping.send_replace(true);
+        let _ = stop_tx.send(true);
+        let background = async {
+            for task in tasks {
+                let _ = task.await;
+            }
+        };
+        if tokio::time::timeout(signal.config.server.shutdown_deadline, background)
+            .await
+            .is_err()
+        {
+            tracing::warn!("the follower or the dispatcher did not stop by the deadline; going on");
+        }
     };
-    let served = axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown)
-        .await;
-    tracing::info!("HTTP server stopped; finishing background work");
-    let _ = stop_tx.send(true);
-    for task in tasks {
-        let _ = task.await;
-    }
+    server::serve(listener, app, &state.config.server, shutdown).await;
     tracing::info!("stopped");
-    served
+    Ok(())
 }
 
 /// Purges spent nonces, old idempotency keys, expired POS sessions and

@@ -48,6 +48,9 @@ struct Args {
     /// The stablecoin's metadata address (with --package).
     #[arg(long, env = "YENPAY_METADATA")]
     metadata: Option<String>,
+    /// The chain id the package is on (with --package; the deployments file names it otherwise): checked against the node, and lets the gateway start while the node is down.
+    #[arg(long, env = "YENPAY_CHAIN_ID")]
+    chain_id: Option<u8>,
     /// Version the follower starts at on a new database (default: the package's publish transaction).
     #[arg(long, env = "YENPAY_FOLLOWER_START")]
     follower_start: Option<u64>,
@@ -85,6 +88,18 @@ struct Args {
     /// Mark the POS session cookie `Secure` (always, not only behind `X-Forwarded-Proto: https`).
     #[arg(long, env = "YENPAY_SECURE_COOKIES")]
     secure_cookies: bool,
+    /// Seconds a client has to send a request's header (also ends idle keep-alive connections).
+    #[arg(long, env = "YENPAY_HEADER_READ_TIMEOUT_SECS", default_value_t = 10)]
+    header_read_timeout_secs: u64,
+    /// Seconds within which every request is answered (408 otherwise).
+    #[arg(long, env = "YENPAY_REQUEST_TIMEOUT_SECS", default_value_t = 60)]
+    request_timeout_secs: u64,
+    /// Connections served at once; more wait in the listen queue.
+    #[arg(long, env = "YENPAY_MAX_CONNECTIONS", default_value_t = 1024)]
+    max_connections: usize,
+    /// Seconds the follower and dispatcher, then open connections, each get to finish at shutdown.
+    #[arg(long, env = "YENPAY_SHUTDOWN_DEADLINE_SECS", default_value_t = 20)]
+    shutdown_deadline_secs: u64,
     /// Log as JSON lines (for a log pipeline) instead of text.
     #[arg(long, env = "YENPAY_LOG_JSON")]
     log_json: bool,
@@ -176,7 +191,7 @@ async fn main() -> Result<()> {
             (
                 address(package, "--package")?,
                 address(metadata, "--metadata")?,
-                None,
+                args.chain_id,
                 None,
             )
         }
@@ -209,33 +224,61 @@ async fn main() -> Result<()> {
         node = node.with_fee_payer(operator.clone());
     }
     let ledger = Arc::new(node);
-    let head = ledger
-        .head()
-        .await
-        .with_context(|| format!("reaching the node at {}", args.node_url))?;
-    if let Some(expected) = chain_id
-        && expected != head.chain_id
-    {
-        bail!(
+    // A node that is down at start does not keep the gateway down: it serves reads, answers
+    // writes with 503 CHAIN_UNAVAILABLE, reports not ready, and catches up when the node returns.
+    let head = match ledger.head().await {
+        Ok(head) => Some(head),
+        Err(error) if chain_id.is_some() => {
+            tracing::warn!(%error, "the node does not answer: starting without it (not ready until it does)");
+            None
+        }
+        Err(error) => {
+            return Err(error).with_context(|| {
+                format!(
+                    "reaching the node at {} (without a deployments file or --chain-id the chain id comes from the node)",
+                    args.node_url
+                )
+            });
+        }
+    };
+    let chain_id = match (chain_id, head) {
+        (Some(expected), Some(head)) if expected != head.chain_id => bail!(
             "the deployments file is for chain {expected} but the node at {} is chain {}",
             args.node_url,
             head.chain_id
-        );
-    }
-    let mut config = Config::new(package, head.chain_id, from_sdk(metadata));
+        ),
+        (Some(expected), _) => expected,
+        (None, Some(head)) => head.chain_id,
+        (None, None) => unreachable!("a missing node without a deployments file returned above"),
+    };
+    let mut config = Config::new(package, chain_id, from_sdk(metadata));
     config.webhooks.dispatch = !args.no_dispatcher;
     config.web.enabled = !args.no_web;
     config.web.secure_cookies = args.secure_cookies;
+    config.server = yenpay_gateway::config::ServerPolicy {
+        header_read_timeout: Duration::from_secs(args.header_read_timeout_secs),
+        request_timeout: Duration::from_secs(args.request_timeout_secs),
+        max_connections: args.max_connections.max(1),
+        shutdown_deadline: Duration::from_secs(args.shutdown_deadline_secs),
+    };
     config.follower_start_version = match (args.follower_start, start) {
         (Some(version), _) | (None, Some(version)) => version,
-        (None, None) => {
+        (None, None) => match head {
             // Without the publish version, reading the whole chain could take days: start at the head.
-            tracing::warn!(
-                version = head.version,
-                "no --follower-start: a new database follows from the ledger's head; earlier payments are not imported"
-            );
-            head.version
-        }
+            Some(head) => {
+                tracing::warn!(
+                    version = head.version,
+                    "no --follower-start: a new database follows from the ledger's head; earlier payments are not imported"
+                );
+                head.version
+            }
+            // An existing database goes on from its cursor; a new one needs to know where to start.
+            None if yenpay_gateway::follower::cursor(&db.pool).await?.is_some() => 0,
+            None => bail!(
+                "the node at {} does not answer and this database has never followed the chain: give --follower-start, or start once the node is up",
+                args.node_url
+            ),
+        },
     };
 
     let mut gateway = Gateway::new(db, config, keyring, ledger);
@@ -248,7 +291,7 @@ async fn main() -> Result<()> {
         listen = %args.listen,
         backend = ?gateway.db.backend,
         package = %package,
-        chain_id = head.chain_id,
+        chain_id,
         admin = gateway.admin_token.is_some(),
         "starting"
     );
@@ -285,11 +328,6 @@ async fn shutdown_signal() {
         () = ctrl_c => {}
         () = terminate => {}
     }
+    // `run` bounds the rest (twice --shutdown-deadline-secs) and returns: the process exits 0.
     tracing::info!("shutdown requested");
-    // In-flight requests get this long before the process exits regardless.
-    tokio::spawn(async {
-        tokio::time::sleep(Duration::from_secs(30)).await;
-        tracing::warn!("graceful shutdown took over 30 s; exiting");
-        std::process::exit(1);
-    });
 }

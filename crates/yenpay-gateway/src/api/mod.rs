@@ -117,7 +117,9 @@ pub async fn readyz(State(state): State<AppState>) -> Response {
     let node = match &head {
         Ok(head) => json!({"reachable": true, "version": head.version}),
         Err(error) => {
-            problems.push(format!("node: {error}"));
+            // The detail names the node's URL: it goes to the log, not to whoever asks.
+            tracing::warn!(%error, "readiness: the node does not answer");
+            problems.push("node does not answer".to_owned());
             json!({"reachable": false})
         }
     };
