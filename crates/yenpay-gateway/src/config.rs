@@ -47,6 +47,9 @@ pub struct WebhookPolicy {
     pub poll_interval: Duration,
     /// Whether this replica runs the dispatcher at all.
     pub dispatch: bool,
+    /// Development only: lets webhooks go to plain http and to loopback and private addresses
+    /// (`webhook_destination`). Off by default.
+    pub allow_local_destinations: bool,
 }
 
 impl Default for WebhookPolicy {
@@ -58,6 +61,7 @@ impl Default for WebhookPolicy {
             request_timeout: Duration::from_secs(10),
             poll_interval: Duration::from_millis(500),
             dispatch: true,
+            allow_local_destinations: false,
         }
     }
 }

@@ -34,6 +34,7 @@ pub mod sponsor;
 pub mod store;
 pub mod web;
 pub mod webhook;
+pub mod webhook_destination;
 
 use aptos_sdk::account::Ed25519Account;
 use std::future::Future;
@@ -141,9 +142,13 @@ impl Gateway {
     ) -> Self {
         // The same provider aptos-sdk installs; whoever is first wins, both are ring.
         let _ = rustls::crypto::ring::default_provider().install_default();
-        let webhook_http = reqwest::Client::builder()
+        let mut webhook_http = reqwest::Client::builder()
             .timeout(config.webhooks.request_timeout)
-            .redirect(reqwest::redirect::Policy::none())
+            .redirect(reqwest::redirect::Policy::none());
+        if !config.webhooks.allow_local_destinations {
+            webhook_http = webhook_http.dns_resolver(webhook_destination::PublicOnly);
+        }
+        let webhook_http = webhook_http
             .build()
             .expect("a client with a timeout builds");
         Self {

@@ -100,6 +100,9 @@ struct Args {
     /// Seconds the follower and dispatcher, then open connections, each get to finish at shutdown.
     #[arg(long, env = "YENPAY_SHUTDOWN_DEADLINE_SECS", default_value_t = 20)]
     shutdown_deadline_secs: u64,
+    /// Development only: send webhooks over plain http and to loopback or private addresses.
+    #[arg(long, env = "YENPAY_ALLOW_LOCAL_WEBHOOKS")]
+    allow_local_webhooks: bool,
     /// Log as JSON lines (for a log pipeline) instead of text.
     #[arg(long, env = "YENPAY_LOG_JSON")]
     log_json: bool,
@@ -253,6 +256,12 @@ async fn main() -> Result<()> {
     };
     let mut config = Config::new(package, chain_id, from_sdk(metadata));
     config.webhooks.dispatch = !args.no_dispatcher;
+    config.webhooks.allow_local_destinations = args.allow_local_webhooks;
+    if args.allow_local_webhooks {
+        tracing::warn!(
+            "--allow-local-webhooks: webhooks may go to http and to loopback or private addresses (development only)"
+        );
+    }
     config.web.enabled = !args.no_web;
     config.web.secure_cookies = args.secure_cookies;
     config.server = yenpay_gateway::config::ServerPolicy {

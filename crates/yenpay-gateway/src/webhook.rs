@@ -83,6 +83,14 @@ async fn attempt(state: &AppState, d: &Delivery) -> Result<(), String> {
         )
         .map_err(|e| e.to_string())?;
     let secret = String::from_utf8_lossy(&secret).into_owned();
+    // Checked again at every delivery: the rules may have tightened since registration,
+    // and an IP literal never reaches the client's resolver.
+    crate::webhook_destination::check(
+        &endpoint.url,
+        state.config.webhooks.allow_local_destinations,
+    )
+    .await
+    .map_err(|error| error.to_string())?;
     let t = state.clock.now();
     let response = state
         .webhook_http

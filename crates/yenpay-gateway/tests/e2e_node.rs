@@ -98,6 +98,8 @@ async fn start(
     config.follower_poll_interval = Duration::from_millis(200);
     config.webhooks.poll_interval = Duration::from_millis(200);
     config.webhooks.dispatch = dispatch;
+    // The receiver listens on loopback.
+    config.webhooks.allow_local_destinations = true;
     let mut gateway = Gateway::new(
         Db::connect(database).await?,
         config,

@@ -362,3 +362,54 @@ impl ClockNow for TestGateway {
         yenpay_gateway::Clock::now(self.clock.as_ref())
     }
 }
+
+#[tokio::test]
+async fn webhooks_go_to_public_https_destinations_only() {
+    let db = backends().await.remove(0);
+    let mut strict = config();
+    strict.webhooks.allow_local_destinations = false;
+    let gw = TestGateway::with_config(&db, strict).await;
+    let merchant = gw.merchant("Strict Sushi").await;
+    for url in [
+        "http://hooks.invalid/yenpay",
+        "https://127.0.0.1/yenpay",
+        "https://localhost:8443/yenpay",
+        "https://[::1]/yenpay",
+        "https://0.0.0.0/yenpay",
+    ] {
+        let refused = gw
+            .admin(
+                "POST",
+                &format!("/admin/merchants/{}/webhooks", merchant.id),
+                Some(serde_json::json!({"url": url})),
+            )
+            .await;
+        assert_eq!(
+            refused.status,
+            axum::http::StatusCode::BAD_REQUEST,
+            "{url}: {}",
+            refused.text
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_delivery_to_a_local_address_is_refused_even_if_it_was_registered() {
+    // Registered while local destinations were allowed (a development run), then the
+    // gateway runs without the flag: the delivery is refused, the receiver sees nothing.
+    let db = backends().await.remove(0);
+    let (receiver, url) = receiver().await;
+    let permissive = setup(&db, &url).await;
+    let mut strict = config();
+    strict.webhooks.allow_local_destinations = false;
+    let gw = TestGateway::with_config(&db, strict).await;
+    let pass = webhook::dispatch_once(&gw.state).await.unwrap();
+    assert_eq!(pass.delivered, 0, "{pass:?}");
+    assert_eq!(pass.retrying, 3, "{pass:?}");
+    assert!(
+        receiver.received.lock().unwrap().is_empty(),
+        "a local receiver was contacted"
+    );
+    // The same deliveries go out where local destinations are allowed.
+    drop(permissive);
+}

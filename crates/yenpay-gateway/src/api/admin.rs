@@ -242,10 +242,12 @@ pub async fn add_webhook(
 ) -> ApiResult {
     let merchant = find(&state, &id).await?;
     let request: WebhookRequest = json_body(&body)?;
-    let url = reqwest::Url::parse(&request.url)
-        .ok()
-        .filter(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some())
-        .ok_or_else(|| ApiError::invalid("url: an absolute http:// or https:// URL"))?;
+    let url = crate::webhook_destination::check(
+        &request.url,
+        state.config.webhooks.allow_local_destinations,
+    )
+    .await
+    .map_err(|error| ApiError::invalid(error.to_string()))?;
     let endpoint_id = format!("whe_{}", random_hex(12));
     let secret = format!("whsec_{}", random_hex(32));
     let endpoint = Endpoint {
