@@ -70,18 +70,32 @@ pub struct Pass {
     pub dead: u32,
 }
 
-async fn attempt(state: &AppState, d: &Delivery) -> Result<(), String> {
+/// Why an attempt did not deliver.
+enum Undelivered {
+    /// The endpoint was deleted: cancel, never retry.
+    EndpointGone,
+    /// Anything else: retry.
+    Failed(String),
+}
+
+impl From<String> for Undelivered {
+    fn from(error: String) -> Self {
+        Self::Failed(error)
+    }
+}
+
+async fn attempt(state: &AppState, d: &Delivery) -> Result<(), Undelivered> {
     let endpoint = crate::store::merchants::endpoint_by_id(&state.db.pool, &d.endpoint_id)
         .await
         .map_err(|e| format!("database: {e}"))?
-        .ok_or("endpoint removed")?;
+        .ok_or(Undelivered::EndpointGone)?;
     let secret = state
         .kek
         .open(
             &format!("webhook:{}", endpoint.endpoint_id),
             &endpoint.secret_enc,
         )
-        .map_err(|e| e.to_string())?;
+        .map_err(|e| Undelivered::Failed(e.to_string()))?;
     let secret = String::from_utf8_lossy(&secret).into_owned();
     let t = state.clock.now();
     let response = state
@@ -99,7 +113,7 @@ async fn attempt(state: &AppState, d: &Delivery) -> Result<(), String> {
     if status.is_success() {
         Ok(())
     } else {
-        Err(format!("endpoint answered {status}"))
+        Err(Undelivered::Failed(format!("endpoint answered {status}")))
     }
 }
 
@@ -137,7 +151,11 @@ pub async fn dispatch_once(state: &AppState) -> Result<Pass, sqlx::Error> {
                 pass.delivered += 1;
                 tracing::info!(delivery = %d.delivery_id, "webhook delivered");
             }
-            Err(error) => {
+            Err(Undelivered::EndpointGone) => {
+                outbox::cancelled(&state.db.pool, &d.delivery_id).await?;
+                tracing::info!(delivery = %d.delivery_id, "webhook endpoint deleted; delivery cancelled");
+            }
+            Err(Undelivered::Failed(error)) => {
                 state.metrics.webhook_failures.inc();
                 let attempts = u32::try_from(d.attempts + 1).unwrap_or(u32::MAX);
                 let delay = backoff(policy, attempts, rand::thread_rng().r#gen::<f64>());
