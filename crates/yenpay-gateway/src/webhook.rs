@@ -7,7 +7,8 @@
 //! de-duplicate on it: a delivery may arrive more than once, e.g. after a
 //! crash between the POST and recording it). A 2xx is success; anything
 //! else is retried with exponential backoff and jitter until a day after the
-//! event, then dead-lettered (redelivery through the API).
+//! event, then dead-lettered (redelivery through the API). A delivery whose
+//! endpoint the merchant deleted is cancelled, never sent or retried.
 use crate::AppState;
 use crate::config::WebhookPolicy;
 use crate::crypto::{hmac_sha256, hmac_sha256_verify};
