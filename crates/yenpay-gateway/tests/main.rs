@@ -10,6 +10,7 @@ mod common;
 mod api;
 mod follower;
 mod fuzz;
+mod integration_example;
 mod load;
 mod operations;
 mod payments;
