@@ -24,6 +24,8 @@ use utoipa::{Modify, OpenApi};
         api::refunds::details,
         api::payments::cpm,
         api::reports::reconciliation,
+        api::webhooks::endpoints,
+        api::webhooks::delete_endpoint,
         api::webhooks::list,
         api::webhooks::redeliver,
         api::admin::onboard,
@@ -41,7 +43,7 @@ use utoipa::{Modify, OpenApi};
         (name = "refunds", description = "refunds"),
         (name = "payments", description = "customer-presented codes"),
         (name = "reports", description = "reconciliation"),
-        (name = "webhooks", description = "webhook deliveries"),
+        (name = "webhooks", description = "webhook endpoints and deliveries"),
         (name = "sponsor", description = "fee-payer sponsoring for wallets"),
         (name = "admin", description = "operator: merchants, keys, endpoints"),
         (name = "operations", description = "health and readiness")

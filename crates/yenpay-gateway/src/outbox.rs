@@ -23,7 +23,7 @@ pub struct Delivery {
     pub event_type: String,
     /// The JSON body, exactly as signed and sent.
     pub body: String,
-    /// `PENDING`, `DELIVERED`, `DEAD`.
+    /// `PENDING`, `DELIVERED`, `DEAD`, or `CANCELED` (its endpoint was deleted).
     pub status: String,
     /// Attempts made.
     pub attempts: i64,
@@ -148,7 +148,42 @@ pub async fn delivered(pool: &AnyPool, delivery_id: &str, now: i64) -> Result<()
     Ok(())
 }
 
+/// Why a delivery was cancelled.
+pub const ENDPOINT_DELETED: &str = "endpoint deleted";
+
+/// Cancels the pending deliveries to `endpoint_id` (deleted in the caller's
+/// transaction): they are kept, as `CANCELED`, for the merchant's history.
+pub async fn cancel_for_endpoint(
+    conn: &mut AnyConnection,
+    endpoint_id: &str,
+) -> Result<u64, sqlx::Error> {
+    Ok(sqlx::query(
+        "UPDATE webhook_outbox SET status = 'CANCELED', last_error = $1 \
+         WHERE endpoint_id = $2 AND status = 'PENDING'",
+    )
+    .bind(ENDPOINT_DELETED)
+    .bind(endpoint_id)
+    .execute(conn)
+    .await?
+    .rows_affected())
+}
+
+/// Cancels one pending delivery whose endpoint is gone (the dispatcher found
+/// it so: queued by a follower that read the endpoint just before its deletion).
+pub async fn cancelled(pool: &AnyPool, delivery_id: &str) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE webhook_outbox SET status = 'CANCELED', last_error = $1 \
+         WHERE delivery_id = $2 AND status = 'PENDING'",
+    )
+    .bind(ENDPOINT_DELETED)
+    .bind(delivery_id)
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
 /// Records a failed attempt: retry at `next_attempt_at`, or dead-letter when `None`.
+/// Only a pending row changes: one cancelled while its attempt was in flight stays cancelled.
 pub async fn failed(
     pool: &AnyPool,
     delivery_id: &str,
@@ -162,7 +197,7 @@ pub async fn failed(
     };
     sqlx::query(
         "UPDATE webhook_outbox SET status = $1, attempts = attempts + 1, last_error = $2, \
-         next_attempt_at = COALESCE($3, next_attempt_at) WHERE delivery_id = $4",
+         next_attempt_at = COALESCE($3, next_attempt_at) WHERE delivery_id = $4 AND status = 'PENDING'",
     )
     .bind(status)
     .bind(error)
@@ -205,7 +240,8 @@ pub async fn by_id(pool: &AnyPool, delivery_id: &str) -> Result<Option<Delivery>
     .transpose()
 }
 
-/// Queues a merchant's delivery again, due now; `None` if it is not theirs.
+/// Queues a merchant's delivery again, due now; `None` if it is not theirs
+/// or its endpoint was deleted (it could only fail until it died).
 pub async fn redeliver(
     pool: &AnyPool,
     merchant_id: &str,
@@ -214,7 +250,8 @@ pub async fn redeliver(
 ) -> Result<Option<Delivery>, sqlx::Error> {
     let done = sqlx::query(
         "UPDATE webhook_outbox SET status = 'PENDING', next_attempt_at = $1, created_at = $1 \
-         WHERE delivery_id = $2 AND merchant_id = $3",
+         WHERE delivery_id = $2 AND merchant_id = $3 AND endpoint_id IN \
+         (SELECT endpoint_id FROM webhook_endpoints WHERE disabled_at IS NULL)",
     )
     .bind(now)
     .bind(delivery_id)

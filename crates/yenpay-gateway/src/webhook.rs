@@ -7,7 +7,8 @@
 //! de-duplicate on it: a delivery may arrive more than once, e.g. after a
 //! crash between the POST and recording it). A 2xx is success; anything
 //! else is retried with exponential backoff and jitter until a day after the
-//! event, then dead-lettered (redelivery through the API).
+//! event, then dead-lettered (redelivery through the API). A delivery whose
+//! endpoint the merchant deleted is cancelled, never sent or retried.
 use crate::AppState;
 use crate::config::WebhookPolicy;
 use crate::crypto::{hmac_sha256, hmac_sha256_verify};
@@ -70,18 +71,32 @@ pub struct Pass {
     pub dead: u32,
 }
 
-async fn attempt(state: &AppState, d: &Delivery) -> Result<(), String> {
+/// Why an attempt did not deliver.
+enum Undelivered {
+    /// The endpoint was deleted: cancel, never retry.
+    EndpointGone,
+    /// Anything else: retry.
+    Failed(String),
+}
+
+impl From<String> for Undelivered {
+    fn from(error: String) -> Self {
+        Self::Failed(error)
+    }
+}
+
+async fn attempt(state: &AppState, d: &Delivery) -> Result<(), Undelivered> {
     let endpoint = crate::store::merchants::endpoint_by_id(&state.db.pool, &d.endpoint_id)
         .await
         .map_err(|e| format!("database: {e}"))?
-        .ok_or("endpoint removed")?;
+        .ok_or(Undelivered::EndpointGone)?;
     let secret = state
         .kek
         .open(
             &format!("webhook:{}", endpoint.endpoint_id),
             &endpoint.secret_enc,
         )
-        .map_err(|e| e.to_string())?;
+        .map_err(|e| Undelivered::Failed(e.to_string()))?;
     let secret = String::from_utf8_lossy(&secret).into_owned();
     // Checked again at every delivery: the rules may have tightened since registration,
     // and an IP literal never reaches the client's resolver.
@@ -107,7 +122,7 @@ async fn attempt(state: &AppState, d: &Delivery) -> Result<(), String> {
     if status.is_success() {
         Ok(())
     } else {
-        Err(format!("endpoint answered {status}"))
+        Err(Undelivered::Failed(format!("endpoint answered {status}")))
     }
 }
 
@@ -145,7 +160,11 @@ pub async fn dispatch_once(state: &AppState) -> Result<Pass, sqlx::Error> {
                 pass.delivered += 1;
                 tracing::info!(delivery = %d.delivery_id, "webhook delivered");
             }
-            Err(error) => {
+            Err(Undelivered::EndpointGone) => {
+                outbox::cancelled(&state.db.pool, &d.delivery_id).await?;
+                tracing::info!(delivery = %d.delivery_id, "webhook endpoint deleted; delivery cancelled");
+            }
+            Err(Undelivered::Failed(error)) => {
                 state.metrics.webhook_failures.inc();
                 let attempts = u32::try_from(d.attempts + 1).unwrap_or(u32::MAX);
                 let delay = backoff(policy, attempts, rand::thread_rng().r#gen::<f64>());

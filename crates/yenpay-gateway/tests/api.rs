@@ -264,6 +264,46 @@ async fn signatures_are_checked() {
     }
 }
 
+/// docs/integration.md: the MAC covers the request target as sent, its
+/// percent-escapes untouched, and not the decoded path.
+#[tokio::test]
+async fn the_signature_covers_the_path_as_sent() {
+    for db in backends().await {
+        let gw = TestGateway::new(&db).await;
+        let m = gw.merchant("SHOP").await;
+        assert_eq!(
+            gw.create_code(&m, "INV 7/1", 1000).await.status,
+            StatusCode::CREATED
+        );
+        // The query is signed too (this handler ignores it).
+        let sent = "/v2/codes/payments/INV%207%2F1?format=svg";
+        let attempt = |signed: &str, nonce: &str| {
+            let authorization = yenpay_gateway::auth::sign_request(
+                &m.key_id, &m.secret, "GET", signed, b"", nonce, NOW,
+            );
+            Request::get(sent)
+                .header("authorization", authorization)
+                .body(Body::empty())
+                .unwrap()
+        };
+        let read = gw.send(attempt(sent, "nonce-path-01")).await;
+        assert_eq!(read.status, StatusCode::OK, "{} {}", db.name, read.text);
+        assert_eq!(read.body["data"]["merchantPaymentId"], "INV 7/1");
+        for (signed, nonce) in [
+            ("/v2/codes/payments/INV 7/1?format=svg", "nonce-path-02"),
+            ("/v2/codes/payments/INV%207%2f1?format=svg", "nonce-path-03"),
+            ("/v2/codes/payments/INV%207%2F1", "nonce-path-04"),
+        ] {
+            let refused = gw.send(attempt(signed, nonce)).await;
+            assert_eq!(
+                (refused.status, refused.code()),
+                (StatusCode::UNAUTHORIZED, "INVALID_SIGNATURE"),
+                "signed {signed:?}, sent {sent:?}"
+            );
+        }
+    }
+}
+
 #[tokio::test]
 async fn a_code_carries_the_invoice() {
     for db in backends().await {

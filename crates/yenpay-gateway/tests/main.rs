@@ -12,6 +12,7 @@ mod bad_traffic;
 mod first_run;
 mod follower;
 mod fuzz;
+mod integration_example;
 mod load;
 mod operations;
 mod payments;

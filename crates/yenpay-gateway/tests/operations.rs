@@ -25,6 +25,8 @@ async fn the_openapi_document_names_every_route() {
         ("/v2/refunds/{merchantRefundId}", "get"),
         ("/v2/payments/cpm", "post"),
         ("/v2/reports/reconciliation", "get"),
+        ("/v2/webhooks", "get"),
+        ("/v2/webhooks/{endpointId}", "delete"),
         ("/v2/webhooks/deliveries", "get"),
         ("/v2/webhooks/deliveries/{deliveryId}/redeliver", "post"),
         ("/v2/sponsor", "post"),

@@ -10,6 +10,41 @@ fn refund(id: &str, payment: &str, amount: u64) -> serde_json::Value {
     json!({"merchantRefundId": id, "merchantPaymentId": payment, "amount": {"amount": amount, "currency": "JPY"}, "reason": "returned goods"})
 }
 
+/// The refund's amount is a Money object, as docs/gateway.md shows it: a
+/// bare number is refused before anything reaches the chain.
+#[tokio::test]
+async fn a_refund_amount_is_a_money_object() {
+    for db in backends().await {
+        let gw = TestGateway::new(&db).await;
+        let m = gw.merchant("SHOP").await;
+        gw.create_code(&m, "R-1", 1000).await;
+        pay(&gw, &m, "R-1", 6_000).await;
+        let bare = gw
+            .call(
+                &m,
+                "POST",
+                "/v2/refunds",
+                Some(
+                    json!({"merchantRefundId": "RF-1", "merchantPaymentId": "R-1", "amount": 500}),
+                ),
+            )
+            .await;
+        assert_eq!(
+            (bare.status, bare.code()),
+            (StatusCode::BAD_REQUEST, "INVALID_PARAMS"),
+            "{} {}",
+            db.name,
+            bare.text
+        );
+        assert!(
+            !gw.ledger
+                .calls()
+                .iter()
+                .any(|c| matches!(c, Call::Refund { .. }))
+        );
+    }
+}
+
 #[tokio::test]
 async fn partial_refunds_up_to_the_paid_amount() {
     for db in backends().await {

@@ -1,6 +1,7 @@
 //! Webhook delivery against a local receiver: signatures, event ids,
 //! failures and retries with backoff (on an injected clock, so nothing
-//! sleeps), dead-lettering after a day, redelivery through the API.
+//! sleeps), dead-lettering after a day, redelivery through the API; the
+//! merchant listing and deleting its endpoints.
 
 use crate::common::*;
 use axum::Router;
@@ -58,6 +59,7 @@ struct Setup {
     gw: TestGateway,
     merchant: TestMerchant,
     secret: String,
+    endpoint_id: String,
 }
 
 /// A gateway whose merchant YAKITORI has an endpoint at `url`, and the
@@ -85,6 +87,7 @@ async fn setup(db: &TestDb, url: &str) -> Setup {
         )
         .await;
     let secret = hook.body["data"]["secret"].as_str().unwrap().to_owned();
+    let endpoint_id = hook.body["data"]["endpointId"].as_str().unwrap().to_owned();
     let key = gw
         .admin("POST", &format!("/admin/merchants/{id}/keys"), None)
         .await;
@@ -109,6 +112,7 @@ async fn setup(db: &TestDb, url: &str) -> Setup {
         gw,
         merchant,
         secret,
+        endpoint_id,
     }
 }
 
@@ -350,6 +354,190 @@ async fn an_unreachable_endpoint_is_a_failed_attempt() {
                 metrics.text
             );
         }
+    }
+}
+
+/// How many outbox rows have `status`.
+async fn outbox_rows(gw: &TestGateway, status: &str) -> i64 {
+    sqlx::query_scalar("SELECT COUNT(*) FROM webhook_outbox WHERE status = $1")
+        .bind(status)
+        .fetch_one(&gw.state.db.pool)
+        .await
+        .unwrap()
+}
+
+/// Nonces spent (a signed request that passed its checks spends one).
+async fn nonce_rows(gw: &TestGateway) -> i64 {
+    sqlx::query_scalar("SELECT COUNT(*) FROM request_nonces")
+        .fetch_one(&gw.state.db.pool)
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn the_merchant_lists_its_endpoints_without_secrets() {
+    for db in backends().await {
+        let (_receiver, url) = receiver().await;
+        let s = setup(&db, &url).await;
+        let listed = s.gw.call(&s.merchant, "GET", "/v2/webhooks", None).await;
+        assert_eq!(listed.status, StatusCode::OK, "{}", listed.text);
+        assert_eq!(
+            listed.body["data"],
+            json!([{"endpointId": s.endpoint_id, "url": url, "createdAt": NOW}]),
+            "{}",
+            db.name
+        );
+        assert!(
+            !listed.text.contains(&s.secret) && !listed.text.contains("secret"),
+            "{}",
+            listed.text
+        );
+    }
+}
+
+#[tokio::test]
+async fn deleting_an_endpoint_stops_its_retries() {
+    for db in backends().await {
+        let (receiver, url) = receiver().await;
+        receiver.fail_first.store(u32::MAX, Ordering::SeqCst);
+        let s = setup(&db, &url).await;
+        assert_eq!(
+            webhook::dispatch_once(&s.gw.state).await.unwrap().retrying,
+            3
+        );
+        assert_eq!(receiver.received.lock().unwrap().len(), 3);
+
+        let path = format!("/v2/webhooks/{}", s.endpoint_id);
+        let deleted = s.gw.call(&s.merchant, "DELETE", &path, None).await;
+        assert_eq!(deleted.status, StatusCode::OK, "{}", deleted.text);
+        assert_eq!(
+            deleted.body["data"],
+            json!({"endpointId": s.endpoint_id, "deleted": true, "cancelledDeliveries": 3})
+        );
+        assert_eq!(outbox_rows(&s.gw, "PENDING").await, 0, "{}", db.name);
+        assert_eq!(outbox_rows(&s.gw, "CANCELED").await, 3);
+
+        // Well past every retry's due time: nothing is sent again.
+        s.gw.clock.advance(7_200);
+        assert_eq!(
+            webhook::dispatch_once(&s.gw.state).await.unwrap(),
+            Pass::default()
+        );
+        assert_eq!(receiver.received.lock().unwrap().len(), 3);
+
+        // A delivery the follower queued just before the delete (it read the
+        // endpoint first) is cancelled by the dispatcher, not posted.
+        sqlx::query(
+            "UPDATE webhook_outbox SET status = 'PENDING', next_attempt_at = $1 \
+             WHERE delivery_id = (SELECT MIN(delivery_id) FROM webhook_outbox)",
+        )
+        .bind(NOW)
+        .execute(&s.gw.state.db.pool)
+        .await
+        .unwrap();
+        assert_eq!(
+            webhook::dispatch_once(&s.gw.state).await.unwrap(),
+            Pass::default()
+        );
+        assert_eq!(receiver.received.lock().unwrap().len(), 3);
+        assert_eq!(outbox_rows(&s.gw, "CANCELED").await, 3);
+
+        // New events queue nothing for it.
+        pay(&s.gw, &s.merchant, "AFTER-DELETE", 6_000).await;
+        assert_eq!(outbox_rows(&s.gw, "PENDING").await, 0);
+
+        // The merchant sees what happened, cannot revive it, and it is gone from the list.
+        let cancelled =
+            s.gw.call(
+                &s.merchant,
+                "GET",
+                "/v2/webhooks/deliveries?status=CANCELED",
+                None,
+            )
+            .await;
+        let cancelled = cancelled.body["data"].as_array().unwrap().clone();
+        assert_eq!(cancelled.len(), 3);
+        assert_eq!(cancelled[0]["lastError"], "endpoint deleted");
+        let id = cancelled[0]["deliveryId"].as_str().unwrap();
+        let revived =
+            s.gw.call(
+                &s.merchant,
+                "POST",
+                &format!("/v2/webhooks/deliveries/{id}/redeliver"),
+                None,
+            )
+            .await;
+        assert_eq!(revived.status, StatusCode::CONFLICT, "{}", revived.text);
+        assert_eq!(revived.code(), "ENDPOINT_DELETED");
+        assert_eq!(outbox_rows(&s.gw, "PENDING").await, 0);
+        let listed = s.gw.call(&s.merchant, "GET", "/v2/webhooks", None).await;
+        assert_eq!(listed.body["data"], json!([]));
+        let again = s.gw.call(&s.merchant, "DELETE", &path, None).await;
+        assert_eq!(again.status, StatusCode::NOT_FOUND);
+        assert_eq!(again.code(), "ENDPOINT_NOT_FOUND");
+    }
+}
+
+#[tokio::test]
+async fn another_merchant_can_neither_list_nor_delete_an_endpoint() {
+    for db in backends().await {
+        let (_receiver, url) = receiver().await;
+        let s = setup(&db, &url).await;
+        let other = s.gw.merchant("OTHER").await;
+        let listed = s.gw.call(&other, "GET", "/v2/webhooks", None).await;
+        assert_eq!(listed.status, StatusCode::OK);
+        assert_eq!(listed.body["data"], json!([]), "{}", db.name);
+        let path = format!("/v2/webhooks/{}", s.endpoint_id);
+        let deleted = s.gw.call(&other, "DELETE", &path, None).await;
+        assert_eq!(deleted.status, StatusCode::NOT_FOUND, "{}", deleted.text);
+        assert_eq!(deleted.code(), "ENDPOINT_NOT_FOUND");
+        // Untouched: still the owner's, its deliveries still pending.
+        let owners = s.gw.call(&s.merchant, "GET", "/v2/webhooks", None).await;
+        assert_eq!(owners.body["data"][0]["endpointId"], s.endpoint_id);
+        assert_eq!(outbox_rows(&s.gw, "PENDING").await, 3);
+    }
+}
+
+#[tokio::test]
+async fn unsigned_endpoint_requests_are_refused_and_change_nothing() {
+    for db in backends().await {
+        let (_receiver, url) = receiver().await;
+        let s = setup(&db, &url).await;
+        let path = format!("/v2/webhooks/{}", s.endpoint_id);
+        let before = nonce_rows(&s.gw).await;
+        for (method, uri) in [("GET", "/v2/webhooks"), ("DELETE", path.as_str())] {
+            let unsigned =
+                s.gw.send(
+                    axum::http::Request::builder()
+                        .method(method)
+                        .uri(uri)
+                        .body(axum::body::Body::empty())
+                        .unwrap(),
+                )
+                .await;
+            assert_eq!(unsigned.status, StatusCode::UNAUTHORIZED, "{method} {uri}");
+            assert_eq!(unsigned.code(), "UNAUTHORIZED");
+        }
+        // Signed with a wrong secret.
+        let forged = TestMerchant {
+            secret: "ysk_not_the_secret".to_owned(),
+            ..s.merchant.clone()
+        };
+        let refused = s.gw.call(&forged, "DELETE", &path, None).await;
+        assert_eq!(refused.status, StatusCode::UNAUTHORIZED, "{}", db.name);
+        assert_eq!(refused.code(), "INVALID_SIGNATURE");
+        // The endpoint is active, its deliveries pending, no nonce spent.
+        assert_eq!(nonce_rows(&s.gw).await, before);
+        assert_eq!(outbox_rows(&s.gw, "PENDING").await, 3);
+        assert_eq!(outbox_rows(&s.gw, "CANCELED").await, 0);
+        let active: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM webhook_endpoints WHERE endpoint_id = $1 AND disabled_at IS NULL",
+        )
+        .bind(&s.endpoint_id)
+        .fetch_one(&s.gw.state.db.pool)
+        .await
+        .unwrap();
+        assert_eq!(active, 1);
     }
 }
 

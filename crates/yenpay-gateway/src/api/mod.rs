@@ -78,6 +78,11 @@ pub fn merchant_routes() -> Router<AppState> {
         .route("/v2/refunds/{merchantRefundId}", get(refunds::details))
         .route("/v2/payments/cpm", post(payments::cpm))
         .route("/v2/reports/reconciliation", get(reports::reconciliation))
+        .route("/v2/webhooks", get(webhooks::endpoints))
+        .route(
+            "/v2/webhooks/{endpointId}",
+            delete(webhooks::delete_endpoint),
+        )
         .route("/v2/webhooks/deliveries", get(webhooks::list))
         .route(
             "/v2/webhooks/deliveries/{deliveryId}/redeliver",

@@ -1,10 +1,13 @@
-//! `/v2/webhooks/deliveries`: the merchant's webhook deliveries, and
-//! redelivery (of a dead-lettered or already delivered event).
+//! `/v2/webhooks`: the merchant's webhook endpoints (list, delete) and
+//! deliveries, and redelivery (of a dead-lettered or already delivered
+//! event). The operator adds endpoints (`/admin`); the merchant can stop
+//! one, e.g. a receiver it closed, without waiting out a day of retries.
 use super::{PathParam, QueryParams, ok};
 use crate::AppState;
 use crate::auth::AuthedMerchant;
 use crate::error::{ApiError, ApiResult};
 use crate::outbox::{self, Delivery};
+use crate::store::merchants::{self, EndpointSummary};
 use axum::Extension;
 use axum::extract::State;
 use serde::{Deserialize, Serialize};
@@ -14,7 +17,7 @@ use utoipa::{IntoParams, ToSchema};
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 pub struct DeliveryQuery {
-    /// `PENDING`, `DELIVERED` or `DEAD`.
+    /// `PENDING`, `DELIVERED`, `DEAD` or `CANCELED`.
     #[serde(default)]
     pub status: Option<String>,
 }
@@ -31,7 +34,7 @@ pub struct DeliveryView {
     pub event_type: String,
     /// Endpoint.
     pub endpoint_id: String,
-    /// `PENDING`, `DELIVERED` or `DEAD`.
+    /// `PENDING`, `DELIVERED`, `DEAD`, or `CANCELED` (its endpoint was deleted).
     pub status: String,
     /// Attempts so far.
     pub attempts: i64,
@@ -73,9 +76,14 @@ pub async fn list(
     QueryParams(query): QueryParams<DeliveryQuery>,
 ) -> ApiResult {
     if let Some(status) = &query.status
-        && !matches!(status.as_str(), "PENDING" | "DELIVERED" | "DEAD")
+        && !matches!(
+            status.as_str(),
+            "PENDING" | "DELIVERED" | "DEAD" | "CANCELED"
+        )
     {
-        return Err(ApiError::invalid("status: PENDING, DELIVERED or DEAD"));
+        return Err(ApiError::invalid(
+            "status: PENDING, DELIVERED, DEAD or CANCELED",
+        ));
     }
     let deliveries =
         outbox::deliveries_of(&state.db.pool, &merchant.id, query.status.as_deref()).await?;
@@ -89,19 +97,99 @@ pub async fn list(
 #[utoipa::path(post, path = "/v2/webhooks/deliveries/{deliveryId}/redeliver", tag = "webhooks",
     security(("opa_auth" = [])),
     params(("deliveryId" = String, Path, description = "the delivery")),
-    responses((status = 200, body = DeliveryView), (status = 404, body = crate::error::ErrorBody)))]
+    responses((status = 200, body = DeliveryView), (status = 404, body = crate::error::ErrorBody),
+              (status = 409, description = "its endpoint was deleted", body = crate::error::ErrorBody)))]
 pub async fn redeliver(
     State(state): State<AppState>,
     Extension(AuthedMerchant(merchant)): Extension<AuthedMerchant>,
     PathParam(delivery_id): PathParam,
 ) -> ApiResult {
-    let delivery = outbox::redeliver(
-        &state.db.pool,
-        &merchant.id,
-        &delivery_id,
-        state.clock.now(),
-    )
-    .await?
-    .ok_or_else(|| ApiError::not_found("DELIVERY_NOT_FOUND", "no delivery with this id"))?;
-    ok(DeliveryView::from(delivery))
+    let pool = &state.db.pool;
+    if let Some(delivery) =
+        outbox::redeliver(pool, &merchant.id, &delivery_id, state.clock.now()).await?
+    {
+        return ok(DeliveryView::from(delivery));
+    }
+    match outbox::by_id(pool, &delivery_id).await? {
+        Some(delivery) if delivery.merchant_id == merchant.id => Err(ApiError::conflict(
+            "ENDPOINT_DELETED",
+            "the endpoint of this delivery was deleted",
+        )),
+        _ => Err(ApiError::not_found(
+            "DELIVERY_NOT_FOUND",
+            "no delivery with this id",
+        )),
+    }
+}
+
+/// A webhook endpoint as the merchant sees it (its secret was shown once, to the operator).
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct EndpointView {
+    /// Id (`whe_...`).
+    pub endpoint_id: String,
+    /// Where events are POSTed.
+    pub url: String,
+    /// Added, Unix seconds.
+    pub created_at: i64,
+}
+
+impl From<EndpointSummary> for EndpointView {
+    fn from(e: EndpointSummary) -> Self {
+        Self {
+            endpoint_id: e.endpoint_id,
+            url: e.url,
+            created_at: e.created_at,
+        }
+    }
+}
+
+/// The merchant's webhook endpoints (deleted ones are not listed), oldest first; never their secrets.
+#[utoipa::path(get, path = "/v2/webhooks", tag = "webhooks", security(("opa_auth" = [])),
+    responses((status = 200, body = [EndpointView])))]
+pub async fn endpoints(
+    State(state): State<AppState>,
+    Extension(AuthedMerchant(merchant)): Extension<AuthedMerchant>,
+) -> ApiResult {
+    let endpoints = merchants::endpoints_of_merchant(&state.db.pool, &merchant.id).await?;
+    ok(endpoints
+        .into_iter()
+        .map(EndpointView::from)
+        .collect::<Vec<_>>())
+}
+
+/// What deleting an endpoint did.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct DeletedEndpoint {
+    /// The endpoint.
+    pub endpoint_id: String,
+    /// Always `true`.
+    pub deleted: bool,
+    /// Pending deliveries to it, now `CANCELED` (never retried).
+    pub cancelled_deliveries: u64,
+}
+
+/// Deletes a webhook endpoint: no event is queued for it any more, and its
+/// pending deliveries are cancelled, not retried.
+#[utoipa::path(delete, path = "/v2/webhooks/{endpointId}", tag = "webhooks", security(("opa_auth" = [])),
+    params(("endpointId" = String, Path, description = "the endpoint")),
+    responses((status = 200, body = DeletedEndpoint), (status = 404, body = crate::error::ErrorBody)))]
+pub async fn delete_endpoint(
+    State(state): State<AppState>,
+    Extension(AuthedMerchant(merchant)): Extension<AuthedMerchant>,
+    PathParam(endpoint_id): PathParam,
+) -> ApiResult {
+    let cancelled =
+        merchants::delete_endpoint(&state.db, &merchant.id, &endpoint_id, state.clock.now())
+            .await?
+            .ok_or_else(|| {
+                ApiError::not_found("ENDPOINT_NOT_FOUND", "no webhook endpoint with this id")
+            })?;
+    tracing::info!(merchant = %merchant.id, endpoint = %endpoint_id, cancelled, "webhook endpoint deleted");
+    ok(DeletedEndpoint {
+        endpoint_id,
+        deleted: true,
+        cancelled_deliveries: cancelled,
+    })
 }

@@ -191,13 +191,15 @@ fn endpoint(row: &AnyRow) -> Result<Endpoint, sqlx::Error> {
     })
 }
 
-/// The active endpoint `endpoint_id`.
+/// The active endpoint `endpoint_id` (a deleted one is `None`, so the
+/// dispatcher never posts to it).
 pub async fn endpoint_by_id<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
     executor: E,
     endpoint_id: &str,
 ) -> Result<Option<Endpoint>, sqlx::Error> {
     sqlx::query(
-        "SELECT endpoint_id, merchant_id, url, secret_enc FROM webhook_endpoints WHERE endpoint_id = $1",
+        "SELECT endpoint_id, merchant_id, url, secret_enc FROM webhook_endpoints \
+         WHERE endpoint_id = $1 AND disabled_at IS NULL",
     )
     .bind(endpoint_id)
     .fetch_optional(executor)
@@ -223,4 +225,70 @@ pub async fn endpoints_of_address<'e, E: sqlx::Executor<'e, Database = sqlx::Any
     .iter()
     .map(endpoint)
     .collect()
+}
+
+/// A webhook endpoint as its merchant may see it: no secret, not even sealed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EndpointSummary {
+    /// Id (`whe_...`).
+    pub endpoint_id: String,
+    /// Where events are POSTed.
+    pub url: String,
+    /// Added, Unix seconds.
+    pub created_at: i64,
+}
+
+/// The active endpoints of merchant `merchant_id`, oldest first.
+pub async fn endpoints_of_merchant(
+    pool: &AnyPool,
+    merchant_id: &str,
+) -> Result<Vec<EndpointSummary>, sqlx::Error> {
+    // The sealed secret is not selected: the list has no use for it.
+    sqlx::query(
+        "SELECT endpoint_id, url, created_at FROM webhook_endpoints \
+         WHERE merchant_id = $1 AND disabled_at IS NULL ORDER BY created_at, endpoint_id",
+    )
+    .bind(merchant_id)
+    .fetch_all(pool)
+    .await?
+    .iter()
+    .map(|row| {
+        Ok(EndpointSummary {
+            endpoint_id: row.try_get("endpoint_id")?,
+            url: row.try_get("url")?,
+            created_at: row.try_get("created_at")?,
+        })
+    })
+    .collect()
+}
+
+/// Deletes merchant `merchant_id`'s active endpoint `endpoint_id` and cancels
+/// its pending deliveries, in one transaction, so that no retry follows a
+/// delete. The row stays (disabled) because the outbox's history names it.
+/// Returns the number of deliveries cancelled, or `None` when the merchant
+/// has no such active endpoint.
+pub async fn delete_endpoint(
+    db: &super::Db,
+    merchant_id: &str,
+    endpoint_id: &str,
+    now: i64,
+) -> Result<Option<u64>, sqlx::Error> {
+    let mut tx = db.begin().await?;
+    let disabled = sqlx::query(
+        "UPDATE webhook_endpoints SET disabled_at = $1 \
+         WHERE endpoint_id = $2 AND merchant_id = $3 AND disabled_at IS NULL",
+    )
+    .bind(now)
+    .bind(endpoint_id)
+    .bind(merchant_id)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    if disabled == 0 {
+        tx.rollback().await?;
+        return Ok(None);
+    }
+    let cancelled = crate::outbox::cancel_for_endpoint(&mut tx, endpoint_id).await?;
+    tx.commit().await?;
+    Ok(Some(cancelled))
 }
