@@ -20,6 +20,7 @@ Configuration (arguments override the environment):
   YENPAY_KEY_ID       --key-id       the merchant's API key id (key_...)
   YENPAY_SECRET       --secret       its secret (ysk_...)
   YENPAY_ADMIN_TOKEN  --admin-token  optional: the operator's token, to create an endpoint
+  YENPAY_ADMIN_URL    --admin-url    the admin API's own address (default http://127.0.0.1:8091)
   YENPAY_MERCHANT_ID  --merchant-id  with --admin-token: the merchant (mer_...)
   YENPAY_WEBHOOK_URL  --webhook-url  with --admin-token: where the endpoint receives events
 
@@ -69,15 +70,17 @@ def sign(key_id, secret, method, path_and_query, body, nonce, epoch):
 class Gateway:
     """The merchant API, signed, and the operator's admin API."""
 
-    def __init__(self, base_url, key_id, secret, admin_token=None):
+    def __init__(self, base_url, key_id, secret, admin_token=None, admin_url=None):
         self.base_url = base_url.rstrip("/")
+        # The admin API listens on its own address (--admin-listen), never on the public one.
+        self.admin_url = (admin_url or "http://127.0.0.1:8091").rstrip("/")
         self.key_id = key_id
         self.secret = secret
         self.admin_token = admin_token
 
-    def _send(self, method, path_and_query, body, headers):
+    def _send(self, method, path_and_query, body, headers, base_url=None):
         request = urllib.request.Request(
-            self.base_url + path_and_query, data=body if body else None, method=method
+            (base_url or self.base_url) + path_and_query, data=body if body else None, method=method
         )
         for name, value in headers.items():
             request.add_header(name, value)
@@ -107,7 +110,7 @@ class Gateway:
             "Authorization": f"Bearer {self.admin_token}",
             "Content-Type": "application/json",
         }
-        return self._send(method, path, body, headers)
+        return self._send(method, path, body, headers, self.admin_url)
 
 
 def data_of(status, answer, expected_status, step):
@@ -260,6 +263,7 @@ def main(argv):
     parser.add_argument("--key-id", default=env("YENPAY_KEY_ID"))
     parser.add_argument("--secret", default=env("YENPAY_SECRET"))
     parser.add_argument("--admin-token", default=env("YENPAY_ADMIN_TOKEN"))
+    parser.add_argument("--admin-url", default=env("YENPAY_ADMIN_URL", "http://127.0.0.1:8091"))
     parser.add_argument("--merchant-id", default=env("YENPAY_MERCHANT_ID"))
     parser.add_argument("--webhook-url", default=env("YENPAY_WEBHOOK_URL"))
     parser.add_argument("--amount", type=int, default=1500)
@@ -269,7 +273,7 @@ def main(argv):
 
     known_answers()
     print("known answers of docs/gateway.md: ok")
-    gateway = Gateway(args.base_url, args.key_id, args.secret, args.admin_token)
+    gateway = Gateway(args.base_url, args.key_id, args.secret, args.admin_token, args.admin_url)
 
     # A space, so the read-back path carries a percent-escape: it is signed as sent ("%20").
     order = f"PY {int(time.time())}-{secrets.token_hex(3)}"

@@ -51,6 +51,13 @@ pub struct ShopArgs {
         default_value = "http://127.0.0.1:8090"
     )]
     pub gateway: String,
+    /// The gateway's admin API, on its own address.
+    #[arg(
+        long,
+        env = "YENPAY_GATEWAY_ADMIN_URL",
+        default_value = "http://127.0.0.1:8091"
+    )]
+    pub admin_url: String,
     /// The gateway's admin token.
     #[arg(long, env = "YENPAY_ADMIN_TOKEN", hide_env_values = true)]
     pub admin_token: String,
@@ -127,7 +134,7 @@ pub fn run(root: &Path, args: &ShopArgs) -> Result<()> {
     crate::http::install_tls_provider();
     let admin = Admin {
         http: reqwest::Client::new(),
-        base: args.gateway.trim_end_matches('/').to_owned(),
+        base: args.admin_url.trim_end_matches('/').to_owned(),
         token: args.admin_token.clone(),
     };
     let rt = tokio::runtime::Runtime::new().context("starting the async runtime")?;
@@ -208,8 +215,9 @@ pub fn run(root: &Path, args: &ShopArgs) -> Result<()> {
         println!("  fee       {} bps", args.fee_bps);
         println!("  POS login: key id {}  secret {}", text(&key, "keyId")?, text(&key, "secret")?);
         println!("             (the secret is shown once)");
-        println!("  POS page   {}/pos", admin.base);
-        println!("  wallet     {}/wallet  (fund its address: cargo xtask mint --to <address> --amount 5000)", admin.base);
+        let gateway = args.gateway.trim_end_matches('/');
+        println!("  POS page   {gateway}/pos");
+        println!("  wallet     {gateway}/wallet  (fund its address: cargo xtask mint --to <address> --amount 5000)");
         Ok(())
     })
 }
@@ -225,6 +233,7 @@ mod tests {
             mcc: "5812".to_owned(),
             fee_bps: 100,
             gateway: "http://127.0.0.1:9".to_owned(),
+            admin_url: "http://127.0.0.1:9".to_owned(),
             admin_token: "t".to_owned(),
             network,
             profile: None,

@@ -246,6 +246,45 @@ pub async fn admin_auth(
     Ok(next.run(request).await)
 }
 
+/// Why an admin token is refused at start.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "the admin token is too weak: use at least 32 random bytes as hex or base64 (for example `openssl rand -hex 32`)"
+)]
+pub struct WeakAdminToken;
+
+/// Accepts an admin token only if it can hold 32 random bytes: 64 or more
+/// hex digits, or 43 or more base64 characters, not made of a few repeated
+/// characters. The token guards every merchant's keys; a short or chosen
+/// one can be guessed.
+///
+/// # Errors
+/// [`WeakAdminToken`].
+pub fn check_admin_token(token: &str) -> Result<(), WeakAdminToken> {
+    use base64::Engine;
+    let token = token.trim();
+    let bytes = if token.len().is_multiple_of(2) && token.bytes().all(|b| b.is_ascii_hexdigit()) {
+        token.len() / 2
+    } else {
+        let unpadded = token.trim_end_matches('=');
+        base64::engine::general_purpose::STANDARD_NO_PAD
+            .decode(unpadded)
+            .or_else(|_| base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(unpadded))
+            .map(|decoded| decoded.len())
+            .unwrap_or(0)
+    };
+    // 32 random bytes in hex use about 16 distinct digits; a repeated pattern far fewer.
+    let distinct = token
+        .bytes()
+        .collect::<std::collections::BTreeSet<u8>>()
+        .len();
+    if bytes >= 32 && distinct >= 10 {
+        Ok(())
+    } else {
+        Err(WeakAdminToken)
+    }
+}
+
 /// Purges nonces older than twice the window.
 pub async fn purge_nonces(pool: &sqlx::AnyPool, now: i64, window: i64) -> Result<u64, sqlx::Error> {
     Ok(sqlx::query("DELETE FROM request_nonces WHERE seen_at < $1")
@@ -257,6 +296,28 @@ pub async fn purge_nonces(pool: &sqlx::AnyPool, now: i64, window: i64) -> Result
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn weak_admin_tokens_are_refused() {
+        use super::check_admin_token;
+        for weak in [
+            "",
+            "secret-admin",
+            "admin-token-for-tests",
+            &"a".repeat(64),
+            &"ab".repeat(32),
+            &"0123456789abcdef".repeat(3),
+        ] {
+            assert!(check_admin_token(weak).is_err(), "{weak:?} was taken");
+        }
+        for strong in [
+            "3f9a1c7e5b2d8f0a6c4e1b9d7f3a5c8e2b0d6f4a9c1e7b3d5f8a2c0e6b4d9f1a",
+            "2h3Kx9_QmZpL8vT1rW4yN6bC0dF5gJ7sE-uA3iO9kMq",
+            "2h3Kx9/QmZpL8vT1rW4yN6bC0dF5gJ7sE+uA3iO9kMq=",
+        ] {
+            assert!(check_admin_token(strong).is_ok(), "{strong:?} was refused");
+        }
+    }
+
     use super::*;
 
     #[test]

@@ -175,18 +175,20 @@ impl Gateway {
     }
 }
 
-/// Serves the API on `listener` and runs the follower and the webhook
-/// dispatcher until `shutdown` resolves; then stops the follower and the
-/// dispatcher first (each finishes its page or batch: nothing new is applied
-/// or sent while the server drains), stops taking connections, gives open
-/// ones `config.server.shutdown_deadline` to finish, and returns: within
-/// twice that deadline in all.
+/// Serves the public API on `listener` and the admin API on `admin` (none:
+/// not served), and runs the follower and the webhook dispatcher until
+/// `shutdown` resolves; then stops the follower and the dispatcher first
+/// (each finishes its page or batch: nothing new is applied or sent while
+/// the server drains), stops taking connections, gives open ones
+/// `config.server.shutdown_deadline` to finish, and returns: within twice
+/// that deadline in all.
 ///
 /// # Errors
-/// When serving fails.
+/// None today; the result leaves room for serving errors.
 pub async fn run(
     state: AppState,
     listener: TcpListener,
+    admin: Option<TcpListener>,
     follow: bool,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
@@ -199,9 +201,13 @@ pub async fn run(
         tasks.push(tokio::spawn(webhook::run(state.clone(), stop_rx.clone())));
     }
     tasks.push(tokio::spawn(maintenance(state.clone(), stop_rx.clone())));
-    let app = api::router(state.clone());
+    // Set once the background work has stopped: then the listeners drain.
+    let (drain_tx, drain_rx) = watch::channel(false);
+    let drained = |mut rx: watch::Receiver<bool>| async move {
+        let _ = rx.wait_for(|drain| *drain).await;
+    };
     let signal = state.clone();
-    let shutdown = async move {
+    let stopping = async move {
         shutdown.await;
         tracing::info!("stopping: background work first, then the HTTP server");
         signal.stopping.send_replace(true);
@@ -217,8 +223,26 @@ pub async fn run(
         {
             tracing::warn!("the follower or the dispatcher did not stop by the deadline; going on");
         }
+        let _ = drain_tx.send(true);
     };
-    server::serve(listener, app, &state.config.server, shutdown).await;
+    let public = server::serve(
+        listener,
+        api::router(state.clone()),
+        &state.config.server,
+        drained(drain_rx.clone()),
+    );
+    let admin = async {
+        if let Some(admin) = admin {
+            server::serve(
+                admin,
+                api::admin_router(state.clone()),
+                &state.config.server,
+                drained(drain_rx.clone()),
+            )
+            .await;
+        }
+    };
+    tokio::join!(stopping, public, admin);
     tracing::info!("stopped");
     Ok(())
 }

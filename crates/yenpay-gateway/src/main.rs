@@ -26,6 +26,9 @@ struct Args {
     /// Address to listen on (loopback by default; put a TLS proxy in front to expose it).
     #[arg(long, env = "YENPAY_GATEWAY_LISTEN", default_value = "127.0.0.1:8090")]
     listen: SocketAddr,
+    /// Address of the admin API (loopback by default; served only with an admin token, never on --listen).
+    #[arg(long, env = "YENPAY_ADMIN_LISTEN", default_value = "127.0.0.1:8091")]
+    admin_listen: SocketAddr,
     /// `sqlite://<file>` (created if missing) or `postgres://...`.
     #[arg(
         long,
@@ -292,6 +295,10 @@ async fn main() -> Result<()> {
 
     let mut gateway = Gateway::new(db, config, keyring, ledger);
     gateway.admin_token = secret(args.admin_token_file.as_ref(), "YENPAY_ADMIN_TOKEN")?;
+    if let Some(token) = &gateway.admin_token {
+        yenpay_gateway::auth::check_admin_token(token)
+            .context("YENPAY_ADMIN_TOKEN_FILE / YENPAY_ADMIN_TOKEN")?;
+    }
     if let Some(operator) = operator {
         tracing::info!(fee_payer = %operator.address(), "sponsoring on");
         gateway.operator = Some(operator);
@@ -307,9 +314,21 @@ async fn main() -> Result<()> {
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
         .with_context(|| format!("listening on {}", args.listen))?;
+    let admin = match gateway.admin_token {
+        Some(_) => Some(
+            tokio::net::TcpListener::bind(args.admin_listen)
+                .await
+                .with_context(|| format!("listening on {} (--admin-listen)", args.admin_listen))?,
+        ),
+        None => None,
+    };
+    if admin.is_some() {
+        tracing::info!(admin_listen = %args.admin_listen, "admin API on its own address");
+    }
     run(
         Arc::new(gateway),
         listener,
+        admin,
         !args.no_follower,
         shutdown_signal(),
     )

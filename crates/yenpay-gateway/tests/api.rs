@@ -74,10 +74,20 @@ async fn admin_needs_the_token() {
                 request = request.header("authorization", auth);
             }
             let answer = gw
-                .send(request.body(Body::from(body.clone())).unwrap())
+                .send_admin(request.body(Body::from(body.clone())).unwrap())
                 .await;
             assert_eq!(answer.status, StatusCode::UNAUTHORIZED, "{auth:?}");
         }
+        // The admin API is not on the public listener at all.
+        let public = gw
+            .send(
+                Request::post("/admin/merchants")
+                    .header("authorization", format!("Bearer {ADMIN_TOKEN}"))
+                    .body(Body::from(body.clone()))
+                    .unwrap(),
+            )
+            .await;
+        assert_eq!(public.status, StatusCode::NOT_FOUND);
         let answer = gw
             .admin(
                 "POST",

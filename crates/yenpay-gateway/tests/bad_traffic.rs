@@ -187,8 +187,10 @@ async fn the_binary_starts_and_serves_reads_while_the_node_is_down() {
     let kek = dir.path().join("kek");
     std::fs::write(&kek, "33".repeat(32)).unwrap();
     let admin = dir.path().join("admin");
-    std::fs::write(&admin, "a".repeat(64)).unwrap();
+    let token = "3f9a1c7e5b2d8f0a6c4e1b9d7f3a5c8e2b0d6f4a9c1e7b3d5f8a2c0e6b4d9f1a";
+    std::fs::write(&admin, token).unwrap();
     let port = free_port();
+    let admin_port = free_port();
     let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_yenpay-gateway"))
         .env_clear()
         .env(
@@ -204,6 +206,7 @@ async fn the_binary_starts_and_serves_reads_while_the_node_is_down() {
         .env("YENPAY_CHAIN_ID", "4")
         .env("YENPAY_FOLLOWER_START", "1")
         .env("YENPAY_GATEWAY_LISTEN", format!("127.0.0.1:{port}"))
+        .env("YENPAY_ADMIN_LISTEN", format!("127.0.0.1:{admin_port}"))
         .kill_on_drop(true)
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
@@ -233,12 +236,56 @@ async fn the_binary_starts_and_serves_reads_while_the_node_is_down() {
     );
     // Reads of the gateway's own data work: the admin API onboards and reads a merchant.
     let onboarded = client
-        .post(format!("{base}/admin/merchants"))
-        .bearer_auth("a".repeat(64))
+        .post(format!("http://127.0.0.1:{admin_port}/admin/merchants"))
+        .bearer_auth(token)
         .json(&serde_json::json!({"ownerAddress": format!("0x{}", "ab".repeat(32)), "name": "NODELESS"}))
         .send()
         .await
         .unwrap();
     assert_eq!(onboarded.status(), 201);
+    // The admin API is not on the public listener.
+    let public_admin = client
+        .post(format!("{base}/admin/merchants"))
+        .bearer_auth(token)
+        .json(&serde_json::json!({"ownerAddress": format!("0x{}", "cd".repeat(32)), "name": "PUBLIC"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(public_admin.status(), 404);
     child.kill().await.unwrap();
+}
+
+#[tokio::test]
+async fn the_binary_refuses_a_weak_admin_token() {
+    let dir = tempfile::tempdir().unwrap();
+    let kek = dir.path().join("kek");
+    std::fs::write(&kek, "44".repeat(32)).unwrap();
+    let output = tokio::process::Command::new(env!("CARGO_BIN_EXE_yenpay-gateway"))
+        .env_clear()
+        .env(
+            "DATABASE_URL",
+            format!("sqlite://{}", dir.path().join("gw.db").display()),
+        )
+        .env("YENPAY_KEK_FILE", &kek)
+        .env("YENPAY_ADMIN_TOKEN", "secret-admin")
+        .env("APTOS_NODE_URL", "http://127.0.0.1:9")
+        .env("YENPAY_PACKAGE", PACKAGE)
+        .env("YENPAY_METADATA", METADATA)
+        .env("YENPAY_CHAIN_ID", "4")
+        .env("YENPAY_FOLLOWER_START", "1")
+        .env(
+            "YENPAY_GATEWAY_LISTEN",
+            format!("127.0.0.1:{}", free_port()),
+        )
+        .env("YENPAY_ADMIN_LISTEN", format!("127.0.0.1:{}", free_port()))
+        .output()
+        .await
+        .unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("admin token is too weak"), "{stderr}");
+    assert!(
+        !stderr.contains("secret-admin"),
+        "the token was printed: {stderr}"
+    );
 }

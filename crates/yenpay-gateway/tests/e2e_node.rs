@@ -69,6 +69,8 @@ fn root() -> PathBuf {
 
 struct Running {
     address: std::net::SocketAddr,
+    /// The admin API's own listener.
+    admin_address: std::net::SocketAddr,
     stop: tokio::sync::oneshot::Sender<()>,
     task: tokio::task::JoinHandle<std::io::Result<()>>,
 }
@@ -111,10 +113,13 @@ async fn start(
     gateway.clock = Arc::new(SystemClock);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let address = listener.local_addr()?;
+    let admin = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let admin_address = admin.local_addr()?;
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let task = tokio::spawn(yenpay_gateway::run(
         Arc::new(gateway),
         listener,
+        Some(admin),
         true,
         async move {
             let _ = stopped.await;
@@ -122,6 +127,7 @@ async fn start(
     ));
     Ok(Running {
         address,
+        admin_address,
         stop,
         task,
     })
@@ -130,13 +136,15 @@ async fn start(
 struct Api {
     http: reqwest::Client,
     base: String,
+    /// The admin API, on its own listener.
+    admin_base: String,
 }
 
 impl Api {
     async fn admin(&self, path: &str, body: Option<Value>) -> Result<Value> {
         let mut request = self
             .http
-            .post(format!("{}{path}", self.base))
+            .post(format!("{}{path}", self.admin_base))
             .bearer_auth("e2e-admin");
         if let Some(body) = body {
             request = request.json(&body);
@@ -355,6 +363,7 @@ async fn code_payment_refund_and_webhooks_across_a_restart() -> Result<()> {
     let api = Api {
         http: reqwest::Client::new(),
         base: format!("http://{}", first.address),
+        admin_base: format!("http://{}", first.admin_address),
     };
     let (received, hook_url) = receiver().await;
 
@@ -589,6 +598,7 @@ async fn pos_page_shows_a_code_the_wallet_page_pays_it() -> Result<()> {
     let api = Api {
         http: reqwest::Client::new(),
         base: base.clone(),
+        admin_base: format!("http://{}", gateway.admin_address),
     };
     let merchant = onboard(&api, &chain, &deployer, "SAKURA COFFEE", "さくら珈琲").await?;
 

@@ -31,6 +31,10 @@ async fn the_python_example_runs_against_a_gateway() {
             .env("YENPAY_KEY_ID", &merchant.key_id)
             .env("YENPAY_SECRET", &merchant.secret)
             .env("YENPAY_ADMIN_TOKEN", ADMIN_TOKEN)
+            .env(
+                "YENPAY_ADMIN_URL",
+                format!("http://{}", running.admin_address),
+            )
             .env("YENPAY_MERCHANT_ID", &merchant.id)
             .env("YENPAY_WEBHOOK_URL", &hook_url)
             .kill_on_drop(true)

@@ -61,6 +61,7 @@ async fn it_serves_and_stops_gracefully() {
         address,
         stop,
         task: server,
+        ..
     } = gw.run(true).await;
     let client = reqwest::Client::new();
     let health = client

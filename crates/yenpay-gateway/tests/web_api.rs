@@ -649,6 +649,7 @@ async fn shutdown_ends_open_payment_streams() {
         address,
         stop,
         task: server,
+        ..
     } = gw.run(false).await;
     let mut stream = reqwest::Client::new()
         .get(format!("http://{address}/pos/api/codes/OPEN-1/events"))

@@ -24,7 +24,36 @@ pub fn router(state: AppState) -> Router {
     let merchant = merchant_routes()
         .route_layer(from_fn_with_state(state.clone(), idempotency::idempotency))
         .route_layer(from_fn_with_state(state.clone(), auth::merchant_auth));
-    let admin = Router::new()
+    let wallet = Router::new()
+        .route("/v2/sponsor", post(sponsor::sponsor))
+        .route("/v2/sponsor/info", get(sponsor::info))
+        .route_layer(from_fn_with_state(state.clone(), idempotency::idempotency));
+    let operations = Router::new()
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
+        .route("/metrics", get(metrics::serve))
+        .route("/openapi.json", get(openapi::serve));
+    Router::new()
+        .merge(merchant)
+        .merge(wallet)
+        .merge(operations)
+        .merge(if state.config.web.enabled {
+            crate::web::router(state.clone())
+        } else {
+            Router::new()
+        })
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(from_fn_with_state(state.clone(), metrics::track))
+        .with_state(state)
+}
+
+/// The operator's admin API (`/admin/...`), served on its own listener
+/// (`--admin-listen`, loopback by default), never on the public one: a
+/// stolen or guessed token is then useless from outside the operator's
+/// network. `/healthz` answers there too.
+pub fn admin_router(state: AppState) -> Router {
+    Router::new()
         .route("/admin/merchants", post(admin::onboard))
         .route("/admin/merchants/{merchantId}", get(admin::merchant))
         .route("/admin/merchants/{merchantId}/keys", post(admin::issue_key))
@@ -37,26 +66,8 @@ pub fn router(state: AppState) -> Router {
             post(admin::add_webhook),
         )
         .route_layer(from_fn_with_state(state.clone(), idempotency::idempotency))
-        .route_layer(from_fn_with_state(state.clone(), auth::admin_auth));
-    let wallet = Router::new()
-        .route("/v2/sponsor", post(sponsor::sponsor))
-        .route("/v2/sponsor/info", get(sponsor::info))
-        .route_layer(from_fn_with_state(state.clone(), idempotency::idempotency));
-    let operations = Router::new()
+        .route_layer(from_fn_with_state(state.clone(), auth::admin_auth))
         .route("/healthz", get(healthz))
-        .route("/readyz", get(readyz))
-        .route("/metrics", get(metrics::serve))
-        .route("/openapi.json", get(openapi::serve));
-    Router::new()
-        .merge(merchant)
-        .merge(admin)
-        .merge(wallet)
-        .merge(operations)
-        .merge(if state.config.web.enabled {
-            crate::web::router(state.clone())
-        } else {
-            Router::new()
-        })
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(from_fn_with_state(state.clone(), metrics::track))

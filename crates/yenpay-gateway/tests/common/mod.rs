@@ -406,6 +406,8 @@ pub struct TestGateway {
 /// A gateway running on a port ([`TestGateway::run`]).
 pub struct Running {
     pub address: std::net::SocketAddr,
+    /// The admin API's own listener.
+    pub admin_address: std::net::SocketAddr,
     /// Send to begin a graceful shutdown.
     pub stop: tokio::sync::oneshot::Sender<()>,
     /// Ends when the gateway has stopped.
@@ -491,10 +493,13 @@ impl TestGateway {
     pub async fn run(&self, follow: bool) -> Running {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let address = listener.local_addr().unwrap();
+        let admin = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let admin_address = admin.local_addr().unwrap();
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let task = tokio::spawn(yenpay_gateway::run(
             self.state.clone(),
             listener,
+            Some(admin),
             follow,
             async move {
                 let _ = stopped.await;
@@ -502,6 +507,7 @@ impl TestGateway {
         ));
         Running {
             address,
+            admin_address,
             stop,
             task,
         }
@@ -517,7 +523,13 @@ impl TestGateway {
     }
 
     pub async fn send(&self, request: Request<Body>) -> Answer {
-        let response = self.router.clone().oneshot(request).await.unwrap();
+        answer(self.router.clone().oneshot(request).await.unwrap()).await
+    }
+}
+
+/// A response, read whole.
+async fn answer(response: axum::response::Response) -> Answer {
+    {
         let status = response.status();
         let headers = response.headers().clone();
         let bytes = response.into_body().collect().await.unwrap().to_bytes();
@@ -530,6 +542,14 @@ impl TestGateway {
             text,
         }
     }
+}
+
+impl TestGateway {
+    /// Sends `request` to the admin API (its own listener in a running gateway).
+    pub async fn send_admin(&self, request: Request<Body>) -> Answer {
+        let admin = yenpay_gateway::api::admin_router(self.state.clone());
+        answer(admin.oneshot(request).await.unwrap()).await
+    }
 
     pub async fn admin(&self, method: &str, path: &str, body: Option<Value>) -> Answer {
         let mut request = Request::builder()
@@ -540,7 +560,7 @@ impl TestGateway {
             request = request.header("content-type", "application/json");
         }
         let body = body.map(|b| Body::from(b.to_string())).unwrap_or_default();
-        self.send(request.body(body).unwrap()).await
+        self.send_admin(request.body(body).unwrap()).await
     }
 
     /// Onboards a merchant with a fresh on-chain address and issues a key.
