@@ -145,6 +145,8 @@ pub struct Config {
     pub web: WebPolicy,
     /// The HTTP server's limits.
     pub server: ServerPolicy,
+    /// How long a replica's lease on the follower or the dispatcher lasts unrenewed (`leadership`).
+    pub lease_ttl: Duration,
 }
 
 impl Config {
@@ -164,6 +166,7 @@ impl Config {
             webhooks: WebhookPolicy::default(),
             web: WebPolicy::default(),
             server: ServerPolicy::default(),
+            lease_ttl: Duration::from_secs(15),
         }
     }
 }

@@ -26,6 +26,7 @@ pub mod crypto;
 pub mod error;
 pub mod follower;
 pub mod idempotency;
+pub mod leadership;
 pub mod metrics;
 pub mod openapi;
 pub mod outbox;
@@ -118,6 +119,8 @@ pub struct Gateway {
     /// Set once shutdown began, so long-lived answers (payment streams) end
     /// and the graceful shutdown does not wait for them.
     pub stopping: watch::Sender<bool>,
+    /// This process's name among replicas, in leases (`leadership`).
+    pub replica: String,
 }
 
 impl std::fmt::Debug for Gateway {
@@ -165,6 +168,7 @@ impl Gateway {
             outbox_ready: tokio::sync::Notify::new(),
             payments_changed: watch::Sender::new(0),
             stopping: watch::Sender::new(false),
+            replica: format!("rep_{}", crypto::random_hex(8)),
         }
     }
 
@@ -194,11 +198,22 @@ pub async fn run(
 ) -> std::io::Result<()> {
     let (stop_tx, stop_rx) = watch::channel(false);
     let mut tasks = Vec::new();
+    // One replica at a time runs each, chosen by a lease in the database.
     if follow {
-        tasks.push(tokio::spawn(follower::run(state.clone(), stop_rx.clone())));
+        tasks.push(tokio::spawn(leadership::lead(
+            state.clone(),
+            "follower",
+            stop_rx.clone(),
+            follower::run,
+        )));
     }
     if state.config.webhooks.dispatch {
-        tasks.push(tokio::spawn(webhook::run(state.clone(), stop_rx.clone())));
+        tasks.push(tokio::spawn(leadership::lead(
+            state.clone(),
+            "dispatcher",
+            stop_rx.clone(),
+            webhook::run,
+        )));
     }
     tasks.push(tokio::spawn(maintenance(state.clone(), stop_rx.clone())));
     // Set once the background work has stopped: then the listeners drain.

@@ -57,6 +57,9 @@ struct Args {
     /// Version the follower starts at on a new database (default: the package's publish transaction).
     #[arg(long, env = "YENPAY_FOLLOWER_START")]
     follower_start: Option<u64>,
+    /// Seconds a replica's lease on the follower or the dispatcher lasts unrenewed; another replica takes over after it.
+    #[arg(long, env = "YENPAY_LEASE_SECS", default_value_t = 15)]
+    lease_secs: u64,
     /// Do not run the chain follower (another replica runs it).
     #[arg(long, env = "YENPAY_NO_FOLLOWER")]
     no_follower: bool,
@@ -259,6 +262,7 @@ async fn main() -> Result<()> {
     };
     let mut config = Config::new(package, chain_id, from_sdk(metadata));
     config.webhooks.dispatch = !args.no_dispatcher;
+    config.lease_ttl = Duration::from_secs(args.lease_secs.max(3));
     config.webhooks.allow_local_destinations = args.allow_local_webhooks;
     if args.allow_local_webhooks {
         tracing::warn!(

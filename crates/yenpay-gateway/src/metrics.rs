@@ -34,6 +34,8 @@ pub struct Metrics {
     pub sponsor_refusals: IntCounterVec,
     /// Requests whose client went away before the answer, by method and route.
     pub requests_abandoned: IntCounterVec,
+    /// 1 while this replica holds a role's lease (`follower`, `dispatcher`).
+    pub leader: prometheus::IntGaugeVec,
 }
 
 impl std::fmt::Debug for Metrics {
@@ -104,6 +106,11 @@ impl Metrics {
             &["method", "route"],
         )
         .expect("valid counter");
+        let leader = prometheus::IntGaugeVec::new(
+            Opts::new("leader", "1 while this replica runs the role"),
+            &["role"],
+        )
+        .expect("valid gauge");
         for collector in [
             Box::new(request_seconds.clone()) as Box<dyn prometheus::core::Collector>,
             Box::new(follower_lag_versions.clone()),
@@ -115,6 +122,7 @@ impl Metrics {
             Box::new(webhook_failures.clone()),
             Box::new(sponsor_refusals.clone()),
             Box::new(requests_abandoned.clone()),
+            Box::new(leader.clone()),
         ] {
             registry.register(collector).expect("unique metric names");
         }
@@ -130,6 +138,7 @@ impl Metrics {
             webhook_failures,
             sponsor_refusals,
             requests_abandoned,
+            leader,
         }
     }
 

@@ -16,6 +16,7 @@ mod integration_example;
 mod load;
 mod operations;
 mod payments;
+mod replicas;
 mod sponsor;
 mod web_api;
 mod web_pages;

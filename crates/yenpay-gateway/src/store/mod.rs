@@ -4,6 +4,7 @@
 //! the same queries through sqlx's `Any` driver: `$1` placeholders, `TEXT`
 //! and `BIGINT` columns, `ON CONFLICT`, `CAST(SUM(..) AS BIGINT)`.
 pub mod kek;
+pub mod leases;
 pub mod merchants;
 pub mod payments;
 pub mod sequences;
