@@ -13,6 +13,7 @@ mod fuzz;
 mod load;
 mod operations;
 mod payments;
+mod secrets;
 mod sponsor;
 mod web_api;
 mod web_pages;

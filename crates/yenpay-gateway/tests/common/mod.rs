@@ -708,3 +708,50 @@ pub fn client_fixture(name: &str) -> Value {
     );
     serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
 }
+
+/// The log, captured: one process-wide subscriber (a scoped one per test
+/// misses events now and then while other threads register theirs), at
+/// DEBUG, into one buffer; each [`Capture`] reads what was logged since it
+/// was made, by every test running meanwhile.
+#[derive(Clone)]
+pub struct Capture {
+    from: usize,
+}
+
+static LOG: Mutex<Vec<u8>> = Mutex::new(Vec::new());
+static LOGGING: Once = Once::new();
+
+#[derive(Clone, Copy)]
+struct LogWriter;
+
+impl std::io::Write for LogWriter {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        LOG.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Capture {
+    /// Starts capturing (installs the subscriber once per process).
+    pub fn install() -> Self {
+        LOGGING.call_once(|| {
+            tracing_subscriber::fmt()
+                .with_writer(|| LogWriter)
+                .with_max_level(tracing::Level::DEBUG)
+                .with_ansi(false)
+                .init();
+        });
+        Self {
+            from: LOG.lock().unwrap().len(),
+        }
+    }
+
+    /// What was logged since.
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&LOG.lock().unwrap()[self.from..]).into_owned()
+    }
+}
