@@ -89,6 +89,8 @@ pub struct LedgerHead {
     pub timestamp_us: u64,
     /// Chain id.
     pub chain_id: u8,
+    /// The oldest version the node still serves (a pruning node forgets older ones).
+    pub oldest_version: u64,
 }
 
 /// An account as a wallet needs it.
@@ -155,6 +157,10 @@ pub trait Ledger: Send + Sync {
     /// Committed transactions from `start`, at most `limit`, as the node's
     /// REST API returns them (`GET /v1/transactions?start=&limit=`).
     async fn transactions(&self, start: u64, limit: u16) -> Result<Vec<Value>, ChainError>;
+
+    /// The hash of the genesis transaction (version 0), the chain's
+    /// fingerprint; `None` when the node has pruned it.
+    async fn genesis_hash(&self) -> Result<Option<String>, ChainError>;
 }
 
 /// The real chain: a node's REST API.
@@ -195,7 +201,7 @@ impl NodeLedger {
             format!("{base}/v1")
         };
         let config = AptosConfig::custom(&rest)
-            .map_err(|e| ChainError::Unavailable(format!("node URL {rest}: {e}")))?;
+            .map_err(|e| ChainError::Unavailable(format!("the node URL is not one: {e}")))?;
         let aptos = Aptos::new(config).map_err(|e| ChainError::Unavailable(e.to_string()))?;
         let http = reqwest::Client::builder()
             .timeout(Duration::from_secs(20))
@@ -231,22 +237,20 @@ impl NodeLedger {
         self
     }
 
+    /// `GET <node>/v1<path>`. Errors name only `path`: the node's URL may
+    /// carry credentials (user info, an API key in the query), and these
+    /// messages reach logs.
     async fn get_json(&self, path: &str) -> Result<Value, ChainError> {
         let url = format!("{}{path}", self.rest);
-        let response = self
-            .http
-            .get(&url)
-            .send()
-            .await
-            .map_err(|e| ChainError::Unavailable(format!("GET {url}: {e}")))?;
+        let failed = |e: reqwest::Error| {
+            ChainError::Unavailable(format!("GET /v1{path}: {}", e.without_url()))
+        };
+        let response = self.http.get(&url).send().await.map_err(failed)?;
         let status = response.status();
-        let body: Value = response
-            .json()
-            .await
-            .map_err(|e| ChainError::Unavailable(format!("GET {url}: {e}")))?;
+        let body: Value = response.json().await.map_err(failed)?;
         if !status.is_success() {
             return Err(ChainError::Unavailable(format!(
-                "GET {url}: {status} {body}"
+                "GET /v1{path}: {status} {body}"
             )));
         }
         Ok(body)
@@ -358,6 +362,7 @@ impl Ledger for NodeLedger {
         Ok(LedgerHead {
             version: number("ledger_version")?,
             timestamp_us: number("ledger_timestamp")?,
+            oldest_version: number("oldest_ledger_version")?,
             chain_id: info
                 .get("chain_id")
                 .and_then(Value::as_u64)
@@ -376,5 +381,19 @@ impl Ledger for NodeLedger {
                 "transactions page is not an array: {other}"
             ))),
         }
+    }
+
+    async fn genesis_hash(&self) -> Result<Option<String>, ChainError> {
+        if self.head().await?.oldest_version > 0 {
+            return Ok(None);
+        }
+        let genesis = self.get_json("/transactions/by_version/0").await?;
+        genesis
+            .get("hash")
+            .and_then(Value::as_str)
+            .map(|hash| Some(hash.to_owned()))
+            .ok_or_else(|| {
+                ChainError::Unavailable("the genesis transaction has no hash".to_owned())
+            })
     }
 }

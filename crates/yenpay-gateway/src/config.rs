@@ -131,8 +131,14 @@ pub struct Config {
     pub follower_page_size: u16,
     /// Pause between follower polls when caught up.
     pub follower_poll_interval: Duration,
-    /// Readiness fails when the follower is further behind than this.
+    /// Readiness fails when the follower is further behind than this many versions.
     pub ready_max_lag_versions: u64,
+    /// Readiness fails when the last applied transaction is older than the
+    /// head's by more than this (chain time).
+    pub ready_max_lag: Duration,
+    /// How often the running follower checks again that the node is on the
+    /// chain this database follows (chain id and genesis).
+    pub follower_check_interval: Duration,
     /// The signed-request replay window.
     pub replay_window: Duration,
     /// Default lifetime of a dynamic code when the request names none.
@@ -160,6 +166,8 @@ impl Config {
             follower_page_size: 100,
             follower_poll_interval: Duration::from_millis(500),
             ready_max_lag_versions: 10_000,
+            ready_max_lag: Duration::from_secs(300),
+            follower_check_interval: Duration::from_secs(60),
             replay_window: Duration::from_secs(120),
             default_code_ttl: Duration::from_secs(300),
             sponsor: SponsorPolicy::default(),

@@ -13,10 +13,20 @@
 //! Every invoice and static payment of the package is recorded, including
 //! those made outside the gateway; webhooks are queued (transactional
 //! outbox) for onboarded merchants.
+//!
+//! The follower trusts only the chain it was set up on, page by page, and
+//! stops for good ([`Halt`]: logged, a metric, `/readyz`) rather than apply
+//! anything else: the chain id and genesis hash are recorded at its first run
+//! and checked at every start and every `follower_check_interval`; a page
+//! must start at the cursor and hold consecutive versions; a node whose head
+//! is behind the cursor, or that has pruned the cursor's version, is not
+//! followed; an event of the package that does not decode stops it before
+//! the cursor passes it. Events of other packages are not ours to judge.
 use crate::AppState;
 use crate::chain::{ChainError, LedgerHead};
 use crate::outbox;
 use crate::store::payments::{self, Payment, Refund};
+use aptos_sdk::types::AccountAddress;
 use serde_json::{Value, json};
 use sqlx::{AnyConnection, AnyPool, Row};
 use std::sync::Mutex;
@@ -40,18 +50,117 @@ pub struct Cursor {
     pub applied_timestamp_us: u64,
 }
 
-/// The last cursor seen, for readiness (no DB round trip).
+/// The last cursor seen and whether the follower stopped, for readiness
+/// (no DB round trip).
 #[derive(Debug, Default)]
-pub struct StatusCell(Mutex<Option<Cursor>>);
+pub struct StatusCell {
+    cursor: Mutex<Option<Cursor>>,
+    halt: Mutex<Option<Halt>>,
+}
 
 impl StatusCell {
     /// The last cursor.
     pub fn get(&self) -> Option<Cursor> {
-        *self.0.lock().expect("status lock")
+        *self.cursor.lock().expect("status lock")
     }
 
     fn set(&self, cursor: Cursor) {
-        *self.0.lock().expect("status lock") = Some(cursor);
+        *self.cursor.lock().expect("status lock") = Some(cursor);
+    }
+
+    /// Why this replica's follower stopped, if it did.
+    pub fn halted(&self) -> Option<Halt> {
+        self.halt.lock().expect("status lock").clone()
+    }
+}
+
+/// Why the follower stopped for good: following on would mean trusting a
+/// node that is not on our chain, or data that skips or hides something.
+/// A restart tries again (after the operator fixed the node or upgraded
+/// the gateway). Messages name versions, chain ids and hashes, never the
+/// node's URL.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Halt {
+    /// The node is on another chain id than the one recorded.
+    #[error("the node is on chain {found}, but this database follows chain {recorded}")]
+    ChainId {
+        /// Recorded at the first run (or configured).
+        recorded: u8,
+        /// The node's.
+        found: u8,
+    },
+    /// The node's genesis transaction is not the one recorded.
+    #[error(
+        "the node's genesis transaction is {found}, but this database follows the chain whose genesis is {recorded}"
+    )]
+    Genesis {
+        /// Recorded at the first run.
+        recorded: String,
+        /// The node's.
+        found: String,
+    },
+    /// A page does not start at the cursor.
+    #[error(
+        "a page starts at version {found}, past the cursor at {expected}: versions are missing"
+    )]
+    PageStart {
+        /// The cursor (the next version to read).
+        expected: u64,
+        /// The page's first version.
+        found: u64,
+    },
+    /// A page skips versions.
+    #[error("version {found} follows version {previous} in a page: versions are missing")]
+    Gap {
+        /// The version before the gap.
+        previous: u64,
+        /// The version after it.
+        found: u64,
+    },
+    /// The node no longer serves the cursor's version.
+    #[error("the node has pruned the versions before {oldest}, and the cursor is at {cursor}")]
+    Pruned {
+        /// The node's oldest version.
+        oldest: u64,
+        /// The cursor.
+        cursor: u64,
+    },
+    /// The node's head is behind what was already applied.
+    #[error("the node's head is version {head}, behind the cursor at {cursor}")]
+    HeadBehind {
+        /// The node's latest version.
+        head: u64,
+        /// The cursor.
+        cursor: u64,
+    },
+    /// An event of the package does not decode (the package and the
+    /// gateway drifted): applying the rest would skip it for ever.
+    #[error(
+        "event {index} of version {version} ({type_tag}) is the package's but does not decode: {error}"
+    )]
+    UndecodableEvent {
+        /// The transaction.
+        version: u64,
+        /// The event's index in it.
+        index: u64,
+        /// Its type.
+        type_tag: String,
+        /// Why it does not decode.
+        error: String,
+    },
+}
+
+impl Halt {
+    /// A short code: the metric's label and `/readyz`'s.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Halt::ChainId { .. } => "chain_id",
+            Halt::Genesis { .. } => "genesis",
+            Halt::PageStart { .. } | Halt::Gap { .. } => "gap",
+            Halt::Pruned { .. } => "pruned",
+            Halt::HeadBehind { .. } => "head_behind",
+            Halt::UndecodableEvent { .. } => "undecodable_event",
+        }
     }
 }
 
@@ -67,6 +176,9 @@ pub enum FollowerError {
     /// A transaction without a version.
     #[error("a transaction of the page has no version: {0}")]
     Malformed(String),
+    /// The follower must stop ([`Halt`]).
+    #[error("the follower stopped: {0}")]
+    Halt(#[from] Halt),
 }
 
 /// How [`apply_page`] ends its DB transaction.
@@ -142,12 +254,35 @@ pub async fn apply_page(
         ),
         None => (state.config.follower_start_version, 0),
     };
+    // The whole page is checked before any of it is applied: it must reach
+    // the cursor (a page behind it is a replay, skipped) with no version missing.
+    let versions = page
+        .iter()
+        .map(|transaction| {
+            number(transaction, "version").ok_or_else(|| {
+                FollowerError::Malformed(transaction.to_string().chars().take(200).collect())
+            })
+        })
+        .collect::<Result<Vec<u64>, _>>()?;
+    if let Some(&first) = versions.first()
+        && first > next_version
+    {
+        return Err(Halt::PageStart {
+            expected: next_version,
+            found: first,
+        }
+        .into());
+    }
+    if let Some(pair) = versions.windows(2).find(|pair| pair[1] != pair[0] + 1) {
+        return Err(Halt::Gap {
+            previous: pair[0],
+            found: pair[1],
+        }
+        .into());
+    }
     let mut applied = Applied::default();
     let now = state.clock.now();
-    for transaction in page {
-        let version = number(transaction, "version").ok_or_else(|| {
-            FollowerError::Malformed(transaction.to_string().chars().take(200).collect())
-        })?;
+    for (transaction, &version) in page.iter().zip(&versions) {
         if version < next_version {
             continue;
         }
@@ -301,15 +436,28 @@ async fn apply_event(
         timestamp_us,
     } = *seen;
     let type_tag = seen.type_tag();
-    let decoded = match decode_event(state.config.package, event) {
+    let package = state.config.package;
+    let undecodable = |error: String| Halt::UndecodableEvent {
+        version,
+        index,
+        type_tag: type_tag.to_owned(),
+        error,
+    };
+    let decoded = match decode_event(package, event) {
         Ok(TxEvent::Yenpay(decoded)) => decoded,
-        Ok(_) => return Ok(()),
-        Err(error) => {
-            // Ours but not decodable: the client and the package drifted. Recorded, not applied.
-            tracing::error!(%error, version, index, type_tag, "an event of the package does not decode");
-            seen.record(tx, None).await?;
-            return Ok(());
+        // Ours, but a module or event this gateway does not know (a newer package).
+        Ok(_) if of_package(package, event) => {
+            return Err(
+                undecodable("not an event of the package this gateway knows".into()).into(),
+            );
         }
+        Ok(_) => return Ok(()),
+        // Ours but not decodable: the client and the package drifted.
+        Err(error) if of_package(package, event) => {
+            return Err(undecodable(error.to_string()).into());
+        }
+        // Another package's event, however odd, is not ours to judge.
+        Err(_) => return Ok(()),
     };
     let YenpayEvent::Invoice(invoice_event) = &decoded else {
         // Registry, stablecoin and upgrade events: recorded for the audit trail, no payment state.
@@ -514,6 +662,16 @@ async fn apply_event(
     Ok(())
 }
 
+/// Whether `event` may be one of `package`'s: its type names the package,
+/// or it has no readable type at all (fail closed: it might be ours).
+fn of_package(package: AccountAddress, event: &Value) -> bool {
+    let Some(type_tag) = event.get("type").and_then(Value::as_str) else {
+        return true;
+    };
+    let address = type_tag.split("::").next().unwrap_or_default();
+    AccountAddress::from_hex(address).is_ok_and(|address| address == package)
+}
+
 fn chain_payment(merchant: &str, id: &str, kind: &str, amount: u64, created_at: i64) -> Payment {
     Payment {
         code_id: payments::code_id(merchant, id),
@@ -659,15 +817,49 @@ async fn announce_payment(
 }
 
 /// One poll: read the head, then one page from the cursor, and apply it.
+/// A [`Halt`] is recorded ([`halt`]) before it is returned.
 ///
 /// # Errors
 /// [`FollowerError`].
 pub async fn poll_once(state: &AppState) -> Result<Applied, FollowerError> {
+    let polled = poll(state).await;
+    if let Err(FollowerError::Halt(reason)) = &polled {
+        halt(state, reason).await;
+    }
+    polled
+}
+
+async fn poll(state: &AppState) -> Result<Applied, FollowerError> {
     let head = state.ledger.head().await?;
+    // The node may be swapped under the same URL: its chain id is checked at
+    // every poll (it comes with the head), its genesis every check interval.
+    if head.chain_id != state.config.chain_id {
+        return Err(Halt::ChainId {
+            recorded: state.config.chain_id,
+            found: head.chain_id,
+        }
+        .into());
+    }
     let stored = cursor(&state.db.pool).await?;
     let next = stored
         .map(|c| c.next_version)
         .unwrap_or(state.config.follower_start_version);
+    // `next` is one past the last applied version: a head before that has
+    // not seen what was applied (another chain, a restored node).
+    if head.version.saturating_add(1) < next {
+        return Err(Halt::HeadBehind {
+            head: head.version,
+            cursor: next,
+        }
+        .into());
+    }
+    if head.oldest_version > next {
+        return Err(Halt::Pruned {
+            oldest: head.oldest_version,
+            cursor: next,
+        }
+        .into());
+    }
     if next > head.version {
         let caught_up = Cursor {
             next_version: next,
@@ -684,16 +876,146 @@ pub async fn poll_once(state: &AppState) -> Result<Applied, FollowerError> {
         .ledger
         .transactions(next, state.config.follower_page_size)
         .await?;
+    // We asked for `next`: a page starting anywhere else is not what we asked for.
+    if let Some(first) = page.first().and_then(|t| number(t, "version"))
+        && first != next
+    {
+        return Err(Halt::PageStart {
+            expected: next,
+            found: first,
+        }
+        .into());
+    }
     apply_page(state, &page, head, Finish::Commit).await
 }
 
-/// The follower loop: polls until `stop`, at once again while pages are
-/// full, else after `follower_poll_interval`. A page in progress finishes
-/// (commits or not) before it returns.
+/// The chain a database follows.
+const CHAIN: &str = "chain";
+
+/// Checks that the node is on the chain this database follows: the chain id
+/// and the genesis transaction's hash, recorded here at the first run. Also
+/// checks the configured chain id (from the deployments file or the node at
+/// start) against the record. A mismatch is a [`Halt`], recorded ([`halt`])
+/// before it is returned; a check that passes clears an earlier halt.
+///
+/// When the node has pruned version 0 its genesis cannot be compared (or,
+/// at the first run, recorded): the chain id is checked alone then, and a
+/// warning is logged.
+///
+/// # Errors
+/// [`FollowerError`].
+pub async fn check_chain(state: &AppState) -> Result<(), FollowerError> {
+    let checked = check(state).await;
+    if let Err(FollowerError::Halt(reason)) = &checked {
+        halt(state, reason).await;
+    }
+    checked
+}
+
+async fn check(state: &AppState) -> Result<(), FollowerError> {
+    let head = state.ledger.head().await?;
+    let genesis = state.ledger.genesis_hash().await?;
+    let pool = &state.db.pool;
+    sqlx::query(
+        "INSERT INTO follower_chain (name, chain_id, genesis_hash, recorded_at) VALUES ($1, $2, $3, $4)          ON CONFLICT (name) DO NOTHING",
+    )
+    .bind(CHAIN)
+    .bind(i64::from(head.chain_id))
+    .bind(genesis.as_deref())
+    .bind(state.clock.now())
+    .execute(pool)
+    .await?;
+    let row = sqlx::query("SELECT chain_id, genesis_hash FROM follower_chain WHERE name = $1")
+        .bind(CHAIN)
+        .fetch_one(pool)
+        .await?;
+    let recorded_id = row.try_get::<i64, _>("chain_id")?;
+    let recorded_genesis: Option<String> = row.try_get("genesis_hash")?;
+    let recorded_id = u8::try_from(recorded_id).unwrap_or(u8::MAX);
+    for recorded in [recorded_id, state.config.chain_id] {
+        if head.chain_id != recorded {
+            return Err(Halt::ChainId {
+                recorded,
+                found: head.chain_id,
+            }
+            .into());
+        }
+    }
+    match (recorded_genesis, genesis) {
+        (Some(recorded), Some(found)) if recorded != found => {
+            return Err(Halt::Genesis { recorded, found }.into());
+        }
+        (Some(_), Some(_)) => {}
+        _ => tracing::warn!(
+            "the node has pruned its genesis transaction (or had at the first run): only the chain id is checked"
+        ),
+    }
+    sqlx::query(
+        "UPDATE follower_chain SET halt_code = NULL, halt_reason = NULL, halted_at = NULL WHERE name = $1",
+    )
+    .bind(CHAIN)
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+/// Stops the follower for `reason`: an error log, the `follower_halted`
+/// metric, the status `/readyz` reads, and a row every replica's `/readyz` reads.
+pub async fn halt(state: &AppState, reason: &Halt) {
+    tracing::error!(code = reason.code(), %reason, "the follower stopped");
+    state
+        .metrics
+        .follower_halted
+        .with_label_values(&[reason.code()])
+        .set(1);
+    *state.follower_status.halt.lock().expect("status lock") = Some(reason.clone());
+    let stored = sqlx::query(
+        "UPDATE follower_chain SET halt_code = $1, halt_reason = $2, halted_at = $3 WHERE name = $4",
+    )
+    .bind(reason.code())
+    .bind(reason.to_string())
+    .bind(state.clock.now())
+    .bind(CHAIN)
+    .execute(&state.db.pool)
+    .await;
+    if let Err(error) = stored {
+        tracing::warn!(%error, "recording why the follower stopped");
+    }
+}
+
+/// Why the database's follower stopped, as recorded (for replicas without
+/// one): its code and reason.
+pub async fn recorded_halt(pool: &AnyPool) -> Result<Option<(String, String)>, sqlx::Error> {
+    let row = sqlx::query(
+        "SELECT halt_code, halt_reason FROM follower_chain WHERE name = $1 AND halt_code IS NOT NULL",
+    )
+    .bind(CHAIN)
+    .fetch_optional(pool)
+    .await?;
+    row.map(|row| Ok((row.try_get("halt_code")?, row.try_get("halt_reason")?)))
+        .transpose()
+}
+
+/// The follower loop: checks the chain ([`check_chain`]) before the first
+/// poll and every `follower_check_interval`, then polls until `stop`, at
+/// once again while pages are full, else after `follower_poll_interval`. A
+/// page in progress finishes (commits or not) before it returns. It
+/// returns for good at a [`Halt`].
 pub async fn run(state: AppState, mut stop: watch::Receiver<bool>) {
+    let mut checked: Option<tokio::time::Instant> = None;
     loop {
-        let busy = match poll_once(&state).await {
+        let due = checked.is_none_or(|at| at.elapsed() >= state.config.follower_check_interval);
+        let polled = async {
+            if due {
+                check_chain(&state).await?;
+                checked = Some(tokio::time::Instant::now());
+            }
+            poll_once(&state).await
+        }
+        .await;
+        let busy = match polled {
             Ok(applied) => applied.transactions >= u64::from(state.config.follower_page_size),
+            Err(FollowerError::Halt(_)) => return,
             Err(error) => {
                 tracing::warn!(%error, "follower poll failed");
                 false

@@ -7,6 +7,14 @@
 //! `IDEMPOTENCY_KEY_REUSED`; while the first is still running, a 409
 //! `IDEMPOTENCY_IN_PROGRESS`. A 5xx is not saved (the caller may retry), and
 //! keys are kept for 24 hours.
+//!
+//! Saved answers are sealed under the key-encryption key, bound to (caller,
+//! key, fingerprint): some carry secrets shown once (an API key's secret, a
+//! webhook endpoint's), and nothing in the database may hold a usable secret.
+//! Sealing every answer, not only those routes', keeps a future route that
+//! returns a secret from leaking it by default. A saved answer that no longer
+//! opens (the key-encryption key was replaced) is answered `409
+//! IDEMPOTENCY_RESPONSE_UNAVAILABLE`, never run a second time.
 use crate::AppState;
 use crate::auth::{Principal, buffer};
 use crate::crypto::sha256_hex;
@@ -85,8 +93,18 @@ pub async fn idempotency(
         let status: Option<i64> = row.try_get("status")?;
         let response: Option<String> = row.try_get("response")?;
         match (status, response) {
-            (Some(status), Some(body)) => {
+            (Some(status), Some(sealed)) => {
                 let status = StatusCode::from_u16(status as u16).map_err(ApiError::internal)?;
+                let body = state
+                    .kek
+                    .open(&seal_context(&scope, &key, &fingerprint), &sealed)
+                    .map_err(|_| {
+                        ApiError::conflict(
+                            "IDEMPOTENCY_RESPONSE_UNAVAILABLE",
+                            "the answer saved under this Idempotency-Key cannot be read any more",
+                        )
+                    })?
+                    .to_vec();
                 let mut response = (
                     status,
                     [(axum::http::header::CONTENT_TYPE, "application/json")],
@@ -128,18 +146,26 @@ pub async fn idempotency(
             .execute(pool)
             .await?;
     } else {
-        let text = String::from_utf8_lossy(&bytes).into_owned();
+        let sealed = state
+            .kek
+            .seal(&seal_context(&scope, &key, &fingerprint), &bytes);
         sqlx::query(
             "UPDATE idempotency_keys SET status = $1, response = $2 WHERE scope = $3 AND idem_key = $4",
         )
         .bind(i64::from(parts.status.as_u16()))
-        .bind(text)
+        .bind(sealed)
         .bind(&scope)
         .bind(&key)
         .execute(pool)
         .await?;
     }
     Ok(Response::from_parts(parts, Body::from(bytes)))
+}
+
+/// What a saved answer is sealed to: a sealed answer copied to another
+/// caller's or key's row does not open there.
+pub(crate) fn seal_context(scope: &str, key: &str, fingerprint: &str) -> String {
+    format!("idempotency:{fingerprint}:{scope}:{key}")
 }
 
 async fn claim(

@@ -63,6 +63,16 @@ struct Args {
     /// Do not run the chain follower (another replica runs it).
     #[arg(long, env = "YENPAY_NO_FOLLOWER")]
     no_follower: bool,
+    /// /readyz fails when the follower is more than this many versions behind the node's head.
+    #[arg(long, env = "YENPAY_READY_MAX_LAG_VERSIONS", default_value_t = 10_000)]
+    ready_max_lag_versions: u64,
+    /// /readyz fails when the last applied transaction is more than this many seconds (chain time) older than the head.
+    #[arg(long, env = "YENPAY_READY_MAX_LAG_SECS", default_value_t = 300)]
+    ready_max_lag_secs: u64,
+    /// How often the running follower checks that the node is still on the recorded chain (id and genesis), seconds.
+    #[arg(long, env = "YENPAY_FOLLOWER_CHECK_INTERVAL_SECS", default_value_t = 60,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    follower_check_interval_secs: u64,
     /// Do not deliver webhooks from this replica (another one does).
     #[arg(long, env = "YENPAY_NO_DISPATCHER")]
     no_dispatcher: bool,
@@ -143,6 +153,19 @@ fn operator(args: &Args) -> Result<Option<aptos_sdk::account::Ed25519Account>> {
                 .context("the operator key (an Ed25519 private key: 64 hex digits, 0x- or ed25519-priv- prefixed, as in .aptos/ key files)")
         })
         .transpose()
+}
+
+/// The node's URL as scheme, host and port only, for messages: the full
+/// URL may carry credentials (user info, an API key in the path or query).
+fn node_origin(url: &str) -> String {
+    match reqwest::Url::parse(url) {
+        Ok(url) => match (url.host_str(), url.port()) {
+            (Some(host), Some(port)) => format!("{}://{host}:{port}", url.scheme()),
+            (Some(host), None) => format!("{}://{host}", url.scheme()),
+            _ => "the node".to_owned(),
+        },
+        Err(_) => "the node".to_owned(),
+    }
 }
 
 fn address(value: &str, what: &str) -> Result<AccountAddress> {
@@ -245,7 +268,7 @@ async fn main() -> Result<()> {
             return Err(error).with_context(|| {
                 format!(
                     "reaching the node at {} (without a deployments file or --chain-id the chain id comes from the node)",
-                    args.node_url
+                    node_origin(&args.node_url)
                 )
             });
         }
@@ -253,7 +276,7 @@ async fn main() -> Result<()> {
     let chain_id = match (chain_id, head) {
         (Some(expected), Some(head)) if expected != head.chain_id => bail!(
             "the deployments file is for chain {expected} but the node at {} is chain {}",
-            args.node_url,
+            node_origin(&args.node_url),
             head.chain_id
         ),
         (Some(expected), _) => expected,
@@ -269,6 +292,9 @@ async fn main() -> Result<()> {
             "--allow-local-webhooks: webhooks may go to http and to loopback or private addresses (development only)"
         );
     }
+    config.ready_max_lag_versions = args.ready_max_lag_versions;
+    config.ready_max_lag = Duration::from_secs(args.ready_max_lag_secs);
+    config.follower_check_interval = Duration::from_secs(args.follower_check_interval_secs);
     config.web.enabled = !args.no_web;
     config.web.secure_cookies = args.secure_cookies;
     config.server = yenpay_gateway::config::ServerPolicy {
@@ -292,7 +318,7 @@ async fn main() -> Result<()> {
             None if yenpay_gateway::follower::cursor(&db.pool).await?.is_some() => 0,
             None => bail!(
                 "the node at {} does not answer and this database has never followed the chain: give --follower-start, or start once the node is up",
-                args.node_url
+                node_origin(&args.node_url)
             ),
         },
     };

@@ -5,8 +5,8 @@ use axum::http::header;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use prometheus::{
-    Encoder, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge, Opts, Registry,
-    TextEncoder,
+    Encoder, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge, IntGaugeVec, Opts,
+    Registry, TextEncoder,
 };
 use std::time::Instant;
 
@@ -22,6 +22,8 @@ pub struct Metrics {
     pub follower_lag_seconds: prometheus::Gauge,
     /// Events of the package applied.
     pub follower_events: IntCounter,
+    /// 1 under the reason the follower stopped (`follower::Halt::code`), an alarm.
+    pub follower_halted: IntGaugeVec,
     /// Deliveries waiting (pending).
     pub outbox_depth: IntGauge,
     /// Dead-lettered deliveries.
@@ -76,6 +78,14 @@ impl Metrics {
         .expect("valid gauge");
         let follower_events = IntCounter::new("follower_events_total", "package events applied")
             .expect("valid counter");
+        let follower_halted = IntGaugeVec::new(
+            Opts::new(
+                "follower_halted",
+                "1 when the follower stopped for good, by reason",
+            ),
+            &["reason"],
+        )
+        .expect("valid gauge");
         let outbox_depth =
             IntGauge::new("outbox_depth", "webhook deliveries pending").expect("valid gauge");
         let outbox_dead =
@@ -116,6 +126,7 @@ impl Metrics {
             Box::new(follower_lag_versions.clone()),
             Box::new(follower_lag_seconds.clone()),
             Box::new(follower_events.clone()),
+            Box::new(follower_halted.clone()),
             Box::new(outbox_depth.clone()),
             Box::new(outbox_dead.clone()),
             Box::new(webhook_attempts.clone()),
@@ -132,6 +143,7 @@ impl Metrics {
             follower_lag_versions,
             follower_lag_seconds,
             follower_events,
+            follower_halted,
             outbox_depth,
             outbox_dead,
             webhook_attempts,

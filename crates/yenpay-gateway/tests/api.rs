@@ -52,6 +52,11 @@ async fn readiness_follows_the_follower() {
         gw.ledger
             .head_version
             .store(0, std::sync::atomic::Ordering::SeqCst);
+        gw.ledger
+            .page
+            .lock()
+            .unwrap()
+            .push(filler(0, NOW as u64 * 1_000_000));
         yenpay_gateway::follower::poll_once(&gw.state)
             .await
             .unwrap();

@@ -29,6 +29,17 @@ async fn database_with_secrets(db: &TestDb, kek: Kek) -> TestMerchant {
         )
         .await;
     assert!(hook.status.is_success(), "{}", hook.text);
+    // A saved idempotent answer, sealed too.
+    let saved = gw
+        .call_idem(
+            &merchant,
+            "POST",
+            "/v2/codes",
+            json!({"merchantPaymentId": "kek-1", "amount": {"amount": 100, "currency": "JPY"}}),
+            "kek-idem-1",
+        )
+        .await;
+    assert!(saved.status.is_success(), "{}", saved.text);
     merchant
 }
 
@@ -81,8 +92,8 @@ async fn a_rotation_reseals_every_secret_under_the_new_key() {
                 .await
                 .is_err()
         );
-        // Step 2: reseal; a terminal key, an API key and a webhook secret move.
-        assert_eq!(kek::reseal(&database, &rotating, NOW).await.unwrap(), 3);
+        // Step 2: reseal; a terminal key, an API key, a webhook secret and a saved answer move.
+        assert_eq!(kek::reseal(&database, &rotating, NOW).await.unwrap(), 4);
         // Step 3: the new key alone opens everything and is accepted; the old is refused.
         kek::verify(&database, &Keyring::from(new.clone()), NOW)
             .await

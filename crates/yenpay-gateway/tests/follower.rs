@@ -21,7 +21,8 @@ const REFUNDER: &str = "0xb2ebb14df16db15217b093f43f772c4c4d4516da4470b9a39d845c
 const PAYER_7: &str = "0x7ff276a6ffc8b35173affa20fc88998544613aaa754baf636a68e143c510e02f";
 
 /// The recorded page, with two of the client crate's recorded transactions
-/// of another package in front (one of them failed), renumbered to precede it.
+/// of another package in front (one of them failed), renumbered to precede
+/// it, and the versions in between filled from the follower's start (3,900).
 fn page() -> Vec<Value> {
     let mut foreign = vec![
         client_fixture("transfer_aborted_by_hook"),
@@ -31,7 +32,7 @@ fn page() -> Vec<Value> {
         t["version"] = json!((3950 + i).to_string());
     }
     foreign.extend(node_page());
-    foreign
+    contiguous(3_900, foreign)
 }
 
 fn head() -> LedgerHead {
@@ -39,6 +40,7 @@ fn head() -> LedgerHead {
         version: 5_000,
         timestamp_us: 1_796_092_600_000_000,
         chain_id: CHAIN_ID,
+        oldest_version: 0,
     }
 }
 
@@ -91,7 +93,7 @@ async fn a_page_of_real_transactions_becomes_payment_states() {
         let applied = follower::apply_page(&gw.state, &page(), head(), Finish::Commit)
             .await
             .unwrap();
-        assert_eq!(applied.transactions, 36, "{}", db.name);
+        assert_eq!(applied.transactions, 389, "{}", db.name);
         assert_eq!(
             applied.events, 11,
             "every invoice event (registry events are recorded, not counted)"
@@ -176,7 +178,7 @@ async fn the_same_page_twice_changes_nothing() {
             .unwrap();
         assert_eq!(again, Applied::default());
         // Even with the cursor moved back (a restored backup, two followers), nothing doubles.
-        sqlx::query("UPDATE follower_cursor SET next_version = 0")
+        sqlx::query("UPDATE follower_cursor SET next_version = 3900")
             .execute(&gw.state.db.pool)
             .await
             .unwrap();
@@ -199,7 +201,8 @@ async fn a_crash_before_commit_loses_and_doubles_nothing() {
         let gw = gateway(&db).await;
         let refunder = onboard_with_webhook(&gw, REFUNDER).await;
         let pages = page();
-        let (first, second) = pages.split_at(20);
+        // Split at version 4,140: invoices before, the static payment and refunds after.
+        let (first, second) = pages.split_at(240);
         follower::apply_page(&gw.state, first, head(), Finish::Commit)
             .await
             .unwrap();
@@ -350,6 +353,7 @@ async fn a_gateway_code_is_completed_by_the_follower() {
             .find(|t| t["version"] == "4044")
             .unwrap();
         paid["version"] = json!("6000");
+        seek(&gw, 6_000).await;
         for event in paid["events"].as_array_mut().unwrap() {
             if event["type"]
                 .as_str()
@@ -393,8 +397,12 @@ async fn fake_node(transactions: Vec<Value>) -> String {
         .route(
             "/v1",
             get(move || async move {
-                axum::Json(json!({"chain_id": CHAIN_ID, "ledger_version": head.to_string(), "ledger_timestamp": "1796092600000000"}))
+                axum::Json(json!({"chain_id": CHAIN_ID, "ledger_version": head.to_string(), "oldest_ledger_version": "0", "ledger_timestamp": "1796092600000000"}))
             }),
+        )
+        .route(
+            "/v1/transactions/by_version/0",
+            get(|| async { axum::Json(json!({"version": "0", "hash": GENESIS})) }),
         )
         .route(
             "/v1/transactions",
@@ -424,9 +432,10 @@ async fn the_follower_pages_a_node_over_http() {
         let url = fake_node(page()).await;
         let node = NodeLedger::new(&url, package()).unwrap();
         assert_eq!(node.head().await.unwrap().chain_id, CHAIN_ID);
+        assert_eq!(node.genesis_hash().await.unwrap().as_deref(), Some(GENESIS));
         let mut config = config();
         config.follower_start_version = 3_900;
-        config.follower_page_size = 5;
+        config.follower_page_size = 50;
         let direct = gateway(&db).await;
         follower::apply_page(&direct.state, &page(), head(), Finish::Commit)
             .await
@@ -453,7 +462,7 @@ async fn the_follower_pages_a_node_over_http() {
         }
         assert_eq!(
             polls, 9,
-            "36 transactions in pages of 5, then an empty poll"
+            "389 transactions in pages of 50, then an empty poll"
         );
         let cursor = follower::cursor(&gateway.state_pool())
             .await
@@ -612,6 +621,7 @@ async fn open_codes_expire_by_the_chain_s_clock_not_the_gateway_s() {
         // The gateway's clock is past the expiry, the chain's is not: the chain
         // could still take a payment, so the stored state stays open.
         gw.clock.advance(1_000);
+        seek(&gw, 7_000).await;
         let early = follower::apply_page(
             &gw.state,
             &[tick(7_000, expires - 1)],
@@ -658,5 +668,419 @@ async fn open_codes_expire_by_the_chain_s_clock_not_the_gateway_s() {
         .await
         .unwrap();
         assert_eq!((again.expired, again.webhooks), (0, 0));
+    }
+}
+
+// The follower trusts only the chain it was set up on, page by page
+// (issue 30, item 3): it stops, says why in /readyz, the log and a metric,
+// and applies nothing it cannot trust.
+
+/// Fillers at `versions`, at chain time `secs`.
+fn fillers(versions: std::ops::RangeInclusive<u64>, secs: i64) -> Vec<Value> {
+    versions
+        .map(|v| filler(v, secs as u64 * 1_000_000))
+        .collect()
+}
+
+/// A gateway whose follower starts at 100 and polls and checks quickly.
+async fn quick(db: &TestDb) -> TestGateway {
+    let mut config = config();
+    config.follower_start_version = 100;
+    config.follower_poll_interval = std::time::Duration::from_millis(5);
+    config.follower_check_interval = std::time::Duration::from_millis(30);
+    TestGateway::with_config(db, config).await
+}
+
+/// The chain double serves `page`, its head at the page's end.
+fn serve(gw: &TestGateway, page: Vec<Value>) {
+    let last = page.last().unwrap()["version"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    gw.ledger
+        .head_version
+        .store(last, std::sync::atomic::Ordering::SeqCst);
+    *gw.ledger.page.lock().unwrap() = page;
+}
+
+/// The follower loop, running.
+struct Following {
+    _stop: tokio::sync::watch::Sender<bool>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+fn follow(gw: &TestGateway) -> Following {
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    Following {
+        _stop: stop,
+        task: tokio::spawn(follower::run(gw.state.clone(), stopped)),
+    }
+}
+
+async fn next_version(gw: &TestGateway) -> Option<u64> {
+    follower::cursor(&gw.state.db.pool)
+        .await
+        .unwrap()
+        .map(|c| c.next_version)
+}
+
+/// Waits until the cursor is at `next`.
+async fn reaches(gw: &TestGateway, next: u64) {
+    tokio::time::timeout(std::time::Duration::from_secs(10), async {
+        while next_version(gw).await != Some(next) {
+            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        }
+    })
+    .await
+    .unwrap_or_else(|_| panic!("the cursor reached {next}"));
+}
+
+/// Waits until the loop has returned, and gives the reason it stopped.
+async fn stops(gw: &TestGateway, following: Following) -> follower::Halt {
+    tokio::time::timeout(std::time::Duration::from_secs(10), following.task)
+        .await
+        .expect("the follower stopped by itself")
+        .unwrap();
+    gw.state
+        .follower_status
+        .halted()
+        .expect("it says why it stopped")
+}
+
+async fn fetch(gw: &TestGateway, path: &str) -> Answer {
+    gw.send(
+        axum::http::Request::get(path)
+            .body(axum::body::Body::empty())
+            .unwrap(),
+    )
+    .await
+}
+
+/// /readyz fails naming `code` and `words`, and the alarm metric is raised.
+async fn not_ready_because(gw: &TestGateway, code: &str, words: &str) {
+    let ready = fetch(gw, "/readyz").await;
+    assert_eq!(
+        ready.status,
+        axum::http::StatusCode::SERVICE_UNAVAILABLE,
+        "{}",
+        ready.text
+    );
+    assert_eq!(
+        ready.body["followerStopped"]["code"], code,
+        "{}",
+        ready.text
+    );
+    let problems = ready.body["problems"].to_string();
+    assert!(problems.contains(words), "{words:?} in {problems}");
+    let metrics = fetch(gw, "/metrics").await.text;
+    assert!(
+        metrics.contains(&format!(
+            "yenpay_gateway_follower_halted{{reason=\"{code}\"}} 1"
+        )),
+        "{metrics}"
+    );
+}
+
+#[tokio::test]
+async fn the_follower_follows_only_the_chain_it_recorded() {
+    for db in backends().await {
+        // First run: the chain is recorded, pages are applied, ready.
+        let gw = quick(&db).await;
+        serve(&gw, fillers(100..=104, NOW));
+        let following = follow(&gw);
+        reaches(&gw, 105).await;
+        let recorded = sqlx::query("SELECT chain_id, genesis_hash FROM follower_chain")
+            .fetch_one(&gw.state.db.pool)
+            .await
+            .unwrap();
+        assert_eq!(recorded.get::<i64, _>("chain_id"), i64::from(CHAIN_ID));
+        assert_eq!(recorded.get::<String, _>("genesis_hash"), GENESIS);
+        let ready = fetch(&gw, "/readyz").await;
+        assert_eq!(ready.status, axum::http::StatusCode::OK, "{}", ready.text);
+        assert_eq!(
+            (
+                ready.body["followerLagVersions"].clone(),
+                ready.body["followerLagSeconds"].clone()
+            ),
+            (json!(0), json!(0))
+        );
+        // The node behind the URL is now another chain: the next poll stops.
+        gw.ledger
+            .chain_id
+            .store(CHAIN_ID + 1, std::sync::atomic::Ordering::SeqCst);
+        serve(&gw, fillers(100..=110, NOW));
+        let halt = stops(&gw, following).await;
+        assert_eq!(
+            halt,
+            follower::Halt::ChainId {
+                recorded: CHAIN_ID,
+                found: CHAIN_ID + 1
+            }
+        );
+        assert_eq!(
+            next_version(&gw).await,
+            Some(105),
+            "{}: nothing more applied",
+            db.name
+        );
+        not_ready_because(&gw, "chain_id", "chain 5").await;
+
+        // A restart on the same database against a node of the same chain
+        // id but another genesis (a reset local network): stops at start.
+        let again = quick(&db).await;
+        serve(&again, fillers(100..=110, NOW));
+        *again.ledger.genesis.lock().unwrap() = Some(format!("0x{}", "ee".repeat(32)));
+        let halt = stops(&again, follow(&again)).await;
+        assert!(
+            matches!(halt, follower::Halt::Genesis { ref recorded, .. } if recorded == GENESIS)
+        );
+        assert_eq!(next_version(&again).await, Some(105));
+        not_ready_because(&again, "genesis", "genesis").await;
+
+        // The right node again: the check passes, the halt is cleared, it follows on.
+        let fixed = quick(&db).await;
+        serve(&fixed, fillers(100..=110, NOW));
+        let following = follow(&fixed);
+        reaches(&fixed, 111).await;
+        let ready = fetch(&fixed, "/readyz").await;
+        assert_eq!(ready.status, axum::http::StatusCode::OK, "{}", ready.text);
+        // The genesis is checked periodically too, not only at start.
+        *fixed.ledger.genesis.lock().unwrap() = Some(format!("0x{}", "dd".repeat(32)));
+        let halt = stops(&fixed, following).await;
+        assert_eq!(halt.code(), "genesis");
+        not_ready_because(&fixed, "genesis", "genesis").await;
+    }
+}
+
+#[tokio::test]
+async fn gaps_pruned_nodes_and_a_head_behind_stop_the_follower() {
+    for db in backends().await {
+        // A page that starts past the cursor (100).
+        let gw = quick(&db).await;
+        serve(&gw, fillers(103..=110, NOW));
+        let halt = stops(&gw, follow(&gw)).await;
+        assert_eq!(
+            halt,
+            follower::Halt::PageStart {
+                expected: 100,
+                found: 103
+            },
+            "{}",
+            db.name
+        );
+        assert_eq!(next_version(&gw).await, None, "nothing applied");
+        not_ready_because(&gw, "gap", "past the cursor at 100").await;
+
+        // A page with a version missing: none of it is applied.
+        let fresh0 = db_like(&db).await;
+        let gw = quick(&fresh0).await;
+        let mut page = fillers(100..=102, NOW);
+        page.extend(fillers(104..=105, NOW));
+        serve(&gw, page);
+        let halt = stops(&gw, follow(&gw)).await;
+        assert_eq!(
+            halt,
+            follower::Halt::Gap {
+                previous: 102,
+                found: 104
+            }
+        );
+        assert_eq!(next_version(&gw).await, None);
+        not_ready_because(&gw, "gap", "version 104 follows version 102").await;
+
+        // A node that has pruned the cursor's version.
+        let fresh1 = db_like(&db).await;
+        let gw = quick(&fresh1).await;
+        serve(&gw, fillers(150..=160, NOW));
+        gw.ledger
+            .oldest_version
+            .store(150, std::sync::atomic::Ordering::SeqCst);
+        let halt = stops(&gw, follow(&gw)).await;
+        assert_eq!(
+            halt,
+            follower::Halt::Pruned {
+                oldest: 150,
+                cursor: 100
+            }
+        );
+        not_ready_because(&gw, "pruned", "pruned").await;
+
+        // A node whose head is behind what was applied (a node restored from
+        // an old snapshot, or another chain).
+        let fresh2 = db_like(&db).await;
+        let gw = quick(&fresh2).await;
+        serve(&gw, fillers(100..=110, NOW));
+        let following = follow(&gw);
+        reaches(&gw, 111).await;
+        gw.ledger
+            .head_version
+            .store(50, std::sync::atomic::Ordering::SeqCst);
+        let halt = stops(&gw, following).await;
+        assert_eq!(
+            halt,
+            follower::Halt::HeadBehind {
+                head: 50,
+                cursor: 111
+            }
+        );
+        assert_eq!(next_version(&gw).await, Some(111));
+        not_ready_because(&gw, "head_behind", "behind the cursor at 111").await;
+    }
+}
+
+/// An event as the node shows it.
+fn with_event(mut transaction: Value, type_tag: &str, data: Value) -> Value {
+    transaction["events"] = json!([{
+        "guid": {"creation_number": "0", "account_address": "0x0"},
+        "sequence_number": "0",
+        "type": type_tag,
+        "data": data,
+    }]);
+    transaction
+}
+
+#[tokio::test]
+async fn an_undecodable_event_of_the_package_stops_the_follower_others_pass() {
+    for db in backends().await {
+        let logs = Capture::install();
+        let gw = quick(&db).await;
+        // Other packages' events, however odd, are passed over quietly.
+        let mut page = fillers(100..=104, NOW);
+        page[1] = with_event(
+            page[1].clone(),
+            "0xbeef::invoice::InvoicePaid",
+            json!({"nonsense": true}),
+        );
+        page[2] = with_event(page[2].clone(), "u64", json!("7"));
+        serve(&gw, page.clone());
+        let following = follow(&gw);
+        reaches(&gw, 105).await;
+        assert!(gw.state.follower_status.halted().is_none());
+
+        // One of ours that does not decode: it stops before the cursor passes it.
+        page.extend(fillers(105..=107, NOW));
+        page[6] = with_event(
+            page[6].clone(),
+            &format!("{PACKAGE}::invoice::InvoicePaid"),
+            json!({"merchant": "0x1", "order_ref": "X", "amount": "not a number"}),
+        );
+        serve(&gw, page);
+        let halt = stops(&gw, following).await;
+        assert!(
+            matches!(
+                halt,
+                follower::Halt::UndecodableEvent {
+                    version: 106,
+                    index: 0,
+                    ..
+                }
+            ),
+            "{halt:?}"
+        );
+        assert_eq!(next_version(&gw).await, Some(105), "{}", db.name);
+        let recorded: i64 = sqlx::query("SELECT COUNT(*) AS n FROM chain_events")
+            .fetch_one(&gw.state.db.pool)
+            .await
+            .unwrap()
+            .get("n");
+        assert_eq!(recorded, 0);
+        not_ready_because(&gw, "undecodable_event", "version 106").await;
+        let logged = logs.text();
+        assert!(
+            logged.lines().any(|l| l.contains("ERROR")
+                && l.contains("the follower stopped")
+                && l.contains("106")),
+            "{logged}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn readiness_bounds_the_lag_and_never_names_the_node() {
+    for db in backends().await {
+        let mut config = config();
+        config.follower_start_version = 100;
+        config.ready_max_lag_versions = 10;
+        config.ready_max_lag = std::time::Duration::from_secs(20);
+        let gw = TestGateway::with_config(&db, config).await;
+        // Caught up: the last applied transaction is 30 s older than the head, but nothing is pending.
+        serve(&gw, fillers(100..=104, NOW - 30));
+        follower::poll_once(&gw.state).await.unwrap();
+        let ready = fetch(&gw, "/readyz").await;
+        assert_eq!(ready.status, axum::http::StatusCode::OK, "{}", ready.text);
+        // Two versions behind, 30 s: past the bound in seconds only.
+        gw.ledger
+            .head_version
+            .store(106, std::sync::atomic::Ordering::SeqCst);
+        let ready = fetch(&gw, "/readyz").await;
+        assert_eq!(ready.status, axum::http::StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(
+            (
+                ready.body["followerLagVersions"].clone(),
+                ready.body["followerLagSeconds"].clone()
+            ),
+            (json!(2), json!(30)),
+            "{}",
+            db.name
+        );
+        assert_eq!(
+            ready.body["problems"],
+            json!(["follower is 30 s behind (at most 20 allowed)"])
+        );
+        // Sixteen versions behind: both.
+        gw.ledger
+            .head_version
+            .store(120, std::sync::atomic::Ordering::SeqCst);
+        let ready = fetch(&gw, "/readyz").await;
+        assert_eq!(
+            ready.body["problems"],
+            json!([
+                "follower is 16 versions behind (at most 10 allowed)",
+                "follower is 30 s behind (at most 20 allowed)"
+            ])
+        );
+    }
+
+    // A node that does not answer, at a URL with credentials and a private path.
+    let closed = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = closed.local_addr().unwrap().port();
+    drop(closed);
+    let url = format!("http://operator:hunter2@127.0.0.1:{port}/private-gw/v1");
+    let node = NodeLedger::new(&url, package()).unwrap();
+    let db = backends().await.remove(0);
+    let mut gw = TestGateway::new(&db).await;
+    let mut gateway = yenpay_gateway::Gateway::new(
+        gw.state.db.clone(),
+        config(),
+        yenpay_gateway::crypto::Kek::generate(),
+        Arc::new(node),
+    );
+    gateway.admin_token = Some(zeroize::Zeroizing::new(ADMIN_TOKEN.to_owned()));
+    gateway.clock = gw.clock.clone();
+    gw.state = Arc::new(gateway);
+    gw.router = yenpay_gateway::api::router(gw.state.clone());
+    let m = gw.merchant("SHOP").await;
+    let ready = fetch(&gw, "/readyz").await;
+    let code = gw.create_code(&m, "NODE-DOWN", 100).await;
+    assert_eq!(ready.status, axum::http::StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(ready.body["node"]["reachable"], false);
+    assert_eq!(
+        code.status,
+        axum::http::StatusCode::SERVICE_UNAVAILABLE,
+        "{}",
+        code.text
+    );
+    for body in [&ready.text, &code.text] {
+        for leak in [
+            "hunter2",
+            "operator",
+            "127.0.0.1",
+            &port.to_string(),
+            "private-gw",
+            "http",
+        ] {
+            assert!(!body.contains(leak), "{leak:?} in {body}");
+        }
     }
 }

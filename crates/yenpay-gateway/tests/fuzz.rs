@@ -86,6 +86,11 @@ async fn no_operation_answers_5xx() {
     gw.ledger
         .head_version
         .store(0, std::sync::atomic::Ordering::SeqCst);
+    gw.ledger
+        .page
+        .lock()
+        .unwrap()
+        .push(filler(0, NOW as u64 * 1_000_000));
     yenpay_gateway::follower::poll_once(&gw.state)
         .await
         .unwrap();

@@ -132,7 +132,9 @@ async fn requests_per_second_and_webhook_latency() {
                 version: 7_000 + n,
                 timestamp_us: NOW as u64 * 1_000_000,
                 chain_id: CHAIN_ID,
+                oldest_version: 0,
             };
+            seek(&gw, 7_000 + n).await;
             let committed = Instant::now();
             follower::apply_page(&gw.state, &[paid], head, Finish::Commit)
                 .await

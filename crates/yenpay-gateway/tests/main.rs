@@ -17,6 +17,7 @@ mod load;
 mod operations;
 mod payments;
 mod replicas;
+mod secrets;
 mod sponsor;
 mod web_api;
 mod web_pages;

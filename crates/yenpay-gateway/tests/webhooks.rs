@@ -102,10 +102,17 @@ async fn setup(db: &TestDb, url: &str) -> Setup {
         version: 5_000,
         timestamp_us: NOW as u64 * 1_000_000,
         chain_id: CHAIN_ID,
+        oldest_version: 0,
     };
-    let applied = follower::apply_page(&gw.state, &node_page(), head, Finish::Commit)
-        .await
-        .unwrap();
+    seek(&gw, 3_957).await;
+    let applied = follower::apply_page(
+        &gw.state,
+        &contiguous(3_957, node_page()),
+        head,
+        Finish::Commit,
+    )
+    .await
+    .unwrap();
     // Paid, cancelled, and the short code the page's chain time expired.
     assert_eq!(applied.webhooks, 3);
     Setup {

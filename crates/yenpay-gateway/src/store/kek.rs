@@ -144,6 +144,34 @@ pub async fn reseal(db: &Db, keyring: &Keyring, now: i64) -> Result<usize, KekEr
             moved += 1;
         }
     }
+    // Saved idempotent answers are sealed to their caller, key and request.
+    let saved = sqlx::query(
+        "SELECT scope, idem_key, fingerprint, response FROM idempotency_keys WHERE response IS NOT NULL",
+    )
+    .fetch_all(&mut *tx)
+    .await?;
+    for row in saved {
+        let (scope, key, fingerprint, sealed): (String, String, String, String) = (
+            row.try_get("scope")?,
+            row.try_get("idem_key")?,
+            row.try_get("fingerprint")?,
+            row.try_get("response")?,
+        );
+        let context = crate::idempotency::seal_context(&scope, &key, &fingerprint);
+        let plain = keyring
+            .open(&context, &sealed)
+            .map_err(|_| KekError::DoesNotOpen {
+                table: "idempotency_keys",
+                key: format!("{scope}:{key}"),
+            })?;
+        sqlx::query("UPDATE idempotency_keys SET response = $1 WHERE scope = $2 AND idem_key = $3")
+            .bind(keyring.seal(&context, &plain))
+            .bind(&scope)
+            .bind(&key)
+            .execute(&mut *tx)
+            .await?;
+        moved += 1;
+    }
     let primary = keyring.primary().check_value();
     sqlx::query("DELETE FROM kek_checks WHERE check_value <> $1")
         .bind(&primary)

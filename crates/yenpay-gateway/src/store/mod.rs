@@ -79,6 +79,10 @@ impl Db {
                     conn.execute("PRAGMA journal_mode = WAL").await?;
                     conn.execute("PRAGMA busy_timeout = 10000").await?;
                     conn.execute("PRAGMA foreign_keys = ON").await?;
+                    // Deleted rows are overwritten, not left in free pages: a
+                    // copy of the file holds no trace of a purged session or
+                    // of answers saved before they were sealed.
+                    conn.execute("PRAGMA secure_delete = ON").await?;
                     Ok(())
                 })
             });

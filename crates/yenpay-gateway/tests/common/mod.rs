@@ -39,6 +39,8 @@ pub const METADATA: &str = "0x667314a9730f827471279e5f113f931bf841f218bedbfc5e0e
 pub const CHAIN_ID: u8 = 4;
 pub const NOW: i64 = 1_796_092_500;
 pub const ADMIN_TOKEN: &str = "admin-token-for-tests";
+/// The genesis transaction's hash the chain double reports.
+pub const GENESIS: &str = "0x6c1e5ea5a0a1bd0e2c0a4b4d5c2c7cf9a3a40fbb39b0c3ae2e2bb3b1d3a0f001";
 
 pub fn package() -> AccountAddress {
     AccountAddress::from_hex(PACKAGE).unwrap()
@@ -149,6 +151,12 @@ pub struct FakeLedger {
     pub signed: Mutex<Vec<SignedTransaction>>,
     pub page: Mutex<Vec<Value>>,
     pub head_version: AtomicU64,
+    /// The chain id the node reports.
+    pub chain_id: std::sync::atomic::AtomicU8,
+    /// The oldest version it serves (pruning).
+    pub oldest_version: AtomicU64,
+    /// Its genesis transaction's hash (`None`: pruned).
+    pub genesis: Mutex<Option<String>>,
     version: AtomicU64,
     pub refunded: Mutex<std::collections::HashMap<String, u64>>,
     pub accounts: Mutex<std::collections::HashMap<AccountAddress, AccountState>>,
@@ -167,6 +175,9 @@ impl Default for FakeLedger {
             signed: Mutex::default(),
             page: Mutex::default(),
             head_version: AtomicU64::new(10_000),
+            chain_id: std::sync::atomic::AtomicU8::new(CHAIN_ID),
+            oldest_version: AtomicU64::new(0),
+            genesis: Mutex::new(Some(GENESIS.to_owned())),
             version: AtomicU64::new(5_000),
             refunded: Mutex::default(),
             accounts: Mutex::default(),
@@ -377,8 +388,13 @@ impl Ledger for FakeLedger {
         Ok(LedgerHead {
             version: self.head_version.load(Ordering::SeqCst),
             timestamp_us: NOW as u64 * 1_000_000,
-            chain_id: CHAIN_ID,
+            chain_id: self.chain_id.load(Ordering::SeqCst),
+            oldest_version: self.oldest_version.load(Ordering::SeqCst),
         })
+    }
+
+    async fn genesis_hash(&self) -> Result<Option<String>, ChainError> {
+        Ok(self.genesis.lock().unwrap().clone())
     }
 
     async fn transactions(&self, start: u64, limit: u16) -> Result<Vec<Value>, ChainError> {
@@ -680,10 +696,80 @@ pub async fn pay(gw: &TestGateway, merchant: &TestMerchant, order: &str, version
         version: version + 1,
         timestamp_us: NOW as u64 * 1_000_000,
         chain_id: CHAIN_ID,
+        oldest_version: 0,
     };
+    // Pages must start at the cursor: the follower resumes at this version.
+    seek(gw, version).await;
     follower::apply_page(&gw.state, &[paid], head, Finish::Commit)
         .await
         .unwrap();
+}
+
+/// Moves the follower's cursor to `version` (the next to read), as if
+/// everything before had been applied: tests then apply a page there.
+pub async fn seek(gw: &TestGateway, version: u64) {
+    let cursor = follower::cursor(&gw.state.db.pool).await.unwrap();
+    let (ledger, ledger_ts, applied_ts) = cursor
+        .map(|c| {
+            (
+                c.ledger_version,
+                c.ledger_timestamp_us,
+                c.applied_timestamp_us,
+            )
+        })
+        .unwrap_or((version, 0, 0));
+    sqlx::query(
+        "INSERT INTO follower_cursor (name, next_version, ledger_version, ledger_timestamp_us, applied_timestamp_us, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, 0) ON CONFLICT (name) DO UPDATE SET next_version = $2",
+    )
+    .bind(follower::CURSOR)
+    .bind(version as i64)
+    .bind(ledger as i64)
+    .bind(ledger_ts as i64)
+    .bind(applied_ts as i64)
+    .execute(&gw.state.db.pool)
+    .await
+    .unwrap();
+}
+
+/// A committed transaction of no interest (someone else's) at `version`, at
+/// chain time `timestamp_us`.
+pub fn filler(version: u64, timestamp_us: u64) -> Value {
+    json!({
+        "type": "user_transaction",
+        "version": version.to_string(),
+        "hash": format!("0x{version:064x}"),
+        "timestamp": timestamp_us.to_string(),
+        "success": true,
+        "events": [],
+    })
+}
+
+/// `transactions` from version `start` on with the versions in between
+/// filled (the recorded pages skip other people's transactions; the
+/// follower takes only consecutive versions). A filler has the chain time
+/// of the transaction before it.
+pub fn contiguous(start: u64, transactions: Vec<Value>) -> Vec<Value> {
+    let mut out = Vec::new();
+    let mut next = start;
+    let mut timestamp = transactions
+        .first()
+        .and_then(|t| t["timestamp"].as_str()?.parse().ok())
+        .unwrap_or(0);
+    for transaction in transactions {
+        let version: u64 = transaction["version"].as_str().unwrap().parse().unwrap();
+        while next < version {
+            out.push(filler(next, timestamp));
+            next += 1;
+        }
+        timestamp = transaction["timestamp"]
+            .as_str()
+            .and_then(|t| t.parse().ok())
+            .unwrap_or(timestamp);
+        out.push(transaction);
+        next = version + 1;
+    }
+    out
 }
 
 /// A customer whose wallet shows customer-presented codes.
@@ -746,4 +832,51 @@ pub fn client_fixture(name: &str) -> Value {
         env!("CARGO_MANIFEST_DIR")
     );
     serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+/// The log, captured: one process-wide subscriber (a scoped one per test
+/// misses events now and then while other threads register theirs), at
+/// DEBUG, into one buffer; each [`Capture`] reads what was logged since it
+/// was made, by every test running meanwhile.
+#[derive(Clone)]
+pub struct Capture {
+    from: usize,
+}
+
+static LOG: Mutex<Vec<u8>> = Mutex::new(Vec::new());
+static LOGGING: Once = Once::new();
+
+#[derive(Clone, Copy)]
+struct LogWriter;
+
+impl std::io::Write for LogWriter {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        LOG.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Capture {
+    /// Starts capturing (installs the subscriber once per process).
+    pub fn install() -> Self {
+        LOGGING.call_once(|| {
+            tracing_subscriber::fmt()
+                .with_writer(|| LogWriter)
+                .with_max_level(tracing::Level::DEBUG)
+                .with_ansi(false)
+                .init();
+        });
+        Self {
+            from: LOG.lock().unwrap().len(),
+        }
+    }
+
+    /// What was logged since.
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&LOG.lock().unwrap()[self.from..]).into_owned()
+    }
 }
