@@ -103,6 +103,7 @@ pub async fn enqueue(
 pub async fn due(pool: &AnyPool, now: i64, limit: i64) -> Result<Vec<Delivery>, sqlx::Error> {
     sqlx::query(&format!(
         "SELECT {COLUMNS} FROM webhook_outbox WHERE status = 'PENDING' AND next_attempt_at <= $1 \
+         AND endpoint_id NOT IN (SELECT endpoint_id FROM webhook_endpoints WHERE paused_at IS NOT NULL) \
          ORDER BY next_attempt_at, delivery_id LIMIT $2"
     ))
     .bind(now)

@@ -22,8 +22,23 @@ pub const SIGNATURE_HEADER: &str = "Yenpay-Signature";
 
 /// `t=<t>,v1=<hex HMAC-SHA256(secret, "<t>.<body>")>`.
 pub fn signature(secret: &str, t: i64, body: &str) -> String {
-    let mac = hmac_sha256(secret.as_bytes(), format!("{t}.{body}").as_bytes());
-    format!("t={t},v1={}", const_hex::encode(mac))
+    signature_by(&[secret], t, body)
+}
+
+/// One `v1` per secret, the current one first: during a rotation's overlap a
+/// delivery is signed with the new and the old secret, and a receiver that
+/// knows either accepts it ([`verify`]).
+pub fn signature_by(secrets: &[&str], t: i64, body: &str) -> String {
+    let message = format!("{t}.{body}");
+    let mut header = format!("t={t}");
+    for secret in secrets {
+        header.push_str(",v1=");
+        header.push_str(&const_hex::encode(hmac_sha256(
+            secret.as_bytes(),
+            message.as_bytes(),
+        )));
+    }
+    header
 }
 
 /// What a receiver does: checks a `Yenpay-Signature` against the raw body,
@@ -107,11 +122,27 @@ async fn attempt(state: &AppState, d: &Delivery) -> Result<(), Undelivered> {
     .await
     .map_err(|error| error.to_string())?;
     let t = state.clock.now();
+    let previous = match (
+        &endpoint.previous_secret_enc,
+        endpoint.previous_secret_until,
+    ) {
+        (Some(sealed), Some(until)) if t < until => Some(
+            state
+                .kek
+                .open(&format!("webhook:{}", endpoint.endpoint_id), sealed)
+                .map(|previous| String::from_utf8_lossy(&previous).into_owned())
+                .map_err(|e| Undelivered::Failed(e.to_string()))?,
+        ),
+        _ => None,
+    };
+    let secrets: Vec<&str> = std::iter::once(secret.as_str())
+        .chain(previous.as_deref())
+        .collect();
     let response = state
         .webhook_http
         .post(&endpoint.url)
         .header("content-type", "application/json")
-        .header(SIGNATURE_HEADER, signature(&secret, t, &d.body))
+        .header(SIGNATURE_HEADER, signature_by(&secrets, t, &d.body))
         .header("Yenpay-Event-Id", &d.event_id)
         .header("Yenpay-Event-Type", &d.event_type)
         .body(d.body.clone())

@@ -608,3 +608,160 @@ async fn a_delivery_to_a_local_address_is_refused_even_if_it_was_registered() {
     // The same deliveries go out where local destinations are allowed.
     drop(permissive);
 }
+
+/// The merchant's only endpoint in `setup`.
+async fn endpoint_id(s: &Setup) -> String {
+    let list = s.gw.call(&s.merchant, "GET", "/v2/webhooks", None).await;
+    list.body["data"][0]["endpointId"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+#[tokio::test]
+async fn a_paused_endpoint_gets_nothing_until_it_is_resumed() {
+    for db in backends().await {
+        let (receiver, url) = receiver().await;
+        let s = setup(&db, &url).await;
+        let id = endpoint_id(&s).await;
+        let paused =
+            s.gw.call(
+                &s.merchant,
+                "POST",
+                &format!("/v2/webhooks/{id}/pause"),
+                None,
+            )
+            .await;
+        assert_eq!(paused.status, axum::http::StatusCode::OK, "{}", paused.text);
+        let list = s.gw.call(&s.merchant, "GET", "/v2/webhooks", None).await;
+        assert_eq!(list.body["data"][0]["pausedAt"], NOW);
+        // Hours pass: nothing is attempted, nothing is dead-lettered.
+        for _ in 0..3 {
+            s.gw.clock.advance(3_600);
+            assert_eq!(
+                webhook::dispatch_once(&s.gw.state).await.unwrap(),
+                Pass::default()
+            );
+        }
+        assert!(receiver.received.lock().unwrap().is_empty());
+        let pending =
+            s.gw.call(
+                &s.merchant,
+                "GET",
+                "/v2/webhooks/deliveries?status=PENDING",
+                None,
+            )
+            .await;
+        let pending = pending.body["data"].as_array().unwrap().clone();
+        assert_eq!(pending.len(), 3);
+        assert!(pending.iter().all(|d| d["attempts"] == 0));
+        // Another merchant cannot resume it.
+        let other = s.gw.merchant("Other Ramen").await;
+        let refused =
+            s.gw.call(&other, "POST", &format!("/v2/webhooks/{id}/resume"), None)
+                .await;
+        assert_eq!(
+            refused.status,
+            axum::http::StatusCode::NOT_FOUND,
+            "{}",
+            db.name
+        );
+        let resumed =
+            s.gw.call(
+                &s.merchant,
+                "POST",
+                &format!("/v2/webhooks/{id}/resume"),
+                None,
+            )
+            .await;
+        assert_eq!(resumed.status, axum::http::StatusCode::OK);
+        assert_eq!(
+            webhook::dispatch_once(&s.gw.state).await.unwrap().delivered,
+            3
+        );
+        assert_eq!(receiver.received.lock().unwrap().len(), 3);
+    }
+}
+
+#[tokio::test]
+async fn a_rotated_secret_signs_beside_the_old_one_during_the_overlap() {
+    for db in backends().await {
+        let (receiver, url) = receiver().await;
+        let s = setup(&db, &url).await;
+        let id = endpoint_id(&s).await;
+        let rotated =
+            s.gw.call(
+                &s.merchant,
+                "POST",
+                &format!("/v2/webhooks/{id}/rotate-secret"),
+                Some(json!({"overlapSeconds": 600})),
+            )
+            .await;
+        assert_eq!(
+            rotated.status,
+            axum::http::StatusCode::OK,
+            "{}",
+            rotated.text
+        );
+        let new_secret = rotated.body["data"]["secret"].as_str().unwrap().to_owned();
+        assert_ne!(new_secret, s.secret);
+        assert_eq!(rotated.body["data"]["previousSecretValidUntil"], NOW + 600);
+        // Within the overlap: both secrets verify every delivery.
+        assert_eq!(
+            webhook::dispatch_once(&s.gw.state).await.unwrap().delivered,
+            3
+        );
+        for (headers, body) in receiver.received.lock().unwrap().iter() {
+            let signature = headers["yenpay-signature"].to_str().unwrap();
+            assert_eq!(signature.matches("v1=").count(), 2, "{signature}");
+            assert!(webhook::verify(&new_secret, signature, body, NOW, 300));
+            assert!(webhook::verify(&s.secret, signature, body, NOW, 300));
+        }
+        // After it: only the new secret signs.
+        s.gw.clock.advance(601);
+        let delivery =
+            s.gw.call(
+                &s.merchant,
+                "GET",
+                "/v2/webhooks/deliveries?status=DELIVERED",
+                None,
+            )
+            .await;
+        let delivery_id = delivery.body["data"][0]["deliveryId"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let again =
+            s.gw.call(
+                &s.merchant,
+                "POST",
+                &format!("/v2/webhooks/deliveries/{delivery_id}/redeliver"),
+                None,
+            )
+            .await;
+        assert_eq!(again.status, axum::http::StatusCode::OK, "{}", again.text);
+        assert_eq!(
+            webhook::dispatch_once(&s.gw.state).await.unwrap().delivered,
+            1
+        );
+        let received = receiver.received.lock().unwrap().clone();
+        let (headers, body) = received.last().unwrap();
+        let signature = headers["yenpay-signature"].to_str().unwrap();
+        let now = NOW + 601;
+        assert_eq!(signature.matches("v1=").count(), 1, "{signature}");
+        assert!(webhook::verify(&new_secret, signature, body, now, 300));
+        assert!(!webhook::verify(&s.secret, signature, body, now, 300));
+        // Out-of-range overlaps are refused; the list never shows a secret.
+        let refused =
+            s.gw.call(
+                &s.merchant,
+                "POST",
+                &format!("/v2/webhooks/{id}/rotate-secret"),
+                Some(json!({"overlapSeconds": 700_000})),
+            )
+            .await;
+        assert_eq!(refused.status, axum::http::StatusCode::BAD_REQUEST);
+        let list = s.gw.call(&s.merchant, "GET", "/v2/webhooks", None).await;
+        assert!(!list.text.contains(&new_secret) && !list.text.contains("whsec_"));
+    }
+}

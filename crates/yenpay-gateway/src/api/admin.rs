@@ -257,6 +257,8 @@ pub async fn add_webhook(
         endpoint_id,
         merchant_id: merchant.id,
         url: url.to_string(),
+        previous_secret_enc: None,
+        previous_secret_until: None,
     };
     merchants::insert_endpoint(&state.db.pool, &endpoint, state.clock.now()).await?;
     created(IssuedEndpoint {

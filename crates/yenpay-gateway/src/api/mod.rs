@@ -94,6 +94,18 @@ pub fn merchant_routes() -> Router<AppState> {
             "/v2/webhooks/{endpointId}",
             delete(webhooks::delete_endpoint),
         )
+        .route(
+            "/v2/webhooks/{endpointId}/pause",
+            post(webhooks::pause_endpoint),
+        )
+        .route(
+            "/v2/webhooks/{endpointId}/resume",
+            post(webhooks::resume_endpoint),
+        )
+        .route(
+            "/v2/webhooks/{endpointId}/rotate-secret",
+            post(webhooks::rotate_secret),
+        )
         .route("/v2/webhooks/deliveries", get(webhooks::list))
         .route(
             "/v2/webhooks/deliveries/{deliveryId}/redeliver",

@@ -132,6 +132,12 @@ pub struct EndpointView {
     pub url: String,
     /// Added, Unix seconds.
     pub created_at: i64,
+    /// Paused since (Unix seconds): its deliveries wait, none is attempted. Absent when active.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub paused_at: Option<i64>,
+    /// Until when the secret before the last rotation still signs too (Unix seconds). Absent when never rotated.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub previous_secret_valid_until: Option<i64>,
 }
 
 impl From<EndpointSummary> for EndpointView {
@@ -140,6 +146,8 @@ impl From<EndpointSummary> for EndpointView {
             endpoint_id: e.endpoint_id,
             url: e.url,
             created_at: e.created_at,
+            paused_at: e.paused_at,
+            previous_secret_valid_until: e.previous_secret_until,
         }
     }
 }
@@ -191,5 +199,146 @@ pub async fn delete_endpoint(
         endpoint_id,
         deleted: true,
         cancelled_deliveries: cancelled,
+    })
+}
+
+/// What pausing or resuming did.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct PausedEndpoint {
+    /// The endpoint.
+    pub endpoint_id: String,
+    /// Whether it is paused now.
+    pub paused: bool,
+}
+
+async fn set_paused(
+    state: &AppState,
+    merchant_id: &str,
+    endpoint_id: String,
+    paused: bool,
+) -> ApiResult {
+    if !merchants::set_endpoint_paused(
+        &state.db.pool,
+        merchant_id,
+        &endpoint_id,
+        paused,
+        state.clock.now(),
+    )
+    .await?
+    {
+        return Err(ApiError::not_found(
+            "ENDPOINT_NOT_FOUND",
+            "no webhook endpoint with this id",
+        ));
+    }
+    tracing::info!(merchant = %merchant_id, endpoint = %endpoint_id, paused, "webhook endpoint paused or resumed");
+    if !paused {
+        // Its waiting deliveries are due now.
+        state.outbox_ready.notify_one();
+    }
+    ok(PausedEndpoint {
+        endpoint_id,
+        paused,
+    })
+}
+
+/// Pauses an endpoint: its deliveries wait (they are neither attempted nor
+/// dead-lettered while paused) until it is resumed.
+#[utoipa::path(post, path = "/v2/webhooks/{endpointId}/pause", tag = "webhooks", security(("opa_auth" = [])),
+    params(("endpointId" = String, Path, description = "the endpoint")),
+    responses((status = 200, body = PausedEndpoint), (status = 404, body = crate::error::ErrorBody)))]
+pub async fn pause_endpoint(
+    State(state): State<AppState>,
+    Extension(AuthedMerchant(merchant)): Extension<AuthedMerchant>,
+    PathParam(endpoint_id): PathParam,
+) -> ApiResult {
+    set_paused(&state, &merchant.id, endpoint_id, true).await
+}
+
+/// Resumes a paused endpoint: its waiting deliveries go out.
+#[utoipa::path(post, path = "/v2/webhooks/{endpointId}/resume", tag = "webhooks", security(("opa_auth" = [])),
+    params(("endpointId" = String, Path, description = "the endpoint")),
+    responses((status = 200, body = PausedEndpoint), (status = 404, body = crate::error::ErrorBody)))]
+pub async fn resume_endpoint(
+    State(state): State<AppState>,
+    Extension(AuthedMerchant(merchant)): Extension<AuthedMerchant>,
+    PathParam(endpoint_id): PathParam,
+) -> ApiResult {
+    set_paused(&state, &merchant.id, endpoint_id, false).await
+}
+
+/// Longest overlap of a secret rotation: a week.
+const MAX_OVERLAP_SECS: i64 = 7 * 24 * 3600;
+/// Overlap when none is asked for: a day.
+const DEFAULT_OVERLAP_SECS: i64 = 24 * 3600;
+
+/// A rotation request.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct RotateSecret {
+    /// Seconds during which the old secret still signs too (0 to a week; default a day).
+    pub overlap_seconds: Option<i64>,
+}
+
+/// A new secret, shown once.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct RotatedSecret {
+    /// The endpoint.
+    pub endpoint_id: String,
+    /// The new signing secret (`whsec_...`), shown once.
+    pub secret: String,
+    /// Until when deliveries also carry a signature with the old secret (Unix seconds).
+    pub previous_secret_valid_until: i64,
+}
+
+/// Rotates an endpoint's signing secret. Until `previousSecretValidUntil`
+/// every delivery carries two `v1` signatures (new and old secret), so the
+/// receiver can switch to the new secret at any moment in between.
+#[utoipa::path(post, path = "/v2/webhooks/{endpointId}/rotate-secret", tag = "webhooks",
+    security(("opa_auth" = [])), request_body = RotateSecret,
+    params(("endpointId" = String, Path, description = "the endpoint")),
+    responses((status = 200, body = RotatedSecret), (status = 400, body = crate::error::ErrorBody),
+              (status = 404, body = crate::error::ErrorBody)))]
+pub async fn rotate_secret(
+    State(state): State<AppState>,
+    Extension(AuthedMerchant(merchant)): Extension<AuthedMerchant>,
+    PathParam(endpoint_id): PathParam,
+    body: axum::body::Bytes,
+) -> ApiResult {
+    let request: RotateSecret = if body.is_empty() {
+        RotateSecret::default()
+    } else {
+        super::json_body(&body)?
+    };
+    let overlap = request.overlap_seconds.unwrap_or(DEFAULT_OVERLAP_SECS);
+    if !(0..=MAX_OVERLAP_SECS).contains(&overlap) {
+        return Err(ApiError::invalid("overlapSeconds: 0 to 604800 (a week)"));
+    }
+    let secret = format!("whsec_{}", crate::crypto::random_hex(32));
+    let sealed = state
+        .kek
+        .seal(&format!("webhook:{endpoint_id}"), secret.as_bytes());
+    let until = state.clock.now() + overlap;
+    if !merchants::rotate_endpoint_secret(
+        &state.db.pool,
+        &merchant.id,
+        &endpoint_id,
+        &sealed,
+        until,
+    )
+    .await?
+    {
+        return Err(ApiError::not_found(
+            "ENDPOINT_NOT_FOUND",
+            "no webhook endpoint with this id",
+        ));
+    }
+    tracing::info!(merchant = %merchant.id, endpoint = %endpoint_id, overlap, "webhook secret rotated");
+    ok(RotatedSecret {
+        endpoint_id,
+        secret,
+        previous_secret_valid_until: until,
     })
 }

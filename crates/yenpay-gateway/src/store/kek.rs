@@ -17,6 +17,12 @@ const SEALED: &[(&str, &str, &str, &str)] = &[
     ("merchants", "id", "terminal_key_enc", "terminal"),
     ("api_keys", "key_id", "signing_key_enc", "apikey"),
     ("webhook_endpoints", "endpoint_id", "secret_enc", "webhook"),
+    (
+        "webhook_endpoints",
+        "endpoint_id",
+        "previous_secret_enc",
+        "webhook",
+    ),
 ];
 
 /// Why the gateway will not use this database with these keys.
@@ -77,7 +83,7 @@ pub async fn verify(db: &Db, keyring: &Keyring, now: i64) -> Result<(), KekError
     if recorded.is_empty() {
         for (table, key_column, sealed_column, prefix) in SEALED {
             let row = sqlx::query(&format!(
-                "SELECT {key_column} AS k, {sealed_column} AS s FROM {table} LIMIT 1"
+                "SELECT {key_column} AS k, {sealed_column} AS s FROM {table} WHERE {sealed_column} IS NOT NULL LIMIT 1"
             ))
             .fetch_optional(&db.pool)
             .await?;
@@ -120,7 +126,7 @@ pub async fn reseal(db: &Db, keyring: &Keyring, now: i64) -> Result<usize, KekEr
     let mut moved = 0;
     for (table, key_column, sealed_column, prefix) in SEALED {
         let rows = sqlx::query(&format!(
-            "SELECT {key_column} AS k, {sealed_column} AS s FROM {table}"
+            "SELECT {key_column} AS k, {sealed_column} AS s FROM {table} WHERE {sealed_column} IS NOT NULL"
         ))
         .fetch_all(&mut *tx)
         .await?;

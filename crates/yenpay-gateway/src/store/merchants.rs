@@ -165,6 +165,10 @@ pub struct Endpoint {
     pub url: String,
     /// Signing secret, sealed.
     pub secret_enc: String,
+    /// The secret before the last rotation, sealed, while it still signs too.
+    pub previous_secret_enc: Option<String>,
+    /// Until when (Unix seconds) the previous secret signs.
+    pub previous_secret_until: Option<i64>,
 }
 
 /// Stores a webhook endpoint.
@@ -188,8 +192,13 @@ fn endpoint(row: &AnyRow) -> Result<Endpoint, sqlx::Error> {
         merchant_id: row.try_get("merchant_id")?,
         url: row.try_get("url")?,
         secret_enc: row.try_get("secret_enc")?,
+        previous_secret_enc: row.try_get("previous_secret_enc")?,
+        previous_secret_until: row.try_get("previous_secret_until")?,
     })
 }
+
+/// The columns [`endpoint`] reads.
+const ENDPOINT_COLUMNS: &str = "e.endpoint_id, e.merchant_id, e.url, e.secret_enc, e.previous_secret_enc, e.previous_secret_until";
 
 /// The active endpoint `endpoint_id` (a deleted one is `None`, so the
 /// dispatcher never posts to it).
@@ -197,10 +206,10 @@ pub async fn endpoint_by_id<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
     executor: E,
     endpoint_id: &str,
 ) -> Result<Option<Endpoint>, sqlx::Error> {
-    sqlx::query(
-        "SELECT endpoint_id, merchant_id, url, secret_enc FROM webhook_endpoints \
-         WHERE endpoint_id = $1 AND disabled_at IS NULL",
-    )
+    sqlx::query(&format!(
+        "SELECT {ENDPOINT_COLUMNS} FROM webhook_endpoints e \
+         WHERE e.endpoint_id = $1 AND e.disabled_at IS NULL"
+    ))
     .bind(endpoint_id)
     .fetch_optional(executor)
     .await?
@@ -214,11 +223,11 @@ pub async fn endpoints_of_address<'e, E: sqlx::Executor<'e, Database = sqlx::Any
     executor: E,
     address: &str,
 ) -> Result<Vec<Endpoint>, sqlx::Error> {
-    sqlx::query(
-        "SELECT e.endpoint_id, e.merchant_id, e.url, e.secret_enc FROM webhook_endpoints e \
+    sqlx::query(&format!(
+        "SELECT {ENDPOINT_COLUMNS} FROM webhook_endpoints e \
          JOIN merchants m ON m.id = e.merchant_id WHERE m.address = $1 AND e.disabled_at IS NULL \
-         ORDER BY e.endpoint_id",
-    )
+         ORDER BY e.endpoint_id"
+    ))
     .bind(address)
     .fetch_all(executor)
     .await?
@@ -236,6 +245,10 @@ pub struct EndpointSummary {
     pub url: String,
     /// Added, Unix seconds.
     pub created_at: i64,
+    /// Paused since (Unix seconds): deliveries wait.
+    pub paused_at: Option<i64>,
+    /// Until when the secret before the last rotation still signs.
+    pub previous_secret_until: Option<i64>,
 }
 
 /// The active endpoints of merchant `merchant_id`, oldest first.
@@ -245,7 +258,7 @@ pub async fn endpoints_of_merchant(
 ) -> Result<Vec<EndpointSummary>, sqlx::Error> {
     // The sealed secret is not selected: the list has no use for it.
     sqlx::query(
-        "SELECT endpoint_id, url, created_at FROM webhook_endpoints \
+        "SELECT endpoint_id, url, created_at, paused_at, previous_secret_until FROM webhook_endpoints \
          WHERE merchant_id = $1 AND disabled_at IS NULL ORDER BY created_at, endpoint_id",
     )
     .bind(merchant_id)
@@ -257,9 +270,57 @@ pub async fn endpoints_of_merchant(
             endpoint_id: row.try_get("endpoint_id")?,
             url: row.try_get("url")?,
             created_at: row.try_get("created_at")?,
+            paused_at: row.try_get("paused_at")?,
+            previous_secret_until: row.try_get("previous_secret_until")?,
         })
     })
     .collect()
+}
+
+/// Pauses (`paused`) or resumes merchant `merchant_id`'s active endpoint
+/// `endpoint_id`; false when the merchant has no such active endpoint.
+pub async fn set_endpoint_paused(
+    pool: &AnyPool,
+    merchant_id: &str,
+    endpoint_id: &str,
+    paused: bool,
+    now: i64,
+) -> Result<bool, sqlx::Error> {
+    let changed = sqlx::query(
+        "UPDATE webhook_endpoints SET paused_at = $1 \
+         WHERE endpoint_id = $2 AND merchant_id = $3 AND disabled_at IS NULL",
+    )
+    .bind(paused.then_some(now))
+    .bind(endpoint_id)
+    .bind(merchant_id)
+    .execute(pool)
+    .await?
+    .rows_affected();
+    Ok(changed == 1)
+}
+
+/// Replaces the endpoint's secret with `secret_enc`, keeping the current one
+/// as the previous secret until `overlap_until`; false when the merchant has
+/// no such active endpoint.
+pub async fn rotate_endpoint_secret(
+    pool: &AnyPool,
+    merchant_id: &str,
+    endpoint_id: &str,
+    secret_enc: &str,
+    overlap_until: i64,
+) -> Result<bool, sqlx::Error> {
+    let changed = sqlx::query(
+        "UPDATE webhook_endpoints SET previous_secret_enc = secret_enc, previous_secret_until = $1, secret_enc = $2 \
+         WHERE endpoint_id = $3 AND merchant_id = $4 AND disabled_at IS NULL",
+    )
+    .bind(overlap_until)
+    .bind(secret_enc)
+    .bind(endpoint_id)
+    .bind(merchant_id)
+    .execute(pool)
+    .await?
+    .rows_affected();
+    Ok(changed == 1)
 }
 
 /// Deletes merchant `merchant_id`'s active endpoint `endpoint_id` and cancels
