@@ -38,10 +38,12 @@ pub fn router(state: AppState) -> Router {
         )
         .route_layer(from_fn_with_state(state.clone(), idempotency::idempotency))
         .route_layer(from_fn_with_state(state.clone(), auth::admin_auth));
+    // No idempotency layer: anyone may call these, and a key would leave a
+    // row per anonymous request; a repeated payment is refused by its code's
+    // claim instead (SPONSOR_CODE_IN_FLIGHT, SPONSOR_CODE_ALREADY_SPONSORED).
     let wallet = Router::new()
         .route("/v2/sponsor", post(sponsor::sponsor))
-        .route("/v2/sponsor/info", get(sponsor::info))
-        .route_layer(from_fn_with_state(state.clone(), idempotency::idempotency));
+        .route("/v2/sponsor/info", get(sponsor::info));
     let operations = Router::new()
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
@@ -137,6 +139,15 @@ pub async fn readyz(State(state): State<AppState>) -> Response {
         None if follower.is_none() => problems.push("follower has not completed a poll".to_owned()),
         _ => {}
     }
+    // An alarm, not a reason to stop serving: the merchant API needs no APT of its own.
+    let fee_payer = match crate::sponsor::fee_payer_balance(&state).await {
+        Some(Ok(octas)) => json!({
+            "balanceOctas": octas,
+            "low": octas < state.config.sponsor.low_balance_octas,
+        }),
+        Some(Err(error)) => json!({"error": error.to_string()}),
+        None => serde_json::Value::Null,
+    };
     let status = if problems.is_empty() {
         StatusCode::OK
     } else {
@@ -149,6 +160,7 @@ pub async fn readyz(State(state): State<AppState>) -> Response {
             "database": database,
             "node": node,
             "followerLagVersions": lag,
+            "feePayer": fee_payer,
             "problems": problems,
         })),
     )
