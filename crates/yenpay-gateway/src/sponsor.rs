@@ -494,17 +494,70 @@ pub async fn sponsor(State(state): State<AppState>, body: Bytes) -> ApiResult {
         aptos_bcs::from_bytes(&hex_bytes(&request.raw_transaction, "rawTransaction")?).map_err(
             |e| ApiError::invalid(format!("rawTransaction: not a BCS RawTransaction: {e}")),
         )?;
-    let authenticator: AccountAuthenticator = aptos_bcs::from_bytes(&hex_bytes(
+    let authenticator = decode_authenticator(&hex_bytes(
         &request.sender_authenticator,
         "senderAuthenticator",
     )?)
-    .map_err(|e| {
-        ApiError::invalid(format!(
-            "senderAuthenticator: not a BCS AccountAuthenticator: {e}"
-        ))
+    .map_err(|error| match error {
+        DecodeError::Unsupported => refuse(
+            &state,
+            StatusCode::FORBIDDEN,
+            SenderError::Unsupported.code(),
+            SenderError::Unsupported.to_string(),
+        ),
+        DecodeError::Malformed(detail) => ApiError::invalid(format!(
+            "senderAuthenticator: not a BCS AccountAuthenticator: {detail}"
+        )),
     })?;
     let (sponsored, _) = cosign(&state, raw, authenticator).await?;
     created(sponsored)
+}
+
+/// Why a sender authenticator's bytes are not taken.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DecodeError {
+    /// A well-formed kind the sponsor does not take (multi-key, other curves, none).
+    #[error("only Ed25519 and SingleKey Ed25519 senders are sponsored")]
+    Unsupported,
+    /// Not an account authenticator.
+    #[error("{0}")]
+    Malformed(String),
+}
+
+/// Reads a sender's `AccountAuthenticator` as the chain encodes it (BCS).
+/// aptos-sdk 0.8 decodes only its own Ed25519 form (its SingleKey decoder
+/// expects length prefixes the chain's encoding does not have), so the
+/// SingleKey Ed25519 form is read here: variant 2, then `AnyPublicKey::Ed25519`
+/// (0, 32, key) and `AnySignature::Ed25519` (0, 64, signature).
+///
+/// # Errors
+/// [`DecodeError`].
+pub fn decode_authenticator(bytes: &[u8]) -> Result<AccountAuthenticator, DecodeError> {
+    const ED25519: u8 = 0;
+    const SINGLE_KEY: u8 = 2;
+    match bytes.split_first() {
+        Some((&ED25519, _)) => {
+            aptos_bcs::from_bytes(bytes).map_err(|e| DecodeError::Malformed(e.to_string()))
+        }
+        Some((&SINGLE_KEY, rest)) if rest.first() == Some(&ED25519) => {
+            let (public_key, signature) = rest.split_at_checked(34).ok_or_else(|| {
+                DecodeError::Malformed("a SingleKey Ed25519 key is 0, 32 and 32 bytes".to_owned())
+            })?;
+            if public_key[1] != 32 || !matches!(signature, [ED25519, 64, s @ ..] if s.len() == 64) {
+                return Err(DecodeError::Malformed(
+                    "a SingleKey Ed25519 authenticator is 0, 32, the key, 0, 64, the signature"
+                        .to_owned(),
+                ));
+            }
+            Ok(AccountAuthenticator::SingleKey {
+                public_key: public_key.to_vec(),
+                signature: signature.to_vec(),
+            })
+        }
+        // A SingleKey of another curve, MultiEd25519, MultiKey, NoAccountAuthenticator.
+        Some((&(SINGLE_KEY | 1 | 3 | 4), _)) => Err(DecodeError::Unsupported),
+        _ => Err(DecodeError::Malformed("unknown variant".to_owned())),
+    }
 }
 
 /// The fee payer, or a 503 when this gateway has none.

@@ -15,6 +15,7 @@ mod load;
 mod operations;
 mod payments;
 mod sponsor;
+mod sponsor_abuse;
 mod web_api;
 mod web_pages;
 mod webhooks;
