@@ -8,6 +8,7 @@ use aptos_sdk::types::AccountAddress;
 use aptos_sdk::{Aptos, AptosConfig};
 use serde_json::Value;
 use std::time::Duration;
+use yenpay_client::abort::MoveAbort;
 use yenpay_client::client::{Error as ClientError, Submitted, YenPay};
 use yenpay_client::events::YenpayEvent;
 use yenpay_client::types::authorization::SignedAuthorization;
@@ -22,6 +23,8 @@ pub struct TxOutcome {
     pub version: u64,
     /// The package's events it emitted.
     pub events: Vec<YenpayEvent>,
+    /// Gas units charged (to the fee payer when there is one).
+    pub gas_used: u64,
 }
 
 impl From<Submitted> for TxOutcome {
@@ -30,8 +33,18 @@ impl From<Submitted> for TxOutcome {
             hash: submitted.hash.to_string(),
             version: submitted.version,
             events: submitted.yenpay_events().cloned().collect(),
+            gas_used: submitted.gas_used,
         }
     }
+}
+
+/// What the node says a transaction would do if submitted now (it runs it
+/// on the current state and commits nothing). One that would abort or fail
+/// is [`ChainError::Rejected`] instead, named like a committed abort.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Simulated {
+    /// Gas units it would use: its fee payer would pay these × its gas unit price.
+    pub gas_used: u64,
 }
 
 /// Why a chain call failed.
@@ -147,6 +160,13 @@ pub trait Ledger: Send + Sync {
 
     /// The account at `address`: sequence number and yen balance.
     async fn account(&self, address: AccountAddress) -> Result<AccountState, ChainError>;
+
+    /// Runs `transaction` on the node's simulate endpoint (signatures are
+    /// not checked there: callers verify them first).
+    async fn simulate(&self, transaction: &SignedTransaction) -> Result<Simulated, ChainError>;
+
+    /// The APT balance of `address`, octas (the fee payer's, for its alarm).
+    async fn apt_balance(&self, address: AccountAddress) -> Result<u64, ChainError>;
 
     /// Submits a fully signed transaction and waits for it.
     async fn submit_signed(&self, transaction: SignedTransaction) -> Result<TxOutcome, ChainError>;
@@ -332,6 +352,56 @@ impl Ledger for NodeLedger {
             sequence_number,
             balance,
         })
+    }
+
+    async fn simulate(&self, transaction: &SignedTransaction) -> Result<Simulated, ChainError> {
+        let result = self
+            .client
+            .aptos()
+            .simulate_signed(transaction)
+            .await
+            .map_err(|error| match &error {
+                // The node refused to run it at all (malformed, bad sequence number).
+                aptos_sdk::AptosError::Api { status_code, .. } if *status_code < 500 => {
+                    ChainError::Rejected {
+                        code: "SIMULATION_REFUSED".to_owned(),
+                        message: error.to_string(),
+                    }
+                }
+                _ => ChainError::Unavailable(error.to_string()),
+            })?;
+        if result.success() {
+            return Ok(Simulated {
+                gas_used: result.gas_used(),
+            });
+        }
+        let vm_status = result.vm_status().to_owned();
+        let code = MoveAbort::from_vm_status(self.client.package(), &vm_status)
+            .map(|abort| {
+                abort
+                    .name
+                    .unwrap_or_else(|| format!("ABORT_{:#x}", abort.code))
+            })
+            // Not a Move abort: the VM's own status (out of gas, insufficient balance, ...).
+            .unwrap_or_else(|| {
+                vm_status
+                    .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                    .find(|word| !word.is_empty())
+                    .unwrap_or("TRANSACTION_FAILED")
+                    .to_owned()
+            });
+        Err(ChainError::Rejected {
+            code,
+            message: vm_status,
+        })
+    }
+
+    async fn apt_balance(&self, address: AccountAddress) -> Result<u64, ChainError> {
+        self.client
+            .aptos()
+            .get_balance(address)
+            .await
+            .map_err(|e| ChainError::Unavailable(e.to_string()))
     }
 
     async fn submit_signed(&self, transaction: SignedTransaction) -> Result<TxOutcome, ChainError> {

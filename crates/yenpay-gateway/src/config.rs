@@ -4,30 +4,49 @@ use aptos_sdk::types::AccountAddress;
 use std::time::Duration;
 use yenpay_types::Address;
 
-/// Limits the sponsor enforces before it co-signs as fee payer.
+/// What the sponsor requires of a transaction before it co-signs as fee
+/// payer, and what it lets the operator spend (docs/gateway.md, Sponsoring).
 #[derive(Debug, Clone)]
 pub struct SponsorPolicy {
-    /// Largest `max_gas_amount` co-signed (a customer's first payment also
-    /// creates its account: well over the 10,000 units a later one needs at most).
+    /// The `max_gas_amount` every sponsored transaction carries, exactly (a
+    /// customer's first payment also creates its account: 5,199 units
+    /// measured, where a later one takes about 280).
     pub max_gas_amount: u64,
-    /// Largest gas unit price, octas.
-    pub max_gas_unit_price: u64,
+    /// The gas unit price every sponsored transaction carries, exactly, in
+    /// octas: the gateway pays it, so the sender does not choose it.
+    pub gas_unit_price: u64,
     /// Furthest expiration accepted, from now.
     pub max_expiration: Duration,
     /// Transactions per sender per minute.
     pub per_sender_per_minute: u32,
     /// Transactions per merchant per minute.
     pub per_merchant_per_minute: u32,
+    /// Sponsored payments per merchant per 24 hours from senders whose
+    /// account does not exist yet (each costs the operator the account's storage).
+    pub new_accounts_per_merchant_per_day: u32,
+    /// Octas the fee payer may spend on sponsoring per clock hour (UTC).
+    pub budget_per_hour_octas: u64,
+    /// Octas the fee payer may spend on sponsoring per day (UTC).
+    pub budget_per_day_octas: u64,
+    /// Below this APT balance (octas) the fee payer's alarm is raised.
+    pub low_balance_octas: u64,
 }
 
 impl Default for SponsorPolicy {
     fn default() -> Self {
         Self {
             max_gas_amount: 20_000,
-            max_gas_unit_price: 1_000,
+            // The chain's minimum: a payment needs no priority.
+            gas_unit_price: 100,
             max_expiration: Duration::from_secs(120),
             per_sender_per_minute: 10,
             per_merchant_per_minute: 600,
+            new_accounts_per_merchant_per_day: 200,
+            // 1 APT an hour and 10 a day: about 3,600 payments an hour at 278
+            // gas units, or 190 an hour that create their payer's account.
+            budget_per_hour_octas: 100_000_000,
+            budget_per_day_octas: 1_000_000_000,
+            low_balance_octas: 1_000_000_000,
         }
     }
 }

@@ -263,7 +263,7 @@ pub async fn run(
 }
 
 /// Purges spent nonces, old idempotency keys, expired POS sessions and
-/// sponsoring rate-limit records every minute.
+/// sponsoring records every minute, and reads the fee payer's balance (its alarm).
 async fn maintenance(state: AppState, mut stop: watch::Receiver<bool>) {
     loop {
         let now = state.clock.now();
@@ -279,6 +279,15 @@ async fn maintenance(state: AppState, mut stop: watch::Receiver<bool>) {
         }
         if let Err(error) = sponsor::limits::purge(&state.db.pool, now).await {
             tracing::warn!(%error, "purging sponsoring rate-limit records");
+        }
+        if let Err(error) = sponsor::claims::purge(&state.db.pool, now).await {
+            tracing::warn!(%error, "purging sponsoring claims");
+        }
+        if let Err(error) = sponsor::budget::purge(&state.db.pool, now).await {
+            tracing::warn!(%error, "purging sponsoring spend records");
+        }
+        if let Some(Err(error)) = sponsor::fee_payer_balance(&state).await {
+            tracing::warn!(%error, "reading the fee payer's APT balance");
         }
         tokio::select! {
             _ = stop.changed() => return,

@@ -119,6 +119,21 @@ struct Args {
     /// Development only: send webhooks over plain http and to loopback or private addresses.
     #[arg(long, env = "YENPAY_ALLOW_LOCAL_WEBHOOKS")]
     allow_local_webhooks: bool,
+    /// Octas the fee payer may spend on sponsoring per UTC hour (default 1 APT).
+    #[arg(long, env = "YENPAY_SPONSOR_BUDGET_HOUR_OCTAS")]
+    sponsor_budget_hour_octas: Option<u64>,
+    /// Octas the fee payer may spend on sponsoring per UTC day (default 10 APT).
+    #[arg(long, env = "YENPAY_SPONSOR_BUDGET_DAY_OCTAS")]
+    sponsor_budget_day_octas: Option<u64>,
+    /// Sponsored payments per merchant per 24 hours from senders without an account yet (default 200).
+    #[arg(long, env = "YENPAY_SPONSOR_NEW_ACCOUNTS_PER_MERCHANT_DAY")]
+    sponsor_new_accounts_per_merchant_day: Option<u32>,
+    /// The gas unit price sponsored transactions must carry, octas (default 100, the chain's minimum).
+    #[arg(long, env = "YENPAY_SPONSOR_GAS_UNIT_PRICE")]
+    sponsor_gas_unit_price: Option<u64>,
+    /// Raise the low-balance alarm below this many octas of the fee payer's APT (default 10 APT).
+    #[arg(long, env = "YENPAY_FEE_PAYER_LOW_BALANCE_OCTAS")]
+    fee_payer_low_balance_octas: Option<u64>,
     /// Log as JSON lines (for a log pipeline) instead of text.
     #[arg(long, env = "YENPAY_LOG_JSON")]
     log_json: bool,
@@ -303,6 +318,22 @@ async fn main() -> Result<()> {
         max_connections: args.max_connections.max(1),
         shutdown_deadline: Duration::from_secs(args.shutdown_deadline_secs),
     };
+    let sponsor = &mut config.sponsor;
+    if let Some(octas) = args.sponsor_budget_hour_octas {
+        sponsor.budget_per_hour_octas = octas;
+    }
+    if let Some(octas) = args.sponsor_budget_day_octas {
+        sponsor.budget_per_day_octas = octas;
+    }
+    if let Some(count) = args.sponsor_new_accounts_per_merchant_day {
+        sponsor.new_accounts_per_merchant_per_day = count;
+    }
+    if let Some(price) = args.sponsor_gas_unit_price {
+        sponsor.gas_unit_price = price;
+    }
+    if let Some(octas) = args.fee_payer_low_balance_octas {
+        sponsor.low_balance_octas = octas;
+    }
     config.follower_start_version = match (args.follower_start, start) {
         (Some(version), _) | (None, Some(version)) => version,
         (None, None) => match head {

@@ -38,6 +38,14 @@ pub struct Metrics {
     pub requests_abandoned: IntCounterVec,
     /// 1 while this replica holds a role's lease (`follower`, `dispatcher`).
     pub leader: prometheus::IntGaugeVec,
+    /// Sponsored transactions refused because the hour's or day's budget is spent, by period.
+    pub sponsor_budget_exhausted: IntCounterVec,
+    /// Octas this replica's sponsored transactions cost the fee payer.
+    pub sponsor_spent_octas: IntCounter,
+    /// The fee payer's APT balance when last read, octas.
+    pub fee_payer_balance_octas: IntGauge,
+    /// 1 when the fee payer's APT balance is below the alarm threshold.
+    pub fee_payer_balance_low: IntGauge,
 }
 
 impl std::fmt::Debug for Metrics {
@@ -121,6 +129,29 @@ impl Metrics {
             &["role"],
         )
         .expect("valid gauge");
+        let sponsor_budget_exhausted = IntCounterVec::new(
+            Opts::new(
+                "sponsor_budget_exhausted_total",
+                "sponsored transactions refused because the period's budget is spent",
+            ),
+            &["period"],
+        )
+        .expect("valid counter");
+        let sponsor_spent_octas = IntCounter::new(
+            "sponsor_spent_octas_total",
+            "octas sponsored transactions cost the fee payer (this replica)",
+        )
+        .expect("valid counter");
+        let fee_payer_balance_octas = IntGauge::new(
+            "fee_payer_balance_octas",
+            "the fee payer's APT balance when last read",
+        )
+        .expect("valid gauge");
+        let fee_payer_balance_low = IntGauge::new(
+            "fee_payer_balance_low",
+            "1 when the fee payer's APT balance is below the alarm threshold",
+        )
+        .expect("valid gauge");
         for collector in [
             Box::new(request_seconds.clone()) as Box<dyn prometheus::core::Collector>,
             Box::new(follower_lag_versions.clone()),
@@ -134,6 +165,10 @@ impl Metrics {
             Box::new(sponsor_refusals.clone()),
             Box::new(requests_abandoned.clone()),
             Box::new(leader.clone()),
+            Box::new(sponsor_budget_exhausted.clone()),
+            Box::new(sponsor_spent_octas.clone()),
+            Box::new(fee_payer_balance_octas.clone()),
+            Box::new(fee_payer_balance_low.clone()),
         ] {
             registry.register(collector).expect("unique metric names");
         }
@@ -151,6 +186,10 @@ impl Metrics {
             sponsor_refusals,
             requests_abandoned,
             leader,
+            sponsor_budget_exhausted,
+            sponsor_spent_octas,
+            fee_payer_balance_octas,
+            fee_payer_balance_low,
         }
     }
 

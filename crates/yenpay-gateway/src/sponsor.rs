@@ -1,27 +1,36 @@
 //! Sponsoring: a wallet posts its signed fee-payer transaction and the
 //! gateway co-signs it as fee payer (the operator's account), so customers
-//! need no APT. It co-signs only what it should pay for, after Aptos' gas
-//! station rules:
+//! need no APT. Anyone may call it, so it co-signs only what it should pay
+//! for (after Aptos' gas station rules), in this order:
 //!
-//! - a fee-payer transaction for this chain, naming the operator as fee payer
-//!   (the sender signed over that), with no secondary signers;
-//! - an entry function of our package that pays an invoice
-//!   (`invoice::pay_invoice`), whose arguments match a live invoice the
-//!   gateway knows (open, unexpired, same amount);
-//! - `max_gas_amount` and `gas_unit_price` under caps, an expiration in the
-//!   future and at most `max_expiration` ahead;
-//! - per sender and per merchant rate limits (per minute).
+//! 1. on the bytes alone: a fee-payer transaction for this chain, naming the
+//!    operator as fee payer, with no secondary signers; our package's
+//!    `invoice::pay_invoice`; exactly the gateway's gas unit price and
+//!    `max_gas_amount`; an expiration in the future and at most
+//!    `max_expiration` ahead; an Ed25519 or SingleKey Ed25519 sender whose
+//!    signature verifies and whose key is the sender's;
+//! 2. a code this gateway issued, confirmed on chain, open and unexpired,
+//!    for its exact amount;
+//! 3. the code's claim (one sponsored payment per code at a time, across
+//!    replicas): nothing before this point writes to the database;
+//! 4. the rate limits (per sender and merchant per minute, new accounts per
+//!    merchant per day), counted atomically;
+//! 5. the node's simulation: what would abort is not signed;
+//! 6. the operator's budget per hour and per day, reserved atomically at
+//!    the simulated cost and corrected to the cost charged.
 //!
-//! Every refusal is a 4xx with its own code, and counted in the metrics.
+//! Every refusal is a 4xx or 503 with its own code, and counted in the metrics.
 use crate::AppState;
 use crate::api::{created, json_body, ok};
-use crate::chain::TxOutcome;
+use crate::chain::{ChainError, TxOutcome};
 use crate::error::{ApiError, ApiResult};
 use crate::store::payments;
 use aptos_sdk::account::Ed25519Account;
-use aptos_sdk::transaction::authenticator::AccountAuthenticator;
+use aptos_sdk::transaction::authenticator::{AccountAuthenticator, TransactionAuthenticator};
 use aptos_sdk::transaction::sponsored::PartiallySigned;
-use aptos_sdk::transaction::{FeePayerRawTransaction, RawTransaction, TransactionPayload};
+use aptos_sdk::transaction::{
+    FeePayerRawTransaction, RawTransaction, SignedTransaction, TransactionPayload,
+};
 use aptos_sdk::types::AccountAddress;
 use axum::body::Bytes;
 use axum::extract::State;
@@ -32,65 +41,361 @@ use utoipa::ToSchema;
 /// The payment functions the gateway sponsors.
 pub const SPONSORED_FUNCTIONS: &[(&str, &str)] = &[("invoice", "pay_invoice")];
 
-/// Sliding-window rate limits, per sender and per merchant (one window of
-/// 60 s), kept in the database so that every replica counts against the
-/// same limit. Two replicas taking the last slot at the same instant may
-/// both get it: the limit can be passed by at most one per replica, which is
-/// enough against a script draining the operator's APT.
+/// Sliding-window rate limits kept in the database, so that every replica
+/// counts against the same limit. A use is counted and taken in one
+/// transaction that first writes each bucket's row (sorted, so two requests
+/// never wait on each other in a cycle): on PostgreSQL that row lock makes
+/// concurrent requests on one bucket take turns, on SQLite the write lock
+/// does. So a limit of 10 passes at most 10, whatever the replicas.
 pub mod limits {
-    use crate::config::SponsorPolicy;
-    use sqlx::AnyPool;
+    use crate::store::Db;
 
-    /// The window.
-    pub const WINDOW_SECS: i64 = 60;
-
-    async fn used(pool: &AnyPool, bucket: &str, now: i64) -> Result<i64, sqlx::Error> {
-        sqlx::query_scalar("SELECT COUNT(*) FROM sponsor_uses WHERE bucket = $1 AND used_at > $2")
-            .bind(bucket)
-            .bind(now - WINDOW_SECS)
-            .fetch_one(pool)
-            .await
+    /// One limit a request counts against.
+    #[derive(Debug, Clone)]
+    pub struct Bucket {
+        /// `sender:<address>`, `merchant:<address>`, `new-account:<merchant address>`.
+        pub name: String,
+        /// Uses allowed in the window.
+        pub limit: u32,
+        /// The window, seconds.
+        pub window: i64,
+        /// The refusal's code when the limit is reached.
+        pub code: &'static str,
     }
 
-    /// Takes one slot for `sender` and one for `merchant` at `now`, or names
-    /// the limit reached (`Ok(Err(code))`); a refused request takes none.
+    /// Takes one use of every bucket at `now`, or none and names the first
+    /// limit reached (`Ok(Err(code))`); a refused request leaves no row.
     ///
     /// # Errors
     /// When the database fails.
     pub async fn take(
-        pool: &AnyPool,
-        policy: &SponsorPolicy,
-        sender: &str,
-        merchant: &str,
+        db: &Db,
+        buckets: &[Bucket],
         now: i64,
     ) -> Result<Result<(), &'static str>, sqlx::Error> {
-        let sender = format!("sender:{sender}");
-        let merchant = format!("merchant:{merchant}");
-        if used(pool, &sender, now).await? >= i64::from(policy.per_sender_per_minute) {
-            return Ok(Err("SPONSOR_SENDER_RATE_LIMITED"));
+        let mut names: Vec<&str> = buckets.iter().map(|b| b.name.as_str()).collect();
+        names.sort_unstable();
+        let mut tx = db.begin().await?;
+        for name in names {
+            sqlx::query(
+                "INSERT INTO sponsor_buckets (bucket, touched_at) VALUES ($1, $2) \
+                 ON CONFLICT (bucket) DO UPDATE SET touched_at = excluded.touched_at",
+            )
+            .bind(name)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
         }
-        if used(pool, &merchant, now).await? >= i64::from(policy.per_merchant_per_minute) {
-            return Ok(Err("SPONSOR_MERCHANT_RATE_LIMITED"));
+        for bucket in buckets {
+            let used: i64 = sqlx::query_scalar(
+                "SELECT COUNT(*) FROM sponsor_uses WHERE bucket = $1 AND used_at > $2",
+            )
+            .bind(&bucket.name)
+            .bind(now - bucket.window)
+            .fetch_one(&mut *tx)
+            .await?;
+            if used >= i64::from(bucket.limit) {
+                tx.rollback().await?;
+                return Ok(Err(bucket.code));
+            }
         }
-        let mut tx = pool.begin().await?;
-        for bucket in [&sender, &merchant] {
-            sqlx::query("INSERT INTO sponsor_uses (bucket, used_at) VALUES ($1, $2)")
-                .bind(bucket)
-                .bind(now)
-                .execute(&mut *tx)
-                .await?;
+        for bucket in buckets {
+            sqlx::query(
+                "INSERT INTO sponsor_uses (bucket, used_at, expires_at) VALUES ($1, $2, $3)",
+            )
+            .bind(&bucket.name)
+            .bind(now)
+            .bind(now + bucket.window)
+            .execute(&mut *tx)
+            .await?;
         }
         tx.commit().await?;
         Ok(Ok(()))
     }
 
-    /// Forgets uses older than the window.
-    pub async fn purge(pool: &AnyPool, now: i64) -> Result<u64, sqlx::Error> {
-        Ok(sqlx::query("DELETE FROM sponsor_uses WHERE used_at <= $1")
-            .bind(now - WINDOW_SECS)
+    /// Forgets uses past their window (and buckets untouched for a day);
+    /// returns the uses forgotten.
+    ///
+    /// # Errors
+    /// When the database fails.
+    pub async fn purge(pool: &sqlx::AnyPool, now: i64) -> Result<u64, sqlx::Error> {
+        let uses = sqlx::query("DELETE FROM sponsor_uses WHERE expires_at <= $1")
+            .bind(now)
             .execute(pool)
             .await?
-            .rows_affected())
+            .rows_affected();
+        sqlx::query("DELETE FROM sponsor_buckets WHERE touched_at <= $1")
+            .bind(now - 24 * 3600)
+            .execute(pool)
+            .await?;
+        Ok(uses)
+    }
+}
+
+/// One sponsored payment per code at a time, claimed in the database (a
+/// primary key: of two replicas claiming at once, one inserts).
+pub mod claims {
+    use sqlx::{AnyPool, Row};
+
+    /// How long after its transaction's expiration an unfinished claim may
+    /// be taken over: past the expiration the node no longer commits it,
+    /// and this covers the node's clock being behind ours.
+    pub const TAKEOVER_MARGIN_SECS: i64 = 30;
+
+    /// The outcome of claiming a code.
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    pub enum Claim {
+        /// Ours, under this token.
+        Taken(String),
+        /// Another request's transaction for it is in flight.
+        InFlight,
+        /// A sponsored payment of it committed (its hash).
+        Committed(Option<String>),
+    }
+
+    /// Claims `code_id` for a transaction of `sender` that expires at `tx_expires_at`.
+    ///
+    /// # Errors
+    /// When the database fails.
+    pub async fn take(
+        pool: &AnyPool,
+        code_id: &str,
+        sender: &str,
+        tx_expires_at: i64,
+        now: i64,
+    ) -> Result<Claim, sqlx::Error> {
+        let token = crate::crypto::random_hex(16);
+        let inserted = sqlx::query(
+            "INSERT INTO sponsor_claims (code_id, state, token, sender, tx_hash, tx_expires_at, claimed_at) \
+             VALUES ($1, 'IN_FLIGHT', $2, $3, NULL, $4, $5) ON CONFLICT DO NOTHING",
+        )
+        .bind(code_id)
+        .bind(&token)
+        .bind(sender)
+        .bind(tx_expires_at)
+        .bind(now)
+        .execute(pool)
+        .await?
+        .rows_affected();
+        if inserted == 1 {
+            return Ok(Claim::Taken(token));
+        }
+        // An abandoned claim: its transaction can no longer commit (if it
+        // did, the invoice is paid and the node's simulation refuses another).
+        let taken_over = sqlx::query(
+            "UPDATE sponsor_claims SET token = $1, sender = $2, tx_expires_at = $3, claimed_at = $4 \
+             WHERE code_id = $5 AND state = 'IN_FLIGHT' AND tx_expires_at < $6",
+        )
+        .bind(&token)
+        .bind(sender)
+        .bind(tx_expires_at)
+        .bind(now)
+        .bind(code_id)
+        .bind(now - TAKEOVER_MARGIN_SECS)
+        .execute(pool)
+        .await?
+        .rows_affected();
+        if taken_over == 1 {
+            return Ok(Claim::Taken(token));
+        }
+        let row = sqlx::query("SELECT state, tx_hash FROM sponsor_claims WHERE code_id = $1")
+            .bind(code_id)
+            .fetch_optional(pool)
+            .await?;
+        Ok(match row {
+            Some(row) if row.try_get::<String, _>("state")? == "COMMITTED" => {
+                Claim::Committed(row.try_get("tx_hash")?)
+            }
+            Some(_) => Claim::InFlight,
+            // Released between our insert and select: one more try is fair.
+            None => Claim::InFlight,
+        })
+    }
+
+    /// Gives the claim up (the submission definitely failed).
+    ///
+    /// # Errors
+    /// When the database fails.
+    pub async fn release(pool: &AnyPool, code_id: &str, token: &str) -> Result<(), sqlx::Error> {
+        sqlx::query(
+            "DELETE FROM sponsor_claims WHERE code_id = $1 AND token = $2 AND state = 'IN_FLIGHT'",
+        )
+        .bind(code_id)
+        .bind(token)
+        .execute(pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Marks the claim's payment committed, for good.
+    ///
+    /// # Errors
+    /// When the database fails.
+    pub async fn commit(
+        pool: &AnyPool,
+        code_id: &str,
+        token: &str,
+        tx_hash: &str,
+    ) -> Result<(), sqlx::Error> {
+        sqlx::query(
+            "UPDATE sponsor_claims SET state = 'COMMITTED', tx_hash = $1 WHERE code_id = $2 AND token = $3",
+        )
+        .bind(tx_hash)
+        .bind(code_id)
+        .bind(token)
+        .execute(pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Forgets claims older than two days (a code lives at most one).
+    ///
+    /// # Errors
+    /// When the database fails.
+    pub async fn purge(pool: &AnyPool, now: i64) -> Result<u64, sqlx::Error> {
+        Ok(
+            sqlx::query("DELETE FROM sponsor_claims WHERE claimed_at < $1")
+                .bind(now - 2 * 24 * 3600)
+                .execute(pool)
+                .await?
+                .rows_affected(),
+        )
+    }
+}
+
+/// The operator's sponsoring budget: octas per UTC hour and per UTC day,
+/// in the database so that replicas share it. A transaction reserves its
+/// simulated cost in both before it is signed (one conditional `UPDATE`
+/// each: of two replicas taking the last octas, one gets them), and the
+/// reservation is corrected to the cost charged once it committed, or
+/// returned when it definitely was not executed.
+pub mod budget {
+    use crate::config::SponsorPolicy;
+    use crate::store::Db;
+    use sqlx::AnyPool;
+
+    const HOUR: i64 = 3600;
+    const DAY: i64 = 24 * 3600;
+
+    /// The periods, their start at `now` and their budget.
+    fn periods(policy: &SponsorPolicy, now: i64) -> [(&'static str, i64, u64); 2] {
+        [
+            (
+                "hour",
+                now - now.rem_euclid(HOUR),
+                policy.budget_per_hour_octas,
+            ),
+            (
+                "day",
+                now - now.rem_euclid(DAY),
+                policy.budget_per_day_octas,
+            ),
+        ]
+    }
+
+    /// Reserves `octas` in the hour and the day of `now`, or names the
+    /// period whose budget they would pass (`Ok(Err(period))`, nothing reserved).
+    ///
+    /// # Errors
+    /// When the database fails.
+    pub async fn reserve(
+        db: &Db,
+        policy: &SponsorPolicy,
+        octas: u64,
+        now: i64,
+    ) -> Result<Result<(), &'static str>, sqlx::Error> {
+        let octas = i64::try_from(octas).unwrap_or(i64::MAX);
+        let mut tx = db.begin().await?;
+        for (period, start, limit) in periods(policy, now) {
+            sqlx::query(
+                "INSERT INTO sponsor_spend (period, period_start, octas) VALUES ($1, $2, 0) ON CONFLICT DO NOTHING",
+            )
+            .bind(period)
+            .bind(start)
+            .execute(&mut *tx)
+            .await?;
+            let reserved = sqlx::query(
+                "UPDATE sponsor_spend SET octas = octas + $1 \
+                 WHERE period = $2 AND period_start = $3 AND octas + $1 <= $4",
+            )
+            .bind(octas)
+            .bind(period)
+            .bind(start)
+            .bind(i64::try_from(limit).unwrap_or(i64::MAX))
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            if reserved == 0 {
+                tx.rollback().await?;
+                return Ok(Err(period));
+            }
+        }
+        tx.commit().await?;
+        Ok(Ok(()))
+    }
+
+    /// Adds `delta` octas (negative: returns them) to the periods a
+    /// reservation made at `reserved_at` went into.
+    ///
+    /// # Errors
+    /// When the database fails.
+    pub async fn adjust(
+        pool: &AnyPool,
+        policy: &SponsorPolicy,
+        delta: i64,
+        reserved_at: i64,
+    ) -> Result<(), sqlx::Error> {
+        if delta == 0 {
+            return Ok(());
+        }
+        for (period, start, _) in periods(policy, reserved_at) {
+            sqlx::query(
+                "UPDATE sponsor_spend SET octas = octas + $1 WHERE period = $2 AND period_start = $3",
+            )
+            .bind(delta)
+            .bind(period)
+            .bind(start)
+            .execute(pool)
+            .await?;
+        }
+        Ok(())
+    }
+
+    /// Octas spent (and reserved) in the hour and the day of `now`.
+    ///
+    /// # Errors
+    /// When the database fails.
+    pub async fn spent(
+        pool: &AnyPool,
+        policy: &SponsorPolicy,
+        now: i64,
+    ) -> Result<(i64, i64), sqlx::Error> {
+        let mut out = [0i64; 2];
+        for (slot, (period, start, _)) in out.iter_mut().zip(periods(policy, now)) {
+            *slot = sqlx::query_scalar(
+                "SELECT octas FROM sponsor_spend WHERE period = $1 AND period_start = $2",
+            )
+            .bind(period)
+            .bind(start)
+            .fetch_optional(pool)
+            .await?
+            .unwrap_or(0);
+        }
+        Ok((out[0], out[1]))
+    }
+
+    /// Forgets periods that ended over two days ago.
+    ///
+    /// # Errors
+    /// When the database fails.
+    pub async fn purge(pool: &AnyPool, now: i64) -> Result<u64, sqlx::Error> {
+        Ok(
+            sqlx::query("DELETE FROM sponsor_spend WHERE period_start < $1")
+                .bind(now - 3 * DAY)
+                .execute(pool)
+                .await?
+                .rows_affected(),
+        )
     }
 }
 
@@ -127,10 +432,10 @@ pub struct SponsorInfo {
     pub chain_id: u8,
     /// The package.
     pub package: String,
-    /// Cap on `max_gas_amount`.
+    /// The `max_gas_amount` to set, exactly.
     pub max_gas_amount: u64,
-    /// Cap on `gas_unit_price`.
-    pub max_gas_unit_price: u64,
+    /// The `gas_unit_price` to set, exactly (octas).
+    pub gas_unit_price: u64,
     /// Furthest expiration, seconds from now.
     pub max_expiration_secs: u64,
     /// `module::function` names sponsored.
@@ -146,7 +451,7 @@ pub async fn info(State(state): State<AppState>) -> ApiResult {
         chain_id: state.config.chain_id,
         package: state.config.package.to_hex(),
         max_gas_amount: policy.max_gas_amount,
-        max_gas_unit_price: policy.max_gas_unit_price,
+        gas_unit_price: policy.gas_unit_price,
         max_expiration_secs: policy.max_expiration.as_secs(),
         functions: SPONSORED_FUNCTIONS
             .iter()
@@ -179,8 +484,9 @@ pub fn hex_bytes(value: &str, field: &str) -> Result<Vec<u8>, ApiError> {
 #[utoipa::path(post, path = "/v2/sponsor", tag = "sponsor", request_body = SponsorRequest,
     responses((status = 201, body = Sponsored), (status = 400, body = crate::error::ErrorBody),
               (status = 403, description = "refused by the sponsoring rules", body = crate::error::ErrorBody),
+              (status = 409, description = "the code's payment is in flight or committed", body = crate::error::ErrorBody),
               (status = 429, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody),
-              (status = 503, body = crate::error::ErrorBody)))]
+              (status = 503, description = "no fee payer, the budget is spent, or the node does not answer", body = crate::error::ErrorBody)))]
 pub async fn sponsor(State(state): State<AppState>, body: Bytes) -> ApiResult {
     operator(&state)?;
     let request: SponsorRequest = json_body(&body)?;
@@ -188,17 +494,70 @@ pub async fn sponsor(State(state): State<AppState>, body: Bytes) -> ApiResult {
         aptos_bcs::from_bytes(&hex_bytes(&request.raw_transaction, "rawTransaction")?).map_err(
             |e| ApiError::invalid(format!("rawTransaction: not a BCS RawTransaction: {e}")),
         )?;
-    let authenticator: AccountAuthenticator = aptos_bcs::from_bytes(&hex_bytes(
+    let authenticator = decode_authenticator(&hex_bytes(
         &request.sender_authenticator,
         "senderAuthenticator",
     )?)
-    .map_err(|e| {
-        ApiError::invalid(format!(
-            "senderAuthenticator: not a BCS AccountAuthenticator: {e}"
-        ))
+    .map_err(|error| match error {
+        DecodeError::Unsupported => refuse(
+            &state,
+            StatusCode::FORBIDDEN,
+            SenderError::Unsupported.code(),
+            SenderError::Unsupported.to_string(),
+        ),
+        DecodeError::Malformed(detail) => ApiError::invalid(format!(
+            "senderAuthenticator: not a BCS AccountAuthenticator: {detail}"
+        )),
     })?;
     let (sponsored, _) = cosign(&state, raw, authenticator).await?;
     created(sponsored)
+}
+
+/// Why a sender authenticator's bytes are not taken.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DecodeError {
+    /// A well-formed kind the sponsor does not take (multi-key, other curves, none).
+    #[error("only Ed25519 and SingleKey Ed25519 senders are sponsored")]
+    Unsupported,
+    /// Not an account authenticator.
+    #[error("{0}")]
+    Malformed(String),
+}
+
+/// Reads a sender's `AccountAuthenticator` as the chain encodes it (BCS).
+/// aptos-sdk 0.8 decodes only its own Ed25519 form (its SingleKey decoder
+/// expects length prefixes the chain's encoding does not have), so the
+/// SingleKey Ed25519 form is read here: variant 2, then `AnyPublicKey::Ed25519`
+/// (0, 32, key) and `AnySignature::Ed25519` (0, 64, signature).
+///
+/// # Errors
+/// [`DecodeError`].
+pub fn decode_authenticator(bytes: &[u8]) -> Result<AccountAuthenticator, DecodeError> {
+    const ED25519: u8 = 0;
+    const SINGLE_KEY: u8 = 2;
+    match bytes.split_first() {
+        Some((&ED25519, _)) => {
+            aptos_bcs::from_bytes(bytes).map_err(|e| DecodeError::Malformed(e.to_string()))
+        }
+        Some((&SINGLE_KEY, rest)) if rest.first() == Some(&ED25519) => {
+            let (public_key, signature) = rest.split_at_checked(34).ok_or_else(|| {
+                DecodeError::Malformed("a SingleKey Ed25519 key is 0, 32 and 32 bytes".to_owned())
+            })?;
+            if public_key[1] != 32 || !matches!(signature, [ED25519, 64, s @ ..] if s.len() == 64) {
+                return Err(DecodeError::Malformed(
+                    "a SingleKey Ed25519 authenticator is 0, 32, the key, 0, 64, the signature"
+                        .to_owned(),
+                ));
+            }
+            Ok(AccountAuthenticator::SingleKey {
+                public_key: public_key.to_vec(),
+                signature: signature.to_vec(),
+            })
+        }
+        // A SingleKey of another curve, MultiEd25519, MultiKey, NoAccountAuthenticator.
+        Some((&(SINGLE_KEY | 1 | 3 | 4), _)) => Err(DecodeError::Unsupported),
+        _ => Err(DecodeError::Malformed("unknown variant".to_owned())),
+    }
 }
 
 /// The fee payer, or a 503 when this gateway has none.
@@ -212,12 +571,97 @@ pub fn operator(state: &AppState) -> Result<std::sync::Arc<Ed25519Account>, ApiE
     })
 }
 
+/// Why a sender's authenticator is refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SenderError {
+    /// Not an Ed25519 key, plain or as a SingleKey.
+    #[error("only Ed25519 and SingleKey Ed25519 senders are sponsored")]
+    Unsupported,
+    /// The signature is not over this fee-payer transaction (or malformed).
+    #[error("the sender's signature is not over this transaction with the gateway as fee payer")]
+    BadSignature,
+    /// The key does not derive the sender's address.
+    #[error("the signing key is not the sender's (accounts with a rotated key are not sponsored)")]
+    NotSendersKey,
+}
+
+impl SenderError {
+    /// The refusal's code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            SenderError::Unsupported => "SPONSOR_UNSUPPORTED_AUTHENTICATOR",
+            SenderError::BadSignature => "SPONSOR_BAD_SIGNATURE",
+            SenderError::NotSendersKey => "SPONSOR_NOT_SENDERS_KEY",
+        }
+    }
+}
+
+/// Checks that `authenticator` signed `message` with the key of `sender`:
+/// an Ed25519 key, as the legacy Ed25519 scheme or as a SingleKey
+/// (`AnyPublicKey::Ed25519`); strict verification (no malleable signatures).
+///
+/// # Errors
+/// [`SenderError`].
+pub fn verify_sender(
+    authenticator: &AccountAuthenticator,
+    message: &[u8],
+    sender: AccountAddress,
+) -> Result<(), SenderError> {
+    use aptos_sdk::crypto::{ED25519_SCHEME, SINGLE_KEY_SCHEME, derive_authentication_key};
+    let (public_key, signature, authentication_key) = match authenticator {
+        AccountAuthenticator::Ed25519 {
+            public_key,
+            signature,
+        } => (
+            public_key.0,
+            signature.0,
+            derive_authentication_key(&public_key.0, ED25519_SCHEME),
+        ),
+        AccountAuthenticator::SingleKey {
+            public_key,
+            signature,
+        } => {
+            // BCS of AnyPublicKey::Ed25519 and AnySignature::Ed25519: variant 0, length, bytes.
+            let (Some((0, key)), Some((0, sig))) =
+                (public_key.split_first(), signature.split_first())
+            else {
+                return Err(SenderError::Unsupported);
+            };
+            let key: [u8; 32] = key
+                .strip_prefix(&[32])
+                .and_then(|k| k.try_into().ok())
+                .ok_or(SenderError::BadSignature)?;
+            let sig: [u8; 64] = sig
+                .strip_prefix(&[64])
+                .and_then(|s| s.try_into().ok())
+                .ok_or(SenderError::BadSignature)?;
+            (
+                key,
+                sig,
+                derive_authentication_key(public_key, SINGLE_KEY_SCHEME),
+            )
+        }
+        _ => return Err(SenderError::Unsupported),
+    };
+    ed25519_dalek::VerifyingKey::from_bytes(&public_key)
+        .and_then(|key| {
+            key.verify_strict(message, &ed25519_dalek::Signature::from_bytes(&signature))
+        })
+        .map_err(|_| SenderError::BadSignature)?;
+    // Someone else's key must not spend the sender's quota (nor sign for it).
+    if AccountAddress::new(authentication_key) != sender {
+        return Err(SenderError::NotSendersKey);
+    }
+    Ok(())
+}
+
 /// Checks a wallet's signed payment against the sponsoring rules (module
 /// docs), co-signs it as fee payer, submits it and waits for it. Both
 /// `/v2/sponsor` and the wallet page come through here.
 ///
 /// # Errors
-/// A 4xx naming the rule a transaction breaks, or the chain's answer.
+/// A 4xx naming the rule a transaction breaks, a 503 when the budget is
+/// spent, or the chain's answer.
 pub async fn cosign(
     state: &AppState,
     raw: RawTransaction,
@@ -225,7 +669,9 @@ pub async fn cosign(
 ) -> Result<(Sponsored, TxOutcome), ApiError> {
     let operator = operator(state)?;
     let forbidden = |code, message: String| refuse(state, StatusCode::FORBIDDEN, code, message);
+    let policy = &state.config.sponsor;
 
+    // 1. The transaction's bytes alone: nothing is read or written before they pass.
     if raw.chain_id.id() != state.config.chain_id {
         return Err(forbidden(
             "SPONSOR_WRONG_CHAIN",
@@ -274,37 +720,27 @@ pub async fn cosign(
             "pay_invoice takes (merchant: address, order_ref: String, amount: u64)".to_owned(),
         ));
     };
+    // The gateway pays, so it sets the price: a sender's 10x price or larger
+    // gas limit would only cost the operator more.
+    if raw.max_gas_amount != policy.max_gas_amount {
+        return Err(forbidden(
+            "SPONSOR_MAX_GAS_MISMATCH",
+            format!(
+                "max_gas_amount must be {} (GET /v2/sponsor/info)",
+                policy.max_gas_amount
+            ),
+        ));
+    }
+    if raw.gas_unit_price != policy.gas_unit_price {
+        return Err(forbidden(
+            "SPONSOR_GAS_PRICE_MISMATCH",
+            format!(
+                "gas_unit_price must be {} (GET /v2/sponsor/info)",
+                policy.gas_unit_price
+            ),
+        ));
+    }
     let now = state.clock.now();
-    let invoice =
-        payments::by_merchant_payment_id(&state.db.pool, &merchant.to_hex(), &order).await?;
-    let live = invoice
-        .as_ref()
-        .is_some_and(|p| matches!(p.status.as_str(), "CREATED" | "PENDING") && p.expires_at > now);
-    if !live {
-        return Err(forbidden(
-            "SPONSOR_NO_LIVE_INVOICE",
-            "no open, unexpired invoice with this merchant and order reference".to_owned(),
-        ));
-    }
-    if invoice.is_some_and(|p| p.amount as u64 != amount) {
-        return Err(forbidden(
-            "SPONSOR_AMOUNT_MISMATCH",
-            "the amount is not the invoice's".to_owned(),
-        ));
-    }
-    let policy = &state.config.sponsor;
-    if raw.max_gas_amount > policy.max_gas_amount {
-        return Err(forbidden(
-            "SPONSOR_GAS_TOO_HIGH",
-            format!("max_gas_amount is capped at {}", policy.max_gas_amount),
-        ));
-    }
-    if raw.gas_unit_price > policy.max_gas_unit_price {
-        return Err(forbidden(
-            "SPONSOR_GAS_PRICE_TOO_HIGH",
-            format!("gas_unit_price is capped at {}", policy.max_gas_unit_price),
-        ));
-    }
     let expiration = raw.expiration_timestamp_secs as i64;
     if expiration <= now || expiration > now + policy.max_expiration.as_secs() as i64 {
         return Err(forbidden(
@@ -315,64 +751,288 @@ pub async fn cosign(
             ),
         ));
     }
+    let sender = raw.sender;
     let fee_payer_txn = FeePayerRawTransaction::new(raw, Vec::new(), operator.address());
-    // An Ed25519 sender's signature is checked here, so that a transaction
-    // signed for another fee payer (or not at all) never reaches the node
-    // under our name; other key kinds are left to the node.
-    if let AccountAuthenticator::Ed25519 {
-        public_key,
-        signature,
-    } = &authenticator
-    {
-        let message = fee_payer_txn
-            .signing_message()
-            .map_err(ApiError::internal)?;
-        let verified = ed25519_dalek::VerifyingKey::from_bytes(&public_key.0).and_then(|key| {
-            key.verify_strict(
-                &message,
-                &ed25519_dalek::Signature::from_bytes(&signature.0),
-            )
-        });
-        if verified.is_err() {
-            return Err(forbidden(
-                "SPONSOR_BAD_SIGNATURE",
-                "the sender's signature is not over this transaction with the gateway as fee payer"
-                    .to_owned(),
-            ));
-        }
+    let message = fee_payer_txn
+        .signing_message()
+        .map_err(ApiError::internal)?;
+    verify_sender(&authenticator, &message, sender)
+        .map_err(|error| forbidden(error.code(), error.to_string()))?;
+
+    // 2. A code this gateway issued and knows to be payable, for its amount.
+    let invoice =
+        payments::by_merchant_payment_id(&state.db.pool, &merchant.to_hex(), &order).await?;
+    let Some(invoice) = invoice.filter(|p| {
+        p.status == "CREATED" && p.origin == "gateway" && p.kind == "dynamic" && p.expires_at > now
+    }) else {
+        return Err(forbidden(
+            "SPONSOR_NO_LIVE_INVOICE",
+            "no code this gateway issued with this merchant and order reference is confirmed on chain, open and unexpired".to_owned(),
+        ));
+    };
+    if invoice.amount as u64 != amount {
+        return Err(forbidden(
+            "SPONSOR_AMOUNT_MISMATCH",
+            "the amount is not the invoice's".to_owned(),
+        ));
     }
-    if let Err(code) = limits::take(
+    // A sender without an account yet costs the operator the account's storage.
+    let sender_exists = state
+        .ledger
+        .account(sender)
+        .await
+        .map_err(crate::api::codes::chain_error)?
+        .exists;
+
+    // 3. The code's claim: the first write, once everything above passed.
+    let token = match claims::take(
         &state.db.pool,
-        &state.config.sponsor,
-        &fee_payer_txn.raw_txn.sender.to_hex(),
-        &merchant.to_hex(),
+        &invoice.code_id,
+        &sender.to_hex(),
+        expiration,
         now,
     )
     .await?
     {
-        return Err(refuse(
-            state,
-            StatusCode::TOO_MANY_REQUESTS,
-            code,
-            "too many sponsored transactions; try again in a minute",
-        ));
-    }
-    let mut partial = PartiallySigned::new(fee_payer_txn);
-    partial.sender_auth = Some(authenticator);
-    partial
-        .sign_as_fee_payer(operator.as_ref())
-        .map_err(ApiError::internal)?;
-    let signed = partial.finalize().map_err(ApiError::internal)?;
-    let outcome = state
-        .ledger
-        .submit_signed(signed)
-        .await
-        .map_err(crate::api::codes::chain_error)?;
-    tracing::info!(tx = %outcome.hash, merchant = %merchant.to_hex(), "sponsored a payment");
-    let sponsored = Sponsored {
-        transaction_hash: outcome.hash.clone(),
-        version: outcome.version,
-        fee_payer: operator.address().to_hex(),
+        claims::Claim::Taken(token) => token,
+        claims::Claim::InFlight => {
+            return Err(refuse(
+                state,
+                StatusCode::CONFLICT,
+                "SPONSOR_CODE_IN_FLIGHT",
+                "a sponsored payment of this code is in flight",
+            ));
+        }
+        claims::Claim::Committed(hash) => {
+            return Err(refuse(
+                state,
+                StatusCode::CONFLICT,
+                "SPONSOR_CODE_ALREADY_SPONSORED",
+                format!(
+                    "a sponsored payment of this code committed (transaction {})",
+                    hash.unwrap_or_default()
+                ),
+            ));
+        }
     };
-    Ok((sponsored, outcome))
+    let claimed = Claimed {
+        state,
+        operator: &operator,
+        merchant,
+        sender_exists,
+        now,
+    };
+    match claimed.submit(fee_payer_txn, authenticator).await {
+        Ok((sponsored, outcome)) => {
+            claims::commit(
+                &state.db.pool,
+                &invoice.code_id,
+                &token,
+                &sponsored.transaction_hash,
+            )
+            .await?;
+            Ok((sponsored, outcome))
+        }
+        Err(Failure {
+            error,
+            keep_claim: false,
+        }) => {
+            claims::release(&state.db.pool, &invoice.code_id, &token).await?;
+            Err(error)
+        }
+        Err(Failure { error, .. }) => Err(error),
+    }
+}
+
+/// A refusal or failure after the code was claimed.
+struct Failure {
+    error: ApiError,
+    /// The outcome is unknown (the transaction may yet commit): the claim
+    /// stays until the transaction expires.
+    keep_claim: bool,
+}
+
+impl From<ApiError> for Failure {
+    fn from(error: ApiError) -> Self {
+        Self {
+            error,
+            keep_claim: false,
+        }
+    }
+}
+
+impl From<sqlx::Error> for Failure {
+    fn from(error: sqlx::Error) -> Self {
+        ApiError::from(error).into()
+    }
+}
+
+/// A request whose code is claimed.
+struct Claimed<'a> {
+    state: &'a AppState,
+    operator: &'a Ed25519Account,
+    merchant: AccountAddress,
+    sender_exists: bool,
+    now: i64,
+}
+
+impl Claimed<'_> {
+    /// Steps 4 to 6 of the module docs, then signs, submits and accounts for the cost.
+    async fn submit(
+        &self,
+        fee_payer_txn: FeePayerRawTransaction,
+        authenticator: AccountAuthenticator,
+    ) -> Result<(Sponsored, TxOutcome), Failure> {
+        let state = self.state;
+        let policy = &state.config.sponsor;
+        let sender = fee_payer_txn.raw_txn.sender;
+        let merchant = self.merchant.to_hex();
+
+        // 4. Rate limits, counted only now that the request is proven.
+        let mut buckets = vec![
+            limits::Bucket {
+                name: format!("sender:{}", sender.to_hex()),
+                limit: policy.per_sender_per_minute,
+                window: 60,
+                code: "SPONSOR_SENDER_RATE_LIMITED",
+            },
+            limits::Bucket {
+                name: format!("merchant:{merchant}"),
+                limit: policy.per_merchant_per_minute,
+                window: 60,
+                code: "SPONSOR_MERCHANT_RATE_LIMITED",
+            },
+        ];
+        if !self.sender_exists {
+            buckets.push(limits::Bucket {
+                name: format!("new-account:{merchant}"),
+                limit: policy.new_accounts_per_merchant_per_day,
+                window: 24 * 3600,
+                code: "SPONSOR_NEW_ACCOUNTS_LIMITED",
+            });
+        }
+        if let Err(code) = limits::take(&state.db, &buckets, self.now).await? {
+            let message = if code == "SPONSOR_NEW_ACCOUNTS_LIMITED" {
+                "this merchant's sponsored payments from new accounts are used up for today; pay from an existing account"
+            } else {
+                "too many sponsored transactions; try again in a minute"
+            };
+            return Err(refuse(state, StatusCode::TOO_MANY_REQUESTS, code, message).into());
+        }
+
+        // 5. What the node would do with it: an abort would still cost the fee payer gas.
+        let simulation = SignedTransaction::new(
+            fee_payer_txn.raw_txn.clone(),
+            TransactionAuthenticator::fee_payer(
+                authenticator.clone(),
+                Vec::new(),
+                Vec::new(),
+                self.operator.address(),
+                AccountAuthenticator::no_account_authenticator(),
+            ),
+        );
+        let simulated = match state.ledger.simulate(&simulation).await {
+            Ok(simulated) => simulated,
+            Err(ChainError::Rejected { code, message }) => {
+                return Err(refuse(
+                    state,
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "SPONSOR_WOULD_ABORT",
+                    format!("the node's simulation says it would fail: {code} ({message})"),
+                )
+                .into());
+            }
+            Err(error) => return Err(crate::api::codes::chain_error(error).into()),
+        };
+        let price = fee_payer_txn.raw_txn.gas_unit_price;
+        let reserved = simulated.gas_used.saturating_mul(price);
+
+        // 6. The operator's budget, before anything is signed.
+        if let Err(period) = budget::reserve(&state.db, policy, reserved, self.now).await? {
+            state
+                .metrics
+                .sponsor_budget_exhausted
+                .with_label_values(&[period])
+                .inc();
+            let limit = if period == "hour" {
+                policy.budget_per_hour_octas
+            } else {
+                policy.budget_per_day_octas
+            };
+            tracing::warn!(
+                period,
+                budget_octas = limit,
+                cost_octas = reserved,
+                "sponsoring budget exhausted: refusing sponsored payments until the period ends"
+            );
+            return Err(refuse(
+                state,
+                StatusCode::SERVICE_UNAVAILABLE,
+                "SPONSOR_BUDGET_EXHAUSTED",
+                format!("the operator's sponsoring budget for this {period} is spent; pay later or with your own APT"),
+            )
+            .into());
+        }
+
+        let mut partial = PartiallySigned::new(fee_payer_txn);
+        partial.sender_auth = Some(authenticator);
+        partial
+            .sign_as_fee_payer(self.operator)
+            .map_err(ApiError::internal)?;
+        let signed = partial.finalize().map_err(ApiError::internal)?;
+        let pool = &state.db.pool;
+        match state.ledger.submit_signed(signed).await {
+            Ok(outcome) => {
+                let charged = outcome.gas_used.saturating_mul(price);
+                budget::adjust(pool, policy, charged as i64 - reserved as i64, self.now).await?;
+                state.metrics.sponsor_spent_octas.inc_by(charged);
+                tracing::info!(tx = %outcome.hash, merchant, octas = charged, "sponsored a payment");
+                let sponsored = Sponsored {
+                    transaction_hash: outcome.hash.clone(),
+                    version: outcome.version,
+                    fee_payer: self.operator.address().to_hex(),
+                };
+                Ok((sponsored, outcome))
+            }
+            Err(error @ ChainError::Rejected { .. }) => {
+                // Refused before execution costs nothing; a committed abort
+                // was charged about what the simulation said.
+                if matches!(&error, ChainError::Rejected { code, .. } if code == "SUBMISSION_REFUSED")
+                {
+                    budget::adjust(pool, policy, -(reserved as i64), self.now).await?;
+                } else {
+                    state.metrics.sponsor_spent_octas.inc_by(reserved);
+                }
+                Err(crate::api::codes::chain_error(error).into())
+            }
+            Err(error) => Err(Failure {
+                error: crate::api::codes::chain_error(error),
+                keep_claim: true,
+            }),
+        }
+    }
+}
+
+/// Reads the fee payer's APT balance and sets its gauges; logs a warning
+/// when it is below `low_balance_octas`. `None` without a fee payer.
+pub async fn fee_payer_balance(state: &AppState) -> Option<Result<u64, ChainError>> {
+    let operator = state.operator.as_ref()?;
+    let balance = state.ledger.apt_balance(operator.address()).await;
+    if let Ok(octas) = &balance {
+        let low = *octas < state.config.sponsor.low_balance_octas;
+        state
+            .metrics
+            .fee_payer_balance_octas
+            .set(i64::try_from(*octas).unwrap_or(i64::MAX));
+        state.metrics.fee_payer_balance_low.set(i64::from(low));
+        if low {
+            tracing::warn!(
+                fee_payer = %operator.address(),
+                balance_octas = octas,
+                alarm_below_octas = state.config.sponsor.low_balance_octas,
+                "the fee payer's APT balance is low: top it up"
+            );
+        }
+    }
+    Some(balance)
 }

@@ -428,12 +428,18 @@ async fn code_payment_refund_and_webhooks_across_a_restart() -> Result<()> {
         &OrderRef::new(&order)?,
         1500,
     )?;
+    // The gas terms are the gateway's, which it refuses to co-sign otherwise.
+    let term = |name: &str| {
+        info["data"][name]
+            .as_u64()
+            .with_context(|| format!("sponsor info lacks {name}: {info}"))
+    };
     let raw = RawTransaction::new(
         customer.address(),
         0,
         TransactionPayload::EntryFunction(call),
-        20_000,
-        100,
+        term("maxGasAmount")?,
+        term("gasUnitPrice")?,
         yenpay_types::time::unix_now() + 60,
         ChainId::new(deployment.chain_id),
     );

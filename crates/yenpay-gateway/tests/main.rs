@@ -19,6 +19,7 @@ mod payments;
 mod replicas;
 mod secrets;
 mod sponsor;
+mod sponsor_abuse;
 mod web_api;
 mod web_pages;
 mod webhooks;

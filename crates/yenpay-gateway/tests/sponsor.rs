@@ -1,10 +1,11 @@
 //! Sponsoring: the gateway co-signs as fee payer only a payment of a live
-//! invoice within the gas, expiry and rate limits. Every refusal, and the
-//! transaction it does submit.
+//! invoice with its gas terms, within the expiry and rate limits. Every
+//! refusal, and the transaction it does submit. (What keeps it from being
+//! turned against the operator: sponsor_abuse.rs.)
 
 use crate::common::*;
-use aptos_sdk::account::Ed25519Account;
-use aptos_sdk::transaction::authenticator::TransactionAuthenticator;
+use aptos_sdk::account::{Account, Ed25519Account};
+use aptos_sdk::transaction::authenticator::{AccountAuthenticator, TransactionAuthenticator};
 use aptos_sdk::transaction::sponsored::PartiallySigned;
 use aptos_sdk::transaction::{
     EntryFunction, FeePayerRawTransaction, RawTransaction, TransactionPayload,
@@ -16,27 +17,28 @@ use serde_json::{Value, json};
 use yenpay_client::invoice::Calls;
 use yenpay_client::types::limits::{OrderRef, Reference};
 
-struct Tx {
-    payload: TransactionPayload,
-    max_gas: u64,
-    price: u64,
-    expiration: u64,
-    chain: u8,
-    fee_payer: Option<AccountAddress>,
+pub struct Tx {
+    pub payload: TransactionPayload,
+    pub max_gas: u64,
+    pub price: u64,
+    pub expiration: u64,
+    pub chain: u8,
+    pub fee_payer: Option<AccountAddress>,
 }
 
 impl Tx {
-    fn pay(merchant: AccountAddress, order: &str, amount: u64) -> Self {
+    pub fn pay(merchant: AccountAddress, order: &str, amount: u64) -> Self {
         let call = Calls::new(package())
             .pay_invoice(merchant, &OrderRef::new(order).unwrap(), amount)
             .unwrap();
         Self::of(TransactionPayload::EntryFunction(call))
     }
 
-    fn of(payload: TransactionPayload) -> Self {
+    pub fn of(payload: TransactionPayload) -> Self {
+        // The gateway's terms (GET /v2/sponsor/info), which it requires exactly.
         Self {
             payload,
-            max_gas: 2_000,
+            max_gas: 20_000,
             price: 100,
             expiration: NOW as u64 + 60,
             chain: CHAIN_ID,
@@ -44,31 +46,41 @@ impl Tx {
         }
     }
 
-    /// The request body a wallet sends: its raw transaction and its signature over the fee-payer message.
-    fn body(&self, customer: &Ed25519Account, operator: AccountAddress) -> Value {
-        let raw = RawTransaction::new(
-            customer.address(),
+    /// Its raw transaction from `sender`.
+    pub fn raw(&self, sender: AccountAddress) -> RawTransaction {
+        RawTransaction::new(
+            sender,
             0,
             self.payload.clone(),
             self.max_gas,
             self.price,
             self.expiration,
             ChainId::new(self.chain),
-        );
+        )
+    }
+
+    /// The request body a wallet sends: its raw transaction and its signature over the fee-payer message.
+    pub fn body(&self, customer: &impl Account, operator: AccountAddress) -> Value {
+        let raw = self.raw(customer.address());
         let mut partial = PartiallySigned::new(FeePayerRawTransaction::new(
             raw.clone(),
             Vec::new(),
             self.fee_payer.unwrap_or(operator),
         ));
         partial.sign_as_sender(customer).unwrap();
-        json!({
-            "rawTransaction": format!("0x{}", const_hex::encode(aptos_bcs::to_bytes(&raw).unwrap())),
-            "senderAuthenticator": format!("0x{}", const_hex::encode(aptos_bcs::to_bytes(&partial.sender_auth.unwrap()).unwrap())),
-        })
+        body_of(&raw, &partial.sender_auth.unwrap())
     }
 }
 
-async fn post(gw: &TestGateway, body: Value) -> Answer {
+/// A request body of `raw` and `authenticator`.
+pub fn body_of(raw: &RawTransaction, authenticator: &AccountAuthenticator) -> Value {
+    json!({
+        "rawTransaction": format!("0x{}", const_hex::encode(aptos_bcs::to_bytes(raw).unwrap())),
+        "senderAuthenticator": format!("0x{}", const_hex::encode(aptos_bcs::to_bytes(authenticator).unwrap())),
+    })
+}
+
+pub async fn post(gw: &TestGateway, body: Value) -> Answer {
     gw.send(
         Request::post("/v2/sponsor")
             .header("content-type", "application/json")
@@ -78,7 +90,7 @@ async fn post(gw: &TestGateway, body: Value) -> Answer {
     .await
 }
 
-fn operator(gw: &TestGateway) -> AccountAddress {
+pub fn operator(gw: &TestGateway) -> AccountAddress {
     gw.state.operator.as_ref().unwrap().address()
 }
 
@@ -96,6 +108,8 @@ async fn a_live_invoice_payment_is_co_signed_and_submitted() {
             )
             .await;
         assert_eq!(info.body["data"]["feePayer"], operator(&gw).to_hex());
+        assert_eq!(info.body["data"]["gasUnitPrice"], 100);
+        assert_eq!(info.body["data"]["maxGasAmount"], 20_000);
         let customer = Ed25519Account::generate();
         let answer = post(
             &gw,
@@ -227,16 +241,34 @@ async fn every_rule_refuses_what_it_should() {
                 "SPONSOR_AMOUNT_MISMATCH",
             ),
             (
-                "gas",
+                "more gas than the gateway's",
                 with(&|t| t.max_gas = 20_001),
                 StatusCode::FORBIDDEN,
-                "SPONSOR_GAS_TOO_HIGH",
+                "SPONSOR_MAX_GAS_MISMATCH",
+            ),
+            (
+                "less gas than the gateway's",
+                with(&|t| t.max_gas = 2_000),
+                StatusCode::FORBIDDEN,
+                "SPONSOR_MAX_GAS_MISMATCH",
             ),
             (
                 "gas price",
                 with(&|t| t.price = 1_001),
                 StatusCode::FORBIDDEN,
-                "SPONSOR_GAS_PRICE_TOO_HIGH",
+                "SPONSOR_GAS_PRICE_MISMATCH",
+            ),
+            (
+                "10x the minimum gas price (accepted before)",
+                with(&|t| t.price = 1_000),
+                StatusCode::FORBIDDEN,
+                "SPONSOR_GAS_PRICE_MISMATCH",
+            ),
+            (
+                "under the gateway's gas price",
+                with(&|t| t.price = 99),
+                StatusCode::FORBIDDEN,
+                "SPONSOR_GAS_PRICE_MISMATCH",
             ),
             (
                 "expired",
@@ -273,27 +305,33 @@ async fn every_rule_refuses_what_it_should() {
             "nothing was co-signed"
         );
 
-        // Rate limits: two per sender, three per merchant, per minute.
-        let good = || Tx::pay(m.address, "S-1", 1500);
+        // Rate limits: two per sender, three per merchant, per minute (one
+        // sponsored payment per code, so each pays another code).
+        for order in ["S-2", "S-3", "S-4", "S-5"] {
+            gw.create_code(&m, order, 1500).await;
+        }
+        let good = |order: &str| Tx::pay(m.address, order, 1500);
         assert_eq!(
-            post(&gw, good().body(&customer, op)).await.status,
+            post(&gw, good("S-1").body(&customer, op)).await.status,
             StatusCode::CREATED
         );
         assert_eq!(
-            post(&gw, good().body(&customer, op)).await.status,
+            post(&gw, good("S-2").body(&customer, op)).await.status,
             StatusCode::CREATED
         );
-        let third = post(&gw, good().body(&customer, op)).await;
+        let third = post(&gw, good("S-3").body(&customer, op)).await;
         assert_eq!(
             (third.status, third.code()),
             (StatusCode::TOO_MANY_REQUESTS, "SPONSOR_SENDER_RATE_LIMITED")
         );
         let second_customer = Ed25519Account::generate();
         assert_eq!(
-            post(&gw, good().body(&second_customer, op)).await.status,
+            post(&gw, good("S-3").body(&second_customer, op))
+                .await
+                .status,
             StatusCode::CREATED
         );
-        let busy = post(&gw, good().body(&second_customer, op)).await;
+        let busy = post(&gw, good("S-4").body(&second_customer, op)).await;
         assert_eq!(
             (busy.status, busy.code()),
             (
@@ -302,7 +340,7 @@ async fn every_rule_refuses_what_it_should() {
             )
         );
         gw.clock.advance(61);
-        let later = good().with_expiry(NOW as u64 + 120);
+        let later = good("S-4").with_expiry(NOW as u64 + 120);
         assert_eq!(
             post(&gw, later.body(&second_customer, op)).await.status,
             StatusCode::CREATED
@@ -311,7 +349,7 @@ async fn every_rule_refuses_what_it_should() {
         gw.clock.advance(300);
         let late = post(
             &gw,
-            Tx::pay(m.address, "S-1", 1500)
+            Tx::pay(m.address, "S-5", 1500)
                 .with_expiry(NOW as u64 + 400)
                 .body(&Ed25519Account::generate(), op),
         )
@@ -321,16 +359,16 @@ async fn every_rule_refuses_what_it_should() {
             .send(Request::get("/metrics").body(Body::empty()).unwrap())
             .await;
         assert!(
-            metrics
-                .text
-                .contains("yenpay_gateway_sponsor_refusals_total{code=\"SPONSOR_GAS_TOO_HIGH\"} 1"),
+            metrics.text.contains(
+                "yenpay_gateway_sponsor_refusals_total{code=\"SPONSOR_MAX_GAS_MISMATCH\"} 2"
+            ),
             "{}",
             metrics.text
         );
     }
 }
 
-trait WithExpiry {
+pub trait WithExpiry {
     fn with_expiry(self, expiration: u64) -> Self;
 }
 
@@ -394,17 +432,24 @@ async fn replicas_on_one_database_share_the_rate_limits() {
         let first = TestGateway::with_config(&db, config.clone()).await;
         let second = TestGateway::with_config(&db, config).await;
         let m = first.merchant("SHOP").await;
-        first.create_code(&m, "S-1", 1500).await;
+        for order in ["S-1", "S-2", "S-3"] {
+            first.create_code(&m, order, 1500).await;
+        }
         let customer = Ed25519Account::generate();
-        let pay = |gw: &TestGateway| Tx::pay(m.address, "S-1", 1500).body(&customer, operator(gw));
-        assert_eq!(post(&first, pay(&first)).await.status, StatusCode::CREATED);
+        let pay = |gw: &TestGateway, order: &str| {
+            Tx::pay(m.address, order, 1500).body(&customer, operator(gw))
+        };
         assert_eq!(
-            post(&second, pay(&second)).await.status,
+            post(&first, pay(&first, "S-1")).await.status,
+            StatusCode::CREATED
+        );
+        assert_eq!(
+            post(&second, pay(&second, "S-2")).await.status,
             StatusCode::CREATED
         );
         // The third, on either replica, is over the sender's limit.
         for gw in [&first, &second] {
-            let third = post(gw, pay(gw)).await;
+            let third = post(gw, pay(gw, "S-3")).await;
             assert_eq!(
                 (third.status, third.code()),
                 (StatusCode::TOO_MANY_REQUESTS, "SPONSOR_SENDER_RATE_LIMITED"),
@@ -415,7 +460,7 @@ async fn replicas_on_one_database_share_the_rate_limits() {
         // A minute later the window has moved on, and purging forgets it.
         first.clock.advance(60);
         second.clock.advance(60);
-        let later = Tx::pay(m.address, "S-1", 1500)
+        let later = Tx::pay(m.address, "S-3", 1500)
             .with_expiry(NOW as u64 + 120)
             .body(&customer, operator(&second));
         assert_eq!(post(&second, later).await.status, StatusCode::CREATED);

@@ -486,6 +486,12 @@ async fn wallet_quotes_prepares_and_pays_a_code_with_a_browser_held_key() {
         let raw: RawTransaction =
             aptos_bcs::from_bytes(&const_hex::decode(raw_hex).unwrap()).unwrap();
         assert_eq!(raw.sender, expected);
+        // The sponsor's gas terms, which it requires exactly.
+        let policy = &gw.state.config.sponsor;
+        assert_eq!(
+            (raw.max_gas_amount, raw.gas_unit_price),
+            (policy.max_gas_amount, policy.gas_unit_price)
+        );
         let TransactionPayload::EntryFunction(call) = &raw.payload else {
             panic!("an entry function")
         };

@@ -24,10 +24,12 @@ pub fn router(state: AppState) -> Router {
     let merchant = merchant_routes()
         .route_layer(from_fn_with_state(state.clone(), idempotency::idempotency))
         .route_layer(from_fn_with_state(state.clone(), auth::merchant_auth));
+    // No idempotency layer: anyone may call these, and a key would leave a
+    // row per anonymous request; a repeated payment is refused by its code's
+    // claim instead (SPONSOR_CODE_IN_FLIGHT, SPONSOR_CODE_ALREADY_SPONSORED).
     let wallet = Router::new()
         .route("/v2/sponsor", post(sponsor::sponsor))
-        .route("/v2/sponsor/info", get(sponsor::info))
-        .route_layer(from_fn_with_state(state.clone(), idempotency::idempotency));
+        .route("/v2/sponsor/info", get(sponsor::info));
     let operations = Router::new()
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
@@ -204,6 +206,15 @@ pub async fn readyz(State(state): State<AppState>) -> Response {
         None if follower.is_none() => problems.push("follower has not completed a poll".to_owned()),
         None => {}
     }
+    // An alarm, not a reason to stop serving: the merchant API needs no APT of its own.
+    let fee_payer = match crate::sponsor::fee_payer_balance(&state).await {
+        Some(Ok(octas)) => json!({
+            "balanceOctas": octas,
+            "low": octas < state.config.sponsor.low_balance_octas,
+        }),
+        Some(Err(error)) => json!({"error": error.to_string()}),
+        None => serde_json::Value::Null,
+    };
     let status = if problems.is_empty() {
         StatusCode::OK
     } else {
@@ -218,6 +229,7 @@ pub async fn readyz(State(state): State<AppState>) -> Response {
             "followerLagVersions": lag.map(|(versions, _)| versions),
             "followerLagSeconds": lag.map(|(_, seconds)| seconds),
             "followerStopped": stopped.map(|(code, reason)| json!({"code": code, "reason": reason})),
+            "feePayer": fee_payer,
             "problems": problems,
         })),
     )

@@ -33,9 +33,6 @@ use yenpay_client::invoice::InvoiceEvent;
 use yenpay_client::types::limits::OrderRef;
 use yenpay_qr::mpm::{PaymentRequest, YenpayPayment};
 
-/// The gas unit price of wallet transactions: the chain's minimum (the fee
-/// payer pays it, and a payment needs no priority).
-pub const GAS_UNIT_PRICE: u64 = 100;
 /// How long a prepared transaction stays valid: long enough to tap "Pay",
 /// short enough that a forgotten one dies soon.
 pub const EXPIRATION_SECS: u64 = 60;
@@ -297,8 +294,9 @@ pub async fn prepare(State(state): State<AppState>, body: Bytes) -> ApiResult {
         sender,
         account.sequence_number,
         TransactionPayload::EntryFunction(call),
+        // Exactly the sponsor's terms, which it refuses to co-sign otherwise.
         policy.max_gas_amount,
-        GAS_UNIT_PRICE.min(policy.max_gas_unit_price),
+        policy.gas_unit_price,
         expires_at,
         ChainId::new(state.config.chain_id),
     );

@@ -26,7 +26,7 @@ use yenpay_client::invoice::{
 use yenpay_client::types::authorization::SignedAuthorization;
 use yenpay_client::types::limits::{OrderRef, Ttl};
 use yenpay_gateway::auth::sign_request;
-use yenpay_gateway::chain::{AccountState, ChainError, Ledger, LedgerHead, TxOutcome};
+use yenpay_gateway::chain::{AccountState, ChainError, Ledger, LedgerHead, Simulated, TxOutcome};
 use yenpay_gateway::config::Config;
 use yenpay_gateway::crypto::Kek;
 use yenpay_gateway::follower::{self, Finish};
@@ -164,6 +164,20 @@ pub struct FakeLedger {
     pub clock: Arc<ManualClock>,
     /// How long `create_invoice` takes, in milliseconds (0: at once).
     pub create_delay_ms: AtomicU64,
+    /// How long `submit_signed` takes, in milliseconds (0: at once).
+    pub submit_delay_ms: AtomicU64,
+    /// Gas units a simulation says a transaction uses.
+    pub simulated_gas: AtomicU64,
+    /// Gas units a submitted transaction is charged (what the chain reports).
+    pub charged_gas: AtomicU64,
+    /// What `submit_signed` answers, when set (otherwise `next`).
+    pub submit_next: Mutex<Option<Next>>,
+    /// When set, simulations fail with this abort name.
+    pub simulate_abort: Mutex<Option<String>>,
+    /// Transactions simulated.
+    pub simulated: Mutex<Vec<SignedTransaction>>,
+    /// APT balances, octas (100 APT when not set).
+    pub apt_balances: Mutex<std::collections::HashMap<AccountAddress, u64>>,
 }
 
 impl Default for FakeLedger {
@@ -183,19 +197,33 @@ impl Default for FakeLedger {
             accounts: Mutex::default(),
             clock: Arc::new(ManualClock::new(NOW)),
             create_delay_ms: AtomicU64::new(0),
+            submit_delay_ms: AtomicU64::new(0),
+            // The measured payment (docs/figures.md), and a node that charges what it simulated.
+            simulated_gas: AtomicU64::new(278),
+            charged_gas: AtomicU64::new(278),
+            submit_next: Mutex::new(None),
+            simulate_abort: Mutex::new(None),
+            simulated: Mutex::default(),
+            apt_balances: Mutex::default(),
         }
     }
 }
 
 impl FakeLedger {
     fn outcome(&self, events: Vec<YenpayEvent>) -> Result<TxOutcome, ChainError> {
-        match self.next.lock().unwrap().clone() {
+        let next = self.next.lock().unwrap().clone();
+        self.outcome_as(next, events)
+    }
+
+    fn outcome_as(&self, next: Next, events: Vec<YenpayEvent>) -> Result<TxOutcome, ChainError> {
+        match next {
             Next::Succeed => {
                 let version = self.version.fetch_add(1, Ordering::SeqCst);
                 Ok(TxOutcome {
                     hash: format!("0x{:064x}", version),
                     version,
                     events,
+                    gas_used: self.charged_gas.load(Ordering::SeqCst),
                 })
             }
             Next::Reject(code) => Err(ChainError::Rejected {
@@ -356,7 +384,36 @@ impl Ledger for FakeLedger {
             }))
     }
 
+    async fn simulate(&self, transaction: &SignedTransaction) -> Result<Simulated, ChainError> {
+        self.simulated.lock().unwrap().push(transaction.clone());
+        match self.simulate_abort.lock().unwrap().clone() {
+            Some(name) => Err(ChainError::Rejected {
+                message: format!(
+                    "Move abort in {PACKAGE}::invoice: {name}(0x10004): the simulated abort"
+                ),
+                code: name,
+            }),
+            None => Ok(Simulated {
+                gas_used: self.simulated_gas.load(Ordering::SeqCst),
+            }),
+        }
+    }
+
+    async fn apt_balance(&self, address: AccountAddress) -> Result<u64, ChainError> {
+        Ok(self
+            .apt_balances
+            .lock()
+            .unwrap()
+            .get(&address)
+            .copied()
+            .unwrap_or(10_000_000_000))
+    }
+
     async fn submit_signed(&self, transaction: SignedTransaction) -> Result<TxOutcome, ChainError> {
+        let delay = self.submit_delay_ms.load(Ordering::SeqCst);
+        if delay > 0 {
+            tokio::time::sleep(std::time::Duration::from_millis(delay)).await;
+        }
         self.calls.lock().unwrap().push(Call::Submit {
             sender: transaction.raw_txn.sender,
         });
@@ -381,7 +438,11 @@ impl Ledger for FakeLedger {
             )));
         }
         self.signed.lock().unwrap().push(transaction);
-        self.outcome(events)
+        let next = self.submit_next.lock().unwrap().clone();
+        match next {
+            Some(next) => self.outcome_as(next, events),
+            None => self.outcome(events),
+        }
     }
 
     async fn head(&self) -> Result<LedgerHead, ChainError> {
@@ -879,4 +940,29 @@ impl Capture {
     pub fn text(&self) -> String {
         String::from_utf8_lossy(&LOG.lock().unwrap()[self.from..]).into_owned()
     }
+}
+
+/// Rows in every table of the gateway's database (the migrations' bookkeeping aside).
+pub async fn row_counts(db: &Db) -> std::collections::BTreeMap<String, i64> {
+    let tables: Vec<String> = match db.backend {
+        yenpay_gateway::store::Backend::Sqlite => sqlx::query_scalar(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'",
+        ),
+        yenpay_gateway::store::Backend::Postgres => sqlx::query_scalar(
+            "SELECT CAST(table_name AS TEXT) FROM information_schema.tables WHERE table_schema = current_schema()",
+        ),
+    }
+    .fetch_all(&db.pool)
+    .await
+    .unwrap();
+    assert!(tables.len() > 10, "the gateway's tables: {tables:?}");
+    let mut counts = std::collections::BTreeMap::new();
+    for table in tables {
+        let count: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {table}"))
+            .fetch_one(&db.pool)
+            .await
+            .unwrap();
+        counts.insert(table, count);
+    }
+    counts
 }
