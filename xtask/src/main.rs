@@ -6,6 +6,7 @@ mod demo;
 mod deploy;
 mod e2e;
 mod http;
+mod layers;
 mod localnet;
 mod mint;
 mod move_cli;

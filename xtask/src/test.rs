@@ -91,6 +91,7 @@ pub fn run(args: &TestArgs) -> Result<()> {
             }),
         ),
         ("gateway on PostgreSQL", postgres_outcome),
+        ("imports point down", layers_step(&root)),
         ("generated code", generated_code_step(&root)),
         (
             "yenpay-qr dependencies",
@@ -368,6 +369,14 @@ fn forbidden_in_tree(tree: &str) -> Vec<String> {
     found.sort();
     found.dedup();
     found
+}
+
+/// No crate depends on a crate above it (`layers.rs`).
+fn layers_step(root: &Path) -> Outcome {
+    match crate::layers::check(root) {
+        Ok(()) => Outcome::Passed,
+        Err(error) => Outcome::Failed(format!("{error:#}")),
+    }
 }
 
 fn run_step(name: &str, mut cmd: Command) -> Outcome {

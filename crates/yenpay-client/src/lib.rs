@@ -81,7 +81,7 @@
 //! }
 //! ```
 //!
-//! `crates/yenpay-client/examples/payment_flow.rs` runs the whole flow against a node, including
+//! `crates/yenpay-deploy/examples/payment_flow.rs` runs the whole flow against a node, including
 //! a customer-presented (signed authorization) payment and a partial refund.
 #![deny(missing_docs)]
 

@@ -6,7 +6,7 @@
 //! (AIP-80 `ed25519-priv-0x…` or hex), as the end-to-end suite takes it:
 //!
 //! ```text
-//! YENPAY_DEPLOYER_KEY_FILE=.aptos/yenpay-local.key cargo run --example payment_flow
+//! YENPAY_DEPLOYER_KEY_FILE=.aptos/yenpay-local.key cargo run -p yenpay-deploy --example payment_flow
 //! ```
 //!
 //! Optional: `APTOS_NODE_URL` (default `http://127.0.0.1:8080/v1`),
