@@ -216,7 +216,8 @@ impl Invoices<'_> {
 
     /// [`Invoices::purge_invoices`] for `(merchant, order reference)` pairs:
     /// deletes those closed records, and the storage refund goes to the
-    /// transaction's fee payer. Check them first with `is_purgeable`: one
+    /// transaction's fee payer. `keeper` is the operator or the housekeeper
+    /// it named (`set_housekeeper`). Check them first with `is_purgeable`: one
     /// that is not aborts the whole batch.
     ///
     /// # Errors
