@@ -277,9 +277,7 @@ pub async fn cosign(
     let now = state.clock.now();
     let invoice =
         payments::by_merchant_payment_id(&state.db.pool, &merchant.to_hex(), &order).await?;
-    let live = invoice
-        .as_ref()
-        .is_some_and(|p| matches!(p.status.as_str(), "CREATED" | "PENDING") && p.expires_at > now);
+    let live = invoice.as_ref().is_some_and(|p| p.is_open_at(now));
     if !live {
         return Err(forbidden(
             "SPONSOR_NO_LIVE_INVOICE",
