@@ -528,3 +528,58 @@ impl Ledger for NodeLedger {
             })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use aptos_sdk::AptosError;
+
+    fn api(status_code: u16, message: &str) -> ClientError {
+        ClientError::Aptos(AptosError::Api {
+            status_code,
+            message: message.to_owned(),
+            error_code: Some("vm_error".to_owned()),
+            vm_error_code: Some(5),
+        })
+    }
+
+    #[test]
+    fn a_node_400_at_submission_is_a_refusal_naming_the_vm_status() {
+        let refused = ChainError::from(api(
+            400,
+            "Invalid transaction: Type: Validation Code: INSUFFICIENT_BALANCE_FOR_TRANSACTION_FEE",
+        ));
+        assert!(
+            matches!(&refused, ChainError::Rejected { code, .. } if code == "INSUFFICIENT_BALANCE_FOR_TRANSACTION_FEE"),
+            "{refused:?}"
+        );
+    }
+
+    #[test]
+    fn busy_nodes_and_lost_answers_are_not_refusals() {
+        // Before submission (a read failed): nothing was submitted.
+        assert!(matches!(
+            ChainError::from(api(503, "busy")),
+            ChainError::Unavailable(_)
+        ));
+        assert!(matches!(
+            ChainError::from(api(429, "slow down")),
+            ChainError::Unavailable(_)
+        ));
+        let hash = aptos_sdk::HashValue::new([7; 32]);
+        let unknown = ChainError::from(ClientError::Unknown {
+            hash,
+            expires_at: 1_796_000_060,
+            detail: "connection reset".to_owned(),
+        });
+        assert!(
+            matches!(&unknown, ChainError::Unknown { hash: h, expires_at: 1_796_000_060, .. } if *h == hash.to_string()),
+            "{unknown:?}"
+        );
+        let timeout = ChainError::from(ClientError::Timeout {
+            hash,
+            waited: Duration::from_secs(135),
+        });
+        assert!(matches!(timeout, ChainError::Unknown { expires_at: 0, .. }));
+    }
+}

@@ -267,6 +267,12 @@ impl FakeLedger {
         outcome
     }
 
+    /// The version the next committed transaction gets (to keep the
+    /// double's versions in step with pages a test applies).
+    pub fn set_version(&self, version: u64) {
+        self.version.store(version, Ordering::SeqCst);
+    }
+
     /// Moves the head's chain time to `secs` (Unix seconds).
     pub fn set_head_time(&self, secs: i64) {
         self.head_timestamp_us
@@ -351,13 +357,16 @@ impl Ledger for FakeLedger {
             amount,
             signer: payout.address(),
         });
-        let total = {
-            let mut refunded = self.refunded.lock().unwrap();
-            let total = refunded.entry(order.as_str().to_owned()).or_default();
-            *total += amount;
-            *total
-        };
-        self.outcome(vec![YenpayEvent::Invoice(InvoiceEvent::InvoiceRefunded(
+        // Only a committed refund adds to the chain's running total.
+        let total = self
+            .refunded
+            .lock()
+            .unwrap()
+            .get(order.as_str())
+            .copied()
+            .unwrap_or_default()
+            + amount;
+        let outcome = self.outcome(vec![YenpayEvent::Invoice(InvoiceEvent::InvoiceRefunded(
             InvoiceRefunded {
                 merchant,
                 order_ref: order.as_str().to_owned(),
@@ -366,7 +375,14 @@ impl Ledger for FakeLedger {
                 fee_returned: amount / 100,
                 refunded_total: total,
             },
-        ))])
+        ))]);
+        if outcome.is_ok() {
+            self.refunded
+                .lock()
+                .unwrap()
+                .insert(order.as_str().to_owned(), total);
+        }
+        outcome
     }
 
     async fn collect(
