@@ -18,6 +18,7 @@ mod publishing;
 mod setup;
 mod shop;
 mod test;
+mod tidy;
 mod upgrade;
 
 use std::process::{Command, ExitCode};

@@ -93,6 +93,7 @@ pub fn run(args: &TestArgs) -> Result<()> {
         ("gateway on PostgreSQL", postgres_outcome),
         ("imports point down", layers_step(&root)),
         ("generated code", generated_code_step(&root)),
+        ("payment SQL in the store", payment_sql_step(&root)),
         (
             "yenpay-qr dependencies",
             qr_dependencies_step(cargo_step(&[
@@ -323,6 +324,25 @@ fn generated_code_step(root: &std::path::Path) -> Outcome {
             println!("{error:#}");
             Outcome::Failed("generated Rust is out of date".into())
         }
+    }
+}
+
+/// The gateway's payment and refund SQL is in `store/` only (crate::tidy).
+fn payment_sql_step(root: &Path) -> Outcome {
+    println!("==> payment SQL in the store: crates/yenpay-gateway/src outside store/");
+    match crate::tidy::payment_sql_outside_store(root) {
+        Ok(findings) if findings.is_empty() => Outcome::Passed,
+        Ok(findings) => {
+            for finding in &findings {
+                println!("    {finding}");
+            }
+            Outcome::Failed(format!(
+                "{} line(s) of SQL on payments or refunds outside crates/yenpay-gateway/src/store/: \
+                 use the store's transitions",
+                findings.len()
+            ))
+        }
+        Err(e) => Outcome::Failed(format!("reading the gateway's sources: {e}")),
     }
 }
 

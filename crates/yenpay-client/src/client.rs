@@ -107,8 +107,23 @@ pub enum Error {
         waited: Duration,
     },
     /// An error from aptos-sdk: HTTP, the node refusing a submission, signing.
+    /// Never raised after a transaction may have reached the node: that is
+    /// [`Error::Unknown`].
     #[error(transparent)]
     Aptos(#[from] AptosError),
+    /// The transaction was signed and may have reached the node, but its
+    /// outcome is not known (the submission or a lookup failed on the
+    /// network, or the node answered oddly): look `hash` up until the chain's
+    /// time passes `expires_at`, after which it can no longer commit.
+    #[error("transaction {hash} (expires at {expires_at}) has an unknown outcome: {detail}")]
+    Unknown {
+        /// Transaction hash.
+        hash: HashValue,
+        /// Its expiration, Unix seconds.
+        expires_at: u64,
+        /// What failed.
+        detail: String,
+    },
     /// A node response that is not what the API documents.
     #[error("unexpected response for {context}: {detail}")]
     Response {
@@ -374,6 +389,13 @@ fn is_stale_sequence_number(error: &AptosError) -> bool {
     ) || matches!(error, AptosError::Api { message, .. } if message.contains("SEQUENCE_NUMBER_TOO_OLD"))
 }
 
+/// Whether a submission's error is the node's definite refusal (a 4xx
+/// other than a timeout or rate limit): then the transaction was not taken.
+pub fn is_definite_refusal(error: &AptosError) -> bool {
+    matches!(error, AptosError::Api { status_code, .. }
+        if (400..500).contains(status_code) && !matches!(status_code, 408 | 429))
+}
+
 /// Orderless transactions must expire soon (the chain keeps their nonces
 /// only for a short window).
 const ORDERLESS_MAX_EXPIRATION: Duration = Duration::from_secs(60);
@@ -452,7 +474,9 @@ impl YenPay {
     /// # Errors
     /// [`Error::Aborted`] or [`Error::Failed`] when the transaction failed on
     /// chain, [`Error::Timeout`] when it was not committed in time,
-    /// [`Error::Aptos`] when the node refused it or could not be reached.
+    /// [`Error::Unknown`] when it may have reached the node but its outcome
+    /// could not be read, [`Error::Aptos`] when the node refused it or could
+    /// not be reached before submission.
     pub async fn submit<S: TxSigner>(
         &self,
         signer: &S,
@@ -470,8 +494,20 @@ impl YenPay {
                     return Err(error.into());
                 }
             };
+            let hash = signed.hash()?;
             match self.aptos.submit_transaction(&signed).await {
                 Ok(pending) => break (pending.into_inner(), expires_at),
+                // Only a 4xx answer says the node did not take it; a network
+                // error or a 5xx may come after the node accepted it.
+                Err(error) if !is_definite_refusal(&error) => {
+                    // Used or not, the node knows: read the number from it next time.
+                    self.sequence_numbers.forget(sender).await?;
+                    return Err(Error::Unknown {
+                        hash,
+                        expires_at,
+                        detail: error.to_string(),
+                    });
+                }
                 Err(error) => {
                     // The number was not used: read it again from the node next time.
                     self.sequence_numbers.forget(sender).await?;
@@ -486,7 +522,7 @@ impl YenPay {
             }
         };
         let result = self.wait_for(pending.hash, expires_at).await;
-        if matches!(result, Err(Error::Timeout { .. })) {
+        if matches!(result, Err(Error::Timeout { .. } | Error::Unknown { .. })) {
             self.sequence_numbers.forget(sender).await?;
         }
         result
@@ -577,11 +613,25 @@ impl YenPay {
                     let transaction = response.into_inner();
                     // A pending transaction has no version yet.
                     if transaction.get("version").is_some() {
-                        return Submitted::from_transaction_json(self.package, &transaction);
+                        return match Submitted::from_transaction_json(self.package, &transaction) {
+                            // Committed, but not readable: its outcome is still unknown.
+                            Err(Error::Response { detail, .. }) => Err(Error::Unknown {
+                                hash,
+                                expires_at,
+                                detail,
+                            }),
+                            decoded => decoded,
+                        };
                     }
                 }
                 Err(error) if error.is_not_found() => {}
-                Err(error) => return Err(error.into()),
+                Err(error) => {
+                    return Err(Error::Unknown {
+                        hash,
+                        expires_at,
+                        detail: error.to_string(),
+                    });
+                }
             }
             if unix_now() > deadline {
                 return Err(Error::Timeout {

@@ -47,22 +47,51 @@ pub struct Simulated {
     pub gas_used: u64,
 }
 
-/// Why a chain call failed.
+/// Why a chain call failed. The three kinds say what the gateway may
+/// conclude: nothing happened ([`ChainError::Rejected`],
+/// [`ChainError::Unavailable`]), or something may have ([`ChainError::Unknown`]).
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum ChainError {
-    /// The transaction was committed and aborted (or refused as invalid):
-    /// nothing changed; `code` names the Move constant when known.
+    /// A definite refusal: the transaction was committed and aborted, or the
+    /// node refused it at submission (a 400), or it was never valid; nothing
+    /// changed. `code` names the Move constant or the VM status when known.
     #[error("{code}: {message}")]
     Rejected {
-        /// The abort constant's name (`INVOICE_EXISTS`-like, as in Move: `E_...`) or a category.
+        /// The abort constant's name (`EINVOICE_EXISTS`), or the VM status
+        /// (`SEQUENCE_NUMBER_TOO_OLD`, `OUT_OF_GAS`), or a category.
         code: String,
         /// Explanation.
         message: String,
     },
-    /// The node could not be reached or did not commit in time: the outcome
-    /// is unknown, and the follower will tell.
+    /// The node could not be reached before anything was submitted (or a
+    /// read failed): nothing changed on chain.
     #[error("node unavailable: {0}")]
     Unavailable(String),
+    /// A transaction was signed and may have reached the node, but its
+    /// outcome is not known: look `hash` up ([`Ledger::lookup`]) until the
+    /// chain's time passes `expires_at` (0: already passed).
+    #[error("transaction {hash} has an unknown outcome: {detail}")]
+    Unknown {
+        /// Transaction hash, `0x`-hex.
+        hash: String,
+        /// Its expiration, Unix seconds.
+        expires_at: u64,
+        /// What failed.
+        detail: String,
+    },
+}
+
+/// The VM status a node's 400 names (`...Code: SEQUENCE_NUMBER_TOO_OLD`), if any.
+fn vm_status_of(message: &str) -> Option<String> {
+    let code = message
+        .rsplit("Code: ")
+        .next()
+        .filter(|_| message.contains("Code: "))?;
+    let code: String = code
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+        .collect();
+    (!code.is_empty()).then_some(code)
 }
 
 impl From<ClientError> for ChainError {
@@ -76,7 +105,13 @@ impl From<ClientError> for ChainError {
                 message: error.to_string(),
             },
             ClientError::Failed { vm_status, .. } => ChainError::Rejected {
-                code: "TRANSACTION_FAILED".to_owned(),
+                code: vm_status_of(vm_status).unwrap_or_else(|| {
+                    vm_status
+                        .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                        .find(|word| !word.is_empty())
+                        .unwrap_or("TRANSACTION_FAILED")
+                        .to_owned()
+                }),
                 message: vm_status.clone(),
             },
             ClientError::Validation(_)
@@ -85,12 +120,60 @@ impl From<ClientError> for ChainError {
                 code: "INVALID_ARGUMENT".to_owned(),
                 message: error.to_string(),
             },
-            ClientError::Timeout { .. }
-            | ClientError::Aptos(_)
+            // The client raises this only when the node answered 4xx to the
+            // submission (or to a read before it): the node did not take it.
+            ClientError::Aptos(aptos) if yenpay_client::client::is_definite_refusal(aptos) => {
+                let (code, message) = match aptos {
+                    aptos_sdk::AptosError::Api {
+                        message,
+                        error_code,
+                        ..
+                    } => (
+                        vm_status_of(message)
+                            .or_else(|| error_code.clone())
+                            .unwrap_or_else(|| "SUBMISSION_REFUSED".to_owned()),
+                        message.clone(),
+                    ),
+                    other => ("SUBMISSION_REFUSED".to_owned(), other.to_string()),
+                };
+                ChainError::Rejected { code, message }
+            }
+            ClientError::Unknown {
+                hash,
+                expires_at,
+                detail,
+            } => ChainError::Unknown {
+                hash: hash.to_string(),
+                expires_at: *expires_at,
+                detail: detail.clone(),
+            },
+            // The client waited past the expiration (and its margin).
+            ClientError::Timeout { hash, .. } => ChainError::Unknown {
+                hash: hash.to_string(),
+                expires_at: 0,
+                detail: error.to_string(),
+            },
+            ClientError::Aptos(_)
             | ClientError::Response { .. }
             | ClientError::SequenceNumbers(_) => ChainError::Unavailable(error.to_string()),
         }
     }
+}
+
+/// What the chain says of a transaction hash ([`Ledger::lookup`]).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Lookup {
+    /// Committed and succeeded.
+    Committed(TxOutcome),
+    /// Committed and failed (aborted, out of gas): nothing changed.
+    Failed {
+        /// As in [`ChainError::Rejected`].
+        code: String,
+        /// Explanation.
+        message: String,
+    },
+    /// Not committed (unknown to the node, or still pending).
+    NotCommitted,
 }
 
 /// The ledger's head.
@@ -181,6 +264,10 @@ pub trait Ledger: Send + Sync {
     /// The hash of the genesis transaction (version 0), the chain's
     /// fingerprint; `None` when the node has pruned it.
     async fn genesis_hash(&self) -> Result<Option<String>, ChainError>;
+
+    /// What became of the transaction `hash` (`0x`-hex), for outcomes that
+    /// were [`ChainError::Unknown`].
+    async fn lookup(&self, hash: &str) -> Result<Lookup, ChainError>;
 }
 
 /// The real chain: a node's REST API.
@@ -406,17 +493,27 @@ impl Ledger for NodeLedger {
 
     async fn submit_signed(&self, transaction: SignedTransaction) -> Result<TxOutcome, ChainError> {
         let expires_at = transaction.raw_txn.expiration_timestamp_secs;
-        let pending = self
-            .client
-            .aptos()
-            .submit_transaction(&transaction)
-            .await
+        let hash = transaction
+            .hash()
             .map_err(|e| ChainError::Rejected {
-                // The node refused it before execution (bad signature, sequence number, balance).
-                code: "SUBMISSION_REFUSED".to_owned(),
+                code: "INVALID_ARGUMENT".to_owned(),
                 message: e.to_string(),
             })?
-            .into_inner();
+            .to_string();
+        let pending = match self.client.aptos().submit_transaction(&transaction).await {
+            Ok(pending) => pending.into_inner(),
+            // The node refused it before execution (bad signature, sequence number, balance).
+            Err(e) if yenpay_client::client::is_definite_refusal(&e) => {
+                return Err(ChainError::from(ClientError::Aptos(e)));
+            }
+            Err(e) => {
+                return Err(ChainError::Unknown {
+                    hash,
+                    expires_at,
+                    detail: e.to_string(),
+                });
+            }
+        };
         // Waiting through the client decodes a committed failure (abort, out of gas) as such.
         Ok(self.client.wait_for(pending.hash, expires_at).await?.into())
     }
@@ -453,6 +550,40 @@ impl Ledger for NodeLedger {
         }
     }
 
+    async fn lookup(&self, hash: &str) -> Result<Lookup, ChainError> {
+        let path = format!("/transactions/by_hash/{hash}");
+        let failed = |e: reqwest::Error| {
+            ChainError::Unavailable(format!("GET /v1{path}: {}", e.without_url()))
+        };
+        let response = self
+            .http
+            .get(format!("{}{path}", self.rest))
+            .send()
+            .await
+            .map_err(failed)?;
+        if response.status() == reqwest::StatusCode::NOT_FOUND {
+            return Ok(Lookup::NotCommitted);
+        }
+        let status = response.status();
+        let body: Value = response.json().await.map_err(failed)?;
+        if !status.is_success() {
+            return Err(ChainError::Unavailable(format!(
+                "GET /v1{path}: {status} {body}"
+            )));
+        }
+        // A pending transaction has no version yet.
+        if body.get("version").is_none() {
+            return Ok(Lookup::NotCommitted);
+        }
+        match Submitted::from_transaction_json(self.client.package(), &body) {
+            Ok(submitted) => Ok(Lookup::Committed(submitted.into())),
+            Err(error) => match ChainError::from(error) {
+                ChainError::Rejected { code, message } => Ok(Lookup::Failed { code, message }),
+                other => Err(other),
+            },
+        }
+    }
+
     async fn genesis_hash(&self) -> Result<Option<String>, ChainError> {
         if self.head().await?.oldest_version > 0 {
             return Ok(None);
@@ -465,5 +596,60 @@ impl Ledger for NodeLedger {
             .ok_or_else(|| {
                 ChainError::Unavailable("the genesis transaction has no hash".to_owned())
             })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use aptos_sdk::AptosError;
+
+    fn api(status_code: u16, message: &str) -> ClientError {
+        ClientError::Aptos(AptosError::Api {
+            status_code,
+            message: message.to_owned(),
+            error_code: Some("vm_error".to_owned()),
+            vm_error_code: Some(5),
+        })
+    }
+
+    #[test]
+    fn a_node_400_at_submission_is_a_refusal_naming_the_vm_status() {
+        let refused = ChainError::from(api(
+            400,
+            "Invalid transaction: Type: Validation Code: INSUFFICIENT_BALANCE_FOR_TRANSACTION_FEE",
+        ));
+        assert!(
+            matches!(&refused, ChainError::Rejected { code, .. } if code == "INSUFFICIENT_BALANCE_FOR_TRANSACTION_FEE"),
+            "{refused:?}"
+        );
+    }
+
+    #[test]
+    fn busy_nodes_and_lost_answers_are_not_refusals() {
+        // Before submission (a read failed): nothing was submitted.
+        assert!(matches!(
+            ChainError::from(api(503, "busy")),
+            ChainError::Unavailable(_)
+        ));
+        assert!(matches!(
+            ChainError::from(api(429, "slow down")),
+            ChainError::Unavailable(_)
+        ));
+        let hash = aptos_sdk::HashValue::new([7; 32]);
+        let unknown = ChainError::from(ClientError::Unknown {
+            hash,
+            expires_at: 1_796_000_060,
+            detail: "connection reset".to_owned(),
+        });
+        assert!(
+            matches!(&unknown, ChainError::Unknown { hash: h, expires_at: 1_796_000_060, .. } if *h == hash.to_string()),
+            "{unknown:?}"
+        );
+        let timeout = ChainError::from(ClientError::Timeout {
+            hash,
+            waited: Duration::from_secs(135),
+        });
+        assert!(matches!(timeout, ChainError::Unknown { expires_at: 0, .. }));
     }
 }

@@ -172,6 +172,15 @@ pub struct Config {
     pub server: ServerPolicy,
     /// How long a replica's lease on the follower or the dispatcher lasts unrenewed (`leadership`).
     pub lease_ttl: Duration,
+    /// How often the reconciler looks up transactions whose outcome is
+    /// unknown (`reconcile`).
+    pub reconcile_interval: Duration,
+    /// How long after its submission began a transaction of the gateway's
+    /// can still commit: the client's expiration (120 s) and wait margin
+    /// (15 s). A payment or refund still `PENDING` (no hash recorded: its
+    /// request died) once the follower's chain time is this far past its
+    /// start never committed.
+    pub submission_lifetime: Duration,
 }
 
 impl Config {
@@ -194,6 +203,8 @@ impl Config {
             web: WebPolicy::default(),
             server: ServerPolicy::default(),
             lease_ttl: Duration::from_secs(15),
+            reconcile_interval: Duration::from_secs(10),
+            submission_lifetime: Duration::from_secs(135),
         }
     }
 }

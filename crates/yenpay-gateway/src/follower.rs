@@ -25,7 +25,7 @@
 use crate::AppState;
 use crate::chain::{ChainError, LedgerHead};
 use crate::outbox;
-use crate::store::payments::{self, Payment, Refund};
+use crate::store::payments::{self, Payment};
 use aptos_sdk::types::AccountAddress;
 use serde_json::{Value, json};
 use sqlx::{AnyConnection, AnyPool, Row};
@@ -469,8 +469,9 @@ async fn apply_event(
         InvoiceEvent::InvoicePaid(e) => e.merchant,
         InvoiceEvent::InvoiceCancelled(e) => e.merchant,
         InvoiceEvent::InvoiceRefunded(e) => e.merchant,
+        InvoiceEvent::InvoicePurged(e) => e.merchant,
         InvoiceEvent::MerchantPaid(e) => e.merchant,
-        // Anything else (purges, settings): recorded for the audit trail, no payment state.
+        // Anything else (settings): recorded for the audit trail, no payment state.
         _ => {
             seen.record(tx, None).await?;
             return Ok(());
@@ -484,150 +485,57 @@ async fn apply_event(
     applied.events += 1;
     let event_id = format!("evt_{version}_{index}");
     let block_secs = (timestamp_us / 1_000_000) as i64;
+    // Where an event of `order_ref` happened.
+    macro_rules! at {
+        ($order_ref:expr) => {
+            payments::At {
+                merchant: &merchant,
+                order_ref: $order_ref,
+                tx: payments::Tx { hash, version },
+                block_secs,
+            }
+        };
+    }
     match invoice_event {
         InvoiceEvent::InvoiceCreated(e) => {
-            let updated = sqlx::query(
-                "UPDATE payments SET status = CASE WHEN status = 'PENDING' THEN 'CREATED' ELSE status END, \
-                 create_tx = COALESCE(create_tx, $1), create_version = COALESCE(create_version, $2), expires_at = $3 \
-                 WHERE merchant_address = $4 AND merchant_payment_id = $5",
-            )
-            .bind(hash)
-            .bind(version as i64)
-            .bind(e.expires_at as i64)
-            .bind(&merchant)
-            .bind(&e.order_ref)
-            .execute(&mut *tx)
-            .await?;
-            if updated.rows_affected() == 0 {
-                let mut row =
-                    chain_payment(&merchant, &e.order_ref, "dynamic", e.amount, block_secs);
-                row.status = "CREATED".to_owned();
-                row.expires_at = e.expires_at as i64;
-                row.create_tx = Some(hash.to_owned());
-                row.create_version = Some(version as i64);
-                payments::insert(&mut *tx, &row).await?;
-            }
+            payments::chain_created(tx, at!(&e.order_ref), e.amount, e.expires_at).await?;
         }
         InvoiceEvent::InvoicePaid(e) => {
-            let updated = sqlx::query(
-                "UPDATE payments SET status = CASE WHEN status IN ('PENDING', 'CREATED', 'EXPIRED') THEN 'COMPLETED' ELSE status END, \
-                 payer = $1, fee = $2, net = $3, paid_at = $4, pay_tx = $5, pay_version = $6 \
-                 WHERE merchant_address = $7 AND merchant_payment_id = $8",
-            )
-            .bind(e.payer.to_hex())
-            .bind(e.fee as i64)
-            .bind(e.net as i64)
-            .bind(e.paid_at as i64)
-            .bind(hash)
-            .bind(version as i64)
-            .bind(&merchant)
-            .bind(&e.order_ref)
-            .execute(&mut *tx)
-            .await?;
-            if updated.rows_affected() == 0 {
-                let mut row =
-                    chain_payment(&merchant, &e.order_ref, "dynamic", e.amount, block_secs);
-                row.status = "COMPLETED".to_owned();
-                row.expires_at = e.paid_at as i64;
-                paid(
-                    &mut row,
-                    &e.payer.to_hex(),
-                    e.fee,
-                    e.net,
-                    e.paid_at,
-                    hash,
-                    version,
-                );
-                payments::insert(&mut *tx, &row).await?;
-            }
-            applied.webhooks += announce_payment(
-                tx,
-                &merchant,
-                &e.order_ref,
-                &event_id,
-                "PAYMENT_COMPLETED",
-                now,
-            )
-            .await?;
+            let paid = payments::Paid {
+                payer: e.payer.to_hex(),
+                amount: e.amount,
+                fee: e.fee,
+                net: e.net,
+                paid_at: e.paid_at,
+                tx: payments::Tx { hash, version },
+            };
+            let payment = payments::chain_paid(tx, at!(&e.order_ref), &paid).await?;
+            applied.webhooks +=
+                announce_payment(tx, &payment, &event_id, "PAYMENT_COMPLETED", now).await?;
         }
         InvoiceEvent::InvoiceCancelled(e) => {
-            sqlx::query(
-                "UPDATE payments SET status = 'CANCELED' WHERE merchant_address = $1 AND merchant_payment_id = $2 \
-                 AND status IN ('PENDING', 'CREATED')",
-            )
-            .bind(&merchant)
-            .bind(&e.order_ref)
-            .execute(&mut *tx)
-            .await?;
-            applied.webhooks += announce_payment(
-                tx,
-                &merchant,
-                &e.order_ref,
-                &event_id,
-                "PAYMENT_CANCELED",
-                now,
-            )
-            .await?;
+            if let Some(payment) = payments::chain_cancelled(tx, at!(&e.order_ref)).await? {
+                applied.webhooks +=
+                    announce_payment(tx, &payment, &event_id, "PAYMENT_CANCELED", now).await?;
+            }
+        }
+        InvoiceEvent::InvoicePurged(e) => {
+            payments::chain_purged(tx, at!(&e.order_ref)).await?;
         }
         InvoiceEvent::InvoiceRefunded(e) => {
-            sqlx::query(
-                "UPDATE payments SET refunded = $1, fee_refunded = fee_refunded + $2, \
-                 status = CASE WHEN $1 >= amount THEN 'REFUNDED' ELSE status END \
-                 WHERE merchant_address = $3 AND merchant_payment_id = $4",
-            )
-            .bind(e.refunded_total as i64)
-            .bind(e.fee_returned as i64)
-            .bind(&merchant)
-            .bind(&e.order_ref)
-            .execute(&mut *tx)
-            .await?;
-            let code_id = payments::code_id(&merchant, &e.order_ref);
-            let refund_id = match_refund(tx, &code_id, e.amount as i64, hash).await?;
-            let refund_id = match refund_id {
-                Some(id) => {
-                    sqlx::query(
-                        "UPDATE refunds SET status = 'COMPLETED', tx_hash = $1, tx_version = $2, fee_returned = $3, \
-                         completed_at = $4 WHERE refund_id = $5",
-                    )
-                    .bind(hash)
-                    .bind(version as i64)
-                    .bind(e.fee_returned as i64)
-                    .bind(block_secs)
-                    .bind(&id)
-                    .execute(&mut *tx)
-                    .await?;
-                    id
-                }
-                None => {
-                    let refund = Refund {
-                        refund_id: format!("r_chain_{version}_{index}"),
-                        merchant_address: merchant.clone(),
-                        merchant_refund_id: format!("chain-{version}-{index}"),
-                        code_id: code_id.clone(),
-                        amount: e.amount as i64,
-                        status: "COMPLETED".to_owned(),
-                        reason: None,
-                        fee_returned: Some(e.fee_returned as i64),
-                        tx_hash: Some(hash.to_owned()),
-                        tx_version: Some(version as i64),
-                        created_at: block_secs,
-                        completed_at: Some(block_secs),
-                    };
-                    payments::insert_refund(&mut *tx, &refund).await?;
-                    refund.refund_id
-                }
+            let refunded = payments::Refunded {
+                amount: e.amount,
+                fee_returned: e.fee_returned,
+                refunded_total: e.refunded_total,
+                tx: payments::Tx { hash, version },
+                at_secs: block_secs,
             };
-            let merchant_refund_id: Option<String> =
-                sqlx::query("SELECT merchant_refund_id FROM refunds WHERE refund_id = $1")
-                    .bind(&refund_id)
-                    .fetch_optional(&mut *tx)
-                    .await?
-                    .map(|row| row.try_get("merchant_refund_id"))
-                    .transpose()?;
+            let (refund, payment) =
+                payments::chain_refunded(tx, at!(&e.order_ref), index, &refunded).await?;
             let data = json!({
-                "merchantRefundId": merchant_refund_id,
+                "merchantRefundId": refund.merchant_refund_id,
                 "merchantPaymentId": e.order_ref,
-                "codeId": code_id,
+                "codeId": payment.as_ref().map_or(refund.code_id.as_str(), |p| p.code_id.as_str()),
                 "amount": {"amount": e.amount, "currency": "JPY"},
                 "feeReturned": e.fee_returned,
                 "refundedTotal": e.refunded_total,
@@ -640,22 +548,17 @@ async fn apply_event(
         }
         InvoiceEvent::MerchantPaid(e) => {
             let id = format!("static-{version}-{index}");
-            let mut row = chain_payment(&merchant, &id, "static", e.amount, block_secs);
-            row.status = "COMPLETED".to_owned();
-            row.expires_at = e.paid_at as i64;
-            row.reference = Some(e.reference.clone());
-            paid(
-                &mut row,
-                &e.payer.to_hex(),
-                e.fee,
-                e.net,
-                e.paid_at,
-                hash,
-                version,
-            );
-            payments::insert(&mut *tx, &row).await?;
+            let paid = payments::Paid {
+                payer: e.payer.to_hex(),
+                amount: e.amount,
+                fee: e.fee,
+                net: e.net,
+                paid_at: e.paid_at,
+                tx: payments::Tx { hash, version },
+            };
+            let payment = payments::chain_static_payment(tx, at!(&id), &paid, &e.reference).await?;
             applied.webhooks +=
-                announce_payment(tx, &merchant, &id, &event_id, "PAYMENT_COMPLETED", now).await?;
+                announce_payment(tx, &payment, &event_id, "PAYMENT_COMPLETED", now).await?;
         }
         _ => {}
     }
@@ -672,148 +575,50 @@ fn of_package(package: AccountAddress, event: &Value) -> bool {
     AccountAddress::from_hex(address).is_ok_and(|address| address == package)
 }
 
-fn chain_payment(merchant: &str, id: &str, kind: &str, amount: u64, created_at: i64) -> Payment {
-    Payment {
-        code_id: payments::code_id(merchant, id),
-        merchant_address: merchant.to_owned(),
-        merchant_payment_id: id.to_owned(),
-        kind: kind.to_owned(),
-        origin: "chain".to_owned(),
-        status: String::new(),
-        amount: amount as i64,
-        expires_at: 0,
-        created_at,
-        create_tx: None,
-        create_version: None,
-        payer: None,
-        fee: None,
-        net: None,
-        paid_at: None,
-        pay_tx: None,
-        pay_version: None,
-        refunded: 0,
-        fee_refunded: 0,
-        reference: None,
-    }
-}
-
-fn paid(
-    row: &mut Payment,
-    payer: &str,
-    fee: u64,
-    net: u64,
-    paid_at: u64,
-    hash: &str,
-    version: u64,
-) {
-    row.payer = Some(payer.to_owned());
-    row.fee = Some(fee as i64);
-    row.net = Some(net as i64);
-    row.paid_at = Some(paid_at as i64);
-    row.pay_tx = Some(hash.to_owned());
-    row.pay_version = Some(version as i64);
-}
-
-/// The gateway refund this chain refund completes: the one already carrying
-/// its transaction hash, else the oldest pending one of the payment with
-/// this amount (the API's submission may still be waiting for its answer).
-async fn match_refund(
-    tx: &mut AnyConnection,
-    code_id: &str,
-    amount: i64,
-    hash: &str,
-) -> Result<Option<String>, sqlx::Error> {
-    let by_hash = sqlx::query("SELECT refund_id FROM refunds WHERE code_id = $1 AND tx_hash = $2")
-        .bind(code_id)
-        .bind(hash)
-        .fetch_optional(&mut *tx)
-        .await?;
-    if let Some(row) = by_hash {
-        return Ok(Some(row.try_get("refund_id")?));
-    }
-    let pending = sqlx::query(
-        "SELECT refund_id FROM refunds WHERE code_id = $1 AND status = 'PENDING' AND amount = $2 \
-         ORDER BY created_at, refund_id LIMIT 1",
-    )
-    .bind(code_id)
-    .bind(amount)
-    .fetch_optional(&mut *tx)
-    .await?;
-    pending.map(|row| row.try_get("refund_id")).transpose()
-}
-
-/// Codes expired per page at most (the rest go with the next page).
-const EXPIRE_BATCH: i64 = 500;
-
 /// Marks open codes whose expiry the chain's clock has reached as `EXPIRED`
-/// and queues `PAYMENT_EXPIRED` for each, in the page's DB transaction.
-///
-/// The package takes a payment only while `now_seconds() < expires_at`, and
-/// every later transaction has a timestamp at least `chain_secs` (that of
-/// the last applied one): so a code with `expires_at <= chain_secs` can never
-/// be paid, and the state is final. The gateway's own clock is not used, so
-/// a fast gateway clock cannot expire a code the chain still takes.
+/// ([`payments::expire_due`]) and queues `PAYMENT_EXPIRED` for each, in the
+/// page's DB transaction. The gateway's own clock is not used, so a fast
+/// gateway clock cannot expire a code the chain still takes.
 async fn expire_open_codes(
     tx: &mut AnyConnection,
     chain_secs: u64,
     now: i64,
     webhooks: &mut u64,
 ) -> Result<u64, sqlx::Error> {
-    let due = sqlx::query(
-        "SELECT merchant_address, merchant_payment_id FROM payments \
-         WHERE status IN ('PENDING', 'CREATED') AND expires_at <= $1 ORDER BY expires_at LIMIT $2",
-    )
-    .bind(chain_secs as i64)
-    .bind(EXPIRE_BATCH)
-    .fetch_all(&mut *tx)
-    .await?;
-    for row in &due {
-        let merchant: String = row.try_get("merchant_address")?;
-        let order: String = row.try_get("merchant_payment_id")?;
-        sqlx::query(
-            "UPDATE payments SET status = 'EXPIRED' WHERE merchant_address = $1 \
-             AND merchant_payment_id = $2 AND status IN ('PENDING', 'CREATED')",
-        )
-        .bind(&merchant)
-        .bind(&order)
-        .execute(&mut *tx)
-        .await?;
-        let event_id = format!("exp_{}", payments::code_id(&merchant, &order));
-        *webhooks +=
-            announce_payment(tx, &merchant, &order, &event_id, "PAYMENT_EXPIRED", now).await?;
+    let expired = payments::expire_due(tx, chain_secs as i64).await?;
+    for payment in &expired {
+        let event_id = format!("exp_{}", payment.code_id);
+        *webhooks += announce_payment(tx, payment, &event_id, "PAYMENT_EXPIRED", now).await?;
     }
-    Ok(due.len() as u64)
+    Ok(expired.len() as u64)
 }
 
-/// Queues a payment webhook with the payment's current state.
+/// Queues a payment webhook with the payment's state: the row of the
+/// invoice the event belongs to, so the webhook and the API agree.
 async fn announce_payment(
     tx: &mut AnyConnection,
-    merchant: &str,
-    merchant_payment_id: &str,
+    p: &Payment,
     event_id: &str,
     event_type: &str,
     now: i64,
 ) -> Result<u64, sqlx::Error> {
-    let Some(p) = payments::by_merchant_payment_id(&mut *tx, merchant, merchant_payment_id).await?
-    else {
-        return Ok(0);
-    };
+    let completed = event_type == "PAYMENT_COMPLETED";
     let data = json!({
         "codeId": p.code_id,
         "merchantPaymentId": p.merchant_payment_id,
-        "status": p.status,
-        "kind": p.kind,
-        "origin": p.origin,
+        "status": p.status.api_name(),
+        "kind": p.kind.as_str(),
+        "origin": p.origin.as_str(),
         "amount": {"amount": p.amount, "currency": "JPY"},
         "payer": p.payer,
         "fee": p.fee,
         "net": p.net,
         "paidAt": p.paid_at,
         "reference": p.reference,
-        "transactionHash": if event_type == "PAYMENT_COMPLETED" { p.pay_tx.clone() } else { None },
-        "version": if event_type == "PAYMENT_COMPLETED" { p.pay_version } else { None },
+        "transactionHash": if completed { p.pay_tx.clone() } else { None },
+        "version": if completed { p.pay_version } else { None },
     });
-    outbox::enqueue(tx, merchant, event_id, event_type, data, now).await
+    outbox::enqueue(tx, &p.merchant_address, event_id, event_type, data, now).await
 }
 
 /// One poll: read the head, then one page from the cursor, and apply it.

@@ -15,6 +15,7 @@
 //! - [`sponsor`]: co-signing wallets' payments as fee payer, within limits.
 //! - [`store`]: SQLite or PostgreSQL, the same migrations.
 //! - [`chain`]: what the gateway asks of the chain ([`chain::Ledger`]).
+//! - [`reconcile`]: settles transactions whose outcome was unknown at submission.
 //! - [`web`]: the POS and wallet pages, embedded, and the APIs behind them.
 #![deny(missing_docs)]
 
@@ -30,6 +31,7 @@ pub mod leadership;
 pub mod metrics;
 pub mod openapi;
 pub mod outbox;
+pub mod reconcile;
 pub mod server;
 pub mod sponsor;
 pub mod store;
@@ -216,6 +218,7 @@ pub async fn run(
         )));
     }
     tasks.push(tokio::spawn(maintenance(state.clone(), stop_rx.clone())));
+    tasks.push(tokio::spawn(reconcile::run(state.clone(), stop_rx.clone())));
     // Set once the background work has stopped: then the listeners drain.
     let (drain_tx, drain_rx) = watch::channel(false);
     let drained = |mut rx: watch::Receiver<bool>| async move {

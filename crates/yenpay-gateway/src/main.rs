@@ -73,6 +73,10 @@ struct Args {
     #[arg(long, env = "YENPAY_FOLLOWER_CHECK_INTERVAL_SECS", default_value_t = 60,
           value_parser = clap::value_parser!(u64).range(1..))]
     follower_check_interval_secs: u64,
+    /// How often transactions with an unknown outcome (a timeout, a network error) are looked up, seconds.
+    #[arg(long, env = "YENPAY_RECONCILE_INTERVAL_SECS", default_value_t = 10,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    reconcile_interval_secs: u64,
     /// Do not deliver webhooks from this replica (another one does).
     #[arg(long, env = "YENPAY_NO_DISPATCHER")]
     no_dispatcher: bool,
@@ -310,6 +314,7 @@ async fn main() -> Result<()> {
     config.ready_max_lag_versions = args.ready_max_lag_versions;
     config.ready_max_lag = Duration::from_secs(args.ready_max_lag_secs);
     config.follower_check_interval = Duration::from_secs(args.follower_check_interval_secs);
+    config.reconcile_interval = Duration::from_secs(args.reconcile_interval_secs);
     config.web.enabled = !args.no_web;
     config.web.secure_cookies = args.secure_cookies;
     config.server = yenpay_gateway::config::ServerPolicy {

@@ -763,7 +763,11 @@ pub async fn cosign(
     let invoice =
         payments::by_merchant_payment_id(&state.db.pool, &merchant.to_hex(), &order).await?;
     let Some(invoice) = invoice.filter(|p| {
-        p.status == "CREATED" && p.origin == "gateway" && p.kind == "dynamic" && p.expires_at > now
+        // Confirmed on chain (Created), not merely submitted: a PENDING invoice may never reach it.
+        p.status == payments::PaymentStatus::Created
+            && p.origin == payments::Origin::Gateway
+            && p.kind == payments::PaymentKind::Dynamic
+            && p.expires_at > now
     }) else {
         return Err(forbidden(
             "SPONSOR_NO_LIVE_INVOICE",

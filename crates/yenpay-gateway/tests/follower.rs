@@ -13,7 +13,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use yenpay_gateway::chain::{Ledger, LedgerHead, NodeLedger};
 use yenpay_gateway::follower::{self, Applied, Finish};
-use yenpay_gateway::store::payments;
+use yenpay_gateway::store::payments::{self, PaymentStatus, RefundStatus};
 
 const YAKITORI: &str = "0x3d565ecc27eafa6e4a84db9d3f9c67581f93062cb35de2b2a98d2235685d3cab";
 const COUNTER: &str = "0x29c6fa7bdcf9f4401891dbb8fa2abca02ce5b2f13c12419f310e6bffbf65e613";
@@ -118,7 +118,7 @@ async fn a_page_of_real_transactions_becomes_payment_states() {
         );
         assert_eq!(applied.expired, 1);
         let paid = get(YAKITORI, "INV-7-0001").await;
-        assert_eq!(paid.status, "COMPLETED");
+        assert_eq!(paid.status, PaymentStatus::Paid);
         assert_eq!(
             (paid.amount, paid.fee, paid.net),
             (1000, Some(10), Some(990))
@@ -129,7 +129,10 @@ async fn a_page_of_real_transactions_becomes_payment_states() {
             paid.pay_tx.as_deref(),
             Some("0xc29955a6d2053e10a664fa7b8bb38c6aff6e114eac9ae9d7ab5959085e22d6af")
         );
-        assert_eq!(get(YAKITORI, "INV-7-CANCEL").await.status, "CANCELED");
+        assert_eq!(
+            get(YAKITORI, "INV-7-CANCEL").await.status,
+            PaymentStatus::Canceled
+        );
         let fixed = get(COUNTER, "static-4170-3").await;
         assert_eq!(
             (fixed.kind.as_str(), fixed.status.as_str()),
@@ -140,7 +143,7 @@ async fn a_page_of_real_transactions_becomes_payment_states() {
             (1234, Some(37), Some("COUNTER-3"))
         );
         let refunded = get(REFUNDER, "INV-11-0001").await;
-        assert_eq!(refunded.status, "REFUNDED");
+        assert_eq!(refunded.status, PaymentStatus::Refunded);
         assert_eq!((refunded.refunded, refunded.fee_refunded), (10_000, 250));
         let refunds = payments::refunds_of(pool, &refunded.code_id).await.unwrap();
         assert_eq!(
@@ -150,7 +153,7 @@ async fn a_page_of_real_transactions_becomes_payment_states() {
         assert!(
             refunds
                 .iter()
-                .all(|r| r.status == "COMPLETED" && r.tx_hash.is_some())
+                .all(|r| r.status == RefundStatus::Completed && r.tx_hash.is_some())
         );
         // Registry events are recorded for the audit trail.
         let registered: i64 = sqlx::query(
@@ -636,7 +639,7 @@ async fn open_codes_expire_by_the_chain_s_clock_not_the_gateway_s() {
                 .await
                 .unwrap()
                 .unwrap();
-        assert_eq!(stored.status, "CREATED");
+        assert_eq!(stored.status, PaymentStatus::Created);
 
         // The chain's clock reaches it: final, announced once.
         let late = follower::apply_page(&gw.state, &[tick(7_001, expires)], head(), Finish::Commit)
@@ -648,7 +651,7 @@ async fn open_codes_expire_by_the_chain_s_clock_not_the_gateway_s() {
                 .await
                 .unwrap()
                 .unwrap();
-        assert_eq!(stored.status, "EXPIRED");
+        assert_eq!(stored.status, PaymentStatus::Expired);
         let deliveries = yenpay_gateway::outbox::deliveries_of(&gw.state.db.pool, &m.id, None)
             .await
             .unwrap();

@@ -15,6 +15,7 @@ mod fuzz;
 mod integration_example;
 mod load;
 mod operations;
+mod outcomes;
 mod payments;
 mod replicas;
 mod secrets;

@@ -40,7 +40,7 @@ async fn only_a_confirmed_code_of_this_gateway_is_paid_and_only_once() {
             Tx::pay(m.address, order, 1500).body(&customer, operator(gw))
         };
 
-        // A code whose invoice never reached the chain (the node did not answer): PENDING.
+        // A code whose invoice may never reach the chain (the node did not answer): SUBMITTED, outcome unknown.
         first.ledger.set_next(Next::Unavailable);
         let pending = first.create_code(&m, "P-1", 1500).await;
         assert_eq!(pending.status, StatusCode::SERVICE_UNAVAILABLE);
@@ -50,7 +50,10 @@ async fn only_a_confirmed_code_of_this_gateway_is_paid_and_only_once() {
             .await
             .unwrap()
             .unwrap();
-        assert_eq!(row.status, "PENDING");
+        assert_eq!(
+            row.status,
+            yenpay_gateway::store::payments::PaymentStatus::Submitted
+        );
         let refused = post(&first, pay(&first, "P-1")).await;
         assert_eq!(
             (refused.status, refused.code()),
@@ -60,16 +63,31 @@ async fn only_a_confirmed_code_of_this_gateway_is_paid_and_only_once() {
         );
 
         // An invoice the follower found on chain, which this gateway did not issue.
-        let mut foreign = row.clone();
-        foreign.code_id = yenpay_gateway::store::payments::code_id(&m.address.to_hex(), "F-1");
-        foreign.merchant_payment_id = "F-1".to_owned();
-        foreign.origin = "chain".to_owned();
-        foreign.status = "CREATED".to_owned();
-        assert!(
-            yenpay_gateway::store::payments::insert(&first.state.db.pool, &foreign)
-                .await
-                .unwrap()
-        );
+        {
+            use yenpay_gateway::store::payments::{At, Tx as ChainTx, chain_created};
+            let merchant = m.address.to_hex();
+            let mut conn = first.state.db.pool.acquire().await.unwrap();
+            let foreign = chain_created(
+                &mut conn,
+                At {
+                    merchant: &merchant,
+                    order_ref: "F-1",
+                    tx: ChainTx {
+                        hash: "0xf1",
+                        version: 9_001,
+                    },
+                    block_secs: NOW,
+                },
+                1500,
+                NOW as u64 + 300,
+            )
+            .await
+            .unwrap();
+            assert_eq!(
+                foreign.origin,
+                yenpay_gateway::store::payments::Origin::Chain
+            );
+        }
         assert_eq!(
             post(&first, pay(&first, "F-1")).await.code(),
             "SPONSOR_NO_LIVE_INVOICE"

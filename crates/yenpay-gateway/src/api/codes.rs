@@ -6,7 +6,7 @@ use crate::auth::AuthedMerchant;
 use crate::chain::ChainError;
 use crate::error::{ApiError, ApiResult};
 use crate::store::merchants::Merchant;
-use crate::store::payments::{self, Payment, Refund};
+use crate::store::payments::{self, NewPayment, Payment, PaymentKind, PaymentStatus, Refund};
 use aptos_sdk::types::AccountAddress;
 use axum::Extension;
 use axum::body::Bytes;
@@ -154,10 +154,55 @@ pub fn chain_error(error: ChainError) -> ApiError {
             ApiError::new(
                 StatusCode::SERVICE_UNAVAILABLE,
                 "CHAIN_UNAVAILABLE",
-                "the node did not answer or did not commit in time; the outcome is unknown until the follower sees it",
+                "the node did not answer; nothing was submitted",
+            )
+        }
+        ChainError::Unknown { hash, detail, .. } => {
+            tracing::warn!(%hash, %detail, "transaction outcome unknown");
+            ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "CHAIN_UNAVAILABLE",
+                format!(
+                    "the node did not answer or did not commit in time; transaction {hash} has an unknown outcome, which the gateway settles"
+                ),
             )
         }
     }
+}
+
+/// How a refused or never-committed transaction is recorded: the abort
+/// or VM status, and the node's message.
+pub fn failure_reason(code: &str, message: &str) -> String {
+    format!("{code}: {message}")
+}
+
+/// Records what a failed submission means for payment `code_id`: a
+/// definite refusal (or nothing submitted) settles it as failed, an
+/// unknown outcome leaves it `SUBMITTED` for the reconciler. Returns the
+/// API's answer.
+pub async fn record_chain_error(
+    state: &AppState,
+    code_id: &str,
+    error: ChainError,
+) -> Result<ApiError, ApiError> {
+    match &error {
+        ChainError::Rejected { code, message } => {
+            let mut conn = state.db.pool.acquire().await?;
+            payments::settle_failure(&mut conn, code_id, &failure_reason(code, message)).await?;
+        }
+        ChainError::Unavailable(detail) => {
+            let mut conn = state.db.pool.acquire().await?;
+            let reason = failure_reason("NODE_UNAVAILABLE", &format!("not submitted: {detail}"));
+            payments::settle_failure(&mut conn, code_id, &reason).await?;
+        }
+        ChainError::Unknown {
+            hash, expires_at, ..
+        } => {
+            payments::mark_submitted(&state.db.pool, code_id, hash, *expires_at).await?;
+        }
+    }
+    state.signal_payments_changed();
+    Ok(chain_error(error))
 }
 
 /// Creates a dynamic code: submits `invoice::create_invoice` with the merchant's terminal key.
@@ -238,35 +283,25 @@ pub async fn create(
         None
     };
 
-    let code_id = payments::code_id(&merchant.address, &request.merchant_payment_id);
-    let row = Payment {
-        code_id: code_id.clone(),
-        merchant_address: merchant.address.clone(),
-        merchant_payment_id: request.merchant_payment_id.clone(),
-        kind: "dynamic".to_owned(),
-        origin: "gateway".to_owned(),
-        status: "PENDING".to_owned(),
-        amount: amount as i64,
-        expires_at: now + ttl.secs() as i64,
-        created_at: now,
-        create_tx: None,
-        create_version: None,
-        payer: None,
-        fee: None,
-        net: None,
-        paid_at: None,
-        pay_tx: None,
-        pay_version: None,
-        refunded: 0,
-        fee_refunded: 0,
-        reference: None,
-    };
-    if !payments::insert(&state.db.pool, &row).await? {
+    let reserved = payments::reserve(
+        &state.db,
+        &NewPayment {
+            merchant_address: merchant.address.clone(),
+            merchant_payment_id: request.merchant_payment_id.clone(),
+            kind: PaymentKind::Dynamic,
+            amount: amount as i64,
+            expires_at: now + ttl.secs() as i64,
+            created_at: now,
+        },
+    )
+    .await?;
+    let Some(row) = reserved else {
         return Err(ApiError::conflict(
             "DUPLICATE_DYNAMIC_QR_REQUEST",
             "this merchantPaymentId was already used",
         ));
-    }
+    };
+    let code_id = row.code_id.clone();
     let terminal = terminal_account(&state, &merchant)?;
     let outcome = match state
         .ledger
@@ -275,19 +310,16 @@ pub async fn create(
     {
         Ok(outcome) => outcome,
         Err(error) => {
-            if let ChainError::Rejected { code, .. } = &error {
-                sqlx::query("DELETE FROM payments WHERE code_id = $1 AND status = 'PENDING'")
-                    .bind(&code_id)
-                    .execute(&state.db.pool)
-                    .await?;
-                if code.contains("EXISTS") {
-                    return Err(ApiError::conflict(
-                        "DUPLICATE_DYNAMIC_QR_REQUEST",
-                        "the merchant already has an invoice with this merchantPaymentId on chain",
-                    ));
-                }
+            let exists =
+                matches!(&error, ChainError::Rejected { code, .. } if code.contains("EXISTS"));
+            let answer = record_chain_error(&state, &code_id, error).await?;
+            if exists {
+                return Err(ApiError::conflict(
+                    "DUPLICATE_DYNAMIC_QR_REQUEST",
+                    "the merchant already has an invoice with this merchantPaymentId on chain",
+                ));
             }
-            return Err(chain_error(error));
+            return Err(answer);
         }
     };
     let expires_at = outcome
@@ -300,15 +332,16 @@ pub async fn create(
             _ => None,
         })
         .unwrap_or(row.expires_at);
-    sqlx::query(
-        "UPDATE payments SET status = CASE WHEN status = 'PENDING' THEN 'CREATED' ELSE status END, \
-         create_tx = $1, create_version = $2, expires_at = $3 WHERE code_id = $4",
+    payments::confirm_created(
+        &state.db.pool,
+        &code_id,
+        payments::Tx {
+            hash: &outcome.hash,
+            version: outcome.version,
+        },
+        amount,
+        expires_at as u64,
     )
-    .bind(&outcome.hash)
-    .bind(outcome.version as i64)
-    .bind(expires_at)
-    .bind(&code_id)
-    .execute(&state.db.pool)
     .await?;
     tracing::info!(code = %code_id, tx = %outcome.hash, "code created");
     created(CodeView {
@@ -343,13 +376,17 @@ pub async fn cancel(
         .await?
         .filter(|p| p.merchant_address == merchant.address)
         .ok_or_else(|| ApiError::not_found("DYNAMIC_QR_NOT_FOUND", "no code with this id"))?;
-    match payment.status.as_str() {
-        "CANCELED" => return ok(view(&state, &payment, Vec::new())),
-        "PENDING" | "CREATED" if payment.kind != "static" => {}
+    match payment.status {
+        PaymentStatus::Canceled => return ok(view(&state, &payment, Vec::new())),
+        PaymentStatus::Pending | PaymentStatus::Submitted | PaymentStatus::Created
+            if payment.kind != PaymentKind::Static => {}
         _ => {
             return Err(ApiError::conflict(
                 "CODE_NOT_OPEN",
-                format!("the code is {} and cannot be cancelled", payment.status),
+                format!(
+                    "the code is {} and cannot be cancelled",
+                    payment.status_at(state.clock.now())
+                ),
             ));
         }
     }
@@ -360,10 +397,7 @@ pub async fn cancel(
         .cancel_invoice(&terminal, merchant_address(&merchant)?, &order)
         .await
         .map_err(chain_error)?;
-    sqlx::query("UPDATE payments SET status = 'CANCELED' WHERE code_id = $1 AND status IN ('PENDING', 'CREATED')")
-        .bind(&code_id)
-        .execute(&state.db.pool)
-        .await?;
+    payments::cancel(&state.db.pool, &code_id).await?;
     tracing::info!(code = %code_id, tx = %outcome.hash, "code cancelled");
     state.signal_payments_changed();
     let payment = payments::by_code_id(&state.db.pool, &code_id)
@@ -387,6 +421,9 @@ pub struct RefundView {
     pub amount: Money,
     /// `CREATED` (submitted), `COMPLETED`, `FAILED`.
     pub status: String,
+    /// Why it failed: the abort or VM status, or that it was never committed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub failure_reason: Option<String>,
     /// Fee returned from the treasury.
     pub fee_returned: Option<i64>,
     /// The merchant's reason.
@@ -406,10 +443,8 @@ impl From<&Refund> for RefundView {
             code_id: r.code_id.clone(),
             merchant_payment_id: None,
             amount: Money::jpy(r.amount),
-            status: match r.status.as_str() {
-                "PENDING" => "CREATED".to_owned(),
-                other => other.to_owned(),
-            },
+            status: r.status.api_name().to_owned(),
+            failure_reason: r.failure.clone(),
             fee_returned: r.fee_returned,
             reason: r.reason.clone(),
             transaction_hash: r.tx_hash.clone(),
@@ -427,8 +462,12 @@ pub struct PaymentView {
     pub code_id: String,
     /// The merchant's order id.
     pub merchant_payment_id: String,
-    /// `CREATED`, `COMPLETED`, `EXPIRED`, `CANCELED` or `REFUNDED` (fully refunded).
+    /// `CREATED`, `COMPLETED`, `EXPIRED`, `CANCELED`, `REFUNDED` (fully
+    /// refunded) or `FAILED` (never created: see `failureReason`).
     pub status: String,
+    /// Why it failed: the abort or VM status, or that it was never committed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub failure_reason: Option<String>,
     /// `dynamic` (a code), `static` (the shop's static code) or `cpm` (customer-presented).
     pub kind: String,
     /// `gateway` or `chain` (created outside the gateway).
@@ -465,8 +504,9 @@ pub fn view(state: &AppState, p: &Payment, refunds: Vec<Refund>) -> PaymentView 
         code_id: p.code_id.clone(),
         merchant_payment_id: p.merchant_payment_id.clone(),
         status: p.status_at(state.clock.now()).to_owned(),
-        kind: p.kind.clone(),
-        origin: p.origin.clone(),
+        failure_reason: p.failure.clone(),
+        kind: p.kind.as_str().to_owned(),
+        origin: p.origin.as_str().to_owned(),
         amount: Money::jpy(p.amount),
         payer: p.payer.clone(),
         fee: p.fee,

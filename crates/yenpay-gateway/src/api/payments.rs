@@ -4,13 +4,12 @@
 //! (`invoice::collect_with_authorization`), both signed by the merchant's
 //! terminal key.
 use super::admin::terminal_account;
-use super::codes::{Money, chain_error, merchant_address, view};
+use super::codes::{Money, merchant_address, record_chain_error, view};
 use super::{created, json_body};
 use crate::AppState;
 use crate::auth::AuthedMerchant;
-use crate::chain::ChainError;
 use crate::error::{ApiError, ApiResult};
-use crate::store::payments::{self, Payment};
+use crate::store::payments::{self, NewPayment, PaymentKind};
 use axum::Extension;
 use axum::body::Bytes;
 use axum::extract::State;
@@ -74,86 +73,74 @@ pub async fn cpm(
         )
         .map_err(|e| ApiError::invalid(format!("customerCode: {e}")))?;
 
-    let code_id = payments::code_id(&merchant.address, &request.merchant_payment_id);
     let ttl = Ttl::from_secs(120).map_err(ApiError::internal)?;
-    let row = Payment {
-        code_id: code_id.clone(),
-        merchant_address: merchant.address.clone(),
-        merchant_payment_id: request.merchant_payment_id.clone(),
-        kind: "cpm".to_owned(),
-        origin: "gateway".to_owned(),
-        status: "PENDING".to_owned(),
-        amount: amount as i64,
-        expires_at: now + ttl.secs() as i64,
-        created_at: now,
-        create_tx: None,
-        create_version: None,
-        payer: None,
-        fee: None,
-        net: None,
-        paid_at: None,
-        pay_tx: None,
-        pay_version: None,
-        refunded: 0,
-        fee_refunded: 0,
-        reference: None,
-    };
-    if !payments::insert(&state.db.pool, &row).await? {
+    let reserved = payments::reserve(
+        &state.db,
+        &NewPayment {
+            merchant_address: merchant.address.clone(),
+            merchant_payment_id: request.merchant_payment_id.clone(),
+            kind: PaymentKind::Cpm,
+            amount: amount as i64,
+            expires_at: now + ttl.secs() as i64,
+            created_at: now,
+        },
+    )
+    .await?;
+    let Some(row) = reserved else {
         return Err(ApiError::conflict(
             "DUPLICATE_DYNAMIC_QR_REQUEST",
             "this merchantPaymentId was already used",
         ));
-    }
-    let terminal = terminal_account(&state, &merchant)?;
-    let forget = || async {
-        sqlx::query("DELETE FROM payments WHERE code_id = $1 AND status = 'PENDING'")
-            .bind(&code_id)
-            .execute(&state.db.pool)
-            .await
     };
+    let code_id = row.code_id;
+    let terminal = terminal_account(&state, &merchant)?;
     let created_tx = match state
         .ledger
         .create_invoice(&terminal, owner, &order, amount, ttl)
         .await
     {
         Ok(outcome) => outcome,
-        Err(error @ ChainError::Rejected { .. }) => {
-            forget().await?;
-            return Err(chain_error(error));
-        }
-        Err(error) => return Err(chain_error(error)),
+        Err(error) => return Err(record_chain_error(&state, &code_id, error).await?),
     };
-    sqlx::query(
-        "UPDATE payments SET status = CASE WHEN status = 'PENDING' THEN 'CREATED' ELSE status END, \
-         create_tx = $1, create_version = $2 WHERE code_id = $3",
+    let expires_at = created_tx
+        .events
+        .iter()
+        .find_map(|event| match event {
+            YenpayEvent::Invoice(InvoiceEvent::InvoiceCreated(created)) => Some(created.expires_at),
+            _ => None,
+        })
+        .unwrap_or(row.expires_at as u64);
+    payments::confirm_created(
+        &state.db.pool,
+        &code_id,
+        payments::Tx {
+            hash: &created_tx.hash,
+            version: created_tx.version,
+        },
+        amount,
+        expires_at,
     )
-    .bind(&created_tx.hash)
-    .bind(created_tx.version as i64)
-    .bind(&code_id)
-    .execute(&state.db.pool)
     .await?;
-    let collected = state
-        .ledger
-        .collect(&terminal, &order, &signed)
-        .await
-        .map_err(chain_error)?;
+    let collected = match state.ledger.collect(&terminal, &order, &signed).await {
+        Ok(outcome) => outcome,
+        Err(error) => return Err(record_chain_error(&state, &code_id, error).await?),
+    };
     if let Some(paid) = collected.events.iter().find_map(|e| match e {
         YenpayEvent::Invoice(InvoiceEvent::InvoicePaid(paid)) => Some(paid),
         _ => None,
     }) {
-        sqlx::query(
-            "UPDATE payments SET status = CASE WHEN status IN ('PENDING', 'CREATED') THEN 'COMPLETED' ELSE status END, \
-             payer = $1, fee = $2, net = $3, paid_at = $4, pay_tx = $5, pay_version = $6 WHERE code_id = $7",
-        )
-        .bind(paid.payer.to_hex())
-        .bind(paid.fee as i64)
-        .bind(paid.net as i64)
-        .bind(paid.paid_at as i64)
-        .bind(&collected.hash)
-        .bind(collected.version as i64)
-        .bind(&code_id)
-        .execute(&state.db.pool)
-        .await?;
+        let paid = payments::Paid {
+            payer: paid.payer.to_hex(),
+            amount: paid.amount,
+            fee: paid.fee,
+            net: paid.net,
+            paid_at: paid.paid_at,
+            tx: payments::Tx {
+                hash: &collected.hash,
+                version: collected.version,
+            },
+        };
+        payments::mark_paid(&state.db.pool, &code_id, &paid).await?;
     }
     let payment = payments::by_code_id(&state.db.pool, &code_id)
         .await?

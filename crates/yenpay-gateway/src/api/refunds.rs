@@ -6,14 +6,16 @@
 //! `PAYOUT_KEY_NOT_HELD` otherwise (the merchant then refunds from its
 //! payout wallet, and the follower records the refund all the same).
 use super::admin::terminal_account;
-use super::codes::{Money, RefundView, chain_error, merchant_address};
+use super::codes::{Money, RefundView, chain_error, failure_reason, merchant_address};
 use super::{PathParam, created, json_body, ok};
 use crate::AppState;
 use crate::auth::AuthedMerchant;
 use crate::chain::ChainError;
 use crate::crypto::random_hex;
 use crate::error::{ApiError, ApiResult};
-use crate::store::payments::{self, Refund};
+use crate::store::payments::{
+    self, NewRefund, PaymentKind, PaymentStatus, Refund, RefundReservation,
+};
 use axum::Extension;
 use axum::body::Bytes;
 use axum::extract::State;
@@ -73,43 +75,37 @@ pub async fn create(
     }
     let pool = &state.db.pool;
     let payment = super::codes::payment_of(&state, &merchant, &request.merchant_payment_id).await?;
+    let duplicate = |existing: &Refund| {
+        if existing.code_id == payment.code_id && existing.amount == amount as i64 {
+            let mut view = RefundView::from(existing);
+            view.merchant_payment_id = Some(payment.merchant_payment_id.clone());
+            ok(view)
+        } else {
+            Err(ApiError::conflict(
+                "DUPLICATE_REFUND_ID",
+                "this merchantRefundId was used for another refund",
+            ))
+        }
+    };
     if let Some(existing) =
         payments::refund_by_merchant_id(pool, &merchant.address, &request.merchant_refund_id)
             .await?
     {
-        if existing.code_id == payment.code_id && existing.amount == amount as i64 {
-            return ok(RefundView::from(&existing));
-        }
-        return Err(ApiError::conflict(
-            "DUPLICATE_REFUND_ID",
-            "this merchantRefundId was used for another refund",
-        ));
+        return duplicate(&existing);
     }
-    if payment.kind == "static" {
+    if payment.kind == PaymentKind::Static {
         return Err(ApiError::conflict(
             "PAYMENT_NOT_REFUNDABLE",
             "a static-code payment has no invoice to refund; refund it with a transfer",
         ));
     }
-    if !matches!(payment.status.as_str(), "COMPLETED" | "REFUNDED") {
+    if !matches!(
+        payment.status,
+        PaymentStatus::Paid | PaymentStatus::Refunded
+    ) {
         return Err(ApiError::conflict(
             "PAYMENT_NOT_REFUNDABLE",
             format!("the payment is {}", payment.status_at(state.clock.now())),
-        ));
-    }
-    // Refunds made or under way: the follower's total, or the refund rows
-    // when the API's own refunds are ahead of the follower.
-    let recorded: i64 = payments::refunds_of(pool, &payment.code_id)
-        .await?
-        .iter()
-        .filter(|r| r.status != "FAILED")
-        .map(|r| r.amount)
-        .sum();
-    let left = payment.amount - payment.refunded.max(recorded);
-    if amount as i64 > left {
-        return Err(ApiError::conflict(
-            "REFUND_AMOUNT_EXCEEDED",
-            format!("at most {} yen is left to refund", left.max(0)),
         ));
     }
     let owner = merchant_address(&merchant)?;
@@ -121,26 +117,23 @@ pub async fn create(
              set the payout address to the merchant's gateway terminal account, or refund from the payout wallet",
         ));
     }
-    let refund = Refund {
+    let new = NewRefund {
         refund_id: format!("r_{}", random_hex(12)),
-        merchant_address: merchant.address.clone(),
         merchant_refund_id: request.merchant_refund_id.clone(),
-        code_id: payment.code_id.clone(),
-        amount: amount as i64,
-        status: "PENDING".to_owned(),
         reason: request.reason.clone(),
-        fee_returned: None,
-        tx_hash: None,
-        tx_version: None,
+        amount: amount as i64,
         created_at: state.clock.now(),
-        completed_at: None,
     };
-    if !payments::insert_refund(pool, &refund).await? {
-        return Err(ApiError::conflict(
-            "REFUND_IN_PROGRESS",
-            "a refund with this merchantRefundId is being made",
-        ));
-    }
+    let refund = match payments::reserve_refund(&state.db, &payment, &new).await? {
+        RefundReservation::New(refund) => refund,
+        RefundReservation::Exists(existing) => return duplicate(&existing),
+        RefundReservation::Exceeds { left } => {
+            return Err(ApiError::conflict(
+                "REFUND_AMOUNT_EXCEEDED",
+                format!("at most {left} yen is left to refund"),
+            ));
+        }
+    };
     let order = OrderRef::new(&payment.merchant_payment_id).map_err(ApiError::internal)?;
     let terminal = terminal_account(&state, &merchant)?;
     match state.ledger.refund(&terminal, owner, &order, amount).await {
@@ -149,45 +142,44 @@ pub async fn create(
                 YenpayEvent::Invoice(InvoiceEvent::InvoiceRefunded(r)) => Some(r),
                 _ => None,
             });
-            let fee_returned = event.map(|r| r.fee_returned as i64);
-            if let Some(r) = event {
-                // The running total is absolute, so this and the follower agree in any order.
-                sqlx::query(
-                    "UPDATE payments SET refunded = CASE WHEN refunded < $1 THEN $1 ELSE refunded END, \
-                     status = CASE WHEN $1 >= amount THEN 'REFUNDED' ELSE status END WHERE code_id = $2",
-                )
-                .bind(r.refunded_total as i64)
-                .bind(&payment.code_id)
-                .execute(pool)
-                .await?;
-            }
-            sqlx::query(
-                "UPDATE refunds SET status = 'COMPLETED', tx_hash = $1, tx_version = $2, \
-                 fee_returned = COALESCE(fee_returned, $3), completed_at = COALESCE(completed_at, $4) \
-                 WHERE refund_id = $5",
-            )
-            .bind(&outcome.hash)
-            .bind(outcome.version as i64)
-            .bind(fee_returned)
-            .bind(state.clock.now())
-            .bind(&refund.refund_id)
-            .execute(pool)
-            .await?;
+            let refunded = payments::Refunded {
+                amount,
+                fee_returned: event.map_or(0, |r| r.fee_returned),
+                refunded_total: event.map_or(0, |r| r.refunded_total),
+                tx: payments::Tx {
+                    hash: &outcome.hash,
+                    version: outcome.version,
+                },
+                at_secs: state.clock.now(),
+            };
+            let mut conn = pool.acquire().await?;
+            payments::complete_refund(&mut conn, &refund.refund_id, &refunded).await?;
         }
-        Err(ChainError::Rejected { code, message }) => {
-            sqlx::query("UPDATE refunds SET status = 'FAILED', reason = $1 WHERE refund_id = $2")
-                .bind(format!("{code}: {message}"))
-                .bind(&refund.refund_id)
-                .execute(pool)
-                .await?;
-            return Err(chain_error(ChainError::Rejected { code, message }));
+        Err(ChainError::Unknown {
+            hash,
+            expires_at,
+            detail,
+        }) => {
+            payments::refund_submitted(pool, &refund.refund_id, &hash, expires_at).await?;
+            return Err(chain_error(ChainError::Unknown {
+                hash,
+                expires_at,
+                detail,
+            }));
         }
-        Err(error) => return Err(chain_error(error)),
+        Err(error) => {
+            // A refusal, or nothing submitted: the refund did not happen.
+            let reason = match &error {
+                ChainError::Rejected { code, message } => failure_reason(code, message),
+                other => failure_reason("NODE_UNAVAILABLE", &format!("not submitted: {other}")),
+            };
+            payments::fail_refund(pool, &refund.refund_id, &reason).await?;
+            return Err(chain_error(error));
+        }
     }
-    let stored =
-        payments::refund_by_merchant_id(pool, &merchant.address, &request.merchant_refund_id)
-            .await?
-            .ok_or_else(|| ApiError::internal("refund vanished"))?;
+    let stored = payments::refund_by_id(pool, &refund.refund_id)
+        .await?
+        .ok_or_else(|| ApiError::internal("refund vanished"))?;
     let mut view = RefundView::from(&stored);
     view.merchant_payment_id = Some(payment.merchant_payment_id);
     created(view).map(|mut response| {

@@ -26,7 +26,9 @@ use yenpay_client::invoice::{
 use yenpay_client::types::authorization::SignedAuthorization;
 use yenpay_client::types::limits::{OrderRef, Ttl};
 use yenpay_gateway::auth::sign_request;
-use yenpay_gateway::chain::{AccountState, ChainError, Ledger, LedgerHead, Simulated, TxOutcome};
+use yenpay_gateway::chain::{
+    AccountState, ChainError, Ledger, LedgerHead, Lookup, Simulated, TxOutcome,
+};
 use yenpay_gateway::config::Config;
 use yenpay_gateway::crypto::Kek;
 use yenpay_gateway::follower::{self, Finish};
@@ -138,9 +140,16 @@ pub enum Call {
 #[derive(Debug, Clone)]
 pub enum Next {
     Succeed,
+    /// The chain refuses it (an abort, or the node's 400 at submission).
     Reject(String),
+    /// The node does not answer once the transaction is signed: its outcome
+    /// is unknown ([`ChainError::Unknown`]); it stays uncommitted until the
+    /// test commits or drops it ([`FakeLedger::commit`]).
     Unavailable,
 }
+
+/// How long the double's transactions stay valid, seconds (as a client's expiration).
+pub const TX_LIFETIME: u64 = 60;
 
 /// A recording double of the chain: it answers like the package would for
 /// the happy path (the events the contract emits), or as told.
@@ -178,6 +187,16 @@ pub struct FakeLedger {
     pub simulated: Mutex<Vec<SignedTransaction>>,
     /// APT balances, octas (100 APT when not set).
     pub apt_balances: Mutex<std::collections::HashMap<AccountAddress, u64>>,
+    /// Answers to come before `next` (first in, first out).
+    pub queue: Mutex<std::collections::VecDeque<Next>>,
+    /// What `lookup` answers, by hash: every transaction the double
+    /// answered for, and those with an unknown outcome until the test says.
+    pub lookups: Mutex<std::collections::HashMap<String, Lookup>>,
+    /// Transactions whose outcome was unknown, by hash: what they would
+    /// emit if committed.
+    pub limbo: Mutex<std::collections::HashMap<String, Vec<YenpayEvent>>>,
+    /// The head's chain time, microseconds.
+    pub head_timestamp_us: AtomicU64,
 }
 
 impl Default for FakeLedger {
@@ -205,13 +224,22 @@ impl Default for FakeLedger {
             simulate_abort: Mutex::new(None),
             simulated: Mutex::default(),
             apt_balances: Mutex::default(),
+            queue: Mutex::default(),
+            lookups: Mutex::default(),
+            limbo: Mutex::default(),
+            head_timestamp_us: AtomicU64::new(NOW as u64 * 1_000_000),
         }
     }
 }
 
 impl FakeLedger {
     fn outcome(&self, events: Vec<YenpayEvent>) -> Result<TxOutcome, ChainError> {
-        let next = self.next.lock().unwrap().clone();
+        let next = self
+            .queue
+            .lock()
+            .unwrap()
+            .pop_front()
+            .unwrap_or_else(|| self.next.lock().unwrap().clone());
         self.outcome_as(next, events)
     }
 
@@ -219,19 +247,66 @@ impl FakeLedger {
         match next {
             Next::Succeed => {
                 let version = self.version.fetch_add(1, Ordering::SeqCst);
-                Ok(TxOutcome {
+                let outcome = TxOutcome {
                     hash: format!("0x{:064x}", version),
                     version,
                     events,
                     gas_used: self.charged_gas.load(Ordering::SeqCst),
-                })
+                };
+                self.lookups
+                    .lock()
+                    .unwrap()
+                    .insert(outcome.hash.clone(), Lookup::Committed(outcome.clone()));
+                Ok(outcome)
             }
             Next::Reject(code) => Err(ChainError::Rejected {
                 message: format!("aborted: {code}"),
                 code,
             }),
-            Next::Unavailable => Err(ChainError::Unavailable("connection refused".to_owned())),
+            Next::Unavailable => {
+                let hash = format!("0x{:064x}", 0xdead_0000 + self.limbo.lock().unwrap().len());
+                self.limbo.lock().unwrap().insert(hash.clone(), events);
+                self.lookups
+                    .lock()
+                    .unwrap()
+                    .insert(hash.clone(), Lookup::NotCommitted);
+                Err(ChainError::Unknown {
+                    hash,
+                    expires_at: self.now() + TX_LIFETIME,
+                    detail: "connection reset".to_owned(),
+                })
+            }
         }
+    }
+
+    /// Commits the transaction `hash` whose outcome was unknown: `lookup`
+    /// finds it from now on. Returns it.
+    pub fn commit(&self, hash: &str) -> TxOutcome {
+        let events = self.limbo.lock().unwrap().remove(hash).expect("in limbo");
+        let version = self.version.fetch_add(1, Ordering::SeqCst);
+        let outcome = TxOutcome {
+            hash: hash.to_owned(),
+            version,
+            events,
+            gas_used: self.charged_gas.load(Ordering::SeqCst),
+        };
+        self.lookups
+            .lock()
+            .unwrap()
+            .insert(hash.to_owned(), Lookup::Committed(outcome.clone()));
+        outcome
+    }
+
+    /// The version the next committed transaction gets (to keep the
+    /// double's versions in step with pages a test applies).
+    pub fn set_version(&self, version: u64) {
+        self.version.store(version, Ordering::SeqCst);
+    }
+
+    /// Moves the head's chain time to `secs` (Unix seconds).
+    pub fn set_head_time(&self, secs: i64) {
+        self.head_timestamp_us
+            .store(secs as u64 * 1_000_000, Ordering::SeqCst);
     }
 
     fn now(&self) -> u64 {
@@ -312,13 +387,16 @@ impl Ledger for FakeLedger {
             amount,
             signer: payout.address(),
         });
-        let total = {
-            let mut refunded = self.refunded.lock().unwrap();
-            let total = refunded.entry(order.as_str().to_owned()).or_default();
-            *total += amount;
-            *total
-        };
-        self.outcome(vec![YenpayEvent::Invoice(InvoiceEvent::InvoiceRefunded(
+        // Only a committed refund adds to the chain's running total.
+        let total = self
+            .refunded
+            .lock()
+            .unwrap()
+            .get(order.as_str())
+            .copied()
+            .unwrap_or_default()
+            + amount;
+        let outcome = self.outcome(vec![YenpayEvent::Invoice(InvoiceEvent::InvoiceRefunded(
             InvoiceRefunded {
                 merchant,
                 order_ref: order.as_str().to_owned(),
@@ -327,7 +405,14 @@ impl Ledger for FakeLedger {
                 fee_returned: amount / 100,
                 refunded_total: total,
             },
-        ))])
+        ))]);
+        if outcome.is_ok() {
+            self.refunded
+                .lock()
+                .unwrap()
+                .insert(order.as_str().to_owned(), total);
+        }
+        outcome
     }
 
     async fn collect(
@@ -448,7 +533,7 @@ impl Ledger for FakeLedger {
     async fn head(&self) -> Result<LedgerHead, ChainError> {
         Ok(LedgerHead {
             version: self.head_version.load(Ordering::SeqCst),
-            timestamp_us: NOW as u64 * 1_000_000,
+            timestamp_us: self.head_timestamp_us.load(Ordering::SeqCst),
             chain_id: self.chain_id.load(Ordering::SeqCst),
             oldest_version: self.oldest_version.load(Ordering::SeqCst),
         })
@@ -456,6 +541,16 @@ impl Ledger for FakeLedger {
 
     async fn genesis_hash(&self) -> Result<Option<String>, ChainError> {
         Ok(self.genesis.lock().unwrap().clone())
+    }
+
+    async fn lookup(&self, hash: &str) -> Result<Lookup, ChainError> {
+        Ok(self
+            .lookups
+            .lock()
+            .unwrap()
+            .get(hash)
+            .cloned()
+            .unwrap_or(Lookup::NotCommitted))
     }
 
     async fn transactions(&self, start: u64, limit: u16) -> Result<Vec<Value>, ChainError> {
