@@ -172,6 +172,9 @@ pub struct Config {
     pub server: ServerPolicy,
     /// How long a replica's lease on the follower or the dispatcher lasts unrenewed (`leadership`).
     pub lease_ttl: Duration,
+    /// Codes a merchant may have open at once, and create per minute: each
+    /// invoice's storage deposit is the operator's until it is purged.
+    pub code_quota: crate::store::payments::CodeQuota,
     /// How often the reconciler looks up transactions whose outcome is
     /// unknown (`reconcile`).
     pub reconcile_interval: Duration,
@@ -203,6 +206,10 @@ impl Config {
             web: WebPolicy::default(),
             server: ServerPolicy::default(),
             lease_ttl: Duration::from_secs(15),
+            code_quota: crate::store::payments::CodeQuota {
+                max_open: 1_000,
+                per_minute: 600,
+            },
             reconcile_interval: Duration::from_secs(10),
             submission_lifetime: Duration::from_secs(135),
         }

@@ -632,3 +632,67 @@ async fn cancel_and_merchant_isolation() {
         assert_eq!(bs.body["data"]["amount"]["amount"], 5);
     }
 }
+
+#[tokio::test]
+async fn a_merchant_is_held_to_its_quota_of_open_codes_and_of_codes_per_minute() {
+    for db in backends().await {
+        let mut config = config();
+        config.code_quota = yenpay_gateway::store::payments::CodeQuota {
+            max_open: 3,
+            per_minute: 4,
+        };
+        let gw = TestGateway::with_config(&db, config).await;
+        let shop = gw.merchant("Busy Izakaya").await;
+        let other = gw.merchant("Quiet Kissa").await;
+        for i in 0..3 {
+            let made = gw.create_code(&shop, &format!("Q-{i}"), 100).await;
+            assert_eq!(made.status, StatusCode::CREATED, "{}", made.text);
+        }
+        let refused = gw.create_code(&shop, "Q-3", 100).await;
+        assert_eq!(refused.status, StatusCode::TOO_MANY_REQUESTS, "{}", db.name);
+        assert_eq!(refused.code(), "TOO_MANY_OPEN_CODES");
+        assert_eq!(refused.headers["retry-after"], "60");
+        // Nothing was sent to the chain for it, and another merchant is not held back.
+        assert_eq!(gw.ledger.calls().len(), 3);
+        assert_eq!(
+            gw.create_code(&other, "Q-0", 100).await.status,
+            StatusCode::CREATED
+        );
+        // A cancelled code is no longer open; the minute's count still holds.
+        let code_id = yenpay_gateway::store::payments::code_id(&shop.address.to_hex(), "Q-0");
+        let cancelled = gw
+            .call(&shop, "DELETE", &format!("/v2/codes/{code_id}"), None)
+            .await;
+        assert!(cancelled.status.is_success(), "{}", cancelled.text);
+        assert_eq!(
+            gw.create_code(&shop, "Q-4", 100).await.status,
+            StatusCode::CREATED
+        );
+        let cancelled_too = gw
+            .call(
+                &shop,
+                "DELETE",
+                &format!(
+                    "/v2/codes/{}",
+                    yenpay_gateway::store::payments::code_id(&shop.address.to_hex(), "Q-1")
+                ),
+                None,
+            )
+            .await;
+        assert!(cancelled_too.status.is_success());
+        let too_fast = gw.create_code(&shop, "Q-5", 100).await;
+        assert_eq!(
+            too_fast.status,
+            StatusCode::TOO_MANY_REQUESTS,
+            "{}",
+            too_fast.text
+        );
+        assert_eq!(too_fast.code(), "CODE_RATE_LIMITED");
+        // A minute later both limits have room again.
+        gw.clock.advance(61);
+        assert_eq!(
+            gw.create_code(&shop, "Q-6", 100).await.status,
+            StatusCode::CREATED
+        );
+    }
+}

@@ -393,10 +393,13 @@ async fn a_submission_whose_request_died_is_failed_once_it_cannot_commit() {
                 expires_at: NOW + 300,
                 created_at: NOW,
             },
+            gw.state.config.code_quota,
         )
         .await
-        .unwrap()
         .unwrap();
+        let payments::Reservation::Reserved(row) = row else {
+            panic!("not reserved: {row:?}")
+        };
         let lifetime = gw.state.config.submission_lifetime.as_secs() as i64;
         gw.clock.advance(lifetime + 1);
         // The follower has not passed the time it could commit by: wait.

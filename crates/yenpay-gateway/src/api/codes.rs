@@ -6,7 +6,9 @@ use crate::auth::AuthedMerchant;
 use crate::chain::ChainError;
 use crate::error::{ApiError, ApiResult};
 use crate::store::merchants::Merchant;
-use crate::store::payments::{self, NewPayment, Payment, PaymentKind, PaymentStatus, Refund};
+use crate::store::payments::{
+    self, NewPayment, Payment, PaymentKind, PaymentStatus, Refund, Reservation,
+};
 use aptos_sdk::types::AccountAddress;
 use axum::Extension;
 use axum::body::Bytes;
@@ -136,6 +138,35 @@ fn order_ref(merchant_payment_id: &str, field: &str) -> Result<OrderRef, ApiErro
 /// The merchant's owner address.
 pub fn merchant_address(merchant: &Merchant) -> Result<AccountAddress, ApiError> {
     AccountAddress::from_hex(&merchant.address).map_err(ApiError::internal)
+}
+
+/// Reserves the payment of a new code, or answers why not: its reference
+/// is taken (409), or the merchant is at its quota of open codes or of codes
+/// per minute (429, with `Retry-After`).
+pub async fn reserve(state: &AppState, new: &NewPayment) -> Result<Payment, ApiError> {
+    let quota = state.config.code_quota;
+    match payments::reserve(&state.db, new, quota).await? {
+        Reservation::Reserved(row) => Ok(row),
+        Reservation::ReferenceTaken => Err(ApiError::conflict(
+            "DUPLICATE_DYNAMIC_QR_REQUEST",
+            "this merchantPaymentId was already used",
+        )),
+        Reservation::TooManyOpen => Err(ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "TOO_MANY_OPEN_CODES",
+            format!(
+                "the merchant has {} open codes: cancel some or let them expire",
+                quota.max_open
+            ),
+        )
+        .retry_after(60)),
+        Reservation::TooFast => Err(ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "CODE_RATE_LIMITED",
+            format!("at most {} codes per minute", quota.per_minute),
+        )
+        .retry_after(60)),
+    }
 }
 
 /// Maps a chain failure to the API's answer.
@@ -283,8 +314,8 @@ pub async fn create(
         None
     };
 
-    let reserved = payments::reserve(
-        &state.db,
+    let row = reserve(
+        &state,
         &NewPayment {
             merchant_address: merchant.address.clone(),
             merchant_payment_id: request.merchant_payment_id.clone(),
@@ -295,12 +326,6 @@ pub async fn create(
         },
     )
     .await?;
-    let Some(row) = reserved else {
-        return Err(ApiError::conflict(
-            "DUPLICATE_DYNAMIC_QR_REQUEST",
-            "this merchantPaymentId was already used",
-        ));
-    };
     let code_id = row.code_id.clone();
     let terminal = terminal_account(&state, &merchant)?;
     let outcome = match state

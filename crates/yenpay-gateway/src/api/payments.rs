@@ -74,8 +74,8 @@ pub async fn cpm(
         .map_err(|e| ApiError::invalid(format!("customerCode: {e}")))?;
 
     let ttl = Ttl::from_secs(120).map_err(ApiError::internal)?;
-    let reserved = payments::reserve(
-        &state.db,
+    let row = super::codes::reserve(
+        &state,
         &NewPayment {
             merchant_address: merchant.address.clone(),
             merchant_payment_id: request.merchant_payment_id.clone(),
@@ -86,12 +86,6 @@ pub async fn cpm(
         },
     )
     .await?;
-    let Some(row) = reserved else {
-        return Err(ApiError::conflict(
-            "DUPLICATE_DYNAMIC_QR_REQUEST",
-            "this merchantPaymentId was already used",
-        ));
-    };
     let code_id = row.code_id;
     let terminal = terminal_account(&state, &merchant)?;
     let created_tx = match state

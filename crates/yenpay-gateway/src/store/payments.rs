@@ -391,16 +391,67 @@ pub struct NewPayment {
     pub created_at: i64,
 }
 
+/// How many of a merchant's codes the gateway creates: every invoice's
+/// storage deposit is the operator's until it is purged.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CodeQuota {
+    /// Codes open (not yet paid, cancelled, failed or expired) at once.
+    pub max_open: i64,
+    /// Codes created in the last minute.
+    pub per_minute: i64,
+}
+
+/// What [`reserve`] did.
+#[derive(Debug, Clone)]
+pub enum Reservation {
+    /// The new `PENDING` payment.
+    Reserved(Payment),
+    /// The order reference's newest invoice still holds it.
+    ReferenceTaken,
+    /// The merchant has `max_open` open codes.
+    TooManyOpen,
+    /// The merchant created `per_minute` codes in the last minute.
+    TooFast,
+}
+
 /// Writes a `PENDING` payment for a new invoice of the gateway's, unless
 /// the order reference's newest invoice still holds it (it is free only
-/// when that one failed or was purged on chain): `None` then. Two requests
-/// racing for one reference take the same generation: one of them gets `None`.
-pub async fn reserve(db: &Db, new: &NewPayment) -> Result<Option<Payment>, sqlx::Error> {
+/// when that one failed or was purged on chain), or the merchant is at its
+/// [`CodeQuota`]. Two requests racing for one reference take the same
+/// generation: one of them gets [`Reservation::ReferenceTaken`]. The
+/// merchant's row is locked first, so replicas count its quota in turn.
+pub async fn reserve(
+    db: &Db,
+    new: &NewPayment,
+    quota: CodeQuota,
+) -> Result<Reservation, sqlx::Error> {
     let mut tx = db.begin().await?;
+    // A write to the merchant's row: PostgreSQL locks it until commit (SQLite's write lock covers all).
+    sqlx::query("UPDATE merchants SET address = address WHERE address = $1")
+        .bind(&new.merchant_address)
+        .execute(&mut *tx)
+        .await?;
     let newest =
         by_merchant_payment_id(&mut *tx, &new.merchant_address, &new.merchant_payment_id).await?;
     if newest.as_ref().is_some_and(|p| !p.frees_reference()) {
-        return Ok(None);
+        return Ok(Reservation::ReferenceTaken);
+    }
+    let (open, recent): (i64, i64) = sqlx::query_as(
+        "SELECT \
+           CAST(COALESCE(SUM(CASE WHEN status IN ('PENDING', 'SUBMITTED', 'CREATED') AND expires_at > $2 THEN 1 ELSE 0 END), 0) AS BIGINT), \
+           CAST(COALESCE(SUM(CASE WHEN created_at > $3 THEN 1 ELSE 0 END), 0) AS BIGINT) \
+         FROM payments WHERE merchant_address = $1 AND origin = 'gateway'",
+    )
+    .bind(&new.merchant_address)
+    .bind(new.created_at)
+    .bind(new.created_at - 60)
+    .fetch_one(&mut *tx)
+    .await?;
+    if open >= quota.max_open {
+        return Ok(Reservation::TooManyOpen);
+    }
+    if recent >= quota.per_minute {
+        return Ok(Reservation::TooFast);
     }
     let generation = newest.map_or(0, |p| p.generation + 1);
     let row = Payment {
@@ -417,10 +468,10 @@ pub async fn reserve(db: &Db, new: &NewPayment) -> Result<Option<Payment>, sqlx:
         ..blank()
     };
     if !insert(&mut tx, &row).await? {
-        return Ok(None);
+        return Ok(Reservation::ReferenceTaken);
     }
     tx.commit().await?;
-    Ok(Some(row))
+    Ok(Reservation::Reserved(row))
 }
 
 fn blank() -> Payment {
