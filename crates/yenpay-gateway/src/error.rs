@@ -36,6 +36,8 @@ pub struct ApiError {
     pub code: &'static str,
     /// Explanation for a developer (never secrets).
     pub message: String,
+    /// Seconds for a `Retry-After` header (throttled requests).
+    pub retry_after: Option<u64>,
 }
 
 impl ApiError {
@@ -45,7 +47,14 @@ impl ApiError {
             status,
             code,
             message: message.into(),
+            retry_after: None,
         }
+    }
+
+    /// With `Retry-After: seconds`.
+    pub fn with_retry_after(mut self, seconds: u64) -> Self {
+        self.retry_after = Some(seconds);
+        self
     }
 
     /// 400 `INVALID_PARAMS`.
@@ -93,7 +102,13 @@ impl IntoResponse for ApiError {
                 message: self.message,
             },
         };
-        (self.status, axum::Json(body)).into_response()
+        let mut response = (self.status, axum::Json(body)).into_response();
+        if let Some(seconds) = self.retry_after {
+            response
+                .headers_mut()
+                .insert(axum::http::header::RETRY_AFTER, seconds.into());
+        }
+        response
     }
 }
 

@@ -16,6 +16,7 @@ mod integration_example;
 mod load;
 mod operations;
 mod payments;
+mod pos_login;
 mod replicas;
 mod secrets;
 mod sponsor;
