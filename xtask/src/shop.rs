@@ -10,7 +10,11 @@
 //! 3. the recorded deployer, as registry operator, registers it on chain with
 //!    that terminal as payout address (so refunds from the POS page work);
 //! 4. the owner adds the terminal (`merchant_registry::add_terminal`);
-//! 5. the gateway issues an API key: the POS page's login.
+//! 5. the gateway issues two POS credentials, the POS page's logins: a
+//!    cashier's (codes, customer-presented payments) and a manager's (also
+//!    refunds). The merchant's API key is for integrations, and does not log
+//!    in to the POS page; the operator issues one with `POST
+//!    /admin/merchants/{id}/keys` when the shop integrates.
 //!
 //! Refused on mainnet: there a merchant is registered after KYC, by the operator.
 use std::path::{Path, PathBuf};
@@ -70,6 +74,23 @@ pub struct ShopArgs {
     /// A file holding the deployer's private key (AIP-80 or hex).
     #[arg(long, value_name = "FILE")]
     pub key_file: Option<PathBuf>,
+}
+
+/// The POS logins a test shop gets: role and label.
+const POS_LOGINS: [(&str, &str); 2] = [("cashier", "register 1"), ("manager", "store manager")];
+
+/// What `shop` prints of the POS logins it issued.
+fn login_lines(logins: &[(&str, Value)]) -> Result<Vec<String>> {
+    let mut lines =
+        vec!["  POS logins (each secret is shown once; a cashier cannot refund):".to_owned()];
+    for (role, issued) in logins {
+        lines.push(format!(
+            "    {role:<8} id {}  secret {}",
+            text(issued, "credentialId")?,
+            text(issued, "secret")?
+        ));
+    }
+    Ok(lines)
 }
 
 /// The gateway's admin API.
@@ -203,18 +224,26 @@ pub fn run(root: &Path, args: &ShopArgs) -> Result<()> {
             .await
             .context("the owner adding the gateway's terminal")
             .with_context(half_made)?;
-        let key = admin
-            .post(&format!("/admin/merchants/{merchant_id}/keys"), None)
-            .await
-            .context("issuing the shop's API key")
-            .with_context(half_made)?;
+        let mut logins = Vec::new();
+        for (role, label) in POS_LOGINS {
+            let issued = admin
+                .post(
+                    &format!("/admin/merchants/{merchant_id}/pos-credentials"),
+                    Some(json!({"role": role, "label": label})),
+                )
+                .await
+                .with_context(|| format!("issuing the shop's {role} POS login"))
+                .with_context(half_made)?;
+            logins.push((role, issued));
+        }
 
         println!("Shop {:?} is ready ({} on {}):", args.name, merchant_id, args.network.name());
         println!("  owner     {}  (key in {})", owner.address, key_path.display());
         println!("  terminal  {terminal}  (the gateway's; also the payout address, so refunds go through the gateway)");
         println!("  fee       {} bps", args.fee_bps);
-        println!("  POS login: key id {}  secret {}", text(&key, "keyId")?, text(&key, "secret")?);
-        println!("             (the secret is shown once)");
+        for line in login_lines(&logins)? {
+            println!("{line}");
+        }
         let gateway = args.gateway.trim_end_matches('/');
         println!("  POS page   {gateway}/pos");
         println!("  wallet     {gateway}/wallet  (fund its address: cargo xtask mint --to <address> --amount 5000)");
@@ -239,6 +268,34 @@ mod tests {
             profile: None,
             key_file: None,
         }
+    }
+
+    #[test]
+    fn it_prints_a_cashier_and_a_manager_login() {
+        let logins: Vec<(&str, Value)> = POS_LOGINS
+            .iter()
+            .map(|(role, _)| {
+                (
+                    *role,
+                    json!({"credentialId": format!("posc_{role}"), "secret": format!("yps_{role}")}),
+                )
+            })
+            .collect();
+        let lines = login_lines(&logins).unwrap();
+        assert_eq!(lines.len(), 3);
+        assert!(
+            lines[1].contains("cashier")
+                && lines[1].contains("posc_cashier")
+                && lines[1].contains("yps_cashier")
+        );
+        assert!(
+            lines[2].contains("manager")
+                && lines[2].contains("posc_manager")
+                && lines[2].contains("yps_manager")
+        );
+        let missing =
+            login_lines(&[("cashier", json!({"keyId": "key_1", "secret": "ysk_1"}))]).unwrap_err();
+        assert!(missing.to_string().contains("credentialId"), "{missing}");
     }
 
     #[test]

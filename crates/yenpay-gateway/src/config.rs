@@ -98,6 +98,15 @@ pub struct WebPolicy {
     /// Fallback interval at which an open payment stream re-reads its
     /// payment when no change was signalled (another replica's follower).
     pub stream_recheck: Duration,
+    /// Failed POS logins one client address (an IPv6 client's /64) may have
+    /// within `login_window`; past it, logins from there answer 429 unchecked.
+    pub login_failures_per_client: u32,
+    /// Failed POS logins against one merchant's credentials, from any
+    /// client, within `login_window` (a spread-out guess); past it, logins
+    /// to that merchant answer 429 unchecked.
+    pub login_failures_per_merchant: u32,
+    /// The sliding window failed logins are counted over.
+    pub login_window: Duration,
 }
 
 impl Default for WebPolicy {
@@ -107,6 +116,9 @@ impl Default for WebPolicy {
             session_ttl: Duration::from_secs(12 * 3600),
             secure_cookies: false,
             stream_recheck: Duration::from_secs(2),
+            login_failures_per_client: 5,
+            login_failures_per_merchant: 20,
+            login_window: Duration::from_secs(300),
         }
     }
 }

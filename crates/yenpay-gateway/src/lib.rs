@@ -265,8 +265,9 @@ pub async fn run(
     Ok(())
 }
 
-/// Purges spent nonces, old idempotency keys, expired POS sessions and
-/// sponsoring records every minute, and reads the fee payer's balance (its alarm).
+/// Purges spent nonces, old idempotency keys, expired POS sessions, POS
+/// login attempts and sponsoring records every minute, and reads the fee
+/// payer's balance (its alarm).
 async fn maintenance(state: AppState, mut stop: watch::Receiver<bool>) {
     loop {
         let now = state.clock.now();
@@ -279,6 +280,9 @@ async fn maintenance(state: AppState, mut stop: watch::Receiver<bool>) {
         }
         if let Err(error) = web::pos::purge_sessions(&state.db.pool, now).await {
             tracing::warn!(%error, "purging POS sessions");
+        }
+        if let Err(error) = web::throttle::purge(&state, now).await {
+            tracing::warn!(%error, "purging POS login attempts");
         }
         if let Err(error) = sponsor::limits::purge(&state.db.pool, now).await {
             tracing::warn!(%error, "purging sponsoring rate-limit records");

@@ -108,6 +108,24 @@ struct Args {
     /// Mark the POS session cookie `Secure` (always, not only behind `X-Forwarded-Proto: https`).
     #[arg(long, env = "YENPAY_SECURE_COOKIES")]
     secure_cookies: bool,
+    /// Failed POS logins one client address (an IPv6 client's /64) may have per window; then 429 until one leaves it.
+    #[arg(
+        long,
+        env = "YENPAY_POS_LOGIN_FAILURES_PER_CLIENT",
+        default_value_t = 5
+    )]
+    pos_login_failures_per_client: u32,
+    /// Failed POS logins against one merchant's credentials, from any client, per window; then 429 until one leaves it.
+    #[arg(
+        long,
+        env = "YENPAY_POS_LOGIN_FAILURES_PER_MERCHANT",
+        default_value_t = 20
+    )]
+    pos_login_failures_per_merchant: u32,
+    /// The sliding window failed POS logins are counted over, seconds.
+    #[arg(long, env = "YENPAY_POS_LOGIN_WINDOW_SECS", default_value_t = 300,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pos_login_window_secs: u64,
     /// Seconds a client has to send a request's header (also ends idle keep-alive connections).
     #[arg(long, env = "YENPAY_HEADER_READ_TIMEOUT_SECS", default_value_t = 10)]
     header_read_timeout_secs: u64,
@@ -317,6 +335,9 @@ async fn main() -> Result<()> {
     config.reconcile_interval = Duration::from_secs(args.reconcile_interval_secs);
     config.web.enabled = !args.no_web;
     config.web.secure_cookies = args.secure_cookies;
+    config.web.login_failures_per_client = args.pos_login_failures_per_client;
+    config.web.login_failures_per_merchant = args.pos_login_failures_per_merchant;
+    config.web.login_window = Duration::from_secs(args.pos_login_window_secs);
     config.server = yenpay_gateway::config::ServerPolicy {
         header_read_timeout: Duration::from_secs(args.header_read_timeout_secs),
         request_timeout: Duration::from_secs(args.request_timeout_secs),

@@ -35,6 +35,9 @@ use utoipa::{Modify, OpenApi};
         api::admin::merchant,
         api::admin::issue_key,
         api::admin::revoke_key,
+        api::admin::issue_pos_credential,
+        api::admin::list_pos_credentials,
+        api::admin::revoke_pos_credential,
         api::admin::add_webhook,
         crate::sponsor::sponsor,
         crate::sponsor::info,
@@ -48,7 +51,7 @@ use utoipa::{Modify, OpenApi};
         (name = "reports", description = "reconciliation"),
         (name = "webhooks", description = "webhook endpoints and deliveries"),
         (name = "sponsor", description = "fee-payer sponsoring for wallets"),
-        (name = "admin", description = "operator: merchants, keys, endpoints"),
+        (name = "admin", description = "operator: merchants, keys, POS credentials, endpoints"),
         (name = "operations", description = "health and readiness")
     )
 )]

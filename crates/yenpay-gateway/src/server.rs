@@ -6,8 +6,13 @@
 //! shutdown gives open connections a bounded time to finish. `axum::serve`
 //! sets none of these: 300 connections sending a header slowly stayed open
 //! for over a minute, and shutdown waited on them.
+//!
+//! Each request carries its connection's peer address as
+//! `axum::extract::ConnectInfo<SocketAddr>` (the POS login throttles per
+//! client by it). Behind a reverse proxy that is the proxy's address.
 use crate::config::ServerPolicy;
 use axum::Router;
+use axum::extract::ConnectInfo;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
 use hyper_util::service::TowerToHyperService;
@@ -40,9 +45,9 @@ pub async fn serve(
             slot = slots.clone().acquire_owned() => slot.expect("the semaphore is never closed"),
             () = &mut shutdown => break,
         };
-        let stream = tokio::select! {
+        let (stream, peer) = tokio::select! {
             accepted = listener.accept() => match accepted {
-                Ok((stream, _peer)) => stream,
+                Ok(accepted) => accepted,
                 Err(error) => {
                     // Out of file descriptors and the like: wait instead of spinning.
                     tracing::warn!(%error, "accepting a connection");
@@ -52,10 +57,16 @@ pub async fn serve(
             },
             () = &mut shutdown => break,
         };
-        let connection = graceful.watch(http.serve_connection(
-            TokioIo::new(stream),
-            TowerToHyperService::new(router.clone()),
-        ));
+        // Every request of this connection learns who is at the other end.
+        let service = tower::ServiceExt::map_request(
+            router.clone(),
+            move |mut request: axum::http::Request<hyper::body::Incoming>| {
+                request.extensions_mut().insert(ConnectInfo(peer));
+                request
+            },
+        );
+        let connection = graceful
+            .watch(http.serve_connection(TokioIo::new(stream), TowerToHyperService::new(service)));
         tokio::spawn(async move {
             // A client that misbehaves ends its own connection; nothing to report.
             let _ = connection.await;

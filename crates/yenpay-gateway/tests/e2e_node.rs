@@ -278,10 +278,13 @@ struct Merchant {
     owner: Ed25519Account,
     /// API key id and secret.
     key: (String, String),
+    /// The POS page's login: a cashier's credential id and secret.
+    cashier: (String, String),
 }
 
 /// Onboards a merchant whose terminal and payout are the gateway's account,
-/// issues it an API key and registers it on chain (1% fee).
+/// issues it an API key and a cashier's POS credential, and registers it on
+/// chain (1% fee).
 async fn onboard(
     api: &Api,
     chain: &YenPay,
@@ -311,6 +314,19 @@ async fn onboard(
         key["data"]["keyId"].as_str().unwrap().to_owned(),
         key["data"]["secret"].as_str().unwrap().to_owned(),
     );
+    let cashier = api
+        .admin(
+            &format!("/admin/merchants/{id}/pos-credentials"),
+            Some(json!({"role": "cashier", "label": "till 1"})),
+        )
+        .await?;
+    let cashier = (
+        cashier["data"]["credentialId"]
+            .as_str()
+            .with_context(|| format!("issuing a POS credential: {cashier}"))?
+            .to_owned(),
+        cashier["data"]["secret"].as_str().unwrap().to_owned(),
+    );
     chain
         .merchant_registry()
         .register_merchant(
@@ -326,7 +342,12 @@ async fn onboard(
         .merchant_registry()
         .add_terminal(&owner, terminal)
         .await?;
-    Ok(Merchant { id, owner, key })
+    Ok(Merchant {
+        id,
+        owner,
+        key,
+        cashier,
+    })
 }
 
 #[tokio::test]
@@ -372,6 +393,7 @@ async fn code_payment_refund_and_webhooks_across_a_restart() -> Result<()> {
         id: merchant_id,
         owner,
         key,
+        ..
     } = onboard(
         &api,
         &chain,
@@ -610,8 +632,8 @@ async fn pos_page_shows_a_code_the_wallet_page_pays_it() -> Result<()> {
 
     // The cashier logs in and makes a code for ¥1,200.
     pos.open(&format!("{base}/pos"), "#pos-login-form").await;
-    pos.fill("#pos-key-id", &merchant.key.0).await;
-    pos.fill("#pos-secret", &merchant.key.1).await;
+    pos.fill("#pos-credential-id", &merchant.cashier.0).await;
+    pos.fill("#pos-secret", &merchant.cashier.1).await;
     pos.click("#pos-login-form button[type=submit]").await;
     pos.fill("#pos-amount", "1200").await;
     pos.click("#pos-create").await;

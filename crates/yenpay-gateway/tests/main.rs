@@ -17,6 +17,7 @@ mod load;
 mod operations;
 mod outcomes;
 mod payments;
+mod pos_login;
 mod replicas;
 mod secrets;
 mod sponsor;

@@ -35,6 +35,12 @@ async fn the_openapi_document_names_every_route() {
         ("/admin/merchants/{merchantId}", "get"),
         ("/admin/merchants/{merchantId}/keys", "post"),
         ("/admin/merchants/{merchantId}/keys/{keyId}", "delete"),
+        ("/admin/merchants/{merchantId}/pos-credentials", "post"),
+        ("/admin/merchants/{merchantId}/pos-credentials", "get"),
+        (
+            "/admin/merchants/{merchantId}/pos-credentials/{credentialId}",
+            "delete",
+        ),
         ("/admin/merchants/{merchantId}/webhooks", "post"),
         ("/healthz", "get"),
         ("/readyz", "get"),

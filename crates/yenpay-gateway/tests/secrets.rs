@@ -274,7 +274,50 @@ async fn no_secret_is_stored_or_logged_in_the_clear() {
     // POS: login (an Idempotency-Key on it changes nothing), a code made at
     // the till with and without one, a wrong secret, logout.
     let m = &keys[1];
-    let login_body = json!({"keyId": m.key_id, "secret": m.secret});
+    // POS credentials, issued with and without Idempotency-Key (a replay
+    // gives the same secret back, sealed at rest like the keys'), one revoked.
+    let mut pos_logins = Vec::new();
+    for (role, idem) in [("manager", Some("pos-1")), ("cashier", None)] {
+        let request = || {
+            let mut r = Request::post(format!("/admin/merchants/{}/pos-credentials", m.id))
+                .header("authorization", format!("Bearer {ADMIN_TOKEN}"))
+                .header("content-type", "application/json");
+            if let Some(idem) = idem {
+                r = r.header("idempotency-key", idem);
+            }
+            r.body(Body::from(
+                json!({"role": role, "label": "till"}).to_string(),
+            ))
+            .unwrap()
+        };
+        let issued = gw.send_admin(request()).await;
+        assert_eq!(issued.status, StatusCode::CREATED, "{}", issued.text);
+        if idem.is_some() {
+            let replay = gw.send_admin(request()).await;
+            assert_eq!(replay.text, issued.text);
+        }
+        let secret = issued.body["data"]["secret"].as_str().unwrap().to_owned();
+        secrets.push((format!("POS {role} secret"), secret.clone().into()));
+        pos_logins.push(PosLogin {
+            credential_id: issued.body["data"]["credentialId"]
+                .as_str()
+                .unwrap()
+                .to_owned(),
+            secret,
+        });
+    }
+    let revoked = gw
+        .admin(
+            "DELETE",
+            &format!(
+                "/admin/merchants/{}/pos-credentials/{}",
+                m.id, pos_logins[1].credential_id
+            ),
+            None,
+        )
+        .await;
+    assert_eq!(revoked.status, StatusCode::OK, "{}", revoked.text);
+    let login_body = pos_logins[0].body();
     let mut login = pos_request("POST", "/pos/api/session", None, Some(login_body.clone()));
     login
         .headers_mut()
@@ -313,10 +356,20 @@ async fn no_secret_is_stored_or_logged_in_the_clear() {
             "POST",
             "/pos/api/session",
             None,
-            Some(json!({"keyId": m.key_id, "secret": "ysk_not-the-secret"})),
+            Some(json!({"credentialId": pos_logins[0].credential_id, "secret": "yps_not-the-secret"})),
         ))
         .await;
     assert_eq!(wrong.status, StatusCode::UNAUTHORIZED);
+    // The secret typed into the id field: refused, and not logged as an id.
+    let swapped = gw
+        .send(pos_request(
+            "POST",
+            "/pos/api/session",
+            None,
+            Some(json!({"credentialId": pos_logins[0].secret, "secret": "x"})),
+        ))
+        .await;
+    assert_eq!(swapped.status, StatusCode::UNAUTHORIZED);
     let till_body =
         json!({"merchantPaymentId": "TILL-1", "amount": {"amount": 800, "currency": "JPY"}});
     for idem in [Some("till-1"), Some("till-1"), None] {

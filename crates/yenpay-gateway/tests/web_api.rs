@@ -32,14 +32,14 @@ fn pos(method: &str, path: &str, cookie: &str, body: Option<Value>, guard: bool)
         .unwrap()
 }
 
-/// Logs in as `merchant`; returns the `name=value` cookie pair.
-async fn login(gw: &TestGateway, merchant: &TestMerchant) -> String {
+/// Logs in with `credential`; returns the `name=value` cookie pair.
+async fn login_with(gw: &TestGateway, credential: &PosLogin) -> String {
     let answer = gw
         .send(pos(
             "POST",
             "/pos/api/session",
             "",
-            Some(json!({"keyId": merchant.key_id, "secret": merchant.secret})),
+            Some(credential.body()),
             true,
         ))
         .await;
@@ -49,6 +49,17 @@ async fn login(gw: &TestGateway, merchant: &TestMerchant) -> String {
         assert!(set_cookie.contains(attribute), "{set_cookie}");
     }
     set_cookie.split(';').next().unwrap().to_owned()
+}
+
+/// Logs in as `merchant`'s `role` with a new credential; returns the cookie pair.
+async fn login_as(gw: &TestGateway, merchant: &TestMerchant, role: &str) -> String {
+    let credential = gw.pos_credential(merchant, role).await;
+    login_with(gw, &credential).await
+}
+
+/// Logs in as a cashier of `merchant`.
+async fn login(gw: &TestGateway, merchant: &TestMerchant) -> String {
+    login_as(gw, merchant, "cashier").await
 }
 
 #[tokio::test]
@@ -170,12 +181,13 @@ async fn pos_session_logs_in_guards_and_ends() {
             (anonymous.status, anonymous.code()),
             (StatusCode::UNAUTHORIZED, "POS_LOGIN_REQUIRED")
         );
+        let cashier = gw.pos_credential(&m, "cashier").await;
         let wrong = gw
             .send(pos(
                 "POST",
                 "/pos/api/session",
                 "",
-                Some(json!({"keyId": m.key_id, "secret": "not-the-secret"})),
+                Some(json!({"credentialId": cashier.credential_id, "secret": "not-the-secret"})),
                 true,
             ))
             .await;
@@ -189,7 +201,7 @@ async fn pos_session_logs_in_guards_and_ends() {
                 "POST",
                 "/pos/api/session",
                 "",
-                Some(json!({"keyId": m.key_id, "secret": m.secret})),
+                Some(cashier.body()),
                 false,
             ))
             .await;
@@ -198,12 +210,14 @@ async fn pos_session_logs_in_guards_and_ends() {
             (StatusCode::FORBIDDEN, "POS_HEADER_REQUIRED")
         );
 
-        let cookie = login(&gw, &m).await;
+        let cookie = login_with(&gw, &cashier).await;
         let me = gw
             .send(pos("GET", "/pos/api/session", &cookie, None, true))
             .await;
         assert_eq!(me.status, StatusCode::OK, "{}", me.text);
         assert_eq!(me.body["data"]["merchant"]["name"], "YENPAY CAFE");
+        assert_eq!(me.body["data"]["role"], "cashier");
+        assert_eq!(me.body["data"]["label"], "cashier of the tests");
         assert_eq!(me.body["data"]["merchant"]["address"], m.address.to_hex());
 
         // The merchant API's own handler, behind the session.
@@ -237,7 +251,8 @@ async fn pos_session_logs_in_guards_and_ends() {
 
         // Another merchant's session sees none of it.
         let other = gw.merchant("OTHER SHOP").await;
-        let other_cookie = login(&gw, &other).await;
+        let other_credential = gw.pos_credential(&other, "manager").await;
+        let other_cookie = login_with(&gw, &other_credential).await;
         let hidden = gw
             .send(pos(
                 "GET",
@@ -249,19 +264,42 @@ async fn pos_session_logs_in_guards_and_ends() {
             .await;
         assert_eq!(hidden.status, StatusCode::NOT_FOUND);
 
-        // Revoking the API key ends its sessions at once.
+        // Revoking the credential ends its sessions at once, and it logs in no more.
+        let second_cookie = login_with(&gw, &other_credential).await;
         let revoked = gw
             .admin(
                 "DELETE",
-                &format!("/admin/merchants/{}/keys/{}", other.id, other.key_id),
+                &format!(
+                    "/admin/merchants/{}/pos-credentials/{}",
+                    other.id, other_credential.credential_id
+                ),
                 None,
             )
             .await;
         assert_eq!(revoked.status, StatusCode::OK, "{}", revoked.text);
-        let after = gw
-            .send(pos("GET", "/pos/api/session", &other_cookie, None, true))
+        assert_eq!(revoked.body["data"]["sessionsEnded"], 2);
+        for ended in [&other_cookie, &second_cookie] {
+            let after = gw
+                .send(pos("GET", "/pos/api/session", ended, None, true))
+                .await;
+            assert_eq!(after.status, StatusCode::UNAUTHORIZED);
+        }
+        let again = gw
+            .send(pos(
+                "POST",
+                "/pos/api/session",
+                "",
+                Some(other_credential.body()),
+                true,
+            ))
             .await;
-        assert_eq!(after.status, StatusCode::UNAUTHORIZED);
+        assert_eq!(
+            (again.status, again.code()),
+            (StatusCode::UNAUTHORIZED, "INVALID_CREDENTIALS")
+        );
+        // The merchant's API key was never involved, and still signs.
+        let still = gw.create_code(&other, "API-1", 100).await;
+        assert_eq!(still.status, StatusCode::CREATED, "{}", still.text);
 
         // A session lasts its TTL.
         gw.clock
@@ -277,8 +315,8 @@ async fn pos_session_logs_in_guards_and_ends() {
             )
             .await
             .unwrap(),
-            2,
-            "both sessions are past their TTL"
+            1,
+            "the one session left is past its TTL"
         );
 
         // Logout clears the cookie and the session.

@@ -41,12 +41,15 @@ async fn alert_text(browser: &Browser) -> String {
     }
 }
 
-async fn pos_login(browser: &Browser, base: &str, merchant: &TestMerchant) {
+/// Logs in on the POS page with a POS credential.
+async fn pos_login(browser: &Browser, base: &str, login: &PosLogin) {
     browser
         .open(&format!("{base}/pos"), "#pos-login-form")
         .await;
-    browser.fill("#pos-key-id", &merchant.key_id).await;
-    browser.fill("#pos-secret", &merchant.secret).await;
+    browser
+        .fill("#pos-credential-id", &login.credential_id)
+        .await;
+    browser.fill("#pos-secret", &login.secret).await;
     browser.click("#pos-login-form button[type=submit]").await;
     browser.wait_shown("#pos-amount").await;
 }
@@ -100,6 +103,8 @@ async fn pos_page_makes_a_code_shows_it_and_follows_the_payment() {
     };
     let (_db, gw, base) = serve().await;
     let m = gw.merchant("YENPAY CAFE").await;
+    // A manager: this test refunds.
+    let manager = gw.pos_credential(&m, "manager").await;
 
     // A wrong secret is refused with the gateway's message; nothing else opens.
     browser
@@ -111,11 +116,19 @@ async fn pos_page_makes_a_code_shows_it_and_follows_the_payment() {
         "the POS page is Japanese first"
     );
     assert_eq!(browser.unlabelled_controls().await, Vec::<String>::new());
-    browser.fill("#pos-key-id", &m.key_id).await;
+    browser
+        .fill("#pos-credential-id", &manager.credential_id)
+        .await;
     browser.fill("#pos-secret", "wrong").await;
     browser.click("#pos-login-form button[type=submit]").await;
     assert!(alert_text(&browser).await.contains("INVALID_CREDENTIALS"));
-    pos_login(&browser, &base, &m).await;
+    // The merchant's API key does not log in either.
+    browser.fill("#pos-credential-id", &m.key_id).await;
+    browser.fill("#pos-secret", &m.secret).await;
+    browser.click("#pos-login-form button[type=submit]").await;
+    assert!(alert_text(&browser).await.contains("INVALID_CREDENTIALS"));
+    pos_login(&browser, &base, &manager).await;
+    browser.wait_text("#pos-role", "店長").await;
 
     assert_eq!(browser.unlabelled_controls().await, Vec::<String>::new());
     assert_eq!(browser.low_contrast_text().await, Vec::<String>::new());
@@ -476,6 +489,7 @@ async fn pos_page_scans_a_customer_code_with_the_camera() {
     let test = "pos_page_scans_a_customer_code_with_the_camera";
     let (_db, gw, base) = serve().await;
     let m = gw.merchant("YENPAY CAFE").await;
+    let cashier = gw.pos_credential(&m, "cashier").await;
     let customer = Customer {
         key: ed25519_dalek::SigningKey::from_bytes(&[9u8; 32]),
     };
@@ -488,7 +502,7 @@ async fn pos_page_scans_a_customer_code_with_the_camera() {
     let Some(browser) = Browser::start_with_camera(test, &clip).await else {
         return;
     };
-    pos_login(&browser, &base, &m).await;
+    pos_login(&browser, &base, &cashier).await;
     browser.click("#pos-mode-cpm").await;
     browser.click("#pos-cpm-scan").await;
     let value = "return document.getElementById('pos-cpm-code').value";
@@ -527,6 +541,7 @@ async fn pages_fit_a_phone_and_a_till_tablet() {
     };
     let (_db, gw, base) = serve().await;
     let m = gw.merchant("YENPAY CAFE").await;
+    let cashier = gw.pos_credential(&m, "cashier").await;
     let code = gw.create_code(&m, "FIT-1", 980).await;
     let payload = code.body["data"]["qrPayload"].as_str().unwrap().to_owned();
     // A small phone, then a tablet standing upright at a till.
@@ -545,7 +560,7 @@ async fn pages_fit_a_phone_and_a_till_tablet() {
             .save_screenshot(&format!("{device}-wallet-quote"))
             .await;
 
-        pos_login(&browser, &base, &m).await;
+        pos_login(&browser, &base, &cashier).await;
         assert_eq!(
             browser.layout_problems().await,
             Vec::<String>::new(),
@@ -586,5 +601,72 @@ async fn pages_fit_a_phone_and_a_till_tablet() {
         browser.click("#pos-logout").await;
         browser.wait_shown("#pos-login-form").await;
     }
+    browser.close().await;
+}
+
+#[tokio::test]
+async fn pos_page_shows_the_role_and_says_when_logins_are_throttled() {
+    let Some(browser) =
+        Browser::start("pos_page_shows_the_role_and_says_when_logins_are_throttled").await
+    else {
+        return;
+    };
+    let (_db, gw, base) = serve().await;
+    let m = gw.merchant("YENPAY CAFE").await;
+    let cashier = gw.pos_credential(&m, "cashier").await;
+    gw.create_code(&m, "PAID-1", 1000).await;
+    pay(&gw, &m, "PAID-1", 9_100).await;
+
+    // A cashier sees the payment, no refund button, and why.
+    pos_login(&browser, &base, &cashier).await;
+    browser.wait_text("#pos-role", "レジ担当").await;
+    browser.wait_text("#pos-recent", "PAID-1").await;
+    browser.wait_shown("#pos-refund-note").await;
+    assert_eq!(
+        browser
+            .eval("return document.querySelectorAll('button.pos-refund').length")
+            .await,
+        0
+    );
+    snapshot(&browser, "pos-cashier").await;
+    browser.click("#pos-logout").await;
+    browser.wait_shown("#pos-login-form").await;
+
+    // Guessing: after the client's limit the page says to wait, in its language.
+    let limit = gw.state.config.web.login_failures_per_client;
+    for n in 0..=limit {
+        browser
+            .fill("#pos-credential-id", &cashier.credential_id)
+            .await;
+        browser.fill("#pos-secret", &format!("guess-{n}")).await;
+        browser.click("#pos-login-form button[type=submit]").await;
+        let said = alert_text(&browser).await;
+        let expected = if n < limit {
+            "INVALID_CREDENTIALS"
+        } else {
+            "POS_LOGIN_THROTTLED"
+        };
+        assert!(said.contains(expected), "attempt {n}: {said}");
+        if n == limit {
+            assert!(said.contains("しばらくログインできません"), "{said}");
+        }
+        // The alert is cleared before the next attempt, so each is read afresh.
+        browser
+            .client
+            .execute(
+                "document.getElementById('pos-error').textContent = ''",
+                Vec::new(),
+            )
+            .await
+            .unwrap();
+    }
+    // Even the right secret waits for the window.
+    browser
+        .fill("#pos-credential-id", &cashier.credential_id)
+        .await;
+    browser.fill("#pos-secret", &cashier.secret).await;
+    browser.click("#pos-login-form button[type=submit]").await;
+    assert!(alert_text(&browser).await.contains("POS_LOGIN_THROTTLED"));
+    snapshot(&browser, "pos-login-throttled").await;
     browser.close().await;
 }

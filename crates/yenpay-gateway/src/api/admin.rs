@@ -1,11 +1,13 @@
 //! `/admin`: the operator onboards merchants (after KYC, and after
-//! registering them on chain), issues their API keys and webhook endpoints.
+//! registering them on chain), issues their API keys, POS credentials and
+//! webhook endpoints.
 //! Secrets are shown once, in the response that creates them.
 use super::{PathParam, PathParams2, created, json_body, ok};
 use crate::AppState;
-use crate::crypto::{random_hex, sha256};
+use crate::crypto::{random_hex, sha256, sha256_hex};
 use crate::error::{ApiError, ApiResult};
 use crate::store::merchants::{self, Endpoint, Merchant};
+use crate::store::pos;
 use aptos_sdk::account::Ed25519Account;
 use aptos_sdk::types::AccountAddress;
 use axum::body::Bytes;
@@ -266,4 +268,137 @@ pub async fn add_webhook(
         url: endpoint.url,
         secret,
     })
+}
+
+/// `POST /admin/merchants/{merchantId}/pos-credentials` body.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct PosCredentialRequest {
+    /// `cashier` (codes, customer-presented payments, reading payments) or
+    /// `manager` (also refunds and the reconciliation report).
+    pub role: String,
+    /// Who or what it is for ("register 1", "store manager"): 1-64 characters, no control characters.
+    pub label: String,
+}
+
+/// A POS credential as the operator sees it: never its secret.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct PosCredentialView {
+    /// Id, typed at the till with the secret.
+    pub credential_id: String,
+    /// Owner.
+    pub merchant_id: String,
+    /// `cashier` or `manager`.
+    pub role: String,
+    /// The operator's label.
+    pub label: String,
+    /// Issued, Unix seconds.
+    pub created_at: i64,
+    /// Revoked, Unix seconds (absent while active).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub revoked_at: Option<i64>,
+}
+
+impl From<&pos::PosCredential> for PosCredentialView {
+    fn from(c: &pos::PosCredential) -> Self {
+        Self {
+            credential_id: c.credential_id.clone(),
+            merchant_id: c.merchant_id.clone(),
+            role: c.role.as_str().to_owned(),
+            label: c.label.clone(),
+            created_at: c.created_at,
+            revoked_at: c.revoked_at,
+        }
+    }
+}
+
+/// A new POS credential: the secret is shown here only.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct IssuedPosCredential {
+    /// The credential.
+    #[serde(flatten)]
+    pub credential: PosCredentialView,
+    /// The secret (shown once; the gateway keeps only its SHA-256).
+    pub secret: String,
+}
+
+/// Issues a POS credential: the POS page's login for a cashier or a manager.
+#[utoipa::path(post, path = "/admin/merchants/{merchantId}/pos-credentials", tag = "admin",
+    security(("admin" = [])), request_body = PosCredentialRequest,
+    params(("merchantId" = String, Path, description = "gateway merchant id")),
+    responses((status = 201, body = IssuedPosCredential), (status = 400, body = crate::error::ErrorBody),
+              (status = 404, body = crate::error::ErrorBody)))]
+pub async fn issue_pos_credential(
+    State(state): State<AppState>,
+    PathParam(id): PathParam,
+    body: Bytes,
+) -> ApiResult {
+    let merchant = find(&state, &id).await?;
+    let request: PosCredentialRequest = json_body(&body)?;
+    let role: pos::PosRole = request
+        .role
+        .parse()
+        .map_err(|e: pos::UnknownRole| ApiError::invalid(format!("role: {e}")))?;
+    let label = request.label.trim();
+    if !(1..=64).contains(&label.chars().count()) || label.chars().any(char::is_control) {
+        return Err(ApiError::invalid(
+            "label: 1-64 characters, no control characters",
+        ));
+    }
+    // 32 random bytes: a plain SHA-256 is enough to store them (nothing to guess from it).
+    let secret = format!("yps_{}", random_hex(32));
+    let credential = pos::PosCredential {
+        credential_id: format!("posc_{}", random_hex(12)),
+        merchant_id: merchant.id,
+        role,
+        label: label.to_owned(),
+        secret_hash: sha256_hex(secret.as_bytes()),
+        created_at: state.clock.now(),
+        revoked_at: None,
+    };
+    pos::insert(&state.db.pool, &credential).await?;
+    tracing::info!(merchant = %credential.merchant_id, credential = %credential.credential_id,
+        role = %role, "POS credential issued");
+    created(IssuedPosCredential {
+        credential: PosCredentialView::from(&credential),
+        secret,
+    })
+}
+
+/// Lists a merchant's POS credentials, revoked ones too, without secrets.
+#[utoipa::path(get, path = "/admin/merchants/{merchantId}/pos-credentials", tag = "admin",
+    security(("admin" = [])), params(("merchantId" = String, Path, description = "gateway merchant id")),
+    responses((status = 200, body = [PosCredentialView]), (status = 404, body = crate::error::ErrorBody)))]
+pub async fn list_pos_credentials(
+    State(state): State<AppState>,
+    PathParam(id): PathParam,
+) -> ApiResult {
+    let merchant = find(&state, &id).await?;
+    let credentials = pos::of_merchant(&state.db.pool, &merchant.id).await?;
+    ok(credentials
+        .iter()
+        .map(PosCredentialView::from)
+        .collect::<Vec<_>>())
+}
+
+/// Revokes a POS credential: it logs in no more, and its open sessions end at once.
+#[utoipa::path(delete, path = "/admin/merchants/{merchantId}/pos-credentials/{credentialId}", tag = "admin",
+    security(("admin" = [])),
+    params(("merchantId" = String, Path, description = "merchant"), ("credentialId" = String, Path, description = "credential")),
+    responses((status = 200, description = "revoked, with the number of sessions ended"),
+              (status = 404, body = crate::error::ErrorBody)))]
+pub async fn revoke_pos_credential(
+    State(state): State<AppState>,
+    PathParams2(id, credential_id): PathParams2,
+) -> ApiResult {
+    let Some(ended) = pos::revoke(&state.db, &id, &credential_id, state.clock.now()).await? else {
+        return Err(ApiError::not_found(
+            "POS_CREDENTIAL_NOT_FOUND",
+            "no active POS credential with this id for this merchant",
+        ));
+    };
+    tracing::info!(merchant = %id, credential = %credential_id, sessions_ended = ended, "POS credential revoked");
+    ok(serde_json::json!({"credentialId": credential_id, "revoked": true, "sessionsEnded": ended}))
 }

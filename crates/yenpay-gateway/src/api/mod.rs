@@ -64,6 +64,14 @@ pub fn admin_router(state: AppState) -> Router {
             delete(admin::revoke_key),
         )
         .route(
+            "/admin/merchants/{merchantId}/pos-credentials",
+            post(admin::issue_pos_credential).get(admin::list_pos_credentials),
+        )
+        .route(
+            "/admin/merchants/{merchantId}/pos-credentials/{credentialId}",
+            delete(admin::revoke_pos_credential),
+        )
+        .route(
             "/admin/merchants/{merchantId}/webhooks",
             post(admin::add_webhook),
         )
@@ -78,7 +86,8 @@ pub fn admin_router(state: AppState) -> Router {
 
 /// The merchant API's routes, without authentication: `/v2` has each
 /// request signed ([`auth::merchant_auth`]); the POS page reaches the same
-/// handlers under `/pos/api` with its session ([`crate::web::pos`]).
+/// handlers under `/pos/api` with its session, each only with the role
+/// `web::pos::PERMISSIONS` names ([`crate::web::pos`]).
 pub fn merchant_routes() -> Router<AppState> {
     Router::new()
         .route("/v2/codes", post(codes::create))

@@ -7,6 +7,7 @@ pub mod kek;
 pub mod leases;
 pub mod merchants;
 pub mod payments;
+pub mod pos;
 pub mod sequences;
 
 use sqlx::any::{AnyPoolOptions, install_default_drivers};

@@ -2,14 +2,17 @@
 //! served by the gateway itself, their files embedded in the binary (shops'
 //! networks often have no internet access, so nothing comes from a CDN).
 //!
-//! - [`pos`]: the cashier's session (cookie), the payment stream (server-sent
-//!   events) and the recent payments; the page otherwise calls the merchant
-//!   API's own handlers under `/pos/api`, authenticated by that session.
+//! - [`pos`]: the cashier's session (cookie, opened with a POS credential and
+//!   its role), the payment stream (server-sent events) and the recent
+//!   payments; the page otherwise calls the merchant API's own handlers under
+//!   `/pos/api`, authenticated by that session and limited by its role.
+//! - [`throttle`]: failed POS logins counted per client and per merchant.
 //! - [`wallet`]: reading a code, the account of a browser-held key, and a
 //!   sponsored `pay_invoice` the browser signs.
 //!
 //! docs/web.md is the guide.
 pub mod pos;
+pub mod throttle;
 pub mod wallet;
 
 use crate::AppState;

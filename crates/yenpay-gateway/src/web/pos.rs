@@ -1,25 +1,31 @@
 //! The POS page's side of the gateway.
 //!
-//! A cashier logs in once with the merchant's API key (`POST
-//! /pos/api/session`); the browser then holds only an HttpOnly,
-//! `SameSite=Strict` cookie, never the key. Behind that session the page
-//! calls the merchant API's own handlers under `/pos/api/v2/...`
-//! ([`crate::api::merchant_routes`]), so a code made at the till is the same
-//! code the API makes. Every request that changes something must carry
-//! `X-Yenpay-Pos: 1`, which a cross-site form cannot send.
+//! A cashier logs in once with a POS credential the operator issued (`POST
+//! /pos/api/session`), never with the merchant's API key; the browser then
+//! holds only an HttpOnly, `SameSite=Strict` cookie. The session records the
+//! credential's role: behind it the page calls the merchant API's own
+//! handlers under `/pos/api/v2/...` ([`crate::api::merchant_routes`]), so a
+//! code made at the till is the same code the API makes, but only the routes
+//! of [`PERMISSIONS`] and only with the role each names: a cashier makes and
+//! cancels codes, takes customer-presented payments and reads payments; a
+//! refund needs a manager. Every request that changes something must carry
+//! `X-Yenpay-Pos: 1`, which a cross-site form cannot send. Failed logins are
+//! throttled per client and per merchant ([`super::throttle`]).
 //!
 //! `GET /pos/api/codes/{merchantPaymentId}/events` streams the payment
 //! (server-sent events): once at connect, then at every change the
 //! follower applies, until a final state.
 use crate::api::codes::{PaymentView, view};
 use crate::api::{PathParam, json_body, ok};
-use crate::auth::{AuthedMerchant, act_as, signing_key};
+use crate::auth::{AuthedMerchant, act_as};
 use crate::crypto::{constant_time_eq, random_hex, sha256_hex};
 use crate::error::{ApiError, ApiResult};
+use crate::store::pos::PosRole;
 use crate::store::{merchants, payments};
+use crate::web::throttle::{self, Attempt};
 use crate::{AppState, api, idempotency};
 use axum::body::Bytes;
-use axum::extract::{Request, State};
+use axum::extract::{ConnectInfo, MatchedPath, Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::middleware::{Next, from_fn_with_state};
 use axum::response::sse::{Event, KeepAlive, Sse};
@@ -27,7 +33,9 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Extension, Router};
 use serde::{Deserialize, Serialize};
+use sqlx::Row;
 use std::convert::Infallible;
+use std::net::SocketAddr;
 use std::time::Duration;
 
 /// The session cookie.
@@ -46,6 +54,7 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/payments/recent", get(recent))
         .route("/session", get(current).delete(logout))
         .route_layer(from_fn_with_state(state.clone(), idempotency::idempotency))
+        .route_layer(axum::middleware::from_fn(role_guard))
         .route_layer(from_fn_with_state(state.clone(), session_auth));
     let login = Router::new().route("/session", axum::routing::post(login));
     Router::new().nest(
@@ -56,14 +65,59 @@ pub fn router(state: AppState) -> Router<AppState> {
     )
 }
 
-/// `POST /pos/api/session` body: the merchant's API key.
+/// What each POS role may call, by method and route (under `/pos/api`),
+/// with the least role it takes. A merchant-API route missing here is not
+/// served to the POS page at all (`POS_NOT_PERMITTED`): webhook endpoints
+/// and deliveries are an integration's, managed with its API key.
+pub const PERMISSIONS: &[(&str, &str, PosRole)] = &[
+    ("GET", "/session", PosRole::Cashier),
+    ("DELETE", "/session", PosRole::Cashier),
+    ("POST", "/v2/codes", PosRole::Cashier),
+    ("DELETE", "/v2/codes/{codeId}", PosRole::Cashier),
+    (
+        "GET",
+        "/v2/codes/payments/{merchantPaymentId}",
+        PosRole::Cashier,
+    ),
+    ("GET", "/codes/{merchantPaymentId}/events", PosRole::Cashier),
+    ("GET", "/payments/recent", PosRole::Cashier),
+    ("POST", "/v2/payments/cpm", PosRole::Cashier),
+    ("GET", "/v2/refunds/{merchantRefundId}", PosRole::Cashier),
+    // Money goes back to a customer: a manager's decision.
+    ("POST", "/v2/refunds", PosRole::Manager),
+    ("GET", "/v2/reports/reconciliation", PosRole::Manager),
+];
+
+/// The least role `method` on `route` (a template under `/pos/api`) takes;
+/// `None`: no POS session may call it.
+pub fn required_role(method: &str, route: &str) -> Option<PosRole> {
+    // HEAD is answered by the GET route.
+    let method = if method == "HEAD" { "GET" } else { method };
+    PERMISSIONS
+        .iter()
+        .find(|(m, r, _)| *m == method && *r == route)
+        .map(|(_, _, role)| *role)
+}
+
+/// `POST /pos/api/session` body: a POS credential, never an API key.
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Login {
-    /// API key id.
-    pub key_id: String,
+    /// POS credential id (`posc_...`).
+    pub credential_id: String,
     /// Its secret.
     pub secret: String,
+}
+
+/// The POS session a request came with (a request extension).
+#[derive(Debug, Clone)]
+pub struct PosSession {
+    /// The credential it was opened with.
+    pub credential_id: String,
+    /// Its role.
+    pub role: PosRole,
+    /// The credential's label.
+    pub label: String,
 }
 
 /// Who the session is.
@@ -72,6 +126,10 @@ pub struct Login {
 pub struct SessionView {
     /// The merchant.
     pub merchant: MerchantView,
+    /// `cashier` or `manager`.
+    pub role: &'static str,
+    /// The credential's label.
+    pub label: String,
 }
 
 /// A merchant as the pages show it.
@@ -128,30 +186,70 @@ fn session_token(headers: &HeaderMap) -> Option<&str> {
 }
 
 fn login_required() -> ApiError {
-    ApiError::unauthorized("POS_LOGIN_REQUIRED", "log in with the shop's API key")
+    ApiError::unauthorized("POS_LOGIN_REQUIRED", "log in with a POS credential")
 }
 
-/// Middleware: the session cookie names a live session of an unrevoked key.
+/// Middleware: the session cookie names a live session of an unrevoked credential.
 async fn session_auth(
     State(state): State<AppState>,
     mut request: Request,
     next: Next,
 ) -> Result<Response, ApiError> {
     let token = session_token(request.headers()).ok_or_else(login_required)?;
-    let merchant_id: Option<String> = sqlx::query_scalar(
-        "SELECT s.merchant_id FROM pos_sessions s JOIN api_keys k ON k.key_id = s.key_id \
-         WHERE s.token_hash = $1 AND s.expires_at > $2 AND k.revoked_at IS NULL",
+    let row = sqlx::query(
+        "SELECT s.merchant_id, s.credential_id, s.role, c.label FROM pos_sessions s \
+         JOIN pos_credentials c ON c.credential_id = s.credential_id \
+         WHERE s.token_hash = $1 AND s.expires_at > $2 AND c.revoked_at IS NULL",
     )
     .bind(sha256_hex(token.as_bytes()))
     .bind(state.clock.now())
     .fetch_optional(&state.db.pool)
-    .await?;
-    let merchant_id = merchant_id.ok_or_else(login_required)?;
+    .await?
+    .ok_or_else(login_required)?;
+    let merchant_id: String = row.try_get("merchant_id")?;
+    let role: String = row.try_get("role")?;
+    let session = PosSession {
+        credential_id: row.try_get("credential_id")?,
+        role: role.parse().map_err(ApiError::internal)?,
+        label: row.try_get("label")?,
+    };
     let merchant = merchants::by_id(&state.db.pool, &merchant_id)
         .await?
         .ok_or_else(login_required)?;
     act_as(&mut request, merchant);
+    request.extensions_mut().insert(session);
     Ok(next.run(request).await)
+}
+
+/// Middleware inside [`session_auth`]: the session's role may call this
+/// route ([`PERMISSIONS`]); a cashier asking for a manager's route gets 403
+/// `POS_MANAGER_REQUIRED`, any session a route not for the POS 403
+/// `POS_NOT_PERMITTED`.
+async fn role_guard(request: Request, next: Next) -> Result<Response, ApiError> {
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|path| path.as_str().to_owned())
+        .unwrap_or_default();
+    let route = route.strip_prefix("/pos/api").unwrap_or(&route);
+    let role = request
+        .extensions()
+        .get::<PosSession>()
+        .map(|session| session.role)
+        .ok_or_else(login_required)?;
+    match required_role(request.method().as_str(), route) {
+        Some(needed) if role >= needed => Ok(next.run(request).await),
+        Some(_) => Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "POS_MANAGER_REQUIRED",
+            "a refund (or this report) needs a manager's POS login",
+        )),
+        None => Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "POS_NOT_PERMITTED",
+            "the POS page does not offer this; use the merchant API with an API key",
+        )),
+    }
 }
 
 fn cookie(state: &AppState, headers: &HeaderMap, value: &str, max_age: u64) -> String {
@@ -176,54 +274,103 @@ fn with_cookie(response: ApiResult, cookie: String) -> ApiResult {
     Ok(response)
 }
 
-/// `POST /pos/api/session`: logs in with an API key.
-pub async fn login(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> ApiResult {
+/// `POST /pos/api/session`: logs in with a POS credential. Throttled
+/// before the secret is looked at ([`throttle`]): failures per client
+/// address (the TCP peer the server loop records as [`ConnectInfo`]) and
+/// per merchant.
+pub async fn login(
+    State(state): State<AppState>,
+    peer: Option<Extension<ConnectInfo<SocketAddr>>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> ApiResult {
     let request: Login = json_body(&body)?;
-    let invalid =
-        || ApiError::unauthorized("INVALID_CREDENTIALS", "unknown API key or wrong secret");
-    let key = merchants::key(&state.db.pool, request.key_id.trim())
-        .await?
-        .filter(|key| !key.revoked)
-        .ok_or_else(invalid)?;
-    let stored = state
-        .kek
-        .open(&format!("apikey:{}", key.key_id), &key.signing_key_enc)
-        .map_err(ApiError::internal)?;
-    if !constant_time_eq(&stored, &signing_key(request.secret.trim())) {
-        tracing::info!(key = %key.key_id, "POS login refused");
-        return Err(invalid());
+    let client = throttle::client_bucket(peer.map(|Extension(ConnectInfo(peer))| peer.ip()));
+    let credential = crate::store::pos::by_id(&state.db.pool, request.credential_id.trim()).await?;
+    let web = &state.config.web;
+    let mut buckets = vec![(client.clone(), web.login_failures_per_client)];
+    if let Some(credential) = &credential {
+        buckets.push((
+            throttle::merchant_bucket(&credential.merchant_id),
+            web.login_failures_per_merchant,
+        ));
     }
-    let merchant = merchants::by_id(&state.db.pool, &key.merchant_id)
+    // Only a known id is logged: a secret typed into the id field must not reach the log.
+    let known_id = credential
+        .as_ref()
+        .map_or("<unknown>", |c| c.credential_id.as_str())
+        .to_owned();
+    let attempt = match Attempt::begin(&state, &buckets).await? {
+        Ok(attempt) => attempt,
+        Err(throttled) => {
+            tracing::warn!(%client, credential = %known_id, "POS login throttled");
+            return Err(ApiError::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "POS_LOGIN_THROTTLED",
+                format!(
+                    "too many failed logins; try again in {} s",
+                    throttled.retry_after
+                ),
+            )
+            .retry_after(throttled.retry_after));
+        }
+    };
+    let invalid = || {
+        ApiError::unauthorized(
+            "INVALID_CREDENTIALS",
+            "unknown POS credential or wrong secret",
+        )
+    };
+    // Hashed whether or not the id exists, so both take the same time.
+    let given = sha256_hex(request.secret.trim().as_bytes());
+    let Some(credential) = credential.filter(|c| {
+        c.revoked_at.is_none() && constant_time_eq(c.secret_hash.as_bytes(), given.as_bytes())
+    }) else {
+        // The attempt stays counted: a failure.
+        tracing::info!(%client, credential = %known_id, "POS login refused");
+        return Err(invalid());
+    };
+    let merchant = merchants::by_id(&state.db.pool, &credential.merchant_id)
         .await?
         .ok_or_else(invalid)?;
+    attempt.succeeded(&state).await?;
     let token = random_hex(32);
     let now = state.clock.now();
-    let ttl = state.config.web.session_ttl.as_secs();
+    let ttl = web.session_ttl.as_secs();
     sqlx::query(
-        "INSERT INTO pos_sessions (token_hash, merchant_id, key_id, created_at, expires_at) \
-         VALUES ($1, $2, $3, $4, $5)",
+        "INSERT INTO pos_sessions (token_hash, merchant_id, credential_id, role, created_at, expires_at) \
+         VALUES ($1, $2, $3, $4, $5, $6)",
     )
     .bind(sha256_hex(token.as_bytes()))
     .bind(&merchant.id)
-    .bind(&key.key_id)
+    .bind(&credential.credential_id)
+    .bind(credential.role.as_str())
     .bind(now)
     .bind(now + ttl as i64)
     .execute(&state.db.pool)
     .await?;
-    tracing::info!(merchant = %merchant.id, key = %key.key_id, "POS session opened");
+    tracing::info!(merchant = %merchant.id, credential = %credential.credential_id,
+        role = %credential.role, %client, "POS session opened");
     let cookie = cookie(&state, &headers, &token, ttl);
     with_cookie(
         ok(SessionView {
             merchant: MerchantView::from(&merchant),
+            role: credential.role.as_str(),
+            label: credential.label,
         }),
         cookie,
     )
 }
 
-/// `GET /pos/api/session`: who is logged in.
-pub async fn current(Extension(AuthedMerchant(merchant)): Extension<AuthedMerchant>) -> ApiResult {
+/// `GET /pos/api/session`: who is logged in, and as what.
+pub async fn current(
+    Extension(AuthedMerchant(merchant)): Extension<AuthedMerchant>,
+    Extension(session): Extension<PosSession>,
+) -> ApiResult {
     ok(SessionView {
         merchant: MerchantView::from(&merchant),
+        role: session.role.as_str(),
+        label: session.label,
     })
 }
 

@@ -611,6 +611,20 @@ pub struct TestMerchant {
     pub secret: String,
 }
 
+/// A POS credential as issued (the POS page's login).
+#[derive(Debug, Clone)]
+pub struct PosLogin {
+    pub credential_id: String,
+    pub secret: String,
+}
+
+impl PosLogin {
+    /// The login body of `POST /pos/api/session`.
+    pub fn body(&self) -> Value {
+        json!({"credentialId": self.credential_id, "secret": self.secret})
+    }
+}
+
 static NONCE: AtomicU64 = AtomicU64::new(0);
 
 pub fn config() -> Config {
@@ -690,7 +704,9 @@ impl TestGateway {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let address = listener.local_addr().unwrap();
         let router = self.router.clone();
-        tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+        // With the peer's address, as the gateway's own server loop gives it (the POS login throttles by it).
+        let service = router.into_make_service_with_connect_info::<std::net::SocketAddr>();
+        tokio::spawn(async move { axum::serve(listener, service).await.unwrap() });
         format!("http://{address}")
     }
 
@@ -763,6 +779,25 @@ impl TestGateway {
             terminal,
             key_id: key.body["data"]["keyId"].as_str().unwrap().to_owned(),
             secret: key.body["data"]["secret"].as_str().unwrap().to_owned(),
+        }
+    }
+
+    /// Issues `merchant` a POS credential with `role` (`cashier` or `manager`).
+    pub async fn pos_credential(&self, merchant: &TestMerchant, role: &str) -> PosLogin {
+        let issued = self
+            .admin(
+                "POST",
+                &format!("/admin/merchants/{}/pos-credentials", merchant.id),
+                Some(json!({"role": role, "label": format!("{role} of the tests")})),
+            )
+            .await;
+        assert_eq!(issued.status, StatusCode::CREATED, "{}", issued.text);
+        PosLogin {
+            credential_id: issued.body["data"]["credentialId"]
+                .as_str()
+                .unwrap()
+                .to_owned(),
+            secret: issued.body["data"]["secret"].as_str().unwrap().to_owned(),
         }
     }
 

@@ -48,11 +48,12 @@
   }
 
   class ApiError extends Error {
-    constructor(code, message, status) {
+    constructor(code, message, status, retryAfter = null) {
       super(message);
       this.name = "ApiError";
       this.code = code;
       this.status = status;
+      this.retryAfter = retryAfter; // seconds, from Retry-After (throttled logins)
     }
   }
 
@@ -86,7 +87,9 @@
     try { json = await res.json(); } catch { /* not JSON: reported below */ }
     const info = json && json.resultInfo;
     if (!res.ok || !info || info.code !== "SUCCESS") {
-      throw new ApiError(info?.code || `HTTP_${res.status}`, info?.message || res.statusText || "Unexpected response", res.status);
+      const retryAfter = Number.parseInt(res.headers.get("Retry-After") || "", 10);
+      throw new ApiError(info?.code || `HTTP_${res.status}`, info?.message || res.statusText || "Unexpected response", res.status,
+        Number.isNaN(retryAfter) ? null : retryAfter);
     }
     return json.data;
   }

@@ -12,9 +12,14 @@
       loading: "読み込み中…",
       logout: "ログアウト",
       loginTitle: "ログイン",
-      loginHint: "運営者が発行した加盟店APIキーのIDとシークレットを入力してください。",
-      keyId: "APIキーID",
+      loginHint: "運営者が発行したPOSログイン（レジ担当または店長）のIDとシークレットを入力してください。加盟店のAPIキーではログインできません。",
+      credentialId: "POSログインID",
+      credentialIdHint: "posc_ で始まるID",
       secret: "シークレット",
+      role_cashier: "レジ担当",
+      role_manager: "店長",
+      refundNeedsManager: "返金には店長のログインが必要です。",
+      errThrottled: "ログインの失敗が続いたため、しばらくログインできません。{minutes}分ほど後にもう一度お試しください。",
       login: "ログイン",
       loggingIn: "ログイン中…",
       loggedIn: "{name} としてログインしました。",
@@ -77,7 +82,7 @@
       errAmount: "金額は1〜9,999,999円の整数で入力してください（半角数字のみ）。",
       errRefundAmount: "返金額は1〜{max}円の整数で入力してください（半角数字のみ）。",
       errOrder: "注文番号は半角英数記号（スペース可）1〜25文字で入力してください。",
-      errKeyId: "APIキーIDを入力してください。",
+      errCredentialId: "POSログインIDを入力してください。",
       errSecret: "シークレットを入力してください。",
       errCpmCode: "お客様のコードを読み取るか貼り付けてください。",
       scan: "カメラで読み取る",
@@ -101,9 +106,14 @@
       loading: "Loading…",
       logout: "Log out",
       loginTitle: "Log in",
-      loginHint: "Enter the id and secret of the merchant API key the operator issued.",
-      keyId: "API key id",
+      loginHint: "Enter the id and secret of the POS login (cashier or manager) the operator issued. The merchant's API key does not log in here.",
+      credentialId: "POS login id",
+      credentialIdHint: "An id starting with posc_",
       secret: "Secret",
+      role_cashier: "Cashier",
+      role_manager: "Manager",
+      refundNeedsManager: "Refunds need a manager's login.",
+      errThrottled: "Too many failed logins. Try again in about {minutes} min.",
       login: "Log in",
       loggingIn: "Logging in…",
       loggedIn: "Logged in as {name}.",
@@ -166,7 +176,7 @@
       errAmount: "Enter a whole yen amount from 1 to 9,999,999 (digits only).",
       errRefundAmount: "Enter a whole yen amount from 1 to {max} (digits only).",
       errOrder: "Order reference: 1 to 25 printable ASCII characters (letters, digits, symbols, spaces).",
-      errKeyId: "Enter the API key id.",
+      errCredentialId: "Enter the POS login id.",
       errSecret: "Enter the secret.",
       errCpmCode: "Scan or paste the customer's code.",
       scan: "Scan with camera",
@@ -192,6 +202,7 @@
 
   const state = {
     merchant: null,
+    role: null, // "cashier" or "manager", as the session says
     sale: null, // code data merged with the latest PaymentView
     source: null, // the open EventSource
     timer: 0,
@@ -274,16 +285,26 @@
   function showLogin() {
     stopSale();
     state.merchant = null;
+    state.role = null;
     if ($("pos-refund-dialog").open) $("pos-refund-dialog").close();
     $("pos-loading").hidden = true;
     $("pos-app").hidden = true;
     $("pos-logout").hidden = true;
     $("pos-shop").textContent = "";
+    $("pos-role").textContent = "";
     $("pos-login").hidden = false;
   }
 
-  function showApp(merchant) {
+  // The session says what it may do: a cashier gets no refund buttons (the
+  // gateway would answer 403 POS_MANAGER_REQUIRED anyway).
+  const canRefund = () => state.role === "manager";
+
+  function showApp(session) {
+    const merchant = session.merchant;
     state.merchant = merchant;
+    state.role = session.role;
+    $("pos-role").textContent = t(`role_${session.role}`);
+    $("pos-refund-note").hidden = canRefund();
     $("pos-loading").hidden = true;
     $("pos-login").hidden = true;
     $("pos-app").hidden = false;
@@ -297,20 +318,26 @@
   async function onLogin(e) {
     e.preventDefault();
     resetInvalid();
-    const keyId = $("pos-key-id");
+    const credentialId = $("pos-credential-id");
     const secret = $("pos-secret");
     const bad = [];
-    if (!keyId.value.trim()) bad.push([keyId, "errKeyId"]);
+    if (!credentialId.value.trim()) bad.push([credentialId, "errCredentialId"]);
     if (!secret.value) bad.push([secret, "errSecret"]);
     if (bad.length) return reportInvalid(bad);
     try {
       const data = await YP.busy($("pos-login-submit"), t, "loggingIn", () =>
-        posApi("POST", "/pos/api/session", { keyId: keyId.value.trim(), secret: secret.value }));
+        posApi("POST", "/pos/api/session", { credentialId: credentialId.value.trim(), secret: secret.value.trim() }));
       secret.value = "";
-      showApp(data.merchant);
+      showApp(data);
       announce(live, t("loggedIn", { name: data.merchant.name }));
     } catch (err) {
-      showError(errEl, err);
+      if (err.code === "POS_LOGIN_THROTTLED") {
+        // In the page's language, with the wait the gateway gave; the code stays for support.
+        const minutes = Math.max(1, Math.ceil((err.retryAfter || 60) / 60));
+        showError(errEl, new YP.ApiError(err.code, t("errThrottled", { minutes }), err.status));
+      } else {
+        showError(errEl, err);
+      }
       secret.focus();
     }
   }
@@ -324,7 +351,7 @@
     clearError(errEl);
     showLogin();
     announce(live, t("loggedOut"));
-    $("pos-key-id").focus();
+    $("pos-credential-id").focus();
   }
 
   // ---- tabs ----------------------------------------------------------------
@@ -604,7 +631,7 @@
     main.append(el("div", "r-meta", meta));
     li.append(main, el("span", "r-amount", yen(amountOf(p.amount))));
     // Partially refunded payments stay COMPLETED; REFUNDED means nothing is left.
-    if (p.status === "COMPLETED" && refundable(p) > 0) {
+    if (canRefund() && p.status === "COMPLETED" && refundable(p) > 0) {
       const button = el("button", "pos-refund danger", t("refund"));
       button.type = "button";
       button.dataset.merchantPaymentId = p.merchantPaymentId;
@@ -684,6 +711,7 @@
   // ---- language ------------------------------------------------------------
 
   function rerender() {
+    if (state.role) $("pos-role").textContent = t(`role_${state.role}`);
     renderSale();
     if (state.merchant) renderRecent();
     renderRefund();
@@ -733,12 +761,12 @@
 
     try {
       const data = await posApi("GET", "/pos/api/session");
-      showApp(data.merchant);
+      showApp(data);
     } catch (err) {
       showLogin();
       // No session is the normal first visit, not an error worth shouting.
       if (err.status !== 401) showError(errEl, err);
-      $("pos-key-id").focus();
+      $("pos-credential-id").focus();
     }
   }
 
