@@ -400,6 +400,7 @@ async fn a_submission_whose_request_died_is_failed_once_it_cannot_commit() {
         let payments::Reservation::Reserved(row) = row else {
             panic!("not reserved: {row:?}")
         };
+        let row = *row;
         let lifetime = gw.state.config.submission_lifetime.as_secs() as i64;
         gw.clock.advance(lifetime + 1);
         // The follower has not passed the time it could commit by: wait.

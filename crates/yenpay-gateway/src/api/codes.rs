@@ -146,7 +146,7 @@ pub fn merchant_address(merchant: &Merchant) -> Result<AccountAddress, ApiError>
 pub async fn reserve(state: &AppState, new: &NewPayment) -> Result<Payment, ApiError> {
     let quota = state.config.code_quota;
     match payments::reserve(&state.db, new, quota).await? {
-        Reservation::Reserved(row) => Ok(row),
+        Reservation::Reserved(row) => Ok(*row),
         Reservation::ReferenceTaken => Err(ApiError::conflict(
             "DUPLICATE_DYNAMIC_QR_REQUEST",
             "this merchantPaymentId was already used",

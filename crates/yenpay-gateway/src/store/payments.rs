@@ -404,8 +404,8 @@ pub struct CodeQuota {
 /// What [`reserve`] did.
 #[derive(Debug, Clone)]
 pub enum Reservation {
-    /// The new `PENDING` payment.
-    Reserved(Payment),
+    /// The new `PENDING` payment (boxed: the refusals carry nothing).
+    Reserved(Box<Payment>),
     /// The order reference's newest invoice still holds it.
     ReferenceTaken,
     /// The merchant has `max_open` open codes.
@@ -471,7 +471,7 @@ pub async fn reserve(
         return Ok(Reservation::ReferenceTaken);
     }
     tx.commit().await?;
-    Ok(Reservation::Reserved(row))
+    Ok(Reservation::Reserved(Box::new(row)))
 }
 
 fn blank() -> Payment {
