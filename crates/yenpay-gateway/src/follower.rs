@@ -543,8 +543,20 @@ async fn apply_event(
                 "transactionHash": hash,
                 "version": version,
             });
-            applied.webhooks +=
-                outbox::enqueue(tx, &merchant, &event_id, "REFUND_COMPLETED", data, now).await?;
+            let payment_code = payment
+                .as_ref()
+                .map_or(refund.code_id.as_str(), |p| p.code_id.as_str());
+            let sequence = payments::next_event_sequence(tx, payment_code).await?;
+            applied.webhooks += outbox::enqueue(
+                tx,
+                &merchant,
+                &event_id,
+                "REFUND_COMPLETED",
+                sequence,
+                data,
+                now,
+            )
+            .await?;
         }
         InvoiceEvent::MerchantPaid(e) => {
             let id = format!("static-{version}-{index}");
@@ -618,7 +630,17 @@ async fn announce_payment(
         "transactionHash": if completed { p.pay_tx.clone() } else { None },
         "version": if completed { p.pay_version } else { None },
     });
-    outbox::enqueue(tx, &p.merchant_address, event_id, event_type, data, now).await
+    let sequence = payments::next_event_sequence(tx, &p.code_id).await?;
+    outbox::enqueue(
+        tx,
+        &p.merchant_address,
+        event_id,
+        event_type,
+        sequence,
+        data,
+        now,
+    )
+    .await
 }
 
 /// One poll: read the head, then one page from the cursor, and apply it.

@@ -59,6 +59,8 @@ fn delivery(row: &AnyRow) -> Result<Delivery, sqlx::Error> {
 
 /// Writes the event `event_id` for every active endpoint of the merchant
 /// whose owner is `merchant_address`, inside the caller's transaction.
+/// `sequence` is the event's place among its payment's events (1, 2, ...):
+/// deliveries may arrive out of order (retries), and a receiver orders by it.
 /// Returns how many deliveries were queued (0 for a merchant that is not
 /// onboarded or has no endpoint).
 pub async fn enqueue(
@@ -66,6 +68,7 @@ pub async fn enqueue(
     merchant_address: &str,
     event_id: &str,
     event_type: &str,
+    sequence: i64,
     data: Value,
     now: i64,
 ) -> Result<u64, sqlx::Error> {
@@ -74,6 +77,7 @@ pub async fn enqueue(
     let body = json!({
         "id": event_id,
         "type": event_type,
+        "sequence": sequence,
         "createdAt": now,
         "data": data,
     })

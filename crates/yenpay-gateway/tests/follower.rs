@@ -257,6 +257,30 @@ async fn a_crash_before_commit_loses_and_doubles_nothing() {
                 "REFUND_COMPLETED"
             ]
         );
+        // Numbered per payment in the chain's order, so a receiver can order them
+        // whatever order the deliveries arrive in (the crashed page's numbers were rolled back).
+        let mut numbered: Vec<((u64, u64), String, i64)> = outbox
+            .iter()
+            .map(|d| {
+                let body: Value = serde_json::from_str(&d.body).unwrap();
+                let mut at = d.event_id.trim_start_matches("evt_").split('_');
+                let version = at.next().unwrap().parse().unwrap();
+                let index = at.next().unwrap().parse().unwrap();
+                (
+                    (version, index),
+                    d.event_type.clone(),
+                    body["sequence"].as_i64().unwrap(),
+                )
+            })
+            .collect();
+        numbered.sort();
+        assert_eq!(numbered[0].1, "PAYMENT_COMPLETED", "{}", db.name);
+        assert_eq!(
+            numbered.iter().map(|(_, _, n)| *n).collect::<Vec<_>>(),
+            [1, 2, 3, 4],
+            "{}",
+            db.name
+        );
     }
 }
 

@@ -1294,3 +1294,21 @@ pub async fn chain_refunded(
     let payment = by_code_id(&mut *conn, &code_id).await?;
     Ok((refund, payment))
 }
+
+/// The next sequence number of payment `code_id`'s webhook events (1 for its
+/// first), taken in the caller's transaction, so that events queued together
+/// with a state change are numbered in the order they were applied; 0 when
+/// the gateway has no row for the payment (a refund of an invoice it never
+/// recorded).
+pub async fn next_event_sequence(
+    conn: &mut AnyConnection,
+    code_id: &str,
+) -> Result<i64, sqlx::Error> {
+    let next: Option<i64> = sqlx::query_scalar(
+        "UPDATE payments SET event_sequence = event_sequence + 1 WHERE code_id = $1 RETURNING event_sequence",
+    )
+    .bind(code_id)
+    .fetch_optional(conn)
+    .await?;
+    Ok(next.unwrap_or(0))
+}
