@@ -268,6 +268,22 @@ pub trait Ledger: Send + Sync {
     /// What became of the transaction `hash` (`0x`-hex), for outcomes that
     /// were [`ChainError::Unknown`].
     async fn lookup(&self, hash: &str) -> Result<Lookup, ChainError>;
+
+    /// `invoice::is_purgeable`: whether `purge_invoices` would delete the
+    /// record of `merchant`'s invoice `order` now.
+    async fn is_purgeable(
+        &self,
+        merchant: AccountAddress,
+        order: &OrderRef,
+    ) -> Result<bool, ChainError>;
+
+    /// `invoice::purge_invoices` of `invoices`, signed by `keeper` (the
+    /// operator, or the housekeeper it named), who gets the storage refunds.
+    async fn purge(
+        &self,
+        keeper: &Ed25519Account,
+        invoices: &[(AccountAddress, OrderRef)],
+    ) -> Result<TxOutcome, ChainError>;
 }
 
 /// The real chain: a node's REST API.
@@ -582,6 +598,23 @@ impl Ledger for NodeLedger {
                 other => Err(other),
             },
         }
+    }
+
+    async fn is_purgeable(
+        &self,
+        merchant: AccountAddress,
+        order: &OrderRef,
+    ) -> Result<bool, ChainError> {
+        Ok(self.client.invoice().is_purgeable(merchant, order).await?)
+    }
+
+    async fn purge(
+        &self,
+        keeper: &Ed25519Account,
+        invoices: &[(AccountAddress, OrderRef)],
+    ) -> Result<TxOutcome, ChainError> {
+        // The keeper pays its own gas: it is the operator's account, and the refunds come back to it.
+        Ok(self.client.invoice().purge(keeper, invoices).await?.into())
     }
 
     async fn genesis_hash(&self) -> Result<Option<String>, ChainError> {

@@ -187,6 +187,8 @@ pub struct Config {
     /// Codes a merchant may have open at once, and create per minute: each
     /// invoice's storage deposit is the operator's until it is purged.
     pub code_quota: crate::store::payments::CodeQuota,
+    /// How often the housekeeping job purges closed invoices (`housekeeping`); zero: never.
+    pub purge_interval: Duration,
     /// How often the reconciler looks up transactions whose outcome is
     /// unknown (`reconcile`).
     pub reconcile_interval: Duration,
@@ -218,6 +220,7 @@ impl Config {
             web: WebPolicy::default(),
             server: ServerPolicy::default(),
             lease_ttl: Duration::from_secs(15),
+            purge_interval: Duration::from_secs(3_600),
             code_quota: crate::store::payments::CodeQuota {
                 max_open: 1_000,
                 per_minute: 600,

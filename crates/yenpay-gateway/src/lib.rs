@@ -26,6 +26,7 @@ pub mod config;
 pub mod crypto;
 pub mod error;
 pub mod follower;
+pub mod housekeeping;
 pub mod idempotency;
 pub mod leadership;
 pub mod metrics;
@@ -207,6 +208,14 @@ pub async fn run(
             "follower",
             stop_rx.clone(),
             follower::run,
+        )));
+    }
+    if state.config.purge_interval > std::time::Duration::ZERO && state.operator.is_some() {
+        tasks.push(tokio::spawn(leadership::lead(
+            state.clone(),
+            "housekeeper",
+            stop_rx.clone(),
+            housekeeping::run,
         )));
     }
     if state.config.webhooks.dispatch {

@@ -60,6 +60,9 @@ struct Args {
     /// Seconds a replica's lease on the follower or the dispatcher lasts unrenewed; another replica takes over after it.
     #[arg(long, env = "YENPAY_LEASE_SECS", default_value_t = 15)]
     lease_secs: u64,
+    /// Seconds between housekeeping passes that purge closed invoices with the operator's key (0: none).
+    #[arg(long, env = "YENPAY_PURGE_INTERVAL_SECS", default_value_t = 3_600)]
+    purge_interval_secs: u64,
     /// Do not run the chain follower (another replica runs it).
     #[arg(long, env = "YENPAY_NO_FOLLOWER")]
     no_follower: bool,
@@ -323,6 +326,7 @@ async fn main() -> Result<()> {
     let mut config = Config::new(package, chain_id, from_sdk(metadata));
     config.webhooks.dispatch = !args.no_dispatcher;
     config.lease_ttl = Duration::from_secs(args.lease_secs.max(3));
+    config.purge_interval = Duration::from_secs(args.purge_interval_secs);
     config.webhooks.allow_local_destinations = args.allow_local_webhooks;
     if args.allow_local_webhooks {
         tracing::warn!(

@@ -432,3 +432,65 @@ fn an_unknown_outcome_is_its_own_kind() {
     assert_eq!(answer.status, StatusCode::SERVICE_UNAVAILABLE);
     assert!(answer.message.contains("0x01"));
 }
+
+#[tokio::test]
+async fn the_housekeeping_job_purges_closed_invoices_with_the_operators_key() {
+    for db in backends().await {
+        let gw = TestGateway::new(&db).await;
+        let m = gw.merchant("Tidy Soba").await;
+        for order in ["H-OPEN", "H-CANCELLED", "H-PAID-LATELY"] {
+            let made = gw.create_code(&m, order, 300).await;
+            assert_eq!(
+                made.status,
+                axum::http::StatusCode::CREATED,
+                "{}",
+                made.text
+            );
+        }
+        let cancelled = gw
+            .call(
+                &m,
+                "DELETE",
+                &format!(
+                    "/v2/codes/{}",
+                    payments::code_id(&m.address.to_hex(), "H-CANCELLED")
+                ),
+                None,
+            )
+            .await;
+        assert!(cancelled.status.is_success(), "{}", cancelled.text);
+        pay(&gw, &m, "H-PAID-LATELY", 7_000).await;
+        // The chain still holds the paid one's refund window open.
+        gw.ledger
+            .not_purgeable
+            .lock()
+            .unwrap()
+            .insert("H-PAID-LATELY".to_owned());
+        // Before the cancelled code's expiry nothing is a candidate.
+        let early = yenpay_gateway::housekeeping::purge_once(&gw.state)
+            .await
+            .unwrap();
+        assert_eq!(early.purged, 0, "{}", db.name);
+        gw.clock.advance(301);
+        let pass = yenpay_gateway::housekeeping::purge_once(&gw.state)
+            .await
+            .unwrap();
+        assert_eq!(pass.purged, 1, "{}: {pass:?}", db.name);
+        let operator = gw.state.operator.as_ref().unwrap().address();
+        let purges: Vec<_> = gw
+            .ledger
+            .calls()
+            .into_iter()
+            .filter_map(|call| match call {
+                Call::Purge { invoices, signer } => Some((invoices, signer)),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(
+            purges,
+            [(vec![(m.address, "H-CANCELLED".to_owned())], operator)],
+            "{}: only the closed, purgeable invoice, signed by the operator",
+            db.name
+        );
+    }
+}

@@ -1312,3 +1312,25 @@ pub async fn next_event_sequence(
     .await?;
     Ok(next.unwrap_or(0))
 }
+
+/// Invoices whose records the housekeeping job may purge soon, oldest first:
+/// on chain, not purged yet, and closed (expired, cancelled, or paid, at
+/// least the shortest refund window ago). The chain decides (`is_purgeable`):
+/// each invoice keeps its own refund window. `(merchant, order reference)`.
+pub async fn purge_candidates(
+    pool: &sqlx::AnyPool,
+    now: i64,
+    limit: i64,
+) -> Result<Vec<(String, String)>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT merchant_address, merchant_payment_id FROM payments \
+         WHERE purged_version IS NULL AND invoice_version IS NOT NULL AND kind IN ('dynamic', 'cpm') \
+           AND ((status IN ('EXPIRED', 'CANCELED') AND expires_at <= $1) \
+             OR (status IN ('COMPLETED', 'REFUNDED') AND paid_at <= $1 - 10)) \
+         ORDER BY COALESCE(paid_at, expires_at), code_id LIMIT $2",
+    )
+    .bind(now)
+    .bind(limit)
+    .fetch_all(pool)
+    .await
+}

@@ -134,6 +134,10 @@ pub enum Call {
     Submit {
         sender: AccountAddress,
     },
+    Purge {
+        invoices: Vec<(AccountAddress, String)>,
+        signer: AccountAddress,
+    },
 }
 
 /// What the next call answers.
@@ -197,6 +201,8 @@ pub struct FakeLedger {
     pub limbo: Mutex<std::collections::HashMap<String, Vec<YenpayEvent>>>,
     /// The head's chain time, microseconds.
     pub head_timestamp_us: AtomicU64,
+    /// Order references `is_purgeable` says no to (a refund window still open).
+    pub not_purgeable: Mutex<std::collections::HashSet<String>>,
 }
 
 impl Default for FakeLedger {
@@ -228,6 +234,7 @@ impl Default for FakeLedger {
             lookups: Mutex::default(),
             limbo: Mutex::default(),
             head_timestamp_us: AtomicU64::new(NOW as u64 * 1_000_000),
+            not_purgeable: Mutex::default(),
         }
     }
 }
@@ -541,6 +548,29 @@ impl Ledger for FakeLedger {
 
     async fn genesis_hash(&self) -> Result<Option<String>, ChainError> {
         Ok(self.genesis.lock().unwrap().clone())
+    }
+
+    async fn is_purgeable(
+        &self,
+        _merchant: AccountAddress,
+        order: &OrderRef,
+    ) -> Result<bool, ChainError> {
+        Ok(!self.not_purgeable.lock().unwrap().contains(order.as_str()))
+    }
+
+    async fn purge(
+        &self,
+        keeper: &Ed25519Account,
+        invoices: &[(AccountAddress, OrderRef)],
+    ) -> Result<TxOutcome, ChainError> {
+        self.calls.lock().unwrap().push(Call::Purge {
+            invoices: invoices
+                .iter()
+                .map(|(merchant, order)| (*merchant, order.as_str().to_owned()))
+                .collect(),
+            signer: keeper.address(),
+        });
+        self.outcome(Vec::new())
     }
 
     async fn lookup(&self, hash: &str) -> Result<Lookup, ChainError> {
