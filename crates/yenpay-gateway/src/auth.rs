@@ -188,15 +188,20 @@ pub async fn merchant_auth(
         return Err(unknown());
     }
     // Only a correctly signed request may spend a nonce, so nobody can fill the table.
-    let fresh = sqlx::query(
+    // Spending it is a write: while another writer holds SQLite's lock, a read
+    // would otherwise wait out the busy timeout and fail with a 500; it answers
+    // 503 with Retry-After at once instead (`store::WRITE_WAIT`).
+    let spend = sqlx::query(
         "INSERT INTO request_nonces (key_id, nonce, seen_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
     )
     .bind(&key.key_id)
     .bind(auth.nonce)
     .bind(now)
-    .execute(&state.db.pool)
-    .await?
-    .rows_affected()
+    .execute(&state.db.pool);
+    let fresh = tokio::time::timeout(crate::store::WRITE_WAIT, spend)
+        .await
+        .map_err(|_| ApiError::database_busy())??
+        .rows_affected()
         == 1;
     if !fresh {
         return Err(ApiError::unauthorized(

@@ -51,6 +51,17 @@ impl ApiError {
         }
     }
 
+    /// 503 `DATABASE_BUSY`: another writer holds the database; retry in a second.
+    pub fn database_busy() -> Self {
+        tracing::warn!("the database's write lock is held by another writer: answering 503");
+        Self::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "DATABASE_BUSY",
+            "the gateway's database is busy; try again in a moment",
+        )
+        .retry_after(1)
+    }
+
     /// The same error, telling the client to retry after `seconds`.
     #[must_use]
     pub fn retry_after(mut self, seconds: u64) -> Self {
@@ -91,6 +102,12 @@ impl ApiError {
 
 impl From<sqlx::Error> for ApiError {
     fn from(error: sqlx::Error) -> Self {
+        // A lock held too long, or no connection to be had, passes: a 503 says so.
+        let busy = matches!(error, sqlx::Error::PoolTimedOut)
+            || matches!(&error, sqlx::Error::Database(db) if db.message().contains("database is locked"));
+        if busy {
+            return Self::database_busy();
+        }
         Self::internal(format!("database: {error}"))
     }
 }

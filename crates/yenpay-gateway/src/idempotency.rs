@@ -30,8 +30,14 @@ use sqlx::Row;
 pub const HEADER: &str = "idempotency-key";
 /// How long keys are kept, seconds.
 pub const RETENTION_SECS: i64 = 24 * 3600;
-/// An unfinished first request older than this is taken over (its process died).
-pub const STALE_SECS: i64 = 120;
+/// How long an unfinished first request may still be running, seconds: it
+/// is answered within the request timeout, but a transaction it submitted may
+/// commit until the end of its submission lifetime. Only after both (and a
+/// margin) is it taken over, so a retry never runs a handler beside a live
+/// first run, or beside a transaction that may still commit.
+pub fn stale_after_secs(state: &AppState) -> i64 {
+    (state.config.server.request_timeout + state.config.submission_lifetime).as_secs() as i64 + 30
+}
 
 /// Middleware: wrap every POST that carries an `Idempotency-Key`.
 pub async fn idempotency(
@@ -70,6 +76,8 @@ pub async fn idempotency(
     let now = state.clock.now();
     let pool = &state.db.pool;
 
+    // The claim's time is its fencing token: only the run that holds it saves the answer.
+    let mut token = now;
     let claimed = claim(pool, &scope, &key, &fingerprint, now).await?;
     if !claimed {
         let row = sqlx::query(
@@ -118,18 +126,31 @@ pub async fn idempotency(
             }
             _ => {
                 let created_at: i64 = row.try_get("created_at")?;
-                if now - created_at < STALE_SECS {
-                    return Err(ApiError::conflict(
+                let in_progress = || {
+                    ApiError::conflict(
                         "IDEMPOTENCY_IN_PROGRESS",
                         "a request with this Idempotency-Key is still running",
-                    ));
+                    )
+                };
+                if now - created_at < stale_after_secs(&state) {
+                    return Err(in_progress());
                 }
-                sqlx::query("UPDATE idempotency_keys SET created_at = $1 WHERE scope = $2 AND idem_key = $3")
-                    .bind(now)
-                    .bind(&scope)
-                    .bind(&key)
-                    .execute(pool)
-                    .await?;
+                // Taken over only if nobody else took it over meanwhile (compare and set).
+                let taken = sqlx::query(
+                    "UPDATE idempotency_keys SET created_at = $1 \
+                     WHERE scope = $2 AND idem_key = $3 AND created_at = $4 AND status IS NULL",
+                )
+                .bind(now)
+                .bind(&scope)
+                .bind(&key)
+                .bind(created_at)
+                .execute(pool)
+                .await?
+                .rows_affected();
+                if taken != 1 {
+                    return Err(in_progress());
+                }
+                token = now;
             }
         }
     }
@@ -140,22 +161,28 @@ pub async fn idempotency(
         .await
         .map_err(ApiError::internal)?;
     if parts.status.is_server_error() {
-        sqlx::query("DELETE FROM idempotency_keys WHERE scope = $1 AND idem_key = $2")
-            .bind(&scope)
-            .bind(&key)
-            .execute(pool)
-            .await?;
+        sqlx::query(
+            "DELETE FROM idempotency_keys WHERE scope = $1 AND idem_key = $2 AND created_at = $3 AND status IS NULL",
+        )
+        .bind(&scope)
+        .bind(&key)
+        .bind(token)
+        .execute(pool)
+        .await?;
     } else {
         let sealed = state
             .kek
             .seal(&seal_context(&scope, &key, &fingerprint), &bytes);
+        // A run that was taken over (it outlived the stale time) saves nothing.
         sqlx::query(
-            "UPDATE idempotency_keys SET status = $1, response = $2 WHERE scope = $3 AND idem_key = $4",
+            "UPDATE idempotency_keys SET status = $1, response = $2 \
+             WHERE scope = $3 AND idem_key = $4 AND created_at = $5 AND status IS NULL",
         )
         .bind(i64::from(parts.status.as_u16()))
         .bind(sealed)
         .bind(&scope)
         .bind(&key)
+        .bind(token)
         .execute(pool)
         .await?;
     }

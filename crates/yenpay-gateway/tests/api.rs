@@ -696,3 +696,59 @@ async fn a_merchant_is_held_to_its_quota_of_open_codes_and_of_codes_per_minute()
         );
     }
 }
+
+#[tokio::test]
+async fn an_unfinished_request_is_taken_over_only_after_it_can_no_longer_be_running() {
+    for db in backends().await {
+        let gw = TestGateway::new(&db).await;
+        let merchant = gw.merchant("Patient Udon").await;
+        let body = json!({"merchantPaymentId": "IDEM-STUCK", "amount": {"amount": 500, "currency": "JPY"}});
+        // A first run that died mid-flight: its row claimed, no answer saved.
+        let mut fingerprinted = b"POST\n/v2/codes\n".to_vec();
+        fingerprinted.extend_from_slice(body.to_string().as_bytes());
+        let fingerprint = yenpay_gateway::crypto::sha256_hex(&fingerprinted);
+        let stale = yenpay_gateway::idempotency::stale_after_secs(&gw.state);
+        assert!(
+            stale > 135 + 60,
+            "the takeover must outlast a submission and the request timeout"
+        );
+        sqlx::query(
+            "INSERT INTO idempotency_keys (scope, idem_key, fingerprint, created_at) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(format!("merchant:{}", merchant.id))
+        .bind("stuck-1")
+        .bind(&fingerprint)
+        .bind(NOW - 150)
+        .execute(&gw.state.db.pool)
+        .await
+        .unwrap();
+        // 150 s later its transaction may still commit: no second run.
+        let retry = gw
+            .call_idem(&merchant, "POST", "/v2/codes", body.clone(), "stuck-1")
+            .await;
+        assert_eq!(
+            retry.status,
+            StatusCode::CONFLICT,
+            "{}: {}",
+            db.name,
+            retry.text
+        );
+        assert_eq!(retry.code(), "IDEMPOTENCY_IN_PROGRESS");
+        assert!(gw.ledger.calls().is_empty(), "the handler ran twice");
+        // Past the stale time, one retry takes over; one at the same instant does not.
+        gw.clock.advance(stale);
+        let (a, b) = tokio::join!(
+            gw.call_idem(&merchant, "POST", "/v2/codes", body.clone(), "stuck-1"),
+            gw.call_idem(&merchant, "POST", "/v2/codes", body.clone(), "stuck-1"),
+        );
+        let mut statuses = [a.status, b.status];
+        statuses.sort();
+        assert_eq!(
+            statuses,
+            [StatusCode::CREATED, StatusCode::CONFLICT],
+            "{}",
+            db.name
+        );
+        assert_eq!(gw.ledger.calls().len(), 1, "exactly one run");
+    }
+}

@@ -289,3 +289,55 @@ async fn the_binary_refuses_a_weak_admin_token() {
         "the token was printed: {stderr}"
     );
 }
+
+#[tokio::test]
+async fn a_held_write_lock_answers_503_at_once_and_readyz_says_so() {
+    use sqlx::Connection;
+    let db = backends().await.remove(0);
+    assert_eq!(db.name, "sqlite");
+    let gw = TestGateway::new(&db).await;
+    let merchant = gw.merchant("Locked Out").await;
+    // Another writer (an operator's shell, a stuck process) holds the write lock.
+    let mut other = sqlx::SqliteConnection::connect(&db.url).await.unwrap();
+    sqlx::query("BEGIN IMMEDIATE")
+        .execute(&mut other)
+        .await
+        .unwrap();
+    let started = Instant::now();
+    let read = gw
+        .call(&merchant, "GET", "/v2/codes/payments/NO-SUCH-ORDER", None)
+        .await;
+    assert_eq!(
+        read.status,
+        axum::http::StatusCode::SERVICE_UNAVAILABLE,
+        "{}",
+        read.text
+    );
+    assert_eq!(read.code(), "DATABASE_BUSY");
+    assert_eq!(read.headers["retry-after"], "1");
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+    let ready = gw
+        .send(
+            axum::http::Request::get("/readyz")
+                .body(axum::body::Body::empty())
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(ready.status, axum::http::StatusCode::SERVICE_UNAVAILABLE);
+    assert!(ready.text.contains("write lock"), "{}", ready.text);
+    // Released: the same read is answered.
+    sqlx::query("ROLLBACK").execute(&mut other).await.unwrap();
+    let read = gw
+        .call(&merchant, "GET", "/v2/codes/payments/NO-SUCH-ORDER", None)
+        .await;
+    assert_eq!(
+        read.status,
+        axum::http::StatusCode::NOT_FOUND,
+        "{}",
+        read.text
+    );
+}

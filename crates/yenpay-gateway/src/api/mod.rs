@@ -153,6 +153,8 @@ pub async fn readyz(State(state): State<AppState>) -> Response {
     let database = state.db.ping().await;
     if !database {
         problems.push("database does not answer".to_owned());
+    } else if !state.db.can_write().await {
+        problems.push("database: another writer has held the write lock for over 2 s".to_owned());
     }
     let head = state.ledger.head().await;
     let node = match &head {

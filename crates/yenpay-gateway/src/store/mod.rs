@@ -14,6 +14,10 @@ use sqlx::any::{AnyPoolOptions, install_default_drivers};
 use sqlx::{AnyPool, Executor};
 use std::time::Duration;
 
+/// How long a request waits for the database's write lock before it answers
+/// 503 `DATABASE_BUSY` (where waiting would only hold a client up).
+pub const WRITE_WAIT: Duration = Duration::from_secs(2);
+
 /// The migrations embedded in the binary.
 pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
@@ -109,5 +113,16 @@ impl Db {
     /// Whether the database answers.
     pub async fn ping(&self) -> bool {
         sqlx::query("SELECT 1").execute(&self.pool).await.is_ok()
+    }
+
+    /// Whether a writer gets the write lock within [`WRITE_WAIT`]: reads go
+    /// on while another writer holds SQLite's lock, so `ping` alone would call
+    /// a stuck database ready.
+    pub async fn can_write(&self) -> bool {
+        let probe = async {
+            let tx = self.begin().await?;
+            tx.rollback().await
+        };
+        matches!(tokio::time::timeout(WRITE_WAIT, probe).await, Ok(Ok(())))
     }
 }
