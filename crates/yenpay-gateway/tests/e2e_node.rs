@@ -88,9 +88,14 @@ async fn start(
         gas_unit_price: Some(100),
         ..SubmitOptions::default()
     };
+    let db = Db::connect(database).await?;
+    // As the binary does: replicas on one database share the signers' sequence numbers.
     let ledger = NodeLedger::new(node_url, deployment.package_address)?
         .with_fee_payer(operator.clone())
-        .with_options(options);
+        .with_options(options)
+        .with_sequence_numbers(Arc::new(
+            yenpay_gateway::store::sequences::DbSequenceNumbers::new(db.pool.clone()),
+        ));
     let mut config = yenpay_gateway::config::Config::new(
         deployment.package_address,
         deployment.chain_id,
@@ -102,12 +107,7 @@ async fn start(
     config.webhooks.dispatch = dispatch;
     // The receiver listens on loopback.
     config.webhooks.allow_local_destinations = true;
-    let mut gateway = Gateway::new(
-        Db::connect(database).await?,
-        config,
-        kek.clone(),
-        Arc::new(ledger),
-    );
+    let mut gateway = Gateway::new(db, config, kek.clone(), Arc::new(ledger));
     gateway.admin_token = Some(Zeroizing::new("e2e-admin".to_owned()));
     gateway.operator = Some(operator);
     gateway.clock = Arc::new(SystemClock);
@@ -733,5 +733,81 @@ async fn pos_page_shows_a_code_the_wallet_page_pays_it() -> Result<()> {
     wallet.close().await;
     gateway.stop.send(()).ok();
     gateway.task.await??;
+    Ok(())
+}
+
+#[tokio::test]
+#[ignore = "needs a node with the package: APTOS_NODE_URL=... cargo test -p yenpay-gateway --test e2e_node -- --ignored"]
+async fn two_replicas_create_codes_for_one_terminal_at_once() -> Result<()> {
+    let Some(Node {
+        node_url,
+        deployer,
+        deployment,
+        chain,
+        _one_at_a_time,
+    }) = node().await?
+    else {
+        return Ok(());
+    };
+    // Two gateways on one database sign for the same terminal, concurrently
+    // (issue 32: the second used to be refused with SEQUENCE_NUMBER_TOO_OLD).
+    let dir = tempfile::tempdir()?;
+    let database = format!("sqlite://{}", dir.path().join("gateway.db").display());
+    let kek = Kek::generate();
+    let head = NodeLedger::new(&node_url, deployment.package_address)?
+        .head()
+        .await?;
+    let replicas = [
+        start(
+            &deployment,
+            &node_url,
+            &database,
+            &kek,
+            deployer.clone(),
+            head.version,
+            false,
+        )
+        .await?,
+        start(
+            &deployment,
+            &node_url,
+            &database,
+            &kek,
+            deployer.clone(),
+            head.version,
+            false,
+        )
+        .await?,
+    ];
+    let apis: Vec<Api> = replicas
+        .iter()
+        .map(|r| Api {
+            http: reqwest::Client::new(),
+            base: format!("http://{}", r.address),
+            admin_base: format!("http://{}", r.admin_address),
+        })
+        .collect();
+    let Merchant { key, .. } =
+        onboard(&apis[0], &chain, &deployer, "TWIN TILLS", "ふたつのレジ").await?;
+    let mut creating = Vec::new();
+    for i in 0..10 {
+        let api = &apis[i % 2];
+        let key = key.clone();
+        creating.push(async move {
+            let body = json!({"merchantPaymentId": format!("TWIN-{i}"), "amount": {"amount": 100 + i, "currency": "JPY"}});
+            api.signed(&key, "POST", "/v2/codes", Some(&body)).await
+        });
+    }
+    let answers = futures_util::future::join_all(creating).await;
+    for (i, answer) in answers.into_iter().enumerate() {
+        let (status, body) = answer?;
+        if status != 201 {
+            bail!("code {i} on replica {}: {status} {body}", i % 2);
+        }
+    }
+    for replica in replicas {
+        let _ = replica.stop.send(());
+        let _ = replica.task.await;
+    }
     Ok(())
 }
