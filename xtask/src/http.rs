@@ -5,6 +5,21 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
 
+/// The REST URL of a node to use instead of starting a localnet.
+pub const NODE_URL_ENV: &str = "APTOS_NODE_URL";
+/// The faucet URL that goes with [`NODE_URL_ENV`].
+pub const FAUCET_URL_ENV: &str = "APTOS_FAUCET_URL";
+
+/// `url` with the REST API's `/v1` path (accepts it given or not).
+pub fn rest_api_url(url: &str) -> String {
+    let trimmed = url.trim().trim_end_matches('/');
+    if trimmed.ends_with("/v1") {
+        trimmed.to_string()
+    } else {
+        format!("{trimmed}/v1")
+    }
+}
+
 /// reqwest is built without a bundled TLS crypto provider (as aptos-sdk
 /// builds it); install `ring` once, unless something already did.
 pub fn install_tls_provider() {

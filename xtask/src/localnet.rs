@@ -377,11 +377,11 @@ async fn status(paths: &Paths) -> Result<()> {
         if ready { "ready" } else { "not ready" }
     );
     print_node("REST API", &rest_url(), Some(&faucet_url())).await;
-    if let Ok(url) = std::env::var(crate::node::NODE_URL_ENV) {
-        let faucet = std::env::var(crate::node::FAUCET_URL_ENV).ok();
+    if let Ok(url) = std::env::var(http::NODE_URL_ENV) {
+        let faucet = std::env::var(http::FAUCET_URL_ENV).ok();
         println!(
             "\n{} is set; deploy, e2e and demo use that node instead:",
-            crate::node::NODE_URL_ENV
+            http::NODE_URL_ENV
         );
         print_node("REST API", &url, faucet.as_deref()).await;
     }
@@ -393,7 +393,7 @@ async fn print_node(what: &str, url: &str, faucet: Option<&str>) {
     if let Some(f) = faucet {
         println!("faucet:     {f}");
     }
-    let v1 = crate::node::rest_api_url(url);
+    let v1 = http::rest_api_url(url);
     match http::get_json(&v1, Duration::from_secs(3)).await {
         Ok(info) => {
             let field = |k: &str| {

@@ -11,20 +11,7 @@ use aptos_sdk::AptosConfig;
 use crate::localnet::{self, StartArgs, Started};
 use crate::move_cli::{Missing, find_aptos_cli};
 
-/// The REST URL of a node to use instead of starting a localnet.
-pub const NODE_URL_ENV: &str = "APTOS_NODE_URL";
-/// The faucet URL that goes with [`NODE_URL_ENV`].
-pub const FAUCET_URL_ENV: &str = "APTOS_FAUCET_URL";
-
-/// `url` with the REST API's `/v1` path (accepts it given or not).
-pub fn rest_api_url(url: &str) -> String {
-    let trimmed = url.trim().trim_end_matches('/');
-    if trimmed.ends_with("/v1") {
-        trimmed.to_string()
-    } else {
-        format!("{trimmed}/v1")
-    }
-}
+pub use crate::http::{FAUCET_URL_ENV, NODE_URL_ENV, rest_api_url};
 
 /// What to do for a node, decided from the environment.
 #[derive(Debug, Clone, PartialEq, Eq)]
