@@ -203,7 +203,7 @@ pub async fn delete_endpoint(
     Path(endpoint_id): Path<String>,
 ) -> ApiResult {
     let cancelled =
-        merchants::delete_endpoint(&state.db, &merchant.id, &endpoint_id, state.clock.now())
+        outbox::delete_endpoint(&state.db, &merchant.id, &endpoint_id, state.clock.now())
             .await?
             .ok_or_else(|| {
                 ApiError::not_found("ENDPOINT_NOT_FOUND", "no webhook endpoint with this id")

@@ -384,18 +384,16 @@ pub async fn rotate_endpoint_secret(
     Ok(changed == 1)
 }
 
-/// Deletes merchant `merchant_id`'s active endpoint `endpoint_id` and cancels
-/// its pending deliveries, in one transaction, so that no retry follows a
-/// delete. The row stays (disabled) because the outbox's history names it.
-/// Returns the number of deliveries cancelled, or `None` when the merchant
-/// has no such active endpoint.
-pub async fn delete_endpoint(
-    db: &super::Db,
+/// Disables merchant `merchant_id`'s active endpoint `endpoint_id` in the
+/// caller's transaction: no event is queued for it any more. The row stays
+/// because the outbox's history names it. `false` when the merchant has no
+/// such active endpoint.
+pub async fn disable_endpoint(
+    conn: &mut sqlx::AnyConnection,
     merchant_id: &str,
     endpoint_id: &str,
     now: i64,
-) -> Result<Option<u64>, sqlx::Error> {
-    let mut tx = db.begin().await?;
+) -> Result<bool, sqlx::Error> {
     let disabled = sqlx::query(
         "UPDATE webhook_endpoints SET disabled_at = $1 \
          WHERE endpoint_id = $2 AND merchant_id = $3 AND disabled_at IS NULL",
@@ -403,14 +401,8 @@ pub async fn delete_endpoint(
     .bind(now)
     .bind(endpoint_id)
     .bind(merchant_id)
-    .execute(&mut *tx)
+    .execute(conn)
     .await?
     .rows_affected();
-    if disabled == 0 {
-        tx.rollback().await?;
-        return Ok(None);
-    }
-    let cancelled = crate::outbox::cancel_for_endpoint(&mut tx, endpoint_id).await?;
-    tx.commit().await?;
-    Ok(Some(cancelled))
+    Ok(disabled == 1)
 }
