@@ -4,6 +4,7 @@
 //!
 //! Bad input is always a 4xx with a code; a 5xx means the gateway or a
 //! dependency (database, node) failed, never the caller.
+use crate::chain::ChainError;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
@@ -150,3 +151,45 @@ pub fn success<T: Serialize>(status: StatusCode, data: T) -> Response {
 
 /// The result of a handler.
 pub type ApiResult = Result<Response, ApiError>;
+
+/// A 200 with `data`.
+pub fn ok<T: Serialize>(data: T) -> ApiResult {
+    Ok(success(StatusCode::OK, data))
+}
+
+/// A 201 with `data`.
+pub fn created<T: Serialize>(data: T) -> ApiResult {
+    Ok(success(StatusCode::CREATED, data))
+}
+
+/// Maps a chain failure to the API's answer.
+pub fn chain_error(error: ChainError) -> ApiError {
+    match error {
+        ChainError::Rejected { code, message } => {
+            tracing::info!(%code, %message, "chain refused");
+            ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "CHAIN_REJECTED",
+                format!("the chain refused the transaction: {code}"),
+            )
+        }
+        ChainError::Unavailable(detail) => {
+            tracing::warn!(%detail, "node unavailable");
+            ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "CHAIN_UNAVAILABLE",
+                "the node did not answer; nothing was submitted",
+            )
+        }
+        ChainError::Unknown { hash, detail, .. } => {
+            tracing::warn!(%hash, %detail, "transaction outcome unknown");
+            ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "CHAIN_UNAVAILABLE",
+                format!(
+                    "the node did not answer or did not commit in time; transaction {hash} has an unknown outcome, which the gateway settles"
+                ),
+            )
+        }
+    }
+}

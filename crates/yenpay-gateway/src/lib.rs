@@ -7,8 +7,9 @@
 //! sponsoring for wallets. docs/gateway.md is the operator's and
 //! integrator's guide.
 //!
-//! - [`api`]: the HTTP routes; [`auth`] (HMAC-signed merchant requests,
-//!   admin token) and [`idempotency`] wrap them.
+//! - [`api`]: every JSON route, one module per resource; [`auth`]
+//!   (HMAC-signed merchant requests, admin token) and [`idempotency`] wrap
+//!   them. [`router`] and [`admin_router`] merge them with the pages.
 //! - [`follower`]: pages the node's transactions and applies the package's
 //!   events with its cursor in one DB transaction.
 //! - [`outbox`] and [`webhook`]: the events to deliver, and their delivery.
@@ -16,7 +17,7 @@
 //! - [`store`]: SQLite or PostgreSQL, the same migrations.
 //! - [`chain`]: what the gateway asks of the chain ([`chain::Ledger`]).
 //! - [`reconcile`]: settles transactions whose outcome was unknown at submission.
-//! - [`web`]: the POS and wallet pages, embedded, and the APIs behind them.
+//! - [`web`]: the POS and wallet pages, embedded, and the POS page's session.
 #![deny(missing_docs)]
 
 pub mod api;
@@ -30,7 +31,6 @@ pub mod housekeeping;
 pub mod idempotency;
 pub mod leadership;
 pub mod metrics;
-pub mod openapi;
 pub mod outbox;
 pub mod reconcile;
 pub mod server;
@@ -41,6 +41,8 @@ pub mod webhook;
 pub mod webhook_destination;
 
 use aptos_sdk::account::Ed25519Account;
+use axum::Router;
+use axum::middleware::from_fn_with_state;
 use std::future::Future;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
@@ -182,6 +184,31 @@ impl Gateway {
     }
 }
 
+/// The public listener's routes: the API and, when enabled, the pages with
+/// the APIs they call; counted in the metrics, and answered in the API's
+/// error shape where nothing matches.
+pub fn router(state: AppState) -> Router {
+    let mut routes = api::router(&state);
+    if state.config.web.enabled {
+        let page_apis = api::pos::router(&state).merge(api::wallet::router());
+        routes = routes.merge(web::router(page_apis));
+    }
+    finish(routes, state)
+}
+
+/// The admin listener's routes ([`api::admin_router`]).
+pub fn admin_router(state: AppState) -> Router {
+    finish(api::admin_router(&state), state)
+}
+
+fn finish(routes: Router<AppState>, state: AppState) -> Router {
+    routes
+        .fallback(api::not_found)
+        .method_not_allowed_fallback(api::method_not_allowed)
+        .layer(from_fn_with_state(state.clone(), metrics::track))
+        .with_state(state)
+}
+
 /// Serves the public API on `listener` and the admin API on `admin` (none:
 /// not served), and runs the follower and the webhook dispatcher until
 /// `shutdown` resolves; then stops the follower and the dispatcher first
@@ -254,7 +281,7 @@ pub async fn run(
     };
     let public = server::serve(
         listener,
-        api::router(state.clone()),
+        router(state.clone()),
         &state.config.server,
         drained(drain_rx.clone()),
     );
@@ -262,7 +289,7 @@ pub async fn run(
         if let Some(admin) = admin {
             server::serve(
                 admin,
-                api::admin_router(state.clone()),
+                admin_router(state.clone()),
                 &state.config.server,
                 drained(drain_rx.clone()),
             )
@@ -287,7 +314,7 @@ async fn maintenance(state: AppState, mut stop: watch::Receiver<bool>) {
         if let Err(error) = idempotency::purge(&state.db.pool, now).await {
             tracing::warn!(%error, "purging idempotency keys");
         }
-        if let Err(error) = web::pos::purge_sessions(&state.db.pool, now).await {
+        if let Err(error) = web::session::purge(&state.db.pool, now).await {
             tracing::warn!(%error, "purging POS sessions");
         }
         if let Err(error) = web::throttle::purge(&state, now).await {

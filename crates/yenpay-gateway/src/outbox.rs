@@ -4,6 +4,7 @@
 //! row per (event, endpoint); the dispatcher ([`crate::webhook`]) works the
 //! rows off.
 use crate::AppState;
+use crate::store::{Db, merchants};
 use serde_json::{Value, json};
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, AnyPool, Row};
@@ -72,8 +73,7 @@ pub async fn enqueue(
     data: Value,
     now: i64,
 ) -> Result<u64, sqlx::Error> {
-    let endpoints =
-        crate::store::merchants::endpoints_of_address(&mut *conn, merchant_address).await?;
+    let endpoints = merchants::endpoints_of_address(&mut *conn, merchant_address).await?;
     let body = json!({
         "id": event_id,
         "type": event_type,
@@ -156,9 +156,32 @@ pub async fn delivered(pool: &AnyPool, delivery_id: &str, now: i64) -> Result<()
 /// Why a delivery was cancelled.
 pub const ENDPOINT_DELETED: &str = "endpoint deleted";
 
+/// Deletes merchant `merchant_id`'s active endpoint `endpoint_id` and cancels
+/// its pending deliveries, in one transaction, so that no retry follows a
+/// delete. Returns the number of deliveries cancelled, or `None` when the
+/// merchant has no such active endpoint.
+///
+/// # Errors
+/// When the database fails; nothing changes then.
+pub async fn delete_endpoint(
+    db: &Db,
+    merchant_id: &str,
+    endpoint_id: &str,
+    now: i64,
+) -> Result<Option<u64>, sqlx::Error> {
+    let mut tx = db.begin().await?;
+    if !merchants::disable_endpoint(&mut tx, merchant_id, endpoint_id, now).await? {
+        tx.rollback().await?;
+        return Ok(None);
+    }
+    let cancelled = cancel_for_endpoint(&mut tx, endpoint_id).await?;
+    tx.commit().await?;
+    Ok(Some(cancelled))
+}
+
 /// Cancels the pending deliveries to `endpoint_id` (deleted in the caller's
 /// transaction): they are kept, as `CANCELED`, for the merchant's history.
-pub async fn cancel_for_endpoint(
+async fn cancel_for_endpoint(
     conn: &mut AnyConnection,
     endpoint_id: &str,
 ) -> Result<u64, sqlx::Error> {

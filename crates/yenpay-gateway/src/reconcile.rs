@@ -134,7 +134,7 @@ async fn verdict(
     Ok(match state.ledger.lookup(hash).await? {
         Lookup::Committed(outcome) => Verdict::Committed(outcome),
         Lookup::Failed { code, message } => {
-            Verdict::Failed(crate::api::codes::failure_reason(&code, &message))
+            Verdict::Failed(payments::failure_reason(&code, &message))
         }
         Lookup::NotCommitted if head_secs > expires_at.unwrap_or(0) => Verdict::Failed(format!(
             "NOT_COMMITTED: transaction {hash} expired (at {}) without being committed",

@@ -19,11 +19,12 @@
 //! 6. the operator's budget per hour and per day, reserved atomically at
 //!    the simulated cost and corrected to the cost charged.
 //!
-//! Every refusal is a 4xx or 503 with its own code, and counted in the metrics.
+//! Every refusal is a 4xx or 503 with its own code, and counted in the
+//! metrics. The HTTP side, `/v2/sponsor` and the wallet page's payment,
+//! is in `api::sponsor` and `api::wallet`.
 use crate::AppState;
-use crate::api::{created, json_body, ok};
 use crate::chain::{ChainError, TxOutcome};
-use crate::error::{ApiError, ApiResult};
+use crate::error::{ApiError, chain_error};
 use crate::store::payments;
 use aptos_sdk::account::Ed25519Account;
 use aptos_sdk::transaction::authenticator::{AccountAuthenticator, TransactionAuthenticator};
@@ -32,10 +33,8 @@ use aptos_sdk::transaction::{
     FeePayerRawTransaction, RawTransaction, SignedTransaction, TransactionPayload,
 };
 use aptos_sdk::types::AccountAddress;
-use axum::body::Bytes;
-use axum::extract::State;
 use axum::http::StatusCode;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use utoipa::ToSchema;
 
 /// The payment functions the gateway sponsors.
@@ -399,17 +398,6 @@ pub mod budget {
     }
 }
 
-/// `POST /v2/sponsor` body.
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct SponsorRequest {
-    /// `0x`-hex BCS of the `RawTransaction` (the sender signed it as a
-    /// fee-payer transaction naming the operator, see `GET /v2/sponsor/info`).
-    pub raw_transaction: String,
-    /// `0x`-hex BCS of the sender's `AccountAuthenticator` over that.
-    pub sender_authenticator: String,
-}
-
 /// A sponsored, committed transaction.
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
@@ -422,45 +410,8 @@ pub struct Sponsored {
     pub fee_payer: String,
 }
 
-/// What wallets need to build a sponsored transaction.
-#[derive(Debug, Serialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct SponsorInfo {
-    /// The operator's address, to put as fee payer.
-    pub fee_payer: Option<String>,
-    /// Chain id.
-    pub chain_id: u8,
-    /// The package.
-    pub package: String,
-    /// The `max_gas_amount` to set, exactly.
-    pub max_gas_amount: u64,
-    /// The `gas_unit_price` to set, exactly (octas).
-    pub gas_unit_price: u64,
-    /// Furthest expiration, seconds from now.
-    pub max_expiration_secs: u64,
-    /// `module::function` names sponsored.
-    pub functions: Vec<String>,
-}
-
-/// The sponsoring terms.
-#[utoipa::path(get, path = "/v2/sponsor/info", tag = "sponsor", responses((status = 200, body = SponsorInfo)))]
-pub async fn info(State(state): State<AppState>) -> ApiResult {
-    let policy = &state.config.sponsor;
-    ok(SponsorInfo {
-        fee_payer: state.operator.as_ref().map(|o| o.address().to_hex()),
-        chain_id: state.config.chain_id,
-        package: state.config.package.to_hex(),
-        max_gas_amount: policy.max_gas_amount,
-        gas_unit_price: policy.gas_unit_price,
-        max_expiration_secs: policy.max_expiration.as_secs(),
-        functions: SPONSORED_FUNCTIONS
-            .iter()
-            .map(|(m, f)| format!("{m}::{f}"))
-            .collect(),
-    })
-}
-
-fn refuse(
+/// A refusal with `code`, counted in the metrics by its code.
+pub fn refuse(
     state: &AppState,
     status: StatusCode,
     code: &'static str,
@@ -472,45 +423,6 @@ fn refuse(
         .with_label_values(&[code])
         .inc();
     ApiError::new(status, code, message)
-}
-
-/// Bytes from `0x`-hex (the prefix optional), or a 400 naming `field`.
-pub fn hex_bytes(value: &str, field: &str) -> Result<Vec<u8>, ApiError> {
-    let hex = value.strip_prefix("0x").unwrap_or(value);
-    const_hex::decode(hex).map_err(|_| ApiError::invalid(format!("{field}: 0x-hex")))
-}
-
-/// Co-signs a wallet's payment as fee payer and submits it.
-#[utoipa::path(post, path = "/v2/sponsor", tag = "sponsor", request_body = SponsorRequest,
-    responses((status = 201, body = Sponsored), (status = 400, body = crate::error::ErrorBody),
-              (status = 403, description = "refused by the sponsoring rules", body = crate::error::ErrorBody),
-              (status = 409, description = "the code's payment is in flight or committed", body = crate::error::ErrorBody),
-              (status = 429, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody),
-              (status = 503, description = "no fee payer, the budget is spent, or the node does not answer", body = crate::error::ErrorBody)))]
-pub async fn sponsor(State(state): State<AppState>, body: Bytes) -> ApiResult {
-    operator(&state)?;
-    let request: SponsorRequest = json_body(&body)?;
-    let raw: RawTransaction =
-        aptos_bcs::from_bytes(&hex_bytes(&request.raw_transaction, "rawTransaction")?).map_err(
-            |e| ApiError::invalid(format!("rawTransaction: not a BCS RawTransaction: {e}")),
-        )?;
-    let authenticator = decode_authenticator(&hex_bytes(
-        &request.sender_authenticator,
-        "senderAuthenticator",
-    )?)
-    .map_err(|error| match error {
-        DecodeError::Unsupported => refuse(
-            &state,
-            StatusCode::FORBIDDEN,
-            SenderError::Unsupported.code(),
-            SenderError::Unsupported.to_string(),
-        ),
-        DecodeError::Malformed(detail) => ApiError::invalid(format!(
-            "senderAuthenticator: not a BCS AccountAuthenticator: {detail}"
-        )),
-    })?;
-    let (sponsored, _) = cosign(&state, raw, authenticator).await?;
-    created(sponsored)
 }
 
 /// Why a sender authenticator's bytes are not taken.
@@ -785,7 +697,7 @@ pub async fn cosign(
         .ledger
         .account(sender)
         .await
-        .map_err(crate::api::codes::chain_error)?
+        .map_err(chain_error)?
         .exists;
 
     // 3. The code's claim: the first write, once everything above passed.
@@ -946,7 +858,7 @@ impl Claimed<'_> {
                 )
                 .into());
             }
-            Err(error) => return Err(crate::api::codes::chain_error(error).into()),
+            Err(error) => return Err(chain_error(error).into()),
         };
         let price = fee_payer_txn.raw_txn.gas_unit_price;
         let reserved = simulated.gas_used.saturating_mul(price);
@@ -1007,10 +919,10 @@ impl Claimed<'_> {
                 } else {
                     state.metrics.sponsor_spent_octas.inc_by(reserved);
                 }
-                Err(crate::api::codes::chain_error(error).into())
+                Err(chain_error(error).into())
             }
             Err(error) => Err(Failure {
-                error: crate::api::codes::chain_error(error),
+                error: chain_error(error),
                 keep_claim: true,
             }),
         }

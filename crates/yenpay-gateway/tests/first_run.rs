@@ -113,7 +113,7 @@ async fn a_rotation_reseals_every_secret_under_the_new_key() {
             .await
             .unwrap()
             .unwrap();
-        yenpay_gateway::api::admin::terminal_account(&Arc::new(gateway), &merchant).unwrap();
+        merchant.terminal_account(&gateway.kek).unwrap();
     }
 }
 

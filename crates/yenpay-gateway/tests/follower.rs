@@ -1086,7 +1086,7 @@ async fn readiness_bounds_the_lag_and_never_names_the_node() {
     gateway.admin_token = Some(zeroize::Zeroizing::new(ADMIN_TOKEN.to_owned()));
     gateway.clock = gw.clock.clone();
     gw.state = Arc::new(gateway);
-    gw.router = yenpay_gateway::api::router(gw.state.clone());
+    gw.router = yenpay_gateway::router(gw.state.clone());
     let m = gw.merchant("SHOP").await;
     let ready = fetch(&gw, "/readyz").await;
     let code = gw.create_code(&m, "NODE-DOWN", 100).await;

@@ -27,6 +27,9 @@ async fn the_openapi_document_names_every_route() {
         ("/v2/reports/reconciliation", "get"),
         ("/v2/webhooks", "get"),
         ("/v2/webhooks/{endpointId}", "delete"),
+        ("/v2/webhooks/{endpointId}/pause", "post"),
+        ("/v2/webhooks/{endpointId}/resume", "post"),
+        ("/v2/webhooks/{endpointId}/rotate-secret", "post"),
         ("/v2/webhooks/deliveries", "get"),
         ("/v2/webhooks/deliveries/{deliveryId}/redeliver", "post"),
         ("/v2/sponsor", "post"),
@@ -49,6 +52,18 @@ async fn the_openapi_document_names_every_route() {
             paths.get(path).and_then(|p| p.get(method)).is_some(),
             "{method} {path} missing"
         );
+    }
+    // The document comes from the routers: nothing else is in it.
+    assert_eq!(paths.len(), 25, "{:?}", paths.keys().collect::<Vec<_>>());
+    // Query parameters are documented where they are read.
+    for (path, method, name) in [
+        ("/v2/codes", "post", "format"),
+        ("/v2/reports/reconciliation", "get", "date"),
+        ("/v2/webhooks/deliveries", "get", "status"),
+    ] {
+        let parameters = paths[path][method]["parameters"].as_array().unwrap();
+        let parameter = parameters.iter().find(|p| p["name"] == name).unwrap();
+        assert_eq!(parameter["in"], "query", "{method} {path} {name}");
     }
     let schemes = &doc.body["components"]["securitySchemes"];
     assert!(schemes.get("opa_auth").is_some() && schemes.get("admin").is_some());

@@ -428,7 +428,7 @@ fn an_unknown_outcome_is_its_own_kind() {
         expires_at: 1,
         detail: "reset".to_owned(),
     };
-    let answer = yenpay_gateway::api::codes::chain_error(unknown);
+    let answer = yenpay_gateway::error::chain_error(unknown);
     assert_eq!(answer.status, StatusCode::SERVICE_UNAVAILABLE);
     assert!(answer.message.contains("0x01"));
 }

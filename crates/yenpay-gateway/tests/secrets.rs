@@ -15,7 +15,6 @@ use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD, URL_SAFE, URL_S
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 use sqlx::Row;
-use yenpay_gateway::api::admin::terminal_account;
 use yenpay_gateway::store::merchants;
 
 /// The ways a secret could be written down: as given, and its bytes (and,
@@ -226,7 +225,7 @@ async fn no_secret_is_stored_or_logged_in_the_clear() {
             .await
             .unwrap()
             .unwrap();
-        let terminal = terminal_account(&gw.state, &merchant).unwrap();
+        let terminal = merchant.terminal_account(&gw.state.kek).unwrap();
         secrets.push((
             format!("terminal key of {id}"),
             terminal.private_key().to_bytes().to_vec(),

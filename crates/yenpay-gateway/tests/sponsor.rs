@@ -413,7 +413,7 @@ async fn malformed_requests_and_a_gateway_without_a_fee_payer() {
             yenpay_gateway::crypto::Kek::generate(),
             gw.ledger.clone(),
         );
-        let router = yenpay_gateway::api::router(std::sync::Arc::new(gateway));
+        let router = yenpay_gateway::router(std::sync::Arc::new(gateway));
         let answer = tower::ServiceExt::oneshot(
             router,
             Request::post("/v2/sponsor").body(Body::from("{}")).unwrap(),

@@ -309,7 +309,7 @@ async fn pos_session_logs_in_guards_and_ends() {
             .await;
         assert_eq!(expired.status, StatusCode::UNAUTHORIZED);
         assert_eq!(
-            yenpay_gateway::web::pos::purge_sessions(
+            yenpay_gateway::web::session::purge(
                 &gw.state.db.pool,
                 yenpay_gateway::Clock::now(gw.clock.as_ref())
             )

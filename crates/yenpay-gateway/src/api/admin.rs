@@ -2,18 +2,32 @@
 //! registering them on chain), issues their API keys, POS credentials and
 //! webhook endpoints.
 //! Secrets are shown once, in the response that creates them.
-use super::{PathParam, PathParams2, created, json_body, ok};
+use super::extract::{ApiJson, Path};
 use crate::AppState;
 use crate::crypto::{random_hex, sha256, sha256_hex};
-use crate::error::{ApiError, ApiResult};
+use crate::error::{ApiError, ApiResult, created, ok};
 use crate::store::merchants::{self, Endpoint, Merchant};
 use crate::store::pos;
 use aptos_sdk::account::Ed25519Account;
 use aptos_sdk::types::AccountAddress;
-use axum::body::Bytes;
 use axum::extract::State;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+/// The routes, as `#[utoipa::path]` declares them; the admin listener
+/// puts the admin token and idempotency in front of them.
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(onboard))
+        .routes(routes!(merchant))
+        .routes(routes!(issue_key))
+        .routes(routes!(revoke_key))
+        .routes(routes!(issue_pos_credential, list_pos_credentials))
+        .routes(routes!(revoke_pos_credential))
+        .routes(routes!(add_webhook))
+}
 
 /// `POST /admin/merchants` body.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -89,25 +103,15 @@ pub fn parse_address(value: &str, field: &str) -> Result<AccountAddress, ApiErro
     AccountAddress::from_hex(value).map_err(|e| ApiError::invalid(format!("{field}: {e}")))
 }
 
-/// Opens a merchant's terminal account.
-pub fn terminal_account(state: &AppState, merchant: &Merchant) -> Result<Ed25519Account, ApiError> {
-    let key = state
-        .kek
-        .open(
-            &format!("terminal:{}", merchant.id),
-            &merchant.terminal_key_enc,
-        )
-        .map_err(ApiError::internal)?;
-    Ed25519Account::from_private_key_bytes(&key).map_err(ApiError::internal)
-}
-
 /// Onboards a merchant: generates and seals its terminal key.
 #[utoipa::path(post, path = "/admin/merchants", tag = "admin", request_body = OnboardRequest,
     security(("admin" = [])),
     responses((status = 201, description = "onboarded", body = MerchantView),
               (status = 400, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody)))]
-pub async fn onboard(State(state): State<AppState>, body: Bytes) -> ApiResult {
-    let request: OnboardRequest = json_body(&body)?;
+pub async fn onboard(
+    State(state): State<AppState>,
+    ApiJson(request): ApiJson<OnboardRequest>,
+) -> ApiResult {
     let owner = parse_address(&request.owner_address, "ownerAddress")?;
     let name = printable(&request.name, "name", 25)?;
     let city = printable(request.city.as_deref().unwrap_or("TOKYO"), "city", 15)?;
@@ -117,10 +121,7 @@ pub async fn onboard(State(state): State<AppState>, body: Bytes) -> ApiResult {
     }
     let id = format!("mer_{}", random_hex(12));
     let terminal = Ed25519Account::generate();
-    let sealed = state.kek.seal(
-        &format!("terminal:{id}"),
-        &terminal.private_key().to_bytes(),
-    );
+    let sealed = merchants::seal_terminal_key(&state.kek, &id, &terminal.private_key().to_bytes());
     let merchant = Merchant {
         id,
         address: owner.to_hex(),
@@ -145,7 +146,7 @@ pub async fn onboard(State(state): State<AppState>, body: Bytes) -> ApiResult {
 #[utoipa::path(get, path = "/admin/merchants/{merchantId}", tag = "admin", security(("admin" = [])),
     params(("merchantId" = String, Path, description = "gateway merchant id")),
     responses((status = 200, body = MerchantView), (status = 404, body = crate::error::ErrorBody)))]
-pub async fn merchant(State(state): State<AppState>, PathParam(id): PathParam) -> ApiResult {
+pub async fn merchant(State(state): State<AppState>, Path(id): Path<String>) -> ApiResult {
     let merchant = find(&state, &id).await?;
     ok(MerchantView::from(&merchant))
 }
@@ -172,7 +173,7 @@ pub struct IssuedKey {
 #[utoipa::path(post, path = "/admin/merchants/{merchantId}/keys", tag = "admin", security(("admin" = [])),
     params(("merchantId" = String, Path, description = "gateway merchant id")),
     responses((status = 201, body = IssuedKey), (status = 404, body = crate::error::ErrorBody)))]
-pub async fn issue_key(State(state): State<AppState>, PathParam(id): PathParam) -> ApiResult {
+pub async fn issue_key(State(state): State<AppState>, Path(id): Path<String>) -> ApiResult {
     let merchant = find(&state, &id).await?;
     let key_id = format!("key_{}", random_hex(12));
     let secret = format!("ysk_{}", random_hex(32));
@@ -201,7 +202,7 @@ pub async fn issue_key(State(state): State<AppState>, PathParam(id): PathParam) 
     responses((status = 200, description = "revoked"), (status = 404, body = crate::error::ErrorBody)))]
 pub async fn revoke_key(
     State(state): State<AppState>,
-    PathParams2(id, key_id): PathParams2,
+    Path((id, key_id)): Path<(String, String)>,
 ) -> ApiResult {
     if !merchants::revoke_key(&state.db.pool, &id, &key_id, state.clock.now()).await? {
         return Err(ApiError::not_found(
@@ -239,11 +240,12 @@ pub struct IssuedEndpoint {
               (status = 404, body = crate::error::ErrorBody)))]
 pub async fn add_webhook(
     State(state): State<AppState>,
-    PathParam(id): PathParam,
-    body: Bytes,
+    Path(id): Path<String>,
+    // Read after the merchant: an unknown one is a 404 whatever the body.
+    request: Result<ApiJson<WebhookRequest>, ApiError>,
 ) -> ApiResult {
     let merchant = find(&state, &id).await?;
-    let request: WebhookRequest = json_body(&body)?;
+    let ApiJson(request) = request?;
     let url = crate::webhook_destination::check(
         &request.url,
         state.config.webhooks.allow_local_destinations,
@@ -332,11 +334,12 @@ pub struct IssuedPosCredential {
               (status = 404, body = crate::error::ErrorBody)))]
 pub async fn issue_pos_credential(
     State(state): State<AppState>,
-    PathParam(id): PathParam,
-    body: Bytes,
+    Path(id): Path<String>,
+    // Read after the merchant: an unknown one is a 404 whatever the body.
+    request: Result<ApiJson<PosCredentialRequest>, ApiError>,
 ) -> ApiResult {
     let merchant = find(&state, &id).await?;
-    let request: PosCredentialRequest = json_body(&body)?;
+    let ApiJson(request) = request?;
     let role: pos::PosRole = request
         .role
         .parse()
@@ -373,7 +376,7 @@ pub async fn issue_pos_credential(
     responses((status = 200, body = [PosCredentialView]), (status = 404, body = crate::error::ErrorBody)))]
 pub async fn list_pos_credentials(
     State(state): State<AppState>,
-    PathParam(id): PathParam,
+    Path(id): Path<String>,
 ) -> ApiResult {
     let merchant = find(&state, &id).await?;
     let credentials = pos::of_merchant(&state.db.pool, &merchant.id).await?;
@@ -391,7 +394,7 @@ pub async fn list_pos_credentials(
               (status = 404, body = crate::error::ErrorBody)))]
 pub async fn revoke_pos_credential(
     State(state): State<AppState>,
-    PathParams2(id, credential_id): PathParams2,
+    Path((id, credential_id)): Path<(String, String)>,
 ) -> ApiResult {
     let Some(ended) = pos::revoke(&state.db, &id, &credential_id, state.clock.now()).await? else {
         return Err(ApiError::not_found(

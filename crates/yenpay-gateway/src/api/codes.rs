@@ -1,61 +1,31 @@
 //! `/v2/codes`: dynamic QR codes (one on-chain invoice each) and their payments.
-use super::admin::terminal_account;
-use super::{PathParam, QueryParams, created, json_body, ok};
+use super::extract::{ApiJson, Path, Query};
+use super::invoicing::{record_chain_error, reserve};
+use super::views::{Money, PaymentView, payment_of, view};
 use crate::AppState;
 use crate::auth::AuthedMerchant;
 use crate::chain::ChainError;
-use crate::error::{ApiError, ApiResult};
-use crate::store::merchants::Merchant;
-use crate::store::payments::{
-    self, NewPayment, Payment, PaymentKind, PaymentStatus, Refund, Reservation,
-};
-use aptos_sdk::types::AccountAddress;
+use crate::error::{ApiError, ApiResult, chain_error, created, ok};
+use crate::store::payments::{self, NewPayment, PaymentKind, PaymentStatus};
 use axum::Extension;
-use axum::body::Bytes;
 use axum::extract::State;
-use axum::http::StatusCode;
 use base64::Engine;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 use yenpay_client::address::from_sdk;
 use yenpay_client::events::YenpayEvent;
 use yenpay_client::invoice::InvoiceEvent;
 use yenpay_client::types::limits::{OrderRef, Ttl};
-use yenpay_qr::mpm::{
-    BILL_NUMBER_MAX, MAX_MPM_AMOUNT, MerchantDetails, PaymentRequest, YenpayPayment,
-};
+use yenpay_qr::mpm::{BILL_NUMBER_MAX, MerchantDetails, PaymentRequest, YenpayPayment};
 
-/// An amount of money: yen only.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct Money {
-    /// Whole yen, at least 1.
-    pub amount: u64,
-    /// Always `JPY`.
-    pub currency: String,
-}
-
-impl Money {
-    /// `amount` yen.
-    pub fn jpy(amount: i64) -> Self {
-        Self {
-            amount: amount.max(0) as u64,
-            currency: "JPY".to_owned(),
-        }
-    }
-
-    /// The amount, checked: JPY, 1 to the EMVCo maximum.
-    pub fn checked(&self, field: &str) -> Result<u64, ApiError> {
-        if self.currency != "JPY" {
-            return Err(ApiError::invalid(format!("{field}.currency: only JPY")));
-        }
-        if !(1..=MAX_MPM_AMOUNT).contains(&self.amount) {
-            return Err(ApiError::invalid(format!(
-                "{field}.amount: whole yen from 1 to {MAX_MPM_AMOUNT}"
-            )));
-        }
-        Ok(self.amount)
-    }
+/// The routes, as `#[utoipa::path]` declares them.
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(create))
+        .routes(routes!(cancel))
+        .routes(routes!(details))
 }
 
 /// `POST /v2/codes` body (PayPay's "Create a Code").
@@ -135,107 +105,6 @@ fn order_ref(merchant_payment_id: &str, field: &str) -> Result<OrderRef, ApiErro
     OrderRef::new(merchant_payment_id).map_err(|e| ApiError::invalid(format!("{field}: {e}")))
 }
 
-/// The merchant's owner address.
-pub fn merchant_address(merchant: &Merchant) -> Result<AccountAddress, ApiError> {
-    AccountAddress::from_hex(&merchant.address).map_err(ApiError::internal)
-}
-
-/// Reserves the payment of a new code, or answers why not: its reference
-/// is taken (409), or the merchant is at its quota of open codes or of codes
-/// per minute (429, with `Retry-After`).
-pub async fn reserve(state: &AppState, new: &NewPayment) -> Result<Payment, ApiError> {
-    let quota = state.config.code_quota;
-    match payments::reserve(&state.db, new, quota).await? {
-        Reservation::Reserved(row) => Ok(*row),
-        Reservation::ReferenceTaken => Err(ApiError::conflict(
-            "DUPLICATE_DYNAMIC_QR_REQUEST",
-            "this merchantPaymentId was already used",
-        )),
-        Reservation::TooManyOpen => Err(ApiError::new(
-            StatusCode::TOO_MANY_REQUESTS,
-            "TOO_MANY_OPEN_CODES",
-            format!(
-                "the merchant has {} open codes: cancel some or let them expire",
-                quota.max_open
-            ),
-        )
-        .retry_after(60)),
-        Reservation::TooFast => Err(ApiError::new(
-            StatusCode::TOO_MANY_REQUESTS,
-            "CODE_RATE_LIMITED",
-            format!("at most {} codes per minute", quota.per_minute),
-        )
-        .retry_after(60)),
-    }
-}
-
-/// Maps a chain failure to the API's answer.
-pub fn chain_error(error: ChainError) -> ApiError {
-    match error {
-        ChainError::Rejected { code, message } => {
-            tracing::info!(%code, %message, "chain refused");
-            ApiError::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "CHAIN_REJECTED",
-                format!("the chain refused the transaction: {code}"),
-            )
-        }
-        ChainError::Unavailable(detail) => {
-            tracing::warn!(%detail, "node unavailable");
-            ApiError::new(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "CHAIN_UNAVAILABLE",
-                "the node did not answer; nothing was submitted",
-            )
-        }
-        ChainError::Unknown { hash, detail, .. } => {
-            tracing::warn!(%hash, %detail, "transaction outcome unknown");
-            ApiError::new(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "CHAIN_UNAVAILABLE",
-                format!(
-                    "the node did not answer or did not commit in time; transaction {hash} has an unknown outcome, which the gateway settles"
-                ),
-            )
-        }
-    }
-}
-
-/// How a refused or never-committed transaction is recorded: the abort
-/// or VM status, and the node's message.
-pub fn failure_reason(code: &str, message: &str) -> String {
-    format!("{code}: {message}")
-}
-
-/// Records what a failed submission means for payment `code_id`: a
-/// definite refusal (or nothing submitted) settles it as failed, an
-/// unknown outcome leaves it `SUBMITTED` for the reconciler. Returns the
-/// API's answer.
-pub async fn record_chain_error(
-    state: &AppState,
-    code_id: &str,
-    error: ChainError,
-) -> Result<ApiError, ApiError> {
-    match &error {
-        ChainError::Rejected { code, message } => {
-            let mut conn = state.db.pool.acquire().await?;
-            payments::settle_failure(&mut conn, code_id, &failure_reason(code, message)).await?;
-        }
-        ChainError::Unavailable(detail) => {
-            let mut conn = state.db.pool.acquire().await?;
-            let reason = failure_reason("NODE_UNAVAILABLE", &format!("not submitted: {detail}"));
-            payments::settle_failure(&mut conn, code_id, &reason).await?;
-        }
-        ChainError::Unknown {
-            hash, expires_at, ..
-        } => {
-            payments::mark_submitted(&state.db.pool, code_id, hash, *expires_at).await?;
-        }
-    }
-    state.signal_payments_changed();
-    Ok(chain_error(error))
-}
-
 /// Creates a dynamic code: submits `invoice::create_invoice` with the merchant's terminal key.
 #[utoipa::path(post, path = "/v2/codes", tag = "codes", request_body = CreateCode, params(CodeFormat),
     security(("opa_auth" = [])),
@@ -246,10 +115,9 @@ pub async fn record_chain_error(
 pub async fn create(
     State(state): State<AppState>,
     Extension(AuthedMerchant(merchant)): Extension<AuthedMerchant>,
-    QueryParams(format): QueryParams<CodeFormat>,
-    body: Bytes,
+    Query(format): Query<CodeFormat>,
+    ApiJson(request): ApiJson<CreateCode>,
 ) -> ApiResult {
-    let request: CreateCode = json_body(&body)?;
     let png = match format.format.as_deref() {
         None | Some("svg") => false,
         Some("png") => true,
@@ -280,7 +148,7 @@ pub async fn create(
         .ok()
         .and_then(|secs| Ttl::from_secs(secs).ok())
         .ok_or_else(|| ApiError::invalid("expiryDate: between 30 seconds and 24 hours from now"))?;
-    let owner = merchant_address(&merchant)?;
+    let owner = merchant.owner().map_err(ApiError::internal)?;
 
     let payment = YenpayPayment {
         chain_id: state.config.chain_id,
@@ -327,7 +195,9 @@ pub async fn create(
     )
     .await?;
     let code_id = row.code_id.clone();
-    let terminal = terminal_account(&state, &merchant)?;
+    let terminal = merchant
+        .terminal_account(&state.kek)
+        .map_err(ApiError::internal)?;
     let outcome = match state
         .ledger
         .create_invoice(&terminal, owner, &order, amount, ttl)
@@ -395,7 +265,7 @@ pub async fn create(
 pub async fn cancel(
     State(state): State<AppState>,
     Extension(AuthedMerchant(merchant)): Extension<AuthedMerchant>,
-    PathParam(code_id): PathParam,
+    Path(code_id): Path<String>,
 ) -> ApiResult {
     let payment = payments::by_code_id(&state.db.pool, &code_id)
         .await?
@@ -416,10 +286,13 @@ pub async fn cancel(
         }
     }
     let order = OrderRef::new(&payment.merchant_payment_id).map_err(ApiError::internal)?;
-    let terminal = terminal_account(&state, &merchant)?;
+    let owner = merchant.owner().map_err(ApiError::internal)?;
+    let terminal = merchant
+        .terminal_account(&state.kek)
+        .map_err(ApiError::internal)?;
     let outcome = state
         .ledger
-        .cancel_invoice(&terminal, merchant_address(&merchant)?, &order)
+        .cancel_invoice(&terminal, owner, &order)
         .await
         .map_err(chain_error)?;
     payments::cancel(&state.db.pool, &code_id).await?;
@@ -431,139 +304,6 @@ pub async fn cancel(
     ok(view(&state, &payment, Vec::new()))
 }
 
-/// A refund as the API shows it.
-#[derive(Debug, Serialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct RefundView {
-    /// The merchant's refund id.
-    pub merchant_refund_id: String,
-    /// The refunded code.
-    pub code_id: String,
-    /// The refunded payment's merchantPaymentId.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub merchant_payment_id: Option<String>,
-    /// Refunded.
-    pub amount: Money,
-    /// `CREATED` (submitted), `COMPLETED`, `FAILED`.
-    pub status: String,
-    /// Why it failed: the abort or VM status, or that it was never committed.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub failure_reason: Option<String>,
-    /// Fee returned from the treasury.
-    pub fee_returned: Option<i64>,
-    /// The merchant's reason.
-    pub reason: Option<String>,
-    /// Transaction.
-    pub transaction_hash: Option<String>,
-    /// Its version.
-    pub version: Option<i64>,
-    /// Requested, Unix seconds.
-    pub requested_at: i64,
-}
-
-impl From<&Refund> for RefundView {
-    fn from(r: &Refund) -> Self {
-        Self {
-            merchant_refund_id: r.merchant_refund_id.clone(),
-            code_id: r.code_id.clone(),
-            merchant_payment_id: None,
-            amount: Money::jpy(r.amount),
-            status: r.status.api_name().to_owned(),
-            failure_reason: r.failure.clone(),
-            fee_returned: r.fee_returned,
-            reason: r.reason.clone(),
-            transaction_hash: r.tx_hash.clone(),
-            version: r.tx_version,
-            requested_at: r.created_at,
-        }
-    }
-}
-
-/// A payment's details (PayPay's "Get payment details").
-#[derive(Debug, Serialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct PaymentView {
-    /// Code id.
-    pub code_id: String,
-    /// The merchant's order id.
-    pub merchant_payment_id: String,
-    /// `CREATED`, `COMPLETED`, `EXPIRED`, `CANCELED`, `REFUNDED` (fully
-    /// refunded) or `FAILED` (never created: see `failureReason`).
-    pub status: String,
-    /// Why it failed: the abort or VM status, or that it was never committed.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub failure_reason: Option<String>,
-    /// `dynamic` (a code), `static` (the shop's static code) or `cpm` (customer-presented).
-    pub kind: String,
-    /// `gateway` or `chain` (created outside the gateway).
-    pub origin: String,
-    /// The price.
-    pub amount: Money,
-    /// Who paid.
-    pub payer: Option<String>,
-    /// The operator's fee.
-    pub fee: Option<i64>,
-    /// To the merchant.
-    pub net: Option<i64>,
-    /// The payment transaction.
-    pub transaction_hash: Option<String>,
-    /// Its ledger version.
-    pub version: Option<i64>,
-    /// When it was paid, Unix seconds.
-    pub paid_at: Option<i64>,
-    /// Created, Unix seconds.
-    pub created_at: i64,
-    /// Payable before, Unix seconds.
-    pub expiry_date: i64,
-    /// Refunded so far.
-    pub refunded_amount: i64,
-    /// A static payment's reference.
-    pub reference: Option<String>,
-    /// The refunds.
-    pub refunds: Vec<RefundView>,
-}
-
-/// The view of a payment at the gateway's now.
-pub fn view(state: &AppState, p: &Payment, refunds: Vec<Refund>) -> PaymentView {
-    PaymentView {
-        code_id: p.code_id.clone(),
-        merchant_payment_id: p.merchant_payment_id.clone(),
-        status: p.status_at(state.clock.now()).to_owned(),
-        failure_reason: p.failure.clone(),
-        kind: p.kind.as_str().to_owned(),
-        origin: p.origin.as_str().to_owned(),
-        amount: Money::jpy(p.amount),
-        payer: p.payer.clone(),
-        fee: p.fee,
-        net: p.net,
-        transaction_hash: p.pay_tx.clone(),
-        version: p.pay_version,
-        paid_at: p.paid_at,
-        created_at: p.created_at,
-        expiry_date: p.expires_at,
-        refunded_amount: p.refunded,
-        reference: p.reference.clone(),
-        refunds: refunds.iter().map(RefundView::from).collect(),
-    }
-}
-
-/// The merchant's payment with this order id, or the API's 404 (another
-/// merchant's payments do not exist for it).
-pub async fn payment_of(
-    state: &AppState,
-    merchant: &Merchant,
-    merchant_payment_id: &str,
-) -> Result<Payment, ApiError> {
-    payments::by_merchant_payment_id(&state.db.pool, &merchant.address, merchant_payment_id)
-        .await?
-        .ok_or_else(|| {
-            ApiError::not_found(
-                "DYNAMIC_QR_PAYMENT_NOT_FOUND",
-                "no payment with this merchantPaymentId",
-            )
-        })
-}
-
 /// A payment's status by the merchant's order id.
 #[utoipa::path(get, path = "/v2/codes/payments/{merchantPaymentId}", tag = "codes", security(("opa_auth" = [])),
     params(("merchantPaymentId" = String, Path, description = "the merchant's order id")),
@@ -571,7 +311,7 @@ pub async fn payment_of(
 pub async fn details(
     State(state): State<AppState>,
     Extension(AuthedMerchant(merchant)): Extension<AuthedMerchant>,
-    PathParam(merchant_payment_id): PathParam,
+    Path(merchant_payment_id): Path<String>,
 ) -> ApiResult {
     let payment = payment_of(&state, &merchant, &merchant_payment_id).await?;
     let refunds = payments::refunds_of(&state.db.pool, &payment.code_id).await?;

@@ -3,23 +3,29 @@
 //! the customer's signed collection authorization
 //! (`invoice::collect_with_authorization`), both signed by the merchant's
 //! terminal key.
-use super::admin::terminal_account;
-use super::codes::{Money, merchant_address, record_chain_error, view};
-use super::{created, json_body};
+use super::extract::ApiJson;
+use super::invoicing::{record_chain_error, reserve};
+use super::views::{Money, PaymentView, view};
 use crate::AppState;
 use crate::auth::AuthedMerchant;
-use crate::error::{ApiError, ApiResult};
+use crate::error::{ApiError, ApiResult, created};
 use crate::store::payments::{self, NewPayment, PaymentKind};
 use axum::Extension;
-use axum::body::Bytes;
 use axum::extract::State;
 use serde::Deserialize;
 use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 use yenpay_client::address::from_sdk;
 use yenpay_client::events::YenpayEvent;
 use yenpay_client::invoice::InvoiceEvent;
 use yenpay_client::types::limits::{OrderRef, Ttl};
 use yenpay_qr::cpm::TerminalContext;
+
+/// The route, as `#[utoipa::path]` declares it.
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(cpm))
+}
 
 /// `POST /v2/payments/cpm` body.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -37,18 +43,17 @@ pub struct CpmPayment {
 /// Settles an order with a customer-presented code.
 #[utoipa::path(post, path = "/v2/payments/cpm", tag = "payments", request_body = CpmPayment,
     security(("opa_auth" = [])),
-    responses((status = 201, body = super::codes::PaymentView), (status = 400, body = crate::error::ErrorBody),
+    responses((status = 201, body = PaymentView), (status = 400, body = crate::error::ErrorBody),
               (status = 409, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody),
               (status = 503, body = crate::error::ErrorBody)))]
 pub async fn cpm(
     State(state): State<AppState>,
     Extension(AuthedMerchant(merchant)): Extension<AuthedMerchant>,
-    body: Bytes,
+    ApiJson(request): ApiJson<CpmPayment>,
 ) -> ApiResult {
-    let request: CpmPayment = json_body(&body)?;
     let order = OrderRef::new(&request.merchant_payment_id)
         .map_err(|e| ApiError::invalid(format!("merchantPaymentId: {e}")))?;
-    let owner = merchant_address(&merchant)?;
+    let owner = merchant.owner().map_err(ApiError::internal)?;
     let context = TerminalContext {
         chain_id: state.config.chain_id,
         metadata: state.config.metadata,
@@ -74,7 +79,7 @@ pub async fn cpm(
         .map_err(|e| ApiError::invalid(format!("customerCode: {e}")))?;
 
     let ttl = Ttl::from_secs(120).map_err(ApiError::internal)?;
-    let row = super::codes::reserve(
+    let row = reserve(
         &state,
         &NewPayment {
             merchant_address: merchant.address.clone(),
@@ -87,7 +92,9 @@ pub async fn cpm(
     )
     .await?;
     let code_id = row.code_id;
-    let terminal = terminal_account(&state, &merchant)?;
+    let terminal = merchant
+        .terminal_account(&state.kek)
+        .map_err(ApiError::internal)?;
     let created_tx = match state
         .ledger
         .create_invoice(&terminal, owner, &order, amount, ttl)

@@ -5,26 +5,33 @@
 //! merchant has made that account its payout address, and answers
 //! `PAYOUT_KEY_NOT_HELD` otherwise (the merchant then refunds from its
 //! payout wallet, and the follower records the refund all the same).
-use super::admin::terminal_account;
-use super::codes::{Money, RefundView, chain_error, failure_reason, merchant_address};
-use super::{PathParam, created, json_body, ok};
+use super::extract::{ApiJson, Path};
+use super::views::{Money, RefundView, payment_of};
 use crate::AppState;
 use crate::auth::AuthedMerchant;
 use crate::chain::ChainError;
 use crate::crypto::random_hex;
-use crate::error::{ApiError, ApiResult};
+use crate::error::{ApiError, ApiResult, chain_error, created, ok};
 use crate::store::payments::{
-    self, NewRefund, PaymentKind, PaymentStatus, Refund, RefundReservation,
+    self, NewRefund, PaymentKind, PaymentStatus, Refund, RefundReservation, failure_reason,
 };
 use axum::Extension;
-use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::StatusCode;
 use serde::Deserialize;
 use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 use yenpay_client::events::YenpayEvent;
 use yenpay_client::invoice::InvoiceEvent;
 use yenpay_client::types::limits::OrderRef;
+
+/// The routes, as `#[utoipa::path]` declares them.
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(create))
+        .routes(routes!(details))
+}
 
 /// `POST /v2/refunds` body (PayPay's "Refund a payment").
 #[derive(Debug, Deserialize, ToSchema)]
@@ -65,16 +72,15 @@ fn refund_id(value: &str) -> Result<(), ApiError> {
 pub async fn create(
     State(state): State<AppState>,
     Extension(AuthedMerchant(merchant)): Extension<AuthedMerchant>,
-    body: Bytes,
+    ApiJson(request): ApiJson<CreateRefund>,
 ) -> ApiResult {
-    let request: CreateRefund = json_body(&body)?;
     refund_id(&request.merchant_refund_id)?;
     let amount = request.amount.checked("amount")?;
     if request.reason.as_ref().is_some_and(|r| r.len() > 255) {
         return Err(ApiError::invalid("reason: at most 255 bytes"));
     }
     let pool = &state.db.pool;
-    let payment = super::codes::payment_of(&state, &merchant, &request.merchant_payment_id).await?;
+    let payment = payment_of(&state, &merchant, &request.merchant_payment_id).await?;
     let duplicate = |existing: &Refund| {
         if existing.code_id == payment.code_id && existing.amount == amount as i64 {
             let mut view = RefundView::from(existing);
@@ -108,7 +114,7 @@ pub async fn create(
             format!("the payment is {}", payment.status_at(state.clock.now())),
         ));
     }
-    let owner = merchant_address(&merchant)?;
+    let owner = merchant.owner().map_err(ApiError::internal)?;
     let payout = state.ledger.payout_of(owner).await.map_err(chain_error)?;
     if payout.to_hex() != merchant.terminal_address {
         return Err(ApiError::conflict(
@@ -135,7 +141,9 @@ pub async fn create(
         }
     };
     let order = OrderRef::new(&payment.merchant_payment_id).map_err(ApiError::internal)?;
-    let terminal = terminal_account(&state, &merchant)?;
+    let terminal = merchant
+        .terminal_account(&state.kek)
+        .map_err(ApiError::internal)?;
     match state.ledger.refund(&terminal, owner, &order, amount).await {
         Ok(outcome) => {
             let event = outcome.events.iter().find_map(|e| match e {
@@ -195,7 +203,7 @@ pub async fn create(
 pub async fn details(
     State(state): State<AppState>,
     Extension(AuthedMerchant(merchant)): Extension<AuthedMerchant>,
-    PathParam(merchant_refund_id): PathParam,
+    Path(merchant_refund_id): Path<String>,
 ) -> ApiResult {
     let refund =
         payments::refund_by_merchant_id(&state.db.pool, &merchant.address, &merchant_refund_id)

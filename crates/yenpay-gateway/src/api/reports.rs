@@ -3,16 +3,23 @@
 //! customer-presented and static), refunds, and their totals, each with its
 //! transaction, so the merchant can match them against its books and its
 //! payout account.
-use super::{QueryParams, ok};
+use super::extract::Query;
 use crate::AppState;
 use crate::auth::AuthedMerchant;
-use crate::error::{ApiError, ApiResult};
+use crate::error::{ApiError, ApiResult, ok};
 use axum::Extension;
 use axum::extract::State;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use sqlx::Row;
 use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+/// The route, as `#[utoipa::path]` declares it.
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(reconciliation))
+}
 
 /// Japan Standard Time, the day boundary of the report.
 pub const JST_OFFSET_SECS: i64 = 9 * 3600;
@@ -107,7 +114,7 @@ fn number(data: &Value, field: &str) -> i64 {
 pub async fn reconciliation(
     State(state): State<AppState>,
     Extension(AuthedMerchant(merchant)): Extension<AuthedMerchant>,
-    QueryParams(query): QueryParams<ReportQuery>,
+    Query(query): Query<ReportQuery>,
 ) -> ApiResult {
     let (start, end) = jst_day(&query.date).ok_or_else(|| ApiError::invalid("date: YYYY-MM-DD"))?;
     let rows = sqlx::query(

@@ -2,16 +2,30 @@
 //! deliveries, and redelivery (of a dead-lettered or already delivered
 //! event). The operator adds endpoints (`/admin`); the merchant can stop
 //! one, e.g. a receiver it closed, without waiting out a day of retries.
-use super::{PathParam, QueryParams, ok};
+use super::extract::{ApiJson, Path, Query};
 use crate::AppState;
 use crate::auth::AuthedMerchant;
-use crate::error::{ApiError, ApiResult};
+use crate::error::{ApiError, ApiResult, ok};
 use crate::outbox::{self, Delivery};
 use crate::store::merchants::{self, EndpointSummary};
 use axum::Extension;
 use axum::extract::State;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+/// The routes, as `#[utoipa::path]` declares them.
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(endpoints))
+        .routes(routes!(delete_endpoint))
+        .routes(routes!(pause_endpoint))
+        .routes(routes!(resume_endpoint))
+        .routes(routes!(rotate_secret))
+        .routes(routes!(list))
+        .routes(routes!(redeliver))
+}
 
 /// Filter.
 #[derive(Debug, Deserialize, IntoParams)]
@@ -73,7 +87,7 @@ impl From<Delivery> for DeliveryView {
 pub async fn list(
     State(state): State<AppState>,
     Extension(AuthedMerchant(merchant)): Extension<AuthedMerchant>,
-    QueryParams(query): QueryParams<DeliveryQuery>,
+    Query(query): Query<DeliveryQuery>,
 ) -> ApiResult {
     if let Some(status) = &query.status
         && !matches!(
@@ -102,7 +116,7 @@ pub async fn list(
 pub async fn redeliver(
     State(state): State<AppState>,
     Extension(AuthedMerchant(merchant)): Extension<AuthedMerchant>,
-    PathParam(delivery_id): PathParam,
+    Path(delivery_id): Path<String>,
 ) -> ApiResult {
     let pool = &state.db.pool;
     if let Some(delivery) =
@@ -186,10 +200,10 @@ pub struct DeletedEndpoint {
 pub async fn delete_endpoint(
     State(state): State<AppState>,
     Extension(AuthedMerchant(merchant)): Extension<AuthedMerchant>,
-    PathParam(endpoint_id): PathParam,
+    Path(endpoint_id): Path<String>,
 ) -> ApiResult {
     let cancelled =
-        merchants::delete_endpoint(&state.db, &merchant.id, &endpoint_id, state.clock.now())
+        outbox::delete_endpoint(&state.db, &merchant.id, &endpoint_id, state.clock.now())
             .await?
             .ok_or_else(|| {
                 ApiError::not_found("ENDPOINT_NOT_FOUND", "no webhook endpoint with this id")
@@ -251,7 +265,7 @@ async fn set_paused(
 pub async fn pause_endpoint(
     State(state): State<AppState>,
     Extension(AuthedMerchant(merchant)): Extension<AuthedMerchant>,
-    PathParam(endpoint_id): PathParam,
+    Path(endpoint_id): Path<String>,
 ) -> ApiResult {
     set_paused(&state, &merchant.id, endpoint_id, true).await
 }
@@ -263,7 +277,7 @@ pub async fn pause_endpoint(
 pub async fn resume_endpoint(
     State(state): State<AppState>,
     Extension(AuthedMerchant(merchant)): Extension<AuthedMerchant>,
-    PathParam(endpoint_id): PathParam,
+    Path(endpoint_id): Path<String>,
 ) -> ApiResult {
     set_paused(&state, &merchant.id, endpoint_id, false).await
 }
@@ -304,14 +318,10 @@ pub struct RotatedSecret {
 pub async fn rotate_secret(
     State(state): State<AppState>,
     Extension(AuthedMerchant(merchant)): Extension<AuthedMerchant>,
-    PathParam(endpoint_id): PathParam,
-    body: axum::body::Bytes,
+    Path(endpoint_id): Path<String>,
+    request: Option<ApiJson<RotateSecret>>,
 ) -> ApiResult {
-    let request: RotateSecret = if body.is_empty() {
-        RotateSecret::default()
-    } else {
-        super::json_body(&body)?
-    };
+    let request = request.map_or_else(RotateSecret::default, |ApiJson(request)| request);
     let overlap = request.overlap_seconds.unwrap_or(DEFAULT_OVERLAP_SECS);
     if !(0..=MAX_OVERLAP_SECS).contains(&overlap) {
         return Err(ApiError::invalid("overlapSeconds: 0 to 604800 (a week)"));

@@ -1,4 +1,8 @@
-//! Merchants, their API keys and webhook endpoints.
+//! Merchants, their API keys and webhook endpoints; the merchant's terminal
+//! key is sealed and opened here only.
+use crate::crypto::{CryptoError, Keyring};
+use aptos_sdk::account::Ed25519Account;
+use aptos_sdk::types::AccountAddress;
 use sqlx::any::AnyRow;
 use sqlx::{AnyPool, Row};
 
@@ -21,6 +25,63 @@ pub struct Merchant {
     pub terminal_key_enc: String,
     /// Onboarding time, Unix seconds.
     pub created_at: i64,
+}
+
+/// Why a merchant's terminal account cannot be had.
+#[derive(Debug, thiserror::Error)]
+pub enum TerminalKeyError {
+    /// Sealed under a key-encryption key this gateway does not hold, or damaged.
+    #[error("the terminal key of merchant {merchant}: {source}")]
+    Sealed {
+        /// The merchant.
+        merchant: String,
+        /// Why it did not open.
+        source: CryptoError,
+    },
+    /// It opened, but is no Ed25519 private key.
+    #[error("the terminal key of merchant {merchant} is not an Ed25519 private key")]
+    NotAKey {
+        /// The merchant.
+        merchant: String,
+    },
+}
+
+/// What a terminal key is sealed under: bound to its merchant, so a sealed
+/// key copied to another merchant's row does not open (`kek::SEALED` names
+/// the same prefix for a rotation).
+fn terminal_context(merchant_id: &str) -> String {
+    format!("terminal:{merchant_id}")
+}
+
+/// Seals merchant `merchant_id`'s new terminal key, for [`Merchant::terminal_key_enc`].
+pub fn seal_terminal_key(kek: &Keyring, merchant_id: &str, key: &[u8]) -> String {
+    kek.seal(&terminal_context(merchant_id), key)
+}
+
+impl Merchant {
+    /// The on-chain owner account.
+    ///
+    /// # Errors
+    /// When the stored address is not one (never written so by [`insert`]'s callers).
+    pub fn owner(&self) -> Result<AccountAddress, aptos_sdk::error::AptosError> {
+        AccountAddress::from_hex(&self.address)
+    }
+
+    /// Opens the terminal account, which signs the merchant's invoices and refunds.
+    ///
+    /// # Errors
+    /// [`TerminalKeyError`].
+    pub fn terminal_account(&self, kek: &Keyring) -> Result<Ed25519Account, TerminalKeyError> {
+        let key = kek
+            .open(&terminal_context(&self.id), &self.terminal_key_enc)
+            .map_err(|source| TerminalKeyError::Sealed {
+                merchant: self.id.clone(),
+                source,
+            })?;
+        Ed25519Account::from_private_key_bytes(&key).map_err(|_| TerminalKeyError::NotAKey {
+            merchant: self.id.clone(),
+        })
+    }
 }
 
 fn merchant(row: &AnyRow) -> Result<Merchant, sqlx::Error> {
@@ -323,18 +384,16 @@ pub async fn rotate_endpoint_secret(
     Ok(changed == 1)
 }
 
-/// Deletes merchant `merchant_id`'s active endpoint `endpoint_id` and cancels
-/// its pending deliveries, in one transaction, so that no retry follows a
-/// delete. The row stays (disabled) because the outbox's history names it.
-/// Returns the number of deliveries cancelled, or `None` when the merchant
-/// has no such active endpoint.
-pub async fn delete_endpoint(
-    db: &super::Db,
+/// Disables merchant `merchant_id`'s active endpoint `endpoint_id` in the
+/// caller's transaction: no event is queued for it any more. The row stays
+/// because the outbox's history names it. `false` when the merchant has no
+/// such active endpoint.
+pub async fn disable_endpoint(
+    conn: &mut sqlx::AnyConnection,
     merchant_id: &str,
     endpoint_id: &str,
     now: i64,
-) -> Result<Option<u64>, sqlx::Error> {
-    let mut tx = db.begin().await?;
+) -> Result<bool, sqlx::Error> {
     let disabled = sqlx::query(
         "UPDATE webhook_endpoints SET disabled_at = $1 \
          WHERE endpoint_id = $2 AND merchant_id = $3 AND disabled_at IS NULL",
@@ -342,14 +401,8 @@ pub async fn delete_endpoint(
     .bind(now)
     .bind(endpoint_id)
     .bind(merchant_id)
-    .execute(&mut *tx)
+    .execute(conn)
     .await?
     .rows_affected();
-    if disabled == 0 {
-        tx.rollback().await?;
-        return Ok(None);
-    }
-    let cancelled = crate::outbox::cancel_for_endpoint(&mut tx, endpoint_id).await?;
-    tx.commit().await?;
-    Ok(Some(cancelled))
+    Ok(disabled == 1)
 }

@@ -565,6 +565,12 @@ pub async fn confirm_created<'e, E: Executor<'e, Database = sqlx::Any>>(
     Ok(done.rows_affected() == 1)
 }
 
+/// How a refused or never-committed transaction is recorded: the abort
+/// or VM status, and the node's message.
+pub fn failure_reason(code: &str, message: &str) -> String {
+    format!("{code}: {message}")
+}
+
 /// Its submitted transaction definitely did not happen (`reason`: the
 /// abort or VM status): a creation becomes `FAILED` (the order reference is
 /// free again); a payment of an open invoice returns to `CREATED`.

@@ -5,7 +5,7 @@ use sqlx::{AnyPool, Row};
 use std::fmt;
 use std::str::FromStr;
 
-/// What a POS login may do (web::pos has the table of routes).
+/// What a POS login may do (web::session has the table of routes).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum PosRole {
     /// Codes (create, cancel), customer-presented payments, reading payments.

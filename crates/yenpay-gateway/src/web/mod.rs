@@ -1,19 +1,15 @@
 //! The web pages: a merchant's POS page and a customer's wallet page,
 //! served by the gateway itself, their files embedded in the binary (shops'
 //! networks often have no internet access, so nothing comes from a CDN).
+//! The JSON the pages call is the API's (`api::pos`, `api::wallet`).
 //!
-//! - [`pos`]: the cashier's session (cookie, opened with a POS credential and
-//!   its role), the payment stream (server-sent events) and the recent
-//!   payments; the page otherwise calls the merchant API's own handlers under
-//!   `/pos/api`, authenticated by that session and limited by its role.
+//! - [`session`]: the cashier's session (cookie, opened with a POS
+//!   credential and its role) and what guards the routes behind it.
 //! - [`throttle`]: failed POS logins counted per client and per merchant.
-//! - [`wallet`]: reading a code, the account of a browser-held key, and a
-//!   sponsored `pay_invoice` the browser signs.
 //!
 //! docs/web.md is the guide.
-pub mod pos;
+pub mod session;
 pub mod throttle;
-pub mod wallet;
 
 use crate::AppState;
 use axum::Router;
@@ -97,8 +93,10 @@ pub const ASSETS: &[Asset] = &[
 /// Where the vendored QR reader is served (camera.js loads it on first use).
 pub const JSQR_PATH: &str = "/assets/vendor/jsQR.js";
 
-/// The pages, their assets and their APIs.
-pub fn router(state: AppState) -> Router<AppState> {
+/// The pages and their assets, and `apis`, the routes the pages call,
+/// behind the same headers (the caller gives them: the pages do not know
+/// the API).
+pub fn router(apis: Router<AppState>) -> Router<AppState> {
     let mut pages = Router::new();
     for asset in ASSETS {
         let asset = *asset;
@@ -108,8 +106,7 @@ pub fn router(state: AppState) -> Router<AppState> {
     // a shop's Wi-Fi, while the APIs and the payment stream stay as they are.
     pages
         .layer(CompressionLayer::new())
-        .merge(pos::router(state.clone()))
-        .merge(wallet::router())
+        .merge(apis)
         .layer(from_fn(security_headers))
 }
 

@@ -694,7 +694,7 @@ impl TestGateway {
         gateway.clock = clock.clone();
         gateway.operator = Some(Arc::new(Ed25519Account::generate()));
         let state = Arc::new(gateway);
-        let router = yenpay_gateway::api::router(state.clone());
+        let router = yenpay_gateway::router(state.clone());
         Self {
             backend: db.name,
             state,
@@ -765,7 +765,7 @@ async fn answer(response: axum::response::Response) -> Answer {
 impl TestGateway {
     /// Sends `request` to the admin API (its own listener in a running gateway).
     pub async fn send_admin(&self, request: Request<Body>) -> Answer {
-        let admin = yenpay_gateway::api::admin_router(self.state.clone());
+        let admin = yenpay_gateway::admin_router(self.state.clone());
         answer(admin.oneshot(request).await.unwrap()).await
     }
 

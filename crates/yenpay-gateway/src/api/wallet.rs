@@ -6,15 +6,17 @@
 //! library, and the page must not load one from a CDN; so the gateway
 //! derives the address, builds the `pay_invoice` transaction and hands back
 //! the exact bytes to sign. It then checks the signature and applies the
-//! same sponsoring rules as `/v2/sponsor` ([`sponsor::cosign`]). The page
+//! same sponsoring rules as `/v2/sponsor` ([`crate::sponsor::cosign`]). The page
 //! comes from this gateway too, so it trusts it either way; a real wallet
 //! builds and checks its transactions itself.
-use crate::api::codes::Money;
-use crate::api::{created, json_body, ok};
-use crate::error::{ApiError, ApiResult};
+use super::extract::ApiJson;
+use super::sponsor::hex_bytes;
+use super::views::Money;
+use crate::AppState;
+use crate::error::{ApiError, ApiResult, chain_error, created, ok};
+use crate::sponsor;
 use crate::store::merchants;
 use crate::store::payments::{self, Payment};
-use crate::{AppState, sponsor};
 use aptos_sdk::crypto::Ed25519PublicKey;
 use aptos_sdk::transaction::authenticator::{
     AccountAuthenticator, Ed25519PublicKey as AuthPublicKey, Ed25519Signature as AuthSignature,
@@ -22,7 +24,6 @@ use aptos_sdk::transaction::authenticator::{
 use aptos_sdk::transaction::{FeePayerRawTransaction, RawTransaction, TransactionPayload};
 use aptos_sdk::types::{AccountAddress, ChainId};
 use axum::Router;
-use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::post;
@@ -190,8 +191,10 @@ fn quote_of(state: &AppState, resolved: Resolved) -> Quote {
 }
 
 /// `POST /wallet/api/quote`: what a code asks for.
-pub async fn quote(State(state): State<AppState>, body: Bytes) -> ApiResult {
-    let request: QuoteRequest = json_body(&body)?;
+pub async fn quote(
+    State(state): State<AppState>,
+    ApiJson(request): ApiJson<QuoteRequest>,
+) -> ApiResult {
     let resolved = resolve(&state, &request.payload).await?;
     ok(quote_of(&state, resolved))
 }
@@ -217,20 +220,18 @@ pub struct AccountView {
 }
 
 fn public_key(hex: &str) -> Result<Ed25519PublicKey, ApiError> {
-    let bytes = sponsor::hex_bytes(hex, "publicKey")?;
+    let bytes = hex_bytes(hex, "publicKey")?;
     Ed25519PublicKey::from_bytes(&bytes)
         .map_err(|_| ApiError::invalid("publicKey: a raw Ed25519 public key, 32 bytes in hex"))
 }
 
 /// `POST /wallet/api/account`: the address, balance and existence of a key's account.
-pub async fn account(State(state): State<AppState>, body: Bytes) -> ApiResult {
-    let request: AccountRequest = json_body(&body)?;
+pub async fn account(
+    State(state): State<AppState>,
+    ApiJson(request): ApiJson<AccountRequest>,
+) -> ApiResult {
     let address = public_key(&request.public_key)?.to_address();
-    let account = state
-        .ledger
-        .account(address)
-        .await
-        .map_err(crate::api::codes::chain_error)?;
+    let account = state.ledger.account(address).await.map_err(chain_error)?;
     ok(AccountView {
         address: address.to_hex(),
         balance: account.balance,
@@ -265,8 +266,10 @@ pub struct Prepared {
 }
 
 /// `POST /wallet/api/prepare`: the sponsored `pay_invoice` for a code, to sign.
-pub async fn prepare(State(state): State<AppState>, body: Bytes) -> ApiResult {
-    let request: PrepareRequest = json_body(&body)?;
+pub async fn prepare(
+    State(state): State<AppState>,
+    ApiJson(request): ApiJson<PrepareRequest>,
+) -> ApiResult {
     let sender = public_key(&request.public_key)?.to_address();
     let operator = sponsor::operator(&state)?;
     let resolved = resolve(&state, &request.payload).await?;
@@ -282,11 +285,7 @@ pub async fn prepare(State(state): State<AppState>, body: Bytes) -> ApiResult {
     let call = yenpay_client::invoice::Calls::new(state.config.package)
         .pay_invoice(merchant, &order, quote.amount.amount)
         .map_err(ApiError::internal)?;
-    let account = state
-        .ledger
-        .account(sender)
-        .await
-        .map_err(crate::api::codes::chain_error)?;
+    let account = state.ledger.account(sender).await.map_err(chain_error)?;
     let policy = &state.config.sponsor;
     let expires_at = state.clock.now() as u64
         + EXPIRATION_SECS.min(policy.max_expiration.as_secs().saturating_sub(5));
@@ -359,20 +358,21 @@ pub struct Paid {
 
 /// `POST /wallet/api/pay`: co-signs and submits the signed payment, then
 /// answers with the receipt from the chain's own `InvoicePaid` event.
-pub async fn pay(State(state): State<AppState>, body: Bytes) -> ApiResult {
-    let request: PayRequest = json_body(&body)?;
-    let raw: RawTransaction = aptos_bcs::from_bytes(&sponsor::hex_bytes(
-        &request.raw_transaction,
-        "rawTransaction",
-    )?)
-    .map_err(|e| ApiError::invalid(format!("rawTransaction: not a BCS RawTransaction: {e}")))?;
+pub async fn pay(
+    State(state): State<AppState>,
+    ApiJson(request): ApiJson<PayRequest>,
+) -> ApiResult {
+    let raw: RawTransaction =
+        aptos_bcs::from_bytes(&hex_bytes(&request.raw_transaction, "rawTransaction")?).map_err(
+            |e| ApiError::invalid(format!("rawTransaction: not a BCS RawTransaction: {e}")),
+        )?;
     let key = public_key(&request.public_key)?;
     if key.to_address() != raw.sender {
         return Err(ApiError::invalid(
             "publicKey: not the key of the transaction's sender",
         ));
     }
-    let signature: [u8; 64] = sponsor::hex_bytes(&request.signature, "signature")?
+    let signature: [u8; 64] = hex_bytes(&request.signature, "signature")?
         .try_into()
         .map_err(|_| ApiError::invalid("signature: 64 bytes in hex"))?;
     let authenticator = AccountAuthenticator::Ed25519 {

@@ -1,7 +1,7 @@
-//! The OpenAPI document, served at `/openapi.json`.
-use crate::api;
+//! The OpenAPI document's frame: its description, tags, security schemes
+//! and error schemas. Its paths come from the routers themselves
+//! ([`super::openapi`]), so a route is declared once.
 use crate::error::{ErrorBody, ResultInfo};
-use axum::response::{IntoResponse, Response};
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
@@ -13,34 +13,6 @@ use utoipa::{Modify, OpenApi};
         description = "Yen stablecoin QR payments on Aptos, in the shape of PayPay's Open Payment API v2. \
             Merchant requests are signed: `Authorization: hmac OPA-Auth:<keyId>:<mac>:<nonce>:<epoch>:<bodyHash>` \
             (docs/gateway.md). Every POST takes an optional `Idempotency-Key`."
-    ),
-    paths(
-        api::healthz,
-        api::readyz,
-        api::codes::create,
-        api::codes::cancel,
-        api::codes::details,
-        api::refunds::create,
-        api::refunds::details,
-        api::payments::cpm,
-        api::reports::reconciliation,
-        api::webhooks::endpoints,
-        api::webhooks::delete_endpoint,
-        api::webhooks::pause_endpoint,
-        api::webhooks::resume_endpoint,
-        api::webhooks::rotate_secret,
-        api::webhooks::list,
-        api::webhooks::redeliver,
-        api::admin::onboard,
-        api::admin::merchant,
-        api::admin::issue_key,
-        api::admin::revoke_key,
-        api::admin::issue_pos_credential,
-        api::admin::list_pos_credentials,
-        api::admin::revoke_pos_credential,
-        api::admin::add_webhook,
-        crate::sponsor::sponsor,
-        crate::sponsor::info,
     ),
     components(schemas(ErrorBody, ResultInfo)),
     modifiers(&Security),
@@ -74,9 +46,4 @@ impl Modify for Security {
             SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
         );
     }
-}
-
-/// `GET /openapi.json`.
-pub async fn serve() -> Response {
-    axum::Json(ApiDoc::openapi()).into_response()
 }

@@ -1,0 +1,427 @@
+//! The chain follower.
+//!
+//! The node cannot filter module events by package, so the follower pages
+//! every committed transaction by version (`GET /v1/transactions?start=&limit=`),
+//! picks the events of our package, and applies them to the database in the
+//! same DB transaction as its cursor (the next version to read). A crash at
+//! any point therefore neither loses nor doubles an event: either the page's
+//! changes and the new cursor are both committed, or neither is. Each applied
+//! event is also recorded under its (version, index) key, so a page applied
+//! twice changes nothing the second time. A committed Aptos transaction is
+//! final (BFT), so there is no confirmation depth to wait for.
+//!
+//! Every invoice and static payment of the package is recorded, including
+//! those made outside the gateway; webhooks are queued (transactional
+//! outbox) for onboarded merchants.
+//!
+//! The follower trusts only the chain it was set up on, page by page, and
+//! stops for good ([`Halt`]: logged, a metric, `/readyz`) rather than apply
+//! anything else: the chain id and genesis hash are recorded at its first run
+//! and checked at every start and every `follower_check_interval`; a page
+//! must start at the cursor and hold consecutive versions; a node whose head
+//! is behind the cursor, or that has pruned the cursor's version, is not
+//! followed; an event of the package that does not decode stops it before
+//! the cursor passes it. Events of other packages are not ours to judge.
+//!
+//! [`event`] reads each event of a page and records it; [`invoice`] turns
+//! the invoice events into payment states and webhooks, a function per
+//! kind; [`status`] has what the follower reports.
+mod event;
+mod invoice;
+mod status;
+
+pub use status::{Applied, Cursor, Finish, FollowerError, Halt, StatusCell};
+
+use crate::AppState;
+use crate::chain::LedgerHead;
+use event::Seen;
+use serde_json::Value;
+use sqlx::{AnyPool, Row};
+use tokio::sync::watch;
+
+/// The follower's cursor name (one follower per database).
+pub const CURSOR: &str = "transactions";
+
+/// The stored cursor.
+pub async fn cursor(pool: &AnyPool) -> Result<Option<Cursor>, sqlx::Error> {
+    let row = sqlx::query(
+        "SELECT next_version, ledger_version, ledger_timestamp_us, applied_timestamp_us FROM follower_cursor WHERE name = $1",
+    )
+    .bind(CURSOR)
+    .fetch_optional(pool)
+    .await?;
+    row.map(|row| {
+        Ok(Cursor {
+            next_version: row.try_get::<i64, _>("next_version")? as u64,
+            ledger_version: row.try_get::<i64, _>("ledger_version")? as u64,
+            ledger_timestamp_us: row.try_get::<i64, _>("ledger_timestamp_us")? as u64,
+            applied_timestamp_us: row.try_get::<i64, _>("applied_timestamp_us")? as u64,
+        })
+    })
+    .transpose()
+}
+
+fn number(tx: &Value, field: &str) -> Option<u64> {
+    tx.get(field)?.as_str()?.parse().ok()
+}
+
+/// Applies a page of committed transactions (as the node returns them, in
+/// version order) and moves the cursor past its last transaction, in one DB
+/// transaction. Transactions before the cursor are skipped.
+///
+/// # Errors
+/// [`FollowerError`]; nothing is committed then.
+pub async fn apply_page(
+    state: &AppState,
+    page: &[Value],
+    head: LedgerHead,
+    finish: Finish,
+) -> Result<Applied, FollowerError> {
+    let mut tx = state.db.begin().await?;
+    let current = sqlx::query(
+        "SELECT next_version, applied_timestamp_us FROM follower_cursor WHERE name = $1",
+    )
+    .bind(CURSOR)
+    .fetch_optional(&mut *tx)
+    .await?;
+    let (mut next_version, mut applied_ts) = match current {
+        Some(row) => (
+            row.try_get::<i64, _>("next_version")? as u64,
+            row.try_get::<i64, _>("applied_timestamp_us")? as u64,
+        ),
+        None => (state.config.follower_start_version, 0),
+    };
+    // The whole page is checked before any of it is applied: it must reach
+    // the cursor (a page behind it is a replay, skipped) with no version missing.
+    let versions = page
+        .iter()
+        .map(|transaction| {
+            number(transaction, "version").ok_or_else(|| {
+                FollowerError::Malformed(transaction.to_string().chars().take(200).collect())
+            })
+        })
+        .collect::<Result<Vec<u64>, _>>()?;
+    if let Some(&first) = versions.first()
+        && first > next_version
+    {
+        return Err(Halt::PageStart {
+            expected: next_version,
+            found: first,
+        }
+        .into());
+    }
+    if let Some(pair) = versions.windows(2).find(|pair| pair[1] != pair[0] + 1) {
+        return Err(Halt::Gap {
+            previous: pair[0],
+            found: pair[1],
+        }
+        .into());
+    }
+    let mut applied = Applied::default();
+    let now = state.clock.now();
+    for (transaction, &version) in page.iter().zip(&versions) {
+        if version < next_version {
+            continue;
+        }
+        applied.transactions += 1;
+        let timestamp = number(transaction, "timestamp").unwrap_or(0);
+        let success = transaction
+            .get("success")
+            .and_then(Value::as_bool)
+            .unwrap_or(false);
+        if success {
+            let hash = transaction
+                .get("hash")
+                .and_then(Value::as_str)
+                .unwrap_or_default();
+            let events = transaction
+                .get("events")
+                .and_then(Value::as_array)
+                .cloned()
+                .unwrap_or_default();
+            for (index, event) in events.iter().enumerate() {
+                let seen = Seen {
+                    event,
+                    version,
+                    index: index as u64,
+                    hash,
+                    timestamp_us: timestamp,
+                };
+                event::apply(state, &mut tx, &seen, now, &mut applied).await?;
+            }
+        }
+        next_version = version + 1;
+        applied_ts = applied_ts.max(timestamp);
+    }
+    applied.expired =
+        invoice::expire_open_codes(&mut tx, applied_ts / 1_000_000, now, &mut applied.webhooks)
+            .await?;
+    let ledger_version = head.version.max(next_version.saturating_sub(1));
+    sqlx::query(
+        "INSERT INTO follower_cursor (name, next_version, ledger_version, ledger_timestamp_us, applied_timestamp_us, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (name) DO UPDATE SET next_version = $2, ledger_version = $3, \
+         ledger_timestamp_us = $4, applied_timestamp_us = $5, updated_at = $6",
+    )
+    .bind(CURSOR)
+    .bind(next_version as i64)
+    .bind(ledger_version as i64)
+    .bind(head.timestamp_us as i64)
+    .bind(applied_ts as i64)
+    .bind(now)
+    .execute(&mut *tx)
+    .await?;
+    match finish {
+        Finish::Commit => tx.commit().await?,
+        Finish::Crash => {
+            drop(tx);
+            return Ok(applied);
+        }
+    }
+    let cursor = Cursor {
+        next_version,
+        ledger_version,
+        ledger_timestamp_us: head.timestamp_us,
+        applied_timestamp_us: applied_ts,
+    };
+    record_lag(state, cursor);
+    state.metrics.follower_events.inc_by(applied.events);
+    if applied.webhooks > 0 {
+        state.outbox_ready.notify_one();
+    }
+    if applied.events > 0 || applied.expired > 0 {
+        state.signal_payments_changed();
+    }
+    Ok(applied)
+}
+
+fn record_lag(state: &AppState, cursor: Cursor) {
+    let behind = (cursor.ledger_version + 1).saturating_sub(cursor.next_version);
+    state.metrics.follower_lag_versions.set(behind as i64);
+    let seconds = if behind == 0 {
+        0.0
+    } else {
+        cursor
+            .ledger_timestamp_us
+            .saturating_sub(cursor.applied_timestamp_us) as f64
+            / 1e6
+    };
+    state.metrics.follower_lag_seconds.set(seconds);
+    state.follower_status.set(cursor);
+}
+
+/// One poll: read the head, then one page from the cursor, and apply it.
+/// A [`Halt`] is recorded ([`halt`]) before it is returned.
+///
+/// # Errors
+/// [`FollowerError`].
+pub async fn poll_once(state: &AppState) -> Result<Applied, FollowerError> {
+    let polled = poll(state).await;
+    if let Err(FollowerError::Halt(reason)) = &polled {
+        halt(state, reason).await;
+    }
+    polled
+}
+
+async fn poll(state: &AppState) -> Result<Applied, FollowerError> {
+    let head = state.ledger.head().await?;
+    // The node may be swapped under the same URL: its chain id is checked at
+    // every poll (it comes with the head), its genesis every check interval.
+    if head.chain_id != state.config.chain_id {
+        return Err(Halt::ChainId {
+            recorded: state.config.chain_id,
+            found: head.chain_id,
+        }
+        .into());
+    }
+    let stored = cursor(&state.db.pool).await?;
+    let next = stored
+        .map(|c| c.next_version)
+        .unwrap_or(state.config.follower_start_version);
+    // `next` is one past the last applied version: a head before that has
+    // not seen what was applied (another chain, a restored node).
+    if head.version.saturating_add(1) < next {
+        return Err(Halt::HeadBehind {
+            head: head.version,
+            cursor: next,
+        }
+        .into());
+    }
+    if head.oldest_version > next {
+        return Err(Halt::Pruned {
+            oldest: head.oldest_version,
+            cursor: next,
+        }
+        .into());
+    }
+    if next > head.version {
+        let caught_up = Cursor {
+            next_version: next,
+            ledger_version: head.version,
+            ledger_timestamp_us: head.timestamp_us,
+            applied_timestamp_us: stored
+                .map(|c| c.applied_timestamp_us)
+                .unwrap_or(head.timestamp_us),
+        };
+        record_lag(state, caught_up);
+        return Ok(Applied::default());
+    }
+    let page = state
+        .ledger
+        .transactions(next, state.config.follower_page_size)
+        .await?;
+    // We asked for `next`: a page starting anywhere else is not what we asked for.
+    if let Some(first) = page.first().and_then(|t| number(t, "version"))
+        && first != next
+    {
+        return Err(Halt::PageStart {
+            expected: next,
+            found: first,
+        }
+        .into());
+    }
+    apply_page(state, &page, head, Finish::Commit).await
+}
+
+/// The chain a database follows.
+const CHAIN: &str = "chain";
+
+/// Checks that the node is on the chain this database follows: the chain id
+/// and the genesis transaction's hash, recorded here at the first run. Also
+/// checks the configured chain id (from the deployments file or the node at
+/// start) against the record. A mismatch is a [`Halt`], recorded ([`halt`])
+/// before it is returned; a check that passes clears an earlier halt.
+///
+/// When the node has pruned version 0 its genesis cannot be compared (or,
+/// at the first run, recorded): the chain id is checked alone then, and a
+/// warning is logged.
+///
+/// # Errors
+/// [`FollowerError`].
+pub async fn check_chain(state: &AppState) -> Result<(), FollowerError> {
+    let checked = check(state).await;
+    if let Err(FollowerError::Halt(reason)) = &checked {
+        halt(state, reason).await;
+    }
+    checked
+}
+
+async fn check(state: &AppState) -> Result<(), FollowerError> {
+    let head = state.ledger.head().await?;
+    let genesis = state.ledger.genesis_hash().await?;
+    let pool = &state.db.pool;
+    sqlx::query(
+        "INSERT INTO follower_chain (name, chain_id, genesis_hash, recorded_at) VALUES ($1, $2, $3, $4)          ON CONFLICT (name) DO NOTHING",
+    )
+    .bind(CHAIN)
+    .bind(i64::from(head.chain_id))
+    .bind(genesis.as_deref())
+    .bind(state.clock.now())
+    .execute(pool)
+    .await?;
+    let row = sqlx::query("SELECT chain_id, genesis_hash FROM follower_chain WHERE name = $1")
+        .bind(CHAIN)
+        .fetch_one(pool)
+        .await?;
+    let recorded_id = row.try_get::<i64, _>("chain_id")?;
+    let recorded_genesis: Option<String> = row.try_get("genesis_hash")?;
+    let recorded_id = u8::try_from(recorded_id).unwrap_or(u8::MAX);
+    for recorded in [recorded_id, state.config.chain_id] {
+        if head.chain_id != recorded {
+            return Err(Halt::ChainId {
+                recorded,
+                found: head.chain_id,
+            }
+            .into());
+        }
+    }
+    match (recorded_genesis, genesis) {
+        (Some(recorded), Some(found)) if recorded != found => {
+            return Err(Halt::Genesis { recorded, found }.into());
+        }
+        (Some(_), Some(_)) => {}
+        _ => tracing::warn!(
+            "the node has pruned its genesis transaction (or had at the first run): only the chain id is checked"
+        ),
+    }
+    sqlx::query(
+        "UPDATE follower_chain SET halt_code = NULL, halt_reason = NULL, halted_at = NULL WHERE name = $1",
+    )
+    .bind(CHAIN)
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+/// Stops the follower for `reason`: an error log, the `follower_halted`
+/// metric, the status `/readyz` reads, and a row every replica's `/readyz` reads.
+pub async fn halt(state: &AppState, reason: &Halt) {
+    tracing::error!(code = reason.code(), %reason, "the follower stopped");
+    state
+        .metrics
+        .follower_halted
+        .with_label_values(&[reason.code()])
+        .set(1);
+    state.follower_status.set_halted(reason.clone());
+    let stored = sqlx::query(
+        "UPDATE follower_chain SET halt_code = $1, halt_reason = $2, halted_at = $3 WHERE name = $4",
+    )
+    .bind(reason.code())
+    .bind(reason.to_string())
+    .bind(state.clock.now())
+    .bind(CHAIN)
+    .execute(&state.db.pool)
+    .await;
+    if let Err(error) = stored {
+        tracing::warn!(%error, "recording why the follower stopped");
+    }
+}
+
+/// Why the database's follower stopped, as recorded (for replicas without
+/// one): its code and reason.
+pub async fn recorded_halt(pool: &AnyPool) -> Result<Option<(String, String)>, sqlx::Error> {
+    let row = sqlx::query(
+        "SELECT halt_code, halt_reason FROM follower_chain WHERE name = $1 AND halt_code IS NOT NULL",
+    )
+    .bind(CHAIN)
+    .fetch_optional(pool)
+    .await?;
+    row.map(|row| Ok((row.try_get("halt_code")?, row.try_get("halt_reason")?)))
+        .transpose()
+}
+
+/// The follower loop: checks the chain ([`check_chain`]) before the first
+/// poll and every `follower_check_interval`, then polls until `stop`, at
+/// once again while pages are full, else after `follower_poll_interval`. A
+/// page in progress finishes (commits or not) before it returns. It
+/// returns for good at a [`Halt`].
+pub async fn run(state: AppState, mut stop: watch::Receiver<bool>) {
+    let mut checked: Option<tokio::time::Instant> = None;
+    loop {
+        let due = checked.is_none_or(|at| at.elapsed() >= state.config.follower_check_interval);
+        let polled = async {
+            if due {
+                check_chain(&state).await?;
+                checked = Some(tokio::time::Instant::now());
+            }
+            poll_once(&state).await
+        }
+        .await;
+        let busy = match polled {
+            Ok(applied) => applied.transactions >= u64::from(state.config.follower_page_size),
+            Err(FollowerError::Halt(_)) => return,
+            Err(error) => {
+                tracing::warn!(%error, "follower poll failed");
+                false
+            }
+        };
+        if *stop.borrow() {
+            return;
+        }
+        if !busy {
+            tokio::select! {
+                _ = stop.changed() => return,
+                _ = tokio::time::sleep(state.config.follower_poll_interval) => {}
+            }
+        }
+    }
+}
