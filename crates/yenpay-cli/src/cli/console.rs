@@ -465,6 +465,21 @@ async fn read_and_print(global: &Global, resolved: &Resolved, read: Read) -> Res
             });
             (json, text)
         }
+        Read::PackageVerify => {
+            let mut modules = vec!["role".to_owned()];
+            modules.extend(
+                yenpay_client::abort::Module::ALL
+                    .iter()
+                    .map(|module| module.name().to_owned()),
+            );
+            let verified = yenpay_deploy::operate::verify(&client, &modules, None)
+                .await
+                .with_context(|| format!("verifying the package {}", client.package()))?;
+            (
+                json!({"package": addr(client.package()), "verified": verified.report}),
+                format!("verified:\n  {}", verified.report.join("\n  ")),
+            )
+        }
     };
     emit(global, &json, &text)
 }

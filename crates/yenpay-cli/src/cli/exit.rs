@@ -94,6 +94,7 @@ pub fn code(error: &anyhow::Error) -> u8 {
             || cause.is::<yenpay_client::types::limits::ValidationError>()
             || cause.is::<yenpay_deploy::keys::KeyError>()
             || cause.is::<yenpay_deploy::deployment::DeploymentError>()
+            || cause.is::<yenpay_deploy::publish::PublishError>()
         {
             return BAD_INPUT;
         }
@@ -101,6 +102,13 @@ pub fn code(error: &anyhow::Error) -> u8 {
             return NOT_CONFIRMED;
         }
         if cause.is::<WouldFail>() {
+            return REFUSED;
+        }
+        if let Some(yenpay_deploy::operate::CheckError::Read { source, .. }) = cause.downcast_ref()
+        {
+            return client_code(source);
+        }
+        if cause.is::<yenpay_deploy::operate::CheckError>() {
             return REFUSED;
         }
         if let Some(error) = cause.downcast_ref::<ClientError>() {

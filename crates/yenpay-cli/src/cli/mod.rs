@@ -10,11 +10,12 @@ pub mod report;
 pub mod target;
 
 use anyhow::Result;
+use aptos_sdk::types::AccountAddress;
 use clap::{Parser, Subcommand};
 
 use plan::{
     AdminCommand, Calls, CoinCommand, InvoicesCommand, MerchantCommand, MultisigCommand,
-    OperatorCommand, Plan, Read, RolesCommand, TreasuryCommand,
+    OperatorCommand, PackageCommand, Plan, Read, RolesCommand, TreasuryCommand,
 };
 use target::Global;
 
@@ -66,6 +67,9 @@ enum Command {
     /// Proposals of a 0x1::multisig_account: list, show, approve, reject, execute.
     #[command(subcommand)]
     Multisig(MultisigCommand),
+    /// The package's code: verify, upgrade, publish.
+    #[command(subcommand)]
+    Package(PackageCommand),
 }
 
 impl Cli {
@@ -81,6 +85,7 @@ impl Cli {
             Command::Operator(command) => command.plan(calls),
             Command::Treasury(command) => command.plan(calls),
             Command::Invoices(command) => command.plan(calls),
+            Command::Package(command) => command.plan(calls.package()),
             Command::Multisig(command) => {
                 if self.global.multisig.is_some() {
                     return Err(exit::bad_input(
@@ -100,12 +105,22 @@ pub fn run(cli: Cli) -> Result<()> {
     }
     // The plan needs the package only for its address; resolving it reads
     // local files (profile, deployments), never the node.
+    let publishing = matches!(
+        cli.command,
+        Command::Package(PackageCommand::Publish { .. })
+    );
     let resolved_package = match cli.global.package {
         Some(package) => package,
+        // Publishing creates the package at the signer's resource account.
+        None if publishing => AccountAddress::ZERO,
         None => cli.global.resolve()?.package,
     };
     let plan = cli.plan(&Calls::new(resolved_package))?;
-    console::run(&cli.global, plan)
+    let mut global = cli.global.clone();
+    if publishing {
+        global.package = Some(resolved_package);
+    }
+    console::run(&global, plan)
 }
 
 #[cfg(test)]
@@ -548,6 +563,15 @@ mod tests {
         );
         let cli = parse(&["--multisig", "0x5a", "multisig", "list", "0x5a"]).unwrap();
         assert!(cli.plan(&Calls::new(a(PACKAGE))).is_err());
+    }
+
+    #[test]
+    fn package_commands() {
+        assert_eq!(plan_of(&["package", "verify"]), Plan::Read(Read::PackageVerify));
+        let cli = parse(&["package", "upgrade", "--build-dir", "/nonexistent/YenPay"]).unwrap();
+        let error = cli.plan(&Calls::new(a(PACKAGE))).unwrap_err();
+        assert_eq!(exit::code(&error), exit::BAD_INPUT);
+        assert!(error.to_string().contains("cargo xtask build"), "{error}");
     }
 
     #[test]

@@ -35,6 +35,8 @@ pub enum Role {
     Keeper,
     /// A merchant's owner account.
     MerchantOwner,
+    /// The account publishing the package.
+    Deployer,
     /// An owner of the multisig account.
     MultisigOwner,
 }
@@ -53,6 +55,7 @@ impl Role {
             Role::ProposedOperator => "proposed operator",
             Role::Keeper => "operator or housekeeper",
             Role::MerchantOwner => "merchant owner",
+            Role::Deployer => "deployer",
             Role::MultisigOwner => "multisig owner",
         }
     }
@@ -98,6 +101,8 @@ pub enum Read {
     MultisigList(AccountAddress),
     /// One proposal.
     MultisigShow(AccountAddress, u64),
+    /// The deployment's checks: modules, roles, code control, the package account's key, the treasury.
+    PackageVerify,
 }
 
 /// What a command does.
@@ -573,6 +578,11 @@ pub struct Calls {
 }
 
 impl Calls {
+    /// The package they call.
+    pub fn package(&self) -> AccountAddress {
+        self.coin.package()
+    }
+
     /// For the package at `package`.
     pub fn new(package: AccountAddress) -> Self {
         Self {
@@ -990,4 +1000,71 @@ pub fn propose(action: Action, multisig: AccountAddress) -> Result<Action> {
         )?),
         max_gas: action.max_gas,
     })
+}
+
+/// `yenpay package ...`: the package's code.
+#[derive(Debug, Subcommand)]
+pub enum PackageCommand {
+    /// Check the deployment on chain: modules, who holds each role, code
+    /// control (the package's key is zero), the treasury's store.
+    Verify,
+    /// Publish new code of the package (admin), from a build folder compiled
+    /// with the deployment's named addresses (`cargo xtask build`, or
+    /// `aptos move compile --save-metadata`).
+    Upgrade {
+        /// The build folder (`move/build/YenPay`).
+        #[arg(long, default_value = "move/build/YenPay")]
+        build_dir: PathBuf,
+    },
+    /// Publish the package at the signer's resource account for the seed
+    /// (the deployer), from a build folder compiled for that address; the
+    /// package address is printed. `cargo xtask deploy` compiles, publishes,
+    /// verifies and records in one go.
+    Publish {
+        /// The build folder (`move/build/YenPay`).
+        #[arg(long, default_value = "move/build/YenPay")]
+        build_dir: PathBuf,
+        /// The resource account's seed.
+        #[arg(long, default_value = yenpay_deploy::publish::DEFAULT_SEED)]
+        seed: String,
+    },
+}
+
+impl PackageCommand {
+    /// What the command does.
+    pub fn plan(&self, package: AccountAddress) -> Result<Plan> {
+        use yenpay_deploy::publish::{CompiledPackage, PUBLISH_MAX_GAS};
+        let read = |dir: &PathBuf| {
+            CompiledPackage::from_build_dir(dir)
+                .map_err(|e| bad_input(format!("{e} (build it with `cargo xtask build`)")))
+        };
+        Ok(match self {
+            PackageCommand::Verify => Plan::Read(Read::PackageVerify),
+            PackageCommand::Upgrade { build_dir } => {
+                let compiled = read(build_dir)?;
+                Plan::Write(Action {
+                    role: Role::Admin,
+                    what: format!(
+                        "upgrade {} at {package} ({} modules)",
+                        compiled.name,
+                        compiled.modules.len()
+                    ),
+                    payload: compiled.upgrade_payload(package)?,
+                    max_gas: Some(PUBLISH_MAX_GAS),
+                })
+            }
+            PackageCommand::Publish { build_dir, seed } => {
+                let compiled = read(build_dir)?;
+                Plan::Write(Action {
+                    role: Role::Deployer,
+                    what: format!(
+                        "publish {} at the signer's resource account for seed {seed:?}",
+                        compiled.name
+                    ),
+                    payload: compiled.publish_payload(seed.as_bytes())?,
+                    max_gas: Some(PUBLISH_MAX_GAS),
+                })
+            }
+        })
+    }
 }
