@@ -567,7 +567,10 @@ mod tests {
 
     #[test]
     fn package_commands() {
-        assert_eq!(plan_of(&["package", "verify"]), Plan::Read(Read::PackageVerify));
+        assert_eq!(
+            plan_of(&["package", "verify"]),
+            Plan::Read(Read::PackageVerify)
+        );
         let cli = parse(&["package", "upgrade", "--build-dir", "/nonexistent/YenPay"]).unwrap();
         let error = cli.plan(&Calls::new(a(PACKAGE))).unwrap_err();
         assert_eq!(exit::code(&error), exit::BAD_INPUT);

@@ -46,7 +46,7 @@ pub struct Global {
     #[arg(long, global = true)]
     pub json: bool,
     /// Do not ask before a mainnet action (for scripts that were reviewed).
-    #[arg(long, global = true)]
+    #[arg(long, global = true, env = "YENPAY_ASSUME_YES")]
     pub assume_yes: bool,
     /// Run the transaction on the node without submitting it: gas, events, the abort by name.
     #[arg(long, global = true, conflicts_with = "dry_run")]
