@@ -61,39 +61,25 @@ pub fn run(root: &Path, args: &MintArgs) -> Result<()> {
             target.chain_id,
             deployment.chain_id
         );
-        let coin = target.yenpay(deployment.package_address)?;
-        let coin = coin.stablecoin();
-        let account = signer.account();
-        let allowance = if coin.is_minter(signer.address).await? {
-            coin.minter_allowance(signer.address).await?
-        } else {
-            0
-        };
-        if allowance < args.amount {
-            let master = coin.master_minter().await?;
-            ensure!(
-                master == signer.address,
-                "{} is not a minter with ¥{} of allowance, nor the master minter ({master}) that could make it one",
-                signer.address,
-                args.amount
-            );
-            let tx = coin
-                .configure_minter(&account, signer.address, TEST_ALLOWANCE.max(args.amount))
-                .await
-                .context("making the deployer a minter")?;
+        let client = target.yenpay(deployment.package_address)?;
+        let minted = yenpay_deploy::operate::mint_test_yen(
+            &client,
+            &signer.account(),
+            to,
+            args.amount,
+            TEST_ALLOWANCE,
+        )
+        .await?;
+        if let Some(tx) = &minted.made_minter {
             println!("Made {} a minter: tx {}", signer.address, tx.hash);
         }
-        let tx = coin
-            .mint(&account, to, args.amount)
-            .await
-            .with_context(|| format!("minting ¥{} to {to}", args.amount))?;
-        let balance = coin.balance(to).await?;
         println!(
-            "Minted ¥{} to {to} on {}: tx {} at version {}; balance now ¥{balance}",
+            "Minted ¥{} to {to} on {}: tx {} at version {}; balance now ¥{}",
             args.amount,
             args.network.name(),
-            tx.hash,
-            tx.version
+            minted.mint.hash,
+            minted.mint.version,
+            minted.balance
         );
         Ok(())
     })

@@ -1,4 +1,5 @@
-//! `yenpay`: the command line of the yenpay library.
+//! `yenpay`: the command line of the yenpay library: the issuer's and the
+//! operator's console, and the QR tools.
 mod cli;
 
 use std::process::ExitCode;
@@ -6,13 +7,32 @@ use std::process::ExitCode;
 use clap::Parser;
 
 fn main() -> ExitCode {
-    match cli::run(cli::Cli::parse()) {
+    let parsed = cli::Cli::parse();
+    let json = parsed.global.json;
+    match cli::run(parsed) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            // The whole cause chain on one line, e.g. "not a valid EMVCo
-            // merchant-presented code: tag 63 at character 284: CRC ...".
+            let code = cli::exit::code(&e);
+            // The whole cause chain on one line, e.g. "pause the coin as the
+            // pauser 0x… on testnet: transaction … aborted: …::ENOT_PAUSER …".
             eprintln!("error: {e:#}");
-            ExitCode::FAILURE
+            if json {
+                let abort = e.chain().find_map(|cause| {
+                    cause
+                        .downcast_ref::<yenpay_client::client::Error>()
+                        .and_then(|error| error.abort())
+                        .and_then(|abort| abort.name.clone())
+                });
+                println!(
+                    "{}",
+                    serde_json::json!({
+                        "error": format!("{e:#}"),
+                        "exit_code": code,
+                        "abort": abort,
+                    })
+                );
+            }
+            ExitCode::from(code)
         }
     }
 }

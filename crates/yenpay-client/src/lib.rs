@@ -16,6 +16,8 @@
 //! - [`abort`]: failed transactions as typed errors (module, constant name,
 //!   code, doc comment);
 //! - [`upgrade`]: the admin-gated code upgrades;
+//! - [`multisig`]: any call as a proposal of a `0x1::multisig_account`
+//!   (a role held k-of-n), votes, execution and the proposals' state;
 //! - [`gas`]: what a transaction cost (execution, io, storage fee and refund);
 //! - [`address`]: conversions between the SDK's `AccountAddress` and
 //!   `yenpay_types::Address`.
@@ -94,6 +96,7 @@ pub mod fee_treasury;
 pub mod gas;
 pub mod invoice;
 pub mod merchant;
+pub mod multisig;
 pub mod sequence;
 pub mod stablecoin;
 pub mod upgrade;

@@ -8,6 +8,9 @@
 //!   package lives;
 //! - [`faucet`]: test APT from a network's faucet, asked again after a
 //!   dropped transaction;
+//! - [`operate`]: the deployment's verification, the upgrade's
+//!   preconditions, the package registry's record, test yen, shared by
+//!   `cargo xtask` and the `yenpay` console;
 //! - [`keys`]: signing keys from a key file, an environment variable or an
 //!   Aptos CLI profile, written back readable by their owner only, never
 //!   printed.
@@ -16,4 +19,5 @@
 pub mod deployment;
 pub mod faucet;
 pub mod keys;
+pub mod operate;
 pub mod publish;

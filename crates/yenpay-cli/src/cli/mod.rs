@@ -1,14 +1,35 @@
-//! The `yenpay` command line: one module per command group.
+//! The `yenpay` command line: the issuer's and the operator's console (one
+//! command per privileged entry function, grouped by role, and the reads),
+//! and the QR tools.
 
+pub mod console;
+pub mod exit;
+pub mod plan;
 mod qr;
+pub mod report;
+pub mod target;
 
 use anyhow::Result;
+use aptos_sdk::types::AccountAddress;
 use clap::{Parser, Subcommand};
 
+use plan::{
+    AdminCommand, Calls, CoinCommand, InvoicesCommand, MerchantCommand, MultisigCommand,
+    OperatorCommand, PackageCommand, Plan, Read, RolesCommand, TreasuryCommand,
+};
+use target::Global;
+
 /// Yen stablecoin payments on Japan's QR-code payment network, on Aptos.
+///
+/// Exit codes: 0 done, 1 other failure, 2 bad input, 3 refused by the chain
+/// (the abort is named), 4 no node or unknown outcome, 5 a mainnet action
+/// not confirmed.
 #[derive(Debug, Parser)]
 #[command(name = "yenpay", version, about)]
 pub struct Cli {
+    /// Options of the console commands.
+    #[command(flatten)]
+    pub global: Global,
     #[command(subcommand)]
     command: Command,
 }
@@ -18,11 +39,619 @@ enum Command {
     /// QR payloads: encode, decode and draw EMVCo codes and wallet URIs.
     #[command(subcommand)]
     Qr(qr::QrCommand),
+    /// The stablecoin: status, pause, minters, mint and burn, denylist, seizure, stores, cap.
+    #[command(subcommand)]
+    Coin(CoinCommand),
+    /// Total supply of the coin.
+    Supply,
+    /// The stablecoin's admin role: transfer, accept, cancel.
+    #[command(subcommand)]
+    Admin(AdminCommand),
+    /// Who holds each role; the admin's appointments (set-master-minter, set-pauser, set-denylister).
+    Roles {
+        #[command(subcommand)]
+        command: Option<RolesCommand>,
+    },
+    /// Merchants: onboard, suspend, reactivate, close, fee, show; an owner's payout and terminals.
+    #[command(subcommand)]
+    Merchant(MerchantCommand),
+    /// The registry's operator role: transfer, accept, cancel, replace.
+    #[command(subcommand)]
+    Operator(OperatorCommand),
+    /// The fee treasury: show, sweep.
+    #[command(subcommand)]
+    Treasury(TreasuryCommand),
+    /// Invoice records: purge, refund window, housekeeper.
+    #[command(subcommand)]
+    Invoices(InvoicesCommand),
+    /// Proposals of a 0x1::multisig_account: list, show, approve, reject, execute.
+    #[command(subcommand)]
+    Multisig(MultisigCommand),
+    /// The package's code: verify, upgrade, publish.
+    #[command(subcommand)]
+    Package(PackageCommand),
+}
+
+impl Cli {
+    /// What the command does, for the package at `package` (no node, no key).
+    fn plan(&self, calls: &Calls) -> Result<Plan> {
+        match &self.command {
+            Command::Qr(_) => unreachable!("the QR tools are not a console command"),
+            Command::Coin(command) => command.plan(calls),
+            Command::Supply => Ok(Plan::Read(Read::Supply)),
+            Command::Admin(command) => command.plan(calls),
+            Command::Roles { command } => plan::plan_roles(command.as_ref(), calls),
+            Command::Merchant(command) => command.plan(calls),
+            Command::Operator(command) => command.plan(calls),
+            Command::Treasury(command) => command.plan(calls),
+            Command::Invoices(command) => command.plan(calls),
+            Command::Package(command) => command.plan(calls.package()),
+            Command::Multisig(command) => {
+                if self.global.multisig.is_some() {
+                    return Err(exit::bad_input(
+                        "--multisig turns a command into a proposal; `yenpay multisig` takes the account as its argument",
+                    ));
+                }
+                command.plan()
+            }
+        }
+    }
 }
 
 /// Runs a parsed command line.
 pub fn run(cli: Cli) -> Result<()> {
-    match cli.command {
-        Command::Qr(command) => qr::run(command),
+    if let Command::Qr(command) = cli.command {
+        return qr::run(command, cli.global.package);
+    }
+    // The plan needs the package only for its address; resolving it reads
+    // local files (profile, deployments), never the node.
+    let publishing = matches!(
+        cli.command,
+        Command::Package(PackageCommand::Publish { .. })
+    );
+    let resolved_package = match cli.global.package {
+        Some(package) => package,
+        // Publishing creates the package at the signer's resource account.
+        None if publishing => AccountAddress::ZERO,
+        None => cli.global.resolve()?.package,
+    };
+    let plan = cli.plan(&Calls::new(resolved_package))?;
+    let mut global = cli.global.clone();
+    if publishing {
+        global.package = Some(resolved_package);
+    }
+    console::run(&global, plan)
+}
+
+#[cfg(test)]
+mod tests {
+    //! Every console command's parsing and payload, compared with the
+    //! client's typed call: no node, no key.
+    use super::*;
+    use aptos_sdk::transaction::{EntryFunction, TransactionPayload};
+    use aptos_sdk::types::AccountAddress;
+    use plan::{Action, Role};
+    use yenpay_client::types::limits::{
+        FeeBps, LegalOrder, Mcc, MerchantName, OrderRef, RefundWindow,
+    };
+
+    const PACKAGE: &str = "0xcafe";
+
+    fn a(hex: &str) -> AccountAddress {
+        AccountAddress::from_hex(hex).unwrap()
+    }
+
+    fn parse(args: &[&str]) -> Result<Cli, clap::Error> {
+        Cli::try_parse_from(["yenpay", "--package", PACKAGE].iter().chain(args))
+    }
+
+    fn plan_of(args: &[&str]) -> Plan {
+        let cli = parse(args).unwrap_or_else(|e| panic!("{args:?}: {e}"));
+        cli.plan(&Calls::new(a(PACKAGE))).unwrap()
+    }
+
+    /// The transaction `args` plans: its signer's role and its call.
+    fn call_of(args: &[&str]) -> (Role, EntryFunction) {
+        match plan_of(args) {
+            Plan::Write(Action {
+                role,
+                payload: TransactionPayload::EntryFunction(call),
+                ..
+            }) => (role, call),
+            other => panic!("{args:?} planned {other:?}"),
+        }
+    }
+
+    fn coin() -> yenpay_client::stablecoin::Calls {
+        yenpay_client::stablecoin::Calls::new(a(PACKAGE))
+    }
+
+    fn registry() -> yenpay_client::merchant::Calls {
+        yenpay_client::merchant::Calls::new(a(PACKAGE))
+    }
+
+    fn invoices() -> yenpay_client::invoice::Calls {
+        yenpay_client::invoice::Calls::new(a(PACKAGE))
+    }
+
+    #[test]
+    fn stablecoin_commands_build_the_typed_calls() {
+        let legal = LegalOrder::new(b"Tokyo District Court 2026-1".to_vec()).unwrap();
+        let cases: Vec<(Vec<&str>, Role, EntryFunction)> = vec![
+            (vec!["coin", "pause"], Role::Pauser, coin().pause().unwrap()),
+            (
+                vec!["coin", "unpause"],
+                Role::Pauser,
+                coin().unpause().unwrap(),
+            ),
+            (
+                vec!["coin", "minter", "add", "0xb1", "--allowance", "1000000"],
+                Role::MasterMinter,
+                coin().configure_minter(a("0xb1"), 1_000_000).unwrap(),
+            ),
+            (
+                vec!["coin", "minter", "allowance", "0xb1", "--set", "5"],
+                Role::MasterMinter,
+                coin().configure_minter(a("0xb1"), 5).unwrap(),
+            ),
+            (
+                vec!["coin", "minter", "remove", "0xb1"],
+                Role::MasterMinter,
+                coin().remove_minter(a("0xb1")).unwrap(),
+            ),
+            (
+                vec!["coin", "mint", "--to", "0xc1", "--amount", "1_500"],
+                Role::Minter,
+                coin().mint(a("0xc1"), 1_500).unwrap(),
+            ),
+            (
+                vec!["coin", "burn", "--amount", "7"],
+                Role::Minter,
+                coin().burn(7).unwrap(),
+            ),
+            (
+                vec!["coin", "denylist", "add", "0xbad"],
+                Role::Denylister,
+                coin().denylist(a("0xbad")).unwrap(),
+            ),
+            (
+                vec!["coin", "denylist", "remove", "0xbad"],
+                Role::Denylister,
+                coin().undenylist(a("0xbad")).unwrap(),
+            ),
+            (
+                vec![
+                    "coin",
+                    "seize",
+                    "--from",
+                    "0xbad",
+                    "--to",
+                    "0xa1",
+                    "--amount",
+                    "9",
+                    "--legal-order",
+                    "Tokyo District Court 2026-1",
+                ],
+                Role::Admin,
+                coin().seize(a("0xbad"), a("0xa1"), 9, &legal).unwrap(),
+            ),
+            (
+                vec![
+                    "coin",
+                    "seize",
+                    "--store",
+                    "0x5707e",
+                    "--to",
+                    "0xa1",
+                    "--amount",
+                    "9",
+                    "--legal-order",
+                    "Tokyo District Court 2026-1",
+                ],
+                Role::Admin,
+                coin()
+                    .seize_from_store(a("0x5707e"), a("0xa1"), 9, &legal)
+                    .unwrap(),
+            ),
+            (
+                vec!["coin", "store", "approve", "0x5707e"],
+                Role::Admin,
+                coin().approve_store(a("0x5707e")).unwrap(),
+            ),
+            (
+                vec!["coin", "store", "revoke", "0x5707e"],
+                Role::Admin,
+                coin().revoke_store(a("0x5707e")).unwrap(),
+            ),
+            (
+                vec!["coin", "cap", "set", "1000000"],
+                Role::Admin,
+                coin().set_transfer_cap(1_000_000).unwrap(),
+            ),
+            (
+                vec![
+                    "coin",
+                    "metadata",
+                    "--icon-uri",
+                    "https://yenpay.example/icon.png",
+                    "--project-uri",
+                    "https://yenpay.example",
+                ],
+                Role::Admin,
+                coin()
+                    .set_metadata_uris("https://yenpay.example/icon.png", "https://yenpay.example")
+                    .unwrap(),
+            ),
+            (
+                vec!["admin", "transfer", "0xad2"],
+                Role::Admin,
+                coin().propose_admin(a("0xad2")).unwrap(),
+            ),
+            (
+                vec!["admin", "accept"],
+                Role::ProposedAdmin,
+                coin().accept_admin().unwrap(),
+            ),
+            (
+                vec!["admin", "cancel"],
+                Role::Admin,
+                coin().cancel_admin_proposal().unwrap(),
+            ),
+            (
+                vec!["roles", "set-master-minter", "0xf1"],
+                Role::Admin,
+                coin().set_master_minter(a("0xf1")).unwrap(),
+            ),
+            (
+                vec!["roles", "set-pauser", "0xf2"],
+                Role::Admin,
+                coin().set_pauser(a("0xf2")).unwrap(),
+            ),
+            (
+                vec!["roles", "set-denylister", "0xf3"],
+                Role::Admin,
+                coin().set_denylister(a("0xf3")).unwrap(),
+            ),
+        ];
+        for (args, role, expected) in cases {
+            let (planned_role, call) = call_of(&args);
+            assert_eq!(call, expected, "{args:?}");
+            assert_eq!(planned_role, role, "{args:?}");
+            assert_eq!(call.module.address, a(PACKAGE), "{args:?}");
+        }
+    }
+
+    #[test]
+    fn registry_treasury_and_invoice_commands_build_the_typed_calls() {
+        let name = MerchantName::new("SAKURA COFFEE").unwrap();
+        let mcc = Mcc::new("5814").unwrap();
+        let cases: Vec<(Vec<&str>, Role, EntryFunction)> = vec![
+            (
+                vec![
+                    "merchant",
+                    "onboard",
+                    "0xe1",
+                    "--name",
+                    "SAKURA COFFEE",
+                    "--mcc",
+                    "5814",
+                    "--fee-bps",
+                    "250",
+                ],
+                Role::Operator,
+                registry()
+                    .register_merchant(a("0xe1"), &name, &mcc, a("0xe1"), FeeBps::new(250).unwrap())
+                    .unwrap(),
+            ),
+            (
+                vec![
+                    "merchant",
+                    "onboard",
+                    "0xe1",
+                    "--name",
+                    "SAKURA COFFEE",
+                    "--mcc",
+                    "5814",
+                    "--fee-bps",
+                    "250",
+                    "--payout",
+                    "0xe2",
+                ],
+                Role::Operator,
+                registry()
+                    .register_merchant(a("0xe1"), &name, &mcc, a("0xe2"), FeeBps::new(250).unwrap())
+                    .unwrap(),
+            ),
+            (
+                vec!["merchant", "suspend", "0xe1", "--reason", "3"],
+                Role::Operator,
+                registry().suspend_merchant(a("0xe1"), 3).unwrap(),
+            ),
+            (
+                vec!["merchant", "reactivate", "0xe1"],
+                Role::Operator,
+                registry().reactivate_merchant(a("0xe1")).unwrap(),
+            ),
+            (
+                vec!["merchant", "close", "0xe1"],
+                Role::Operator,
+                registry().close_merchant(a("0xe1")).unwrap(),
+            ),
+            (
+                vec!["merchant", "fee", "0xe1", "120"],
+                Role::Operator,
+                registry()
+                    .set_fee_bps(a("0xe1"), FeeBps::new(120).unwrap())
+                    .unwrap(),
+            ),
+            (
+                vec!["merchant", "payout", "0xe3"],
+                Role::MerchantOwner,
+                registry().set_payout_address(a("0xe3")).unwrap(),
+            ),
+            (
+                vec!["merchant", "terminal", "add", "0x7e"],
+                Role::MerchantOwner,
+                registry().add_terminal(a("0x7e")).unwrap(),
+            ),
+            (
+                vec!["merchant", "terminal", "remove", "0x7e"],
+                Role::MerchantOwner,
+                registry().remove_terminal(a("0x7e")).unwrap(),
+            ),
+            (
+                vec!["operator", "transfer", "0x0b2"],
+                Role::Operator,
+                registry().propose_operator(a("0x0b2")).unwrap(),
+            ),
+            (
+                vec!["operator", "accept"],
+                Role::ProposedOperator,
+                registry().accept_operator().unwrap(),
+            ),
+            (
+                vec!["operator", "cancel"],
+                Role::Operator,
+                registry().cancel_operator_proposal().unwrap(),
+            ),
+            (
+                vec!["operator", "replace", "0x0b3"],
+                Role::Admin,
+                registry().propose_operator_replacement(a("0x0b3")).unwrap(),
+            ),
+            (
+                vec!["treasury", "sweep", "--to", "0xa1", "--amount", "10000"],
+                Role::Operator,
+                yenpay_client::fee_treasury::Calls::new(a(PACKAGE))
+                    .sweep(a("0xa1"), 10_000)
+                    .unwrap(),
+            ),
+            (
+                vec!["invoices", "refund-window", "864000"],
+                Role::Operator,
+                invoices()
+                    .set_refund_window(RefundWindow::from_secs(864_000).unwrap())
+                    .unwrap(),
+            ),
+            (
+                vec!["invoices", "housekeeper", "set", "0x4ee"],
+                Role::Operator,
+                invoices().set_housekeeper(a("0x4ee")).unwrap(),
+            ),
+            (
+                vec!["invoices", "housekeeper", "remove"],
+                Role::Operator,
+                invoices().remove_housekeeper().unwrap(),
+            ),
+        ];
+        for (args, role, expected) in cases {
+            let (planned_role, call) = call_of(&args);
+            assert_eq!(call, expected, "{args:?}");
+            assert_eq!(planned_role, role, "{args:?}");
+        }
+    }
+
+    #[test]
+    fn purge_batches_the_invoices_into_typed_calls() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("due.txt");
+        std::fs::write(&file, "# merchant order\n0xe1 INV-1\n\n0xe2\tINV 2\n").unwrap();
+        let Plan::Purge {
+            invoices: list,
+            batch,
+            only_due,
+        } = plan_of(&[
+            "invoices",
+            "purge",
+            "--invoice",
+            "0xe0/INV-0",
+            "--file",
+            file.to_str().unwrap(),
+            "--batch",
+            "2",
+        ])
+        else {
+            panic!("not a purge")
+        };
+        assert!(!only_due);
+        let order = |s: &str| OrderRef::new(s).unwrap();
+        assert_eq!(
+            list,
+            [
+                (a("0xe0"), order("INV-0")),
+                (a("0xe1"), order("INV-1")),
+                (a("0xe2"), order("INV 2")),
+            ]
+        );
+        let actions = plan::purge_actions(&Calls::new(a(PACKAGE)), &list, batch).unwrap();
+        assert_eq!(actions.len(), 2, "3 invoices in batches of 2");
+        assert_eq!(
+            actions[1].payload,
+            TransactionPayload::EntryFunction(
+                invoices()
+                    .purge_invoices(&[a("0xe2")], &[order("INV 2")])
+                    .unwrap()
+            )
+        );
+        assert_eq!(actions[0].role, Role::Keeper);
+    }
+
+    #[test]
+    fn reads_are_reads() {
+        for (args, read) in [
+            (vec!["coin", "status"], Read::CoinStatus),
+            (vec!["supply"], Read::Supply),
+            (vec!["roles"], Read::Roles),
+            (
+                vec!["coin", "minter", "allowance", "0xb1"],
+                Read::Minter(a("0xb1")),
+            ),
+            (
+                vec!["coin", "denylist", "check", "0xbad"],
+                Read::Denylisted(a("0xbad")),
+            ),
+            (vec!["coin", "cap", "show"], Read::Cap),
+            (vec!["merchant", "show", "0xe1"], Read::Merchant(a("0xe1"))),
+            (vec!["treasury", "show"], Read::Treasury),
+            (vec!["invoices", "refund-window"], Read::RefundWindow),
+            (vec!["invoices", "housekeeper", "show"], Read::Housekeeper),
+            (
+                vec!["multisig", "list", "0x5a"],
+                Read::MultisigList(a("0x5a")),
+            ),
+            (
+                vec!["multisig", "show", "0x5a", "4"],
+                Read::MultisigShow(a("0x5a"), 4),
+            ),
+        ] {
+            assert_eq!(plan_of(&args), Plan::Read(read), "{args:?}");
+        }
+    }
+
+    #[test]
+    fn multisig_commands_and_proposals() {
+        use yenpay_client::multisig;
+        let (role, call) = call_of(&["multisig", "approve", "0x5a", "4"]);
+        assert_eq!(role, Role::MultisigOwner);
+        assert_eq!(call, multisig::approve_transaction(a("0x5a"), 4).unwrap());
+        let (_, call) = call_of(&["multisig", "reject", "0x5a", "4"]);
+        assert_eq!(call, multisig::reject_transaction(a("0x5a"), 4).unwrap());
+        let (_, call) = call_of(&["multisig", "execute", "0x5a", "--rejected"]);
+        assert_eq!(
+            call,
+            multisig::execute_rejected_transaction(a("0x5a")).unwrap()
+        );
+        let Plan::Write(execute) = plan_of(&["multisig", "execute", "0x5a"]) else {
+            panic!()
+        };
+        assert_eq!(execute.payload, multisig::execute(a("0x5a")));
+        // --multisig turns any call into a proposal carrying it.
+        let Plan::Write(pause) = plan_of(&["coin", "pause"]) else {
+            panic!()
+        };
+        let proposal = plan::propose(pause, a("0x5a")).unwrap();
+        assert_eq!(proposal.role, Role::MultisigOwner);
+        assert_eq!(
+            proposal.payload,
+            TransactionPayload::EntryFunction(
+                multisig::create_transaction(a("0x5a"), &coin().pause().unwrap()).unwrap()
+            )
+        );
+        assert!(
+            plan::propose(execute, a("0x5a")).is_err(),
+            "an execution is not proposed"
+        );
+        let cli = parse(&["--multisig", "0x5a", "multisig", "list", "0x5a"]).unwrap();
+        assert!(cli.plan(&Calls::new(a(PACKAGE))).is_err());
+    }
+
+    #[test]
+    fn package_commands() {
+        assert_eq!(
+            plan_of(&["package", "verify"]),
+            Plan::Read(Read::PackageVerify)
+        );
+        let cli = parse(&["package", "upgrade", "--build-dir", "/nonexistent/YenPay"]).unwrap();
+        let error = cli.plan(&Calls::new(a(PACKAGE))).unwrap_err();
+        assert_eq!(exit::code(&error), exit::BAD_INPUT);
+        assert!(error.to_string().contains("cargo xtask build"), "{error}");
+    }
+
+    #[test]
+    fn bad_input_is_refused_with_the_reason() {
+        for (args, why) in [
+            (
+                vec!["coin", "mint", "--to", "0xz", "--amount", "5"],
+                "not an account address",
+            ),
+            (
+                vec!["coin", "mint", "--to", "0x1", "--amount", "0"],
+                "at least 1 yen",
+            ),
+            (
+                vec!["coin", "mint", "--to", "0x1", "--amount", "-3"],
+                "--amount",
+            ),
+            (
+                vec![
+                    "coin",
+                    "seize",
+                    "--to",
+                    "0x1",
+                    "--amount",
+                    "5",
+                    "--legal-order",
+                    "x",
+                ],
+                "--from",
+            ),
+            (
+                vec![
+                    "coin",
+                    "seize",
+                    "--from",
+                    "0x2",
+                    "--to",
+                    "0x1",
+                    "--amount",
+                    "5",
+                    "--legal-order",
+                    "",
+                ],
+                "legal",
+            ),
+            (
+                vec![
+                    "merchant",
+                    "onboard",
+                    "0xe1",
+                    "--name",
+                    "S",
+                    "--mcc",
+                    "58",
+                    "--fee-bps",
+                    "1",
+                ],
+                "mcc",
+            ),
+            (vec!["merchant", "fee", "0xe1", "1001"], "1000"),
+            (vec!["invoices", "refund-window", "5"], "refund"),
+            (
+                vec!["invoices", "purge", "--invoice", "0xe1"],
+                "MERCHANT/ORDER_REF",
+            ),
+            (vec!["invoices", "purge"], "--invoice"),
+            (
+                vec!["coin", "pause", "--private-key", "ed25519-priv-0x00"],
+                "--private-key",
+            ),
+            (vec!["--network", "moonnet", "coin", "pause"], "moonnet"),
+        ] {
+            let error = parse(&args).unwrap_err().to_string();
+            assert!(
+                error.to_lowercase().contains(&why.to_lowercase()),
+                "{args:?}: {error}"
+            );
+        }
     }
 }

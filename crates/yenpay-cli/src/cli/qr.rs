@@ -48,9 +48,6 @@ pub struct EncodeArgs {
     /// Chain id of the network (1 mainnet, 2 testnet, 4 local).
     #[arg(long)]
     chain_id: u8,
-    /// Address of the YenPay package.
-    #[arg(long)]
-    package: Address,
     /// The merchant's owner address.
     #[arg(long)]
     merchant: Address,
@@ -151,9 +148,15 @@ pub struct RenderArgs {
     module_px: u32,
 }
 
-pub fn run(command: QrCommand) -> Result<()> {
+/// Runs a QR command; `package` is the console's `--package`, which
+/// `encode` writes into the code.
+pub fn run(command: QrCommand, package: Option<aptos_sdk::types::AccountAddress>) -> Result<()> {
     match command {
-        QrCommand::Encode(args) => emit(&encode(&args)?),
+        QrCommand::Encode(args) => {
+            let package =
+                package.context("qr encode needs --package (the YenPay package's address)")?;
+            emit(&encode(&args, Address::new(package.to_bytes()))?)
+        }
         QrCommand::Decode(args) => emit(&serde_json::to_string_pretty(&decode(&args)?)?),
         QrCommand::Render(args) => render_code(&args),
     }
@@ -179,7 +182,7 @@ fn read_payload(arg: &str) -> Result<String> {
     Ok(s.trim_end_matches(['\r', '\n']).to_owned())
 }
 
-fn encode(args: &EncodeArgs) -> Result<String> {
+fn encode(args: &EncodeArgs, package: Address) -> Result<String> {
     let request = match args.kind {
         Kind::Static => {
             if args.amount.is_some() || args.order_ref.is_some() {
@@ -206,7 +209,7 @@ fn encode(args: &EncodeArgs) -> Result<String> {
     };
     let payment = YenpayPayment {
         chain_id: args.chain_id,
-        package: args.package,
+        package,
         merchant: args.merchant,
         request,
     };

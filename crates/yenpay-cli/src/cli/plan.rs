@@ -1,0 +1,1070 @@
+//! The console's commands, grouped by the role that signs them, and what
+//! each one plans: a transaction (its payload built by `yenpay-client`'s
+//! typed calls, never by hand) or a read. Planning needs no node and no
+//! key, so every command's parsing and payload is tested here.
+use std::path::PathBuf;
+
+use anyhow::{Context, Result};
+use aptos_sdk::transaction::{EntryFunction, TransactionPayload};
+use aptos_sdk::types::AccountAddress;
+use clap::{ArgGroup, Args, Subcommand};
+use yenpay_client::types::limits::{FeeBps, LegalOrder, Mcc, MerchantName, OrderRef, RefundWindow};
+
+use super::exit::bad_input;
+
+/// Who must sign a transaction (or, with `--multisig`, whose multisig account).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    /// The stablecoin's admin.
+    Admin,
+    /// The account proposed as admin.
+    ProposedAdmin,
+    /// The master minter.
+    MasterMinter,
+    /// A minter.
+    Minter,
+    /// The pauser.
+    Pauser,
+    /// The denylister.
+    Denylister,
+    /// The registry's operator.
+    Operator,
+    /// The account proposed as operator.
+    ProposedOperator,
+    /// The operator or the housekeeper it named.
+    Keeper,
+    /// A merchant's owner account.
+    MerchantOwner,
+    /// The account publishing the package.
+    Deployer,
+    /// An owner of the multisig account.
+    MultisigOwner,
+}
+
+impl Role {
+    /// As printed.
+    pub fn name(self) -> &'static str {
+        match self {
+            Role::Admin => "admin",
+            Role::ProposedAdmin => "proposed admin",
+            Role::MasterMinter => "master minter",
+            Role::Minter => "minter",
+            Role::Pauser => "pauser",
+            Role::Denylister => "denylister",
+            Role::Operator => "operator",
+            Role::ProposedOperator => "proposed operator",
+            Role::Keeper => "operator or housekeeper",
+            Role::MerchantOwner => "merchant owner",
+            Role::Deployer => "deployer",
+            Role::MultisigOwner => "multisig owner",
+        }
+    }
+}
+
+/// One transaction to sign.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Action {
+    /// Who signs it.
+    pub role: Role,
+    /// What it does, in a few words.
+    pub what: String,
+    /// The payload.
+    pub payload: TransactionPayload,
+    /// Gas units it may use, when more than a plain call needs (publishing).
+    pub max_gas: Option<u64>,
+}
+
+/// What a command reads from the chain.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Read {
+    /// Pause, supply, cap, roles.
+    CoinStatus,
+    /// Total supply.
+    Supply,
+    /// Who holds each role.
+    Roles,
+    /// Whether an account is a minter, and its allowance.
+    Minter(AccountAddress),
+    /// Whether an account is denylisted.
+    Denylisted(AccountAddress),
+    /// The per-transfer cap.
+    Cap,
+    /// A merchant's record.
+    Merchant(AccountAddress),
+    /// The fee treasury.
+    Treasury,
+    /// The refund window.
+    RefundWindow,
+    /// The housekeeper.
+    Housekeeper,
+    /// A multisig account's owners, threshold and open proposals.
+    MultisigList(AccountAddress),
+    /// One proposal.
+    MultisigShow(AccountAddress, u64),
+    /// The deployment's checks: modules, roles, code control, the package account's key, the treasury.
+    PackageVerify,
+}
+
+/// What a command does.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Plan {
+    /// Sign and submit (or simulate, or print) one transaction.
+    Write(Action),
+    /// Purge closed invoices in batches, optionally only those due now.
+    Purge {
+        /// (merchant, order reference) pairs.
+        invoices: Vec<(AccountAddress, OrderRef)>,
+        /// Records per transaction.
+        batch: usize,
+        /// Ask the chain first and keep only the purgeable ones.
+        only_due: bool,
+    },
+    /// Read and print.
+    Read(Read),
+}
+
+fn write(role: Role, what: impl Into<String>, call: EntryFunction) -> Plan {
+    Plan::Write(Action {
+        role,
+        what: what.into(),
+        payload: TransactionPayload::EntryFunction(call),
+        max_gas: None,
+    })
+}
+
+/// An account address on the command line.
+pub fn address(text: &str) -> Result<AccountAddress, String> {
+    AccountAddress::from_hex(text.trim())
+        .map_err(|_| format!("`{text}` is not an account address (0x and up to 64 hex digits)"))
+}
+
+fn amount(text: &str) -> Result<u64, String> {
+    match text.replace('_', "").parse::<u64>() {
+        Ok(0) => Err("the amount must be at least 1 yen".to_owned()),
+        Ok(yen) => Ok(yen),
+        Err(_) => Err(format!("`{text}` is not a whole number of yen")),
+    }
+}
+
+fn merchant_name(text: &str) -> Result<MerchantName, String> {
+    MerchantName::new(text).map_err(|e| e.to_string())
+}
+
+fn mcc(text: &str) -> Result<Mcc, String> {
+    Mcc::new(text).map_err(|e| e.to_string())
+}
+
+fn fee_bps(text: &str) -> Result<FeeBps, String> {
+    let bps = text
+        .parse::<u64>()
+        .map_err(|_| format!("`{text}` is not a number of basis points"))?;
+    FeeBps::new(bps).map_err(|e| e.to_string())
+}
+
+fn legal_order(text: &str) -> Result<LegalOrder, String> {
+    LegalOrder::new(text.as_bytes().to_vec()).map_err(|e| e.to_string())
+}
+
+fn refund_window(text: &str) -> Result<RefundWindow, String> {
+    let secs = text
+        .parse::<u64>()
+        .map_err(|_| format!("`{text}` is not a number of seconds"))?;
+    RefundWindow::from_secs(secs).map_err(|e| e.to_string())
+}
+
+/// `MERCHANT/ORDER_REF`.
+fn invoice_ref(text: &str) -> Result<(AccountAddress, OrderRef), String> {
+    let (merchant, order) = text
+        .split_once('/')
+        .ok_or_else(|| format!("`{text}` is not MERCHANT/ORDER_REF"))?;
+    Ok((
+        address(merchant)?,
+        OrderRef::new(order).map_err(|e| e.to_string())?,
+    ))
+}
+
+/// `yenpay coin ...`: the stablecoin's controls.
+#[derive(Debug, Subcommand)]
+pub enum CoinCommand {
+    /// The coin's state: paused, supply, per-transfer cap and who holds each role.
+    Status,
+    /// Stop every transfer, mint, burn and seizure (pauser).
+    Pause,
+    /// Let the coin move again (pauser).
+    Unpause,
+    /// Minters and their allowances (master minter).
+    #[command(subcommand)]
+    Minter(MinterCommand),
+    /// Mint yen to an account (a minter, within its allowance).
+    Mint {
+        /// Who receives the yen.
+        #[arg(long, value_parser = address)]
+        to: AccountAddress,
+        /// How many yen.
+        #[arg(long, value_parser = amount)]
+        amount: u64,
+    },
+    /// Burn yen from the minter's own store (a minter).
+    Burn {
+        /// How many yen.
+        #[arg(long, value_parser = amount)]
+        amount: u64,
+    },
+    /// The denylist (denylister).
+    #[command(subcommand)]
+    Denylist(DenylistCommand),
+    /// Take yen from a denylisted holder under a legal order (admin).
+    Seize(SeizeArgs),
+    /// Stores other than primary stores that may hold the coin (admin).
+    #[command(subcommand)]
+    Store(StoreCommand),
+    /// The per-transfer cap (admin).
+    #[command(subcommand)]
+    Cap(CapCommand),
+    /// The coin's icon and project URIs (admin).
+    Metadata {
+        /// Icon URI.
+        #[arg(long)]
+        icon_uri: String,
+        /// Project URI.
+        #[arg(long)]
+        project_uri: String,
+    },
+}
+
+/// `yenpay coin minter ...`.
+#[derive(Debug, Subcommand)]
+pub enum MinterCommand {
+    /// Make an account a minter with an allowance (master minter).
+    Add {
+        /// The minter.
+        #[arg(value_parser = address)]
+        minter: AccountAddress,
+        /// How many yen it may mint.
+        #[arg(long)]
+        allowance: u64,
+    },
+    /// Take the minter role away (master minter).
+    Remove {
+        /// The minter.
+        #[arg(value_parser = address)]
+        minter: AccountAddress,
+    },
+    /// Show a minter's allowance, or set it with --set (master minter).
+    Allowance {
+        /// The minter.
+        #[arg(value_parser = address)]
+        minter: AccountAddress,
+        /// The new allowance in yen.
+        #[arg(long)]
+        set: Option<u64>,
+    },
+}
+
+/// `yenpay coin denylist ...`.
+#[derive(Debug, Subcommand)]
+pub enum DenylistCommand {
+    /// Freeze an account: it can neither send nor receive (denylister).
+    Add {
+        /// The account.
+        #[arg(value_parser = address)]
+        account: AccountAddress,
+    },
+    /// Unfreeze an account (denylister).
+    Remove {
+        /// The account.
+        #[arg(value_parser = address)]
+        account: AccountAddress,
+    },
+    /// Whether an account is denylisted.
+    Check {
+        /// The account.
+        #[arg(value_parser = address)]
+        account: AccountAddress,
+    },
+}
+
+/// `yenpay coin seize`.
+#[derive(Debug, Args)]
+#[command(group(ArgGroup::new("source").required(true).args(["from", "store"])))]
+pub struct SeizeArgs {
+    /// The denylisted holder (its primary store).
+    #[arg(long, value_parser = address)]
+    from: Option<AccountAddress>,
+    /// A store (an approved store whose owner is gone, or a denylisted holder's).
+    #[arg(long, value_parser = address)]
+    store: Option<AccountAddress>,
+    /// Who receives the seized yen.
+    #[arg(long, value_parser = address)]
+    to: AccountAddress,
+    /// How many yen.
+    #[arg(long, value_parser = amount)]
+    amount: u64,
+    /// The legal order's reference (1 to 64 bytes), recorded in the event.
+    #[arg(long, value_parser = legal_order)]
+    legal_order: LegalOrder,
+}
+
+/// `yenpay coin store ...`.
+#[derive(Debug, Subcommand)]
+pub enum StoreCommand {
+    /// Let a store that is not a primary store hold the coin (admin).
+    Approve {
+        /// The store's address.
+        #[arg(value_parser = address)]
+        store: AccountAddress,
+    },
+    /// Withdraw that approval (admin).
+    Revoke {
+        /// The store's address.
+        #[arg(value_parser = address)]
+        store: AccountAddress,
+    },
+}
+
+/// `yenpay coin cap ...`.
+#[derive(Debug, Subcommand)]
+pub enum CapCommand {
+    /// The current per-transfer cap.
+    Show,
+    /// Set the per-transfer cap in yen (admin).
+    Set {
+        /// Most yen one transfer may move.
+        yen: u64,
+    },
+}
+
+/// `yenpay admin ...`: the stablecoin's admin role, handed over in two steps.
+#[derive(Debug, Subcommand)]
+pub enum AdminCommand {
+    /// Propose a new admin; it takes over when it accepts (admin).
+    Transfer {
+        /// The proposed admin.
+        #[arg(value_parser = address)]
+        new_admin: AccountAddress,
+    },
+    /// Accept the admin role (the proposed admin).
+    Accept,
+    /// Withdraw the proposal (admin).
+    Cancel,
+}
+
+/// `yenpay roles ...`: who holds each role, and the admin's appointments
+/// (named as the command line spells them).
+#[derive(Debug, Subcommand)]
+#[allow(clippy::enum_variant_names)]
+pub enum RolesCommand {
+    /// Appoint the master minter (admin).
+    SetMasterMinter {
+        /// The new master minter.
+        #[arg(value_parser = address)]
+        account: AccountAddress,
+    },
+    /// Appoint the pauser (admin).
+    SetPauser {
+        /// The new pauser.
+        #[arg(value_parser = address)]
+        account: AccountAddress,
+    },
+    /// Appoint the denylister (admin).
+    SetDenylister {
+        /// The new denylister.
+        #[arg(value_parser = address)]
+        account: AccountAddress,
+    },
+}
+
+/// `yenpay merchant ...`: the registry (operator) and a merchant's own settings (owner).
+#[derive(Debug, Subcommand)]
+pub enum MerchantCommand {
+    /// Register a merchant after KYC (operator).
+    Onboard {
+        /// The merchant's owner account.
+        #[arg(value_parser = address)]
+        owner: AccountAddress,
+        /// Display name.
+        #[arg(long, value_parser = merchant_name)]
+        name: MerchantName,
+        /// ISO 18245 merchant category code (four digits).
+        #[arg(long, value_parser = mcc)]
+        mcc: Mcc,
+        /// Where net takings go (default: the owner).
+        #[arg(long, value_parser = address)]
+        payout: Option<AccountAddress>,
+        /// The operator's fee in basis points (at most 1000).
+        #[arg(long, value_parser = fee_bps)]
+        fee_bps: FeeBps,
+    },
+    /// Stop a merchant's payments, with the operator's reason code (operator).
+    Suspend {
+        /// The merchant's owner account.
+        #[arg(value_parser = address)]
+        owner: AccountAddress,
+        /// The operator's own reason code.
+        #[arg(long, default_value_t = 0)]
+        reason: u8,
+    },
+    /// Let a suspended merchant take payments again (operator).
+    Reactivate {
+        /// The merchant's owner account.
+        #[arg(value_parser = address)]
+        owner: AccountAddress,
+    },
+    /// Close a merchant for good (operator).
+    Close {
+        /// The merchant's owner account.
+        #[arg(value_parser = address)]
+        owner: AccountAddress,
+    },
+    /// Set a merchant's fee (operator).
+    Fee {
+        /// The merchant's owner account.
+        #[arg(value_parser = address)]
+        owner: AccountAddress,
+        /// Basis points (at most 1000).
+        #[arg(value_parser = fee_bps)]
+        bps: FeeBps,
+    },
+    /// A merchant's record: name, MCC, payout, fee, status, terminals.
+    Show {
+        /// The merchant's owner account.
+        #[arg(value_parser = address)]
+        owner: AccountAddress,
+    },
+    /// Change where the merchant's takings go (the merchant's owner).
+    Payout {
+        /// The new payout account.
+        #[arg(value_parser = address)]
+        payout: AccountAddress,
+    },
+    /// The merchant's terminals (the merchant's owner).
+    #[command(subcommand)]
+    Terminal(TerminalCommand),
+}
+
+/// `yenpay merchant terminal ...`.
+#[derive(Debug, Subcommand)]
+pub enum TerminalCommand {
+    /// Let a terminal create and collect invoices for the signer's merchant.
+    Add {
+        /// The terminal's account.
+        #[arg(value_parser = address)]
+        terminal: AccountAddress,
+    },
+    /// Remove a terminal.
+    Remove {
+        /// The terminal's account.
+        #[arg(value_parser = address)]
+        terminal: AccountAddress,
+    },
+}
+
+/// `yenpay operator ...`: the registry's operator role.
+#[derive(Debug, Subcommand)]
+pub enum OperatorCommand {
+    /// Propose a new operator; it takes over when it accepts (operator).
+    Transfer {
+        /// The proposed operator.
+        #[arg(value_parser = address)]
+        new_operator: AccountAddress,
+    },
+    /// Accept the operator role (the proposed operator).
+    Accept,
+    /// Withdraw the proposal (operator).
+    Cancel,
+    /// Propose a replacement for a lost or compromised operator (admin).
+    Replace {
+        /// The proposed operator.
+        #[arg(value_parser = address)]
+        new_operator: AccountAddress,
+    },
+}
+
+/// `yenpay treasury ...`: the operator's fee treasury.
+#[derive(Debug, Subcommand)]
+pub enum TreasuryCommand {
+    /// The treasury's address and balance.
+    Show,
+    /// Move fees out of the treasury (operator); keep what refunds may still need.
+    Sweep {
+        /// Who receives them.
+        #[arg(long, value_parser = address)]
+        to: AccountAddress,
+        /// How many yen.
+        #[arg(long, value_parser = amount)]
+        amount: u64,
+    },
+}
+
+/// `yenpay invoices ...`: invoice records and the operator's settings.
+#[derive(Debug, Subcommand)]
+pub enum InvoicesCommand {
+    /// Delete closed invoice records; the storage deposits go to the signer (operator or housekeeper).
+    Purge(PurgeArgs),
+    /// Show the refund window, or set it in seconds (operator; 10 s to 366 days).
+    RefundWindow {
+        /// The new window in seconds.
+        #[arg(value_parser = refund_window)]
+        secs: Option<RefundWindow>,
+    },
+    /// The account that may purge besides the operator.
+    #[command(subcommand)]
+    Housekeeper(HousekeeperCommand),
+}
+
+/// `yenpay invoices purge`.
+#[derive(Debug, Args)]
+#[command(group(ArgGroup::new("input").required(true).multiple(true).args(["invoice", "file"])))]
+pub struct PurgeArgs {
+    /// An invoice as MERCHANT/ORDER_REF (repeatable).
+    #[arg(long, value_parser = invoice_ref)]
+    invoice: Vec<(AccountAddress, OrderRef)>,
+    /// A file of invoices, one `MERCHANT ORDER_REF` per line (`#` comments).
+    #[arg(long)]
+    file: Option<PathBuf>,
+    /// Records per transaction.
+    #[arg(long, default_value_t = 50, value_parser = clap::value_parser!(u64).range(1..=500))]
+    batch: u64,
+    /// Ask the chain which are purgeable now and purge only those (one not
+    /// yet due would abort its whole batch).
+    #[arg(long)]
+    only_due: bool,
+}
+
+/// `yenpay invoices housekeeper ...`.
+#[derive(Debug, Subcommand)]
+pub enum HousekeeperCommand {
+    /// The current housekeeper.
+    Show,
+    /// Name the housekeeper, e.g. the scheduled job's own key (operator).
+    Set {
+        /// The housekeeper's account.
+        #[arg(value_parser = address)]
+        account: AccountAddress,
+    },
+    /// Remove the housekeeper (operator).
+    Remove,
+}
+
+/// Reads `MERCHANT ORDER_REF` lines.
+pub fn parse_invoice_file(text: &str) -> Result<Vec<(AccountAddress, OrderRef)>> {
+    let mut invoices = Vec::new();
+    for (number, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let (merchant, order) = line.split_once(char::is_whitespace).ok_or_else(|| {
+            bad_input(format!(
+                "line {}: expected `MERCHANT ORDER_REF`",
+                number + 1
+            ))
+        })?;
+        let merchant =
+            address(merchant).map_err(|e| bad_input(format!("line {}: {e}", number + 1)))?;
+        let order = OrderRef::new(order.trim())
+            .map_err(|e| bad_input(format!("line {}: {e}", number + 1)))?;
+        invoices.push((merchant, order));
+    }
+    Ok(invoices)
+}
+
+/// The calls of the package at one address.
+pub struct Calls {
+    coin: yenpay_client::stablecoin::Calls,
+    registry: yenpay_client::merchant::Calls,
+    treasury: yenpay_client::fee_treasury::Calls,
+    invoices: yenpay_client::invoice::Calls,
+}
+
+impl Calls {
+    /// The package they call.
+    pub fn package(&self) -> AccountAddress {
+        self.coin.package()
+    }
+
+    /// For the package at `package`.
+    pub fn new(package: AccountAddress) -> Self {
+        Self {
+            coin: yenpay_client::stablecoin::Calls::new(package),
+            registry: yenpay_client::merchant::Calls::new(package),
+            treasury: yenpay_client::fee_treasury::Calls::new(package),
+            invoices: yenpay_client::invoice::Calls::new(package),
+        }
+    }
+}
+
+impl CoinCommand {
+    /// What the command does.
+    pub fn plan(&self, calls: &Calls) -> Result<Plan> {
+        let c = &calls.coin;
+        Ok(match self {
+            CoinCommand::Status => Plan::Read(Read::CoinStatus),
+            CoinCommand::Pause => write(Role::Pauser, "pause the coin", c.pause()?),
+            CoinCommand::Unpause => write(Role::Pauser, "unpause the coin", c.unpause()?),
+            CoinCommand::Minter(MinterCommand::Add { minter, allowance })
+            | CoinCommand::Minter(MinterCommand::Allowance {
+                minter,
+                set: Some(allowance),
+            }) => write(
+                Role::MasterMinter,
+                format!("make {minter} a minter with an allowance of ¥{allowance}"),
+                c.configure_minter(*minter, *allowance)?,
+            ),
+            CoinCommand::Minter(MinterCommand::Remove { minter }) => write(
+                Role::MasterMinter,
+                format!("remove the minter {minter}"),
+                c.remove_minter(*minter)?,
+            ),
+            CoinCommand::Minter(MinterCommand::Allowance { minter, set: None }) => {
+                Plan::Read(Read::Minter(*minter))
+            }
+            CoinCommand::Mint { to, amount } => write(
+                Role::Minter,
+                format!("mint ¥{amount} to {to}"),
+                c.mint(*to, *amount)?,
+            ),
+            CoinCommand::Burn { amount } => {
+                write(Role::Minter, format!("burn ¥{amount}"), c.burn(*amount)?)
+            }
+            CoinCommand::Denylist(DenylistCommand::Add { account }) => write(
+                Role::Denylister,
+                format!("denylist {account}"),
+                c.denylist(*account)?,
+            ),
+            CoinCommand::Denylist(DenylistCommand::Remove { account }) => write(
+                Role::Denylister,
+                format!("take {account} off the denylist"),
+                c.undenylist(*account)?,
+            ),
+            CoinCommand::Denylist(DenylistCommand::Check { account }) => {
+                Plan::Read(Read::Denylisted(*account))
+            }
+            CoinCommand::Seize(args) => match (args.from, args.store) {
+                (Some(from), _) => write(
+                    Role::Admin,
+                    format!("seize ¥{} from {from} to {}", args.amount, args.to),
+                    c.seize(from, args.to, args.amount, &args.legal_order)?,
+                ),
+                (None, Some(store)) => write(
+                    Role::Admin,
+                    format!(
+                        "seize ¥{} from the store {store} to {}",
+                        args.amount, args.to
+                    ),
+                    c.seize_from_store(store, args.to, args.amount, &args.legal_order)?,
+                ),
+                (None, None) => return Err(bad_input("seize needs --from or --store")),
+            },
+            CoinCommand::Store(StoreCommand::Approve { store }) => write(
+                Role::Admin,
+                format!("approve the store {store}"),
+                c.approve_store(*store)?,
+            ),
+            CoinCommand::Store(StoreCommand::Revoke { store }) => write(
+                Role::Admin,
+                format!("revoke the store {store}"),
+                c.revoke_store(*store)?,
+            ),
+            CoinCommand::Cap(CapCommand::Show) => Plan::Read(Read::Cap),
+            CoinCommand::Cap(CapCommand::Set { yen }) => write(
+                Role::Admin,
+                format!("set the per-transfer cap to ¥{yen}"),
+                c.set_transfer_cap(*yen)?,
+            ),
+            CoinCommand::Metadata {
+                icon_uri,
+                project_uri,
+            } => write(
+                Role::Admin,
+                "set the metadata URIs",
+                c.set_metadata_uris(icon_uri, project_uri)?,
+            ),
+        })
+    }
+}
+
+impl AdminCommand {
+    /// What the command does.
+    pub fn plan(&self, calls: &Calls) -> Result<Plan> {
+        let c = &calls.coin;
+        Ok(match self {
+            AdminCommand::Transfer { new_admin } => write(
+                Role::Admin,
+                format!("propose {new_admin} as admin"),
+                c.propose_admin(*new_admin)?,
+            ),
+            AdminCommand::Accept => write(
+                Role::ProposedAdmin,
+                "accept the admin role",
+                c.accept_admin()?,
+            ),
+            AdminCommand::Cancel => write(
+                Role::Admin,
+                "cancel the admin proposal",
+                c.cancel_admin_proposal()?,
+            ),
+        })
+    }
+}
+
+/// `yenpay roles [set-...]`.
+pub fn plan_roles(command: Option<&RolesCommand>, calls: &Calls) -> Result<Plan> {
+    let c = &calls.coin;
+    Ok(match command {
+        None => Plan::Read(Read::Roles),
+        Some(RolesCommand::SetMasterMinter { account }) => write(
+            Role::Admin,
+            format!("appoint {account} master minter"),
+            c.set_master_minter(*account)?,
+        ),
+        Some(RolesCommand::SetPauser { account }) => write(
+            Role::Admin,
+            format!("appoint {account} pauser"),
+            c.set_pauser(*account)?,
+        ),
+        Some(RolesCommand::SetDenylister { account }) => write(
+            Role::Admin,
+            format!("appoint {account} denylister"),
+            c.set_denylister(*account)?,
+        ),
+    })
+}
+
+impl MerchantCommand {
+    /// What the command does.
+    pub fn plan(&self, calls: &Calls) -> Result<Plan> {
+        let r = &calls.registry;
+        Ok(match self {
+            MerchantCommand::Onboard {
+                owner,
+                name,
+                mcc,
+                payout,
+                fee_bps,
+            } => write(
+                Role::Operator,
+                format!("register the merchant {owner} ({})", name.as_str()),
+                r.register_merchant(*owner, name, mcc, payout.unwrap_or(*owner), *fee_bps)?,
+            ),
+            MerchantCommand::Suspend { owner, reason } => write(
+                Role::Operator,
+                format!("suspend the merchant {owner} (reason {reason})"),
+                r.suspend_merchant(*owner, *reason)?,
+            ),
+            MerchantCommand::Reactivate { owner } => write(
+                Role::Operator,
+                format!("reactivate the merchant {owner}"),
+                r.reactivate_merchant(*owner)?,
+            ),
+            MerchantCommand::Close { owner } => write(
+                Role::Operator,
+                format!("close the merchant {owner}"),
+                r.close_merchant(*owner)?,
+            ),
+            MerchantCommand::Fee { owner, bps } => write(
+                Role::Operator,
+                format!("set the fee of {owner} to {} bps", bps.get()),
+                r.set_fee_bps(*owner, *bps)?,
+            ),
+            MerchantCommand::Show { owner } => Plan::Read(Read::Merchant(*owner)),
+            MerchantCommand::Payout { payout } => write(
+                Role::MerchantOwner,
+                format!("pay the merchant's takings to {payout}"),
+                r.set_payout_address(*payout)?,
+            ),
+            MerchantCommand::Terminal(TerminalCommand::Add { terminal }) => write(
+                Role::MerchantOwner,
+                format!("add the terminal {terminal}"),
+                r.add_terminal(*terminal)?,
+            ),
+            MerchantCommand::Terminal(TerminalCommand::Remove { terminal }) => write(
+                Role::MerchantOwner,
+                format!("remove the terminal {terminal}"),
+                r.remove_terminal(*terminal)?,
+            ),
+        })
+    }
+}
+
+impl OperatorCommand {
+    /// What the command does.
+    pub fn plan(&self, calls: &Calls) -> Result<Plan> {
+        let r = &calls.registry;
+        Ok(match self {
+            OperatorCommand::Transfer { new_operator } => write(
+                Role::Operator,
+                format!("propose {new_operator} as operator"),
+                r.propose_operator(*new_operator)?,
+            ),
+            OperatorCommand::Accept => write(
+                Role::ProposedOperator,
+                "accept the operator role",
+                r.accept_operator()?,
+            ),
+            OperatorCommand::Cancel => write(
+                Role::Operator,
+                "cancel the operator proposal",
+                r.cancel_operator_proposal()?,
+            ),
+            OperatorCommand::Replace { new_operator } => write(
+                Role::Admin,
+                format!("propose {new_operator} to replace the operator"),
+                r.propose_operator_replacement(*new_operator)?,
+            ),
+        })
+    }
+}
+
+impl TreasuryCommand {
+    /// What the command does.
+    pub fn plan(&self, calls: &Calls) -> Result<Plan> {
+        Ok(match self {
+            TreasuryCommand::Show => Plan::Read(Read::Treasury),
+            TreasuryCommand::Sweep { to, amount } => write(
+                Role::Operator,
+                format!("sweep ¥{amount} of fees to {to}"),
+                calls.treasury.sweep(*to, *amount)?,
+            ),
+        })
+    }
+}
+
+impl InvoicesCommand {
+    /// What the command does.
+    pub fn plan(&self, calls: &Calls) -> Result<Plan> {
+        let i = &calls.invoices;
+        Ok(match self {
+            InvoicesCommand::Purge(args) => {
+                let mut invoices = args.invoice.clone();
+                if let Some(path) = &args.file {
+                    let text = std::fs::read_to_string(path)
+                        .with_context(|| format!("reading {}", path.display()))?;
+                    invoices.extend(
+                        parse_invoice_file(&text)
+                            .with_context(|| format!("reading {}", path.display()))?,
+                    );
+                }
+                Plan::Purge {
+                    invoices,
+                    batch: usize::try_from(args.batch).unwrap_or(50),
+                    only_due: args.only_due,
+                }
+            }
+            InvoicesCommand::RefundWindow { secs: None } => Plan::Read(Read::RefundWindow),
+            InvoicesCommand::RefundWindow { secs: Some(window) } => write(
+                Role::Operator,
+                format!("set the refund window to {} s", window.secs()),
+                i.set_refund_window(*window)?,
+            ),
+            InvoicesCommand::Housekeeper(HousekeeperCommand::Show) => Plan::Read(Read::Housekeeper),
+            InvoicesCommand::Housekeeper(HousekeeperCommand::Set { account }) => write(
+                Role::Operator,
+                format!("name {account} housekeeper"),
+                i.set_housekeeper(*account)?,
+            ),
+            InvoicesCommand::Housekeeper(HousekeeperCommand::Remove) => write(
+                Role::Operator,
+                "remove the housekeeper",
+                i.remove_housekeeper()?,
+            ),
+        })
+    }
+}
+
+/// The purge transactions for `invoices`, `batch` records each.
+pub fn purge_actions(
+    calls: &Calls,
+    invoices: &[(AccountAddress, OrderRef)],
+    batch: usize,
+) -> Result<Vec<Action>> {
+    invoices
+        .chunks(batch.max(1))
+        .map(|chunk| {
+            let merchants: Vec<_> = chunk.iter().map(|(m, _)| *m).collect();
+            let orders: Vec<_> = chunk.iter().map(|(_, o)| o.clone()).collect();
+            Ok(Action {
+                role: Role::Keeper,
+                what: format!("purge {} closed invoices", chunk.len()),
+                payload: TransactionPayload::EntryFunction(
+                    calls.invoices.purge_invoices(&merchants, &orders)?,
+                ),
+                max_gas: None,
+            })
+        })
+        .collect()
+}
+
+/// `yenpay multisig ...`: proposals of a `0x1::multisig_account` holding a role.
+#[derive(Debug, Subcommand)]
+pub enum MultisigCommand {
+    /// Owners, threshold and the open proposals, each decoded.
+    List {
+        /// The multisig account.
+        #[arg(value_parser = address)]
+        account: AccountAddress,
+    },
+    /// One proposal: its call and votes.
+    Show {
+        /// The multisig account.
+        #[arg(value_parser = address)]
+        account: AccountAddress,
+        /// The proposal's sequence number.
+        sequence_number: u64,
+    },
+    /// Approve a proposal (an owner).
+    Approve {
+        /// The multisig account.
+        #[arg(value_parser = address)]
+        account: AccountAddress,
+        /// The proposal's sequence number.
+        sequence_number: u64,
+    },
+    /// Reject a proposal (an owner).
+    Reject {
+        /// The multisig account.
+        #[arg(value_parser = address)]
+        account: AccountAddress,
+        /// The proposal's sequence number.
+        sequence_number: u64,
+    },
+    /// Run the next proposal once approved (an owner); with --rejected,
+    /// remove it once rejected.
+    Execute {
+        /// The multisig account.
+        #[arg(value_parser = address)]
+        account: AccountAddress,
+        /// Remove the next proposal, which enough owners rejected.
+        #[arg(long)]
+        rejected: bool,
+    },
+}
+
+impl MultisigCommand {
+    /// What the command does.
+    pub fn plan(&self) -> Result<Plan> {
+        use yenpay_client::multisig;
+        let owner = |what: String, call: EntryFunction| write(Role::MultisigOwner, what, call);
+        Ok(match self {
+            MultisigCommand::List { account } => Plan::Read(Read::MultisigList(*account)),
+            MultisigCommand::Show {
+                account,
+                sequence_number,
+            } => Plan::Read(Read::MultisigShow(*account, *sequence_number)),
+            MultisigCommand::Approve {
+                account,
+                sequence_number,
+            } => owner(
+                format!("approve proposal {sequence_number} of {account}"),
+                multisig::approve_transaction(*account, *sequence_number)?,
+            ),
+            MultisigCommand::Reject {
+                account,
+                sequence_number,
+            } => owner(
+                format!("reject proposal {sequence_number} of {account}"),
+                multisig::reject_transaction(*account, *sequence_number)?,
+            ),
+            MultisigCommand::Execute {
+                account,
+                rejected: true,
+            } => owner(
+                format!("remove the next (rejected) proposal of {account}"),
+                multisig::execute_rejected_transaction(*account)?,
+            ),
+            MultisigCommand::Execute {
+                account,
+                rejected: false,
+            } => Plan::Write(Action {
+                role: Role::MultisigOwner,
+                what: format!("execute the next approved proposal of {account}"),
+                payload: multisig::execute(*account),
+                max_gas: None,
+            }),
+        })
+    }
+}
+
+/// Turns `action` into a proposal to the multisig account `multisig`.
+pub fn propose(action: Action, multisig: AccountAddress) -> Result<Action> {
+    let TransactionPayload::EntryFunction(call) = &action.payload else {
+        return Err(bad_input(
+            "only a call of an entry function can be proposed to a multisig account",
+        ));
+    };
+    Ok(Action {
+        role: Role::MultisigOwner,
+        what: format!("propose to the multisig {multisig}: {}", action.what),
+        payload: TransactionPayload::EntryFunction(yenpay_client::multisig::create_transaction(
+            multisig, call,
+        )?),
+        max_gas: action.max_gas,
+    })
+}
+
+/// `yenpay package ...`: the package's code.
+#[derive(Debug, Subcommand)]
+pub enum PackageCommand {
+    /// Check the deployment on chain: modules, who holds each role, code
+    /// control (the package's key is zero), the treasury's store.
+    Verify,
+    /// Publish new code of the package (admin), from a build folder compiled
+    /// with the deployment's named addresses (`cargo xtask build`, or
+    /// `aptos move compile --save-metadata`).
+    Upgrade {
+        /// The build folder (`move/build/YenPay`).
+        #[arg(long, default_value = "move/build/YenPay")]
+        build_dir: PathBuf,
+    },
+    /// Publish the package at the signer's resource account for the seed
+    /// (the deployer), from a build folder compiled for that address; the
+    /// package address is printed. `cargo xtask deploy` compiles, publishes,
+    /// verifies and records in one go.
+    Publish {
+        /// The build folder (`move/build/YenPay`).
+        #[arg(long, default_value = "move/build/YenPay")]
+        build_dir: PathBuf,
+        /// The resource account's seed.
+        #[arg(long, default_value = yenpay_deploy::publish::DEFAULT_SEED)]
+        seed: String,
+    },
+}
+
+impl PackageCommand {
+    /// What the command does.
+    pub fn plan(&self, package: AccountAddress) -> Result<Plan> {
+        use yenpay_deploy::publish::{CompiledPackage, PUBLISH_MAX_GAS};
+        let read = |dir: &PathBuf| {
+            CompiledPackage::from_build_dir(dir)
+                .map_err(|e| bad_input(format!("{e} (build it with `cargo xtask build`)")))
+        };
+        Ok(match self {
+            PackageCommand::Verify => Plan::Read(Read::PackageVerify),
+            PackageCommand::Upgrade { build_dir } => {
+                let compiled = read(build_dir)?;
+                Plan::Write(Action {
+                    role: Role::Admin,
+                    what: format!(
+                        "upgrade {} at {package} ({} modules)",
+                        compiled.name,
+                        compiled.modules.len()
+                    ),
+                    payload: compiled.upgrade_payload(package)?,
+                    max_gas: Some(PUBLISH_MAX_GAS),
+                })
+            }
+            PackageCommand::Publish { build_dir, seed } => {
+                let compiled = read(build_dir)?;
+                Plan::Write(Action {
+                    role: Role::Deployer,
+                    what: format!(
+                        "publish {} at the signer's resource account for seed {seed:?}",
+                        compiled.name
+                    ),
+                    payload: compiled.publish_payload(seed.as_bytes())?,
+                    max_gas: Some(PUBLISH_MAX_GAS),
+                })
+            }
+        })
+    }
+}
