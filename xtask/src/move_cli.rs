@@ -146,10 +146,16 @@ impl MoveRunner {
             }
             Self::MoveBin(bin) => Command::new(bin),
         };
+        // Bytecode only in the published metadata (`none`): the package with its
+        // sources (`sparse`, the default) passed the chain's 64 KiB transaction
+        // limit. Abort names still resolve (the error map is in each module's
+        // bytecode metadata), and `yenpay package verify` compares bytecode.
         cmd.arg("compile")
             .arg("--package-dir")
             .arg(package_dir)
-            .arg("--save-metadata");
+            .arg("--save-metadata")
+            .arg("--included-artifacts")
+            .arg("none");
         if !named_addresses.is_empty() {
             let joined = named_addresses
                 .iter()
@@ -497,6 +503,8 @@ mod tests {
                 "--package-dir",
                 "move",
                 "--save-metadata",
+                "--included-artifacts",
+                "none",
                 "--named-addresses",
                 "yenpay=0xabc,deployer=0xdef"
             ]
@@ -510,6 +518,8 @@ mod tests {
                 "--package-dir",
                 "move",
                 "--save-metadata",
+                "--included-artifacts",
+                "none",
                 "--named-addresses",
                 "yenpay=0xabc,deployer=0xdef",
                 "--skip-fetch-latest-git-deps"
