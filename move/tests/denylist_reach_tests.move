@@ -139,6 +139,33 @@ module yenpay::denylist_reach_tests {
         merchant_registry::propose_operator_replacement(&h::signer_of(OPERATOR), SUCCESSOR);
     }
 
+    #[test(framework = @aptos_framework, publisher = @deployer)]
+    #[expected_failure(abort_code = 0x50016, location = yenpay::merchant_registry)] // ENOT_ADMIN
+    fun a_merchant_cannot_replace_the_operator(framework: &signer, publisher: &signer) {
+        h::setup(framework, publisher);
+        hand_operator_to(OPERATOR);
+        denylist(OPERATOR);
+        merchant_registry::propose_operator_replacement(&h::signer_of(h::merchant()), h::merchant());
+    }
+
+    #[test(framework = @aptos_framework, publisher = @deployer)]
+    #[expected_failure(abort_code = 0x50016, location = yenpay::merchant_registry)] // ENOT_ADMIN
+    fun a_terminal_cannot_replace_the_operator(framework: &signer, publisher: &signer) {
+        h::setup(framework, publisher);
+        hand_operator_to(OPERATOR);
+        denylist(OPERATOR);
+        merchant_registry::propose_operator_replacement(&h::signer_of(h::terminal()), h::terminal());
+    }
+
+    #[test(framework = @aptos_framework, publisher = @deployer)]
+    #[expected_failure(abort_code = 0x50016, location = yenpay::merchant_registry)] // ENOT_ADMIN
+    fun a_payer_cannot_replace_the_operator(framework: &signer, publisher: &signer) {
+        h::setup(framework, publisher);
+        hand_operator_to(OPERATOR);
+        denylist(OPERATOR);
+        merchant_registry::propose_operator_replacement(&h::signer_of(h::payer()), h::payer());
+    }
+
     // Item 4: merchant owner, payout, terminal and refund signer, through their owners.
 
     /// A merchant whose owner is an object of `OWNER`; returns the object's `ExtendRef`.

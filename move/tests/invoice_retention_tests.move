@@ -401,6 +401,28 @@ module yenpay::invoice_retention_tests {
     }
 
     #[test(framework = @aptos_framework, publisher = @deployer)]
+    #[expected_failure(abort_code = 0x50013, location = yenpay::invoice)] // ENOT_OPERATOR
+    fun a_merchant_cannot_name_a_housekeeper(framework: &signer, publisher: &signer) {
+        h::setup(framework, publisher);
+        invoice::set_housekeeper(&h::signer_of(h::merchant()), h::merchant());
+    }
+
+    #[test(framework = @aptos_framework, publisher = @deployer)]
+    #[expected_failure(abort_code = 0x50013, location = yenpay::invoice)] // ENOT_OPERATOR
+    fun a_terminal_cannot_name_a_housekeeper(framework: &signer, publisher: &signer) {
+        h::setup(framework, publisher);
+        invoice::set_housekeeper(&h::signer_of(h::terminal()), h::terminal());
+    }
+
+    #[test(framework = @aptos_framework, publisher = @deployer)]
+    #[expected_failure(abort_code = 0x50013, location = yenpay::invoice)] // ENOT_OPERATOR
+    fun the_housekeeper_cannot_remove_itself(framework: &signer, publisher: &signer) {
+        h::setup(framework, publisher);
+        invoice::set_housekeeper(&h::signer_of(h::operator()), HOUSEKEEPER);
+        invoice::remove_housekeeper(&h::signer_of(HOUSEKEEPER));
+    }
+
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x60016, location = yenpay::invoice)] // ENO_HOUSEKEEPER
     fun removing_no_housekeeper_aborts(framework: &signer, publisher: &signer) {
         h::setup(framework, publisher);
