@@ -341,3 +341,32 @@ async fn a_held_write_lock_answers_503_at_once_and_readyz_says_so() {
         read.text
     );
 }
+
+#[tokio::test]
+async fn a_flood_of_readiness_checks_probes_the_write_lock_once_a_second() {
+    use sqlx::Connection;
+    let db = backends().await.remove(0);
+    let gw = TestGateway::new(&db).await;
+    assert!(gw.state.db.can_write().await);
+    let mut other = sqlx::SqliteConnection::connect(&db.url).await.unwrap();
+    sqlx::query("BEGIN IMMEDIATE")
+        .execute(&mut other)
+        .await
+        .unwrap();
+    // Within the second the last answer is reused: no new lock taker, no 2 s wait.
+    let started = Instant::now();
+    for _ in 0..50 {
+        assert!(gw.state.db.can_write().await);
+    }
+    assert!(
+        started.elapsed() < Duration::from_millis(500),
+        "{:?}",
+        started.elapsed()
+    );
+    tokio::time::sleep(Duration::from_millis(1_100)).await;
+    assert!(
+        !gw.state.db.can_write().await,
+        "a held lock is seen once the answer is stale"
+    );
+    sqlx::query("ROLLBACK").execute(&mut other).await.unwrap();
+}

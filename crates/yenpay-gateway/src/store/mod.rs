@@ -51,7 +51,14 @@ pub struct Db {
     pub pool: AnyPool,
     /// Which database.
     pub backend: Backend,
+    /// The last write probe and when it ran ([`Db::can_write`]).
+    write_probe: std::sync::Arc<std::sync::Mutex<Option<(std::time::Instant, bool)>>>,
 }
+
+/// How long a write probe's answer is reused: `/readyz` is public, and each
+/// probe takes SQLite's write lock for a moment, so a flood of readiness
+/// checks must not become a flood of lock takers.
+const WRITE_PROBE_REUSE: Duration = Duration::from_secs(1);
 
 impl Db {
     /// Opens (creating an SQLite file if needed) and migrates the database at `url`.
@@ -96,7 +103,11 @@ impl Db {
         }
         let pool = options.connect(&url).await?;
         MIGRATOR.run(&pool).await?;
-        Ok(Self { pool, backend })
+        Ok(Self {
+            pool,
+            backend,
+            write_probe: Default::default(),
+        })
     }
 
     /// Begins a write transaction. On SQLite it takes the write lock at once
@@ -119,6 +130,17 @@ impl Db {
     /// on while another writer holds SQLite's lock, so `ping` alone would call
     /// a stuck database ready.
     pub async fn can_write(&self) -> bool {
+        if let Some((at, answer)) = *self.write_probe.lock().expect("probe lock")
+            && at.elapsed() < WRITE_PROBE_REUSE
+        {
+            return answer;
+        }
+        let answer = self.probe_write().await;
+        *self.write_probe.lock().expect("probe lock") = Some((std::time::Instant::now(), answer));
+        answer
+    }
+
+    async fn probe_write(&self) -> bool {
         let probe = async {
             let tx = self.begin().await?;
             tx.rollback().await
