@@ -8,6 +8,7 @@ mod browser;
 mod common;
 
 mod api;
+mod audit;
 mod bad_traffic;
 mod first_run;
 mod follower;

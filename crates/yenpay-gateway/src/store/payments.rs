@@ -339,6 +339,16 @@ pub async fn by_code_id<'e, E: Executor<'e, Database = sqlx::Any>>(
     .await
 }
 
+/// Every payment the database holds as paid (its payment transaction
+/// known), in version order: the chain audit's database side.
+pub async fn all_paid(pool: &sqlx::AnyPool) -> Result<Vec<Payment>, sqlx::Error> {
+    sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM payments WHERE pay_version IS NOT NULL ORDER BY pay_version"
+    ))
+    .fetch_all(pool)
+    .await
+}
+
 /// Payments of a merchant paid in `[from, to)` (Unix seconds).
 pub async fn paid_between(
     pool: &sqlx::AnyPool,
@@ -990,6 +1000,17 @@ async fn insert_refund(conn: &mut AnyConnection, r: &Refund) -> Result<bool, sql
     .execute(conn)
     .await?;
     Ok(done.rows_affected() == 1)
+}
+
+/// Every refund the database holds as completed, in version order: the
+/// chain audit's database side.
+pub async fn all_completed_refunds(pool: &sqlx::AnyPool) -> Result<Vec<Refund>, sqlx::Error> {
+    sqlx::query_as(&format!(
+        "SELECT {REFUND_COLUMNS} FROM refunds WHERE status = $1 ORDER BY tx_version"
+    ))
+    .bind(RefundStatus::Completed.as_str())
+    .fetch_all(pool)
+    .await
 }
 
 /// The refund (merchant, merchant_refund_id).
