@@ -69,7 +69,8 @@ pub struct Suite<'a> {
 pub enum Suites {
     /// `tests/` (yenpay-e2e), then the gateway's node tests
     /// (crates/yenpay-gateway/tests/e2e_node.rs: the API, webhooks, the pages
-    /// in a browser), without the soak.
+    /// in a browser), without the soak, then the console's
+    /// (crates/yenpay-cli/tests/console_node.rs).
     All,
     /// `tests/` only.
     E2e,
@@ -128,7 +129,12 @@ async fn deploy_and_test(
         .write_key_file(&root.join(".aptos").join(suite.key_file))?;
 
     let suites: &[(&str, &str)] = match suite.suites {
-        Suites::All => &[("yenpay-e2e", "e2e"), ("yenpay-gateway", "e2e_node")],
+        // The console's last: it changes roles (and puts them back).
+        Suites::All => &[
+            ("yenpay-e2e", "e2e"),
+            ("yenpay-gateway", "e2e_node"),
+            ("yenpay-cli", "console_node"),
+        ],
         Suites::E2e => &[("yenpay-e2e", "e2e")],
         Suites::Soak => &[("yenpay-gateway", "e2e_node")],
     };

@@ -154,6 +154,13 @@ pub enum Difference {
         /// The version the row names, if any.
         version: Option<i64>,
     },
+    /// Several refund rows of the database name one refund transaction.
+    RefundDuplicated {
+        /// The transaction.
+        version: i64,
+        /// The rows (`refund_id` and status).
+        refunds: Vec<String>,
+    },
     /// Both have it, a field differs.
     RefundField {
         /// The merchant.
@@ -450,6 +457,25 @@ pub fn compare(
                 merchant: row.merchant_address.clone(),
                 merchant_payment_id: row.merchant_payment_id.clone(),
                 version,
+            });
+        }
+    }
+
+    // One row per refund transaction: two would count a refund twice.
+    let mut rows_of_version: BTreeMap<i64, Vec<String>> = BTreeMap::new();
+    for row in refunds {
+        if let Some(version) = row.tx_version {
+            rows_of_version
+                .entry(version)
+                .or_default()
+                .push(format!("{} {}", row.refund_id, row.status));
+        }
+    }
+    for (version, rows) in rows_of_version {
+        if rows.len() > 1 {
+            differences.push(Difference::RefundDuplicated {
+                version,
+                refunds: rows,
             });
         }
     }

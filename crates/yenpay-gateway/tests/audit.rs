@@ -63,6 +63,15 @@ async fn every_kind_of_tampering_is_named() {
         )
         .await;
         execute(&gw, "DELETE FROM refunds WHERE amount = 3333").await;
+        // A second row for the refund of 3,000: counted twice.
+        execute(
+            &gw,
+            "INSERT INTO refunds (refund_id, merchant_address, merchant_refund_id, code_id, amount, status, \
+             reason, fee_returned, tx_hash, tx_version, created_at, completed_at, failure, pending_expires_at) \
+             SELECT 'r_twin', merchant_address, 'twin', code_id, amount, status, reason, fee_returned, tx_hash, \
+             tx_version, created_at, completed_at, failure, pending_expires_at FROM refunds WHERE amount = 3000",
+        )
+        .await;
         execute(
             &gw,
             &format!(
@@ -83,6 +92,9 @@ async fn every_kind_of_tampering_is_named() {
                     ..
                 } => format!("{field}: chain {chain}, database {database}"),
                 Difference::RefundMissing { chain } => format!("refund missing: {}", chain.amount),
+                Difference::RefundDuplicated { refunds, .. } => {
+                    format!("refund rows twice: {}", refunds.len())
+                }
                 Difference::PaymentNotOnChain {
                     merchant_payment_id,
                     version,
@@ -98,6 +110,7 @@ async fn every_kind_of_tampering_is_named() {
                 "fee: chain 10, database 11".to_owned(),
                 "not on chain: INV-7-CANCEL at 4100".to_owned(),
                 "refund missing: 3333".to_owned(),
+                "refund rows twice: 2".to_owned(),
             ],
             "{}: {report}",
             db.name

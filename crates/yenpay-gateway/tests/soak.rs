@@ -647,6 +647,17 @@ async fn soak_kills_and_database_restarts_lose_nothing() -> Result<()> {
     println!("{figures}");
 
     assert!(clean, "the audit found differences:\n{text}");
+    assert_eq!(
+        (
+            report["database_payments"].clone(),
+            report["database_refunds"].clone()
+        ),
+        (
+            report["chain_payments"].clone(),
+            report["chain_refunds"].clone()
+        ),
+        "a row per payment and per refund on chain"
+    );
     assert_eq!(report["not_yet_followed"], 0, "the follower caught up");
     assert!(kills >= 10, "{kills} kills");
     assert_eq!(pg_restarts, 2);
