@@ -230,3 +230,89 @@ async fn the_command_reports_and_exits_1_on_a_difference() {
         assert_eq!(json["differences"][0]["chain"], "990");
     }
 }
+
+/// One refund transaction is one refund row, whichever writer comes first:
+/// the gateway's own outcome (its hash spelt otherwise), or the follower
+/// while the gateway's row looked failed. The 600 s soak once found a
+/// second row for one refund; the audit now names that.
+#[tokio::test]
+async fn one_refund_transaction_is_one_row_in_either_order() {
+    use yenpay_gateway::store::payments::{
+        self, At, NewRefund, RefundReservation, RefundStatus, Refunded, Tx,
+    };
+    for db in backends().await {
+        let gw = followed(&db).await;
+        let pool = &gw.state.db.pool;
+        let paid = payments::by_merchant_payment_id(pool, YAKITORI, "INV-7-0001")
+            .await
+            .unwrap()
+            .unwrap();
+        for (round, follower_first) in [(0u64, false), (1, true)] {
+            let RefundReservation::New(refund) = payments::reserve_refund(
+                &gw.state.db,
+                &paid,
+                &NewRefund {
+                    refund_id: format!("r_mine_{round}"),
+                    merchant_refund_id: format!("MINE-{round}"),
+                    reason: None,
+                    amount: 100,
+                    created_at: NOW,
+                },
+            )
+            .await
+            .unwrap() else {
+                panic!("a new refund")
+            };
+            let version = 5_000 + round;
+            let hash = format!("0x{:064x}", 0xabc0 + round);
+            let upper = hash.to_uppercase().replace("0X", "0x");
+            let refunded = |hash: &'static str| Refunded {
+                amount: 100,
+                fee_returned: 1,
+                refunded_total: 100 * (round + 1),
+                tx: Tx { hash, version },
+                at_secs: NOW,
+            };
+            let (hash, upper): (&'static str, &'static str) = (
+                Box::leak(hash.into_boxed_str()),
+                Box::leak(upper.into_boxed_str()),
+            );
+            let at = At {
+                merchant: YAKITORI,
+                order_ref: "INV-7-0001",
+                tx: Tx { hash, version },
+                block_secs: NOW,
+            };
+            let mut conn = pool.acquire().await.unwrap();
+            if follower_first {
+                // The gateway's row was settled as failed; the follower records a stand-in.
+                payments::fail_refund(pool, &refund.refund_id, "NOT_COMMITTED: test")
+                    .await
+                    .unwrap();
+                payments::chain_refunded(&mut conn, at, 0, &refunded(hash))
+                    .await
+                    .unwrap();
+                payments::complete_refund(&mut conn, &refund.refund_id, &refunded(hash))
+                    .await
+                    .unwrap();
+            } else {
+                // The gateway learnt the outcome first, its hash spelt in capitals.
+                payments::complete_refund(&mut conn, &refund.refund_id, &refunded(upper))
+                    .await
+                    .unwrap();
+                payments::chain_refunded(&mut conn, at, 0, &refunded(hash))
+                    .await
+                    .unwrap();
+            }
+            let rows: Vec<_> = payments::refunds_of(pool, &paid.code_id)
+                .await
+                .unwrap()
+                .into_iter()
+                .filter(|r| r.tx_version == Some(version as i64))
+                .collect();
+            assert_eq!(rows.len(), 1, "{}: {rows:?}", db.name);
+            assert_eq!(rows[0].refund_id, refund.refund_id);
+            assert_eq!(rows[0].status, RefundStatus::Completed);
+        }
+    }
+}

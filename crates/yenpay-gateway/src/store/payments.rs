@@ -1161,6 +1161,18 @@ pub async fn complete_refund(
     refund_id: &str,
     refunded: &Refunded<'_>,
 ) -> Result<(), sqlx::Error> {
+    // The follower may have recorded this transaction first, as a refund
+    // made outside the gateway (`chain-<version>-<index>`), when this row
+    // did not look like it (settled as failed meanwhile): one transaction
+    // is one refund, so that stand-in goes.
+    sqlx::query(
+        "DELETE FROM refunds WHERE tx_version = $1 AND refund_id <> $2 AND merchant_refund_id LIKE 'chain-%' \
+         AND code_id = (SELECT code_id FROM refunds WHERE refund_id = $2)",
+    )
+    .bind(refunded.tx.version as i64)
+    .bind(refund_id)
+    .execute(&mut *conn)
+    .await?;
     sqlx::query(
         "UPDATE refunds SET status = 'COMPLETED', tx_hash = $1, tx_version = $2, \
          fee_returned = COALESCE(fee_returned, $3), completed_at = COALESCE(completed_at, $4), \
@@ -1257,11 +1269,15 @@ pub async fn chain_refunded(
     .bind(&code_id)
     .execute(&mut *conn)
     .await?;
+    // The row that already names this transaction, by hash or by version
+    // (the version is a number: no spelling of a hash can hide it).
     let by_hash: Option<Refund> = sqlx::query_as(&format!(
-        "SELECT {REFUND_COLUMNS} FROM refunds WHERE code_id = $1 AND tx_hash = $2"
+        "SELECT {REFUND_COLUMNS} FROM refunds WHERE code_id = $1 AND (tx_hash = $2 OR tx_version = $3) \
+         ORDER BY merchant_refund_id LIKE 'chain-%', refund_id LIMIT 1"
     ))
     .bind(&code_id)
     .bind(refunded.tx.hash)
+    .bind(refunded.tx.version as i64)
     .fetch_optional(&mut *conn)
     .await?;
     let matched = match by_hash {
