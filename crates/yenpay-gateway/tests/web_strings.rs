@@ -240,13 +240,10 @@ fn every_key_the_pages_use_is_there_and_every_key_there_is_used() {
 
 #[test]
 fn the_html_carries_the_default_languages_words() {
+    let html_lang = Regex::new(r#"<html lang="(\w+)">"#).unwrap();
     for page in &PAGES {
         let html = read(page.html);
-        let lang = Regex::new(r#"<html lang="(\w+)">"#)
-            .unwrap()
-            .captures(&html)
-            .expect("<html lang>")[1]
-            .to_owned();
+        let lang = html_lang.captures(&html).expect("<html lang>")[1].to_owned();
         let keys = keys_of(&strings(&lang), page);
         let references = html_references(&html);
         assert!(

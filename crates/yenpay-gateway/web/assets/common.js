@@ -56,7 +56,8 @@
         }
       }
       if (toggle) {
-        // The toggle names the language it switches to, in that language.
+        // The toggle names the language it switches to, in that language
+        // (the key quoted, so that the strings test sees it used).
         const next = other();
         toggle.textContent = dict[next]["langName"];
         toggle.lang = next;
