@@ -25,4 +25,5 @@ mod sponsor;
 mod sponsor_abuse;
 mod web_api;
 mod web_pages;
+mod web_strings;
 mod webhooks;
