@@ -233,12 +233,15 @@ mod tests {
             .unwrap_err();
         let waited = start.elapsed();
         match &err {
-            NotReady::TimedOut { last, .. } => assert!(last.contains("503"), "{err}"),
+            // On a loaded machine the last poll may itself time out before the 503 arrives.
+            NotReady::TimedOut { last, .. } => {
+                assert!(last.contains("503") || last.contains("timed out"), "{err}")
+            }
             other => panic!("expected a timeout, got {other}"),
         }
         assert!(waited >= timeout, "gave up early: {waited:?}");
         assert!(
-            waited < timeout + Duration::from_secs(2),
+            waited < timeout + Duration::from_secs(5),
             "overran: {waited:?}"
         );
     }
