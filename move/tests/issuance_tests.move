@@ -71,6 +71,14 @@ module yenpay::issuance_tests {
     }
 
     #[test(framework = @aptos_framework, publisher = @deployer)]
+    #[expected_failure(abort_code = 0x1000c, location = yenpay::issuance)] // invalid_argument(EZERO_AMOUNT)
+    fun burn_zero_aborts(framework: &signer, publisher: &signer) {
+        h::setup_roles(framework, publisher);
+        h::mint_to(h::minter(), 10);
+        issuance::burn(&h::signer_of(h::minter()), 0);
+    }
+
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x50009, location = yenpay::controls)] // permission_denied(EDENYLISTED)
     fun mint_to_denylisted_aborts(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);

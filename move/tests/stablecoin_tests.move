@@ -152,6 +152,15 @@ module yenpay::stablecoin_tests {
         assert!(stablecoin::balance(h::bob()) == 1, 1);
     }
 
+    #[test(framework = @aptos_framework, publisher = @deployer)]
+    #[expected_failure(abort_code = 0x1000c, location = yenpay::stablecoin)] // invalid_argument(EZERO_AMOUNT)
+    fun seize_zero_aborts(framework: &signer, publisher: &signer) {
+        h::setup_roles(framework, publisher);
+        h::mint_to(h::alice(), 100);
+        controls::denylist(&h::signer_of(h::denylister()), h::alice());
+        stablecoin::seize(publisher, h::alice(), h::bob(), 0, b"order");
+    }
+
     // Invariant: supply equals the sum of balances.
 
     #[test(framework = @aptos_framework, publisher = @deployer)]
