@@ -9,7 +9,7 @@ use std::path::Path;
 use anyhow::{Context, Result};
 use clap::Args;
 
-use crate::e2e::{Suite, run_suite};
+use crate::e2e::{Suite, Suites, run_suite};
 
 /// The benchmark's test in the `e2e` target of `yenpay-e2e`.
 const BENCH_TEST: &str = "bench_chain_transfers_against_invoice_payments";
@@ -83,7 +83,7 @@ pub fn run(root: &Path, args: &BenchChainArgs) -> Result<()> {
         offline: args.offline,
         // Its own key file: an e2e run deploying meanwhile rewrites yenpay-local.key.
         key_file: "yenpay-bench.key",
-        gateway: false,
+        suites: Suites::E2e,
     };
     run_suite(root, &suite, |cmd| {
         cmd.args(["--exact", BENCH_TEST, "--nocapture", "--test-threads=1"]);

@@ -39,7 +39,7 @@ pub fn run(root: &Path, args: &E2eArgs) -> Result<()> {
         keep: args.keep,
         offline: args.offline,
         key_file: "yenpay-local.key",
-        gateway: true,
+        suites: Suites::All,
     };
     run_suite(root, &suite, |cmd| {
         if let Some(filter) = &args.filter {
@@ -60,10 +60,26 @@ pub struct Suite<'a> {
     /// The deployer's key file under `.aptos/` (its own per command, so that
     /// two runs at once do not rewrite each other's key).
     pub key_file: &'a str,
-    /// Also run the gateway's node tests (crates/yenpay-gateway/tests/e2e_node.rs:
-    /// the API, webhooks and the pages in a browser) on the same deployment.
-    pub gateway: bool,
+    /// Which suites run on the deployment.
+    pub suites: Suites,
 }
+
+/// The suites a run takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Suites {
+    /// `tests/` (yenpay-e2e), then the gateway's node tests
+    /// (crates/yenpay-gateway/tests/e2e_node.rs: the API, webhooks, the pages
+    /// in a browser), without the soak, then the console's
+    /// (crates/yenpay-cli/tests/console_node.rs).
+    All,
+    /// `tests/` only.
+    E2e,
+    /// The gateway's soak only (`cargo xtask soak`).
+    Soak,
+}
+
+/// The soak's test, in the gateway's node suite.
+pub const SOAK_TEST: &str = "soak::";
 
 /// Node up (or the one named), deploy, then `cargo test -p yenpay-e2e --test
 /// e2e -- --ignored` (and with `gateway` the gateway's `e2e_node` suite) with
@@ -112,12 +128,18 @@ async fn deploy_and_test(
         .deployer
         .write_key_file(&root.join(".aptos").join(suite.key_file))?;
 
-    let mut suites = vec![("yenpay-e2e", "e2e")];
-    if suite.gateway {
-        suites.push(("yenpay-gateway", "e2e_node"));
-    }
+    let suites: &[(&str, &str)] = match suite.suites {
+        // The console's last: it changes roles (and puts them back).
+        Suites::All => &[
+            ("yenpay-e2e", "e2e"),
+            ("yenpay-gateway", "e2e_node"),
+            ("yenpay-cli", "console_node"),
+        ],
+        Suites::E2e => &[("yenpay-e2e", "e2e")],
+        Suites::Soak => &[("yenpay-gateway", "e2e_node")],
+    };
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    for (package, test) in suites {
+    for &(package, test) in suites {
         let mut cmd = Command::new(&cargo);
         cmd.current_dir(root)
             .args(["test", "-p", package, "--test", test, "--", "--ignored"])
@@ -126,6 +148,10 @@ async fn deploy_and_test(
             .env(DEPLOYER_KEY_FILE_ENV, &key_file);
         if let Some(f) = &node.faucet_url {
             cmd.env(node::FAUCET_URL_ENV, f);
+        }
+        if package == "yenpay-gateway" && suite.suites == Suites::All {
+            // Ten minutes of its own: `cargo xtask soak` runs it.
+            cmd.args(["--skip", SOAK_TEST]);
         }
         configure(&mut cmd);
         println!(

@@ -17,6 +17,7 @@ mod progress;
 mod publishing;
 mod setup;
 mod shop;
+mod soak;
 mod test;
 mod tidy;
 mod upgrade;
@@ -54,6 +55,8 @@ enum XtaskCommand {
     E2e(e2e::E2eArgs),
     /// Node up, deploy, and measure transfers/s against invoice payments/s (target/bench-chain.md).
     BenchChain(bench_chain::BenchChainArgs),
+    /// Node up, deploy, and soak the gateway: two replicas killed at random, PostgreSQL restarted, then the chain audit (target/soak-report.md).
+    Soak(soak::SoakArgs),
     /// Node up, deploy, and walk through a complete QR payment, printing what happens.
     Demo(demo::DemoArgs),
     /// Mint test yen to an address as the recorded deployer (local and test networks only).
@@ -85,6 +88,7 @@ fn run(cli: Cli) -> Result<()> {
         XtaskCommand::Upgrade(_) => Some("upgrade"),
         XtaskCommand::E2e(_) => Some("e2e"),
         XtaskCommand::BenchChain(_) => Some("bench-chain"),
+        XtaskCommand::Soak(_) => Some("soak"),
         XtaskCommand::Demo(_) => Some("demo"),
         XtaskCommand::Mint(_) => Some("mint"),
         XtaskCommand::Shop(_) => Some("shop"),
@@ -102,6 +106,7 @@ fn run(cli: Cli) -> Result<()> {
         XtaskCommand::Upgrade(args) => upgrade::run(&root, &args),
         XtaskCommand::E2e(args) => e2e::run(&root, &args),
         XtaskCommand::BenchChain(args) => bench_chain::run(&root, &args),
+        XtaskCommand::Soak(args) => soak::run(&root, &args),
         XtaskCommand::Demo(args) => demo::run(&root, &args),
         XtaskCommand::Mint(args) => mint::run(&root, &args),
         XtaskCommand::Shop(args) => shop::run(&root, &args),
@@ -371,5 +376,21 @@ mod tests {
         };
         assert!(a.keep);
         assert!(parse(&["demo", "--network", "mainnet"]).is_err());
+    }
+
+    #[test]
+    fn soak_takes_at_least_a_minute() {
+        let XtaskCommand::Soak(a) = parse(&["soak"]).unwrap().command else {
+            panic!()
+        };
+        assert_eq!(a.secs, 600);
+        let XtaskCommand::Soak(a) = parse(&["soak", "--secs", "120"]).unwrap().command else {
+            panic!()
+        };
+        assert_eq!(a.secs, 120);
+        assert!(
+            parse(&["soak", "--secs", "30"]).is_err(),
+            "too short for two database restarts and ten kills"
+        );
     }
 }

@@ -140,6 +140,31 @@ pub fn start(target_dir: &Path) -> Result<Option<Cluster>, String> {
     Ok(Some(cluster))
 }
 
+impl Cluster {
+    /// The command line that crashes the server (an immediate stop: no
+    /// checkpoint, recovery from the WAL at start) and starts it again on
+    /// the same port, waiting until it accepts connections.
+    pub fn crash_restart_command(&self) -> Vec<String> {
+        let mut argv = Vec::new();
+        if let Some(user) = &self.run_as {
+            argv.extend([
+                "runuser".to_owned(),
+                "-u".to_owned(),
+                user.clone(),
+                "--".to_owned(),
+            ]);
+        }
+        argv.push(self.bin.join("pg_ctl").display().to_string());
+        argv.extend(["-D".to_owned(), self.dir.join("data").display().to_string()]);
+        argv.extend([
+            "-l".to_owned(),
+            self.dir.join("server.log").display().to_string(),
+        ]);
+        argv.extend(["-m", "immediate", "-w", "restart"].map(str::to_owned));
+        argv
+    }
+}
+
 impl Drop for Cluster {
     fn drop(&mut self) {
         let mut stop = self.command("pg_ctl");

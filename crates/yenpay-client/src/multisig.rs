@@ -6,7 +6,12 @@
 //! A proposal carries the full payload (`create_transaction`), so owners can
 //! see what they vote on ([`decode_proposal`]); executing it sends a
 //! `TransactionPayload::Multisig` without a payload, and the chain runs the
-//! stored one as the multisig account.
+//! stored one as the multisig account. A payload too large to store (a
+//! package upgrade is most of a transaction's 64 KiB) is proposed by its
+//! hash only ([`create_transaction_with_hash`]): the owners check the hash
+//! against the call they expect ([`payload_hash`]), and the execution
+//! carries the payload, which the chain runs only if it has that hash
+//! ([`execute_with_payload`]).
 use aptos_sdk::transaction::payload::{Multisig, MultisigTransactionPayload};
 use aptos_sdk::transaction::{EntryFunction, TransactionPayload};
 use aptos_sdk::types::{AccountAddress, Identifier, MoveModuleId};
@@ -72,6 +77,34 @@ pub fn create_transaction(
     )
 }
 
+/// The sha3-256 of [`proposal_bytes`]: what `create_transaction_with_hash`
+/// stores and what the chain compares the executed payload with.
+///
+/// # Errors
+/// [`Error::Encoding`].
+pub fn payload_hash(inner: &EntryFunction) -> Result<[u8; 32], Error> {
+    Ok(aptos_sdk::crypto::sha3_256(&proposal_bytes(inner)?))
+}
+
+/// `create_transaction_with_hash(owner, multisig_account, payload_hash)`:
+/// proposes `inner` by its hash only; executing it needs the payload
+/// ([`execute_with_payload`]).
+///
+/// # Errors
+/// [`Error::Encoding`].
+pub fn create_transaction_with_hash(
+    multisig: AccountAddress,
+    inner: &EntryFunction,
+) -> Result<EntryFunction, Error> {
+    call(
+        "create_transaction_with_hash",
+        vec![
+            bcs_arg("multisig_account", &multisig)?,
+            bcs_arg("payload_hash", &payload_hash(inner)?.to_vec())?,
+        ],
+    )
+}
+
 /// `approve_transaction(owner, multisig_account, sequence_number)`.
 ///
 /// # Errors
@@ -124,6 +157,16 @@ pub fn execute(multisig: AccountAddress) -> TransactionPayload {
     TransactionPayload::Multisig(Multisig {
         multisig_address: multisig,
         transaction_payload: None,
+    })
+}
+
+/// Runs the next approved proposal of `multisig` with `inner` as its
+/// payload: required when only the proposal's hash is stored, and refused
+/// by the chain unless `inner` has that hash.
+pub fn execute_with_payload(multisig: AccountAddress, inner: EntryFunction) -> TransactionPayload {
+    TransactionPayload::Multisig(Multisig {
+        multisig_address: multisig,
+        transaction_payload: Some(MultisigTransactionPayload::EntryFunction(inner)),
     })
 }
 
@@ -344,6 +387,29 @@ mod tests {
         assert_eq!(stored[0], 0, "variant 0: EntryFunction");
         assert_eq!(decode_proposal(&stored).unwrap(), pause);
         assert!(decode_proposal(&[7, 1, 2]).is_err());
+    }
+
+    #[test]
+    fn a_hash_only_proposal_stores_the_sha3_of_the_payload_its_execution_carries() {
+        let pause = Calls::new(address("0xcafe")).pause().unwrap();
+        let proposal = create_transaction_with_hash(address("0x5a5a"), &pause).unwrap();
+        assert_eq!(proposal.function, "create_transaction_with_hash");
+        let stored: Vec<u8> = aptos_bcs::from_bytes(&proposal.args[1]).unwrap();
+        let expected = aptos_sdk::crypto::sha3_256(&proposal_bytes(&pause).unwrap());
+        assert_eq!(stored, expected.to_vec());
+        assert_eq!(stored.len(), 32, "the framework wants exactly 32 bytes");
+        let unpause = Calls::new(address("0xcafe")).unpause().unwrap();
+        assert_ne!(payload_hash(&unpause).unwrap(), expected);
+        // What the chain hashes at execution is the BCS of the carried payload.
+        let TransactionPayload::Multisig(executed) = execute_with_payload(address("0x5a5a"), pause)
+        else {
+            panic!("a multisig payload")
+        };
+        let carried = executed.transaction_payload.unwrap();
+        assert_eq!(
+            aptos_sdk::crypto::sha3_256(&aptos_bcs::to_bytes(&carried).unwrap()),
+            expected
+        );
     }
 
     #[test]

@@ -17,10 +17,12 @@
 //! - [`store`]: SQLite or PostgreSQL, the same migrations.
 //! - [`chain`]: what the gateway asks of the chain ([`chain::Ledger`]).
 //! - [`reconcile`]: settles transactions whose outcome was unknown at submission.
+//! - [`audit`]: compares the database with the chain (`--audit-chain`).
 //! - [`web`]: the POS and wallet pages, embedded, and the POS page's session.
 #![deny(missing_docs)]
 
 pub mod api;
+pub mod audit;
 pub mod auth;
 pub mod chain;
 pub mod config;

@@ -92,6 +92,12 @@ struct Args {
     /// Seal every stored secret again under the key-encryption key, forget the previous key, and exit (the last step of a rotation).
     #[arg(long)]
     reseal: bool,
+    /// Compare the database with the chain and exit: every payment and refund the package's events show (from the follower's start version to the node's head) against what the database holds; exit status 0 with no difference, 1 otherwise. Run it once the follower has caught up.
+    #[arg(long)]
+    audit_chain: bool,
+    /// With --audit-chain: also write the report as JSON to this file.
+    #[arg(long, requires = "audit_chain")]
+    audit_report: Option<PathBuf>,
     /// File holding the admin token; or YENPAY_ADMIN_TOKEN. Without either, /admin is off.
     #[arg(long, env = "YENPAY_ADMIN_TOKEN_FILE")]
     admin_token_file: Option<PathBuf>,
@@ -210,6 +216,42 @@ fn node_origin(url: &str) -> String {
 
 fn address(value: &str, what: &str) -> Result<AccountAddress> {
     AccountAddress::from_hex(value).with_context(|| format!("{what} {value:?} is not an address"))
+}
+
+/// `--audit-chain`: the report on stdout (and as JSON in `report`); an
+/// error, so exit status 1, when the database and the chain disagree.
+async fn audit(
+    db: &Db,
+    ledger: &dyn Ledger,
+    package: AccountAddress,
+    from: u64,
+    report: Option<&std::path::Path>,
+) -> Result<()> {
+    let head = ledger.head().await.context("reading the node's head")?;
+    let total = head.version.saturating_sub(from) + 1;
+    let mut last_shown = 0;
+    let outcome = yenpay_gateway::audit::run(db, ledger, package, from, |read| {
+        // A line per tenth of the range: long ranges take minutes.
+        if read >= last_shown + total / 10 || read >= total {
+            last_shown = read;
+            eprintln!("audit: {read} of {total} versions read");
+        }
+    })
+    .await
+    .context("auditing the database against the chain")?;
+    print!("{outcome}");
+    if let Some(path) = report {
+        let json = serde_json::to_string_pretty(&outcome).context("encoding the report")?;
+        std::fs::write(path, json)
+            .with_context(|| format!("writing the report to {}", path.display()))?;
+    }
+    if !outcome.is_clean() {
+        bail!(
+            "the database and the chain disagree in {} places (listed above)",
+            outcome.differences.len()
+        );
+    }
+    Ok(())
 }
 
 #[tokio::main]
@@ -383,6 +425,17 @@ async fn main() -> Result<()> {
             ),
         },
     };
+
+    if args.audit_chain {
+        return audit(
+            &db,
+            ledger.as_ref(),
+            package,
+            config.follower_start_version,
+            args.audit_report.as_deref(),
+        )
+        .await;
+    }
 
     let mut gateway = Gateway::new(db, config, keyring, ledger);
     gateway.admin_token = secret(args.admin_token_file.as_ref(), "YENPAY_ADMIN_TOKEN")?;

@@ -292,6 +292,18 @@ pub async fn redeliver(
     by_id(pool, delivery_id).await
 }
 
+/// Deliveries by status, for the chain audit's report.
+pub async fn counts_by_status(
+    pool: &AnyPool,
+) -> Result<std::collections::BTreeMap<String, i64>, sqlx::Error> {
+    let rows = sqlx::query("SELECT status, COUNT(*) AS n FROM webhook_outbox GROUP BY status")
+        .fetch_all(pool)
+        .await?;
+    rows.iter()
+        .map(|row| Ok((row.try_get("status")?, row.try_get("n")?)))
+        .collect()
+}
+
 /// Updates the outbox gauges.
 pub async fn refresh_gauges(state: &AppState) {
     let counts = sqlx::query(

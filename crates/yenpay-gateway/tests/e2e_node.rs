@@ -1,6 +1,7 @@
 //! End to end against a real node with the package published (ignored by
 //! default; run with
-//! `APTOS_NODE_URL=http://127.0.0.1:8080 APTOS_FAUCET_URL=http://127.0.0.1:8081 cargo test -p yenpay-gateway --test e2e_node -- --ignored --nocapture`).
+//! `APTOS_NODE_URL=http://127.0.0.1:8080 APTOS_FAUCET_URL=http://127.0.0.1:8081 cargo test -p yenpay-gateway --test e2e_node -- --ignored --skip soak:: --nocapture`;
+//! the soak, [`soak`], is `cargo xtask soak`).
 //! It needs the package (`YENPAY_PACKAGE`, else `deployments/local.json`) and
 //! its deployer's key (`YENPAY_DEPLOYER_KEY_FILE`, default
 //! `.aptos/yenpay-local.key`, or a profile of `.aptos/config.yaml` named by
@@ -15,6 +16,7 @@
 //! the same database delivers each event exactly once, signed.
 mod browser;
 mod common;
+mod soak;
 
 use anyhow::{Context, Result, bail};
 use aptos_sdk::account::Ed25519Account;
@@ -350,6 +352,84 @@ async fn onboard(
     })
 }
 
+/// A customer's payment of a merchant's invoice, to be sponsored.
+#[derive(Clone, Copy)]
+struct Sponsored<'a> {
+    customer: &'a Ed25519Account,
+    merchant: aptos_sdk::types::AccountAddress,
+    order: &'a str,
+    amount: u64,
+    sequence_number: u64,
+}
+
+/// The customer pays `merchant`'s invoice `order` in a transaction the
+/// gateway at `base` co-signs as fee payer, on the gas terms it announces;
+/// returns the committed version.
+async fn pay_sponsored(
+    http: &reqwest::Client,
+    base: &str,
+    deployment: &Deployment,
+    payment: &Sponsored<'_>,
+) -> Result<u64> {
+    let Sponsored {
+        customer,
+        merchant,
+        order,
+        amount,
+        sequence_number,
+    } = *payment;
+    let info: Value = http
+        .get(format!("{base}/v2/sponsor/info"))
+        .send()
+        .await?
+        .json()
+        .await?;
+    let call = yenpay_client::invoice::Calls::new(deployment.package_address).pay_invoice(
+        merchant,
+        &OrderRef::new(order)?,
+        amount,
+    )?;
+    // The gas terms are the gateway's, which it refuses to co-sign otherwise.
+    let term = |name: &str| {
+        info["data"][name]
+            .as_u64()
+            .with_context(|| format!("sponsor info lacks {name}: {info}"))
+    };
+    let fee_payer = aptos_sdk::types::AccountAddress::from_hex(
+        info["data"]["feePayer"]
+            .as_str()
+            .with_context(|| format!("sponsor info lacks feePayer: {info}"))?,
+    )?;
+    let raw = RawTransaction::new(
+        customer.address(),
+        sequence_number,
+        TransactionPayload::EntryFunction(call),
+        term("maxGasAmount")?,
+        term("gasUnitPrice")?,
+        yenpay_types::time::unix_now() + 60,
+        ChainId::new(deployment.chain_id),
+    );
+    let mut partial = PartiallySigned::new(FeePayerRawTransaction::new(
+        raw.clone(),
+        Vec::new(),
+        fee_payer,
+    ));
+    partial.sign_as_sender(customer)?;
+    let sponsored: Value = http
+        .post(format!("{base}/v2/sponsor"))
+        .json(&json!({
+            "rawTransaction": format!("0x{}", const_hex::encode(aptos_bcs::to_bytes(&raw)?)),
+            "senderAuthenticator": format!("0x{}", const_hex::encode(aptos_bcs::to_bytes(&partial.sender_auth.unwrap())?)),
+        }))
+        .send()
+        .await?
+        .json()
+        .await?;
+    sponsored["data"]["version"]
+        .as_u64()
+        .with_context(|| format!("sponsor: {sponsored}"))
+}
+
 #[tokio::test]
 #[ignore = "needs a node with the package: APTOS_NODE_URL=... cargo test -p yenpay-gateway --test e2e_node -- --ignored"]
 async fn code_payment_refund_and_webhooks_across_a_restart() -> Result<()> {
@@ -445,46 +525,19 @@ async fn code_payment_refund_and_webhooks_across_a_restart() -> Result<()> {
         .json()
         .await?;
     assert_eq!(info["data"]["feePayer"], deployer.address().to_hex());
-    let call = yenpay_client::invoice::Calls::new(deployment.package_address).pay_invoice(
-        owner.address(),
-        &OrderRef::new(&order)?,
-        1500,
-    )?;
-    // The gas terms are the gateway's, which it refuses to co-sign otherwise.
-    let term = |name: &str| {
-        info["data"][name]
-            .as_u64()
-            .with_context(|| format!("sponsor info lacks {name}: {info}"))
-    };
-    let raw = RawTransaction::new(
-        customer.address(),
-        0,
-        TransactionPayload::EntryFunction(call),
-        term("maxGasAmount")?,
-        term("gasUnitPrice")?,
-        yenpay_types::time::unix_now() + 60,
-        ChainId::new(deployment.chain_id),
-    );
-    let mut partial = PartiallySigned::new(FeePayerRawTransaction::new(
-        raw.clone(),
-        Vec::new(),
-        deployer.address(),
-    ));
-    partial.sign_as_sender(&customer)?;
-    let sponsored: Value = api
-        .http
-        .post(format!("{}/v2/sponsor", api.base))
-        .json(&json!({
-            "rawTransaction": format!("0x{}", const_hex::encode(aptos_bcs::to_bytes(&raw)?)),
-            "senderAuthenticator": format!("0x{}", const_hex::encode(aptos_bcs::to_bytes(&partial.sender_auth.unwrap())?)),
-        }))
-        .send()
-        .await?
-        .json()
-        .await?;
-    let paid_version = sponsored["data"]["version"]
-        .as_u64()
-        .with_context(|| format!("sponsor: {sponsored}"))?;
+    let paid_version = pay_sponsored(
+        &api.http,
+        &api.base,
+        &deployment,
+        &Sponsored {
+            customer: &customer,
+            merchant: owner.address(),
+            order: &order,
+            amount: 1500,
+            sequence_number: 0,
+        },
+    )
+    .await?;
 
     // The follower completes it.
     let path = format!("/v2/codes/payments/{order}");

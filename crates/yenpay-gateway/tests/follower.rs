@@ -15,15 +15,17 @@ use yenpay_gateway::chain::{Ledger, LedgerHead, NodeLedger};
 use yenpay_gateway::follower::{self, Applied, Finish};
 use yenpay_gateway::store::payments::{self, PaymentStatus, RefundStatus};
 
-const YAKITORI: &str = "0x3d565ecc27eafa6e4a84db9d3f9c67581f93062cb35de2b2a98d2235685d3cab";
+pub(crate) const YAKITORI: &str =
+    "0x3d565ecc27eafa6e4a84db9d3f9c67581f93062cb35de2b2a98d2235685d3cab";
 const COUNTER: &str = "0x29c6fa7bdcf9f4401891dbb8fa2abca02ce5b2f13c12419f310e6bffbf65e613";
 const REFUNDER: &str = "0xb2ebb14df16db15217b093f43f772c4c4d4516da4470b9a39d845c2490062593";
-const PAYER_7: &str = "0x7ff276a6ffc8b35173affa20fc88998544613aaa754baf636a68e143c510e02f";
+pub(crate) const PAYER_7: &str =
+    "0x7ff276a6ffc8b35173affa20fc88998544613aaa754baf636a68e143c510e02f";
 
 /// The recorded page, with two of the client crate's recorded transactions
 /// of another package in front (one of them failed), renumbered to precede
 /// it, and the versions in between filled from the follower's start (3,900).
-fn page() -> Vec<Value> {
+pub(crate) fn page() -> Vec<Value> {
     let mut foreign = vec![
         client_fixture("transfer_aborted_by_hook"),
         client_fixture("transfer_with_hooks"),
@@ -35,7 +37,7 @@ fn page() -> Vec<Value> {
     contiguous(3_900, foreign)
 }
 
-fn head() -> LedgerHead {
+pub(crate) fn head() -> LedgerHead {
     LedgerHead {
         version: 5_000,
         timestamp_us: 1_796_092_600_000_000,
@@ -44,7 +46,7 @@ fn head() -> LedgerHead {
     }
 }
 
-async fn gateway(db: &TestDb) -> TestGateway {
+pub(crate) async fn gateway(db: &TestDb) -> TestGateway {
     let mut config = config();
     config.follower_start_version = 3_900;
     TestGateway::with_config(db, config).await
@@ -412,14 +414,20 @@ async fn a_gateway_code_is_completed_by_the_follower() {
 }
 
 /// A node-shaped HTTP server: `/v1` (ledger info) and `/v1/transactions`.
+/// Its head is ten versions past the last transaction it serves.
 async fn fake_node(transactions: Vec<Value>) -> String {
-    let transactions = Arc::new(transactions);
     let head = transactions.last().unwrap()["version"]
         .as_str()
         .unwrap()
         .parse::<u64>()
         .unwrap()
         + 10;
+    fake_node_at(transactions, head).await
+}
+
+/// A node-shaped HTTP server whose head is `head`.
+pub(crate) async fn fake_node_at(transactions: Vec<Value>, head: u64) -> String {
+    let transactions = Arc::new(transactions);
     let app = Router::new()
         .route(
             "/v1",
@@ -719,7 +727,7 @@ async fn quick(db: &TestDb) -> TestGateway {
 }
 
 /// The chain double serves `page`, its head at the page's end.
-fn serve(gw: &TestGateway, page: Vec<Value>) {
+pub(crate) fn serve(gw: &TestGateway, page: Vec<Value>) {
     let last = page.last().unwrap()["version"]
         .as_str()
         .unwrap()

@@ -8,6 +8,7 @@ mod browser;
 mod common;
 
 mod api;
+mod audit;
 mod bad_traffic;
 mod first_run;
 mod follower;
@@ -24,4 +25,5 @@ mod sponsor;
 mod sponsor_abuse;
 mod web_api;
 mod web_pages;
+mod web_strings;
 mod webhooks;

@@ -6,12 +6,15 @@
 use crate::common::*;
 use aptos_sdk::transaction::{FeePayerRawTransaction, RawTransaction, TransactionPayload};
 use axum::body::Body;
-use axum::http::{Request, StatusCode};
+use axum::http::{HeaderMap, Request, StatusCode};
 use ed25519_dalek::{Signer, SigningKey};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
+use std::path::{Path, PathBuf};
 use std::time::Duration;
-use yenpay_gateway::web::{ASSETS, CONTENT_SECURITY_POLICY, JSQR_PATH, PERMISSIONS_POLICY};
+use yenpay_gateway::web::{
+    ASSETS_PATH, CONTENT_SECURITY_POLICY, JSQR_PATH, PAGES, PERMISSIONS_POLICY,
+};
 
 fn get(path: &str) -> Request<Body> {
     Request::builder().uri(path).body(Body::empty()).unwrap()
@@ -62,98 +65,259 @@ async fn login(gw: &TestGateway, merchant: &TestMerchant) -> String {
     login_as(gw, merchant, "cashier").await
 }
 
+/// Every file the gateway serves: (where, the file under web/). The pages
+/// are `web::PAGES`; every file under web/assets/ is served below
+/// `/assets/`, but for the vendored reader's licence.
+fn served_files() -> Vec<(String, PathBuf)> {
+    let web = Path::new(env!("CARGO_MANIFEST_DIR")).join("web");
+    let mut files: Vec<(String, PathBuf)> = PAGES
+        .iter()
+        .map(|(path, file)| ((*path).to_owned(), web.join(file)))
+        .collect();
+    let mut dirs = vec![web.join("assets")];
+    while let Some(dir) = dirs.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                dirs.push(path);
+            } else if !path.ends_with("vendor/jsQR.LICENSE") {
+                let below = path.strip_prefix(web.join("assets")).unwrap();
+                files.push((format!("{ASSETS_PATH}/{}", below.display()), path));
+            }
+        }
+    }
+    files.sort();
+    files
+}
+
+/// The media type each kind of file is served with.
+fn expected_type(file: &Path) -> &'static str {
+    match file.extension().and_then(|e| e.to_str()) {
+        Some("html") => "text/html; charset=utf-8",
+        Some("js") => "text/javascript; charset=utf-8",
+        Some("css") => "text/css; charset=utf-8",
+        Some("json") => "application/json",
+        other => panic!("a file of a kind the test does not know: {other:?}"),
+    }
+}
+
+fn get_with(path: &str, headers: &[(&str, &str)]) -> Request<Body> {
+    let mut request = Request::get(path);
+    for (name, value) in headers {
+        request = request.header(*name, *value);
+    }
+    request.body(Body::empty()).unwrap()
+}
+
+/// The answer as it comes, headers and raw bytes (`TestGateway::send`
+/// would read a compressed body as text).
+async fn raw(gw: &TestGateway, request: Request<Body>) -> (StatusCode, HeaderMap, Vec<u8>) {
+    let response = tower::ServiceExt::oneshot(gw.router.clone(), request)
+        .await
+        .unwrap();
+    let (parts, body) = response.into_parts();
+    let bytes = http_body_util::BodyExt::collect(body)
+        .await
+        .unwrap()
+        .to_bytes();
+    (parts.status, parts.headers, bytes.to_vec())
+}
+
+/// The security headers every page, asset and page API answer carries.
+fn assert_security_headers(headers: &HeaderMap, what: &str) {
+    assert_eq!(
+        headers["content-security-policy"], CONTENT_SECURITY_POLICY,
+        "{what}"
+    );
+    assert_eq!(headers["permissions-policy"], PERMISSIONS_POLICY, "{what}");
+    assert_eq!(headers["x-content-type-options"], "nosniff", "{what}");
+    assert_eq!(headers["x-frame-options"], "DENY", "{what}");
+    assert_eq!(headers["referrer-policy"], "no-referrer", "{what}");
+}
+
+/// Caches must keep each coding apart.
+fn assert_varies_by_encoding(headers: &HeaderMap, what: &str) {
+    let vary = headers["vary"].to_str().unwrap();
+    assert!(
+        vary.eq_ignore_ascii_case("accept-encoding"),
+        "{what}: {vary}"
+    );
+}
+
 #[tokio::test]
 async fn pages_and_assets_are_embedded_with_a_strict_policy() {
     let db = &backends().await[0];
     let gw = TestGateway::new(db).await;
-    let markers = [
-        ("/pos", "pos.js"),
-        ("/wallet", "wallet.js"),
-        ("/", "/pos"),
-        ("/assets/yenpay.css", "{"),
-        ("/assets/common.js", "function"),
-        ("/assets/pos.js", "EventSource"),
-        ("/assets/wallet.js", "Ed25519"),
-        ("/assets/camera.js", "getUserMedia"),
-        (JSQR_PATH, "jsQR"),
-    ];
-    assert_eq!(markers.len(), ASSETS.len(), "every asset is checked");
-    for asset in ASSETS {
-        let path = asset.path;
-        let answer = gw.send(get(path)).await;
-        assert_eq!(answer.status, StatusCode::OK, "{path}");
-        let headers = &answer.headers;
-        assert_eq!(headers["content-type"], asset.content_type, "{path}");
-        assert_eq!(
-            headers["content-security-policy"], CONTENT_SECURITY_POLICY,
-            "{path}"
+    let files = served_files();
+    for expected in [
+        "/",
+        "/pos",
+        "/wallet",
+        "/assets/yenpay.css",
+        "/assets/common.js",
+        "/assets/pos.js",
+        "/assets/wallet.js",
+        "/assets/camera.js",
+        "/assets/i18n/ja.json",
+        "/assets/i18n/en.json",
+        JSQR_PATH,
+    ] {
+        assert!(
+            files.iter().any(|(path, _)| path == expected),
+            "{expected} is not among {files:?}"
         );
-        assert_eq!(headers["permissions-policy"], PERMISSIONS_POLICY);
-        assert_eq!(headers["x-content-type-options"], "nosniff");
-        let (_, marker) = markers.iter().find(|(p, _)| *p == path).expect("a marker");
-        assert!(answer.text.contains(marker), "{path} lacks {marker}");
+    }
+    for (path, file) in &files {
+        let (status, headers, body) = raw(&gw, get(path)).await;
+        assert_eq!(status, StatusCode::OK, "{path}");
+        assert_eq!(headers["content-type"], expected_type(file), "{path}");
+        assert_security_headers(&headers, path);
+        assert_eq!(headers["cache-control"], "no-cache", "{path}");
+        assert!(!headers.contains_key("content-encoding"), "{path}");
+        let etag = headers["etag"].to_str().unwrap();
+        assert!(
+            etag.len() > 2 && etag.starts_with('"') && etag.ends_with('"'),
+            "{path}: a strong ETag, quoted: {etag}"
+        );
+        // The file itself, byte for byte.
+        assert_eq!(body, std::fs::read(file).unwrap(), "{path}");
         if path == JSQR_PATH {
             // Exactly what npm publishes as jsqr 1.4.0 (dist/jsQR.js), unchanged.
             assert_eq!(
-                const_hex::encode(Sha256::digest(answer.text.as_bytes())),
+                const_hex::encode(Sha256::digest(&body)),
                 "bc40c8a15196236b2314db0856f72ca0b49980cd5413b8c852a7349f5fee0859"
             );
             continue;
         }
         // Nothing may come from another origin: shops' networks are often offline.
+        let text = String::from_utf8(body).unwrap();
         for external in ["http://", "https://", "//cdn"] {
-            assert!(!answer.text.contains(external), "{path} names {external}");
+            assert!(!text.contains(external), "{path} names {external}");
         }
+    }
+    // Only these: no other path, no file by its own name, not the licence.
+    for unknown in [
+        "/assets/nothing.js",
+        "/assets/vendor/jsQR.LICENSE",
+        "/assets/i18n/fr.json",
+        "/assets/",
+        "/pos.html",
+        "/index.html",
+        "/assets/../pos.html",
+    ] {
+        let (status, _, _) = raw(&gw, get(unknown)).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{unknown}");
     }
 }
 
 #[tokio::test]
-async fn files_are_gzipped_for_browsers_that_ask_and_the_apis_are_not() {
+async fn files_come_precompressed_with_an_etag_and_the_apis_do_not() {
     use std::io::Read;
     let db = &backends().await[0];
     let gw = TestGateway::new(db).await;
-    let with_gzip = |path: &str| {
-        Request::get(path)
-            .header("accept-encoding", "gzip")
-            .body(Body::empty())
+    for (path, file) in served_files() {
+        let original = std::fs::read(&file).unwrap();
+        let (_, plain, _) = raw(&gw, get(&path)).await;
+        let etag = plain["etag"].to_str().unwrap().to_owned();
+        assert_varies_by_encoding(&plain, &path);
+
+        // gzip, for a client that takes only gzip.
+        let (status, headers, body) =
+            raw(&gw, get_with(&path, &[("accept-encoding", "gzip")])).await;
+        assert_eq!(status, StatusCode::OK, "{path}");
+        assert_varies_by_encoding(&headers, &path);
+        assert_eq!(headers["etag"], etag.as_str(), "{path}");
+        assert_eq!(headers["content-type"], expected_type(&file), "{path}");
+        assert_security_headers(&headers, &path);
+        let gzipped = headers.get("content-encoding").is_some();
+        if gzipped {
+            assert_eq!(headers["content-encoding"], "gzip", "{path}");
+            let mut unpacked = Vec::new();
+            flate2::read::GzDecoder::new(&body[..])
+                .read_to_end(&mut unpacked)
+                .unwrap();
+            assert_eq!(unpacked, original, "{path}: the same file, byte for byte");
+            assert!(body.len() < original.len(), "{path}");
+        } else {
+            // Kept as it is only where compressing saved too little to matter.
+            assert_eq!(body, original, "{path}");
+            assert!(
+                original.len() < 1024,
+                "{path}: {} bytes sent whole",
+                original.len()
+            );
+        }
+
+        // zstd where the client takes it, as Chromium does (and prefers it).
+        let chromium = [("accept-encoding", "gzip, deflate, br, zstd")];
+        let (_, headers, body) = raw(&gw, get_with(&path, &chromium)).await;
+        if gzipped {
+            assert_eq!(headers["content-encoding"], "zstd", "{path}");
+            assert_eq!(
+                zstd::decode_all(&body[..]).unwrap(),
+                original,
+                "{path}: the same file, byte for byte"
+            );
+        }
+        assert_eq!(headers["etag"], etag.as_str(), "{path}");
+
+        // Without Accept-Encoding, or refusing every coding but identity: as it is.
+        for refusing in [vec![], vec![("accept-encoding", "identity")]] {
+            let (_, headers, body) = raw(&gw, get_with(&path, &refusing)).await;
+            assert!(!headers.contains_key("content-encoding"), "{path}");
+            assert_eq!(body, original, "{path}");
+        }
+
+        // Asked again with the ETag it has: 304, no body, the same headers.
+        let (status, headers, body) = raw(
+            &gw,
+            get_with(
+                &path,
+                &[("if-none-match", &etag), ("accept-encoding", "gzip")],
+            ),
+        )
+        .await;
+        assert_eq!(status, StatusCode::NOT_MODIFIED, "{path}");
+        assert!(body.is_empty(), "{path}");
+        assert_eq!(headers["etag"], etag.as_str(), "{path}");
+        assert_eq!(headers["cache-control"], "no-cache", "{path}");
+        assert_security_headers(&headers, &path);
+        // Another version's ETag: the file.
+        let (status, _, body) = raw(
+            &gw,
+            get_with(&path, &[("if-none-match", "\"0000000000000000\"")]),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{path}");
+        assert_eq!(body, original, "{path}");
+    }
+    // The reader is the file that matters most on a shop's Wi-Fi.
+    let (_, headers, body) = raw(&gw, get_with(JSQR_PATH, &[("accept-encoding", "gzip")])).await;
+    assert_eq!(headers["content-encoding"], "gzip");
+    let original =
+        std::fs::metadata(Path::new(env!("CARGO_MANIFEST_DIR")).join("web/assets/vendor/jsQR.js"))
             .unwrap()
-    };
-    // Read raw here: TestGateway::send would decode the gzip bytes as text.
-    let response = tower::ServiceExt::oneshot(gw.router.clone(), with_gzip(JSQR_PATH))
-        .await
-        .unwrap();
-    assert_eq!(response.headers()["content-encoding"], "gzip");
-    assert_eq!(
-        response.headers()["content-security-policy"],
-        CONTENT_SECURITY_POLICY
-    );
-    let compressed = http_body_util::BodyExt::collect(response.into_body())
-        .await
-        .unwrap()
-        .to_bytes();
-    let mut unpacked = Vec::new();
-    flate2::read::GzDecoder::new(&compressed[..])
-        .read_to_end(&mut unpacked)
-        .unwrap();
-    let original = ASSETS.iter().find(|a| a.path == JSQR_PATH).unwrap().body;
-    assert_eq!(
-        unpacked,
-        original.as_bytes(),
-        "the same file, byte for byte"
-    );
+            .len();
     assert!(
-        compressed.len() * 3 < original.len(),
-        "{} bytes for {}",
-        compressed.len(),
-        original.len()
+        (body.len() as u64) * 3 < original,
+        "{} bytes for {original}",
+        body.len()
     );
-    // Without Accept-Encoding: as it is.
-    let plain = gw.send(get(JSQR_PATH)).await;
-    assert!(!plain.headers.contains_key("content-encoding"));
-    assert_eq!(plain.text, original);
+    // Every file's ETag is its own.
+    let mut etags = std::collections::HashSet::new();
+    for (path, _) in served_files() {
+        let (_, headers, _) = raw(&gw, get(&path)).await;
+        assert!(etags.insert(headers["etag"].clone()), "{path}");
+    }
     // The page APIs are not compressed (the payment stream must flush at once).
-    let session = gw.send(with_gzip("/pos/api/session")).await;
+    let session = gw
+        .send(get_with(
+            "/pos/api/session",
+            &[("accept-encoding", "gzip, br, zstd")],
+        ))
+        .await;
     assert!(!session.headers.contains_key("content-encoding"));
+    assert_security_headers(&session.headers, "/pos/api/session");
 }
 
 #[tokio::test]

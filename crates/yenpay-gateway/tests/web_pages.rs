@@ -249,15 +249,19 @@ async fn pos_page_makes_a_code_shows_it_and_follows_the_payment() {
     browser.pos_status("EXPIRED", Duration::from_secs(10)).await;
     snapshot(&browser, "pos-expired").await;
 
-    // English on request, remembered.
+    // English on request, remembered: the words come from the English file.
+    browser.wait_text("#pos-status", "期限切れ").await;
     browser.click("#pos-lang").await;
     browser
         .wait_attr("html", "lang", "en", Duration::from_secs(5))
         .await;
+    browser.wait_text("#pos-status", "Expired").await;
     browser.open(&format!("{base}/pos"), "#pos-amount").await;
     browser
         .wait_attr("html", "lang", "en", Duration::from_secs(5))
         .await;
+    browser.wait_text("#pos-mode-cpm", "Customer code").await;
+    browser.wait_text("#pos-lang", "日本語").await;
 
     // Customer-presented mode: a bad scan gets the gateway's message.
     browser.click("#pos-mode-cpm").await;
@@ -336,6 +340,17 @@ async fn wallet_page_reads_a_code_and_pays_it_with_its_own_key() {
     let tx = browser.wait_text("#wallet-tx", "0x").await;
     browser.wait_text("#wallet-receipt", "1,500").await;
     snapshot(&browser, "wallet-receipt").await;
+    // Japanese on request, the receipt re-worded in place; then English again.
+    browser.click("#wallet-lang").await;
+    browser
+        .wait_attr("html", "lang", "ja", Duration::from_secs(5))
+        .await;
+    browser
+        .wait_text("#wallet-receipt-title", "お支払い完了")
+        .await;
+    browser.wait_text("#wallet-lang", "English").await;
+    browser.click("#wallet-lang").await;
+    browser.wait_text("#wallet-receipt-title", "Paid").await;
 
     // What reached the chain: the page's own signature, over a payment from its address.
     let signed = gw.ledger.signed.lock().unwrap().clone();

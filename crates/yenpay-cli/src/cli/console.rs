@@ -125,7 +125,7 @@ async fn send_all(
     let actions = match global.multisig {
         Some(multisig) => actions
             .into_iter()
-            .map(|action| propose(action, multisig))
+            .map(|action| propose(action, multisig, global.proposal()))
             .collect::<Result<Vec<_>>>()?,
         None => actions,
     };

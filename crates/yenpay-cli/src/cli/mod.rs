@@ -130,7 +130,7 @@ mod tests {
     use super::*;
     use aptos_sdk::transaction::{EntryFunction, TransactionPayload};
     use aptos_sdk::types::AccountAddress;
-    use plan::{Action, Role};
+    use plan::{Action, Proposal, Role};
     use yenpay_client::types::limits::{
         FeeBps, LegalOrder, Mcc, MerchantName, OrderRef, RefundWindow,
     };
@@ -561,7 +561,7 @@ mod tests {
         let Plan::Write(pause) = plan_of(&["coin", "pause"]) else {
             panic!()
         };
-        let proposal = plan::propose(pause, a("0x5a")).unwrap();
+        let proposal = plan::propose(pause.clone(), a("0x5a"), Proposal::Full).unwrap();
         assert_eq!(proposal.role, Role::MultisigOwner);
         assert_eq!(
             proposal.payload,
@@ -569,12 +569,46 @@ mod tests {
                 multisig::create_transaction(a("0x5a"), &controls().pause().unwrap()).unwrap()
             )
         );
+        // --hash-only stores the call's hash; --execute-proposal carries the call.
+        let by_hash = plan::propose(pause.clone(), a("0x5a"), Proposal::HashOnly).unwrap();
+        assert_eq!(
+            by_hash.payload,
+            TransactionPayload::EntryFunction(
+                multisig::create_transaction_with_hash(a("0x5a"), &controls().pause().unwrap())
+                    .unwrap()
+            )
+        );
+        assert!(by_hash.what.contains(&const_hex::encode(
+            multisig::payload_hash(&controls().pause().unwrap()).unwrap()
+        )));
+        let run = plan::propose(pause, a("0x5a"), Proposal::Execute).unwrap();
+        assert_eq!(
+            run.payload,
+            multisig::execute_with_payload(a("0x5a"), controls().pause().unwrap())
+        );
         assert!(
-            plan::propose(execute, a("0x5a")).is_err(),
+            plan::propose(execute, a("0x5a"), Proposal::Full).is_err(),
             "an execution is not proposed"
         );
         let cli = parse(&["--multisig", "0x5a", "multisig", "list", "0x5a"]).unwrap();
         assert!(cli.plan(&Calls::new(a(PACKAGE))).is_err());
+        let cli = parse(&["--multisig", "0x5a", "--hash-only", "coin", "pause"]).unwrap();
+        assert_eq!(cli.global.proposal(), Proposal::HashOnly);
+        assert!(
+            parse(&["--hash-only", "coin", "pause"]).is_err(),
+            "--hash-only needs --multisig"
+        );
+        assert!(
+            parse(&[
+                "--multisig",
+                "0x5a",
+                "--hash-only",
+                "--execute-proposal",
+                "coin",
+                "pause"
+            ])
+            .is_err()
+        );
     }
 
     #[test]

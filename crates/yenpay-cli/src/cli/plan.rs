@@ -989,19 +989,54 @@ impl MultisigCommand {
     }
 }
 
-/// Turns `action` into a proposal to the multisig account `multisig`.
-pub fn propose(action: Action, multisig: AccountAddress) -> Result<Action> {
-    let TransactionPayload::EntryFunction(call) = &action.payload else {
+/// What `--multisig` makes of a command's call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Proposal {
+    /// A proposal storing the whole call, for the owners to read.
+    Full,
+    /// A proposal storing the call's hash only (`--hash-only`).
+    HashOnly,
+    /// The execution of the next approved proposal, carrying the call
+    /// (`--execute-proposal`).
+    Execute,
+}
+
+/// Turns `action` into a proposal to the multisig account `multisig`, or
+/// into the execution of its next proposal.
+pub fn propose(action: Action, multisig: AccountAddress, proposal: Proposal) -> Result<Action> {
+    let TransactionPayload::EntryFunction(call) = action.payload else {
         return Err(bad_input(
             "only a call of an entry function can be proposed to a multisig account",
         ));
     };
+    use yenpay_client::multisig;
+    let (what, payload) = match proposal {
+        Proposal::Full => (
+            format!("propose to the multisig {multisig}: {}", action.what),
+            TransactionPayload::EntryFunction(multisig::create_transaction(multisig, &call)?),
+        ),
+        Proposal::HashOnly => (
+            format!(
+                "propose to the multisig {multisig} by hash 0x{}: {}",
+                const_hex::encode(multisig::payload_hash(&call)?),
+                action.what
+            ),
+            TransactionPayload::EntryFunction(multisig::create_transaction_with_hash(
+                multisig, &call,
+            )?),
+        ),
+        Proposal::Execute => (
+            format!(
+                "execute the multisig {multisig}'s next proposal: {}",
+                action.what
+            ),
+            multisig::execute_with_payload(multisig, call),
+        ),
+    };
     Ok(Action {
         role: Role::MultisigOwner,
-        what: format!("propose to the multisig {multisig}: {}", action.what),
-        payload: TransactionPayload::EntryFunction(yenpay_client::multisig::create_transaction(
-            multisig, call,
-        )?),
+        what,
+        payload,
         max_gas: action.max_gas,
     })
 }

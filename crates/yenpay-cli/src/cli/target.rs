@@ -57,6 +57,29 @@ pub struct Global {
     /// Propose the transaction to this 0x1::multisig_account (the signer is one of its owners) instead of sending it.
     #[arg(long, global = true, value_parser = address)]
     pub multisig: Option<AccountAddress>,
+    /// With --multisig: propose only the call's sha3-256 hash (for a payload too large to store, such as a package upgrade); the execution then carries the call (--execute-proposal).
+    #[arg(
+        long,
+        global = true,
+        requires = "multisig",
+        conflicts_with = "execute_proposal"
+    )]
+    pub hash_only: bool,
+    /// With --multisig: execute the multisig's next approved proposal, carrying this command's call (needed when only its hash was proposed; the chain refuses a call with another hash).
+    #[arg(long, global = true, requires = "multisig")]
+    pub execute_proposal: bool,
+}
+
+impl Global {
+    /// What --multisig does with the command's call.
+    pub fn proposal(&self) -> crate::cli::plan::Proposal {
+        use crate::cli::plan::Proposal;
+        match (self.hash_only, self.execute_proposal) {
+            (true, _) => Proposal::HashOnly,
+            (_, true) => Proposal::Execute,
+            _ => Proposal::Full,
+        }
+    }
 }
 
 /// The network the command acts on, and the profile's node if it has one.

@@ -339,6 +339,16 @@ pub async fn by_code_id<'e, E: Executor<'e, Database = sqlx::Any>>(
     .await
 }
 
+/// Every payment the database holds as paid (its payment transaction
+/// known), in version order: the chain audit's database side.
+pub async fn all_paid(pool: &sqlx::AnyPool) -> Result<Vec<Payment>, sqlx::Error> {
+    sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM payments WHERE pay_version IS NOT NULL ORDER BY pay_version"
+    ))
+    .fetch_all(pool)
+    .await
+}
+
 /// Payments of a merchant paid in `[from, to)` (Unix seconds).
 pub async fn paid_between(
     pool: &sqlx::AnyPool,
@@ -992,6 +1002,17 @@ async fn insert_refund(conn: &mut AnyConnection, r: &Refund) -> Result<bool, sql
     Ok(done.rows_affected() == 1)
 }
 
+/// Every refund the database holds as completed, in version order: the
+/// chain audit's database side.
+pub async fn all_completed_refunds(pool: &sqlx::AnyPool) -> Result<Vec<Refund>, sqlx::Error> {
+    sqlx::query_as(&format!(
+        "SELECT {REFUND_COLUMNS} FROM refunds WHERE status = $1 ORDER BY tx_version"
+    ))
+    .bind(RefundStatus::Completed.as_str())
+    .fetch_all(pool)
+    .await
+}
+
 /// The refund (merchant, merchant_refund_id).
 pub async fn refund_by_merchant_id<'e, E: Executor<'e, Database = sqlx::Any>>(
     executor: E,
@@ -1140,6 +1161,18 @@ pub async fn complete_refund(
     refund_id: &str,
     refunded: &Refunded<'_>,
 ) -> Result<(), sqlx::Error> {
+    // The follower may have recorded this transaction first, as a refund
+    // made outside the gateway (`chain-<version>-<index>`), when this row
+    // did not look like it (settled as failed meanwhile): one transaction
+    // is one refund, so that stand-in goes.
+    sqlx::query(
+        "DELETE FROM refunds WHERE tx_version = $1 AND refund_id <> $2 AND merchant_refund_id LIKE 'chain-%' \
+         AND code_id = (SELECT code_id FROM refunds WHERE refund_id = $2)",
+    )
+    .bind(refunded.tx.version as i64)
+    .bind(refund_id)
+    .execute(&mut *conn)
+    .await?;
     sqlx::query(
         "UPDATE refunds SET status = 'COMPLETED', tx_hash = $1, tx_version = $2, \
          fee_returned = COALESCE(fee_returned, $3), completed_at = COALESCE(completed_at, $4), \
@@ -1236,11 +1269,15 @@ pub async fn chain_refunded(
     .bind(&code_id)
     .execute(&mut *conn)
     .await?;
+    // The row that already names this transaction, by hash or by version
+    // (the version is a number: no spelling of a hash can hide it).
     let by_hash: Option<Refund> = sqlx::query_as(&format!(
-        "SELECT {REFUND_COLUMNS} FROM refunds WHERE code_id = $1 AND tx_hash = $2"
+        "SELECT {REFUND_COLUMNS} FROM refunds WHERE code_id = $1 AND (tx_hash = $2 OR tx_version = $3) \
+         ORDER BY merchant_refund_id LIKE 'chain-%', refund_id LIMIT 1"
     ))
     .bind(&code_id)
     .bind(refunded.tx.hash)
+    .bind(refunded.tx.version as i64)
     .fetch_optional(&mut *conn)
     .await?;
     let matched = match by_hash {

@@ -16,9 +16,8 @@ use axum::Router;
 use axum::extract::Request;
 use axum::http::{HeaderName, HeaderValue, header};
 use axum::middleware::{Next, from_fn};
-use axum::response::{IntoResponse, Response};
-use axum::routing::get;
-use tower_http::compression::CompressionLayer;
+use axum::response::Response;
+use static_serve::embed_asset;
 
 /// The pages' policy: only our own scripts, styles and API; `data:` images
 /// for the QR code; no framing.
@@ -30,96 +29,83 @@ pub const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self'
 pub const PERMISSIONS_POLICY: &str =
     "camera=(self), microphone=(), geolocation=(), payment=(), usb=()";
 
-/// An embedded file.
-#[derive(Debug, Clone, Copy)]
-pub struct Asset {
-    /// Where it is served.
-    pub path: &'static str,
-    /// Its media type.
-    pub content_type: &'static str,
-    /// Its bytes.
-    pub body: &'static str,
-}
-
-macro_rules! asset {
-    ($path:expr, $file:literal, $type:literal) => {
-        Asset {
-            path: $path,
-            content_type: $type,
-            body: include_str!(concat!("../../web/", $file)),
-        }
-    };
-}
-
-/// Every page and asset.
-pub const ASSETS: &[Asset] = &[
-    asset!("/", "index.html", "text/html; charset=utf-8"),
-    asset!("/pos", "pos.html", "text/html; charset=utf-8"),
-    asset!("/wallet", "wallet.html", "text/html; charset=utf-8"),
-    asset!(
-        "/assets/yenpay.css",
-        "assets/yenpay.css",
-        "text/css; charset=utf-8"
-    ),
-    asset!(
-        "/assets/common.js",
-        "assets/common.js",
-        "text/javascript; charset=utf-8"
-    ),
-    asset!(
-        "/assets/pos.js",
-        "assets/pos.js",
-        "text/javascript; charset=utf-8"
-    ),
-    asset!(
-        "/assets/wallet.js",
-        "assets/wallet.js",
-        "text/javascript; charset=utf-8"
-    ),
-    asset!(
-        "/assets/camera.js",
-        "assets/camera.js",
-        "text/javascript; charset=utf-8"
-    ),
-    // npm's jsqr 1.4.0, `dist/jsQR.js`, byte for byte (Apache-2.0, licence
-    // beside it): the QR reader where the browser has no BarcodeDetector.
-    asset!(
-        JSQR_PATH,
-        "assets/vendor/jsQR.js",
-        "text/javascript; charset=utf-8"
-    ),
+/// The pages, where they are served and their files under `web/`.
+pub const PAGES: &[(&str, &str)] = &[
+    ("/", "index.html"),
+    ("/pos", "pos.html"),
+    ("/wallet", "wallet.html"),
 ];
 
-/// Where the vendored QR reader is served (camera.js loads it on first use).
+/// Where the files under `web/assets/` are served, each at its own path below.
+pub const ASSETS_PATH: &str = "/assets";
+
+/// Where the vendored QR reader is served (camera.js loads it on first use):
+/// npm's jsqr 1.4.0, `dist/jsQR.js`, byte for byte (Apache-2.0, licence beside it).
 pub const JSQR_PATH: &str = "/assets/vendor/jsQR.js";
+
+/// How the files may be cached: kept, but checked again on every use (a
+/// `304` for an unchanged file, by its ETag), so that after an upgrade a page
+/// never runs with another version's scripts or strings.
+pub const FILE_CACHE_CONTROL: &str = "no-cache";
+
+/// Every file under `web/assets/` (the vendored reader's licence stays in the
+/// repository), embedded at build time by `static-serve`: its bytes, its gzip
+/// and zstd forms where they are smaller, a strong ETag from its SHA-256 and
+/// a media type from its extension. static-serve reads its paths from the
+/// workspace's root, where cargo runs the compiler.
+mod assets {
+    static_serve::embed_assets!(
+        "crates/yenpay-gateway/web/assets",
+        compress = true,
+        ignore_paths = ["vendor/jsQR.LICENSE"]
+    );
+}
 
 /// The pages and their assets, and `apis`, the routes the pages call,
 /// behind the same headers (the caller gives them: the pages do not know
 /// the API).
 pub fn router(apis: Router<AppState>) -> Router<AppState> {
-    let mut pages = Router::new();
-    for asset in ASSETS {
-        let asset = *asset;
-        pages = pages.route(asset.path, get(move || async move { serve(asset) }));
-    }
-    // Only the files: gzip brings the QR reader from 250 KB to about 60 KB on
-    // a shop's Wi-Fi, while the APIs and the payment stream stay as they are.
-    pages
-        .layer(CompressionLayer::new())
-        .merge(apis)
-        .layer(from_fn(security_headers))
+    // The pages' routes follow PAGES (the tests check each against its
+    // file): `embed_asset!` takes its file as a literal.
+    let files = Router::new()
+        .route(
+            "/",
+            embed_asset!("crates/yenpay-gateway/web/index.html", compress = true),
+        )
+        .route(
+            "/pos",
+            embed_asset!("crates/yenpay-gateway/web/pos.html", compress = true),
+        )
+        .route(
+            "/wallet",
+            embed_asset!("crates/yenpay-gateway/web/wallet.html", compress = true),
+        )
+        .nest(ASSETS_PATH, assets::static_router())
+        .layer(from_fn(file_headers));
+    // Only the files come compressed (at build time): the APIs and the
+    // payment stream stay as they are, so the stream flushes at once.
+    files.merge(apis).layer(from_fn(security_headers))
 }
 
-fn serve(asset: Asset) -> Response {
-    // Assets change only with the binary; a short max-age keeps an upgrade visible within minutes.
-    (
-        [
-            (header::CONTENT_TYPE, asset.content_type),
-            (header::CACHE_CONTROL, "public, max-age=300"),
-        ],
-        asset.body,
-    )
-        .into_response()
+/// What every embedded file's answer adds to static-serve's: the cache
+/// policy, and UTF-8 named for text (the files are UTF-8; the pages say so
+/// too, but a script or stylesheet read on its own should not be guessed at).
+async fn file_headers(request: Request, next: Next) -> Response {
+    let mut response = next.run(request).await;
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static(FILE_CACHE_CONTROL),
+    );
+    let text_without_charset = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .filter(|value| value.starts_with("text/") && !value.contains("charset"))
+        .map(|value| format!("{value}; charset=utf-8"));
+    if let Some(value) = text_without_charset.and_then(|v| HeaderValue::from_str(&v).ok()) {
+        headers.insert(header::CONTENT_TYPE, value);
+    }
+    response
 }
 
 /// Headers on every page and page API answer.

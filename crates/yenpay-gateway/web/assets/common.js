@@ -6,17 +6,42 @@
 (() => {
   const $ = (id) => document.getElementById(id);
 
-  // i18n: the HTML carries the default language's text so the page reads
-  // correctly before (or without) JS; `apply` rewrites every [data-i18n]
-  // element and every attribute named in [data-i18n-attr="alt:key;title:key"].
-  function i18n(dict, { storageKey, fallback, toggle, onChange }) {
+  // i18n: the pages' words live in data files, /assets/i18n/<lang>.json, one
+  // per language with a "common" section and one per page; a page loads both
+  // languages once (the toggle names the other language in its own words).
+  // The HTML carries the default language's text so the page reads correctly
+  // before (or without) them; `apply` rewrites every [data-i18n] element and
+  // every attribute named in [data-i18n-attr="alt:key;title:key"].
+  const LANGS = ["ja", "en"];
+  let activeT = null; // the page's `t`, for api()'s own messages
+
+  async function loadStrings(page) {
+    const dict = {};
+    await Promise.all(LANGS.map(async (lang) => {
+      const url = `/assets/i18n/${lang}.json`;
+      let res;
+      try {
+        res = await fetch(url, { credentials: "same-origin" });
+      } catch {
+        throw new ApiError("NETWORK_ERROR", url, 0);
+      }
+      if (!res.ok) throw new ApiError(`HTTP_${res.status}`, url, res.status);
+      const strings = await res.json();
+      dict[lang] = { ...strings.common, ...strings[page] };
+    }));
+    return dict;
+  }
+
+  // Resolves once the strings of `page` ("pos" or "wallet") are in.
+  async function i18n(page, { storageKey, fallback, toggle, onChange }) {
+    const dict = await loadStrings(page);
     let lang = fallback;
     try {
       const saved = localStorage.getItem(storageKey);
       if (saved && dict[saved]) lang = saved;
     } catch { /* storage disabled: stay on the default */ }
 
-    const other = () => Object.keys(dict).find((l) => l !== lang);
+    const other = () => LANGS.find((l) => l !== lang);
     const t = (key, vars = {}) => {
       const text = dict[lang][key] ?? dict[fallback][key] ?? key;
       return text.replace(/\{(\w+)\}/g, (m, name) => (name in vars ? String(vars[name]) : m));
@@ -31,9 +56,10 @@
         }
       }
       if (toggle) {
-        // The toggle names the language it switches to, in that language.
+        // The toggle names the language it switches to, in that language
+        // (the key quoted, so that the strings test sees it used).
         const next = other();
-        toggle.textContent = dict[next].langName;
+        toggle.textContent = dict[next]["langName"];
         toggle.lang = next;
       }
       onChange?.(lang);
@@ -44,6 +70,7 @@
       apply();
     };
     toggle?.addEventListener("click", () => set(other()));
+    activeT = t;
     return { t, apply, set, get lang() { return lang; } };
   }
 
@@ -57,10 +84,8 @@
     }
   }
 
-  // Built-in texts for failures that never reached the gateway's envelope.
-  const netText = () => (document.documentElement.lang === "ja"
-    ? "ゲートウェイに接続できません。ネットワークを確認してください。"
-    : "Cannot reach the gateway. Check the network connection.");
+  // The message for a request that never reached the gateway, in the page's language.
+  const netText = () => (activeT ? activeT("errNetwork") : "");
 
   let clockOffsetMs = 0;
   // Unix seconds on the gateway's clock, as last seen in an answer.

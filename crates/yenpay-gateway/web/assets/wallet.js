@@ -5,139 +5,6 @@
 (() => {
   const { $, api, ApiError, showError, clearError, announce, setFieldError, clearFieldError, yen, toHex, fromHex, dateTime } = YP;
 
-  const DICT = {
-    en: {
-      langName: "English",
-      skip: "Skip to content",
-      title: "yenpay wallet",
-      banner: "Demo wallet: the key is kept in this browser's storage. Do not hold real money here.",
-      accountTitle: "Your account",
-      balanceLabel: "Balance",
-      addressLabel: "Address",
-      newAccount: "This account is not on chain yet: ask the operator to fund it.",
-      copyAddress: "Copy address",
-      copied: "Address copied.",
-      refresh: "Refresh balance",
-      reset: "New key",
-      exportSummary: "Export key (demo)",
-      exportHint: "Anyone with this text can spend this wallet's money.",
-      exportShow: "Show private key",
-      payTitle: "Pay a code",
-      payloadLabel: "Payment code (QR text or yenpay: link)",
-      payloadHint: "Paste the text of the shop's QR code, or scan it.",
-      read: "Read code",
-      reading: "Reading…",
-      scan: "Scan with camera",
-      scanStarting: "Starting the camera…",
-      scanTitle: "Scan the shop's code",
-      scanHint: "Hold the QR code inside the frame.",
-      scanStop: "Stop scanning",
-      cameraView: "Camera view",
-      quoteTitle: "Payment details",
-      shop: "Shop",
-      amount: "Amount",
-      order: "Order",
-      status: "Status",
-      expires: "Pay before",
-      pay: "Pay",
-      paying: "Paying…",
-      receiptTitle: "Paid",
-      paidAt: "Paid at",
-      shopFee: "Fee (paid by the shop)",
-      tx: "Transaction",
-      resetTitle: "Make a new key?",
-      resetText: "The current key is deleted from this browser. Any money at its address is lost unless you exported the key.",
-      back: "Back",
-      resetConfirm: "Delete and make a new key",
-      status_CREATED: "Awaiting payment",
-      status_COMPLETED: "Already paid",
-      status_EXPIRED: "Expired",
-      status_CANCELED: "Cancelled by the shop",
-      status_REFUNDED: "Refunded",
-      notPayable: "This code cannot be paid now ({status}).",
-      sayQuote: "{shop} asks for {amount}.",
-      sayPaying: "Paying {amount}…",
-      sayPaid: "Paid {amount} to {shop}.",
-      sayNewKey: "New key made.",
-      errPayload: "Paste a payment code first (the QR text or a yenpay: link).",
-      errNoSubtle: "This page needs a secure context (HTTPS or localhost) for WebCrypto; the wallet cannot sign here.",
-      errNoEd25519: "This browser cannot make Ed25519 keys with WebCrypto (needs a recent Chrome, Edge, Firefox or Safari). The wallet cannot sign here.",
-      errBadKey: "The stored key could not be read. Press \"New key\" to make another (the old one is lost).",
-      errCopy: "Could not copy. Select the address and copy it.",
-      errCameraDenied: "The camera was not allowed. Allow it in the browser's settings for this site, or paste the code's text.",
-      errNoCamera: "No camera was found. Paste the code's text instead.",
-      errCameraBusy: "The camera is in use by another app. Close it and try again, or paste the code's text.",
-      errCameraUnavailable: "This browser cannot use the camera on this page (it needs HTTPS or localhost). Paste the code's text instead.",
-      errCamera: "The camera could not be started. Paste the code's text instead.",
-      errScanner: "The QR reader could not be loaded. Paste the code's text instead.",
-    },
-    ja: {
-      langName: "日本語",
-      skip: "本文へ移動",
-      title: "yenpay ウォレット",
-      banner: "デモ用ウォレット：鍵はこのブラウザの保存領域に置かれます。実際のお金を入れないでください。",
-      accountTitle: "アカウント",
-      balanceLabel: "残高",
-      addressLabel: "アドレス",
-      newAccount: "このアカウントはまだチェーン上にありません。運営者に入金を依頼してください。",
-      copyAddress: "アドレスをコピー",
-      copied: "アドレスをコピーしました。",
-      refresh: "残高を更新",
-      reset: "新しい鍵",
-      exportSummary: "鍵のエクスポート（デモ）",
-      exportHint: "この文字列を持つ人は誰でもこのウォレットのお金を使えます。",
-      exportShow: "秘密鍵を表示",
-      payTitle: "コードで支払う",
-      payloadLabel: "支払いコード（QRの文字列または yenpay: リンク）",
-      payloadHint: "お店のQRコードの文字列を貼り付けるか、カメラで読み取ってください。",
-      read: "コードを読む",
-      reading: "読み込み中…",
-      scan: "カメラで読み取る",
-      scanStarting: "カメラを起動中…",
-      scanTitle: "お店のコードを読み取る",
-      scanHint: "QRコードを枠の中に映してください。",
-      scanStop: "読み取りをやめる",
-      cameraView: "カメラの映像",
-      quoteTitle: "お支払い内容",
-      shop: "お店",
-      amount: "金額",
-      order: "注文番号",
-      status: "状態",
-      expires: "支払期限",
-      pay: "支払う",
-      paying: "支払い中…",
-      receiptTitle: "お支払い完了",
-      paidAt: "支払日時",
-      shopFee: "手数料（お店負担）",
-      tx: "取引",
-      resetTitle: "新しい鍵を作りますか？",
-      resetText: "今の鍵はこのブラウザから削除されます。エクスポートしていなければ、そのアドレスのお金は失われます。",
-      back: "戻る",
-      resetConfirm: "削除して新しい鍵を作る",
-      status_CREATED: "お支払い待ち",
-      status_COMPLETED: "支払い済み",
-      status_EXPIRED: "期限切れ",
-      status_CANCELED: "お店が取消済み",
-      status_REFUNDED: "返金済み",
-      notPayable: "このコードは現在支払えません（{status}）。",
-      sayQuote: "{shop}：{amount} のお支払いです。",
-      sayPaying: "{amount} を支払っています…",
-      sayPaid: "{shop} に {amount} を支払いました。",
-      sayNewKey: "新しい鍵を作りました。",
-      errPayload: "支払いコード（QRの文字列または yenpay: リンク）を貼り付けてください。",
-      errNoSubtle: "WebCrypto には安全な接続（HTTPS または localhost）が必要です。ここでは署名できません。",
-      errNoEd25519: "このブラウザは WebCrypto の Ed25519 に対応していません（最新の Chrome・Edge・Firefox・Safari が必要です）。ここでは署名できません。",
-      errBadKey: "保存された鍵を読み込めません。「新しい鍵」を押して作り直してください（古い鍵は失われます）。",
-      errCopy: "コピーできませんでした。アドレスを選択してコピーしてください。",
-      errCameraDenied: "カメラの使用が許可されていません。ブラウザのサイト設定で許可するか、コードの文字列を貼り付けてください。",
-      errNoCamera: "カメラが見つかりません。コードの文字列を貼り付けてください。",
-      errCameraBusy: "カメラは別のアプリが使用中です。そのアプリを閉じてもう一度試すか、コードの文字列を貼り付けてください。",
-      errCameraUnavailable: "このページではカメラを使えません（HTTPS または localhost が必要です）。コードの文字列を貼り付けてください。",
-      errCamera: "カメラを起動できませんでした。コードの文字列を貼り付けてください。",
-      errScanner: "QRリーダーを読み込めませんでした。コードの文字列を貼り付けてください。",
-    },
-  };
-
   const KEY_STORE = "yenpay.wallet.pkcs8";
   const ED = { name: "Ed25519" };
 
@@ -155,8 +22,9 @@
 
   const errEl = $("wallet-error");
   const live = $("wallet-live");
-  const i18n = YP.i18n(DICT, { storageKey: "yenpay.wallet.lang", fallback: "en", toggle: $("wallet-lang"), onChange: () => { render(); showKeyProblem(); showInvalid(); } });
-  const t = i18n.t;
+  // The page's words (/assets/i18n/*.json), in once init() has loaded them.
+  let i18n = null;
+  const t = (key, vars) => i18n.t(key, vars);
 
   const amountOf = (m) => (m && typeof m === "object" ? m.amount : m);
   const b64 = (bytes) => btoa(String.fromCharCode(...new Uint8Array(bytes)));
@@ -345,7 +213,20 @@
 
   // ---- wiring --------------------------------------------------------------
 
+  // Nothing is wired before the strings are in: until then the page shows
+  // only its banner and "loading" (the account and the forms are hidden).
   async function init() {
+    try {
+      i18n = await YP.i18n("wallet", {
+        storageKey: "yenpay.wallet.lang",
+        fallback: "en",
+        toggle: $("wallet-lang"),
+        onChange: () => { render(); showKeyProblem(); showInvalid(); },
+      });
+    } catch (err) {
+      showError(errEl, err);
+      return;
+    }
     i18n.apply();
     $("wallet-read-form").addEventListener("submit", onRead);
     YP.camera.attach({
@@ -373,6 +254,9 @@
       out.textContent = localStorage.getItem(KEY_STORE) || "";
       out.hidden = false;
     });
+
+    $("wallet-loading").hidden = true;
+    $("wallet-app").hidden = false;
 
     await loadKey();
     render();

@@ -1,0 +1,651 @@
+//! The console against a real node, through the built `yenpay` binary
+//! (ignored by default; `cargo xtask e2e` runs it after the other suites, on
+//! the same deployment, and leaves every role where it found it):
+//!
+//! - every role action once, each first tried by a wrong signer and refused
+//!   by the chain with the abort's name (exit status 3);
+//! - the admin and the pauser held by a 2-of-3 on-chain multisig
+//!   (`0x1::multisig_account`): a pause and a package upgrade go through a
+//!   proposal, a second owner's approval and execution, and one owner alone
+//!   can do neither.
+//!
+//! It needs `APTOS_NODE_URL` (and `APTOS_FAUCET_URL`), `YENPAY_PACKAGE` and
+//! the deployer's key (`YENPAY_DEPLOYER_KEY_FILE`), who holds every role,
+//! and the build in `move/build/YenPay` that was published (`cargo xtask e2e`
+//! leaves it there).
+
+mod console_node {
+    use std::path::{Path, PathBuf};
+    use std::process::{Command, Output, Stdio};
+
+    use anyhow::{Context, Result, bail, ensure};
+    use aptos_sdk::transaction::{EntryFunction, TransactionPayload};
+    use aptos_sdk::types::{AccountAddress, Identifier, MoveModuleId};
+    use aptos_sdk::{Aptos, AptosConfig};
+    use serde_json::Value;
+    use yenpay_client::client::YenPay;
+    use yenpay_client::types::limits::{OrderRef, Ttl};
+    use yenpay_deploy::keys::{SecretKey, read_key_file, write_key_file};
+
+    /// The node, the package, and a folder for key files.
+    struct Console {
+        url: String,
+        package: String,
+        aptos: Aptos,
+        client: YenPay,
+        dir: tempfile::TempDir,
+    }
+
+    /// An account with a key file.
+    struct Actor {
+        key: SecretKey,
+        file: PathBuf,
+        address: AccountAddress,
+    }
+
+    impl Actor {
+        fn hex(&self) -> String {
+            self.address.to_hex()
+        }
+    }
+
+    fn root() -> PathBuf {
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
+    }
+
+    fn text(out: &Output) -> String {
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    }
+
+    impl Console {
+        /// The node from the environment, or `None` with the reason printed.
+        async fn from_env() -> Result<Option<Self>> {
+            let Ok(url) = std::env::var("APTOS_NODE_URL") else {
+                eprintln!("\n*** yenpay console e2e SKIPPED: APTOS_NODE_URL is not set ***\n");
+                return Ok(None);
+            };
+            let package = std::env::var("YENPAY_PACKAGE")
+                .context("YENPAY_PACKAGE (cargo xtask e2e sets it)")?;
+            let faucet = std::env::var("APTOS_FAUCET_URL")
+                .unwrap_or_else(|_| "http://127.0.0.1:8081".to_owned());
+            let rest = format!("{}/v1", url.trim_end_matches('/').trim_end_matches("/v1"));
+            let aptos = Aptos::new(AptosConfig::custom(&rest)?.with_faucet_url(&faucet)?)?;
+            let client = YenPay::new(
+                Aptos::new(AptosConfig::custom(&rest)?)?,
+                AccountAddress::from_hex(&package)?,
+            );
+            Ok(Some(Self {
+                url,
+                package,
+                aptos,
+                client,
+                dir: tempfile::tempdir()?,
+            }))
+        }
+
+        /// A new funded account (`apt` octas), its key in a file.
+        async fn actor(&self, name: &str, apt: u64) -> Result<Actor> {
+            let key = SecretKey::generate();
+            self.with_key(name, key, apt).await
+        }
+
+        async fn with_key(&self, name: &str, key: SecretKey, apt: u64) -> Result<Actor> {
+            let file = write_key_file(&key, &self.dir.path().join(format!("{name}.key")))?;
+            let address = key.account().address();
+            if apt > 0 {
+                yenpay_deploy::faucet::fund(&self.aptos, address, apt).await?;
+            }
+            Ok(Actor { key, file, address })
+        }
+
+        /// `yenpay --json <args>` signed by `by` (or nothing).
+        fn run(&self, by: Option<&Actor>, args: &[&str]) -> Output {
+            let mut command = Command::new(env!("CARGO_BIN_EXE_yenpay"));
+            command
+                .current_dir(self.dir.path())
+                .env("HOME", self.dir.path())
+                .env_remove("YENPAY_PROFILE")
+                .env_remove("YENPAY_KEY_FILE")
+                .args(["--url", &self.url, "--package", &self.package, "--json"])
+                .stdin(Stdio::null());
+            if let Some(actor) = by {
+                command.arg("--key-file").arg(&actor.file);
+            }
+            command.args(args).output().expect("the yenpay binary runs")
+        }
+
+        /// Runs and expects success; the JSON answer.
+        fn ok(&self, by: &Actor, args: &[&str]) -> Result<Value> {
+            let out = self.run(Some(by), args);
+            ensure!(
+                out.status.success(),
+                "`yenpay {}` by {} failed ({}): {}",
+                args.join(" "),
+                by.hex(),
+                out.status,
+                text(&out)
+            );
+            Ok(serde_json::from_slice(&out.stdout).unwrap_or(Value::Null))
+        }
+
+        /// Runs and expects the chain to refuse it with the abort `name`.
+        fn refused(&self, by: &Actor, args: &[&str], name: &str) -> Result<()> {
+            let out = self.run(Some(by), args);
+            let said = text(&out);
+            ensure!(
+                out.status.code() == Some(3) && said.contains(name),
+                "`yenpay {}` by {} should be refused with {name} (exit 3), got {}: {said}",
+                args.join(" "),
+                by.hex(),
+                out.status
+            );
+            Ok(())
+        }
+
+        /// Refused for `wrong` with `name`, then done by `right`.
+        fn only(&self, right: &Actor, wrong: &Actor, args: &[&str], name: &str) -> Result<Value> {
+            self.refused(wrong, args, name)?;
+            self.ok(right, args)
+        }
+    }
+
+    #[tokio::test]
+    #[ignore = "needs a node with the package: cargo xtask e2e"]
+    async fn every_role_action_once_each_refused_for_a_wrong_signer() -> Result<()> {
+        let Some(c) = Console::from_env().await? else {
+            return Ok(());
+        };
+        let deployer_file = std::env::var("YENPAY_DEPLOYER_KEY_FILE")
+            .context("YENPAY_DEPLOYER_KEY_FILE (cargo xtask e2e sets it)")?;
+        let d = c
+            .with_key("deployer", read_key_file(Path::new(&deployer_file))?, 0)
+            .await?;
+        let apt = 100_000_000;
+        // Enough for an upgrade's gas limit: its refusal must be the chain's, not the fee check's.
+        let s = c.actor("stranger", 20 * apt).await?;
+        let pauser = c.actor("pauser", apt).await?;
+        let denylister = c.actor("denylister", apt).await?;
+        let master = c.actor("master-minter", apt).await?;
+        let minter = c.actor("minter", apt).await?;
+        let holder = c.actor("holder", apt).await?;
+        let owner = c.actor("merchant", apt).await?;
+        let terminal = c.actor("terminal", apt).await?;
+        let admin2 = c.actor("admin2", apt).await?;
+        let operator2 = c.actor("operator2", apt).await?;
+        let keeper = c.actor("housekeeper", apt).await?;
+        let (d_hex, s_hex) = (d.hex(), s.hex());
+
+        // The admin's appointments.
+        c.only(
+            &d,
+            &s,
+            &["roles", "set-pauser", &pauser.hex()],
+            "ENOT_ADMIN",
+        )?;
+        c.only(
+            &d,
+            &s,
+            &["roles", "set-denylister", &denylister.hex()],
+            "ENOT_ADMIN",
+        )?;
+        c.only(
+            &d,
+            &s,
+            &["roles", "set-master-minter", &master.hex()],
+            "ENOT_ADMIN",
+        )?;
+        let roles = c.ok(&s, &["roles"])?;
+        ensure!(
+            roles.to_string().contains(&pauser.hex()),
+            "roles shows the new pauser: {roles}"
+        );
+
+        // Pause and unpause: the deployer is no longer the pauser.
+        c.only(&pauser, &d, &["coin", "pause"], "ENOT_PAUSER")?;
+        c.only(&pauser, &s, &["coin", "unpause"], "ENOT_PAUSER")?;
+
+        // Minters, mint and burn.
+        let minter_hex = minter.hex();
+        c.only(
+            &master,
+            &s,
+            &["coin", "minter", "add", &minter_hex, "--allowance", "10000"],
+            "ENOT_MASTER_MINTER",
+        )?;
+        c.only(
+            &master,
+            &s,
+            &["coin", "minter", "allowance", &minter_hex, "--set", "9000"],
+            "ENOT_MASTER_MINTER",
+        )?;
+        let holder_hex = holder.hex();
+        c.only(
+            &minter,
+            &s,
+            &["coin", "mint", "--to", &holder_hex, "--amount", "1000"],
+            "ENOT_MINTER",
+        )?;
+        c.ok(
+            &minter,
+            &["coin", "mint", "--to", &minter_hex, "--amount", "100"],
+        )?;
+        c.only(
+            &minter,
+            &s,
+            &["coin", "burn", "--amount", "40"],
+            "ENOT_MINTER",
+        )?;
+
+        // The denylist and a seizure.
+        c.only(
+            &denylister,
+            &s,
+            &["coin", "denylist", "add", &holder_hex],
+            "ENOT_DENYLISTER",
+        )?;
+        c.only(
+            &d,
+            &s,
+            &[
+                "coin",
+                "seize",
+                "--from",
+                &holder_hex,
+                "--to",
+                &d_hex,
+                "--amount",
+                "300",
+                "--legal-order",
+                "TOKYO-DC-2026-1",
+            ],
+            "ENOT_ADMIN",
+        )?;
+        c.only(
+            &denylister,
+            &s,
+            &["coin", "denylist", "remove", &holder_hex],
+            "ENOT_DENYLISTER",
+        )?;
+
+        // The admin's settings: cap, metadata, an approved store.
+        c.only(&d, &s, &["coin", "cap", "set", "1000000"], "ENOT_ADMIN")?;
+        c.only(
+            &d,
+            &s,
+            &[
+                "coin",
+                "metadata",
+                "--icon-uri",
+                "https://yenpay.example/icon.png",
+                "--project-uri",
+                "https://yenpay.example",
+            ],
+            "ENOT_ADMIN",
+        )?;
+        let store = AccountAddress::from_hex("0x5107e")?.to_hex();
+        c.only(&d, &s, &["coin", "store", "approve", &store], "ENOT_ADMIN")?;
+        c.only(&d, &s, &["coin", "store", "revoke", &store], "ENOT_ADMIN")?;
+
+        // The registry: onboard, fee, suspend, reactivate; the owner's payout and terminals.
+        let owner_hex = owner.hex();
+        c.only(
+            &d,
+            &s,
+            &[
+                "merchant",
+                "onboard",
+                &owner_hex,
+                "--name",
+                "CONSOLE CAFE",
+                "--mcc",
+                "5814",
+                "--fee-bps",
+                "120",
+            ],
+            "ENOT_OPERATOR",
+        )?;
+        c.only(
+            &d,
+            &s,
+            &["merchant", "fee", &owner_hex, "150"],
+            "ENOT_OPERATOR",
+        )?;
+        c.only(
+            &d,
+            &s,
+            &["merchant", "suspend", &owner_hex, "--reason", "7"],
+            "ENOT_OPERATOR",
+        )?;
+        c.only(
+            &d,
+            &s,
+            &["merchant", "reactivate", &owner_hex],
+            "ENOT_OPERATOR",
+        )?;
+        c.only(
+            &owner,
+            &s,
+            &["merchant", "payout", &owner_hex],
+            "ENOT_MERCHANT_OWNER",
+        )?;
+        let terminal_hex = terminal.hex();
+        c.only(
+            &owner,
+            &s,
+            &["merchant", "terminal", "add", &terminal_hex],
+            "ENOT_MERCHANT_OWNER",
+        )?;
+        let shown = c.ok(&s, &["merchant", "show", &owner_hex])?;
+        ensure!(
+            shown.to_string().contains(&terminal_hex),
+            "the record lists the terminal: {shown}"
+        );
+
+        // An invoice that will be purgeable (cancelled; 30 s expiry) for the housekeeper.
+        let order = OrderRef::new(format!("CONSOLE-{}", &owner_hex[2..10]))?;
+        c.client
+            .invoice()
+            .create_invoice(
+                &terminal.key.account(),
+                owner.address,
+                &order,
+                500,
+                Ttl::from_secs(30)?,
+            )
+            .await?;
+        c.client
+            .invoice()
+            .cancel_invoice(&terminal.key.account(), owner.address, &order)
+            .await?;
+        c.only(
+            &owner,
+            &s,
+            &["merchant", "terminal", "remove", &terminal_hex],
+            "ENOT_MERCHANT_OWNER",
+        )?;
+
+        // The operator's settings: refund window, housekeeper; the treasury.
+        c.only(
+            &d,
+            &s,
+            &["invoices", "refund-window", "604800"],
+            "ENOT_OPERATOR",
+        )?;
+        c.only(
+            &d,
+            &s,
+            &["invoices", "housekeeper", "set", &keeper.hex()],
+            "ENOT_OPERATOR",
+        )?;
+        let treasury = c.ok(&s, &["treasury", "show"])?;
+        if treasury["balance"].as_u64().unwrap_or(0) > 0 {
+            c.only(
+                &d,
+                &s,
+                &["treasury", "sweep", "--to", &d_hex, "--amount", "1"],
+                "ENOT_OPERATOR",
+            )?;
+        } else {
+            c.refused(
+                &s,
+                &["treasury", "sweep", "--to", &d_hex, "--amount", "1"],
+                "ENOT_OPERATOR",
+            )?;
+        }
+
+        // The operator role: two steps, and the admin's replacement of a
+        // lost operator (refused while the operator is not denylisted).
+        c.only(
+            &d,
+            &s,
+            &["operator", "transfer", &operator2.hex()],
+            "ENOT_OPERATOR",
+        )?;
+        c.only(
+            &operator2,
+            &s,
+            &["operator", "accept"],
+            "ENOT_PENDING_OPERATOR",
+        )?;
+        c.only(
+            &operator2,
+            &s,
+            &["operator", "transfer", &d_hex],
+            "ENOT_OPERATOR",
+        )?;
+        c.ok(&d, &["operator", "accept"])?;
+        c.only(
+            &d,
+            &s,
+            &["operator", "transfer", &operator2.hex()],
+            "ENOT_OPERATOR",
+        )?;
+        c.only(&d, &s, &["operator", "cancel"], "ENOT_OPERATOR")?;
+        c.refused(&s, &["operator", "replace", &operator2.hex()], "ENOT_ADMIN")?;
+        c.refused(
+            &d,
+            &["operator", "replace", &operator2.hex()],
+            "EOPERATOR_NOT_DENYLISTED",
+        )?;
+
+        // The admin role: two steps there and back, and a cancelled proposal.
+        c.only(&d, &s, &["admin", "transfer", &admin2.hex()], "ENOT_ADMIN")?;
+        c.only(&admin2, &s, &["admin", "accept"], "ENOT_PENDING_ADMIN")?;
+        c.only(&admin2, &d, &["admin", "transfer", &d_hex], "ENOT_ADMIN")?;
+        c.ok(&d, &["admin", "accept"])?;
+        c.only(&d, &s, &["admin", "transfer", &s_hex], "ENOT_ADMIN")?;
+        c.only(&d, &s, &["admin", "cancel"], "ENOT_ADMIN")?;
+
+        // The package: upgraded by the admin alone with the build that is on chain.
+        let build = root().join("move/build/YenPay");
+        let build = build.to_str().unwrap();
+        c.only(
+            &d,
+            &s,
+            &["--assume-yes", "package", "upgrade", "--build-dir", build],
+            "ENOT_ADMIN",
+        )?;
+        c.ok(&s, &["package", "verify"])?;
+
+        // Purge, once the cancelled invoice's expiry has passed; then the housekeeper goes.
+        let invoice = format!("{owner_hex}/{}", order.as_str());
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        while !c
+            .client
+            .invoice()
+            .is_purgeable(owner.address, &order)
+            .await?
+        {
+            if std::time::Instant::now() > deadline {
+                bail!("the cancelled invoice never became purgeable");
+            }
+            tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+        }
+        c.only(
+            &keeper,
+            &s,
+            &["invoices", "purge", "--invoice", &invoice],
+            "ENOT_HOUSEKEEPER",
+        )?;
+        c.only(
+            &d,
+            &s,
+            &["invoices", "housekeeper", "remove"],
+            "ENOT_OPERATOR",
+        )?;
+
+        // Closing is for good: last.
+        c.only(&d, &s, &["merchant", "close", &owner_hex], "ENOT_OPERATOR")?;
+        c.only(
+            &minter,
+            &s,
+            &["coin", "burn", "--amount", "10"],
+            "ENOT_MINTER",
+        )?;
+        c.only(
+            &master,
+            &s,
+            &["coin", "minter", "remove", &minter_hex],
+            "ENOT_MASTER_MINTER",
+        )?;
+
+        // The roles go back to the deployer for the suites that follow.
+        for role in ["set-pauser", "set-denylister", "set-master-minter"] {
+            c.ok(&d, &["roles", role, &d_hex])?;
+        }
+        Ok(())
+    }
+
+    /// Creates a k-of-n `0x1::multisig_account` with `creator` and `others` as owners.
+    async fn multisig_of(
+        c: &Console,
+        creator: &Actor,
+        others: &[&Actor],
+        required: u64,
+    ) -> Result<AccountAddress> {
+        let next = c
+            .aptos
+            .view(
+                "0x1::multisig_account::get_next_multisig_account_address",
+                vec![],
+                vec![Value::String(creator.hex())],
+            )
+            .await?;
+        let address = AccountAddress::from_hex(
+            next.first()
+                .and_then(Value::as_str)
+                .context("the next multisig address")?,
+        )?;
+        let owners: Vec<AccountAddress> = others.iter().map(|o| o.address).collect();
+        let create = EntryFunction::new(
+            MoveModuleId::new(AccountAddress::ONE, Identifier::new("multisig_account")?),
+            "create_with_owners",
+            vec![],
+            vec![
+                aptos_bcs::to_bytes(&owners)?,
+                aptos_bcs::to_bytes(&required)?,
+                aptos_bcs::to_bytes(&Vec::<String>::new())?,
+                aptos_bcs::to_bytes(&Vec::<Vec<u8>>::new())?,
+            ],
+        );
+        let done = c
+            .aptos
+            .sign_submit_and_wait(
+                &creator.key.account(),
+                TransactionPayload::EntryFunction(create),
+                None,
+            )
+            .await?
+            .into_inner();
+        ensure!(done["success"] == true, "creating the multisig: {done}");
+        Ok(address)
+    }
+
+    /// The package's upgrade number (`0x1::code::PackageRegistry`).
+    async fn upgrades(c: &Console) -> Result<u64> {
+        let registry = c
+            .aptos
+            .fullnode()
+            .get_account_resource(
+                AccountAddress::from_hex(&c.package)?,
+                "0x1::code::PackageRegistry",
+            )
+            .await?
+            .into_inner();
+        registry.data["packages"][0]["upgrade_number"]
+            .as_str()
+            .and_then(|n| n.parse().ok())
+            .with_context(|| format!("the package registry: {:?}", registry.data))
+    }
+
+    #[tokio::test]
+    #[ignore = "needs a node with the package: cargo xtask e2e"]
+    async fn the_admin_and_the_pauser_as_a_2_of_3_multisig() -> Result<()> {
+        let Some(c) = Console::from_env().await? else {
+            return Ok(());
+        };
+        let deployer_file = std::env::var("YENPAY_DEPLOYER_KEY_FILE")
+            .context("YENPAY_DEPLOYER_KEY_FILE (cargo xtask e2e sets it)")?;
+        let d = c
+            .with_key("deployer", read_key_file(Path::new(&deployer_file))?, 0)
+            .await?;
+        // The SDK's default gas limit for creating the multisig wants more than one APT.
+        let apt = 1_000_000_000;
+        let (o1, o2, o3) = (
+            c.actor("owner1", apt).await?,
+            c.actor("owner2", apt).await?,
+            c.actor("owner3", apt).await?,
+        );
+        let ms = multisig_of(&c, &o1, &[&o2, &o3], 2).await?;
+        let ms_hex = ms.to_hex();
+        let ms_arg = ms_hex.as_str();
+        let controls = c.client.controls();
+
+        // The multisig becomes the pauser, and the admin once it accepts, by proposal.
+        c.ok(&d, &["roles", "set-pauser", ms_arg])?;
+        c.ok(&d, &["admin", "transfer", ms_arg])?;
+        c.ok(&o1, &["--multisig", ms_arg, "admin", "accept"])?;
+        c.ok(&o2, &["multisig", "approve", ms_arg, "1"])?;
+        c.ok(&o2, &["multisig", "execute", ms_arg])?;
+        ensure!(controls.admin().await? == ms, "the multisig is the admin");
+
+        // A pause: no owner alone, neither directly nor by its own proposal.
+        c.refused(&o1, &["coin", "pause"], "ENOT_PAUSER")?;
+        c.ok(&o1, &["--multisig", ms_arg, "coin", "pause"])?;
+        let alone = c.run(Some(&o1), &["multisig", "execute", ms_arg]);
+        ensure!(
+            !alone.status.success() && !controls.is_paused().await?,
+            "one approval executed a pause: {}",
+            text(&alone)
+        );
+        c.ok(&o2, &["multisig", "approve", ms_arg, "2"])?;
+        c.ok(&o1, &["multisig", "execute", ms_arg])?;
+        ensure!(controls.is_paused().await?, "paused by two owners");
+        c.ok(&o3, &["--multisig", ms_arg, "coin", "unpause"])?;
+        c.ok(&o1, &["multisig", "approve", ms_arg, "3"])?;
+        c.ok(&o3, &["multisig", "execute", ms_arg])?;
+        ensure!(!controls.is_paused().await?, "unpaused by two owners");
+
+        // A package upgrade: too large to store in a proposal, so by its hash;
+        // the execution carries the code.
+        let build = root().join("move/build/YenPay");
+        let build = build.to_str().unwrap();
+        let upgrade = ["package", "upgrade", "--build-dir", build];
+        c.refused(&o1, &upgrade, "ENOT_ADMIN")?;
+        let hashed: Vec<&str> = ["--multisig", ms_arg, "--hash-only"]
+            .into_iter()
+            .chain(upgrade)
+            .collect();
+        c.ok(&o1, &hashed)?;
+        let executing: Vec<&str> = ["--multisig", ms_arg, "--execute-proposal"]
+            .into_iter()
+            .chain(upgrade)
+            .collect();
+        let alone = c.run(Some(&o1), &executing);
+        ensure!(
+            !alone.status.success(),
+            "one approval executed an upgrade: {}",
+            text(&alone)
+        );
+        c.ok(&o3, &["multisig", "approve", ms_arg, "4"])?;
+        let before = upgrades(&c).await?;
+        c.ok(&o3, &executing)?;
+        ensure!(
+            upgrades(&c).await? == before + 1,
+            "the upgrade ran as the multisig"
+        );
+
+        // Back to the deployer: the multisig proposes it, the deployer accepts.
+        c.ok(&o2, &["--multisig", ms_arg, "admin", "transfer", &d.hex()])?;
+        c.ok(&o3, &["multisig", "approve", ms_arg, "5"])?;
+        c.ok(&o2, &["multisig", "execute", ms_arg])?;
+        c.ok(&d, &["admin", "accept"])?;
+        c.ok(&d, &["roles", "set-pauser", &d.hex()])?;
+        ensure!(controls.admin().await? == d.address);
+        Ok(())
+    }
+}
