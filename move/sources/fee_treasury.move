@@ -24,6 +24,7 @@ module yenpay::fee_treasury {
     use aptos_framework::fungible_asset::{Self, FungibleAsset};
     use aptos_framework::object::{Self, ExtendRef};
     use aptos_framework::primary_fungible_store;
+    use yenpay::controls;
     use yenpay::merchant_registry;
     use yenpay::stablecoin;
 
@@ -75,7 +76,7 @@ module yenpay::fee_treasury {
         let treasury = signer::address_of(treasury_signer);
         move_to(treasury_signer, Treasury { extend_ref: object::generate_extend_ref(constructor_ref) });
         let store = primary_fungible_store::ensure_primary_store_exists(treasury, stablecoin::metadata());
-        stablecoin::approve_package_store(store.object_address());
+        controls::approve_package_store(store.object_address());
         // Every fee-bearing payment deposits here; an aggregator-backed balance keeps them from conflicting.
         // The framework aborts the upgrade where the feature is off, so only ask where it is on.
         if (features::concurrent_fungible_balance_enabled()) {

@@ -38,6 +38,7 @@ module yenpay::invoice {
     use aptos_framework::timestamp;
     use aptos_std::table::{Self, Table};
     use yenpay::authorization;
+    use yenpay::controls;
     use yenpay::fee_treasury;
     use yenpay::merchant_registry;
     use yenpay::stablecoin;
@@ -277,7 +278,7 @@ module yenpay::invoice {
         assert!(len > 0 && len <= MAX_ORDER_REF_BYTES, error::invalid_argument(EINVALID_ORDER_REF));
         assert!(amount > 0, error::invalid_argument(EZERO_AMOUNT));
         assert!(ttl_secs >= MIN_TTL_SECS && ttl_secs <= MAX_TTL_SECS, error::invalid_argument(EINVALID_TTL));
-        let cap = stablecoin::transfer_cap();
+        let cap = controls::transfer_cap();
         assert!(cap == 0 || amount <= cap, error::invalid_argument(EAMOUNT_OVER_CAP));
         let created_by = signer::address_of(actor);
         merchant_registry::assert_can_act_for(created_by, merchant);

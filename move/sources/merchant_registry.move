@@ -6,7 +6,7 @@
 /// money moves, through the `package` functions below. The operator role changes hands in two steps
 /// (`yenpay::role`); the fee treasury (`yenpay::fee_treasury`) asks this module who the operator is.
 ///
-/// The stablecoin's denylist holds here too, exactly as its hooks apply it (`stablecoin::is_restricted`: the address or
+/// The stablecoin's denylist holds here too, exactly as its hooks apply it (`controls::is_restricted`: the address or
 /// any object owning it, within the hooks' bound): a denylisted merchant owner, payout address or terminal can neither
 /// be registered, added nor named as payout, and cannot create, collect or take payments; a denylisted operator cannot
 /// act, and the stablecoin's admin may propose its successor (`propose_operator_replacement`).
@@ -22,6 +22,7 @@ module yenpay::merchant_registry {
     use aptos_framework::object;
     use aptos_framework::timestamp;
     use aptos_std::table::{Self, Table};
+    use yenpay::controls;
     use yenpay::role::{Self, TwoStepRole};
     use yenpay::stablecoin;
 
@@ -265,10 +266,10 @@ module yenpay::merchant_registry {
     /// `accept_operator`, as in an ordinary hand-over.
     public entry fun propose_operator_replacement(admin: &signer, new_operator: address) acquires Registry {
         let admin = signer::address_of(admin);
-        assert!(stablecoin::admin() == admin, error::permission_denied(ENOT_ADMIN));
+        assert!(controls::admin() == admin, error::permission_denied(ENOT_ADMIN));
         let role = &mut Registry[@yenpay].operator;
         let operator = role.holder();
-        assert!(stablecoin::is_restricted(operator), error::invalid_state(EOPERATOR_NOT_DENYLISTED));
+        assert!(controls::is_restricted(operator), error::invalid_state(EOPERATOR_NOT_DENYLISTED));
         role.propose(new_operator);
         event::emit(OperatorReplacementProposed { admin, operator, proposed: new_operator });
     }
@@ -445,7 +446,7 @@ module yenpay::merchant_registry {
     /// Aborts if `account`, or an object owning it, is on the stablecoin's denylist (or its owner chain is too long
     /// to check): the one check of every account the package lets act, the same as the stablecoin's hooks apply.
     package fun assert_not_denylisted(account: address) {
-        assert!(!stablecoin::is_restricted(account), error::permission_denied(EDENYLISTED));
+        assert!(!controls::is_restricted(account), error::permission_denied(EDENYLISTED));
     }
 
     /// The payout address of `merchant`, whatever its status (refunds of earlier payments stay possible).
@@ -605,7 +606,7 @@ module yenpay::merchant_registry {
     /// payment would abort.
     fun assert_payout_accepted(payout: address) {
         assert!(
-            !object::is_object(payout) || stablecoin::is_approved_store(stablecoin::primary_store_address(payout)),
+            !object::is_object(payout) || controls::is_approved_store(stablecoin::primary_store_address(payout)),
             error::invalid_argument(EPAYOUT_NOT_HOLDER)
         );
     }

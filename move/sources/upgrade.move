@@ -1,12 +1,12 @@
 /// Code control: the package lives at a resource account whose key was rotated away at publish, and only the
-/// stablecoin's admin can upgrade it.
+/// stablecoin's admin (`yenpay::controls`) can upgrade it.
 ///
 /// The deployer publishes with `0x1::resource_account::create_resource_account_and_publish_package`; the package's
 /// address is then `sha3-256(deployer || seed || 0xFF)` and its authentication key is zero, so no private key signs
 /// for it. `init_module` takes the account's `SignerCapability` out of the deployer's container and keeps it here.
 /// From then on the only way to publish new code at the package address is `upgrade_package`, which the current
 /// stablecoin admin calls, so upgrade power moves with the admin role and its two-step transfer
-/// (`stablecoin::propose_admin`, `stablecoin::accept_admin`), as Circle's stablecoin on Aptos gates upgrades by its
+/// (`controls::propose_admin`, `controls::accept_admin`), as Circle's stablecoin on Aptos gates upgrades by its
 /// admin role. Upgrades stay under the package's `compatible` upgrade policy.
 module yenpay::upgrade {
     use std::error;
@@ -15,7 +15,7 @@ module yenpay::upgrade {
     use aptos_framework::code;
     use aptos_framework::event;
     use aptos_framework::resource_account;
-    use yenpay::stablecoin;
+    use yenpay::controls;
 
     //
     // Errors
@@ -62,7 +62,7 @@ module yenpay::upgrade {
         code: vector<vector<u8>>,
     ) acquires PackageSigner {
         let admin_address = signer::address_of(admin);
-        assert!(admin_address == stablecoin::admin(), error::permission_denied(ENOT_ADMIN));
+        assert!(admin_address == controls::admin(), error::permission_denied(ENOT_ADMIN));
         let package = account::create_signer_with_capability(&PackageSigner[@yenpay].signer_cap);
         code::publish_package_txn(&package, metadata_serialized, code);
         event::emit(PackageUpgraded { admin: admin_address });

@@ -19,6 +19,7 @@ module yenpay::authorization_tests {
     use aptos_framework::timestamp;
     use aptos_framework::fungible_asset::FungibleAsset;
     use yenpay::authorization;
+    use yenpay::controls;
     use yenpay::stablecoin;
     use yenpay::stablecoin_test_helpers as h;
 
@@ -377,34 +378,34 @@ module yenpay::authorization_tests {
     }
 
     #[test(framework = @aptos_framework, publisher = @deployer)]
-    #[expected_failure(abort_code = 0x30008, location = yenpay::stablecoin)] // invalid_state(EPAUSED)
+    #[expected_failure(abort_code = 0x30008, location = yenpay::controls)] // invalid_state(EPAUSED)
     fun paused_refuses_authorization(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
         let alice = new_holder(100);
-        stablecoin::pause(&h::signer_of(h::pauser()));
+        controls::pause(&h::signer_of(h::pauser()));
         submit_signed(&alice, h::bob(), 1, 0, h::start_secs() + 600, nonce(1));
     }
 
     #[test(framework = @aptos_framework, publisher = @deployer)]
-    #[expected_failure(abort_code = 0x50009, location = yenpay::stablecoin)] // permission_denied(EDENYLISTED)
+    #[expected_failure(abort_code = 0x50009, location = yenpay::controls)] // permission_denied(EDENYLISTED)
     fun denylisted_sender_refused(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
         let alice = new_holder(100);
-        stablecoin::denylist(&h::signer_of(h::denylister()), alice.addr);
+        controls::denylist(&h::signer_of(h::denylister()), alice.addr);
         submit_signed(&alice, h::bob(), 1, 0, h::start_secs() + 600, nonce(1));
     }
 
     #[test(framework = @aptos_framework, publisher = @deployer)]
-    #[expected_failure(abort_code = 0x50009, location = yenpay::stablecoin)] // permission_denied(EDENYLISTED)
+    #[expected_failure(abort_code = 0x50009, location = yenpay::controls)] // permission_denied(EDENYLISTED)
     fun denylisted_receiver_refused(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
         let alice = new_holder(100);
-        stablecoin::denylist(&h::signer_of(h::denylister()), h::bob());
+        controls::denylist(&h::signer_of(h::denylister()), h::bob());
         submit_signed(&alice, h::bob(), 1, 0, h::start_secs() + 600, nonce(1));
     }
 
     #[test(framework = @aptos_framework, publisher = @deployer)]
-    #[expected_failure(abort_code = 0x2000a, location = yenpay::stablecoin)] // out_of_range(EAMOUNT_EXCEEDS_CAP)
+    #[expected_failure(abort_code = 0x2000a, location = yenpay::controls)] // out_of_range(EAMOUNT_EXCEEDS_CAP)
     fun authorization_above_cap_refused(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
         let alice = new_holder(2_000_000);
@@ -454,11 +455,11 @@ module yenpay::authorization_tests {
     }
 
     #[test(framework = @aptos_framework, publisher = @deployer)]
-    #[expected_failure(abort_code = 0x50009, location = yenpay::stablecoin)] // permission_denied(EDENYLISTED)
+    #[expected_failure(abort_code = 0x50009, location = yenpay::controls)] // permission_denied(EDENYLISTED)
     fun package_withdraw_for_collection_deposit_hook_checks_receiver(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
         let alice = new_holder(100);
-        stablecoin::denylist(&h::signer_of(h::denylister()), h::bob());
+        controls::denylist(&h::signer_of(h::denylister()), h::bob());
         let signature = sign_collection(
             &alice, h::chain(), alice.addr, h::bob(), 40, 0, h::start_secs() + 600, nonce(3)
         );

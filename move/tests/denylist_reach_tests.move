@@ -1,7 +1,7 @@
 #[test_only]
 /// The denylist outside the hooks reaches as far as the hooks do: every account the package lets act (merchant owner,
 /// payout, terminal, refund signer, operator, housekeeper) is refused when it, or an object owning it, is denylisted
-/// (`stablecoin::is_restricted`, one function for all). A denylisted operator can no longer act or sweep the fee
+/// (`controls::is_restricted`, one function for all). A denylisted operator can no longer act or sweep the fee
 /// treasury, and the stablecoin's admin proposes its successor.
 ///
 /// Abort codes are category * 0x10000 + reason (std::error): invalid_state 0x3, permission_denied 0x5.
@@ -9,6 +9,7 @@ module yenpay::denylist_reach_tests {
     use std::string::{String, utf8};
     use aptos_framework::event;
     use aptos_framework::object::{Self, ExtendRef};
+    use yenpay::controls;
     use yenpay::fee_treasury;
     use yenpay::invoice;
     use yenpay::merchant_registry;
@@ -33,7 +34,7 @@ module yenpay::denylist_reach_tests {
     }
 
     fun denylist(account: address) {
-        stablecoin::denylist(&h::signer_of(h::operator()), account);
+        controls::denylist(&h::signer_of(h::operator()), account);
     }
 
     /// Hands the operator role from the deployer to `to`.
@@ -241,7 +242,7 @@ module yenpay::denylist_reach_tests {
         // see the payout's owner: the refund's own check must.
         h::setup(framework, publisher);
         let (payout, extend_ref) = object_of(OWNER);
-        stablecoin::approve_store(publisher, stablecoin::primary_store_address(payout));
+        controls::approve_store(publisher, stablecoin::primary_store_address(payout));
         merchant_registry::set_payout_address(&h::signer_of(h::merchant()), payout);
         invoice::create_invoice(&h::signer_of(h::terminal()), h::merchant(), order(), 10_000, 300);
         invoice::pay_invoice(&h::signer_of(h::payer()), h::merchant(), order(), 10_000);
@@ -257,7 +258,7 @@ module yenpay::denylist_reach_tests {
         // The same refunds as above with nobody listed: the second slice comes wholly from the treasury.
         h::setup(framework, publisher);
         let (payout, extend_ref) = object_of(OWNER);
-        stablecoin::approve_store(publisher, stablecoin::primary_store_address(payout));
+        controls::approve_store(publisher, stablecoin::primary_store_address(payout));
         merchant_registry::set_payout_address(&h::signer_of(h::merchant()), payout);
         invoice::create_invoice(&h::signer_of(h::terminal()), h::merchant(), order(), 10_000, 300);
         invoice::pay_invoice(&h::signer_of(h::payer()), h::merchant(), order(), 10_000);
@@ -274,13 +275,13 @@ module yenpay::denylist_reach_tests {
         h::setup(framework, publisher);
         let (outer, _outer_ref) = object_of(OWNER);
         let (inner, _inner_ref) = object_of(outer);
-        assert!(!stablecoin::is_restricted(OWNER) && !stablecoin::is_restricted(inner), 1);
+        assert!(!controls::is_restricted(OWNER) && !controls::is_restricted(inner), 1);
         denylist(OWNER);
-        assert!(stablecoin::is_restricted(OWNER) && stablecoin::is_restricted(outer), 2);
-        assert!(stablecoin::is_restricted(inner), 3);
+        assert!(controls::is_restricted(OWNER) && controls::is_restricted(outer), 2);
+        assert!(controls::is_restricted(inner), 3);
         // The direct listing is only the owner's.
-        assert!(!stablecoin::is_denylisted(inner), 4);
-        stablecoin::undenylist(&h::signer_of(h::operator()), OWNER);
-        assert!(!stablecoin::is_restricted(inner), 5);
+        assert!(!controls::is_denylisted(inner), 4);
+        controls::undenylist(&h::signer_of(h::operator()), OWNER);
+        assert!(!controls::is_restricted(inner), 5);
     }
 }

@@ -11,6 +11,7 @@ module yenpay::fee_treasury_tests {
     use aptos_framework::fungible_asset;
     use aptos_framework::object;
     use aptos_framework::primary_fungible_store;
+    use yenpay::controls;
     use yenpay::fee_treasury;
     use yenpay::invoice;
     use yenpay::merchant_registry;
@@ -106,20 +107,20 @@ module yenpay::fee_treasury_tests {
     }
 
     #[test(framework = @aptos_framework, publisher = @deployer)]
-    #[expected_failure(abort_code = 0x30008, location = yenpay::stablecoin)] // stablecoin EPAUSED
+    #[expected_failure(abort_code = 0x30008, location = yenpay::controls)] // controls EPAUSED
     fun sweep_while_paused(framework: &signer, publisher: &signer) {
         h::setup(framework, publisher);
         let fees = collect_some_fees();
-        stablecoin::pause(publisher);
+        controls::pause(publisher);
         fee_treasury::sweep(publisher, FEE_ACCOUNT, fees);
     }
 
     #[test(framework = @aptos_framework, publisher = @deployer)]
-    #[expected_failure(abort_code = 0x50009, location = yenpay::stablecoin)] // stablecoin EDENYLISTED
+    #[expected_failure(abort_code = 0x50009, location = yenpay::controls)] // controls EDENYLISTED
     fun sweep_to_denylisted(framework: &signer, publisher: &signer) {
         h::setup(framework, publisher);
         let fees = collect_some_fees();
-        stablecoin::denylist(publisher, FEE_ACCOUNT);
+        controls::denylist(publisher, FEE_ACCOUNT);
         fee_treasury::sweep(publisher, FEE_ACCOUNT, fees);
     }
 
@@ -141,10 +142,10 @@ module yenpay::fee_treasury_tests {
         assert!(fee_treasury::has_extend_ref_for_test(), 2);
         // The treasury's primary store, not the treasury object, is approved to hold the coin.
         let store = stablecoin::primary_store_address(treasury);
-        assert!(stablecoin::is_approved_store(store), 3);
-        assert!(!stablecoin::is_approved_store(treasury), 4);
+        assert!(controls::is_approved_store(store), 3);
+        assert!(!controls::is_approved_store(treasury), 4);
         assert!(primary_fungible_store::primary_store_exists(treasury, stablecoin::metadata()), 5);
-        assert!(stablecoin::may_hold(store), 6);
+        assert!(controls::may_hold(store), 6);
         assert!(fee_treasury::balance() == 0, 7);
         // Nobody can move the treasury object to another owner.
         assert!(!object::ungated_transfer_allowed(object::address_to_object<object::ObjectCore>(treasury)), 8);

@@ -371,7 +371,7 @@ module yenpay::invoice_retention_tests {
     fun a_denylisted_housekeeper_cannot_purge(framework: &signer, publisher: &signer) {
         h::setup(framework, publisher);
         invoice::set_housekeeper(&h::signer_of(h::operator()), HOUSEKEEPER);
-        yenpay::stablecoin::denylist(&h::signer_of(h::operator()), HOUSEKEEPER);
+        yenpay::controls::denylist(&h::signer_of(h::operator()), HOUSEKEEPER);
         create(order());
         timestamp::fast_forward_seconds(TTL);
         invoice::purge_invoices(&h::signer_of(HOUSEKEEPER), vector[h::merchant()], vector[order()]);
@@ -433,7 +433,7 @@ module yenpay::invoice_retention_tests {
     #[expected_failure(abort_code = 0x50015, location = yenpay::merchant_registry)] // EDENYLISTED
     fun a_denylisted_account_cannot_be_named_housekeeper(framework: &signer, publisher: &signer) {
         h::setup(framework, publisher);
-        yenpay::stablecoin::denylist(&h::signer_of(h::operator()), HOUSEKEEPER);
+        yenpay::controls::denylist(&h::signer_of(h::operator()), HOUSEKEEPER);
         invoice::set_housekeeper(&h::signer_of(h::operator()), HOUSEKEEPER);
     }
 

@@ -14,6 +14,7 @@ module yenpay::invoice_tests {
     use aptos_framework::object;
     use aptos_framework::timestamp;
     use yenpay::authorization;
+    use yenpay::controls;
     use yenpay::fee_treasury;
     use yenpay::invoice;
     use yenpay::merchant_registry;
@@ -175,7 +176,7 @@ module yenpay::invoice_tests {
     #[test(framework = @aptos_framework, publisher = @deployer)]
     fun create_any_amount_without_cap(framework: &signer, publisher: &signer) {
         h::setup(framework, publisher);
-        stablecoin::set_transfer_cap(publisher, 0);
+        controls::set_transfer_cap(publisher, 0);
         create(h::terminal(), h::merchant(), order(), 50_000_000);
         assert!(invoice::invoice(h::merchant(), order()).amount() == 50_000_000, 1);
     }
@@ -484,29 +485,29 @@ module yenpay::invoice_tests {
     }
 
     #[test(framework = @aptos_framework, publisher = @deployer)]
-    #[expected_failure(abort_code = 0x30008, location = yenpay::stablecoin)] // stablecoin EPAUSED
+    #[expected_failure(abort_code = 0x30008, location = yenpay::controls)] // controls EPAUSED
     fun pay_while_paused(framework: &signer, publisher: &signer) {
         h::setup(framework, publisher);
         create_standard();
-        stablecoin::pause(publisher);
+        controls::pause(publisher);
         pay(h::payer(), h::merchant(), order(), AMOUNT);
     }
 
     #[test(framework = @aptos_framework, publisher = @deployer)]
-    #[expected_failure(abort_code = 0x50009, location = yenpay::stablecoin)] // stablecoin EDENYLISTED
+    #[expected_failure(abort_code = 0x50009, location = yenpay::controls)] // controls EDENYLISTED
     fun pay_from_denylisted_payer(framework: &signer, publisher: &signer) {
         h::setup(framework, publisher);
         create_standard();
-        stablecoin::denylist(publisher, h::payer());
+        controls::denylist(publisher, h::payer());
         pay(h::payer(), h::merchant(), order(), AMOUNT);
     }
 
     #[test(framework = @aptos_framework, publisher = @deployer)]
-    #[expected_failure(abort_code = 0x50009, location = yenpay::stablecoin)] // stablecoin EDENYLISTED
+    #[expected_failure(abort_code = 0x50009, location = yenpay::controls)] // controls EDENYLISTED
     fun pay_to_denylisted_payout(framework: &signer, publisher: &signer) {
         h::setup(framework, publisher);
         create_standard();
-        stablecoin::denylist(publisher, h::payout());
+        controls::denylist(publisher, h::payout());
         pay(h::payer(), h::merchant(), order(), AMOUNT);
     }
 
@@ -519,11 +520,11 @@ module yenpay::invoice_tests {
     }
 
     #[test(framework = @aptos_framework, publisher = @deployer)]
-    #[expected_failure(abort_code = 0x2000A, location = yenpay::stablecoin)] // stablecoin EAMOUNT_EXCEEDS_CAP
+    #[expected_failure(abort_code = 0x2000A, location = yenpay::controls)] // controls EAMOUNT_EXCEEDS_CAP
     fun pay_invoice_above_a_lowered_cap(framework: &signer, publisher: &signer) {
         h::setup(framework, publisher);
         create_standard();
-        stablecoin::set_transfer_cap(publisher, AMOUNT - 1);
+        controls::set_transfer_cap(publisher, AMOUNT - 1);
         pay(h::payer(), h::merchant(), order(), AMOUNT);
     }
 
@@ -697,25 +698,25 @@ module yenpay::invoice_tests {
     }
 
     #[test(framework = @aptos_framework, publisher = @deployer)]
-    #[expected_failure(abort_code = 0x2000A, location = yenpay::stablecoin)] // stablecoin EAMOUNT_EXCEEDS_CAP
+    #[expected_failure(abort_code = 0x2000A, location = yenpay::controls)] // controls EAMOUNT_EXCEEDS_CAP
     fun pay_merchant_over_cap(framework: &signer, publisher: &signer) {
         h::setup(framework, publisher);
         invoice::pay_merchant(&h::signer_of(h::payer()), h::merchant(), 1_000_001, utf8(b""));
     }
 
     #[test(framework = @aptos_framework, publisher = @deployer)]
-    #[expected_failure(abort_code = 0x30008, location = yenpay::stablecoin)] // stablecoin EPAUSED
+    #[expected_failure(abort_code = 0x30008, location = yenpay::controls)] // controls EPAUSED
     fun pay_merchant_while_paused(framework: &signer, publisher: &signer) {
         h::setup(framework, publisher);
-        stablecoin::pause(publisher);
+        controls::pause(publisher);
         invoice::pay_merchant(&h::signer_of(h::payer()), h::merchant(), 100, utf8(b""));
     }
 
     #[test(framework = @aptos_framework, publisher = @deployer)]
-    #[expected_failure(abort_code = 0x50009, location = yenpay::stablecoin)] // stablecoin EDENYLISTED
+    #[expected_failure(abort_code = 0x50009, location = yenpay::controls)] // controls EDENYLISTED
     fun pay_merchant_denylisted_payer(framework: &signer, publisher: &signer) {
         h::setup(framework, publisher);
-        stablecoin::denylist(publisher, h::payer());
+        controls::denylist(publisher, h::payer());
         invoice::pay_merchant(&h::signer_of(h::payer()), h::merchant(), 100, utf8(b""));
     }
 
@@ -978,22 +979,22 @@ module yenpay::invoice_tests {
     }
 
     #[test(framework = @aptos_framework, publisher = @deployer)]
-    #[expected_failure(abort_code = 0x50009, location = yenpay::stablecoin)] // stablecoin EDENYLISTED
+    #[expected_failure(abort_code = 0x50009, location = yenpay::controls)] // controls EDENYLISTED
     fun collect_from_denylisted_customer(framework: &signer, publisher: &signer) {
         h::setup(framework, publisher);
         let (secret_key, public_key, customer) = customer();
         create_standard();
-        stablecoin::denylist(publisher, customer);
+        controls::denylist(publisher, customer);
         collect(h::terminal(), order(), &secret_key, public_key, customer, h::merchant(), AMOUNT, nonce(1));
     }
 
     #[test(framework = @aptos_framework, publisher = @deployer)]
-    #[expected_failure(abort_code = 0x30008, location = yenpay::stablecoin)] // stablecoin EPAUSED
+    #[expected_failure(abort_code = 0x30008, location = yenpay::controls)] // controls EPAUSED
     fun collect_while_paused(framework: &signer, publisher: &signer) {
         h::setup(framework, publisher);
         let (secret_key, public_key, customer) = customer();
         create_standard();
-        stablecoin::pause(publisher);
+        controls::pause(publisher);
         collect(h::terminal(), order(), &secret_key, public_key, customer, h::merchant(), AMOUNT, nonce(1));
     }
 
@@ -1086,7 +1087,7 @@ module yenpay::invoice_tests {
     #[expected_failure(abort_code = 0x50015, location = yenpay::merchant_registry)] // EDENYLISTED
     fun create_by_denylisted_terminal(framework: &signer, publisher: &signer) {
         h::setup(framework, publisher);
-        stablecoin::denylist(publisher, h::terminal());
+        controls::denylist(publisher, h::terminal());
         create_standard();
     }
 
@@ -1094,7 +1095,7 @@ module yenpay::invoice_tests {
     #[expected_failure(abort_code = 0x50015, location = yenpay::merchant_registry)] // EDENYLISTED
     fun create_by_denylisted_owner(framework: &signer, publisher: &signer) {
         h::setup(framework, publisher);
-        stablecoin::denylist(publisher, h::merchant());
+        controls::denylist(publisher, h::merchant());
         create(h::merchant(), h::merchant(), order(), AMOUNT);
     }
 
@@ -1102,7 +1103,7 @@ module yenpay::invoice_tests {
     #[expected_failure(abort_code = 0x50015, location = yenpay::merchant_registry)] // EDENYLISTED
     fun create_by_terminal_of_denylisted_owner(framework: &signer, publisher: &signer) {
         h::setup(framework, publisher);
-        stablecoin::denylist(publisher, h::merchant());
+        controls::denylist(publisher, h::merchant());
         create_standard();
     }
 
@@ -1110,15 +1111,15 @@ module yenpay::invoice_tests {
     #[expected_failure(abort_code = 0x50015, location = yenpay::merchant_registry)] // EDENYLISTED
     fun create_for_denylisted_payout(framework: &signer, publisher: &signer) {
         h::setup(framework, publisher);
-        stablecoin::denylist(publisher, h::payout());
+        controls::denylist(publisher, h::payout());
         create_standard();
     }
 
     #[test(framework = @aptos_framework, publisher = @deployer)]
     fun create_again_after_undenylisting(framework: &signer, publisher: &signer) {
         h::setup(framework, publisher);
-        stablecoin::denylist(publisher, h::terminal());
-        stablecoin::undenylist(publisher, h::terminal());
+        controls::denylist(publisher, h::terminal());
+        controls::undenylist(publisher, h::terminal());
         create_and_pay_standard();
         assert!(h::balance(h::payout()) == 9_700, 1);
     }
@@ -1128,7 +1129,7 @@ module yenpay::invoice_tests {
     fun cancel_by_denylisted_terminal(framework: &signer, publisher: &signer) {
         h::setup(framework, publisher);
         create_standard();
-        stablecoin::denylist(publisher, h::terminal());
+        controls::denylist(publisher, h::terminal());
         invoice::cancel_invoice(&h::signer_of(h::terminal()), h::merchant(), order());
     }
 
@@ -1138,7 +1139,7 @@ module yenpay::invoice_tests {
         h::setup(framework, publisher);
         let (secret_key, public_key, customer) = customer();
         create_standard();
-        stablecoin::denylist(publisher, h::terminal());
+        controls::denylist(publisher, h::terminal());
         collect(h::terminal(), order(), &secret_key, public_key, customer, h::merchant(), AMOUNT, nonce(1));
     }
 
@@ -1148,17 +1149,17 @@ module yenpay::invoice_tests {
         h::setup(framework, publisher);
         let (secret_key, public_key, customer) = customer();
         create_standard();
-        stablecoin::denylist(publisher, h::merchant());
+        controls::denylist(publisher, h::merchant());
         collect(h::terminal(), order(), &secret_key, public_key, customer, h::merchant(), AMOUNT, nonce(1));
     }
 
     #[test(framework = @aptos_framework, publisher = @deployer)]
-    #[expected_failure(abort_code = 0x50009, location = yenpay::stablecoin)] // stablecoin EDENYLISTED
+    #[expected_failure(abort_code = 0x50009, location = yenpay::controls)] // controls EDENYLISTED
     fun collect_to_denylisted_payout(framework: &signer, publisher: &signer) {
         h::setup(framework, publisher);
         let (secret_key, public_key, customer) = customer();
         create_standard();
-        stablecoin::denylist(publisher, h::payout());
+        controls::denylist(publisher, h::payout());
         collect(h::terminal(), order(), &secret_key, public_key, customer, h::merchant(), AMOUNT, nonce(1));
     }
 
@@ -1167,7 +1168,7 @@ module yenpay::invoice_tests {
     fun pay_invoice_of_denylisted_owner(framework: &signer, publisher: &signer) {
         h::setup(framework, publisher);
         create_standard();
-        stablecoin::denylist(publisher, h::merchant());
+        controls::denylist(publisher, h::merchant());
         pay(h::payer(), h::merchant(), order(), AMOUNT);
     }
 
@@ -1175,15 +1176,15 @@ module yenpay::invoice_tests {
     #[expected_failure(abort_code = 0x50015, location = yenpay::merchant_registry)] // EDENYLISTED
     fun pay_merchant_denylisted_owner(framework: &signer, publisher: &signer) {
         h::setup(framework, publisher);
-        stablecoin::denylist(publisher, h::merchant());
+        controls::denylist(publisher, h::merchant());
         invoice::pay_merchant(&h::signer_of(h::payer()), h::merchant(), 100, utf8(b""));
     }
 
     #[test(framework = @aptos_framework, publisher = @deployer)]
-    #[expected_failure(abort_code = 0x50009, location = yenpay::stablecoin)] // stablecoin EDENYLISTED
+    #[expected_failure(abort_code = 0x50009, location = yenpay::controls)] // controls EDENYLISTED
     fun pay_merchant_denylisted_payout(framework: &signer, publisher: &signer) {
         h::setup(framework, publisher);
-        stablecoin::denylist(publisher, h::payout());
+        controls::denylist(publisher, h::payout());
         invoice::pay_merchant(&h::signer_of(h::payer()), h::merchant(), 100, utf8(b""));
     }
 
@@ -1193,7 +1194,7 @@ module yenpay::invoice_tests {
     fun pay_to_approved_object_payout(framework: &signer, publisher: &signer) {
         h::setup(framework, publisher);
         let vault = object::address_from_constructor_ref(&object::create_object(h::merchant()));
-        stablecoin::approve_store(publisher, stablecoin::primary_store_address(vault));
+        controls::approve_store(publisher, stablecoin::primary_store_address(vault));
         merchant_registry::set_payout_address(&h::signer_of(h::merchant()), vault);
         create_and_pay_standard();
         assert!(h::balance(vault) == 9_700 && h::treasury() == 300, 1);
@@ -1201,13 +1202,13 @@ module yenpay::invoice_tests {
     }
 
     #[test(framework = @aptos_framework, publisher = @deployer)]
-    #[expected_failure(abort_code = 0x5000D, location = yenpay::stablecoin)] // stablecoin ESTORE_NOT_APPROVED
+    #[expected_failure(abort_code = 0x5000D, location = yenpay::controls)] // controls ESTORE_NOT_APPROVED
     fun pay_to_object_payout_after_revocation(framework: &signer, publisher: &signer) {
         h::setup(framework, publisher);
         let vault = object::address_from_constructor_ref(&object::create_object(h::merchant()));
-        stablecoin::approve_store(publisher, stablecoin::primary_store_address(vault));
+        controls::approve_store(publisher, stablecoin::primary_store_address(vault));
         merchant_registry::set_payout_address(&h::signer_of(h::merchant()), vault);
-        stablecoin::revoke_store(publisher, stablecoin::primary_store_address(vault));
+        controls::revoke_store(publisher, stablecoin::primary_store_address(vault));
         create_and_pay_standard();
     }
 
@@ -1433,20 +1434,20 @@ module yenpay::invoice_tests {
     }
 
     #[test(framework = @aptos_framework, publisher = @deployer)]
-    #[expected_failure(abort_code = 0x30008, location = yenpay::stablecoin)] // stablecoin EPAUSED
+    #[expected_failure(abort_code = 0x30008, location = yenpay::controls)] // controls EPAUSED
     fun refund_while_paused(framework: &signer, publisher: &signer) {
         h::setup(framework, publisher);
         create_and_pay_standard();
-        stablecoin::pause(publisher);
+        controls::pause(publisher);
         refund(h::payout(), 1_000);
     }
 
     #[test(framework = @aptos_framework, publisher = @deployer)]
-    #[expected_failure(abort_code = 0x50009, location = yenpay::stablecoin)] // stablecoin EDENYLISTED
+    #[expected_failure(abort_code = 0x50009, location = yenpay::controls)] // controls EDENYLISTED
     fun refund_to_denylisted_payer(framework: &signer, publisher: &signer) {
         h::setup(framework, publisher);
         create_and_pay_standard();
-        stablecoin::denylist(publisher, h::payer());
+        controls::denylist(publisher, h::payer());
         refund(h::payout(), 1_000);
     }
 
@@ -1456,7 +1457,7 @@ module yenpay::invoice_tests {
         // A denylisted payout account would move the treasury's fee share along with its own funds: refused.
         h::setup(framework, publisher);
         create_and_pay_standard();
-        stablecoin::denylist(publisher, h::payout());
+        controls::denylist(publisher, h::payout());
         refund(h::payout(), 1_000);
     }
 

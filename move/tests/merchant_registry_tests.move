@@ -13,6 +13,8 @@ module yenpay::merchant_registry_tests {
     use aptos_framework::fungible_asset;
     use aptos_framework::object;
     use aptos_framework::timestamp;
+    use yenpay::controls;
+    use yenpay::issuance;
     use yenpay::merchant_registry as registry;
     use yenpay::stablecoin;
 
@@ -35,7 +37,9 @@ module yenpay::merchant_registry_tests {
         timestamp::set_time_has_started_for_testing(fx);
         timestamp::update_global_time_for_test_secs(START_SECS);
         let package = &as_signer(@yenpay);
+        controls::init_for_test(package);
         stablecoin::init_for_test(package);
+        issuance::init_for_test(package);
         registry::init_for_test(package);
     }
 
@@ -536,7 +540,7 @@ module yenpay::merchant_registry_tests {
         setup(fx, publisher);
         let payout = object::address_from_constructor_ref(&object::create_named_object(publisher, b"vault"));
         // Payments go to the object's primary store: that store is what the admin approves, before it exists.
-        stablecoin::approve_store(publisher, stablecoin::primary_store_address(payout));
+        controls::approve_store(publisher, stablecoin::primary_store_address(payout));
         registry::register_merchant(publisher, MERCHANT, utf8(b"Ramen"), utf8(b"5812"), payout, 0);
         assert!(registry::merchant(MERCHANT).info_payout() == payout, 1);
     }
@@ -549,7 +553,7 @@ module yenpay::merchant_registry_tests {
         let payout = object::address_from_constructor_ref(constructor_ref);
         // A store built on the object itself is approved, but payments would go to the object's primary store.
         let store = fungible_asset::create_store(constructor_ref, stablecoin::metadata());
-        stablecoin::approve_store(publisher, object::object_address(&store));
+        controls::approve_store(publisher, object::object_address(&store));
         registry::register_merchant(publisher, MERCHANT, utf8(b"Ramen"), utf8(b"5812"), payout, 0);
     }
 
@@ -558,8 +562,8 @@ module yenpay::merchant_registry_tests {
     fun register_object_payout_after_revocation(fx: &signer, publisher: &signer) {
         setup(fx, publisher);
         let payout = object::address_from_constructor_ref(&object::create_named_object(publisher, b"vault"));
-        stablecoin::approve_store(publisher, stablecoin::primary_store_address(payout));
-        stablecoin::revoke_store(publisher, stablecoin::primary_store_address(payout));
+        controls::approve_store(publisher, stablecoin::primary_store_address(payout));
+        controls::revoke_store(publisher, stablecoin::primary_store_address(payout));
         registry::register_merchant(publisher, MERCHANT, utf8(b"Ramen"), utf8(b"5812"), payout, 0);
     }
 
@@ -575,7 +579,7 @@ module yenpay::merchant_registry_tests {
     fun set_approved_object_payout(fx: &signer, publisher: &signer) {
         setup_merchants(fx, publisher);
         let payout = object::address_from_constructor_ref(&object::create_object(MERCHANT));
-        stablecoin::approve_store(publisher, stablecoin::primary_store_address(payout));
+        controls::approve_store(publisher, stablecoin::primary_store_address(payout));
         registry::set_payout_address(&as_signer(MERCHANT), payout);
         assert!(registry::payout_of(MERCHANT) == payout, 1);
     }
@@ -586,7 +590,7 @@ module yenpay::merchant_registry_tests {
     #[expected_failure(abort_code = 0x50015, location = yenpay::merchant_registry)] // EDENYLISTED
     fun register_denylisted_owner(fx: &signer, publisher: &signer) {
         setup(fx, publisher);
-        stablecoin::denylist(publisher, MERCHANT);
+        controls::denylist(publisher, MERCHANT);
         registry::register_merchant(publisher, MERCHANT, utf8(b"Ramen"), utf8(b"5812"), PAYOUT, 0);
     }
 
@@ -594,15 +598,15 @@ module yenpay::merchant_registry_tests {
     #[expected_failure(abort_code = 0x50015, location = yenpay::merchant_registry)] // EDENYLISTED
     fun register_denylisted_payout(fx: &signer, publisher: &signer) {
         setup(fx, publisher);
-        stablecoin::denylist(publisher, PAYOUT);
+        controls::denylist(publisher, PAYOUT);
         registry::register_merchant(publisher, MERCHANT, utf8(b"Ramen"), utf8(b"5812"), PAYOUT, 0);
     }
 
     #[test(fx = @aptos_framework, publisher = @deployer)]
     fun register_after_undenylisting(fx: &signer, publisher: &signer) {
         setup(fx, publisher);
-        stablecoin::denylist(publisher, MERCHANT);
-        stablecoin::undenylist(publisher, MERCHANT);
+        controls::denylist(publisher, MERCHANT);
+        controls::undenylist(publisher, MERCHANT);
         registry::register_merchant(publisher, MERCHANT, utf8(b"Ramen"), utf8(b"5812"), PAYOUT, 0);
         assert!(registry::is_active(MERCHANT), 1);
     }
@@ -611,7 +615,7 @@ module yenpay::merchant_registry_tests {
     #[expected_failure(abort_code = 0x50015, location = yenpay::merchant_registry)] // EDENYLISTED
     fun set_payout_by_denylisted_owner(fx: &signer, publisher: &signer) {
         setup_merchants(fx, publisher);
-        stablecoin::denylist(publisher, MERCHANT);
+        controls::denylist(publisher, MERCHANT);
         registry::set_payout_address(&as_signer(MERCHANT), STRANGER);
     }
 
@@ -619,7 +623,7 @@ module yenpay::merchant_registry_tests {
     #[expected_failure(abort_code = 0x50015, location = yenpay::merchant_registry)] // EDENYLISTED
     fun set_payout_to_denylisted(fx: &signer, publisher: &signer) {
         setup_merchants(fx, publisher);
-        stablecoin::denylist(publisher, STRANGER);
+        controls::denylist(publisher, STRANGER);
         registry::set_payout_address(&as_signer(MERCHANT), STRANGER);
     }
 
@@ -627,7 +631,7 @@ module yenpay::merchant_registry_tests {
     #[expected_failure(abort_code = 0x50015, location = yenpay::merchant_registry)] // EDENYLISTED
     fun add_terminal_by_denylisted_owner(fx: &signer, publisher: &signer) {
         setup_merchants(fx, publisher);
-        stablecoin::denylist(publisher, MERCHANT);
+        controls::denylist(publisher, MERCHANT);
         registry::add_terminal(&as_signer(MERCHANT), @0xe1);
     }
 
@@ -635,7 +639,7 @@ module yenpay::merchant_registry_tests {
     #[expected_failure(abort_code = 0x50015, location = yenpay::merchant_registry)] // EDENYLISTED
     fun add_denylisted_terminal(fx: &signer, publisher: &signer) {
         setup_merchants(fx, publisher);
-        stablecoin::denylist(publisher, @0xe1);
+        controls::denylist(publisher, @0xe1);
         registry::add_terminal(&as_signer(MERCHANT), @0xe1);
     }
 
@@ -643,7 +647,7 @@ module yenpay::merchant_registry_tests {
     fun denylisted_owner_can_still_remove_terminals(fx: &signer, publisher: &signer) {
         // Removing a terminal only takes power away, so a denylisted owner may still do it.
         setup_merchants(fx, publisher);
-        stablecoin::denylist(publisher, MERCHANT);
+        controls::denylist(publisher, MERCHANT);
         registry::remove_terminal(&as_signer(MERCHANT), TERMINAL);
         assert!(registry::terminals(MERCHANT) == vector[], 1);
     }
@@ -652,7 +656,7 @@ module yenpay::merchant_registry_tests {
     #[expected_failure(abort_code = 0x50015, location = yenpay::merchant_registry)] // EDENYLISTED
     fun act_for_as_denylisted_terminal(fx: &signer, publisher: &signer) {
         setup_merchants(fx, publisher);
-        stablecoin::denylist(publisher, TERMINAL);
+        controls::denylist(publisher, TERMINAL);
         registry::assert_can_act_for(TERMINAL, MERCHANT);
     }
 
@@ -660,7 +664,7 @@ module yenpay::merchant_registry_tests {
     #[expected_failure(abort_code = 0x50015, location = yenpay::merchant_registry)] // EDENYLISTED
     fun act_for_as_denylisted_owner(fx: &signer, publisher: &signer) {
         setup_merchants(fx, publisher);
-        stablecoin::denylist(publisher, MERCHANT);
+        controls::denylist(publisher, MERCHANT);
         registry::assert_can_act_for(MERCHANT, MERCHANT);
     }
 
@@ -668,7 +672,7 @@ module yenpay::merchant_registry_tests {
     #[expected_failure(abort_code = 0x50015, location = yenpay::merchant_registry)] // EDENYLISTED
     fun act_for_denylisted_owner_as_its_terminal(fx: &signer, publisher: &signer) {
         setup_merchants(fx, publisher);
-        stablecoin::denylist(publisher, MERCHANT);
+        controls::denylist(publisher, MERCHANT);
         registry::assert_can_act_for(TERMINAL, MERCHANT);
     }
 
@@ -677,7 +681,7 @@ module yenpay::merchant_registry_tests {
     fun act_for_as_denylisted_stranger(fx: &signer, publisher: &signer) {
         // A stranger is refused as a stranger, whether or not it is denylisted.
         setup_merchants(fx, publisher);
-        stablecoin::denylist(publisher, STRANGER);
+        controls::denylist(publisher, STRANGER);
         registry::assert_can_act_for(STRANGER, MERCHANT);
     }
 
@@ -685,7 +689,7 @@ module yenpay::merchant_registry_tests {
     #[expected_failure(abort_code = 0x50015, location = yenpay::merchant_registry)] // EDENYLISTED
     fun active_with_denylisted_owner(fx: &signer, publisher: &signer) {
         setup_merchants(fx, publisher);
-        stablecoin::denylist(publisher, MERCHANT);
+        controls::denylist(publisher, MERCHANT);
         registry::assert_active(MERCHANT);
     }
 
@@ -693,7 +697,7 @@ module yenpay::merchant_registry_tests {
     #[expected_failure(abort_code = 0x50015, location = yenpay::merchant_registry)] // EDENYLISTED
     fun active_with_denylisted_payout(fx: &signer, publisher: &signer) {
         setup_merchants(fx, publisher);
-        stablecoin::denylist(publisher, PAYOUT);
+        controls::denylist(publisher, PAYOUT);
         registry::assert_active(MERCHANT);
     }
 
@@ -701,7 +705,7 @@ module yenpay::merchant_registry_tests {
     #[expected_failure(abort_code = 0x50015, location = yenpay::merchant_registry)] // EDENYLISTED
     fun settlement_terms_of_denylisted_owner(fx: &signer, publisher: &signer) {
         setup_merchants(fx, publisher);
-        stablecoin::denylist(publisher, MERCHANT);
+        controls::denylist(publisher, MERCHANT);
         let (_, _) = registry::settlement_terms(MERCHANT);
     }
 
@@ -709,7 +713,7 @@ module yenpay::merchant_registry_tests {
     fun settlement_terms_leave_denylisted_payout_to_stablecoin(fx: &signer, publisher: &signer) {
         // The stablecoin's deposit hook refuses the payment itself; the registry still answers.
         setup_merchants(fx, publisher);
-        stablecoin::denylist(publisher, PAYOUT);
+        controls::denylist(publisher, PAYOUT);
         let (payout, fee_bps) = registry::settlement_terms(MERCHANT);
         assert!(payout == PAYOUT && fee_bps == 300, 1);
         // Others are unaffected.
@@ -722,7 +726,7 @@ module yenpay::merchant_registry_tests {
     fun assert_not_denylisted_refuses_denylisted(fx: &signer, publisher: &signer) {
         setup(fx, publisher);
         registry::assert_not_denylisted(PAYOUT);
-        stablecoin::denylist(publisher, PAYOUT);
+        controls::denylist(publisher, PAYOUT);
         registry::assert_not_denylisted(PAYOUT);
     }
 

@@ -9,8 +9,10 @@ module yenpay::settlement_test_helpers {
     use aptos_framework::chain_id;
     use aptos_framework::timestamp;
     use yenpay::authorization;
+    use yenpay::controls;
     use yenpay::fee_treasury;
     use yenpay::invoice;
+    use yenpay::issuance;
     use yenpay::merchant_registry;
     use yenpay::stablecoin;
 
@@ -67,11 +69,13 @@ module yenpay::settlement_test_helpers {
         assert!(std::signer::address_of(publisher) == @deployer, 0);
         let package = &package_signer();
         authorization::init_for_test(package);
+        controls::init_for_test(package);
         stablecoin::init_for_test(package);
+        issuance::init_for_test(package);
         merchant_registry::init_for_test(package);
         fee_treasury::init_for_test(package);
         invoice::init_for_test(package);
-        stablecoin::configure_minter(publisher, @deployer, 1_000_000_000_000);
+        issuance::configure_minter(publisher, @deployer, 1_000_000_000_000);
     }
 
     /// `setup_package`, two active merchants with one terminal each, and `PAYER_FUNDS` for the payer.
@@ -94,7 +98,7 @@ module yenpay::settlement_test_helpers {
     }
 
     public fun mint(to: address, amount: u64) {
-        stablecoin::mint(&signer_of(@deployer), to, amount);
+        issuance::mint(&signer_of(@deployer), to, amount);
     }
 
     public fun balance(owner: address): u64 {

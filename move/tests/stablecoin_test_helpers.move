@@ -9,6 +9,8 @@ module yenpay::stablecoin_test_helpers {
     use aptos_framework::chain_id;
     use aptos_framework::timestamp;
     use yenpay::authorization;
+    use yenpay::controls;
+    use yenpay::issuance;
     use yenpay::stablecoin;
 
     /// Test chain id (what `aptos move test` and the Rust known-answer test use).
@@ -48,20 +50,22 @@ module yenpay::stablecoin_test_helpers {
         timestamp::update_global_time_for_test_secs(START_SECS);
         chain_id::initialize_for_test(framework, CHAIN_ID);
         authorization::init_for_test(&package_signer());
+        controls::init_for_test(&package_signer());
         stablecoin::init_for_test(&package_signer());
+        issuance::init_for_test(&package_signer());
     }
 
     /// `setup`, then each role on its own account and one configured minter.
     public fun setup_roles(framework: &signer, publisher: &signer) {
         setup(framework, publisher);
-        stablecoin::set_master_minter(publisher, master());
-        stablecoin::set_pauser(publisher, pauser());
-        stablecoin::set_denylister(publisher, denylister());
-        stablecoin::configure_minter(&signer_of(master()), minter(), MINTER_ALLOWANCE);
+        issuance::set_master_minter(publisher, master());
+        controls::set_pauser(publisher, pauser());
+        controls::set_denylister(publisher, denylister());
+        issuance::configure_minter(&signer_of(master()), minter(), MINTER_ALLOWANCE);
     }
 
     /// Mints `amount` to `to` with the configured minter.
     public fun mint_to(to: address, amount: u64) {
-        stablecoin::mint(&signer_of(minter()), to, amount);
+        issuance::mint(&signer_of(minter()), to, amount);
     }
 }

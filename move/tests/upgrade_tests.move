@@ -12,7 +12,7 @@ module yenpay::upgrade_tests {
     use std::bcs;
     use std::option::{Self, Option};
     use std::string::{String, utf8};
-    use yenpay::stablecoin;
+    use yenpay::controls;
     use yenpay::stablecoin_test_helpers as h;
     use yenpay::upgrade;
 
@@ -69,7 +69,7 @@ module yenpay::upgrade_tests {
     #[expected_failure(abort_code = 0x10008, location = aptos_framework::code)] // code EINCOMPATIBLE_POLICY_DISABLED
     fun admin_passes_the_gate(framework: &signer, publisher: &signer) {
         setup(framework, publisher);
-        assert!(stablecoin::admin() == @deployer, 1);
+        assert!(controls::admin() == @deployer, 1);
         upgrade_as(@deployer);
     }
 
@@ -77,8 +77,8 @@ module yenpay::upgrade_tests {
     #[expected_failure(abort_code = 0x10008, location = aptos_framework::code)] // code EINCOMPATIBLE_POLICY_DISABLED
     fun new_admin_passes_the_gate(framework: &signer, publisher: &signer) {
         setup(framework, publisher);
-        stablecoin::propose_admin(publisher, h::carol());
-        stablecoin::accept_admin(&h::signer_of(h::carol()));
+        controls::propose_admin(publisher, h::carol());
+        controls::accept_admin(&h::signer_of(h::carol()));
         upgrade_as(h::carol());
     }
 
@@ -123,7 +123,7 @@ module yenpay::upgrade_tests {
     #[expected_failure(abort_code = 0x50001, location = yenpay::upgrade)] // permission_denied(ENOT_ADMIN)
     fun upgrade_rejects_proposed_admin_before_accepting(framework: &signer, publisher: &signer) {
         setup(framework, publisher);
-        stablecoin::propose_admin(publisher, h::carol());
+        controls::propose_admin(publisher, h::carol());
         upgrade_as(h::carol());
     }
 
@@ -131,8 +131,8 @@ module yenpay::upgrade_tests {
     #[expected_failure(abort_code = 0x50001, location = yenpay::upgrade)] // permission_denied(ENOT_ADMIN)
     fun upgrade_rejects_old_admin(framework: &signer, publisher: &signer) {
         setup(framework, publisher);
-        stablecoin::propose_admin(publisher, h::carol());
-        stablecoin::accept_admin(&h::signer_of(h::carol()));
+        controls::propose_admin(publisher, h::carol());
+        controls::accept_admin(&h::signer_of(h::carol()));
         upgrade_as(@deployer);
     }
 }

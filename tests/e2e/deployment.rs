@@ -15,6 +15,8 @@ use crate::harness::Harness;
 pub async fn after_deploy(h: &'static Harness) -> Result<()> {
     let _shared = h.shared().await;
     let coin = h.client.stablecoin();
+    let controls = h.client.controls();
+    let issuance = h.client.issuance();
     let registry = h.client.merchant_registry();
     let deployer = h.deployer_address();
 
@@ -41,11 +43,11 @@ pub async fn after_deploy(h: &'static Harness) -> Result<()> {
         "the deployer's own key is not zero"
     );
 
-    check_eq!(coin.admin().await?, deployer, "admin");
-    check_eq!(coin.pending_admin().await?, None, "pending admin");
-    check_eq!(coin.master_minter().await?, deployer, "master minter");
-    check_eq!(coin.pauser().await?, deployer, "pauser");
-    check_eq!(coin.denylister().await?, deployer, "denylister");
+    check_eq!(controls.admin().await?, deployer, "admin");
+    check_eq!(controls.pending_admin().await?, None, "pending admin");
+    check_eq!(issuance.master_minter().await?, deployer, "master minter");
+    check_eq!(controls.pauser().await?, deployer, "pauser");
+    check_eq!(controls.denylister().await?, deployer, "denylister");
     check_eq!(registry.operator().await?, deployer, "operator");
     check_eq!(registry.pending_operator().await?, None, "pending operator");
 
@@ -59,7 +61,7 @@ pub async fn after_deploy(h: &'static Harness) -> Result<()> {
     );
     check_eq!(h.baseline.treasury_yen, 0, "treasury balance after deploy");
     check_eq!(
-        coin.transfer_cap().await?,
+        controls.transfer_cap().await?,
         INITIAL_TRANSFER_CAP,
         "per-transfer cap"
     );
@@ -68,7 +70,7 @@ pub async fn after_deploy(h: &'static Harness) -> Result<()> {
         1_000_000,
         "the legal cap in the client"
     );
-    check_eq!(coin.is_paused().await?, false, "paused");
+    check_eq!(controls.is_paused().await?, false, "paused");
 
     // Addresses the client derives locally agree with the chain's views.
     let metadata = coin.metadata_address().await?;
@@ -93,12 +95,12 @@ pub async fn after_deploy(h: &'static Harness) -> Result<()> {
         "the treasury's primary store, derived locally"
     );
     check_eq!(
-        coin.is_approved_store(treasury_store).await?,
+        controls.is_approved_store(treasury_store).await?,
         true,
         "the treasury's store approved"
     );
     check_eq!(
-        coin.may_hold(treasury_store).await?,
+        controls.may_hold(treasury_store).await?,
         true,
         "the treasury's store may hold the coin"
     );
@@ -109,7 +111,7 @@ pub async fn after_deploy(h: &'static Harness) -> Result<()> {
         "the deployer's primary store, derived locally"
     );
     check_eq!(
-        coin.is_approved_store(deployer_store).await?,
+        controls.is_approved_store(deployer_store).await?,
         false,
         "an account's primary store is not an approved store"
     );
@@ -118,14 +120,14 @@ pub async fn after_deploy(h: &'static Harness) -> Result<()> {
     let holder = h.unfunded_account().address();
     let holder_store = primary_store_address(h.package(), holder);
     check_eq!(
-        coin.may_hold(holder_store).await?,
+        controls.may_hold(holder_store).await?,
         false,
         "a primary store that does not exist yet"
     );
     let minter = h.minter(1).await?;
     h.mint(&minter, holder, 1).await?;
     check_eq!(
-        coin.may_hold(holder_store).await?,
+        controls.may_hold(holder_store).await?,
         true,
         "an account's primary store may hold the coin"
     );
@@ -133,17 +135,17 @@ pub async fn after_deploy(h: &'static Harness) -> Result<()> {
     // Role and limit views on addresses that hold nothing.
     let nobody = h.unfunded_account().address();
     check_eq!(
-        coin.is_minter(deployer).await?,
+        issuance.is_minter(deployer).await?,
         false,
         "the deployer is not a minter by default"
     );
     check_eq!(
-        coin.minter_allowance(nobody).await?,
+        issuance.minter_allowance(nobody).await?,
         0,
         "allowance of a non-minter"
     );
     check_eq!(
-        coin.is_denylisted(nobody).await?,
+        controls.is_denylisted(nobody).await?,
         false,
         "a fresh address is not denylisted"
     );

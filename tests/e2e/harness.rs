@@ -153,11 +153,13 @@ impl Harness {
         let client = YenPay::new(aptos, package).with_options(options);
 
         let coin = client.stablecoin();
-        let admin = coin.admin().await.with_context(|| {
+        let controls = client.controls();
+        let issuance = client.issuance();
+        let admin = controls.admin().await.with_context(|| {
             format!("the yenpay package is not published at {package} on {node_url}")
         })?;
         let operator = client.merchant_registry().operator().await?;
-        let master_minter = coin.master_minter().await?;
+        let master_minter = issuance.master_minter().await?;
         for (role, holder) in [
             ("admin", admin),
             ("master minter", master_minter),
@@ -178,10 +180,11 @@ impl Harness {
             deployer_yen: coin.balance(deployer.address()).await?,
             treasury_yen: client.merchant_registry().treasury_balance().await?,
         };
-        if coin.is_paused().await? {
+        if controls.is_paused().await? {
             // Only a run stopped between its pause and unpause leaves this.
             eprintln!("the coin at {package} was left paused by an interrupted run: unpausing it");
-            coin.unpause(&deployer)
+            controls
+                .unpause(&deployer)
                 .await
                 .map_err(|error| anyhow!("unpausing the coin left paused: {error}"))?;
         }
@@ -335,7 +338,7 @@ impl Harness {
         let minter = self.funded_account().await?;
         let deployer = self.deployer().await;
         self.client
-            .stablecoin()
+            .issuance()
             .configure_minter(&*deployer, minter.address(), allowance)
             .await
             .committed("configure a minter")
@@ -351,7 +354,7 @@ impl Harness {
         amount: u64,
     ) -> Result<Submitted> {
         self.client
-            .stablecoin()
+            .issuance()
             .mint(minter, to, amount)
             .await
             .committed(&format!("mint {amount} yen to {to}"))
@@ -519,9 +522,21 @@ impl Named for yenpay_client::abort::FeeTreasuryAbort {
     }
 }
 
+impl Named for yenpay_client::abort::ControlsAbort {
+    fn known(self) -> KnownAbort {
+        KnownAbort::Controls(self)
+    }
+}
+
 impl Named for StablecoinAbort {
     fn known(self) -> KnownAbort {
         KnownAbort::Stablecoin(self)
+    }
+}
+
+impl Named for yenpay_client::abort::IssuanceAbort {
+    fn known(self) -> KnownAbort {
+        KnownAbort::Issuance(self)
     }
 }
 

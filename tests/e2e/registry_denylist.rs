@@ -13,6 +13,7 @@ use crate::payments::create_invoice;
 pub async fn registry_denylist(h: &'static Harness) -> Result<()> {
     let _shared = h.shared().await;
     let coin = h.client.stablecoin();
+    let controls = h.client.controls();
     let invoices = h.client.invoice();
     let registry = h.client.merchant_registry();
     let merchant = h.merchant(100, false).await?;
@@ -24,11 +25,12 @@ pub async fn registry_denylist(h: &'static Harness) -> Result<()> {
 
     {
         let admin = h.deployer().await;
-        coin.denylist(&*admin, merchant.address())
+        controls
+            .denylist(&*admin, merchant.address())
             .await
             .committed("denylist the merchant's owner")
             .await?;
-        let again = coin
+        let again = controls
             .denylist(&*admin, merchant.address())
             .await
             .committed("denylist it again (idempotent)")
@@ -88,7 +90,8 @@ pub async fn registry_denylist(h: &'static Harness) -> Result<()> {
                 MerchantRegistryAbort::Denylisted,
             )
             .await?;
-        coin.undenylist(&*admin, merchant.address())
+        controls
+            .undenylist(&*admin, merchant.address())
             .await
             .committed("clear the merchant's owner")
             .await?;

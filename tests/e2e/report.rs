@@ -54,8 +54,8 @@ impl Op {
             Op::FirstTransferToNewHolder => {
                 "the same transfer to a new holder (creates its primary store)"
             }
-            Op::MintToNewHolder => "`stablecoin::mint` to a new holder (creates its store)",
-            Op::Mint => "`stablecoin::mint` to an existing store",
+            Op::MintToNewHolder => "`issuance::mint` to a new holder (creates its store)",
+            Op::Mint => "`issuance::mint` to an existing store",
             Op::CreateInvoice => "`invoice::create_invoice` (by a terminal)",
             Op::PayInvoice => "`invoice::pay_invoice` (fee > 0, every store exists)",
             Op::InvoiceLifecycle => {

@@ -1,7 +1,7 @@
 //! Case 13: the admin seizes funds from a denylisted account under a legal
 //! order; from a clean account it cannot.
 use anyhow::Result;
-use yenpay_client::abort::StablecoinAbort;
+use yenpay_client::abort::{ControlsAbort, StablecoinAbort};
 use yenpay_client::events::YenpayEvent;
 use yenpay_client::stablecoin::StablecoinEvent;
 use yenpay_types::limits::LegalOrder;
@@ -13,6 +13,7 @@ use crate::payments::balances;
 pub async fn seizure(h: &'static Harness) -> Result<()> {
     let _shared = h.shared().await;
     let coin = h.client.stablecoin();
+    let controls = h.client.controls();
     let minter = h.minter(10_000).await?;
     let holder = h.funded_account().await?;
     let clean = h.funded_account().await?;
@@ -31,7 +32,8 @@ pub async fn seizure(h: &'static Harness) -> Result<()> {
                 StablecoinAbort::SeizureNotDenylisted,
             )
             .await?;
-        coin.denylist(&*admin, holder.address())
+        controls
+            .denylist(&*admin, holder.address())
             .await
             .committed("denylist the holder")
             .await?;
@@ -44,13 +46,13 @@ pub async fn seizure(h: &'static Harness) -> Result<()> {
         &order,
     )
     .await
-    .aborts_with("a stranger seizes", StablecoinAbort::NotAdmin)
+    .aborts_with("a stranger seizes", ControlsAbort::NotAdmin)
     .await?;
     coin.transfer(&holder, clean.address(), 1)
         .await
         .aborts_with(
             "the denylisted holder moves its coins",
-            StablecoinAbort::Denylisted,
+            ControlsAbort::Denylisted,
         )
         .await?;
 

@@ -1,9 +1,10 @@
 //! Cases 2, 3 and 4: minting, the framework's own transfer path under pause
 //! and denylist, and the per-transfer cap.
 use anyhow::Result;
-use yenpay_client::abort::{InvoiceAbort, StablecoinAbort};
+use yenpay_client::abort::{ControlsAbort, InvoiceAbort, IssuanceAbort};
+use yenpay_client::controls::ControlsEvent;
 use yenpay_client::events::YenpayEvent;
-use yenpay_client::stablecoin::StablecoinEvent;
+use yenpay_client::issuance::IssuanceEvent;
 use yenpay_types::limits::{INITIAL_TRANSFER_CAP, OrderRef, Ttl};
 
 use crate::check_eq;
@@ -13,11 +14,16 @@ use crate::harness::{Harness, Outcome, one_event};
 pub async fn mint_allowance(h: &'static Harness) -> Result<()> {
     let _shared = h.shared().await;
     let coin = h.client.stablecoin();
+    let issuance = h.client.issuance();
     let allowance = 1_000;
     let minter = h.minter(allowance).await?;
-    check_eq!(coin.is_minter(minter.address()).await?, true, "is_minter");
     check_eq!(
-        coin.minter_allowance(minter.address()).await?,
+        issuance.is_minter(minter.address()).await?,
+        true,
+        "is_minter"
+    );
+    check_eq!(
+        issuance.minter_allowance(minter.address()).await?,
         allowance,
         "allowance"
     );
@@ -25,7 +31,7 @@ pub async fn mint_allowance(h: &'static Harness) -> Result<()> {
     let holder = h.unfunded_account().address();
     let minted = h.mint(&minter, holder, 600).await?;
     let event = one_event(&minted, "Minted", |event| match event {
-        YenpayEvent::Stablecoin(StablecoinEvent::Minted(minted)) => Some(minted),
+        YenpayEvent::Issuance(IssuanceEvent::Minted(minted)) => Some(minted),
         _ => None,
     })?;
     check_eq!(
@@ -35,14 +41,15 @@ pub async fn mint_allowance(h: &'static Harness) -> Result<()> {
     );
     check_eq!(coin.balance(holder).await?, 600, "holder after minting 600");
     check_eq!(
-        coin.minter_allowance(minter.address()).await?,
+        issuance.minter_allowance(minter.address()).await?,
         400,
         "allowance left"
     );
 
-    coin.mint(&minter, holder, 401)
+    issuance
+        .mint(&minter, holder, 401)
         .await
-        .aborts_with("mint 401 with 400 left", StablecoinAbort::AllowanceExceeded)
+        .aborts_with("mint 401 with 400 left", IssuanceAbort::AllowanceExceeded)
         .await?;
     check_eq!(
         coin.balance(holder).await?,
@@ -50,14 +57,14 @@ pub async fn mint_allowance(h: &'static Harness) -> Result<()> {
         "holder after the refused mint"
     );
     check_eq!(
-        coin.minter_allowance(minter.address()).await?,
+        issuance.minter_allowance(minter.address()).await?,
         400,
         "allowance after the refused mint"
     );
 
     h.mint(&minter, holder, 400).await?;
     check_eq!(
-        coin.minter_allowance(minter.address()).await?,
+        issuance.minter_allowance(minter.address()).await?,
         0,
         "allowance spent"
     );
@@ -66,24 +73,27 @@ pub async fn mint_allowance(h: &'static Harness) -> Result<()> {
         1_000,
         "holder after minting the rest"
     );
-    coin.mint(&minter, holder, 1)
+    issuance
+        .mint(&minter, holder, 1)
         .await
         .aborts_with(
             "mint with no allowance left",
-            StablecoinAbort::AllowanceExceeded,
+            IssuanceAbort::AllowanceExceeded,
         )
         .await?;
 
     let stranger = h.funded_account().await?;
-    coin.mint(&stranger, holder, 1)
+    issuance
+        .mint(&stranger, holder, 1)
         .await
-        .aborts_with("a stranger mints", StablecoinAbort::NotMinter)
+        .aborts_with("a stranger mints", IssuanceAbort::NotMinter)
         .await?;
-    coin.configure_minter(&stranger, stranger.address(), 1_000_000)
+    issuance
+        .configure_minter(&stranger, stranger.address(), 1_000_000)
         .await
         .aborts_with(
             "a stranger makes itself a minter",
-            StablecoinAbort::NotMasterMinter,
+            IssuanceAbort::NotMasterMinter,
         )
         .await?;
     check_eq!(coin.balance(holder).await?, 1_000, "holder at the end");
@@ -95,6 +105,7 @@ pub async fn mint_allowance(h: &'static Harness) -> Result<()> {
 pub async fn plain_transfer_and_denylist(h: &'static Harness) -> Result<()> {
     let _shared = h.shared().await;
     let coin = h.client.stablecoin();
+    let controls = h.client.controls();
     let minter = h.minter(1_000).await?;
     let sender = h.funded_account().await?;
     let receiver = h.unfunded_account().address();
@@ -115,19 +126,19 @@ pub async fn plain_transfer_and_denylist(h: &'static Harness) -> Result<()> {
     // A denylisted receiver.
     {
         let deployer = h.deployer().await;
-        let listed = coin
+        let listed = controls
             .denylist(&*deployer, receiver)
             .await
             .committed("denylist the receiver")
             .await?;
         let event = one_event(&listed, "Denylisted", |event| match event {
-            YenpayEvent::Stablecoin(StablecoinEvent::Denylisted(listed)) => Some(listed),
+            YenpayEvent::Controls(ControlsEvent::Denylisted(listed)) => Some(listed),
             _ => None,
         })?;
         check_eq!(event.account, receiver, "Denylisted event");
     }
     check_eq!(
-        coin.is_denylisted(receiver).await?,
+        controls.is_denylisted(receiver).await?,
         true,
         "receiver denylisted"
     );
@@ -135,14 +146,15 @@ pub async fn plain_transfer_and_denylist(h: &'static Harness) -> Result<()> {
         .await
         .aborts_with(
             "transfer to a denylisted receiver",
-            StablecoinAbort::Denylisted,
+            ControlsAbort::Denylisted,
         )
         .await?;
 
     // A denylisted sender, then cleared again.
     {
         let deployer = h.deployer().await;
-        coin.denylist(&*deployer, sender.address())
+        controls
+            .denylist(&*deployer, sender.address())
             .await
             .committed("denylist the sender")
             .await?;
@@ -151,18 +163,19 @@ pub async fn plain_transfer_and_denylist(h: &'static Harness) -> Result<()> {
         .await
         .aborts_with(
             "transfer from a denylisted sender",
-            StablecoinAbort::Denylisted,
+            ControlsAbort::Denylisted,
         )
         .await?;
     {
         let deployer = h.deployer().await;
-        coin.undenylist(&*deployer, sender.address())
+        controls
+            .undenylist(&*deployer, sender.address())
             .await
             .committed("undenylist the sender")
             .await?;
     }
     check_eq!(
-        coin.is_denylisted(sender.address()).await?,
+        controls.is_denylisted(sender.address()).await?,
         false,
         "sender cleared"
     );
@@ -199,32 +212,35 @@ pub async fn plain_transfer_while_paused(h: &'static Harness) -> Result<()> {
     // Pausing stops every case's transfers: wait until no other case runs.
     let _exclusive = h.exclusive().await;
     let coin = h.client.stablecoin();
+    let controls = h.client.controls();
+    let issuance = h.client.issuance();
     coin.transfer(&sender, receiver, 100)
         .await
         .committed("transfer before the pause")
         .await?;
     {
         let deployer = h.deployer().await;
-        let paused = coin
+        let paused = controls
             .pause(&*deployer)
             .await
             .committed("pause the coin")
             .await?;
         let event = one_event(&paused, "Paused", |event| match event {
-            YenpayEvent::Stablecoin(StablecoinEvent::Paused(paused)) => Some(paused),
+            YenpayEvent::Controls(ControlsEvent::Paused(paused)) => Some(paused),
             _ => None,
         })?;
         check_eq!(event.pauser, deployer.address(), "Paused event");
     }
     let while_paused = async {
-        check_eq!(coin.is_paused().await?, true, "is_paused");
+        check_eq!(controls.is_paused().await?, true, "is_paused");
         coin.transfer(&sender, receiver, 10)
             .await
-            .aborts_with("plain transfer while paused", StablecoinAbort::Paused)
+            .aborts_with("plain transfer while paused", ControlsAbort::Paused)
             .await?;
-        coin.mint(&minter, receiver, 10)
+        issuance
+            .mint(&minter, receiver, 10)
             .await
-            .aborts_with("mint while paused", StablecoinAbort::Paused)
+            .aborts_with("mint while paused", ControlsAbort::Paused)
             .await?;
         anyhow::Ok(())
     }
@@ -232,7 +248,8 @@ pub async fn plain_transfer_while_paused(h: &'static Harness) -> Result<()> {
     // Unpause whatever happened, or every later case would fail.
     let unpaused = {
         let deployer = h.deployer().await;
-        coin.unpause(&*deployer)
+        controls
+            .unpause(&*deployer)
             .await
             .committed("unpause the coin")
             .await
@@ -240,7 +257,11 @@ pub async fn plain_transfer_while_paused(h: &'static Harness) -> Result<()> {
     while_paused?;
     unpaused?;
 
-    check_eq!(coin.is_paused().await?, false, "is_paused after unpausing");
+    check_eq!(
+        controls.is_paused().await?,
+        false,
+        "is_paused after unpausing"
+    );
     coin.transfer(&sender, receiver, 10)
         .await
         .committed("transfer after unpausing")
@@ -255,7 +276,8 @@ pub async fn plain_transfer_while_paused(h: &'static Harness) -> Result<()> {
 pub async fn per_transfer_cap(h: &'static Harness) -> Result<()> {
     let _shared = h.shared().await;
     let coin = h.client.stablecoin();
-    let cap = coin.transfer_cap().await?;
+    let controls = h.client.controls();
+    let cap = controls.transfer_cap().await?;
     check_eq!(cap, INITIAL_TRANSFER_CAP, "transfer cap");
     check_eq!(cap, 1_000_000, "the legal cap");
 
@@ -271,7 +293,7 @@ pub async fn per_transfer_cap(h: &'static Harness) -> Result<()> {
         .await?;
     coin.transfer(&sender, receiver, cap + 1)
         .await
-        .aborts_with("transfer of the cap + 1", StablecoinAbort::AmountExceedsCap)
+        .aborts_with("transfer of the cap + 1", ControlsAbort::AmountExceedsCap)
         .await?;
     check_eq!(coin.balance(sender.address()).await?, cap + 1, "sender");
     check_eq!(coin.balance(receiver).await?, cap, "receiver");

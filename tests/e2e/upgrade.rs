@@ -111,7 +111,7 @@ pub async fn upgrade(h: &'static Harness) -> Result<()> {
         "the package account's key after the upgrade"
     );
     check_eq!(
-        h.client.stablecoin().admin().await?,
+        h.client.controls().admin().await?,
         h.deployer_address(),
         "admin after the upgrade"
     );

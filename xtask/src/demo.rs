@@ -250,13 +250,13 @@ async fn story(target: &Target, deployed: &deploy::Deployed) -> Result<()> {
         "     The publisher holds every role at first; it makes the issuer a minter with a ¥1,000,000 allowance."
     );
     let tx = client
-        .stablecoin()
+        .issuance()
         .configure_minter(&deployer, issuer.address(), 1_000_000)
         .await
         .context("configuring the issuer as minter")?;
     ledger.add("make the issuer a minter", &tx);
     let tx = client
-        .stablecoin()
+        .issuance()
         .mint(&issuer, customer.address(), CUSTOMER_YEN)
         .await
         .context("minting yen to the customer")?;

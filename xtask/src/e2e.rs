@@ -153,6 +153,12 @@ async fn deploy_and_test(
             // Ten minutes of its own: `cargo xtask soak` runs it.
             cmd.args(["--skip", SOAK_TEST]);
         }
+        if test == "console_node" {
+            // Both of its tests hand the admin and pauser roles around on the
+            // one deployment: run in parallel, one signs as an admin the other
+            // has just given away.
+            cmd.arg("--test-threads=1");
+        }
         configure(&mut cmd);
         println!(
             "==> {} ({package}) against {} (package {}): {}",

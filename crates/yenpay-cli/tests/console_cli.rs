@@ -57,7 +57,7 @@ mod console_cli {
         ]);
         assert!(out.status.success(), "{}", text(&out.stderr));
         let json: Value = serde_json::from_slice(&out.stdout).unwrap();
-        let expected = yenpay_client::stablecoin::Calls::new(
+        let expected = yenpay_client::issuance::Calls::new(
             aptos_sdk::types::AccountAddress::from_hex("0xcafe").unwrap(),
         )
         .configure_minter(
@@ -68,7 +68,7 @@ mod console_cli {
         assert_eq!(
             json["payload"]["function"],
             format!(
-                "{}::stablecoin::configure_minter",
+                "{}::issuance::configure_minter",
                 expected.module.address.to_hex()
             )
         );

@@ -583,7 +583,7 @@ mod console_node {
         let ms = multisig_of(&c, &o1, &[&o2, &o3], 2).await?;
         let ms_hex = ms.to_hex();
         let ms_arg = ms_hex.as_str();
-        let coin = c.client.stablecoin();
+        let controls = c.client.controls();
 
         // The multisig becomes the pauser, and the admin once it accepts, by proposal.
         c.ok(&d, &["roles", "set-pauser", ms_arg])?;
@@ -591,24 +591,24 @@ mod console_node {
         c.ok(&o1, &["--multisig", ms_arg, "admin", "accept"])?;
         c.ok(&o2, &["multisig", "approve", ms_arg, "1"])?;
         c.ok(&o2, &["multisig", "execute", ms_arg])?;
-        ensure!(coin.admin().await? == ms, "the multisig is the admin");
+        ensure!(controls.admin().await? == ms, "the multisig is the admin");
 
         // A pause: no owner alone, neither directly nor by its own proposal.
         c.refused(&o1, &["coin", "pause"], "ENOT_PAUSER")?;
         c.ok(&o1, &["--multisig", ms_arg, "coin", "pause"])?;
         let alone = c.run(Some(&o1), &["multisig", "execute", ms_arg]);
         ensure!(
-            !alone.status.success() && !coin.is_paused().await?,
+            !alone.status.success() && !controls.is_paused().await?,
             "one approval executed a pause: {}",
             text(&alone)
         );
         c.ok(&o2, &["multisig", "approve", ms_arg, "2"])?;
         c.ok(&o1, &["multisig", "execute", ms_arg])?;
-        ensure!(coin.is_paused().await?, "paused by two owners");
+        ensure!(controls.is_paused().await?, "paused by two owners");
         c.ok(&o3, &["--multisig", ms_arg, "coin", "unpause"])?;
         c.ok(&o1, &["multisig", "approve", ms_arg, "3"])?;
         c.ok(&o3, &["multisig", "execute", ms_arg])?;
-        ensure!(!coin.is_paused().await?, "unpaused by two owners");
+        ensure!(!controls.is_paused().await?, "unpaused by two owners");
 
         // A package upgrade: too large to store in a proposal, so by its hash;
         // the execution carries the code.
@@ -645,7 +645,7 @@ mod console_node {
         c.ok(&o2, &["multisig", "execute", ms_arg])?;
         c.ok(&d, &["admin", "accept"])?;
         c.ok(&d, &["roles", "set-pauser", &d.hex()])?;
-        ensure!(coin.admin().await? == d.address);
+        ensure!(controls.admin().await? == d.address);
         Ok(())
     }
 }

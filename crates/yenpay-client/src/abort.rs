@@ -2,11 +2,11 @@
 //! the constant's doc comment.
 //!
 //! A failed transaction comes back from the node with a `vm_status` such as
-//! `Move abort in 0x…::stablecoin: EPAUSED(0x30008): The asset is paused: …`
+//! `Move abort in 0x…::controls: EPAUSED(0x30008): The asset is paused: …`
 //! (the node names the constant from the published package's error map) or,
-//! without an error map, `Move abort in 0x…::stablecoin: 0x30008`. Both decode
+//! without an error map, `Move abort in 0x…::controls: 0x30008`. Both decode
 //! into a [`MoveAbort`]; for the yenpay modules it also carries the typed
-//! [`KnownAbort`] (for example [`StablecoinAbort::Paused`]) so integrators can
+//! [`KnownAbort`] (for example [`ControlsAbort::Paused`]) so integrators can
 //! `match` on it. Abort codes follow `std::error`: `code = category << 16 |
 //! reason`, where the reason is the constant's value.
 //!
@@ -103,14 +103,18 @@ pub fn reason_of(code: u64) -> u64 {
 }
 
 /// The modules of the yenpay package that integrators call, read or see
-/// abort. (`yenpay::role`, the two-step role both `stablecoin` and
+/// abort. (`yenpay::role`, the two-step role both `controls` and
 /// `merchant_registry` keep, has only `package` functions and never aborts.)
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Module {
     /// `yenpay::authorization`.
     Authorization,
+    /// `yenpay::controls`.
+    Controls,
     /// `yenpay::stablecoin`.
     Stablecoin,
+    /// `yenpay::issuance`.
+    Issuance,
     /// `yenpay::merchant_registry`.
     MerchantRegistry,
     /// `yenpay::fee_treasury`.
@@ -123,9 +127,11 @@ pub enum Module {
 
 impl Module {
     /// Every module, in publishing order.
-    pub const ALL: [Module; 6] = [
+    pub const ALL: [Module; 8] = [
         Module::Authorization,
+        Module::Controls,
         Module::Stablecoin,
+        Module::Issuance,
         Module::MerchantRegistry,
         Module::FeeTreasury,
         Module::Invoice,
@@ -136,7 +142,9 @@ impl Module {
     pub fn name(self) -> &'static str {
         match self {
             Module::Authorization => "authorization",
+            Module::Controls => "controls",
             Module::Stablecoin => "stablecoin",
+            Module::Issuance => "issuance",
             Module::MerchantRegistry => "merchant_registry",
             Module::FeeTreasury => "fee_treasury",
             Module::Invoice => "invoice",
@@ -208,8 +216,10 @@ macro_rules! abort_codes {
 pub(crate) use abort_codes;
 
 pub use crate::authorization::AuthorizationAbort;
+pub use crate::controls::ControlsAbort;
 pub use crate::fee_treasury::FeeTreasuryAbort;
 pub use crate::invoice::InvoiceAbort;
+pub use crate::issuance::IssuanceAbort;
 pub use crate::merchant::MerchantRegistryAbort;
 pub use crate::stablecoin::StablecoinAbort;
 pub use crate::upgrade::UpgradeAbort;
@@ -219,8 +229,12 @@ pub use crate::upgrade::UpgradeAbort;
 pub enum KnownAbort {
     /// Raised by `yenpay::authorization`.
     Authorization(AuthorizationAbort),
+    /// Raised by `yenpay::controls`.
+    Controls(ControlsAbort),
     /// Raised by `yenpay::stablecoin`.
     Stablecoin(StablecoinAbort),
+    /// Raised by `yenpay::issuance`.
+    Issuance(IssuanceAbort),
     /// Raised by `yenpay::merchant_registry`.
     MerchantRegistry(MerchantRegistryAbort),
     /// Raised by `yenpay::fee_treasury`.
@@ -236,7 +250,9 @@ macro_rules! each_known {
     ($value:expr, $known:ident => $body:expr) => {
         match $value {
             KnownAbort::Authorization($known) => $body,
+            KnownAbort::Controls($known) => $body,
             KnownAbort::Stablecoin($known) => $body,
+            KnownAbort::Issuance($known) => $body,
             KnownAbort::MerchantRegistry($known) => $body,
             KnownAbort::FeeTreasury($known) => $body,
             KnownAbort::Invoice($known) => $body,
@@ -253,7 +269,9 @@ impl KnownAbort {
             Module::Authorization => {
                 AuthorizationAbort::from_reason(reason).map(Self::Authorization)
             }
+            Module::Controls => ControlsAbort::from_reason(reason).map(Self::Controls),
             Module::Stablecoin => StablecoinAbort::from_reason(reason).map(Self::Stablecoin),
+            Module::Issuance => IssuanceAbort::from_reason(reason).map(Self::Issuance),
             Module::MerchantRegistry => {
                 MerchantRegistryAbort::from_reason(reason).map(Self::MerchantRegistry)
             }
@@ -267,7 +285,9 @@ impl KnownAbort {
     pub fn module(self) -> Module {
         match self {
             Self::Authorization(_) => Module::Authorization,
+            Self::Controls(_) => Module::Controls,
             Self::Stablecoin(_) => Module::Stablecoin,
+            Self::Issuance(_) => Module::Issuance,
             Self::MerchantRegistry(_) => Module::MerchantRegistry,
             Self::FeeTreasury(_) => Module::FeeTreasury,
             Self::Invoice(_) => Module::Invoice,
@@ -415,12 +435,12 @@ mod tests {
     #[test]
     fn raw_codes_split_into_category_and_reason() {
         // error::invalid_state(EPAUSED) = 3 << 16 | 8
-        let abort = MoveAbort::from_code(package(), package(), "stablecoin", 0x3_0008);
+        let abort = MoveAbort::from_code(package(), package(), "controls", 0x3_0008);
         assert_eq!(abort.category(), AbortCategory::InvalidState);
         assert_eq!(abort.reason(), 8);
         assert_eq!(
             abort.known,
-            Some(KnownAbort::Stablecoin(StablecoinAbort::Paused))
+            Some(KnownAbort::Controls(ControlsAbort::Paused))
         );
         assert_eq!(abort.name.as_deref(), Some("EPAUSED"));
         assert_eq!(
@@ -457,9 +477,29 @@ mod tests {
                 FeeTreasuryAbort::InsufficientTreasury
             ))
         );
+        let minter = MoveAbort::from_code(package(), package(), "issuance", 0x5_0005);
+        assert_eq!(
+            minter.known,
+            Some(KnownAbort::Issuance(IssuanceAbort::NotMinter))
+        );
+        let seizure = MoveAbort::from_code(package(), package(), "stablecoin", 0x3_0013);
+        assert_eq!(
+            seizure.known,
+            Some(KnownAbort::Stablecoin(
+                StablecoinAbort::SeizureNotDenylisted
+            ))
+        );
         // ...and are gone from the module that raised them before.
         assert_eq!(
             MoveAbort::from_code(package(), package(), "stablecoin", 0x3_001B).known,
+            None
+        );
+        assert_eq!(
+            MoveAbort::from_code(package(), package(), "stablecoin", 0x3_0008).known,
+            None
+        );
+        assert_eq!(
+            MoveAbort::from_code(package(), package(), "stablecoin", 0x5_0005).known,
             None
         );
     }
@@ -472,11 +512,13 @@ mod tests {
         let all: Vec<KnownAbort> = AuthorizationAbort::ALL
             .iter()
             .map(|&k| KnownAbort::Authorization(k))
+            .chain(ControlsAbort::ALL.iter().map(|&k| KnownAbort::Controls(k)))
             .chain(
                 StablecoinAbort::ALL
                     .iter()
                     .map(|&k| KnownAbort::Stablecoin(k)),
             )
+            .chain(IssuanceAbort::ALL.iter().map(|&k| KnownAbort::Issuance(k)))
             .chain(
                 MerchantRegistryAbort::ALL
                     .iter()
@@ -503,7 +545,7 @@ mod tests {
     #[test]
     fn other_addresses_and_unknown_reasons_stay_unnamed() {
         let elsewhere = AccountAddress::from_hex("0x1").unwrap();
-        let abort = MoveAbort::from_code(package(), elsewhere, "stablecoin", 0x3_0008);
+        let abort = MoveAbort::from_code(package(), elsewhere, "controls", 0x3_0008);
         assert_eq!(abort.known, None);
         assert_eq!(abort.name, None);
         let unknown = MoveAbort::from_code(package(), package(), "invoice", 0x3_0FFF);
@@ -559,13 +601,13 @@ mod tests {
         );
         // Long-form address and a code without an error map.
         let long = format!(
-            "Move abort in {}::stablecoin: 0x50001",
+            "Move abort in {}::controls: 0x50001",
             package().to_long_string()
         );
         let abort = MoveAbort::from_vm_status(package(), &long).unwrap();
         assert_eq!(
             abort.known,
-            Some(KnownAbort::Stablecoin(StablecoinAbort::NotAdmin))
+            Some(KnownAbort::Controls(ControlsAbort::NotAdmin))
         );
         assert_eq!(abort.name.as_deref(), Some("ENOT_ADMIN"));
         assert_eq!(
@@ -577,7 +619,7 @@ mod tests {
     #[test]
     fn a_name_that_disagrees_with_the_table_is_not_typed() {
         // A package published from other sources: the node's name wins, no typed constant.
-        let status = "Move abort in 0xcafe::stablecoin: ESOMETHING_ELSE(0x30008): other";
+        let status = "Move abort in 0xcafe::controls: ESOMETHING_ELSE(0x30008): other";
         let abort = MoveAbort::from_vm_status(package(), status).unwrap();
         assert_eq!(abort.known, None);
         assert_eq!(abort.name.as_deref(), Some("ESOMETHING_ELSE"));
@@ -613,9 +655,19 @@ mod tests {
             assert_eq!(names.len(), all.len());
         }
         check(
+            ControlsAbort::ALL,
+            ControlsAbort::reason,
+            ControlsAbort::name,
+        );
+        check(
             StablecoinAbort::ALL,
             StablecoinAbort::reason,
             StablecoinAbort::name,
+        );
+        check(
+            IssuanceAbort::ALL,
+            IssuanceAbort::reason,
+            IssuanceAbort::name,
         );
         check(
             MerchantRegistryAbort::ALL,

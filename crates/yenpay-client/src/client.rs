@@ -722,7 +722,7 @@ use yenpay_types::time::unix_now;
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::abort::StablecoinAbort;
+    use crate::abort::ControlsAbort;
     use aptos_sdk::account::Ed25519Account;
     use aptos_sdk::transaction::TransactionAuthenticator;
     use aptos_sdk::types::ChainId;
@@ -791,13 +791,13 @@ mod tests {
     fn an_abort_of_our_package_carries_the_typed_constant() {
         let mut transaction = fixture("transfer_aborted_by_hook.json");
         transaction["vm_status"] = Value::String(
-            "Move abort in 0xcafe::stablecoin: EPAUSED(0x30008): The asset is paused: no transfer, mint, burn or seizure."
+            "Move abort in 0xcafe::controls: EPAUSED(0x30008): The asset is paused: no transfer, mint, burn or seizure."
                 .to_owned(),
         );
         let error = Submitted::from_transaction_json(package(), &transaction).unwrap_err();
         assert_eq!(
             error.known_abort(),
-            Some(KnownAbort::Stablecoin(StablecoinAbort::Paused))
+            Some(KnownAbort::Controls(ControlsAbort::Paused))
         );
         transaction["vm_status"] = Value::String("Out of gas".to_owned());
         let error = Submitted::from_transaction_json(package(), &transaction).unwrap_err();
@@ -841,7 +841,7 @@ mod tests {
             customer.address(),
             0,
             TransactionPayload::EntryFunction(
-                entry_call(package(), Module::Stablecoin, "pause", Vec::new()).unwrap(),
+                entry_call(package(), Module::Controls, "pause", Vec::new()).unwrap(),
             ),
             1_000,
             100,

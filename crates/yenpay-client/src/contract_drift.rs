@@ -118,7 +118,9 @@ fn every_move_event_decodes_into_its_rust_struct() {
         let rust_names: BTreeSet<&str> = match module {
             Module::Authorization => AuthorizationEvent::NAMES,
             Module::FeeTreasury => FeeTreasuryEvent::NAMES,
+            Module::Controls => crate::controls::ControlsEvent::NAMES,
             Module::Stablecoin => StablecoinEvent::NAMES,
+            Module::Issuance => crate::issuance::IssuanceEvent::NAMES,
             Module::MerchantRegistry => MerchantEvent::NAMES,
             Module::Invoice => InvoiceEvent::NAMES,
             Module::Upgrade => crate::upgrade::UpgradeEvent::NAMES,
@@ -153,6 +155,7 @@ fn record_views_decode_from_their_move_structs() {
 #[test]
 fn limits_match_the_move_constants() {
     let stablecoin = move_module(Module::Stablecoin);
+    let controls = move_module(Module::Controls);
     let authorization = move_module(Module::Authorization);
     let registry = move_module(Module::MerchantRegistry);
     let treasury = move_module(Module::FeeTreasury);
@@ -206,7 +209,7 @@ fn limits_match_the_move_constants() {
     assert_eq!(number(&authorization, "PUBLIC_KEY_LENGTH"), 32);
     assert_eq!(number(&authorization, "SIGNATURE_LENGTH"), 64);
     assert_eq!(
-        number(&stablecoin, "INITIAL_TRANSFER_CAP"),
+        number(&controls, "INITIAL_TRANSFER_CAP"),
         limits::INITIAL_TRANSFER_CAP
     );
     assert_eq!(

@@ -7,7 +7,8 @@
 //! and addresses in short form (leading zeros dropped). Views return their
 //! values in the same encodings. This module holds that decoding core; the
 //! event structs live next to their domain ([`crate::authorization`],
-//! [`crate::stablecoin`], [`crate::merchant`], [`crate::fee_treasury`],
+//! [`crate::controls`], [`crate::stablecoin`], [`crate::issuance`],
+//! [`crate::merchant`], [`crate::fee_treasury`],
 //! [`crate::invoice`], [`crate::upgrade`]).
 //!
 //! Event structs reject unknown fields, so a field added on the Move side is
@@ -15,8 +16,10 @@
 //! decode one sample of every `#[event]` struct in `move/sources`).
 use crate::abort::Module;
 use crate::authorization::AuthorizationEvent;
+use crate::controls::ControlsEvent;
 use crate::fee_treasury::FeeTreasuryEvent;
 use crate::invoice::InvoiceEvent;
+use crate::issuance::IssuanceEvent;
 use crate::merchant::MerchantEvent;
 use crate::stablecoin::StablecoinEvent;
 use crate::upgrade::UpgradeEvent;
@@ -56,8 +59,12 @@ pub enum EventDecodeError {
 pub enum YenpayEvent {
     /// From `yenpay::authorization`.
     Authorization(AuthorizationEvent),
+    /// From `yenpay::controls`.
+    Controls(ControlsEvent),
     /// From `yenpay::stablecoin`.
     Stablecoin(StablecoinEvent),
+    /// From `yenpay::issuance`.
+    Issuance(IssuanceEvent),
     /// From `yenpay::merchant_registry`.
     MerchantRegistry(MerchantEvent),
     /// From `yenpay::fee_treasury`.
@@ -172,8 +179,14 @@ pub fn decode_typed(
                 .map(|event| event.map(YenpayEvent::Authorization)),
             Module::FeeTreasury => FeeTreasuryEvent::decode(name, data)
                 .map(|event| event.map(YenpayEvent::FeeTreasury)),
+            Module::Controls => {
+                ControlsEvent::decode(name, data).map(|event| event.map(YenpayEvent::Controls))
+            }
             Module::Stablecoin => {
                 StablecoinEvent::decode(name, data).map(|event| event.map(YenpayEvent::Stablecoin))
+            }
+            Module::Issuance => {
+                IssuanceEvent::decode(name, data).map(|event| event.map(YenpayEvent::Issuance))
             }
             Module::MerchantRegistry => MerchantEvent::decode(name, data)
                 .map(|event| event.map(YenpayEvent::MerchantRegistry)),
@@ -470,7 +483,7 @@ mod tests {
         // A known event with a field too many.
         let error = decode_typed(
             ours,
-            "0xcafe::stablecoin::Paused",
+            "0xcafe::controls::Paused",
             &serde_json::json!({"pauser": "0x1", "extra": "1"}),
         )
         .unwrap_err();

@@ -9,8 +9,8 @@
 //!
 //! - [`client::YenPay`]: the connection (an aptos-sdk [`aptos_sdk::Aptos`]) and
 //!   the package address, with a typed async call for every entry and view
-//!   function in [`authorization`], [`stablecoin`], [`merchant`],
-//!   [`fee_treasury`] and [`invoice`]; submitted calls
+//!   function in [`authorization`], [`controls`], [`stablecoin`], [`issuance`],
+//!   [`merchant`], [`fee_treasury`] and [`invoice`]; submitted calls
 //!   wait for the transaction and return its hash, version, gas used and
 //!   decoded [`events`];
 //! - [`abort`]: failed transactions as typed errors (module, constant name,
@@ -91,10 +91,12 @@ pub mod abort;
 pub mod address;
 pub mod authorization;
 pub mod client;
+pub mod controls;
 pub mod events;
 pub mod fee_treasury;
 pub mod gas;
 pub mod invoice;
+pub mod issuance;
 pub mod merchant;
 pub mod multisig;
 pub mod sequence;

@@ -365,7 +365,7 @@ struct Number(#[serde(deserialize_with = "json::number")] u64);
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::stablecoin::Calls;
+    use crate::controls::Calls;
 
     fn address(hex: &str) -> AccountAddress {
         AccountAddress::from_hex(hex).unwrap()

@@ -91,18 +91,19 @@ async fn main() -> Result<()> {
     }
 
     let coin = client.stablecoin();
+    let issuance = client.issuance();
     let registry = client.merchant_registry();
     let invoices = client.invoice();
 
     show(
         "allow the admin to mint",
-        &coin
+        &issuance
             .configure_minter(&admin, admin.address(), 1_000_000)
             .await?,
     );
     show(
         "mint 10,000 yen to the customer",
-        &coin.mint(&admin, customer.address(), 10_000).await?,
+        &issuance.mint(&admin, customer.address(), 10_000).await?,
     );
     let fee_bps = FeeBps::new(250)?;
     show(

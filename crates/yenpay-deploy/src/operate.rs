@@ -177,12 +177,16 @@ pub async fn verify(
         report.push(format!("module {name} is on chain at {package}"));
     }
     let coin = client.stablecoin();
+    let controls = client.controls();
     let registry = client.merchant_registry();
     let roles = [
-        ("stablecoin::admin()", coin.admin().await),
-        ("stablecoin::master_minter()", coin.master_minter().await),
-        ("stablecoin::pauser()", coin.pauser().await),
-        ("stablecoin::denylister()", coin.denylister().await),
+        ("controls::admin()", controls.admin().await),
+        (
+            "issuance::master_minter()",
+            client.issuance().master_minter().await,
+        ),
+        ("controls::pauser()", controls.pauser().await),
+        ("controls::denylister()", controls.denylister().await),
         ("merchant_registry::operator()", registry.operator().await),
     ];
     for (view, holder) in roles {
@@ -234,11 +238,11 @@ pub async fn verify(
         .await
         .map_err(read("view stablecoin::total_supply()"))?;
     report.push(format!("stablecoin::total_supply() = {supply}"));
-    let cap = coin
+    let cap = controls
         .transfer_cap()
         .await
-        .map_err(read("view stablecoin::transfer_cap()"))?;
-    report.push(format!("stablecoin::transfer_cap() = {cap}"));
+        .map_err(read("view controls::transfer_cap()"))?;
+    report.push(format!("controls::transfer_cap() = {cap}"));
     let treasury = client
         .fee_treasury()
         .treasury_address()
@@ -249,15 +253,15 @@ pub async fn verify(
         .primary_store_address(treasury)
         .await
         .map_err(read("view stablecoin::primary_store_address(treasury)"))?;
-    let approved = coin
+    let approved = controls
         .is_approved_store(store)
         .await
-        .map_err(read("view stablecoin::is_approved_store(treasury's store)"))?;
+        .map_err(read("view controls::is_approved_store(treasury's store)"))?;
     if !approved {
         return Err(CheckError::TreasuryStoreNotApproved { store });
     }
     report.push(format!(
-        "stablecoin::is_approved_store({store}) = true (the treasury's primary store)"
+        "controls::is_approved_store({store}) = true (the treasury's primary store)"
     ));
     Ok(Verified {
         metadata: Some(metadata),
@@ -284,10 +288,10 @@ pub async fn check_can_upgrade(client: &YenPay, admin: AccountAddress) -> Result
         return Err(CheckError::NotCodeControlled { package });
     }
     let current = client
-        .stablecoin()
+        .controls()
         .admin()
         .await
-        .map_err(read("view stablecoin::admin()"))?;
+        .map_err(read("view controls::admin()"))?;
     if current != admin {
         return Err(CheckError::NotAdmin {
             signer: admin,
@@ -322,24 +326,25 @@ pub async fn mint_test_yen<S: TxSigner>(
     amount: u64,
     allowance: u64,
 ) -> Result<Minted, CheckError> {
-    let coin = client.stablecoin();
+    let issuance = client.issuance();
     let me = signer.sender();
-    let current = if coin
+    let current = if issuance
         .is_minter(me)
         .await
-        .map_err(read("view stablecoin::is_minter"))?
+        .map_err(read("view issuance::is_minter"))?
     {
-        coin.minter_allowance(me)
+        issuance
+            .minter_allowance(me)
             .await
-            .map_err(read("view stablecoin::minter_allowance"))?
+            .map_err(read("view issuance::minter_allowance"))?
     } else {
         0
     };
     let made_minter = if current < amount {
-        let master = coin
+        let master = issuance
             .master_minter()
             .await
-            .map_err(read("view stablecoin::master_minter"))?;
+            .map_err(read("view issuance::master_minter"))?;
         if master != me {
             return Err(CheckError::CannotMint {
                 signer: me,
@@ -348,18 +353,20 @@ pub async fn mint_test_yen<S: TxSigner>(
             });
         }
         Some(
-            coin.configure_minter(signer, me, allowance.max(amount))
+            issuance
+                .configure_minter(signer, me, allowance.max(amount))
                 .await
                 .map_err(read(format!("making {me} a minter")))?,
         )
     } else {
         None
     };
-    let mint = coin
+    let mint = issuance
         .mint(signer, to, amount)
         .await
         .map_err(read(format!("minting ¥{amount} to {to}")))?;
-    let balance = coin
+    let balance = client
+        .stablecoin()
         .balance(to)
         .await
         .map_err(read("view stablecoin::balance"))?;

@@ -492,11 +492,11 @@ async fn code_payment_refund_and_webhooks_across_a_restart() -> Result<()> {
     // The customer holds yen and no APT.
     let customer = Ed25519Account::generate();
     chain
-        .stablecoin()
+        .issuance()
         .configure_minter(deployer.as_ref(), deployer.address(), 1_000_000)
         .await?;
     chain
-        .stablecoin()
+        .issuance()
         .mint(deployer.as_ref(), customer.address(), 5_000)
         .await?;
 
@@ -718,11 +718,11 @@ async fn pos_page_shows_a_code_the_wallet_page_pays_it() -> Result<()> {
     let address = wallet.wait_text("#wallet-address", "0x").await;
     let customer = aptos_sdk::types::AccountAddress::from_hex(address.trim())?;
     chain
-        .stablecoin()
+        .issuance()
         .configure_minter(deployer.as_ref(), deployer.address(), 1_000_000)
         .await?;
     chain
-        .stablecoin()
+        .issuance()
         .mint(deployer.as_ref(), customer, 5_000)
         .await?;
 

@@ -497,7 +497,7 @@ async fn soak_kills_and_database_restarts_lose_nothing() -> Result<()> {
 
     // Twelve payers with yen, half with APT (they pay their own gas), half without.
     chain
-        .stablecoin()
+        .issuance()
         .configure_minter(deployer.as_ref(), deployer.address(), 1_000_000_000)
         .await?;
     const WORKERS: usize = 3;
@@ -509,7 +509,7 @@ async fn soak_kills_and_database_restarts_lose_nothing() -> Result<()> {
             yenpay_deploy::faucet::fund(chain.aptos(), payer.address(), 100_000_000).await?;
         }
         chain
-            .stablecoin()
+            .issuance()
             .mint(deployer.as_ref(), payer.address(), 50_000_000)
             .await?;
         payers[i % WORKERS].push((payer, sponsored));

@@ -49,7 +49,7 @@ pub const MAX_TERMINALS: u64 = 32;
 pub const MCC_LENGTH: usize = 4;
 /// Longest legal order reference in a seizure (`stablecoin::MAX_LEGAL_ORDER_LENGTH`).
 pub const MAX_LEGAL_ORDER_BYTES: usize = 64;
-/// Per-transfer cap the stablecoin starts with (`stablecoin::INITIAL_TRANSFER_CAP`),
+/// Per-transfer cap the stablecoin starts with (`controls::INITIAL_TRANSFER_CAP`),
 /// in yen. The admin can change it; read the live value with the `transfer_cap` view.
 pub const INITIAL_TRANSFER_CAP: u64 = 1_000_000;
 /// Longest icon or project URI of the coin's metadata (the framework's

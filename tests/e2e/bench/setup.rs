@@ -168,7 +168,7 @@ pub(super) async fn prepare(
     setup
         .step("configure the minter", async {
             h.client
-                .stablecoin()
+                .issuance()
                 .configure_minter(&bench.operator, bench.minter.address(), total_mint)
                 .await
                 .committed("configure the benchmark's minter")
@@ -197,7 +197,7 @@ pub(super) async fn prepare(
                         };
                         bench
                             .client
-                            .stablecoin()
+                            .issuance()
                             .mint(&bench.minter, to, amount)
                             .await
                             .committed(&format!("mint {amount} yen to {to}"))

@@ -56,12 +56,28 @@ const TARGETS: &[Target] = &[
         output: "authorization/generated.rs",
     },
     Target {
+        move_name: "controls",
+        module_variant: "Controls",
+        client_type: "Controls",
+        abort_enum: "ControlsAbort",
+        event_enum: "ControlsEvent",
+        output: "controls/generated.rs",
+    },
+    Target {
         move_name: "stablecoin",
         module_variant: "Stablecoin",
         client_type: "Stablecoin",
         abort_enum: "StablecoinAbort",
         event_enum: "StablecoinEvent",
         output: "stablecoin/generated.rs",
+    },
+    Target {
+        move_name: "issuance",
+        module_variant: "Issuance",
+        client_type: "Issuance",
+        abort_enum: "IssuanceAbort",
+        event_enum: "IssuanceEvent",
+        output: "issuance/generated.rs",
     },
     Target {
         move_name: "merchant_registry",

@@ -224,14 +224,14 @@ fn opt(address: Option<AccountAddress>) -> Json {
 
 /// Who holds each role.
 async fn roles(client: &YenPay) -> Result<Json> {
-    let coin = client.stablecoin();
+    let controls = client.controls();
     let registry = client.merchant_registry();
     Ok(json!({
-        "admin": addr(coin.admin().await?),
-        "pending_admin": opt(coin.pending_admin().await?),
-        "master_minter": addr(coin.master_minter().await?),
-        "pauser": addr(coin.pauser().await?),
-        "denylister": addr(coin.denylister().await?),
+        "admin": addr(controls.admin().await?),
+        "pending_admin": opt(controls.pending_admin().await?),
+        "master_minter": addr(client.issuance().master_minter().await?),
+        "pauser": addr(controls.pauser().await?),
+        "denylister": addr(controls.denylister().await?),
         "operator": addr(registry.operator().await?),
         "pending_operator": opt(registry.pending_operator().await?),
         "housekeeper": opt(client.invoice().housekeeper().await?),
@@ -297,11 +297,13 @@ async fn read_and_print(global: &Global, resolved: &Resolved, read: Read) -> Res
     }
     let client = resolved.connect().await?;
     let coin = client.stablecoin();
+    let controls = client.controls();
+    let issuance = client.issuance();
     let (json, text) = match read {
         Read::CoinStatus => {
-            let paused = coin.is_paused().await?;
+            let paused = controls.is_paused().await?;
             let supply = coin.total_supply().await?;
-            let cap = coin.transfer_cap().await?;
+            let cap = controls.transfer_cap().await?;
             let roles = roles(&client).await?;
             let json = json!({
                 "package": addr(client.package()),
@@ -330,9 +332,9 @@ async fn read_and_print(global: &Global, resolved: &Resolved, read: Read) -> Res
             (roles, text)
         }
         Read::Minter(minter) => {
-            let is_minter = coin.is_minter(minter).await?;
+            let is_minter = issuance.is_minter(minter).await?;
             let allowance = if is_minter {
-                coin.minter_allowance(minter).await?
+                issuance.minter_allowance(minter).await?
             } else {
                 0
             };
@@ -346,7 +348,7 @@ async fn read_and_print(global: &Global, resolved: &Resolved, read: Read) -> Res
             )
         }
         Read::Denylisted(account) => {
-            let listed = coin.is_denylisted(account).await?;
+            let listed = controls.is_denylisted(account).await?;
             (
                 json!({"account": addr(account), "denylisted": listed}),
                 format!(
@@ -356,7 +358,7 @@ async fn read_and_print(global: &Global, resolved: &Resolved, read: Read) -> Res
             )
         }
         Read::Cap => {
-            let cap = coin.transfer_cap().await?;
+            let cap = controls.transfer_cap().await?;
             (json!({"transfer_cap": cap}), format!("¥{cap}"))
         }
         Read::Merchant(owner) => {

@@ -162,8 +162,16 @@ mod tests {
         }
     }
 
+    fn controls() -> yenpay_client::controls::Calls {
+        yenpay_client::controls::Calls::new(a(PACKAGE))
+    }
+
     fn coin() -> yenpay_client::stablecoin::Calls {
         yenpay_client::stablecoin::Calls::new(a(PACKAGE))
+    }
+
+    fn issuance() -> yenpay_client::issuance::Calls {
+        yenpay_client::issuance::Calls::new(a(PACKAGE))
     }
 
     fn registry() -> yenpay_client::merchant::Calls {
@@ -178,46 +186,50 @@ mod tests {
     fn stablecoin_commands_build_the_typed_calls() {
         let legal = LegalOrder::new(b"Tokyo District Court 2026-1".to_vec()).unwrap();
         let cases: Vec<(Vec<&str>, Role, EntryFunction)> = vec![
-            (vec!["coin", "pause"], Role::Pauser, coin().pause().unwrap()),
+            (
+                vec!["coin", "pause"],
+                Role::Pauser,
+                controls().pause().unwrap(),
+            ),
             (
                 vec!["coin", "unpause"],
                 Role::Pauser,
-                coin().unpause().unwrap(),
+                controls().unpause().unwrap(),
             ),
             (
                 vec!["coin", "minter", "add", "0xb1", "--allowance", "1000000"],
                 Role::MasterMinter,
-                coin().configure_minter(a("0xb1"), 1_000_000).unwrap(),
+                issuance().configure_minter(a("0xb1"), 1_000_000).unwrap(),
             ),
             (
                 vec!["coin", "minter", "allowance", "0xb1", "--set", "5"],
                 Role::MasterMinter,
-                coin().configure_minter(a("0xb1"), 5).unwrap(),
+                issuance().configure_minter(a("0xb1"), 5).unwrap(),
             ),
             (
                 vec!["coin", "minter", "remove", "0xb1"],
                 Role::MasterMinter,
-                coin().remove_minter(a("0xb1")).unwrap(),
+                issuance().remove_minter(a("0xb1")).unwrap(),
             ),
             (
                 vec!["coin", "mint", "--to", "0xc1", "--amount", "1_500"],
                 Role::Minter,
-                coin().mint(a("0xc1"), 1_500).unwrap(),
+                issuance().mint(a("0xc1"), 1_500).unwrap(),
             ),
             (
                 vec!["coin", "burn", "--amount", "7"],
                 Role::Minter,
-                coin().burn(7).unwrap(),
+                issuance().burn(7).unwrap(),
             ),
             (
                 vec!["coin", "denylist", "add", "0xbad"],
                 Role::Denylister,
-                coin().denylist(a("0xbad")).unwrap(),
+                controls().denylist(a("0xbad")).unwrap(),
             ),
             (
                 vec!["coin", "denylist", "remove", "0xbad"],
                 Role::Denylister,
-                coin().undenylist(a("0xbad")).unwrap(),
+                controls().undenylist(a("0xbad")).unwrap(),
             ),
             (
                 vec![
@@ -256,17 +268,17 @@ mod tests {
             (
                 vec!["coin", "store", "approve", "0x5707e"],
                 Role::Admin,
-                coin().approve_store(a("0x5707e")).unwrap(),
+                controls().approve_store(a("0x5707e")).unwrap(),
             ),
             (
                 vec!["coin", "store", "revoke", "0x5707e"],
                 Role::Admin,
-                coin().revoke_store(a("0x5707e")).unwrap(),
+                controls().revoke_store(a("0x5707e")).unwrap(),
             ),
             (
                 vec!["coin", "cap", "set", "1000000"],
                 Role::Admin,
-                coin().set_transfer_cap(1_000_000).unwrap(),
+                controls().set_transfer_cap(1_000_000).unwrap(),
             ),
             (
                 vec![
@@ -285,32 +297,32 @@ mod tests {
             (
                 vec!["admin", "transfer", "0xad2"],
                 Role::Admin,
-                coin().propose_admin(a("0xad2")).unwrap(),
+                controls().propose_admin(a("0xad2")).unwrap(),
             ),
             (
                 vec!["admin", "accept"],
                 Role::ProposedAdmin,
-                coin().accept_admin().unwrap(),
+                controls().accept_admin().unwrap(),
             ),
             (
                 vec!["admin", "cancel"],
                 Role::Admin,
-                coin().cancel_admin_proposal().unwrap(),
+                controls().cancel_admin_proposal().unwrap(),
             ),
             (
                 vec!["roles", "set-master-minter", "0xf1"],
                 Role::Admin,
-                coin().set_master_minter(a("0xf1")).unwrap(),
+                issuance().set_master_minter(a("0xf1")).unwrap(),
             ),
             (
                 vec!["roles", "set-pauser", "0xf2"],
                 Role::Admin,
-                coin().set_pauser(a("0xf2")).unwrap(),
+                controls().set_pauser(a("0xf2")).unwrap(),
             ),
             (
                 vec!["roles", "set-denylister", "0xf3"],
                 Role::Admin,
-                coin().set_denylister(a("0xf3")).unwrap(),
+                controls().set_denylister(a("0xf3")).unwrap(),
             ),
         ];
         for (args, role, expected) in cases {
@@ -554,7 +566,7 @@ mod tests {
         assert_eq!(
             proposal.payload,
             TransactionPayload::EntryFunction(
-                multisig::create_transaction(a("0x5a"), &coin().pause().unwrap()).unwrap()
+                multisig::create_transaction(a("0x5a"), &controls().pause().unwrap()).unwrap()
             )
         );
         // --hash-only stores the call's hash; --execute-proposal carries the call.
@@ -562,17 +574,17 @@ mod tests {
         assert_eq!(
             by_hash.payload,
             TransactionPayload::EntryFunction(
-                multisig::create_transaction_with_hash(a("0x5a"), &coin().pause().unwrap())
+                multisig::create_transaction_with_hash(a("0x5a"), &controls().pause().unwrap())
                     .unwrap()
             )
         );
         assert!(by_hash.what.contains(&const_hex::encode(
-            multisig::payload_hash(&coin().pause().unwrap()).unwrap()
+            multisig::payload_hash(&controls().pause().unwrap()).unwrap()
         )));
         let run = plan::propose(pause, a("0x5a"), Proposal::Execute).unwrap();
         assert_eq!(
             run.payload,
-            multisig::execute_with_payload(a("0x5a"), coin().pause().unwrap())
+            multisig::execute_with_payload(a("0x5a"), controls().pause().unwrap())
         );
         assert!(
             plan::propose(execute, a("0x5a"), Proposal::Full).is_err(),

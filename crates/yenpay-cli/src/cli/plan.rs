@@ -571,7 +571,9 @@ pub fn parse_invoice_file(text: &str) -> Result<Vec<(AccountAddress, OrderRef)>>
 
 /// The calls of the package at one address.
 pub struct Calls {
+    controls: yenpay_client::controls::Calls,
     coin: yenpay_client::stablecoin::Calls,
+    issuance: yenpay_client::issuance::Calls,
     registry: yenpay_client::merchant::Calls,
     treasury: yenpay_client::fee_treasury::Calls,
     invoices: yenpay_client::invoice::Calls,
@@ -586,7 +588,9 @@ impl Calls {
     /// For the package at `package`.
     pub fn new(package: AccountAddress) -> Self {
         Self {
+            controls: yenpay_client::controls::Calls::new(package),
             coin: yenpay_client::stablecoin::Calls::new(package),
+            issuance: yenpay_client::issuance::Calls::new(package),
             registry: yenpay_client::merchant::Calls::new(package),
             treasury: yenpay_client::fee_treasury::Calls::new(package),
             invoices: yenpay_client::invoice::Calls::new(package),
@@ -597,11 +601,11 @@ impl Calls {
 impl CoinCommand {
     /// What the command does.
     pub fn plan(&self, calls: &Calls) -> Result<Plan> {
-        let c = &calls.coin;
+        let (k, c, i) = (&calls.controls, &calls.coin, &calls.issuance);
         Ok(match self {
             CoinCommand::Status => Plan::Read(Read::CoinStatus),
-            CoinCommand::Pause => write(Role::Pauser, "pause the coin", c.pause()?),
-            CoinCommand::Unpause => write(Role::Pauser, "unpause the coin", c.unpause()?),
+            CoinCommand::Pause => write(Role::Pauser, "pause the coin", k.pause()?),
+            CoinCommand::Unpause => write(Role::Pauser, "unpause the coin", k.unpause()?),
             CoinCommand::Minter(MinterCommand::Add { minter, allowance })
             | CoinCommand::Minter(MinterCommand::Allowance {
                 minter,
@@ -609,12 +613,12 @@ impl CoinCommand {
             }) => write(
                 Role::MasterMinter,
                 format!("make {minter} a minter with an allowance of ¥{allowance}"),
-                c.configure_minter(*minter, *allowance)?,
+                i.configure_minter(*minter, *allowance)?,
             ),
             CoinCommand::Minter(MinterCommand::Remove { minter }) => write(
                 Role::MasterMinter,
                 format!("remove the minter {minter}"),
-                c.remove_minter(*minter)?,
+                i.remove_minter(*minter)?,
             ),
             CoinCommand::Minter(MinterCommand::Allowance { minter, set: None }) => {
                 Plan::Read(Read::Minter(*minter))
@@ -622,20 +626,20 @@ impl CoinCommand {
             CoinCommand::Mint { to, amount } => write(
                 Role::Minter,
                 format!("mint ¥{amount} to {to}"),
-                c.mint(*to, *amount)?,
+                i.mint(*to, *amount)?,
             ),
             CoinCommand::Burn { amount } => {
-                write(Role::Minter, format!("burn ¥{amount}"), c.burn(*amount)?)
+                write(Role::Minter, format!("burn ¥{amount}"), i.burn(*amount)?)
             }
             CoinCommand::Denylist(DenylistCommand::Add { account }) => write(
                 Role::Denylister,
                 format!("denylist {account}"),
-                c.denylist(*account)?,
+                k.denylist(*account)?,
             ),
             CoinCommand::Denylist(DenylistCommand::Remove { account }) => write(
                 Role::Denylister,
                 format!("take {account} off the denylist"),
-                c.undenylist(*account)?,
+                k.undenylist(*account)?,
             ),
             CoinCommand::Denylist(DenylistCommand::Check { account }) => {
                 Plan::Read(Read::Denylisted(*account))
@@ -659,18 +663,18 @@ impl CoinCommand {
             CoinCommand::Store(StoreCommand::Approve { store }) => write(
                 Role::Admin,
                 format!("approve the store {store}"),
-                c.approve_store(*store)?,
+                k.approve_store(*store)?,
             ),
             CoinCommand::Store(StoreCommand::Revoke { store }) => write(
                 Role::Admin,
                 format!("revoke the store {store}"),
-                c.revoke_store(*store)?,
+                k.revoke_store(*store)?,
             ),
             CoinCommand::Cap(CapCommand::Show) => Plan::Read(Read::Cap),
             CoinCommand::Cap(CapCommand::Set { yen }) => write(
                 Role::Admin,
                 format!("set the per-transfer cap to ¥{yen}"),
-                c.set_transfer_cap(*yen)?,
+                k.set_transfer_cap(*yen)?,
             ),
             CoinCommand::Metadata {
                 icon_uri,
@@ -687,7 +691,7 @@ impl CoinCommand {
 impl AdminCommand {
     /// What the command does.
     pub fn plan(&self, calls: &Calls) -> Result<Plan> {
-        let c = &calls.coin;
+        let c = &calls.controls;
         Ok(match self {
             AdminCommand::Transfer { new_admin } => write(
                 Role::Admin,
@@ -710,23 +714,23 @@ impl AdminCommand {
 
 /// `yenpay roles [set-...]`.
 pub fn plan_roles(command: Option<&RolesCommand>, calls: &Calls) -> Result<Plan> {
-    let c = &calls.coin;
+    let (k, i) = (&calls.controls, &calls.issuance);
     Ok(match command {
         None => Plan::Read(Read::Roles),
         Some(RolesCommand::SetMasterMinter { account }) => write(
             Role::Admin,
             format!("appoint {account} master minter"),
-            c.set_master_minter(*account)?,
+            i.set_master_minter(*account)?,
         ),
         Some(RolesCommand::SetPauser { account }) => write(
             Role::Admin,
             format!("appoint {account} pauser"),
-            c.set_pauser(*account)?,
+            k.set_pauser(*account)?,
         ),
         Some(RolesCommand::SetDenylister { account }) => write(
             Role::Admin,
             format!("appoint {account} denylister"),
-            c.set_denylister(*account)?,
+            k.set_denylister(*account)?,
         ),
     })
 }

@@ -236,7 +236,7 @@ mod tests {
         assert_eq!(simulation.gas_used, 7);
         let text = simulation.to_text();
         assert!(text.contains("would ABORT after 7 gas units"), "{text}");
-        assert!(text.contains("stablecoin::ENOT_PAUSER"), "{text}");
+        assert!(text.contains("controls::ENOT_PAUSER"), "{text}");
         assert!(text.ends_with("Nothing was submitted."), "{text}");
         let json = simulation.to_json();
         assert_eq!(json["success"], false);
@@ -255,14 +255,14 @@ mod tests {
             text.starts_with("Simulation: would succeed, 9 gas units at 100 octas (900 octas)"),
             "{text}"
         );
-        assert!(text.contains("event 0xcafe::stablecoin::Paused"), "{text}");
+        assert!(text.contains("event 0xcafe::controls::Paused"), "{text}");
         assert!(
             !text.contains("FeeStatement {"),
             "the fee statement is its own line: {text}"
         );
         let json = simulation.to_json();
         assert_eq!(json["gas_cost_octas"], 900);
-        assert_eq!(json["events"][0]["type"], "0xcafe::stablecoin::Paused");
+        assert_eq!(json["events"][0]["type"], "0xcafe::controls::Paused");
         assert_eq!(json["fee_statement"]["io_gas_units"], 5);
     }
 }

@@ -99,7 +99,7 @@ pub(super) async fn apply(
         // Another package's event, however odd, is not ours to judge.
         Err(_) => return Ok(()),
     };
-    // Registry, stablecoin and upgrade events, and invoice settings:
+    // Registry, coin (controls, stablecoin, issuance) and upgrade events, and invoice settings:
     // recorded for the audit trail, no payment state.
     let YenpayEvent::Invoice(invoice_event) = &decoded else {
         seen.record(tx, None).await?;

@@ -6,11 +6,12 @@
 /// denylisted owner.
 ///
 /// Abort codes are category * 0x10000 + reason (std::error): invalid_state 0x3, permission_denied 0x5.
-module yenpay::stablecoin_owner_chain_tests {
+module yenpay::controls_owner_chain_tests {
     use aptos_framework::event;
     use aptos_framework::fungible_asset::FungibleStore;
     use aptos_framework::object::{Self, DeleteRef, ExtendRef, Object, ObjectCore};
     use aptos_framework::primary_fungible_store;
+    use yenpay::controls;
     use yenpay::stablecoin;
     use yenpay::stablecoin_test_helpers as h;
 
@@ -29,7 +30,7 @@ module yenpay::stablecoin_owner_chain_tests {
     }
 
     fun approve_primary(publisher: &signer, owner: address) {
-        stablecoin::approve_store(publisher, stablecoin::primary_store_address(owner));
+        controls::approve_store(publisher, stablecoin::primary_store_address(owner));
     }
 
     fun transfer(from: address, to: address, amount: u64) {
@@ -59,20 +60,20 @@ module yenpay::stablecoin_owner_chain_tests {
     // 1. Deleting the owner object: revoked stays revoked.
 
     #[test(framework = @aptos_framework, publisher = @deployer)]
-    #[expected_failure(abort_code = 0x5000d, location = yenpay::stablecoin)] // permission_denied(ESTORE_NOT_APPROVED)
+    #[expected_failure(abort_code = 0x5000d, location = yenpay::controls)] // permission_denied(ESTORE_NOT_APPROVED)
     fun revoked_store_of_deleted_object_cannot_send(framework: &signer, publisher: &signer) {
         let (vault, extend_ref, delete_ref) = funded_vault(framework, publisher);
-        stablecoin::revoke_store(publisher, stablecoin::primary_store_address(vault));
+        controls::revoke_store(publisher, stablecoin::primary_store_address(vault));
         object::delete(delete_ref);
         assert!(!object::is_object(vault), 1);
         spend_as_object(&extend_ref, h::carol(), 1);
     }
 
     #[test(framework = @aptos_framework, publisher = @deployer)]
-    #[expected_failure(abort_code = 0x5000d, location = yenpay::stablecoin)] // permission_denied(ESTORE_NOT_APPROVED)
+    #[expected_failure(abort_code = 0x5000d, location = yenpay::controls)] // permission_denied(ESTORE_NOT_APPROVED)
     fun revoked_store_of_deleted_object_cannot_receive(framework: &signer, publisher: &signer) {
         let (vault, _extend_ref, delete_ref) = funded_vault(framework, publisher);
-        stablecoin::revoke_store(publisher, stablecoin::primary_store_address(vault));
+        controls::revoke_store(publisher, stablecoin::primary_store_address(vault));
         object::delete(delete_ref);
         transfer(h::alice(), vault, 1);
     }
@@ -81,10 +82,10 @@ module yenpay::stablecoin_owner_chain_tests {
     fun revoked_store_of_deleted_object_is_seizable(framework: &signer, publisher: &signer) {
         let (vault, _extend_ref, delete_ref) = funded_vault(framework, publisher);
         let store = stablecoin::primary_store_address(vault);
-        stablecoin::revoke_store(publisher, store);
+        controls::revoke_store(publisher, store);
         object::delete(delete_ref);
-        assert!(!stablecoin::may_hold(store), 1);
-        assert!(!stablecoin::is_approved_store(store), 2);
+        assert!(!controls::may_hold(store), 1);
+        assert!(!controls::is_approved_store(store), 2);
         // Nobody is denylisted: the frozen store is seizable all the same.
         stablecoin::seize_from_store(publisher, store, h::bob(), 10, b"order-1");
         assert!(stablecoin::balance(h::bob()) == 10 && stablecoin::balance(vault) == 0, 3);
@@ -93,7 +94,7 @@ module yenpay::stablecoin_owner_chain_tests {
     // Deleting the owner object of a store that is still approved: its signer lives on in the ExtendRef.
 
     #[test(framework = @aptos_framework, publisher = @deployer)]
-    #[expected_failure(abort_code = 0x50020, location = yenpay::stablecoin)] // permission_denied(ESTORE_OWNER_GONE)
+    #[expected_failure(abort_code = 0x50020, location = yenpay::controls)] // permission_denied(ESTORE_OWNER_GONE)
     fun approved_store_of_deleted_object_cannot_send(framework: &signer, publisher: &signer) {
         let (_vault, extend_ref, delete_ref) = funded_vault(framework, publisher);
         object::delete(delete_ref);
@@ -101,7 +102,7 @@ module yenpay::stablecoin_owner_chain_tests {
     }
 
     #[test(framework = @aptos_framework, publisher = @deployer)]
-    #[expected_failure(abort_code = 0x50020, location = yenpay::stablecoin)] // permission_denied(ESTORE_OWNER_GONE)
+    #[expected_failure(abort_code = 0x50020, location = yenpay::controls)] // permission_denied(ESTORE_OWNER_GONE)
     fun approved_store_of_deleted_object_cannot_receive(framework: &signer, publisher: &signer) {
         let (vault, _extend_ref, delete_ref) = funded_vault(framework, publisher);
         object::delete(delete_ref);
@@ -109,26 +110,26 @@ module yenpay::stablecoin_owner_chain_tests {
     }
 
     #[test(framework = @aptos_framework, publisher = @deployer)]
-    #[expected_failure(abort_code = 0x50020, location = yenpay::stablecoin)] // permission_denied(ESTORE_OWNER_GONE)
+    #[expected_failure(abort_code = 0x50020, location = yenpay::controls)] // permission_denied(ESTORE_OWNER_GONE)
     fun store_approved_while_existing_stays_refused_after_delete(framework: &signer, publisher: &signer) {
         // Approved after it exists, so the approval saw an object owner: the same rule.
         h::setup_roles(framework, publisher);
         h::mint_to(h::alice(), 100);
         let (vault, extend_ref, delete_ref) = deletable_object(h::alice());
         let store = primary_fungible_store::ensure_primary_store_exists(vault, stablecoin::metadata());
-        stablecoin::approve_store(publisher, object::object_address(&store));
+        controls::approve_store(publisher, object::object_address(&store));
         transfer(h::alice(), vault, 10);
         object::delete(delete_ref);
         spend_as_object(&extend_ref, h::carol(), 1);
     }
 
     #[test(framework = @aptos_framework, publisher = @deployer)]
-    #[expected_failure(abort_code = 0x50020, location = yenpay::stablecoin)] // permission_denied(ESTORE_OWNER_GONE)
+    #[expected_failure(abort_code = 0x50020, location = yenpay::controls)] // permission_denied(ESTORE_OWNER_GONE)
     fun denylisted_owner_cannot_escape_by_deleting_the_object(framework: &signer, publisher: &signer) {
         // The store is frozen through its owner chain (Alice is listed); deleting the object cuts the chain, and the
         // store must not become "an account's primary store" of the deleted object's address.
         let (_vault, extend_ref, delete_ref) = funded_vault(framework, publisher);
-        stablecoin::denylist(&h::signer_of(h::denylister()), h::alice());
+        controls::denylist(&h::signer_of(h::denylister()), h::alice());
         object::delete(delete_ref);
         spend_as_object(&extend_ref, h::carol(), 1);
     }
@@ -140,9 +141,9 @@ module yenpay::stablecoin_owner_chain_tests {
         let (vault, _extend_ref, delete_ref) = funded_vault(framework, publisher);
         object::delete(delete_ref);
         let store = stablecoin::primary_store_address(vault);
-        assert!(!stablecoin::may_hold(store), 1);
+        assert!(!controls::may_hold(store), 1);
         // Still approved as an entry, but its owner is gone.
-        assert!(stablecoin::is_approved_store(store), 2);
+        assert!(controls::is_approved_store(store), 2);
         stablecoin::seize(publisher, vault, h::bob(), 4, b"order-2");
         stablecoin::seize_from_store(publisher, store, h::bob(), 6, b"order-2");
         assert!(stablecoin::balance(h::bob()) == 10, 3);
@@ -163,12 +164,12 @@ module yenpay::stablecoin_owner_chain_tests {
     fun a_revoked_store_can_be_approved_again(framework: &signer, publisher: &signer) {
         let (vault, extend_ref, _delete_ref) = funded_vault(framework, publisher);
         let store = stablecoin::primary_store_address(vault);
-        stablecoin::revoke_store(publisher, store);
-        stablecoin::approve_store(publisher, store);
-        assert!(stablecoin::is_approved_store(store) && stablecoin::may_hold(store), 1);
+        controls::revoke_store(publisher, store);
+        controls::approve_store(publisher, store);
+        assert!(controls::is_approved_store(store) && controls::may_hold(store), 1);
         spend_as_object(&extend_ref, h::carol(), 3);
         assert!(stablecoin::balance(h::carol()) == 3, 2);
-        assert!(event::emitted_events<stablecoin::StoreApproved>().length() == 2, 3);
+        assert!(event::emitted_events<controls::StoreApproved>().length() == 2, 3);
     }
 
     #[test(framework = @aptos_framework, publisher = @deployer)]
@@ -181,23 +182,23 @@ module yenpay::stablecoin_owner_chain_tests {
         h::setup_roles(framework, publisher);
         h::mint_to(h::alice(), 100);
         let store = stablecoin::primary_store_address(h::bob());
-        stablecoin::approve_store(publisher, store);
+        controls::approve_store(publisher, store);
         primary_fungible_store::ensure_primary_store_exists(h::bob(), stablecoin::metadata());
-        assert!(!stablecoin::may_hold(store), 1);
-        stablecoin::revoke_store(publisher, store);
-        stablecoin::approve_store(publisher, store);
-        assert!(stablecoin::may_hold(store), 2);
+        assert!(!controls::may_hold(store), 1);
+        controls::revoke_store(publisher, store);
+        controls::approve_store(publisher, store);
+        assert!(controls::may_hold(store), 2);
         transfer(h::alice(), h::bob(), 5);
         transfer(h::bob(), h::carol(), 2);
         assert!(stablecoin::balance(h::bob()) == 3, 3);
     }
 
     #[test(framework = @aptos_framework, publisher = @deployer)]
-    #[expected_failure(abort_code = 0x50020, location = yenpay::stablecoin)] // permission_denied(ESTORE_OWNER_GONE)
+    #[expected_failure(abort_code = 0x50020, location = yenpay::controls)] // permission_denied(ESTORE_OWNER_GONE)
     fun an_account_store_approved_before_it_existed_is_refused(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
         h::mint_to(h::alice(), 100);
-        stablecoin::approve_store(publisher, stablecoin::primary_store_address(h::bob()));
+        controls::approve_store(publisher, stablecoin::primary_store_address(h::bob()));
         transfer(h::alice(), h::bob(), 5);
     }
 
@@ -215,14 +216,14 @@ module yenpay::stablecoin_owner_chain_tests {
     }
 
     #[test(framework = @aptos_framework, publisher = @deployer)]
-    #[expected_failure(abort_code = 0x50021, location = yenpay::stablecoin)] // permission_denied(EOWNER_CHAIN_TOO_LONG)
+    #[expected_failure(abort_code = 0x50021, location = yenpay::controls)] // permission_denied(EOWNER_CHAIN_TOO_LONG)
     fun a_store_under_a_cycle_cannot_send(framework: &signer, publisher: &signer) {
         let (_vault, extend_ref) = vault_in_a_cycle(framework, publisher);
         spend_as_object(&extend_ref, h::carol(), 1);
     }
 
     #[test(framework = @aptos_framework, publisher = @deployer)]
-    #[expected_failure(abort_code = 0x50021, location = yenpay::stablecoin)] // permission_denied(EOWNER_CHAIN_TOO_LONG)
+    #[expected_failure(abort_code = 0x50021, location = yenpay::controls)] // permission_denied(EOWNER_CHAIN_TOO_LONG)
     fun a_store_under_a_cycle_cannot_receive(framework: &signer, publisher: &signer) {
         let (vault, _extend_ref) = vault_in_a_cycle(framework, publisher);
         transfer(h::alice(), vault, 1);
@@ -231,7 +232,7 @@ module yenpay::stablecoin_owner_chain_tests {
     #[test(framework = @aptos_framework, publisher = @deployer)]
     fun a_store_under_a_cycle_is_seizable(framework: &signer, publisher: &signer) {
         let (vault, _extend_ref) = vault_in_a_cycle(framework, publisher);
-        assert!(stablecoin::is_restricted(vault), 1);
+        assert!(controls::is_restricted(vault), 1);
         stablecoin::seize(publisher, vault, h::bob(), 10, b"order-4");
         assert!(stablecoin::balance(h::bob()) == 10 && stablecoin::balance(vault) == 0, 2);
     }
@@ -255,14 +256,14 @@ module yenpay::stablecoin_owner_chain_tests {
         approve_primary(publisher, deepest);
         transfer(h::alice(), deepest, 7);
         assert!(stablecoin::balance(deepest) == 7, 1);
-        assert!(!stablecoin::is_restricted(deepest), 2);
+        assert!(!controls::is_restricted(deepest), 2);
         // The walk reaches Alice through all eight.
-        stablecoin::denylist(&h::signer_of(h::denylister()), h::alice());
-        assert!(stablecoin::is_restricted(deepest), 3);
+        controls::denylist(&h::signer_of(h::denylister()), h::alice());
+        assert!(controls::is_restricted(deepest), 3);
     }
 
     #[test(framework = @aptos_framework, publisher = @deployer)]
-    #[expected_failure(abort_code = 0x50021, location = yenpay::stablecoin)] // permission_denied(EOWNER_CHAIN_TOO_LONG)
+    #[expected_failure(abort_code = 0x50021, location = yenpay::controls)] // permission_denied(EOWNER_CHAIN_TOO_LONG)
     fun nine_objects_deep_is_refused(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
         h::mint_to(h::alice(), 100);
@@ -287,9 +288,9 @@ module yenpay::stablecoin_owner_chain_tests {
         // One more object above the top makes it nine deep.
         let above = new_object(h::alice());
         object::transfer(&h::signer_of(h::alice()), object::address_to_object<ObjectCore>(top), above);
-        assert!(stablecoin::is_restricted(deepest), 1);
+        assert!(controls::is_restricted(deepest), 1);
         // The store rule alone would let it hold: the chain is what refuses it.
-        assert!(stablecoin::may_hold(stablecoin::primary_store_address(deepest)), 2);
+        assert!(controls::may_hold(stablecoin::primary_store_address(deepest)), 2);
         stablecoin::seize_from_store(
             publisher, object::object_address(&primary_of(deepest)), h::bob(), 9, b"order-5"
         );

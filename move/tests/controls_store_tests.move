@@ -9,7 +9,7 @@
 ///
 /// Abort codes are category * 0x10000 + reason (std::error): invalid_argument 0x1,
 /// out_of_range 0x2, invalid_state 0x3, permission_denied 0x5, not_found 0x6, already_exists 0x8.
-module yenpay::stablecoin_holder_tests {
+module yenpay::controls_store_tests {
     use std::option;
     use std::string::utf8;
     use aptos_framework::dispatchable_fungible_asset;
@@ -17,6 +17,8 @@ module yenpay::stablecoin_holder_tests {
     use aptos_framework::fungible_asset::{Self, FungibleStore, Metadata};
     use aptos_framework::object::{Self, ExtendRef, Object};
     use aptos_framework::primary_fungible_store;
+    use yenpay::controls;
+    use yenpay::issuance;
     use yenpay::stablecoin;
     use yenpay::stablecoin_test_helpers as h;
 
@@ -50,16 +52,16 @@ module yenpay::stablecoin_holder_tests {
 
     /// The admin (the publisher) approves exactly `store`.
     fun approve(publisher: &signer, store: Object<FungibleStore>) {
-        stablecoin::approve_store(publisher, store_address(store));
+        controls::approve_store(publisher, store_address(store));
     }
 
     /// The admin approves `owner`'s primary store, whether or not it exists yet.
     fun approve_primary(publisher: &signer, owner: address) {
-        stablecoin::approve_store(publisher, stablecoin::primary_store_address(owner));
+        controls::approve_store(publisher, stablecoin::primary_store_address(owner));
     }
 
     fun revoke(publisher: &signer, store: Object<FungibleStore>) {
-        stablecoin::revoke_store(publisher, store_address(store));
+        controls::revoke_store(publisher, store_address(store));
     }
 
     fun transfer(from: address, to: address, amount: u64) {
@@ -94,7 +96,7 @@ module yenpay::stablecoin_holder_tests {
     // The attack: a store on an object owned by a clean account, whose ExtendRef the attacker kept.
 
     #[test(framework = @aptos_framework, publisher = @deployer)]
-    #[expected_failure(abort_code = 0x5000d, location = yenpay::stablecoin)] // permission_denied(ESTORE_NOT_APPROVED)
+    #[expected_failure(abort_code = 0x5000d, location = yenpay::controls)] // permission_denied(ESTORE_NOT_APPROVED)
     fun extend_ref_store_of_clean_owner_refuses_deposit(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
         h::mint_to(h::alice(), 100);
@@ -105,19 +107,19 @@ module yenpay::stablecoin_holder_tests {
     }
 
     #[test(framework = @aptos_framework, publisher = @deployer)]
-    #[expected_failure(abort_code = 0x5000d, location = yenpay::stablecoin)] // permission_denied(ESTORE_NOT_APPROVED)
+    #[expected_failure(abort_code = 0x5000d, location = yenpay::controls)] // permission_denied(ESTORE_NOT_APPROVED)
     fun extend_ref_store_of_clean_owner_refuses_withdraw_by_store_signer(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
         h::mint_to(h::alice(), 100);
         let (store, extend_ref) = new_store_with_extend_ref(h::bob());
-        stablecoin::denylist(&h::signer_of(h::denylister()), h::alice());
+        controls::denylist(&h::signer_of(h::denylister()), h::alice());
         // Nothing up the store's ownership chain is denylisted: only the store rule stands in the way (without it,
         // this would reach the framework's balance check instead).
         withdraw_with_extend_ref(&extend_ref, store, h::carol(), 1);
     }
 
     #[test(framework = @aptos_framework, publisher = @deployer)]
-    #[expected_failure(abort_code = 0x5000d, location = yenpay::stablecoin)] // permission_denied(ESTORE_NOT_APPROVED)
+    #[expected_failure(abort_code = 0x5000d, location = yenpay::controls)] // permission_denied(ESTORE_NOT_APPROVED)
     fun revoked_extend_ref_store_refuses_withdraw_by_store_signer(framework: &signer, publisher: &signer) {
         // The store held coins while approved; once revoked, the attacker, now denylisted, cannot spend them through
         // the store's own signer although the store's owner is clean.
@@ -127,12 +129,12 @@ module yenpay::stablecoin_holder_tests {
         approve(publisher, store);
         deposit_from_primary(h::alice(), store, 40);
         revoke(publisher, store);
-        stablecoin::denylist(&h::signer_of(h::denylister()), h::alice());
+        controls::denylist(&h::signer_of(h::denylister()), h::alice());
         withdraw_with_extend_ref(&extend_ref, store, h::carol(), 1);
     }
 
     #[test(framework = @aptos_framework, publisher = @deployer)]
-    #[expected_failure(abort_code = 0x5000d, location = yenpay::stablecoin)] // permission_denied(ESTORE_NOT_APPROVED)
+    #[expected_failure(abort_code = 0x5000d, location = yenpay::controls)] // permission_denied(ESTORE_NOT_APPROVED)
     fun revoked_extend_ref_store_refuses_withdraw_by_owner(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
         h::mint_to(h::alice(), 100);
@@ -144,7 +146,7 @@ module yenpay::stablecoin_holder_tests {
     }
 
     #[test(framework = @aptos_framework, publisher = @deployer)]
-    #[expected_failure(abort_code = 0x5000d, location = yenpay::stablecoin)] // permission_denied(ESTORE_NOT_APPROVED)
+    #[expected_failure(abort_code = 0x5000d, location = yenpay::controls)] // permission_denied(ESTORE_NOT_APPROVED)
     fun revoked_extend_ref_store_refuses_deposit(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
         h::mint_to(h::alice(), 100);
@@ -161,12 +163,12 @@ module yenpay::stablecoin_holder_tests {
         h::mint_to(h::alice(), 100);
         let (store, extend_ref) = new_store_with_extend_ref(h::bob());
         let store_addr = store_address(store);
-        assert!(!stablecoin::is_approved_store(store_addr), 1);
-        assert!(!stablecoin::may_hold(store_addr), 2);
+        assert!(!controls::is_approved_store(store_addr), 1);
+        assert!(!controls::may_hold(store_addr), 2);
         approve(publisher, store);
-        assert!(stablecoin::is_approved_store(store_addr), 3);
-        assert!(stablecoin::may_hold(store_addr), 4);
-        assert!(event::emitted_events<stablecoin::StoreApproved>().length() == 1, 5);
+        assert!(controls::is_approved_store(store_addr), 3);
+        assert!(controls::may_hold(store_addr), 4);
+        assert!(event::emitted_events<controls::StoreApproved>().length() == 1, 5);
         deposit_from_primary(h::alice(), store, 30);
         // The store's own signer and its owner can both spend an approved store.
         withdraw_with_extend_ref(&extend_ref, store, h::carol(), 10);
@@ -185,11 +187,11 @@ module yenpay::stablecoin_holder_tests {
         approve(publisher, store);
         deposit_from_primary(h::alice(), store, 40);
         revoke(publisher, store);
-        assert!(!stablecoin::is_approved_store(store_addr), 1);
-        assert!(!stablecoin::may_hold(store_addr), 2);
-        assert!(event::emitted_events<stablecoin::StoreRevoked>().length() == 1, 3);
+        assert!(!controls::is_approved_store(store_addr), 1);
+        assert!(!controls::may_hold(store_addr), 2);
+        assert!(event::emitted_events<controls::StoreRevoked>().length() == 1, 3);
         // Nobody up the store's chain is denylisted, yet its funds are frozen: the admin may seize them.
-        assert!(!stablecoin::is_denylisted(h::bob()) && !stablecoin::is_denylisted(h::alice()), 4);
+        assert!(!controls::is_denylisted(h::bob()) && !controls::is_denylisted(h::alice()), 4);
         stablecoin::seize_from_store(publisher, store_addr, h::carol(), 40, b"order-11");
         assert!(fungible_asset::balance(store) == 0, 5);
         assert!(stablecoin::balance(h::carol()) == 40, 6);
@@ -208,7 +210,7 @@ module yenpay::stablecoin_holder_tests {
     }
 
     #[test(framework = @aptos_framework, publisher = @deployer)]
-    #[expected_failure(abort_code = 0x5000d, location = yenpay::stablecoin)] // permission_denied(ESTORE_NOT_APPROVED)
+    #[expected_failure(abort_code = 0x5000d, location = yenpay::controls)] // permission_denied(ESTORE_NOT_APPROVED)
     fun approval_covers_only_that_store(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
         h::mint_to(h::alice(), 100);
@@ -223,7 +225,7 @@ module yenpay::stablecoin_holder_tests {
     // An object's primary store is not an account's primary store: it needs approval too.
 
     #[test(framework = @aptos_framework, publisher = @deployer)]
-    #[expected_failure(abort_code = 0x5000d, location = yenpay::stablecoin)] // permission_denied(ESTORE_NOT_APPROVED)
+    #[expected_failure(abort_code = 0x5000d, location = yenpay::controls)] // permission_denied(ESTORE_NOT_APPROVED)
     fun deposit_into_object_primary_store_refused(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
         h::mint_to(h::alice(), 100);
@@ -243,7 +245,7 @@ module yenpay::stablecoin_holder_tests {
         let fa = primary_fungible_store::withdraw(&h::signer_of(h::alice()), stablecoin::metadata(), 10);
         primary_fungible_store::deposit(parking, fa);
         assert!(stablecoin::balance(parking) == 10, 2);
-        assert!(stablecoin::may_hold(stablecoin::primary_store_address(parking)), 3);
+        assert!(controls::may_hold(stablecoin::primary_store_address(parking)), 3);
         let fa = primary_fungible_store::withdraw(
             &object::generate_signer_for_extending(&extend_ref), stablecoin::metadata(), 4
         );
@@ -252,14 +254,14 @@ module yenpay::stablecoin_holder_tests {
     }
 
     #[test(framework = @aptos_framework, publisher = @deployer)]
-    #[expected_failure(abort_code = 0x5000d, location = yenpay::stablecoin)] // permission_denied(ESTORE_NOT_APPROVED)
+    #[expected_failure(abort_code = 0x5000d, location = yenpay::controls)] // permission_denied(ESTORE_NOT_APPROVED)
     fun revoked_object_primary_store_refuses_withdraw_by_object_signer(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
         h::mint_to(h::alice(), 100);
         let (parking, extend_ref) = new_object_with_extend_ref(h::bob());
         approve_primary(publisher, parking);
         transfer(h::alice(), parking, 10);
-        stablecoin::revoke_store(publisher, stablecoin::primary_store_address(parking));
+        controls::revoke_store(publisher, stablecoin::primary_store_address(parking));
         let fa = primary_fungible_store::withdraw(
             &object::generate_signer_for_extending(&extend_ref), stablecoin::metadata(), 1
         );
@@ -269,7 +271,7 @@ module yenpay::stablecoin_holder_tests {
     // The older escape: parking coins under an object one owns.
 
     #[test(framework = @aptos_framework, publisher = @deployer)]
-    #[expected_failure(abort_code = 0x5000d, location = yenpay::stablecoin)] // permission_denied(ESTORE_NOT_APPROVED)
+    #[expected_failure(abort_code = 0x5000d, location = yenpay::controls)] // permission_denied(ESTORE_NOT_APPROVED)
     fun escape_into_object_primary_store_refused(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
         h::mint_to(h::alice(), 100);
@@ -278,7 +280,7 @@ module yenpay::stablecoin_holder_tests {
     }
 
     #[test(framework = @aptos_framework, publisher = @deployer)]
-    #[expected_failure(abort_code = 0x5000d, location = yenpay::stablecoin)] // permission_denied(ESTORE_NOT_APPROVED)
+    #[expected_failure(abort_code = 0x5000d, location = yenpay::controls)] // permission_denied(ESTORE_NOT_APPROVED)
     fun escape_into_object_secondary_store_refused(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
         h::mint_to(h::alice(), 100);
@@ -288,7 +290,7 @@ module yenpay::stablecoin_holder_tests {
     }
 
     #[test(framework = @aptos_framework, publisher = @deployer)]
-    #[expected_failure(abort_code = 0x5000d, location = yenpay::stablecoin)] // permission_denied(ESTORE_NOT_APPROVED)
+    #[expected_failure(abort_code = 0x5000d, location = yenpay::controls)] // permission_denied(ESTORE_NOT_APPROVED)
     fun mint_into_object_refused(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
         let parking = new_object(h::alice());
@@ -305,11 +307,11 @@ module yenpay::stablecoin_holder_tests {
     }
 
     #[test(framework = @aptos_framework, publisher = @deployer)]
-    #[expected_failure(abort_code = 0x5000d, location = yenpay::stablecoin)] // permission_denied(ESTORE_NOT_APPROVED)
+    #[expected_failure(abort_code = 0x5000d, location = yenpay::controls)] // permission_denied(ESTORE_NOT_APPROVED)
     fun seize_into_object_refused(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
         h::mint_to(h::alice(), 100);
-        stablecoin::denylist(&h::signer_of(h::denylister()), h::alice());
+        controls::denylist(&h::signer_of(h::denylister()), h::alice());
         let parking = new_object(h::bob());
         stablecoin::seize(publisher, h::alice(), parking, 10, b"order");
     }
@@ -318,7 +320,7 @@ module yenpay::stablecoin_holder_tests {
     fun seize_into_object_with_approved_primary_store(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
         h::mint_to(h::alice(), 100);
-        stablecoin::denylist(&h::signer_of(h::denylister()), h::alice());
+        controls::denylist(&h::signer_of(h::denylister()), h::alice());
         let escrow = new_object(h::bob());
         approve_primary(publisher, escrow);
         stablecoin::seize(publisher, h::alice(), escrow, 10, b"order");
@@ -331,14 +333,14 @@ module yenpay::stablecoin_holder_tests {
         h::mint_to(h::alice(), 100);
         let vault = new_object(h::alice());
         let store = new_store(vault);
-        assert!(!stablecoin::is_approved_store(stablecoin::primary_store_address(vault)), 1);
+        assert!(!controls::is_approved_store(stablecoin::primary_store_address(vault)), 1);
         approve_primary(publisher, vault);
         approve(publisher, store);
-        assert!(stablecoin::is_approved_store(stablecoin::primary_store_address(vault)), 2);
-        assert!(stablecoin::is_approved_store(store_address(store)), 3);
+        assert!(controls::is_approved_store(stablecoin::primary_store_address(vault)), 2);
+        assert!(controls::is_approved_store(store_address(store)), 3);
         // The object itself is not a store and was not approved.
-        assert!(!stablecoin::is_approved_store(vault), 4);
-        assert!(event::emitted_events<stablecoin::StoreApproved>().length() == 2, 5);
+        assert!(!controls::is_approved_store(vault), 4);
+        assert!(event::emitted_events<controls::StoreApproved>().length() == 2, 5);
         transfer(h::alice(), vault, 10);
         deposit_from_primary(h::alice(), store, 5);
         assert!(stablecoin::balance(vault) == 10, 6);
@@ -350,53 +352,53 @@ module yenpay::stablecoin_holder_tests {
     }
 
     #[test(framework = @aptos_framework, publisher = @deployer)]
-    #[expected_failure(abort_code = 0x50009, location = yenpay::stablecoin)] // permission_denied(EDENYLISTED)
+    #[expected_failure(abort_code = 0x50009, location = yenpay::controls)] // permission_denied(EDENYLISTED)
     fun approved_denylisted_object_cannot_receive(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
         h::mint_to(h::alice(), 100);
         let vault = new_object(h::alice());
         approve_primary(publisher, vault);
-        stablecoin::denylist(&h::signer_of(h::denylister()), vault);
+        controls::denylist(&h::signer_of(h::denylister()), vault);
         transfer(h::alice(), vault, 10);
     }
 
     #[test(framework = @aptos_framework, publisher = @deployer)]
-    #[expected_failure(abort_code = 0x50009, location = yenpay::stablecoin)] // permission_denied(EDENYLISTED)
+    #[expected_failure(abort_code = 0x50009, location = yenpay::controls)] // permission_denied(EDENYLISTED)
     fun approved_denylisted_object_cannot_send(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
         h::mint_to(h::alice(), 100);
         let vault = new_object(h::alice());
         approve_primary(publisher, vault);
         transfer(h::alice(), vault, 10);
-        stablecoin::denylist(&h::signer_of(h::denylister()), vault);
+        controls::denylist(&h::signer_of(h::denylister()), vault);
         withdraw_to(h::alice(), primary_of(vault), h::bob(), 1);
     }
 
     #[test(framework = @aptos_framework, publisher = @deployer)]
-    #[expected_failure(abort_code = 0x50009, location = yenpay::stablecoin)] // permission_denied(EDENYLISTED)
+    #[expected_failure(abort_code = 0x50009, location = yenpay::controls)] // permission_denied(EDENYLISTED)
     fun denylisted_owner_cannot_send_through_approved_object(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
         h::mint_to(h::alice(), 100);
         let vault = new_object(h::alice());
         approve_primary(publisher, vault);
         transfer(h::alice(), vault, 10);
-        stablecoin::denylist(&h::signer_of(h::denylister()), h::alice());
+        controls::denylist(&h::signer_of(h::denylister()), h::alice());
         withdraw_to(h::alice(), primary_of(vault), h::bob(), 1);
     }
 
     #[test(framework = @aptos_framework, publisher = @deployer)]
-    #[expected_failure(abort_code = 0x50009, location = yenpay::stablecoin)] // permission_denied(EDENYLISTED)
+    #[expected_failure(abort_code = 0x50009, location = yenpay::controls)] // permission_denied(EDENYLISTED)
     fun approved_object_of_denylisted_owner_cannot_receive(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
         h::mint_to(h::bob(), 100);
         let vault = new_object(h::alice());
         approve_primary(publisher, vault);
-        stablecoin::denylist(&h::signer_of(h::denylister()), h::alice());
+        controls::denylist(&h::signer_of(h::denylister()), h::alice());
         transfer(h::bob(), vault, 10);
     }
 
     #[test(framework = @aptos_framework, publisher = @deployer)]
-    #[expected_failure(abort_code = 0x50009, location = yenpay::stablecoin)] // permission_denied(EDENYLISTED)
+    #[expected_failure(abort_code = 0x50009, location = yenpay::controls)] // permission_denied(EDENYLISTED)
     fun nested_object_of_denylisted_account_cannot_send(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
         h::mint_to(h::alice(), 100);
@@ -404,33 +406,33 @@ module yenpay::stablecoin_holder_tests {
         let inner = new_object(outer);
         approve_primary(publisher, inner);
         transfer(h::alice(), inner, 10);
-        stablecoin::denylist(&h::signer_of(h::denylister()), h::alice());
+        controls::denylist(&h::signer_of(h::denylister()), h::alice());
         withdraw_to(h::alice(), primary_of(inner), h::bob(), 1);
     }
 
     // Revocation freezes a store both ways.
 
     #[test(framework = @aptos_framework, publisher = @deployer)]
-    #[expected_failure(abort_code = 0x5000d, location = yenpay::stablecoin)] // permission_denied(ESTORE_NOT_APPROVED)
+    #[expected_failure(abort_code = 0x5000d, location = yenpay::controls)] // permission_denied(ESTORE_NOT_APPROVED)
     fun revoked_object_store_cannot_be_withdrawn_from(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
         h::mint_to(h::alice(), 100);
         let vault = new_object(h::alice());
         approve_primary(publisher, vault);
         transfer(h::alice(), vault, 10);
-        stablecoin::revoke_store(publisher, stablecoin::primary_store_address(vault));
+        controls::revoke_store(publisher, stablecoin::primary_store_address(vault));
         withdraw_to(h::alice(), primary_of(vault), h::alice(), 10);
     }
 
     #[test(framework = @aptos_framework, publisher = @deployer)]
-    #[expected_failure(abort_code = 0x5000d, location = yenpay::stablecoin)] // permission_denied(ESTORE_NOT_APPROVED)
+    #[expected_failure(abort_code = 0x5000d, location = yenpay::controls)] // permission_denied(ESTORE_NOT_APPROVED)
     fun revoked_object_store_cannot_be_deposited_into(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
         h::mint_to(h::alice(), 100);
         let vault = new_object(h::alice());
         approve_primary(publisher, vault);
         transfer(h::alice(), vault, 10);
-        stablecoin::revoke_store(publisher, stablecoin::primary_store_address(vault));
+        controls::revoke_store(publisher, stablecoin::primary_store_address(vault));
         transfer(h::alice(), vault, 1);
     }
 
@@ -444,9 +446,9 @@ module yenpay::stablecoin_holder_tests {
         approve(publisher, store);
         transfer(h::alice(), vault, 30);
         deposit_from_primary(h::alice(), store, 20);
-        stablecoin::revoke_store(publisher, stablecoin::primary_store_address(vault));
+        controls::revoke_store(publisher, stablecoin::primary_store_address(vault));
         revoke(publisher, store);
-        stablecoin::denylist(&h::signer_of(h::denylister()), h::alice());
+        controls::denylist(&h::signer_of(h::denylister()), h::alice());
         stablecoin::seize(publisher, vault, h::bob(), 30, b"order-7");
         stablecoin::seize_from_store(publisher, store_address(store), h::bob(), 20, b"order-7");
         assert!(stablecoin::balance(h::bob()) == 50, 1);
@@ -454,14 +456,14 @@ module yenpay::stablecoin_holder_tests {
         assert!(fungible_asset::balance(store) == 0, 3);
         assert!(event::emitted_events<stablecoin::Seized>().length() == 1, 4);
         assert!(event::emitted_events<stablecoin::StoreSeized>().length() == 1, 5);
-        assert!(event::emitted_events<stablecoin::StoreRevoked>().length() == 2, 6);
+        assert!(event::emitted_events<controls::StoreRevoked>().length() == 2, 6);
     }
 
     // A secondary store owned directly by an account is not its primary store: it needs approval too, and once
     // approved it behaves like the primary store.
 
     #[test(framework = @aptos_framework, publisher = @deployer)]
-    #[expected_failure(abort_code = 0x5000d, location = yenpay::stablecoin)] // permission_denied(ESTORE_NOT_APPROVED)
+    #[expected_failure(abort_code = 0x5000d, location = yenpay::controls)] // permission_denied(ESTORE_NOT_APPROVED)
     fun account_secondary_store_refuses_deposit(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
         h::mint_to(h::alice(), 100);
@@ -470,7 +472,7 @@ module yenpay::stablecoin_holder_tests {
     }
 
     #[test(framework = @aptos_framework, publisher = @deployer)]
-    #[expected_failure(abort_code = 0x5000d, location = yenpay::stablecoin)] // permission_denied(ESTORE_NOT_APPROVED)
+    #[expected_failure(abort_code = 0x5000d, location = yenpay::controls)] // permission_denied(ESTORE_NOT_APPROVED)
     fun revoked_account_secondary_store_refuses_withdraw(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
         h::mint_to(h::alice(), 100);
@@ -494,54 +496,54 @@ module yenpay::stablecoin_holder_tests {
     }
 
     #[test(framework = @aptos_framework, publisher = @deployer)]
-    #[expected_failure(abort_code = 0x30008, location = yenpay::stablecoin)] // invalid_state(EPAUSED)
+    #[expected_failure(abort_code = 0x30008, location = yenpay::controls)] // invalid_state(EPAUSED)
     fun account_secondary_store_paused_withdraw(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
         h::mint_to(h::alice(), 100);
         let store = new_store(h::alice());
         approve(publisher, store);
         deposit_from_primary(h::alice(), store, 40);
-        stablecoin::pause(&h::signer_of(h::pauser()));
+        controls::pause(&h::signer_of(h::pauser()));
         dispatchable_fungible_asset::transfer(&h::signer_of(h::alice()), store, primary_of(h::alice()), 1);
     }
 
     #[test(framework = @aptos_framework, publisher = @deployer)]
-    #[expected_failure(abort_code = 0x30008, location = yenpay::stablecoin)] // invalid_state(EPAUSED)
+    #[expected_failure(abort_code = 0x30008, location = yenpay::controls)] // invalid_state(EPAUSED)
     fun account_secondary_store_paused_deposit(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
         h::mint_to(h::alice(), 100);
         let store = new_store(h::alice());
         approve(publisher, store);
         let fa = primary_fungible_store::withdraw(&h::signer_of(h::alice()), stablecoin::metadata(), 1);
-        stablecoin::pause(&h::signer_of(h::pauser()));
+        controls::pause(&h::signer_of(h::pauser()));
         dispatchable_fungible_asset::deposit(store, fa);
     }
 
     #[test(framework = @aptos_framework, publisher = @deployer)]
-    #[expected_failure(abort_code = 0x50009, location = yenpay::stablecoin)] // permission_denied(EDENYLISTED)
+    #[expected_failure(abort_code = 0x50009, location = yenpay::controls)] // permission_denied(EDENYLISTED)
     fun account_secondary_store_denylisted_withdraw(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
         h::mint_to(h::alice(), 100);
         let store = new_store(h::alice());
         approve(publisher, store);
         deposit_from_primary(h::alice(), store, 40);
-        stablecoin::denylist(&h::signer_of(h::denylister()), h::alice());
+        controls::denylist(&h::signer_of(h::denylister()), h::alice());
         withdraw_to(h::alice(), store, h::bob(), 1);
     }
 
     #[test(framework = @aptos_framework, publisher = @deployer)]
-    #[expected_failure(abort_code = 0x50009, location = yenpay::stablecoin)] // permission_denied(EDENYLISTED)
+    #[expected_failure(abort_code = 0x50009, location = yenpay::controls)] // permission_denied(EDENYLISTED)
     fun account_secondary_store_denylisted_deposit(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
         h::mint_to(h::bob(), 100);
         let store = new_store(h::alice());
         approve(publisher, store);
-        stablecoin::denylist(&h::signer_of(h::denylister()), h::alice());
+        controls::denylist(&h::signer_of(h::denylister()), h::alice());
         deposit_from_primary(h::bob(), store, 1);
     }
 
     #[test(framework = @aptos_framework, publisher = @deployer)]
-    #[expected_failure(abort_code = 0x2000a, location = yenpay::stablecoin)] // out_of_range(EAMOUNT_EXCEEDS_CAP)
+    #[expected_failure(abort_code = 0x2000a, location = yenpay::controls)] // out_of_range(EAMOUNT_EXCEEDS_CAP)
     fun account_secondary_store_capped_withdraw(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
         h::mint_to(h::alice(), 2_000_000);
@@ -553,13 +555,13 @@ module yenpay::stablecoin_holder_tests {
     }
 
     #[test(framework = @aptos_framework, publisher = @deployer)]
-    #[expected_failure(abort_code = 0x2000a, location = yenpay::stablecoin)] // out_of_range(EAMOUNT_EXCEEDS_CAP)
+    #[expected_failure(abort_code = 0x2000a, location = yenpay::controls)] // out_of_range(EAMOUNT_EXCEEDS_CAP)
     fun account_secondary_store_capped_deposit(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
         let store = new_store(h::alice());
         approve(publisher, store);
         // Minted value is not capped, but depositing it is a transfer into the store.
-        let fa = stablecoin::mint_fa(&h::signer_of(h::minter()), 1_000_001);
+        let fa = issuance::mint_fa(&h::signer_of(h::minter()), 1_000_001);
         dispatchable_fungible_asset::deposit(store, fa);
     }
 
@@ -570,7 +572,7 @@ module yenpay::stablecoin_holder_tests {
         let store = new_store(h::alice());
         approve(publisher, store);
         deposit_from_primary(h::alice(), store, 40);
-        stablecoin::denylist(&h::signer_of(h::denylister()), h::alice());
+        controls::denylist(&h::signer_of(h::denylister()), h::alice());
         stablecoin::seize_from_store(publisher, store_address(store), h::bob(), 40, b"order-9");
         assert!(fungible_asset::balance(store) == 0, 1);
         assert!(stablecoin::balance(h::bob()) == 40, 2);
@@ -591,7 +593,7 @@ module yenpay::stablecoin_holder_tests {
     #[expected_failure(abort_code = 0x1001f, location = yenpay::stablecoin)] // invalid_argument(ENOT_YJPY_STORE)
     fun seize_from_non_store_aborts(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
-        stablecoin::denylist(&h::signer_of(h::denylister()), h::alice());
+        controls::denylist(&h::signer_of(h::denylister()), h::alice());
         stablecoin::seize_from_store(publisher, h::alice(), h::bob(), 1, b"order");
     }
 
@@ -604,23 +606,23 @@ module yenpay::stablecoin_holder_tests {
         let alice_primary = stablecoin::primary_store_address(h::alice());
         // Derived as the framework derives it, whether or not the store exists.
         assert!(alice_primary == primary_fungible_store::primary_store_address(h::alice(), metadata), 1);
-        assert!(!stablecoin::may_hold(alice_primary), 2);
+        assert!(!controls::may_hold(alice_primary), 2);
         h::mint_to(h::alice(), 1);
-        assert!(stablecoin::may_hold(alice_primary), 3);
-        assert!(!stablecoin::is_approved_store(alice_primary), 4);
+        assert!(controls::may_hold(alice_primary), 3);
+        assert!(!controls::is_approved_store(alice_primary), 4);
         // An account's secondary store, an object's primary store and a non-store.
         let store = new_store(h::alice());
-        assert!(!stablecoin::may_hold(store_address(store)), 5);
+        assert!(!controls::may_hold(store_address(store)), 5);
         let vault = new_object(h::alice());
         primary_fungible_store::ensure_primary_store_exists(vault, metadata);
-        assert!(!stablecoin::may_hold(stablecoin::primary_store_address(vault)), 6);
-        assert!(!stablecoin::may_hold(h::alice()), 7);
-        assert!(!stablecoin::may_hold(vault), 8);
+        assert!(!controls::may_hold(stablecoin::primary_store_address(vault)), 6);
+        assert!(!controls::may_hold(h::alice()), 7);
+        assert!(!controls::may_hold(vault), 8);
         // Approval changes may_hold, not the denylist: may_hold ignores it.
         approve_primary(publisher, vault);
-        assert!(stablecoin::may_hold(stablecoin::primary_store_address(vault)), 9);
-        stablecoin::denylist(&h::signer_of(h::denylister()), h::alice());
-        assert!(stablecoin::may_hold(alice_primary), 10);
+        assert!(controls::may_hold(stablecoin::primary_store_address(vault)), 9);
+        controls::denylist(&h::signer_of(h::denylister()), h::alice());
+        assert!(controls::may_hold(alice_primary), 10);
     }
 
     // Approve and revoke.
@@ -632,25 +634,25 @@ module yenpay::stablecoin_holder_tests {
         h::setup_roles(framework, publisher);
         let vault = new_object(h::alice());
         let future = stablecoin::primary_store_address(vault);
-        stablecoin::approve_store(publisher, future);
-        stablecoin::approve_store(publisher, h::carol());
-        assert!(stablecoin::is_approved_store(future), 1);
-        assert!(stablecoin::is_approved_store(h::carol()), 2);
-        assert!(!stablecoin::may_hold(future), 3);
-        stablecoin::revoke_store(publisher, h::carol());
-        assert!(!stablecoin::is_approved_store(h::carol()), 4);
+        controls::approve_store(publisher, future);
+        controls::approve_store(publisher, h::carol());
+        assert!(controls::is_approved_store(future), 1);
+        assert!(controls::is_approved_store(h::carol()), 2);
+        assert!(!controls::may_hold(future), 3);
+        controls::revoke_store(publisher, h::carol());
+        assert!(!controls::is_approved_store(h::carol()), 4);
     }
 
     #[test(framework = @aptos_framework, publisher = @deployer)]
-    #[expected_failure(abort_code = 0x1001f, location = yenpay::stablecoin)] // invalid_argument(ENOT_YJPY_STORE)
+    #[expected_failure(abort_code = 0x1001f, location = yenpay::controls)] // invalid_argument(ENOT_YJPY_STORE)
     fun approve_object_that_is_not_a_store_aborts(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
         let vault = new_object(h::alice());
-        stablecoin::approve_store(publisher, vault);
+        controls::approve_store(publisher, vault);
     }
 
     #[test(framework = @aptos_framework, publisher = @deployer)]
-    #[expected_failure(abort_code = 0x1001f, location = yenpay::stablecoin)] // invalid_argument(ENOT_YJPY_STORE)
+    #[expected_failure(abort_code = 0x1001f, location = yenpay::controls)] // invalid_argument(ENOT_YJPY_STORE)
     fun approve_store_of_another_asset_aborts(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
         let constructor_ref = &object::create_named_object(publisher, b"OTHER");
@@ -659,11 +661,11 @@ module yenpay::stablecoin_holder_tests {
         );
         let other = object::object_from_constructor_ref<Metadata>(constructor_ref);
         let store = fungible_asset::create_store(&object::create_object(h::alice()), other);
-        stablecoin::approve_store(publisher, store_address(store));
+        controls::approve_store(publisher, store_address(store));
     }
 
     #[test(framework = @aptos_framework, publisher = @deployer)]
-    #[expected_failure(abort_code = 0x8000f, location = yenpay::stablecoin)] // already_exists(EALREADY_APPROVED_STORE)
+    #[expected_failure(abort_code = 0x8000f, location = yenpay::controls)] // already_exists(EALREADY_APPROVED_STORE)
     fun approve_twice_aborts(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
         let store = new_store(h::alice());
@@ -672,7 +674,7 @@ module yenpay::stablecoin_holder_tests {
     }
 
     #[test(framework = @aptos_framework, publisher = @deployer)]
-    #[expected_failure(abort_code = 0x60010, location = yenpay::stablecoin)] // not_found(ENOT_APPROVED_STORE)
+    #[expected_failure(abort_code = 0x60010, location = yenpay::controls)] // not_found(ENOT_APPROVED_STORE)
     fun revoke_unapproved_aborts(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
         let store = new_store(h::alice());
@@ -680,7 +682,7 @@ module yenpay::stablecoin_holder_tests {
     }
 
     #[test(framework = @aptos_framework, publisher = @deployer)]
-    #[expected_failure(abort_code = 0x60010, location = yenpay::stablecoin)] // not_found(ENOT_APPROVED_STORE)
+    #[expected_failure(abort_code = 0x60010, location = yenpay::controls)] // not_found(ENOT_APPROVED_STORE)
     fun revoke_twice_aborts(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
         let store = new_store(h::alice());
@@ -696,130 +698,130 @@ module yenpay::stablecoin_holder_tests {
         h::setup_roles(framework, publisher);
         let treasury = object::address_from_constructor_ref(&object::create_named_object(publisher, b"TEST_TREASURY"));
         let store = primary_fungible_store::ensure_primary_store_exists(treasury, stablecoin::metadata());
-        stablecoin::approve_package_store(store_address(store));
-        assert!(stablecoin::is_approved_store(stablecoin::primary_store_address(treasury)), 1);
-        assert!(!stablecoin::is_approved_store(treasury), 2);
+        controls::approve_package_store(store_address(store));
+        assert!(controls::is_approved_store(stablecoin::primary_store_address(treasury)), 1);
+        assert!(!controls::is_approved_store(treasury), 2);
         h::mint_to(h::alice(), 100);
         let fee = primary_fungible_store::withdraw(&h::signer_of(h::alice()), stablecoin::metadata(), 3);
         primary_fungible_store::deposit(treasury, fee);
         transfer(h::alice(), treasury, 2);
         assert!(stablecoin::balance(treasury) == 5, 3);
-        assert!(event::emitted_events<stablecoin::StoreApproved>().length() == 1, 4);
+        assert!(event::emitted_events<controls::StoreApproved>().length() == 1, 4);
     }
 
     // Only the admin approves and revokes: every other role aborts (permission_denied = 0x5).
 
     #[test(framework = @aptos_framework, publisher = @deployer)]
-    #[expected_failure(abort_code = 0x50001, location = yenpay::stablecoin)] // permission_denied(ENOT_ADMIN)
+    #[expected_failure(abort_code = 0x50001, location = yenpay::controls)] // permission_denied(ENOT_ADMIN)
     fun approve_store_rejects_master_minter(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
         let store = store_address(new_store(h::alice()));
         let s = h::signer_of(h::master());
-        stablecoin::approve_store(&s, store);
+        controls::approve_store(&s, store);
     }
 
     #[test(framework = @aptos_framework, publisher = @deployer)]
-    #[expected_failure(abort_code = 0x50001, location = yenpay::stablecoin)] // permission_denied(ENOT_ADMIN)
+    #[expected_failure(abort_code = 0x50001, location = yenpay::controls)] // permission_denied(ENOT_ADMIN)
     fun approve_store_rejects_pauser(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
         let store = store_address(new_store(h::alice()));
         let s = h::signer_of(h::pauser());
-        stablecoin::approve_store(&s, store);
+        controls::approve_store(&s, store);
     }
 
     #[test(framework = @aptos_framework, publisher = @deployer)]
-    #[expected_failure(abort_code = 0x50001, location = yenpay::stablecoin)] // permission_denied(ENOT_ADMIN)
+    #[expected_failure(abort_code = 0x50001, location = yenpay::controls)] // permission_denied(ENOT_ADMIN)
     fun approve_store_rejects_denylister(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
         let store = store_address(new_store(h::alice()));
         let s = h::signer_of(h::denylister());
-        stablecoin::approve_store(&s, store);
+        controls::approve_store(&s, store);
     }
 
     #[test(framework = @aptos_framework, publisher = @deployer)]
-    #[expected_failure(abort_code = 0x50001, location = yenpay::stablecoin)] // permission_denied(ENOT_ADMIN)
+    #[expected_failure(abort_code = 0x50001, location = yenpay::controls)] // permission_denied(ENOT_ADMIN)
     fun approve_store_rejects_minter(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
         let store = store_address(new_store(h::alice()));
         let s = h::signer_of(h::minter());
-        stablecoin::approve_store(&s, store);
+        controls::approve_store(&s, store);
     }
 
     #[test(framework = @aptos_framework, publisher = @deployer)]
-    #[expected_failure(abort_code = 0x50001, location = yenpay::stablecoin)] // permission_denied(ENOT_ADMIN)
+    #[expected_failure(abort_code = 0x50001, location = yenpay::controls)] // permission_denied(ENOT_ADMIN)
     fun approve_store_rejects_stranger(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
         let store = store_address(new_store(h::alice()));
         let s = h::signer_of(h::stranger());
-        stablecoin::approve_store(&s, store);
+        controls::approve_store(&s, store);
     }
 
     #[test(framework = @aptos_framework, publisher = @deployer)]
-    #[expected_failure(abort_code = 0x50001, location = yenpay::stablecoin)] // permission_denied(ENOT_ADMIN)
+    #[expected_failure(abort_code = 0x50001, location = yenpay::controls)] // permission_denied(ENOT_ADMIN)
     fun approve_store_rejects_store_owner(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
         let store = store_address(new_store(h::alice()));
         let s = h::signer_of(h::alice());
-        stablecoin::approve_store(&s, store);
+        controls::approve_store(&s, store);
     }
 
     #[test(framework = @aptos_framework, publisher = @deployer)]
-    #[expected_failure(abort_code = 0x50001, location = yenpay::stablecoin)] // permission_denied(ENOT_ADMIN)
+    #[expected_failure(abort_code = 0x50001, location = yenpay::controls)] // permission_denied(ENOT_ADMIN)
     fun revoke_store_rejects_master_minter(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
         let store = store_address(new_store(h::alice()));
-        stablecoin::approve_store(publisher, store);
+        controls::approve_store(publisher, store);
         let s = h::signer_of(h::master());
-        stablecoin::revoke_store(&s, store);
+        controls::revoke_store(&s, store);
     }
 
     #[test(framework = @aptos_framework, publisher = @deployer)]
-    #[expected_failure(abort_code = 0x50001, location = yenpay::stablecoin)] // permission_denied(ENOT_ADMIN)
+    #[expected_failure(abort_code = 0x50001, location = yenpay::controls)] // permission_denied(ENOT_ADMIN)
     fun revoke_store_rejects_pauser(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
         let store = store_address(new_store(h::alice()));
-        stablecoin::approve_store(publisher, store);
+        controls::approve_store(publisher, store);
         let s = h::signer_of(h::pauser());
-        stablecoin::revoke_store(&s, store);
+        controls::revoke_store(&s, store);
     }
 
     #[test(framework = @aptos_framework, publisher = @deployer)]
-    #[expected_failure(abort_code = 0x50001, location = yenpay::stablecoin)] // permission_denied(ENOT_ADMIN)
+    #[expected_failure(abort_code = 0x50001, location = yenpay::controls)] // permission_denied(ENOT_ADMIN)
     fun revoke_store_rejects_denylister(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
         let store = store_address(new_store(h::alice()));
-        stablecoin::approve_store(publisher, store);
+        controls::approve_store(publisher, store);
         let s = h::signer_of(h::denylister());
-        stablecoin::revoke_store(&s, store);
+        controls::revoke_store(&s, store);
     }
 
     #[test(framework = @aptos_framework, publisher = @deployer)]
-    #[expected_failure(abort_code = 0x50001, location = yenpay::stablecoin)] // permission_denied(ENOT_ADMIN)
+    #[expected_failure(abort_code = 0x50001, location = yenpay::controls)] // permission_denied(ENOT_ADMIN)
     fun revoke_store_rejects_minter(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
         let store = store_address(new_store(h::alice()));
-        stablecoin::approve_store(publisher, store);
+        controls::approve_store(publisher, store);
         let s = h::signer_of(h::minter());
-        stablecoin::revoke_store(&s, store);
+        controls::revoke_store(&s, store);
     }
 
     #[test(framework = @aptos_framework, publisher = @deployer)]
-    #[expected_failure(abort_code = 0x50001, location = yenpay::stablecoin)] // permission_denied(ENOT_ADMIN)
+    #[expected_failure(abort_code = 0x50001, location = yenpay::controls)] // permission_denied(ENOT_ADMIN)
     fun revoke_store_rejects_stranger(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
         let store = store_address(new_store(h::alice()));
-        stablecoin::approve_store(publisher, store);
+        controls::approve_store(publisher, store);
         let s = h::signer_of(h::stranger());
-        stablecoin::revoke_store(&s, store);
+        controls::revoke_store(&s, store);
     }
 
     #[test(framework = @aptos_framework, publisher = @deployer)]
-    #[expected_failure(abort_code = 0x50001, location = yenpay::stablecoin)] // permission_denied(ENOT_ADMIN)
+    #[expected_failure(abort_code = 0x50001, location = yenpay::controls)] // permission_denied(ENOT_ADMIN)
     fun revoke_store_rejects_store_owner(framework: &signer, publisher: &signer) {
         h::setup_roles(framework, publisher);
         let store = store_address(new_store(h::alice()));
-        stablecoin::approve_store(publisher, store);
+        controls::approve_store(publisher, store);
         let s = h::signer_of(h::alice());
-        stablecoin::revoke_store(&s, store);
+        controls::revoke_store(&s, store);
     }
 }
