@@ -153,6 +153,64 @@ mod console_node {
         }
     }
 
+    fn copy_dir(from: &Path, to: &Path) -> Result<()> {
+        std::fs::create_dir_all(to)?;
+        for entry in std::fs::read_dir(from)? {
+            let entry = entry?;
+            let target = to.join(entry.file_name());
+            if entry.file_type()?.is_dir() {
+                copy_dir(&entry.path(), &target)?;
+            } else {
+                std::fs::copy(entry.path(), target)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// An indexer on loopback whose GraphQL answers that the holders hold `sum`.
+    fn fake_indexer(sum: u64) -> String {
+        use std::io::{Read, Write};
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}/v1/graphql", listener.local_addr().unwrap());
+        std::thread::spawn(move || {
+            for stream in listener.incoming() {
+                let Ok(mut stream) = stream else { return };
+                // The whole request (header and body) before answering.
+                let mut request = Vec::new();
+                let mut chunk = [0u8; 4096];
+                loop {
+                    let Ok(n) = stream.read(&mut chunk) else {
+                        break;
+                    };
+                    request.extend_from_slice(&chunk[..n]);
+                    let text = String::from_utf8_lossy(&request).to_ascii_lowercase();
+                    if let Some(end) = text.find("\r\n\r\n") {
+                        let length = text
+                            .lines()
+                            .find_map(|l| l.strip_prefix("content-length:"))
+                            .and_then(|v| v.trim().parse::<usize>().ok())
+                            .unwrap_or(0);
+                        if request.len() >= end + 4 + length {
+                            break;
+                        }
+                    }
+                    if n == 0 {
+                        break;
+                    }
+                }
+                let body = format!(
+                    r#"{{"data":{{"current_fungible_asset_balances_aggregate":{{"aggregate":{{"count":3,"sum":{{"amount":{sum}}}}}}}}}}}"#
+                );
+                let _ = write!(
+                    stream,
+                    "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                    body.len()
+                );
+            }
+        });
+        url
+    }
+
     #[tokio::test]
     #[ignore = "needs a node with the package: cargo xtask e2e"]
     async fn every_role_action_once_each_refused_for_a_wrong_signer() -> Result<()> {
@@ -450,6 +508,47 @@ mod console_node {
             "ENOT_ADMIN",
         )?;
         c.ok(&s, &["package", "verify"])?;
+        // The code on chain is the build's, byte for byte; a build with one byte changed is not.
+        let verified = c.ok(&s, &["package", "verify", "--build-dir", build])?;
+        ensure!(
+            verified.to_string().contains("byte for byte"),
+            "the bytecode was compared: {verified}"
+        );
+        let tampered = c.dir.path().join("tampered");
+        copy_dir(Path::new(build), &tampered)?;
+        let invoice = tampered.join("bytecode_modules/invoice.mv");
+        let mut code = std::fs::read(&invoice)?;
+        *code.last_mut().unwrap() ^= 1;
+        std::fs::write(&invoice, code)?;
+        let out = c.run(
+            Some(&s),
+            &[
+                "package",
+                "verify",
+                "--build-dir",
+                tampered.to_str().unwrap(),
+            ],
+        );
+        ensure!(
+            out.status.code() == Some(1) && text(&out).contains("module invoice on chain"),
+            "a changed build passed verification: {}",
+            text(&out)
+        );
+
+        // Supply against what an indexer says the holders hold.
+        let supply: u64 = c.ok(&s, &["supply"])?["total_supply"]
+            .as_u64()
+            .context("supply")?;
+        let agrees = fake_indexer(supply);
+        let checked = c.ok(&s, &["coin", "status", "--check-indexer", &agrees])?;
+        ensure!(checked["matches"] == true, "{checked}");
+        let disagrees = fake_indexer(supply + 1);
+        let out = c.run(Some(&s), &["coin", "status", "--check-indexer", &disagrees]);
+        ensure!(
+            out.status.code() == Some(1) && text(&out).contains("is not the"),
+            "a wrong sum passed: {}",
+            text(&out)
+        );
 
         // Purge, once the cancelled invoice's expiry has passed; then the housekeeper goes.
         let invoice = format!("{owner_hex}/{}", order.as_str());

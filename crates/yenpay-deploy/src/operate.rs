@@ -60,6 +60,32 @@ pub enum CheckError {
         /// The store.
         store: AccountAddress,
     },
+    /// A module's code on chain is not the local build's.
+    #[error(
+        "module {module} on chain ({on_chain} bytes, sha3-256 {on_chain_hash}) is not the local build's ({local} bytes, sha3-256 {local_hash}): the build is of other sources or for other addresses, or the chain runs other code"
+    )]
+    BytecodeDiffers {
+        /// The module.
+        module: String,
+        /// Its size on chain.
+        on_chain: usize,
+        /// Its hash on chain, hex.
+        on_chain_hash: String,
+        /// Its size in the build.
+        local: usize,
+        /// Its hash in the build, hex.
+        local_hash: String,
+    },
+    /// The package on chain and the build do not have the same modules.
+    #[error(
+        "the package on chain has modules {on_chain:?}, the local build {local:?}: they are not the same package"
+    )]
+    ModulesDiffer {
+        /// On chain, by name.
+        on_chain: Vec<String>,
+        /// In the build.
+        local: Vec<String>,
+    },
     /// The signer is not the admin.
     #[error(
         "the signer {signer} is not the stablecoin's admin {admin}: only the admin can upgrade (it would abort with ENOT_ADMIN)"
@@ -269,6 +295,69 @@ pub async fn verify(
     })
 }
 
+/// Compares one module's bytecode as the node gives it (`0x`-hex) with the
+/// local build's.
+///
+/// # Errors
+/// [`CheckError::BytecodeDiffers`].
+pub fn compare_module(module: &str, on_chain_hex: &str, local: &[u8]) -> Result<(), CheckError> {
+    let on_chain = const_hex::decode(on_chain_hex.trim_start_matches("0x")).unwrap_or_default();
+    if on_chain == local {
+        return Ok(());
+    }
+    let hash = |bytes: &[u8]| const_hex::encode(aptos_sdk::crypto::sha3_256(bytes));
+    Err(CheckError::BytecodeDiffers {
+        module: module.to_owned(),
+        on_chain: on_chain.len(),
+        on_chain_hash: hash(&on_chain),
+        local: local.len(),
+        local_hash: hash(local),
+    })
+}
+
+/// Checks that the code on chain is exactly `build` (the anchors' verify-
+/// package): the package registry lists the build's modules and no other,
+/// and each module's bytecode is byte for byte the build's. One line per
+/// module that matches.
+///
+/// # Errors
+/// [`CheckError::ModulesDiffer`], [`CheckError::BytecodeDiffers`],
+/// [`CheckError::Read`].
+pub async fn verify_bytecode(
+    client: &YenPay,
+    build: &crate::publish::CompiledPackage,
+) -> Result<Vec<String>, CheckError> {
+    let package = client.package();
+    let registry = package_registry(client, package)
+        .await?
+        .and_then(|registry| package_in_registry(&registry, &build.name));
+    let mut on_chain = registry.map(|(_, modules)| modules).unwrap_or_default();
+    let mut local: Vec<String> = build.modules.iter().map(|m| m.name.clone()).collect();
+    on_chain.sort();
+    local.sort();
+    if on_chain != local {
+        return Err(CheckError::ModulesDiffer { on_chain, local });
+    }
+    let mut report = Vec::new();
+    for module in &build.modules {
+        let code = client
+            .aptos()
+            .fullnode()
+            .get_account_module(package, &module.name)
+            .await
+            .map_err(|e| read(format!("module {package}::{}", module.name))(e.into()))?
+            .into_inner()
+            .bytecode;
+        compare_module(&module.name, &code, &module.bytecode)?;
+        report.push(format!(
+            "module {} on chain is the local build's, byte for byte ({} bytes)",
+            module.name,
+            module.bytecode.len()
+        ));
+    }
+    Ok(report)
+}
+
 /// Checks that `admin` can upgrade the client's package: the package holds
 /// its signer capability and `admin` is the stablecoin's admin.
 ///
@@ -380,6 +469,31 @@ pub async fn mint_test_yen<S: TxSigner>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_module_matches_only_its_exact_bytes() {
+        let local = [0xa1, 0x1c, 0xeb, 0x0b, 7, 0, 0, 0, 42];
+        compare_module("invoice", "0xa11ceb0b070000002a", &local).unwrap();
+        let mut changed = local;
+        changed[8] = 43;
+        let error = compare_module("invoice", "0xa11ceb0b070000002a", &changed).unwrap_err();
+        let text = error.to_string();
+        assert!(
+            matches!(
+                error,
+                CheckError::BytecodeDiffers {
+                    on_chain: 9,
+                    local: 9,
+                    ..
+                }
+            ),
+            "{text}"
+        );
+        assert!(text.contains("module invoice"), "{text}");
+        // A prefix is not the module, nor is garbage.
+        assert!(compare_module("invoice", "0xa11ceb0b", &local).is_err());
+        assert!(compare_module("invoice", "not hex", &local).is_err());
+    }
 
     #[test]
     fn zero_authentication_keys() {

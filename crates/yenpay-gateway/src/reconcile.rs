@@ -10,9 +10,14 @@
 //!   time (the node's head) passes the transaction's expiration, after which
 //!   it can never commit: failed.
 //! - `PENDING` with no hash (the request died between writing the row and
-//!   learning the outcome): once the follower's chain time is
-//!   `submission_lifetime` past the row's start, its transaction can no
-//!   longer commit, and the follower would have applied it if it had: failed.
+//!   learning the outcome): its transaction was signed, if at all, within
+//!   the request's timeout of the row's start (the server cancels a request
+//!   then), and expires `submission_lifetime` after signing. Once the
+//!   follower's chain time is past both, it can no longer commit, and the
+//!   follower would have applied it if it had: failed. (Counting from the
+//!   row's start alone once settled as failed a refund whose slow request
+//!   signed late and committed, and the follower then recorded the refund a
+//!   second time.)
 //!
 //! A failed creation frees its order reference; a failed refund no longer
 //! counts against what is left to refund.
@@ -67,6 +72,8 @@ pub async fn run_once(state: &AppState) -> Result<Settled, ReconcileError> {
     let now = state.clock.now();
     let lifetime = state.config.submission_lifetime.as_secs() as i64;
     let written_before = now - lifetime;
+    // The latest a row's transaction could expire: signed at the end of its request.
+    let lost_after = lifetime + state.config.server.request_timeout.as_secs() as i64;
     let stale_payments = payments::unsettled(&state.db.pool, written_before, BATCH).await?;
     let stale_refunds = payments::unsettled_refunds(&state.db.pool, written_before, BATCH).await?;
     let mut settled = Settled::default();
@@ -82,7 +89,7 @@ pub async fn run_once(state: &AppState) -> Result<Settled, ReconcileError> {
             state,
             payment.pending_tx.as_deref(),
             payment.pending_expires_at,
-            payment.created_at + lifetime,
+            payment.created_at + lost_after,
             head_secs,
             followed_secs,
         )
@@ -98,7 +105,7 @@ pub async fn run_once(state: &AppState) -> Result<Settled, ReconcileError> {
             state,
             hash,
             refund.pending_expires_at,
-            refund.created_at + lifetime,
+            refund.created_at + lost_after,
             head_secs,
             followed_secs,
         )

@@ -406,11 +406,18 @@ async fn a_submission_whose_request_died_is_failed_once_it_cannot_commit() {
         // The follower has not passed the time it could commit by: wait.
         seek(&gw, 7_000).await;
         assert_eq!(reconcile::run_once(&gw.state).await.unwrap().waiting, 1);
-        sqlx::query("UPDATE follower_cursor SET applied_timestamp_us = $1")
-            .bind((NOW + lifetime + 1) * 1_000_000)
-            .execute(&gw.state.db.pool)
-            .await
-            .unwrap();
+        let followed_to = |secs: i64| {
+            sqlx::query("UPDATE follower_cursor SET applied_timestamp_us = $1")
+                .bind(secs * 1_000_000)
+                .execute(&gw.state.db.pool)
+        };
+        // Past the lifetime from the row's start, but a request still alive
+        // could have signed late: its transaction could still commit.
+        followed_to(NOW + lifetime + 1).await.unwrap();
+        assert_eq!(reconcile::run_once(&gw.state).await.unwrap().waiting, 1);
+        let request = gw.state.config.server.request_timeout.as_secs() as i64;
+        gw.clock.advance(request);
+        followed_to(NOW + lifetime + request + 1).await.unwrap();
         assert_eq!(reconcile::run_once(&gw.state).await.unwrap().failed, 1);
         let stored = payments::by_code_id(&gw.state.db.pool, &row.code_id)
             .await

@@ -300,14 +300,18 @@ async fn read_and_print(global: &Global, resolved: &Resolved, read: Read) -> Res
     let controls = client.controls();
     let issuance = client.issuance();
     let (json, text) = match read {
-        Read::CoinStatus => {
+        Read::CoinStatus(check_indexer) => {
             let paused = controls.is_paused().await?;
             let supply = coin.total_supply().await?;
             let cap = controls.transfer_cap().await?;
             let roles = roles(&client).await?;
+            let metadata = coin.metadata_address().await?;
+            if let Some(url) = check_indexer {
+                return check_supply(global, &url, metadata, supply).await;
+            }
             let json = json!({
                 "package": addr(client.package()),
-                "metadata": addr(coin.metadata_address().await?),
+                "metadata": addr(metadata),
                 "paused": paused,
                 "total_supply": supply,
                 "transfer_cap": cap,
@@ -467,16 +471,30 @@ async fn read_and_print(global: &Global, resolved: &Resolved, read: Read) -> Res
             });
             (json, text)
         }
-        Read::PackageVerify => {
+        Read::PackageVerify(build_dir) => {
             let mut modules = vec!["role".to_owned()];
             modules.extend(
                 yenpay_client::abort::Module::ALL
                     .iter()
                     .map(|module| module.name().to_owned()),
             );
-            let verified = yenpay_deploy::operate::verify(&client, &modules, None)
+            let mut verified = yenpay_deploy::operate::verify(&client, &modules, None)
                 .await
                 .with_context(|| format!("verifying the package {}", client.package()))?;
+            if let Some(dir) = build_dir {
+                let build = yenpay_deploy::publish::CompiledPackage::from_build_dir(&dir)
+                    .with_context(|| format!("reading the build in {}", dir.display()))?;
+                let matched = yenpay_deploy::operate::verify_bytecode(&client, &build)
+                    .await
+                    .with_context(|| {
+                        format!(
+                            "comparing the code of {} with the build in {}",
+                            client.package(),
+                            dir.display()
+                        )
+                    })?;
+                verified.report.extend(matched);
+            }
             (
                 json!({"package": addr(client.package()), "verified": verified.report}),
                 format!("verified:\n  {}", verified.report.join("\n  ")),
@@ -486,9 +504,99 @@ async fn read_and_print(global: &Global, resolved: &Resolved, read: Read) -> Res
     emit(global, &json, &text)
 }
 
+/// The GraphQL query for the sum of every holder's balance of `asset`.
+const HOLDERS_SUM_QUERY: &str = "query HoldersSum($asset: String!) { \
+    current_fungible_asset_balances_aggregate(where: {asset_type: {_eq: $asset}}) \
+    { aggregate { count sum { amount } } } }";
+
+/// The holders' count and balance sum in an indexer's answer to
+/// [`HOLDERS_SUM_QUERY`].
+fn holders_sum(answer: &Json) -> Result<(u64, u64)> {
+    if let Some(errors) = answer.get("errors") {
+        anyhow::bail!("the indexer refused the query: {errors}");
+    }
+    let aggregate = &answer["data"]["current_fungible_asset_balances_aggregate"]["aggregate"];
+    let number = |value: &Json| match value {
+        Json::Number(n) => n.as_u64(),
+        Json::String(text) => text.parse().ok(),
+        // No holder at all: the sum of nothing.
+        Json::Null => Some(0),
+        _ => None,
+    };
+    let count = number(&aggregate["count"])
+        .with_context(|| format!("the indexer's answer has no holder count: {answer}"))?;
+    let sum = number(&aggregate["sum"]["amount"])
+        .with_context(|| format!("the indexer's answer has no balance sum: {answer}"))?;
+    Ok((count, sum))
+}
+
+/// `coin status --check-indexer`: total supply against the sum of balances
+/// the indexer reports. An indexer runs a little behind the chain: a
+/// difference right after a mint or burn can be its lag, so check again.
+async fn check_supply(
+    global: &Global,
+    url: &str,
+    metadata: AccountAddress,
+    supply: u64,
+) -> Result<()> {
+    let asset = metadata.to_hex();
+    let answer: Json = reqwest::Client::new()
+        .post(url)
+        .json(&json!({"query": HOLDERS_SUM_QUERY, "variables": {"asset": asset}}))
+        .timeout(std::time::Duration::from_secs(30))
+        .send()
+        .await
+        .and_then(reqwest::Response::error_for_status)
+        .with_context(|| format!("asking the indexer at {url}"))?
+        .json()
+        .await
+        .with_context(|| format!("reading the indexer's answer from {url}"))?;
+    let (holders, sum) = holders_sum(&answer)?;
+    let matches = sum == supply;
+    let json = json!({
+        "metadata": addr(metadata),
+        "total_supply": supply,
+        "indexer": url,
+        "holders": holders,
+        "holders_sum": sum,
+        "matches": matches,
+    });
+    let text = format!(
+        "supply ¥{supply}; {holders} holders hold ¥{sum} by the indexer at {url}: {}",
+        if matches { "they match" } else { "THEY DIFFER" }
+    );
+    emit(global, &json, &text)?;
+    if !matches {
+        anyhow::bail!(
+            "total supply ¥{supply} is not the ¥{sum} the indexer's {holders} holders hold (an indexer lags the chain a little: check again before acting)"
+        );
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_indexers_sum_reads_in_every_shape_it_comes() {
+        let answer = |count: Json, amount: Json| json!({"data": {"current_fungible_asset_balances_aggregate": {"aggregate": {"count": count, "sum": {"amount": amount}}}}});
+        assert_eq!(
+            holders_sum(&answer(json!(3), json!(1500))).unwrap(),
+            (3, 1500)
+        );
+        assert_eq!(
+            holders_sum(&answer(json!(3), json!("1500"))).unwrap(),
+            (3, 1500)
+        );
+        assert_eq!(holders_sum(&answer(json!(0), Json::Null)).unwrap(), (0, 0));
+        assert!(holders_sum(&answer(json!(3), json!(-1))).is_err());
+        assert!(holders_sum(&json!({"data": {}})).is_err());
+        let refused =
+            holders_sum(&json!({"errors": [{"message": "field not found"}]})).unwrap_err();
+        assert!(refused.to_string().contains("field not found"), "{refused}");
+        assert!(HOLDERS_SUM_QUERY.contains("current_fungible_asset_balances_aggregate"));
+    }
 
     fn global(assume_yes: bool) -> Global {
         Global {

@@ -511,7 +511,16 @@ mod tests {
     #[test]
     fn reads_are_reads() {
         for (args, read) in [
-            (vec!["coin", "status"], Read::CoinStatus),
+            (vec!["coin", "status"], Read::CoinStatus(None)),
+            (
+                vec![
+                    "coin",
+                    "status",
+                    "--check-indexer",
+                    "http://127.0.0.1:8090/v1/graphql",
+                ],
+                Read::CoinStatus(Some("http://127.0.0.1:8090/v1/graphql".to_owned())),
+            ),
             (vec!["supply"], Read::Supply),
             (vec!["roles"], Read::Roles),
             (
@@ -615,12 +624,14 @@ mod tests {
     fn package_commands() {
         assert_eq!(
             plan_of(&["package", "verify"]),
-            Plan::Read(Read::PackageVerify)
+            Plan::Read(Read::PackageVerify(None))
         );
-        let cli = parse(&["package", "upgrade", "--build-dir", "/nonexistent/YenPay"]).unwrap();
-        let error = cli.plan(&Calls::new(a(PACKAGE))).unwrap_err();
-        assert_eq!(exit::code(&error), exit::BAD_INPUT);
-        assert!(error.to_string().contains("cargo xtask build"), "{error}");
+        for command in ["upgrade", "verify"] {
+            let cli = parse(&["package", command, "--build-dir", "/nonexistent/YenPay"]).unwrap();
+            let error = cli.plan(&Calls::new(a(PACKAGE))).unwrap_err();
+            assert_eq!(exit::code(&error), exit::BAD_INPUT, "{command}");
+            assert!(error.to_string().contains("cargo xtask build"), "{error}");
+        }
     }
 
     #[test]

@@ -78,7 +78,7 @@ pub struct Action {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Read {
     /// Pause, supply, cap, roles.
-    CoinStatus,
+    CoinStatus(Option<String>),
     /// Total supply.
     Supply,
     /// Who holds each role.
@@ -102,7 +102,7 @@ pub enum Read {
     /// One proposal.
     MultisigShow(AccountAddress, u64),
     /// The deployment's checks: modules, roles, code control, the package account's key, the treasury.
-    PackageVerify,
+    PackageVerify(Option<PathBuf>),
 }
 
 /// What a command does.
@@ -187,7 +187,11 @@ fn invoice_ref(text: &str) -> Result<(AccountAddress, OrderRef), String> {
 #[derive(Debug, Subcommand)]
 pub enum CoinCommand {
     /// The coin's state: paused, supply, per-transfer cap and who holds each role.
-    Status,
+    Status {
+        /// Also check total supply against the sum of every holder's balance an Aptos indexer reports (its GraphQL URL, e.g. https://api.testnet.aptoslabs.com/v1/graphql); exit status 1 when they differ.
+        #[arg(long, value_name = "URL")]
+        check_indexer: Option<String>,
+    },
     /// Stop every transfer, mint, burn and seizure (pauser).
     Pause,
     /// Let the coin move again (pauser).
@@ -603,7 +607,9 @@ impl CoinCommand {
     pub fn plan(&self, calls: &Calls) -> Result<Plan> {
         let (k, c, i) = (&calls.controls, &calls.coin, &calls.issuance);
         Ok(match self {
-            CoinCommand::Status => Plan::Read(Read::CoinStatus),
+            CoinCommand::Status { check_indexer } => {
+                Plan::Read(Read::CoinStatus(check_indexer.clone()))
+            }
             CoinCommand::Pause => write(Role::Pauser, "pause the coin", k.pause()?),
             CoinCommand::Unpause => write(Role::Pauser, "unpause the coin", k.unpause()?),
             CoinCommand::Minter(MinterCommand::Add { minter, allowance })
@@ -1045,8 +1051,13 @@ pub fn propose(action: Action, multisig: AccountAddress, proposal: Proposal) -> 
 #[derive(Debug, Subcommand)]
 pub enum PackageCommand {
     /// Check the deployment on chain: modules, who holds each role, code
-    /// control (the package's key is zero), the treasury's store.
-    Verify,
+    /// control (the package's key is zero), the treasury's store; with
+    /// --build-dir, also that the code on chain is that build's, byte for byte.
+    Verify {
+        /// A build folder to compare the code on chain with (`move/build/YenPay`, compiled with the deployment's named addresses).
+        #[arg(long)]
+        build_dir: Option<PathBuf>,
+    },
     /// Publish new code of the package (admin), from a build folder compiled
     /// with the deployment's named addresses (`cargo xtask build`, or
     /// `aptos move compile --save-metadata`).
@@ -1078,7 +1089,13 @@ impl PackageCommand {
                 .map_err(|e| bad_input(format!("{e} (build it with `cargo xtask build`)")))
         };
         Ok(match self {
-            PackageCommand::Verify => Plan::Read(Read::PackageVerify),
+            PackageCommand::Verify { build_dir } => {
+                if let Some(dir) = build_dir {
+                    // Read now: a missing or broken build is bad input, before any node is asked.
+                    read(dir)?;
+                }
+                Plan::Read(Read::PackageVerify(build_dir.clone()))
+            }
             PackageCommand::Upgrade { build_dir } => {
                 let compiled = read(build_dir)?;
                 Plan::Write(Action {
