@@ -511,22 +511,28 @@ const HOLDERS_SUM_QUERY: &str = "query HoldersSum($asset: String!) { \
 
 /// The holders' count and balance sum in an indexer's answer to
 /// [`HOLDERS_SUM_QUERY`].
-fn holders_sum(answer: &Json) -> Result<(u64, u64)> {
+fn holders_sum(answer: &Json) -> Result<(u64, u128)> {
     if let Some(errors) = answer.get("errors") {
         anyhow::bail!("the indexer refused the query: {errors}");
     }
     let aggregate = &answer["data"]["current_fungible_asset_balances_aggregate"]["aggregate"];
     let number = |value: &Json| match value {
-        Json::Number(n) => n.as_u64(),
+        // Big sums come as strings; a number is read from its text, so no float rounds it.
+        Json::Number(n) => n.to_string().parse::<u128>().ok(),
         Json::String(text) => text.parse().ok(),
-        // No holder at all: the sum of nothing.
-        Json::Null => Some(0),
         _ => None,
     };
     let count = number(&aggregate["count"])
+        .and_then(|n| u64::try_from(n).ok())
         .with_context(|| format!("the indexer's answer has no holder count: {answer}"))?;
-    let sum = number(&aggregate["sum"]["amount"])
-        .with_context(|| format!("the indexer's answer has no balance sum: {answer}"))?;
+    // No holder at all: the sum of nothing is null.
+    let amount = &aggregate["sum"]["amount"];
+    let sum = (if amount.is_null() && count == 0 {
+        Some(0)
+    } else {
+        number(amount)
+    })
+    .with_context(|| format!("the indexer's answer has no balance sum: {answer}"))?;
     Ok((count, sum))
 }
 
@@ -537,7 +543,7 @@ async fn check_supply(
     global: &Global,
     url: &str,
     metadata: AccountAddress,
-    supply: u64,
+    supply: u128,
 ) -> Result<()> {
     let asset = metadata.to_hex();
     let answer: Json = reqwest::Client::new()
@@ -591,6 +597,15 @@ mod tests {
         );
         assert_eq!(holders_sum(&answer(json!(0), Json::Null)).unwrap(), (0, 0));
         assert!(holders_sum(&answer(json!(3), json!(-1))).is_err());
+        assert!(holders_sum(&answer(json!(3), json!(1.5))).is_err());
+        assert_eq!(
+            holders_sum(&answer(
+                json!(1),
+                json!("340282366920938463463374607431768211455")
+            ))
+            .unwrap(),
+            (1, u128::MAX)
+        );
         assert!(holders_sum(&json!({"data": {}})).is_err());
         let refused =
             holders_sum(&json!({"errors": [{"message": "field not found"}]})).unwrap_err();
