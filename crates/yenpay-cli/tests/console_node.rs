@@ -102,6 +102,14 @@ mod console_node {
             Ok(Actor { key, file, address })
         }
 
+        /// The deployer, who holds every role (`YENPAY_DEPLOYER_KEY_FILE`).
+        async fn deployer(&self) -> Result<Actor> {
+            let file = std::env::var("YENPAY_DEPLOYER_KEY_FILE")
+                .context("YENPAY_DEPLOYER_KEY_FILE (cargo xtask e2e sets it)")?;
+            self.with_key("deployer", read_key_file(Path::new(&file))?, 0)
+                .await
+        }
+
         /// `yenpay --json <args>` signed by `by` (or nothing).
         fn run(&self, by: Option<&Actor>, args: &[&str]) -> Output {
             let mut command = Command::new(env!("CARGO_BIN_EXE_yenpay"));
@@ -212,11 +220,7 @@ mod console_node {
         let Some(c) = Console::from_env().await? else {
             return Ok(());
         };
-        let deployer_file = std::env::var("YENPAY_DEPLOYER_KEY_FILE")
-            .context("YENPAY_DEPLOYER_KEY_FILE (cargo xtask e2e sets it)")?;
-        let d = c
-            .with_key("deployer", read_key_file(Path::new(&deployer_file))?, 0)
-            .await?;
+        let d = c.deployer().await?;
         let apt = 100_000_000;
         // Enough for an upgrade's gas limit: its refusal must be the chain's, not the fee check's.
         let s = c.actor("stranger", 20 * apt).await?;
@@ -664,11 +668,7 @@ mod console_node {
         let Some(c) = Console::from_env().await? else {
             return Ok(());
         };
-        let deployer_file = std::env::var("YENPAY_DEPLOYER_KEY_FILE")
-            .context("YENPAY_DEPLOYER_KEY_FILE (cargo xtask e2e sets it)")?;
-        let d = c
-            .with_key("deployer", read_key_file(Path::new(&deployer_file))?, 0)
-            .await?;
+        let d = c.deployer().await?;
         // The SDK's default gas limit for creating the multisig wants more than one APT.
         let apt = 1_000_000_000;
         let (o1, o2, o3) = (

@@ -140,6 +140,8 @@ struct Api {
     base: String,
     /// The admin API, on its own listener.
     admin_base: String,
+    /// Its bearer token.
+    admin_token: String,
 }
 
 impl Api {
@@ -147,7 +149,7 @@ impl Api {
         let mut request = self
             .http
             .post(format!("{}{path}", self.admin_base))
-            .bearer_auth("e2e-admin");
+            .bearer_auth(&self.admin_token);
         if let Some(body) = body {
             request = request.json(&body);
         }
@@ -294,6 +296,18 @@ async fn onboard(
     name: &str,
     name_on_chain: &str,
 ) -> Result<Merchant> {
+    onboard_with_fee(api, chain, deployer, name, name_on_chain, 100).await
+}
+
+/// [`onboard`], at a fee of `fee_bps`.
+async fn onboard_with_fee(
+    api: &Api,
+    chain: &YenPay,
+    deployer: &Ed25519Account,
+    name: &str,
+    name_on_chain: &str,
+    fee_bps: u64,
+) -> Result<Merchant> {
     let owner = Ed25519Account::generate();
     yenpay_deploy::faucet::fund(chain.aptos(), owner.address(), 100_000_000).await?;
     let onboarded = api
@@ -337,7 +351,7 @@ async fn onboard(
             &MerchantName::new(name_on_chain)?,
             &Mcc::new("5812")?,
             terminal,
-            FeeBps::new(100)?,
+            FeeBps::new(fee_bps)?,
         )
         .await?;
     chain
@@ -465,6 +479,7 @@ async fn code_payment_refund_and_webhooks_across_a_restart() -> Result<()> {
         http: reqwest::Client::new(),
         base: format!("http://{}", first.address),
         admin_base: format!("http://{}", first.admin_address),
+        admin_token: "e2e-admin".to_owned(),
     };
     let (received, hook_url) = receiver().await;
 
@@ -680,6 +695,7 @@ async fn pos_page_shows_a_code_the_wallet_page_pays_it() -> Result<()> {
         http: reqwest::Client::new(),
         base: base.clone(),
         admin_base: format!("http://{}", gateway.admin_address),
+        admin_token: "e2e-admin".to_owned(),
     };
     let merchant = onboard(&api, &chain, &deployer, "SAKURA COFFEE", "さくら珈琲").await?;
 
@@ -838,6 +854,7 @@ async fn two_replicas_create_codes_for_one_terminal_at_once() -> Result<()> {
             http: reqwest::Client::new(),
             base: format!("http://{}", r.address),
             admin_base: format!("http://{}", r.admin_address),
+            admin_token: "e2e-admin".to_owned(),
         })
         .collect();
     let Merchant { key, .. } =

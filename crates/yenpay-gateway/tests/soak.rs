@@ -181,6 +181,7 @@ impl Bases {
                 http: http.clone(),
                 base: base.clone(),
                 admin_base: String::new(),
+                admin_token: String::new(),
             };
             match api.signed(key, method, path, body).await {
                 Ok(answer) => return Ok(answer),
@@ -430,68 +431,38 @@ async fn soak_kills_and_database_restarts_lose_nothing() -> Result<()> {
     // Three merchants, each with a webhook to the receiver.
     let secrets: Arc<Mutex<Vec<String>>> = Arc::default();
     let (inbox, hook_url) = deduplicating_receiver(secrets.clone()).await?;
-    let admin_call = |path: String, body: Option<Value>| {
-        let http = http.clone();
-        let url = format!("{}{path}", replicas[0].admin_base);
-        let token = admin_token.clone();
-        async move {
-            let mut request = http.post(url).bearer_auth(token);
-            if let Some(body) = body {
-                request = request.json(&body);
-            }
-            let answer: Value = request.send().await?.json().await?;
-            anyhow::Ok(answer)
-        }
+    let admin = Api {
+        http: http.clone(),
+        base: replicas[0].base.clone(),
+        admin_base: replicas[0].admin_base.clone(),
+        admin_token: admin_token.clone(),
     };
     let mut merchants = Vec::new();
     for (i, name) in ["SOAK RAMEN", "SOAK BOOKS", "SOAK FLOWERS"]
         .iter()
         .enumerate()
     {
-        let owner = Ed25519Account::generate();
-        yenpay_deploy::faucet::fund(chain.aptos(), owner.address(), 100_000_000).await?;
-        let onboarded = admin_call(
-            "/admin/merchants".into(),
-            Some(json!({"ownerAddress": owner.address().to_hex(), "name": name, "mcc": "5812"})),
+        let fee = 100 + 50 * i as u64;
+        let merchant = onboard_with_fee(
+            &admin,
+            &chain,
+            &deployer,
+            name,
+            &format!("soak merchant {i}"),
+            fee,
         )
         .await?;
-        let id = onboarded["data"]["merchantId"]
-            .as_str()
-            .with_context(|| format!("onboarding: {onboarded}"))?
-            .to_owned();
-        let terminal = aptos_sdk::types::AccountAddress::from_hex(
-            onboarded["data"]["terminalAddress"].as_str().unwrap(),
-        )?;
-        let key = admin_call(format!("/admin/merchants/{id}/keys"), None).await?;
-        let key = (
-            key["data"]["keyId"].as_str().unwrap().to_owned(),
-            key["data"]["secret"].as_str().unwrap().to_owned(),
-        );
-        let hook = admin_call(
-            format!("/admin/merchants/{id}/webhooks"),
-            Some(json!({"url": hook_url})),
-        )
-        .await?;
+        let hook = admin
+            .admin(
+                &format!("/admin/merchants/{}/webhooks", merchant.id),
+                Some(json!({"url": hook_url})),
+            )
+            .await?;
         secrets
             .lock()
             .unwrap()
             .push(hook["data"]["secret"].as_str().unwrap().to_owned());
-        chain
-            .merchant_registry()
-            .register_merchant(
-                deployer.as_ref(),
-                owner.address(),
-                &MerchantName::new(format!("soak merchant {i}"))?,
-                &Mcc::new("5812")?,
-                terminal,
-                FeeBps::new(100 + 50 * i as u64)?,
-            )
-            .await?;
-        chain
-            .merchant_registry()
-            .add_terminal(&owner, terminal)
-            .await?;
-        merchants.push((owner.address(), key));
+        merchants.push((merchant.owner.address(), merchant.key));
     }
     let merchants = Arc::new(merchants);
 
