@@ -5,7 +5,7 @@
 //! | 0 | done |
 //! | 1 | any other failure (a local file, an unexpected answer) |
 //! | 2 | bad input: a usage error, an argument the contract would refuse, a missing key, profile or deployment record; nothing was signed |
-//! | 3 | refused by the chain: the transaction (or its simulation) aborted, the abort's name is printed; or the node refused it before execution |
+//! | 3 | refused by the chain: the transaction (or its simulation) aborted, the abort's name is printed; or the node refused it before execution; or the deployment failed a check of `package verify` |
 //! | 4 | network: no node reachable, or the outcome of a submitted transaction is unknown (its hash is printed: look it up) |
 //! | 5 | not confirmed: a mainnet action without `--assume-yes` and without a terminal to ask, or the answer was not yes; nothing was signed |
 use std::fmt;
