@@ -163,7 +163,8 @@ async fn send_all(
     };
     let account = signer.account();
     let mut results = Vec::new();
-    for action in &actions {
+    let total = actions.len();
+    for (done, action) in actions.iter().enumerate() {
         let client = match action.max_gas {
             Some(gas) => {
                 let mut options = client.options().clone();
@@ -190,13 +191,18 @@ async fn send_all(
             .await
             .with_context(|| {
                 format!(
-                    "{} as the {} {} on {}",
+                    "{} as the {} {} on {}{}",
                     action.what,
                     action.role.name(),
                     signer.address,
-                    resolved.network
+                    resolved.network,
+                    stopped_after(done, total)
                 )
             })?;
+        if total > 1 {
+            // Progress on standard error, so `--json` stays one document.
+            eprintln!("[{}/{total}] {} ({})", done + 1, action.what, tx.hash);
+        }
         let (json, text) = report::submitted(action, &tx);
         if !global.json {
             emit(global, &json, &text)?;
@@ -504,6 +510,18 @@ async fn read_and_print(global: &Global, resolved: &Resolved, read: Read) -> Res
     emit(global, &json, &text)
 }
 
+/// What an error in a batch says of the transactions before it.
+fn stopped_after(done: usize, total: usize) -> String {
+    if total <= 1 {
+        return String::new();
+    }
+    format!(
+        " (transaction {} of {total}; the {done} before it committed: run the same command again to go on, \
+         `invoices purge --only-due` skips what is already purged)",
+        done + 1
+    )
+}
+
 /// The GraphQL query for the sum of every holder's balance of `asset`.
 const HOLDERS_SUM_QUERY: &str = "query HoldersSum($asset: String!) { \
     current_fungible_asset_balances_aggregate(where: {asset_type: {_eq: $asset}}) \
@@ -583,6 +601,15 @@ async fn check_supply(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_batch_that_stops_says_how_far_it_got() {
+        assert_eq!(stopped_after(0, 1), "");
+        let text = stopped_after(2, 5);
+        assert!(text.contains("transaction 3 of 5"), "{text}");
+        assert!(text.contains("the 2 before it committed"), "{text}");
+        assert!(text.contains("--only-due"), "{text}");
+    }
 
     #[test]
     fn an_indexers_sum_reads_in_every_shape_it_comes() {
