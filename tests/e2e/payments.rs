@@ -1,7 +1,7 @@
 //! Cases 6, 7, 8, 10 and 19: paying merchants, from the QR code on the counter to
 //! the balances on chain.
-use std::time::Duration;
 use aptos_sdk::account::Ed25519Account;
+use std::time::Duration;
 use yenpay_client::address::{from_sdk, signing_key, to_sdk};
 
 use anyhow::{Context, Result, bail, ensure};
@@ -482,10 +482,7 @@ pub async fn signed_offer(
         .invoice()
         .offer(merchant, terminal.address(), order, amount, expires_at)
         .await?;
-    Ok(offer.sign(
-        from_sdk(h.package()),
-        &signing_key(terminal.private_key()),
-    )?)
+    Ok(offer.sign(from_sdk(h.package()), &signing_key(terminal.private_key()))?)
 }
 
 /// Case 19: a dynamic QR payment in one transaction. The terminal, an
@@ -520,7 +517,10 @@ pub async fn signed_invoice(h: &'static Harness) -> Result<()> {
     invoices
         .pay_offer(&customer, &more)
         .await
-        .aborts_with("pay another amount than signed", AuthorizationAbort::InvalidSignature)
+        .aborts_with(
+            "pay another amount than signed",
+            AuthorizationAbort::InvalidSignature,
+        )
         .await?;
 
     let payout_before = h
@@ -551,7 +551,12 @@ pub async fn signed_invoice(h: &'static Harness) -> Result<()> {
         _ => None,
     })?;
     check_eq!(
-        (created.merchant, created.amount, created.expires_at, created.created_by),
+        (
+            created.merchant,
+            created.amount,
+            created.expires_at,
+            created.created_by
+        ),
         (m, 1_500, signed.offer.expires_at, terminal.address()),
         "InvoiceCreated of the signed code"
     );
@@ -574,7 +579,10 @@ pub async fn signed_invoice(h: &'static Harness) -> Result<()> {
     invoices
         .pay_offer(&customer, &signed)
         .await
-        .aborts_with("pay the signed code twice", InvoiceAbort::InvoiceAlreadyPaid)
+        .aborts_with(
+            "pay the signed code twice",
+            InvoiceAbort::InvoiceAlreadyPaid,
+        )
         .await?;
     check_eq!(
         h.has_account_resource(terminal.address()).await?,

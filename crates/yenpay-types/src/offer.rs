@@ -292,7 +292,9 @@ mod tests {
         let signed = offer.sign(package, &key).unwrap();
         assert_eq!(signed.signature.to_vec(), hex(KNOWN_SIGNATURE));
         signed.verify(package).unwrap();
-        signed.check(package, 4, 1_999_999_999 - MAX_TTL_SECS + 1).unwrap();
+        signed
+            .check(package, 4, 1_999_999_999 - MAX_TTL_SECS + 1)
+            .unwrap();
     }
 
     #[test]
