@@ -71,3 +71,23 @@ for struct in (b"TransferAuthorization", b"CollectionAuthorization"):
     print(struct.decode())
     print("message", message.hex())
     print("signature", key.sign(message).hex())
+
+# authorization::InvoiceOffer: the terminal (the same key's legacy account)
+# signs a dynamic QR code of merchant TO for order ORDER_REF, payable until
+# VALID_BEFORE.
+ORDER_REF = b"ORDER-0001"
+type_info = PACKAGE + bcs_bytes(MODULE) + bcs_bytes(b"InvoiceOffer")
+inner = (
+    bytes([CHAIN_ID])
+    + metadata
+    + TO
+    + legacy
+    + bcs_bytes(ORDER_REF)
+    + u64(AMOUNT)
+    + u64(VALID_BEFORE)
+)
+message = type_info + inner
+print()
+print("InvoiceOffer")
+print("message", message.hex())
+print("signature", key.sign(message).hex())

@@ -1,5 +1,6 @@
 /// Signed authorizations (the EIP-3009 idea, for Move): a holder signs off chain, and someone else moves the holder's
-/// yen on the strength of that signature.
+/// yen on the strength of that signature. Also the terminal-signed invoice (`InvoiceOffer`) of a one-transaction
+/// dynamic QR payment, which moves no one's funds by itself: see `verify_invoice_offer`.
 ///
 /// A holder signs with the Ed25519 key behind its authentication key (a legacy Ed25519 account or a SingleKey Ed25519
 /// account). Two messages, two struct types, so that neither signature verifies as the other:
@@ -25,6 +26,7 @@ module yenpay::authorization {
     use std::error;
     use std::hash;
     use std::signer;
+    use std::string::String;
     use aptos_std::ed25519;
     use aptos_std::table::{Self, Table};
     use aptos_framework::account;
@@ -110,6 +112,24 @@ module yenpay::authorization {
         valid_after: u64,
         valid_before: u64,
         nonce: u64,
+    }
+
+    /// The message a merchant's terminal signs for a dynamic QR code (merchant-presented): an invoice of `amount` for
+    /// the merchant's order `order_ref`, payable by whoever scans it strictly before `expires_at` (Unix seconds). Only
+    /// `invoice::pay_signed_invoice` accepts it, and pays it at most once: the payment writes the invoice record keyed
+    /// by (`merchant`, `order_ref`), which exists until after `expires_at`. `terminal` is the account whose key signed
+    /// (a terminal of `merchant`, or the merchant's owner): its key is that account's authentication key, so rotating
+    /// the account's key rotates the terminal's, and removing the terminal from the merchant revokes every code it
+    /// signed. `chain_id` and `metadata` are the domain, as in the holders' messages; the struct's own type (named in
+    /// the signed bytes) keeps it from verifying as any other message.
+    struct InvoiceOffer has copy, drop {
+        chain_id: u8,
+        metadata: address,
+        merchant: address,
+        terminal: address,
+        order_ref: String,
+        amount: u64,
+        expires_at: u64,
     }
 
     /// `from` signed for `amount` of its funds to leave its primary store, and the nonce is spent. No abilities: the
@@ -212,6 +232,27 @@ module yenpay::authorization {
         SignedWithdrawal { from, amount }
     }
 
+    /// Aborts unless `signature` is `terminal`'s signature of the `InvoiceOffer` with these fields, this chain's id and
+    /// the asset `metadata`, made with the key `public_key` that is `terminal`'s current authentication key (legacy or
+    /// SingleKey Ed25519). Checks nothing else: the invoice module checks that `terminal` may act for `merchant`, the
+    /// expiry, and that the order was neither paid nor cancelled.
+    package fun verify_invoice_offer(
+        metadata: address,
+        merchant: address,
+        terminal: address,
+        order_ref: String,
+        amount: u64,
+        expires_at: u64,
+        public_key: vector<u8>,
+        signature: vector<u8>,
+    ) {
+        let public_key = checked_key(terminal, public_key);
+        let message = InvoiceOffer {
+            chain_id: chain_id::get(), metadata, merchant, terminal, order_ref, amount, expires_at
+        };
+        assert_signed(signature, &public_key, message);
+    }
+
     /// Takes a withdrawal apart: whose funds, how much. Only the stablecoin calls it, to carry the withdrawal out.
     package fun redeem(self: SignedWithdrawal): (address, u64) {
         let SignedWithdrawal { from, amount } = self;
@@ -253,8 +294,13 @@ module yenpay::authorization {
         assert!(now > valid_after, error::invalid_state(EAUTHORIZATION_NOT_YET_VALID));
         assert!(now < valid_before, error::invalid_state(EAUTHORIZATION_EXPIRED));
         spend_nonce(from, nonce);
+        checked_key(from, public_key)
+    }
+
+    /// `public_key` as a key to verify with, once it is 32 bytes and `account`'s current key.
+    fun checked_key(account: address, public_key: vector<u8>): ed25519::UnvalidatedPublicKey {
         assert!(public_key.length() == PUBLIC_KEY_LENGTH, error::invalid_argument(EINVALID_PUBLIC_KEY));
-        assert!(is_key_of(&public_key, from), error::permission_denied(EPUBLIC_KEY_MISMATCH));
+        assert!(is_key_of(&public_key, account), error::permission_denied(EPUBLIC_KEY_MISMATCH));
         ed25519::new_unvalidated_public_key_from_bytes(public_key)
     }
 
@@ -346,5 +392,19 @@ module yenpay::authorization {
         nonce: u64,
     ): CollectionAuthorization {
         CollectionAuthorization { chain_id, metadata, from, merchant, amount, valid_after, valid_before, nonce }
+    }
+
+    #[test_only]
+    /// Builds the message a terminal signs for a dynamic QR code.
+    public fun new_invoice_offer_for_test(
+        chain_id: u8,
+        metadata: address,
+        merchant: address,
+        terminal: address,
+        order_ref: String,
+        amount: u64,
+        expires_at: u64,
+    ): InvoiceOffer {
+        InvoiceOffer { chain_id, metadata, merchant, terminal, order_ref, amount, expires_at }
     }
 }

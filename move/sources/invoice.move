@@ -5,7 +5,12 @@
 /// live minutes). A customer
 /// settles it in one transaction: the merchant's fee goes to the operator's treasury and the rest to the merchant's
 /// payout address. Three ways to pay:
-/// - `pay_invoice`: the customer scans the merchant's code and signs (merchant-presented, dynamic QR);
+/// - `pay_signed_invoice`: the customer scans a code that the merchant's terminal signed off chain (an
+///   `authorization::InvoiceOffer`: merchant, terminal, order reference, amount, expiry, chain and asset) and pays it
+///   in one transaction, which writes the invoice record as paid (merchant-presented, dynamic QR, no transaction by
+///   the terminal); `cancel_signed_invoice` writes a cancelled record instead, before anyone pays;
+/// - `pay_invoice`: the customer pays an invoice that the merchant created on chain with `create_invoice` (the
+///   two-transaction dynamic QR this package started with, kept while the gateway still uses it);
 /// - `pay_merchant`: the customer types an amount for a merchant's static code; nothing is stored;
 /// - `collect_with_authorization`: a terminal scans the customer's code, an `authorization::CollectionAuthorization`
 ///   the customer signed off chain for this merchant and amount (customer-presented QR); the customer needs no gas.
@@ -17,9 +22,11 @@
 /// refund window (`set_refund_window`, default `DEFAULT_REFUND_WINDOW_SECS`), copied into each invoice when it is
 /// created, so changing it never shortens the window of an existing invoice. The operator, or the housekeeping account
 /// it names (`set_housekeeper`), then deletes closed records in batches (`purge_invoices`): an unpaid invoice (open or
-/// cancelled) once it has expired, a paid one once its refund window has passed. The storage refund goes to the fee
+/// cancelled) once it has expired, a paid one once its refund window has passed and it has expired (so a signed code
+/// that is still valid cannot be paid a second time after its record is gone). The storage refund goes to the fee
 /// payer of the purging transaction, which is why purging is not open to anyone: the deposits were the operator's (it
-/// sponsors the terminals' invoices), and a stranger could otherwise race its housekeeping for them. An order
+/// sponsors the terminals' invoices and the customers' signed-invoice payments), and a stranger could otherwise race
+/// its housekeeping for them. An order
 /// reference is free again only after its record is purged, so it is never reused while the invoice could still be
 /// paid or refunded.
 ///
@@ -91,6 +98,9 @@ module yenpay::invoice {
     const ENOT_HOUSEKEEPER: u64 = 21;
     /// No housekeeping account is named.
     const ENO_HOUSEKEEPER: u64 = 22;
+    /// The signed invoice's expiry is more than `MAX_TTL_SECS` from now: such a code could be kept unpaid and its
+    /// record purged before it expires. Also refused for a cancellation.
+    const EEXPIRY_TOO_FAR: u64 = 23;
 
     //
     // Constants
@@ -331,6 +341,100 @@ module yenpay::invoice {
         event::emit(InvoiceCancelled { merchant, order_ref, cancelled_by });
     }
 
+    /// Dynamic QR in one transaction: pays the invoice that `terminal` (a terminal of `merchant`, or its owner) signed
+    /// off chain as an `authorization::InvoiceOffer`, for `amount`, payable strictly before `expires_at`. Checks that
+    /// `terminal` may act for the merchant now and neither is denylisted, that the merchant is active, the expiry
+    /// (not passed, at most `MAX_TTL_SECS` ahead), that no record of the order reference exists (paid, cancelled or
+    /// created on chain), and the signature, with `public_key` the terminal account's current key; then moves the fee
+    /// to the treasury and the rest to the payout address as `pay_invoice` does, and writes the invoice record as paid.
+    /// The record, purgeable only after both the expiry and the refund window have passed, is what makes the code
+    /// payable once: it takes refunds as any other paid invoice. Emits `InvoiceCreated` (`created_by` = `terminal`)
+    /// and `InvoicePaid`, as an invoice created on chain and paid would.
+    public entry fun pay_signed_invoice(
+        payer: &signer,
+        merchant: address,
+        terminal: address,
+        order_ref: String,
+        amount: u64,
+        expires_at: u64,
+        public_key: vector<u8>,
+        signature: vector<u8>,
+    ) acquires Invoices {
+        let len = order_ref.length();
+        assert!(len > 0 && len <= MAX_ORDER_REF_BYTES, error::invalid_argument(EINVALID_ORDER_REF));
+        assert!(amount > 0, error::invalid_argument(EZERO_AMOUNT));
+        let now = timestamp::now_seconds();
+        assert!(now < expires_at, error::invalid_state(EINVOICE_EXPIRED));
+        assert!(expires_at - now <= MAX_TTL_SECS, error::invalid_argument(EEXPIRY_TOO_FAR));
+        let (payout, fee_bps) = merchant_registry::signed_settlement_terms(terminal, merchant);
+        let store = &mut Invoices[@yenpay];
+        let key = InvoiceKey { merchant, order_ref };
+        assert_order_ref_free(&store.invoices, key);
+        authorization::verify_invoice_offer(
+            stablecoin::metadata_address(), merchant, terminal, order_ref, amount, expires_at, public_key, signature
+        );
+        let payer_address = signer::address_of(payer);
+        let fa = primary_fungible_store::withdraw(payer, stablecoin::metadata(), amount);
+        let (fee, net) = split_and_deposit(fa, payout, fee_bps);
+        store.invoices.add(key, Invoice {
+            merchant,
+            order_ref,
+            amount,
+            created_by: terminal,
+            created_at: now,
+            expires_at,
+            refund_window_secs: store.refund_window_secs,
+            state: InvoiceState::Paid,
+            payer: payer_address,
+            paid_at: now,
+            fee,
+            refunded: 0,
+            fee_refunded: 0,
+        });
+        event::emit(InvoiceCreated { merchant, order_ref, amount, expires_at, created_by: terminal });
+        event::emit(InvoicePaid { merchant, order_ref, payer: payer_address, amount, fee, net, paid_at: now });
+    }
+
+    /// Cancels a signed invoice before it is paid: writes a cancelled record for (`merchant`, `order_ref`), which
+    /// `pay_signed_invoice` refuses, kept until `expires_at` (pass the code's expiry; at most `MAX_TTL_SECS` ahead)
+    /// and purged like any unpaid record after it. `actor` is the merchant's owner or one of its terminals; the
+    /// merchant need not be active. Aborts if the order reference has a record already (paid, cancelled, or an
+    /// invoice created on chain: cancel that one with `cancel_invoice`). Emits `InvoiceCancelled`. Costs one new
+    /// table item, whose deposit the purge returns to the operator.
+    public entry fun cancel_signed_invoice(
+        actor: &signer,
+        merchant: address,
+        order_ref: String,
+        expires_at: u64,
+    ) acquires Invoices {
+        let len = order_ref.length();
+        assert!(len > 0 && len <= MAX_ORDER_REF_BYTES, error::invalid_argument(EINVALID_ORDER_REF));
+        let now = timestamp::now_seconds();
+        assert!(now < expires_at, error::invalid_state(EINVOICE_EXPIRED));
+        assert!(expires_at - now <= MAX_TTL_SECS, error::invalid_argument(EEXPIRY_TOO_FAR));
+        let cancelled_by = signer::address_of(actor);
+        merchant_registry::assert_can_act_for(cancelled_by, merchant);
+        let store = &mut Invoices[@yenpay];
+        let key = InvoiceKey { merchant, order_ref };
+        assert_order_ref_free(&store.invoices, key);
+        store.invoices.add(key, Invoice {
+            merchant,
+            order_ref,
+            amount: 0,
+            created_by: cancelled_by,
+            created_at: now,
+            expires_at,
+            refund_window_secs: store.refund_window_secs,
+            state: InvoiceState::Cancelled,
+            payer: @0x0,
+            paid_at: 0,
+            fee: 0,
+            refunded: 0,
+            fee_refunded: 0,
+        });
+        event::emit(InvoiceCancelled { merchant, order_ref, cancelled_by });
+    }
+
     /// Static QR: pays `amount` to an active merchant with the same fee split as an invoice. Nothing is stored;
     /// the event carries the payer's `reference` (at most `MAX_REFERENCE_BYTES`, may be empty).
     public entry fun pay_merchant(
@@ -426,9 +530,10 @@ module yenpay::invoice {
     }
 
     /// Deletes the closed invoices named by `merchants[i]` and `order_refs[i]`, emitting `InvoicePurged` for each:
-    /// an unpaid invoice (open or cancelled) from its expiry on, a paid one once its refund window has passed. Signed by
-    /// the operator or the housekeeping account it named; the storage refund of every deleted record goes to the
-    /// transaction's fee payer. Aborts, and so deletes nothing, if any invoice is missing or not yet purgeable
+    /// an unpaid invoice (open or cancelled) from its expiry on, a paid one once its refund window has passed and it
+    /// has expired (a signed code stays payable until its expiry, and only its record refuses it a second time).
+    /// Signed by the operator or the housekeeping account it named; the storage refund of every deleted record goes to
+    /// the transaction's fee payer. Aborts, and so deletes nothing, if any invoice is missing or not yet purgeable
     /// (`is_purgeable` tells beforehand).
     public entry fun purge_invoices(
         keeper: &signer,
@@ -528,7 +633,8 @@ module yenpay::invoice {
     }
 
     #[view]
-    /// When the invoice's record may be purged: its expiry if unpaid, `paid_at` + its refund window if paid.
+    /// When the invoice's record may be purged: its expiry if unpaid, the later of its expiry and `paid_at` + its
+    /// refund window if paid.
     public fun purgeable_at(merchant: address, order_ref: String): u64 acquires Invoices {
         borrow_invoice(merchant, order_ref).purgeable_from()
     }
@@ -638,18 +744,32 @@ module yenpay::invoice {
         invoice
     }
 
-    /// When the record may be purged: the expiry if unpaid (it can no longer be paid), `paid_at` + the refund window if
-    /// paid (it can no longer be refunded).
+    /// When the record may be purged: the expiry if unpaid (it can no longer be paid); if paid, the later of the expiry
+    /// (a signed code could be paid again without its record) and `paid_at` + the refund window (it can no longer be
+    /// refunded).
     fun purgeable_from(self: &Invoice): u64 {
-        if (self.state is InvoiceState::Paid) self.paid_at + self.refund_window_secs else self.expires_at
+        if (self.state is InvoiceState::Paid) {
+            let refundable_until = self.paid_at + self.refund_window_secs;
+            if (refundable_until > self.expires_at) refundable_until else self.expires_at
+        } else self.expires_at
     }
 
     /// Aborts unless `invoice` may be purged at `now`, naming why not.
     fun assert_purgeable(invoice: &Invoice, now: u64) {
         if (invoice.state is InvoiceState::Paid) {
             assert!(now >= invoice.paid_at + invoice.refund_window_secs, error::invalid_state(EREFUND_WINDOW_OPEN));
-        } else {
-            assert!(now >= invoice.expires_at, error::invalid_state(EINVOICE_NOT_EXPIRED));
+        };
+        assert!(now >= invoice.expires_at, error::invalid_state(EINVOICE_NOT_EXPIRED));
+    }
+
+    /// Aborts if the order reference has a record: a paid or cancelled invoice, or an open one created on chain.
+    fun assert_order_ref_free(invoices: &Table<InvoiceKey, Invoice>, key: InvoiceKey) {
+        if (invoices.contains(key)) {
+            match (invoices.borrow(key).state) {
+                InvoiceState::Open => abort error::already_exists(EINVOICE_EXISTS),
+                InvoiceState::Paid => abort error::invalid_state(EINVOICE_ALREADY_PAID),
+                InvoiceState::Cancelled => abort error::invalid_state(EINVOICE_CANCELLED),
+            }
         }
     }
 

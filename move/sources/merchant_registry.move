@@ -443,6 +443,26 @@ module yenpay::merchant_registry {
         (record.payout, record.fee_bps)
     }
 
+    /// The payout address and fee of `merchant` for a code that `terminal` signed off chain
+    /// (`invoice::pay_signed_invoice`): aborts unless the merchant is registered and active, `terminal` is, now, its
+    /// owner or one of its terminals (a removed terminal, or one moved to another merchant, signs for it no more),
+    /// and neither is denylisted. The merchant record is read once.
+    package fun signed_settlement_terms(terminal: address, merchant: address): (address, u64) acquires Registry {
+        let registry = &Registry[@yenpay];
+        assert!(registry.merchants.contains(merchant), error::not_found(EMERCHANT_NOT_FOUND));
+        if (terminal != merchant) {
+            assert!(
+                registry.terminal_owner.contains(terminal) && *registry.terminal_owner.borrow(terminal) == merchant,
+                error::permission_denied(ENOT_MERCHANT_OR_TERMINAL)
+            );
+            assert_not_denylisted(terminal);
+        };
+        let record = registry.merchants.borrow(merchant);
+        assert!(record.status is MerchantStatus::Active, error::invalid_state(EMERCHANT_NOT_ACTIVE));
+        assert_not_denylisted(merchant);
+        (record.payout, record.fee_bps)
+    }
+
     /// Aborts if `account`, or an object owning it, is on the stablecoin's denylist (or its owner chain is too long
     /// to check): the one check of every account the package lets act, the same as the stablecoin's hooks apply.
     package fun assert_not_denylisted(account: address) {

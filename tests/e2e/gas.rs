@@ -9,7 +9,7 @@ use yenpay_types::authorization::{NonceCounter, TransferAuthorization};
 use yenpay_types::limits::{OrderRef, Reference, Ttl};
 
 use crate::harness::{Harness, Outcome, unix_now};
-use crate::payments::create_invoice;
+use crate::payments::{create_invoice, signed_offer};
 use crate::report::Op;
 
 const AMOUNT: u64 = 1_500;
@@ -84,6 +84,34 @@ pub async fn measure(h: &'static Harness) -> Result<()> {
         .committed("partial refund")
         .await?;
     report.gas(Op::Refund, &refund);
+
+    // The one-transaction dynamic QR: the terminal signs off chain, the
+    // customer pays; the record is new, so the row carries its storage fee
+    // (case 18 measures it net of the purge's refund). A cancellation writes
+    // a record too.
+    let signed_order = OrderRef::new("GAS-SIGNED-0001")?;
+    let signed = signed_offer(h, m, &merchant.terminal, &signed_order, AMOUNT, 300).await?;
+    let paid_signed = invoices
+        .pay_offer(&sender, &signed)
+        .await
+        .committed("pay_signed_invoice")
+        .await?;
+    report.gas(Op::PaySignedInvoice, &paid_signed);
+    let to_cancel = signed_offer(
+        h,
+        m,
+        &merchant.terminal,
+        &OrderRef::new("GAS-SIGNED-0002")?,
+        AMOUNT,
+        300,
+    )
+    .await?;
+    let cancelled = invoices
+        .cancel_offer(&merchant.terminal, &to_cancel.offer)
+        .await
+        .committed("cancel_signed_invoice")
+        .await?;
+    report.gas(Op::CancelSignedInvoice, &cancelled);
 
     // Customer-presented: a customer with yen and no account, whose wallet
     // counts its nonces up. Its first code creates its bitmap word; the next

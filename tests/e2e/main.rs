@@ -59,6 +59,7 @@ e2e! {
     case16_registry_refuses_denylisted_owner_payout_terminal => registry_denylist::registry_denylist;
     case17_single_key_customer_pays_by_customer_presented_qr => authorization::single_key_customer;
     case18_closed_invoices_purged_after_the_refund_window => retention::retention;
+    case19_signed_invoice_paid_in_one_transaction_refused_twice_cancelled_revoked => payments::signed_invoice;
     measure_gas_per_operation => gas::measure;
 }
 

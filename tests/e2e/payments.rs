@@ -1,11 +1,12 @@
-//! Cases 6, 7, 8 and 10: paying merchants, from the QR code on the counter to
+//! Cases 6, 7, 8, 10 and 19: paying merchants, from the QR code on the counter to
 //! the balances on chain.
+use aptos_sdk::account::Ed25519Account;
 use std::time::Duration;
-use yenpay_client::address::{from_sdk, to_sdk};
+use yenpay_client::address::{from_sdk, signing_key, to_sdk};
 
 use anyhow::{Context, Result, bail, ensure};
 use aptos_sdk::types::AccountAddress;
-use yenpay_client::abort::InvoiceAbort;
+use yenpay_client::abort::{AuthorizationAbort, InvoiceAbort, MerchantRegistryAbort};
 use yenpay_client::client::Sponsored;
 use yenpay_client::events::YenpayEvent;
 use yenpay_client::invoice::{
@@ -15,6 +16,7 @@ use yenpay_qr::mpm::{MerchantDetails, PaymentRequest, YenpayPayment};
 use yenpay_qr::render;
 use yenpay_types::fee;
 use yenpay_types::limits::{OrderRef, Reference, Ttl};
+use yenpay_types::offer::SignedInvoiceOffer;
 
 use crate::check_eq;
 use crate::harness::{GAS_UNIT_PRICE, Harness, Merchant, Outcome, one_event, unix_now};
@@ -459,6 +461,201 @@ pub async fn static_qr(h: &'static Harness) -> Result<()> {
         balances(h, [customer.address(), merchant.payout.address()]).await?,
         [4_000 - typed, split.net],
         "customer and payout yen"
+    );
+    Ok(())
+}
+
+/// A terminal's signed code for `order`, `amount` yen, payable for
+/// `ttl_secs` of the chain's time: what the terminal shows, made off chain
+/// with the key of `terminal`, which needs no APT.
+pub async fn signed_offer(
+    h: &Harness,
+    merchant: AccountAddress,
+    terminal: &Ed25519Account,
+    order: &OrderRef,
+    amount: u64,
+    ttl_secs: u64,
+) -> Result<SignedInvoiceOffer> {
+    let expires_at = h.chain_now().await? + ttl_secs;
+    let offer = h
+        .client
+        .invoice()
+        .offer(merchant, terminal.address(), order, amount, expires_at)
+        .await?;
+    Ok(offer.sign(from_sdk(h.package()), &signing_key(terminal.private_key()))?)
+}
+
+/// Case 19: a dynamic QR payment in one transaction. The terminal, an
+/// account that has never sent a transaction and holds no APT, signs the
+/// code off chain; the customer pays it (once unsponsored, once with the
+/// operator as fee payer) with the exact split and the events of an invoice
+/// created and paid; a second payment, a changed amount, a cancelled code and
+/// a revoked terminal's code abort with their names; the payout refunds it.
+pub async fn signed_invoice(h: &'static Harness) -> Result<()> {
+    let _shared = h.shared().await;
+    let invoices = h.client.invoice();
+    let merchant = h.merchant(250, true).await?;
+    let m = merchant.address();
+    let terminal = h.unfunded_account();
+    h.client
+        .merchant_registry()
+        .add_terminal(&merchant.owner, terminal.address())
+        .await
+        .committed("the merchant adds a terminal that holds no APT")
+        .await?;
+    let minter = h.minter(10_000).await?;
+    let customer = h.funded_account().await?;
+    h.mint(&minter, customer.address(), 6_000).await?;
+    let split = fee::split(1_500, merchant.fee_bps);
+
+    // The code: signed off chain, checked by the wallet before paying.
+    let order = OrderRef::new("SIG-19-0001")?;
+    let signed = signed_offer(h, m, &terminal, &order, 1_500, 300).await?;
+    signed.check(from_sdk(h.package()), h.chain_id, h.chain_now().await?)?;
+    let mut more = signed.clone();
+    more.offer.amount = 1_501;
+    invoices
+        .pay_offer(&customer, &more)
+        .await
+        .aborts_with(
+            "pay another amount than signed",
+            AuthorizationAbort::InvalidSignature,
+        )
+        .await?;
+
+    let payout_before = h
+        .client
+        .stablecoin()
+        .balance(merchant.payout.address())
+        .await?;
+    let paid = invoices
+        .pay_offer(&customer, &signed)
+        .await
+        .committed("the customer pays the signed code")
+        .await?;
+    check_eq!(
+        h.client.stablecoin().balance(customer.address()).await?,
+        6_000 - 1_500,
+        "customer's yen"
+    );
+    check_eq!(
+        h.client
+            .stablecoin()
+            .balance(merchant.payout.address())
+            .await?,
+        payout_before + split.net,
+        "payout's yen"
+    );
+    let created = one_event(&paid, "InvoiceCreated", |event| match event {
+        YenpayEvent::Invoice(InvoiceEvent::InvoiceCreated(created)) => Some(created),
+        _ => None,
+    })?;
+    check_eq!(
+        (
+            created.merchant,
+            created.amount,
+            created.expires_at,
+            created.created_by
+        ),
+        (m, 1_500, signed.offer.expires_at, terminal.address()),
+        "InvoiceCreated of the signed code"
+    );
+    let event = paid_event(&paid)?;
+    check_eq!(
+        (event.payer, event.amount, event.fee, event.net),
+        (customer.address(), 1_500, split.fee, split.net),
+        "InvoicePaid of the signed code"
+    );
+    let record = invoices.invoice(m, &order).await?;
+    check_eq!(
+        record.status,
+        InvoiceStatus::Paid {
+            payer: customer.address(),
+            paid_at: event.paid_at,
+            fee: split.fee
+        },
+        "the record written as paid"
+    );
+    invoices
+        .pay_offer(&customer, &signed)
+        .await
+        .aborts_with(
+            "pay the signed code twice",
+            InvoiceAbort::InvoiceAlreadyPaid,
+        )
+        .await?;
+    check_eq!(
+        h.has_account_resource(terminal.address()).await?,
+        false,
+        "the terminal sent no transaction"
+    );
+
+    // Sponsored: a customer with no APT, the operator as fee payer.
+    let sponsored = h.unfunded_account();
+    h.mint(&minter, sponsored.address(), 2_000).await?;
+    let second = OrderRef::new("SIG-19-0002")?;
+    let code = signed_offer(h, m, &terminal, &second, 2_000, 300).await?;
+    {
+        let operator = h.deployer().await;
+        invoices
+            .pay_offer(&Sponsored::new(&sponsored, &*operator), &code)
+            .await
+            .committed("a customer without APT pays a signed code, sponsored")
+            .await?;
+    }
+    check_eq!(
+        h.client.stablecoin().balance(sponsored.address()).await?,
+        0,
+        "the sponsored customer's yen"
+    );
+
+    // Cancelled before payment, by the merchant's owner.
+    let third = OrderRef::new("SIG-19-0003")?;
+    let cancelled = signed_offer(h, m, &terminal, &third, 700, 300).await?;
+    invoices
+        .cancel_offer(&merchant.owner, &cancelled.offer)
+        .await
+        .committed("the merchant cancels a signed code")
+        .await?;
+    invoices
+        .pay_offer(&customer, &cancelled)
+        .await
+        .aborts_with("pay a cancelled code", InvoiceAbort::InvoiceCancelled)
+        .await?;
+
+    // The refund works as for any invoice.
+    invoices
+        .refund(&merchant.payout, m, &order, 500)
+        .await
+        .committed("the payout refunds part of the signed invoice")
+        .await?;
+    check_eq!(
+        invoices.invoice(m, &order).await?.refunded,
+        500,
+        "refunded so far"
+    );
+
+    // A removed terminal's codes are refused.
+    let fourth = OrderRef::new("SIG-19-0004")?;
+    let revoked = signed_offer(h, m, &terminal, &fourth, 700, 300).await?;
+    h.client
+        .merchant_registry()
+        .remove_terminal(&merchant.owner, terminal.address())
+        .await
+        .committed("the merchant removes the terminal")
+        .await?;
+    invoices
+        .pay_offer(&customer, &revoked)
+        .await
+        .aborts_with(
+            "pay a removed terminal's code",
+            MerchantRegistryAbort::NotMerchantOrTerminal,
+        )
+        .await?;
+    check_eq!(
+        h.client.stablecoin().balance(customer.address()).await?,
+        6_000 - 1_500 + 500,
+        "customer after one payment, a refund and four refused payments"
     );
     Ok(())
 }

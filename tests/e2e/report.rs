@@ -35,6 +35,17 @@ pub enum Op {
     InvoiceLifecycle,
     /// One invoice's share of a batched `purge_invoices`.
     PurgeShare,
+    /// `pay_signed_invoice`, one transaction, as charged (with the new
+    /// record's storage fee).
+    PaySignedInvoice,
+    /// The same, less the storage refund its record brings back when it is
+    /// purged: the payment's lasting cost (a [`Report::lifecycle`] row).
+    PaySignedInvoiceNetOfPurgeRefund,
+    /// A one-transaction dynamic-QR payment over its whole life: payment and
+    /// its share of the purge (a [`Report::lifecycle`] row).
+    SignedInvoiceLifecycle,
+    /// `cancel_signed_invoice`: a cancelled record, before anyone paid.
+    CancelSignedInvoice,
     PayMerchant,
     /// In the steady state: the nonce's bitmap word exists.
     CollectWithAuthorization,
@@ -62,6 +73,18 @@ impl Op {
                 "a dynamic-QR payment over its life: `create_invoice` + `pay_invoice` + its share of `purge_invoices`"
             }
             Op::PurgeShare => "`invoice::purge_invoices`, per invoice of a batch",
+            Op::PaySignedInvoice => {
+                "`invoice::pay_signed_invoice` (a terminal's signed code, one transaction), as charged"
+            }
+            Op::PaySignedInvoiceNetOfPurgeRefund => {
+                "`invoice::pay_signed_invoice`, storage net of the purge refund of its record"
+            }
+            Op::SignedInvoiceLifecycle => {
+                "a one-transaction dynamic-QR payment over its life: `pay_signed_invoice` + its share of `purge_invoices`"
+            }
+            Op::CancelSignedInvoice => {
+                "`invoice::cancel_signed_invoice` (a cancelled record until the code's expiry)"
+            }
             Op::PayMerchant => "`invoice::pay_merchant` (static QR, fee > 0)",
             Op::CollectWithAuthorization => {
                 "`invoice::collect_with_authorization` (customer-presented QR), steady state"
@@ -91,6 +114,18 @@ impl Op {
             Op::PurgeShare => {
                 "deletes a closed invoice (its slot's deposit comes back); the batch's fixed cost shared out"
             }
+            Op::PaySignedInvoice => {
+                "checks the terminal's signature; a new table item: the invoice, written as paid"
+            }
+            Op::PaySignedInvoiceNetOfPurgeRefund => {
+                "case 18: the payment, and the storage refund (only) of its record's share of the purge"
+            }
+            Op::SignedInvoiceLifecycle => {
+                "case 18: paid, then deleted with its batch once both the code's expiry and the refund window passed; the purge refunds the record's slot and bytes to its fee payer"
+            }
+            Op::CancelSignedInvoice => {
+                "a new table item, refunded by the purge after the code's expiry"
+            }
             Op::CollectWithAuthorization => {
                 "sets a bit of an existing nonce bitmap word; rewrites the invoice at the same size"
             }
@@ -107,6 +142,8 @@ impl Op {
         match self {
             Op::PayInvoice => Some(2.0),
             Op::InvoiceLifecycle => Some(3.0),
+            Op::PaySignedInvoiceNetOfPurgeRefund => Some(2.2),
+            Op::SignedInvoiceLifecycle => Some(2.5),
             Op::PayMerchant => Some(1.8),
             Op::CollectWithAuthorization => Some(2.5),
             _ => None,
@@ -121,6 +158,8 @@ pub struct Part<'a> {
     submitted: &'a Submitted,
     /// The batch the transaction's figures are divided by (1: all of it).
     batch: u64,
+    /// Count only the storage refund (see [`Part::refund_share`]).
+    refund_only: bool,
 }
 
 impl<'a> Part<'a> {
@@ -129,6 +168,7 @@ impl<'a> Part<'a> {
         Self {
             submitted,
             batch: 1,
+            refund_only: false,
         }
     }
 
@@ -139,6 +179,18 @@ impl<'a> Part<'a> {
         Self {
             submitted,
             batch: batch.max(1),
+            refund_only: false,
+        }
+    }
+
+    /// The storage refund alone of `1/batch` of `submitted`: what deleting
+    /// one record of a batch gives back, without the purge's own gas. With a
+    /// [`Part::whole`] payment that created the record, the payment's cost
+    /// with its storage net of the refund.
+    pub fn refund_share(submitted: &'a Submitted, batch: u64) -> Self {
+        Self {
+            refund_only: true,
+            ..Self::share(submitted, batch)
         }
     }
 }
@@ -217,7 +269,13 @@ impl Row {
             transactions: Vec::new(),
         };
         for part in parts {
-            let (cost, split) = Cost::of(part.submitted, part.batch);
+            let (mut cost, split) = Cost::of(part.submitted, part.batch);
+            if part.refund_only {
+                cost = Cost {
+                    storage_refund: cost.storage_refund,
+                    ..Cost::default()
+                };
+            }
             row.cost = row.cost.plus(cost);
             row.split &= split;
             row.transactions.push((part.submitted.hash, part.batch));
@@ -390,6 +448,29 @@ impl Report {
                     units(plain),
                     ratio(pay.cost.net(), plain)
                 );
+            }
+            for (op, what, target) in [
+                (
+                    Op::PaySignedInvoiceNetOfPurgeRefund,
+                    "pay_signed_invoice (storage net of the purge refund)",
+                    2.2,
+                ),
+                (
+                    Op::SignedInvoiceLifecycle,
+                    "the one-transaction payment over its life",
+                    2.5,
+                ),
+            ] {
+                if let (Some(plain), Some(row)) = (plain, figures.gas.get(&op)) {
+                    let _ = writeln!(
+                        out,
+                        "\n**{what} / plain transfer = {} / {} = {}** (net gas; issue 31's target \
+                         is at most {target:.1}).",
+                        units(row.cost.net()),
+                        units(plain),
+                        ratio(row.cost.net(), plain)
+                    );
+                }
             }
             let compute = |op: Op| {
                 figures

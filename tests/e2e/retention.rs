@@ -5,7 +5,9 @@
 //! has passed a keeper that is neither operator nor merchant deletes them in
 //! one batch: the storage deposits come back to the keeper, the order
 //! references are free again, and the whole life of one invoice (create, pay,
-//! its share of the purge, net of the refund) goes in the report.
+//! its share of the purge, net of the refund) goes in the report. The same
+//! for a batch of terminal-signed codes paid in one transaction each: their
+//! records go once both their expiry and the window have passed.
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -21,15 +23,22 @@ use yenpay_types::limits::{MIN_REFUND_WINDOW_SECS, OrderRef, RefundWindow, Ttl};
 
 use crate::check_eq;
 use crate::harness::{GAS_UNIT_PRICE, Harness, Outcome};
-use crate::payments::create_invoice;
+use crate::payments::{create_invoice, signed_offer};
 use crate::report::{Op, Part};
 
 /// Invoices deleted by one `purge_invoices`.
 const BATCH: usize = 20;
 const AMOUNT: u64 = 1_500;
+/// Lifetime of the batches' invoices and codes: a paid record is purgeable
+/// once its refund window has passed *and* it has expired.
+const TTL: u64 = 60;
 
 fn order(index: usize) -> Result<OrderRef> {
     Ok(OrderRef::new(format!("KEEP-{index:02}"))?)
+}
+
+fn signed_order(index: usize) -> Result<OrderRef> {
+    Ok(OrderRef::new(format!("SIGNED-KEEP-{index:02}"))?)
 }
 
 fn statement(submitted: &Submitted) -> Result<FeeStatement> {
@@ -42,8 +51,8 @@ pub async fn retention(h: &'static Harness) -> Result<()> {
     let m = merchant.address();
     let payer = Arc::new(h.funded_account().await?);
     let keeper = h.funded_account().await?;
-    let minter = h.minter(AMOUNT * (BATCH as u64 + 2)).await?;
-    h.mint(&minter, payer.address(), AMOUNT * (BATCH as u64 + 2))
+    let minter = h.minter(AMOUNT * (2 * BATCH as u64 + 2)).await?;
+    h.mint(&minter, payer.address(), AMOUNT * (2 * BATCH as u64 + 2))
         .await?;
     // Every signer and store exists before anything is measured: the payer,
     // the keeper and the terminal have sent a transaction, the payout store
@@ -62,6 +71,7 @@ pub async fn retention(h: &'static Harness) -> Result<()> {
     // any other case runs.
     let short = RefundWindow::from_secs(MIN_REFUND_WINDOW_SECS)?;
     let still_open = OrderRef::new("KEEP-OPEN")?;
+    let mut paid_signed = Vec::with_capacity(BATCH);
     let created = {
         let _exclusive = h.exclusive().await;
         let before = RefundWindow::from_secs(invoices.refund_window().await?)?;
@@ -78,7 +88,7 @@ pub async fn retention(h: &'static Harness) -> Result<()> {
                         merchant.address(),
                         &order(index)?,
                         AMOUNT,
-                        Ttl::from_secs(300)?,
+                        Ttl::from_secs(TTL)?,
                     )
                     .await
                     .committed("create an invoice with the short window")
@@ -92,6 +102,36 @@ pub async fn retention(h: &'static Harness) -> Result<()> {
         }
         created.sort_by_key(|(index, _)| *index);
         create_invoice(h, &merchant, &still_open, AMOUNT, 300).await?;
+        // Signed codes take the window at payment: paid now, in one
+        // transaction each.
+        let mut paying = JoinSet::new();
+        for index in 0..BATCH {
+            let merchant = Arc::clone(&merchant);
+            let payer = Arc::clone(&payer);
+            paying.spawn(async move {
+                let code = signed_offer(
+                    h,
+                    merchant.address(),
+                    &merchant.terminal,
+                    &signed_order(index)?,
+                    AMOUNT,
+                    TTL,
+                )
+                .await?;
+                let paid = h
+                    .client
+                    .invoice()
+                    .pay_offer(&*payer, &code)
+                    .await
+                    .committed("pay a signed code with the short window")
+                    .await?;
+                anyhow::Ok((index, paid))
+            });
+        }
+        while let Some(done) = paying.join_next().await {
+            paid_signed.push(done??);
+        }
+        paid_signed.sort_by_key(|(index, _)| *index);
         set_refund_window(h, before).await?;
         check_eq!(
             invoices.refund_window().await?,
@@ -248,6 +288,45 @@ pub async fn retention(h: &'static Harness) -> Result<()> {
         .await
         .aborts_with("pay it twice", InvoiceAbort::InvoiceAlreadyPaid)
         .await?;
+
+    // The signed codes' records: purgeable once both their expiry and their
+    // window have passed; their deposits (paid by the payments) come back.
+    let mut deadline = 0;
+    for index in 0..BATCH {
+        deadline = deadline.max(invoices.purgeable_at(m, &signed_order(index)?).await?);
+    }
+    wait_for_chain_time(h, &keeper, deadline).await?;
+    let signed_pairs: Vec<_> = (0..BATCH)
+        .map(|index| Ok((m, signed_order(index)?)))
+        .collect::<Result<_>>()?;
+    let purged_signed = invoices
+        .purge(&keeper, &signed_pairs)
+        .await
+        .committed("the keeper purges the signed codes' records")
+        .await?;
+    let signed_deposits: u64 = paid_signed
+        .iter()
+        .map(|(_, paid)| statement(paid).map(|fee| fee.storage_fee_octas))
+        .sum::<Result<u64>>()?;
+    check_eq!(
+        statement(&purged_signed)?.storage_fee_refund_octas,
+        signed_deposits,
+        "the purge's refund against the signed payments' storage fees"
+    );
+    h.report.lifecycle(
+        Op::PaySignedInvoiceNetOfPurgeRefund,
+        &[
+            Part::whole(&paid_signed[0].1),
+            Part::refund_share(&purged_signed, BATCH as u64),
+        ],
+    );
+    h.report.lifecycle(
+        Op::SignedInvoiceLifecycle,
+        &[
+            Part::whole(&paid_signed[0].1),
+            Part::share(&purged_signed, BATCH as u64),
+        ],
+    );
 
     h.report.lifecycle(
         Op::InvoiceLifecycle,

@@ -2,8 +2,12 @@
 //! entry and view function, the invoice record, and the module's events.
 //!
 //! [`Calls`] builds the entry-function payloads (no node needed); [`Invoices`]
-//! submits them and calls the views. The three ways to pay map to
-//! [`Invoices::pay_invoice`] (merchant-presented dynamic QR),
+//! submits them and calls the views. The ways to pay map to
+//! [`Invoices::pay_offer`] (merchant-presented dynamic QR in one
+//! transaction: a code its terminal signed off chain, see
+//! [`yenpay_types::offer`]; [`Invoices::offer`] builds it, and
+//! [`Invoices::cancel_offer`] cancels it before it is paid),
+//! [`Invoices::pay_invoice`] (the same, for an invoice created on chain),
 //! [`Invoices::pay_merchant`] (static QR) and
 //! [`Invoices::collect_with_authorization`] (customer-presented QR, see
 //! [`yenpay_types::authorization`]).
@@ -12,10 +16,11 @@
 //! may delete them and take their storage deposit back
 //! ([`Invoices::purge_invoices`], or [`Invoices::purge`] with pairs): an
 //! unpaid invoice from its expiry, a paid one once its refund window (the
-//! operator's, copied into the invoice at creation) has passed.
+//! operator's, copied into the invoice at creation or, for a signed code, at
+//! payment) has passed and it has expired.
 
 mod generated;
-use crate::address::to_sdk;
+use crate::address::{from_sdk, to_sdk};
 use crate::client::{Error, Submitted, TxSigner};
 use crate::events::json::{self};
 use aptos_sdk::transaction::EntryFunction;
@@ -26,6 +31,7 @@ use serde::Deserialize;
 use yenpay_types::authorization::AuthorizationError;
 use yenpay_types::authorization::{AuthorizationKind, SignedAuthorization};
 use yenpay_types::limits::OrderRef;
+use yenpay_types::offer::{InvoiceOffer, SignedInvoiceOffer};
 
 /// Where an invoice stands (`invoice::InvoiceStatus`, as the `invoice_status`
 /// view returns it; in the stored record it is [`Invoice::status`], decoded
@@ -157,10 +163,13 @@ impl Invoice {
         }
     }
 
-    /// From when `purge_invoices` may delete the record: the refund deadline
-    /// if paid, the expiry otherwise (as the `purgeable_at` view says).
+    /// From when `purge_invoices` may delete the record: the later of the
+    /// refund deadline and the expiry if paid (a signed code stays valid
+    /// until its expiry, and only the record refuses it a second time), the
+    /// expiry otherwise (as the `purgeable_at` view says).
     pub fn purgeable_at(&self) -> u64 {
-        self.refund_deadline().unwrap_or(self.expires_at)
+        self.refund_deadline()
+            .map_or(self.expires_at, |deadline| deadline.max(self.expires_at))
     }
 }
 
@@ -170,6 +179,26 @@ impl Calls {
         let (merchants, order_refs): (Vec<AccountAddress>, Vec<OrderRef>) =
             invoices.iter().cloned().unzip();
         self.purge_invoices(&merchants, &order_refs)
+    }
+
+    /// `pay_signed_invoice` for a terminal's signed code.
+    pub fn pay_offer(&self, signed: &SignedInvoiceOffer) -> Result<EntryFunction, Error> {
+        let offer = &signed.offer;
+        self.pay_signed_invoice(
+            to_sdk(offer.merchant),
+            to_sdk(offer.terminal),
+            &offer.order_ref,
+            offer.amount,
+            offer.expires_at,
+            &signed.public_key,
+            &signed.signature,
+        )
+    }
+
+    /// `cancel_signed_invoice` for a code: its merchant, order reference and
+    /// expiry (until which the cancellation is kept).
+    pub fn cancel_offer(&self, offer: &InvoiceOffer) -> Result<EntryFunction, Error> {
+        self.cancel_signed_invoice(to_sdk(offer.merchant), &offer.order_ref, offer.expires_at)
     }
 
     /// `collect_with_authorization` for the customer's signed collection
@@ -199,6 +228,63 @@ impl Calls {
 }
 
 impl Invoices<'_> {
+    /// The invoice that `terminal` signs for a dynamic QR code of `merchant`
+    /// on this client's chain and package: `amount` yen for `order_ref`,
+    /// payable strictly before `expires_at` (Unix seconds; at most
+    /// `invoice::MAX_TTL_SECS` ahead when paid). Sign it with the terminal
+    /// account's key ([`InvoiceOffer::sign`] with this client's package);
+    /// nothing goes on chain until the customer pays it.
+    ///
+    /// # Errors
+    /// [`Error::Aptos`] when the chain id cannot be read.
+    pub async fn offer(
+        &self,
+        merchant: AccountAddress,
+        terminal: AccountAddress,
+        order_ref: &OrderRef,
+        amount: u64,
+        expires_at: u64,
+    ) -> Result<InvoiceOffer, Error> {
+        let chain_id = self.client.aptos().ensure_chain_id().await?.id();
+        Ok(InvoiceOffer::new(
+            chain_id,
+            from_sdk(self.client.package()),
+            from_sdk(merchant),
+            from_sdk(terminal),
+            order_ref.clone(),
+            amount,
+            expires_at,
+        ))
+    }
+
+    /// [`Invoices::pay_signed_invoice`] for a terminal's signed code: the
+    /// customer's one transaction of a dynamic QR payment.
+    ///
+    /// # Errors
+    /// As [`Invoices::pay_signed_invoice`].
+    pub async fn pay_offer<S: TxSigner>(
+        &self,
+        payer: &S,
+        signed: &SignedInvoiceOffer,
+    ) -> Result<Submitted, Error> {
+        let call = self.calls().pay_offer(signed)?;
+        self.client.submit_entry(payer, call).await
+    }
+
+    /// [`Invoices::cancel_signed_invoice`] for a code the terminal signed and
+    /// nobody has paid: the cancellation is kept until the code's expiry.
+    ///
+    /// # Errors
+    /// As [`Invoices::cancel_signed_invoice`].
+    pub async fn cancel_offer<S: TxSigner>(
+        &self,
+        actor: &S,
+        offer: &InvoiceOffer,
+    ) -> Result<Submitted, Error> {
+        let call = self.calls().cancel_offer(offer)?;
+        self.client.submit_entry(actor, call).await
+    }
+
     /// [`Invoices::collect_with_authorization`] for a signed authorization as
     /// the customer's QR code carries it; the merchant is its receiver.
     ///
@@ -236,7 +322,6 @@ impl Invoices<'_> {
 mod tests {
     use super::*;
     use crate::abort::Module;
-    use crate::address::from_sdk;
     use crate::client::decode_view;
     use crate::events::{TxEvent, YenpayEvent, decode_event};
     use aptos_sdk::transaction::{InputEntryFunctionData, TransactionPayload};

@@ -384,6 +384,17 @@ pub enum AuthorizationError {
     /// The nonce was already used or cancelled.
     #[error("the authorization's nonce was already used or cancelled")]
     NonceUsed,
+    /// A signed invoice whose expiry is further ahead than the contract
+    /// accepts (`invoice::MAX_TTL_SECS` from now).
+    #[error("expires at {expires_at}, more than {max_secs} s after {now}")]
+    ExpiryTooFar {
+        /// The offer's `expires_at`.
+        expires_at: u64,
+        /// The time checked against.
+        now: u64,
+        /// The longest lifetime the contract accepts.
+        max_secs: u64,
+    },
     /// A collection submitted as a transfer, or the other way round.
     #[error("this is a {actual:?} authorization; {expected:?} is needed here")]
     WrongKind {
@@ -396,10 +407,10 @@ pub enum AuthorizationError {
 
 /// `aptos_std::type_info::TypeInfo`.
 #[derive(Serialize)]
-struct TypeInfo<'a> {
-    account_address: Address,
-    module_name: &'a [u8],
-    struct_name: &'a [u8],
+pub(crate) struct TypeInfo<'a> {
+    pub(crate) account_address: Address,
+    pub(crate) module_name: &'a [u8],
+    pub(crate) struct_name: &'a [u8],
 }
 
 /// `yenpay::authorization::TransferAuthorization` (or `CollectionAuthorization`,

@@ -9,6 +9,8 @@
 //! - [`fee`]: the operator's fee and refund shares, as Move computes them;
 //! - [`authorization`]: the messages a holder signs (transfer and collection
 //!   authorizations), their exact bytes, signing and verification;
+//! - [`offer`]: the invoice a merchant's terminal signs for a dynamic QR
+//!   code paid in one transaction, its exact bytes, signing and verification;
 //! - [`network`] and [`time`]: the networks and Unix time, one definition each.
 //!
 //! No SDK, no async runtime, no I/O: the QR codecs (`yenpay-qr`) build on
@@ -21,6 +23,7 @@ pub mod fee;
 pub mod limits;
 pub mod network;
 pub mod objects;
+pub mod offer;
 pub mod time;
 
 pub use address::Address;

@@ -67,6 +67,8 @@ abort_codes! {
         NotHousekeeper = 21, "ENOT_HOUSEKEEPER";
         /// No housekeeping account is named.
         NoHousekeeper = 22, "ENO_HOUSEKEEPER";
+        /// The signed invoice's expiry is more than `MAX_TTL_SECS` from now: such a code could be kept unpaid and its record purged before it expires. Also refused for a cancellation.
+        ExpiryTooFar = 23, "EEXPIRY_TOO_FAR";
     }
 }
 
@@ -142,6 +144,54 @@ impl Calls {
             vec![
                 bcs_arg("merchant", &merchant)?,
                 bcs_arg("order_ref", order_ref.as_str())?,
+            ],
+        )
+    }
+
+    /// `pay_signed_invoice(payer, merchant, terminal, order_ref, amount, expires_at, public_key, signature)`.
+    #[allow(clippy::too_many_arguments)] // one parameter per Move parameter
+    pub fn pay_signed_invoice(
+        &self,
+        merchant: AccountAddress,
+        terminal: AccountAddress,
+        order_ref: &OrderRef,
+        amount: u64,
+        expires_at: u64,
+        public_key: &[u8; 32],
+        signature: &[u8; 64],
+    ) -> Result<EntryFunction, Error> {
+        require_amount("amount", amount)?;
+        entry_call(
+            self.package,
+            Module::Invoice,
+            "pay_signed_invoice",
+            vec![
+                bcs_arg("merchant", &merchant)?,
+                bcs_arg("terminal", &terminal)?,
+                bcs_arg("order_ref", order_ref.as_str())?,
+                bcs_arg("amount", &amount)?,
+                bcs_arg("expires_at", &expires_at)?,
+                bcs_arg("public_key", public_key.as_slice())?,
+                bcs_arg("signature", signature.as_slice())?,
+            ],
+        )
+    }
+
+    /// `cancel_signed_invoice(actor, merchant, order_ref, expires_at)`.
+    pub fn cancel_signed_invoice(
+        &self,
+        merchant: AccountAddress,
+        order_ref: &OrderRef,
+        expires_at: u64,
+    ) -> Result<EntryFunction, Error> {
+        entry_call(
+            self.package,
+            Module::Invoice,
+            "cancel_signed_invoice",
+            vec![
+                bcs_arg("merchant", &merchant)?,
+                bcs_arg("order_ref", order_ref.as_str())?,
+                bcs_arg("expires_at", &expires_at)?,
             ],
         )
     }
@@ -343,6 +393,62 @@ impl<'a> Invoices<'a> {
         self.client.submit_entry(actor, call).await
     }
 
+    /// Dynamic QR in one transaction: pays the invoice that `terminal` (a terminal of `merchant`, or its owner) signed
+    /// off chain as an `authorization::InvoiceOffer`, for `amount`, payable strictly before `expires_at`. Checks that
+    /// `terminal` may act for the merchant now and neither is denylisted, that the merchant is active, the expiry
+    /// (not passed, at most `MAX_TTL_SECS` ahead), that no record of the order reference exists (paid, cancelled or
+    /// created on chain), and the signature, with `public_key` the terminal account's current key; then moves the fee
+    /// to the treasury and the rest to the payout address as `pay_invoice` does, and writes the invoice record as paid.
+    /// The record, purgeable only after both the expiry and the refund window have passed, is what makes the code
+    /// payable once: it takes refunds as any other paid invoice. Emits `InvoiceCreated` (`created_by` = `terminal`)
+    /// and `InvoicePaid`, as an invoice created on chain and paid would.
+    ///
+    /// Signed by `payer`.
+    ///
+    /// # Errors
+    /// [`Error::Validation`] for an argument the contract would refuse; otherwise see [`YenPay::submit`].
+    #[allow(clippy::too_many_arguments)] // one parameter per Move parameter
+    pub async fn pay_signed_invoice<S: TxSigner>(
+        &self,
+        payer: &S,
+        merchant: AccountAddress,
+        terminal: AccountAddress,
+        order_ref: &OrderRef,
+        amount: u64,
+        expires_at: u64,
+        public_key: &[u8; 32],
+        signature: &[u8; 64],
+    ) -> Result<Submitted, Error> {
+        let call = self.calls().pay_signed_invoice(
+            merchant, terminal, order_ref, amount, expires_at, public_key, signature,
+        )?;
+        self.client.submit_entry(payer, call).await
+    }
+
+    /// Cancels a signed invoice before it is paid: writes a cancelled record for (`merchant`, `order_ref`), which
+    /// `pay_signed_invoice` refuses, kept until `expires_at` (pass the code's expiry; at most `MAX_TTL_SECS` ahead)
+    /// and purged like any unpaid record after it. `actor` is the merchant's owner or one of its terminals; the
+    /// merchant need not be active. Aborts if the order reference has a record already (paid, cancelled, or an
+    /// invoice created on chain: cancel that one with `cancel_invoice`). Emits `InvoiceCancelled`. Costs one new
+    /// table item, whose deposit the purge returns to the operator.
+    ///
+    /// Signed by `actor`.
+    ///
+    /// # Errors
+    /// [`Error::Validation`] for an argument the contract would refuse; otherwise see [`YenPay::submit`].
+    pub async fn cancel_signed_invoice<S: TxSigner>(
+        &self,
+        actor: &S,
+        merchant: AccountAddress,
+        order_ref: &OrderRef,
+        expires_at: u64,
+    ) -> Result<Submitted, Error> {
+        let call = self
+            .calls()
+            .cancel_signed_invoice(merchant, order_ref, expires_at)?;
+        self.client.submit_entry(actor, call).await
+    }
+
     /// Static QR: pays `amount` to an active merchant with the same fee split as an invoice. Nothing is stored;
     /// the event carries the payer's `reference` (at most `MAX_REFERENCE_BYTES`, may be empty).
     ///
@@ -423,9 +529,10 @@ impl<'a> Invoices<'a> {
     }
 
     /// Deletes the closed invoices named by `merchants[i]` and `order_refs[i]`, emitting `InvoicePurged` for each:
-    /// an unpaid invoice (open or cancelled) from its expiry on, a paid one once its refund window has passed. Signed by
-    /// the operator or the housekeeping account it named; the storage refund of every deleted record goes to the
-    /// transaction's fee payer. Aborts, and so deletes nothing, if any invoice is missing or not yet purgeable
+    /// an unpaid invoice (open or cancelled) from its expiry on, a paid one once its refund window has passed and it
+    /// has expired (a signed code stays payable until its expiry, and only its record refuses it a second time).
+    /// Signed by the operator or the housekeeping account it named; the storage refund of every deleted record goes to
+    /// the transaction's fee payer. Aborts, and so deletes nothing, if any invoice is missing or not yet purgeable
     /// (`is_purgeable` tells beforehand).
     ///
     /// Signed by `keeper`.
@@ -582,7 +689,8 @@ impl<'a> Invoices<'a> {
         Ok(value)
     }
 
-    /// When the invoice's record may be purged: its expiry if unpaid, `paid_at` + its refund window if paid.
+    /// When the invoice's record may be purged: its expiry if unpaid, the later of its expiry and `paid_at` + its
+    /// refund window if paid.
     ///
     /// # Errors
     /// [`Error::Aptos`] when the view fails; [`Error::Response`] for a result of the wrong shape.
