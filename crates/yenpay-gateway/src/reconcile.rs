@@ -233,8 +233,7 @@ async fn settle_refund(
                 },
                 at_secs: state.clock.now(),
             };
-            let mut conn = pool.acquire().await?;
-            payments::complete_refund(&mut conn, &refund.refund_id, &refunded).await?;
+            payments::complete_refund(&state.db, &refund.refund_id, &refunded).await?;
             tracing::info!(refund = %refund.refund_id, tx = %outcome.hash, "refund settled as committed");
             settled.refunds_committed += 1;
         }

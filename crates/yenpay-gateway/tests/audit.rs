@@ -292,12 +292,12 @@ async fn one_refund_transaction_is_one_row_in_either_order() {
                 payments::chain_refunded(&mut conn, at, 0, &refunded(hash))
                     .await
                     .unwrap();
-                payments::complete_refund(&mut conn, &refund.refund_id, &refunded(hash))
+                payments::complete_refund(&gw.state.db, &refund.refund_id, &refunded(hash))
                     .await
                     .unwrap();
             } else {
                 // The gateway learnt the outcome first, its hash spelt in capitals.
-                payments::complete_refund(&mut conn, &refund.refund_id, &refunded(upper))
+                payments::complete_refund(&gw.state.db, &refund.refund_id, &refunded(upper))
                     .await
                     .unwrap();
                 payments::chain_refunded(&mut conn, at, 0, &refunded(hash))
@@ -314,5 +314,97 @@ async fn one_refund_transaction_is_one_row_in_either_order() {
             assert_eq!(rows[0].refund_id, refund.refund_id);
             assert_eq!(rows[0].status, RefundStatus::Completed);
         }
+    }
+}
+
+/// The race the 600 s soak found after the two fixes above: the follower
+/// has recorded a stand-in for the refund in its page's transaction, not
+/// yet committed, while the gateway learns the same outcome. The gateway's
+/// write waits for the follower's (both take the payment's row first), then
+/// removes the stand-in: one row. On PostgreSQL the gateway's write used to
+/// go through without seeing the uncommitted stand-in, and both stayed.
+#[tokio::test]
+async fn a_refund_completed_while_the_follower_commits_its_stand_in_is_one_row() {
+    use yenpay_gateway::store::payments::{
+        self, At, NewRefund, RefundReservation, RefundStatus, Refunded, Tx,
+    };
+    for db in backends().await {
+        let gw = followed(&db).await;
+        let pool = gw.state.db.pool.clone();
+        let paid = payments::by_merchant_payment_id(&pool, YAKITORI, "INV-7-0001")
+            .await
+            .unwrap()
+            .unwrap();
+        let RefundReservation::New(refund) = payments::reserve_refund(
+            &gw.state.db,
+            &paid,
+            &NewRefund {
+                refund_id: "r_race".to_owned(),
+                merchant_refund_id: "RACE-1".to_owned(),
+                reason: None,
+                amount: 100,
+                created_at: NOW,
+            },
+        )
+        .await
+        .unwrap() else {
+            panic!("a new refund")
+        };
+        let hash = "0x00000000000000000000000000000000000000000000000000000000000ace01";
+        let refunded = Refunded {
+            amount: 100,
+            fee_returned: 1,
+            refunded_total: 100,
+            tx: Tx {
+                hash,
+                version: 6_000,
+            },
+            at_secs: NOW,
+        };
+        // The gateway's row looks failed when the follower reads it.
+        payments::fail_refund(&pool, &refund.refund_id, "NOT_COMMITTED: test")
+            .await
+            .unwrap();
+        let mut page = gw.state.db.begin().await.unwrap();
+        let at = At {
+            merchant: YAKITORI,
+            order_ref: "INV-7-0001",
+            tx: Tx {
+                hash,
+                version: 6_000,
+            },
+            block_secs: NOW,
+        };
+        payments::chain_refunded(&mut page, at, 0, &refunded)
+            .await
+            .unwrap();
+        // Meanwhile the gateway learns the outcome.
+        let state = gw.state.clone();
+        let refund_id = refund.refund_id.clone();
+        let gateway = tokio::spawn(async move {
+            let refunded = Refunded {
+                amount: 100,
+                fee_returned: 1,
+                refunded_total: 100,
+                tx: Tx {
+                    hash: "0x00000000000000000000000000000000000000000000000000000000000ace01",
+                    version: 6_000,
+                },
+                at_secs: NOW,
+            };
+            payments::complete_refund(&state.db, &refund_id, &refunded).await
+        });
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        page.commit().await.unwrap();
+        gateway.await.unwrap().unwrap();
+        let rows: Vec<_> = payments::refunds_of(&pool, &paid.code_id)
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|r| r.tx_version == Some(6_000))
+            .collect();
+        assert_eq!(rows.len(), 1, "{}: {rows:?}", db.name);
+        assert_eq!(rows[0].refund_id, refund.refund_id);
+        assert_eq!(rows[0].status, RefundStatus::Completed);
     }
 }

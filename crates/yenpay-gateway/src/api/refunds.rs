@@ -160,8 +160,7 @@ pub async fn create(
                 },
                 at_secs: state.clock.now(),
             };
-            let mut conn = pool.acquire().await?;
-            payments::complete_refund(&mut conn, &refund.refund_id, &refunded).await?;
+            payments::complete_refund(&state.db, &refund.refund_id, &refunded).await?;
         }
         Err(ChainError::Unknown {
             hash,

@@ -1156,11 +1156,25 @@ pub struct Refunded<'a> {
 }
 
 /// The refund was committed: `COMPLETED`, and the payment's refunded total.
+///
+/// One database transaction that takes the payment's row first, as the
+/// follower's [`chain_refunded`] does: the two never interleave, so the
+/// stand-in the follower may have recorded for this transaction is always
+/// seen here and removed (the 600 s soak found a second row when the
+/// follower's insert was still uncommitted while this ran).
 pub async fn complete_refund(
-    conn: &mut AnyConnection,
+    db: &Db,
     refund_id: &str,
     refunded: &Refunded<'_>,
 ) -> Result<(), sqlx::Error> {
+    let mut tx = db.begin().await?;
+    sqlx::query(
+        "UPDATE payments SET refunded = refunded WHERE code_id = \
+         (SELECT code_id FROM refunds WHERE refund_id = $1)",
+    )
+    .bind(refund_id)
+    .execute(&mut *tx)
+    .await?;
     // The follower may have recorded this transaction first, as a refund
     // made outside the gateway (`chain-<version>-<index>`), when this row
     // did not look like it (settled as failed meanwhile): one transaction
@@ -1171,7 +1185,7 @@ pub async fn complete_refund(
     )
     .bind(refunded.tx.version as i64)
     .bind(refund_id)
-    .execute(&mut *conn)
+    .execute(&mut *tx)
     .await?;
     sqlx::query(
         "UPDATE refunds SET status = 'COMPLETED', tx_hash = $1, tx_version = $2, \
@@ -1183,12 +1197,12 @@ pub async fn complete_refund(
     .bind(refunded.fee_returned as i64)
     .bind(refunded.at_secs)
     .bind(refund_id)
-    .execute(&mut *conn)
+    .execute(&mut *tx)
     .await?;
-    if let Some(refund) = refund_by_id(&mut *conn, refund_id).await? {
-        note_refunded_total(&mut *conn, &refund.code_id, refunded.refunded_total).await?;
+    if let Some(refund) = refund_by_id(&mut *tx, refund_id).await? {
+        note_refunded_total(&mut *tx, &refund.code_id, refunded.refunded_total).await?;
     }
-    Ok(())
+    tx.commit().await
 }
 
 /// The refund's transaction definitely did not happen (`reason`): `FAILED`,
