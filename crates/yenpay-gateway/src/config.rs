@@ -147,6 +147,111 @@ impl Default for ServerPolicy {
     }
 }
 
+/// A tier's limits, yen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// The most one sponsored payment may be.
+    pub per_transaction: u64,
+    /// The most a customer's sponsored payments may take in a Japan day.
+    pub daily: u64,
+    /// The most in a Japan month.
+    pub monthly: u64,
+}
+
+impl std::str::FromStr for Limits {
+    type Err = String;
+
+    /// `PER_TRANSACTION,DAILY,MONTHLY` in yen, e.g. `50000,100000,300000`.
+    fn from_str(text: &str) -> Result<Self, String> {
+        let numbers: Vec<u64> = text
+            .split(',')
+            .map(|n| n.trim().replace('_', "").parse::<u64>())
+            .collect::<Result<_, _>>()
+            .map_err(|_| {
+                format!("{text:?}: three whole yen amounts, PER_TRANSACTION,DAILY,MONTHLY")
+            })?;
+        let [per_transaction, daily, monthly] = numbers[..] else {
+            return Err(format!(
+                "{text:?}: three amounts, PER_TRANSACTION,DAILY,MONTHLY"
+            ));
+        };
+        Ok(Self {
+            per_transaction,
+            daily,
+            monthly,
+        })
+    }
+}
+
+/// The limits of each customer tier (`compliance::limits`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TierLimits {
+    /// No identity checked: the default tier.
+    pub unverified: Limits,
+    /// Identity checked.
+    pub verified: Limits,
+    /// Business customers.
+    pub business: Limits,
+}
+
+impl Default for TierLimits {
+    fn default() -> Self {
+        Self {
+            unverified: Limits {
+                per_transaction: 50_000,
+                daily: 100_000,
+                monthly: 300_000,
+            },
+            // A fund-transfer-type stablecoin's transfer is capped at
+            // 1,000,000 yen by law (enforced on chain as well).
+            verified: Limits {
+                per_transaction: 1_000_000,
+                daily: 1_000_000,
+                monthly: 3_000_000,
+            },
+            business: Limits {
+                per_transaction: 1_000_000,
+                daily: 10_000_000,
+                monthly: 100_000_000,
+            },
+        }
+    }
+}
+
+/// Screening and customer limits (`compliance`, docs/gateway.md, Compliance).
+#[derive(Debug, Clone)]
+pub struct CompliancePolicy {
+    /// The list provider's file (`compliance::list`); none: no list.
+    pub list_file: Option<std::path::PathBuf>,
+    /// The HTTP provider's URL (`compliance::http`); none: no HTTP provider.
+    pub http_url: Option<String>,
+    /// One attempt of the HTTP provider.
+    pub http_timeout: Duration,
+    /// Attempts after the first.
+    pub http_retries: u32,
+    /// Merchant category codes whose payments go on when a provider fails
+    /// (fail open); every other category is refused (fail closed).
+    pub fail_open_mccs: Vec<String>,
+    /// How often the worker screens the payments the follower applied.
+    pub worker_interval: Duration,
+    /// Each tier's limits.
+    pub tiers: TierLimits,
+}
+
+impl Default for CompliancePolicy {
+    fn default() -> Self {
+        Self {
+            list_file: None,
+            http_url: None,
+            http_timeout: Duration::from_secs(2),
+            http_retries: 2,
+            fail_open_mccs: Vec::new(),
+            worker_interval: Duration::from_secs(1),
+            tiers: TierLimits::default(),
+        }
+    }
+}
+
 /// Resolved configuration.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -182,6 +287,8 @@ pub struct Config {
     pub web: WebPolicy,
     /// The HTTP server's limits.
     pub server: ServerPolicy,
+    /// Screening and customer limits.
+    pub compliance: CompliancePolicy,
     /// How long a replica's lease on the follower or the dispatcher lasts unrenewed (`leadership`).
     pub lease_ttl: Duration,
     /// Codes a merchant may have open at once, and create per minute: each
@@ -219,6 +326,7 @@ impl Config {
             webhooks: WebhookPolicy::default(),
             web: WebPolicy::default(),
             server: ServerPolicy::default(),
+            compliance: CompliancePolicy::default(),
             lease_ttl: Duration::from_secs(15),
             purge_interval: Duration::from_secs(3_600),
             code_quota: crate::store::payments::CodeQuota {

@@ -18,6 +18,7 @@
 //! - [`chain`]: what the gateway asks of the chain ([`chain::Ledger`]).
 //! - [`reconcile`]: settles transactions whose outcome was unknown at submission.
 //! - [`audit`]: compares the database with the chain (`--audit-chain`).
+//! - [`compliance`]: screening, customer limits and the audit log.
 //! - [`web`]: the POS and wallet pages, embedded, and the POS page's session.
 #![deny(missing_docs)]
 
@@ -25,6 +26,7 @@ pub mod api;
 pub mod audit;
 pub mod auth;
 pub mod chain;
+pub mod compliance;
 pub mod config;
 pub mod crypto;
 pub mod error;
@@ -128,6 +130,8 @@ pub struct Gateway {
     pub stopping: watch::Sender<bool>,
     /// This process's name among replicas, in leases (`leadership`).
     pub replica: String,
+    /// The screening providers (`compliance`), made from `config.compliance`.
+    pub compliance: compliance::Compliance,
 }
 
 impl std::fmt::Debug for Gateway {
@@ -161,7 +165,9 @@ impl Gateway {
         let webhook_http = webhook_http
             .build()
             .expect("a client with a timeout builds");
+        let compliance = compliance::Compliance::new(&config.compliance);
         Self {
+            compliance,
             db,
             config,
             kek: kek.into(),
@@ -247,6 +253,14 @@ pub async fn run(
             housekeeping::run,
         )));
     }
+    if state.compliance.enabled() {
+        tasks.push(tokio::spawn(leadership::lead(
+            state.clone(),
+            "screener",
+            stop_rx.clone(),
+            compliance::worker::run,
+        )));
+    }
     if state.config.webhooks.dispatch {
         tasks.push(tokio::spawn(leadership::lead(
             state.clone(),
@@ -330,6 +344,9 @@ async fn maintenance(state: AppState, mut stop: watch::Receiver<bool>) {
         }
         if let Err(error) = sponsor::budget::purge(&state.db.pool, now).await {
             tracing::warn!(%error, "purging sponsoring spend records");
+        }
+        if let Err(error) = compliance::limits::purge(&state, now).await {
+            tracing::warn!(%error, "purging customers' past usage");
         }
         if let Some(Err(error)) = sponsor::fee_payer_balance(&state).await {
             tracing::warn!(%error, "reading the fee payer's APT balance");

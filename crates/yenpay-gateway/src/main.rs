@@ -165,6 +165,34 @@ struct Args {
     /// Raise the low-balance alarm below this many octas of the fee payer's APT (default 10 APT).
     #[arg(long, env = "YENPAY_FEE_PAYER_LOW_BALANCE_OCTAS")]
     fee_payer_low_balance_octas: Option<u64>,
+    /// Screening list: a file of addresses, one a line, optionally `deny` (default) or `review` and a `# reason`; read again whenever it changes.
+    #[arg(long, env = "YENPAY_SCREENING_LIST_FILE")]
+    screening_list_file: Option<PathBuf>,
+    /// Screening service: each address is POSTed here (docs/gateway.md, Compliance). The URL is never logged.
+    #[arg(long, env = "YENPAY_SCREENING_URL")]
+    screening_url: Option<String>,
+    /// Milliseconds one attempt of the screening service may take.
+    #[arg(long, env = "YENPAY_SCREENING_TIMEOUT_MS", default_value_t = 2_000,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    screening_timeout_ms: u64,
+    /// Attempts of the screening service after the first.
+    #[arg(long, env = "YENPAY_SCREENING_RETRIES", default_value_t = 2)]
+    screening_retries: u32,
+    /// Merchant category codes (comma-separated) whose payments go on when a screening provider fails; every other category is refused (fail closed).
+    #[arg(long, env = "YENPAY_SCREENING_FAIL_OPEN_MCC", value_delimiter = ',')]
+    screening_fail_open_mcc: Vec<String>,
+    /// Limits of unverified customers, yen: PER_TRANSACTION,DAILY,MONTHLY (default 50000,100000,300000).
+    #[arg(long, env = "YENPAY_LIMITS_UNVERIFIED")]
+    limits_unverified: Option<yenpay_gateway::config::Limits>,
+    /// Limits of verified customers, yen: PER_TRANSACTION,DAILY,MONTHLY (default 1000000,1000000,3000000).
+    #[arg(long, env = "YENPAY_LIMITS_VERIFIED")]
+    limits_verified: Option<yenpay_gateway::config::Limits>,
+    /// Limits of business customers, yen: PER_TRANSACTION,DAILY,MONTHLY (default 1000000,10000000,100000000).
+    #[arg(long, env = "YENPAY_LIMITS_BUSINESS")]
+    limits_business: Option<yenpay_gateway::config::Limits>,
+    /// Check the audit log's hash chain in the database and exit: status 0 when whole, 1 naming the first entry that does not hold.
+    #[arg(long)]
+    verify_audit_log: bool,
     /// Log as JSON lines (for a log pipeline) instead of text.
     #[arg(long, env = "YENPAY_LOG_JSON")]
     log_json: bool,
@@ -254,6 +282,28 @@ async fn audit(
     Ok(())
 }
 
+/// `--verify-audit-log`: checks the chain; an error, so exit status 1,
+/// naming the first entry that does not hold.
+async fn verify_audit_log(db: &Db) -> Result<()> {
+    let found = yenpay_gateway::store::audit_log::verify(&db.pool)
+        .await
+        .context("reading the audit log")?;
+    match (found.first_bad, found.problem) {
+        (None, _) => {
+            println!(
+                "audit log: {} entries, the hash chain is whole",
+                found.entries
+            );
+            Ok(())
+        }
+        (Some(seq), problem) => bail!(
+            "audit log: entry {seq} does not hold: {} ({} entries before it hold)",
+            problem.unwrap_or_default(),
+            found.entries
+        ),
+    }
+}
+
 #[tokio::main]
 async fn main() -> Result<()> {
     let args = Args::parse();
@@ -266,6 +316,14 @@ async fn main() -> Result<()> {
             .init();
     } else {
         tracing_subscriber::fmt().with_env_filter(filter).init();
+    }
+
+    if args.verify_audit_log {
+        // Needs the database only: no key, no node.
+        let db = Db::connect(&args.database_url)
+            .await
+            .context("opening the database (DATABASE_URL)")?;
+        return verify_audit_log(&db).await;
     }
 
     let kek = match secret(args.kek_file.as_ref(), "YENPAY_KEK")? {
@@ -405,6 +463,33 @@ async fn main() -> Result<()> {
     }
     if let Some(octas) = args.fee_payer_low_balance_octas {
         sponsor.low_balance_octas = octas;
+    }
+    let compliance = &mut config.compliance;
+    compliance.list_file = args.screening_list_file.clone();
+    compliance.http_url = args.screening_url.clone().filter(|u| !u.trim().is_empty());
+    compliance.http_timeout = Duration::from_millis(args.screening_timeout_ms);
+    compliance.http_retries = args.screening_retries;
+    compliance.fail_open_mccs = args
+        .screening_fail_open_mcc
+        .iter()
+        .map(|m| m.trim().to_owned())
+        .filter(|m| !m.is_empty())
+        .collect();
+    if let Some(limits) = args.limits_unverified {
+        compliance.tiers.unverified = limits;
+    }
+    if let Some(limits) = args.limits_verified {
+        compliance.tiers.verified = limits;
+    }
+    if let Some(limits) = args.limits_business {
+        compliance.tiers.business = limits;
+    }
+    if compliance.list_file.is_none() && compliance.http_url.is_none() {
+        tracing::warn!(
+            "no screening provider (--screening-list-file, --screening-url): payers are not screened"
+        );
+    } else if !compliance.fail_open_mccs.is_empty() {
+        tracing::warn!(mccs = ?compliance.fail_open_mccs, "screening fails open for these merchant categories");
     }
     config.follower_start_version = match (args.follower_start, start) {
         (Some(version), _) | (None, Some(version)) => version,

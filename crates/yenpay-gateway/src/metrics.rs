@@ -46,6 +46,14 @@ pub struct Metrics {
     pub fee_payer_balance_octas: IntGauge,
     /// 1 when the fee payer's APT balance is below the alarm threshold.
     pub fee_payer_balance_low: IntGauge,
+    /// Screening verdicts by context (`SPONSOR`, `PAYMENT`, `REFUND`) and verdict.
+    pub screening_verdicts: IntCounterVec,
+    /// Screenings a provider failed (the fail policy decided).
+    pub screening_provider_failures: IntCounter,
+    /// Payments on chain from an address screening denies (alert on it).
+    pub screening_denied_payments: IntCounter,
+    /// Audit log entries that could not be appended (alert on it).
+    pub audit_append_failures: IntCounter,
 }
 
 impl std::fmt::Debug for Metrics {
@@ -152,6 +160,29 @@ impl Metrics {
             "1 when the fee payer's APT balance is below the alarm threshold",
         )
         .expect("valid gauge");
+        let screening_verdicts = IntCounterVec::new(
+            Opts::new(
+                "screening_verdicts_total",
+                "screening verdicts by context and verdict",
+            ),
+            &["context", "verdict"],
+        )
+        .expect("valid counter");
+        let screening_provider_failures = IntCounter::new(
+            "screening_provider_failures_total",
+            "screenings a provider failed, decided by the fail policy",
+        )
+        .expect("valid counter");
+        let screening_denied_payments = IntCounter::new(
+            "screening_denied_payments_total",
+            "payments on chain from an address screening denies",
+        )
+        .expect("valid counter");
+        let audit_append_failures = IntCounter::new(
+            "audit_append_failures_total",
+            "audit log entries that could not be appended",
+        )
+        .expect("valid counter");
         for collector in [
             Box::new(request_seconds.clone()) as Box<dyn prometheus::core::Collector>,
             Box::new(follower_lag_versions.clone()),
@@ -169,6 +200,10 @@ impl Metrics {
             Box::new(sponsor_spent_octas.clone()),
             Box::new(fee_payer_balance_octas.clone()),
             Box::new(fee_payer_balance_low.clone()),
+            Box::new(screening_verdicts.clone()),
+            Box::new(screening_provider_failures.clone()),
+            Box::new(screening_denied_payments.clone()),
+            Box::new(audit_append_failures.clone()),
         ] {
             registry.register(collector).expect("unique metric names");
         }
@@ -190,6 +225,10 @@ impl Metrics {
             sponsor_spent_octas,
             fee_payer_balance_octas,
             fee_payer_balance_low,
+            screening_verdicts,
+            screening_provider_failures,
+            screening_denied_payments,
+            audit_append_failures,
         }
     }
 

@@ -10,9 +10,13 @@
 //!    `max_expiration` ahead; an Ed25519 or SingleKey Ed25519 sender whose
 //!    signature verifies and whose key is the sender's;
 //! 2. a code this gateway issued, confirmed on chain, open and unexpired,
-//!    for its exact amount;
+//!    for its exact amount; the payer screened (`compliance`: a deny or a
+//!    review is refused, the verdict recorded) and within its tier's
+//!    per-transaction limit;
 //! 3. the code's claim (one sponsored payment per code at a time, across
-//!    replicas): nothing before this point writes to the database;
+//!    replicas): nothing before this point writes to the database but the
+//!    screening's verdict; then the payer's daily and monthly limits (Japan
+//!    time), reserved and returned if the payment does not happen;
 //! 4. the rate limits (per sender and merchant per minute, new accounts per
 //!    merchant per day), counted atomically;
 //! 5. the node's simulation: what would abort is not signed;
@@ -24,8 +28,10 @@
 //! is in `api::sponsor` and `api::wallet`.
 use crate::AppState;
 use crate::chain::{ChainError, TxOutcome};
+use crate::compliance::{self, limits as customer_limits};
 use crate::error::{ApiError, chain_error};
-use crate::store::payments;
+use crate::store::compliance::NewScreening;
+use crate::store::{merchants, payments};
 use aptos_sdk::account::Ed25519Account;
 use aptos_sdk::transaction::authenticator::{AccountAuthenticator, TransactionAuthenticator};
 use aptos_sdk::transaction::sponsored::PartiallySigned;
@@ -692,6 +698,33 @@ pub async fn cosign(
             "the amount is not the invoice's".to_owned(),
         ));
     }
+    // 2b. Compliance: the payer is screened (one verdict row per code and
+    // sender, however often it asks) and the payment must fit the payer's
+    // tier's per-transaction limit; nothing else is written or counted yet.
+    let sender_hex = sender.to_hex();
+    let merchant_hex = merchant.to_hex();
+    let mcc = merchants::by_address(&state.db.pool, &merchant_hex)
+        .await?
+        .map(|m| m.mcc)
+        .unwrap_or_default();
+    let screening = NewScreening {
+        context: "SPONSOR",
+        reference: &invoice.code_id,
+        subject: &sender_hex,
+        merchant_address: &merchant_hex,
+        order_ref: Some(&order),
+        amount: invoice.amount,
+        mcc: &mcc,
+    };
+    if let Some(verdict) = compliance::screen_now(state, &screening).await?
+        && let Some((status, code, message)) = compliance::refusal(&verdict)
+    {
+        return Err(refuse(state, status, code, message));
+    }
+    let tier = match customer_limits::check_per_transaction(state, &sender_hex, amount).await? {
+        Ok(tier) => tier,
+        Err(exceeded) => return Err(limit_refusal(state, exceeded)),
+    };
     // A sender without an account yet costs the operator the account's storage.
     let sender_exists = state
         .ledger
@@ -731,6 +764,19 @@ pub async fn cosign(
             ));
         }
     };
+    // 3b. The payer's Japan day and month: reserved now, returned if the
+    // payment definitely does not happen.
+    let reservation = match customer_limits::reserve(state, &sender_hex, tier, amount, now).await {
+        Ok(Ok(reservation)) => reservation,
+        Ok(Err(exceeded)) => {
+            claims::release(&state.db.pool, &invoice.code_id, &token).await?;
+            return Err(limit_refusal(state, exceeded));
+        }
+        Err(error) => {
+            claims::release(&state.db.pool, &invoice.code_id, &token).await?;
+            return Err(error.into());
+        }
+    };
     let claimed = Claimed {
         state,
         operator: &operator,
@@ -754,10 +800,26 @@ pub async fn cosign(
             keep_claim: false,
         }) => {
             claims::release(&state.db.pool, &invoice.code_id, &token).await?;
+            reservation.release(state).await?;
             Err(error)
         }
         Err(Failure { error, .. }) => Err(error),
     }
+}
+
+/// The refusal of a payment past its payer's limit.
+fn limit_refusal(state: &AppState, exceeded: customer_limits::Exceeded) -> ApiError {
+    let which = match exceeded {
+        customer_limits::Exceeded::PerTransaction => "the most one payment may be",
+        customer_limits::Exceeded::Daily => "what is left of today's limit (Japan time)",
+        customer_limits::Exceeded::Monthly => "what is left of this month's limit (Japan time)",
+    };
+    refuse(
+        state,
+        StatusCode::FORBIDDEN,
+        exceeded.code(),
+        format!("the payment is more than {which} for this customer's tier"),
+    )
 }
 
 /// A refusal or failure after the code was claimed.

@@ -10,6 +10,7 @@ mod common;
 mod api;
 mod audit;
 mod bad_traffic;
+mod compliance;
 mod first_run;
 mod follower;
 mod fuzz;

@@ -24,6 +24,7 @@ use utoipa::{Modify, OpenApi};
         (name = "webhooks", description = "webhook endpoints and deliveries"),
         (name = "sponsor", description = "fee-payer sponsoring for wallets"),
         (name = "admin", description = "operator: merchants, keys, POS credentials, endpoints"),
+        (name = "compliance", description = "operator: customer tiers and limits, screening verdicts, the audit log"),
         (name = "operations", description = "health and readiness")
     )
 )]

@@ -8,7 +8,7 @@
 //!
 //! - the merchant API (`/v2`, signed): [`codes`], [`refunds`],
 //!   [`payments`], [`reports`], [`webhooks`];
-//! - the operator's ([`admin`], its own listener), the wallets' ([`sponsor`])
+//! - the operator's ([`admin`] and [`compliance`], its own listener), the wallets' ([`sponsor`])
 //!   and the probes' ([`operations`]);
 //! - the pages' APIs: [`pos`] (the merchant API again, behind the POS
 //!   page's session) and [`wallet`].
@@ -17,6 +17,7 @@
 //! customer-presented payments share.
 pub mod admin;
 pub mod codes;
+pub mod compliance;
 mod doc;
 pub mod extract;
 pub mod invoicing;
@@ -73,6 +74,12 @@ pub fn router(state: &AppState) -> Router<AppState> {
 /// network. `/healthz` answers there too, without the token.
 pub fn admin_router(state: &AppState) -> Router<AppState> {
     let (router, _) = admin::router()
+        .merge(compliance::router())
+        // Innermost: an action the handler ran, not an answer replayed.
+        .route_layer(from_fn_with_state(
+            state.clone(),
+            crate::compliance::audit::record_admin,
+        ))
         .route_layer(from_fn_with_state(state.clone(), idempotency::idempotency))
         .route_layer(from_fn_with_state(state.clone(), auth::admin_auth))
         .split_for_parts();
@@ -88,6 +95,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
         .merge(sponsor::router())
         .merge(operations::router())
         .merge(admin::router())
+        .merge(compliance::router())
         .into_openapi()
 }
 

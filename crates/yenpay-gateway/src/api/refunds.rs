@@ -10,8 +10,10 @@ use super::views::{Money, RefundView, payment_of};
 use crate::AppState;
 use crate::auth::AuthedMerchant;
 use crate::chain::ChainError;
+use crate::compliance;
 use crate::crypto::random_hex;
 use crate::error::{ApiError, ApiResult, chain_error, created, ok};
+use crate::store::compliance::NewScreening;
 use crate::store::payments::{
     self, NewRefund, PaymentKind, PaymentStatus, Refund, RefundReservation, failure_reason,
 };
@@ -122,6 +124,24 @@ pub async fn create(
             "refunds are signed by the merchant's payout account, and the gateway does not hold it: \
              set the payout address to the merchant's gateway terminal account, or refund from the payout wallet",
         ));
+    }
+    // The refund's recipient (the payer) is screened before anything is signed.
+    if let Some(payer) = &payment.payer {
+        let reference = format!("{}:{}", merchant.address, request.merchant_refund_id);
+        let screening = NewScreening {
+            context: "REFUND",
+            reference: &reference,
+            subject: payer,
+            merchant_address: &merchant.address,
+            order_ref: Some(&payment.merchant_payment_id),
+            amount: amount as i64,
+            mcc: &merchant.mcc,
+        };
+        if let Some(verdict) = compliance::screen_now(&state, &screening).await?
+            && let Some((status, code, message)) = compliance::refusal(&verdict)
+        {
+            return Err(ApiError::new(status, code, message));
+        }
     }
     let new = NewRefund {
         refund_id: format!("r_{}", random_hex(12)),

@@ -217,6 +217,9 @@ pub struct AccountView {
     pub balance: u64,
     /// Whether the account exists on chain yet.
     pub exists: bool,
+    /// Its tier and what it may still pay with the gateway's sponsoring
+    /// (per payment, today and this month, Japan time).
+    pub limits: crate::compliance::limits::Left,
 }
 
 fn public_key(hex: &str) -> Result<Ed25519PublicKey, ApiError> {
@@ -232,10 +235,13 @@ pub async fn account(
 ) -> ApiResult {
     let address = public_key(&request.public_key)?.to_address();
     let account = state.ledger.account(address).await.map_err(chain_error)?;
+    let limits =
+        crate::compliance::limits::left(&state, &address.to_hex(), state.clock.now()).await?;
     ok(AccountView {
         address: address.to_hex(),
         balance: account.balance,
         exists: account.exists,
+        limits,
     })
 }
 

@@ -346,6 +346,16 @@ pub async fn rotate_secret(
         ));
     }
     tracing::info!(merchant = %merchant.id, endpoint = %endpoint_id, overlap, "webhook secret rotated");
+    crate::compliance::audit::record(
+        &state,
+        &crate::store::audit_log::NewEntry {
+            actor: &format!("merchant:{}", merchant.id),
+            action: "WEBHOOK_SECRET_ROTATED",
+            subject: &endpoint_id,
+            details: serde_json::json!({"endpointId": endpoint_id, "previousSecretValidUntil": until}),
+        },
+    )
+    .await;
     ok(RotatedSecret {
         endpoint_id,
         secret,

@@ -6,6 +6,7 @@ use aptos_sdk::types::AccountAddress;
 use serde_json::Value;
 use sqlx::AnyConnection;
 use yenpay_client::events::{TxEvent, YenpayEvent, decode_event};
+use yenpay_client::invoice::InvoiceEvent;
 
 /// One event of a committed transaction, and where it was.
 pub(super) struct Seen<'a> {
@@ -123,6 +124,29 @@ pub(super) async fn apply(
         now,
     };
     applied.webhooks += invoice::apply(tx, invoice_event, &origin).await?;
+    // Every payment's payer is screened, durably: the row is queued here, in
+    // the page's transaction, and the screening worker fills in the verdict.
+    let paid = match invoice_event {
+        InvoiceEvent::InvoicePaid(e) => Some((e.payer, e.order_ref.clone(), e.amount)),
+        InvoiceEvent::MerchantPaid(e) => {
+            Some((e.payer, format!("static-{version}-{index}"), e.amount))
+        }
+        _ => None,
+    };
+    if let Some((payer, order_ref, amount)) = paid {
+        let event_id = format!("evt_{version}_{index}");
+        let payer = payer.to_hex();
+        let screening = crate::store::compliance::NewScreening {
+            context: "PAYMENT",
+            reference: &event_id,
+            subject: &payer,
+            merchant_address: &origin.merchant,
+            order_ref: Some(&order_ref),
+            amount: i64::try_from(amount).unwrap_or(i64::MAX),
+            mcc: "",
+        };
+        crate::compliance::worker::queue_payment(state, tx, &screening, now).await?;
+    }
     Ok(())
 }
 

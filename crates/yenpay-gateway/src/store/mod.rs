@@ -3,6 +3,8 @@
 //! share it). Both run the same migrations (`migrations/`, portable SQL) and
 //! the same queries through sqlx's `Any` driver: `$1` placeholders, `TEXT`
 //! and `BIGINT` columns, `ON CONFLICT`, `CAST(SUM(..) AS BIGINT)`.
+pub mod audit_log;
+pub mod compliance;
 pub mod kek;
 pub mod leases;
 pub mod merchants;

@@ -1,0 +1,208 @@
+//! `/admin` compliance routes (`crate::compliance`): customers' tiers and
+//! what they have left, screening verdicts, and the audit log's export.
+use super::extract::{ApiJson, Path, Query};
+use crate::AppState;
+use crate::compliance::limits::{self, Left, Tier};
+use crate::error::{ApiError, ApiResult, ok};
+use crate::store::audit_log::{self, Entry, NewEntry};
+use crate::store::compliance::{self as rows, Verdict};
+use aptos_sdk::types::AccountAddress;
+use axum::extract::State;
+use axum::http::header;
+use axum::response::IntoResponse;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+/// The routes, as `#[utoipa::path]` declares them.
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(customer))
+        .routes(routes!(set_tier))
+        .routes(routes!(verdicts))
+        .routes(routes!(audit_log_export))
+}
+
+fn customer_address(text: &str) -> Result<String, ApiError> {
+    AccountAddress::from_hex(text)
+        .map(|a| a.to_hex())
+        .map_err(|_| ApiError::invalid("address: an account address, 0x-hex"))
+}
+
+/// A customer as the operator sees it.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct CustomerView {
+    /// The account address.
+    pub address: String,
+    /// Its tier and what it may still pay.
+    pub limits: Left,
+}
+
+/// A customer's tier and what it has left today and this month (Japan time).
+#[utoipa::path(get, path = "/admin/customers/{address}", tag = "compliance", security(("admin" = [])),
+    params(("address" = String, Path, description = "the customer's account address")),
+    responses((status = 200, body = CustomerView), (status = 400, body = crate::error::ErrorBody)))]
+pub async fn customer(State(state): State<AppState>, Path(address): Path<String>) -> ApiResult {
+    let address = customer_address(&address)?;
+    let limits = limits::left(&state, &address, state.clock.now()).await?;
+    ok(CustomerView { address, limits })
+}
+
+/// `PUT /admin/customers/{address}/tier` body.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SetTier {
+    /// `unverified`, `verified` or `business`.
+    pub tier: String,
+}
+
+/// Sets a customer's tier (after the operator's identity checks); the change
+/// and its audit entry commit together (`compliance::audit::SELF_AUDITED`).
+#[utoipa::path(put, path = "/admin/customers/{address}/tier", tag = "compliance", security(("admin" = [])),
+    params(("address" = String, Path, description = "the customer's account address")),
+    request_body = SetTier,
+    responses((status = 200, body = CustomerView), (status = 400, body = crate::error::ErrorBody)))]
+pub async fn set_tier(
+    State(state): State<AppState>,
+    Path(address): Path<String>,
+    ApiJson(request): ApiJson<SetTier>,
+) -> ApiResult {
+    let address = customer_address(&address)?;
+    let tier = Tier::parse(&request.tier)
+        .ok_or_else(|| ApiError::invalid("tier: unverified, verified or business"))?;
+    let now = state.clock.now();
+    let mut tx = state.db.begin().await?;
+    let before = rows::set_tier(&mut tx, &address, tier.as_str(), now).await?;
+    let limits = tier.limits(&state.config.compliance.tiers);
+    audit_log::append_in(
+        &mut tx,
+        &NewEntry {
+            actor: "admin",
+            action: "CUSTOMER_TIER_SET",
+            subject: &address,
+            details: json!({
+                "tier": tier.as_str(),
+                "previousTier": before.as_deref().unwrap_or("unverified"),
+                "perTransaction": limits.per_transaction,
+                "daily": limits.daily,
+                "monthly": limits.monthly,
+            }),
+        },
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    tracing::info!(customer = %address, tier = tier.as_str(), "customer tier set");
+    let limits = limits::left(&state, &address, now).await?;
+    ok(CustomerView { address, limits })
+}
+
+/// Which verdicts.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct VerdictQuery {
+    /// Only this address's.
+    pub subject: Option<String>,
+    /// At most this many (default 100, at most 1000).
+    pub limit: Option<i64>,
+}
+
+/// The latest screening verdicts, newest first.
+#[utoipa::path(get, path = "/admin/screening/verdicts", tag = "compliance", security(("admin" = [])),
+    params(VerdictQuery),
+    responses((status = 200, body = Vec<Verdict>), (status = 400, body = crate::error::ErrorBody)))]
+pub async fn verdicts(
+    State(state): State<AppState>,
+    Query(query): Query<VerdictQuery>,
+) -> ApiResult {
+    let subject = query.subject.as_deref().map(customer_address).transpose()?;
+    let limit = query.limit.unwrap_or(100).clamp(1, 1000);
+    ok(rows::latest(&state.db.pool, subject.as_deref(), limit).await?)
+}
+
+/// Which entries, in which format.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct AuditQuery {
+    /// `json` (default) or `csv`.
+    pub format: Option<String>,
+    /// Entries after this sequence number (default 0: from the first).
+    pub after_seq: Option<i64>,
+    /// At most this many (default 1000, at most 10000).
+    pub limit: Option<i64>,
+}
+
+/// A page of the audit log.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct AuditPage {
+    /// The entries, in order.
+    pub entries: Vec<Entry>,
+    /// The `afterSeq` of the next page (`None`: this was the last).
+    pub next_after_seq: Option<i64>,
+}
+
+/// The audit log, in order: JSON (`entries`, `nextAfterSeq`) or CSV (a
+/// header line, then `seq,at,actor,action,subject,details,prev_hash,hash`).
+/// Each entry's hash covers its fields and the previous hash
+/// (`yenpay-gateway --verify-audit-log` checks the chain).
+#[utoipa::path(get, path = "/admin/audit-log", tag = "compliance", security(("admin" = [])),
+    params(AuditQuery),
+    responses((status = 200, body = AuditPage, description = "JSON, or text/csv with format=csv"),
+              (status = 400, body = crate::error::ErrorBody)))]
+pub async fn audit_log_export(
+    State(state): State<AppState>,
+    Query(query): Query<AuditQuery>,
+) -> ApiResult {
+    let limit = query.limit.unwrap_or(1000).clamp(1, 10_000);
+    let after = query.after_seq.unwrap_or(0).max(0);
+    let entries = audit_log::page(&state.db.pool, after, limit).await?;
+    let next_after_seq = (entries.len() as i64 == limit)
+        .then(|| entries.last().map(|e| e.seq))
+        .flatten();
+    match query.format.as_deref().unwrap_or("json") {
+        "json" => ok(AuditPage {
+            entries,
+            next_after_seq,
+        }),
+        "csv" => {
+            let mut csv = String::from("seq,at,actor,action,subject,details,prev_hash,hash\n");
+            for e in &entries {
+                let fields = [
+                    e.seq.to_string(),
+                    e.at.to_string(),
+                    e.actor.clone(),
+                    e.action.clone(),
+                    e.subject.clone(),
+                    e.details.clone(),
+                    e.prev_hash.clone(),
+                    e.hash.clone(),
+                ];
+                let line: Vec<String> = fields.iter().map(|f| csv_field(f)).collect();
+                csv.push_str(&line.join(","));
+                csv.push('\n');
+            }
+            Ok(([(header::CONTENT_TYPE, "text/csv; charset=utf-8")], csv).into_response())
+        }
+        _ => Err(ApiError::invalid("format: json or csv")),
+    }
+}
+
+/// A CSV field (RFC 4180): quoted when it holds a comma, a quote or a line
+/// break, quotes doubled; a leading `=`, `+`, `-` or `@` is prefixed with `'`
+/// so that a spreadsheet does not run it as a formula.
+fn csv_field(value: &str) -> String {
+    let value = if value.starts_with(['=', '+', '-', '@']) {
+        format!("'{value}")
+    } else {
+        value.to_owned()
+    };
+    if value.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", value.replace('"', "\"\""))
+    } else {
+        value
+    }
+}
