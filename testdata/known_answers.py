@@ -91,3 +91,46 @@ print()
 print("InvoiceOffer")
 print("message", message.hex())
 print("signature", key.sign(message).hex())
+
+# authorization::HoldOffer: the terminal signs a hold code of merchant TO for
+# reference "HOLD-0001": 10000 yen, a tip of up to 1500, capturable before
+# 2000003600, scannable until VALID_BEFORE.
+type_info = PACKAGE + bcs_bytes(MODULE) + bcs_bytes(b"HoldOffer")
+inner = (
+    bytes([CHAIN_ID])
+    + metadata
+    + TO
+    + legacy
+    + bcs_bytes(b"HOLD-0001")
+    + u64(10_000)
+    + u64(1_500)
+    + u64(2_000_003_600)
+    + u64(VALID_BEFORE)
+)
+message = type_info + inner
+print()
+print("HoldOffer")
+print("message", message.hex())
+print("signature", key.sign(message).hex())
+
+# authorization::HoldAuthorization: the customer (the key's legacy account)
+# signs a hold for merchant TO: 10000 yen and a tip of up to 1500, capturable
+# before 2000003600, usable after 1700000000 and before VALID_BEFORE, nonce 42.
+type_info = PACKAGE + bcs_bytes(MODULE) + bcs_bytes(b"HoldAuthorization")
+inner = (
+    bytes([CHAIN_ID])
+    + metadata
+    + legacy
+    + TO
+    + u64(10_000)
+    + u64(1_500)
+    + u64(2_000_003_600)
+    + u64(1_700_000_000)
+    + u64(VALID_BEFORE)
+    + u64(42)
+)
+message = type_info + inner
+print()
+print("HoldAuthorization")
+print("message", message.hex())
+print("signature", key.sign(message).hex())

@@ -3,11 +3,15 @@
 /// dynamic QR payment, which moves no one's funds by itself: see `verify_invoice_offer`.
 ///
 /// A holder signs with the Ed25519 key behind its authentication key (a legacy Ed25519 account or a SingleKey Ed25519
-/// account). Two messages, two struct types, so that neither signature verifies as the other:
+/// account). One struct type per message, so that no signature verifies as another message:
 /// - a `TransferAuthorization`, which anyone may submit through `stablecoin::transfer_with_authorization`;
 /// - a `CollectionAuthorization` (customer-presented QR), which names a merchant and is accepted only by
 ///   `invoice::collect_with_authorization`, called by that merchant or one of its terminals, with the fee split of an
-///   invoice.
+///   invoice;
+/// - a `HoldAuthorization` (customer-presented QR for a hold), which names a merchant, an amount, a tip limit and an
+///   authorization expiry, and is accepted only by `hold::authorize_with_customer_signature`, which puts the funds in
+///   the package's escrow.
+/// The terminals' messages, `InvoiceOffer` and `HoldOffer`, move no one's funds by themselves.
 /// The signed bytes are the BCS of `aptos_std::ed25519::SignedMessage<T>`, whose type info names this module and the
 /// struct; `testdata/known_answers.md` has them for a fixed key.
 ///
@@ -132,6 +136,41 @@ module yenpay::authorization {
         expires_at: u64,
     }
 
+    /// The message a merchant's terminal signs for a hold's dynamic QR code (merchant-presented): "authorize up to
+    /// `amount` for the merchant's `hold_ref`, with up to `tip_limit` more for a tip, capturable strictly before
+    /// `capture_before`", scannable strictly before `expires_at` (Unix seconds). Only `hold::authorize_signed_hold`
+    /// accepts it, and at most once: the hold's record, keyed by (`merchant`, `hold_ref`), exists until after
+    /// `expires_at`. The customer agrees to `amount` and `tip_limit` by submitting the transaction. Its own struct type
+    /// (named in the signed bytes) keeps it from verifying as an `InvoiceOffer` or any other message.
+    struct HoldOffer has copy, drop {
+        chain_id: u8,
+        metadata: address,
+        merchant: address,
+        terminal: address,
+        hold_ref: String,
+        amount: u64,
+        tip_limit: u64,
+        capture_before: u64,
+        expires_at: u64,
+    }
+
+    /// The message a customer signs for a hold taken from a customer-presented QR code: `amount` plus up to
+    /// `tip_limit` to be held in escrow for `merchant`, capturable strictly before `capture_before`. Only
+    /// `hold::authorize_with_customer_signature` accepts it, called by that merchant or one of its terminals; the funds
+    /// go to the package's escrow, never to the caller. Nonces are shared with the other holder messages.
+    struct HoldAuthorization has copy, drop {
+        chain_id: u8,
+        metadata: address,
+        from: address,
+        merchant: address,
+        amount: u64,
+        tip_limit: u64,
+        capture_before: u64,
+        valid_after: u64,
+        valid_before: u64,
+        nonce: u64,
+    }
+
     /// `from` signed for `amount` of its funds to leave its primary store, and the nonce is spent. No abilities: the
     /// holder of this value must hand it to `stablecoin::withdraw_authorized`, the only code that redeems it.
     struct SignedWithdrawal {
@@ -249,6 +288,57 @@ module yenpay::authorization {
         let public_key = checked_key(terminal, public_key);
         let message = InvoiceOffer {
             chain_id: chain_id::get(), metadata, merchant, terminal, order_ref, amount, expires_at
+        };
+        assert_signed(signature, &public_key, message);
+    }
+
+    /// Uses `from`'s `HoldAuthorization` of `amount` (plus `tip_limit`) for `merchant`, capturable before
+    /// `capture_before`, and the asset `metadata`: checks it, spends the nonce and returns the withdrawal of
+    /// `amount + tip_limit`, for the hold module to put into escrow. The hold module calls it only for a signer that
+    /// may act for `merchant`.
+    package fun use_hold_authorization(
+        metadata: address,
+        merchant: address,
+        from: address,
+        amount: u64,
+        tip_limit: u64,
+        capture_before: u64,
+        valid_after: u64,
+        valid_before: u64,
+        nonce: u64,
+        public_key: vector<u8>,
+        signature: vector<u8>,
+    ): SignedWithdrawal acquires NonceBitmaps {
+        let public_key = check_terms(from, valid_after, valid_before, nonce, public_key);
+        let message = HoldAuthorization {
+            chain_id: chain_id::get(), metadata, from, merchant, amount, tip_limit, capture_before, valid_after,
+            valid_before, nonce
+        };
+        assert_signed(signature, &public_key, message);
+        let total = amount + tip_limit;
+        event::emit(TransferredWithAuthorization { from, to: merchant, amount: total, nonce, submitter: @yenpay });
+        SignedWithdrawal { from, amount: total }
+    }
+
+    /// Aborts unless `signature` is `terminal`'s signature of the `HoldOffer` with these fields, this chain's id and
+    /// the asset `metadata`, made with `terminal`'s current key. Checks nothing else (the hold module checks the
+    /// terminal's membership, the times and that the hold reference is free).
+    package fun verify_hold_offer(
+        metadata: address,
+        merchant: address,
+        terminal: address,
+        hold_ref: String,
+        amount: u64,
+        tip_limit: u64,
+        capture_before: u64,
+        expires_at: u64,
+        public_key: vector<u8>,
+        signature: vector<u8>,
+    ) {
+        let public_key = checked_key(terminal, public_key);
+        let message = HoldOffer {
+            chain_id: chain_id::get(), metadata, merchant, terminal, hold_ref, amount, tip_limit, capture_before,
+            expires_at
         };
         assert_signed(signature, &public_key, message);
     }
@@ -406,5 +496,40 @@ module yenpay::authorization {
         expires_at: u64,
     ): InvoiceOffer {
         InvoiceOffer { chain_id, metadata, merchant, terminal, order_ref, amount, expires_at }
+    }
+
+    #[test_only]
+    /// Builds the message a terminal signs for a hold's dynamic QR code.
+    public fun new_hold_offer_for_test(
+        chain_id: u8,
+        metadata: address,
+        merchant: address,
+        terminal: address,
+        hold_ref: String,
+        amount: u64,
+        tip_limit: u64,
+        capture_before: u64,
+        expires_at: u64,
+    ): HoldOffer {
+        HoldOffer { chain_id, metadata, merchant, terminal, hold_ref, amount, tip_limit, capture_before, expires_at }
+    }
+
+    #[test_only]
+    /// Builds the message a customer signs for a hold taken from its customer-presented code.
+    public fun new_hold_authorization_for_test(
+        chain_id: u8,
+        metadata: address,
+        from: address,
+        merchant: address,
+        amount: u64,
+        tip_limit: u64,
+        capture_before: u64,
+        valid_after: u64,
+        valid_before: u64,
+        nonce: u64,
+    ): HoldAuthorization {
+        HoldAuthorization {
+            chain_id, metadata, from, merchant, amount, tip_limit, capture_before, valid_after, valid_before, nonce
+        }
     }
 }

@@ -801,7 +801,7 @@ module yenpay::invoice {
     }
 
     /// Deposits the fee on `fa` into the treasury (skipped when it rounds to zero) and the rest to `payout`.
-    fun split_and_deposit(fa: FungibleAsset, payout: address, fee_bps: u64): (u64, u64) {
+    package fun split_and_deposit(fa: FungibleAsset, payout: address, fee_bps: u64): (u64, u64) {
         let amount = fa.amount();
         let fee = merchant_registry::compute_fee(amount, fee_bps);
         if (fee > 0) {
@@ -812,7 +812,7 @@ module yenpay::invoice {
     }
 
     /// floor(fee * refunded_total / amount), in u128: the fee share of the first `refunded_total` refunded.
-    fun fee_share(fee: u64, refunded_total: u64, amount: u64): u64 {
+    package fun fee_share(fee: u64, refunded_total: u64, amount: u64): u64 {
         (((fee as u128) * (refunded_total as u128) / (amount as u128)) as u64)
     }
 

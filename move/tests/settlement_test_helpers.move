@@ -11,6 +11,7 @@ module yenpay::settlement_test_helpers {
     use yenpay::authorization;
     use yenpay::controls;
     use yenpay::fee_treasury;
+    use yenpay::hold;
     use yenpay::invoice;
     use yenpay::issuance;
     use yenpay::merchant_registry;
@@ -75,6 +76,7 @@ module yenpay::settlement_test_helpers {
         merchant_registry::init_for_test(package);
         fee_treasury::init_for_test(package);
         invoice::init_for_test(package);
+        hold::init_for_test(package);
         issuance::configure_minter(publisher, @deployer, 1_000_000_000_000);
     }
 

@@ -9,6 +9,7 @@ use yenpay_types::authorization::{NonceCounter, TransferAuthorization};
 use yenpay_types::limits::{OrderRef, Reference, Ttl};
 
 use crate::harness::{Harness, Outcome, unix_now};
+use crate::holds::signed_hold;
 use crate::payments::{create_invoice, signed_offer};
 use crate::report::Op;
 
@@ -112,6 +113,37 @@ pub async fn measure(h: &'static Harness) -> Result<()> {
         .committed("cancel_signed_invoice")
         .await?;
     report.gas(Op::CancelSignedInvoice, &cancelled);
+
+    // Holds: a terminal's hold code taken by the customer (a new record),
+    // then a partial capture, a partial void, and the final capture that
+    // releases the rest.
+    let holds = h.client.holds();
+    let hold_ref = OrderRef::new("GAS-HOLD-0001")?;
+    let code = signed_hold(h, m, &merchant.terminal, &hold_ref, 10_000, 0, 600).await?;
+    let authorized = holds
+        .authorize_offer(&sender, &code)
+        .await
+        .committed("authorize_signed_hold")
+        .await?;
+    report.gas(Op::AuthorizeHold, &authorized);
+    let captured = holds
+        .capture(&merchant.terminal, m, &hold_ref, 3_000, 0, false)
+        .await
+        .committed("partial capture")
+        .await?;
+    report.gas(Op::CaptureHold, &captured);
+    let voided = holds
+        .void(&merchant.terminal, m, &hold_ref, 1_000)
+        .await
+        .committed("partial void")
+        .await?;
+    report.gas(Op::VoidHold, &voided);
+    let final_capture = holds
+        .capture(&merchant.terminal, m, &hold_ref, 3_380, 0, true)
+        .await
+        .committed("final capture")
+        .await?;
+    report.gas(Op::CaptureHoldFinal, &final_capture);
 
     // Customer-presented: a customer with yen and no account, whose wallet
     // counts its nonces up. Its first code creates its bitmap word; the next

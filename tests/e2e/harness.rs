@@ -516,6 +516,12 @@ impl Named for yenpay_client::abort::AuthorizationAbort {
     }
 }
 
+impl Named for yenpay_client::abort::HoldAbort {
+    fn known(self) -> KnownAbort {
+        KnownAbort::Hold(self)
+    }
+}
+
 impl Named for yenpay_client::abort::FeeTreasuryAbort {
     fn known(self) -> KnownAbort {
         KnownAbort::FeeTreasury(self)

@@ -15,6 +15,7 @@ mod authorization;
 mod bench;
 mod deployment;
 mod gas;
+mod holds;
 mod load;
 mod onboarding;
 mod payments;
@@ -60,6 +61,7 @@ e2e! {
     case17_single_key_customer_pays_by_customer_presented_qr => authorization::single_key_customer;
     case18_closed_invoices_purged_after_the_refund_window => retention::retention;
     case19_signed_invoice_paid_in_one_transaction_refused_twice_cancelled_revoked => payments::signed_invoice;
+    case20_holds_fuel_pump_tip_increase_reclaim_and_capture_after_expiry => holds::holds;
     measure_gas_per_operation => gas::measure;
 }
 

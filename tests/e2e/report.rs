@@ -52,6 +52,15 @@ pub enum Op {
     /// The first nonce of a bitmap word (once per 256 of a customer's codes).
     CollectNewNonceWord,
     Refund,
+    /// `hold::authorize_signed_hold`: the customer takes a terminal's hold
+    /// code (a new table item: the hold).
+    AuthorizeHold,
+    /// `hold::capture`, partial (the hold stays open).
+    CaptureHold,
+    /// `hold::capture` of the final amount with `release_rest`.
+    CaptureHoldFinal,
+    /// `hold::void`, partial.
+    VoidHold,
     SponsoredPayNewAccount,
     SponsoredPay,
 }
@@ -93,6 +102,14 @@ impl Op {
                 "`invoice::collect_with_authorization`, first nonce of a bitmap word"
             }
             Op::Refund => "`invoice::refund` (partial; fee share from the treasury)",
+            Op::AuthorizeHold => {
+                "`hold::authorize_signed_hold` (a terminal's signed hold code, into escrow), as charged"
+            }
+            Op::CaptureHold => "`hold::capture` (partial, fee > 0, the hold stays open)",
+            Op::CaptureHoldFinal => {
+                "`hold::capture` of the final amount, the rest back to the customer (`release_rest`)"
+            }
+            Op::VoidHold => "`hold::void` (partial, back to the customer)",
             Op::SponsoredPayNewAccount => {
                 "sponsored `pay_invoice`, customer with no account yet (creates it)"
             }
@@ -133,6 +150,18 @@ impl Op {
                 "a new table item: the customer's bitmap word for 256 nonces"
             }
             Op::SponsoredPayNewAccount => "creates the customer's account resource",
+            Op::AuthorizeHold => {
+                "checks the terminal's signature; one withdraw, one deposit into escrow; a new table item: the hold, refunded by `purge_holds`"
+            }
+            Op::CaptureHold => {
+                "one withdraw from escrow, fee and net deposits; rewrites the hold at the same size"
+            }
+            Op::CaptureHoldFinal => {
+                "as a capture, and a second withdraw from escrow and deposit to the customer"
+            }
+            Op::VoidHold => {
+                "one withdraw from escrow, one deposit; rewrites the hold at the same size"
+            }
             _ => "",
         }
     }

@@ -121,13 +121,15 @@ pub enum Module {
     FeeTreasury,
     /// `yenpay::invoice`.
     Invoice,
+    /// `yenpay::hold`.
+    Hold,
     /// `yenpay::upgrade`.
     Upgrade,
 }
 
 impl Module {
     /// Every module, in publishing order.
-    pub const ALL: [Module; 8] = [
+    pub const ALL: [Module; 9] = [
         Module::Authorization,
         Module::Controls,
         Module::Stablecoin,
@@ -135,6 +137,7 @@ impl Module {
         Module::MerchantRegistry,
         Module::FeeTreasury,
         Module::Invoice,
+        Module::Hold,
         Module::Upgrade,
     ];
 
@@ -148,6 +151,7 @@ impl Module {
             Module::MerchantRegistry => "merchant_registry",
             Module::FeeTreasury => "fee_treasury",
             Module::Invoice => "invoice",
+            Module::Hold => "hold",
             Module::Upgrade => "upgrade",
         }
     }
@@ -218,6 +222,7 @@ pub(crate) use abort_codes;
 pub use crate::authorization::AuthorizationAbort;
 pub use crate::controls::ControlsAbort;
 pub use crate::fee_treasury::FeeTreasuryAbort;
+pub use crate::hold::HoldAbort;
 pub use crate::invoice::InvoiceAbort;
 pub use crate::issuance::IssuanceAbort;
 pub use crate::merchant::MerchantRegistryAbort;
@@ -241,6 +246,8 @@ pub enum KnownAbort {
     FeeTreasury(FeeTreasuryAbort),
     /// Raised by `yenpay::invoice`.
     Invoice(InvoiceAbort),
+    /// Raised by `yenpay::hold`.
+    Hold(HoldAbort),
     /// Raised by `yenpay::upgrade`.
     Upgrade(UpgradeAbort),
 }
@@ -256,6 +263,7 @@ macro_rules! each_known {
             KnownAbort::MerchantRegistry($known) => $body,
             KnownAbort::FeeTreasury($known) => $body,
             KnownAbort::Invoice($known) => $body,
+            KnownAbort::Hold($known) => $body,
             KnownAbort::Upgrade($known) => $body,
         }
     };
@@ -277,6 +285,7 @@ impl KnownAbort {
             }
             Module::FeeTreasury => FeeTreasuryAbort::from_reason(reason).map(Self::FeeTreasury),
             Module::Invoice => InvoiceAbort::from_reason(reason).map(Self::Invoice),
+            Module::Hold => HoldAbort::from_reason(reason).map(Self::Hold),
             Module::Upgrade => UpgradeAbort::from_reason(reason).map(Self::Upgrade),
         }
     }
@@ -291,6 +300,7 @@ impl KnownAbort {
             Self::MerchantRegistry(_) => Module::MerchantRegistry,
             Self::FeeTreasury(_) => Module::FeeTreasury,
             Self::Invoice(_) => Module::Invoice,
+            Self::Hold(_) => Module::Hold,
             Self::Upgrade(_) => Module::Upgrade,
         }
     }
@@ -530,6 +540,7 @@ mod tests {
                     .map(|&k| KnownAbort::FeeTreasury(k)),
             )
             .chain(InvoiceAbort::ALL.iter().map(|&k| KnownAbort::Invoice(k)))
+            .chain(HoldAbort::ALL.iter().map(|&k| KnownAbort::Hold(k)))
             .chain(UpgradeAbort::ALL.iter().map(|&k| KnownAbort::Upgrade(k)))
             .collect();
         let modules: std::collections::BTreeSet<Module> = all.iter().map(|k| k.module()).collect();

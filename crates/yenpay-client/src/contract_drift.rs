@@ -106,6 +106,7 @@ fn sample(kind: &str) -> Value {
         "MerchantStatus" => json!({"__variant__": "Suspended", "reason": 3}),
         "InvoiceStatus" => json!({"__variant__": "Open"}),
         "InvoiceState" => json!({"__variant__": "Paid"}),
+        "HoldState" => json!({"__variant__": "Closed"}),
         other if other.starts_with("Object<") => json!({"inner": "0xb0b"}),
         other => panic!("no sample for Move type `{other}`: extend `sample`"),
     }
@@ -123,6 +124,7 @@ fn every_move_event_decodes_into_its_rust_struct() {
             Module::Issuance => crate::issuance::IssuanceEvent::NAMES,
             Module::MerchantRegistry => MerchantEvent::NAMES,
             Module::Invoice => InvoiceEvent::NAMES,
+            Module::Hold => crate::hold::HoldEvent::NAMES,
             Module::Upgrade => crate::upgrade::UpgradeEvent::NAMES,
         }
         .iter()
@@ -150,6 +152,9 @@ fn record_views_decode_from_their_move_structs() {
     let invoice = sample_struct(structure(&invoice_module, "Invoice"));
     serde_json::from_value::<crate::invoice::Invoice>(invoice)
         .expect("Invoice as the Move struct declares it");
+    let hold_module = move_module(Module::Hold);
+    let hold = sample_struct(structure(&hold_module, "Hold"));
+    serde_json::from_value::<crate::hold::Hold>(hold).expect("Hold as the Move struct declares it");
 }
 
 #[test]
@@ -160,6 +165,7 @@ fn limits_match_the_move_constants() {
     let registry = move_module(Module::MerchantRegistry);
     let treasury = move_module(Module::FeeTreasury);
     let invoice = move_module(Module::Invoice);
+    let hold = move_module(Module::Hold);
     let as_u64 = |value: usize| u64::try_from(value).unwrap();
     assert_eq!(
         number(&invoice, "MAX_ORDER_REF_BYTES"),
@@ -171,6 +177,12 @@ fn limits_match_the_move_constants() {
     );
     assert_eq!(number(&invoice, "MIN_TTL_SECS"), limits::MIN_TTL_SECS);
     assert_eq!(number(&invoice, "MAX_TTL_SECS"), limits::MAX_TTL_SECS);
+    assert_eq!(number(&hold, "MAX_CODE_TTL_SECS"), limits::MAX_TTL_SECS);
+    assert_eq!(number(&hold, "MAX_HOLD_SECS"), limits::MAX_HOLD_SECS);
+    assert_eq!(
+        number(&hold, "MAX_HOLD_REF_BYTES"),
+        as_u64(limits::MAX_ORDER_REF_BYTES)
+    );
     assert_eq!(
         number(&invoice, "DEFAULT_REFUND_WINDOW_SECS"),
         limits::DEFAULT_REFUND_WINDOW_SECS
@@ -220,6 +232,10 @@ fn limits_match_the_move_constants() {
         byte_string(&treasury, "TREASURY_SEED"),
         crate::fee_treasury::TREASURY_SEED
     );
+    assert_eq!(
+        byte_string(&hold, "HOLD_ESCROW_SEED"),
+        yenpay_types::objects::HOLD_ESCROW_SEED
+    );
 }
 
 #[test]
@@ -256,4 +272,47 @@ fn the_signed_message_has_the_move_layout() {
             "{name}"
         );
     }
+    // The hold messages, in the order `yenpay_types::hold` encodes them.
+    let fields = |name: &str| -> Vec<(String, String)> {
+        structure(&authorization, name)
+            .fields
+            .iter()
+            .map(|field| (field.name.clone(), field.ty.clone()))
+            .collect()
+    };
+    let expect = |pairs: &[(&str, &str)]| -> Vec<(String, String)> {
+        pairs
+            .iter()
+            .map(|(n, t)| ((*n).to_owned(), (*t).to_owned()))
+            .collect()
+    };
+    assert_eq!(
+        fields(yenpay_types::hold::OFFER_STRUCT_NAME),
+        expect(&[
+            ("chain_id", "u8"),
+            ("metadata", "address"),
+            ("merchant", "address"),
+            ("terminal", "address"),
+            ("hold_ref", "String"),
+            ("amount", "u64"),
+            ("tip_limit", "u64"),
+            ("capture_before", "u64"),
+            ("expires_at", "u64"),
+        ])
+    );
+    assert_eq!(
+        fields(yenpay_types::hold::AUTHORIZATION_STRUCT_NAME),
+        expect(&[
+            ("chain_id", "u8"),
+            ("metadata", "address"),
+            ("from", "address"),
+            ("merchant", "address"),
+            ("amount", "u64"),
+            ("tip_limit", "u64"),
+            ("capture_before", "u64"),
+            ("valid_after", "u64"),
+            ("valid_before", "u64"),
+            ("nonce", "u64"),
+        ])
+    );
 }

@@ -18,6 +18,7 @@ use crate::abort::Module;
 use crate::authorization::AuthorizationEvent;
 use crate::controls::ControlsEvent;
 use crate::fee_treasury::FeeTreasuryEvent;
+use crate::hold::HoldEvent;
 use crate::invoice::InvoiceEvent;
 use crate::issuance::IssuanceEvent;
 use crate::merchant::MerchantEvent;
@@ -71,6 +72,8 @@ pub enum YenpayEvent {
     FeeTreasury(FeeTreasuryEvent),
     /// From `yenpay::invoice`.
     Invoice(InvoiceEvent),
+    /// From `yenpay::hold`.
+    Hold(HoldEvent),
     /// From `yenpay::upgrade`.
     Upgrade(UpgradeEvent),
 }
@@ -193,6 +196,7 @@ pub fn decode_typed(
             Module::Invoice => {
                 InvoiceEvent::decode(name, data).map(|event| event.map(YenpayEvent::Invoice))
             }
+            Module::Hold => HoldEvent::decode(name, data).map(|event| event.map(YenpayEvent::Hold)),
             Module::Upgrade => {
                 UpgradeEvent::decode(name, data).map(|event| event.map(YenpayEvent::Upgrade))
             }

@@ -95,6 +95,7 @@ pub mod controls;
 pub mod events;
 pub mod fee_treasury;
 pub mod gas;
+pub mod hold;
 pub mod invoice;
 pub mod issuance;
 pub mod merchant;

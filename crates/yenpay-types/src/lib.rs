@@ -20,6 +20,7 @@
 pub mod address;
 pub mod authorization;
 pub mod fee;
+pub mod hold;
 pub mod limits;
 pub mod network;
 pub mod objects;

@@ -29,8 +29,10 @@ pub const MAX_ORDER_REF_BYTES: usize = 64;
 pub const MAX_REFERENCE_BYTES: usize = 64;
 /// Shortest invoice lifetime (`invoice::MIN_TTL_SECS`).
 pub const MIN_TTL_SECS: u64 = 30;
-/// Longest invoice lifetime (`invoice::MAX_TTL_SECS`).
+/// Longest invoice lifetime (`invoice::MAX_TTL_SECS`), also of a hold's signed code (`hold::MAX_CODE_TTL_SECS`).
 pub const MAX_TTL_SECS: u64 = 86_400;
+/// Longest authorization of a hold, from its authorization or its last extension (`hold::MAX_HOLD_SECS`): 31 days.
+pub const MAX_HOLD_SECS: u64 = 2_678_400;
 /// Refund window at publish (`invoice::DEFAULT_REFUND_WINDOW_SECS`): 180 days.
 pub const DEFAULT_REFUND_WINDOW_SECS: u64 = 15_552_000;
 /// Shortest refund window the operator may set (`invoice::MIN_REFUND_WINDOW_SECS`): 10 s, for test networks.

@@ -8,6 +8,8 @@ use crate::address::Address;
 pub const ASSET_SEED: &[u8] = b"YJPY";
 /// Seed of the fee treasury object under the package address (`fee_treasury::TREASURY_SEED`).
 pub const TREASURY_SEED: &[u8] = b"YENPAY_TREASURY";
+/// Seed of the holds' escrow object under the package address (`hold::HOLD_ESCROW_SEED`).
+pub const HOLD_ESCROW_SEED: &[u8] = b"YENPAY_HOLD_ESCROW";
 
 /// `object::create_object_address` scheme byte.
 const OBJECT_FROM_SEED: u8 = 0xFE;
@@ -37,6 +39,11 @@ pub fn metadata_address(package: Address) -> Address {
 /// The fee treasury object of the package at `package`.
 pub fn treasury_address(package: Address) -> Address {
     named_object_address(package, TREASURY_SEED)
+}
+
+/// The holds' escrow object of the package at `package` (`hold::escrow_address`).
+pub fn hold_escrow_address(package: Address) -> Address {
+    named_object_address(package, HOLD_ESCROW_SEED)
 }
 
 /// `owner`'s primary store of the package's coin:

@@ -104,6 +104,14 @@ const TARGETS: &[Target] = &[
         output: "invoice/generated.rs",
     },
     Target {
+        move_name: "hold",
+        module_variant: "Hold",
+        client_type: "Holds",
+        abort_enum: "HoldAbort",
+        event_enum: "HoldEvent",
+        output: "hold/generated.rs",
+    },
+    Target {
         move_name: "upgrade",
         module_variant: "Upgrade",
         client_type: "Upgrade",
@@ -265,7 +273,8 @@ fn arg_type(name: &str, move_type: &str) -> Result<ArgType> {
         ("refund_window_secs", "u64") => arg("RefundWindow", "&{}.secs()"),
         (_, "u64") => arg("u64", "&{}"),
         (_, "u8") => arg("u8", "&{}"),
-        ("order_ref", "String") => arg("&OrderRef", "{}.as_str()"),
+        (_, "bool") => arg("bool", "&{}"),
+        ("order_ref" | "hold_ref", "String") => arg("&OrderRef", "{}.as_str()"),
         ("reference", "String") => arg("&Reference", "{}.as_str()"),
         ("name", "String") => arg("&MerchantName", "{}.as_str()"),
         ("mcc", "String") => arg("&Mcc", "{}.as_str()"),
@@ -273,7 +282,7 @@ fn arg_type(name: &str, move_type: &str) -> Result<ArgType> {
         // A Move u256 is 32 little-endian bytes in BCS.
         ("mask", "u256") => arg("NonceBitmap", "&{}.to_le_bytes()"),
         ("merchants", "vector<address>") => arg("&[AccountAddress]", "{}"),
-        ("order_refs", "vector<String>") => arg(
+        ("order_refs" | "hold_refs", "vector<String>") => arg(
             "&[OrderRef]",
             "&{}.iter().map(OrderRef::as_str).collect::<Vec<_>>()",
         ),
@@ -336,7 +345,7 @@ fn return_type(move_type: &str) -> Result<ReturnType> {
         object if object.starts_with("Object<") => {
             single("ObjectRef", "ObjectRef(value)", "value", "AccountAddress")
         }
-        record @ ("MerchantInfo" | "MerchantStatus" | "Invoice" | "InvoiceStatus") => {
+        record @ ("MerchantInfo" | "MerchantStatus" | "Invoice" | "InvoiceStatus" | "Hold") => {
             single(record, "value", "value", record)
         }
         other => bail!(
@@ -420,6 +429,9 @@ fn render(target: &Target, module: &Module) -> Result<String> {
         if module_uses(module, record) {
             let _ = writeln!(out, "use crate::invoice::{record};");
         }
+    }
+    if module_uses(module, "Hold") {
+        let _ = writeln!(out, "use crate::hold::Hold;");
     }
     out.push('\n');
 
