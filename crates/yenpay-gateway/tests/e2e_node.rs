@@ -820,7 +820,7 @@ async fn pos_page_shows_a_code_the_wallet_page_pays_it() -> Result<()> {
 
 #[tokio::test]
 #[ignore = "needs a node with the package: APTOS_NODE_URL=... cargo test -p yenpay-gateway --test e2e_node -- --ignored"]
-async fn two_replicas_create_codes_for_one_terminal_at_once() -> Result<()> {
+async fn two_replicas_sign_for_one_terminal_at_once() -> Result<()> {
     let Some(Node {
         node_url,
         deployer,
@@ -831,8 +831,10 @@ async fn two_replicas_create_codes_for_one_terminal_at_once() -> Result<()> {
     else {
         return Ok(());
     };
-    // Two gateways on one database sign for the same terminal, concurrently
-    // (issue 32: the second used to be refused with SEQUENCE_NUMBER_TOO_OLD).
+    // Two gateways on one database sign transactions for the same terminal,
+    // concurrently (issue 32: the second used to be refused with
+    // SEQUENCE_NUMBER_TOO_OLD). Codes are signed off chain now; the
+    // terminal's transactions are their cancellations.
     let dir = tempfile::tempdir()?;
     let database = format!("sqlite://{}", dir.path().join("gateway.db").display());
     let kek = Kek::generate();
@@ -882,10 +884,36 @@ async fn two_replicas_create_codes_for_one_terminal_at_once() -> Result<()> {
         });
     }
     let answers = futures_util::future::join_all(creating).await;
+    let mut codes = Vec::new();
     for (i, answer) in answers.into_iter().enumerate() {
         let (status, body) = answer?;
         if status != 201 {
             bail!("code {i} on replica {}: {status} {body}", i % 2);
+        }
+        codes.push(
+            body["data"]["codeId"]
+                .as_str()
+                .context("codeId")?
+                .to_owned(),
+        );
+    }
+    // Ten cancel_signed_invoice transactions of one terminal, from both replicas at once.
+    let cancelling = codes.iter().enumerate().map(|(i, code)| {
+        let api = &apis[(i + 1) % 2];
+        let key = key.clone();
+        async move {
+            api.signed(&key, "DELETE", &format!("/v2/codes/{code}"), None)
+                .await
+        }
+    });
+    for (i, answer) in futures_util::future::join_all(cancelling)
+        .await
+        .into_iter()
+        .enumerate()
+    {
+        let (status, body) = answer?;
+        if status != 200 || body["data"]["status"] != "CANCELED" {
+            bail!("cancel {i} on replica {}: {status} {body}", (i + 1) % 2);
         }
     }
     for replica in replicas {
