@@ -546,7 +546,7 @@ async fn replicas_on_one_database_share_the_rate_limits() {
         }
         let customer = Ed25519Account::generate();
         let pay = async |gw: &TestGateway, order: &str| {
-            Tx::pay(&gw, m.address, order, 1500)
+            Tx::pay(gw, m.address, order, 1500)
                 .await
                 .body(&customer, operator(gw))
         };

@@ -37,7 +37,7 @@ async fn only_a_live_code_this_gateway_issued_is_paid_and_only_once() {
         let m = first.merchant("SHOP").await;
         let customer = Ed25519Account::generate();
         let pay = async |gw: &TestGateway, order: &str| {
-            Tx::pay(&gw, m.address, order, 1500)
+            Tx::pay(gw, m.address, order, 1500)
                 .await
                 .body(&customer, operator(gw))
         };
@@ -110,7 +110,7 @@ async fn only_a_live_code_this_gateway_issued_is_paid_and_only_once() {
         for (gw, who) in [(&first, &customer), (&second, &Ed25519Account::generate())] {
             let again = post(
                 gw,
-                Tx::pay(&gw, m.address, "S-1", 1500)
+                Tx::pay(gw, m.address, "S-1", 1500)
                     .await
                     .body(who, operator(gw)),
             )
@@ -173,7 +173,7 @@ async fn only_a_live_code_this_gateway_issued_is_paid_and_only_once() {
         *first.ledger.submit_next.lock().unwrap() = None;
         let other = Ed25519Account::generate();
         let retry = async |gw: &TestGateway, expiry: u64| {
-            Tx::pay(&gw, m.address, "S-4", 1500)
+            Tx::pay(gw, m.address, "S-4", 1500)
                 .await
                 .with_expiry(expiry)
                 .body(&other, operator(gw))
@@ -267,7 +267,7 @@ async fn the_budget_stops_sponsoring_before_it_is_spent() {
         codes(&first, &m, &["B-1", "B-2", "B-3"]).await;
         let pay = async |gw: &TestGateway, order: &str| {
             let now = yenpay_gateway::Clock::now(gw.clock.as_ref()) as u64;
-            Tx::pay(&gw, m.address, order, 1500)
+            Tx::pay(gw, m.address, order, 1500)
                 .await
                 .with_expiry(now + 60)
                 .body(&Ed25519Account::generate(), operator(gw))
