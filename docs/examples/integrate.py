@@ -163,13 +163,33 @@ def decode_emvco(payload):
     computed = crc16_ccitt_false(payload[:-4].encode("utf-8"))
     check(computed == expected, f"CRC mismatch: payload says {expected:04X}, computed {computed:04X}")
     objects = tlv(payload)
-    yenpay = {}
+    yenpay = {"package": {}}
     for tag, value in objects.items():
-        # yenpay's merchant account (26-51, normally 40) and package (80-99, normally 80), GUID jp.yenpay.
+        # yenpay's merchant account (26-51, normally 40) and its unreserved
+        # templates (80-99, from 80), GUID jp.yenpay; the sub-tags of the
+        # unreserved ones are numbered across them, each appears once.
         number = int(tag)
         if (26 <= number <= 51 or 80 <= number <= 99) and tlv(value).get("00") == "jp.yenpay":
-            yenpay["account" if number <= 51 else "package"] = tlv(value)
-    check("account" in yenpay and "package" in yenpay, "no jp.yenpay templates")
+            if number <= 51:
+                yenpay["account"] = tlv(value)
+            else:
+                for sub, text in tlv(value).items():
+                    check(sub == "00" or sub not in yenpay["package"], f"yenpay sub-tag {sub} twice")
+                    yenpay["package"][sub] = text
+    check("account" in yenpay and "01" in yenpay["package"], "no jp.yenpay templates")
+    signed = yenpay["package"]
+    if "04" in signed:
+        # A code the terminal signed: expiry (02), public key (04) and the
+        # signature's 24 + 40 bytes (05, 06) in base64url; the terminal (03)
+        # only when it is not the key's legacy Ed25519 address.
+        b64 = lambda text: base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+        key = b64(signed["04"])
+        signature = b64(signed["05"]) + b64(signed["06"])
+        check(len(key) == 32 and len(signature) == 64, "a 32-byte key and a 64-byte signature")
+        terminal = signed.get("03") or "0x" + hashlib.sha3_256(key + b"\x00").hexdigest()
+        offer = {"expiresAt": int(signed["02"]), "terminal": terminal, "publicKey": key.hex(), "signature": signature.hex()}
+    else:
+        offer = None
     return {
         "crc": f"{expected:04X}",
         "pointOfInitiation": objects.get("01"),
@@ -181,6 +201,7 @@ def decode_emvco(payload):
         "chainId": int(yenpay["account"]["01"]),
         "merchantAddress": yenpay["account"]["02"],
         "package": yenpay["package"]["01"],
+        "offer": offer,
     }
 
 
@@ -303,7 +324,14 @@ def main(argv):
     check(qr["amount"] == str(args.amount), f"amount in the code: {qr['amount']}")
     check(qr["billNumber"] == order, f"bill number in the code: {qr['billNumber']!r}")
     print(f"EMVCo payload: CRC {qr['crc']} ok, chain {qr['chainId']}, merchant {qr['merchantAddress']}")
-    print(f"  a wallet pays it with {qr['package']}::invoice::pay_invoice(merchant, {order!r}, {args.amount})")
+    offer = qr["offer"]
+    check(offer is not None, "the gateway's codes are signed by the terminal")
+    check(offer["expiresAt"] == code["expiryDate"], f"expiry in the code: {offer['expiresAt']}")
+    check(offer["terminal"] == code["terminalAddress"], f"terminal in the code: {offer['terminal']}")
+    print(
+        f"  a wallet pays it with {qr['package']}::invoice::pay_signed_invoice(merchant, {offer['terminal']}, "
+        f"{order!r}, {args.amount}, {offer['expiresAt']}, <key>, <signature>)"
+    )
 
     endpoint_id = None
     if args.admin_token:

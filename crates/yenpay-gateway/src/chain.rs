@@ -221,6 +221,17 @@ pub trait Ledger: Send + Sync {
         order: &OrderRef,
     ) -> Result<TxOutcome, ChainError>;
 
+    /// `invoice::cancel_signed_invoice`, signed by the terminal: a code it
+    /// signed for `order`, payable until `expires_at`, can be paid no more
+    /// (the order's record is kept until then).
+    async fn cancel_signed_invoice(
+        &self,
+        terminal: &Ed25519Account,
+        merchant: AccountAddress,
+        order: &OrderRef,
+        expires_at: u64,
+    ) -> Result<TxOutcome, ChainError>;
+
     /// `invoice::refund`, signed by the merchant's payout account.
     async fn refund(
         &self,
@@ -405,6 +416,19 @@ impl Ledger for NodeLedger {
         let invoices = self.client.invoice();
         Ok(signed_by!(self, terminal, |s| invoices
             .cancel_invoice(s, merchant, order))?
+        .into())
+    }
+
+    async fn cancel_signed_invoice(
+        &self,
+        terminal: &Ed25519Account,
+        merchant: AccountAddress,
+        order: &OrderRef,
+        expires_at: u64,
+    ) -> Result<TxOutcome, ChainError> {
+        let invoices = self.client.invoice();
+        Ok(signed_by!(self, terminal, |s| invoices
+            .cancel_signed_invoice(s, merchant, order, expires_at))?
         .into())
     }
 

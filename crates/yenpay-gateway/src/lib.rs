@@ -35,6 +35,7 @@ pub mod housekeeping;
 pub mod idempotency;
 pub mod leadership;
 pub mod metrics;
+pub mod offer;
 pub mod outbox;
 pub mod reconcile;
 pub mod server;

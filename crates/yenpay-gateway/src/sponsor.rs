@@ -5,14 +5,16 @@
 //!
 //! 1. on the bytes alone: a fee-payer transaction for this chain, naming the
 //!    operator as fee payer, with no secondary signers; our package's
-//!    `invoice::pay_invoice`; exactly the gateway's gas unit price and
+//!    `invoice::pay_signed_invoice`; exactly the gateway's gas unit price and
 //!    `max_gas_amount`; an expiration in the future and at most
 //!    `max_expiration` ahead; an Ed25519 or SingleKey Ed25519 sender whose
 //!    signature verifies and whose key is the sender's;
-//! 2. a code this gateway issued, confirmed on chain, open and unexpired,
-//!    for its exact amount; the payer screened (`compliance`: a deny or a
-//!    review is refused, the verdict recorded) and within its tier's
-//!    per-transaction limit;
+//! 2. a code this gateway issued and knows payable (its row: signed, not
+//!    paid, cancelled or expired), for its exact amount, carrying exactly
+//!    the terminal, expiry, key and signature the gateway signed for that
+//!    row (signatures are deterministic: it signs again and compares); the
+//!    payer screened (`compliance`: a deny or a review is refused, the
+//!    verdict recorded) and within its tier's per-transaction limit;
 //! 3. the code's claim (one sponsored payment per code at a time, across
 //!    replicas): nothing before this point writes to the database but the
 //!    screening's verdict; then the payer's daily and monthly limits (Japan
@@ -43,8 +45,47 @@ use axum::http::StatusCode;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-/// The payment functions the gateway sponsors.
-pub const SPONSORED_FUNCTIONS: &[(&str, &str)] = &[("invoice", "pay_invoice")];
+/// The payment functions the gateway sponsors: the customer's payment of a
+/// code the gateway signed. (`pay_invoice`, the payment of an invoice
+/// created on chain, is no longer sponsored: the gateway creates none.)
+pub const SPONSORED_FUNCTIONS: &[(&str, &str)] = &[("invoice", "pay_signed_invoice")];
+
+/// `pay_signed_invoice`'s arguments.
+struct SignedPayment {
+    merchant: AccountAddress,
+    terminal: AccountAddress,
+    order: String,
+    amount: u64,
+    expires_at: u64,
+    public_key: Vec<u8>,
+    signature: Vec<u8>,
+}
+
+impl SignedPayment {
+    fn decode(args: &[Vec<u8>]) -> Option<Self> {
+        let [
+            merchant,
+            terminal,
+            order,
+            amount,
+            expires_at,
+            public_key,
+            signature,
+        ] = args
+        else {
+            return None;
+        };
+        Some(Self {
+            merchant: aptos_bcs::from_bytes(merchant).ok()?,
+            terminal: aptos_bcs::from_bytes(terminal).ok()?,
+            order: aptos_bcs::from_bytes(order).ok()?,
+            amount: aptos_bcs::from_bytes(amount).ok()?,
+            expires_at: aptos_bcs::from_bytes(expires_at).ok()?,
+            public_key: aptos_bcs::from_bytes(public_key).ok()?,
+            signature: aptos_bcs::from_bytes(signature).ok()?,
+        })
+    }
+}
 
 /// Sliding-window rate limits kept in the database, so that every replica
 /// counts against the same limit. A use is counted and taken in one
@@ -622,22 +663,13 @@ pub async fn cosign(
             ),
         ));
     }
-    let arguments = (|| -> Option<(AccountAddress, String, u64)> {
-        let [merchant, order, amount] = call.args.as_slice() else {
-            return None;
-        };
-        Some((
-            aptos_bcs::from_bytes(merchant).ok()?,
-            aptos_bcs::from_bytes(order).ok()?,
-            aptos_bcs::from_bytes(amount).ok()?,
-        ))
-    })();
-    let Some((merchant, order, amount)) = arguments else {
+    let Some(payment) = SignedPayment::decode(&call.args) else {
         return Err(forbidden(
             "SPONSOR_BAD_ARGUMENTS",
-            "pay_invoice takes (merchant: address, order_ref: String, amount: u64)".to_owned(),
+            "pay_signed_invoice takes (merchant: address, terminal: address, order_ref: String, amount: u64, expires_at: u64, public_key: vector<u8>, signature: vector<u8>)".to_owned(),
         ));
     };
+    let (merchant, order, amount) = (payment.merchant, payment.order.clone(), payment.amount);
     // The gateway pays, so it sets the price: a sender's 10x price or larger
     // gas limit would only cost the operator more.
     if raw.max_gas_amount != policy.max_gas_amount {
@@ -681,15 +713,12 @@ pub async fn cosign(
     let invoice =
         payments::by_merchant_payment_id(&state.db.pool, &merchant.to_hex(), &order).await?;
     let Some(invoice) = invoice.filter(|p| {
-        // Confirmed on chain (Created), not merely submitted: a PENDING invoice may never reach it.
-        p.status == payments::PaymentStatus::Created
-            && p.origin == payments::Origin::Gateway
-            && p.kind == payments::PaymentKind::Dynamic
-            && p.expires_at > now
+        // Signed and not yet seen on chain: paid, cancelled or expired codes are not payable.
+        p.status == payments::PaymentStatus::Created && p.is_signed_code() && p.expires_at > now
     }) else {
         return Err(forbidden(
             "SPONSOR_NO_LIVE_INVOICE",
-            "no code this gateway issued with this merchant and order reference is confirmed on chain, open and unexpired".to_owned(),
+            "no code this gateway issued with this merchant and order reference is open and unexpired".to_owned(),
         ));
     };
     if invoice.amount as u64 != amount {
@@ -698,15 +727,29 @@ pub async fn cosign(
             "the amount is not the invoice's".to_owned(),
         ));
     }
-    // 2b. Compliance: the payer is screened (one verdict row per code and
+    // 2b. Exactly the code the gateway issued for that row.
+    let shop = merchants::by_address(&state.db.pool, &invoice.merchant_address)
+        .await?
+        .ok_or_else(|| ApiError::internal("a code's merchant vanished"))?;
+    let issued = crate::offer::of_payment(&state.config, &state.kek, &shop, &invoice)
+        .map_err(ApiError::internal)?;
+    let same_code = issued.offer.terminal.as_ref() == payment.terminal.as_ref()
+        && issued.offer.expires_at == payment.expires_at
+        && issued.public_key.as_slice() == payment.public_key.as_slice()
+        && issued.signature.as_slice() == payment.signature.as_slice();
+    if !same_code {
+        return Err(forbidden(
+            "SPONSOR_NOT_ISSUED_CODE",
+            "the terminal, expiry, key or signature is not the code's this gateway issued"
+                .to_owned(),
+        ));
+    }
+    // 2c. Compliance: the payer is screened (one verdict row per code and
     // sender, however often it asks) and the payment must fit the payer's
     // tier's per-transaction limit; nothing else is written or counted yet.
     let sender_hex = sender.to_hex();
     let merchant_hex = merchant.to_hex();
-    let mcc = merchants::by_address(&state.db.pool, &merchant_hex)
-        .await?
-        .map(|m| m.mcc)
-        .unwrap_or_default();
+    let mcc = shop.mcc.clone();
     let screening = NewScreening {
         context: "SPONSOR",
         reference: &invoice.code_id,

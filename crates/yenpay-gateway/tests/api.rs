@@ -351,18 +351,34 @@ async fn a_code_carries_the_invoice() {
         assert_eq!(decoded.chain_id, CHAIN_ID);
         assert_eq!(decoded.merchant.to_hex(), m.address.to_hex());
         assert_eq!(decoded.package.to_hex(), package().to_hex());
-        assert_eq!(
-            decoded.request,
-            PaymentRequest::Dynamic {
-                order_ref: "INV-0001".to_owned(),
-                amount: 1500
-            }
-        );
+        let PaymentRequest::Signed {
+            order_ref,
+            amount,
+            signature,
+        } = &decoded.request
+        else {
+            panic!("not a signed code: {decoded:?}");
+        };
+        assert_eq!((order_ref.as_str(), *amount), ("INV-0001", 1500));
+        // The code is the invoice the merchant's terminal signed, payable as it is.
+        assert_eq!(signature.terminal.to_hex(), m.terminal.to_hex());
+        assert_eq!(signature.expires_at, (NOW + 600) as u64);
+        assert_eq!(data["terminalAddress"], m.terminal.to_standard_string());
+        let offer = decoded.signed_offer().unwrap();
+        offer
+            .check(
+                yenpay_client::address::from_sdk(package()),
+                CHAIN_ID,
+                NOW as u64,
+            )
+            .unwrap();
+        assert_eq!(Some(offer), issued_offer(&gw, m.address, "INV-0001").await);
         assert_eq!(
             yenpay_qr::uri::decode(data["url"].as_str().unwrap()).unwrap(),
             decoded
         );
-        assert!(data["qrSvg"].as_str().unwrap().contains("<svg"));
+        // Only the picture asked for.
+        assert!(data.get("qrSvg").is_none(), "{data}");
         let png = data["qrPng"]
             .as_str()
             .unwrap()
@@ -373,18 +389,22 @@ async fn a_code_carries_the_invoice() {
             .unwrap();
         assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n");
         assert_eq!(data["expiryDate"], NOW + 600);
-        assert!(data["transactionHash"].as_str().unwrap().starts_with("0x"));
-        // Submitted with the merchant's terminal key, for the merchant, with the ttl asked.
-        assert_eq!(
-            gw.ledger.calls(),
-            vec![Call::Create {
-                merchant: m.address,
-                order: "INV-0001".to_owned(),
-                amount: 1500,
-                ttl: 600,
-                signer: m.terminal,
-            }]
-        );
+        assert!(data.get("transactionHash").is_none(), "{data}");
+        // Nothing went on chain.
+        assert_eq!(gw.ledger.calls(), vec![]);
+        let svg = gw
+            .call(
+                &m,
+                "POST",
+                "/v2/codes?format=svg",
+                Some(json!({"merchantPaymentId": "INV-0002", "amount": {"amount": 1, "currency": "JPY"}})),
+            )
+            .await;
+        assert!(svg.body["data"]["qrSvg"].as_str().unwrap().contains("<svg"));
+        assert!(svg.body["data"].get("qrPng").is_none());
+        let plain = gw.create_code(&m, "INV-0003", 1).await;
+        assert!(plain.body["data"].get("qrSvg").is_none(), "{}", plain.text);
+        assert!(plain.body["data"]["qrPayload"].as_str().is_some());
         let status = gw
             .call(&m, "GET", "/v2/codes/payments/INV-0001", None)
             .await;
@@ -479,45 +499,68 @@ async fn chain_outcomes_map_to_clear_answers() {
     for db in backends().await {
         let gw = TestGateway::new(&db).await;
         let m = gw.merchant("SHOP").await;
-        gw.ledger.set_next(Next::Reject("ENOT_TERMINAL".to_owned()));
-        let refused = gw.create_code(&m, "A-1", 100).await;
-        assert_eq!(
-            (refused.status, refused.code()),
-            (StatusCode::UNPROCESSABLE_ENTITY, "CHAIN_REJECTED")
-        );
-        assert!(
-            refused.body["resultInfo"]["message"]
-                .as_str()
-                .unwrap()
-                .contains("ENOT_TERMINAL")
-        );
-        // Nothing was created: the same id can be used once the merchant has added the terminal.
-        gw.ledger.set_next(Next::Succeed);
-        assert_eq!(
-            gw.create_code(&m, "A-1", 100).await.status,
-            StatusCode::CREATED
-        );
+        // A code is signed, not submitted: whatever the node says, it is payable at once.
+        gw.ledger.set_next(Next::Unavailable);
+        let made = gw.create_code(&m, "A-1", 100).await;
+        assert_eq!(made.status, StatusCode::CREATED, "{}", made.text);
+        assert!(gw.ledger.calls().is_empty(), "nothing went on chain");
         let duplicate = gw.create_code(&m, "A-1", 100).await;
         assert_eq!(
             (duplicate.status, duplicate.code()),
             (StatusCode::CONFLICT, "DUPLICATE_DYNAMIC_QR_REQUEST")
         );
-        gw.ledger
-            .set_next(Next::Reject("EINVOICE_EXISTS".to_owned()));
-        let on_chain = gw.create_code(&m, "B-1", 100).await;
-        assert_eq!(
-            (on_chain.status, on_chain.code()),
-            (StatusCode::CONFLICT, "DUPLICATE_DYNAMIC_QR_REQUEST")
-        );
-        gw.ledger.set_next(Next::Unavailable);
-        let unknown = gw.create_code(&m, "C-1", 100).await;
+        // Its cancellation is a transaction: the node not answering is a 503
+        // naming it, and the code stays payable as far as the gateway knows.
+        let code_id = made.body["data"]["codeId"].as_str().unwrap().to_owned();
+        let unknown = gw
+            .call(&m, "DELETE", &format!("/v2/codes/{code_id}"), None)
+            .await;
         assert_eq!(
             (unknown.status, unknown.code()),
             (StatusCode::SERVICE_UNAVAILABLE, "CHAIN_UNAVAILABLE")
         );
-        // The outcome is unknown: the code is kept and reads as CREATED until the follower tells.
-        let pending = gw.call(&m, "GET", "/v2/codes/payments/C-1", None).await;
-        assert_eq!(pending.body["data"]["status"], "CREATED");
+        let still = gw.call(&m, "GET", "/v2/codes/payments/A-1", None).await;
+        assert_eq!(still.body["data"]["status"], "CREATED");
+        // A refusal (the terminal was removed) names the abort.
+        gw.ledger
+            .set_next(Next::Reject("ENOT_MERCHANT_OR_TERMINAL".to_owned()));
+        let refused = gw
+            .call(&m, "DELETE", &format!("/v2/codes/{code_id}"), None)
+            .await;
+        assert_eq!(
+            (refused.status, refused.code()),
+            (StatusCode::UNPROCESSABLE_ENTITY, "CHAIN_REJECTED")
+        );
+        assert!(refused.text.contains("ENOT_MERCHANT_OR_TERMINAL"));
+        gw.ledger.set_next(Next::Succeed);
+        let cancelled = gw
+            .call(&m, "DELETE", &format!("/v2/codes/{code_id}"), None)
+            .await;
+        assert_eq!(
+            cancelled.body["data"]["status"], "CANCELED",
+            "{}",
+            cancelled.text
+        );
+        // An expired code needs no cancellation: the chain takes it no more.
+        let short = gw
+            .call(
+                &m,
+                "POST",
+                "/v2/codes",
+                Some(json!({"merchantPaymentId": "B-1", "amount": {"amount": 1, "currency": "JPY"}, "expiryDate": NOW + 30})),
+            )
+            .await;
+        let short_id = short.body["data"]["codeId"].as_str().unwrap().to_owned();
+        gw.clock.advance(30);
+        let calls = gw.ledger.calls().len();
+        let late = gw
+            .call(&m, "DELETE", &format!("/v2/codes/{short_id}"), None)
+            .await;
+        assert_eq!(
+            (late.status, late.code()),
+            (StatusCode::CONFLICT, "CODE_NOT_OPEN")
+        );
+        assert_eq!(gw.ledger.calls().len(), calls, "no transaction for it");
     }
 }
 
@@ -538,7 +581,22 @@ async fn idempotency_keys_replay_and_refuse_reuse() {
         assert_eq!(replay.status, StatusCode::CREATED);
         assert_eq!(replay.text, first.text, "the saved response, byte for byte");
         assert_eq!(replay.headers["idempotent-replayed"], "true");
-        assert_eq!(gw.ledger.calls().len(), 1, "the chain saw one invoice");
+        assert!(
+            gw.ledger.calls().is_empty(),
+            "a code is signed, not submitted"
+        );
+        assert_eq!(
+            yenpay_gateway::store::payments::all_of_reference(
+                &gw.state.db.pool,
+                &m.address.to_hex(),
+                "IDEM-1"
+            )
+            .await
+            .unwrap()
+            .len(),
+            1,
+            "one code"
+        );
         let other =
             json!({"merchantPaymentId": "IDEM-1", "amount": {"amount": 701, "currency": "JPY"}});
         let reuse = gw.call_idem(&m, "POST", "/v2/codes", other, "key-1").await;
@@ -557,16 +615,29 @@ async fn idempotency_keys_replay_and_refuse_reuse() {
             .call_idem(&n, "POST", "/v2/codes", body.clone(), "key-1")
             .await;
         assert_eq!(theirs.status, StatusCode::CREATED);
-        // A 5xx is not saved: the retry runs again.
+        // A 5xx is not saved: the retry runs again (a refund, since codes no longer reach the chain).
+        gw.create_code(&m, "IDEM-3", 1000).await;
+        pay(&gw, &m, "IDEM-3", 9_000).await;
+        gw.ledger
+            .payouts
+            .lock()
+            .unwrap()
+            .insert(m.address, m.terminal);
         gw.ledger.set_next(Next::Unavailable);
-        let body3 =
-            json!({"merchantPaymentId": "IDEM-3", "amount": {"amount": 1, "currency": "JPY"}});
+        let body3 = json!({"merchantRefundId": "IDEM-R3", "merchantPaymentId": "IDEM-3", "amount": {"amount": 1, "currency": "JPY"}});
         let failed = gw
-            .call_idem(&m, "POST", "/v2/codes", body3.clone(), "key-3")
+            .call_idem(&m, "POST", "/v2/refunds", body3.clone(), "key-3")
             .await;
-        assert_eq!(failed.status, StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(
+            failed.status,
+            StatusCode::SERVICE_UNAVAILABLE,
+            "{}",
+            failed.text
+        );
         gw.ledger.set_next(Next::Succeed);
-        let retried = gw.call_idem(&m, "POST", "/v2/codes", body3, "key-3").await;
+        let retried = gw
+            .call_idem(&m, "POST", "/v2/refunds", body3, "key-3")
+            .await;
         assert_ne!(
             retried
                 .headers
@@ -611,8 +682,15 @@ async fn cancel_and_merchant_isolation() {
             .await;
         assert_eq!(cancelled.status, StatusCode::OK, "{}", cancelled.text);
         assert_eq!(cancelled.body["data"]["status"], "CANCELED");
-        assert!(
-            matches!(gw.ledger.calls()[2], Call::Cancel { signer, .. } if signer == a.terminal)
+        // The signed code's cancellation: the terminal's transaction, kept until the code's expiry.
+        assert_eq!(
+            gw.ledger.calls(),
+            vec![Call::CancelSigned {
+                merchant: a.address,
+                order: "A-1".to_owned(),
+                expires_at: created.body["data"]["expiryDate"].as_u64().unwrap(),
+                signer: a.terminal,
+            }]
         );
         let again = gw
             .call(&a, "DELETE", &format!("/v2/codes/{code_id}"), None)
@@ -652,8 +730,8 @@ async fn a_merchant_is_held_to_its_quota_of_open_codes_and_of_codes_per_minute()
         assert_eq!(refused.status, StatusCode::TOO_MANY_REQUESTS, "{}", db.name);
         assert_eq!(refused.code(), "TOO_MANY_OPEN_CODES");
         assert_eq!(refused.headers["retry-after"], "60");
-        // Nothing was sent to the chain for it, and another merchant is not held back.
-        assert_eq!(gw.ledger.calls().len(), 3);
+        // Nothing was sent to the chain, and another merchant is not held back.
+        assert!(gw.ledger.calls().is_empty());
         assert_eq!(
             gw.create_code(&other, "Q-0", 100).await.status,
             StatusCode::CREATED
@@ -734,7 +812,17 @@ async fn an_unfinished_request_is_taken_over_only_after_it_can_no_longer_be_runn
             retry.text
         );
         assert_eq!(retry.code(), "IDEMPOTENCY_IN_PROGRESS");
-        assert!(gw.ledger.calls().is_empty(), "the handler ran twice");
+        let rows = async || {
+            yenpay_gateway::store::payments::all_of_reference(
+                &gw.state.db.pool,
+                &merchant.address.to_hex(),
+                "IDEM-STUCK",
+            )
+            .await
+            .unwrap()
+            .len()
+        };
+        assert_eq!(rows().await, 0, "the handler ran twice");
         // Past the stale time, one retry takes over; one at the same instant does not.
         gw.clock.advance(stale);
         let (a, b) = tokio::join!(
@@ -771,6 +859,6 @@ async fn an_unfinished_request_is_taken_over_only_after_it_can_no_longer_be_runn
             "{}: neither was refused nor replayed",
             db.name
         );
-        assert_eq!(gw.ledger.calls().len(), 1, "exactly one run");
+        assert_eq!(rows().await, 1, "exactly one run");
     }
 }

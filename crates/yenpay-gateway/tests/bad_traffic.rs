@@ -119,16 +119,19 @@ async fn a_request_is_answered_within_the_request_timeout() {
     let db = backends().await.remove(0);
     let gw = TestGateway::with_config(&db, gateway_config(tight())).await;
     let merchant = gw.merchant("Slow Udon").await;
+    // A code is signed at once; its cancellation waits for the chain.
+    let made = gw.create_code(&merchant, "late-1", 500).await;
+    let path = format!(
+        "/v2/codes/{}",
+        made.body["data"]["codeId"].as_str().unwrap()
+    );
     gw.ledger
         .create_delay_ms
         .store(5_000, std::sync::atomic::Ordering::SeqCst);
     let running = gw.run(false).await;
-    let body = serde_json::json!({"merchantPaymentId": "late-1", "amount": {"amount": 500, "currency": "JPY"}});
-    let request = gw.signed_request(&merchant, "POST", "/v2/codes", Some(&body));
+    let request = gw.signed_request(&merchant, "DELETE", &path, None);
     let client = reqwest::Client::new();
-    let mut call = client
-        .post(format!("http://{}/v2/codes", running.address))
-        .body(body.to_string());
+    let mut call = client.delete(format!("http://{}{path}", running.address));
     for (name, value) in request.body(()).unwrap().headers() {
         call = call.header(name, value);
     }

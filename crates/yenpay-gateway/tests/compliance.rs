@@ -73,7 +73,9 @@ async fn a_listed_payer_is_refused_before_anything_is_signed_and_a_flood_costs_n
         gw.create_code(&m, "L-1", 1500).await;
 
         let before = row_counts(&gw.state.db).await;
-        let body = Tx::pay(m.address, "L-1", 1500).body(&denied, operator(&gw));
+        let body = Tx::pay(&gw, m.address, "L-1", 1500)
+            .await
+            .body(&denied, operator(&gw));
         for _ in 0..60 {
             let answer = post(&gw, body.clone()).await;
             assert_eq!(
@@ -86,7 +88,9 @@ async fn a_listed_payer_is_refused_before_anything_is_signed_and_a_flood_costs_n
         }
         let answer = post(
             &gw,
-            Tx::pay(m.address, "L-1", 1500).body(&reviewed, operator(&gw)),
+            Tx::pay(&gw, m.address, "L-1", 1500)
+                .await
+                .body(&reviewed, operator(&gw)),
         )
         .await;
         assert_eq!(
@@ -130,7 +134,9 @@ async fn a_listed_payer_is_refused_before_anything_is_signed_and_a_flood_costs_n
         let clean = Ed25519Account::generate();
         let answer = post(
             &gw,
-            Tx::pay(m.address, "L-1", 1500).body(&clean, operator(&gw)),
+            Tx::pay(&gw, m.address, "L-1", 1500)
+                .await
+                .body(&clean, operator(&gw)),
         )
         .await;
         assert_eq!(answer.status, StatusCode::CREATED, "{}", answer.text);
@@ -151,7 +157,9 @@ async fn the_list_is_read_again_when_the_file_changes() {
         gw.create_code(&m, "R-1", 1000).await;
         let first = post(
             &gw,
-            Tx::pay(m.address, "R-1", 1000).body(&customer, operator(&gw)),
+            Tx::pay(&gw, m.address, "R-1", 1000)
+                .await
+                .body(&customer, operator(&gw)),
         )
         .await;
         assert_eq!(first.status, StatusCode::CREATED, "{}", first.text);
@@ -168,7 +176,9 @@ async fn the_list_is_read_again_when_the_file_changes() {
         gw.create_code(&m, "R-2", 1000).await;
         let second = post(
             &gw,
-            Tx::pay(m.address, "R-2", 1000).body(&customer, operator(&gw)),
+            Tx::pay(&gw, m.address, "R-2", 1000)
+                .await
+                .body(&customer, operator(&gw)),
         )
         .await;
         assert_eq!(
@@ -183,7 +193,9 @@ async fn the_list_is_read_again_when_the_file_changes() {
         std::fs::write(&list, "# delisted after review, nobody on the list\n").unwrap();
         let third = post(
             &gw,
-            Tx::pay(m.address, "R-2", 1000).body(&customer, operator(&gw)),
+            Tx::pay(&gw, m.address, "R-2", 1000)
+                .await
+                .body(&customer, operator(&gw)),
         )
         .await;
         assert_eq!(third.status, StatusCode::CREATED, "{}", third.text);
@@ -264,7 +276,9 @@ async fn the_http_provider_decides_and_a_hanging_one_fails_closed_or_open_per_ca
         );
         let denied = post(
             &gw,
-            Tx::pay(m.address, "H-1", 1000).body(&customer, operator(&gw)),
+            Tx::pay(&gw, m.address, "H-1", 1000)
+                .await
+                .body(&customer, operator(&gw)),
         )
         .await;
         assert_eq!(
@@ -283,7 +297,9 @@ async fn the_http_provider_decides_and_a_hanging_one_fails_closed_or_open_per_ca
         let started = std::time::Instant::now();
         let closed = post(
             &gw,
-            Tx::pay(m.address, "H-1", 1000).body(&customer, operator(&gw)),
+            Tx::pay(&gw, m.address, "H-1", 1000)
+                .await
+                .body(&customer, operator(&gw)),
         )
         .await;
         assert_eq!(
@@ -315,7 +331,9 @@ async fn the_http_provider_decides_and_a_hanging_one_fails_closed_or_open_per_ca
         open.create_code(&m2, "H-2", 1000).await;
         let passed = post(
             &open,
-            Tx::pay(m2.address, "H-2", 1000).body(&customer, operator(&open)),
+            Tx::pay(&open, m2.address, "H-2", 1000)
+                .await
+                .body(&customer, operator(&open)),
         )
         .await;
         assert_eq!(passed.status, StatusCode::CREATED, "{}", passed.text);
@@ -597,7 +615,7 @@ async fn sponsor_as(
     order: &str,
     amount: u64,
 ) -> Answer {
-    let mut tx = Tx::pay(m.address, order, amount);
+    let mut tx = Tx::pay(gw, m.address, order, amount).await;
     tx.expiration = yenpay_gateway::Clock::now(gw.clock.as_ref()) as u64 + 60;
     post(gw, tx.body(customer, operator(gw))).await
 }
@@ -678,7 +696,9 @@ async fn the_audit_log_chains_every_action_holds_no_secret_and_finds_an_edited_e
         gw.create_code(&m, "A-1", 1000).await;
         post(
             &gw,
-            Tx::pay(m.address, "A-1", 1000).body(&denied, operator(&gw)),
+            Tx::pay(&gw, m.address, "A-1", 1000)
+                .await
+                .body(&denied, operator(&gw)),
         )
         .await;
 

@@ -271,21 +271,25 @@ async fn an_abandoned_request_is_logged_and_counted() {
     let db = backends().await.remove(0);
     let gw = TestGateway::new(&db).await;
     let merchant = gw.merchant("Slow Ramen").await;
+    // A code is signed at once; its cancellation waits for the chain.
+    let made = gw.create_code(&merchant, "gone-1", 500).await;
+    let path = format!(
+        "/v2/codes/{}",
+        made.body["data"]["codeId"].as_str().unwrap()
+    );
     gw.ledger
         .create_delay_ms
         .store(2_000, std::sync::atomic::Ordering::SeqCst);
     let running = gw.run(false).await;
-    let body = json!({"merchantPaymentId": "gone-1", "amount": {"amount": 500, "currency": "JPY"}});
     let request = gw
-        .signed_request(&merchant, "POST", "/v2/codes", Some(&body))
+        .signed_request(&merchant, "DELETE", &path, None)
         .body(())
         .unwrap();
-    let mut raw = format!("POST /v2/codes HTTP/1.1\r\nhost: {}\r\n", running.address);
+    let mut raw = format!("DELETE {path} HTTP/1.1\r\nhost: {}\r\n", running.address);
     for (name, value) in request.headers() {
         raw.push_str(&format!("{name}: {}\r\n", value.to_str().unwrap()));
     }
-    let body = body.to_string();
-    raw.push_str(&format!("content-length: {}\r\n\r\n{body}", body.len()));
+    raw.push_str("content-length: 0\r\n\r\n");
     let mut stream = tokio::net::TcpStream::connect(running.address)
         .await
         .unwrap();
@@ -293,7 +297,7 @@ async fn an_abandoned_request_is_logged_and_counted() {
     tokio::time::sleep(Duration::from_millis(300)).await;
     drop(stream);
     let metrics = format!("http://{}/metrics", running.address);
-    let line = r#"yenpay_gateway_http_requests_abandoned_total{method="POST",route="/v2/codes"} 1"#;
+    let line = r#"yenpay_gateway_http_requests_abandoned_total{method="DELETE",route="/v2/codes/{codeId}"} 1"#;
     let mut seen = String::new();
     for _ in 0..50 {
         seen = reqwest::get(&metrics).await.unwrap().text().await.unwrap();

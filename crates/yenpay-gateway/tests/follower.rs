@@ -374,25 +374,18 @@ async fn a_gateway_code_is_completed_by_the_follower() {
     for db in backends().await {
         let gw = gateway(&db).await;
         let m = gw.merchant("SHOP").await;
+        gw.admin(
+            "POST",
+            &format!("/admin/merchants/{}/webhooks", m.id),
+            Some(json!({"url": "http://127.0.0.1:9/hook"})),
+        )
+        .await;
         let created = gw.create_code(&m, "ORDER-9", 1000).await;
         assert_eq!(created.status, axum::http::StatusCode::CREATED);
-        // The real InvoicePaid transaction, re-addressed to this merchant and order.
-        let mut paid = node_page()
-            .into_iter()
-            .find(|t| t["version"] == "4044")
-            .unwrap();
-        paid["version"] = json!("6000");
+        // The signed code appears on chain with its payment: InvoiceCreated
+        // and InvoicePaid in the customer's pay_signed_invoice.
+        let paid = signed_payment_tx(&gw, &m, "ORDER-9", 6_000).await;
         seek(&gw, 6_000).await;
-        for event in paid["events"].as_array_mut().unwrap() {
-            if event["type"]
-                .as_str()
-                .unwrap()
-                .ends_with("::invoice::InvoicePaid")
-            {
-                event["data"]["merchant"] = json!(m.address.to_hex());
-                event["data"]["order_ref"] = json!("ORDER-9");
-            }
-        }
         follower::apply_page(&gw.state, &[paid], head(), Finish::Commit)
             .await
             .unwrap();
@@ -410,6 +403,119 @@ async fn a_gateway_code_is_completed_by_the_follower() {
         assert_eq!(data["payer"], PAYER_7);
         assert_eq!(data["origin"], "gateway");
         assert_eq!(data["codeId"], created.body["data"]["codeId"]);
+        // One row for the order: the code's own, now tied to its record on chain.
+        let rows = yenpay_gateway::store::payments::all_of_reference(
+            &gw.state.db.pool,
+            &m.address.to_hex(),
+            "ORDER-9",
+        )
+        .await
+        .unwrap();
+        assert_eq!(rows.len(), 1, "{rows:?}");
+        assert_eq!(rows[0].invoice_version, Some(6_000));
+        assert_eq!(
+            rows[0].expires_at,
+            created.body["data"]["expiryDate"].as_i64().unwrap()
+        );
+        // The webhook, as today.
+        assert_eq!(outbox_events(&gw).await, ["PAYMENT_COMPLETED"]);
+    }
+}
+
+/// The webhook events queued, oldest first.
+async fn outbox_events(gw: &TestGateway) -> Vec<String> {
+    let rows: Vec<(String,)> =
+        sqlx::query_as("SELECT event_type FROM webhook_outbox ORDER BY created_at, event_id")
+            .fetch_all(&gw.state.db.pool)
+            .await
+            .unwrap();
+    rows.into_iter().map(|(event,)| event).collect()
+}
+
+#[tokio::test]
+async fn a_signed_code_paid_for_another_amount_is_not_the_gateway_s() {
+    for db in backends().await {
+        let gw = gateway(&db).await;
+        let m = gw.merchant("SHOP").await;
+        // The gateway signed 1200 yen; the chain shows a payment of 1000 for the
+        // same order (a code the merchant's owner signed outside the gateway).
+        gw.create_code(&m, "ORDER-10", 1200).await;
+        let paid = signed_payment_tx(&gw, &m, "ORDER-10", 6_000).await;
+        seek(&gw, 6_000).await;
+        follower::apply_page(&gw.state, &[paid], head(), Finish::Commit)
+            .await
+            .unwrap();
+        let rows = yenpay_gateway::store::payments::all_of_reference(
+            &gw.state.db.pool,
+            &m.address.to_hex(),
+            "ORDER-10",
+        )
+        .await
+        .unwrap();
+        assert_eq!(rows.len(), 2, "{rows:?}");
+        assert_eq!(
+            rows[0].status,
+            yenpay_gateway::store::payments::PaymentStatus::Created,
+            "the gateway's code is not completed by another's payment"
+        );
+        assert_eq!(
+            rows[1].origin,
+            yenpay_gateway::store::payments::Origin::Chain
+        );
+        assert_eq!(
+            rows[1].status,
+            yenpay_gateway::store::payments::PaymentStatus::Paid
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_signed_code_cancelled_on_chain_is_tied_to_its_record_and_announced() {
+    for db in backends().await {
+        let gw = gateway(&db).await;
+        let m = gw.merchant("SHOP").await;
+        gw.admin(
+            "POST",
+            &format!("/admin/merchants/{}/webhooks", m.id),
+            Some(json!({"url": "http://127.0.0.1:9/hook"})),
+        )
+        .await;
+        let created = gw.create_code(&m, "ORDER-11", 1000).await;
+        // Cancelled by the terminal outside the gateway: the follower sees the event first.
+        let mut cancel = node_page()
+            .into_iter()
+            .find(|t| t["version"] == "4044")
+            .unwrap();
+        cancel["version"] = json!("6000");
+        cancel["events"] = json!([{
+            "type": format!("{PACKAGE}::invoice::InvoiceCancelled"),
+            "guid": {"creation_number": "0", "account_address": "0x0"},
+            "sequence_number": "0",
+            "data": {"merchant": m.address.to_hex(), "order_ref": "ORDER-11", "cancelled_by": m.terminal.to_hex()},
+        }]);
+        seek(&gw, 6_000).await;
+        follower::apply_page(&gw.state, &[cancel], head(), Finish::Commit)
+            .await
+            .unwrap();
+        let status = gw
+            .call(&m, "GET", "/v2/codes/payments/ORDER-11", None)
+            .await;
+        assert_eq!(status.body["data"]["status"], "CANCELED", "{}", status.text);
+        assert_eq!(
+            status.body["data"]["codeId"],
+            created.body["data"]["codeId"]
+        );
+        let row = yenpay_gateway::store::payments::by_merchant_payment_id(
+            &gw.state.db.pool,
+            &m.address.to_hex(),
+            "ORDER-11",
+        )
+        .await
+        .unwrap()
+        .unwrap();
+        // Its record is on chain until the code's expiry: the purge will return its deposit.
+        assert_eq!(row.invoice_version, Some(6_000));
+        assert_eq!(outbox_events(&gw).await, ["PAYMENT_CANCELED"]);
     }
 }
 
@@ -1097,9 +1203,28 @@ async fn readiness_bounds_the_lag_and_never_names_the_node() {
     gw.router = yenpay_gateway::router(gw.state.clone());
     let m = gw.merchant("SHOP").await;
     let ready = fetch(&gw, "/readyz").await;
-    let code = gw.create_code(&m, "NODE-DOWN", 100).await;
+    let made = gw.create_code(&m, "NODE-DOWN", 100).await;
     assert_eq!(ready.status, axum::http::StatusCode::SERVICE_UNAVAILABLE);
     assert_eq!(ready.body["node"]["reachable"], false);
+    // A code is signed, not submitted: the shop goes on selling while the node is down.
+    assert_eq!(
+        made.status,
+        axum::http::StatusCode::CREATED,
+        "{}",
+        made.text
+    );
+    // Its cancellation is a transaction, refused without naming the node.
+    let code = gw
+        .call(
+            &m,
+            "DELETE",
+            &format!(
+                "/v2/codes/{}",
+                made.body["data"]["codeId"].as_str().unwrap()
+            ),
+            None,
+        )
+        .await;
     assert_eq!(
         code.status,
         axum::http::StatusCode::SERVICE_UNAVAILABLE,

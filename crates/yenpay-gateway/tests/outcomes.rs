@@ -211,11 +211,23 @@ async fn a_refusal_at_submission_fails_the_code_and_frees_its_reference() {
     for db in backends().await {
         let gw = TestGateway::new(&db).await;
         let m = gw.merchant("SHOP").await;
-        // What the node's 400 at submission becomes (chain.rs maps the client's error).
+        // What the node's 400 at submission becomes (chain.rs maps the
+        // client's error), for a customer-presented payment: its invoice is
+        // created on chain (a dynamic code is signed, never submitted).
         gw.ledger.set_next(Next::Reject(
             "INSUFFICIENT_BALANCE_FOR_TRANSACTION_FEE".to_owned(),
         ));
-        let refused = gw.create_code(&m, "F-1", 700).await;
+        let customer = Customer {
+            key: ed25519_dalek::SigningKey::from_bytes(&[9u8; 32]),
+        };
+        let refused = gw
+            .call(
+                &m,
+                "POST",
+                "/v2/payments/cpm",
+                Some(json!({"merchantPaymentId": "F-1", "customerCode": customer.code(&m, 700, NOW as u64 - 10, NOW as u64 + 300)})),
+            )
+            .await;
         assert_eq!(
             (refused.status, refused.code()),
             (StatusCode::UNPROCESSABLE_ENTITY, "CHAIN_REJECTED")
@@ -290,10 +302,22 @@ async fn the_reconciler_settles_unknown_outcomes_as_committed_or_failed() {
         assert_eq!(shown.body["data"]["payer"], customer.address());
         assert_eq!(shown.body["data"]["fee"], 15);
 
-        // A code whose creation times out and never commits.
+        // A customer-presented payment whose invoice's creation times out and never commits.
         gw.ledger.set_next(Next::Unavailable);
-        let lost = gw.create_code(&m, "LOST-1", 900).await;
-        assert_eq!(lost.status, StatusCode::SERVICE_UNAVAILABLE);
+        let lost = gw
+            .call(
+                &m,
+                "POST",
+                "/v2/payments/cpm",
+                Some(json!({"merchantPaymentId": "LOST-1", "customerCode": customer.code(&m, 900, NOW as u64 - 10, NOW as u64 + 300)})),
+            )
+            .await;
+        assert_eq!(
+            lost.status,
+            StatusCode::SERVICE_UNAVAILABLE,
+            "{}",
+            lost.text
+        );
         let shown = gw.call(&m, "GET", "/v2/codes/payments/LOST-1", None).await;
         assert_eq!(
             shown.body["data"]["status"], "CREATED",
@@ -323,6 +347,47 @@ async fn the_reconciler_settles_unknown_outcomes_as_committed_or_failed() {
             reconcile::Settled::default(),
             "nothing is left unsettled"
         );
+    }
+}
+
+#[tokio::test]
+async fn a_signed_code_that_expired_unpaid_frees_its_reference() {
+    for db in backends().await {
+        let gw = TestGateway::new(&db).await;
+        let m = gw.merchant("SHOP").await;
+        let first = gw.create_code(&m, "EXP-1", 500).await;
+        assert_eq!(first.status, StatusCode::CREATED);
+        // Open: the reference is held.
+        assert_eq!(
+            gw.create_code(&m, "EXP-1", 500).await.code(),
+            "DUPLICATE_DYNAMIC_QR_REQUEST"
+        );
+        // The chain's clock passes the expiry (the follower expires it): no
+        // record was ever written on chain, and none can be now.
+        let mut conn = gw.state.db.pool.acquire().await.unwrap();
+        let expired = payments::expire_due(&mut conn, NOW + 300).await.unwrap();
+        assert_eq!(expired.len(), 1);
+        drop(conn);
+        let again = gw.create_code(&m, "EXP-1", 600).await;
+        assert_eq!(again.status, StatusCode::CREATED, "{}", again.text);
+        assert_ne!(again.body["data"]["codeId"], first.body["data"]["codeId"]);
+        // Cancelled instead, its record stays on chain until the purge: held.
+        gw.create_code(&m, "CAN-1", 500).await;
+        let id = payments::code_id(&m.address.to_hex(), "CAN-1");
+        gw.call(&m, "DELETE", &format!("/v2/codes/{id}"), None)
+            .await;
+        let mut conn = gw.state.db.pool.acquire().await.unwrap();
+        payments::expire_due(&mut conn, NOW + 300).await.unwrap();
+        drop(conn);
+        assert_eq!(
+            gw.create_code(&m, "CAN-1", 500).await.code(),
+            "DUPLICATE_DYNAMIC_QR_REQUEST"
+        );
+        // ... and is what the housekeeping purges (the expired one has nothing to purge).
+        let due = payments::purge_candidates(&gw.state.db.pool, NOW + 400, 10)
+            .await
+            .unwrap();
+        assert_eq!(due, [(m.address.to_hex(), "CAN-1".to_owned())]);
     }
 }
 
@@ -389,6 +454,7 @@ async fn a_submission_whose_request_died_is_failed_once_it_cannot_commit() {
                 merchant_address: m.address.to_hex(),
                 merchant_payment_id: "DIED-1".to_owned(),
                 kind: PaymentKind::Dynamic,
+                status: payments::PaymentStatus::Pending,
                 amount: 100,
                 expires_at: NOW + 300,
                 created_at: NOW,

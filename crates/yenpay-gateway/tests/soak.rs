@@ -213,7 +213,7 @@ async fn traffic(
     let mut round = 0usize;
     while Instant::now() < until {
         round += 1;
-        let (merchant, key) = &merchants[(worker + round) % merchants.len()];
+        let (_merchant, key) = &merchants[(worker + round) % merchants.len()];
         let (payer, sponsored) = &payers[round % payers.len()];
         let order = format!("SOAK-{worker}-{round}");
         let amount = rand::thread_rng().gen_range(100..5_000u64);
@@ -226,14 +226,17 @@ async fn traffic(
                 Some(&json!({"merchantPaymentId": order, "amount": {"amount": amount, "currency": "JPY"}})),
             )
             .await;
-        match created {
-            Ok((201, _)) => bump(&tally.codes),
+        let code = match created {
+            Ok((201, body)) => {
+                bump(&tally.codes);
+                body["data"]["url"].as_str().unwrap_or_default().to_owned()
+            }
             _ => {
                 // Killed mid-request, or the database away: the reconciler settles it.
                 bump(&tally.codes_interrupted);
                 continue;
             }
-        }
+        };
         let paid = if *sponsored {
             let sequence_number = match sequence.get(&payer.address()) {
                 Some(&n) => n,
@@ -246,9 +249,7 @@ async fn traffic(
             let base = &bases.api[round % bases.api.len()];
             let payment = Sponsored {
                 customer: payer,
-                merchant: *merchant,
-                order: &order,
-                amount,
+                code: &code,
                 sequence_number,
             };
             let mut result = pay_sponsored(&http, base, &deployment, &payment).await;
@@ -265,11 +266,10 @@ async fn traffic(
                 .then(|| bump(&tally.paid_sponsored))
                 .is_some()
         } else {
-            let ok = chain
-                .invoice()
-                .pay_invoice(payer, *merchant, &OrderRef::new(&order)?, amount)
-                .await
-                .is_ok();
+            let ok = match signed_offer_of(&code) {
+                Ok(signed) => chain.invoice().pay_offer(payer, &signed).await.is_ok(),
+                Err(_) => false,
+            };
             if ok {
                 bump(&tally.paid_direct);
             }

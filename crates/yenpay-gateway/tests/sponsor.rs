@@ -14,9 +14,12 @@ use aptos_sdk::types::{AccountAddress, ChainId};
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use serde_json::{Value, json};
+use yenpay_client::address::{from_sdk, to_sdk};
 use yenpay_client::invoice::Calls;
 use yenpay_client::types::limits::{OrderRef, Reference};
+use yenpay_client::types::offer::{InvoiceOffer, SignedInvoiceOffer};
 
+#[derive(Clone)]
 pub struct Tx {
     pub payload: TransactionPayload,
     pub max_gas: u64,
@@ -27,9 +30,30 @@ pub struct Tx {
 }
 
 impl Tx {
-    pub fn pay(merchant: AccountAddress, order: &str, amount: u64) -> Self {
+    /// `pay_signed_invoice` of the code the gateway issued for `merchant`'s
+    /// `order`, naming `amount` (the code's, or another to see it refused);
+    /// for an order the gateway never issued, a code signed by a stranger.
+    pub async fn pay(gw: &TestGateway, merchant: AccountAddress, order: &str, amount: u64) -> Self {
+        let signed = match issued_offer(gw, merchant, order).await {
+            Some(signed) => signed,
+            None => stranger_offer(merchant, order, amount),
+        };
+        Self::pay_code(&signed, amount)
+    }
+
+    /// `pay_signed_invoice` of `signed`, naming `amount`.
+    pub fn pay_code(signed: &SignedInvoiceOffer, amount: u64) -> Self {
+        let offer = &signed.offer;
         let call = Calls::new(package())
-            .pay_invoice(merchant, &OrderRef::new(order).unwrap(), amount)
+            .pay_signed_invoice(
+                to_sdk(offer.merchant),
+                to_sdk(offer.terminal),
+                &offer.order_ref,
+                amount,
+                offer.expires_at,
+                &signed.public_key,
+                &signed.signature,
+            )
             .unwrap();
         Self::of(TransactionPayload::EntryFunction(call))
     }
@@ -70,6 +94,23 @@ impl Tx {
         partial.sign_as_sender(customer).unwrap();
         body_of(&raw, &partial.sender_auth.unwrap())
     }
+}
+
+/// A code for `merchant`'s `order` signed by a key the gateway never held.
+pub fn stranger_offer(merchant: AccountAddress, order: &str, amount: u64) -> SignedInvoiceOffer {
+    let key = ed25519_dalek::SigningKey::from_bytes(&[0x5a; 32]);
+    let package = from_sdk(package());
+    InvoiceOffer::new(
+        CHAIN_ID,
+        package,
+        from_sdk(merchant),
+        yenpay_qr::mpm::legacy_address(&key.verifying_key().to_bytes()),
+        OrderRef::new(order).unwrap(),
+        amount.max(1),
+        NOW as u64 + 300,
+    )
+    .sign(package, &key)
+    .unwrap()
 }
 
 /// A request body of `raw` and `authenticator`.
@@ -113,7 +154,9 @@ async fn a_live_invoice_payment_is_co_signed_and_submitted() {
         let customer = Ed25519Account::generate();
         let answer = post(
             &gw,
-            Tx::pay(m.address, "S-1", 1500).body(&customer, operator(&gw)),
+            Tx::pay(&gw, m.address, "S-1", 1500)
+                .await
+                .body(&customer, operator(&gw)),
         )
         .await;
         assert_eq!(
@@ -158,8 +201,9 @@ async fn every_rule_refuses_what_it_should() {
         let customer = Ed25519Account::generate();
         let calls = Calls::new(package());
         let other_package = Calls::new(AccountAddress::from_hex("0xbad").unwrap());
+        let base = Tx::pay(&gw, m.address, "S-1", 1500).await;
         let with = |f: &dyn Fn(&mut Tx)| {
-            let mut tx = Tx::pay(m.address, "S-1", 1500);
+            let mut tx = base.clone();
             f(&mut tx);
             tx
         };
@@ -211,11 +255,11 @@ async fn every_rule_refuses_what_it_should() {
                 "SPONSOR_FUNCTION_NOT_ALLOWED",
             ),
             (
-                "arguments that are not pay_invoice's",
+                "arguments that are not pay_signed_invoice's",
                 Tx::of(TransactionPayload::EntryFunction(EntryFunction::new(
                     aptos_sdk::types::MoveModuleId::from_str_strict(&format!("{PACKAGE}::invoice"))
                         .unwrap(),
-                    "pay_invoice",
+                    "pay_signed_invoice",
                     vec![],
                     vec![vec![1, 2, 3]],
                 ))),
@@ -223,20 +267,75 @@ async fn every_rule_refuses_what_it_should() {
                 "SPONSOR_BAD_ARGUMENTS",
             ),
             (
+                "the payment of an invoice created on chain (the gateway creates none)",
+                Tx::of(TransactionPayload::EntryFunction(
+                    calls
+                        .pay_invoice(m.address, &OrderRef::new("S-1").unwrap(), 1500)
+                        .unwrap(),
+                )),
+                StatusCode::FORBIDDEN,
+                "SPONSOR_FUNCTION_NOT_ALLOWED",
+            ),
+            (
+                "a code for a live order signed by a key the gateway never held",
+                Tx::pay_code(&stranger_offer(m.address, "S-1", 1500), 1500),
+                StatusCode::FORBIDDEN,
+                "SPONSOR_NOT_ISSUED_CODE",
+            ),
+            (
+                "the issued code with a later expiry",
+                Tx::pay_code(
+                    &{
+                        let mut later = issued_offer(&gw, m.address, "S-1").await.unwrap();
+                        later.offer.expires_at += 60;
+                        later
+                    },
+                    1500,
+                ),
+                StatusCode::FORBIDDEN,
+                "SPONSOR_NOT_ISSUED_CODE",
+            ),
+            (
+                "the issued code naming another terminal",
+                Tx::pay_code(
+                    &{
+                        let mut moved = issued_offer(&gw, m.address, "S-1").await.unwrap();
+                        moved.offer.terminal = from_sdk(m.address);
+                        moved
+                    },
+                    1500,
+                ),
+                StatusCode::FORBIDDEN,
+                "SPONSOR_NOT_ISSUED_CODE",
+            ),
+            (
+                "the issued code with another signature",
+                Tx::pay_code(
+                    &{
+                        let mut tampered = issued_offer(&gw, m.address, "S-1").await.unwrap();
+                        tampered.signature[0] ^= 1;
+                        tampered
+                    },
+                    1500,
+                ),
+                StatusCode::FORBIDDEN,
+                "SPONSOR_NOT_ISSUED_CODE",
+            ),
+            (
                 "unknown invoice",
-                Tx::pay(m.address, "S-NONE", 1500),
+                Tx::pay(&gw, m.address, "S-NONE", 1500).await,
                 StatusCode::FORBIDDEN,
                 "SPONSOR_NO_LIVE_INVOICE",
             ),
             (
                 "cancelled invoice",
-                Tx::pay(m.address, "S-CANCEL", 1500),
+                Tx::pay(&gw, m.address, "S-CANCEL", 1500).await,
                 StatusCode::FORBIDDEN,
                 "SPONSOR_NO_LIVE_INVOICE",
             ),
             (
                 "wrong amount",
-                Tx::pay(m.address, "S-1", 1499),
+                Tx::pay(&gw, m.address, "S-1", 1499).await,
                 StatusCode::FORBIDDEN,
                 "SPONSOR_AMOUNT_MISMATCH",
             ),
@@ -296,9 +395,13 @@ async fn every_rule_refuses_what_it_should() {
         let elsewhere = with(&|t| t.fee_payer = Some(AccountAddress::from_hex("0xfee").unwrap()));
         let answer = post(&gw, elsewhere.body(&customer, op)).await;
         assert_eq!(answer.code(), "SPONSOR_BAD_SIGNATURE");
-        let mut forged = Tx::pay(m.address, "S-1", 1500).body(&customer, op);
-        forged["senderAuthenticator"] =
-            Tx::pay(m.address, "S-1", 1499).body(&customer, op)["senderAuthenticator"].clone();
+        let mut forged = Tx::pay(&gw, m.address, "S-1", 1500)
+            .await
+            .body(&customer, op);
+        forged["senderAuthenticator"] = Tx::pay(&gw, m.address, "S-1", 1499)
+            .await
+            .body(&customer, op)["senderAuthenticator"]
+            .clone();
         assert_eq!(post(&gw, forged).await.code(), "SPONSOR_BAD_SIGNATURE");
         assert!(
             gw.ledger.signed.lock().unwrap().is_empty(),
@@ -310,28 +413,32 @@ async fn every_rule_refuses_what_it_should() {
         for order in ["S-2", "S-3", "S-4", "S-5"] {
             gw.create_code(&m, order, 1500).await;
         }
-        let good = |order: &str| Tx::pay(m.address, order, 1500);
+        let good = async |order: &str| Tx::pay(&gw, m.address, order, 1500).await;
         assert_eq!(
-            post(&gw, good("S-1").body(&customer, op)).await.status,
+            post(&gw, good("S-1").await.body(&customer, op))
+                .await
+                .status,
             StatusCode::CREATED
         );
         assert_eq!(
-            post(&gw, good("S-2").body(&customer, op)).await.status,
+            post(&gw, good("S-2").await.body(&customer, op))
+                .await
+                .status,
             StatusCode::CREATED
         );
-        let third = post(&gw, good("S-3").body(&customer, op)).await;
+        let third = post(&gw, good("S-3").await.body(&customer, op)).await;
         assert_eq!(
             (third.status, third.code()),
             (StatusCode::TOO_MANY_REQUESTS, "SPONSOR_SENDER_RATE_LIMITED")
         );
         let second_customer = Ed25519Account::generate();
         assert_eq!(
-            post(&gw, good("S-3").body(&second_customer, op))
+            post(&gw, good("S-3").await.body(&second_customer, op))
                 .await
                 .status,
             StatusCode::CREATED
         );
-        let busy = post(&gw, good("S-4").body(&second_customer, op)).await;
+        let busy = post(&gw, good("S-4").await.body(&second_customer, op)).await;
         assert_eq!(
             (busy.status, busy.code()),
             (
@@ -340,7 +447,7 @@ async fn every_rule_refuses_what_it_should() {
             )
         );
         gw.clock.advance(61);
-        let later = good("S-4").with_expiry(NOW as u64 + 120);
+        let later = good("S-4").await.with_expiry(NOW as u64 + 120);
         assert_eq!(
             post(&gw, later.body(&second_customer, op)).await.status,
             StatusCode::CREATED
@@ -349,7 +456,8 @@ async fn every_rule_refuses_what_it_should() {
         gw.clock.advance(300);
         let late = post(
             &gw,
-            Tx::pay(m.address, "S-5", 1500)
+            Tx::pay(&gw, m.address, "S-5", 1500)
+                .await
                 .with_expiry(NOW as u64 + 400)
                 .body(&Ed25519Account::generate(), op),
         )
@@ -398,8 +506,9 @@ async fn malformed_requests_and_a_gateway_without_a_fee_payer() {
         }
         let m = gw.merchant("SHOP").await;
         gw.create_code(&m, "S-1", 1500).await;
-        let mut body =
-            Tx::pay(m.address, "S-1", 1500).body(&Ed25519Account::generate(), operator(&gw));
+        let mut body = Tx::pay(&gw, m.address, "S-1", 1500)
+            .await
+            .body(&Ed25519Account::generate(), operator(&gw));
         body["senderAuthenticator"] = json!("0x0001");
         assert_eq!(post(&gw, body).await.status, StatusCode::BAD_REQUEST);
 
@@ -436,20 +545,22 @@ async fn replicas_on_one_database_share_the_rate_limits() {
             first.create_code(&m, order, 1500).await;
         }
         let customer = Ed25519Account::generate();
-        let pay = |gw: &TestGateway, order: &str| {
-            Tx::pay(m.address, order, 1500).body(&customer, operator(gw))
+        let pay = async |gw: &TestGateway, order: &str| {
+            Tx::pay(gw, m.address, order, 1500)
+                .await
+                .body(&customer, operator(gw))
         };
         assert_eq!(
-            post(&first, pay(&first, "S-1")).await.status,
+            post(&first, pay(&first, "S-1").await).await.status,
             StatusCode::CREATED
         );
         assert_eq!(
-            post(&second, pay(&second, "S-2")).await.status,
+            post(&second, pay(&second, "S-2").await).await.status,
             StatusCode::CREATED
         );
         // The third, on either replica, is over the sender's limit.
         for gw in [&first, &second] {
-            let third = post(gw, pay(gw, "S-3")).await;
+            let third = post(gw, pay(gw, "S-3").await).await;
             assert_eq!(
                 (third.status, third.code()),
                 (StatusCode::TOO_MANY_REQUESTS, "SPONSOR_SENDER_RATE_LIMITED"),
@@ -460,7 +571,8 @@ async fn replicas_on_one_database_share_the_rate_limits() {
         // A minute later the window has moved on, and purging forgets it.
         first.clock.advance(60);
         second.clock.advance(60);
-        let later = Tx::pay(m.address, "S-3", 1500)
+        let later = Tx::pay(&second, m.address, "S-3", 1500)
+            .await
             .with_expiry(NOW as u64 + 120)
             .body(&customer, operator(&second));
         assert_eq!(post(&second, later).await.status, StatusCode::CREATED);

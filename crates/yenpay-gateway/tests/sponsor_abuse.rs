@@ -5,7 +5,7 @@
 //! leave nothing behind; the fee payer's low-balance alarm.
 
 use crate::common::*;
-use crate::sponsor::{Tx, WithExpiry, body_of, operator, post};
+use crate::sponsor::{Tx, WithExpiry, body_of, operator, post, stranger_offer};
 use aptos_sdk::account::{Ed25519Account, Ed25519SingleKeyAccount};
 use aptos_sdk::transaction::FeePayerRawTransaction;
 use aptos_sdk::transaction::authenticator::{AccountAuthenticator, TransactionAuthenticator};
@@ -30,36 +30,44 @@ async fn codes(gw: &TestGateway, m: &TestMerchant, orders: &[&str]) {
 }
 
 #[tokio::test]
-async fn only_a_confirmed_code_of_this_gateway_is_paid_and_only_once() {
+async fn only_a_live_code_this_gateway_issued_is_paid_and_only_once() {
     for db in backends().await {
         let first = TestGateway::new(&db).await;
         let second = TestGateway::new(&db).await;
         let m = first.merchant("SHOP").await;
         let customer = Ed25519Account::generate();
-        let pay = |gw: &TestGateway, order: &str| {
-            Tx::pay(m.address, order, 1500).body(&customer, operator(gw))
+        let pay = async |gw: &TestGateway, order: &str| {
+            Tx::pay(gw, m.address, order, 1500)
+                .await
+                .body(&customer, operator(gw))
         };
 
-        // A code whose invoice may never reach the chain (the node did not answer): SUBMITTED, outcome unknown.
-        first.ledger.set_next(Next::Unavailable);
-        let pending = first.create_code(&m, "P-1", 1500).await;
-        assert_eq!(pending.status, StatusCode::SERVICE_UNAVAILABLE);
-        first.ledger.set_next(Next::Succeed);
-        let code_id = yenpay_gateway::store::payments::code_id(&m.address.to_hex(), "P-1");
-        let row = yenpay_gateway::store::payments::by_code_id(&first.state.db.pool, &code_id)
-            .await
-            .unwrap()
-            .unwrap();
-        assert_eq!(
-            row.status,
-            yenpay_gateway::store::payments::PaymentStatus::Submitted
-        );
-        let refused = post(&first, pay(&first, "P-1")).await;
+        // A code cancelled on chain is not paid; nor is a code signed for a
+        // live order by a key the gateway never held.
+        codes(&first, &m, &["P-1", "P-2"]).await;
+        let cancelled = yenpay_gateway::store::payments::code_id(&m.address.to_hex(), "P-1");
+        let answer = first
+            .call(&m, "DELETE", &format!("/v2/codes/{cancelled}"), None)
+            .await;
+        assert_eq!(answer.status, StatusCode::OK, "{}", answer.text);
+        let refused = post(&first, pay(&first, "P-1").await).await;
         assert_eq!(
             (refused.status, refused.code()),
             (StatusCode::FORBIDDEN, "SPONSOR_NO_LIVE_INVOICE"),
             "{}",
             refused.text
+        );
+        let forged = post(
+            &second,
+            Tx::pay_code(&stranger_offer(m.address, "P-2", 1500), 1500)
+                .body(&customer, operator(&second)),
+        )
+        .await;
+        assert_eq!(
+            (forged.status, forged.code()),
+            (StatusCode::FORBIDDEN, "SPONSOR_NOT_ISSUED_CODE"),
+            "{}",
+            forged.text
         );
 
         // An invoice the follower found on chain, which this gateway did not issue.
@@ -89,18 +97,24 @@ async fn only_a_confirmed_code_of_this_gateway_is_paid_and_only_once() {
             );
         }
         assert_eq!(
-            post(&first, pay(&first, "F-1")).await.code(),
+            post(&first, pay(&first, "F-1").await).await.code(),
             "SPONSOR_NO_LIVE_INVOICE"
         );
         assert_eq!(signed(&first), 0, "nothing co-signed");
 
         // Paid once; the same request again, or another payer, is refused by name.
         codes(&first, &m, &["S-1", "S-2", "S-3", "S-4"]).await;
-        let paid = post(&first, pay(&first, "S-1")).await;
+        let paid = post(&first, pay(&first, "S-1").await).await;
         assert_eq!(paid.status, StatusCode::CREATED, "{}", paid.text);
         let hash = paid.body["data"]["transactionHash"].as_str().unwrap();
         for (gw, who) in [(&first, &customer), (&second, &Ed25519Account::generate())] {
-            let again = post(gw, Tx::pay(m.address, "S-1", 1500).body(who, operator(gw))).await;
+            let again = post(
+                gw,
+                Tx::pay(gw, m.address, "S-1", 1500)
+                    .await
+                    .body(who, operator(gw)),
+            )
+            .await;
             assert_eq!(
                 (again.status, again.code()),
                 (StatusCode::CONFLICT, "SPONSOR_CODE_ALREADY_SPONSORED"),
@@ -115,8 +129,8 @@ async fn only_a_confirmed_code_of_this_gateway_is_paid_and_only_once() {
         first.ledger.submit_delay_ms.store(300, Ordering::SeqCst);
         second.ledger.submit_delay_ms.store(300, Ordering::SeqCst);
         let (a, b) = tokio::join!(
-            post(&first, pay(&first, "S-2")),
-            post(&second, pay(&second, "S-2"))
+            post(&first, pay(&first, "S-2").await),
+            post(&second, pay(&second, "S-2").await)
         );
         let mut outcomes = [
             (a.status, a.code().to_owned()),
@@ -140,12 +154,12 @@ async fn only_a_confirmed_code_of_this_gateway_is_paid_and_only_once() {
         *first.ledger.submit_next.lock().unwrap() =
             Some(Next::Reject("SUBMISSION_REFUSED".to_owned()));
         assert_eq!(
-            post(&first, pay(&first, "S-3")).await.code(),
+            post(&first, pay(&first, "S-3").await).await.code(),
             "CHAIN_REJECTED"
         );
         *first.ledger.submit_next.lock().unwrap() = None;
         assert_eq!(
-            post(&first, pay(&first, "S-3")).await.status,
+            post(&first, pay(&first, "S-3").await).await.status,
             StatusCode::CREATED
         );
 
@@ -153,22 +167,25 @@ async fn only_a_confirmed_code_of_this_gateway_is_paid_and_only_once() {
         // stays claimed until its transaction expired, then may be paid again.
         *first.ledger.submit_next.lock().unwrap() = Some(Next::Unavailable);
         assert_eq!(
-            post(&first, pay(&first, "S-4")).await.code(),
+            post(&first, pay(&first, "S-4").await).await.code(),
             "CHAIN_UNAVAILABLE"
         );
         *first.ledger.submit_next.lock().unwrap() = None;
         let other = Ed25519Account::generate();
-        let retry = |gw: &TestGateway, expiry: u64| {
-            Tx::pay(m.address, "S-4", 1500)
+        let retry = async |gw: &TestGateway, expiry: u64| {
+            Tx::pay(gw, m.address, "S-4", 1500)
+                .await
                 .with_expiry(expiry)
                 .body(&other, operator(gw))
         };
         assert_eq!(
-            post(&second, retry(&second, NOW as u64 + 60)).await.code(),
+            post(&second, retry(&second, NOW as u64 + 60).await)
+                .await
+                .code(),
             "SPONSOR_CODE_IN_FLIGHT"
         );
         second.clock.advance(60 + 31);
-        let taken_over = post(&second, retry(&second, NOW as u64 + 150)).await;
+        let taken_over = post(&second, retry(&second, NOW as u64 + 150).await).await;
         assert_eq!(
             taken_over.status,
             StatusCode::CREATED,
@@ -185,7 +202,9 @@ async fn a_payment_that_would_abort_is_not_signed() {
         let m = gw.merchant("SHOP").await;
         codes(&gw, &m, &["A-1"]).await;
         let customer = Ed25519Account::generate();
-        let body = Tx::pay(m.address, "A-1", 1500).body(&customer, operator(&gw));
+        let body = Tx::pay(&gw, m.address, "A-1", 1500)
+            .await
+            .body(&customer, operator(&gw));
         *gw.ledger.simulate_abort.lock().unwrap() = Some("EINSUFFICIENT_BALANCE".to_owned());
         let refused = post(&gw, body.clone()).await;
         assert_eq!(
@@ -246,16 +265,17 @@ async fn the_budget_stops_sponsoring_before_it_is_spent() {
         second.ledger.charged_gas.store(600, Ordering::SeqCst);
         let m = first.merchant("SHOP").await;
         codes(&first, &m, &["B-1", "B-2", "B-3"]).await;
-        let pay = |gw: &TestGateway, order: &str| {
+        let pay = async |gw: &TestGateway, order: &str| {
             let now = yenpay_gateway::Clock::now(gw.clock.as_ref()) as u64;
-            Tx::pay(m.address, order, 1500)
+            Tx::pay(gw, m.address, order, 1500)
+                .await
                 .with_expiry(now + 60)
                 .body(&Ed25519Account::generate(), operator(gw))
         };
-        let paid = post(&first, pay(&first, "B-1")).await;
+        let paid = post(&first, pay(&first, "B-1").await).await;
         assert_eq!(paid.status, StatusCode::CREATED, "{}", paid.text);
         assert_eq!(
-            post(&second, pay(&second, "B-2")).await.status,
+            post(&second, pay(&second, "B-2").await).await.status,
             StatusCode::CREATED
         );
         let pool = &first.state.db.pool;
@@ -266,7 +286,7 @@ async fn the_budget_stops_sponsoring_before_it_is_spent() {
             "replicas share the spend, counted at the gas charged × price"
         );
         // Another 100,000 would take the hour to 260,000: refused before signing.
-        let refused = post(&first, pay(&first, "B-3")).await;
+        let refused = post(&first, pay(&first, "B-3").await).await;
         assert_eq!(
             (refused.status, refused.code()),
             (StatusCode::SERVICE_UNAVAILABLE, "SPONSOR_BUDGET_EXHAUSTED"),
@@ -293,11 +313,11 @@ async fn the_budget_stops_sponsoring_before_it_is_spent() {
         }
         codes(&first, &m, &["B-4", "B-5"]).await;
         assert_eq!(
-            post(&first, pay(&first, "B-4")).await.status,
+            post(&first, pay(&first, "B-4").await).await.status,
             StatusCode::CREATED
         );
         // 360,000 would pass the day's 350,000, though the hour has room.
-        let day = post(&second, pay(&second, "B-5")).await;
+        let day = post(&second, pay(&second, "B-5").await).await;
         assert_eq!(day.code(), "SPONSOR_BUDGET_EXHAUSTED", "{}", day.text);
         assert!(day.text.contains("day"), "{}", day.text);
         assert_eq!(
@@ -319,12 +339,16 @@ async fn new_accounts_are_capped_per_merchant_per_day() {
         codes(&gw, &other_shop, &["O-1"]).await;
         let op = operator(&gw);
         for order in ["N-1", "N-2"] {
-            let new = Tx::pay(m.address, order, 1500).body(&Ed25519Account::generate(), op);
+            let new = Tx::pay(&gw, m.address, order, 1500)
+                .await
+                .body(&Ed25519Account::generate(), op);
             assert_eq!(post(&gw, new).await.status, StatusCode::CREATED);
         }
         let third = post(
             &gw,
-            Tx::pay(m.address, "N-3", 1500).body(&Ed25519Account::generate(), op),
+            Tx::pay(&gw, m.address, "N-3", 1500)
+                .await
+                .body(&Ed25519Account::generate(), op),
         )
         .await;
         assert_eq!(
@@ -347,16 +371,23 @@ async fn new_accounts_are_capped_per_merchant_per_day() {
             },
         );
         assert_eq!(
-            post(&gw, Tx::pay(m.address, "N-3", 1500).body(&existing, op))
-                .await
-                .status,
+            post(
+                &gw,
+                Tx::pay(&gw, m.address, "N-3", 1500)
+                    .await
+                    .body(&existing, op)
+            )
+            .await
+            .status,
             StatusCode::CREATED
         );
         // Another merchant has its own count.
         assert_eq!(
             post(
                 &gw,
-                Tx::pay(other_shop.address, "O-1", 1500).body(&Ed25519Account::generate(), op)
+                Tx::pay(&gw, other_shop.address, "O-1", 1500)
+                    .await
+                    .body(&Ed25519Account::generate(), op)
             )
             .await
             .status,
@@ -368,7 +399,8 @@ async fn new_accounts_are_capped_per_merchant_per_day() {
         assert_eq!(
             post(
                 &gw,
-                Tx::pay(m.address, "N-5", 1500)
+                Tx::pay(&gw, m.address, "N-5", 1500)
+                    .await
                     .with_expiry(NOW as u64 + 24 * 3600 + 60)
                     .body(&Ed25519Account::generate(), op)
             )
@@ -386,7 +418,7 @@ async fn senders_are_ed25519_or_single_key_ed25519_and_sign_with_their_own_key()
         let m = gw.merchant("SHOP").await;
         codes(&gw, &m, &["K-1", "K-2"]).await;
         let op = operator(&gw);
-        let tx = Tx::pay(m.address, "K-1", 1500);
+        let tx = Tx::pay(&gw, m.address, "K-1", 1500).await;
 
         // A SingleKey Ed25519 account (what current SDKs make by default) pays.
         let single = Ed25519SingleKeyAccount::generate();
@@ -399,7 +431,7 @@ async fn senders_are_ed25519_or_single_key_ed25519_and_sign_with_their_own_key()
             other => panic!("not a fee-payer transaction: {other:?}"),
         }
 
-        let tx = Tx::pay(m.address, "K-2", 1500);
+        let tx = Tx::pay(&gw, m.address, "K-2", 1500).await;
         let victim = Ed25519Account::generate();
         let raw = tx.raw(victim.address());
         let message = FeePayerRawTransaction::new(raw.clone(), Vec::new(), op)
@@ -501,10 +533,15 @@ async fn forty_concurrent_requests_from_one_sender_on_two_replicas_pass_at_most_
             first.create_code(&m, order, 1500).await;
         }
         let customer = Ed25519Account::generate();
+        let (m, customer) = (&m, &customer);
         let requests = orders.iter().enumerate().map(|(i, order)| {
             let gw = if i % 2 == 0 { &first } else { &second };
-            let body = Tx::pay(m.address, order, 1500).body(&customer, operator(gw));
-            async move { post(gw, body).await }
+            async move {
+                let body = Tx::pay(gw, m.address, order, 1500)
+                    .await
+                    .body(customer, operator(gw));
+                post(gw, body).await
+            }
         });
         let answers = futures_util::future::join_all(requests).await;
         let passed = answers
@@ -542,7 +579,7 @@ async fn invalid_requests_leave_nothing_and_use_no_ones_quota() {
         codes(&gw, &m, &["V-1"]).await;
         let op = operator(&gw);
         let victim = Ed25519Account::generate();
-        let tx = Tx::pay(m.address, "V-1", 1500);
+        let tx = Tx::pay(&gw, m.address, "V-1", 1500).await;
         let raw = tx.raw(victim.address());
         let message = FeePayerRawTransaction::new(raw.clone(), Vec::new(), op)
             .signing_message()
@@ -574,11 +611,15 @@ async fn invalid_requests_leave_nothing_and_use_no_ones_quota() {
                 4 => body_of(&raw, &AccountAuthenticator::NoAccountAuthenticator),
                 5 => Tx {
                     price: 1_000,
-                    ..Tx::pay(m.address, "V-1", 1500)
+                    ..Tx::pay(&gw, m.address, "V-1", 1500).await
                 }
                 .body(&attacker, op),
-                6 => Tx::pay(m.address, "V-1", 1499).body(&attacker, op),
-                _ => Tx::pay(m.address, &format!("NONE-{i}"), 1500).body(&attacker, op),
+                6 => Tx::pay(&gw, m.address, "V-1", 1499)
+                    .await
+                    .body(&attacker, op),
+                _ => Tx::pay(&gw, m.address, &format!("NONE-{i}"), 1500)
+                    .await
+                    .body(&attacker, op),
             };
             bodies.push(body.to_string());
         }

@@ -401,7 +401,13 @@ async fn pos_session_logs_in_guards_and_ends() {
             (StatusCode::FORBIDDEN, "POS_HEADER_REQUIRED")
         );
         let made = gw
-            .send(pos("POST", "/pos/api/v2/codes", &cookie, Some(body), true))
+            .send(pos(
+                "POST",
+                "/pos/api/v2/codes?format=svg",
+                &cookie,
+                Some(body),
+                true,
+            ))
             .await;
         assert_eq!(made.status, StatusCode::CREATED, "{}", made.text);
         assert!(
@@ -699,7 +705,7 @@ async fn wallet_quotes_prepares_and_pays_a_code_with_a_browser_held_key() {
         };
         assert_eq!(
             (call.module.name.as_str(), call.function.as_str()),
-            ("invoice", "pay_invoice")
+            ("invoice", "pay_signed_invoice")
         );
         let operator = gw.state.operator.as_ref().unwrap().address();
         assert_eq!(data["feePayer"], operator.to_hex());

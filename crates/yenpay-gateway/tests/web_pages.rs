@@ -175,12 +175,17 @@ async fn pos_page_makes_a_code_shows_it_and_follows_the_payment() {
     let stored = gw.call(&m, "GET", "/v2/codes/payments/ORDER-1", None).await;
     assert_eq!(stored.body["data"]["amount"]["amount"], 1000);
     let decoded = yenpay_qr::mpm::YenpayPayment::decode(&shown).expect("a yenpay code");
+    assert!(
+        matches!(
+            &decoded.request,
+            yenpay_qr::mpm::PaymentRequest::Signed { order_ref, amount: 1000, .. } if order_ref == "ORDER-1"
+        ),
+        "{decoded:?}"
+    );
+    // The picture carries the code the terminal signed: a wallet pays it as it is.
     assert_eq!(
-        decoded.request,
-        yenpay_qr::mpm::PaymentRequest::Dynamic {
-            order_ref: "ORDER-1".to_owned(),
-            amount: 1000
-        }
+        decoded.signed_offer().ok(),
+        issued_offer(&gw, m.address, "ORDER-1").await
     );
     assert_eq!(yenpay_client::address::to_sdk(decoded.merchant), m.address);
     assert_eq!(

@@ -2,7 +2,7 @@
 //! not read EMVCo.
 //!
 //! ```text
-//! yenpay:<merchant>?chain=<chain id>&package=<package>[&amount=<yen>&order=<order ref>][&reference=<text>]
+//! yenpay:<merchant>?chain=<chain id>&package=<package>[&amount=<yen>&order=<order ref>[&expires=<unix secs>&terminal=<address>&key=<public key>&sig=<signature>]][&reference=<text>]
 //! ```
 //!
 //! - `<merchant>` and `package`: `0x` and 64 hex digits (AIP-40 short form
@@ -12,6 +12,11 @@
 //!   `order` (the invoice's order reference, 1-64 bytes of UTF-8,
 //!   percent-encoded); a static code has neither, and may have `reference`
 //!   (0-64 bytes), the reference `invoice::pay_merchant` records.
+//! - A code the terminal signed (`invoice::pay_signed_invoice`) adds to
+//!   `amount` and `order` the rest of the signed invoice: `expires` (Unix
+//!   seconds, decimal), `terminal` (the signing account, always written),
+//!   `key` (its Ed25519 public key, 32 bytes) and `sig` (the signature, 64
+//!   bytes), both base64url without padding; all four or none.
 //! - Parameters appear in the order above; unknown or repeated parameters
 //!   and fragments are refused, so a URI means exactly one payment.
 //!
@@ -22,7 +27,8 @@ use thiserror::Error;
 use url::Url;
 use url::form_urlencoded;
 
-use super::mpm::{PaymentRequest, YenpayPayment, parse_address, parse_chain_id};
+use super::mpm::yenpay::{parse_base64url, to_base64url};
+use super::mpm::{CodeSignature, PaymentRequest, YenpayPayment, parse_address, parse_chain_id};
 
 /// The URI scheme.
 pub const SCHEME: &str = "yenpay";
@@ -99,11 +105,21 @@ pub enum UriError {
     Conflict(&'static str),
 }
 
-const PARAMS: [&str; 5] = ["chain", "package", "amount", "order", "reference"];
+const PARAMS: [&str; 9] = [
+    "chain",
+    "package",
+    "amount",
+    "order",
+    "expires",
+    "terminal",
+    "key",
+    "sig",
+    "reference",
+];
 
 fn check_request(request: &PaymentRequest) -> Result<(), UriError> {
     match request {
-        PaymentRequest::Dynamic { order_ref, .. } => {
+        PaymentRequest::Dynamic { order_ref, .. } | PaymentRequest::Signed { order_ref, .. } => {
             if order_ref.is_empty() || order_ref.len() > ORDER_REF_MAX_BYTES {
                 return Err(UriError::BadParam {
                     name: "order",
@@ -138,6 +154,19 @@ pub fn encode(payment: &YenpayPayment) -> Result<String, UriError> {
             query
                 .append_pair("amount", &amount.to_string())
                 .append_pair("order", order_ref);
+        }
+        PaymentRequest::Signed {
+            order_ref,
+            amount,
+            signature,
+        } => {
+            query
+                .append_pair("amount", &amount.to_string())
+                .append_pair("order", order_ref)
+                .append_pair("expires", &signature.expires_at.to_string())
+                .append_pair("terminal", &signature.terminal.to_standard_string())
+                .append_pair("key", &to_base64url(&signature.public_key))
+                .append_pair("sig", &to_base64url(&signature.signature));
         }
         PaymentRequest::Static { reference } => {
             if let Some(reference) = reference {
@@ -177,7 +206,7 @@ pub fn decode(uri: &str) -> Result<YenpayPayment, UriError> {
     let merchant = parse_address(url.path()).ok_or_else(|| UriError::BadMerchant {
         value: url.path().to_owned(),
     })?;
-    let mut values: [Option<String>; 5] = Default::default();
+    let mut values: [Option<String>; 9] = Default::default();
     for (name, value) in url.query_pairs() {
         let index =
             PARAMS
@@ -193,7 +222,17 @@ pub fn decode(uri: &str) -> Result<YenpayPayment, UriError> {
         }
         values[index] = Some(value.into_owned());
     }
-    let [chain, package, amount, order, reference] = values;
+    let [
+        chain,
+        package,
+        amount,
+        order,
+        expires,
+        terminal,
+        key,
+        sig,
+        reference,
+    ] = values;
     let chain = chain.ok_or(UriError::MissingParam { name: "chain" })?;
     let chain_id = parse_chain_id(&chain).ok_or(UriError::BadParam {
         name: "chain",
@@ -219,12 +258,26 @@ pub fn decode(uri: &str) -> Result<YenpayPayment, UriError> {
                     value: amount.clone(),
                     expected: "whole yen: decimal digits without leading zeros, fitting u64",
                 })?;
-            PaymentRequest::Dynamic {
-                order_ref,
-                amount: value,
+            match signature_of(expires, terminal, key, sig)? {
+                Some(signature) => PaymentRequest::Signed {
+                    order_ref,
+                    amount: value,
+                    signature,
+                },
+                None => PaymentRequest::Dynamic {
+                    order_ref,
+                    amount: value,
+                },
             }
         }
-        (None, None, reference) => PaymentRequest::Static { reference },
+        (None, None, reference) => {
+            if signature_of(expires, terminal, key, sig)?.is_some() {
+                return Err(UriError::Conflict(
+                    "expires, terminal, key and sig belong to an invoice payment (amount and order)",
+                ));
+            }
+            PaymentRequest::Static { reference }
+        }
         (Some(_), None, _) => return Err(UriError::MissingParam { name: "order" }),
         (None, Some(_), _) => return Err(UriError::MissingParam { name: "amount" }),
         (Some(_), Some(_), Some(_)) => {
@@ -240,6 +293,62 @@ pub fn decode(uri: &str) -> Result<YenpayPayment, UriError> {
         merchant,
         request,
     })
+}
+
+/// The signed invoice's parameters: all four or none.
+fn signature_of(
+    expires: Option<String>,
+    terminal: Option<String>,
+    key: Option<String>,
+    sig: Option<String>,
+) -> Result<Option<CodeSignature>, UriError> {
+    let (expires, terminal, key, sig) = match (expires, terminal, key, sig) {
+        (None, None, None, None) => return Ok(None),
+        (Some(e), Some(t), Some(k), Some(s)) => (e, t, k, s),
+        (e, t, k, _) => {
+            let name = if e.is_none() {
+                "expires"
+            } else if t.is_none() {
+                "terminal"
+            } else if k.is_none() {
+                "key"
+            } else {
+                "sig"
+            };
+            return Err(UriError::MissingParam { name });
+        }
+    };
+    let expires_at = (!expires.is_empty()
+        && expires.bytes().all(|b| b.is_ascii_digit())
+        && (expires == "0" || !expires.starts_with('0')))
+    .then(|| expires.parse::<u64>().ok())
+    .flatten()
+    .ok_or(UriError::BadParam {
+        name: "expires",
+        value: expires.clone(),
+        expected: "Unix seconds: decimal digits without leading zeros, fitting u64",
+    })?;
+    let terminal = parse_address(&terminal).ok_or(UriError::BadParam {
+        name: "terminal",
+        value: terminal.clone(),
+        expected: "an address: 0x and 1-64 hex digits",
+    })?;
+    let public_key = parse_base64url::<32>(&key).ok_or(UriError::BadParam {
+        name: "key",
+        value: key.clone(),
+        expected: "an Ed25519 public key: 32 bytes in base64url without padding",
+    })?;
+    let signature = parse_base64url::<64>(&sig).ok_or(UriError::BadParam {
+        name: "sig",
+        value: sig.clone(),
+        expected: "an Ed25519 signature: 64 bytes in base64url without padding",
+    })?;
+    Ok(Some(CodeSignature {
+        terminal,
+        expires_at,
+        public_key,
+        signature,
+    }))
 }
 
 #[cfg(test)]
@@ -409,6 +518,84 @@ mod tests {
         assert!(decode(&base).is_ok());
     }
 
+    fn signed() -> YenpayPayment {
+        payment(PaymentRequest::Signed {
+            order_ref: "注文 #42".into(),
+            amount: 1_280,
+            signature: CodeSignature {
+                terminal: Address::from_hex("0x7e1").unwrap(),
+                expires_at: 1_767_225_600,
+                public_key: [3; 32],
+                signature: [0xfb; 64],
+            },
+        })
+    }
+
+    #[test]
+    fn signed_uri_text_and_round_trip() {
+        let p = signed();
+        let uri = encode(&p).unwrap();
+        assert!(
+            uri.contains(&format!(
+                "&amount=1280&order=%E6%B3%A8%E6%96%87+%2342&expires=1767225600&terminal=0x{}7e1&key={}&sig={}",
+                "0".repeat(61),
+                "AwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwM",
+                to_base64url(&[0xfb; 64])
+            )),
+            "{uri}"
+        );
+        assert_eq!(decode(&uri).unwrap(), p);
+        assert_eq!(encode(&decode(&uri).unwrap()).unwrap(), uri);
+    }
+
+    #[test]
+    fn signed_uri_errors() {
+        let uri = encode(&signed()).unwrap();
+        let without = |name: &str| {
+            let start = uri.find(&format!("&{name}=")).unwrap();
+            let end = uri[start + 1..]
+                .find('&')
+                .map_or(uri.len(), |i| start + 1 + i);
+            format!("{}{}", &uri[..start], &uri[end..])
+        };
+        for name in ["expires", "terminal", "key", "sig"] {
+            assert_eq!(
+                decode(&without(name)),
+                Err(UriError::MissingParam {
+                    name: PARAMS.iter().find(|p| **p == name).unwrap()
+                }),
+                "{name}"
+            );
+        }
+        let replace = |name: &str, value: &str| {
+            let start = uri.find(&format!("&{name}=")).unwrap() + name.len() + 2;
+            let end = uri[start..].find('&').map_or(uri.len(), |i| start + i);
+            format!("{}{value}{}", &uri[..start], &uri[end..])
+        };
+        for (name, value) in [
+            ("expires", "0123"),
+            ("expires", "99999999999999999999"),
+            ("terminal", "0xzz"),
+            ("key", "AAAA"),
+            ("key", "AwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwN"),
+            ("sig", "AwMD"),
+        ] {
+            assert!(
+                matches!(decode(&replace(name, value)), Err(UriError::BadParam { name: n, .. }) if n == name),
+                "{name}={value}"
+            );
+        }
+        // The signed invoice's fields on a static code.
+        let static_uri = encode(&payment(PaymentRequest::Static { reference: None })).unwrap();
+        let tail = &uri[uri.find("&expires=").unwrap()..];
+        assert!(matches!(
+            decode(&format!("{static_uri}{tail}")),
+            Err(UriError::Conflict(_))
+        ));
+        // Out of order or twice is refused as everywhere.
+        assert!(decode(&format!("{uri}&sig=AA")).is_err());
+    }
+
     proptest! {
         #[test]
         fn round_trip(
@@ -416,10 +603,26 @@ mod tests {
             merchant in any::<[u8; 32]>(),
             package in any::<[u8; 32]>(),
             dynamic in any::<bool>(),
+            signed in any::<bool>(),
             amount in any::<u64>(),
             text in "\\PC{1,16}",
+            expires_at in any::<u64>(),
+            terminal in any::<[u8; 32]>(),
+            public_key in any::<[u8; 32]>(),
+            signature in proptest::collection::vec(any::<u8>(), 64),
         ) {
-            let request = if dynamic {
+            let request = if dynamic && signed {
+                PaymentRequest::Signed {
+                    order_ref: text,
+                    amount,
+                    signature: CodeSignature {
+                        terminal: Address::new(terminal),
+                        expires_at,
+                        public_key,
+                        signature: signature.try_into().unwrap(),
+                    },
+                }
+            } else if dynamic {
                 PaymentRequest::Dynamic { order_ref: text, amount }
             } else {
                 PaymentRequest::Static { reference: Some(text) }

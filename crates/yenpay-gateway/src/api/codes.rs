@@ -1,10 +1,10 @@
-//! `/v2/codes`: dynamic QR codes (one on-chain invoice each) and their payments.
+//! `/v2/codes`: dynamic QR codes (an invoice the merchant's terminal signs,
+//! [`crate::offer`]: nothing on chain until the customer pays) and their payments.
 use super::extract::{ApiJson, Path, Query};
-use super::invoicing::{record_chain_error, reserve};
+use super::invoicing::reserve;
 use super::views::{Money, PaymentView, payment_of, view};
 use crate::AppState;
 use crate::auth::AuthedMerchant;
-use crate::chain::ChainError;
 use crate::error::{ApiError, ApiResult, chain_error, created, ok};
 use crate::store::payments::{self, NewPayment, PaymentKind, PaymentStatus};
 use axum::Extension;
@@ -15,10 +15,8 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use yenpay_client::address::from_sdk;
-use yenpay_client::events::YenpayEvent;
-use yenpay_client::invoice::InvoiceEvent;
 use yenpay_client::types::limits::{OrderRef, Ttl};
-use yenpay_qr::mpm::{BILL_NUMBER_MAX, MerchantDetails, PaymentRequest, YenpayPayment};
+use yenpay_qr::mpm::{BILL_NUMBER_MAX, MerchantDetails, YenpayPayment};
 
 /// The routes, as `#[utoipa::path]` declares them.
 pub fn router() -> OpenApiRouter<AppState> {
@@ -51,11 +49,13 @@ pub struct CreateCode {
     pub requested_at: Option<i64>,
 }
 
-/// `?format=png` adds a PNG data URL.
+/// `?format=svg` or `?format=png` adds a picture of the code; without it
+/// the answer carries the payload and the URI only (a picture costs more
+/// than the rest of the request).
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 pub struct CodeFormat {
-    /// `svg` (default) or `png`.
+    /// `svg`, `png` or `none` (default: no picture).
     #[serde(default)]
     pub format: Option<String>,
 }
@@ -72,7 +72,7 @@ pub struct CodeView {
     pub amount: Money,
     /// `ORDER_QR`.
     pub code_type: String,
-    /// `CREATED` (or `PENDING` while the invoice's transaction is not confirmed).
+    /// `CREATED`: payable as it is, until `expiryDate`.
     pub status: String,
     /// The EMVCo merchant-presented payload (JPQR-compatible) to show as a QR code.
     pub qr_payload: String,
@@ -80,17 +80,16 @@ pub struct CodeView {
     pub url: String,
     /// The same URI, for a wallet deep link.
     pub deeplink: String,
-    /// An SVG picture of the QR code.
-    pub qr_svg: String,
+    /// An SVG picture of the QR code (with `?format=svg`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub qr_svg: Option<String>,
     /// A PNG of the QR code as a `data:` URL (with `?format=png`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub qr_png: Option<String>,
     /// Payable before, Unix seconds.
     pub expiry_date: i64,
-    /// The invoice's creation transaction.
-    pub transaction_hash: Option<String>,
-    /// Its ledger version.
-    pub version: Option<i64>,
+    /// The account whose key signed the code: the merchant's terminal.
+    pub terminal_address: String,
 }
 
 fn order_ref(merchant_payment_id: &str, field: &str) -> Result<OrderRef, ApiError> {
@@ -105,23 +104,25 @@ fn order_ref(merchant_payment_id: &str, field: &str) -> Result<OrderRef, ApiErro
     OrderRef::new(merchant_payment_id).map_err(|e| ApiError::invalid(format!("{field}: {e}")))
 }
 
-/// Creates a dynamic code: submits `invoice::create_invoice` with the merchant's terminal key.
+/// Creates a dynamic code: the merchant's terminal signs the invoice
+/// (`InvoiceOffer`), and the code is payable at once; nothing goes on chain
+/// until the customer's `invoice::pay_signed_invoice`.
 #[utoipa::path(post, path = "/v2/codes", tag = "codes", request_body = CreateCode, params(CodeFormat),
     security(("opa_auth" = [])),
     responses((status = 201, body = CodeView), (status = 400, body = crate::error::ErrorBody),
               (status = 409, description = "merchantPaymentId already used", body = crate::error::ErrorBody),
-              (status = 422, description = "the chain refused", body = crate::error::ErrorBody),
-              (status = 503, body = crate::error::ErrorBody)))]
+              (status = 429, description = "too many open codes, or too fast", body = crate::error::ErrorBody)))]
 pub async fn create(
     State(state): State<AppState>,
     Extension(AuthedMerchant(merchant)): Extension<AuthedMerchant>,
     Query(format): Query<CodeFormat>,
     ApiJson(request): ApiJson<CreateCode>,
 ) -> ApiResult {
-    let png = match format.format.as_deref() {
-        None | Some("svg") => false,
-        Some("png") => true,
-        Some(_) => return Err(ApiError::invalid("format: svg or png")),
+    let (svg, png) = match format.format.as_deref() {
+        None | Some("none") => (false, false),
+        Some("svg") => (true, false),
+        Some("png") => (false, true),
+        Some(_) => return Err(ApiError::invalid("format: svg, png or none")),
     };
     if request
         .code_type
@@ -148,17 +149,19 @@ pub async fn create(
         .ok()
         .and_then(|secs| Ttl::from_secs(secs).ok())
         .ok_or_else(|| ApiError::invalid("expiryDate: between 30 seconds and 24 hours from now"))?;
-    let owner = merchant.owner().map_err(ApiError::internal)?;
+    let expires_at = now + ttl.secs() as i64;
 
-    let payment = YenpayPayment {
-        chain_id: state.config.chain_id,
-        package: from_sdk(state.config.package),
-        merchant: from_sdk(owner),
-        request: PaymentRequest::Dynamic {
-            order_ref: request.merchant_payment_id.clone(),
-            amount,
-        },
-    };
+    // Signed first: a row is written only for a code that exists.
+    let signed = crate::offer::sign(
+        &state.config,
+        &state.kek,
+        &merchant,
+        order,
+        amount,
+        expires_at as u64,
+    )
+    .map_err(ApiError::internal)?;
+    let payment = YenpayPayment::from_signed_offer(from_sdk(state.config.package), &signed);
     let details = MerchantDetails {
         name: merchant.name.clone(),
         city: merchant.city.clone(),
@@ -171,7 +174,28 @@ pub async fn create(
         .map_err(|e| ApiError::invalid(format!("the EMVCo code cannot carry this: {e}")))?;
     let url = yenpay_qr::uri::encode(&payment)
         .map_err(|e| ApiError::invalid(format!("the wallet URI cannot carry this: {e}")))?;
-    let qr_svg = yenpay_qr::render::svg(&qr_payload).map_err(ApiError::internal)?;
+
+    let row = reserve(
+        &state,
+        &NewPayment {
+            merchant_address: merchant.address.clone(),
+            merchant_payment_id: request.merchant_payment_id.clone(),
+            kind: PaymentKind::Dynamic,
+            status: PaymentStatus::Created,
+            amount: amount as i64,
+            expires_at,
+            created_at: now,
+        },
+    )
+    .await?;
+    tracing::info!(code = %row.code_id, "code signed");
+
+    // Pictures only when asked for: rendering costs more than the rest.
+    let qr_svg = if svg {
+        Some(yenpay_qr::render::svg(&qr_payload).map_err(ApiError::internal)?)
+    } else {
+        None
+    };
     let qr_png = if png {
         let bytes = yenpay_qr::render::png(&qr_payload, 8).map_err(ApiError::internal)?;
         Some(format!(
@@ -181,66 +205,8 @@ pub async fn create(
     } else {
         None
     };
-
-    let row = reserve(
-        &state,
-        &NewPayment {
-            merchant_address: merchant.address.clone(),
-            merchant_payment_id: request.merchant_payment_id.clone(),
-            kind: PaymentKind::Dynamic,
-            amount: amount as i64,
-            expires_at: now + ttl.secs() as i64,
-            created_at: now,
-        },
-    )
-    .await?;
-    let code_id = row.code_id.clone();
-    let terminal = merchant
-        .terminal_account(&state.kek)
-        .map_err(ApiError::internal)?;
-    let outcome = match state
-        .ledger
-        .create_invoice(&terminal, owner, &order, amount, ttl)
-        .await
-    {
-        Ok(outcome) => outcome,
-        Err(error) => {
-            let exists =
-                matches!(&error, ChainError::Rejected { code, .. } if code.contains("EXISTS"));
-            let answer = record_chain_error(&state, &code_id, error).await?;
-            if exists {
-                return Err(ApiError::conflict(
-                    "DUPLICATE_DYNAMIC_QR_REQUEST",
-                    "the merchant already has an invoice with this merchantPaymentId on chain",
-                ));
-            }
-            return Err(answer);
-        }
-    };
-    let expires_at = outcome
-        .events
-        .iter()
-        .find_map(|event| match event {
-            YenpayEvent::Invoice(InvoiceEvent::InvoiceCreated(created)) => {
-                Some(created.expires_at as i64)
-            }
-            _ => None,
-        })
-        .unwrap_or(row.expires_at);
-    payments::confirm_created(
-        &state.db.pool,
-        &code_id,
-        payments::Tx {
-            hash: &outcome.hash,
-            version: outcome.version,
-        },
-        amount,
-        expires_at as u64,
-    )
-    .await?;
-    tracing::info!(code = %code_id, tx = %outcome.hash, "code created");
     created(CodeView {
-        code_id,
+        code_id: row.code_id,
         merchant_payment_id: request.merchant_payment_id,
         amount: Money::jpy(amount as i64),
         code_type: "ORDER_QR".to_owned(),
@@ -251,12 +217,14 @@ pub async fn create(
         qr_svg,
         qr_png,
         expiry_date: expires_at,
-        transaction_hash: Some(outcome.hash),
-        version: Some(outcome.version as i64),
+        terminal_address: signed.offer.terminal.to_standard_string(),
     })
 }
 
-/// Cancels an open code: `invoice::cancel_invoice` with the terminal key.
+/// Cancels an open code: a signed code with `invoice::cancel_signed_invoice`
+/// (the terminal's transaction, the operator paying the gas: it writes the
+/// order's record, kept until the code's expiry, so that the code cannot be
+/// paid), an invoice created on chain with `invoice::cancel_invoice`.
 #[utoipa::path(delete, path = "/v2/codes/{codeId}", tag = "codes", security(("opa_auth" = [])),
     params(("codeId" = String, Path, description = "the code's id")),
     responses((status = 200, body = PaymentView), (status = 404, body = crate::error::ErrorBody),
@@ -285,17 +253,43 @@ pub async fn cancel(
             ));
         }
     }
+    if payment.is_signed_code() && payment.expires_at <= state.clock.now() {
+        // Nothing to cancel: the chain takes the code no more, and writes no record for it.
+        return Err(ApiError::conflict(
+            "CODE_NOT_OPEN",
+            "the code is EXPIRED and cannot be paid any more",
+        ));
+    }
     let order = OrderRef::new(&payment.merchant_payment_id).map_err(ApiError::internal)?;
     let owner = merchant.owner().map_err(ApiError::internal)?;
     let terminal = merchant
         .terminal_account(&state.kek)
         .map_err(ApiError::internal)?;
-    let outcome = state
-        .ledger
-        .cancel_invoice(&terminal, owner, &order)
-        .await
-        .map_err(chain_error)?;
-    payments::cancel(&state.db.pool, &code_id).await?;
+    let outcome = if payment.is_signed_code() {
+        let outcome = state
+            .ledger
+            .cancel_signed_invoice(&terminal, owner, &order, payment.expires_at as u64)
+            .await
+            .map_err(chain_error)?;
+        payments::cancel_signed(
+            &state.db.pool,
+            &code_id,
+            payments::Tx {
+                hash: &outcome.hash,
+                version: outcome.version,
+            },
+        )
+        .await?;
+        outcome
+    } else {
+        let outcome = state
+            .ledger
+            .cancel_invoice(&terminal, owner, &order)
+            .await
+            .map_err(chain_error)?;
+        payments::cancel(&state.db.pool, &code_id).await?;
+        outcome
+    };
     tracing::info!(code = %code_id, tx = %outcome.hash, "code cancelled");
     state.signal_payments_changed();
     let payment = payments::by_code_id(&state.db.pool, &code_id)

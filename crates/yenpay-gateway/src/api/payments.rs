@@ -9,7 +9,7 @@ use super::views::{Money, PaymentView, view};
 use crate::AppState;
 use crate::auth::AuthedMerchant;
 use crate::error::{ApiError, ApiResult, created};
-use crate::store::payments::{self, NewPayment, PaymentKind};
+use crate::store::payments::{self, NewPayment, PaymentKind, PaymentStatus};
 use axum::Extension;
 use axum::extract::State;
 use serde::Deserialize;
@@ -85,6 +85,7 @@ pub async fn cpm(
             merchant_address: merchant.address.clone(),
             merchant_payment_id: request.merchant_payment_id.clone(),
             kind: PaymentKind::Cpm,
+            status: PaymentStatus::Pending,
             amount: amount as i64,
             expires_at: now + ttl.secs() as i64,
             created_at: now,

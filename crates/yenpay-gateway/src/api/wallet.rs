@@ -4,7 +4,8 @@
 //!
 //! The browser cannot compute an Aptos address (SHA3) or BCS without a
 //! library, and the page must not load one from a CDN; so the gateway
-//! derives the address, builds the `pay_invoice` transaction and hands back
+//! derives the address, builds the `pay_signed_invoice` transaction of the
+//! code (the terminal's signed invoice the code carries) and hands back
 //! the exact bytes to sign. It then checks the signature and applies the
 //! same sponsoring rules as `/v2/sponsor` ([`crate::sponsor::cosign`]). The page
 //! comes from this gateway too, so it trusts it either way; a real wallet
@@ -22,7 +23,7 @@ use aptos_sdk::transaction::authenticator::{
     AccountAuthenticator, Ed25519PublicKey as AuthPublicKey, Ed25519Signature as AuthSignature,
 };
 use aptos_sdk::transaction::{FeePayerRawTransaction, RawTransaction, TransactionPayload};
-use aptos_sdk::types::{AccountAddress, ChainId};
+use aptos_sdk::types::ChainId;
 use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -31,8 +32,8 @@ use serde::{Deserialize, Serialize};
 use yenpay_client::address::to_sdk;
 use yenpay_client::events::YenpayEvent;
 use yenpay_client::invoice::InvoiceEvent;
-use yenpay_client::types::limits::OrderRef;
 use yenpay_qr::mpm::{PaymentRequest, YenpayPayment};
+use yenpay_types::offer::SignedInvoiceOffer;
 
 /// How long a prepared transaction stays valid: long enough to tap "Pay",
 /// short enough that a forgotten one dies soon.
@@ -92,6 +93,8 @@ struct Resolved {
     order_ref: String,
     invoice: Payment,
     merchant: MerchantInfo,
+    /// The signed invoice the code carries.
+    signed: SignedInvoiceOffer,
 }
 
 fn invalid_payload(message: impl Into<String>) -> ApiError {
@@ -122,13 +125,28 @@ async fn resolve(state: &AppState, text: &str) -> Result<Resolved, ApiError> {
             payment.chain_id, payment.package, state.config.chain_id
         )));
     }
-    let PaymentRequest::Dynamic { order_ref, amount } = &payment.request else {
-        return Err(ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "STATIC_CODE_NOT_SUPPORTED",
-            "this is a shop's static code; this wallet pays dynamic codes (one order, one amount) only",
-        ));
+    let (order_ref, amount) = match &payment.request {
+        PaymentRequest::Signed {
+            order_ref, amount, ..
+        } => (order_ref, amount),
+        PaymentRequest::Dynamic { .. } => {
+            return Err(ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "CODE_NOT_SUPPORTED",
+                "this code names an invoice created on chain; this wallet pays the codes a shop's terminal signs",
+            ));
+        }
+        PaymentRequest::Static { .. } => {
+            return Err(ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "STATIC_CODE_NOT_SUPPORTED",
+                "this is a shop's static code; this wallet pays dynamic codes (one order, one amount) only",
+            ));
+        }
     };
+    let signed = payment
+        .signed_offer()
+        .map_err(|e| invalid_payload(format!("not a payable code: {e}")))?;
     let merchant_address = to_sdk(payment.merchant).to_hex();
     let invoice = payments::by_merchant_payment_id(&state.db.pool, &merchant_address, order_ref)
         .await?
@@ -152,6 +170,7 @@ async fn resolve(state: &AppState, text: &str) -> Result<Resolved, ApiError> {
         order_ref: order_ref.clone(),
         invoice,
         merchant,
+        signed,
     })
 }
 
@@ -279,6 +298,7 @@ pub async fn prepare(
     let sender = public_key(&request.public_key)?.to_address();
     let operator = sponsor::operator(&state)?;
     let resolved = resolve(&state, &request.payload).await?;
+    let signed = resolved.signed.clone();
     let quote = quote_of(&state, resolved);
     if quote.status != "CREATED" {
         return Err(ApiError::conflict(
@@ -286,10 +306,8 @@ pub async fn prepare(
             format!("the code is {} and cannot be paid", quote.status),
         ));
     }
-    let order = OrderRef::new(&quote.merchant_payment_id).map_err(ApiError::internal)?;
-    let merchant = AccountAddress::from_hex(&quote.merchant.address).map_err(ApiError::internal)?;
     let call = yenpay_client::invoice::Calls::new(state.config.package)
-        .pay_invoice(merchant, &order, quote.amount.amount)
+        .pay_offer(&signed)
         .map_err(ApiError::internal)?;
     let account = state.ledger.account(sender).await.map_err(chain_error)?;
     let policy = &state.config.sponsor;

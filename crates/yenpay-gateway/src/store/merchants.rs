@@ -82,6 +82,31 @@ impl Merchant {
             merchant: self.id.clone(),
         })
     }
+
+    /// The terminal's key as the signer of its codes (`InvoiceOffer`s),
+    /// opened with the KEK; it lives no longer than the caller keeps it
+    /// (ed25519-dalek zeroes it on drop).
+    ///
+    /// # Errors
+    /// When it cannot be opened or is not a key.
+    pub fn terminal_signing_key(
+        &self,
+        kek: &Keyring,
+    ) -> Result<ed25519_dalek::SigningKey, TerminalKeyError> {
+        let key = kek
+            .open(&terminal_context(&self.id), &self.terminal_key_enc)
+            .map_err(|source| TerminalKeyError::Sealed {
+                merchant: self.id.clone(),
+                source,
+            })?;
+        let bytes: &[u8; 32] =
+            key.as_slice()
+                .try_into()
+                .map_err(|_| TerminalKeyError::NotAKey {
+                    merchant: self.id.clone(),
+                })?;
+        Ok(ed25519_dalek::SigningKey::from_bytes(bytes))
+    }
 }
 
 fn merchant(row: &AnyRow) -> Result<Merchant, sqlx::Error> {

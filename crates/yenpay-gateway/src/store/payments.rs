@@ -230,9 +230,23 @@ impl Payment {
     }
 
     /// Whether its order reference may name a new invoice: this one was
-    /// never created, or the chain deleted its record.
+    /// never created, or the chain deleted its record, or it is a signed
+    /// code that expired with no record on chain (nobody paid or cancelled
+    /// it, and the chain takes it no more).
     pub fn frees_reference(&self) -> bool {
-        self.status == PaymentStatus::Failed || self.purged_version.is_some()
+        self.status == PaymentStatus::Failed
+            || self.purged_version.is_some()
+            || (self.status == PaymentStatus::Expired && self.invoice_version.is_none())
+    }
+
+    /// Whether this is a code the gateway signed (`InvoiceOffer`) that has
+    /// no record on chain yet: payable with `pay_signed_invoice` until its
+    /// expiry, cancelled with `cancel_signed_invoice`.
+    pub fn is_signed_code(&self) -> bool {
+        self.origin == Origin::Gateway
+            && self.kind == PaymentKind::Dynamic
+            && self.invoice_version.is_none()
+            && self.create_tx.is_none()
     }
 }
 
@@ -393,6 +407,9 @@ pub struct NewPayment {
     pub merchant_payment_id: String,
     /// Dynamic or customer-presented.
     pub kind: PaymentKind,
+    /// `PENDING` for a payment whose transaction the gateway submits next;
+    /// `CREATED` for a code the gateway signed, payable as it is written.
+    pub status: PaymentStatus,
     /// Yen.
     pub amount: i64,
     /// Payable before, Unix seconds (the chain's creation event corrects it).
@@ -424,7 +441,7 @@ pub enum Reservation {
     TooFast,
 }
 
-/// Writes a `PENDING` payment for a new invoice of the gateway's, unless
+/// Writes a new payment of the gateway's (`PENDING`, or `CREATED` for a signed code), unless
 /// the order reference's newest invoice still holds it (it is free only
 /// when that one failed or was purged on chain), or the merchant is at its
 /// [`CodeQuota`]. Two requests racing for one reference take the same
@@ -471,7 +488,7 @@ pub async fn reserve(
         generation,
         kind: new.kind,
         origin: Origin::Gateway,
-        status: PaymentStatus::Pending,
+        status: new.status,
         amount: new.amount,
         expires_at: new.expires_at,
         created_at: new.created_at,
@@ -604,6 +621,25 @@ pub async fn settle_failure(
     .bind(reason)
     .bind(code_id)
     .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// A signed code was cancelled on chain by `cancelled` (its
+/// `cancel_signed_invoice`, which wrote the order's record): `CANCELED`,
+/// tied to that record so that the follower's event finds it and the purge
+/// returns its deposit.
+pub async fn cancel_signed<'e, E: Executor<'e, Database = sqlx::Any>>(
+    executor: E,
+    code_id: &str,
+    cancelled: Tx<'_>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE payments SET status = CASE WHEN status IN ('PENDING', 'SUBMITTED', 'CREATED', 'EXPIRED')          THEN 'CANCELED' ELSE status END, pending_tx = NULL, pending_expires_at = NULL,          invoice_version = COALESCE(invoice_version, $1) WHERE code_id = $2 AND invoice_version IS NULL",
+    )
+    .bind(cancelled.version as i64)
+    .bind(code_id)
+    .execute(executor)
     .await?;
     Ok(())
 }
@@ -793,11 +829,19 @@ pub async fn chain_created(
         None => by_merchant_payment_id(&mut *conn, at.merchant, at.order_ref)
             .await?
             .filter(|p| {
-                matches!(p.status, PaymentStatus::Pending | PaymentStatus::Submitted)
-                    && p.invoice_version.is_none()
-                    && p.pending_tx
-                        .as_deref()
-                        .is_none_or(|hash| hash == at.tx.hash)
+                let creating =
+                    matches!(p.status, PaymentStatus::Pending | PaymentStatus::Submitted)
+                        && p.invoice_version.is_none()
+                        && p.pending_tx
+                            .as_deref()
+                            .is_none_or(|hash| hash == at.tx.hash);
+                // A code the gateway signed appears on chain with its payment
+                // (`pay_signed_invoice` emits InvoiceCreated and InvoicePaid):
+                // the same merchant, order reference and amount.
+                let signed = p.is_signed_code()
+                    && matches!(p.status, PaymentStatus::Created | PaymentStatus::Expired)
+                    && p.amount as u64 == amount;
+                creating || signed
             }),
     };
     if let Some(row) = waiting {
@@ -850,8 +894,24 @@ pub async fn chain_cancelled(
     conn: &mut AnyConnection,
     at: At<'_>,
 ) -> Result<Option<Payment>, sqlx::Error> {
-    let Some(row) = invoice_at(&mut *conn, at).await? else {
-        return Ok(None);
+    let row = match invoice_at(&mut *conn, at).await? {
+        Some(row) => row,
+        // A signed code's cancellation writes its first record on chain.
+        None => match by_merchant_payment_id(&mut *conn, at.merchant, at.order_ref)
+            .await?
+            .filter(|p| {
+                p.is_signed_code()
+                    && matches!(
+                        p.status,
+                        PaymentStatus::Created | PaymentStatus::Canceled | PaymentStatus::Expired
+                    )
+            }) {
+            Some(row) => {
+                cancel_signed(&mut *conn, &row.code_id, at.tx).await?;
+                row
+            }
+            None => return Ok(None),
+        },
     };
     cancel(&mut *conn, &row.code_id).await?;
     by_code_id(&mut *conn, &row.code_id).await

@@ -119,6 +119,12 @@ pub enum Call {
         order: String,
         signer: AccountAddress,
     },
+    CancelSigned {
+        merchant: AccountAddress,
+        order: String,
+        expires_at: u64,
+        signer: AccountAddress,
+    },
     Refund {
         merchant: AccountAddress,
         order: String,
@@ -381,6 +387,32 @@ impl Ledger for FakeLedger {
         ))])
     }
 
+    async fn cancel_signed_invoice(
+        &self,
+        terminal: &Ed25519Account,
+        merchant: AccountAddress,
+        order: &OrderRef,
+        expires_at: u64,
+    ) -> Result<TxOutcome, ChainError> {
+        let delay = self.create_delay_ms.load(Ordering::SeqCst);
+        if delay > 0 {
+            tokio::time::sleep(std::time::Duration::from_millis(delay)).await;
+        }
+        self.calls.lock().unwrap().push(Call::CancelSigned {
+            merchant,
+            order: order.as_str().to_owned(),
+            expires_at,
+            signer: terminal.address(),
+        });
+        self.outcome(vec![YenpayEvent::Invoice(InvoiceEvent::InvoiceCancelled(
+            InvoiceCancelled {
+                merchant,
+                order_ref: order.as_str().to_owned(),
+                cancelled_by: terminal.address(),
+            },
+        ))])
+    }
+
     async fn refund(
         &self,
         payout: &Ed25519Account,
@@ -509,14 +541,24 @@ impl Ledger for FakeLedger {
         self.calls.lock().unwrap().push(Call::Submit {
             sender: transaction.raw_txn.sender,
         });
-        // A sponsored pay_invoice emits what the package would: InvoicePaid at a 1% fee.
+        // A sponsored pay_signed_invoice emits what the package would:
+        // InvoiceCreated and InvoicePaid at a 1% fee.
         let mut events = Vec::new();
         if let aptos_sdk::transaction::TransactionPayload::EntryFunction(call) =
             &transaction.raw_txn.payload
-            && call.function == "pay_invoice"
-            && let [merchant, order, amount] = call.args.as_slice()
+            && call.function == "pay_signed_invoice"
+            && let [merchant, terminal, order, amount, expires_at, _, _] = call.args.as_slice()
         {
             let amount: u64 = aptos_bcs::from_bytes(amount).unwrap();
+            events.push(YenpayEvent::Invoice(InvoiceEvent::InvoiceCreated(
+                InvoiceCreated {
+                    merchant: aptos_bcs::from_bytes(merchant).unwrap(),
+                    order_ref: aptos_bcs::from_bytes(order).unwrap(),
+                    amount,
+                    expires_at: aptos_bcs::from_bytes(expires_at).unwrap(),
+                    created_by: aptos_bcs::from_bytes(terminal).unwrap(),
+                },
+            )));
             events.push(YenpayEvent::Invoice(InvoiceEvent::InvoicePaid(
                 InvoicePaid {
                     merchant: aptos_bcs::from_bytes(merchant).unwrap(),
@@ -668,13 +710,19 @@ pub fn config() -> Config {
     config
 }
 
+/// The tests' key-encryption key.
+pub const TEST_KEK: &str = "4b454b2d6f662d7468652d74657374732d6e6f742d612d7265616c2d6b657921";
+
 impl TestGateway {
     pub async fn new(db: &TestDb) -> Self {
         Self::with_config(db, config()).await
     }
 
+    /// Replicas of one deployment share the key-encryption key (a gateway
+    /// with another does not start), so every gateway of the tests has the
+    /// same one unless a test gives its own.
     pub async fn with_config(db: &TestDb, config: Config) -> Self {
-        Self::with_config_and_kek(db, config, Kek::generate()).await
+        Self::with_config_and_kek(db, config, Kek::from_hex(TEST_KEK).unwrap()).await
     }
 
     /// With the key-encryption key `kek`.
@@ -895,15 +943,72 @@ impl TestGateway {
     }
 }
 
-/// Marks `order` of `merchant` paid through the real follower (amount 1000, fee 10) the way the chain
-/// reports it: the recorded InvoicePaid transaction, re-addressed.
-pub async fn pay(gw: &TestGateway, merchant: &TestMerchant, order: &str, version: u64) {
+/// The signed invoice the gateway issued for `merchant`'s order `order`
+/// (its newest payment of that reference), as its code carries it.
+pub async fn issued_offer(
+    gw: &TestGateway,
+    merchant: AccountAddress,
+    order: &str,
+) -> Option<yenpay_client::types::offer::SignedInvoiceOffer> {
+    let pool = &gw.state.db.pool;
+    let payment =
+        yenpay_gateway::store::payments::by_merchant_payment_id(pool, &merchant.to_hex(), order)
+            .await
+            .unwrap()?;
+    let shop = yenpay_gateway::store::merchants::by_address(pool, &merchant.to_hex())
+        .await
+        .unwrap()?;
+    Some(
+        yenpay_gateway::offer::of_payment(&gw.state.config, &gw.state.kek, &shop, &payment)
+            .unwrap(),
+    )
+}
+
+/// The recorded payment transaction (version 4044: InvoicePaid of 1000
+/// yen, fee 10) as the payment of a signed code of `merchant`'s `order`
+/// at `version`: `pay_signed_invoice`, which emits InvoiceCreated (the
+/// code's expiry and terminal, from the gateway's row when it has one)
+/// before InvoicePaid.
+pub async fn signed_payment_tx(
+    gw: &TestGateway,
+    merchant: &TestMerchant,
+    order: &str,
+    version: u64,
+) -> Value {
     let mut paid = node_page()
         .into_iter()
         .find(|t| t["version"] == "4044")
         .unwrap();
     paid["version"] = json!(version.to_string());
-    for event in paid["events"].as_array_mut().unwrap() {
+    let expires_at = yenpay_gateway::store::payments::by_merchant_payment_id(
+        &gw.state.db.pool,
+        &merchant.address.to_hex(),
+        order,
+    )
+    .await
+    .unwrap()
+    .map_or(NOW + 300, |p| p.expires_at);
+    let events = paid["events"].as_array_mut().unwrap();
+    let at = events
+        .iter()
+        .position(|e| {
+            e["type"]
+                .as_str()
+                .unwrap()
+                .ends_with("::invoice::InvoicePaid")
+        })
+        .unwrap();
+    let mut created = events[at].clone();
+    created["type"] = json!(format!("{PACKAGE}::invoice::InvoiceCreated"));
+    created["data"] = json!({
+        "amount": "1000",
+        "created_by": merchant.terminal.to_hex(),
+        "expires_at": expires_at.to_string(),
+        "merchant": merchant.address.to_hex(),
+        "order_ref": order,
+    });
+    events.insert(at, created);
+    for event in events.iter_mut() {
         if event["type"]
             .as_str()
             .unwrap()
@@ -913,6 +1018,14 @@ pub async fn pay(gw: &TestGateway, merchant: &TestMerchant, order: &str, version
             event["data"]["order_ref"] = json!(order);
         }
     }
+    paid["payload"]["function"] = json!(format!("{PACKAGE}::invoice::pay_signed_invoice"));
+    paid
+}
+
+/// Marks `order` of `merchant` paid through the real follower (amount 1000, fee 10) the way the chain
+/// reports a signed code's payment ([`signed_payment_tx`]).
+pub async fn pay(gw: &TestGateway, merchant: &TestMerchant, order: &str, version: u64) {
+    let paid = signed_payment_tx(gw, merchant, order, version).await;
     let head = LedgerHead {
         version: version + 1,
         timestamp_us: NOW as u64 * 1_000_000,

@@ -203,7 +203,7 @@
     if (order.error) bad.push([orderInput, "errOrder"]);
     if (bad.length) return reportInvalid(bad);
     try {
-      const code = await YP.busy($("pos-create"), t, "creating", () => posApi("POST", "/pos/api/v2/codes", {
+      const code = await YP.busy($("pos-create"), t, "creating", () => posApi("POST", "/pos/api/v2/codes?format=svg", {
         merchantPaymentId: order.value,
         amount: { amount: amount.value, currency: "JPY" },
       }));

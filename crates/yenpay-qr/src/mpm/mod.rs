@@ -12,7 +12,7 @@
 
 mod error;
 mod tlv;
-mod yenpay;
+pub(crate) mod yenpay;
 
 pub(crate) use yenpay::{parse_address, parse_chain_id};
 
@@ -22,8 +22,9 @@ use serde::ser::{SerializeStruct, Serializer};
 pub use error::MpmError;
 pub use tlv::{DataObject, MAX_PAYLOAD_CHARS, MAX_VALUE_CHARS, Payload, Value};
 pub use yenpay::{
-    BILL_NUMBER_MAX, JPY_NUMERIC, MAX_MPM_AMOUNT, MerchantDetails, PaymentRequest,
-    YENPAY_ACCOUNT_ID, YENPAY_DEPLOYMENT_ID, YENPAY_GUID, YenpayPayment,
+    BILL_NUMBER_MAX, CodeSignature, JPY_NUMERIC, MAX_MPM_AMOUNT, MerchantDetails, NotSignedInvoice,
+    PaymentRequest, YENPAY_ACCOUNT_ID, YENPAY_DEPLOYMENT_ID, YENPAY_GUID, YenpayPayment,
+    legacy_address,
 };
 
 /// Point of initiation method (data object 01).

@@ -908,3 +908,291 @@ proptest! {
         }
     }
 }
+
+// ---- terminal-signed codes ----------------------------------------------
+
+fn signed_offer(
+    key: &ed25519_dalek::SigningKey,
+    order_ref: &str,
+    amount: u64,
+) -> SignedInvoiceOffer {
+    let public = key.verifying_key().to_bytes();
+    InvoiceOffer::new(
+        4,
+        addr("0xcafe"),
+        addr("0x9f2c3a1be4d5f60718293a4b5c6d7e8f9a0b1c2d3e4f5061728394a5b6c7d8e9"),
+        legacy_address(&public),
+        OrderRef::new(order_ref).unwrap(),
+        amount,
+        1_767_225_600,
+    )
+    .sign(addr("0xcafe"), key)
+    .unwrap()
+}
+
+fn long_details() -> MerchantDetails {
+    MerchantDetails {
+        name: "N".repeat(25),
+        city: "C".repeat(15),
+        category_code: "5812".into(),
+        postal_code: None,
+        language: None,
+    }
+}
+
+use yenpay_types::limits::OrderRef;
+use yenpay_types::offer::{InvoiceOffer, SignedInvoiceOffer};
+
+#[test]
+fn signed_code_round_trip_verifies_and_fits_512_at_the_longest() {
+    let key = ed25519_dalek::SigningKey::from_bytes(&[7; 32]);
+    let signed = signed_offer(&key, &"R".repeat(25), MAX_MPM_AMOUNT);
+    let payment = YenpayPayment::from_signed_offer(addr("0xcafe"), &signed);
+    let payload = payment.encode(&long_details()).unwrap();
+    assert!(
+        payload.chars().count() <= MAX_PAYLOAD_CHARS,
+        "{} characters",
+        payload.chars().count()
+    );
+    assert_eq!(payload.chars().count(), 507, "{payload}");
+    let back = YenpayPayment::decode(&payload).unwrap();
+    assert_eq!(back, payment);
+    let offer = back.signed_offer().unwrap();
+    assert_eq!(offer, signed);
+    offer.check(addr("0xcafe"), 4, 1_767_225_000).unwrap();
+    // Four yenpay templates in 80-99, no terminal written (it is the key's address).
+    let code = MerchantPresented::decode(&payload).unwrap();
+    let ours: Vec<u8> = code
+        .unreserved
+        .iter()
+        .filter(|o| o.child_text(0) == Some(YENPAY_GUID))
+        .map(|o| o.id)
+        .collect();
+    assert_eq!(ours, [80, 81, 82]);
+    assert!(code.unreserved.iter().all(|o| o.child(3).is_none()));
+    assert_eq!(code.point_of_initiation, Some(PointOfInitiation::Dynamic));
+    // Canonical text is a fixed point.
+    assert_eq!(code.encode().unwrap(), payload);
+}
+
+#[test]
+fn a_rotated_terminal_is_written_and_read() {
+    let key = ed25519_dalek::SigningKey::from_bytes(&[9; 32]);
+    let mut signed = signed_offer(&key, "A", 5);
+    let full = addr("0x7e12aa5b9ce0e1f36a0c8b8d5b1b4fbc6d6e0f11223344556677889900aabbcc");
+    signed.offer.terminal = full;
+    // A full-length terminal does not fit beside the rest: a rotated terminal's codes go as wallet URIs.
+    let payment = YenpayPayment::from_signed_offer(addr("0xcafe"), &signed);
+    assert!(matches!(
+        payment.encode(&long_details()),
+        Err(MpmError::PayloadTooLong { .. })
+    ));
+    // Written and read all the same where it fits (short-form special addresses).
+    signed.offer.terminal = addr("0xc");
+    signed.offer.merchant = addr("0xb");
+    let payment = YenpayPayment::from_signed_offer(addr("0xcafe"), &signed);
+    let details = MerchantDetails {
+        name: "S".into(),
+        city: "T".into(),
+        category_code: "5812".into(),
+        postal_code: None,
+        language: None,
+    };
+    let payload = payment.encode(&details).unwrap();
+    let back = YenpayPayment::decode(&payload).unwrap();
+    assert_eq!(back, payment);
+    assert_eq!(back.signed_offer().unwrap().offer.terminal, addr("0xc"));
+    assert!(payload.contains("0303"), "{payload}");
+}
+
+#[test]
+fn signed_offer_of_other_codes_and_bad_order_refs() {
+    let dynamic = sample_payment(PaymentRequest::Dynamic {
+        order_ref: "A".into(),
+        amount: 1,
+    });
+    assert_eq!(dynamic.signed_offer(), Err(NotSignedInvoice::NotSigned));
+    let key = ed25519_dalek::SigningKey::from_bytes(&[7; 32]);
+    let mut payment = YenpayPayment::from_signed_offer(addr("0xcafe"), &signed_offer(&key, "A", 1));
+    if let PaymentRequest::Signed { order_ref, .. } = &mut payment.request {
+        *order_ref = String::new();
+    }
+    assert!(matches!(
+        payment.signed_offer(),
+        Err(NotSignedInvoice::OrderRef(_))
+    ));
+}
+
+/// The yenpay templates of a signed code, with `edit` applied to them, in a
+/// code with a correct CRC.
+fn signed_payload_with(edit: impl FnOnce(&mut Vec<DataObject>)) -> String {
+    let key = ed25519_dalek::SigningKey::from_bytes(&[7; 32]);
+    let payment =
+        YenpayPayment::from_signed_offer(addr("0xcafe"), &signed_offer(&key, "A-1", 1_500));
+    let mut code = payment.to_merchant_presented(&long_details()).unwrap();
+    edit(&mut code.unreserved);
+    code.encode().unwrap()
+}
+
+fn set_child(objects: &mut [DataObject], sub: u8, text: &str) {
+    for o in objects.iter_mut() {
+        if let Value::Template(children) = &mut o.value {
+            for c in children.iter_mut() {
+                if c.id == sub {
+                    c.value = Value::Text(text.into());
+                }
+            }
+        }
+    }
+}
+
+fn remove_child(objects: &mut [DataObject], sub: u8) {
+    for o in objects.iter_mut() {
+        if let Value::Template(children) = &mut o.value {
+            children.retain(|c| c.id != sub);
+        }
+    }
+}
+
+#[test]
+fn signed_code_reading_errors() {
+    let invalid = |payload: String, tag: &str| match YenpayPayment::decode(&payload) {
+        Err(MpmError::YenpayInvalid { tag: t, .. }) => assert_eq!(t, tag, "{payload}"),
+        other => panic!("{payload}: {other:?}"),
+    };
+    let missing = |payload: String| match YenpayPayment::decode(&payload) {
+        Err(MpmError::YenpayMissing { .. }) => {}
+        other => panic!("{payload}: {other:?}"),
+    };
+    // Each field missing.
+    for sub in [2, 4, 5, 6] {
+        missing(signed_payload_with(|o| remove_child(o, sub)));
+    }
+    // Malformed values.
+    invalid(
+        signed_payload_with(|o| set_child(o, 2, "01767225600")),
+        "80/02",
+    );
+    invalid(
+        signed_payload_with(|o| set_child(o, 4, "not base64!")),
+        "81/04",
+    );
+    // 43 characters whose last one carries bits beyond the 32 bytes: not canonical.
+    let key = URL_SAFE.encode([1u8; 32]);
+    let mut noncanonical = key[..42].to_owned();
+    noncanonical.push('B');
+    invalid(
+        signed_payload_with(|o| set_child(o, 4, &noncanonical)),
+        "81/04",
+    );
+    invalid(
+        signed_payload_with(|o| set_child(o, 4, &URL_SAFE.encode([1u8; 31]))),
+        "81/04",
+    );
+    invalid(signed_payload_with(|o| set_child(o, 5, "AAAA")), "81/05");
+    invalid(signed_payload_with(|o| set_child(o, 6, "AAAA")), "82/06");
+    invalid(signed_payload_with(|o| set_child(o, 6, "AAAA")), "82/06");
+    invalid(
+        signed_payload_with(|o| {
+            o.push(DataObject::template(
+                83,
+                vec![
+                    DataObject::text(0, YENPAY_GUID),
+                    DataObject::text(3, "0xzz"),
+                ],
+            ));
+        }),
+        "83/03",
+    );
+    // A sub-tag twice across yenpay's templates.
+    invalid(
+        signed_payload_with(|o| {
+            o.push(DataObject::template(
+                83,
+                vec![DataObject::text(0, YENPAY_GUID), DataObject::text(2, "5")],
+            ));
+        }),
+        "83/02",
+    );
+    // Signature fields on a static code.
+    let payment = sample_payment(PaymentRequest::Static { reference: None });
+    let mut code = payment.to_merchant_presented(&long_details()).unwrap();
+    code.unreserved.push(DataObject::template(
+        83,
+        vec![DataObject::text(0, YENPAY_GUID), DataObject::text(2, "5")],
+    ));
+    invalid(code.encode().unwrap(), "80-99");
+}
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD as URL_SAFE;
+
+prop_compose! {
+    fn signed_payment()(
+        chain_id in any::<u8>(),
+        package in address(),
+        merchant in address(),
+        rotated in proptest::option::of(address()),
+        order_ref in ans(25),
+        amount in 1..=MAX_MPM_AMOUNT,
+        expires_at in 0u64..10_000_000_000,
+        public_key in any::<[u8; 32]>(),
+        signature in proptest::collection::vec(any::<u8>(), 64),
+    ) -> YenpayPayment {
+        let signature: [u8; 64] = signature.try_into().unwrap();
+        let terminal = rotated.unwrap_or_else(|| legacy_address(&public_key));
+        YenpayPayment {
+            chain_id, package, merchant,
+            request: PaymentRequest::Signed {
+                order_ref, amount,
+                signature: CodeSignature { terminal, expires_at, public_key, signature },
+            },
+        }
+    }
+}
+
+proptest! {
+    #[test]
+    fn signed_payments_round_trip_or_are_refused_as_too_long(p in signed_payment(), d in details()) {
+        match p.encode(&d) {
+            Ok(payload) => {
+                prop_assert!(payload.chars().count() <= MAX_PAYLOAD_CHARS);
+                prop_assert_eq!(YenpayPayment::decode(&payload).unwrap(), p.clone());
+                prop_assert_eq!(MerchantPresented::decode(&payload).unwrap().encode().unwrap(), payload);
+            }
+            Err(MpmError::PayloadTooLong { .. }) => {}
+            Err(other) => prop_assert!(false, "{:?}", other),
+        }
+        // Without the language template and a legacy terminal it always fits.
+        if let PaymentRequest::Signed { signature, .. } = &p.request
+            && signature.terminal == legacy_address(&signature.public_key)
+        {
+            let plain = MerchantDetails { language: None, postal_code: None, ..d };
+            prop_assert!(p.encode(&plain).is_ok());
+        }
+    }
+
+    #[test]
+    fn mutated_signed_payloads_never_panic(index in 0usize..520, c in any::<char>(), op in 0u8..3) {
+        let original = signed_payload_with(|_| {});
+        let mut chars: Vec<char> = original.chars().collect();
+        let i = index % (chars.len() + 1);
+        match op {
+            0 if i < chars.len() => { chars[i] = c; }
+            1 => chars.insert(i, c),
+            _ if i < chars.len() => { chars.remove(i); }
+            _ => {}
+        }
+        let s: String = chars.into_iter().collect();
+        let recrc = if s.len() >= 4 && s.is_char_boundary(s.len() - 4) {
+            with_crc(s[..s.len() - 4].strip_suffix("6304").unwrap_or(&s[..s.len() - 4]))
+        } else {
+            s.clone()
+        };
+        for s in [s, recrc] {
+            if let Ok(p) = Payload::parse(&s) {
+                let _ = MerchantPresented::from_payload(&p).yenpay().map(|y| y.signed_offer());
+            }
+        }
+    }
+}

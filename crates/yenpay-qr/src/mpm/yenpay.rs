@@ -12,6 +12,27 @@
 //! | unreserved template, ID 80 (any free ID in 80-99 is read) | 00 | `jp.yenpay` |
 //! | | 01 | address of the `YenPay` package |
 //!
+//! A code the terminal signed (`invoice::pay_signed_invoice`, nothing on
+//! chain before the payment) adds the rest of the signed invoice to further
+//! unreserved templates with the same GUID. The sub-tags are numbered across
+//! yenpay's unreserved templates, so which template holds one is a matter of
+//! fitting 99 characters, and each appears once:
+//!
+//! | sub-tag | value | written in |
+//! |---|---|---|
+//! | 02 | expiry, Unix seconds, decimal | the package's template |
+//! | 03 | terminal address; absent when it is the legacy Ed25519 address of the key (a terminal that never rotated its key, as the gateway's) | a template of its own |
+//! | 04 | the terminal's Ed25519 public key, 32 bytes, base64url without padding | a template with 05 |
+//! | 05 | the signature's first 24 bytes, base64url | with 04 |
+//! | 06 | the signature's last 40 bytes, base64url | a template of its own |
+//!
+//! The signature is split because 64 bytes in base64url (86 characters) and
+//! the GUID do not fit one template; base64url rather than hex because the
+//! whole payload must stay within EMVCo's 512 characters: a signed code with
+//! a 25-character name and order reference and a 13-digit amount is 507
+//! characters. A terminal that rotated its key (03 written) makes the code
+//! about 75 characters longer, which may not fit: the wallet URI carries it.
+//!
 //! Addresses are `0x` and 64 hex digits, or AIP-40's short form for special
 //! addresses (`0x1`..`0xf`). A dynamic code carries the invoice's amount
 //! (54, whole yen) and order reference as the bill number (62/01); EMVCo
@@ -21,8 +42,13 @@
 //! static code carries no amount and, optionally, a reference for the
 //! payment as the reference label (62/05).
 
-use serde::Serialize;
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use serde::{Serialize, Serializer};
 use yenpay_types::Address;
+use yenpay_types::authorization::ed25519_authentication_key;
+use yenpay_types::limits::OrderRef;
+use yenpay_types::offer::{InvoiceOffer, SignedInvoiceOffer};
 
 use super::{
     AdditionalData, DataObject, LanguageTemplate, MerchantPresented, MpmError, PointOfInitiation,
@@ -44,6 +70,13 @@ pub const JPY_NUMERIC: &str = "392";
 const CHAIN_ID: u8 = 1;
 const MERCHANT: u8 = 2;
 const PACKAGE: u8 = 1;
+const EXPIRES_AT: u8 = 2;
+const TERMINAL: u8 = 3;
+const PUBLIC_KEY: u8 = 4;
+const SIGNATURE_HEAD: u8 = 5;
+const SIGNATURE_TAIL: u8 = 6;
+/// Bytes of the signature in sub-tag 05; the rest are in 06.
+const SIGNATURE_SPLIT: usize = 24;
 
 /// What the customer's wallet needs to pay: which deployment, which
 /// merchant, and for a dynamic code which invoice.
@@ -70,7 +103,7 @@ pub enum PaymentRequest {
         /// (62/05, at most 25 characters in an EMVCo code).
         reference: Option<String>,
     },
-    /// Pay one invoice (`invoice::pay_invoice`).
+    /// Pay one invoice created on chain (`invoice::pay_invoice`).
     Dynamic {
         /// The invoice's order reference (62/01, at most 25 characters in an
         /// EMVCo code).
@@ -78,6 +111,70 @@ pub enum PaymentRequest {
         /// The amount in yen (54).
         amount: u64,
     },
+    /// Pay an invoice the terminal signed off chain
+    /// (`invoice::pay_signed_invoice`): the code is the invoice.
+    Signed {
+        /// The invoice's order reference (62/01, at most 25 characters in an
+        /// EMVCo code).
+        order_ref: String,
+        /// The amount in yen (54).
+        amount: u64,
+        /// The rest of the signed invoice.
+        signature: CodeSignature,
+    },
+}
+
+/// What a terminal-signed code carries besides merchant, order reference
+/// and amount: with them and the deployment it is the
+/// [`SignedInvoiceOffer`] that `invoice::pay_signed_invoice` takes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CodeSignature {
+    /// The account whose key signed: a terminal of the merchant.
+    pub terminal: Address,
+    /// Payable strictly before, Unix seconds.
+    pub expires_at: u64,
+    /// The terminal's Ed25519 public key.
+    #[serde(serialize_with = "base64url")]
+    pub public_key: [u8; 32],
+    /// The Ed25519 signature over the offer.
+    #[serde(serialize_with = "base64url")]
+    pub signature: [u8; 64],
+}
+
+fn base64url<S: Serializer>(bytes: &[u8], serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.serialize_str(&URL_SAFE_NO_PAD.encode(bytes))
+}
+
+/// Decodes base64url without padding into exactly `N` bytes, canonically
+/// (the encoding of the bytes read is the text).
+pub(crate) fn parse_base64url<const N: usize>(text: &str) -> Option<[u8; N]> {
+    if text.len() != (N * 4).div_ceil(3) {
+        return None;
+    }
+    let bytes = URL_SAFE_NO_PAD.decode(text).ok()?;
+    let array: [u8; N] = bytes.try_into().ok()?;
+    (URL_SAFE_NO_PAD.encode(array) == text).then_some(array)
+}
+
+/// The base64url text of `bytes`, without padding.
+pub(crate) fn to_base64url(bytes: &[u8]) -> String {
+    URL_SAFE_NO_PAD.encode(bytes)
+}
+
+/// The legacy Ed25519 address of `public_key`: the terminal a code omits.
+pub fn legacy_address(public_key: &[u8; 32]) -> Address {
+    Address::new(ed25519_authentication_key(public_key))
+}
+
+/// Why a payment is not a signed invoice for this deployment.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum NotSignedInvoice {
+    /// A static code or an invoice created on chain.
+    #[error("the code is not a terminal-signed invoice")]
+    NotSigned,
+    /// The order reference is not one the invoice module takes.
+    #[error("order reference: {0}")]
+    OrderRef(String),
 }
 
 /// The merchant's EMVCo fields for a code yenpay builds alone.
@@ -171,15 +268,11 @@ impl YenpayPayment {
                 "an address is 0x and 1-64 hex digits",
             )
         })?;
-        let deployment =
-            yenpay_template(&code.unreserved, 80..=99).ok_or(MpmError::YenpayMissing {
-                tag: "80-99".into(),
-                reason: "the unreserved template with GUID jp.yenpay names the package",
-            })?;
-        let package_text = field(deployment, PACKAGE, "the package to call")?;
+        let deployment = Deployment::read(&code.unreserved)?;
+        let package_text = deployment.field(PACKAGE, "the package to call")?;
         let package = parse_address(package_text).ok_or_else(|| {
             invalid(
-                tag(deployment.id, PACKAGE),
+                deployment.tag(PACKAGE),
                 package_text,
                 "an address is 0x and 1-64 hex digits",
             )
@@ -237,9 +330,23 @@ impl YenpayPayment {
                         reason: "a dynamic code carries the invoice's order reference",
                     },
                 )?;
-                PaymentRequest::Dynamic { order_ref, amount }
+                match deployment.signature()? {
+                    Some(signature) => PaymentRequest::Signed {
+                        order_ref,
+                        amount,
+                        signature,
+                    },
+                    None => PaymentRequest::Dynamic { order_ref, amount },
+                }
             }
         };
+        if !matches!(request, PaymentRequest::Signed { .. }) && deployment.has_signature_fields() {
+            return Err(invalid(
+                "80-99".into(),
+                "",
+                "the fields of a signed invoice belong to a dynamic code",
+            ));
+        }
         Ok(Self {
             chain_id,
             package,
@@ -296,7 +403,11 @@ impl YenpayPayment {
                 reason: "yenpay pays in yen: currency 392",
             });
         }
-        if let PaymentRequest::Dynamic { order_ref, amount } = &self.request {
+        if let PaymentRequest::Dynamic { order_ref, amount }
+        | PaymentRequest::Signed {
+            order_ref, amount, ..
+        } = &self.request
+        {
             if !(1..=MAX_MPM_AMOUNT).contains(amount) {
                 return Err(MpmError::YenpayInvalid {
                     tag: "54".into(),
@@ -322,12 +433,6 @@ impl YenpayPayment {
                 value: String::new(),
                 reason: "every merchant account template ID is taken",
             })?;
-        let deployment_id =
-            free_id(&all, YENPAY_DEPLOYMENT_ID, 80..=99).ok_or(MpmError::YenpayInvalid {
-                tag: "80-99".into(),
-                value: String::new(),
-                reason: "every unreserved template ID is taken",
-            })?;
         code.merchant_accounts.push(DataObject::template(
             account_id,
             vec![
@@ -337,14 +442,19 @@ impl YenpayPayment {
             ],
         ));
         code.merchant_accounts.sort_by_key(|o| o.id);
-        code.unreserved.push(DataObject::template(
-            deployment_id,
-            vec![
-                DataObject::text(0, YENPAY_GUID),
-                DataObject::text(PACKAGE, self.package.to_standard_string()),
-            ],
-        ));
-        code.unreserved.sort_by_key(|o| o.id);
+        for fields in self.deployment_templates() {
+            let all: Vec<DataObject> = code.to_objects();
+            let id =
+                free_id(&all, YENPAY_DEPLOYMENT_ID, 80..=99).ok_or(MpmError::YenpayInvalid {
+                    tag: "80-99".into(),
+                    value: String::new(),
+                    reason: "every unreserved template ID is taken",
+                })?;
+            let mut children = vec![DataObject::text(0, YENPAY_GUID)];
+            children.extend(fields);
+            code.unreserved.push(DataObject::template(id, children));
+            code.unreserved.sort_by_key(|o| o.id);
+        }
         let additional = code
             .additional_data
             .get_or_insert_with(AdditionalData::default);
@@ -355,7 +465,10 @@ impl YenpayPayment {
                 additional.bill_number = None;
                 additional.reference_label = reference.clone();
             }
-            PaymentRequest::Dynamic { order_ref, amount } => {
+            PaymentRequest::Dynamic { order_ref, amount }
+            | PaymentRequest::Signed {
+                order_ref, amount, ..
+            } => {
                 code.point_of_initiation = Some(PointOfInitiation::Dynamic);
                 code.transaction_amount = Some(amount.to_string());
                 additional.bill_number = Some(order_ref.clone());
@@ -365,6 +478,229 @@ impl YenpayPayment {
             code.additional_data = None;
         }
         Ok(())
+    }
+}
+
+impl YenpayPayment {
+    /// The fields of yenpay's unreserved templates, template by template
+    /// (module docs).
+    fn deployment_templates(&self) -> Vec<Vec<DataObject>> {
+        let mut first = vec![DataObject::text(PACKAGE, self.package.to_standard_string())];
+        let PaymentRequest::Signed { signature, .. } = &self.request else {
+            return vec![first];
+        };
+        first.push(DataObject::text(
+            EXPIRES_AT,
+            signature.expires_at.to_string(),
+        ));
+        let mut templates = vec![first];
+        if signature.terminal != legacy_address(&signature.public_key) {
+            templates.push(vec![DataObject::text(
+                TERMINAL,
+                signature.terminal.to_standard_string(),
+            )]);
+        }
+        let (head, tail) = signature.signature.split_at(SIGNATURE_SPLIT);
+        templates.push(vec![
+            DataObject::text(PUBLIC_KEY, to_base64url(&signature.public_key)),
+            DataObject::text(SIGNATURE_HEAD, to_base64url(head)),
+        ]);
+        templates.push(vec![DataObject::text(SIGNATURE_TAIL, to_base64url(tail))]);
+        templates
+    }
+
+    /// A signed code's payment: the offer's merchant, order reference,
+    /// amount and signature, on `package`'s deployment.
+    pub fn from_signed_offer(package: Address, signed: &SignedInvoiceOffer) -> Self {
+        let offer = &signed.offer;
+        Self {
+            chain_id: offer.chain_id,
+            package,
+            merchant: offer.merchant,
+            request: PaymentRequest::Signed {
+                order_ref: offer.order_ref.as_str().to_owned(),
+                amount: offer.amount,
+                signature: CodeSignature {
+                    terminal: offer.terminal,
+                    expires_at: offer.expires_at,
+                    public_key: signed.public_key,
+                    signature: signed.signature,
+                },
+            },
+        }
+    }
+
+    /// The signed invoice a signed code carries, as
+    /// `invoice::pay_signed_invoice` takes it. Nothing is verified here:
+    /// [`SignedInvoiceOffer::check`] does that.
+    ///
+    /// # Errors
+    /// [`NotSignedInvoice`]: another kind of code, or an order reference
+    /// the invoice module refuses.
+    pub fn signed_offer(&self) -> Result<SignedInvoiceOffer, NotSignedInvoice> {
+        let PaymentRequest::Signed {
+            order_ref,
+            amount,
+            signature,
+        } = &self.request
+        else {
+            return Err(NotSignedInvoice::NotSigned);
+        };
+        let order_ref =
+            OrderRef::new(order_ref).map_err(|e| NotSignedInvoice::OrderRef(e.to_string()))?;
+        Ok(SignedInvoiceOffer {
+            offer: InvoiceOffer::new(
+                self.chain_id,
+                self.package,
+                self.merchant,
+                signature.terminal,
+                order_ref,
+                *amount,
+                signature.expires_at,
+            ),
+            public_key: signature.public_key,
+            signature: signature.signature,
+        })
+    }
+}
+
+/// yenpay's unreserved templates (80-99 with its GUID) of a code, read as
+/// one set of sub-tags.
+struct Deployment<'c> {
+    templates: Vec<&'c DataObject>,
+}
+
+impl<'c> Deployment<'c> {
+    fn read(unreserved: &'c [DataObject]) -> Result<Self, MpmError> {
+        let templates: Vec<&DataObject> = unreserved
+            .iter()
+            .filter(|o| (80..=99).contains(&o.id) && o.child_text(0) == Some(YENPAY_GUID))
+            .collect();
+        if templates.is_empty() {
+            return Err(MpmError::YenpayMissing {
+                tag: "80-99".into(),
+                reason: "the unreserved template with GUID jp.yenpay names the package",
+            });
+        }
+        Ok(Self { templates })
+    }
+
+    /// The template holding `sub`, and its text; a sub-tag in two of
+    /// yenpay's templates is refused.
+    fn find(&self, sub: u8) -> Result<Option<(u8, &'c str)>, MpmError> {
+        let mut found = None;
+        for template in &self.templates {
+            let Some(child) = template.child(sub) else {
+                continue;
+            };
+            let text = child.as_text().ok_or_else(|| MpmError::YenpayInvalid {
+                tag: format!("{:02}/{sub:02}", template.id),
+                value: String::new(),
+                reason: "a yenpay field is text, not a template",
+            })?;
+            if found.is_some() {
+                return Err(MpmError::YenpayInvalid {
+                    tag: format!("{:02}/{sub:02}", template.id),
+                    value: text.to_owned(),
+                    reason: "each yenpay sub-tag appears in one of its templates only",
+                });
+            }
+            found = Some((template.id, text));
+        }
+        Ok(found)
+    }
+
+    fn tag(&self, sub: u8) -> String {
+        let id = self
+            .find(sub)
+            .ok()
+            .flatten()
+            .map_or(self.templates[0].id, |(id, _)| id);
+        format!("{id:02}/{sub:02}")
+    }
+
+    fn field(&self, sub: u8, reason: &'static str) -> Result<&'c str, MpmError> {
+        self.find(sub)?
+            .map(|(_, text)| text)
+            .ok_or_else(|| MpmError::YenpayMissing {
+                tag: format!("{:02}/{sub:02}", self.templates[0].id),
+                reason,
+            })
+    }
+
+    fn has_signature_fields(&self) -> bool {
+        [
+            EXPIRES_AT,
+            TERMINAL,
+            PUBLIC_KEY,
+            SIGNATURE_HEAD,
+            SIGNATURE_TAIL,
+        ]
+        .iter()
+        .any(|&sub| self.templates.iter().any(|t| t.child(sub).is_some()))
+    }
+
+    /// The signed invoice's fields, when the code has any.
+    fn signature(&self) -> Result<Option<CodeSignature>, MpmError> {
+        if !self.has_signature_fields() {
+            return Ok(None);
+        }
+        let invalid = |sub: u8, value: &str, reason: &'static str| MpmError::YenpayInvalid {
+            tag: self.tag(sub),
+            value: value.to_owned(),
+            reason,
+        };
+        let expiry_text = self.field(EXPIRES_AT, "a signed code's expiry")?;
+        let expires_at = (!expiry_text.is_empty()
+            && expiry_text.bytes().all(|b| b.is_ascii_digit())
+            && (expiry_text == "0" || !expiry_text.starts_with('0')))
+        .then(|| expiry_text.parse::<u64>().ok())
+        .flatten()
+        .ok_or_else(|| {
+            invalid(
+                EXPIRES_AT,
+                expiry_text,
+                "Unix seconds: decimal digits without leading zeros, fitting u64",
+            )
+        })?;
+        let key_text = self.field(PUBLIC_KEY, "the terminal's public key")?;
+        let public_key: [u8; 32] = parse_base64url(key_text).ok_or_else(|| {
+            invalid(
+                PUBLIC_KEY,
+                key_text,
+                "an Ed25519 public key: 32 bytes in base64url without padding",
+            )
+        })?;
+        let head_text = self.field(SIGNATURE_HEAD, "the signature's first bytes")?;
+        let head: [u8; SIGNATURE_SPLIT] = parse_base64url(head_text).ok_or_else(|| {
+            invalid(
+                SIGNATURE_HEAD,
+                head_text,
+                "the signature's first 24 bytes in base64url without padding",
+            )
+        })?;
+        let tail_text = self.field(SIGNATURE_TAIL, "the signature's last bytes")?;
+        let tail: [u8; 64 - SIGNATURE_SPLIT] = parse_base64url(tail_text).ok_or_else(|| {
+            invalid(
+                SIGNATURE_TAIL,
+                tail_text,
+                "the signature's last 40 bytes in base64url without padding",
+            )
+        })?;
+        let mut signature = [0u8; 64];
+        signature[..SIGNATURE_SPLIT].copy_from_slice(&head);
+        signature[SIGNATURE_SPLIT..].copy_from_slice(&tail);
+        let terminal = match self.find(TERMINAL)? {
+            None => legacy_address(&public_key),
+            Some((_, text)) => parse_address(text)
+                .ok_or_else(|| invalid(TERMINAL, text, "an address is 0x and 1-64 hex digits"))?,
+        };
+        Ok(Some(CodeSignature {
+            terminal,
+            expires_at,
+            public_key,
+            signature,
+        }))
     }
 }
 
