@@ -1,7 +1,7 @@
-//! `cargo xtask bench-chain`: the throughput benchmark of issue 17. A node
+//! `cargo xtask bench-chain`: the throughput benchmark of issues 17 and 31. A node
 //! (APTOS_NODE_URL, or a localnet started for the run), a fresh local
 //! deployment, then only the end-to-end suite's benchmark case
-//! (`tests/e2e/bench.rs`) with `YENPAY_BENCH_CHAIN=1` and the run's size in
+//! (`tests/e2e/bench/`) with `YENPAY_BENCH_CHAIN=1` and the run's size in
 //! the environment. It prints its progress and figures and writes
 //! target/bench-chain.md.
 use std::path::Path;
@@ -20,7 +20,8 @@ pub struct BenchChainArgs {
     /// Plain hooked transfers (`0x1::primary_fungible_store::transfer`) in phase 1.
     #[arg(long, default_value_t = 2_000, value_parser = clap::value_parser!(u64).range(1..))]
     pub transfers: u64,
-    /// `invoice::pay_invoice` payments in phase 2 (one invoice each, created in setup).
+    /// Dynamic-QR payments in phase 2: each the customer's one
+    /// `invoice::pay_signed_invoice` of a code a terminal signed off chain.
     #[arg(long, default_value_t = 2_000, value_parser = clap::value_parser!(u64).range(1..))]
     pub payments: u64,
     /// Merchants the transfers and payments are spread over.
@@ -46,6 +47,10 @@ pub struct BenchChainArgs {
     /// Time the payments before the transfers in the first round.
     #[arg(long)]
     pub payments_first: bool,
+    /// Invoices per timed `purge_invoices` transaction after the rounds (the
+    /// payments' housekeeping share); 0 leaves the purge out.
+    #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u64).range(0..=500))]
+    pub purge_batch: u64,
     /// Leave the localnet running afterwards (when this run started it).
     #[arg(long)]
     pub keep: bool,
@@ -56,7 +61,7 @@ pub struct BenchChainArgs {
 
 impl BenchChainArgs {
     /// The environment the benchmark case reads (names as in tests/e2e/bench.rs).
-    fn env(&self) -> [(&'static str, String); 10] {
+    fn env(&self) -> [(&'static str, String); 11] {
         let flag = |on: bool| if on { "1" } else { "0" }.to_owned();
         [
             ("YENPAY_BENCH_CHAIN", "1".to_owned()),
@@ -72,6 +77,7 @@ impl BenchChainArgs {
             ("YENPAY_BENCH_PLAIN_STORES", flag(self.plain_stores)),
             ("YENPAY_BENCH_PAYMENTS_FIRST", flag(self.payments_first)),
             ("YENPAY_BENCH_ROUNDS", self.rounds.to_string()),
+            ("YENPAY_BENCH_PURGE_BATCH", self.purge_batch.to_string()),
         ]
     }
 }
@@ -128,7 +134,7 @@ mod tests {
             ),
             (2_000, 2_000, 100, 500, 50)
         );
-        assert_eq!((a.in_flight, a.rounds), (64, 2));
+        assert_eq!((a.in_flight, a.rounds, a.purge_batch), (64, 2, 100));
         assert!(!a.keep && !a.offline && !a.plain_stores && !a.payments_first);
         assert!(
             a.env()
@@ -155,6 +161,8 @@ mod tests {
             "--payments-first",
             "--rounds",
             "4",
+            "--purge-batch",
+            "0",
         ])
         .unwrap();
         assert_eq!(
@@ -174,6 +182,8 @@ mod tests {
         assert!(env.contains(&("YENPAY_BENCH_PLAIN_STORES", "1".to_owned())));
         assert!(env.contains(&("YENPAY_BENCH_PAYMENTS_FIRST", "1".to_owned())));
         assert!(env.contains(&("YENPAY_BENCH_ROUNDS", "4".to_owned())));
+        assert!(env.contains(&("YENPAY_BENCH_PURGE_BATCH", "0".to_owned())));
+        assert!(parse(&["--purge-batch", "501"]).is_err());
         assert!(parse(&["--rounds", "0"]).is_err());
         assert!(parse(&["--sponsored-percent", "101"]).is_err());
         assert!(parse(&["--transfers", "0"]).is_err());

@@ -1,8 +1,11 @@
-//! The throughput benchmark (issue 17): N plain hooked transfers of the coin
-//! against N `invoice::pay_invoice` payments on the same node, with the same
+//! The throughput benchmark (issues 17 and 31): N plain hooked transfers of
+//! the coin against N dynamic-QR payments on the same node, with the same
 //! payers, merchants, sponsorship mix and submission concurrency; committed
 //! transactions per second for both and their ratio, in
-//! target/bench-chain.md.
+//! target/bench-chain.md. A payment is counted whole: the customer's one
+//! `invoice::pay_signed_invoice` of a code its merchant's terminal signed off
+//! chain, and its share of the operator's batched `purge_invoices`, timed
+//! too.
 //!
 //! A benchmark, not a timed test: it runs only with `YENPAY_BENCH_CHAIN=1`
 //! (`cargo xtask bench-chain` sets it) and fails only when a transaction
@@ -12,9 +15,12 @@
 //! operator with APT in a few `0x1::aptos_account::batch_transfer`s, has
 //! every payer send its first transaction, mints the yen, makes every payout
 //! store a concurrent-balance store where the chain allows it, registers the
-//! merchants and creates the invoices (one set per round). An untimed
-//! warm-up burst follows. Then each round times both phases, the order
-//! alternating from round to round. A phase signs all its transactions
+//! merchants, gives each a terminal (a key that never holds APT) and sets the
+//! shortest refund window. An untimed warm-up burst follows. Then each round
+//! times both phases, the order alternating from round to round; a round's
+//! codes are signed just before its payments (off chain, as the gateway
+//! does). Once every code has expired, the purge of all the payments'
+//! invoices is timed as a phase of its own. A phase signs all its transactions
 //! beforehand (local sequence numbers), submits them with at most
 //! `in_flight` submissions outstanding, and follows the ledger
 //! (`GET /transactions`, 100 a page) until every one is committed: so the
@@ -39,12 +45,13 @@ use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
+use yenpay_client::address::{from_sdk, signing_key};
 use yenpay_client::client::{Error as ClientError, Sponsored, SubmitOptions, TxSigner, YenPay};
 use yenpay_client::events::YenpayEvent;
 use yenpay_client::invoice::InvoiceEvent;
 use yenpay_client::stablecoin::primary_store_address;
 use yenpay_types::fee;
-use yenpay_types::limits::{FeeBps, Mcc, MerchantName, OrderRef, Ttl};
+use yenpay_types::limits::{FeeBps, Mcc, MerchantName, OrderRef, RefundWindow};
 
 use crate::harness::{GAS_UNIT_PRICE, Harness, Outcome, unix_now};
 
@@ -77,6 +84,9 @@ const PLAIN_STORES_ENV: &str = "YENPAY_BENCH_PLAIN_STORES";
 const ROUNDS_ENV: &str = "YENPAY_BENCH_ROUNDS";
 /// Set to `1` to time the payments before the transfers in the first round.
 const PAYMENTS_FIRST_ENV: &str = "YENPAY_BENCH_PAYMENTS_FIRST";
+/// Invoices per `purge_invoices` transaction; `0` leaves the purge out
+/// (and the refund window as it was).
+const PURGE_BATCH_ENV: &str = "YENPAY_BENCH_PURGE_BATCH";
 
 /// The issue's floor for a run whose figures count.
 const ISSUE_MIN_TXS: usize = 2_000;
@@ -85,8 +95,8 @@ const ISSUE_MIN_PAYERS: usize = 500;
 /// The issue's target for payments/s over transfers/s.
 const TARGET_RATIO: f64 = 0.9;
 
-/// Most gas units a benchmark transaction may use: `create_invoice` (about
-/// 5,000 with its new table item) with room. The prologue wants this times
+/// Most gas units a benchmark transaction may use: a payment, which writes
+/// its invoice's record (about 5,300 with the new table item), with room. The prologue wants this times
 /// the gas price in the payer's APT, so it also sets how much APT a sender needs.
 const MAX_GAS: u64 = 20_000;
 /// The funder's batch transfers create accounts and APT stores.
@@ -104,9 +114,14 @@ const WARM_UP_YEN: u64 = 1;
 /// Yen minted to each payout account so that its primary store exists (and
 /// can be made concurrent) before the first payment.
 const PAYOUT_SEED_YEN: u64 = 1;
-/// Lifetime of the benchmark's invoices: setup and the transfer phase must
-/// fit in it.
-const INVOICE_TTL_SECS: u64 = 3_600;
+/// How long a round's codes are payable: signed just before the payment
+/// phase, they must outlive the settling pause and the phase.
+const CODE_TTL_SECS: u64 = 240;
+/// Most gas units a purge of [`DEFAULT_PURGE_BATCH`] invoices may use.
+const PURGE_MAX_GAS: u64 = 400_000;
+const DEFAULT_PURGE_BATCH: u64 = 100;
+/// The package's shortest refund window (`invoice::MIN_REFUND_WINDOW_SECS`).
+const MIN_REFUND_WINDOW_SECS: u64 = 10;
 /// How long a pre-signed transaction stays valid.
 const EXPIRATION_SECS: u64 = 900;
 /// Concurrency of setup submissions and reads.
@@ -155,6 +170,7 @@ struct Config {
     plain_stores: bool,
     payments_first: bool,
     rounds: usize,
+    purge_batch: usize,
 }
 
 impl Config {
@@ -169,6 +185,7 @@ impl Config {
             plain_stores: flag(PLAIN_STORES_ENV),
             payments_first: flag(PAYMENTS_FIRST_ENV),
             rounds: env_number(ROUNDS_ENV, 2)? as usize,
+            purge_batch: env_number(PURGE_BATCH_ENV, DEFAULT_PURGE_BATCH)? as usize,
         };
         ensure!(
             config.transfers > 0 && config.payments > 0,
@@ -242,10 +259,11 @@ fn fee_bps_of(merchant: usize) -> u64 {
     [100, 150, 200, 250, 325][merchant % 5]
 }
 
-/// A merchant of the benchmark: the owner creates the invoices (an owner may,
-/// like its terminals); the payout account receives.
+/// A merchant of the benchmark: the owner registers a terminal, whose key
+/// signs the codes; the payout account receives.
 struct BenchMerchant {
     owner: Ed25519Account,
+    terminal: Ed25519Account,
     payout: Ed25519Account,
     fee_bps: FeeBps,
 }
@@ -355,6 +373,7 @@ pub async fn bench_chain(h: &'static Harness) -> Result<()> {
     // The order alternates from round to round, so that whatever a phase
     // inherits from the one before counts against both kinds alike.
     let mut rounds = Vec::with_capacity(config.rounds);
+    let mut paid = Vec::with_capacity(config.rounds * config.payments);
     for round in 0..config.rounds {
         let payments_first = config.payments_first ^ (round % 2 == 1);
         println!(
@@ -368,12 +387,16 @@ pub async fn bench_chain(h: &'static Harness) -> Result<()> {
             }
         );
         let (transfers, payments) = if payments_first {
-            let payments = phase(h, &bench, "payments", payment_calls(h, &bench, round)?).await?;
+            let (calls, created) = payment_calls(h, &bench, round).await?;
+            paid.extend(created);
+            let payments = phase(h, &bench, "payments", calls).await?;
             let transfers = phase(h, &bench, "transfers", transfer_calls(h, &bench)?).await?;
             (transfers, payments)
         } else {
             let transfers = phase(h, &bench, "transfers", transfer_calls(h, &bench)?).await?;
-            let payments = phase(h, &bench, "payments", payment_calls(h, &bench, round)?).await?;
+            let (calls, created) = payment_calls(h, &bench, round).await?;
+            paid.extend(created);
+            let payments = phase(h, &bench, "payments", calls).await?;
             (transfers, payments)
         };
         let round = Round {
@@ -385,6 +408,13 @@ pub async fn bench_chain(h: &'static Harness) -> Result<()> {
         rounds.push(round);
     }
 
+    let purge = if config.purge_batch > 0 {
+        Some(purge_phase(h, &bench, &paid).await?)
+    } else {
+        println!("bench: {PURGE_BATCH_ENV}=0: the purge is left out");
+        None
+    };
+
     let checks = verify(h, &bench, &warm_up, &rounds, treasury_before, supply_before).await?;
     let report = render(
         h,
@@ -392,7 +422,10 @@ pub async fn bench_chain(h: &'static Harness) -> Result<()> {
         &concurrency,
         &setup,
         setup_total,
-        &rounds,
+        Timed {
+            rounds: &rounds,
+            purge: purge.as_ref(),
+        },
         &checks,
     );
     println!("\n{report}");
@@ -407,6 +440,11 @@ pub async fn bench_chain(h: &'static Harness) -> Result<()> {
             }
         }
     }
+    if let Some(purge) = &purge
+        && !purge.all_succeeded()
+    {
+        problems.push(format!("purge: {}", purge.failure_story()));
+    }
     problems.extend(checks.mismatches.iter().cloned());
     ensure!(
         problems.is_empty(),
@@ -414,6 +452,27 @@ pub async fn bench_chain(h: &'static Harness) -> Result<()> {
         problems.join("\n")
     );
     Ok(())
+}
+
+/// Waits until every code has expired (a paid invoice is purgeable once its
+/// code has expired and its refund window has passed), then times the purge
+/// of every invoice the payments created.
+async fn purge_phase(h: &'static Harness, bench: &Arc<Bench>, paid: &[Paid]) -> Result<Phase> {
+    let last_expiry = paid.iter().map(|p| p.expires_at).max().unwrap_or(0);
+    let purgeable_at = last_expiry.max(unix_now()) + MIN_REFUND_WINDOW_SECS;
+    loop {
+        let now = h.chain_now().await?;
+        if now > purgeable_at {
+            break;
+        }
+        println!(
+            "bench: waiting {} s for the last codes to expire before the purge",
+            purgeable_at + 1 - now
+        );
+        tokio::time::sleep(Duration::from_secs((purgeable_at + 1 - now).min(30))).await;
+    }
+    let calls = purge_calls(bench, paid)?;
+    phase(h, bench, "purge", calls).await
 }
 
 /// One round: both timed phases.
@@ -442,9 +501,26 @@ impl Round {
 
 /// One transaction of a timed phase, before signing.
 struct Planned {
-    payer: usize,
+    sender: Sender,
     sponsored: bool,
+    max_gas: u64,
     call: EntryFunction,
+}
+
+/// Who sends a planned transaction.
+#[derive(Debug, Clone, Copy)]
+enum Sender {
+    /// `Bench::payers[i]`.
+    Payer(usize),
+    /// The operator (the purge).
+    Operator,
+}
+
+/// An invoice a payment created, for the purge.
+struct Paid {
+    merchant: AccountAddress,
+    order: OrderRef,
+    expires_at: u64,
 }
 
 /// A committed transaction of a phase, as the ledger showed it.
@@ -679,6 +755,7 @@ mod tests {
             plain_stores: false,
             payments_first: false,
             rounds: 2,
+            purge_batch: 100,
         }
     }
 

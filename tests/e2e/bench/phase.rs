@@ -31,20 +31,47 @@ pub(super) async fn run_phase(
     let n = planned.len();
     // Local sequence numbers, from the chain once all setup has committed.
     let mut next_sequence = sequence_numbers(h, bench).await?;
+    // The operator's, read only when it sends (the purge); the harness's
+    // client keeps its own count for the deployer, so a later transaction of
+    // the deployer through it meets a stale number and is retried by it.
+    let mut operator_sequence = if planned
+        .iter()
+        .any(|plan| matches!(plan.sender, Sender::Operator))
+    {
+        Some(
+            h.client
+                .aptos()
+                .get_sequence_number(bench.operator.address())
+                .await
+                .context("the operator's sequence number")?,
+        )
+    } else {
+        None
+    };
     let expires_at = unix_now() + EXPIRATION_SECS;
     let mut signed = Vec::with_capacity(n);
     let mut expected = HashMap::with_capacity(n);
     let mut identities = Vec::with_capacity(n);
     let mut sponsored = 0;
     for (index, plan) in planned.into_iter().enumerate() {
-        let payer = &bench.payers[plan.payer];
-        let sequence = next_sequence[plan.payer];
-        next_sequence[plan.payer] += 1;
+        let (payer, sequence) = match plan.sender {
+            Sender::Payer(index) => {
+                next_sequence[index] += 1;
+                (&bench.payers[index], next_sequence[index] - 1)
+            }
+            Sender::Operator => {
+                let next = operator_sequence
+                    .as_mut()
+                    .context("the operator's sequence number was not read")?;
+                *next += 1;
+                (&bench.operator, *next - 1)
+            }
+        };
         let raw = RawTransaction::new(
             payer.address(),
             sequence,
             TransactionPayload::EntryFunction(plan.call),
-            MAX_GAS,
+            plan.max_gas,
             GAS_UNIT_PRICE,
             expires_at,
             bench.chain_id,

@@ -48,15 +48,23 @@ pub(super) fn tps(rate: Option<f64>) -> String {
     rate.map_or_else(|| "n/a".to_owned(), |rate| format!("{rate:.1}"))
 }
 
+/// Every timed phase of the run.
+pub(super) struct Timed<'a> {
+    pub rounds: &'a [Round],
+    /// The purge after the rounds, unless left out.
+    pub purge: Option<&'a Phase>,
+}
+
 pub(super) fn render(
     h: &Harness,
     config: &Config,
     concurrency: &Concurrency,
     setup: &Setup,
     setup_total: Duration,
-    rounds: &[Round],
+    timed: Timed,
     checks: &Checks,
 ) -> String {
+    let Timed { rounds, purge } = timed;
     let mut out = String::new();
     let now = OffsetDateTime::now_utc()
         .format(&Rfc3339)
@@ -67,7 +75,7 @@ pub(super) fn render(
     let payments = Pooled(rounds.iter().map(|r| &r.payments).collect());
     let _ = writeln!(
         out,
-        "# Throughput: plain hooked transfers against invoice payments\n"
+        "# Throughput: plain hooked transfers against whole dynamic-QR payments\n"
     );
     let _ = writeln!(
         out,
@@ -108,7 +116,10 @@ pub(super) fn render(
         );
     }
     let _ = writeln!(out, "## All rounds together\n");
-    let _ = writeln!(out, "| | transfers | invoice payments |");
+    let _ = writeln!(
+        out,
+        "| | transfers | payments (`pay_signed_invoice` of a terminal-signed code) |"
+    );
     let _ = writeln!(out, "|---|---:|---:|");
     let row = |out: &mut String, label: &str, f: &dyn Fn(&Pooled) -> String| {
         let _ = writeln!(out, "| {label} | {} | {} |", f(&transfers), f(&payments));
@@ -176,6 +187,8 @@ pub(super) fn render(
          the first block counting as the start. Each rate is the rounds' transactions over \
          their summed times.\n"
     );
+
+    whole_payments(&mut out, &transfers, &payments, purge);
 
     let _ = writeln!(out, "## Round by round\n");
     let _ = writeln!(
@@ -331,6 +344,13 @@ pub(super) fn render(
             }
         }
     }
+    if let Some(purge) = purge.filter(|purge| !purge.all_succeeded()) {
+        let _ = writeln!(
+            out,
+            "- **purge: {}**",
+            purge.failure_story().replace('\n', "\n  ")
+        );
+    }
     for line in checks.mismatches.iter().take(10) {
         let _ = writeln!(out, "- **mismatch:** {line}");
     }
@@ -349,4 +369,81 @@ pub(super) fn render(
         let _ = writeln!(out, "| {step} | {} |", secs(*took));
     }
     out
+}
+
+/// A payment counted whole: its transaction and its share of the purge, the
+/// only other transaction its invoice ever needs.
+fn whole_payments(out: &mut String, transfers: &Pooled, payments: &Pooled, purge: Option<&Phase>) {
+    let _ = writeln!(
+        out,
+        "## Whole payments: the payment and its share of the purge\n"
+    );
+    let Some(purge) = purge else {
+        let _ = writeln!(
+            out,
+            "The purge was left out of this run (`--purge-batch 0`): the rate above counts the \
+             payment transaction only.\n"
+        );
+        return;
+    };
+    let paid = payments.sum(Phase::succeeded);
+    let purged_txs = purge.succeeded();
+    let wall = payments.wall() + purge.wall;
+    let whole_wall = paid as f64 / wall.as_secs_f64().max(f64::EPSILON);
+    let (committed, span) = payments.chain();
+    let purge_span = purge
+        .chain_span()
+        .map_or(Duration::ZERO, |(first, last, _)| {
+            Duration::from_micros(last - first)
+        });
+    let whole_chain =
+        (!span.is_zero()).then(|| committed as f64 / (span + purge_span).as_secs_f64());
+    let _ = writeln!(out, "| | figure |");
+    let _ = writeln!(out, "|---|---:|");
+    let _ = writeln!(
+        out,
+        "| purge transactions (succeeded / all) for {paid} invoices | {purged_txs} / {} |",
+        purge.total()
+    );
+    let _ = writeln!(
+        out,
+        "| invoices per purge transaction | {:.0} |",
+        paid as f64 / purge.total().max(1) as f64
+    );
+    let _ = writeln!(
+        out,
+        "| purge gas units per transaction, per invoice | {:.0}, {:.1} |",
+        purge.mean_gas(),
+        purge.mean_gas() * purge.total() as f64 / paid.max(1) as f64
+    );
+    let _ = writeln!(
+        out,
+        "| purge: first submission to last commit seen | {} |",
+        secs(purge.wall)
+    );
+    let _ = writeln!(
+        out,
+        "| **whole payments/s, client clock** (payments over payment and purge time) | \
+         **{whole_wall:.1}** |"
+    );
+    let _ = writeln!(
+        out,
+        "| **whole payments/s, block timestamps** | **{}** |",
+        tps(whole_chain)
+    );
+    let _ = writeln!(
+        out,
+        "| **whole payments/s ÷ transfers/s** (client clock, block timestamps) | {}, {} |",
+        verdict(Some(whole_wall), Some(transfers.wall_tps())),
+        verdict(whole_chain, transfers.chain_tps())
+    );
+    let _ = writeln!(
+        out,
+        "\nA payment's code is signed off chain by its merchant's terminal (no transaction); \
+         the customer's `pay_signed_invoice` is the payment's one transaction, and the \
+         operator's batched `purge_invoices`, once the code has expired and the refund window \
+         has passed, is the only other (it frees the invoice's record and returns its deposit \
+         to the operator). Both are timed; the whole-payment rate charges each payment its \
+         share of the purge's time.\n"
+    );
 }

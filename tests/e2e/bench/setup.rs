@@ -24,6 +24,7 @@ pub(super) async fn prepare(
         .map(|index| {
             Ok(BenchMerchant {
                 owner: h.unfunded_account(),
+                terminal: h.unfunded_account(),
                 payout: h.unfunded_account(),
                 fee_bps: FeeBps::new(fee_bps_of(index))?,
             })
@@ -60,13 +61,16 @@ pub(super) async fn prepare(
     // APT: what each sender needs for the prologue's check (max gas times
     // price) and its own gas, with room.
     let reserve = 2 * MAX_GAS * GAS_UNIT_PRICE;
-    let txs_per_payer =
-        (config.rounds * (config.transfers + config.payments)).div_ceil(config.payers) as u64 + 1;
-    let invoices_per_owner = (config.rounds * config.payments).div_ceil(config.merchants) as u64;
+    let transfers_per_payer = (config.rounds * config.transfers).div_ceil(config.payers) as u64 + 1;
+    // A payment writes its invoice's record: a new slot, whose deposit the
+    // purge later returns to the operator, not to the payer.
+    let payments_per_payer = (config.rounds * config.payments).div_ceil(config.payers) as u64;
     let payer_apt = reserve
         + GAS_PER_NEW_SLOT_TX * GAS_UNIT_PRICE
-        + txs_per_payer * GAS_PER_SMALL_TX * GAS_UNIT_PRICE;
-    let owner_apt = reserve + invoices_per_owner * GAS_PER_NEW_SLOT_TX * GAS_UNIT_PRICE;
+        + transfers_per_payer * GAS_PER_SMALL_TX * GAS_UNIT_PRICE
+        + payments_per_payer * GAS_PER_NEW_SLOT_TX * GAS_UNIT_PRICE;
+    // Each owner adds one terminal; terminals sign codes off chain and hold nothing.
+    let owner_apt = reserve + GAS_PER_NEW_SLOT_TX * GAS_UNIT_PRICE;
     let minter_apt =
         reserve + (config.payers + config.merchants) as u64 * GAS_PER_NEW_SLOT_TX * GAS_UNIT_PRICE;
     let mut recipients: Vec<(AccountAddress, u64)> = Vec::new();
@@ -79,12 +83,17 @@ pub(super) async fn prepare(
     );
     recipients.push((bench.minter.address(), minter_apt));
     // The operator pays the gas of every sponsored transaction.
-    let sponsored_txs = (config.rounds * (config.transfers + config.payments)) as u64
-        * config.sponsored_percent
-        / 100
-        + (config.merchants + config.payers) as u64;
-    let operator_apt = reserve
-        + sponsored_txs * GAS_PER_SMALL_TX * GAS_UNIT_PRICE
+    let sponsored = |txs: usize| (config.rounds * txs) as u64 * config.sponsored_percent / 100;
+    let sponsored_small = sponsored(config.transfers) + (config.merchants + config.payers) as u64;
+    // A sponsored payment's fee payer pays its invoice record's deposit too.
+    let sponsored_payments = sponsored(config.payments);
+    // The purge's prologue wants its whole gas limit in APT; the deposits it
+    // frees come back to the operator afterwards.
+    let purges = (config.rounds * config.payments).div_ceil(config.purge_batch.max(1)) as u64;
+    let operator_apt = 2 * PURGE_MAX_GAS * GAS_UNIT_PRICE
+        + purges * PURGE_MAX_GAS / 4 * GAS_UNIT_PRICE
+        + sponsored_small * GAS_PER_SMALL_TX * GAS_UNIT_PRICE
+        + sponsored_payments * GAS_PER_NEW_SLOT_TX * GAS_UNIT_PRICE
         + 2 * config.merchants as u64 * GAS_PER_NEW_SLOT_TX * GAS_UNIT_PRICE;
     recipients.push((bench.operator.address(), operator_apt));
     let batches: Vec<Vec<(AccountAddress, u64)>> = recipients
@@ -307,44 +316,46 @@ pub(super) async fn prepare(
 
     setup
         .step(
-            &format!(
-                "create {} invoices ({} per round) over {} merchants",
-                config.rounds * config.payments,
-                config.payments,
-                config.merchants
-            ),
-            each(
-                "create_invoice",
-                config.rounds * config.payments,
-                config.in_flight,
-                {
+            &format!("add a terminal to each of {} merchants", config.merchants),
+            each("add_terminal", config.merchants, SETUP_CONCURRENCY, {
+                let bench = Arc::clone(&bench);
+                move |index| {
                     let bench = Arc::clone(&bench);
-                    move |invoice| {
-                        let bench = Arc::clone(&bench);
-                        async move {
-                            // Invoice `invoice` is paid by payment `index` of its round.
-                            let index = invoice % bench.config.payments;
-                            let merchant = &bench.merchants[bench.config.merchant_of(index)];
-                            bench
-                                .client
-                                .invoice()
-                                .create_invoice(
-                                    &merchant.owner,
-                                    merchant.owner.address(),
-                                    &order(invoice)?,
-                                    payment_amount(index),
-                                    Ttl::from_secs(INVOICE_TTL_SECS)?,
-                                )
-                                .await
-                                .committed(&format!("create invoice {invoice}"))
-                                .await?;
-                            Ok(())
-                        }
+                    async move {
+                        let merchant = &bench.merchants[index];
+                        bench
+                            .client
+                            .merchant_registry()
+                            .add_terminal(&merchant.owner, merchant.terminal.address())
+                            .await
+                            .committed(&format!("add terminal of merchant {index}"))
+                            .await?;
+                        Ok(())
                     }
-                },
-            ),
+                }
+            }),
         )
         .await?;
+
+    if config.purge_batch > 0 {
+        // The shortest refund window, so that the housekeeping purge of the
+        // benchmark's invoices can run right after their codes expire.
+        let window = RefundWindow::from_secs(MIN_REFUND_WINDOW_SECS)?;
+        setup
+            .step(
+                &format!("set the refund window to {MIN_REFUND_WINDOW_SECS} s"),
+                async {
+                    bench
+                        .client
+                        .invoice()
+                        .set_refund_window(&bench.operator, window)
+                        .await
+                        .committed("set the refund window")
+                        .await
+                },
+            )
+            .await?;
+    }
 
     // What the payments will meet.
     concurrency.payout_stores = config.merchants;
@@ -385,8 +396,9 @@ pub(super) fn transfer_calls(h: &Harness, bench: &Bench) -> Result<Vec<Planned>>
                 .payout
                 .address();
             Ok(Planned {
-                payer: bench.config.payer_of(index),
+                sender: Sender::Payer(bench.config.payer_of(index)),
                 sponsored: bench.config.sponsored(index),
+                max_gas: MAX_GAS,
                 call: calls.transfer(payout, transfer_amount(index))?,
             })
         })
@@ -402,25 +414,74 @@ pub(super) fn warm_up_calls(h: &Harness, bench: &Bench) -> Result<Vec<Planned>> 
                 .payout
                 .address();
             Ok(Planned {
-                payer,
+                sender: Sender::Payer(payer),
                 sponsored: bench.config.sponsored(payer),
+                max_gas: MAX_GAS,
                 call: calls.transfer(payout, WARM_UP_YEN)?,
             })
         })
         .collect()
 }
 
-pub(super) fn payment_calls(h: &Harness, bench: &Bench, round: usize) -> Result<Vec<Planned>> {
-    let calls = h.client.invoice().calls();
+/// The round's payments: each payer's `pay_signed_invoice` of a code its
+/// merchant's terminal signed just now, off chain (what the gateway does when
+/// a POS asks for a code: no transaction), payable for [`CODE_TTL_SECS`].
+/// Also the invoices they create, for the purge.
+pub(super) async fn payment_calls(
+    h: &Harness,
+    bench: &Bench,
+    round: usize,
+) -> Result<(Vec<Planned>, Vec<Paid>)> {
+    let invoices = bench.client.invoice();
+    let calls = invoices.calls();
     let config = &bench.config;
-    (0..config.payments)
-        .map(|index| {
-            let merchant = bench.merchants[config.merchant_of(index)].owner.address();
-            let order = order(config.invoice_of(round, index))?;
+    let expires_at = h.chain_now().await? + CODE_TTL_SECS;
+    let mut planned = Vec::with_capacity(config.payments);
+    let mut paid = Vec::with_capacity(config.payments);
+    for index in 0..config.payments {
+        let merchant = &bench.merchants[config.merchant_of(index)];
+        let order = order(config.invoice_of(round, index))?;
+        let offer = invoices
+            .offer(
+                merchant.owner.address(),
+                merchant.terminal.address(),
+                &order,
+                payment_amount(index),
+                expires_at,
+            )
+            .await?;
+        let signed = offer.sign(
+            from_sdk(bench.client.package()),
+            &signing_key(merchant.terminal.private_key()),
+        )?;
+        planned.push(Planned {
+            sender: Sender::Payer(config.payer_of(index)),
+            sponsored: config.sponsored(index),
+            max_gas: MAX_GAS,
+            call: calls.pay_offer(&signed)?,
+        });
+        paid.push(Paid {
+            merchant: merchant.owner.address(),
+            order,
+            expires_at,
+        });
+    }
+    Ok((planned, paid))
+}
+
+/// The housekeeping purge of every invoice the payments created, in batches
+/// of `purge_batch`, each signed by the operator (who gets the deposits back).
+pub(super) fn purge_calls(bench: &Bench, paid: &[Paid]) -> Result<Vec<Planned>> {
+    let calls = bench.client.invoice().calls();
+    paid.chunks(bench.config.purge_batch)
+        .map(|batch| {
+            let merchants: Vec<AccountAddress> = batch.iter().map(|p| p.merchant).collect();
+            let orders: Vec<OrderRef> = batch.iter().map(|p| p.order.clone()).collect();
             Ok(Planned {
-                payer: config.payer_of(index),
-                sponsored: config.sponsored(index),
-                call: calls.pay_invoice(merchant, &order, payment_amount(index))?,
+                sender: Sender::Operator,
+                sponsored: false,
+                max_gas: PURGE_MAX_GAS,
+                call: calls.purge_invoices(&merchants, &orders)?,
             })
         })
         .collect()
