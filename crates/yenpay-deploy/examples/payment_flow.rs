@@ -14,10 +14,11 @@
 //! (default: `deployments/local.json`).
 //!
 //! It creates a merchant, its terminal and a customer who holds no APT, mints
-//! yen to the customer, then: a dynamic-QR invoice paid by the customer with
-//! the operator as fee payer, a customer-presented payment with a signed
-//! authorization, a partial refund, and a second payment of a paid invoice
-//! that aborts with its name.
+//! yen to the customer, then: a dynamic-QR code that the terminal signs off
+//! chain (no transaction, no APT), paid by the customer in one transaction
+//! with the operator as fee payer; a second payment of it, which aborts with
+//! its name; a customer-presented payment with a signed authorization; and a
+//! partial refund.
 use anyhow::{Context, Result, bail};
 use aptos_sdk::account::Ed25519Account;
 use aptos_sdk::crypto::Ed25519PrivateKey;
@@ -124,33 +125,35 @@ async fn main() -> Result<()> {
         &registry.add_terminal(&owner, terminal.address()).await?,
     );
 
-    // Merchant-presented (dynamic) QR: the customer pays, the operator pays the gas.
+    // Merchant-presented (dynamic) QR: the terminal signs the code off chain;
+    // the customer's wallet checks it and pays it, the operator paying the gas.
     let first = OrderRef::new(format!("INV-{}", unix_now()))?;
-    show(
-        "terminal creates an invoice",
-        &invoices
-            .create_invoice(
-                &terminal,
-                owner.address(),
-                &first,
-                1_500,
-                Ttl::from_secs(300)?,
-            )
-            .await?,
-    );
+    let code = invoices
+        .offer(
+            owner.address(),
+            terminal.address(),
+            &first,
+            1_500,
+            unix_now() + 300,
+        )
+        .await?
+        .sign(
+            from_sdk(client.package()),
+            &signing_key(terminal.private_key()),
+        )?;
+    println!("terminal signs the code for {first} off chain: no transaction");
+    code.check(from_sdk(client.package()), chain_id, unix_now())?;
     let quote = invoices.quote(owner.address(), 1_500).await?;
     if quote != fee::split(1_500, fee_bps) {
         bail!("the chain's quote {quote:?} differs from the client's fee math");
     }
     let paid = invoices
-        .pay_invoice(
-            &Sponsored::new(&customer, &admin),
-            owner.address(),
-            &first,
-            1_500,
-        )
+        .pay_offer(&Sponsored::new(&customer, &admin), &code)
         .await?;
-    show("customer pays (sponsored)", &paid);
+    show(
+        "customer pays the code (sponsored): the payment's one transaction",
+        &paid,
+    );
     let settled = paid.yenpay_events().find_map(|event| match event {
         YenpayEvent::Invoice(InvoiceEvent::InvoicePaid(settled)) => Some(settled.clone()),
         _ => None,
@@ -163,12 +166,7 @@ async fn main() -> Result<()> {
 
     // Paying it again aborts with a named error.
     match invoices
-        .pay_invoice(
-            &Sponsored::new(&customer, &admin),
-            owner.address(),
-            &first,
-            1_500,
-        )
+        .pay_offer(&Sponsored::new(&customer, &admin), &code)
         .await
     {
         Err(error)
