@@ -9,7 +9,7 @@
 //! YENPAY_DEPLOYER_KEY_FILE=.aptos/yenpay-local.key cargo run -p yenpay-deploy --example payment_flow
 //! ```
 //!
-//! Optional: `APTOS_NODE_URL` (default `http://127.0.0.1:8080/v1`),
+//! Optional: `APTOS_NODE_URL` (default `http://127.0.0.1:8080`; with or without `/v1`),
 //! `APTOS_FAUCET_URL` (default `http://127.0.0.1:8081`), `YENPAY_PACKAGE`
 //! (default: `deployments/local.json`).
 //!
@@ -75,7 +75,13 @@ fn show(step: &str, submitted: &Submitted) {
 
 #[tokio::main]
 async fn main() -> Result<()> {
-    let config = AptosConfig::custom(&env_or("APTOS_NODE_URL", "http://127.0.0.1:8080/v1"))?
+    // The node's base URL, as the rest of the project takes it, or its `/v1`.
+    let node = env_or("APTOS_NODE_URL", "http://127.0.0.1:8080");
+    let node = match node.trim_end_matches('/') {
+        base if base.ends_with("/v1") => base.to_owned(),
+        base => format!("{base}/v1"),
+    };
+    let config = AptosConfig::custom(&node)?
         .with_faucet_url(&env_or("APTOS_FAUCET_URL", "http://127.0.0.1:8081"))?;
     let client = YenPay::new(Aptos::new(config)?, package()?);
     let admin = Ed25519Account::from_private_key(admin_key()?);
