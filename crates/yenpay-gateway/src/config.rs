@@ -236,6 +236,35 @@ pub struct CompliancePolicy {
     pub worker_interval: Duration,
     /// Each tier's limits.
     pub tiers: TierLimits,
+    /// Who the operator is in travel-rule records, and when unhosted
+    /// wallets must declare who they are.
+    pub travel_rule: TravelRulePolicy,
+}
+
+/// The travel rule's settings (`compliance::travel_rule`).
+#[derive(Debug, Clone)]
+pub struct TravelRulePolicy {
+    /// The operator's legal name: the VASP on the merchant's side of every
+    /// record (Latin letters, at most 100).
+    pub vasp_name: String,
+    /// The operator's LEI, when it has one.
+    pub vasp_lei: Option<String>,
+    /// The operator's country (ISO 3166-1 alpha-2).
+    pub vasp_country: String,
+    /// Yen from which a sponsored payment from an unhosted wallet needs the
+    /// customer's self-declaration (`None`: never asked).
+    pub unhosted_threshold: Option<i64>,
+}
+
+impl Default for TravelRulePolicy {
+    fn default() -> Self {
+        Self {
+            vasp_name: "yenpay gateway operator".to_owned(),
+            vasp_lei: None,
+            vasp_country: "JP".to_owned(),
+            unhosted_threshold: None,
+        }
+    }
 }
 
 impl Default for CompliancePolicy {
@@ -248,6 +277,7 @@ impl Default for CompliancePolicy {
             fail_open_mccs: Vec::new(),
             worker_interval: Duration::from_secs(1),
             tiers: TierLimits::default(),
+            travel_rule: TravelRulePolicy::default(),
         }
     }
 }

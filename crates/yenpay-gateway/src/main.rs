@@ -190,6 +190,19 @@ struct Args {
     /// Limits of business customers, yen: PER_TRANSACTION,DAILY,MONTHLY (default 1000000,10000000,100000000).
     #[arg(long, env = "YENPAY_LIMITS_BUSINESS")]
     limits_business: Option<yenpay_gateway::config::Limits>,
+    /// The operator's legal name in travel-rule (IVMS101) records: the VASP on the merchants' side (Latin letters, at most 100).
+    #[arg(long, env = "YENPAY_TRAVEL_RULE_VASP_NAME")]
+    travel_rule_vasp_name: Option<String>,
+    /// The operator's LEI (20 characters) in travel-rule records.
+    #[arg(long, env = "YENPAY_TRAVEL_RULE_VASP_LEI")]
+    travel_rule_vasp_lei: Option<String>,
+    /// The operator's country (ISO 3166-1 alpha-2) in travel-rule records (default JP).
+    #[arg(long, env = "YENPAY_TRAVEL_RULE_VASP_COUNTRY")]
+    travel_rule_vasp_country: Option<String>,
+    /// Yen from which a sponsored payment from an unhosted wallet needs its customer's self-declaration (name, and address or date and place of birth); unset: never asked.
+    #[arg(long, env = "YENPAY_TRAVEL_RULE_UNHOSTED_THRESHOLD",
+          value_parser = clap::value_parser!(i64).range(0..))]
+    travel_rule_unhosted_threshold: Option<i64>,
     /// Check the audit log's hash chain in the database and exit: status 0 when whole, 1 naming the first entry that does not hold.
     #[arg(long)]
     verify_audit_log: bool,
@@ -484,6 +497,17 @@ async fn main() -> Result<()> {
     if let Some(limits) = args.limits_business {
         compliance.tiers.business = limits;
     }
+    let travel = &mut compliance.travel_rule;
+    if let Some(name) = &args.travel_rule_vasp_name {
+        travel.vasp_name = name.clone();
+    }
+    travel.vasp_lei = args.travel_rule_vasp_lei.clone();
+    if let Some(country) = &args.travel_rule_vasp_country {
+        travel.vasp_country = country.clone();
+    }
+    travel.unhosted_threshold = args.travel_rule_unhosted_threshold;
+    yenpay_gateway::compliance::travel_rule::check_policy(travel)
+        .context("the travel-rule settings")?;
     if compliance.list_file.is_none() && compliance.http_url.is_none() {
         tracing::warn!(
             "no screening provider (--screening-list-file, --screening-url): payers are not screened"

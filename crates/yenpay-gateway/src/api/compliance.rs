@@ -3,6 +3,8 @@
 use super::extract::{ApiJson, Path, Query};
 use crate::AppState;
 use crate::compliance::limits::{self, Left, Tier};
+use crate::compliance::travel_rule::{self, RecordView};
+use crate::store::travel_rule::{self as travel_rows, VaspAddress};
 use crate::error::{ApiError, ApiResult, ok};
 use crate::store::audit_log::{self, Entry, NewEntry};
 use crate::store::compliance::{self as rows, Verdict};
@@ -23,6 +25,11 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(set_tier))
         .routes(routes!(verdicts))
         .routes(routes!(audit_log_export))
+        .routes(routes!(vasp_addresses))
+        .routes(routes!(set_vasp_address, remove_vasp_address))
+        .routes(routes!(travel_rule_records))
+        .routes(routes!(travel_rule_record))
+        .routes(routes!(receipt_key))
 }
 
 fn customer_address(text: &str) -> Result<String, ApiError> {
@@ -205,4 +212,154 @@ fn csv_field(value: &str) -> String {
     } else {
         value
     }
+}
+
+/// `PUT /admin/travel-rule/vasp-addresses/{address}` body: the provider
+/// hosting the address and its account holder, from the operator's
+/// counterparty due diligence.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SetVaspAddress {
+    /// The provider's legal name (Latin letters, at most 100).
+    pub vasp_name: String,
+    /// The provider's LEI (20 characters), when it has one.
+    pub vasp_lei: Option<String>,
+    /// The provider's country, ISO 3166-1 alpha-2.
+    pub vasp_country: String,
+    /// `NATURAL` or `LEGAL`.
+    pub holder_kind: String,
+    /// The account holder's name as the provider identified it (Latin letters, at most 100).
+    pub holder_name: String,
+}
+
+/// The addresses other providers host, registered by the operator.
+#[utoipa::path(get, path = "/admin/travel-rule/vasp-addresses", tag = "compliance", security(("admin" = [])),
+    responses((status = 200, body = Vec<VaspAddress>)))]
+pub async fn vasp_addresses(State(state): State<AppState>) -> ApiResult {
+    ok(travel_rows::vasp_addresses(&state.db.pool).await?)
+}
+
+/// Registers an address as another provider's custodial wallet (or
+/// replaces its entry): payments from it and refunds to it get a
+/// travel-rule record. Audited as `VASP_ADDRESS_SET` (the provider's name,
+/// never the holder's).
+#[utoipa::path(put, path = "/admin/travel-rule/vasp-addresses/{address}", tag = "compliance", security(("admin" = [])),
+    params(("address" = String, Path, description = "the hosted account address")),
+    request_body = SetVaspAddress,
+    responses((status = 200, body = VaspAddress), (status = 400, body = crate::error::ErrorBody)))]
+pub async fn set_vasp_address(
+    State(state): State<AppState>,
+    Path(address): Path<String>,
+    ApiJson(request): ApiJson<SetVaspAddress>,
+) -> ApiResult {
+    let entry = VaspAddress {
+        address: customer_address(&address)?,
+        vasp_name: request.vasp_name,
+        vasp_lei: request.vasp_lei,
+        vasp_country: request.vasp_country,
+        holder_kind: request.holder_kind,
+        holder_name: request.holder_name,
+        updated_at: state.clock.now(),
+    };
+    travel_rule::check_vasp_address(&entry).map_err(|e| ApiError::invalid(e.to_string()))?;
+    let mut tx = state.db.begin().await?;
+    travel_rows::set_vasp_address(&mut tx, &entry).await?;
+    tx.commit().await?;
+    ok(entry)
+}
+
+/// Removes an address from the registry (`404` when it was not there).
+/// Audited as `VASP_ADDRESS_REMOVED`.
+#[utoipa::path(delete, path = "/admin/travel-rule/vasp-addresses/{address}", tag = "compliance", security(("admin" = [])),
+    params(("address" = String, Path, description = "the hosted account address")),
+    responses((status = 200), (status = 404, body = crate::error::ErrorBody)))]
+pub async fn remove_vasp_address(
+    State(state): State<AppState>,
+    Path(address): Path<String>,
+) -> ApiResult {
+    let address = customer_address(&address)?;
+    if !travel_rows::remove_vasp_address(&state.db.pool, &address).await? {
+        return Err(ApiError::not_found(
+            "VASP_ADDRESS_NOT_FOUND",
+            "the address is not in the registry",
+        ));
+    }
+    ok(json!({"address": address, "removed": true}))
+}
+
+/// Which records.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct RecordQuery {
+    /// Created at or after (Unix seconds; default 0).
+    pub from: Option<i64>,
+    /// Created before (Unix seconds; default: no end).
+    pub to: Option<i64>,
+    /// At most this many (default 1000, at most 10000).
+    pub limit: Option<i64>,
+}
+
+/// The travel-rule records, oldest first: each with its IVMS101 payload
+/// (101.2023) and the gateway's signed receipt over its hash.
+#[utoipa::path(get, path = "/admin/travel-rule/records", tag = "compliance", security(("admin" = [])),
+    params(RecordQuery),
+    responses((status = 200, body = Vec<RecordView>), (status = 400, body = crate::error::ErrorBody)))]
+pub async fn travel_rule_records(
+    State(state): State<AppState>,
+    Query(query): Query<RecordQuery>,
+) -> ApiResult {
+    let limit = query.limit.unwrap_or(1000).clamp(1, 10_000);
+    let records = travel_rows::records(
+        &state.db.pool,
+        query.from.unwrap_or(0),
+        query.to.unwrap_or(i64::MAX),
+        limit,
+    )
+    .await?;
+    let views = records
+        .into_iter()
+        .map(RecordView::of)
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(ApiError::internal)?;
+    ok(views)
+}
+
+/// One travel-rule record.
+#[utoipa::path(get, path = "/admin/travel-rule/records/{recordId}", tag = "compliance", security(("admin" = [])),
+    params(("recordId" = String, Path, description = "trr_...")),
+    responses((status = 200, body = RecordView), (status = 404, body = crate::error::ErrorBody)))]
+pub async fn travel_rule_record(
+    State(state): State<AppState>,
+    Path(record_id): Path<String>,
+) -> ApiResult {
+    let record = travel_rows::record_by_id(&state.db.pool, &record_id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("RECORD_NOT_FOUND", "no such travel-rule record"))?;
+    ok(RecordView::of(record).map_err(ApiError::internal)?)
+}
+
+/// The key the gateway signs travel-rule receipts with.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ReceiptKey {
+    /// Ed25519 public key, hex.
+    pub public_key: String,
+    /// What a receipt signs (after this line: record id, kind, reference,
+    /// record hash, issue time, one a line).
+    pub domain: String,
+}
+
+/// The receipts' public key (made on first use), for a verifier to pin.
+#[utoipa::path(get, path = "/admin/travel-rule/receipt-key", tag = "compliance", security(("admin" = [])),
+    responses((status = 200, body = ReceiptKey)))]
+pub async fn receipt_key(State(state): State<AppState>) -> ApiResult {
+    let mut tx = state.db.begin().await?;
+    let key = travel_rule::receipt_signer(&state, &mut tx)
+        .await
+        .map_err(ApiError::internal)?;
+    tx.commit().await?;
+    ok(ReceiptKey {
+        public_key: const_hex::encode(key.verifying_key().as_bytes()),
+        domain: "yenpay travel-rule receipt v1".to_owned(),
+    })
 }

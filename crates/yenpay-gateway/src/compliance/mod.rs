@@ -16,12 +16,15 @@
 //!   to the merchant (`PAYMENT_SCREENING_DENIED`, a signed webhook).
 //! - [`limits`]: tiers and their per-transaction, daily and monthly limits.
 //! - [`audit`]: what goes into the audit log (`store::audit_log`).
+//! - [`travel_rule`]: IVMS101 records of transfers with other providers'
+//!   custodial wallets and declared unhosted ones, and their signed receipts.
 //!
 //! Review is refused for now; phase 2 turns it into a hold (issue 27).
 pub mod audit;
 pub mod http;
 pub mod limits;
 pub mod list;
+pub mod travel_rule;
 pub mod worker;
 
 use crate::AppState;
