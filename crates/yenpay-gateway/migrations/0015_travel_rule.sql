@@ -15,6 +15,7 @@ CREATE TABLE vasp_addresses (
     vasp_country TEXT NOT NULL,
     holder_kind TEXT NOT NULL,
     holder_name TEXT NOT NULL,
+    holder_customer_id TEXT NOT NULL,
     updated_at BIGINT NOT NULL
 );
 

@@ -33,7 +33,7 @@ async fn verdicts_of(gw: &TestGateway, subject: &str) -> Vec<rows::Verdict> {
 }
 
 /// The payer of the recorded `InvoicePaid` that [`pay`] applies.
-fn recorded_payer() -> String {
+pub(crate) fn recorded_payer() -> String {
     let paid = node_page()
         .into_iter()
         .find(|t| t["version"] == "4044")

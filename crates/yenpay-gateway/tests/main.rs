@@ -24,6 +24,7 @@ mod replicas;
 mod secrets;
 mod sponsor;
 mod sponsor_abuse;
+mod travel_rule;
 mod web_api;
 mod web_pages;
 mod web_strings;

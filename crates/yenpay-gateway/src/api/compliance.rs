@@ -4,10 +4,10 @@ use super::extract::{ApiJson, Path, Query};
 use crate::AppState;
 use crate::compliance::limits::{self, Left, Tier};
 use crate::compliance::travel_rule::{self, RecordView};
-use crate::store::travel_rule::{self as travel_rows, VaspAddress};
 use crate::error::{ApiError, ApiResult, ok};
 use crate::store::audit_log::{self, Entry, NewEntry};
 use crate::store::compliance::{self as rows, Verdict};
+use crate::store::travel_rule::{self as travel_rows, VaspAddress};
 use aptos_sdk::types::AccountAddress;
 use axum::extract::State;
 use axum::http::header;
@@ -230,6 +230,8 @@ pub struct SetVaspAddress {
     pub holder_kind: String,
     /// The account holder's name as the provider identified it (Latin letters, at most 100).
     pub holder_name: String,
+    /// The id the provider gave the holder (Latin letters, at most 50): IVMS101's customer identification.
+    pub holder_customer_id: String,
 }
 
 /// The addresses other providers host, registered by the operator.
@@ -259,6 +261,7 @@ pub async fn set_vasp_address(
         vasp_country: request.vasp_country,
         holder_kind: request.holder_kind,
         holder_name: request.holder_name,
+        holder_customer_id: request.holder_customer_id,
         updated_at: state.clock.now(),
     };
     travel_rule::check_vasp_address(&entry).map_err(|e| ApiError::invalid(e.to_string()))?;

@@ -53,8 +53,7 @@ pub enum TravelRuleError {
 
 /// IVMS101's `Max<N>Text`: printable ASCII (Latin letters), 1 to `max`.
 pub fn latin(field: &str, value: &str, max: usize) -> Result<(), TravelRuleError> {
-    if value.is_empty() || value.len() > max || !value.bytes().all(|b| (b' '..=b'~').contains(&b))
-    {
+    if value.is_empty() || value.len() > max || !value.bytes().all(|b| (b' '..=b'~').contains(&b)) {
         return Err(TravelRuleError::Invalid(format!(
             "{field}: 1 to {max} Latin letters, digits, spaces or punctuation (romanized, as IVMS101 carries names)"
         )));
@@ -115,7 +114,8 @@ pub fn check_vasp_address(entry: &VaspAddress) -> Result<(), TravelRuleError> {
             "holderKind: NATURAL or LEGAL".to_owned(),
         ));
     }
-    latin("holderName", &entry.holder_name, 100)
+    latin("holderName", &entry.holder_name, 100)?;
+    latin("holderCustomerId", &entry.holder_customer_id, 50)
 }
 
 /// Checks a self-declaration: a name and an address (line and town) or a
@@ -200,12 +200,20 @@ fn legal_name(name: &str) -> Value {
 /// The customer as an IVMS101 `Person`.
 fn customer_person(customer: &Customer, account: &str) -> Value {
     match customer {
+        // IVMS101 C1 and C4: an originator carries an identification
+        // besides its name; the provider's customer id is the one known.
         Customer::Hosted(v) if v.holder_kind == "LEGAL" => json!({
-            "legalPerson": {"name": legal_name(&v.holder_name)},
+            "legalPerson": {
+                "name": legal_name(&v.holder_name),
+                "customerIdentification": v.holder_customer_id,
+            },
             "accountNumber": [account],
         }),
         Customer::Hosted(v) => json!({
-            "naturalPerson": {"name": natural_person(&v.holder_name)},
+            "naturalPerson": {
+                "name": natural_person(&v.holder_name),
+                "customerIdentification": v.holder_customer_id,
+            },
             "accountNumber": [account],
         }),
         Customer::Declared(d) => {
@@ -483,7 +491,8 @@ pub async fn record(
     );
     // serde_json writes a Value's keys in one order each time: the bytes
     // are stable across export and parsing again.
-    let text = serde_json::to_string(&payload).map_err(|e| TravelRuleError::Invalid(e.to_string()))?;
+    let text =
+        serde_json::to_string(&payload).map_err(|e| TravelRuleError::Invalid(e.to_string()))?;
     let record_hash = crate::crypto::sha256_hex(text.as_bytes());
     let record_id = format!("trr_{}", crate::crypto::random_hex(12));
     let now = state.clock.now();

@@ -26,6 +26,8 @@ pub struct VaspAddress {
     pub holder_kind: String,
     /// The account holder's name as the provider identified it.
     pub holder_name: String,
+    /// The id the provider gave the holder (IVMS101 `customerIdentification`).
+    pub holder_customer_id: String,
     /// Unix seconds.
     pub updated_at: i64,
 }
@@ -38,12 +40,13 @@ fn vasp_address(row: &AnyRow) -> Result<VaspAddress, sqlx::Error> {
         vasp_country: row.try_get("vasp_country")?,
         holder_kind: row.try_get("holder_kind")?,
         holder_name: row.try_get("holder_name")?,
+        holder_customer_id: row.try_get("holder_customer_id")?,
         updated_at: row.try_get("updated_at")?,
     })
 }
 
-const VASP_COLUMNS: &str =
-    "address, vasp_name, vasp_lei, vasp_country, holder_kind, holder_name, updated_at";
+const VASP_COLUMNS: &str = "address, vasp_name, vasp_lei, vasp_country, holder_kind, holder_name, \
+    holder_customer_id, updated_at";
 
 /// Registers `entry` (or replaces the address's entry); returns whether it
 /// was registered before.
@@ -61,7 +64,7 @@ pub async fn set_vasp_address(
         .rows_affected()
         > 0;
     sqlx::query(&format!(
-        "INSERT INTO vasp_addresses ({VASP_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7)"
+        "INSERT INTO vasp_addresses ({VASP_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
     ))
     .bind(&entry.address)
     .bind(&entry.vasp_name)
@@ -69,6 +72,7 @@ pub async fn set_vasp_address(
     .bind(&entry.vasp_country)
     .bind(&entry.holder_kind)
     .bind(&entry.holder_name)
+    .bind(&entry.holder_customer_id)
     .bind(entry.updated_at)
     .execute(&mut *conn)
     .await?;
@@ -309,7 +313,10 @@ pub struct SelfDeclaration {
 ///
 /// # Errors
 /// When the database fails.
-pub async fn set_declaration(db: &crate::store::Db, d: &SelfDeclaration) -> Result<(), sqlx::Error> {
+pub async fn set_declaration(
+    db: &crate::store::Db,
+    d: &SelfDeclaration,
+) -> Result<(), sqlx::Error> {
     let mut tx = db.begin().await?;
     sqlx::query("DELETE FROM self_declarations WHERE code_id = $1 AND payer = $2")
         .bind(&d.code_id)
