@@ -258,6 +258,22 @@ async fn a_payment_from_and_a_refund_to_another_providers_wallet_get_signed_ivms
         let text = serde_json::to_string(&entries).unwrap();
         assert!(!text.contains("Yamada") && !text.contains("C-77"), "{text}");
         assert!(text.contains("Other Exchange KK"), "the provider is named");
+        // Each record's hash is in the chain as well.
+        let recorded: Vec<&audit_log::Entry> = entries
+            .iter()
+            .filter(|e| e.action == "TRAVEL_RULE_RECORDED")
+            .collect();
+        assert_eq!(recorded.len(), 2);
+        assert_eq!(recorded[0].subject, record["recordId"].as_str().unwrap());
+        assert!(
+            recorded[0]
+                .details
+                .contains(record["receipt"]["recordHash"].as_str().unwrap())
+        );
+        assert_eq!(
+            audit_log::verify(&gw.state.db.pool).await.unwrap().first_bad,
+            None
+        );
     }
 }
 

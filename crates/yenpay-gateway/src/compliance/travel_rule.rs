@@ -494,6 +494,7 @@ pub async fn record(
     let text =
         serde_json::to_string(&payload).map_err(|e| TravelRuleError::Invalid(e.to_string()))?;
     let record_hash = crate::crypto::sha256_hex(text.as_bytes());
+    let record_hash_copy = record_hash.clone();
     let record_id = format!("trr_{}", crate::crypto::random_hex(12));
     let now = state.clock.now();
     let signer = receipt_signer(state, conn).await?;
@@ -528,7 +529,26 @@ pub async fn record(
         },
     )
     .await?;
-    Ok(stored.then_some(record_id))
+    if !stored {
+        return Ok(None);
+    }
+    // The hash (never the personal data) joins the audit log's chain too.
+    crate::store::audit_log::append_in(
+        conn,
+        &crate::store::audit_log::NewEntry {
+            actor: "gateway",
+            action: "TRAVEL_RULE_RECORDED",
+            subject: &record_id,
+            details: json!({
+                "kind": kind,
+                "reference": transfer.reference,
+                "recordHash": record_hash_copy,
+            }),
+        },
+        now,
+    )
+    .await?;
+    Ok(Some(record_id))
 }
 
 /// A stored record as the operator exports it.
