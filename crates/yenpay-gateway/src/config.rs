@@ -251,8 +251,8 @@ pub struct TravelRulePolicy {
     pub vasp_lei: Option<String>,
     /// The operator's country (ISO 3166-1 alpha-2).
     pub vasp_country: String,
-    /// Yen from which a sponsored payment from an unhosted wallet needs the
-    /// customer's self-declaration (`None`: never asked).
+    /// Yen above which a sponsored payment from an unhosted wallet needs
+    /// the customer's self-declaration (`None`: never asked).
     pub unhosted_threshold: Option<i64>,
 }
 

@@ -199,7 +199,7 @@ struct Args {
     /// The operator's country (ISO 3166-1 alpha-2) in travel-rule records (default JP).
     #[arg(long, env = "YENPAY_TRAVEL_RULE_VASP_COUNTRY")]
     travel_rule_vasp_country: Option<String>,
-    /// Yen from which a sponsored payment from an unhosted wallet needs its customer's self-declaration (name, and address or date and place of birth); unset: never asked.
+    /// Yen above which a sponsored payment from an unhosted wallet needs its customer's self-declaration (name, and address or date and place of birth); unset: never asked.
     #[arg(long, env = "YENPAY_TRAVEL_RULE_UNHOSTED_THRESHOLD",
           value_parser = clap::value_parser!(i64).range(0..))]
     travel_rule_unhosted_threshold: Option<i64>,

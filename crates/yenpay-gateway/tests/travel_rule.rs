@@ -271,7 +271,10 @@ async fn a_payment_from_and_a_refund_to_another_providers_wallet_get_signed_ivms
                 .contains(record["receipt"]["recordHash"].as_str().unwrap())
         );
         assert_eq!(
-            audit_log::verify(&gw.state.db.pool).await.unwrap().first_bad,
+            audit_log::verify(&gw.state.db.pool)
+                .await
+                .unwrap()
+                .first_bad,
             None
         );
     }
@@ -402,4 +405,152 @@ fn an_unhosted_wallets_declaration_makes_a_valid_record_and_the_schema_bites() {
         !schema_errors(&validator, &both).is_empty(),
         "a person is natural or legal"
     );
+}
+
+/// Pays `order` (created here) sponsored as `customer`, with `declaration`.
+async fn sponsored(
+    gw: &TestGateway,
+    m: &TestMerchant,
+    customer: &aptos_sdk::account::Ed25519Account,
+    order: &str,
+    amount: u64,
+    declaration: Option<Value>,
+) -> (Answer, String) {
+    let created = gw.create_code(m, order, amount).await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.text);
+    let code_id = created.body["data"]["codeId"].as_str().unwrap().to_owned();
+    let mut tx = crate::sponsor::Tx::pay(gw, m.address, order, amount).await;
+    tx.expiration = yenpay_gateway::Clock::now(gw.clock.as_ref()) as u64 + 60;
+    let mut body = tx.body(customer, crate::sponsor::operator(gw));
+    if let Some(declaration) = declaration {
+        body["declaration"] = declaration;
+    }
+    (crate::sponsor::post(gw, body).await, code_id)
+}
+
+#[tokio::test]
+async fn above_the_threshold_an_unhosted_payer_must_declare_who_they_are() {
+    let validator = schema();
+    for db in backends().await {
+        let mut config = config();
+        config.compliance.travel_rule.unhosted_threshold = Some(1_000);
+        let gw = TestGateway::with_config(&db, config).await;
+        let m = gw.merchant("SHOP").await;
+        let customer = aptos_sdk::account::Ed25519Account::generate();
+        let payer = customer.address().to_hex();
+        let log = Capture::install();
+
+        // At the threshold nothing is asked.
+        let (at, _) = sponsored(&gw, &m, &customer, "D-1", 1_000, None).await;
+        assert_eq!(at.status, StatusCode::CREATED, "{}", at.text);
+
+        // One yen above: refused before anything is claimed or signed.
+        let submitted = gw.ledger.calls().len();
+        let (above, code_id) = sponsored(&gw, &m, &customer, "D-2", 1_001, None).await;
+        assert_eq!(
+            (above.status, above.code()),
+            (StatusCode::FORBIDDEN, "SELF_DECLARATION_REQUIRED"),
+            "{}",
+            above.text
+        );
+        assert_eq!(gw.ledger.calls().len(), submitted, "nothing submitted");
+        let mut body = crate::sponsor::Tx::pay(&gw, m.address, "D-2", 1_001).await;
+        body.expiration = yenpay_gateway::Clock::now(gw.clock.as_ref()) as u64 + 60;
+        let mut body = body.body(&customer, crate::sponsor::operator(&gw));
+
+        // A declaration IVMS101 cannot carry, or an incomplete one, is a 400.
+        for bad in [
+            json!({"name": "鈴木花子", "country": "JP", "addressLine": "1-2-3 Chiyoda", "town": "Tokyo"}),
+            json!({"name": "Suzuki Hanako", "country": "JP"}),
+            json!({"name": "Suzuki Hanako", "country": "JP", "dateOfBirth": "2999-01-01", "placeOfBirth": "Osaka"}),
+        ] {
+            body["declaration"] = bad;
+            let answer = crate::sponsor::post(&gw, body.clone()).await;
+            assert_eq!(
+                (answer.status, answer.code()),
+                (StatusCode::BAD_REQUEST, "SELF_DECLARATION_INVALID"),
+                "{}",
+                answer.text
+            );
+        }
+        body["declaration"] = json!({"name": "Suzuki Hanako", "country": "JP",
+            "addressLine": "1-2-3 Chiyoda", "town": "Tokyo", "dateOfBirth": "", "placeOfBirth": ""});
+        let answer = crate::sponsor::post(&gw, body).await;
+        assert_eq!(answer.status, StatusCode::CREATED, "{}", answer.text);
+
+        // Stored for the code, and in the payment's record.
+        let mut conn = gw.state.db.pool.acquire().await.unwrap();
+        let stored = yenpay_gateway::store::travel_rule::declaration(&mut conn, &code_id, &payer)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            (
+                stored.name.as_str(),
+                stored.town.as_deref(),
+                stored.date_of_birth
+            ),
+            ("Suzuki Hanako", Some("Tokyo"), None)
+        );
+        drop(conn);
+        let shop =
+            yenpay_gateway::store::merchants::by_address(&gw.state.db.pool, &m.address.to_hex())
+                .await
+                .unwrap()
+                .unwrap();
+        let transfer = travel_rule::Transfer {
+            direction: Direction::Payment,
+            reference: "evt_9_0",
+            merchant: MerchantParty {
+                id: &shop.id,
+                address: &shop.address,
+                name: &shop.name,
+            },
+            order_ref: Some("D-2"),
+            code_id: Some(&code_id),
+            customer: &payer,
+            amount: 1_001,
+        };
+        let mut tx = gw.state.db.begin().await.unwrap();
+        let id = travel_rule::record(&gw.state, &mut tx, &transfer)
+            .await
+            .unwrap()
+            .unwrap();
+        tx.commit().await.unwrap();
+        let record = gw
+            .admin("GET", &format!("/admin/travel-rule/records/{id}"), None)
+            .await;
+        let ivms = &record.body["data"]["ivms101"];
+        assert_eq!(
+            schema_errors(&validator, ivms),
+            Vec::<String>::new(),
+            "{ivms}"
+        );
+        let person = &ivms["originator"]["originatorPerson"][0]["naturalPerson"];
+        assert_eq!(
+            person["name"]["nameIdentifier"][0]["primaryIdentifier"],
+            "Suzuki Hanako"
+        );
+        assert_eq!(person["geographicAddress"][0]["townName"], "Tokyo");
+        assert!(ivms.get("originatingVASP").is_none(), "unhosted: no VASP");
+
+        // A wallet a registered provider hosts declares nothing: its provider holds the data.
+        let hosted = aptos_sdk::account::Ed25519Account::generate();
+        let set = gw
+            .admin(
+                "PUT",
+                &format!("/admin/travel-rule/vasp-addresses/{}", hosted.address().to_hex()),
+                Some(json!({"vaspName": "Other Exchange KK", "vaspCountry": "JP",
+                    "holderKind": "LEGAL", "holderName": "Tanaka Shoji KK", "holderCustomerId": "B-9"})),
+            )
+            .await;
+        assert_eq!(set.status, StatusCode::OK, "{}", set.text);
+        let (answer, _) = sponsored(&gw, &m, &hosted, "D-3", 5_000, None).await;
+        assert_eq!(answer.status, StatusCode::CREATED, "{}", answer.text);
+
+        // The declaration is in no log line and no audit entry.
+        assert!(!log.text().contains("Suzuki"), "not logged");
+        let entries = audit_log::page(&gw.state.db.pool, 0, 1000).await.unwrap();
+        assert!(!serde_json::to_string(&entries).unwrap().contains("Suzuki"));
+    }
 }

@@ -21,7 +21,7 @@ use crate::config::TravelRulePolicy;
 use crate::store::travel_rule::{self as rows, Record, SelfDeclaration, VaspAddress};
 use ed25519_dalek::{Signer, SigningKey, VerifyingKey};
 use rand::RngCore;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use sqlx::AnyConnection;
 use utoipa::ToSchema;
@@ -605,4 +605,105 @@ impl RecordView {
             amount: r.amount,
         })
     }
+}
+
+/// What the wallet page (or a wallet calling `/v2/sponsor`) sends as the
+/// customer's self-declaration: a name, a country, and an address (line and
+/// town) or a date and place of birth, in Latin letters.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct DeclarationInput {
+    /// The customer's name (romanized, at most 100).
+    pub name: String,
+    /// Their country of residence, ISO 3166-1 alpha-2.
+    pub country: String,
+    /// Their address's street line (at most 70; with `town`).
+    pub address_line: Option<String>,
+    /// Their address's town (at most 35).
+    pub town: Option<String>,
+    /// Their date of birth, `YYYY-MM-DD` (with `placeOfBirth`).
+    pub date_of_birth: Option<String>,
+    /// Their place of birth (at most 70).
+    pub place_of_birth: Option<String>,
+}
+
+/// Empty text is no value (a form's untouched field).
+fn given(value: &Option<String>) -> Option<String> {
+    value
+        .as_deref()
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+        .map(str::to_owned)
+}
+
+/// Why a sponsored payment's self-declaration is refused.
+#[derive(Debug, thiserror::Error)]
+pub enum DeclarationError {
+    /// Above the threshold from an unhosted wallet, and none was sent.
+    #[error(
+        "payments above {threshold} yen from a wallet no provider hosts need the customer's self-declaration (name, and address or date and place of birth)"
+    )]
+    Required {
+        /// The operator's threshold, yen.
+        threshold: i64,
+    },
+    /// One was sent and does not hold.
+    #[error("the self-declaration: {0}")]
+    Invalid(String),
+    /// The database failed.
+    #[error(transparent)]
+    Db(#[from] sqlx::Error),
+}
+
+/// Before the gateway sponsors `amount` yen of `payer` for `code_id`: above
+/// the operator's threshold, a payer no registered provider hosts must have
+/// declared who they are, now (`input`, stored for the code's record) or
+/// earlier for the same code. Nothing is asked at or below the threshold,
+/// nor of a hosted wallet (its provider holds the data).
+///
+/// # Errors
+/// `Required` without a declaration, `Invalid` for one that does not hold.
+pub async fn require_declaration(
+    state: &AppState,
+    code_id: &str,
+    payer: &str,
+    amount: i64,
+    input: Option<&DeclarationInput>,
+) -> Result<(), DeclarationError> {
+    let Some(threshold) = state.config.compliance.travel_rule.unhosted_threshold else {
+        return Ok(());
+    };
+    if amount <= threshold {
+        return Ok(());
+    }
+    let mut conn = state.db.pool.acquire().await?;
+    if rows::vasp_of(&mut conn, payer).await?.is_some() {
+        return Ok(());
+    }
+    let Some(input) = input else {
+        if rows::declaration(&mut conn, code_id, payer)
+            .await?
+            .is_some()
+        {
+            return Ok(());
+        }
+        return Err(DeclarationError::Required { threshold });
+    };
+    drop(conn);
+    let now = state.clock.now();
+    let declaration = SelfDeclaration {
+        code_id: code_id.to_owned(),
+        payer: payer.to_owned(),
+        name: input.name.trim().to_owned(),
+        address_line: given(&input.address_line),
+        town: given(&input.town),
+        date_of_birth: given(&input.date_of_birth),
+        place_of_birth: given(&input.place_of_birth),
+        country: input.country.trim().to_owned(),
+        created_at: now,
+    };
+    check_declaration(&declaration, &crate::compliance::limits::jst_keys(now).0)
+        .map_err(|e| DeclarationError::Invalid(e.to_string()))?;
+    rows::set_declaration(&state.db, &declaration).await?;
+    Ok(())
 }
