@@ -203,6 +203,12 @@ struct Args {
     #[arg(long, env = "YENPAY_TRAVEL_RULE_UNHOSTED_THRESHOLD",
           value_parser = clap::value_parser!(i64).range(0..))]
     travel_rule_unhosted_threshold: Option<i64>,
+    /// Print the daily reconciliation of this Japan day (YYYY-MM-DD) as CSV, one line per merchant, and exit (needs DATABASE_URL only).
+    #[arg(long, value_name = "DATE")]
+    report_reconciliation: Option<String>,
+    /// Print the suspicious-activity export of this Japan day (YYYY-MM-DD) as CSV and exit (needs DATABASE_URL only).
+    #[arg(long, value_name = "DATE")]
+    report_suspicious: Option<String>,
     /// Check the audit log's hash chain in the database and exit: status 0 when whole, 1 naming the first entry that does not hold.
     #[arg(long)]
     verify_audit_log: bool,
@@ -329,6 +335,33 @@ async fn main() -> Result<()> {
             .init();
     } else {
         tracing_subscriber::fmt().with_env_filter(filter).init();
+    }
+
+    if let Some(date) = args
+        .report_reconciliation
+        .as_ref()
+        .or(args.report_suspicious.as_ref())
+    {
+        // Needs the database only: no key, no node.
+        use yenpay_gateway::compliance::reports;
+        let (start, end) =
+            reports::jst_day(date).with_context(|| format!("{date}: a day, YYYY-MM-DD"))?;
+        let db = Db::connect(&args.database_url)
+            .await
+            .context("opening the database (DATABASE_URL)")?;
+        let csv = if args.report_reconciliation.is_some() {
+            let days = reports::reconciliation(&db.pool, start, end)
+                .await
+                .context("reading the day's events")?;
+            reports::reconciliation_csv(date, &days)
+        } else {
+            let lines = reports::suspicious(&db.pool, start, end)
+                .await
+                .context("reading verdicts and refusals")?;
+            reports::suspicious_csv(&lines)
+        };
+        print!("{csv}");
+        return Ok(());
     }
 
     if args.verify_audit_log {

@@ -797,7 +797,18 @@ pub async fn cosign(
     }
     let tier = match customer_limits::check_per_transaction(state, &sender_hex, amount).await? {
         Ok(tier) => tier,
-        Err(exceeded) => return Err(limit_refusal(state, exceeded)),
+        Err(exceeded) => {
+            customer_limits::record_refusal(
+                state,
+                &sender_hex,
+                &invoice.code_id,
+                &merchant_hex,
+                invoice.amount,
+                exceeded,
+            )
+            .await?;
+            return Err(limit_refusal(state, exceeded));
+        }
     };
     // A sender without an account yet costs the operator the account's storage.
     let sender_exists = state
@@ -844,6 +855,15 @@ pub async fn cosign(
         Ok(Ok(reservation)) => reservation,
         Ok(Err(exceeded)) => {
             claims::release(&state.db.pool, &invoice.code_id, &token).await?;
+            customer_limits::record_refusal(
+                state,
+                &sender_hex,
+                &invoice.code_id,
+                &merchant_hex,
+                invoice.amount,
+                exceeded,
+            )
+            .await?;
             return Err(limit_refusal(state, exceeded));
         }
         Err(error) => {

@@ -11,6 +11,7 @@ mod api;
 mod audit;
 mod bad_traffic;
 mod compliance;
+mod compliance_reports;
 mod first_run;
 mod follower;
 mod fuzz;

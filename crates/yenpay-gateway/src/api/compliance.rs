@@ -3,6 +3,7 @@
 use super::extract::{ApiJson, Path, Query};
 use crate::AppState;
 use crate::compliance::limits::{self, Left, Tier};
+use crate::compliance::reports::{self, MerchantDay, Suspicious, csv_field};
 use crate::compliance::travel_rule::{self, RecordView};
 use crate::error::{ApiError, ApiResult, ok};
 use crate::store::audit_log::{self, Entry, NewEntry};
@@ -30,6 +31,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(travel_rule_records))
         .routes(routes!(travel_rule_record))
         .routes(routes!(receipt_key))
+        .routes(routes!(reconciliation_report))
+        .routes(routes!(suspicious_report))
 }
 
 fn customer_address(text: &str) -> Result<String, ApiError> {
@@ -198,22 +201,6 @@ pub async fn audit_log_export(
     }
 }
 
-/// A CSV field (RFC 4180): quoted when it holds a comma, a quote or a line
-/// break, quotes doubled; a leading `=`, `+`, `-` or `@` is prefixed with `'`
-/// so that a spreadsheet does not run it as a formula.
-fn csv_field(value: &str) -> String {
-    let value = if value.starts_with(['=', '+', '-', '@']) {
-        format!("'{value}")
-    } else {
-        value.to_owned()
-    };
-    if value.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", value.replace('"', "\"\""))
-    } else {
-        value
-    }
-}
-
 /// `PUT /admin/travel-rule/vasp-addresses/{address}` body: the provider
 /// hosting the address and its account holder, from the operator's
 /// counterparty due diligence.
@@ -365,4 +352,93 @@ pub async fn receipt_key(State(state): State<AppState>) -> ApiResult {
         public_key: const_hex::encode(key.verifying_key().as_bytes()),
         domain: "yenpay travel-rule receipt v1".to_owned(),
     })
+}
+
+/// Which day, in which format.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct DayQuery {
+    /// The day, `YYYY-MM-DD`, Japan time.
+    pub date: String,
+    /// `csv` (default) or `json`.
+    pub format: Option<String>,
+}
+
+/// A day's reconciliation.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Reconciliation {
+    /// The day.
+    pub date: String,
+    /// `Asia/Tokyo`.
+    pub time_zone: String,
+    /// Every merchant with activity that day.
+    pub merchants: Vec<MerchantDay>,
+}
+
+fn csv_answer(text: String) -> ApiResult {
+    Ok(([(header::CONTENT_TYPE, "text/csv; charset=utf-8")], text).into_response())
+}
+
+/// The daily reconciliation, one line per merchant with activity on the
+/// Japan day: payments, their gross and fees, refunds, refunded yen and fees
+/// returned, holds authorized, and net (what the payout account kept), as
+/// the follower recorded them. CSV by default.
+#[utoipa::path(get, path = "/admin/reports/reconciliation", tag = "compliance", security(("admin" = [])),
+    params(DayQuery),
+    responses((status = 200, body = Reconciliation, description = "text/csv, or JSON with format=json"),
+              (status = 400, body = crate::error::ErrorBody)))]
+pub async fn reconciliation_report(
+    State(state): State<AppState>,
+    Query(query): Query<DayQuery>,
+) -> ApiResult {
+    let (start, end) =
+        reports::jst_day(&query.date).ok_or_else(|| ApiError::invalid("date: YYYY-MM-DD"))?;
+    let merchants = reports::reconciliation(&state.db.pool, start, end).await?;
+    match query.format.as_deref().unwrap_or("csv") {
+        "csv" => csv_answer(reports::reconciliation_csv(&query.date, &merchants)),
+        "json" => ok(Reconciliation {
+            date: query.date,
+            time_zone: "Asia/Tokyo".to_owned(),
+            merchants,
+        }),
+        _ => Err(ApiError::invalid("format: csv or json")),
+    }
+}
+
+/// Which days, in which format.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct RangeQuery {
+    /// The first day, `YYYY-MM-DD`, Japan time.
+    pub from: String,
+    /// The last day, included (default: `from`).
+    pub to: Option<String>,
+    /// `csv` (default) or `json`.
+    pub format: Option<String>,
+}
+
+/// The suspicious-activity export from `from` to `to` (Japan days): every
+/// screening that denied or sent to review, every limit refusal (counted),
+/// and every payment seen from an address before a deny of it in the
+/// period; oldest first.
+#[utoipa::path(get, path = "/admin/reports/suspicious", tag = "compliance", security(("admin" = [])),
+    params(RangeQuery),
+    responses((status = 200, body = Vec<Suspicious>, description = "text/csv, or JSON with format=json"),
+              (status = 400, body = crate::error::ErrorBody)))]
+pub async fn suspicious_report(
+    State(state): State<AppState>,
+    Query(query): Query<RangeQuery>,
+) -> ApiResult {
+    let (from, _) =
+        reports::jst_day(&query.from).ok_or_else(|| ApiError::invalid("from: YYYY-MM-DD"))?;
+    let (_, to) = reports::jst_day(query.to.as_deref().unwrap_or(&query.from))
+        .filter(|(_, to)| *to > from)
+        .ok_or_else(|| ApiError::invalid("to: YYYY-MM-DD, not before from"))?;
+    let lines = reports::suspicious(&state.db.pool, from, to).await?;
+    match query.format.as_deref().unwrap_or("csv") {
+        "csv" => csv_answer(reports::suspicious_csv(&lines)),
+        "json" => ok(lines),
+        _ => Err(ApiError::invalid("format: csv or json")),
+    }
 }

@@ -263,3 +263,29 @@ mod tests {
         assert_eq!(jst_keys(before - 24 * 3600).1, "2026-11");
     }
 }
+
+/// Records that `payer`'s payment of `code_id` was refused for `exceeded`,
+/// for the suspicious-activity report (one row per payer, code and limit,
+/// counted, so a flood of refusals stays one row).
+///
+/// # Errors
+/// When the database fails.
+pub async fn record_refusal(
+    state: &AppState,
+    payer: &str,
+    code_id: &str,
+    merchant_address: &str,
+    amount: i64,
+    exceeded: Exceeded,
+) -> Result<(), sqlx::Error> {
+    rows::record_limit_refusal(
+        &state.db.pool,
+        payer,
+        code_id,
+        exceeded.code(),
+        merchant_address,
+        amount,
+        state.clock.now(),
+    )
+    .await
+}

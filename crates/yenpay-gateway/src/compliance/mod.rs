@@ -18,12 +18,15 @@
 //! - [`audit`]: what goes into the audit log (`store::audit_log`).
 //! - [`travel_rule`]: IVMS101 records of transfers with other providers'
 //!   custodial wallets and declared unhosted ones, and their signed receipts.
+//! - [`reports`]: the daily reconciliation per merchant and the
+//!   suspicious-activity export.
 //!
 //! Review is refused for now; phase 2 turns it into a hold (issue 27).
 pub mod audit;
 pub mod http;
 pub mod limits;
 pub mod list;
+pub mod reports;
 pub mod travel_rule;
 pub mod worker;
 

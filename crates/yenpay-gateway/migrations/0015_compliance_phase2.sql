@@ -1,4 +1,7 @@
--- The travel rule (src/compliance/travel_rule.rs, issue 28 phase 2): which
+-- Compliance, issue 28 phase 2 (src/compliance/): the travel rule and the
+-- refusals the suspicious-activity report lists.
+--
+-- The travel rule (src/compliance/travel_rule.rs): which
 -- addresses are another provider's custodial wallets, the IVMS101 records
 -- the gateway built for payments and refunds touching them, the key that
 -- signs their receipts, and unhosted wallets' self-declarations. The rows
@@ -65,3 +68,19 @@ CREATE TABLE self_declarations (
     created_at BIGINT NOT NULL,
     PRIMARY KEY (code_id, payer)
 );
+
+-- A payment refused for the payer's tier's limits (per transaction, day,
+-- month), one row per payer, code and limit however often it was asked,
+-- for the suspicious-activity report (src/compliance/reports.rs).
+CREATE TABLE limit_refusals (
+    address TEXT NOT NULL,
+    code_id TEXT NOT NULL,
+    code TEXT NOT NULL,
+    merchant_address TEXT NOT NULL,
+    amount BIGINT NOT NULL,
+    refused_count BIGINT NOT NULL,
+    first_at BIGINT NOT NULL,
+    last_at BIGINT NOT NULL,
+    PRIMARY KEY (address, code_id, code)
+);
+CREATE INDEX limit_refusals_last ON limit_refusals (last_at);
