@@ -239,6 +239,43 @@ pub struct CompliancePolicy {
     /// Who the operator is in travel-rule records, and when unhosted
     /// wallets must declare who they are.
     pub travel_rule: TravelRulePolicy,
+    /// How long the HTTP provider's verdicts are remembered (`compliance::cache`).
+    pub verdict_cache: VerdictCachePolicy,
+}
+
+/// The HTTP provider's verdict cache (`compliance::cache`).
+#[derive(Debug, Clone)]
+pub struct VerdictCachePolicy {
+    /// Entries at most (least recently used out first); 0: no cache.
+    pub capacity: usize,
+    /// How long an allow is remembered.
+    pub allow: Duration,
+    /// How long a review is remembered.
+    pub review: Duration,
+    /// How long a deny is remembered.
+    pub deny: Duration,
+}
+
+impl VerdictCachePolicy {
+    /// How long a verdict of `decision` is remembered.
+    pub fn ttl(&self, decision: crate::compliance::Decision) -> Duration {
+        match decision {
+            crate::compliance::Decision::Allow => self.allow,
+            crate::compliance::Decision::Review => self.review,
+            crate::compliance::Decision::Deny => self.deny,
+        }
+    }
+}
+
+impl Default for VerdictCachePolicy {
+    fn default() -> Self {
+        Self {
+            capacity: 10_000,
+            allow: Duration::from_secs(60),
+            review: Duration::from_secs(300),
+            deny: Duration::from_secs(3600),
+        }
+    }
 }
 
 /// The travel rule's settings (`compliance::travel_rule`).
@@ -278,6 +315,7 @@ impl Default for CompliancePolicy {
             worker_interval: Duration::from_secs(1),
             tiers: TierLimits::default(),
             travel_rule: TravelRulePolicy::default(),
+            verdict_cache: VerdictCachePolicy::default(),
         }
     }
 }

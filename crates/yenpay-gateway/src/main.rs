@@ -181,6 +181,17 @@ struct Args {
     /// Merchant category codes (comma-separated) whose payments go on when a screening provider fails; every other category is refused (fail closed).
     #[arg(long, env = "YENPAY_SCREENING_FAIL_OPEN_MCC", value_delimiter = ',')]
     screening_fail_open_mcc: Vec<String>,
+    /// Seconds the screening service's verdicts are remembered: ALLOW,REVIEW,DENY (default 60,300,3600; 0 for a kind: not remembered).
+    #[arg(
+        long,
+        env = "YENPAY_SCREENING_CACHE_TTL_SECS",
+        value_delimiter = ',',
+        num_args = 3
+    )]
+    screening_cache_ttl_secs: Option<Vec<u64>>,
+    /// Verdicts of the screening service remembered at most (least recently used out first); 0: none (default 10000).
+    #[arg(long, env = "YENPAY_SCREENING_CACHE_SIZE")]
+    screening_cache_size: Option<usize>,
     /// Limits of unverified customers, yen: PER_TRANSACTION,DAILY,MONTHLY (default 50000,100000,300000).
     #[arg(long, env = "YENPAY_LIMITS_UNVERIFIED")]
     limits_unverified: Option<yenpay_gateway::config::Limits>,
@@ -529,6 +540,17 @@ async fn main() -> Result<()> {
     }
     if let Some(limits) = args.limits_business {
         compliance.tiers.business = limits;
+    }
+    if let Some(ttl) = &args.screening_cache_ttl_secs {
+        let [allow, review, deny] = ttl[..] else {
+            bail!("--screening-cache-ttl-secs: three numbers, ALLOW,REVIEW,DENY");
+        };
+        compliance.verdict_cache.allow = Duration::from_secs(allow);
+        compliance.verdict_cache.review = Duration::from_secs(review);
+        compliance.verdict_cache.deny = Duration::from_secs(deny);
+    }
+    if let Some(size) = args.screening_cache_size {
+        compliance.verdict_cache.capacity = size;
     }
     let travel = &mut compliance.travel_rule;
     if let Some(name) = &args.travel_rule_vasp_name {

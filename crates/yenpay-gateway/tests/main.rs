@@ -22,6 +22,7 @@ mod outcomes;
 mod payments;
 mod pos_login;
 mod replicas;
+mod screening_cache;
 mod secrets;
 mod sponsor;
 mod sponsor_abuse;
