@@ -247,23 +247,6 @@ pub async fn purge(state: &AppState, now: i64) -> Result<u64, sqlx::Error> {
     rows::purge_usage(&state.db.pool, &day, &last_month).await
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_japan_day_rolls_over_at_15_utc() {
-        // 2026-12-01 14:59:59 UTC is 23:59:59 in Tokyo; a second later it is the 2nd there.
-        let before = 1_796_137_199;
-        assert_eq!(jst_keys(before).0, "2026-12-01");
-        assert_eq!(jst_keys(before + 1).0, "2026-12-02");
-        assert_eq!(jst_keys(before + 1).1, "2026-12");
-        // The month turns on Tokyo's 1st: 2026-11-30 15:00 UTC.
-        assert_eq!(jst_keys(before - 24 * 3600 + 1).1, "2026-12");
-        assert_eq!(jst_keys(before - 24 * 3600).1, "2026-11");
-    }
-}
-
 /// Records that `payer`'s payment of `code_id` was refused for `exceeded`,
 /// for the suspicious-activity report (one row per payer, code and limit,
 /// counted, so a flood of refusals stays one row).
@@ -288,4 +271,21 @@ pub async fn record_refusal(
         state.clock.now(),
     )
     .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_japan_day_rolls_over_at_15_utc() {
+        // 2026-12-01 14:59:59 UTC is 23:59:59 in Tokyo; a second later it is the 2nd there.
+        let before = 1_796_137_199;
+        assert_eq!(jst_keys(before).0, "2026-12-01");
+        assert_eq!(jst_keys(before + 1).0, "2026-12-02");
+        assert_eq!(jst_keys(before + 1).1, "2026-12");
+        // The month turns on Tokyo's 1st: 2026-11-30 15:00 UTC.
+        assert_eq!(jst_keys(before - 24 * 3600 + 1).1, "2026-12");
+        assert_eq!(jst_keys(before - 24 * 3600).1, "2026-11");
+    }
 }
