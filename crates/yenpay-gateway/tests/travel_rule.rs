@@ -156,7 +156,12 @@ async fn a_payment_from_and_a_refund_to_another_providers_wallet_get_signed_ivms
             .await;
         let key = key.body["data"]["publicKey"].as_str().unwrap().to_owned();
         let receipt = receipt_of(record);
-        let bytes = serde_json::to_vec(ivms).unwrap();
+        let bytes = record["ivms101Json"].as_str().unwrap().as_bytes().to_vec();
+        assert_eq!(
+            serde_json::from_slice::<Value>(&bytes).unwrap(),
+            *ivms,
+            "the exact text is the payload"
+        );
         assert_eq!(travel_rule::verify_receipt(&receipt, &bytes, &key), Ok(()));
         let mut edited = ivms.clone();
         edited["originator"]["originatorPerson"][0]["naturalPerson"]["name"]["nameIdentifier"][0]

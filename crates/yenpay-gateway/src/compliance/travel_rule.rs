@@ -574,6 +574,9 @@ pub struct RecordView {
     /// The IVMS101 payload (101.2023).
     #[schema(value_type = Object)]
     pub ivms101: Value,
+    /// The same payload as the exact text the receipt's hash covers (a
+    /// verifier hashes these bytes, whatever its JSON library writes).
+    pub ivms101_json: String,
     /// The receipt over the payload's hash.
     pub receipt: Receipt,
 }
@@ -586,6 +589,7 @@ impl RecordView {
     pub fn of(r: Record) -> Result<Self, serde_json::Error> {
         Ok(Self {
             ivms101: serde_json::from_str(&r.ivms101)?,
+            ivms101_json: r.ivms101.clone(),
             receipt: Receipt {
                 record_id: r.record_id.clone(),
                 kind: r.kind.clone(),
