@@ -218,3 +218,42 @@ async fn each_verdict_is_remembered_for_its_own_time() {
     ask(9).await;
     assert_eq!(counting.0.load(Ordering::SeqCst), 4);
 }
+
+/// A measurement, not a test (ignored; prints, asserts no timing): 200
+/// sponsor requests from one denied address, one after another, against a
+/// loopback screening service that answers after 20 ms, with the cache off
+/// and on. `cargo test -p yenpay-gateway --test gateway -- --ignored
+/// --nocapture screening_cache::flood_benchmark` (docs/figures.md).
+#[tokio::test]
+#[ignore = "a measurement: cargo test -- --ignored --nocapture screening_cache::flood_benchmark"]
+async fn flood_benchmark() {
+    const REQUESTS: usize = 200;
+    for capacity in [0, 10_000] {
+        let db = backends().await.remove(0);
+        let service = service().await;
+        *service.answer.lock().unwrap() = (
+            Duration::from_millis(20),
+            json!({"verdict": "DENY", "reasonCode": "SANCTIONS_HIT"}),
+        );
+        let mut config = config();
+        config.compliance.http_url = Some(service.url.clone());
+        config.compliance.verdict_cache.capacity = capacity;
+        let gw = TestGateway::with_config(&db, config).await;
+        let m = gw.merchant("SHOP").await;
+        gw.create_code(&m, "B-1", 1000).await;
+        let body = Tx::pay(&gw, m.address, "B-1", 1000)
+            .await
+            .body(&Ed25519Account::generate(), operator(&gw));
+        let started = std::time::Instant::now();
+        for _ in 0..REQUESTS {
+            assert_eq!(post(&gw, body.clone()).await.code(), "SCREENING_DENIED");
+        }
+        let elapsed = started.elapsed();
+        println!(
+            "flood of {REQUESTS} denied sponsor requests, cache capacity {capacity}: {:.0} ms in all, {:.1} ms a request, {} questions to the service",
+            elapsed.as_secs_f64() * 1000.0,
+            elapsed.as_secs_f64() * 1000.0 / REQUESTS as f64,
+            service.hits.load(Ordering::SeqCst)
+        );
+    }
+}
