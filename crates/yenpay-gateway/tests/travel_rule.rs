@@ -269,6 +269,12 @@ async fn a_payment_from_and_a_refund_to_another_providers_wallet_get_signed_ivms
             .filter(|e| e.action == "TRAVEL_RULE_RECORDED")
             .collect();
         assert_eq!(recorded.len(), 2);
+        let keys: Vec<&audit_log::Entry> = entries
+            .iter()
+            .filter(|e| e.action == "TRAVEL_RULE_RECEIPT_KEY_CREATED")
+            .collect();
+        assert_eq!(keys.len(), 1, "the key is made once");
+        assert_eq!(keys[0].subject, key);
         assert_eq!(recorded[0].subject, record["recordId"].as_str().unwrap());
         assert!(
             recorded[0]

@@ -414,7 +414,21 @@ pub async fn receipt_signer(
         let key = SigningKey::from_bytes(&secret);
         let public = const_hex::encode(key.verifying_key().as_bytes());
         let sealed = state.kek.seal(KEY_CONTEXT, secret.as_ref());
-        rows::insert_receipt_key(conn, &public, &sealed, state.clock.now()).await?;
+        let now = state.clock.now();
+        if rows::insert_receipt_key(conn, &public, &sealed, now).await? {
+            // A key issued is audited (its public half; the secret never).
+            crate::store::audit_log::append_in(
+                conn,
+                &crate::store::audit_log::NewEntry {
+                    actor: "gateway",
+                    action: "TRAVEL_RULE_RECEIPT_KEY_CREATED",
+                    subject: &public,
+                    details: json!({"publicKey": public}),
+                },
+                now,
+            )
+            .await?;
+        }
     }
     let (_, sealed) = rows::receipt_key(conn)
         .await?

@@ -264,7 +264,8 @@ pub async fn receipt_key(
 }
 
 /// Stores a new receipt key unless a replica stored one first (the caller
-/// reads again and uses whichever is there).
+/// reads again and uses whichever is there); returns whether this one was
+/// stored.
 ///
 /// # Errors
 /// When the database fails.
@@ -273,8 +274,8 @@ pub async fn insert_receipt_key(
     public_key: &str,
     sealed_secret: &str,
     now: i64,
-) -> Result<(), sqlx::Error> {
-    sqlx::query(
+) -> Result<bool, sqlx::Error> {
+    Ok(sqlx::query(
         "INSERT INTO travel_rule_keys (id, public_key, sealed_secret, created_at) \
          VALUES (1, $1, $2, $3) ON CONFLICT (id) DO NOTHING",
     )
@@ -282,8 +283,9 @@ pub async fn insert_receipt_key(
     .bind(sealed_secret)
     .bind(now)
     .execute(&mut *conn)
-    .await?;
-    Ok(())
+    .await?
+    .rows_affected()
+        == 1)
 }
 
 /// What an unhosted wallet's customer declared for one code.
