@@ -236,6 +236,72 @@ pub struct CompliancePolicy {
     pub worker_interval: Duration,
     /// Each tier's limits.
     pub tiers: TierLimits,
+    /// Who the operator is in travel-rule records, and when unhosted
+    /// wallets must declare who they are.
+    pub travel_rule: TravelRulePolicy,
+    /// How long the HTTP provider's verdicts are remembered (`compliance::cache`).
+    pub verdict_cache: VerdictCachePolicy,
+}
+
+/// The HTTP provider's verdict cache (`compliance::cache`).
+#[derive(Debug, Clone)]
+pub struct VerdictCachePolicy {
+    /// Entries at most (least recently used out first); 0: no cache.
+    pub capacity: usize,
+    /// How long an allow is remembered.
+    pub allow: Duration,
+    /// How long a review is remembered.
+    pub review: Duration,
+    /// How long a deny is remembered.
+    pub deny: Duration,
+}
+
+impl VerdictCachePolicy {
+    /// How long a verdict of `decision` is remembered.
+    pub fn ttl(&self, decision: crate::compliance::Decision) -> Duration {
+        match decision {
+            crate::compliance::Decision::Allow => self.allow,
+            crate::compliance::Decision::Review => self.review,
+            crate::compliance::Decision::Deny => self.deny,
+        }
+    }
+}
+
+impl Default for VerdictCachePolicy {
+    fn default() -> Self {
+        Self {
+            capacity: 10_000,
+            allow: Duration::from_secs(60),
+            review: Duration::from_secs(300),
+            deny: Duration::from_secs(3600),
+        }
+    }
+}
+
+/// The travel rule's settings (`compliance::travel_rule`).
+#[derive(Debug, Clone)]
+pub struct TravelRulePolicy {
+    /// The operator's legal name: the VASP on the merchant's side of every
+    /// record (Latin letters, at most 100).
+    pub vasp_name: String,
+    /// The operator's LEI, when it has one.
+    pub vasp_lei: Option<String>,
+    /// The operator's country (ISO 3166-1 alpha-2).
+    pub vasp_country: String,
+    /// Yen above which a sponsored payment from an unhosted wallet needs
+    /// the customer's self-declaration (`None`: never asked).
+    pub unhosted_threshold: Option<i64>,
+}
+
+impl Default for TravelRulePolicy {
+    fn default() -> Self {
+        Self {
+            vasp_name: "yenpay gateway operator".to_owned(),
+            vasp_lei: None,
+            vasp_country: "JP".to_owned(),
+            unhosted_threshold: None,
+        }
+    }
 }
 
 impl Default for CompliancePolicy {
@@ -248,6 +314,8 @@ impl Default for CompliancePolicy {
             fail_open_mccs: Vec::new(),
             worker_interval: Duration::from_secs(1),
             tiers: TierLimits::default(),
+            travel_rule: TravelRulePolicy::default(),
+            verdict_cache: VerdictCachePolicy::default(),
         }
     }
 }

@@ -181,6 +181,17 @@ struct Args {
     /// Merchant category codes (comma-separated) whose payments go on when a screening provider fails; every other category is refused (fail closed).
     #[arg(long, env = "YENPAY_SCREENING_FAIL_OPEN_MCC", value_delimiter = ',')]
     screening_fail_open_mcc: Vec<String>,
+    /// Seconds the screening service's verdicts are remembered: ALLOW,REVIEW,DENY (default 60,300,3600; 0 for a kind: not remembered).
+    #[arg(
+        long,
+        env = "YENPAY_SCREENING_CACHE_TTL_SECS",
+        value_delimiter = ',',
+        num_args = 3
+    )]
+    screening_cache_ttl_secs: Option<Vec<u64>>,
+    /// Verdicts of the screening service remembered at most (least recently used out first); 0: none (default 10000).
+    #[arg(long, env = "YENPAY_SCREENING_CACHE_SIZE")]
+    screening_cache_size: Option<usize>,
     /// Limits of unverified customers, yen: PER_TRANSACTION,DAILY,MONTHLY (default 50000,100000,300000).
     #[arg(long, env = "YENPAY_LIMITS_UNVERIFIED")]
     limits_unverified: Option<yenpay_gateway::config::Limits>,
@@ -190,6 +201,25 @@ struct Args {
     /// Limits of business customers, yen: PER_TRANSACTION,DAILY,MONTHLY (default 1000000,10000000,100000000).
     #[arg(long, env = "YENPAY_LIMITS_BUSINESS")]
     limits_business: Option<yenpay_gateway::config::Limits>,
+    /// The operator's legal name in travel-rule (IVMS101) records: the VASP on the merchants' side (Latin letters, at most 100).
+    #[arg(long, env = "YENPAY_TRAVEL_RULE_VASP_NAME")]
+    travel_rule_vasp_name: Option<String>,
+    /// The operator's LEI (20 characters) in travel-rule records.
+    #[arg(long, env = "YENPAY_TRAVEL_RULE_VASP_LEI")]
+    travel_rule_vasp_lei: Option<String>,
+    /// The operator's country (ISO 3166-1 alpha-2) in travel-rule records (default JP).
+    #[arg(long, env = "YENPAY_TRAVEL_RULE_VASP_COUNTRY")]
+    travel_rule_vasp_country: Option<String>,
+    /// Yen above which a sponsored payment from an unhosted wallet needs its customer's self-declaration (name, and address or date and place of birth); unset: never asked.
+    #[arg(long, env = "YENPAY_TRAVEL_RULE_UNHOSTED_THRESHOLD",
+          value_parser = clap::value_parser!(i64).range(0..))]
+    travel_rule_unhosted_threshold: Option<i64>,
+    /// Print the daily reconciliation of this Japan day (YYYY-MM-DD) as CSV, one line per merchant, and exit (needs DATABASE_URL only).
+    #[arg(long, value_name = "DATE")]
+    report_reconciliation: Option<String>,
+    /// Print the suspicious-activity export of this Japan day (YYYY-MM-DD) as CSV and exit (needs DATABASE_URL only).
+    #[arg(long, value_name = "DATE")]
+    report_suspicious: Option<String>,
     /// Check the audit log's hash chain in the database and exit: status 0 when whole, 1 naming the first entry that does not hold.
     #[arg(long)]
     verify_audit_log: bool,
@@ -316,6 +346,33 @@ async fn main() -> Result<()> {
             .init();
     } else {
         tracing_subscriber::fmt().with_env_filter(filter).init();
+    }
+
+    if let Some(date) = args
+        .report_reconciliation
+        .as_ref()
+        .or(args.report_suspicious.as_ref())
+    {
+        // Needs the database only: no key, no node.
+        use yenpay_gateway::compliance::reports;
+        let (start, end) =
+            reports::jst_day(date).with_context(|| format!("{date}: a day, YYYY-MM-DD"))?;
+        let db = Db::connect(&args.database_url)
+            .await
+            .context("opening the database (DATABASE_URL)")?;
+        let csv = if args.report_reconciliation.is_some() {
+            let days = reports::reconciliation(&db.pool, start, end)
+                .await
+                .context("reading the day's events")?;
+            reports::reconciliation_csv(date, &days)
+        } else {
+            let lines = reports::suspicious(&db.pool, start, end)
+                .await
+                .context("reading verdicts and refusals")?;
+            reports::suspicious_csv(&lines)
+        };
+        print!("{csv}");
+        return Ok(());
     }
 
     if args.verify_audit_log {
@@ -484,6 +541,28 @@ async fn main() -> Result<()> {
     if let Some(limits) = args.limits_business {
         compliance.tiers.business = limits;
     }
+    if let Some(ttl) = &args.screening_cache_ttl_secs {
+        let [allow, review, deny] = ttl[..] else {
+            bail!("--screening-cache-ttl-secs: three numbers, ALLOW,REVIEW,DENY");
+        };
+        compliance.verdict_cache.allow = Duration::from_secs(allow);
+        compliance.verdict_cache.review = Duration::from_secs(review);
+        compliance.verdict_cache.deny = Duration::from_secs(deny);
+    }
+    if let Some(size) = args.screening_cache_size {
+        compliance.verdict_cache.capacity = size;
+    }
+    let travel = &mut compliance.travel_rule;
+    if let Some(name) = &args.travel_rule_vasp_name {
+        travel.vasp_name = name.clone();
+    }
+    travel.vasp_lei = args.travel_rule_vasp_lei.clone();
+    if let Some(country) = &args.travel_rule_vasp_country {
+        travel.vasp_country = country.clone();
+    }
+    travel.unhosted_threshold = args.travel_rule_unhosted_threshold;
+    yenpay_gateway::compliance::travel_rule::check_policy(travel)
+        .context("the travel-rule settings")?;
     if compliance.list_file.is_none() && compliance.http_url.is_none() {
         tracing::warn!(
             "no screening provider (--screening-list-file, --screening-url): payers are not screened"

@@ -14,7 +14,9 @@
 //!    the terminal, expiry, key and signature the gateway signed for that
 //!    row (signatures are deterministic: it signs again and compares); the
 //!    payer screened (`compliance`: a deny or a review is refused, the
-//!    verdict recorded) and within its tier's per-transaction limit;
+//!    verdict recorded), above the operator's threshold an unhosted payer's
+//!    self-declaration (the travel rule) and within its tier's
+//!    per-transaction limit;
 //! 3. the code's claim (one sponsored payment per code at a time, across
 //!    replicas): nothing before this point writes to the database but the
 //!    screening's verdict; then the payer's daily and monthly limits (Japan
@@ -30,6 +32,7 @@
 //! is in `api::sponsor` and `api::wallet`.
 use crate::AppState;
 use crate::chain::{ChainError, TxOutcome};
+use crate::compliance::travel_rule::{self, DeclarationError, DeclarationInput};
 use crate::compliance::{self, limits as customer_limits};
 use crate::error::{ApiError, chain_error};
 use crate::store::compliance::NewScreening;
@@ -625,6 +628,7 @@ pub async fn cosign(
     state: &AppState,
     raw: RawTransaction,
     authenticator: AccountAuthenticator,
+    declaration: Option<&DeclarationInput>,
 ) -> Result<(Sponsored, TxOutcome), ApiError> {
     let operator = operator(state)?;
     let forbidden = |code, message: String| refuse(state, StatusCode::FORBIDDEN, code, message);
@@ -764,9 +768,47 @@ pub async fn cosign(
     {
         return Err(refuse(state, status, code, message));
     }
+    // 2d. The travel rule: above the operator's threshold, an unhosted
+    // payer has declared who they are (stored for the payment's record).
+    if let Err(error) = travel_rule::require_declaration(
+        state,
+        &invoice.code_id,
+        &sender_hex,
+        invoice.amount,
+        declaration,
+    )
+    .await
+    {
+        return Err(match error {
+            DeclarationError::Required { .. } => refuse(
+                state,
+                StatusCode::FORBIDDEN,
+                "SELF_DECLARATION_REQUIRED",
+                error.to_string(),
+            ),
+            DeclarationError::Invalid(_) => refuse(
+                state,
+                StatusCode::BAD_REQUEST,
+                "SELF_DECLARATION_INVALID",
+                error.to_string(),
+            ),
+            DeclarationError::Db(error) => error.into(),
+        });
+    }
     let tier = match customer_limits::check_per_transaction(state, &sender_hex, amount).await? {
         Ok(tier) => tier,
-        Err(exceeded) => return Err(limit_refusal(state, exceeded)),
+        Err(exceeded) => {
+            customer_limits::record_refusal(
+                state,
+                &sender_hex,
+                &invoice.code_id,
+                &merchant_hex,
+                invoice.amount,
+                exceeded,
+            )
+            .await?;
+            return Err(limit_refusal(state, exceeded));
+        }
     };
     // A sender without an account yet costs the operator the account's storage.
     let sender_exists = state
@@ -813,6 +855,15 @@ pub async fn cosign(
         Ok(Ok(reservation)) => reservation,
         Ok(Err(exceeded)) => {
             claims::release(&state.db.pool, &invoice.code_id, &token).await?;
+            customer_limits::record_refusal(
+                state,
+                &sender_hex,
+                &invoice.code_id,
+                &merchant_hex,
+                invoice.amount,
+                exceeded,
+            )
+            .await?;
             return Err(limit_refusal(state, exceeded));
         }
         Err(error) => {

@@ -33,7 +33,7 @@ async fn verdicts_of(gw: &TestGateway, subject: &str) -> Vec<rows::Verdict> {
 }
 
 /// The payer of the recorded `InvoicePaid` that [`pay`] applies.
-fn recorded_payer() -> String {
+pub(crate) fn recorded_payer() -> String {
     let paid = node_page()
         .into_iter()
         .find(|t| t["version"] == "4044")
@@ -214,13 +214,13 @@ async fn the_list_is_read_again_when_the_file_changes() {
 }
 
 /// A screening service on loopback: answers `verdict`, or waits `delay` first.
-struct Service {
-    url: String,
-    hits: Arc<AtomicUsize>,
-    answer: Arc<Mutex<(Duration, Value)>>,
+pub(crate) struct Service {
+    pub url: String,
+    pub hits: Arc<AtomicUsize>,
+    pub answer: Arc<Mutex<(Duration, Value)>>,
 }
 
-async fn service() -> Service {
+pub(crate) async fn service() -> Service {
     let hits = Arc::new(AtomicUsize::new(0));
     let answer = Arc::new(Mutex::new((
         Duration::ZERO,
@@ -257,6 +257,8 @@ fn with_service(service: &Service, fail_open: &[&str]) -> Config {
     config.compliance.http_timeout = Duration::from_millis(200);
     config.compliance.http_retries = 1;
     config.compliance.fail_open_mccs = fail_open.iter().map(|m| (*m).to_owned()).collect();
+    // The provider itself, asked every time (`screening_cache` tests the cache).
+    config.compliance.verdict_cache.capacity = 0;
     config
 }
 

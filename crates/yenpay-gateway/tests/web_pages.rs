@@ -302,6 +302,54 @@ async fn pos_page_makes_a_code_shows_it_and_follows_the_payment() {
 }
 
 #[tokio::test]
+async fn wallet_page_shows_what_is_left_and_asks_who_pays_above_the_threshold() {
+    let Some(browser) =
+        Browser::start("wallet_page_shows_what_is_left_and_asks_who_pays_above_the_threshold")
+            .await
+    else {
+        return;
+    };
+    let db = backends().await.remove(0);
+    let mut config = config();
+    config.compliance.travel_rule.unhosted_threshold = Some(2_000);
+    let gw = TestGateway::with_config(&db, config).await;
+    gw.clock.set(yenpay_types::time::unix_now() as i64);
+    let base = gw.serve().await;
+    let m = gw.merchant("YENPAY CAFE").await;
+    let code = gw.create_code(&m, "T-1", 2_500).await;
+    let payload = code.body["data"]["qrPayload"].as_str().unwrap().to_owned();
+
+    // An unverified customer's limits (the defaults), all left.
+    browser
+        .open(
+            &format!("{base}/wallet?payload={}", urlencoding::encode(&payload)),
+            "#wallet-payload",
+        )
+        .await;
+    browser.wait_text("#wallet-limit-now", "50,000").await;
+    browser.wait_text("#wallet-limit-day", "100,000").await;
+    browser.wait_text("#wallet-limit-month", "300,000").await;
+    browser.wait_text("#wallet-amount", "2,500").await;
+
+    // Above the threshold the page asks; paying without an answer is refused here.
+    browser.wait_shown("#wallet-declaration").await;
+    assert_eq!(browser.unlabelled_controls().await, Vec::<String>::new());
+    browser.click("#wallet-pay").await;
+    assert!(alert_text(&browser).await.contains("Latin letters"));
+    assert!(gw.ledger.signed.lock().unwrap().is_empty());
+    browser.fill("#wallet-decl-name", "Suzuki Hanako").await;
+    browser.fill("#wallet-decl-line", "1-2-3 Chiyoda").await;
+    browser.fill("#wallet-decl-town", "Tokyo").await;
+    browser.click("#wallet-pay").await;
+    browser.wait_text("#wallet-receipt", "2,500").await;
+    assert_eq!(gw.ledger.signed.lock().unwrap().len(), 1);
+    // The limits follow the payment.
+    browser.wait_text("#wallet-limit-day", "97,500").await;
+    snapshot(&browser, "wallet-limits").await;
+    browser.close().await;
+}
+
+#[tokio::test]
 async fn wallet_page_reads_a_code_and_pays_it_with_its_own_key() {
     let Some(browser) =
         Browser::start("wallet_page_reads_a_code_and_pays_it_with_its_own_key").await

@@ -3,9 +3,12 @@
 use super::extract::{ApiJson, Path, Query};
 use crate::AppState;
 use crate::compliance::limits::{self, Left, Tier};
+use crate::compliance::reports::{self, MerchantDay, Suspicious, csv_field};
+use crate::compliance::travel_rule::{self, RecordView};
 use crate::error::{ApiError, ApiResult, ok};
 use crate::store::audit_log::{self, Entry, NewEntry};
 use crate::store::compliance::{self as rows, Verdict};
+use crate::store::travel_rule::{self as travel_rows, VaspAddress};
 use aptos_sdk::types::AccountAddress;
 use axum::extract::State;
 use axum::http::header;
@@ -23,6 +26,13 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(set_tier))
         .routes(routes!(verdicts))
         .routes(routes!(audit_log_export))
+        .routes(routes!(vasp_addresses))
+        .routes(routes!(set_vasp_address, remove_vasp_address))
+        .routes(routes!(travel_rule_records))
+        .routes(routes!(travel_rule_record))
+        .routes(routes!(receipt_key))
+        .routes(routes!(reconciliation_report))
+        .routes(routes!(suspicious_report))
 }
 
 fn customer_address(text: &str) -> Result<String, ApiError> {
@@ -191,18 +201,244 @@ pub async fn audit_log_export(
     }
 }
 
-/// A CSV field (RFC 4180): quoted when it holds a comma, a quote or a line
-/// break, quotes doubled; a leading `=`, `+`, `-` or `@` is prefixed with `'`
-/// so that a spreadsheet does not run it as a formula.
-fn csv_field(value: &str) -> String {
-    let value = if value.starts_with(['=', '+', '-', '@']) {
-        format!("'{value}")
-    } else {
-        value.to_owned()
+/// `PUT /admin/travel-rule/vasp-addresses/{address}` body: the provider
+/// hosting the address and its account holder, from the operator's
+/// counterparty due diligence.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SetVaspAddress {
+    /// The provider's legal name (Latin letters, at most 100).
+    pub vasp_name: String,
+    /// The provider's LEI (20 characters), when it has one.
+    pub vasp_lei: Option<String>,
+    /// The provider's country, ISO 3166-1 alpha-2.
+    pub vasp_country: String,
+    /// `NATURAL` or `LEGAL`.
+    pub holder_kind: String,
+    /// The account holder's name as the provider identified it (Latin letters, at most 100).
+    pub holder_name: String,
+    /// The id the provider gave the holder (Latin letters, at most 50): IVMS101's customer identification.
+    pub holder_customer_id: String,
+}
+
+/// The addresses other providers host, registered by the operator.
+#[utoipa::path(get, path = "/admin/travel-rule/vasp-addresses", tag = "compliance", security(("admin" = [])),
+    responses((status = 200, body = Vec<VaspAddress>)))]
+pub async fn vasp_addresses(State(state): State<AppState>) -> ApiResult {
+    ok(travel_rows::vasp_addresses(&state.db.pool).await?)
+}
+
+/// Registers an address as another provider's custodial wallet (or
+/// replaces its entry): payments from it and refunds to it get a
+/// travel-rule record. Audited as `VASP_ADDRESS_SET` (the provider's name,
+/// never the holder's).
+#[utoipa::path(put, path = "/admin/travel-rule/vasp-addresses/{address}", tag = "compliance", security(("admin" = [])),
+    params(("address" = String, Path, description = "the hosted account address")),
+    request_body = SetVaspAddress,
+    responses((status = 200, body = VaspAddress), (status = 400, body = crate::error::ErrorBody)))]
+pub async fn set_vasp_address(
+    State(state): State<AppState>,
+    Path(address): Path<String>,
+    ApiJson(request): ApiJson<SetVaspAddress>,
+) -> ApiResult {
+    let entry = VaspAddress {
+        address: customer_address(&address)?,
+        vasp_name: request.vasp_name,
+        vasp_lei: request.vasp_lei,
+        vasp_country: request.vasp_country,
+        holder_kind: request.holder_kind,
+        holder_name: request.holder_name,
+        holder_customer_id: request.holder_customer_id,
+        updated_at: state.clock.now(),
     };
-    if value.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", value.replace('"', "\"\""))
-    } else {
-        value
+    travel_rule::check_vasp_address(&entry).map_err(|e| ApiError::invalid(e.to_string()))?;
+    let mut tx = state.db.begin().await?;
+    travel_rows::set_vasp_address(&mut tx, &entry).await?;
+    tx.commit().await?;
+    ok(entry)
+}
+
+/// Removes an address from the registry (`404` when it was not there).
+/// Audited as `VASP_ADDRESS_REMOVED`.
+#[utoipa::path(delete, path = "/admin/travel-rule/vasp-addresses/{address}", tag = "compliance", security(("admin" = [])),
+    params(("address" = String, Path, description = "the hosted account address")),
+    responses((status = 200), (status = 404, body = crate::error::ErrorBody)))]
+pub async fn remove_vasp_address(
+    State(state): State<AppState>,
+    Path(address): Path<String>,
+) -> ApiResult {
+    let address = customer_address(&address)?;
+    if !travel_rows::remove_vasp_address(&state.db.pool, &address).await? {
+        return Err(ApiError::not_found(
+            "VASP_ADDRESS_NOT_FOUND",
+            "the address is not in the registry",
+        ));
+    }
+    ok(json!({"address": address, "removed": true}))
+}
+
+/// Which records.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct RecordQuery {
+    /// Created at or after (Unix seconds; default 0).
+    pub from: Option<i64>,
+    /// Created before (Unix seconds; default: no end).
+    pub to: Option<i64>,
+    /// At most this many (default 1000, at most 10000).
+    pub limit: Option<i64>,
+}
+
+/// The travel-rule records, oldest first: each with its IVMS101 payload
+/// (101.2023) and the gateway's signed receipt over its hash.
+#[utoipa::path(get, path = "/admin/travel-rule/records", tag = "compliance", security(("admin" = [])),
+    params(RecordQuery),
+    responses((status = 200, body = Vec<RecordView>), (status = 400, body = crate::error::ErrorBody)))]
+pub async fn travel_rule_records(
+    State(state): State<AppState>,
+    Query(query): Query<RecordQuery>,
+) -> ApiResult {
+    let limit = query.limit.unwrap_or(1000).clamp(1, 10_000);
+    let records = travel_rows::records(
+        &state.db.pool,
+        query.from.unwrap_or(0),
+        query.to.unwrap_or(i64::MAX),
+        limit,
+    )
+    .await?;
+    let views = records
+        .into_iter()
+        .map(RecordView::of)
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(ApiError::internal)?;
+    ok(views)
+}
+
+/// One travel-rule record.
+#[utoipa::path(get, path = "/admin/travel-rule/records/{recordId}", tag = "compliance", security(("admin" = [])),
+    params(("recordId" = String, Path, description = "trr_...")),
+    responses((status = 200, body = RecordView), (status = 404, body = crate::error::ErrorBody)))]
+pub async fn travel_rule_record(
+    State(state): State<AppState>,
+    Path(record_id): Path<String>,
+) -> ApiResult {
+    let record = travel_rows::record_by_id(&state.db.pool, &record_id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("RECORD_NOT_FOUND", "no such travel-rule record"))?;
+    ok(RecordView::of(record).map_err(ApiError::internal)?)
+}
+
+/// The key the gateway signs travel-rule receipts with.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ReceiptKey {
+    /// Ed25519 public key, hex.
+    pub public_key: String,
+    /// What a receipt signs (after this line: record id, kind, reference,
+    /// record hash, issue time, one a line).
+    pub domain: String,
+}
+
+/// The receipts' public key (made on first use), for a verifier to pin.
+#[utoipa::path(get, path = "/admin/travel-rule/receipt-key", tag = "compliance", security(("admin" = [])),
+    responses((status = 200, body = ReceiptKey)))]
+pub async fn receipt_key(State(state): State<AppState>) -> ApiResult {
+    let mut tx = state.db.begin().await?;
+    let key = travel_rule::receipt_signer(&state, &mut tx)
+        .await
+        .map_err(ApiError::internal)?;
+    tx.commit().await?;
+    ok(ReceiptKey {
+        public_key: const_hex::encode(key.verifying_key().as_bytes()),
+        domain: "yenpay travel-rule receipt v1".to_owned(),
+    })
+}
+
+/// Which day, in which format.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct DayQuery {
+    /// The day, `YYYY-MM-DD`, Japan time.
+    pub date: String,
+    /// `csv` (default) or `json`.
+    pub format: Option<String>,
+}
+
+/// A day's reconciliation.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Reconciliation {
+    /// The day.
+    pub date: String,
+    /// `Asia/Tokyo`.
+    pub time_zone: String,
+    /// Every merchant with activity that day.
+    pub merchants: Vec<MerchantDay>,
+}
+
+fn csv_answer(text: String) -> ApiResult {
+    Ok(([(header::CONTENT_TYPE, "text/csv; charset=utf-8")], text).into_response())
+}
+
+/// The daily reconciliation, one line per merchant with activity on the
+/// Japan day: payments, their gross and fees, refunds, refunded yen and fees
+/// returned, holds authorized, and net (what the payout account kept), as
+/// the follower recorded them. CSV by default.
+#[utoipa::path(get, path = "/admin/reports/reconciliation", tag = "compliance", security(("admin" = [])),
+    params(DayQuery),
+    responses((status = 200, body = Reconciliation, description = "text/csv, or JSON with format=json"),
+              (status = 400, body = crate::error::ErrorBody)))]
+pub async fn reconciliation_report(
+    State(state): State<AppState>,
+    Query(query): Query<DayQuery>,
+) -> ApiResult {
+    let (start, end) =
+        reports::jst_day(&query.date).ok_or_else(|| ApiError::invalid("date: YYYY-MM-DD"))?;
+    let merchants = reports::reconciliation(&state.db.pool, start, end).await?;
+    match query.format.as_deref().unwrap_or("csv") {
+        "csv" => csv_answer(reports::reconciliation_csv(&query.date, &merchants)),
+        "json" => ok(Reconciliation {
+            date: query.date,
+            time_zone: "Asia/Tokyo".to_owned(),
+            merchants,
+        }),
+        _ => Err(ApiError::invalid("format: csv or json")),
+    }
+}
+
+/// Which days, in which format.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct RangeQuery {
+    /// The first day, `YYYY-MM-DD`, Japan time.
+    pub from: String,
+    /// The last day, included (default: `from`).
+    pub to: Option<String>,
+    /// `csv` (default) or `json`.
+    pub format: Option<String>,
+}
+
+/// The suspicious-activity export from `from` to `to` (Japan days): every
+/// screening that denied or sent to review, every limit refusal (counted),
+/// and every payment seen from an address before a deny of it in the
+/// period; oldest first.
+#[utoipa::path(get, path = "/admin/reports/suspicious", tag = "compliance", security(("admin" = [])),
+    params(RangeQuery),
+    responses((status = 200, body = Vec<Suspicious>, description = "text/csv, or JSON with format=json"),
+              (status = 400, body = crate::error::ErrorBody)))]
+pub async fn suspicious_report(
+    State(state): State<AppState>,
+    Query(query): Query<RangeQuery>,
+) -> ApiResult {
+    let (from, _) =
+        reports::jst_day(&query.from).ok_or_else(|| ApiError::invalid("from: YYYY-MM-DD"))?;
+    let (_, to) = reports::jst_day(query.to.as_deref().unwrap_or(&query.from))
+        .filter(|(_, to)| *to > from)
+        .ok_or_else(|| ApiError::invalid("to: YYYY-MM-DD, not before from"))?;
+    let lines = reports::suspicious(&state.db.pool, from, to).await?;
+    match query.format.as_deref().unwrap_or("csv") {
+        "csv" => csv_answer(reports::suspicious_csv(&lines)),
+        "json" => ok(lines),
+        _ => Err(ApiError::invalid("format: csv or json")),
     }
 }

@@ -160,6 +160,28 @@ pub async fn create(
             ));
         }
     };
+    // The travel rule's record (a payer another provider hosts, or one who
+    // declared who they are), stored before the refund is signed.
+    if let Some(payer) = &payment.payer {
+        let transfer = compliance::travel_rule::Transfer {
+            direction: compliance::travel_rule::Direction::Refund,
+            reference: &refund.refund_id,
+            merchant: compliance::travel_rule::MerchantParty {
+                id: &merchant.id,
+                address: &merchant.address,
+                name: &merchant.name,
+            },
+            order_ref: Some(&payment.merchant_payment_id),
+            code_id: Some(&payment.code_id),
+            customer: payer,
+            amount: amount as i64,
+        };
+        let mut tx = state.db.begin().await?;
+        compliance::travel_rule::record(&state, &mut tx, &transfer)
+            .await
+            .map_err(ApiError::internal)?;
+        tx.commit().await?;
+    }
     let order = OrderRef::new(&payment.merchant_payment_id).map_err(ApiError::internal)?;
     let terminal = merchant
         .terminal_account(&state.kek)

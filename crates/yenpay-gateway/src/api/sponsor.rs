@@ -34,6 +34,9 @@ pub struct SponsorRequest {
     pub raw_transaction: String,
     /// `0x`-hex BCS of the sender's `AccountAuthenticator` over that.
     pub sender_authenticator: String,
+    /// The customer's self-declaration (the travel rule), needed above the
+    /// operator's threshold from a wallet no registered provider hosts.
+    pub declaration: Option<crate::compliance::travel_rule::DeclarationInput>,
 }
 
 /// What wallets need to build a sponsored transaction.
@@ -113,6 +116,6 @@ pub async fn sponsor(
             "senderAuthenticator: not a BCS AccountAuthenticator: {detail}"
         )),
     })?;
-    let (sponsored, _) = cosign(&state, raw, authenticator).await?;
+    let (sponsored, _) = cosign(&state, raw, authenticator, request.declaration.as_ref()).await?;
     created(sponsored)
 }

@@ -86,6 +86,10 @@ pub struct Quote {
     pub expiry_date: i64,
     /// Whether this gateway will sponsor paying it now.
     pub payable: bool,
+    /// Whether the customer must declare who they are to pay it (the
+    /// travel rule: above the operator's threshold; the page's wallet is
+    /// unhosted).
+    pub declaration_required: bool,
 }
 
 /// A code resolved to its invoice.
@@ -206,6 +210,12 @@ fn quote_of(state: &AppState, resolved: Resolved) -> Quote {
         amount: Money::jpy(resolved.invoice.amount),
         expiry_date: resolved.invoice.expires_at,
         merchant: resolved.merchant,
+        declaration_required: state
+            .config
+            .compliance
+            .travel_rule
+            .unhosted_threshold
+            .is_some_and(|threshold| resolved.invoice.amount > threshold),
     }
 }
 
@@ -346,6 +356,9 @@ pub struct PayRequest {
     pub public_key: String,
     /// Its signature over the prepared `signingMessage`, 128 hex digits.
     pub signature: String,
+    /// The customer's self-declaration, which the page collects above the
+    /// operator's threshold (`Quote::declaration_above`).
+    pub declaration: Option<crate::compliance::travel_rule::DeclarationInput>,
 }
 
 /// What the wallet shows after paying.
@@ -403,7 +416,8 @@ pub async fn pay(
         public_key: AuthPublicKey(key.to_bytes()),
         signature: AuthSignature(signature),
     };
-    let (sponsored, outcome) = sponsor::cosign(&state, raw, authenticator).await?;
+    let (sponsored, outcome) =
+        sponsor::cosign(&state, raw, authenticator, request.declaration.as_ref()).await?;
     let paid = outcome.events.iter().find_map(|event| match event {
         YenpayEvent::Invoice(InvoiceEvent::InvoicePaid(paid)) => Some(paid.clone()),
         _ => None,

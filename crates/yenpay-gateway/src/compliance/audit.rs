@@ -54,6 +54,8 @@ fn action_of(method: &Method, template: &str) -> String {
             "POS_CREDENTIAL_REVOKED"
         }
         ("POST", "/admin/merchants/{merchantId}/webhooks") => "WEBHOOK_SECRET_ISSUED",
+        ("PUT", "/admin/travel-rule/vasp-addresses/{address}") => "VASP_ADDRESS_SET",
+        ("DELETE", "/admin/travel-rule/vasp-addresses/{address}") => "VASP_ADDRESS_REMOVED",
         _ => return format!("ADMIN {method} {template}"),
     };
     named.to_owned()
@@ -71,6 +73,7 @@ const ID_FIELDS: &[&str] = &[
     "role",
     "tier",
     "previousTier",
+    "vaspName",
 ];
 
 /// Appends an entry for every admin request that changes something (any

@@ -247,6 +247,32 @@ pub async fn purge(state: &AppState, now: i64) -> Result<u64, sqlx::Error> {
     rows::purge_usage(&state.db.pool, &day, &last_month).await
 }
 
+/// Records that `payer`'s payment of `code_id` was refused for `exceeded`,
+/// for the suspicious-activity report (one row per payer, code and limit,
+/// counted, so a flood of refusals stays one row).
+///
+/// # Errors
+/// When the database fails.
+pub async fn record_refusal(
+    state: &AppState,
+    payer: &str,
+    code_id: &str,
+    merchant_address: &str,
+    amount: i64,
+    exceeded: Exceeded,
+) -> Result<(), sqlx::Error> {
+    rows::record_limit_refusal(
+        &state.db.pool,
+        payer,
+        code_id,
+        exceeded.code(),
+        merchant_address,
+        amount,
+        state.clock.now(),
+    )
+    .await
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -8,7 +8,8 @@
 //!   [`Verdict`]: allow, deny or review, with a reason code. A provider that
 //!   fails is decided by the fail policy: closed (deny,
 //!   `PROVIDER_UNAVAILABLE`) unless the operator opened it for the
-//!   merchant's category code.
+//!   merchant's category code. The HTTP provider's verdicts are remembered
+//!   for a while ([`cache`]), so a flood from one address asks it once.
 //! - Where it applies: the sponsor screens the payer before it claims
 //!   anything ([`crate::sponsor`]), the refund route screens the recipient
 //!   before it signs (`api::refunds`), and the follower queues every payment
@@ -16,12 +17,19 @@
 //!   to the merchant (`PAYMENT_SCREENING_DENIED`, a signed webhook).
 //! - [`limits`]: tiers and their per-transaction, daily and monthly limits.
 //! - [`audit`]: what goes into the audit log (`store::audit_log`).
+//! - [`travel_rule`]: IVMS101 records of transfers with other providers'
+//!   custodial wallets and declared unhosted ones, and their signed receipts.
+//! - [`reports`]: the daily reconciliation per merchant and the
+//!   suspicious-activity export.
 //!
 //! Review is refused for now; phase 2 turns it into a hold (issue 27).
 pub mod audit;
+pub mod cache;
 pub mod http;
 pub mod limits;
 pub mod list;
+pub mod reports;
+pub mod travel_rule;
 pub mod worker;
 
 use crate::AppState;
@@ -129,11 +137,16 @@ impl Compliance {
             screeners.push(Arc::new(list::ListScreener::new(path)));
         }
         if let Some(url) = &policy.http_url {
-            screeners.push(Arc::new(http::HttpScreener::new(
-                url.clone(),
-                policy.http_timeout,
-                policy.http_retries,
-            )));
+            // Only the HTTP provider is remembered: the list is local, and
+            // an edit to it takes effect at the next request.
+            screeners.push(cache::CachedScreener::wrap(
+                Arc::new(http::HttpScreener::new(
+                    url.clone(),
+                    policy.http_timeout,
+                    policy.http_retries,
+                )),
+                &policy.verdict_cache,
+            ));
         }
         Self {
             screeners,

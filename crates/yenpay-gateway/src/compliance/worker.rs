@@ -7,7 +7,7 @@
 //! endpoints (the outbox: signed and retried like every webhook), with an
 //! error log line and `yenpay_gateway_screening_denied_payments_total` for
 //! the operator, who can then denylist and seize with the console.
-use super::{Decision, Subject, audit, outcome_of};
+use super::{Decision, Subject, audit, outcome_of, travel_rule};
 use crate::store::compliance::{self as rows, NewScreening};
 use crate::store::{audit_log, merchants, payments};
 use crate::{AppState, outbox};
@@ -80,13 +80,37 @@ pub async fn screen_pending(state: &AppState) -> Result<usize, sqlx::Error> {
             now,
         )
         .await?;
-        if verdict.decision == Decision::Deny {
-            let payment = match &row.order_ref {
-                Some(order) => {
-                    payments::by_merchant_payment_id(&mut *tx, &row.merchant_address, order).await?
-                }
-                None => None,
+        let payment = match &row.order_ref {
+            Some(order) => {
+                payments::by_merchant_payment_id(&mut *tx, &row.merchant_address, order).await?
+            }
+            None => None,
+        };
+        // The travel rule's record, with the verdict: the payer's provider
+        // (or declaration) and the merchant, the operator its VASP.
+        if let Some(shop) = &merchant {
+            let transfer = travel_rule::Transfer {
+                direction: travel_rule::Direction::Payment,
+                reference: &row.reference,
+                merchant: travel_rule::MerchantParty {
+                    id: &shop.id,
+                    address: &shop.address,
+                    name: &shop.name,
+                },
+                order_ref: row.order_ref.as_deref(),
+                code_id: payment.as_ref().map(|p| p.code_id.as_str()),
+                customer: &row.subject,
+                amount: row.amount,
             };
+            if let Err(error) = travel_rule::record(state, &mut tx, &transfer).await {
+                // A key that does not open is the operator's to fix; the
+                // verdict still stands, and the payment is screened again.
+                tx.rollback().await?;
+                tracing::error!(%error, reference = %row.reference, "building a travel-rule record");
+                continue;
+            }
+        }
+        if verdict.decision == Decision::Deny {
             let code_id = payment.as_ref().map(|p| p.code_id.clone());
             let sequence = match &code_id {
                 Some(code_id) => payments::next_event_sequence(&mut tx, code_id).await?,

@@ -439,3 +439,180 @@ pub async fn purge_usage(
             .rows_affected();
     Ok(days + months)
 }
+
+/// Records a payment refused for `address`'s limits (`code`, such as
+/// `CUSTOMER_LIMIT_DAILY`): a new row, or the same payer, code and limit
+/// counted again.
+///
+/// # Errors
+/// When the database fails.
+pub async fn record_limit_refusal(
+    pool: &AnyPool,
+    address: &str,
+    code_id: &str,
+    code: &str,
+    merchant_address: &str,
+    amount: i64,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO limit_refusals (address, code_id, code, merchant_address, amount, refused_count, first_at, last_at) \
+         VALUES ($1, $2, $3, $4, $5, 1, $6, $6) \
+         ON CONFLICT (address, code_id, code) DO UPDATE SET \
+         refused_count = limit_refusals.refused_count + 1, last_at = excluded.last_at",
+    )
+    .bind(address)
+    .bind(code_id)
+    .bind(code)
+    .bind(merchant_address)
+    .bind(amount)
+    .bind(now)
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+/// A limit refusal row.
+#[derive(Debug, Clone)]
+pub struct LimitRefusal {
+    /// The payer.
+    pub address: String,
+    /// The code it tried to pay.
+    pub code_id: String,
+    /// `CUSTOMER_LIMIT_PER_TRANSACTION`, `_DAILY`, `_MONTHLY`.
+    pub code: String,
+    /// The merchant.
+    pub merchant_address: String,
+    /// Yen.
+    pub amount: i64,
+    /// How often.
+    pub refused_count: i64,
+    /// Unix seconds.
+    pub first_at: i64,
+    /// Unix seconds.
+    pub last_at: i64,
+}
+
+/// Limit refusals last seen in `[from, to)`, oldest first.
+///
+/// # Errors
+/// When the database fails.
+pub async fn limit_refusals(
+    pool: &AnyPool,
+    from: i64,
+    to: i64,
+) -> Result<Vec<LimitRefusal>, sqlx::Error> {
+    let rows = sqlx::query(
+        "SELECT address, code_id, code, merchant_address, amount, refused_count, first_at, last_at \
+         FROM limit_refusals WHERE last_at >= $1 AND last_at < $2 ORDER BY last_at, address, code_id",
+    )
+    .bind(from)
+    .bind(to)
+    .fetch_all(pool)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(LimitRefusal {
+                address: r.try_get("address")?,
+                code_id: r.try_get("code_id")?,
+                code: r.try_get("code")?,
+                merchant_address: r.try_get("merchant_address")?,
+                amount: r.try_get("amount")?,
+                refused_count: r.try_get("refused_count")?,
+                first_at: r.try_get("first_at")?,
+                last_at: r.try_get("last_at")?,
+            })
+        })
+        .collect()
+}
+
+/// Verdicts screened in `[from, to)` with one of `verdicts` (`DENY`,
+/// `REVIEW`, `ALLOW`), oldest first.
+///
+/// # Errors
+/// When the database fails.
+pub async fn screened_between(
+    pool: &AnyPool,
+    from: i64,
+    to: i64,
+    verdicts: &[&str],
+) -> Result<Vec<Verdict>, sqlx::Error> {
+    let rows = sqlx::query(&format!(
+        "SELECT {COLUMNS} FROM screening_verdicts WHERE state = 'DONE' \
+         AND screened_at >= $1 AND screened_at < $2 ORDER BY screened_at, verdict_id"
+    ))
+    .bind(from)
+    .bind(to)
+    .fetch_all(pool)
+    .await?;
+    Ok(rows
+        .iter()
+        .map(verdict)
+        .collect::<Result<Vec<_>, _>>()?
+        .into_iter()
+        .filter(|v| v.verdict.as_deref().is_some_and(|d| verdicts.contains(&d)))
+        .collect())
+}
+
+/// The payments the follower saw from `subject` (context `PAYMENT`)
+/// before `before` (Unix seconds), oldest first.
+///
+/// # Errors
+/// When the database fails.
+pub async fn payments_from(
+    pool: &AnyPool,
+    subject: &str,
+    before: i64,
+) -> Result<Vec<Verdict>, sqlx::Error> {
+    let rows = sqlx::query(&format!(
+        "SELECT {COLUMNS} FROM screening_verdicts WHERE context = 'PAYMENT' AND subject = $1 \
+         AND created_at < $2 ORDER BY created_at, verdict_id"
+    ))
+    .bind(subject)
+    .bind(before)
+    .fetch_all(pool)
+    .await?;
+    rows.iter().map(verdict).collect()
+}
+
+/// One settled event of a day's reconciliation.
+#[derive(Debug, Clone)]
+pub struct DayEvent {
+    /// `InvoicePaid`, `MerchantPaid`, `InvoiceRefunded`, `HoldAuthorized`.
+    pub event_type: String,
+    /// The merchant.
+    pub merchant_address: String,
+    /// The event's data, JSON.
+    pub data: String,
+}
+
+/// The events of every merchant in `[start, end)` (Unix seconds, block
+/// time) that the reconciliation report sums.
+///
+/// # Errors
+/// When the database fails.
+pub async fn day_events(
+    pool: &AnyPool,
+    start: i64,
+    end: i64,
+) -> Result<Vec<DayEvent>, sqlx::Error> {
+    let rows = sqlx::query(
+        "SELECT event_type, merchant_address, data FROM chain_events \
+         WHERE merchant_address IS NOT NULL AND tx_timestamp >= $1 AND tx_timestamp < $2 \
+         AND event_type IN ('InvoicePaid', 'MerchantPaid', 'InvoiceRefunded', 'HoldAuthorized') \
+         ORDER BY version, event_index",
+    )
+    .bind(start * 1_000_000)
+    .bind(end * 1_000_000)
+    .fetch_all(pool)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(DayEvent {
+                event_type: r.try_get("event_type")?,
+                merchant_address: r.try_get("merchant_address")?,
+                data: r.try_get("data")?,
+            })
+        })
+        .collect()
+}

@@ -11,6 +11,7 @@ pub mod merchants;
 pub mod payments;
 pub mod pos;
 pub mod sequences;
+pub mod travel_rule;
 
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
 use sqlx::{AnyPool, Executor};

@@ -16,6 +16,7 @@
     payload: "",
     receipt: null,
     paying: false,
+    declarationAsked: false, // the gateway refused the payment for want of a self-declaration
     invalid: false, // the payload field is flagged empty (re-worded on language switch)
     keyError: "", // dictionary key of a key problem, re-worded on language switch
   };
@@ -109,6 +110,7 @@
     }
     state.quote = null;
     state.receipt = null;
+    state.declarationAsked = false;
     render();
     try {
       const quote = await YP.busy($("wallet-read"), t, "reading", () => api("POST", "/wallet/api/quote", { payload }));
@@ -130,11 +132,39 @@
     showError(errEl, t("errPayload"));
   }
 
+  // The customer's self-declaration (the travel rule), when the code asks
+  // for one: null when not asked, false when incomplete.
+  function declaration() {
+    if ($("wallet-declaration").hidden) return null;
+    const v = (id) => $(id).value.trim();
+    const d = {
+      name: v("wallet-decl-name"),
+      country: v("wallet-decl-country").toUpperCase(),
+      addressLine: v("wallet-decl-line"),
+      town: v("wallet-decl-town"),
+      dateOfBirth: v("wallet-decl-dob"),
+      placeOfBirth: v("wallet-decl-pob"),
+    };
+    const address = d.addressLine && d.town;
+    const birth = d.dateOfBirth && d.placeOfBirth;
+    if (!d.name || d.country.length !== 2 || !(address || birth)) return false;
+    for (const k of Object.keys(d)) if (!d[k]) delete d[k];
+    return d;
+  }
+
   async function onPay() {
     const quote = state.quote;
     if (!quote || !quote.payable) return;
     clearError(errEl);
     if (!state.key) return showError(errEl, t(state.keyError || "errNoEd25519"));
+    const declared = declaration();
+    clearFieldError($("wallet-decl-name"));
+    if (declared === false) {
+      setFieldError($("wallet-decl-name"), t("errDeclaration"));
+      showError(errEl, t("errDeclaration"));
+      $("wallet-decl-name").focus();
+      return;
+    }
     const amount = yen(amountOf(quote.amount));
     announce(live, t("sayPaying", { amount }));
     state.paying = true;
@@ -142,11 +172,9 @@
       const paid = await YP.busy($("wallet-pay"), t, "paying", async () => {
         const prep = await api("POST", "/wallet/api/prepare", { payload: state.payload, publicKey: state.publicHex });
         const signature = await crypto.subtle.sign(ED, state.key, fromHex(prep.signingMessage));
-        return api("POST", "/wallet/api/pay", {
-          rawTransaction: prep.rawTransaction,
-          publicKey: state.publicHex,
-          signature: toHex(signature),
-        });
+        const body = { rawTransaction: prep.rawTransaction, publicKey: state.publicHex, signature: toHex(signature) };
+        if (declared) body.declaration = declared;
+        return api("POST", "/wallet/api/pay", body);
       });
       state.receipt = paid;
       state.quote = null;
@@ -155,6 +183,12 @@
       $("wallet-receipt").focus();
       loadAccount();
     } catch (err) {
+      // The gateway asks for the declaration: show the form and keep the quote.
+      if (err instanceof ApiError && /^SELF_DECLARATION_/.test(err.code || "")) {
+        state.declarationAsked = true;
+        render();
+        $("wallet-decl-name").focus();
+      }
       showError(errEl, err instanceof ApiError ? err : String(err?.message || err));
     } finally {
       state.paying = false;
@@ -173,6 +207,14 @@
     $("wallet-copy").disabled = !acc;
     $("wallet-refresh").disabled = !state.publicHex;
     $("wallet-export").disabled = !state.key; // "New key" stays enabled: it is the way out of a bad key
+    const limits = acc && acc.limits;
+    $("wallet-limits").hidden = !limits;
+    if (limits) {
+      $("wallet-limit-now").textContent = yen(limits.payableNow);
+      $("wallet-limit-day").textContent = `${yen(limits.dailyLeft)} / ${yen(limits.dailyLimit)}`;
+      $("wallet-limit-month").textContent = `${yen(limits.monthlyLeft)} / ${yen(limits.monthlyLimit)}`;
+      $("wallet-limit-per").textContent = yen(limits.perTransaction);
+    }
 
     const q = state.quote;
     $("wallet-quote").hidden = !q;
@@ -188,6 +230,7 @@
       $("wallet-not-payable").hidden = Boolean(q.payable);
       $("wallet-not-payable").textContent = t("notPayable", { status: t(`status_${q.status}`) });
     }
+    $("wallet-declaration").hidden = !q || !q.payable || !(q.declarationRequired || state.declarationAsked);
 
     const r = state.receipt;
     $("wallet-receipt").hidden = !r;
