@@ -14,6 +14,7 @@ mod compliance;
 mod first_run;
 mod follower;
 mod fuzz;
+mod holds;
 mod integration_example;
 mod load;
 mod operations;
