@@ -913,3 +913,104 @@ async fn holds_from_the_chain_and_untaken_codes() {
         assert_eq!(kinds, ["HOLD_AUTHORIZED", "HOLD_EXPIRED"]);
     }
 }
+
+/// The customer's `authorize_signed_hold` of `signed`, as a wallet sends it.
+fn take_hold(signed: &yenpay_client::types::hold::SignedHoldOffer) -> crate::sponsor::Tx {
+    let call = yenpay_client::hold::Calls::new(package())
+        .authorize_offer(signed)
+        .unwrap();
+    crate::sponsor::Tx::of(aptos_sdk::transaction::TransactionPayload::EntryFunction(
+        call,
+    ))
+}
+
+async fn issued_hold(
+    gw: &TestGateway,
+    m: &TestMerchant,
+    id: &str,
+) -> yenpay_client::types::hold::SignedHoldOffer {
+    let pool = &gw.state.db.pool;
+    let hold = yenpay_gateway::store::holds::by_reference(pool, &m.address.to_hex(), id)
+        .await
+        .unwrap()
+        .unwrap();
+    let shop = yenpay_gateway::store::merchants::by_address(pool, &m.address.to_hex())
+        .await
+        .unwrap()
+        .unwrap();
+    yenpay_gateway::offer::of_hold(&gw.state.config, &gw.state.kek, &shop, &hold).unwrap()
+}
+
+/// Sponsoring takes a hold code only as the gateway issued it, untaken and
+/// unexpired, once.
+#[tokio::test]
+async fn a_hold_code_is_sponsored_only_as_issued() {
+    use aptos_sdk::account::Ed25519Account;
+    use yenpay_client::types::hold::HoldMessage;
+    for db in backends().await {
+        let gw = gateway(&db).await;
+        let m = gw.merchant("PUMP").await;
+        let operator = crate::sponsor::operator(&gw);
+        create_hold(&gw, &m, "PUMP-9", 10_000, 0).await;
+        let signed = issued_hold(&gw, &m, "PUMP-9").await;
+        let customer = Ed25519Account::generate();
+
+        // Another amount, or the same terms signed by a key the gateway never held: refused.
+        let mut more = signed.clone();
+        more.message.amount = 20_000;
+        let refused = crate::sponsor::post(&gw, take_hold(&more).body(&customer, operator)).await;
+        assert_eq!(
+            (refused.status, refused.code()),
+            (StatusCode::FORBIDDEN, "SPONSOR_AMOUNT_MISMATCH"),
+            "{}",
+            refused.text
+        );
+        let stranger = ed25519_dalek::SigningKey::from_bytes(&[0x5a; 32]);
+        let forged = signed
+            .message
+            .clone()
+            .sign(yenpay_client::address::from_sdk(package()), &stranger)
+            .unwrap();
+        let refused = crate::sponsor::post(&gw, take_hold(&forged).body(&customer, operator)).await;
+        assert_eq!(
+            (refused.status, refused.code()),
+            (StatusCode::FORBIDDEN, "SPONSOR_NOT_ISSUED_CODE"),
+            "{}",
+            refused.text
+        );
+        assert!(gw.ledger.signed.lock().unwrap().is_empty());
+
+        // As issued: co-signed and submitted.
+        let taken = crate::sponsor::post(&gw, take_hold(&signed).body(&customer, operator)).await;
+        assert_eq!(taken.status, StatusCode::CREATED, "{}", taken.text);
+        let submitted = gw.ledger.signed.lock().unwrap().clone();
+        assert_eq!(submitted.len(), 1);
+        assert_eq!(submitted[0].raw_txn.sender, customer.address());
+        // Once: a second customer cannot take the same code on the operator's gas.
+        let again = crate::sponsor::post(
+            &gw,
+            take_hold(&signed).body(&Ed25519Account::generate(), operator),
+        )
+        .await;
+        assert_eq!(
+            (again.status, again.code()),
+            (StatusCode::CONFLICT, "SPONSOR_CODE_ALREADY_SPONSORED"),
+            "{}",
+            again.text
+        );
+
+        // An expired code is not sponsored.
+        create_hold(&gw, &m, "PUMP-10", 10_000, 0).await;
+        let late = issued_hold(&gw, &m, "PUMP-10").await;
+        gw.clock.set(late.message.expires_at as i64);
+        let mut tx = take_hold(&late);
+        tx.expiration = late.message.expires_at + 60;
+        let refused = crate::sponsor::post(&gw, tx.body(&customer, operator)).await;
+        assert_eq!(
+            (refused.status, refused.code()),
+            (StatusCode::FORBIDDEN, "SPONSOR_NO_LIVE_INVOICE"),
+            "{}",
+            refused.text
+        );
+    }
+}

@@ -20,7 +20,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, Once};
 use tower::ServiceExt;
 use yenpay_client::events::YenpayEvent;
-use yenpay_client::hold::{HoldCaptured, HoldEvent, HoldVoided};
+use yenpay_client::hold::{HoldAuthorized, HoldCaptured, HoldEvent, HoldVoided};
 use yenpay_client::invoice::{
     InvoiceCancelled, InvoiceCreated, InvoiceEvent, InvoicePaid, InvoiceRefunded,
 };
@@ -646,6 +646,32 @@ impl Ledger for FakeLedger {
                     fee: amount / 100,
                     net: amount - amount / 100,
                     paid_at: self.now(),
+                },
+            )));
+        }
+        // A sponsored authorize_signed_hold emits HoldAuthorized.
+        if let aptos_sdk::transaction::TransactionPayload::EntryFunction(call) =
+            &transaction.raw_txn.payload
+            && call.function == "authorize_signed_hold"
+            && let [
+                merchant,
+                terminal,
+                hold_ref,
+                amount,
+                tip_limit,
+                capture_before,
+                ..,
+            ] = call.args.as_slice()
+        {
+            events.push(YenpayEvent::Hold(HoldEvent::HoldAuthorized(
+                HoldAuthorized {
+                    merchant: aptos_bcs::from_bytes(merchant).unwrap(),
+                    hold_ref: aptos_bcs::from_bytes(hold_ref).unwrap(),
+                    customer: transaction.raw_txn.sender,
+                    amount: aptos_bcs::from_bytes(amount).unwrap(),
+                    tip_limit: aptos_bcs::from_bytes(tip_limit).unwrap(),
+                    capture_before: aptos_bcs::from_bytes(capture_before).unwrap(),
+                    created_by: aptos_bcs::from_bytes(terminal).unwrap(),
                 },
             )));
         }
