@@ -17,7 +17,8 @@
 //! refusals cost no transaction; the chain decides in the end, and the
 //! hold's amounts in the database change only from the chain's events
 //! (the follower), never from an answer.
-use super::extract::{ApiJson, Path};
+use super::codes::CodeFormat;
+use super::extract::{ApiJson, Path, Query};
 use super::views::Money;
 use crate::AppState;
 use crate::auth::AuthedMerchant;
@@ -240,6 +241,9 @@ pub struct HoldCodeView {
     pub url: String,
     /// The same URI, for a wallet deep link.
     pub deeplink: String,
+    /// An SVG picture of the QR code (with `?format=svg`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub qr_svg: Option<String>,
     /// The signed code, field for field, as the customer's wallet submits it.
     pub offer: HoldOfferView,
 }
@@ -260,15 +264,21 @@ fn b64(bytes: &[u8]) -> String {
 /// Creates a pre-auth code: the merchant's terminal signs a hold code
 /// (`HoldOffer`); nothing goes on chain until the customer takes it.
 #[utoipa::path(post, path = "/v2/holds/codes", tag = "holds", request_body = CreateHoldCode,
-    security(("opa_auth" = [])),
+    params(CodeFormat), security(("opa_auth" = [])),
     responses((status = 201, body = HoldCodeView), (status = 400, body = crate::error::ErrorBody),
               (status = 409, description = "merchantPaymentId already used", body = crate::error::ErrorBody),
               (status = 429, description = "too many open codes, or too fast", body = crate::error::ErrorBody)))]
 pub async fn create_code(
     State(state): State<AppState>,
     Extension(AuthedMerchant(merchant)): Extension<AuthedMerchant>,
+    Query(format): Query<CodeFormat>,
     ApiJson(request): ApiJson<CreateHoldCode>,
 ) -> ApiResult {
+    let svg = match format.format.as_deref() {
+        None | Some("none") => false,
+        Some("svg") => true,
+        Some(_) => return Err(ApiError::invalid("format: svg or none")),
+    };
     if request
         .order_description
         .as_ref()
@@ -368,11 +378,18 @@ pub async fn create_code(
         package: yenpay_client::address::from_sdk(state.config.package),
         signed: signed.clone(),
     });
+    // The picture only when asked for: rendering costs more than the rest.
+    let qr_svg = if svg {
+        Some(yenpay_qr::render::svg(&url).map_err(ApiError::internal)?)
+    } else {
+        None
+    };
     let offer = &signed.message;
     created(HoldCodeView {
         hold: hold_view(&hold, &[]),
         deeplink: url.clone(),
         url,
+        qr_svg,
         offer: HoldOfferView {
             merchant: offer.merchant.to_standard_string(),
             terminal: offer.terminal.to_standard_string(),
