@@ -11,7 +11,8 @@ use yenpay_gateway::chain::LedgerHead;
 use yenpay_gateway::follower::{self, Finish};
 
 /// The customer of the constructed events.
-const CUSTOMER: &str = "0x00000000000000000000000000000000000000000000000000000000000c0571";
+pub(crate) const CUSTOMER: &str =
+    "0x00000000000000000000000000000000000000000000000000000000000c0571";
 
 async fn gateway(db: &TestDb) -> TestGateway {
     let mut config = config();
@@ -35,7 +36,12 @@ fn head_at(version: u64, secs: i64) -> LedgerHead {
 
 /// A committed transaction at `version` (chain time `secs`) emitting the
 /// hold `events` (`(name, data)`), as the node's REST API shows it.
-fn hold_tx(version: u64, secs: i64, hash: Option<&str>, events: Vec<(&str, Value)>) -> Value {
+pub(crate) fn hold_tx(
+    version: u64,
+    secs: i64,
+    hash: Option<&str>,
+    events: Vec<(&str, Value)>,
+) -> Value {
     let events: Vec<Value> = events
         .into_iter()
         .enumerate()
@@ -61,7 +67,7 @@ fn hold_tx(version: u64, secs: i64, hash: Option<&str>, events: Vec<(&str, Value
 
 /// Applies one transaction at its version through the real follower, the
 /// chain's clock at `secs`.
-async fn apply(gw: &TestGateway, tx: Value, secs: i64) -> follower::Applied {
+pub(crate) async fn apply(gw: &TestGateway, tx: Value, secs: i64) -> follower::Applied {
     let version: u64 = tx["version"].as_str().unwrap().parse().unwrap();
     seek(gw, version).await;
     follower::apply_page(&gw.state, &[tx], head_at(version + 1, secs), Finish::Commit)
@@ -69,7 +75,7 @@ async fn apply(gw: &TestGateway, tx: Value, secs: i64) -> follower::Applied {
         .unwrap()
 }
 
-fn authorized(
+pub(crate) fn authorized(
     m: &TestMerchant,
     hold_ref: &str,
     amount: u64,
@@ -91,7 +97,7 @@ fn authorized(
 }
 
 #[allow(clippy::too_many_arguments)]
-fn captured(
+pub(crate) fn captured(
     m: &TestMerchant,
     hold_ref: &str,
     amount: u64,
