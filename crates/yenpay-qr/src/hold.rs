@@ -230,6 +230,24 @@ mod tests {
         assert!(decode(payment).is_err());
     }
 
+    proptest::proptest! {
+        /// Arbitrary text, and a valid code with one byte changed, never
+        /// panic the decoder; what it accepts re-encodes to the same code.
+        #[test]
+        fn the_decoder_never_panics(text in ".{0,400}", at in 0usize..600, byte in 0x20u8..0x7f) {
+            for candidate in [text.clone(), {
+                let mut uri = encode(&code()).into_bytes();
+                let at = at % uri.len();
+                uri[at] = byte;
+                String::from_utf8(uri).unwrap()
+            }] {
+                if let Ok(decoded) = decode(&candidate) {
+                    proptest::prop_assert_eq!(decode(&encode(&decoded)).unwrap(), decoded);
+                }
+            }
+        }
+    }
+
     #[test]
     fn every_parameter_is_required_once_and_canonical() {
         let uri = encode(&code());
