@@ -5,8 +5,9 @@
 //!
 //! 1. on the bytes alone: a fee-payer transaction for this chain, naming the
 //!    operator as fee payer, with no secondary signers; our package's
-//!    `invoice::pay_signed_invoice` or `hold::authorize_signed_hold` (a
-//!    customer taking a hold code, issue 27); exactly the gateway's gas unit price and
+//!    `invoice::pay_signed_invoice`, or `hold::authorize_signed_hold` (a
+//!    customer taking a hold code, issue 27) or `hold::increase_authorization`
+//!    (its customer raising a hold it took so); exactly the gateway's gas unit price and
 //!    `max_gas_amount`; an expiration in the future and at most
 //!    `max_expiration` ahead; an Ed25519 or SingleKey Ed25519 sender whose
 //!    signature verifies and whose key is the sender's;
@@ -15,10 +16,11 @@
 //!    exact amount (and a hold's tip limit and authorization expiry),
 //!    carrying exactly the terminal, expiry, key and signature the gateway
 //!    signed for that row (signatures are deterministic: it signs again and
-//!    compares); the payer screened (`compliance`: a deny or a review is
-//!    refused, the verdict recorded) and within its tier's per-transaction
-//!    limit (a hold counts as what leaves the customer: amount plus tip
-//!    limit);
+//!    compares); for an increase, a hold taken from such a code, open and
+//!    unexpired, whose customer is the sender; the payer screened
+//!    (`compliance`: a deny or a review is refused, the verdict recorded) and
+//!    within its tier's per-transaction limit (a hold counts as what leaves
+//!    the customer: amount plus tip limit, or the increase);
 //! 3. the code's claim (one sponsored payment per code at a time, across
 //!    replicas): nothing before this point writes to the database but the
 //!    screening's verdict; then the payer's daily and monthly limits (Japan
@@ -56,7 +58,29 @@ use utoipa::ToSchema;
 pub const SPONSORED_FUNCTIONS: &[(&str, &str)] = &[
     ("invoice", "pay_signed_invoice"),
     ("hold", "authorize_signed_hold"),
+    ("hold", "increase_authorization"),
 ];
+
+/// `increase_authorization`'s arguments.
+struct Increase {
+    merchant: AccountAddress,
+    hold_ref: String,
+    amount: u64,
+}
+
+impl Increase {
+    fn decode(args: &[Vec<u8>]) -> Option<Self> {
+        let [merchant, hold_ref, amount, capture_before] = args else {
+            return None;
+        };
+        let _: u64 = aptos_bcs::from_bytes(capture_before).ok()?;
+        Some(Self {
+            merchant: aptos_bcs::from_bytes(merchant).ok()?,
+            hold_ref: aptos_bcs::from_bytes(hold_ref).ok()?,
+            amount: aptos_bcs::from_bytes(amount).ok()?,
+        })
+    }
+}
 
 /// `authorize_signed_hold`'s arguments.
 struct SignedHold {
@@ -728,7 +752,7 @@ pub async fn cosign(
             ),
         ));
     }
-    let hold_code = call.module.name.as_str() == "hold";
+    let function = (call.module.name.as_str().to_owned(), call.function.clone());
     let args = call.args.clone();
     // The gateway pays, so it sets the price: a sender's 10x price or larger
     // gas limit would only cost the operator more.
@@ -770,10 +794,10 @@ pub async fn cosign(
         .map_err(|error| forbidden(error.code(), error.to_string()))?;
 
     // 2. A code this gateway issued and knows to be payable, for its amount.
-    let issued = if hold_code {
-        issued_hold(state, &args, now).await?
-    } else {
-        issued_invoice(state, &args, now).await?
+    let issued = match (function.0.as_str(), function.1.as_str()) {
+        ("hold", "authorize_signed_hold") => issued_hold(state, &args, now).await?,
+        ("hold", _) => issued_increase(state, &args, sender, now).await?,
+        _ => issued_invoice(state, &args, now).await?,
     };
     let Issued {
         claim,
@@ -985,6 +1009,64 @@ async fn issued_hold(state: &AppState, args: &[Vec<u8>], now: i64) -> Result<Iss
         reference: taken.hold_ref,
         // What leaves the customer's store into escrow.
         amount: taken.amount.saturating_add(taken.tip_limit),
+        mcc: shop.mcc,
+    })
+}
+
+/// Step 2 for `increase_authorization`: a hold taken from a code this
+/// gateway issued, open and unexpired by the gateway's knowledge, whose
+/// customer is the sender. The claim is per hold and authorized total, so
+/// each increase is sponsored once and a second one waits until the
+/// follower has applied the first.
+async fn issued_increase(
+    state: &AppState,
+    args: &[Vec<u8>],
+    sender: AccountAddress,
+    now: i64,
+) -> Result<Issued, ApiError> {
+    let forbidden = |code, message: String| refuse(state, StatusCode::FORBIDDEN, code, message);
+    let Some(increase) = Increase::decode(args) else {
+        return Err(forbidden(
+            "SPONSOR_BAD_ARGUMENTS",
+            "increase_authorization takes (merchant: address, hold_ref: String, amount: u64, capture_before: u64)"
+                .to_owned(),
+        ));
+    };
+    let hold = holds::by_reference(
+        &state.db.pool,
+        &increase.merchant.to_hex(),
+        &increase.hold_ref,
+    )
+    .await?;
+    let Some(hold) = hold.filter(|h| {
+        h.status == holds::HoldStatus::Authorized
+            && h.origin == payments::Origin::Gateway
+            && h.capture_before > now
+    }) else {
+        return Err(forbidden(
+            "SPONSOR_NO_LIVE_INVOICE",
+            "no hold taken from a code this gateway issued with this merchant and reference is open and unexpired"
+                .to_owned(),
+        ));
+    };
+    if hold.customer.as_deref() != Some(sender.to_hex().as_str()) {
+        return Err(forbidden(
+            "SPONSOR_NOT_HOLDS_CUSTOMER",
+            "only the hold's customer raises it".to_owned(),
+        ));
+    }
+    let shop = merchants::by_address(&state.db.pool, &hold.merchant_address)
+        .await?
+        .ok_or_else(|| ApiError::internal("a hold's merchant vanished"))?;
+    Ok(Issued {
+        claim: format!(
+            "{}:increase:{}",
+            hold.hold_id,
+            (hold.authorized as u64).saturating_add(increase.amount)
+        ),
+        merchant: increase.merchant,
+        reference: increase.hold_ref,
+        amount: increase.amount,
         mcc: shop.mcc,
     })
 }

@@ -975,7 +975,8 @@ async fn hold_reads(api: &Api, key: &(String, String), id: &str, status: &str) -
 /// authorizes ¥10,000 (the customer's transaction, sponsored), captures
 /// ¥6,380 as the final capture and the rest goes back to the customer at
 /// once; a restaurant holds ¥5,000 with a ¥1,000 tip limit and captures
-/// ¥4,200 with an ¥800 tip. Balances, the escrow, the follower's hold state
+/// ¥4,200 with an ¥800 tip, after the customer raised it by ¥1,000 (its
+/// transaction, sponsored) and the merchant voided ¥500. Balances, the escrow, the follower's hold state
 /// and the signed `HOLD_*` webhooks are checked; the gas of each step is
 /// printed (docs/figures.md).
 #[tokio::test]
@@ -1171,6 +1172,49 @@ async fn a_fuel_pump_hold_and_a_restaurant_tip_through_the_gateway() -> Result<(
     )
     .await?;
     assert_eq!(balance().await?, 13_620 - 6_000);
+    // The party orders more: the customer raises the hold by ¥1,000 (its transaction, sponsored).
+    let merchant_owner = aptos_sdk::types::AccountAddress::from_hex(
+        scanned.signed.message.merchant.to_standard_string(),
+    )?;
+    let raise = yenpay_client::hold::Calls::new(deployment.package_address)
+        .increase_authorization(
+            merchant_owner,
+            &yenpay_client::types::limits::OrderRef::new(&table)?,
+            1_000,
+            capture_before,
+        )?;
+    let increased_version =
+        sponsor_call(&api.http, &api.base, &deployment, &customer, 2, raise).await?;
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let (_, hold) = api
+            .signed(&key, "GET", &format!("/v2/holds/{table}"), None)
+            .await?;
+        if hold["data"]["authorized"] == 6_000 {
+            break;
+        }
+        if Instant::now() > deadline {
+            bail!("the increase was not applied in 30 s: {hold}");
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert_eq!(balance().await?, 13_620 - 7_000);
+    let increase_gas: u64 = {
+        let rest = node_url.trim_end_matches('/').trim_end_matches("/v1");
+        let tx: Value = api
+            .http
+            .get(format!(
+                "{rest}/v1/transactions/by_version/{increased_version}"
+            ))
+            .send()
+            .await?
+            .json()
+            .await?;
+        tx["gas_used"]
+            .as_str()
+            .and_then(|g| g.parse().ok())
+            .context("gas_used")?
+    };
     // A tip over the agreed limit is refused.
     let (status, over) = api
         .signed(&key, "POST", "/v2/holds/capture", Some(&json!({
@@ -1217,7 +1261,7 @@ async fn a_fuel_pump_hold_and_a_restaurant_tip_through_the_gateway() -> Result<(
             captured["data"]["fee"].clone(),
             captured["data"]["released"].clone()
         ),
-        (json!(50), json!(500)),
+        (json!(50), json!(1_500)),
         "{captured}"
     );
     let table_capture_gas = gas_of(
@@ -1234,14 +1278,14 @@ async fn a_fuel_pump_hold_and_a_restaurant_tip_through_the_gateway() -> Result<(
             done["released"].clone(),
             done["held"].clone()
         ),
-        (json!(4_200), json!(800), json!(1_000), json!(0))
+        (json!(4_200), json!(800), json!(2_000), json!(0))
     );
     assert_eq!(balance().await?, 20_000 - 6_380 - 5_000);
     assert_eq!(chain.holds().escrow_balance().await?, escrow_before);
 
     // The webhooks: signed, each hold's in sequence.
     let deadline = Instant::now() + Duration::from_secs(30);
-    while received.lock().unwrap().len() < 5 {
+    while received.lock().unwrap().len() < 6 {
         if Instant::now() > deadline {
             bail!(
                 "hold webhooks not delivered: {:?}",
@@ -1279,8 +1323,9 @@ async fn a_fuel_pump_hold_and_a_restaurant_tip_through_the_gateway() -> Result<(
         (pump.clone(), "HOLD_AUTHORIZED".to_owned(), 1),
         (pump.clone(), "HOLD_CAPTURED".to_owned(), 2),
         (table.clone(), "HOLD_AUTHORIZED".to_owned(), 1),
-        (table.clone(), "HOLD_VOIDED".to_owned(), 2),
-        (table.clone(), "HOLD_CAPTURED".to_owned(), 3),
+        (table.clone(), "HOLD_AUTHORIZED".to_owned(), 2),
+        (table.clone(), "HOLD_VOIDED".to_owned(), 3),
+        (table.clone(), "HOLD_CAPTURED".to_owned(), 4),
     ];
     assert_eq!(events, expected);
     // The first hold pays one-off slots (the customer's account, created by its first,
@@ -1289,7 +1334,7 @@ async fn a_fuel_pump_hold_and_a_restaurant_tip_through_the_gateway() -> Result<(
     println!(
         "gas units through the gateway: first hold: authorize_signed_hold (sponsored, new account) {authorize_gas}, \
          capture (final, first yen to the payout) {capture_gas}; second hold: authorize_signed_hold {table_authorize_gas}, \
-         void (partial) {void_gas}, capture with tip (final) {table_capture_gas}"
+         increase_authorization (sponsored) {increase_gas}, void (partial) {void_gas}, capture with tip (final) {table_capture_gas}"
     );
     gateway.stop.send(()).ok();
     gateway.task.await??;

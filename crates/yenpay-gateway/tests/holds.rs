@@ -1020,3 +1020,65 @@ async fn a_hold_code_is_sponsored_only_as_issued() {
         );
     }
 }
+
+/// The customer's increase of a hold it took from the gateway's code is
+/// sponsored; nobody else's, and not after expiry.
+#[tokio::test]
+async fn an_increase_by_the_hold_s_customer_is_sponsored() {
+    use aptos_sdk::account::Ed25519Account;
+    for db in backends().await {
+        let gw = gateway(&db).await;
+        let m = gw.merchant("HOTEL").await;
+        let operator = crate::sponsor::operator(&gw);
+        let customer = Ed25519Account::generate();
+        create_hold(&gw, &m, "ROOM-7", 20_000, 0).await;
+        let (name, mut data) = authorized(&m, "ROOM-7", 20_000, 0, NOW + 3_600);
+        data["customer"] = json!(customer.address().to_hex());
+        apply(
+            &gw,
+            hold_tx(6_000, NOW + 5, None, vec![(name, data)]),
+            NOW + 5,
+        )
+        .await;
+        let increase = |amount: u64| {
+            let call = yenpay_client::hold::Calls::new(package())
+                .increase_authorization(
+                    m.address,
+                    &yenpay_client::types::limits::OrderRef::new("ROOM-7").unwrap(),
+                    amount,
+                    (NOW + 7_200) as u64,
+                )
+                .unwrap();
+            crate::sponsor::Tx::of(aptos_sdk::transaction::TransactionPayload::EntryFunction(
+                call,
+            ))
+        };
+        let stranger = Ed25519Account::generate();
+        let refused = crate::sponsor::post(&gw, increase(5_000).body(&stranger, operator)).await;
+        assert_eq!(
+            (refused.status, refused.code()),
+            (StatusCode::FORBIDDEN, "SPONSOR_NOT_HOLDS_CUSTOMER"),
+            "{}",
+            refused.text
+        );
+        let raised = crate::sponsor::post(&gw, increase(5_000).body(&customer, operator)).await;
+        assert_eq!(raised.status, StatusCode::CREATED, "{}", raised.text);
+        let submitted = gw.ledger.signed.lock().unwrap().clone();
+        assert_eq!(submitted.len(), 1);
+        assert_eq!(submitted[0].raw_txn.sender, customer.address());
+        // The same increase again waits for the follower (one claim per hold and total).
+        let again = crate::sponsor::post(&gw, increase(5_000).body(&customer, operator)).await;
+        assert_eq!(again.status, StatusCode::CONFLICT, "{}", again.text);
+        // After the authorization expired: nothing to raise.
+        gw.clock.set(NOW + 3_600);
+        let mut late = increase(1_000);
+        late.expiration = (NOW + 3_660) as u64;
+        let refused = crate::sponsor::post(&gw, late.body(&customer, operator)).await;
+        assert_eq!(
+            (refused.status, refused.code()),
+            (StatusCode::FORBIDDEN, "SPONSOR_NO_LIVE_INVOICE"),
+            "{}",
+            refused.text
+        );
+    }
+}
