@@ -337,7 +337,7 @@ fn payment_sql_step(root: &Path) -> Outcome {
                 println!("    {finding}");
             }
             Outcome::Failed(format!(
-                "{} line(s) of SQL on payments or refunds outside crates/yenpay-gateway/src/store/: \
+                "{} line(s) of SQL on payments, refunds or holds outside crates/yenpay-gateway/src/store/: \
                  use the store's transitions",
                 findings.len()
             ))

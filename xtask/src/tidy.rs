@@ -1,9 +1,9 @@
 //! Source checks `cargo xtask test` runs besides the compilers'.
 //!
-//! Payment and refund rows have one owner in the gateway,
+//! Payment, refund and hold rows have one owner in the gateway,
 //! `crates/yenpay-gateway/src/store/` (its typed transitions): SQL naming
-//! the `payments` or `refunds` table anywhere else in the gateway's
-//! sources is a finding. Tests may read the tables directly.
+//! the `payments`, `refunds`, `holds` or `hold_operations` table anywhere
+//! else in the gateway's sources is a finding. Tests may read the tables directly.
 use std::path::{Path, PathBuf};
 
 /// The gateway's sources, relative to the repository root.
@@ -11,7 +11,7 @@ const GATEWAY_SRC: &str = "crates/yenpay-gateway/src";
 /// Where payment SQL may be, under [`GATEWAY_SRC`].
 const STORE: &str = "store";
 /// The tables only the store writes or reads.
-const OWNED_TABLES: &[&str] = &["payments", "refunds"];
+const OWNED_TABLES: &[&str] = &["payments", "refunds", "holds", "hold_operations"];
 /// SQL words that name a table right after them.
 const TABLE_KEYWORDS: &[&str] = &["from", "into", "update", "join", "table"];
 

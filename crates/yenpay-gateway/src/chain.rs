@@ -241,6 +241,29 @@ pub trait Ledger: Send + Sync {
         amount: u64,
     ) -> Result<TxOutcome, ChainError>;
 
+    /// `hold::capture`, signed by the merchant's terminal: `amount` plus
+    /// `tip` of the hold to the merchant; with `release_rest` the rest back
+    /// to the customer (a final capture).
+    async fn capture_hold(
+        &self,
+        terminal: &Ed25519Account,
+        merchant: AccountAddress,
+        hold_ref: &OrderRef,
+        amount: u64,
+        tip: u64,
+        release_rest: bool,
+    ) -> Result<TxOutcome, ChainError>;
+
+    /// `hold::void`, signed by the merchant's terminal: `amount` of what the
+    /// hold holds back to the customer.
+    async fn void_hold(
+        &self,
+        terminal: &Ed25519Account,
+        merchant: AccountAddress,
+        hold_ref: &OrderRef,
+        amount: u64,
+    ) -> Result<TxOutcome, ChainError>;
+
     /// `invoice::collect_with_authorization` for a customer-presented code.
     async fn collect(
         &self,
@@ -442,6 +465,40 @@ impl Ledger for NodeLedger {
         let invoices = self.client.invoice();
         Ok(signed_by!(self, payout, |s| invoices
             .refund(s, merchant, order, amount))?
+        .into())
+    }
+
+    async fn capture_hold(
+        &self,
+        terminal: &Ed25519Account,
+        merchant: AccountAddress,
+        hold_ref: &OrderRef,
+        amount: u64,
+        tip: u64,
+        release_rest: bool,
+    ) -> Result<TxOutcome, ChainError> {
+        let holds = self.client.holds();
+        Ok(signed_by!(self, terminal, |s| holds.capture(
+            s,
+            merchant,
+            hold_ref,
+            amount,
+            tip,
+            release_rest
+        ))?
+        .into())
+    }
+
+    async fn void_hold(
+        &self,
+        terminal: &Ed25519Account,
+        merchant: AccountAddress,
+        hold_ref: &OrderRef,
+        amount: u64,
+    ) -> Result<TxOutcome, ChainError> {
+        let holds = self.client.holds();
+        Ok(signed_by!(self, terminal, |s| holds
+            .void(s, merchant, hold_ref, amount))?
         .into())
     }
 

@@ -5,18 +5,24 @@
 //!
 //! 1. on the bytes alone: a fee-payer transaction for this chain, naming the
 //!    operator as fee payer, with no secondary signers; our package's
-//!    `invoice::pay_signed_invoice`; exactly the gateway's gas unit price and
+//!    `invoice::pay_signed_invoice`, or `hold::authorize_signed_hold` (a
+//!    customer taking a hold code, issue 27) or `hold::increase_authorization`
+//!    (its customer raising a hold it took so); exactly the gateway's gas unit price and
 //!    `max_gas_amount`; an expiration in the future and at most
 //!    `max_expiration` ahead; an Ed25519 or SingleKey Ed25519 sender whose
 //!    signature verifies and whose key is the sender's;
 //! 2. a code this gateway issued and knows payable (its row: signed, not
-//!    paid, cancelled or expired), for its exact amount, carrying exactly
-//!    the terminal, expiry, key and signature the gateway signed for that
-//!    row (signatures are deterministic: it signs again and compares); the
-//!    payer screened (`compliance`: a deny or a review is refused, the
-//!    verdict recorded), above the operator's threshold an unhosted payer's
-//!    self-declaration (the travel rule) and within its tier's
-//!    per-transaction limit;
+//!    paid, cancelled or expired; for a hold code, not yet taken), for its
+//!    exact amount (and a hold's tip limit and authorization expiry),
+//!    carrying exactly the terminal, expiry, key and signature the gateway
+//!    signed for that row (signatures are deterministic: it signs again and
+//!    compares); for an increase, a hold taken from such a code, open and
+//!    unexpired, whose customer is the sender; the payer screened
+//!    (`compliance`: a deny or a review is refused, the verdict recorded),
+//!    above the operator's threshold an unhosted payer's self-declaration
+//!    (the travel rule) and within its tier's per-transaction limit (a hold
+//!    counts as what leaves the customer: amount plus tip limit, or the
+//!    increase);
 //! 3. the code's claim (one sponsored payment per code at a time, across
 //!    replicas): nothing before this point writes to the database but the
 //!    screening's verdict; then the payer's daily and monthly limits (Japan
@@ -36,7 +42,7 @@ use crate::compliance::travel_rule::{self, DeclarationError, DeclarationInput};
 use crate::compliance::{self, limits as customer_limits};
 use crate::error::{ApiError, chain_error};
 use crate::store::compliance::NewScreening;
-use crate::store::{merchants, payments};
+use crate::store::{holds, merchants, payments};
 use aptos_sdk::account::Ed25519Account;
 use aptos_sdk::transaction::authenticator::{AccountAuthenticator, TransactionAuthenticator};
 use aptos_sdk::transaction::sponsored::PartiallySigned;
@@ -49,9 +55,92 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 /// The payment functions the gateway sponsors: the customer's payment of a
-/// code the gateway signed. (`pay_invoice`, the payment of an invoice
-/// created on chain, is no longer sponsored: the gateway creates none.)
-pub const SPONSORED_FUNCTIONS: &[(&str, &str)] = &[("invoice", "pay_signed_invoice")];
+/// code the gateway signed, and its taking of a hold code the gateway
+/// signed. (`pay_invoice`, the payment of an invoice created on chain, is
+/// no longer sponsored: the gateway creates none.)
+pub const SPONSORED_FUNCTIONS: &[(&str, &str)] = &[
+    ("invoice", "pay_signed_invoice"),
+    ("hold", "authorize_signed_hold"),
+    ("hold", "increase_authorization"),
+];
+
+/// `increase_authorization`'s arguments.
+struct Increase {
+    merchant: AccountAddress,
+    hold_ref: String,
+    amount: u64,
+}
+
+impl Increase {
+    fn decode(args: &[Vec<u8>]) -> Option<Self> {
+        let [merchant, hold_ref, amount, capture_before] = args else {
+            return None;
+        };
+        let _: u64 = aptos_bcs::from_bytes(capture_before).ok()?;
+        Some(Self {
+            merchant: aptos_bcs::from_bytes(merchant).ok()?,
+            hold_ref: aptos_bcs::from_bytes(hold_ref).ok()?,
+            amount: aptos_bcs::from_bytes(amount).ok()?,
+        })
+    }
+}
+
+/// `authorize_signed_hold`'s arguments.
+struct SignedHold {
+    merchant: AccountAddress,
+    terminal: AccountAddress,
+    hold_ref: String,
+    amount: u64,
+    tip_limit: u64,
+    capture_before: u64,
+    expires_at: u64,
+    public_key: Vec<u8>,
+    signature: Vec<u8>,
+}
+
+impl SignedHold {
+    fn decode(args: &[Vec<u8>]) -> Option<Self> {
+        let [
+            merchant,
+            terminal,
+            hold_ref,
+            amount,
+            tip_limit,
+            capture_before,
+            expires_at,
+            public_key,
+            signature,
+        ] = args
+        else {
+            return None;
+        };
+        Some(Self {
+            merchant: aptos_bcs::from_bytes(merchant).ok()?,
+            terminal: aptos_bcs::from_bytes(terminal).ok()?,
+            hold_ref: aptos_bcs::from_bytes(hold_ref).ok()?,
+            amount: aptos_bcs::from_bytes(amount).ok()?,
+            tip_limit: aptos_bcs::from_bytes(tip_limit).ok()?,
+            capture_before: aptos_bcs::from_bytes(capture_before).ok()?,
+            expires_at: aptos_bcs::from_bytes(expires_at).ok()?,
+            public_key: aptos_bcs::from_bytes(public_key).ok()?,
+            signature: aptos_bcs::from_bytes(signature).ok()?,
+        })
+    }
+}
+
+/// What a sponsored transaction pays for, once step 2 found it issued.
+struct Issued {
+    /// The claim's key: the code's id, or the hold's.
+    claim: String,
+    /// The merchant's owner.
+    merchant: AccountAddress,
+    /// Its order or hold reference.
+    reference: String,
+    /// What leaves the customer.
+    amount: u64,
+    /// The merchant's category (screening's fail policy).
+    mcc: String,
+}
 
 /// `pay_signed_invoice`'s arguments.
 struct SignedPayment {
@@ -667,13 +756,8 @@ pub async fn cosign(
             ),
         ));
     }
-    let Some(payment) = SignedPayment::decode(&call.args) else {
-        return Err(forbidden(
-            "SPONSOR_BAD_ARGUMENTS",
-            "pay_signed_invoice takes (merchant: address, terminal: address, order_ref: String, amount: u64, expires_at: u64, public_key: vector<u8>, signature: vector<u8>)".to_owned(),
-        ));
-    };
-    let (merchant, order, amount) = (payment.merchant, payment.order.clone(), payment.amount);
+    let function = (call.module.name.as_str().to_owned(), call.function.clone());
+    let args = call.args.clone();
     // The gateway pays, so it sets the price: a sender's 10x price or larger
     // gas limit would only cost the operator more.
     if raw.max_gas_amount != policy.max_gas_amount {
@@ -714,53 +798,31 @@ pub async fn cosign(
         .map_err(|error| forbidden(error.code(), error.to_string()))?;
 
     // 2. A code this gateway issued and knows to be payable, for its amount.
-    let invoice =
-        payments::by_merchant_payment_id(&state.db.pool, &merchant.to_hex(), &order).await?;
-    let Some(invoice) = invoice.filter(|p| {
-        // Signed and not yet seen on chain: paid, cancelled or expired codes are not payable.
-        p.status == payments::PaymentStatus::Created && p.is_signed_code() && p.expires_at > now
-    }) else {
-        return Err(forbidden(
-            "SPONSOR_NO_LIVE_INVOICE",
-            "no code this gateway issued with this merchant and order reference is open and unexpired".to_owned(),
-        ));
+    let issued = match (function.0.as_str(), function.1.as_str()) {
+        ("hold", "authorize_signed_hold") => issued_hold(state, &args, now).await?,
+        ("hold", _) => issued_increase(state, &args, sender, now).await?,
+        _ => issued_invoice(state, &args, now).await?,
     };
-    if invoice.amount as u64 != amount {
-        return Err(forbidden(
-            "SPONSOR_AMOUNT_MISMATCH",
-            "the amount is not the invoice's".to_owned(),
-        ));
-    }
-    // 2b. Exactly the code the gateway issued for that row.
-    let shop = merchants::by_address(&state.db.pool, &invoice.merchant_address)
-        .await?
-        .ok_or_else(|| ApiError::internal("a code's merchant vanished"))?;
-    let issued = crate::offer::of_payment(&state.config, &state.kek, &shop, &invoice)
-        .map_err(ApiError::internal)?;
-    let same_code = issued.offer.terminal.as_ref() == payment.terminal.as_ref()
-        && issued.offer.expires_at == payment.expires_at
-        && issued.public_key.as_slice() == payment.public_key.as_slice()
-        && issued.signature.as_slice() == payment.signature.as_slice();
-    if !same_code {
-        return Err(forbidden(
-            "SPONSOR_NOT_ISSUED_CODE",
-            "the terminal, expiry, key or signature is not the code's this gateway issued"
-                .to_owned(),
-        ));
-    }
+    let Issued {
+        claim,
+        merchant,
+        reference: order,
+        amount,
+        mcc,
+    } = issued;
     // 2c. Compliance: the payer is screened (one verdict row per code and
     // sender, however often it asks) and the payment must fit the payer's
     // tier's per-transaction limit; nothing else is written or counted yet.
     let sender_hex = sender.to_hex();
     let merchant_hex = merchant.to_hex();
-    let mcc = shop.mcc.clone();
+    let amount_i64 = i64::try_from(amount).unwrap_or(i64::MAX);
     let screening = NewScreening {
         context: "SPONSOR",
-        reference: &invoice.code_id,
+        reference: &claim,
         subject: &sender_hex,
         merchant_address: &merchant_hex,
         order_ref: Some(&order),
-        amount: invoice.amount,
+        amount: amount_i64,
         mcc: &mcc,
     };
     if let Some(verdict) = compliance::screen_now(state, &screening).await?
@@ -770,14 +832,8 @@ pub async fn cosign(
     }
     // 2d. The travel rule: above the operator's threshold, an unhosted
     // payer has declared who they are (stored for the payment's record).
-    if let Err(error) = travel_rule::require_declaration(
-        state,
-        &invoice.code_id,
-        &sender_hex,
-        invoice.amount,
-        declaration,
-    )
-    .await
+    if let Err(error) =
+        travel_rule::require_declaration(state, &claim, &sender_hex, amount_i64, declaration).await
     {
         return Err(match error {
             DeclarationError::Required { .. } => refuse(
@@ -801,9 +857,9 @@ pub async fn cosign(
             customer_limits::record_refusal(
                 state,
                 &sender_hex,
-                &invoice.code_id,
+                &claim,
                 &merchant_hex,
-                invoice.amount,
+                amount_i64,
                 exceeded,
             )
             .await?;
@@ -819,55 +875,48 @@ pub async fn cosign(
         .exists;
 
     // 3. The code's claim: the first write, once everything above passed.
-    let token = match claims::take(
-        &state.db.pool,
-        &invoice.code_id,
-        &sender.to_hex(),
-        expiration,
-        now,
-    )
-    .await?
-    {
-        claims::Claim::Taken(token) => token,
-        claims::Claim::InFlight => {
-            return Err(refuse(
-                state,
-                StatusCode::CONFLICT,
-                "SPONSOR_CODE_IN_FLIGHT",
-                "a sponsored payment of this code is in flight",
-            ));
-        }
-        claims::Claim::Committed(hash) => {
-            return Err(refuse(
-                state,
-                StatusCode::CONFLICT,
-                "SPONSOR_CODE_ALREADY_SPONSORED",
-                format!(
-                    "a sponsored payment of this code committed (transaction {})",
-                    hash.unwrap_or_default()
-                ),
-            ));
-        }
-    };
+    let token =
+        match claims::take(&state.db.pool, &claim, &sender.to_hex(), expiration, now).await? {
+            claims::Claim::Taken(token) => token,
+            claims::Claim::InFlight => {
+                return Err(refuse(
+                    state,
+                    StatusCode::CONFLICT,
+                    "SPONSOR_CODE_IN_FLIGHT",
+                    "a sponsored payment of this code is in flight",
+                ));
+            }
+            claims::Claim::Committed(hash) => {
+                return Err(refuse(
+                    state,
+                    StatusCode::CONFLICT,
+                    "SPONSOR_CODE_ALREADY_SPONSORED",
+                    format!(
+                        "a sponsored payment of this code committed (transaction {})",
+                        hash.unwrap_or_default()
+                    ),
+                ));
+            }
+        };
     // 3b. The payer's Japan day and month: reserved now, returned if the
     // payment definitely does not happen.
     let reservation = match customer_limits::reserve(state, &sender_hex, tier, amount, now).await {
         Ok(Ok(reservation)) => reservation,
         Ok(Err(exceeded)) => {
-            claims::release(&state.db.pool, &invoice.code_id, &token).await?;
+            claims::release(&state.db.pool, &claim, &token).await?;
             customer_limits::record_refusal(
                 state,
                 &sender_hex,
-                &invoice.code_id,
+                &claim,
                 &merchant_hex,
-                invoice.amount,
+                amount_i64,
                 exceeded,
             )
             .await?;
             return Err(limit_refusal(state, exceeded));
         }
         Err(error) => {
-            claims::release(&state.db.pool, &invoice.code_id, &token).await?;
+            claims::release(&state.db.pool, &claim, &token).await?;
             return Err(error.into());
         }
     };
@@ -880,25 +929,192 @@ pub async fn cosign(
     };
     match claimed.submit(fee_payer_txn, authenticator).await {
         Ok((sponsored, outcome)) => {
-            claims::commit(
-                &state.db.pool,
-                &invoice.code_id,
-                &token,
-                &sponsored.transaction_hash,
-            )
-            .await?;
+            claims::commit(&state.db.pool, &claim, &token, &sponsored.transaction_hash).await?;
             Ok((sponsored, outcome))
         }
         Err(Failure {
             error,
             keep_claim: false,
         }) => {
-            claims::release(&state.db.pool, &invoice.code_id, &token).await?;
+            claims::release(&state.db.pool, &claim, &token).await?;
             reservation.release(state).await?;
             Err(error)
         }
         Err(Failure { error, .. }) => Err(error),
     }
+}
+
+/// Step 2 for `pay_signed_invoice`: the code's row, open, for this amount,
+/// exactly as the gateway signed it.
+async fn issued_invoice(state: &AppState, args: &[Vec<u8>], now: i64) -> Result<Issued, ApiError> {
+    let forbidden = |code, message: String| refuse(state, StatusCode::FORBIDDEN, code, message);
+    let Some(payment) = SignedPayment::decode(args) else {
+        return Err(forbidden(
+            "SPONSOR_BAD_ARGUMENTS",
+            "pay_signed_invoice takes (merchant: address, terminal: address, order_ref: String, amount: u64, expires_at: u64, public_key: vector<u8>, signature: vector<u8>)".to_owned(),
+        ));
+    };
+    let invoice = payments::by_merchant_payment_id(
+        &state.db.pool,
+        &payment.merchant.to_hex(),
+        &payment.order,
+    )
+    .await?;
+    let Some(invoice) = invoice.filter(|p| {
+        // Signed and not yet seen on chain: paid, cancelled or expired codes are not payable.
+        p.status == payments::PaymentStatus::Created && p.is_signed_code() && p.expires_at > now
+    }) else {
+        return Err(forbidden(
+            "SPONSOR_NO_LIVE_INVOICE",
+            "no code this gateway issued with this merchant and order reference is open and unexpired".to_owned(),
+        ));
+    };
+    if invoice.amount as u64 != payment.amount {
+        return Err(forbidden(
+            "SPONSOR_AMOUNT_MISMATCH",
+            "the amount is not the invoice's".to_owned(),
+        ));
+    }
+    // Exactly the code the gateway issued for that row.
+    let shop = merchants::by_address(&state.db.pool, &invoice.merchant_address)
+        .await?
+        .ok_or_else(|| ApiError::internal("a code's merchant vanished"))?;
+    let issued = crate::offer::of_payment(&state.config, &state.kek, &shop, &invoice)
+        .map_err(ApiError::internal)?;
+    let same_code = issued.offer.terminal.as_ref() == payment.terminal.as_ref()
+        && issued.offer.expires_at == payment.expires_at
+        && issued.public_key.as_slice() == payment.public_key.as_slice()
+        && issued.signature.as_slice() == payment.signature.as_slice();
+    if !same_code {
+        return Err(forbidden(
+            "SPONSOR_NOT_ISSUED_CODE",
+            "the terminal, expiry, key or signature is not the code's this gateway issued"
+                .to_owned(),
+        ));
+    }
+    Ok(Issued {
+        claim: invoice.code_id,
+        merchant: payment.merchant,
+        reference: payment.order,
+        amount: payment.amount,
+        mcc: shop.mcc,
+    })
+}
+
+/// Step 2 for `authorize_signed_hold`: the hold code's row, not taken yet
+/// and unexpired, for this amount, tip limit and authorization expiry,
+/// exactly as the gateway signed it.
+async fn issued_hold(state: &AppState, args: &[Vec<u8>], now: i64) -> Result<Issued, ApiError> {
+    let forbidden = |code, message: String| refuse(state, StatusCode::FORBIDDEN, code, message);
+    let Some(taken) = SignedHold::decode(args) else {
+        return Err(forbidden(
+            "SPONSOR_BAD_ARGUMENTS",
+            "authorize_signed_hold takes (merchant: address, terminal: address, hold_ref: String, amount: u64, tip_limit: u64, capture_before: u64, expires_at: u64, public_key: vector<u8>, signature: vector<u8>)".to_owned(),
+        ));
+    };
+    let hold =
+        holds::by_reference(&state.db.pool, &taken.merchant.to_hex(), &taken.hold_ref).await?;
+    let Some(hold) = hold.filter(|h| {
+        h.status == holds::HoldStatus::Created
+            && h.origin == payments::Origin::Gateway
+            && h.expires_at > now
+    }) else {
+        return Err(forbidden(
+            "SPONSOR_NO_LIVE_INVOICE",
+            "no hold code this gateway issued with this merchant and reference is untaken and unexpired".to_owned(),
+        ));
+    };
+    if hold.amount as u64 != taken.amount
+        || hold.tip_limit as u64 != taken.tip_limit
+        || hold.capture_before as u64 != taken.capture_before
+    {
+        return Err(forbidden(
+            "SPONSOR_AMOUNT_MISMATCH",
+            "the amount, tip limit or authorization expiry is not the hold code's".to_owned(),
+        ));
+    }
+    let shop = merchants::by_address(&state.db.pool, &hold.merchant_address)
+        .await?
+        .ok_or_else(|| ApiError::internal("a hold's merchant vanished"))?;
+    let issued = crate::offer::of_hold(&state.config, &state.kek, &shop, &hold)
+        .map_err(ApiError::internal)?;
+    let same_code = issued.message.terminal.as_ref() == taken.terminal.as_ref()
+        && issued.message.expires_at == taken.expires_at
+        && issued.public_key.as_slice() == taken.public_key.as_slice()
+        && issued.signature.as_slice() == taken.signature.as_slice();
+    if !same_code {
+        return Err(forbidden(
+            "SPONSOR_NOT_ISSUED_CODE",
+            "the terminal, expiry, key or signature is not the hold code's this gateway issued"
+                .to_owned(),
+        ));
+    }
+    Ok(Issued {
+        claim: hold.hold_id,
+        merchant: taken.merchant,
+        reference: taken.hold_ref,
+        // What leaves the customer's store into escrow.
+        amount: taken.amount.saturating_add(taken.tip_limit),
+        mcc: shop.mcc,
+    })
+}
+
+/// Step 2 for `increase_authorization`: a hold taken from a code this
+/// gateway issued, open and unexpired by the gateway's knowledge, whose
+/// customer is the sender. The claim is per hold and authorized total, so
+/// each increase is sponsored once and a second one waits until the
+/// follower has applied the first.
+async fn issued_increase(
+    state: &AppState,
+    args: &[Vec<u8>],
+    sender: AccountAddress,
+    now: i64,
+) -> Result<Issued, ApiError> {
+    let forbidden = |code, message: String| refuse(state, StatusCode::FORBIDDEN, code, message);
+    let Some(increase) = Increase::decode(args) else {
+        return Err(forbidden(
+            "SPONSOR_BAD_ARGUMENTS",
+            "increase_authorization takes (merchant: address, hold_ref: String, amount: u64, capture_before: u64)"
+                .to_owned(),
+        ));
+    };
+    let hold = holds::by_reference(
+        &state.db.pool,
+        &increase.merchant.to_hex(),
+        &increase.hold_ref,
+    )
+    .await?;
+    let Some(hold) = hold.filter(|h| {
+        h.status == holds::HoldStatus::Authorized
+            && h.origin == payments::Origin::Gateway
+            && h.capture_before > now
+    }) else {
+        return Err(forbidden(
+            "SPONSOR_NO_LIVE_INVOICE",
+            "no hold taken from a code this gateway issued with this merchant and reference is open and unexpired"
+                .to_owned(),
+        ));
+    };
+    if hold.customer.as_deref() != Some(sender.to_hex().as_str()) {
+        return Err(forbidden(
+            "SPONSOR_NOT_HOLDS_CUSTOMER",
+            "only the hold's customer raises it".to_owned(),
+        ));
+    }
+    let shop = merchants::by_address(&state.db.pool, &hold.merchant_address)
+        .await?
+        .ok_or_else(|| ApiError::internal("a hold's merchant vanished"))?;
+    Ok(Issued {
+        claim: format!(
+            "{}:increase:{}",
+            hold.hold_id,
+            (hold.authorized as u64).saturating_add(increase.amount)
+        ),
+        merchant: increase.merchant,
+        reference: increase.hold_ref,
+        amount: increase.amount,
+        mcc: shop.mcc,
+    })
 }
 
 /// The refusal of a payment past its payer's limit.

@@ -284,6 +284,8 @@ struct Merchant {
     key: (String, String),
     /// The POS page's login: a cashier's credential id and secret.
     cashier: (String, String),
+    /// The gateway's account for it: its terminal and payout.
+    terminal: aptos_sdk::types::AccountAddress,
 }
 
 /// Onboards a merchant whose terminal and payout are the gateway's account,
@@ -363,6 +365,7 @@ async fn onboard_with_fee(
         owner,
         key,
         cashier,
+        terminal,
     })
 }
 
@@ -395,14 +398,27 @@ async fn pay_sponsored(
         code,
         sequence_number,
     } = *payment;
+    let call = yenpay_client::invoice::Calls::new(deployment.package_address)
+        .pay_offer(&signed_offer_of(code)?)?;
+    sponsor_call(http, base, deployment, customer, sequence_number, call).await
+}
+
+/// `customer`'s `call` in a transaction the gateway at `base` co-signs as
+/// fee payer, on the gas terms it announces; returns the committed version.
+async fn sponsor_call(
+    http: &reqwest::Client,
+    base: &str,
+    deployment: &Deployment,
+    customer: &Ed25519Account,
+    sequence_number: u64,
+    call: aptos_sdk::transaction::EntryFunction,
+) -> Result<u64> {
     let info: Value = http
         .get(format!("{base}/v2/sponsor/info"))
         .send()
         .await?
         .json()
         .await?;
-    let call = yenpay_client::invoice::Calls::new(deployment.package_address)
-        .pay_offer(&signed_offer_of(code)?)?;
     // The gas terms are the gateway's, which it refuses to co-sign otherwise.
     let term = |name: &str| {
         info["data"][name]
@@ -920,5 +936,407 @@ async fn two_replicas_sign_for_one_terminal_at_once() -> Result<()> {
         let _ = replica.stop.send(());
         let _ = replica.task.await;
     }
+    Ok(())
+}
+
+/// What the node charged transaction `hash`, in gas units.
+async fn gas_of(http: &reqwest::Client, node_url: &str, hash: &str) -> Result<u64> {
+    let rest = node_url.trim_end_matches('/').trim_end_matches("/v1");
+    let tx: Value = http
+        .get(format!("{rest}/v1/transactions/by_hash/{hash}"))
+        .send()
+        .await?
+        .json()
+        .await?;
+    tx["gas_used"]
+        .as_str()
+        .and_then(|g| g.parse().ok())
+        .with_context(|| format!("no gas_used in {tx}"))
+}
+
+/// Waits until the hold `id` of `key`'s merchant reads `status`; returns it.
+async fn hold_reads(api: &Api, key: &(String, String), id: &str, status: &str) -> Result<Value> {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let (_, hold) = api
+            .signed(key, "GET", &format!("/v2/holds/{id}"), None)
+            .await?;
+        if hold["data"]["status"] == status {
+            return Ok(hold["data"].clone());
+        }
+        if Instant::now() > deadline {
+            bail!("hold {id} not {status} in 30 s: {hold}");
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+/// Holds through the gateway on a real chain (issue 27): the fuel pump
+/// authorizes ¥10,000 (the customer's transaction, sponsored), captures
+/// ¥6,380 as the final capture and the rest goes back to the customer at
+/// once; a restaurant holds ¥5,000 with a ¥1,000 tip limit and captures
+/// ¥4,200 with an ¥800 tip, after the customer raised it by ¥1,000 (its
+/// transaction, sponsored) and the merchant voided ¥500. Balances, the escrow, the follower's hold state
+/// and the signed `HOLD_*` webhooks are checked; the gas of each step is
+/// printed (docs/figures.md).
+#[tokio::test]
+#[ignore = "needs a node with the package: APTOS_NODE_URL=... cargo test -p yenpay-gateway --test e2e_node -- --ignored"]
+async fn a_fuel_pump_hold_and_a_restaurant_tip_through_the_gateway() -> Result<()> {
+    let Some(Node {
+        node_url,
+        deployer,
+        deployment,
+        chain,
+        _one_at_a_time,
+    }) = node().await?
+    else {
+        return Ok(());
+    };
+    let dir = tempfile::tempdir()?;
+    let database = format!("sqlite://{}", dir.path().join("gateway.db").display());
+    let kek = Kek::generate();
+    let head = NodeLedger::new(&node_url, deployment.package_address)?
+        .head()
+        .await?;
+    let gateway = start(
+        &deployment,
+        &node_url,
+        &database,
+        &kek,
+        deployer.clone(),
+        head.version,
+        true,
+    )
+    .await?;
+    let api = Api {
+        http: reqwest::Client::new(),
+        base: format!("http://{}", gateway.address),
+        admin_base: format!("http://{}", gateway.admin_address),
+        admin_token: "e2e-admin".to_owned(),
+    };
+    let (received, hook_url) = receiver().await;
+    let Merchant {
+        id, key, terminal, ..
+    } = onboard(&api, &chain, &deployer, "FUEL STOP", "給油所 ひかり").await?;
+    let hook = api
+        .admin(
+            &format!("/admin/merchants/{id}/webhooks"),
+            Some(json!({"url": hook_url})),
+        )
+        .await?;
+    let hook_secret = hook["data"]["secret"].as_str().unwrap().to_owned();
+    // The gateway's account is the merchant's terminal and payout.
+    let payout = terminal;
+    let customer = Ed25519Account::generate();
+    chain
+        .issuance()
+        .configure_minter(deployer.as_ref(), deployer.address(), 1_000_000)
+        .await?;
+    chain
+        .issuance()
+        .mint(deployer.as_ref(), customer.address(), 20_000)
+        .await?;
+    let escrow_before = chain.holds().escrow_balance().await?;
+    let balance = || async { chain.stablecoin().balance(customer.address()).await };
+    let suffix = yenpay_gateway::crypto::random_hex(4);
+
+    // The pump: a pre-auth code for ¥10,000, taken by the customer's sponsored transaction.
+    let pump = format!("PUMP-{suffix}");
+    let capture_before = yenpay_types::time::unix_now() + 3_600;
+    let (status, code) = api
+        .signed(
+            &key,
+            "POST",
+            "/v2/holds/codes",
+            Some(&json!({
+                "merchantPaymentId": pump, "amount": {"amount": 10_000, "currency": "JPY"},
+                "authorizationExpiry": capture_before,
+            })),
+        )
+        .await?;
+    if status != 201 {
+        bail!("create hold code: {status} {code}");
+    }
+    let scanned = yenpay_qr::hold::decode(
+        code["data"]["url"]
+            .as_str()
+            .context("the hold code's URI")?,
+    )?;
+    let take = yenpay_client::hold::Calls::new(deployment.package_address)
+        .authorize_offer(&scanned.signed)?;
+    sponsor_call(&api.http, &api.base, &deployment, &customer, 0, take).await?;
+    let held = hold_reads(&api, &key, &pump, "AUTHORIZED").await?;
+    assert_eq!(
+        (held["authorized"].clone(), held["held"].clone()),
+        (json!(10_000), json!(10_000))
+    );
+    assert_eq!(held["customer"], customer.address().to_hex());
+    assert_eq!(balance().await?, 10_000);
+    assert_eq!(
+        chain.holds().escrow_balance().await? - escrow_before,
+        10_000
+    );
+    let authorize_gas = gas_of(
+        &api.http,
+        &node_url,
+        held["transactionHash"].as_str().unwrap(),
+    )
+    .await?;
+
+    // Over the authorization: refused by the gateway, no transaction.
+    let (status, over) = api
+        .signed(
+            &key,
+            "POST",
+            "/v2/holds/capture",
+            Some(&json!({
+                "merchantPaymentId": pump, "merchantCaptureId": format!("{pump}-X"),
+                "amount": {"amount": 10_001, "currency": "JPY"},
+            })),
+        )
+        .await?;
+    assert_eq!(
+        (status, over["resultInfo"]["code"].clone()),
+        (422, json!("CAPTURE_EXCEEDS_AUTHORIZED"))
+    );
+
+    // The pump stops at ¥6,380: the final capture, the rest back at once.
+    let (status, captured) = api
+        .signed(
+            &key,
+            "POST",
+            "/v2/holds/capture",
+            Some(&json!({
+                "merchantPaymentId": pump, "merchantCaptureId": format!("{pump}-C1"),
+                "amount": {"amount": 6_380, "currency": "JPY"}, "final": true,
+            })),
+        )
+        .await?;
+    if status != 200 {
+        bail!("capture: {status} {captured}");
+    }
+    let result = &captured["data"];
+    assert_eq!(
+        (
+            result["fee"].clone(),
+            result["net"].clone(),
+            result["released"].clone(),
+            result["held"].clone()
+        ),
+        (json!(63), json!(6_317), json!(3_620), json!(0)),
+        "{captured}"
+    );
+    let capture_gas = gas_of(
+        &api.http,
+        &node_url,
+        result["transactionHash"].as_str().unwrap(),
+    )
+    .await?;
+    let closed = hold_reads(&api, &key, &pump, "CAPTURED").await?;
+    assert_eq!(
+        (closed["captured"].clone(), closed["released"].clone()),
+        (json!(6_380), json!(3_620))
+    );
+    assert_eq!(
+        balance().await?,
+        20_000 - 6_380,
+        "the rest went back to the customer"
+    );
+    assert_eq!(
+        chain.holds().escrow_balance().await?,
+        escrow_before,
+        "nothing left in escrow"
+    );
+    assert_eq!(chain.stablecoin().balance(payout).await?, 6_317);
+
+    // The restaurant: ¥5,000 and up to ¥1,000 tip; the bill ¥4,200 with an ¥800 tip.
+    let table = format!("TABLE-{suffix}");
+    let (status, code) = api
+        .signed(&key, "POST", "/v2/holds/codes", Some(&json!({
+            "merchantPaymentId": table, "amount": {"amount": 5_000, "currency": "JPY"},
+            "tipLimit": {"amount": 1_000, "currency": "JPY"}, "authorizationExpiry": capture_before,
+        })))
+        .await?;
+    if status != 201 {
+        bail!("create hold code: {status} {code}");
+    }
+    let scanned = yenpay_qr::hold::decode(code["data"]["url"].as_str().unwrap())?;
+    let take = yenpay_client::hold::Calls::new(deployment.package_address)
+        .authorize_offer(&scanned.signed)?;
+    sponsor_call(&api.http, &api.base, &deployment, &customer, 1, take).await?;
+    let table_held = hold_reads(&api, &key, &table, "AUTHORIZED").await?;
+    let table_authorize_gas = gas_of(
+        &api.http,
+        &node_url,
+        table_held["transactionHash"].as_str().unwrap(),
+    )
+    .await?;
+    assert_eq!(balance().await?, 13_620 - 6_000);
+    // The party orders more: the customer raises the hold by ¥1,000 (its transaction, sponsored).
+    let merchant_owner = aptos_sdk::types::AccountAddress::from_hex(
+        scanned.signed.message.merchant.to_standard_string(),
+    )?;
+    let raise = yenpay_client::hold::Calls::new(deployment.package_address)
+        .increase_authorization(
+            merchant_owner,
+            &yenpay_client::types::limits::OrderRef::new(&table)?,
+            1_000,
+            capture_before,
+        )?;
+    let increased_version =
+        sponsor_call(&api.http, &api.base, &deployment, &customer, 2, raise).await?;
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let (_, hold) = api
+            .signed(&key, "GET", &format!("/v2/holds/{table}"), None)
+            .await?;
+        if hold["data"]["authorized"] == 6_000 {
+            break;
+        }
+        if Instant::now() > deadline {
+            bail!("the increase was not applied in 30 s: {hold}");
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert_eq!(balance().await?, 13_620 - 7_000);
+    let increase_gas: u64 = {
+        let rest = node_url.trim_end_matches('/').trim_end_matches("/v1");
+        let tx: Value = api
+            .http
+            .get(format!(
+                "{rest}/v1/transactions/by_version/{increased_version}"
+            ))
+            .send()
+            .await?
+            .json()
+            .await?;
+        tx["gas_used"]
+            .as_str()
+            .and_then(|g| g.parse().ok())
+            .context("gas_used")?
+    };
+    // A tip over the agreed limit is refused.
+    let (status, over) = api
+        .signed(&key, "POST", "/v2/holds/capture", Some(&json!({
+            "merchantPaymentId": table, "merchantCaptureId": format!("{table}-X"),
+            "amount": {"amount": 4_200, "currency": "JPY"}, "tip": {"amount": 1_001, "currency": "JPY"},
+        })))
+        .await?;
+    assert_eq!(
+        (status, over["resultInfo"]["code"].clone()),
+        (422, json!("TIP_OVER_LIMIT"))
+    );
+    // A partial void first (the customer changed the order), then the bill with the tip.
+    let (status, voided) = api
+        .signed(
+            &key,
+            "POST",
+            "/v2/holds/revert",
+            Some(&json!({
+                "merchantPaymentId": table, "merchantRevertId": format!("{table}-V1"),
+                "amount": {"amount": 500, "currency": "JPY"},
+            })),
+        )
+        .await?;
+    if status != 200 {
+        bail!("revert: {status} {voided}");
+    }
+    let void_gas = gas_of(
+        &api.http,
+        &node_url,
+        voided["data"]["transactionHash"].as_str().unwrap(),
+    )
+    .await?;
+    let (status, captured) = api
+        .signed(&key, "POST", "/v2/holds/capture", Some(&json!({
+            "merchantPaymentId": table, "merchantCaptureId": format!("{table}-C1"),
+            "amount": {"amount": 4_200, "currency": "JPY"}, "tip": {"amount": 800, "currency": "JPY"}, "final": true,
+        })))
+        .await?;
+    if status != 200 {
+        bail!("capture with tip: {status} {captured}");
+    }
+    assert_eq!(
+        (
+            captured["data"]["fee"].clone(),
+            captured["data"]["released"].clone()
+        ),
+        (json!(50), json!(1_500)),
+        "{captured}"
+    );
+    let table_capture_gas = gas_of(
+        &api.http,
+        &node_url,
+        captured["data"]["transactionHash"].as_str().unwrap(),
+    )
+    .await?;
+    let done = hold_reads(&api, &key, &table, "CAPTURED").await?;
+    assert_eq!(
+        (
+            done["captured"].clone(),
+            done["tipped"].clone(),
+            done["released"].clone(),
+            done["held"].clone()
+        ),
+        (json!(4_200), json!(800), json!(2_000), json!(0))
+    );
+    assert_eq!(balance().await?, 20_000 - 6_380 - 5_000);
+    assert_eq!(chain.holds().escrow_balance().await?, escrow_before);
+
+    // The webhooks: signed, each hold's in sequence.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while received.lock().unwrap().len() < 6 {
+        if Instant::now() > deadline {
+            bail!(
+                "hold webhooks not delivered: {:?}",
+                received
+                    .lock()
+                    .unwrap()
+                    .iter()
+                    .map(|r| r.1.clone())
+                    .collect::<Vec<_>>()
+            );
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let mut events: Vec<(String, String, i64)> = Vec::new();
+    for (headers, body, _) in received.lock().unwrap().iter() {
+        assert!(yenpay_gateway::webhook::verify(
+            &hook_secret,
+            headers["yenpay-signature"].to_str()?,
+            body,
+            yenpay_types::time::unix_now() as i64,
+            300
+        ));
+        let event: Value = serde_json::from_str(body)?;
+        events.push((
+            event["data"]["merchantPaymentId"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned(),
+            event["type"].as_str().unwrap_or_default().to_owned(),
+            event["sequence"].as_i64().unwrap_or_default(),
+        ));
+    }
+    events.sort_by(|a, b| (&a.0, a.2).cmp(&(&b.0, b.2)));
+    let expected = vec![
+        (pump.clone(), "HOLD_AUTHORIZED".to_owned(), 1),
+        (pump.clone(), "HOLD_CAPTURED".to_owned(), 2),
+        (table.clone(), "HOLD_AUTHORIZED".to_owned(), 1),
+        (table.clone(), "HOLD_AUTHORIZED".to_owned(), 2),
+        (table.clone(), "HOLD_VOIDED".to_owned(), 3),
+        (table.clone(), "HOLD_CAPTURED".to_owned(), 4),
+    ];
+    assert_eq!(events, expected);
+    // The first hold pays one-off slots (the customer's account, created by its first,
+    // sponsored, transaction; the payout's primary store at its first yen); the second
+    // is the steady path: a hold's one record, and no new store.
+    println!(
+        "gas units through the gateway: first hold: authorize_signed_hold (sponsored, new account) {authorize_gas}, \
+         capture (final, first yen to the payout) {capture_gas}; second hold: authorize_signed_hold {table_authorize_gas}, \
+         increase_authorization (sponsored) {increase_gas}, void (partial) {void_gas}, capture with tip (final) {table_capture_gas}"
+    );
+    gateway.stop.send(()).ok();
+    gateway.task.await??;
     Ok(())
 }

@@ -15,6 +15,7 @@ mod compliance_reports;
 mod first_run;
 mod follower;
 mod fuzz;
+mod holds;
 mod integration_example;
 mod load;
 mod operations;

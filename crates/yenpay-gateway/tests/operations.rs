@@ -59,6 +59,10 @@ async fn the_openapi_document_names_every_route() {
         ("/admin/reports/suspicious", "get"),
         ("/healthz", "get"),
         ("/readyz", "get"),
+        ("/v2/holds/codes", "post"),
+        ("/v2/holds/capture", "post"),
+        ("/v2/holds/revert", "post"),
+        ("/v2/holds/{merchantPaymentId}", "get"),
     ] {
         assert!(
             paths.get(path).and_then(|p| p.get(method)).is_some(),
@@ -66,10 +70,11 @@ async fn the_openapi_document_names_every_route() {
         );
     }
     // The document comes from the routers: nothing else is in it.
-    assert_eq!(paths.len(), 36, "{:?}", paths.keys().collect::<Vec<_>>());
+    assert_eq!(paths.len(), 40, "{:?}", paths.keys().collect::<Vec<_>>());
     // Query parameters are documented where they are read.
     for (path, method, name) in [
         ("/v2/codes", "post", "format"),
+        ("/v2/holds/codes", "post", "format"),
         ("/v2/reports/reconciliation", "get", "date"),
         ("/v2/webhooks/deliveries", "get", "status"),
     ] {

@@ -738,3 +738,189 @@ async fn pos_page_shows_the_role_and_says_when_logins_are_throttled() {
     snapshot(&browser, "pos-login-throttled").await;
     browser.close().await;
 }
+
+/// A hold on the POS page (issue 27): a cashier shows a hold code for a
+/// table, the customer's authorization arrives through the follower, the
+/// cashier captures the bill with a tip as the final capture; then another
+/// hold is voided.
+#[tokio::test]
+async fn pos_page_takes_a_hold_and_captures_the_bill_with_a_tip() {
+    use crate::holds::{apply, authorized, captured, hold_tx};
+    let Some(browser) =
+        Browser::start("pos_page_takes_a_hold_and_captures_the_bill_with_a_tip").await
+    else {
+        return;
+    };
+    let (_db, gw, base) = serve().await;
+    let m = gw.merchant("YENPAY BISTRO").await;
+    let cashier = gw.pos_credential(&m, "cashier").await;
+    pos_login(&browser, &base, &cashier).await;
+    browser.click("#pos-mode-hold").await;
+    browser.wait_shown("#pos-hold-amount").await;
+    // Amount and tip limit over the cap together: refused on the page.
+    browser.fill("#pos-hold-amount", "999999").await;
+    browser.fill("#pos-hold-tip-limit", "2").await;
+    browser.click("#pos-hold-create").await;
+    browser
+        .wait_attr(
+            "#pos-hold-tip-limit",
+            "aria-invalid",
+            "true",
+            Duration::from_secs(5),
+        )
+        .await;
+    browser.fill("#pos-hold-amount", "5000").await;
+    browser.fill("#pos-hold-tip-limit", "1000").await;
+    browser.fill("#pos-hold-order", "TABLE-9").await;
+    browser.click("#pos-hold-create").await;
+    let qr = browser.wait("#pos-hold-qr").await;
+    browser
+        .wait_attr(
+            "#pos-hold-status",
+            "data-status",
+            "CREATED",
+            Duration::from_secs(10),
+        )
+        .await;
+    // The picture is the hold code the terminal signed: a wallet takes it as it is.
+    let shown = read_qr(&qr.screenshot().await.unwrap());
+    let code = yenpay_qr::hold::decode(&shown).expect("a hold code");
+    assert_eq!(
+        (code.signed.message.amount, code.signed.message.tip_limit),
+        (5_000, 1_000)
+    );
+    assert_eq!(code.signed.message.hold_ref.as_str(), "TABLE-9");
+    snapshot(&browser, "pos-hold-code").await;
+
+    // The customer takes it (seen by the follower): the page shows the hold and the capture form.
+    let now = yenpay_gateway::Clock::now(gw.clock.as_ref());
+    let capture_before = code.signed.message.capture_before as i64;
+    apply(
+        &gw,
+        hold_tx(
+            6_000,
+            now,
+            None,
+            vec![authorized(&m, "TABLE-9", 5_000, 1_000, capture_before)],
+        ),
+        now,
+    )
+    .await;
+    browser
+        .wait_attr(
+            "#pos-hold-status",
+            "data-status",
+            "AUTHORIZED",
+            Duration::from_secs(10),
+        )
+        .await;
+    browser.wait_shown("#pos-hold-final").await;
+    // More than authorized is refused on the page, before any transaction.
+    browser.fill("#pos-hold-final", "5001").await;
+    browser.click("#pos-hold-capture").await;
+    browser
+        .wait_attr(
+            "#pos-hold-final",
+            "aria-invalid",
+            "true",
+            Duration::from_secs(5),
+        )
+        .await;
+    assert!(gw.ledger.calls().is_empty());
+    browser.fill("#pos-hold-final", "4200").await;
+    browser.fill("#pos-hold-tip", "800").await;
+    snapshot(&browser, "pos-hold-authorized").await;
+    browser.click("#pos-hold-capture").await;
+    let started = std::time::Instant::now();
+    while gw.ledger.calls().is_empty() && started.elapsed() < Duration::from_secs(10) {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(
+        gw.ledger.calls(),
+        [Call::CaptureHold {
+            merchant: m.address,
+            hold_ref: "TABLE-9".to_owned(),
+            amount: 4_200,
+            tip: 800,
+            release_rest: true,
+            signer: m.terminal,
+        }]
+    );
+    let state = gw.call(&m, "GET", "/v2/holds/TABLE-9", None).await;
+    let hash = state.body["data"]["operations"][0]["transactionHash"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    apply(
+        &gw,
+        hold_tx(
+            6_001,
+            now + 1,
+            Some(&hash),
+            vec![captured(&m, "TABLE-9", 4_200, 800, 1_000, 0)],
+        ),
+        now + 1,
+    )
+    .await;
+    browser
+        .wait_attr(
+            "#pos-hold-status",
+            "data-status",
+            "CAPTURED",
+            Duration::from_secs(10),
+        )
+        .await;
+    browser.wait_text("#pos-hold-tipped", "800").await;
+    snapshot(&browser, "pos-hold-captured").await;
+
+    // The next hold is voided in full: everything back to the customer.
+    browser.click("#pos-hold-new").await;
+    browser.wait_shown("#pos-hold-amount").await;
+    browser.fill("#pos-hold-amount", "3000").await;
+    browser.fill("#pos-hold-order", "PUMP-3").await;
+    browser.click("#pos-hold-create").await;
+    browser
+        .wait_attr(
+            "#pos-hold-status",
+            "data-status",
+            "CREATED",
+            Duration::from_secs(10),
+        )
+        .await;
+    let row = gw.call(&m, "GET", "/v2/holds/PUMP-3", None).await;
+    let capture_before = row.body["data"]["authorizationExpiry"].as_i64().unwrap();
+    apply(
+        &gw,
+        hold_tx(
+            6_002,
+            now + 2,
+            None,
+            vec![authorized(&m, "PUMP-3", 3_000, 0, capture_before)],
+        ),
+        now + 2,
+    )
+    .await;
+    browser
+        .wait_attr(
+            "#pos-hold-status",
+            "data-status",
+            "AUTHORIZED",
+            Duration::from_secs(10),
+        )
+        .await;
+    browser.click("#pos-hold-void").await;
+    let started = std::time::Instant::now();
+    while gw.ledger.calls().len() < 2 && started.elapsed() < Duration::from_secs(10) {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(
+        gw.ledger.calls()[1],
+        Call::VoidHold {
+            merchant: m.address,
+            hold_ref: "PUMP-3".to_owned(),
+            amount: 3_000,
+            signer: m.terminal,
+        }
+    );
+    browser.close().await;
+}

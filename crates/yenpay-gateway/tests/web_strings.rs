@@ -9,6 +9,7 @@ use serde_json::{Map, Value};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use yenpay_gateway::api::pos::FINAL_STATUSES;
+use yenpay_gateway::store::holds::HoldStatus;
 use yenpay_gateway::store::pos::PosRole;
 
 const LANGS: [&str; 2] = ["ja", "en"];
@@ -145,6 +146,17 @@ fn built_keys(script: &str) -> BTreeSet<String> {
             "role_" => [PosRole::Cashier, PosRole::Manager]
                 .map(PosRole::as_str)
                 .to_vec(),
+            "holdStatus_" => [
+                HoldStatus::Created,
+                HoldStatus::Authorized,
+                HoldStatus::Expired,
+                HoldStatus::Captured,
+                HoldStatus::Voided,
+                HoldStatus::Reclaimed,
+                HoldStatus::Seized,
+            ]
+            .map(HoldStatus::as_str)
+            .to_vec(),
             other => panic!("a key built from {other:?}: teach this test its values"),
         };
         keys.extend(values.iter().map(|v| format!("{}{v}", &c[1])));

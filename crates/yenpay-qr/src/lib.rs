@@ -10,6 +10,8 @@
 //!   ([`yenpay_types::authorization::SignedAuthorization`]).
 //! - [`uri`]: a `yenpay:` URI with the same payment fields for wallets that
 //!   do not read EMVCo.
+//! - [`hold`]: the `yenpay:` URI of a hold code (a terminal's signed
+//!   `HoldOffer`, issue 27).
 //! - [`render`] (feature `render`, on by default): PNG, SVG and terminal
 //!   pictures of any payload.
 //!
@@ -24,6 +26,7 @@
 
 pub mod cpm;
 pub mod crc;
+pub mod hold;
 pub mod mpm;
 #[cfg(feature = "render")]
 pub mod render;

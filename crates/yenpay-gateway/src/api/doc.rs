@@ -18,6 +18,7 @@ use utoipa::{Modify, OpenApi};
     modifiers(&Security),
     tags(
         (name = "codes", description = "dynamic QR codes and their payments"),
+        (name = "holds", description = "pre-authorizations: hold codes, captures (with tips), reverts (voids)"),
         (name = "refunds", description = "refunds"),
         (name = "payments", description = "customer-presented codes"),
         (name = "reports", description = "reconciliation"),

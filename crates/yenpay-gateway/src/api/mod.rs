@@ -6,7 +6,7 @@
 //! document alike. Handlers read their input through [`extract`], whose
 //! rejections are the API's error shape.
 //!
-//! - the merchant API (`/v2`, signed): [`codes`], [`refunds`],
+//! - the merchant API (`/v2`, signed): [`codes`], [`holds`], [`refunds`],
 //!   [`payments`], [`reports`], [`webhooks`];
 //! - the operator's ([`admin`] and [`compliance`], its own listener), the wallets' ([`sponsor`])
 //!   and the probes' ([`operations`]);
@@ -20,6 +20,7 @@ pub mod codes;
 pub mod compliance;
 mod doc;
 pub mod extract;
+pub mod holds;
 pub mod invoicing;
 pub mod operations;
 pub mod payments;
@@ -49,6 +50,7 @@ use utoipa_axum::router::OpenApiRouter;
 pub fn merchant_routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .merge(codes::router())
+        .merge(holds::router())
         .merge(refunds::router())
         .merge(payments::router())
         .merge(reports::router())

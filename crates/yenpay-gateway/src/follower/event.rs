@@ -1,6 +1,6 @@
 //! One event of a page: whose it is, whether it decodes, recorded once.
-use super::invoice;
 use super::status::{Applied, FollowerError, Halt};
+use super::{hold, invoice};
 use crate::AppState;
 use aptos_sdk::types::AccountAddress;
 use serde_json::Value;
@@ -61,7 +61,8 @@ impl Seen<'_> {
 /// Applies one event of a committed transaction: an event of another
 /// package is passed over, one of ours that does not decode halts the
 /// follower, the others are recorded (once: a replayed page changes
-/// nothing) and the invoice events move payments ([`invoice`]).
+/// nothing), the invoice events move payments ([`invoice`]) and the hold
+/// events holds ([`hold`]).
 pub(super) async fn apply(
     state: &AppState,
     tx: &mut AnyConnection,
@@ -100,6 +101,27 @@ pub(super) async fn apply(
         // Another package's event, however odd, is not ours to judge.
         Err(_) => return Ok(()),
     };
+    if let YenpayEvent::Hold(hold_event) = &decoded {
+        let merchant = hold::merchant_of(hold_event);
+        if !seen.record(tx, merchant.as_deref()).await? {
+            applied.duplicates += 1;
+            return Ok(());
+        }
+        let Some(merchant) = merchant else {
+            return Ok(());
+        };
+        applied.events += 1;
+        let origin = invoice::Origin {
+            merchant,
+            hash,
+            version,
+            index,
+            block_secs: (timestamp_us / 1_000_000) as i64,
+            now,
+        };
+        applied.webhooks += hold::apply(tx, hold_event, &origin).await?;
+        return Ok(());
+    }
     // Registry, coin (controls, stablecoin, issuance) and upgrade events, and invoice settings:
     // recorded for the audit trail, no payment state.
     let YenpayEvent::Invoice(invoice_event) = &decoded else {

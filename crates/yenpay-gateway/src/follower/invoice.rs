@@ -28,11 +28,11 @@ pub(super) struct Origin<'a> {
 
 impl Origin<'_> {
     /// The webhook event's id: one per chain event.
-    fn event_id(&self) -> String {
+    pub(super) fn event_id(&self) -> String {
         format!("evt_{}_{}", self.version, self.index)
     }
 
-    fn tx(&self) -> payments::Tx<'_> {
+    pub(super) fn tx(&self) -> payments::Tx<'_> {
         payments::Tx {
             hash: self.hash,
             version: self.version,

@@ -27,6 +27,7 @@
 //! the invoice events into payment states and webhooks, a function per
 //! kind; [`status`] has what the follower reports.
 mod event;
+mod hold;
 mod invoice;
 mod status;
 
@@ -156,6 +157,8 @@ pub async fn apply_page(
     applied.expired =
         invoice::expire_open_codes(&mut tx, applied_ts / 1_000_000, now, &mut applied.webhooks)
             .await?;
+    applied.expired +=
+        hold::expire_holds(&mut tx, applied_ts / 1_000_000, now, &mut applied.webhooks).await?;
     let ledger_version = head.version.max(next_version.saturating_sub(1));
     sqlx::query(
         "INSERT INTO follower_cursor (name, next_version, ledger_version, ledger_timestamp_us, applied_timestamp_us, updated_at) \

@@ -3,8 +3,54 @@
 //! share it). Both run the same migrations (`migrations/`, portable SQL) and
 //! the same queries through sqlx's `Any` driver: `$1` placeholders, `TEXT`
 //! and `BIGINT` columns, `ON CONFLICT`, `CAST(SUM(..) AS BIGINT)`.
+/// A stored value that is not one of the enum's names.
+#[derive(Debug, thiserror::Error)]
+#[error("unknown {what} {value:?} in the database")]
+pub struct UnknownValue {
+    what: &'static str,
+    value: String,
+}
+
+/// Enums stored as their names in `TEXT` columns (payments', refunds' and holds').
+macro_rules! stored_enum {
+    ($(#[$meta:meta])* $name:ident, $what:literal { $($(#[$vmeta:meta])* $variant:ident = $text:literal,)+ }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum $name {
+            $($(#[$vmeta])* $variant,)+
+        }
+
+        impl $name {
+            /// The name stored in the database.
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $($name::$variant => $text,)+
+                }
+            }
+        }
+
+        impl TryFrom<String> for $name {
+            type Error = $crate::store::UnknownValue;
+
+            fn try_from(value: String) -> Result<Self, $crate::store::UnknownValue> {
+                match value.as_str() {
+                    $($text => Ok($name::$variant),)+
+                    _ => Err($crate::store::UnknownValue { what: $what, value }),
+                }
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    };
+}
+
 pub mod audit_log;
 pub mod compliance;
+pub mod holds;
 pub mod kek;
 pub mod leases;
 pub mod merchants;

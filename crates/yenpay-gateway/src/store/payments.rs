@@ -12,51 +12,7 @@
 use sqlx::{AnyConnection, Executor};
 
 use super::Db;
-
-/// A stored value that is not one of the enum's names.
-#[derive(Debug, thiserror::Error)]
-#[error("unknown {what} {value:?} in the database")]
-pub struct UnknownValue {
-    what: &'static str,
-    value: String,
-}
-
-/// Enums stored as their names in `TEXT` columns.
-macro_rules! stored_enum {
-    ($(#[$meta:meta])* $name:ident, $what:literal { $($(#[$vmeta:meta])* $variant:ident = $text:literal,)+ }) => {
-        $(#[$meta])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-        pub enum $name {
-            $($(#[$vmeta])* $variant,)+
-        }
-
-        impl $name {
-            /// The name stored in the database.
-            pub fn as_str(self) -> &'static str {
-                match self {
-                    $($name::$variant => $text,)+
-                }
-            }
-        }
-
-        impl TryFrom<String> for $name {
-            type Error = UnknownValue;
-
-            fn try_from(value: String) -> Result<Self, UnknownValue> {
-                match value.as_str() {
-                    $($text => Ok($name::$variant),)+
-                    _ => Err(UnknownValue { what: $what, value }),
-                }
-            }
-        }
-
-        impl std::fmt::Display for $name {
-            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(self.as_str())
-            }
-        }
-    };
-}
+pub use super::UnknownValue;
 
 stored_enum!(
     /// Where a payment is. The stored names predate the enum (`COMPLETED` is

@@ -49,6 +49,11 @@ pub const PERMISSIONS: &[(&str, &str, PosRole)] = &[
     ("GET", "/payments/recent", PosRole::Cashier),
     ("POST", "/v2/payments/cpm", PosRole::Cashier),
     ("GET", "/v2/refunds/{merchantRefundId}", PosRole::Cashier),
+    // Holds: a pump or a table takes one, captures the final amount (with a tip) or gives it back.
+    ("POST", "/v2/holds/codes", PosRole::Cashier),
+    ("POST", "/v2/holds/capture", PosRole::Cashier),
+    ("POST", "/v2/holds/revert", PosRole::Cashier),
+    ("GET", "/v2/holds/{merchantPaymentId}", PosRole::Cashier),
     // Money goes back to a customer: a manager's decision.
     ("POST", "/v2/refunds", PosRole::Manager),
     ("GET", "/v2/reports/reconciliation", PosRole::Manager),

@@ -20,6 +20,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, Once};
 use tower::ServiceExt;
 use yenpay_client::events::YenpayEvent;
+use yenpay_client::hold::{HoldAuthorized, HoldCaptured, HoldEvent, HoldVoided};
 use yenpay_client::invoice::{
     InvoiceCancelled, InvoiceCreated, InvoiceEvent, InvoicePaid, InvoiceRefunded,
 };
@@ -140,6 +141,20 @@ pub enum Call {
     Submit {
         sender: AccountAddress,
     },
+    CaptureHold {
+        merchant: AccountAddress,
+        hold_ref: String,
+        amount: u64,
+        tip: u64,
+        release_rest: bool,
+        signer: AccountAddress,
+    },
+    VoidHold {
+        merchant: AccountAddress,
+        hold_ref: String,
+        amount: u64,
+        signer: AccountAddress,
+    },
     Purge {
         invoices: Vec<(AccountAddress, String)>,
         signer: AccountAddress,
@@ -209,6 +224,8 @@ pub struct FakeLedger {
     pub head_timestamp_us: AtomicU64,
     /// Order references `is_purgeable` says no to (a refund window still open).
     pub not_purgeable: Mutex<std::collections::HashSet<String>>,
+    /// What a hold holds after a capture or void the double answers.
+    pub hold_left: AtomicU64,
 }
 
 impl Default for FakeLedger {
@@ -241,6 +258,7 @@ impl Default for FakeLedger {
             limbo: Mutex::default(),
             head_timestamp_us: AtomicU64::new(NOW as u64 * 1_000_000),
             not_purgeable: Mutex::default(),
+            hold_left: AtomicU64::new(0),
         }
     }
 }
@@ -454,6 +472,66 @@ impl Ledger for FakeLedger {
         outcome
     }
 
+    async fn capture_hold(
+        &self,
+        terminal: &Ed25519Account,
+        merchant: AccountAddress,
+        hold_ref: &OrderRef,
+        amount: u64,
+        tip: u64,
+        release_rest: bool,
+    ) -> Result<TxOutcome, ChainError> {
+        self.calls.lock().unwrap().push(Call::CaptureHold {
+            merchant,
+            hold_ref: hold_ref.as_str().to_owned(),
+            amount,
+            tip,
+            release_rest,
+            signer: terminal.address(),
+        });
+        // What the package emits at a 1% fee; the double keeps no hold, so
+        // what is released and left is the test's `hold_left` (0 by default).
+        let left = self.hold_left.load(Ordering::SeqCst);
+        let fee = (amount + tip) / 100;
+        self.outcome(vec![YenpayEvent::Hold(HoldEvent::HoldCaptured(
+            HoldCaptured {
+                merchant,
+                hold_ref: hold_ref.as_str().to_owned(),
+                customer: AccountAddress::from_hex("0xc057").unwrap(),
+                amount,
+                tip,
+                fee,
+                net: amount + tip - fee,
+                released: if release_rest { left } else { 0 },
+                held: if release_rest { 0 } else { left },
+                captured_by: terminal.address(),
+            },
+        ))])
+    }
+
+    async fn void_hold(
+        &self,
+        terminal: &Ed25519Account,
+        merchant: AccountAddress,
+        hold_ref: &OrderRef,
+        amount: u64,
+    ) -> Result<TxOutcome, ChainError> {
+        self.calls.lock().unwrap().push(Call::VoidHold {
+            merchant,
+            hold_ref: hold_ref.as_str().to_owned(),
+            amount,
+            signer: terminal.address(),
+        });
+        self.outcome(vec![YenpayEvent::Hold(HoldEvent::HoldVoided(HoldVoided {
+            merchant,
+            hold_ref: hold_ref.as_str().to_owned(),
+            customer: AccountAddress::from_hex("0xc057").unwrap(),
+            amount,
+            held: self.hold_left.load(Ordering::SeqCst),
+            voided_by: terminal.address(),
+        }))])
+    }
+
     async fn collect(
         &self,
         terminal: &Ed25519Account,
@@ -568,6 +646,32 @@ impl Ledger for FakeLedger {
                     fee: amount / 100,
                     net: amount - amount / 100,
                     paid_at: self.now(),
+                },
+            )));
+        }
+        // A sponsored authorize_signed_hold emits HoldAuthorized.
+        if let aptos_sdk::transaction::TransactionPayload::EntryFunction(call) =
+            &transaction.raw_txn.payload
+            && call.function == "authorize_signed_hold"
+            && let [
+                merchant,
+                terminal,
+                hold_ref,
+                amount,
+                tip_limit,
+                capture_before,
+                ..,
+            ] = call.args.as_slice()
+        {
+            events.push(YenpayEvent::Hold(HoldEvent::HoldAuthorized(
+                HoldAuthorized {
+                    merchant: aptos_bcs::from_bytes(merchant).unwrap(),
+                    hold_ref: aptos_bcs::from_bytes(hold_ref).unwrap(),
+                    customer: transaction.raw_txn.sender,
+                    amount: aptos_bcs::from_bytes(amount).unwrap(),
+                    tip_limit: aptos_bcs::from_bytes(tip_limit).unwrap(),
+                    capture_before: aptos_bcs::from_bytes(capture_before).unwrap(),
+                    created_by: aptos_bcs::from_bytes(terminal).unwrap(),
                 },
             )));
         }

@@ -1,11 +1,18 @@
 // POS page: create a dynamic code, show it large, follow it over server-sent
-// events until a final state, refund recent payments, accept customer codes.
+// events until a final state, refund recent payments, accept customer codes,
+// and take a hold (a pump, a table): show its code, capture the final amount
+// with a tip, or void it.
 "use strict";
 
 (() => {
   const { $, api, showError, clearError, announce, setFieldError, clearFieldError, yen, shortAddr, dateTime, randomCode } = YP;
 
   const MAX_YEN = 9_999_999;
+  // A hold is one payment: within the per-transfer cap, tip limit included.
+  const MAX_HOLD_YEN = 1_000_000;
+  // How often a hold's state is read while a customer or the chain is awaited.
+  const HOLD_POLL_MS = 2000;
+  const HOLD_CLOSED = new Set(["CAPTURED", "VOIDED", "RECLAIMED", "SEIZED"]);
   const FINAL = new Set(["COMPLETED", "CANCELED", "EXPIRED", "REFUNDED"]);
   const SAY = { CREATED: "", COMPLETED: "sayCompleted", EXPIRED: "sayExpired", CANCELED: "sayCanceled", REFUNDED: "sayRefunded" };
 
@@ -19,6 +26,8 @@
     refund: null, // { p, opener } while the dialog is open
     refocus: null, // order whose refund button should get focus back
     invalid: [], // [input, key, vars] kept so a language switch re-words them
+    hold: null, // the HoldView being worked, with the code's picture
+    holdTimer: 0,
   };
 
   const errEl = $("pos-error");
@@ -94,6 +103,8 @@
 
   function showLogin() {
     stopSale();
+    stopHold();
+    $("pos-hold").hidden = true;
     state.merchant = null;
     state.role = null;
     if ($("pos-refund-dialog").open) $("pos-refund-dialog").close();
@@ -166,8 +177,9 @@
 
   // ---- tabs ----------------------------------------------------------------
 
-  const tabs = [$("pos-mode-mpm"), $("pos-mode-cpm")];
-  const firstField = () => ($("pos-mode-cpm").getAttribute("aria-selected") === "true" ? $("pos-cpm-code") : $("pos-amount"));
+  const tabs = [$("pos-mode-mpm"), $("pos-mode-cpm"), $("pos-mode-hold")];
+  const selected = (id) => $(id).getAttribute("aria-selected") === "true";
+  const firstField = () => (selected("pos-mode-cpm") ? $("pos-cpm-code") : selected("pos-mode-hold") ? $("pos-hold-amount") : $("pos-amount"));
 
   function selectTab(tab, focus) {
     for (const other of tabs) {
@@ -357,7 +369,7 @@
 
   function renderSale() {
     const sale = state.sale;
-    $("pos-entry").hidden = Boolean(sale);
+    $("pos-entry").hidden = Boolean(sale) || Boolean(state.hold);
     $("pos-sale").hidden = !sale;
     if (!sale) return;
     const status = $("pos-status");
@@ -395,6 +407,170 @@
     } catch {
       showError(errEl, t("errCopy"));
     }
+  }
+
+  // ---- holds (authorize now, capture later) --------------------------------
+
+  // A tip may be 0: digits only, 0..max; empty is 0.
+  function parseTip(input, max) {
+    const raw = input.value.normalize("NFKC").trim();
+    if (!raw) return { value: 0 };
+    if (!/^\d+$/.test(raw)) return { error: true };
+    const value = Number(raw);
+    return value <= max ? { value } : { error: true };
+  }
+
+  const newHoldOpId = (prefix, mpid) => `${prefix}-${mpid.replace(/[^\x21-\x7e]/g, "_").slice(0, 55)}-${randomCode(4)}`;
+
+  async function onHoldCreate(e) {
+    e.preventDefault();
+    resetInvalid();
+    const amountInput = $("pos-hold-amount");
+    const tipInput = $("pos-hold-tip-limit");
+    const orderInput = $("pos-hold-order");
+    const amount = parseYen(amountInput, MAX_HOLD_YEN, true);
+    const tip = parseTip(tipInput, MAX_HOLD_YEN);
+    const order = parseOrder(orderInput);
+    const bad = [];
+    if (amount.error) bad.push([amountInput, "errHoldAmount"]);
+    if (tip.error || (!amount.error && amount.value + tip.value > MAX_HOLD_YEN)) bad.push([tipInput, "errHoldTipLimit"]);
+    if (order.error) bad.push([orderInput, "errOrder"]);
+    if (bad.length) return reportInvalid(bad);
+    const body = { merchantPaymentId: order.value, amount: { amount: amount.value, currency: "JPY" } };
+    if (tip.value > 0) body.tipLimit = { amount: tip.value, currency: "JPY" };
+    try {
+      const code = await YP.busy($("pos-hold-create"), t, "creating", () => posApi("POST", "/pos/api/v2/holds/codes?format=svg", body));
+      stopHold();
+      state.hold = code;
+      if (code.qrSvg) $("pos-hold-qr").src = `data:image/svg+xml;base64,${btoa(code.qrSvg)}`;
+      renderHold();
+      pollHold();
+      announce(live, t("sayHoldCreated", { amount: yen(amountOf(code.amount)) }));
+      $("pos-hold-status").focus();
+    } catch (err) {
+      fail(err);
+    }
+  }
+
+  // The follower records what the chain did; the page reads it until the hold closes.
+  function pollHold() {
+    clearInterval(state.holdTimer);
+    state.holdTimer = setInterval(refreshHold, HOLD_POLL_MS);
+  }
+
+  async function refreshHold() {
+    const hold = state.hold;
+    if (!hold) return;
+    try {
+      const view = await posApi("GET", `/pos/api/v2/holds/${encodeURIComponent(hold.merchantPaymentId)}`);
+      if (state.hold !== hold) return;
+      const before = hold.status;
+      state.hold = { ...hold, ...view };
+      if (before !== view.status) {
+        if (view.status === "AUTHORIZED") announce(live, t("sayHoldAuthorized", { amount: yen(view.authorized) }));
+        if (view.status === "CAPTURED") announce(live, t("sayHoldCaptured", { amount: yen(view.captured + view.tipped) }));
+        if (view.status === "VOIDED") announce(live, t("sayHoldVoided"));
+      }
+      if (HOLD_CLOSED.has(view.status) || (view.status === "EXPIRED" && view.held === 0)) clearInterval(state.holdTimer);
+      renderHold();
+    } catch (err) {
+      fail(err);
+    }
+  }
+
+  function renderHold() {
+    const hold = state.hold;
+    $("pos-hold").hidden = !hold;
+    $("pos-entry").hidden = Boolean(hold) || Boolean(state.sale);
+    if (!hold) return;
+    const status = $("pos-hold-status");
+    status.dataset.status = hold.status;
+    status.textContent = t(`holdStatus_${hold.status}`);
+    $("pos-hold-qr-block").hidden = hold.status !== "CREATED" || !hold.qrSvg;
+    $("pos-hold-amount-shown").textContent = yen(amountOf(hold.amount));
+    $("pos-hold-order-shown").textContent = hold.merchantPaymentId;
+    $("pos-hold-authorized").textContent = yen(hold.authorized);
+    $("pos-hold-held").textContent = yen(hold.held);
+    $("pos-hold-captured").textContent = yen(hold.captured);
+    $("pos-hold-tipped").textContent = yen(hold.tipped);
+    $("pos-hold-expiry").textContent = dateTime(hold.authorizationExpiry, i18n.lang);
+    const capturable = hold.status === "AUTHORIZED" && hold.held > 0;
+    $("pos-hold-capture-form").hidden = !capturable;
+    const left = Math.max(0, hold.authorized - hold.captured);
+    const tipLeft = Math.max(0, hold.tipLimit - hold.tipped);
+    $("pos-hold-final-hint").textContent = t("holdFinalHint", { max: left.toLocaleString("en-US") });
+    $("pos-hold-tip-block").hidden = tipLeft === 0;
+    $("pos-hold-tip-hint").textContent = t("holdTipHint", { max: tipLeft.toLocaleString("en-US") });
+    // Voiding is still possible after expiry while something is held.
+    $("pos-hold-new").hidden = hold.status === "CREATED" || capturable;
+  }
+
+  async function onHoldCapture(e) {
+    e.preventDefault();
+    const hold = state.hold;
+    if (!hold) return;
+    resetInvalid();
+    const left = Math.max(0, hold.authorized - hold.captured);
+    const tipLeft = Math.max(0, hold.tipLimit - hold.tipped);
+    const finalInput = $("pos-hold-final");
+    const tipInput = $("pos-hold-tip");
+    const amount = parseYen(finalInput, left, true);
+    const tip = parseTip(tipInput, tipLeft);
+    const bad = [];
+    if (amount.error) bad.push([finalInput, "errHoldFinal", { max: left.toLocaleString("en-US") }]);
+    if (tip.error) bad.push([tipInput, "errHoldTip", { max: tipLeft.toLocaleString("en-US") }]);
+    if (bad.length) return reportInvalid(bad);
+    // The final capture: what is left goes back to the customer at once.
+    const body = {
+      merchantPaymentId: hold.merchantPaymentId,
+      merchantCaptureId: newHoldOpId("C", hold.merchantPaymentId),
+      amount: { amount: amount.value, currency: "JPY" },
+      final: true,
+    };
+    if (tip.value > 0) body.tip = { amount: tip.value, currency: "JPY" };
+    try {
+      await YP.busy($("pos-hold-capture"), t, "holdCapturing", () => posApi("POST", "/pos/api/v2/holds/capture", body));
+      announce(live, t("sayHoldCaptured", { amount: yen(amount.value + tip.value) }));
+      await refreshHold();
+      pollHold();
+      $("pos-hold-status").focus();
+    } catch (err) {
+      fail(err);
+    }
+  }
+
+  async function onHoldVoid() {
+    const hold = state.hold;
+    if (!hold) return;
+    clearError(errEl);
+    try {
+      await YP.busy($("pos-hold-void"), t, "holdVoiding", () => posApi("POST", "/pos/api/v2/holds/revert", {
+        merchantPaymentId: hold.merchantPaymentId,
+        merchantRevertId: newHoldOpId("V", hold.merchantPaymentId),
+      }));
+      announce(live, t("sayHoldVoided"));
+      await refreshHold();
+      pollHold();
+      $("pos-hold-status").focus();
+    } catch (err) {
+      fail(err);
+    }
+  }
+
+  function stopHold() {
+    clearInterval(state.holdTimer);
+    state.holdTimer = 0;
+    state.hold = null;
+    $("pos-hold-qr").removeAttribute("src");
+  }
+
+  function onHoldNew() {
+    stopHold();
+    for (const id of ["pos-hold-amount", "pos-hold-tip-limit", "pos-hold-order", "pos-hold-final", "pos-hold-tip"]) $(id).value = "";
+    clearError(errEl);
+    renderHold();
+    renderSale();
+    firstField().focus();
   }
 
   // ---- recent payments and refunds ----------------------------------------
@@ -523,6 +699,7 @@
   function rerender() {
     if (state.role) $("pos-role").textContent = t(`role_${state.role}`);
     renderSale();
+    renderHold();
     if (state.merchant) renderRecent();
     renderRefund();
     showInvalid();
@@ -548,6 +725,10 @@
     }
     $("pos-create-form").addEventListener("submit", onCreate);
     $("pos-cpm-form").addEventListener("submit", onCpm);
+    $("pos-hold-form").addEventListener("submit", onHoldCreate);
+    $("pos-hold-capture-form").addEventListener("submit", onHoldCapture);
+    $("pos-hold-void").addEventListener("click", onHoldVoid);
+    $("pos-hold-new").addEventListener("click", onHoldNew);
     // A till tablet faces the customer: its front camera reads their phone.
     YP.camera.attach({
       button: $("pos-cpm-scan"),
