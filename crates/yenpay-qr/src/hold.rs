@@ -14,7 +14,6 @@
 //! ([`crate::uri`]), so a wallet that knows only payments refuses a hold
 //! code rather than paying it.
 
-use url::Url;
 use url::form_urlencoded;
 use yenpay_types::Address;
 use yenpay_types::hold::{HoldOffer, SignedHoldOffer};
@@ -22,7 +21,7 @@ use yenpay_types::limits::OrderRef;
 
 use super::mpm::yenpay::{parse_base64url, to_base64url};
 use super::mpm::{parse_address, parse_chain_id};
-use super::uri::{MAX_URI_CHARS, SCHEME, UriError};
+use super::uri::{SCHEME, UriError, canonical_u64, parts};
 
 const PARAMS: [&str; 10] = [
     "chain", "package", "hold", "amount", "tip", "capture", "expires", "terminal", "key", "sig",
@@ -60,17 +59,11 @@ pub fn encode(code: &HoldCode) -> String {
 }
 
 fn number(name: &'static str, value: &str) -> Result<u64, UriError> {
-    let canonical = !value.is_empty()
-        && value.bytes().all(|b| b.is_ascii_digit())
-        && (value == "0" || !value.starts_with('0'));
-    canonical
-        .then(|| value.parse::<u64>().ok())
-        .flatten()
-        .ok_or(UriError::BadParam {
-            name,
-            value: value.to_owned(),
-            expected: "decimal digits without leading zeros, fitting u64",
-        })
+    canonical_u64(value).ok_or(UriError::BadParam {
+        name,
+        value: value.to_owned(),
+        expected: "decimal digits without leading zeros, fitting u64",
+    })
 }
 
 fn address(name: &'static str, value: &str) -> Result<Address, UriError> {
@@ -84,45 +77,7 @@ fn address(name: &'static str, value: &str) -> Result<Address, UriError> {
 /// The hold code of a URI. The signature is not checked here: the wallet
 /// checks the offer (`SignedHoldOffer::check`) before it signs anything.
 pub fn decode(uri: &str) -> Result<HoldCode, UriError> {
-    if uri.len() > MAX_URI_CHARS {
-        return Err(UriError::TooLong {
-            length: uri.chars().count(),
-            max: MAX_URI_CHARS,
-        });
-    }
-    let url = Url::parse(uri).map_err(|e| UriError::Syntax(e.to_string()))?;
-    if url.scheme() != SCHEME {
-        return Err(UriError::WrongScheme {
-            found: url.scheme().to_owned(),
-        });
-    }
-    if !url.cannot_be_a_base() {
-        return Err(UriError::Unexpected {
-            part: "//authority",
-        });
-    }
-    if url.fragment().is_some() {
-        return Err(UriError::Unexpected { part: "#fragment" });
-    }
-    let merchant = parse_address(url.path()).ok_or_else(|| UriError::BadMerchant {
-        value: url.path().to_owned(),
-    })?;
-    let mut values: [Option<String>; 10] = Default::default();
-    for (name, value) in url.query_pairs() {
-        let index =
-            PARAMS
-                .iter()
-                .position(|p| *p == name)
-                .ok_or_else(|| UriError::UnknownParam {
-                    name: name.clone().into_owned(),
-                })?;
-        if values[index].is_some() {
-            return Err(UriError::DuplicateParam {
-                name: PARAMS[index],
-            });
-        }
-        values[index] = Some(value.into_owned());
-    }
+    let (merchant, mut values) = parts(uri, &PARAMS)?;
     let mut take = |i: usize| {
         values[i]
             .take()

@@ -26,6 +26,7 @@
 use thiserror::Error;
 use url::Url;
 use url::form_urlencoded;
+use yenpay_types::Address;
 
 use super::mpm::yenpay::{parse_base64url, to_base64url};
 use super::mpm::{CodeSignature, PaymentRequest, YenpayPayment, parse_address, parse_chain_id};
@@ -181,8 +182,13 @@ pub fn encode(payment: &YenpayPayment) -> Result<String, UriError> {
     ))
 }
 
-/// The payment of a URI.
-pub fn decode(uri: &str) -> Result<YenpayPayment, UriError> {
+/// The merchant (the URI's path) and the query's values in the order of
+/// `params`, each at most once: what every `yenpay:` URI shares. Anything
+/// else (an authority, a fragment, another scheme or parameter) is refused.
+pub(crate) fn parts<const N: usize>(
+    uri: &str,
+    params: &[&'static str; N],
+) -> Result<(Address, [Option<String>; N]), UriError> {
     if uri.len() > MAX_URI_CHARS {
         return Err(UriError::TooLong {
             length: uri.chars().count(),
@@ -206,10 +212,10 @@ pub fn decode(uri: &str) -> Result<YenpayPayment, UriError> {
     let merchant = parse_address(url.path()).ok_or_else(|| UriError::BadMerchant {
         value: url.path().to_owned(),
     })?;
-    let mut values: [Option<String>; 9] = Default::default();
+    let mut values: [Option<String>; N] = std::array::from_fn(|_| None);
     for (name, value) in url.query_pairs() {
         let index =
-            PARAMS
+            params
                 .iter()
                 .position(|p| *p == name)
                 .ok_or_else(|| UriError::UnknownParam {
@@ -217,11 +223,26 @@ pub fn decode(uri: &str) -> Result<YenpayPayment, UriError> {
                 })?;
         if values[index].is_some() {
             return Err(UriError::DuplicateParam {
-                name: PARAMS[index],
+                name: params[index],
             });
         }
         values[index] = Some(value.into_owned());
     }
+    Ok((merchant, values))
+}
+
+/// A number as the URIs write them: decimal digits without leading zeros,
+/// fitting u64.
+pub(crate) fn canonical_u64(value: &str) -> Option<u64> {
+    let canonical = !value.is_empty()
+        && value.bytes().all(|b| b.is_ascii_digit())
+        && (value == "0" || !value.starts_with('0'));
+    canonical.then(|| value.parse().ok()).flatten()
+}
+
+/// The payment of a URI.
+pub fn decode(uri: &str) -> Result<YenpayPayment, UriError> {
+    let (merchant, values) = parts(uri, &PARAMS)?;
     let [
         chain,
         package,
@@ -247,17 +268,11 @@ pub fn decode(uri: &str) -> Result<YenpayPayment, UriError> {
     })?;
     let request = match (amount, order, reference) {
         (Some(amount), Some(order_ref), None) => {
-            let canonical = !amount.is_empty()
-                && amount.bytes().all(|b| b.is_ascii_digit())
-                && (amount == "0" || !amount.starts_with('0'));
-            let value = canonical
-                .then(|| amount.parse::<u64>().ok())
-                .flatten()
-                .ok_or(UriError::BadParam {
-                    name: "amount",
-                    value: amount.clone(),
-                    expected: "whole yen: decimal digits without leading zeros, fitting u64",
-                })?;
+            let value = canonical_u64(&amount).ok_or(UriError::BadParam {
+                name: "amount",
+                value: amount.clone(),
+                expected: "whole yen: decimal digits without leading zeros, fitting u64",
+            })?;
             match signature_of(expires, terminal, key, sig)? {
                 Some(signature) => PaymentRequest::Signed {
                     order_ref,
@@ -318,12 +333,7 @@ fn signature_of(
             return Err(UriError::MissingParam { name });
         }
     };
-    let expires_at = (!expires.is_empty()
-        && expires.bytes().all(|b| b.is_ascii_digit())
-        && (expires == "0" || !expires.starts_with('0')))
-    .then(|| expires.parse::<u64>().ok())
-    .flatten()
-    .ok_or(UriError::BadParam {
+    let expires_at = canonical_u64(&expires).ok_or(UriError::BadParam {
         name: "expires",
         value: expires.clone(),
         expected: "Unix seconds: decimal digits without leading zeros, fitting u64",
