@@ -127,7 +127,7 @@ module yenpay::fx {
     const DAY_SECS: u64 = 86_400;
     const WEEK_SECS: u64 = 604_800;
     /// Seconds from Sunday 00:00 UTC to the Unix epoch (a Thursday).
-    const EPOCH_WEEKDAY_SECS: u64 = 345_600;
+    const SUNDAY_TO_EPOCH_SECS: u64 = 345_600;
     /// Markets close Friday 21:00 UTC (17:00 EDT), seconds into the UTC week.
     const CLOSE_SECS_IN_WEEK: u64 = 507_600;
     /// Markets open Sunday 22:00 UTC (17:00 EST), seconds into the UTC week.
@@ -717,7 +717,7 @@ module yenpay::fx {
 
     /// Whether `now` falls from Friday 21:00 to Sunday 22:00 UTC.
     fun market_closed_at(now: u64): bool {
-        let in_week = (now + EPOCH_WEEKDAY_SECS) % WEEK_SECS;
+        let in_week = (now + SUNDAY_TO_EPOCH_SECS) % WEEK_SECS;
         in_week >= CLOSE_SECS_IN_WEEK || in_week < OPEN_SECS_IN_WEEK
     }
 
