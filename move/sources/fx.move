@@ -151,21 +151,20 @@ module yenpay::fx {
     }
 
     /// The desk's configuration, at `@yenpay`: read by every payment, written only by the operator and the roles.
-    /// Limits are in yen; both zero at publish, so the desk pays nothing until the operator sets them.
+    /// `desk` is the desk object's `ExtendRef` (kept here, not at the object, so a payment reads one slot for all of
+    /// it). Limits are in yen; both zero at publish, so the desk pays nothing until the operator sets them.
+    /// `reference_rate` (yen per USDC times 10^6) and `observed_at` are the rate keeper's, zero until its first
+    /// `set_reference_rate`.
     struct FxConfig has key {
         usdc: Option<address>,
+        desk: ExtendRef,
         quote_signer: TwoStepRole,
         rate_keeper: TwoStepRole,
         open_policy: RatePolicy,
         closed_policy: RatePolicy,
         max_quote_yen: u64,
         daily_limit_yen: u64,
-    }
-
-    /// The reference rate (yen per USDC times 10^6) and when it was observed, at `@yenpay`: written by the rate keeper.
-    /// Zero until the first `set_reference_rate`.
-    struct ReferenceRate has key {
-        rate: u64,
+        reference_rate: u64,
         observed_at: u64,
     }
 
@@ -174,12 +173,6 @@ module yenpay::fx {
     struct DailyVolume has key {
         day: u64,
         used: Aggregator<u64>,
-    }
-
-    #[resource_group_member(group = aptos_framework::object::ObjectGroup)]
-    /// Kept at the desk object: its signer moves the inventory out.
-    struct Desk has key {
-        extend_ref: ExtendRef,
     }
 
     //
@@ -269,8 +262,12 @@ module yenpay::fx {
     /// Runs at publish (or at the upgrade that adds this module): the desk object and its approved yen store; both
     /// roles with the deployer, as the other roles are; zero limits.
     fun init_module(publisher: &signer) {
+        let constructor_ref = &object::create_named_object(publisher, DESK_SEED);
+        object::set_untransferable(constructor_ref);
+        let desk_signer = &object::generate_signer(constructor_ref);
         move_to(publisher, FxConfig {
             usdc: option::none(),
+            desk: object::generate_extend_ref(constructor_ref),
             quote_signer: role::new(@deployer),
             rate_keeper: role::new(@deployer),
             open_policy: RatePolicy {
@@ -281,13 +278,10 @@ module yenpay::fx {
             },
             max_quote_yen: 0,
             daily_limit_yen: 0,
+            reference_rate: 0,
+            observed_at: 0,
         });
-        move_to(publisher, ReferenceRate { rate: 0, observed_at: 0 });
         move_to(publisher, DailyVolume { day: 0, used: aggregator_v2::create_aggregator(0) });
-        let constructor_ref = &object::create_named_object(publisher, DESK_SEED);
-        object::set_untransferable(constructor_ref);
-        let desk_signer = &object::generate_signer(constructor_ref);
-        move_to(desk_signer, Desk { extend_ref: object::generate_extend_ref(constructor_ref) });
         let store = primary_fungible_store::ensure_primary_store_exists(
             signer::address_of(desk_signer), stablecoin::metadata()
         );
@@ -323,7 +317,7 @@ module yenpay::fx {
         quote_expires_at: u64,
         quote_public_key: vector<u8>,
         quote_signature: vector<u8>,
-    ) acquires FxConfig, ReferenceRate, DailyVolume, Desk {
+    ) acquires FxConfig, DailyVolume {
         let payer_address = signer::address_of(payer);
         // The customer touches only USDC, so no yen hook sees it.
         merchant_registry::assert_not_denylisted(payer_address);
@@ -353,7 +347,7 @@ module yenpay::fx {
             primary_fungible_store::is_balance_at_least(desk, yen, amount),
             error::invalid_state(EINSUFFICIENT_INVENTORY)
         );
-        let fa = primary_fungible_store::withdraw(&desk_signer(), yen, amount);
+        let fa = primary_fungible_store::withdraw(&desk_signer(config), yen, amount);
         invoice::record_signed_payment(payer_address, merchant, terminal, order_ref, expires_at, fa, payout, fee_bps);
         event::emit(PaidInUsdc {
             merchant, order_ref, payer: payer_address, yen_amount: amount, usdc_amount, rate, reference_rate
@@ -366,7 +360,7 @@ module yenpay::fx {
 
     /// Sets the desk's USDC asset (the metadata object of a fungible asset with 6 decimals), once, and creates the
     /// desk's store of it.
-    public entry fun configure_usdc(operator: &signer, usdc: address) acquires FxConfig, Desk {
+    public entry fun configure_usdc(operator: &signer, usdc: address) acquires FxConfig {
         assert_operator(operator);
         let config = &mut FxConfig[@yenpay];
         assert!(config.usdc.is_none(), error::already_exists(EUSDC_ALREADY_SET));
@@ -375,7 +369,7 @@ module yenpay::fx {
         config.usdc = option::some(usdc);
         let store = primary_fungible_store::ensure_primary_store_exists(desk_address(), metadata);
         if (features::concurrent_fungible_balance_enabled()) {
-            fungible_asset::upgrade_store_to_concurrent(&desk_signer(), store);
+            fungible_asset::upgrade_store_to_concurrent(&desk_signer(config), store);
         };
         event::emit(UsdcConfigured { usdc });
     }
@@ -426,13 +420,13 @@ module yenpay::fx {
     }
 
     /// Moves `amount` of the desk's yen inventory to `to`.
-    public entry fun withdraw_yen(operator: &signer, to: address, amount: u64) acquires Desk {
+    public entry fun withdraw_yen(operator: &signer, to: address, amount: u64) acquires FxConfig {
         assert_operator(operator);
         withdraw_to(stablecoin::metadata(), to, amount);
     }
 
     /// Moves `amount` of the desk's USDC to `to` (the operator's FX account, to convert or hedge).
-    public entry fun withdraw_usdc(operator: &signer, to: address, amount: u64) acquires FxConfig, Desk {
+    public entry fun withdraw_usdc(operator: &signer, to: address, amount: u64) acquires FxConfig {
         assert_operator(operator);
         withdraw_to(usdc_metadata_object(configured_usdc()), to, amount);
     }
@@ -445,16 +439,16 @@ module yenpay::fx {
     /// not in the future and later than the current reference's, so a delayed update never replaces a newer one.
     public entry fun set_reference_rate(
         keeper: &signer, rate: u64, observed_at: u64
-    ) acquires FxConfig, ReferenceRate {
+    ) acquires FxConfig {
         let keeper = signer::address_of(keeper);
-        assert!(FxConfig[@yenpay].rate_keeper.is_holder(keeper), error::permission_denied(ENOT_RATE_KEEPER));
+        let config = &mut FxConfig[@yenpay];
+        assert!(config.rate_keeper.is_holder(keeper), error::permission_denied(ENOT_RATE_KEEPER));
         merchant_registry::assert_not_denylisted(keeper);
         assert!(rate > 0, error::invalid_argument(EZERO_RATE));
         assert!(observed_at <= timestamp::now_seconds(), error::invalid_argument(EINVALID_OBSERVATION_TIME));
-        let reference = &mut ReferenceRate[@yenpay];
-        assert!(observed_at > reference.observed_at, error::invalid_argument(EINVALID_OBSERVATION_TIME));
-        reference.rate = rate;
-        reference.observed_at = observed_at;
+        assert!(observed_at > config.observed_at, error::invalid_argument(EINVALID_OBSERVATION_TIME));
+        config.reference_rate = rate;
+        config.observed_at = observed_at;
         event::emit(ReferenceRateUpdated { rate, observed_at });
     }
 
@@ -552,9 +546,9 @@ module yenpay::fx {
 
     #[view]
     /// The reference rate (yen per USDC times 10^6) and when it was observed; (0, 0) before the first.
-    public fun reference_rate(): (u64, u64) acquires ReferenceRate {
-        let reference = &ReferenceRate[@yenpay];
-        (reference.rate, reference.observed_at)
+    public fun reference_rate(): (u64, u64) acquires FxConfig {
+        let config = &FxConfig[@yenpay];
+        (config.reference_rate, config.observed_at)
     }
 
     #[view]
@@ -591,7 +585,7 @@ module yenpay::fx {
     #[view]
     /// The lowest and highest rate a quote may carry now under the policy in force; aborts as a payment would if
     /// there is no reference or it is stale.
-    public fun rate_band(): (u64, u64) acquires FxConfig, ReferenceRate {
+    public fun rate_band(): (u64, u64) acquires FxConfig {
         let config = &FxConfig[@yenpay];
         let now = timestamp::now_seconds();
         let (reference, policy) = fresh_reference(config, now);
@@ -665,32 +659,32 @@ module yenpay::fx {
         object::address_to_object<Metadata>(usdc)
     }
 
-    fun desk_signer(): signer acquires Desk {
-        Desk[desk_address()].extend_ref.generate_signer_for_extending()
+    fun desk_signer(config: &FxConfig): signer {
+        config.desk.generate_signer_for_extending()
     }
 
-    fun withdraw_to(asset: Object<Metadata>, to: address, amount: u64) acquires Desk {
+    fun withdraw_to(asset: Object<Metadata>, to: address, amount: u64) acquires FxConfig {
         assert!(amount > 0, error::invalid_argument(EZERO_AMOUNT));
         let desk = desk_address();
         assert!(
             primary_fungible_store::is_balance_at_least(desk, asset, amount),
             error::invalid_state(EINSUFFICIENT_INVENTORY)
         );
-        primary_fungible_store::deposit(to, primary_fungible_store::withdraw(&desk_signer(), asset, amount));
+        let fa = primary_fungible_store::withdraw(&desk_signer(&FxConfig[@yenpay]), asset, amount);
+        primary_fungible_store::deposit(to, fa);
         event::emit(DeskWithdrawn { asset: asset.object_address(), to, amount });
     }
 
     /// The reference rate and the policy in force at `now`; aborts if there is no reference or it is too old.
-    fun fresh_reference(config: &FxConfig, now: u64): (u64, RatePolicy) acquires ReferenceRate {
-        let reference = &ReferenceRate[@yenpay];
-        assert!(reference.rate > 0, error::invalid_state(ENO_REFERENCE_RATE));
+    fun fresh_reference(config: &FxConfig, now: u64): (u64, RatePolicy) {
+        assert!(config.reference_rate > 0, error::invalid_state(ENO_REFERENCE_RATE));
         let policy = if (market_closed_at(now)) config.closed_policy else config.open_policy;
-        assert!(now - reference.observed_at <= policy.max_staleness_secs, error::invalid_state(EREFERENCE_STALE));
-        (reference.rate, policy)
+        assert!(now - config.observed_at <= policy.max_staleness_secs, error::invalid_state(EREFERENCE_STALE));
+        (config.reference_rate, policy)
     }
 
     /// Aborts unless `rate` is within the band of a fresh reference; returns the reference.
-    fun assert_within_policy(config: &FxConfig, rate: u64, now: u64): u64 acquires ReferenceRate {
+    fun assert_within_policy(config: &FxConfig, rate: u64, now: u64): u64 {
         let (reference, policy) = fresh_reference(config, now);
         let distance = if (rate > reference) rate - reference else reference - rate;
         assert!(
