@@ -22,9 +22,10 @@
 ///   (which starts a new aggregator) and the operator's limit changes write the resource.
 ///
 /// The desk is the primary stores (yen and USDC) of an untransferable object under `@yenpay` whose `ExtendRef` only
-/// this module keeps; its yen store is approved to hold the stablecoin, as the treasury's and the escrow's are. Anyone
-/// may deposit into it (the operator funds the yen inventory with a plain transfer); only the operator takes out,
-/// with `withdraw_yen` and `withdraw_usdc`. USDC is a parameter of the deployment (`configure_usdc`, once): the
+/// this module keeps (in `FxConfig`); its yen store is approved to hold the stablecoin, as the treasury's and the
+/// escrow's are. Anyone may deposit into it (the operator funds the yen inventory with a plain transfer); yen leaves
+/// it only for a payment (exactly the code's amount, to the invoice's split) and either asset only by the operator's
+/// `withdraw_yen` and `withdraw_usdc`. USDC is a parameter of the deployment (`configure_usdc`, once): the
 /// native USDC metadata object on mainnet and testnet, a test asset with the same decimals on a local node.
 ///
 /// The yen legs move through the dispatchable paths, so pause, denylist, cap and the store rule hold; the customer
