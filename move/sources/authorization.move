@@ -171,6 +171,25 @@ module yenpay::authorization {
         nonce: u64,
     }
 
+    /// The message the operator's FX desk signs for a tourist paying a terminal-signed code in USDC: "the code
+    /// (`merchant`, `order_ref`) of `yen_amount` yen is paid with `usdc_amount` of the asset `usdc` at `rate`", usable
+    /// strictly before `expires_at` (Unix seconds). `rate` is yen per whole USDC in units of 10^-6 (see
+    /// `fx::RATE_DECIMALS`); `usdc_amount` is in the asset's own units. Only `fx::pay_signed_invoice_in_usdc` accepts
+    /// it, and at most once: it pays the code, whose invoice record makes the code, and so the quote, paid once. The
+    /// signer is the account holding `fx`'s quote-signer role, with its current key. `chain_id` and `metadata` (the
+    /// yen stablecoin) are the domain, as in the other messages.
+    struct FxQuote has copy, drop {
+        chain_id: u8,
+        metadata: address,
+        usdc: address,
+        merchant: address,
+        order_ref: String,
+        yen_amount: u64,
+        usdc_amount: u64,
+        rate: u64,
+        expires_at: u64,
+    }
+
     /// `from` signed for `amount` of its funds to leave its primary store, and the nonce is spent. No abilities: the
     /// holder of this value must hand it to `stablecoin::withdraw_authorized`, the only code that redeems it.
     struct SignedWithdrawal {
@@ -339,6 +358,29 @@ module yenpay::authorization {
         let message = HoldOffer {
             chain_id: chain_id::get(), metadata, merchant, terminal, hold_ref, amount, tip_limit, capture_before,
             expires_at
+        };
+        assert_signed(signature, &public_key, message);
+    }
+
+    /// Aborts unless `signature` is `quote_signer`'s signature of the `FxQuote` with these fields, this chain's id and
+    /// the yen asset `metadata`, made with the key `public_key` that is `quote_signer`'s current authentication key.
+    /// Checks nothing else: the fx module checks that `quote_signer` holds its role, the expiry, the rate and limits.
+    package fun verify_fx_quote(
+        metadata: address,
+        usdc: address,
+        merchant: address,
+        order_ref: String,
+        yen_amount: u64,
+        usdc_amount: u64,
+        rate: u64,
+        expires_at: u64,
+        quote_signer: address,
+        public_key: vector<u8>,
+        signature: vector<u8>,
+    ) {
+        let public_key = checked_key(quote_signer, public_key);
+        let message = FxQuote {
+            chain_id: chain_id::get(), metadata, usdc, merchant, order_ref, yen_amount, usdc_amount, rate, expires_at
         };
         assert_signed(signature, &public_key, message);
     }
@@ -531,5 +573,21 @@ module yenpay::authorization {
         HoldAuthorization {
             chain_id, metadata, from, merchant, amount, tip_limit, capture_before, valid_after, valid_before, nonce
         }
+    }
+
+    #[test_only]
+    /// Builds the message the FX desk's quote signer signs.
+    public fun new_fx_quote_for_test(
+        chain_id: u8,
+        metadata: address,
+        usdc: address,
+        merchant: address,
+        order_ref: String,
+        yen_amount: u64,
+        usdc_amount: u64,
+        rate: u64,
+        expires_at: u64,
+    ): FxQuote {
+        FxQuote { chain_id, metadata, usdc, merchant, order_ref, yen_amount, usdc_amount, rate, expires_at }
     }
 }

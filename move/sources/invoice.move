@@ -360,6 +360,27 @@ module yenpay::invoice {
         public_key: vector<u8>,
         signature: vector<u8>,
     ) acquires Invoices {
+        let (payout, fee_bps) = check_signed_invoice(
+            merchant, terminal, order_ref, amount, expires_at, public_key, signature
+        );
+        let fa = primary_fungible_store::withdraw(payer, stablecoin::metadata(), amount);
+        let payer = signer::address_of(payer);
+        record_signed_payment(payer, merchant, terminal, order_ref, expires_at, fa, payout, fee_bps);
+    }
+
+    /// The checks of `pay_signed_invoice` before any funds move: the order reference, amount and expiry, the
+    /// terminal's membership and the merchant's status (`merchant_registry::signed_settlement_terms`), that no record
+    /// of the order reference exists, and the terminal's signature. Returns the merchant's payout address and fee.
+    /// Also for `fx::pay_signed_invoice_in_usdc`, which pays the same code with the desk's yen.
+    package fun check_signed_invoice(
+        merchant: address,
+        terminal: address,
+        order_ref: String,
+        amount: u64,
+        expires_at: u64,
+        public_key: vector<u8>,
+        signature: vector<u8>,
+    ): (address, u64) acquires Invoices {
         let len = order_ref.length();
         assert!(len > 0 && len <= MAX_ORDER_REF_BYTES, error::invalid_argument(EINVALID_ORDER_REF));
         assert!(amount > 0, error::invalid_argument(EZERO_AMOUNT));
@@ -367,16 +388,31 @@ module yenpay::invoice {
         assert!(now < expires_at, error::invalid_state(EINVOICE_EXPIRED));
         assert!(expires_at - now <= MAX_TTL_SECS, error::invalid_argument(EEXPIRY_TOO_FAR));
         let (payout, fee_bps) = merchant_registry::signed_settlement_terms(terminal, merchant);
-        let store = &mut Invoices[@yenpay];
-        let key = InvoiceKey { merchant, order_ref };
-        assert_order_ref_free(&store.invoices, key);
+        assert_order_ref_free(&Invoices[@yenpay].invoices, InvoiceKey { merchant, order_ref });
         authorization::verify_invoice_offer(
             stablecoin::metadata_address(), merchant, terminal, order_ref, amount, expires_at, public_key, signature
         );
-        let payer_address = signer::address_of(payer);
-        let fa = primary_fungible_store::withdraw(payer, stablecoin::metadata(), amount);
+        (payout, fee_bps)
+    }
+
+    /// Settles a code that `check_signed_invoice` accepted with `fa` (its whole amount, from whatever source): the
+    /// fee to the treasury, the rest to `payout`, and the invoice record written as paid by `payer`. Emits
+    /// `InvoiceCreated` and `InvoicePaid`.
+    package fun record_signed_payment(
+        payer: address,
+        merchant: address,
+        terminal: address,
+        order_ref: String,
+        expires_at: u64,
+        fa: FungibleAsset,
+        payout: address,
+        fee_bps: u64,
+    ) acquires Invoices {
+        let now = timestamp::now_seconds();
+        let amount = fa.amount();
         let (fee, net) = split_and_deposit(fa, payout, fee_bps);
-        store.invoices.add(key, Invoice {
+        let store = &mut Invoices[@yenpay];
+        store.invoices.add(InvoiceKey { merchant, order_ref }, Invoice {
             merchant,
             order_ref,
             amount,
@@ -385,14 +421,14 @@ module yenpay::invoice {
             expires_at,
             refund_window_secs: store.refund_window_secs,
             state: InvoiceState::Paid,
-            payer: payer_address,
+            payer,
             paid_at: now,
             fee,
             refunded: 0,
             fee_refunded: 0,
         });
         event::emit(InvoiceCreated { merchant, order_ref, amount, expires_at, created_by: terminal });
-        event::emit(InvoicePaid { merchant, order_ref, payer: payer_address, amount, fee, net, paid_at: now });
+        event::emit(InvoicePaid { merchant, order_ref, payer, amount, fee, net, paid_at: now });
     }
 
     /// Cancels a signed invoice before it is paid: writes a cancelled record for (`merchant`, `order_ref`), which

@@ -11,6 +11,7 @@ module yenpay::settlement_test_helpers {
     use yenpay::authorization;
     use yenpay::controls;
     use yenpay::fee_treasury;
+    use yenpay::fx;
     use yenpay::hold;
     use yenpay::invoice;
     use yenpay::issuance;
@@ -77,6 +78,7 @@ module yenpay::settlement_test_helpers {
         fee_treasury::init_for_test(package);
         invoice::init_for_test(package);
         hold::init_for_test(package);
+        fx::init_for_test(package);
         issuance::configure_minter(publisher, @deployer, 1_000_000_000_000);
     }
 

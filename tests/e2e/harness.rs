@@ -102,6 +102,8 @@ pub struct Baseline {
     pub deployer_yen: u64,
     /// The fee treasury's yen.
     pub treasury_yen: u64,
+    /// The FX desk's yen inventory.
+    pub desk_yen: u64,
 }
 
 /// The shared state of the suite.
@@ -179,6 +181,7 @@ impl Harness {
             supply: coin.total_supply().await?,
             deployer_yen: coin.balance(deployer.address()).await?,
             treasury_yen: client.merchant_registry().treasury_balance().await?,
+            desk_yen: client.fx().yen_inventory().await?,
         };
         if controls.is_paused().await? {
             // Only a run stopped between its pause and unpause leaves this.
@@ -513,6 +516,12 @@ pub trait Named {
 impl Named for yenpay_client::abort::AuthorizationAbort {
     fn known(self) -> KnownAbort {
         KnownAbort::Authorization(self)
+    }
+}
+
+impl Named for yenpay_client::abort::FxAbort {
+    fn known(self) -> KnownAbort {
+        KnownAbort::Fx(self)
     }
 }
 

@@ -14,6 +14,7 @@ mod report;
 mod authorization;
 mod bench;
 mod deployment;
+mod fx;
 mod gas;
 mod holds;
 mod load;
@@ -62,6 +63,7 @@ e2e! {
     case18_closed_invoices_purged_after_the_refund_window => retention::retention;
     case19_signed_invoice_paid_in_one_transaction_refused_twice_cancelled_revoked => payments::signed_invoice;
     case20_holds_fuel_pump_tip_increase_reclaim_and_capture_after_expiry => holds::holds;
+    case21_tourist_with_only_usdc_pays_a_yen_code_at_the_desk_s_quote => fx::tourist_pays_in_usdc;
     measure_gas_per_operation => gas::measure;
 }
 

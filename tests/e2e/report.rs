@@ -61,6 +61,9 @@ pub enum Op {
     CaptureHoldFinal,
     /// `hold::void`, partial.
     VoidHold,
+    /// `fx::pay_signed_invoice_in_usdc`: a tourist pays a terminal's signed
+    /// code in USDC at the desk's quote, sponsored, every store existing.
+    PayInUsdc,
     SponsoredPayNewAccount,
     SponsoredPay,
 }
@@ -110,6 +113,9 @@ impl Op {
                 "`hold::capture` of the final amount, the rest back to the customer (`release_rest`)"
             }
             Op::VoidHold => "`hold::void` (partial, back to the customer)",
+            Op::PayInUsdc => {
+                "sponsored `fx::pay_signed_invoice_in_usdc` (a signed code paid in USDC at the desk's quote), as charged"
+            }
             Op::SponsoredPayNewAccount => {
                 "sponsored `pay_invoice`, customer with no account yet (creates it)"
             }
@@ -161,6 +167,9 @@ impl Op {
             }
             Op::VoidHold => {
                 "one withdraw from escrow, one deposit; rewrites the hold at the same size"
+            }
+            Op::PayInUsdc => {
+                "checks two signatures (code, quote); USDC to the desk, yen from the desk split into fee and net; the day's aggregator; a new table item: the invoice"
             }
             _ => "",
         }

@@ -234,6 +234,9 @@ pub async fn deploy(root: &Path, args: &DeployArgs, target: &Target) -> Result<D
         &published,
     );
     let file = crate::publishing::record(root, &deployment)?;
+    if target.network == Network::Local {
+        set_up_local_fx_desk(root, &client, &deployer, args.offline).await?;
+    }
     Ok(Deployed {
         package: named.package,
         tx_hash: published.hash.to_string(),
@@ -242,6 +245,81 @@ pub async fn deploy(root: &Path, args: &DeployArgs, target: &Target) -> Result<D
         deployer,
         gas_used: published.gas_used,
     })
+}
+
+/// Test USDC the deployer's script creates on a local node: one million.
+const LOCAL_TEST_USDC_SUPPLY: u64 = 1_000_000 * 1_000_000;
+/// The local desk: reference ¥150 per USDC, ¥100,000 per quote, ¥1,000,000 a
+/// day. No inventory: a deployment starts with no supply, and whoever uses
+/// the desk funds it.
+const LOCAL_DESK: (u64, u64, u64) = (150_000_000, 100_000, 1_000_000);
+
+/// A local node has no USDC: the deployer creates a stand-in with USDC's 6
+/// decimals (the script in move/test-usdc, once per deployer) and sets up the
+/// FX desk as a test network's, every role being the deployer's. Mainnet and
+/// testnet desks take Circle's native USDC
+/// (`yenpay_deploy::fx_desk::native_usdc`), configured by the operator.
+async fn set_up_local_fx_desk(
+    root: &Path,
+    client: &YenPay,
+    deployer: &Deployer,
+    offline: bool,
+) -> Result<()> {
+    let script = compile_test_usdc_blocking(root, offline).await?;
+    let account = deployer.account();
+    let (usdc, created) =
+        yenpay_deploy::fx_desk::create_test_usdc(client, &account, script, LOCAL_TEST_USDC_SUPPLY)
+            .await?;
+    match created {
+        Some(tx) => println!("Created the local test USDC {usdc} (tx {})", tx.hash),
+        None => println!("The deployer's local test USDC {usdc} exists already"),
+    }
+    let info = client.aptos().ledger_info().await?;
+    let now = info
+        .ledger_timestamp
+        .parse::<u64>()
+        .with_context(|| format!("ledger_timestamp {:?}", info.ledger_timestamp))?
+        / 1_000_000;
+    let (reference_rate, max_quote_yen, daily_limit_yen) = LOCAL_DESK;
+    let setup = yenpay_deploy::fx_desk::DeskSetup {
+        usdc,
+        reference_rate,
+        max_quote_yen,
+        daily_limit_yen,
+    };
+    yenpay_deploy::fx_desk::set_up_desk(client, &account, &setup, now)
+        .await
+        .context("setting up the FX desk")?;
+    println!(
+        "FX desk: USDC {usdc}, reference ¥{}.{:06} per USDC, limits ¥{max_quote_yen} a quote and \
+         ¥{daily_limit_yen} a day, no inventory yet",
+        reference_rate / 1_000_000,
+        reference_rate % 1_000_000
+    );
+    Ok(())
+}
+
+/// Compiles move/test-usdc's script on a blocking thread; returns its bytecode.
+async fn compile_test_usdc_blocking(root: &Path, offline: bool) -> Result<Vec<u8>> {
+    let root = root.to_path_buf();
+    tokio::task::spawn_blocking(move || {
+        let runner = MoveRunner::find().map_err(|Missing(why)| anyhow::anyhow!(why))?;
+        let package = root.join("move").join("test-usdc");
+        let output = package.join("build").join("create_test_usdc.mv");
+        std::fs::create_dir_all(package.join("build"))
+            .with_context(|| format!("creating {}", package.join("build").display()))?;
+        let mut cmd = runner.compile_script_command(&package, &output, offline);
+        println!("==> compile the test USDC script: {}", crate::render(&cmd));
+        let status = cmd
+            .status()
+            .with_context(|| format!("could not start {}", crate::render(&cmd)))?;
+        if !status.success() {
+            bail!("the Move compiler failed on move/test-usdc ({status}); its output is above");
+        }
+        std::fs::read(&output).with_context(|| format!("reading {}", output.display()))
+    })
+    .await
+    .context("the compile task panicked")?
 }
 
 /// Compiles on a blocking thread (the compiler runs for a while).

@@ -126,6 +126,22 @@ impl MoveRunner {
         )
     }
 
+    /// `move compile-script` of the script package in `package_dir`, writing
+    /// its bytecode to `output_file`.
+    pub fn compile_script_command(
+        &self,
+        package_dir: &Path,
+        output_file: &Path,
+        skip_fetch_git_deps: bool,
+    ) -> Command {
+        let mut cmd = self.package_command(&["compile-script"], package_dir);
+        cmd.arg("--output-file").arg(output_file);
+        if skip_fetch_git_deps {
+            cmd.arg("--skip-fetch-latest-git-deps");
+        }
+        cmd
+    }
+
     /// `move compile` of the package in `package_dir` with `named_addresses`
     /// resolved (`name=0x...`) and `--save-metadata`, which writes
     /// `build/<Package>/package-metadata.bcs` that publishing needs.

@@ -123,13 +123,15 @@ pub enum Module {
     Invoice,
     /// `yenpay::hold`.
     Hold,
+    /// `yenpay::fx`.
+    Fx,
     /// `yenpay::upgrade`.
     Upgrade,
 }
 
 impl Module {
     /// Every module, in publishing order.
-    pub const ALL: [Module; 9] = [
+    pub const ALL: [Module; 10] = [
         Module::Authorization,
         Module::Controls,
         Module::Stablecoin,
@@ -138,6 +140,7 @@ impl Module {
         Module::FeeTreasury,
         Module::Invoice,
         Module::Hold,
+        Module::Fx,
         Module::Upgrade,
     ];
 
@@ -152,6 +155,7 @@ impl Module {
             Module::FeeTreasury => "fee_treasury",
             Module::Invoice => "invoice",
             Module::Hold => "hold",
+            Module::Fx => "fx",
             Module::Upgrade => "upgrade",
         }
     }
@@ -222,6 +226,7 @@ pub(crate) use abort_codes;
 pub use crate::authorization::AuthorizationAbort;
 pub use crate::controls::ControlsAbort;
 pub use crate::fee_treasury::FeeTreasuryAbort;
+pub use crate::fx::FxAbort;
 pub use crate::hold::HoldAbort;
 pub use crate::invoice::InvoiceAbort;
 pub use crate::issuance::IssuanceAbort;
@@ -248,6 +253,8 @@ pub enum KnownAbort {
     Invoice(InvoiceAbort),
     /// Raised by `yenpay::hold`.
     Hold(HoldAbort),
+    /// Raised by `yenpay::fx`.
+    Fx(FxAbort),
     /// Raised by `yenpay::upgrade`.
     Upgrade(UpgradeAbort),
 }
@@ -264,6 +271,7 @@ macro_rules! each_known {
             KnownAbort::FeeTreasury($known) => $body,
             KnownAbort::Invoice($known) => $body,
             KnownAbort::Hold($known) => $body,
+            KnownAbort::Fx($known) => $body,
             KnownAbort::Upgrade($known) => $body,
         }
     };
@@ -286,6 +294,7 @@ impl KnownAbort {
             Module::FeeTreasury => FeeTreasuryAbort::from_reason(reason).map(Self::FeeTreasury),
             Module::Invoice => InvoiceAbort::from_reason(reason).map(Self::Invoice),
             Module::Hold => HoldAbort::from_reason(reason).map(Self::Hold),
+            Module::Fx => FxAbort::from_reason(reason).map(Self::Fx),
             Module::Upgrade => UpgradeAbort::from_reason(reason).map(Self::Upgrade),
         }
     }
@@ -301,6 +310,7 @@ impl KnownAbort {
             Self::FeeTreasury(_) => Module::FeeTreasury,
             Self::Invoice(_) => Module::Invoice,
             Self::Hold(_) => Module::Hold,
+            Self::Fx(_) => Module::Fx,
             Self::Upgrade(_) => Module::Upgrade,
         }
     }
@@ -541,6 +551,7 @@ mod tests {
             )
             .chain(InvoiceAbort::ALL.iter().map(|&k| KnownAbort::Invoice(k)))
             .chain(HoldAbort::ALL.iter().map(|&k| KnownAbort::Hold(k)))
+            .chain(FxAbort::ALL.iter().map(|&k| KnownAbort::Fx(k)))
             .chain(UpgradeAbort::ALL.iter().map(|&k| KnownAbort::Upgrade(k)))
             .collect();
         let modules: std::collections::BTreeSet<Module> = all.iter().map(|k| k.module()).collect();

@@ -125,6 +125,7 @@ fn every_move_event_decodes_into_its_rust_struct() {
             Module::MerchantRegistry => MerchantEvent::NAMES,
             Module::Invoice => InvoiceEvent::NAMES,
             Module::Hold => crate::hold::HoldEvent::NAMES,
+            Module::Fx => crate::fx::FxEvent::NAMES,
             Module::Upgrade => crate::upgrade::UpgradeEvent::NAMES,
         }
         .iter()
@@ -236,6 +237,23 @@ fn limits_match_the_move_constants() {
         byte_string(&hold, "HOLD_ESCROW_SEED"),
         yenpay_types::objects::HOLD_ESCROW_SEED
     );
+    let fx = move_module(Module::Fx);
+    assert_eq!(
+        byte_string(&fx, "DESK_SEED"),
+        yenpay_types::objects::FX_DESK_SEED
+    );
+    assert_eq!(
+        number(&fx, "MAX_QUOTE_TTL_SECS"),
+        yenpay_types::fx::MAX_QUOTE_TTL_SECS
+    );
+    assert_eq!(
+        number(&fx, "RATE_DECIMALS"),
+        u64::from(yenpay_types::fx::RATE_DECIMALS)
+    );
+    assert_eq!(
+        number(&fx, "USDC_DECIMALS"),
+        u64::from(yenpay_types::fx::USDC_DECIMALS)
+    );
 }
 
 #[test]
@@ -297,6 +315,20 @@ fn the_signed_message_has_the_move_layout() {
             ("amount", "u64"),
             ("tip_limit", "u64"),
             ("capture_before", "u64"),
+            ("expires_at", "u64"),
+        ])
+    );
+    assert_eq!(
+        fields(yenpay_types::fx::STRUCT_NAME),
+        expect(&[
+            ("chain_id", "u8"),
+            ("metadata", "address"),
+            ("usdc", "address"),
+            ("merchant", "address"),
+            ("order_ref", "String"),
+            ("yen_amount", "u64"),
+            ("usdc_amount", "u64"),
+            ("rate", "u64"),
             ("expires_at", "u64"),
         ])
     );

@@ -18,6 +18,7 @@ use crate::abort::Module;
 use crate::authorization::AuthorizationEvent;
 use crate::controls::ControlsEvent;
 use crate::fee_treasury::FeeTreasuryEvent;
+use crate::fx::FxEvent;
 use crate::hold::HoldEvent;
 use crate::invoice::InvoiceEvent;
 use crate::issuance::IssuanceEvent;
@@ -74,6 +75,8 @@ pub enum YenpayEvent {
     Invoice(InvoiceEvent),
     /// From `yenpay::hold`.
     Hold(HoldEvent),
+    /// From `yenpay::fx`.
+    Fx(FxEvent),
     /// From `yenpay::upgrade`.
     Upgrade(UpgradeEvent),
 }
@@ -197,6 +200,7 @@ pub fn decode_typed(
                 InvoiceEvent::decode(name, data).map(|event| event.map(YenpayEvent::Invoice))
             }
             Module::Hold => HoldEvent::decode(name, data).map(|event| event.map(YenpayEvent::Hold)),
+            Module::Fx => FxEvent::decode(name, data).map(|event| event.map(YenpayEvent::Fx)),
             Module::Upgrade => {
                 UpgradeEvent::decode(name, data).map(|event| event.map(YenpayEvent::Upgrade))
             }

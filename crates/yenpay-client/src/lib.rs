@@ -94,6 +94,7 @@ pub mod client;
 pub mod controls;
 pub mod events;
 pub mod fee_treasury;
+pub mod fx;
 pub mod gas;
 pub mod hold;
 pub mod invoice;

@@ -18,6 +18,7 @@
 
 pub mod deployment;
 pub mod faucet;
+pub mod fx_desk;
 pub mod keys;
 pub mod operate;
 pub mod publish;

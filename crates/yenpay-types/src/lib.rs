@@ -11,6 +11,8 @@
 //!   authorizations), their exact bytes, signing and verification;
 //! - [`offer`]: the invoice a merchant's terminal signs for a dynamic QR
 //!   code paid in one transaction, its exact bytes, signing and verification;
+//! - [`fx`]: the FX desk's quote for a code paid in USDC, its exact bytes,
+//!   signing and checks, and the USDC amount a rate gives;
 //! - [`network`] and [`time`]: the networks and Unix time, one definition each.
 //!
 //! No SDK, no async runtime, no I/O: the QR codecs (`yenpay-qr`) build on
@@ -20,6 +22,7 @@
 pub mod address;
 pub mod authorization;
 pub mod fee;
+pub mod fx;
 pub mod hold;
 pub mod limits;
 pub mod network;

@@ -10,6 +10,8 @@ pub const ASSET_SEED: &[u8] = b"YJPY";
 pub const TREASURY_SEED: &[u8] = b"YENPAY_TREASURY";
 /// Seed of the holds' escrow object under the package address (`hold::HOLD_ESCROW_SEED`).
 pub const HOLD_ESCROW_SEED: &[u8] = b"YENPAY_HOLD_ESCROW";
+/// Seed of the FX desk object under the package address (`fx::DESK_SEED`).
+pub const FX_DESK_SEED: &[u8] = b"YENPAY_FX_DESK";
 
 /// `object::create_object_address` scheme byte.
 const OBJECT_FROM_SEED: u8 = 0xFE;
@@ -44,6 +46,12 @@ pub fn treasury_address(package: Address) -> Address {
 /// The holds' escrow object of the package at `package` (`hold::escrow_address`).
 pub fn hold_escrow_address(package: Address) -> Address {
     named_object_address(package, HOLD_ESCROW_SEED)
+}
+
+/// The FX desk object of the package at `package` (`fx::desk_address`): its
+/// primary stores hold the desk's yen inventory and the USDC it received.
+pub fn fx_desk_address(package: Address) -> Address {
+    named_object_address(package, FX_DESK_SEED)
 }
 
 /// `owner`'s primary store of the package's coin:

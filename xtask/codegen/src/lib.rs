@@ -112,6 +112,14 @@ const TARGETS: &[Target] = &[
         output: "hold/generated.rs",
     },
     Target {
+        move_name: "fx",
+        module_variant: "Fx",
+        client_type: "FxDesk",
+        abort_enum: "FxAbort",
+        event_enum: "FxEvent",
+        output: "fx/generated.rs",
+    },
+    Target {
         move_name: "upgrade",
         module_variant: "Upgrade",
         client_type: "Upgrade",
@@ -286,8 +294,8 @@ fn arg_type(name: &str, move_type: &str) -> Result<ArgType> {
             "&[OrderRef]",
             "&{}.iter().map(OrderRef::as_str).collect::<Vec<_>>()",
         ),
-        ("public_key", "vector<u8>") => arg("&[u8; 32]", "{}.as_slice()"),
-        ("signature", "vector<u8>") => arg("&[u8; 64]", "{}.as_slice()"),
+        ("public_key" | "quote_public_key", "vector<u8>") => arg("&[u8; 32]", "{}.as_slice()"),
+        ("signature" | "quote_signature", "vector<u8>") => arg("&[u8; 64]", "{}.as_slice()"),
         ("legal_order", "vector<u8>") => arg("&LegalOrder", "{}.as_bytes()"),
         ("metadata_serialized", "vector<u8>") => arg("&[u8]", "{}"),
         ("code", "vector<vector<u8>>") => arg("&[Vec<u8>]", "{}"),
@@ -316,7 +324,9 @@ fn single(decoded: &str, pattern: &str, value: &str, rust: &str) -> ReturnType {
     }
 }
 
-fn return_type(move_type: &str) -> Result<ReturnType> {
+/// The Rust type a view returns, by the view's name (a pair of u64 is a fee
+/// split only for the fee quotes) and its Move return type.
+fn return_type(view: &str, move_type: &str) -> Result<ReturnType> {
     Ok(match move_type {
         "address" => single("AccountAddress", "value", "value", "AccountAddress"),
         "bool" => single("bool", "value", "value", "bool"),
@@ -336,11 +346,17 @@ fn return_type(move_type: &str) -> Result<ReturnType> {
             "value.into_option()",
             "Option<AccountAddress>",
         ),
-        "(u64, u64)" => ReturnType {
+        "(u64, u64)" if matches!(view, "quote" | "quote_fee") => ReturnType {
             decoded: "(Number<u64>, Number<u64>)".to_owned(),
             pattern: "(Number(fee), Number(net))".to_owned(),
             value: "FeeSplit { fee, net }".to_owned(),
             rust: "FeeSplit".to_owned(),
+        },
+        "(u64, u64)" => ReturnType {
+            decoded: "(Number<u64>, Number<u64>)".to_owned(),
+            pattern: "(Number(first), Number(second))".to_owned(),
+            value: "(first, second)".to_owned(),
+            rust: "(u64, u64)".to_owned(),
         },
         object if object.starts_with("Object<") => {
             single("ObjectRef", "ObjectRef(value)", "value", "AccountAddress")
@@ -591,7 +607,8 @@ fn render(target: &Target, module: &Module) -> Result<String> {
             .returns
             .as_deref()
             .with_context(|| format!("view {m}::{} returns nothing", function.name))?;
-        let ret = return_type(returns).with_context(|| format!("view {m}::{}", function.name))?;
+        let ret = return_type(&function.name, returns)
+            .with_context(|| format!("view {m}::{}", function.name))?;
         out.push('\n');
         push_doc(&mut out, "    ", &function.doc);
         if function.doc.is_empty() {
