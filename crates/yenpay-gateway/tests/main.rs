@@ -13,6 +13,7 @@ mod bad_traffic;
 mod compliance;
 mod first_run;
 mod follower;
+mod follower_replay;
 mod fuzz;
 mod integration_example;
 mod load;
