@@ -2,8 +2,9 @@
 //! a generated mainnet-shaped stream of node pages through the follower's
 //! read-decode-apply path, on one core (the test process is pinned with
 //! `taskset`), on SQLite and on a throwaway PostgreSQL where one can be
-//! started. The test is crates/yenpay-gateway/tests/follower_replay.rs; its
-//! figures are printed.
+//! started; with `APTOS_NODE_URL`, also the follower catching up with that
+//! node from its oldest version. The tests are in
+//! crates/yenpay-gateway/tests/follower_replay.rs; their figures are printed.
 use std::path::Path;
 use std::process::Command;
 

@@ -2,7 +2,7 @@
 //! asserts what was applied, not timings):
 //! `cargo xtask bench-follower`, or
 //! `taskset -c 0 cargo test --release -p yenpay-gateway --test gateway -- --ignored --nocapture follower_replay::`
-//! (add `YENPAY_TEST_DATABASE_URL` for PostgreSQL too; `YENPAY_REPLAY_TRANSACTIONS`
+//! (add `YENPAY_TEST_DATABASE_URL` for PostgreSQL too, `APTOS_NODE_URL` to follow a node too; `YENPAY_REPLAY_TRANSACTIONS`
 //! sets the stream's length, 200,000 by default).
 //!
 //! A mainnet-shaped stream is generated from the recorded node
@@ -10,7 +10,7 @@
 //! 60 user transactions and a state checkpoint; the user transactions are
 //! mostly other packages' transfers, swaps, NFT mints and oracle updates
 //! (with their events, payloads and write sets at the recorded sizes), a
-//! few failed, and about 1% ours (`InvoicePaid`, `MerchantPaid`,
+//! few failed, and about 1% ours (a signed code's `InvoiceCreated` and `InvoicePaid`, `MerchantPaid`,
 //! `InvoiceRefunded` for onboarded merchants with a webhook each). Each
 //! page is serialized as the node's JSON page (100 transactions, the REST
 //! API's cap) before its clock starts; what is timed is the follower's
@@ -21,6 +21,7 @@ use crate::common::*;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use serde_json::{Value, json};
+use std::io::Write as _;
 use std::time::{Duration, Instant};
 use yenpay_gateway::chain::LedgerHead;
 use yenpay_gateway::follower::{self, Finish, PackageFilter, Page};
@@ -33,6 +34,7 @@ const MERCHANTS: usize = 20;
 struct Templates {
     block: Value,
     transfer: Value,
+    created_event: Value,
     paid_event: Value,
     merchant_paid_event: Value,
     refunded_event: Value,
@@ -62,6 +64,7 @@ impl Templates {
         Self {
             block: at("4043"),
             transfer: at("4044"),
+            created_event: event("4012", "::invoice::InvoiceCreated"),
             paid_event: event("4044", "::invoice::InvoicePaid"),
             merchant_paid_event: event("4170", "::invoice::MerchantPaid"),
             refunded_event: event("4273", "::invoice::InvoiceRefunded"),
@@ -75,6 +78,7 @@ impl Templates {
 /// What the stream holds of ours, to check against what was applied.
 #[derive(Default, Debug)]
 struct Ours {
+    created: u64,
     paid: u64,
     static_paid: u64,
     refunded: u64,
@@ -82,7 +86,7 @@ struct Ours {
 
 impl Ours {
     fn events(&self) -> u64 {
-        self.paid + self.static_paid + self.refunded
+        self.created + self.paid + self.static_paid + self.refunded
     }
 }
 
@@ -227,7 +231,16 @@ impl Stream {
             self.ours.static_paid += 1;
             "pay_merchant"
         } else {
+            // A signed code's payment: its creation and payment in one transaction.
             let order = format!("R-{}", self.next_version);
+            let mut created = self.templates.created_event.clone();
+            created["data"]["merchant"] = json!(merchant);
+            created["data"]["order_ref"] = json!(order);
+            created["data"]["amount"] = json!(amount.to_string());
+            created["data"]["expires_at"] =
+                json!((self.timestamp_us / 1_000_000 + 300).to_string());
+            events.push(created);
+            self.ours.created += 1;
             let mut event = self.templates.paid_event.clone();
             event["data"]["merchant"] = json!(merchant);
             event["data"]["order_ref"] = json!(order);
@@ -239,7 +252,7 @@ impl Stream {
             events.push(event);
             self.paid_orders.push((merchant, order));
             self.ours.paid += 1;
-            "pay_signed"
+            "pay_signed_invoice"
         };
         events.push(self.templates.fee_event.clone());
         self.user(&format!("{package}::invoice::{function}"), events, 20, true)
@@ -349,7 +362,7 @@ fn count(n: u64) -> String {
     let digits = n.to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
@@ -468,4 +481,55 @@ async fn follower_replay_of_a_mainnet_shaped_stream() {
             applying.as_secs_f64() * 1000.0 / total.div_ceil(PAGE as u64) as f64,
         );
     }
+}
+
+/// The real path on a real node: the follower (REST source, reading ahead,
+/// every check) from version 0 to the node's head as it was at the start,
+/// on one core. Its transactions are the local chain's (the suites'
+/// deployments, transfers, blocks), none of them this test package's.
+#[tokio::test]
+#[ignore = "a benchmark on a node: APTOS_NODE_URL=http://127.0.0.1:8080 cargo xtask bench-follower"]
+async fn follower_catches_up_with_a_node() {
+    let Ok(url) = std::env::var("APTOS_NODE_URL") else {
+        let _ = writeln!(
+            std::io::stderr(),
+            "\n*** follower_catches_up_with_a_node SKIPPED: APTOS_NODE_URL is not set ***\n"
+        );
+        return;
+    };
+    let db = backends().await.remove(0);
+    let node = yenpay_gateway::chain::NodeLedger::new(&url, package()).unwrap();
+    let head = yenpay_gateway::chain::Ledger::head(&node).await.unwrap();
+    let mut config = config();
+    config.chain_id = head.chain_id;
+    config.follower_start_version = head.oldest_version;
+    let database = yenpay_gateway::store::Db::connect(&db.url).await.unwrap();
+    let gateway = std::sync::Arc::new(yenpay_gateway::Gateway::new(
+        database,
+        config,
+        yenpay_gateway::crypto::Kek::generate(),
+        std::sync::Arc::new(node),
+    ));
+    follower::check_chain(&gateway).await.unwrap();
+    let clock = Instant::now();
+    let mut polls = 0u64;
+    loop {
+        follower::poll_once(&gateway).await.unwrap();
+        polls += 1;
+        let cursor = follower::cursor(&gateway.db.pool).await.unwrap().unwrap();
+        if cursor.next_version > head.version {
+            break;
+        }
+    }
+    let elapsed = clock.elapsed();
+    let read = head.version + 1 - head.oldest_version;
+    println!(
+        "{}: followed {} versions of the node (chain {}) in {:.2} s over {polls} polls: {} transactions/s",
+        db.name,
+        count(read),
+        head.chain_id,
+        elapsed.as_secs_f64(),
+        count((read as f64 / elapsed.as_secs_f64()) as u64),
+    );
+    assert!(polls >= read.div_ceil(1_000));
 }
