@@ -628,6 +628,64 @@ async fn the_follower_pages_a_node_over_http() {
     }
 }
 
+#[tokio::test]
+async fn a_batch_read_ahead_is_checked_whole_before_any_of_it_is_applied() {
+    for db in backends().await {
+        // The node skips a version at a page boundary (4,100, where the
+        // fifth page of 50 starts) and another inside a later page (4,222).
+        for (missing, halt) in [
+            (
+                4_100,
+                follower::Halt::PageStart {
+                    expected: 4_100,
+                    found: 4_101,
+                },
+            ),
+            (
+                4_222,
+                follower::Halt::Gap {
+                    previous: 4_221,
+                    found: 4_223,
+                },
+            ),
+        ] {
+            let served: Vec<Value> = page()
+                .into_iter()
+                .filter(|t| t["version"] != missing.to_string())
+                .collect();
+            let url = fake_node_at(served, 4_298).await;
+            let mut config = config();
+            config.follower_start_version = 3_900;
+            config.follower_page_size = 50;
+            config.follower_batch_pages = 10;
+            let other = db_like(&db).await;
+            let database = yenpay_gateway::store::Db::connect(&other.url)
+                .await
+                .unwrap();
+            let gateway = Arc::new(yenpay_gateway::Gateway::new(
+                database,
+                config,
+                yenpay_gateway::crypto::Kek::generate(),
+                Arc::new(NodeLedger::new(&url, package()).unwrap()),
+            ));
+            let polled = follower::poll_once(&gateway).await;
+            assert!(
+                matches!(&polled, Err(follower::FollowerError::Halt(h)) if *h == halt),
+                "{missing}: {polled:?}"
+            );
+            // Nothing of the batch was applied, not even the pages before the gap.
+            assert_eq!(follower::cursor(&gateway.state_pool()).await.unwrap(), None);
+            let recorded: i64 = sqlx::query("SELECT COUNT(*) AS n FROM chain_events")
+                .fetch_one(&gateway.db.pool)
+                .await
+                .unwrap()
+                .get("n");
+            assert_eq!(recorded, 0, "{}", db.name);
+            assert_eq!(gateway.follower_status.halted(), Some(halt));
+        }
+    }
+}
+
 trait StatePool {
     fn state_pool(&self) -> sqlx::AnyPool;
 }
