@@ -649,9 +649,10 @@ async fn a_batch_read_ahead_is_checked_whole_before_any_of_it_is_applied() {
                 },
             ),
         ] {
+            let missing = missing.to_string();
             let served: Vec<Value> = page()
                 .into_iter()
-                .filter(|t| t["version"] != missing.to_string())
+                .filter(|t| t["version"] != missing.as_str())
                 .collect();
             let url = fake_node_at(served, 4_298).await;
             let mut config = config();
