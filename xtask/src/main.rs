@@ -1,5 +1,6 @@
 //! `cargo xtask`: yenpay's build, test and deploy workflow, in plain Rust.
 mod bench_chain;
+mod bench_follower;
 mod build;
 mod checkout_lock;
 mod demo;
@@ -55,6 +56,8 @@ enum XtaskCommand {
     E2e(e2e::E2eArgs),
     /// Node up, deploy, and measure transfers/s against invoice payments/s (target/bench-chain.md).
     BenchChain(bench_chain::BenchChainArgs),
+    /// Replay a generated mainnet-shaped stream through the follower on one core, SQLite and PostgreSQL (transactions/s).
+    BenchFollower(bench_follower::BenchFollowerArgs),
     /// Node up, deploy, and soak the gateway: two replicas killed at random, PostgreSQL restarted, then the chain audit (target/soak-report.md).
     Soak(soak::SoakArgs),
     /// Node up, deploy, and walk through a complete QR payment, printing what happens.
@@ -106,6 +109,7 @@ fn run(cli: Cli) -> Result<()> {
         XtaskCommand::Upgrade(args) => upgrade::run(&root, &args),
         XtaskCommand::E2e(args) => e2e::run(&root, &args),
         XtaskCommand::BenchChain(args) => bench_chain::run(&root, &args),
+        XtaskCommand::BenchFollower(args) => bench_follower::run(&root, &args),
         XtaskCommand::Soak(args) => soak::run(&root, &args),
         XtaskCommand::Demo(args) => demo::run(&root, &args),
         XtaskCommand::Mint(args) => mint::run(&root, &args),

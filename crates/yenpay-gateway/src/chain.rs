@@ -295,6 +295,13 @@ pub trait Ledger: Send + Sync {
     /// REST API returns them (`GET /v1/transactions?start=&limit=`).
     async fn transactions(&self, start: u64, limit: u16) -> Result<Vec<Value>, ChainError>;
 
+    /// [`Ledger::transactions`] as the node's JSON, undecoded: the
+    /// follower decodes only what it needs of it (`follower::page`).
+    async fn transactions_json(&self, start: u64, limit: u16) -> Result<Vec<u8>, ChainError> {
+        let page = self.transactions(start, limit).await?;
+        serde_json::to_vec(&page).map_err(|e| ChainError::Unavailable(e.to_string()))
+    }
+
     /// The hash of the genesis transaction (version 0), the chain's
     /// fingerprint; `None` when the node has pruned it.
     async fn genesis_hash(&self) -> Result<Option<String>, ChainError>;
@@ -645,6 +652,28 @@ impl Ledger for NodeLedger {
                 "transactions page is not an array: {other}"
             ))),
         }
+    }
+
+    async fn transactions_json(&self, start: u64, limit: u16) -> Result<Vec<u8>, ChainError> {
+        let path = format!("/transactions?start={start}&limit={limit}");
+        let failed = |e: reqwest::Error| {
+            ChainError::Unavailable(format!("GET /v1{path}: {}", e.without_url()))
+        };
+        let response = self
+            .http
+            .get(format!("{}{path}", self.rest))
+            .send()
+            .await
+            .map_err(failed)?;
+        let status = response.status();
+        let body = response.bytes().await.map_err(failed)?;
+        if !status.is_success() {
+            return Err(ChainError::Unavailable(format!(
+                "GET /v1{path}: {status} {}",
+                String::from_utf8_lossy(&body[..body.len().min(500)])
+            )));
+        }
+        Ok(body.into())
     }
 
     async fn lookup(&self, hash: &str) -> Result<Lookup, ChainError> {

@@ -333,6 +333,10 @@ pub struct Config {
     pub follower_start_version: u64,
     /// Transactions per page the follower asks for.
     pub follower_page_size: u16,
+    /// Pages the follower reads at once (concurrently) and applies in one
+    /// DB transaction while it is behind: at most this many commits' worth
+    /// of pages a second is what it could follow otherwise.
+    pub follower_batch_pages: u16,
     /// Pause between follower polls when caught up.
     pub follower_poll_interval: Duration,
     /// Readiness fails when the follower is further behind than this many versions.
@@ -384,6 +388,7 @@ impl Config {
             metadata,
             follower_start_version: 0,
             follower_page_size: 100,
+            follower_batch_pages: 10,
             follower_poll_interval: Duration::from_millis(500),
             ready_max_lag_versions: 10_000,
             ready_max_lag: Duration::from_secs(300),

@@ -110,6 +110,9 @@ pub struct Gateway {
     pub admin_token: Option<Zeroizing<String>>,
     /// The chain.
     pub ledger: Arc<dyn chain::Ledger>,
+    /// Where the follower reads committed transactions (the node's REST
+    /// API through `ledger` unless configured otherwise).
+    pub transactions: Arc<dyn follower::TransactionSource>,
     /// The fee payer for sponsored transactions (`None`: sponsoring disabled).
     pub operator: Option<Arc<Ed25519Account>>,
     /// Time.
@@ -167,7 +170,12 @@ impl Gateway {
             .build()
             .expect("a client with a timeout builds");
         let compliance = compliance::Compliance::new(&config.compliance);
+        let transactions = Arc::new(follower::RestSource::new(
+            ledger.clone(),
+            follower::PackageFilter::new(config.package),
+        ));
         Self {
+            transactions,
             compliance,
             db,
             config,

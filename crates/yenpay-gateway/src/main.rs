@@ -76,6 +76,10 @@ struct Args {
     #[arg(long, env = "YENPAY_FOLLOWER_CHECK_INTERVAL_SECS", default_value_t = 60,
           value_parser = clap::value_parser!(u64).range(1..))]
     follower_check_interval_secs: u64,
+    /// Pages of 100 transactions the follower reads at once (concurrently) and applies in one database transaction while it is behind the head.
+    #[arg(long, env = "YENPAY_FOLLOWER_BATCH_PAGES", default_value_t = 10,
+          value_parser = clap::value_parser!(u16).range(1..=100))]
+    follower_batch_pages: u16,
     /// How often transactions with an unknown outcome (a timeout, a network error) are looked up, seconds.
     #[arg(long, env = "YENPAY_RECONCILE_INTERVAL_SECS", default_value_t = 10,
           value_parser = clap::value_parser!(u64).range(1..))]
@@ -493,6 +497,7 @@ async fn main() -> Result<()> {
     config.ready_max_lag_versions = args.ready_max_lag_versions;
     config.ready_max_lag = Duration::from_secs(args.ready_max_lag_secs);
     config.follower_check_interval = Duration::from_secs(args.follower_check_interval_secs);
+    config.follower_batch_pages = args.follower_batch_pages;
     config.reconcile_interval = Duration::from_secs(args.reconcile_interval_secs);
     config.web.enabled = !args.no_web;
     config.web.secure_cookies = args.secure_cookies;

@@ -574,54 +574,116 @@ async fn the_follower_pages_a_node_over_http() {
         let node = NodeLedger::new(&url, package()).unwrap();
         assert_eq!(node.head().await.unwrap().chain_id, CHAIN_ID);
         assert_eq!(node.genesis_hash().await.unwrap().as_deref(), Some(GENESIS));
-        let mut config = config();
-        config.follower_start_version = 3_900;
-        config.follower_page_size = 50;
         let direct = gateway(&db).await;
         follower::apply_page(&direct.state, &page(), head(), Finish::Commit)
             .await
             .unwrap();
-
-        let other = db_like(&db).await;
-        let database = yenpay_gateway::store::Db::connect(&other.url)
-            .await
-            .unwrap();
-        let gateway = Arc::new(yenpay_gateway::Gateway::new(
-            database,
-            config,
-            yenpay_gateway::crypto::Kek::generate(),
-            Arc::new(node),
-        ));
-        let mut polls = 0;
-        loop {
-            polls += 1;
-            let applied = follower::poll_once(&gateway).await.unwrap();
-            if applied.transactions == 0 {
-                break;
+        // Page by page, and ten pages read at once and applied in one DB transaction.
+        for (batch, expected_polls) in [(1, 9), (10, 2)] {
+            let mut config = config();
+            config.follower_start_version = 3_900;
+            config.follower_page_size = 50;
+            config.follower_batch_pages = batch;
+            let other = db_like(&db).await;
+            let database = yenpay_gateway::store::Db::connect(&other.url)
+                .await
+                .unwrap();
+            let gateway = Arc::new(yenpay_gateway::Gateway::new(
+                database,
+                config,
+                yenpay_gateway::crypto::Kek::generate(),
+                Arc::new(NodeLedger::new(&url, package()).unwrap()),
+            ));
+            let mut polls = 0;
+            loop {
+                polls += 1;
+                let applied = follower::poll_once(&gateway).await.unwrap();
+                if applied.transactions == 0 {
+                    break;
+                }
+                assert!(polls < 20);
             }
-            assert!(polls < 20);
-        }
-        assert_eq!(
-            polls, 9,
-            "389 transactions in pages of 50, then an empty poll"
-        );
-        let cursor = follower::cursor(&gateway.state_pool())
-            .await
-            .unwrap()
-            .unwrap();
-        assert_eq!(cursor.next_version, 4_289);
-        let paid = payments::by_merchant_payment_id(&gateway.db.pool, REFUNDER, "INV-11-0001")
-            .await
-            .unwrap()
-            .unwrap();
-        let expected =
-            payments::by_merchant_payment_id(&direct.state.db.pool, REFUNDER, "INV-11-0001")
+            assert_eq!(
+                polls, expected_polls,
+                "389 transactions in pages of 50, {batch} a poll, then an empty poll"
+            );
+            let cursor = follower::cursor(&gateway.state_pool())
                 .await
                 .unwrap()
                 .unwrap();
-        assert_eq!(paid, expected);
-        assert_eq!(gateway.metrics.follower_lag_versions.get(), 10);
+            assert_eq!(cursor.next_version, 4_289);
+            let paid = payments::by_merchant_payment_id(&gateway.db.pool, REFUNDER, "INV-11-0001")
+                .await
+                .unwrap()
+                .unwrap();
+            let expected =
+                payments::by_merchant_payment_id(&direct.state.db.pool, REFUNDER, "INV-11-0001")
+                    .await
+                    .unwrap()
+                    .unwrap();
+            assert_eq!(paid, expected);
+            assert_eq!(gateway.metrics.follower_lag_versions.get(), 10);
+        }
         let _ = db.name;
+    }
+}
+
+#[tokio::test]
+async fn a_batch_read_ahead_is_checked_whole_before_any_of_it_is_applied() {
+    for db in backends().await {
+        // The node skips a version at a page boundary (4,100, where the
+        // fifth page of 50 starts) and another inside a later page (4,222).
+        for (missing, halt) in [
+            (
+                4_100,
+                follower::Halt::PageStart {
+                    expected: 4_100,
+                    found: 4_101,
+                },
+            ),
+            (
+                4_222,
+                follower::Halt::Gap {
+                    previous: 4_221,
+                    found: 4_223,
+                },
+            ),
+        ] {
+            let missing = missing.to_string();
+            let served: Vec<Value> = page()
+                .into_iter()
+                .filter(|t| t["version"] != missing.as_str())
+                .collect();
+            let url = fake_node_at(served, 4_298).await;
+            let mut config = config();
+            config.follower_start_version = 3_900;
+            config.follower_page_size = 50;
+            config.follower_batch_pages = 10;
+            let other = db_like(&db).await;
+            let database = yenpay_gateway::store::Db::connect(&other.url)
+                .await
+                .unwrap();
+            let gateway = Arc::new(yenpay_gateway::Gateway::new(
+                database,
+                config,
+                yenpay_gateway::crypto::Kek::generate(),
+                Arc::new(NodeLedger::new(&url, package()).unwrap()),
+            ));
+            let polled = follower::poll_once(&gateway).await;
+            assert!(
+                matches!(&polled, Err(follower::FollowerError::Halt(h)) if *h == halt),
+                "{missing}: {polled:?}"
+            );
+            // Nothing of the batch was applied, not even the pages before the gap.
+            assert_eq!(follower::cursor(&gateway.state_pool()).await.unwrap(), None);
+            let recorded: i64 = sqlx::query("SELECT COUNT(*) AS n FROM chain_events")
+                .fetch_one(&gateway.db.pool)
+                .await
+                .unwrap()
+                .get("n");
+            assert_eq!(recorded, 0, "{}", db.name);
+            assert_eq!(gateway.follower_status.halted(), Some(halt));
+        }
     }
 }
 

@@ -1,28 +1,24 @@
-//! One event of a page: whose it is, whether it decodes, recorded once.
+//! One event of the package: whether it decodes, recorded once.
+use super::page::PackageEvent;
 use super::status::{Applied, FollowerError, Halt};
 use super::{hold, invoice};
 use crate::AppState;
-use aptos_sdk::types::AccountAddress;
-use serde_json::Value;
 use sqlx::AnyConnection;
-use yenpay_client::events::{TxEvent, YenpayEvent, decode_event};
+use yenpay_client::events::{EventDecodeError, TxEvent, YenpayEvent, decode_typed};
 use yenpay_client::invoice::InvoiceEvent;
 
-/// One event of a committed transaction, and where it was.
+/// One event of a committed transaction that may be the package's (the
+/// page kept only those, [`super::page`]), and where it was.
 pub(super) struct Seen<'a> {
-    pub event: &'a Value,
+    pub event: &'a PackageEvent,
     pub version: u64,
-    pub index: u64,
     pub hash: &'a str,
     pub timestamp_us: u64,
 }
 
 impl Seen<'_> {
     fn type_tag(&self) -> &str {
-        self.event
-            .get("type")
-            .and_then(Value::as_str)
-            .unwrap_or_default()
+        self.event.type_tag.as_deref().unwrap_or_default()
     }
 
     /// Stores it under its (version, index) key; `false` when it was there
@@ -36,16 +32,15 @@ impl Seen<'_> {
         let name = type_tag.rsplit("::").next().unwrap_or(type_tag);
         let data = self
             .event
-            .get("data")
-            .cloned()
-            .unwrap_or(Value::Null)
-            .to_string();
+            .data
+            .as_ref()
+            .map_or_else(|| "null".to_owned(), ToString::to_string);
         Ok(sqlx::query(
             "INSERT INTO chain_events (version, event_index, tx_hash, event_type, merchant_address, data, tx_timestamp) \
              VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING",
         )
         .bind(self.version as i64)
-        .bind(self.index as i64)
+        .bind(self.event.index as i64)
         .bind(self.hash)
         .bind(name)
         .bind(merchant)
@@ -58,11 +53,10 @@ impl Seen<'_> {
     }
 }
 
-/// Applies one event of a committed transaction: an event of another
-/// package is passed over, one of ours that does not decode halts the
-/// follower, the others are recorded (once: a replayed page changes
-/// nothing), the invoice events move payments ([`invoice`]) and the hold
-/// events holds ([`hold`]).
+/// Applies one event of the package: one that does not decode halts the
+/// follower (so does one without a readable type: it may be ours), the
+/// others are recorded (once: a replayed page changes nothing), the invoice
+/// events move payments ([`invoice`]) and the hold events holds ([`hold`]).
 pub(super) async fn apply(
     state: &AppState,
     tx: &mut AnyConnection,
@@ -73,33 +67,32 @@ pub(super) async fn apply(
     let Seen {
         event,
         version,
-        index,
         hash,
         timestamp_us,
     } = *seen;
+    let index = event.index;
     let type_tag = seen.type_tag();
-    let package = state.config.package;
     let undecodable = |error: String| Halt::UndecodableEvent {
         version,
         index,
         type_tag: type_tag.to_owned(),
         error,
     };
-    let decoded = match decode_event(package, event) {
+    let decoded = match (&event.type_tag, &event.data) {
+        (Some(type_tag), Some(data)) => decode_typed(state.config.package, type_tag, data),
+        (None, _) => Err(EventDecodeError::Missing("type")),
+        (Some(_), None) => Err(EventDecodeError::Missing("data")),
+    };
+    let decoded = match decoded {
         Ok(TxEvent::Yenpay(decoded)) => decoded,
         // Ours, but a module or event this gateway does not know (a newer package).
-        Ok(_) if of_package(package, event) => {
+        Ok(_) => {
             return Err(
                 undecodable("not an event of the package this gateway knows".into()).into(),
             );
         }
-        Ok(_) => return Ok(()),
         // Ours but not decodable: the client and the package drifted.
-        Err(error) if of_package(package, event) => {
-            return Err(undecodable(error.to_string()).into());
-        }
-        // Another package's event, however odd, is not ours to judge.
-        Err(_) => return Ok(()),
+        Err(error) => return Err(undecodable(error.to_string()).into()),
     };
     if let YenpayEvent::Hold(hold_event) = &decoded {
         let merchant = hold::merchant_of(hold_event);
@@ -170,14 +163,4 @@ pub(super) async fn apply(
         crate::compliance::worker::queue_payment(state, tx, &screening, now).await?;
     }
     Ok(())
-}
-
-/// Whether `event` may be one of `package`'s: its type names the package,
-/// or it has no readable type at all (fail closed: it might be ours).
-fn of_package(package: AccountAddress, event: &Value) -> bool {
-    let Some(type_tag) = event.get("type").and_then(Value::as_str) else {
-        return true;
-    };
-    let address = type_tag.split("::").next().unwrap_or_default();
-    AccountAddress::from_hex(address).is_ok_and(|address| address == package)
 }

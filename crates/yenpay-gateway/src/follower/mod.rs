@@ -1,9 +1,12 @@
 //! The chain follower.
 //!
-//! The node cannot filter module events by package, so the follower pages
-//! every committed transaction by version (`GET /v1/transactions?start=&limit=`),
-//! picks the events of our package, and applies them to the database in the
-//! same DB transaction as its cursor (the next version to read). A crash at
+//! The node's REST API cannot filter module events by package, so the
+//! follower reads every committed transaction by version from a
+//! [`TransactionSource`] (by default [`RestSource`]:
+//! `GET /v1/transactions?start=&limit=`, 100 a page), keeps the events of our
+//! package ([`page`]: the rest of a transaction is skipped undecoded), and
+//! applies them to the database in the same DB transaction as its cursor
+//! (the next version to read). A crash at
 //! any point therefore neither loses nor doubles an event: either the page's
 //! changes and the new cursor are both committed, or neither is. Each applied
 //! event is also recorded under its (version, index) key, so a page applied
@@ -23,14 +26,19 @@
 //! followed; an event of the package that does not decode stops it before
 //! the cursor passes it. Events of other packages are not ours to judge.
 //!
-//! [`event`] reads each event of a page and records it; [`invoice`] turns
+//! [`source`] is where pages come from and [`page`] what the follower keeps
+//! of one; [`event`] reads each event of the package and records it; [`invoice`] turns
 //! the invoice events into payment states and webhooks, a function per
 //! kind; [`status`] has what the follower reports.
 mod event;
 mod hold;
 mod invoice;
+pub mod page;
+pub mod source;
 mod status;
 
+pub use page::{PackageFilter, Page};
+pub use source::{RestSource, TransactionSource};
 pub use status::{Applied, Cursor, Finish, FollowerError, Halt, StatusCell};
 
 use crate::AppState;
@@ -62,19 +70,32 @@ pub async fn cursor(pool: &AnyPool) -> Result<Option<Cursor>, sqlx::Error> {
     .transpose()
 }
 
-fn number(tx: &Value, field: &str) -> Option<u64> {
-    tx.get(field)?.as_str()?.parse().ok()
-}
-
-/// Applies a page of committed transactions (as the node returns them, in
-/// version order) and moves the cursor past its last transaction, in one DB
-/// transaction. Transactions before the cursor are skipped.
+/// Applies a page of committed transactions as the node's REST API returns
+/// them ([`apply`] after [`Page::from_values`]).
 ///
 /// # Errors
 /// [`FollowerError`]; nothing is committed then.
 pub async fn apply_page(
     state: &AppState,
     page: &[Value],
+    head: LedgerHead,
+    finish: Finish,
+) -> Result<Applied, FollowerError> {
+    let filter = PackageFilter::new(state.config.package);
+    let page = Page::from_values(page, &filter)
+        .map_err(|error| FollowerError::Malformed(error.to_string()))?;
+    apply(state, &page, head, finish).await
+}
+
+/// Applies a page of committed transactions (in version order) and moves
+/// the cursor past its last transaction, in one DB transaction.
+/// Transactions before the cursor are skipped.
+///
+/// # Errors
+/// [`FollowerError`]; nothing is committed then.
+pub async fn apply(
+    state: &AppState,
+    page: &Page,
     head: LedgerHead,
     finish: Finish,
 ) -> Result<Applied, FollowerError> {
@@ -94,65 +115,46 @@ pub async fn apply_page(
     };
     // The whole page is checked before any of it is applied: it must reach
     // the cursor (a page behind it is a replay, skipped) with no version missing.
-    let versions = page
-        .iter()
-        .map(|transaction| {
-            number(transaction, "version").ok_or_else(|| {
-                FollowerError::Malformed(transaction.to_string().chars().take(200).collect())
-            })
-        })
-        .collect::<Result<Vec<u64>, _>>()?;
-    if let Some(&first) = versions.first()
-        && first > next_version
+    let transactions = &page.transactions;
+    if let Some(first) = transactions.first()
+        && first.version > next_version
     {
         return Err(Halt::PageStart {
             expected: next_version,
-            found: first,
+            found: first.version,
         }
         .into());
     }
-    if let Some(pair) = versions.windows(2).find(|pair| pair[1] != pair[0] + 1) {
+    if let Some(pair) = transactions
+        .windows(2)
+        .find(|pair| pair[1].version != pair[0].version + 1)
+    {
         return Err(Halt::Gap {
-            previous: pair[0],
-            found: pair[1],
+            previous: pair[0].version,
+            found: pair[1].version,
         }
         .into());
     }
     let mut applied = Applied::default();
     let now = state.clock.now();
-    for (transaction, &version) in page.iter().zip(&versions) {
+    for transaction in transactions {
+        let version = transaction.version;
         if version < next_version {
             continue;
         }
         applied.transactions += 1;
-        let timestamp = number(transaction, "timestamp").unwrap_or(0);
-        let success = transaction
-            .get("success")
-            .and_then(Value::as_bool)
-            .unwrap_or(false);
-        if success {
-            let hash = transaction
-                .get("hash")
-                .and_then(Value::as_str)
-                .unwrap_or_default();
-            let events = transaction
-                .get("events")
-                .and_then(Value::as_array)
-                .cloned()
-                .unwrap_or_default();
-            for (index, event) in events.iter().enumerate() {
-                let seen = Seen {
-                    event,
-                    version,
-                    index: index as u64,
-                    hash,
-                    timestamp_us: timestamp,
-                };
-                event::apply(state, &mut tx, &seen, now, &mut applied).await?;
-            }
+        // A failed transaction's events were not kept (`page`).
+        for event in &transaction.events {
+            let seen = Seen {
+                event,
+                version,
+                hash: &transaction.hash,
+                timestamp_us: transaction.timestamp_us,
+            };
+            event::apply(state, &mut tx, &seen, now, &mut applied).await?;
         }
         next_version = version + 1;
-        applied_ts = applied_ts.max(timestamp);
+        applied_ts = applied_ts.max(transaction.timestamp_us);
     }
     applied.expired =
         invoice::expire_open_codes(&mut tx, applied_ts / 1_000_000, now, &mut applied.webhooks)
@@ -268,21 +270,50 @@ async fn poll(state: &AppState) -> Result<Applied, FollowerError> {
         record_lag(state, caught_up);
         return Ok(Applied::default());
     }
-    let page = state
-        .ledger
-        .transactions(next, state.config.follower_page_size)
-        .await?;
-    // We asked for `next`: a page starting anywhere else is not what we asked for.
-    if let Some(first) = page.first().and_then(|t| number(t, "version"))
-        && first != next
-    {
-        return Err(Halt::PageStart {
-            expected: next,
-            found: first,
+    let page = read(state, next, head.version).await?;
+    apply(state, &page, head, Finish::Commit).await
+}
+
+/// The pages from `next` up to the head (`head`), at most
+/// `follower_batch_pages` of them, read concurrently (their versions are
+/// known) and joined in version order. Each must start where asked; the
+/// joined page is checked whole by [`apply`].
+async fn read(state: &AppState, next: u64, head: u64) -> Result<Page, FollowerError> {
+    let size = u64::from(state.config.follower_page_size.max(1));
+    let pending = head.saturating_add(1).saturating_sub(next);
+    let pages = pending
+        .div_ceil(size)
+        .clamp(1, u64::from(state.config.follower_batch_pages.max(1)));
+    let reads = (0..pages).map(|n| {
+        let start = next + n * size;
+        async move {
+            let page = state
+                .transactions
+                .page(start, state.config.follower_page_size)
+                .await?;
+            // We asked for `start`: a page starting anywhere else is not what we asked for.
+            if let Some(first) = page.transactions.first()
+                && first.version != start
+            {
+                return Err(FollowerError::from(Halt::PageStart {
+                    expected: start,
+                    found: first.version,
+                }));
+            }
+            Ok(page)
         }
-        .into());
+    });
+    let mut joined = Page::default();
+    for page in futures_util::future::try_join_all(reads).await? {
+        let short = page.transactions.len() < state.config.follower_page_size as usize;
+        joined.transactions.extend(page.transactions);
+        // A short page is the head as the node saw it: pages after it may be
+        // empty or newer than the head read; they are read next time.
+        if short {
+            break;
+        }
     }
-    apply_page(state, &page, head, Finish::Commit).await
+    Ok(joined)
 }
 
 /// The chain a database follows.

@@ -142,8 +142,8 @@ pub enum FollowerError {
     /// The database.
     #[error(transparent)]
     Db(#[from] sqlx::Error),
-    /// A transaction without a version.
-    #[error("a transaction of the page has no version: {0}")]
+    /// A page that does not decode (a transaction without a version).
+    #[error("a page of transactions does not decode: {0}")]
     Malformed(String),
     /// The follower must stop ([`Halt`]).
     #[error("the follower stopped: {0}")]

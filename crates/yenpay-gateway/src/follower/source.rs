@@ -1,0 +1,51 @@
+//! Where the follower reads committed transactions: a [`TransactionSource`].
+//!
+//! [`RestSource`], the default, pages the node's REST API
+//! (`GET /v1/transactions`, 100 a request: the API's cap), and decodes each
+//! page into a [`Page`] that keeps only what may be the package's. Every
+//! source hands the follower the same [`Page`], so the chain-trust checks
+//! (consecutive versions from the cursor, chain id, genesis, head and
+//! pruning) are made once, in the follower, whatever the source.
+use super::page::{PackageFilter, Page};
+use crate::chain::{ChainError, Ledger};
+use std::sync::Arc;
+
+/// Committed transactions in version order.
+#[async_trait::async_trait]
+pub trait TransactionSource: Send + Sync {
+    /// The transactions from `start`, at most `limit` of them (fewer at the
+    /// head), consecutive as the source claims; the follower checks it.
+    async fn page(&self, start: u64, limit: u16) -> Result<Page, ChainError>;
+
+    /// A short name for logs and metrics (`rest`, `grpc`).
+    fn name(&self) -> &'static str;
+}
+
+/// The node's REST API through the gateway's [`Ledger`].
+pub struct RestSource {
+    ledger: Arc<dyn Ledger>,
+    filter: PackageFilter,
+}
+
+impl RestSource {
+    /// Pages `ledger`, keeping the events `filter` matches.
+    pub fn new(ledger: Arc<dyn Ledger>, filter: PackageFilter) -> Self {
+        Self { ledger, filter }
+    }
+}
+
+#[async_trait::async_trait]
+impl TransactionSource for RestSource {
+    async fn page(&self, start: u64, limit: u16) -> Result<Page, ChainError> {
+        let json = self.ledger.transactions_json(start, limit).await?;
+        Page::from_json(&json, &self.filter).map_err(|error| {
+            ChainError::Unavailable(format!(
+                "GET /v1/transactions?start={start}&limit={limit}: {error}"
+            ))
+        })
+    }
+
+    fn name(&self) -> &'static str {
+        "rest"
+    }
+}
