@@ -44,8 +44,9 @@ pub struct ApiError {
     pub message: String,
     /// Seconds after which a retry may succeed (`Retry-After`), for 429 and 503.
     pub retry_after: Option<u64>,
-    /// The body's `data`, for a refusal that says how to go on.
-    pub data: Option<serde_json::Value>,
+    /// The body's `data`, for a refusal that says how to go on (boxed: an
+    /// error travels in every `Result`, and almost none carries it).
+    pub data: Option<Box<serde_json::Value>>,
 }
 
 impl ApiError {
@@ -63,7 +64,7 @@ impl ApiError {
     /// The same error, with `data` in its body.
     #[must_use]
     pub fn with_data(mut self, data: serde_json::Value) -> Self {
-        self.data = Some(data);
+        self.data = Some(Box::new(data));
         self
     }
 
@@ -135,7 +136,7 @@ impl IntoResponse for ApiError {
                 code: self.code.to_owned(),
                 message: self.message,
             },
-            data: self.data,
+            data: self.data.map(|data| *data),
         };
         let mut response = (self.status, axum::Json(body)).into_response();
         if let Some(seconds) = self.retry_after {
