@@ -86,6 +86,31 @@ async fn start(
     start_version: u64,
     dispatch: bool,
 ) -> Result<Running> {
+    start_with(
+        deployment,
+        node_url,
+        database,
+        kek,
+        operator,
+        start_version,
+        dispatch,
+        |_| {},
+    )
+    .await
+}
+
+/// [`start`], with `edit` applied to the configuration last.
+#[allow(clippy::too_many_arguments)]
+async fn start_with(
+    deployment: &Deployment,
+    node_url: &str,
+    database: &str,
+    kek: &Kek,
+    operator: Arc<Ed25519Account>,
+    start_version: u64,
+    dispatch: bool,
+    edit: impl FnOnce(&mut yenpay_gateway::config::Config),
+) -> Result<Running> {
     let options = SubmitOptions {
         gas_unit_price: Some(100),
         ..SubmitOptions::default()
@@ -109,6 +134,7 @@ async fn start(
     config.webhooks.dispatch = dispatch;
     // The receiver listens on loopback.
     config.webhooks.allow_local_destinations = true;
+    edit(&mut config);
     let mut gateway = Gateway::new(db, config, kek.clone(), Arc::new(ledger));
     gateway.admin_token = Some(Zeroizing::new("e2e-admin".to_owned()));
     gateway.operator = Some(operator);
@@ -413,6 +439,22 @@ async fn sponsor_call(
     sequence_number: u64,
     call: aptos_sdk::transaction::EntryFunction,
 ) -> Result<u64> {
+    let sponsored = sponsor_ask(http, base, deployment, customer, sequence_number, call).await?;
+    sponsored["data"]["version"]
+        .as_u64()
+        .with_context(|| format!("sponsor: {sponsored}"))
+}
+
+/// `customer`'s `call`, posted to the gateway at `base` for co-signing on
+/// the gas terms it announces; returns its answer, whatever it is.
+async fn sponsor_ask(
+    http: &reqwest::Client,
+    base: &str,
+    deployment: &Deployment,
+    customer: &Ed25519Account,
+    sequence_number: u64,
+    call: aptos_sdk::transaction::EntryFunction,
+) -> Result<Value> {
     let info: Value = http
         .get(format!("{base}/v2/sponsor/info"))
         .send()
@@ -445,19 +487,27 @@ async fn sponsor_call(
         fee_payer,
     ));
     partial.sign_as_sender(customer)?;
+    sponsor_answer(http, base, &raw, &partial).await
+}
+
+/// The gateway's answer to a sponsoring request, whatever it is.
+async fn sponsor_answer(
+    http: &reqwest::Client,
+    base: &str,
+    raw: &RawTransaction,
+    partial: &PartiallySigned,
+) -> Result<Value> {
     let sponsored: Value = http
         .post(format!("{base}/v2/sponsor"))
         .json(&json!({
             "rawTransaction": format!("0x{}", const_hex::encode(aptos_bcs::to_bytes(&raw)?)),
-            "senderAuthenticator": format!("0x{}", const_hex::encode(aptos_bcs::to_bytes(&partial.sender_auth.unwrap())?)),
+            "senderAuthenticator": format!("0x{}", const_hex::encode(aptos_bcs::to_bytes(partial.sender_auth.as_ref().context("unsigned")?)?)),
         }))
         .send()
         .await?
         .json()
         .await?;
-    sponsored["data"]["version"]
-        .as_u64()
-        .with_context(|| format!("sponsor: {sponsored}"))
+    Ok(sponsored)
 }
 
 #[tokio::test]
@@ -1338,5 +1388,187 @@ async fn a_fuel_pump_hold_and_a_restaurant_tip_through_the_gateway() -> Result<(
     );
     gateway.stop.send(()).ok();
     gateway.task.await??;
+    Ok(())
+}
+
+/// Review turns the payment into a hold, on a real chain (issue 28): the
+/// gateway screens the customer with a list that puts it under review; its
+/// payment of a code is answered `409 PAYMENT_UNDER_REVIEW` with a hold code
+/// (nothing signed: the operator's sequence number does not move); the
+/// customer takes the hold (sponsored), the yen sit in the package's
+/// escrow, and an analyst releases it through the admin route (the
+/// merchant's payout gets the amount less the fee); a second payment is
+/// held the same way and rejected (the customer gets it all back).
+#[tokio::test]
+#[ignore = "needs a node with the package: APTOS_NODE_URL=... cargo test -p yenpay-gateway --test e2e_node -- --ignored"]
+async fn a_reviewed_payment_is_held_then_released_or_rejected_by_an_analyst() -> Result<()> {
+    let Some(Node {
+        node_url,
+        deployer,
+        deployment,
+        chain,
+        _one_at_a_time,
+    }) = node().await?
+    else {
+        return Ok(());
+    };
+    let dir = tempfile::tempdir()?;
+    let database = format!("sqlite://{}", dir.path().join("gateway.db").display());
+    let customer = Ed25519Account::generate();
+    let list = dir.path().join("screening.txt");
+    std::fs::write(
+        &list,
+        format!(
+            "{} review # PEP under review\n",
+            customer.address().to_hex()
+        ),
+    )?;
+    let kek = Kek::generate();
+    let ledger = NodeLedger::new(&node_url, deployment.package_address)?;
+    let head = ledger.head().await?;
+    let gateway = start_with(
+        &deployment,
+        &node_url,
+        &database,
+        &kek,
+        deployer.clone(),
+        head.version,
+        false,
+        |config| config.compliance.list_file = Some(list.clone()),
+    )
+    .await?;
+    let api = Api {
+        http: reqwest::Client::new(),
+        base: format!("http://{}", gateway.address),
+        admin_base: format!("http://{}", gateway.admin_address),
+        admin_token: "e2e-admin".to_owned(),
+    };
+    let Merchant { key, terminal, .. } =
+        onboard(&api, &chain, &deployer, "REVIEW SHOP", "審査の店").await?;
+    let payout = terminal;
+    chain
+        .issuance()
+        .configure_minter(deployer.as_ref(), deployer.address(), 1_000_000)
+        .await?;
+    chain
+        .issuance()
+        .mint(deployer.as_ref(), customer.address(), 10_000)
+        .await?;
+    let reader = &chain;
+    let balance = move |who| async move { reader.stablecoin().balance(who).await };
+    let suffix = yenpay_gateway::crypto::random_hex(4);
+    let mut decided = Vec::new();
+    for (sequence_number, (order, amount, decision)) in [
+        (format!("RV-A-{suffix}"), 3_000_u64, "release"),
+        (format!("RV-B-{suffix}"), 2_000, "reject"),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        // Each payment's one transaction is the customer's taking of the hold.
+        let sequence_number = sequence_number as u64;
+        let (status, code) = api
+            .signed(
+                &key,
+                "POST",
+                "/v2/codes",
+                Some(&json!({"merchantPaymentId": order, "amount": {"amount": amount, "currency": "JPY"}})),
+            )
+            .await?;
+        if status != 201 {
+            bail!("create code: {status} {code}");
+        }
+        // The payment: refused with a hold code, nothing signed or submitted.
+        let operator_sequence = ledger.account(deployer.address()).await?.sequence_number;
+        let pay = yenpay_client::invoice::Calls::new(deployment.package_address).pay_offer(
+            &signed_offer_of(code["data"]["url"].as_str().context("the code's URI")?)?,
+        )?;
+        let answer = sponsor_ask(
+            &api.http,
+            &api.base,
+            &deployment,
+            &customer,
+            sequence_number,
+            pay,
+        )
+        .await?;
+        assert_eq!(
+            answer["resultInfo"]["code"], "PAYMENT_UNDER_REVIEW",
+            "{answer}"
+        );
+        assert_eq!(
+            ledger.account(deployer.address()).await?.sequence_number,
+            operator_sequence
+        );
+        let data = &answer["data"];
+        assert_eq!(data["offer"]["amount"], amount);
+        let review_id = data["reviewId"].as_str().context("reviewId")?.to_owned();
+
+        // The customer takes the hold code: the yen go into escrow.
+        let escrow_before = chain.holds().escrow_balance().await?;
+        let customer_before = balance(customer.address()).await?;
+        let scanned = yenpay_qr::hold::decode(data["url"].as_str().context("the hold URI")?)?;
+        let take = yenpay_client::hold::Calls::new(deployment.package_address)
+            .authorize_offer(&scanned.signed)?;
+        sponsor_call(
+            &api.http,
+            &api.base,
+            &deployment,
+            &customer,
+            sequence_number,
+            take,
+        )
+        .await?;
+        let held = hold_reads(&api, &key, &order, "AUTHORIZED").await?;
+        assert_eq!(held["held"], amount);
+        assert_eq!(
+            chain.holds().escrow_balance().await? - escrow_before,
+            amount
+        );
+        assert_eq!(balance(customer.address()).await?, customer_before - amount);
+        // The merchant cannot capture it itself.
+        let (status, refused) = api
+            .signed(
+                &key,
+                "POST",
+                "/v2/holds/capture",
+                Some(
+                    &json!({"merchantPaymentId": order, "merchantCaptureId": format!("{order}-C"),
+                              "amount": {"amount": amount, "currency": "JPY"}}),
+                ),
+            )
+            .await?;
+        assert_eq!(
+            (status, refused["resultInfo"]["code"].clone()),
+            (409, json!("HOLD_UNDER_REVIEW"))
+        );
+
+        // The analyst decides.
+        let payout_before = balance(payout).await?;
+        let answer = api
+            .admin(
+                &format!("/admin/reviews/{review_id}/{decision}"),
+                Some(json!({"analyst": "e2e-analyst"})),
+            )
+            .await?;
+        assert!(answer["data"]["transactionHash"].is_string(), "{answer}");
+        if decision == "release" {
+            assert_eq!(answer["data"]["status"], "RELEASED");
+            hold_reads(&api, &key, &order, "CAPTURED").await?;
+            let fee = amount / 100;
+            assert_eq!(balance(payout).await? - payout_before, amount - fee);
+            assert_eq!(balance(customer.address()).await?, customer_before - amount);
+        } else {
+            assert_eq!(answer["data"]["status"], "REJECTED");
+            hold_reads(&api, &key, &order, "VOIDED").await?;
+            assert_eq!(balance(payout).await?, payout_before);
+            assert_eq!(balance(customer.address()).await?, customer_before);
+        }
+        assert_eq!(chain.holds().escrow_balance().await?, escrow_before);
+        decided.push(review_id);
+    }
+    let _ = gateway.stop.send(());
+    gateway.task.await??;
+    println!("reviews decided on the node: {decided:?}");
     Ok(())
 }

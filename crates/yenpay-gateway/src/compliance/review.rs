@@ -116,7 +116,7 @@ fn under_review(
         package: yenpay_client::address::from_sdk(state.config.package),
         signed: signed.clone(),
     });
-    super::super::sponsor::refuse(
+    crate::sponsor::refuse(
         state,
         StatusCode::CONFLICT,
         "PAYMENT_UNDER_REVIEW",
@@ -168,7 +168,7 @@ pub async fn hold_for_review(
             "SCREENING_REVIEW",
             String::new(),
         ));
-        super::super::sponsor::refuse(state, status, code, message)
+        crate::sponsor::refuse(state, status, code, message)
     };
     let Some(merchant) = merchants::by_address(&state.db.pool, merchant_address).await? else {
         return Ok(refused());
