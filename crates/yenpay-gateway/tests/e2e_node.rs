@@ -1572,3 +1572,265 @@ async fn a_reviewed_payment_is_held_then_released_or_rejected_by_an_analyst() ->
     println!("reviews decided on the node: {decided:?}");
     Ok(())
 }
+
+/// The deployer's key as a file the console reads: `YENPAY_DEPLOYER_KEY_FILE`
+/// (as `cargo xtask e2e` sets it), else the profile's key written into `dir`,
+/// else the default key file.
+fn deployer_key_file(dir: &std::path::Path) -> Result<PathBuf> {
+    if let Ok(file) = std::env::var("YENPAY_DEPLOYER_KEY_FILE") {
+        return Ok(PathBuf::from(file));
+    }
+    let root = root();
+    if let Ok(profile) = std::env::var("YENPAY_DEPLOYER_PROFILE") {
+        let signer =
+            yenpay_deploy::keys::CliConfig::load(&root.join(".aptos"))?.signer(&profile)?;
+        return Ok(signer.write_key_file(&dir.join("deployer.key"))?);
+    }
+    Ok(root.join(".aptos/yenpay-local.key"))
+}
+
+/// The operator's console, `yenpay` (`YENPAY_CONSOLE_BIN`, which `cargo
+/// xtask e2e` builds and sets, else next to this test's binary).
+fn console_bin() -> Result<PathBuf> {
+    if let Ok(bin) = std::env::var("YENPAY_CONSOLE_BIN") {
+        return Ok(PathBuf::from(bin));
+    }
+    let exe = std::env::current_exe()?;
+    let bin = exe
+        .parent()
+        .and_then(|deps| deps.parent())
+        .map(|dir| dir.join("yenpay"))
+        .context("the test binary's folder")?;
+    if !bin.exists() {
+        bail!(
+            "the console binary is not built ({}): run `cargo build -p yenpay-cli --bin yenpay` or set YENPAY_CONSOLE_BIN",
+            bin.display()
+        );
+    }
+    Ok(bin)
+}
+
+/// Screening on a real chain (issue 28): a listed payer's sponsored payment
+/// is refused before anything is signed (the operator's sequence number and
+/// APT balance unchanged); a payment a listed payer made on chain itself,
+/// at its own gas, is screened after the follower applies it and announced
+/// to the merchant as the signed `PAYMENT_SCREENING_DENIED`; the operator's
+/// console (`yenpay`) then denylists the payer and seizes its yen.
+#[tokio::test]
+#[ignore = "needs a node with the package: APTOS_NODE_URL=... cargo test -p yenpay-gateway --test e2e_node -- --ignored"]
+async fn a_listed_payer_is_refused_and_a_payment_made_anyway_is_announced_and_seized() -> Result<()>
+{
+    let Some(Node {
+        node_url,
+        deployer,
+        deployment,
+        chain,
+        _one_at_a_time,
+    }) = node().await?
+    else {
+        return Ok(());
+    };
+    let console = console_bin()?;
+    let dir = tempfile::tempdir()?;
+    let key_file = deployer_key_file(dir.path())?;
+    let database = format!("sqlite://{}", dir.path().join("gateway.db").display());
+    let listed = Ed25519Account::generate();
+    let list = dir.path().join("screening.txt");
+    std::fs::write(
+        &list,
+        format!("{} # OFAC SDN test entry\n", listed.address().to_hex()),
+    )?;
+    let kek = Kek::generate();
+    let ledger = NodeLedger::new(&node_url, deployment.package_address)?;
+    let head = ledger.head().await?;
+    let gateway = start_with(
+        &deployment,
+        &node_url,
+        &database,
+        &kek,
+        deployer.clone(),
+        head.version,
+        true,
+        |config| {
+            config.compliance.list_file = Some(list.clone());
+            config.compliance.worker_interval = Duration::from_millis(200);
+        },
+    )
+    .await?;
+    let api = Api {
+        http: reqwest::Client::new(),
+        base: format!("http://{}", gateway.address),
+        admin_base: format!("http://{}", gateway.admin_address),
+        admin_token: "e2e-admin".to_owned(),
+    };
+    let (received, hook_url) = receiver().await;
+    let Merchant { id, key, .. } =
+        onboard(&api, &chain, &deployer, "SCREENED SHOP", "審査の店").await?;
+    let hook = api
+        .admin(
+            &format!("/admin/merchants/{id}/webhooks"),
+            Some(json!({"url": hook_url})),
+        )
+        .await?;
+    let hook_secret = hook["data"]["secret"].as_str().unwrap().to_owned();
+    chain
+        .issuance()
+        .configure_minter(deployer.as_ref(), deployer.address(), 1_000_000)
+        .await?;
+    chain
+        .issuance()
+        .mint(deployer.as_ref(), listed.address(), 5_000)
+        .await?;
+    let suffix = yenpay_gateway::crypto::random_hex(4);
+    let order = format!("SCR-{suffix}");
+    let (status, code) = api
+        .signed(
+            &key,
+            "POST",
+            "/v2/codes",
+            Some(&json!({"merchantPaymentId": order, "amount": {"amount": 1_200, "currency": "JPY"}})),
+        )
+        .await?;
+    if status != 201 {
+        bail!("create code: {status} {code}");
+    }
+    let signed = signed_offer_of(code["data"]["url"].as_str().context("the code's URI")?)?;
+
+    // (a) Sponsoring refuses the listed payer: nothing signed or submitted.
+    let apt = |who: aptos_sdk::types::AccountAddress| {
+        let http = api.http.clone();
+        let url = format!(
+            "{}/v1/view",
+            node_url.trim_end_matches('/').trim_end_matches("/v1")
+        );
+        async move {
+            let answer: Value = http
+                .post(url)
+                .json(&json!({"function": "0x1::coin::balance", "type_arguments": ["0x1::aptos_coin::AptosCoin"],
+                              "arguments": [who.to_hex()]}))
+                .send()
+                .await?
+                .json()
+                .await?;
+            answer[0]
+                .as_str()
+                .and_then(|b| b.parse::<u64>().ok())
+                .with_context(|| format!("APT balance: {answer}"))
+        }
+    };
+    let operator_sequence = ledger.account(deployer.address()).await?.sequence_number;
+    let operator_apt = apt(deployer.address()).await?;
+    let pay = yenpay_client::invoice::Calls::new(deployment.package_address).pay_offer(&signed)?;
+    let answer = sponsor_ask(&api.http, &api.base, &deployment, &listed, 0, pay).await?;
+    assert_eq!(answer["resultInfo"]["code"], "SCREENING_DENIED", "{answer}");
+    assert_eq!(
+        ledger.account(deployer.address()).await?.sequence_number,
+        operator_sequence
+    );
+    assert_eq!(apt(deployer.address()).await?, operator_apt);
+    assert_eq!(ledger.account(listed.address()).await?.sequence_number, 0);
+
+    // (c) It pays on chain itself, at its own gas: the follower applies the
+    // payment and the screener announces the deny, signed.
+    yenpay_deploy::faucet::fund(chain.aptos(), listed.address(), 100_000_000).await?;
+    let offer = &signed.offer;
+    chain
+        .invoice()
+        .pay_signed_invoice(
+            &listed,
+            yenpay_client::address::to_sdk(offer.merchant),
+            yenpay_client::address::to_sdk(offer.terminal),
+            &offer.order_ref,
+            1_200,
+            offer.expires_at,
+            &signed.public_key,
+            &signed.signature,
+        )
+        .await?;
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let denied = loop {
+        let found = received
+            .lock()
+            .unwrap()
+            .iter()
+            .find_map(|(headers, body, _)| {
+                let event: Value = serde_json::from_str(body).ok()?;
+                (event["type"] == "PAYMENT_SCREENING_DENIED")
+                    .then(|| (headers.clone(), body.clone(), event))
+            });
+        if let Some(found) = found {
+            break found;
+        }
+        if Instant::now() > deadline {
+            bail!("no PAYMENT_SCREENING_DENIED in 30 s");
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    let (headers, body, event) = denied;
+    assert!(yenpay_gateway::webhook::verify(
+        &hook_secret,
+        headers["yenpay-signature"].to_str()?,
+        &body,
+        yenpay_types::time::unix_now() as i64,
+        300
+    ));
+    assert_eq!(event["data"]["payer"], listed.address().to_hex());
+    assert_eq!(event["data"]["merchantPaymentId"], order.as_str());
+    assert_eq!(event["data"]["reasonCode"], "LIST_MATCH");
+
+    // The operator's console denylists the payer and seizes what it holds.
+    let held = chain.stablecoin().balance(listed.address()).await?;
+    assert_eq!(held, 5_000 - 1_200);
+    let yenpay = |args: &[&str]| -> Result<Value> {
+        let out = std::process::Command::new(&console)
+            .current_dir(dir.path())
+            .env("HOME", dir.path())
+            .env_remove("YENPAY_PROFILE")
+            .env_remove("YENPAY_KEY_FILE")
+            .args([
+                "--url",
+                &node_url,
+                "--package",
+                &deployment.package_address.to_hex(),
+                "--json",
+            ])
+            .arg("--key-file")
+            .arg(&key_file)
+            .args(args)
+            .stdin(std::process::Stdio::null())
+            .output()?;
+        if !out.status.success() {
+            bail!(
+                "`yenpay {}` failed ({}): {}{}",
+                args.join(" "),
+                out.status,
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+        Ok(serde_json::from_slice(&out.stdout).unwrap_or(Value::Null))
+    };
+    let listed_hex = listed.address().to_hex();
+    let deployer_hex = deployer.address().to_hex();
+    yenpay(&["coin", "denylist", "add", &listed_hex])?;
+    assert!(chain.controls().is_denylisted(listed.address()).await?);
+    let amount = held.to_string();
+    yenpay(&[
+        "coin",
+        "seize",
+        "--from",
+        &listed_hex,
+        "--to",
+        &deployer_hex,
+        "--amount",
+        &amount,
+        "--legal-order",
+        &format!("TOKYO-DC-E2E-{suffix}"),
+    ])?;
+    assert_eq!(chain.stablecoin().balance(listed.address()).await?, 0);
+    // Put back: the deployer's own balance is the test's, not the next one's.
+    yenpay(&["coin", "denylist", "remove", &listed_hex])?;
+    let _ = gateway.stop.send(());
+    gateway.task.await??;
+    Ok(())
+}
