@@ -139,6 +139,24 @@ async fn deploy_and_test(
         Suites::Soak => &[("yenpay-gateway", "e2e_node")],
     };
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    if suites
+        .iter()
+        .any(|&(package, _)| package == "yenpay-gateway")
+    {
+        // The gateway's suite drives the operator's console (`yenpay`) after a
+        // denied payment: built first, found next to the test binary.
+        let mut build = Command::new(&cargo);
+        build
+            .current_dir(root)
+            .args(["build", "-p", "yenpay-cli", "--bin", "yenpay"]);
+        let status = tokio::task::spawn_blocking(move || build.status())
+            .await
+            .context("the build task panicked")?
+            .context("could not start cargo build")?;
+        if !status.success() {
+            bail!("building the console for the gateway's node suite failed ({status})");
+        }
+    }
     for &(package, test) in suites {
         let mut cmd = Command::new(&cargo);
         cmd.current_dir(root)

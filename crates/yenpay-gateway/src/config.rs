@@ -241,6 +241,10 @@ pub struct CompliancePolicy {
     pub travel_rule: TravelRulePolicy,
     /// How long the HTTP provider's verdicts are remembered (`compliance::cache`).
     pub verdict_cache: VerdictCachePolicy,
+    /// How long an analyst has to release or reject a reviewed payment's
+    /// hold (`compliance::review`): its `capture_before`; from then on the
+    /// gateway voids it. At most the package's longest hold (31 days).
+    pub review_deadline: Duration,
 }
 
 /// The HTTP provider's verdict cache (`compliance::cache`).
@@ -316,6 +320,7 @@ impl Default for CompliancePolicy {
             tiers: TierLimits::default(),
             travel_rule: TravelRulePolicy::default(),
             verdict_cache: VerdictCachePolicy::default(),
+            review_deadline: Duration::from_secs(3 * 86_400),
         }
     }
 }

@@ -25,6 +25,11 @@ pub struct ResultInfo {
 pub struct ErrorBody {
     /// What went wrong.
     pub result_info: ResultInfo,
+    /// What the caller needs to go on, for the few refusals that carry it
+    /// (`PAYMENT_UNDER_REVIEW`: the hold code to authorize instead).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
+    pub data: Option<serde_json::Value>,
 }
 
 /// An error the API answers with.
@@ -39,6 +44,9 @@ pub struct ApiError {
     pub message: String,
     /// Seconds after which a retry may succeed (`Retry-After`), for 429 and 503.
     pub retry_after: Option<u64>,
+    /// The body's `data`, for a refusal that says how to go on (boxed: an
+    /// error travels in every `Result`, and almost none carries it).
+    pub data: Option<Box<serde_json::Value>>,
 }
 
 impl ApiError {
@@ -49,7 +57,15 @@ impl ApiError {
             code,
             message: message.into(),
             retry_after: None,
+            data: None,
         }
+    }
+
+    /// The same error, with `data` in its body.
+    #[must_use]
+    pub fn with_data(mut self, data: serde_json::Value) -> Self {
+        self.data = Some(Box::new(data));
+        self
     }
 
     /// 503 `DATABASE_BUSY`: another writer holds the database; retry in a second.
@@ -120,6 +136,7 @@ impl IntoResponse for ApiError {
                 code: self.code.to_owned(),
                 message: self.message,
             },
+            data: self.data.map(|data| *data),
         };
         let mut response = (self.status, axum::Json(body)).into_response();
         if let Some(seconds) = self.retry_after {

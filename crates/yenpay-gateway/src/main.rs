@@ -172,6 +172,9 @@ struct Args {
     /// Screening list: a file of addresses, one a line, optionally `deny` (default) or `review` and a `# reason`; read again whenever it changes.
     #[arg(long, env = "YENPAY_SCREENING_LIST_FILE")]
     screening_list_file: Option<PathBuf>,
+    /// Seconds an analyst has to release or reject a reviewed payment's hold before the gateway voids it (at most 31 days).
+    #[arg(long, env = "YENPAY_REVIEW_DEADLINE_SECS", default_value_t = 3 * 86_400)]
+    review_deadline_secs: u64,
     /// Screening service: each address is POSTed here (docs/gateway.md, Compliance). The URL is never logged.
     #[arg(long, env = "YENPAY_SCREENING_URL")]
     screening_url: Option<String>,
@@ -531,6 +534,12 @@ async fn main() -> Result<()> {
     compliance.http_url = args.screening_url.clone().filter(|u| !u.trim().is_empty());
     compliance.http_timeout = Duration::from_millis(args.screening_timeout_ms);
     compliance.http_retries = args.screening_retries;
+    anyhow::ensure!(
+        (600..=yenpay_client::types::limits::MAX_HOLD_SECS).contains(&args.review_deadline_secs),
+        "--review-deadline-secs: between 600 and {} (the package's longest hold)",
+        yenpay_client::types::limits::MAX_HOLD_SECS
+    );
+    compliance.review_deadline = Duration::from_secs(args.review_deadline_secs);
     compliance.fail_open_mccs = args
         .screening_fail_open_mcc
         .iter()

@@ -18,7 +18,9 @@
 //!    signed for that row (signatures are deterministic: it signs again and
 //!    compares); for an increase, a hold taken from such a code, open and
 //!    unexpired, whose customer is the sender; the payer screened
-//!    (`compliance`: a deny or a review is refused, the verdict recorded),
+//!    (`compliance`: a deny is refused, the verdict recorded; a review
+//!    turns a code's payment into a hold code, `409 PAYMENT_UNDER_REVIEW`,
+//!    whose taking by that payer is then sponsored: `compliance::review`),
 //!    above the operator's threshold an unhosted payer's self-declaration
 //!    (the travel rule) and within its tier's per-transaction limit (a hold
 //!    counts as what leaves the customer: amount plus tip limit, or the
@@ -825,10 +827,45 @@ pub async fn cosign(
         amount: amount_i64,
         mcc: &mcc,
     };
-    if let Some(verdict) = compliance::screen_now(state, &screening).await?
-        && let Some((status, code, message)) = compliance::refusal(&verdict)
-    {
-        return Err(refuse(state, status, code, message));
+    if let Some(verdict) = compliance::screen_now(state, &screening).await? {
+        // A review turns a code's payment into a hold the analyst decides
+        // (`compliance::review`), and lets the payer take that hold's code.
+        let reviewed = verdict.decision == compliance::Decision::Review;
+        match function.1.as_str() {
+            "pay_signed_invoice" if reviewed => {
+                return Err(compliance::review::hold_for_review(
+                    state,
+                    &merchant_hex,
+                    &order,
+                    amount,
+                    &sender_hex,
+                    &verdict,
+                )
+                .await?);
+            }
+            "authorize_signed_hold" => {
+                match compliance::review::admits(state, &claim, &sender_hex).await? {
+                    Some(true) if verdict.decision != compliance::Decision::Deny => {}
+                    Some(false) => {
+                        return Err(forbidden(
+                            "SPONSOR_NOT_REVIEWED_PAYER",
+                            "this hold code stands for another payer's payment under review, or a review decided"
+                                .to_owned(),
+                        ));
+                    }
+                    _ => {
+                        if let Some((status, code, message)) = compliance::refusal(&verdict) {
+                            return Err(refuse(state, status, code, message));
+                        }
+                    }
+                }
+            }
+            _ => {
+                if let Some((status, code, message)) = compliance::refusal(&verdict) {
+                    return Err(refuse(state, status, code, message));
+                }
+            }
+        }
     }
     // 2d. The travel rule: above the operator's threshold, an unhosted
     // payer has declared who they are (stored for the payment's record).

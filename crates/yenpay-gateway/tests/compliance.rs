@@ -93,9 +93,11 @@ async fn a_listed_payer_is_refused_before_anything_is_signed_and_a_flood_costs_n
                 .body(&reviewed, operator(&gw)),
         )
         .await;
+        // A review is not signed either: the answer is a hold code for the
+        // same payment (tests/reviews.rs follows it through).
         assert_eq!(
             (answer.status, answer.code()),
-            (StatusCode::FORBIDDEN, "SCREENING_REVIEW"),
+            (StatusCode::CONFLICT, "PAYMENT_UNDER_REVIEW"),
             "{}",
             answer.text
         );
@@ -111,10 +113,12 @@ async fn a_listed_payer_is_refused_before_anything_is_signed_and_a_flood_costs_n
         assert_eq!(
             grown,
             vec![
-                ("audit_log".to_owned(), 2),
+                ("audit_log".to_owned(), 3),
+                ("compliance_reviews".to_owned(), 1),
+                ("holds".to_owned(), 1),
                 ("screening_verdicts".to_owned(), 2)
             ],
-            "{}: only the two verdicts (one per sender and code) and their audit entries",
+            "{}: only the two verdicts (one per sender and code) and their audit entries, and the review's hold code and its entry",
             db.name
         );
         let rows = verdicts_of(&gw, &denied.address().to_hex()).await;

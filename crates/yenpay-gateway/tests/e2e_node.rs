@@ -86,6 +86,31 @@ async fn start(
     start_version: u64,
     dispatch: bool,
 ) -> Result<Running> {
+    start_with(
+        deployment,
+        node_url,
+        database,
+        kek,
+        operator,
+        start_version,
+        dispatch,
+        |_| {},
+    )
+    .await
+}
+
+/// [`start`], with `edit` applied to the configuration last.
+#[allow(clippy::too_many_arguments)]
+async fn start_with(
+    deployment: &Deployment,
+    node_url: &str,
+    database: &str,
+    kek: &Kek,
+    operator: Arc<Ed25519Account>,
+    start_version: u64,
+    dispatch: bool,
+    edit: impl FnOnce(&mut yenpay_gateway::config::Config),
+) -> Result<Running> {
     let options = SubmitOptions {
         gas_unit_price: Some(100),
         ..SubmitOptions::default()
@@ -109,6 +134,7 @@ async fn start(
     config.webhooks.dispatch = dispatch;
     // The receiver listens on loopback.
     config.webhooks.allow_local_destinations = true;
+    edit(&mut config);
     let mut gateway = Gateway::new(db, config, kek.clone(), Arc::new(ledger));
     gateway.admin_token = Some(Zeroizing::new("e2e-admin".to_owned()));
     gateway.operator = Some(operator);
@@ -413,6 +439,22 @@ async fn sponsor_call(
     sequence_number: u64,
     call: aptos_sdk::transaction::EntryFunction,
 ) -> Result<u64> {
+    let sponsored = sponsor_ask(http, base, deployment, customer, sequence_number, call).await?;
+    sponsored["data"]["version"]
+        .as_u64()
+        .with_context(|| format!("sponsor: {sponsored}"))
+}
+
+/// `customer`'s `call`, posted to the gateway at `base` for co-signing on
+/// the gas terms it announces; returns its answer, whatever it is.
+async fn sponsor_ask(
+    http: &reqwest::Client,
+    base: &str,
+    deployment: &Deployment,
+    customer: &Ed25519Account,
+    sequence_number: u64,
+    call: aptos_sdk::transaction::EntryFunction,
+) -> Result<Value> {
     let info: Value = http
         .get(format!("{base}/v2/sponsor/info"))
         .send()
@@ -445,19 +487,27 @@ async fn sponsor_call(
         fee_payer,
     ));
     partial.sign_as_sender(customer)?;
+    sponsor_answer(http, base, &raw, &partial).await
+}
+
+/// The gateway's answer to a sponsoring request, whatever it is.
+async fn sponsor_answer(
+    http: &reqwest::Client,
+    base: &str,
+    raw: &RawTransaction,
+    partial: &PartiallySigned,
+) -> Result<Value> {
     let sponsored: Value = http
         .post(format!("{base}/v2/sponsor"))
         .json(&json!({
             "rawTransaction": format!("0x{}", const_hex::encode(aptos_bcs::to_bytes(&raw)?)),
-            "senderAuthenticator": format!("0x{}", const_hex::encode(aptos_bcs::to_bytes(&partial.sender_auth.unwrap())?)),
+            "senderAuthenticator": format!("0x{}", const_hex::encode(aptos_bcs::to_bytes(partial.sender_auth.as_ref().context("unsigned")?)?)),
         }))
         .send()
         .await?
         .json()
         .await?;
-    sponsored["data"]["version"]
-        .as_u64()
-        .with_context(|| format!("sponsor: {sponsored}"))
+    Ok(sponsored)
 }
 
 #[tokio::test]
@@ -1337,6 +1387,450 @@ async fn a_fuel_pump_hold_and_a_restaurant_tip_through_the_gateway() -> Result<(
          increase_authorization (sponsored) {increase_gas}, void (partial) {void_gas}, capture with tip (final) {table_capture_gas}"
     );
     gateway.stop.send(()).ok();
+    gateway.task.await??;
+    Ok(())
+}
+
+/// Review turns the payment into a hold, on a real chain (issue 28): the
+/// gateway screens the customer with a list that puts it under review; its
+/// payment of a code is answered `409 PAYMENT_UNDER_REVIEW` with a hold code
+/// (nothing signed: the operator's sequence number does not move); the
+/// customer takes the hold (sponsored), the yen sit in the package's
+/// escrow, and an analyst releases it through the admin route (the
+/// merchant's payout gets the amount less the fee); a second payment is
+/// held the same way and rejected (the customer gets it all back).
+#[tokio::test]
+#[ignore = "needs a node with the package: APTOS_NODE_URL=... cargo test -p yenpay-gateway --test e2e_node -- --ignored"]
+async fn a_reviewed_payment_is_held_then_released_or_rejected_by_an_analyst() -> Result<()> {
+    let Some(Node {
+        node_url,
+        deployer,
+        deployment,
+        chain,
+        _one_at_a_time,
+    }) = node().await?
+    else {
+        return Ok(());
+    };
+    let dir = tempfile::tempdir()?;
+    let database = format!("sqlite://{}", dir.path().join("gateway.db").display());
+    let customer = Ed25519Account::generate();
+    let list = dir.path().join("screening.txt");
+    std::fs::write(
+        &list,
+        format!(
+            "{} review # PEP under review\n",
+            customer.address().to_hex()
+        ),
+    )?;
+    let kek = Kek::generate();
+    let ledger = NodeLedger::new(&node_url, deployment.package_address)?;
+    let head = ledger.head().await?;
+    let gateway = start_with(
+        &deployment,
+        &node_url,
+        &database,
+        &kek,
+        deployer.clone(),
+        head.version,
+        false,
+        |config| config.compliance.list_file = Some(list.clone()),
+    )
+    .await?;
+    let api = Api {
+        http: reqwest::Client::new(),
+        base: format!("http://{}", gateway.address),
+        admin_base: format!("http://{}", gateway.admin_address),
+        admin_token: "e2e-admin".to_owned(),
+    };
+    let Merchant { key, terminal, .. } =
+        onboard(&api, &chain, &deployer, "REVIEW SHOP", "審査の店").await?;
+    let payout = terminal;
+    chain
+        .issuance()
+        .configure_minter(deployer.as_ref(), deployer.address(), 1_000_000)
+        .await?;
+    chain
+        .issuance()
+        .mint(deployer.as_ref(), customer.address(), 10_000)
+        .await?;
+    let reader = &chain;
+    let balance = move |who| async move { reader.stablecoin().balance(who).await };
+    let suffix = yenpay_gateway::crypto::random_hex(4);
+    let mut decided = Vec::new();
+    for (sequence_number, (order, amount, decision)) in [
+        (format!("RV-A-{suffix}"), 3_000_u64, "release"),
+        (format!("RV-B-{suffix}"), 2_000, "reject"),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        // Each payment's one transaction is the customer's taking of the hold.
+        let sequence_number = sequence_number as u64;
+        let (status, code) = api
+            .signed(
+                &key,
+                "POST",
+                "/v2/codes",
+                Some(&json!({"merchantPaymentId": order, "amount": {"amount": amount, "currency": "JPY"}})),
+            )
+            .await?;
+        if status != 201 {
+            bail!("create code: {status} {code}");
+        }
+        // The payment: refused with a hold code, nothing signed or submitted.
+        let operator_sequence = ledger.account(deployer.address()).await?.sequence_number;
+        let pay = yenpay_client::invoice::Calls::new(deployment.package_address).pay_offer(
+            &signed_offer_of(code["data"]["url"].as_str().context("the code's URI")?)?,
+        )?;
+        let answer = sponsor_ask(
+            &api.http,
+            &api.base,
+            &deployment,
+            &customer,
+            sequence_number,
+            pay,
+        )
+        .await?;
+        assert_eq!(
+            answer["resultInfo"]["code"], "PAYMENT_UNDER_REVIEW",
+            "{answer}"
+        );
+        assert_eq!(
+            ledger.account(deployer.address()).await?.sequence_number,
+            operator_sequence
+        );
+        let data = &answer["data"];
+        assert_eq!(data["offer"]["amount"], amount);
+        let review_id = data["reviewId"].as_str().context("reviewId")?.to_owned();
+
+        // The customer takes the hold code: the yen go into escrow.
+        let escrow_before = chain.holds().escrow_balance().await?;
+        let customer_before = balance(customer.address()).await?;
+        let scanned = yenpay_qr::hold::decode(data["url"].as_str().context("the hold URI")?)?;
+        let take = yenpay_client::hold::Calls::new(deployment.package_address)
+            .authorize_offer(&scanned.signed)?;
+        sponsor_call(
+            &api.http,
+            &api.base,
+            &deployment,
+            &customer,
+            sequence_number,
+            take,
+        )
+        .await?;
+        let held = hold_reads(&api, &key, &order, "AUTHORIZED").await?;
+        assert_eq!(held["held"], amount);
+        assert_eq!(
+            chain.holds().escrow_balance().await? - escrow_before,
+            amount
+        );
+        assert_eq!(balance(customer.address()).await?, customer_before - amount);
+        // The merchant cannot capture it itself.
+        let (status, refused) = api
+            .signed(
+                &key,
+                "POST",
+                "/v2/holds/capture",
+                Some(
+                    &json!({"merchantPaymentId": order, "merchantCaptureId": format!("{order}-C"),
+                              "amount": {"amount": amount, "currency": "JPY"}}),
+                ),
+            )
+            .await?;
+        assert_eq!(
+            (status, refused["resultInfo"]["code"].clone()),
+            (409, json!("HOLD_UNDER_REVIEW"))
+        );
+
+        // The analyst decides.
+        let payout_before = balance(payout).await?;
+        let answer = api
+            .admin(
+                &format!("/admin/reviews/{review_id}/{decision}"),
+                Some(json!({"analyst": "e2e-analyst"})),
+            )
+            .await?;
+        assert!(answer["data"]["transactionHash"].is_string(), "{answer}");
+        if decision == "release" {
+            assert_eq!(answer["data"]["status"], "RELEASED");
+            hold_reads(&api, &key, &order, "CAPTURED").await?;
+            let fee = amount / 100;
+            assert_eq!(balance(payout).await? - payout_before, amount - fee);
+            assert_eq!(balance(customer.address()).await?, customer_before - amount);
+        } else {
+            assert_eq!(answer["data"]["status"], "REJECTED");
+            hold_reads(&api, &key, &order, "VOIDED").await?;
+            assert_eq!(balance(payout).await?, payout_before);
+            assert_eq!(balance(customer.address()).await?, customer_before);
+        }
+        assert_eq!(chain.holds().escrow_balance().await?, escrow_before);
+        decided.push(review_id);
+    }
+    let _ = gateway.stop.send(());
+    gateway.task.await??;
+    println!("reviews decided on the node: {decided:?}");
+    Ok(())
+}
+
+/// The deployer's key as a file the console reads: `YENPAY_DEPLOYER_KEY_FILE`
+/// (as `cargo xtask e2e` sets it), else the profile's key written into `dir`,
+/// else the default key file.
+fn deployer_key_file(dir: &std::path::Path) -> Result<PathBuf> {
+    if let Ok(file) = std::env::var("YENPAY_DEPLOYER_KEY_FILE") {
+        return Ok(PathBuf::from(file));
+    }
+    let root = root();
+    if let Ok(profile) = std::env::var("YENPAY_DEPLOYER_PROFILE") {
+        let signer =
+            yenpay_deploy::keys::CliConfig::load(&root.join(".aptos"))?.signer(&profile)?;
+        return Ok(signer.write_key_file(&dir.join("deployer.key"))?);
+    }
+    Ok(root.join(".aptos/yenpay-local.key"))
+}
+
+/// The operator's console, `yenpay` (`YENPAY_CONSOLE_BIN`, which `cargo
+/// xtask e2e` builds and sets, else next to this test's binary).
+fn console_bin() -> Result<PathBuf> {
+    if let Ok(bin) = std::env::var("YENPAY_CONSOLE_BIN") {
+        return Ok(PathBuf::from(bin));
+    }
+    let exe = std::env::current_exe()?;
+    let bin = exe
+        .parent()
+        .and_then(|deps| deps.parent())
+        .map(|dir| dir.join("yenpay"))
+        .context("the test binary's folder")?;
+    if !bin.exists() {
+        bail!(
+            "the console binary is not built ({}): run `cargo build -p yenpay-cli --bin yenpay` or set YENPAY_CONSOLE_BIN",
+            bin.display()
+        );
+    }
+    Ok(bin)
+}
+
+/// Screening on a real chain (issue 28): a listed payer's sponsored payment
+/// is refused before anything is signed (the operator's sequence number and
+/// APT balance unchanged); a payment a listed payer made on chain itself,
+/// at its own gas, is screened after the follower applies it and announced
+/// to the merchant as the signed `PAYMENT_SCREENING_DENIED`; the operator's
+/// console (`yenpay`) then denylists the payer and seizes its yen.
+#[tokio::test]
+#[ignore = "needs a node with the package: APTOS_NODE_URL=... cargo test -p yenpay-gateway --test e2e_node -- --ignored"]
+async fn a_listed_payer_is_refused_and_a_payment_made_anyway_is_announced_and_seized() -> Result<()>
+{
+    let Some(Node {
+        node_url,
+        deployer,
+        deployment,
+        chain,
+        _one_at_a_time,
+    }) = node().await?
+    else {
+        return Ok(());
+    };
+    let console = console_bin()?;
+    let dir = tempfile::tempdir()?;
+    let key_file = deployer_key_file(dir.path())?;
+    let database = format!("sqlite://{}", dir.path().join("gateway.db").display());
+    let listed = Ed25519Account::generate();
+    let list = dir.path().join("screening.txt");
+    std::fs::write(
+        &list,
+        format!("{} # OFAC SDN test entry\n", listed.address().to_hex()),
+    )?;
+    let kek = Kek::generate();
+    let ledger = NodeLedger::new(&node_url, deployment.package_address)?;
+    let head = ledger.head().await?;
+    let gateway = start_with(
+        &deployment,
+        &node_url,
+        &database,
+        &kek,
+        deployer.clone(),
+        head.version,
+        true,
+        |config| {
+            config.compliance.list_file = Some(list.clone());
+            config.compliance.worker_interval = Duration::from_millis(200);
+        },
+    )
+    .await?;
+    let api = Api {
+        http: reqwest::Client::new(),
+        base: format!("http://{}", gateway.address),
+        admin_base: format!("http://{}", gateway.admin_address),
+        admin_token: "e2e-admin".to_owned(),
+    };
+    let (received, hook_url) = receiver().await;
+    let Merchant { id, key, .. } =
+        onboard(&api, &chain, &deployer, "SCREENED SHOP", "審査の店").await?;
+    let hook = api
+        .admin(
+            &format!("/admin/merchants/{id}/webhooks"),
+            Some(json!({"url": hook_url})),
+        )
+        .await?;
+    let hook_secret = hook["data"]["secret"].as_str().unwrap().to_owned();
+    chain
+        .issuance()
+        .configure_minter(deployer.as_ref(), deployer.address(), 1_000_000)
+        .await?;
+    chain
+        .issuance()
+        .mint(deployer.as_ref(), listed.address(), 5_000)
+        .await?;
+    let suffix = yenpay_gateway::crypto::random_hex(4);
+    let order = format!("SCR-{suffix}");
+    let (status, code) = api
+        .signed(
+            &key,
+            "POST",
+            "/v2/codes",
+            Some(&json!({"merchantPaymentId": order, "amount": {"amount": 1_200, "currency": "JPY"}})),
+        )
+        .await?;
+    if status != 201 {
+        bail!("create code: {status} {code}");
+    }
+    let signed = signed_offer_of(code["data"]["url"].as_str().context("the code's URI")?)?;
+
+    // (a) Sponsoring refuses the listed payer: nothing signed or submitted.
+    let apt = |who: aptos_sdk::types::AccountAddress| {
+        let http = api.http.clone();
+        let url = format!(
+            "{}/v1/view",
+            node_url.trim_end_matches('/').trim_end_matches("/v1")
+        );
+        async move {
+            let answer: Value = http
+                .post(url)
+                .json(&json!({"function": "0x1::coin::balance", "type_arguments": ["0x1::aptos_coin::AptosCoin"],
+                              "arguments": [who.to_hex()]}))
+                .send()
+                .await?
+                .json()
+                .await?;
+            answer[0]
+                .as_str()
+                .and_then(|b| b.parse::<u64>().ok())
+                .with_context(|| format!("APT balance: {answer}"))
+        }
+    };
+    let operator_sequence = ledger.account(deployer.address()).await?.sequence_number;
+    let operator_apt = apt(deployer.address()).await?;
+    let pay = yenpay_client::invoice::Calls::new(deployment.package_address).pay_offer(&signed)?;
+    let answer = sponsor_ask(&api.http, &api.base, &deployment, &listed, 0, pay).await?;
+    assert_eq!(answer["resultInfo"]["code"], "SCREENING_DENIED", "{answer}");
+    assert_eq!(
+        ledger.account(deployer.address()).await?.sequence_number,
+        operator_sequence
+    );
+    assert_eq!(apt(deployer.address()).await?, operator_apt);
+    assert_eq!(ledger.account(listed.address()).await?.sequence_number, 0);
+
+    // (c) It pays on chain itself, at its own gas: the follower applies the
+    // payment and the screener announces the deny, signed.
+    yenpay_deploy::faucet::fund(chain.aptos(), listed.address(), 100_000_000).await?;
+    let offer = &signed.offer;
+    chain
+        .invoice()
+        .pay_signed_invoice(
+            &listed,
+            yenpay_client::address::to_sdk(offer.merchant),
+            yenpay_client::address::to_sdk(offer.terminal),
+            &offer.order_ref,
+            1_200,
+            offer.expires_at,
+            &signed.public_key,
+            &signed.signature,
+        )
+        .await?;
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let denied = loop {
+        let found = received
+            .lock()
+            .unwrap()
+            .iter()
+            .find_map(|(headers, body, _)| {
+                let event: Value = serde_json::from_str(body).ok()?;
+                (event["type"] == "PAYMENT_SCREENING_DENIED")
+                    .then(|| (headers.clone(), body.clone(), event))
+            });
+        if let Some(found) = found {
+            break found;
+        }
+        if Instant::now() > deadline {
+            bail!("no PAYMENT_SCREENING_DENIED in 30 s");
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    let (headers, body, event) = denied;
+    assert!(yenpay_gateway::webhook::verify(
+        &hook_secret,
+        headers["yenpay-signature"].to_str()?,
+        &body,
+        yenpay_types::time::unix_now() as i64,
+        300
+    ));
+    assert_eq!(event["data"]["payer"], listed.address().to_hex());
+    assert_eq!(event["data"]["merchantPaymentId"], order.as_str());
+    assert_eq!(event["data"]["reasonCode"], "LIST_MATCH");
+
+    // The operator's console denylists the payer and seizes what it holds.
+    let held = chain.stablecoin().balance(listed.address()).await?;
+    assert_eq!(held, 5_000 - 1_200);
+    let yenpay = |args: &[&str]| -> Result<Value> {
+        let out = std::process::Command::new(&console)
+            .current_dir(dir.path())
+            .env("HOME", dir.path())
+            .env_remove("YENPAY_PROFILE")
+            .env_remove("YENPAY_KEY_FILE")
+            .args([
+                "--url",
+                &node_url,
+                "--package",
+                &deployment.package_address.to_hex(),
+                "--json",
+            ])
+            .arg("--key-file")
+            .arg(&key_file)
+            .args(args)
+            .stdin(std::process::Stdio::null())
+            .output()?;
+        if !out.status.success() {
+            bail!(
+                "`yenpay {}` failed ({}): {}{}",
+                args.join(" "),
+                out.status,
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+        Ok(serde_json::from_slice(&out.stdout).unwrap_or(Value::Null))
+    };
+    let listed_hex = listed.address().to_hex();
+    let deployer_hex = deployer.address().to_hex();
+    yenpay(&["coin", "denylist", "add", &listed_hex])?;
+    assert!(chain.controls().is_denylisted(listed.address()).await?);
+    let amount = held.to_string();
+    yenpay(&[
+        "coin",
+        "seize",
+        "--from",
+        &listed_hex,
+        "--to",
+        &deployer_hex,
+        "--amount",
+        &amount,
+        "--legal-order",
+        &format!("TOKYO-DC-E2E-{suffix}"),
+    ])?;
+    assert_eq!(chain.stablecoin().balance(listed.address()).await?, 0);
+    // Put back: the deployer's own balance is the test's, not the next one's.
+    yenpay(&["coin", "denylist", "remove", &listed_hex])?;
+    let _ = gateway.stop.send(());
     gateway.task.await??;
     Ok(())
 }

@@ -24,6 +24,7 @@ mod outcomes;
 mod payments;
 mod pos_login;
 mod replicas;
+mod reviews;
 mod screening_cache;
 mod secrets;
 mod sponsor;

@@ -63,6 +63,10 @@ async fn the_openapi_document_names_every_route() {
         ("/v2/holds/capture", "post"),
         ("/v2/holds/revert", "post"),
         ("/v2/holds/{merchantPaymentId}", "get"),
+        ("/admin/reviews", "get"),
+        ("/admin/reviews/{reviewId}", "get"),
+        ("/admin/reviews/{reviewId}/release", "post"),
+        ("/admin/reviews/{reviewId}/reject", "post"),
     ] {
         assert!(
             paths.get(path).and_then(|p| p.get(method)).is_some(),
@@ -70,13 +74,14 @@ async fn the_openapi_document_names_every_route() {
         );
     }
     // The document comes from the routers: nothing else is in it.
-    assert_eq!(paths.len(), 40, "{:?}", paths.keys().collect::<Vec<_>>());
+    assert_eq!(paths.len(), 44, "{:?}", paths.keys().collect::<Vec<_>>());
     // Query parameters are documented where they are read.
     for (path, method, name) in [
         ("/v2/codes", "post", "format"),
         ("/v2/holds/codes", "post", "format"),
         ("/v2/reports/reconciliation", "get", "date"),
         ("/v2/webhooks/deliveries", "get", "status"),
+        ("/admin/reviews", "get", "status"),
     ] {
         let parameters = paths[path][method]["parameters"].as_array().unwrap();
         let parameter = parameters.iter().find(|p| p["name"] == name).unwrap();

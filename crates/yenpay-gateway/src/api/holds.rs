@@ -476,6 +476,22 @@ fn require_open(hold: &Hold) -> Result<(), ApiError> {
     }
 }
 
+/// Refuses a merchant's capture or revert of a hold a compliance review
+/// stands for: only the analyst's decision (or its deadline) moves it
+/// (`compliance::review`).
+async fn not_under_review(state: &AppState, hold: &Hold) -> Result<(), ApiError> {
+    if crate::store::reviews::by_hold(&state.db.pool, &hold.hold_id)
+        .await?
+        .is_some()
+    {
+        return Err(ApiError::conflict(
+            "HOLD_UNDER_REVIEW",
+            "this hold stands for a payment under compliance review: an analyst releases or rejects it",
+        ));
+    }
+    Ok(())
+}
+
 fn unprocessable(code: &'static str, message: String) -> ApiError {
     ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, code, message)
 }
@@ -503,6 +519,7 @@ pub async fn capture(
     };
     let hold = hold_of(&state, &merchant, &request.merchant_payment_id).await?;
     require_open(&hold)?;
+    not_under_review(&state, &hold).await?;
     let now = state.clock.now();
     if hold.status == HoldStatus::Expired || now >= hold.capture_before {
         return Err(ApiError::conflict(
@@ -600,6 +617,7 @@ pub async fn revert(
     };
     let hold = hold_of(&state, &merchant, &request.merchant_payment_id).await?;
     require_open(&hold)?;
+    not_under_review(&state, &hold).await?;
     let held = hold.held() as u64;
     let amount = requested.unwrap_or(held);
     if amount > held {

@@ -27,6 +27,7 @@ pub mod payments;
 pub mod pos;
 pub mod refunds;
 pub mod reports;
+pub mod reviews;
 pub mod sponsor;
 pub mod views;
 pub mod wallet;
@@ -77,6 +78,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
 pub fn admin_router(state: &AppState) -> Router<AppState> {
     let (router, _) = admin::router()
         .merge(compliance::router())
+        .merge(reviews::router())
         // Innermost: an action the handler ran, not an answer replayed.
         .route_layer(from_fn_with_state(
             state.clone(),
@@ -98,6 +100,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
         .merge(operations::router())
         .merge(admin::router())
         .merge(compliance::router())
+        .merge(reviews::router())
         .into_openapi()
 }
 

@@ -41,7 +41,11 @@ pub fn verdict_entry<'a>(
 
 /// Admin routes that append their own audit entry, in the transaction of
 /// their change (the middleware leaves them alone).
-pub const SELF_AUDITED: &[&str] = &["/admin/customers/{address}/tier"];
+pub const SELF_AUDITED: &[&str] = &[
+    "/admin/customers/{address}/tier",
+    "/admin/reviews/{reviewId}/release",
+    "/admin/reviews/{reviewId}/reject",
+];
 
 /// The action an admin route's template performs.
 fn action_of(method: &Method, template: &str) -> String {

@@ -22,13 +22,16 @@
 //! - [`reports`]: the daily reconciliation per merchant and the
 //!   suspicious-activity export.
 //!
-//! Review is refused for now; phase 2 turns it into a hold (issue 27).
+//! - [`review`]: a review turns the payment into a hold in the package's
+//!   escrow, which an analyst releases to the merchant or rejects back to
+//!   the payer, or the gateway voids at the deadline.
 pub mod audit;
 pub mod cache;
 pub mod http;
 pub mod limits;
 pub mod list;
 pub mod reports;
+pub mod review;
 pub mod travel_rule;
 pub mod worker;
 
@@ -46,7 +49,8 @@ pub enum Decision {
     Allow,
     /// Refuse; for a payment already made, tell the merchant and the operator.
     Deny,
-    /// An analyst decides (phase 1: refused like a deny, with its own code).
+    /// An analyst decides: a payment of a code becomes a hold ([`review`]);
+    /// anything else is refused with its own code.
     Review,
 }
 
@@ -310,7 +314,8 @@ fn count(state: &AppState, context: &str, verdict: &Verdict) {
 /// (sponsoring, a refund): `None` for allow. A deny is `403
 /// SCREENING_DENIED`; a deny because a provider failed (fail closed) is
 /// `503 SCREENING_UNAVAILABLE`, worth retrying; a review is `403
-/// SCREENING_REVIEW` (phase 2 will hold the payment instead).
+/// SCREENING_REVIEW` where no hold can stand for the payment (the sponsor
+/// turns a code's payment into a hold instead: [`review`]).
 pub fn refusal(verdict: &Verdict) -> Option<(StatusCode, &'static str, String)> {
     match verdict.decision {
         Decision::Allow => None,

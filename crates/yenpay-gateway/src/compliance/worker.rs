@@ -160,9 +160,14 @@ pub async fn screen_pending(state: &AppState) -> Result<usize, sqlx::Error> {
     Ok(done)
 }
 
-/// Screens pending payments every `compliance.worker_interval` until `stop`.
+/// Voids the holds of reviews past their deadline (`review::void_due`) and
+/// screens pending payments, every `compliance.worker_interval` until `stop`.
 pub async fn run(state: AppState, mut stop: watch::Receiver<bool>) {
     loop {
+        // Reviews past their deadline first: their holds go back to the payers.
+        if let Err(error) = super::review::void_due(&state).await {
+            tracing::warn!(%error, "voiding reviews past their deadline");
+        }
         match screen_pending(&state).await {
             Ok(50) => continue,
             Ok(_) => {}

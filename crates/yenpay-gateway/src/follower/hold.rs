@@ -5,7 +5,9 @@
 //! Webhooks: `HOLD_AUTHORIZED` (the customer's yen went into escrow, or it
 //! added to them), `HOLD_CAPTURED`, `HOLD_VOIDED`, `HOLD_RECLAIMED`, and
 //! `HOLD_EXPIRED` ([`expire_holds`]); each carries the hold's state after it
-//! and its own sequence number among the hold's events. A refund, a seizure
+//! and its own sequence number among the hold's events; a reviewed
+//! payment's hold (`compliance::review`) is also announced as
+//! `PAYMENT_UNDER_REVIEW` when taken. A refund, a seizure
 //! and a purge change the row and send nothing.
 use super::invoice::Origin;
 use crate::outbox;
@@ -113,11 +115,25 @@ pub(super) async fn apply(
     let Some(hold) = hold else {
         return Ok(0);
     };
+    let taken = matches!(event, HoldEvent::HoldAuthorized(_));
     let mut data = state_of(&hold);
     data["event"] = detail;
     data["transactionHash"] = json!(origin.hash);
     data["version"] = json!(origin.version);
-    announce(tx, &hold, &origin.event_id(), event_type, data, origin.now).await
+    let mut queued = announce(tx, &hold, &origin.event_id(), event_type, data, origin.now).await?;
+    if taken {
+        // A reviewed payment's hold: the merchant hears it is held, not paid.
+        let transaction = json!({"transactionHash": origin.hash, "version": origin.version});
+        queued += crate::compliance::review::announce_taken(
+            tx,
+            &hold,
+            &origin.event_id(),
+            transaction,
+            origin.now,
+        )
+        .await?;
+    }
+    Ok(queued)
 }
 
 /// A hold's state as its webhooks show it (as `GET /v2/holds/{id}` does).
