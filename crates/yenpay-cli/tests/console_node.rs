@@ -346,6 +346,20 @@ mod console_node {
         let store = AccountAddress::from_hex("0x5107e")?.to_hex();
         c.only(&d, &s, &["coin", "store", "approve", &store], "ENOT_ADMIN")?;
         c.only(&d, &s, &["coin", "store", "revoke", &store], "ENOT_ADMIN")?;
+        // A hold's seizure (issue 27) is the admin's: a stranger is refused
+        // first, the admin then by the chain's own check (no such hold).
+        let no_hold = format!("{s_hex}/NO-SUCH-HOLD");
+        let seize = [
+            "hold",
+            "seize",
+            no_hold.as_str(),
+            "--to",
+            d_hex.as_str(),
+            "--legal-order",
+            "Tokyo District Court 2026-1",
+        ];
+        c.refused(&s, &seize, "ENOT_ADMIN")?;
+        c.refused(&d, &seize, "EHOLD_NOT_FOUND")?;
 
         // The registry: onboard, fee, suspend, reactivate; the owner's payout and terminals.
         let owner_hex = owner.hex();
@@ -572,6 +586,10 @@ mod console_node {
             &["invoices", "purge", "--invoice", &invoice],
             "ENOT_HOUSEKEEPER",
         )?;
+        // Holds' purge: the operator's or the housekeeper's as well.
+        let purge_hold = ["hold", "purge", "--hold", no_hold.as_str()];
+        c.refused(&s, &purge_hold, "ENOT_HOUSEKEEPER")?;
+        c.refused(&keeper, &purge_hold, "EHOLD_NOT_FOUND")?;
         c.only(
             &d,
             &s,

@@ -1,4 +1,4 @@
-//! The reconciler: settles the payments and refunds whose transaction's
+//! The reconciler: settles the payments, refunds and hold operations whose transaction's
 //! outcome the gateway did not learn when it submitted it (a timeout, a
 //! network error, a request that died). Every replica runs it; its
 //! transitions are the store's and settle a row once.
@@ -21,8 +21,18 @@
 //!
 //! A failed creation frees its order reference; a failed refund no longer
 //! counts against what is left to refund.
+//!
+//! A hold's capture or void (`hold_operations`) is settled the same way, with
+//! one difference each way. Its row keeps no expiration, so a `SUBMITTED`
+//! one counts as expired once the head passes the latest its transaction
+//! could expire (`requested_at` + request timeout + lifetime). And a
+//! committed one is only marked completed: the hold's amounts are the
+//! follower's, from the hold events, applied once (it also completes a
+//! `PENDING` operation without a hash that its event matches, so one whose
+//! request died is not failed here after it committed).
 use crate::AppState;
 use crate::chain::{ChainError, Lookup, TxOutcome};
+use crate::store::holds::{self, Operation, OperationStatus};
 use crate::store::payments::{self, Payment, Refund, RefundStatus};
 use tokio::sync::watch;
 use yenpay_client::events::YenpayEvent;
@@ -53,6 +63,10 @@ pub struct Settled {
     pub refunds_committed: u64,
     /// Refunds found failed or never committed.
     pub refunds_failed: u64,
+    /// Hold captures and voids found committed.
+    pub operations_committed: u64,
+    /// Hold captures and voids found failed or never committed.
+    pub operations_failed: u64,
     /// Rows whose outcome is still unknown.
     pub waiting: u64,
 }
@@ -76,8 +90,10 @@ pub async fn run_once(state: &AppState) -> Result<Settled, ReconcileError> {
     let lost_after = lifetime + state.config.server.request_timeout.as_secs() as i64;
     let stale_payments = payments::unsettled(&state.db.pool, written_before, BATCH).await?;
     let stale_refunds = payments::unsettled_refunds(&state.db.pool, written_before, BATCH).await?;
+    let stale_operations =
+        holds::unsettled_operations(&state.db.pool, written_before, BATCH).await?;
     let mut settled = Settled::default();
-    if stale_payments.is_empty() && stale_refunds.is_empty() {
+    if stale_payments.is_empty() && stale_refunds.is_empty() && stale_operations.is_empty() {
         return Ok(settled);
     }
     let head_secs = (state.ledger.head().await?.timestamp_us / 1_000_000) as i64;
@@ -112,7 +128,32 @@ pub async fn run_once(state: &AppState) -> Result<Settled, ReconcileError> {
         .await?;
         settle_refund(state, &refund, verdict, &mut settled).await?;
     }
-    if settled.committed + settled.failed + settled.refunds_committed + settled.refunds_failed > 0 {
+    for operation in stale_operations {
+        let hash = match operation.status {
+            OperationStatus::Submitted => operation.tx_hash.as_deref(),
+            _ => None,
+        };
+        // Signed at the latest at the end of its request, it expires a lifetime later.
+        let lost_at = operation.requested_at + lost_after;
+        let verdict = verdict(
+            state,
+            hash,
+            Some(lost_at),
+            lost_at,
+            head_secs,
+            followed_secs,
+        )
+        .await?;
+        settle_operation(state, &operation, verdict, &mut settled).await?;
+    }
+    if settled.committed
+        + settled.failed
+        + settled.refunds_committed
+        + settled.refunds_failed
+        + settled.operations_committed
+        + settled.operations_failed
+        > 0
+    {
         state.signal_payments_changed();
         tracing::info!(?settled, "reconciled transactions with unknown outcomes");
     }
@@ -236,6 +277,33 @@ async fn settle_refund(
             payments::complete_refund(&state.db, &refund.refund_id, &refunded).await?;
             tracing::info!(refund = %refund.refund_id, tx = %outcome.hash, "refund settled as committed");
             settled.refunds_committed += 1;
+        }
+    }
+    Ok(())
+}
+
+async fn settle_operation(
+    state: &AppState,
+    operation: &Operation,
+    verdict: Verdict,
+    settled: &mut Settled,
+) -> Result<(), ReconcileError> {
+    let pool = &state.db.pool;
+    match verdict {
+        Verdict::Wait => settled.waiting += 1,
+        Verdict::Failed(reason) => {
+            holds::fail_operation(pool, &operation.operation_id, &reason).await?;
+            tracing::info!(operation = %operation.operation_id, %reason, "hold operation settled as failed");
+            settled.operations_failed += 1;
+        }
+        Verdict::Committed(outcome) => {
+            let tx = payments::Tx {
+                hash: &outcome.hash,
+                version: outcome.version,
+            };
+            holds::complete_operation(pool, &operation.operation_id, tx).await?;
+            tracing::info!(operation = %operation.operation_id, tx = %outcome.hash, "hold operation settled as committed");
+            settled.operations_committed += 1;
         }
     }
     Ok(())

@@ -1082,3 +1082,212 @@ async fn an_increase_by_the_hold_s_customer_is_sponsored() {
         );
     }
 }
+
+/// A capture or void whose outcome the gateway did not learn is settled by
+/// the reconciler as refunds are: committed (the follower alone applies its
+/// amounts), or failed once its transaction can no longer commit; one whose
+/// request died before it learnt the hash is completed by the follower
+/// from its event, and failed only if nothing like it committed.
+#[tokio::test]
+async fn the_reconciler_settles_hold_operations_with_unknown_outcomes() {
+    use yenpay_gateway::reconcile;
+    use yenpay_gateway::store::holds::{self, NewOperation, OperationKind, OperationStatus};
+    for db in backends().await {
+        let gw = gateway(&db).await;
+        let m = gw.merchant("PUMP").await;
+        let merchant = m.address.to_hex();
+        create_hold(&gw, &m, "PUMP-9", 10_000, 0).await;
+        apply(
+            &gw,
+            hold_tx(
+                6_000,
+                NOW + 5,
+                None,
+                vec![authorized(&m, "PUMP-9", 10_000, 0, NOW + 3_600)],
+            ),
+            NOW + 5,
+        )
+        .await;
+        let pool = &gw.state.db.pool;
+        let merchant_ref = merchant.as_str();
+        let operation = |id: &'static str| async move {
+            holds::operation_by_merchant_id(pool, merchant_ref, id)
+                .await
+                .unwrap()
+                .unwrap()
+        };
+
+        // A capture and a void submitted with unknown outcomes.
+        gw.ledger.set_next(Next::Unavailable);
+        let capture = gw
+            .call(&m, "POST", "/v2/holds/capture", Some(json!({"merchantPaymentId": "PUMP-9", "merchantCaptureId": "CAP-U", "amount": yen(6_380)})))
+            .await;
+        assert_eq!(
+            capture.status,
+            StatusCode::SERVICE_UNAVAILABLE,
+            "{}",
+            capture.text
+        );
+        let revert = gw
+            .call(&m, "POST", "/v2/holds/revert", Some(json!({"merchantPaymentId": "PUMP-9", "merchantRevertId": "REV-U", "amount": yen(1_000)})))
+            .await;
+        assert_eq!(
+            revert.status,
+            StatusCode::SERVICE_UNAVAILABLE,
+            "{}",
+            revert.text
+        );
+        gw.ledger.set_next(Next::Succeed);
+        let captured_op = operation("CAP-U").await;
+        let reverted_op = operation("REV-U").await;
+        assert_eq!(
+            (captured_op.status, reverted_op.status),
+            (OperationStatus::Submitted, OperationStatus::Submitted),
+            "{}",
+            db.name
+        );
+        let capture_hash = captured_op.tx_hash.clone().expect("the hash to look up");
+        // Two requests that died after writing their rows: a void that
+        // committed and a capture that never did.
+        let hold = holds::by_reference(pool, &merchant, "PUMP-9")
+            .await
+            .unwrap()
+            .unwrap();
+        for (id, kind, amount) in [
+            ("REV-DIED", OperationKind::Void, 500),
+            ("CAP-DIED", OperationKind::Capture, 200),
+        ] {
+            let new = NewOperation {
+                merchant_address: &merchant,
+                merchant_operation_id: id,
+                hold_id: &hold.hold_id,
+                kind,
+                amount,
+                tip: 0,
+                final_capture: false,
+                requested_at: NOW,
+            };
+            holds::reserve_operation(&gw.state.db, &new)
+                .await
+                .unwrap()
+                .unwrap();
+        }
+
+        // Neither submitted transaction committed nor expired yet: they wait
+        // (the died ones are not looked at before a lifetime passed).
+        let waiting = reconcile::run_once(&gw.state).await.unwrap();
+        assert_eq!(
+            (
+                waiting.waiting,
+                waiting.operations_committed,
+                waiting.operations_failed
+            ),
+            (2, 0, 0)
+        );
+        // The node later shows the capture committed: completed, with its hash.
+        gw.ledger.commit(&capture_hash);
+        let settled = reconcile::run_once(&gw.state).await.unwrap();
+        assert_eq!((settled.operations_committed, settled.waiting), (1, 1));
+        let done = operation("CAP-U").await;
+        assert_eq!(done.status, OperationStatus::Completed);
+        assert_eq!(done.tx_hash.as_deref(), Some(capture_hash.as_str()));
+        // The reconciler counted nothing on the hold: the follower does, once.
+        let hold = holds::by_reference(pool, &merchant, "PUMP-9")
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!((hold.captured, hold.released), (0, 0));
+        apply(
+            &gw,
+            hold_tx(
+                6_001,
+                NOW + 10,
+                Some(&capture_hash),
+                vec![captured(&m, "PUMP-9", 6_380, 0, 0, 3_620)],
+            ),
+            NOW + 10,
+        )
+        .await;
+        // The died void committed (its hash never stored): the follower
+        // completes it from its event.
+        apply(
+            &gw,
+            hold_tx(
+                6_002,
+                NOW + 11,
+                None,
+                vec![(
+                    "HoldVoided",
+                    json!({
+                        "merchant": merchant, "hold_ref": "PUMP-9", "customer": CUSTOMER,
+                        "amount": "500", "held": "3120", "voided_by": m.terminal.to_hex(),
+                    }),
+                )],
+            ),
+            NOW + 11,
+        )
+        .await;
+        let hold = holds::by_reference(pool, &merchant, "PUMP-9")
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            (hold.captured, hold.released, hold.held()),
+            (6_380, 500, 3_120)
+        );
+        let died_void = operation("REV-DIED").await;
+        assert_eq!(died_void.status, OperationStatus::Completed, "{}", db.name);
+        assert_eq!(
+            died_void.tx_hash.as_deref(),
+            Some(format!("0x{:064x}", 6_002).as_str())
+        );
+
+        // Past the latest the other two could expire (signed at the end of
+        // their request, a lifetime before expiring) and followed past it:
+        // neither can commit any more, failed.
+        let lifetime = gw.state.config.submission_lifetime.as_secs() as i64;
+        let request = gw.state.config.server.request_timeout.as_secs() as i64;
+        let lost_at = NOW + lifetime + request;
+        gw.clock.set(lost_at + 1);
+        gw.ledger.set_head_time(lost_at);
+        sqlx::query("UPDATE follower_cursor SET applied_timestamp_us = $1")
+            .bind(lost_at * 1_000_000)
+            .execute(pool)
+            .await
+            .unwrap();
+        let early = reconcile::run_once(&gw.state).await.unwrap();
+        assert_eq!(
+            (early.waiting, early.operations_failed),
+            (2, 0),
+            "not past it yet"
+        );
+        gw.ledger.set_head_time(lost_at + 1);
+        sqlx::query("UPDATE follower_cursor SET applied_timestamp_us = $1")
+            .bind((lost_at + 1) * 1_000_000)
+            .execute(pool)
+            .await
+            .unwrap();
+        let settled = reconcile::run_once(&gw.state).await.unwrap();
+        assert_eq!((settled.operations_failed, settled.waiting), (2, 0));
+        for id in ["REV-U", "CAP-DIED"] {
+            let failed = operation(id).await;
+            assert_eq!(failed.status, OperationStatus::Failed, "{id}");
+            assert!(
+                failed
+                    .failure
+                    .as_deref()
+                    .unwrap()
+                    .starts_with("NOT_COMMITTED"),
+                "{id}: {:?}",
+                failed.failure
+            );
+        }
+        // The API shows them so; nothing is left unsettled.
+        let shown = gw.call(&m, "GET", "/v2/holds/PUMP-9", None).await;
+        assert_eq!(shown.body["data"]["held"], 3_120, "{}", shown.text);
+        assert_eq!(
+            reconcile::run_once(&gw.state).await.unwrap(),
+            reconcile::Settled::default()
+        );
+    }
+}

@@ -14,8 +14,8 @@ use aptos_sdk::types::AccountAddress;
 use clap::{Parser, Subcommand};
 
 use plan::{
-    AdminCommand, Calls, CoinCommand, InvoicesCommand, MerchantCommand, MultisigCommand,
-    OperatorCommand, PackageCommand, Plan, Read, RolesCommand, TreasuryCommand,
+    AdminCommand, Calls, CoinCommand, HoldCommand, InvoicesCommand, MerchantCommand,
+    MultisigCommand, OperatorCommand, PackageCommand, Plan, Read, RolesCommand, TreasuryCommand,
 };
 use target::Global;
 
@@ -64,6 +64,9 @@ enum Command {
     /// Invoice records: purge, refund window, housekeeper.
     #[command(subcommand)]
     Invoices(InvoicesCommand),
+    /// Holds: seize a denylisted customer's held yen (admin), purge closed holds.
+    #[command(subcommand)]
+    Hold(HoldCommand),
     /// Proposals of a 0x1::multisig_account: list, show, approve, reject, execute.
     #[command(subcommand)]
     Multisig(MultisigCommand),
@@ -85,6 +88,7 @@ impl Cli {
             Command::Operator(command) => command.plan(calls),
             Command::Treasury(command) => command.plan(calls),
             Command::Invoices(command) => command.plan(calls),
+            Command::Hold(command) => command.plan(calls),
             Command::Package(command) => command.plan(calls.package()),
             Command::Multisig(command) => {
                 if self.global.multisig.is_some() {
@@ -180,6 +184,105 @@ mod tests {
 
     fn invoices() -> yenpay_client::invoice::Calls {
         yenpay_client::invoice::Calls::new(a(PACKAGE))
+    }
+
+    fn holds() -> yenpay_client::hold::Calls {
+        yenpay_client::hold::Calls::new(a(PACKAGE))
+    }
+
+    #[test]
+    fn hold_commands_build_the_typed_calls() {
+        let legal = LegalOrder::new(b"Tokyo District Court 2026-9".to_vec()).unwrap();
+        let hold_ref = OrderRef::new("PUMP 7").unwrap();
+        assert_eq!(
+            call_of(&[
+                "hold",
+                "seize",
+                "0xe1/PUMP 7",
+                "--to",
+                "0xa1",
+                "--legal-order",
+                "Tokyo District Court 2026-9",
+            ]),
+            (
+                Role::Admin,
+                holds()
+                    .seize_hold(a("0xe1"), &hold_ref, a("0xa1"), &legal)
+                    .unwrap()
+            )
+        );
+        assert_eq!(
+            call_of(&[
+                "hold",
+                "purge",
+                "--hold",
+                "0xe1/PUMP 7",
+                "--hold",
+                "0xe2/ROOM-1"
+            ]),
+            (
+                Role::Keeper,
+                holds()
+                    .purge_holds(
+                        &[a("0xe1"), a("0xe2")],
+                        &[hold_ref, OrderRef::new("ROOM-1").unwrap()]
+                    )
+                    .unwrap()
+            )
+        );
+        // Refused before any key is read: bad holds, no holds, too many.
+        for (args, why) in [
+            (
+                vec![
+                    "hold",
+                    "seize",
+                    "0xe1",
+                    "--to",
+                    "0xa1",
+                    "--legal-order",
+                    "x",
+                ],
+                "MERCHANT/ORDER_REF",
+            ),
+            (
+                vec![
+                    "hold",
+                    "seize",
+                    "0xe1/P",
+                    "--to",
+                    "0xa1",
+                    "--legal-order",
+                    "",
+                ],
+                "legal",
+            ),
+            (
+                vec!["hold", "seize", "0xe1/P", "--legal-order", "x"],
+                "--to",
+            ),
+            (vec!["hold", "purge"], "--hold"),
+            (
+                vec!["hold", "purge", "--hold", "nothex/P"],
+                "not an account address",
+            ),
+        ] {
+            let error = parse(&args).unwrap_err().to_string();
+            assert!(
+                error.to_lowercase().contains(&why.to_lowercase()),
+                "{args:?}: {error}"
+            );
+        }
+        let many: Vec<String> = (0..=plan::HOLD_PURGE_MAX)
+            .map(|i| format!("0xe1/H-{i}"))
+            .collect();
+        let mut args = vec!["yenpay", "--package", PACKAGE, "hold", "purge"];
+        for hold in &many {
+            args.extend(["--hold", hold.as_str()]);
+        }
+        let cli = Cli::try_parse_from(args).unwrap();
+        let error = cli.plan(&Calls::new(a(PACKAGE))).unwrap_err();
+        assert_eq!(exit::code(&error), exit::BAD_INPUT, "{error:#}");
+        assert!(error.to_string().contains("at most 200"), "{error:#}");
     }
 
     #[test]

@@ -516,6 +516,72 @@ pub enum InvoicesCommand {
     Housekeeper(HousekeeperCommand),
 }
 
+/// Holds purged in one transaction at most (a bad line aborts its whole
+/// transaction, so a scheduled job keeps batches small; each record is one
+/// table item removed).
+pub const HOLD_PURGE_MAX: usize = 200;
+
+/// `yenpay hold ...`: the privileged entries of holds (issue 27).
+#[derive(Debug, Subcommand)]
+pub enum HoldCommand {
+    /// Seize all that a hold holds for a denylisted customer, under a legal
+    /// order (admin): the hold closes, the order is recorded in `HoldSeized`.
+    Seize {
+        /// The hold as MERCHANT/HOLD_REF.
+        #[arg(value_parser = invoice_ref)]
+        hold: (AccountAddress, OrderRef),
+        /// Who receives the seized yen.
+        #[arg(long, value_parser = address)]
+        to: AccountAddress,
+        /// The legal order's reference (1 to 64 bytes), recorded in the event.
+        #[arg(long, value_parser = legal_order)]
+        legal_order: LegalOrder,
+    },
+    /// Delete closed holds' records in one transaction (operator or
+    /// housekeeper); their storage deposits go to the signer.
+    Purge {
+        /// A hold as MERCHANT/HOLD_REF (repeatable, at most 200).
+        #[arg(long = "hold", value_parser = invoice_ref, required = true)]
+        holds: Vec<(AccountAddress, OrderRef)>,
+    },
+}
+
+impl HoldCommand {
+    /// What the command does.
+    pub fn plan(&self, calls: &Calls) -> Result<Plan> {
+        let h = &calls.holds;
+        Ok(match self {
+            HoldCommand::Seize {
+                hold: (merchant, hold_ref),
+                to,
+                legal_order,
+            } => write(
+                Role::Admin,
+                format!(
+                    "seize what the hold {merchant}/{} holds, to {to}",
+                    hold_ref.as_str()
+                ),
+                h.seize_hold(*merchant, hold_ref, *to, legal_order)?,
+            ),
+            HoldCommand::Purge { holds } => {
+                if holds.len() > HOLD_PURGE_MAX {
+                    return Err(bad_input(format!(
+                        "{} holds: at most {HOLD_PURGE_MAX} in one purge",
+                        holds.len()
+                    )));
+                }
+                let merchants: Vec<_> = holds.iter().map(|(m, _)| *m).collect();
+                let refs: Vec<_> = holds.iter().map(|(_, r)| r.clone()).collect();
+                write(
+                    Role::Keeper,
+                    format!("purge {} closed holds", holds.len()),
+                    h.purge_holds(&merchants, &refs)?,
+                )
+            }
+        })
+    }
+}
+
 /// `yenpay invoices purge`.
 #[derive(Debug, Args)]
 #[command(group(ArgGroup::new("input").required(true).multiple(true).args(["invoice", "file"])))]
@@ -581,6 +647,7 @@ pub struct Calls {
     registry: yenpay_client::merchant::Calls,
     treasury: yenpay_client::fee_treasury::Calls,
     invoices: yenpay_client::invoice::Calls,
+    holds: yenpay_client::hold::Calls,
 }
 
 impl Calls {
@@ -598,6 +665,7 @@ impl Calls {
             registry: yenpay_client::merchant::Calls::new(package),
             treasury: yenpay_client::fee_treasury::Calls::new(package),
             invoices: yenpay_client::invoice::Calls::new(package),
+            holds: yenpay_client::hold::Calls::new(package),
         }
     }
 }

@@ -480,20 +480,41 @@ pub async fn operation_submitted<'e, E: Executor<'e, Database = sqlx::Any>>(
     Ok(())
 }
 
-/// The chain refused the operation, or it was never submitted.
+/// The chain refused the operation, it was never submitted, or (the
+/// reconciler) its transaction can no longer commit. A row the follower
+/// completed stays completed.
 pub async fn fail_operation<'e, E: Executor<'e, Database = sqlx::Any>>(
     executor: E,
     operation_id: &str,
     reason: &str,
 ) -> Result<(), sqlx::Error> {
     sqlx::query(
-        "UPDATE hold_operations SET status = 'FAILED', failure = $1 WHERE operation_id = $2 AND status = 'PENDING'",
+        "UPDATE hold_operations SET status = 'FAILED', failure = $1 \
+         WHERE operation_id = $2 AND status IN ('PENDING', 'SUBMITTED')",
     )
     .bind(reason)
     .bind(operation_id)
     .execute(executor)
     .await?;
     Ok(())
+}
+
+/// The operations whose outcome the gateway has not learnt, for the
+/// reconciler: every `SUBMITTED` one, and the `PENDING` ones written before
+/// `written_before` (their request died before it learnt anything), oldest first.
+pub async fn unsettled_operations(
+    pool: &sqlx::AnyPool,
+    written_before: i64,
+    limit: i64,
+) -> Result<Vec<Operation>, sqlx::Error> {
+    sqlx::query_as(&format!(
+        "SELECT {OPERATION_COLUMNS} FROM hold_operations WHERE status = 'SUBMITTED' \
+         OR (status = 'PENDING' AND requested_at < $1) ORDER BY requested_at, operation_id LIMIT $2"
+    ))
+    .bind(written_before)
+    .bind(limit)
+    .fetch_all(pool)
+    .await
 }
 
 //
@@ -639,21 +660,57 @@ fn after(row: &Hold, held: u64, closed: HoldStatus) -> HoldStatus {
     if held > 0 { row.status } else { closed }
 }
 
-/// Completes the operations whose transaction this was.
+/// What an operation's event says it did, to find the operation without its hash.
+#[derive(Debug, Clone, Copy)]
+struct Did {
+    kind: OperationKind,
+    amount: u64,
+    tip: u64,
+}
+
+/// Completes the operation whose transaction this was: the one carrying its
+/// hash, else the oldest `PENDING` one of the hold without a hash that did
+/// the same (its request died before it learnt the hash; without this the
+/// reconciler would later fail an operation that committed).
 async fn complete_by_tx(
     conn: &mut AnyConnection,
     hold_id: &str,
     tx: Tx<'_>,
+    did: Did,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "UPDATE hold_operations SET status = 'COMPLETED', version = $1, failure = NULL \
-         WHERE hold_id = $2 AND tx_hash = $3 AND status <> 'COMPLETED'",
+    let by_hash: i64 = sqlx::query_scalar(
+        "SELECT CAST(COUNT(*) AS BIGINT) FROM hold_operations WHERE hold_id = $1 AND tx_hash = $2",
     )
-    .bind(tx.version as i64)
     .bind(hold_id)
     .bind(tx.hash)
-    .execute(&mut *conn)
+    .fetch_one(&mut *conn)
     .await?;
+    if by_hash > 0 {
+        sqlx::query(
+            "UPDATE hold_operations SET status = 'COMPLETED', version = $1, failure = NULL \
+             WHERE hold_id = $2 AND tx_hash = $3 AND status <> 'COMPLETED'",
+        )
+        .bind(tx.version as i64)
+        .bind(hold_id)
+        .bind(tx.hash)
+        .execute(&mut *conn)
+        .await?;
+        return Ok(());
+    }
+    let lost: Option<String> = sqlx::query_scalar(
+        "SELECT operation_id FROM hold_operations WHERE hold_id = $1 AND status = 'PENDING' \
+         AND tx_hash IS NULL AND kind = $2 AND amount = $3 AND tip = $4 \
+         ORDER BY requested_at, operation_id LIMIT 1",
+    )
+    .bind(hold_id)
+    .bind(did.kind.as_str())
+    .bind(did.amount as i64)
+    .bind(did.tip as i64)
+    .fetch_optional(&mut *conn)
+    .await?;
+    if let Some(operation_id) = lost {
+        complete_operation(&mut *conn, &operation_id, tx).await?;
+    }
     Ok(())
 }
 
@@ -680,7 +737,12 @@ pub async fn chain_captured(
     .bind(&row.hold_id)
     .execute(&mut *conn)
     .await?;
-    complete_by_tx(conn, &row.hold_id, at.tx).await?;
+    let did = Did {
+        kind: OperationKind::Capture,
+        amount: e.amount,
+        tip: e.tip,
+    };
+    complete_by_tx(conn, &row.hold_id, at.tx, did).await?;
     touch(conn, &row.hold_id, at.tx.version).await.map(Some)
 }
 
@@ -702,7 +764,12 @@ pub async fn chain_voided(
     };
     let status = after(&row, held, closed);
     release(conn, &row, amount, status).await?;
-    complete_by_tx(conn, &row.hold_id, at.tx).await?;
+    let did = Did {
+        kind: OperationKind::Void,
+        amount,
+        tip: 0,
+    };
+    complete_by_tx(conn, &row.hold_id, at.tx, did).await?;
     touch(conn, &row.hold_id, at.tx.version).await.map(Some)
 }
 
