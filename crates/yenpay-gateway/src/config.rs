@@ -260,17 +260,6 @@ pub struct VerdictCachePolicy {
     pub deny: Duration,
 }
 
-impl VerdictCachePolicy {
-    /// How long a verdict of `decision` is remembered.
-    pub fn ttl(&self, decision: crate::compliance::Decision) -> Duration {
-        match decision {
-            crate::compliance::Decision::Allow => self.allow,
-            crate::compliance::Decision::Review => self.review,
-            crate::compliance::Decision::Deny => self.deny,
-        }
-    }
-}
-
 impl Default for VerdictCachePolicy {
     fn default() -> Self {
         Self {

@@ -6,7 +6,7 @@
 //! review less, an allow shortest (a new listing reaches a cached address
 //! within its time). A provider that failed is not remembered: the fail
 //! policy decides each request, and the next one asks again.
-use super::{ScreenError, Screener, Subject, Verdict};
+use super::{Decision, ScreenError, Screener, Subject, Verdict};
 use crate::config::VerdictCachePolicy;
 use aptos_sdk::types::AccountAddress;
 use lru::LruCache;
@@ -74,10 +74,21 @@ impl Screener for CachedScreener {
             }
         }
         let verdict = self.inner.screen(subject).await?;
-        let ttl = self.policy.ttl(verdict.decision);
+        let ttl = ttl(&self.policy, verdict.decision);
         if !ttl.is_zero() {
             self.lock().put(key, (verdict.clone(), now + ttl));
         }
         Ok(verdict)
     }
 }
+
+/// How long a verdict of `decision` is remembered (here, not in `config`,
+/// so that the settings do not depend on what reads them).
+fn ttl(policy: &VerdictCachePolicy, decision: Decision) -> std::time::Duration {
+    match decision {
+        Decision::Allow => policy.allow,
+        Decision::Review => policy.review,
+        Decision::Deny => policy.deny,
+    }
+}
+
