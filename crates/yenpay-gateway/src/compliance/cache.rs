@@ -91,4 +91,3 @@ fn ttl(policy: &VerdictCachePolicy, decision: Decision) -> std::time::Duration {
         Decision::Deny => policy.deny,
     }
 }
-
