@@ -626,6 +626,29 @@ module yenpay::fx_tests {
         fx::set_limits(&h::signer_of(h::stranger()), 1, 1);
     }
 
+    #[test(framework = @aptos_framework, publisher = @deployer)]
+    #[expected_failure(abort_code = 0x50001, location = yenpay::fx)] // ENOT_OPERATOR
+    fun only_the_operator_configures_usdc(framework: &signer, publisher: &signer) {
+        h::setup(framework, publisher);
+        fx::configure_usdc(&h::signer_of(h::stranger()), create_test_usdc(6));
+    }
+
+    #[test(framework = @aptos_framework, publisher = @deployer)]
+    #[expected_failure(abort_code = 0x50001, location = yenpay::fx)] // ENOT_OPERATOR
+    fun only_the_operator_sets_the_policies(framework: &signer, publisher: &signer) {
+        h::setup(framework, publisher);
+        fx::set_rate_policies(&h::signer_of(h::stranger()), 50, 60, 500, 172_800);
+    }
+
+    #[test(framework = @aptos_framework, publisher = @deployer)]
+    #[expected_failure(abort_code = 0x50001, location = yenpay::fx)] // ENOT_OPERATOR
+    fun only_the_operator_takes_usdc_out_of_the_desk(
+        framework: &signer, publisher: &signer
+    ) acquires TestUsdc {
+        setup(framework, publisher);
+        fx::withdraw_usdc(&h::signer_of(h::stranger()), h::stranger(), 1);
+    }
+
     // The rate keeper.
 
     #[test(framework = @aptos_framework, publisher = @deployer)]
