@@ -114,20 +114,36 @@ impl Hold {
 }
 
 impl Calls {
-    /// `authorize_signed_hold` for a terminal's signed hold code.
+    /// `authorize_signed_hold` for a terminal's signed hold code, or
+    /// `authorize_reviewed_hold` for one that names a reviewer (a payment a
+    /// compliance review turned into a hold).
     pub fn authorize_offer(&self, signed: &SignedHoldOffer) -> Result<EntryFunction, Error> {
         let offer = &signed.message;
-        self.authorize_signed_hold(
-            to_sdk(offer.merchant),
-            to_sdk(offer.terminal),
-            &offer.hold_ref,
-            offer.amount,
-            offer.tip_limit,
-            offer.capture_before,
-            offer.expires_at,
-            &signed.public_key,
-            &signed.signature,
-        )
+        match offer.reviewer {
+            None => self.authorize_signed_hold(
+                to_sdk(offer.merchant),
+                to_sdk(offer.terminal),
+                &offer.hold_ref,
+                offer.amount,
+                offer.tip_limit,
+                offer.capture_before,
+                offer.expires_at,
+                &signed.public_key,
+                &signed.signature,
+            ),
+            Some(reviewer) => self.authorize_reviewed_hold(
+                to_sdk(offer.merchant),
+                to_sdk(offer.terminal),
+                to_sdk(reviewer),
+                &offer.hold_ref,
+                offer.amount,
+                offer.tip_limit,
+                offer.capture_before,
+                offer.expires_at,
+                &signed.public_key,
+                &signed.signature,
+            ),
+        }
     }
 
     /// `authorize_with_customer_signature` for the customer's signed hold

@@ -415,8 +415,9 @@ async fn wallet_page_holds_a_payment_under_review_instead_of_paying_it() {
     assert_eq!(signed.len(), 1);
     assert_eq!(signed[0].raw_txn.sender.to_hex(), address.trim());
     match &signed[0].raw_txn.payload {
+        // The review's code names the gateway as reviewer: only it can capture.
         aptos_sdk::transaction::TransactionPayload::EntryFunction(call) => {
-            assert_eq!(call.function, "authorize_signed_hold")
+            assert_eq!(call.function, "authorize_reviewed_hold")
         }
         other => panic!("not an entry function: {other:?}"),
     }
