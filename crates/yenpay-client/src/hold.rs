@@ -54,6 +54,9 @@ pub struct Hold {
     /// The terminal (or owner) that signed the code or submitted the
     /// customer's authorization.
     pub created_by: AccountAddress,
+    /// The only account that captures a hold taken under a compliance review
+    /// (`authorize_reviewed_hold`); `0x0` for every other hold.
+    pub reviewer: AccountAddress,
     /// When the hold was taken, Unix seconds.
     #[serde(deserialize_with = "json::number")]
     pub created_at: u64,
@@ -110,6 +113,11 @@ impl Hold {
     /// Whether funds are still held.
     pub fn is_open(&self) -> bool {
         self.state == HoldState::Open
+    }
+
+    /// The reviewer of a hold taken under a compliance review, if any.
+    pub fn reviewed_by(&self) -> Option<AccountAddress> {
+        (self.reviewer != AccountAddress::ZERO).then_some(self.reviewer)
     }
 }
 
