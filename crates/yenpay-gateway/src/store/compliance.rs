@@ -11,7 +11,7 @@ use utoipa::ToSchema;
 /// A screening to record.
 #[derive(Debug, Clone)]
 pub struct NewScreening<'a> {
-    /// `SPONSOR`, `PAYMENT` or `REFUND`.
+    /// `SPONSOR`, `PAYMENT`, `REFUND` or `HOLD` (a capture or void).
     pub context: &'a str,
     /// The code id (sponsoring), the chain event's id (a payment), or
     /// `<merchant address>:<merchantRefundId>` (a refund).
@@ -47,7 +47,7 @@ pub struct Outcome<'a> {
 pub struct Verdict {
     /// `scr_...`.
     pub verdict_id: String,
-    /// `SPONSOR`, `PAYMENT`, `REFUND`.
+    /// `SPONSOR`, `PAYMENT`, `REFUND` or `HOLD`.
     pub context: String,
     /// What was screened for (code id, event id, refund).
     pub reference: String,
