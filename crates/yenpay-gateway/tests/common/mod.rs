@@ -28,7 +28,7 @@ use yenpay_client::types::authorization::SignedAuthorization;
 use yenpay_client::types::limits::{OrderRef, Ttl};
 use yenpay_gateway::auth::sign_request;
 use yenpay_gateway::chain::{
-    AccountState, ChainError, Ledger, LedgerHead, Lookup, Simulated, TxOutcome,
+    AccountState, ChainError, FxDeskState, Ledger, LedgerHead, Lookup, Simulated, TxOutcome,
 };
 use yenpay_gateway::config::Config;
 use yenpay_gateway::crypto::Kek;
@@ -159,6 +159,11 @@ pub enum Call {
         invoices: Vec<(AccountAddress, String)>,
         signer: AccountAddress,
     },
+    SetReferenceRate {
+        rate: u64,
+        observed_at: u64,
+        signer: AccountAddress,
+    },
 }
 
 /// What the next call answers.
@@ -226,6 +231,8 @@ pub struct FakeLedger {
     pub not_purgeable: Mutex<std::collections::HashSet<String>>,
     /// What a hold holds after a capture or void the double answers.
     pub hold_left: AtomicU64,
+    /// The FX desk (`None`: the node has none, as the trait's default says).
+    pub fx: Mutex<Option<FxDeskState>>,
 }
 
 impl Default for FakeLedger {
@@ -259,6 +266,7 @@ impl Default for FakeLedger {
             head_timestamp_us: AtomicU64::new(NOW as u64 * 1_000_000),
             not_purgeable: Mutex::default(),
             hold_left: AtomicU64::new(0),
+            fx: Mutex::new(None),
         }
     }
 }
@@ -716,6 +724,43 @@ impl Ledger for FakeLedger {
                 .collect(),
             signer: keeper.address(),
         });
+        self.outcome(Vec::new())
+    }
+
+    async fn fx_desk(&self) -> Result<FxDeskState, ChainError> {
+        (*self.fx.lock().unwrap())
+            .ok_or_else(|| ChainError::Unavailable("this ledger has no FX desk".to_owned()))
+    }
+
+    async fn set_reference_rate(
+        &self,
+        keeper: &Ed25519Account,
+        rate: u64,
+        observed_at: u64,
+    ) -> Result<TxOutcome, ChainError> {
+        self.calls.lock().unwrap().push(Call::SetReferenceRate {
+            rate,
+            observed_at,
+            signer: keeper.address(),
+        });
+        {
+            let mut fx = self.fx.lock().unwrap();
+            let desk = fx.as_mut().expect("an FX desk");
+            if desk.rate_keeper != keeper.address() {
+                return Err(ChainError::Rejected {
+                    code: "ENOT_RATE_KEEPER".to_owned(),
+                    message: "aborted: ENOT_RATE_KEEPER".to_owned(),
+                });
+            }
+            if observed_at <= desk.observed_at || observed_at > self.now() {
+                return Err(ChainError::Rejected {
+                    code: "EINVALID_OBSERVATION_TIME".to_owned(),
+                    message: "aborted: EINVALID_OBSERVATION_TIME".to_owned(),
+                });
+            }
+            desk.reference_rate = rate;
+            desk.observed_at = observed_at;
+        }
         self.outcome(Vec::new())
     }
 
