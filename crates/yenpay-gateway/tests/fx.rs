@@ -160,6 +160,7 @@ async fn a_quote_is_signed_for_a_live_code_and_answered_again_until_it_expires()
         assert_eq!(again.body["data"]["expiresIn"], 30);
         // Once expired, a new one.
         gw.clock.advance(30);
+        gw.ledger.set_head_time(NOW + 60);
         let renewed = ask(&gw, shop.address, "T-1980", 1_980).await;
         assert_eq!(renewed.status, StatusCode::OK, "{}", renewed.text);
         assert_ne!(renewed.body["data"]["quoteId"], data["quoteId"]);
@@ -197,12 +198,32 @@ async fn a_shorter_ttl_and_the_code_s_expiry_bound_the_quote() {
         assert_eq!(quote.body["data"]["expiresAt"], NOW + 20, "{}", quote.text);
         // The code lives 300 s: 10 s before its end, the quote ends with it.
         gw.clock.advance(290);
+        gw.ledger.set_head_time(NOW + 290);
         keeper::store_reading(&gw.state.db.pool, REFERENCE, NOW as u64 + 280, NOW + 290)
             .await
             .unwrap();
         gw.ledger.fx.lock().unwrap().as_mut().unwrap().observed_at = NOW as u64 + 280;
         let late = ask(&gw, shop.address, "S-1", 500).await;
         assert_eq!(late.body["data"]["expiresAt"], NOW + 300, "{}", late.text);
+        // The chain's clock bounds the quote: 60 s of chain time at most.
+        gw.create_code(&shop, "S-2", 500).await;
+        gw.ledger.set_head_time(NOW + 240);
+        let lagging = ask(&gw, shop.address, "S-2", 500).await;
+        assert_eq!(
+            lagging.body["data"]["expiresAt"],
+            NOW + 240 + 60,
+            "{}",
+            lagging.text
+        );
+        gw.ledger.set_head_time(NOW + 200);
+        let behind = ask(&gw, shop.address, "S-2", 500).await;
+        assert_eq!(
+            behind.body["data"]["quoteId"],
+            lagging.body["data"]["quoteId"]
+        );
+        gw.clock.advance(21);
+        let behind = ask(&gw, shop.address, "S-2", 500).await;
+        assert_eq!(behind.code(), "FX_CHAIN_BEHIND", "{}", behind.text);
     }
 }
 
@@ -403,6 +424,7 @@ async fn a_flood_of_quote_requests_is_rate_limited() {
         assert_eq!(rows, 1);
         // A minute on, the code is served again.
         gw.clock.advance(61);
+        gw.ledger.set_head_time(NOW + 61);
         assert_eq!(
             ask(&gw, shop.address, "F-1", 1_980).await.status,
             StatusCode::OK
@@ -706,6 +728,7 @@ async fn the_rate_keeper_updates_the_reference_when_it_moves_or_ages_and_never_f
         );
         // The same rate, but the chain's reference aged past two minutes: updated.
         gw.clock.advance(130);
+        gw.ledger.set_head_time(NOW + 130);
         *source.answer.lock().unwrap() = Some(json!({"rate": "151.00", "observedAt": NOW + 129}));
         assert!(
             keeper::pass(&gw.state, &http)
@@ -869,7 +892,7 @@ async fn the_follower_records_a_usdc_payment_and_its_webhook_carries_both_amount
         assert_eq!(body["data"]["fx"]["rate"], 149_550_000);
         // The payment's view shows it too.
         let shown = gw
-            .call(&shop, "GET", &format!("/v2/codes/payments/FX-1000"), None)
+            .call(&shop, "GET", "/v2/codes/payments/FX-1000", None)
             .await;
         assert_eq!(
             shown.body["data"]["fx"]["usdcAmount"], 6_686_727,
@@ -891,5 +914,78 @@ async fn the_follower_records_a_usdc_payment_and_its_webhook_carries_both_amount
             .await
             .unwrap();
         assert_eq!(rows, 1);
+    }
+}
+
+async fn post(gw: &TestGateway, path: &str, body: Value) -> Answer {
+    gw.send(
+        Request::builder()
+            .method("POST")
+            .uri(path)
+            .header("content-type", "application/json")
+            .body(Body::from(body.to_string()))
+            .unwrap(),
+    )
+    .await
+}
+
+#[tokio::test]
+async fn the_wallet_page_prepares_a_usdc_payment_only_at_a_live_quote_of_its_code() {
+    for db in backends().await {
+        let (gw, _) = desk_gateway(&db).await;
+        let shop = gw.merchant("Wallet FX").await;
+        let a = gw.create_code(&shop, "WA", 1_980).await;
+        let b = gw.create_code(&shop, "WB", 1_980).await;
+        let payload = |code: &Answer| code.body["data"]["qrPayload"].as_str().unwrap().to_owned();
+        let quote_a = post(
+            &gw,
+            "/wallet/api/usdc-quote",
+            json!({"payload": payload(&a)}),
+        )
+        .await;
+        assert_eq!(
+            quote_a.status,
+            StatusCode::OK,
+            "{}: {}",
+            db.name,
+            quote_a.text
+        );
+        assert_eq!(quote_a.body["data"]["yenAmount"], 1_980);
+        let quote_b = post(
+            &gw,
+            "/wallet/api/usdc-quote",
+            json!({"payload": payload(&b)}),
+        )
+        .await;
+        let key = Ed25519Account::generate();
+        let public_key = const_hex::encode(key.public_key().to_bytes());
+        let prepare = |code: &Answer, quote: &Answer| json!({"payload": payload(code), "publicKey": public_key, "usdcQuoteId": quote.body["data"]["quoteId"]});
+        // Another code's quote.
+        let wrong = post(&gw, "/wallet/api/prepare", prepare(&a, &quote_b)).await;
+        assert_eq!(wrong.code(), "FX_UNKNOWN_QUOTE", "{}", wrong.text);
+        // Its own: the USDC payment at exactly that quote.
+        let prepared = post(&gw, "/wallet/api/prepare", prepare(&a, &quote_a)).await;
+        assert_eq!(prepared.status, StatusCode::OK, "{}", prepared.text);
+        let raw: aptos_sdk::transaction::RawTransaction = aptos_bcs::from_bytes(
+            &const_hex::decode(prepared.body["data"]["rawTransaction"].as_str().unwrap()).unwrap(),
+        )
+        .unwrap();
+        let TransactionPayload::EntryFunction(call) = &raw.payload else {
+            panic!("an entry function");
+        };
+        assert_eq!(call.function, "pay_signed_invoice_in_usdc");
+        let arg = |i: usize| aptos_bcs::from_bytes::<u64>(&call.args[i]).unwrap();
+        assert_eq!(
+            (arg(7), arg(8), arg(9)),
+            (
+                quote_a.body["data"]["usdcAmount"].as_u64().unwrap(),
+                DESK_RATE,
+                quote_a.body["data"]["expiresAt"].as_u64().unwrap()
+            )
+        );
+        // After its minute.
+        gw.clock.advance(60);
+        let late = post(&gw, "/wallet/api/prepare", prepare(&a, &quote_a)).await;
+        assert_eq!(late.code(), "FX_QUOTE_EXPIRED", "{}", late.text);
     }
 }

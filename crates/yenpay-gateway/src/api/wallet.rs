@@ -10,6 +10,11 @@
 //! same sponsoring rules as `/v2/sponsor` ([`crate::sponsor::cosign`]). The page
 //! comes from this gateway too, so it trusts it either way; a real wallet
 //! builds and checks its transactions itself.
+//!
+//! A tourist holding USDC pays the same code in USDC (issue 29): the page
+//! asks `/wallet/api/usdc-quote` for the desk's quote (both amounts, the
+//! rate, a countdown; re-asked when it expires) and prepares
+//! `fx::pay_signed_invoice_in_usdc` with that quote's id.
 use super::extract::ApiJson;
 use super::sponsor::hex_bytes;
 use super::views::Money;
@@ -43,6 +48,7 @@ pub const EXPIRATION_SECS: u64 = 60;
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/wallet/api/quote", post(quote))
+        .route("/wallet/api/usdc-quote", post(usdc_quote))
         .route("/wallet/api/account", post(account))
         .route("/wallet/api/prepare", post(prepare))
         .route("/wallet/api/pay", post(pay))
@@ -228,6 +234,24 @@ pub async fn quote(
     ok(quote_of(&state, resolved))
 }
 
+/// `POST /wallet/api/usdc-quote`: the desk's quote for paying a code in
+/// USDC (`POST /v2/quotes` for the code the payload carries): the live one,
+/// or a new one once it expired.
+pub async fn usdc_quote(
+    State(state): State<AppState>,
+    ApiJson(request): ApiJson<QuoteRequest>,
+) -> ApiResult {
+    let resolved = resolve(&state, &request.payload).await?;
+    let amount = u64::try_from(resolved.invoice.amount).unwrap_or(0);
+    ok(crate::fx::quotes::quote(
+        &state,
+        &resolved.merchant.address,
+        &resolved.order_ref,
+        amount,
+    )
+    .await?)
+}
+
 /// A browser-held key.
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -282,6 +306,10 @@ pub struct PrepareRequest {
     pub payload: String,
     /// The payer's raw Ed25519 public key, hex.
     pub public_key: String,
+    /// Pay in USDC at this quote (`/wallet/api/usdc-quote`'s `quoteId`)
+    /// instead of in yen.
+    #[serde(default)]
+    pub usdc_quote_id: Option<String>,
 }
 
 /// A transaction to sign.
@@ -309,6 +337,7 @@ pub async fn prepare(
     let operator = sponsor::operator(&state)?;
     let resolved = resolve(&state, &request.payload).await?;
     let signed = resolved.signed.clone();
+    let code_id = resolved.invoice.code_id.clone();
     let quote = quote_of(&state, resolved);
     if quote.status != "CREATED" {
         return Err(ApiError::conflict(
@@ -316,9 +345,17 @@ pub async fn prepare(
             format!("the code is {} and cannot be paid", quote.status),
         ));
     }
-    let call = yenpay_client::invoice::Calls::new(state.config.package)
-        .pay_offer(&signed)
-        .map_err(ApiError::internal)?;
+    let call = match &request.usdc_quote_id {
+        Some(quote_id) => {
+            let fx_quote = crate::fx::quotes::signed(&state, quote_id, &code_id).await?;
+            yenpay_client::fx::Calls::new(state.config.package)
+                .pay_in_usdc(&signed, &fx_quote)
+                .map_err(ApiError::internal)?
+        }
+        None => yenpay_client::invoice::Calls::new(state.config.package)
+            .pay_offer(&signed)
+            .map_err(ApiError::internal)?,
+    };
     let account = state.ledger.account(sender).await.map_err(chain_error)?;
     let policy = &state.config.sponsor;
     let expires_at = state.clock.now() as u64
@@ -377,6 +414,9 @@ pub struct Receipt {
     pub net: u64,
     /// When, Unix seconds (chain time).
     pub paid_at: u64,
+    /// Paid in USDC: the USDC amount and the rate (`fx::PaidInUsdc`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fx: Option<serde_json::Value>,
 }
 
 /// A paid code.
@@ -424,6 +464,17 @@ pub async fn pay(
     });
     let paid = paid.ok_or_else(|| ApiError::internal("the payment emitted no InvoicePaid"))?;
     let merchant = merchant_info(&state, paid.merchant.to_hex(), None, None).await?;
+    let fx = outcome.events.iter().find_map(|event| match event {
+        YenpayEvent::Fx(yenpay_client::fx::FxEvent::PaidInUsdc(e)) => {
+            let number = |value: u64| i64::try_from(value).unwrap_or(i64::MAX);
+            Some(crate::follower::fx::fx_view(
+                number(e.usdc_amount),
+                number(e.rate),
+                number(e.reference_rate),
+            ))
+        }
+        _ => None,
+    });
     created(Paid {
         transaction_hash: sponsored.transaction_hash,
         version: sponsored.version,
@@ -435,6 +486,7 @@ pub async fn pay(
             fee: paid.fee,
             net: paid.net,
             paid_at: paid.paid_at,
+            fx,
         },
     })
 }

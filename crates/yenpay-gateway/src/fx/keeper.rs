@@ -16,7 +16,8 @@
 //!    `fx.update_deviation_bps` or more, or the on-chain reference is older
 //!    than `fx.update_max_age`, and the reading is newer than it, submits
 //!    `fx::set_reference_rate` with the rate keeper's key (the operator pays
-//!    the gas). A key that is not the on-chain rate keeper's submits nothing.
+//!    the gas), observed no later than the chain's time (the node's head may
+//!    lag ours). A key that is not the on-chain rate keeper's submits nothing.
 //!
 //! Outside market hours the provider's feed stops (observedAt stays at
 //! Friday's close): the reading is stored as it is, and the chain's closed
@@ -196,6 +197,9 @@ pub async fn pass(state: &AppState, http: &reqwest::Client) -> Result<Pass, Pass
     let Some((rate, observed_at)) = done.reading else {
         return Ok(done);
     };
+    // The chain refuses an observation after its own time, which may lag ours.
+    let chain_now = state.ledger.head().await?.timestamp_us / 1_000_000;
+    let observed_at = observed_at.min(chain_now);
     let age = now_u.saturating_sub(desk.observed_at);
     let moved = desk.reference_rate == 0
         || u128::from(rate.abs_diff(desk.reference_rate)) * 10_000

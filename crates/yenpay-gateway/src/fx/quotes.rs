@@ -14,7 +14,9 @@
 //! reading is recent (a failed or stale provider makes no quote, never a
 //! bad one); the rate is within the band of the on-chain reference, which
 //! is fresh under the market-hours policy in force ([`super::check_band`]);
-//! the amount is within the desk's per-quote limit and inventory. Each
+//! the amount is within the desk's per-quote limit and inventory. The
+//! chain's clock decides (the node's head, which may lag ours): a quote
+//! never lives more than 60 s of chain time. Each
 //! refusal is named (`FX_...`), never an abort the wallet meets on chain.
 use super::keys::{self, Role};
 use crate::AppState;
@@ -215,7 +217,10 @@ pub async fn quote(
             "the gateway's quote key is not the desk's quote signer on chain (a rotation under way?)",
         ));
     }
-    let chain_now = u64::try_from(now).unwrap_or(0);
+    // The chain judges expiry, staleness and market hours by its own clock,
+    // which may run behind ours (a quiet node's last block).
+    let head = state.ledger.head().await.map_err(chain_error)?;
+    let chain_now = head.timestamp_us / 1_000_000;
     // The provider's reading: recent, and not older than the policy in force accepts.
     let Some((provided, observed_at, fetched_at)) = reading(pool).await? else {
         return Err(unavailable(
@@ -257,7 +262,15 @@ pub async fn quote(
         .quote_ttl
         .as_secs()
         .clamp(1, yenpay_types::fx::MAX_QUOTE_TTL_SECS) as i64;
-    let expires_at = (now + ttl).min(code.expires_at);
+    let chain_limit =
+        i64::try_from(chain_now + yenpay_types::fx::MAX_QUOTE_TTL_SECS).unwrap_or(i64::MAX);
+    let expires_at = (now + ttl).min(code.expires_at).min(chain_limit);
+    if expires_at <= now {
+        return Err(unavailable(
+            "FX_CHAIN_BEHIND",
+            "the node's clock is too far behind to quote: try again shortly",
+        ));
+    }
     let order_ref =
         OrderRef::new(order).map_err(|_| ApiError::internal("stored order reference"))?;
     let merchant_address = aptos_sdk::types::AccountAddress::from_hex(merchant)
@@ -395,6 +408,68 @@ pub async fn issued(
         None => Err("SPONSOR_NOT_ISSUED_QUOTE"),
         Some(row) if row.try_get::<i64, _>("expires_at")? <= now => Err("SPONSOR_QUOTE_EXPIRED"),
         Some(_) => Ok(()),
+    })
+}
+
+/// The quote `quote_id` of the code `code_id` as the chain takes it, while
+/// it lives (the wallet page's payment in USDC).
+///
+/// # Errors
+/// `404 FX_UNKNOWN_QUOTE`, `409 FX_QUOTE_EXPIRED`, or a database error.
+pub async fn signed(
+    state: &AppState,
+    quote_id: &str,
+    code_id: &str,
+) -> Result<yenpay_types::fx::SignedFxQuote, ApiError> {
+    let row = sqlx::query(
+        "SELECT merchant_address, order_ref, yen_amount, usdc_amount, rate, usdc, expires_at, public_key, signature \
+         FROM fx_quotes WHERE quote_id = $1 AND code_id = $2",
+    )
+    .bind(quote_id)
+    .bind(code_id)
+    .fetch_optional(&state.db.pool)
+    .await?
+    .ok_or_else(|| ApiError::not_found("FX_UNKNOWN_QUOTE", "no such quote for this code"))?;
+    let expires_at: i64 = row.try_get("expires_at")?;
+    if expires_at <= state.clock.now() {
+        return Err(ApiError::conflict(
+            "FX_QUOTE_EXPIRED",
+            "the quote expired: ask for a new one",
+        ));
+    }
+    let stored = |what| ApiError::internal(format!("a stored quote's {what}"));
+    let address = |column: &str| -> Result<yenpay_types::Address, ApiError> {
+        let text: String = row.try_get(column)?;
+        Ok(from_sdk(
+            aptos_sdk::types::AccountAddress::from_hex(&text).map_err(|_| stored("address"))?,
+        ))
+    };
+    let number = |column: &str| -> Result<u64, ApiError> {
+        let value: i64 = row.try_get(column)?;
+        u64::try_from(value).map_err(|_| stored("amount"))
+    };
+    let bytes = |column: &str| -> Result<Vec<u8>, ApiError> {
+        let text: String = row.try_get(column)?;
+        const_hex::decode(text.trim_start_matches("0x")).map_err(|_| stored("key or signature"))
+    };
+    let package = from_sdk(state.config.package);
+    Ok(yenpay_types::fx::SignedFxQuote {
+        quote: FxQuote {
+            chain_id: state.config.chain_id,
+            metadata: yenpay_types::objects::metadata_address(package),
+            usdc: address("usdc")?,
+            merchant: address("merchant_address")?,
+            order_ref: OrderRef::new(row.try_get::<String, _>("order_ref")?)
+                .map_err(|_| stored("order reference"))?,
+            yen_amount: number("yen_amount")?,
+            usdc_amount: number("usdc_amount")?,
+            rate: number("rate")?,
+            expires_at: number("expires_at")?,
+        },
+        public_key: bytes("public_key")?.try_into().map_err(|_| stored("key"))?,
+        signature: bytes("signature")?
+            .try_into()
+            .map_err(|_| stored("signature"))?,
     })
 }
 

@@ -657,6 +657,59 @@ impl Ledger for FakeLedger {
                 },
             )));
         }
+        // A sponsored pay_signed_invoice_in_usdc emits the same and PaidInUsdc.
+        if let aptos_sdk::transaction::TransactionPayload::EntryFunction(call) =
+            &transaction.raw_txn.payload
+            && call.function == "pay_signed_invoice_in_usdc"
+            && let [
+                merchant,
+                terminal,
+                order,
+                amount,
+                expires_at,
+                _,
+                _,
+                usdc_amount,
+                rate,
+                ..,
+            ] = call.args.as_slice()
+        {
+            let amount: u64 = aptos_bcs::from_bytes(amount).unwrap();
+            let merchant: AccountAddress = aptos_bcs::from_bytes(merchant).unwrap();
+            let order_ref: String = aptos_bcs::from_bytes(order).unwrap();
+            events.push(YenpayEvent::Invoice(InvoiceEvent::InvoiceCreated(
+                InvoiceCreated {
+                    merchant,
+                    order_ref: order_ref.clone(),
+                    amount,
+                    expires_at: aptos_bcs::from_bytes(expires_at).unwrap(),
+                    created_by: aptos_bcs::from_bytes(terminal).unwrap(),
+                },
+            )));
+            events.push(YenpayEvent::Invoice(InvoiceEvent::InvoicePaid(
+                InvoicePaid {
+                    merchant,
+                    order_ref: order_ref.clone(),
+                    payer: transaction.raw_txn.sender,
+                    amount,
+                    fee: amount / 100,
+                    net: amount - amount / 100,
+                    paid_at: self.now(),
+                },
+            )));
+            let rate: u64 = aptos_bcs::from_bytes(rate).unwrap();
+            events.push(YenpayEvent::Fx(yenpay_client::fx::FxEvent::PaidInUsdc(
+                yenpay_client::fx::PaidInUsdc {
+                    merchant,
+                    order_ref,
+                    payer: transaction.raw_txn.sender,
+                    yen_amount: amount,
+                    usdc_amount: aptos_bcs::from_bytes(usdc_amount).unwrap(),
+                    rate,
+                    reference_rate: self.fx.lock().unwrap().map_or(rate, |d| d.reference_rate),
+                },
+            )));
+        }
         // A sponsored authorize_signed_hold emits HoldAuthorized.
         if let aptos_sdk::transaction::TransactionPayload::EntryFunction(call) =
             &transaction.raw_txn.payload
