@@ -51,7 +51,15 @@ fn desk(signer: AccountAddress, keeper: AccountAddress) -> FxDeskState {
 /// A gateway holding a quote key that is the desk's signer, with a fresh
 /// provider reading of ¥150; returns the key's address.
 async fn desk_gateway(db: &TestDb) -> (TestGateway, AccountAddress) {
-    let gw = TestGateway::new(db).await;
+    desk_gateway_with(db, config()).await
+}
+
+/// [`desk_gateway`] with `config`.
+async fn desk_gateway_with(
+    db: &TestDb,
+    config: yenpay_gateway::config::Config,
+) -> (TestGateway, AccountAddress) {
+    let gw = TestGateway::with_config(db, config).await;
     let set = gw
         .admin(
             "POST",
@@ -390,7 +398,16 @@ async fn without_a_quote_key_paying_in_usdc_is_off() {
     for db in backends().await {
         let gw = TestGateway::new(&db).await;
         let shop = gw.merchant("No key").await;
-        gw.create_code(&shop, "N-1", 1_980).await;
+        let code = gw.create_code(&shop, "N-1", 1_980).await;
+        // The wallet page is told not to offer it.
+        let read = post(
+            &gw,
+            "/wallet/api/quote",
+            json!({"payload": code.body["data"]["qrPayload"]}),
+        )
+        .await;
+        assert_eq!(read.body["data"]["payable"], true, "{}", read.text);
+        assert_eq!(read.body["data"]["payableInUsdc"], false, "{}", read.text);
         let answer = ask(&gw, shop.address, "N-1", 1_980).await;
         assert_eq!(
             (answer.status, answer.code()),
@@ -627,6 +644,86 @@ async fn sponsoring_pays_only_a_quote_the_gateway_issued_exactly_once() {
             "SPONSOR_QUOTE_EXPIRED",
         );
         assert_eq!(gw.ledger.signed.lock().unwrap().len(), 1, "{}", db.name);
+    }
+}
+
+#[tokio::test]
+async fn a_usdc_payment_is_screened_and_limited_as_a_yen_payment_is() {
+    for db in backends().await {
+        let dir = tempfile::tempdir().unwrap();
+        let list = dir.path().join("sanctions.txt");
+        let denied = Ed25519Account::generate();
+        let reviewed = Ed25519Account::generate();
+        std::fs::write(
+            &list,
+            format!(
+                "{} # OFAC SDN test entry\n{} review # PEP\n",
+                denied.address().to_hex(),
+                reviewed.address().to_hex()
+            ),
+        )
+        .unwrap();
+        let mut config = config();
+        config.compliance.list_file = Some(list);
+        // Counted in yen: ¥1,500 a payment for an unverified payer.
+        config.compliance.tiers.unverified = yenpay_gateway::config::Limits {
+            per_transaction: 1_500,
+            daily: 3_000,
+            monthly: 4_500,
+        };
+        let (gw, _) = desk_gateway_with(&db, config).await;
+        let shop = gw.merchant("Screened FX").await;
+        gw.create_code(&shop, "S-1000", 1_000).await;
+        gw.create_code(&shop, "S-1980", 1_980).await;
+        let small = signed_quote(
+            &ask(&gw, shop.address, "S-1000", 1_000).await,
+            shop.address,
+            "S-1000",
+        );
+        let large = signed_quote(
+            &ask(&gw, shop.address, "S-1980", 1_980).await,
+            shop.address,
+            "S-1980",
+        );
+        let small_tx = pay_in_usdc(&gw, shop.address, "S-1000", &small).await;
+        let large_tx = pay_in_usdc(&gw, shop.address, "S-1980", &large).await;
+        let refused = |answer: &Answer, code: &str| {
+            assert_eq!(
+                (answer.status, answer.code()),
+                (StatusCode::FORBIDDEN, code),
+                "{}: {}",
+                db.name,
+                answer.text
+            );
+        };
+        refused(&sponsor(&gw, &denied, &small_tx).await, "SCREENING_DENIED");
+        // A review cannot turn a USDC payment into a yen hold: refused.
+        refused(
+            &sponsor(&gw, &reviewed, &small_tx).await,
+            "SCREENING_REVIEW",
+        );
+        let holds: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM holds")
+            .fetch_one(&gw.state.db.pool)
+            .await
+            .unwrap();
+        assert_eq!(holds, 0, "{}", db.name);
+        // ¥1,980 (13.2 USDC) is over the payer's ¥1,500.
+        let tourist = Ed25519Account::generate();
+        refused(
+            &sponsor(&gw, &tourist, &large_tx).await,
+            "CUSTOMER_LIMIT_PER_TRANSACTION",
+        );
+        assert!(gw.ledger.signed.lock().unwrap().is_empty(), "{}", db.name);
+        // Within it: sponsored.
+        let paid = sponsor(&gw, &tourist, &small_tx).await;
+        assert_eq!(
+            paid.status,
+            StatusCode::CREATED,
+            "{}: {}",
+            db.name,
+            paid.text
+        );
+        assert_eq!(gw.ledger.signed.lock().unwrap().len(), 1);
     }
 }
 
@@ -937,6 +1034,9 @@ async fn the_wallet_page_prepares_a_usdc_payment_only_at_a_live_quote_of_its_cod
         let a = gw.create_code(&shop, "WA", 1_980).await;
         let b = gw.create_code(&shop, "WB", 1_980).await;
         let payload = |code: &Answer| code.body["data"]["qrPayload"].as_str().unwrap().to_owned();
+        // The page offers USDC where the gateway holds the quote key.
+        let read = post(&gw, "/wallet/api/quote", json!({"payload": payload(&a)})).await;
+        assert_eq!(read.body["data"]["payableInUsdc"], true, "{}", read.text);
         let quote_a = post(
             &gw,
             "/wallet/api/usdc-quote",

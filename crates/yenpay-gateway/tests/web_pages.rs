@@ -383,6 +383,13 @@ async fn wallet_page_reads_a_code_and_pays_it_with_its_own_key() {
     browser.wait_text("#wallet-merchant", "YENPAY CAFE").await;
     browser.wait_text("#wallet-order", "W-1").await;
     browser.wait_text("#wallet-amount", "1,500").await;
+    // This gateway holds no FX quote key: no USDC button.
+    assert_eq!(
+        browser
+            .eval("return document.getElementById('wallet-usdc').hidden")
+            .await,
+        serde_json::json!(true)
+    );
     let same_address = browser.wait_text("#wallet-address", "0x").await;
     assert_eq!(
         address.trim(),

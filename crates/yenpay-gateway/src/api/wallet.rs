@@ -96,6 +96,9 @@ pub struct Quote {
     /// travel rule: above the operator's threshold; the page's wallet is
     /// unhosted).
     pub declaration_required: bool,
+    /// Whether this gateway quotes paying it in USDC (payable, and it holds
+    /// the FX desk's quote key; the quote itself may still be refused).
+    pub payable_in_usdc: bool,
 }
 
 /// A code resolved to its invoice.
@@ -222,6 +225,7 @@ fn quote_of(state: &AppState, resolved: Resolved) -> Quote {
             .travel_rule
             .unhosted_threshold
             .is_some_and(|threshold| resolved.invoice.amount > threshold),
+        payable_in_usdc: false,
     }
 }
 
@@ -231,7 +235,12 @@ pub async fn quote(
     ApiJson(request): ApiJson<QuoteRequest>,
 ) -> ApiResult {
     let resolved = resolve(&state, &request.payload).await?;
-    ok(quote_of(&state, resolved))
+    let mut quote = quote_of(&state, resolved);
+    quote.payable_in_usdc = quote.payable
+        && crate::fx::keys::public_side(&state.db.pool, crate::fx::keys::Role::QuoteSigner)
+            .await?
+            .is_some();
+    ok(quote)
 }
 
 /// `POST /wallet/api/usdc-quote`: the desk's quote for paying a code in

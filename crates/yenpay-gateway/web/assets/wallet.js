@@ -194,7 +194,7 @@
   }
 
   async function onUsdc() {
-    if (!state.quote || !state.quote.payable) return;
+    if (!state.quote || !state.quote.payableInUsdc) return;
     clearError(errEl);
     try {
       const q = await YP.busy($("wallet-usdc"), t, "usdcQuoting", fetchUsdc);
@@ -317,8 +317,9 @@
       $("wallet-not-payable").textContent = t("notPayable", { status: t(`status_${q.status}`) });
     }
     $("wallet-declaration").hidden = !q || !q.payable || !(q.declarationRequired || state.declarationAsked);
-    if (q && !state.paying) $("wallet-usdc").disabled = !q.payable;
-    $("wallet-usdc").hidden = !q || !q.payable;
+    // Offered only where the gateway quotes in USDC (it holds the desk's quote key).
+    if (q && !state.paying) $("wallet-usdc").disabled = !q.payableInUsdc;
+    $("wallet-usdc").hidden = !q || !q.payableInUsdc;
     renderUsdc();
 
     const r = state.receipt;
