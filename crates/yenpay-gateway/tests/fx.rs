@@ -1083,6 +1083,51 @@ async fn the_wallet_page_prepares_a_usdc_payment_only_at_a_live_quote_of_its_cod
                 quote_a.body["data"]["expiresAt"].as_u64().unwrap()
             )
         );
+        // A shop's hold code is not paid in USDC: not offered, not quoted, not prepared so.
+        let hold = gw
+            .call(
+                &shop,
+                "POST",
+                "/v2/holds/codes",
+                Some(json!({
+                    "merchantPaymentId": "WH",
+                    "amount": {"amount": 1_980, "currency": "JPY"},
+                    "tipLimit": {"amount": 0, "currency": "JPY"},
+                    "authorizationExpiry": NOW + 3_600,
+                })),
+            )
+            .await;
+        assert_eq!(hold.status, StatusCode::CREATED, "{}", hold.text);
+        let hold_url = hold.body["data"]["url"].as_str().unwrap().to_owned();
+        let read = post(&gw, "/wallet/api/quote", json!({"payload": hold_url})).await;
+        assert_eq!(
+            (
+                &read.body["data"]["kind"],
+                &read.body["data"]["payableInUsdc"]
+            ),
+            (&json!("hold"), &json!(false)),
+            "{}",
+            read.text
+        );
+        let refused = post(&gw, "/wallet/api/usdc-quote", json!({"payload": hold_url})).await;
+        assert_eq!(
+            refused.code(),
+            "CODE_NOT_PAYABLE_IN_USDC",
+            "{}",
+            refused.text
+        );
+        let refused = post(
+            &gw,
+            "/wallet/api/prepare",
+            json!({"payload": hold_url, "publicKey": public_key, "usdcQuoteId": quote_a.body["data"]["quoteId"]}),
+        )
+        .await;
+        assert_eq!(
+            refused.code(),
+            "CODE_NOT_PAYABLE_IN_USDC",
+            "{}",
+            refused.text
+        );
         // After its minute.
         gw.clock.advance(60);
         let late = post(&gw, "/wallet/api/prepare", prepare(&a, &quote_a)).await;

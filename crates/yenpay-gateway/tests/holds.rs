@@ -944,7 +944,7 @@ async fn issued_hold(
         .await
         .unwrap()
         .unwrap();
-    yenpay_gateway::offer::of_hold(&gw.state.config, &gw.state.kek, &shop, &hold).unwrap()
+    yenpay_gateway::offer::of_hold(&gw.state.config, &gw.state.kek, &shop, &hold, None).unwrap()
 }
 
 /// Sponsoring takes a hold code only as the gateway issued it, untaken and

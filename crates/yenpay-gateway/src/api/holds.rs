@@ -331,6 +331,7 @@ pub async fn create_code(
             tip_limit,
             capture_before: capture_before as u64,
             expires_at: expires_at as u64,
+            reviewer: None,
         },
     )
     .map_err(ApiError::internal)?;

@@ -616,3 +616,48 @@ pub async fn day_events(
         })
         .collect()
 }
+
+/// Deletes up to `limit` screening verdicts made before `cutoff` (Unix
+/// seconds), oldest first, never one still `PENDING` (a payment not yet
+/// screened); returns how many.
+///
+/// # Errors
+/// When the database fails.
+pub async fn purge_verdicts_before(
+    pool: &AnyPool,
+    cutoff: i64,
+    limit: i64,
+) -> Result<u64, sqlx::Error> {
+    Ok(sqlx::query(
+        "DELETE FROM screening_verdicts WHERE verdict_id IN \
+         (SELECT verdict_id FROM screening_verdicts WHERE created_at < $1 AND state <> 'PENDING' \
+          ORDER BY created_at LIMIT $2)",
+    )
+    .bind(cutoff)
+    .bind(limit)
+    .execute(pool)
+    .await?
+    .rows_affected())
+}
+
+/// Deletes up to `limit` limit refusals last counted before `cutoff`,
+/// oldest first; returns how many.
+///
+/// # Errors
+/// When the database fails.
+pub async fn purge_limit_refusals_before(
+    pool: &AnyPool,
+    cutoff: i64,
+    limit: i64,
+) -> Result<u64, sqlx::Error> {
+    Ok(sqlx::query(
+        "DELETE FROM limit_refusals WHERE (address, code_id, code) IN \
+         (SELECT address, code_id, code FROM limit_refusals WHERE last_at < $1 \
+          ORDER BY last_at LIMIT $2)",
+    )
+    .bind(cutoff)
+    .bind(limit)
+    .execute(pool)
+    .await?
+    .rows_affected())
+}
