@@ -30,15 +30,12 @@ pub(super) async fn paid_in_usdc(
     version: u64,
 ) -> Result<bool, sqlx::Error> {
     let merchant = e.merchant.to_hex();
-    let code_id: Option<String> = sqlx::query_scalar(
-        "SELECT code_id FROM payments WHERE merchant_address = $1 AND merchant_payment_id = $2 \
-         AND pay_version = $3",
-    )
-    .bind(&merchant)
-    .bind(&e.order_ref)
-    .bind(version as i64)
-    .fetch_optional(&mut *tx)
-    .await?;
+    // The payment this transaction paid (a reference may have older generations).
+    let code_id = crate::store::payments::all_of_reference(&mut *tx, &merchant, &e.order_ref)
+        .await?
+        .into_iter()
+        .find(|p| p.pay_version == Some(version as i64))
+        .map(|p| p.code_id);
     let Some(code_id) = code_id else {
         tracing::warn!(merchant, order_ref = %e.order_ref, version, "a USDC payment of no payment row");
         return Ok(false);
