@@ -200,9 +200,56 @@ pub struct AccountState {
     pub balance: u64,
 }
 
+/// The FX desk as quotes need it (`yenpay::fx`'s views, read together).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FxDeskState {
+    /// The USDC asset's metadata object (`None`: not configured).
+    pub usdc: Option<AccountAddress>,
+    /// The holder of the quote-signer role.
+    pub quote_signer: AccountAddress,
+    /// The holder of the rate-keeper role.
+    pub rate_keeper: AccountAddress,
+    /// The reference rate (yen per USDC × 10^6; 0: none yet).
+    pub reference_rate: u64,
+    /// When the reference was observed, Unix seconds.
+    pub observed_at: u64,
+    /// (max deviation bps, max staleness secs) while markets trade.
+    pub open_policy: (u64, u64),
+    /// The same while they are closed.
+    pub closed_policy: (u64, u64),
+    /// (per-quote limit, daily limit), yen.
+    pub limits: (u64, u64),
+    /// Yen in the desk.
+    pub yen_inventory: u64,
+    /// USDC units in the desk.
+    pub usdc_balance: u64,
+}
+
 /// What the gateway asks of the chain.
 #[async_trait::async_trait]
 pub trait Ledger: Send + Sync {
+    /// The FX desk's configuration, reference and balances
+    /// ([`FxDeskState`]). The default says the node has none (a double
+    /// without a desk).
+    async fn fx_desk(&self) -> Result<FxDeskState, ChainError> {
+        Err(ChainError::Unavailable(
+            "this ledger has no FX desk".to_owned(),
+        ))
+    }
+
+    /// `fx::set_reference_rate`, signed by `keeper` (the rate keeper).
+    async fn set_reference_rate(
+        &self,
+        keeper: &Ed25519Account,
+        rate: u64,
+        observed_at: u64,
+    ) -> Result<TxOutcome, ChainError> {
+        let _ = (keeper, rate, observed_at);
+        Err(ChainError::Unavailable(
+            "this ledger has no FX desk".to_owned(),
+        ))
+    }
+
     /// `invoice::create_invoice`, signed by the merchant's terminal.
     async fn create_invoice(
         &self,
@@ -727,6 +774,43 @@ impl Ledger for NodeLedger {
     ) -> Result<TxOutcome, ChainError> {
         // The keeper pays its own gas: it is the operator's account, and the refunds come back to it.
         Ok(self.client.invoice().purge(keeper, invoices).await?.into())
+    }
+
+    async fn fx_desk(&self) -> Result<FxDeskState, ChainError> {
+        let fx = self.client.fx();
+        let (reference_rate, observed_at) = fx.reference_rate().await?;
+        let usdc = fx.usdc().await?;
+        Ok(FxDeskState {
+            usdc,
+            quote_signer: fx.quote_signer().await?,
+            rate_keeper: fx.rate_keeper().await?,
+            reference_rate,
+            observed_at,
+            open_policy: fx.rate_policy(false).await?,
+            closed_policy: fx.rate_policy(true).await?,
+            limits: fx.limits().await?,
+            yen_inventory: fx.yen_inventory().await?,
+            // The view aborts before USDC is configured.
+            usdc_balance: match usdc {
+                Some(_) => fx.usdc_balance().await?,
+                None => 0,
+            },
+        })
+    }
+
+    async fn set_reference_rate(
+        &self,
+        keeper: &Ed25519Account,
+        rate: u64,
+        observed_at: u64,
+    ) -> Result<TxOutcome, ChainError> {
+        let fx = self.client.fx();
+        Ok(signed_by!(self, keeper, |s| fx.set_reference_rate(
+            s,
+            rate,
+            observed_at
+        ))?
+        .into())
     }
 
     async fn genesis_hash(&self) -> Result<Option<String>, ChainError> {

@@ -324,6 +324,52 @@ impl Default for CompliancePolicy {
     }
 }
 
+/// The FX desk's gateway side (`fx`, docs/gateway.md, "Paying in USDC").
+#[derive(Debug, Clone)]
+pub struct FxPolicy {
+    /// How long a quote lives: at most the chain's 60 s (`fx::MAX_QUOTE_TTL_SECS`), and never past its code.
+    pub quote_ttl: Duration,
+    /// The desk's margin: a quote's rate is the provider's less this many basis points.
+    pub spread_bps: u64,
+    /// The reference USD/JPY provider: answers `GET` with `{"rate": "148.50", "observedAt": <Unix s>}`
+    /// (`fx::keeper`). None: no rate keeper on this replica, and quotes only from a reading another replica stored.
+    pub provider_url: Option<String>,
+    /// One request to the provider.
+    pub provider_timeout: Duration,
+    /// A reading the provider gave longer ago than this (the provider fails or is slow) makes no quotes.
+    pub provider_max_age: Duration,
+    /// How often the rate keeper reads the provider.
+    pub keeper_interval: Duration,
+    /// The keeper updates the on-chain reference when the provider's rate strays from it by this many bps...
+    pub update_deviation_bps: u64,
+    /// ...or when the on-chain reference is older than this.
+    pub update_max_age: Duration,
+    /// Below this many yen in the desk's inventory the low-inventory alarm is raised.
+    pub low_inventory_yen: u64,
+    /// Quote requests per code per minute.
+    pub quotes_per_code_per_minute: u32,
+    /// Quote requests per merchant per minute.
+    pub quotes_per_merchant_per_minute: u32,
+}
+
+impl Default for FxPolicy {
+    fn default() -> Self {
+        Self {
+            quote_ttl: Duration::from_secs(yenpay_types::fx::MAX_QUOTE_TTL_SECS),
+            spread_bps: 30,
+            provider_url: None,
+            provider_timeout: Duration::from_secs(2),
+            provider_max_age: Duration::from_secs(120),
+            keeper_interval: Duration::from_secs(15),
+            update_deviation_bps: 10,
+            update_max_age: Duration::from_secs(120),
+            low_inventory_yen: 1_000_000,
+            quotes_per_code_per_minute: 20,
+            quotes_per_merchant_per_minute: 600,
+        }
+    }
+}
+
 /// Resolved configuration.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -365,6 +411,8 @@ pub struct Config {
     pub server: ServerPolicy,
     /// Screening and customer limits.
     pub compliance: CompliancePolicy,
+    /// The FX desk: quotes and the rate keeper.
+    pub fx: FxPolicy,
     /// How long a replica's lease on the follower or the dispatcher lasts unrenewed (`leadership`).
     pub lease_ttl: Duration,
     /// Codes a merchant may have open at once, and create per minute: each
@@ -404,6 +452,7 @@ impl Config {
             web: WebPolicy::default(),
             server: ServerPolicy::default(),
             compliance: CompliancePolicy::default(),
+            fx: FxPolicy::default(),
             lease_ttl: Duration::from_secs(15),
             purge_interval: Duration::from_secs(3_600),
             code_quota: crate::store::payments::CodeQuota {

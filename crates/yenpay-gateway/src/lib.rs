@@ -20,6 +20,7 @@
 //! - [`audit`]: compares the database with the chain (`--audit-chain`).
 //! - [`compliance`]: screening, customer limits and the audit log.
 //! - [`web`]: the POS and wallet pages, embedded, and the POS page's session.
+//! - [`fx`]: the FX desk's quotes, role keys and rate keeper (paying in USDC).
 #![deny(missing_docs)]
 
 pub mod api;
@@ -31,6 +32,7 @@ pub mod config;
 pub mod crypto;
 pub mod error;
 pub mod follower;
+pub mod fx;
 pub mod housekeeping;
 pub mod idempotency;
 pub mod leadership;
@@ -136,6 +138,8 @@ pub struct Gateway {
     pub replica: String,
     /// The screening providers (`compliance`), made from `config.compliance`.
     pub compliance: compliance::Compliance,
+    /// The FX desk's state as last read, and when (`fx::quotes::desk_state`).
+    pub fx_desk: std::sync::Mutex<Option<(i64, chain::FxDeskState)>>,
 }
 
 impl std::fmt::Debug for Gateway {
@@ -191,6 +195,7 @@ impl Gateway {
             payments_changed: watch::Sender::new(0),
             stopping: watch::Sender::new(false),
             replica: format!("rep_{}", crypto::random_hex(8)),
+            fx_desk: std::sync::Mutex::new(None),
         }
     }
 
@@ -268,6 +273,14 @@ pub async fn run(
             "screener",
             stop_rx.clone(),
             compliance::worker::run,
+        )));
+    }
+    if state.config.fx.provider_url.is_some() {
+        tasks.push(tokio::spawn(leadership::lead(
+            state.clone(),
+            "rate-keeper",
+            stop_rx.clone(),
+            fx::keeper::run,
         )));
     }
     if state.config.webhooks.dispatch {
@@ -353,6 +366,9 @@ async fn maintenance(state: AppState, mut stop: watch::Receiver<bool>) {
         }
         if let Err(error) = sponsor::budget::purge(&state.db.pool, now).await {
             tracing::warn!(%error, "purging sponsoring spend records");
+        }
+        if let Err(error) = fx::quotes::purge(&state.db.pool, now).await {
+            tracing::warn!(%error, "purging old FX quotes");
         }
         if let Err(error) = compliance::limits::purge(&state, now).await {
             tracing::warn!(%error, "purging customers' past usage");

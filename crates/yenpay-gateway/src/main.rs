@@ -224,6 +224,33 @@ struct Args {
     #[arg(long, env = "YENPAY_TRAVEL_RULE_UNHOSTED_THRESHOLD",
           value_parser = clap::value_parser!(i64).range(0..))]
     travel_rule_unhosted_threshold: Option<i64>,
+    /// Seconds a USDC quote lives (1 to 60, the chain's limit; default 60).
+    #[arg(long, env = "YENPAY_FX_QUOTE_TTL_SECS", value_parser = clap::value_parser!(u64).range(1..=60))]
+    fx_quote_ttl_secs: Option<u64>,
+    /// The desk's margin on a quote, basis points below the provider's rate (default 30).
+    #[arg(long, env = "YENPAY_FX_SPREAD_BPS", value_parser = clap::value_parser!(u64).range(0..=2000))]
+    fx_spread_bps: Option<u64>,
+    /// The reference USD/JPY provider's URL (GET answering {"rate": "148.50", "observedAt": <Unix s>}); runs the rate keeper (one replica at a time).
+    #[arg(long, env = "YENPAY_FX_PROVIDER_URL")]
+    fx_provider_url: Option<String>,
+    /// Timeout of one provider request, milliseconds (default 2000).
+    #[arg(long, env = "YENPAY_FX_PROVIDER_TIMEOUT_MS")]
+    fx_provider_timeout_ms: Option<u64>,
+    /// No quotes once the provider's last good answer is older than this many seconds (default 120).
+    #[arg(long, env = "YENPAY_FX_PROVIDER_MAX_AGE_SECS")]
+    fx_provider_max_age_secs: Option<u64>,
+    /// Seconds between rate keeper passes (default 15).
+    #[arg(long, env = "YENPAY_FX_KEEPER_INTERVAL_SECS")]
+    fx_keeper_interval_secs: Option<u64>,
+    /// The keeper updates the on-chain reference when the provider's rate moved this many bps from it (default 10)...
+    #[arg(long, env = "YENPAY_FX_UPDATE_DEVIATION_BPS")]
+    fx_update_deviation_bps: Option<u64>,
+    /// ...or when the on-chain reference is older than this many seconds (default 120).
+    #[arg(long, env = "YENPAY_FX_UPDATE_MAX_AGE_SECS")]
+    fx_update_max_age_secs: Option<u64>,
+    /// The low-inventory alarm: below this many yen in the FX desk (default 1000000).
+    #[arg(long, env = "YENPAY_FX_LOW_INVENTORY_YEN")]
+    fx_low_inventory_yen: Option<u64>,
     /// Print the daily reconciliation of this Japan day (YYYY-MM-DD) as CSV, one line per merchant, and exit (needs DATABASE_URL only).
     #[arg(long, value_name = "DATE")]
     report_reconciliation: Option<String>,
@@ -576,6 +603,33 @@ async fn main() -> Result<()> {
     if let Some(size) = args.screening_cache_size {
         compliance.verdict_cache.capacity = size;
     }
+    let fx = &mut config.fx;
+    if let Some(secs) = args.fx_quote_ttl_secs {
+        fx.quote_ttl = Duration::from_secs(secs);
+    }
+    if let Some(bps) = args.fx_spread_bps {
+        fx.spread_bps = bps;
+    }
+    fx.provider_url = args.fx_provider_url.clone();
+    if let Some(ms) = args.fx_provider_timeout_ms {
+        fx.provider_timeout = Duration::from_millis(ms);
+    }
+    if let Some(secs) = args.fx_provider_max_age_secs {
+        fx.provider_max_age = Duration::from_secs(secs);
+    }
+    if let Some(secs) = args.fx_keeper_interval_secs {
+        fx.keeper_interval = Duration::from_secs(secs.max(1));
+    }
+    if let Some(bps) = args.fx_update_deviation_bps {
+        fx.update_deviation_bps = bps;
+    }
+    if let Some(secs) = args.fx_update_max_age_secs {
+        fx.update_max_age = Duration::from_secs(secs);
+    }
+    if let Some(yen) = args.fx_low_inventory_yen {
+        fx.low_inventory_yen = yen;
+    }
+    let compliance = &mut config.compliance;
     let travel = &mut compliance.travel_rule;
     if let Some(name) = &args.travel_rule_vasp_name {
         travel.vasp_name = name.clone();

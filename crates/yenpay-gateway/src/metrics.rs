@@ -54,6 +54,22 @@ pub struct Metrics {
     pub screening_denied_payments: IntCounter,
     /// Audit log entries that could not be appended (alert on it).
     pub audit_append_failures: IntCounter,
+    /// Quotes signed by this replica (a request answered with a live quote signs none).
+    pub fx_quotes: IntCounter,
+    /// Yen in the FX desk's inventory when last read.
+    pub fx_yen_inventory: IntGauge,
+    /// USDC units (6 decimals) the FX desk holds when last read.
+    pub fx_usdc_held: IntGauge,
+    /// The desk's USDC valued at the reference rate, in yen: its FX exposure.
+    pub fx_exposure_yen: IntGauge,
+    /// 1 when the FX desk's yen inventory is below the alarm threshold.
+    pub fx_inventory_low: IntGauge,
+    /// The on-chain reference rate when last read (yen per USDC x 10^6).
+    pub fx_reference_rate: IntGauge,
+    /// Reads of the reference rate provider that failed or gave a stale or malformed rate.
+    pub fx_provider_failures: IntCounter,
+    /// Reference rate updates the rate keeper committed.
+    pub fx_reference_updates: IntCounter,
 }
 
 impl std::fmt::Debug for Metrics {
@@ -155,6 +171,46 @@ impl Metrics {
             "the fee payer's APT balance when last read",
         )
         .expect("valid gauge");
+        let fx_quotes = IntCounter::new(
+            "fx_quotes_total",
+            "Quotes signed by this replica (a request answered with a live quote signs none)",
+        )
+        .expect("valid metric");
+        let fx_yen_inventory = IntGauge::new(
+            "fx_desk_yen_inventory",
+            "Yen in the FX desk's inventory when last read",
+        )
+        .expect("valid metric");
+        let fx_usdc_held = IntGauge::new(
+            "fx_desk_usdc_units",
+            "USDC units (6 decimals) the FX desk holds when last read",
+        )
+        .expect("valid metric");
+        let fx_exposure_yen = IntGauge::new(
+            "fx_desk_exposure_yen",
+            "The desk's USDC valued at the reference rate, in yen: its FX exposure",
+        )
+        .expect("valid metric");
+        let fx_inventory_low = IntGauge::new(
+            "fx_desk_inventory_low",
+            "1 when the FX desk's yen inventory is below the alarm threshold",
+        )
+        .expect("valid metric");
+        let fx_reference_rate = IntGauge::new(
+            "fx_reference_rate",
+            "The on-chain reference rate when last read (yen per USDC x 10^6)",
+        )
+        .expect("valid metric");
+        let fx_provider_failures = IntCounter::new(
+            "fx_provider_failures_total",
+            "Reads of the reference rate provider that failed or gave a stale or malformed rate",
+        )
+        .expect("valid metric");
+        let fx_reference_updates = IntCounter::new(
+            "fx_reference_updates_total",
+            "Reference rate updates the rate keeper committed",
+        )
+        .expect("valid metric");
         let fee_payer_balance_low = IntGauge::new(
             "fee_payer_balance_low",
             "1 when the fee payer's APT balance is below the alarm threshold",
@@ -204,6 +260,14 @@ impl Metrics {
             Box::new(screening_provider_failures.clone()),
             Box::new(screening_denied_payments.clone()),
             Box::new(audit_append_failures.clone()),
+            Box::new(fx_quotes.clone()),
+            Box::new(fx_yen_inventory.clone()),
+            Box::new(fx_usdc_held.clone()),
+            Box::new(fx_exposure_yen.clone()),
+            Box::new(fx_inventory_low.clone()),
+            Box::new(fx_reference_rate.clone()),
+            Box::new(fx_provider_failures.clone()),
+            Box::new(fx_reference_updates.clone()),
         ] {
             registry.register(collector).expect("unique metric names");
         }
@@ -229,6 +293,14 @@ impl Metrics {
             screening_provider_failures,
             screening_denied_payments,
             audit_append_failures,
+            fx_quotes,
+            fx_yen_inventory,
+            fx_usdc_held,
+            fx_exposure_yen,
+            fx_inventory_low,
+            fx_reference_rate,
+            fx_provider_failures,
+            fx_reference_updates,
         }
     }
 

@@ -5,7 +5,8 @@
 //!
 //! 1. on the bytes alone: a fee-payer transaction for this chain, naming the
 //!    operator as fee payer, with no secondary signers; our package's
-//!    `invoice::pay_signed_invoice`, or `hold::authorize_signed_hold` (a
+//!    `invoice::pay_signed_invoice` (or `fx::pay_signed_invoice_in_usdc`,
+//!    paying it in USDC at a quote, issue 29), or `hold::authorize_signed_hold` (a
 //!    customer taking a hold code, issue 27) or `hold::increase_authorization`
 //!    (its customer raising a hold it took so); exactly the gateway's gas unit price and
 //!    `max_gas_amount`; an expiration in the future and at most
@@ -13,7 +14,8 @@
 //!    signature verifies and whose key is the sender's;
 //! 2. a code this gateway issued and knows payable (its row: signed, not
 //!    paid, cancelled or expired; for a hold code, not yet taken), for its
-//!    exact amount (and a hold's tip limit and authorization expiry),
+//!    exact amount (and a hold's tip limit and authorization expiry; for a
+//!    USDC payment, a live quote the gateway signed for the code, exactly),
 //!    carrying exactly the terminal, expiry, key and signature the gateway
 //!    signed for that row (signatures are deterministic: it signs again and
 //!    compares); for an increase, a hold taken from such a code, open and
@@ -65,6 +67,7 @@ pub const SPONSORED_FUNCTIONS: &[(&str, &str)] = &[
     ("hold", "authorize_signed_hold"),
     ("hold", "authorize_reviewed_hold"),
     ("hold", "increase_authorization"),
+    ("fx", "pay_signed_invoice_in_usdc"),
 ];
 
 /// `increase_authorization`'s arguments.
@@ -815,6 +818,7 @@ pub async fn cosign(
         ("hold", "authorize_signed_hold") => issued_hold(state, &args, false, now).await?,
         ("hold", "authorize_reviewed_hold") => issued_hold(state, &args, true, now).await?,
         ("hold", _) => issued_increase(state, &args, sender, now).await?,
+        ("fx", _) => issued_fx(state, &args, now).await?,
         _ => issued_invoice(state, &args, now).await?,
     };
     let Issued {
@@ -1048,6 +1052,70 @@ async fn issued_invoice(state: &AppState, args: &[Vec<u8>], now: i64) -> Result<
         amount: payment.amount,
         mcc: shop.mcc,
     })
+}
+
+/// Step 2 for `fx::pay_signed_invoice_in_usdc`: the code as for
+/// `pay_signed_invoice` (its first seven arguments), and a quote this
+/// gateway signed for that code, exactly (amounts, rate, expiry, key and
+/// signature) and still live. The claim is the code's, as for a yen
+/// payment: a code is sponsored once, whichever way it is paid.
+async fn issued_fx(state: &AppState, args: &[Vec<u8>], now: i64) -> Result<Issued, ApiError> {
+    let forbidden = |code, message: String| refuse(state, StatusCode::FORBIDDEN, code, message);
+    let bad_arguments = || {
+        forbidden(
+            "SPONSOR_BAD_ARGUMENTS",
+            "pay_signed_invoice_in_usdc takes the seven arguments of pay_signed_invoice, then (usdc_amount: u64, rate: u64, quote_expires_at: u64, quote_public_key: vector<u8>, quote_signature: vector<u8>)".to_owned(),
+        )
+    };
+    let [
+        code @ ..,
+        usdc_amount,
+        rate,
+        quote_expires_at,
+        quote_public_key,
+        quote_signature,
+    ] = args
+    else {
+        return Err(bad_arguments());
+    };
+    if code.len() != 7 {
+        return Err(bad_arguments());
+    }
+    let decoded = (|| {
+        Some((
+            aptos_bcs::from_bytes::<u64>(usdc_amount).ok()?,
+            aptos_bcs::from_bytes::<u64>(rate).ok()?,
+            aptos_bcs::from_bytes::<u64>(quote_expires_at).ok()?,
+            aptos_bcs::from_bytes::<Vec<u8>>(quote_public_key).ok()?,
+            aptos_bcs::from_bytes::<Vec<u8>>(quote_signature).ok()?,
+        ))
+    })();
+    let Some((usdc_amount, rate, quote_expires_at, public_key, signature)) = decoded else {
+        return Err(bad_arguments());
+    };
+    let issued = issued_invoice(state, code, now).await?;
+    match crate::fx::quotes::issued(
+        &state.db.pool,
+        &issued.claim,
+        usdc_amount,
+        rate,
+        quote_expires_at,
+        &public_key,
+        &signature,
+        now,
+    )
+    .await?
+    {
+        Ok(()) => Ok(issued),
+        Err(code) => Err(forbidden(
+            code,
+            if code == "SPONSOR_QUOTE_EXPIRED" {
+                "the quote expired: ask for a new one (POST /v2/quotes)".to_owned()
+            } else {
+                "the amount, rate, expiry, key or signature is not a quote this gateway signed for this code".to_owned()
+            },
+        )),
+    }
 }
 
 /// Step 2 for `authorize_signed_hold` (or, `reviewed`,

@@ -16,6 +16,7 @@
 //! the same database delivers each event exactly once, signed.
 mod browser;
 mod common;
+mod fx_node;
 mod soak;
 
 use anyhow::{Context, Result, bail};

@@ -16,6 +16,7 @@ mod first_run;
 mod follower;
 mod follower_replay;
 mod fuzz;
+mod fx;
 mod holds;
 mod integration_example;
 mod load;

@@ -464,6 +464,13 @@ async fn wallet_page_reads_a_code_and_pays_it_with_its_own_key() {
     browser.wait_text("#wallet-merchant", "YENPAY CAFE").await;
     browser.wait_text("#wallet-order", "W-1").await;
     browser.wait_text("#wallet-amount", "1,500").await;
+    // This gateway holds no FX quote key: no USDC button.
+    assert_eq!(
+        browser
+            .eval("return document.getElementById('wallet-usdc').hidden")
+            .await,
+        serde_json::json!(true)
+    );
     let same_address = browser.wait_text("#wallet-address", "0x").await;
     assert_eq!(
         address.trim(),
@@ -1002,6 +1009,128 @@ async fn pos_page_takes_a_hold_and_captures_the_bill_with_a_tip() {
             amount: 3_000,
             signer: m.terminal,
         }
+    );
+    browser.close().await;
+}
+
+/// Paying in USDC (issue 29): the wallet page shows the desk's quote (both
+/// amounts and the rate) with a countdown, asks for a new quote when it
+/// runs out, pays with the quote it shows, and the receipt carries both
+/// amounts; in Japanese as in English.
+#[tokio::test]
+async fn wallet_page_pays_in_usdc_with_a_countdown_and_a_new_quote() {
+    let Some(browser) =
+        Browser::start("wallet_page_pays_in_usdc_with_a_countdown_and_a_new_quote").await
+    else {
+        return;
+    };
+    let db = backends().await.remove(0);
+    let mut config = config();
+    // A short quote, so the page's re-quote is seen within the test.
+    config.fx.quote_ttl = Duration::from_secs(4);
+    let gw = TestGateway::with_config(&db, config).await;
+    let now = yenpay_types::time::unix_now() as i64;
+    gw.clock.set(now);
+    gw.ledger.set_head_time(now);
+    let set = gw
+        .admin(
+            "POST",
+            "/admin/fx/keys",
+            Some(serde_json::json!({"role": "quote_signer"})),
+        )
+        .await;
+    let signer =
+        aptos_sdk::types::AccountAddress::from_hex(set.body["data"]["address"].as_str().unwrap())
+            .unwrap();
+    *gw.ledger.fx.lock().unwrap() = Some(yenpay_gateway::chain::FxDeskState {
+        usdc: Some(aptos_sdk::types::AccountAddress::from_hex("0x5dc0").unwrap()),
+        quote_signer: signer,
+        rate_keeper: signer,
+        reference_rate: 150_000_000,
+        observed_at: now as u64 - 5,
+        open_policy: (150, 300),
+        closed_policy: (300, 259_200),
+        limits: (100_000, 1_000_000),
+        yen_inventory: 5_000_000,
+        usdc_balance: 0,
+    });
+    yenpay_gateway::fx::keeper::store_reading(&gw.state.db.pool, 150_000_000, now as u64 - 5, now)
+        .await
+        .unwrap();
+    let base = gw.serve().await;
+    let m = gw.merchant("TOURIST SHOP").await;
+    let code = gw.create_code(&m, "USDC-1", 1_980).await;
+    let payload = code.body["data"]["qrPayload"].as_str().unwrap().to_owned();
+
+    let link = format!("{base}/wallet?payload={}", urlencoding::encode(&payload));
+    browser.open(&link, "#wallet-payload").await;
+    browser.wait_text("#wallet-amount", "1,980").await;
+    browser.click("#wallet-usdc").await;
+    // ¥1,980 at ¥149.55 (the provider's ¥150 less 30 bps).
+    browser
+        .wait_text("#wallet-usdc-amount", "13.239720 USDC")
+        .await;
+    browser.wait_text("#wallet-usdc-yen", "1,980").await;
+    browser
+        .wait_text("#wallet-usdc-rate", "1 USDC = ¥149.55")
+        .await;
+    browser.wait_text("#wallet-usdc-countdown", " s").await;
+    snapshot(&browser, "wallet-usdc-quote").await;
+    let first: String = sqlx::query_scalar("SELECT quote_id FROM fx_quotes")
+        .fetch_one(&gw.state.db.pool)
+        .await
+        .unwrap();
+
+    // The quote runs out: the page asks again and shows the new one.
+    gw.clock.advance(5);
+    let deadline = std::time::Instant::now() + Duration::from_secs(15);
+    loop {
+        let quotes: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM fx_quotes")
+            .fetch_one(&gw.state.db.pool)
+            .await
+            .unwrap();
+        if quotes == 2 {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "no new quote");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let second: String = sqlx::query_scalar("SELECT quote_id FROM fx_quotes WHERE quote_id <> $1")
+        .bind(&first)
+        .fetch_one(&gw.state.db.pool)
+        .await
+        .unwrap();
+    // Japanese: the countdown and labels re-worded in place.
+    browser.click("#wallet-lang").await;
+    browser.wait_text("#wallet-usdc-countdown", "残り").await;
+    browser.wait_text("#wallet-usdc-title", "USDC払い").await;
+    browser.click("#wallet-lang").await;
+    browser.wait_text("#wallet-usdc-countdown", " s").await;
+
+    browser.click("#wallet-usdc-pay").await;
+    browser.wait_text("#wallet-tx", "0x").await;
+    browser.wait_text("#wallet-receipt-amount", "1,980").await;
+    browser
+        .wait_text("#wallet-receipt-usdc", "13.239720 USDC at 1 USDC = ¥149.55")
+        .await;
+    snapshot(&browser, "wallet-usdc-receipt").await;
+    // What the gateway co-signed: the USDC payment, at the quote the page showed last.
+    let signed = gw.ledger.signed.lock().unwrap().clone();
+    assert_eq!(signed.len(), 1);
+    let aptos_sdk::transaction::TransactionPayload::EntryFunction(call) =
+        &signed[0].raw_txn.payload
+    else {
+        panic!("an entry function");
+    };
+    assert_eq!(call.function, "pay_signed_invoice_in_usdc");
+    let expires: i64 = sqlx::query_scalar("SELECT expires_at FROM fx_quotes WHERE quote_id = $1")
+        .bind(&second)
+        .fetch_one(&gw.state.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(
+        aptos_bcs::from_bytes::<u64>(&call.args[9]).unwrap(),
+        expires as u64
     );
     browser.close().await;
 }

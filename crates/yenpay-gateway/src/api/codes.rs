@@ -309,5 +309,7 @@ pub async fn details(
 ) -> ApiResult {
     let payment = payment_of(&state, &merchant, &merchant_payment_id).await?;
     let refunds = payments::refunds_of(&state.db.pool, &payment.code_id).await?;
-    ok(view(&state, &payment, refunds))
+    let mut shown = view(&state, &payment, refunds);
+    shown.fx = crate::follower::fx::of_payment(&state.db.pool, &payment.code_id).await?;
+    ok(shown)
 }

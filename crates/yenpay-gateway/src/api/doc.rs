@@ -24,6 +24,7 @@ use utoipa::{Modify, OpenApi};
         (name = "reports", description = "reconciliation"),
         (name = "webhooks", description = "webhook endpoints and deliveries"),
         (name = "sponsor", description = "fee-payer sponsoring for wallets"),
+        (name = "fx", description = "paying a code in USDC: the FX desk's quotes, and its role keys (operator)"),
         (name = "admin", description = "operator: merchants, keys, POS credentials, endpoints"),
         (name = "compliance", description = "operator: customer tiers and limits, screening verdicts, the audit log"),
         (name = "operations", description = "health and readiness")

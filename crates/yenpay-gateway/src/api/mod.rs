@@ -9,7 +9,8 @@
 //! - the merchant API (`/v2`, signed): [`codes`], [`holds`], [`refunds`],
 //!   [`payments`], [`reports`], [`webhooks`];
 //! - the operator's ([`admin`] and [`compliance`], its own listener), the wallets' ([`sponsor`])
-//!   and the probes' ([`operations`]);
+//!   and the probes' ([`operations`]); paying in USDC ([`fx`]: the desk's
+//!   quotes for wallets, its role keys for the operator);
 //! - the pages' APIs: [`pos`] (the merchant API again, behind the POS
 //!   page's session) and [`wallet`].
 //!
@@ -20,6 +21,7 @@ pub mod codes;
 pub mod compliance;
 mod doc;
 pub mod extract;
+pub mod fx;
 pub mod holds;
 pub mod invoicing;
 pub mod operations;
@@ -66,6 +68,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route_layer(from_fn_with_state(state.clone(), auth::merchant_auth));
     let (router, _) = merchant
         .merge(sponsor::router())
+        .merge(fx::router())
         .merge(operations::router())
         .split_for_parts();
     router.route("/openapi.json", get(serve_openapi))
@@ -79,6 +82,7 @@ pub fn admin_router(state: &AppState) -> Router<AppState> {
     let (router, _) = admin::router()
         .merge(compliance::router())
         .merge(reviews::router())
+        .merge(fx::admin_router())
         // Innermost: an action the handler ran, not an answer replayed.
         .route_layer(from_fn_with_state(
             state.clone(),
@@ -97,8 +101,10 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     OpenApiRouter::<AppState>::with_openapi(doc::ApiDoc::openapi())
         .merge(merchant_routes())
         .merge(sponsor::router())
+        .merge(fx::router())
         .merge(operations::router())
         .merge(admin::router())
+        .merge(fx::admin_router())
         .merge(compliance::router())
         .merge(reviews::router())
         .into_openapi()

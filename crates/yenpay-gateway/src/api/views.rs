@@ -131,6 +131,12 @@ pub struct PaymentView {
     pub reference: Option<String>,
     /// The refunds.
     pub refunds: Vec<RefundView>,
+    /// Paid in USDC at the desk's quote (issue 29): `usdcAmount` (6
+    /// decimals) and its text, the `rate` (yen per USDC × 10^6) and its
+    /// text, and the reference rate then; absent for a payment in yen.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
+    pub fx: Option<serde_json::Value>,
 }
 
 /// The view of a payment at the gateway's now.
@@ -154,6 +160,7 @@ pub fn view(state: &AppState, p: &Payment, refunds: Vec<Refund>) -> PaymentView 
         refunded_amount: p.refunded,
         reference: p.reference.clone(),
         refunds: refunds.iter().map(RefundView::from).collect(),
+        fx: None,
     }
 }
 

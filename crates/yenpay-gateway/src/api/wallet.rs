@@ -13,6 +13,11 @@
 //! same sponsoring rules as `/v2/sponsor` ([`crate::sponsor::cosign`]). The page
 //! comes from this gateway too, so it trusts it either way; a real wallet
 //! builds and checks its transactions itself.
+//!
+//! A tourist holding USDC pays the same code in USDC (issue 29): the page
+//! asks `/wallet/api/usdc-quote` for the desk's quote (both amounts, the
+//! rate, a countdown; re-asked when it expires) and prepares
+//! `fx::pay_signed_invoice_in_usdc` with that quote's id.
 use super::extract::ApiJson;
 use super::sponsor::hex_bytes;
 use super::views::Money;
@@ -50,6 +55,7 @@ pub const EXPIRATION_SECS: u64 = 60;
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/wallet/api/quote", post(quote))
+        .route("/wallet/api/usdc-quote", post(usdc_quote))
         .route("/wallet/api/account", post(account))
         .route("/wallet/api/prepare", post(prepare))
         .route("/wallet/api/pay", post(pay))
@@ -119,6 +125,9 @@ pub struct Quote {
     /// before; the gateway voids it at the deadline).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub review_deadline: Option<i64>,
+    /// Whether this gateway quotes paying it in USDC (payable, and it holds
+    /// the FX desk's quote key; the quote itself may still be refused).
+    pub payable_in_usdc: bool,
 }
 
 /// A code resolved to what it asks.
@@ -144,6 +153,14 @@ struct ResolvedHold {
     signed: SignedHoldOffer,
     /// The open review the hold stands for, if any.
     review_deadline: Option<i64>,
+}
+
+/// A hold code asked to be paid in USDC: only a payment code is.
+fn not_in_usdc() -> ApiError {
+    ApiError::conflict(
+        "CODE_NOT_PAYABLE_IN_USDC",
+        "this is a hold code: only a payment code is paid in USDC",
+    )
 }
 
 fn invalid_payload(message: impl Into<String>) -> ApiError {
@@ -328,6 +345,7 @@ fn quote_of(state: &AppState, resolved: Resolved) -> Quote {
         tip_limit: None,
         capture_before: None,
         review_deadline: None,
+        payable_in_usdc: false,
     }
 }
 
@@ -358,6 +376,7 @@ fn hold_quote_of(state: &AppState, resolved: ResolvedHold) -> Quote {
         tip_limit: Some(Money::jpy(hold.tip_limit)),
         capture_before: Some(hold.capture_before),
         review_deadline: resolved.review_deadline,
+        payable_in_usdc: false,
     }
 }
 
@@ -374,7 +393,34 @@ pub async fn quote(
     ApiJson(request): ApiJson<QuoteRequest>,
 ) -> ApiResult {
     let code = resolve_code(&state, &request.payload).await?;
-    ok(quote_of_code(&state, code))
+    let mut quote = quote_of_code(&state, code);
+    // A payment code (not a hold), where this gateway holds the quote key.
+    quote.payable_in_usdc = quote.kind == "dynamic"
+        && quote.payable
+        && crate::fx::keys::public_side(&state.db.pool, crate::fx::keys::Role::QuoteSigner)
+            .await?
+            .is_some();
+    ok(quote)
+}
+
+/// `POST /wallet/api/usdc-quote`: the desk's quote for paying a code in
+/// USDC (`POST /v2/quotes` for the code the payload carries): the live one,
+/// or a new one once it expired. A hold code is not paid in USDC.
+pub async fn usdc_quote(
+    State(state): State<AppState>,
+    ApiJson(request): ApiJson<QuoteRequest>,
+) -> ApiResult {
+    let Code::Payment(resolved) = resolve_code(&state, &request.payload).await? else {
+        return Err(not_in_usdc());
+    };
+    let amount = u64::try_from(resolved.invoice.amount).unwrap_or(0);
+    ok(crate::fx::quotes::quote(
+        &state,
+        &resolved.merchant.address,
+        &resolved.order_ref,
+        amount,
+    )
+    .await?)
 }
 
 /// A browser-held key.
@@ -431,6 +477,10 @@ pub struct PrepareRequest {
     pub payload: String,
     /// The payer's raw Ed25519 public key, hex.
     pub public_key: String,
+    /// Pay in USDC at this quote (`/wallet/api/usdc-quote`'s `quoteId`)
+    /// instead of in yen.
+    #[serde(default)]
+    pub usdc_quote_id: Option<String>,
 }
 
 /// A transaction to sign.
@@ -459,11 +509,19 @@ pub async fn prepare(
     let sender = public_key(&request.public_key)?.to_address();
     let operator = sponsor::operator(&state)?;
     let code = resolve_code(&state, &request.payload).await?;
-    let call = match &code {
-        Code::Payment(resolved) => yenpay_client::invoice::Calls::new(state.config.package)
+    let call = match (&code, &request.usdc_quote_id) {
+        (Code::Payment(resolved), Some(quote_id)) => {
+            let fx_quote =
+                crate::fx::quotes::signed(&state, quote_id, &resolved.invoice.code_id).await?;
+            yenpay_client::fx::Calls::new(state.config.package)
+                .pay_in_usdc(&resolved.signed, &fx_quote)
+                .map_err(ApiError::internal)?
+        }
+        (Code::Payment(resolved), None) => yenpay_client::invoice::Calls::new(state.config.package)
             .pay_offer(&resolved.signed)
             .map_err(ApiError::internal)?,
-        Code::Hold(resolved) => yenpay_client::hold::Calls::new(state.config.package)
+        (Code::Hold(_), Some(_)) => return Err(not_in_usdc()),
+        (Code::Hold(resolved), None) => yenpay_client::hold::Calls::new(state.config.package)
             .authorize_offer(&resolved.signed)
             .map_err(ApiError::internal)?,
     };
@@ -540,6 +598,9 @@ pub struct Receipt {
     /// A hold's: capturable strictly before, Unix seconds.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub capture_before: Option<u64>,
+    /// Paid in USDC: the USDC amount and the rate (`fx::PaidInUsdc`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fx: Option<serde_json::Value>,
 }
 
 /// A paid code.
@@ -592,6 +653,7 @@ pub async fn pay(
             paid_at: Some(paid.paid_at),
             tip_limit: None,
             capture_before: None,
+            fx: None,
         }),
         YenpayEvent::Hold(HoldEvent::HoldAuthorized(held)) => Some(Receipt {
             kind: "hold",
@@ -603,6 +665,7 @@ pub async fn pay(
             paid_at: None,
             tip_limit: Some(Money::jpy(held.tip_limit as i64)),
             capture_before: Some(held.capture_before),
+            fx: None,
         }),
         _ => None,
     });
@@ -610,6 +673,17 @@ pub async fn pay(
         ApiError::internal("the transaction emitted neither InvoicePaid nor HoldAuthorized")
     })?;
     receipt.merchant = merchant_info(&state, receipt.merchant.address, None, None).await?;
+    receipt.fx = outcome.events.iter().find_map(|event| match event {
+        YenpayEvent::Fx(yenpay_client::fx::FxEvent::PaidInUsdc(e)) => {
+            let number = |value: u64| i64::try_from(value).unwrap_or(i64::MAX);
+            Some(crate::follower::fx::fx_view(
+                number(e.usdc_amount),
+                number(e.rate),
+                number(e.reference_rate),
+            ))
+        }
+        _ => None,
+    });
     created(Paid {
         transaction_hash: sponsored.transaction_hash,
         version: sponsored.version,

@@ -115,6 +115,16 @@ pub(super) async fn apply(
         applied.webhooks += hold::apply(tx, hold_event, &origin).await?;
         return Ok(());
     }
+    if let YenpayEvent::Fx(yenpay_client::fx::FxEvent::PaidInUsdc(paid)) = &decoded {
+        let merchant = paid.merchant.to_hex();
+        if !seen.record(tx, Some(&merchant)).await? {
+            applied.duplicates += 1;
+            return Ok(());
+        }
+        applied.events += 1;
+        super::fx::paid_in_usdc(tx, paid, version).await?;
+        return Ok(());
+    }
     // Registry, coin (controls, stablecoin, issuance) and upgrade events, and invoice settings:
     // recorded for the audit trail, no payment state.
     let YenpayEvent::Invoice(invoice_event) = &decoded else {

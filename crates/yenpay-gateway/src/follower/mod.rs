@@ -31,6 +31,7 @@
 //! the invoice events into payment states and webhooks, a function per
 //! kind; [`status`] has what the follower reports.
 mod event;
+pub mod fx;
 mod hold;
 mod invoice;
 pub mod page;

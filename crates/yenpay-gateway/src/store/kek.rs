@@ -23,6 +23,7 @@ const SEALED: &[(&str, &str, &str, &str)] = &[
         "previous_secret_enc",
         "webhook",
     ),
+    ("fx_keys", "role", "key_enc", "fxkey"),
 ];
 
 /// Why the gateway will not use this database with these keys.

@@ -28,7 +28,7 @@ use yenpay_client::types::authorization::SignedAuthorization;
 use yenpay_client::types::limits::{OrderRef, Ttl};
 use yenpay_gateway::auth::sign_request;
 use yenpay_gateway::chain::{
-    AccountState, ChainError, Ledger, LedgerHead, Lookup, Simulated, TxOutcome,
+    AccountState, ChainError, FxDeskState, Ledger, LedgerHead, Lookup, Simulated, TxOutcome,
 };
 use yenpay_gateway::config::Config;
 use yenpay_gateway::crypto::Kek;
@@ -159,6 +159,11 @@ pub enum Call {
         invoices: Vec<(AccountAddress, String)>,
         signer: AccountAddress,
     },
+    SetReferenceRate {
+        rate: u64,
+        observed_at: u64,
+        signer: AccountAddress,
+    },
 }
 
 /// What the next call answers.
@@ -226,6 +231,8 @@ pub struct FakeLedger {
     pub not_purgeable: Mutex<std::collections::HashSet<String>>,
     /// What a hold holds after a capture or void the double answers.
     pub hold_left: AtomicU64,
+    /// The FX desk (`None`: the node has none, as the trait's default says).
+    pub fx: Mutex<Option<FxDeskState>>,
 }
 
 impl Default for FakeLedger {
@@ -259,6 +266,7 @@ impl Default for FakeLedger {
             head_timestamp_us: AtomicU64::new(NOW as u64 * 1_000_000),
             not_purgeable: Mutex::default(),
             hold_left: AtomicU64::new(0),
+            fx: Mutex::new(None),
         }
     }
 }
@@ -649,6 +657,59 @@ impl Ledger for FakeLedger {
                 },
             )));
         }
+        // A sponsored pay_signed_invoice_in_usdc emits the same and PaidInUsdc.
+        if let aptos_sdk::transaction::TransactionPayload::EntryFunction(call) =
+            &transaction.raw_txn.payload
+            && call.function == "pay_signed_invoice_in_usdc"
+            && let [
+                merchant,
+                terminal,
+                order,
+                amount,
+                expires_at,
+                _,
+                _,
+                usdc_amount,
+                rate,
+                ..,
+            ] = call.args.as_slice()
+        {
+            let amount: u64 = aptos_bcs::from_bytes(amount).unwrap();
+            let merchant: AccountAddress = aptos_bcs::from_bytes(merchant).unwrap();
+            let order_ref: String = aptos_bcs::from_bytes(order).unwrap();
+            events.push(YenpayEvent::Invoice(InvoiceEvent::InvoiceCreated(
+                InvoiceCreated {
+                    merchant,
+                    order_ref: order_ref.clone(),
+                    amount,
+                    expires_at: aptos_bcs::from_bytes(expires_at).unwrap(),
+                    created_by: aptos_bcs::from_bytes(terminal).unwrap(),
+                },
+            )));
+            events.push(YenpayEvent::Invoice(InvoiceEvent::InvoicePaid(
+                InvoicePaid {
+                    merchant,
+                    order_ref: order_ref.clone(),
+                    payer: transaction.raw_txn.sender,
+                    amount,
+                    fee: amount / 100,
+                    net: amount - amount / 100,
+                    paid_at: self.now(),
+                },
+            )));
+            let rate: u64 = aptos_bcs::from_bytes(rate).unwrap();
+            events.push(YenpayEvent::Fx(yenpay_client::fx::FxEvent::PaidInUsdc(
+                yenpay_client::fx::PaidInUsdc {
+                    merchant,
+                    order_ref,
+                    payer: transaction.raw_txn.sender,
+                    yen_amount: amount,
+                    usdc_amount: aptos_bcs::from_bytes(usdc_amount).unwrap(),
+                    rate,
+                    reference_rate: self.fx.lock().unwrap().map_or(rate, |d| d.reference_rate),
+                },
+            )));
+        }
         // A sponsored authorize_signed_hold (or authorize_reviewed_hold, the
         // reviewer after the terminal) emits HoldAuthorized.
         if let aptos_sdk::transaction::TransactionPayload::EntryFunction(call) =
@@ -716,6 +777,43 @@ impl Ledger for FakeLedger {
                 .collect(),
             signer: keeper.address(),
         });
+        self.outcome(Vec::new())
+    }
+
+    async fn fx_desk(&self) -> Result<FxDeskState, ChainError> {
+        (*self.fx.lock().unwrap())
+            .ok_or_else(|| ChainError::Unavailable("this ledger has no FX desk".to_owned()))
+    }
+
+    async fn set_reference_rate(
+        &self,
+        keeper: &Ed25519Account,
+        rate: u64,
+        observed_at: u64,
+    ) -> Result<TxOutcome, ChainError> {
+        self.calls.lock().unwrap().push(Call::SetReferenceRate {
+            rate,
+            observed_at,
+            signer: keeper.address(),
+        });
+        {
+            let mut fx = self.fx.lock().unwrap();
+            let desk = fx.as_mut().expect("an FX desk");
+            if desk.rate_keeper != keeper.address() {
+                return Err(ChainError::Rejected {
+                    code: "ENOT_RATE_KEEPER".to_owned(),
+                    message: "aborted: ENOT_RATE_KEEPER".to_owned(),
+                });
+            }
+            if observed_at <= desk.observed_at || observed_at > self.now() {
+                return Err(ChainError::Rejected {
+                    code: "EINVALID_OBSERVATION_TIME".to_owned(),
+                    message: "aborted: EINVALID_OBSERVATION_TIME".to_owned(),
+                });
+            }
+            desk.reference_rate = rate;
+            desk.observed_at = observed_at;
+        }
         self.outcome(Vec::new())
     }
 

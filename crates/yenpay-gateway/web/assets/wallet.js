@@ -16,6 +16,9 @@
     payload: "",
     receipt: null,
     paying: false,
+    usdc: null, // the desk's quote for paying the code in USDC, with its local deadline
+    usdcTimer: 0,
+    requoting: false,
     declarationAsked: false, // the gateway refused the payment for want of a self-declaration
     invalid: false, // the payload field is flagged empty (re-worded on language switch)
     keyError: "", // dictionary key of a key problem, re-worded on language switch
@@ -111,6 +114,7 @@
     state.quote = null;
     state.receipt = null;
     state.declarationAsked = false;
+    stopUsdc();
     render();
     try {
       const quote = await YP.busy($("wallet-read"), t, "reading", () => api("POST", "/wallet/api/quote", { payload }));
@@ -152,7 +156,85 @@
     return d;
   }
 
+  // ---- paying in USDC --------------------------------------------------------
+
+  // The desk's quote: both amounts and the rate, counted down; when it runs
+  // out the page asks again (the gateway answers the live quote until then).
+  async function fetchUsdc() {
+    const q = await api("POST", "/wallet/api/usdc-quote", { payload: state.payload });
+    q.deadline = Date.now() + q.expiresIn * 1000;
+    state.usdc = q;
+    return q;
+  }
+
+  function secondsLeft() {
+    return state.usdc ? Math.max(0, Math.ceil((state.usdc.deadline - Date.now()) / 1000)) : 0;
+  }
+
+  function stopUsdc() {
+    clearInterval(state.usdcTimer);
+    state.usdcTimer = 0;
+    state.usdc = null;
+  }
+
+  async function tick() {
+    if (!state.usdc) return;
+    if (secondsLeft() > 0 || state.paying || state.requoting) return renderUsdc();
+    state.requoting = true;
+    try {
+      const q = await fetchUsdc();
+      announce(live, t("sayRequote", { usdc: q.usdcAmountText }));
+    } catch (err) {
+      stopUsdc();
+      showError(errEl, err);
+    } finally {
+      state.requoting = false;
+      render();
+    }
+  }
+
+  async function onUsdc() {
+    if (!state.quote || !state.quote.payableInUsdc) return;
+    clearError(errEl);
+    try {
+      const q = await YP.busy($("wallet-usdc"), t, "usdcQuoting", fetchUsdc);
+      clearInterval(state.usdcTimer);
+      state.usdcTimer = setInterval(tick, 1000);
+      render();
+      announce(live, t("sayUsdcQuote", { usdc: q.usdcAmountText, amount: yen(q.yenAmount), seconds: secondsLeft() }));
+      $("wallet-usdc-pay").focus();
+    } catch (err) {
+      stopUsdc();
+      render();
+      showError(errEl, err);
+    }
+  }
+
+  // Yen per USDC, as the quote's decimal text says it (6 decimals, shown to 4).
+  const rateYen = (q) => `¥${Number(q.rateText).toLocaleString(i18n.lang, { maximumFractionDigits: 4 })}`;
+  const rateText = (q) => t("usdcRateText", { rate: rateYen(q) });
+
+  function renderUsdc() {
+    const q = state.usdc;
+    $("wallet-usdc-quote").hidden = !q;
+    if (!q) return;
+    $("wallet-usdc-amount").textContent = `${q.usdcAmountText} USDC`;
+    $("wallet-usdc-yen").textContent = yen(q.yenAmount);
+    $("wallet-usdc-rate").textContent = rateText(q);
+    $("wallet-usdc-countdown").textContent = t("usdcSeconds", { seconds: secondsLeft() });
+    if (!state.paying) $("wallet-usdc-pay").disabled = !state.key || secondsLeft() === 0;
+  }
+
   async function onPay() {
+    return pay(null);
+  }
+
+  async function onUsdcPay() {
+    if (!state.usdc || secondsLeft() === 0) return;
+    return pay(state.usdc.quoteId);
+  }
+
+  async function pay(usdcQuoteId) {
     const quote = state.quote;
     if (!quote || !quote.payable) return;
     clearError(errEl);
@@ -170,8 +252,11 @@
     announce(live, t("sayPaying", { amount }));
     state.paying = true;
     try {
-      const paid = await YP.busy($("wallet-pay"), t, hold ? "authorizing" : "paying", async () => {
-        const prep = await api("POST", "/wallet/api/prepare", { payload: state.payload, publicKey: state.publicHex });
+      const button = usdcQuoteId ? $("wallet-usdc-pay") : $("wallet-pay");
+      const paid = await YP.busy(button, t, hold ? "authorizing" : "paying", async () => {
+        const request = { payload: state.payload, publicKey: state.publicHex };
+        if (usdcQuoteId) request.usdcQuoteId = usdcQuoteId;
+        const prep = await api("POST", "/wallet/api/prepare", request);
         const signature = await crypto.subtle.sign(ED, state.key, fromHex(prep.signingMessage));
         const body = { rawTransaction: prep.rawTransaction, publicKey: state.publicHex, signature: toHex(signature) };
         if (declared) body.declaration = declared;
@@ -179,6 +264,7 @@
       });
       state.receipt = { ...paid, reviewDeadline: quote.reviewDeadline ?? null };
       state.quote = null;
+      stopUsdc();
       render();
       announce(live, t(hold ? "sayHeld" : "sayPaid", { amount, shop: paid.receipt.merchant.name }));
       $("wallet-receipt").focus();
@@ -261,6 +347,10 @@
       $("wallet-not-payable").textContent = t("notPayable", { status: statusText });
     }
     $("wallet-declaration").hidden = !q || !q.payable || !(q.declarationRequired || state.declarationAsked);
+    // Offered only where the gateway quotes in USDC (it holds the desk's quote key).
+    if (q && !state.paying) $("wallet-usdc").disabled = !q.payableInUsdc;
+    $("wallet-usdc").hidden = !q || !q.payableInUsdc;
+    renderUsdc();
 
     const r = state.receipt;
     $("wallet-receipt").hidden = !r;
@@ -279,6 +369,11 @@
         { time: dateTime(r.reviewDeadline ?? rc.captureBefore, i18n.lang) });
       $("wallet-receipt-fee").textContent = rc.fee == null ? "—" : yen(amountOf(rc.fee));
       $("wallet-tx").textContent = r.transactionHash;
+      const fx = rc.fx;
+      // The dt and dd each: a wrapper would break the grid of the dl.
+      $("wallet-receipt-usdc-label").hidden = !fx;
+      $("wallet-receipt-usdc").hidden = !fx;
+      if (fx) $("wallet-receipt-usdc").textContent = t("receiptUsdcText", { usdc: fx.usdcAmountText, rate: rateYen(fx) });
     }
   }
 
@@ -323,6 +418,8 @@
       },
     });
     $("wallet-pay").addEventListener("click", onPay);
+    $("wallet-usdc").addEventListener("click", onUsdc);
+    $("wallet-usdc-pay").addEventListener("click", onUsdcPay);
     $("wallet-copy").addEventListener("click", onCopy);
     $("wallet-refresh").addEventListener("click", () => { clearError(errEl); loadAccount(); });
     $("wallet-reset").addEventListener("click", () => $("wallet-reset-dialog").showModal());
