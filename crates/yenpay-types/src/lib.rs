@@ -20,6 +20,7 @@
 #![deny(missing_docs)]
 
 pub mod address;
+pub mod collection;
 pub mod authorization;
 pub mod fee;
 pub mod fx;

@@ -294,8 +294,8 @@ fn arg_type(name: &str, move_type: &str) -> Result<ArgType> {
             "&[OrderRef]",
             "&{}.iter().map(OrderRef::as_str).collect::<Vec<_>>()",
         ),
-        ("public_key" | "quote_public_key", "vector<u8>") => arg("&[u8; 32]", "{}.as_slice()"),
-        ("signature" | "quote_signature", "vector<u8>") => arg("&[u8; 64]", "{}.as_slice()"),
+        ("public_key" | "quote_public_key" | "terminal_public_key", "vector<u8>") => arg("&[u8; 32]", "{}.as_slice()"),
+        ("signature" | "quote_signature" | "terminal_signature", "vector<u8>") => arg("&[u8; 64]", "{}.as_slice()"),
         ("legal_order", "vector<u8>") => arg("&LegalOrder", "{}.as_bytes()"),
         ("metadata_serialized", "vector<u8>") => arg("&[u8]", "{}"),
         ("code", "vector<vector<u8>>") => arg("&[Vec<u8>]", "{}"),
@@ -559,6 +559,8 @@ fn render(target: &Target, module: &Module) -> Result<String> {
     );
     for function in &entries {
         let (signer, params) = function.params.split_first().expect("checked above");
+        // A signer the function does not read (`_submitter`) still signs the transaction.
+        let signer_name = signer.name.trim_start_matches('_');
         let typed: Vec<(String, ArgType)> = params
             .iter()
             .map(|p| Ok((p.name.clone(), arg_type(&p.name, &p.ty)?)))
@@ -571,7 +573,7 @@ fn render(target: &Target, module: &Module) -> Result<String> {
         let _ = writeln!(
             out,
             "    /// Signed by `{}`.\n    ///\n    /// # Errors\n    /// [`Error::Validation`] for an argument the contract would refuse; otherwise see [`YenPay::submit`].",
-            signer.name
+            signer_name
         );
         if typed.len() > 5 {
             let _ = writeln!(
@@ -582,7 +584,7 @@ fn render(target: &Target, module: &Module) -> Result<String> {
         let _ = write!(
             out,
             "    pub async fn {}<S: TxSigner>(&self, {}: &S",
-            function.name, signer.name
+            function.name, signer_name
         );
         for (name, ty) in &typed {
             let _ = write!(out, ", {name}: {}", ty.rust);
@@ -593,7 +595,7 @@ fn render(target: &Target, module: &Module) -> Result<String> {
             ") -> Result<Submitted, Error> {{\n        let call = self.calls().{}({})?;\n        self.client.submit_entry({}, call).await\n    }}",
             function.name,
             names.join(", "),
-            signer.name
+            signer_name
         );
     }
     for function in &views {
