@@ -22,7 +22,6 @@ use crate::authorization::{
     AuthorizationError, AuthorizationKind, MODULE_NAME, SignedAuthorization, TypeInfo,
 };
 use crate::limits::{MAX_TTL_SECS, OrderRef};
-use crate::objects::metadata_address as derive_metadata_address;
 use ed25519_dalek::{Signature, Signer, SigningKey, VerifyingKey};
 use serde::Serialize;
 
@@ -201,6 +200,7 @@ impl SignedCollectionRequest {
 mod tests {
     use super::*;
     use crate::authorization::TransferAuthorization;
+    use crate::objects::metadata_address as derive_metadata_address;
 
     fn address(text: &str) -> Address {
         Address::from_hex(text).unwrap()
