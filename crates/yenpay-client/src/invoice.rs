@@ -593,8 +593,13 @@ mod tests {
         };
         let order = OrderRef::new("A-1").unwrap();
         let request = SignedCollectionRequest {
-            request: CollectionRequest::for_code(&code, from_sdk(address("0xa3")), order.clone(), 90)
-                .unwrap(),
+            request: CollectionRequest::for_code(
+                &code,
+                from_sdk(address("0xa3")),
+                order.clone(),
+                90,
+            )
+            .unwrap(),
             public_key: [4; 32],
             signature: [5; 64],
         };

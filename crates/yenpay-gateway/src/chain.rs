@@ -13,7 +13,7 @@ use yenpay_client::client::{Error as ClientError, Submitted, YenPay};
 use yenpay_client::events::YenpayEvent;
 use yenpay_client::types::authorization::SignedAuthorization;
 use yenpay_client::types::collection::SignedCollectionRequest;
-use yenpay_client::types::limits::{OrderRef, Ttl};
+use yenpay_client::types::limits::OrderRef;
 
 /// A committed transaction of ours.
 #[derive(Debug, Clone, PartialEq)]
@@ -204,16 +204,6 @@ pub struct AccountState {
 /// What the gateway asks of the chain.
 #[async_trait::async_trait]
 pub trait Ledger: Send + Sync {
-    /// `invoice::create_invoice`, signed by the merchant's terminal.
-    async fn create_invoice(
-        &self,
-        terminal: &Ed25519Account,
-        merchant: AccountAddress,
-        order: &OrderRef,
-        amount: u64,
-        ttl: Ttl,
-    ) -> Result<TxOutcome, ChainError>;
-
     /// `invoice::cancel_invoice`, signed by the terminal.
     async fn cancel_invoice(
         &self,
@@ -427,20 +417,6 @@ impl NodeLedger {
 
 #[async_trait::async_trait]
 impl Ledger for NodeLedger {
-    async fn create_invoice(
-        &self,
-        terminal: &Ed25519Account,
-        merchant: AccountAddress,
-        order: &OrderRef,
-        amount: u64,
-        ttl: Ttl,
-    ) -> Result<TxOutcome, ChainError> {
-        let invoices = self.client.invoice();
-        Ok(signed_by!(self, terminal, |s| invoices
-            .create_invoice(s, merchant, order, amount, ttl))?
-        .into())
-    }
-
     async fn cancel_invoice(
         &self,
         terminal: &Ed25519Account,

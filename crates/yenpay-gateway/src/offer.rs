@@ -90,8 +90,10 @@ pub fn sign_collection(
 ) -> Result<SignedCollectionRequest, SignError> {
     let key = merchant.terminal_signing_key(kek)?;
     let terminal = yenpay_qr::mpm::legacy_address(&key.verifying_key().to_bytes());
-    Ok(CollectionRequest::for_code(code, terminal, order_ref, expires_at)?
-        .sign(from_sdk(config.package), &key)?)
+    Ok(
+        CollectionRequest::for_code(code, terminal, order_ref, expires_at)?
+            .sign(from_sdk(config.package), &key)?,
+    )
 }
 
 /// The code the gateway issued for `payment` of `merchant`.

@@ -234,7 +234,11 @@ mod tests {
         let request = CollectionRequest::for_code(&code, terminal, order, 1_000).unwrap();
         let message = request.signing_message(package).unwrap();
         // The type info names the struct, so the bytes are not an offer's.
-        assert!(message.windows(STRUCT_NAME.len()).any(|w| w == STRUCT_NAME.as_bytes()));
+        assert!(
+            message
+                .windows(STRUCT_NAME.len())
+                .any(|w| w == STRUCT_NAME.as_bytes())
+        );
         let signed = request.sign(package, &key).unwrap();
         signed.verify(package).unwrap();
         assert!(signed.pairs_with(&code));

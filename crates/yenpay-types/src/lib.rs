@@ -20,8 +20,8 @@
 #![deny(missing_docs)]
 
 pub mod address;
-pub mod collection;
 pub mod authorization;
+pub mod collection;
 pub mod fee;
 pub mod fx;
 pub mod hold;

@@ -119,8 +119,7 @@ pub async fn cpm(
         YenpayEvent::Invoice(InvoiceEvent::InvoiceCreated(created)) => Some(created),
         _ => None,
     }) {
-        payments::confirm_created(&state.db.pool, &code_id, tx, amount, created.expires_at)
-            .await?;
+        payments::confirm_created(&state.db.pool, &code_id, tx, amount, created.expires_at).await?;
     }
     if let Some(paid) = collected.events.iter().find_map(|e| match e {
         YenpayEvent::Invoice(InvoiceEvent::InvoicePaid(paid)) => Some(paid),

@@ -26,7 +26,7 @@ use yenpay_client::invoice::{
 };
 use yenpay_client::types::authorization::SignedAuthorization;
 use yenpay_client::types::collection::SignedCollectionRequest;
-use yenpay_client::types::limits::{OrderRef, Ttl};
+use yenpay_client::types::limits::OrderRef;
 use yenpay_gateway::auth::sign_request;
 use yenpay_gateway::chain::{
     AccountState, ChainError, Ledger, LedgerHead, Lookup, Simulated, TxOutcome,
@@ -109,13 +109,6 @@ async fn fresh_schema(url: &str) -> String {
 /// One recorded chain call.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Call {
-    Create {
-        merchant: AccountAddress,
-        order: String,
-        amount: u64,
-        ttl: u64,
-        signer: AccountAddress,
-    },
     Cancel {
         merchant: AccountAddress,
         order: String,
@@ -201,7 +194,7 @@ pub struct FakeLedger {
     pub accounts: Mutex<std::collections::HashMap<AccountAddress, AccountState>>,
     /// The chain's time: the test's clock.
     pub clock: Arc<ManualClock>,
-    /// How long `create_invoice` takes, in milliseconds (0: at once).
+    /// How long a cancellation takes, in milliseconds (0: at once).
     pub create_delay_ms: AtomicU64,
     /// How long `submit_signed` takes, in milliseconds (0: at once).
     pub submit_delay_ms: AtomicU64,
@@ -360,36 +353,6 @@ impl FakeLedger {
 
 #[async_trait::async_trait]
 impl Ledger for FakeLedger {
-    async fn create_invoice(
-        &self,
-        terminal: &Ed25519Account,
-        merchant: AccountAddress,
-        order: &OrderRef,
-        amount: u64,
-        ttl: Ttl,
-    ) -> Result<TxOutcome, ChainError> {
-        let delay = self.create_delay_ms.load(Ordering::SeqCst);
-        if delay > 0 {
-            tokio::time::sleep(std::time::Duration::from_millis(delay)).await;
-        }
-        self.calls.lock().unwrap().push(Call::Create {
-            merchant,
-            order: order.as_str().to_owned(),
-            amount,
-            ttl: ttl.secs(),
-            signer: terminal.address(),
-        });
-        self.outcome(vec![YenpayEvent::Invoice(InvoiceEvent::InvoiceCreated(
-            InvoiceCreated {
-                merchant,
-                order_ref: order.as_str().to_owned(),
-                amount,
-                expires_at: self.now() + ttl.secs(),
-                created_by: terminal.address(),
-            },
-        ))])
-    }
-
     async fn cancel_invoice(
         &self,
         terminal: &Ed25519Account,
