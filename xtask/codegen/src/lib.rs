@@ -294,8 +294,12 @@ fn arg_type(name: &str, move_type: &str) -> Result<ArgType> {
             "&[OrderRef]",
             "&{}.iter().map(OrderRef::as_str).collect::<Vec<_>>()",
         ),
-        ("public_key" | "quote_public_key" | "terminal_public_key", "vector<u8>") => arg("&[u8; 32]", "{}.as_slice()"),
-        ("signature" | "quote_signature" | "terminal_signature", "vector<u8>") => arg("&[u8; 64]", "{}.as_slice()"),
+        ("public_key" | "quote_public_key" | "terminal_public_key", "vector<u8>") => {
+            arg("&[u8; 32]", "{}.as_slice()")
+        }
+        ("signature" | "quote_signature" | "terminal_signature", "vector<u8>") => {
+            arg("&[u8; 64]", "{}.as_slice()")
+        }
         ("legal_order", "vector<u8>") => arg("&LegalOrder", "{}.as_bytes()"),
         ("metadata_serialized", "vector<u8>") => arg("&[u8]", "{}"),
         ("code", "vector<vector<u8>>") => arg("&[Vec<u8>]", "{}"),
