@@ -10,6 +10,7 @@
 /// Abort codes are category * 0x10000 + reason (std::error): invalid_argument 0x1, out_of_range 0x2,
 /// invalid_state 0x3, permission_denied 0x5, not_found 0x6, already_exists 0x8.
 module yenpay::signed_collection_tests {
+    use std::bcs;
     use std::string::{String, utf8};
     use aptos_std::ed25519;
     use aptos_std::from_bcs;
@@ -36,6 +37,20 @@ module yenpay::signed_collection_tests {
     const MAX_TTL: u64 = 86_400;
     /// The customer's nonce in most tests.
     const NONCE: u64 = 7;
+
+    /// The known answer of `testdata/known_answers.md` (recomputed by `testdata/known_answers.py`): the key of seed
+    /// `[7; 32]` as the terminal (its legacy address) of merchant `0xb0b`, order `ORDER-0001`, 1234 yen, expiring at
+    /// 2000000000, naming customer `0xc1`'s code of nonce 0x2a2a, package `0xcafe` on chain 4.
+    const KAT_PUBLIC_KEY: vector<u8> = x"ea4a6c63e29c520abef5507b132ec5f9954776aebebe7b92421eea691446d22c";
+    const KAT_TERMINAL: address = @0xcc405722b15c00a19d37e51d9a756de1e61b780ad0935f3363bc7fce64edbdad;
+    const KAT_METADATA: address = @0x72ed35b5c014c8186a005222d54b58f42ed5345189be14142b7365eec0332a18;
+    const KAT_MERCHANT: address = @0xb0b;
+    const KAT_AMOUNT: u64 = 1234;
+    const KAT_EXPIRES_AT: u64 = 2000000000;
+    const KAT_FROM: address = @0xc1;
+    const KAT_NONCE: u64 = 0x2a2a;
+    const KAT_MESSAGE: vector<u8> = x"000000000000000000000000000000000000000000000000000000000000cafe0d617574686f72697a6174696f6e11436f6c6c656374696f6e526571756573740472ed35b5c014c8186a005222d54b58f42ed5345189be14142b7365eec0332a180000000000000000000000000000000000000000000000000000000000000b0bcc405722b15c00a19d37e51d9a756de1e61b780ad0935f3363bc7fce64edbdad0a4f524445522d30303031d204000000000000009435770000000000000000000000000000000000000000000000000000000000000000000000c12a2a000000000000";
+    const KAT_SIGNATURE: vector<u8> = x"c9de6dd9588dd04fde076d89dce00612283eb0d8f1e7dcc4116c13893c1276ad8a7f6fbebb092b65f28cf3ab6209ea4b669313f94cc272d2271671e9611ee101";
 
     /// An account with an Ed25519 key whose address is its authentication key: a terminal or a customer.
     struct Keyed has drop {
@@ -782,5 +797,27 @@ module yenpay::signed_collection_tests {
         let p = pair(&t, &c);
         controls::set_transfer_cap(publisher, AMOUNT - 1);
         submit(p);
+    }
+
+    // The known answer.
+
+    #[test(framework = @aptos_framework, publisher = @deployer)]
+    fun known_answer_request_verifies(framework: &signer, publisher: &signer) {
+        h::setup(framework, publisher);
+        assert!(stablecoin::metadata_address() == KAT_METADATA, 1);
+        let pk = ed25519::new_unvalidated_public_key_from_bytes(KAT_PUBLIC_KEY);
+        assert!(ed25519::unvalidated_public_key_to_authentication_key(&pk) == bcs::to_bytes(&KAT_TERMINAL), 2);
+        let request = authorization::new_collection_request_for_test(
+            4, KAT_METADATA, KAT_MERCHANT, KAT_TERMINAL, order(), KAT_AMOUNT, KAT_EXPIRES_AT, KAT_FROM, KAT_NONCE
+        );
+        assert!(bcs::to_bytes(&ed25519::new_signed_message(request)) == KAT_MESSAGE, 3);
+        let signature = ed25519::new_signature_from_bytes(KAT_SIGNATURE);
+        assert!(ed25519::signature_verify_strict_t(&signature, &pk, request), 4);
+        // And through the package's own check, for a terminal account of that key.
+        account::create_account_for_test(KAT_TERMINAL);
+        authorization::verify_collection_request(
+            KAT_METADATA, KAT_MERCHANT, KAT_TERMINAL, order(), KAT_AMOUNT, KAT_EXPIRES_AT, KAT_FROM, KAT_NONCE,
+            KAT_PUBLIC_KEY, KAT_SIGNATURE
+        );
     }
 }

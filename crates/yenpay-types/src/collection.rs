@@ -17,6 +17,9 @@
 //! messages ([`crate::authorization`], [`crate::offer`]); the struct name in
 //! the type info keeps a request from verifying as an `InvoiceOffer` (which
 //! anyone may pay) or any other message. The field order is the Move struct's.
+//! Known answer: `testdata/known_answers.md`, pinned by the Move test
+//! `signed_collection_tests::known_answer_request_verifies` and the tests
+//! below.
 use crate::address::Address;
 use crate::authorization::{
     AuthorizationError, AuthorizationKind, MODULE_NAME, SignedAuthorization, TypeInfo,
@@ -252,6 +255,45 @@ mod tests {
         let mut tampered = signed.clone();
         tampered.request.amount += 1;
         assert!(tampered.verify(package).is_err());
+    }
+
+    /// The values of `testdata/known_answers.md`, which the Move test
+    /// `signed_collection_tests::known_answer_request_verifies` pins on the
+    /// Move side: the key of seed `[7; 32]` is the terminal (its legacy
+    /// address), the code is customer `0xc1`'s of nonce 0x2a2a.
+    const KNOWN_MESSAGE: &str = "000000000000000000000000000000000000000000000000000000000000cafe0d617574686f72697a6174696f6e11436f6c6c656374696f6e526571756573740472ed35b5c014c8186a005222d54b58f42ed5345189be14142b7365eec0332a180000000000000000000000000000000000000000000000000000000000000b0bcc405722b15c00a19d37e51d9a756de1e61b780ad0935f3363bc7fce64edbdad0a4f524445522d30303031d204000000000000009435770000000000000000000000000000000000000000000000000000000000000000000000c12a2a000000000000";
+    const KNOWN_SIGNATURE: &str = "c9de6dd9588dd04fde076d89dce00612283eb0d8f1e7dcc4116c13893c1276ad8a7f6fbebb092b65f28cf3ab6209ea4b669313f94cc272d2271671e9611ee101";
+
+    fn hex(text: &str) -> Vec<u8> {
+        (0..text.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(&text[i..i + 2], 16).unwrap())
+            .collect()
+    }
+
+    #[test]
+    fn signing_message_and_signature_are_the_known_answer() {
+        let package = address("0xcafe");
+        let request = CollectionRequest {
+            chain_id: 4,
+            metadata: derive_metadata_address(package),
+            merchant: address("0xb0b"),
+            terminal: address("0xcc405722b15c00a19d37e51d9a756de1e61b780ad0935f3363bc7fce64edbdad"),
+            order_ref: OrderRef::new("ORDER-0001").unwrap(),
+            amount: 1234,
+            expires_at: 2_000_000_000,
+            from: address("0xc1"),
+            nonce: 0x2a2a,
+        };
+        assert_eq!(
+            request.signing_message(package).unwrap(),
+            hex(KNOWN_MESSAGE)
+        );
+        let signed = request
+            .sign(package, &SigningKey::from_bytes(&[0x07; 32]))
+            .unwrap();
+        assert_eq!(signed.signature.to_vec(), hex(KNOWN_SIGNATURE));
+        signed.verify(package).unwrap();
     }
 
     #[test]
