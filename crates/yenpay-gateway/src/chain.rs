@@ -374,7 +374,8 @@ impl NodeLedger {
     }
 
     /// Has `fee_payer` (the operator) pay the gas of the gateway's own
-    /// transactions (invoices, cancellations, refunds, collections).
+    /// transactions (cancellations, refunds, captures) and send its
+    /// customer-presented collections itself.
     pub fn with_fee_payer(mut self, fee_payer: std::sync::Arc<Ed25519Account>) -> Self {
         self.fee_payer = Some(fee_payer);
         self
