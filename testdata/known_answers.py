@@ -157,3 +157,25 @@ print()
 print("HoldAuthorization")
 print("message", message.hex())
 print("signature", key.sign(message).hex())
+
+# authorization::CollectionRequest: the terminal (the same key's legacy
+# account) asks to settle its order ORDER_REF of merchant TO, AMOUNT yen,
+# before VALID_BEFORE, with customer 0xc1's code of nonce NONCE.
+CUSTOMER = bytes.fromhex("c1".rjust(64, "0"))
+type_info = PACKAGE + bcs_bytes(MODULE) + bcs_bytes(b"CollectionRequest")
+inner = (
+    bytes([CHAIN_ID])
+    + metadata
+    + TO
+    + legacy
+    + bcs_bytes(ORDER_REF)
+    + u64(AMOUNT)
+    + u64(VALID_BEFORE)
+    + CUSTOMER
+    + u64(NONCE)
+)
+message = type_info + inner
+print()
+print("CollectionRequest")
+print("message", message.hex())
+print("signature", key.sign(message).hex())

@@ -136,6 +136,27 @@ module yenpay::authorization {
         expires_at: u64,
     }
 
+    /// The message a merchant's terminal signs to settle its order `order_ref` of `amount` with a customer-presented
+    /// code: "collect the `CollectionAuthorization` that `from` signed with nonce `nonce` for this order, strictly
+    /// before `expires_at` (Unix seconds)". Only `invoice::collect_signed_invoice` accepts it, next to that customer's
+    /// authorization, and whoever submits the pair moves the customer's yen only to this order of this merchant: the
+    /// customer's message names neither order nor terminal, so the terminal names the customer's authorization
+    /// (`from`, `nonce`: a nonce is spent once per holder) and the order it settles. Paid at most once: the nonce and
+    /// the invoice record keyed by (`merchant`, `order_ref`) are both spent by the payment. `terminal` is the account
+    /// whose current key signs, as in `InvoiceOffer`; the struct's own type keeps it from verifying as an offer (a
+    /// request must not be payable by whoever sees it) or any other message.
+    struct CollectionRequest has copy, drop {
+        chain_id: u8,
+        metadata: address,
+        merchant: address,
+        terminal: address,
+        order_ref: String,
+        amount: u64,
+        expires_at: u64,
+        from: address,
+        nonce: u64,
+    }
+
     /// The message a merchant's terminal signs for a hold's dynamic QR code (merchant-presented): "authorize up to
     /// `amount` for the merchant's `hold_ref`, with up to `tip_limit` more for a tip, capturable strictly before
     /// `capture_before`", scannable strictly before `expires_at` (Unix seconds). Only `hold::authorize_signed_hold`
@@ -327,6 +348,28 @@ module yenpay::authorization {
         let public_key = checked_key(terminal, public_key);
         let message = InvoiceOffer {
             chain_id: chain_id::get(), metadata, merchant, terminal, order_ref, amount, expires_at
+        };
+        assert_signed(signature, &public_key, message);
+    }
+
+    /// Aborts unless `signature` is `terminal`'s signature of the `CollectionRequest` with these fields, this chain's
+    /// id and the asset `metadata`, made with `terminal`'s current key. Checks nothing else: the invoice module checks
+    /// the terminal's membership, the expiry, that the order is free, and the customer's authorization it names.
+    package fun verify_collection_request(
+        metadata: address,
+        merchant: address,
+        terminal: address,
+        order_ref: String,
+        amount: u64,
+        expires_at: u64,
+        from: address,
+        nonce: u64,
+        public_key: vector<u8>,
+        signature: vector<u8>,
+    ) {
+        let public_key = checked_key(terminal, public_key);
+        let message = CollectionRequest {
+            chain_id: chain_id::get(), metadata, merchant, terminal, order_ref, amount, expires_at, from, nonce
         };
         assert_signed(signature, &public_key, message);
     }
@@ -581,6 +624,22 @@ module yenpay::authorization {
         expires_at: u64,
     ): InvoiceOffer {
         InvoiceOffer { chain_id, metadata, merchant, terminal, order_ref, amount, expires_at }
+    }
+
+    #[test_only]
+    /// Builds the message a terminal signs to settle an order with a customer-presented code.
+    public fun new_collection_request_for_test(
+        chain_id: u8,
+        metadata: address,
+        merchant: address,
+        terminal: address,
+        order_ref: String,
+        amount: u64,
+        expires_at: u64,
+        from: address,
+        nonce: u64,
+    ): CollectionRequest {
+        CollectionRequest { chain_id, metadata, merchant, terminal, order_ref, amount, expires_at, from, nonce }
     }
 
     #[test_only]

@@ -381,6 +381,25 @@ module yenpay::invoice {
         public_key: vector<u8>,
         signature: vector<u8>,
     ): (address, u64) acquires Invoices {
+        let (payout, fee_bps) = check_signed_order(merchant, terminal, order_ref, amount, expires_at);
+        authorization::verify_invoice_offer(
+            stablecoin::metadata_address(), merchant, terminal, order_ref, amount, expires_at, public_key, signature
+        );
+        (payout, fee_bps)
+    }
+
+    /// The checks of an order a terminal signed (`check_signed_invoice`, `collect_signed_invoice`) but its signature:
+    /// the order reference (1 to `MAX_ORDER_REF_BYTES`), a non-zero amount, the expiry (not passed, at most
+    /// `MAX_TTL_SECS` ahead), `terminal`'s membership now, the merchant's status, neither denylisted
+    /// (`merchant_registry::signed_settlement_terms`), and that no record of the order reference exists. Returns the
+    /// merchant's payout address and fee.
+    fun check_signed_order(
+        merchant: address,
+        terminal: address,
+        order_ref: String,
+        amount: u64,
+        expires_at: u64,
+    ): (address, u64) acquires Invoices {
         let len = order_ref.length();
         assert!(len > 0 && len <= MAX_ORDER_REF_BYTES, error::invalid_argument(EINVALID_ORDER_REF));
         assert!(amount > 0, error::invalid_argument(EZERO_AMOUNT));
@@ -389,10 +408,50 @@ module yenpay::invoice {
         assert!(expires_at - now <= MAX_TTL_SECS, error::invalid_argument(EEXPIRY_TOO_FAR));
         let (payout, fee_bps) = merchant_registry::signed_settlement_terms(terminal, merchant);
         assert_order_ref_free(&Invoices[@yenpay].invoices, InvoiceKey { merchant, order_ref });
-        authorization::verify_invoice_offer(
-            stablecoin::metadata_address(), merchant, terminal, order_ref, amount, expires_at, public_key, signature
-        );
         (payout, fee_bps)
+    }
+
+    /// Customer-presented QR in one transaction: settles `terminal`'s order `order_ref` of `merchant` for `amount`
+    /// with the `authorization::CollectionAuthorization` that `from` signed for `merchant` and `amount`
+    /// (`valid_after`, `valid_before`, `nonce`, `public_key`, `signature`), which `terminal` (a terminal of
+    /// `merchant`, or its owner) named in an `authorization::CollectionRequest` it signed off chain
+    /// (`terminal_public_key`, `terminal_signature`: the terminal account's current key), valid strictly before
+    /// `expires_at`. No invoice exists beforehand and the terminal sends nothing; anyone may submit the pair (the
+    /// gateway does, with its own account), since together the two signatures fix who pays, how much, to which
+    /// merchant and for which order, and the submitter only pays the gas. Checks as `pay_signed_invoice` does (order
+    /// reference, amount, expiry, membership, merchant status, denylist, no record of the order), then the terminal's
+    /// signature, then the customer's window, nonce (spent) and signature; withdraws through
+    /// `stablecoin::withdraw_authorized` (the hooks' checks: pause, denylist, cap), splits the fee and writes the
+    /// invoice record as paid by `from`, which takes refunds and is purged as any paid invoice. Emits
+    /// `InvoiceCreated` (`created_by` = `terminal`), `InvoicePaid` and the authorization's
+    /// `TransferredWithAuthorization`.
+    public entry fun collect_signed_invoice(
+        _submitter: &signer,
+        merchant: address,
+        terminal: address,
+        order_ref: String,
+        amount: u64,
+        expires_at: u64,
+        terminal_public_key: vector<u8>,
+        terminal_signature: vector<u8>,
+        from: address,
+        valid_after: u64,
+        valid_before: u64,
+        nonce: u64,
+        public_key: vector<u8>,
+        signature: vector<u8>,
+    ) acquires Invoices {
+        let (payout, fee_bps) = check_signed_order(merchant, terminal, order_ref, amount, expires_at);
+        let metadata = stablecoin::metadata_address();
+        authorization::verify_collection_request(
+            metadata, merchant, terminal, order_ref, amount, expires_at, from, nonce, terminal_public_key,
+            terminal_signature
+        );
+        let withdrawal = authorization::use_collection_authorization(
+            metadata, merchant, from, amount, valid_after, valid_before, nonce, public_key, signature
+        );
+        let fa = stablecoin::withdraw_authorized(withdrawal);
+        record_signed_payment(from, merchant, terminal, order_ref, expires_at, fa, payout, fee_bps);
     }
 
     /// Settles a code that `check_signed_invoice` accepted with `fa` (its whole amount, from whatever source): the

@@ -6,6 +6,7 @@ use anyhow::{Context, Result, ensure};
 use yenpay_client::address::{from_sdk, signing_key};
 use yenpay_client::client::Sponsored;
 use yenpay_types::authorization::{NonceCounter, TransferAuthorization};
+use yenpay_types::collection::CollectionRequest;
 use yenpay_types::limits::{OrderRef, Reference, Ttl};
 
 use crate::harness::{Harness, Outcome, unix_now};
@@ -175,6 +176,36 @@ pub async fn measure(h: &'static Harness) -> Result<()> {
     }
     report.gas(Op::CollectNewNonceWord, &collected[0]);
     report.gas(Op::CollectWithAuthorization, &collected[1]);
+
+    // The same in one transaction: the terminal signs a request for the code
+    // and its order off chain, another account (the gateway's) submits both;
+    // no invoice beforehand, so the record is new (as `pay_signed_invoice`'s).
+    let code = TransferAuthorization::collection(
+        h.chain_id,
+        from_sdk(h.package()),
+        from_sdk(presenter.address()),
+        from_sdk(m),
+        AMOUNT,
+        unix_now() + 300,
+        nonces.take().context("a nonce")?,
+    )
+    .sign(from_sdk(h.package()), &signing_key(presenter.private_key()))?;
+    let request = CollectionRequest::for_code(
+        &code,
+        from_sdk(merchant.terminal.address()),
+        OrderRef::new("GAS-CPM-0001")?,
+        unix_now() + 120,
+    )?
+    .sign(
+        from_sdk(h.package()),
+        &signing_key(merchant.terminal.private_key()),
+    )?;
+    let collected_signed = invoices
+        .collect_request(&sender, &request, &code)
+        .await
+        .committed("collect_signed_invoice")
+        .await?;
+    report.gas(Op::CollectSignedInvoice, &collected_signed);
 
     // Sponsored: the first payment creates the customer's account.
     let sponsored = h.unfunded_account();

@@ -64,6 +64,7 @@ e2e! {
     case19_signed_invoice_paid_in_one_transaction_refused_twice_cancelled_revoked => payments::signed_invoice;
     case20_holds_fuel_pump_tip_increase_reclaim_and_capture_after_expiry => holds::holds;
     case21_tourist_with_only_usdc_pays_a_yen_code_at_the_desk_s_quote => fx::tourist_pays_in_usdc;
+    case22_customer_presented_qr_in_one_transaction_relayed_pairing_and_replay_abort => authorization::customer_presented_one_transaction;
     measure_gas_per_operation => gas::measure;
 }
 

@@ -8,9 +8,12 @@
 //! [`yenpay_types::offer`]; [`Invoices::offer`] builds it, and
 //! [`Invoices::cancel_offer`] cancels it before it is paid),
 //! [`Invoices::pay_invoice`] (the same, for an invoice created on chain),
-//! [`Invoices::pay_merchant`] (static QR) and
-//! [`Invoices::collect_with_authorization`] (customer-presented QR, see
-//! [`yenpay_types::authorization`]).
+//! [`Invoices::pay_merchant`] (static QR),
+//! [`Invoices::collect_request`] (customer-presented QR in one transaction:
+//! the customer's code and the terminal's signed request for it, see
+//! [`yenpay_types::collection`]) and
+//! [`Invoices::collect_with_authorization`] (the same code, for an invoice
+//! created on chain).
 //!
 //! Records are kept until they can no longer be paid or refunded, then anyone
 //! may delete them and take their storage deposit back
@@ -27,9 +30,10 @@ use aptos_sdk::transaction::EntryFunction;
 use aptos_sdk::types::AccountAddress;
 pub use generated::*;
 use serde::Deserialize;
+use yenpay_types::authorization::{AuthorizationError, AuthorizationKind, SignedAuthorization};
 #[cfg(doc)]
-use yenpay_types::authorization::AuthorizationError;
-use yenpay_types::authorization::{AuthorizationKind, SignedAuthorization};
+use yenpay_types::collection::CollectionRequest;
+use yenpay_types::collection::SignedCollectionRequest;
 use yenpay_types::limits::OrderRef;
 use yenpay_types::offer::{InvoiceOffer, SignedInvoiceOffer};
 
@@ -227,7 +231,61 @@ impl Calls {
     }
 }
 
+impl Calls {
+    /// `collect_signed_invoice` for a customer's code and the terminal's
+    /// request that names it: the one transaction of a customer-presented
+    /// payment, which anyone may submit.
+    ///
+    /// A transfer authorization ([`AuthorizationError::WrongKind`]) or a
+    /// request that names another code ([`AuthorizationError::NotPaired`]) is
+    /// refused here, as the contract would refuse the signatures.
+    pub fn collect_request(
+        &self,
+        request: &SignedCollectionRequest,
+        code: &SignedAuthorization,
+    ) -> Result<EntryFunction, Error> {
+        code.require_kind(AuthorizationKind::Collection)?;
+        if !request.pairs_with(code) {
+            return Err(AuthorizationError::NotPaired.into());
+        }
+        let terms = &request.request;
+        let authorization = &code.authorization;
+        self.collect_signed_invoice(
+            to_sdk(terms.merchant),
+            to_sdk(terms.terminal),
+            &terms.order_ref,
+            terms.amount,
+            terms.expires_at,
+            &request.public_key,
+            &request.signature,
+            to_sdk(authorization.from),
+            authorization.valid_after,
+            authorization.valid_before,
+            authorization.nonce,
+            &code.public_key,
+            &code.signature,
+        )
+    }
+}
+
 impl Invoices<'_> {
+    /// [`Invoices::collect_signed_invoice`] for a customer's code and the
+    /// terminal's request for it ([`CollectionRequest::for_code`], signed
+    /// with the terminal account's key): settles the request's order in one
+    /// transaction, submitted by `submitter` (any account; it pays the gas).
+    ///
+    /// # Errors
+    /// As [`Calls::collect_request`] and [`Invoices::collect_signed_invoice`].
+    pub async fn collect_request<S: TxSigner>(
+        &self,
+        submitter: &S,
+        request: &SignedCollectionRequest,
+        code: &SignedAuthorization,
+    ) -> Result<Submitted, Error> {
+        let call = self.calls().collect_request(request, code)?;
+        self.client.submit_entry(submitter, call).await
+    }
+
     /// The invoice that `terminal` signs for a dynamic QR code of `merchant`
     /// on this client's chain and package: `amount` yen for `order_ref`,
     /// payable strictly before `expires_at` (Unix seconds; at most
@@ -513,6 +571,71 @@ mod tests {
                 )
                 .unwrap()
         );
+    }
+
+    #[test]
+    fn collect_request_passes_both_signatures_and_refuses_an_unpaired_code() {
+        use yenpay_types::collection::{CollectionRequest, SignedCollectionRequest};
+        let code = SignedAuthorization {
+            authorization: TransferAuthorization {
+                kind: AuthorizationKind::Collection,
+                chain_id: 4,
+                metadata: from_sdk(address("0x72ed")),
+                from: from_sdk(address("0xc057")),
+                to: from_sdk(address("0x3e7c4a27")),
+                amount: 1500,
+                valid_after: 10,
+                valid_before: 20,
+                nonce: 1,
+            },
+            public_key: [2; 32],
+            signature: [3; 64],
+        };
+        let order = OrderRef::new("A-1").unwrap();
+        let request = SignedCollectionRequest {
+            request: CollectionRequest::for_code(
+                &code,
+                from_sdk(address("0xa3")),
+                order.clone(),
+                90,
+            )
+            .unwrap(),
+            public_key: [4; 32],
+            signature: [5; 64],
+        };
+        let calls = Calls::new(package());
+        assert_eq!(
+            calls.collect_request(&request, &code).unwrap(),
+            calls
+                .collect_signed_invoice(
+                    address("0x3e7c4a27"),
+                    address("0xa3"),
+                    &order,
+                    1500,
+                    90,
+                    &[4; 32],
+                    &[5; 64],
+                    address("0xc057"),
+                    10,
+                    20,
+                    1,
+                    &[2; 32],
+                    &[3; 64]
+                )
+                .unwrap()
+        );
+        let mut other = code.clone();
+        other.authorization.nonce = 2;
+        assert!(matches!(
+            calls.collect_request(&request, &other),
+            Err(Error::Authorization(AuthorizationError::NotPaired))
+        ));
+        let mut transfer = code;
+        transfer.authorization.kind = AuthorizationKind::Transfer;
+        assert!(matches!(
+            calls.collect_request(&request, &transfer),
+            Err(Error::Authorization(AuthorizationError::WrongKind { .. }))
+        ));
     }
 
     #[test]

@@ -12,7 +12,8 @@ use yenpay_client::abort::MoveAbort;
 use yenpay_client::client::{Error as ClientError, Submitted, YenPay};
 use yenpay_client::events::YenpayEvent;
 use yenpay_client::types::authorization::SignedAuthorization;
-use yenpay_client::types::limits::{OrderRef, Ttl};
+use yenpay_client::types::collection::SignedCollectionRequest;
+use yenpay_client::types::limits::OrderRef;
 
 /// A committed transaction of ours.
 #[derive(Debug, Clone, PartialEq)]
@@ -250,16 +251,6 @@ pub trait Ledger: Send + Sync {
         ))
     }
 
-    /// `invoice::create_invoice`, signed by the merchant's terminal.
-    async fn create_invoice(
-        &self,
-        terminal: &Ed25519Account,
-        merchant: AccountAddress,
-        order: &OrderRef,
-        amount: u64,
-        ttl: Ttl,
-    ) -> Result<TxOutcome, ChainError>;
-
     /// `invoice::cancel_invoice`, signed by the terminal.
     async fn cancel_invoice(
         &self,
@@ -311,12 +302,15 @@ pub trait Ledger: Send + Sync {
         amount: u64,
     ) -> Result<TxOutcome, ChainError>;
 
-    /// `invoice::collect_with_authorization` for a customer-presented code.
+    /// `invoice::collect_signed_invoice`: the customer's `code` and the
+    /// terminal's signed `request` for it, in one transaction. The chain
+    /// takes it from any sender; `terminal` sends it only when the ledger
+    /// has no account of its own (no fee payer).
     async fn collect(
         &self,
         terminal: &Ed25519Account,
-        order: &OrderRef,
-        signed: &SignedAuthorization,
+        request: &SignedCollectionRequest,
+        code: &SignedAuthorization,
     ) -> Result<TxOutcome, ChainError>;
 
     /// The merchant's payout address (`merchant_registry::merchant`).
@@ -429,7 +423,8 @@ impl NodeLedger {
     }
 
     /// Has `fee_payer` (the operator) pay the gas of the gateway's own
-    /// transactions (invoices, cancellations, refunds, collections).
+    /// transactions (cancellations, refunds, captures) and send its
+    /// customer-presented collections itself.
     pub fn with_fee_payer(mut self, fee_payer: std::sync::Arc<Ed25519Account>) -> Self {
         self.fee_payer = Some(fee_payer);
         self
@@ -472,20 +467,6 @@ impl NodeLedger {
 
 #[async_trait::async_trait]
 impl Ledger for NodeLedger {
-    async fn create_invoice(
-        &self,
-        terminal: &Ed25519Account,
-        merchant: AccountAddress,
-        order: &OrderRef,
-        amount: u64,
-        ttl: Ttl,
-    ) -> Result<TxOutcome, ChainError> {
-        let invoices = self.client.invoice();
-        Ok(signed_by!(self, terminal, |s| invoices
-            .create_invoice(s, merchant, order, amount, ttl))?
-        .into())
-    }
-
     async fn cancel_invoice(
         &self,
         terminal: &Ed25519Account,
@@ -561,13 +542,22 @@ impl Ledger for NodeLedger {
     async fn collect(
         &self,
         terminal: &Ed25519Account,
-        order: &OrderRef,
-        signed: &SignedAuthorization,
+        request: &SignedCollectionRequest,
+        code: &SignedAuthorization,
     ) -> Result<TxOutcome, ChainError> {
         let invoices = self.client.invoice();
-        Ok(signed_by!(self, terminal, |s| invoices
-            .collect_signed(s, order, signed))?
-        .into())
+        // The gateway's own account submits: the terminal's account sends
+        // nothing (it may not even exist on chain), its key only signed the
+        // request.
+        let submitted = match &self.fee_payer {
+            Some(fee_payer) => {
+                invoices
+                    .collect_request(fee_payer.as_ref(), request, code)
+                    .await
+            }
+            None => invoices.collect_request(terminal, request, code).await,
+        };
+        Ok(submitted?.into())
     }
 
     async fn payout_of(&self, merchant: AccountAddress) -> Result<AccountAddress, ChainError> {

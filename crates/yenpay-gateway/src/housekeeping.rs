@@ -1,6 +1,7 @@
 //! The operator's housekeeping job: deletes the records of closed invoices
 //! (`invoice::purge_invoices`), so the storage deposits the operator paid
-//! for them (it sponsors the terminals' `create_invoice`) come back to it,
+//! for them (it sponsors the customers' `pay_signed_invoice` and sends the
+//! gateway's `collect_signed_invoice`) come back to it,
 //! and order references are free again. Only the operator or the
 //! housekeeper it named on chain may purge; the gateway signs with its fee
 //! payer's key, which must be one of them. One replica runs it at a time

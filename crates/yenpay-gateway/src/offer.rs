@@ -5,6 +5,11 @@
 //! sponsoring makes: Ed25519 signatures are deterministic, so the code of a
 //! payment row is exactly what [`sign`] returns for it.
 //!
+//! A customer-presented code is settled the same way: the terminal signs a
+//! `authorization::CollectionRequest` naming the customer's code and the
+//! order ([`sign_collection`]), and one transaction,
+//! `invoice::collect_signed_invoice`, carries both.
+//!
 //! A hold's code (issue 27) is the same idea: the terminal signs a
 //! `authorization::HoldOffer` ([`sign_hold`]) and the customer's
 //! `hold::authorize_signed_hold` takes it; [`of_hold`] gives it back for a
@@ -16,7 +21,8 @@ use crate::store::merchants::{Merchant, TerminalKeyError};
 use crate::store::payments::Payment;
 use yenpay_client::address::from_sdk;
 use yenpay_types::Address;
-use yenpay_types::authorization::AuthorizationError;
+use yenpay_types::authorization::{AuthorizationError, SignedAuthorization};
+use yenpay_types::collection::{CollectionRequest, SignedCollectionRequest};
 use yenpay_types::hold::{HoldMessage, HoldOffer, SignedHoldOffer};
 use yenpay_types::limits::OrderRef;
 use yenpay_types::offer::{InvoiceOffer, SignedInvoiceOffer};
@@ -65,6 +71,30 @@ pub fn sign(
         expires_at,
     )
     .sign(package, &key)?)
+}
+
+/// `merchant`'s terminal signs the request that settles its order
+/// `order_ref` with the customer's `code` (a collection authorization for
+/// this merchant, checked by the caller), valid strictly before
+/// `expires_at`.
+///
+/// # Errors
+/// [`SignError`]; [`AuthorizationError::WrongKind`] for a transfer
+/// authorization.
+pub fn sign_collection(
+    config: &Config,
+    kek: &Keyring,
+    merchant: &Merchant,
+    code: &SignedAuthorization,
+    order_ref: OrderRef,
+    expires_at: u64,
+) -> Result<SignedCollectionRequest, SignError> {
+    let key = merchant.terminal_signing_key(kek)?;
+    let terminal = yenpay_qr::mpm::legacy_address(&key.verifying_key().to_bytes());
+    Ok(
+        CollectionRequest::for_code(code, terminal, order_ref, expires_at)?
+            .sign(from_sdk(config.package), &key)?,
+    )
 }
 
 /// The code the gateway issued for `payment` of `merchant`.

@@ -1860,3 +1860,146 @@ async fn a_listed_payer_is_refused_and_a_payment_made_anyway_is_announced_and_se
     gateway.task.await??;
     Ok(())
 }
+
+/// A customer-presented code through `POST /v2/payments/cpm`: one
+/// transaction, `invoice::collect_signed_invoice`, sent by the operator's
+/// account (the terminal's key signs only the request, off chain); the
+/// customer's yen move at once and the row is completed from that
+/// transaction. The same code for another order is refused by the chain.
+#[tokio::test]
+#[ignore = "needs a node with the package: APTOS_NODE_URL=... cargo test -p yenpay-gateway --test e2e_node -- --ignored"]
+async fn a_customer_presented_code_settles_in_one_operator_transaction() -> Result<()> {
+    let Some(Node {
+        node_url,
+        deployer,
+        deployment,
+        chain,
+        _one_at_a_time,
+    }) = node().await?
+    else {
+        return Ok(());
+    };
+    let dir = tempfile::tempdir()?;
+    let database = format!("sqlite://{}", dir.path().join("gateway.db").display());
+    let kek = Kek::generate();
+    let head = NodeLedger::new(&node_url, deployment.package_address)?
+        .head()
+        .await?;
+    let running = start(
+        &deployment,
+        &node_url,
+        &database,
+        &kek,
+        deployer.clone(),
+        head.version,
+        false,
+    )
+    .await?;
+    let api = Api {
+        http: reqwest::Client::new(),
+        base: format!("http://{}", running.address),
+        admin_base: format!("http://{}", running.admin_address),
+        admin_token: "e2e-admin".to_owned(),
+    };
+    let merchant = onboard(&api, &chain, &deployer, "CPM KISSA", "喫茶 CPM").await?;
+
+    // The customer holds yen and no APT; its wallet shows a code.
+    let customer = Ed25519Account::generate();
+    chain
+        .issuance()
+        .configure_minter(deployer.as_ref(), deployer.address(), 1_000_000)
+        .await?;
+    chain
+        .issuance()
+        .mint(deployer.as_ref(), customer.address(), 5_000)
+        .await?;
+    let context = yenpay_qr::cpm::TerminalContext {
+        chain_id: deployment.chain_id,
+        metadata: yenpay_client::address::from_sdk(deployment.metadata_address),
+        merchant: yenpay_client::address::from_sdk(merchant.owner.address()),
+    };
+    let now = yenpay_types::time::unix_now();
+    let code = yenpay_qr::cpm::encode(
+        &yenpay_qr::cpm::authorization_to_sign(
+            &context,
+            &customer.public_key().to_bytes(),
+            None,
+            1_500,
+            0,
+            now + 300,
+            0,
+        )?
+        .sign(
+            yenpay_client::address::from_sdk(deployment.package_address),
+            &yenpay_client::address::signing_key(customer.private_key()),
+        )?,
+    )?;
+
+    let order = format!("CPM-{}", &yenpay_gateway::crypto::random_hex(4));
+    let (status, paid) = api
+        .signed(
+            &merchant.key,
+            "POST",
+            "/v2/payments/cpm",
+            Some(&json!({"merchantPaymentId": order, "customerCode": code})),
+        )
+        .await?;
+    if status != 201 {
+        bail!("cpm payment: {status} {paid}");
+    }
+    let data = &paid["data"];
+    assert_eq!(data["status"], "COMPLETED", "{paid}");
+    assert_eq!(data["payer"], customer.address().to_hex());
+    assert_eq!(
+        (data["fee"].clone(), data["net"].clone()),
+        (json!(15), json!(1485))
+    );
+    assert_eq!(chain.stablecoin().balance(customer.address()).await?, 3_500);
+
+    // One transaction, the operator's, calling the new entry.
+    let hash = data["transactionHash"].as_str().context("the hash")?;
+    let rest = node_url.trim_end_matches('/').trim_end_matches("/v1");
+    let tx: Value = api
+        .http
+        .get(format!("{rest}/v1/transactions/by_hash/{hash}"))
+        .send()
+        .await?
+        .json()
+        .await?;
+    assert_eq!(tx["sender"], deployer.address().to_hex(), "{tx}");
+    assert!(
+        tx["payload"]["function"]
+            .as_str()
+            .is_some_and(|f| f.ends_with("::invoice::collect_signed_invoice")),
+        "{tx}"
+    );
+    assert_ne!(merchant.terminal, deployer.address());
+    // Gross, with three new slots here: the record, the customer's first
+    // nonce word and the new payout's primary store.
+    println!(
+        "cpm through the gateway: one transaction {hash}, {} gas units",
+        gas_of(&api.http, &node_url, hash).await?
+    );
+
+    // The same code for another order: its nonce is spent.
+    let (status, refused) = api
+        .signed(
+            &merchant.key,
+            "POST",
+            "/v2/payments/cpm",
+            Some(&json!({"merchantPaymentId": format!("{order}-2"), "customerCode": code})),
+        )
+        .await?;
+    assert_eq!(status, 422, "{refused}");
+    assert!(
+        refused["resultInfo"]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("AUTHORIZATION_USED")),
+        "{refused}"
+    );
+    assert_eq!(chain.stablecoin().balance(customer.address()).await?, 3_500);
+
+    let _ = running.stop.send(());
+    running.task.await??;
+    Ok(())
+}

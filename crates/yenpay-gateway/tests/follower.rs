@@ -422,6 +422,54 @@ async fn a_gateway_code_is_completed_by_the_follower() {
     }
 }
 
+/// Someone who saw the gateway's pending `collect_signed_invoice` submits the
+/// same pair first: the gateway's own transaction aborts
+/// (`EINVOICE_ALREADY_PAID`) and its answer is 422, but the follower records
+/// the payment from the events, so the order reads completed and the
+/// webhook goes out.
+#[tokio::test]
+async fn a_front_run_customer_presented_payment_is_completed_by_the_follower() {
+    for db in backends().await {
+        let gw = gateway(&db).await;
+        let m = gw.merchant("SHOP").await;
+        gw.admin(
+            "POST",
+            &format!("/admin/merchants/{}/webhooks", m.id),
+            Some(json!({"url": "http://127.0.0.1:9/hook"})),
+        )
+        .await;
+        let customer = Customer {
+            key: ed25519_dalek::SigningKey::from_bytes(&[7u8; 32]),
+        };
+        let code = customer.code(&m, 1000, NOW as u64 - 10, NOW as u64 + 300);
+        gw.ledger
+            .set_next(Next::Reject("EINVOICE_ALREADY_PAID".to_owned()));
+        let refused = gw
+            .call(
+                &m,
+                "POST",
+                "/v2/payments/cpm",
+                Some(json!({"merchantPaymentId": "CPM-FR", "customerCode": code})),
+            )
+            .await;
+        assert_eq!(refused.code(), "CHAIN_REJECTED", "{}", refused.text);
+        let failed = gw.call(&m, "GET", "/v2/codes/payments/CPM-FR", None).await;
+        assert_eq!(failed.body["data"]["status"], "FAILED", "{}", failed.text);
+        // The front-runner's transaction: the same events as the gateway's would have.
+        let paid = signed_payment_tx(&gw, &m, "CPM-FR", 6_000).await;
+        seek(&gw, 6_000).await;
+        follower::apply_page(&gw.state, &[paid], head(), Finish::Commit)
+            .await
+            .unwrap();
+        let status = gw.call(&m, "GET", "/v2/codes/payments/CPM-FR", None).await;
+        let data = &status.body["data"];
+        assert_eq!(data["status"], "COMPLETED", "{}: {}", db.name, status.text);
+        assert_eq!(data["payer"], PAYER_7);
+        assert_eq!(data["version"], 6_000);
+        assert_eq!(outbox_events(&gw).await, ["PAYMENT_COMPLETED"]);
+    }
+}
+
 /// The webhook events queued, oldest first.
 async fn outbox_events(gw: &TestGateway) -> Vec<String> {
     let rows: Vec<(String,)> =

@@ -265,11 +265,8 @@ async fn the_reconciler_settles_unknown_outcomes_as_committed_or_failed() {
             key: ed25519_dalek::SigningKey::from_bytes(&[7u8; 32]),
         };
         let code = customer.code(&m, 1500, NOW as u64 - 10, NOW as u64 + 300);
-        gw.ledger
-            .queue
-            .lock()
-            .unwrap()
-            .extend([Next::Succeed, Next::Unavailable]);
+        // One transaction (`collect_signed_invoice`), whose outcome is unknown.
+        gw.ledger.queue.lock().unwrap().push_back(Next::Unavailable);
         let unknown = gw
             .call(
                 &m,
@@ -302,7 +299,7 @@ async fn the_reconciler_settles_unknown_outcomes_as_committed_or_failed() {
         assert_eq!(shown.body["data"]["payer"], customer.address());
         assert_eq!(shown.body["data"]["fee"], 15);
 
-        // A customer-presented payment whose invoice's creation times out and never commits.
+        // A customer-presented payment whose collection times out and never commits.
         gw.ledger.set_next(Next::Unavailable);
         let lost = gw
             .call(

@@ -211,13 +211,15 @@ async fn a_customer_presented_code_settles_an_order() {
         assert_eq!(paid.body["data"]["status"], "COMPLETED");
         assert_eq!(paid.body["data"]["kind"], "cpm");
         assert_eq!(paid.body["data"]["payer"], customer.address());
+        // One transaction: the terminal's request and the customer's code,
+        // no invoice created beforehand.
         let calls = gw.ledger.calls();
+        assert_eq!(calls.len(), 1, "{calls:?}");
         assert!(
-            matches!(&calls[0], Call::Create { amount: 1500, signer, .. } if *signer == m.terminal)
+            matches!(&calls[0], Call::Collect { amount: 1500, from, terminal, order, expires_at } if *terminal == m.terminal && order == "CPM-1" && *from == customer.address() && *expires_at == NOW as u64 + 120)
         );
-        assert!(
-            matches!(&calls[1], Call::Collect { amount: 1500, from, signer, order } if *signer == m.terminal && order == "CPM-1" && *from == customer.address())
-        );
+        let shown = gw.call(&m, "GET", "/v2/codes/payments/CPM-1", None).await;
+        assert_eq!(shown.body["data"]["status"], "COMPLETED", "{}", shown.text);
         // The same order id again is a duplicate.
         let again = gw
             .call(

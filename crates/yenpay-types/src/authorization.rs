@@ -403,6 +403,11 @@ pub enum AuthorizationError {
         /// The authorization's kind.
         actual: AuthorizationKind,
     },
+    /// A terminal's collection request that names another customer code
+    /// (holder, nonce, merchant, amount or domain differ): the chain would
+    /// refuse the pair.
+    #[error("the terminal's request does not name this customer code")]
+    NotPaired,
 }
 
 /// `aptos_std::type_info::TypeInfo`.

@@ -21,6 +21,7 @@
 
 pub mod address;
 pub mod authorization;
+pub mod collection;
 pub mod fee;
 pub mod fx;
 pub mod hold;

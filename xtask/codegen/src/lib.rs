@@ -294,8 +294,12 @@ fn arg_type(name: &str, move_type: &str) -> Result<ArgType> {
             "&[OrderRef]",
             "&{}.iter().map(OrderRef::as_str).collect::<Vec<_>>()",
         ),
-        ("public_key" | "quote_public_key", "vector<u8>") => arg("&[u8; 32]", "{}.as_slice()"),
-        ("signature" | "quote_signature", "vector<u8>") => arg("&[u8; 64]", "{}.as_slice()"),
+        ("public_key" | "quote_public_key" | "terminal_public_key", "vector<u8>") => {
+            arg("&[u8; 32]", "{}.as_slice()")
+        }
+        ("signature" | "quote_signature" | "terminal_signature", "vector<u8>") => {
+            arg("&[u8; 64]", "{}.as_slice()")
+        }
         ("legal_order", "vector<u8>") => arg("&LegalOrder", "{}.as_bytes()"),
         ("metadata_serialized" | "metadata_chunk", "vector<u8>") => arg("&[u8]", "{}"),
         ("code" | "code_chunks", "vector<vector<u8>>") => arg("&[Vec<u8>]", "{}"),
@@ -568,6 +572,8 @@ fn render(target: &Target, module: &Module) -> Result<String> {
     );
     for function in &entries {
         let (signer, params) = function.params.split_first().expect("checked above");
+        // A signer the function does not read (`_submitter`) still signs the transaction.
+        let signer_name = signer.name.trim_start_matches('_');
         let typed: Vec<(String, ArgType)> = params
             .iter()
             .map(|p| Ok((p.name.clone(), arg_type(&p.name, &p.ty)?)))
@@ -580,7 +586,7 @@ fn render(target: &Target, module: &Module) -> Result<String> {
         let _ = writeln!(
             out,
             "    /// Signed by `{}`.\n    ///\n    /// # Errors\n    /// [`Error::Validation`] for an argument the contract would refuse; otherwise see [`YenPay::submit`].",
-            signer.name
+            signer_name
         );
         if typed.len() > 5 {
             let _ = writeln!(
@@ -591,7 +597,7 @@ fn render(target: &Target, module: &Module) -> Result<String> {
         let _ = write!(
             out,
             "    pub async fn {}<S: TxSigner>(&self, {}: &S",
-            function.name, signer.name
+            function.name, signer_name
         );
         for (name, ty) in &typed {
             let _ = write!(out, ", {name}: {}", ty.rust);
@@ -602,7 +608,7 @@ fn render(target: &Target, module: &Module) -> Result<String> {
             ") -> Result<Submitted, Error> {{\n        let call = self.calls().{}({})?;\n        self.client.submit_entry({}, call).await\n    }}",
             function.name,
             names.join(", "),
-            signer.name
+            signer_name
         );
     }
     for function in &views {

@@ -177,6 +177,47 @@ impl Calls {
         )
     }
 
+    /// `collect_signed_invoice(_submitter, merchant, terminal, order_ref, amount, expires_at, terminal_public_key, terminal_signature, from, valid_after, valid_before, nonce, public_key, signature)`.
+    #[allow(clippy::too_many_arguments)] // one parameter per Move parameter
+    pub fn collect_signed_invoice(
+        &self,
+        merchant: AccountAddress,
+        terminal: AccountAddress,
+        order_ref: &OrderRef,
+        amount: u64,
+        expires_at: u64,
+        terminal_public_key: &[u8; 32],
+        terminal_signature: &[u8; 64],
+        from: AccountAddress,
+        valid_after: u64,
+        valid_before: u64,
+        nonce: u64,
+        public_key: &[u8; 32],
+        signature: &[u8; 64],
+    ) -> Result<EntryFunction, Error> {
+        require_amount("amount", amount)?;
+        entry_call(
+            self.package,
+            Module::Invoice,
+            "collect_signed_invoice",
+            vec![
+                bcs_arg("merchant", &merchant)?,
+                bcs_arg("terminal", &terminal)?,
+                bcs_arg("order_ref", order_ref.as_str())?,
+                bcs_arg("amount", &amount)?,
+                bcs_arg("expires_at", &expires_at)?,
+                bcs_arg("terminal_public_key", terminal_public_key.as_slice())?,
+                bcs_arg("terminal_signature", terminal_signature.as_slice())?,
+                bcs_arg("from", &from)?,
+                bcs_arg("valid_after", &valid_after)?,
+                bcs_arg("valid_before", &valid_before)?,
+                bcs_arg("nonce", &nonce)?,
+                bcs_arg("public_key", public_key.as_slice())?,
+                bcs_arg("signature", signature.as_slice())?,
+            ],
+        )
+    }
+
     /// `cancel_signed_invoice(actor, merchant, order_ref, expires_at)`.
     pub fn cancel_signed_invoice(
         &self,
@@ -423,6 +464,61 @@ impl<'a> Invoices<'a> {
             merchant, terminal, order_ref, amount, expires_at, public_key, signature,
         )?;
         self.client.submit_entry(payer, call).await
+    }
+
+    /// Customer-presented QR in one transaction: settles `terminal`'s order `order_ref` of `merchant` for `amount`
+    /// with the `authorization::CollectionAuthorization` that `from` signed for `merchant` and `amount`
+    /// (`valid_after`, `valid_before`, `nonce`, `public_key`, `signature`), which `terminal` (a terminal of
+    /// `merchant`, or its owner) named in an `authorization::CollectionRequest` it signed off chain
+    /// (`terminal_public_key`, `terminal_signature`: the terminal account's current key), valid strictly before
+    /// `expires_at`. No invoice exists beforehand and the terminal sends nothing; anyone may submit the pair (the
+    /// gateway does, with its own account), since together the two signatures fix who pays, how much, to which
+    /// merchant and for which order, and the submitter only pays the gas. Checks as `pay_signed_invoice` does (order
+    /// reference, amount, expiry, membership, merchant status, denylist, no record of the order), then the terminal's
+    /// signature, then the customer's window, nonce (spent) and signature; withdraws through
+    /// `stablecoin::withdraw_authorized` (the hooks' checks: pause, denylist, cap), splits the fee and writes the
+    /// invoice record as paid by `from`, which takes refunds and is purged as any paid invoice. Emits
+    /// `InvoiceCreated` (`created_by` = `terminal`), `InvoicePaid` and the authorization's
+    /// `TransferredWithAuthorization`.
+    ///
+    /// Signed by `submitter`.
+    ///
+    /// # Errors
+    /// [`Error::Validation`] for an argument the contract would refuse; otherwise see [`YenPay::submit`].
+    #[allow(clippy::too_many_arguments)] // one parameter per Move parameter
+    pub async fn collect_signed_invoice<S: TxSigner>(
+        &self,
+        submitter: &S,
+        merchant: AccountAddress,
+        terminal: AccountAddress,
+        order_ref: &OrderRef,
+        amount: u64,
+        expires_at: u64,
+        terminal_public_key: &[u8; 32],
+        terminal_signature: &[u8; 64],
+        from: AccountAddress,
+        valid_after: u64,
+        valid_before: u64,
+        nonce: u64,
+        public_key: &[u8; 32],
+        signature: &[u8; 64],
+    ) -> Result<Submitted, Error> {
+        let call = self.calls().collect_signed_invoice(
+            merchant,
+            terminal,
+            order_ref,
+            amount,
+            expires_at,
+            terminal_public_key,
+            terminal_signature,
+            from,
+            valid_after,
+            valid_before,
+            nonce,
+            public_key,
+            signature,
+        )?;
+        self.client.submit_entry(submitter, call).await
     }
 
     /// Cancels a signed invoice before it is paid: writes a cancelled record for (`merchant`, `order_ref`), which

@@ -1,8 +1,9 @@
 //! `POST /v2/payments/cpm`: a terminal submits a customer-presented code it
-//! scanned. The gateway opens an invoice for the order and settles it with
-//! the customer's signed collection authorization
-//! (`invoice::collect_with_authorization`), both signed by the merchant's
-//! terminal key.
+//! scanned. The merchant's terminal key signs a request naming the code and
+//! the order (`authorization::CollectionRequest`, [`crate::offer`]) and the
+//! gateway settles the order with both in one transaction
+//! (`invoice::collect_signed_invoice`), sent by its own account: no invoice
+//! beforehand, no transaction of the terminal's.
 use super::extract::ApiJson;
 use super::invoicing::{record_chain_error, reserve};
 use super::views::{Money, PaymentView, view};
@@ -93,40 +94,33 @@ pub async fn cpm(
     )
     .await?;
     let code_id = row.code_id;
+    let request = crate::offer::sign_collection(
+        &state.config,
+        &state.kek,
+        &merchant,
+        &signed,
+        order,
+        row.expires_at as u64,
+    )
+    .map_err(ApiError::internal)?;
     let terminal = merchant
         .terminal_account(&state.kek)
         .map_err(ApiError::internal)?;
-    let created_tx = match state
-        .ledger
-        .create_invoice(&terminal, owner, &order, amount, ttl)
-        .await
-    {
+    let collected = match state.ledger.collect(&terminal, &request, &signed).await {
         Ok(outcome) => outcome,
         Err(error) => return Err(record_chain_error(&state, &code_id, error).await?),
     };
-    let expires_at = created_tx
-        .events
-        .iter()
-        .find_map(|event| match event {
-            YenpayEvent::Invoice(InvoiceEvent::InvoiceCreated(created)) => Some(created.expires_at),
-            _ => None,
-        })
-        .unwrap_or(row.expires_at as u64);
-    payments::confirm_created(
-        &state.db.pool,
-        &code_id,
-        payments::Tx {
-            hash: &created_tx.hash,
-            version: created_tx.version,
-        },
-        amount,
-        expires_at,
-    )
-    .await?;
-    let collected = match state.ledger.collect(&terminal, &order, &signed).await {
-        Ok(outcome) => outcome,
-        Err(error) => return Err(record_chain_error(&state, &code_id, error).await?),
+    // One transaction both creates and pays the order's record.
+    let tx = payments::Tx {
+        hash: &collected.hash,
+        version: collected.version,
     };
+    if let Some(created) = collected.events.iter().find_map(|event| match event {
+        YenpayEvent::Invoice(InvoiceEvent::InvoiceCreated(created)) => Some(created),
+        _ => None,
+    }) {
+        payments::confirm_created(&state.db.pool, &code_id, tx, amount, created.expires_at).await?;
+    }
     if let Some(paid) = collected.events.iter().find_map(|e| match e {
         YenpayEvent::Invoice(InvoiceEvent::InvoicePaid(paid)) => Some(paid),
         _ => None,
@@ -137,10 +131,7 @@ pub async fn cpm(
             fee: paid.fee,
             net: paid.net,
             paid_at: paid.paid_at,
-            tx: payments::Tx {
-                hash: &collected.hash,
-                version: collected.version,
-            },
+            tx,
         };
         payments::mark_paid(&state.db.pool, &code_id, &paid).await?;
     }

@@ -1,8 +1,9 @@
 //! Sequence numbers of the accounts the gateway signs for, in the database.
 //!
-//! Every replica signs `create_invoice`, `cancel_invoice` and refunds with the
-//! merchants' terminal and payout keys. With the client's own counter, two
-//! replicas signing for one terminal picked the same number and the node
+//! Every replica signs cancellations, captures and refunds with the
+//! merchants' terminal and payout keys, and collections with the operator's.
+//! With the client's own counter, two replicas signing for one terminal
+//! picked the same number and the node
 //! refused the second (`SEQUENCE_NUMBER_TOO_OLD`). Here each number is taken
 //! by one atomic statement, so replicas on one database never hand out the
 //! same number; a number the node refuses is dropped and read from the chain

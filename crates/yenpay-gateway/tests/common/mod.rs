@@ -25,7 +25,8 @@ use yenpay_client::invoice::{
     InvoiceCancelled, InvoiceCreated, InvoiceEvent, InvoicePaid, InvoiceRefunded,
 };
 use yenpay_client::types::authorization::SignedAuthorization;
-use yenpay_client::types::limits::{OrderRef, Ttl};
+use yenpay_client::types::collection::SignedCollectionRequest;
+use yenpay_client::types::limits::OrderRef;
 use yenpay_gateway::auth::sign_request;
 use yenpay_gateway::chain::{
     AccountState, ChainError, FxDeskState, Ledger, LedgerHead, Lookup, Simulated, TxOutcome,
@@ -108,13 +109,6 @@ async fn fresh_schema(url: &str) -> String {
 /// One recorded chain call.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Call {
-    Create {
-        merchant: AccountAddress,
-        order: String,
-        amount: u64,
-        ttl: u64,
-        signer: AccountAddress,
-    },
     Cancel {
         merchant: AccountAddress,
         order: String,
@@ -132,11 +126,15 @@ pub enum Call {
         amount: u64,
         signer: AccountAddress,
     },
+    /// `collect_signed_invoice`: `terminal` signed the request (its
+    /// signature and pairing with the code checked by the double), which
+    /// expires at `expires_at`.
     Collect {
         order: String,
         from: String,
         amount: u64,
-        signer: AccountAddress,
+        terminal: AccountAddress,
+        expires_at: u64,
     },
     Submit {
         sender: AccountAddress,
@@ -201,7 +199,7 @@ pub struct FakeLedger {
     pub accounts: Mutex<std::collections::HashMap<AccountAddress, AccountState>>,
     /// The chain's time: the test's clock.
     pub clock: Arc<ManualClock>,
-    /// How long `create_invoice` takes, in milliseconds (0: at once).
+    /// How long a cancellation takes, in milliseconds (0: at once).
     pub create_delay_ms: AtomicU64,
     /// How long `submit_signed` takes, in milliseconds (0: at once).
     pub submit_delay_ms: AtomicU64,
@@ -363,36 +361,6 @@ impl FakeLedger {
 
 #[async_trait::async_trait]
 impl Ledger for FakeLedger {
-    async fn create_invoice(
-        &self,
-        terminal: &Ed25519Account,
-        merchant: AccountAddress,
-        order: &OrderRef,
-        amount: u64,
-        ttl: Ttl,
-    ) -> Result<TxOutcome, ChainError> {
-        let delay = self.create_delay_ms.load(Ordering::SeqCst);
-        if delay > 0 {
-            tokio::time::sleep(std::time::Duration::from_millis(delay)).await;
-        }
-        self.calls.lock().unwrap().push(Call::Create {
-            merchant,
-            order: order.as_str().to_owned(),
-            amount,
-            ttl: ttl.secs(),
-            signer: terminal.address(),
-        });
-        self.outcome(vec![YenpayEvent::Invoice(InvoiceEvent::InvoiceCreated(
-            InvoiceCreated {
-                merchant,
-                order_ref: order.as_str().to_owned(),
-                amount,
-                expires_at: self.now() + ttl.secs(),
-                created_by: terminal.address(),
-            },
-        ))])
-    }
-
     async fn cancel_invoice(
         &self,
         terminal: &Ed25519Account,
@@ -542,29 +510,43 @@ impl Ledger for FakeLedger {
 
     async fn collect(
         &self,
-        terminal: &Ed25519Account,
-        order: &OrderRef,
-        signed: &SignedAuthorization,
+        _terminal: &Ed25519Account,
+        request: &SignedCollectionRequest,
+        code: &SignedAuthorization,
     ) -> Result<TxOutcome, ChainError> {
-        let a = &signed.authorization;
+        // What the chain checks of the pair: the request verifies and names
+        // this code.
+        let package = yenpay_client::address::from_sdk(package());
+        assert!(request.verify(package).is_ok(), "the request verifies");
+        assert!(request.pairs_with(code), "the request names the code");
+        let (r, a) = (&request.request, &code.authorization);
         self.calls.lock().unwrap().push(Call::Collect {
-            order: order.as_str().to_owned(),
+            order: r.order_ref.as_str().to_owned(),
             from: a.from.to_hex(),
             amount: a.amount,
-            signer: terminal.address(),
+            terminal: yenpay_client::address::to_sdk(r.terminal),
+            expires_at: r.expires_at,
         });
         let merchant = yenpay_client::address::to_sdk(a.to);
-        self.outcome(vec![YenpayEvent::Invoice(InvoiceEvent::InvoicePaid(
-            InvoicePaid {
+        let order_ref = r.order_ref.as_str().to_owned();
+        self.outcome(vec![
+            YenpayEvent::Invoice(InvoiceEvent::InvoiceCreated(InvoiceCreated {
                 merchant,
-                order_ref: order.as_str().to_owned(),
+                order_ref: order_ref.clone(),
+                amount: a.amount,
+                expires_at: r.expires_at,
+                created_by: yenpay_client::address::to_sdk(r.terminal),
+            })),
+            YenpayEvent::Invoice(InvoiceEvent::InvoicePaid(InvoicePaid {
+                merchant,
+                order_ref,
                 payer: yenpay_client::address::to_sdk(a.from),
                 amount: a.amount,
                 fee: a.amount / 100,
                 net: a.amount - a.amount / 100,
                 paid_at: self.now(),
-            },
-        ))])
+            })),
+        ])
     }
 
     async fn payout_of(&self, merchant: AccountAddress) -> Result<AccountAddress, ChainError> {
