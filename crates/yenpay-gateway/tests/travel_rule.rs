@@ -620,7 +620,7 @@ async fn compliance_records_past_their_retention_are_deleted_and_the_rest_kept()
         for (code, at) in [("code-old", cutoff - DAY), ("code-young", NOW - DAY)] {
             sqlx::query(
                 "INSERT INTO self_declarations (code_id, payer, name, address_line, town, date_of_birth, \
-                 place_of_birth, country, created_at) VALUES ($1, '0x1', 'Suzuki Hanako', '1-2-3 Chiyoda', \
+                 place_of_birth, country, created_at) VALUES ($1, '0x1', 'Retention Subject', '1-2-3 Chiyoda', \
                  'Tokyo', NULL, NULL, 'JP', $2)",
             )
             .bind(code)
