@@ -358,7 +358,7 @@ async fn maintenance(state: AppState, mut stop: watch::Receiver<bool>) {
         if let Err(error) = web::throttle::purge(&state, now).await {
             tracing::warn!(%error, "purging POS login attempts");
         }
-        if let Err(error) = sponsor::limits::purge(&state.db.pool, now).await {
+        if let Err(error) = store::rate_limits::purge(&state.db.pool, now).await {
             tracing::warn!(%error, "purging sponsoring rate-limit records");
         }
         if let Err(error) = sponsor::claims::purge(&state.db.pool, now).await {

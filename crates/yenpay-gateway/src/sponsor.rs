@@ -46,7 +46,7 @@ use crate::compliance::travel_rule::{self, DeclarationError, DeclarationInput};
 use crate::compliance::{self, limits as customer_limits};
 use crate::error::{ApiError, chain_error};
 use crate::store::compliance::NewScreening;
-use crate::store::{holds, merchants, payments};
+use crate::store::{holds, merchants, payments, rate_limits};
 use aptos_sdk::account::Ed25519Account;
 use aptos_sdk::transaction::authenticator::{AccountAuthenticator, TransactionAuthenticator};
 use aptos_sdk::transaction::sponsored::PartiallySigned;
@@ -192,97 +192,6 @@ impl SignedPayment {
             public_key: aptos_bcs::from_bytes(public_key).ok()?,
             signature: aptos_bcs::from_bytes(signature).ok()?,
         })
-    }
-}
-
-/// Sliding-window rate limits kept in the database, so that every replica
-/// counts against the same limit. A use is counted and taken in one
-/// transaction that first writes each bucket's row (sorted, so two requests
-/// never wait on each other in a cycle): on PostgreSQL that row lock makes
-/// concurrent requests on one bucket take turns, on SQLite the write lock
-/// does. So a limit of 10 passes at most 10, whatever the replicas.
-pub mod limits {
-    use crate::store::Db;
-
-    /// One limit a request counts against.
-    #[derive(Debug, Clone)]
-    pub struct Bucket {
-        /// `sender:<address>`, `merchant:<address>`, `new-account:<merchant address>`.
-        pub name: String,
-        /// Uses allowed in the window.
-        pub limit: u32,
-        /// The window, seconds.
-        pub window: i64,
-        /// The refusal's code when the limit is reached.
-        pub code: &'static str,
-    }
-
-    /// Takes one use of every bucket at `now`, or none and names the first
-    /// limit reached (`Ok(Err(code))`); a refused request leaves no row.
-    ///
-    /// # Errors
-    /// When the database fails.
-    pub async fn take(
-        db: &Db,
-        buckets: &[Bucket],
-        now: i64,
-    ) -> Result<Result<(), &'static str>, sqlx::Error> {
-        let mut names: Vec<&str> = buckets.iter().map(|b| b.name.as_str()).collect();
-        names.sort_unstable();
-        let mut tx = db.begin().await?;
-        for name in names {
-            sqlx::query(
-                "INSERT INTO sponsor_buckets (bucket, touched_at) VALUES ($1, $2) \
-                 ON CONFLICT (bucket) DO UPDATE SET touched_at = excluded.touched_at",
-            )
-            .bind(name)
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
-        }
-        for bucket in buckets {
-            let used: i64 = sqlx::query_scalar(
-                "SELECT COUNT(*) FROM sponsor_uses WHERE bucket = $1 AND used_at > $2",
-            )
-            .bind(&bucket.name)
-            .bind(now - bucket.window)
-            .fetch_one(&mut *tx)
-            .await?;
-            if used >= i64::from(bucket.limit) {
-                tx.rollback().await?;
-                return Ok(Err(bucket.code));
-            }
-        }
-        for bucket in buckets {
-            sqlx::query(
-                "INSERT INTO sponsor_uses (bucket, used_at, expires_at) VALUES ($1, $2, $3)",
-            )
-            .bind(&bucket.name)
-            .bind(now)
-            .bind(now + bucket.window)
-            .execute(&mut *tx)
-            .await?;
-        }
-        tx.commit().await?;
-        Ok(Ok(()))
-    }
-
-    /// Forgets uses past their window (and buckets untouched for a day);
-    /// returns the uses forgotten.
-    ///
-    /// # Errors
-    /// When the database fails.
-    pub async fn purge(pool: &sqlx::AnyPool, now: i64) -> Result<u64, sqlx::Error> {
-        let uses = sqlx::query("DELETE FROM sponsor_uses WHERE expires_at <= $1")
-            .bind(now)
-            .execute(pool)
-            .await?
-            .rows_affected();
-        sqlx::query("DELETE FROM sponsor_buckets WHERE touched_at <= $1")
-            .bind(now - 24 * 3600)
-            .execute(pool)
-            .await?;
-        Ok(uses)
     }
 }
 
@@ -1309,13 +1218,13 @@ impl Claimed<'_> {
 
         // 4. Rate limits, counted only now that the request is proven.
         let mut buckets = vec![
-            limits::Bucket {
+            rate_limits::Bucket {
                 name: format!("sender:{}", sender.to_hex()),
                 limit: policy.per_sender_per_minute,
                 window: 60,
                 code: "SPONSOR_SENDER_RATE_LIMITED",
             },
-            limits::Bucket {
+            rate_limits::Bucket {
                 name: format!("merchant:{merchant}"),
                 limit: policy.per_merchant_per_minute,
                 window: 60,
@@ -1323,14 +1232,14 @@ impl Claimed<'_> {
             },
         ];
         if !self.sender_exists {
-            buckets.push(limits::Bucket {
+            buckets.push(rate_limits::Bucket {
                 name: format!("new-account:{merchant}"),
                 limit: policy.new_accounts_per_merchant_per_day,
                 window: 24 * 3600,
                 code: "SPONSOR_NEW_ACCOUNTS_LIMITED",
             });
         }
-        if let Err(code) = limits::take(&state.db, &buckets, self.now).await? {
+        if let Err(code) = rate_limits::take(&state.db, &buckets, self.now).await? {
             let message = if code == "SPONSOR_NEW_ACCOUNTS_LIMITED" {
                 "this merchant's sponsored payments from new accounts are used up for today; pay from an existing account"
             } else {

@@ -578,7 +578,7 @@ async fn replicas_on_one_database_share_the_rate_limits() {
         assert_eq!(post(&second, later).await.status, StatusCode::CREATED);
         let now = yenpay_gateway::Clock::now(second.clock.as_ref());
         assert_eq!(
-            yenpay_gateway::sponsor::limits::purge(&second.state.db.pool, now + 60)
+            yenpay_gateway::store::rate_limits::purge(&second.state.db.pool, now + 60)
                 .await
                 .unwrap(),
             3 * 2,

@@ -22,8 +22,8 @@ use super::keys::{self, Role};
 use crate::AppState;
 use crate::chain::FxDeskState;
 use crate::error::{ApiError, chain_error};
-use crate::sponsor::limits;
 use crate::store::payments::{self, PaymentStatus};
+use crate::store::rate_limits;
 use axum::http::StatusCode;
 use serde::Serialize;
 use sqlx::{AnyPool, Row};
@@ -165,20 +165,20 @@ pub async fn quote(
     }
     // Counted before anything costs the node a read or the key a signature.
     let buckets = [
-        limits::Bucket {
+        rate_limits::Bucket {
             name: format!("quote-code:{}", code.code_id),
             limit: policy.quotes_per_code_per_minute,
             window: 60,
             code: "FX_QUOTES_RATE_LIMITED",
         },
-        limits::Bucket {
+        rate_limits::Bucket {
             name: format!("quote-merchant:{merchant}"),
             limit: policy.quotes_per_merchant_per_minute,
             window: 60,
             code: "FX_QUOTES_RATE_LIMITED",
         },
     ];
-    if let Err(code) = limits::take(&state.db, &buckets, now).await? {
+    if let Err(code) = rate_limits::take(&state.db, &buckets, now).await? {
         return Err(refuse(
             StatusCode::TOO_MANY_REQUESTS,
             code,

@@ -56,6 +56,7 @@ pub mod leases;
 pub mod merchants;
 pub mod payments;
 pub mod pos;
+pub mod rate_limits;
 pub mod reviews;
 pub mod sequences;
 pub mod travel_rule;
