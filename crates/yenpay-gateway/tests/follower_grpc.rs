@@ -520,3 +520,240 @@ async fn an_oversized_response_is_refused_and_rest_carries_on() {
         assert_eq!(caught_up(&gw, &merchant_id).await, expected, "{}", db.name);
     }
 }
+
+/// The node's REST API and its Transaction Stream, from the environment;
+/// `None` (with the reason printed) when either is not given.
+fn node_urls(test: &str) -> Option<(String, String)> {
+    match (
+        std::env::var("APTOS_NODE_URL"),
+        std::env::var("YENPAY_FOLLOWER_GRPC_URL"),
+    ) {
+        (Ok(rest), Ok(grpc)) => Some((rest, grpc)),
+        _ => {
+            eprintln!(
+                "\n*** {test} SKIPPED: APTOS_NODE_URL and YENPAY_FOLLOWER_GRPC_URL (a node's indexer-grpc) are not both set ***\n"
+            );
+            None
+        }
+    }
+}
+
+/// A real node: its stream carries the same transactions as its REST API
+/// (versions, times, outcomes, and the events of 0x1 with their types and
+/// data, decoded by the follower's two paths), page by page from its
+/// oldest version to its head; then the follower follows it over the stream.
+#[tokio::test]
+#[ignore = "needs a node with indexer-grpc: APTOS_NODE_URL=http://127.0.0.1:8180 YENPAY_FOLLOWER_GRPC_URL=http://127.0.0.1:50061"]
+async fn the_stream_of_a_node_carries_what_its_rest_api_does() {
+    use yenpay_gateway::chain::{Ledger, NodeLedger};
+    use yenpay_gateway::follower::{
+        self, GrpcOptions, GrpcSource, PackageFilter, RestSource, TransactionSource,
+    };
+    let Some((rest_url, grpc_url)) = node_urls("the_stream_of_a_node_carries_what_its_rest_api_does")
+    else {
+        return;
+    };
+    let node = Arc::new(NodeLedger::new(&rest_url, package()).unwrap());
+    let head = node.head().await.unwrap();
+    // 0x1's events are on every block: both paths must keep and decode them alike.
+    let framework = PackageFilter::new(aptos_sdk::types::AccountAddress::ONE);
+    let rest = RestSource::new(node.clone(), framework.clone());
+    let grpc = GrpcSource::new(&grpc_url, framework, GrpcOptions::default()).unwrap();
+    let (mut next, mut events) = (head.oldest_version, 0usize);
+    while next <= head.version {
+        let over_rest = rest.page(next, 100).await.unwrap();
+        let over_grpc = grpc.page(next, 100).await.unwrap();
+        assert_eq!(over_grpc.chain_ids, [u64::from(head.chain_id)]);
+        let n = over_rest.transactions.len().min(over_grpc.transactions.len());
+        assert!(n > 0, "both serve {next}");
+        assert_eq!(over_grpc.transactions[..n], over_rest.transactions[..n], "from {next}");
+        events += over_rest.transactions[..n].iter().map(|t| t.events.len()).sum::<usize>();
+        next += n as u64;
+    }
+    assert!(events > 0);
+    println!(
+        "versions {} to {}: the same over REST and the stream ({events} events of 0x1)",
+        head.oldest_version, head.version
+    );
+
+    // The follower over the stream, every check on, from the oldest version to the head.
+    let db = backends().await.pop().unwrap();
+    let mut config = config();
+    config.chain_id = head.chain_id;
+    config.follower_start_version = head.oldest_version;
+    config.follower_stream = Some(FollowerStream {
+        url: grpc_url,
+        filter_events: false,
+        max_message_bytes: 64 << 20,
+    });
+    let database = yenpay_gateway::store::Db::connect(&db.url).await.unwrap();
+    let gateway = Arc::new(yenpay_gateway::Gateway::new(
+        database,
+        config,
+        yenpay_gateway::crypto::Kek::generate(),
+        node,
+    ));
+    assert_eq!(gateway.transactions.name(), "grpc");
+    follower::check_chain(&gateway).await.unwrap();
+    let started = std::time::Instant::now();
+    loop {
+        follower::poll_once(&gateway).await.unwrap();
+        let cursor = follower::cursor(&gateway.db.pool).await.unwrap().unwrap();
+        if cursor.next_version > head.version {
+            break;
+        }
+    }
+    println!(
+        "{}: the follower followed {} versions over the stream in {:.2} s",
+        db.name,
+        head.version + 1 - head.oldest_version,
+        started.elapsed().as_secs_f64()
+    );
+}
+
+/// A source that notes each transaction's block time as it hands it out.
+struct Noting {
+    inner: Arc<dyn yenpay_gateway::follower::TransactionSource>,
+    seen: Arc<Mutex<std::collections::BTreeMap<u64, u64>>>,
+}
+
+#[async_trait::async_trait]
+impl yenpay_gateway::follower::TransactionSource for Noting {
+    async fn page(
+        &self,
+        start: u64,
+        limit: u16,
+    ) -> Result<yenpay_gateway::follower::Page, yenpay_gateway::chain::ChainError> {
+        let page = self.inner.page(start, limit).await?;
+        let mut seen = self.seen.lock().unwrap();
+        for t in &page.transactions {
+            seen.insert(t.version, t.timestamp_us);
+        }
+        Ok(page)
+    }
+
+    fn name(&self) -> &'static str {
+        self.inner.name()
+    }
+
+    fn streams(&self) -> bool {
+        self.inner.streams()
+    }
+}
+
+fn percentile(sorted: &[u64], p: f64) -> f64 {
+    let at = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[at] as f64 / 1_000.0
+}
+
+/// The follower's lag on a node under load (run `cargo xtask bench-chain`
+/// against the same node meanwhile): two gateways follow it from its head,
+/// one over the stream and one over REST, each with the production poll
+/// interval; every transaction's lag is the wall time at which the
+/// follower's cursor passed it (its DB transaction committed) less its
+/// block's timestamp (the proposal time, so the commit itself is in it: an
+/// upper bound). Runs `YENPAY_LAG_SECS` (600) or until the file named by
+/// `YENPAY_LAG_STOP` exists; prints p50, p99 and the maximum, in ms.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "a measurement on a node under load: APTOS_NODE_URL, YENPAY_FOLLOWER_GRPC_URL"]
+async fn follower_lag_on_a_node() {
+    use yenpay_gateway::chain::{Ledger, NodeLedger};
+    use yenpay_gateway::follower;
+    let Some((rest_url, grpc_url)) = node_urls("follower_lag_on_a_node") else {
+        return;
+    };
+    let seconds: u64 = std::env::var("YENPAY_LAG_SECS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(600);
+    let stop_file = std::env::var("YENPAY_LAG_STOP").ok();
+    let node = Arc::new(NodeLedger::new(&rest_url, package()).unwrap());
+    let head = node.head().await.unwrap();
+    let db = backends().await.pop().unwrap();
+    let mut runs = Vec::new();
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    for stream in [true, false] {
+        let own = db_like(&db).await;
+        let mut config = config();
+        config.chain_id = head.chain_id;
+        config.follower_start_version = head.version + 1;
+        config.follower_stream = stream.then(|| FollowerStream {
+            url: grpc_url.clone(),
+            filter_events: false,
+            max_message_bytes: 64 << 20,
+        });
+        let database = yenpay_gateway::store::Db::connect(&own.url).await.unwrap();
+        let mut gateway = yenpay_gateway::Gateway::new(
+            database,
+            config,
+            yenpay_gateway::crypto::Kek::generate(),
+            node.clone(),
+        );
+        let seen = Arc::new(Mutex::new(std::collections::BTreeMap::new()));
+        gateway.transactions = Arc::new(Noting {
+            inner: gateway.transactions.clone(),
+            seen: seen.clone(),
+        });
+        let gateway = Arc::new(gateway);
+        tokio::spawn(follower::run(gateway.clone(), stopped.clone()));
+        // The cursor, watched every 2 ms (in memory, no database round trip).
+        let watcher = {
+            let gateway = gateway.clone();
+            let stopped = stopped.clone();
+            tokio::spawn(async move {
+                let mut lags: Vec<u64> = Vec::new();
+                let mut passed = head.version + 1;
+                while !*stopped.borrow() {
+                    tokio::time::sleep(Duration::from_millis(2)).await;
+                    let Some(cursor) = gateway.follower_status.get() else {
+                        continue;
+                    };
+                    if cursor.next_version <= passed {
+                        continue;
+                    }
+                    let now_us = std::time::SystemTime::now()
+                        .duration_since(std::time::UNIX_EPOCH)
+                        .unwrap()
+                        .as_micros() as u64;
+                    let mut seen = seen.lock().unwrap();
+                    let rest = seen.split_off(&cursor.next_version);
+                    for (_, timestamp_us) in std::mem::replace(&mut *seen, rest) {
+                        if timestamp_us > 0 {
+                            lags.push(now_us.saturating_sub(timestamp_us));
+                        }
+                    }
+                    passed = cursor.next_version;
+                }
+                (lags, passed)
+            })
+        };
+        runs.push((if stream { "grpc" } else { "rest" }, gateway, watcher, own));
+    }
+    let started = std::time::Instant::now();
+    while started.elapsed() < Duration::from_secs(seconds)
+        && !stop_file
+            .as_deref()
+            .is_some_and(|f| std::path::Path::new(f).exists())
+    {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    stop.send(true).unwrap();
+    let last = node.head().await.unwrap().version;
+    for (name, gateway, watcher, _db) in runs {
+        let (mut lags, passed) = watcher.await.unwrap();
+        assert!(gateway.follower_status.halted().is_none(), "{name}");
+        assert!(!lags.is_empty(), "{name}: nothing was followed");
+        lags.sort_unstable();
+        println!(
+            "{name} ({}): {} transactions (versions {} to {}, head {last}) over {:.0} s: lag p50 {:.0} ms, p99 {:.0} ms, max {:.0} ms",
+            db.name,
+            lags.len(),
+            head.version + 1,
+            passed - 1,
+            started.elapsed().as_secs_f64(),
+            percentile(&lags, 0.5),
+            percentile(&lags, 0.99),
+            percentile(&lags, 1.0),
+        );
+    }
+}
