@@ -516,7 +516,9 @@ async fn main() -> Result<()> {
     config.follower_batch_pages = args.follower_batch_pages;
     config.follower_stream = match (args.follower_source, &args.follower_grpc_url) {
         (FollowerSourceArg::Rest, _) => None,
-        (FollowerSourceArg::Grpc, None) => bail!("--follower-source grpc needs --follower-grpc-url"),
+        (FollowerSourceArg::Grpc, None) => {
+            bail!("--follower-source grpc needs --follower-grpc-url")
+        }
         (FollowerSourceArg::Grpc, Some(url)) => {
             let stream = yenpay_gateway::config::FollowerStream {
                 url: url.clone(),

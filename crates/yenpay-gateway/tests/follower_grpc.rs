@@ -8,8 +8,8 @@
 
 use crate::common::*;
 use crate::follower::{
-    Following, PAYER_7, YAKITORI, db_like, follow, next_version, onboard_with_webhook, page, reaches,
-    snapshot, stops,
+    Following, PAYER_7, YAKITORI, db_like, follow, next_version, onboard_with_webhook, page,
+    reaches, snapshot, stops,
 };
 use serde_json::Value;
 use std::pin::Pin;
@@ -111,8 +111,9 @@ struct RawData {
     sent: Arc<std::sync::atomic::AtomicU64>,
 }
 
-type Responses =
-    Pin<Box<dyn futures_util::Stream<Item = Result<proto::TransactionsResponse, tonic::Status>> + Send>>;
+type Responses = Pin<
+    Box<dyn futures_util::Stream<Item = Result<proto::TransactionsResponse, tonic::Status>> + Send>,
+>;
 
 impl RawData {
     fn responses(&self, request: proto::GetTransactionsRequest) -> Responses {
@@ -133,16 +134,25 @@ impl RawData {
                 chosen.push(t.clone());
             }
         }
-        let filter = request
-            .transaction_filter
-            .as_ref()
-            .and_then(|f| f.api_filter.as_ref()?.event_filter.as_ref()?.struct_type.as_ref()?.address.clone());
+        let filter = request.transaction_filter.as_ref().and_then(|f| {
+            f.api_filter
+                .as_ref()?
+                .event_filter
+                .as_ref()?
+                .struct_type
+                .as_ref()?
+                .address
+                .clone()
+        });
         let mut responses = Vec::new();
         for chunk in chosen.chunks(script.batch) {
             let (first, last) = (chunk[0].version, chunk[chunk.len() - 1].version);
             let mut transactions = chunk.to_vec();
             let mut processed_range = None;
-            if let Some(address) = filter.as_ref().filter(|_| script.ranges || script.no_ranges) {
+            if let Some(address) = filter
+                .as_ref()
+                .filter(|_| script.ranges || script.no_ranges)
+            {
                 transactions.retain(|t| {
                     t.events()
                         .iter()
@@ -156,7 +166,10 @@ impl RawData {
                     });
                 }
             }
-            if script.oversized.is_some_and(|v| (first..=last).contains(&v)) {
+            if script
+                .oversized
+                .is_some_and(|v| (first..=last).contains(&v))
+            {
                 transactions[0].block_metadata = Some(proto::EventsInField3 {
                     events: vec![proto::Event {
                         type_str: "0x1::padding::Padding".into(),
@@ -176,7 +189,9 @@ impl RawData {
                 responses.push(Err(tonic::Status::unavailable("the server is going away")));
             }
             let sent = self.sent.clone();
-            return Box::pin(futures_util::stream::iter(responses).inspect(move |r| count(&sent, r)));
+            return Box::pin(
+                futures_util::stream::iter(responses).inspect(move |r| count(&sent, r)),
+            );
         }
         let sent = self.sent.clone();
         // At the head the node's stream stays open, waiting for new versions.
@@ -190,7 +205,10 @@ impl RawData {
 
 use futures_util::StreamExt as _;
 
-fn count(sent: &std::sync::atomic::AtomicU64, response: &Result<proto::TransactionsResponse, tonic::Status>) {
+fn count(
+    sent: &std::sync::atomic::AtomicU64,
+    response: &Result<proto::TransactionsResponse, tonic::Status>,
+) {
     if let Ok(response) = response {
         sent.fetch_add(response.transactions.len() as u64, Ordering::SeqCst);
     }
@@ -229,8 +247,14 @@ where
     fn call(&mut self, request: http::Request<B>) -> Self::Future {
         let this = self.clone();
         Box::pin(async move {
-            assert_eq!(request.uri().path(), "/aptos.indexer.v1.RawData/GetTransactions");
-            let codec = tonic::codec::ProstCodec::<proto::TransactionsResponse, proto::GetTransactionsRequest>::default();
+            assert_eq!(
+                request.uri().path(),
+                "/aptos.indexer.v1.RawData/GetTransactions"
+            );
+            let codec = tonic::codec::ProstCodec::<
+                proto::TransactionsResponse,
+                proto::GetTransactionsRequest,
+            >::default();
             let mut grpc = tonic::server::Grpc::new(codec).max_encoding_message_size(usize::MAX);
             Ok(grpc.server_streaming(GetTransactions(this), request).await)
         })
@@ -315,7 +339,10 @@ async fn caught_up(gw: &TestGateway, merchant_id: &str) -> Vec<String> {
 async fn the_stream_applies_what_rest_applies_payments_and_webhooks() {
     for db in backends().await {
         let (expected, _) = over_rest(&db).await;
-        assert!(expected.iter().any(|row| row.contains("COMPLETED")), "{expected:?}");
+        assert!(
+            expected.iter().any(|row| row.contains("COMPLETED")),
+            "{expected:?}"
+        );
         let (url, server) = serve_stream(Script::of(&page())).await;
         let (gw, _db) = following(&db, Some(&url), false, None).await;
         assert_eq!(gw.state.transactions.name(), "grpc");
@@ -326,7 +353,10 @@ async fn the_stream_applies_what_rest_applies_payments_and_webhooks() {
         let requests = server.requests.lock().unwrap().clone();
         assert_eq!(requests.len(), 1, "{requests:?}");
         assert_eq!(requests[0].starting_version, Some(3_900));
-        assert_eq!(requests[0].transaction_filter, None, "unfiltered against a node");
+        assert_eq!(
+            requests[0].transaction_filter, None,
+            "unfiltered against a node"
+        );
         assert_eq!(server.sent.load(Ordering::SeqCst), LAST + 1 - 3_900);
     }
 }
@@ -353,7 +383,15 @@ async fn a_stream_that_skips_repeats_or_is_on_another_chain_stops_the_follower()
             false,
         )
         .await;
-        assert_eq!(halt, Halt::Gap { previous: 3_999, found: 4_001 }, "{}", db.name);
+        assert_eq!(
+            halt,
+            Halt::Gap {
+                previous: 3_999,
+                found: 4_001
+            },
+            "{}",
+            db.name
+        );
         assert!(cursor.is_none_or(|c| c <= 4_000), "{cursor:?}");
         // Skipped at a response's start (3,990): the page cannot start past the cursor.
         let (halt, cursor) = halted_by(
@@ -398,7 +436,13 @@ async fn a_stream_that_skips_repeats_or_is_on_another_chain_stops_the_follower()
             false,
         )
         .await;
-        assert_eq!(halt, Halt::ChainId { recorded: CHAIN_ID, found: 1 });
+        assert_eq!(
+            halt,
+            Halt::ChainId {
+                recorded: CHAIN_ID,
+                found: 1
+            }
+        );
         assert_eq!(cursor, None);
     }
 }
@@ -433,7 +477,12 @@ async fn a_broken_stream_resumes_at_the_cursor_without_loss_or_duplicate() {
             db.name
         );
         // Every event was applied once, as over REST: none twice, none missed.
-        assert_eq!(gw.state.metrics.follower_events.get(), applied, "{}", db.name);
+        assert_eq!(
+            gw.state.metrics.follower_events.get(),
+            applied,
+            "{}",
+            db.name
+        );
     }
 }
 
@@ -457,7 +506,10 @@ async fn a_filtered_stream_is_followed_only_through_the_ranges_it_states() {
             Some(package().to_long_string())
         );
         let sent = server.sent.load(Ordering::SeqCst);
-        assert!(sent > 0 && sent < 100, "only the package's transactions: {sent}");
+        assert!(
+            sent > 0 && sent < 100,
+            "only the package's transactions: {sent}"
+        );
 
         // A range that does not start at the cursor.
         let (halt, cursor) = halted_by(
@@ -472,7 +524,11 @@ async fn a_filtered_stream_is_followed_only_through_the_ranges_it_states() {
         .await;
         assert_eq!(
             halt,
-            Halt::Range { expected: 3_900, first: 3_901, last: 3_929 }
+            Halt::Range {
+                expected: 3_900,
+                first: 3_901,
+                last: 3_929
+            }
         );
         assert_eq!(halt.code(), "range");
         assert_eq!(cursor, None);
@@ -506,10 +562,17 @@ async fn an_oversized_response_is_refused_and_rest_carries_on() {
         let _following = follow(&gw);
         reaches(&gw, 3_990).await;
         tokio::time::sleep(Duration::from_millis(500)).await;
-        assert_eq!(next_version(&gw).await, Some(3_990), "nothing past it is applied");
+        assert_eq!(
+            next_version(&gw).await,
+            Some(3_990),
+            "nothing past it is applied"
+        );
         assert!(gw.state.follower_status.halted().is_none());
         let reopened = server.requests.lock().unwrap().len();
-        assert!(reopened >= 2, "the stream is reopened at the cursor: {reopened}");
+        assert!(
+            reopened >= 2,
+            "the stream is reopened at the cursor: {reopened}"
+        );
         assert!(
             server.requests.lock().unwrap()[1..]
                 .iter()
@@ -549,7 +612,8 @@ async fn the_stream_of_a_node_carries_what_its_rest_api_does() {
     use yenpay_gateway::follower::{
         self, GrpcOptions, GrpcSource, PackageFilter, RestSource, TransactionSource,
     };
-    let Some((rest_url, grpc_url)) = node_urls("the_stream_of_a_node_carries_what_its_rest_api_does")
+    let Some((rest_url, grpc_url)) =
+        node_urls("the_stream_of_a_node_carries_what_its_rest_api_does")
     else {
         return;
     };
@@ -564,10 +628,20 @@ async fn the_stream_of_a_node_carries_what_its_rest_api_does() {
         let over_rest = rest.page(next, 100).await.unwrap();
         let over_grpc = grpc.page(next, 100).await.unwrap();
         assert_eq!(over_grpc.chain_ids, [u64::from(head.chain_id)]);
-        let n = over_rest.transactions.len().min(over_grpc.transactions.len());
+        let n = over_rest
+            .transactions
+            .len()
+            .min(over_grpc.transactions.len());
         assert!(n > 0, "both serve {next}");
-        assert_eq!(over_grpc.transactions[..n], over_rest.transactions[..n], "from {next}");
-        events += over_rest.transactions[..n].iter().map(|t| t.events.len()).sum::<usize>();
+        assert_eq!(
+            over_grpc.transactions[..n],
+            over_rest.transactions[..n],
+            "from {next}"
+        );
+        events += over_rest.transactions[..n]
+            .iter()
+            .map(|t| t.events.len())
+            .sum::<usize>();
         next += n as u64;
     }
     assert!(events > 0);
@@ -646,14 +720,52 @@ fn percentile(sorted: &[u64], p: f64) -> f64 {
     sorted[at] as f64 / 1_000.0
 }
 
+/// Microseconds since the Unix epoch (block timestamps are in them).
+fn now_us() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_micros() as u64
+}
+
+/// The 1-minute load average (`/proc/loadavg`), when the system has one.
+fn load_average() -> Option<f64> {
+    std::fs::read_to_string("/proc/loadavg")
+        .ok()?
+        .split_whitespace()
+        .next()?
+        .parse()
+        .ok()
+}
+
+/// p50, p99 and the maximum of `values` (ms), with their count.
+fn figures(mut values: Vec<u64>) -> String {
+    if values.is_empty() {
+        return "none".to_owned();
+    }
+    values.sort_unstable();
+    format!(
+        "{} transactions, p50 {:.0} ms, p99 {:.0} ms, max {:.0} ms",
+        values.len(),
+        percentile(&values, 0.5),
+        percentile(&values, 0.99),
+        percentile(&values, 1.0)
+    )
+}
+
 /// The follower's lag on a node under load (run `cargo xtask bench-chain`
 /// against the same node meanwhile): two gateways follow it from its head,
 /// one over the stream and one over REST, each with the production poll
 /// interval; every transaction's lag is the wall time at which the
 /// follower's cursor passed it (its DB transaction committed) less its
-/// block's timestamp (the proposal time, so the commit itself is in it: an
-/// upper bound). Runs `YENPAY_LAG_SECS` (600) or until the file named by
-/// `YENPAY_LAG_STOP` exists; prints p50, p99 and the maximum, in ms.
+/// block's timestamp (the proposal time, so the node's execution and commit
+/// are in it: an upper bound). To tell the node's share from the
+/// follower's, the node's REST head is polled every 20 ms: "node" is block
+/// timestamp to the version showing there, "follower" what came after.
+/// Runs `YENPAY_LAG_SECS` (600) or until the file named by `YENPAY_LAG_STOP`
+/// exists; prints the figures (all transactions, and those of the chain
+/// seconds that held at least 20, the benchmark's phases) and the machine's
+/// load average, and writes them to target/follower-lag.md.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "a measurement on a node under load: APTOS_NODE_URL, YENPAY_FOLLOWER_GRPC_URL"]
 async fn follower_lag_on_a_node() {
@@ -672,6 +784,26 @@ async fn follower_lag_on_a_node() {
     let db = backends().await.pop().unwrap();
     let mut runs = Vec::new();
     let (stop, stopped) = tokio::sync::watch::channel(false);
+    // When each version first showed on the node's REST API.
+    let visible = {
+        let node = node.clone();
+        let stopped = stopped.clone();
+        tokio::spawn(async move {
+            let mut visible: Vec<(u64, u64)> = Vec::new();
+            let mut shown = head.version;
+            while !*stopped.borrow() {
+                tokio::time::sleep(Duration::from_millis(20)).await;
+                let Ok(now) = node.head().await else {
+                    continue;
+                };
+                if now.version > shown {
+                    visible.push((now.version, now_us()));
+                    shown = now.version;
+                }
+            }
+            visible
+        })
+    };
     for stream in [true, false] {
         let own = db_like(&db).await;
         let mut config = config();
@@ -701,7 +833,8 @@ async fn follower_lag_on_a_node() {
             let gateway = gateway.clone();
             let stopped = stopped.clone();
             tokio::spawn(async move {
-                let mut lags: Vec<u64> = Vec::new();
+                // (version, block time, applied) of each transaction passed.
+                let mut applied: Vec<(u64, u64, u64)> = Vec::new();
                 let mut passed = head.version + 1;
                 while !*stopped.borrow() {
                     tokio::time::sleep(Duration::from_millis(2)).await;
@@ -711,49 +844,121 @@ async fn follower_lag_on_a_node() {
                     if cursor.next_version <= passed {
                         continue;
                     }
-                    let now_us = std::time::SystemTime::now()
-                        .duration_since(std::time::UNIX_EPOCH)
-                        .unwrap()
-                        .as_micros() as u64;
+                    let now = now_us();
                     let mut seen = seen.lock().unwrap();
                     let rest = seen.split_off(&cursor.next_version);
-                    for (_, timestamp_us) in std::mem::replace(&mut *seen, rest) {
+                    for (version, timestamp_us) in std::mem::replace(&mut *seen, rest) {
                         if timestamp_us > 0 {
-                            lags.push(now_us.saturating_sub(timestamp_us));
+                            applied.push((version, timestamp_us, now));
                         }
                     }
                     passed = cursor.next_version;
                 }
-                (lags, passed)
+                (applied, passed)
             })
         };
         runs.push((if stream { "grpc" } else { "rest" }, gateway, watcher, own));
     }
     let started = std::time::Instant::now();
+    let mut loads = Vec::new();
     while started.elapsed() < Duration::from_secs(seconds)
         && !stop_file
             .as_deref()
             .is_some_and(|f| std::path::Path::new(f).exists())
     {
         tokio::time::sleep(Duration::from_millis(200)).await;
+        if loads.len() < (started.elapsed().as_secs() / 10) as usize {
+            loads.extend(load_average());
+        }
     }
     stop.send(true).unwrap();
+    let visible = visible.await.unwrap();
+    // The time a version showed: that of the first head at or past it.
+    let shown_at = |version: u64| {
+        let at = visible.partition_point(|&(v, _)| v < version);
+        visible.get(at).map(|&(_, t)| t)
+    };
     let last = node.head().await.unwrap().version;
+    let load = if loads.is_empty() {
+        "not read".to_owned()
+    } else {
+        format!(
+            "mean {:.1}, max {:.1} (1-minute load average every 10 s, {} samples)",
+            loads.iter().sum::<f64>() / loads.len() as f64,
+            loads.iter().cloned().fold(0.0, f64::max),
+            loads.len()
+        )
+    };
+    let mut report = format!(
+        "## The follower's lag on a node\n\nWritten by `follower_grpc::follower_lag_on_a_node` \
+         ({}): node {rest_url}, stream {grpc_url}, {:.0} s from version {}, machine load {load}.\n\n\
+         | source | transactions | lag, block timestamp to applied | of it the node: block timestamp to its REST head | of it the follower: REST head to applied |\n|---|---|---|---|---|\n",
+        db.name,
+        started.elapsed().as_secs_f64(),
+        head.version + 1,
+    );
     for (name, gateway, watcher, _db) in runs {
-        let (mut lags, passed) = watcher.await.unwrap();
+        let (applied, passed) = watcher.await.unwrap();
         assert!(gateway.follower_status.halted().is_none(), "{name}");
-        assert!(!lags.is_empty(), "{name}: nothing was followed");
-        lags.sort_unstable();
-        println!(
-            "{name} ({}): {} transactions (versions {} to {}, head {last}) over {:.0} s: lag p50 {:.0} ms, p99 {:.0} ms, max {:.0} ms",
-            db.name,
-            lags.len(),
-            head.version + 1,
-            passed - 1,
-            started.elapsed().as_secs_f64(),
-            percentile(&lags, 0.5),
-            percentile(&lags, 0.99),
-            percentile(&lags, 1.0),
-        );
+        assert!(!applied.is_empty(), "{name}: nothing was followed");
+        // Under load: the transactions of the chain seconds that held at
+        // least `BUSY` of them (the benchmark's phases, not idle blocks).
+        const BUSY: usize = 20;
+        let mut per_second = std::collections::HashMap::<u64, usize>::new();
+        for (_, timestamp_us, _) in &applied {
+            *per_second.entry(timestamp_us / 1_000_000).or_default() += 1;
+        }
+        let busy_seconds = per_second.values().filter(|&&n| n >= BUSY).count();
+        for (which, busy) in [("all", false), ("under load", true)] {
+            let chosen: Vec<&(u64, u64, u64)> = applied
+                .iter()
+                .filter(|(_, t, _)| !busy || per_second[&(t / 1_000_000)] >= BUSY)
+                .collect();
+            let total = figures(
+                chosen
+                    .iter()
+                    .map(|&&(_, t, a)| a.saturating_sub(t))
+                    .collect(),
+            );
+            let split: Vec<(u64, u64)> = chosen
+                .iter()
+                .filter_map(|&&(v, t, a)| {
+                    shown_at(v).map(|s| (s.saturating_sub(t), a.saturating_sub(s)))
+                })
+                .collect();
+            let node_part = figures(split.iter().map(|&(n, _)| n).collect());
+            let follower_part = figures(split.iter().map(|&(_, f)| f).collect());
+            let label = if busy {
+                format!("{which} ({busy_seconds} chain seconds of at least {BUSY})")
+            } else {
+                which.to_owned()
+            };
+            println!(
+                "{name} ({}), {label}: versions {} to {} (head {last}): lag {total}; node {node_part}; follower {follower_part}",
+                db.name,
+                head.version + 1,
+                passed - 1,
+            );
+            report.push_str(&format!(
+                "| {name}, {label} | {} to {} | {total} | {node_part} | {follower_part} |\n",
+                head.version + 1,
+                passed - 1
+            ));
+        }
     }
+    println!("machine load: {load}");
+    let tmp = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"));
+    let target = tmp.parent().unwrap_or(tmp);
+    std::fs::write(target.join("follower-lag.md"), &report).unwrap();
+    // And as the last section of the suite's report, replacing an earlier one.
+    let e2e = target.join("e2e-report.md");
+    let mut text = std::fs::read_to_string(&e2e).unwrap_or_default();
+    if let Some(at) = text.find("## The follower's lag on a node") {
+        text.truncate(at);
+    }
+    if !text.is_empty() && !text.ends_with("\n\n") {
+        text.push('\n');
+    }
+    text.push_str(&report);
+    std::fs::write(&e2e, text).unwrap();
 }

@@ -100,9 +100,15 @@ impl GrpcSource {
     ///
     /// # Errors
     /// [`ChainError::Unavailable`] when `url` is not a URL.
-    pub fn new(url: &str, package: PackageFilter, options: GrpcOptions) -> Result<Self, ChainError> {
+    pub fn new(
+        url: &str,
+        package: PackageFilter,
+        options: GrpcOptions,
+    ) -> Result<Self, ChainError> {
         let endpoint = Endpoint::from_shared(url.to_owned())
-            .map_err(|error| ChainError::Unavailable(format!("the transaction stream's URL: {error}")))?
+            .map_err(|error| {
+                ChainError::Unavailable(format!("the transaction stream's URL: {error}"))
+            })?
             .connect_timeout(Duration::from_secs(5))
             .tcp_nodelay(true)
             .http2_keep_alive_interval(Duration::from_secs(30))
@@ -126,14 +132,17 @@ impl GrpcSource {
     async fn open(&self, start: u64) -> Result<Open, ChainError> {
         let mut grpc = tonic::client::Grpc::new(self.channel.clone())
             .max_decoding_message_size(self.options.max_message_bytes);
-        grpc.ready().await.map_err(|error| unavailable("connecting", error))?;
+        grpc.ready()
+            .await
+            .map_err(|error| unavailable("connecting", error))?;
         let request = GetTransactionsRequest {
             starting_version: Some(start),
             transactions_count: None,
             batch_size: None,
             transaction_filter: self.options.filter_events.then(|| self.event_filter()),
         };
-        let codec = tonic::codec::ProstCodec::<GetTransactionsRequest, TransactionsResponse>::default();
+        let codec =
+            tonic::codec::ProstCodec::<GetTransactionsRequest, TransactionsResponse>::default();
         let path = tonic::codegen::http::uri::PathAndQuery::from_static(GET_TRANSACTIONS);
         let response = tokio::time::timeout(
             self.options.response_timeout,
@@ -178,9 +187,10 @@ impl GrpcSource {
                     Some(event.data.as_str()).filter(|d| !d.is_empty()),
                 )
             });
-            let events = Transaction::package_events(success, events, &self.package).map_err(|error| {
-                ChainError::Unavailable(format!("version {}: {error}", transaction.version))
-            })?;
+            let events =
+                Transaction::package_events(success, events, &self.package).map_err(|error| {
+                    ChainError::Unavailable(format!("version {}: {error}", transaction.version))
+                })?;
             let timestamp_us = transaction.timestamp.map_or(0, |t| {
                 u64::try_from(t.seconds).unwrap_or(0) * 1_000_000
                     + u64::try_from(t.nanos).unwrap_or(0) / 1_000
@@ -264,7 +274,7 @@ impl GrpcSource {
                 // A filtered response is taken whole, with the range it states.
                 if let Some((first, last)) = chunk.range {
                     ranges.push((first, last));
-                    covered += last.saturating_sub(first) + 1;
+                    covered = covered.saturating_add(last.saturating_sub(first).saturating_add(1));
                     open.next = last.saturating_add(1);
                 } else {
                     covered += chunk.transactions.len() as u64;
