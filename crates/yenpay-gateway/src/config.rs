@@ -389,6 +389,9 @@ pub struct Config {
     pub follower_batch_pages: u16,
     /// Pause between follower polls when caught up.
     pub follower_poll_interval: Duration,
+    /// Follow Aptos' Transaction Stream (gRPC) rather than page the REST
+    /// API (`None`, the default; REST is also the fallback while the stream is down).
+    pub follower_stream: Option<FollowerStream>,
     /// Readiness fails when the follower is further behind than this many versions.
     pub ready_max_lag_versions: u64,
     /// Readiness fails when the last applied transaction is older than the
@@ -442,6 +445,7 @@ impl Config {
             follower_page_size: 100,
             follower_batch_pages: 10,
             follower_poll_interval: Duration::from_millis(500),
+            follower_stream: None,
             ready_max_lag_versions: 10_000,
             ready_max_lag: Duration::from_secs(300),
             follower_check_interval: Duration::from_secs(60),
@@ -463,4 +467,18 @@ impl Config {
             submission_lifetime: Duration::from_secs(135),
         }
     }
+}
+
+/// Where the follower reads Aptos' Transaction Stream
+/// (`aptos.indexer.v1.RawData`, a node's indexer-grpc or a data service).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FollowerStream {
+    /// `http://host:port`.
+    pub url: String,
+    /// Ask the server for the package's transactions only: only for a
+    /// server that states each response's `processed_range` (the node's own
+    /// does not; the follower stops at a response without one).
+    pub filter_events: bool,
+    /// The largest response accepted.
+    pub max_message_bytes: usize,
 }

@@ -151,6 +151,32 @@ impl std::fmt::Debug for Gateway {
     }
 }
 
+/// The follower's [`follower::TransactionSource`]: the REST pager, or the
+/// Transaction Stream with the pager as its fallback.
+fn follower_source(
+    config: &config::Config,
+    ledger: Arc<dyn chain::Ledger>,
+) -> Arc<dyn follower::TransactionSource> {
+    let filter = follower::PackageFilter::new(config.package);
+    let rest: Arc<dyn follower::TransactionSource> =
+        Arc::new(follower::RestSource::new(ledger, filter.clone()));
+    let Some(stream) = &config.follower_stream else {
+        return rest;
+    };
+    let options = follower::GrpcOptions {
+        filter_events: stream.filter_events,
+        max_message_bytes: stream.max_message_bytes,
+        ..follower::GrpcOptions::default()
+    };
+    match follower::GrpcSource::new(&stream.url, filter, options) {
+        Ok(grpc) => Arc::new(grpc.with_fallback(rest)),
+        Err(error) => {
+            tracing::error!(%error, "the transaction stream's URL: following over REST");
+            rest
+        }
+    }
+}
+
 /// The state every handler gets.
 pub type AppState = Arc<Gateway>;
 
@@ -174,10 +200,7 @@ impl Gateway {
             .build()
             .expect("a client with a timeout builds");
         let compliance = compliance::Compliance::new(&config.compliance);
-        let transactions = Arc::new(follower::RestSource::new(
-            ledger.clone(),
-            follower::PackageFilter::new(config.package),
-        ));
+        let transactions = follower_source(&config, ledger.clone());
         Self {
             transactions,
             compliance,

@@ -80,6 +80,19 @@ struct Args {
     #[arg(long, env = "YENPAY_FOLLOWER_BATCH_PAGES", default_value_t = 10,
           value_parser = clap::value_parser!(u16).range(1..=100))]
     follower_batch_pages: u16,
+    /// Where the follower reads committed transactions: `rest` (the node's REST API, the default) or `grpc` (Aptos' Transaction Stream at --follower-grpc-url, with REST as the fallback while it is down).
+    #[arg(long, env = "YENPAY_FOLLOWER_SOURCE", value_enum, default_value_t = FollowerSourceArg::Rest)]
+    follower_source: FollowerSourceArg,
+    /// The Transaction Stream (`aptos.indexer.v1.RawData`) for --follower-source grpc: `http://host:port` (a node's indexer-grpc address).
+    #[arg(long, env = "YENPAY_FOLLOWER_GRPC_URL")]
+    follower_grpc_url: Option<String>,
+    /// Ask the stream for the package's transactions only. Only for a service that states each response's processed range (Aptos' data service); a node's own indexer-grpc does not, and the follower stops on it.
+    #[arg(long, env = "YENPAY_FOLLOWER_GRPC_FILTER")]
+    follower_grpc_filter: bool,
+    /// The largest Transaction Stream response accepted, MiB.
+    #[arg(long, env = "YENPAY_FOLLOWER_GRPC_MAX_MESSAGE_MIB", default_value_t = 64,
+          value_parser = clap::value_parser!(u64).range(1..=1024))]
+    follower_grpc_max_message_mib: u64,
     /// How often transactions with an unknown outcome (a timeout, a network error) are looked up, seconds.
     #[arg(long, env = "YENPAY_RECONCILE_INTERVAL_SECS", default_value_t = 10,
           value_parser = clap::value_parser!(u64).range(1..))]
@@ -531,6 +544,28 @@ async fn main() -> Result<()> {
     config.ready_max_lag = Duration::from_secs(args.ready_max_lag_secs);
     config.follower_check_interval = Duration::from_secs(args.follower_check_interval_secs);
     config.follower_batch_pages = args.follower_batch_pages;
+    config.follower_stream = match (args.follower_source, &args.follower_grpc_url) {
+        (FollowerSourceArg::Rest, _) => None,
+        (FollowerSourceArg::Grpc, None) => {
+            bail!("--follower-source grpc needs --follower-grpc-url")
+        }
+        (FollowerSourceArg::Grpc, Some(url)) => {
+            let stream = yenpay_gateway::config::FollowerStream {
+                url: url.clone(),
+                filter_events: args.follower_grpc_filter,
+                max_message_bytes: usize::try_from(args.follower_grpc_max_message_mib << 20)
+                    .unwrap_or(usize::MAX),
+            };
+            // A URL that does not parse is refused here, not followed over REST.
+            yenpay_gateway::follower::GrpcSource::new(
+                url,
+                yenpay_gateway::follower::PackageFilter::new(package),
+                yenpay_gateway::follower::GrpcOptions::default(),
+            )
+            .context("--follower-grpc-url")?;
+            Some(stream)
+        }
+    };
     config.reconcile_interval = Duration::from_secs(args.reconcile_interval_secs);
     config.web.enabled = !args.no_web;
     config.web.secure_cookies = args.secure_cookies;
@@ -744,4 +779,13 @@ async fn shutdown_signal() {
     }
     // `run` bounds the rest (twice --shutdown-deadline-secs) and returns: the process exits 0.
     tracing::info!("shutdown requested");
+}
+
+/// `--follower-source`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum FollowerSourceArg {
+    /// The node's REST API, 100 transactions a request.
+    Rest,
+    /// Aptos' Transaction Stream (gRPC).
+    Grpc,
 }

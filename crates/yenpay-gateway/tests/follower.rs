@@ -52,7 +52,7 @@ pub(crate) async fn gateway(db: &TestDb) -> TestGateway {
     TestGateway::with_config(db, config).await
 }
 
-async fn snapshot(gw: &TestGateway) -> Vec<String> {
+pub(crate) async fn snapshot(gw: &TestGateway) -> Vec<String> {
     let mut rows = Vec::new();
     for table in ["payments", "refunds", "chain_events", "webhook_outbox"] {
         let order = match table {
@@ -287,7 +287,7 @@ async fn a_crash_before_commit_loses_and_doubles_nothing() {
 }
 
 /// A fresh database of the same backend.
-async fn db_like(db: &TestDb) -> TestDb {
+pub(crate) async fn db_like(db: &TestDb) -> TestDb {
     backends()
         .await
         .into_iter()
@@ -295,7 +295,7 @@ async fn db_like(db: &TestDb) -> TestDb {
         .unwrap()
 }
 
-async fn onboard_with_webhook(gw: &TestGateway, owner: &str) -> String {
+pub(crate) async fn onboard_with_webhook(gw: &TestGateway, owner: &str) -> String {
     let onboarded = gw
         .admin(
             "POST",
@@ -956,12 +956,12 @@ pub(crate) fn serve(gw: &TestGateway, page: Vec<Value>) {
 }
 
 /// The follower loop, running.
-struct Following {
+pub(crate) struct Following {
     _stop: tokio::sync::watch::Sender<bool>,
     task: tokio::task::JoinHandle<()>,
 }
 
-fn follow(gw: &TestGateway) -> Following {
+pub(crate) fn follow(gw: &TestGateway) -> Following {
     let (stop, stopped) = tokio::sync::watch::channel(false);
     Following {
         _stop: stop,
@@ -969,7 +969,7 @@ fn follow(gw: &TestGateway) -> Following {
     }
 }
 
-async fn next_version(gw: &TestGateway) -> Option<u64> {
+pub(crate) async fn next_version(gw: &TestGateway) -> Option<u64> {
     follower::cursor(&gw.state.db.pool)
         .await
         .unwrap()
@@ -977,7 +977,7 @@ async fn next_version(gw: &TestGateway) -> Option<u64> {
 }
 
 /// Waits until the cursor is at `next`.
-async fn reaches(gw: &TestGateway, next: u64) {
+pub(crate) async fn reaches(gw: &TestGateway, next: u64) {
     tokio::time::timeout(std::time::Duration::from_secs(10), async {
         while next_version(gw).await != Some(next) {
             tokio::time::sleep(std::time::Duration::from_millis(5)).await;
@@ -988,7 +988,7 @@ async fn reaches(gw: &TestGateway, next: u64) {
 }
 
 /// Waits until the loop has returned, and gives the reason it stopped.
-async fn stops(gw: &TestGateway, following: Following) -> follower::Halt {
+pub(crate) async fn stops(gw: &TestGateway, following: Following) -> follower::Halt {
     tokio::time::timeout(std::time::Duration::from_secs(10), following.task)
         .await
         .expect("the follower stopped by itself")

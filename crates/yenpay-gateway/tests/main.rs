@@ -14,6 +14,7 @@ mod compliance;
 mod compliance_reports;
 mod first_run;
 mod follower;
+mod follower_grpc;
 mod follower_replay;
 mod fuzz;
 mod fx;

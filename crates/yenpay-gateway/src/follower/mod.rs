@@ -39,7 +39,7 @@ pub mod source;
 mod status;
 
 pub use page::{PackageFilter, Page};
-pub use source::{RestSource, TransactionSource};
+pub use source::{GrpcOptions, GrpcSource, RestSource, TransactionSource};
 pub use status::{Applied, Cursor, Finish, FollowerError, Halt, StatusCell};
 
 use crate::AppState;
@@ -114,28 +114,30 @@ pub async fn apply(
         ),
         None => (state.config.follower_start_version, 0),
     };
+    // A stream states its chain with every response: it must be ours.
+    if let Some(&found) = page
+        .chain_ids
+        .iter()
+        .find(|&&id| id != u64::from(state.config.chain_id))
+    {
+        return Err(Halt::ChainId {
+            recorded: state.config.chain_id,
+            found: u8::try_from(found).unwrap_or(u8::MAX),
+        }
+        .into());
+    }
     // The whole page is checked before any of it is applied: it must reach
-    // the cursor (a page behind it is a replay, skipped) with no version missing.
+    // the cursor (a page behind it is a replay, skipped) with no version
+    // missing; a filtered page's stated ranges must join up from the cursor.
     let transactions = &page.transactions;
-    if let Some(first) = transactions.first()
-        && first.version > next_version
-    {
-        return Err(Halt::PageStart {
-            expected: next_version,
-            found: first.version,
+    let through = match &page.ranges {
+        Some(ranges) => check_ranges(ranges, transactions, next_version)?,
+        None => {
+            check_consecutive(transactions, next_version)?;
+            None
         }
-        .into());
-    }
-    if let Some(pair) = transactions
-        .windows(2)
-        .find(|pair| pair[1].version != pair[0].version + 1)
-    {
-        return Err(Halt::Gap {
-            previous: pair[0].version,
-            found: pair[1].version,
-        }
-        .into());
-    }
+    };
+    let from = next_version;
     let mut applied = Applied::default();
     let now = state.clock.now();
     for transaction in transactions {
@@ -156,6 +158,11 @@ pub async fn apply(
         }
         next_version = version + 1;
         applied_ts = applied_ts.max(transaction.timestamp_us);
+    }
+    // A filtered page covers the versions the source looked at, matched or not.
+    if let Some(last) = through {
+        next_version = last + 1;
+        applied.transactions = next_version - from;
     }
     applied.expired =
         invoice::expire_open_codes(&mut tx, applied_ts / 1_000_000, now, &mut applied.webhooks)
@@ -198,6 +205,59 @@ pub async fn apply(
         state.signal_payments_changed();
     }
     Ok(applied)
+}
+
+/// An unfiltered page: from the cursor (or before it: a replay), no version missing.
+fn check_consecutive(transactions: &[page::Transaction], cursor: u64) -> Result<(), Halt> {
+    if let Some(first) = transactions.first()
+        && first.version > cursor
+    {
+        return Err(Halt::PageStart {
+            expected: cursor,
+            found: first.version,
+        });
+    }
+    if let Some(pair) = transactions
+        .windows(2)
+        .find(|pair| pair[1].version != pair[0].version + 1)
+    {
+        return Err(Halt::Gap {
+            previous: pair[0].version,
+            found: pair[1].version,
+        });
+    }
+    Ok(())
+}
+
+/// A filtered page: the ranges the source states it looked at start at the
+/// cursor and each where the last ended, and every transaction is in them,
+/// in order. Returns the last version looked at. What the ranges cannot
+/// show is a matching transaction the source left out: it is trusted for that.
+fn check_ranges(
+    ranges: &[(u64, u64)],
+    transactions: &[page::Transaction],
+    cursor: u64,
+) -> Result<Option<u64>, Halt> {
+    let mut expected = cursor;
+    for &(first, last) in ranges {
+        if first != expected || last < first || last == u64::MAX {
+            return Err(Halt::Range {
+                expected,
+                first,
+                last,
+            });
+        }
+        expected = last + 1;
+    }
+    let mut previous: Option<u64> = None;
+    for transaction in transactions {
+        let version = transaction.version;
+        if version < cursor || version >= expected || previous.is_some_and(|p| version <= p) {
+            return Err(Halt::OutsideRange { version });
+        }
+        previous = Some(version);
+    }
+    Ok(ranges.last().map(|&(_, last)| last))
 }
 
 fn record_lag(state: &AppState, cursor: Cursor) {
@@ -280,6 +340,9 @@ async fn poll(state: &AppState) -> Result<Applied, FollowerError> {
 /// known) and joined in version order. Each must start where asked; the
 /// joined page is checked whole by [`apply`].
 async fn read(state: &AppState, next: u64, head: u64) -> Result<Page, FollowerError> {
+    if state.transactions.streams() {
+        return read_stream(state, next).await;
+    }
     let size = u64::from(state.config.follower_page_size.max(1));
     let pending = head.saturating_add(1).saturating_sub(next);
     let pages = pending
@@ -315,6 +378,30 @@ async fn read(state: &AppState, next: u64, head: u64) -> Result<Page, FollowerEr
         }
     }
     Ok(joined)
+}
+
+/// A stream is read in order: one page of up to a batch's versions from
+/// the cursor, with what has arrived. An unfiltered page must start at the
+/// cursor (a stream that went back or repeats stops the follower here; one
+/// that skipped, in [`apply`]).
+async fn read_stream(state: &AppState, next: u64) -> Result<Page, FollowerError> {
+    let limit = u32::from(state.config.follower_page_size.max(1))
+        * u32::from(state.config.follower_batch_pages.max(1));
+    let page = state
+        .transactions
+        .page(next, u16::try_from(limit).unwrap_or(u16::MAX))
+        .await?;
+    if page.ranges.is_none()
+        && let Some(first) = page.transactions.first()
+        && first.version < next
+    {
+        return Err(Halt::Behind {
+            expected: next,
+            found: first.version,
+        }
+        .into());
+    }
+    Ok(page)
 }
 
 /// The chain a database follows.

@@ -20,6 +20,14 @@ use std::borrow::Cow;
 pub struct Page {
     /// Its transactions.
     pub transactions: Vec<Transaction>,
+    /// The chain ids the source stated for it (a stream states one per
+    /// response; the REST source none: the follower reads the node's with
+    /// the head). The follower checks each against its chain.
+    pub chain_ids: Vec<u64>,
+    /// `Some` when the source was asked to filter: the versions it states
+    /// it looked at, in order (inclusive ranges), and `transactions` are
+    /// only those that matched. `None`: every version, consecutive.
+    pub ranges: Option<Vec<(u64, u64)>>,
 }
 
 /// One committed transaction.
@@ -74,6 +82,11 @@ impl PackageFilter {
             package,
             long: package.to_long_string(),
         }
+    }
+
+    /// The package's address.
+    pub fn address(&self) -> AccountAddress {
+        self.package
     }
 
     /// Whether an event of type `type_tag` may be the package's: the address
@@ -132,7 +145,10 @@ impl Page {
         for transaction in raw {
             transactions.push(Transaction::from_raw(transaction, filter)?);
         }
-        Ok(Self { transactions })
+        Ok(Self {
+            transactions,
+            ..Self::default()
+        })
     }
 
     /// [`Page::from_json`] of transactions already parsed (tests, the audit).
@@ -151,6 +167,36 @@ impl Page {
 }
 
 impl Transaction {
+    /// The events of a transaction that may be the package's, from their
+    /// types and JSON data (a stream's, already split), as [`Page::from_json`]
+    /// keeps them: only a successful transaction's, only those `filter`
+    /// matches or without a type.
+    ///
+    /// # Errors
+    /// [`PageError::Json`] when a kept event's data is not JSON.
+    pub fn package_events<'a>(
+        success: bool,
+        events: impl IntoIterator<Item = (Option<&'a str>, Option<&'a str>)>,
+        filter: &PackageFilter,
+    ) -> Result<Vec<PackageEvent>, PageError> {
+        let mut kept = Vec::new();
+        if !success {
+            return Ok(kept);
+        }
+        for (index, (type_tag, data)) in events.into_iter().enumerate() {
+            if type_tag.is_some_and(|t| !filter.matches(t)) {
+                continue;
+            }
+            let data = data.map(serde_json::from_str).transpose()?;
+            kept.push(PackageEvent {
+                index: index as u64,
+                type_tag: type_tag.map(str::to_owned),
+                data,
+            });
+        }
+        Ok(kept)
+    }
+
     fn from_raw(raw: RawTransaction<'_>, filter: &PackageFilter) -> Result<Self, PageError> {
         let version = raw
             .version

@@ -86,6 +86,37 @@ pub enum Halt {
         /// The version after it.
         found: u64,
     },
+    /// A stream sent a version before the cursor: it went back or repeats.
+    #[error(
+        "the transaction stream sent version {found}, behind the cursor at {expected}: it went back or repeats"
+    )]
+    Behind {
+        /// The cursor (the next version to read).
+        expected: u64,
+        /// The version sent.
+        found: u64,
+    },
+    /// A filtered source states ranges that do not join up from the cursor.
+    #[error(
+        "the source states it looked at versions {first} to {last}, but the next to look at is {expected}: versions are missing"
+    )]
+    Range {
+        /// Where the range had to start.
+        expected: u64,
+        /// Its first version.
+        first: u64,
+        /// Its last version.
+        last: u64,
+    },
+    /// A filtered source sent a transaction outside the ranges it states
+    /// (or none stated), or out of order.
+    #[error(
+        "the source sent version {version} outside the versions it states it looked at, or out of order"
+    )]
+    OutsideRange {
+        /// The transaction's version.
+        version: u64,
+    },
     /// The node no longer serves the cursor's version.
     #[error("the node has pruned the versions before {oldest}, and the cursor is at {cursor}")]
     Pruned {
@@ -125,7 +156,8 @@ impl Halt {
         match self {
             Halt::ChainId { .. } => "chain_id",
             Halt::Genesis { .. } => "genesis",
-            Halt::PageStart { .. } | Halt::Gap { .. } => "gap",
+            Halt::PageStart { .. } | Halt::Gap { .. } | Halt::Behind { .. } => "gap",
+            Halt::Range { .. } | Halt::OutsideRange { .. } => "range",
             Halt::Pruned { .. } => "pruned",
             Halt::HeadBehind { .. } => "head_behind",
             Halt::UndecodableEvent { .. } => "undecodable_event",

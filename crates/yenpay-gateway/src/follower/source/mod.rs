@@ -1,11 +1,18 @@
 //! Where the follower reads committed transactions: a [`TransactionSource`].
 //!
-//! [`RestSource`], the default, pages the node's REST API
+//! [`RestSource`], the default and the fallback, pages the node's REST API
 //! (`GET /v1/transactions`, 100 a request: the API's cap), and decodes each
 //! page into a [`Page`] that keeps only what may be the package's. Every
 //! source hands the follower the same [`Page`], so the chain-trust checks
 //! (consecutive versions from the cursor, chain id, genesis, head and
 //! pruning) are made once, in the follower, whatever the source.
+//! [`GrpcSource`] reads Aptos' Transaction Stream ([`grpc`]), whose few
+//! messages are in [`proto`].
+pub mod grpc;
+pub mod proto;
+
+pub use grpc::{GrpcOptions, GrpcSource};
+
 use super::page::{PackageFilter, Page};
 use crate::chain::{ChainError, Ledger};
 use std::sync::Arc;
@@ -19,6 +26,13 @@ pub trait TransactionSource: Send + Sync {
 
     /// A short name for logs and metrics (`rest`, `grpc`).
     fn name(&self) -> &'static str;
+
+    /// Whether it is one stream to be read in order (a page at a time,
+    /// each from where the last ended) rather than pages that may be read
+    /// concurrently.
+    fn streams(&self) -> bool {
+        false
+    }
 }
 
 /// The node's REST API through the gateway's [`Ledger`].
