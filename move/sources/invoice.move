@@ -381,6 +381,22 @@ module yenpay::invoice {
         public_key: vector<u8>,
         signature: vector<u8>,
     ): (address, u64) acquires Invoices {
+        let (payout, fee_bps) = check_signed_invoice_terms(merchant, terminal, order_ref, amount, expires_at);
+        authorization::verify_invoice_offer(
+            stablecoin::metadata_address(), merchant, terminal, order_ref, amount, expires_at, public_key, signature
+        );
+        (payout, fee_bps)
+    }
+
+    /// `check_signed_invoice` without the signature, for a module that checks a code signed as another message
+    /// (`tax_refund::pay_tax_free_invoice`, whose `authorization::TaxFreeOffer` also signs the tax breakdown).
+    package fun check_signed_invoice_terms(
+        merchant: address,
+        terminal: address,
+        order_ref: String,
+        amount: u64,
+        expires_at: u64,
+    ): (address, u64) acquires Invoices {
         let len = order_ref.length();
         assert!(len > 0 && len <= MAX_ORDER_REF_BYTES, error::invalid_argument(EINVALID_ORDER_REF));
         assert!(amount > 0, error::invalid_argument(EZERO_AMOUNT));
@@ -389,10 +405,28 @@ module yenpay::invoice {
         assert!(expires_at - now <= MAX_TTL_SECS, error::invalid_argument(EEXPIRY_TOO_FAR));
         let (payout, fee_bps) = merchant_registry::signed_settlement_terms(terminal, merchant);
         assert_order_ref_free(&Invoices[@yenpay].invoices, InvoiceKey { merchant, order_ref });
-        authorization::verify_invoice_offer(
-            stablecoin::metadata_address(), merchant, terminal, order_ref, amount, expires_at, public_key, signature
-        );
         (payout, fee_bps)
+    }
+
+    /// The payment of a paid invoice: payer, time, amount and the total returned to the payer so far. For
+    /// `tax_refund`, which reduces a tax refund by the merchant's refunds and checks that the record is still the
+    /// purchase it recorded.
+    package fun payment_of(merchant: address, order_ref: String): (address, u64, u64, u64) acquires Invoices {
+        let invoice = borrow_invoice(merchant, order_ref);
+        assert!(invoice.state is InvoiceState::Paid, error::invalid_state(EINVOICE_NOT_PAID));
+        (invoice.payer, invoice.paid_at, invoice.amount, invoice.refunded)
+    }
+
+    /// Counts `amount` returned to the payer by someone other than the merchant (a consumption-tax refund paid by
+    /// `tax_refund` from the refund agent's float) as refunded, so the merchant's later refunds stop at what the payer
+    /// is still owed and no money is returned twice. The fee share of the new total counts as returned too: the
+    /// treasury pays none of it (the merchant did not refund), and later refunds return only the fee on their own part.
+    package fun record_external_refund(merchant: address, order_ref: String, amount: u64) acquires Invoices {
+        let invoice = borrow_invoice_mut(merchant, order_ref);
+        assert!(invoice.state is InvoiceState::Paid, error::invalid_state(EINVOICE_NOT_PAID));
+        assert!(amount <= invoice.amount - invoice.refunded, error::invalid_argument(EREFUND_EXCEEDS_PAID));
+        invoice.refunded += amount;
+        invoice.fee_refunded = fee_share(invoice.fee, invoice.refunded, invoice.amount);
     }
 
     /// Settles a code that `check_signed_invoice` accepted with `fa` (its whole amount, from whatever source): the
