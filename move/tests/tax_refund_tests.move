@@ -37,6 +37,9 @@ module yenpay::tax_refund_tests {
 
     // Known answers (testdata/known_answers.md): chain id 4, @yenpay = 0xcafe, metadata and merchant as in the other
     // messages' known answers.
+    const KAT_PUBLIC_KEY: vector<u8> = x"ea4a6c63e29c520abef5507b132ec5f9954776aebebe7b92421eea691446d22c";
+    const KAT_OFFER_SIGNATURE: vector<u8> = x"d503f698d0bbc98b8810d2e919b79d2149342e0c750192f7dfdf63b063db6c67de5931092a491432c26d89b0858b869e5d52e59f0bdfdaf09db46eeae255d502";
+    const KAT_ATTESTATION_SIGNATURE: vector<u8> = x"c47601ee5aa41766af2779c1cf2ce48f3768cf0e746338f64fd299c557214080c647efa36adaa823b71907b2eaceb796f2db51bae41279fe5c8ee0f720218e00";
     const KAT_METADATA: address = @0x72ed35b5c014c8186a005222d54b58f42ed5345189be14142b7365eec0332a18;
     const KAT_MERCHANT: address = @0xb0b;
     const KAT_TERMINAL: address = @0x7e4;
@@ -717,9 +720,19 @@ module yenpay::tax_refund_tests {
             4, KAT_METADATA, KAT_MERCHANT, KAT_TERMINAL, utf8(b"ORDER-0001"), 11_000, 2_000_000_000, 1_000, 0, true
         );
         assert!(bcs::to_bytes(&ed25519::new_signed_message(offer)) == KAT_OFFER, 1);
+        let key = ed25519::new_unvalidated_public_key_from_bytes(KAT_PUBLIC_KEY);
+        assert!(
+            ed25519::signature_verify_strict_t(&ed25519::new_signature_from_bytes(KAT_OFFER_SIGNATURE), &key, offer), 3
+        );
         let attestation = authorization::new_export_attestation_for_test(
             4, KAT_METADATA, KAT_MERCHANT, utf8(b"ORDER-0001"), KAT_TRAVELLER
         );
         assert!(bcs::to_bytes(&ed25519::new_signed_message(attestation)) == KAT_ATTESTATION, 2);
+        assert!(
+            ed25519::signature_verify_strict_t(
+                &ed25519::new_signature_from_bytes(KAT_ATTESTATION_SIGNATURE), &key, attestation
+            ),
+            4
+        );
     }
 }
