@@ -434,7 +434,12 @@ impl SignedExportAttestation {
     /// The first check that fails.
     pub fn check(&self, package: Address, chain_id: u8) -> Result<(), AuthorizationError> {
         let attestation = &self.attestation;
-        check_domain(attestation.chain_id, attestation.metadata, package, chain_id)?;
+        check_domain(
+            attestation.chain_id,
+            attestation.metadata,
+            package,
+            chain_id,
+        )?;
         self.verify(package)
     }
 }
@@ -467,7 +472,11 @@ mod tests {
             reduced_tax: 0,
             tax_free: true,
         };
-        (SigningKey::from_bytes(&[0x07; 32]), offer, address("0xcafe"))
+        (
+            SigningKey::from_bytes(&[0x07; 32]),
+            offer,
+            address("0xcafe"),
+        )
     }
 
     fn known_attestation() -> ExportAttestation {
@@ -580,19 +589,26 @@ mod tests {
     #[test]
     fn a_wallet_s_check_names_what_is_wrong() {
         let (key, offer, package) = known_offer();
-        let terminal = Address::new(ed25519_authentication_key(
-            &key.verifying_key().to_bytes(),
-        ));
+        let terminal = Address::new(ed25519_authentication_key(&key.verifying_key().to_bytes()));
         let now = 2_000_000_000 - 60;
-        let good = TaxFreeOffer { terminal, ..offer.clone() }.sign(package, &key).unwrap();
+        let good = TaxFreeOffer {
+            terminal,
+            ..offer.clone()
+        }
+        .sign(package, &key)
+        .unwrap();
         good.check(package, 4, now).unwrap();
         assert!(matches!(
             good.check(package, 1, now),
-            Err(TaxFreeError::Authorization(AuthorizationError::WrongChain { .. }))
+            Err(TaxFreeError::Authorization(
+                AuthorizationError::WrongChain { .. }
+            ))
         ));
         assert!(matches!(
             good.check(package, 4, 2_000_000_000),
-            Err(TaxFreeError::Authorization(AuthorizationError::Expired { .. }))
+            Err(TaxFreeError::Authorization(
+                AuthorizationError::Expired { .. }
+            ))
         ));
         let greedy = TaxFreeOffer {
             terminal,
@@ -609,7 +625,9 @@ mod tests {
         let foreign = offer.sign(package, &key).unwrap();
         assert!(matches!(
             foreign.check(package, 4, now),
-            Err(TaxFreeError::Authorization(AuthorizationError::KeyNotOfSender { .. }))
+            Err(TaxFreeError::Authorization(
+                AuthorizationError::KeyNotOfSender { .. }
+            ))
         ));
     }
 
