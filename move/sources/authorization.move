@@ -11,7 +11,8 @@
 /// - a `HoldAuthorization` (customer-presented QR for a hold), which names a merchant, an amount, a tip limit and an
 ///   authorization expiry, and is accepted only by `hold::authorize_with_customer_signature`, which puts the funds in
 ///   the package's escrow.
-/// The terminals' messages, `InvoiceOffer` and `HoldOffer`, move no one's funds by themselves.
+/// The terminals' messages, `InvoiceOffer`, `HoldOffer` and `TaxFreeOffer` (a code with its tax breakdown), the FX
+/// desk's `FxQuote` and the refund agent's `ExportAttestation` move no one's funds by themselves.
 /// The signed bytes are the BCS of `aptos_std::ed25519::SignedMessage<T>`, whose type info names this module and the
 /// struct; `testdata/known_answers.md` has them for a fixed key.
 ///
@@ -211,7 +212,7 @@ module yenpay::authorization {
 
     /// The message the refund agent signs once customs has confirmed that `traveller` exported the goods of the
     /// purchase (`merchant`, `order_ref`): "pay this purchase's consumption tax back to `traveller`". Only
-    /// `tax_refund::claim_tax_refund` (and its batch) accepts it, for a purchase that `traveller` paid, once: the
+    /// `tax_refund::claim_tax_refunds` accepts it, for a purchase that `traveller` paid, once: the
     /// purchase record keeps the refund. The signer is the account holding `tax_refund`'s refund-agent role, with its
     /// current key. `chain_id` and `metadata` (the yen stablecoin of this deployment) are the domain.
     struct ExportAttestation has copy, drop {

@@ -408,25 +408,29 @@ module yenpay::invoice {
         (payout, fee_bps)
     }
 
-    /// The payment of a paid invoice: payer, time, amount and the total returned to the payer so far. For
-    /// `tax_refund`, which reduces a tax refund by the merchant's refunds and checks that the record is still the
-    /// purchase it recorded.
-    package fun payment_of(merchant: address, order_ref: String): (address, u64, u64, u64) acquires Invoices {
-        let invoice = borrow_invoice(merchant, order_ref);
-        assert!(invoice.state is InvoiceState::Paid, error::invalid_state(EINVOICE_NOT_PAID));
-        (invoice.payer, invoice.paid_at, invoice.amount, invoice.refunded)
-    }
-
-    /// Counts `amount` returned to the payer by someone other than the merchant (a consumption-tax refund paid by
-    /// `tax_refund` from the refund agent's float) as refunded, so the merchant's later refunds stop at what the payer
-    /// is still owed and no money is returned twice. The fee share of the new total counts as returned too: the
-    /// treasury pays none of it (the merchant did not refund), and later refunds return only the fee on their own part.
-    package fun record_external_refund(merchant: address, order_ref: String, amount: u64) acquires Invoices {
+    /// Counts a refund paid by someone other than the merchant (`tax_refund`'s consumption-tax refund, from the refund
+    /// agent's float) as refunded on the paid invoice: `share` (the tax) reduced in proportion to what the payer has
+    /// not had back yet, floor(share * (amount - refunded) / amount) in u128. Returns that refund and the refunded
+    /// total before it. The merchant's later refunds then stop at what the payer is still owed, so no money goes back
+    /// twice; the fee share of the new total counts as returned too (the treasury pays none of it: the merchant did
+    /// not refund), so later refunds return only the fee on their own part.
+    package fun record_proportional_refund(
+        merchant: address, order_ref: String, share: u64
+    ): (u64, u64) acquires Invoices {
         let invoice = borrow_invoice_mut(merchant, order_ref);
         assert!(invoice.state is InvoiceState::Paid, error::invalid_state(EINVOICE_NOT_PAID));
-        assert!(amount <= invoice.amount - invoice.refunded, error::invalid_argument(EREFUND_EXCEEDS_PAID));
-        invoice.refunded += amount;
+        let before = invoice.refunded;
+        let refund = proportional(share, invoice.amount, before);
+        invoice.refunded = before + refund;
         invoice.fee_refunded = fee_share(invoice.fee, invoice.refunded, invoice.amount);
+        (refund, before)
+    }
+
+    /// floor(share * (amount - refunded) / amount), in u128; zero once `refunded` reaches `amount`. At most
+    /// `amount - refunded` for a share at most the amount.
+    fun proportional(share: u64, amount: u64, refunded: u64): u64 {
+        if (refunded >= amount) return 0;
+        (((share as u128) * ((amount - refunded) as u128) / (amount as u128)) as u64)
     }
 
     /// Settles a code that `check_signed_invoice` accepted with `fa` (its whole amount, from whatever source): the
@@ -894,6 +898,11 @@ module yenpay::invoice {
     /// Runs `init_module` in the package's tests.
     public fun init_for_test(publisher: &signer) {
         init_module(publisher);
+    }
+
+    #[test_only]
+    public fun proportional_for_test(share: u64, amount: u64, refunded: u64): u64 {
+        proportional(share, amount, refunded)
     }
 
     // Event values, for tests elsewhere in the package to compare with `event::was_event_emitted`.

@@ -14,30 +14,31 @@
 /// an `authorization::ExportAttestation` for the purchase and the traveller's wallet (chain and deployment in its
 /// domain). Anyone may submit it (the traveller, or the agent's batch job with `claim_tax_refunds`); the tax goes to
 /// the purchase's payer only, strictly before `paid_at + CLAIM_WINDOW_SECS` (90 days), once. It is paid from the
-/// refund float: the primary store of an untransferable object under `@yenpay` that the agent funds (a plain transfer
-/// to `float_address`) and only the agent withdraws. So the agent's money pays, as a Japanese tax-free shop's refund
-/// agent fronts refunds and settles with the shop off chain, and a claim needs no signature of the merchant or the
-/// agent's account on the transaction. The float is a concurrent-balance store where the chain allows: claims of
+/// refund float: the primary store of an untransferable object under `@yenpay` (seed `FLOAT_SEED`) that the agent
+/// funds with a plain transfer and only the agent withdraws. So the agent's money pays, as a Japanese tax-free shop's
+/// refund agent fronts refunds and settles with the shop off chain, and a claim needs no signature of the merchant or
+/// the agent's account on the transaction. The float is a concurrent-balance store where the chain allows: claims of
 /// different purchases write only their own records, the payer's store and the float's aggregated balance, so many
 /// claims run in parallel, and a batch pays many in one transaction. No counter is on the path.
 ///
 /// Merchant refunds. The invoice's `refunded` total counts both: a purchase the merchant refunded in part gets
-/// floor(tax * (amount - refunded) / amount); one refunded in full gets nothing (`EFULLY_REFUNDED_BY_MERCHANT`). The
-/// tax refund is then added to the invoice's `refunded` (`invoice::record_external_refund`), so the merchant's later
-/// refunds stop at what the traveller is still owed (amount less the tax already returned): nobody gets money back
-/// twice.
+/// floor(tax * (amount - refunded) / amount); one refunded in full, or so far that this floors to zero, gets nothing
+/// (`EFULLY_REFUNDED_BY_MERCHANT`). The tax refund is then added to the invoice's `refunded`
+/// (`invoice::record_proportional_refund`), so the merchant's later refunds stop at what the traveller is still owed
+/// (amount less the tax already returned): nobody gets money back twice.
 ///
 /// Retention. A purchase record is one table item whose deposit the operator (who sponsors the payment) gets back
 /// from `purge_purchases` (operator or the invoice module's housekeeper) once the claim window has passed. The invoice
 /// record lives at least as long: a tax-free code is refused while the operator's refund window is shorter than the
-/// claim window, so a claim always finds the invoice's refunds; and a claim checks that the invoice record is still
-/// this purchase's payment.
+/// claim window, and the invoice keeps the window it was paid under, so until the claim window closes the invoice
+/// under the purchase's key is this purchase's payment (its order reference cannot be paid again while the record
+/// exists), and a claim reads its refunds there.
 ///
 /// Refunds in USDC at a quote are not offered: the refund is in yen.
 module yenpay::tax_refund {
     use std::error;
     use std::features;
-    use std::option::{Self, Option};
+    use std::option;
     use std::signer;
     use std::string::String;
     use aptos_framework::event;
@@ -57,45 +58,39 @@ module yenpay::tax_refund {
     // Errors
     //
 
-    /// The signer neither holds the refund-agent role nor is the operator (proposals), or is not the refund agent
-    /// (withdrawals from the float).
+    /// Not the refund agent (or the operator, to propose).
     const ENOT_REFUND_AGENT: u64 = 1;
-    /// The signer is not the proposed refund agent.
+    /// Not the proposed refund agent.
     const ENOT_PENDING_REFUND_AGENT: u64 = 2;
-    /// No successor is proposed for the role.
-    const ENO_PENDING: u64 = 3;
-    /// No tax-free purchase with this merchant and order reference.
+    // 3 is not used.
+    /// No such tax-free purchase.
     const EPURCHASE_NOT_FOUND: u64 = 4;
-    /// The order reference still has a purchase record from an earlier payment: purge it first.
+    /// The order reference has a purchase record.
     const EPURCHASE_EXISTS: u64 = 5;
-    /// The purchase is not eligible for a tax refund (its code said so).
+    /// The purchase is not tax-free.
     const ENOT_TAX_FREE: u64 = 6;
-    /// The purchase's tax was refunded already.
+    /// The tax was refunded already.
     const EALREADY_REFUNDED: u64 = 7;
-    /// The claim window (`CLAIM_WINDOW_SECS` from the purchase) has passed.
+    /// The 90-day claim window has passed.
     const ECLAIM_WINDOW_CLOSED: u64 = 8;
-    /// The attestation names a wallet that did not pay the purchase.
+    /// The wallet did not pay the purchase.
     const ENOT_PAYER: u64 = 9;
-    /// The merchant refunded the whole purchase: there is no tax to refund.
+    /// The merchant's refunds leave no tax to refund.
     const EFULLY_REFUNDED_BY_MERCHANT: u64 = 10;
-    /// The refund rounds down to zero yen.
-    const ENOTHING_TO_REFUND: u64 = 11;
-    /// The tax breakdown is more than the amount can carry at 10% and 8% (22 * standard + 27 * reduced > 2 * amount).
+    // 11 is not used.
+    /// More tax than 10% and 8% allow.
     const ETAX_EXCEEDS_RATES: u64 = 12;
-    /// The operator's refund window is shorter than the claim window: the invoice record could be purged while the
-    /// tax is still claimable, so no tax-free code is paid until it is at least as long.
+    /// The refund window is shorter than the claim window.
     const EREFUND_WINDOW_TOO_SHORT: u64 = 13;
-    /// The invoice record of this order reference is no longer the purchase's payment.
-    const EPAYMENT_MISMATCH: u64 = 14;
-    /// The claim window of the purchase is still open: its record cannot be purged yet.
+    // 14 is not used: a claim cannot find another payment under the purchase's key (see the module's Retention).
+    /// The claim window is still open.
     const ECLAIM_WINDOW_OPEN: u64 = 15;
     /// The batch's vectors differ in length.
     const EBATCH_LENGTH_MISMATCH: u64 = 16;
-    /// The signer is neither the operator nor the invoice module's housekeeper.
+    /// Not the operator nor the housekeeper.
     const ENOT_HOUSEKEEPER: u64 = 17;
-    /// The amount is zero.
-    const EZERO_AMOUNT: u64 = 18;
-    /// The float holds less than the refund or the withdrawal.
+    // 18 is not used.
+    /// The float holds too little.
     const EINSUFFICIENT_FLOAT: u64 = 19;
 
     //
@@ -121,8 +116,6 @@ module yenpay::tax_refund {
     /// `refunded_at` are zero until the tax is refunded; plain fields, so the claim rewrites the item without growing
     /// it.
     struct Purchase has copy, drop, store {
-        merchant: address,
-        order_ref: String,
         payer: address,
         paid_at: u64,
         amount: u64,
@@ -131,20 +124,6 @@ module yenpay::tax_refund {
         tax_free: bool,
         tax_refunded: u64,
         refunded_at: u64,
-    }
-
-    /// Where a purchase's tax refund stands, as `refund_status` returns it (built on demand, not stored).
-    enum RefundStatus has copy, drop, store {
-        /// The code said the purchase is not eligible.
-        NotEligible,
-        /// A claim now would pay `amount`, strictly before `claim_before`.
-        Claimable { amount: u64, claim_before: u64 },
-        /// `amount` was refunded at `refunded_at`.
-        Refunded { amount: u64, refunded_at: u64 },
-        /// The merchant refunded it all (or so much that the refund rounds to zero).
-        RefundedByMerchant,
-        /// The claim window passed without a claim.
-        Expired,
     }
 
     /// The purchases, at `@yenpay`; each is its own table item, so work on different purchases does not conflict.
@@ -198,7 +177,7 @@ module yenpay::tax_refund {
     /// `proposed_by` (the holder or the operator) proposed `proposed` as refund agent; none withdraws a proposal.
     struct RefundAgentProposed has drop, store {
         holder: address,
-        proposed: Option<address>,
+        proposed: address,
         proposed_by: address,
     }
 
@@ -271,8 +250,8 @@ module yenpay::tax_refund {
         let payer = signer::address_of(payer);
         invoice::record_signed_payment(payer, merchant, terminal, order_ref, expires_at, fa, payout, fee_bps);
         purchases.add(key, Purchase {
-            merchant, order_ref, payer, paid_at: timestamp::now_seconds(), amount, standard_tax, reduced_tax, tax_free,
-            tax_refunded: 0, refunded_at: 0,
+            payer, paid_at: timestamp::now_seconds(), amount, standard_tax, reduced_tax, tax_free, tax_refunded: 0,
+            refunded_at: 0,
         });
         event::emit(TaxFreePurchaseRecorded {
             merchant, order_ref, payer, amount, standard_tax, reduced_tax, tax_free
@@ -283,23 +262,10 @@ module yenpay::tax_refund {
     // Claiming the refund
     //
 
-    /// Pays the tax of the purchase (`merchant`, `order_ref`) back to `traveller`, on the refund agent's
-    /// `ExportAttestation` (`signature`, made with the agent's current key `agent_public_key`). Anyone may submit it;
-    /// the money goes only to the purchase's payer, which `traveller` must be. Emits `TaxRefunded`.
-    public entry fun claim_tax_refund(
-        _submitter: &signer,
-        merchant: address,
-        order_ref: String,
-        traveller: address,
-        agent_public_key: vector<u8>,
-        signature: vector<u8>,
-    ) acquires Purchases, TaxRefundConfig {
-        refund_one(merchant, order_ref, traveller, agent_public_key, signature);
-    }
-
-    /// `claim_tax_refund` for many purchases in one transaction, all attested by the agent's current key
-    /// `agent_public_key`: the `i`th claim is (`merchants[i]`, `order_refs[i]`, `travellers[i]`, `signatures[i]`).
-    /// All or nothing: one refused claim aborts the batch (the gateway checks `refund_status` first).
+    /// Pays the tax of each purchase (`merchants[i]`, `order_refs[i]`) back to `travellers[i]`, on the refund agent's
+    /// `ExportAttestation` (`signatures[i]`, made with the agent's current key `agent_public_key`). Anyone may submit
+    /// it: the traveller (a batch of one) or the agent's job. The money goes only to each purchase's payer, which the
+    /// traveller must be. All or nothing: one refused claim aborts the batch. Emits `TaxRefunded` for each.
     public entry fun claim_tax_refunds(
         _submitter: &signer,
         merchants: vector<address>,
@@ -344,7 +310,7 @@ module yenpay::tax_refund {
             assert!(purchases.contains(key), error::not_found(EPURCHASE_NOT_FOUND));
             let purchase = purchases.remove(key);
             assert!(now >= claim_deadline(&purchase), error::invalid_state(ECLAIM_WINDOW_OPEN));
-            event::emit(PurchasePurged { merchant, order_ref: purchase.order_ref });
+            event::emit(PurchasePurged { merchant, order_ref });
         });
     }
 
@@ -358,27 +324,18 @@ module yenpay::tax_refund {
         let config = &TaxRefundConfig[@yenpay];
         assert!(config.refund_agent.is_holder(agent), error::permission_denied(ENOT_REFUND_AGENT));
         merchant_registry::assert_not_denylisted(agent);
-        assert!(amount > 0, error::invalid_argument(EZERO_AMOUNT));
         pay_from_float(config, to, amount);
         event::emit(FloatWithdrawn { to, amount });
     }
 
-    /// Proposes `successor` as refund agent, replacing any earlier proposal. Signed by the agent or the operator.
+    /// Proposes `successor` as refund agent, replacing any earlier proposal (proposing the holder itself withdraws
+    /// it in effect). Signed by the agent or the operator.
     public entry fun propose_refund_agent(actor: &signer, successor: address) acquires TaxRefundConfig {
         let actor = signer::address_of(actor);
         let role = &mut TaxRefundConfig[@yenpay].refund_agent;
         assert!(may_propose(role, actor), error::permission_denied(ENOT_REFUND_AGENT));
         role.propose(successor);
-        event::emit(RefundAgentProposed { holder: role.holder(), proposed: option::some(successor), proposed_by: actor });
-    }
-
-    /// Withdraws the proposal of a refund agent. Signed by the agent or the operator.
-    public entry fun cancel_refund_agent_proposal(actor: &signer) acquires TaxRefundConfig {
-        let actor = signer::address_of(actor);
-        let role = &mut TaxRefundConfig[@yenpay].refund_agent;
-        assert!(may_propose(role, actor), error::permission_denied(ENOT_REFUND_AGENT));
-        assert!(role.cancel().is_some(), error::invalid_state(ENO_PENDING));
-        event::emit(RefundAgentProposed { holder: role.holder(), proposed: option::none(), proposed_by: actor });
+        event::emit(RefundAgentProposed { holder: role.holder(), proposed: successor, proposed_by: actor });
     }
 
     /// The proposed refund agent takes the role; attestations signed with the previous holder's key fail from now on.
@@ -401,87 +358,37 @@ module yenpay::tax_refund {
     }
 
     #[view]
-    /// Whether a tax-free purchase with this merchant and order reference is recorded.
-    public fun purchase_exists(merchant: address, order_ref: String): bool acquires Purchases {
-        Purchases[@yenpay].purchases.contains(PurchaseKey { merchant, order_ref })
-    }
-
-    #[view]
-    /// Where the purchase's tax refund stands now, with what a claim would pay.
-    public fun refund_status(merchant: address, order_ref: String): RefundStatus acquires Purchases {
-        let purchase = borrow_purchase(merchant, order_ref);
-        if (!purchase.tax_free) return RefundStatus::NotEligible;
-        if (purchase.refunded_at > 0) {
-            return RefundStatus::Refunded { amount: purchase.tax_refunded, refunded_at: purchase.refunded_at }
-        };
-        let claim_before = claim_deadline(purchase);
-        if (timestamp::now_seconds() >= claim_before) return RefundStatus::Expired;
-        let (_, _, amount, merchant_refunded) = invoice::payment_of(merchant, order_ref);
-        let refund = refund_for(tax_of(purchase), amount, merchant_refunded);
-        if (refund == 0) return RefundStatus::RefundedByMerchant;
-        RefundStatus::Claimable { amount: refund, claim_before }
-    }
-
-    #[view]
-    /// The tax refund of a purchase of `amount` carrying `tax`, of which the merchant refunded `merchant_refunded`:
-    /// floor(tax * (amount - merchant_refunded) / amount), in u128.
-    public fun refund_for(tax: u64, amount: u64, merchant_refunded: u64): u64 {
-        if (merchant_refunded >= amount) return 0;
-        (((tax as u128) * ((amount - merchant_refunded) as u128) / (amount as u128)) as u64)
-    }
-
-    #[view]
     /// The refund agent, whose current key signs export attestations.
     public fun refund_agent(): address acquires TaxRefundConfig {
         TaxRefundConfig[@yenpay].refund_agent.holder()
     }
 
-    #[view]
-    /// The proposed refund agent, if any.
-    public fun pending_refund_agent(): Option<address> acquires TaxRefundConfig {
-        TaxRefundConfig[@yenpay].refund_agent.pending()
-    }
-
-    #[view]
-    /// The refund float's object; fund it by transferring yen to this address.
-    public fun float_address(): address {
+    /// The refund float's object (`stablecoin::balance` of it is the float; yenpay_types derives it from the seed).
+    fun float_address(): address {
         object::create_object_address(&@yenpay, FLOAT_SEED)
     }
 
-    #[view]
-    /// The yen in the refund float.
-    public fun float_balance(): u64 {
-        primary_fungible_store::balance(float_address(), stablecoin::metadata())
-    }
-
-    #[view]
-    /// How long after a purchase its tax may be refunded, in seconds.
-    public fun claim_window_secs(): u64 { CLAIM_WINDOW_SECS }
-
     //
-    // Accessors, for Move callers
+    // Accessors, for the tests (integrators read the views; left out of the published bytecode, which is near the
+    // chain's 64 KiB limit)
     //
 
+    #[test_only]
     public fun payer(self: &Purchase): address { self.payer }
+    #[test_only]
     public fun paid_at(self: &Purchase): u64 { self.paid_at }
+    #[test_only]
     public fun amount(self: &Purchase): u64 { self.amount }
+    #[test_only]
     public fun standard_tax(self: &Purchase): u64 { self.standard_tax }
+    #[test_only]
     public fun reduced_tax(self: &Purchase): u64 { self.reduced_tax }
+    #[test_only]
     public fun is_tax_free(self: &Purchase): bool { self.tax_free }
+    #[test_only]
     public fun tax_refunded(self: &Purchase): u64 { self.tax_refunded }
+    #[test_only]
     public fun refunded_at(self: &Purchase): u64 { self.refunded_at }
-
-    /// Whether a status is `Claimable`, and for how much.
-    public fun claimable_amount(self: &RefundStatus): Option<u64> {
-        match (self) {
-            RefundStatus::Claimable { amount, claim_before: _ } => option::some(*amount),
-            _ => option::none(),
-        }
-    }
-    public fun is_refunded(self: &RefundStatus): bool { self is RefundStatus::Refunded }
-    public fun is_not_eligible(self: &RefundStatus): bool { self is RefundStatus::NotEligible }
-    public fun is_refunded_by_merchant(self: &RefundStatus): bool { self is RefundStatus::RefundedByMerchant }
-    public fun is_expired(self: &RefundStatus): bool { self is RefundStatus::Expired }
 
     //
     // Internals
@@ -510,18 +417,11 @@ module yenpay::tax_refund {
             stablecoin::metadata_address(), merchant, order_ref, traveller, config.refund_agent.holder(),
             agent_public_key, signature,
         );
-        let (payer, paid_at, amount, merchant_refunded) = invoice::payment_of(merchant, order_ref);
-        assert!(
-            payer == purchase.payer && paid_at == purchase.paid_at && amount == purchase.amount,
-            error::invalid_state(EPAYMENT_MISMATCH)
-        );
-        assert!(merchant_refunded < amount, error::invalid_state(EFULLY_REFUNDED_BY_MERCHANT));
-        let tax = tax_of(purchase);
-        let refund = refund_for(tax, amount, merchant_refunded);
-        assert!(refund > 0, error::invalid_state(ENOTHING_TO_REFUND));
+        let tax = purchase.standard_tax + purchase.reduced_tax;
+        let (refund, merchant_refunded) = invoice::record_proportional_refund(merchant, order_ref, tax);
+        assert!(refund > 0, error::invalid_state(EFULLY_REFUNDED_BY_MERCHANT));
         purchase.tax_refunded = refund;
         purchase.refunded_at = now;
-        invoice::record_external_refund(merchant, order_ref, refund);
         pay_from_float(config, traveller, refund);
         event::emit(TaxRefunded { merchant, order_ref, traveller, amount: refund, tax, merchant_refunded });
     }
@@ -533,10 +433,6 @@ module yenpay::tax_refund {
             22 * (standard_tax as u128) + 27 * (reduced_tax as u128) <= 2 * (amount as u128),
             error::invalid_argument(ETAX_EXCEEDS_RATES)
         );
-    }
-
-    fun tax_of(purchase: &Purchase): u64 {
-        purchase.standard_tax + purchase.reduced_tax
     }
 
     /// The first second at which the purchase's tax can no longer be claimed.
@@ -560,7 +456,9 @@ module yenpay::tax_refund {
     fun pay_from_float(config: &TaxRefundConfig, to: address, amount: u64) {
         let float = float_address();
         let yen = stablecoin::metadata();
-        assert!(primary_fungible_store::is_balance_at_least(float, yen, amount), error::invalid_state(EINSUFFICIENT_FLOAT));
+        assert!(
+            primary_fungible_store::is_balance_at_least(float, yen, amount), error::invalid_state(EINSUFFICIENT_FLOAT)
+        );
         let fa = primary_fungible_store::withdraw(&config.float.generate_signer_for_extending(), yen, amount);
         primary_fungible_store::deposit(to, fa);
     }
@@ -568,6 +466,14 @@ module yenpay::tax_refund {
     //
     // Tests
     //
+
+    #[test_only]
+    public fun float_address_for_test(): address { float_address() }
+
+    #[test_only]
+    public fun purchase_exists_for_test(merchant: address, order_ref: String): bool acquires Purchases {
+        Purchases[@yenpay].purchases.contains(PurchaseKey { merchant, order_ref })
+    }
 
     #[test_only]
     /// Runs `init_module` in the package's tests.

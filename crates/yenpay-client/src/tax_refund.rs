@@ -32,22 +32,20 @@ impl YenPay {
     }
 }
 
-/// The refund float's address for the package at `package`, computed locally
-/// (the `float_address` view gives the same on chain).
+/// The refund float's address for the package at `package`: the object
+/// `tax_refund` creates at publish from its seed (the module keeps no view of
+/// it, to stay within the publish transaction's size).
 pub fn derive_float_address(package: AccountAddress) -> AccountAddress {
     to_sdk(yenpay_types::objects::tax_refund_float_address(from_sdk(
         package,
     )))
 }
 
-/// A tax-free purchase as the `purchase` view returns it.
+/// A tax-free purchase as the `purchase` view returns it (the merchant and
+/// order reference are its key, not stored in it).
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Purchase {
-    /// The merchant's owner account.
-    pub merchant: AccountAddress,
-    /// The merchant's order reference.
-    pub order_ref: String,
     /// The wallet that paid, and the only one the tax goes back to.
     pub payer: AccountAddress,
     /// When, Unix seconds.
@@ -83,37 +81,59 @@ impl Purchase {
         self.paid_at
             .saturating_add(yenpay_types::tax_refund::CLAIM_WINDOW_SECS)
     }
+
+    /// Where its refund stands at chain time `now`, the merchant having
+    /// refunded `merchant_refunded` of it (the invoice's `refunded`, which
+    /// after a tax refund includes it): the checks of
+    /// `tax_refund::claim_tax_refunds` in their order, less the signature.
+    pub fn refund_status(&self, merchant_refunded: u64, now: u64) -> RefundStatus {
+        if !self.tax_free {
+            return RefundStatus::NotEligible;
+        }
+        if self.refunded_at > 0 {
+            return RefundStatus::Refunded {
+                amount: self.tax_refunded,
+                refunded_at: self.refunded_at,
+            };
+        }
+        let claim_before = self.claim_deadline();
+        if now >= claim_before {
+            return RefundStatus::Expired;
+        }
+        match yenpay_types::tax_refund::refund_for(self.tax(), self.amount, merchant_refunded) {
+            0 => RefundStatus::RefundedByMerchant,
+            amount => RefundStatus::Claimable {
+                amount,
+                claim_before,
+            },
+        }
+    }
 }
 
-/// Where a purchase's tax refund stands (`tax_refund::RefundStatus`, as the
-/// `refund_status` view returns it).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(tag = "__variant__", deny_unknown_fields)]
+/// Where a purchase's tax refund stands ([`Purchase::refund_status`]; read
+/// from the chain with [`TaxRefunds::refund_status`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RefundStatus {
-    /// The code said the purchase is not eligible.
+    /// The code said the purchase is not eligible (`ENOT_TAX_FREE`).
     NotEligible,
     /// A claim now would pay `amount`, strictly before `claim_before`.
     Claimable {
         /// Yen a claim pays now.
-        #[serde(deserialize_with = "json::number")]
         amount: u64,
         /// The claim window's end (exclusive), Unix seconds.
-        #[serde(deserialize_with = "json::number")]
         claim_before: u64,
     },
-    /// Refunded.
+    /// Refunded (`EALREADY_REFUNDED` for another claim).
     Refunded {
         /// Yen refunded.
-        #[serde(deserialize_with = "json::number")]
         amount: u64,
         /// When, Unix seconds.
-        #[serde(deserialize_with = "json::number")]
         refunded_at: u64,
     },
-    /// The merchant refunded it all (or so much that the refund rounds to
-    /// zero).
+    /// The merchant refunded it all, or so much that the refund floors to
+    /// zero (`EFULLY_REFUNDED_BY_MERCHANT`).
     RefundedByMerchant,
-    /// The claim window passed without a claim.
+    /// The claim window passed without a claim (`ECLAIM_WINDOW_CLOSED`).
     Expired,
 }
 
@@ -135,16 +155,9 @@ impl Calls {
         )
     }
 
-    /// `claim_tax_refund` for the refund agent's signed attestation.
+    /// `claim_tax_refunds` for one attestation: what the traveller submits.
     pub fn claim(&self, signed: &SignedExportAttestation) -> Result<EntryFunction, Error> {
-        let attestation = &signed.attestation;
-        self.claim_tax_refund(
-            to_sdk(attestation.merchant),
-            &attestation.order_ref,
-            to_sdk(attestation.traveller),
-            &signed.public_key,
-            &signed.signature,
-        )
+        self.claims(std::slice::from_ref(signed))
     }
 
     /// `claim_tax_refunds` for attestations signed with one key (the agent's
@@ -248,6 +261,48 @@ impl TaxRefunds<'_> {
         ))
     }
 
+    /// The refund float's address ([`derive_float_address`] for this
+    /// client's package).
+    pub fn float_address(&self) -> AccountAddress {
+        derive_float_address(self.client.package())
+    }
+
+    /// The yen in the refund float.
+    ///
+    /// # Errors
+    /// As `stablecoin::balance`.
+    pub async fn float_balance(&self) -> Result<u64, Error> {
+        self.client.stablecoin().balance(self.float_address()).await
+    }
+
+    /// Where the purchase's refund stands now: the `purchase` view, the
+    /// invoice's refunds (`invoice::invoice`) and the ledger's time, read in
+    /// three requests (possibly at different versions: a claim between them
+    /// shows as `Refunded` at the next read).
+    ///
+    /// # Errors
+    /// As the `purchase` and `invoice` views; [`Error::Response`] for a
+    /// ledger time that is not a number.
+    pub async fn refund_status(
+        &self,
+        merchant: AccountAddress,
+        order_ref: &OrderRef,
+    ) -> Result<RefundStatus, Error> {
+        let purchase = self.purchase(merchant, order_ref).await?;
+        let invoice = self.client.invoice().invoice(merchant, order_ref).await?;
+        let info = self
+            .client
+            .aptos()
+            .ledger_info()
+            .await
+            .map_err(Error::from)?;
+        let micros: u64 = info.ledger_timestamp.parse().map_err(|e| Error::Response {
+            context: "ledger_info".to_string(),
+            detail: format!("ledger_timestamp {:?}: {e}", info.ledger_timestamp),
+        })?;
+        Ok(purchase.refund_status(invoice.refunded, micros / 1_000_000))
+    }
+
     /// [`TaxRefunds::pay_tax_free_invoice`] for a signed code.
     ///
     /// # Errors
@@ -261,11 +316,11 @@ impl TaxRefunds<'_> {
         self.client.submit_entry(payer, call).await
     }
 
-    /// [`TaxRefunds::claim_tax_refund`] for a signed attestation, submitted
-    /// by `submitter` (the traveller, or the agent's job).
+    /// [`TaxRefunds::claim_tax_refunds`] for one signed attestation,
+    /// submitted by `submitter` (the traveller, or the agent's job).
     ///
     /// # Errors
-    /// As [`TaxRefunds::claim_tax_refund`].
+    /// As [`TaxRefunds::claim_tax_refunds`].
     pub async fn claim<S: TxSigner>(
         &self,
         submitter: &S,
@@ -346,20 +401,76 @@ mod tests {
         ));
     }
 
+    fn purchase(tax_free: bool) -> Purchase {
+        Purchase {
+            payer: AccountAddress::from_hex("0x70").unwrap(),
+            paid_at: 1_000,
+            amount: 11_000,
+            standard_tax: 1_000,
+            reduced_tax: 0,
+            tax_free,
+            tax_refunded: 0,
+            refunded_at: 0,
+        }
+    }
+
     #[test]
-    fn the_refund_status_decodes_from_the_node_s_json() {
-        let claimable: RefundStatus = serde_json::from_str(
-            r#"{"__variant__":"Claimable","amount":"1000","claim_before":"1707776000"}"#,
-        )
-        .unwrap();
+    fn the_refund_status_follows_the_chain_s_checks() {
+        let deadline = 1_000 + yenpay_types::tax_refund::CLAIM_WINDOW_SECS;
+        let open = purchase(true);
         assert_eq!(
-            claimable,
+            open.refund_status(0, 1_000),
             RefundStatus::Claimable {
                 amount: 1_000,
-                claim_before: 1_707_776_000
+                claim_before: deadline
             }
         );
-        let expired: RefundStatus = serde_json::from_str(r#"{"__variant__":"Expired"}"#).unwrap();
-        assert_eq!(expired, RefundStatus::Expired);
+        // Half refunded by the merchant: half the tax; the last second counts.
+        assert_eq!(
+            open.refund_status(5_500, deadline - 1),
+            RefundStatus::Claimable {
+                amount: 500,
+                claim_before: deadline
+            }
+        );
+        assert_eq!(open.refund_status(0, deadline), RefundStatus::Expired);
+        assert_eq!(
+            open.refund_status(11_000, 1_000),
+            RefundStatus::RefundedByMerchant
+        );
+        // floor(1000 * 10 / 11000) = 0.
+        assert_eq!(
+            open.refund_status(10_990, 1_000),
+            RefundStatus::RefundedByMerchant
+        );
+        assert_eq!(
+            purchase(false).refund_status(0, 1_000),
+            RefundStatus::NotEligible
+        );
+        let refunded = Purchase {
+            tax_refunded: 1_000,
+            refunded_at: 2_000,
+            ..open
+        };
+        // Refunded wins over the window and the invoice's total (which now
+        // counts the tax refund).
+        assert_eq!(
+            refunded.refund_status(1_000, deadline + 1),
+            RefundStatus::Refunded {
+                amount: 1_000,
+                refunded_at: 2_000
+            }
+        );
+    }
+
+    #[test]
+    fn one_claim_is_a_batch_of_one() {
+        let key = SigningKey::from_bytes(&[7; 32]);
+        let single = attestation("A", &key);
+        let calls = Calls::new(package());
+        assert_eq!(
+            calls.claim(&single).unwrap(),
+            calls.claims(std::slice::from_ref(&single)).unwrap()
+        );
     }
 }

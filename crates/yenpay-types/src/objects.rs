@@ -58,7 +58,7 @@ pub fn fx_desk_address(package: Address) -> Address {
 }
 
 /// The tax-refund float object of the package at `package`
-/// (`tax_refund::float_address`): its primary store holds the refund agent's
+/// (`tax_refund::FLOAT_SEED`): its primary store holds the refund agent's
 /// yen that claims are paid from.
 pub fn tax_refund_float_address(package: Address) -> Address {
     named_object_address(package, TAX_REFUND_FLOAT_SEED)

@@ -66,7 +66,8 @@ pub fn within_rates(amount: u64, standard_tax: u64, reduced_tax: u64) -> bool {
 
 /// The tax refund of a purchase of `amount` carrying `tax`, of which the
 /// merchant refunded `merchant_refunded`: floor(tax × (amount −
-/// merchant_refunded) / amount), as `tax_refund::refund_for` computes it.
+/// merchant_refunded) / amount), as `invoice::record_proportional_refund`
+/// computes it for a claim (`merchant_refunded` is the invoice's `refunded`).
 pub fn refund_for(tax: u64, amount: u64, merchant_refunded: u64) -> u64 {
     if merchant_refunded >= amount {
         return 0;

@@ -376,7 +376,7 @@ fn return_type(view: &str, move_type: &str) -> Result<ReturnType> {
             single("ObjectRef", "ObjectRef(value)", "value", "AccountAddress")
         }
         record @ ("MerchantInfo" | "MerchantStatus" | "Invoice" | "InvoiceStatus" | "Hold"
-        | "Purchase" | "RefundStatus") => single(record, "value", "value", record),
+        | "Purchase") => single(record, "value", "value", record),
         other => bail!(
             "no Rust type for the Move return type `{other}`: add it to `return_type` in \
              xtask/codegen/src/lib.rs"
@@ -462,10 +462,8 @@ fn render(target: &Target, module: &Module) -> Result<String> {
     if module_uses(module, "Hold") {
         let _ = writeln!(out, "use crate::hold::Hold;");
     }
-    for record in ["Purchase", "RefundStatus"] {
-        if module_uses(module, record) {
-            let _ = writeln!(out, "use crate::tax_refund::{record};");
-        }
+    if module_uses(module, "Purchase") {
+        let _ = writeln!(out, "use crate::tax_refund::Purchase;");
     }
     out.push('\n');
 

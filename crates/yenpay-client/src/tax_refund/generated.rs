@@ -18,48 +18,39 @@ use yenpay_types::limits::{
 };
 
 use crate::tax_refund::Purchase;
-use crate::tax_refund::RefundStatus;
 
 abort_codes! {
     /// Abort constants of `yenpay_client::tax_refund`.
     pub enum TaxRefundAbort in Module::TaxRefund => {
-        /// The signer neither holds the refund-agent role nor is the operator (proposals), or is not the refund agent (withdrawals from the float).
+        /// Not the refund agent (or the operator, to propose).
         NotRefundAgent = 1, "ENOT_REFUND_AGENT";
-        /// The signer is not the proposed refund agent.
+        /// Not the proposed refund agent.
         NotPendingRefundAgent = 2, "ENOT_PENDING_REFUND_AGENT";
-        /// No successor is proposed for the role.
-        NoPending = 3, "ENO_PENDING";
-        /// No tax-free purchase with this merchant and order reference.
+        /// No such tax-free purchase.
         PurchaseNotFound = 4, "EPURCHASE_NOT_FOUND";
-        /// The order reference still has a purchase record from an earlier payment: purge it first.
+        /// The order reference has a purchase record.
         PurchaseExists = 5, "EPURCHASE_EXISTS";
-        /// The purchase is not eligible for a tax refund (its code said so).
+        /// The purchase is not tax-free.
         NotTaxFree = 6, "ENOT_TAX_FREE";
-        /// The purchase's tax was refunded already.
+        /// The tax was refunded already.
         AlreadyRefunded = 7, "EALREADY_REFUNDED";
-        /// The claim window (`CLAIM_WINDOW_SECS` from the purchase) has passed.
+        /// The 90-day claim window has passed.
         ClaimWindowClosed = 8, "ECLAIM_WINDOW_CLOSED";
-        /// The attestation names a wallet that did not pay the purchase.
+        /// The wallet did not pay the purchase.
         NotPayer = 9, "ENOT_PAYER";
-        /// The merchant refunded the whole purchase: there is no tax to refund.
+        /// The merchant's refunds leave no tax to refund.
         FullyRefundedByMerchant = 10, "EFULLY_REFUNDED_BY_MERCHANT";
-        /// The refund rounds down to zero yen.
-        NothingToRefund = 11, "ENOTHING_TO_REFUND";
-        /// The tax breakdown is more than the amount can carry at 10% and 8% (22 * standard + 27 * reduced > 2 * amount).
+        /// More tax than 10% and 8% allow.
         TaxExceedsRates = 12, "ETAX_EXCEEDS_RATES";
-        /// The operator's refund window is shorter than the claim window: the invoice record could be purged while the tax is still claimable, so no tax-free code is paid until it is at least as long.
+        /// The refund window is shorter than the claim window.
         RefundWindowTooShort = 13, "EREFUND_WINDOW_TOO_SHORT";
-        /// The invoice record of this order reference is no longer the purchase's payment.
-        PaymentMismatch = 14, "EPAYMENT_MISMATCH";
-        /// The claim window of the purchase is still open: its record cannot be purged yet.
+        /// The claim window is still open.
         ClaimWindowOpen = 15, "ECLAIM_WINDOW_OPEN";
         /// The batch's vectors differ in length.
         BatchLengthMismatch = 16, "EBATCH_LENGTH_MISMATCH";
-        /// The signer is neither the operator nor the invoice module's housekeeper.
+        /// Not the operator nor the housekeeper.
         NotHousekeeper = 17, "ENOT_HOUSEKEEPER";
-        /// The amount is zero.
-        ZeroAmount = 18, "EZERO_AMOUNT";
-        /// The float holds less than the refund or the withdrawal.
+        /// The float holds too little.
         InsufficientFloat = 19, "EINSUFFICIENT_FLOAT";
     }
 }
@@ -111,29 +102,6 @@ impl Calls {
                 bcs_arg("reduced_tax", &reduced_tax)?,
                 bcs_arg("tax_free", &tax_free)?,
                 bcs_arg("public_key", public_key.as_slice())?,
-                bcs_arg("signature", signature.as_slice())?,
-            ],
-        )
-    }
-
-    /// `claim_tax_refund(_submitter, merchant, order_ref, traveller, agent_public_key, signature)`.
-    pub fn claim_tax_refund(
-        &self,
-        merchant: AccountAddress,
-        order_ref: &OrderRef,
-        traveller: AccountAddress,
-        agent_public_key: &[u8; 32],
-        signature: &[u8; 64],
-    ) -> Result<EntryFunction, Error> {
-        entry_call(
-            self.package,
-            Module::TaxRefund,
-            "claim_tax_refund",
-            vec![
-                bcs_arg("merchant", &merchant)?,
-                bcs_arg("order_ref", order_ref.as_str())?,
-                bcs_arg("traveller", &traveller)?,
-                bcs_arg("agent_public_key", agent_public_key.as_slice())?,
                 bcs_arg("signature", signature.as_slice())?,
             ],
         )
@@ -212,16 +180,6 @@ impl Calls {
         )
     }
 
-    /// `cancel_refund_agent_proposal(actor)`.
-    pub fn cancel_refund_agent_proposal(&self) -> Result<EntryFunction, Error> {
-        entry_call(
-            self.package,
-            Module::TaxRefund,
-            "cancel_refund_agent_proposal",
-            vec![],
-        )
-    }
-
     /// `accept_refund_agent(successor)`.
     pub fn accept_refund_agent(&self) -> Result<EntryFunction, Error> {
         entry_call(
@@ -288,36 +246,10 @@ impl<'a> TaxRefunds<'a> {
         self.client.submit_entry(payer, call).await
     }
 
-    /// Pays the tax of the purchase (`merchant`, `order_ref`) back to `traveller`, on the refund agent's
-    /// `ExportAttestation` (`signature`, made with the agent's current key `agent_public_key`). Anyone may submit it;
-    /// the money goes only to the purchase's payer, which `traveller` must be. Emits `TaxRefunded`.
-    ///
-    /// Signed by `_submitter`.
-    ///
-    /// # Errors
-    /// [`Error::Validation`] for an argument the contract would refuse; otherwise see [`YenPay::submit`].
-    pub async fn claim_tax_refund<S: TxSigner>(
-        &self,
-        _submitter: &S,
-        merchant: AccountAddress,
-        order_ref: &OrderRef,
-        traveller: AccountAddress,
-        agent_public_key: &[u8; 32],
-        signature: &[u8; 64],
-    ) -> Result<Submitted, Error> {
-        let call = self.calls().claim_tax_refund(
-            merchant,
-            order_ref,
-            traveller,
-            agent_public_key,
-            signature,
-        )?;
-        self.client.submit_entry(_submitter, call).await
-    }
-
-    /// `claim_tax_refund` for many purchases in one transaction, all attested by the agent's current key
-    /// `agent_public_key`: the `i`th claim is (`merchants[i]`, `order_refs[i]`, `travellers[i]`, `signatures[i]`).
-    /// All or nothing: one refused claim aborts the batch (the gateway checks `refund_status` first).
+    /// Pays the tax of each purchase (`merchants[i]`, `order_refs[i]`) back to `travellers[i]`, on the refund agent's
+    /// `ExportAttestation` (`signatures[i]`, made with the agent's current key `agent_public_key`). Anyone may submit
+    /// it: the traveller (a batch of one) or the agent's job. The money goes only to each purchase's payer, which the
+    /// traveller must be. All or nothing: one refused claim aborts the batch. Emits `TaxRefunded` for each.
     ///
     /// Signed by `_submitter`.
     ///
@@ -376,7 +308,8 @@ impl<'a> TaxRefunds<'a> {
         self.client.submit_entry(agent, call).await
     }
 
-    /// Proposes `successor` as refund agent, replacing any earlier proposal. Signed by the agent or the operator.
+    /// Proposes `successor` as refund agent, replacing any earlier proposal (proposing the holder itself withdraws
+    /// it in effect). Signed by the agent or the operator.
     ///
     /// Signed by `actor`.
     ///
@@ -388,20 +321,6 @@ impl<'a> TaxRefunds<'a> {
         successor: AccountAddress,
     ) -> Result<Submitted, Error> {
         let call = self.calls().propose_refund_agent(successor)?;
-        self.client.submit_entry(actor, call).await
-    }
-
-    /// Withdraws the proposal of a refund agent. Signed by the agent or the operator.
-    ///
-    /// Signed by `actor`.
-    ///
-    /// # Errors
-    /// [`Error::Validation`] for an argument the contract would refuse; otherwise see [`YenPay::submit`].
-    pub async fn cancel_refund_agent_proposal<S: TxSigner>(
-        &self,
-        actor: &S,
-    ) -> Result<Submitted, Error> {
-        let call = self.calls().cancel_refund_agent_proposal()?;
         self.client.submit_entry(actor, call).await
     }
 
@@ -439,70 +358,6 @@ impl<'a> TaxRefunds<'a> {
         Ok(value)
     }
 
-    /// Whether a tax-free purchase with this merchant and order reference is recorded.
-    ///
-    /// # Errors
-    /// [`Error::Aptos`] when the view fails; [`Error::Response`] for a result of the wrong shape.
-    pub async fn purchase_exists(
-        &self,
-        merchant: AccountAddress,
-        order_ref: &OrderRef,
-    ) -> Result<bool, Error> {
-        let args = vec![
-            bcs_arg("merchant", &merchant)?,
-            bcs_arg("order_ref", order_ref.as_str())?,
-        ];
-        let (value,): (bool,) = self
-            .client
-            .view_as(Module::TaxRefund, "purchase_exists", args)
-            .await?;
-        Ok(value)
-    }
-
-    /// Where the purchase's tax refund stands now, with what a claim would pay.
-    ///
-    /// # Errors
-    /// [`Error::Aptos`] when the view fails; [`Error::Response`] for a result of the wrong shape.
-    pub async fn refund_status(
-        &self,
-        merchant: AccountAddress,
-        order_ref: &OrderRef,
-    ) -> Result<RefundStatus, Error> {
-        let args = vec![
-            bcs_arg("merchant", &merchant)?,
-            bcs_arg("order_ref", order_ref.as_str())?,
-        ];
-        let (value,): (RefundStatus,) = self
-            .client
-            .view_as(Module::TaxRefund, "refund_status", args)
-            .await?;
-        Ok(value)
-    }
-
-    /// The tax refund of a purchase of `amount` carrying `tax`, of which the merchant refunded `merchant_refunded`:
-    /// floor(tax * (amount - merchant_refunded) / amount), in u128.
-    ///
-    /// # Errors
-    /// [`Error::Aptos`] when the view fails; [`Error::Response`] for a result of the wrong shape.
-    pub async fn refund_for(
-        &self,
-        tax: u64,
-        amount: u64,
-        merchant_refunded: u64,
-    ) -> Result<u64, Error> {
-        require_amount("amount", amount)?;
-        let args = vec![
-            bcs_arg("tax", &tax)?,
-            bcs_arg("amount", &amount)?,
-            bcs_arg("merchant_refunded", &merchant_refunded)?,
-        ];
-        let (Number(value),): (Number<u64>,) = self
-            .client
-            .view_as(Module::TaxRefund, "refund_for", args)
-            .await?;
-        Ok(value)
-    }
-
     /// The refund agent, whose current key signs export attestations.
     ///
     /// # Errors
@@ -512,58 +367,6 @@ impl<'a> TaxRefunds<'a> {
         let (value,): (AccountAddress,) = self
             .client
             .view_as(Module::TaxRefund, "refund_agent", args)
-            .await?;
-        Ok(value)
-    }
-
-    /// The proposed refund agent, if any.
-    ///
-    /// # Errors
-    /// [`Error::Aptos`] when the view fails; [`Error::Response`] for a result of the wrong shape.
-    pub async fn pending_refund_agent(&self) -> Result<Option<AccountAddress>, Error> {
-        let args = vec![];
-        let (value,): (MoveOption<AccountAddress>,) = self
-            .client
-            .view_as(Module::TaxRefund, "pending_refund_agent", args)
-            .await?;
-        Ok(value.into_option())
-    }
-
-    /// The refund float's object; fund it by transferring yen to this address.
-    ///
-    /// # Errors
-    /// [`Error::Aptos`] when the view fails; [`Error::Response`] for a result of the wrong shape.
-    pub async fn float_address(&self) -> Result<AccountAddress, Error> {
-        let args = vec![];
-        let (value,): (AccountAddress,) = self
-            .client
-            .view_as(Module::TaxRefund, "float_address", args)
-            .await?;
-        Ok(value)
-    }
-
-    /// The yen in the refund float.
-    ///
-    /// # Errors
-    /// [`Error::Aptos`] when the view fails; [`Error::Response`] for a result of the wrong shape.
-    pub async fn float_balance(&self) -> Result<u64, Error> {
-        let args = vec![];
-        let (Number(value),): (Number<u64>,) = self
-            .client
-            .view_as(Module::TaxRefund, "float_balance", args)
-            .await?;
-        Ok(value)
-    }
-
-    /// How long after a purchase its tax may be refunded, in seconds.
-    ///
-    /// # Errors
-    /// [`Error::Aptos`] when the view fails; [`Error::Response`] for a result of the wrong shape.
-    pub async fn claim_window_secs(&self) -> Result<u64, Error> {
-        let args = vec![];
-        let (Number(value),): (Number<u64>,) = self
-            .client
-            .view_as(Module::TaxRefund, "claim_window_secs", args)
             .await?;
         Ok(value)
     }
@@ -632,9 +435,8 @@ pub struct PurchasePurged {
 pub struct RefundAgentProposed {
     /// `holder: address`.
     pub holder: AccountAddress,
-    /// `proposed: Option<address>`.
-    #[serde(deserialize_with = "json::option_address")]
-    pub proposed: Option<AccountAddress>,
+    /// `proposed: address`.
+    pub proposed: AccountAddress,
     /// `proposed_by: address`.
     pub proposed_by: AccountAddress,
 }
