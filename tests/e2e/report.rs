@@ -123,7 +123,7 @@ impl Op {
                 "sponsored `fx::pay_signed_invoice_in_usdc` (a signed code paid in USDC at the desk's quote), as charged"
             }
             Op::PayTaxFreeInvoice => {
-                "`tax_refund::pay_tax_free_invoice` (a signed tax-free code), as charged"
+                "`tax_refund::pay_tax_free_invoice` (a signed tax-free code, the merchant's payout store existing), as charged"
             }
             Op::ClaimTaxRefund => {
                 "`tax_refund::claim_tax_refunds`, one claim (the refund agent's attestation, the traveller submits)"

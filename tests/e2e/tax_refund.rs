@@ -103,7 +103,6 @@ pub async fn tax_refund_at_departure(h: &'static Harness) -> Result<()> {
         .await
         .committed("the tourist pays the ¥11,000 tax-free code")
         .await?;
-    h.report.gas(Op::PayTaxFreeInvoice, &paid);
     let purchase = refunds.purchase(m, &order).await?;
     check_eq!(
         (
@@ -194,11 +193,14 @@ pub async fn tax_refund_at_departure(h: &'static Harness) -> Result<()> {
     // batch pays it.
     let second = OrderRef::new("TAX-22-0002")?;
     let second_code = tax_free_code(h, &merchant, &second).await?;
-    refunds
+    // Measured here: the merchant's payout store exists since the first
+    // purchase, so the figure is the steady state's.
+    let second_paid = refunds
         .pay_offer(&tourist, &second_code)
         .await
         .committed("a second tax-free purchase")
         .await?;
+    h.report.gas(Op::PayTaxFreeInvoice, &second_paid);
     let for_stranger = attestation(h, &merchant, &second, stranger.address()).await?;
     refunds
         .claim(&stranger, &for_stranger)
@@ -229,9 +231,9 @@ pub async fn tax_refund_at_departure(h: &'static Harness) -> Result<()> {
         "paid to the wallet that paid"
     );
     println!(
-        "pay_tax_free_invoice: {} gas units; claim_tax_refunds (one claim): {} gas units (report \
-         in target/e2e-report.md)",
-        paid.gas_used, claimed.gas_used
+        "pay_tax_free_invoice: {} gas units to a new merchant, {} to the same merchant again; \
+         claim_tax_refunds (one claim): {} gas units (report in target/e2e-report.md)",
+        paid.gas_used, second_paid.gas_used, claimed.gas_used
     );
     Ok(())
 }
