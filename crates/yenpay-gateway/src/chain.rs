@@ -11,8 +11,10 @@ use std::time::Duration;
 use yenpay_client::abort::MoveAbort;
 use yenpay_client::client::{Error as ClientError, Submitted, YenPay};
 use yenpay_client::events::YenpayEvent;
+use yenpay_client::tax_refund::{Purchase, RefundStatus};
 use yenpay_client::types::authorization::SignedAuthorization;
 use yenpay_client::types::limits::{OrderRef, Ttl};
+use yenpay_client::types::tax_refund::SignedExportAttestation;
 
 /// A committed transaction of ours.
 #[derive(Debug, Clone, PartialEq)]
@@ -324,6 +326,24 @@ pub trait Ledger: Send + Sync {
         &self,
         keeper: &Ed25519Account,
         invoices: &[(AccountAddress, OrderRef)],
+    ) -> Result<TxOutcome, ChainError>;
+
+    /// `tax_refund::purchase` of (`merchant`, `order`) and where its tax
+    /// refund stands now (`TaxRefunds::refund_status`'s rule); `None` when
+    /// no tax-free purchase has that key.
+    async fn tax_refund(
+        &self,
+        merchant: AccountAddress,
+        order: &OrderRef,
+    ) -> Result<Option<(Purchase, RefundStatus)>, ChainError>;
+
+    /// `tax_refund::claim_tax_refunds` of the refund agent's `attestations`
+    /// (one key), submitted by `submitter` (the operator), who pays the gas:
+    /// the refunds go to the purchases' payers whoever submits.
+    async fn claim_tax_refunds(
+        &self,
+        submitter: &Ed25519Account,
+        attestations: &[SignedExportAttestation],
     ) -> Result<TxOutcome, ChainError>;
 }
 
@@ -725,6 +745,43 @@ impl Ledger for NodeLedger {
     ) -> Result<TxOutcome, ChainError> {
         // The keeper pays its own gas: it is the operator's account, and the refunds come back to it.
         Ok(self.client.invoice().purge(keeper, invoices).await?.into())
+    }
+
+    async fn tax_refund(
+        &self,
+        merchant: AccountAddress,
+        order: &OrderRef,
+    ) -> Result<Option<(Purchase, RefundStatus)>, ChainError> {
+        let refunds = self.client.tax_refunds();
+        let purchase = match refunds.purchase(merchant, order).await {
+            Ok(purchase) => purchase,
+            Err(error) => {
+                return match ChainError::from(error) {
+                    // The view aborts for an unknown key.
+                    ChainError::Rejected { code, .. } if code.contains("EPURCHASE_NOT_FOUND") => {
+                        Ok(None)
+                    }
+                    other => Err(other),
+                };
+            }
+        };
+        let invoice = self.client.invoice().invoice(merchant, order).await?;
+        let now = self.head().await?.timestamp_us / 1_000_000;
+        let status = purchase.refund_status(invoice.refunded, now);
+        Ok(Some((purchase, status)))
+    }
+
+    async fn claim_tax_refunds(
+        &self,
+        submitter: &Ed25519Account,
+        attestations: &[SignedExportAttestation],
+    ) -> Result<TxOutcome, ChainError> {
+        Ok(self
+            .client
+            .tax_refunds()
+            .claim_batch(submitter, attestations)
+            .await?
+            .into())
     }
 
     async fn genesis_hash(&self) -> Result<Option<String>, ChainError> {
