@@ -96,6 +96,14 @@ fn vm_status_of(message: &str) -> Option<String> {
     (!code.is_empty()).then_some(code)
 }
 
+/// Whether `error` is the `tax_refund::purchase` view's abort for an
+/// unknown key: the node answers a view's abort with 400 `invalid_input` and
+/// "Move abort in <package>::tax_refund: EPURCHASE_NOT_FOUND(0x60004): ...".
+fn is_purchase_not_found(error: &ClientError) -> bool {
+    matches!(error, ClientError::Aptos(aptos_sdk::AptosError::Api { status_code: 400, message, .. })
+        if message.contains("::tax_refund: EPURCHASE_NOT_FOUND("))
+}
+
 impl From<ClientError> for ChainError {
     fn from(error: ClientError) -> Self {
         match &error {
@@ -755,15 +763,8 @@ impl Ledger for NodeLedger {
         let refunds = self.client.tax_refunds();
         let purchase = match refunds.purchase(merchant, order).await {
             Ok(purchase) => purchase,
-            Err(error) => {
-                return match ChainError::from(error) {
-                    // The view aborts for an unknown key.
-                    ChainError::Rejected { code, .. } if code.contains("EPURCHASE_NOT_FOUND") => {
-                        Ok(None)
-                    }
-                    other => Err(other),
-                };
-            }
+            Err(error) if is_purchase_not_found(&error) => return Ok(None),
+            Err(error) => return Err(error.into()),
         };
         let invoice = self.client.invoice().invoice(merchant, order).await?;
         let now = self.head().await?.timestamp_us / 1_000_000;
@@ -811,6 +812,29 @@ mod tests {
             error_code: Some("vm_error".to_owned()),
             vm_error_code: Some(5),
         })
+    }
+
+    #[test]
+    fn only_the_purchase_view_s_not_found_abort_is_an_unknown_purchase() {
+        // As the node answers the view for an unknown key.
+        let unknown = api(
+            400,
+            "Move abort in 0xa29a::tax_refund: EPURCHASE_NOT_FOUND(0x60004): No such tax-free purchase.",
+        );
+        assert!(is_purchase_not_found(&unknown));
+        for other in [
+            api(
+                400,
+                "Move abort in 0xa29a::invoice: EINVOICE_NOT_FOUND(0x60006): No such invoice.",
+            ),
+            api(
+                500,
+                "Move abort in 0xa29a::tax_refund: EPURCHASE_NOT_FOUND(0x60004): No such tax-free purchase.",
+            ),
+            api(400, "bad request"),
+        ] {
+            assert!(!is_purchase_not_found(&other), "{other}");
+        }
     }
 
     #[test]
