@@ -68,6 +68,7 @@ async fn the_openapi_document_names_every_route() {
         ("/admin/reviews/{reviewId}/release", "post"),
         ("/admin/reviews/{reviewId}/reject", "post"),
         ("/admin/tax-refunds/claims", "post"),
+        ("/admin/reports/tax-refunds", "get"),
     ] {
         assert!(
             paths.get(path).and_then(|p| p.get(method)).is_some(),
@@ -75,7 +76,7 @@ async fn the_openapi_document_names_every_route() {
         );
     }
     // The document comes from the routers: nothing else is in it.
-    assert_eq!(paths.len(), 45, "{:?}", paths.keys().collect::<Vec<_>>());
+    assert_eq!(paths.len(), 46, "{:?}", paths.keys().collect::<Vec<_>>());
     // Query parameters are documented where they are read.
     for (path, method, name) in [
         ("/v2/codes", "post", "format"),
@@ -83,6 +84,7 @@ async fn the_openapi_document_names_every_route() {
         ("/v2/reports/reconciliation", "get", "date"),
         ("/v2/webhooks/deliveries", "get", "status"),
         ("/admin/reviews", "get", "status"),
+        ("/admin/reports/tax-refunds", "get", "date"),
     ] {
         let parameters = paths[path][method]["parameters"].as_array().unwrap();
         let parameter = parameters.iter().find(|p| p["name"] == name).unwrap();

@@ -328,3 +328,151 @@ async fn the_wallet_reads_a_purchase_s_refundable_tax() {
         );
     }
 }
+
+/// A committed transaction at `version` (chain time `secs`) emitting the
+/// `tax_refund` `events` (`(name, data)`), as the node's REST API shows it.
+fn tax_tx(version: u64, secs: i64, events: Vec<(&str, Value)>) -> Value {
+    let events: Vec<Value> = events
+        .into_iter()
+        .enumerate()
+        .map(|(i, (name, data))| {
+            json!({
+                "guid": {"creation_number": "0", "account_address": "0x0"},
+                "sequence_number": "0",
+                "type": format!("{PACKAGE}::tax_refund::{name}"),
+                "data": data,
+                "index": i,
+            })
+        })
+        .collect();
+    json!({
+        "type": "user_transaction",
+        "version": version.to_string(),
+        "hash": format!("0x{version:064x}"),
+        "timestamp": (secs as u64 * 1_000_000).to_string(),
+        "success": true,
+        "events": events,
+    })
+}
+
+fn recorded(
+    merchant: &str,
+    order: &str,
+    amount: u64,
+    tax: u64,
+    tax_free: bool,
+) -> (&'static str, Value) {
+    (
+        "TaxFreePurchaseRecorded",
+        json!({
+            "merchant": merchant, "order_ref": order, "payer": TRAVELLER,
+            "amount": amount.to_string(), "standard_tax": tax.to_string(), "reduced_tax": "0",
+            "tax_free": tax_free,
+        }),
+    )
+}
+
+fn refunded(merchant: &str, order: &str, amount: u64, tax: u64) -> (&'static str, Value) {
+    (
+        "TaxRefunded",
+        json!({
+            "merchant": merchant, "order_ref": order, "traveller": TRAVELLER,
+            "amount": amount.to_string(), "tax": tax.to_string(), "merchant_refunded": "0",
+        }),
+    )
+}
+
+/// Applies `tx` (at `version`, chain time `secs`) as the follower would.
+async fn follow(gw: &TestGateway, tx: Value, version: u64, secs: i64) {
+    seek(gw, version).await;
+    let head = yenpay_gateway::chain::LedgerHead {
+        version: version + 1,
+        timestamp_us: secs as u64 * 1_000_000,
+        chain_id: CHAIN_ID,
+        oldest_version: 0,
+    };
+    yenpay_gateway::follower::apply_page(
+        &gw.state,
+        &[tx],
+        head,
+        yenpay_gateway::follower::Finish::Commit,
+    )
+    .await
+    .unwrap();
+}
+
+#[tokio::test]
+async fn the_report_sums_each_merchant_s_day_once() {
+    const OTHER: &str = "0x00000000000000000000000000000000000000000000000000000000000b0b02";
+    for db in backends().await {
+        let mut config = config();
+        config.follower_start_version = 3_900;
+        let gw = TestGateway::with_config(&db, config).await;
+        // 2026-12-01 in Japan: two purchases at MERCHANT (one refunded the
+        // same day, half of its tax after a merchant refund), one not
+        // eligible at OTHER; the next day's refund counts on the next day.
+        let day = NOW;
+        let page = tax_tx(
+            4_000,
+            day,
+            vec![
+                recorded(MERCHANT, "TAX-1", 11_000, 1_000, true),
+                recorded(MERCHANT, "TAX-2", 5_500, 500, true),
+                recorded(OTHER, "TAX-3", 2_200, 200, false),
+            ],
+        );
+        follow(&gw, page.clone(), 4_000, day).await;
+        follow(
+            &gw,
+            tax_tx(
+                4_001,
+                day + 60,
+                vec![refunded(MERCHANT, "TAX-1", 500, 1_000)],
+            ),
+            4_001,
+            day + 60,
+        )
+        .await;
+        // The same page read again changes nothing.
+        follow(&gw, page, 4_000, day + 60).await;
+        follow(
+            &gw,
+            tax_tx(
+                4_002,
+                day + 86_400,
+                vec![refunded(MERCHANT, "TAX-2", 500, 500)],
+            ),
+            4_002,
+            day + 86_400,
+        )
+        .await;
+        let report = gw
+            .admin("GET", "/admin/reports/tax-refunds?date=2026-12-01", None)
+            .await;
+        assert_eq!(report.status, StatusCode::OK, "{}", report.text);
+        let data = &report.body["data"];
+        assert_eq!(data["timeZone"], "Asia/Tokyo");
+        assert_eq!(data["complete"], true, "the follower is past the day");
+        assert_eq!(
+            data["merchants"],
+            json!([
+                {"merchantAddress": MERCHANT, "purchases": 2, "eligible": 2, "sales": 16_500,
+                 "standardTax": 1_500, "reducedTax": 0, "refunds": 1, "refunded": 500, "refundsTax": 1_000},
+                {"merchantAddress": OTHER, "purchases": 1, "eligible": 0, "sales": 2_200,
+                 "standardTax": 200, "reducedTax": 0, "refunds": 0, "refunded": 0, "refundsTax": 0},
+            ]),
+            "{}",
+            db.name
+        );
+        let next = gw
+            .admin("GET", "/admin/reports/tax-refunds?date=2026-12-02", None)
+            .await;
+        assert_eq!(next.body["data"]["complete"], false);
+        assert_eq!(next.body["data"]["merchants"][0]["refunded"], 500);
+        assert_eq!(next.body["data"]["merchants"][0]["purchases"], 0);
+        let bad = gw
+            .admin("GET", "/admin/reports/tax-refunds?date=2026-13-01", None)
+            .await;
+        assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+    }
+}

@@ -1,6 +1,7 @@
 //! Consumption-tax refunds at departure (issue 29): the refund agent's batch
-//! of export attestations (`POST /admin/tax-refunds/claims`, on the admin
-//! listener) and the wallet's read of a purchase's refundable tax
+//! of export attestations (`POST /admin/tax-refunds/claims`) and the report
+//! per merchant and day (`GET /admin/reports/tax-refunds`), on the admin
+//! listener, and the wallet's read of a purchase's refundable tax
 //! (`POST /wallet/api/tax-refund`).
 //!
 //! The chain pays only the wallet that paid, once, within 90 days, from the
@@ -9,7 +10,8 @@
 //! the purchase's status on chain) and submits only the claims the chain
 //! would pay, in one transaction the operator's account submits and pays the
 //! gas of; the others are answered with the reason, not sent.
-use super::extract::ApiJson;
+use super::extract::{ApiJson, Query};
+use super::reports::jst_day;
 use crate::AppState;
 use crate::api::admin::parse_address;
 use crate::api::sponsor::hex_bytes;
@@ -19,7 +21,10 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::post;
 use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
+use serde_json::Value;
+use sqlx::Row;
+use std::collections::BTreeMap;
+use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use yenpay_client::address::from_sdk;
@@ -33,7 +38,9 @@ pub const MAX_CLAIMS: usize = 50;
 
 /// The admin route.
 pub fn admin_router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(claim_tax_refunds))
+    OpenApiRouter::new()
+        .routes(routes!(claim_tax_refunds))
+        .routes(routes!(report))
 }
 
 /// The wallet route.
@@ -331,4 +338,110 @@ pub async fn tax_refund(
             "no tax-free purchase with this merchant and order reference",
         )),
     }
+}
+
+/// `GET /admin/reports/tax-refunds` query.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct TaxReportQuery {
+    /// The day, `YYYY-MM-DD`, in Japan time.
+    pub date: String,
+}
+
+/// One merchant's day.
+#[derive(Debug, Default, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct MerchantTaxDay {
+    /// The merchant's owner address.
+    pub merchant_address: String,
+    /// Tax-free purchases paid that day (eligible or not).
+    pub purchases: i64,
+    /// Of them, eligible for the refund.
+    pub eligible: i64,
+    /// Their amounts, tax included.
+    pub sales: i64,
+    /// Their tax at 10%.
+    pub standard_tax: i64,
+    /// Their tax at 8%.
+    pub reduced_tax: i64,
+    /// Tax refunds paid that day (for purchases of any day).
+    pub refunds: i64,
+    /// Yen refunded by them.
+    pub refunded: i64,
+    /// What those refunds would have been without the merchant's own
+    /// refunds before them (their purchases' tax).
+    pub refunds_tax: i64,
+}
+
+/// The report.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct TaxReport {
+    /// The day.
+    pub date: String,
+    /// `Asia/Tokyo`.
+    pub time_zone: String,
+    /// Whether the follower has applied the whole day.
+    pub complete: bool,
+    /// One per merchant with a tax-free purchase or a refund that day, by address.
+    pub merchants: Vec<MerchantTaxDay>,
+}
+
+fn number(data: &Value, field: &str) -> i64 {
+    data.get(field)
+        .and_then(Value::as_str)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0)
+}
+
+/// The day's tax-free purchases and tax refunds per merchant, from the
+/// events the follower recorded (`TaxFreePurchaseRecorded`, `TaxRefunded`).
+#[utoipa::path(get, path = "/admin/reports/tax-refunds", tag = "admin", params(TaxReportQuery),
+    security(("admin" = [])),
+    responses((status = 200, body = TaxReport), (status = 400, body = crate::error::ErrorBody)))]
+pub async fn report(
+    State(state): State<AppState>,
+    Query(query): Query<TaxReportQuery>,
+) -> ApiResult {
+    let (start, end) = jst_day(&query.date).ok_or_else(|| ApiError::invalid("date: YYYY-MM-DD"))?;
+    let rows = sqlx::query(
+        "SELECT event_type, merchant_address, data FROM chain_events \
+         WHERE merchant_address IS NOT NULL AND tx_timestamp >= $1 AND tx_timestamp < $2 \
+         AND event_type IN ('TaxFreePurchaseRecorded', 'TaxRefunded') ORDER BY version, event_index",
+    )
+    .bind(start * 1_000_000)
+    .bind(end * 1_000_000)
+    .fetch_all(&state.db.pool)
+    .await?;
+    let mut merchants: BTreeMap<String, MerchantTaxDay> = BTreeMap::new();
+    for row in rows {
+        let kind: String = row.try_get("event_type")?;
+        let merchant: String = row.try_get("merchant_address")?;
+        let data: String = row.try_get("data")?;
+        let data: Value = serde_json::from_str(&data).map_err(ApiError::internal)?;
+        let day = merchants
+            .entry(merchant.clone())
+            .or_insert_with(|| MerchantTaxDay {
+                merchant_address: merchant,
+                ..MerchantTaxDay::default()
+            });
+        if kind == "TaxRefunded" {
+            day.refunds += 1;
+            day.refunded += number(&data, "amount");
+            day.refunds_tax += number(&data, "tax");
+        } else {
+            day.purchases += 1;
+            day.eligible += i64::from(data.get("tax_free") == Some(&Value::Bool(true)));
+            day.sales += number(&data, "amount");
+            day.standard_tax += number(&data, "standard_tax");
+            day.reduced_tax += number(&data, "reduced_tax");
+        }
+    }
+    let applied = crate::follower::cursor(&state.db.pool).await?;
+    ok(TaxReport {
+        date: query.date,
+        time_zone: "Asia/Tokyo".to_owned(),
+        complete: applied.is_some_and(|c| c.applied_timestamp_us as i64 >= end * 1_000_000),
+        merchants: merchants.into_values().collect(),
+    })
 }
