@@ -113,6 +113,29 @@ print("HoldOffer")
 print("message", message.hex())
 print("signature", key.sign(message).hex())
 
+# authorization::ReviewHoldOffer: the same hold code, signed as a reviewed
+# hold naming reviewer 0x4e71e3 (after the terminal), whom alone the chain lets
+# capture it.
+REVIEWER = bytes.fromhex("4e71e3".rjust(64, "0"))
+type_info = PACKAGE + bcs_bytes(MODULE) + bcs_bytes(b"ReviewHoldOffer")
+inner = (
+    bytes([CHAIN_ID])
+    + metadata
+    + TO
+    + legacy
+    + REVIEWER
+    + bcs_bytes(b"HOLD-0001")
+    + u64(10_000)
+    + u64(1_500)
+    + u64(2_000_003_600)
+    + u64(VALID_BEFORE)
+)
+message = type_info + inner
+print()
+print("ReviewHoldOffer")
+print("message", message.hex())
+print("signature", key.sign(message).hex())
+
 # authorization::HoldAuthorization: the customer (the key's legacy account)
 # signs a hold for merchant TO: 10000 yen and a tip of up to 1500, capturable
 # before 2000003600, usable after 1700000000 and before VALID_BEFORE, nonce 42.

@@ -11,8 +11,8 @@
 /// - a `HoldAuthorization` (customer-presented QR for a hold), which names a merchant, an amount, a tip limit and an
 ///   authorization expiry, and is accepted only by `hold::authorize_with_customer_signature`, which puts the funds in
 ///   the package's escrow.
-/// The terminals' messages, `InvoiceOffer`, `HoldOffer` and `TaxFreeOffer` (a code with its tax breakdown), the FX
-/// desk's `FxQuote` and the refund agent's `ExportAttestation` move no one's funds by themselves.
+/// The terminals' messages, `InvoiceOffer`, `HoldOffer`, `ReviewHoldOffer` and `TaxFreeOffer` (a code with its tax
+/// breakdown), the FX desk's `FxQuote` and the refund agent's `ExportAttestation` move no one's funds by themselves.
 /// The signed bytes are the BCS of `aptos_std::ed25519::SignedMessage<T>`, whose type info names this module and the
 /// struct; `testdata/known_answers.md` has them for a fixed key.
 ///
@@ -148,6 +148,26 @@ module yenpay::authorization {
         metadata: address,
         merchant: address,
         terminal: address,
+        hold_ref: String,
+        amount: u64,
+        tip_limit: u64,
+        capture_before: u64,
+        expires_at: u64,
+    }
+
+    /// The message a merchant's terminal signs for a hold that a compliance review made of a payment: a `HoldOffer`
+    /// (same fields, same meaning) that names a `reviewer`, the one account that can capture it for the merchant (the
+    /// operator's gateway, when its analyst releases the payment). Only `hold::authorize_reviewed_hold` accepts it; the
+    /// hold records `reviewer`, so neither the merchant's owner nor its terminals can capture the customer's funds while
+    /// the review lasts (they can still void them back). Its own struct type keeps a `HoldOffer` signature from
+    /// verifying as this message and the other way round, so a terminal's ordinary hold code cannot be taken as a
+    /// reviewed one, nor a reviewed one as an ordinary one.
+    struct ReviewHoldOffer has copy, drop {
+        chain_id: u8,
+        metadata: address,
+        merchant: address,
+        terminal: address,
+        reviewer: address,
         hold_ref: String,
         amount: u64,
         tip_limit: u64,
@@ -395,6 +415,29 @@ module yenpay::authorization {
         assert_signed(signature, &public_key, message);
     }
 
+    /// Aborts unless `signature` is `terminal`'s signature of the `ReviewHoldOffer` with these fields, this chain's id
+    /// and the asset `metadata`, made with `terminal`'s current key. Checks nothing else, as `verify_hold_offer`.
+    package fun verify_review_hold_offer(
+        metadata: address,
+        merchant: address,
+        terminal: address,
+        reviewer: address,
+        hold_ref: String,
+        amount: u64,
+        tip_limit: u64,
+        capture_before: u64,
+        expires_at: u64,
+        public_key: vector<u8>,
+        signature: vector<u8>,
+    ) {
+        let public_key = checked_key(terminal, public_key);
+        let message = ReviewHoldOffer {
+            chain_id: chain_id::get(), metadata, merchant, terminal, reviewer, hold_ref, amount, tip_limit,
+            capture_before, expires_at
+        };
+        assert_signed(signature, &public_key, message);
+    }
+
     /// Aborts unless `signature` is `quote_signer`'s signature of the `FxQuote` with these fields, this chain's id and
     /// the yen asset `metadata`, made with the key `public_key` that is `quote_signer`'s current authentication key.
     /// Checks nothing else: the fx module checks that `quote_signer` holds its role, the expiry, the rate and limits.
@@ -628,6 +671,25 @@ module yenpay::authorization {
         expires_at: u64,
     ): HoldOffer {
         HoldOffer { chain_id, metadata, merchant, terminal, hold_ref, amount, tip_limit, capture_before, expires_at }
+    }
+
+    #[test_only]
+    /// Builds the message a terminal signs for a reviewed hold's code.
+    public fun new_review_hold_offer_for_test(
+        chain_id: u8,
+        metadata: address,
+        merchant: address,
+        terminal: address,
+        reviewer: address,
+        hold_ref: String,
+        amount: u64,
+        tip_limit: u64,
+        capture_before: u64,
+        expires_at: u64,
+    ): ReviewHoldOffer {
+        ReviewHoldOffer {
+            chain_id, metadata, merchant, terminal, reviewer, hold_ref, amount, tip_limit, capture_before, expires_at
+        }
     }
 
     #[test_only]

@@ -7,16 +7,20 @@
 ///   `capture_before`") and submits it; the customer's transaction is its agreement to the amount and the tip limit;
 /// - `authorize_with_customer_signature`: a terminal collects the customer's signed
 ///   `authorization::HoldAuthorization` (customer-presented code) and submits it; the customer needs no gas.
+/// A compliance review turns a payment into a third kind, `authorize_reviewed_hold`: the terminal signs an
+/// `authorization::ReviewHoldOffer` naming a `reviewer` (the operator's gateway), and only the reviewer captures it, so
+/// a merchant cannot take a reviewed customer's funds before the analyst decides; the merchant can still void.
 /// Either way `amount + tip_limit` leaves the customer's primary store into the package's escrow: the primary store of
 /// an untransferable object under `@yenpay` whose `ExtendRef` this module keeps, approved to hold the coin at init as
 /// the fee treasury's store is. Nobody but this module moves funds out of it, and only as follows:
-/// - `capture` (the merchant's owner, one of its terminals, or the operator): strictly before `capture_before`, pays
+/// - `capture` (the merchant's owner, one of its terminals, or the operator; for a reviewed hold its reviewer only):
+///   strictly before `capture_before`, pays
 ///   `amount` plus `tip` out of the hold to the merchant's payout address with the operator's fee split as for a
 ///   payment; repeatable; the amounts captured never exceed what was authorized (with accepted increases), the tips
 ///   never exceed `tip_limit`; with `release_rest` the rest goes back to the customer in the same transaction;
 /// - `increase_authorization` (the customer): more yen into the hold, and optionally a later `capture_before`;
-/// - `void` (the merchant's owner, one of its terminals, or the operator): part or all of what is held back to the
-///   customer, at any time;
+/// - `void` (the merchant's owner, one of its terminals, the operator, or a reviewed hold's reviewer): part or all of
+///   what is held back to the customer, at any time;
 /// - `reclaim` (anyone, once `capture_before` has passed): everything still held back to the customer, and only to it;
 /// - `seize_hold` (the coin's admin, under a legal order): what a denylisted customer's hold still holds, the one way
 ///   out of a hold frozen by the denylist;
@@ -113,6 +117,10 @@ module yenpay::hold {
     const ENOT_HOUSEKEEPER: u64 = 25;
     /// The hold's customer is not denylisted, so the hold cannot be seized.
     const ECUSTOMER_NOT_DENYLISTED: u64 = 26;
+    /// The hold is under a compliance review: only its reviewer captures it.
+    const ENOT_REVIEWER: u64 = 27;
+    /// A reviewed hold must name a reviewer (not address 0x0).
+    const EINVALID_REVIEWER: u64 = 28;
 
     //
     // Constants
@@ -150,12 +158,14 @@ module yenpay::hold {
     /// `authorized + tip_limit - captured - tipped - released`; the hold is `Closed` when that is zero.
     /// `captured_at` is the last capture (refunds run strictly before `captured_at + refund_window_secs`);
     /// `expires_at` the signed code's expiry (the record stays until then, so the code cannot be used again), or the
-    /// authorization time for a customer-presented code (its nonce is spent instead).
+    /// authorization time for a customer-presented code (its nonce is spent instead). `reviewer` is the one account
+    /// that captures a hold taken under a compliance review (`authorize_reviewed_hold`), @0x0 for every other hold.
     struct Hold has copy, drop, store {
         merchant: address,
         hold_ref: String,
         customer: address,
         created_by: address,
+        reviewer: address,
         created_at: u64,
         expires_at: u64,
         capture_before: u64,
@@ -315,18 +325,46 @@ module yenpay::hold {
         signature: vector<u8>,
     ) acquires Holds {
         let now = timestamp::now_seconds();
-        assert_terms(&hold_ref, amount, tip_limit, capture_before, now);
-        assert!(now < expires_at, error::invalid_state(ECODE_EXPIRED));
-        assert!(expires_at - now <= MAX_CODE_TTL_SECS, error::invalid_argument(EEXPIRY_TOO_FAR));
-        merchant_registry::signed_settlement_terms(terminal, merchant);
-        let key = HoldKey { merchant, hold_ref };
-        assert_ref_free(key);
+        let key = check_signed_code(merchant, terminal, hold_ref, amount, tip_limit, capture_before, expires_at, now);
         authorization::verify_hold_offer(
             stablecoin::metadata_address(), merchant, terminal, hold_ref, amount, tip_limit, capture_before,
             expires_at, public_key, signature
         );
         let fa = primary_fungible_store::withdraw(customer, stablecoin::metadata(), amount + tip_limit);
-        open_hold(key, signer::address_of(customer), terminal, fa, amount, tip_limit, capture_before, expires_at, now);
+        open_hold(
+            key, signer::address_of(customer), terminal, @0x0, fa, amount, tip_limit, capture_before, expires_at, now
+        );
+    }
+
+    /// A payment under compliance review, held instead: as `authorize_signed_hold`, for the code that `terminal` signed
+    /// as an `authorization::ReviewHoldOffer` naming `reviewer`. The hold records `reviewer`, the only account that
+    /// can capture it (the merchant's owner, its terminals and the operator cannot); the merchant, the operator and the
+    /// reviewer can void it back to the customer, and it is reclaimable after `capture_before` as any hold.
+    public entry fun authorize_reviewed_hold(
+        customer: &signer,
+        merchant: address,
+        terminal: address,
+        reviewer: address,
+        hold_ref: String,
+        amount: u64,
+        tip_limit: u64,
+        capture_before: u64,
+        expires_at: u64,
+        public_key: vector<u8>,
+        signature: vector<u8>,
+    ) acquires Holds {
+        assert!(reviewer != @0x0, error::invalid_argument(EINVALID_REVIEWER));
+        let now = timestamp::now_seconds();
+        let key = check_signed_code(merchant, terminal, hold_ref, amount, tip_limit, capture_before, expires_at, now);
+        authorization::verify_review_hold_offer(
+            stablecoin::metadata_address(), merchant, terminal, reviewer, hold_ref, amount, tip_limit, capture_before,
+            expires_at, public_key, signature
+        );
+        let fa = primary_fungible_store::withdraw(customer, stablecoin::metadata(), amount + tip_limit);
+        open_hold(
+            key, signer::address_of(customer), terminal, reviewer, fa, amount, tip_limit, capture_before, expires_at,
+            now
+        );
     }
 
     /// Customer-presented QR: `terminal` (or the merchant's owner) takes a hold with the `HoldAuthorization` that
@@ -359,7 +397,7 @@ module yenpay::hold {
             valid_before, nonce, public_key, signature
         );
         let fa = stablecoin::withdraw_authorized(withdrawal);
-        open_hold(key, from, created_by, fa, amount, tip_limit, capture_before, now, now);
+        open_hold(key, from, created_by, @0x0, fa, amount, tip_limit, capture_before, now, now);
     }
 
     /// Incremental authorization: the hold's customer adds `amount` to it (a longer stay, a larger charge), and may
@@ -397,8 +435,8 @@ module yenpay::hold {
     /// (`merchant_registry::compute_fee` on `amount + tip` at the merchant's fee) to the treasury and the rest to the
     /// payout address. The captures never total more than `authorized`, the tips never more than `tip_limit`. With
     /// `release_rest`, what is left goes back to the customer and the hold closes. Signed by the merchant's owner,
-    /// one of its terminals, or the operator; the merchant must be active, and its owner, its payout and the
-    /// customer clean.
+    /// one of its terminals, or the operator, or for a reviewed hold by its reviewer only; the merchant must be active,
+    /// and its owner, its payout and the customer clean.
     public entry fun capture(
         actor: &signer,
         merchant: address,
@@ -408,9 +446,13 @@ module yenpay::hold {
         release_rest: bool,
     ) acquires Holds, Escrow {
         assert!(amount > 0, error::invalid_argument(EZERO_AMOUNT));
-        let captured_by = assert_merchant_or_operator(actor, merchant);
         let now = timestamp::now_seconds();
         let hold = borrow_open_mut(merchant, hold_ref);
+        let captured_by = if (hold.reviewer == @0x0) {
+            assert_merchant_or_operator(actor, merchant)
+        } else {
+            assert_reviewer(actor, hold.reviewer)
+        };
         assert!(now < hold.capture_before, error::invalid_state(EHOLD_EXPIRED));
         assert!(amount <= hold.authorized - hold.captured, error::invalid_argument(ECAPTURE_EXCEEDS_AUTHORIZED));
         assert!(tip <= hold.tip_limit - hold.tipped, error::invalid_argument(ETIP_OVER_LIMIT));
@@ -435,7 +477,8 @@ module yenpay::hold {
 
     /// Gives `amount` of what the hold holds back to the customer (a partial void, or a full one with everything
     /// held), whether or not the authorization has expired and whatever the merchant's status. Signed by the
-    /// merchant's owner, one of its terminals, or the operator; refused to a denylisted customer.
+    /// merchant's owner, one of its terminals, the operator, or a reviewed hold's reviewer; refused to a denylisted
+    /// customer.
     public entry fun void(
         actor: &signer,
         merchant: address,
@@ -443,8 +486,12 @@ module yenpay::hold {
         amount: u64,
     ) acquires Holds, Escrow {
         assert!(amount > 0, error::invalid_argument(EZERO_AMOUNT));
-        let voided_by = assert_merchant_or_operator(actor, merchant);
         let hold = borrow_open_mut(merchant, hold_ref);
+        let voided_by = if (hold.reviewer != @0x0 && signer::address_of(actor) == hold.reviewer) {
+            assert_reviewer(actor, hold.reviewer)
+        } else {
+            assert_merchant_or_operator(actor, merchant)
+        };
         assert!(amount <= held_of(hold), error::invalid_argument(EEXCEEDS_HELD));
         let customer = hold.customer;
         merchant_registry::assert_not_denylisted(customer);
@@ -631,6 +678,8 @@ module yenpay::hold {
     public fun hold_ref(self: &Hold): String { self.hold_ref }
     public fun customer(self: &Hold): address { self.customer }
     public fun created_by(self: &Hold): address { self.created_by }
+    /// The account that alone captures a reviewed hold; @0x0 for any other hold.
+    public fun reviewer(self: &Hold): address { self.reviewer }
     public fun created_at(self: &Hold): u64 { self.created_at }
     public fun expires_at(self: &Hold): u64 { self.expires_at }
     public fun capture_before(self: &Hold): u64 { self.capture_before }
@@ -668,6 +717,35 @@ module yenpay::hold {
         assert!(cap == 0 || total <= cap, error::invalid_argument(EAMOUNT_OVER_CAP));
     }
 
+    /// The checks of a signed hold code before its signature: the terms, the code's expiry (not passed, at most
+    /// `MAX_CODE_TTL_SECS` ahead), the terminal's membership of the active merchant, and that the reference is free.
+    fun check_signed_code(
+        merchant: address,
+        terminal: address,
+        hold_ref: String,
+        amount: u64,
+        tip_limit: u64,
+        capture_before: u64,
+        expires_at: u64,
+        now: u64,
+    ): HoldKey acquires Holds {
+        assert_terms(&hold_ref, amount, tip_limit, capture_before, now);
+        assert!(now < expires_at, error::invalid_state(ECODE_EXPIRED));
+        assert!(expires_at - now <= MAX_CODE_TTL_SECS, error::invalid_argument(EEXPIRY_TOO_FAR));
+        merchant_registry::signed_settlement_terms(terminal, merchant);
+        let key = HoldKey { merchant, hold_ref };
+        assert_ref_free(key);
+        key
+    }
+
+    /// Aborts unless `actor` is `reviewer`, and not denylisted.
+    fun assert_reviewer(actor: &signer, reviewer: address): address {
+        let actor = signer::address_of(actor);
+        assert!(actor == reviewer, error::permission_denied(ENOT_REVIEWER));
+        merchant_registry::assert_not_denylisted(actor);
+        actor
+    }
+
     fun assert_ref_free(key: HoldKey) acquires Holds {
         assert!(!Holds[@yenpay].holds.contains(key), error::already_exists(EHOLD_EXISTS));
     }
@@ -689,6 +767,7 @@ module yenpay::hold {
         key: HoldKey,
         customer: address,
         created_by: address,
+        reviewer: address,
         fa: FungibleAsset,
         amount: u64,
         tip_limit: u64,
@@ -702,6 +781,7 @@ module yenpay::hold {
             hold_ref: key.hold_ref,
             customer,
             created_by,
+            reviewer,
             created_at: now,
             expires_at,
             capture_before,

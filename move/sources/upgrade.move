@@ -8,6 +8,10 @@
 /// stablecoin admin calls, so upgrade power moves with the admin role and its two-step transfer
 /// (`controls::propose_admin`, `controls::accept_admin`), as Circle's stablecoin on Aptos gates upgrades by its
 /// admin role. Upgrades stay under the package's `compatible` upgrade policy.
+///
+/// An upgrade too large for one transaction (the chain's 64 KiB limit) is staged in chunks by the admin
+/// (`stage_upgrade_chunk`) and published by `publish_staged_upgrade`, as the framework's `large_packages` does for an
+/// account whose key signs; here only the package holds its signer, so it keeps the staging area itself.
 module yenpay::upgrade {
     use std::error;
     use std::signer;
@@ -23,6 +27,11 @@ module yenpay::upgrade {
 
     /// The signer is not the stablecoin's admin, who alone may upgrade the package.
     const ENOT_ADMIN: u64 = 1;
+    /// The chunks do not line up: as many indices as chunks, each continuing the last module staged or starting the
+    /// next one.
+    const EINVALID_CHUNKS: u64 = 2;
+    /// No upgrade is staged.
+    const ENO_STAGED_UPGRADE: u64 = 3;
 
     //
     // State
@@ -31,6 +40,13 @@ module yenpay::upgrade {
     /// The package account's signer capability, at `@yenpay`.
     struct PackageSigner has key {
         signer_cap: SignerCapability,
+    }
+
+    /// An upgrade staged chunk by chunk, at `@yenpay` until it is published or discarded: the package metadata and
+    /// each module's bytecode, in publishing order.
+    struct StagedUpgrade has key {
+        metadata_serialized: vector<u8>,
+        code: vector<vector<u8>>,
     }
 
     //
@@ -61,16 +77,86 @@ module yenpay::upgrade {
         metadata_serialized: vector<u8>,
         code: vector<vector<u8>>,
     ) acquires PackageSigner {
+        let admin_address = assert_admin(admin);
+        code::publish_package_txn(&package_signer(), metadata_serialized, code);
+        event::emit(PackageUpgraded { admin: admin_address });
+    }
+
+    /// Stages a chunk of an upgrade too large for one transaction: appends `metadata_chunk` to the package metadata
+    /// and each `code_chunks[i]` to module `code_indices[i]`, which must be the last module staged (its bytecode
+    /// continues) or the next one (it starts). Only the stablecoin's admin may call it; the admin's account pays the
+    /// staging area's storage, returned when `publish_staged_upgrade` or `discard_staged_upgrade` deletes it.
+    public entry fun stage_upgrade_chunk(
+        admin: &signer,
+        metadata_chunk: vector<u8>,
+        code_indices: vector<u16>,
+        code_chunks: vector<vector<u8>>,
+    ) acquires PackageSigner, StagedUpgrade {
+        assert_admin(admin);
+        let count = code_indices.length();
+        assert!(count == code_chunks.length(), error::invalid_argument(EINVALID_CHUNKS));
+        if (!exists<StagedUpgrade>(@yenpay)) {
+            move_to(&package_signer(), StagedUpgrade { metadata_serialized: vector[], code: vector[] });
+        };
+        let staged = &mut StagedUpgrade[@yenpay];
+        staged.metadata_serialized.append(metadata_chunk);
+        for (i in 0..count) {
+            let index = (code_indices[i] as u64);
+            let modules = staged.code.length();
+            if (index == modules) {
+                staged.code.push_back(code_chunks[i]);
+            } else {
+                assert!(index + 1 == modules, error::invalid_argument(EINVALID_CHUNKS));
+                staged.code.borrow_mut(index).append(code_chunks[i]);
+            }
+        };
+    }
+
+    /// Publishes the staged upgrade at the package address and deletes the staging area. Only the stablecoin's admin
+    /// may call it.
+    public entry fun publish_staged_upgrade(admin: &signer) acquires PackageSigner, StagedUpgrade {
+        let admin_address = assert_admin(admin);
+        let StagedUpgrade { metadata_serialized, code } = take_staged();
+        code::publish_package_txn(&package_signer(), metadata_serialized, code);
+        event::emit(PackageUpgraded { admin: admin_address });
+    }
+
+    /// Deletes the staged upgrade unpublished (a staging gone wrong, or superseded). Only the stablecoin's admin may
+    /// call it.
+    public entry fun discard_staged_upgrade(admin: &signer) acquires StagedUpgrade {
+        assert_admin(admin);
+        let StagedUpgrade { metadata_serialized: _, code: _ } = take_staged();
+    }
+
+    fun assert_admin(admin: &signer): address {
         let admin_address = signer::address_of(admin);
         assert!(admin_address == controls::admin(), error::permission_denied(ENOT_ADMIN));
-        let package = account::create_signer_with_capability(&PackageSigner[@yenpay].signer_cap);
-        code::publish_package_txn(&package, metadata_serialized, code);
-        event::emit(PackageUpgraded { admin: admin_address });
+        admin_address
+    }
+
+    fun package_signer(): signer acquires PackageSigner {
+        account::create_signer_with_capability(&PackageSigner[@yenpay].signer_cap)
+    }
+
+    fun take_staged(): StagedUpgrade acquires StagedUpgrade {
+        assert!(exists<StagedUpgrade>(@yenpay), error::not_found(ENO_STAGED_UPGRADE));
+        move_from<StagedUpgrade>(@yenpay)
     }
 
     //
     // Views
     //
+
+    #[view]
+    /// What is staged of an upgrade so far: the metadata's length and each module's, in bytes (0 and none when
+    /// nothing is staged).
+    public fun staged_upgrade(): (u64, vector<u64>) acquires StagedUpgrade {
+        if (!exists<StagedUpgrade>(@yenpay)) {
+            return (0, vector[])
+        };
+        let staged = &StagedUpgrade[@yenpay];
+        (staged.metadata_serialized.length(), staged.code.map_ref(|bytecode| bytecode.length()))
+    }
 
     #[view]
     /// Whether the package holds its own signer capability, i.e. it was published through a resource account and

@@ -46,6 +46,9 @@ module yenpay::hold_tests {
     /// tip limit 1500, capture before 2000003600, expires at 2000000000.
     const KAT_OFFER_MESSAGE: vector<u8> = x"000000000000000000000000000000000000000000000000000000000000cafe0d617574686f72697a6174696f6e09486f6c644f666665720472ed35b5c014c8186a005222d54b58f42ed5345189be14142b7365eec0332a180000000000000000000000000000000000000000000000000000000000000b0bcc405722b15c00a19d37e51d9a756de1e61b780ad0935f3363bc7fce64edbdad09484f4c442d303030311027000000000000dc0500000000000010a23577000000000094357700000000";
     const KAT_OFFER_SIGNATURE: vector<u8> = x"3ed85955cc426fbcaeac8ffdc9f6260defcba3ee29a47bdfdff0b3dcb199780ad79e57bf1a472025a27e8c3421eff4a14d858b70732d6b30cdea1241b6f41009";
+    /// BCS of `SignedMessage<ReviewHoldOffer>`: the same code, naming reviewer 0x4e71e3.
+    const KAT_REVIEW_OFFER_MESSAGE: vector<u8> = x"000000000000000000000000000000000000000000000000000000000000cafe0d617574686f72697a6174696f6e0f526576696577486f6c644f666665720472ed35b5c014c8186a005222d54b58f42ed5345189be14142b7365eec0332a180000000000000000000000000000000000000000000000000000000000000b0bcc405722b15c00a19d37e51d9a756de1e61b780ad0935f3363bc7fce64edbdad00000000000000000000000000000000000000000000000000000000004e71e309484f4c442d303030311027000000000000dc0500000000000010a23577000000000094357700000000";
+    const KAT_REVIEW_OFFER_SIGNATURE: vector<u8> = x"67f42cd721b2560b85b53eeb86d4249b75347ab238ebcc7ed44c6a17f83253c1be2bcc2b12717d0bbd9f044a2ffaccbe0c1d6925ac62e31f565c1b8db8af8703";
     /// BCS of `SignedMessage<HoldAuthorization>`: from = the key's account, amount 10000, tip limit 1500, capture
     /// before 2000003600, valid after 1700000000, valid before 2000000000, nonce 42.
     const KAT_AUTH_MESSAGE: vector<u8> = x"000000000000000000000000000000000000000000000000000000000000cafe0d617574686f72697a6174696f6e11486f6c64417574686f72697a6174696f6e0472ed35b5c014c8186a005222d54b58f42ed5345189be14142b7365eec0332a18cc405722b15c00a19d37e51d9a756de1e61b780ad0935f3363bc7fce64edbdad0000000000000000000000000000000000000000000000000000000000000b0b1027000000000000dc0500000000000010a235770000000000f153650000000000943577000000002a00000000000000";
@@ -1051,5 +1054,186 @@ module yenpay::hold_tests {
             KAT_METADATA, KAT_MERCHANT, KAT_SIGNER, utf8(b"HOLD-0001"), 10000, 1500, 2000003600, 2000000000,
             KAT_PUBLIC_KEY, KAT_OFFER_SIGNATURE
         );
+    }
+
+    // A reviewed hold: a payment under compliance review, captured by its reviewer only.
+
+    /// The gateway's account that an analyst's release signs with.
+    fun reviewer(): address { @0x4e71e3 }
+
+    #[test(framework = @aptos_framework, publisher = @deployer)]
+    fun known_answer_review_hold_offer_verifies(framework: &signer, publisher: &signer) {
+        h::setup(framework, publisher);
+        let pk = ed25519::new_unvalidated_public_key_from_bytes(KAT_PUBLIC_KEY);
+        let offer = authorization::new_review_hold_offer_for_test(
+            4, KAT_METADATA, KAT_MERCHANT, KAT_SIGNER, reviewer(), utf8(b"HOLD-0001"), 10000, 1500, 2000003600,
+            2000000000
+        );
+        assert!(bcs::to_bytes(&ed25519::new_signed_message(offer)) == KAT_REVIEW_OFFER_MESSAGE, 1);
+        let signature = ed25519::new_signature_from_bytes(KAT_REVIEW_OFFER_SIGNATURE);
+        assert!(ed25519::signature_verify_strict_t(&signature, &pk, offer), 2);
+        account::create_account_for_test(KAT_SIGNER);
+        authorization::verify_review_hold_offer(
+            KAT_METADATA, KAT_MERCHANT, KAT_SIGNER, reviewer(), utf8(b"HOLD-0001"), 10000, 1500, 2000003600,
+            2000000000, KAT_PUBLIC_KEY, KAT_REVIEW_OFFER_SIGNATURE
+        );
+    }
+
+    fun sign_review_offer(
+        t: &Keyed, reviewer: address, hold_ref: String, amount: u64, capture_before: u64, expires_at: u64
+    ): vector<u8> {
+        let offer = authorization::new_review_hold_offer_for_test(
+            h::chain(), stablecoin::metadata_address(), h::merchant(), t.addr, reviewer, hold_ref, amount, 0,
+            capture_before, expires_at
+        );
+        ed25519::signature_to_bytes(&ed25519::sign_struct(&t.sk, offer))
+    }
+
+    /// The payer takes the reviewed hold `t` signed naming `reviewer()`; returns the terminal.
+    fun setup_reviewed(framework: &signer, publisher: &signer): Keyed {
+        h::setup(framework, publisher);
+        account::create_account_for_test(reviewer());
+        let t = new_terminal();
+        let (cb, exp) = (h::now() + HOLD_SECS, h::now() + TTL);
+        let signature = sign_review_offer(&t, reviewer(), ref(), PREAUTH, cb, exp);
+        hold::authorize_reviewed_hold(
+            &h::signer_of(h::payer()), h::merchant(), t.addr, reviewer(), ref(), PREAUTH, 0, cb, exp, t.public_key,
+            signature
+        );
+        t
+    }
+
+    #[test(framework = @aptos_framework, publisher = @deployer)]
+    fun the_reviewer_alone_captures_a_reviewed_hold(framework: &signer, publisher: &signer) {
+        let t = setup_reviewed(framework, publisher);
+        let r = hold::hold(h::merchant(), ref());
+        assert!(r.reviewer() == reviewer() && r.created_by() == t.addr && r.customer() == h::payer(), 1);
+        assert!(hold::escrow_balance() == PREAUTH && h::balance(h::payer()) == h::payer_funds() - PREAUTH, 2);
+        hold::capture(&h::signer_of(reviewer()), h::merchant(), ref(), PREAUTH, 0, true);
+        let fee = PREAUTH * 3 / 100;
+        assert!(h::balance(h::payout()) == PREAUTH - fee && h::treasury() == fee, 3);
+        assert!(
+            event::was_event_emitted(
+                &hold::hold_captured_for_test(
+                    h::merchant(), ref(), h::payer(), PREAUTH, 0, fee, PREAUTH - fee, 0, 0, reviewer()
+                )
+            ),
+            4
+        );
+        assert_accounts(h::merchant(), ref());
+        // An ordinary hold names no reviewer.
+        take(&t, ref2(), 1_000, 0);
+        assert!(hold::hold(h::merchant(), ref2()).reviewer() == @0x0, 5);
+    }
+
+    #[test(framework = @aptos_framework, publisher = @deployer)]
+    #[expected_failure(abort_code = 0x5001B, location = yenpay::hold)] // ENOT_REVIEWER
+    fun the_merchant_cannot_capture_a_reviewed_hold(framework: &signer, publisher: &signer) {
+        setup_reviewed(framework, publisher);
+        hold::capture(&m(), h::merchant(), ref(), PREAUTH, 0, true);
+    }
+
+    #[test(framework = @aptos_framework, publisher = @deployer)]
+    #[expected_failure(abort_code = 0x5001B, location = yenpay::hold)] // ENOT_REVIEWER
+    fun the_terminal_that_signed_cannot_capture_a_reviewed_hold(framework: &signer, publisher: &signer) {
+        let t = setup_reviewed(framework, publisher);
+        hold::capture(&h::signer_of(t.addr), h::merchant(), ref(), 1, 0, false);
+    }
+
+    #[test(framework = @aptos_framework, publisher = @deployer)]
+    #[expected_failure(abort_code = 0x5001B, location = yenpay::hold)] // ENOT_REVIEWER
+    fun the_operator_cannot_capture_a_reviewed_hold(framework: &signer, publisher: &signer) {
+        setup_reviewed(framework, publisher);
+        hold::capture(publisher, h::merchant(), ref(), PREAUTH, 0, true);
+    }
+
+    #[test(framework = @aptos_framework, publisher = @deployer)]
+    #[expected_failure(abort_code = 0x50015, location = yenpay::merchant_registry)] // EDENYLISTED
+    fun a_denylisted_reviewer_cannot_capture(framework: &signer, publisher: &signer) {
+        setup_reviewed(framework, publisher);
+        controls::denylist(publisher, reviewer());
+        hold::capture(&h::signer_of(reviewer()), h::merchant(), ref(), PREAUTH, 0, true);
+    }
+
+    #[test(framework = @aptos_framework, publisher = @deployer)]
+    fun the_merchant_and_the_reviewer_void_a_reviewed_hold(framework: &signer, publisher: &signer) {
+        setup_reviewed(framework, publisher);
+        hold::void(&m(), h::merchant(), ref(), 4_000);
+        hold::void(&h::signer_of(reviewer()), h::merchant(), ref(), 6_000);
+        assert!(h::balance(h::payer()) == h::payer_funds() && hold::escrow_balance() == 0, 1);
+        assert!(
+            event::was_event_emitted(
+                &hold::hold_voided_for_test(h::merchant(), ref(), h::payer(), 6_000, 0, reviewer())
+            ),
+            2
+        );
+        assert!(!hold::hold(h::merchant(), ref()).is_open(), 3);
+    }
+
+    #[test(framework = @aptos_framework, publisher = @deployer)]
+    #[expected_failure(abort_code = 0x5000F, location = yenpay::hold)] // ENOT_MERCHANT_OR_OPERATOR
+    fun a_stranger_cannot_void_a_reviewed_hold(framework: &signer, publisher: &signer) {
+        setup_reviewed(framework, publisher);
+        hold::void(&h::signer_of(h::stranger()), h::merchant(), ref(), 1);
+    }
+
+    #[test(framework = @aptos_framework, publisher = @deployer)]
+    #[expected_failure(abort_code = 0x5001E, location = yenpay::authorization)] // EINVALID_SIGNATURE
+    fun a_hold_offer_does_not_verify_as_a_reviewed_one(framework: &signer, publisher: &signer) {
+        h::setup(framework, publisher);
+        let t = new_terminal();
+        let (cb, exp) = (h::now() + HOLD_SECS, h::now() + TTL);
+        let signature = sign_offer(&t, h::merchant(), ref(), PREAUTH, 0, cb, exp);
+        hold::authorize_reviewed_hold(
+            &h::signer_of(h::payer()), h::merchant(), t.addr, reviewer(), ref(), PREAUTH, 0, cb, exp, t.public_key,
+            signature
+        );
+    }
+
+    #[test(framework = @aptos_framework, publisher = @deployer)]
+    #[expected_failure(abort_code = 0x5001E, location = yenpay::authorization)] // EINVALID_SIGNATURE
+    fun a_reviewed_code_does_not_verify_as_an_ordinary_one(framework: &signer, publisher: &signer) {
+        h::setup(framework, publisher);
+        let t = new_terminal();
+        let (cb, exp) = (h::now() + HOLD_SECS, h::now() + TTL);
+        let signature = sign_review_offer(&t, reviewer(), ref(), PREAUTH, cb, exp);
+        hold::authorize_signed_hold(
+            &h::signer_of(h::payer()), h::merchant(), t.addr, ref(), PREAUTH, 0, cb, exp, t.public_key, signature
+        );
+    }
+
+    #[test(framework = @aptos_framework, publisher = @deployer)]
+    #[expected_failure(abort_code = 0x5001E, location = yenpay::authorization)] // EINVALID_SIGNATURE
+    fun a_reviewed_code_binds_its_reviewer(framework: &signer, publisher: &signer) {
+        h::setup(framework, publisher);
+        let t = new_terminal();
+        let (cb, exp) = (h::now() + HOLD_SECS, h::now() + TTL);
+        let signature = sign_review_offer(&t, reviewer(), ref(), PREAUTH, cb, exp);
+        // The customer (or the merchant, holding the code) names itself reviewer.
+        hold::authorize_reviewed_hold(
+            &h::signer_of(h::payer()), h::merchant(), t.addr, h::merchant(), ref(), PREAUTH, 0, cb, exp,
+            t.public_key, signature
+        );
+    }
+
+    #[test(framework = @aptos_framework, publisher = @deployer)]
+    #[expected_failure(abort_code = 0x1001C, location = yenpay::hold)] // EINVALID_REVIEWER
+    fun a_reviewed_hold_names_a_reviewer(framework: &signer, publisher: &signer) {
+        h::setup(framework, publisher);
+        let t = new_terminal();
+        let (cb, exp) = (h::now() + HOLD_SECS, h::now() + TTL);
+        let signature = sign_review_offer(&t, @0x0, ref(), PREAUTH, cb, exp);
+        hold::authorize_reviewed_hold(
+            &h::signer_of(h::payer()), h::merchant(), t.addr, @0x0, ref(), PREAUTH, 0, cb, exp, t.public_key,
+            signature
+        );
+    }
+
+    #[test(framework = @aptos_framework, publisher = @deployer)]
+    fun a_reviewed_hold_past_its_deadline_goes_back_to_the_customer(framework: &signer, publisher: &signer) {
+        setup_reviewed(framework, publisher);
+        later(HOLD_SECS);
+        hold::reclaim(&h::signer_of(h::stranger()), h::merchant(), ref());
+        assert!(h::balance(h::payer()) == h::payer_funds() && hold::escrow_balance() == 0, 1);
     }
 }

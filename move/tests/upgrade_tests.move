@@ -135,4 +135,120 @@ module yenpay::upgrade_tests {
         controls::accept_admin(&h::signer_of(h::carol()));
         upgrade_as(@deployer);
     }
+
+    // Staged upgrades: chunks in order, from the admin only.
+
+    /// Whether the staging area holds `metadata` bytes of metadata and modules of `code` bytes.
+    fun staged_is(metadata: u64, code: vector<u64>): bool {
+        let (staged_metadata, staged_code) = upgrade::staged_upgrade();
+        staged_metadata == metadata && staged_code == code
+    }
+
+    /// The arbitrary-policy metadata split after its first `at` bytes.
+    fun metadata_halves(at: u64): (vector<u8>, vector<u8>) {
+        let first = arbitrary_policy_metadata();
+        let second = first.trim(at);
+        (first, second)
+    }
+
+    #[test(framework = @aptos_framework, publisher = @deployer)]
+    fun chunks_assemble_in_order_and_discard_deletes_them(framework: &signer, publisher: &signer) {
+        setup(framework, publisher);
+        assert!(staged_is(0, vector[]), 1);
+        let admin = h::signer_of(@deployer);
+        let (first, second) = metadata_halves(3);
+        upgrade::stage_upgrade_chunk(&admin, first, vector[0], vector[x"a11ceb0b"]);
+        // Module 0 continues, module 1 starts, in one chunk.
+        upgrade::stage_upgrade_chunk(&admin, second, vector[0, 1], vector[x"0102", x"a11ceb0b0a"]);
+        upgrade::stage_upgrade_chunk(&admin, vector[], vector[1], vector[x"ff"]);
+        let metadata_length = arbitrary_policy_metadata().length();
+        assert!(staged_is(metadata_length, vector[6, 6]), 2);
+        upgrade::discard_staged_upgrade(&admin);
+        assert!(staged_is(0, vector[]), 3);
+    }
+
+    #[test(framework = @aptos_framework, publisher = @deployer)]
+    #[expected_failure(abort_code = 0x10008, location = aptos_framework::code)] // code EINCOMPATIBLE_POLICY_DISABLED
+    fun staged_metadata_is_what_the_admin_publishes(framework: &signer, publisher: &signer) {
+        setup(framework, publisher);
+        let admin = h::signer_of(@deployer);
+        let (first, second) = metadata_halves(5);
+        upgrade::stage_upgrade_chunk(&admin, first, vector[], vector[]);
+        upgrade::stage_upgrade_chunk(&admin, second, vector[], vector[]);
+        // The framework reads the reassembled metadata: its policy byte is what it refuses.
+        upgrade::publish_staged_upgrade(&admin);
+    }
+
+    #[test(framework = @aptos_framework, publisher = @deployer)]
+    #[expected_failure(abort_code = 0x10002, location = yenpay::upgrade)] // invalid_argument(EINVALID_CHUNKS)
+    fun a_chunk_may_not_skip_a_module(framework: &signer, publisher: &signer) {
+        setup(framework, publisher);
+        upgrade::stage_upgrade_chunk(&h::signer_of(@deployer), vector[], vector[1], vector[x"a11ceb0b"]);
+    }
+
+    #[test(framework = @aptos_framework, publisher = @deployer)]
+    #[expected_failure(abort_code = 0x10002, location = yenpay::upgrade)] // invalid_argument(EINVALID_CHUNKS)
+    fun a_chunk_may_not_go_back_to_an_earlier_module(framework: &signer, publisher: &signer) {
+        setup(framework, publisher);
+        let admin = h::signer_of(@deployer);
+        upgrade::stage_upgrade_chunk(&admin, vector[], vector[0, 1], vector[x"a1", x"a2"]);
+        upgrade::stage_upgrade_chunk(&admin, vector[], vector[0], vector[x"a3"]);
+    }
+
+    #[test(framework = @aptos_framework, publisher = @deployer)]
+    #[expected_failure(abort_code = 0x10002, location = yenpay::upgrade)] // invalid_argument(EINVALID_CHUNKS)
+    fun indices_and_chunks_must_pair(framework: &signer, publisher: &signer) {
+        setup(framework, publisher);
+        upgrade::stage_upgrade_chunk(&h::signer_of(@deployer), vector[], vector[0, 1], vector[x"a1"]);
+    }
+
+    #[test(framework = @aptos_framework, publisher = @deployer)]
+    #[expected_failure(abort_code = 0x60003, location = yenpay::upgrade)] // not_found(ENO_STAGED_UPGRADE)
+    fun nothing_staged_nothing_to_publish(framework: &signer, publisher: &signer) {
+        setup(framework, publisher);
+        upgrade::publish_staged_upgrade(&h::signer_of(@deployer));
+    }
+
+    #[test(framework = @aptos_framework, publisher = @deployer)]
+    #[expected_failure(abort_code = 0x60003, location = yenpay::upgrade)] // not_found(ENO_STAGED_UPGRADE)
+    fun nothing_staged_nothing_to_discard(framework: &signer, publisher: &signer) {
+        setup(framework, publisher);
+        upgrade::discard_staged_upgrade(&h::signer_of(@deployer));
+    }
+
+    #[test(framework = @aptos_framework, publisher = @deployer)]
+    #[expected_failure(abort_code = 0x50001, location = yenpay::upgrade)] // permission_denied(ENOT_ADMIN)
+    fun staging_rejects_a_stranger(framework: &signer, publisher: &signer) {
+        setup(framework, publisher);
+        upgrade::stage_upgrade_chunk(&h::signer_of(h::stranger()), vector[], vector[0], vector[x"a11ceb0b"]);
+    }
+
+    #[test(framework = @aptos_framework, publisher = @deployer)]
+    #[expected_failure(abort_code = 0x50001, location = yenpay::upgrade)] // permission_denied(ENOT_ADMIN)
+    fun publishing_a_staged_upgrade_rejects_the_old_admin(framework: &signer, publisher: &signer) {
+        setup(framework, publisher);
+        upgrade::stage_upgrade_chunk(publisher, vector[], vector[0], vector[x"a11ceb0b"]);
+        controls::propose_admin(publisher, h::carol());
+        controls::accept_admin(&h::signer_of(h::carol()));
+        upgrade::publish_staged_upgrade(publisher);
+    }
+
+    #[test(framework = @aptos_framework, publisher = @deployer)]
+    #[expected_failure(abort_code = 0x50001, location = yenpay::upgrade)] // permission_denied(ENOT_ADMIN)
+    fun discarding_rejects_the_pauser(framework: &signer, publisher: &signer) {
+        setup(framework, publisher);
+        upgrade::stage_upgrade_chunk(publisher, vector[], vector[0], vector[x"a11ceb0b"]);
+        upgrade::discard_staged_upgrade(&h::signer_of(h::pauser()));
+    }
+
+    #[test(framework = @aptos_framework, publisher = @deployer)]
+    fun a_new_admin_takes_over_a_staged_upgrade(framework: &signer, publisher: &signer) {
+        setup(framework, publisher);
+        upgrade::stage_upgrade_chunk(publisher, vector[], vector[0], vector[x"a1"]);
+        controls::propose_admin(publisher, h::carol());
+        controls::accept_admin(&h::signer_of(h::carol()));
+        upgrade::stage_upgrade_chunk(&h::signer_of(h::carol()), vector[], vector[0], vector[x"a2"]);
+        assert!(staged_is(0, vector[2]), 1);
+        upgrade::discard_staged_upgrade(&h::signer_of(h::carol()));
+    }
 }

@@ -27,25 +27,49 @@ pub async fn upgrade(h: &'static Harness) -> Result<()> {
     // A stranger: ENOT_ADMIN (0x50001 in yenpay_client::upgrade). Sent with the
     // client's usual gas limit, which a fresh account can pay for.
     let stranger = h.funded_account().await?;
-    let call = upgrades
-        .calls()
-        .upgrade_package(&package.metadata, &package.code())?;
-    match h.client.submit_entry(&stranger, call).await {
-        Ok(submitted) => bail!(
-            "a stranger's upgrade_package succeeded (transaction {}): anyone can replace the code",
-            submitted.hash
+    // The whole package when it fits one transaction, else its metadata alone:
+    // the admin gate is the first check either way. Then the chunked path's
+    // entries: staging a chunk, publishing what is staged.
+    let code = match package.upgrade_payload(h.package()) {
+        Ok(_) => package.code(),
+        Err(_) => Vec::new(),
+    };
+    let calls = [
+        (
+            "upgrade_package",
+            upgrades.calls().upgrade_package(&package.metadata, &code)?,
         ),
-        Err(error) => {
-            let abort = error.abort().cloned();
-            let expected = Some(KnownAbort::Upgrade(UpgradeAbort::NotAdmin));
-            if error.known_abort() != expected
-                || abort.as_ref().map(|abort| abort.code) != Some(0x50001)
-                || abort.as_ref().map(|abort| abort.module_address) != Some(h.package())
-            {
-                return Err(h
-                    .explain("a stranger's upgrade_package", &error)
-                    .await
-                    .context("expected the abort upgrade::ENOT_ADMIN (0x50001)"));
+        (
+            "stage_upgrade_chunk",
+            upgrades.calls().stage_upgrade_chunk(
+                &package.metadata,
+                &[0],
+                &[vec![0xa1, 0x1c, 0xeb, 0x0b]],
+            )?,
+        ),
+        (
+            "publish_staged_upgrade",
+            upgrades.calls().publish_staged_upgrade()?,
+        ),
+    ];
+    for (what, call) in calls {
+        match h.client.submit_entry(&stranger, call).await {
+            Ok(submitted) => bail!(
+                "a stranger's {what} succeeded (transaction {}): anyone can replace the code",
+                submitted.hash
+            ),
+            Err(error) => {
+                let abort = error.abort().cloned();
+                let expected = Some(KnownAbort::Upgrade(UpgradeAbort::NotAdmin));
+                if error.known_abort() != expected
+                    || abort.as_ref().map(|abort| abort.code) != Some(0x50001)
+                    || abort.as_ref().map(|abort| abort.module_address) != Some(h.package())
+                {
+                    return Err(h
+                        .explain(&format!("a stranger's {what}"), &error)
+                        .await
+                        .context("expected the abort upgrade::ENOT_ADMIN (0x50001)"));
+                }
             }
         }
     }
@@ -54,7 +78,13 @@ pub async fn upgrade(h: &'static Harness) -> Result<()> {
     // the framework refuses to create it twice (account::ERESOURCE_ACCCOUNT_EXISTS).
     match known_seed(h) {
         Some(seed) => {
-            let again = package.publish_payload(seed.as_bytes())?;
+            // Over one transaction, a chunked publish starts by creating the
+            // resource account: refused the same way.
+            let again = match package.publish_payload(seed.as_bytes()) {
+                Ok(payload) => payload,
+                Err(_) => yenpay_deploy::chunked::create_resource_account_payload(seed.as_bytes())
+                    .map_err(|error| anyhow!(error))?,
+            };
             let result = {
                 let deployer = h.deployer().await;
                 h.client.submit(&*deployer, again).await
@@ -78,7 +108,11 @@ pub async fn upgrade(h: &'static Harness) -> Result<()> {
     let upgraded = {
         let admin = h.deployer().await;
         let submitted =
-            match yenpay_deploy::publish::publish_upgrade(&h.client, &*admin, &package).await {
+            match yenpay_deploy::publish::publish_upgrade(&h.client, &*admin, &package, &|step| {
+                eprintln!("case 15: [{}/{}] {}", step.step, step.of, step.what)
+            })
+            .await
+            {
                 Ok(submitted) => Ok(submitted),
                 Err(yenpay_deploy::publish::DeployError::Client(error)) => Err(error),
                 Err(yenpay_deploy::publish::DeployError::Publish(error)) => {
@@ -167,7 +201,7 @@ async fn expect_resource_account_exists(
     h: &Harness,
     result: std::result::Result<yenpay_client::client::Submitted, Error>,
 ) -> Result<()> {
-    let what = "the deployer's second create_resource_account_and_publish_package";
+    let what = "the deployer's second creation of its resource account";
     match result {
         Ok(submitted) => bail!(
             "{what} succeeded (transaction {}): the deployer can still replace the code",

@@ -215,7 +215,8 @@ pub async fn deploy(root: &Path, args: &DeployArgs, target: &Target) -> Result<D
     ensure_gas(target.network, target, &deployer).await?;
 
     let built = compile_blocking(root, named, args.offline).await?;
-    let published = crate::publishing::publish(&client, &deployer, &built, &args.seed).await?;
+    let published =
+        crate::publishing::publish(&client, &deployer, &built, &args.seed, target.chain_id).await?;
     println!(
         "Published: tx {} at version {} ({} gas units)",
         published.hash, published.version, published.gas_used

@@ -26,27 +26,61 @@ pub struct Checks {
 }
 
 /// Publishes `built` from `deployer` at its resource account for `seed` (the
-/// client's package address) and waits for the transaction.
+/// client's package address) and waits for it: one transaction, or a
+/// chunked publish through `large_packages` on a chain with `chain_id` when
+/// the package is over the chain's transaction size, each step printed.
 pub async fn publish(
     client: &YenPay,
     deployer: &Deployer,
     built: &Built,
     seed: &str,
+    chain_id: u8,
 ) -> Result<Submitted> {
     let package = CompiledPackage::from_build_dir(&built.package_dir)
         .context("reading the compiled package")?;
     let names: Vec<&str> = package.modules.iter().map(|m| m.name.as_str()).collect();
+    let size = package
+        .publish_payload(seed.as_bytes())
+        .map(|_| "one transaction")
+        .unwrap_or("chunks, over the chain's transaction size");
     println!(
-        "Publishing {} ({}) from {} at its resource account {} (seed {seed:?}) through \
-         0x1::resource_account::create_resource_account_and_publish_package...",
+        "Publishing {} ({}) from {} at its resource account {} (seed {seed:?}), in {size}...",
         package.name,
         names.join(", "),
         deployer.address,
         client.package()
     );
-    yenpay_deploy::publish::publish(client, &deployer.account(), &package, seed.as_bytes())
-        .await
-        .context("the publish transaction failed")
+    yenpay_deploy::publish::publish(
+        client,
+        &deployer.account(),
+        &package,
+        seed.as_bytes(),
+        large_packages_address(chain_id),
+        &print_progress,
+    )
+    .await
+    .context("the publish failed")
+}
+
+/// Where `large_packages` is: `YENPAY_LARGE_PACKAGES_ADDRESS`, else the
+/// network's (`0x7` on a local node).
+fn large_packages_address(chain_id: u8) -> AccountAddress {
+    std::env::var("YENPAY_LARGE_PACKAGES_ADDRESS")
+        .ok()
+        .and_then(|text| AccountAddress::from_hex(text.trim()).ok())
+        .unwrap_or_else(|| yenpay_deploy::chunked::large_packages_address(chain_id))
+}
+
+fn print_progress(progress: &yenpay_deploy::publish::Progress<'_>) {
+    println!(
+        "  [{}/{}] {} (transaction {}, version {}, {} gas)",
+        progress.step,
+        progress.of,
+        progress.what,
+        progress.submitted.hash,
+        progress.submitted.version,
+        progress.submitted.gas_used
+    );
 }
 
 /// Whether the package (a `0x1::code::PackageRegistry`) is already published
@@ -117,14 +151,19 @@ pub async fn upgrade(client: &YenPay, admin: &Deployer, built: &Built) -> Result
         .and_then(|registry| package_in_registry(&registry, &package.name));
     let names: Vec<String> = package.modules.iter().map(|m| m.name.clone()).collect();
     println!(
-        "Upgrading {} at {address} ({}) as the admin {} through {address}::upgrade::upgrade_package...",
+        "Upgrading {} at {address} ({}) as the admin {} through {address}::upgrade...",
         package.name,
         names.join(", "),
         admin.address
     );
-    let submitted = yenpay_deploy::publish::publish_upgrade(client, &admin.account(), &package)
-        .await
-        .context("the upgrade transaction failed")?;
+    let submitted = yenpay_deploy::publish::publish_upgrade(
+        client,
+        &admin.account(),
+        &package,
+        &print_progress,
+    )
+    .await
+    .context("the upgrade failed")?;
     let after = package_registry(client, address)
         .await?
         .and_then(|registry| package_in_registry(&registry, &package.name));

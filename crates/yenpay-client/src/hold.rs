@@ -54,6 +54,9 @@ pub struct Hold {
     /// The terminal (or owner) that signed the code or submitted the
     /// customer's authorization.
     pub created_by: AccountAddress,
+    /// The only account that captures a hold taken under a compliance review
+    /// (`authorize_reviewed_hold`); `0x0` for every other hold.
+    pub reviewer: AccountAddress,
     /// When the hold was taken, Unix seconds.
     #[serde(deserialize_with = "json::number")]
     pub created_at: u64,
@@ -111,23 +114,44 @@ impl Hold {
     pub fn is_open(&self) -> bool {
         self.state == HoldState::Open
     }
+
+    /// The reviewer of a hold taken under a compliance review, if any.
+    pub fn reviewed_by(&self) -> Option<AccountAddress> {
+        (self.reviewer != AccountAddress::ZERO).then_some(self.reviewer)
+    }
 }
 
 impl Calls {
-    /// `authorize_signed_hold` for a terminal's signed hold code.
+    /// `authorize_signed_hold` for a terminal's signed hold code, or
+    /// `authorize_reviewed_hold` for one that names a reviewer (a payment a
+    /// compliance review turned into a hold).
     pub fn authorize_offer(&self, signed: &SignedHoldOffer) -> Result<EntryFunction, Error> {
         let offer = &signed.message;
-        self.authorize_signed_hold(
-            to_sdk(offer.merchant),
-            to_sdk(offer.terminal),
-            &offer.hold_ref,
-            offer.amount,
-            offer.tip_limit,
-            offer.capture_before,
-            offer.expires_at,
-            &signed.public_key,
-            &signed.signature,
-        )
+        match offer.reviewer {
+            None => self.authorize_signed_hold(
+                to_sdk(offer.merchant),
+                to_sdk(offer.terminal),
+                &offer.hold_ref,
+                offer.amount,
+                offer.tip_limit,
+                offer.capture_before,
+                offer.expires_at,
+                &signed.public_key,
+                &signed.signature,
+            ),
+            Some(reviewer) => self.authorize_reviewed_hold(
+                to_sdk(offer.merchant),
+                to_sdk(offer.terminal),
+                to_sdk(reviewer),
+                &offer.hold_ref,
+                offer.amount,
+                offer.tip_limit,
+                offer.capture_before,
+                offer.expires_at,
+                &signed.public_key,
+                &signed.signature,
+            ),
+        }
     }
 
     /// `authorize_with_customer_signature` for the customer's signed hold

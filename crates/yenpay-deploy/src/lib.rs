@@ -4,6 +4,8 @@
 //! - [`publish`]: the compiled package (`move compile --save-metadata`), the
 //!   resource-account publish and the admin's upgrade, with their size and
 //!   gas checks;
+//! - [`chunked`]: a package too large for one transaction, published or
+//!   upgraded in chunks;
 //! - [`deployment`]: the `deployments/<network>.json` record of where the
 //!   package lives;
 //! - [`faucet`]: test APT from a network's faucet, asked again after a
@@ -16,6 +18,7 @@
 //!   printed.
 #![deny(missing_docs)]
 
+pub mod chunked;
 pub mod deployment;
 pub mod faucet;
 pub mod fx_desk;

@@ -28,13 +28,18 @@
 //!
 //! The modules are published in the order the package metadata lists them,
 //! which is the compiler's dependency order (the order the Aptos CLI uses).
-//! A payload that would make the transaction larger than the chain's limit
-//! ([`MAX_TRANSACTION_SIZE`]) is refused before signing, with its size.
+//! A package that would make the transaction larger than the chain's limit
+//! ([`MAX_TRANSACTION_SIZE`]) is published and upgraded in chunks instead
+//! ([`crate::chunked`]); the one-transaction payloads refuse it before
+//! signing, with its size.
+use aptos_sdk::account::Ed25519Account;
 use aptos_sdk::transaction::{InputEntryFunctionData, RawTransaction, TransactionPayload};
 use aptos_sdk::types::{AccountAddress, ChainId, Identifier, MoveModuleId};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
-use yenpay_client::client::{Error, Submitted, TxSigner, YenPay};
+use yenpay_client::client::{Error, Sponsored, Submitted, TxSigner, YenPay};
+
+use crate::chunked;
 
 /// Largest transaction the chain accepts, in bytes of the BCS raw
 /// transaction (`max_transaction_size_in_bytes` of the gas schedule: 64 KiB).
@@ -124,7 +129,7 @@ pub enum PublishError {
     /// The publishing transaction would be too large.
     #[error(
         "the publish transaction would be {size} bytes, over the chain's limit of {limit} bytes; \
-         split the package or publish it in chunks (`aptos move publish --chunked-publish`)"
+         `cargo xtask deploy` and `cargo xtask upgrade` publish it in chunks"
     )]
     TooLarge {
         /// Size of the raw transaction in bytes.
@@ -429,40 +434,186 @@ pub enum DeployError {
     Client(#[from] Error),
 }
 
+/// One transaction of a publish or an upgrade, as it commits: `step` of
+/// `of`, what it did.
+#[derive(Debug, Clone)]
+pub struct Progress<'a> {
+    /// 1-based.
+    pub step: usize,
+    /// How many transactions the whole takes.
+    pub of: usize,
+    /// What the transaction did.
+    pub what: &'a str,
+    /// The committed transaction.
+    pub submitted: &'a Submitted,
+}
+
 /// Publishes `package` from `deployer` at the resource account of `deployer`
-/// and `seed`, which must be `client`'s package address, and waits for it.
-/// Afterwards the deployer holds every role but no control over the code:
-/// only the stablecoin's admin can upgrade it ([`publish_upgrade`]).
+/// and `seed`, which must be `client`'s package address, and waits for it:
+/// in one transaction when it fits, else in chunks
+/// ([`crate::chunked`]: the resource account created with the deployer's
+/// key, the chunks staged and published by it through `large_packages` at
+/// `large_packages`, the deployer paying the gas). Returns the publishing
+/// transaction; `progress` hears of each one as it commits. Afterwards the
+/// deployer holds every role but no control over the code (its
+/// `init_module` zeroed the account's key): only the stablecoin's admin can
+/// upgrade it ([`publish_upgrade`]).
+///
+/// A chunked publish that was interrupted after the resource account was
+/// created is resumed: the account is the deployer's (its key is the
+/// deployer's, no code there), what was staged is discarded and staged again.
 ///
 /// # Errors
 /// [`DeployError::Publish`] when the package cannot be published as built or
 /// `resource_address(deployer, seed)` is not the client's package address;
 /// otherwise [`DeployError::Client`] as `YenPay::submit` (the framework aborts
 /// with `ERESOURCE_ACCCOUNT_EXISTS` when that resource account was already
-/// created).
-pub async fn publish<S: TxSigner>(
+/// created by a publish that finished, or is not the deployer's to resume).
+pub async fn publish(
     client: &YenPay,
-    deployer: &S,
+    deployer: &Ed25519Account,
     package: &CompiledPackage,
     seed: &[u8],
+    large_packages: AccountAddress,
+    progress: &(dyn Fn(&Progress<'_>) + Sync),
 ) -> Result<Submitted, DeployError> {
-    let resource = resource_address(deployer.sender(), seed);
+    let resource = resource_address(deployer.address(), seed);
     if resource != client.package() {
         return Err(PublishError::WrongPackageAddress {
-            deployer: deployer.sender(),
+            deployer: deployer.address(),
             seed: seed_text(seed),
             resource,
             package: client.package(),
         }
         .into());
     }
-    let payload = package.publish_payload(seed)?;
-    Ok(with_publish_gas(client).submit(deployer, payload).await?)
+    let client = with_publish_gas(client);
+    match package.publish_payload(seed) {
+        Ok(payload) => {
+            let submitted = client.submit(deployer, payload).await?;
+            progress(&Progress {
+                step: 1,
+                of: 1,
+                what: "created the resource account and published the package",
+                submitted: &submitted,
+            });
+            Ok(submitted)
+        }
+        Err(PublishError::TooLarge { .. }) => {
+            publish_chunked(&client, deployer, package, seed, large_packages, progress).await
+        }
+        Err(other) => Err(other.into()),
+    }
 }
 
-/// Publishes `package` as new code of `client`'s package through
-/// `upgrade::upgrade_package`, signed by the stablecoin's `admin`, and waits
-/// for it.
+async fn publish_chunked(
+    client: &YenPay,
+    deployer: &Ed25519Account,
+    package: &CompiledPackage,
+    seed: &[u8],
+    large_packages: AccountAddress,
+    progress: &(dyn Fn(&Progress<'_>) + Sync),
+) -> Result<Submitted, DeployError> {
+    let resource = client.package();
+    let encoding = |error: String| DeployError::Publish(PublishError::Encoding(error));
+    let chunks = chunked::split(&package.metadata, &package.code(), chunked::CHUNK_SIZE);
+    // The deployer's key signs as the resource account once it has that key;
+    // the deployer pays the gas (the resource account holds no APT, and none
+    // is left behind in it).
+    let as_resource =
+        Ed25519Account::from_private_key(deployer.private_key().clone()).with_address(resource);
+    let sponsored = Sponsored::new(&as_resource, deployer);
+    let mut steps: Vec<(&str, bool, TransactionPayload)> = Vec::new();
+    match resumable(client, deployer.address(), resource, large_packages).await? {
+        Resume::Fresh => steps.push((
+            "created the resource account with the deployer's key",
+            false,
+            chunked::create_resource_account_payload(seed).map_err(encoding)?,
+        )),
+        Resume::Staged => steps.push((
+            "discarded what an interrupted publish had staged",
+            true,
+            chunked::discard_publish_payload(large_packages).map_err(encoding)?,
+        )),
+        Resume::Created => {}
+    }
+    let stages = chunked::publish_payloads(&chunks, large_packages).map_err(encoding)?;
+    let count = stages.len();
+    for (i, stage) in stages.into_iter().enumerate() {
+        let what = if i + 1 == count {
+            "staged the last chunk and published the package"
+        } else {
+            "staged a chunk"
+        };
+        steps.push((what, true, stage));
+    }
+    let of = steps.len();
+    let mut last = None;
+    for (i, (what, by_resource, payload)) in steps.into_iter().enumerate() {
+        let submitted = if by_resource {
+            client.submit(&sponsored, payload).await?
+        } else {
+            client.submit(deployer, payload).await?
+        };
+        progress(&Progress {
+            step: i + 1,
+            of,
+            what,
+            submitted: &submitted,
+        });
+        last = Some(submitted);
+    }
+    Ok(last.expect("a publish has at least one transaction"))
+}
+
+/// Where a chunked publish at a resource account stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Resume {
+    /// No resource account of the deployer's there: create it (the framework
+    /// refuses when one exists that is not resumable).
+    Fresh,
+    /// The deployer's resource account, nothing staged.
+    Created,
+    /// The deployer's resource account with chunks staged.
+    Staged,
+}
+
+async fn resumable(
+    client: &YenPay,
+    deployer: AccountAddress,
+    resource: AccountAddress,
+    large_packages: AccountAddress,
+) -> Result<Resume, DeployError> {
+    let fullnode = client.aptos().fullnode();
+    let key_of = async |address| -> Result<Option<String>, DeployError> {
+        match fullnode.get_account(address).await {
+            Ok(account) => Ok(Some(account.into_inner().authentication_key)),
+            Err(error) if error.is_not_found() => Ok(None),
+            Err(error) => Err(DeployError::Client(error.into())),
+        }
+    };
+    // Once published, the package's init_module zeroed the key: not the
+    // deployer's, so never resumed.
+    let Some(resource_key) = key_of(resource).await? else {
+        return Ok(Resume::Fresh);
+    };
+    if Some(resource_key) != key_of(deployer).await? {
+        return Ok(Resume::Fresh);
+    }
+    let staging = format!("{}::large_packages::StagingArea", large_packages.to_hex());
+    match fullnode.get_account_resource(resource, &staging).await {
+        Ok(_) => Ok(Resume::Staged),
+        Err(error) if error.is_not_found() => Ok(Resume::Created),
+        Err(error) => Err(DeployError::Client(error.into())),
+    }
+}
+
+/// Publishes `package` as new code of `client`'s package, signed by the
+/// stablecoin's `admin`, and waits for it: through `upgrade::upgrade_package`
+/// when it fits one transaction, else staged in chunks
+/// (`upgrade::stage_upgrade_chunk`, `upgrade::publish_staged_upgrade`; an
+/// upgrade left staged by an interrupted run is discarded first). Returns the
+/// publishing transaction; `progress` hears of each one as it commits.
 ///
 /// # Errors
 /// [`DeployError::Publish`] when the package cannot be published as built;
@@ -473,9 +624,54 @@ pub async fn publish_upgrade<S: TxSigner>(
     client: &YenPay,
     admin: &S,
     package: &CompiledPackage,
+    progress: &(dyn Fn(&Progress<'_>) + Sync),
 ) -> Result<Submitted, DeployError> {
-    let payload = package.upgrade_payload(client.package())?;
-    Ok(with_publish_gas(client).submit(admin, payload).await?)
+    let client = with_publish_gas(client);
+    let address = client.package();
+    let mut steps: Vec<(&str, TransactionPayload)> = Vec::new();
+    match package.upgrade_payload(address) {
+        Ok(payload) => steps.push(("published the upgrade", payload)),
+        Err(PublishError::TooLarge { .. }) => {
+            let encoding = |error: String| DeployError::Publish(PublishError::Encoding(error));
+            if staged_upgrade(&client).await? {
+                steps.push((
+                    "discarded an upgrade an interrupted run had staged",
+                    chunked::discard_upgrade_payload(address).map_err(encoding)?,
+                ));
+            }
+            let chunks = chunked::split(&package.metadata, &package.code(), chunked::CHUNK_SIZE);
+            let payloads = chunked::upgrade_payloads(&chunks, address).map_err(encoding)?;
+            let count = payloads.len();
+            for (i, payload) in payloads.into_iter().enumerate() {
+                let what = if i + 1 == count {
+                    "published the staged upgrade"
+                } else {
+                    "staged a chunk of the upgrade"
+                };
+                steps.push((what, payload));
+            }
+        }
+        Err(other) => return Err(other.into()),
+    }
+    let of = steps.len();
+    let mut last = None;
+    for (i, (what, payload)) in steps.into_iter().enumerate() {
+        let submitted = client.submit(admin, payload).await?;
+        progress(&Progress {
+            step: i + 1,
+            of,
+            what,
+            submitted: &submitted,
+        });
+        last = Some(submitted);
+    }
+    Ok(last.expect("an upgrade has at least one transaction"))
+}
+
+/// Whether an upgrade is staged at the package (`upgrade::staged_upgrade`).
+async fn staged_upgrade(client: &YenPay) -> Result<bool, DeployError> {
+    let (metadata, modules): (u64, Vec<u64>) = client.upgrade().staged_upgrade().await?;
+    Ok(metadata > 0 || !modules.is_empty())
 }
 
 #[cfg(test)]
@@ -746,9 +942,16 @@ mod tests {
                 .unwrap();
         // A client for the deployer's own address, as before resource accounts.
         let client = YenPay::new(aptos, deployer.address());
-        let error = publish(&client, &deployer, &package, b"yenpay")
-            .await
-            .unwrap_err();
+        let error = publish(
+            &client,
+            &deployer,
+            &package,
+            b"yenpay",
+            crate::chunked::large_packages_address(4),
+            &|_| panic!("nothing is sent"),
+        )
+        .await
+        .unwrap_err();
         let DeployError::Publish(PublishError::WrongPackageAddress {
             resource,
             package: at,

@@ -364,15 +364,17 @@ pub struct NodeLedger {
 }
 
 /// Submits `$call` signed by `$signer`, with the ledger's fee payer paying
-/// the gas when it has one (so merchants' terminal accounts need no APT).
+/// the gas when it has one (so merchants' terminal accounts need no APT);
+/// the fee payer signing for itself (a reviewed hold's capture) pays as the
+/// sender.
 macro_rules! signed_by {
     ($ledger:ident, $signer:expr, |$s:ident| $call:expr) => {
         match &$ledger.fee_payer {
-            Some(fee_payer) => {
+            Some(fee_payer) if fee_payer.address() != $signer.address() => {
                 let $s = &yenpay_client::client::Sponsored::new($signer, fee_payer.as_ref());
                 $call.await
             }
-            None => {
+            _ => {
                 let $s = $signer;
                 $call.await
             }

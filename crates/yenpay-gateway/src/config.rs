@@ -245,7 +245,16 @@ pub struct CompliancePolicy {
     /// hold (`compliance::review`): its `capture_before`; from then on the
     /// gateway voids it. At most the package's longest hold (31 days).
     pub review_deadline: Duration,
+    /// How long travel-rule records, self-declarations, screening verdicts
+    /// and limit refusals are kept before `compliance::retention` deletes
+    /// them: at least [`MIN_RECORD_RETENTION_DAYS`].
+    pub record_retention: Duration,
 }
+
+/// Seven years, the shortest retention of transaction records (Japan's Act
+/// on Prevention of Transfer of Criminal Proceeds, from the transaction):
+/// 7 × 365 days and two leap days.
+pub const MIN_RECORD_RETENTION_DAYS: u64 = 2_557;
 
 /// The HTTP provider's verdict cache (`compliance::cache`).
 #[derive(Debug, Clone)]
@@ -310,6 +319,7 @@ impl Default for CompliancePolicy {
             travel_rule: TravelRulePolicy::default(),
             verdict_cache: VerdictCachePolicy::default(),
             review_deadline: Duration::from_secs(3 * 86_400),
+            record_retention: Duration::from_secs(MIN_RECORD_RETENTION_DAYS * 86_400),
         }
     }
 }

@@ -175,6 +175,9 @@ struct Args {
     /// Seconds an analyst has to release or reject a reviewed payment's hold before the gateway voids it (at most 31 days).
     #[arg(long, env = "YENPAY_REVIEW_DEADLINE_SECS", default_value_t = 3 * 86_400)]
     review_deadline_secs: u64,
+    /// Days travel-rule records, self-declarations, screening verdicts and limit refusals are kept before they are deleted (at least 2,557: seven years).
+    #[arg(long, env = "YENPAY_COMPLIANCE_RETENTION_DAYS", default_value_t = yenpay_gateway::config::MIN_RECORD_RETENTION_DAYS)]
+    compliance_retention_days: u64,
     /// Screening service: each address is POSTed here (docs/gateway.md, Compliance). The URL is never logged.
     #[arg(long, env = "YENPAY_SCREENING_URL")]
     screening_url: Option<String>,
@@ -540,6 +543,13 @@ async fn main() -> Result<()> {
         yenpay_client::types::limits::MAX_HOLD_SECS
     );
     compliance.review_deadline = Duration::from_secs(args.review_deadline_secs);
+    anyhow::ensure!(
+        (yenpay_gateway::config::MIN_RECORD_RETENTION_DAYS..=36_500)
+            .contains(&args.compliance_retention_days),
+        "--compliance-retention-days: between {} (seven years, the law's minimum for transaction records) and 36,500",
+        yenpay_gateway::config::MIN_RECORD_RETENTION_DAYS
+    );
+    compliance.record_retention = Duration::from_secs(args.compliance_retention_days * 86_400);
     compliance.fail_open_mccs = args
         .screening_fail_open_mcc
         .iter()

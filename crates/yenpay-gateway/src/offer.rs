@@ -15,6 +15,7 @@ use crate::store::holds::Hold;
 use crate::store::merchants::{Merchant, TerminalKeyError};
 use crate::store::payments::Payment;
 use yenpay_client::address::from_sdk;
+use yenpay_types::Address;
 use yenpay_types::authorization::AuthorizationError;
 use yenpay_types::hold::{HoldMessage, HoldOffer, SignedHoldOffer};
 use yenpay_types::limits::OrderRef;
@@ -102,6 +103,9 @@ pub struct HoldTerms {
     pub capture_before: u64,
     /// The code can be taken strictly before, Unix seconds.
     pub expires_at: u64,
+    /// A compliance review's hold: the one account that can capture it
+    /// (signed as `authorization::ReviewHoldOffer`).
+    pub reviewer: Option<Address>,
 }
 
 /// `merchant`'s terminal signs the hold code of `terms` on this gateway's
@@ -121,7 +125,7 @@ pub fn sign_hold(
     let key = merchant.terminal_signing_key(kek)?;
     let package = from_sdk(config.package);
     let terminal = yenpay_qr::mpm::legacy_address(&key.verifying_key().to_bytes());
-    Ok(HoldOffer::new(
+    let mut offer = HoldOffer::new(
         config.chain_id,
         package,
         from_sdk(owner),
@@ -131,11 +135,13 @@ pub fn sign_hold(
         terms.tip_limit,
         terms.capture_before,
         terms.expires_at,
-    )
-    .sign(package, &key)?)
+    );
+    offer.reviewer = terms.reviewer;
+    Ok(offer.sign(package, &key)?)
 }
 
-/// The hold code the gateway issued for `hold` of `merchant`.
+/// The hold code the gateway issued for `hold` of `merchant`, naming
+/// `reviewer` when a compliance review stands for it.
 ///
 /// # Errors
 /// [`SignError`].
@@ -144,6 +150,7 @@ pub fn of_hold(
     kek: &Keyring,
     merchant: &Merchant,
     hold: &Hold,
+    reviewer: Option<Address>,
 ) -> Result<SignedHoldOffer, SignError> {
     let number = |value: i64, what| u64::try_from(value).map_err(|_| SignError::Stored(what));
     sign_hold(
@@ -157,6 +164,7 @@ pub fn of_hold(
             tip_limit: number(hold.tip_limit, "tip limit")?,
             capture_before: number(hold.capture_before, "capture_before")?,
             expires_at: number(hold.expires_at, "expiry")?,
+            reviewer,
         },
     )
 }

@@ -63,6 +63,7 @@ use utoipa::ToSchema;
 pub const SPONSORED_FUNCTIONS: &[(&str, &str)] = &[
     ("invoice", "pay_signed_invoice"),
     ("hold", "authorize_signed_hold"),
+    ("hold", "authorize_reviewed_hold"),
     ("hold", "increase_authorization"),
 ];
 
@@ -87,10 +88,12 @@ impl Increase {
     }
 }
 
-/// `authorize_signed_hold`'s arguments.
+/// `authorize_signed_hold`'s arguments, or `authorize_reviewed_hold`'s
+/// (with the reviewer after the terminal).
 struct SignedHold {
     merchant: AccountAddress,
     terminal: AccountAddress,
+    reviewer: Option<AccountAddress>,
     hold_ref: String,
     amount: u64,
     tip_limit: u64,
@@ -101,7 +104,14 @@ struct SignedHold {
 }
 
 impl SignedHold {
-    fn decode(args: &[Vec<u8>]) -> Option<Self> {
+    fn decode(args: &[Vec<u8>], reviewed: bool) -> Option<Self> {
+        let (reviewer, args) = if reviewed {
+            let (first, rest) = args.split_first_chunk::<3>()?;
+            let reviewer: AccountAddress = aptos_bcs::from_bytes(&first[2]).ok()?;
+            (Some(reviewer), [&first[..2], rest].concat())
+        } else {
+            (None, args.to_vec())
+        };
         let [
             merchant,
             terminal,
@@ -112,13 +122,14 @@ impl SignedHold {
             expires_at,
             public_key,
             signature,
-        ] = args
+        ] = args.as_slice()
         else {
             return None;
         };
         Some(Self {
             merchant: aptos_bcs::from_bytes(merchant).ok()?,
             terminal: aptos_bcs::from_bytes(terminal).ok()?,
+            reviewer,
             hold_ref: aptos_bcs::from_bytes(hold_ref).ok()?,
             amount: aptos_bcs::from_bytes(amount).ok()?,
             tip_limit: aptos_bcs::from_bytes(tip_limit).ok()?,
@@ -801,7 +812,8 @@ pub async fn cosign(
 
     // 2. A code this gateway issued and knows to be payable, for its amount.
     let issued = match (function.0.as_str(), function.1.as_str()) {
-        ("hold", "authorize_signed_hold") => issued_hold(state, &args, now).await?,
+        ("hold", "authorize_signed_hold") => issued_hold(state, &args, false, now).await?,
+        ("hold", "authorize_reviewed_hold") => issued_hold(state, &args, true, now).await?,
         ("hold", _) => issued_increase(state, &args, sender, now).await?,
         _ => issued_invoice(state, &args, now).await?,
     };
@@ -843,7 +855,7 @@ pub async fn cosign(
                 )
                 .await?);
             }
-            "authorize_signed_hold" => {
+            "authorize_signed_hold" | "authorize_reviewed_hold" => {
                 match compliance::review::admits(state, &claim, &sender_hex).await? {
                     Some(true) if verdict.decision != compliance::Decision::Deny => {}
                     Some(false) => {
@@ -1038,15 +1050,27 @@ async fn issued_invoice(state: &AppState, args: &[Vec<u8>], now: i64) -> Result<
     })
 }
 
-/// Step 2 for `authorize_signed_hold`: the hold code's row, not taken yet
-/// and unexpired, for this amount, tip limit and authorization expiry,
-/// exactly as the gateway signed it.
-async fn issued_hold(state: &AppState, args: &[Vec<u8>], now: i64) -> Result<Issued, ApiError> {
+/// Step 2 for `authorize_signed_hold` (or, `reviewed`,
+/// `authorize_reviewed_hold`): the hold code's row, not taken yet and
+/// unexpired, for this amount, tip limit and authorization expiry, exactly
+/// as the gateway signed it (a review's hold naming its reviewer, and only
+/// such a hold).
+async fn issued_hold(
+    state: &AppState,
+    args: &[Vec<u8>],
+    reviewed: bool,
+    now: i64,
+) -> Result<Issued, ApiError> {
     let forbidden = |code, message: String| refuse(state, StatusCode::FORBIDDEN, code, message);
-    let Some(taken) = SignedHold::decode(args) else {
+    let Some(taken) = SignedHold::decode(args, reviewed) else {
         return Err(forbidden(
             "SPONSOR_BAD_ARGUMENTS",
-            "authorize_signed_hold takes (merchant: address, terminal: address, hold_ref: String, amount: u64, tip_limit: u64, capture_before: u64, expires_at: u64, public_key: vector<u8>, signature: vector<u8>)".to_owned(),
+            if reviewed {
+                "authorize_reviewed_hold takes (merchant: address, terminal: address, reviewer: address, hold_ref: String, amount: u64, tip_limit: u64, capture_before: u64, expires_at: u64, public_key: vector<u8>, signature: vector<u8>)"
+            } else {
+                "authorize_signed_hold takes (merchant: address, terminal: address, hold_ref: String, amount: u64, tip_limit: u64, capture_before: u64, expires_at: u64, public_key: vector<u8>, signature: vector<u8>)"
+            }
+            .to_owned(),
         ));
     };
     let hold =
@@ -1073,9 +1097,11 @@ async fn issued_hold(state: &AppState, args: &[Vec<u8>], now: i64) -> Result<Iss
     let shop = merchants::by_address(&state.db.pool, &hold.merchant_address)
         .await?
         .ok_or_else(|| ApiError::internal("a hold's merchant vanished"))?;
-    let issued = crate::offer::of_hold(&state.config, &state.kek, &shop, &hold)
+    let reviewer = compliance::review::reviewer_for_hold(state, &hold.hold_id).await?;
+    let issued = crate::offer::of_hold(&state.config, &state.kek, &shop, &hold, reviewer)
         .map_err(ApiError::internal)?;
     let same_code = issued.message.terminal.as_ref() == taken.terminal.as_ref()
+        && issued.message.reviewer.map(yenpay_client::address::to_sdk) == taken.reviewer
         && issued.message.expires_at == taken.expires_at
         && issued.public_key.as_slice() == taken.public_key.as_slice()
         && issued.signature.as_slice() == taken.signature.as_slice();

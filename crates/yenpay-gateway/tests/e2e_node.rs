@@ -1443,8 +1443,12 @@ async fn a_reviewed_payment_is_held_then_released_or_rejected_by_an_analyst() ->
         admin_base: format!("http://{}", gateway.admin_address),
         admin_token: "e2e-admin".to_owned(),
     };
-    let Merchant { key, terminal, .. } =
-        onboard(&api, &chain, &deployer, "REVIEW SHOP", "審査の店").await?;
+    let Merchant {
+        key,
+        terminal,
+        owner,
+        ..
+    } = onboard(&api, &chain, &deployer, "REVIEW SHOP", "審査の店").await?;
     let payout = terminal;
     chain
         .issuance()
@@ -1541,6 +1545,27 @@ async fn a_reviewed_payment_is_held_then_released_or_rejected_by_an_analyst() ->
         assert_eq!(
             (status, refused["resultInfo"]["code"].clone()),
             (409, json!("HOLD_UNDER_REVIEW"))
+        );
+        // Nor on chain with its own owner key, around the gateway: the code
+        // named the gateway's operator as reviewer, the one who captures.
+        let around = chain
+            .holds()
+            .capture(
+                &owner,
+                owner.address(),
+                &yenpay_client::types::limits::OrderRef::new(&order)?,
+                amount,
+                0,
+                true,
+            )
+            .await;
+        let refused = around
+            .err()
+            .context("the merchant's owner captured a reviewed hold on chain")?;
+        assert!(refused.to_string().contains("ENOT_REVIEWER"), "{refused}");
+        assert_eq!(
+            chain.holds().escrow_balance().await? - escrow_before,
+            amount
         );
 
         // The analyst decides.

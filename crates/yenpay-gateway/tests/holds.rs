@@ -944,7 +944,7 @@ async fn issued_hold(
         .await
         .unwrap()
         .unwrap();
-    yenpay_gateway::offer::of_hold(&gw.state.config, &gw.state.kek, &shop, &hold).unwrap()
+    yenpay_gateway::offer::of_hold(&gw.state.config, &gw.state.kek, &shop, &hold, None).unwrap()
 }
 
 /// Sponsoring takes a hold code only as the gateway issued it, untaken and
@@ -1289,5 +1289,94 @@ async fn the_reconciler_settles_hold_operations_with_unknown_outcomes() {
             reconcile::run_once(&gw.state).await.unwrap(),
             reconcile::Settled::default()
         );
+    }
+}
+
+/// A customer listed after the hold was taken: the merchant's capture and
+/// its void are refused by screening before anything is signed (the yen
+/// stay in escrow for the operator to seize), with one verdict row for the
+/// hold however often it is asked; once delisted, the capture goes through.
+#[tokio::test]
+async fn a_customer_listed_after_taking_a_hold_is_neither_captured_nor_voided_back() {
+    for db in backends().await {
+        let dir = tempfile::tempdir().unwrap();
+        let list = dir.path().join("sanctions.txt");
+        std::fs::write(&list, "# nobody yet\n").unwrap();
+        let mut config = config();
+        config.follower_start_version = 3_900;
+        config.compliance.list_file = Some(list.clone());
+        let gw = TestGateway::with_config(&db, config).await;
+        let m = gw.merchant("HOTEL").await;
+        create_hold(&gw, &m, "ROOM-7", 20_000, 0).await;
+        apply(
+            &gw,
+            hold_tx(
+                6_000,
+                NOW + 5,
+                None,
+                vec![authorized(&m, "ROOM-7", 20_000, 0, NOW + 3_600)],
+            ),
+            NOW + 5,
+        )
+        .await;
+        std::fs::write(&list, format!("{CUSTOMER} # listed since the check-in\n")).unwrap();
+
+        for attempt in 0..3 {
+            let capture = gw
+                .call(&m, "POST", "/v2/holds/capture", Some(json!({"merchantPaymentId": "ROOM-7", "merchantCaptureId": format!("CAP-{attempt}"), "amount": yen(15_000)})))
+                .await;
+            assert_eq!(
+                (capture.status, capture.code()),
+                (StatusCode::FORBIDDEN, "SCREENING_DENIED"),
+                "{}: {}",
+                db.name,
+                capture.text
+            );
+        }
+        let void = gw
+            .call(
+                &m,
+                "POST",
+                "/v2/holds/revert",
+                Some(json!({"merchantPaymentId": "ROOM-7", "merchantRevertId": "VOID-1"})),
+            )
+            .await;
+        assert_eq!(
+            (void.status, void.code()),
+            (StatusCode::FORBIDDEN, "SCREENING_DENIED"),
+            "{}",
+            void.text
+        );
+        // Nothing signed, no operation reserved, the hold as it was.
+        assert!(gw.ledger.calls().is_empty());
+        let operations: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM hold_operations")
+            .fetch_one(&gw.state.db.pool)
+            .await
+            .unwrap();
+        assert_eq!(operations, 0);
+        let state = gw.call(&m, "GET", "/v2/holds/ROOM-7", None).await;
+        assert_eq!(
+            (
+                state.body["data"]["status"].clone(),
+                state.body["data"]["held"].clone()
+            ),
+            (json!("AUTHORIZED"), json!(20_000))
+        );
+        let verdicts =
+            yenpay_gateway::store::compliance::latest(&gw.state.db.pool, Some(CUSTOMER), 10)
+                .await
+                .unwrap();
+        assert_eq!(verdicts.len(), 1, "one row for the hold: {verdicts:?}");
+        assert_eq!(
+            (verdicts[0].context.as_str(), verdicts[0].verdict.as_deref()),
+            ("HOLD", Some("DENY"))
+        );
+
+        std::fs::write(&list, "# delisted after review\n").unwrap();
+        let capture = gw
+            .call(&m, "POST", "/v2/holds/capture", Some(json!({"merchantPaymentId": "ROOM-7", "merchantCaptureId": "CAP-9", "amount": yen(15_000)})))
+            .await;
+        assert_eq!(capture.status, StatusCode::OK, "{}", capture.text);
+        assert_eq!(gw.ledger.calls().len(), 1, "{:?}", gw.ledger.calls());
     }
 }

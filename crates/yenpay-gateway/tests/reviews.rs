@@ -10,6 +10,7 @@
 use crate::common::*;
 use crate::sponsor::{Tx, operator, post};
 use aptos_sdk::account::Ed25519Account;
+use aptos_sdk::types::AccountAddress;
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use base64::Engine;
@@ -180,6 +181,21 @@ async fn a_reviewed_payment_becomes_a_hold_that_an_analyst_releases_once() {
         assert_eq!(data["offer"]["merchant"], m.address.to_standard_string());
         let signed = hold_code(&data);
         assert_eq!(signed.message.hold_ref.as_str(), "RV-1");
+        // The code names the gateway's operator as its reviewer: on chain only
+        // it captures the hold, not the merchant's own keys.
+        let reviewer = operator(&gw);
+        assert_eq!(
+            signed.message.reviewer.map(yenpay_client::address::to_sdk),
+            Some(reviewer)
+        );
+        assert_eq!(data["offer"]["reviewer"], reviewer.to_standard_string());
+        signed
+            .check(
+                yenpay_client::address::from_sdk(package()),
+                CHAIN_ID,
+                NOW as u64,
+            )
+            .unwrap();
         let review_id = data["reviewId"].as_str().unwrap().to_owned();
         // Asked again: the same code, one review.
         let again = pay_under_review(&gw, &m, &payer, "RV-1", 1500).await;
@@ -216,6 +232,17 @@ async fn a_reviewed_payment_becomes_a_hold_that_an_analyst_releases_once() {
         assert_eq!(
             (early.status, early.code()),
             (StatusCode::CONFLICT, "HOLD_NOT_AUTHORIZED")
+        );
+        // The same code taken as an ordinary hold (no reviewer): not what
+        // the gateway issued, not sponsored (and the chain refuses its signature).
+        let mut ordinary = signed.clone();
+        ordinary.message.reviewer = None;
+        let refused = post(&gw, take(&ordinary).body(&payer, operator(&gw))).await;
+        assert_eq!(
+            (refused.status, refused.code()),
+            (StatusCode::FORBIDDEN, "SPONSOR_NOT_ISSUED_CODE"),
+            "{}",
+            refused.text
         );
         // The reviewed payer takes it: sponsored, though under review.
         let taken = post(&gw, take(&signed).body(&payer, operator(&gw))).await;
@@ -299,7 +326,7 @@ async fn a_reviewed_payment_becomes_a_hold_that_an_analyst_releases_once() {
         assert_eq!(released.body["data"]["status"], "RELEASED");
         assert_eq!(released.body["data"]["decidedBy"], "analyst:alice");
         assert!(released.body["data"]["transactionHash"].is_string());
-        let captures: Vec<(u64, bool)> = gw
+        let captures: Vec<(u64, bool, AccountAddress)> = gw
             .ledger
             .calls
             .lock()
@@ -310,12 +337,14 @@ async fn a_reviewed_payment_becomes_a_hold_that_an_analyst_releases_once() {
                     amount,
                     release_rest,
                     hold_ref,
+                    signer,
                     ..
-                } if hold_ref == "RV-1" => Some((*amount, *release_rest)),
+                } if hold_ref == "RV-1" => Some((*amount, *release_rest, *signer)),
                 _ => None,
             })
             .collect();
-        assert_eq!(captures, [(1500, true)]);
+        // Signed by the reviewer, the one account the chain lets capture it.
+        assert_eq!(captures, [(1500, true, reviewer)]);
         for path in ["release", "reject"] {
             let twice = gw
                 .admin(

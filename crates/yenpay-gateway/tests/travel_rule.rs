@@ -565,3 +565,129 @@ async fn above_the_threshold_an_unhosted_payer_must_declare_who_they_are() {
         assert!(!serde_json::to_string(&entries).unwrap().contains("Suzuki"));
     }
 }
+
+/// Retention (`compliance::retention`): records, declarations, verdicts and
+/// limit refusals older than the retention are deleted in batches, the
+/// younger ones and a verdict still pending stay, the pass is in the audit
+/// log (whose chain still verifies), and a second pass deletes nothing.
+#[tokio::test]
+async fn compliance_records_past_their_retention_are_deleted_and_the_rest_kept() {
+    const DAY: i64 = 86_400;
+    for db in backends().await {
+        let gw = TestGateway::new(&db).await;
+        let retention = gw.state.config.compliance.record_retention.as_secs() as i64;
+        assert_eq!(
+            retention,
+            yenpay_gateway::config::MIN_RECORD_RETENTION_DAYS as i64 * DAY,
+            "seven years by default"
+        );
+        let cutoff = NOW - retention;
+        let pool = &gw.state.db.pool;
+        // 1,203 old verdicts (three batches), 2 young ones, 1 old but pending.
+        let verdict = |id: String, at: i64, state: &'static str| async move {
+            sqlx::query(
+                "INSERT INTO screening_verdicts (verdict_id, context, reference, subject, merchant_address, \
+                 order_ref, amount, mcc, state, verdict, reason_code, detail, provider, screened_count, \
+                 created_at, screened_at) VALUES ($1, 'PAYMENT', $1, '0x1', '0x2', NULL, 100, '5411', $2, \
+                 NULL, NULL, NULL, NULL, 1, $3, NULL)",
+            )
+            .bind(id)
+            .bind(state)
+            .bind(at)
+            .execute(pool)
+            .await
+            .unwrap();
+        };
+        for i in 0..1_203 {
+            verdict(format!("old-{i}"), cutoff - 1 - i, "DONE").await;
+        }
+        verdict("young-1".to_owned(), cutoff, "DONE").await;
+        verdict("young-2".to_owned(), NOW, "DONE").await;
+        verdict("old-pending".to_owned(), cutoff - 10, "PENDING").await;
+        for (id, at) in [("rec-old", cutoff - 1), ("rec-young", cutoff + 1)] {
+            sqlx::query(
+                "INSERT INTO travel_rule_records (record_id, kind, reference, merchant_address, order_ref, \
+                 originator_address, beneficiary_address, amount, ivms101, record_hash, receipt_key, \
+                 receipt_signature, created_at) VALUES ($1, 'PAYMENT', $1, '0x2', NULL, '0x1', '0x2', 100, \
+                 '{}', 'h', 'k', 's', $2)",
+            )
+            .bind(id)
+            .bind(at)
+            .execute(pool)
+            .await
+            .unwrap();
+        }
+        for (code, at) in [("code-old", cutoff - DAY), ("code-young", NOW - DAY)] {
+            sqlx::query(
+                "INSERT INTO self_declarations (code_id, payer, name, address_line, town, date_of_birth, \
+                 place_of_birth, country, created_at) VALUES ($1, '0x1', 'Suzuki Hanako', '1-2-3 Chiyoda', \
+                 'Tokyo', NULL, NULL, 'JP', $2)",
+            )
+            .bind(code)
+            .bind(at)
+            .execute(pool)
+            .await
+            .unwrap();
+        }
+        for (code, at) in [("c-old", cutoff - 5), ("c-young", cutoff + 5)] {
+            sqlx::query(
+                "INSERT INTO limit_refusals (address, code_id, code, merchant_address, amount, refused_count, \
+                 first_at, last_at) VALUES ('0x1', $1, 'CUSTOMER_LIMIT_DAILY', '0x2', 100, 1, $2, $2)",
+            )
+            .bind(code)
+            .bind(at)
+            .execute(pool)
+            .await
+            .unwrap();
+        }
+        let before = audit_log::verify(pool).await.unwrap().entries;
+
+        let purged = yenpay_gateway::compliance::retention::purge_once(&gw.state)
+            .await
+            .unwrap();
+        assert_eq!(purged.screening_verdicts, 1_203, "{purged:?}");
+        assert_eq!(purged.travel_rule_records, 1, "{purged:?}");
+        assert_eq!(purged.self_declarations, 1, "{purged:?}");
+        assert_eq!(purged.limit_refusals, 1, "{purged:?}");
+
+        let ids = |sql: &'static str| async move {
+            let mut ids: Vec<String> = sqlx::query_scalar(sql).fetch_all(pool).await.unwrap();
+            ids.sort();
+            ids
+        };
+        assert_eq!(
+            ids("SELECT verdict_id FROM screening_verdicts").await,
+            ["old-pending", "young-1", "young-2"]
+        );
+        assert_eq!(
+            ids("SELECT record_id FROM travel_rule_records").await,
+            ["rec-young"]
+        );
+        assert_eq!(
+            ids("SELECT code_id FROM self_declarations").await,
+            ["code-young"]
+        );
+        assert_eq!(ids("SELECT code_id FROM limit_refusals").await, ["c-young"]);
+
+        // One audit entry for the pass, with counts and no personal data.
+        let verified = audit_log::verify(pool).await.unwrap();
+        assert_eq!(verified.problem, None);
+        assert_eq!(verified.entries, before + 1);
+        let last = audit_log::page(pool, before, 10).await.unwrap();
+        assert_eq!(last.len(), 1);
+        assert_eq!(last[0].action, "RETENTION_PURGE");
+        assert!(
+            last[0].details.contains("\"screeningVerdicts\":1203"),
+            "{}",
+            last[0].details
+        );
+        assert!(!last[0].details.contains("Suzuki"), "{}", last[0].details);
+
+        // Nothing more is due: a second pass deletes nothing and logs nothing.
+        let again = yenpay_gateway::compliance::retention::purge_once(&gw.state)
+            .await
+            .unwrap();
+        assert_eq!(again.total(), 0);
+        assert_eq!(audit_log::verify(pool).await.unwrap().entries, before + 1);
+    }
+}

@@ -846,6 +846,126 @@ async fn wallet_refuses_bad_codes_with_a_clear_code() {
     }
 }
 
+/// A shop's hold code (issue 27) in the wallet: quoted as a hold with its
+/// tip limit and capture deadline, prepared as `authorize_signed_hold`, and
+/// refused by name when altered, another gateway's, or for another chain.
+#[tokio::test]
+async fn wallet_takes_a_shops_hold_code_and_refuses_an_altered_one() {
+    for db in backends().await {
+        let gw = TestGateway::new(&db).await;
+        let m = gw.merchant("YENPAY CAFE").await;
+        let created = gw
+            .call(
+                &m,
+                "POST",
+                "/v2/holds/codes",
+                Some(json!({
+                    "merchantPaymentId": "PUMP-7",
+                    "amount": {"amount": 10_000, "currency": "JPY"},
+                    "tipLimit": {"amount": 500, "currency": "JPY"},
+                    "authorizationExpiry": NOW + 3_600,
+                })),
+            )
+            .await;
+        assert_eq!(created.status, StatusCode::CREATED, "{}", created.text);
+        let url = created.body["data"]["url"].as_str().unwrap().to_owned();
+
+        let quote = gw
+            .send(wallet("/wallet/api/quote", json!({"payload": url})))
+            .await;
+        assert_eq!(quote.status, StatusCode::OK, "{}", quote.text);
+        let q = &quote.body["data"];
+        assert_eq!(q["kind"], "hold");
+        assert_eq!(q["status"], "CREATED");
+        assert_eq!(q["payable"], true);
+        assert_eq!(q["amount"]["amount"], 10_000);
+        assert_eq!(q["tipLimit"]["amount"], 500);
+        assert_eq!(q["captureBefore"], NOW + 3_600);
+        assert_eq!(q["merchantPaymentId"], "PUMP-7");
+        assert!(q.get("reviewDeadline").is_none(), "{q}");
+
+        let public = const_hex::encode(
+            SigningKey::from_bytes(&[7u8; 32])
+                .verifying_key()
+                .to_bytes(),
+        );
+        let prepared = gw
+            .send(wallet(
+                "/wallet/api/prepare",
+                json!({"payload": url, "publicKey": public}),
+            ))
+            .await;
+        assert_eq!(prepared.status, StatusCode::OK, "{}", prepared.text);
+        let raw: RawTransaction = aptos_bcs::from_bytes(
+            &const_hex::decode(prepared.body["data"]["rawTransaction"].as_str().unwrap()).unwrap(),
+        )
+        .unwrap();
+        match raw.payload {
+            TransactionPayload::EntryFunction(call) => {
+                assert_eq!(call.module.name.as_str(), "hold");
+                assert_eq!(call.function, "authorize_signed_hold");
+            }
+            other => panic!("not an entry function: {other:?}"),
+        }
+
+        // Altered: another amount (its signature no longer matters: the
+        // gateway's hold says otherwise), another reference, another chain.
+        for (text, status, code) in [
+            (
+                url.replace("amount=10000", "amount=1000"),
+                StatusCode::CONFLICT,
+                "AMOUNT_MISMATCH",
+            ),
+            (
+                url.replace("tip=500", "tip=5000"),
+                StatusCode::CONFLICT,
+                "AMOUNT_MISMATCH",
+            ),
+            (
+                url.replace("hold=PUMP-7", "hold=PUMP-8"),
+                StatusCode::NOT_FOUND,
+                "HOLD_NOT_FOUND",
+            ),
+            (
+                url.replace("chain=4", "chain=1"),
+                StatusCode::BAD_REQUEST,
+                "INVALID_PAYLOAD",
+            ),
+        ] {
+            assert_ne!(text, url);
+            let answer = gw
+                .send(wallet("/wallet/api/quote", json!({"payload": text})))
+                .await;
+            assert_eq!(
+                (answer.status, answer.code()),
+                (status, code),
+                "{text}: {}",
+                answer.text
+            );
+        }
+
+        // Past the code's expiry: quoted as such and not prepared.
+        gw.clock.advance(3_600);
+        let late = gw
+            .send(wallet("/wallet/api/quote", json!({"payload": url})))
+            .await;
+        assert_eq!(late.body["data"]["status"], "EXPIRED", "{}", late.text);
+        assert_eq!(late.body["data"]["payable"], false);
+        let prepared = gw
+            .send(wallet(
+                "/wallet/api/prepare",
+                json!({"payload": url, "publicKey": public}),
+            ))
+            .await;
+        assert_eq!(
+            (prepared.status, prepared.code()),
+            (StatusCode::CONFLICT, "CODE_NOT_PAYABLE"),
+            "{}",
+            prepared.text
+        );
+    }
+}
+
 /// `payload` with its CRC recomputed.
 fn reseal(payload: &str) -> String {
     let body = &payload[..payload.len() - 4];

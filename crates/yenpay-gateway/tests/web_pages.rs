@@ -349,6 +349,87 @@ async fn wallet_page_shows_what_is_left_and_asks_who_pays_above_the_threshold() 
     browser.close().await;
 }
 
+/// A compliance review (issue 28): the payment is answered with a hold code
+/// for the same order; the page reads it on its own, says what a hold means,
+/// and only the customer's second tap signs the hold (nothing is signed at
+/// the first).
+#[tokio::test]
+async fn wallet_page_holds_a_payment_under_review_instead_of_paying_it() {
+    let Some(browser) =
+        Browser::start("wallet_page_holds_a_payment_under_review_instead_of_paying_it").await
+    else {
+        return;
+    };
+    let db = backends().await.remove(0);
+    let dir = tempfile::tempdir().unwrap();
+    let list = dir.path().join("screening.txt");
+    std::fs::write(&list, "# nobody under review yet\n").unwrap();
+    let mut config = config();
+    config.compliance.list_file = Some(list.clone());
+    let gw = TestGateway::with_config(&db, config).await;
+    gw.clock.set(yenpay_types::time::unix_now() as i64);
+    let base = gw.serve().await;
+    let m = gw.merchant("YENPAY CAFE").await;
+    let code = gw.create_code(&m, "R-1", 3_000).await;
+    let payload = code.body["data"]["qrPayload"].as_str().unwrap().to_owned();
+
+    browser
+        .open(
+            &format!("{base}/wallet?payload={}", urlencoding::encode(&payload)),
+            "#wallet-payload",
+        )
+        .await;
+    browser.wait_text("#wallet-amount", "3,000").await;
+    let address = browser.wait_text("#wallet-address", "0x").await;
+    // The page's own key is now on the list, for review.
+    std::fs::write(&list, format!("{} review # PEP\n", address.trim())).unwrap();
+
+    browser.click("#wallet-pay").await;
+    browser.wait_shown("#wallet-review-note").await;
+    browser
+        .wait_text("#wallet-review-note", "compliance check")
+        .await;
+    browser.wait_text("#wallet-pay", "Hold").await;
+    browser.wait_text("#wallet-order", "R-1").await;
+    let read = browser
+        .eval("return document.getElementById('wallet-payload').value")
+        .await;
+    assert!(
+        read.as_str().unwrap().starts_with("yenpay:") && read.as_str().unwrap().contains("hold="),
+        "the page read the review's hold code: {read}"
+    );
+    assert!(
+        gw.ledger.signed.lock().unwrap().is_empty(),
+        "nothing is signed before the customer agrees to the hold"
+    );
+    assert_eq!(browser.unlabelled_controls().await, Vec::<String>::new());
+    snapshot(&browser, "wallet-review").await;
+
+    browser.click("#wallet-pay").await;
+    browser.wait_text("#wallet-receipt-title", "Held").await;
+    browser.wait_text("#wallet-receipt-amount", "3,000").await;
+    browser
+        .wait_text("#wallet-receipt-hold-note", "compliance check")
+        .await;
+    let signed = gw.ledger.signed.lock().unwrap().clone();
+    assert_eq!(signed.len(), 1);
+    assert_eq!(signed[0].raw_txn.sender.to_hex(), address.trim());
+    match &signed[0].raw_txn.payload {
+        // The review's code names the gateway as reviewer: only it can capture.
+        aptos_sdk::transaction::TransactionPayload::EntryFunction(call) => {
+            assert_eq!(call.function, "authorize_reviewed_hold")
+        }
+        other => panic!("not an entry function: {other:?}"),
+    }
+    // The analyst sees the review of this payer, open.
+    let open = gw.admin("GET", "/admin/reviews", None).await;
+    assert_eq!(open.status, axum::http::StatusCode::OK, "{}", open.text);
+    assert!(open.text.contains(address.trim()), "{}", open.text);
+    assert!(open.text.contains("\"OPEN\""), "{}", open.text);
+    snapshot(&browser, "wallet-held").await;
+    browser.close().await;
+}
+
 #[tokio::test]
 async fn wallet_page_reads_a_code_and_pays_it_with_its_own_key() {
     let Some(browser) =

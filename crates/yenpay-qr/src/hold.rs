@@ -3,11 +3,14 @@
 //! `hold::authorize_signed_hold`.
 //!
 //! ```text
-//! yenpay:<merchant>?chain=<chain id>&package=<package>&hold=<hold ref>&amount=<yen>&tip=<yen>&capture=<unix secs>&expires=<unix secs>&terminal=<address>&key=<public key>&sig=<signature>
+//! yenpay:<merchant>?chain=<chain id>&package=<package>&hold=<hold ref>&amount=<yen>&tip=<yen>&capture=<unix secs>&expires=<unix secs>&terminal=<address>[&reviewer=<address>]&key=<public key>&sig=<signature>
 //! ```
 //!
-//! Every parameter is required and appears once (in this order when
-//! encoded); numbers are decimal without leading zeros; `hold` is the hold
+//! Every parameter but `reviewer` is required, and each appears once (in
+//! this order when encoded); `reviewer` is there only for a hold a
+//! compliance review made of a payment (signed as
+//! `authorization::ReviewHoldOffer`, taken with `hold::authorize_reviewed_hold`):
+//! left out, the signature does not verify, and the other way round; numbers are decimal without leading zeros; `hold` is the hold
 //! reference (1-64 bytes of UTF-8, percent-encoded), `tip` the tip limit,
 //! `capture` the authorization's expiry (capturable strictly before), and
 //! `expires` the code's. `hold` is not a parameter of a payment's URI
@@ -23,8 +26,9 @@ use super::mpm::yenpay::{parse_base64url, to_base64url};
 use super::mpm::{parse_address, parse_chain_id};
 use super::uri::{SCHEME, UriError, canonical_u64, parts};
 
-const PARAMS: [&str; 10] = [
+const PARAMS: [&str; 11] = [
     "chain", "package", "hold", "amount", "tip", "capture", "expires", "terminal", "key", "sig",
+    "reviewer",
 ];
 
 /// A hold code: the package it is for and the terminal's signed offer.
@@ -48,7 +52,11 @@ pub fn encode(code: &HoldCode) -> String {
         .append_pair("tip", &offer.tip_limit.to_string())
         .append_pair("capture", &offer.capture_before.to_string())
         .append_pair("expires", &offer.expires_at.to_string())
-        .append_pair("terminal", &offer.terminal.to_standard_string())
+        .append_pair("terminal", &offer.terminal.to_standard_string());
+    if let Some(reviewer) = offer.reviewer {
+        query.append_pair("reviewer", &reviewer.to_standard_string());
+    }
+    query
         .append_pair("key", &to_base64url(&code.signed.public_key))
         .append_pair("sig", &to_base64url(&code.signed.signature));
     format!(
@@ -113,20 +121,26 @@ pub fn decode(uri: &str) -> Result<HoldCode, UriError> {
         value: sig.clone(),
         expected: "an Ed25519 signature: 64 bytes in base64url without padding",
     })?;
+    let reviewer = values[10]
+        .take()
+        .map(|value| address("reviewer", &value))
+        .transpose()?;
+    let mut message = HoldOffer::new(
+        chain_id,
+        package,
+        merchant,
+        terminal,
+        hold_ref,
+        amount,
+        tip_limit,
+        capture_before,
+        expires_at,
+    );
+    message.reviewer = reviewer;
     Ok(HoldCode {
         package,
         signed: SignedHoldOffer {
-            message: HoldOffer::new(
-                chain_id,
-                package,
-                merchant,
-                terminal,
-                hold_ref,
-                amount,
-                tip_limit,
-                capture_before,
-                expires_at,
-            ),
+            message,
             public_key,
             signature,
         },
@@ -175,6 +189,49 @@ mod tests {
     }
 
     #[test]
+    fn a_reviewed_hold_code_round_trips_and_loses_no_reviewer() {
+        let key = SigningKey::from_bytes(&[7; 32]);
+        let plain = code();
+        let reviewer = Address::from_hex("0x4e71e3").unwrap();
+        let reviewed = HoldCode {
+            package: plain.package,
+            signed: plain
+                .signed
+                .message
+                .clone()
+                .reviewed_by(reviewer)
+                .sign(plain.package, &key)
+                .unwrap(),
+        };
+        let uri = encode(&reviewed);
+        assert!(
+            uri.contains(
+                "&reviewer=0x00000000000000000000000000000000000000000000000000000000004e71e3&key="
+            ),
+            "{uri}"
+        );
+        let decoded = decode(&uri).unwrap();
+        assert_eq!(decoded, reviewed);
+        decoded
+            .signed
+            .check(plain.package, 4, 1_796_092_500)
+            .unwrap();
+        // Dropping the reviewer from the URI leaves a code whose signature fails.
+        let start = uri.find("&reviewer=").unwrap();
+        let end = uri[start + 1..].find('&').unwrap() + start + 1;
+        let stripped = format!("{}{}", &uri[..start], &uri[end..]);
+        let as_ordinary = decode(&stripped).unwrap();
+        assert_eq!(as_ordinary.signed.message.reviewer, None);
+        assert!(
+            as_ordinary
+                .signed
+                .check(plain.package, 4, 1_796_092_500)
+                .is_err()
+        );
+        assert!(!encode(&plain).contains("reviewer"));
+    }
+
+    #[test]
     fn a_payment_decoder_refuses_a_hold_code_and_back() {
         let uri = encode(&code());
         assert!(matches!(
@@ -206,7 +263,8 @@ mod tests {
     #[test]
     fn every_parameter_is_required_once_and_canonical() {
         let uri = encode(&code());
-        for name in PARAMS {
+        // `reviewer`, the one optional parameter, is tested above.
+        for name in PARAMS.into_iter().filter(|name| *name != "reviewer") {
             let without: Vec<&str> = uri
                 .split(['?', '&'])
                 .skip(1)
@@ -223,6 +281,17 @@ mod tests {
         assert!(matches!(
             decode(&uri.replace("&tip=500", "&tip=0500")),
             Err(UriError::BadParam { name: "tip", .. })
+        ));
+        assert_eq!(
+            decode(&format!("{uri}&reviewer=0x1&reviewer=0x2")),
+            Err(UriError::DuplicateParam { name: "reviewer" })
+        );
+        assert!(matches!(
+            decode(&format!("{uri}&reviewer=nobody")),
+            Err(UriError::BadParam {
+                name: "reviewer",
+                ..
+            })
         ));
         assert!(matches!(
             decode(&format!("{uri}&order=x")),

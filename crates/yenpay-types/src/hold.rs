@@ -8,6 +8,9 @@
 //!   capturable strictly before `capture_before`", scannable strictly before
 //!   `expires_at`. The customer's wallet takes it with
 //!   `hold::authorize_signed_hold`; its transaction is its agreement.
+//!   With a `reviewer`, the same offer signs as `authorization::ReviewHoldOffer`
+//!   (a payment a compliance review turned into a hold, issue 28), taken with
+//!   `hold::authorize_reviewed_hold`; only the reviewer can capture it.
 //! - [`HoldAuthorization`], signed by the customer for a customer-presented
 //!   code: `amount` plus `tip_limit` for `merchant`, capturable strictly before
 //!   `capture_before`, usable within `valid_after..valid_before` with a nonce
@@ -31,6 +34,8 @@ use serde::Serialize;
 
 /// The Move struct a terminal's hold code names: `authorization::HoldOffer`.
 pub const OFFER_STRUCT_NAME: &str = "HoldOffer";
+/// The Move struct a reviewed hold's code names: `authorization::ReviewHoldOffer`.
+pub const REVIEW_OFFER_STRUCT_NAME: &str = "ReviewHoldOffer";
 /// The Move struct a customer's hold authorization names:
 /// `authorization::HoldAuthorization`.
 pub const AUTHORIZATION_STRUCT_NAME: &str = "HoldAuthorization";
@@ -57,6 +62,11 @@ pub struct HoldOffer {
     pub capture_before: u64,
     /// The code can be taken strictly before this time (Unix seconds).
     pub expires_at: u64,
+    /// For a hold a compliance review made of a payment: the one account
+    /// that may capture it (the operator's gateway). Such an offer signs as
+    /// `authorization::ReviewHoldOffer`, so it verifies only as a reviewed
+    /// hold and an ordinary one only as ordinary. `None`: an ordinary hold.
+    pub reviewer: Option<Address>,
 }
 
 /// What a customer signs for a hold taken from its customer-presented code.
@@ -107,6 +117,20 @@ struct MoveHoldOffer<'a> {
     metadata: Address,
     merchant: Address,
     terminal: Address,
+    hold_ref: &'a str,
+    amount: u64,
+    tip_limit: u64,
+    capture_before: u64,
+    expires_at: u64,
+}
+
+#[derive(Serialize)]
+struct MoveReviewHoldOffer<'a> {
+    chain_id: u8,
+    metadata: Address,
+    merchant: Address,
+    terminal: Address,
+    reviewer: Address,
     hold_ref: &'a str,
     amount: u64,
     tip_limit: u64,
@@ -177,21 +201,39 @@ pub trait HoldMessage: Clone {
 
 impl HoldMessage for HoldOffer {
     fn signing_message(&self, package: Address) -> Result<Vec<u8>, AuthorizationError> {
-        encode(
-            package,
-            OFFER_STRUCT_NAME,
-            MoveHoldOffer {
-                chain_id: self.chain_id,
-                metadata: self.metadata,
-                merchant: self.merchant,
-                terminal: self.terminal,
-                hold_ref: self.hold_ref.as_str(),
-                amount: self.amount,
-                tip_limit: self.tip_limit,
-                capture_before: self.capture_before,
-                expires_at: self.expires_at,
-            },
-        )
+        match self.reviewer {
+            None => encode(
+                package,
+                OFFER_STRUCT_NAME,
+                MoveHoldOffer {
+                    chain_id: self.chain_id,
+                    metadata: self.metadata,
+                    merchant: self.merchant,
+                    terminal: self.terminal,
+                    hold_ref: self.hold_ref.as_str(),
+                    amount: self.amount,
+                    tip_limit: self.tip_limit,
+                    capture_before: self.capture_before,
+                    expires_at: self.expires_at,
+                },
+            ),
+            Some(reviewer) => encode(
+                package,
+                REVIEW_OFFER_STRUCT_NAME,
+                MoveReviewHoldOffer {
+                    chain_id: self.chain_id,
+                    metadata: self.metadata,
+                    merchant: self.merchant,
+                    terminal: self.terminal,
+                    reviewer,
+                    hold_ref: self.hold_ref.as_str(),
+                    amount: self.amount,
+                    tip_limit: self.tip_limit,
+                    capture_before: self.capture_before,
+                    expires_at: self.expires_at,
+                },
+            ),
+        }
     }
 
     fn signer(&self) -> Address {
@@ -248,6 +290,15 @@ impl HoldOffer {
             tip_limit,
             capture_before,
             expires_at,
+            reviewer: None,
+        }
+    }
+
+    /// The same offer as a reviewed hold that only `reviewer` can capture.
+    pub fn reviewed_by(self, reviewer: Address) -> Self {
+        Self {
+            reviewer: Some(reviewer),
+            ..self
         }
     }
 }
@@ -423,6 +474,7 @@ mod tests {
             tip_limit: 1_500,
             capture_before: 2_000_003_600,
             expires_at: 2_000_000_000,
+            reviewer: None,
         }
     }
 
@@ -466,6 +518,45 @@ mod tests {
         assert_eq!(signed_auth.signature.to_vec(), hex(AUTHORIZATION_SIGNATURE));
         signed.check(package, 4, 2_000_000_000 - 300).unwrap();
         signed_auth.check(package, 4, 2_000_000_000 - 300).unwrap();
+    }
+
+    const REVIEW_OFFER_MESSAGE: &str = "000000000000000000000000000000000000000000000000000000000000cafe0d617574686f72697a6174696f6e0f526576696577486f6c644f666665720472ed35b5c014c8186a005222d54b58f42ed5345189be14142b7365eec0332a180000000000000000000000000000000000000000000000000000000000000b0bcc405722b15c00a19d37e51d9a756de1e61b780ad0935f3363bc7fce64edbdad00000000000000000000000000000000000000000000000000000000004e71e309484f4c442d303030311027000000000000dc0500000000000010a23577000000000094357700000000";
+    const REVIEW_OFFER_SIGNATURE: &str = "67f42cd721b2560b85b53eeb86d4249b75347ab238ebcc7ed44c6a17f83253c1be2bcc2b12717d0bbd9f044a2ffaccbe0c1d6925ac62e31f565c1b8db8af8703";
+
+    /// A reviewed hold's code (pinned in Move by
+    /// `hold_tests::known_answer_review_hold_offer_verifies`), and that it and
+    /// the ordinary code never verify as each other.
+    #[test]
+    fn a_reviewed_offer_signs_as_its_own_message() {
+        let package = address("0xcafe");
+        let reviewed = known_offer().reviewed_by(address("0x4e71e3"));
+        assert_eq!(
+            reviewed.signing_message(package).unwrap(),
+            hex(REVIEW_OFFER_MESSAGE)
+        );
+        let signed = reviewed.clone().sign(package, &key()).unwrap();
+        assert_eq!(signed.signature.to_vec(), hex(REVIEW_OFFER_SIGNATURE));
+        signed.check(package, 4, 2_000_000_000 - 300).unwrap();
+        // The same signature, read as an ordinary code, or naming someone else.
+        let mut ordinary = signed.clone();
+        ordinary.message.reviewer = None;
+        assert_eq!(
+            ordinary.verify(package),
+            Err(AuthorizationError::InvalidSignature)
+        );
+        let mut other = signed.clone();
+        other.message.reviewer = Some(address("0xbad"));
+        assert_eq!(
+            other.verify(package),
+            Err(AuthorizationError::InvalidSignature)
+        );
+        // An ordinary code's signature read as a reviewed one.
+        let mut promoted = known_offer().sign(package, &key()).unwrap();
+        promoted.message.reviewer = Some(address("0x4e71e3"));
+        assert_eq!(
+            promoted.verify(package),
+            Err(AuthorizationError::InvalidSignature)
+        );
     }
 
     #[test]

@@ -307,8 +307,9 @@ fn arg_type(name: &str, move_type: &str) -> Result<ArgType> {
         }
         ("signature" | "quote_signature", "vector<u8>") => arg("&[u8; 64]", "{}.as_slice()"),
         ("legal_order", "vector<u8>") => arg("&LegalOrder", "{}.as_bytes()"),
-        ("metadata_serialized", "vector<u8>") => arg("&[u8]", "{}"),
-        ("code", "vector<vector<u8>>") => arg("&[Vec<u8>]", "{}"),
+        ("metadata_serialized" | "metadata_chunk", "vector<u8>") => arg("&[u8]", "{}"),
+        ("code" | "code_chunks", "vector<vector<u8>>") => arg("&[Vec<u8>]", "{}"),
+        ("code_indices", "vector<u16>") => arg("&[u16]", "{}"),
         ("signatures", "vector<vector<u8>>") => arg(
             "&[[u8; 64]]",
             "&{}.iter().map(|signature| signature.to_vec()).collect::<Vec<_>>()",
@@ -371,6 +372,14 @@ fn return_type(view: &str, move_type: &str) -> Result<ReturnType> {
             pattern: "(Number(first), Number(second))".to_owned(),
             value: "(first, second)".to_owned(),
             rust: "(u64, u64)".to_owned(),
+        },
+        // A staged upgrade's size: the metadata's bytes and each module's.
+        "(u64, vector<u64>)" => ReturnType {
+            decoded: "(Number<u64>, Vec<Number<u64>>)".to_owned(),
+            pattern: "(Number(metadata), modules)".to_owned(),
+            value: "(metadata, modules.into_iter().map(|Number(bytes)| bytes).collect())"
+                .to_owned(),
+            rust: "(u64, Vec<u64>)".to_owned(),
         },
         object if object.starts_with("Object<") => {
             single("ObjectRef", "ObjectRef(value)", "value", "AccountAddress")

@@ -74,6 +74,10 @@ abort_codes! {
         NotHousekeeper = 25, "ENOT_HOUSEKEEPER";
         /// The hold's customer is not denylisted, so the hold cannot be seized.
         CustomerNotDenylisted = 26, "ECUSTOMER_NOT_DENYLISTED";
+        /// The hold is under a compliance review: only its reviewer captures it.
+        NotReviewer = 27, "ENOT_REVIEWER";
+        /// A reviewed hold must name a reviewer (not address 0x0).
+        InvalidReviewer = 28, "EINVALID_REVIEWER";
     }
 }
 
@@ -116,6 +120,41 @@ impl Calls {
             vec![
                 bcs_arg("merchant", &merchant)?,
                 bcs_arg("terminal", &terminal)?,
+                bcs_arg("hold_ref", hold_ref.as_str())?,
+                bcs_arg("amount", &amount)?,
+                bcs_arg("tip_limit", &tip_limit)?,
+                bcs_arg("capture_before", &capture_before)?,
+                bcs_arg("expires_at", &expires_at)?,
+                bcs_arg("public_key", public_key.as_slice())?,
+                bcs_arg("signature", signature.as_slice())?,
+            ],
+        )
+    }
+
+    /// `authorize_reviewed_hold(customer, merchant, terminal, reviewer, hold_ref, amount, tip_limit, capture_before, expires_at, public_key, signature)`.
+    #[allow(clippy::too_many_arguments)] // one parameter per Move parameter
+    pub fn authorize_reviewed_hold(
+        &self,
+        merchant: AccountAddress,
+        terminal: AccountAddress,
+        reviewer: AccountAddress,
+        hold_ref: &OrderRef,
+        amount: u64,
+        tip_limit: u64,
+        capture_before: u64,
+        expires_at: u64,
+        public_key: &[u8; 32],
+        signature: &[u8; 64],
+    ) -> Result<EntryFunction, Error> {
+        require_amount("amount", amount)?;
+        entry_call(
+            self.package,
+            Module::Hold,
+            "authorize_reviewed_hold",
+            vec![
+                bcs_arg("merchant", &merchant)?,
+                bcs_arg("terminal", &terminal)?,
+                bcs_arg("reviewer", &reviewer)?,
                 bcs_arg("hold_ref", hold_ref.as_str())?,
                 bcs_arg("amount", &amount)?,
                 bcs_arg("tip_limit", &tip_limit)?,
@@ -364,6 +403,45 @@ impl<'a> Holds<'a> {
         self.client.submit_entry(customer, call).await
     }
 
+    /// A payment under compliance review, held instead: as `authorize_signed_hold`, for the code that `terminal` signed
+    /// as an `authorization::ReviewHoldOffer` naming `reviewer`. The hold records `reviewer`, the only account that
+    /// can capture it (the merchant's owner, its terminals and the operator cannot); the merchant, the operator and the
+    /// reviewer can void it back to the customer, and it is reclaimable after `capture_before` as any hold.
+    ///
+    /// Signed by `customer`.
+    ///
+    /// # Errors
+    /// [`Error::Validation`] for an argument the contract would refuse; otherwise see [`YenPay::submit`].
+    #[allow(clippy::too_many_arguments)] // one parameter per Move parameter
+    pub async fn authorize_reviewed_hold<S: TxSigner>(
+        &self,
+        customer: &S,
+        merchant: AccountAddress,
+        terminal: AccountAddress,
+        reviewer: AccountAddress,
+        hold_ref: &OrderRef,
+        amount: u64,
+        tip_limit: u64,
+        capture_before: u64,
+        expires_at: u64,
+        public_key: &[u8; 32],
+        signature: &[u8; 64],
+    ) -> Result<Submitted, Error> {
+        let call = self.calls().authorize_reviewed_hold(
+            merchant,
+            terminal,
+            reviewer,
+            hold_ref,
+            amount,
+            tip_limit,
+            capture_before,
+            expires_at,
+            public_key,
+            signature,
+        )?;
+        self.client.submit_entry(customer, call).await
+    }
+
     /// Customer-presented QR: `terminal` (or the merchant's owner) takes a hold with the `HoldAuthorization` that
     /// `from` signed for `merchant`, `amount`, `tip_limit` and `capture_before`. The authorization module checks the
     /// signature, the validity window and the nonce; the stablecoin withdraws `amount + tip_limit` under its hooks'
@@ -431,8 +509,8 @@ impl<'a> Holds<'a> {
     /// (`merchant_registry::compute_fee` on `amount + tip` at the merchant's fee) to the treasury and the rest to the
     /// payout address. The captures never total more than `authorized`, the tips never more than `tip_limit`. With
     /// `release_rest`, what is left goes back to the customer and the hold closes. Signed by the merchant's owner,
-    /// one of its terminals, or the operator; the merchant must be active, and its owner, its payout and the
-    /// customer clean.
+    /// one of its terminals, or the operator, or for a reviewed hold by its reviewer only; the merchant must be active,
+    /// and its owner, its payout and the customer clean.
     ///
     /// Signed by `actor`.
     ///
@@ -455,7 +533,8 @@ impl<'a> Holds<'a> {
 
     /// Gives `amount` of what the hold holds back to the customer (a partial void, or a full one with everything
     /// held), whether or not the authorization has expired and whatever the merchant's status. Signed by the
-    /// merchant's owner, one of its terminals, or the operator; refused to a denylisted customer.
+    /// merchant's owner, one of its terminals, the operator, or a reviewed hold's reviewer; refused to a denylisted
+    /// customer.
     ///
     /// Signed by `actor`.
     ///

@@ -22,6 +22,10 @@ abort_codes! {
     pub enum UpgradeAbort in Module::Upgrade => {
         /// The signer is not the stablecoin's admin, who alone may upgrade the package.
         NotAdmin = 1, "ENOT_ADMIN";
+        /// The chunks do not line up: as many indices as chunks, each continuing the last module staged or starting the next one.
+        InvalidChunks = 2, "EINVALID_CHUNKS";
+        /// No upgrade is staged.
+        NoStagedUpgrade = 3, "ENO_STAGED_UPGRADE";
     }
 }
 
@@ -58,6 +62,45 @@ impl Calls {
             ],
         )
     }
+
+    /// `stage_upgrade_chunk(admin, metadata_chunk, code_indices, code_chunks)`.
+    pub fn stage_upgrade_chunk(
+        &self,
+        metadata_chunk: &[u8],
+        code_indices: &[u16],
+        code_chunks: &[Vec<u8>],
+    ) -> Result<EntryFunction, Error> {
+        entry_call(
+            self.package,
+            Module::Upgrade,
+            "stage_upgrade_chunk",
+            vec![
+                bcs_arg("metadata_chunk", metadata_chunk)?,
+                bcs_arg("code_indices", code_indices)?,
+                bcs_arg("code_chunks", code_chunks)?,
+            ],
+        )
+    }
+
+    /// `publish_staged_upgrade(admin)`.
+    pub fn publish_staged_upgrade(&self) -> Result<EntryFunction, Error> {
+        entry_call(
+            self.package,
+            Module::Upgrade,
+            "publish_staged_upgrade",
+            vec![],
+        )
+    }
+
+    /// `discard_staged_upgrade(admin)`.
+    pub fn discard_staged_upgrade(&self) -> Result<EntryFunction, Error> {
+        entry_call(
+            self.package,
+            Module::Upgrade,
+            "discard_staged_upgrade",
+            vec![],
+        )
+    }
 }
 
 /// `yenpay_client::upgrade` on a node: submits its entry functions and calls its views.
@@ -92,6 +135,69 @@ impl<'a> Upgrade<'a> {
     ) -> Result<Submitted, Error> {
         let call = self.calls().upgrade_package(metadata_serialized, code)?;
         self.client.submit_entry(admin, call).await
+    }
+
+    /// Stages a chunk of an upgrade too large for one transaction: appends `metadata_chunk` to the package metadata
+    /// and each `code_chunks[i]` to module `code_indices[i]`, which must be the last module staged (its bytecode
+    /// continues) or the next one (it starts). Only the stablecoin's admin may call it; the admin's account pays the
+    /// staging area's storage, returned when `publish_staged_upgrade` or `discard_staged_upgrade` deletes it.
+    ///
+    /// Signed by `admin`.
+    ///
+    /// # Errors
+    /// [`Error::Validation`] for an argument the contract would refuse; otherwise see [`YenPay::submit`].
+    pub async fn stage_upgrade_chunk<S: TxSigner>(
+        &self,
+        admin: &S,
+        metadata_chunk: &[u8],
+        code_indices: &[u16],
+        code_chunks: &[Vec<u8>],
+    ) -> Result<Submitted, Error> {
+        let call = self
+            .calls()
+            .stage_upgrade_chunk(metadata_chunk, code_indices, code_chunks)?;
+        self.client.submit_entry(admin, call).await
+    }
+
+    /// Publishes the staged upgrade at the package address and deletes the staging area. Only the stablecoin's admin
+    /// may call it.
+    ///
+    /// Signed by `admin`.
+    ///
+    /// # Errors
+    /// [`Error::Validation`] for an argument the contract would refuse; otherwise see [`YenPay::submit`].
+    pub async fn publish_staged_upgrade<S: TxSigner>(&self, admin: &S) -> Result<Submitted, Error> {
+        let call = self.calls().publish_staged_upgrade()?;
+        self.client.submit_entry(admin, call).await
+    }
+
+    /// Deletes the staged upgrade unpublished (a staging gone wrong, or superseded). Only the stablecoin's admin may
+    /// call it.
+    ///
+    /// Signed by `admin`.
+    ///
+    /// # Errors
+    /// [`Error::Validation`] for an argument the contract would refuse; otherwise see [`YenPay::submit`].
+    pub async fn discard_staged_upgrade<S: TxSigner>(&self, admin: &S) -> Result<Submitted, Error> {
+        let call = self.calls().discard_staged_upgrade()?;
+        self.client.submit_entry(admin, call).await
+    }
+
+    /// What is staged of an upgrade so far: the metadata's length and each module's, in bytes (0 and none when
+    /// nothing is staged).
+    ///
+    /// # Errors
+    /// [`Error::Aptos`] when the view fails; [`Error::Response`] for a result of the wrong shape.
+    pub async fn staged_upgrade(&self) -> Result<(u64, Vec<u64>), Error> {
+        let args = vec![];
+        let (Number(metadata), modules): (Number<u64>, Vec<Number<u64>>) = self
+            .client
+            .view_as(Module::Upgrade, "staged_upgrade", args)
+            .await?;
+        Ok((
+            metadata,
+            modules.into_iter().map(|Number(bytes)| bytes).collect(),
+        ))
     }
 
     /// Whether the package holds its own signer capability, i.e. it was published through a resource account and

@@ -1,6 +1,9 @@
 //! The wallet page's side of the gateway: a tourist's browser holds an
 //! Ed25519 key (demo grade: in the page's storage) and pays a dynamic code
-//! with the gateway as fee payer, so it needs no APT.
+//! with the gateway as fee payer, so it needs no APT. It also takes a hold
+//! code (`hold::authorize_signed_hold`, issue 27): a shop's, or the one a
+//! compliance review hands out instead of a payment (`409
+//! PAYMENT_UNDER_REVIEW`, issue 28), which the page follows on its own.
 //!
 //! The browser cannot compute an Aptos address (SHA3) or BCS without a
 //! library, and the page must not load one from a CDN; so the gateway
@@ -16,8 +19,10 @@ use super::views::Money;
 use crate::AppState;
 use crate::error::{ApiError, ApiResult, chain_error, created, ok};
 use crate::sponsor;
+use crate::store::holds::{self, Hold, HoldStatus};
 use crate::store::merchants;
 use crate::store::payments::{self, Payment};
+use crate::store::reviews::{self, ReviewStatus};
 use aptos_sdk::crypto::Ed25519PublicKey;
 use aptos_sdk::transaction::authenticator::{
     AccountAuthenticator, Ed25519PublicKey as AuthPublicKey, Ed25519Signature as AuthSignature,
@@ -31,8 +36,10 @@ use axum::routing::post;
 use serde::{Deserialize, Serialize};
 use yenpay_client::address::to_sdk;
 use yenpay_client::events::YenpayEvent;
+use yenpay_client::hold::HoldEvent;
 use yenpay_client::invoice::InvoiceEvent;
 use yenpay_qr::mpm::{PaymentRequest, YenpayPayment};
+use yenpay_types::hold::SignedHoldOffer;
 use yenpay_types::offer::SignedInvoiceOffer;
 
 /// How long a prepared transaction stays valid: long enough to tap "Pay",
@@ -68,11 +75,21 @@ pub struct MerchantInfo {
     pub address: String,
 }
 
+impl MerchantInfo {
+    fn unnamed(address: String) -> Self {
+        Self {
+            name: String::new(),
+            city: String::new(),
+            address,
+        }
+    }
+}
+
 /// What the customer is asked to pay.
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Quote {
-    /// `dynamic`.
+    /// `dynamic` (a payment) or `hold` (yen held for the shop to capture).
     pub kind: &'static str,
     /// Who is paid.
     pub merchant: MerchantInfo,
@@ -90,6 +107,24 @@ pub struct Quote {
     /// travel rule: above the operator's threshold; the page's wallet is
     /// unhosted).
     pub declaration_required: bool,
+    /// A hold's: yen held besides `amount` for a tip.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tip_limit: Option<Money>,
+    /// A hold's: the shop can capture strictly before, Unix seconds; then
+    /// the customer can take the rest back.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub capture_before: Option<i64>,
+    /// A hold that a compliance review made of a payment: the review's
+    /// deadline (an analyst releases it to the shop or voids it back
+    /// before; the gateway voids it at the deadline).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub review_deadline: Option<i64>,
+}
+
+/// A code resolved to what it asks.
+enum Code {
+    Payment(Resolved),
+    Hold(ResolvedHold),
 }
 
 /// A code resolved to its invoice.
@@ -101,16 +136,93 @@ struct Resolved {
     signed: SignedInvoiceOffer,
 }
 
+/// A hold code resolved to the hold this gateway issued.
+struct ResolvedHold {
+    hold: Hold,
+    merchant: MerchantInfo,
+    /// The terminal's signed hold offer the code carries.
+    signed: SignedHoldOffer,
+    /// The open review the hold stands for, if any.
+    review_deadline: Option<i64>,
+}
+
 fn invalid_payload(message: impl Into<String>) -> ApiError {
     ApiError::new(StatusCode::BAD_REQUEST, "INVALID_PAYLOAD", message)
 }
 
-/// Decodes a payload and finds its invoice.
-async fn resolve(state: &AppState, text: &str) -> Result<Resolved, ApiError> {
+fn wrong_chain(chain_id: u8, package: impl std::fmt::Display, state: &AppState) -> ApiError {
+    invalid_payload(format!(
+        "this code is for chain {chain_id} package {package}, not this gateway's (chain {})",
+        state.config.chain_id
+    ))
+}
+
+/// Decodes a payload: a hold code's URI, or a payment code.
+async fn resolve_code(state: &AppState, text: &str) -> Result<Code, ApiError> {
     let text = text.trim();
     if text.is_empty() {
         return Err(invalid_payload("paste the code's text (or a yenpay: link)"));
     }
+    // Only a hold's URI carries `hold=`; a payment's decoder refuses it.
+    match yenpay_qr::hold::decode(text) {
+        Ok(code) => resolve_hold(state, code).await.map(Code::Hold),
+        Err(_) => resolve(state, text).await.map(Code::Payment),
+    }
+}
+
+/// Finds the hold a hold code names: one this gateway issued, exactly as
+/// it signed it (the sponsoring refuses anything else anyway; here the
+/// customer learns why before signing).
+async fn resolve_hold(
+    state: &AppState,
+    code: yenpay_qr::hold::HoldCode,
+) -> Result<ResolvedHold, ApiError> {
+    let offer = &code.signed.message;
+    if offer.chain_id != state.config.chain_id || to_sdk(code.package) != state.config.package {
+        return Err(wrong_chain(offer.chain_id, code.package, state));
+    }
+    let merchant_address = to_sdk(offer.merchant).to_hex();
+    let not_found = || {
+        ApiError::not_found(
+            "HOLD_NOT_FOUND",
+            "this gateway issued no such hold code (another operator's, or a forged one)",
+        )
+    };
+    let hold = holds::by_id(
+        &state.db.pool,
+        &holds::hold_id(&merchant_address, offer.hold_ref.as_str()),
+    )
+    .await?
+    .filter(|h| h.origin == payments::Origin::Gateway)
+    .ok_or_else(not_found)?;
+    if hold.amount as u64 != offer.amount
+        || hold.tip_limit as u64 != offer.tip_limit
+        || hold.capture_before as u64 != offer.capture_before
+        || hold.expires_at as u64 != offer.expires_at
+    {
+        return Err(ApiError::conflict(
+            "AMOUNT_MISMATCH",
+            format!(
+                "the code says ¥{} (tip up to ¥{}) but the shop's hold is for ¥{} (tip up to ¥{}): do not take it, ask the shop",
+                offer.amount, offer.tip_limit, hold.amount, hold.tip_limit
+            ),
+        ));
+    }
+    let review_deadline = reviews::by_hold(&state.db.pool, &hold.hold_id)
+        .await?
+        .filter(|r| r.status == ReviewStatus::Open)
+        .map(|r| r.deadline);
+    let merchant = merchant_info(state, merchant_address, None, None).await?;
+    Ok(ResolvedHold {
+        hold,
+        merchant,
+        signed: code.signed,
+        review_deadline,
+    })
+}
+
+/// Decodes a payment code and finds its invoice.
+async fn resolve(state: &AppState, text: &str) -> Result<Resolved, ApiError> {
     let (payment, name_in_code, city_in_code) = if text.starts_with("yenpay:") {
         let payment = yenpay_qr::uri::decode(text)
             .map_err(|e| invalid_payload(format!("not a yenpay link: {e}")))?;
@@ -124,10 +236,7 @@ async fn resolve(state: &AppState, text: &str) -> Result<Resolved, ApiError> {
     };
     if payment.chain_id != state.config.chain_id || to_sdk(payment.package) != state.config.package
     {
-        return Err(invalid_payload(format!(
-            "this code is for chain {} package {}, not this gateway's (chain {})",
-            payment.chain_id, payment.package, state.config.chain_id
-        )));
+        return Err(wrong_chain(payment.chain_id, payment.package, state));
     }
     let (order_ref, amount) = match &payment.request {
         PaymentRequest::Signed {
@@ -216,6 +325,46 @@ fn quote_of(state: &AppState, resolved: Resolved) -> Quote {
             .travel_rule
             .unhosted_threshold
             .is_some_and(|threshold| resolved.invoice.amount > threshold),
+        tip_limit: None,
+        capture_before: None,
+        review_deadline: None,
+    }
+}
+
+fn hold_quote_of(state: &AppState, resolved: ResolvedHold) -> Quote {
+    let hold = &resolved.hold;
+    let now = state.clock.now();
+    let status = if hold.status == HoldStatus::Created && now >= hold.expires_at {
+        "EXPIRED"
+    } else {
+        hold.status.as_str()
+    };
+    // What leaves the customer's store, as the sponsoring screens and limits it.
+    let held = hold.amount.saturating_add(hold.tip_limit);
+    Quote {
+        kind: "hold",
+        payable: status == "CREATED" && state.operator.is_some(),
+        status: status.to_owned(),
+        merchant_payment_id: hold.merchant_payment_id.clone(),
+        amount: Money::jpy(hold.amount),
+        expiry_date: hold.expires_at,
+        merchant: resolved.merchant,
+        declaration_required: state
+            .config
+            .compliance
+            .travel_rule
+            .unhosted_threshold
+            .is_some_and(|threshold| held > threshold),
+        tip_limit: Some(Money::jpy(hold.tip_limit)),
+        capture_before: Some(hold.capture_before),
+        review_deadline: resolved.review_deadline,
+    }
+}
+
+fn quote_of_code(state: &AppState, code: Code) -> Quote {
+    match code {
+        Code::Payment(resolved) => quote_of(state, resolved),
+        Code::Hold(resolved) => hold_quote_of(state, resolved),
     }
 }
 
@@ -224,8 +373,8 @@ pub async fn quote(
     State(state): State<AppState>,
     ApiJson(request): ApiJson<QuoteRequest>,
 ) -> ApiResult {
-    let resolved = resolve(&state, &request.payload).await?;
-    ok(quote_of(&state, resolved))
+    let code = resolve_code(&state, &request.payload).await?;
+    ok(quote_of_code(&state, code))
 }
 
 /// A browser-held key.
@@ -288,7 +437,8 @@ pub struct PrepareRequest {
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Prepared {
-    /// `0x`-hex BCS of the `RawTransaction` (`invoice::pay_invoice`).
+    /// `0x`-hex BCS of the `RawTransaction` (`invoice::pay_signed_invoice`,
+    /// or `hold::authorize_signed_hold` for a hold code).
     pub raw_transaction: String,
     /// `0x`-hex bytes the payer signs: the fee-payer signing message naming the operator.
     pub signing_message: String,
@@ -300,25 +450,30 @@ pub struct Prepared {
     pub expires_at: u64,
 }
 
-/// `POST /wallet/api/prepare`: the sponsored `pay_invoice` for a code, to sign.
+/// `POST /wallet/api/prepare`: the sponsored `pay_signed_invoice` for a
+/// payment code, or `authorize_signed_hold` for a hold code, to sign.
 pub async fn prepare(
     State(state): State<AppState>,
     ApiJson(request): ApiJson<PrepareRequest>,
 ) -> ApiResult {
     let sender = public_key(&request.public_key)?.to_address();
     let operator = sponsor::operator(&state)?;
-    let resolved = resolve(&state, &request.payload).await?;
-    let signed = resolved.signed.clone();
-    let quote = quote_of(&state, resolved);
+    let code = resolve_code(&state, &request.payload).await?;
+    let call = match &code {
+        Code::Payment(resolved) => yenpay_client::invoice::Calls::new(state.config.package)
+            .pay_offer(&resolved.signed)
+            .map_err(ApiError::internal)?,
+        Code::Hold(resolved) => yenpay_client::hold::Calls::new(state.config.package)
+            .authorize_offer(&resolved.signed)
+            .map_err(ApiError::internal)?,
+    };
+    let quote = quote_of_code(&state, code);
     if quote.status != "CREATED" {
         return Err(ApiError::conflict(
             "CODE_NOT_PAYABLE",
             format!("the code is {} and cannot be paid", quote.status),
         ));
     }
-    let call = yenpay_client::invoice::Calls::new(state.config.package)
-        .pay_offer(&signed)
-        .map_err(ApiError::internal)?;
     let account = state.ledger.account(sender).await.map_err(chain_error)?;
     let policy = &state.config.sponsor;
     let expires_at = state.clock.now() as u64
@@ -361,22 +516,30 @@ pub struct PayRequest {
     pub declaration: Option<crate::compliance::travel_rule::DeclarationInput>,
 }
 
-/// What the wallet shows after paying.
+/// What the wallet shows after paying (or after authorizing a hold).
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Receipt {
-    /// Who was paid.
+    /// `payment`, or `hold` (the yen are in escrow, not the shop's yet).
+    pub kind: &'static str,
+    /// Who was paid (or holds).
     pub merchant: MerchantInfo,
     /// The order.
     pub merchant_payment_id: String,
-    /// Paid.
+    /// Paid, or held for capture.
     pub amount: Money,
-    /// The operator's fee (inside the amount).
-    pub fee: u64,
-    /// To the merchant.
-    pub net: u64,
-    /// When, Unix seconds (chain time).
-    pub paid_at: u64,
+    /// The operator's fee (inside the amount); a hold's comes at capture.
+    pub fee: Option<u64>,
+    /// To the merchant; a hold's at capture.
+    pub net: Option<u64>,
+    /// When, Unix seconds (chain time); none for a hold (its event has no time).
+    pub paid_at: Option<u64>,
+    /// A hold's: yen held besides for a tip.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tip_limit: Option<Money>,
+    /// A hold's: capturable strictly before, Unix seconds.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub capture_before: Option<u64>,
 }
 
 /// A paid code.
@@ -418,23 +581,39 @@ pub async fn pay(
     };
     let (sponsored, outcome) =
         sponsor::cosign(&state, raw, authenticator, request.declaration.as_ref()).await?;
-    let paid = outcome.events.iter().find_map(|event| match event {
-        YenpayEvent::Invoice(InvoiceEvent::InvoicePaid(paid)) => Some(paid.clone()),
+    let receipt = outcome.events.iter().find_map(|event| match event {
+        YenpayEvent::Invoice(InvoiceEvent::InvoicePaid(paid)) => Some(Receipt {
+            kind: "payment",
+            merchant: MerchantInfo::unnamed(paid.merchant.to_hex()),
+            merchant_payment_id: paid.order_ref.clone(),
+            amount: Money::jpy(paid.amount as i64),
+            fee: Some(paid.fee),
+            net: Some(paid.net),
+            paid_at: Some(paid.paid_at),
+            tip_limit: None,
+            capture_before: None,
+        }),
+        YenpayEvent::Hold(HoldEvent::HoldAuthorized(held)) => Some(Receipt {
+            kind: "hold",
+            merchant: MerchantInfo::unnamed(held.merchant.to_hex()),
+            merchant_payment_id: held.hold_ref.clone(),
+            amount: Money::jpy(held.amount as i64),
+            fee: None,
+            net: None,
+            paid_at: None,
+            tip_limit: Some(Money::jpy(held.tip_limit as i64)),
+            capture_before: Some(held.capture_before),
+        }),
         _ => None,
     });
-    let paid = paid.ok_or_else(|| ApiError::internal("the payment emitted no InvoicePaid"))?;
-    let merchant = merchant_info(&state, paid.merchant.to_hex(), None, None).await?;
+    let mut receipt = receipt.ok_or_else(|| {
+        ApiError::internal("the transaction emitted neither InvoicePaid nor HoldAuthorized")
+    })?;
+    receipt.merchant = merchant_info(&state, receipt.merchant.address, None, None).await?;
     created(Paid {
         transaction_hash: sponsored.transaction_hash,
         version: sponsored.version,
         fee_payer: sponsored.fee_payer,
-        receipt: Receipt {
-            merchant,
-            merchant_payment_id: paid.order_ref,
-            amount: Money::jpy(paid.amount as i64),
-            fee: paid.fee,
-            net: paid.net,
-            paid_at: paid.paid_at,
-        },
+        receipt,
     })
 }

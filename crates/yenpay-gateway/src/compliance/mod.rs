@@ -25,12 +25,15 @@
 //! - [`review`]: a review turns the payment into a hold in the package's
 //!   escrow, which an analyst releases to the merchant or rejects back to
 //!   the payer, or the gateway voids at the deadline.
+//! - [`retention`]: records, declarations and verdicts are deleted after
+//!   the retention the law asks (seven years by default).
 pub mod audit;
 pub mod cache;
 pub mod http;
 pub mod limits;
 pub mod list;
 pub mod reports;
+pub mod retention;
 pub mod review;
 pub mod travel_rule;
 pub mod worker;

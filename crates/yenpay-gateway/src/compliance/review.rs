@@ -6,9 +6,13 @@
 //! and answers `409 PAYMENT_UNDER_REVIEW` carrying it. The wallet takes the
 //! hold code instead (`hold::authorize_signed_hold`, sponsored like any
 //! hold code, the payer's review letting it through): the yen sit in the
-//! package's escrow, where only a capture (the merchant's terminal, signed
-//! by the gateway when an analyst releases) or a void or reclaim (back to
-//! the customer) can move them.
+//! package's escrow, where only a capture or a void or reclaim (back to the
+//! customer) can move them. The code names the gateway's operator account
+//! as its reviewer (`authorization::ReviewHoldOffer`, taken with
+//! `hold::authorize_reviewed_hold`), and the chain lets only the reviewer
+//! capture it: the merchant's owner and terminals, whose keys the merchant
+//! may hold outside the gateway, cannot take the reviewed customer's yen
+//! before an analyst releases them (they can void them back).
 //!
 //! An analyst decides through `/admin/reviews` ([`decide`]): release
 //! captures everything for the merchant, reject voids it back; the gateway
@@ -137,6 +141,7 @@ fn under_review(
             "tipLimit": offer.tip_limit,
             "captureBefore": offer.capture_before,
             "expiresAt": offer.expires_at,
+            "reviewer": offer.reviewer.map(|r| r.to_standard_string()),
             "publicKey": b64(&signed.public_key),
             "signature": b64(&signed.signature),
         },
@@ -183,8 +188,14 @@ pub async fn hold_for_review(
                     && hold.status == HoldStatus::Created
                     && hold.expires_at > state.clock.now() =>
             {
-                let signed = crate::offer::of_hold(&state.config, &state.kek, &merchant, &hold)
-                    .map_err(ApiError::internal)?;
+                let signed = crate::offer::of_hold(
+                    &state.config,
+                    &state.kek,
+                    &merchant,
+                    &hold,
+                    reviewer_of(&review),
+                )
+                .map_err(ApiError::internal)?;
                 under_review(state, &review, &signed)
             }
             _ => refused(),
@@ -193,6 +204,8 @@ pub async fn hold_for_review(
     let Ok(hold_ref) = OrderRef::new(order) else {
         return Ok(refused());
     };
+    // The reviewer: the account an analyst's release will sign with.
+    let reviewer = crate::sponsor::operator(state)?.address();
     let now = state.clock.now();
     let expires_at = now + state.config.default_code_ttl.as_secs() as i64;
     let deadline = now + state.config.compliance.review_deadline.as_secs() as i64;
@@ -206,6 +219,7 @@ pub async fn hold_for_review(
             tip_limit: 0,
             capture_before: deadline as u64,
             expires_at: expires_at as u64,
+            reviewer: Some(yenpay_client::address::from_sdk(reviewer)),
         },
     )
     .map_err(ApiError::internal)?;
@@ -237,6 +251,7 @@ pub async fn hold_for_review(
         decided_at: None,
         tx_hash: None,
         failure: None,
+        reviewer: Some(reviewer.to_hex()),
     };
     let mut tx = state.db.begin().await?;
     reviews::insert(&mut tx, &review).await?;
@@ -255,6 +270,30 @@ pub async fn hold_for_review(
     tracing::info!(review = %review.review_id, hold = %hold.hold_id, "a reviewed payment becomes a hold");
     state.signal_payments_changed();
     Ok(under_review(state, &review, &signed))
+}
+
+/// The reviewer a review's hold code names (none for a review written
+/// before reviewers were recorded: its code was an ordinary hold code).
+pub fn reviewer_of(review: &Review) -> Option<yenpay_types::Address> {
+    review
+        .reviewer
+        .as_deref()
+        .and_then(|hex| yenpay_types::Address::from_hex(hex).ok())
+}
+
+/// The reviewer the code of hold `hold_id` names: its review's, if a review
+/// stands for it.
+///
+/// # Errors
+/// When the database fails.
+pub async fn reviewer_for_hold(
+    state: &AppState,
+    hold_id: &str,
+) -> Result<Option<yenpay_types::Address>, sqlx::Error> {
+    Ok(reviews::by_hold(&state.db.pool, hold_id)
+        .await?
+        .as_ref()
+        .and_then(reviewer_of))
 }
 
 /// The audit entry's details of a review: ids, parties, amount, codes.
@@ -440,7 +479,7 @@ pub async fn decide(
     let merchant = merchants::by_address(&state.db.pool, &review.merchant_address)
         .await?
         .ok_or_else(|| ApiError::internal("a review's merchant vanished"))?;
-    let outcome = submit(state, &merchant, &hold, decision).await;
+    let outcome = submit(state, &merchant, &review, &hold, decision).await;
     let outcome = match outcome {
         Ok(outcome) => outcome,
         Err(error) => {
@@ -496,31 +535,54 @@ pub async fn decide(
 }
 
 /// The capture of everything authorized (the rest, the unused tip limit of
-/// none, going back) or the void of everything held.
+/// none, going back) or the void of everything held, signed by the hold's
+/// reviewer: the gateway's operator account, which the chain alone lets
+/// capture a reviewed hold.
 async fn submit(
     state: &AppState,
     merchant: &Merchant,
+    review: &Review,
     hold: &Hold,
     decision: Decision,
 ) -> Result<crate::chain::TxOutcome, ChainError> {
     let key_error = |e: &dyn std::fmt::Display| ChainError::Unavailable(e.to_string());
     let owner = merchant.owner().map_err(|e| key_error(&e))?;
-    let terminal = merchant
-        .terminal_account(&state.kek)
-        .map_err(|e| key_error(&e))?;
     let hold_ref = OrderRef::new(&hold.merchant_payment_id).map_err(|e| key_error(&e))?;
+    let signer = match reviewer_of(review) {
+        Some(reviewer) => {
+            let operator = state.operator.clone().ok_or_else(|| {
+                ChainError::Unavailable(
+                    "this gateway has no operator key, and only the review's reviewer can capture its hold"
+                        .to_owned(),
+                )
+            })?;
+            if yenpay_client::address::from_sdk(operator.address()) != reviewer {
+                return Err(ChainError::Unavailable(format!(
+                    "the hold names reviewer {}, not this gateway's operator {}: decide it from a gateway with that key",
+                    reviewer.to_standard_string(),
+                    operator.address().to_standard_string()
+                )));
+            }
+            operator
+        }
+        None => std::sync::Arc::new(
+            merchant
+                .terminal_account(&state.kek)
+                .map_err(|e| key_error(&e))?,
+        ),
+    };
     match decision {
         Decision::Release => {
             let amount = (hold.authorized - hold.captured).max(0) as u64;
             state
                 .ledger
-                .capture_hold(&terminal, owner, &hold_ref, amount, 0, true)
+                .capture_hold(&signer, owner, &hold_ref, amount, 0, true)
                 .await
         }
         Decision::Reject => {
             state
                 .ledger
-                .void_hold(&terminal, owner, &hold_ref, hold.held() as u64)
+                .void_hold(&signer, owner, &hold_ref, hold.held() as u64)
                 .await
         }
     }

@@ -161,9 +161,18 @@ pub async fn screen_pending(state: &AppState) -> Result<usize, sqlx::Error> {
 }
 
 /// Voids the holds of reviews past their deadline (`review::void_due`) and
-/// screens pending payments, every `compliance.worker_interval` until `stop`.
+/// screens pending payments, every `compliance.worker_interval` until
+/// `stop`; deletes records past their retention every
+/// [`super::retention::INTERVAL`].
 pub async fn run(state: AppState, mut stop: watch::Receiver<bool>) {
+    let mut next_retention = tokio::time::Instant::now();
     loop {
+        if tokio::time::Instant::now() >= next_retention {
+            if let Err(error) = super::retention::purge_once(&state).await {
+                tracing::warn!(%error, "deleting compliance records past their retention");
+            }
+            next_retention = tokio::time::Instant::now() + super::retention::INTERVAL;
+        }
         // Reviews past their deadline first: their holds go back to the payers.
         if let Err(error) = super::review::void_due(&state).await {
             tracing::warn!(%error, "voiding reviews past their deadline");

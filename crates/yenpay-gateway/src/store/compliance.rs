@@ -11,7 +11,7 @@ use utoipa::ToSchema;
 /// A screening to record.
 #[derive(Debug, Clone)]
 pub struct NewScreening<'a> {
-    /// `SPONSOR`, `PAYMENT` or `REFUND`.
+    /// `SPONSOR`, `PAYMENT`, `REFUND` or `HOLD` (a capture or void).
     pub context: &'a str,
     /// The code id (sponsoring), the chain event's id (a payment), or
     /// `<merchant address>:<merchantRefundId>` (a refund).
@@ -47,7 +47,7 @@ pub struct Outcome<'a> {
 pub struct Verdict {
     /// `scr_...`.
     pub verdict_id: String,
-    /// `SPONSOR`, `PAYMENT`, `REFUND`.
+    /// `SPONSOR`, `PAYMENT`, `REFUND` or `HOLD`.
     pub context: String,
     /// What was screened for (code id, event id, refund).
     pub reference: String,
@@ -615,4 +615,49 @@ pub async fn day_events(
             })
         })
         .collect()
+}
+
+/// Deletes up to `limit` screening verdicts made before `cutoff` (Unix
+/// seconds), oldest first, never one still `PENDING` (a payment not yet
+/// screened); returns how many.
+///
+/// # Errors
+/// When the database fails.
+pub async fn purge_verdicts_before(
+    pool: &AnyPool,
+    cutoff: i64,
+    limit: i64,
+) -> Result<u64, sqlx::Error> {
+    Ok(sqlx::query(
+        "DELETE FROM screening_verdicts WHERE verdict_id IN \
+         (SELECT verdict_id FROM screening_verdicts WHERE created_at < $1 AND state <> 'PENDING' \
+          ORDER BY created_at LIMIT $2)",
+    )
+    .bind(cutoff)
+    .bind(limit)
+    .execute(pool)
+    .await?
+    .rows_affected())
+}
+
+/// Deletes up to `limit` limit refusals last counted before `cutoff`,
+/// oldest first; returns how many.
+///
+/// # Errors
+/// When the database fails.
+pub async fn purge_limit_refusals_before(
+    pool: &AnyPool,
+    cutoff: i64,
+    limit: i64,
+) -> Result<u64, sqlx::Error> {
+    Ok(sqlx::query(
+        "DELETE FROM limit_refusals WHERE (address, code_id, code) IN \
+         (SELECT address, code_id, code FROM limit_refusals WHERE last_at < $1 \
+          ORDER BY last_at LIMIT $2)",
+    )
+    .bind(cutoff)
+    .bind(limit)
+    .execute(pool)
+    .await?
+    .rows_affected())
 }

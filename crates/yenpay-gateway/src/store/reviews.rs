@@ -54,10 +54,13 @@ pub struct Review {
     pub tx_hash: Option<String>,
     /// Why the last attempt failed (the review stays open).
     pub failure: Option<String>,
+    /// The account the hold code names as its reviewer, `0x`-hex: the one
+    /// that captures it on chain (the gateway's operator when it began).
+    pub reviewer: Option<String>,
 }
 
 const COLUMNS: &str = "review_id, hold_id, merchant_address, order_ref, payer, amount, reason_code, \
-    status, deadline, created_at, decided_by, decided_at, tx_hash, failure";
+    status, deadline, created_at, decided_by, decided_at, tx_hash, failure, reviewer";
 
 /// The review id of a hold.
 pub fn review_id(hold_id: &str) -> String {
@@ -68,7 +71,7 @@ pub fn review_id(hold_id: &str) -> String {
 pub async fn insert(conn: &mut AnyConnection, r: &Review) -> Result<bool, sqlx::Error> {
     let done = sqlx::query(&format!(
         "INSERT INTO compliance_reviews ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, \
-         NULL, NULL, NULL, NULL) ON CONFLICT DO NOTHING"
+         NULL, NULL, NULL, NULL, $11) ON CONFLICT DO NOTHING"
     ))
     .bind(&r.review_id)
     .bind(&r.hold_id)
@@ -80,6 +83,7 @@ pub async fn insert(conn: &mut AnyConnection, r: &Review) -> Result<bool, sqlx::
     .bind(r.status.as_str())
     .bind(r.deadline)
     .bind(r.created_at)
+    .bind(&r.reviewer)
     .execute(conn)
     .await?;
     Ok(done.rows_affected() == 1)

@@ -375,3 +375,47 @@ pub async fn declaration(
     })
     .transpose()
 }
+
+/// Deletes up to `limit` travel-rule records made before `cutoff` (Unix
+/// seconds), oldest first; returns how many.
+///
+/// # Errors
+/// When the database fails.
+pub async fn purge_records_before(
+    pool: &AnyPool,
+    cutoff: i64,
+    limit: i64,
+) -> Result<u64, sqlx::Error> {
+    Ok(sqlx::query(
+        "DELETE FROM travel_rule_records WHERE record_id IN \
+         (SELECT record_id FROM travel_rule_records WHERE created_at < $1 \
+          ORDER BY created_at LIMIT $2)",
+    )
+    .bind(cutoff)
+    .bind(limit)
+    .execute(pool)
+    .await?
+    .rows_affected())
+}
+
+/// Deletes up to `limit` self-declarations made before `cutoff`, oldest
+/// first; returns how many.
+///
+/// # Errors
+/// When the database fails.
+pub async fn purge_declarations_before(
+    pool: &AnyPool,
+    cutoff: i64,
+    limit: i64,
+) -> Result<u64, sqlx::Error> {
+    Ok(sqlx::query(
+        "DELETE FROM self_declarations WHERE (code_id, payer) IN \
+         (SELECT code_id, payer FROM self_declarations WHERE created_at < $1 \
+          ORDER BY created_at LIMIT $2)",
+    )
+    .bind(cutoff)
+    .bind(limit)
+    .execute(pool)
+    .await?
+    .rows_affected())
+}

@@ -660,19 +660,19 @@ impl Ledger for FakeLedger {
                 },
             )));
         }
-        // A sponsored authorize_signed_hold emits HoldAuthorized.
+        // A sponsored authorize_signed_hold (or authorize_reviewed_hold, the
+        // reviewer after the terminal) emits HoldAuthorized.
         if let aptos_sdk::transaction::TransactionPayload::EntryFunction(call) =
             &transaction.raw_txn.payload
-            && call.function == "authorize_signed_hold"
-            && let [
-                merchant,
-                terminal,
-                hold_ref,
-                amount,
-                tip_limit,
-                capture_before,
-                ..,
-            ] = call.args.as_slice()
+            && (call.function == "authorize_signed_hold"
+                || call.function == "authorize_reviewed_hold")
+            && let [merchant, terminal, rest @ ..] = call.args.as_slice()
+            && let [hold_ref, amount, tip_limit, capture_before, ..] =
+                if call.function == "authorize_reviewed_hold" {
+                    &rest[1..]
+                } else {
+                    rest
+                }
         {
             events.push(YenpayEvent::Hold(HoldEvent::HoldAuthorized(
                 HoldAuthorized {

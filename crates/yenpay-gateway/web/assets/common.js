@@ -75,12 +75,13 @@
   }
 
   class ApiError extends Error {
-    constructor(code, message, status, retryAfter = null) {
+    constructor(code, message, status, retryAfter = null, data = null) {
       super(message);
       this.name = "ApiError";
       this.code = code;
       this.status = status;
       this.retryAfter = retryAfter; // seconds, from Retry-After (throttled logins)
+      this.data = data; // the refusal's `data`, when it carries one (a review's hold code)
     }
   }
 
@@ -114,7 +115,7 @@
     if (!res.ok || !info || info.code !== "SUCCESS") {
       const retryAfter = Number.parseInt(res.headers.get("Retry-After") || "", 10);
       throw new ApiError(info?.code || `HTTP_${res.status}`, info?.message || res.statusText || "Unexpected response", res.status,
-        Number.isNaN(retryAfter) ? null : retryAfter);
+        Number.isNaN(retryAfter) ? null : retryAfter, json?.data ?? null);
     }
     return json.data;
   }

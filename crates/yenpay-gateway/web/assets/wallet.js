@@ -166,23 +166,36 @@
       return;
     }
     const amount = yen(amountOf(quote.amount));
+    const hold = quote.kind === "hold";
     announce(live, t("sayPaying", { amount }));
     state.paying = true;
     try {
-      const paid = await YP.busy($("wallet-pay"), t, "paying", async () => {
+      const paid = await YP.busy($("wallet-pay"), t, hold ? "authorizing" : "paying", async () => {
         const prep = await api("POST", "/wallet/api/prepare", { payload: state.payload, publicKey: state.publicHex });
         const signature = await crypto.subtle.sign(ED, state.key, fromHex(prep.signingMessage));
         const body = { rawTransaction: prep.rawTransaction, publicKey: state.publicHex, signature: toHex(signature) };
         if (declared) body.declaration = declared;
         return api("POST", "/wallet/api/pay", body);
       });
-      state.receipt = paid;
+      state.receipt = { ...paid, reviewDeadline: quote.reviewDeadline ?? null };
       state.quote = null;
       render();
-      announce(live, t("sayPaid", { amount, shop: paid.receipt.merchant.name }));
+      announce(live, t(hold ? "sayHeld" : "sayPaid", { amount, shop: paid.receipt.merchant.name }));
       $("wallet-receipt").focus();
       loadAccount();
     } catch (err) {
+      // A compliance review: the gateway hands out a hold code for the same
+      // order instead; read it, so the customer sees what a hold means before
+      // signing it.
+      if (err instanceof ApiError && err.code === "PAYMENT_UNDER_REVIEW" && err.data?.url) {
+        state.paying = false;
+        $("wallet-payload").value = err.data.url;
+        await onRead();
+        if (state.quote?.kind === "hold") {
+          announce(live, t("sayReview", { amount }));
+          return;
+        }
+      }
       // The gateway asks for the declaration: show the form and keep the quote.
       if (err instanceof ApiError && /^SELF_DECLARATION_/.test(err.code || "")) {
         state.declarationAsked = true;
@@ -223,12 +236,29 @@
       $("wallet-merchant").textContent = [m.name, m.city].filter(Boolean).join(", ");
       $("wallet-amount").textContent = yen(amountOf(q.amount));
       $("wallet-order").textContent = q.merchantPaymentId || "—";
-      $("wallet-status").textContent = t(`status_${q.status}`);
+      const statusText = q.kind === "hold" ? t(`holdStatus_${q.status}`) : t(`status_${q.status}`);
+      $("wallet-status").textContent = statusText;
       $("wallet-expiry").textContent = dateTime(q.expiryDate, i18n.lang) || "—";
+      const hold = q.kind === "hold";
+      const review = hold && q.reviewDeadline != null;
+      // A review's hold is decided by an analyst, not charged by the shop: its note says by when.
+      for (const id of ["wallet-tip-term", "wallet-tip", "wallet-capture-term", "wallet-capture"]) $(id).hidden = !hold || review;
+      $("wallet-hold-note").hidden = !hold || review;
+      $("wallet-review-note").hidden = !review;
+      if (hold) {
+        const held = yen(amountOf(q.amount) + amountOf(q.tipLimit));
+        $("wallet-tip").textContent = yen(amountOf(q.tipLimit));
+        $("wallet-capture").textContent = dateTime(q.captureBefore, i18n.lang) || "—";
+        $("wallet-hold-note").textContent = t("holdNote", { time: dateTime(q.captureBefore, i18n.lang) });
+        $("wallet-review-note").textContent = review
+          ? t("reviewNote", { amount: held, time: dateTime(q.reviewDeadline, i18n.lang) }) : "";
+      }
       const pay = $("wallet-pay");
+      // "Pay" or "Hold ¥N", re-worded on a language switch (YP.busy restores it).
+      pay.textContent = hold ? t("authorize", { amount: yen(amountOf(q.amount) + amountOf(q.tipLimit)) }) : t("pay");
       if (!state.paying) pay.disabled = !q.payable || !state.key;
       $("wallet-not-payable").hidden = Boolean(q.payable);
-      $("wallet-not-payable").textContent = t("notPayable", { status: t(`status_${q.status}`) });
+      $("wallet-not-payable").textContent = t("notPayable", { status: statusText });
     }
     $("wallet-declaration").hidden = !q || !q.payable || !(q.declarationRequired || state.declarationAsked);
 
@@ -236,10 +266,17 @@
     $("wallet-receipt").hidden = !r;
     if (r) {
       const rc = r.receipt;
+      const held = rc.kind === "hold";
+      $("wallet-receipt-title").textContent = t(held ? "receiptHeld" : "receiptTitle");
       $("wallet-receipt-merchant").textContent = [rc.merchant.name, rc.merchant.city].filter(Boolean).join(", ");
       $("wallet-receipt-amount").textContent = yen(amountOf(rc.amount));
       $("wallet-receipt-order").textContent = rc.merchantPaymentId;
-      $("wallet-receipt-time").textContent = dateTime(rc.paidAt, i18n.lang);
+      $("wallet-receipt-time-term").textContent = t(held ? "captureBefore" : "paidAt");
+      $("wallet-receipt-time").textContent = dateTime(held ? rc.captureBefore : rc.paidAt, i18n.lang);
+      const note = $("wallet-receipt-hold-note");
+      note.hidden = !held;
+      note.textContent = !held ? "" : t(r.reviewDeadline != null ? "receiptReviewNote" : "receiptHoldNote",
+        { time: dateTime(r.reviewDeadline ?? rc.captureBefore, i18n.lang) });
       $("wallet-receipt-fee").textContent = rc.fee == null ? "—" : yen(amountOf(rc.fee));
       $("wallet-tx").textContent = r.transactionHash;
     }
