@@ -179,3 +179,41 @@ print()
 print("CollectionRequest")
 print("message", message.hex())
 print("signature", key.sign(message).hex())
+
+# authorization::TaxFreeOffer (issue 29): terminal 0x7e4 signs a tax-free code
+# for merchant TO, order ORDER-0001, 11000 yen including 1000 yen of standard-
+# rate tax and no reduced-rate tax, eligible, payable before VALID_BEFORE.
+type_info = PACKAGE + bcs_bytes(MODULE) + bcs_bytes(b"TaxFreeOffer")
+inner = (
+    bytes([CHAIN_ID])
+    + metadata
+    + TO
+    + bytes.fromhex("7e4".rjust(64, "0"))
+    + bcs_bytes(b"ORDER-0001")
+    + u64(11_000)
+    + u64(VALID_BEFORE)
+    + u64(1_000)
+    + u64(0)
+    + bytes([1])
+)
+message = type_info + inner
+print()
+print("TaxFreeOffer")
+print("message", message.hex())
+print("signature", key.sign(message).hex())
+
+# authorization::ExportAttestation (issue 29): the refund agent attests that
+# traveller 0x70 exported the goods of (TO, ORDER-0001).
+type_info = PACKAGE + bcs_bytes(MODULE) + bcs_bytes(b"ExportAttestation")
+inner = (
+    bytes([CHAIN_ID])
+    + metadata
+    + TO
+    + bcs_bytes(b"ORDER-0001")
+    + bytes.fromhex("70".rjust(64, "0"))
+)
+message = type_info + inner
+print()
+print("ExportAttestation")
+print("message", message.hex())
+print("signature", key.sign(message).hex())

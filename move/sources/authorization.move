@@ -11,7 +11,8 @@
 /// - a `HoldAuthorization` (customer-presented QR for a hold), which names a merchant, an amount, a tip limit and an
 ///   authorization expiry, and is accepted only by `hold::authorize_with_customer_signature`, which puts the funds in
 ///   the package's escrow.
-/// The terminals' messages, `InvoiceOffer`, `HoldOffer` and `ReviewHoldOffer`, move no one's funds by themselves.
+/// The terminals' messages, `InvoiceOffer`, `HoldOffer`, `ReviewHoldOffer` and `TaxFreeOffer` (a code with its tax
+/// breakdown), the FX desk's `FxQuote` and the refund agent's `ExportAttestation` move no one's funds by themselves.
 /// The signed bytes are the BCS of `aptos_std::ed25519::SignedMessage<T>`, whose type info names this module and the
 /// struct; `testdata/known_answers.md` has them for a fixed key.
 ///
@@ -229,6 +230,38 @@ module yenpay::authorization {
         usdc_amount: u64,
         rate: u64,
         expires_at: u64,
+    }
+
+    /// The message a merchant's terminal signs for a tax-free purchase's dynamic QR code: an `InvoiceOffer`'s fields
+    /// and the receipt's consumption tax, `standard_tax` (10%) and `reduced_tax` (8%) in yen, with `tax_free` saying
+    /// whether the purchase is eligible for the tourist's refund at departure. Only `tax_refund::pay_tax_free_invoice`
+    /// accepts it, and pays it at most once (the invoice record keyed by (`merchant`, `order_ref`)). Its own struct
+    /// type keeps it from verifying as an `InvoiceOffer` (a plain code cannot be paid as tax-free, nor a tax-free code
+    /// without its breakdown), and signing the breakdown keeps a payer from claiming a larger refund than the receipt.
+    struct TaxFreeOffer has copy, drop {
+        chain_id: u8,
+        metadata: address,
+        merchant: address,
+        terminal: address,
+        order_ref: String,
+        amount: u64,
+        expires_at: u64,
+        standard_tax: u64,
+        reduced_tax: u64,
+        tax_free: bool,
+    }
+
+    /// The message the refund agent signs once customs has confirmed that `traveller` exported the goods of the
+    /// purchase (`merchant`, `order_ref`): "pay this purchase's consumption tax back to `traveller`". Only
+    /// `tax_refund::claim_tax_refunds` accepts it, for a purchase that `traveller` paid, once: the
+    /// purchase record keeps the refund. The signer is the account holding `tax_refund`'s refund-agent role, with its
+    /// current key. `chain_id` and `metadata` (the yen stablecoin of this deployment) are the domain.
+    struct ExportAttestation has copy, drop {
+        chain_id: u8,
+        metadata: address,
+        merchant: address,
+        order_ref: String,
+        traveller: address,
     }
 
     /// `from` signed for `amount` of its funds to leave its primary store, and the nonce is spent. No abilities: the
@@ -471,6 +504,47 @@ module yenpay::authorization {
         assert_signed(signature, &public_key, message);
     }
 
+    /// Aborts unless `signature` is `terminal`'s signature of the `TaxFreeOffer` with these fields, this chain's id and
+    /// the asset `metadata`, made with `terminal`'s current key. Checks nothing else (the tax-refund module checks the
+    /// code's terms through the invoice module, and the breakdown against the rates).
+    package fun verify_tax_free_offer(
+        metadata: address,
+        merchant: address,
+        terminal: address,
+        order_ref: String,
+        amount: u64,
+        expires_at: u64,
+        standard_tax: u64,
+        reduced_tax: u64,
+        tax_free: bool,
+        public_key: vector<u8>,
+        signature: vector<u8>,
+    ) {
+        let public_key = checked_key(terminal, public_key);
+        let message = TaxFreeOffer {
+            chain_id: chain_id::get(), metadata, merchant, terminal, order_ref, amount, expires_at, standard_tax,
+            reduced_tax, tax_free
+        };
+        assert_signed(signature, &public_key, message);
+    }
+
+    /// Aborts unless `signature` is `agent`'s signature of the `ExportAttestation` for (`merchant`, `order_ref`) and
+    /// `traveller`, this chain's id and the asset `metadata`, made with `agent`'s current key. Checks nothing else: the
+    /// tax-refund module checks that `agent` holds its role and the purchase.
+    package fun verify_export_attestation(
+        metadata: address,
+        merchant: address,
+        order_ref: String,
+        traveller: address,
+        agent: address,
+        public_key: vector<u8>,
+        signature: vector<u8>,
+    ) {
+        let public_key = checked_key(agent, public_key);
+        let message = ExportAttestation { chain_id: chain_id::get(), metadata, merchant, order_ref, traveller };
+        assert_signed(signature, &public_key, message);
+    }
+
     /// Takes a withdrawal apart: whose funds, how much. Only the stablecoin calls it, to carry the withdrawal out.
     package fun redeem(self: SignedWithdrawal): (address, u64) {
         let SignedWithdrawal { from, amount } = self;
@@ -710,5 +784,36 @@ module yenpay::authorization {
         expires_at: u64,
     ): FxQuote {
         FxQuote { chain_id, metadata, usdc, merchant, order_ref, yen_amount, usdc_amount, rate, expires_at }
+    }
+
+    #[test_only]
+    /// Builds the message a terminal signs for a tax-free purchase's code.
+    public fun new_tax_free_offer_for_test(
+        chain_id: u8,
+        metadata: address,
+        merchant: address,
+        terminal: address,
+        order_ref: String,
+        amount: u64,
+        expires_at: u64,
+        standard_tax: u64,
+        reduced_tax: u64,
+        tax_free: bool,
+    ): TaxFreeOffer {
+        TaxFreeOffer {
+            chain_id, metadata, merchant, terminal, order_ref, amount, expires_at, standard_tax, reduced_tax, tax_free
+        }
+    }
+
+    #[test_only]
+    /// Builds the message the refund agent signs after customs confirmed the export.
+    public fun new_export_attestation_for_test(
+        chain_id: u8,
+        metadata: address,
+        merchant: address,
+        order_ref: String,
+        traveller: address,
+    ): ExportAttestation {
+        ExportAttestation { chain_id, metadata, merchant, order_ref, traveller }
     }
 }

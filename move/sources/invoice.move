@@ -381,19 +381,20 @@ module yenpay::invoice {
         public_key: vector<u8>,
         signature: vector<u8>,
     ): (address, u64) acquires Invoices {
-        let (payout, fee_bps) = check_signed_order(merchant, terminal, order_ref, amount, expires_at);
+        let (payout, fee_bps) = check_signed_invoice_terms(merchant, terminal, order_ref, amount, expires_at);
         authorization::verify_invoice_offer(
             stablecoin::metadata_address(), merchant, terminal, order_ref, amount, expires_at, public_key, signature
         );
         (payout, fee_bps)
     }
 
-    /// The checks of an order a terminal signed (`check_signed_invoice`, `collect_signed_invoice`) but its signature:
-    /// the order reference (1 to `MAX_ORDER_REF_BYTES`), a non-zero amount, the expiry (not passed, at most
+    /// The checks of an order a terminal signed (`check_signed_invoice`, `collect_signed_invoice`, and
+    /// `tax_refund::pay_tax_free_invoice`, whose `authorization::TaxFreeOffer` also signs the tax breakdown) but its
+    /// signature: the order reference (1 to `MAX_ORDER_REF_BYTES`), a non-zero amount, the expiry (not passed, at most
     /// `MAX_TTL_SECS` ahead), `terminal`'s membership now, the merchant's status, neither denylisted
     /// (`merchant_registry::signed_settlement_terms`), and that no record of the order reference exists. Returns the
     /// merchant's payout address and fee.
-    fun check_signed_order(
+    package fun check_signed_invoice_terms(
         merchant: address,
         terminal: address,
         order_ref: String,
@@ -441,7 +442,7 @@ module yenpay::invoice {
         public_key: vector<u8>,
         signature: vector<u8>,
     ) acquires Invoices {
-        let (payout, fee_bps) = check_signed_order(merchant, terminal, order_ref, amount, expires_at);
+        let (payout, fee_bps) = check_signed_invoice_terms(merchant, terminal, order_ref, amount, expires_at);
         let metadata = stablecoin::metadata_address();
         authorization::verify_collection_request(
             metadata, merchant, terminal, order_ref, amount, expires_at, from, nonce, terminal_public_key,
@@ -452,6 +453,31 @@ module yenpay::invoice {
         );
         let fa = stablecoin::withdraw_authorized(withdrawal);
         record_signed_payment(from, merchant, terminal, order_ref, expires_at, fa, payout, fee_bps);
+    }
+
+    /// Counts a refund paid by someone other than the merchant (`tax_refund`'s consumption-tax refund, from the refund
+    /// agent's float) as refunded on the paid invoice: `share` (the tax) reduced in proportion to what the payer has
+    /// not had back yet, floor(share * (amount - refunded) / amount) in u128. Returns that refund and the refunded
+    /// total before it. The merchant's later refunds then stop at what the payer is still owed, so no money goes back
+    /// twice; the fee share of the new total counts as returned too (the treasury pays none of it: the merchant did
+    /// not refund), so later refunds return only the fee on their own part.
+    package fun record_proportional_refund(
+        merchant: address, order_ref: String, share: u64
+    ): (u64, u64) acquires Invoices {
+        let invoice = borrow_invoice_mut(merchant, order_ref);
+        assert!(invoice.state is InvoiceState::Paid, error::invalid_state(EINVOICE_NOT_PAID));
+        let before = invoice.refunded;
+        let refund = proportional(share, invoice.amount, before);
+        invoice.refunded = before + refund;
+        invoice.fee_refunded = fee_share(invoice.fee, invoice.refunded, invoice.amount);
+        (refund, before)
+    }
+
+    /// floor(share * (amount - refunded) / amount), in u128; zero once `refunded` reaches `amount`. At most
+    /// `amount - refunded` for a share at most the amount.
+    fun proportional(share: u64, amount: u64, refunded: u64): u64 {
+        if (refunded >= amount) return 0;
+        (((share as u128) * ((amount - refunded) as u128) / (amount as u128)) as u64)
     }
 
     /// Settles a code that `check_signed_invoice` accepted with `fa` (its whole amount, from whatever source): the
@@ -919,6 +945,11 @@ module yenpay::invoice {
     /// Runs `init_module` in the package's tests.
     public fun init_for_test(publisher: &signer) {
         init_module(publisher);
+    }
+
+    #[test_only]
+    public fun proportional_for_test(share: u64, amount: u64, refunded: u64): u64 {
+        proportional(share, amount, refunded)
     }
 
     // Event values, for tests elsewhere in the package to compare with `event::was_event_emitted`.

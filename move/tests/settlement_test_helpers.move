@@ -17,6 +17,7 @@ module yenpay::settlement_test_helpers {
     use yenpay::issuance;
     use yenpay::merchant_registry;
     use yenpay::stablecoin;
+    use yenpay::tax_refund;
 
     /// Test chain id.
     const CHAIN_ID: u8 = 4;
@@ -79,6 +80,7 @@ module yenpay::settlement_test_helpers {
         invoice::init_for_test(package);
         hold::init_for_test(package);
         fx::init_for_test(package);
+        tax_refund::init_for_test(package);
         issuance::configure_minter(publisher, @deployer, 1_000_000_000_000);
     }
 

@@ -104,6 +104,8 @@ pub struct Baseline {
     pub treasury_yen: u64,
     /// The FX desk's yen inventory.
     pub desk_yen: u64,
+    /// The tax-refund float's yen.
+    pub float_yen: u64,
 }
 
 /// The shared state of the suite.
@@ -182,6 +184,7 @@ impl Harness {
             deployer_yen: coin.balance(deployer.address()).await?,
             treasury_yen: client.merchant_registry().treasury_balance().await?,
             desk_yen: client.fx().yen_inventory().await?,
+            float_yen: client.tax_refunds().float_balance().await?,
         };
         if controls.is_paused().await? {
             // Only a run stopped between its pause and unpause leaves this.
@@ -522,6 +525,12 @@ impl Named for yenpay_client::abort::AuthorizationAbort {
 impl Named for yenpay_client::abort::FxAbort {
     fn known(self) -> KnownAbort {
         KnownAbort::Fx(self)
+    }
+}
+
+impl Named for yenpay_client::abort::TaxRefundAbort {
+    fn known(self) -> KnownAbort {
+        KnownAbort::TaxRefund(self)
     }
 }
 

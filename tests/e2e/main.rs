@@ -26,6 +26,7 @@ mod retention;
 mod seizure;
 mod stablecoin;
 mod supply;
+mod tax_refund;
 mod upgrade;
 
 /// One case: an ignored test that runs `$case` with the shared harness.
@@ -65,6 +66,7 @@ e2e! {
     case20_holds_fuel_pump_tip_increase_reclaim_and_capture_after_expiry => holds::holds;
     case21_tourist_with_only_usdc_pays_a_yen_code_at_the_desk_s_quote => fx::tourist_pays_in_usdc;
     case22_customer_presented_qr_in_one_transaction_relayed_pairing_and_replay_abort => authorization::customer_presented_one_transaction;
+    case23_tourist_gets_the_consumption_tax_back_at_departure => tax_refund::tax_refund_at_departure;
     measure_gas_per_operation => gas::measure;
 }
 

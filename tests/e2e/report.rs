@@ -68,6 +68,12 @@ pub enum Op {
     /// `fx::pay_signed_invoice_in_usdc`: a tourist pays a terminal's signed
     /// code in USDC at the desk's quote, sponsored, every store existing.
     PayInUsdc,
+    /// `tax_refund::pay_tax_free_invoice`: a tourist pays a terminal's signed
+    /// tax-free code (two new table items: the invoice and the purchase).
+    PayTaxFreeInvoice,
+    /// `tax_refund::claim_tax_refunds` with one claim: the traveller submits
+    /// the refund agent's attestation and gets the tax back from the float.
+    ClaimTaxRefund,
     SponsoredPayNewAccount,
     SponsoredPay,
 }
@@ -122,6 +128,12 @@ impl Op {
             Op::VoidHold => "`hold::void` (partial, back to the customer)",
             Op::PayInUsdc => {
                 "sponsored `fx::pay_signed_invoice_in_usdc` (a signed code paid in USDC at the desk's quote), as charged"
+            }
+            Op::PayTaxFreeInvoice => {
+                "`tax_refund::pay_tax_free_invoice` (a signed tax-free code, the merchant's payout store existing), as charged"
+            }
+            Op::ClaimTaxRefund => {
+                "`tax_refund::claim_tax_refunds`, one claim (the refund agent's attestation, the traveller submits)"
             }
             Op::SponsoredPayNewAccount => {
                 "sponsored `pay_invoice`, customer with no account yet (creates it)"
@@ -180,6 +192,12 @@ impl Op {
             }
             Op::PayInUsdc => {
                 "checks two signatures (code, quote); USDC to the desk, yen from the desk split into fee and net; the day's aggregator; a new table item: the invoice"
+            }
+            Op::PayTaxFreeInvoice => {
+                "checks the terminal's signature over the code and its tax; fee and net deposits; two new table items: the invoice and the purchase"
+            }
+            Op::ClaimTaxRefund => {
+                "checks the agent's signature; rewrites the purchase and the invoice at the same size; one withdraw from the float, one deposit"
             }
             _ => "",
         }

@@ -79,11 +79,17 @@ pub async fn supply_equals_balances(h: &'static Harness) -> Result<()> {
     let deployer = coin.balance(h.deployer_address()).await?;
     let treasury = h.client.merchant_registry().treasury_balance().await?;
     let desk = h.client.fx().yen_inventory().await?;
+    let float = h.client.tax_refunds().float_balance().await?;
     let baseline = h.baseline;
-    let held_now = created_sum + u128::from(deployer) + u128::from(treasury) + u128::from(desk);
+    let held_now = created_sum
+        + u128::from(deployer)
+        + u128::from(treasury)
+        + u128::from(desk)
+        + u128::from(float);
     let held_before = u128::from(baseline.deployer_yen)
         + u128::from(baseline.treasury_yen)
-        + u128::from(baseline.desk_yen);
+        + u128::from(baseline.desk_yen)
+        + u128::from(baseline.float_yen);
     // Accounts created in this run held nothing before it, so what the run
     // added to the supply is what they hold plus what the deployer and the
     // treasury gained (signed: a run may burn more than it mints).
@@ -92,7 +98,7 @@ pub async fn supply_equals_balances(h: &'static Harness) -> Result<()> {
         signed(supply) - signed(baseline.supply),
         signed(held_now) - signed(held_before),
         "supply added in this run against the balances of the {} accounts it created, the \
-         deployer, the treasury and the FX desk",
+         deployer, the treasury, the FX desk and the tax-refund float",
         created.len()
     );
     if baseline.supply == 0 {

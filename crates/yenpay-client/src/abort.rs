@@ -125,13 +125,15 @@ pub enum Module {
     Hold,
     /// `yenpay::fx`.
     Fx,
+    /// `yenpay::tax_refund`.
+    TaxRefund,
     /// `yenpay::upgrade`.
     Upgrade,
 }
 
 impl Module {
     /// Every module, in publishing order.
-    pub const ALL: [Module; 10] = [
+    pub const ALL: [Module; 11] = [
         Module::Authorization,
         Module::Controls,
         Module::Stablecoin,
@@ -141,6 +143,7 @@ impl Module {
         Module::Invoice,
         Module::Hold,
         Module::Fx,
+        Module::TaxRefund,
         Module::Upgrade,
     ];
 
@@ -156,6 +159,7 @@ impl Module {
             Module::Invoice => "invoice",
             Module::Hold => "hold",
             Module::Fx => "fx",
+            Module::TaxRefund => "tax_refund",
             Module::Upgrade => "upgrade",
         }
     }
@@ -232,6 +236,7 @@ pub use crate::invoice::InvoiceAbort;
 pub use crate::issuance::IssuanceAbort;
 pub use crate::merchant::MerchantRegistryAbort;
 pub use crate::stablecoin::StablecoinAbort;
+pub use crate::tax_refund::TaxRefundAbort;
 pub use crate::upgrade::UpgradeAbort;
 
 /// An abort constant of one of the yenpay modules.
@@ -255,6 +260,8 @@ pub enum KnownAbort {
     Hold(HoldAbort),
     /// Raised by `yenpay::fx`.
     Fx(FxAbort),
+    /// Raised by `yenpay::tax_refund`.
+    TaxRefund(TaxRefundAbort),
     /// Raised by `yenpay::upgrade`.
     Upgrade(UpgradeAbort),
 }
@@ -272,6 +279,7 @@ macro_rules! each_known {
             KnownAbort::Invoice($known) => $body,
             KnownAbort::Hold($known) => $body,
             KnownAbort::Fx($known) => $body,
+            KnownAbort::TaxRefund($known) => $body,
             KnownAbort::Upgrade($known) => $body,
         }
     };
@@ -295,6 +303,7 @@ impl KnownAbort {
             Module::Invoice => InvoiceAbort::from_reason(reason).map(Self::Invoice),
             Module::Hold => HoldAbort::from_reason(reason).map(Self::Hold),
             Module::Fx => FxAbort::from_reason(reason).map(Self::Fx),
+            Module::TaxRefund => TaxRefundAbort::from_reason(reason).map(Self::TaxRefund),
             Module::Upgrade => UpgradeAbort::from_reason(reason).map(Self::Upgrade),
         }
     }
@@ -311,6 +320,7 @@ impl KnownAbort {
             Self::Invoice(_) => Module::Invoice,
             Self::Hold(_) => Module::Hold,
             Self::Fx(_) => Module::Fx,
+            Self::TaxRefund(_) => Module::TaxRefund,
             Self::Upgrade(_) => Module::Upgrade,
         }
     }
@@ -552,6 +562,11 @@ mod tests {
             .chain(InvoiceAbort::ALL.iter().map(|&k| KnownAbort::Invoice(k)))
             .chain(HoldAbort::ALL.iter().map(|&k| KnownAbort::Hold(k)))
             .chain(FxAbort::ALL.iter().map(|&k| KnownAbort::Fx(k)))
+            .chain(
+                TaxRefundAbort::ALL
+                    .iter()
+                    .map(|&k| KnownAbort::TaxRefund(k)),
+            )
             .chain(UpgradeAbort::ALL.iter().map(|&k| KnownAbort::Upgrade(k)))
             .collect();
         let modules: std::collections::BTreeSet<Module> = all.iter().map(|k| k.module()).collect();

@@ -126,6 +126,7 @@ fn every_move_event_decodes_into_its_rust_struct() {
             Module::Invoice => InvoiceEvent::NAMES,
             Module::Hold => crate::hold::HoldEvent::NAMES,
             Module::Fx => crate::fx::FxEvent::NAMES,
+            Module::TaxRefund => crate::tax_refund::TaxRefundEvent::NAMES,
             Module::Upgrade => crate::upgrade::UpgradeEvent::NAMES,
         }
         .iter()
@@ -156,6 +157,10 @@ fn record_views_decode_from_their_move_structs() {
     let hold_module = move_module(Module::Hold);
     let hold = sample_struct(structure(&hold_module, "Hold"));
     serde_json::from_value::<crate::hold::Hold>(hold).expect("Hold as the Move struct declares it");
+    let tax_refund_module = move_module(Module::TaxRefund);
+    let purchase = sample_struct(structure(&tax_refund_module, "Purchase"));
+    serde_json::from_value::<crate::tax_refund::Purchase>(purchase)
+        .expect("Purchase as the Move struct declares it");
 }
 
 #[test]
@@ -237,6 +242,15 @@ fn limits_match_the_move_constants() {
         byte_string(&hold, "HOLD_ESCROW_SEED"),
         yenpay_types::objects::HOLD_ESCROW_SEED
     );
+    let tax_refund = move_module(Module::TaxRefund);
+    assert_eq!(
+        byte_string(&tax_refund, "FLOAT_SEED"),
+        yenpay_types::objects::TAX_REFUND_FLOAT_SEED
+    );
+    assert_eq!(
+        number(&tax_refund, "CLAIM_WINDOW_SECS"),
+        yenpay_types::tax_refund::CLAIM_WINDOW_SECS
+    );
     let fx = move_module(Module::Fx);
     assert_eq!(
         byte_string(&fx, "DESK_SEED"),
@@ -316,6 +330,31 @@ fn the_signed_message_has_the_move_layout() {
             ("tip_limit", "u64"),
             ("capture_before", "u64"),
             ("expires_at", "u64"),
+        ])
+    );
+    assert_eq!(
+        fields(yenpay_types::tax_refund::OFFER_STRUCT_NAME),
+        expect(&[
+            ("chain_id", "u8"),
+            ("metadata", "address"),
+            ("merchant", "address"),
+            ("terminal", "address"),
+            ("order_ref", "String"),
+            ("amount", "u64"),
+            ("expires_at", "u64"),
+            ("standard_tax", "u64"),
+            ("reduced_tax", "u64"),
+            ("tax_free", "bool"),
+        ])
+    );
+    assert_eq!(
+        fields(yenpay_types::tax_refund::ATTESTATION_STRUCT_NAME),
+        expect(&[
+            ("chain_id", "u8"),
+            ("metadata", "address"),
+            ("merchant", "address"),
+            ("order_ref", "String"),
+            ("traveller", "address"),
         ])
     );
     assert_eq!(

@@ -24,6 +24,7 @@ use crate::invoice::InvoiceEvent;
 use crate::issuance::IssuanceEvent;
 use crate::merchant::MerchantEvent;
 use crate::stablecoin::StablecoinEvent;
+use crate::tax_refund::TaxRefundEvent;
 use crate::upgrade::UpgradeEvent;
 use aptos_sdk::types::AccountAddress;
 use serde_json::Value;
@@ -77,6 +78,8 @@ pub enum YenpayEvent {
     Hold(HoldEvent),
     /// From `yenpay::fx`.
     Fx(FxEvent),
+    /// From `yenpay::tax_refund`.
+    TaxRefund(TaxRefundEvent),
     /// From `yenpay::upgrade`.
     Upgrade(UpgradeEvent),
 }
@@ -201,6 +204,9 @@ pub fn decode_typed(
             }
             Module::Hold => HoldEvent::decode(name, data).map(|event| event.map(YenpayEvent::Hold)),
             Module::Fx => FxEvent::decode(name, data).map(|event| event.map(YenpayEvent::Fx)),
+            Module::TaxRefund => {
+                TaxRefundEvent::decode(name, data).map(|event| event.map(YenpayEvent::TaxRefund))
+            }
             Module::Upgrade => {
                 UpgradeEvent::decode(name, data).map(|event| event.map(YenpayEvent::Upgrade))
             }

@@ -103,6 +103,7 @@ pub mod merchant;
 pub mod multisig;
 pub mod sequence;
 pub mod stablecoin;
+pub mod tax_refund;
 pub mod upgrade;
 
 pub use yenpay_types as types;

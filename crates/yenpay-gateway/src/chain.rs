@@ -11,9 +11,11 @@ use std::time::Duration;
 use yenpay_client::abort::MoveAbort;
 use yenpay_client::client::{Error as ClientError, Submitted, YenPay};
 use yenpay_client::events::YenpayEvent;
+use yenpay_client::tax_refund::{Purchase, RefundStatus};
 use yenpay_client::types::authorization::SignedAuthorization;
 use yenpay_client::types::collection::SignedCollectionRequest;
 use yenpay_client::types::limits::OrderRef;
+use yenpay_client::types::tax_refund::SignedExportAttestation;
 
 /// A committed transaction of ours.
 #[derive(Debug, Clone, PartialEq)]
@@ -93,6 +95,14 @@ fn vm_status_of(message: &str) -> Option<String> {
         .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
         .collect();
     (!code.is_empty()).then_some(code)
+}
+
+/// Whether `error` is the `tax_refund::purchase` view's abort for an
+/// unknown key: the node answers a view's abort with 400 `invalid_input` and
+/// "Move abort in <package>::tax_refund: EPURCHASE_NOT_FOUND(0x60004): ...".
+fn is_purchase_not_found(error: &ClientError) -> bool {
+    matches!(error, ClientError::Aptos(aptos_sdk::AptosError::Api { status_code: 400, message, .. })
+        if message.contains("::tax_refund: EPURCHASE_NOT_FOUND("))
 }
 
 impl From<ClientError> for ChainError {
@@ -365,6 +375,24 @@ pub trait Ledger: Send + Sync {
         &self,
         keeper: &Ed25519Account,
         invoices: &[(AccountAddress, OrderRef)],
+    ) -> Result<TxOutcome, ChainError>;
+
+    /// `tax_refund::purchase` of (`merchant`, `order`) and where its tax
+    /// refund stands now (`TaxRefunds::refund_status`'s rule); `None` when
+    /// no tax-free purchase has that key.
+    async fn tax_refund(
+        &self,
+        merchant: AccountAddress,
+        order: &OrderRef,
+    ) -> Result<Option<(Purchase, RefundStatus)>, ChainError>;
+
+    /// `tax_refund::claim_tax_refunds` of the refund agent's `attestations`
+    /// (one key), submitted by `submitter` (the operator), who pays the gas:
+    /// the refunds go to the purchases' payers whoever submits.
+    async fn claim_tax_refunds(
+        &self,
+        submitter: &Ed25519Account,
+        attestations: &[SignedExportAttestation],
     ) -> Result<TxOutcome, ChainError>;
 }
 
@@ -803,6 +831,36 @@ impl Ledger for NodeLedger {
         .into())
     }
 
+    async fn tax_refund(
+        &self,
+        merchant: AccountAddress,
+        order: &OrderRef,
+    ) -> Result<Option<(Purchase, RefundStatus)>, ChainError> {
+        let refunds = self.client.tax_refunds();
+        let purchase = match refunds.purchase(merchant, order).await {
+            Ok(purchase) => purchase,
+            Err(error) if is_purchase_not_found(&error) => return Ok(None),
+            Err(error) => return Err(error.into()),
+        };
+        let invoice = self.client.invoice().invoice(merchant, order).await?;
+        let now = self.head().await?.timestamp_us / 1_000_000;
+        let status = purchase.refund_status(invoice.refunded, now);
+        Ok(Some((purchase, status)))
+    }
+
+    async fn claim_tax_refunds(
+        &self,
+        submitter: &Ed25519Account,
+        attestations: &[SignedExportAttestation],
+    ) -> Result<TxOutcome, ChainError> {
+        Ok(self
+            .client
+            .tax_refunds()
+            .claim_batch(submitter, attestations)
+            .await?
+            .into())
+    }
+
     async fn genesis_hash(&self) -> Result<Option<String>, ChainError> {
         if self.head().await?.oldest_version > 0 {
             return Ok(None);
@@ -830,6 +888,29 @@ mod tests {
             error_code: Some("vm_error".to_owned()),
             vm_error_code: Some(5),
         })
+    }
+
+    #[test]
+    fn only_the_purchase_view_s_not_found_abort_is_an_unknown_purchase() {
+        // As the node answers the view for an unknown key.
+        let unknown = api(
+            400,
+            "Move abort in 0xa29a::tax_refund: EPURCHASE_NOT_FOUND(0x60004): No such tax-free purchase.",
+        );
+        assert!(is_purchase_not_found(&unknown));
+        for other in [
+            api(
+                400,
+                "Move abort in 0xa29a::invoice: EINVOICE_NOT_FOUND(0x60006): No such invoice.",
+            ),
+            api(
+                500,
+                "Move abort in 0xa29a::tax_refund: EPURCHASE_NOT_FOUND(0x60004): No such tax-free purchase.",
+            ),
+            api(400, "bad request"),
+        ] {
+            assert!(!is_purchase_not_found(&other), "{other}");
+        }
     }
 
     #[test]

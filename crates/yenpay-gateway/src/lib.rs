@@ -235,7 +235,9 @@ impl Gateway {
 pub fn router(state: AppState) -> Router {
     let mut routes = api::router(&state);
     if state.config.web.enabled {
-        let page_apis = api::pos::router(&state).merge(api::wallet::router());
+        let page_apis = api::pos::router(&state)
+            .merge(api::wallet::router())
+            .merge(api::tax_refunds::wallet_router());
         routes = routes.merge(web::router(page_apis));
     }
     finish(routes, state)

@@ -31,6 +31,7 @@ mod screening_cache;
 mod secrets;
 mod sponsor;
 mod sponsor_abuse;
+mod tax_refunds;
 mod travel_rule;
 mod web_api;
 mod web_pages;

@@ -70,6 +70,8 @@ async fn the_openapi_document_names_every_route() {
         ("/v2/quotes", "post"),
         ("/admin/fx/keys", "post"),
         ("/admin/fx", "get"),
+        ("/admin/tax-refunds/claims", "post"),
+        ("/admin/reports/tax-refunds", "get"),
     ] {
         assert!(
             paths.get(path).and_then(|p| p.get(method)).is_some(),
@@ -77,7 +79,7 @@ async fn the_openapi_document_names_every_route() {
         );
     }
     // The document comes from the routers: nothing else is in it.
-    assert_eq!(paths.len(), 47, "{:?}", paths.keys().collect::<Vec<_>>());
+    assert_eq!(paths.len(), 49, "{:?}", paths.keys().collect::<Vec<_>>());
     // Query parameters are documented where they are read.
     for (path, method, name) in [
         ("/v2/codes", "post", "format"),
@@ -85,6 +87,7 @@ async fn the_openapi_document_names_every_route() {
         ("/v2/reports/reconciliation", "get", "date"),
         ("/v2/webhooks/deliveries", "get", "status"),
         ("/admin/reviews", "get", "status"),
+        ("/admin/reports/tax-refunds", "get", "date"),
     ] {
         let parameters = paths[path][method]["parameters"].as_array().unwrap();
         let parameter = parameters.iter().find(|p| p["name"] == name).unwrap();

@@ -29,6 +29,7 @@ pub mod limits;
 pub mod network;
 pub mod objects;
 pub mod offer;
+pub mod tax_refund;
 pub mod time;
 
 pub use address::Address;

@@ -12,6 +12,9 @@ pub const TREASURY_SEED: &[u8] = b"YENPAY_TREASURY";
 pub const HOLD_ESCROW_SEED: &[u8] = b"YENPAY_HOLD_ESCROW";
 /// Seed of the FX desk object under the package address (`fx::DESK_SEED`).
 pub const FX_DESK_SEED: &[u8] = b"YENPAY_FX_DESK";
+/// Seed of the tax-refund float object under the package address
+/// (`tax_refund::FLOAT_SEED`).
+pub const TAX_REFUND_FLOAT_SEED: &[u8] = b"YENPAY_TAX_REFUND_FLOAT";
 
 /// `object::create_object_address` scheme byte.
 const OBJECT_FROM_SEED: u8 = 0xFE;
@@ -52,6 +55,13 @@ pub fn hold_escrow_address(package: Address) -> Address {
 /// primary stores hold the desk's yen inventory and the USDC it received.
 pub fn fx_desk_address(package: Address) -> Address {
     named_object_address(package, FX_DESK_SEED)
+}
+
+/// The tax-refund float object of the package at `package`
+/// (`tax_refund::FLOAT_SEED`): its primary store holds the refund agent's
+/// yen that claims are paid from.
+pub fn tax_refund_float_address(package: Address) -> Address {
+    named_object_address(package, TAX_REFUND_FLOAT_SEED)
 }
 
 /// `owner`'s primary store of the package's coin:

@@ -120,6 +120,14 @@ const TARGETS: &[Target] = &[
         output: "fx/generated.rs",
     },
     Target {
+        move_name: "tax_refund",
+        module_variant: "TaxRefund",
+        client_type: "TaxRefunds",
+        abort_enum: "TaxRefundAbort",
+        event_enum: "TaxRefundEvent",
+        output: "tax_refund/generated.rs",
+    },
+    Target {
         move_name: "upgrade",
         module_variant: "Upgrade",
         client_type: "Upgrade",
@@ -289,14 +297,15 @@ fn arg_type(name: &str, move_type: &str) -> Result<ArgType> {
         ("icon_uri" | "project_uri", "String") => arg("&str", "require_uri(\"{}\", {})?"),
         // A Move u256 is 32 little-endian bytes in BCS.
         ("mask", "u256") => arg("NonceBitmap", "&{}.to_le_bytes()"),
-        ("merchants", "vector<address>") => arg("&[AccountAddress]", "{}"),
+        ("merchants" | "travellers", "vector<address>") => arg("&[AccountAddress]", "{}"),
         ("order_refs" | "hold_refs", "vector<String>") => arg(
             "&[OrderRef]",
             "&{}.iter().map(OrderRef::as_str).collect::<Vec<_>>()",
         ),
-        ("public_key" | "quote_public_key" | "terminal_public_key", "vector<u8>") => {
-            arg("&[u8; 32]", "{}.as_slice()")
-        }
+        (
+            "public_key" | "quote_public_key" | "terminal_public_key" | "agent_public_key",
+            "vector<u8>",
+        ) => arg("&[u8; 32]", "{}.as_slice()"),
         ("signature" | "quote_signature" | "terminal_signature", "vector<u8>") => {
             arg("&[u8; 64]", "{}.as_slice()")
         }
@@ -304,6 +313,10 @@ fn arg_type(name: &str, move_type: &str) -> Result<ArgType> {
         ("metadata_serialized" | "metadata_chunk", "vector<u8>") => arg("&[u8]", "{}"),
         ("code" | "code_chunks", "vector<vector<u8>>") => arg("&[Vec<u8>]", "{}"),
         ("code_indices", "vector<u16>") => arg("&[u16]", "{}"),
+        ("signatures", "vector<vector<u8>>") => arg(
+            "&[[u8; 64]]",
+            "&{}.iter().map(|signature| signature.to_vec()).collect::<Vec<_>>()",
+        ),
         _ => bail!(
             "no Rust type for the Move parameter `{name}: {move_type}`: add it to the table in \
              xtask/codegen/src/lib.rs (`arg_type`)"
@@ -374,9 +387,8 @@ fn return_type(view: &str, move_type: &str) -> Result<ReturnType> {
         object if object.starts_with("Object<") => {
             single("ObjectRef", "ObjectRef(value)", "value", "AccountAddress")
         }
-        record @ ("MerchantInfo" | "MerchantStatus" | "Invoice" | "InvoiceStatus" | "Hold") => {
-            single(record, "value", "value", record)
-        }
+        record @ ("MerchantInfo" | "MerchantStatus" | "Invoice" | "InvoiceStatus" | "Hold"
+        | "Purchase") => single(record, "value", "value", record),
         other => bail!(
             "no Rust type for the Move return type `{other}`: add it to `return_type` in \
              xtask/codegen/src/lib.rs"
@@ -461,6 +473,9 @@ fn render(target: &Target, module: &Module) -> Result<String> {
     }
     if module_uses(module, "Hold") {
         let _ = writeln!(out, "use crate::hold::Hold;");
+    }
+    if module_uses(module, "Purchase") {
+        let _ = writeln!(out, "use crate::tax_refund::Purchase;");
     }
     out.push('\n');
 

@@ -8,11 +8,13 @@
 //!
 //! - the merchant API (`/v2`, signed): [`codes`], [`holds`], [`refunds`],
 //!   [`payments`], [`reports`], [`webhooks`];
-//! - the operator's ([`admin`] and [`compliance`], its own listener), the wallets' ([`sponsor`])
+//! - the operator's ([`admin`], [`compliance`] and the refund agent's batch
+//!   in [`tax_refunds`], its own listener), the wallets' ([`sponsor`])
 //!   and the probes' ([`operations`]); paying in USDC ([`fx`]: the desk's
 //!   quotes for wallets, its role keys for the operator);
 //! - the pages' APIs: [`pos`] (the merchant API again, behind the POS
-//!   page's session) and [`wallet`].
+//!   page's session) and [`wallet`] (with a purchase's tax refund from
+//!   [`tax_refunds`]).
 //!
 //! [`views`] is what several of them show; [`invoicing`] what codes and
 //! customer-presented payments share.
@@ -31,6 +33,7 @@ pub mod refunds;
 pub mod reports;
 pub mod reviews;
 pub mod sponsor;
+pub mod tax_refunds;
 pub mod views;
 pub mod wallet;
 pub mod webhooks;
@@ -83,6 +86,7 @@ pub fn admin_router(state: &AppState) -> Router<AppState> {
         .merge(compliance::router())
         .merge(reviews::router())
         .merge(fx::admin_router())
+        .merge(tax_refunds::admin_router())
         // Innermost: an action the handler ran, not an answer replayed.
         .route_layer(from_fn_with_state(
             state.clone(),
@@ -107,6 +111,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
         .merge(fx::admin_router())
         .merge(compliance::router())
         .merge(reviews::router())
+        .merge(tax_refunds::admin_router())
         .into_openapi()
 }
 

@@ -6,6 +6,7 @@ use crate::AppState;
 use sqlx::AnyConnection;
 use yenpay_client::events::{EventDecodeError, TxEvent, YenpayEvent, decode_typed};
 use yenpay_client::invoice::InvoiceEvent;
+use yenpay_client::tax_refund::TaxRefundEvent;
 
 /// One event of a committed transaction that may be the package's (the
 /// page kept only those, [`super::page`]), and where it was.
@@ -123,6 +124,24 @@ pub(super) async fn apply(
         }
         applied.events += 1;
         super::fx::paid_in_usdc(tx, paid, version).await?;
+        return Ok(());
+    }
+    // A tax-free purchase, its refund and its purge: recorded under the
+    // merchant, which the tax-refund report reads (`api::tax_refunds`); the
+    // payment itself is the invoice's own `InvoicePaid` beside it.
+    if let YenpayEvent::TaxRefund(event) = &decoded {
+        let merchant = match event {
+            TaxRefundEvent::TaxFreePurchaseRecorded(e) => Some(e.merchant),
+            TaxRefundEvent::TaxRefunded(e) => Some(e.merchant),
+            TaxRefundEvent::PurchasePurged(e) => Some(e.merchant),
+            _ => None,
+        }
+        .map(|merchant| merchant.to_hex());
+        if !seen.record(tx, merchant.as_deref()).await? {
+            applied.duplicates += 1;
+        } else if merchant.is_some() {
+            applied.events += 1;
+        }
         return Ok(());
     }
     // Registry, coin (controls, stablecoin, issuance) and upgrade events, and invoice settings:

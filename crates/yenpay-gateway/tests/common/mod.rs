@@ -24,9 +24,11 @@ use yenpay_client::hold::{HoldAuthorized, HoldCaptured, HoldEvent, HoldVoided};
 use yenpay_client::invoice::{
     InvoiceCancelled, InvoiceCreated, InvoiceEvent, InvoicePaid, InvoiceRefunded,
 };
+use yenpay_client::tax_refund::{Purchase, RefundStatus};
 use yenpay_client::types::authorization::SignedAuthorization;
 use yenpay_client::types::collection::SignedCollectionRequest;
 use yenpay_client::types::limits::OrderRef;
+use yenpay_client::types::tax_refund::SignedExportAttestation;
 use yenpay_gateway::auth::sign_request;
 use yenpay_gateway::chain::{
     AccountState, ChainError, FxDeskState, Ledger, LedgerHead, Lookup, Simulated, TxOutcome,
@@ -162,6 +164,11 @@ pub enum Call {
         observed_at: u64,
         signer: AccountAddress,
     },
+    /// `claim_tax_refunds`: (merchant, order, traveller) of each claim.
+    ClaimTaxRefunds {
+        claims: Vec<(AccountAddress, String, AccountAddress)>,
+        signer: AccountAddress,
+    },
 }
 
 /// What the next call answers.
@@ -231,6 +238,9 @@ pub struct FakeLedger {
     pub hold_left: AtomicU64,
     /// The FX desk (`None`: the node has none, as the trait's default says).
     pub fx: Mutex<Option<FxDeskState>>,
+    /// Tax-free purchases and their refund status, by (merchant, order).
+    pub tax_refunds:
+        Mutex<std::collections::HashMap<(AccountAddress, String), (Purchase, RefundStatus)>>,
 }
 
 impl Default for FakeLedger {
@@ -265,6 +275,7 @@ impl Default for FakeLedger {
             not_purgeable: Mutex::default(),
             hold_left: AtomicU64::new(0),
             fx: Mutex::new(None),
+            tax_refunds: Mutex::default(),
         }
     }
 }
@@ -797,6 +808,58 @@ impl Ledger for FakeLedger {
             desk.observed_at = observed_at;
         }
         self.outcome(Vec::new())
+    }
+
+    async fn tax_refund(
+        &self,
+        merchant: AccountAddress,
+        order: &OrderRef,
+    ) -> Result<Option<(Purchase, RefundStatus)>, ChainError> {
+        Ok(self
+            .tax_refunds
+            .lock()
+            .unwrap()
+            .get(&(merchant, order.as_str().to_owned()))
+            .cloned())
+    }
+
+    /// Records the batch and, when it commits, marks each claim refunded
+    /// with what it would pay.
+    async fn claim_tax_refunds(
+        &self,
+        submitter: &Ed25519Account,
+        attestations: &[SignedExportAttestation],
+    ) -> Result<TxOutcome, ChainError> {
+        let claims: Vec<(AccountAddress, String, AccountAddress)> = attestations
+            .iter()
+            .map(|signed| {
+                let a = &signed.attestation;
+                (
+                    yenpay_client::address::to_sdk(a.merchant),
+                    a.order_ref.as_str().to_owned(),
+                    yenpay_client::address::to_sdk(a.traveller),
+                )
+            })
+            .collect();
+        self.calls.lock().unwrap().push(Call::ClaimTaxRefunds {
+            claims: claims.clone(),
+            signer: submitter.address(),
+        });
+        let outcome = self.outcome(Vec::new())?;
+        let mut purchases = self.tax_refunds.lock().unwrap();
+        for (merchant, order, _) in claims {
+            if let Some((purchase, status)) = purchases.get_mut(&(merchant, order))
+                && let RefundStatus::Claimable { amount, .. } = *status
+            {
+                purchase.tax_refunded = amount;
+                purchase.refunded_at = self.now();
+                *status = RefundStatus::Refunded {
+                    amount,
+                    refunded_at: self.now(),
+                };
+            }
+        }
+        Ok(outcome)
     }
 
     async fn lookup(&self, hash: &str) -> Result<Lookup, ChainError> {
