@@ -121,11 +121,14 @@ module yenpay::upgrade {
         event::emit(PackageUpgraded { admin: admin_address });
     }
 
-    /// Deletes the staged upgrade unpublished (a staging gone wrong, or superseded). Only the stablecoin's admin may
-    /// call it.
+    /// Deletes the staged upgrade unpublished (a staging gone wrong, or superseded), if there is one: a chunked
+    /// upgrade starts with it, so that it never appends to what an interrupted one left. Only the stablecoin's admin
+    /// may call it.
     public entry fun discard_staged_upgrade(admin: &signer) acquires StagedUpgrade {
         assert_admin(admin);
-        let StagedUpgrade { metadata_serialized: _, code: _ } = take_staged();
+        if (exists<StagedUpgrade>(@yenpay)) {
+            let StagedUpgrade { metadata_serialized: _, code: _ } = take_staged();
+        }
     }
 
     fun assert_admin(admin: &signer): address {

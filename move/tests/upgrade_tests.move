@@ -210,10 +210,18 @@ module yenpay::upgrade_tests {
     }
 
     #[test(framework = @aptos_framework, publisher = @deployer)]
-    #[expected_failure(abort_code = 0x60003, location = yenpay::upgrade)] // not_found(ENO_STAGED_UPGRADE)
-    fun nothing_staged_nothing_to_discard(framework: &signer, publisher: &signer) {
+    fun discarding_nothing_staged_is_a_no_op(framework: &signer, publisher: &signer) {
         setup(framework, publisher);
         upgrade::discard_staged_upgrade(&h::signer_of(@deployer));
+        assert!(staged_is(0, vector[]), 1);
+        upgrade::discard_staged_upgrade(&h::signer_of(@deployer));
+    }
+
+    #[test(framework = @aptos_framework, publisher = @deployer)]
+    #[expected_failure(abort_code = 0x50001, location = yenpay::upgrade)] // permission_denied(ENOT_ADMIN)
+    fun discarding_nothing_still_needs_the_admin(framework: &signer, publisher: &signer) {
+        setup(framework, publisher);
+        upgrade::discard_staged_upgrade(&h::signer_of(h::stranger()));
     }
 
     #[test(framework = @aptos_framework, publisher = @deployer)]

@@ -726,8 +726,13 @@ mod console_node {
         ensure!(!controls.is_paused().await?, "unpaused by two owners");
 
         // A package upgrade: too large to store in a proposal, so by its hash;
-        // the execution carries the code.
+        // the execution carries the code. Over one transaction's size it is
+        // one proposal per step (a discard, each chunk, the publish), each
+        // approved and executed in turn.
         let build = root().join("move/build/YenPay");
+        let steps = yenpay_deploy::publish::CompiledPackage::from_build_dir(&build)?
+            .upgrade_steps(AccountAddress::from_hex(&c.package)?)?
+            .len() as u64;
         let build = build.to_str().unwrap();
         let upgrade = ["package", "upgrade", "--build-dir", build];
         c.refused(&o1, &upgrade, "ENOT_ADMIN")?;
@@ -746,7 +751,9 @@ mod console_node {
             "one approval executed an upgrade: {}",
             text(&alone)
         );
-        c.ok(&o3, &["multisig", "approve", ms_arg, "4"])?;
+        for proposal in 4..4 + steps {
+            c.ok(&o3, &["multisig", "approve", ms_arg, &proposal.to_string()])?;
+        }
         let before = upgrades(&c).await?;
         c.ok(&o3, &executing)?;
         ensure!(
@@ -756,7 +763,10 @@ mod console_node {
 
         // Back to the deployer: the multisig proposes it, the deployer accepts.
         c.ok(&o2, &["--multisig", ms_arg, "admin", "transfer", &d.hex()])?;
-        c.ok(&o3, &["multisig", "approve", ms_arg, "5"])?;
+        c.ok(
+            &o3,
+            &["multisig", "approve", ms_arg, &(4 + steps).to_string()],
+        )?;
         c.ok(&o2, &["multisig", "execute", ms_arg])?;
         c.ok(&d, &["admin", "accept"])?;
         c.ok(&d, &["roles", "set-pauser", &d.hex()])?;

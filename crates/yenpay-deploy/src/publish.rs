@@ -609,10 +609,8 @@ async fn resumable(
 }
 
 /// Publishes `package` as new code of `client`'s package, signed by the
-/// stablecoin's `admin`, and waits for it: through `upgrade::upgrade_package`
-/// when it fits one transaction, else staged in chunks
-/// (`upgrade::stage_upgrade_chunk`, `upgrade::publish_staged_upgrade`; an
-/// upgrade left staged by an interrupted run is discarded first). Returns the
+/// stablecoin's `admin`, and waits for it, one transaction of
+/// [`CompiledPackage::upgrade_steps`] after the other. Returns the
 /// publishing transaction; `progress` hears of each one as it commits.
 ///
 /// # Errors
@@ -627,32 +625,7 @@ pub async fn publish_upgrade<S: TxSigner>(
     progress: &(dyn Fn(&Progress<'_>) + Sync),
 ) -> Result<Submitted, DeployError> {
     let client = with_publish_gas(client);
-    let address = client.package();
-    let mut steps: Vec<(&str, TransactionPayload)> = Vec::new();
-    match package.upgrade_payload(address) {
-        Ok(payload) => steps.push(("published the upgrade", payload)),
-        Err(PublishError::TooLarge { .. }) => {
-            let encoding = |error: String| DeployError::Publish(PublishError::Encoding(error));
-            if staged_upgrade(&client).await? {
-                steps.push((
-                    "discarded an upgrade an interrupted run had staged",
-                    chunked::discard_upgrade_payload(address).map_err(encoding)?,
-                ));
-            }
-            let chunks = chunked::split(&package.metadata, &package.code(), chunked::CHUNK_SIZE);
-            let payloads = chunked::upgrade_payloads(&chunks, address).map_err(encoding)?;
-            let count = payloads.len();
-            for (i, payload) in payloads.into_iter().enumerate() {
-                let what = if i + 1 == count {
-                    "published the staged upgrade"
-                } else {
-                    "staged a chunk of the upgrade"
-                };
-                steps.push((what, payload));
-            }
-        }
-        Err(other) => return Err(other.into()),
-    }
+    let steps = package.upgrade_steps(client.package())?;
     let of = steps.len();
     let mut last = None;
     for (i, (what, payload)) in steps.into_iter().enumerate() {
@@ -668,10 +641,44 @@ pub async fn publish_upgrade<S: TxSigner>(
     Ok(last.expect("an upgrade has at least one transaction"))
 }
 
-/// Whether an upgrade is staged at the package (`upgrade::staged_upgrade`).
-async fn staged_upgrade(client: &YenPay) -> Result<bool, DeployError> {
-    let (metadata, modules): (u64, Vec<u64>) = client.upgrade().staged_upgrade().await?;
-    Ok(metadata > 0 || !modules.is_empty())
+impl CompiledPackage {
+    /// The admin's transactions of an upgrade of the package at `package`,
+    /// each with what it does: `upgrade::upgrade_package` when it fits one
+    /// transaction; else `upgrade::discard_staged_upgrade` (whatever an
+    /// interrupted run left), `upgrade::stage_upgrade_chunk` per chunk
+    /// ([`crate::chunked`]) and `upgrade::publish_staged_upgrade`. The
+    /// console turns each into a transaction or a multisig proposal.
+    ///
+    /// # Errors
+    /// [`PublishError::Encoding`].
+    pub fn upgrade_steps(
+        &self,
+        package: AccountAddress,
+    ) -> Result<Vec<(&'static str, TransactionPayload)>, PublishError> {
+        match self.upgrade_payload(package) {
+            Ok(payload) => Ok(vec![("publish the upgrade", payload)]),
+            Err(PublishError::TooLarge { .. }) => {
+                let encoding = PublishError::Encoding;
+                let mut steps = vec![(
+                    "discard any upgrade an interrupted run staged",
+                    chunked::discard_upgrade_payload(package).map_err(encoding)?,
+                )];
+                let chunks = chunked::split(&self.metadata, &self.code(), chunked::CHUNK_SIZE);
+                let payloads = chunked::upgrade_payloads(&chunks, package).map_err(encoding)?;
+                let count = payloads.len();
+                for (i, payload) in payloads.into_iter().enumerate() {
+                    let what = if i + 1 == count {
+                        "publish the staged upgrade"
+                    } else {
+                        "stage a chunk of the upgrade"
+                    };
+                    steps.push((what, payload));
+                }
+                Ok(steps)
+            }
+            Err(other) => Err(other),
+        }
+    }
 }
 
 #[cfg(test)]
@@ -928,6 +935,42 @@ mod tests {
                 .publish_payload(b"yenpay"),
             Err(PublishError::TooLarge { size: 65_537, .. })
         ));
+    }
+
+    #[test]
+    fn an_upgrade_over_one_transaction_is_staged_after_a_discard() {
+        let root = tempfile::tempdir().unwrap();
+        let package_address = address("0xcafe");
+        let function = |payload: &TransactionPayload| match payload {
+            TransactionPayload::EntryFunction(f) => format!("{}::{}", f.module.name, f.function),
+            other => panic!("{other:?}"),
+        };
+        let small =
+            CompiledPackage::from_build_dir(&fake_build(root.path(), &[("stablecoin", 500)]))
+                .unwrap();
+        let steps = small.upgrade_steps(package_address).unwrap();
+        assert_eq!(
+            steps.iter().map(|(_, p)| function(p)).collect::<Vec<_>>(),
+            ["upgrade::upgrade_package"]
+        );
+        let large = CompiledPackage::from_build_dir(&fake_build(
+            root.path(),
+            &[("stablecoin", 40_000), ("invoice", 40_000)],
+        ))
+        .unwrap();
+        let steps = large.upgrade_steps(package_address).unwrap();
+        assert_eq!(
+            steps.iter().map(|(_, p)| function(p)).collect::<Vec<_>>(),
+            [
+                "upgrade::discard_staged_upgrade",
+                "upgrade::stage_upgrade_chunk",
+                "upgrade::stage_upgrade_chunk",
+                "upgrade::publish_staged_upgrade"
+            ]
+        );
+        for (_, payload) in &steps {
+            check_size(payload).unwrap();
+        }
     }
 
     #[tokio::test]

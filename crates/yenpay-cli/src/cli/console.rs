@@ -68,6 +68,7 @@ pub fn run(global: &Global, plan: Plan) -> Result<()> {
             return block_on(async { read_and_print(global, &resolved, read).await });
         }
         Plan::Write(action) => vec![action],
+        Plan::Writes(actions) => actions,
         Plan::Purge {
             invoices,
             batch,

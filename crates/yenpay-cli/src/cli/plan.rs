@@ -110,6 +110,9 @@ pub enum Read {
 pub enum Plan {
     /// Sign and submit (or simulate, or print) one transaction.
     Write(Action),
+    /// Several, in order, stopping at the first that fails (a package upgrade
+    /// staged in chunks); under `--multisig` each is a proposal of its own.
+    Writes(Vec<Action>),
     /// Purge closed invoices in batches, optionally only those due now.
     Purge {
         /// (merchant, order reference) pairs.
@@ -1166,16 +1169,36 @@ impl PackageCommand {
             }
             PackageCommand::Upgrade { build_dir } => {
                 let compiled = read(build_dir)?;
-                Plan::Write(Action {
-                    role: Role::Admin,
-                    what: format!(
-                        "upgrade {} at {package} ({} modules)",
-                        compiled.name,
-                        compiled.modules.len()
-                    ),
-                    payload: compiled.upgrade_payload(package)?,
-                    max_gas: Some(PUBLISH_MAX_GAS),
-                })
+                let mut steps = compiled.upgrade_steps(package)?;
+                let upgrade = format!(
+                    "upgrade {} at {package} ({} modules)",
+                    compiled.name,
+                    compiled.modules.len()
+                );
+                if steps.len() == 1 {
+                    let (_, payload) = steps.remove(0);
+                    Plan::Write(Action {
+                        role: Role::Admin,
+                        what: upgrade,
+                        payload,
+                        max_gas: Some(PUBLISH_MAX_GAS),
+                    })
+                } else {
+                    // Over one transaction's size: staged in chunks.
+                    let of = steps.len();
+                    Plan::Writes(
+                        steps
+                            .into_iter()
+                            .enumerate()
+                            .map(|(i, (what, payload))| Action {
+                                role: Role::Admin,
+                                what: format!("{upgrade}, step {} of {of}: {what}", i + 1),
+                                payload,
+                                max_gas: Some(PUBLISH_MAX_GAS),
+                            })
+                            .collect(),
+                    )
+                }
             }
             PackageCommand::Publish { build_dir, seed } => {
                 let compiled = read(build_dir)?;

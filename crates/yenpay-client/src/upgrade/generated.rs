@@ -171,8 +171,9 @@ impl<'a> Upgrade<'a> {
         self.client.submit_entry(admin, call).await
     }
 
-    /// Deletes the staged upgrade unpublished (a staging gone wrong, or superseded). Only the stablecoin's admin may
-    /// call it.
+    /// Deletes the staged upgrade unpublished (a staging gone wrong, or superseded), if there is one: a chunked
+    /// upgrade starts with it, so that it never appends to what an interrupted one left. Only the stablecoin's admin
+    /// may call it.
     ///
     /// Signed by `admin`.
     ///
