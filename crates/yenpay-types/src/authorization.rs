@@ -432,12 +432,43 @@ struct MoveAuthorization {
     nonce: u64,
 }
 
-/// `aptos_std::ed25519::SignedMessage<TransferAuthorization>` (or
-/// `<CollectionAuthorization>`).
+/// `aptos_std::ed25519::SignedMessage<T>`.
 #[derive(Serialize)]
-struct SignedMessage<'a> {
+struct SignedMessage<'a, T> {
     type_info: TypeInfo<'a>,
-    inner: MoveAuthorization,
+    inner: T,
+}
+
+/// The bytes a key signs for `inner`, the message `struct_name` of
+/// `<package>::authorization`: the BCS of the framework's
+/// `SignedMessage<T>`, which every signed message of the package shares.
+pub(crate) fn signed_message<T: Serialize>(
+    package: Address,
+    struct_name: &str,
+    inner: T,
+) -> Result<Vec<u8>, AuthorizationError> {
+    let message = SignedMessage {
+        type_info: TypeInfo {
+            account_address: package,
+            module_name: MODULE_NAME,
+            struct_name: struct_name.as_bytes(),
+        },
+        inner,
+    };
+    aptos_bcs::to_bytes(&message).map_err(|error| AuthorizationError::Encoding(error.to_string()))
+}
+
+/// Checks `signature` of `message` by `public_key` with Move's strict rule
+/// (`ed25519::signature_verify_strict_t`).
+pub(crate) fn verify_strict(
+    message: &[u8],
+    public_key: &[u8; 32],
+    signature: &[u8; 64],
+) -> Result<(), AuthorizationError> {
+    let key =
+        VerifyingKey::from_bytes(public_key).map_err(|_| AuthorizationError::InvalidPublicKey)?;
+    key.verify_strict(message, &Signature::from_bytes(signature))
+        .map_err(|_| AuthorizationError::InvalidSignature)
 }
 
 /// The SingleKey authentication key of an Ed25519 public key:
@@ -523,13 +554,10 @@ impl TransferAuthorization {
     /// # Errors
     /// [`AuthorizationError::Encoding`] if BCS encoding fails.
     pub fn signing_message(&self, package: Address) -> Result<Vec<u8>, AuthorizationError> {
-        let message = SignedMessage {
-            type_info: TypeInfo {
-                account_address: package,
-                module_name: MODULE_NAME,
-                struct_name: self.kind.struct_name().as_bytes(),
-            },
-            inner: MoveAuthorization {
+        signed_message(
+            package,
+            self.kind.struct_name(),
+            MoveAuthorization {
                 chain_id: self.chain_id,
                 metadata: self.metadata,
                 from: self.from,
@@ -539,9 +567,7 @@ impl TransferAuthorization {
                 valid_before: self.valid_before,
                 nonce: self.nonce,
             },
-        };
-        aptos_bcs::to_bytes(&message)
-            .map_err(|error| AuthorizationError::Encoding(error.to_string()))
+        )
     }
 
     /// Signs the authorization with the holder's Ed25519 key.
@@ -606,11 +632,11 @@ impl SignedAuthorization {
     /// [`AuthorizationError::InvalidPublicKey`] or
     /// [`AuthorizationError::InvalidSignature`].
     pub fn verify(&self, package: Address) -> Result<(), AuthorizationError> {
-        let message = self.authorization.signing_message(package)?;
-        let key = VerifyingKey::from_bytes(&self.public_key)
-            .map_err(|_| AuthorizationError::InvalidPublicKey)?;
-        key.verify_strict(&message, &Signature::from_bytes(&self.signature))
-            .map_err(|_| AuthorizationError::InvalidSignature)
+        verify_strict(
+            &self.authorization.signing_message(package)?,
+            &self.public_key,
+            &self.signature,
+        )
     }
 
     /// Everything a terminal can check before submitting, without a node:

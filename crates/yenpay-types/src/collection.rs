@@ -22,10 +22,10 @@
 //! below.
 use crate::address::Address;
 use crate::authorization::{
-    AuthorizationError, AuthorizationKind, MODULE_NAME, SignedAuthorization, TypeInfo,
+    AuthorizationError, AuthorizationKind, SignedAuthorization, signed_message, verify_strict,
 };
 use crate::limits::{MAX_TTL_SECS, OrderRef};
-use ed25519_dalek::{Signature, Signer, SigningKey, VerifyingKey};
+use ed25519_dalek::{Signer, SigningKey};
 use serde::Serialize;
 
 /// The Move struct the signed message's type info names:
@@ -80,13 +80,6 @@ struct MoveCollectionRequest<'a> {
     nonce: u64,
 }
 
-/// `aptos_std::ed25519::SignedMessage<CollectionRequest>`.
-#[derive(Serialize)]
-struct SignedMessage<'a> {
-    type_info: TypeInfo<'a>,
-    inner: MoveCollectionRequest<'a>,
-}
-
 impl CollectionRequest {
     /// The request for `customer`'s collection authorization, settling
     /// `order_ref` of `terminal`'s merchant (the merchant and amount the
@@ -122,13 +115,10 @@ impl CollectionRequest {
     /// # Errors
     /// [`AuthorizationError::Encoding`] if BCS encoding fails.
     pub fn signing_message(&self, package: Address) -> Result<Vec<u8>, AuthorizationError> {
-        let message = SignedMessage {
-            type_info: TypeInfo {
-                account_address: package,
-                module_name: MODULE_NAME,
-                struct_name: STRUCT_NAME.as_bytes(),
-            },
-            inner: MoveCollectionRequest {
+        signed_message(
+            package,
+            STRUCT_NAME,
+            MoveCollectionRequest {
                 chain_id: self.chain_id,
                 metadata: self.metadata,
                 merchant: self.merchant,
@@ -139,9 +129,7 @@ impl CollectionRequest {
                 from: self.from,
                 nonce: self.nonce,
             },
-        };
-        aptos_bcs::to_bytes(&message)
-            .map_err(|error| AuthorizationError::Encoding(error.to_string()))
+        )
     }
 
     /// Signs the request with the terminal's Ed25519 key.
@@ -171,11 +159,11 @@ impl SignedCollectionRequest {
     /// [`AuthorizationError::InvalidPublicKey`] or
     /// [`AuthorizationError::InvalidSignature`].
     pub fn verify(&self, package: Address) -> Result<(), AuthorizationError> {
-        let message = self.request.signing_message(package)?;
-        let key = VerifyingKey::from_bytes(&self.public_key)
-            .map_err(|_| AuthorizationError::InvalidPublicKey)?;
-        key.verify_strict(&message, &Signature::from_bytes(&self.signature))
-            .map_err(|_| AuthorizationError::InvalidSignature)
+        verify_strict(
+            &self.request.signing_message(package)?,
+            &self.public_key,
+            &self.signature,
+        )
     }
 
     /// Whether this request takes `customer`'s code: the same chain,

@@ -20,10 +20,10 @@
 //! `fx_tests::the_quote_s_signed_bytes_match_the_known_answer` and the tests
 //! below.
 use crate::address::Address;
-use crate::authorization::{AuthorizationError, MODULE_NAME, TypeInfo};
+use crate::authorization::{AuthorizationError, signed_message, verify_strict};
 use crate::limits::OrderRef;
 use crate::objects::metadata_address as derive_metadata_address;
-use ed25519_dalek::{Signature, Signer, SigningKey, VerifyingKey};
+use ed25519_dalek::{Signer, SigningKey};
 use serde::Serialize;
 
 /// The Move struct the signed message's type info names:
@@ -140,13 +140,6 @@ struct MoveFxQuote<'a> {
     expires_at: u64,
 }
 
-/// `aptos_std::ed25519::SignedMessage<FxQuote>`.
-#[derive(Serialize)]
-struct SignedMessage<'a> {
-    type_info: TypeInfo<'a>,
-    inner: MoveFxQuote<'a>,
-}
-
 impl FxQuote {
     /// A quote for the code (`merchant`, `order_ref`, `yen_amount`) at
     /// `rate`, on chain `chain_id` for the package at `package`: the USDC
@@ -193,13 +186,10 @@ impl FxQuote {
     /// # Errors
     /// [`AuthorizationError::Encoding`] if BCS encoding fails.
     pub fn signing_message(&self, package: Address) -> Result<Vec<u8>, AuthorizationError> {
-        let message = SignedMessage {
-            type_info: TypeInfo {
-                account_address: package,
-                module_name: MODULE_NAME,
-                struct_name: STRUCT_NAME.as_bytes(),
-            },
-            inner: MoveFxQuote {
+        signed_message(
+            package,
+            STRUCT_NAME,
+            MoveFxQuote {
                 chain_id: self.chain_id,
                 metadata: self.metadata,
                 usdc: self.usdc,
@@ -210,9 +200,7 @@ impl FxQuote {
                 rate: self.rate,
                 expires_at: self.expires_at,
             },
-        };
-        aptos_bcs::to_bytes(&message)
-            .map_err(|error| AuthorizationError::Encoding(error.to_string()))
+        )
     }
 
     /// Signs the quote with the quote signer's Ed25519 key.
@@ -241,11 +229,11 @@ impl SignedFxQuote {
     /// [`AuthorizationError::InvalidPublicKey`] or
     /// [`AuthorizationError::InvalidSignature`].
     pub fn verify(&self, package: Address) -> Result<(), AuthorizationError> {
-        let message = self.quote.signing_message(package)?;
-        let key = VerifyingKey::from_bytes(&self.public_key)
-            .map_err(|_| AuthorizationError::InvalidPublicKey)?;
-        key.verify_strict(&message, &Signature::from_bytes(&self.signature))
-            .map_err(|_| AuthorizationError::InvalidSignature)
+        verify_strict(
+            &self.quote.signing_message(package)?,
+            &self.public_key,
+            &self.signature,
+        )
     }
 
     /// What a wallet checks before paying, without a node: domain, expiry

@@ -24,12 +24,12 @@
 //! below.
 use crate::address::Address;
 use crate::authorization::{
-    AuthorizationError, MODULE_NAME, TypeInfo, ed25519_authentication_key,
-    single_key_authentication_key,
+    AuthorizationError, ed25519_authentication_key, signed_message, single_key_authentication_key,
+    verify_strict,
 };
 use crate::limits::{MAX_HOLD_SECS, MAX_TTL_SECS, OrderRef};
 use crate::objects::metadata_address as derive_metadata_address;
-use ed25519_dalek::{Signature, Signer, SigningKey, VerifyingKey};
+use ed25519_dalek::{Signer, SigningKey};
 use serde::Serialize;
 
 /// The Move struct a terminal's hold code names: `authorization::HoldOffer`.
@@ -152,28 +152,6 @@ struct MoveHoldAuthorization {
     nonce: u64,
 }
 
-#[derive(Serialize)]
-struct SignedMessage<'a, T> {
-    type_info: TypeInfo<'a>,
-    inner: T,
-}
-
-fn encode<T: Serialize>(
-    package: Address,
-    struct_name: &str,
-    inner: T,
-) -> Result<Vec<u8>, AuthorizationError> {
-    let message = SignedMessage {
-        type_info: TypeInfo {
-            account_address: package,
-            module_name: MODULE_NAME,
-            struct_name: struct_name.as_bytes(),
-        },
-        inner,
-    };
-    aptos_bcs::to_bytes(&message).map_err(|error| AuthorizationError::Encoding(error.to_string()))
-}
-
 /// A message that signs as `SignedMessage<T>` of `yenpay::authorization`.
 pub trait HoldMessage: Clone {
     /// The exact bytes signed for the package at `package`.
@@ -202,7 +180,7 @@ pub trait HoldMessage: Clone {
 impl HoldMessage for HoldOffer {
     fn signing_message(&self, package: Address) -> Result<Vec<u8>, AuthorizationError> {
         match self.reviewer {
-            None => encode(
+            None => signed_message(
                 package,
                 OFFER_STRUCT_NAME,
                 MoveHoldOffer {
@@ -217,7 +195,7 @@ impl HoldMessage for HoldOffer {
                     expires_at: self.expires_at,
                 },
             ),
-            Some(reviewer) => encode(
+            Some(reviewer) => signed_message(
                 package,
                 REVIEW_OFFER_STRUCT_NAME,
                 MoveReviewHoldOffer {
@@ -243,7 +221,7 @@ impl HoldMessage for HoldOffer {
 
 impl HoldMessage for HoldAuthorization {
     fn signing_message(&self, package: Address) -> Result<Vec<u8>, AuthorizationError> {
-        encode(
+        signed_message(
             package,
             AUTHORIZATION_STRUCT_NAME,
             MoveHoldAuthorization {
@@ -317,11 +295,11 @@ impl<T: HoldMessage> Signed<T> {
     /// [`AuthorizationError::InvalidPublicKey`] or
     /// [`AuthorizationError::InvalidSignature`].
     pub fn verify(&self, package: Address) -> Result<(), AuthorizationError> {
-        let bytes = self.message.signing_message(package)?;
-        let key = VerifyingKey::from_bytes(&self.public_key)
-            .map_err(|_| AuthorizationError::InvalidPublicKey)?;
-        key.verify_strict(&bytes, &Signature::from_bytes(&self.signature))
-            .map_err(|_| AuthorizationError::InvalidSignature)
+        verify_strict(
+            &self.message.signing_message(package)?,
+            &self.public_key,
+            &self.signature,
+        )
     }
 
     /// The signature and that the key is the signer's own (true for an

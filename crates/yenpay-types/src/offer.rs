@@ -27,12 +27,12 @@
 //! no more.
 use crate::address::Address;
 use crate::authorization::{
-    AuthorizationError, MODULE_NAME, TypeInfo, ed25519_authentication_key,
-    single_key_authentication_key,
+    AuthorizationError, ed25519_authentication_key, signed_message, single_key_authentication_key,
+    verify_strict,
 };
 use crate::limits::{MAX_TTL_SECS, OrderRef};
 use crate::objects::metadata_address as derive_metadata_address;
-use ed25519_dalek::{Signature, Signer, SigningKey, VerifyingKey};
+use ed25519_dalek::{Signer, SigningKey};
 use serde::Serialize;
 
 /// The Move struct the signed message's type info names:
@@ -85,13 +85,6 @@ struct MoveInvoiceOffer<'a> {
     expires_at: u64,
 }
 
-/// `aptos_std::ed25519::SignedMessage<InvoiceOffer>`.
-#[derive(Serialize)]
-struct SignedMessage<'a> {
-    type_info: TypeInfo<'a>,
-    inner: MoveInvoiceOffer<'a>,
-}
-
 impl InvoiceOffer {
     /// An offer on chain `chain_id` for the package at `package`.
     pub fn new(
@@ -121,13 +114,10 @@ impl InvoiceOffer {
     /// # Errors
     /// [`AuthorizationError::Encoding`] if BCS encoding fails.
     pub fn signing_message(&self, package: Address) -> Result<Vec<u8>, AuthorizationError> {
-        let message = SignedMessage {
-            type_info: TypeInfo {
-                account_address: package,
-                module_name: MODULE_NAME,
-                struct_name: STRUCT_NAME.as_bytes(),
-            },
-            inner: MoveInvoiceOffer {
+        signed_message(
+            package,
+            STRUCT_NAME,
+            MoveInvoiceOffer {
                 chain_id: self.chain_id,
                 metadata: self.metadata,
                 merchant: self.merchant,
@@ -136,9 +126,7 @@ impl InvoiceOffer {
                 amount: self.amount,
                 expires_at: self.expires_at,
             },
-        };
-        aptos_bcs::to_bytes(&message)
-            .map_err(|error| AuthorizationError::Encoding(error.to_string()))
+        )
     }
 
     /// Signs the offer with the terminal's Ed25519 key.
@@ -176,11 +164,11 @@ impl SignedInvoiceOffer {
     /// [`AuthorizationError::InvalidPublicKey`] or
     /// [`AuthorizationError::InvalidSignature`].
     pub fn verify(&self, package: Address) -> Result<(), AuthorizationError> {
-        let message = self.offer.signing_message(package)?;
-        let key = VerifyingKey::from_bytes(&self.public_key)
-            .map_err(|_| AuthorizationError::InvalidPublicKey)?;
-        key.verify_strict(&message, &Signature::from_bytes(&self.signature))
-            .map_err(|_| AuthorizationError::InvalidSignature)
+        verify_strict(
+            &self.offer.signing_message(package)?,
+            &self.public_key,
+            &self.signature,
+        )
     }
 
     /// Domain, amount and expiry at `now` (Unix seconds): the checks that

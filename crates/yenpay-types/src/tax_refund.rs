@@ -20,12 +20,12 @@
 //! below.
 use crate::address::Address;
 use crate::authorization::{
-    AuthorizationError, MODULE_NAME, TypeInfo, ed25519_authentication_key,
-    single_key_authentication_key,
+    AuthorizationError, ed25519_authentication_key, signed_message, single_key_authentication_key,
+    verify_strict,
 };
 use crate::limits::{MAX_TTL_SECS, OrderRef};
 use crate::objects::metadata_address as derive_metadata_address;
-use ed25519_dalek::{Signature, Signer, SigningKey, VerifyingKey};
+use ed25519_dalek::{Signer, SigningKey};
 use serde::Serialize;
 
 /// The Move struct a terminal's tax-free code names.
@@ -166,40 +166,6 @@ struct MoveExportAttestation<'a> {
     traveller: Address,
 }
 
-/// `aptos_std::ed25519::SignedMessage<T>`.
-#[derive(Serialize)]
-struct SignedMessage<'a, T> {
-    type_info: TypeInfo<'a>,
-    inner: T,
-}
-
-fn encode<T: Serialize>(
-    package: Address,
-    struct_name: &str,
-    inner: T,
-) -> Result<Vec<u8>, AuthorizationError> {
-    let message = SignedMessage {
-        type_info: TypeInfo {
-            account_address: package,
-            module_name: MODULE_NAME,
-            struct_name: struct_name.as_bytes(),
-        },
-        inner,
-    };
-    aptos_bcs::to_bytes(&message).map_err(|error| AuthorizationError::Encoding(error.to_string()))
-}
-
-fn verify_strict(
-    message: &[u8],
-    public_key: &[u8; 32],
-    signature: &[u8; 64],
-) -> Result<(), AuthorizationError> {
-    let key =
-        VerifyingKey::from_bytes(public_key).map_err(|_| AuthorizationError::InvalidPublicKey)?;
-    key.verify_strict(message, &Signature::from_bytes(signature))
-        .map_err(|_| AuthorizationError::InvalidSignature)
-}
-
 fn check_domain(
     chain_id: u8,
     metadata: Address,
@@ -261,7 +227,7 @@ impl TaxFreeOffer {
     /// # Errors
     /// [`AuthorizationError::Encoding`] if BCS encoding fails.
     pub fn signing_message(&self, package: Address) -> Result<Vec<u8>, AuthorizationError> {
-        encode(
+        signed_message(
             package,
             OFFER_STRUCT_NAME,
             MoveTaxFreeOffer {
@@ -383,7 +349,7 @@ impl ExportAttestation {
     /// # Errors
     /// [`AuthorizationError::Encoding`] if BCS encoding fails.
     pub fn signing_message(&self, package: Address) -> Result<Vec<u8>, AuthorizationError> {
-        encode(
+        signed_message(
             package,
             ATTESTATION_STRUCT_NAME,
             MoveExportAttestation {
