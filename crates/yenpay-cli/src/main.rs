@@ -16,6 +16,10 @@ fn main() -> ExitCode {
             // The whole cause chain on one line, e.g. "pause the coin as the
             // pauser 0x… on testnet: transaction … aborted: …::ENOT_PAUSER …".
             eprintln!("error: {e:#}");
+            let hint = cli::exit::hint_of(&e);
+            if let Some(hint) = hint {
+                eprintln!("hint: {hint}");
+            }
             if json {
                 let abort = e.chain().find_map(|cause| {
                     cause
@@ -29,6 +33,7 @@ fn main() -> ExitCode {
                         "error": format!("{e:#}"),
                         "exit_code": code,
                         "abort": abort,
+                        "hint": hint,
                     })
                 );
             }

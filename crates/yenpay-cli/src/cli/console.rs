@@ -6,12 +6,13 @@ use std::io::{BufRead, IsTerminal, Write};
 use anyhow::{Context, Result};
 use aptos_sdk::types::AccountAddress;
 use serde_json::{Value as Json, json};
+use yenpay_client::types::limits::OrderRef;
 use yenpay_client::client::YenPay;
 use yenpay_client::multisig::{MultisigAccount, Proposal};
 use yenpay_deploy::deployment::Network;
 
 use super::exit::{NotConfirmed, WouldFail, bad_input};
-use super::plan::{Action, Calls, Plan, Read, propose, purge_actions};
+use super::plan::{Action, Calls, Plan, Read, Records, propose, purge_actions};
 use super::report::{self, Simulation};
 use super::target::{Global, Resolved};
 
@@ -70,42 +71,110 @@ pub fn run(global: &Global, plan: Plan) -> Result<()> {
         Plan::Write(action) => vec![action],
         Plan::Writes(actions) => actions,
         Plan::Purge {
-            invoices,
+            records,
+            keys,
             batch,
             only_due,
         } => {
-            if invoices.is_empty() {
+            if keys.is_empty() {
                 return emit(global, &json!({"purged": 0}), "Nothing to purge.");
             }
             if only_due && !global.dry_run {
                 return block_on(async {
                     let client = resolved.connect().await?;
-                    let mut due = Vec::new();
-                    for (merchant, order) in &invoices {
-                        if client
-                            .invoice()
-                            .is_purgeable(*merchant, order)
-                            .await
-                            .with_context(|| {
-                                format!("asking whether {merchant}/{} is purgeable", order.as_str())
-                            })?
-                        {
-                            due.push((*merchant, order.clone()));
-                        }
-                    }
+                    let due = match records {
+                        Records::Invoices => due_invoices(&client, &keys).await?,
+                        Records::Purchases => due_purchases(&client, &keys).await?,
+                    };
                     eprintln!(
-                        "{} of {} invoices are purgeable now",
+                        "{} of {} {} are purgeable now",
                         due.len(),
-                        invoices.len()
+                        keys.len(),
+                        match records {
+                            Records::Invoices => "invoices",
+                            Records::Purchases => "purchases",
+                        }
                     );
-                    let actions = purge_actions(&calls, &due, batch)?;
+                    let actions = purge_actions(&calls, records, &due, batch)?;
                     send_all(global, &resolved, actions, Some(client)).await
                 });
             }
-            purge_actions(&calls, &invoices, batch)?
+            purge_actions(&calls, records, &keys, batch)?
+        }
+        Plan::SetRate {
+            rate,
+            observed_at,
+            allow_jump,
+        } => {
+            if global.dry_run {
+                // No node: the payload shows this machine's clock when no time was given.
+                let at = observed_at.unwrap_or_else(|| {
+                    std::time::SystemTime::now()
+                        .duration_since(std::time::UNIX_EPOCH)
+                        .map_or(0, |d| d.as_secs())
+                });
+                let action = super::fx::set_rate_action(&calls, rate, at)?;
+                return block_on(send_all(global, &resolved, vec![action], None));
+            }
+            return block_on(async {
+                let client = resolved.connect().await?;
+                if !allow_jump {
+                    let (current, _) = client
+                        .fx()
+                        .reference_rate()
+                        .await
+                        .context("reading the current reference rate")?;
+                    super::fx::check_jump(current, rate)?;
+                }
+                let at = match observed_at {
+                    Some(at) => at,
+                    None => super::fx::chain_now(&client).await?,
+                };
+                let action = super::fx::set_rate_action(&calls, rate, at)?;
+                send_all(global, &resolved, vec![action], Some(client)).await
+            });
         }
     };
     block_on(send_all(global, &resolved, actions, None))
+}
+
+/// The invoices of `keys` that the chain says are purgeable now.
+async fn due_invoices(
+    client: &YenPay,
+    keys: &[(AccountAddress, OrderRef)],
+) -> Result<Vec<(AccountAddress, OrderRef)>> {
+    let mut due = Vec::new();
+    for (merchant, order) in keys {
+        if client
+            .invoice()
+            .is_purgeable(*merchant, order)
+            .await
+            .with_context(|| format!("asking whether {merchant}/{} is purgeable", order.as_str()))?
+        {
+            due.push((*merchant, order.clone()));
+        }
+    }
+    Ok(due)
+}
+
+/// The purchases of `keys` whose claim window has passed at the chain's
+/// time; one with no record (purged already) is left out, as it would abort
+/// its batch.
+async fn due_purchases(
+    client: &YenPay,
+    keys: &[(AccountAddress, OrderRef)],
+) -> Result<Vec<(AccountAddress, OrderRef)>> {
+    let now = super::fx::chain_now(client).await?;
+    let mut due = Vec::new();
+    for (merchant, order) in keys {
+        if super::tax_refund::purchase(client, *merchant, order)
+            .await?
+            .is_some_and(|purchase| now >= purchase.claim_deadline())
+        {
+            due.push((*merchant, order.clone()));
+        }
+    }
+    Ok(due)
 }
 
 fn block_on<F: Future<Output = Result<()>>>(future: F) -> Result<()> {
@@ -478,6 +547,17 @@ async fn read_and_print(global: &Global, resolved: &Resolved, read: Read) -> Res
             });
             (json, text)
         }
+        Read::FxDesk { check, min_yen } => {
+            let (json, text, alarms) = super::fx::show(&client, min_yen).await?;
+            return emit_checked(global, &json, &text, check, &alarms, "the FX desk");
+        }
+        Read::TaxRefund { check, min_float } => {
+            let (json, text, alarms) = super::tax_refund::show(&client, min_float).await?;
+            return emit_checked(global, &json, &text, check, &alarms, "the tax-refund float");
+        }
+        Read::Purchase(merchant, order) => {
+            super::tax_refund::show_purchase(&client, merchant, &order).await?
+        }
         Read::PackageVerify(build_dir) => {
             let mut modules = vec!["role".to_owned()];
             modules.extend(
@@ -511,6 +591,23 @@ async fn read_and_print(global: &Global, resolved: &Resolved, read: Read) -> Res
     emit(global, &json, &text)
 }
 
+/// Prints a state read; with `check`, fails (exit 1) when an alarm is up,
+/// for a monitoring job.
+fn emit_checked(
+    global: &Global,
+    json: &Json,
+    text: &str,
+    check: bool,
+    alarms: &[String],
+    what: &str,
+) -> Result<()> {
+    emit(global, json, text)?;
+    if check && !alarms.is_empty() {
+        anyhow::bail!("{what}: {}", alarms.join("; "));
+    }
+    Ok(())
+}
+
 /// What an error in a batch says of the transactions before it.
 fn stopped_after(done: usize, total: usize) -> String {
     if total <= 1 {
@@ -518,7 +615,7 @@ fn stopped_after(done: usize, total: usize) -> String {
     }
     format!(
         " (transaction {} of {total}; the {done} before it committed: run the same command again to go on, \
-         `invoices purge --only-due` skips what is already purged)",
+         a purge with `--only-due` skips what is already purged)",
         done + 1
     )
 }

@@ -11,6 +11,7 @@
 use std::fmt;
 
 use aptos_sdk::AptosError;
+use yenpay_client::abort::MoveAbort;
 use yenpay_client::client::Error as ClientError;
 
 /// Any other failure.
@@ -121,10 +122,138 @@ pub fn code(error: &anyhow::Error) -> u8 {
     FAILURE
 }
 
+/// What the operator can do about an abort of the FX desk or the tax
+/// refunds, beyond the constant's own doc comment (which says what went
+/// wrong, not which command puts it right).
+pub fn hint(abort: &MoveAbort) -> Option<&'static str> {
+    let name = abort.name.as_deref()?;
+    Some(match (abort.module_name.as_str(), name) {
+        ("fx", "ENOT_OPERATOR") => {
+            "sign with the registry's operator (`yenpay roles` names it), or propose it with --multisig"
+        }
+        ("fx", "ENOT_QUOTE_SIGNER") => {
+            "the quote signer or the operator proposes and cancels; `yenpay fx show` names the holder"
+        }
+        ("fx", "ENOT_RATE_KEEPER") => {
+            "only the rate keeper sets the rate (the operator may propose a new keeper); `yenpay fx show` names it"
+        }
+        ("fx", "ENOT_PENDING_QUOTE_SIGNER" | "ENOT_PENDING_RATE_KEEPER") => {
+            "only the proposed account accepts; `yenpay fx show` names it"
+        }
+        ("fx", "ENO_PENDING") => "nothing is proposed: there is nothing to cancel",
+        ("fx", "EUSDC_ALREADY_SET") => {
+            "the desk's USDC is set once; `yenpay fx show` names the one it takes"
+        }
+        ("fx", "EUSDC_NOT_SET") => "configure the desk's USDC first: `yenpay fx configure-usdc`",
+        ("fx", "EWRONG_DECIMALS") => "that asset does not have USDC's 6 decimals: check the address",
+        ("fx", "EINSUFFICIENT_INVENTORY") => {
+            "the desk holds less than that: `yenpay fx show`, and `yenpay fx fund` to add yen"
+        }
+        ("fx", "EINVALID_OBSERVATION_TIME") => {
+            "--observed-at must be later than the current reference's and not after the chain's time;              leave it out to use the chain's time"
+        }
+        ("fx", "EINVALID_LIMITS") => "the per-quote limit must not be above the daily limit",
+        ("fx", "EINVALID_POLICY") => {
+            "deviations at most 2000 bps, ages 1 s to a week, the closed policy at least as wide as the open one"
+        }
+        ("fx", "EREFERENCE_STALE" | "ENO_REFERENCE_RATE") => {
+            "set a fresh reference: the rate keeper's feed (the gateway), or `yenpay fx set-rate` by hand"
+        }
+        ("tax_refund", "ENOT_REFUND_AGENT") => {
+            "only the refund agent withdraws the float (the operator may propose a new agent);              `yenpay tax-refund show` names it"
+        }
+        ("tax_refund", "ENOT_PENDING_REFUND_AGENT") => {
+            "only the proposed agent accepts; `yenpay tax-refund show` names it"
+        }
+        ("tax_refund", "EINSUFFICIENT_FLOAT") => {
+            "the float holds less than that: `yenpay tax-refund show`, and `yenpay tax-refund float fund`"
+        }
+        ("tax_refund", "ENOT_HOUSEKEEPER") => {
+            "sign with the operator or the housekeeper (`yenpay invoices housekeeper show`)"
+        }
+        ("tax_refund", "ECLAIM_WINDOW_OPEN") => {
+            "a purchase of the batch is still within its 90-day claim window: purge with --only-due"
+        }
+        ("tax_refund", "EPURCHASE_NOT_FOUND") => {
+            "a purchase of the batch has no record (never paid tax-free, or purged already): purge with --only-due"
+        }
+        _ => return None,
+    })
+}
+
+/// [`hint`] for the abort in `error`'s chain, if any.
+pub fn hint_of(error: &anyhow::Error) -> Option<&'static str> {
+    error.chain().find_map(|cause| {
+        cause
+            .downcast_ref::<ClientError>()
+            .and_then(ClientError::abort)
+            .and_then(hint)
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use anyhow::Context;
+
+    fn aborted(module: yenpay_client::abort::Module, code: u64) -> anyhow::Error {
+        let package = aptos_sdk::types::AccountAddress::from_hex("0xcafe").unwrap();
+        anyhow::Error::from(ClientError::Aborted {
+            hash: aptos_sdk::types::HashValue::ZERO,
+            version: 1,
+            gas_used: 7,
+            abort: Box::new(MoveAbort::from_code(package, package, module.name(), code)),
+        })
+        .context("set the FX desk's limits as the operator 0xb0b on local")
+    }
+
+    #[test]
+    fn the_desk_s_and_the_agent_s_aborts_are_named_and_explained() {
+        use yenpay_client::abort::{FxAbort, Module, TaxRefundAbort};
+        // (module, code as std::error raises it, the constant, words of its hint)
+        let cases = [
+            (Module::Fx, 0x50001, "ENOT_OPERATOR", "operator"),
+            (Module::Fx, 0x50002, "ENOT_QUOTE_SIGNER", "fx show"),
+            (Module::Fx, 0x50004, "ENOT_RATE_KEEPER", "rate keeper"),
+            (Module::Fx, 0x50003, "ENOT_PENDING_QUOTE_SIGNER", "proposed"),
+            (Module::Fx, 0x50005, "ENOT_PENDING_RATE_KEEPER", "proposed"),
+            (Module::Fx, 0x30006, "ENO_PENDING", "nothing to cancel"),
+            (Module::Fx, 0x80008, "EUSDC_ALREADY_SET", "set once"),
+            (Module::Fx, 0x30007, "EUSDC_NOT_SET", "configure-usdc"),
+            (Module::Fx, 0x10009, "EWRONG_DECIMALS", "6 decimals"),
+            (Module::Fx, 0x30016, "EINSUFFICIENT_INVENTORY", "fx fund"),
+            (Module::Fx, 0x10017, "EINVALID_OBSERVATION_TIME", "--observed-at"),
+            (Module::Fx, 0x10014, "EINVALID_LIMITS", "daily limit"),
+            (Module::Fx, 0x10013, "EINVALID_POLICY", "2000 bps"),
+            (Module::Fx, 0x30010, "EREFERENCE_STALE", "set-rate"),
+            (Module::TaxRefund, 0x50001, "ENOT_REFUND_AGENT", "tax-refund show"),
+            (Module::TaxRefund, 0x50002, "ENOT_PENDING_REFUND_AGENT", "proposed"),
+            (Module::TaxRefund, 0x30013, "EINSUFFICIENT_FLOAT", "float fund"),
+            (Module::TaxRefund, 0x50011, "ENOT_HOUSEKEEPER", "housekeeper"),
+            (Module::TaxRefund, 0x3000f, "ECLAIM_WINDOW_OPEN", "--only-due"),
+            (Module::TaxRefund, 0x60004, "EPURCHASE_NOT_FOUND", "--only-due"),
+        ];
+        for (module, code, name, words) in cases {
+            let error = aborted(module, code);
+            assert_eq!(code_of(&error), REFUSED, "{name}");
+            let message = format!("{error:#}");
+            assert!(message.contains(name), "{name}: {message}");
+            let hint = hint_of(&error).unwrap_or_else(|| panic!("{name} has no hint"));
+            assert!(hint.contains(words), "{name}: {hint}");
+        }
+        // The constant's doc comment is the message; the typed tables agree.
+        let message = format!("{:#}", aborted(Module::Fx, 0x80008));
+        assert!(message.contains(FxAbort::UsdcAlreadySet.doc()), "{message}");
+        let message = format!("{:#}", aborted(Module::TaxRefund, 0x30013));
+        assert!(message.contains(TaxRefundAbort::InsufficientFloat.doc()), "{message}");
+        // Another module's abort of the same name has no desk hint.
+        assert_eq!(hint_of(&aborted(Module::MerchantRegistry, 0x50001)), None);
+        assert_eq!(hint_of(&anyhow::anyhow!("disk full")), None);
+    }
+
+    fn code_of(error: &anyhow::Error) -> u8 {
+        code(error)
+    }
 
     #[test]
     fn the_first_telling_cause_decides() {

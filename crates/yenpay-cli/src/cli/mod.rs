@@ -4,10 +4,12 @@
 
 pub mod console;
 pub mod exit;
+pub mod fx;
 pub mod plan;
 mod qr;
 pub mod report;
 pub mod target;
+pub mod tax_refund;
 
 use anyhow::Result;
 use aptos_sdk::types::AccountAddress;
@@ -73,6 +75,12 @@ enum Command {
     /// The package's code: verify, upgrade, publish.
     #[command(subcommand)]
     Package(PackageCommand),
+    /// The FX desk (tourists pay in USDC): show, USDC, limits, policies, the reference rate, fund, withdraw, the quote signer and rate keeper roles.
+    #[command(subcommand)]
+    Fx(fx::FxCommand),
+    /// Consumption-tax refunds: show, the refund agent role, its float, purge purchases past their window, one purchase.
+    #[command(subcommand)]
+    TaxRefund(tax_refund::TaxRefundCommand),
 }
 
 impl Cli {
@@ -90,6 +98,15 @@ impl Cli {
             Command::Invoices(command) => command.plan(calls),
             Command::Hold(command) => command.plan(calls),
             Command::Package(command) => command.plan(calls.package()),
+            Command::Fx(command) => {
+                // Which USDC is native depends on the network (the profile's, or --network).
+                let network = match self.global.network {
+                    Some(network) => network,
+                    None => self.global.resolve()?.network,
+                };
+                command.plan(calls, network)
+            }
+            Command::TaxRefund(command) => command.plan(calls),
             Command::Multisig(command) => {
                 if self.global.multisig.is_some() {
                     return Err(exit::bad_input(
@@ -572,7 +589,8 @@ mod tests {
         let file = dir.path().join("due.txt");
         std::fs::write(&file, "# merchant order\n0xe1 INV-1\n\n0xe2\tINV 2\n").unwrap();
         let Plan::Purge {
-            invoices: list,
+            records: plan::Records::Invoices,
+            keys: list,
             batch,
             only_due,
         } = plan_of(&[
@@ -598,7 +616,9 @@ mod tests {
                 (a("0xe2"), order("INV 2")),
             ]
         );
-        let actions = plan::purge_actions(&Calls::new(a(PACKAGE)), &list, batch).unwrap();
+        let actions =
+            plan::purge_actions(&Calls::new(a(PACKAGE)), plan::Records::Invoices, &list, batch)
+                .unwrap();
         assert_eq!(actions.len(), 2, "3 invoices in batches of 2");
         assert_eq!(
             actions[1].payload,
@@ -721,6 +741,452 @@ mod tests {
             ])
             .is_err()
         );
+    }
+
+    fn fx() -> yenpay_client::fx::Calls {
+        yenpay_client::fx::Calls::new(a(PACKAGE))
+    }
+
+    fn tax_refunds() -> yenpay_client::tax_refund::Calls {
+        yenpay_client::tax_refund::Calls::new(a(PACKAGE))
+    }
+
+    /// The error planning `args` gives: refused by clap or by the plan.
+    fn refusal(args: &[&str]) -> String {
+        match parse(args) {
+            Err(error) => error.to_string(),
+            Ok(cli) => {
+                let error = cli.plan(&Calls::new(a(PACKAGE))).unwrap_err();
+                assert_eq!(exit::code(&error), exit::BAD_INPUT, "{args:?}: {error:#}");
+                format!("{error:#}")
+            }
+        }
+    }
+
+    #[test]
+    fn fx_desk_commands_build_the_typed_calls() {
+        let desk = yenpay_client::fx::derive_desk_address(a(PACKAGE));
+        let testnet_usdc = a(yenpay_client::types::fx::TESTNET_USDC);
+        let cases: Vec<(Vec<&str>, Role, EntryFunction)> = vec![
+            (
+                vec!["fx", "configure-usdc", "0xabc"],
+                Role::Operator,
+                fx().configure_usdc(a("0xabc")).unwrap(),
+            ),
+            (
+                vec!["--network", "testnet", "fx", "configure-usdc"],
+                Role::Operator,
+                fx().configure_usdc(testnet_usdc).unwrap(),
+            ),
+            (
+                vec![
+                    "--network",
+                    "mainnet",
+                    "fx",
+                    "configure-usdc",
+                    "0xabc",
+                    "--not-native",
+                ],
+                Role::Operator,
+                fx().configure_usdc(a("0xabc")).unwrap(),
+            ),
+            (
+                vec![
+                    "fx",
+                    "set-limits",
+                    "--per-quote",
+                    "100_000",
+                    "--daily",
+                    "1000000",
+                ],
+                Role::Operator,
+                fx().set_limits(100_000, 1_000_000).unwrap(),
+            ),
+            (
+                vec!["fx", "set-limits", "--per-quote", "0", "--daily", "0"],
+                Role::Operator,
+                fx().set_limits(0, 0).unwrap(),
+            ),
+            (
+                vec![
+                    "fx",
+                    "set-policies",
+                    "--open-deviation-bps",
+                    "150",
+                    "--open-max-age-secs",
+                    "300",
+                    "--closed-deviation-bps",
+                    "300",
+                    "--closed-max-age-secs",
+                    "259200",
+                ],
+                Role::Operator,
+                fx().set_rate_policies(150, 300, 300, 259_200).unwrap(),
+            ),
+            (
+                vec!["fx", "fund", "--amount", "1_000_000"],
+                Role::YenHolder,
+                coin().transfer(desk, 1_000_000).unwrap(),
+            ),
+            (
+                vec!["fx", "withdraw-yen", "--to", "0xa1", "--amount", "5000"],
+                Role::Operator,
+                fx().withdraw_yen(a("0xa1"), 5_000).unwrap(),
+            ),
+            (
+                vec!["fx", "withdraw-usdc", "--to", "0xa1", "--usdc", "12.5"],
+                Role::Operator,
+                fx().withdraw_usdc(a("0xa1"), 12_500_000).unwrap(),
+            ),
+            (
+                vec!["fx", "quote-signer", "transfer", "0x9a"],
+                Role::QuoteSignerOrOperator,
+                fx().propose_quote_signer(a("0x9a")).unwrap(),
+            ),
+            (
+                vec!["fx", "quote-signer", "propose", "0x9a"],
+                Role::QuoteSignerOrOperator,
+                fx().propose_quote_signer(a("0x9a")).unwrap(),
+            ),
+            (
+                vec!["fx", "quote-signer", "cancel"],
+                Role::QuoteSignerOrOperator,
+                fx().cancel_quote_signer_proposal().unwrap(),
+            ),
+            (
+                vec!["fx", "quote-signer", "accept"],
+                Role::ProposedQuoteSigner,
+                fx().accept_quote_signer().unwrap(),
+            ),
+            (
+                vec!["fx", "rate-keeper", "transfer", "0x7b"],
+                Role::RateKeeperOrOperator,
+                fx().propose_rate_keeper(a("0x7b")).unwrap(),
+            ),
+            (
+                vec!["fx", "rate-keeper", "cancel"],
+                Role::RateKeeperOrOperator,
+                fx().cancel_rate_keeper_proposal().unwrap(),
+            ),
+            (
+                vec!["fx", "rate-keeper", "accept"],
+                Role::ProposedRateKeeper,
+                fx().accept_rate_keeper().unwrap(),
+            ),
+        ];
+        for (args, role, expected) in cases {
+            let (planned_role, call) = call_of(&args);
+            assert_eq!(call, expected, "{args:?}");
+            assert_eq!(planned_role, role, "{args:?}");
+        }
+        // The desk is funded by a plain transfer to the address the chain's view gives.
+        let (_, fund) = call_of(&["fx", "fund", "--amount", "7"]);
+        assert_eq!(fund.module.address, AccountAddress::ONE);
+        assert_eq!(fund.args[1], aptos_bcs::to_bytes(&desk).unwrap());
+
+        // The rate keeper's override: planned, then built with its time.
+        assert_eq!(
+            plan_of(&["fx", "set-rate", "150.25", "--observed-at", "1000"]),
+            Plan::SetRate {
+                rate: 150_250_000,
+                observed_at: Some(1_000),
+                allow_jump: false
+            }
+        );
+        assert_eq!(
+            plan_of(&["fx", "set-rate", "1502.5", "--allow-jump"]),
+            Plan::SetRate {
+                rate: 1_502_500_000,
+                observed_at: None,
+                allow_jump: true
+            }
+        );
+        let action = fx::set_rate_action(&Calls::new(a(PACKAGE)), 150_250_000, 1_000).unwrap();
+        assert_eq!(action.role, Role::RateKeeper);
+        assert_eq!(
+            action.payload,
+            TransactionPayload::EntryFunction(
+                fx().set_reference_rate(150_250_000, 1_000).unwrap()
+            )
+        );
+        assert!(action.what.contains("¥150.25 per USDC"), "{}", action.what);
+
+        assert_eq!(
+            plan_of(&["fx", "show"]),
+            Plan::Read(Read::FxDesk {
+                check: false,
+                min_yen: None
+            })
+        );
+        assert_eq!(
+            plan_of(&["fx", "show", "--check", "--min-yen", "1_000_000"]),
+            Plan::Read(Read::FxDesk {
+                check: true,
+                min_yen: Some(1_000_000)
+            })
+        );
+
+        // Refused before any key is read, with the reason.
+        for (args, why) in [
+            (vec!["fx", "configure-usdc"], "no native USDC"),
+            (
+                vec!["--network", "mainnet", "fx", "configure-usdc", "0xabc"],
+                "--not-native",
+            ),
+            (vec!["fx", "configure-usdc", "0xzz"], "not an account address"),
+            (
+                vec!["fx", "set-limits", "--per-quote", "10", "--daily", "9"],
+                "above the daily limit",
+            ),
+            (vec!["fx", "set-limits", "--per-quote", "10"], "--daily"),
+            (
+                vec![
+                    "fx",
+                    "set-policies",
+                    "--open-deviation-bps",
+                    "400",
+                    "--open-max-age-secs",
+                    "300",
+                    "--closed-deviation-bps",
+                    "300",
+                    "--closed-max-age-secs",
+                    "600",
+                ],
+                "at least as wide",
+            ),
+            (
+                vec![
+                    "fx",
+                    "set-policies",
+                    "--open-deviation-bps",
+                    "100",
+                    "--open-max-age-secs",
+                    "300",
+                    "--closed-deviation-bps",
+                    "2001",
+                    "--closed-max-age-secs",
+                    "600",
+                ],
+                "at most 2000",
+            ),
+            (
+                vec![
+                    "fx",
+                    "set-policies",
+                    "--open-deviation-bps",
+                    "100",
+                    "--open-max-age-secs",
+                    "0",
+                    "--closed-deviation-bps",
+                    "200",
+                    "--closed-max-age-secs",
+                    "600",
+                ],
+                "1 s to 604800 s",
+            ),
+            (vec!["fx", "set-rate", "0"], "more than zero"),
+            (vec!["fx", "set-rate", "150.1234567"], "6 decimal"),
+            (vec!["fx", "set-rate", "-150"], "unexpected argument"),
+            (vec!["fx", "fund", "--amount", "0"], "at least 1 yen"),
+            (
+                vec!["fx", "withdraw-usdc", "--to", "0xa1", "--usdc", "1,5"],
+                "not a decimal",
+            ),
+            (
+                vec!["fx", "withdraw-yen", "--to", "0xa1", "--amount", "1.5"],
+                "whole number of yen",
+            ),
+            (vec!["fx", "quote-signer", "transfer"], "<SUCCESSOR>"),
+        ] {
+            let error = refusal(&args);
+            assert!(
+                error.to_lowercase().contains(&why.to_lowercase()),
+                "{args:?}: {error}"
+            );
+        }
+    }
+
+    #[test]
+    fn tax_refund_commands_build_the_typed_calls() {
+        let float = yenpay_client::tax_refund::derive_float_address(a(PACKAGE));
+        let cases: Vec<(Vec<&str>, Role, EntryFunction)> = vec![
+            (
+                vec!["tax-refund", "agent", "transfer", "0xa9"],
+                Role::RefundAgentOrOperator,
+                tax_refunds().propose_refund_agent(a("0xa9")).unwrap(),
+            ),
+            (
+                vec!["tax-refund", "agent", "propose", "0xa9"],
+                Role::RefundAgentOrOperator,
+                tax_refunds().propose_refund_agent(a("0xa9")).unwrap(),
+            ),
+            (
+                vec!["tax-refund", "agent", "accept"],
+                Role::ProposedRefundAgent,
+                tax_refunds().accept_refund_agent().unwrap(),
+            ),
+            (
+                vec!["tax-refund", "float", "fund", "--amount", "50000"],
+                Role::YenHolder,
+                coin().transfer(float, 50_000).unwrap(),
+            ),
+            (
+                vec![
+                    "tax-refund",
+                    "float",
+                    "withdraw",
+                    "--to",
+                    "0xa1",
+                    "--amount",
+                    "200",
+                ],
+                Role::RefundAgent,
+                tax_refunds().withdraw_float(a("0xa1"), 200).unwrap(),
+            ),
+        ];
+        for (args, role, expected) in cases {
+            let (planned_role, call) = call_of(&args);
+            assert_eq!(call, expected, "{args:?}");
+            assert_eq!(planned_role, role, "{args:?}");
+        }
+
+        // Purge: the purchases in batches, each a purge_purchases of its own.
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("purchases.txt");
+        std::fs::write(&file, "# merchant order\n0xe1 TF-1\n0xe2 TF 2\n").unwrap();
+        let Plan::Purge {
+            records,
+            keys,
+            batch,
+            only_due,
+        } = plan_of(&[
+            "tax-refund",
+            "purge",
+            "--purchase",
+            "0xe0/TF-0",
+            "--file",
+            file.to_str().unwrap(),
+            "--batch",
+            "2",
+            "--only-due",
+        ])
+        else {
+            panic!("not a purge")
+        };
+        assert_eq!(records, plan::Records::Purchases);
+        assert!(only_due);
+        let order = |s: &str| OrderRef::new(s).unwrap();
+        assert_eq!(
+            keys,
+            [
+                (a("0xe0"), order("TF-0")),
+                (a("0xe1"), order("TF-1")),
+                (a("0xe2"), order("TF 2")),
+            ]
+        );
+        let actions =
+            plan::purge_actions(&Calls::new(a(PACKAGE)), records, &keys, batch).unwrap();
+        assert_eq!(actions.len(), 2, "3 purchases in batches of 2");
+        assert_eq!(actions[0].role, Role::Keeper);
+        assert_eq!(
+            actions[0].payload,
+            TransactionPayload::EntryFunction(
+                tax_refunds()
+                    .purge_purchases(&[a("0xe0"), a("0xe1")], &[order("TF-0"), order("TF-1")])
+                    .unwrap()
+            )
+        );
+        assert!(actions[1].what.contains("past their claim window"), "{}", actions[1].what);
+
+        for (args, read) in [
+            (
+                vec!["tax-refund", "show"],
+                Read::TaxRefund {
+                    check: false,
+                    min_float: None,
+                },
+            ),
+            (
+                vec!["tax-refund", "show", "--check", "--min-float", "100000"],
+                Read::TaxRefund {
+                    check: true,
+                    min_float: Some(100_000),
+                },
+            ),
+            (
+                vec!["tax-refund", "float", "show"],
+                Read::TaxRefund {
+                    check: false,
+                    min_float: None,
+                },
+            ),
+            (
+                vec!["tax-refund", "purchase", "0xe1/TF-1"],
+                Read::Purchase(a("0xe1"), order("TF-1")),
+            ),
+        ] {
+            assert_eq!(plan_of(&args), Plan::Read(read), "{args:?}");
+        }
+
+        for (args, why) in [
+            (vec!["tax-refund", "purge"], "--purchase"),
+            (
+                vec!["tax-refund", "purge", "--purchase", "0xe1"],
+                "MERCHANT/ORDER_REF",
+            ),
+            (
+                vec![
+                    "tax-refund",
+                    "purge",
+                    "--purchase",
+                    "0xe1/A",
+                    "--batch",
+                    "0",
+                ],
+                "--batch",
+            ),
+            (vec!["tax-refund", "purchase", "nothex/A"], "not an account address"),
+            (vec!["tax-refund", "show", "--check"], "--min-float"),
+            (
+                vec!["tax-refund", "float", "withdraw", "--amount", "5"],
+                "--to",
+            ),
+            (vec!["tax-refund", "agent", "cancel"], "unrecognized subcommand"),
+        ] {
+            let error = refusal(&args);
+            assert!(
+                error.to_lowercase().contains(&why.to_lowercase()),
+                "{args:?}: {error}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_desk_s_and_the_agent_s_writes_go_to_a_multisig_as_any_other() {
+        use yenpay_client::multisig;
+        for args in [
+            vec!["fx", "set-limits", "--per-quote", "1", "--daily", "2"],
+            vec!["fx", "rate-keeper", "accept"],
+            vec!["fx", "withdraw-usdc", "--to", "0xa1", "--usdc", "1"],
+            vec!["tax-refund", "agent", "accept"],
+            vec!["tax-refund", "float", "withdraw", "--to", "0xa1", "--amount", "1"],
+        ] {
+            let Plan::Write(action) = plan_of(&args) else {
+                panic!("{args:?}")
+            };
+            let TransactionPayload::EntryFunction(call) = action.payload.clone() else {
+                panic!("{args:?}")
+            };
+            let proposal = plan::propose(action, a("0x5a"), Proposal::Full).unwrap();
+            assert_eq!(proposal.role, Role::MultisigOwner, "{args:?}");
+            assert_eq!(
+                proposal.payload,
+                TransactionPayload::EntryFunction(
+                    multisig::create_transaction(a("0x5a"), &call).unwrap()
+                ),
+                "{args:?}"
+            );
+        }
     }
 
     #[test]

@@ -39,6 +39,24 @@ pub enum Role {
     Deployer,
     /// An owner of the multisig account.
     MultisigOwner,
+    /// Any account holding the yen it sends (funding the FX desk or the refund float).
+    YenHolder,
+    /// The FX desk's quote signer, or the operator (to propose or cancel a successor).
+    QuoteSignerOrOperator,
+    /// The account proposed as quote signer.
+    ProposedQuoteSigner,
+    /// The FX desk's rate keeper.
+    RateKeeper,
+    /// The rate keeper, or the operator (to propose or cancel a successor).
+    RateKeeperOrOperator,
+    /// The account proposed as rate keeper.
+    ProposedRateKeeper,
+    /// The tax-refund agent.
+    RefundAgent,
+    /// The refund agent, or the operator (to propose a successor).
+    RefundAgentOrOperator,
+    /// The account proposed as refund agent.
+    ProposedRefundAgent,
 }
 
 impl Role {
@@ -57,6 +75,15 @@ impl Role {
             Role::MerchantOwner => "merchant owner",
             Role::Deployer => "deployer",
             Role::MultisigOwner => "multisig owner",
+            Role::YenHolder => "yen holder",
+            Role::QuoteSignerOrOperator => "quote signer or operator",
+            Role::ProposedQuoteSigner => "proposed quote signer",
+            Role::RateKeeper => "rate keeper",
+            Role::RateKeeperOrOperator => "rate keeper or operator",
+            Role::ProposedRateKeeper => "proposed rate keeper",
+            Role::RefundAgent => "refund agent",
+            Role::RefundAgentOrOperator => "refund agent or operator",
+            Role::ProposedRefundAgent => "proposed refund agent",
         }
     }
 }
@@ -103,6 +130,43 @@ pub enum Read {
     MultisigShow(AccountAddress, u64),
     /// The deployment's checks: modules, roles, code control, the package account's key, the treasury.
     PackageVerify(Option<PathBuf>),
+    /// The FX desk's state; with `check`, exit 1 on an alarm (a missing or
+    /// stale reference, a yen inventory below `min_yen`).
+    FxDesk {
+        /// Exit 1 when an alarm is up.
+        check: bool,
+        /// The yen inventory below which the desk is low.
+        min_yen: Option<u64>,
+    },
+    /// The refund agent, its proposed successor and the float; with `check`,
+    /// exit 1 when the float holds less than `min_float`.
+    TaxRefund {
+        /// Exit 1 when an alarm is up.
+        check: bool,
+        /// The float below which it is low.
+        min_float: Option<u64>,
+    },
+    /// One tax-free purchase and where its refund stands.
+    Purchase(AccountAddress, OrderRef),
+}
+
+/// Which records a purge deletes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Records {
+    /// Closed invoices (`invoice::purge_invoices`).
+    Invoices,
+    /// Tax-free purchases past their claim window (`tax_refund::purge_purchases`).
+    Purchases,
+}
+
+impl Records {
+    /// As printed.
+    pub fn name(self) -> &'static str {
+        match self {
+            Records::Invoices => "closed invoices",
+            Records::Purchases => "tax-free purchases past their claim window",
+        }
+    }
 }
 
 /// What a command does.
@@ -113,20 +177,36 @@ pub enum Plan {
     /// Several, in order, stopping at the first that fails (a package upgrade
     /// staged in chunks); under `--multisig` each is a proposal of its own.
     Writes(Vec<Action>),
-    /// Purge closed invoices in batches, optionally only those due now.
+    /// Purge records in batches, optionally only those due now.
     Purge {
+        /// Invoices or purchases.
+        records: Records,
         /// (merchant, order reference) pairs.
-        invoices: Vec<(AccountAddress, OrderRef)>,
+        keys: Vec<(AccountAddress, OrderRef)>,
         /// Records per transaction.
         batch: usize,
         /// Ask the chain first and keep only the purgeable ones.
         only_due: bool,
     },
+    /// Set the FX desk's reference rate (the rate keeper's manual
+    /// override), observed at `observed_at` or, when none is given, at the
+    /// chain's time when it is sent; unless `allow_jump`, refused when the
+    /// rate is further than [`super::fx::MAX_JUMP_BPS`] from the current
+    /// reference.
+    SetRate {
+        /// Yen per USDC times 10^6.
+        rate: u64,
+        /// The rate's observation time, Unix seconds.
+        observed_at: Option<u64>,
+        /// Skip the check against the current reference.
+        allow_jump: bool,
+    },
     /// Read and print.
     Read(Read),
 }
 
-fn write(role: Role, what: impl Into<String>, call: EntryFunction) -> Plan {
+/// A plan of one transaction of `call`, signed by `role`.
+pub fn write(role: Role, what: impl Into<String>, call: EntryFunction) -> Plan {
     Plan::Write(Action {
         role,
         what: what.into(),
@@ -141,7 +221,8 @@ pub fn address(text: &str) -> Result<AccountAddress, String> {
         .map_err(|_| format!("`{text}` is not an account address (0x and up to 64 hex digits)"))
 }
 
-fn amount(text: &str) -> Result<u64, String> {
+/// A whole number of yen, at least 1.
+pub fn amount(text: &str) -> Result<u64, String> {
     match text.replace('_', "").parse::<u64>() {
         Ok(0) => Err("the amount must be at least 1 yen".to_owned()),
         Ok(yen) => Ok(yen),
@@ -176,7 +257,7 @@ fn refund_window(text: &str) -> Result<RefundWindow, String> {
 }
 
 /// `MERCHANT/ORDER_REF`.
-fn invoice_ref(text: &str) -> Result<(AccountAddress, OrderRef), String> {
+pub fn invoice_ref(text: &str) -> Result<(AccountAddress, OrderRef), String> {
     let (merchant, order) = text
         .split_once('/')
         .ok_or_else(|| format!("`{text}` is not MERCHANT/ORDER_REF"))?;
@@ -651,12 +732,29 @@ pub struct Calls {
     treasury: yenpay_client::fee_treasury::Calls,
     invoices: yenpay_client::invoice::Calls,
     holds: yenpay_client::hold::Calls,
+    fx: yenpay_client::fx::Calls,
+    tax_refunds: yenpay_client::tax_refund::Calls,
 }
 
 impl Calls {
     /// The package they call.
     pub fn package(&self) -> AccountAddress {
         self.coin.package()
+    }
+
+    /// The stablecoin's calls (a plain transfer funds the desk and the float).
+    pub fn coin(&self) -> &yenpay_client::stablecoin::Calls {
+        &self.coin
+    }
+
+    /// The FX desk's calls.
+    pub fn fx(&self) -> &yenpay_client::fx::Calls {
+        &self.fx
+    }
+
+    /// The tax refunds' calls.
+    pub fn tax_refunds(&self) -> &yenpay_client::tax_refund::Calls {
+        &self.tax_refunds
     }
 
     /// For the package at `package`.
@@ -669,6 +767,8 @@ impl Calls {
             treasury: yenpay_client::fee_treasury::Calls::new(package),
             invoices: yenpay_client::invoice::Calls::new(package),
             holds: yenpay_client::hold::Calls::new(package),
+            fx: yenpay_client::fx::Calls::new(package),
+            tax_refunds: yenpay_client::tax_refund::Calls::new(package),
         }
     }
 }
@@ -927,7 +1027,8 @@ impl InvoicesCommand {
                     );
                 }
                 Plan::Purge {
-                    invoices,
+                    records: Records::Invoices,
+                    keys: invoices,
                     batch: usize::try_from(args.batch).unwrap_or(50),
                     only_due: args.only_due,
                 }
@@ -953,23 +1054,25 @@ impl InvoicesCommand {
     }
 }
 
-/// The purge transactions for `invoices`, `batch` records each.
+/// The purge transactions for `keys` (invoices or purchases), `batch` records each.
 pub fn purge_actions(
     calls: &Calls,
-    invoices: &[(AccountAddress, OrderRef)],
+    records: Records,
+    keys: &[(AccountAddress, OrderRef)],
     batch: usize,
 ) -> Result<Vec<Action>> {
-    invoices
-        .chunks(batch.max(1))
+    keys.chunks(batch.max(1))
         .map(|chunk| {
             let merchants: Vec<_> = chunk.iter().map(|(m, _)| *m).collect();
             let orders: Vec<_> = chunk.iter().map(|(_, o)| o.clone()).collect();
+            let call = match records {
+                Records::Invoices => calls.invoices.purge_invoices(&merchants, &orders)?,
+                Records::Purchases => calls.tax_refunds.purge_purchases(&merchants, &orders)?,
+            };
             Ok(Action {
                 role: Role::Keeper,
-                what: format!("purge {} closed invoices", chunk.len()),
-                payload: TransactionPayload::EntryFunction(
-                    calls.invoices.purge_invoices(&merchants, &orders)?,
-                ),
+                what: format!("purge {} {}", chunk.len(), records.name()),
+                payload: TransactionPayload::EntryFunction(call),
                 max_gas: None,
             })
         })

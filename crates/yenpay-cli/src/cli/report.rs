@@ -137,6 +137,7 @@ impl Simulation {
                 "name": abort.name,
                 "code": abort.code,
                 "description": abort.description,
+                "hint": super::exit::hint(abort),
             })),
             "events": self.events.iter().map(|(kind, data)| json!({"type": kind, "data": data})).collect::<Vec<_>>(),
             "fee_statement": self.fee.map(|fee| json!({
@@ -163,6 +164,9 @@ impl Simulation {
                 self.gas_used
             ),
         };
+        if let Some(hint) = self.abort.as_ref().and_then(super::exit::hint) {
+            let _ = writeln!(text, "  hint: {hint}");
+        }
         if let Some(fee) = &self.fee {
             let _ = writeln!(
                 text,
