@@ -20,7 +20,8 @@ fn main() -> ExitCode {
             if let Some(hint) = hint {
                 eprintln!("hint: {hint}");
             }
-            if json {
+            let reported = e.chain().any(|cause| cause.is::<cli::exit::Reported>());
+            if json && !reported {
                 let abort = e.chain().find_map(|cause| {
                     cause
                         .downcast_ref::<yenpay_client::client::Error>()

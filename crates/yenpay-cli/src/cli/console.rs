@@ -11,7 +11,7 @@ use yenpay_client::client::YenPay;
 use yenpay_client::multisig::{MultisigAccount, Proposal};
 use yenpay_deploy::deployment::Network;
 
-use super::exit::{NotConfirmed, WouldFail, bad_input};
+use super::exit::{NotConfirmed, Reported, WouldFail, bad_input};
 use super::plan::{Action, Calls, Plan, Read, Records, propose, purge_actions};
 use super::report::{self, Simulation};
 use super::target::{Global, Resolved};
@@ -603,7 +603,8 @@ fn emit_checked(
 ) -> Result<()> {
     emit(global, json, text)?;
     if check && !alarms.is_empty() {
-        anyhow::bail!("{what}: {}", alarms.join("; "));
+        // The alarms are in the document just printed: `--json` stays one document.
+        return Err(Reported(format!("{what}: {}", alarms.join("; "))).into());
     }
     Ok(())
 }

@@ -61,6 +61,19 @@ impl fmt::Display for WouldFail {
 
 impl std::error::Error for WouldFail {}
 
+/// A failure already reported on standard output (an alarm of a `--check`
+/// read, in the document it printed): exit 1, and no second JSON document.
+#[derive(Debug)]
+pub struct Reported(pub String);
+
+impl fmt::Display for Reported {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for Reported {}
+
 /// A [`BadInput`] error.
 pub fn bad_input(message: impl Into<String>) -> anyhow::Error {
     BadInput(message.into()).into()

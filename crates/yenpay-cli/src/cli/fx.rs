@@ -541,7 +541,7 @@ pub async fn show(client: &YenPay, min_yen: Option<u64>) -> Result<(Json, String
     }
     text.push_str(&format!(
         "limits             ¥{per_quote} a quote, ¥{daily} a day\n\
-         today ({}, JST)  ¥{paid_out} paid out of ¥{daily}\n\
+         today (JST)        {}: ¥{paid_out} paid out of ¥{daily}\n\
          quote signer       {}\n\
          proposed           {}\n\
          rate keeper        {}\n\
