@@ -7,7 +7,9 @@
 //! - the admin and the pauser held by a 2-of-3 on-chain multisig
 //!   (`0x1::multisig_account`): a pause and a package upgrade go through a
 //!   proposal, a second owner's approval and execution, and one owner alone
-//!   can do neither.
+//!   can do neither;
+//! - the FX desk's and the tax refunds' roles (issue 29): each action once,
+//!   refused first for a wrong signer, the rate keeper as a multisig.
 //!
 //! It needs `APTOS_NODE_URL` (and `APTOS_FAUCET_URL`), `YENPAY_PACKAGE` and
 //! the deployer's key (`YENPAY_DEPLOYER_KEY_FILE`), who holds every role,
@@ -638,7 +640,10 @@ mod console_node {
     /// emptied of yen and USDC, the quote signer and the rate keeper handed
     /// over and back in two steps (a proposal cancelled), the refund agent
     /// likewise, its float funded and withdrawn, a purchase's refund read,
-    /// and its purge refused while its claim window is open.
+    /// its purge refused while its claim window is open; the rate keeper as
+    /// a 2-of-2 multisig (its acceptance, a rate and its hand-back each a
+    /// proposal one owner cannot execute alone); and a deployments file of
+    /// another chain refused before anything is signed.
     #[tokio::test]
     #[ignore = "needs a node with the package: cargo xtask e2e"]
     async fn the_fx_desk_and_the_refund_agent_each_refused_for_a_wrong_signer() -> Result<()> {
@@ -952,6 +957,43 @@ mod console_node {
         ensure!(none["transactions"] == serde_json::json!([]), "nothing due: {none}");
         let missing = format!("{owner_hex}/NO-SUCH-PURCHASE");
         c.refused(&s, &["tax-refund", "purchase", &missing], "EPURCHASE_NOT_FOUND")?;
+
+        // The rate keeper as a 2-of-2 multisig: its acceptance and a rate,
+        // each a proposal one owner cannot execute alone.
+        let (o1, o2) = (
+            c.actor("keeper-owner1", 1_000_000_000).await?,
+            c.actor("keeper-owner2", 1_000_000_000).await?,
+        );
+        let ms = multisig_of(&c, &o1, &[&o2], 2).await?;
+        let ms_hex = ms.to_hex();
+        let ms_arg = ms_hex.as_str();
+        c.ok(&d, &["fx", "rate-keeper", "transfer", ms_arg])?;
+        c.ok(&o1, &["--multisig", ms_arg, "fx", "rate-keeper", "accept"])?;
+        let alone = c.run(Some(&o1), &["multisig", "execute", ms_arg]);
+        ensure!(
+            !alone.status.success() && fx.rate_keeper().await? == d.address,
+            "one owner took the role: {}",
+            text(&alone)
+        );
+        c.ok(&o2, &["multisig", "approve", ms_arg, "1"])?;
+        c.ok(&o2, &["multisig", "execute", ms_arg])?;
+        ensure!(fx.rate_keeper().await? == ms, "the multisig keeps the rate");
+        c.refused(&o1, &["fx", "set-rate", "151.7"], "ENOT_RATE_KEEPER")?;
+        c.ok(&o1, &["--multisig", ms_arg, "fx", "set-rate", "151.7"])?;
+        c.ok(&o2, &["multisig", "approve", ms_arg, "2"])?;
+        c.ok(&o1, &["multisig", "execute", ms_arg])?;
+        ensure!(
+            fx.reference_rate().await?.0 == 151_700_000,
+            "the multisig set the rate"
+        );
+        c.ok(
+            &o2,
+            &["--multisig", ms_arg, "fx", "rate-keeper", "transfer", &d_hex],
+        )?;
+        c.ok(&o1, &["multisig", "approve", ms_arg, "3"])?;
+        c.ok(&o1, &["multisig", "execute", ms_arg])?;
+        c.ok(&d, &["fx", "rate-keeper", "accept"])?;
+        ensure!(fx.rate_keeper().await? == d.address, "the keeper is back");
 
         // A deployments file of another chain: refused before any transaction.
         let recorded = root().join("deployments/local.json");
