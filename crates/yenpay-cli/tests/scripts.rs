@@ -10,7 +10,9 @@ mod scripts {
 
     /// Records its arguments, one call per line, and answers like `yenpay`:
     /// the treasury holds ¥5000; `$LISTED` addresses are denylisted;
-    /// adding `$FAIL_ON` fails as a network failure (exit 4).
+    /// adding `$FAIL_ON` fails as a network failure (exit 4); the desk's and
+    /// the float's checks raise an alarm (exit 1) for `fx` and `float` in
+    /// `$LOW`, and `$DOWN=fx` is no node for the desk's.
     const STAND_IN: &str = r#"#!/usr/bin/env bash
 echo "$*" >>"$CALLS"
 case "$*" in
@@ -18,6 +20,11 @@ case "$*" in
   "--json coin denylist check "*)
     if [[ " $LISTED " == *" $5 "* ]]; then echo '{"denylisted": true}'; else echo '{"denylisted": false}'; fi ;;
   "coin denylist add "*) [[ "$4" == "${FAIL_ON:-}" ]] && { echo "error: no Aptos node reachable" >&2; exit 4; } ;;
+  "fx show --check"*)
+    [[ "${DOWN:-}" == fx ]] && { echo "error: no Aptos node reachable" >&2; exit 4; }
+    [[ " ${LOW:-} " == *" fx "* ]] && { echo "error: the FX desk: the yen inventory is low" >&2; exit 1; } ;;
+  "tax-refund show --check"*)
+    [[ " ${LOW:-} " == *" float "* ]] && { echo "error: the tax-refund float: low" >&2; exit 1; } ;;
 esac
 exit 0
 "#;
@@ -62,6 +69,9 @@ exit 0
                 .env("CALLS", self.path("calls"))
                 .env_remove("YENPAY_BIN");
             for name in [
+                "YENPAY_PURCHASE_PURGE_FILE",
+                "YENPAY_FX_MIN_YEN",
+                "YENPAY_FLOAT_MIN",
                 "YENPAY_PURGE_FILE",
                 "YENPAY_SWEEP_TO",
                 "YENPAY_SWEEP_PROFILE",
@@ -90,10 +100,13 @@ exit 0
         let sandbox = Sandbox::new();
         let list = sandbox.path("purge.txt");
         std::fs::write(&list, "0xe1 INV-1\n").unwrap();
+        let purchases = sandbox.path("purchases.txt");
+        std::fs::write(&purchases, "0xe1 TF-1\n").unwrap();
         let out = sandbox.run(
             "housekeeping.sh",
             &[],
             &[
+                ("YENPAY_PURCHASE_PURGE_FILE", purchases.to_str().unwrap()),
                 ("YENPAY_PURGE_FILE", list.to_str().unwrap()),
                 ("YENPAY_SWEEP_TO", "0xabc"),
                 ("YENPAY_SWEEP_PROFILE", "ops"),
@@ -108,6 +121,10 @@ exit 0
         assert_eq!(
             sandbox.calls(),
             [
+                format!(
+                    "tax-refund purge --file {} --only-due",
+                    purchases.display()
+                ),
                 format!("invoices purge --file {} --only-due", list.display()),
                 "--json treasury show".to_owned(),
                 "--profile ops treasury sweep --to 0xabc --amount 4000".to_owned(),
@@ -194,6 +211,41 @@ exit 0
     }
 
     #[test]
+    fn desk_alarms_run_both_checks_and_fail_on_either() {
+        let sandbox = Sandbox::new();
+        let limits = [("YENPAY_FX_MIN_YEN", "1000000"), ("YENPAY_FLOAT_MIN", "100000")];
+        let both = [
+            "fx show --check --min-yen 1000000",
+            "tax-refund show --check --min-float 100000",
+        ];
+        let out = sandbox.run("desk-alarms.sh", &[], &limits);
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert_eq!(sandbox.calls(), both);
+        assert!(stdout(&out).contains("desk alarms: none"), "{}", stdout(&out));
+        // An alarm on the desk: the float is still checked, the job fails.
+        let mut low = limits.to_vec();
+        low.push(("LOW", "fx"));
+        let out = sandbox.run("desk-alarms.sh", &[], &low);
+        assert_eq!(out.status.code(), Some(1));
+        assert_eq!(sandbox.calls(), both);
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains("yen inventory is low"),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        // No node for the first read and a low float: the first failure's code.
+        let mut down = limits.to_vec();
+        down.extend([("DOWN", "fx"), ("LOW", "float")]);
+        let out = sandbox.run("desk-alarms.sh", &[], &down);
+        assert_eq!(out.status.code(), Some(4));
+        assert_eq!(sandbox.calls(), both);
+        // Without limits: the reference only, and no float check.
+        let out = sandbox.run("desk-alarms.sh", &[], &[("LOW", "float")]);
+        assert!(out.status.success());
+        assert_eq!(sandbox.calls(), ["fx show --check"]);
+    }
+
+    #[test]
     fn the_units_run_the_scripts_and_name_no_machine_path() {
         for unit in [
             "systemd/yenpay-housekeeping.service",
@@ -202,6 +254,14 @@ exit 0
             let text = std::fs::read_to_string(script(unit)).unwrap();
             assert!(text.contains("ExecStart=@YENPAY_DIR@/scripts/"), "{unit}");
             assert!(text.contains("YENPAY_ASSUME_YES=true"), "{unit}");
+        }
+        // The alarms only read: no key, no assent to give.
+        let alarms = std::fs::read_to_string(script("systemd/yenpay-desk-alarms.service")).unwrap();
+        assert!(alarms.contains("ExecStart=@YENPAY_DIR@/scripts/desk-alarms.sh"));
+        assert!(!alarms.contains("YENPAY_PROFILE") && !alarms.contains("YENPAY_ASSUME_YES"));
+        let cron = std::fs::read_to_string(script("cron.example")).unwrap();
+        for job in ["housekeeping.sh", "sanctions-sync.sh", "desk-alarms.sh"] {
+            assert!(cron.contains(&format!("scripts/{job}")), "{job}");
         }
     }
 }

@@ -311,6 +311,12 @@ async fn roles(client: &YenPay) -> Result<Json> {
         "operator": addr(registry.operator().await?),
         "pending_operator": opt(registry.pending_operator().await?),
         "housekeeper": opt(client.invoice().housekeeper().await?),
+        "quote_signer": addr(client.fx().quote_signer().await?),
+        "pending_quote_signer": opt(client.fx().pending_quote_signer().await?),
+        "rate_keeper": addr(client.fx().rate_keeper().await?),
+        "pending_rate_keeper": opt(client.fx().pending_rate_keeper().await?),
+        "refund_agent": addr(client.tax_refunds().refund_agent().await?),
+        "pending_refund_agent": opt(super::tax_refund::pending_agent(client).await?),
     }))
 }
 
@@ -325,6 +331,12 @@ fn roles_text(roles: &Json) -> String {
         ("operator", "operator"),
         ("pending_operator", "proposed operator"),
         ("housekeeper", "housekeeper"),
+        ("quote_signer", "quote signer"),
+        ("pending_quote_signer", "proposed signer"),
+        ("rate_keeper", "rate keeper"),
+        ("pending_rate_keeper", "proposed keeper"),
+        ("refund_agent", "refund agent"),
+        ("pending_refund_agent", "proposed agent"),
     ] {
         let holder = roles[key].as_str().unwrap_or("none");
         text.push_str(&format!("{label:<18} {holder}\n"));

@@ -193,7 +193,7 @@ pub async fn purchase(
 /// of it (only `refund_agent`), so it is read from the `TaxRefundConfig`
 /// resource's two-step role (`holder`, `pending`); `None` when none is
 /// proposed.
-async fn pending_agent(client: &YenPay) -> Result<Option<AccountAddress>> {
+pub async fn pending_agent(client: &YenPay) -> Result<Option<AccountAddress>> {
     let package = client.package();
     let resource = client
         .aptos()
