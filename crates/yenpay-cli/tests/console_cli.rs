@@ -232,30 +232,61 @@ mod console_cli {
         let hex = |bytes: &[u8]| format!("0x{}", const_hex::encode(bytes));
         // Funding the desk: a plain transfer of the coin to the desk's address.
         let out = yenpay(&[
-            "--package", "0xcafe", "--url", NO_NODE, "--dry-run", "--json", "fx", "fund",
-            "--amount", "250000",
+            "--package",
+            "0xcafe",
+            "--url",
+            NO_NODE,
+            "--dry-run",
+            "--json",
+            "fx",
+            "fund",
+            "--amount",
+            "250000",
         ]);
         assert!(out.status.success(), "{}", text(&out.stderr));
         let json: Value = serde_json::from_slice(&out.stdout).unwrap();
         let desk = yenpay_client::fx::derive_desk_address(package);
         assert_eq!(
             json["payload"]["function"],
-            format!("{}::primary_fungible_store::transfer", aptos_sdk::types::AccountAddress::ONE.to_hex())
+            format!(
+                "{}::primary_fungible_store::transfer",
+                aptos_sdk::types::AccountAddress::ONE.to_hex()
+            )
         );
-        assert_eq!(json["payload"]["arguments"][1], hex(&aptos_bcs::to_bytes(&desk).unwrap()));
+        assert_eq!(
+            json["payload"]["arguments"][1],
+            hex(&aptos_bcs::to_bytes(&desk).unwrap())
+        );
         assert_eq!(json["role"], "yen holder");
         // The float likewise, to its own address.
         let out = yenpay(&[
-            "--package", "0xcafe", "--dry-run", "--json", "tax-refund", "float", "fund",
-            "--amount", "1000",
+            "--package",
+            "0xcafe",
+            "--dry-run",
+            "--json",
+            "tax-refund",
+            "float",
+            "fund",
+            "--amount",
+            "1000",
         ]);
         let json: Value = serde_json::from_slice(&out.stdout).unwrap();
         let float = yenpay_client::tax_refund::derive_float_address(package);
-        assert_eq!(json["payload"]["arguments"][1], hex(&aptos_bcs::to_bytes(&float).unwrap()));
+        assert_eq!(
+            json["payload"]["arguments"][1],
+            hex(&aptos_bcs::to_bytes(&float).unwrap())
+        );
         // The rate keeper's override, with the time given.
         let out = yenpay(&[
-            "--package", "0xcafe", "--dry-run", "--json", "fx", "set-rate", "150.25",
-            "--observed-at", "1796000000",
+            "--package",
+            "0xcafe",
+            "--dry-run",
+            "--json",
+            "fx",
+            "set-rate",
+            "150.25",
+            "--observed-at",
+            "1796000000",
         ]);
         assert!(out.status.success(), "{}", text(&out.stderr));
         let json: Value = serde_json::from_slice(&out.stdout).unwrap();
@@ -267,12 +298,22 @@ mod console_cli {
         assert_eq!(json["role"], "rate keeper");
         // A proposal of the agent's acceptance to a multisig.
         let out = yenpay(&[
-            "--package", "0xcafe", "--dry-run", "--json", "--multisig", "0x5a", "tax-refund",
-            "agent", "accept",
+            "--package",
+            "0xcafe",
+            "--dry-run",
+            "--json",
+            "--multisig",
+            "0x5a",
+            "tax-refund",
+            "agent",
+            "accept",
         ]);
         let json: Value = serde_json::from_slice(&out.stdout).unwrap();
         assert!(
-            json["payload"]["function"].as_str().unwrap().ends_with("::multisig_account::create_transaction"),
+            json["payload"]["function"]
+                .as_str()
+                .unwrap()
+                .ends_with("::multisig_account::create_transaction"),
             "{json}"
         );
         assert_eq!(json["role"], "multisig owner");
@@ -282,26 +323,60 @@ mod console_cli {
     fn the_desk_s_settings_are_refused_before_signing() {
         // Mainnet: the USDC is Circle's unless said otherwise, and set once.
         let out = yenpay(&[
-            "--network", "mainnet", "--package", "0xcafe", "--url", NO_NODE, "--dry-run", "fx",
-            "configure-usdc", "0xabc",
+            "--network",
+            "mainnet",
+            "--package",
+            "0xcafe",
+            "--url",
+            NO_NODE,
+            "--dry-run",
+            "fx",
+            "configure-usdc",
+            "0xabc",
         ]);
         assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
-        assert!(text(&out.stderr).contains("--not-native"), "{}", text(&out.stderr));
+        assert!(
+            text(&out.stderr).contains("--not-native"),
+            "{}",
+            text(&out.stderr)
+        );
         let out = yenpay(&[
-            "--network", "mainnet", "--package", "0xcafe", "--dry-run", "--json", "fx",
+            "--network",
+            "mainnet",
+            "--package",
+            "0xcafe",
+            "--dry-run",
+            "--json",
+            "fx",
             "configure-usdc",
         ]);
         assert!(out.status.success(), "{}", text(&out.stderr));
         let json: Value = serde_json::from_slice(&out.stdout).unwrap();
-        let native = aptos_sdk::types::AccountAddress::from_hex(yenpay_types::fx::MAINNET_USDC).unwrap();
+        let native =
+            aptos_sdk::types::AccountAddress::from_hex(yenpay_types::fx::MAINNET_USDC).unwrap();
         assert_eq!(
             json["payload"]["arguments"][0],
-            format!("0x{}", const_hex::encode(aptos_bcs::to_bytes(&native).unwrap()))
+            format!(
+                "0x{}",
+                const_hex::encode(aptos_bcs::to_bytes(&native).unwrap())
+            )
         );
         // A mainnet withdrawal without a terminal or --assume-yes: refused, nothing read.
         let out = yenpay(&[
-            "--network", "mainnet", "--package", "0xcafe", "--url", NO_NODE, "--key-file",
-            "/nonexistent/key", "fx", "withdraw-usdc", "--to", "0xa1", "--usdc", "1000",
+            "--network",
+            "mainnet",
+            "--package",
+            "0xcafe",
+            "--url",
+            NO_NODE,
+            "--key-file",
+            "/nonexistent/key",
+            "fx",
+            "withdraw-usdc",
+            "--to",
+            "0xa1",
+            "--usdc",
+            "1000",
         ]);
         assert_eq!(out.status.code(), Some(5), "{}", text(&out.stderr));
         assert!(
@@ -313,29 +388,87 @@ mod console_cli {
         for args in [
             vec!["--package", "0xcafe", "--dry-run", "fx", "show"],
             vec!["--package", "0xcafe", "--simulate", "tax-refund", "show"],
-            vec!["--package", "0xcafe", "--multisig", "0x5a", "tax-refund", "purchase", "0xe1/A"],
+            vec![
+                "--package",
+                "0xcafe",
+                "--multisig",
+                "0x5a",
+                "tax-refund",
+                "purchase",
+                "0xe1/A",
+            ],
         ] {
             let out = yenpay(&args);
-            assert_eq!(out.status.code(), Some(2), "{args:?}: {}", text(&out.stderr));
+            assert_eq!(
+                out.status.code(),
+                Some(2),
+                "{args:?}: {}",
+                text(&out.stderr)
+            );
         }
         for args in [
             vec!["--package", "0xcafe", "--url", NO_NODE, "fx", "show"],
-            vec!["--package", "0xcafe", "--url", NO_NODE, "tax-refund", "show"],
-            vec!["--package", "0xcafe", "--url", NO_NODE, "fx", "set-rate", "150"],
-            vec!["--package", "0xcafe", "--url", NO_NODE, "tax-refund", "purge", "--purchase", "0xe1/A", "--only-due"],
+            vec![
+                "--package",
+                "0xcafe",
+                "--url",
+                NO_NODE,
+                "tax-refund",
+                "show",
+            ],
+            vec![
+                "--package",
+                "0xcafe",
+                "--url",
+                NO_NODE,
+                "fx",
+                "set-rate",
+                "150",
+            ],
+            vec![
+                "--package",
+                "0xcafe",
+                "--url",
+                NO_NODE,
+                "tax-refund",
+                "purge",
+                "--purchase",
+                "0xe1/A",
+                "--only-due",
+            ],
         ] {
             let out = yenpay(&args);
-            assert_eq!(out.status.code(), Some(4), "{args:?}: {}", text(&out.stderr));
+            assert_eq!(
+                out.status.code(),
+                Some(4),
+                "{args:?}: {}",
+                text(&out.stderr)
+            );
         }
         // A purge to check by hand first: its batches printed, nothing asked.
         let out = yenpay(&[
-            "--package", "0xcafe", "--dry-run", "--json", "tax-refund", "purge", "--purchase",
-            "0xe1/TF-1", "--purchase", "0xe1/TF-2", "--batch", "1",
+            "--package",
+            "0xcafe",
+            "--dry-run",
+            "--json",
+            "tax-refund",
+            "purge",
+            "--purchase",
+            "0xe1/TF-1",
+            "--purchase",
+            "0xe1/TF-2",
+            "--batch",
+            "1",
         ]);
         assert!(out.status.success(), "{}", text(&out.stderr));
         let json: Value = serde_json::from_slice(&out.stdout).unwrap();
         assert_eq!(json.as_array().map(Vec::len), Some(2), "{json}");
-        assert!(json[0]["payload"]["function"].as_str().unwrap().ends_with("::tax_refund::purge_purchases"));
+        assert!(
+            json[0]["payload"]["function"]
+                .as_str()
+                .unwrap()
+                .ends_with("::tax_refund::purge_purchases")
+        );
     }
 
     #[test]

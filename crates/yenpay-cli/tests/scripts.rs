@@ -121,10 +121,7 @@ exit 0
         assert_eq!(
             sandbox.calls(),
             [
-                format!(
-                    "tax-refund purge --file {} --only-due",
-                    purchases.display()
-                ),
+                format!("tax-refund purge --file {} --only-due", purchases.display()),
                 format!("invoices purge --file {} --only-due", list.display()),
                 "--json treasury show".to_owned(),
                 "--profile ops treasury sweep --to 0xabc --amount 4000".to_owned(),
@@ -213,15 +210,26 @@ exit 0
     #[test]
     fn desk_alarms_run_both_checks_and_fail_on_either() {
         let sandbox = Sandbox::new();
-        let limits = [("YENPAY_FX_MIN_YEN", "1000000"), ("YENPAY_FLOAT_MIN", "100000")];
+        let limits = [
+            ("YENPAY_FX_MIN_YEN", "1000000"),
+            ("YENPAY_FLOAT_MIN", "100000"),
+        ];
         let both = [
             "fx show --check --min-yen 1000000",
             "tax-refund show --check --min-float 100000",
         ];
         let out = sandbox.run("desk-alarms.sh", &[], &limits);
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         assert_eq!(sandbox.calls(), both);
-        assert!(stdout(&out).contains("desk alarms: none"), "{}", stdout(&out));
+        assert!(
+            stdout(&out).contains("desk alarms: none"),
+            "{}",
+            stdout(&out)
+        );
         // An alarm on the desk: the float is still checked, the job fails.
         let mut low = limits.to_vec();
         low.push(("LOW", "fx"));

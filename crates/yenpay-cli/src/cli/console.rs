@@ -6,9 +6,9 @@ use std::io::{BufRead, IsTerminal, Write};
 use anyhow::{Context, Result};
 use aptos_sdk::types::AccountAddress;
 use serde_json::{Value as Json, json};
-use yenpay_client::types::limits::OrderRef;
 use yenpay_client::client::YenPay;
 use yenpay_client::multisig::{MultisigAccount, Proposal};
+use yenpay_client::types::limits::OrderRef;
 use yenpay_deploy::deployment::Network;
 
 use super::exit::{NotConfirmed, Reported, WouldFail, bad_input};

@@ -3,7 +3,7 @@
 //! | code | meaning |
 //! |---|---|
 //! | 0 | done |
-//! | 1 | any other failure (a local file, an unexpected answer) |
+//! | 1 | any other failure (a local file, an unexpected answer), or an alarm of a `--check` read (`fx show`, `tax-refund show`) |
 //! | 2 | bad input: a usage error, an argument the contract would refuse, a missing key, profile or deployment record; nothing was signed |
 //! | 3 | refused by the chain: the transaction (or its simulation) aborted, the abort's name is printed; or the node refused it before execution; or the deployment failed a check of `package verify` |
 //! | 4 | network: no node reachable, or the outcome of a submitted transaction is unknown (its hash is printed: look it up) |
@@ -158,7 +158,9 @@ pub fn hint(abort: &MoveAbort) -> Option<&'static str> {
             "the desk's USDC is set once; `yenpay fx show` names the one it takes"
         }
         ("fx", "EUSDC_NOT_SET") => "configure the desk's USDC first: `yenpay fx configure-usdc`",
-        ("fx", "EWRONG_DECIMALS") => "that asset does not have USDC's 6 decimals: check the address",
+        ("fx", "EWRONG_DECIMALS") => {
+            "that asset does not have USDC's 6 decimals: check the address"
+        }
         ("fx", "EINSUFFICIENT_INVENTORY") => {
             "the desk holds less than that: `yenpay fx show`, and `yenpay fx fund` to add yen"
         }
@@ -235,16 +237,51 @@ mod tests {
             (Module::Fx, 0x30007, "EUSDC_NOT_SET", "configure-usdc"),
             (Module::Fx, 0x10009, "EWRONG_DECIMALS", "6 decimals"),
             (Module::Fx, 0x30016, "EINSUFFICIENT_INVENTORY", "fx fund"),
-            (Module::Fx, 0x10017, "EINVALID_OBSERVATION_TIME", "--observed-at"),
+            (
+                Module::Fx,
+                0x10017,
+                "EINVALID_OBSERVATION_TIME",
+                "--observed-at",
+            ),
             (Module::Fx, 0x10014, "EINVALID_LIMITS", "daily limit"),
             (Module::Fx, 0x10013, "EINVALID_POLICY", "2000 bps"),
             (Module::Fx, 0x30010, "EREFERENCE_STALE", "set-rate"),
-            (Module::TaxRefund, 0x50001, "ENOT_REFUND_AGENT", "tax-refund show"),
-            (Module::TaxRefund, 0x50002, "ENOT_PENDING_REFUND_AGENT", "proposed"),
-            (Module::TaxRefund, 0x30013, "EINSUFFICIENT_FLOAT", "float fund"),
-            (Module::TaxRefund, 0x50011, "ENOT_HOUSEKEEPER", "housekeeper"),
-            (Module::TaxRefund, 0x3000f, "ECLAIM_WINDOW_OPEN", "--only-due"),
-            (Module::TaxRefund, 0x60004, "EPURCHASE_NOT_FOUND", "--only-due"),
+            (
+                Module::TaxRefund,
+                0x50001,
+                "ENOT_REFUND_AGENT",
+                "tax-refund show",
+            ),
+            (
+                Module::TaxRefund,
+                0x50002,
+                "ENOT_PENDING_REFUND_AGENT",
+                "proposed",
+            ),
+            (
+                Module::TaxRefund,
+                0x30013,
+                "EINSUFFICIENT_FLOAT",
+                "float fund",
+            ),
+            (
+                Module::TaxRefund,
+                0x50011,
+                "ENOT_HOUSEKEEPER",
+                "housekeeper",
+            ),
+            (
+                Module::TaxRefund,
+                0x3000f,
+                "ECLAIM_WINDOW_OPEN",
+                "--only-due",
+            ),
+            (
+                Module::TaxRefund,
+                0x60004,
+                "EPURCHASE_NOT_FOUND",
+                "--only-due",
+            ),
         ];
         for (module, code, name, words) in cases {
             let error = aborted(module, code);
@@ -258,7 +295,10 @@ mod tests {
         let message = format!("{:#}", aborted(Module::Fx, 0x80008));
         assert!(message.contains(FxAbort::UsdcAlreadySet.doc()), "{message}");
         let message = format!("{:#}", aborted(Module::TaxRefund, 0x30013));
-        assert!(message.contains(TaxRefundAbort::InsufficientFloat.doc()), "{message}");
+        assert!(
+            message.contains(TaxRefundAbort::InsufficientFloat.doc()),
+            "{message}"
+        );
         // Another module's abort of the same name has no desk hint.
         assert_eq!(hint_of(&aborted(Module::MerchantRegistry, 0x50001)), None);
         assert_eq!(hint_of(&anyhow::anyhow!("disk full")), None);

@@ -512,7 +512,10 @@ pub async fn show(client: &YenPay, min_yen: Option<u64>) -> Result<(Json, String
          yen inventory      ¥{yen_inventory}\n\
          USDC held          {} USDC\n",
         desk.to_hex(),
-        usdc.map_or_else(|| "not configured (`fx configure-usdc`)".to_owned(), |a| a.to_hex()),
+        usdc.map_or_else(
+            || "not configured (`fx configure-usdc`)".to_owned(),
+            |a| a.to_hex()
+        ),
         show6(usdc_units),
     );
     text.push_str(&match age {
@@ -585,7 +588,10 @@ mod tests {
         check_jump(150_000_000, 165_000_000).unwrap();
         check_jump(150_000_000, 135_000_000).unwrap();
         let typo = check_jump(150_250_000, 1_502_500_000).unwrap_err();
-        assert_eq!(super::super::exit::code(&typo), super::super::exit::BAD_INPUT);
+        assert_eq!(
+            super::super::exit::code(&typo),
+            super::super::exit::BAD_INPUT
+        );
         assert!(typo.to_string().contains("--allow-jump"), "{typo}");
         assert!(check_jump(150_000_000, 134_999_999).is_err());
         assert!(check_jump(u64::MAX, 1).is_err(), "no overflow");
@@ -606,7 +612,10 @@ mod tests {
         assert!(none[0].contains("ENO_REFERENCE_RATE"), "{none:?}");
         let stale = alarms(150, Some(301), 300, 5, None);
         assert!(stale[0].contains("EREFERENCE_STALE"), "{stale:?}");
-        assert!(alarms(150, Some(300), 300, 5, None).is_empty(), "the last second counts");
+        assert!(
+            alarms(150, Some(300), 300, 5, None).is_empty(),
+            "the last second counts"
+        );
         let low = alarms(150, Some(1), 300, 999, Some(1_000));
         assert!(low[0].contains("fx fund"), "{low:?}");
         assert!(alarms(150, Some(1), 300, 1_000, Some(1_000)).is_empty());

@@ -616,9 +616,13 @@ mod tests {
                 (a("0xe2"), order("INV 2")),
             ]
         );
-        let actions =
-            plan::purge_actions(&Calls::new(a(PACKAGE)), plan::Records::Invoices, &list, batch)
-                .unwrap();
+        let actions = plan::purge_actions(
+            &Calls::new(a(PACKAGE)),
+            plan::Records::Invoices,
+            &list,
+            batch,
+        )
+        .unwrap();
         assert_eq!(actions.len(), 2, "3 invoices in batches of 2");
         assert_eq!(
             actions[1].payload,
@@ -905,9 +909,7 @@ mod tests {
         assert_eq!(action.role, Role::RateKeeper);
         assert_eq!(
             action.payload,
-            TransactionPayload::EntryFunction(
-                fx().set_reference_rate(150_250_000, 1_000).unwrap()
-            )
+            TransactionPayload::EntryFunction(fx().set_reference_rate(150_250_000, 1_000).unwrap())
         );
         assert!(action.what.contains("¥150.25 per USDC"), "{}", action.what);
 
@@ -933,7 +935,10 @@ mod tests {
                 vec!["--network", "mainnet", "fx", "configure-usdc", "0xabc"],
                 "--not-native",
             ),
-            (vec!["fx", "configure-usdc", "0xzz"], "not an account address"),
+            (
+                vec!["fx", "configure-usdc", "0xzz"],
+                "not an account address",
+            ),
             (
                 vec!["fx", "set-limits", "--per-quote", "10", "--daily", "9"],
                 "above the daily limit",
@@ -1084,8 +1089,7 @@ mod tests {
                 (a("0xe2"), order("TF 2")),
             ]
         );
-        let actions =
-            plan::purge_actions(&Calls::new(a(PACKAGE)), records, &keys, batch).unwrap();
+        let actions = plan::purge_actions(&Calls::new(a(PACKAGE)), records, &keys, batch).unwrap();
         assert_eq!(actions.len(), 2, "3 purchases in batches of 2");
         assert_eq!(actions[0].role, Role::Keeper);
         assert_eq!(
@@ -1096,7 +1100,11 @@ mod tests {
                     .unwrap()
             )
         );
-        assert!(actions[1].what.contains("past their claim window"), "{}", actions[1].what);
+        assert!(
+            actions[1].what.contains("past their claim window"),
+            "{}",
+            actions[1].what
+        );
 
         for (args, read) in [
             (
@@ -1145,13 +1153,19 @@ mod tests {
                 ],
                 "--batch",
             ),
-            (vec!["tax-refund", "purchase", "nothex/A"], "not an account address"),
+            (
+                vec!["tax-refund", "purchase", "nothex/A"],
+                "not an account address",
+            ),
             (vec!["tax-refund", "show", "--check"], "--min-float"),
             (
                 vec!["tax-refund", "float", "withdraw", "--amount", "5"],
                 "--to",
             ),
-            (vec!["tax-refund", "agent", "cancel"], "unrecognized subcommand"),
+            (
+                vec!["tax-refund", "agent", "cancel"],
+                "unrecognized subcommand",
+            ),
         ] {
             let error = refusal(&args);
             assert!(
@@ -1169,7 +1183,15 @@ mod tests {
             vec!["fx", "rate-keeper", "accept"],
             vec!["fx", "withdraw-usdc", "--to", "0xa1", "--usdc", "1"],
             vec!["tax-refund", "agent", "accept"],
-            vec!["tax-refund", "float", "withdraw", "--to", "0xa1", "--amount", "1"],
+            vec![
+                "tax-refund",
+                "float",
+                "withdraw",
+                "--to",
+                "0xa1",
+                "--amount",
+                "1",
+            ],
         ] {
             let Plan::Write(action) = plan_of(&args) else {
                 panic!("{args:?}")

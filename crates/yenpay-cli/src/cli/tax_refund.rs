@@ -134,7 +134,10 @@ impl TaxRefundCommand {
                 let float = derive_float_address(calls.package());
                 write(
                     Role::YenHolder,
-                    format!("fund the tax-refund float {} with ¥{amount}", float.to_hex()),
+                    format!(
+                        "fund the tax-refund float {} with ¥{amount}",
+                        float.to_hex()
+                    ),
                     calls.coin().transfer(float, *amount)?,
                 )
             }
