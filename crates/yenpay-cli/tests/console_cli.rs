@@ -445,6 +445,39 @@ mod console_cli {
                 text(&out.stderr)
             );
         }
+        // A rate proposed by its hash needs its time: the execution repeats the call.
+        let out = yenpay(&[
+            "--package",
+            "0xcafe",
+            "--url",
+            NO_NODE,
+            "--multisig",
+            "0x5a",
+            "--hash-only",
+            "fx",
+            "set-rate",
+            "150.25",
+        ]);
+        assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+        assert!(
+            text(&out.stderr).contains("--observed-at"),
+            "{}",
+            text(&out.stderr)
+        );
+        let out = yenpay(&[
+            "--package",
+            "0xcafe",
+            "--dry-run",
+            "--multisig",
+            "0x5a",
+            "--hash-only",
+            "fx",
+            "set-rate",
+            "150.25",
+            "--observed-at",
+            "1796000000",
+        ]);
+        assert!(out.status.success(), "{}", text(&out.stderr));
         // A purge to check by hand first: its batches printed, nothing asked.
         let out = yenpay(&[
             "--package",

@@ -106,6 +106,16 @@ pub fn run(global: &Global, plan: Plan) -> Result<()> {
             observed_at,
             allow_jump,
         } => {
+            if global.multisig.is_some()
+                && global.proposal() != super::plan::Proposal::Full
+                && observed_at.is_none()
+            {
+                // The execution must carry the very call whose hash was proposed.
+                return Err(bad_input(
+                    "with --hash-only or --execute-proposal, give the rate's --observed-at: \
+                     the proposal and its execution must carry the same call",
+                ));
+            }
             if global.dry_run {
                 // No node: the payload shows this machine's clock when no time was given.
                 let at = observed_at.unwrap_or_else(|| {

@@ -165,7 +165,9 @@ pub enum FxCommand {
         #[arg(value_parser = decimal6)]
         rate: u64,
         /// When the rate was observed, Unix seconds (later than the current
-        /// reference's, not in the future). Default: the chain's time when sent.
+        /// reference's, not in the future). Default: the chain's time when
+        /// sent (needed with --hash-only and --execute-proposal, whose call
+        /// must be the same twice).
         #[arg(long)]
         observed_at: Option<u64>,
         /// Allow a rate more than 10% from the current reference.
@@ -453,6 +455,8 @@ pub fn alarms(
 }
 
 /// `fx show`: the desk read from its views (JSON and text) and its alarms.
+/// The views are read one request each, so a payment between two of them
+/// can show in one figure and not yet in another; read again to reconcile.
 pub async fn show(client: &YenPay, min_yen: Option<u64>) -> Result<(Json, String, Vec<String>)> {
     let fx = client.fx();
     let desk = fx.desk_address().await.context("reading the FX desk")?;
