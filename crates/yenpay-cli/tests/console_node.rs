@@ -777,6 +777,34 @@ mod console_node {
             fx.reference_rate().await?.0 == 151_500_000,
             "the typo changed nothing"
         );
+        // The fresh reference as `fx show` tells it, and its alarm for a low inventory.
+        let shown = c.ok(&s, &["fx", "show"])?;
+        let (low, high) = (
+            number(&shown, "/rate_band/0")?,
+            number(&shown, "/rate_band/1")?,
+        );
+        ensure!(
+            number(&shown, "/reference_rate")? == 151_500_000
+                && shown["reference_fresh"] == true
+                && low < 151_500_000
+                && 151_500_000 < high
+                && shown["alarms"] == serde_json::json!([]),
+            "fx show after a fresh rate: {shown}"
+        );
+        let low_desk = c.run(
+            Some(&s),
+            &["fx", "show", "--check", "--min-yen", "1000000000000"],
+        );
+        let document: Value = serde_json::from_slice(&low_desk.stdout)
+            .context("one JSON document, the alarm in it")?;
+        ensure!(
+            low_desk.status.code() == Some(1)
+                && document["alarms"][0]
+                    .as_str()
+                    .is_some_and(|alarm| alarm.contains("fx fund")),
+            "a low desk is an alarm: {}",
+            text(&low_desk)
+        );
 
         // Yen for the holder: the deployer is master minter and minter.
         c.ok(

@@ -227,6 +227,12 @@ fn pending_of(config: &Json) -> Result<Option<AccountAddress>> {
         .transpose()
 }
 
+/// What `tax-refund show` reads without a view of the module, as it says.
+const NO_VIEWS: [&str; 2] = [
+    "the proposed agent is read from the TaxRefundConfig resource: tax_refund has no view of it",
+    "the float's address is derived from its seed and its balance is stablecoin::balance of it: tax_refund has no view of either",
+];
+
 /// `tax-refund show`: the agent, the proposed one, the float; and the alarm.
 pub async fn show(client: &YenPay, min_float: Option<u64>) -> Result<(Json, String, Vec<String>)> {
     let refunds = client.tax_refunds();
@@ -252,12 +258,14 @@ pub async fn show(client: &YenPay, min_float: Option<u64>) -> Result<(Json, Stri
         "float": float.to_hex(),
         "float_balance": balance,
         "alarms": alarms,
+        "notes": NO_VIEWS,
     });
     let mut text = format!(
-        "refund agent       {}\nproposed           {}\nfloat {}: ¥{balance}",
+        "refund agent       {}\nproposed           {}\nfloat {}: ¥{balance}\n({})",
         agent.to_hex(),
         pending.map_or_else(|| "none".to_owned(), |a| a.to_hex()),
         float.to_hex(),
+        NO_VIEWS.join("; "),
     );
     for alarm in &alarms {
         text.push_str(&format!("\nALARM: {alarm}"));
