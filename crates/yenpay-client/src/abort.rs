@@ -11,7 +11,7 @@
 //! reason`, where the reason is the constant's value.
 //!
 //! The tables are generated from the Move sources (`cargo xtask codegen`
-//! writes each module's `generated.rs`, `cargo xtask test` fails when they
+//! writes each module's `interface.rs`, `cargo xtask test` fails when they
 //! disagree): every `const E…: u64` of a module becomes a documented variant
 //! of its enum, so a change to a constant shows up in review as a change to
 //! the client's API.
@@ -102,142 +102,19 @@ pub fn reason_of(code: u64) -> u64 {
     code & 0xFFFF
 }
 
-/// The modules of the yenpay package that integrators call, read or see
-/// abort. (`yenpay::role`, the two-step role both `controls` and
-/// `merchant_registry` keep, has only `package` functions and never aborts.)
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Module {
-    /// `yenpay::authorization`.
-    Authorization,
-    /// `yenpay::controls`.
-    Controls,
-    /// `yenpay::stablecoin`.
-    Stablecoin,
-    /// `yenpay::issuance`.
-    Issuance,
-    /// `yenpay::merchant_registry`.
-    MerchantRegistry,
-    /// `yenpay::fee_treasury`.
-    FeeTreasury,
-    /// `yenpay::invoice`.
-    Invoice,
-    /// `yenpay::hold`.
-    Hold,
-    /// `yenpay::fx`.
-    Fx,
-    /// `yenpay::tax_refund`.
-    TaxRefund,
-    /// `yenpay::upgrade`.
-    Upgrade,
-}
+pub use crate::module::Module;
 
-impl Module {
-    /// Every module, in publishing order.
-    pub const ALL: [Module; 11] = [
-        Module::Authorization,
-        Module::Controls,
-        Module::Stablecoin,
-        Module::Issuance,
-        Module::MerchantRegistry,
-        Module::FeeTreasury,
-        Module::Invoice,
-        Module::Hold,
-        Module::Fx,
-        Module::TaxRefund,
-        Module::Upgrade,
-    ];
-
-    /// The Move module name.
-    pub fn name(self) -> &'static str {
-        match self {
-            Module::Authorization => "authorization",
-            Module::Controls => "controls",
-            Module::Stablecoin => "stablecoin",
-            Module::Issuance => "issuance",
-            Module::MerchantRegistry => "merchant_registry",
-            Module::FeeTreasury => "fee_treasury",
-            Module::Invoice => "invoice",
-            Module::Hold => "hold",
-            Module::Fx => "fx",
-            Module::TaxRefund => "tax_refund",
-            Module::Upgrade => "upgrade",
-        }
-    }
-
-    /// The module called `name`, if it is one of ours.
-    pub fn from_name(name: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|module| module.name() == name)
-    }
-}
-
-impl fmt::Display for Module {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
-    }
-}
-
-/// Declares one module's abort constants as a Rust enum with its table.
-macro_rules! abort_codes {
-    (
-        $(#[$meta:meta])*
-        pub enum $Enum:ident in $module:expr => {
-            $( #[doc = $doc:literal] $Variant:ident = $reason:literal, $name:literal; )*
-        }
-    ) => {
-        $(#[$meta])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-        pub enum $Enum {
-            $( #[doc = $doc] $Variant, )*
-        }
-
-        impl $Enum {
-            /// Every constant of the module, in declaration order.
-            pub const ALL: &'static [$Enum] = &[$($Enum::$Variant),*];
-
-            /// The module that declares these constants.
-            pub const MODULE: $crate::abort::Module = $module;
-
-            /// The constant's value: the reason part of the abort code.
-            pub fn reason(self) -> u64 {
-                match self { $( $Enum::$Variant => $reason, )* }
-            }
-
-            /// The Move constant name (`EPAUSED`).
-            pub fn name(self) -> &'static str {
-                match self { $( $Enum::$Variant => $name, )* }
-            }
-
-            /// The constant's doc comment in the Move source.
-            pub fn doc(self) -> &'static str {
-                match self { $( $Enum::$Variant => $doc.trim(), )* }
-            }
-
-            /// The constant whose value is `reason`.
-            pub fn from_reason(reason: u64) -> Option<Self> {
-                Self::ALL.iter().copied().find(|known| known.reason() == reason)
-            }
-        }
-
-        impl std::fmt::Display for $Enum {
-            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                write!(f, "{}::{}: {}", Self::MODULE, self.name(), self.doc())
-            }
-        }
-    };
-}
-pub(crate) use abort_codes;
-
-pub use crate::authorization::AuthorizationAbort;
-pub use crate::controls::ControlsAbort;
-pub use crate::fee_treasury::FeeTreasuryAbort;
-pub use crate::fx::FxAbort;
-pub use crate::hold::HoldAbort;
-pub use crate::invoice::InvoiceAbort;
-pub use crate::issuance::IssuanceAbort;
-pub use crate::merchant::MerchantRegistryAbort;
-pub use crate::stablecoin::StablecoinAbort;
-pub use crate::tax_refund::TaxRefundAbort;
-pub use crate::upgrade::UpgradeAbort;
+pub use crate::authorization::interface::AuthorizationAbort;
+pub use crate::controls::interface::ControlsAbort;
+pub use crate::fee_treasury::interface::FeeTreasuryAbort;
+pub use crate::fx::interface::FxAbort;
+pub use crate::hold::interface::HoldAbort;
+pub use crate::invoice::interface::InvoiceAbort;
+pub use crate::issuance::interface::IssuanceAbort;
+pub use crate::merchant::interface::MerchantRegistryAbort;
+pub use crate::stablecoin::interface::StablecoinAbort;
+pub use crate::tax_refund::interface::TaxRefundAbort;
+pub use crate::upgrade::interface::UpgradeAbort;
 
 /// An abort constant of one of the yenpay modules.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -19,12 +19,14 @@
 //! [`Calls`] builds the entry-function payloads (no node needed);
 //! [`Authorizations`] submits them and calls the views.
 
-mod generated;
+mod calls;
+pub(crate) mod interface;
 use crate::address::{from_sdk, to_sdk};
 use crate::client::{Error, Submitted, TxSigner, YenPay};
 use aptos_sdk::transaction::EntryFunction;
 use aptos_sdk::types::AccountAddress;
-pub use generated::*;
+pub use calls::*;
+pub use interface::*;
 use yenpay_types::authorization::{
     AuthorizationError, NonceBitmap, NonceCounter, SignedAuthorization, nonce_bit, nonce_word,
 };
@@ -169,7 +171,7 @@ mod tests {
     #[test]
     fn nonce_bitmap_view_decodes_the_node_s_decimal() {
         let (bitmap,): (NonceBitmap,) = crate::client::decode_view(
-            crate::abort::Module::Authorization,
+            crate::module::Module::Authorization,
             "nonce_bitmap",
             vec![serde_json::json!("1024")],
         )

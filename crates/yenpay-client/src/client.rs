@@ -46,12 +46,10 @@
 //! account's mempool allows, spread submissions over several accounts with a
 //! [`SenderPool`]. Fee payers ([`Sponsored`]) spend no sequence number, so one
 //! operator account can sponsor any number of customers at once.
-use crate::abort::{KnownAbort, Module, MoveAbort};
+use crate::abort::{KnownAbort, MoveAbort};
 use crate::events::{TxEvent, YenpayEvent};
-use crate::invoice::Invoices;
-use crate::merchant::MerchantRegistry;
+use crate::module::Module;
 use crate::sequence::{LocalSequenceNumbers, SequenceError, SequenceNumbers};
-use crate::stablecoin::Stablecoin;
 use aptos_sdk::account::Account;
 use aptos_sdk::transaction::builder::sign_transaction;
 use aptos_sdk::transaction::sponsored::sign_sponsored_transaction;
@@ -452,21 +450,6 @@ impl YenPay {
     /// The underlying aptos-sdk client.
     pub fn aptos(&self) -> &Aptos {
         &self.aptos
-    }
-
-    /// Calls of `yenpay_client::stablecoin`.
-    pub fn stablecoin(&self) -> Stablecoin<'_> {
-        Stablecoin::new(self)
-    }
-
-    /// Calls of `yenpay_client::merchant_registry`.
-    pub fn merchant_registry(&self) -> MerchantRegistry<'_> {
-        MerchantRegistry::new(self)
-    }
-
-    /// Calls of `yenpay_client::invoice`.
-    pub fn invoice(&self) -> Invoices<'_> {
-        Invoices::new(self)
     }
 
     /// Signs, submits and waits for `payload`, signed by `signer`.

@@ -9,12 +9,12 @@
 //!   its Move field types;
 //! - the limits in `yenpay_types::limits` and the seeds;
 //! - the field layout of the signed messages.
-use crate::abort::Module;
 use crate::authorization::AuthorizationEvent;
 use crate::events::{TxEvent, decode_typed};
 use crate::fee_treasury::FeeTreasuryEvent;
 use crate::invoice::InvoiceEvent;
 use crate::merchant::MerchantEvent;
+use crate::module::Module;
 use crate::stablecoin::StablecoinEvent;
 use aptos_sdk::types::AccountAddress;
 use serde_json::{Value, json};

@@ -5,27 +5,27 @@
 //! 0x-hex, `String` as text, `Option` as `{"vec": [...]}`, an enum as
 //! `{"__variant__": "Name", fields...}`, an `Object<T>` as `{"inner": "0x…"}`
 //! and addresses in short form (leading zeros dropped). Views return their
-//! values in the same encodings. This module holds that decoding core; the
-//! event structs live next to their domain ([`crate::authorization`],
-//! [`crate::controls`], [`crate::stablecoin`], [`crate::issuance`],
-//! [`crate::merchant`], [`crate::fee_treasury`],
-//! [`crate::invoice`], [`crate::upgrade`]).
+//! values in the same encodings ([`crate::json`]). This module gathers every
+//! module's events into [`YenpayEvent`]; the event structs are generated next
+//! to their domain, in each module's `interface.rs` (for example
+//! [`crate::invoice::InvoicePaid`]), which depends only on
+//! [`crate::module`], so this module sits below the calls that return them.
 //!
 //! Event structs reject unknown fields, so a field added on the Move side is
 //! a decoding error here rather than silently dropped (the drift tests also
 //! decode one sample of every `#[event]` struct in `move/sources`).
-use crate::abort::Module;
-use crate::authorization::AuthorizationEvent;
-use crate::controls::ControlsEvent;
-use crate::fee_treasury::FeeTreasuryEvent;
-use crate::fx::FxEvent;
-use crate::hold::HoldEvent;
-use crate::invoice::InvoiceEvent;
-use crate::issuance::IssuanceEvent;
-use crate::merchant::MerchantEvent;
-use crate::stablecoin::StablecoinEvent;
-use crate::tax_refund::TaxRefundEvent;
-use crate::upgrade::UpgradeEvent;
+use crate::authorization::interface::AuthorizationEvent;
+use crate::controls::interface::ControlsEvent;
+use crate::fee_treasury::interface::FeeTreasuryEvent;
+use crate::fx::interface::FxEvent;
+use crate::hold::interface::HoldEvent;
+use crate::invoice::interface::InvoiceEvent;
+use crate::issuance::interface::IssuanceEvent;
+use crate::merchant::interface::MerchantEvent;
+use crate::module::Module;
+use crate::stablecoin::interface::StablecoinEvent;
+use crate::tax_refund::interface::TaxRefundEvent;
+use crate::upgrade::interface::UpgradeEvent;
 use aptos_sdk::types::AccountAddress;
 use serde_json::Value;
 
@@ -220,168 +220,7 @@ pub fn decode_typed(
         })
 }
 
-/// Declares one module's event enum over its event structs, decoded by name.
-macro_rules! module_events {
-    (
-        $(#[$meta:meta])*
-        pub enum $Enum:ident { $( $Variant:ident ),* $(,)? }
-    ) => {
-        $(#[$meta])*
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        pub enum $Enum {
-            $(
-                #[doc = concat!("`", stringify!($Variant), "`")]
-                $Variant($Variant),
-            )*
-        }
-
-        impl $Enum {
-            /// The Move struct names of the module's events.
-            pub const NAMES: &'static [&'static str] = &[$(stringify!($Variant)),*];
-
-            /// Decodes the fields `data` of the event struct `name`; `Ok(None)`
-            /// when the module has no event of that name.
-            ///
-            /// # Errors
-            /// When the fields do not match the struct.
-            pub fn decode(
-                name: &str,
-                data: &serde_json::Value,
-            ) -> Result<Option<Self>, serde_json::Error> {
-                Ok(Some(match name {
-                    $( stringify!($Variant) => Self::$Variant(
-                        <$Variant as serde::Deserialize>::deserialize(data)?,
-                    ), )*
-                    _ => return Ok(None),
-                }))
-            }
-
-            /// The Move struct name of this event.
-            pub fn name(&self) -> &'static str {
-                match self { $( Self::$Variant(_) => stringify!($Variant), )* }
-            }
-        }
-    };
-}
-pub(crate) use module_events;
-
-/// Serde helpers for the node's JSON encoding of Move values.
-pub mod json {
-    use aptos_sdk::types::AccountAddress;
-    use serde::de::{self, Deserializer};
-    use serde::{Deserialize, Serialize};
-    use std::str::FromStr;
-
-    /// Unsigned integers that the node sends as decimal strings (`u64`,
-    /// `u128`); plain JSON numbers are accepted too.
-    pub fn number<'de, D, T>(deserializer: D) -> Result<T, D::Error>
-    where
-        D: Deserializer<'de>,
-        T: FromStr + TryFrom<u64>,
-        <T as FromStr>::Err: std::fmt::Display,
-    {
-        #[derive(Deserialize)]
-        #[serde(untagged)]
-        enum Raw {
-            Text(String),
-            Number(u64),
-        }
-        match Raw::deserialize(deserializer)? {
-            Raw::Text(text) => text.parse().map_err(de::Error::custom),
-            Raw::Number(number) => {
-                T::try_from(number).map_err(|_| de::Error::custom("number out of range"))
-            }
-        }
-    }
-
-    /// `vector<u8>` as 0x-hex.
-    pub fn bytes<'de, D>(deserializer: D) -> Result<Vec<u8>, D::Error>
-    where
-        D: Deserializer<'de>,
-    {
-        let text = String::deserialize(deserializer)?;
-        let digits = text
-            .strip_prefix("0x")
-            .ok_or_else(|| de::Error::custom(format!("bytes without 0x prefix: {text:?}")))?;
-        const_hex::decode(digits).map_err(de::Error::custom)
-    }
-
-    /// A 32-byte `vector<u8>` (an authorization nonce) as 0x-hex.
-    pub fn bytes32<'de, D>(deserializer: D) -> Result<[u8; 32], D::Error>
-    where
-        D: Deserializer<'de>,
-    {
-        let bytes = bytes(deserializer)?;
-        let length = bytes.len();
-        bytes
-            .try_into()
-            .map_err(|_| de::Error::custom(format!("expected 32 bytes, got {length}")))
-    }
-
-    /// A Move `Option<T>`: `{"vec": []}` or `{"vec": [value]}`.
-    #[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
-    pub struct MoveOption<T> {
-        /// Zero or one element.
-        pub vec: Vec<T>,
-    }
-
-    impl<T> MoveOption<T> {
-        /// The value, if any.
-        pub fn into_option(self) -> Option<T> {
-            self.vec.into_iter().next()
-        }
-    }
-
-    /// `Option<address>` as `{"vec": [...]}`.
-    pub fn option_address<'de, D>(deserializer: D) -> Result<Option<AccountAddress>, D::Error>
-    where
-        D: Deserializer<'de>,
-    {
-        let option = MoveOption::<AccountAddress>::deserialize(deserializer)?;
-        if option.vec.len() > 1 {
-            return Err(de::Error::custom("an Option with more than one element"));
-        }
-        Ok(option.into_option())
-    }
-
-    /// An unsigned integer (`u64`, `u128`) as the node encodes it, for view
-    /// results and nested values.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-    pub struct Number<T>(pub T);
-
-    impl<'de, T> Deserialize<'de> for Number<T>
-    where
-        T: FromStr + TryFrom<u64>,
-        <T as FromStr>::Err: std::fmt::Display,
-    {
-        fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-            number(deserializer).map(Number)
-        }
-    }
-
-    /// An `Object<T>` as the node encodes it: `{"inner": "0x…"}`.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-    pub struct ObjectRef(pub AccountAddress);
-
-    impl<'de> Deserialize<'de> for ObjectRef {
-        fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-            object(deserializer).map(ObjectRef)
-        }
-    }
-
-    /// An `Object<T>`: `{"inner": "0x…"}`.
-    pub fn object<'de, D>(deserializer: D) -> Result<AccountAddress, D::Error>
-    where
-        D: Deserializer<'de>,
-    {
-        #[derive(Deserialize)]
-        #[serde(deny_unknown_fields)]
-        struct Object {
-            inner: AccountAddress,
-        }
-        Ok(Object::deserialize(deserializer)?.inner)
-    }
-}
+pub use crate::json;
 
 #[cfg(test)]
 mod tests {

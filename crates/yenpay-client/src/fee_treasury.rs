@@ -5,11 +5,13 @@
 //! [`Calls`] builds the entry-function payloads (no node needed);
 //! [`FeeTreasury`] submits them and calls the views.
 
-mod generated;
+mod calls;
+pub(crate) mod interface;
 use crate::client::YenPay;
 use crate::stablecoin::named_object_address;
 use aptos_sdk::types::AccountAddress;
-pub use generated::*;
+pub use calls::*;
+pub use interface::*;
 
 /// Seed of the treasury object under the package address (`TREASURY_SEED`).
 pub const TREASURY_SEED: &[u8] = yenpay_types::objects::TREASURY_SEED;

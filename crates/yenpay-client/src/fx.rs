@@ -11,13 +11,15 @@
 //! [`FxDesk::pay_in_usdc`] (or [`Calls::pay_in_usdc`] for a sponsored
 //! transaction).
 
-mod generated;
+mod calls;
+pub(crate) mod interface;
 use crate::address::{from_sdk, to_sdk};
 use crate::client::{Error, Submitted, TxSigner, YenPay, bcs_arg};
-use crate::events::json::Number;
+use crate::json::Number;
 use aptos_sdk::transaction::EntryFunction;
 use aptos_sdk::types::{AccountAddress, Identifier, MoveModuleId, StructTag, TypeTag};
-pub use generated::*;
+pub use calls::*;
+pub use interface::*;
 use yenpay_types::fx::{FxQuote, FxQuoteError, SignedFxQuote};
 use yenpay_types::limits::{OrderRef, require_amount};
 use yenpay_types::offer::SignedInvoiceOffer;

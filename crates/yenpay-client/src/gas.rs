@@ -15,7 +15,7 @@ use serde_json::Value;
 
 use crate::client::Submitted;
 use crate::events::TxEvent;
-use crate::events::json::number;
+use crate::json::number;
 
 /// The event's full type tag.
 pub const FEE_STATEMENT_TYPE: &str = "0x1::transaction_fee::FeeStatement";

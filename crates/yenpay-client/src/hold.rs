@@ -13,13 +13,15 @@
 //! `capture_before`), [`Holds::refund`], and the purge of closed records
 //! ([`Holds::purge`]).
 
-mod generated;
+mod calls;
+pub(crate) mod interface;
 use crate::address::{from_sdk, to_sdk};
 use crate::client::{Error, Submitted, TxSigner, YenPay};
-use crate::events::json;
+use crate::json;
 use aptos_sdk::transaction::EntryFunction;
 use aptos_sdk::types::AccountAddress;
-pub use generated::*;
+pub use calls::*;
+pub use interface::*;
 use serde::Deserialize;
 use yenpay_types::hold::{HoldOffer, SignedHoldAuthorization, SignedHoldOffer};
 use yenpay_types::limits::OrderRef;

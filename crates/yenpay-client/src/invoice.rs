@@ -22,13 +22,15 @@
 //! operator's, copied into the invoice at creation or, for a signed code, at
 //! payment) has passed and it has expired.
 
-mod generated;
+mod calls;
+pub(crate) mod interface;
 use crate::address::{from_sdk, to_sdk};
-use crate::client::{Error, Submitted, TxSigner};
-use crate::events::json::{self};
+use crate::client::{Error, Submitted, TxSigner, YenPay};
+use crate::json::{self};
 use aptos_sdk::transaction::EntryFunction;
 use aptos_sdk::types::AccountAddress;
-pub use generated::*;
+pub use calls::*;
+pub use interface::*;
 use serde::Deserialize;
 use yenpay_types::authorization::{AuthorizationError, AuthorizationKind, SignedAuthorization};
 #[cfg(doc)]
@@ -36,6 +38,13 @@ use yenpay_types::collection::CollectionRequest;
 use yenpay_types::collection::SignedCollectionRequest;
 use yenpay_types::limits::OrderRef;
 use yenpay_types::offer::{InvoiceOffer, SignedInvoiceOffer};
+
+impl YenPay {
+    /// Calls of `yenpay::invoice`.
+    pub fn invoice(&self) -> Invoices<'_> {
+        Invoices::new(self)
+    }
+}
 
 /// Where an invoice stands (`invoice::InvoiceStatus`, as the `invoice_status`
 /// view returns it; in the stored record it is [`Invoice::status`], decoded
@@ -379,9 +388,9 @@ impl Invoices<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::abort::Module;
     use crate::client::decode_view;
     use crate::events::{TxEvent, YenpayEvent, decode_event};
+    use crate::module::Module;
     use aptos_sdk::transaction::{InputEntryFunctionData, TransactionPayload};
     use yenpay_types::authorization::TransferAuthorization;
     use yenpay_types::limits::Problem;

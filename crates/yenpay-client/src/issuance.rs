@@ -7,9 +7,11 @@
 //! parameter, the Move `&signer`, is the [`TxSigner`](crate::client::TxSigner)
 //! that submits it.
 
-mod generated;
+mod calls;
+pub(crate) mod interface;
 use crate::client::YenPay;
-pub use generated::*;
+pub use calls::*;
+pub use interface::*;
 
 impl YenPay {
     /// Calls of `yenpay::issuance`.

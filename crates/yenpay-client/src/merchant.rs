@@ -6,12 +6,21 @@
 //! [`Calls`] builds the entry-function payloads (no node needed);
 //! [`MerchantRegistry`] submits them and calls the views.
 
-mod generated;
-use crate::client::{Error, Submitted, TxSigner};
-use crate::events::json::{self};
+mod calls;
+pub(crate) mod interface;
+use crate::client::{Error, Submitted, TxSigner, YenPay};
+use crate::json::{self};
 use aptos_sdk::types::AccountAddress;
-pub use generated::*;
+pub use calls::*;
+pub use interface::*;
 use serde::Deserialize;
+
+impl YenPay {
+    /// Calls of `yenpay::merchant_registry`.
+    pub fn merchant_registry(&self) -> MerchantRegistry<'_> {
+        MerchantRegistry::new(self)
+    }
+}
 
 /// The treasury's seed and address, from [`crate::fee_treasury`] (where they
 /// moved with the treasury).
@@ -92,11 +101,11 @@ pub struct MerchantInfo {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::abort::Module;
     use crate::client::Error;
     use crate::client::decode_view;
-    use crate::events::json::Number;
     use crate::events::{TxEvent, YenpayEvent, decode_event};
+    use crate::json::Number;
+    use crate::module::Module;
     use aptos_sdk::transaction::EntryFunction;
     use aptos_sdk::transaction::{InputEntryFunctionData, TransactionPayload};
     use yenpay_types::limits::{FeeBps, Mcc, MerchantName};

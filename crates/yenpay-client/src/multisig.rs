@@ -19,7 +19,7 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use crate::client::{Error, YenPay, bcs_arg};
-use crate::events::json;
+use crate::json;
 
 /// The framework module.
 pub const MODULE: &str = "multisig_account";

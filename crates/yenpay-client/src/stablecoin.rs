@@ -5,18 +5,27 @@
 //! [`Stablecoin`] submits them and calls the views. An entry function's first
 //! parameter, the Move `&signer`, is the [`TxSigner`] that submits it.
 
-mod generated;
+mod calls;
+pub(crate) mod interface;
 use crate::address::{from_sdk, to_sdk};
 #[cfg(doc)]
 use crate::authorization::Authorizations;
-use crate::client::{Error, Submitted, TxSigner, bcs_arg};
+use crate::client::{Error, Submitted, TxSigner, YenPay, bcs_arg};
 use aptos_sdk::transaction::EntryFunction;
 use aptos_sdk::types::{AccountAddress, Identifier, MoveModuleId, StructTag, TypeTag};
-pub use generated::*;
+pub use calls::*;
+pub use interface::*;
 use yenpay_types::authorization::{AuthorizationKind, SignedAuthorization};
 #[cfg(doc)]
 use yenpay_types::limits::MAX_URI_BYTES;
 use yenpay_types::limits::require_amount;
+
+impl YenPay {
+    /// Calls of `yenpay::stablecoin`.
+    pub fn stablecoin(&self) -> Stablecoin<'_> {
+        Stablecoin::new(self)
+    }
+}
 
 /// Seed of the metadata object under the package address (`ASSET_SEED`).
 pub const ASSET_SEED: &[u8] = yenpay_types::objects::ASSET_SEED;

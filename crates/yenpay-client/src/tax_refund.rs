@@ -12,13 +12,15 @@
 //! ([`TaxRefunds::claim`], or [`Calls::claims`] for a batch), and the tax
 //! comes back from the agent's float.
 
-mod generated;
+mod calls;
+pub(crate) mod interface;
 use crate::address::{from_sdk, to_sdk};
 use crate::client::{Error, Submitted, TxSigner, YenPay};
-use crate::events::json;
+use crate::json;
 use aptos_sdk::transaction::EntryFunction;
 use aptos_sdk::types::AccountAddress;
-pub use generated::*;
+pub use calls::*;
+pub use interface::*;
 use serde::Deserialize;
 use yenpay_types::limits::{OrderRef, Problem, ValidationError};
 use yenpay_types::tax_refund::{

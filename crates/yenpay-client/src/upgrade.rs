@@ -13,8 +13,10 @@
 //! `yenpay_deploy::publish::publish_upgrade`.
 use crate::client::YenPay;
 
-mod generated;
-pub use generated::*;
+mod calls;
+pub(crate) mod interface;
+pub use calls::*;
+pub use interface::*;
 
 impl YenPay {
     /// Calls of `yenpay::upgrade`.

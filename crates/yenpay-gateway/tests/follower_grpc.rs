@@ -82,6 +82,9 @@ struct Script {
     lie: bool,
     /// A response holding this version is padded past any sane size.
     oversized: Option<u64>,
+    /// Versions from this one on are sent only once the flag turns true
+    /// (the node has not executed them yet).
+    hold: Option<(u64, tokio::sync::watch::Receiver<bool>)>,
 }
 
 impl Script {
@@ -98,6 +101,7 @@ impl Script {
             no_ranges: false,
             lie: false,
             oversized: None,
+            hold: None,
         }
     }
 }
@@ -144,6 +148,49 @@ impl RawData {
                 .address
                 .clone()
         });
+        let held_from = script.hold.as_ref().map_or(u64::MAX, |(from, _)| *from);
+        let (chosen, later) = {
+            let split = chosen.partition_point(|t| t.version < held_from);
+            let later = chosen.split_off(split);
+            (chosen, later)
+        };
+        let mut responses = self.responses_of(&chosen, filter.as_deref());
+        let later = self.responses_of(&later, filter.as_deref());
+        if stream_number <= script.breaks {
+            responses.truncate(script.break_after);
+            if stream_number % 2 == 1 {
+                responses.push(Err(tonic::Status::unavailable("the server is going away")));
+            }
+            let sent = self.sent.clone();
+            return Box::pin(
+                futures_util::stream::iter(responses).inspect(move |r| count(&sent, r)),
+            );
+        }
+        let sent = self.sent.clone();
+        let released = script.hold.as_ref().map(|(_, released)| released.clone());
+        let later = futures_util::stream::once(async move {
+            if let Some(mut released) = released {
+                let _ = released.wait_for(|released| *released).await;
+            }
+            futures_util::stream::iter(later)
+        })
+        .flatten();
+        // At the head the node's stream stays open, waiting for new versions.
+        Box::pin(
+            futures_util::stream::iter(responses)
+                .chain(later)
+                .inspect(move |r| count(&sent, r))
+                .chain(futures_util::stream::pending()),
+        )
+    }
+
+    /// `chosen` as the server's responses, `script.batch` transactions each.
+    fn responses_of(
+        &self,
+        chosen: &[proto::Transaction],
+        filter: Option<&str>,
+    ) -> Vec<Result<proto::TransactionsResponse, tonic::Status>> {
+        let script = &self.script;
         let mut responses = Vec::new();
         for chunk in chosen.chunks(script.batch) {
             let (first, last) = (chunk[0].version, chunk[chunk.len() - 1].version);
@@ -183,23 +230,7 @@ impl RawData {
                 processed_range,
             }));
         }
-        if stream_number <= script.breaks {
-            responses.truncate(script.break_after);
-            if stream_number % 2 == 1 {
-                responses.push(Err(tonic::Status::unavailable("the server is going away")));
-            }
-            let sent = self.sent.clone();
-            return Box::pin(
-                futures_util::stream::iter(responses).inspect(move |r| count(&sent, r)),
-            );
-        }
-        let sent = self.sent.clone();
-        // At the head the node's stream stays open, waiting for new versions.
-        Box::pin(
-            futures_util::stream::iter(responses)
-                .inspect(move |r| count(&sent, r))
-                .chain(futures_util::stream::pending()),
-        )
+        responses
     }
 }
 
@@ -291,9 +322,20 @@ async fn following(
     filter_events: bool,
     rest: Option<Vec<Value>>,
 ) -> (TestGateway, TestDb) {
+    following_every(db, url, filter_events, rest, Duration::from_millis(5)).await
+}
+
+/// [`following`] with `poll` between polls.
+async fn following_every(
+    db: &TestDb,
+    url: Option<&str>,
+    filter_events: bool,
+    rest: Option<Vec<Value>>,
+    poll: Duration,
+) -> (TestGateway, TestDb) {
     let mut config = config();
     config.follower_start_version = 3_900;
-    config.follower_poll_interval = Duration::from_millis(5);
+    config.follower_poll_interval = poll;
     config.follower_stream = url.map(|url| FollowerStream {
         url: url.to_owned(),
         filter_events,
@@ -584,6 +626,68 @@ async fn an_oversized_response_is_refused_and_rest_carries_on() {
     }
 }
 
+/// At the head the follower waits on the stream rather than sleeping a
+/// poll interval: with a minute between polls, versions the node pushes
+/// after the follower caught up are applied at once (`reaches` gives 10 s).
+/// The node's REST head, read before the stream's versions came, is behind
+/// them for a moment (the stream serves what the node has synced, REST what
+/// its committed ledger info covers): the follower waits for it, it does not
+/// halt.
+#[tokio::test]
+async fn at_the_head_the_follower_waits_on_the_stream_not_a_poll_interval() {
+    const HELD: u64 = 4_100;
+    for db in backends().await {
+        let (expected, _) = over_rest(&db).await;
+        let (release, released) = tokio::sync::watch::channel(false);
+        let (url, _server) = serve_stream(Script {
+            hold: Some((HELD, released)),
+            ..Script::of(&page())
+        })
+        .await;
+        let (gw, _db) =
+            following_every(&db, Some(&url), false, None, Duration::from_secs(60)).await;
+        gw.ledger.head_version.store(HELD - 1, Ordering::SeqCst);
+        let merchant_id = onboard_with_webhook(&gw, YAKITORI).await;
+        let _following = follow(&gw);
+        reaches(&gw, HELD).await;
+        // Caught up, it waits on the stream: it neither sleeps out the
+        // minute nor asks the node again and again.
+        let reads = gw.ledger.head_reads.load(Ordering::SeqCst);
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        let idle_reads = gw.ledger.head_reads.load(Ordering::SeqCst) - reads;
+        assert!(
+            idle_reads <= 2,
+            "{}: {idle_reads} head reads while idle",
+            db.name
+        );
+        // The node executes the rest: its stream pushes them at once, its
+        // REST head shows them a moment later.
+        release.send(true).unwrap();
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        gw.ledger.head_version.store(LAST, Ordering::SeqCst);
+        assert_eq!(caught_up(&gw, &merchant_id).await, expected, "{}", db.name);
+        assert!(gw.state.follower_status.halted().is_none(), "{}", db.name);
+    }
+}
+
+/// A node whose REST head stays behind what its stream handed out (a node
+/// restored from an old snapshot behind the same URLs) still stops the
+/// follower, once the head had its moment to catch up.
+#[tokio::test]
+async fn a_head_that_stays_behind_the_stream_stops_the_follower() {
+    for db in backends().await {
+        let (url, _server) = serve_stream(Script::of(&page())).await;
+        let (gw, _db) = following(&db, Some(&url), false, None).await;
+        gw.ledger.head_version.store(4_000, Ordering::SeqCst);
+        let halt = stops(&gw, follow(&gw)).await;
+        let Halt::HeadBehind { head, cursor } = halt else {
+            panic!("{}: stopped for {halt:?}", db.name);
+        };
+        assert_eq!(head, 4_000, "{}", db.name);
+        assert!(cursor > 4_001, "{}: {cursor}", db.name);
+    }
+}
+
 /// The node's REST API and its Transaction Stream, from the environment;
 /// `None` (with the reason printed) when either is not given.
 fn node_urls(test: &str) -> Option<(String, String)> {
@@ -762,7 +866,7 @@ fn figures(mut values: Vec<u64>) -> String {
 /// are in it: an upper bound). To tell the node's share from the
 /// follower's, the node's REST head is polled every 20 ms: "node" is block
 /// timestamp to the version showing there, "follower" what came after.
-/// Runs `YENPAY_LAG_SECS` (600) or until the file named by `YENPAY_LAG_STOP`
+/// `YENPAY_LAG_SOURCES` (`stream,rest`) picks the followers. Runs `YENPAY_LAG_SECS` (600) or until the file named by `YENPAY_LAG_STOP`
 /// exists; prints the figures (all transactions, and those of the chain
 /// seconds that held at least 20, the benchmark's phases) and the machine's
 /// load average, and writes them to target/follower-lag.md.
@@ -804,7 +908,18 @@ async fn follower_lag_on_a_node() {
             visible
         })
     };
-    for stream in [true, false] {
+    // `YENPAY_LAG_SOURCES=stream` follows with the stream alone (the
+    // source for a busy chain), so a second follower does not share the cores.
+    let sources = std::env::var("YENPAY_LAG_SOURCES").unwrap_or_else(|_| "stream,rest".to_owned());
+    let sources: Vec<bool> = sources
+        .split(',')
+        .map(|source| match source.trim() {
+            "stream" => true,
+            "rest" => false,
+            other => panic!("YENPAY_LAG_SOURCES: `{other}` is neither `stream` nor `rest`"),
+        })
+        .collect();
+    for stream in sources {
         let own = db_like(&db).await;
         let mut config = config();
         config.chain_id = head.chain_id;

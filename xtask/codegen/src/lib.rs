@@ -3,17 +3,20 @@
 //!
 //! The Move sources are the one source of truth for the package's interface,
 //! read by `yenpay-move-source` (as the client's drift tests read them).
-//! For each module this writes a committed `generated.rs` beside the client's
-//! hand-written module: the abort constants (name, value, doc comment), a
-//! payload builder and a typed async call for every `public entry fun`, a
-//! typed call for every `#[view]`, and a struct for every `#[event]`. Typed,
+//! For each module this writes two committed files beside the client's
+//! hand-written module: `interface.rs`, what the module says back (the abort
+//! constants with name, value and doc comment, and a struct for every
+//! `#[event]`), which depends on nothing of the client but its tables, so the
+//! client's abort and event decoding can gather every module's without
+//! depending on the calls; and `calls.rs`, a payload builder and a typed async
+//! call for every `public entry fun` and a typed call for every `#[view]`. Typed,
 //! validated arguments come from [`arg_type`], a table keyed by the Move
 //! parameter's name and type; a parameter the table does not know stops the
 //! generator with a message naming it. `--check` (run by `cargo xtask test`)
 //! fails when a committed file differs from what the sources give, as
 //! rust-analyzer's `xtask/src/codegen.rs` does.
 use std::fmt::Write as _;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use anyhow::{Context, Result, bail};
 use clap::Args;
@@ -40,8 +43,8 @@ struct Target {
     abort_enum: &'static str,
     /// The event enum (`StablecoinEvent`).
     event_enum: &'static str,
-    /// The generated file, relative to the repository root.
-    output: &'static str,
+    /// The client's folder of the module, under `crates/yenpay-client/src`.
+    dir: &'static str,
 }
 
 const CLIENT_SRC: &str = "crates/yenpay-client/src";
@@ -53,7 +56,7 @@ const TARGETS: &[Target] = &[
         client_type: "Authorizations",
         abort_enum: "AuthorizationAbort",
         event_enum: "AuthorizationEvent",
-        output: "authorization/generated.rs",
+        dir: "authorization",
     },
     Target {
         move_name: "controls",
@@ -61,7 +64,7 @@ const TARGETS: &[Target] = &[
         client_type: "Controls",
         abort_enum: "ControlsAbort",
         event_enum: "ControlsEvent",
-        output: "controls/generated.rs",
+        dir: "controls",
     },
     Target {
         move_name: "stablecoin",
@@ -69,7 +72,7 @@ const TARGETS: &[Target] = &[
         client_type: "Stablecoin",
         abort_enum: "StablecoinAbort",
         event_enum: "StablecoinEvent",
-        output: "stablecoin/generated.rs",
+        dir: "stablecoin",
     },
     Target {
         move_name: "issuance",
@@ -77,7 +80,7 @@ const TARGETS: &[Target] = &[
         client_type: "Issuance",
         abort_enum: "IssuanceAbort",
         event_enum: "IssuanceEvent",
-        output: "issuance/generated.rs",
+        dir: "issuance",
     },
     Target {
         move_name: "merchant_registry",
@@ -85,7 +88,7 @@ const TARGETS: &[Target] = &[
         client_type: "MerchantRegistry",
         abort_enum: "MerchantRegistryAbort",
         event_enum: "MerchantEvent",
-        output: "merchant/generated.rs",
+        dir: "merchant",
     },
     Target {
         move_name: "fee_treasury",
@@ -93,7 +96,7 @@ const TARGETS: &[Target] = &[
         client_type: "FeeTreasury",
         abort_enum: "FeeTreasuryAbort",
         event_enum: "FeeTreasuryEvent",
-        output: "fee_treasury/generated.rs",
+        dir: "fee_treasury",
     },
     Target {
         move_name: "invoice",
@@ -101,7 +104,7 @@ const TARGETS: &[Target] = &[
         client_type: "Invoices",
         abort_enum: "InvoiceAbort",
         event_enum: "InvoiceEvent",
-        output: "invoice/generated.rs",
+        dir: "invoice",
     },
     Target {
         move_name: "hold",
@@ -109,7 +112,7 @@ const TARGETS: &[Target] = &[
         client_type: "Holds",
         abort_enum: "HoldAbort",
         event_enum: "HoldEvent",
-        output: "hold/generated.rs",
+        dir: "hold",
     },
     Target {
         move_name: "fx",
@@ -117,7 +120,7 @@ const TARGETS: &[Target] = &[
         client_type: "FxDesk",
         abort_enum: "FxAbort",
         event_enum: "FxEvent",
-        output: "fx/generated.rs",
+        dir: "fx",
     },
     Target {
         move_name: "tax_refund",
@@ -125,7 +128,7 @@ const TARGETS: &[Target] = &[
         client_type: "TaxRefunds",
         abort_enum: "TaxRefundAbort",
         event_enum: "TaxRefundEvent",
-        output: "tax_refund/generated.rs",
+        dir: "tax_refund",
     },
     Target {
         move_name: "upgrade",
@@ -133,7 +136,7 @@ const TARGETS: &[Target] = &[
         client_type: "Upgrade",
         abort_enum: "UpgradeAbort",
         event_enum: "UpgradeEvent",
-        output: "upgrade/generated.rs",
+        dir: "upgrade",
     },
 ];
 
@@ -153,21 +156,39 @@ pub fn run(root: &Path, args: &CodegenArgs) -> Result<()> {
             .with_context(|| format!("reading {}", source_path.display()))?;
         let module =
             parse(&source).with_context(|| format!("parsing {}", source_path.display()))?;
-        let generated = render(target, &module)
-            .with_context(|| format!("generating Rust for {}", source_path.display()))?;
-        let generated = rustfmt(&generated)
-            .with_context(|| format!("formatting the Rust for {}", source_path.display()))?;
-        let output = output_path(root, target);
-        let current = std::fs::read_to_string(&output).unwrap_or_default();
-        if current == generated {
-            continue;
+        let files = [
+            ("interface.rs", render_interface(target, &module)),
+            ("calls.rs", render_calls(target, &module)),
+        ];
+        // The single file this generator wrote before the split: a branch
+        // that still carries it would compile without it ever being read.
+        let retired = root.join(CLIENT_SRC).join(target.dir).join("generated.rs");
+        if retired.exists() {
+            if args.check {
+                stale.push(retired);
+            } else {
+                std::fs::remove_file(&retired)
+                    .with_context(|| format!("removing {}", retired.display()))?;
+                println!("removed {}", retired.display());
+            }
         }
-        if args.check {
-            stale.push(output);
-        } else {
-            std::fs::write(&output, generated)
-                .with_context(|| format!("writing {}", output.display()))?;
-            println!("wrote {}", output.display());
+        for (name, generated) in files {
+            let generated = generated
+                .with_context(|| format!("generating Rust for {}", source_path.display()))?;
+            let generated = rustfmt(&generated)
+                .with_context(|| format!("formatting the Rust for {}", source_path.display()))?;
+            let output = root.join(CLIENT_SRC).join(target.dir).join(name);
+            let current = std::fs::read_to_string(&output).unwrap_or_default();
+            if current == generated {
+                continue;
+            }
+            if args.check {
+                stale.push(output);
+            } else {
+                std::fs::write(&output, generated)
+                    .with_context(|| format!("writing {}", output.display()))?;
+                println!("wrote {}", output.display());
+            }
         }
     }
     if !stale.is_empty() {
@@ -252,10 +273,6 @@ fn rustfmt(code: &str) -> Result<String> {
         );
     }
     String::from_utf8(output.stdout).context("rustfmt's output is not UTF-8")
-}
-
-fn output_path(root: &Path, target: &Target) -> PathBuf {
-    root.join(CLIENT_SRC).join(target.output)
 }
 
 // The Rust side.
@@ -436,48 +453,34 @@ fn camel_to_words(name: &str) -> String {
     name.to_owned()
 }
 
-fn render(target: &Target, module: &Module) -> Result<String> {
-    if module.name != target.move_name {
-        bail!("the file declares module `{}`", module.name);
-    }
+/// The first lines of a generated file.
+fn generated_header(out: &mut String, target: &Target) {
     let m = target.move_name;
-    let mut out = String::new();
     let _ = writeln!(
         out,
         "// @generated by `cargo xtask codegen` from move/sources/{m}.move: do not edit.\n\
          // `cargo xtask test` fails when this file and the Move source disagree.\n"
     );
     let _ = writeln!(out, "#![allow(unused_imports)]\n");
+}
+
+/// `interface.rs`: the module's abort constants and events. It uses only
+/// the client's tables ([`crate::module`] there), never its calls.
+fn render_interface(target: &Target, module: &Module) -> Result<String> {
+    if module.name != target.move_name {
+        bail!("the file declares module `{}`", module.name);
+    }
+    let m = target.move_name;
+    let mut out = String::new();
+    generated_header(&mut out, target);
     let _ = writeln!(
         out,
-        "use crate::abort::{{Module, abort_codes}};\n\
-         use crate::client::{{Error, Submitted, TxSigner, YenPay, bcs_arg, entry_call}};\n\
-         use crate::events::json::{{self, MoveOption, Number, ObjectRef}};\n\
-         use crate::events::module_events;\n\
-         use aptos_sdk::transaction::EntryFunction;\n\
+        "use crate::json::{{self, MoveOption, Number, ObjectRef}};\n\
+         use crate::module::{{Module, abort_codes, module_events}};\n\
          use aptos_sdk::types::AccountAddress;\n\
          use serde::Deserialize;\n\
-         use yenpay_types::authorization::NonceBitmap;\n\
-         use yenpay_types::fee::FeeSplit;\n\
-         use yenpay_types::limits::{{\n    FeeBps, LegalOrder, Mcc, MerchantName, OrderRef, Reference, RefundWindow, Ttl, require_amount,\n    require_uri,\n}};\n"
+         use yenpay_types::authorization::NonceBitmap;\n"
     );
-    for record in ["MerchantInfo", "MerchantStatus"] {
-        if module_uses(module, record) {
-            let _ = writeln!(out, "use crate::merchant::{record};");
-        }
-    }
-    for record in ["Invoice", "InvoiceStatus"] {
-        if module_uses(module, record) {
-            let _ = writeln!(out, "use crate::invoice::{record};");
-        }
-    }
-    if module_uses(module, "Hold") {
-        let _ = writeln!(out, "use crate::hold::Hold;");
-    }
-    if module_uses(module, "Purchase") {
-        let _ = writeln!(out, "use crate::tax_refund::Purchase;");
-    }
-    out.push('\n');
 
     // Abort constants.
     let errors: Vec<&Constant> = module
@@ -506,6 +509,81 @@ fn render(target: &Target, module: &Module) -> Result<String> {
         );
     }
     let _ = writeln!(out, "    }}\n}}\n");
+
+    // Events.
+    let _ = writeln!(
+        out,
+        "// Events, one struct per `#[event]` struct of the module, fields in Move order."
+    );
+    for event in module.events() {
+        out.push('\n');
+        push_doc(&mut out, "", &event.doc);
+        if event.doc.is_empty() {
+            let _ = writeln!(out, "/// The `{}` event.", camel_to_words(&event.name));
+        }
+        let _ = writeln!(
+            out,
+            "#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]\n#[serde(deny_unknown_fields)]\npub struct {} {{",
+            event.name
+        );
+        for TypedName { name, ty: kind } in &event.fields {
+            let (rust, attribute) =
+                field_type(kind).with_context(|| format!("event {m}::{}::{name}", event.name))?;
+            let _ = writeln!(out, "    /// `{name}: {kind}`.");
+            if let Some(attribute) = attribute {
+                let _ = writeln!(out, "    {attribute}");
+            }
+            let _ = writeln!(out, "    pub {name}: {rust},");
+        }
+        let _ = writeln!(out, "}}");
+    }
+    let _ = writeln!(
+        out,
+        "\nmodule_events! {{\n    /// An event of `yenpay_client::{m}`.\n    pub enum {} {{",
+        target.event_enum
+    );
+    for event in module.events() {
+        let _ = writeln!(out, "        {},", event.name);
+    }
+    let _ = writeln!(out, "    }}\n}}");
+    Ok(out)
+}
+
+/// `calls.rs`: a payload builder and a typed call for every entry function,
+/// a typed call for every view.
+fn render_calls(target: &Target, module: &Module) -> Result<String> {
+    let m = target.move_name;
+    let mut out = String::new();
+    generated_header(&mut out, target);
+    let _ = writeln!(
+        out,
+        "use crate::client::{{Error, Submitted, TxSigner, YenPay, bcs_arg, entry_call}};\n\
+         use crate::json::{{self, MoveOption, Number, ObjectRef}};\n\
+         use crate::module::Module;\n\
+         use aptos_sdk::transaction::EntryFunction;\n\
+         use aptos_sdk::types::AccountAddress;\n\
+         use serde::Deserialize;\n\
+         use yenpay_types::authorization::NonceBitmap;\n\
+         use yenpay_types::fee::FeeSplit;\n\
+         use yenpay_types::limits::{{\n    FeeBps, LegalOrder, Mcc, MerchantName, OrderRef, Reference, RefundWindow, Ttl, require_amount,\n    require_uri,\n}};\n"
+    );
+    for record in ["MerchantInfo", "MerchantStatus"] {
+        if module_uses(module, record) {
+            let _ = writeln!(out, "use crate::merchant::{record};");
+        }
+    }
+    for record in ["Invoice", "InvoiceStatus"] {
+        if module_uses(module, record) {
+            let _ = writeln!(out, "use crate::invoice::{record};");
+        }
+    }
+    if module_uses(module, "Hold") {
+        let _ = writeln!(out, "use crate::hold::Hold;");
+    }
+    if module_uses(module, "Purchase") {
+        let _ = writeln!(out, "use crate::tax_refund::Purchase;");
+    }
+    out.push('\n');
 
     // Payload builders.
     let entries: Vec<&Function> = module.entries().collect();
@@ -674,42 +752,6 @@ fn render(target: &Target, module: &Module) -> Result<String> {
     }
     let _ = writeln!(out, "}}\n");
 
-    // Events.
-    let _ = writeln!(
-        out,
-        "// Events, one struct per `#[event]` struct of the module, fields in Move order."
-    );
-    for event in module.events() {
-        out.push('\n');
-        push_doc(&mut out, "", &event.doc);
-        if event.doc.is_empty() {
-            let _ = writeln!(out, "/// The `{}` event.", camel_to_words(&event.name));
-        }
-        let _ = writeln!(
-            out,
-            "#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]\n#[serde(deny_unknown_fields)]\npub struct {} {{",
-            event.name
-        );
-        for TypedName { name, ty: kind } in &event.fields {
-            let (rust, attribute) =
-                field_type(kind).with_context(|| format!("event {m}::{}::{name}", event.name))?;
-            let _ = writeln!(out, "    /// `{name}: {kind}`.");
-            if let Some(attribute) = attribute {
-                let _ = writeln!(out, "    {attribute}");
-            }
-            let _ = writeln!(out, "    pub {name}: {rust},");
-        }
-        let _ = writeln!(out, "}}");
-    }
-    let _ = writeln!(
-        out,
-        "\nmodule_events! {{\n    /// An event of `yenpay_client::{m}`.\n    pub enum {} {{",
-        target.event_enum
-    );
-    for event in module.events() {
-        let _ = writeln!(out, "        {},", event.name);
-    }
-    let _ = writeln!(out, "    }}\n}}");
     Ok(out)
 }
 
@@ -772,12 +814,17 @@ mod tests {
             )
             .unwrap();
             let module = parse(&source).unwrap();
-            let rendered = render(target, &module).unwrap();
+            let calls = render_calls(target, &module).unwrap();
+            assert!(calls.contains("pub struct Calls"), "{}", target.move_name);
+            // The interface is what the client's abort and event tables
+            // gather: it must not reach back into the client's calls.
+            let interface = render_interface(target, &module).unwrap();
             assert!(
-                rendered.contains("pub struct Calls"),
+                interface.contains(&format!("pub enum {}", target.abort_enum)),
                 "{}",
                 target.move_name
             );
+            assert!(!interface.contains("crate::client"), "{}", target.move_name);
         }
     }
 }

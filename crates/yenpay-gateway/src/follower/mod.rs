@@ -47,7 +47,12 @@ use crate::chain::LedgerHead;
 use event::Seen;
 use serde_json::Value;
 use sqlx::{AnyPool, Row};
+use std::time::Duration;
 use tokio::sync::watch;
+
+/// How long a node's REST head may stay behind what its stream handed out
+/// (synced, its ledger info not yet committed) before the follower halts.
+const HEAD_CATCH_UP: Duration = Duration::from_secs(2);
 
 /// The follower's cursor name (one follower per database).
 pub const CURSOR: &str = "transactions";
@@ -303,6 +308,17 @@ async fn poll(state: &AppState) -> Result<Applied, FollowerError> {
     let next = stored
         .map(|c| c.next_version)
         .unwrap_or(state.config.follower_start_version);
+    // A stream hands out what the node has synced, which its REST API shows
+    // once the block's ledger info is committed, moments later: a head just
+    // behind the stream is given that long before it counts as rewound.
+    let mut head = head;
+    if state.transactions.streams() {
+        let deadline = tokio::time::Instant::now() + HEAD_CATCH_UP;
+        while head.version.saturating_add(1) < next && tokio::time::Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+            head = state.ledger.head().await?;
+        }
+    }
     // `next` is one past the last applied version: a head before that has
     // not seen what was applied (another chain, a restored node).
     if head.version.saturating_add(1) < next {
@@ -320,6 +336,21 @@ async fn poll(state: &AppState) -> Result<Applied, FollowerError> {
         .into());
     }
     if next > head.version {
+        // At the head a stream is waited on: the node pushes the next
+        // version the moment it has it, where a poll would sleep first.
+        if state.transactions.streams() {
+            let page = state
+                .transactions
+                .next_page(
+                    next,
+                    stream_limit(state),
+                    state.config.follower_poll_interval,
+                )
+                .await?;
+            if !page.is_empty() {
+                return apply(state, &page, head, Finish::Commit).await;
+            }
+        }
         let caught_up = Cursor {
             next_version: next,
             ledger_version: head.version,
@@ -385,12 +416,7 @@ async fn read(state: &AppState, next: u64, head: u64) -> Result<Page, FollowerEr
 /// cursor (a stream that went back or repeats stops the follower here; one
 /// that skipped, in [`apply`]).
 async fn read_stream(state: &AppState, next: u64) -> Result<Page, FollowerError> {
-    let limit = u32::from(state.config.follower_page_size.max(1))
-        * u32::from(state.config.follower_batch_pages.max(1));
-    let page = state
-        .transactions
-        .page(next, u16::try_from(limit).unwrap_or(u16::MAX))
-        .await?;
+    let page = state.transactions.page(next, stream_limit(state)).await?;
     if page.ranges.is_none()
         && let Some(first) = page.transactions.first()
         && first.version < next
@@ -402,6 +428,13 @@ async fn read_stream(state: &AppState, next: u64) -> Result<Page, FollowerError>
         .into());
     }
     Ok(page)
+}
+
+/// A stream's page: up to a batch's versions.
+fn stream_limit(state: &AppState) -> u16 {
+    let limit = u32::from(state.config.follower_page_size.max(1))
+        * u32::from(state.config.follower_batch_pages.max(1));
+    u16::try_from(limit).unwrap_or(u16::MAX)
 }
 
 /// The chain a database follows.
@@ -513,7 +546,8 @@ pub async fn recorded_halt(pool: &AnyPool) -> Result<Option<(String, String)>, s
 
 /// The follower loop: checks the chain ([`check_chain`]) before the first
 /// poll and every `follower_check_interval`, then polls until `stop`, at
-/// once again while pages are full, else after `follower_poll_interval`. A
+/// once again while pages are full, else after `follower_poll_interval`
+/// (over a stream, at once: at the head its poll waits on the stream). A
 /// page in progress finishes (commits or not) before it returns. It
 /// returns for good at a [`Halt`].
 pub async fn run(state: AppState, mut stop: watch::Receiver<bool>) {
@@ -529,6 +563,8 @@ pub async fn run(state: AppState, mut stop: watch::Receiver<bool>) {
         }
         .await;
         let busy = match polled {
+            // A stream's poll has waited on the stream when it found nothing.
+            Ok(_) if state.transactions.streams() => true,
             Ok(applied) => applied.transactions >= u64::from(state.config.follower_page_size),
             Err(FollowerError::Halt(_)) => return,
             Err(error) => {

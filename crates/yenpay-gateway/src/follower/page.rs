@@ -134,6 +134,11 @@ fn text(raw: Option<&RawValue>) -> Option<Cow<'_, str>> {
 }
 
 impl Page {
+    /// Whether it holds no transaction and states no range looked at.
+    pub fn is_empty(&self) -> bool {
+        self.transactions.is_empty() && self.ranges.as_ref().is_none_or(Vec::is_empty)
+    }
+
     /// Decodes a page of the node's REST API (`GET /v1/transactions`), keeping
     /// the events `filter` matches.
     ///

@@ -195,6 +195,8 @@ pub struct FakeLedger {
     pub signed: Mutex<Vec<SignedTransaction>>,
     pub page: Mutex<Vec<Value>>,
     pub head_version: AtomicU64,
+    /// How many times the head was read.
+    pub head_reads: AtomicU64,
     /// The chain id the node reports.
     pub chain_id: std::sync::atomic::AtomicU8,
     /// The oldest version it serves (pruning).
@@ -252,6 +254,7 @@ impl Default for FakeLedger {
             signed: Mutex::default(),
             page: Mutex::default(),
             head_version: AtomicU64::new(10_000),
+            head_reads: AtomicU64::new(0),
             chain_id: std::sync::atomic::AtomicU8::new(CHAIN_ID),
             oldest_version: AtomicU64::new(0),
             genesis: Mutex::new(Some(GENESIS.to_owned())),
@@ -738,6 +741,7 @@ impl Ledger for FakeLedger {
     }
 
     async fn head(&self) -> Result<LedgerHead, ChainError> {
+        self.head_reads.fetch_add(1, Ordering::SeqCst);
         Ok(LedgerHead {
             version: self.head_version.load(Ordering::SeqCst),
             timestamp_us: self.head_timestamp_us.load(Ordering::SeqCst),

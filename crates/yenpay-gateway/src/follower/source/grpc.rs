@@ -217,8 +217,17 @@ impl GrpcSource {
     }
 
     /// Up to `limit` versions from `start`: waits for the first response,
-    /// then takes what has already arrived.
-    async fn read(&self, state: &mut State, start: u64, limit: u16) -> Result<Page, ChainError> {
+    /// then takes what has already arrived. With `wait`, the first response
+    /// is waited for that long and its absence is an empty page (the stream
+    /// stays open); without, for the response timeout, and its absence is
+    /// an error.
+    async fn read(
+        &self,
+        state: &mut State,
+        start: u64,
+        limit: u16,
+        wait: Option<Duration>,
+    ) -> Result<Page, ChainError> {
         if state.open.as_ref().is_none_or(|open| open.next != start) {
             state.open = None;
             state.open = Some(self.open(start).await?);
@@ -235,13 +244,18 @@ impl GrpcSource {
                 Some(chunk) => chunk,
                 None => {
                     let message = if covered == 0 {
-                        tokio::time::timeout(self.options.response_timeout, open.stream.message())
-                            .await
-                            .map_err(|_| {
-                                ChainError::Unavailable(
+                        // `message()` keeps no state of its own (it polls the
+                        // stream), so a timeout loses nothing.
+                        let first = wait.unwrap_or(self.options.response_timeout);
+                        match tokio::time::timeout(first, open.stream.message()).await {
+                            Ok(message) => message,
+                            Err(_) if wait.is_some() => return Ok(page),
+                            Err(_) => {
+                                return Err(ChainError::Unavailable(
                                     "the transaction stream sent nothing in time".into(),
-                                )
-                            })?
+                                ));
+                            }
+                        }
                     } else {
                         // Only what has arrived: a page is not held back for more.
                         match open.stream.message().now_or_never() {
@@ -304,20 +318,35 @@ impl GrpcSource {
     }
 }
 
-#[async_trait::async_trait]
-impl TransactionSource for GrpcSource {
-    async fn page(&self, start: u64, limit: u16) -> Result<Page, ChainError> {
+impl GrpcSource {
+    /// A page from the stream, or while it is down, from the fallback (a
+    /// follower at the head, `wait`, gets an empty page instead).
+    async fn read_or_fall_back(
+        &self,
+        start: u64,
+        limit: u16,
+        wait: Option<Duration>,
+    ) -> Result<Page, ChainError> {
         let mut state = self.state.lock().await;
         if let Some(at) = state.retry_at
             && at > Instant::now()
         {
+            if let Some(wait) = wait {
+                // Past the head there is nothing to fall back to: wait out
+                // the backoff (or the wait) instead of asking at once again.
+                tokio::time::sleep_until(at.min(Instant::now() + wait)).await;
+                return Ok(Page {
+                    ranges: self.options.filter_events.then(Vec::new),
+                    ..Page::default()
+                });
+            }
             if let Some(fallback) = &self.fallback {
                 drop(state);
                 return fallback.page(start, limit).await;
             }
             tokio::time::sleep_until(at).await;
         }
-        match self.read(&mut state, start, limit).await {
+        match self.read(&mut state, start, limit, wait).await {
             Ok(page) => {
                 state.failures = 0;
                 state.retry_at = None;
@@ -339,6 +368,17 @@ impl TransactionSource for GrpcSource {
                 }
             }
         }
+    }
+}
+
+#[async_trait::async_trait]
+impl TransactionSource for GrpcSource {
+    async fn page(&self, start: u64, limit: u16) -> Result<Page, ChainError> {
+        self.read_or_fall_back(start, limit, None).await
+    }
+
+    async fn next_page(&self, start: u64, limit: u16, wait: Duration) -> Result<Page, ChainError> {
+        self.read_or_fall_back(start, limit, Some(wait)).await
     }
 
     fn name(&self) -> &'static str {

@@ -16,6 +16,7 @@ pub use grpc::{GrpcOptions, GrpcSource};
 use super::page::{PackageFilter, Page};
 use crate::chain::{ChainError, Ledger};
 use std::sync::Arc;
+use std::time::Duration;
 
 /// Committed transactions in version order.
 #[async_trait::async_trait]
@@ -23,6 +24,16 @@ pub trait TransactionSource: Send + Sync {
     /// The transactions from `start`, at most `limit` of them (fewer at the
     /// head), consecutive as the source claims; the follower checks it.
     async fn page(&self, start: u64, limit: u16) -> Result<Page, ChainError>;
+
+    /// The versions from `start` once the node has them, for a follower
+    /// already at the head: a source that [`streams`](Self::streams) waits
+    /// up to `wait` for the first to be pushed; an empty page when none came.
+    /// Others have nothing to wait on: they sleep `wait` and return nothing.
+    async fn next_page(&self, start: u64, limit: u16, wait: Duration) -> Result<Page, ChainError> {
+        let _ = (start, limit);
+        tokio::time::sleep(wait).await;
+        Ok(Page::default())
+    }
 
     /// A short name for logs and metrics (`rest`, `grpc`).
     fn name(&self) -> &'static str;

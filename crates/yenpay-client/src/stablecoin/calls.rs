@@ -3,10 +3,9 @@
 
 #![allow(unused_imports)]
 
-use crate::abort::{Module, abort_codes};
 use crate::client::{Error, Submitted, TxSigner, YenPay, bcs_arg, entry_call};
-use crate::events::json::{self, MoveOption, Number, ObjectRef};
-use crate::events::module_events;
+use crate::json::{self, MoveOption, Number, ObjectRef};
+use crate::module::Module;
 use aptos_sdk::transaction::EntryFunction;
 use aptos_sdk::types::AccountAddress;
 use serde::Deserialize;
@@ -16,20 +15,6 @@ use yenpay_types::limits::{
     FeeBps, LegalOrder, Mcc, MerchantName, OrderRef, Reference, RefundWindow, Ttl, require_amount,
     require_uri,
 };
-
-abort_codes! {
-    /// Abort constants of `yenpay_client::stablecoin`.
-    pub enum StablecoinAbort in Module::Stablecoin => {
-        /// The amount must be greater than zero.
-        ZeroAmount = 12, "EZERO_AMOUNT";
-        /// Seizure is only allowed from a denylisted holder's store, or from a store that may no longer hold the coin.
-        SeizureNotDenylisted = 19, "ESEIZURE_NOT_DENYLISTED";
-        /// The legal order reference must be 1 to 64 bytes.
-        InvalidLegalOrder = 20, "EINVALID_LEGAL_ORDER";
-        /// The address is not a store of this asset.
-        NotYjpyStore = 31, "ENOT_YJPY_STORE";
-    }
-}
 
 /// Payloads of the entry functions of `yenpay_client::stablecoin`, validated (no node needed).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -318,60 +303,5 @@ impl<'a> Stablecoin<'a> {
             .view_as(Module::Stablecoin, "primary_store_address", args)
             .await?;
         Ok(value)
-    }
-}
-
-// Events, one struct per `#[event]` struct of the module, fields in Move order.
-
-/// Funds were seized from the primary store of `from` under a legal order.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Seized {
-    /// `from: address`.
-    pub from: AccountAddress,
-    /// `to: address`.
-    pub to: AccountAddress,
-    /// `amount: u64`.
-    #[serde(deserialize_with = "json::number")]
-    pub amount: u64,
-    /// `legal_order: vector<u8>`.
-    #[serde(deserialize_with = "json::bytes")]
-    pub legal_order: Vec<u8>,
-}
-
-/// Funds were seized from a (possibly secondary) store owned by `owner`.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct StoreSeized {
-    /// `store: address`.
-    pub store: AccountAddress,
-    /// `owner: address`.
-    pub owner: AccountAddress,
-    /// `to: address`.
-    pub to: AccountAddress,
-    /// `amount: u64`.
-    #[serde(deserialize_with = "json::number")]
-    pub amount: u64,
-    /// `legal_order: vector<u8>`.
-    #[serde(deserialize_with = "json::bytes")]
-    pub legal_order: Vec<u8>,
-}
-
-/// The admin changed the icon and project URIs that wallets show.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct MetadataUpdated {
-    /// `icon_uri: String`.
-    pub icon_uri: String,
-    /// `project_uri: String`.
-    pub project_uri: String,
-}
-
-module_events! {
-    /// An event of `yenpay_client::stablecoin`.
-    pub enum StablecoinEvent {
-        Seized,
-        StoreSeized,
-        MetadataUpdated,
     }
 }

@@ -3,10 +3,9 @@
 
 #![allow(unused_imports)]
 
-use crate::abort::{Module, abort_codes};
 use crate::client::{Error, Submitted, TxSigner, YenPay, bcs_arg, entry_call};
-use crate::events::json::{self, MoveOption, Number, ObjectRef};
-use crate::events::module_events;
+use crate::json::{self, MoveOption, Number, ObjectRef};
+use crate::module::Module;
 use aptos_sdk::transaction::EntryFunction;
 use aptos_sdk::types::AccountAddress;
 use serde::Deserialize;
@@ -16,22 +15,6 @@ use yenpay_types::limits::{
     FeeBps, LegalOrder, Mcc, MerchantName, OrderRef, Reference, RefundWindow, Ttl, require_amount,
     require_uri,
 };
-
-abort_codes! {
-    /// Abort constants of `yenpay_client::issuance`.
-    pub enum IssuanceAbort in Module::Issuance => {
-        /// The signer is not the master minter.
-        NotMasterMinter = 4, "ENOT_MASTER_MINTER";
-        /// The signer is not a minter.
-        NotMinter = 5, "ENOT_MINTER";
-        /// The amount exceeds the minter's allowance.
-        AllowanceExceeded = 11, "EALLOWANCE_EXCEEDED";
-        /// The amount must be greater than zero.
-        ZeroAmount = 12, "EZERO_AMOUNT";
-        /// The address is not a minter.
-        MinterNotFound = 23, "EMINTER_NOT_FOUND";
-    }
-}
 
 /// Payloads of the entry functions of `yenpay_client::issuance`, validated (no node needed).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -241,71 +224,5 @@ impl<'a> Issuance<'a> {
             .view_as(Module::Issuance, "minter_allowance", args)
             .await?;
         Ok(value)
-    }
-}
-
-// Events, one struct per `#[event]` struct of the module, fields in Move order.
-
-/// Coins were minted. For `mint_fa`, `to` is the minter, which receives the value.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Minted {
-    /// `minter: address`.
-    pub minter: AccountAddress,
-    /// `to: address`.
-    pub to: AccountAddress,
-    /// `amount: u64`.
-    #[serde(deserialize_with = "json::number")]
-    pub amount: u64,
-}
-
-/// A minter burned coins.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Burned {
-    /// `minter: address`.
-    pub minter: AccountAddress,
-    /// `amount: u64`.
-    #[serde(deserialize_with = "json::number")]
-    pub amount: u64,
-}
-
-/// The master minter changed.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct MasterMinterChanged {
-    /// `old: address`.
-    pub old: AccountAddress,
-    /// `new: address`.
-    pub new: AccountAddress,
-}
-
-/// A minter was added or its allowance set.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct MinterConfigured {
-    /// `minter: address`.
-    pub minter: AccountAddress,
-    /// `allowance: u64`.
-    #[serde(deserialize_with = "json::number")]
-    pub allowance: u64,
-}
-
-/// A minter was removed.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct MinterRemoved {
-    /// `minter: address`.
-    pub minter: AccountAddress,
-}
-
-module_events! {
-    /// An event of `yenpay_client::issuance`.
-    pub enum IssuanceEvent {
-        Minted,
-        Burned,
-        MasterMinterChanged,
-        MinterConfigured,
-        MinterRemoved,
     }
 }

@@ -3,10 +3,9 @@
 
 #![allow(unused_imports)]
 
-use crate::abort::{Module, abort_codes};
 use crate::client::{Error, Submitted, TxSigner, YenPay, bcs_arg, entry_call};
-use crate::events::json::{self, MoveOption, Number, ObjectRef};
-use crate::events::module_events;
+use crate::json::{self, MoveOption, Number, ObjectRef};
+use crate::module::Module;
 use aptos_sdk::transaction::EntryFunction;
 use aptos_sdk::types::AccountAddress;
 use serde::Deserialize;
@@ -16,46 +15,6 @@ use yenpay_types::limits::{
     FeeBps, LegalOrder, Mcc, MerchantName, OrderRef, Reference, RefundWindow, Ttl, require_amount,
     require_uri,
 };
-
-abort_codes! {
-    /// Abort constants of `yenpay_client::controls`.
-    pub enum ControlsAbort in Module::Controls => {
-        /// The signer is not the admin.
-        NotAdmin = 1, "ENOT_ADMIN";
-        /// The signer is not the proposed admin (or no admin change is proposed).
-        NotPendingAdmin = 2, "ENOT_PENDING_ADMIN";
-        /// There is no admin proposal to cancel.
-        NoPendingAdmin = 3, "ENO_PENDING_ADMIN";
-        /// The signer is not the pauser.
-        NotPauser = 6, "ENOT_PAUSER";
-        /// The signer is not the denylister.
-        NotDenylister = 7, "ENOT_DENYLISTER";
-        /// The asset is paused: no transfer, mint, burn or seizure.
-        Paused = 8, "EPAUSED";
-        /// The sender, the receiver or an owner above them is denylisted.
-        Denylisted = 9, "EDENYLISTED";
-        /// The amount exceeds the per-transfer cap.
-        AmountExceedsCap = 10, "EAMOUNT_EXCEEDS_CAP";
-        /// The store is neither an account's primary store nor a store the admin approved.
-        StoreNotApproved = 13, "ESTORE_NOT_APPROVED";
-        /// The store is already approved.
-        AlreadyApprovedStore = 15, "EALREADY_APPROVED_STORE";
-        /// The store is not approved.
-        NotApprovedStore = 16, "ENOT_APPROVED_STORE";
-        /// The account is not denylisted.
-        NotDenylisted = 18, "ENOT_DENYLISTED";
-        /// The asset is already paused.
-        AlreadyPaused = 21, "EALREADY_PAUSED";
-        /// The asset is not paused.
-        NotPaused = 22, "ENOT_PAUSED";
-        /// The address is not a store of this asset.
-        NotYjpyStore = 31, "ENOT_YJPY_STORE";
-        /// The approved store's owner object no longer exists (its creator deleted it): the store can neither send nor receive, and the admin may seize what it holds.
-        StoreOwnerGone = 32, "ESTORE_OWNER_GONE";
-        /// The chain of objects owning the store is longer than `MAX_OWNER_DEPTH` or loops: it cannot be checked, so the store can neither send nor receive, and the admin may seize what it holds.
-        OwnerChainTooLong = 33, "EOWNER_CHAIN_TOO_LONG";
-    }
-}
 
 /// Payloads of the entry functions of `yenpay_client::controls`, validated (no node needed).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -499,135 +458,5 @@ impl<'a> Controls<'a> {
             .view_as(Module::Controls, "may_hold", args)
             .await?;
         Ok(value)
-    }
-}
-
-// Events, one struct per `#[event]` struct of the module, fields in Move order.
-
-/// The asset was paused.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Paused {
-    /// `pauser: address`.
-    pub pauser: AccountAddress,
-}
-
-/// The asset was unpaused.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Unpaused {
-    /// `pauser: address`.
-    pub pauser: AccountAddress,
-}
-
-/// An address was denylisted.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Denylisted {
-    /// `account: address`.
-    pub account: AccountAddress,
-}
-
-/// An address was removed from the denylist.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Undenylisted {
-    /// `account: address`.
-    pub account: AccountAddress,
-}
-
-/// The admin proposed a new admin.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct AdminProposed {
-    /// `admin: address`.
-    pub admin: AccountAddress,
-    /// `proposed: address`.
-    pub proposed: AccountAddress,
-}
-
-/// The admin withdrew its proposal.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct AdminProposalCancelled {
-    /// `admin: address`.
-    pub admin: AccountAddress,
-    /// `proposed: address`.
-    pub proposed: AccountAddress,
-}
-
-/// The proposed admin accepted.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct AdminChanged {
-    /// `old_admin: address`.
-    pub old_admin: AccountAddress,
-    /// `new_admin: address`.
-    pub new_admin: AccountAddress,
-}
-
-/// The pauser changed.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct PauserChanged {
-    /// `old: address`.
-    pub old: AccountAddress,
-    /// `new: address`.
-    pub new: AccountAddress,
-}
-
-/// The denylister changed.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct DenylisterChanged {
-    /// `old: address`.
-    pub old: AccountAddress,
-    /// `new: address`.
-    pub new: AccountAddress,
-}
-
-/// The per-transfer cap changed (0 = none).
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct TransferCapChanged {
-    /// `old_cap: u64`.
-    #[serde(deserialize_with = "json::number")]
-    pub old_cap: u64,
-    /// `new_cap: u64`.
-    #[serde(deserialize_with = "json::number")]
-    pub new_cap: u64,
-}
-
-/// The admin approved a store (other than an account's primary store) to hold the coin.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct StoreApproved {
-    /// `store: address`.
-    pub store: AccountAddress,
-}
-
-/// The admin revoked a store's approval: it can no longer send or receive the coin.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct StoreRevoked {
-    /// `store: address`.
-    pub store: AccountAddress,
-}
-
-module_events! {
-    /// An event of `yenpay_client::controls`.
-    pub enum ControlsEvent {
-        Paused,
-        Unpaused,
-        Denylisted,
-        Undenylisted,
-        AdminProposed,
-        AdminProposalCancelled,
-        AdminChanged,
-        PauserChanged,
-        DenylisterChanged,
-        TransferCapChanged,
-        StoreApproved,
-        StoreRevoked,
     }
 }

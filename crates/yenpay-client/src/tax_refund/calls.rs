@@ -3,10 +3,9 @@
 
 #![allow(unused_imports)]
 
-use crate::abort::{Module, abort_codes};
 use crate::client::{Error, Submitted, TxSigner, YenPay, bcs_arg, entry_call};
-use crate::events::json::{self, MoveOption, Number, ObjectRef};
-use crate::events::module_events;
+use crate::json::{self, MoveOption, Number, ObjectRef};
+use crate::module::Module;
 use aptos_sdk::transaction::EntryFunction;
 use aptos_sdk::types::AccountAddress;
 use serde::Deserialize;
@@ -18,42 +17,6 @@ use yenpay_types::limits::{
 };
 
 use crate::tax_refund::Purchase;
-
-abort_codes! {
-    /// Abort constants of `yenpay_client::tax_refund`.
-    pub enum TaxRefundAbort in Module::TaxRefund => {
-        /// Not the refund agent (or the operator, to propose).
-        NotRefundAgent = 1, "ENOT_REFUND_AGENT";
-        /// Not the proposed refund agent.
-        NotPendingRefundAgent = 2, "ENOT_PENDING_REFUND_AGENT";
-        /// No such tax-free purchase.
-        PurchaseNotFound = 4, "EPURCHASE_NOT_FOUND";
-        /// The order reference has a purchase record.
-        PurchaseExists = 5, "EPURCHASE_EXISTS";
-        /// The purchase is not tax-free.
-        NotTaxFree = 6, "ENOT_TAX_FREE";
-        /// The tax was refunded already.
-        AlreadyRefunded = 7, "EALREADY_REFUNDED";
-        /// The 90-day claim window has passed.
-        ClaimWindowClosed = 8, "ECLAIM_WINDOW_CLOSED";
-        /// The wallet did not pay the purchase.
-        NotPayer = 9, "ENOT_PAYER";
-        /// The merchant's refunds leave no tax to refund.
-        FullyRefundedByMerchant = 10, "EFULLY_REFUNDED_BY_MERCHANT";
-        /// More tax than 10% and 8% allow.
-        TaxExceedsRates = 12, "ETAX_EXCEEDS_RATES";
-        /// The refund window is shorter than the claim window.
-        RefundWindowTooShort = 13, "EREFUND_WINDOW_TOO_SHORT";
-        /// The claim window is still open.
-        ClaimWindowOpen = 15, "ECLAIM_WINDOW_OPEN";
-        /// The batch's vectors differ in length.
-        BatchLengthMismatch = 16, "EBATCH_LENGTH_MISMATCH";
-        /// Not the operator nor the housekeeper.
-        NotHousekeeper = 17, "ENOT_HOUSEKEEPER";
-        /// The float holds too little.
-        InsufficientFloat = 19, "EINSUFFICIENT_FLOAT";
-    }
-}
 
 /// Payloads of the entry functions of `yenpay_client::tax_refund`, validated (no node needed).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -369,107 +332,5 @@ impl<'a> TaxRefunds<'a> {
             .view_as(Module::TaxRefund, "refund_agent", args)
             .await?;
         Ok(value)
-    }
-}
-
-// Events, one struct per `#[event]` struct of the module, fields in Move order.
-
-/// A tax-free code was paid: the purchase and its tax breakdown were recorded (`InvoicePaid` has the fee split).
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct TaxFreePurchaseRecorded {
-    /// `merchant: address`.
-    pub merchant: AccountAddress,
-    /// `order_ref: String`.
-    pub order_ref: String,
-    /// `payer: address`.
-    pub payer: AccountAddress,
-    /// `amount: u64`.
-    #[serde(deserialize_with = "json::number")]
-    pub amount: u64,
-    /// `standard_tax: u64`.
-    #[serde(deserialize_with = "json::number")]
-    pub standard_tax: u64,
-    /// `reduced_tax: u64`.
-    #[serde(deserialize_with = "json::number")]
-    pub reduced_tax: u64,
-    /// `tax_free: bool`.
-    pub tax_free: bool,
-}
-
-/// The tax of a purchase was paid back to `traveller` from the float: `amount` of `tax`, reduced in proportion to
-/// `merchant_refunded`, the merchant's refunds before.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct TaxRefunded {
-    /// `merchant: address`.
-    pub merchant: AccountAddress,
-    /// `order_ref: String`.
-    pub order_ref: String,
-    /// `traveller: address`.
-    pub traveller: AccountAddress,
-    /// `amount: u64`.
-    #[serde(deserialize_with = "json::number")]
-    pub amount: u64,
-    /// `tax: u64`.
-    #[serde(deserialize_with = "json::number")]
-    pub tax: u64,
-    /// `merchant_refunded: u64`.
-    #[serde(deserialize_with = "json::number")]
-    pub merchant_refunded: u64,
-}
-
-/// A purchase's record was deleted after its claim window (`purge_purchases`).
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct PurchasePurged {
-    /// `merchant: address`.
-    pub merchant: AccountAddress,
-    /// `order_ref: String`.
-    pub order_ref: String,
-}
-
-/// `proposed_by` (the holder or the operator) proposed `proposed` as refund agent; none withdraws a proposal.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct RefundAgentProposed {
-    /// `holder: address`.
-    pub holder: AccountAddress,
-    /// `proposed: address`.
-    pub proposed: AccountAddress,
-    /// `proposed_by: address`.
-    pub proposed_by: AccountAddress,
-}
-
-/// The proposed refund agent accepted: attestations signed by the old one are refused from now on.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct RefundAgentChanged {
-    /// `old: address`.
-    pub old: AccountAddress,
-    /// `new: address`.
-    pub new: AccountAddress,
-}
-
-/// The refund agent took `amount` of the float to `to`.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct FloatWithdrawn {
-    /// `to: address`.
-    pub to: AccountAddress,
-    /// `amount: u64`.
-    #[serde(deserialize_with = "json::number")]
-    pub amount: u64,
-}
-
-module_events! {
-    /// An event of `yenpay_client::tax_refund`.
-    pub enum TaxRefundEvent {
-        TaxFreePurchaseRecorded,
-        TaxRefunded,
-        PurchasePurged,
-        RefundAgentProposed,
-        RefundAgentChanged,
-        FloatWithdrawn,
     }
 }

@@ -3,10 +3,9 @@
 
 #![allow(unused_imports)]
 
-use crate::abort::{Module, abort_codes};
 use crate::client::{Error, Submitted, TxSigner, YenPay, bcs_arg, entry_call};
-use crate::events::json::{self, MoveOption, Number, ObjectRef};
-use crate::events::module_events;
+use crate::json::{self, MoveOption, Number, ObjectRef};
+use crate::module::Module;
 use aptos_sdk::transaction::EntryFunction;
 use aptos_sdk::types::AccountAddress;
 use serde::Deserialize;
@@ -16,58 +15,6 @@ use yenpay_types::limits::{
     FeeBps, LegalOrder, Mcc, MerchantName, OrderRef, Reference, RefundWindow, Ttl, require_amount,
     require_uri,
 };
-
-abort_codes! {
-    /// Abort constants of `yenpay_client::fx`.
-    pub enum FxAbort in Module::Fx => {
-        /// The signer is not the operator (`merchant_registry::operator`).
-        NotOperator = 1, "ENOT_OPERATOR";
-        /// The signer neither holds the quote-signer role nor is the operator.
-        NotQuoteSigner = 2, "ENOT_QUOTE_SIGNER";
-        /// The signer is not the proposed quote signer.
-        NotPendingQuoteSigner = 3, "ENOT_PENDING_QUOTE_SIGNER";
-        /// The signer neither holds the rate-keeper role nor is the operator (proposals), or is not the rate keeper (rates).
-        NotRateKeeper = 4, "ENOT_RATE_KEEPER";
-        /// The signer is not the proposed rate keeper.
-        NotPendingRateKeeper = 5, "ENOT_PENDING_RATE_KEEPER";
-        /// No successor is proposed for this role.
-        NoPending = 6, "ENO_PENDING";
-        /// The desk's USDC asset is not configured yet.
-        UsdcNotSet = 7, "EUSDC_NOT_SET";
-        /// The desk's USDC asset is configured already; it is set once.
-        UsdcAlreadySet = 8, "EUSDC_ALREADY_SET";
-        /// The asset does not have USDC's `USDC_DECIMALS` decimals.
-        WrongDecimals = 9, "EWRONG_DECIMALS";
-        /// The quote has expired.
-        QuoteExpired = 10, "EQUOTE_EXPIRED";
-        /// The quote expires more than `MAX_QUOTE_TTL_SECS` from now.
-        QuoteTtlTooLong = 11, "EQUOTE_TTL_TOO_LONG";
-        /// The quote's USDC amount is not ceil(yen amount * 10^12 / rate).
-        QuoteRateMismatch = 12, "EQUOTE_RATE_MISMATCH";
-        /// The yen amount is above the desk's per-quote limit.
-        OverQuoteLimit = 13, "EOVER_QUOTE_LIMIT";
-        /// The yen amount would take the day's total above the desk's daily limit.
-        OverDailyLimit = 14, "EOVER_DAILY_LIMIT";
-        /// The quote's rate is further from the reference rate than the policy in force allows.
-        RateOutOfBand = 15, "ERATE_OUT_OF_BAND";
-        /// The reference rate is older than the policy in force allows.
-        ReferenceStale = 16, "EREFERENCE_STALE";
-        /// No reference rate has been set.
-        NoReferenceRate = 17, "ENO_REFERENCE_RATE";
-        /// A rate is zero.
-        ZeroRate = 18, "EZERO_RATE";
-        /// A policy is outside the bounds, or the closed-market policy is narrower than the open one.
-        InvalidPolicy = 19, "EINVALID_POLICY";
-        /// The per-quote limit is above the daily limit.
-        InvalidLimits = 20, "EINVALID_LIMITS";
-        /// The amount is zero.
-        ZeroAmount = 21, "EZERO_AMOUNT";
-        /// The desk holds less than asked for.
-        InsufficientInventory = 22, "EINSUFFICIENT_INVENTORY";
-        /// The reference rate's observation time is in the future, or not later than the current reference's.
-        InvalidObservationTime = 23, "EINVALID_OBSERVATION_TIME";
-    }
-}
 
 /// Payloads of the entry functions of `yenpay_client::fx`, validated (no node needed).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -722,157 +669,5 @@ impl<'a> FxDesk<'a> {
             .view_as(Module::Fx, "max_quote_ttl_secs", args)
             .await?;
         Ok(value)
-    }
-}
-
-// Events, one struct per `#[event]` struct of the module, fields in Move order.
-
-/// A code was paid in USDC: `usdc_amount` went to the desk and `yen_amount` came out of it to the merchant
-/// (the invoice module's `InvoicePaid` has the fee split), at `rate`, with the reference at `reference_rate`.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct PaidInUsdc {
-    /// `merchant: address`.
-    pub merchant: AccountAddress,
-    /// `order_ref: String`.
-    pub order_ref: String,
-    /// `payer: address`.
-    pub payer: AccountAddress,
-    /// `yen_amount: u64`.
-    #[serde(deserialize_with = "json::number")]
-    pub yen_amount: u64,
-    /// `usdc_amount: u64`.
-    #[serde(deserialize_with = "json::number")]
-    pub usdc_amount: u64,
-    /// `rate: u64`.
-    #[serde(deserialize_with = "json::number")]
-    pub rate: u64,
-    /// `reference_rate: u64`.
-    #[serde(deserialize_with = "json::number")]
-    pub reference_rate: u64,
-}
-
-/// The operator set the desk's USDC asset.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct UsdcConfigured {
-    /// `usdc: address`.
-    pub usdc: AccountAddress,
-}
-
-/// The operator changed the desk's limits (yen).
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct LimitsChanged {
-    /// `max_quote_yen: u64`.
-    #[serde(deserialize_with = "json::number")]
-    pub max_quote_yen: u64,
-    /// `daily_limit_yen: u64`.
-    #[serde(deserialize_with = "json::number")]
-    pub daily_limit_yen: u64,
-}
-
-/// The operator changed the rate policies.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct RatePoliciesChanged {
-    /// `open_deviation_bps: u64`.
-    #[serde(deserialize_with = "json::number")]
-    pub open_deviation_bps: u64,
-    /// `open_staleness_secs: u64`.
-    #[serde(deserialize_with = "json::number")]
-    pub open_staleness_secs: u64,
-    /// `closed_deviation_bps: u64`.
-    #[serde(deserialize_with = "json::number")]
-    pub closed_deviation_bps: u64,
-    /// `closed_staleness_secs: u64`.
-    #[serde(deserialize_with = "json::number")]
-    pub closed_staleness_secs: u64,
-}
-
-/// The rate keeper set the reference rate.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ReferenceRateUpdated {
-    /// `rate: u64`.
-    #[serde(deserialize_with = "json::number")]
-    pub rate: u64,
-    /// `observed_at: u64`.
-    #[serde(deserialize_with = "json::number")]
-    pub observed_at: u64,
-}
-
-/// `proposed_by` (the holder or the operator) proposed `proposed` as quote signer; none withdraws a proposal.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct QuoteSignerProposed {
-    /// `holder: address`.
-    pub holder: AccountAddress,
-    /// `proposed: Option<address>`.
-    #[serde(deserialize_with = "json::option_address")]
-    pub proposed: Option<AccountAddress>,
-    /// `proposed_by: address`.
-    pub proposed_by: AccountAddress,
-}
-
-/// The proposed quote signer accepted: quotes signed by the old one are refused from now on.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct QuoteSignerChanged {
-    /// `old: address`.
-    pub old: AccountAddress,
-    /// `new: address`.
-    pub new: AccountAddress,
-}
-
-/// `proposed_by` (the holder or the operator) proposed `proposed` as rate keeper; none withdraws a proposal.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct RateKeeperProposed {
-    /// `holder: address`.
-    pub holder: AccountAddress,
-    /// `proposed: Option<address>`.
-    #[serde(deserialize_with = "json::option_address")]
-    pub proposed: Option<AccountAddress>,
-    /// `proposed_by: address`.
-    pub proposed_by: AccountAddress,
-}
-
-/// The proposed rate keeper accepted.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct RateKeeperChanged {
-    /// `old: address`.
-    pub old: AccountAddress,
-    /// `new: address`.
-    pub new: AccountAddress,
-}
-
-/// The operator took `amount` of the desk's `asset` (yen or USDC) to `to`.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct DeskWithdrawn {
-    /// `asset: address`.
-    pub asset: AccountAddress,
-    /// `to: address`.
-    pub to: AccountAddress,
-    /// `amount: u64`.
-    #[serde(deserialize_with = "json::number")]
-    pub amount: u64,
-}
-
-module_events! {
-    /// An event of `yenpay_client::fx`.
-    pub enum FxEvent {
-        PaidInUsdc,
-        UsdcConfigured,
-        LimitsChanged,
-        RatePoliciesChanged,
-        ReferenceRateUpdated,
-        QuoteSignerProposed,
-        QuoteSignerChanged,
-        RateKeeperProposed,
-        RateKeeperChanged,
-        DeskWithdrawn,
     }
 }

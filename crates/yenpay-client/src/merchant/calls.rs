@@ -3,10 +3,9 @@
 
 #![allow(unused_imports)]
 
-use crate::abort::{Module, abort_codes};
 use crate::client::{Error, Submitted, TxSigner, YenPay, bcs_arg, entry_call};
-use crate::events::json::{self, MoveOption, Number, ObjectRef};
-use crate::events::module_events;
+use crate::json::{self, MoveOption, Number, ObjectRef};
+use crate::module::Module;
 use aptos_sdk::transaction::EntryFunction;
 use aptos_sdk::types::AccountAddress;
 use serde::Deserialize;
@@ -19,54 +18,6 @@ use yenpay_types::limits::{
 
 use crate::merchant::MerchantInfo;
 use crate::merchant::MerchantStatus;
-
-abort_codes! {
-    /// Abort constants of `yenpay_client::merchant_registry`.
-    pub enum MerchantRegistryAbort in Module::MerchantRegistry => {
-        /// The signer is not the operator.
-        NotOperator = 1, "ENOT_OPERATOR";
-        /// The signer is not the proposed operator.
-        NotPendingOperator = 2, "ENOT_PENDING_OPERATOR";
-        /// There is no operator proposal.
-        NoPendingOperator = 3, "ENO_PENDING_OPERATOR";
-        /// No merchant is registered for this owner.
-        MerchantNotFound = 4, "EMERCHANT_NOT_FOUND";
-        /// A merchant is already registered for this owner (a closed merchant stays registered).
-        MerchantExists = 5, "EMERCHANT_EXISTS";
-        /// The name is empty or longer than `MAX_NAME_BYTES`.
-        InvalidName = 6, "EINVALID_NAME";
-        /// The MCC is not exactly four ASCII digits.
-        InvalidMcc = 7, "EINVALID_MCC";
-        /// The fee is above `MAX_FEE_BPS`.
-        FeeTooHigh = 8, "EFEE_TOO_HIGH";
-        /// The merchant is not active.
-        MerchantNotActive = 9, "EMERCHANT_NOT_ACTIVE";
-        /// Only a suspended merchant can be reactivated.
-        MerchantNotSuspended = 10, "EMERCHANT_NOT_SUSPENDED";
-        /// The merchant is closed; closing is final.
-        MerchantClosed = 11, "EMERCHANT_CLOSED";
-        /// The account is neither the merchant's owner nor one of its terminals.
-        NotMerchantOrTerminal = 12, "ENOT_MERCHANT_OR_TERMINAL";
-        /// The signer does not own a registered merchant.
-        NotMerchantOwner = 13, "ENOT_MERCHANT_OWNER";
-        /// The terminal already belongs to a merchant.
-        TerminalTaken = 14, "ETERMINAL_TAKEN";
-        /// The merchant already has `MAX_TERMINALS` terminals.
-        TooManyTerminals = 15, "ETOO_MANY_TERMINALS";
-        /// The account is not a terminal of this merchant.
-        TerminalNotFound = 16, "ETERMINAL_NOT_FOUND";
-        /// An account cannot be both a merchant owner and a terminal.
-        RoleConflict = 17, "EROLE_CONFLICT";
-        /// The payout address is an object whose primary store the stablecoin's admin has not approved.
-        PayoutNotHolder = 18, "EPAYOUT_NOT_HOLDER";
-        /// The merchant's owner, its payout address, the terminal or the operator is on the stablecoin's denylist, or is owned by an object that is.
-        Denylisted = 21, "EDENYLISTED";
-        /// The signer is not the stablecoin's admin.
-        NotAdmin = 22, "ENOT_ADMIN";
-        /// The operator is not denylisted: only the operator itself hands its role over.
-        OperatorNotDenylisted = 23, "EOPERATOR_NOT_DENYLISTED";
-    }
-}
 
 /// Payloads of the entry functions of `yenpay_client::merchant_registry`, validated (no node needed).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -594,157 +545,5 @@ impl<'a> MerchantRegistry<'a> {
             .view_as(Module::MerchantRegistry, "max_terminals", args)
             .await?;
         Ok(value)
-    }
-}
-
-// Events, one struct per `#[event]` struct of the module, fields in Move order.
-
-/// The operator proposed a successor, who takes over on `accept_operator`.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct OperatorProposed {
-    /// `operator: address`.
-    pub operator: AccountAddress,
-    /// `proposed: address`.
-    pub proposed: AccountAddress,
-}
-
-/// The operator withdrew its proposal.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct OperatorProposalCancelled {
-    /// `operator: address`.
-    pub operator: AccountAddress,
-    /// `proposed: address`.
-    pub proposed: AccountAddress,
-}
-
-/// The proposed operator accepted the role.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct OperatorChanged {
-    /// `old_operator: address`.
-    pub old_operator: AccountAddress,
-    /// `new_operator: address`.
-    pub new_operator: AccountAddress,
-}
-
-/// The stablecoin's admin proposed a successor to a denylisted operator, who takes over on `accept_operator`.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct OperatorReplacementProposed {
-    /// `admin: address`.
-    pub admin: AccountAddress,
-    /// `operator: address`.
-    pub operator: AccountAddress,
-    /// `proposed: address`.
-    pub proposed: AccountAddress,
-}
-
-/// The operator registered a merchant after KYC.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct MerchantRegistered {
-    /// `owner: address`.
-    pub owner: AccountAddress,
-    /// `name: String`.
-    pub name: String,
-    /// `mcc: String`.
-    pub mcc: String,
-    /// `payout: address`.
-    pub payout: AccountAddress,
-    /// `fee_bps: u64`.
-    #[serde(deserialize_with = "json::number")]
-    pub fee_bps: u64,
-}
-
-/// The operator suspended a merchant; `reason` is the operator's own code.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct MerchantSuspended {
-    /// `owner: address`.
-    pub owner: AccountAddress,
-    /// `reason: u8`.
-    #[serde(deserialize_with = "json::number")]
-    pub reason: u8,
-}
-
-/// The operator lifted a suspension.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct MerchantReactivated {
-    /// `owner: address`.
-    pub owner: AccountAddress,
-}
-
-/// The operator closed a merchant for good.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct MerchantClosed {
-    /// `owner: address`.
-    pub owner: AccountAddress,
-}
-
-/// The operator changed a merchant's fee.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct FeeChanged {
-    /// `owner: address`.
-    pub owner: AccountAddress,
-    /// `old_fee_bps: u64`.
-    #[serde(deserialize_with = "json::number")]
-    pub old_fee_bps: u64,
-    /// `new_fee_bps: u64`.
-    #[serde(deserialize_with = "json::number")]
-    pub new_fee_bps: u64,
-}
-
-/// A merchant changed where its takings go.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct PayoutAddressChanged {
-    /// `owner: address`.
-    pub owner: AccountAddress,
-    /// `old_payout: address`.
-    pub old_payout: AccountAddress,
-    /// `new_payout: address`.
-    pub new_payout: AccountAddress,
-}
-
-/// A merchant added a terminal.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct TerminalAdded {
-    /// `owner: address`.
-    pub owner: AccountAddress,
-    /// `terminal: address`.
-    pub terminal: AccountAddress,
-}
-
-/// A terminal left its merchant (removed by the owner, or freed when the merchant closed).
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct TerminalRemoved {
-    /// `owner: address`.
-    pub owner: AccountAddress,
-    /// `terminal: address`.
-    pub terminal: AccountAddress,
-}
-
-module_events! {
-    /// An event of `yenpay_client::merchant_registry`.
-    pub enum MerchantEvent {
-        OperatorProposed,
-        OperatorProposalCancelled,
-        OperatorChanged,
-        OperatorReplacementProposed,
-        MerchantRegistered,
-        MerchantSuspended,
-        MerchantReactivated,
-        MerchantClosed,
-        FeeChanged,
-        PayoutAddressChanged,
-        TerminalAdded,
-        TerminalRemoved,
     }
 }

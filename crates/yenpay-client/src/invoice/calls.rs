@@ -3,10 +3,9 @@
 
 #![allow(unused_imports)]
 
-use crate::abort::{Module, abort_codes};
 use crate::client::{Error, Submitted, TxSigner, YenPay, bcs_arg, entry_call};
-use crate::events::json::{self, MoveOption, Number, ObjectRef};
-use crate::events::module_events;
+use crate::json::{self, MoveOption, Number, ObjectRef};
+use crate::module::Module;
 use aptos_sdk::transaction::EntryFunction;
 use aptos_sdk::types::AccountAddress;
 use serde::Deserialize;
@@ -19,58 +18,6 @@ use yenpay_types::limits::{
 
 use crate::invoice::Invoice;
 use crate::invoice::InvoiceStatus;
-
-abort_codes! {
-    /// Abort constants of `yenpay_client::invoice`.
-    pub enum InvoiceAbort in Module::Invoice => {
-        /// The order reference is empty or longer than `MAX_ORDER_REF_BYTES`.
-        InvalidOrderRef = 1, "EINVALID_ORDER_REF";
-        /// The static payment reference is longer than `MAX_REFERENCE_BYTES`.
-        InvalidReference = 2, "EINVALID_REFERENCE";
-        /// The amount is zero.
-        ZeroAmount = 3, "EZERO_AMOUNT";
-        /// The time to live is outside `MIN_TTL_SECS..=MAX_TTL_SECS`.
-        InvalidTtl = 4, "EINVALID_TTL";
-        /// The merchant already has an invoice with this order reference.
-        InvoiceExists = 5, "EINVOICE_EXISTS";
-        /// No invoice with this merchant and order reference.
-        InvoiceNotFound = 6, "EINVOICE_NOT_FOUND";
-        /// The invoice is already paid.
-        InvoiceAlreadyPaid = 7, "EINVOICE_ALREADY_PAID";
-        /// The invoice is cancelled.
-        InvoiceCancelled = 8, "EINVOICE_CANCELLED";
-        /// The invoice has expired.
-        InvoiceExpired = 9, "EINVOICE_EXPIRED";
-        /// The amount is not the invoice's amount.
-        AmountMismatch = 10, "EAMOUNT_MISMATCH";
-        /// The invoice is not paid, so there is nothing to refund.
-        InvoiceNotPaid = 11, "EINVOICE_NOT_PAID";
-        /// The refunds would exceed the paid amount.
-        RefundExceedsPaid = 12, "EREFUND_EXCEEDS_PAID";
-        /// The signer is not the merchant's payout account.
-        NotPayoutAccount = 13, "ENOT_PAYOUT_ACCOUNT";
-        /// The amount is above the stablecoin's per-transfer cap, so it could never be paid.
-        AmountOverCap = 14, "EAMOUNT_OVER_CAP";
-        /// The refund window of this invoice has passed: it can no longer be refunded on chain.
-        RefundWindowClosed = 15, "EREFUND_WINDOW_CLOSED";
-        /// An unpaid invoice (open or cancelled) cannot be purged before it expires.
-        InvoiceNotExpired = 16, "EINVOICE_NOT_EXPIRED";
-        /// A paid invoice cannot be purged while its refund window is open.
-        RefundWindowOpen = 17, "EREFUND_WINDOW_OPEN";
-        /// The batch names a different number of merchants and order references.
-        BatchLengthMismatch = 18, "EBATCH_LENGTH_MISMATCH";
-        /// The signer is not the operator (`merchant_registry::operator`).
-        NotOperator = 19, "ENOT_OPERATOR";
-        /// The refund window is outside `MIN_REFUND_WINDOW_SECS..=MAX_REFUND_WINDOW_SECS`.
-        InvalidRefundWindow = 20, "EINVALID_REFUND_WINDOW";
-        /// The signer is neither the operator nor the housekeeping account the operator named.
-        NotHousekeeper = 21, "ENOT_HOUSEKEEPER";
-        /// No housekeeping account is named.
-        NoHousekeeper = 22, "ENO_HOUSEKEEPER";
-        /// The signed invoice's expiry is more than `MAX_TTL_SECS` from now: such a code could be kept unpaid and its record purged before it expires. Also refused for a cancellation.
-        ExpiryTooFar = 23, "EEXPIRY_TOO_FAR";
-    }
-}
 
 /// Payloads of the entry functions of `yenpay_client::invoice`, validated (no node needed).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -844,154 +791,5 @@ impl<'a> Invoices<'a> {
             .view_as(Module::Invoice, "is_payable", args)
             .await?;
         Ok(value)
-    }
-}
-
-// Events, one struct per `#[event]` struct of the module, fields in Move order.
-
-/// A merchant or its terminal created an invoice.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct InvoiceCreated {
-    /// `merchant: address`.
-    pub merchant: AccountAddress,
-    /// `order_ref: String`.
-    pub order_ref: String,
-    /// `amount: u64`.
-    #[serde(deserialize_with = "json::number")]
-    pub amount: u64,
-    /// `expires_at: u64`.
-    #[serde(deserialize_with = "json::number")]
-    pub expires_at: u64,
-    /// `created_by: address`.
-    pub created_by: AccountAddress,
-}
-
-/// An invoice was paid: `fee` went to the treasury and `net` to the payout address.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct InvoicePaid {
-    /// `merchant: address`.
-    pub merchant: AccountAddress,
-    /// `order_ref: String`.
-    pub order_ref: String,
-    /// `payer: address`.
-    pub payer: AccountAddress,
-    /// `amount: u64`.
-    #[serde(deserialize_with = "json::number")]
-    pub amount: u64,
-    /// `fee: u64`.
-    #[serde(deserialize_with = "json::number")]
-    pub fee: u64,
-    /// `net: u64`.
-    #[serde(deserialize_with = "json::number")]
-    pub net: u64,
-    /// `paid_at: u64`.
-    #[serde(deserialize_with = "json::number")]
-    pub paid_at: u64,
-}
-
-/// A merchant or its terminal cancelled an open invoice.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct InvoiceCancelled {
-    /// `merchant: address`.
-    pub merchant: AccountAddress,
-    /// `order_ref: String`.
-    pub order_ref: String,
-    /// `cancelled_by: address`.
-    pub cancelled_by: AccountAddress,
-}
-
-/// The payout account refunded `amount` to the payer, `fee_returned` of it from the treasury.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct InvoiceRefunded {
-    /// `merchant: address`.
-    pub merchant: AccountAddress,
-    /// `order_ref: String`.
-    pub order_ref: String,
-    /// `payer: address`.
-    pub payer: AccountAddress,
-    /// `amount: u64`.
-    #[serde(deserialize_with = "json::number")]
-    pub amount: u64,
-    /// `fee_returned: u64`.
-    #[serde(deserialize_with = "json::number")]
-    pub fee_returned: u64,
-    /// `refunded_total: u64`.
-    #[serde(deserialize_with = "json::number")]
-    pub refunded_total: u64,
-}
-
-/// A closed invoice's record was deleted (`purge_invoices`); its order reference is free again.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct InvoicePurged {
-    /// `merchant: address`.
-    pub merchant: AccountAddress,
-    /// `order_ref: String`.
-    pub order_ref: String,
-}
-
-/// The operator changed the refund window of invoices created from now on.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct RefundWindowChanged {
-    /// `old_secs: u64`.
-    #[serde(deserialize_with = "json::number")]
-    pub old_secs: u64,
-    /// `new_secs: u64`.
-    #[serde(deserialize_with = "json::number")]
-    pub new_secs: u64,
-}
-
-/// The operator named (`new` some) or removed (`new` none) the housekeeping account.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct HousekeeperChanged {
-    /// `old: Option<address>`.
-    #[serde(deserialize_with = "json::option_address")]
-    pub old: Option<AccountAddress>,
-    /// `new: Option<address>`.
-    #[serde(deserialize_with = "json::option_address")]
-    pub new: Option<AccountAddress>,
-}
-
-/// A static-QR payment to a merchant.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct MerchantPaid {
-    /// `merchant: address`.
-    pub merchant: AccountAddress,
-    /// `payer: address`.
-    pub payer: AccountAddress,
-    /// `amount: u64`.
-    #[serde(deserialize_with = "json::number")]
-    pub amount: u64,
-    /// `fee: u64`.
-    #[serde(deserialize_with = "json::number")]
-    pub fee: u64,
-    /// `net: u64`.
-    #[serde(deserialize_with = "json::number")]
-    pub net: u64,
-    /// `reference: String`.
-    pub reference: String,
-    /// `paid_at: u64`.
-    #[serde(deserialize_with = "json::number")]
-    pub paid_at: u64,
-}
-
-module_events! {
-    /// An event of `yenpay_client::invoice`.
-    pub enum InvoiceEvent {
-        InvoiceCreated,
-        InvoicePaid,
-        InvoiceCancelled,
-        InvoiceRefunded,
-        InvoicePurged,
-        RefundWindowChanged,
-        HousekeeperChanged,
-        MerchantPaid,
     }
 }

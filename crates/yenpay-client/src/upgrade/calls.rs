@@ -3,10 +3,9 @@
 
 #![allow(unused_imports)]
 
-use crate::abort::{Module, abort_codes};
 use crate::client::{Error, Submitted, TxSigner, YenPay, bcs_arg, entry_call};
-use crate::events::json::{self, MoveOption, Number, ObjectRef};
-use crate::events::module_events;
+use crate::json::{self, MoveOption, Number, ObjectRef};
+use crate::module::Module;
 use aptos_sdk::transaction::EntryFunction;
 use aptos_sdk::types::AccountAddress;
 use serde::Deserialize;
@@ -16,18 +15,6 @@ use yenpay_types::limits::{
     FeeBps, LegalOrder, Mcc, MerchantName, OrderRef, Reference, RefundWindow, Ttl, require_amount,
     require_uri,
 };
-
-abort_codes! {
-    /// Abort constants of `yenpay_client::upgrade`.
-    pub enum UpgradeAbort in Module::Upgrade => {
-        /// The signer is not the stablecoin's admin, who alone may upgrade the package.
-        NotAdmin = 1, "ENOT_ADMIN";
-        /// The chunks do not line up: as many indices as chunks, each continuing the last module staged or starting the next one.
-        InvalidChunks = 2, "EINVALID_CHUNKS";
-        /// No upgrade is staged.
-        NoStagedUpgrade = 3, "ENO_STAGED_UPGRADE";
-    }
-}
 
 /// Payloads of the entry functions of `yenpay_client::upgrade`, validated (no node needed).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -213,22 +200,5 @@ impl<'a> Upgrade<'a> {
             .view_as(Module::Upgrade, "is_code_controlled", args)
             .await?;
         Ok(value)
-    }
-}
-
-// Events, one struct per `#[event]` struct of the module, fields in Move order.
-
-/// The admin published new code for the package.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct PackageUpgraded {
-    /// `admin: address`.
-    pub admin: AccountAddress,
-}
-
-module_events! {
-    /// An event of `yenpay_client::upgrade`.
-    pub enum UpgradeEvent {
-        PackageUpgraded,
     }
 }

@@ -3,10 +3,9 @@
 
 #![allow(unused_imports)]
 
-use crate::abort::{Module, abort_codes};
 use crate::client::{Error, Submitted, TxSigner, YenPay, bcs_arg, entry_call};
-use crate::events::json::{self, MoveOption, Number, ObjectRef};
-use crate::events::module_events;
+use crate::json::{self, MoveOption, Number, ObjectRef};
+use crate::module::Module;
 use aptos_sdk::transaction::EntryFunction;
 use aptos_sdk::types::AccountAddress;
 use serde::Deserialize;
@@ -16,26 +15,6 @@ use yenpay_types::limits::{
     FeeBps, LegalOrder, Mcc, MerchantName, OrderRef, Reference, RefundWindow, Ttl, require_amount,
     require_uri,
 };
-
-abort_codes! {
-    /// Abort constants of `yenpay_client::authorization`.
-    pub enum AuthorizationAbort in Module::Authorization => {
-        /// The authorization is not valid yet (now <= valid_after).
-        AuthorizationNotYetValid = 25, "EAUTHORIZATION_NOT_YET_VALID";
-        /// The authorization has expired (now >= valid_before).
-        AuthorizationExpired = 26, "EAUTHORIZATION_EXPIRED";
-        /// The authorization nonce was already used or cancelled.
-        AuthorizationUsed = 27, "EAUTHORIZATION_USED";
-        /// The public key must be 32 bytes.
-        InvalidPublicKey = 28, "EINVALID_PUBLIC_KEY";
-        /// The public key's authentication key (legacy or SingleKey Ed25519) is not the authentication key of `from`.
-        PublicKeyMismatch = 29, "EPUBLIC_KEY_MISMATCH";
-        /// The signature does not verify for this authorization and key.
-        InvalidSignature = 30, "EINVALID_SIGNATURE";
-        /// The mask selects no nonce to cancel.
-        EmptyMask = 31, "EEMPTY_MASK";
-    }
-}
 
 /// Payloads of the entry functions of `yenpay_client::authorization`, validated (no node needed).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -132,50 +111,5 @@ impl<'a> Authorizations<'a> {
             .view_as(Module::Authorization, "is_nonce_used", args)
             .await?;
         Ok(value)
-    }
-}
-
-// Events, one struct per `#[event]` struct of the module, fields in Move order.
-
-/// A signed authorization was used. For a collection, `to` is the merchant and `submitter` is `@yenpay` (the
-/// invoice module's own event names the payment).
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct TransferredWithAuthorization {
-    /// `from: address`.
-    pub from: AccountAddress,
-    /// `to: address`.
-    pub to: AccountAddress,
-    /// `amount: u64`.
-    #[serde(deserialize_with = "json::number")]
-    pub amount: u64,
-    /// `nonce: u64`.
-    #[serde(deserialize_with = "json::number")]
-    pub nonce: u64,
-    /// `submitter: address`.
-    pub submitter: AccountAddress,
-}
-
-/// A holder cancelled the nonces of `mask` in word `word` of its bitmap (bit `i` is nonce `word * 256 + i`);
-/// `bitmap` is the word afterwards.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct NoncesCancelled {
-    /// `holder: address`.
-    pub holder: AccountAddress,
-    /// `word: u64`.
-    #[serde(deserialize_with = "json::number")]
-    pub word: u64,
-    /// `mask: u256`.
-    pub mask: NonceBitmap,
-    /// `bitmap: u256`.
-    pub bitmap: NonceBitmap,
-}
-
-module_events! {
-    /// An event of `yenpay_client::authorization`.
-    pub enum AuthorizationEvent {
-        TransferredWithAuthorization,
-        NoncesCancelled,
     }
 }

@@ -3,10 +3,9 @@
 
 #![allow(unused_imports)]
 
-use crate::abort::{Module, abort_codes};
 use crate::client::{Error, Submitted, TxSigner, YenPay, bcs_arg, entry_call};
-use crate::events::json::{self, MoveOption, Number, ObjectRef};
-use crate::events::module_events;
+use crate::json::{self, MoveOption, Number, ObjectRef};
+use crate::module::Module;
 use aptos_sdk::transaction::EntryFunction;
 use aptos_sdk::types::AccountAddress;
 use serde::Deserialize;
@@ -16,18 +15,6 @@ use yenpay_types::limits::{
     FeeBps, LegalOrder, Mcc, MerchantName, OrderRef, Reference, RefundWindow, Ttl, require_amount,
     require_uri,
 };
-
-abort_codes! {
-    /// Abort constants of `yenpay_client::fee_treasury`.
-    pub enum FeeTreasuryAbort in Module::FeeTreasury => {
-        /// The signer is not the operator.
-        NotOperator = 1, "ENOT_OPERATOR";
-        /// The amount is zero.
-        ZeroAmount = 19, "EZERO_AMOUNT";
-        /// The treasury holds less than the amount asked for.
-        InsufficientTreasury = 20, "EINSUFFICIENT_TREASURY";
-    }
-}
 
 /// Payloads of the entry functions of `yenpay_client::fee_treasury`, validated (no node needed).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -116,25 +103,5 @@ impl<'a> FeeTreasury<'a> {
             .view_as(Module::FeeTreasury, "balance", args)
             .await?;
         Ok(value)
-    }
-}
-
-// Events, one struct per `#[event]` struct of the module, fields in Move order.
-
-/// The operator moved collected fees out of the treasury.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct TreasurySwept {
-    /// `to: address`.
-    pub to: AccountAddress,
-    /// `amount: u64`.
-    #[serde(deserialize_with = "json::number")]
-    pub amount: u64,
-}
-
-module_events! {
-    /// An event of `yenpay_client::fee_treasury`.
-    pub enum FeeTreasuryEvent {
-        TreasurySwept,
     }
 }
