@@ -781,7 +781,13 @@ async fn a_batch_in_doubt_is_reconciled_from_the_chain_never_paid_twice() {
         assert_eq!(of("TAX-2")["status"], "PAID");
         assert!(of("TAX-2").get("reconciled").is_none());
         // TAX-1 was not sent again: the second batch had TAX-2 alone.
-        assert_eq!(claimed_orders(&gw), vec!["TAX-1", "TAX-2", "TAX-2"]);
+        let calls = tax_calls(&gw);
+        assert_eq!(calls.len(), 2);
+        assert!(
+            matches!(&calls[1], Call::ClaimTaxRefunds { claims, .. }
+                if claims.iter().map(|(_, o, _)| o.as_str()).collect::<Vec<_>>() == ["TAX-2"]),
+            "{calls:?}"
+        );
         assert!(
             audit_actions(&gw)
                 .await
@@ -1073,5 +1079,197 @@ async fn the_wallet_sees_eligibility_and_expiry_of_its_own_purchases() {
             )
             .await;
         assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+    }
+}
+
+/// The wallet page lists the tax-free purchases its address paid: the tax,
+/// the deadline and where each refund stands, in English and Japanese.
+#[tokio::test]
+async fn wallet_page_shows_each_purchase_s_refundable_tax_and_its_status() {
+    let Some(browser) = crate::browser::Browser::start(
+        "wallet_page_shows_each_purchase_s_refundable_tax_and_its_status",
+    )
+    .await
+    else {
+        return;
+    };
+    let db = backends().await.remove(0);
+    let mut config = config();
+    config.follower_start_version = 3_900;
+    let gw = TestGateway::with_config(&db, config).await;
+    let base = gw.serve().await;
+    let m = gw.merchant("TAX FREE SHOP").await;
+    let merchant = m.address.to_hex();
+    browser
+        .open(&format!("{base}/wallet"), "#wallet-payload")
+        .await;
+    let wallet = browser.wait_text("#wallet-address", "0x").await;
+    let wallet = wallet.trim().to_owned();
+    assert_eq!(
+        browser
+            .eval("return document.getElementById('wallet-tax').hidden")
+            .await,
+        json!(true),
+        "no tax-free purchase, no section"
+    );
+    // Three purchases paid by this wallet: one waiting for customs, one
+    // confirmed by the agent, one refunded; and one not eligible.
+    let bought = |order: &str, tax: u64, tax_free: bool| {
+        let (name, mut data) = recorded(&merchant, order, tax * 11, tax, tax_free);
+        data["payer"] = json!(wallet);
+        (name, data)
+    };
+    follow(
+        &gw,
+        tax_tx(
+            4_000,
+            NOW,
+            vec![
+                bought("TF-1", 1_000, true),
+                bought("TF-2", 500, true),
+                bought("TF-3", 300, true),
+                bought("TF-4", 200, false),
+            ],
+        ),
+        4_000,
+        NOW,
+    )
+    .await;
+    let mut tx = gw.state.db.begin().await.unwrap();
+    yenpay_gateway::store::tax_refunds::record(
+        &mut tx,
+        &yenpay_gateway::store::tax_refunds::NewConfirmation {
+            merchant_address: &merchant,
+            order_ref: "TF-2",
+            purchase_paid_at: NOW,
+            traveller: &wallet,
+            agent_public_key: &"00".repeat(32),
+            signature: &"00".repeat(64),
+            amount: 500,
+        },
+        NOW,
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    let (name, mut data) = refunded(&merchant, "TF-3", 300, 300);
+    data["traveller"] = json!(wallet);
+    follow(
+        &gw,
+        tax_tx(4_001, NOW + 3_600, vec![(name, data)]),
+        4_001,
+        NOW + 3_600,
+    )
+    .await;
+    browser.click("#wallet-refresh").await;
+    browser.wait_shown("#wallet-tax").await;
+    let status = |order: &str| {
+        format!(
+            "return document.querySelector('#wallet-tax-list li[data-order=\"{order}\"] .tax-status')?.textContent ?? ''"
+        )
+    };
+    browser
+        .wait_eval(
+            &status("TF-1"),
+            "Not yet confirmed: show the goods and your passport at customs when you leave",
+            std::time::Duration::from_secs(5),
+        )
+        .await;
+    assert_eq!(
+        browser.eval(&status("TF-2")).await,
+        json!("Export confirmed: ¥500 is on its way")
+    );
+    let refunded_text = browser.eval(&status("TF-3")).await;
+    assert!(
+        refunded_text
+            .as_str()
+            .unwrap()
+            .starts_with("Refunded ¥300 on "),
+        "{refunded_text}"
+    );
+    assert_eq!(browser.eval(&status("TF-4")).await, json!("Not tax-free"));
+    let first = browser
+        .eval(
+            "return document.querySelector('#wallet-tax-list li[data-order=\"TF-1\"]').textContent",
+        )
+        .await;
+    let first = first.as_str().unwrap();
+    assert!(first.contains("TAX FREE SHOP"), "{first}");
+    assert!(first.contains("Tax to refund: ¥1,000"), "{first}");
+    assert!(first.contains("Export to be confirmed before"), "{first}");
+    assert_eq!(browser.unlabelled_controls().await, Vec::<String>::new());
+    // In Japanese.
+    browser.click("#wallet-lang").await;
+    browser
+        .wait_eval(
+            &status("TF-4"),
+            "免税対象外",
+            std::time::Duration::from_secs(5),
+        )
+        .await;
+    browser
+        .eval("document.getElementById('wallet-tax').scrollIntoView(); return true")
+        .await;
+    browser.save_screenshot("wallet-tax-refunds").await;
+    browser.close().await;
+}
+
+#[tokio::test]
+async fn the_wallet_sees_a_merchant_refund_reduce_the_tax_refund() {
+    for db in backends().await {
+        let mut config = config();
+        config.follower_start_version = 3_900;
+        let gw = TestGateway::with_config(&db, config).await;
+        let m = gw.merchant("TAX FREE SHOP").await;
+        let merchant = m.address.to_hex();
+        // A ¥1,000 payment with ¥90 of tax (the fixture's payer).
+        pay(&gw, &m, "TAX-R", 4_000).await;
+        let payer = yenpay_gateway::store::payments::by_merchant_payment_id(
+            &gw.state.db.pool,
+            &merchant,
+            "TAX-R",
+        )
+        .await
+        .unwrap()
+        .unwrap()
+        .payer
+        .unwrap();
+        let (name, mut data) = recorded(&merchant, "TAX-R", 1_000, 90, true);
+        data["payer"] = json!(payer);
+        follow(&gw, tax_tx(4_001, NOW, vec![(name, data)]), 4_001, NOW).await;
+        let refunded_by_merchant = |yen: i64| {
+            sqlx::query("UPDATE payments SET refunded = $1 WHERE merchant_payment_id = 'TAX-R'")
+                .bind(yen)
+                .execute(&gw.state.db.pool)
+        };
+        let first = |answer: &Answer| answer.body["data"]["purchases"][0].clone();
+        let whole = first(&wallet_list(&gw, &payer).await);
+        assert_eq!(
+            (
+                whole["status"].clone(),
+                whole["refundable"].clone(),
+                whole["reducedByMerchantRefund"].clone()
+            ),
+            (json!("NOT_CONFIRMED"), json!(90), json!(false)),
+            "{}",
+            db.name
+        );
+        // Half refunded by the shop: half the tax, floored.
+        refunded_by_merchant(500).await.unwrap();
+        let half = first(&wallet_list(&gw, &payer).await);
+        assert_eq!(
+            (
+                half["status"].clone(),
+                half["refundable"].clone(),
+                half["reducedByMerchantRefund"].clone()
+            ),
+            (json!("NOT_CONFIRMED"), json!(45), json!(true))
+        );
+        refunded_by_merchant(1_000).await.unwrap();
+        let none = first(&wallet_list(&gw, &payer).await);
+        assert_eq!(
+            (none["status"].clone(), none["refundable"].clone()),
+            (json!("REFUNDED_BY_MERCHANT"), json!(0))
+        );
     }
 }
