@@ -574,10 +574,10 @@ async fn confirmations_are_recorded_once_then_paid_in_a_batch() {
         assert!(tax_calls(&gw).is_empty(), "recording sends nothing");
         // The same attestations again: the same records.
         let again = record_confirmations(&gw, body).await;
-        for i in 0..2 {
+        for (i, first) in results.iter().take(2).enumerate() {
             assert_eq!(
                 again.body["data"]["claims"][i]["confirmationId"],
-                results[i]["confirmationId"]
+                first["confirmationId"]
             );
         }
         assert_eq!(confirmations(&gw, "RECORDED").await.len(), 2);
@@ -1222,21 +1222,24 @@ async fn the_wallet_sees_a_merchant_refund_reduce_the_tax_refund() {
         let gw = TestGateway::with_config(&db, config).await;
         let m = gw.merchant("TAX FREE SHOP").await;
         let merchant = m.address.to_hex();
-        // A ¥1,000 payment with ¥90 of tax (the fixture's payer).
-        pay(&gw, &m, "TAX-R", 4_000).await;
-        let payer = yenpay_gateway::store::payments::by_merchant_payment_id(
-            &gw.state.db.pool,
-            &merchant,
-            "TAX-R",
-        )
-        .await
-        .unwrap()
-        .unwrap()
-        .payer
-        .unwrap();
+        // A ¥1,000 tax-free code with ¥90 of tax, paid (by the fixture's
+        // payer): the payment and the purchase in one transaction.
+        let mut paid = signed_payment_tx(&gw, &m, "TAX-R", 4_000).await;
+        let events = paid["events"].as_array_mut().unwrap();
+        let payer = events
+            .iter()
+            .find(|e| e["type"].as_str().unwrap().ends_with("::InvoicePaid"))
+            .unwrap()["data"]["payer"]
+            .as_str()
+            .unwrap()
+            .to_owned();
         let (name, mut data) = recorded(&merchant, "TAX-R", 1_000, 90, true);
         data["payer"] = json!(payer);
-        follow(&gw, tax_tx(4_001, NOW, vec![(name, data)]), 4_001, NOW).await;
+        let mut event = events[0].clone();
+        event["type"] = json!(format!("{PACKAGE}::tax_refund::{name}"));
+        event["data"] = data;
+        events.push(event);
+        follow(&gw, paid, 4_000, NOW).await;
         let refunded_by_merchant = |yen: i64| {
             sqlx::query("UPDATE payments SET refunded = $1 WHERE merchant_payment_id = 'TAX-R'")
                 .bind(yen)
@@ -1265,11 +1268,48 @@ async fn the_wallet_sees_a_merchant_refund_reduce_the_tax_refund() {
             ),
             (json!("NOT_CONFIRMED"), json!(45), json!(true))
         );
+        // The merchant's receipt of the payment carries the same.
+        let receipt = gw.call(&m, "GET", "/v2/codes/payments/TAX-R", None).await;
+        assert_eq!(receipt.status, StatusCode::OK, "{}", receipt.text);
+        assert_eq!(receipt.body["data"]["taxRefund"], half, "{}", receipt.text);
         refunded_by_merchant(1_000).await.unwrap();
         let none = first(&wallet_list(&gw, &payer).await);
         assert_eq!(
             (none["status"].clone(), none["refundable"].clone()),
             (json!("REFUNDED_BY_MERCHANT"), json!(0))
         );
+    }
+}
+
+#[tokio::test]
+async fn an_attestation_by_a_key_that_is_not_the_agent_s_is_not_recorded() {
+    for db in backends().await {
+        let gw = TestGateway::new(&db).await;
+        record(&gw, "TAX-1", claimable());
+        *gw.ledger.refund_agent_key.lock().unwrap() = Some(agent().verifying_key().to_bytes());
+        // Validly signed, by a key that is not the role's.
+        let other_key = SigningKey::from_bytes(&[7; 32]);
+        let mut body = claims(vec![claim("TAX-1", TRAVELLER, &other_key)]);
+        body["agentPublicKey"] = json!(const_hex::encode(other_key.verifying_key().to_bytes()));
+        for path in [
+            "/admin/tax-refunds/confirmations",
+            "/admin/tax-refunds/claims",
+        ] {
+            let answer = gw.admin("POST", path, Some(body.clone())).await;
+            assert_eq!(answer.status, StatusCode::OK, "{}", answer.text);
+            assert_eq!(
+                answer.body["data"]["claims"][0]["reason"], "NOT_REFUND_AGENT_KEY",
+                "{path}"
+            );
+        }
+        let all = gw
+            .admin("GET", "/admin/tax-refunds/confirmations", None)
+            .await;
+        assert_eq!(all.body["data"]["confirmations"], json!([]));
+        assert!(tax_calls(&gw).is_empty());
+        // The agent's own key is recorded.
+        let good =
+            record_confirmations(&gw, claims(vec![claim("TAX-1", TRAVELLER, &agent())])).await;
+        assert_eq!(good.body["data"]["claims"][0]["result"], "RECORDED");
     }
 }

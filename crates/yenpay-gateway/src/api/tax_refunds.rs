@@ -110,8 +110,10 @@ pub struct ClaimResult {
     /// Yen paid back (`PAID`), or that a claim pays now (`RECORDED`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub amount: Option<u64>,
-    /// Why it was not recorded or paid: `INVALID_SIGNATURE`,
-    /// `PURCHASE_NOT_FOUND`, `NOT_PAYER`, `DUPLICATE`,
+    /// Why it was not recorded or paid: `INVALID_SIGNATURE` (not signed by
+    /// `agentPublicKey` for this chain, deployment, purchase and traveller),
+    /// `NOT_REFUND_AGENT_KEY` (a valid signature, but the key is not the
+    /// refund agent's current one on chain), `PURCHASE_NOT_FOUND`, `NOT_PAYER`, `DUPLICATE`,
     /// `CONFLICTING_ATTESTATION` (another attestation is recorded for the
     /// purchase: `confirmationId` names it), or the purchase's status
     /// (`NOT_ELIGIBLE`, `REFUNDED`, `REFUNDED_BY_MERCHANT`, `EXPIRED`).
@@ -193,6 +195,12 @@ async fn record(state: &AppState, request: &ClaimsRequest) -> Result<Vec<ClaimRe
     let public_key: [u8; 32] = hex_bytes(&request.agent_public_key, "agentPublicKey")?
         .try_into()
         .map_err(|_| ApiError::invalid("agentPublicKey: 32 bytes"))?;
+    // A key that is not the role's would make every batch of them abort.
+    let current_key = state
+        .ledger
+        .is_refund_agent_key(&public_key)
+        .await
+        .map_err(chain_error)?;
     let package = from_sdk(state.config.package);
     let mut results = Vec::with_capacity(request.claims.len());
     let mut seen: Vec<(AccountAddress, String)> = Vec::new();
@@ -218,6 +226,10 @@ async fn record(state: &AppState, request: &ClaimsRequest) -> Result<Vec<ClaimRe
         // Another key, chain, deployment, purchase or traveller.
         if signed.check(package, state.config.chain_id).is_err() {
             results.push(ClaimResult::refused(claim, "INVALID_SIGNATURE"));
+            continue;
+        }
+        if !current_key {
+            results.push(ClaimResult::refused(claim, "NOT_REFUND_AGENT_KEY"));
             continue;
         }
         let key = (merchant, claim.merchant_payment_id.clone());
@@ -974,6 +986,9 @@ pub struct WalletPurchase {
     /// The refund's transaction.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub refund_transaction: Option<String>,
+    /// The refund agent's recorded confirmation of the export, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub confirmation_id: Option<String>,
 }
 
 /// The wallet's tax-free purchases (at most 50, newest first), from the
@@ -987,72 +1002,107 @@ pub async fn wallet_purchases(
     let now = state.clock.now().max(0) as u64;
     let mut purchases = Vec::new();
     for p in store::of_payer(&state.db.pool, &payer, 50).await? {
-        let merchant_refunded = crate::store::payments::all_of_reference(
-            &state.db.pool,
-            &p.merchant_address,
-            &p.order_ref,
-        )
-        .await?
-        .into_iter()
-        .rev()
-        .find(|payment| payment.payer.as_deref() == Some(payer.as_str()))
-        .map_or(0, |payment| payment.refunded.max(0) as u64);
-        let purchase = Purchase {
-            payer: AccountAddress::from_hex(&p.payer).map_err(ApiError::internal)?,
-            paid_at: p.paid_at.max(0) as u64,
-            amount: p.amount.max(0) as u64,
-            standard_tax: p.standard_tax.max(0) as u64,
-            reduced_tax: p.reduced_tax.max(0) as u64,
-            tax_free: p.tax_free != 0,
-            tax_refunded: p.refunded_amount.unwrap_or(0).max(0) as u64,
-            refunded_at: p.refunded_at.unwrap_or(0).max(0) as u64,
-        };
-        let confirmation =
-            store::of_purchase(&state.db.pool, &p.merchant_address, &p.order_ref, p.paid_at)
-                .await?;
-        let awaiting = confirmation.is_some_and(|c| {
-            matches!(
-                c.status,
-                store::ConfirmationStatus::Recorded | store::ConfirmationStatus::Submitted
-            )
-        });
-        let (status, refundable) = if p.refunded_amount.is_some() {
-            ("REFUNDED", purchase.tax_refunded)
-        } else if p.purged_version.is_some() {
-            ("EXPIRED", 0)
-        } else {
-            match purchase.refund_status(merchant_refunded, now) {
-                RefundStatus::Claimable { amount, .. } if awaiting => ("CONFIRMED", amount),
-                RefundStatus::Claimable { amount, .. } => ("NOT_CONFIRMED", amount),
-                RefundStatus::Refunded { amount, .. } => ("REFUNDED", amount),
-                RefundStatus::Expired => ("EXPIRED", 0),
-                RefundStatus::RefundedByMerchant => ("REFUNDED_BY_MERCHANT", 0),
-                RefundStatus::NotEligible => ("NOT_ELIGIBLE", 0),
-            }
-        };
-        let reduced = status == "REFUNDED_BY_MERCHANT"
-            || (refundable > 0 && refundable < purchase.tax())
-            || p.merchant_refunded.is_some_and(|r| r > 0);
-        let merchant_name =
-            crate::store::merchants::by_address(&state.db.pool, &p.merchant_address)
-                .await?
-                .map(|m| m.name);
-        purchases.push(WalletPurchase {
-            merchant: p.merchant_address,
-            merchant_name,
-            merchant_payment_id: p.order_ref,
-            amount: purchase.amount,
-            tax: purchase.tax(),
-            paid_at: purchase.paid_at,
-            claim_before: purchase.claim_deadline(),
-            status,
-            refundable,
-            reduced_by_merchant_refund: reduced,
-            refunded_at: p.refunded_at,
-            refund_transaction: p.refund_tx,
-        });
+        purchases.push(stored_view(&state.db.pool, p, now).await?);
     }
     ok(json!({ "purchases": purchases }))
+}
+
+/// Where a stored purchase's refund stands at `now`: the follower's record
+/// of it, the merchant's refunds of its payment (the payments row of the
+/// same transaction) and the agent's confirmation.
+async fn stored_view(
+    pool: &sqlx::AnyPool,
+    p: store::StoredPurchase,
+    now: u64,
+) -> Result<WalletPurchase, ApiError> {
+    let merchant_refunded =
+        crate::store::payments::all_of_reference(pool, &p.merchant_address, &p.order_ref)
+            .await?
+            .into_iter()
+            .find(|payment| payment.pay_version == Some(p.version))
+            .map_or(0, |payment| payment.refunded.max(0) as u64);
+    let purchase = Purchase {
+        payer: AccountAddress::from_hex(&p.payer).map_err(ApiError::internal)?,
+        paid_at: p.paid_at.max(0) as u64,
+        amount: p.amount.max(0) as u64,
+        standard_tax: p.standard_tax.max(0) as u64,
+        reduced_tax: p.reduced_tax.max(0) as u64,
+        tax_free: p.tax_free != 0,
+        tax_refunded: p.refunded_amount.unwrap_or(0).max(0) as u64,
+        refunded_at: p.refunded_at.unwrap_or(0).max(0) as u64,
+    };
+    let confirmation =
+        store::of_purchase(pool, &p.merchant_address, &p.order_ref, p.paid_at).await?;
+    let awaiting = confirmation.as_ref().is_some_and(|c| {
+        matches!(
+            c.status,
+            store::ConfirmationStatus::Recorded | store::ConfirmationStatus::Submitted
+        )
+    });
+    let (status, refundable) = if p.refunded_amount.is_some() {
+        ("REFUNDED", purchase.tax_refunded)
+    } else if p.purged_version.is_some() {
+        ("EXPIRED", 0)
+    } else {
+        match purchase.refund_status(merchant_refunded, now) {
+            RefundStatus::Claimable { amount, .. } if awaiting => ("CONFIRMED", amount),
+            RefundStatus::Claimable { amount, .. } => ("NOT_CONFIRMED", amount),
+            RefundStatus::Refunded { amount, .. } => ("REFUNDED", amount),
+            RefundStatus::Expired => ("EXPIRED", 0),
+            RefundStatus::RefundedByMerchant => ("REFUNDED_BY_MERCHANT", 0),
+            RefundStatus::NotEligible => ("NOT_ELIGIBLE", 0),
+        }
+    };
+    let reduced = status == "REFUNDED_BY_MERCHANT"
+        || (refundable > 0 && refundable < purchase.tax())
+        || p.merchant_refunded.is_some_and(|r| r > 0);
+    let merchant_name = crate::store::merchants::by_address(pool, &p.merchant_address)
+        .await?
+        .map(|m| m.name);
+    Ok(WalletPurchase {
+        merchant: p.merchant_address,
+        merchant_name,
+        merchant_payment_id: p.order_ref,
+        amount: purchase.amount,
+        tax: purchase.tax(),
+        paid_at: purchase.paid_at,
+        claim_before: purchase.claim_deadline(),
+        status,
+        refundable,
+        reduced_by_merchant_refund: reduced,
+        refunded_at: p.refunded_at,
+        refund_transaction: p.refund_tx,
+        confirmation_id: confirmation.map(|c| c.confirmation_id),
+    })
+}
+
+/// The tax refund of a payment (a tax-free code's), for its receipt: what
+/// the wallet shows of it, with the agent's confirmation's id; `None` for a
+/// payment that is not a tax-free purchase.
+///
+/// # Errors
+/// A database error.
+pub async fn of_payment(
+    state: &AppState,
+    payment: &crate::store::payments::Payment,
+) -> Result<Option<Value>, ApiError> {
+    let Some(version) = payment.pay_version else {
+        return Ok(None);
+    };
+    let Some(p) = store::purchase_at(
+        &state.db.pool,
+        &payment.merchant_address,
+        &payment.merchant_payment_id,
+        version,
+    )
+    .await?
+    else {
+        return Ok(None);
+    };
+    let view = stored_view(&state.db.pool, p, state.clock.now().max(0) as u64).await?;
+    Ok(Some(
+        serde_json::to_value(view).map_err(ApiError::internal)?,
+    ))
 }
 
 /// `GET /admin/reports/tax-refunds` query.

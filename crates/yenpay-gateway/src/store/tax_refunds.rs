@@ -610,3 +610,25 @@ pub async fn of_payer(
     .fetch_all(pool)
     .await
 }
+
+/// The purchase recorded by the transaction at `version` (a tax-free code's
+/// payment: `InvoicePaid` and `TaxFreePurchaseRecorded` are one transaction).
+///
+/// # Errors
+/// A database error.
+pub async fn purchase_at(
+    pool: &AnyPool,
+    merchant: &str,
+    order_ref: &str,
+    version: i64,
+) -> Result<Option<StoredPurchase>, sqlx::Error> {
+    sqlx::query_as(&format!(
+        "SELECT {PURCHASE_COLUMNS} FROM tax_free_purchases \
+         WHERE merchant_address = $1 AND order_ref = $2 AND version = $3"
+    ))
+    .bind(merchant)
+    .bind(order_ref)
+    .bind(version)
+    .fetch_optional(pool)
+    .await
+}
