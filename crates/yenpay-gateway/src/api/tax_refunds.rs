@@ -741,6 +741,19 @@ async fn pay(
                 let until = (expires_at as i64 + store::TAKEOVER_MARGIN_SECS)
                     .max(now + store::CLAIM_LEASE_SECS);
                 store::in_doubt(pool, &token, &hash, until, &detail, state.clock.now()).await?;
+                crate::compliance::audit::record(
+                    state,
+                    &NewEntry {
+                        actor: "admin",
+                        action: "TAX_REFUNDS_IN_DOUBT",
+                        subject: &hash,
+                        details: json!({
+                            "confirmations": batch.iter().map(|(_, s)| &s.confirmation.confirmation_id).collect::<Vec<_>>(),
+                            "expiresAt": expires_at,
+                        }),
+                    },
+                )
+                .await;
                 return Err(chain_error(ChainError::Unknown {
                     hash,
                     expires_at,
