@@ -1329,3 +1329,48 @@ async fn an_attestation_by_a_key_that_is_not_the_agent_s_is_not_recorded() {
         assert_eq!(good.body["data"]["claims"][0]["result"], "RECORDED");
     }
 }
+
+/// A replica that claimed confirmations and died before sending them: they
+/// wait out the claim, then the next batch pays them (once).
+#[tokio::test]
+async fn a_batch_that_died_before_sending_is_taken_over_after_its_claim() {
+    for db in backends().await {
+        let gw = TestGateway::new(&db).await;
+        record(&gw, "TAX-1", claimable());
+        let recorded =
+            record_confirmations(&gw, claims(vec![claim("TAX-1", TRAVELLER, &agent())])).await;
+        let id = recorded.body["data"]["claims"][0]["confirmationId"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        // The dead replica's claim, as its batch wrote it.
+        use yenpay_gateway::store::tax_refunds as store;
+        assert!(
+            store::claim(
+                &gw.state.db.pool,
+                &id,
+                "dead-replica",
+                NOW,
+                NOW + store::CLAIM_LEASE_SECS
+            )
+            .await
+            .unwrap()
+        );
+        let held = pay_batch(&gw, json!({"allPending": true})).await;
+        assert_eq!(held.body["data"]["confirmations"], json!([]));
+        gw.clock.advance(store::CLAIM_LEASE_SECS + 1);
+        let paid = pay_batch(&gw, json!({"allPending": true})).await;
+        assert_eq!(paid.status, StatusCode::OK, "{}", paid.text);
+        assert_eq!(paid.body["data"]["confirmations"][0]["status"], "PAID");
+        assert_eq!(tax_calls(&gw).len(), 1, "{}", db.name);
+        // The dead replica's late writes change nothing: they carry its token.
+        let mut tx = gw.state.db.begin().await.unwrap();
+        assert!(
+            !store::refused(&mut tx, &id, "dead-replica", "EXPIRED", NOW)
+                .await
+                .unwrap()
+        );
+        tx.commit().await.unwrap();
+        assert_eq!(confirmations(&gw, "PAID").await.len(), 1);
+    }
+}
