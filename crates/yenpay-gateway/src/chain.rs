@@ -386,6 +386,11 @@ pub trait Ledger: Send + Sync {
         order: &OrderRef,
     ) -> Result<Option<(Purchase, RefundStatus)>, ChainError>;
 
+    /// Whether `public_key` is the refund agent's current key: the
+    /// `tax_refund::refund_agent` account's authentication key is its
+    /// (legacy or SingleKey Ed25519), the check `claim_tax_refunds` makes.
+    async fn is_refund_agent_key(&self, public_key: &[u8; 32]) -> Result<bool, ChainError>;
+
     /// `tax_refund::claim_tax_refunds` of the refund agent's `attestations`
     /// (one key), submitted by `submitter` (the operator), who pays the gas:
     /// the refunds go to the purchases' payers whoever submits.
@@ -846,6 +851,24 @@ impl Ledger for NodeLedger {
         let now = self.head().await?.timestamp_us / 1_000_000;
         let status = purchase.refund_status(invoice.refunded, now);
         Ok(Some((purchase, status)))
+    }
+
+    async fn is_refund_agent_key(&self, public_key: &[u8; 32]) -> Result<bool, ChainError> {
+        let agent = self.client.tax_refunds().refund_agent().await?;
+        let account = match self.client.aptos().fullnode().get_account(agent).await {
+            Ok(account) => account.into_inner(),
+            Err(error) if error.is_not_found() => return Ok(false),
+            Err(error) => return Err(ClientError::from(error).into()),
+        };
+        let on_chain = const_hex::decode(account.authentication_key.trim_start_matches("0x"))
+            .map_err(|error| {
+                ChainError::Unavailable(format!("the agent's authentication key: {error}"))
+            })?;
+        Ok(
+            on_chain == yenpay_types::authorization::ed25519_authentication_key(public_key)
+                || on_chain
+                    == yenpay_types::authorization::single_key_authentication_key(public_key),
+        )
     }
 
     async fn claim_tax_refunds(

@@ -18,6 +18,7 @@ mod browser;
 mod common;
 mod fx_node;
 mod soak;
+mod tax_refund_node;
 
 use anyhow::{Context, Result, bail};
 use aptos_sdk::account::Ed25519Account;

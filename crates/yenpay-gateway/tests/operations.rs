@@ -71,6 +71,9 @@ async fn the_openapi_document_names_every_route() {
         ("/admin/fx/keys", "post"),
         ("/admin/fx", "get"),
         ("/admin/tax-refunds/claims", "post"),
+        ("/admin/tax-refunds/confirmations", "post"),
+        ("/admin/tax-refunds/confirmations", "get"),
+        ("/admin/tax-refunds/payments", "post"),
         ("/admin/reports/tax-refunds", "get"),
     ] {
         assert!(
@@ -79,7 +82,7 @@ async fn the_openapi_document_names_every_route() {
         );
     }
     // The document comes from the routers: nothing else is in it.
-    assert_eq!(paths.len(), 49, "{:?}", paths.keys().collect::<Vec<_>>());
+    assert_eq!(paths.len(), 51, "{:?}", paths.keys().collect::<Vec<_>>());
     // Query parameters are documented where they are read.
     for (path, method, name) in [
         ("/v2/codes", "post", "format"),
@@ -88,6 +91,7 @@ async fn the_openapi_document_names_every_route() {
         ("/v2/webhooks/deliveries", "get", "status"),
         ("/admin/reviews", "get", "status"),
         ("/admin/reports/tax-refunds", "get", "date"),
+        ("/admin/tax-refunds/confirmations", "get", "status"),
     ] {
         let parameters = paths[path][method]["parameters"].as_array().unwrap();
         let parameter = parameters.iter().find(|p| p["name"] == name).unwrap();

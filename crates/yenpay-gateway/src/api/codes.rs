@@ -311,5 +311,6 @@ pub async fn details(
     let refunds = payments::refunds_of(&state.db.pool, &payment.code_id).await?;
     let mut shown = view(&state, &payment, refunds);
     shown.fx = crate::follower::fx::of_payment(&state.db.pool, &payment.code_id).await?;
+    shown.tax_refund = super::tax_refunds::of_payment(&state, &payment).await?;
     ok(shown)
 }

@@ -137,6 +137,13 @@ pub struct PaymentView {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<Object>)]
     pub fx: Option<serde_json::Value>,
+    /// A tax-free purchase's consumption-tax refund (issue 29): its tax,
+    /// `status` (`NOT_CONFIRMED`, `CONFIRMED`, `REFUNDED`, `EXPIRED`,
+    /// `REFUNDED_BY_MERCHANT`, `NOT_ELIGIBLE`), `refundable`, `claimBefore`,
+    /// `refundedAt` and `refundTransaction`; absent for other payments.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
+    pub tax_refund: Option<serde_json::Value>,
 }
 
 /// The view of a payment at the gateway's now.
@@ -161,6 +168,7 @@ pub fn view(state: &AppState, p: &Payment, refunds: Vec<Refund>) -> PaymentView 
         reference: p.reference.clone(),
         refunds: refunds.iter().map(RefundView::from).collect(),
         fx: None,
+        tax_refund: None,
     }
 }
 

@@ -1,12 +1,11 @@
 //! One event of the package: whether it decodes, recorded once.
 use super::page::PackageEvent;
 use super::status::{Applied, FollowerError, Halt};
-use super::{hold, invoice};
+use super::{hold, invoice, tax_refund};
 use crate::AppState;
 use sqlx::AnyConnection;
 use yenpay_client::events::{EventDecodeError, TxEvent, YenpayEvent, decode_typed};
 use yenpay_client::invoice::InvoiceEvent;
-use yenpay_client::tax_refund::TaxRefundEvent;
 
 /// One event of a committed transaction that may be the package's (the
 /// page kept only those, [`super::page`]), and where it was.
@@ -127,21 +126,28 @@ pub(super) async fn apply(
         return Ok(());
     }
     // A tax-free purchase, its refund and its purge: recorded under the
-    // merchant, which the tax-refund report reads (`api::tax_refunds`); the
-    // payment itself is the invoice's own `InvoicePaid` beside it.
+    // merchant, which the tax-refund report reads (`api::tax_refunds`), and
+    // applied to the purchases and the agent's confirmations ([`tax_refund`]);
+    // the payment itself is the invoice's own `InvoicePaid` beside it.
     if let YenpayEvent::TaxRefund(event) = &decoded {
-        let merchant = match event {
-            TaxRefundEvent::TaxFreePurchaseRecorded(e) => Some(e.merchant),
-            TaxRefundEvent::TaxRefunded(e) => Some(e.merchant),
-            TaxRefundEvent::PurchasePurged(e) => Some(e.merchant),
-            _ => None,
-        }
-        .map(|merchant| merchant.to_hex());
+        let merchant = tax_refund::merchant_of(event);
         if !seen.record(tx, merchant.as_deref()).await? {
             applied.duplicates += 1;
-        } else if merchant.is_some() {
-            applied.events += 1;
+            return Ok(());
         }
+        let Some(merchant) = merchant else {
+            return Ok(());
+        };
+        applied.events += 1;
+        let origin = invoice::Origin {
+            merchant,
+            hash,
+            version,
+            index,
+            block_secs: (timestamp_us / 1_000_000) as i64,
+            now,
+        };
+        applied.webhooks += tax_refund::apply(tx, event, &origin).await?;
         return Ok(());
     }
     // Registry, coin (controls, stablecoin, issuance) and upgrade events, and invoice settings:

@@ -37,6 +37,7 @@ mod invoice;
 pub mod page;
 pub mod source;
 mod status;
+mod tax_refund;
 
 pub use page::{PackageFilter, Page};
 pub use source::{GrpcOptions, GrpcSource, RestSource, TransactionSource};

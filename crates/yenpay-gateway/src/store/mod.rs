@@ -59,6 +59,7 @@ pub mod pos;
 pub mod rate_limits;
 pub mod reviews;
 pub mod sequences;
+pub mod tax_refunds;
 pub mod travel_rule;
 
 use sqlx::any::{AnyPoolOptions, install_default_drivers};

@@ -243,6 +243,8 @@ pub struct FakeLedger {
     /// Tax-free purchases and their refund status, by (merchant, order).
     pub tax_refunds:
         Mutex<std::collections::HashMap<(AccountAddress, String), (Purchase, RefundStatus)>>,
+    /// The refund agent's current key (`None`: any key is the agent's).
+    pub refund_agent_key: Mutex<Option<[u8; 32]>>,
 }
 
 impl Default for FakeLedger {
@@ -279,6 +281,7 @@ impl Default for FakeLedger {
             hold_left: AtomicU64::new(0),
             fx: Mutex::new(None),
             tax_refunds: Mutex::default(),
+            refund_agent_key: Mutex::default(),
         }
     }
 }
@@ -825,6 +828,15 @@ impl Ledger for FakeLedger {
             .unwrap()
             .get(&(merchant, order.as_str().to_owned()))
             .cloned())
+    }
+
+    /// The refund agent's key when the test set one; any key otherwise.
+    async fn is_refund_agent_key(&self, public_key: &[u8; 32]) -> Result<bool, ChainError> {
+        Ok(self
+            .refund_agent_key
+            .lock()
+            .unwrap()
+            .is_none_or(|key| &key == public_key))
     }
 
     /// Records the batch and, when it commits, marks each claim refunded

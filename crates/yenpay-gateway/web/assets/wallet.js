@@ -22,6 +22,7 @@
     declarationAsked: false, // the gateway refused the payment for want of a self-declaration
     invalid: false, // the payload field is flagged empty (re-worded on language switch)
     keyError: "", // dictionary key of a key problem, re-worded on language switch
+    taxPurchases: null, // the wallet's tax-free purchases and their refunds (/wallet/api/tax-refunds)
   };
 
   const errEl = $("wallet-error");
@@ -77,8 +78,59 @@
     try {
       state.account = await api("POST", "/wallet/api/account", { publicKey: state.publicHex });
       render();
+      await loadTaxRefunds();
     } catch (err) {
       showError(errEl, err);
+    }
+  }
+
+  // The tax-free purchases this address paid: read with the account, since
+  // a refund arrives as a transfer to it.
+  async function loadTaxRefunds() {
+    if (!state.account) return;
+    try {
+      const answer = await api("POST", "/wallet/api/tax-refunds", { address: state.account.address });
+      state.taxPurchases = answer.purchases;
+      render();
+    } catch (err) {
+      showError(errEl, err);
+    }
+  }
+
+  function taxStatus(p) {
+    const lang = i18n.lang;
+    switch (p.status) {
+      case "NOT_CONFIRMED": return t("taxNotConfirmed");
+      case "CONFIRMED": return t("taxConfirmed", { amount: yen(p.refundable) });
+      case "REFUNDED": return t("taxRefunded", { amount: yen(p.refundable), date: dateTime(p.refundedAt, lang) });
+      case "EXPIRED": return t("taxExpired");
+      case "REFUNDED_BY_MERCHANT": return t("taxByMerchant");
+      default: return t("taxNotEligible");
+    }
+  }
+
+  function renderTax() {
+    const list = state.taxPurchases;
+    $("wallet-tax").hidden = !list || list.length === 0;
+    const ul = $("wallet-tax-list");
+    ul.replaceChildren();
+    for (const p of list || []) {
+      const li = document.createElement("li");
+      li.dataset.status = p.status;
+      li.dataset.order = p.merchantPaymentId;
+      const line = (text, cls) => {
+        const el = document.createElement("p");
+        el.textContent = text;
+        if (cls) el.className = cls;
+        li.append(el);
+      };
+      line(t("taxPurchase", { shop: p.merchantName || YP.shortAddr(p.merchant), order: p.merchantPaymentId, amount: yen(p.amount) }));
+      const open = p.status === "NOT_CONFIRMED" || p.status === "CONFIRMED";
+      if (open) line(t("taxRefundable", { tax: yen(p.tax) }));
+      line(taxStatus(p), "tax-status");
+      if (p.reducedByMerchantRefund && p.refundable > 0) line(t("taxReduced", { amount: yen(p.refundable) }), "hint");
+      if (open) line(t("taxDeadline", { date: dateTime(p.claimBefore, i18n.lang) }), "hint");
+      ul.append(li);
     }
   }
 
@@ -87,6 +139,7 @@
     $("wallet-reset-dialog").close();
     localStorage.removeItem(KEY_STORE);
     state.account = null;
+    state.taxPurchases = null;
     $("wallet-export-text").hidden = true;
     $("wallet-export-text").textContent = "";
     clearError(errEl);
@@ -306,6 +359,7 @@
     $("wallet-copy").disabled = !acc;
     $("wallet-refresh").disabled = !state.publicHex;
     $("wallet-export").disabled = !state.key; // "New key" stays enabled: it is the way out of a bad key
+    renderTax();
     const limits = acc && acc.limits;
     $("wallet-limits").hidden = !limits;
     if (limits) {
