@@ -481,9 +481,10 @@ module yenpay::authorization {
         assert_signed(signature, &public_key, message);
     }
 
-    /// Aborts unless `signature` is `quote_signer`'s signature of the `FxQuote` with these fields, this chain's id and
-    /// the yen asset `metadata`, made with the key `public_key` that is `quote_signer`'s current authentication key.
-    /// Checks nothing else: the fx module checks that `quote_signer` holds its role, the expiry, the rate and limits.
+    /// Aborts unless `signature` is a signature of the `FxQuote` with these fields, this chain's id and the yen asset
+    /// `metadata`, made with the key `public_key` whose authentication key (legacy or SingleKey Ed25519) is
+    /// `auth_key`: the one `fx` keeps for its quote signer, so that a payment reads no account. Checks nothing else:
+    /// the fx module keeps that key with the role, and checks the expiry, the rate and limits.
     package fun verify_fx_quote(
         metadata: address,
         usdc: address,
@@ -493,11 +494,11 @@ module yenpay::authorization {
         usdc_amount: u64,
         rate: u64,
         expires_at: u64,
-        quote_signer: address,
+        auth_key: vector<u8>,
         public_key: vector<u8>,
         signature: vector<u8>,
     ) {
-        let public_key = checked_key(quote_signer, public_key);
+        let public_key = checked_key_for(auth_key, public_key);
         let message = FxQuote {
             chain_id: chain_id::get(), metadata, usdc, merchant, order_ref, yen_amount, usdc_amount, rate, expires_at
         };
@@ -591,16 +592,20 @@ module yenpay::authorization {
 
     /// `public_key` as a key to verify with, once it is 32 bytes and `account`'s current key.
     fun checked_key(account: address, public_key: vector<u8>): ed25519::UnvalidatedPublicKey {
+        checked_key_for(account::get_authentication_key(account), public_key)
+    }
+
+    /// As `checked_key`, against an authentication key the caller kept rather than an account's.
+    fun checked_key_for(auth_key: vector<u8>, public_key: vector<u8>): ed25519::UnvalidatedPublicKey {
         assert!(public_key.length() == PUBLIC_KEY_LENGTH, error::invalid_argument(EINVALID_PUBLIC_KEY));
-        assert!(is_key_of(&public_key, account), error::permission_denied(EPUBLIC_KEY_MISMATCH));
+        assert!(is_key_for(&public_key, auth_key), error::permission_denied(EPUBLIC_KEY_MISMATCH));
         ed25519::new_unvalidated_public_key_from_bytes(public_key)
     }
 
-    /// Whether `from`'s authentication key is that of `public_key`, as a legacy Ed25519 account
+    /// Whether `auth_key` is the authentication key of `public_key`, as a legacy Ed25519 account
     /// (`sha3-256(pk || 0x00)`) or a SingleKey Ed25519 account (`sha3-256(0x00 || 0x20 || pk || 0x02)`, the BCS of
     /// `AnyPublicKey::Ed25519` and the SingleKey scheme byte).
-    fun is_key_of(public_key: &vector<u8>, from: address): bool {
-        let auth_key = account::get_authentication_key(from);
+    fun is_key_for(public_key: &vector<u8>, auth_key: vector<u8>): bool {
         let pk = ed25519::new_unvalidated_public_key_from_bytes(*public_key);
         if (ed25519::unvalidated_public_key_to_authentication_key(&pk) == auth_key) return true;
         let single_key = vector[ANY_PUBLIC_KEY_ED25519, (PUBLIC_KEY_LENGTH as u8)];

@@ -66,6 +66,8 @@ abort_codes! {
         InsufficientInventory = 22, "EINSUFFICIENT_INVENTORY";
         /// The reference rate's observation time is in the future, or not later than the current reference's.
         InvalidObservationTime = 23, "EINVALID_OBSERVATION_TIME";
+        /// The quote signer's account has no authentication key to keep (it does not exist).
+        NoQuoteSignerAccount = 24, "ENO_QUOTE_SIGNER_ACCOUNT";
     }
 }
 
@@ -233,6 +235,11 @@ impl Calls {
         entry_call(self.package, Module::Fx, "accept_quote_signer", vec![])
     }
 
+    /// `refresh_quote_key(holder)`.
+    pub fn refresh_quote_key(&self) -> Result<EntryFunction, Error> {
+        entry_call(self.package, Module::Fx, "refresh_quote_key", vec![])
+    }
+
     /// `propose_rate_keeper(actor, successor)`.
     pub fn propose_rate_keeper(&self, successor: AccountAddress) -> Result<EntryFunction, Error> {
         entry_call(
@@ -278,7 +285,7 @@ impl<'a> FxDesk<'a> {
 
     /// Pays the code that `terminal` signed (`merchant`, `order_ref`, `amount` yen, `expires_at`, as
     /// `invoice::pay_signed_invoice` takes it) with `usdc_amount` of the payer's USDC, at the desk's quote (`rate`,
-    /// `quote_expires_at`, signed by the quote signer with its current key `quote_public_key`). Checks the code as
+    /// `quote_expires_at`, signed with `quote_public_key`, the key of the quote signer's kept authentication key). Checks the code as
     /// `pay_signed_invoice` does, then the quote (expiry, amounts against the rate, per-quote limit, reference rate
     /// and its age under the policy in force, signature) and the daily limit; moves the USDC to the desk and the
     /// invoice's yen from the desk's inventory to the merchant (fee to the treasury); writes the invoice as paid by
@@ -457,6 +464,7 @@ impl<'a> FxDesk<'a> {
     }
 
     /// The proposed quote signer takes the role; quotes signed with the previous holder's key fail from now on.
+    /// The desk keeps the successor's current authentication key for the quotes' checks.
     ///
     /// Signed by `successor`.
     ///
@@ -468,6 +476,19 @@ impl<'a> FxDesk<'a> {
     ) -> Result<Submitted, Error> {
         let call = self.calls().accept_quote_signer()?;
         self.client.submit_entry(successor, call).await
+    }
+
+    /// The quote signer has the desk keep its account's current authentication key, after rotating the account's
+    /// key: quotes signed with the old key are refused from this transaction on (until then they still verify, so a
+    /// holder rotating a leaked key calls this in the same breath, or the operator replaces the holder).
+    ///
+    /// Signed by `holder`.
+    ///
+    /// # Errors
+    /// [`Error::Validation`] for an argument the contract would refuse; otherwise see [`YenPay::submit`].
+    pub async fn refresh_quote_key<S: TxSigner>(&self, holder: &S) -> Result<Submitted, Error> {
+        let call = self.calls().refresh_quote_key()?;
+        self.client.submit_entry(holder, call).await
     }
 
     /// Proposes `successor` as rate keeper, replacing any earlier proposal.
@@ -825,6 +846,18 @@ pub struct QuoteSignerChanged {
     pub new: AccountAddress,
 }
 
+/// The quote signer had the desk keep its account's current authentication key (`refresh_quote_key`): quotes
+/// signed with the key it rotated away from are refused from now on.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct QuoteKeyRefreshed {
+    /// `quote_signer: address`.
+    pub quote_signer: AccountAddress,
+    /// `auth_key: vector<u8>`.
+    #[serde(deserialize_with = "json::bytes")]
+    pub auth_key: Vec<u8>,
+}
+
 /// `proposed_by` (the holder or the operator) proposed `proposed` as rate keeper; none withdraws a proposal.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -871,6 +904,7 @@ module_events! {
         ReferenceRateUpdated,
         QuoteSignerProposed,
         QuoteSignerChanged,
+        QuoteKeyRefreshed,
         RateKeeperProposed,
         RateKeeperChanged,
         DeskWithdrawn,
