@@ -12,7 +12,8 @@
 ///   authorization expiry, and is accepted only by `hold::authorize_with_customer_signature`, which puts the funds in
 ///   the package's escrow.
 /// The terminals' messages, `InvoiceOffer`, `HoldOffer`, `ReviewHoldOffer` and `TaxFreeOffer` (a code with its tax
-/// breakdown), the FX desk's `FxQuote` and the refund agent's `ExportAttestation` move no one's funds by themselves.
+/// breakdown), the FX desk's `FxQuote` and `TaxRefundQuote` and the refund agent's `ExportAttestation` move no one's
+/// funds by themselves.
 /// The signed bytes are the BCS of `aptos_std::ed25519::SignedMessage<T>`, whose type info names this module and the
 /// struct; `testdata/known_answers.md` has them for a fixed key.
 ///
@@ -264,6 +265,26 @@ module yenpay::authorization {
         traveller: address,
     }
 
+    /// The message the FX desk's quote signer signs to pay a consumption-tax refund in USDC: "the tax refund of the
+    /// purchase (`merchant`, `order_ref`) owed to `traveller`, `yen_amount` yen, is paid as `usdc_amount` of the asset
+    /// `usdc` at `rate`", usable strictly before `expires_at` (Unix seconds). `rate` is yen per whole USDC in units of
+    /// 10^-6, as in `FxQuote`. Only `tax_refund::claim_tax_refund_in_usdc` accepts it, with the refund agent's
+    /// `ExportAttestation` for the same purchase and traveller, and at most once: the purchase's claim is once. Its
+    /// own struct type keeps a payment's quote from paying a refund and the reverse. The signer is `fx`'s quote
+    /// signer, with the key `fx` keeps for it. `chain_id` and `metadata` (the yen stablecoin) are the domain.
+    struct TaxRefundQuote has copy, drop {
+        chain_id: u8,
+        metadata: address,
+        usdc: address,
+        merchant: address,
+        order_ref: String,
+        traveller: address,
+        yen_amount: u64,
+        usdc_amount: u64,
+        rate: u64,
+        expires_at: u64,
+    }
+
     /// `from` signed for `amount` of its funds to leave its primary store, and the nonce is spent. No abilities: the
     /// holder of this value must hand it to `stablecoin::withdraw_authorized`, the only code that redeems it.
     struct SignedWithdrawal {
@@ -501,6 +522,31 @@ module yenpay::authorization {
         let public_key = checked_key_for(auth_key, public_key);
         let message = FxQuote {
             chain_id: chain_id::get(), metadata, usdc, merchant, order_ref, yen_amount, usdc_amount, rate, expires_at
+        };
+        assert_signed(signature, &public_key, message);
+    }
+
+    /// Aborts unless `signature` is a signature of the `TaxRefundQuote` with these fields, this chain's id and the yen
+    /// asset `metadata`, made with the key `public_key` whose authentication key is `auth_key` (the one `fx` keeps for
+    /// its quote signer). Checks nothing else: `fx` checks the expiry, the rate and limits, `tax_refund` the purchase.
+    package fun verify_tax_refund_quote(
+        metadata: address,
+        usdc: address,
+        merchant: address,
+        order_ref: String,
+        traveller: address,
+        yen_amount: u64,
+        usdc_amount: u64,
+        rate: u64,
+        expires_at: u64,
+        auth_key: vector<u8>,
+        public_key: vector<u8>,
+        signature: vector<u8>,
+    ) {
+        let public_key = checked_key_for(auth_key, public_key);
+        let message = TaxRefundQuote {
+            chain_id: chain_id::get(), metadata, usdc, merchant, order_ref, traveller, yen_amount, usdc_amount, rate,
+            expires_at
         };
         assert_signed(signature, &public_key, message);
     }
@@ -789,6 +835,25 @@ module yenpay::authorization {
         expires_at: u64,
     ): FxQuote {
         FxQuote { chain_id, metadata, usdc, merchant, order_ref, yen_amount, usdc_amount, rate, expires_at }
+    }
+
+    #[test_only]
+    /// Builds the message the FX desk's quote signer signs for a tax refund paid in USDC.
+    public fun new_tax_refund_quote_for_test(
+        chain_id: u8,
+        metadata: address,
+        usdc: address,
+        merchant: address,
+        order_ref: String,
+        traveller: address,
+        yen_amount: u64,
+        usdc_amount: u64,
+        rate: u64,
+        expires_at: u64,
+    ): TaxRefundQuote {
+        TaxRefundQuote {
+            chain_id, metadata, usdc, merchant, order_ref, traveller, yen_amount, usdc_amount, rate, expires_at
+        }
     }
 
     #[test_only]

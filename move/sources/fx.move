@@ -111,6 +111,8 @@ module yenpay::fx {
     const EINVALID_OBSERVATION_TIME: u64 = 23;
     /// The quote signer's account has no authentication key to keep (it does not exist).
     const ENO_QUOTE_SIGNER_ACCOUNT: u64 = 24;
+    /// A tax refund's USDC amount is not floor(yen amount * 10^12 / rate), or is zero.
+    const EREFUND_RATE_MISMATCH: u64 = 25;
 
     //
     // Constants
@@ -203,6 +205,20 @@ module yenpay::fx {
         merchant: address,
         order_ref: String,
         payer: address,
+        yen_amount: u64,
+        usdc_amount: u64,
+        rate: u64,
+        reference_rate: u64,
+    }
+
+    #[event]
+    /// A consumption-tax refund of `yen_amount` owed to `traveller` for the purchase (`merchant`, `order_ref`) was paid
+    /// as `usdc_amount` of the desk's USDC, at `rate` with the reference at `reference_rate`: the yen went from the
+    /// refund float into the desk's inventory (`tax_refund::TaxRefunded` has the refund in yen).
+    struct TaxRefundPaidInUsdc has drop, store {
+        merchant: address,
+        order_ref: String,
+        traveller: address,
         yen_amount: u64,
         usdc_amount: u64,
         rate: u64,
@@ -375,6 +391,65 @@ module yenpay::fx {
         invoice::record_signed_payment(payer_address, merchant, terminal, order_ref, expires_at, fa, payout, fee_bps);
         event::emit(PaidInUsdc {
             merchant, order_ref, payer: payer_address, yen_amount: amount, usdc_amount, rate, reference_rate
+        });
+    }
+
+    //
+    // Tax refunds paid in USDC
+    //
+
+    /// Buys the yen `refund` of a consumption-tax refund owed to `traveller` for the purchase (`merchant`,
+    /// `order_ref`) with the desk's USDC, at the desk's `authorization::TaxRefundQuote` (`usdc_amount`, `rate`,
+    /// `quote_expires_at`, signed with `quote_public_key`, the key of the quote signer's kept authentication key):
+    /// `tax_refund::claim_tax_refund_in_usdc` calls it once it has checked the claim and taken the yen out of the
+    /// float. Checks as a payment's quote: expiry and its 60 s bound, the per-quote limit, the reference's age, the
+    /// signature and the daily limit (which counts the desk's yen both ways); the amounts must agree with the rate
+    /// rounding down (`usdc_amount` = floor(yen * 10^12 / rate), non-zero: the desk never gives more USDC than the
+    /// yen buys at the quoted rate); the rate must lie from the reference up to the band's top (the desk sells USDC
+    /// here, so a rate under the reference would give the traveller more than the yen is worth at the reference,
+    /// which only a leaked key would sign). The yen goes into the desk's inventory through the hooks, the USDC to
+    /// the traveller's primary store. Emits `TaxRefundPaidInUsdc`.
+    package fun pay_tax_refund_in_usdc(
+        traveller: address,
+        merchant: address,
+        order_ref: String,
+        refund: FungibleAsset,
+        usdc_amount: u64,
+        rate: u64,
+        quote_expires_at: u64,
+        quote_public_key: vector<u8>,
+        quote_signature: vector<u8>,
+    ) acquires FxConfig {
+        let yen_amount = refund.amount();
+        let config = &mut FxConfig[@yenpay];
+        assert!(config.usdc.is_some(), error::invalid_state(EUSDC_NOT_SET));
+        let usdc = *config.usdc.borrow();
+        let now = timestamp::now_seconds();
+        assert!(now < quote_expires_at, error::invalid_state(EQUOTE_EXPIRED));
+        assert!(quote_expires_at - now <= MAX_QUOTE_TTL_SECS, error::invalid_argument(EQUOTE_TTL_TOO_LONG));
+        assert!(rate > 0, error::invalid_argument(EZERO_RATE));
+        assert!(
+            usdc_amount > 0 && usdc_amount == usdc_for_refund(yen_amount, rate),
+            error::invalid_argument(EREFUND_RATE_MISMATCH)
+        );
+        assert!(yen_amount <= config.max_quote_yen, error::out_of_range(EOVER_QUOTE_LIMIT));
+        let (reference_rate, policy) = fresh_reference(config, now);
+        assert!(
+            rate >= reference_rate
+                && ((rate - reference_rate) as u128) * BPS
+                    <= (reference_rate as u128) * (policy.max_deviation_bps as u128),
+            error::out_of_range(ERATE_OUT_OF_BAND)
+        );
+        authorization::verify_tax_refund_quote(
+            stablecoin::metadata_address(), usdc.metadata.object_address(), merchant, order_ref, traveller, yen_amount,
+            usdc_amount, rate, quote_expires_at, config.quote_auth_key, quote_public_key, quote_signature,
+        );
+        count_daily(config, yen_amount, now);
+        dispatchable_fungible_asset::deposit(config.desk_yen, refund);
+        let paid = withdraw_from_desk(config, usdc.desk_store, usdc_amount);
+        primary_fungible_store::deposit(traveller, paid);
+        event::emit(TaxRefundPaidInUsdc {
+            merchant, order_ref, traveller, yen_amount, usdc_amount, rate, reference_rate
         });
     }
 
@@ -646,6 +721,13 @@ module yenpay::fx {
     }
 
     #[view]
+    /// The USDC units a tax refund of `yen_amount` at `rate` pays: floor(yen_amount * 10^12 / rate).
+    public fun usdc_for_refund(yen_amount: u64, rate: u64): u64 {
+        assert!(rate > 0, error::invalid_argument(EZERO_RATE));
+        ((yen_amount as u128) * USDC_UNIT * RATE_SCALE / (rate as u128) as u64)
+    }
+
+    #[view]
     /// The quote signer, whose current key signs quotes.
     public fun quote_signer(): address acquires FxConfig {
         FxConfig[@yenpay].quote_signer.holder()
@@ -767,6 +849,14 @@ module yenpay::fx {
         reference_rate: u64
     ): PaidInUsdc {
         PaidInUsdc { merchant, order_ref, payer, yen_amount, usdc_amount, rate, reference_rate }
+    }
+
+    #[test_only]
+    public fun tax_refund_paid_in_usdc_for_test(
+        merchant: address, order_ref: String, traveller: address, yen_amount: u64, usdc_amount: u64, rate: u64,
+        reference_rate: u64
+    ): TaxRefundPaidInUsdc {
+        TaxRefundPaidInUsdc { merchant, order_ref, traveller, yen_amount, usdc_amount, rate, reference_rate }
     }
 
     #[test_only]

@@ -306,7 +306,7 @@ fn arg_type(name: &str, move_type: &str) -> Result<ArgType> {
             "public_key" | "quote_public_key" | "terminal_public_key" | "agent_public_key",
             "vector<u8>",
         ) => arg("&[u8; 32]", "{}.as_slice()"),
-        ("signature" | "quote_signature" | "terminal_signature", "vector<u8>") => {
+        ("signature" | "quote_signature" | "terminal_signature" | "attestation", "vector<u8>") => {
             arg("&[u8; 64]", "{}.as_slice()")
         }
         ("legal_order", "vector<u8>") => arg("&LegalOrder", "{}.as_bytes()"),

@@ -68,6 +68,8 @@ abort_codes! {
         InvalidObservationTime = 23, "EINVALID_OBSERVATION_TIME";
         /// The quote signer's account has no authentication key to keep (it does not exist).
         NoQuoteSignerAccount = 24, "ENO_QUOTE_SIGNER_ACCOUNT";
+        /// A tax refund's USDC amount is not floor(yen amount * 10^12 / rate), or is zero.
+        RefundRateMismatch = 25, "EREFUND_RATE_MISMATCH";
     }
 }
 
@@ -669,6 +671,19 @@ impl<'a> FxDesk<'a> {
         Ok(value)
     }
 
+    /// The USDC units a tax refund of `yen_amount` at `rate` pays: floor(yen_amount * 10^12 / rate).
+    ///
+    /// # Errors
+    /// [`Error::Aptos`] when the view fails; [`Error::Response`] for a result of the wrong shape.
+    pub async fn usdc_for_refund(&self, yen_amount: u64, rate: u64) -> Result<u64, Error> {
+        let args = vec![bcs_arg("yen_amount", &yen_amount)?, bcs_arg("rate", &rate)?];
+        let (Number(value),): (Number<u64>,) = self
+            .client
+            .view_as(Module::Fx, "usdc_for_refund", args)
+            .await?;
+        Ok(value)
+    }
+
     /// The quote signer, whose current key signs quotes.
     ///
     /// # Errors
@@ -759,6 +774,32 @@ pub struct PaidInUsdc {
     pub order_ref: String,
     /// `payer: address`.
     pub payer: AccountAddress,
+    /// `yen_amount: u64`.
+    #[serde(deserialize_with = "json::number")]
+    pub yen_amount: u64,
+    /// `usdc_amount: u64`.
+    #[serde(deserialize_with = "json::number")]
+    pub usdc_amount: u64,
+    /// `rate: u64`.
+    #[serde(deserialize_with = "json::number")]
+    pub rate: u64,
+    /// `reference_rate: u64`.
+    #[serde(deserialize_with = "json::number")]
+    pub reference_rate: u64,
+}
+
+/// A consumption-tax refund of `yen_amount` owed to `traveller` for the purchase (`merchant`, `order_ref`) was paid
+/// as `usdc_amount` of the desk's USDC, at `rate` with the reference at `reference_rate`: the yen went from the
+/// refund float into the desk's inventory (`tax_refund::TaxRefunded` has the refund in yen).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TaxRefundPaidInUsdc {
+    /// `merchant: address`.
+    pub merchant: AccountAddress,
+    /// `order_ref: String`.
+    pub order_ref: String,
+    /// `traveller: address`.
+    pub traveller: AccountAddress,
     /// `yen_amount: u64`.
     #[serde(deserialize_with = "json::number")]
     pub yen_amount: u64,
@@ -898,6 +939,7 @@ module_events! {
     /// An event of `yenpay_client::fx`.
     pub enum FxEvent {
         PaidInUsdc,
+        TaxRefundPaidInUsdc,
         UsdcConfigured,
         LimitsChanged,
         RatePoliciesChanged,
