@@ -17,7 +17,8 @@
 ///   (`closed` policy) from Friday 21:00 to Sunday 22:00 UTC, when reference feeds such as Pyth's USD/JPY stop
 ///   (Friday 17:00 to Sunday 17:00 New York time; the window is the union of the EDT and EST hours, so it needs no
 ///   calendar of daylight saving and errs, by one hour, towards the closed policy);
-/// - a per-quote limit and a daily limit (a Japan day, UTC+9) on the yen paid out. The day's total is an aggregator
+/// - a per-quote limit and a daily limit (a Japan day, UTC+9) on the yen paid out (and on the yen taken in for tax
+///   refunds paid in USDC, `pay_tax_refund_in_usdc`: the desk's volume both ways). The day's total is an aggregator
 ///   (`aggregator_v2`) kept in `FxConfig`: a payment adds to it and rewrites the configuration with the same bytes
 ///   (the aggregator's value lives outside them), which Block-STM validates by value, so payments do not conflict;
 ///   the first payment of a Japan day (a new aggregator) and the operator's and the roles' changes do.
@@ -734,6 +735,13 @@ module yenpay::fx {
     }
 
     #[view]
+    /// The authentication key the desk checks quotes' keys against: the quote signer's as the desk kept it at its
+    /// acceptance or last `refresh_quote_key` (empty if the deployer had no account at publish).
+    public fun quote_auth_key(): vector<u8> acquires FxConfig {
+        FxConfig[@yenpay].quote_auth_key
+    }
+
+    #[view]
     /// The proposed quote signer, if any.
     public fun pending_quote_signer(): Option<address> acquires FxConfig {
         FxConfig[@yenpay].quote_signer.pending()
@@ -862,13 +870,6 @@ module yenpay::fx {
     #[test_only]
     public fun quote_signer_changed_for_test(old: address, new: address): QuoteSignerChanged {
         QuoteSignerChanged { old, new }
-    }
-
-    #[test_only]
-    /// The authentication key the desk checks quotes' keys against (the `QuoteSignerChanged` and
-    /// `QuoteKeyRefreshed` events say when it changes).
-    public fun quote_auth_key_for_test(): vector<u8> acquires FxConfig {
-        FxConfig[@yenpay].quote_auth_key
     }
 
     #[test_only]

@@ -472,10 +472,10 @@ module yenpay::fx_tests {
     #[test(framework = @aptos_framework, publisher = @deployer)]
     fun the_desk_keeps_the_accepting_signer_s_key(framework: &signer, publisher: &signer) acquires TestUsdc {
         let (_, q) = setup(framework, publisher);
-        assert!(fx::quote_auth_key_for_test() == account::get_authentication_key(q.addr), 1);
+        assert!(fx::quote_auth_key() == account::get_authentication_key(q.addr), 1);
         fx::refresh_quote_key(&h::signer_of(q.addr));
         assert!(event::was_event_emitted(&fx::quote_key_refreshed_for_test(q.addr, bcs::to_bytes(&q.addr))), 2);
-        assert!(fx::quote_auth_key_for_test() == bcs::to_bytes(&q.addr), 3);
+        assert!(fx::quote_auth_key() == bcs::to_bytes(&q.addr), 3);
     }
 
     #[test(framework = @aptos_framework, publisher = @deployer)]

@@ -52,7 +52,16 @@ async fn signed_quote(h: &Harness, code: &SignedInvoiceOffer, rate: u64) -> Resu
         )
         .await?;
     let operator = h.deployer().await;
-    Ok(quote.sign(from_sdk(h.package()), &signing_key(operator.private_key()))?)
+    let key = signing_key(operator.private_key());
+    // The desk checks the quote's key against the authentication key it
+    // kept for the quote signer (the deployer's, taken at publish).
+    check_eq!(
+        h.client.fx().quote_auth_key().await?,
+        yenpay_types::authorization::ed25519_authentication_key(&key.verifying_key().to_bytes())
+            .to_vec(),
+        "the quote signer's key as the desk keeps it"
+    );
+    Ok(quote.sign(from_sdk(h.package()), &key)?)
 }
 
 pub async fn tourist_pays_in_usdc(h: &'static Harness) -> Result<()> {

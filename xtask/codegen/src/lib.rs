@@ -352,6 +352,7 @@ fn return_type(view: &str, move_type: &str) -> Result<ReturnType> {
         "u64" => single("Number<u64>", "Number(value)", "value", "u64"),
         "u128" => single("Number<u128>", "Number(value)", "value", "u128"),
         "u256" => single("NonceBitmap", "value", "value", "NonceBitmap"),
+        "vector<u8>" => single("HexBytes", "HexBytes(value)", "value", "Vec<u8>"),
         "vector<address>" => single(
             "Vec<AccountAddress>",
             "value",
@@ -452,7 +453,7 @@ fn render(target: &Target, module: &Module) -> Result<String> {
         out,
         "use crate::abort::{{Module, abort_codes}};\n\
          use crate::client::{{Error, Submitted, TxSigner, YenPay, bcs_arg, entry_call}};\n\
-         use crate::events::json::{{self, MoveOption, Number, ObjectRef}};\n\
+         use crate::events::json::{{self, HexBytes, MoveOption, Number, ObjectRef}};\n\
          use crate::events::module_events;\n\
          use aptos_sdk::transaction::EntryFunction;\n\
          use aptos_sdk::types::AccountAddress;\n\

@@ -5,7 +5,7 @@
 
 use crate::abort::{Module, abort_codes};
 use crate::client::{Error, Submitted, TxSigner, YenPay, bcs_arg, entry_call};
-use crate::events::json::{self, MoveOption, Number, ObjectRef};
+use crate::events::json::{self, HexBytes, MoveOption, Number, ObjectRef};
 use crate::events::module_events;
 use aptos_sdk::transaction::EntryFunction;
 use aptos_sdk::types::AccountAddress;
@@ -693,6 +693,20 @@ impl<'a> FxDesk<'a> {
         let (value,): (AccountAddress,) = self
             .client
             .view_as(Module::Fx, "quote_signer", args)
+            .await?;
+        Ok(value)
+    }
+
+    /// The authentication key the desk checks quotes' keys against: the quote signer's as the desk kept it at its
+    /// acceptance or last `refresh_quote_key` (empty if the deployer had no account at publish).
+    ///
+    /// # Errors
+    /// [`Error::Aptos`] when the view fails; [`Error::Response`] for a result of the wrong shape.
+    pub async fn quote_auth_key(&self) -> Result<Vec<u8>, Error> {
+        let args = vec![];
+        let (HexBytes(value),): (HexBytes,) = self
+            .client
+            .view_as(Module::Fx, "quote_auth_key", args)
             .await?;
         Ok(value)
     }
