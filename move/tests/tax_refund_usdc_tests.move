@@ -147,11 +147,15 @@ module yenpay::tax_refund_usdc_tests {
     }
 
     fun quote(q: &Keyed, yen: u64, usdc_amount: u64, rate: u64, expires_at: u64): vector<u8> {
-        quote_with(q, h::chain(), stablecoin::metadata_address(), order(), traveller(), yen, usdc_amount, rate, expires_at)
+        quote_with(
+            q, h::chain(), stablecoin::metadata_address(), order(), traveller(), yen, usdc_amount, rate, expires_at
+        )
     }
 
     /// The traveller claims `order()` in USDC with the agent's attestation and the quote as submitted.
-    fun claim_as(r: &Roles, quote_key: vector<u8>, usdc_amount: u64, rate: u64, expires_at: u64, signature: vector<u8>) {
+    fun claim_as(
+        r: &Roles, quote_key: vector<u8>, usdc_amount: u64, rate: u64, expires_at: u64, signature: vector<u8>
+    ) {
         tax_refund::claim_tax_refund_in_usdc(
             &h::signer_of(traveller()), h::merchant(), order(), traveller(), r.agent.public_key,
             attest(&r.agent, order(), traveller()), usdc_amount, rate, expires_at, quote_key, signature,

@@ -584,6 +584,20 @@ impl Report {
                     ratio(collect, plain)
                 );
             }
+            // A USDC payment writes a new invoice record too, refunded by the
+            // purge: what stays spent is its execution and io.
+            if let (Some(plain), Some(usdc)) = (compute(Op::PlainTransfer), compute(Op::PayInUsdc))
+            {
+                let _ = writeln!(
+                    out,
+                    "\n**pay_signed_invoice_in_usdc (a code paid in USDC at the desk's quote), \
+                     execution + io / plain transfer's = {} / {} = {}** (its record's storage fee \
+                     is refunded by the purge; issue 29's target is at most 3).",
+                    units(usdc),
+                    units(plain),
+                    ratio(usdc, plain)
+                );
+            }
             if let Some(plain) = plain {
                 let _ = writeln!(
                     out,

@@ -287,11 +287,12 @@ impl<'a> FxDesk<'a> {
 
     /// Pays the code that `terminal` signed (`merchant`, `order_ref`, `amount` yen, `expires_at`, as
     /// `invoice::pay_signed_invoice` takes it) with `usdc_amount` of the payer's USDC, at the desk's quote (`rate`,
-    /// `quote_expires_at`, signed with `quote_public_key`, the key of the quote signer's kept authentication key). Checks the code as
-    /// `pay_signed_invoice` does, then the quote (expiry, amounts against the rate, per-quote limit, reference rate
-    /// and its age under the policy in force, signature) and the daily limit; moves the USDC to the desk and the
-    /// invoice's yen from the desk's inventory to the merchant (fee to the treasury); writes the invoice as paid by
-    /// the payer. Emits the invoice's `InvoiceCreated` and `InvoicePaid`, and `PaidInUsdc`.
+    /// `quote_expires_at`, signed with `quote_public_key`, whose authentication key must be the one the desk keeps for
+    /// the quote signer). Checks the code as `pay_signed_invoice` does, then the quote (expiry, amounts against the
+    /// rate, per-quote limit, reference rate and its age under the policy in force, signature) and the daily limit;
+    /// moves the USDC to the desk and the invoice's yen from the desk's inventory to the merchant (fee to the
+    /// treasury); writes the invoice as paid by the payer. Emits the invoice's `InvoiceCreated` and `InvoicePaid`, and
+    /// `PaidInUsdc`.
     ///
     /// Signed by `payer`.
     ///
@@ -607,8 +608,8 @@ impl<'a> FxDesk<'a> {
         Ok((first, second))
     }
 
-    /// The Japan day the daily total counts, and the yen paid out on it. Reading the total is for monitoring: the pay
-    /// path only adds to it.
+    /// The Japan day the daily total counts, and the desk's yen volume on it (yen paid out for payments, taken in for
+    /// tax refunds paid in USDC). Reading the total is for monitoring: the pay path only adds to it.
     ///
     /// # Errors
     /// [`Error::Aptos`] when the view fails; [`Error::Response`] for a result of the wrong shape.
