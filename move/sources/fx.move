@@ -587,6 +587,7 @@ module yenpay::fx {
         let config = &mut FxConfig[@yenpay];
         let previous = config.quote_signer.accept(new);
         assert!(previous.is_some(), error::permission_denied(ENOT_PENDING_QUOTE_SIGNER));
+        assert!(account::exists_at(new), error::not_found(ENO_QUOTE_SIGNER_ACCOUNT));
         config.quote_auth_key = account::get_authentication_key(new);
         event::emit(QuoteSignerChanged { old: previous.destroy_some(), new });
     }

@@ -479,6 +479,18 @@ module yenpay::fx_tests {
     }
 
     #[test(framework = @aptos_framework, publisher = @deployer)]
+    #[expected_failure(abort_code = 0x60018, location = yenpay::fx)] // ENO_QUOTE_SIGNER_ACCOUNT
+    fun a_quote_signer_without_an_account_has_no_key_to_keep(framework: &signer, publisher: &signer) {
+        h::setup(framework, publisher);
+        // Where accounts exist only once created (the default-account-resource feature off).
+        std::features::change_feature_flags_for_testing(
+            framework, vector[], vector[std::features::get_default_account_resource_feature()]
+        );
+        fx::propose_quote_signer(publisher, @0xacc0);
+        fx::accept_quote_signer(&h::signer_of(@0xacc0));
+    }
+
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x50002, location = yenpay::fx)] // ENOT_QUOTE_SIGNER
     fun only_the_quote_signer_refreshes_its_key(framework: &signer, publisher: &signer) acquires TestUsdc {
         setup(framework, publisher);

@@ -69,7 +69,9 @@ async fn signed_quote(h: &Harness, code: &SignedInvoiceOffer, rate: u64) -> Resu
 }
 
 pub async fn tourist_pays_in_usdc(h: &'static Harness) -> Result<()> {
-    let _shared = h.shared().await;
+    // Exclusive: the books below include the treasury's exact fee, which any
+    // other case's payment would move too.
+    let _exclusive = h.exclusive().await;
     let fx = h.client.fx();
     let coin = h.client.stablecoin();
     let usdc = fx
