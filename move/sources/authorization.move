@@ -12,7 +12,8 @@
 ///   authorization expiry, and is accepted only by `hold::authorize_with_customer_signature`, which puts the funds in
 ///   the package's escrow.
 /// The terminals' messages, `InvoiceOffer`, `HoldOffer`, `ReviewHoldOffer` and `TaxFreeOffer` (a code with its tax
-/// breakdown), the FX desk's `FxQuote` and the refund agent's `ExportAttestation` move no one's funds by themselves.
+/// breakdown), the FX desk's `FxQuote` and `TaxRefundQuote` and the refund agent's `ExportAttestation` move no one's
+/// funds by themselves.
 /// The signed bytes are the BCS of `aptos_std::ed25519::SignedMessage<T>`, whose type info names this module and the
 /// struct; `testdata/known_answers.md` has them for a fixed key.
 ///
@@ -264,6 +265,26 @@ module yenpay::authorization {
         traveller: address,
     }
 
+    /// The message the FX desk's quote signer signs to pay a consumption-tax refund in USDC: "the tax refund of the
+    /// purchase (`merchant`, `order_ref`) owed to `traveller`, `yen_amount` yen, is paid as `usdc_amount` of the asset
+    /// `usdc` at `rate`", usable strictly before `expires_at` (Unix seconds). `rate` is yen per whole USDC in units of
+    /// 10^-6, as in `FxQuote`. Only `tax_refund::claim_tax_refund_in_usdc` accepts it, with the refund agent's
+    /// `ExportAttestation` for the same purchase and traveller, and at most once: the purchase's claim is once. Its
+    /// own struct type keeps a payment's quote from paying a refund and the reverse. The signer is `fx`'s quote
+    /// signer, with the key `fx` keeps for it. `chain_id` and `metadata` (the yen stablecoin) are the domain.
+    struct TaxRefundQuote has copy, drop {
+        chain_id: u8,
+        metadata: address,
+        usdc: address,
+        merchant: address,
+        order_ref: String,
+        traveller: address,
+        yen_amount: u64,
+        usdc_amount: u64,
+        rate: u64,
+        expires_at: u64,
+    }
+
     /// `from` signed for `amount` of its funds to leave its primary store, and the nonce is spent. No abilities: the
     /// holder of this value must hand it to `stablecoin::withdraw_authorized`, the only code that redeems it.
     struct SignedWithdrawal {
@@ -481,9 +502,10 @@ module yenpay::authorization {
         assert_signed(signature, &public_key, message);
     }
 
-    /// Aborts unless `signature` is `quote_signer`'s signature of the `FxQuote` with these fields, this chain's id and
-    /// the yen asset `metadata`, made with the key `public_key` that is `quote_signer`'s current authentication key.
-    /// Checks nothing else: the fx module checks that `quote_signer` holds its role, the expiry, the rate and limits.
+    /// Aborts unless `signature` is a signature of the `FxQuote` with these fields, this chain's id and the yen asset
+    /// `metadata`, made with the key `public_key` whose authentication key (legacy or SingleKey Ed25519) is
+    /// `auth_key`: the one `fx` keeps for its quote signer, so that a payment reads no account. Checks nothing else:
+    /// the fx module keeps that key with the role, and checks the expiry, the rate and limits.
     package fun verify_fx_quote(
         metadata: address,
         usdc: address,
@@ -493,13 +515,38 @@ module yenpay::authorization {
         usdc_amount: u64,
         rate: u64,
         expires_at: u64,
-        quote_signer: address,
+        auth_key: vector<u8>,
         public_key: vector<u8>,
         signature: vector<u8>,
     ) {
-        let public_key = checked_key(quote_signer, public_key);
+        let public_key = checked_key_for(auth_key, public_key);
         let message = FxQuote {
             chain_id: chain_id::get(), metadata, usdc, merchant, order_ref, yen_amount, usdc_amount, rate, expires_at
+        };
+        assert_signed(signature, &public_key, message);
+    }
+
+    /// Aborts unless `signature` is a signature of the `TaxRefundQuote` with these fields, this chain's id and the yen
+    /// asset `metadata`, made with the key `public_key` whose authentication key is `auth_key` (the one `fx` keeps for
+    /// its quote signer). Checks nothing else: `fx` checks the expiry, the rate and limits, `tax_refund` the purchase.
+    package fun verify_tax_refund_quote(
+        metadata: address,
+        usdc: address,
+        merchant: address,
+        order_ref: String,
+        traveller: address,
+        yen_amount: u64,
+        usdc_amount: u64,
+        rate: u64,
+        expires_at: u64,
+        auth_key: vector<u8>,
+        public_key: vector<u8>,
+        signature: vector<u8>,
+    ) {
+        let public_key = checked_key_for(auth_key, public_key);
+        let message = TaxRefundQuote {
+            chain_id: chain_id::get(), metadata, usdc, merchant, order_ref, traveller, yen_amount, usdc_amount, rate,
+            expires_at
         };
         assert_signed(signature, &public_key, message);
     }
@@ -591,16 +638,20 @@ module yenpay::authorization {
 
     /// `public_key` as a key to verify with, once it is 32 bytes and `account`'s current key.
     fun checked_key(account: address, public_key: vector<u8>): ed25519::UnvalidatedPublicKey {
+        checked_key_for(account::get_authentication_key(account), public_key)
+    }
+
+    /// As `checked_key`, against an authentication key the caller kept rather than an account's.
+    fun checked_key_for(auth_key: vector<u8>, public_key: vector<u8>): ed25519::UnvalidatedPublicKey {
         assert!(public_key.length() == PUBLIC_KEY_LENGTH, error::invalid_argument(EINVALID_PUBLIC_KEY));
-        assert!(is_key_of(&public_key, account), error::permission_denied(EPUBLIC_KEY_MISMATCH));
+        assert!(is_key_for(&public_key, auth_key), error::permission_denied(EPUBLIC_KEY_MISMATCH));
         ed25519::new_unvalidated_public_key_from_bytes(public_key)
     }
 
-    /// Whether `from`'s authentication key is that of `public_key`, as a legacy Ed25519 account
+    /// Whether `auth_key` is the authentication key of `public_key`, as a legacy Ed25519 account
     /// (`sha3-256(pk || 0x00)`) or a SingleKey Ed25519 account (`sha3-256(0x00 || 0x20 || pk || 0x02)`, the BCS of
     /// `AnyPublicKey::Ed25519` and the SingleKey scheme byte).
-    fun is_key_of(public_key: &vector<u8>, from: address): bool {
-        let auth_key = account::get_authentication_key(from);
+    fun is_key_for(public_key: &vector<u8>, auth_key: vector<u8>): bool {
         let pk = ed25519::new_unvalidated_public_key_from_bytes(*public_key);
         if (ed25519::unvalidated_public_key_to_authentication_key(&pk) == auth_key) return true;
         let single_key = vector[ANY_PUBLIC_KEY_ED25519, (PUBLIC_KEY_LENGTH as u8)];
@@ -784,6 +835,25 @@ module yenpay::authorization {
         expires_at: u64,
     ): FxQuote {
         FxQuote { chain_id, metadata, usdc, merchant, order_ref, yen_amount, usdc_amount, rate, expires_at }
+    }
+
+    #[test_only]
+    /// Builds the message the FX desk's quote signer signs for a tax refund paid in USDC.
+    public fun new_tax_refund_quote_for_test(
+        chain_id: u8,
+        metadata: address,
+        usdc: address,
+        merchant: address,
+        order_ref: String,
+        traveller: address,
+        yen_amount: u64,
+        usdc_amount: u64,
+        rate: u64,
+        expires_at: u64,
+    ): TaxRefundQuote {
+        TaxRefundQuote {
+            chain_id, metadata, usdc, merchant, order_ref, traveller, yen_amount, usdc_amount, rate, expires_at
+        }
     }
 
     #[test_only]

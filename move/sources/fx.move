@@ -17,9 +17,17 @@
 ///   (`closed` policy) from Friday 21:00 to Sunday 22:00 UTC, when reference feeds such as Pyth's USD/JPY stop
 ///   (Friday 17:00 to Sunday 17:00 New York time; the window is the union of the EDT and EST hours, so it needs no
 ///   calendar of daylight saving and errs, by one hour, towards the closed policy);
-/// - a per-quote limit and a daily limit (a Japan day, UTC+9) on the yen paid out. The day's total is an aggregator
-///   (`aggregator_v2`): payments add to it without conflicting under Block-STM, and only the first payment of a day
-///   (which starts a new aggregator) and the operator's limit changes write the resource.
+/// - a per-quote limit and a daily limit (a Japan day, UTC+9) on the yen paid out (and on the yen taken in for tax
+///   refunds paid in USDC, `pay_tax_refund_in_usdc`: the desk's volume both ways). The day's total is an aggregator
+///   (`aggregator_v2`) kept in `FxConfig`: a payment adds to it and rewrites the configuration with the same bytes
+///   (the aggregator's value lives outside them), which Block-STM validates by value, so payments do not conflict;
+///   the first payment of a Japan day (a new aggregator) and the operator's and the roles' changes do.
+///
+/// A quote is checked against the authentication key that `FxConfig` keeps for the quote signer (taken from its
+/// account when it accepts the role, at publish for the deployer, and again when the holder calls
+/// `refresh_quote_key` after rotating its account's key), so a payment reads no account. The desk's stores and the
+/// USDC metadata are kept there as typed objects too, so a payment loads only what it moves (docs/figures.md has the
+/// gas, docs/audit.md the argument).
 ///
 /// The desk is the primary stores (yen and USDC) of an untransferable object under `@yenpay` whose `ExtendRef` only
 /// this module keeps (in `FxConfig`); its yen store is approved to hold the stablecoin, as the treasury's and the
@@ -36,9 +44,11 @@ module yenpay::fx {
     use std::option::{Self, Option};
     use std::signer;
     use std::string::String;
+    use aptos_framework::account;
     use aptos_framework::aggregator_v2::{Self, Aggregator};
+    use aptos_framework::dispatchable_fungible_asset;
     use aptos_framework::event;
-    use aptos_framework::fungible_asset::{Self, Metadata};
+    use aptos_framework::fungible_asset::{Self, FungibleAsset, FungibleStore, Metadata};
     use aptos_framework::object::{Self, ExtendRef, Object};
     use aptos_framework::primary_fungible_store;
     use aptos_framework::timestamp;
@@ -100,6 +110,10 @@ module yenpay::fx {
     const EINSUFFICIENT_INVENTORY: u64 = 22;
     /// The reference rate's observation time is in the future, or not later than the current reference's.
     const EINVALID_OBSERVATION_TIME: u64 = 23;
+    /// The quote signer's account has no authentication key to keep (it does not exist).
+    const ENO_QUOTE_SIGNER_ACCOUNT: u64 = 24;
+    /// A tax refund's USDC amount is not floor(yen amount * 10^12 / rate), or is zero.
+    const EREFUND_RATE_MISMATCH: u64 = 25;
 
     //
     // Constants
@@ -151,15 +165,25 @@ module yenpay::fx {
         max_staleness_secs: u64,
     }
 
-    /// The desk's configuration, at `@yenpay`: read by every payment, written only by the operator and the roles.
-    /// `desk` is the desk object's `ExtendRef` (kept here, not at the object, so a payment reads one slot for all of
-    /// it). Limits are in yen; both zero at publish, so the desk pays nothing until the operator sets them.
+    /// The desk's USDC: the asset and the desk's primary store of it, both fixed by `configure_usdc`.
+    struct Usdc has copy, drop, store {
+        metadata: Object<Metadata>,
+        desk_store: Object<FungibleStore>,
+    }
+
+    /// The desk's configuration and the day's total, at `@yenpay`: one resource for everything a payment reads, so it
+    /// loads one. `desk` is the desk object's `ExtendRef` and `desk_yen` its primary yen store (typed, so a payment
+    /// neither derives nor looks them up). `quote_auth_key` is the quote signer's authentication key as kept (see the
+    /// module's doc). Limits are in yen; both zero at publish, so the desk pays nothing until the operator sets them.
     /// `reference_rate` (yen per USDC times 10^6) and `observed_at` are the rate keeper's, zero until its first
-    /// `set_reference_rate`.
+    /// `set_reference_rate`. `used` is the yen paid out on Japan day `day` (days since the epoch, UTC+9), bounded by
+    /// the daily limit in force when it was created, so `try_add` is the limit check.
     struct FxConfig has key {
-        usdc: Option<address>,
+        usdc: Option<Usdc>,
         desk: ExtendRef,
+        desk_yen: Object<FungibleStore>,
         quote_signer: TwoStepRole,
+        quote_auth_key: vector<u8>,
         rate_keeper: TwoStepRole,
         open_policy: RatePolicy,
         closed_policy: RatePolicy,
@@ -167,11 +191,6 @@ module yenpay::fx {
         daily_limit_yen: u64,
         reference_rate: u64,
         observed_at: u64,
-    }
-
-    /// Yen paid out on Japan day `day` (days since the epoch, UTC+9), at `@yenpay`. `used` is bounded by the daily
-    /// limit in force when it was created, so `try_add` is the limit check.
-    struct DailyVolume has key {
         day: u64,
         used: Aggregator<u64>,
     }
@@ -187,6 +206,20 @@ module yenpay::fx {
         merchant: address,
         order_ref: String,
         payer: address,
+        yen_amount: u64,
+        usdc_amount: u64,
+        rate: u64,
+        reference_rate: u64,
+    }
+
+    #[event]
+    /// A consumption-tax refund of `yen_amount` owed to `traveller` for the purchase (`merchant`, `order_ref`) was paid
+    /// as `usdc_amount` of the desk's USDC, at `rate` with the reference at `reference_rate`: the yen went from the
+    /// refund float into the desk's inventory (`tax_refund::TaxRefunded` has the refund in yen).
+    struct TaxRefundPaidInUsdc has drop, store {
+        merchant: address,
+        order_ref: String,
+        traveller: address,
         yen_amount: u64,
         usdc_amount: u64,
         rate: u64,
@@ -238,6 +271,14 @@ module yenpay::fx {
     }
 
     #[event]
+    /// The quote signer had the desk keep its account's current authentication key (`refresh_quote_key`): quotes
+    /// signed with the key it rotated away from are refused from now on.
+    struct QuoteKeyRefreshed has drop, store {
+        quote_signer: address,
+        auth_key: vector<u8>,
+    }
+
+    #[event]
     /// `proposed_by` (the holder or the operator) proposed `proposed` as rate keeper; none withdraws a proposal.
     struct RateKeeperProposed has drop, store {
         holder: address,
@@ -266,10 +307,15 @@ module yenpay::fx {
         let constructor_ref = &object::create_named_object(publisher, DESK_SEED);
         object::set_untransferable(constructor_ref);
         let desk_signer = &object::generate_signer(constructor_ref);
+        let store = primary_fungible_store::ensure_primary_store_exists(
+            signer::address_of(desk_signer), stablecoin::metadata()
+        );
         move_to(publisher, FxConfig {
             usdc: option::none(),
             desk: object::generate_extend_ref(constructor_ref),
+            desk_yen: store,
             quote_signer: role::new(@deployer),
+            quote_auth_key: if (account::exists_at(@deployer)) account::get_authentication_key(@deployer) else vector[],
             rate_keeper: role::new(@deployer),
             open_policy: RatePolicy {
                 max_deviation_bps: DEFAULT_OPEN_DEVIATION_BPS, max_staleness_secs: DEFAULT_OPEN_STALENESS_SECS
@@ -281,11 +327,9 @@ module yenpay::fx {
             daily_limit_yen: 0,
             reference_rate: 0,
             observed_at: 0,
+            day: 0,
+            used: aggregator_v2::create_aggregator(0),
         });
-        move_to(publisher, DailyVolume { day: 0, used: aggregator_v2::create_aggregator(0) });
-        let store = primary_fungible_store::ensure_primary_store_exists(
-            signer::address_of(desk_signer), stablecoin::metadata()
-        );
         controls::approve_package_store(store.object_address());
         // Every USDC payment withdraws here: an aggregator-backed balance keeps them from conflicting.
         if (features::concurrent_fungible_balance_enabled()) {
@@ -299,11 +343,12 @@ module yenpay::fx {
 
     /// Pays the code that `terminal` signed (`merchant`, `order_ref`, `amount` yen, `expires_at`, as
     /// `invoice::pay_signed_invoice` takes it) with `usdc_amount` of the payer's USDC, at the desk's quote (`rate`,
-    /// `quote_expires_at`, signed by the quote signer with its current key `quote_public_key`). Checks the code as
-    /// `pay_signed_invoice` does, then the quote (expiry, amounts against the rate, per-quote limit, reference rate
-    /// and its age under the policy in force, signature) and the daily limit; moves the USDC to the desk and the
-    /// invoice's yen from the desk's inventory to the merchant (fee to the treasury); writes the invoice as paid by
-    /// the payer. Emits the invoice's `InvoiceCreated` and `InvoicePaid`, and `PaidInUsdc`.
+    /// `quote_expires_at`, signed with `quote_public_key`, whose authentication key must be the one the desk keeps for
+    /// the quote signer). Checks the code as `pay_signed_invoice` does, then the quote (expiry, amounts against the
+    /// rate, per-quote limit, reference rate and its age under the policy in force, signature) and the daily limit;
+    /// moves the USDC to the desk and the invoice's yen from the desk's inventory to the merchant (fee to the
+    /// treasury); writes the invoice as paid by the payer. Emits the invoice's `InvoiceCreated` and `InvoicePaid`, and
+    /// `PaidInUsdc`.
     public entry fun pay_signed_invoice_in_usdc(
         payer: &signer,
         merchant: address,
@@ -318,14 +363,14 @@ module yenpay::fx {
         quote_expires_at: u64,
         quote_public_key: vector<u8>,
         quote_signature: vector<u8>,
-    ) acquires FxConfig, DailyVolume {
+    ) acquires FxConfig {
         let payer_address = signer::address_of(payer);
         // The customer touches only USDC, so no yen hook sees it.
         merchant_registry::assert_not_denylisted(payer_address);
         let (payout, fee_bps) = invoice::check_signed_invoice(
             merchant, terminal, order_ref, amount, expires_at, public_key, signature
         );
-        let config = &FxConfig[@yenpay];
+        let config = &mut FxConfig[@yenpay];
         assert!(config.usdc.is_some(), error::invalid_state(EUSDC_NOT_SET));
         let usdc = *config.usdc.borrow();
         let now = timestamp::now_seconds();
@@ -336,22 +381,77 @@ module yenpay::fx {
         assert!(amount <= config.max_quote_yen, error::out_of_range(EOVER_QUOTE_LIMIT));
         let reference_rate = assert_within_policy(config, rate, now);
         authorization::verify_fx_quote(
-            stablecoin::metadata_address(), usdc, merchant, order_ref, amount, usdc_amount, rate, quote_expires_at,
-            config.quote_signer.holder(), quote_public_key, quote_signature,
+            stablecoin::metadata_address(), usdc.metadata.object_address(), merchant, order_ref, amount, usdc_amount,
+            rate, quote_expires_at, config.quote_auth_key, quote_public_key, quote_signature,
         );
-        count_daily(amount, config.daily_limit_yen, now);
-        let desk = desk_address();
-        let usdc_paid = primary_fungible_store::withdraw(payer, usdc_metadata_object(usdc), usdc_amount);
-        primary_fungible_store::deposit(desk, usdc_paid);
-        let yen = stablecoin::metadata();
-        assert!(
-            primary_fungible_store::is_balance_at_least(desk, yen, amount),
-            error::invalid_state(EINSUFFICIENT_INVENTORY)
-        );
-        let fa = primary_fungible_store::withdraw(&desk_signer(config), yen, amount);
+        count_daily(config, amount, now);
+        let usdc_paid = primary_fungible_store::withdraw(payer, usdc.metadata, usdc_amount);
+        // The desk's stores are known: no derivation, and no yen metadata to load (the hooks still run on the yen).
+        dispatchable_fungible_asset::deposit(usdc.desk_store, usdc_paid);
+        let desk_yen = config.desk_yen;
+        let fa = withdraw_from_desk(config, desk_yen, amount);
         invoice::record_signed_payment(payer_address, merchant, terminal, order_ref, expires_at, fa, payout, fee_bps);
         event::emit(PaidInUsdc {
             merchant, order_ref, payer: payer_address, yen_amount: amount, usdc_amount, rate, reference_rate
+        });
+    }
+
+    //
+    // Tax refunds paid in USDC
+    //
+
+    /// Buys the yen `refund` of a consumption-tax refund owed to `traveller` for the purchase (`merchant`,
+    /// `order_ref`) with the desk's USDC, at the desk's `authorization::TaxRefundQuote` (`usdc_amount`, `rate`,
+    /// `quote_expires_at`, signed with `quote_public_key`, the key of the quote signer's kept authentication key):
+    /// `tax_refund::claim_tax_refund_in_usdc` calls it once it has checked the claim and taken the yen out of the
+    /// float. Checks as a payment's quote: expiry and its 60 s bound, the per-quote limit, the reference's age, the
+    /// signature and the daily limit (which counts the desk's yen both ways); the amounts must agree with the rate
+    /// rounding down (`usdc_amount` = floor(yen * 10^12 / rate), non-zero: the desk never gives more USDC than the
+    /// yen buys at the quoted rate); the rate must lie from the reference up to the band's top (the desk sells USDC
+    /// here, so a rate under the reference would give the traveller more than the yen is worth at the reference,
+    /// which only a leaked key would sign). The yen goes into the desk's inventory through the hooks, the USDC to
+    /// the traveller's primary store. Emits `TaxRefundPaidInUsdc`.
+    package fun pay_tax_refund_in_usdc(
+        traveller: address,
+        merchant: address,
+        order_ref: String,
+        refund: FungibleAsset,
+        usdc_amount: u64,
+        rate: u64,
+        quote_expires_at: u64,
+        quote_public_key: vector<u8>,
+        quote_signature: vector<u8>,
+    ) acquires FxConfig {
+        let yen_amount = refund.amount();
+        let config = &mut FxConfig[@yenpay];
+        assert!(config.usdc.is_some(), error::invalid_state(EUSDC_NOT_SET));
+        let usdc = *config.usdc.borrow();
+        let now = timestamp::now_seconds();
+        assert!(now < quote_expires_at, error::invalid_state(EQUOTE_EXPIRED));
+        assert!(quote_expires_at - now <= MAX_QUOTE_TTL_SECS, error::invalid_argument(EQUOTE_TTL_TOO_LONG));
+        assert!(rate > 0, error::invalid_argument(EZERO_RATE));
+        assert!(
+            usdc_amount > 0 && usdc_amount == usdc_for_refund(yen_amount, rate),
+            error::invalid_argument(EREFUND_RATE_MISMATCH)
+        );
+        assert!(yen_amount <= config.max_quote_yen, error::out_of_range(EOVER_QUOTE_LIMIT));
+        let (reference_rate, policy) = fresh_reference(config, now);
+        assert!(
+            rate >= reference_rate
+                && ((rate - reference_rate) as u128) * BPS
+                    <= (reference_rate as u128) * (policy.max_deviation_bps as u128),
+            error::out_of_range(ERATE_OUT_OF_BAND)
+        );
+        authorization::verify_tax_refund_quote(
+            stablecoin::metadata_address(), usdc.metadata.object_address(), merchant, order_ref, traveller, yen_amount,
+            usdc_amount, rate, quote_expires_at, config.quote_auth_key, quote_public_key, quote_signature,
+        );
+        count_daily(config, yen_amount, now);
+        dispatchable_fungible_asset::deposit(config.desk_yen, refund);
+        let paid = withdraw_from_desk(config, usdc.desk_store, usdc_amount);
+        primary_fungible_store::deposit(traveller, paid);
+        event::emit(TaxRefundPaidInUsdc {
+            merchant, order_ref, traveller, yen_amount, usdc_amount, rate, reference_rate
         });
     }
 
@@ -365,10 +465,10 @@ module yenpay::fx {
         assert_operator(operator);
         let config = &mut FxConfig[@yenpay];
         assert!(config.usdc.is_none(), error::already_exists(EUSDC_ALREADY_SET));
-        let metadata = usdc_metadata_object(usdc);
+        let metadata = object::address_to_object<Metadata>(usdc);
         assert!(fungible_asset::decimals(metadata) == USDC_DECIMALS, error::invalid_argument(EWRONG_DECIMALS));
-        config.usdc = option::some(usdc);
         let store = primary_fungible_store::ensure_primary_store_exists(desk_address(), metadata);
+        config.usdc = option::some(Usdc { metadata, desk_store: store });
         if (features::concurrent_fungible_balance_enabled()) {
             fungible_asset::upgrade_store_to_concurrent(&desk_signer(config), store);
         };
@@ -378,15 +478,14 @@ module yenpay::fx {
     /// Sets the per-quote and daily limits, in yen. The day's total so far counts against the new daily limit.
     public entry fun set_limits(
         operator: &signer, max_quote_yen: u64, daily_limit_yen: u64
-    ) acquires FxConfig, DailyVolume {
+    ) acquires FxConfig {
         assert_operator(operator);
         assert!(max_quote_yen <= daily_limit_yen, error::invalid_argument(EINVALID_LIMITS));
         let config = &mut FxConfig[@yenpay];
         config.max_quote_yen = max_quote_yen;
         config.daily_limit_yen = daily_limit_yen;
-        let volume = &mut DailyVolume[@yenpay];
-        let used = volume.used.read();
-        volume.used = aggregator_v2::create_aggregator_with_value(
+        let used = config.used.read();
+        config.used = aggregator_v2::create_aggregator_with_value(
             if (used < daily_limit_yen) used else daily_limit_yen, daily_limit_yen
         );
         event::emit(LimitsChanged { max_quote_yen, daily_limit_yen });
@@ -423,13 +522,16 @@ module yenpay::fx {
     /// Moves `amount` of the desk's yen inventory to `to`.
     public entry fun withdraw_yen(operator: &signer, to: address, amount: u64) acquires FxConfig {
         assert_operator(operator);
-        withdraw_to(stablecoin::metadata(), to, amount);
+        let config = &FxConfig[@yenpay];
+        withdraw_to(config, config.desk_yen, to, amount);
     }
 
     /// Moves `amount` of the desk's USDC to `to` (the operator's FX account, to convert or hedge).
     public entry fun withdraw_usdc(operator: &signer, to: address, amount: u64) acquires FxConfig {
         assert_operator(operator);
-        withdraw_to(usdc_metadata_object(configured_usdc()), to, amount);
+        let config = &FxConfig[@yenpay];
+        assert!(config.usdc.is_some(), error::invalid_state(EUSDC_NOT_SET));
+        withdraw_to(config, config.usdc.borrow().desk_store, to, amount);
     }
 
     //
@@ -478,12 +580,30 @@ module yenpay::fx {
     }
 
     /// The proposed quote signer takes the role; quotes signed with the previous holder's key fail from now on.
+    /// The desk keeps the successor's current authentication key for the quotes' checks.
     public entry fun accept_quote_signer(successor: &signer) acquires FxConfig {
         let new = signer::address_of(successor);
         merchant_registry::assert_not_denylisted(new);
-        let previous = FxConfig[@yenpay].quote_signer.accept(new);
+        let config = &mut FxConfig[@yenpay];
+        let previous = config.quote_signer.accept(new);
         assert!(previous.is_some(), error::permission_denied(ENOT_PENDING_QUOTE_SIGNER));
+        assert!(account::exists_at(new), error::not_found(ENO_QUOTE_SIGNER_ACCOUNT));
+        config.quote_auth_key = account::get_authentication_key(new);
         event::emit(QuoteSignerChanged { old: previous.destroy_some(), new });
+    }
+
+    /// The quote signer has the desk keep its account's current authentication key, after rotating the account's
+    /// key: quotes signed with the old key are refused from this transaction on (until then they still verify, so a
+    /// holder rotating a leaked key calls this in the same breath, or the operator replaces the holder).
+    public entry fun refresh_quote_key(holder: &signer) acquires FxConfig {
+        let holder = signer::address_of(holder);
+        let config = &mut FxConfig[@yenpay];
+        assert!(config.quote_signer.is_holder(holder), error::permission_denied(ENOT_QUOTE_SIGNER));
+        merchant_registry::assert_not_denylisted(holder);
+        assert!(account::exists_at(holder), error::not_found(ENO_QUOTE_SIGNER_ACCOUNT));
+        let auth_key = account::get_authentication_key(holder);
+        config.quote_auth_key = auth_key;
+        event::emit(QuoteKeyRefreshed { quote_signer: holder, auth_key });
     }
 
     /// Proposes `successor` as rate keeper, replacing any earlier proposal.
@@ -528,7 +648,7 @@ module yenpay::fx {
     #[view]
     /// The desk's USDC asset (metadata object address), once configured.
     public fun usdc(): Option<address> acquires FxConfig {
-        FxConfig[@yenpay].usdc
+        FxConfig[@yenpay].usdc.map(|usdc| usdc.metadata.object_address())
     }
 
     #[view]
@@ -542,7 +662,7 @@ module yenpay::fx {
     public fun usdc_balance(): u64 acquires FxConfig {
         let usdc = FxConfig[@yenpay].usdc;
         if (usdc.is_none()) return 0;
-        primary_fungible_store::balance(desk_address(), usdc_metadata_object(usdc.destroy_some()))
+        fungible_asset::balance(usdc.destroy_some().desk_store)
     }
 
     #[view]
@@ -560,12 +680,13 @@ module yenpay::fx {
     }
 
     #[view]
-    /// The Japan day the daily total counts, and the yen paid out on it. Reading the total is for monitoring: the pay
-    /// path only adds to it.
-    public fun daily_volume(): (u64, u64) acquires DailyVolume {
-        let volume = &DailyVolume[@yenpay];
-        if (volume.day != japan_day(timestamp::now_seconds())) return (japan_day(timestamp::now_seconds()), 0);
-        (volume.day, volume.used.read())
+    /// The Japan day the daily total counts, and the desk's yen volume on it (yen paid out for payments, taken in for
+    /// tax refunds paid in USDC). Reading the total is for monitoring: the pay path only adds to it.
+    public fun daily_volume(): (u64, u64) acquires FxConfig {
+        let config = &FxConfig[@yenpay];
+        let today = japan_day(timestamp::now_seconds());
+        if (config.day != today) return (today, 0);
+        (config.day, config.used.read())
     }
 
     #[view]
@@ -603,9 +724,23 @@ module yenpay::fx {
     }
 
     #[view]
+    /// The USDC units a tax refund of `yen_amount` at `rate` pays: floor(yen_amount * 10^12 / rate).
+    public fun usdc_for_refund(yen_amount: u64, rate: u64): u64 {
+        assert!(rate > 0, error::invalid_argument(EZERO_RATE));
+        ((yen_amount as u128) * USDC_UNIT * RATE_SCALE / (rate as u128) as u64)
+    }
+
+    #[view]
     /// The quote signer, whose current key signs quotes.
     public fun quote_signer(): address acquires FxConfig {
         FxConfig[@yenpay].quote_signer.holder()
+    }
+
+    #[view]
+    /// The authentication key the desk checks quotes' keys against: the quote signer's as the desk kept it at its
+    /// acceptance or last `refresh_quote_key` (empty if the deployer had no account at publish).
+    public fun quote_auth_key(): vector<u8> acquires FxConfig {
+        FxConfig[@yenpay].quote_auth_key
     }
 
     #[view]
@@ -650,30 +785,23 @@ module yenpay::fx {
         (role.is_holder(actor) || merchant_registry::is_operator(actor)) && !controls::is_restricted(actor)
     }
 
-    fun configured_usdc(): address acquires FxConfig {
-        let usdc = FxConfig[@yenpay].usdc;
-        assert!(usdc.is_some(), error::invalid_state(EUSDC_NOT_SET));
-        usdc.destroy_some()
-    }
-
-    fun usdc_metadata_object(usdc: address): Object<Metadata> {
-        object::address_to_object<Metadata>(usdc)
-    }
-
     fun desk_signer(config: &FxConfig): signer {
         config.desk.generate_signer_for_extending()
     }
 
-    fun withdraw_to(asset: Object<Metadata>, to: address, amount: u64) acquires FxConfig {
+    /// Takes `amount` out of the desk's `store` through the dispatchable path (the yen's hooks run); aborts with
+    /// `EINSUFFICIENT_INVENTORY` if the store holds less.
+    fun withdraw_from_desk(config: &FxConfig, store: Object<FungibleStore>, amount: u64): FungibleAsset {
+        assert!(fungible_asset::is_balance_at_least(store, amount), error::invalid_state(EINSUFFICIENT_INVENTORY));
+        dispatchable_fungible_asset::withdraw(&desk_signer(config), store, amount)
+    }
+
+    fun withdraw_to(config: &FxConfig, store: Object<FungibleStore>, to: address, amount: u64) {
         assert!(amount > 0, error::invalid_argument(EZERO_AMOUNT));
-        let desk = desk_address();
-        assert!(
-            primary_fungible_store::is_balance_at_least(desk, asset, amount),
-            error::invalid_state(EINSUFFICIENT_INVENTORY)
-        );
-        let fa = primary_fungible_store::withdraw(&desk_signer(&FxConfig[@yenpay]), asset, amount);
+        let fa = withdraw_from_desk(config, store, amount);
+        let asset = fa.asset_metadata().object_address();
         primary_fungible_store::deposit(to, fa);
-        event::emit(DeskWithdrawn { asset: asset.object_address(), to, amount });
+        event::emit(DeskWithdrawn { asset, to, amount });
     }
 
     /// The reference rate and the policy in force at `now`; aborts if there is no reference or it is too old.
@@ -696,14 +824,13 @@ module yenpay::fx {
     }
 
     /// Adds `amount` to the Japan day's total, starting a new day's aggregator on the day's first payment.
-    fun count_daily(amount: u64, daily_limit_yen: u64, now: u64) acquires DailyVolume {
-        let volume = &mut DailyVolume[@yenpay];
+    fun count_daily(config: &mut FxConfig, amount: u64, now: u64) {
         let today = japan_day(now);
-        if (volume.day != today) {
-            volume.day = today;
-            volume.used = aggregator_v2::create_aggregator(daily_limit_yen);
+        if (config.day != today) {
+            config.day = today;
+            config.used = aggregator_v2::create_aggregator(config.daily_limit_yen);
         };
-        assert!(volume.used.try_add(amount), error::out_of_range(EOVER_DAILY_LIMIT));
+        assert!(config.used.try_add(amount), error::out_of_range(EOVER_DAILY_LIMIT));
     }
 
     fun japan_day(now: u64): u64 {
@@ -735,8 +862,21 @@ module yenpay::fx {
     }
 
     #[test_only]
+    public fun tax_refund_paid_in_usdc_for_test(
+        merchant: address, order_ref: String, traveller: address, yen_amount: u64, usdc_amount: u64, rate: u64,
+        reference_rate: u64
+    ): TaxRefundPaidInUsdc {
+        TaxRefundPaidInUsdc { merchant, order_ref, traveller, yen_amount, usdc_amount, rate, reference_rate }
+    }
+
+    #[test_only]
     public fun quote_signer_changed_for_test(old: address, new: address): QuoteSignerChanged {
         QuoteSignerChanged { old, new }
+    }
+
+    #[test_only]
+    public fun quote_key_refreshed_for_test(quote_signer: address, auth_key: vector<u8>): QuoteKeyRefreshed {
+        QuoteKeyRefreshed { quote_signer, auth_key }
     }
 
     #[test_only]

@@ -473,6 +473,14 @@ module yenpay::invoice {
         (refund, before)
     }
 
+    /// What `record_proportional_refund` would refund now for `share`, without recording it; zero unless the
+    /// invoice is paid.
+    package fun proportional_refund_of(merchant: address, order_ref: String, share: u64): u64 acquires Invoices {
+        let invoice = borrow_invoice(merchant, order_ref);
+        if (!(invoice.state is InvoiceState::Paid)) return 0;
+        proportional(share, invoice.amount, invoice.refunded)
+    }
+
     /// floor(share * (amount - refunded) / amount), in u128; zero once `refunded` reaches `amount`. At most
     /// `amount - refunded` for a share at most the amount.
     fun proportional(share: u64, amount: u64, refunded: u64): u64 {

@@ -34,7 +34,12 @@
 /// under the purchase's key is this purchase's payment (its order reference cannot be paid again while the record
 /// exists), and a claim reads its refunds there.
 ///
-/// Refunds in USDC at a quote are not offered: the refund is in yen.
+/// In USDC at a quote. The refund is owed in yen; `claim_tax_refund_in_usdc` pays it in USDC instead: the same claim
+/// (attestation, payer, window, once, the merchant's refunds), then the yen leaves the float into the FX desk's
+/// inventory and the desk pays the traveller USDC at the desk's `authorization::TaxRefundQuote`, bound to the
+/// purchase, the traveller, the yen and USDC amounts, the rate, an expiry at most 60 s ahead, chain and deployment
+/// (`fx::pay_tax_refund_in_usdc` checks it as a payment's quote, under the desk's band, staleness and limits). The
+/// quote is used once because the claim is.
 module yenpay::tax_refund {
     use std::error;
     use std::features;
@@ -42,13 +47,14 @@ module yenpay::tax_refund {
     use std::signer;
     use std::string::String;
     use aptos_framework::event;
-    use aptos_framework::fungible_asset;
+    use aptos_framework::fungible_asset::{Self, FungibleAsset};
     use aptos_framework::object::{Self, ExtendRef};
     use aptos_framework::primary_fungible_store;
     use aptos_framework::timestamp;
     use aptos_std::table::{Self, Table};
     use yenpay::authorization;
     use yenpay::controls;
+    use yenpay::fx;
     use yenpay::invoice;
     use yenpay::merchant_registry;
     use yenpay::role::{Self, TwoStepRole};
@@ -280,8 +286,39 @@ module yenpay::tax_refund {
             error::invalid_argument(EBATCH_LENGTH_MISMATCH)
         );
         for (i in 0..n) {
-            refund_one(merchants[i], order_refs[i], travellers[i], agent_public_key, signatures[i]);
+            let (merchant, order_ref, traveller) = (merchants[i], order_refs[i], travellers[i]);
+            let config = &TaxRefundConfig[@yenpay];
+            let refund = claim_one(config, merchant, order_ref, traveller, agent_public_key, signatures[i]);
+            primary_fungible_store::deposit(traveller, refund);
         };
+    }
+
+    /// Pays the tax of the purchase (`merchant`, `order_ref`) back to `traveller` in USDC, on the refund agent's
+    /// `ExportAttestation` (`attestation`, made with the agent's current key `agent_public_key`) and the FX desk's
+    /// `TaxRefundQuote` for this purchase, traveller and refund (`usdc_amount`, `rate`, `quote_expires_at`, signed
+    /// with `quote_public_key`). The claim is checked and recorded as in `claim_tax_refunds` (the refund in yen, the
+    /// purchase and the invoice); the yen goes from the float into the desk's inventory and the desk pays the
+    /// traveller `usdc_amount` of USDC (`fx::pay_tax_refund_in_usdc`). Anyone may submit it. Emits `TaxRefunded` and
+    /// `fx::TaxRefundPaidInUsdc`.
+    public entry fun claim_tax_refund_in_usdc(
+        _submitter: &signer,
+        merchant: address,
+        order_ref: String,
+        traveller: address,
+        agent_public_key: vector<u8>,
+        attestation: vector<u8>,
+        usdc_amount: u64,
+        rate: u64,
+        quote_expires_at: u64,
+        quote_public_key: vector<u8>,
+        quote_signature: vector<u8>,
+    ) acquires Purchases, TaxRefundConfig {
+        let config = &TaxRefundConfig[@yenpay];
+        let refund = claim_one(config, merchant, order_ref, traveller, agent_public_key, attestation);
+        fx::pay_tax_refund_in_usdc(
+            traveller, merchant, order_ref, refund, usdc_amount, rate, quote_expires_at, quote_public_key,
+            quote_signature,
+        );
     }
 
     //
@@ -324,7 +361,7 @@ module yenpay::tax_refund {
         let config = &TaxRefundConfig[@yenpay];
         assert!(config.refund_agent.is_holder(agent), error::permission_denied(ENOT_REFUND_AGENT));
         merchant_registry::assert_not_denylisted(agent);
-        pay_from_float(config, to, amount);
+        primary_fungible_store::deposit(to, take_from_float(config, amount));
         event::emit(FloatWithdrawn { to, amount });
     }
 
@@ -363,9 +400,39 @@ module yenpay::tax_refund {
         TaxRefundConfig[@yenpay].refund_agent.holder()
     }
 
-    /// The refund float's object (`stablecoin::balance` of it is the float; yenpay_types derives it from the seed).
-    fun float_address(): address {
+    #[view]
+    /// The refund float's object, whose primary yen store is the float (yenpay_types derives it from the seed too).
+    public fun float_address(): address {
         object::create_object_address(&@yenpay, FLOAT_SEED)
+    }
+
+    #[view]
+    /// The refund float's balance, in yen.
+    public fun float_balance(): u64 {
+        primary_fungible_store::balance(float_address(), stablecoin::metadata())
+    }
+
+    #[view]
+    /// Whether the purchase's tax was refunded (its `refunded_at` is then the time).
+    public fun is_refunded(merchant: address, order_ref: String): bool acquires Purchases {
+        borrow_purchase(merchant, order_ref).refunded_at != 0
+    }
+
+    #[view]
+    /// The first second at which the purchase's tax can no longer be claimed (its time of payment plus 90 days).
+    public fun claim_deadline_of(merchant: address, order_ref: String): u64 acquires Purchases {
+        claim_deadline(borrow_purchase(merchant, order_ref))
+    }
+
+    #[view]
+    /// The yen a claim of the purchase's tax would pay now: the tax reduced in proportion to the merchant's refunds,
+    /// or zero if the purchase is not tax-free, is refunded already, or its claim window has passed. What the desk
+    /// quotes a refund in USDC for.
+    public fun refundable_tax(merchant: address, order_ref: String): u64 acquires Purchases {
+        let purchase = borrow_purchase(merchant, order_ref);
+        if (!purchase.tax_free || purchase.refunded_at != 0) return 0;
+        if (timestamp::now_seconds() >= claim_deadline(purchase)) return 0;
+        invoice::proportional_refund_of(merchant, order_ref, purchase.standard_tax + purchase.reduced_tax)
     }
 
     //
@@ -394,14 +461,16 @@ module yenpay::tax_refund {
     // Internals
     //
 
-    /// The checks and the payment of one claim.
-    fun refund_one(
+    /// The checks and the record of one claim; returns the refund, taken out of the float, for the caller to pay.
+    /// Emits `TaxRefunded`.
+    fun claim_one(
+        config: &TaxRefundConfig,
         merchant: address,
         order_ref: String,
         traveller: address,
         agent_public_key: vector<u8>,
         signature: vector<u8>,
-    ) acquires Purchases, TaxRefundConfig {
+    ): FungibleAsset acquires Purchases {
         let key = PurchaseKey { merchant, order_ref };
         let purchases = &mut Purchases[@yenpay].purchases;
         assert!(purchases.contains(key), error::not_found(EPURCHASE_NOT_FOUND));
@@ -412,7 +481,6 @@ module yenpay::tax_refund {
         assert!(now < claim_deadline(purchase), error::invalid_state(ECLAIM_WINDOW_CLOSED));
         assert!(traveller == purchase.payer, error::permission_denied(ENOT_PAYER));
         merchant_registry::assert_not_denylisted(traveller);
-        let config = &TaxRefundConfig[@yenpay];
         authorization::verify_export_attestation(
             stablecoin::metadata_address(), merchant, order_ref, traveller, config.refund_agent.holder(),
             agent_public_key, signature,
@@ -422,8 +490,8 @@ module yenpay::tax_refund {
         assert!(refund > 0, error::invalid_state(EFULLY_REFUNDED_BY_MERCHANT));
         purchase.tax_refunded = refund;
         purchase.refunded_at = now;
-        pay_from_float(config, traveller, refund);
         event::emit(TaxRefunded { merchant, order_ref, traveller, amount: refund, tax, merchant_refunded });
+        take_from_float(config, refund)
     }
 
     /// Aborts unless the breakdown fits the amount at the rates: a price including 10% tax is at least 11 times the
@@ -452,23 +520,21 @@ module yenpay::tax_refund {
         (role.is_holder(actor) || merchant_registry::is_operator(actor)) && !controls::is_restricted(actor)
     }
 
-    /// Moves `amount` of the float to `to` through the dispatchable path, so pause, denylist and cap hold.
-    fun pay_from_float(config: &TaxRefundConfig, to: address, amount: u64) {
+    /// Takes `amount` out of the float through the dispatchable path, so pause, denylist and cap hold (and again on
+    /// the deposit the caller makes).
+    fun take_from_float(config: &TaxRefundConfig, amount: u64): FungibleAsset {
         let float = float_address();
         let yen = stablecoin::metadata();
         assert!(
             primary_fungible_store::is_balance_at_least(float, yen, amount), error::invalid_state(EINSUFFICIENT_FLOAT)
         );
-        let fa = primary_fungible_store::withdraw(&config.float.generate_signer_for_extending(), yen, amount);
-        primary_fungible_store::deposit(to, fa);
+        primary_fungible_store::withdraw(&config.float.generate_signer_for_extending(), yen, amount)
     }
 
     //
     // Tests
     //
 
-    #[test_only]
-    public fun float_address_for_test(): address { float_address() }
 
     #[test_only]
     public fun purchase_exists_for_test(merchant: address, order_ref: String): bool acquires Purchases {

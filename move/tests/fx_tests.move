@@ -470,6 +470,50 @@ module yenpay::fx_tests {
     }
 
     #[test(framework = @aptos_framework, publisher = @deployer)]
+    fun the_desk_keeps_the_accepting_signer_s_key(framework: &signer, publisher: &signer) acquires TestUsdc {
+        let (_, q) = setup(framework, publisher);
+        assert!(fx::quote_auth_key() == account::get_authentication_key(q.addr), 1);
+        fx::refresh_quote_key(&h::signer_of(q.addr));
+        assert!(event::was_event_emitted(&fx::quote_key_refreshed_for_test(q.addr, bcs::to_bytes(&q.addr))), 2);
+        assert!(fx::quote_auth_key() == bcs::to_bytes(&q.addr), 3);
+    }
+
+    #[test(framework = @aptos_framework, publisher = @deployer)]
+    #[expected_failure(abort_code = 0x60018, location = yenpay::fx)] // ENO_QUOTE_SIGNER_ACCOUNT
+    fun a_quote_signer_without_an_account_has_no_key_to_keep(framework: &signer, publisher: &signer) {
+        h::setup(framework, publisher);
+        // Where accounts exist only once created (the default-account-resource feature off).
+        std::features::change_feature_flags_for_testing(
+            framework, vector[], vector[std::features::get_default_account_resource_feature()]
+        );
+        fx::propose_quote_signer(publisher, @0xacc0);
+        fx::accept_quote_signer(&h::signer_of(@0xacc0));
+    }
+
+    #[test(framework = @aptos_framework, publisher = @deployer)]
+    #[expected_failure(abort_code = 0x50002, location = yenpay::fx)] // ENOT_QUOTE_SIGNER
+    fun only_the_quote_signer_refreshes_its_key(framework: &signer, publisher: &signer) acquires TestUsdc {
+        setup(framework, publisher);
+        // Not even the operator: the key kept is the holder's own.
+        fx::refresh_quote_key(publisher);
+    }
+
+    #[test(framework = @aptos_framework, publisher = @deployer)]
+    #[expected_failure(abort_code = 0x50002, location = yenpay::fx)] // ENOT_QUOTE_SIGNER
+    fun a_stranger_cannot_refresh_the_quote_key(framework: &signer, publisher: &signer) acquires TestUsdc {
+        setup(framework, publisher);
+        fx::refresh_quote_key(&h::signer_of(h::stranger()));
+    }
+
+    #[test(framework = @aptos_framework, publisher = @deployer)]
+    #[expected_failure(abort_code = 0x50015, location = yenpay::merchant_registry)] // EDENYLISTED
+    fun a_denylisted_quote_signer_cannot_refresh_its_key(framework: &signer, publisher: &signer) acquires TestUsdc {
+        let (_, q) = setup(framework, publisher);
+        controls::denylist(publisher, q.addr);
+        fx::refresh_quote_key(&h::signer_of(q.addr));
+    }
+
+    #[test(framework = @aptos_framework, publisher = @deployer)]
     #[expected_failure(abort_code = 0x5001E, location = yenpay::authorization)] // EINVALID_SIGNATURE
     fun a_quote_signed_by_another_key_is_refused(framework: &signer, publisher: &signer) acquires TestUsdc {
         let (t, q) = setup(framework, publisher);
@@ -798,8 +842,8 @@ module yenpay::fx_tests {
         assert!(bcs::to_bytes(&ed25519::new_signed_message(quote)) == KAT_MESSAGE, 1);
         account::create_account_for_test(KAT_SIGNER);
         authorization::verify_fx_quote(
-            KAT_METADATA, KAT_USDC, KAT_MERCHANT, order(), YEN, USDC, RATE, KAT_EXPIRES_AT, KAT_SIGNER,
-            KAT_PUBLIC_KEY, KAT_SIGNATURE
+            KAT_METADATA, KAT_USDC, KAT_MERCHANT, order(), YEN, USDC, RATE, KAT_EXPIRES_AT,
+            account::get_authentication_key(KAT_SIGNER), KAT_PUBLIC_KEY, KAT_SIGNATURE
         );
     }
 }

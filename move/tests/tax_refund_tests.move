@@ -85,7 +85,7 @@ module yenpay::tax_refund_tests {
         let agent = new_keyed();
         tax_refund::propose_refund_agent(publisher, agent.addr);
         tax_refund::accept_refund_agent(&h::signer_of(agent.addr));
-        h::mint(tax_refund::float_address_for_test(), FLOAT);
+        h::mint(tax_refund::float_address(), FLOAT);
         (terminal, agent)
     }
 
@@ -129,7 +129,7 @@ module yenpay::tax_refund_tests {
         attest_with(a, h::chain(), stablecoin::metadata_address(), order_ref, traveller)
     }
 
-    fun float(): u64 { h::balance(tax_refund::float_address_for_test()) }
+    fun float(): u64 { h::balance(tax_refund::float_address()) }
 
     /// A batch of one claim, as a traveller submits it.
     fun claim_with(

@@ -5,18 +5,23 @@
 //! which is the merchant's net plus the treasury's fee). A replay, a changed
 //! USDC amount and an expired quote are refused by name.
 use anyhow::{Context, Result};
+use aptos_sdk::account::Ed25519Account;
+use aptos_sdk::transaction::EntryFunction;
+use aptos_sdk::types::{AccountAddress, Identifier, MoveModuleId};
+use ed25519_dalek::SigningKey;
 use yenpay_client::abort::{AuthorizationAbort, FxAbort, InvoiceAbort};
 use yenpay_client::address::{from_sdk, signing_key, to_sdk};
 use yenpay_client::client::Sponsored;
 use yenpay_client::events::YenpayEvent;
 use yenpay_client::fx::{FxEvent, PaidInUsdc, transfer_asset};
+use yenpay_types::authorization::ed25519_authentication_key;
 use yenpay_types::fee;
 use yenpay_types::fx::SignedFxQuote;
 use yenpay_types::limits::{FeeBps, OrderRef};
 use yenpay_types::offer::SignedInvoiceOffer;
 
 use crate::check_eq;
-use crate::harness::{Harness, Outcome, one_event};
+use crate::harness::{Harness, Merchant, Outcome, one_event};
 use crate::payments::{paid_event, signed_offer};
 use crate::report::Op;
 
@@ -52,11 +57,21 @@ async fn signed_quote(h: &Harness, code: &SignedInvoiceOffer, rate: u64) -> Resu
         )
         .await?;
     let operator = h.deployer().await;
-    Ok(quote.sign(from_sdk(h.package()), &signing_key(operator.private_key()))?)
+    let key = signing_key(operator.private_key());
+    // The desk checks the quote's key against the authentication key it
+    // kept for the quote signer (the deployer's, taken at publish).
+    check_eq!(
+        h.client.fx().quote_auth_key().await?,
+        ed25519_authentication_key(&key.verifying_key().to_bytes()).to_vec(),
+        "the quote signer's key as the desk keeps it"
+    );
+    Ok(quote.sign(from_sdk(h.package()), &key)?)
 }
 
 pub async fn tourist_pays_in_usdc(h: &'static Harness) -> Result<()> {
-    let _shared = h.shared().await;
+    // Exclusive: the books below include the treasury's exact fee, which any
+    // other case's payment would move too.
+    let _exclusive = h.exclusive().await;
     let fx = h.client.fx();
     let coin = h.client.stablecoin();
     let usdc = fx
@@ -239,5 +254,147 @@ pub async fn tourist_pays_in_usdc(h: &'static Harness) -> Result<()> {
          account: {}); report in target/e2e-report.md",
         steady.gas_used, paid.gas_used
     );
+    Ok(())
+}
+
+/// A code of ¥1,980 for `order` from `merchant`'s terminal, and the desk's
+/// quote for it at `RATE` signed with `key`.
+async fn code_and_quote(
+    h: &Harness,
+    merchant: &Merchant,
+    order: &str,
+    key: &SigningKey,
+) -> Result<(SignedInvoiceOffer, SignedFxQuote)> {
+    let order = OrderRef::new(order)?;
+    let code = signed_offer(h, merchant.address(), &merchant.terminal, &order, YEN, 300).await?;
+    let expires_at = h.chain_now().await? + QUOTE_TTL;
+    let quote = h
+        .client
+        .fx()
+        .quote(merchant.address(), &order, YEN, RATE, expires_at)
+        .await?;
+    Ok((code, quote.sign(from_sdk(h.package()), key)?))
+}
+
+/// `0x1::account::rotate_authentication_key_call(new_auth_key)`: the
+/// signer's account key becomes the one behind `new_auth_key` (no proof of
+/// the new key, which is the holder's own business here).
+fn rotate_authentication_key(new_auth_key: [u8; 32]) -> Result<EntryFunction> {
+    Ok(EntryFunction::new(
+        MoveModuleId::new(AccountAddress::ONE, Identifier::new("account")?),
+        "rotate_authentication_key_call",
+        vec![],
+        vec![aptos_sdk::aptos_bcs::to_bytes(&new_auth_key.to_vec())?],
+    ))
+}
+
+/// Case 25: the desk checks a quote's key against the quote signer's key as
+/// it kept it. A fresh account takes the role (the desk keeps its key) and
+/// rotates its account's key on chain: a quote signed with the old key still
+/// pays until the holder refreshes, one with the new key is refused; after
+/// `refresh_quote_key` the old key is refused by name and the new one pays.
+/// The role goes back to the deployer.
+pub async fn the_quote_key_follows_a_rotation_on_refresh(h: &'static Harness) -> Result<()> {
+    // Exclusive: the other cases quote with the deployer's key.
+    let _exclusive = h.exclusive().await;
+    let fx = h.client.fx();
+    let usdc = fx
+        .usdc()
+        .await?
+        .context("the FX desk has no USDC: `cargo xtask deploy --network local` configures it")?;
+    let merchant = h.merchant(FEE_BPS, true).await?;
+    let tourist = h.funded_account().await?;
+    let holder = h.funded_account().await?;
+    let minter = h.minter(INVENTORY).await?;
+    h.mint(&minter, fx.desk_address().await?, INVENTORY).await?;
+    {
+        let operator = h.deployer().await;
+        fx.set_reference_rate(&*operator, REFERENCE, h.chain_now().await?)
+            .await
+            .committed("the rate keeper sets the reference")
+            .await?;
+        h.client
+            .submit_entry(
+                &*operator,
+                transfer_asset(usdc, tourist.address(), TOURIST_USDC)?,
+            )
+            .await
+            .committed("the tourist receives 100 USDC")
+            .await?;
+        fx.propose_quote_signer(&*operator, holder.address())
+            .await
+            .committed("the operator proposes a new quote signer")
+            .await?;
+    }
+    fx.accept_quote_signer(&holder)
+        .await
+        .committed("the new quote signer accepts")
+        .await?;
+    let old_key = signing_key(holder.private_key());
+    check_eq!(
+        fx.quote_auth_key().await?,
+        ed25519_authentication_key(&old_key.verifying_key().to_bytes()).to_vec(),
+        "the desk keeps the accepting account's key"
+    );
+
+    // The holder rotates its account's key.
+    let next = Ed25519Account::generate();
+    let new_key = signing_key(next.private_key());
+    let new_auth_key = ed25519_authentication_key(&new_key.verifying_key().to_bytes());
+    h.client
+        .submit_entry(&holder, rotate_authentication_key(new_auth_key)?)
+        .await
+        .committed("the quote signer rotates its account's key")
+        .await?;
+    let rotated = next.with_address(holder.address());
+
+    // Until the refresh, the kept (old) key signs and the new one does not.
+    let (code, quote) = code_and_quote(h, &merchant, "FX-25-0001", &old_key).await?;
+    fx.pay_in_usdc(&tourist, &code, &quote)
+        .await
+        .committed("a quote with the old key before the refresh")
+        .await?;
+    let (code, quote) = code_and_quote(h, &merchant, "FX-25-0002", &new_key).await?;
+    fx.pay_in_usdc(&tourist, &code, &quote)
+        .await
+        .aborts_with(
+            "a quote with the new key before the refresh",
+            AuthorizationAbort::PublicKeyMismatch,
+        )
+        .await?;
+
+    fx.refresh_quote_key(&rotated)
+        .await
+        .committed("the holder refreshes its key at the desk")
+        .await?;
+    check_eq!(
+        fx.quote_auth_key().await?,
+        new_auth_key.to_vec(),
+        "the desk keeps the rotated key"
+    );
+    let (code, quote) = code_and_quote(h, &merchant, "FX-25-0002", &old_key).await?;
+    fx.pay_in_usdc(&tourist, &code, &quote)
+        .await
+        .aborts_with(
+            "a quote with the old key after the refresh",
+            AuthorizationAbort::PublicKeyMismatch,
+        )
+        .await?;
+    let (code, quote) = code_and_quote(h, &merchant, "FX-25-0002", &new_key).await?;
+    fx.pay_in_usdc(&tourist, &code, &quote)
+        .await
+        .committed("a quote with the new key after the refresh")
+        .await?;
+
+    // The role back to the deployer.
+    let operator = h.deployer().await;
+    fx.propose_quote_signer(&*operator, h.deployer_address())
+        .await
+        .committed("the operator proposes the deployer again")
+        .await?;
+    fx.accept_quote_signer(&*operator)
+        .await
+        .committed("the deployer takes the role back")
+        .await?;
     Ok(())
 }

@@ -67,6 +67,8 @@ e2e! {
     case21_tourist_with_only_usdc_pays_a_yen_code_at_the_desk_s_quote => fx::tourist_pays_in_usdc;
     case22_customer_presented_qr_in_one_transaction_relayed_pairing_and_replay_abort => authorization::customer_presented_one_transaction;
     case23_tourist_gets_the_consumption_tax_back_at_departure => tax_refund::tax_refund_at_departure;
+    case24_tourist_gets_the_tax_back_in_usdc_at_the_desk_s_quote_replay_refused => tax_refund::tax_refund_in_usdc;
+    case25_the_quote_key_follows_a_rotation_of_the_signer_s_account_key_on_refresh => fx::the_quote_key_follows_a_rotation_on_refresh;
     measure_gas_per_operation => gas::measure;
 }
 

@@ -74,6 +74,10 @@ pub enum Op {
     /// `tax_refund::claim_tax_refunds` with one claim: the traveller submits
     /// the refund agent's attestation and gets the tax back from the float.
     ClaimTaxRefund,
+    /// `tax_refund::claim_tax_refund_in_usdc`: the traveller submits the
+    /// agent's attestation and the desk's quote; the tax goes from the float
+    /// to the desk, the desk pays USDC.
+    ClaimTaxRefundInUsdc,
     SponsoredPayNewAccount,
     SponsoredPay,
 }
@@ -134,6 +138,9 @@ impl Op {
             }
             Op::ClaimTaxRefund => {
                 "`tax_refund::claim_tax_refunds`, one claim (the refund agent's attestation, the traveller submits)"
+            }
+            Op::ClaimTaxRefundInUsdc => {
+                "`tax_refund::claim_tax_refund_in_usdc` (the refund in USDC at the desk's quote, the traveller submits)"
             }
             Op::SponsoredPayNewAccount => {
                 "sponsored `pay_invoice`, customer with no account yet (creates it)"
@@ -198,6 +205,9 @@ impl Op {
             }
             Op::ClaimTaxRefund => {
                 "checks the agent's signature; rewrites the purchase and the invoice at the same size; one withdraw from the float, one deposit"
+            }
+            Op::ClaimTaxRefundInUsdc => {
+                "checks two signatures (attestation, quote); rewrites the purchase and the invoice; yen from the float to the desk, USDC from the desk to the traveller's existing store; the day's aggregator"
             }
             _ => "",
         }
@@ -572,6 +582,20 @@ impl Report {
                     units(collect),
                     units(plain),
                     ratio(collect, plain)
+                );
+            }
+            // A USDC payment writes a new invoice record too, refunded by the
+            // purge: what stays spent is its execution and io.
+            if let (Some(plain), Some(usdc)) = (compute(Op::PlainTransfer), compute(Op::PayInUsdc))
+            {
+                let _ = writeln!(
+                    out,
+                    "\n**pay_signed_invoice_in_usdc (a code paid in USDC at the desk's quote), \
+                     execution + io / plain transfer's = {} / {} = {}** (its record's storage fee \
+                     is refunded by the purge; issue 29's target is at most 3).",
+                    units(usdc),
+                    units(plain),
+                    ratio(usdc, plain)
                 );
             }
             if let Some(plain) = plain {

@@ -4,13 +4,14 @@
 //! tourist gets the ¥1,000 back from the agent's float. A second claim, a
 //! claim for another wallet and the merchant refunding the tax a second time
 //! are refused by name; the agent pays a second purchase in a batch.
-use anyhow::Result;
+use anyhow::{Context, Result};
 use yenpay_client::abort::{InvoiceAbort, TaxRefundAbort};
 use yenpay_client::address::{from_sdk, signing_key, to_sdk};
 use yenpay_client::events::YenpayEvent;
+use yenpay_client::fx::transfer_asset;
 use yenpay_client::tax_refund::{RefundStatus, TaxRefundEvent, TaxRefunded};
 use yenpay_types::limits::OrderRef;
-use yenpay_types::tax_refund::{SignedExportAttestation, SignedTaxFreeOffer};
+use yenpay_types::tax_refund::{SignedExportAttestation, SignedTaxFreeOffer, TaxRefundQuote};
 
 use crate::check_eq;
 use crate::harness::{Harness, Merchant, Outcome, one_event};
@@ -84,10 +85,16 @@ pub async fn tax_refund_at_departure(h: &'static Harness) -> Result<()> {
     let stranger = h.funded_account().await?;
     let minter = h.minter(2 * AMOUNT + FLOAT).await?;
     h.mint(&minter, tourist.address(), 2 * AMOUNT).await?;
-    // The agent funds its float: the object's primary store, derived from
-    // the package (the module keeps no view of it).
+    // The agent funds its float: the object's primary store, which the
+    // view names and the package derives alike.
+    let float = refunds.float_address().await?;
+    check_eq!(
+        float,
+        yenpay_client::tax_refund::derive_float_address(h.package()),
+        "the float's address, by the view and derived"
+    );
     let float_before_funding = refunds.float_balance().await?;
-    h.mint(&minter, refunds.float_address(), FLOAT).await?;
+    h.mint(&minter, float, FLOAT).await?;
     check_eq!(
         refunds.float_balance().await? - float_before_funding,
         FLOAT,
@@ -234,6 +241,147 @@ pub async fn tax_refund_at_departure(h: &'static Harness) -> Result<()> {
         "pay_tax_free_invoice: {} gas units to a new merchant, {} to the same merchant again; \
          claim_tax_refunds (one claim): {} gas units (report in target/e2e-report.md)",
         paid.gas_used, second_paid.gas_used, claimed.gas_used
+    );
+    Ok(())
+}
+
+/// Case 24: the same purchase's ¥1,000 of tax paid back in USDC at the desk's
+/// quote (¥151.50 against a reference of ¥150: the desk's spread when it
+/// sells USDC): the tourist's USDC up by floor(1,000 × 10^12 / rate), the
+/// float down ¥1,000 and the desk's yen up as much, the desk's USDC down by
+/// what the tourist got; the same claim again is refused by name.
+pub async fn tax_refund_in_usdc(h: &'static Harness) -> Result<()> {
+    const REFERENCE: u64 = 150_000_000;
+    const RATE: u64 = 151_500_000;
+    const DESK_USDC: u64 = 20_000_000;
+    // Exclusive: the books below are exact deltas of the float (which case 23
+    // moves too) and of the desk (cases 21 and 25).
+    let _exclusive = h.exclusive().await;
+    let refunds = h.client.tax_refunds();
+    let fx = h.client.fx();
+    let usdc = fx.usdc().await?.context("the FX desk has no USDC")?;
+    let desk = fx.desk_address().await?;
+    let merchant = h.merchant(FEE_BPS, true).await?;
+    let m = merchant.address();
+    let tourist = h.funded_account().await?;
+    let minter = h.minter(AMOUNT + FLOAT).await?;
+    h.mint(&minter, tourist.address(), AMOUNT).await?;
+    h.mint(&minter, refunds.float_address().await?, FLOAT)
+        .await?;
+    {
+        let operator = h.deployer().await;
+        fx.set_reference_rate(&*operator, REFERENCE, h.chain_now().await?)
+            .await
+            .committed("the rate keeper sets the reference")
+            .await?;
+        h.client
+            .submit_entry(&*operator, transfer_asset(usdc, desk, DESK_USDC)?)
+            .await
+            .committed("the operator funds the desk's USDC")
+            .await?;
+        // The tourist's USDC store exists (a wallet holding USDC), so the
+        // gas figure is the steady state's.
+        h.client
+            .submit_entry(&*operator, transfer_asset(usdc, tourist.address(), 1)?)
+            .await
+            .committed("the tourist holds a unit of USDC")
+            .await?;
+    }
+    let order = OrderRef::new("TAX-24-0001")?;
+    let code = tax_free_code(h, &merchant, &order).await?;
+    refunds
+        .pay_offer(&tourist, &code)
+        .await
+        .committed("the tourist pays the ¥11,000 tax-free code")
+        .await?;
+    check_eq!(
+        refunds.refundable_tax(m, &order).await?,
+        TAX,
+        "the refundable tax"
+    );
+
+    let attested = attestation(h, &merchant, &order, tourist.address()).await?;
+    let quote = {
+        let operator = h.deployer().await;
+        TaxRefundQuote::new(
+            h.chain_id,
+            from_sdk(h.package()),
+            from_sdk(usdc),
+            from_sdk(m),
+            order.clone(),
+            from_sdk(tourist.address()),
+            TAX,
+            RATE,
+            h.chain_now().await? + 30,
+        )?
+        .sign(from_sdk(h.package()), &signing_key(operator.private_key()))?
+    };
+    quote.check(from_sdk(h.package()), h.chain_id, h.chain_now().await?)?;
+    let usdc_paid = quote.quote.usdc_amount;
+    check_eq!(
+        usdc_paid,
+        6_600_660,
+        "USDC for ¥1,000 at ¥151.50, rounded down"
+    );
+    let usdc_of = |owner| fx.asset_balance(owner, usdc);
+    let (tourist_usdc, desk_usdc) = (usdc_of(tourist.address()).await?, fx.usdc_balance().await?);
+    let (float, desk_yen) = (refunds.float_balance().await?, fx.yen_inventory().await?);
+    let claim = || {
+        refunds.claim_tax_refund_in_usdc(
+            &tourist,
+            to_sdk(attested.attestation.merchant),
+            &order,
+            tourist.address(),
+            &attested.public_key,
+            &attested.signature,
+            quote.quote.usdc_amount,
+            quote.quote.rate,
+            quote.quote.expires_at,
+            &quote.public_key,
+            &quote.signature,
+        )
+    };
+    let claimed = claim()
+        .await
+        .committed("the tourist gets the tax back in USDC")
+        .await?;
+    h.report.gas(Op::ClaimTaxRefundInUsdc, &claimed);
+    check_eq!(
+        usdc_of(tourist.address()).await? - tourist_usdc,
+        usdc_paid,
+        "the tourist's USDC"
+    );
+    check_eq!(
+        desk_usdc - fx.usdc_balance().await?,
+        usdc_paid,
+        "the desk's USDC out"
+    );
+    check_eq!(
+        float - refunds.float_balance().await?,
+        TAX,
+        "the float's yen out"
+    );
+    check_eq!(
+        fx.yen_inventory().await? - desk_yen,
+        TAX,
+        "the desk's yen in"
+    );
+    check_eq!(refunds.is_refunded(m, &order).await?, true, "refunded");
+    check_eq!(
+        refunds.refundable_tax(m, &order).await?,
+        0,
+        "nothing left to refund"
+    );
+    claim()
+        .await
+        .aborts_with(
+            "claim the USDC refund twice",
+            TaxRefundAbort::AlreadyRefunded,
+        )
+        .await?;
+    println!(
+        "claim_tax_refund_in_usdc: {} gas units as charged (report in target/e2e-report.md)",
+        claimed.gas_used
     );
     Ok(())
 }

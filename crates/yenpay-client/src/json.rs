@@ -94,6 +94,16 @@ where
     }
 }
 
+/// A `vector<u8>` a view returns, as the node encodes it: 0x-hex.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HexBytes(pub Vec<u8>);
+
+impl<'de> Deserialize<'de> for HexBytes {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        bytes(deserializer).map(HexBytes)
+    }
+}
+
 /// An `Object<T>` as the node encodes it: `{"inner": "0x…"}`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ObjectRef(pub AccountAddress);

@@ -263,20 +263,6 @@ impl TaxRefunds<'_> {
         ))
     }
 
-    /// The refund float's address ([`derive_float_address`] for this
-    /// client's package).
-    pub fn float_address(&self) -> AccountAddress {
-        derive_float_address(self.client.package())
-    }
-
-    /// The yen in the refund float.
-    ///
-    /// # Errors
-    /// As `stablecoin::balance`.
-    pub async fn float_balance(&self) -> Result<u64, Error> {
-        self.client.stablecoin().balance(self.float_address()).await
-    }
-
     /// Where the purchase's refund stands now: the `purchase` view, the
     /// invoice's refunds (`invoice::invoice`) and the ledger's time, read in
     /// three requests (possibly at different versions: a claim between them

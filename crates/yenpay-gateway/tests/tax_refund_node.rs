@@ -109,7 +109,11 @@ async fn the_agent_records_then_pays_a_tourist_s_tax_back_through_the_gateway() 
         .await?;
     chain
         .issuance()
-        .mint(deployer.as_ref(), refunds.float_address(), TAX)
+        .mint(
+            deployer.as_ref(),
+            refunds.float_address().await.unwrap(),
+            TAX,
+        )
         .await?;
 
     // The purchase.

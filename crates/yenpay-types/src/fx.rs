@@ -88,6 +88,17 @@ pub fn usdc_for_yen(yen_amount: u64, rate: u64) -> Option<u64> {
     u64::try_from(scaled.div_ceil(u128::from(rate))).ok()
 }
 
+/// The USDC units a tax refund of `yen_amount` at `rate` pays:
+/// floor(yen_amount × 10^12 / rate), as `fx::usdc_for_refund` computes it
+/// (the desk sells USDC there, so it rounds down). None for a zero rate or a
+/// result beyond `u64`.
+pub fn usdc_for_refund(yen_amount: u64, rate: u64) -> Option<u64> {
+    if rate == 0 {
+        return None;
+    }
+    u64::try_from(u128::from(yen_amount) * SCALE / u128::from(rate)).ok()
+}
+
 /// What the desk signs: the code (`merchant`, `order_ref`) of `yen_amount`
 /// paid with `usdc_amount` of the asset `usdc` at `rate`, strictly before
 /// `expires_at`, on one chain and deployment.

@@ -12,8 +12,13 @@
 //! paid, once, within [`CLAIM_WINDOW_SECS`] of the purchase, reduced by
 //! [`refund_for`] if the merchant refunded part of it.
 //!
+//! The refund may be paid in USDC instead (`tax_refund::claim_tax_refund_in_usdc`):
+//! the FX desk's quote signer signs a [`TaxRefundQuote`] for the purchase, the
+//! traveller, the refund in yen and in USDC (rounded down, [`usdc_for_refund`]),
+//! the rate and an expiry at most 60 s ahead.
+//!
 //! The signed bytes are the BCS of `aptos_std::ed25519::SignedMessage<T>`
-//! with `T = <package>::authorization::TaxFreeOffer` or `ExportAttestation`,
+//! with `T = <package>::authorization::TaxFreeOffer`, `ExportAttestation` or `TaxRefundQuote`,
 //! fields in the Move structs' order. Known answers:
 //! `testdata/known_answers.md`, pinned by the Move test
 //! `tax_refund_tests::the_signed_bytes_match_the_known_answers` and the tests
@@ -23,6 +28,7 @@ use crate::authorization::{
     AuthorizationError, ed25519_authentication_key, signed_message, single_key_authentication_key,
     verify_strict,
 };
+use crate::fx::{FxQuoteError, MAX_QUOTE_TTL_SECS, usdc_for_refund};
 use crate::limits::{MAX_TTL_SECS, OrderRef};
 use crate::objects::metadata_address as derive_metadata_address;
 use ed25519_dalek::{Signer, SigningKey};
@@ -32,6 +38,8 @@ use serde::Serialize;
 pub const OFFER_STRUCT_NAME: &str = "TaxFreeOffer";
 /// The Move struct the refund agent's attestation names.
 pub const ATTESTATION_STRUCT_NAME: &str = "ExportAttestation";
+/// The Move struct the FX desk's quote of a refund in USDC names.
+pub const REFUND_QUOTE_STRUCT_NAME: &str = "TaxRefundQuote";
 /// How long after a purchase its tax may be refunded
 /// (`tax_refund::CLAIM_WINDOW_SECS`): 90 days.
 pub const CLAIM_WINDOW_SECS: u64 = 7_776_000;
@@ -139,6 +147,61 @@ pub struct SignedExportAttestation {
     pub public_key: [u8; 32],
     /// Ed25519 signature over [`ExportAttestation::signing_message`].
     pub signature: [u8; 64],
+}
+
+/// What the FX desk's quote signer signs to pay a purchase's tax refund in
+/// USDC: the refund of (`merchant`, `order_ref`) owed to `traveller`,
+/// `yen_amount` yen, paid as `usdc_amount` of the asset `usdc` at `rate`,
+/// strictly before `expires_at`, on one chain and deployment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TaxRefundQuote {
+    /// Chain id of the network (domain).
+    pub chain_id: u8,
+    /// Address of the stablecoin's metadata object (domain: the deployment).
+    pub metadata: Address,
+    /// The USDC asset's metadata object.
+    pub usdc: Address,
+    /// The purchase's merchant.
+    pub merchant: Address,
+    /// The purchase's order reference.
+    pub order_ref: OrderRef,
+    /// The wallet that paid, and gets the refund.
+    pub traveller: Address,
+    /// The refund owed, in yen (`tax_refund::refundable_tax`).
+    pub yen_amount: u64,
+    /// What the traveller gets, in USDC units: floor(yen × 10^12 / rate).
+    pub usdc_amount: u64,
+    /// Yen per USDC times 10^6.
+    pub rate: u64,
+    /// Usable strictly before this time (Unix seconds).
+    pub expires_at: u64,
+}
+
+/// A refund quote with the quote signer's public key and signature: what
+/// `tax_refund::claim_tax_refund_in_usdc` takes besides the attestation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SignedTaxRefundQuote {
+    /// The signed quote.
+    pub quote: TaxRefundQuote,
+    /// The quote signer's Ed25519 public key.
+    pub public_key: [u8; 32],
+    /// Ed25519 signature over [`TaxRefundQuote::signing_message`].
+    pub signature: [u8; 64],
+}
+
+/// `yenpay::authorization::TaxRefundQuote` as Move lays it out.
+#[derive(Serialize)]
+struct MoveTaxRefundQuote<'a> {
+    chain_id: u8,
+    metadata: Address,
+    usdc: Address,
+    merchant: Address,
+    order_ref: &'a str,
+    traveller: Address,
+    yen_amount: u64,
+    usdc_amount: u64,
+    rate: u64,
+    expires_at: u64,
 }
 
 /// `yenpay::authorization::TaxFreeOffer` as Move lays it out.
@@ -411,6 +474,131 @@ impl SignedExportAttestation {
     }
 }
 
+impl TaxRefundQuote {
+    /// A quote of the refund `yen_amount` of (`merchant`, `order_ref`) to
+    /// `traveller` at `rate`, on chain `chain_id` for the package at
+    /// `package`: the USDC amount is the one the rate gives, rounded down.
+    ///
+    /// # Errors
+    /// [`FxQuoteError::ZeroRate`] (a zero rate, or an amount beyond `u64`).
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        chain_id: u8,
+        package: Address,
+        usdc: Address,
+        merchant: Address,
+        order_ref: OrderRef,
+        traveller: Address,
+        yen_amount: u64,
+        rate: u64,
+        expires_at: u64,
+    ) -> Result<Self, FxQuoteError> {
+        let usdc_amount = usdc_for_refund(yen_amount, rate).ok_or(FxQuoteError::ZeroRate)?;
+        Ok(Self {
+            chain_id,
+            metadata: derive_metadata_address(package),
+            usdc,
+            merchant,
+            order_ref,
+            traveller,
+            yen_amount,
+            usdc_amount,
+            rate,
+            expires_at,
+        })
+    }
+
+    /// The exact bytes the quote signer signs.
+    ///
+    /// # Errors
+    /// [`AuthorizationError::Encoding`] if BCS encoding fails.
+    pub fn signing_message(&self, package: Address) -> Result<Vec<u8>, AuthorizationError> {
+        signed_message(
+            package,
+            REFUND_QUOTE_STRUCT_NAME,
+            MoveTaxRefundQuote {
+                chain_id: self.chain_id,
+                metadata: self.metadata,
+                usdc: self.usdc,
+                merchant: self.merchant,
+                order_ref: self.order_ref.as_str(),
+                traveller: self.traveller,
+                yen_amount: self.yen_amount,
+                usdc_amount: self.usdc_amount,
+                rate: self.rate,
+                expires_at: self.expires_at,
+            },
+        )
+    }
+
+    /// Signs the quote with the quote signer's Ed25519 key.
+    ///
+    /// # Errors
+    /// [`AuthorizationError::Encoding`] if BCS encoding fails.
+    pub fn sign(
+        self,
+        package: Address,
+        key: &SigningKey,
+    ) -> Result<SignedTaxRefundQuote, AuthorizationError> {
+        let message = self.signing_message(package)?;
+        Ok(SignedTaxRefundQuote {
+            public_key: key.verifying_key().to_bytes(),
+            signature: key.sign(&message).to_bytes(),
+            quote: self,
+        })
+    }
+}
+
+impl SignedTaxRefundQuote {
+    /// Verifies the signature locally, with Move's strict Ed25519 rule.
+    ///
+    /// # Errors
+    /// [`AuthorizationError::InvalidPublicKey`] or
+    /// [`AuthorizationError::InvalidSignature`].
+    pub fn verify(&self, package: Address) -> Result<(), AuthorizationError> {
+        verify_strict(
+            &self.quote.signing_message(package)?,
+            &self.public_key,
+            &self.signature,
+        )
+    }
+
+    /// What a wallet checks without a node: domain, expiry and its bound,
+    /// the amounts against the rate, and the signature. The chain also
+    /// checks the purchase, the key, the reference band and the limits.
+    ///
+    /// # Errors
+    /// The first check that fails.
+    pub fn check(&self, package: Address, chain_id: u8, now: u64) -> Result<(), FxQuoteError> {
+        let quote = &self.quote;
+        check_domain(quote.chain_id, quote.metadata, package, chain_id)?;
+        if now >= quote.expires_at {
+            return Err(AuthorizationError::Expired {
+                valid_before: quote.expires_at,
+                now,
+            }
+            .into());
+        }
+        if quote.expires_at - now > MAX_QUOTE_TTL_SECS {
+            return Err(FxQuoteError::TtlTooLong {
+                expires_at: quote.expires_at,
+                now,
+            });
+        }
+        let expected =
+            usdc_for_refund(quote.yen_amount, quote.rate).ok_or(FxQuoteError::ZeroRate)?;
+        if expected == 0 || quote.usdc_amount != expected {
+            return Err(FxQuoteError::RateMismatch {
+                yen_amount: quote.yen_amount,
+                usdc_amount: quote.usdc_amount,
+                rate: quote.rate,
+                expected,
+            });
+        }
+        Ok(self.verify(package)?)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -481,6 +669,83 @@ mod tests {
             ),
             signed.offer
         );
+    }
+
+    const REFUND_QUOTE_MESSAGE: &str = "000000000000000000000000000000000000000000000000000000000000cafe0d617574686f72697a6174696f6e0e546178526566756e6451756f74650472ed35b5c014c8186a005222d54b58f42ed5345189be14142b7365eec0332a18bae207659db88bea0cbead6da0ed00aac12edcdda169e591cd41c94180b46f3b0000000000000000000000000000000000000000000000000000000000000b0b0a4f524445522d303030310000000000000000000000000000000000000000000000000000000000000070e803000000000000d4b7640000000000e0b40709000000000094357700000000";
+    const REFUND_QUOTE_SIGNATURE: &str = "be3bb0df6161c0393e0a0f0cea1c3f3d97378fb5d1e85784945a9a99286935360732bb50b1f2746e1c8313eaa4e2d7e3d78517e5156c75b34abd3b55ebd94b0e";
+
+    fn known_refund_quote() -> TaxRefundQuote {
+        TaxRefundQuote {
+            chain_id: 4,
+            metadata: address(METADATA),
+            usdc: address(crate::fx::MAINNET_USDC),
+            merchant: address("0xb0b"),
+            order_ref: OrderRef::new("ORDER-0001").unwrap(),
+            traveller: address("0x70"),
+            yen_amount: 1_000,
+            usdc_amount: 6_600_660,
+            rate: 151_500_000,
+            expires_at: 2_000_000_000,
+        }
+    }
+
+    #[test]
+    fn the_refund_quote_s_bytes_and_signature_are_the_known_answer() {
+        let (key, _, package) = known_offer();
+        let quote = known_refund_quote();
+        let message = const_hex::encode(quote.signing_message(package).unwrap());
+        let signed = quote.clone().sign(package, &key).unwrap();
+        assert_eq!(message, REFUND_QUOTE_MESSAGE);
+        assert_eq!(const_hex::encode(signed.signature), REFUND_QUOTE_SIGNATURE);
+        assert_eq!(
+            TaxRefundQuote::new(
+                4,
+                package,
+                address(crate::fx::MAINNET_USDC),
+                address("0xb0b"),
+                OrderRef::new("ORDER-0001").unwrap(),
+                address("0x70"),
+                1_000,
+                151_500_000,
+                2_000_000_000
+            )
+            .unwrap(),
+            quote
+        );
+        assert!(matches!(
+            signed.check(package, 1, 1_999_999_990),
+            Err(FxQuoteError::Authorization(
+                AuthorizationError::WrongChain { .. }
+            ))
+        ));
+        assert!(matches!(
+            signed.check(package, 4, 1_999_999_900),
+            Err(FxQuoteError::TtlTooLong { .. })
+        ));
+        assert!(matches!(
+            signed.check(package, 4, 2_000_000_000),
+            Err(FxQuoteError::Authorization(
+                AuthorizationError::Expired { .. }
+            ))
+        ));
+        signed.check(package, 4, 1_999_999_990).unwrap();
+        let mut more = signed.clone();
+        more.quote.usdc_amount += 1;
+        assert!(matches!(
+            more.check(package, 4, 1_999_999_990),
+            Err(FxQuoteError::RateMismatch {
+                expected: 6_600_660,
+                ..
+            })
+        ));
+        let mut other = signed;
+        other.quote.traveller = address("0x71");
+        assert!(matches!(
+            other.check(package, 4, 1_999_999_990),
+            Err(FxQuoteError::Authorization(
+                AuthorizationError::InvalidSignature
+            ))
+        ));
     }
 
     #[test]

@@ -323,7 +323,7 @@ fn arg_type(name: &str, move_type: &str) -> Result<ArgType> {
             "public_key" | "quote_public_key" | "terminal_public_key" | "agent_public_key",
             "vector<u8>",
         ) => arg("&[u8; 32]", "{}.as_slice()"),
-        ("signature" | "quote_signature" | "terminal_signature", "vector<u8>") => {
+        ("signature" | "quote_signature" | "terminal_signature" | "attestation", "vector<u8>") => {
             arg("&[u8; 64]", "{}.as_slice()")
         }
         ("legal_order", "vector<u8>") => arg("&LegalOrder", "{}.as_bytes()"),
@@ -369,6 +369,7 @@ fn return_type(view: &str, move_type: &str) -> Result<ReturnType> {
         "u64" => single("Number<u64>", "Number(value)", "value", "u64"),
         "u128" => single("Number<u128>", "Number(value)", "value", "u128"),
         "u256" => single("NonceBitmap", "value", "value", "NonceBitmap"),
+        "vector<u8>" => single("HexBytes", "HexBytes(value)", "value", "Vec<u8>"),
         "vector<address>" => single(
             "Vec<AccountAddress>",
             "value",
@@ -558,7 +559,7 @@ fn render_calls(target: &Target, module: &Module) -> Result<String> {
     let _ = writeln!(
         out,
         "use crate::client::{{Error, Submitted, TxSigner, YenPay, bcs_arg, entry_call}};\n\
-         use crate::json::{{self, MoveOption, Number, ObjectRef}};\n\
+         use crate::json::{{self, HexBytes, MoveOption, Number, ObjectRef}};\n\
          use crate::module::Module;\n\
          use aptos_sdk::transaction::EntryFunction;\n\
          use aptos_sdk::types::AccountAddress;\n\

@@ -203,6 +203,10 @@ pub enum FxCommand {
     /// two steps (proposed by its holder or the operator).
     #[command(subcommand)]
     QuoteSigner(FxRoleCommand),
+    /// After the quote signer rotated its own account's key: the desk takes
+    /// the new key (it keeps the one it took at acceptance, and the old key
+    /// verifies quotes until this is sent). Signed by the quote signer.
+    RefreshQuoteKey,
     /// The rate keeper, who keeps the reference rate: handed over in two
     /// steps (proposed by its holder or the operator).
     #[command(subcommand)]
@@ -338,6 +342,11 @@ impl FxCommand {
                 Role::ProposedQuoteSigner,
                 "accept the quote signer role",
                 fx.accept_quote_signer()?,
+            ),
+            FxCommand::RefreshQuoteKey => write(
+                Role::QuoteSigner,
+                "make the desk check quotes against the quote signer's current key",
+                fx.refresh_quote_key()?,
             ),
             FxCommand::RateKeeper(FxRoleCommand::Transfer { successor }) => write(
                 Role::RateKeeperOrOperator,

@@ -863,6 +863,11 @@ mod tests {
                 fx().accept_quote_signer().unwrap(),
             ),
             (
+                vec!["fx", "refresh-quote-key"],
+                Role::QuoteSigner,
+                fx().refresh_quote_key().unwrap(),
+            ),
+            (
                 vec!["fx", "rate-keeper", "transfer", "0x7b"],
                 Role::RateKeeperOrOperator,
                 fx().propose_rate_keeper(a("0x7b")).unwrap(),

@@ -41,6 +41,8 @@ pub enum Role {
     MultisigOwner,
     /// Any account holding the yen it sends (funding the FX desk or the refund float).
     YenHolder,
+    /// The FX desk's quote signer.
+    QuoteSigner,
     /// The FX desk's quote signer, or the operator (to propose or cancel a successor).
     QuoteSignerOrOperator,
     /// The account proposed as quote signer.
@@ -76,6 +78,7 @@ impl Role {
             Role::Deployer => "deployer",
             Role::MultisigOwner => "multisig owner",
             Role::YenHolder => "yen holder",
+            Role::QuoteSigner => "quote signer",
             Role::QuoteSignerOrOperator => "quote signer or operator",
             Role::ProposedQuoteSigner => "proposed quote signer",
             Role::RateKeeper => "rate keeper",

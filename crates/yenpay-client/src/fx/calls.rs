@@ -4,7 +4,7 @@
 #![allow(unused_imports)]
 
 use crate::client::{Error, Submitted, TxSigner, YenPay, bcs_arg, entry_call};
-use crate::json::{self, MoveOption, Number, ObjectRef};
+use crate::json::{self, HexBytes, MoveOption, Number, ObjectRef};
 use crate::module::Module;
 use aptos_sdk::transaction::EntryFunction;
 use aptos_sdk::types::AccountAddress;
@@ -180,6 +180,11 @@ impl Calls {
         entry_call(self.package, Module::Fx, "accept_quote_signer", vec![])
     }
 
+    /// `refresh_quote_key(holder)`.
+    pub fn refresh_quote_key(&self) -> Result<EntryFunction, Error> {
+        entry_call(self.package, Module::Fx, "refresh_quote_key", vec![])
+    }
+
     /// `propose_rate_keeper(actor, successor)`.
     pub fn propose_rate_keeper(&self, successor: AccountAddress) -> Result<EntryFunction, Error> {
         entry_call(
@@ -225,11 +230,12 @@ impl<'a> FxDesk<'a> {
 
     /// Pays the code that `terminal` signed (`merchant`, `order_ref`, `amount` yen, `expires_at`, as
     /// `invoice::pay_signed_invoice` takes it) with `usdc_amount` of the payer's USDC, at the desk's quote (`rate`,
-    /// `quote_expires_at`, signed by the quote signer with its current key `quote_public_key`). Checks the code as
-    /// `pay_signed_invoice` does, then the quote (expiry, amounts against the rate, per-quote limit, reference rate
-    /// and its age under the policy in force, signature) and the daily limit; moves the USDC to the desk and the
-    /// invoice's yen from the desk's inventory to the merchant (fee to the treasury); writes the invoice as paid by
-    /// the payer. Emits the invoice's `InvoiceCreated` and `InvoicePaid`, and `PaidInUsdc`.
+    /// `quote_expires_at`, signed with `quote_public_key`, whose authentication key must be the one the desk keeps for
+    /// the quote signer). Checks the code as `pay_signed_invoice` does, then the quote (expiry, amounts against the
+    /// rate, per-quote limit, reference rate and its age under the policy in force, signature) and the daily limit;
+    /// moves the USDC to the desk and the invoice's yen from the desk's inventory to the merchant (fee to the
+    /// treasury); writes the invoice as paid by the payer. Emits the invoice's `InvoiceCreated` and `InvoicePaid`, and
+    /// `PaidInUsdc`.
     ///
     /// Signed by `payer`.
     ///
@@ -404,6 +410,7 @@ impl<'a> FxDesk<'a> {
     }
 
     /// The proposed quote signer takes the role; quotes signed with the previous holder's key fail from now on.
+    /// The desk keeps the successor's current authentication key for the quotes' checks.
     ///
     /// Signed by `successor`.
     ///
@@ -415,6 +422,19 @@ impl<'a> FxDesk<'a> {
     ) -> Result<Submitted, Error> {
         let call = self.calls().accept_quote_signer()?;
         self.client.submit_entry(successor, call).await
+    }
+
+    /// The quote signer has the desk keep its account's current authentication key, after rotating the account's
+    /// key: quotes signed with the old key are refused from this transaction on (until then they still verify, so a
+    /// holder rotating a leaked key calls this in the same breath, or the operator replaces the holder).
+    ///
+    /// Signed by `holder`.
+    ///
+    /// # Errors
+    /// [`Error::Validation`] for an argument the contract would refuse; otherwise see [`YenPay::submit`].
+    pub async fn refresh_quote_key<S: TxSigner>(&self, holder: &S) -> Result<Submitted, Error> {
+        let call = self.calls().refresh_quote_key()?;
+        self.client.submit_entry(holder, call).await
     }
 
     /// Proposes `successor` as rate keeper, replacing any earlier proposal.
@@ -531,8 +551,8 @@ impl<'a> FxDesk<'a> {
         Ok((first, second))
     }
 
-    /// The Japan day the daily total counts, and the yen paid out on it. Reading the total is for monitoring: the pay
-    /// path only adds to it.
+    /// The Japan day the daily total counts, and the desk's yen volume on it (yen paid out for payments, taken in for
+    /// tax refunds paid in USDC). Reading the total is for monitoring: the pay path only adds to it.
     ///
     /// # Errors
     /// [`Error::Aptos`] when the view fails; [`Error::Response`] for a result of the wrong shape.
@@ -595,6 +615,19 @@ impl<'a> FxDesk<'a> {
         Ok(value)
     }
 
+    /// The USDC units a tax refund of `yen_amount` at `rate` pays: floor(yen_amount * 10^12 / rate).
+    ///
+    /// # Errors
+    /// [`Error::Aptos`] when the view fails; [`Error::Response`] for a result of the wrong shape.
+    pub async fn usdc_for_refund(&self, yen_amount: u64, rate: u64) -> Result<u64, Error> {
+        let args = vec![bcs_arg("yen_amount", &yen_amount)?, bcs_arg("rate", &rate)?];
+        let (Number(value),): (Number<u64>,) = self
+            .client
+            .view_as(Module::Fx, "usdc_for_refund", args)
+            .await?;
+        Ok(value)
+    }
+
     /// The quote signer, whose current key signs quotes.
     ///
     /// # Errors
@@ -604,6 +637,20 @@ impl<'a> FxDesk<'a> {
         let (value,): (AccountAddress,) = self
             .client
             .view_as(Module::Fx, "quote_signer", args)
+            .await?;
+        Ok(value)
+    }
+
+    /// The authentication key the desk checks quotes' keys against: the quote signer's as the desk kept it at its
+    /// acceptance or last `refresh_quote_key` (empty if the deployer had no account at publish).
+    ///
+    /// # Errors
+    /// [`Error::Aptos`] when the view fails; [`Error::Response`] for a result of the wrong shape.
+    pub async fn quote_auth_key(&self) -> Result<Vec<u8>, Error> {
+        let args = vec![];
+        let (HexBytes(value),): (HexBytes,) = self
+            .client
+            .view_as(Module::Fx, "quote_auth_key", args)
             .await?;
         Ok(value)
     }

@@ -58,6 +58,10 @@ abort_codes! {
         InsufficientInventory = 22, "EINSUFFICIENT_INVENTORY";
         /// The reference rate's observation time is in the future, or not later than the current reference's.
         InvalidObservationTime = 23, "EINVALID_OBSERVATION_TIME";
+        /// The quote signer's account has no authentication key to keep (it does not exist).
+        NoQuoteSignerAccount = 24, "ENO_QUOTE_SIGNER_ACCOUNT";
+        /// A tax refund's USDC amount is not floor(yen amount * 10^12 / rate), or is zero.
+        RefundRateMismatch = 25, "EREFUND_RATE_MISMATCH";
     }
 }
 
@@ -74,6 +78,32 @@ pub struct PaidInUsdc {
     pub order_ref: String,
     /// `payer: address`.
     pub payer: AccountAddress,
+    /// `yen_amount: u64`.
+    #[serde(deserialize_with = "json::number")]
+    pub yen_amount: u64,
+    /// `usdc_amount: u64`.
+    #[serde(deserialize_with = "json::number")]
+    pub usdc_amount: u64,
+    /// `rate: u64`.
+    #[serde(deserialize_with = "json::number")]
+    pub rate: u64,
+    /// `reference_rate: u64`.
+    #[serde(deserialize_with = "json::number")]
+    pub reference_rate: u64,
+}
+
+/// A consumption-tax refund of `yen_amount` owed to `traveller` for the purchase (`merchant`, `order_ref`) was paid
+/// as `usdc_amount` of the desk's USDC, at `rate` with the reference at `reference_rate`: the yen went from the
+/// refund float into the desk's inventory (`tax_refund::TaxRefunded` has the refund in yen).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TaxRefundPaidInUsdc {
+    /// `merchant: address`.
+    pub merchant: AccountAddress,
+    /// `order_ref: String`.
+    pub order_ref: String,
+    /// `traveller: address`.
+    pub traveller: AccountAddress,
     /// `yen_amount: u64`.
     #[serde(deserialize_with = "json::number")]
     pub yen_amount: u64,
@@ -161,6 +191,18 @@ pub struct QuoteSignerChanged {
     pub new: AccountAddress,
 }
 
+/// The quote signer had the desk keep its account's current authentication key (`refresh_quote_key`): quotes
+/// signed with the key it rotated away from are refused from now on.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct QuoteKeyRefreshed {
+    /// `quote_signer: address`.
+    pub quote_signer: AccountAddress,
+    /// `auth_key: vector<u8>`.
+    #[serde(deserialize_with = "json::bytes")]
+    pub auth_key: Vec<u8>,
+}
+
 /// `proposed_by` (the holder or the operator) proposed `proposed` as rate keeper; none withdraws a proposal.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -201,12 +243,14 @@ module_events! {
     /// An event of `yenpay_client::fx`.
     pub enum FxEvent {
         PaidInUsdc,
+        TaxRefundPaidInUsdc,
         UsdcConfigured,
         LimitsChanged,
         RatePoliciesChanged,
         ReferenceRateUpdated,
         QuoteSignerProposed,
         QuoteSignerChanged,
+        QuoteKeyRefreshed,
         RateKeeperProposed,
         RateKeeperChanged,
         DeskWithdrawn,

@@ -4,7 +4,7 @@
 #![allow(unused_imports)]
 
 use crate::client::{Error, Submitted, TxSigner, YenPay, bcs_arg, entry_call};
-use crate::json::{self, MoveOption, Number, ObjectRef};
+use crate::json::{self, HexBytes, MoveOption, Number, ObjectRef};
 use crate::module::Module;
 use aptos_sdk::transaction::EntryFunction;
 use aptos_sdk::types::AccountAddress;
@@ -98,6 +98,40 @@ impl Calls {
                         .map(|signature| signature.to_vec())
                         .collect::<Vec<_>>(),
                 )?,
+            ],
+        )
+    }
+
+    /// `claim_tax_refund_in_usdc(_submitter, merchant, order_ref, traveller, agent_public_key, attestation, usdc_amount, rate, quote_expires_at, quote_public_key, quote_signature)`.
+    #[allow(clippy::too_many_arguments)] // one parameter per Move parameter
+    pub fn claim_tax_refund_in_usdc(
+        &self,
+        merchant: AccountAddress,
+        order_ref: &OrderRef,
+        traveller: AccountAddress,
+        agent_public_key: &[u8; 32],
+        attestation: &[u8; 64],
+        usdc_amount: u64,
+        rate: u64,
+        quote_expires_at: u64,
+        quote_public_key: &[u8; 32],
+        quote_signature: &[u8; 64],
+    ) -> Result<EntryFunction, Error> {
+        entry_call(
+            self.package,
+            Module::TaxRefund,
+            "claim_tax_refund_in_usdc",
+            vec![
+                bcs_arg("merchant", &merchant)?,
+                bcs_arg("order_ref", order_ref.as_str())?,
+                bcs_arg("traveller", &traveller)?,
+                bcs_arg("agent_public_key", agent_public_key.as_slice())?,
+                bcs_arg("attestation", attestation.as_slice())?,
+                bcs_arg("usdc_amount", &usdc_amount)?,
+                bcs_arg("rate", &rate)?,
+                bcs_arg("quote_expires_at", &quote_expires_at)?,
+                bcs_arg("quote_public_key", quote_public_key.as_slice())?,
+                bcs_arg("quote_signature", quote_signature.as_slice())?,
             ],
         )
     }
@@ -237,6 +271,48 @@ impl<'a> TaxRefunds<'a> {
         self.client.submit_entry(submitter, call).await
     }
 
+    /// Pays the tax of the purchase (`merchant`, `order_ref`) back to `traveller` in USDC, on the refund agent's
+    /// `ExportAttestation` (`attestation`, made with the agent's current key `agent_public_key`) and the FX desk's
+    /// `TaxRefundQuote` for this purchase, traveller and refund (`usdc_amount`, `rate`, `quote_expires_at`, signed
+    /// with `quote_public_key`). The claim is checked and recorded as in `claim_tax_refunds` (the refund in yen, the
+    /// purchase and the invoice); the yen goes from the float into the desk's inventory and the desk pays the
+    /// traveller `usdc_amount` of USDC (`fx::pay_tax_refund_in_usdc`). Anyone may submit it. Emits `TaxRefunded` and
+    /// `fx::TaxRefundPaidInUsdc`.
+    ///
+    /// Signed by `submitter`.
+    ///
+    /// # Errors
+    /// [`Error::Validation`] for an argument the contract would refuse; otherwise see [`YenPay::submit`].
+    #[allow(clippy::too_many_arguments)] // one parameter per Move parameter
+    pub async fn claim_tax_refund_in_usdc<S: TxSigner>(
+        &self,
+        submitter: &S,
+        merchant: AccountAddress,
+        order_ref: &OrderRef,
+        traveller: AccountAddress,
+        agent_public_key: &[u8; 32],
+        attestation: &[u8; 64],
+        usdc_amount: u64,
+        rate: u64,
+        quote_expires_at: u64,
+        quote_public_key: &[u8; 32],
+        quote_signature: &[u8; 64],
+    ) -> Result<Submitted, Error> {
+        let call = self.calls().claim_tax_refund_in_usdc(
+            merchant,
+            order_ref,
+            traveller,
+            agent_public_key,
+            attestation,
+            usdc_amount,
+            rate,
+            quote_expires_at,
+            quote_public_key,
+            quote_signature,
+        )?;
+        self.client.submit_entry(submitter, call).await
+    }
+
     /// Deletes the records of the purchases named by `merchants[i]` and `order_refs[i]` whose claim window has passed,
     /// refunded or not, emitting `PurchasePurged` for each; the storage refund goes to the transaction's fee payer.
     /// Signed by the operator or the invoice module's housekeeper. All or nothing.
@@ -330,6 +406,94 @@ impl<'a> TaxRefunds<'a> {
         let (value,): (AccountAddress,) = self
             .client
             .view_as(Module::TaxRefund, "refund_agent", args)
+            .await?;
+        Ok(value)
+    }
+
+    /// The refund float's object, whose primary yen store is the float (yenpay_types derives it from the seed too).
+    ///
+    /// # Errors
+    /// [`Error::Aptos`] when the view fails; [`Error::Response`] for a result of the wrong shape.
+    pub async fn float_address(&self) -> Result<AccountAddress, Error> {
+        let args = vec![];
+        let (value,): (AccountAddress,) = self
+            .client
+            .view_as(Module::TaxRefund, "float_address", args)
+            .await?;
+        Ok(value)
+    }
+
+    /// The refund float's balance, in yen.
+    ///
+    /// # Errors
+    /// [`Error::Aptos`] when the view fails; [`Error::Response`] for a result of the wrong shape.
+    pub async fn float_balance(&self) -> Result<u64, Error> {
+        let args = vec![];
+        let (Number(value),): (Number<u64>,) = self
+            .client
+            .view_as(Module::TaxRefund, "float_balance", args)
+            .await?;
+        Ok(value)
+    }
+
+    /// Whether the purchase's tax was refunded (its `refunded_at` is then the time).
+    ///
+    /// # Errors
+    /// [`Error::Aptos`] when the view fails; [`Error::Response`] for a result of the wrong shape.
+    pub async fn is_refunded(
+        &self,
+        merchant: AccountAddress,
+        order_ref: &OrderRef,
+    ) -> Result<bool, Error> {
+        let args = vec![
+            bcs_arg("merchant", &merchant)?,
+            bcs_arg("order_ref", order_ref.as_str())?,
+        ];
+        let (value,): (bool,) = self
+            .client
+            .view_as(Module::TaxRefund, "is_refunded", args)
+            .await?;
+        Ok(value)
+    }
+
+    /// The first second at which the purchase's tax can no longer be claimed (its time of payment plus 90 days).
+    ///
+    /// # Errors
+    /// [`Error::Aptos`] when the view fails; [`Error::Response`] for a result of the wrong shape.
+    pub async fn claim_deadline_of(
+        &self,
+        merchant: AccountAddress,
+        order_ref: &OrderRef,
+    ) -> Result<u64, Error> {
+        let args = vec![
+            bcs_arg("merchant", &merchant)?,
+            bcs_arg("order_ref", order_ref.as_str())?,
+        ];
+        let (Number(value),): (Number<u64>,) = self
+            .client
+            .view_as(Module::TaxRefund, "claim_deadline_of", args)
+            .await?;
+        Ok(value)
+    }
+
+    /// The yen a claim of the purchase's tax would pay now: the tax reduced in proportion to the merchant's refunds,
+    /// or zero if the purchase is not tax-free, is refunded already, or its claim window has passed. What the desk
+    /// quotes a refund in USDC for.
+    ///
+    /// # Errors
+    /// [`Error::Aptos`] when the view fails; [`Error::Response`] for a result of the wrong shape.
+    pub async fn refundable_tax(
+        &self,
+        merchant: AccountAddress,
+        order_ref: &OrderRef,
+    ) -> Result<u64, Error> {
+        let args = vec![
+            bcs_arg("merchant", &merchant)?,
+            bcs_arg("order_ref", order_ref.as_str())?,
+        ];
+        let (Number(value),): (Number<u64>,) = self
+            .client
+            .view_as(Module::TaxRefund, "refundable_tax", args)
             .await?;
         Ok(value)
     }

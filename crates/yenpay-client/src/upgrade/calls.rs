@@ -4,7 +4,7 @@
 #![allow(unused_imports)]
 
 use crate::client::{Error, Submitted, TxSigner, YenPay, bcs_arg, entry_call};
-use crate::json::{self, MoveOption, Number, ObjectRef};
+use crate::json::{self, HexBytes, MoveOption, Number, ObjectRef};
 use crate::module::Module;
 use aptos_sdk::transaction::EntryFunction;
 use aptos_sdk::types::AccountAddress;
