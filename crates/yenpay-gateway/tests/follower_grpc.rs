@@ -795,6 +795,15 @@ struct Noting {
     seen: Arc<Mutex<std::collections::BTreeMap<u64, u64>>>,
 }
 
+impl Noting {
+    fn note(&self, page: &yenpay_gateway::follower::Page) {
+        let mut seen = self.seen.lock().unwrap();
+        for t in &page.transactions {
+            seen.insert(t.version, t.timestamp_us);
+        }
+    }
+}
+
 #[async_trait::async_trait]
 impl yenpay_gateway::follower::TransactionSource for Noting {
     async fn page(
@@ -803,10 +812,18 @@ impl yenpay_gateway::follower::TransactionSource for Noting {
         limit: u16,
     ) -> Result<yenpay_gateway::follower::Page, yenpay_gateway::chain::ChainError> {
         let page = self.inner.page(start, limit).await?;
-        let mut seen = self.seen.lock().unwrap();
-        for t in &page.transactions {
-            seen.insert(t.version, t.timestamp_us);
-        }
+        self.note(&page);
+        Ok(page)
+    }
+
+    async fn next_page(
+        &self,
+        start: u64,
+        limit: u16,
+        wait: Duration,
+    ) -> Result<yenpay_gateway::follower::Page, yenpay_gateway::chain::ChainError> {
+        let page = self.inner.next_page(start, limit, wait).await?;
+        self.note(&page);
         Ok(page)
     }
 

@@ -28,7 +28,8 @@ pub trait TransactionSource: Send + Sync {
     /// The versions from `start` once the node has them, for a follower
     /// already at the head: a source that [`streams`](Self::streams) waits
     /// up to `wait` for the first to be pushed; an empty page when none came.
-    /// Others have nothing to wait on: they sleep `wait` and return nothing.
+    /// Others have nothing to wait on: they sleep `wait` and return nothing
+    /// (so a wrapper of a stream must pass this on, or it polls).
     async fn next_page(&self, start: u64, limit: u16, wait: Duration) -> Result<Page, ChainError> {
         let _ = (start, limit);
         tokio::time::sleep(wait).await;
