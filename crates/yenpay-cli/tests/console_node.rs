@@ -788,6 +788,7 @@ mod console_node {
                 && shown["reference_fresh"] == true
                 && low < 151_500_000
                 && 151_500_000 < high
+                && shown["roles"]["quote_key_current"] == true
                 && shown["alarms"] == serde_json::json!([]),
             "fx show after a fresh rate: {shown}"
         );

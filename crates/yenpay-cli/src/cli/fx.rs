@@ -441,8 +441,17 @@ pub fn alarms(
     max_age: u64,
     yen_inventory: u64,
     min_yen: Option<u64>,
+    quote_key_current: bool,
 ) -> Vec<String> {
     let mut alarms = Vec::new();
+    if !quote_key_current {
+        alarms.push(
+            "the desk checks quotes against a key the quote signer's account no longer has: the old \
+             key's quotes are accepted and the new key's refused until the quote signer sends \
+             `yenpay fx refresh-quote-key`"
+                .to_owned(),
+        );
+    }
     match reference_age {
         _ if reference_rate == 0 => {
             alarms.push("no reference rate: every quote is refused (ENO_REFERENCE_RATE)".to_owned());
@@ -461,6 +470,20 @@ pub fn alarms(
         ));
     }
     alarms
+}
+
+/// The authentication key of `account` on chain; `None` when it has no account.
+async fn account_auth_key(client: &YenPay, account: AccountAddress) -> Result<Option<Vec<u8>>> {
+    match client.aptos().fullnode().get_account(account).await {
+        Ok(found) => {
+            let key = found.into_inner().authentication_key;
+            const_hex::decode(key.trim_start_matches("0x"))
+                .map(Some)
+                .with_context(|| format!("the authentication key of {account}"))
+        }
+        Err(error) if error.is_not_found() => Ok(None),
+        Err(error) => Err(error).with_context(|| format!("reading the account {account}")),
+    }
 }
 
 /// `fx show`: the desk read from its views (JSON and text) and its alarms.
@@ -482,6 +505,9 @@ pub async fn show(client: &YenPay, min_yen: Option<u64>) -> Result<(Json, String
     let pending_quote_signer = fx.pending_quote_signer().await?;
     let rate_keeper = fx.rate_keeper().await?;
     let pending_rate_keeper = fx.pending_rate_keeper().await?;
+    let kept_key = fx.quote_auth_key().await?;
+    let account_key = account_auth_key(client, quote_signer).await?;
+    let quote_key_current = account_key.as_deref() == Some(kept_key.as_slice());
     let now = chain_now(client).await?;
     let (deviation, max_age) = if market_closed { closed } else { open };
     let age = (reference_rate > 0).then(|| now.saturating_sub(observed_at));
@@ -492,7 +518,14 @@ pub async fn show(client: &YenPay, min_yen: Option<u64>) -> Result<(Json, String
     } else {
         None
     };
-    let alarms = alarms(reference_rate, age, max_age, yen_inventory, min_yen);
+    let alarms = alarms(
+        reference_rate,
+        age,
+        max_age,
+        yen_inventory,
+        min_yen,
+        quote_key_current,
+    );
     let policy = |(deviation, age): (u64, u64)| json!({"max_deviation_bps": deviation, "max_staleness_secs": age});
     let json = json!({
         "desk": desk.to_hex(),
@@ -511,6 +544,8 @@ pub async fn show(client: &YenPay, min_yen: Option<u64>) -> Result<(Json, String
         "today": {"japan_day": day, "date": civil_date(day), "paid_out_yen": paid_out, "daily_limit_yen": daily},
         "roles": {
             "quote_signer": quote_signer.to_hex(),
+            "quote_key_kept": const_hex::encode_prefixed(&kept_key),
+            "quote_key_current": quote_key_current,
             "pending_quote_signer": opt(pending_quote_signer),
             "rate_keeper": rate_keeper.to_hex(),
             "pending_rate_keeper": opt(pending_rate_keeper),
@@ -558,12 +593,17 @@ pub async fn show(client: &YenPay, min_yen: Option<u64>) -> Result<(Json, String
     text.push_str(&format!(
         "limits             ¥{per_quote} a quote, ¥{daily} a day\n\
          today (JST)        {}: ¥{paid_out} paid out of ¥{daily}\n\
-         quote signer       {}\n\
+         quote signer       {} (the desk's key {})\n\
          proposed           {}\n\
          rate keeper        {}\n\
          proposed           {}",
         civil_date(day),
         quote_signer.to_hex(),
+        if quote_key_current {
+            "is its account's"
+        } else {
+            "is NOT its account's: `fx refresh-quote-key`"
+        },
         pending_quote_signer.map_or_else(none, |a| a.to_hex()),
         rate_keeper.to_hex(),
         pending_rate_keeper.map_or_else(none, |a| a.to_hex()),
@@ -620,17 +660,19 @@ mod tests {
 
     #[test]
     fn the_alarms_say_why_quotes_stop() {
-        assert!(alarms(150, Some(10), 300, 5, None).is_empty());
-        let none = alarms(0, None, 300, 5, None);
+        assert!(alarms(150, Some(10), 300, 5, None, true).is_empty());
+        let none = alarms(0, None, 300, 5, None, true);
         assert!(none[0].contains("ENO_REFERENCE_RATE"), "{none:?}");
-        let stale = alarms(150, Some(301), 300, 5, None);
+        let stale = alarms(150, Some(301), 300, 5, None, true);
         assert!(stale[0].contains("EREFERENCE_STALE"), "{stale:?}");
         assert!(
-            alarms(150, Some(300), 300, 5, None).is_empty(),
+            alarms(150, Some(300), 300, 5, None, true).is_empty(),
             "the last second counts"
         );
-        let low = alarms(150, Some(1), 300, 999, Some(1_000));
+        let low = alarms(150, Some(1), 300, 999, Some(1_000), true);
         assert!(low[0].contains("fx fund"), "{low:?}");
-        assert!(alarms(150, Some(1), 300, 1_000, Some(1_000)).is_empty());
+        assert!(alarms(150, Some(1), 300, 1_000, Some(1_000), true).is_empty());
+        let rotated = alarms(150, Some(1), 300, 1_000, None, false);
+        assert!(rotated[0].contains("fx refresh-quote-key"), "{rotated:?}");
     }
 }
